@@ -1,0 +1,27 @@
+"""The outbound message every channel adapter accepts, and what it reports back."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class OutboundMessage(BaseModel):
+    """One message to a customer.
+
+    `idempotency_key` is `{workflow id}:{event seq}:{action index}`: a retried activity or a replayed
+    event produces the same key, and the adapter refuses to deliver a key twice.
+    """
+
+    idempotency_key: str
+    conversation_id: str
+    tenant: str
+    channel: str
+    to: str
+    kind: str = Field(description="acknowledgement, agent_reply, ...")
+    text: str
+    in_reply_to: str | None = None
+
+
+class DeliveryResult(BaseModel):
+    idempotency_key: str
+    delivered: bool = Field(description="False when the key had already been delivered.")

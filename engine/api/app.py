@@ -1,0 +1,27 @@
+"""The aiohttp application: middlewares (JSON errors, then auth) and routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from temporalio.client import Client
+
+from engine.api.auth import KeyStore, auth_middleware
+from engine.api.conversations import CLIENT, SETTINGS, routes
+from engine.api.errors import json_errors
+from engine.config import Settings
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
+    app = web.Application(
+        middlewares=[json_errors, auth_middleware(keys)],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[CLIENT] = client
+    app[SETTINGS] = settings
+    app.router.add_get("/healthz", healthz)
+    app.add_routes(routes)
+    return app

@@ -1,0 +1,117 @@
+"""Tenant API keys: Bearer tokens resolved to a tenant, stored and compared only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from pathlib import Path
+
+from aiohttp import web
+
+from engine.api.errors import ApiError, Handler
+from engine.config import Settings
+
+TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+PUBLIC_PATHS = frozenset({"/healthz"})
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class KeyStore:
+    """sha256(key) -> tenant."""
+
+    def __init__(self, hashes: dict[str, str] | None = None) -> None:
+        self._tenant_by_hash: dict[str, str] = {}
+        for digest, tenant in (hashes or {}).items():
+            self.add_hash(tenant, digest)
+
+    def add_hash(self, tenant: str, digest: str) -> None:
+        if not TENANT_PATTERN.match(tenant):
+            raise ValueError(f"invalid tenant name {tenant!r}")
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"tenant {tenant!r}: key hash must be 64 lowercase hex characters")
+        self._tenant_by_hash[digest] = tenant
+
+    def add_key(self, tenant: str, key: str) -> None:
+        self.add_hash(tenant, hash_key(key))
+
+    def tenant_for(self, key: str) -> str | None:
+        digest = hash_key(key)
+        found = None
+        # Compare against every entry so timing does not reveal how much of a hash matched.
+        for known, tenant in self._tenant_by_hash.items():
+            if hmac.compare_digest(known, digest):
+                found = tenant
+        return found
+
+    def __len__(self) -> int:
+        return len(self._tenant_by_hash)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KeyStore:
+        store = cls()
+        if settings.api_keys is not None:
+            for n, pair in enumerate(settings.api_keys.get_secret_value().split(","), 1):
+                tenant, sep, key = pair.strip().partition(":")
+                if not sep or not key:
+                    raise ValueError(f"CONVOFLOW_API_KEYS entry {n}: expected tenant:key")
+                store.add_key(tenant, key)
+        if settings.api_keys_file is not None:
+            store.load_file(settings.api_keys_file)
+        return store
+
+    def load_file(self, path: Path) -> None:
+        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) != 2:
+                raise ValueError(f"{path}:{lineno}: expected `tenant sha256-hex`")
+            try:
+                self.add_hash(parts[0], parts[1])
+            except ValueError as exc:
+                raise ValueError(f"{path}:{lineno}: {exc}") from None
+
+
+def development_key(data_dir: Path) -> str:
+    """The key `make run` prints when no keys are configured, kept in the data dir across restarts."""
+    path = data_dir / "dev-api-key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = "dev_" + secrets.token_urlsafe(24)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def auth_middleware(keys: KeyStore):
+    @web.middleware
+    async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path in PUBLIC_PATHS:
+            return await handler(request)
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                401,
+                "unauthorized",
+                "missing API key: send `Authorization: Bearer <key>`",
+                [{"field": "Authorization", "message": "missing Bearer token"}],
+            )
+        tenant = keys.tenant_for(token.strip())
+        if tenant is None:
+            raise ApiError(
+                401,
+                "unauthorized",
+                "unknown API key",
+                [{"field": "Authorization", "message": "unknown key"}],
+            )
+        request["tenant"] = tenant
+        return await handler(request)
+
+    return authenticate

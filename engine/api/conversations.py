@@ -1,0 +1,204 @@
+"""Conversation routes: integrators post events and read state, always inside their own tenant.
+
+The tenant comes from the API key and is part of the workflow id, so one tenant can never address
+another's conversation: it simply does not exist for them (404, not 403, so ids do not leak).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from engine.api.errors import ApiError, malformed_json, validation_error
+from engine.api.schemas import (
+    ConversationList,
+    ConversationSummary,
+    ConversationView,
+    EventResponse,
+    PostMessage,
+    PostReply,
+    PostStatus,
+)
+from engine.config import Settings
+from workflows import search_attributes as sa
+from workflows.conversation import ConversationWorkflow
+from workflows.conversation_models import (
+    ID_PATTERN,
+    AgentReply,
+    Channel,
+    ConversationStart,
+    InboundMessage,
+    Status,
+    StatusChange,
+    conversation_workflow_id,
+)
+
+CLIENT = web.AppKey("client", Client)
+SETTINGS = web.AppKey("settings", Settings)
+
+routes = web.RouteTableDef()
+Model = TypeVar("Model", bound=BaseModel)
+Result = TypeVar("Result")
+_ID = re.compile(ID_PATTERN)
+
+
+async def read_body(request: web.Request, model: type[Model]) -> Model:
+    raw = await request.read()
+    if not raw:
+        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise malformed_json(exc) from None
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "request body is not UTF-8",
+                       [{"field": "body", "message": "not UTF-8"}]) from None
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid_request", "request body must be a JSON object",
+                       [{"field": "body", "message": "expected an object"}])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def external_id(request: web.Request) -> str:
+    value = request.match_info["conversation_id"]
+    if not _ID.match(value):
+        raise ApiError(
+            422, "invalid_request",
+            "conversation id must be 1-128 characters of letters, digits, '.', '_' or '-'",
+            [{"field": "conversation_id", "message": f"must match {ID_PATTERN}"}],
+        )
+    return value
+
+
+async def call_workflow(request: web.Request, call: Awaitable[Result]) -> Result:
+    """Run a Temporal call, turning its failures into API errors the caller can act on."""
+    timeout = request.app[SETTINGS].update_timeout_seconds
+    try:
+        return await asyncio.wait_for(call, timeout)
+    except TimeoutError:
+        raise ApiError(
+            503, "worker_unavailable",
+            f"no worker processed the event within {timeout:g}s; retry with the same message_id",
+        ) from None
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
+            raise ApiError(409, "conversation_closed", "the conversation is closed") from None
+        raise ApiError(409, "rejected", str(cause or exc)) from None
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ApiError(404, "conversation_not_found", "no such conversation") from None
+        raise ApiError(503, "temporal_unavailable", "Temporal did not answer; retry") from None
+
+
+def handle_for(request: web.Request, ext_id: str):
+    wf_id = conversation_workflow_id(request["tenant"], ext_id)
+    return request.app[CLIENT].get_workflow_handle_for(ConversationWorkflow.run, wf_id)
+
+
+@routes.post("/v1/conversations/{conversation_id}/messages")
+async def post_message(request: web.Request) -> web.Response:
+    """A customer message. The first one creates the conversation, atomically (update-with-start)."""
+    ext_id = external_id(request)
+    body = await read_body(request, PostMessage)
+    tenant = request["tenant"]
+    start = WithStartWorkflowOperation(
+        ConversationWorkflow.run,
+        ConversationStart(tenant=tenant, external_id=ext_id, channel=body.channel, customer=body.sender),
+        id=conversation_workflow_id(tenant, ext_id),
+        task_queue=request.app[SETTINGS].task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    message = InboundMessage.model_validate(body.model_dump(exclude={"channel"}))
+    receipt = await call_workflow(
+        request,
+        request.app[CLIENT].execute_update_with_start_workflow(
+            ConversationWorkflow.receive_message, message, start_workflow_operation=start
+        ),
+    )
+    return web.json_response(
+        EventResponse.of(ext_id, receipt).model_dump(mode="json"),
+        status=201 if receipt.created else 200,
+    )
+
+
+@routes.post("/v1/conversations/{conversation_id}/replies")
+async def post_reply(request: web.Request) -> web.Response:
+    ext_id = external_id(request)
+    body = await read_body(request, PostReply)
+    reply = AgentReply.model_validate(body.model_dump())
+    receipt = await call_workflow(
+        request, handle_for(request, ext_id).execute_update(ConversationWorkflow.post_reply, reply)
+    )
+    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+
+
+@routes.post("/v1/conversations/{conversation_id}/status")
+async def post_status(request: web.Request) -> web.Response:
+    ext_id = external_id(request)
+    body = await read_body(request, PostStatus)
+    change = StatusChange.model_validate(body.model_dump())
+    receipt = await call_workflow(
+        request, handle_for(request, ext_id).execute_update(ConversationWorkflow.change_status, change)
+    )
+    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+
+
+@routes.get("/v1/conversations/{conversation_id}")
+async def get_conversation(request: web.Request) -> web.Response:
+    ext_id = external_id(request)
+    state = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.state))
+    return web.json_response(ConversationView.of(state).model_dump(mode="json"))
+
+
+@routes.get("/v1/conversations")
+async def list_conversations(request: web.Request) -> web.Response:
+    """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
+    clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request['tenant']}'"]
+    for param, key, allowed in (("status", sa.STATUS, Status), ("channel", sa.CHANNEL, Channel)):
+        value = request.query.get(param)
+        if value is None:
+            continue
+        if value not in {m.value for m in allowed}:
+            raise ApiError(
+                422, "invalid_request", f"unknown {param} {value!r}",
+                [{"field": param, "message": f"one of {', '.join(m.value for m in allowed)}"}],
+            )
+        clauses.append(f"{key.name} = '{value}'")
+    try:
+        limit = int(request.query.get("limit", "100"))
+        if not 1 <= limit <= 1000:
+            raise ValueError
+    except ValueError:
+        raise ApiError(422, "invalid_request", "limit must be an integer from 1 to 1000",
+                       [{"field": "limit", "message": "integer 1..1000"}]) from None
+    found = []
+    async for wf in request.app[CLIENT].list_workflows(" AND ".join(clauses), limit=limit):
+        attrs = wf.typed_search_attributes
+        found.append(
+            ConversationSummary(
+                conversation_id=wf.id.split(":", 2)[2],
+                channel=attrs.get(sa.CHANNEL),
+                status=attrs.get(sa.STATUS),
+                created_at=attrs.get(sa.CREATED_AT),
+                last_activity_at=attrs.get(sa.LAST_ACTIVITY_AT),
+            )
+        )
+    return web.json_response(ConversationList(conversations=found).model_dump(mode="json"))

@@ -1,0 +1,79 @@
+"""Every error leaves the API as JSON: `{"error": code, "message": ..., "fields": [...]}`.
+
+Bad input names the field it is about; nothing the caller sends can produce a 500 or a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from pydantic import ValidationError
+
+log = logging.getLogger("convoflow.api")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, fields: list[dict] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+    def response(self) -> web.Response:
+        body: dict = {"error": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return web.json_response(body, status=self.status)
+
+
+def validation_error(exc: ValidationError) -> ApiError:
+    fields = [
+        {
+            "field": ".".join(str(p) for p in err["loc"]) or "body",
+            "message": err["msg"],
+        }
+        for err in exc.errors(include_url=False, include_input=False)
+    ]
+    names = ", ".join(f["field"] for f in fields)
+    return ApiError(422, "invalid_request", f"invalid field(s): {names}", fields)
+
+
+def malformed_json(exc: json.JSONDecodeError) -> ApiError:
+    return ApiError(
+        400,
+        "malformed_json",
+        f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+        [{"field": "body", "message": exc.msg, "line": exc.lineno, "column": exc.colno}],
+    )
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPRequestEntityTooLarge as exc:
+        return ApiError(
+            413,
+            "body_too_large",
+            f"request body exceeds {exc.max_size} bytes",
+            [{"field": "body", "message": f"at most {exc.max_size} bytes"}],
+        ).response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = exc.reason.lower().replace(" ", "_")
+        return ApiError(exc.status, code, exc.reason).response()
+    except Exception:
+        # Logged without the request body: conversation content is personal data.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return ApiError(500, "internal_error", "internal error; see server log").response()

@@ -1,0 +1,73 @@
+"""`convoflow` command line: run the service or its parts (more subcommands join per capability)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.config import Settings
+
+
+def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[argparse.Namespace], int]:
+    def command(args: argparse.Namespace) -> int:
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            print(f"convoflow: bad setting: {exc}", file=sys.stderr)
+            return 2
+        logging.basicConfig(
+            level=os.environ.get("CONVOFLOW_LOG_LEVEL", "INFO"),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        try:
+            asyncio.run(run(settings))
+        except KeyboardInterrupt:
+            pass
+        except Exception as exc:
+            logging.getLogger("convoflow").error("convoflow stopped: %s", exc)
+            return 1
+        return 0
+
+    return command
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from engine import runtime
+
+    parser = argparse.ArgumentParser(
+        prog="convoflow",
+        description="Customer-service conversation automation on Temporal. Settings come from the "
+        "environment (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser(
+        "up", help="run everything: embedded Temporal (unless TEMPORAL_ADDRESS), worker and API"
+    ).set_defaults(func=_serve(runtime.up))
+    sub.add_parser("worker", help="run one worker against TEMPORAL_ADDRESS").set_defaults(
+        func=_serve(runtime.run_worker)
+    )
+    sub.add_parser("api", help="run the HTTP API against TEMPORAL_ADDRESS").set_defaults(
+        func=_serve(runtime.run_api)
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    code = args.func(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # After a clean worker shutdown the SDK's native runtime sometimes aborts during interpreter
+    # teardown (sdk-python #300). Everything is stopped and flushed by now, so skip the teardown.
+    os._exit(code)
+
+
+if __name__ == "__main__":
+    main()

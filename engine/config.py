@@ -1,0 +1,94 @@
+"""Every setting of the service, read from the environment in one place.
+
+Each field documents its environment variable and default; README's settings table is written from
+these. Secrets (API keys, TLS keys, Temporal API key) are only ever read here, never logged: `repr`
+of the settings hides them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Service settings. Variables are prefixed CONVOFLOW_, except Temporal's standard TEMPORAL_* ones."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVOFLOW_", extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Where the embedded Temporal database, the outbox and the dev API key live.",
+    )
+    api_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
+    api_port: int = Field(default=8080, description="Port of the HTTP API.")
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="Comma-separated `tenant:key` pairs accepted as Bearer tokens.",
+    )
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="File of `tenant sha256-hex-of-key` lines (keys stored only as hashes).",
+    )
+    max_body_bytes: int = Field(default=256 * 1024, description="Largest request body accepted.")
+    update_timeout_seconds: float = Field(
+        default=30.0,
+        description="How long an API call waits for a worker to process an event before 503.",
+    )
+    task_queue: str = Field(default="convoflow", description="Temporal task queue of the workers.")
+
+    temporal_address: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_ADDRESS", "CONVOFLOW_TEMPORAL_ADDRESS"),
+        description="host:port of an existing Temporal frontend; unset starts the embedded dev server.",
+    )
+    temporal_namespace: str = Field(
+        default="default",
+        validation_alias=AliasChoices("TEMPORAL_NAMESPACE", "CONVOFLOW_TEMPORAL_NAMESPACE"),
+        description="Temporal namespace.",
+    )
+    temporal_tls_cert: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_CERT", "CONVOFLOW_TEMPORAL_TLS_CERT"),
+        description="Client certificate (PEM) for mTLS to the Temporal cluster.",
+    )
+    temporal_tls_key: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_KEY", "CONVOFLOW_TEMPORAL_TLS_KEY"),
+        description="Client private key (PEM) for mTLS.",
+    )
+    temporal_tls_ca: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_TLS_CA", "CONVOFLOW_TEMPORAL_TLS_CA"),
+        description="CA certificate (PEM) that signed the server's certificate.",
+    )
+    temporal_tls_server_name: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "TEMPORAL_TLS_SERVER_NAME", "CONVOFLOW_TEMPORAL_TLS_SERVER_NAME"
+        ),
+        description="Server name to verify in the server's certificate.",
+    )
+    temporal_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TEMPORAL_API_KEY", "CONVOFLOW_TEMPORAL_API_KEY"),
+        description="API key for Temporal Cloud (implies TLS).",
+    )
+
+    embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
+    embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
+    embedded_fast_timers: bool = Field(
+        default=False,
+        description="Fire embedded-server timers on a 50 ms tick instead of ~1 s (tests use it).",
+    )
+
+    @property
+    def embedded(self) -> bool:
+        """True when convoflow runs its own Temporal dev server."""
+        return self.temporal_address is None
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox.jsonl"

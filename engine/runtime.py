@@ -1,0 +1,157 @@
+"""Running the parts: the embedded Temporal server, a worker, the HTTP API, or all of them at once.
+
+`convoflow up` is what `make run` starts: one process supervising the dev server child, a worker and
+the API, stopped together by Ctrl-C. `convoflow worker` and `convoflow api` run one part each, for
+scaling out against a Temporal cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+
+from aiohttp import web
+from temporalio.client import Client
+
+from engine.api.app import create_app
+from engine.api.auth import KeyStore, development_key
+from engine.config import Settings
+from engine.temporal_client import connect, ensure_search_attributes
+from engine.temporal_server import DevServer
+from engine.worker import build_worker
+
+log = logging.getLogger("convoflow")
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def _connect(settings: Settings, address: str | None = None) -> Client:
+    client = await connect(settings, address)
+    try:
+        added = await ensure_search_attributes(client)
+        if added:
+            log.info("registered search attributes: %s", ", ".join(added))
+    except Exception as exc:  # a cluster may deny operator calls; its admin registers them instead
+        log.warning("could not check search attributes (%s); register them as README says", exc)
+    return client
+
+
+def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
+    """Configured keys, or a development key for tenant `dev` when none are configured."""
+    keys = KeyStore.from_settings(settings)
+    if len(keys):
+        return keys, None
+    key = development_key(settings.data_dir)
+    keys.add_key("dev", key)
+    return keys, key
+
+
+async def _start_api(client: Client, settings: Settings, keys: KeyStore) -> web.AppRunner:
+    runner = web.AppRunner(create_app(client, settings, keys), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.api_host, settings.api_port).start()
+    return runner
+
+
+async def up(settings: Settings) -> None:
+    started = time.monotonic()
+    stop = _stop_event()
+    server: DevServer | None = None
+    address = settings.temporal_address
+    try:
+        if settings.embedded:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            server = DevServer(
+                db_file=settings.data_dir / "temporal.db",
+                grpc_port=settings.embedded_grpc_port,
+                ui_port=settings.embedded_ui_port,
+                fast_timers=settings.embedded_fast_timers,
+                log_file=settings.data_dir / "temporal.log",
+            )
+            await server.start()
+            address = server.address
+        client = await _connect(settings, address)
+        keys, dev_key = _keys(settings)
+        worker = build_worker(client, settings)
+        worker_task = asyncio.create_task(worker.run())
+        runner = await _start_api(client, settings, keys)
+        _print_banner(settings, server, address, dev_key, time.monotonic() - started)
+        stop_task = asyncio.create_task(stop.wait())
+        await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        print("convoflow: stopping ...", flush=True)
+        await runner.cleanup()
+        if not worker_task.done():
+            await worker.shutdown()
+        await worker_task  # re-raises a worker that died on its own
+    finally:
+        if server is not None:
+            await server.stop()
+    print("convoflow: stopped", flush=True)
+
+
+async def run_worker(settings: Settings) -> None:
+    stop = _stop_event()
+    client = await _connect(settings, _address(settings))
+    worker = build_worker(client, settings)
+    task = asyncio.create_task(worker.run())
+    print(f"convoflow worker polling {settings.task_queue!r} on {_address(settings)}", flush=True)
+    await asyncio.wait({task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    if not task.done():
+        await worker.shutdown()
+    await task
+
+
+async def run_api(settings: Settings) -> None:
+    stop = _stop_event()
+    client = await _connect(settings, _address(settings))
+    keys, dev_key = _keys(settings)
+    runner = await _start_api(client, settings, keys)
+    print(f"convoflow API on http://{settings.api_host}:{settings.api_port}", flush=True)
+    if dev_key:
+        print(f"  development API key (tenant 'dev'): {dev_key}", flush=True)
+    with contextlib.suppress(asyncio.CancelledError):
+        await stop.wait()
+    await runner.cleanup()
+
+
+def _address(settings: Settings) -> str:
+    return settings.temporal_address or f"127.0.0.1:{settings.embedded_grpc_port}"
+
+
+def _print_banner(
+    settings: Settings, server: DevServer | None, address: str | None, dev_key: str | None, seconds: float
+) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lines = [
+        f"convoflow is up ({seconds:.1f}s)",
+        f"  HTTP API          {api}",
+        f"  Temporal gRPC     {address}  namespace {settings.temporal_namespace!r}"
+        + ("  (embedded dev server)" if server else ""),
+    ]
+    if server:
+        lines.append(f"  Temporal Web UI   {server.ui_url}")
+    lines += [
+        f"  data directory    {settings.data_dir.resolve()}",
+        f"  outbox            {settings.outbox_path.resolve()}",
+        f"  worker task queue {settings.task_queue}",
+    ]
+    if dev_key:
+        lines += [
+            f"  development API key (tenant 'dev'): {dev_key}",
+            "  try:",
+            f"    curl -s -X POST {api}/v1/conversations/c-1/messages \\",
+            f"      -H 'Authorization: Bearer {dev_key}' -H 'Content-Type: application/json' \\",
+            "      -d '{\"message_id\":\"m-1\",\"channel\":\"email\","
+            "\"sender\":{\"address\":\"ada@example.com\"},\"text\":\"Hello\"}'",
+        ]
+    lines.append("Press Ctrl-C to stop.")
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,63 @@
+"""Connecting to Temporal the same way everywhere: API, worker, CLI and tests."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import (
+    AddSearchAttributesRequest,
+    ListSearchAttributesRequest,
+)
+from temporalio.client import Client, TLSConfig
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from engine.config import Settings
+from workflows import search_attributes
+
+
+async def connect(settings: Settings, address: str | None = None) -> Client:
+    """A client for the configured cluster, or for `address` (the embedded server's)."""
+    tls: TLSConfig | bool = False
+    if settings.temporal_tls_cert or settings.temporal_tls_ca:
+        tls = TLSConfig(
+            client_cert=_read(settings.temporal_tls_cert),
+            client_private_key=_read(settings.temporal_tls_key),
+            server_root_ca_cert=_read(settings.temporal_tls_ca),
+            domain=settings.temporal_tls_server_name,
+        )
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    if api_key and tls is False:
+        tls = True
+    return await Client.connect(
+        address or settings.temporal_address or "127.0.0.1:7233",
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        tls=tls,
+        api_key=api_key,
+    )
+
+
+def _read(path) -> bytes | None:
+    return path.read_bytes() if path else None
+
+
+async def ensure_search_attributes(client: Client) -> list[str]:
+    """Register the attributes the workflow upserts that the namespace lacks; returns those added.
+
+    One attribute per call: a multi-attribute request was seen registering only the first.
+    """
+    existing = await client.operator_service.list_search_attributes(
+        ListSearchAttributesRequest(namespace=client.namespace)
+    )
+    known = set(existing.custom_attributes) | set(existing.system_attributes)
+    added = []
+    for key in search_attributes.ALL:
+        if key.name in known:
+            continue
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=client.namespace,
+                search_attributes={key.name: IndexedValueType.ValueType(int(key.indexed_value_type))},
+            )
+        )
+        added.append(key.name)
+    return added
