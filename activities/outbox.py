@@ -81,7 +81,9 @@ class ChannelActivities:
     def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
         result = self._outbox.deliver(message)
         activity.logger.info(
-            "outbound %s %s via %s", message.kind, "delivered" if result.delivered else "duplicate",
+            "outbound %s %s via %s",
+            message.kind,
+            "delivered" if result.delivered else "duplicate",
             message.channel,
         )
         return result

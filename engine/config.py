@@ -16,7 +16,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Service settings. Variables are prefixed CONVOFLOW_, except Temporal's standard TEMPORAL_* ones."""
 
-    model_config = SettingsConfigDict(env_prefix="CONVOFLOW_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="CONVOFLOW_", extra="ignore", frozen=True, populate_by_name=True
+    )
 
     data_dir: Path = Field(
         default=Path("data"),
@@ -66,9 +68,7 @@ class Settings(BaseSettings):
     )
     temporal_tls_server_name: str | None = Field(
         default=None,
-        validation_alias=AliasChoices(
-            "TEMPORAL_TLS_SERVER_NAME", "CONVOFLOW_TEMPORAL_TLS_SERVER_NAME"
-        ),
+        validation_alias=AliasChoices("TEMPORAL_TLS_SERVER_NAME", "CONVOFLOW_TEMPORAL_TLS_SERVER_NAME"),
         description="Server name to verify in the server's certificate.",
     )
     temporal_api_key: SecretStr | None = Field(

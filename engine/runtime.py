@@ -150,8 +150,8 @@ def _print_banner(
             "  try:",
             f"    curl -s -X POST {api}/v1/conversations/c-1/messages \\",
             f"      -H 'Authorization: Bearer {dev_key}' -H 'Content-Type: application/json' \\",
-            "      -d '{\"message_id\":\"m-1\",\"channel\":\"email\","
-            "\"sender\":{\"address\":\"ada@example.com\"},\"text\":\"Hello\"}'",
+            '      -d \'{"message_id":"m-1","channel":"email",'
+            '"sender":{"address":"ada@example.com"},"text":"Hello"}\'',
         ]
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)

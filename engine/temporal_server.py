@@ -48,7 +48,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def _sa_type_name(key) -> str:
+def search_attribute_type_name(key) -> str:
     return {
         "KEYWORD": "Keyword",
         "TEXT": "Text",
@@ -71,7 +71,7 @@ class DevServer:
     fast_timers: bool = False
     headless: bool = False
     log_file: Path | None = None
-    _process: subprocess.Popen | None = field(default=None, init=False, repr=False)
+    _process: asyncio.subprocess.Process | None = field(default=None, init=False, repr=False)
 
     @property
     def address(self) -> str:
@@ -86,10 +86,14 @@ class DevServer:
             str(find_temporal_binary()),
             "server",
             "start-dev",
-            "--ip", self.host,
-            "--port", str(self.grpc_port),
-            "--log-level", "warn",
-            "--dynamic-config-value", "frontend.enableServerVersionCheck=false",
+            "--ip",
+            self.host,
+            "--port",
+            str(self.grpc_port),
+            "--log-level",
+            "warn",
+            "--dynamic-config-value",
+            "frontend.enableServerVersionCheck=false",
         ]
         if self.headless:
             cmd.append("--headless")
@@ -101,23 +105,27 @@ class DevServer:
             cmd += ["--dynamic-config-value", 'history.timerProcessorMaxTimeShift="50ms"']
         # Registered only on a new database; `ensure_search_attributes` covers an existing one.
         for key in search_attributes.ALL:
-            cmd += ["--search-attribute", f"{key.name}={_sa_type_name(key)}"]
+            cmd += ["--search-attribute", f"{key.name}={search_attribute_type_name(key)}"]
         return cmd
 
-    async def start(self, timeout: float = 30.0) -> None:
+    async def start(self, ready_within: float = 30.0) -> None:
         if self.db_file is not None:
             self.db_file.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
-        self._process = subprocess.Popen(
-            self.command(),
-            stdout=log,
-            stderr=log,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        deadline = asyncio.get_running_loop().time() + timeout
+        log = self.log_file.open("ab") if self.log_file else None
+        try:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.command(),
+                stdout=log or subprocess.DEVNULL,
+                stderr=log or subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: stop() reaches every child
+            )
+        finally:
+            if log:
+                log.close()  # the child holds its own copy
+        deadline = asyncio.get_running_loop().time() + ready_within
         while True:
-            if self._process.poll() is not None:
+            if self._process.returncode is not None:
                 raise RuntimeError(
                     f"Temporal dev server exited with code {self._process.returncode} at start"
                     + (f"; see {self.log_file}" if self.log_file else "")
@@ -133,13 +141,14 @@ class DevServer:
                     raise TimeoutError(f"Temporal dev server not ready on {self.address}") from None
                 await asyncio.sleep(0.1)
 
-    async def stop(self, timeout: float = 10.0) -> None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the server's process group, SIGKILL it if it has not exited within `grace` seconds."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None or process.returncode is not None:
             return
         os.killpg(process.pid, signal.SIGTERM)
         try:
-            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout)
+            await asyncio.wait_for(process.wait(), grace)
         except TimeoutError:
             os.killpg(process.pid, signal.SIGKILL)
-            await asyncio.to_thread(process.wait)
+            await process.wait()

@@ -68,8 +68,7 @@ class ConversationWorkflow:
         async with self._lock:
             await self._ensure_created()
         await workflow.wait_condition(
-            lambda: self._state.status is Status.CLOSED
-            or workflow.info().is_continue_as_new_suggested()
+            lambda: self._state.status is Status.CLOSED or workflow.info().is_continue_as_new_suggested()
         )
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._state.status is not Status.CLOSED:

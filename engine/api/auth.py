@@ -15,6 +15,7 @@ from engine.config import Settings
 
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 PUBLIC_PATHS = frozenset({"/healthz"})
+TENANT = web.RequestKey("tenant", str)
 
 
 def hash_key(key: str) -> str:
@@ -111,7 +112,7 @@ def auth_middleware(keys: KeyStore):
                 "unknown API key",
                 [{"field": "Authorization", "message": "unknown key"}],
             )
-        request["tenant"] = tenant
+        request[TENANT] = tenant
         return await handler(request)
 
     return authenticate

@@ -17,12 +17,15 @@ from pydantic import BaseModel, ValidationError
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.api.auth import TENANT
 from engine.api.errors import ApiError, malformed_json, validation_error
 from engine.api.schemas import (
     ConversationList,
@@ -65,11 +68,16 @@ async def read_body(request: web.Request, model: type[Model]) -> Model:
     except json.JSONDecodeError as exc:
         raise malformed_json(exc) from None
     except UnicodeDecodeError:
-        raise ApiError(400, "malformed_json", "request body is not UTF-8",
-                       [{"field": "body", "message": "not UTF-8"}]) from None
+        raise ApiError(
+            400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
+        ) from None
     if not isinstance(data, dict):
-        raise ApiError(422, "invalid_request", "request body must be a JSON object",
-                       [{"field": "body", "message": "expected an object"}])
+        raise ApiError(
+            422,
+            "invalid_request",
+            "request body must be a JSON object",
+            [{"field": "body", "message": "expected an object"}],
+        )
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -80,21 +88,29 @@ def external_id(request: web.Request) -> str:
     value = request.match_info["conversation_id"]
     if not _ID.match(value):
         raise ApiError(
-            422, "invalid_request",
+            422,
+            "invalid_request",
             "conversation id must be 1-128 characters of letters, digits, '.', '_' or '-'",
             [{"field": "conversation_id", "message": f"must match {ID_PATTERN}"}],
         )
     return value
 
 
-async def call_workflow(request: web.Request, call: Awaitable[Result]) -> Result:
-    """Run a Temporal call, turning its failures into API errors the caller can act on."""
+async def call_workflow(
+    request: web.Request, call: Awaitable[Result], handle: WorkflowHandle | None = None
+) -> Result:
+    """Run a Temporal call, turning its failures into API errors the caller can act on.
+
+    An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
+    lets us tell that apart from a conversation that never existed.
+    """
     timeout = request.app[SETTINGS].update_timeout_seconds
     try:
         return await asyncio.wait_for(call, timeout)
     except TimeoutError:
         raise ApiError(
-            503, "worker_unavailable",
+            503,
+            "worker_unavailable",
             f"no worker processed the event within {timeout:g}s; retry with the same message_id",
         ) from None
     except WorkflowUpdateFailedError as exc:
@@ -104,12 +120,21 @@ async def call_workflow(request: web.Request, call: Awaitable[Result]) -> Result
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
+            if handle is not None and await _has_ended(handle):
+                raise ApiError(409, "conversation_closed", "the conversation is closed") from None
             raise ApiError(404, "conversation_not_found", "no such conversation") from None
         raise ApiError(503, "temporal_unavailable", "Temporal did not answer; retry") from None
 
 
+async def _has_ended(handle: WorkflowHandle) -> bool:
+    try:
+        return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
+    except RPCError:
+        return False
+
+
 def handle_for(request: web.Request, ext_id: str):
-    wf_id = conversation_workflow_id(request["tenant"], ext_id)
+    wf_id = conversation_workflow_id(request[TENANT], ext_id)
     return request.app[CLIENT].get_workflow_handle_for(ConversationWorkflow.run, wf_id)
 
 
@@ -118,7 +143,7 @@ async def post_message(request: web.Request) -> web.Response:
     """A customer message. The first one creates the conversation, atomically (update-with-start)."""
     ext_id = external_id(request)
     body = await read_body(request, PostMessage)
-    tenant = request["tenant"]
+    tenant = request[TENANT]
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
         ConversationStart(tenant=tenant, external_id=ext_id, channel=body.channel, customer=body.sender),
@@ -144,8 +169,9 @@ async def post_reply(request: web.Request) -> web.Response:
     ext_id = external_id(request)
     body = await read_body(request, PostReply)
     reply = AgentReply.model_validate(body.model_dump())
+    handle = handle_for(request, ext_id)
     receipt = await call_workflow(
-        request, handle_for(request, ext_id).execute_update(ConversationWorkflow.post_reply, reply)
+        request, handle.execute_update(ConversationWorkflow.post_reply, reply), handle
     )
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
 
@@ -155,8 +181,9 @@ async def post_status(request: web.Request) -> web.Response:
     ext_id = external_id(request)
     body = await read_body(request, PostStatus)
     change = StatusChange.model_validate(body.model_dump())
+    handle = handle_for(request, ext_id)
     receipt = await call_workflow(
-        request, handle_for(request, ext_id).execute_update(ConversationWorkflow.change_status, change)
+        request, handle.execute_update(ConversationWorkflow.change_status, change), handle
     )
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
 
@@ -171,14 +198,16 @@ async def get_conversation(request: web.Request) -> web.Response:
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
     """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
-    clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request['tenant']}'"]
+    clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request[TENANT]}'"]
     for param, key, allowed in (("status", sa.STATUS, Status), ("channel", sa.CHANNEL, Channel)):
         value = request.query.get(param)
         if value is None:
             continue
         if value not in {m.value for m in allowed}:
             raise ApiError(
-                422, "invalid_request", f"unknown {param} {value!r}",
+                422,
+                "invalid_request",
+                f"unknown {param} {value!r}",
                 [{"field": param, "message": f"one of {', '.join(m.value for m in allowed)}"}],
             )
         clauses.append(f"{key.name} = '{value}'")
@@ -187,8 +216,12 @@ async def list_conversations(request: web.Request) -> web.Response:
         if not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
-        raise ApiError(422, "invalid_request", "limit must be an integer from 1 to 1000",
-                       [{"field": "limit", "message": "integer 1..1000"}]) from None
+        raise ApiError(
+            422,
+            "invalid_request",
+            "limit must be an integer from 1 to 1000",
+            [{"field": "limit", "message": "integer 1..1000"}],
+        ) from None
     found = []
     async for wf in request.app[CLIENT].list_workflows(" AND ".join(clauses), limit=limit):
         attrs = wf.typed_search_attributes

@@ -18,9 +18,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, fields: list[dict] | None = None
-    ) -> None:
+    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -61,12 +59,13 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except ApiError as exc:
         return exc.response()
-    except web.HTTPRequestEntityTooLarge as exc:
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.client_max_size
         return ApiError(
             413,
             "body_too_large",
-            f"request body exceeds {exc.max_size} bytes",
-            [{"field": "body", "message": f"at most {exc.max_size} bytes"}],
+            f"request body exceeds {limit} bytes",
+            [{"field": "body", "message": f"at most {limit} bytes"}],
         ).response()
     except web.HTTPException as exc:
         if exc.status < 400:

@@ -76,9 +76,17 @@ class ConversationView(BaseModel):
             messages_count=state.messages_count,
             **state.model_dump(
                 include={
-                    "channel", "status", "customer", "tags", "customer_messages",
-                    "agent_messages", "created_at", "updated_at", "first_customer_message_at",
-                    "last_customer_message_at", "first_agent_reply_at",
+                    "channel",
+                    "status",
+                    "customer",
+                    "tags",
+                    "customer_messages",
+                    "agent_messages",
+                    "created_at",
+                    "updated_at",
+                    "first_customer_message_at",
+                    "last_customer_message_at",
+                    "first_agent_reply_at",
                 }
             ),
         )

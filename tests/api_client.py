@@ -1,0 +1,73 @@
+"""A small HTTP client for the API under test, speaking to a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+
+
+class ApiClient:
+    """Speaks for two tenants, "acme" and "globex", whose real names are unique to the test.
+
+    The Temporal server is shared by the whole session, so unique tenants keep one test's
+    conversations out of another's.
+    """
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession, tenants: dict[str, str]) -> None:
+        self.base_url = base_url
+        self.session = session
+        self.tenants = tenants
+
+    def workflow_id(self, conversation: str, tenant: str = "acme") -> str:
+        return f"conversation:{self.tenants[tenant]}:{conversation}"
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: bytes | str | None = None,
+        tenant: str | None = "acme",
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        all_headers = dict(headers or {})
+        if tenant is not None:
+            all_headers["Authorization"] = f"Bearer {api_key(self.tenants[tenant])}"
+        async with self.session.request(
+            method, self.base_url + path, json=json, data=data, headers=all_headers
+        ) as resp:
+            assert resp.content_type == "application/json", f"{resp.status}: not JSON"
+            return Reply(resp.status, await resp.json())
+
+    async def post_message(
+        self,
+        conversation: str,
+        message_id: str,
+        text: str = "Hello, my invoice is wrong",
+        *,
+        tenant: str = "acme",
+        channel: str = "email",
+        sender: str = "ada@example.com",
+    ) -> Reply:
+        return await self.request(
+            "POST",
+            f"/v1/conversations/{conversation}/messages",
+            tenant=tenant,
+            json={"message_id": message_id, "channel": channel, "sender": {"address": sender}, "text": text},
+        )
+
+    async def get(self, conversation: str, *, tenant: str = "acme") -> Reply:
+        return await self.request("GET", f"/v1/conversations/{conversation}", tenant=tenant)
+
+
+def api_key(tenant: str) -> str:
+    return f"key-{tenant}"

@@ -1,0 +1,91 @@
+"""Fixtures: one real Temporal dev server for the session, a task queue, worker and API per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from temporalio.client import Client
+
+from activities.outbox import Outbox
+from engine.api.app import create_app
+from engine.api.auth import KeyStore
+from engine.config import Settings
+from engine.temporal_client import connect, ensure_search_attributes
+from engine.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
+from engine.worker import build_worker
+from tests.api_client import ApiClient, api_key
+from tests.replay import replay_task_queue
+
+
+@pytest.fixture(scope="session")
+async def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
+    try:
+        find_temporal_binary()
+    except TemporalBinaryNotFound as exc:
+        pytest.fail(str(exc), pytrace=False)
+    server = DevServer(
+        db_file=None,  # in memory: each test session starts clean
+        grpc_port=free_port(),
+        headless=True,
+        fast_timers=True,
+        log_file=tmp_path_factory.mktemp("temporal") / "server.log",
+    )
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+async def client(temporal_server: DevServer) -> Client:
+    settings = Settings(temporal_address=temporal_server.address)
+    client = await connect(settings)
+    await ensure_search_attributes(client)
+    return client
+
+
+@pytest.fixture
+def tenants() -> dict[str, str]:
+    suffix = uuid.uuid4().hex[:8]
+    return {"acme": f"acme-{suffix}", "globex": f"globex-{suffix}"}
+
+
+@pytest.fixture
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, temporal_server: DevServer, tenants: dict[str, str]
+) -> Settings:
+    """Per-test settings: own task queue, own data dir, two tenants of its own."""
+    return Settings(
+        temporal_address=temporal_server.address,
+        data_dir=tmp_path / "data",
+        task_queue=f"{request.node.name}-{uuid.uuid4().hex[:8]}",
+        api_keys=",".join(f"{tenant}:{api_key(tenant)}" for tenant in tenants.values()),
+        update_timeout_seconds=15,
+        max_body_bytes=64 * 1024,
+    )
+
+
+@pytest.fixture
+def outbox(settings: Settings) -> Outbox:
+    return Outbox(settings.outbox_path)
+
+
+@pytest.fixture
+async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
+    """A worker for the test's queue; when it stops, every history it produced must replay."""
+    async with build_worker(client, settings):
+        yield
+    await replay_task_queue(client, settings.task_queue)
+
+
+@pytest.fixture
+async def api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
+    server = TestServer(create_app(client, settings, KeyStore.from_settings(settings)), host="127.0.0.1")
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+    await server.close()

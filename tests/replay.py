@@ -1,0 +1,27 @@
+"""Replaying recorded histories against the current workflow code: the determinism check.
+
+Every test that runs a worker replays every workflow it produced when the worker stops (see the
+`worker` fixture), so a non-deterministic change fails the test that exercised it.
+"""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from engine.worker import WORKFLOWS
+
+
+async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
+
+
+async def replay_task_queue(client: Client, task_queue: str) -> int:
+    """Replay every run ever started on `task_queue`; returns how many were replayed."""
+    count = 0
+    async for wf in client.list_workflows(f"TaskQueue = '{task_queue}'"):
+        await assert_replays(client, wf.id, wf.run_id)
+        count += 1
+    return count

@@ -1,0 +1,35 @@
+"""The cluster layout must register exactly the search attributes the workflow upserts.
+
+A workflow that upserts an unregistered attribute does not fail: it hangs. Compose cannot run on
+these machines, so this is checked from the files themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from engine.temporal_server import search_attribute_type_name
+from workflows import search_attributes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_namespace_job_registers_every_search_attribute() -> None:
+    script = (ROOT / "deploy/temporal/setup-namespace.sh").read_text()
+    registered = dict(re.findall(r"\b(Convo\w+)=(\w+)", script))
+    expected = {key.name: search_attribute_type_name(key) for key in search_attributes.ALL}
+    assert registered == expected
+
+
+def test_compose_file_has_the_documented_services() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "temporal", "temporal-ui", "api", "worker"} <= set(services)
+    for part in ("api", "worker"):
+        assert services[part]["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
+    assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == (
+        "service_completed_successfully"
+    )
