@@ -111,3 +111,46 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
     finally:
         stop(process)
     assert process.returncode == 0
+
+
+def start_part(part: str, address: str, env_extra: dict[str, str]) -> subprocess.Popen:
+    env = {**os.environ, "TEMPORAL_ADDRESS": address, **env_extra}
+    return subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", part],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
+    tmp_path: Path, temporal_server
+) -> None:
+    """The scale-out shape: two workers and one API process, all pointed at TEMPORAL_ADDRESS."""
+    api_port = free_port()
+    env = {
+        "CONVOFLOW_DATA_DIR": str(tmp_path / "data"),
+        "CONVOFLOW_TASK_QUEUE": f"separate-{api_port}",
+        "CONVOFLOW_API_PORT": str(api_port),
+        "CONVOFLOW_API_KEYS": "acme-split:split-key",
+    }
+    parts = [start_part(p, temporal_server.address, env) for p in ("worker", "worker", "api")]
+    try:
+        for part in parts:
+            first = await asyncio.to_thread(part.stdout.readline)
+            assert first.startswith("convoflow "), first
+        status, body = await asyncio.to_thread(
+            call,
+            "POST",
+            f"http://127.0.0.1:{api_port}/v1/conversations/split-1/messages",
+            "split-key",
+            {"message_id": "m-1", "channel": "sms", "sender": {"address": "+4915100000"}, "text": "Hi"},
+        )
+        assert status == 201 and body["created"] is True
+        outbox = (tmp_path / "data" / "outbox.jsonl").read_text().splitlines()
+        assert len(outbox) == 1 and json.loads(outbox[0])["to"] == "+4915100000"
+    finally:
+        for part in parts:
+            stop(part)
+    assert [p.returncode for p in parts] == [0, 0, 0]
