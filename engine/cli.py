@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from engine import sla_commands
 from engine.config import Settings
 
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="run the HTTP API against TEMPORAL_ADDRESS").set_defaults(
         func=_serve(runtime.run_api)
     )
+    sla_commands.add_parser(sub)
     return parser
 
 
