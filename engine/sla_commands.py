@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from engine import yaml12
 from engine.calendar import BusinessCalendar, CalendarError
 
 
@@ -26,7 +27,7 @@ def load_calendar(path: Path) -> BusinessCalendar:
     except OSError as exc:
         raise UsageError(f"--calendar {path}: {exc.strerror}") from None
     try:
-        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        doc = json.loads(text) if path.suffix == ".json" else yaml12.load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise UsageError(
             f"--calendar {path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "

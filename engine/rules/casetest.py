@@ -1,0 +1,77 @@
+"""Running a pack's own test cases: event + context in, expected rules and actions out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.rules.context import RuleContext
+from engine.rules.decision import CompiledPack, Decision
+from engine.rules.pack import TestCase
+from engine.rules.validation import case_context
+
+
+@dataclass
+class CaseResult:
+    name: str
+    failures: list[str] = field(default_factory=list)
+    decision: Decision | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def outcome_summary(decision: Decision, context: RuleContext) -> dict:
+    """What a decision does to the conversation: resulting tags, route, priority."""
+    tags = list(context.conversation.tags)
+    route = context.conversation.team
+    priority = context.conversation.priority.value
+    for decided in decision.actions:
+        action = decided.action
+        if action["type"] == "add_tags":
+            tags += [t for t in action["value"] if t not in tags]
+        elif action["type"] == "remove_tags":
+            tags = [t for t in tags if t not in action["value"]]
+        elif action["type"] == "route":
+            route = action["value"]
+        elif action["type"] == "set_priority":
+            priority = action["value"]
+    return {"tags": tags, "route": route, "priority": priority}
+
+
+def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
+    context = RuleContext.model_validate(case_context(case.event.value, case.context))
+    decision = pack.decide(context)
+    result = CaseResult(case.name, decision=decision)
+    expect = case.expect
+    matched = decision.matched
+    if expect.matched is not None and matched != expect.matched:
+        result.failures.append(f"matched rules: expected {expect.matched}, got {matched}")
+    for rule_id in expect.not_matched or []:
+        if rule_id in matched:
+            result.failures.append(f"rule {rule_id} matched but should not")
+    actions = [d.action for d in decision.actions]
+    if expect.actions is not None and not _actions_match(expect.actions, actions):
+        result.failures.append(f"actions: expected {expect.actions}, got {actions}")
+    summary = outcome_summary(decision, context)
+    if expect.tags is not None and sorted(summary["tags"]) != sorted(expect.tags):
+        result.failures.append(f"tags: expected {sorted(expect.tags)}, got {sorted(summary['tags'])}")
+    if expect.route is not None and summary["route"] != expect.route:
+        result.failures.append(f"route: expected {expect.route}, got {summary['route']}")
+    if expect.priority is not None and summary["priority"] != expect.priority:
+        result.failures.append(f"priority: expected {expect.priority}, got {summary['priority']}")
+    for outcome in decision.rules:
+        if outcome.error:
+            result.failures.append(f"rule {outcome.id} failed to evaluate: {outcome.error}")
+    return result
+
+
+def _actions_match(expected: list[dict], actual: list[dict]) -> bool:
+    """Same actions in the same order; an expected action may leave out fields it does not care about."""
+    return len(expected) == len(actual) and all(
+        all(a.get(k) == v for k, v in e.items()) for e, a in zip(expected, actual, strict=True)
+    )
+
+
+def run_cases(pack: CompiledPack, cases: list[TestCase]) -> list[CaseResult]:
+    return [run_case(pack, case) for case in cases]

@@ -1,0 +1,244 @@
+"""What a rule can read: the documented contract between the workflow and rule authors.
+
+The workflow fills this model for every event; the validator accepts a `var` path only if this model
+has it; docs/rule-context.md is generated from it. One model, so docs and validator never drift.
+Times are ISO 8601 strings in the data rules see, and durations are business minutes computed
+before evaluation (rules never read a clock).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class EventType(StrEnum):
+    CONVERSATION_CREATED = "conversation.created"
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGE_SENT = "message.sent"
+    STATUS_CHANGED = "status.changed"
+    CONVERSATION_ASSIGNED = "conversation.assigned"
+    SLA_WARNING = "sla.warning"
+    SLA_BREACHED = "sla.breached"
+    SURVEY_COMPLETED = "survey.completed"
+    CONVERSATION_REOPENED = "conversation.reopened"
+    CONVERSATION_IDLE = "conversation.idle"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class EventInfo(_Part):
+    type: EventType = Field(description="The event being decided on.")
+    time: datetime = Field(description="When it happened (the workflow's clock, never the wall clock).")
+    depth: int = Field(default=0, description="0 for outside events; n for an event raised by an action.")
+    previous_status: str | None = Field(default=None, description="status.changed: the status before.")
+    sla_target: str | None = Field(
+        default=None, description="sla.warning / sla.breached: first_response, next_response or resolution."
+    )
+
+
+class ConversationInfo(_Part):
+    id: str = Field(default="", description="The channel's conversation id.")
+    channel: str = Field(default="email", description="email, chat, whatsapp, sms or social.")
+    status: str = Field(default="open", description="open, pending, on_hold, solved or closed.")
+    priority: Priority = Field(default=Priority.NORMAL, description="low, normal, high or urgent.")
+    tags: list[str] = Field(default_factory=list, description="Current tags.")
+    team: str | None = Field(default=None, description="Team the conversation is routed to.")
+    assignee: str | None = Field(default=None, description="Assigned agent id.")
+    language: str | None = Field(default=None, description="Conversation language (e.g. en, de).")
+    customer_messages: int = Field(default=0, description="Customer messages so far.")
+    agent_messages: int = Field(default=0, description="Agent replies so far.")
+    reopened: int = Field(default=0, description="How often it was reopened.")
+    escalation_level: int = Field(default=0, description="Highest escalation level reached.")
+    created_at: datetime | None = Field(default=None, description="When the conversation started.")
+    first_agent_reply_at: datetime | None = Field(default=None, description="First agent reply.")
+    last_customer_message_at: datetime | None = Field(default=None, description="Latest customer message.")
+    business_minutes_open: float | None = Field(
+        default=None, description="Business minutes since creation, on the SLA calendar."
+    )
+    business_minutes_since_customer_message: float | None = Field(
+        default=None, description="Business minutes since the latest customer message."
+    )
+
+
+class Attachment(_Part):
+    name: str = Field(description="File name.")
+    content_type: str = Field(default="application/octet-stream", description="MIME type.")
+    size: int = Field(default=0, description="Bytes.")
+
+
+class MessageInfo(_Part):
+    text: str = Field(default="", description="Message body as plain text.")
+    subject: str | None = Field(default=None, description="Email subject, when there is one.")
+    sender: str | None = Field(default=None, alias="from", description="Sender address or handle.")
+    channel_message_id: str | None = Field(default=None, description="The channel's message id.")
+    auto_submitted: bool = Field(default=False, description="Sent by a machine (auto-reply, bounce).")
+    attachments: list[Attachment] = Field(default_factory=list, description="Attached files.")
+
+
+class CustomerInfo(_Part):
+    known: bool = Field(default=False, description="The CRM knows this customer.")
+    id: str | None = Field(default=None, description="CRM id.")
+    name: str | None = Field(default=None, description="Full name.")
+    first_name: str | None = Field(default=None, description="First name (for greetings).")
+    email: str | None = Field(default=None, description="Email address.")
+    phone: str | None = Field(default=None, description="Phone number.")
+    tier: str | None = Field(default=None, description="Plan or tier (e.g. free, pro, vip).")
+    lifetime_value: float | None = Field(default=None, description="Revenue to date.")
+    language: str | None = Field(default=None, description="Preferred language.")
+    custom: dict[str, Any] = Field(default_factory=dict, description="CRM custom fields, any name.")
+
+
+class SlaInfo(_Part):
+    policy: str | None = Field(default=None, description="Applied SLA policy.")
+    first_response_remaining_minutes: float | None = Field(
+        default=None, description="Business minutes left for the first response."
+    )
+    next_response_remaining_minutes: float | None = Field(
+        default=None, description="Business minutes left for the next response."
+    )
+    resolution_remaining_minutes: float | None = Field(
+        default=None, description="Business minutes left for resolution."
+    )
+    breached: bool = Field(default=False, description="Any target breached.")
+    first_response_breached: bool = Field(default=False, description="First response target breached.")
+    next_response_breached: bool = Field(default=False, description="Next response target breached.")
+    resolution_breached: bool = Field(default=False, description="Resolution target breached.")
+
+
+class BusinessHoursInfo(_Part):
+    open: bool = Field(default=True, description="The team's calendar is open at the event time.")
+    next_open: datetime | None = Field(default=None, description="When it next opens.")
+
+
+class SurveyInfo(_Part):
+    rating: int | None = Field(default=None, description="survey.completed: rating 1-5.")
+    comment: str | None = Field(default=None, description="survey.completed: free text.")
+
+
+class RuleContext(_Part):
+    """Everything a rule condition can read, by `var` path (e.g. `customer.tier`)."""
+
+    event: EventInfo
+    conversation: ConversationInfo = Field(default_factory=ConversationInfo)
+    message: MessageInfo = Field(default_factory=MessageInfo)
+    customer: CustomerInfo = Field(default_factory=CustomerInfo)
+    sla: SlaInfo = Field(default_factory=SlaInfo)
+    business_hours: BusinessHoursInfo = Field(default_factory=BusinessHoursInfo)
+    survey: SurveyInfo = Field(default_factory=SurveyInfo)
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON-only data for the engine (aliases such as `message.from` applied)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+# -- paths -------------------------------------------------------------------------------------
+
+OPEN_ENDED = ("customer.custom",)  # anything below these is accepted
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    args = typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if typing.get_origin(annotation) in (list, typing.Union, types.UnionType):
+        for arg in args:
+            found = _model_of(arg)
+            if found:
+                return found
+    return None
+
+
+_SCALARS = {str: "string", int: "integer", float: "number", bool: "boolean", datetime: "date-time"}
+
+
+def _type_name(annotation: Any) -> str:
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        named = [_type_name(a) for a in args if a is not type(None)]
+        return " or ".join(named) + (" or null" if type(None) in args else "")
+    if origin is list:
+        return f"list of {_type_name(args[0])}"
+    if origin is dict or annotation is Any:
+        return "object"
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return "string"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "object"
+    return _SCALARS.get(annotation, str(annotation))
+
+
+def fields(model: type[BaseModel] = RuleContext, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(path, type, description) for every field, depth first, in declaration order."""
+    rows = []
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        path = f"{prefix}{key}"
+        sub = _model_of(info.annotation)
+        is_list = typing.get_origin(info.annotation) is list
+        if sub is not None and not is_list:
+            rows.extend(fields(sub, f"{path}."))
+        else:
+            rows.append((path, _type_name(info.annotation), info.description or ""))
+            if sub is not None:
+                rows.extend((f"{path}.N.{p}", t, d) for p, t, d in fields(sub))
+    return rows
+
+
+KNOWN_PATHS = frozenset(p for p, _, _ in fields())
+_PREFIXES = frozenset(".".join(p.split(".")[:i]) for p in KNOWN_PATHS for i in range(1, p.count(".") + 1))
+
+
+def is_known_path(path: str) -> bool:
+    """True when a `var` path names something in the context (or inside an open-ended field)."""
+    if path == "" or path in KNOWN_PATHS or path in _PREFIXES:
+        return True
+    parts = path.split(".")
+    generic = ".".join("N" if p.isdigit() else p for p in parts)
+    if generic in KNOWN_PATHS or generic in _PREFIXES:
+        return True
+    return any(path.startswith(f"{root}.") for root in OPEN_ENDED)
+
+
+def render_reference() -> str:
+    """docs/rule-context.md, generated: `convoflow rules context-doc` writes it."""
+    lines = [
+        "# Rule context reference",
+        "",
+        "Generated from `engine/rules/context.py` by `convoflow rules context-doc`; do not edit by hand.",
+        "",
+        'A rule\'s `if` reads these paths with `{"var": "path"}`. Times are ISO 8601 strings;',
+        "durations are business minutes computed before evaluation. `N` stands for a list index.",
+        "Anything below `customer.custom.` is accepted (CRM custom fields).",
+        "",
+        "| path | type | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{p}` | {t} | {d} |" for p, t, d in fields()]
+    lines += [
+        "",
+        "## Helpdesk operators",
+        "",
+        "| operator | meaning | example |",
+        "|---|---|---|",
+        "| `contains_any` | case-insensitive: does the text (or any string of a list) contain any keyword | "
+        '`{"contains_any": [{"var": "message.text"}, ["invoice", "refund"]]}` |',
+        "| `matches` | case-insensitive regular-expression search, RE2 syntax (linear time) | "
+        '`{"matches": [{"var": "message.text"}, "order\\\\s*#?\\\\d{6}"]}` |',
+        "",
+    ]
+    return "\n".join(lines)

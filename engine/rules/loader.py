@@ -1,0 +1,133 @@
+"""Reading a pack from disk: one YAML/JSON file, or a folder with `pack.yaml` and `tests.yaml`.
+
+Besides the data it records where each element stands (file and line), so that every problem the
+validator finds can point ops at the line to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine import yaml12
+
+MAX_PACK_BYTES = 2 * 1024 * 1024
+PACK_FILE = "pack.yaml"
+TESTS_FILE = "tests.yaml"
+
+
+def format_path(parts: tuple | list) -> str:
+    """('rules', 3, 'if', 'and', 1) -> 'rules[3].if.and[1]'."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    message: str
+    file: Path | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = (
+            f"{self.file}:{self.line}: "
+            if self.file and self.line
+            else (f"{self.file}: " if self.file else "")
+        )
+        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
+
+
+class PackLoadError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass
+class PackSource:
+    """A pack's raw data plus the file and line of each element."""
+
+    root: Path
+    data: dict[str, Any]
+    locations: dict[str, tuple[Path, int]] = field(default_factory=dict)
+
+    def locate(self, path: str) -> tuple[Path | None, int | None]:
+        """The nearest recorded location at or above `path`."""
+        probe = path
+        while probe:
+            if probe in self.locations:
+                return self.locations[probe]
+            cut = max(probe.rfind("."), probe.rfind("["))
+            probe = probe[:cut] if cut > 0 else ""
+        return (self._main_file(), None)
+
+    def problem(self, path: str, message: str) -> Problem:
+        file, line = self.locate(path)
+        return Problem(path, message, file, line)
+
+    def _main_file(self) -> Path:
+        return self.root / PACK_FILE if self.root.is_dir() else self.root
+
+
+def _record(node: yaml.Node, parts: list, file: Path, out: dict[str, tuple[Path, int]]) -> None:
+    out.setdefault(format_path(parts), (file, node.start_mark.line + 1))
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            _record(value, [*parts, key.value], file, out)
+            out[format_path([*parts, key.value])] = (file, key.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _record(item, [*parts, i], file, out)
+
+
+def _read(file: Path, prefix: list, locations: dict) -> Any:
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise PackLoadError([Problem("", f"cannot read: {exc.strerror}", file)]) from None
+    if size > MAX_PACK_BYTES:
+        raise PackLoadError([Problem("", f"file larger than {MAX_PACK_BYTES} bytes", file)])
+    text = file.read_text(encoding="utf-8")
+    try:
+        node = yaml12.compose(text)
+        data = yaml12.load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise PackLoadError(
+            [Problem("", f"not valid YAML: {reason}", file, mark.line + 1 if mark else None)]
+        ) from None
+    if node is not None:
+        _record(node, prefix, file, locations)
+    return data
+
+
+def load_source(path: Path) -> PackSource:
+    """Read a pack file or folder. Raises PackLoadError for unreadable or unparsable files."""
+    path = Path(path)
+    locations: dict[str, tuple[Path, int]] = {}
+    if path.is_dir():
+        main = path / PACK_FILE
+        if not main.exists():
+            raise PackLoadError([Problem("", f"a pack folder needs {PACK_FILE}", path)])
+        data = _read(main, [], locations)
+        tests_file = path / TESTS_FILE
+        if isinstance(data, dict) and tests_file.exists():
+            tests = _read(tests_file, ["tests"], locations)
+            if isinstance(tests, dict) and set(tests) == {"tests"}:
+                tests = tests["tests"]
+            data["tests"] = [*(data.get("tests") or []), *(tests or [])]
+    else:
+        data = _read(path, [], locations)
+    if not isinstance(data, dict):
+        raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", path)])
+    return PackSource(path, data, locations)

@@ -1,0 +1,108 @@
+"""The rule pack: the ops team's file, as typed models, and its content hash.
+
+A pack is versioned by the SHA-256 of its canonical content (everything but its test cases, which
+describe the pack rather than change its behaviour). A running conversation pins that hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.rules.actions import Action
+from engine.rules.context import EventType
+
+RULE_ID = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Meta(_Strict):
+    name: str = Field(min_length=1, max_length=64)
+    version: str = Field(default="0", max_length=32, description="Human label; the hash is the identity.")
+    language: str = Field(default="en", min_length=2, max_length=8, description="Default language.")
+    description: str | None = None
+
+
+class Escalation(_Strict):
+    level: int = Field(ge=1, le=10)
+    after_breach_minutes: float = Field(default=0, ge=0, description="Business minutes after the breach.")
+    then: list[Action] = Field(min_length=1)
+
+
+class SlaPolicy(_Strict):
+    calendar: str
+    first_response_minutes: float | None = Field(default=None, gt=0)
+    next_response_minutes: float | None = Field(default=None, gt=0)
+    resolution_minutes: float | None = Field(default=None, gt=0)
+    pause_on: list[str] = Field(default_factory=lambda: ["pending", "on_hold"])
+    warning_fraction: float = Field(default=0.8, gt=0, lt=1)
+    escalations: list[Escalation] = Field(default_factory=list)
+
+
+class Team(_Strict):
+    calendar: str | None = None
+    skills: list[str] = Field(default_factory=list)
+    specialist_for: list[str] = Field(default_factory=list, description="Tags this team takes on escalation.")
+
+
+class PackSettings(_Strict):
+    auto_close_idle_minutes: float | None = Field(default=None, gt=0)
+    idle_reminder_minutes: float | None = Field(default=None, gt=0)
+    survey_delay_minutes: float | None = Field(default=None, ge=0)
+    survey_expiry_minutes: float | None = Field(default=None, gt=0)
+    reopen_window_minutes: float | None = Field(default=None, ge=0)
+    acknowledgement_window_minutes: float = Field(default=60, ge=0)
+    max_event_depth: int = Field(default=3, ge=1, le=10)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=RULE_ID)
+    description: str | None = None
+    on: list[EventType] = Field(min_length=1)
+    condition: Any = Field(default=None, alias="if", description="JSON-logic; absent means always.")
+    then: list[Action] = Field(default_factory=list)
+    stop: bool = False
+
+
+class Expectation(_Strict):
+    matched: list[str] | None = None
+    not_matched: list[str] | None = None
+    actions: list[dict[str, Any]] | None = None
+    tags: list[str] | None = None
+    route: str | None = None
+    priority: str | None = None
+
+
+class TestCase(_Strict):
+    __test__ = False  # not a pytest class
+
+    name: str
+    event: EventType
+    context: dict[str, Any] = Field(default_factory=dict)
+    expect: Expectation
+
+
+class RulePack(_Strict):
+    meta: Meta
+    calendars: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    sla_policies: dict[str, SlaPolicy] = Field(default_factory=dict)
+    teams: dict[str, Team] = Field(default_factory=dict)
+    templates: dict[str, dict[str, str]] = Field(default_factory=dict)
+    settings: PackSettings = Field(default_factory=PackSettings)
+    rules: list[Rule] = Field(default_factory=list)
+    tests: list[TestCase] = Field(default_factory=list)
+
+    def canonical(self) -> dict[str, Any]:
+        """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""
+        return self.model_dump(mode="json", by_alias=True, exclude={"tests"})
+
+    @property
+    def content_hash(self) -> str:
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,323 @@
+"""Every mistake in a pack, found before it is published, each with the path to the element.
+
+`validate(source)` returns the parsed pack (None when its structure is broken) and a list of
+problems. It checks structure (pydantic), JSON-logic (operators, argument counts, depth, `var` paths
+against the documented context), references (templates, teams, calendars, SLA policies),
+template placeholders, duplicate rule ids, self-triggering rules, size, and the pack's own test cases.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.calendar import BusinessCalendar, CalendarError
+from engine.rules import jsonlogic
+from engine.rules.actions import ACTION_MODELS, RAISES, action_kind
+from engine.rules.context import KNOWN_PATHS, RuleContext, is_known_path
+from engine.rules.loader import PackSource, Problem, format_path
+from engine.rules.pack import Rule, RulePack
+
+MAX_RULES = 2000
+MAX_CONDITION_NODES = 5000
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+STATUSES = ("open", "pending", "on_hold", "solved", "closed")
+# What a rule must read to stop re-triggering itself, per action that raises an event.
+LOOP_GUARDS = {
+    "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
+    "conversation.assigned": ("conversation.assignee", "event.depth"),
+}
+
+
+def suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
+    raw_rules = source.data.get("rules")
+    if isinstance(raw_rules, list) and len(raw_rules) > MAX_RULES:
+        return None, [source.problem("rules", f"{len(raw_rules)} rules: a pack holds at most {MAX_RULES}")]
+    try:
+        pack = RulePack.model_validate(source.data)
+    except ValidationError as exc:
+        return None, [_structure_problem(source, err) for err in exc.errors(include_url=False)]
+    checker = _Checker(source, pack)
+    checker.run()
+    return pack, checker.problems
+
+
+def _structure_problem(source: PackSource, err: dict) -> Problem:
+    loc: list = []
+    for part in err["loc"]:
+        if not (loc and loc[-1] == part and isinstance(part, str) and part in ACTION_MODELS):
+            loc.append(part)  # tagged unions repeat the action kind in the location
+    path = format_path(loc)
+    if err["type"] == "union_tag_not_found":
+        value = err.get("input")
+        if isinstance(value, dict) and len(value) == 1:
+            kind = next(iter(value))
+            return source.problem(path, f'unknown action "{kind}"{suggest(kind, ACTION_MODELS)}')
+        return source.problem(path, "an action is a mapping with one key, e.g. {add_tags: [billing]}")
+    if err["type"] == "extra_forbidden":
+        return source.problem(path, f"unknown field{suggest(str(loc[-1]), _siblings(loc))}")
+    return source.problem(path, err["msg"])
+
+
+def _siblings(loc: list) -> list[str]:
+    top = {"meta", "calendars", "sla_policies", "teams", "templates", "settings", "rules", "tests"}
+    if len(loc) == 1:
+        return sorted(top)
+    if len(loc) == 3 and loc[0] == "rules":
+        return ["id", "description", "on", "if", "then", "stop"]
+    return []
+
+
+class _Checker:
+    def __init__(self, source: PackSource, pack: RulePack) -> None:
+        self.source = source
+        self.pack = pack
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(self.source.problem(path, message))
+
+    def run(self) -> None:
+        self.check_calendars()
+        self.check_policies_and_teams()
+        self.check_templates()
+        self.check_rules()
+        self.check_tests()
+
+    def check_calendars(self) -> None:
+        for name, doc in self.pack.calendars.items():
+            try:
+                BusinessCalendar.from_dict(doc)
+            except CalendarError as exc:
+                self.add(
+                    f"calendars.{name}.{exc.path}" if exc.path != "calendar" else f"calendars.{name}",
+                    exc.message,
+                )
+
+    def check_policies_and_teams(self) -> None:
+        for name, policy in self.pack.sla_policies.items():
+            base = f"sla_policies.{name}"
+            self.ref(f"{base}.calendar", policy.calendar, self.pack.calendars, "calendar")
+            if not (
+                policy.first_response_minutes or policy.next_response_minutes or policy.resolution_minutes
+            ):
+                self.add(
+                    base, "sets no target (first_response_minutes, next_response_minutes, resolution_minutes)"
+                )
+            for i, status in enumerate(policy.pause_on):
+                if status not in STATUSES:
+                    self.add(f"{base}.pause_on[{i}]", f'unknown status "{status}"{suggest(status, STATUSES)}')
+            levels = [e.level for e in policy.escalations]
+            if levels != sorted(set(levels)):
+                self.add(f"{base}.escalations", "levels must be unique and ascending")
+            for i, esc in enumerate(policy.escalations):
+                self.check_actions(f"{base}.escalations[{i}].then", esc.then)
+        for name, team in self.pack.teams.items():
+            if team.calendar is not None:
+                self.ref(f"teams.{name}.calendar", team.calendar, self.pack.calendars, "calendar")
+
+    def check_templates(self) -> None:
+        default = self.pack.meta.language
+        for name, texts in self.pack.templates.items():
+            if default not in texts:
+                self.add(f"templates.{name}", f'has no text in the pack language "{default}"')
+            for lang, text in texts.items():
+                path = f"templates.{name}.{lang}"
+                if text.count("{") != text.count("}"):
+                    self.add(path, "unbalanced { } in template")
+                for field in PLACEHOLDER.findall(text):
+                    if not is_known_path(field) or field.count(".") == 0:
+                        self.add(
+                            path,
+                            f'placeholder "{{{field}}}" is not in the rule context'
+                            f"{suggest(field, KNOWN_PATHS)}",
+                        )
+
+    def ref(self, path: str, name: str | None, table: dict, what: str) -> None:
+        if name is not None and name not in table:
+            self.add(path, f'unknown {what} "{name}"{suggest(name, table)}')
+
+    def check_actions(self, path: str, actions: list) -> None:
+        for i, action in enumerate(actions):
+            kind = action_kind(action)
+            value = getattr(action, kind)
+            at = f"{path}[{i}].{kind}"
+            if kind == "reply":
+                self.ref(f"{at}.template", value.template, self.pack.templates, "template")
+            elif kind == "route":
+                self.ref(at, value, self.pack.teams, "team")
+            elif kind == "apply_sla":
+                self.ref(at, value, self.pack.sla_policies, "SLA policy")
+            elif kind == "notify":
+                self.ref(f"{at}.team", value.team, self.pack.teams, "team")
+                self.ref(f"{at}.template", value.template, self.pack.templates, "template")
+                if not (value.team or value.agent or value.email or value.webhook):
+                    self.add(at, "names no recipient (team, agent, email or webhook)")
+            elif kind == "escalate":
+                known = {e.level for p in self.pack.sla_policies.values() for e in p.escalations}
+                if known and value.level not in known:
+                    self.add(f"{at}.level", f"no SLA policy defines escalation level {value.level}")
+            elif kind == "assign" and value.strategy == "agent" and not value.agent:
+                self.add(at, 'strategy "agent" needs an agent id')
+
+    def check_rules(self) -> None:
+        seen: dict[str, int] = {}
+        for i, rule in enumerate(self.pack.rules):
+            base = f"rules[{i}]"
+            if rule.id in seen:
+                self.add(f"{base}.id", f'duplicate rule id "{rule.id}" (also rules[{seen[rule.id]}])')
+            seen.setdefault(rule.id, i)
+            reads = self.check_condition(f"{base}.if", rule.condition) if rule.condition is not None else []
+            self.check_actions(f"{base}.then", rule.then)
+            self.check_loop(base, rule, reads)
+
+    def check_condition(self, path: str, logic: Any) -> list[str]:
+        if jsonlogic.depth(logic) > jsonlogic.MAX_DEPTH:
+            self.add(path, f"nested deeper than {jsonlogic.MAX_DEPTH} levels")
+            return []
+        if _count_nodes(logic) > MAX_CONDITION_NODES:
+            self.add(path, f"condition larger than {MAX_CONDITION_NODES} elements")
+            return []
+        operators = [op["name"] for op in jsonlogic.pack_engine().operators()]
+        operators += [a for op in jsonlogic.pack_engine().operators() for a in op["aliases"]]
+        operators += list(jsonlogic.CUSTOM_OPERATORS)
+        for diag in jsonlogic.pack_engine().check(jsonlogic._as_input(logic)):
+            if diag["severity"] != "error":
+                continue
+            at = path + _pointer_to_path(diag["pointer"])
+            if diag["code"] == "UnknownOperator" and diag["operator"]:
+                op = diag["operator"]
+                self.add(at, f'unknown operator "{op}"{suggest(op, operators)}')
+            else:
+                self.add(at, diag["message"])
+        reads = []
+        for at, node, scoped in _walk(logic, path):
+            if not isinstance(node, dict) or len(node) != 1:
+                continue
+            op, args = next(iter(node.items()))
+            if op in jsonlogic.CUSTOM_ARITY:
+                args = args if isinstance(args, list) else [args]
+                if len(args) != jsonlogic.CUSTOM_ARITY[op]:
+                    self.add(
+                        f"{at}.{op}", f"{op} takes {jsonlogic.CUSTOM_ARITY[op]} arguments, not {len(args)}"
+                    )
+                elif op == "matches" and isinstance(args[1], str) and (why := jsonlogic.check_regex(args[1])):
+                    self.add(f"{at}.{op}[1]", f"bad pattern: {why}")
+            if scoped:
+                continue
+            for var_path, where in _var_paths(op, args, f"{at}.{op}"):
+                reads.append(var_path)
+                if not is_known_path(var_path):
+                    self.add(
+                        where, f'"{var_path}" is not in the rule context{suggest(var_path, KNOWN_PATHS)}'
+                    )
+        return reads
+
+    def check_loop(self, base: str, rule: Rule, reads: list[str]) -> None:
+        listening = {e.value for e in rule.on}
+        for i, action in enumerate(rule.then):
+            raised = RAISES.get(action_kind(action))
+            if raised in listening and not any(r in LOOP_GUARDS[raised] for r in reads):
+                guard = LOOP_GUARDS[raised][0]
+                self.add(
+                    f"{base}.then[{i}]",
+                    f"raises {raised}, which triggers this rule again: add a condition on {guard}",
+                )
+
+    def check_tests(self) -> None:
+        ids = {r.id for r in self.pack.rules}
+        for i, case in enumerate(self.pack.tests):
+            base = f"tests[{i}]"
+            try:
+                RuleContext.model_validate(case_context(case.event.value, case.context))
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    loc = list(err["loc"])
+                    if loc and loc[0] == "event":
+                        loc = ["event", *loc[1:]]
+                        self.add(
+                            format_path([base, *loc]).replace(f"{base}.", f"{base}.context."), err["msg"]
+                        )
+                        continue
+                    self.add(format_path([base, "context", *loc]), err["msg"])
+            for key in ("matched", "not_matched"):
+                for j, rule_id in enumerate(getattr(case.expect, key) or []):
+                    if rule_id not in ids:
+                        self.add(
+                            f"{base}.expect.{key}[{j}]", f'unknown rule id "{rule_id}"{suggest(rule_id, ids)}'
+                        )
+            if case.expect.route is not None:
+                self.ref(f"{base}.expect.route", case.expect.route, self.pack.teams, "team")
+
+
+DEFAULT_EVENT_TIME = "2026-01-05T10:00:00+00:00"  # a Monday morning, for tests that do not care
+
+
+def case_context(event: str, context: dict[str, Any]) -> dict[str, Any]:
+    """A test case's context with its event filled in (time defaults to a Monday morning)."""
+    given_event = context.get("event") or {}
+    return {**context, "event": {"time": DEFAULT_EVENT_TIME, **given_event, "type": event}}
+
+
+def _pointer_to_path(pointer: str) -> str:
+    if not pointer:
+        return ""
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
+    return "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts)
+
+
+ITERATORS = frozenset({"map", "filter", "all", "some", "none", "reduce"})
+
+
+def _walk(node: Any, path: str, scoped: bool = False):
+    """(path, node, scoped) for every node of a JSON value, path in `rules[0].if.and[1]` form.
+
+    `scoped` is true inside the per-item argument of map/filter/all/some/none/reduce, where `var`
+    reads the current item rather than the context.
+    """
+    yield path, node, scoped
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ITERATORS and isinstance(value, list):
+                for i, arg in enumerate(value):
+                    yield from _walk(arg, f"{path}.{key}[{i}]", scoped or i > 0)
+            else:
+                yield from _walk(value, f"{path}.{key}", scoped)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _walk(value, f"{path}[{i}]", scoped)
+
+
+def _var_paths(op: str, args: Any, at: str):
+    """Literal data paths an operator reads, with where they stand."""
+    if op == "var":
+        first = args[0] if isinstance(args, list) and args else args
+        if isinstance(first, str):
+            yield first, at
+        elif isinstance(first, int) and not isinstance(first, bool):
+            yield str(first), at
+    elif op in ("missing", "missing_some"):
+        names = args[1] if op == "missing_some" and isinstance(args, list) and len(args) > 1 else args
+        for i, name in enumerate(names if isinstance(names, list) else [names]):
+            if isinstance(name, str):
+                yield name, f"{at}[{i}]"
+
+
+def _count_nodes(node: Any) -> int:
+    count, stack = 0, [node]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
