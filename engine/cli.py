@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import sla_commands
+from engine import rules_commands, sla_commands
 from engine.config import Settings
 
 
@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=_serve(runtime.run_api)
     )
     sla_commands.add_parser(sub)
+    rules_commands.add_parser(sub)
     return parser
 
 

@@ -1,0 +1,137 @@
+"""Running recorded conversations through packs without side effects: simulate and diff.
+
+The conversations file is JSON lines, one conversation a line:
+    {"id": "c-1", "events": [{"event": "conversation.created", "context": {...}}, ...]}
+Each event is decided with the context recorded for it; nothing is sent, stored or changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from engine.rules.context import EventType, RuleContext
+from engine.rules.decision import CompiledPack, Decision
+from engine.rules.validation import case_context
+
+
+class RecordedEvent(BaseModel):
+    event: EventType
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecordedConversation(BaseModel):
+    id: str
+    events: list[RecordedEvent]
+
+
+class ConversationsFileError(ValueError):
+    pass
+
+
+def read_conversations(path: Path) -> list[RecordedConversation]:
+    conversations = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                conversations.append(RecordedConversation.model_validate_json(line))
+            except ValidationError as exc:
+                err = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in err["loc"])
+                raise ConversationsFileError(f"{path}:{lineno}: {where}: {err['msg']}") from None
+    return conversations
+
+
+def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
+    return pack.decide(RuleContext.model_validate(case_context(event.event.value, event.context)))
+
+
+@dataclass
+class Totals:
+    conversations: int = 0
+    events: int = 0
+    tagged: int = 0
+    replied: int = 0
+    escalated: int = 0
+    surveyed: int = 0
+    closed: int = 0
+    errors: int = 0
+    routed: Counter = field(default_factory=Counter)
+    tags: Counter = field(default_factory=Counter)
+
+    def add(self, decisions: list[Decision]) -> None:
+        self.conversations += 1
+        self.events += len(decisions)
+        kinds = {d.action["type"] for dec in decisions for d in dec.actions}
+        self.tagged += "add_tags" in kinds
+        self.replied += "reply" in kinds
+        self.escalated += "escalate" in kinds
+        self.surveyed += "schedule_survey" in kinds
+        self.closed += bool(kinds & {"close"}) or any(
+            d.action == {"type": "set_status", "value": "closed"} for dec in decisions for d in dec.actions
+        )
+        self.errors += sum(1 for dec in decisions for r in dec.rules if r.outcome == "error")
+        routes = [d.action["value"] for dec in decisions for d in dec.actions if d.action["type"] == "route"]
+        if routes:
+            self.routed[routes[-1]] += 1
+        for dec in decisions:
+            for d in dec.actions:
+                if d.action["type"] == "add_tags":
+                    self.tags.update(d.action["value"])
+
+
+def simulate(pack: CompiledPack, conversations: list[RecordedConversation]) -> tuple[list[dict], Totals]:
+    totals = Totals()
+    rows = []
+    for conv in conversations:
+        decisions = [decide_recorded(pack, ev) for ev in conv.events]
+        totals.add(decisions)
+        rows.append(
+            {
+                "id": conv.id,
+                "events": [
+                    {"event": dec.event, "matched": dec.matched, "actions": [d.action for d in dec.actions]}
+                    for dec in decisions
+                ],
+            }
+        )
+    return rows, totals
+
+
+@dataclass
+class Change:
+    conversation: str
+    event_index: int
+    event: str
+    before: list[dict]
+    after: list[dict]
+    matched_before: list[str]
+    matched_after: list[str]
+
+
+def diff(old: CompiledPack, new: CompiledPack, conversations: list[RecordedConversation]) -> list[Change]:
+    """Every recorded event whose actions differ between the two packs."""
+    changes = []
+    for conv in conversations:
+        for i, ev in enumerate(conv.events):
+            a, b = decide_recorded(old, ev), decide_recorded(new, ev)
+            before, after = [d.action for d in a.actions], [d.action for d in b.actions]
+            if before != after:
+                changes.append(Change(conv.id, i, ev.event.value, before, after, a.matched, b.matched))
+    return changes
+
+
+def format_action(action: dict) -> str:
+    rest = {k: v for k, v in action.items() if k != "type"}
+    if set(rest) == {"value"}:
+        return f"{action['type']}({json.dumps(rest['value'], ensure_ascii=False)})"
+    return (
+        f"{action['type']}({', '.join(f'{k}={json.dumps(v, ensure_ascii=False)}' for k, v in rest.items())})"
+    )

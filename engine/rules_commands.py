@@ -1,0 +1,198 @@
+"""`convoflow rules ...`: the ops team's tools for rule packs.
+
+validate and test before review, simulate and diff before publishing ("what happens if I publish
+this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases or diff found something,
+2 the pack or the input is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from engine.config import Settings
+from engine.rules.casetest import run_cases
+from engine.rules.context import render_reference
+from engine.rules.decision import CompiledPack
+from engine.rules.loader import PackLoadError, load_source
+from engine.rules.pack import RulePack
+from engine.rules.simulation import (
+    ConversationsFileError,
+    diff,
+    format_action,
+    read_conversations,
+    simulate,
+)
+from engine.rules.store import PackStore
+from engine.rules.validation import validate
+
+HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+class CommandFailed(Exception):
+    def __init__(self, code: int, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.code = code
+        self.lines = lines
+
+
+def store() -> PackStore:
+    return PackStore(Settings().data_dir / "rule_packs")
+
+
+def load_pack(ref: str) -> RulePack:
+    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2)."""
+    path = Path(ref)
+    if not path.exists() and HASH.match(ref):
+        try:
+            return store().get(ref)
+        except FileNotFoundError:
+            raise CommandFailed(2, [f"{ref}: no published pack with that hash"]) from None
+    if not path.exists():
+        raise CommandFailed(2, [f"{ref}: no such file or folder"])
+    try:
+        pack, problems = validate(load_source(path))
+    except PackLoadError as exc:
+        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+    if problems or pack is None:
+        raise CommandFailed(2, [str(p) for p in problems])
+    return pack
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    print(
+        f"{args.pack}: ok: {len(pack.rules)} rules, {len(pack.tests)} test cases, "
+        f"version {pack.meta.version}, hash {pack.content_hash}"
+    )
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    results = run_cases(CompiledPack(pack), pack.tests)
+    for result in results:
+        print(f"{'PASS' if result.passed else 'FAIL'}  {result.name}")
+        if not result.passed:
+            for failure in result.failures:
+                print(f"      {failure}")
+            print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
+    failed = sum(not r.passed for r in results)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _conversations(path: Path):
+    try:
+        return read_conversations(path)
+    except (OSError, ConversationsFileError) as exc:
+        raise CommandFailed(2, [str(exc)]) from None
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    rows, totals = simulate(CompiledPack(pack), _conversations(args.conversations))
+    if args.json:
+        print(json.dumps({"conversations": rows, "totals": totals.__dict__}, default=dict, indent=1))
+        return 0
+    for row in rows:
+        steps = "; ".join(
+            f"{e['event']}: {', '.join(format_action(a) for a in e['actions']) or '-'}" for e in row["events"]
+        )
+        print(f"{row['id']}  {steps}")
+    print(f"\n{totals.conversations} conversations, {totals.events} events")
+    print(
+        f"  acknowledged/replied {totals.replied}, tagged {totals.tagged}, escalated {totals.escalated}, "
+        f"surveyed {totals.surveyed}, closed {totals.closed}, rule errors {totals.errors}"
+    )
+    print("  routed: " + (", ".join(f"{team} {n}" for team, n in totals.routed.most_common()) or "-"))
+    print("  tags: " + (", ".join(f"{tag} {n}" for tag, n in totals.tags.most_common()) or "-"))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    old, new = load_pack(args.old), load_pack(args.new)
+    conversations = _conversations(args.conversations)
+    changes = diff(CompiledPack(old), CompiledPack(new), conversations)
+    for change in changes:
+        print(f"{change.conversation} event {change.event_index} ({change.event}):")
+        for sign, actions, matched in (
+            ("-", change.before, change.matched_before),
+            ("+", change.after, change.matched_after),
+        ):
+            print(f"  {sign} {', '.join(map(format_action, actions)) or 'nothing'}   [{', '.join(matched)}]")
+    touched = len({c.conversation for c in changes})
+    print(f"{touched} of {len(conversations)} conversations would change ({len(changes)} decisions)")
+    return 1 if changes else 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    pack = load_pack(args.pack)
+    failed = [r for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
+    if failed:
+        raise CommandFailed(
+            1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
+        )
+    digest = store().publish(pack)
+    print(f"published {pack.meta.name} {pack.meta.version} as {digest}; active for new conversations")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    versions = store().versions()
+    if not versions:
+        print("no published rule packs")
+    for v in versions:
+        print(f"{'*' if v.active else ' '} {v.hash}  {v.name} {v.version}  published {v.published_at}")
+    return 0
+
+
+def cmd_context_doc(args: argparse.Namespace) -> int:
+    text = render_reference()
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    else:
+        print(text)
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    rules = sub.add_parser("rules", help="validate, test, simulate, diff and publish rule packs")
+    cmds = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
+
+    def command(name: str, func, help: str) -> argparse.ArgumentParser:
+        p = cmds.add_parser(name, help=help)
+        p.set_defaults(func=_run(func))
+        return p
+
+    command("validate", cmd_validate, "report every problem with its path and line").add_argument("pack")
+    command("test", cmd_test, "run the pack's test cases").add_argument("pack")
+    p = command("simulate", cmd_simulate, "run recorded conversations through a pack, no side effects")
+    p.add_argument("pack")
+    p.add_argument("--conversations", type=Path, required=True, help="JSON lines of recorded conversations")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = command("diff", cmd_diff, "which decisions change between two packs (paths or published hashes)")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--conversations", type=Path, required=True)
+    command("publish", cmd_publish, "store the pack under its hash and make it active").add_argument("pack")
+    command("list", cmd_list, "published versions, the active one starred")
+    p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
+    p.add_argument("--output", type=Path)
+
+
+def _run(func):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except CommandFailed as exc:
+            for line in exc.lines:
+                print(line, file=sys.stderr)
+            return exc.code
+
+    return run

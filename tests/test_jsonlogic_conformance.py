@@ -1,0 +1,61 @@
+"""The official JsonLogic test suite, through `engine.rules.evaluate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.rules import evaluate
+
+SUITE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "jsonlogic" / "tests.json"
+
+
+def load_suite() -> list[tuple[str, list]]:
+    if not SUITE.exists():
+        pytest.fail(
+            f"the official JsonLogic suite is missing at {SUITE}; put https://jsonlogic.com/tests.json there",
+            pytrace=False,
+        )
+    cases, section = [], "start"
+    for item in json.loads(SUITE.read_text()):
+        if isinstance(item, str):
+            section = item.strip("# ").strip()
+        else:
+            cases.append((section, item))
+    return cases
+
+
+def same(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return a == b
+
+
+def test_every_official_case_passes() -> None:
+    cases = load_suite()
+    assert len(cases) > 250
+    failures = []
+    for section, (logic, data, expected) in cases:
+        try:
+            got = evaluate(logic, data)
+        except Exception as exc:  # a failure to report, not to stop at
+            got = f"raised {exc!r}"
+        if not same(got, expected):
+            failures.append(
+                f"[{section}] {json.dumps(logic)} with {json.dumps(data)}: expected {expected!r}, got {got!r}"
+            )
+    assert not failures, f"{len(failures)} of {len(cases)} failed:\n" + "\n".join(failures[:20])
+
+
+def test_a_bare_string_rule_is_a_string_literal() -> None:
+    assert evaluate("apple", {}) == "apple"
+    assert evaluate({"cat": ["a", "b"]}, None) == "ab"
+    assert evaluate({"var": "x"}, {"x": "[1, 2]"}) == "[1, 2]"  # data strings stay strings

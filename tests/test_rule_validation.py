@@ -1,0 +1,272 @@
+"""`convoflow rules validate` catches every mistake before publishing, each with path and line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from engine.rules.loader import PackLoadError, load_source
+from engine.rules.validation import validate
+
+GOOD_HEADER = """\
+meta: {name: test, language: en}
+calendars:
+  office: {timezone: Europe/Berlin, hours: {mon: [["09:00", "17:00"]]}}
+sla_policies:
+  standard: {calendar: office, first_response_minutes: 60}
+teams:
+  billing: {calendar: office}
+templates:
+  ack: {en: "Hi {customer.first_name}"}
+"""
+
+
+def problems_of(tmp_path: Path, body: str) -> list[str]:
+    path = tmp_path / "pack.yaml"
+    path.write_text(GOOD_HEADER + textwrap.dedent(body))
+    _, problems = validate(load_source(path))
+    return [str(p).removeprefix(f"{path}:") for p in problems]
+
+
+def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
+    assert (
+        problems_of(
+            tmp_path,
+            """
+        rules:
+          - id: ack
+            on: [conversation.created]
+            if: {"contains_any": [{"var": "message.text"}, ["invoice"]]}
+            then: [{reply: {template: ack}}, {route: billing}, {apply_sla: standard}]
+        """,
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # unknown operator, with a suggestion, located inside the condition
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"and": [true, {"contians_any": [{"var": "message.text"}, ["x"]]}]}
+        """,
+            'rules[0].if.and[1]: unknown operator "contians_any" (did you mean "contains_any"?)',
+        ),
+        # wrong argument count
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"==": [1]}
+        """,
+            "rules[0].if: `==` takes at least 2 arguments",
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"matches": [{"var": "message.text"}]}
+        """,
+            "rules[0].if.matches: matches takes 2 arguments, not 1",
+        ),
+        # a var path the context does not have
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"in": ["refund", {"var": "mesage.text"}]}
+        """,
+            'rules[0].if.in[1].var: "mesage.text" is not in the rule context (did you mean "message.text"?)',
+        ),
+        # unknown references
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            then: [{reply: {template: ackk}}]
+        """,
+            'rules[0].then[0].reply.template: unknown template "ackk" (did you mean "ack"?)',
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            then: [{route: biling}]
+        """,
+            'rules[0].then[0].route: unknown team "biling" (did you mean "billing"?)',
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            then: [{apply_sla: gold}]
+        """,
+            'rules[0].then[0].apply_sla: unknown SLA policy "gold"',
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            then: [{add_tag: [x]}]
+        """,
+            'rules[0].then[0]: unknown action "add_tag" (did you mean "add_tags"?)',
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.recieved]
+        """,
+            "rules[0].on[0]: Input should be",
+        ),
+        # duplicate ids
+        (
+            """
+        rules:
+          - {id: same, on: [message.received]}
+          - {id: same, on: [message.sent]}
+        """,
+            'rules[1].id: duplicate rule id "same" (also rules[0])',
+        ),
+        # a rule that re-triggers itself
+        (
+            """
+        rules:
+          - id: loop
+            on: [status.changed]
+            then: [{set_status: open}]
+        """,
+            "rules[0].then[0]: raises status.changed, which triggers this rule again: "
+            "add a condition on conversation.status",
+        ),
+        # too deep
+        (
+            """
+        rules:
+          - id: deep
+            on: [message.received]
+            if: """
+            + '{"!": ' * 70
+            + "true"
+            + "}" * 70
+            + """
+        """,
+            "rules[0].if: nested deeper than 64 levels",
+        ),
+        # bad regex
+        (
+            """
+        rules:
+          - id: re
+            on: [message.received]
+            if: {"matches": [{"var": "message.text"}, "(unclosed"]}
+        """,
+            "rules[0].if.matches[1]: bad pattern",
+        ),
+        # test case naming a rule that does not exist
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {matched: [reel]}
+        """,
+            'tests[0].expect.matched[0]: unknown rule id "reel" (did you mean "real"?)',
+        ),
+        (
+            """
+        rules: []
+        tests:
+          - name: t
+            event: message.received
+            context: {message: {txt: hi}}
+            expect: {}
+        """,
+            "tests[0].context.message.txt: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:
+    found = problems_of(tmp_path, body)
+    assert any(expected in line for line in found), found
+
+
+def test_problems_carry_the_yaml_line(tmp_path: Path) -> None:
+    found = problems_of(
+        tmp_path,
+        """
+        rules:
+          - id: ok
+            on: [message.received]
+          - id: bad
+            on: [message.received]
+            then:
+              - route: nowhere
+        """,
+    )
+    header_lines = GOOD_HEADER.count("\n")
+    assert found == [f'{header_lines + 8}: rules[1].then[0].route: unknown team "nowhere"']
+
+
+def test_references_in_policies_templates_and_calendars(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent("""\
+        meta: {name: t, language: de}
+        calendars:
+          office: {timezone: Europe/Berlin, hours: {mon: [["09:00", "17:00"], ["16:00", "18:00"]]}}
+        sla_policies:
+          standard: {calendar: offce, first_response_minutes: 60, pause_on: [pendng]}
+        templates:
+          ack: {en: "Hi {customer.frist_name}"}
+        rules: []
+        """)
+    )
+    found = {p.path: p.message for p in validate(load_source(path))[1]}
+    assert found["calendars.office.hours.mon[1]"] == "overlaps another range of the same day"
+    assert found["sla_policies.standard.calendar"].startswith('unknown calendar "offce"')
+    assert found["sla_policies.standard.pause_on[0]"].startswith('unknown status "pendng"')
+    assert found["templates.ack"] == 'has no text in the pack language "de"'
+    assert 'placeholder "{customer.frist_name}"' in found["templates.ack.en"]
+
+
+def test_yaml_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    path.write_text("meta: {name: t}\nrules:\n  - id: r\n    on: [message.received\n    then: []\n")
+    with pytest.raises(PackLoadError) as err:
+        load_source(path)
+    assert err.value.problems[0].line == 5
+    assert "not valid YAML" in str(err.value)
+
+
+def test_yaml_12_scalars_on_is_a_key_and_times_are_strings(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent("""\
+        meta: {name: t}
+        calendars:
+          office: {timezone: UTC, hours: {mon: [[09:00, 17:00]]}}
+        rules:
+          - id: r
+            on: [message.received]
+        """)
+    )
+    pack, problems = validate(load_source(path))
+    assert problems == []
+    assert pack.rules[0].on[0].value == "message.received"

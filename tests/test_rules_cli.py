@@ -1,0 +1,133 @@
+"""`convoflow rules ...` as the ops team runs it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ROOT / "rule_packs"
+SAMPLES = PACKS / "samples" / "conversations.jsonl"
+
+
+def rules(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ}
+    if data_dir is not None:
+        env["CONVOFLOW_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "engine.cli", "rules", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def copy_default(tmp_path: Path) -> Path:
+    target = tmp_path / "pack"
+    shutil.copytree(PACKS / "default", target)
+    return target
+
+
+def test_validate_ok_and_broken(tmp_path: Path) -> None:
+    ok = rules("validate", "rule_packs/default")
+    assert ok.returncode == 0 and "ok: 13 rules" in ok.stdout
+    pack = copy_default(tmp_path)
+    text = (pack / "pack.yaml").read_text()
+    text = text.replace("route: billing", "route: bililng").replace(
+        '"var": "message.text"', '"var": "mesage.text"', 1
+    )
+    (pack / "pack.yaml").write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "route: bililng" in t)
+    broken = rules("validate", str(pack))
+    assert broken.returncode == 2
+    lines = broken.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert f'pack.yaml:{line}: rules[5].then[1].route: unknown team "bililng"' in lines[1]
+    assert '.if.contains_any[0].var: "mesage.text" is not in the rule context' in lines[0]
+    assert '(did you mean "message.text"?)' in lines[0]
+
+
+def test_test_command_shows_expected_and_actual(tmp_path: Path) -> None:
+    passing = rules("test", "rule_packs/kundenservice")
+    assert passing.returncode == 0 and passing.stdout.strip().endswith("12 passed, 0 failed")
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").write_text(
+        "- name: refunds go to general\n  event: conversation.created\n"
+        "  context: {message: {text: 'refund please'}}\n  expect: {route: general}\n"
+    )
+    failing = rules("test", str(pack))
+    assert failing.returncode == 1
+    assert "FAIL  refunds go to general" in failing.stdout
+    assert "route: expected general, got billing" in failing.stdout
+    assert '"id":"tag-billing","outcome":"matched"' in failing.stdout  # the decision record
+    assert failing.stdout.strip().endswith("0 passed, 1 failed")
+
+
+def test_simulate_prints_totals() -> None:
+    run = rules("simulate", "rule_packs/kundenservice", "--conversations", str(SAMPLES))
+    assert run.returncode == 0, run.stderr
+    assert "300 conversations" in run.stdout
+    routed = next(line for line in run.stdout.splitlines() if line.strip().startswith("routed:"))
+    assert "kundenservice" in routed and "kundensupport" in routed and "spezialisten" in routed
+    assert "rule errors 0" in run.stdout
+
+
+def test_diff_shows_what_publishing_would_change(tmp_path: Path) -> None:
+    pack = copy_default(tmp_path)
+    text = (pack / "pack.yaml").read_text()
+    (pack / "pack.yaml").write_text(text.replace('"billing", "payment"', '"billing", "payment", "ship"'))
+    same = rules("diff", "rule_packs/default", "rule_packs/default", "--conversations", str(SAMPLES))
+    assert same.returncode == 0 and "0 of 300 conversations would change" in same.stdout
+    changed = rules("diff", "rule_packs/default", str(pack), "--conversations", str(SAMPLES))
+    assert changed.returncode == 1
+    assert 'route("billing")' in changed.stdout
+    summary = changed.stdout.strip().splitlines()[-1]
+    assert summary.endswith("of 300 conversations would change (" + summary.split("(")[1])
+    assert not summary.startswith("0 of")
+
+
+def test_publish_and_list(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert "no published rule packs" in rules("list", data_dir=data).stdout
+    first = rules("publish", "rule_packs/default", data_dir=data)
+    assert first.returncode == 0, first.stderr
+    digest = first.stdout.split(" as ")[1].split(";")[0]
+    second = rules("publish", "rule_packs/kundenservice", data_dir=data)
+    listed = rules("list", data_dir=data).stdout.splitlines()
+    assert listed[0].startswith(f"  {digest}  default 1.0")
+    assert listed[1].startswith("* ") and "kundenservice" in listed[1]
+    assert (data / "rule_packs" / f"{digest}.json").exists()
+    assert second.returncode == 0
+    # A published version can be diffed by its hash.
+    by_hash = rules("diff", digest, "rule_packs/default", "--conversations", str(SAMPLES), data_dir=data)
+    assert "0 of 300 conversations would change" in by_hash.stdout
+
+
+def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path) -> None:
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").write_text(
+        "- name: wrong\n  event: conversation.created\n  context: {}\n  expect: {route: billing}\n"
+    )
+    run = rules("publish", str(pack), data_dir=tmp_path / "data")
+    assert run.returncode == 1 and "not published" in run.stderr
+    assert not (tmp_path / "data" / "rule_packs").exists()
+
+
+def test_bad_conversations_file_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')
+    run = rules("simulate", "rule_packs/default", "--conversations", str(bad))
+    assert run.returncode == 2
+    assert f"{bad}:2: events.0.event" in run.stderr
+
+
+def test_context_reference_is_up_to_date() -> None:
+    from engine.rules.context import render_reference
+
+    committed = (ROOT / "docs" / "rule-context.md").read_text()
+    assert committed == render_reference(), "run: convoflow rules context-doc --output docs/rule-context.md"
