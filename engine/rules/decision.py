@@ -79,16 +79,26 @@ class CompiledPack:
             pack=self.name, pack_hash=self.hash, event=context.event.type.value, event_time=context.event.time
         )
         stopped = False
+        seen: dict[str, Any] = {}  # rules read the same few paths: look each up once
         for item in self._by_event.get(decision.event, []):
             rule = item.rule
             if stopped:
-                decision.rules.append(RuleOutcome(id=rule.id, outcome="not_reached"))
+                decision.rules.append(RuleOutcome.model_construct(id=rule.id, outcome="not_reached", reads={}))
                 continue
-            reads = {path: _small(_lookup(data, path)) for path in item.reads}
+            reads = {}
+            for path in item.reads:
+                if path not in seen:
+                    seen[path] = _small(_lookup(data, path))
+                reads[path] = seen[path]
             outcome, error = _evaluate(item, handle)
-            decision.rules.append(RuleOutcome(id=rule.id, outcome=outcome, reads=reads, error=error))
+            # model_construct: the values are ours, and validation would double the cost of a decision.
+            decision.rules.append(
+                RuleOutcome.model_construct(id=rule.id, outcome=outcome, reads=reads, error=error)
+            )
             if outcome == "matched":
-                decision.actions.extend(DecidedAction(rule=rule.id, action=describe(a)) for a in rule.then)
+                decision.actions.extend(
+                    DecidedAction.model_construct(rule=rule.id, action=describe(a)) for a in rule.then
+                )
                 stopped = rule.stop
         return decision
 
