@@ -34,7 +34,10 @@ class Settings(BaseSettings):
         default=None,
         description="File of `tenant sha256-hex-of-key` lines (keys stored only as hashes).",
     )
-    max_body_bytes: int = Field(default=256 * 1024, description="Largest request body accepted.")
+    max_body_bytes: int = Field(default=256 * 1024, description="Largest conversation request body.")
+    max_rules_body_bytes: int = Field(
+        default=8 * 1024 * 1024, description="Largest /v1/rules request body (a pack plus conversations)."
+    )
     update_timeout_seconds: float = Field(
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",

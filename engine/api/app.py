@@ -8,6 +8,7 @@ from temporalio.client import Client
 from engine.api.auth import KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, SETTINGS, routes
 from engine.api.errors import json_errors
+from engine.api.rules import routes as rule_routes
 from engine.config import Settings
 
 
@@ -18,10 +19,11 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     app = web.Application(
         middlewares=[json_errors, auth_middleware(keys)],
-        client_max_size=settings.max_body_bytes,
+        client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
     app.add_routes(routes)
+    app.add_routes(rule_routes)
     return app

@@ -26,7 +26,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.auth import TENANT
-from engine.api.errors import ApiError, malformed_json, validation_error
+from engine.api.errors import ApiError, body_too_large, malformed_json, validation_error
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -59,8 +59,14 @@ Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
 
 
-async def read_body(request: web.Request, model: type[Model]) -> Model:
+async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
+    """The validated JSON body; over `max_bytes` (default: max_body_bytes) is a 413 naming the limit."""
+    limit = max_bytes or request.app[SETTINGS].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise body_too_large(limit)
     raw = await request.read()
+    if len(raw) > limit:
+        raise body_too_large(limit)
     if not raw:
         raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
     try:

@@ -53,6 +53,15 @@ def malformed_json(exc: json.JSONDecodeError) -> ApiError:
     )
 
 
+def body_too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "body_too_large",
+        f"request body exceeds {limit} bytes",
+        [{"field": "body", "message": f"at most {limit} bytes"}],
+    )
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -60,13 +69,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except ApiError as exc:
         return exc.response()
     except web.HTTPRequestEntityTooLarge:
-        limit = request.client_max_size
-        return ApiError(
-            413,
-            "body_too_large",
-            f"request body exceeds {limit} bytes",
-            [{"field": "body", "message": f"at most {limit} bytes"}],
-        ).response()
+        return body_too_large(request.client_max_size).response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

@@ -83,7 +83,9 @@ class CompiledPack:
         for item in self._by_event.get(decision.event, []):
             rule = item.rule
             if stopped:
-                decision.rules.append(RuleOutcome.model_construct(id=rule.id, outcome="not_reached", reads={}))
+                decision.rules.append(
+                    RuleOutcome.model_construct(id=rule.id, outcome="not_reached", reads={})
+                )
                 continue
             reads = {}
             for path in item.reads:

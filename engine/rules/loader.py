@@ -96,7 +96,10 @@ def _read(file: Path, prefix: list, locations: dict) -> Any:
         raise PackLoadError([Problem("", f"cannot read: {exc.strerror}", file)]) from None
     if size > MAX_PACK_BYTES:
         raise PackLoadError([Problem("", f"file larger than {MAX_PACK_BYTES} bytes", file)])
-    text = file.read_text(encoding="utf-8")
+    return _parse(file.read_text(encoding="utf-8"), file, prefix, locations)
+
+
+def _parse(text: str, file: Path, prefix: list, locations: dict) -> Any:
     try:
         node = yaml12.compose(text)
         data = yaml12.load(text)
@@ -109,6 +112,17 @@ def _read(file: Path, prefix: list, locations: dict) -> Any:
     if node is not None:
         _record(node, prefix, file, locations)
     return data
+
+
+def load_text(text: str, name: str = "pack.yaml") -> PackSource:
+    """A pack given as YAML (or JSON) text, e.g. in an HTTP request; `name` labels its lines."""
+    if len(text.encode()) > MAX_PACK_BYTES:
+        raise PackLoadError([Problem("", f"pack larger than {MAX_PACK_BYTES} bytes")])
+    locations: dict[str, tuple[Path, int]] = {}
+    data = _parse(text, Path(name), [], locations)
+    if not isinstance(data, dict):
+        raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", Path(name))])
+    return PackSource(Path(name), data, locations)
 
 
 def load_source(path: Path) -> PackSource:

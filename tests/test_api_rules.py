@@ -1,0 +1,75 @@
+"""The ops tooling over HTTP: the same validation, tests, simulation and publishing as the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.api_client import ApiClient
+
+PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
+SAMPLES = PACKS / "samples" / "conversations.jsonl"
+DEFAULT_YAML = (PACKS / "default" / "pack.yaml").read_text()
+
+
+def samples(n: int) -> list[dict]:
+    return [json.loads(line) for line in SAMPLES.read_text().splitlines()[:n]]
+
+
+async def test_validate_reports_problems_with_path_and_line(api: ApiClient) -> None:
+    ok = await api.request("POST", "/v1/rules/validate", json={"pack": DEFAULT_YAML})
+    assert ok.status == 200 and ok.body["valid"] is True and len(ok.body["hash"]) == 64
+    broken = DEFAULT_YAML.replace("route: technical", "route: tech")
+    line = next(n for n, t in enumerate(broken.splitlines(), 1) if "route: tech" in t)
+    bad = await api.request("POST", "/v1/rules/validate", json={"pack": broken})
+    assert bad.status == 422 and bad.body["error"] == "invalid_pack"
+    assert bad.body["fields"] == [
+        {
+            "field": "pack.rules[6].then[1].route",
+            "message": 'unknown team "tech" (did you mean "technical"?)',
+            "line": line,
+        }
+    ]
+
+
+async def test_validate_accepts_a_json_object_and_names_structure_errors(api: ApiClient) -> None:
+    reply = await api.request(
+        "POST", "/v1/rules/validate", json={"pack": {"meta": {"name": "x"}, "rules": [{"id": "r"}]}}
+    )
+    assert reply.status == 422
+    assert reply.body["fields"][0]["field"] == "pack.rules[0].on"
+
+
+async def test_test_and_simulate(api: ApiClient) -> None:
+    tests_yaml = (PACKS / "default" / "tests.yaml").read_text()
+    with_tests = DEFAULT_YAML + "\ntests:\n" + "".join(f"  {line}\n" for line in tests_yaml.splitlines())
+    tested = await api.request("POST", "/v1/rules/test", json={"pack": with_tests})
+    assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 9
+    assert tested.body["cases"][0]["decision"]["rules"][1]["id"] == "acknowledge-open"
+    failing = with_tests.replace("route: billing\n", "route: general\n", 1)
+    tested = await api.request("POST", "/v1/rules/test", json={"pack": failing})
+    assert tested.body["failed"] >= 1
+    simulated = await api.request(
+        "POST", "/v1/rules/simulate", json={"pack": DEFAULT_YAML, "conversations": samples(50)}
+    )
+    assert simulated.status == 200
+    assert simulated.body["totals"]["conversations"] == 50
+    assert sum(simulated.body["totals"]["routed"].values()) > 0
+
+
+async def test_diff_and_publish(api: ApiClient) -> None:
+    changed = DEFAULT_YAML.replace('"billing", "payment"', '"billing", "payment", "ship"')
+    reply = await api.request(
+        "POST", "/v1/rules/diff", json={"old": DEFAULT_YAML, "new": changed, "conversations": samples(300)}
+    )
+    assert reply.status == 200 and reply.body["changed_conversations"] > 0
+    assert any({"type": "route", "value": "billing"} in c["after"] for c in reply.body["changes"])
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": DEFAULT_YAML})
+    assert published.status == 201
+    versions = await api.request("GET", "/v1/rules/versions")
+    assert [v["hash"] for v in versions.body["versions"] if v["active"]] == [published.body["hash"]]
+
+
+async def test_rule_routes_need_a_key(api: ApiClient) -> None:
+    reply = await api.request("POST", "/v1/rules/validate", json={"pack": DEFAULT_YAML}, tenant=None)
+    assert reply.status == 401
