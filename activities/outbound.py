@@ -20,6 +20,11 @@ class OutboundMessage(BaseModel):
     kind: str = Field(description="acknowledgement, agent_reply, ...")
     text: str
     in_reply_to: str | None = None
+    template: str | None = Field(default=None, description="Rule-pack template the text came from.")
+    language: str | None = None
+    template_only: bool = Field(
+        default=False, description="Outside the channel's free-form window: send as an approved template."
+    )
 
 
 class DeliveryResult(BaseModel):

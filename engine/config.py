@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
     )
+    rule_pack: Path = Field(
+        default=Path("rule_packs/default"),
+        description="Pack published at start when none is active yet (new conversations pin the active one).",
+    )
     task_queue: str = Field(default="convoflow", description="Temporal task queue of the workers.")
 
     temporal_address: str | None = Field(

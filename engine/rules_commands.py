@@ -17,7 +17,7 @@ from engine.config import Settings
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
 from engine.rules.decision import CompiledPack
-from engine.rules.loader import PackLoadError, load_source
+from engine.rules.loader import PackLoadError
 from engine.rules.pack import RulePack
 from engine.rules.simulation import (
     ConversationsFileError,
@@ -27,7 +27,7 @@ from engine.rules.simulation import (
     simulate,
 )
 from engine.rules.store import PackStore
-from engine.rules.validation import validate
+from engine.rules.validation import load_valid
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -54,12 +54,9 @@ def load_pack(ref: str) -> RulePack:
     if not path.exists():
         raise CommandFailed(2, [f"{ref}: no such file or folder"])
     try:
-        pack, problems = validate(load_source(path))
+        return load_valid(path)
     except PackLoadError as exc:
         raise CommandFailed(2, [str(p) for p in exc.problems]) from None
-    if problems or pack is None:
-        raise CommandFailed(2, [str(p) for p in problems])
-    return pack
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

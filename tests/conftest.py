@@ -12,14 +12,23 @@ from aiohttp.test_utils import TestServer
 from temporalio.client import Client
 
 from activities.outbox import Outbox
+from engine.active_pack import pack_store
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
 from engine.config import Settings
+from engine.rules.validation import load_valid
 from engine.temporal_client import connect, ensure_search_attributes
 from engine.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.worker import build_worker
 from tests.api_client import ApiClient, api_key
 from tests.replay import replay_task_queue
+
+TEST_PACKS = Path(__file__).resolve().parent / "packs"
+
+
+def publish(settings: Settings, pack: Path) -> str:
+    """Make a pack active for the test's new conversations; returns its hash."""
+    return pack_store(settings).publish(load_valid(pack))
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +74,7 @@ def settings(
         task_queue=f"{request.node.name}-{uuid.uuid4().hex[:8]}",
         api_keys=",".join(f"{tenant}:{api_key(tenant)}" for tenant in tenants.values()),
         update_timeout_seconds=15,
+        rule_pack=TEST_PACKS / "basic",
         max_body_bytes=64 * 1024,
     )
 

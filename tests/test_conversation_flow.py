@@ -18,7 +18,8 @@ from workflows.conversation import ConversationWorkflow
 
 
 def kinds(outbox: Outbox) -> list[str]:
-    return [m["kind"] for m in outbox.read_all()]
+    """What went out: the template name for automatic replies, else the kind."""
+    return [m.get("template") or m["kind"] for m in outbox.read_all()]
 
 
 async def test_first_message_creates_conversation_with_one_acknowledgement(
@@ -29,7 +30,7 @@ async def test_first_message_creates_conversation_with_one_acknowledgement(
     assert reply.body["created"] is True and reply.body["duplicate"] is False
 
     sent = outbox.read_all()
-    assert [m["kind"] for m in sent] == ["acknowledgement"]
+    assert kinds(outbox) == ["acknowledgement"]
     assert sent[0]["to"] == "ada@example.com"
     assert sent[0]["idempotency_key"] == f"{api.workflow_id('c-100')}:1:0"
 
@@ -128,7 +129,7 @@ async def test_retried_activity_writes_its_message_once(
             raise RuntimeError("worker lost its connection after the write")
         return result
 
-    async with build_worker(client, settings, activities=[deliver_then_crash_once]):
+    async with build_worker(client, settings, deliver=deliver_then_crash_once):
         reply = await api.post_message("c-106", "m-1")
         assert reply.status == 201
     assert attempts == [1, 2]

@@ -25,6 +25,7 @@ def start_up(data_dir: Path, api_port: int, grpc_port: int) -> subprocess.Popen:
         "CONVOFLOW_EMBEDDED_GRPC_PORT": str(grpc_port),
         "CONVOFLOW_EMBEDDED_UI_PORT": str(free_port()),
         "CONVOFLOW_EMBEDDED_FAST_TIMERS": "true",
+        "CONVOFLOW_RULE_PACK": str(Path(__file__).parent / "packs" / "basic"),
     }
     for name in ("TEMPORAL_ADDRESS", "CONVOFLOW_API_KEYS", "CONVOFLOW_API_KEYS_FILE"):
         env.pop(name, None)
@@ -94,7 +95,7 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
         )
         assert status == 201 and body["created"] is True
         outbox = [json.loads(line) for line in (data_dir / "outbox.jsonl").read_text().splitlines()]
-        assert [m["kind"] for m in outbox] == ["acknowledgement"]
+        assert [(m["kind"], m["template"]) for m in outbox] == [("auto_reply", "acknowledgement")]
     finally:
         out = stop(process)
     assert process.returncode == 0, out
@@ -134,6 +135,7 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
         "CONVOFLOW_TASK_QUEUE": f"separate-{api_port}",
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_API_KEYS": "acme-split:split-key",
+        "CONVOFLOW_RULE_PACK": str(Path(__file__).parent / "packs" / "basic"),
     }
     parts = [start_part(p, temporal_server.address, env) for p in ("worker", "worker", "api")]
     try:

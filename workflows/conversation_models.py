@@ -32,6 +32,15 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+# How long after the customer's last message a channel accepts a free-form message; after that only
+# pre-approved template messages may be sent (WhatsApp's customer-service window).
+FREE_FORM_WINDOW_HOURS: dict[str, float] = {"whatsapp": 24.0}
+# Senders that are machines: never auto-reply to them (RFC 3834 asks the same of Auto-Submitted mail).
+AUTOMATED_SENDER_PATTERN = (
+    r"^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)[@+.\-]"
+)
+
+
 def conversation_workflow_id(tenant: str, external_id: str) -> str:
     """The one place the workflow id scheme lives: a conversation is addressable only in its tenant."""
     return f"conversation:{tenant}:{external_id}"
@@ -42,15 +51,27 @@ class Party(BaseModel):
     name: str | None = Field(default=None, max_length=200)
 
 
+class Attachment(BaseModel):
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(default="application/octet-stream", max_length=255)
+    size: int = Field(default=0, ge=0)
+
+
 class InboundMessage(BaseModel):
     """A customer message as the channel delivered it."""
 
     message_id: str = Field(min_length=1, max_length=256, description="The channel's message id.")
     sender: Party
     text: str = Field(max_length=100_000)
+    subject: str | None = Field(default=None, max_length=1000)
     received_at: datetime | None = Field(
         default=None, description="When the channel received it; the workflow's clock if absent."
     )
+    auto_submitted: bool = Field(
+        default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."
+    )
+    language: str | None = Field(default=None, max_length=8, description="Detected or declared language.")
+    attachments: list[Attachment] = Field(default_factory=list, max_length=50)
 
 
 class AgentReply(BaseModel):
@@ -68,6 +89,11 @@ class StatusChange(BaseModel):
     actor: str | None = Field(default=None, max_length=128)
 
 
+class SurveyAnswer(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=5000)
+
+
 class ConversationStart(BaseModel):
     """Workflow input: who the conversation is with, plus the state carried over a continue-as-new."""
 
@@ -75,6 +101,10 @@ class ConversationStart(BaseModel):
     external_id: str
     channel: Channel
     customer: Party
+    pack_hash: str | None = Field(default=None, description="The rule pack this conversation pins.")
+    follows_run_id: str | None = Field(
+        default=None, description="The closed conversation this one continues (same thread, new life)."
+    )
     carried: ConversationState | None = None
 
 
@@ -109,10 +139,94 @@ class ConversationState(BaseModel):
     created_handled: bool = False
     seen_message_ids: list[str] = Field(default_factory=list)
     runs: int = 1
+    pack_hash: str | None = None
+    follows_run_id: str | None = None
+    priority: str = "normal"
+    team: str | None = None
+    assignee: str | None = None
+    language: str | None = None
+    reopened: int = 0
+    escalation_level: int = 0
+    last_agent_reply_at: datetime | None = None
+    last_auto_reply_at: datetime | None = None
+    customer_is_automated: bool = False
+    sla: SlaState = Field(default_factory=lambda: SlaState())
+    timers: Timers = Field(default_factory=lambda: Timers())
+    survey: SurveyState = Field(default_factory=lambda: SurveyState())
+    notes: int = 0
+    decisions: list[DecisionEntry] = Field(default_factory=list)
 
     @property
     def messages_count(self) -> int:
         return self.customer_messages + self.agent_messages
 
 
+class SlaTarget(BaseModel):
+    """One SLA target's clock. Business minutes; instants are computed on the policy's calendar."""
+
+    name: str
+    target_minutes: float
+    remaining_minutes: float
+    running: bool = False
+    deadline: datetime | None = None
+    warning_at: datetime | None = None
+    warned: bool = False
+    breached_at: datetime | None = None
+    met_at: datetime | None = None
+
+
+class PendingEscalation(BaseModel):
+    level: int
+    target: str
+    due_at: datetime
+
+
+class SlaState(BaseModel):
+    policy: str | None = None
+    calendar: str | None = None
+    targets: dict[str, SlaTarget] = Field(default_factory=dict)
+    escalations: list[PendingEscalation] = Field(default_factory=list)
+
+    @property
+    def breached(self) -> bool:
+        return any(t.breached_at is not None for t in self.targets.values())
+
+
+class Timers(BaseModel):
+    """Instants at which the workflow acts by itself (None: not scheduled)."""
+
+    idle_at: datetime | None = None
+    auto_close_at: datetime | None = None
+    reopen_window_ends_at: datetime | None = None
+    snooze_ends_at: datetime | None = None
+
+
+class SurveyState(BaseModel):
+    due_at: datetime | None = None
+    sent_at: datetime | None = None
+    expires_at: datetime | None = None
+    status: str = "none"  # none, scheduled, sent, completed, expired, skipped
+    rating: int | None = None
+
+
+class ExecutedAction(BaseModel):
+    index: str = Field(description="Action index in the decision; `2.1` is an escalation level's first.")
+    action: dict
+    outcome: str = "done"  # done, skipped, failed
+    detail: str | None = None
+
+
+class DecisionEntry(BaseModel):
+    """One event's decision and what was done about it: the auditor's trail."""
+
+    seq: int
+    event: str
+    at: datetime
+    depth: int = 0
+    decision: dict | None = None
+    executed: list[ExecutedAction] = Field(default_factory=list)
+    note: str | None = None
+
+
+ConversationState.model_rebuild()
 ConversationStart.model_rebuild()

@@ -14,6 +14,14 @@ from temporalio.common import SearchAttributeKey
 TENANT = SearchAttributeKey.for_keyword("ConvoTenant")
 STATUS = SearchAttributeKey.for_keyword("ConvoStatus")
 CHANNEL = SearchAttributeKey.for_keyword("ConvoChannel")
+PRIORITY = SearchAttributeKey.for_keyword("ConvoPriority")
+TEAM = SearchAttributeKey.for_keyword("ConvoTeam")
+ASSIGNEE = SearchAttributeKey.for_keyword("ConvoAssignee")
+LANGUAGE = SearchAttributeKey.for_keyword("ConvoLanguage")
+TAGS = SearchAttributeKey.for_keyword_list("ConvoTags")
+SLA_BREACHED = SearchAttributeKey.for_bool("ConvoSlaBreached")
+CSAT = SearchAttributeKey.for_int("ConvoCsat")
+FIRST_RESPONSE_SECONDS = SearchAttributeKey.for_int("ConvoFirstResponseSeconds")
 CREATED_AT = SearchAttributeKey.for_datetime("ConvoCreatedAt")
 FIRST_AGENT_REPLY_AT = SearchAttributeKey.for_datetime("ConvoFirstAgentReplyAt")
 LAST_ACTIVITY_AT = SearchAttributeKey.for_datetime("ConvoLastActivityAt")
@@ -22,6 +30,14 @@ ALL: tuple[SearchAttributeKey, ...] = (
     TENANT,
     STATUS,
     CHANNEL,
+    PRIORITY,
+    TEAM,
+    ASSIGNEE,
+    LANGUAGE,
+    TAGS,
+    SLA_BREACHED,
+    CSAT,
+    FIRST_RESPONSE_SECONDS,
     CREATED_AT,
     FIRST_AGENT_REPLY_AT,
     LAST_ACTIVITY_AT,

@@ -4,7 +4,9 @@
 set -eu
 ns="${TEMPORAL_NAMESPACE:-default}"
 temporal operator namespace describe -n "$ns" >/dev/null 2>&1 || temporal operator namespace create -n "$ns" --retention 30d
-for attr in ConvoTenant=Keyword ConvoStatus=Keyword ConvoChannel=Keyword \
+for attr in ConvoTenant=Keyword ConvoStatus=Keyword ConvoChannel=Keyword ConvoPriority=Keyword \
+            ConvoTeam=Keyword ConvoAssignee=Keyword ConvoLanguage=Keyword ConvoTags=KeywordList \
+            ConvoSlaBreached=Bool ConvoCsat=Int ConvoFirstResponseSeconds=Int \
             ConvoCreatedAt=Datetime ConvoFirstAgentReplyAt=Datetime ConvoLastActivityAt=Datetime; do
   name="${attr%=*}"; type="${attr#*=}"
   for try in 1 2 3 4 5 6 7 8 9 10; do

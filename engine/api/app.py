@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from temporalio.client import Client
 
+from engine.active_pack import ensure_active_pack
 from engine.api.auth import KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, SETTINGS, routes
 from engine.api.errors import json_errors
@@ -17,6 +18,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
+    ensure_active_pack(settings)
     app = web.Application(
         middlewares=[json_errors, auth_middleware(keys)],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),

@@ -25,6 +25,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.active_pack import pack_store
 from engine.api.auth import TENANT
 from engine.api.errors import ApiError, body_too_large, malformed_json, validation_error
 from engine.api.schemas import (
@@ -35,6 +36,7 @@ from engine.api.schemas import (
     PostMessage,
     PostReply,
     PostStatus,
+    PostSurvey,
 )
 from engine.config import Settings
 from workflows import search_attributes as sa
@@ -44,9 +46,9 @@ from workflows.conversation_models import (
     AgentReply,
     Channel,
     ConversationStart,
-    InboundMessage,
     Status,
     StatusChange,
+    SurveyAnswer,
     conversation_workflow_id,
 )
 
@@ -123,6 +125,8 @@ async def call_workflow(
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
             raise ApiError(409, "conversation_closed", "the conversation is closed") from None
+        if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
+            raise ApiError(409, "no_survey", cause.message) from None
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
@@ -146,28 +150,49 @@ def handle_for(request: web.Request, ext_id: str):
 
 @routes.post("/v1/conversations/{conversation_id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    """A customer message. The first one creates the conversation, atomically (update-with-start)."""
+    """A customer message. The first one creates the conversation, atomically (update-with-start).
+
+    A message for a conversation that has closed starts a new one under the same id, linked to the
+    closed run; new conversations pin the rule pack active right now.
+    """
     ext_id = external_id(request)
     body = await read_body(request, PostMessage)
     tenant = request[TENANT]
+    settings = request.app[SETTINGS]
+    wf_id = conversation_workflow_id(tenant, ext_id)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
-        ConversationStart(tenant=tenant, external_id=ext_id, channel=body.channel, customer=body.sender),
-        id=conversation_workflow_id(tenant, ext_id),
-        task_queue=request.app[SETTINGS].task_queue,
+        ConversationStart(
+            tenant=tenant,
+            external_id=ext_id,
+            channel=body.channel,
+            customer=body.sender,
+            pack_hash=pack_store(settings).active_hash(),
+            follows_run_id=await _closed_run(request.app[CLIENT].get_workflow_handle(wf_id)),
+        ),
+        id=wf_id,
+        task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    message = InboundMessage.model_validate(body.model_dump(exclude={"channel"}))
     receipt = await call_workflow(
         request,
         request.app[CLIENT].execute_update_with_start_workflow(
-            ConversationWorkflow.receive_message, message, start_workflow_operation=start
+            ConversationWorkflow.receive_message, body.to_message(), start_workflow_operation=start
         ),
     )
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,
     )
+
+
+async def _closed_run(handle: WorkflowHandle) -> str | None:
+    """The run id of the conversation under this id if it has ended (None: running or never existed)."""
+    try:
+        described = await handle.describe()
+    except RPCError:
+        return None
+    return None if described.status == WorkflowExecutionStatus.RUNNING else described.run_id
 
 
 @routes.post("/v1/conversations/{conversation_id}/replies")
@@ -194,6 +219,29 @@ async def post_status(request: web.Request) -> web.Response:
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
 
 
+@routes.post("/v1/conversations/{conversation_id}/survey")
+async def post_survey(request: web.Request) -> web.Response:
+    """The customer's answer to the satisfaction survey (rating 1-5)."""
+    ext_id = external_id(request)
+    body = await read_body(request, PostSurvey)
+    handle = handle_for(request, ext_id)
+    answer = SurveyAnswer.model_validate(body.model_dump())
+    receipt = await call_workflow(
+        request, handle.execute_update(ConversationWorkflow.complete_survey, answer), handle
+    )
+    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+
+
+@routes.get("/v1/conversations/{conversation_id}/decisions")
+async def get_decisions(request: web.Request) -> web.Response:
+    """Why each thing happened: every event's decision record and what was executed."""
+    ext_id = external_id(request)
+    entries = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.decisions))
+    return web.json_response(
+        {"conversation_id": ext_id, "decisions": [e.model_dump(mode="json") for e in entries]}
+    )
+
+
 @routes.get("/v1/conversations/{conversation_id}")
 async def get_conversation(request: web.Request) -> web.Response:
     ext_id = external_id(request)
@@ -205,18 +253,50 @@ async def get_conversation(request: web.Request) -> web.Response:
 async def list_conversations(request: web.Request) -> web.Response:
     """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
     clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request[TENANT]}'"]
-    for param, key, allowed in (("status", sa.STATUS, Status), ("channel", sa.CHANNEL, Channel)):
+    enums = {
+        "status": (sa.STATUS, [m.value for m in Status]),
+        "channel": (sa.CHANNEL, [m.value for m in Channel]),
+        "priority": (sa.PRIORITY, ["low", "normal", "high", "urgent"]),
+    }
+    for param, (key, allowed) in enums.items():
         value = request.query.get(param)
         if value is None:
             continue
-        if value not in {m.value for m in allowed}:
+        if value not in allowed:
             raise ApiError(
                 422,
                 "invalid_request",
                 f"unknown {param} {value!r}",
-                [{"field": param, "message": f"one of {', '.join(m.value for m in allowed)}"}],
+                [{"field": param, "message": f"one of {', '.join(allowed)}"}],
             )
         clauses.append(f"{key.name} = '{value}'")
+    for param, key in (
+        ("team", sa.TEAM),
+        ("assignee", sa.ASSIGNEE),
+        ("tag", sa.TAGS),
+        ("language", sa.LANGUAGE),
+    ):
+        value = request.query.get(param)
+        if value is None:
+            continue
+        if not _ID.match(value):
+            raise ApiError(
+                422,
+                "invalid_request",
+                f"{param} must match {ID_PATTERN}",
+                [{"field": param, "message": f"must match {ID_PATTERN}"}],
+            )
+        clauses.append(f"{key.name} = '{value}'")
+    breached = request.query.get("sla_breached")
+    if breached is not None:
+        if breached not in ("true", "false"):
+            raise ApiError(
+                422,
+                "invalid_request",
+                "sla_breached must be true or false",
+                [{"field": "sla_breached", "message": "true or false"}],
+            )
+        clauses.append(f"{sa.SLA_BREACHED.name} = {breached}")
     try:
         limit = int(request.query.get("limit", "100"))
         if not 1 <= limit <= 1000:
@@ -236,6 +316,11 @@ async def list_conversations(request: web.Request) -> web.Response:
                 conversation_id=wf.id.split(":", 2)[2],
                 channel=attrs.get(sa.CHANNEL),
                 status=attrs.get(sa.STATUS),
+                priority=attrs.get(sa.PRIORITY),
+                team=attrs.get(sa.TEAM),
+                assignee=attrs.get(sa.ASSIGNEE),
+                tags=list(attrs.get(sa.TAGS) or []),
+                sla_breached=attrs.get(sa.SLA_BREACHED),
                 created_at=attrs.get(sa.CREATED_AT),
                 last_activity_at=attrs.get(sa.LAST_ACTIVITY_AT),
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.conversation_models import (
     AgentReply,
@@ -15,6 +15,7 @@ from workflows.conversation_models import (
     Party,
     Status,
     StatusChange,
+    SurveyAnswer,
 )
 
 
@@ -26,6 +27,20 @@ class Strict(BaseModel):
 
 class PostMessage(InboundMessage, Strict):
     channel: Channel
+    headers: dict[str, str] = Field(
+        default_factory=dict, description="Channel headers; `Auto-Submitted` other than `no` marks a machine."
+    )
+
+    def to_message(self) -> InboundMessage:
+        message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))
+        auto = {k.lower(): v for k, v in self.headers.items()}.get("auto-submitted", "no").strip().lower()
+        if auto != "no":
+            message.auto_submitted = True
+        return message
+
+
+class PostSurvey(SurveyAnswer, Strict):
+    pass
 
 
 class PostReply(AgentReply, Strict):
@@ -54,12 +69,28 @@ class EventResponse(BaseModel):
         )
 
 
+class SlaView(BaseModel):
+    policy: str | None
+    breached: bool
+    targets: dict[str, dict]
+
+
 class ConversationView(BaseModel):
     conversation_id: str
     channel: Channel
     status: Status
     customer: Party
+    priority: str
+    team: str | None
+    assignee: str | None
+    language: str | None
     tags: list[str]
+    reopened: int
+    escalation_level: int
+    sla: SlaView
+    survey: dict
+    pack_hash: str | None
+    follows_run_id: str | None
     messages_count: int
     customer_messages: int
     agent_messages: int
@@ -74,8 +105,35 @@ class ConversationView(BaseModel):
         return cls(
             conversation_id=state.external_id,
             messages_count=state.messages_count,
+            sla=SlaView(
+                policy=state.sla.policy,
+                breached=state.sla.breached,
+                targets={
+                    name: t.model_dump(
+                        mode="json",
+                        include={
+                            "deadline",
+                            "remaining_minutes",
+                            "running",
+                            "breached_at",
+                            "met_at",
+                            "warned",
+                        },
+                    )
+                    for name, t in state.sla.targets.items()
+                },
+            ),
+            survey=state.survey.model_dump(mode="json"),
             **state.model_dump(
                 include={
+                    "priority",
+                    "team",
+                    "assignee",
+                    "language",
+                    "reopened",
+                    "escalation_level",
+                    "pack_hash",
+                    "follows_run_id",
                     "channel",
                     "status",
                     "customer",
@@ -96,6 +154,11 @@ class ConversationSummary(BaseModel):
     conversation_id: str
     channel: str | None
     status: str | None
+    priority: str | None
+    team: str | None
+    assignee: str | None
+    tags: list[str]
+    sla_breached: bool | None
     created_at: datetime | None
     last_activity_at: datetime | None
 

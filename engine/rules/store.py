@@ -51,6 +51,10 @@ class PackStore:
         _write_atomically(self.root / "active", digest + "\n")
         return digest
 
+    def ensure_active(self, fallback: RulePack) -> str:
+        """The active hash, publishing `fallback` first when nothing was ever published."""
+        return self.active_hash() or self.publish(fallback)
+
     def active_hash(self) -> str | None:
         path = self.root / "active"
         return path.read_text().strip() if path.exists() else None

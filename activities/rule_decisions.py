@@ -1,0 +1,149 @@
+"""Local activities that give the workflow its rule pack, its decisions and its business-time math.
+
+Their results are recorded in the workflow's history, which is the point: replay reads the recorded
+pack, decision and deadlines instead of recomputing them, so publishing a new pack, a changed
+calendar or a newer tz database never changes or breaks a running conversation's replay, and an
+auditor sees in history exactly what was decided and why.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+
+from engine.calendar import BusinessCalendar
+from engine.rules.context import RuleContext
+from engine.rules.decision import CompiledPack
+from engine.rules.pack import RulePack
+from engine.rules.store import PackStore
+
+MINUTE = timedelta(minutes=1)
+
+
+class LoadedPack:
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.compiled = CompiledPack(pack)
+        self.calendars = {name: BusinessCalendar.from_dict(doc) for name, doc in pack.calendars.items()}
+
+
+class PackRegistry:
+    """Published packs by hash, compiled once per worker process."""
+
+    def __init__(self, store: PackStore) -> None:
+        self._store = store
+        self._loaded: dict[str, LoadedPack] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> LoadedPack:
+        with self._lock:
+            if digest not in self._loaded:
+                self._loaded[digest] = LoadedPack(self._store.get(digest))
+            return self._loaded[digest]
+
+
+class SlaClockView(BaseModel):
+    """What the decision needs of one SLA target to put remaining minutes into the context."""
+
+    name: str
+    deadline: datetime | None = None
+    remaining_minutes: float | None = None
+    breached: bool = False
+
+
+class DecideRequest(BaseModel):
+    pack_hash: str
+    context: dict[str, Any]
+    calendar: str | None = None
+    sla: list[SlaClockView] = Field(default_factory=list)
+
+
+class DecideResult(BaseModel):
+    decision: dict[str, Any]
+    context: dict[str, Any] = Field(description="The full context the rules saw (business time filled in).")
+
+
+class TimeQuery(BaseModel):
+    op: Literal["deadline", "elapsed"]
+    start: datetime
+    minutes: float | None = None
+    end: datetime | None = None
+
+
+class TimeRequest(BaseModel):
+    pack_hash: str
+    calendar: str | None
+    queries: list[TimeQuery]
+
+
+class RuleActivities:
+    def __init__(self, registry: PackRegistry) -> None:
+        self._registry = registry
+
+    @activity.defn(name="load_rule_pack")
+    def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
+        return self._registry.get(pack_hash).pack.canonical()
+
+    @activity.defn(name="decide")
+    def decide(self, request: DecideRequest) -> DecideResult:
+        loaded = self._registry.get(request.pack_hash)
+        data = dict(request.context)
+        event_time = datetime.fromisoformat(data["event"]["time"])
+        calendar = loaded.calendars.get(request.calendar) if request.calendar else None
+        conversation = dict(data.get("conversation") or {})
+        if calendar is not None:
+            data["business_hours"] = {
+                "open": calendar.is_open(event_time),
+                "next_open": calendar.next_open(event_time).isoformat(),
+            }
+            for field, since in (
+                ("business_minutes_open", "created_at"),
+                ("business_minutes_since_customer_message", "last_customer_message_at"),
+            ):
+                if conversation.get(since):
+                    start = datetime.fromisoformat(conversation[since])
+                    conversation[field] = calendar.elapsed(start, event_time) / MINUTE
+        data["conversation"] = conversation
+        sla = dict(data.get("sla") or {})
+        for clock in request.sla:
+            if clock.deadline is not None and calendar is not None:
+                remaining = calendar.elapsed(event_time, clock.deadline) / MINUTE
+            else:
+                remaining = clock.remaining_minutes
+            sla[f"{clock.name}_remaining_minutes"] = remaining
+            sla[f"{clock.name}_breached"] = clock.breached
+        if request.sla:
+            sla["breached"] = any(c.breached for c in request.sla)
+        data["sla"] = sla
+        context = RuleContext.model_validate(data)
+        decision = loaded.compiled.decide(context)
+        return DecideResult(decision=decision.model_dump(mode="json"), context=context.to_data())
+
+    @activity.defn(name="business_time")
+    def business_time(self, request: TimeRequest) -> list[str | float]:
+        """Deadlines (ISO instants) and elapsed business minutes on one of the pack's calendars.
+
+        Without a calendar, business time is wall-clock time.
+        """
+        loaded = self._registry.get(request.pack_hash)
+        calendar = loaded.calendars.get(request.calendar) if request.calendar else None
+        answers: list[str | float] = []
+        for q in request.queries:
+            if q.op == "deadline":
+                span = timedelta(minutes=q.minutes or 0)
+                due = calendar.deadline(q.start, span) if calendar else q.start + span
+                answers.append(due.isoformat())
+            else:
+                end = q.end or q.start
+                spent = calendar.elapsed(q.start, end) if calendar else max(end - q.start, timedelta(0))
+                answers.append(spent / MINUTE)
+        return answers
+
+
+def build_rule_activities(data_dir: Path) -> RuleActivities:
+    return RuleActivities(PackRegistry(PackStore(data_dir / "rule_packs")))
