@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default=Path("rule_packs/default"),
         description="Pack published at start when none is active yet (new conversations pin the active one).",
     )
+    max_events_per_run: int = Field(
+        default=300, ge=2, description="Events a conversation run handles before it continues as new."
+    )
     task_queue: str = Field(default="convoflow", description="Temporal task queue of the workers.")
 
     temporal_address: str | None = Field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -92,10 +93,19 @@ async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
     await replay_task_queue(client, settings.task_queue)
 
 
-@pytest.fixture
-async def api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
+@contextlib.asynccontextmanager
+async def serve_api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
+    """The real API app on a free 127.0.0.1 port, and a client speaking to it."""
     server = TestServer(create_app(client, settings, KeyStore.from_settings(settings)), host="127.0.0.1")
     await server.start_server()
-    async with aiohttp.ClientSession() as session:
-        yield ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
-    await server.close()
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
+    async with serve_api(client, settings, tenants) as api_client:
+        yield api_client

@@ -66,6 +66,7 @@ class ConversationWorkflow:
         if start.carried is not None:
             self._state = start.carried
             self._state.runs += 1
+            self._state.run_started_seq = self._state.event_seq
         else:
             now = workflow.now()
             self._state = ConversationState(
@@ -78,6 +79,7 @@ class ConversationWorkflow:
                 updated_at=now,
                 pack_hash=start.pack_hash,
                 follows_run_id=start.follows_run_id,
+                max_events_per_run=start.max_events_per_run,
             )
         self._seen = set(self._state.seen_message_ids)
         self._lock = asyncio.Lock()
@@ -88,15 +90,11 @@ class ConversationWorkflow:
     async def run(self, start: ConversationStart) -> ConversationState:
         async with self._lock:
             await self._ensure_pack()
-        while self._state.status not in TERMINAL and not workflow.info().is_continue_as_new_suggested():
+        while self._state.status not in TERMINAL and not self._run_is_full():
             self._wake = False
             try:
                 await workflow.wait_condition(
-                    lambda: (
-                        self._wake
-                        or self._state.status in TERMINAL
-                        or workflow.info().is_continue_as_new_suggested()
-                    ),
+                    lambda: self._wake or self._state.status in TERMINAL or self._run_is_full(),
                     timeout=self._sleep_for(),
                 )
             except TimeoutError:
@@ -113,6 +111,7 @@ class ConversationWorkflow:
                     channel=self._state.channel,
                     customer=self._state.customer,
                     pack_hash=self._state.pack_hash,
+                    max_events_per_run=self._state.max_events_per_run,
                     carried=self._state,
                 )
             )
@@ -602,7 +601,7 @@ class ConversationWorkflow:
         for t, warn in zip(targets, wants_warning, strict=True):
             t.deadline = datetime.fromisoformat(next(answers))
             t.warning_at = datetime.fromisoformat(next(answers)) if warn else None
-            t.running = True
+            t.running, t.started_at = True, now
         self._changed()
 
     async def _pause_sla(self) -> None:
@@ -615,6 +614,7 @@ class ConversationWorkflow:
         )
         for t, remaining in zip(running, answers, strict=True):
             t.remaining_minutes, t.running, t.deadline, t.warning_at = float(remaining), False, None, None
+            t.paused_at = now
 
     async def _resume_sla(self) -> None:
         await self._start_clocks([t.name for t in self._state.sla.targets.values() if not t.running])
@@ -788,6 +788,14 @@ class ConversationWorkflow:
         )
 
     # -- bookkeeping -------------------------------------------------------------------------------
+
+    def _run_is_full(self) -> bool:
+        """Time to continue as new: the server says so, or this run has handled its share of events."""
+        s = self._state
+        return (
+            workflow.info().is_continue_as_new_suggested()
+            or s.event_seq - s.run_started_seq >= s.max_events_per_run
+        )
 
     def _next_event(self) -> int:
         self._state.event_seq += 1

@@ -105,6 +105,9 @@ class ConversationStart(BaseModel):
     follows_run_id: str | None = Field(
         default=None, description="The closed conversation this one continues (same thread, new life)."
     )
+    max_events_per_run: int = Field(
+        default=300, ge=2, description="Continue-as-new after this many events (history stays small)."
+    )
     carried: ConversationState | None = None
 
 
@@ -139,6 +142,8 @@ class ConversationState(BaseModel):
     created_handled: bool = False
     seen_message_ids: list[str] = Field(default_factory=list)
     runs: int = 1
+    run_started_seq: int = 0
+    max_events_per_run: int = 300
     pack_hash: str | None = None
     follows_run_id: str | None = None
     priority: str = "normal"
@@ -173,6 +178,8 @@ class SlaTarget(BaseModel):
     warned: bool = False
     breached_at: datetime | None = None
     met_at: datetime | None = None
+    started_at: datetime | None = Field(default=None, description="When the clock last (re)started.")
+    paused_at: datetime | None = Field(default=None, description="When the clock last paused.")
 
 
 class PendingEscalation(BaseModel):

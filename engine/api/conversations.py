@@ -169,6 +169,7 @@ async def post_message(request: web.Request) -> web.Response:
             customer=body.sender,
             pack_hash=pack_store(settings).active_hash(),
             follows_run_id=await _closed_run(request.app[CLIENT].get_workflow_handle(wf_id)),
+            max_events_per_run=settings.max_events_per_run,
         ),
         id=wf_id,
         task_queue=settings.task_queue,

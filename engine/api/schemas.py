@@ -91,6 +91,7 @@ class ConversationView(BaseModel):
     survey: dict
     pack_hash: str | None
     follows_run_id: str | None
+    runs: int
     messages_count: int
     customer_messages: int
     agent_messages: int
@@ -108,20 +109,7 @@ class ConversationView(BaseModel):
             sla=SlaView(
                 policy=state.sla.policy,
                 breached=state.sla.breached,
-                targets={
-                    name: t.model_dump(
-                        mode="json",
-                        include={
-                            "deadline",
-                            "remaining_minutes",
-                            "running",
-                            "breached_at",
-                            "met_at",
-                            "warned",
-                        },
-                    )
-                    for name, t in state.sla.targets.items()
-                },
+                targets={name: t.model_dump(mode="json") for name, t in state.sla.targets.items()},
             ),
             survey=state.survey.model_dump(mode="json"),
             **state.model_dump(
@@ -133,6 +121,7 @@ class ConversationView(BaseModel):
                     "reopened",
                     "escalation_level",
                     "pack_hash",
+                    "runs",
                     "follows_run_id",
                     "channel",
                     "status",

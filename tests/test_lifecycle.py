@@ -1,0 +1,339 @@
+"""The conversation lifecycle on a real Temporal server: rules decide, timers keep SLAs, nothing twice.
+
+Timers are seconds long (tests/packs/timers: a 24/7 calendar, 3 s first response), and the test
+server fires timers on a 50 ms tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities.outbox import Outbox
+from engine.config import Settings
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish, serve_api
+from workflows import search_attributes as sa
+
+PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: float = 15.0) -> None:
+    """Poll until `check` holds; fail naming `what` after `within` seconds."""
+    try:
+        async with asyncio.timeout(within):
+            while not await check():  # noqa: ASYNC110 - polling another process over HTTP
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"not within {within}s: {what}") from None
+
+
+def sent(outbox: Outbox, kind: str | None = None) -> list[dict]:
+    return [m for m in outbox.read_all() if kind is None or m["kind"] == kind]
+
+
+async def state(api: ApiClient, conversation: str) -> dict:
+    reply = await api.get(conversation)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+async def set_status(api: ApiClient, conversation: str, status: str) -> dict:
+    reply = await api.request("POST", f"/v1/conversations/{conversation}/status", json={"status": status})
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+async def reply(api: ApiClient, conversation: str, text: str = "On it!") -> None:
+    answer = await api.request(
+        "POST", f"/v1/conversations/{conversation}/replies", json={"agent_id": "agent-1", "text": text}
+    )
+    assert answer.status == 200, answer.body
+
+
+# -- rules decide --------------------------------------------------------------------------------
+
+
+async def test_german_pack_acknowledges_in_german(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, PACKS / "kundenservice")
+    await api.post_message("de-1", "m-1", "Meine Rechnung ist falsch, bitte um Gutschrift.")
+    acks = sent(outbox, "auto_reply")
+    assert len(acks) == 1
+    assert acks[0]["text"].startswith("Guten Tag") and acks[0]["language"] == "de"
+    conversation = await state(api, "de-1")
+    assert conversation["team"] == "kundenservice" and "kundenservice" in conversation["tags"]
+
+
+async def test_billing_message_is_tagged_routed_and_findable(
+    api: ApiClient, client: Client, worker: None
+) -> None:
+    await api.post_message("bill-1", "m-1", "Please refund my last invoice")
+    await api.post_message("gen-1", "m-1", "Do you ship to Canada?")
+    billing = await state(api, "bill-1")
+    assert billing["team"] == "billing" and billing["tags"] == ["billing"] and billing["priority"] == "high"
+    assert (await state(api, "gen-1"))["team"] == "general"
+    listed = await api.request("GET", "/v1/conversations?team=billing&priority=high")
+    assert [c["conversation_id"] for c in listed.body["conversations"]] == ["bill-1"]
+    query = f"ConvoTenant = '{api.tenants['acme']}' AND ConvoTeam = 'billing' AND ConvoTags = 'billing'"
+    found = [wf.id async for wf in client.list_workflows(query)]
+    assert found == [api.workflow_id("bill-1")]
+
+
+async def test_decisions_explain_every_action(api: ApiClient, worker: None) -> None:
+    await api.post_message("why-1", "m-1", "My invoice is wrong")
+    trail = (await api.request("GET", "/v1/conversations/why-1/decisions")).body["decisions"]
+    created = trail[0]
+    assert created["event"] == "conversation.created" and created["seq"] == 1
+    outcomes = {r["id"]: r["outcome"] for r in created["decision"]["rules"]}
+    assert outcomes == {
+        "ignore-automated": "not_matched",
+        "acknowledge": "matched",
+        "billing": "matched",
+        "general": "not_reached",
+    }
+    billing = next(r for r in created["decision"]["rules"] if r["id"] == "billing")
+    assert billing["reads"] == {"message.text": "My invoice is wrong"}
+    assert [e["action"]["type"] for e in created["executed"]] == [
+        "reply",
+        "add_tags",
+        "route",
+        "set_priority",
+    ]
+    assert created["decision"]["pack_hash"] == (await state(api, "why-1"))["pack_hash"]
+
+
+async def test_no_auto_reply_to_automated_senders(api: ApiClient, outbox: Outbox, worker: None) -> None:
+    answer = await api.request(
+        "POST",
+        "/v1/conversations/ooo-1/messages",
+        json={
+            "message_id": "m-1",
+            "channel": "email",
+            "sender": {"address": "jane@example.com"},
+            "text": "I am out of office",
+            "headers": {"Auto-Submitted": "auto-replied"},
+        },
+    )
+    assert answer.status == 201
+    await api.post_message("bounce-1", "m-1", "Delivery failed", sender="mailer-daemon@example.com")
+    assert sent(outbox) == []
+    assert (await state(api, "ooo-1"))["tags"] == ["automated"]
+
+
+async def test_one_automatic_acknowledgement_per_window(api: ApiClient, outbox: Outbox, worker: None) -> None:
+    await api.post_message("win-1", "m-1", "Hello")
+    await set_status(api, "win-1", "solved")
+    await api.post_message("win-1", "m-2", "Actually, one more thing")  # reopens: the pack acknowledges again
+    trail = (await api.request("GET", "/v1/conversations/win-1/decisions")).body["decisions"]
+    reopened = next(e for e in trail if e["event"] == "conversation.reopened")
+    assert reopened["executed"][0]["outcome"] == "skipped"
+    assert "acknowledgement window" in reopened["executed"][0]["detail"]
+    assert len(sent(outbox, "auto_reply")) == 1
+
+
+async def test_loop_is_capped_and_recorded(api: ApiClient, settings: Settings, worker: None) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("loop-1", "m-1", "this one loops (slow)")
+    await set_status(api, "loop-1", "pending")
+    trail = (await api.request("GET", "/v1/conversations/loop-1/decisions")).body["decisions"]
+    capped = [e for e in trail if e["note"] and e["note"].startswith("loop cap")]
+    assert len(capped) == 1 and capped[0]["depth"] == 3
+    assert [e["depth"] for e in trail if e["event"] == "status.changed"] == [0, 1, 2, 3]
+    assert (await state(api, "loop-1"))["status"] in ("open", "pending")
+
+
+async def test_pack_published_mid_conversation_does_not_change_it(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    first_hash = publish(settings, TEST_PACKS / "basic")
+    await api.post_message("pin-1", "m-1", "hello")
+    second_hash = publish(settings, TEST_PACKS / "timers")
+    await api.post_message("pin-1", "m-2", "refund please")
+    await api.post_message("pin-2", "m-1", "hello")
+    assert (await state(api, "pin-1"))["pack_hash"] == first_hash
+    trail = (await api.request("GET", "/v1/conversations/pin-1/decisions")).body["decisions"]
+    assert {e["decision"]["pack_hash"] for e in trail if e["decision"]} == {first_hash}
+    assert (await state(api, "pin-2"))["pack_hash"] == second_hash
+
+
+# -- timers --------------------------------------------------------------------------------------
+
+
+async def test_first_response_breach_escalates_through_two_levels(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("late-1", "m-1", "help")
+
+    async def level_two() -> bool:
+        return len(sent(outbox, "notification")) >= 2
+
+    await eventually(level_two, what="escalation level 2")
+    notes = [m["text"] for m in sent(outbox, "notification")]
+    assert notes == ["breach level 1", "breach level 2"]
+    conversation = await state(api, "late-1")
+    assert conversation["priority"] == "urgent" and conversation["escalation_level"] == 2
+    assert "sla-warning" in conversation["tags"]
+    target = conversation["sla"]["targets"]["first_response"]
+    assert target["breached_at"] == target["deadline"] or target["breached_at"] is not None
+    listed = await api.request("GET", "/v1/conversations?sla_breached=true")
+    assert [c["conversation_id"] for c in listed.body["conversations"]] == ["late-1"]
+
+
+async def test_reply_in_time_prevents_breach(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("quick-1", "m-1", "help")
+    await reply(api, "quick-1")
+    await asyncio.sleep(4.5)  # past the 3 s target
+    conversation = await state(api, "quick-1")
+    assert conversation["sla"]["breached"] is False
+    assert conversation["sla"]["targets"]["first_response"]["met_at"] is not None
+    assert sent(outbox, "notification") == []
+
+
+async def test_pending_pauses_the_clock_by_exactly_the_paused_time(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("pause-1", "m-1", "help (slow)")  # 60 min target: no breach during the test
+    before = (await state(api, "pause-1"))["sla"]["targets"]["first_response"]
+    await set_status(api, "pause-1", "pending")
+    paused = (await state(api, "pause-1"))["sla"]["targets"]["first_response"]
+    assert paused["running"] is False and paused["deadline"] is None
+    await asyncio.sleep(1.0)
+    await set_status(api, "pause-1", "open")
+    after = (await state(api, "pause-1"))["sla"]["targets"]["first_response"]
+    moved = datetime.fromisoformat(after["deadline"]) - datetime.fromisoformat(before["deadline"])
+    paused_for = datetime.fromisoformat(after["started_at"]) - datetime.fromisoformat(paused["paused_at"])
+    assert moved == paused_for
+    assert moved.total_seconds() >= 1.0
+
+
+async def test_policy_change_moves_the_deadline(api: ApiClient, settings: Settings, worker: None) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("up-1", "m-1", "slow please")
+    slow = (await state(api, "up-1"))["sla"]
+    await api.post_message("up-1", "m-2", "I am a vip")
+    fast = (await state(api, "up-1"))["sla"]
+    assert slow["policy"] == "slow" and fast["policy"] == "fast"
+    slow_due = datetime.fromisoformat(slow["targets"]["first_response"]["deadline"])
+    fast_due = datetime.fromisoformat(fast["targets"]["first_response"]["deadline"])
+    assert (slow_due - fast_due).total_seconds() > 3000
+
+
+async def test_survey_after_delay_and_its_answer(
+    api: ApiClient, outbox: Outbox, settings: Settings, client: Client, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("srv-1", "m-1", "help (slow)")
+    await reply(api, "srv-1")
+    await set_status(api, "srv-1", "solved")
+    assert sent(outbox, "survey") == []
+
+    async def surveyed() -> bool:
+        return len(sent(outbox, "survey")) == 1
+
+    await eventually(surveyed, what="survey sent")
+    answer = await api.request("POST", "/v1/conversations/srv-1/survey", json={"rating": 2})
+    assert answer.status == 200
+    conversation = await state(api, "srv-1")
+    assert conversation["survey"]["status"] == "completed" and conversation["survey"]["rating"] == 2
+    again = await api.request("POST", "/v1/conversations/srv-1/survey", json={"rating": 5})
+    assert again.status == 409 and again.body["error"] == "no_survey"
+    bad = await api.request("POST", "/v1/conversations/srv-1/survey", json={"rating": 9})
+    assert bad.status == 422 and bad.body["fields"][0]["field"] == "rating"
+    described = await client.get_workflow_handle(api.workflow_id("srv-1")).describe()
+    assert described.typed_search_attributes.get(sa.CSAT) == 2
+
+
+async def test_no_survey_when_reopened_and_reopen_within_window(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("re-1", "m-1", "help (slow)")
+    await set_status(api, "re-1", "solved")
+    back = await api.post_message("re-1", "m-2", "it broke again")
+    assert back.status == 200 and back.body["status"] == "open"
+    await asyncio.sleep(2.0)  # past the survey delay
+    conversation = await state(api, "re-1")
+    assert conversation["reopened"] == 1 and "reopened" in conversation["tags"]
+    assert conversation["survey"]["status"] == "skipped"
+    assert sent(outbox, "survey") == []
+
+
+async def test_after_the_reopen_window_a_new_linked_conversation_starts(
+    api: ApiClient, client: Client, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("old-1", "m-1", "help (slow)")
+    await set_status(api, "old-1", "solved")
+    handle = client.get_workflow_handle(api.workflow_id("old-1"))
+    first_run = (await handle.describe()).run_id
+
+    async def closed() -> bool:
+        return (await state(api, "old-1"))["status"] == "closed"
+
+    await eventually(closed, what="auto-close after the reopen window")
+    again = await api.post_message("old-1", "m-2", "new problem")
+    assert again.status == 201 and again.body["created"] is True
+    conversation = await state(api, "old-1")
+    assert conversation["follows_run_id"] == first_run and conversation["customer_messages"] == 1
+
+
+async def test_idle_pending_conversation_is_reminded_then_closed(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("idle-1", "m-1", "help (slow)")
+    await reply(api, "idle-1", "Can you send a screenshot?")
+    await set_status(api, "idle-1", "pending")
+
+    async def closed() -> bool:
+        return (await state(api, "idle-1"))["status"] == "closed"
+
+    await eventually(closed, what="idle auto-close")
+    assert [m["template"] for m in sent(outbox, "auto_reply")] == ["acknowledgement", "reminder"]
+    trail = (await api.request("GET", "/v1/conversations/idle-1/decisions")).body["decisions"]
+    assert any(e["note"] == "closed: no customer reply while pending" for e in trail)
+
+
+async def test_customer_reply_wakes_a_pending_conversation(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("wake-1", "m-1", "help (slow)")
+    await set_status(api, "wake-1", "pending")
+    back = await api.post_message("wake-1", "m-2", "here is the screenshot")
+    assert back.body["status"] == "open"
+    await asyncio.sleep(1.6)  # past the idle reminder
+    assert [m["template"] for m in sent(outbox, "auto_reply")] == ["acknowledgement"]
+
+
+# -- long lives ----------------------------------------------------------------------------------
+
+
+async def test_continue_as_new_keeps_state_and_dedup(
+    settings: Settings, client: Client, tenants: dict[str, str], worker: None
+) -> None:
+    short_runs = settings.model_copy(update={"max_events_per_run": 4})
+    async with serve_api(client, short_runs, tenants) as api:
+        for i in range(6):
+            answer = await api.post_message("long-1", f"m-{i}", f"message {i}")
+            assert answer.body["duplicate"] is False
+        conversation = await state(api, "long-1")
+        assert conversation["customer_messages"] == 6 and conversation["runs"] == 2
+        duplicate = await api.post_message("long-1", "m-0", "message 0")
+        assert duplicate.body["duplicate"] is True
+        assert (await state(api, "long-1"))["customer_messages"] == 6
+        runs = [
+            wf.run_id async for wf in client.list_workflows(f"WorkflowId = '{api.workflow_id('long-1')}'")
+        ]
+        assert len(runs) == conversation["runs"]
