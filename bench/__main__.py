@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["calendar", "rules"]
+BENCHES = ["calendar", "rules", "lifecycle"]
 
 
 def main() -> None:
