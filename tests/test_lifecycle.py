@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client
@@ -337,3 +337,31 @@ async def test_continue_as_new_keeps_state_and_dedup(
             wf.run_id async for wf in client.list_workflows(f"WorkflowId = '{api.workflow_id('long-1')}'")
         ]
         assert len(runs) == conversation["runs"]
+
+
+async def test_whatsapp_survey_outside_the_24_hour_window_is_a_template_message(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    yesterday = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+    for conversation, received_at in (("wa-old", yesterday), ("wa-new", None)):
+        answer = await api.request(
+            "POST",
+            f"/v1/conversations/{conversation}/messages",
+            json={
+                "message_id": "wamid.1",
+                "channel": "whatsapp",
+                "sender": {"address": "+4915112345678"},
+                "text": "help (slow)",
+                **({"received_at": received_at} if received_at else {}),
+            },
+        )
+        assert answer.status == 201, answer.body
+        await set_status(api, conversation, "solved")
+
+    async def both_surveyed() -> bool:
+        return len(sent(outbox, "survey")) == 2
+
+    await eventually(both_surveyed, what="two surveys")
+    template_only = {m["idempotency_key"].split(":")[2]: m["template_only"] for m in sent(outbox, "survey")}
+    assert template_only == {"wa-old": True, "wa-new": False}
