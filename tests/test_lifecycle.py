@@ -14,7 +14,9 @@ from pathlib import Path
 from temporalio.client import Client
 
 from activities.outbox import Outbox
+from engine.calendar import BusinessCalendar
 from engine.config import Settings
+from engine.rules.validation import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
 from workflows import search_attributes as sa
@@ -365,3 +367,17 @@ async def test_whatsapp_survey_outside_the_24_hour_window_is_a_template_message(
     await eventually(both_surveyed, what="two surveys")
     template_only = {m["idempotency_key"].split(":")[2]: m["template_only"] for m in sent(outbox, "survey")}
     assert template_only == {"wa-old": True, "wa-new": False}
+
+
+async def test_sla_deadline_is_on_the_business_hours_calendar(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    """The default pack's 480 business minutes on its London office calendar, checked by computing."""
+    publish(settings, PACKS / "default")
+    await api.post_message("cal-1", "m-1", "Where is my parcel?")
+    target = (await state(api, "cal-1"))["sla"]["targets"]["first_response"]
+    pack = load_valid(PACKS / "default")
+    office = BusinessCalendar.from_dict(pack.calendars["office"])
+    started = datetime.fromisoformat(target["started_at"])
+    assert datetime.fromisoformat(target["deadline"]) == office.deadline(started, timedelta(minutes=480))
+    assert office.elapsed(started, datetime.fromisoformat(target["warning_at"])) == timedelta(minutes=384)
