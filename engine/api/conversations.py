@@ -10,7 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -196,41 +196,33 @@ async def _closed_run(handle: WorkflowHandle) -> str | None:
     return None if described.status == WorkflowExecutionStatus.RUNNING else described.run_id
 
 
+async def update_conversation(
+    request: web.Request, update: Any, body_model: type[BaseModel], event_model: type[BaseModel]
+) -> web.Response:
+    """Validate the body, send it to the conversation as a Temporal update, answer with the receipt."""
+    ext_id = external_id(request)
+    body = await read_body(request, body_model)
+    event = event_model.model_validate(body.model_dump())
+    handle = handle_for(request, ext_id)
+    receipt = await call_workflow(request, handle.execute_update(update, event), handle)
+    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+
+
 @routes.post("/v1/conversations/{conversation_id}/replies")
 async def post_reply(request: web.Request) -> web.Response:
-    ext_id = external_id(request)
-    body = await read_body(request, PostReply)
-    reply = AgentReply.model_validate(body.model_dump())
-    handle = handle_for(request, ext_id)
-    receipt = await call_workflow(
-        request, handle.execute_update(ConversationWorkflow.post_reply, reply), handle
-    )
-    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+    """An agent's reply; it goes out through the conversation's channel."""
+    return await update_conversation(request, ConversationWorkflow.post_reply, PostReply, AgentReply)
 
 
 @routes.post("/v1/conversations/{conversation_id}/status")
 async def post_status(request: web.Request) -> web.Response:
-    ext_id = external_id(request)
-    body = await read_body(request, PostStatus)
-    change = StatusChange.model_validate(body.model_dump())
-    handle = handle_for(request, ext_id)
-    receipt = await call_workflow(
-        request, handle.execute_update(ConversationWorkflow.change_status, change), handle
-    )
-    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+    return await update_conversation(request, ConversationWorkflow.change_status, PostStatus, StatusChange)
 
 
 @routes.post("/v1/conversations/{conversation_id}/survey")
 async def post_survey(request: web.Request) -> web.Response:
     """The customer's answer to the satisfaction survey (rating 1-5)."""
-    ext_id = external_id(request)
-    body = await read_body(request, PostSurvey)
-    handle = handle_for(request, ext_id)
-    answer = SurveyAnswer.model_validate(body.model_dump())
-    receipt = await call_workflow(
-        request, handle.execute_update(ConversationWorkflow.complete_survey, answer), handle
-    )
-    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+    return await update_conversation(request, ConversationWorkflow.complete_survey, PostSurvey, SurveyAnswer)
 
 
 @routes.get("/v1/conversations/{conversation_id}/decisions")
