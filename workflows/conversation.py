@@ -183,9 +183,7 @@ class ConversationWorkflow:
             await self._ensure_pack()
             raised: Raised = []
             await self._set_status(change.status.value, raised)
-            seq = self._state.event_seq
-            for event, extra in raised:
-                seq = await self._process(event, extra=extra)
+            seq = await self._follow(raised) or self._state.event_seq
             self._changed()
             return self._receipt(seq)
 
@@ -268,8 +266,16 @@ class ConversationWorkflow:
         raised: Raised = []
         for i, decided in enumerate(result.decision["actions"]):
             entry.executed += await self._execute(seq, str(i), decided["action"], result.context, raised)
-        for next_event, next_extra in raised:
-            await self._process(next_event, extra=next_extra, depth=depth + 1)
+        await self._follow(raised, depth=depth + 1)
+        return seq
+
+    async def _follow(
+        self, raised: Raised, *, depth: int = 0, message: InboundMessage | None = None
+    ) -> int | None:
+        """Process the events that actions raised, in order; returns the last one's sequence number."""
+        seq = None
+        for event, extra in raised:
+            seq = await self._process(event, message=message, extra=extra, depth=depth)
         return seq
 
     def _context(
@@ -520,8 +526,7 @@ class ConversationWorkflow:
                 await self._start_clocks(["resolution"])
         elif s.status in (Status.PENDING, Status.ON_HOLD):
             await self._set_status(Status.OPEN.value, raised)
-        for event, extra in raised:
-            await self._process(event, message=message, extra=extra)
+        await self._follow(raised, message=message)
 
     # -- SLA clocks --------------------------------------------------------------------------------
 
@@ -725,8 +730,7 @@ class ConversationWorkflow:
             entry.executed += await self._escalate(
                 seq, "0", esc.level, self._context("sla.breached", 0, None, {}), raised
             )
-            for event, extra in raised:
-                await self._process(event, extra=extra, depth=1)
+            await self._follow(raised, depth=1)
         timers = s.timers
         if timers.idle_at is not None and timers.idle_at <= now:
             timers.idle_at = None
@@ -752,8 +756,7 @@ class ConversationWorkflow:
         self._record(DecisionEntry(seq=seq, event="timer", at=workflow.now(), note=why))
         raised: Raised = []
         await self._set_status(status.value, raised)
-        for event, extra in raised:
-            await self._process(event, extra=extra)
+        await self._follow(raised)
 
     async def _send_survey(self) -> None:
         s = self._state
