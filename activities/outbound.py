@@ -19,7 +19,9 @@ class OutboundMessage(BaseModel):
     to: str
     kind: str = Field(description="acknowledgement, agent_reply, ...")
     text: str
-    in_reply_to: str | None = None
+    in_reply_to: str | None = Field(default=None, description="The channel message id this answers.")
+    references: list[str] = Field(default_factory=list, description="Earlier message ids of the thread.")
+    subject: str | None = None
     template: str | None = Field(default=None, description="Rule-pack template the text came from.")
     language: str | None = None
     template_only: bool = Field(
@@ -30,3 +32,4 @@ class OutboundMessage(BaseModel):
 class DeliveryResult(BaseModel):
     idempotency_key: str
     delivered: bool = Field(description="False when the key had already been delivered.")
+    adapter: str = "outbox"

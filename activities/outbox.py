@@ -14,8 +14,6 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from temporalio import activity
-
 from activities.outbound import DeliveryResult, OutboundMessage
 
 
@@ -69,21 +67,3 @@ class Outbox:
             return []
         with open(self.path, encoding="utf-8") as f:
             return [json.loads(line) for line in f if line.endswith("\n")]
-
-
-class ChannelActivities:
-    """Activities that deliver outbound messages. Channel routing by configuration grows here."""
-
-    def __init__(self, outbox: Outbox) -> None:
-        self._outbox = outbox
-
-    @activity.defn(name="deliver_message")
-    def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
-        result = self._outbox.deliver(message)
-        activity.logger.info(
-            "outbound %s %s via %s",
-            message.kind,
-            "delivered" if result.delivered else "duplicate",
-            message.channel,
-        )
-        return result

@@ -87,6 +87,27 @@ class Settings(BaseSettings):
         description="API key for Temporal Cloud (implies TLS).",
     )
 
+    gateway_url: str | None = Field(
+        default=None, description="Webhook gateway for chat, WhatsApp, SMS and social; unset: outbox."
+    )
+    gateway_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key signing outbound and verifying inbound webhooks (whsec_... or text).",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for email; unset: outbox.")
+    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP user.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465) instead of STARTTLS.")
+    email_from: str = Field(default="support@convoflow.local", description="From address of outbound email.")
+    crm: str = Field(
+        default="local", pattern="^(local|rest|none)$", description="local (SQLite), rest or none."
+    )
+    crm_url: str | None = Field(default=None, description="Base URL of the REST CRM.")
+    crm_token: SecretStr | None = Field(default=None, description="Value of the REST CRM's auth header.")
+    crm_auth_header: str = Field(default="Authorization", description="Header that carries crm_token.")
+
     embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
     embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
     embedded_fast_timers: bool = Field(
@@ -102,3 +123,7 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox.jsonl"
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None

@@ -8,19 +8,69 @@ from concurrent.futures import ThreadPoolExecutor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.outbox import ChannelActivities, Outbox
+from activities.channels import ChannelActivities
+from activities.crm import CrmActivities, LocalCrm, RestCrm
+from activities.delivery_ledger import DeliveryLedger
+from activities.email_channel import EmailChannel
+from activities.outbox import Outbox
 from activities.rule_decisions import build_rule_activities
+from activities.webhook_gateway import WebhookGateway
 from engine.config import Settings
 from workflows.conversation import ConversationWorkflow
 
 WORKFLOWS = [ConversationWorkflow]
 
 
+def build_channels(settings: Settings) -> ChannelActivities:
+    """Channel adapters as configured; the outbox for whatever is not."""
+    email = None
+    if settings.smtp_host:
+        email = EmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.email_from,
+            username=settings.smtp_username,
+            password=settings.secret("smtp_password"),
+            starttls=settings.smtp_starttls,
+            use_tls=settings.smtp_tls,
+        )
+    gateway = (
+        WebhookGateway(settings.gateway_url, settings.secret("gateway_secret"))
+        if settings.gateway_url
+        else None
+    )
+    return ChannelActivities(
+        Outbox(settings.outbox_path),
+        DeliveryLedger(settings.data_dir / "deliveries.sqlite"),
+        email=email,
+        gateway=gateway,
+        webhook_secret=settings.secret("gateway_secret"),
+    )
+
+
+def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
+    if settings.crm == "local":
+        return LocalCrm(settings.data_dir / "crm.sqlite")
+    if settings.crm == "rest":
+        if not settings.crm_url:
+            raise ValueError("CONVOFLOW_CRM=rest needs CONVOFLOW_CRM_URL")
+        return RestCrm(settings.crm_url, settings.crm_auth_header, settings.secret("crm_token"))
+    return None
+
+
 def build_activities(settings: Settings, deliver: Callable | None = None) -> list:
     """The worker's activities; `deliver` replaces the channel delivery (tests inject faults with it)."""
     rules = build_rule_activities(settings.data_dir)
-    deliver = deliver or ChannelActivities(Outbox(settings.outbox_path)).deliver_message
-    return [deliver, rules.load_rule_pack, rules.decide, rules.business_time]
+    crm = CrmActivities(build_crm(settings))
+    deliver = deliver or build_channels(settings).deliver_message
+    return [
+        deliver,
+        rules.load_rule_pack,
+        rules.decide,
+        rules.business_time,
+        crm.lookup_customer,
+        crm.crm_write,
+    ]
 
 
 def build_worker(

@@ -20,9 +20,10 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.crm import CrmWrite, Customer, CustomerQuery
     from activities.outbound import OutboundMessage
     from activities.rule_decisions import DecideRequest, DecideResult, SlaClockView, TimeQuery, TimeRequest
     from engine.rules.actions import describe
@@ -51,6 +52,7 @@ DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
 )
 DELIVERY_TIMEOUT = timedelta(seconds=30)
+DELIVERY_GIVE_UP = timedelta(hours=1)  # a channel down longer than this: recorded as a failed delivery
 LOCAL_TIMEOUT = timedelta(seconds=10)
 MAX_RECORDED_DECISIONS = 500
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -139,8 +141,12 @@ class ConversationWorkflow:
             s.language = s.language or message.language
             if AUTOMATED_SENDER.match(message.sender.address) or (message.auto_submitted and first):
                 s.customer_is_automated = True
+            if message.subject and s.subject is None:
+                s.subject = message.subject
+            s.thread_message_ids = [*s.thread_message_ids, message.message_id][-10:]
             if first:
-                await self._process("conversation.created", message=message)
+                note = await self._enrich()
+                await self._process("conversation.created", message=message, note=note)
             else:
                 await self._customer_came_back(message)
                 if waiting_since_reply:
@@ -167,9 +173,11 @@ class ConversationWorkflow:
             s.agent_messages += 1
             s.first_agent_reply_at = s.first_agent_reply_at or now
             s.last_agent_reply_at = now
-            await self._deliver(f"{seq}:0", kind="agent_reply", text=reply.text, to=s.customer.address)
+            failure = await self._deliver(
+                f"{seq}:0", kind="agent_reply", text=reply.text, to=s.customer.address
+            )
             self._meet_sla("first_response", "next_response")
-            await self._process("message.sent", seq=seq)
+            await self._process("message.sent", seq=seq, note=failure)
             self._changed()
             return self._receipt(seq)
 
@@ -237,10 +245,11 @@ class ConversationWorkflow:
         extra: dict[str, Any] | None = None,
         depth: int = 0,
         seq: int | None = None,
+        note: str | None = None,
     ) -> int:
         """Decide on one event and execute the decision; events raised by actions follow, one level deeper."""
         seq = seq if seq is not None else self._next_event()
-        entry = DecisionEntry(seq=seq, event=event, at=workflow.now(), depth=depth)
+        entry = DecisionEntry(seq=seq, event=event, at=workflow.now(), depth=depth, note=note)
         self._record(entry)
         if self._pack is None:
             entry.note = "no rule pack pinned: nothing decided"
@@ -277,6 +286,34 @@ class ConversationWorkflow:
         for event, extra in raised:
             seq = await self._process(event, message=message, extra=extra, depth=depth)
         return seq
+
+    async def _enrich(self) -> str | None:
+        """Look the customer up in the CRM; a CRM that is down costs the enrichment, not the conversation."""
+        s = self._state
+        address = s.customer.address
+        query = CustomerQuery(
+            tenant=s.tenant,
+            email=address if "@" in address else None,
+            phone=address if address.startswith("+") else None,
+        )
+        try:
+            profile = await workflow.execute_activity(
+                "lookup_customer",
+                query,
+                result_type=Customer | None,
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+            )
+        except ActivityError as exc:
+            s.enrichment = f"unavailable: {_cause(exc)}"
+            return f"CRM unavailable ({_cause(exc)}): continued without enrichment"
+        if profile is None:
+            s.enrichment = "unknown customer"
+            return None
+        s.customer_profile = profile.model_dump(mode="json")
+        s.enrichment = "found"
+        s.language = s.language or profile.language
+        return None
 
     def _context(
         self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
@@ -381,7 +418,9 @@ class ConversationWorkflow:
             text = action.get("message") or ""
             if action.get("template"):
                 text = self._template_text(action["template"], context) or text
-            await self._deliver(key, kind="notification", text=text, to=to)
+            failure = await self._deliver(key, kind="notification", text=text, to=to)
+            if failure:
+                done.outcome, done.detail = "failed", failure
         elif kind == "update_crm":
             await self._deliver(
                 key,
@@ -406,8 +445,36 @@ class ConversationWorkflow:
         elif kind in ("set_status", "close"):
             await self._set_status(value if kind == "set_status" else Status.CLOSED.value, raised)
         elif kind == "call_webhook":
-            await self._deliver(key, kind="webhook", text=str(action.get("payload", {})), to=action["url"])
+            failure = await self._deliver(
+                key, kind="webhook", text=str(action.get("payload", {})), to=action["url"]
+            )
+            if failure:
+                done.outcome, done.detail = "failed", failure
         return [done]
+
+    async def _crm_write(self, key: str, action: dict[str, Any]) -> tuple[str, str | None]:
+        s = self._state
+        if not s.customer_profile:
+            return "skipped", f"no CRM record for this customer ({s.enrichment})"
+        change = CrmWrite(
+            tenant=s.tenant,
+            customer_id=s.customer_profile["id"],
+            idempotency_key=f"{s.conversation_id}:{key}",
+            field=action.get("field"),
+            value=action.get("value"),
+            note=action.get("text"),
+        )
+        try:
+            await workflow.execute_activity(
+                "crm_write",
+                change,
+                start_to_close_timeout=timedelta(seconds=10),
+                retry_policy=DELIVERY_RETRY,
+                schedule_to_close_timeout=DELIVERY_GIVE_UP,
+            )
+        except ActivityError as exc:
+            return "failed", f"CRM write failed: {_cause(exc)}"
+        return "done", None
 
     async def _auto_reply(self, key: str, action: dict[str, Any], context: dict[str, Any]) -> tuple[str, str]:
         s = self._state
@@ -850,6 +917,13 @@ class ConversationWorkflow:
         if s.survey.rating is not None:
             updates.append(sa.CSAT.value_set(s.survey.rating))
         workflow.upsert_search_attributes(updates)
+
+
+def _cause(error: ActivityError) -> str:
+    cause = error.cause
+    while isinstance(cause, ActivityError | ApplicationError) and cause.cause is not None:
+        cause = cause.cause
+    return str(cause or error)
 
 
 def _iso(value: datetime | None) -> str | None:

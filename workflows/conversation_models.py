@@ -159,6 +159,12 @@ class ConversationState(BaseModel):
     timers: Timers = Field(default_factory=lambda: Timers())
     survey: SurveyState = Field(default_factory=lambda: SurveyState())
     notes: int = 0
+    subject: str | None = None
+    thread_message_ids: list[str] = Field(
+        default_factory=list, description="Latest inbound channel message ids, for email threading."
+    )
+    customer_profile: dict | None = Field(default=None, description="The CRM record found at creation.")
+    enrichment: str = Field(default="not tried", description="found, unknown customer, unavailable: ...")
     decisions: list[DecisionEntry] = Field(default_factory=list)
 
     @property

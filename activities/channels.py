@@ -1,0 +1,101 @@
+"""Delivery of outbound messages: the configured adapter per channel, the outbox otherwise.
+
+Routing: `call_webhook` actions go to their URL through the gateway client; email (and notifications
+to an email address) go over SMTP when it is configured; chat, WhatsApp, SMS and social go to the
+webhook gateway when it is configured; everything else, and everything on embedded defaults, lands
+in the local outbox. Every adapter send is checked against and recorded in the delivery ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Protocol
+
+from temporalio import activity
+
+from activities.delivery_ledger import DeliveryLedger
+from activities.email_channel import EmailChannel
+from activities.outbound import DeliveryResult, OutboundMessage
+from activities.outbox import Outbox
+from activities.webhook_gateway import WebhookGateway
+
+GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def send(self, message: OutboundMessage) -> None: ...
+
+
+class _UrlTarget:
+    """call_webhook: the same signed POST, to the URL the rule names."""
+
+    name = "webhook"
+
+    def __init__(self, gateway: WebhookGateway) -> None:
+        self._gateway = gateway
+
+    async def send(self, message: OutboundMessage) -> None:
+        payload = {
+            "type": "convoflow.webhook",
+            "conversation_id": message.conversation_id.split(":", 2)[-1],
+            "tenant": message.tenant,
+            "payload": message.text,
+        }
+        await self._gateway.post(message.to, payload, message.idempotency_key)
+
+
+class ChannelActivities:
+    def __init__(
+        self,
+        outbox: Outbox,
+        ledger: DeliveryLedger | None = None,
+        *,
+        email: EmailChannel | None = None,
+        gateway: WebhookGateway | None = None,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self._outbox = outbox
+        self._ledger = ledger
+        self._email = email
+        self._gateway = gateway
+        self._webhooks = _UrlTarget(WebhookGateway("", webhook_secret))
+
+    def adapter_for(self, message: OutboundMessage) -> Adapter | None:
+        if message.kind == "webhook":
+            return self._webhooks
+        if (
+            self._email
+            and (message.channel == "email" or "@" in message.to)
+            and message.kind != "internal_note"
+        ):
+            return self._email
+        if (
+            self._gateway
+            and message.channel in GATEWAY_CHANNELS
+            and message.kind in ("auto_reply", "agent_reply", "survey")
+        ):
+            return self._gateway
+        return None
+
+    @activity.defn(name="deliver_message")
+    async def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
+        adapter = self.adapter_for(message)
+        key = message.idempotency_key
+        if adapter is None or self._ledger is None:
+            result = await asyncio.to_thread(self._outbox.deliver, message)
+        elif self._ledger.delivered(key):
+            result = DeliveryResult(idempotency_key=key, delivered=False, adapter=adapter.name)
+        else:
+            await adapter.send(message)
+            self._ledger.record(key, adapter.name)
+            result = DeliveryResult(idempotency_key=key, delivered=True, adapter=adapter.name)
+        # Kinds and adapters only: message text and addresses are personal data and stay out of logs.
+        activity.logger.info(
+            "outbound %s via %s: %s",
+            message.kind,
+            result.adapter,
+            "delivered" if result.delivered else "duplicate",
+        )
+        return result

@@ -1,0 +1,70 @@
+"""HTTP webhook gateway: the one adapter for chat, WhatsApp, SMS and social channels.
+
+Each outbound message is a signed JSON POST (Standard Webhooks headers, `Idempotency-Key`). A 5xx,
+a timeout or a refused connection raises, and Temporal retries the activity with backoff; a 4xx is
+the gateway saying no, which retrying will not change, so it fails for good and the workflow records a
+failed delivery in the decision trail.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import aiohttp
+from temporalio.exceptions import ApplicationError
+
+from activities import webhook_signature
+from activities.outbound import OutboundMessage
+
+TIMEOUT = aiohttp.ClientTimeout(total=10)
+
+
+class WebhookGateway:
+    name = "gateway"
+
+    def __init__(self, url: str, secret: str | None) -> None:
+        self.url = url
+        self._secret = secret
+
+    async def send(self, message: OutboundMessage) -> None:
+        payload = {
+            "type": "message.outbound",
+            "conversation_id": message.conversation_id.split(":", 2)[-1],
+            "tenant": message.tenant,
+            "channel": message.channel,
+            "to": message.to,
+            "kind": message.kind,
+            "text": message.text,
+            "template": message.template,
+            "template_only": message.template_only,
+            "language": message.language,
+        }
+        await self.post(self.url, payload, message.idempotency_key)
+
+    async def post(self, url: str, payload: dict, key: str) -> None:
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+        if self._secret:
+            headers |= webhook_signature.headers(self._secret, key, int(time.time()), body)
+        else:
+            headers["webhook-id"] = key
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=TIMEOUT) as session,
+                session.post(url, data=body, headers=headers) as response,
+            ):
+                if 400 <= response.status < 500:
+                    raise ApplicationError(
+                        f"gateway refused the message: HTTP {response.status}",
+                        type="DeliveryRejected",
+                        non_retryable=True,
+                    )
+                if response.status >= 500:
+                    raise ApplicationError(
+                        f"gateway error: HTTP {response.status}", type="GatewayUnavailable"
+                    )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ApplicationError(
+                f"gateway unreachable: {type(exc).__name__}", type="GatewayUnavailable"
+            ) from None

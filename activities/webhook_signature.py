@@ -1,0 +1,60 @@
+"""Standard Webhooks signatures: HMAC-SHA256 over `{id}.{timestamp}.{body}`.
+
+Headers: `webhook-id`, `webhook-timestamp` (Unix seconds), `webhook-signature` (`v1,<base64>`, several
+separated by spaces during a key rotation). Verification compares in constant time and refuses
+timestamps outside a window, so a captured request cannot be replayed later; the receiver also
+remembers ids it has accepted, so it cannot be replayed within the window either.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+
+class SignatureError(ValueError):
+    pass
+
+
+def secret_bytes(secret: str) -> bytes:
+    """`whsec_<base64>` as Standard Webhooks issues them, or any other string as its UTF-8 bytes."""
+    if secret.startswith("whsec_"):
+        return base64.b64decode(secret.removeprefix("whsec_"))
+    return secret.encode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, message_id, timestamp, body),
+    }
+
+
+def verify(secret: str, got: dict[str, str], body: bytes, now: int, tolerance_seconds: int = 300) -> str:
+    """The webhook id when the signature and timestamp are good; SignatureError naming the problem."""
+    lower = {k.lower(): v for k, v in got.items()}
+    message_id, timestamp, signatures = (
+        lower.get("webhook-id"),
+        lower.get("webhook-timestamp"),
+        lower.get("webhook-signature"),
+    )
+    if not message_id or not timestamp or not signatures:
+        raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature header")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise SignatureError("webhook-timestamp is not a Unix time in seconds") from None
+    if abs(now - sent_at) > tolerance_seconds:
+        raise SignatureError(f"webhook-timestamp outside the {tolerance_seconds}s window")
+    expected = sign(secret, message_id, sent_at, body)
+    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures.split()):
+        raise SignatureError("signature does not match")
+    return message_id
