@@ -21,7 +21,17 @@ AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
 
 
 def message_id_for(key: str, domain: str) -> str:
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+    """`<{conversation}.{hash of key}@{domain}>`: unique per send; a reply to it names its conversation."""
+    conversation = key.split(":")[2] if key.count(":") >= 2 else "x"
+    return f"<{conversation}.{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain}>"
+
+
+def conversation_of(message_id: str, domain: str) -> str | None:
+    """The conversation id inside one of our Message-IDs, or None for anyone else's."""
+    local, _, host = message_id.strip().strip("<>").partition("@")
+    if host.lower() != domain.lower() or "." not in local:
+        return None
+    return local.rsplit(".", 1)[0]
 
 
 def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMessage:

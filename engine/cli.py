@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import rules_commands, sla_commands
+from engine import crm_commands, rules_commands, sla_commands
 from engine.config import Settings
 
 
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sla_commands.add_parser(sub)
     rules_commands.add_parser(sub)
+    crm_commands.add_parser(sub)
     return parser
 
 

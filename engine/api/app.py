@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from aiohttp import web
 from temporalio.client import Client
 
@@ -9,6 +11,8 @@ from engine.active_pack import ensure_active_pack
 from engine.api.auth import KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, SETTINGS, routes
 from engine.api.errors import json_errors
+from engine.api.inbound import SEEN_WEBHOOKS
+from engine.api.inbound import routes as inbound_routes
 from engine.api.rules import routes as rule_routes
 from engine.config import Settings
 
@@ -28,4 +32,6 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.router.add_get("/healthz", healthz)
     app.add_routes(routes)
     app.add_routes(rule_routes)
+    app.add_routes(inbound_routes)
+    app[SEEN_WEBHOOKS] = OrderedDict()
     return app

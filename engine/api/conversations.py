@@ -150,13 +150,17 @@ def handle_for(request: web.Request, ext_id: str):
 
 @routes.post("/v1/conversations/{conversation_id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    """A customer message. The first one creates the conversation, atomically (update-with-start).
+    """A customer message. The first one creates the conversation, atomically (update-with-start)."""
+    ext_id = external_id(request)
+    return await receive_customer_message(request, ext_id, await read_body(request, PostMessage))
+
+
+async def receive_customer_message(request: web.Request, ext_id: str, body: PostMessage) -> web.Response:
+    """Deliver a customer message to its conversation, starting the conversation if needed.
 
     A message for a conversation that has closed starts a new one under the same id, linked to the
     closed run; new conversations pin the rule pack active right now.
     """
-    ext_id = external_id(request)
-    body = await read_body(request, PostMessage)
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
     wf_id = conversation_workflow_id(tenant, ext_id)

@@ -1,0 +1,146 @@
+"""Inbound channels: a signed webhook for chat/WhatsApp/SMS/social gateways, and raw email.
+
+Both turn what arrives into a customer message of a conversation, exactly as
+`POST /v1/conversations/{id}/messages` does. The webhook is authenticated by its Standard Webhooks
+signature (timestamp window, constant-time compare, replayed ids refused) rather than an API key;
+email comes from a mail gateway that holds an API key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import OrderedDict
+from email import policy
+from email.parser import BytesParser
+
+from aiohttp import web
+from pydantic import BaseModel, Field, ValidationError
+
+from activities import webhook_signature
+from activities.email_channel import conversation_of
+from engine.api.auth import TENANT, TENANT_PATTERN
+from engine.api.conversations import SETTINGS, receive_customer_message
+from engine.api.errors import ApiError, validation_error
+from engine.api.schemas import PostMessage
+from workflows.conversation_models import Attachment, Channel, Party
+
+routes = web.RouteTableDef()
+REPLAY_MEMORY = 10_000
+AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+SEEN_WEBHOOKS = web.AppKey("seen_webhooks", OrderedDict)
+
+
+class InboundWebhook(BaseModel):
+    """What a gateway posts for a customer message."""
+
+    type: str = Field(pattern="^message\\.inbound$")
+    channel: Channel
+    conversation_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+    message_id: str = Field(min_length=1, max_length=256)
+    sender: Party
+    text: str = Field(max_length=100_000)
+    language: str | None = None
+
+
+@routes.post("/v1/inbound/webhook/{tenant}")
+async def inbound_webhook(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    secret = settings.secret("gateway_secret")
+    if not secret:
+        raise ApiError(503, "not_configured", "inbound webhooks need CONVOFLOW_GATEWAY_SECRET")
+    tenant = request.match_info["tenant"]
+    if not TENANT_PATTERN.match(tenant):
+        raise ApiError(404, "not_found", "no such tenant")
+    body = await request.read()
+    try:
+        webhook_id = webhook_signature.verify(secret, dict(request.headers), body, int(time.time()))
+    except webhook_signature.SignatureError as exc:
+        raise ApiError(
+            401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
+        ) from None
+    seen = request.app[SEEN_WEBHOOKS]
+    if webhook_id in seen:
+        return web.json_response({"duplicate": True, "webhook_id": webhook_id})
+    try:
+        event = InboundWebhook.model_validate_json(body)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+    seen[webhook_id] = True
+    while len(seen) > REPLAY_MEMORY:
+        seen.popitem(last=False)
+    request[TENANT] = tenant
+    message = PostMessage(
+        message_id=event.message_id,
+        channel=event.channel,
+        sender=event.sender,
+        text=event.text,
+        language=event.language,
+    )
+    return await receive_customer_message(request, event.conversation_id, message)
+
+
+@routes.post("/v1/inbound/email")
+async def inbound_email(request: web.Request) -> web.Response:
+    """A raw RFC 822 message (Content-Type: message/rfc822) from the mail gateway."""
+    raw = await request.read()
+    if not raw:
+        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    sender = mail.get("From")
+    address = sender.addresses[0] if sender is not None and getattr(sender, "addresses", None) else None
+    if address is None or not address.addr_spec or "@" not in address.addr_spec:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "the email has no usable From address",
+            [{"field": "From", "message": "required"}],
+        )
+    message_id = (mail.get("Message-ID") or "").strip()
+    if not message_id:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "the email has no Message-ID",
+            [{"field": "Message-ID", "message": "required"}],
+        )
+    domain = request.app[SETTINGS].email_from.rsplit("@", 1)[-1].strip(">")
+    thread = [*(mail.get("References") or "").split(), *(mail.get("In-Reply-To") or "").split()]
+    conversation = next((c for c in map(lambda m: conversation_of(m, domain), reversed(thread)) if c), None)
+    if conversation is None:
+        conversation = "email-" + hashlib.sha256(message_id.encode()).hexdigest()[:20]
+    body_part = mail.get_body(preferencelist=("plain", "html"))
+    text = body_part.get_content() if body_part is not None else ""
+    attachments = [
+        Attachment(
+            name=part.get_filename() or "attachment",
+            content_type=part.get_content_type(),
+            size=len(part.get_payload(decode=True) or b""),
+        )
+        for part in mail.iter_attachments()
+    ]
+    message = PostMessage(
+        message_id=message_id,
+        channel=Channel.EMAIL,
+        sender=Party(address=address.addr_spec, name=address.display_name or None),
+        text=text[:100_000],
+        subject=str(mail.get("Subject") or "") or None,
+        auto_submitted=is_automatic(mail, address.addr_spec),
+        attachments=attachments[:50],
+    )
+    return await receive_customer_message(request, conversation, message)
+
+
+def is_automatic(mail, sender: str) -> bool:
+    """Auto-replies and bounces (RFC 3834 Auto-Submitted, Precedence, delivery reports, daemons)."""
+    if (mail.get("Auto-Submitted") or "no").strip().lower() != "no":
+        return True
+    if (mail.get("Precedence") or "").strip().lower() in AUTO_PRECEDENCE:
+        return True
+    if mail.get("X-Autoreply") or mail.get("X-Autorespond"):
+        return True
+    if mail.get_content_type() == "multipart/report":
+        return True
+    return bool(BOUNCE_SENDER.match(sender))
