@@ -163,6 +163,13 @@ class LocalCrm:
             )
             return True
 
+    def lookup_custom(self, tenant: str, customer_id: str) -> dict[str, Any]:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT custom FROM customers WHERE tenant = ? AND id = ?", (tenant, customer_id)
+            ).fetchone()
+        return json.loads(row["custom"]) if row else {}
+
     def notes(self, tenant: str, customer_id: str) -> list[str]:
         with self._lock:
             rows = self._db.execute(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import crm_commands, rules_commands, sla_commands
+from engine import crm_commands, logging_setup, rules_commands, sla_commands
 from engine.config import Settings
 
 
@@ -23,10 +23,7 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
         except ValidationError as exc:
             print(f"convoflow: bad setting: {exc}", file=sys.stderr)
             return 2
-        logging.basicConfig(
-            level=os.environ.get("CONVOFLOW_LOG_LEVEL", "INFO"),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        logging_setup.configure(os.environ.get("CONVOFLOW_LOG_LEVEL", "INFO"))
         try:
             asyncio.run(run(settings))
         except KeyboardInterrupt:

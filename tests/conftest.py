@@ -105,6 +105,16 @@ async def serve_api(client: Client, settings: Settings, tenants: dict[str, str])
         await server.close()
 
 
+@contextlib.asynccontextmanager
+async def serve_service(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> AsyncIterator[ApiClient]:
+    """Worker and API for settings a test chose; every history replays when the worker stops."""
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api_client:
+        yield api_client
+    await replay_task_queue(client, settings.task_queue)
+
+
 @pytest.fixture
 async def api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
     async with serve_api(client, settings, tenants) as api_client:

@@ -354,6 +354,9 @@ class ConversationWorkflow:
             },
             "sla": {"policy": s.sla.policy},
         }
+        if s.customer_profile:  # what the CRM knows wins over what the channel said
+            known = {k: v for k, v in s.customer_profile.items() if v is not None}
+            context["customer"] |= {"known": True, **known}
         if message is not None:
             context["message"] = {
                 "text": message.text,
@@ -421,18 +424,10 @@ class ConversationWorkflow:
             failure = await self._deliver(key, kind="notification", text=text, to=to)
             if failure:
                 done.outcome, done.detail = "failed", failure
-        elif kind == "update_crm":
-            await self._deliver(
-                key,
-                kind="crm_update",
-                text=f"{action['field']}={action.get('value')!r}",
-                to=s.customer.address,
-            )
-        elif kind == "add_note":
-            s.notes += 1
-            await self._deliver(
-                key, kind="internal_note", text=action["text"], to=f"conversation:{s.external_id}"
-            )
+        elif kind in ("update_crm", "add_note"):
+            if kind == "add_note":
+                s.notes += 1
+            done.outcome, done.detail = await self._crm_write(key, action)
         elif kind == "schedule_survey":
             delay = action.get("delay_minutes")
             if delay is None:
@@ -487,7 +482,7 @@ class ConversationWorkflow:
                 return "skipped", "an automatic reply was sent within the acknowledgement window"
         lang, text = self._template(action["template"], context)
         template_only = self._outside_free_form_window()
-        await self._deliver(
+        failure = await self._deliver(
             key,
             kind="auto_reply",
             text=text,
@@ -496,6 +491,8 @@ class ConversationWorkflow:
             language=lang,
             template_only=template_only,
         )
+        if failure:
+            return "failed", failure
         if action.get("auto", True):
             s.last_auto_reply_at = now
         return "done", f"template {action['template']} ({lang})"
@@ -526,8 +523,10 @@ class ConversationWorkflow:
         template: str | None = None,
         language: str | None = None,
         template_only: bool = False,
-    ) -> None:
+    ) -> str | None:
+        """Send through the channel: None when delivered, else why it failed for good (recorded)."""
         s = self._state
+        replying = s.channel.value == "email" and bool(s.thread_message_ids)
         message = OutboundMessage(
             idempotency_key=f"{s.conversation_id}:{key}",
             conversation_id=s.conversation_id,
@@ -539,10 +538,21 @@ class ConversationWorkflow:
             template=template,
             language=language,
             template_only=template_only,
+            subject=s.subject,
+            in_reply_to=s.thread_message_ids[-1] if replying else None,
+            references=s.thread_message_ids[:-1] if replying else [],
         )
-        await workflow.execute_activity(
-            "deliver_message", message, start_to_close_timeout=DELIVERY_TIMEOUT, retry_policy=DELIVERY_RETRY
-        )
+        try:
+            await workflow.execute_activity(
+                "deliver_message",
+                message,
+                start_to_close_timeout=DELIVERY_TIMEOUT,
+                retry_policy=DELIVERY_RETRY,
+                schedule_to_close_timeout=DELIVERY_GIVE_UP,
+            )
+        except ActivityError as exc:
+            return f"delivery failed: {_cause(exc)}"
+        return None
 
     # -- status ------------------------------------------------------------------------------------
 
@@ -841,7 +851,7 @@ class ConversationWorkflow:
         context = self._context("survey.due", 0, None, {})
         lang, text = self._template("survey", context)
         template_only = self._outside_free_form_window()
-        await self._deliver(
+        failure = await self._deliver(
             f"{seq}:0",
             kind="survey",
             text=text,
@@ -850,6 +860,9 @@ class ConversationWorkflow:
             language=lang,
             template_only=template_only,
         )
+        if failure:
+            s.survey.status, entry.note = "failed", f"survey not sent: {failure}"
+            return
         s.survey.status, s.survey.sent_at = "sent", workflow.now()
         expiry = self._pack.settings.survey_expiry_minutes
         s.survey.expires_at = workflow.now() + timedelta(minutes=expiry) if expiry else None

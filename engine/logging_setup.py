@@ -1,0 +1,23 @@
+"""Log configuration: our own lines at any level, the Temporal SDK never below INFO.
+
+At DEBUG the SDK logs activity completions with their payloads, which hold message text and
+addresses: personal data that must stay out of log lines. So whatever level ops choose, the SDK's
+loggers keep INFO as their floor.
+"""
+
+from __future__ import annotations
+
+import logging
+
+SDK_LOGGERS = ("temporalio",)
+
+
+def configure(level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    apply_sdk_floor()
+
+
+def apply_sdk_floor() -> None:
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))

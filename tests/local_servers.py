@@ -1,0 +1,133 @@
+"""Real servers on 127.0.0.1 that play the far side of an adapter and remember what they received."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from aiosmtpd.controller import Controller
+
+from engine.temporal_server import free_port
+
+
+@dataclass
+class GatewayRequest:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body)
+
+
+@dataclass
+class FakeGateway:
+    """A chat/WhatsApp gateway: answers with the queued statuses (then 200), dedups by Idempotency-Key."""
+
+    statuses: list[int] = field(default_factory=list)
+    requests: list[GatewayRequest] = field(default_factory=list)
+    accepted: dict[str, dict] = field(default_factory=dict)
+    hold: asyncio.Event | None = None  # when set, requests wait for it before answering
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    url: str = ""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        self.requests.append(GatewayRequest(dict(request.headers), body))
+        self.arrived.set()
+        if self.hold is not None:
+            await self.hold.wait()
+        status = self.statuses.pop(0) if self.statuses else 200
+        if status == 200:
+            self.accepted.setdefault(request.headers["Idempotency-Key"], json.loads(body))
+        return web.json_response({"status": status}, status=status)
+
+
+@contextlib.asynccontextmanager
+async def serve_gateway(gateway: FakeGateway) -> AsyncIterator[FakeGateway]:
+    app = web.Application()
+    app.router.add_post("/send", gateway.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    gateway.url = str(server.make_url("/send"))
+    try:
+        yield gateway
+    finally:
+        if gateway.hold is not None:
+            gateway.hold.set()
+        await server.close()
+
+
+@dataclass
+class FakeCrm:
+    """A REST CRM: customers by email, and the PATCHes and notes it was sent."""
+
+    customers: dict[str, dict] = field(default_factory=dict)
+    patches: list[tuple[str, dict, str]] = field(default_factory=list)
+    notes: list[tuple[str, dict, str]] = field(default_factory=list)
+    auth: list[str] = field(default_factory=list)
+    url: str = ""
+
+    async def lookup(self, request: web.Request) -> web.Response:
+        self.auth.append(request.headers.get("X-Api-Key", ""))
+        for column in ("external_id", "email", "phone"):
+            value = request.query.get(column)
+            if value and value in self.customers:
+                return web.json_response(self.customers[value])
+        return web.json_response({"error": "not found"}, status=404)
+
+    async def patch(self, request: web.Request) -> web.Response:
+        self.patches.append(
+            (request.match_info["id"], await request.json(), request.headers["Idempotency-Key"])
+        )
+        return web.json_response({"ok": True})
+
+    async def note(self, request: web.Request) -> web.Response:
+        self.notes.append(
+            (request.match_info["id"], await request.json(), request.headers["Idempotency-Key"])
+        )
+        return web.json_response({"ok": True}, status=201)
+
+
+@contextlib.asynccontextmanager
+async def serve_crm(crm: FakeCrm) -> AsyncIterator[FakeCrm]:
+    app = web.Application()
+    app.router.add_get("/api/customers", crm.lookup)
+    app.router.add_patch("/api/customers/{id}", crm.patch)
+    app.router.add_post("/api/customers/{id}/notes", crm.note)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    crm.url = str(server.make_url("/api"))
+    try:
+        yield crm
+    finally:
+        await server.close()
+
+
+class _SmtpInbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+
+@contextlib.contextmanager
+def serve_smtp():
+    inbox = _SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()

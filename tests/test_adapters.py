@@ -1,0 +1,331 @@
+"""Channel and CRM adapters against real local servers: a webhook gateway, an SMTP server, a REST CRM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities import webhook_signature
+from activities.crm import LocalCrm
+from engine import logging_setup
+from engine.config import Settings
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish, serve_service
+from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
+
+SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
+
+
+def with_gateway(settings: Settings, gateway: FakeGateway) -> Settings:
+    return settings.model_copy(update={"gateway_url": gateway.url, "gateway_secret": _secret(SECRET)})
+
+
+def _secret(value: str):
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+async def trail(api: ApiClient, conversation: str) -> list[dict]:
+    return (await api.request("GET", f"/v1/conversations/{conversation}/decisions")).body["decisions"]
+
+
+async def whatsapp(api: ApiClient, conversation: str, text: str = "Hi there") -> None:
+    answer = await api.post_message(
+        conversation, "wamid.1", text, channel="whatsapp", sender="+4915100000001"
+    )
+    assert answer.status == 201, answer.body
+
+
+# -- webhook gateway -----------------------------------------------------------------------------
+
+
+async def test_gateway_receives_a_signed_message_with_its_key(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    async with serve_gateway(FakeGateway()) as gateway:
+        async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
+            await whatsapp(api, "wa-1")
+        assert len(gateway.requests) == 1
+        received = gateway.requests[0]
+        key = f"{api.workflow_id('wa-1')}:1:0"
+        assert received.headers["Idempotency-Key"] == key
+        assert webhook_signature.verify(SECRET, received.headers, received.body, int(time.time())) == key
+        assert received.json["to"] == "+4915100000001" and received.json["channel"] == "whatsapp"
+        assert received.json["text"].startswith("Hi") and received.json["kind"] == "auto_reply"
+    assert not settings.outbox_path.exists()
+
+
+async def test_gateway_5xx_is_retried_and_delivered_once(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    async with serve_gateway(FakeGateway(statuses=[503, 502])) as gateway:
+        async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
+            await whatsapp(api, "wa-2")
+            executed = (await trail(api, "wa-2"))[0]["executed"][0]
+        keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
+        assert len(keys) == 3 and len(set(keys)) == 1
+        assert list(gateway.accepted) == keys[:1]
+        assert executed["outcome"] == "done"
+
+
+async def test_gateway_4xx_is_not_retried_and_recorded_as_failed(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    async with serve_gateway(FakeGateway(statuses=[422])) as gateway:
+        async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
+            await whatsapp(api, "wa-3")
+            executed = (await trail(api, "wa-3"))[0]["executed"][0]
+        assert len(gateway.requests) == 1
+        assert executed["outcome"] == "failed" and "HTTP 422" in executed["detail"]
+
+
+async def test_worker_killed_during_a_send_produces_no_second_message(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    from engine.worker import build_worker
+    from tests.conftest import serve_api
+
+    gateway = FakeGateway(hold=asyncio.Event())
+    async with serve_gateway(gateway):
+        chosen = with_gateway(settings, gateway)
+        async with serve_api(client, chosen, tenants) as api:
+            worker = build_worker(client, chosen)
+            running = asyncio.create_task(worker.run())
+            posting = asyncio.create_task(whatsapp(api, "wa-4"))
+            await asyncio.wait_for(gateway.arrived.wait(), 15)
+            await worker.shutdown()  # the send is in flight: the gateway has it, the worker is gone
+            await asyncio.gather(running, return_exceptions=True)
+            gateway.hold.set()
+            async with build_worker(client, chosen):
+                await asyncio.wait_for(posting, 60)
+        keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
+    assert len(keys) >= 2 and len(set(keys)) == 1  # the retry carried the same key ...
+    assert len(gateway.accepted) == 1  # ... so the far side keeps one message
+
+
+# -- inbound webhook -----------------------------------------------------------------------------
+
+
+async def test_inbound_webhook_signed_accepted_tampered_and_stale_rejected(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    chosen = settings.model_copy(update={"gateway_secret": _secret(SECRET)})
+    body = (
+        b'{"type":"message.inbound","channel":"whatsapp","conversation_id":"wa-in-1",'
+        b'"message_id":"wamid.77","sender":{"address":"+4915100000002"},"text":"Hallo"}'
+    )
+    path = f"/v1/inbound/webhook/{tenants['acme']}"
+    now = int(time.time())
+    async with serve_service(client, chosen, tenants) as api:
+        signed = webhook_signature.headers(SECRET, "evt-1", now, body)
+        accepted = await api.request("POST", path, data=body, tenant=None, headers=signed)
+        assert accepted.status == 201 and accepted.body["conversation_id"] == "wa-in-1"
+        replay = await api.request("POST", path, data=body, tenant=None, headers=signed)
+        assert replay.status == 200 and replay.body["duplicate"] is True
+        tampered = await api.request(
+            "POST",
+            path,
+            data=body.replace(b"Hallo", b"Hello"),
+            tenant=None,
+            headers=webhook_signature.headers(SECRET, "evt-2", now, body),
+        )
+        assert tampered.status == 401 and "does not match" in tampered.body["message"]
+        stale = await api.request(
+            "POST",
+            path,
+            data=body,
+            tenant=None,
+            headers=webhook_signature.headers(SECRET, "evt-3", now - 3600, body),
+        )
+        assert stale.status == 401 and "window" in stale.body["message"]
+        unsigned = await api.request("POST", path, data=body, tenant=None)
+        assert unsigned.status == 401
+        assert (await api.get("wa-in-1")).body["customer_messages"] == 1
+
+
+# -- email ---------------------------------------------------------------------------------------
+
+
+def raw_email(message_id: str, text: str, *, subject: str = "Invoice question", extra: str = "") -> bytes:
+    return (
+        f"From: Ada Lovelace <ada@customer.example>\r\nTo: support@convoflow.local\r\n"
+        f"Subject: {subject}\r\nMessage-ID: {message_id}\r\n{extra}"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    ).encode()
+
+
+async def test_email_threading_inbound_and_auto_replies(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    with serve_smtp() as (port, inbox):
+        chosen = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            first = await api.request(
+                "POST",
+                "/v1/inbound/email",
+                data=raw_email("<m1@customer.example>", "My invoice is wrong"),
+                headers={"Content-Type": "message/rfc822"},
+            )
+            assert first.status == 201, first.body
+            conversation = first.body["conversation_id"]
+            assert len(inbox.messages) == 1
+            ack = inbox.messages[0]
+            assert ack["In-Reply-To"] == "<m1@customer.example>"
+            assert ack["Subject"] == "Re: Invoice question"
+            assert ack["Auto-Submitted"] == "auto-replied"
+            assert ack.get_content_type() == "multipart/alternative"
+            assert {p.get_content_type() for p in ack.iter_parts()} == {"text/plain", "text/html"}
+            assert inbox.envelopes[0][1] == ["ada@customer.example"]
+
+            # The customer answers our acknowledgement: same conversation, found from the headers.
+            follow_up = raw_email(
+                "<m2@customer.example>",
+                "Any news?",
+                subject="Re: Invoice question",
+                extra=f"In-Reply-To: {ack['Message-ID']}\r\nReferences: <m1@customer.example> "
+                f"{ack['Message-ID']}\r\n",
+            )
+            second = await api.request("POST", "/v1/inbound/email", data=follow_up)
+            assert second.status == 200 and second.body["conversation_id"] == conversation
+            assert (await api.get(conversation)).body["customer_messages"] == 2
+
+            # An agent reply threads under the latest customer message.
+            await api.request(
+                "POST",
+                f"/v1/conversations/{conversation}/replies",
+                json={"agent_id": "a-1", "text": "Fixed."},
+            )
+            reply = inbox.messages[-1]
+            assert reply["In-Reply-To"] == "<m2@customer.example>"
+            assert "<m1@customer.example>" in reply["References"] and reply["Auto-Submitted"] is None
+
+            # An out-of-office reply and a bounce are recognised and not answered.
+            sent_before = len(inbox.messages)
+            ooo = await api.request(
+                "POST",
+                "/v1/inbound/email",
+                data=raw_email(
+                    "<ooo@customer.example>",
+                    "I am away",
+                    subject="Out of office",
+                    extra="Auto-Submitted: auto-replied\r\n",
+                ),
+            )
+            assert ooo.status == 201
+            assert (await api.get(ooo.body["conversation_id"])).body["tags"] == ["automated"]
+            assert len(inbox.messages) == sent_before
+
+
+async def test_inbound_email_without_from_is_a_4xx(api: ApiClient) -> None:
+    reply = await api.request(
+        "POST", "/v1/inbound/email", data=b"Subject: hi\r\nMessage-ID: <x@y>\r\n\r\nbody"
+    )
+    assert reply.status == 422 and reply.body["fields"][0]["field"] == "From"
+
+
+# -- CRM -----------------------------------------------------------------------------------------
+
+
+async def test_local_crm_enriches_and_rules_write_back(
+    client: Client, settings: Settings, tenants: dict[str, str], tmp_path: Path
+) -> None:
+    publish(settings, TEST_PACKS / "crm")
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text(
+        "id,email,name,first_name,tier,lifetime_value,language,plan\n"
+        "cus-1,ada@example.com,Ada Lovelace,Ada,vip,4800,de,beta\n"
+    )
+    crm = LocalCrm(settings.data_dir / "crm.sqlite")
+    assert crm.import_csv(tenants["acme"], csv_file) == 1
+    async with serve_service(client, settings, tenants) as api:
+        await api.post_message("crm-1", "m-1", "Hello")
+        conversation = (await api.get("crm-1")).body
+        created = (await trail(api, "crm-1"))[0]
+    assert conversation["tags"] == ["vip", "beta"] and conversation["priority"] == "high"
+    assert conversation["language"] == "de"
+    vip = next(r for r in created["decision"]["rules"] if r["id"] == "vip")
+    assert vip["reads"] == {"customer.known": True, "customer.tier": "vip", "customer.lifetime_value": 4800.0}
+    assert crm.notes(tenants["acme"], "cus-1") == ["VIP conversation opened"]
+    assert crm.lookup_custom(tenants["acme"], "cus-1")["last_contact_channel"] == "email"
+    ack = [line for line in settings.outbox_path.read_text().splitlines()]
+    assert '"Hallo Ada, danke für Ihre Nachricht."' in ack[0]
+
+
+async def test_rest_crm_lookup_and_write_back(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    publish(settings, TEST_PACKS / "crm")
+    fake = FakeCrm(
+        customers={
+            "ada@example.com": {
+                "id": "c-9",
+                "first_name": "Ada",
+                "tier": "vip",
+                "lifetime_value": 2000,
+                "email": "ada@example.com",
+            }
+        }
+    )
+    async with serve_crm(fake):
+        chosen = settings.model_copy(
+            update={
+                "crm": "rest",
+                "crm_url": fake.url,
+                "crm_auth_header": "X-Api-Key",
+                "crm_token": _secret("crm-token-1"),
+            }
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("rest-1", "m-1", "Hello")
+            await api.post_message("rest-2", "m-1", "Hello", sender="nobody@example.com")
+            known = (await api.get("rest-1")).body
+            unknown = (await api.get("rest-2")).body
+    assert known["tags"] == ["vip"] and unknown["tags"] == []
+    assert [p[:2] for p in fake.patches] == [("c-9", {"last_contact_channel": "email"})]
+    assert [n[:2] for n in fake.notes] == [("c-9", {"text": "VIP conversation opened"})]
+    assert fake.patches[0][2].startswith(api.workflow_id("rest-1"))
+    assert set(fake.auth) == {"crm-token-1"}
+
+
+async def test_crm_down_the_conversation_continues_and_says_so(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    from engine.temporal_server import free_port
+
+    publish(settings, TEST_PACKS / "crm")
+    chosen = settings.model_copy(update={"crm": "rest", "crm_url": f"http://127.0.0.1:{free_port()}/api"})
+    async with serve_service(client, chosen, tenants) as api:
+        answer = await api.post_message("down-1", "m-1", "Hello")
+        created = (await trail(api, "down-1"))[0]
+    assert answer.status == 201
+    assert created["note"].startswith("CRM unavailable") and "continued without enrichment" in created["note"]
+    assert [e["action"]["type"] for e in created["executed"]] == ["reply"]
+    assert len(settings.outbox_path.read_text().splitlines()) == 1
+
+
+# -- privacy -------------------------------------------------------------------------------------
+
+
+async def test_logs_carry_no_message_text_or_addresses(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog
+) -> None:
+    caplog.set_level(logging.DEBUG)  # ops may run at DEBUG: our lines show, the SDK keeps its INFO floor
+    logging_setup.apply_sdk_floor()
+    secret_text = "my card number is 4111 1111 1111 1111"
+    address = "very.private.person@example.org"
+    async with serve_service(client, settings, tenants) as api:
+        await api.post_message("pii-1", "m-1", secret_text, sender=address)
+        await api.request(
+            "POST", "/v1/conversations/pii-1/replies", json={"agent_id": "a", "text": secret_text}
+        )
+        await api.request("POST", "/v1/conversations/pii-1/messages", data=b"{broken")
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert "outbound auto_reply via outbox" in logged  # the log is there ...
+    assert secret_text not in logged and address not in logged  # ... without the personal data
