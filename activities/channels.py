@@ -55,16 +55,21 @@ class ChannelActivities:
         email: EmailChannel | None = None,
         gateway: WebhookGateway | None = None,
         webhook_secret: str | None = None,
+        notify_url: str | None = None,
     ) -> None:
         self._outbox = outbox
         self._ledger = ledger
         self._email = email
         self._gateway = gateway
         self._webhooks = _UrlTarget(WebhookGateway("", webhook_secret))
+        # Team and agent notifications go to the helpdesk's own endpoint (chat, paging) when one is set.
+        self._notify = WebhookGateway(notify_url, webhook_secret) if notify_url else None
 
     def adapter_for(self, message: OutboundMessage) -> Adapter | None:
         if message.kind == "webhook":
             return self._webhooks
+        if message.kind == "notification" and self._notify and message.to.startswith(("team:", "agent:")):
+            return self._notify
         if (
             self._email
             and (message.channel == "email" or "@" in message.to)

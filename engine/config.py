@@ -94,6 +94,9 @@ class Settings(BaseSettings):
         default=None,
         description="HMAC key signing outbound and verifying inbound webhooks (whsec_... or text).",
     )
+    notify_url: str | None = Field(
+        default=None, description="Signed POST target for team/agent notifications; unset: outbox."
+    )
     smtp_host: str | None = Field(default=None, description="SMTP server for email; unset: outbox.")
     smtp_port: int = Field(default=587, description="SMTP port.")
     smtp_username: str | None = Field(default=None, description="SMTP user.")

@@ -45,6 +45,7 @@ def build_channels(settings: Settings) -> ChannelActivities:
         email=email,
         gateway=gateway,
         webhook_secret=settings.secret("gateway_secret"),
+        notify_url=settings.notify_url,
     )
 
 

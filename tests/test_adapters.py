@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from temporalio.client import Client
 
 from activities import webhook_signature
-from activities.crm import LocalCrm
+from activities.crm import CustomerQuery, LocalCrm
 from engine import logging_setup
 from engine.config import Settings
 from tests.api_client import ApiClient
@@ -329,3 +333,60 @@ async def test_logs_carry_no_message_text_or_addresses(
     logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
     assert "outbound auto_reply via outbox" in logged  # the log is there ...
     assert secret_text not in logged and address not in logged  # ... without the personal data
+
+
+async def test_team_notifications_go_to_the_notify_endpoint_signed(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    async with serve_gateway(FakeGateway()) as hook:
+        chosen = settings.model_copy(update={"notify_url": hook.url, "gateway_secret": _secret(SECRET)})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("esc-1", "m-1", "help")
+
+            async def both_levels() -> bool:
+                return len(hook.accepted) >= 2
+
+            deadline = asyncio.get_running_loop().time() + 15
+            while not await both_levels():
+                assert asyncio.get_running_loop().time() < deadline, "no escalation notifications"
+                await asyncio.sleep(0.1)
+        texts = [r.json["text"] for r in hook.requests]
+        assert texts[:2] == ["breach level 1", "breach level 2"]
+        for r in hook.requests:
+            webhook_signature.verify(SECRET, r.headers, r.body, int(time.time()))
+
+
+async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None, settings: Settings) -> None:
+    await api.post_message("sms-1", "m-1", "hi", channel="sms", sender="+4915100000003")
+    await api.request("POST", "/v1/conversations/sms-1/replies", json={"agent_id": "a", "text": "x" * 3000})
+    lines = settings.outbox_path.read_text().splitlines()
+    assert len(json.loads(lines[-1])["text"]) == 1600
+
+
+def test_crm_import_command(tmp_path: Path) -> None:
+    good = tmp_path / "customers.csv"
+    good.write_text("id,email,tier,region\ncus-1,a@example.com,vip,emea\ncus-2,b@example.com,free,\n")
+    env = {**os.environ, "CONVOFLOW_DATA_DIR": str(tmp_path / "data")}
+    run = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "crm", "import", str(good), "--tenant", "acme"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert run.returncode == 0 and "imported 2 customers" in run.stdout
+    found = LocalCrm(tmp_path / "data" / "crm.sqlite").lookup(
+        CustomerQuery(tenant="acme", email="A@example.com")
+    )
+    assert found is not None and found.tier == "vip" and found.custom == {"region": "emea"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,tier\na@example.com,vip\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "crm", "import", str(bad), "--tenant", "acme"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "`id` column" in run.stderr and "Traceback" not in run.stderr

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.conversation_models import (
         AUTOMATED_SENDER_PATTERN,
-        FREE_FORM_WINDOW_HOURS,
+        CHANNEL_CAPABILITIES,
         AgentReply,
         ConversationStart,
         ConversationState,
@@ -509,7 +509,7 @@ class ConversationWorkflow:
         return self._template(name, context)[1] if name in self._pack.templates else None
 
     def _outside_free_form_window(self) -> bool:
-        hours = FREE_FORM_WINDOW_HOURS.get(self._state.channel.value)
+        hours = CHANNEL_CAPABILITIES[self._state.channel.value].free_form_window_hours
         last = self._state.last_customer_message_at
         return hours is not None and last is not None and workflow.now() - last > timedelta(hours=hours)
 
@@ -526,6 +526,9 @@ class ConversationWorkflow:
     ) -> str | None:
         """Send through the channel: None when delivered, else why it failed for good (recorded)."""
         s = self._state
+        limit = CHANNEL_CAPABILITIES[s.channel.value].max_length
+        if limit is not None and len(text) > limit and kind in ("auto_reply", "agent_reply", "survey"):
+            text = text[: limit - 1] + "…"  # the channel would refuse it whole
         replying = s.channel.value == "email" and bool(s.thread_message_ids)
         message = OutboundMessage(
             idempotency_key=f"{s.conversation_id}:{key}",

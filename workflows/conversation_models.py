@@ -32,9 +32,24 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
-# How long after the customer's last message a channel accepts a free-form message; after that only
-# pre-approved template messages may be sent (WhatsApp's customer-service window).
-FREE_FORM_WINDOW_HOURS: dict[str, float] = {"whatsapp": 24.0}
+class ChannelCapabilities(BaseModel):
+    """What a channel accepts; the workflow shapes outbound messages to fit."""
+
+    max_length: int | None = Field(default=None, description="Longest text the channel takes.")
+    attachments: bool = True
+    free_form_window_hours: float | None = Field(
+        default=None,
+        description="After this long since the customer's last message only approved templates may be sent.",
+    )
+
+
+CHANNEL_CAPABILITIES: dict[str, ChannelCapabilities] = {
+    "email": ChannelCapabilities(),
+    "chat": ChannelCapabilities(max_length=10_000),
+    "whatsapp": ChannelCapabilities(max_length=4_096, free_form_window_hours=24.0),
+    "sms": ChannelCapabilities(max_length=1_600, attachments=False),
+    "social": ChannelCapabilities(max_length=2_000),
+}
 # Senders that are machines: never auto-reply to them (RFC 3834 asks the same of Auto-Submitted mail).
 AUTOMATED_SENDER_PATTERN = (
     r"^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)[@+.\-]"
