@@ -21,7 +21,8 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, Field
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+
+from activities.http_outcome import raise_for_status, unreachable
 
 KNOWN_COLUMNS = (
     "id",
@@ -216,17 +217,10 @@ class RestCrm:
             ):
                 if response.status == 404:
                     return 404, None
-                if 400 <= response.status < 500:
-                    raise ApplicationError(
-                        f"CRM refused {method}: HTTP {response.status}",
-                        type="CrmRejected",
-                        non_retryable=True,
-                    )
-                if response.status >= 500:
-                    raise ApplicationError(f"CRM error: HTTP {response.status}", type="CrmUnavailable")
+                raise_for_status(response.status, "Crm")
                 return response.status, await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ApplicationError(f"CRM unreachable: {type(exc).__name__}", type="CrmUnavailable") from None
+            raise unreachable("Crm", exc) from None
 
 
 class CrmActivities:

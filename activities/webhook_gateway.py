@@ -12,9 +12,9 @@ import json
 import time
 
 import aiohttp
-from temporalio.exceptions import ApplicationError
 
 from activities import webhook_signature
+from activities.http_outcome import raise_for_status, unreachable
 from activities.outbound import OutboundMessage
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
@@ -54,17 +54,6 @@ class WebhookGateway:
                 aiohttp.ClientSession(timeout=TIMEOUT) as session,
                 session.post(url, data=body, headers=headers) as response,
             ):
-                if 400 <= response.status < 500:
-                    raise ApplicationError(
-                        f"gateway refused the message: HTTP {response.status}",
-                        type="DeliveryRejected",
-                        non_retryable=True,
-                    )
-                if response.status >= 500:
-                    raise ApplicationError(
-                        f"gateway error: HTTP {response.status}", type="GatewayUnavailable"
-                    )
+                raise_for_status(response.status, "Gateway")
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ApplicationError(
-                f"gateway unreachable: {type(exc).__name__}", type="GatewayUnavailable"
-            ) from None
+            raise unreachable("Gateway", exc) from None

@@ -27,7 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.active_pack import pack_store
 from engine.api.auth import TENANT
-from engine.api.errors import ApiError, body_too_large, malformed_json, validation_error
+from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -39,6 +39,7 @@ from engine.api.schemas import (
     PostSurvey,
 )
 from engine.config import Settings
+from engine.rules.context import Priority
 from workflows import search_attributes as sa
 from workflows.conversation import ConversationWorkflow
 from workflows.conversation_models import (
@@ -80,12 +81,7 @@ async def read_body(request: web.Request, model: type[Model], max_bytes: int | N
             400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
         ) from None
     if not isinstance(data, dict):
-        raise ApiError(
-            422,
-            "invalid_request",
-            "request body must be a JSON object",
-            [{"field": "body", "message": "expected an object"}],
-        )
+        raise invalid_field("body", "expected an object", "request body must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -95,11 +91,10 @@ async def read_body(request: web.Request, model: type[Model], max_bytes: int | N
 def external_id(request: web.Request) -> str:
     value = request.match_info["conversation_id"]
     if not _ID.match(value):
-        raise ApiError(
-            422,
-            "invalid_request",
+        raise invalid_field(
+            "conversation_id",
+            f"must match {ID_PATTERN}",
             "conversation id must be 1-128 characters of letters, digits, '.', '_' or '-'",
-            [{"field": "conversation_id", "message": f"must match {ID_PATTERN}"}],
         )
     return value
 
@@ -250,23 +245,20 @@ async def get_conversation(request: web.Request) -> web.Response:
 async def list_conversations(request: web.Request) -> web.Response:
     """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
     clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request[TENANT]}'"]
-    enums = {
+    # Every value is checked against a closed set or the id pattern before it enters the query.
+    choices = {
         "status": (sa.STATUS, [m.value for m in Status]),
         "channel": (sa.CHANNEL, [m.value for m in Channel]),
-        "priority": (sa.PRIORITY, ["low", "normal", "high", "urgent"]),
+        "priority": (sa.PRIORITY, [m.value for m in Priority]),
+        "sla_breached": (sa.SLA_BREACHED, ["true", "false"]),
     }
-    for param, (key, allowed) in enums.items():
+    for param, (key, allowed) in choices.items():
         value = request.query.get(param)
-        if value is None:
-            continue
-        if value not in allowed:
-            raise ApiError(
-                422,
-                "invalid_request",
-                f"unknown {param} {value!r}",
-                [{"field": param, "message": f"one of {', '.join(allowed)}"}],
-            )
-        clauses.append(f"{key.name} = '{value}'")
+        if value is not None and value not in allowed:
+            raise invalid_field(param, f"one of {', '.join(allowed)}", f"unknown {param} {value!r}")
+        if value is not None:
+            quoted = value if key is sa.SLA_BREACHED else f"'{value}'"
+            clauses.append(f"{key.name} = {quoted}")
     for param, key in (
         ("team", sa.TEAM),
         ("assignee", sa.ASSIGNEE),
@@ -274,37 +266,16 @@ async def list_conversations(request: web.Request) -> web.Response:
         ("language", sa.LANGUAGE),
     ):
         value = request.query.get(param)
-        if value is None:
-            continue
-        if not _ID.match(value):
-            raise ApiError(
-                422,
-                "invalid_request",
-                f"{param} must match {ID_PATTERN}",
-                [{"field": param, "message": f"must match {ID_PATTERN}"}],
-            )
-        clauses.append(f"{key.name} = '{value}'")
-    breached = request.query.get("sla_breached")
-    if breached is not None:
-        if breached not in ("true", "false"):
-            raise ApiError(
-                422,
-                "invalid_request",
-                "sla_breached must be true or false",
-                [{"field": "sla_breached", "message": "true or false"}],
-            )
-        clauses.append(f"{sa.SLA_BREACHED.name} = {breached}")
+        if value is not None and not _ID.match(value):
+            raise invalid_field(param, f"must match {ID_PATTERN}")
+        if value is not None:
+            clauses.append(f"{key.name} = '{value}'")
     try:
         limit = int(request.query.get("limit", "100"))
         if not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "limit must be an integer from 1 to 1000",
-            [{"field": "limit", "message": "integer 1..1000"}],
-        ) from None
+        raise invalid_field("limit", "integer 1..1000", "limit must be an integer from 1 to 1000") from None
     found = []
     async for wf in request.app[CLIENT].list_workflows(" AND ".join(clauses), limit=limit):
         attrs = wf.typed_search_attributes

@@ -32,6 +32,13 @@ class ApiError(Exception):
         return web.json_response(body, status=self.status)
 
 
+def invalid_field(field: str, problem: str, summary: str | None = None) -> ApiError:
+    """422 for one bad field: the shape every hand-made validation in the API answers with."""
+    return ApiError(
+        422, "invalid_request", summary or f"{field}: {problem}", [{"field": field, "message": problem}]
+    )
+
+
 def validation_error(exc: ValidationError) -> ApiError:
     fields = [
         {

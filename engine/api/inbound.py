@@ -22,7 +22,7 @@ from activities import webhook_signature
 from activities.email_channel import conversation_of
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import SETTINGS, receive_customer_message
-from engine.api.errors import ApiError, validation_error
+from engine.api.errors import ApiError, invalid_field, validation_error
 from engine.api.schemas import PostMessage
 from workflows.conversation_models import Attachment, Channel, Party
 
@@ -92,20 +92,10 @@ async def inbound_email(request: web.Request) -> web.Response:
     sender = mail.get("From")
     address = sender.addresses[0] if sender is not None and getattr(sender, "addresses", None) else None
     if address is None or not address.addr_spec or "@" not in address.addr_spec:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "the email has no usable From address",
-            [{"field": "From", "message": "required"}],
-        )
+        raise invalid_field("From", "required", "the email has no usable From address")
     message_id = (mail.get("Message-ID") or "").strip()
     if not message_id:
-        raise ApiError(
-            422,
-            "invalid_request",
-            "the email has no Message-ID",
-            [{"field": "Message-ID", "message": "required"}],
-        )
+        raise invalid_field("Message-ID", "required", "the email has no Message-ID")
     domain = request.app[SETTINGS].email_from.rsplit("@", 1)[-1].strip(">")
     thread = [*(mail.get("References") or "").split(), *(mail.get("In-Reply-To") or "").split()]
     conversation = next((c for c in map(lambda m: conversation_of(m, domain), reversed(thread)) if c), None)
