@@ -19,6 +19,7 @@ from engine import logging_setup
 from engine.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
+from tests.replay import replay_task_queue
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
@@ -110,6 +111,7 @@ async def test_worker_killed_during_a_send_produces_no_second_message(
         keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
     assert len(keys) >= 2 and len(set(keys)) == 1  # the retry carried the same key ...
     assert len(gateway.accepted) == 1  # ... so the far side keeps one message
+    assert await replay_task_queue(client, chosen.task_queue) == 1
 
 
 # -- inbound webhook -----------------------------------------------------------------------------
