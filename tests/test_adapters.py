@@ -19,8 +19,8 @@ from engine import logging_setup
 from engine.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
-from tests.replay import replay_task_queue
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
+from tests.replay import replay_task_queue
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
