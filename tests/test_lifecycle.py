@@ -381,3 +381,37 @@ async def test_sla_deadline_is_on_the_business_hours_calendar(
     started = datetime.fromisoformat(target["started_at"])
     assert datetime.fromisoformat(target["deadline"]) == office.deadline(started, timedelta(minutes=480))
     assert office.elapsed(started, datetime.fromisoformat(target["warning_at"])) == timedelta(minutes=384)
+
+
+async def test_assignment_from_the_helpdesk_is_an_event(api: ApiClient, worker: None) -> None:
+    await api.post_message("as-1", "m-1", "hello")
+    path = "/v1/conversations/as-1/assignment"
+    first = await api.request("POST", path, json={"agent_id": "agent-7", "team": "billing"})
+    assert first.status == 200 and first.body["duplicate"] is False
+    again = await api.request("POST", path, json={"agent_id": "agent-7"})
+    assert again.body["duplicate"] is True
+    conversation = await state(api, "as-1")
+    assert conversation["assignee"] == "agent-7" and conversation["team"] == "billing"
+    assert "assigned" in conversation["tags"]
+    trail = (await api.request("GET", "/v1/conversations/as-1/decisions")).body["decisions"]
+    assert [e["event"] for e in trail].count("conversation.assigned") == 1
+    listed = await api.request("GET", "/v1/conversations?assignee=agent-7")
+    assert [c["conversation_id"] for c in listed.body["conversations"]] == ["as-1"]
+    bad = await api.request("POST", path, json={"agent_id": "agent 7; drop"})
+    assert bad.status == 422 and bad.body["fields"][0]["field"] == "agent_id"
+
+
+async def test_unanswered_survey_expires(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("exp-1", "m-1", "help (slow)")
+    await set_status(api, "exp-1", "solved")
+
+    async def expired() -> bool:
+        return (await state(api, "exp-1"))["survey"]["status"] == "expired"
+
+    await eventually(expired, what="survey expiry")
+    assert len(sent(outbox, "survey")) == 1
+    late = await api.request("POST", "/v1/conversations/exp-1/survey", json={"rating": 4})
+    assert late.status == 409 and "expired" in late.body["message"]

@@ -270,3 +270,18 @@ def test_yaml_12_scalars_on_is_a_key_and_times_are_strings(tmp_path: Path) -> No
     pack, problems = validate(load_source(path))
     assert problems == []
     assert pack.rules[0].on[0].value == "message.received"
+
+
+def test_oversized_packs_are_refused(tmp_path: Path) -> None:
+    many = tmp_path / "many.yaml"
+    many.write_text(
+        "meta: {name: t}\nrules:\n"
+        + "".join(f"  - {{id: r{i}, on: [message.received]}}\n" for i in range(2001))
+    )
+    _, problems = validate(load_source(many))
+    assert [str(p.message) for p in problems] == ["2001 rules: a pack holds at most 2000"]
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("meta: {name: t}\n# " + "x" * (3 * 1024 * 1024) + "\n")
+    with pytest.raises(PackLoadError) as err:
+        load_source(huge)
+    assert "larger than" in str(err.value)

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         AUTOMATED_SENDER_PATTERN,
         CHANNEL_CAPABILITIES,
         AgentReply,
+        Assignment,
         ConversationStart,
         ConversationState,
         DecisionEntry,
@@ -197,6 +198,24 @@ class ConversationWorkflow:
 
     @change_status.validator
     def _validate_change_status(self, change: StatusChange) -> None:
+        self._reject_when_closed()
+
+    @workflow.update
+    async def assign(self, assignment: Assignment) -> EventReceipt:
+        async with self._lock:
+            await self._ensure_pack()
+            s = self._state
+            if assignment.team:
+                s.team = assignment.team
+            if s.assignee == assignment.agent_id:
+                return self._receipt(s.event_seq, duplicate=True)
+            s.assignee = assignment.agent_id
+            seq = await self._process("conversation.assigned")
+            self._changed()
+            return self._receipt(seq)
+
+    @assign.validator
+    def _validate_assign(self, assignment: Assignment) -> None:
         self._reject_when_closed()
 
     @workflow.update
@@ -574,6 +593,9 @@ class ConversationWorkflow:
             await self._resume_sla()
         if new in ("solved", "closed"):
             self._meet_sla("first_response", "next_response", "resolution")
+        if new == "closed" and s.survey.status in ("scheduled", "sent"):
+            # A closed conversation's workflow ends: a survey still waiting can no longer be answered.
+            s.survey.status = "skipped" if s.survey.status == "scheduled" else "expired"
         s.timers.idle_at = s.timers.auto_close_at = None
         if new == "pending" and settings is not None:
             if settings.idle_reminder_minutes:

@@ -104,6 +104,13 @@ class StatusChange(BaseModel):
     actor: str | None = Field(default=None, max_length=128)
 
 
+class Assignment(BaseModel):
+    """The helpdesk assigned the conversation (to an agent, and optionally moved it to a team)."""
+
+    agent_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,127}$")
+    team: str | None = Field(default=None, min_length=1, max_length=64)
+
+
 class SurveyAnswer(BaseModel):
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=5000)

@@ -33,6 +33,7 @@ from engine.api.schemas import (
     ConversationSummary,
     ConversationView,
     EventResponse,
+    PostAssignment,
     PostMessage,
     PostReply,
     PostStatus,
@@ -45,6 +46,7 @@ from workflows.conversation import ConversationWorkflow
 from workflows.conversation_models import (
     ID_PATTERN,
     AgentReply,
+    Assignment,
     Channel,
     ConversationStart,
     Status,
@@ -216,6 +218,12 @@ async def post_reply(request: web.Request) -> web.Response:
 @routes.post("/v1/conversations/{conversation_id}/status")
 async def post_status(request: web.Request) -> web.Response:
     return await update_conversation(request, ConversationWorkflow.change_status, PostStatus, StatusChange)
+
+
+@routes.post("/v1/conversations/{conversation_id}/assignment")
+async def post_assignment(request: web.Request) -> web.Response:
+    """An agent took the conversation (conversation.assigned); `duplicate` when it already had them."""
+    return await update_conversation(request, ConversationWorkflow.assign, PostAssignment, Assignment)
 
 
 @routes.post("/v1/conversations/{conversation_id}/survey")

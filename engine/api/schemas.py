@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from workflows.conversation_models import (
     AgentReply,
+    Assignment,
     Channel,
     ConversationState,
     EventReceipt,
@@ -40,6 +41,10 @@ class PostMessage(InboundMessage, Strict):
 
 
 class PostSurvey(SurveyAnswer, Strict):
+    pass
+
+
+class PostAssignment(Assignment, Strict):
     pass
 
 
