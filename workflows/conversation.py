@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SurveyAnswer,
     )
+    from workflows.rule_context import build_context
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
@@ -337,57 +338,7 @@ class ConversationWorkflow:
     def _context(
         self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
     ) -> dict[str, Any]:
-        s = self._state
-        name = s.customer.name
-        address = s.customer.address
-        context: dict[str, Any] = {
-            "event": {
-                "type": event,
-                "time": workflow.now().isoformat(),
-                "depth": depth,
-                **extra.get("event", {}),
-            },
-            "conversation": {
-                "id": s.external_id,
-                "channel": s.channel.value,
-                "status": s.status.value,
-                "priority": s.priority,
-                "tags": list(s.tags),
-                "team": s.team,
-                "assignee": s.assignee,
-                "language": s.language,
-                "customer_messages": s.customer_messages,
-                "agent_messages": s.agent_messages,
-                "reopened": s.reopened,
-                "escalation_level": s.escalation_level,
-                "created_at": s.created_at.isoformat(),
-                "first_agent_reply_at": _iso(s.first_agent_reply_at),
-                "last_customer_message_at": _iso(s.last_customer_message_at),
-            },
-            "customer": {
-                "name": name,
-                "first_name": name.split()[0] if name else None,
-                "email": address if "@" in address else None,
-                "phone": address if address.startswith("+") else None,
-                "language": s.language,
-            },
-            "sla": {"policy": s.sla.policy},
-        }
-        if s.customer_profile:  # what the CRM knows wins over what the channel said
-            known = {k: v for k, v in s.customer_profile.items() if v is not None}
-            context["customer"] |= {"known": True, **known}
-        if message is not None:
-            context["message"] = {
-                "text": message.text,
-                "subject": message.subject,
-                "from": message.sender.address,
-                "channel_message_id": message.message_id,
-                "auto_submitted": message.auto_submitted or s.customer_is_automated,
-                "attachments": [a.model_dump() for a in message.attachments],
-            }
-        if "survey" in extra:
-            context["survey"] = extra["survey"]
-        return context
+        return build_context(self._state, event, workflow.now(), depth, message, extra)
 
     def _calendar_name(self) -> str | None:
         pack = self._pack
@@ -962,7 +913,3 @@ def _cause(error: ActivityError) -> str:
     while isinstance(cause, ActivityError | ApplicationError) and cause.cause is not None:
         cause = cause.cause
     return str(cause or error)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

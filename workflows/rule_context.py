@@ -1,0 +1,74 @@
+"""The rule context of one event, built from the conversation's state: what rules can read.
+
+A pure function of state and event (time comes in as an argument), so the workflow stays
+deterministic and the mapping from state to the documented context (engine/rules/context.py) lives
+in one place. Business-time fields are filled in later by the `decide` activity, on the calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from workflows.conversation_models import ConversationState, InboundMessage
+
+
+def build_context(
+    state: ConversationState,
+    event: str,
+    now: datetime,
+    depth: int = 0,
+    message: InboundMessage | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    s = state
+    extra = extra or {}
+    name = s.customer.name
+    address = s.customer.address
+    context: dict[str, Any] = {
+        "event": {"type": event, "time": now.isoformat(), "depth": depth, **extra.get("event", {})},
+        "conversation": {
+            "id": s.external_id,
+            "channel": s.channel.value,
+            "status": s.status.value,
+            "priority": s.priority,
+            "tags": list(s.tags),
+            "team": s.team,
+            "assignee": s.assignee,
+            "language": s.language,
+            "customer_messages": s.customer_messages,
+            "agent_messages": s.agent_messages,
+            "reopened": s.reopened,
+            "escalation_level": s.escalation_level,
+            "created_at": s.created_at.isoformat(),
+            "first_agent_reply_at": _iso(s.first_agent_reply_at),
+            "last_customer_message_at": _iso(s.last_customer_message_at),
+        },
+        "customer": {
+            "name": name,
+            "first_name": name.split()[0] if name else None,
+            "email": address if "@" in address else None,
+            "phone": address if address.startswith("+") else None,
+            "language": s.language,
+        },
+        "sla": {"policy": s.sla.policy},
+    }
+    if s.customer_profile:  # what the CRM knows wins over what the channel said
+        known = {k: v for k, v in s.customer_profile.items() if v is not None}
+        context["customer"] |= {"known": True, **known}
+    if message is not None:
+        context["message"] = {
+            "text": message.text,
+            "subject": message.subject,
+            "from": message.sender.address,
+            "channel_message_id": message.message_id,
+            "auto_submitted": message.auto_submitted or s.customer_is_automated,
+            "attachments": [a.model_dump() for a in message.attachments],
+        }
+    if "survey" in extra:
+        context["survey"] = extra["survey"]
+    return context
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
