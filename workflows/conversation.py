@@ -222,6 +222,7 @@ class ConversationWorkflow:
     @workflow.update
     async def complete_survey(self, answer: SurveyAnswer) -> EventReceipt:
         async with self._lock:
+            await self._ensure_pack()
             survey = self._state.survey
             survey.status, survey.rating = "completed", answer.rating
             seq = await self._process(
