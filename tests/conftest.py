@@ -100,7 +100,9 @@ async def serve_api(client: Client, settings: Settings, tenants: dict[str, str])
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as session:
-            yield ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+            api_client = ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+            api_client.app = server.app
+            yield api_client
     finally:
         await server.close()
 

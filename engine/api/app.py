@@ -13,6 +13,7 @@ from engine.api.conversations import CLIENT, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound import SEEN_WEBHOOKS
 from engine.api.inbound import routes as inbound_routes
+from engine.api.openapi import openapi
 from engine.api.rules import routes as rule_routes
 from engine.config import Settings
 
@@ -30,6 +31,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app[CLIENT] = client
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)
     app.add_routes(rule_routes)
     app.add_routes(inbound_routes)

@@ -14,7 +14,7 @@ from engine.api.errors import ApiError, Handler
 from engine.config import Settings
 
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
-PUBLIC_PATHS = frozenset({"/healthz"})
+PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 TENANT = web.RequestKey("tenant", str)
 

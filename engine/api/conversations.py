@@ -32,6 +32,7 @@ from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
     ConversationView,
+    DecisionTrail,
     EventResponse,
     PostAssignment,
     PostMessage,
@@ -237,9 +238,7 @@ async def get_decisions(request: web.Request) -> web.Response:
     """Why each thing happened: every event's decision record and what was executed."""
     ext_id = external_id(request)
     entries = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.decisions))
-    return web.json_response(
-        {"conversation_id": ext_id, "decisions": [e.model_dump(mode="json") for e in entries]}
-    )
+    return web.json_response(DecisionTrail(conversation_id=ext_id, decisions=entries).model_dump(mode="json"))
 
 
 @routes.get("/v1/conversations/{conversation_id}")

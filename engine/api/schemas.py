@@ -11,6 +11,7 @@ from workflows.conversation_models import (
     Assignment,
     Channel,
     ConversationState,
+    DecisionEntry,
     EventReceipt,
     InboundMessage,
     Party,
@@ -155,6 +156,11 @@ class ConversationSummary(BaseModel):
     sla_breached: bool | None
     created_at: datetime | None
     last_activity_at: datetime | None
+
+
+class DecisionTrail(BaseModel):
+    conversation_id: str
+    decisions: list[DecisionEntry]
 
 
 class ConversationList(BaseModel):

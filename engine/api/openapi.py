@@ -1,0 +1,165 @@
+"""OpenAPI 3.1 description of the HTTP API, generated from the pydantic models the routes validate with.
+
+One table below names each route's body and answer models, so the document cannot drift from the
+validation: a test checks that every route of the application is described and vice versa.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
+from engine.api.schemas import (
+    ConversationList,
+    ConversationView,
+    DecisionTrail,
+    EventResponse,
+    PostAssignment,
+    PostMessage,
+    PostReply,
+    PostStatus,
+    PostSurvey,
+)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string"},
+        "message": {"type": "string"},
+        "fields": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "message": {"type": "string"},
+                    "line": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+
+# (method, path) -> (summary, request model, response model, success status)
+ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
+    ("POST", "/v1/conversations/{conversation_id}/messages"): (
+        "A customer message; the first creates the conversation",
+        PostMessage,
+        EventResponse,
+        201,
+    ),
+    ("POST", "/v1/conversations/{conversation_id}/replies"): (
+        "An agent reply",
+        PostReply,
+        EventResponse,
+        200,
+    ),
+    ("POST", "/v1/conversations/{conversation_id}/status"): (
+        "Change the status",
+        PostStatus,
+        EventResponse,
+        200,
+    ),
+    ("POST", "/v1/conversations/{conversation_id}/assignment"): (
+        "Assign an agent",
+        PostAssignment,
+        EventResponse,
+        200,
+    ),
+    ("POST", "/v1/conversations/{conversation_id}/survey"): (
+        "The customer's survey answer",
+        PostSurvey,
+        EventResponse,
+        200,
+    ),
+    ("GET", "/v1/conversations/{conversation_id}"): ("The conversation", None, ConversationView, 200),
+    ("GET", "/v1/conversations/{conversation_id}/decisions"): (
+        "Every event's decision record",
+        None,
+        DecisionTrail,
+        200,
+    ),
+    ("GET", "/v1/conversations"): ("The tenant's conversations, filtered", None, ConversationList, 200),
+    ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
+    ("POST", "/v1/rules/test"): ("Run a pack's test cases", PackRequest, None, 200),
+    ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),
+    ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
+    ("POST", "/v1/rules/publish"): ("Publish a pack", PackRequest, None, 201),
+    ("GET", "/v1/rules/versions"): ("Published pack versions", None, None, 200),
+    ("POST", "/v1/inbound/email"): ("A raw RFC 822 email from the mail gateway", None, EventResponse, 201),
+    ("POST", "/v1/inbound/webhook/{tenant}"): (
+        "A signed inbound webhook from a chat/WhatsApp/SMS gateway",
+        None,
+        EventResponse,
+        201,
+    ),
+    ("GET", "/healthz"): ("Liveness", None, None, 200),
+    ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
+}
+UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
+
+
+def build_document() -> dict[str, Any]:
+    models = sorted(
+        {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None},
+        key=lambda m: m.__name__,
+    )
+    refs, defs = models_json_schema(
+        [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
+    )
+    schemas = dict(defs.get("$defs", {}))
+    schemas["Error"] = ERROR_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for (method, path), (summary, request, response, status) in ROUTES.items():
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "responses": {
+                str(status): {
+                    "description": "OK",
+                    "content": {
+                        "application/json": {
+                            "schema": refs[(response, "validation")] if response else {"type": "object"}
+                        }
+                    },
+                },
+                "4XX": {
+                    "description": "Bad request, with the fields at fault",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+        if request is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": refs[(request, "validation")]}},
+            }
+        if path not in UNAUTHENTICATED:
+            operation["security"] = [{"bearer": []}]
+        params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
+        if params:
+            operation["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            ]
+        paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "convoflow",
+            "version": "0.1.0",
+            "description": "Customer-service conversations as durable Temporal workflows.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(build_document())
