@@ -25,6 +25,7 @@ class ApiClient:
         self.base_url = base_url
         self.session = session
         self.tenants = tenants
+        self.app: Any = None  # the aiohttp application under test, for tests that inspect its routes
 
     def workflow_id(self, conversation: str, tenant: str = "acme") -> str:
         return f"conversation:{self.tenants[tenant]}:{conversation}"
