@@ -13,9 +13,7 @@ async def test_document_is_served_without_a_key_and_covers_every_route(api: ApiC
     described = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     app = api.app
     registered = {
-        (route.method, route.resource.canonical)
-        for route in app.router.routes()
-        if route.method != "HEAD"
+        (route.method, route.resource.canonical) for route in app.router.routes() if route.method != "HEAD"
     }
     assert described == registered
 

@@ -1,0 +1,145 @@
+"""SLA clocks of a conversation: start, pause, resume, meet, and a policy change that keeps consumed time.
+
+A mixin of ConversationWorkflow (deterministic workflow code). Targets count business minutes; every
+instant (deadline, warning) comes from the `business_time` local activity on the policy's calendar,
+so it is recorded in history, never recomputed on replay. Pausing stores the business minutes left;
+resuming asks for a new deadline from them, so a deadline moves by exactly the paused business time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.rule_decisions import SlaClockView, TimeQuery, TimeRequest
+    from engine.rules.pack import RulePack, SlaPolicy
+    from workflows.conversation_models import ConversationState, SlaState, SlaTarget
+
+LOCAL_TIMEOUT = timedelta(seconds=10)
+
+
+class SlaClocks:
+    """Needs `_state`, `_pack` and `_changed()` from the workflow it is mixed into."""
+
+    _state: ConversationState
+    _pack: RulePack | None
+
+    def _changed(self) -> None:
+        raise NotImplementedError
+
+    def _policy(self) -> SlaPolicy | None:
+        if self._pack is None or self._state.sla.policy is None:
+            return None
+        return self._pack.sla_policies.get(self._state.sla.policy)
+
+    async def _business_time(self, queries: list[TimeQuery]) -> list[Any]:
+        return await workflow.execute_local_activity(
+            "business_time",
+            TimeRequest(pack_hash=self._state.pack_hash, calendar=self._state.sla.calendar, queries=queries),
+            result_type=list,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+        )
+
+    async def _apply_sla(self, name: str) -> None:
+        """Start the policy's clocks; a changed policy keeps the business time already consumed."""
+        s = self._state
+        policy = self._pack.sla_policies[name]
+        if s.sla.policy == name:
+            return
+        consumed: dict[str, float] = {}
+        if s.sla.policy is not None:
+            await self._pause_sla()
+            consumed = {
+                t.name: t.target_minutes - t.remaining_minutes
+                for t in s.sla.targets.values()
+                if t.met_at is None and t.breached_at is None
+            }
+        targets = {}
+        for target, minutes in (
+            ("first_response", policy.first_response_minutes),
+            ("resolution", policy.resolution_minutes),
+        ):
+            if minutes is None or (target == "first_response" and s.first_agent_reply_at is not None):
+                continue
+            targets[target] = SlaTarget(
+                name=target,
+                target_minutes=minutes,
+                remaining_minutes=max(minutes - consumed.get(target, 0), 0),
+            )
+        s.sla = SlaState(policy=name, calendar=policy.calendar, targets=targets)
+        if s.status.value not in policy.pause_on:
+            await self._start_clocks(list(targets))
+
+    async def _start_next_response(self) -> None:
+        policy = self._policy()
+        if policy is None or not policy.next_response_minutes:
+            return
+        self._state.sla.targets["next_response"] = SlaTarget(
+            name="next_response",
+            target_minutes=policy.next_response_minutes,
+            remaining_minutes=policy.next_response_minutes,
+        )
+        if self._state.status.value not in policy.pause_on:
+            await self._start_clocks(["next_response"])
+
+    async def _start_clocks(self, names: list[str]) -> None:
+        policy = self._policy()
+        now = workflow.now()
+        targets = [
+            self._state.sla.targets[n]
+            for n in names
+            if n in self._state.sla.targets
+            and self._state.sla.targets[n].met_at is None
+            and self._state.sla.targets[n].breached_at is None
+        ]
+        queries, wants_warning = [], []
+        for t in targets:
+            queries.append(TimeQuery(op="deadline", start=now, minutes=t.remaining_minutes))
+            warn_left = t.remaining_minutes - t.target_minutes * (1 - policy.warning_fraction)
+            wants_warning.append(not t.warned and warn_left > 0)
+            if wants_warning[-1]:
+                queries.append(TimeQuery(op="deadline", start=now, minutes=warn_left))
+        answers = iter(await self._business_time(queries)) if queries else iter(())
+        for t, warn in zip(targets, wants_warning, strict=True):
+            t.deadline = datetime.fromisoformat(next(answers))
+            t.warning_at = datetime.fromisoformat(next(answers)) if warn else None
+            t.running, t.started_at = True, now
+        self._changed()
+
+    async def _pause_sla(self) -> None:
+        running = [t for t in self._state.sla.targets.values() if t.running and t.deadline is not None]
+        if not running:
+            return
+        now = workflow.now()
+        answers = await self._business_time(
+            [TimeQuery(op="elapsed", start=now, end=t.deadline) for t in running]
+        )
+        for t, remaining in zip(running, answers, strict=True):
+            t.remaining_minutes, t.running, t.deadline, t.warning_at = float(remaining), False, None, None
+            t.paused_at = now
+
+    async def _resume_sla(self) -> None:
+        await self._start_clocks([t.name for t in self._state.sla.targets.values() if not t.running])
+
+    def _meet_sla(self, *names: str) -> None:
+        now = workflow.now()
+        for name in names:
+            t = self._state.sla.targets.get(name)
+            if t is not None and t.met_at is None and t.breached_at is None:
+                t.met_at, t.running, t.deadline, t.warning_at = now, False, None, None
+        self._state.sla.escalations = [e for e in self._state.sla.escalations if e.target not in names]
+
+    def _sla_views(self) -> list[SlaClockView]:
+        return [
+            SlaClockView(
+                name=t.name,
+                deadline=t.deadline if t.running else None,
+                remaining_minutes=None if t.running else t.remaining_minutes,
+                breached=t.breached_at is not None,
+            )
+            for t in self._state.sla.targets.values()
+            if t.met_at is None
+        ]
