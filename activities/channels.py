@@ -39,7 +39,7 @@ class _UrlTarget:
     async def send(self, message: OutboundMessage) -> None:
         payload = {
             "type": "convoflow.webhook",
-            "conversation_id": message.conversation_id.split(":", 2)[-1],
+            "conversation_id": message.external_conversation_id,
             "tenant": message.tenant,
             "payload": message.text,
         }

@@ -20,10 +20,15 @@ from activities.outbound import OutboundMessage
 AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
 
 
-def message_id_for(key: str, domain: str) -> str:
+def domain_of(sender: str) -> str:
+    """The domain our Message-IDs carry: the From address's, so replies to them can be recognised."""
+    return sender.rsplit("@", 1)[-1].strip(">") or "convoflow.local"
+
+
+def message_id_for(message: OutboundMessage, domain: str) -> str:
     """`<{conversation}.{hash of key}@{domain}>`: unique per send; a reply to it names its conversation."""
-    conversation = key.split(":")[2] if key.count(":") >= 2 else "x"
-    return f"<{conversation}.{hashlib.sha256(key.encode()).hexdigest()[:24]}@{domain}>"
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
+    return f"<{message.external_conversation_id}.{digest}@{domain}>"
 
 
 def conversation_of(message_id: str, domain: str) -> str | None:
@@ -43,7 +48,7 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
         subject if subject.lower().startswith("re:") or message.kind == "notification" else (f"Re: {subject}")
     )
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = message_id_for(message.idempotency_key, domain)
+    email["Message-ID"] = message_id_for(message, domain)
     if message.in_reply_to:
         email["In-Reply-To"] = message.in_reply_to
         email["References"] = (
@@ -54,7 +59,7 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
     if message.kind in AUTOMATIC_KINDS:
         email["Auto-Submitted"] = "auto-replied"
         email["X-Auto-Response-Suppress"] = "All"
-    email["X-Convoflow-Conversation"] = message.conversation_id.split(":", 2)[-1]
+    email["X-Convoflow-Conversation"] = message.external_conversation_id
     email.set_content(message.text)
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in message.text.split("\n\n"))
     email.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html")
@@ -78,7 +83,7 @@ class EmailChannel:
         self.host, self.port, self.sender = host, port, sender
         self._username, self._password = username, password
         self._starttls, self._use_tls = starttls, use_tls
-        self.domain = sender.rsplit("@", 1)[-1].strip(">") or "convoflow.local"
+        self.domain = domain_of(sender)
 
     async def send(self, message: OutboundMessage) -> None:
         email = build_email(message, self.sender, self.domain)

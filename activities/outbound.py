@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from workflows.conversation_models import external_id_of
+
 
 class OutboundMessage(BaseModel):
     """One message to a customer.
@@ -27,6 +29,10 @@ class OutboundMessage(BaseModel):
     template_only: bool = Field(
         default=False, description="Outside the channel's free-form window: send as an approved template."
     )
+
+    @property
+    def external_conversation_id(self) -> str:
+        return external_id_of(self.conversation_id)
 
 
 class DeliveryResult(BaseModel):

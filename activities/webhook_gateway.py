@@ -30,7 +30,7 @@ class WebhookGateway:
     async def send(self, message: OutboundMessage) -> None:
         payload = {
             "type": "message.outbound",
-            "conversation_id": message.conversation_id.split(":", 2)[-1],
+            "conversation_id": message.external_conversation_id,
             "tenant": message.tenant,
             "channel": message.channel,
             "to": message.to,

@@ -648,6 +648,7 @@ class ConversationWorkflow(SlaClocks):
     async def _fire_due_timers(self) -> None:
         s = self._state
         now = workflow.now()
+        events_before = s.event_seq
         for t in list(s.sla.targets.values()):
             if t.running and t.warning_at is not None and not t.warned and t.warning_at <= now:
                 t.warned = True
@@ -688,7 +689,8 @@ class ConversationWorkflow(SlaClocks):
             await self._send_survey()
         if survey.status == "sent" and survey.expires_at is not None and survey.expires_at <= now:
             survey.status = "expired"
-        self._upsert_search_attributes()
+        if s.event_seq != events_before:  # handlers upsert their own changes; only timers' are new here
+            self._upsert_search_attributes()
 
     async def _system_status(self, status: Status, why: str) -> None:
         seq = self._next_event()

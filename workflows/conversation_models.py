@@ -61,6 +61,11 @@ def conversation_workflow_id(tenant: str, external_id: str) -> str:
     return f"conversation:{tenant}:{external_id}"
 
 
+def external_id_of(workflow_id: str) -> str:
+    """The channel's conversation id inside a workflow id (neither tenant nor id may hold a ':')."""
+    return workflow_id.split(":", 2)[2]
+
+
 class Party(BaseModel):
     address: str = Field(min_length=1, max_length=320, description="Email, phone or channel handle.")
     name: str | None = Field(default=None, max_length=200)

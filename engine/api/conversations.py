@@ -54,6 +54,7 @@ from workflows.conversation_models import (
     StatusChange,
     SurveyAnswer,
     conversation_workflow_id,
+    external_id_of,
 )
 
 CLIENT = web.AppKey("client", Client)
@@ -288,7 +289,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         attrs = wf.typed_search_attributes
         found.append(
             ConversationSummary(
-                conversation_id=wf.id.split(":", 2)[2],
+                conversation_id=external_id_of(wf.id),
                 channel=attrs.get(sa.CHANNEL),
                 status=attrs.get(sa.STATUS),
                 priority=attrs.get(sa.PRIORITY),

@@ -19,7 +19,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
 from activities import webhook_signature
-from activities.email_channel import conversation_of
+from activities.email_channel import conversation_of, domain_of
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, invalid_field, validation_error
@@ -96,7 +96,7 @@ async def inbound_email(request: web.Request) -> web.Response:
     message_id = (mail.get("Message-ID") or "").strip()
     if not message_id:
         raise invalid_field("Message-ID", "required", "the email has no Message-ID")
-    domain = request.app[SETTINGS].email_from.rsplit("@", 1)[-1].strip(">")
+    domain = domain_of(request.app[SETTINGS].email_from)
     thread = [*(mail.get("References") or "").split(), *(mail.get("In-Reply-To") or "").split()]
     conversation = next((c for c in map(lambda m: conversation_of(m, domain), reversed(thread)) if c), None)
     if conversation is None:
