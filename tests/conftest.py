@@ -9,7 +9,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from temporalio.client import Client
 
 from activities.outbox import Outbox
@@ -22,6 +21,7 @@ from engine.temporal_client import connect, ensure_search_attributes
 from engine.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.worker import build_worker
 from tests.api_client import ApiClient, api_key
+from tests.local_servers import serve_app
 from tests.replay import replay_task_queue
 
 TEST_PACKS = Path(__file__).resolve().parent / "packs"
@@ -96,15 +96,13 @@ async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
 @contextlib.asynccontextmanager
 async def serve_api(client: Client, settings: Settings, tenants: dict[str, str]) -> AsyncIterator[ApiClient]:
     """The real API app on a free 127.0.0.1 port, and a client speaking to it."""
-    server = TestServer(create_app(client, settings, KeyStore.from_settings(settings)), host="127.0.0.1")
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            api_client = ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
-            api_client.app = server.app
-            yield api_client
-    finally:
-        await server.close()
+    async with (
+        serve_app(create_app(client, settings, KeyStore.from_settings(settings))) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        api_client = ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+        api_client.app = server.app
+        yield api_client
 
 
 @contextlib.asynccontextmanager

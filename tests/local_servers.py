@@ -51,18 +51,27 @@ class FakeGateway:
 
 
 @contextlib.asynccontextmanager
+async def serve_app(app: web.Application) -> AsyncIterator[TestServer]:
+    """An aiohttp application on a free 127.0.0.1 port for the duration of the block."""
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@contextlib.asynccontextmanager
 async def serve_gateway(gateway: FakeGateway) -> AsyncIterator[FakeGateway]:
     app = web.Application()
     app.router.add_post("/send", gateway.handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    gateway.url = str(server.make_url("/send"))
-    try:
-        yield gateway
-    finally:
-        if gateway.hold is not None:
-            gateway.hold.set()
-        await server.close()
+    async with serve_app(app) as server:
+        gateway.url = str(server.make_url("/send"))
+        try:
+            yield gateway
+        finally:
+            if gateway.hold is not None:
+                gateway.hold.set()  # let held requests finish so the server can close
 
 
 @dataclass
@@ -102,13 +111,9 @@ async def serve_crm(crm: FakeCrm) -> AsyncIterator[FakeCrm]:
     app.router.add_get("/api/customers", crm.lookup)
     app.router.add_patch("/api/customers/{id}", crm.patch)
     app.router.add_post("/api/customers/{id}/notes", crm.note)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    crm.url = str(server.make_url("/api"))
-    try:
+    async with serve_app(app) as server:
+        crm.url = str(server.make_url("/api"))
         yield crm
-    finally:
-        await server.close()
 
 
 class _SmtpInbox:
