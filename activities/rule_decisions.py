@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -143,7 +142,3 @@ class RuleActivities:
                 spent = calendar.elapsed(q.start, end) if calendar else max(end - q.start, timedelta(0))
                 answers.append(spent / MINUTE)
         return answers
-
-
-def build_rule_activities(data_dir: Path) -> RuleActivities:
-    return RuleActivities(PackRegistry(PackStore(data_dir / "rule_packs")))

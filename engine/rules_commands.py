@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from engine.active_pack import pack_store
 from engine.config import Settings
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
@@ -40,7 +41,7 @@ class CommandFailed(Exception):
 
 
 def store() -> PackStore:
-    return PackStore(Settings().data_dir / "rule_packs")
+    return pack_store(Settings())
 
 
 def load_pack(ref: str) -> RulePack:

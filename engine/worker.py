@@ -13,8 +13,9 @@ from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
-from activities.rule_decisions import build_rule_activities
+from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
+from engine.active_pack import pack_store
 from engine.config import Settings
 from workflows.conversation import ConversationWorkflow
 
@@ -61,7 +62,7 @@ def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
 
 def build_activities(settings: Settings, deliver: Callable | None = None) -> list:
     """The worker's activities; `deliver` replaces the channel delivery (tests inject faults with it)."""
-    rules = build_rule_activities(settings.data_dir)
+    rules = RuleActivities(PackRegistry(pack_store(settings)))
     crm = CrmActivities(build_crm(settings))
     deliver = deliver or build_channels(settings).deliver_message
     return [

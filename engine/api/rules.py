@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from engine.active_pack import pack_store
 from engine.api.conversations import SETTINGS, read_body
 from engine.api.errors import ApiError
 from engine.rules.casetest import run_cases
@@ -20,7 +21,6 @@ from engine.rules.decision import CompiledPack
 from engine.rules.loader import PackLoadError, PackSource, Problem, load_text
 from engine.rules.pack import RulePack
 from engine.rules.simulation import RecordedConversation, diff, simulate
-from engine.rules.store import PackStore
 from engine.rules.validation import validate
 
 routes = web.RouteTableDef()
@@ -69,10 +69,6 @@ def pack_from(value: str | dict[str, Any], field: str = "pack") -> RulePack:
 
 def _limit(request: web.Request) -> int:
     return request.app[SETTINGS].max_rules_body_bytes
-
-
-def _store(request: web.Request) -> PackStore:
-    return PackStore(request.app[SETTINGS].data_dir / "rule_packs")
 
 
 @routes.post("/v1/rules/validate")
@@ -147,10 +143,10 @@ async def publish_pack(request: web.Request) -> web.Response:
             "not published: test cases fail",
             [{"field": "pack.tests", "message": name} for name in failed],
         )
-    digest = _store(request).publish(pack)
+    digest = pack_store(request.app[SETTINGS]).publish(pack)
     return web.json_response({"hash": digest, "active": True}, status=201)
 
 
 @routes.get("/v1/rules/versions")
 async def list_versions(request: web.Request) -> web.Response:
-    return web.json_response({"versions": [v.__dict__ for v in _store(request).versions()]})
+    return web.json_response({"versions": [v.__dict__ for v in pack_store(request.app[SETTINGS]).versions()]})
