@@ -148,6 +148,19 @@ class RuleContext(_Part):
 
 # -- paths -------------------------------------------------------------------------------------
 
+
+def value_at(data: Any, path: str) -> Any:
+    """The value at a dotted context path (`customer.first_name`, `message.attachments.0.name`), or None."""
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
 OPEN_ENDED = ("customer.custom",)  # anything below these is accepted
 
 

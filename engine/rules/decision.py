@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from engine.rules import jsonlogic
 from engine.rules.actions import describe
-from engine.rules.context import RuleContext
+from engine.rules.context import RuleContext, value_at
 from engine.rules.pack import Rule, RulePack
 
 MAX_RECORDED_STRING = 200
@@ -90,7 +90,7 @@ class CompiledPack:
             reads = {}
             for path in item.reads:
                 if path not in seen:
-                    seen[path] = _small(_lookup(data, path))
+                    seen[path] = _small(value_at(data, path))
                 reads[path] = seen[path]
             outcome, error = _evaluate(item, handle)
             # model_construct: the values are ours, and validation would double the cost of a decision.
@@ -122,17 +122,6 @@ def _evaluate(item: _CompiledRule, handle: datalogic_py.DataHandle) -> tuple[Out
 def _reason(exc: Exception) -> str:
     kind = getattr(exc, "error_type", None) or type(exc).__name__
     return f"{kind}: {exc}"[:300]
-
-
-def _lookup(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    return data
 
 
 def _small(value: Any) -> Any:

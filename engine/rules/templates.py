@@ -9,20 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from engine.rules.context import value_at
+
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def _value(data: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def render(text: str, data: dict[str, Any]) -> str:
     def fill(match: re.Match) -> str:
-        value = _value(data, match.group(1).strip())
+        value = value_at(data, match.group(1).strip())
         return "" if value is None else str(value)
 
     rendered = PLACEHOLDER.sub(fill, text)
