@@ -2,9 +2,15 @@
 
 Every test that runs a worker replays every workflow it produced when the worker stops (see the
 `worker` fixture), so a non-deterministic change fails the test that exercised it.
+With `CONVOFLOW_RECORD_HISTORIES=<dir>` each replayed history is also written there as JSON: that is
+how the histories kept in tests/histories/ were recorded.
 """
 
 from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -16,6 +22,13 @@ from engine.worker import WORKFLOWS
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
+    if record_dir := os.environ.get("CONVOFLOW_RECORD_HISTORIES"):
+        _record(Path(record_dir), f"{workflow_id}-{run_id or 'latest'}", history.to_json())
+
+
+def _record(folder: Path, name: str, history_json: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name)}.json").write_text(history_json, encoding="utf-8")
 
 
 async def replay_task_queue(client: Client, task_queue: str) -> int:

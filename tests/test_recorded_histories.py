@@ -1,0 +1,35 @@
+"""Conversations recorded by earlier versions of the code must replay with this one.
+
+tests/histories/ holds histories of real test conversations (acknowledgements, SLA breaches and
+escalation, pauses, surveys, reopen, idle close, continue-as-new, CRM up and down, WhatsApp windows),
+recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
+A running conversation replays its history on any worker that picks it up after a deploy: if one of
+these fails, a deploy would break conversations that are open today.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from engine.worker import WORKFLOWS
+
+HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
+TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in HISTORIES}
+
+
+def test_the_kept_histories_are_there() -> None:
+    assert len(HISTORIES) >= 40, "tests/histories/ lost its recorded histories"
+
+
+@pytest.mark.parametrize("name", sorted(TEXTS))
+async def test_recorded_history_replays(name: str) -> None:
+    history = WorkflowHistory.from_json(name, TEXTS[name])
+    result = await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(
+        history, raise_on_replay_failure=False
+    )
+    assert result.replay_failure is None, f"{name} no longer replays: {result.replay_failure}"
