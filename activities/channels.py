@@ -15,9 +15,9 @@ from temporalio import activity
 
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
-from activities.outbound import DeliveryResult, OutboundMessage
 from activities.outbox import Outbox
 from activities.webhook_gateway import WebhookGateway
+from engine.contracts.outbound import DeliveryResult, OutboundMessage
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
 

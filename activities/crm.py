@@ -19,10 +19,10 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.http_outcome import raise_for_status, unreachable
+from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 
 KNOWN_COLUMNS = (
     "id",
@@ -36,34 +36,6 @@ KNOWN_COLUMNS = (
     "language",
 )
 TIMEOUT = aiohttp.ClientTimeout(total=5)
-
-
-class CustomerQuery(BaseModel):
-    tenant: str
-    email: str | None = None
-    phone: str | None = None
-    external_id: str | None = None
-
-
-class Customer(BaseModel):
-    id: str
-    email: str | None = None
-    phone: str | None = None
-    name: str | None = None
-    first_name: str | None = None
-    tier: str | None = None
-    lifetime_value: float | None = None
-    language: str | None = None
-    custom: dict[str, Any] = Field(default_factory=dict)
-
-
-class CrmWrite(BaseModel):
-    tenant: str
-    customer_id: str
-    idempotency_key: str
-    field: str | None = None
-    value: Any = None
-    note: str | None = None
 
 
 class LocalCrm:

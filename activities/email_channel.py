@@ -7,7 +7,6 @@ idempotency key, so a message sent twice by a crash is recognisably the same mes
 
 from __future__ import annotations
 
-import hashlib
 import html
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -15,28 +14,10 @@ from email.utils import formatdate
 import aiosmtplib
 from temporalio.exceptions import ApplicationError
 
-from activities.outbound import OutboundMessage
+from engine.contracts.message_ids import domain_of, message_id_for
+from engine.contracts.outbound import OutboundMessage
 
 AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
-
-
-def domain_of(sender: str) -> str:
-    """The domain our Message-IDs carry: the From address's, so replies to them can be recognised."""
-    return sender.rsplit("@", 1)[-1].strip(">") or "convoflow.local"
-
-
-def message_id_for(message: OutboundMessage, domain: str) -> str:
-    """`<{conversation}.{hash of key}@{domain}>`: unique per send; a reply to it names its conversation."""
-    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
-    return f"<{message.external_conversation_id}.{digest}@{domain}>"
-
-
-def conversation_of(message_id: str, domain: str) -> str | None:
-    """The conversation id inside one of our Message-IDs, or None for anyone else's."""
-    local, _, host = message_id.strip().strip("<>").partition("@")
-    if host.lower() != domain.lower() or "." not in local:
-        return None
-    return local.rsplit(".", 1)[0]
 
 
 def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMessage:

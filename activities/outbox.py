@@ -14,7 +14,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from activities.outbound import DeliveryResult, OutboundMessage
+from engine.contracts.outbound import DeliveryResult, OutboundMessage
 
 
 class Outbox:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
 from temporalio import activity
 
 from engine.calendar import BusinessCalendar
+from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
-from engine.rules.store import PackStore
+from engine.service.pack_store import PackStore
 
 MINUTE = timedelta(minutes=1)
 
@@ -44,40 +44,6 @@ class PackRegistry:
             if digest not in self._loaded:
                 self._loaded[digest] = LoadedPack(self._store.get(digest))
             return self._loaded[digest]
-
-
-class SlaClockView(BaseModel):
-    """What the decision needs of one SLA target to put remaining minutes into the context."""
-
-    name: str
-    deadline: datetime | None = None
-    remaining_minutes: float | None = None
-    breached: bool = False
-
-
-class DecideRequest(BaseModel):
-    pack_hash: str
-    context: dict[str, Any]
-    calendar: str | None = None
-    sla: list[SlaClockView] = Field(default_factory=list)
-
-
-class DecideResult(BaseModel):
-    decision: dict[str, Any]
-    context: dict[str, Any] = Field(description="The full context the rules saw (business time filled in).")
-
-
-class TimeQuery(BaseModel):
-    op: Literal["deadline", "elapsed"]
-    start: datetime
-    minutes: float | None = None
-    end: datetime | None = None
-
-
-class TimeRequest(BaseModel):
-    pack_hash: str
-    calendar: str | None
-    queries: list[TimeQuery]
 
 
 class RuleActivities:

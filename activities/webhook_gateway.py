@@ -13,9 +13,9 @@ import time
 
 import aiohttp
 
-from activities import webhook_signature
 from activities.http_outcome import raise_for_status, unreachable
-from activities.outbound import OutboundMessage
+from engine import webhook_signature
+from engine.contracts.outbound import OutboundMessage
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 

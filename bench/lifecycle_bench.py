@@ -21,13 +21,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
 
 from bench.bare_workflow import BareWorkflow, bare_step
-from engine.active_pack import ensure_active_pack
-from engine.config import Settings
-from engine.temporal_client import connect
-from engine.temporal_server import DevServer, free_port
-from engine.worker import build_worker
-from workflows.conversation import ConversationWorkflow
-from workflows.conversation_models import (
+from engine.contracts.conversation import (
     AgentReply,
     ConversationStart,
     InboundMessage,
@@ -35,6 +29,12 @@ from workflows.conversation_models import (
     Status,
     StatusChange,
 )
+from engine.service.config import Settings
+from engine.service.pack_store import ensure_active_pack
+from engine.service.temporal_client import connect
+from engine.service.temporal_server import DevServer, free_port
+from engine.service.worker import build_worker
+from workflows.conversation.workflow import ConversationWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 50

@@ -13,9 +13,9 @@ import yaml
 from bench.timing import per_call_seconds
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack
-from engine.rules.loader import load_source
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
+from engine.service.pack_files import load_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTEXT = RuleContext.model_validate(

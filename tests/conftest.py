@@ -12,14 +12,14 @@ import pytest
 from temporalio.client import Client
 
 from activities.outbox import Outbox
-from engine.active_pack import pack_store
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
-from engine.config import Settings
-from engine.rules.validation import load_valid
-from engine.temporal_client import connect, ensure_search_attributes
-from engine.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
-from engine.worker import build_worker
+from engine.service.config import Settings
+from engine.service.pack_files import load_valid
+from engine.service.pack_store import pack_store
+from engine.service.temporal_client import connect, ensure_search_attributes
+from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
+from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
 from tests.local_servers import serve_app
 from tests.replay import replay_task_queue

@@ -14,7 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
 
-from engine.temporal_server import free_port
+from engine.service.temporal_server import free_port
 
 
 @dataclass

@@ -16,7 +16,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from engine.worker import WORKFLOWS
+from engine.service.worker import WORKFLOWS
 
 
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:

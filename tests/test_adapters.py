@@ -13,10 +13,11 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from activities import webhook_signature
-from activities.crm import CustomerQuery, LocalCrm
-from engine import logging_setup
-from engine.config import Settings
+from activities.crm import LocalCrm
+from engine import webhook_signature
+from engine.contracts.crm import CustomerQuery
+from engine.service import logging_setup
+from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
@@ -92,7 +93,7 @@ async def test_gateway_4xx_is_not_retried_and_recorded_as_failed(
 async def test_worker_killed_during_a_send_produces_no_second_message(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
-    from engine.worker import build_worker
+    from engine.service.worker import build_worker
     from tests.conftest import serve_api
 
     gateway = FakeGateway(hold=asyncio.Event())
@@ -303,7 +304,7 @@ async def test_rest_crm_lookup_and_write_back(
 async def test_crm_down_the_conversation_continues_and_says_so(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
-    from engine.temporal_server import free_port
+    from engine.service.temporal_server import free_port
 
     publish(settings, TEST_PACKS / "crm")
     chosen = settings.model_copy(update={"crm": "rest", "crm_url": f"http://127.0.0.1:{free_port()}/api"})

@@ -7,14 +7,14 @@ import asyncio
 from temporalio import activity
 from temporalio.client import Client
 
-from activities.outbound import DeliveryResult, OutboundMessage
 from activities.outbox import Outbox
-from engine.config import Settings
-from engine.worker import build_worker
+from engine.contracts.outbound import DeliveryResult, OutboundMessage
+from engine.service.config import Settings
+from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.replay import replay_task_queue
-from workflows import search_attributes as sa
-from workflows.conversation import ConversationWorkflow
+from workflows.conversation import search_attributes as sa
+from workflows.conversation.workflow import ConversationWorkflow
 
 
 def kinds(outbox: Outbox) -> list[str]:

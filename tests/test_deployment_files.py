@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from engine.temporal_server import search_attribute_type_name
-from workflows import search_attributes
+from engine.service.temporal_server import search_attribute_type_name
+from workflows.conversation import search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -15,11 +15,11 @@ from temporalio.client import Client
 
 from activities.outbox import Outbox
 from engine.calendar import BusinessCalendar
-from engine.config import Settings
-from engine.rules.validation import load_valid
+from engine.service.config import Settings
+from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
-from workflows import search_attributes as sa
+from workflows.conversation import search_attributes as sa
 
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
 

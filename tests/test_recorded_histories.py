@@ -16,7 +16,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from engine.worker import WORKFLOWS
+from engine.service.worker import WORKFLOWS
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
 TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in HISTORIES}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from engine.contracts.conversation import Attachment, ConversationState, InboundMessage, Party
 from engine.rules.context import RuleContext
-from workflows.conversation_models import Attachment, ConversationState, InboundMessage, Party
-from workflows.rule_context import build_context
+from workflows.conversation.rule_context import build_context
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import pytest
 from engine.rules.casetest import run_cases
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack
-from engine.rules.loader import load_source
 from engine.rules.validation import validate
+from engine.service.pack_files import load_source
 
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
 

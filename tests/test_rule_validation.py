@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.rules.loader import PackLoadError, load_source
+from engine.rules.loader import PackLoadError
 from engine.rules.validation import validate
+from engine.service.pack_files import load_source
 
 GOOD_HEADER = """\
 meta: {name: test, language: en}

@@ -12,7 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from engine.temporal_server import free_port
+from engine.service.temporal_server import free_port
 
 UP_TIMEOUT = 60
 

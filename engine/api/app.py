@@ -7,7 +7,6 @@ from collections import OrderedDict
 from aiohttp import web
 from temporalio.client import Client
 
-from engine.active_pack import ensure_active_pack
 from engine.api.auth import KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, SETTINGS, routes
 from engine.api.errors import json_errors
@@ -15,7 +14,8 @@ from engine.api.inbound import SEEN_WEBHOOKS
 from engine.api.inbound import routes as inbound_routes
 from engine.api.openapi import openapi
 from engine.api.rules import routes as rule_routes
-from engine.config import Settings
+from engine.service.config import Settings
+from engine.service.pack_store import ensure_active_pack
 
 
 async def healthz(request: web.Request) -> web.Response:

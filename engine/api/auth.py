@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from engine.api.errors import ApiError, Handler
-from engine.config import Settings
+from engine.service.config import Settings
 
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})

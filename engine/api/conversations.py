@@ -25,7 +25,6 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.active_pack import pack_store
 from engine.api.auth import TENANT
 from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
 from engine.api.schemas import (
@@ -40,11 +39,7 @@ from engine.api.schemas import (
     PostStatus,
     PostSurvey,
 )
-from engine.config import Settings
-from engine.rules.context import Priority
-from workflows import search_attributes as sa
-from workflows.conversation import ConversationWorkflow
-from workflows.conversation_models import (
+from engine.contracts.conversation import (
     ID_PATTERN,
     AgentReply,
     Assignment,
@@ -56,6 +51,11 @@ from workflows.conversation_models import (
     conversation_workflow_id,
     external_id_of,
 )
+from engine.rules.context import Priority
+from engine.service.config import Settings
+from engine.service.pack_store import pack_store
+from workflows.conversation import search_attributes as sa
+from workflows.conversation.workflow import ConversationWorkflow
 
 CLIENT = web.AppKey("client", Client)
 SETTINGS = web.AppKey("settings", Settings)

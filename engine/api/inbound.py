@@ -18,13 +18,13 @@ from email.parser import BytesParser
 from aiohttp import web
 from pydantic import BaseModel, Field, ValidationError
 
-from activities import webhook_signature
-from activities.email_channel import conversation_of, domain_of
+from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, invalid_field, validation_error
 from engine.api.schemas import PostMessage
-from workflows.conversation_models import Attachment, Channel, Party
+from engine.contracts.conversation import Attachment, Channel, Party
+from engine.contracts.message_ids import conversation_of, domain_of
 
 routes = web.RouteTableDef()
 REPLAY_MEMORY = 10_000

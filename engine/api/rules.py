@@ -13,7 +13,6 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from engine.active_pack import pack_store
 from engine.api.conversations import SETTINGS, read_body
 from engine.api.errors import ApiError
 from engine.rules.casetest import run_cases
@@ -22,6 +21,7 @@ from engine.rules.loader import PackLoadError, PackSource, Problem, load_text
 from engine.rules.pack import RulePack
 from engine.rules.simulation import RecordedConversation, diff, simulate
 from engine.rules.validation import validate
+from engine.service.pack_store import pack_store
 
 routes = web.RouteTableDef()
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflows.conversation_models import (
+from engine.contracts.conversation import (
     AgentReply,
     Assignment,
     Channel,

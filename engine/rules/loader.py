@@ -1,7 +1,7 @@
-"""Reading a pack from disk: one YAML/JSON file, or a folder with `pack.yaml` and `tests.yaml`.
+"""Parsing a pack's YAML (or JSON) text into data plus where each element stands (file and line).
 
-Besides the data it records where each element stands (file and line), so that every problem the
-validator finds can point ops at the line to fix.
+The lines let every problem the validator finds point ops at the line to fix. Reading the files
+themselves is engine/service/pack_files.py: nothing in engine/rules touches the disk.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import yaml
 from engine import yaml12
 
 MAX_PACK_BYTES = 2 * 1024 * 1024
-PACK_FILE = "pack.yaml"
-TESTS_FILE = "tests.yaml"
 
 
 def format_path(parts: tuple | list) -> str:
@@ -56,7 +54,7 @@ class PackLoadError(Exception):
 class PackSource:
     """A pack's raw data plus the file and line of each element."""
 
-    root: Path
+    main_file: Path
     data: dict[str, Any]
     locations: dict[str, tuple[Path, int]] = field(default_factory=dict)
 
@@ -68,14 +66,11 @@ class PackSource:
                 return self.locations[probe]
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
-        return (self._main_file(), None)
+        return (self.main_file, None)
 
     def problem(self, path: str, message: str) -> Problem:
         file, line = self.locate(path)
         return Problem(path, message, file, line)
-
-    def _main_file(self) -> Path:
-        return self.root / PACK_FILE if self.root.is_dir() else self.root
 
 
 def _record(node: yaml.Node, parts: list, file: Path, out: dict[str, tuple[Path, int]]) -> None:
@@ -89,17 +84,7 @@ def _record(node: yaml.Node, parts: list, file: Path, out: dict[str, tuple[Path,
             _record(item, [*parts, i], file, out)
 
 
-def _read(file: Path, prefix: list, locations: dict) -> Any:
-    try:
-        size = file.stat().st_size
-    except OSError as exc:
-        raise PackLoadError([Problem("", f"cannot read: {exc.strerror}", file)]) from None
-    if size > MAX_PACK_BYTES:
-        raise PackLoadError([Problem("", f"file larger than {MAX_PACK_BYTES} bytes", file)])
-    return _parse(file.read_text(encoding="utf-8"), file, prefix, locations)
-
-
-def _parse(text: str, file: Path, prefix: list, locations: dict) -> Any:
+def parse(text: str, file: Path, prefix: list, locations: dict) -> Any:
     try:
         node = yaml12.compose(text)
         data = yaml12.load(text)
@@ -119,29 +104,7 @@ def load_text(text: str, name: str = "pack.yaml") -> PackSource:
     if len(text.encode()) > MAX_PACK_BYTES:
         raise PackLoadError([Problem("", f"pack larger than {MAX_PACK_BYTES} bytes")])
     locations: dict[str, tuple[Path, int]] = {}
-    data = _parse(text, Path(name), [], locations)
+    data = parse(text, Path(name), [], locations)
     if not isinstance(data, dict):
         raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", Path(name))])
     return PackSource(Path(name), data, locations)
-
-
-def load_source(path: Path) -> PackSource:
-    """Read a pack file or folder. Raises PackLoadError for unreadable or unparsable files."""
-    path = Path(path)
-    locations: dict[str, tuple[Path, int]] = {}
-    if path.is_dir():
-        main = path / PACK_FILE
-        if not main.exists():
-            raise PackLoadError([Problem("", f"a pack folder needs {PACK_FILE}", path)])
-        data = _read(main, [], locations)
-        tests_file = path / TESTS_FILE
-        if isinstance(data, dict) and tests_file.exists():
-            tests = _read(tests_file, ["tests"], locations)
-            if isinstance(tests, dict) and set(tests) == {"tests"}:
-                tests = tests["tests"]
-            data["tests"] = [*(data.get("tests") or []), *(tests or [])]
-    else:
-        data = _read(path, [], locations)
-    if not isinstance(data, dict):
-        raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", path)])
-    return PackSource(path, data, locations)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -34,18 +34,18 @@ class ConversationsFileError(ValueError):
     pass
 
 
-def read_conversations(path: Path) -> list[RecordedConversation]:
+def parse_conversations(lines: Iterable[str], name: str) -> list[RecordedConversation]:
+    """The conversations of a JSON-lines file; `name` labels the line of the first bad one."""
     conversations = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                conversations.append(RecordedConversation.model_validate_json(line))
-            except ValidationError as exc:
-                err = exc.errors(include_url=False)[0]
-                where = ".".join(str(p) for p in err["loc"])
-                raise ConversationsFileError(f"{path}:{lineno}: {where}: {err['msg']}") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            conversations.append(RecordedConversation.model_validate_json(line))
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise ConversationsFileError(f"{name}:{lineno}: {where}: {err['msg']}") from None
     return conversations
 
 

@@ -9,7 +9,6 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +17,7 @@ from engine.calendar import BusinessCalendar, CalendarError
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTION_MODELS, RAISES, action_kind
 from engine.rules.context import KNOWN_PATHS, RuleContext, is_known_path
-from engine.rules.loader import PackLoadError, PackSource, Problem, format_path, load_source
+from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import Rule, RulePack
 from engine.rules.templates import PLACEHOLDER
 
@@ -48,14 +47,6 @@ def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
     checker = _Checker(source, pack)
     checker.run()
     return pack, checker.problems
-
-
-def load_valid(path: Path) -> RulePack:
-    """A pack from disk that passed validation; PackLoadError lists every problem otherwise."""
-    pack, problems = validate(load_source(path))
-    if problems or pack is None:
-        raise PackLoadError(problems)
-    return pack
 
 
 def _structure_problem(source: PackSource, err: dict) -> Problem:

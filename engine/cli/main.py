@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine import crm_commands, logging_setup, rules_commands, sla_commands
-from engine.config import Settings
+from engine.cli import crm, rules, sla
+from engine.service import logging_setup
+from engine.service.config import Settings
 
 
 def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[argparse.Namespace], int]:
@@ -37,7 +38,7 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine import runtime
+    from engine.service import runtime
 
     parser = argparse.ArgumentParser(
         prog="convoflow",
@@ -54,9 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="run the HTTP API against TEMPORAL_ADDRESS").set_defaults(
         func=_serve(runtime.run_api)
     )
-    sla_commands.add_parser(sub)
-    rules_commands.add_parser(sub)
-    crm_commands.add_parser(sub)
+    sla.add_parser(sub)
+    rules.add_parser(sub)
+    crm.add_parser(sub)
     return parser
 
 

@@ -15,9 +15,9 @@ from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
-from engine.active_pack import pack_store
-from engine.config import Settings
-from workflows.conversation import ConversationWorkflow
+from engine.service.config import Settings
+from engine.service.pack_store import pack_store
+from workflows.conversation.workflow import ConversationWorkflow
 
 WORKFLOWS = [ConversationWorkflow]
 

@@ -10,8 +10,8 @@ from temporalio.api.operatorservice.v1 import (
 from temporalio.client import Client, TLSConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from engine.config import Settings
-from workflows import search_attributes
+from engine.service.config import Settings
+from workflows.conversation import search_attributes
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:

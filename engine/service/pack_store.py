@@ -14,6 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from engine.rules.pack import RulePack
+from engine.service.config import Settings
+from engine.service.pack_files import load_valid
+
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,19 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def pack_store(settings: Settings) -> PackStore:
+    return PackStore(settings.data_dir / "rule_packs")
+
+
+def ensure_active_pack(settings: Settings) -> str:
+    """The active pack's hash; publishes the configured pack when none is active."""
+    store = pack_store(settings)
+    active = store.active_hash()
+    if active:
+        return active
+    path = settings.rule_pack
+    if not path.is_absolute() and not path.exists():
+        path = REPO_ROOT / path  # started from another directory
+    return store.ensure_active(load_valid(path))

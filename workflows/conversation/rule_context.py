@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from workflows.conversation_models import ConversationState, InboundMessage
+from engine.contracts.conversation import ConversationState, InboundMessage
 
 
 def build_context(

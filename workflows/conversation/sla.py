@@ -14,9 +14,9 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.rule_decisions import SlaClockView, TimeQuery, TimeRequest
+    from engine.contracts.conversation import ConversationState, SlaState, SlaTarget
+    from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
     from engine.rules.pack import RulePack, SlaPolicy
-    from workflows.conversation_models import ConversationState, SlaState, SlaTarget
 
 LOCAL_TIMEOUT = timedelta(seconds=10)
 

@@ -18,10 +18,10 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
-from engine.config import Settings
-from engine.temporal_client import connect, ensure_search_attributes
-from engine.temporal_server import DevServer
-from engine.worker import build_worker
+from engine.service.config import Settings
+from engine.service.temporal_client import connect, ensure_search_attributes
+from engine.service.temporal_server import DevServer
+from engine.service.worker import build_worker
 
 log = logging.getLogger("convoflow")
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from activities.crm import LocalCrm
-from engine.config import Settings
+from engine.service.config import Settings
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -13,8 +13,6 @@ import re
 import sys
 from pathlib import Path
 
-from engine.active_pack import pack_store
-from engine.config import Settings
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
 from engine.rules.decision import CompiledPack
@@ -24,11 +22,12 @@ from engine.rules.simulation import (
     ConversationsFileError,
     diff,
     format_action,
-    read_conversations,
+    parse_conversations,
     simulate,
 )
-from engine.rules.store import PackStore
-from engine.rules.validation import load_valid
+from engine.service.config import Settings
+from engine.service.pack_files import load_valid
+from engine.service.pack_store import PackStore, pack_store
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -85,7 +84,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def _conversations(path: Path):
     try:
-        return read_conversations(path)
+        with open(path, encoding="utf-8") as lines:
+            return parse_conversations(lines, str(path))
     except (OSError, ConversationsFileError) as exc:
         raise CommandFailed(2, [str(exc)]) from None
 

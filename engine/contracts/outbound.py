@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from workflows.conversation_models import external_id_of
+from engine.contracts.conversation import external_id_of
 
 
 class OutboundMessage(BaseModel):

@@ -23,14 +23,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.crm import CrmWrite, Customer, CustomerQuery
-    from activities.outbound import OutboundMessage
-    from activities.rule_decisions import DecideRequest, DecideResult, TimeQuery
-    from engine.rules.actions import describe
-    from engine.rules.pack import RulePack
-    from engine.rules.templates import choose_text, render
-    from workflows import search_attributes as sa
-    from workflows.conversation_models import (
+    from engine.contracts.conversation import (
         AUTOMATED_SENDER_PATTERN,
         CHANNEL_CAPABILITIES,
         AgentReply,
@@ -47,8 +40,15 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SurveyAnswer,
     )
-    from workflows.rule_context import build_context
-    from workflows.sla_clocks import LOCAL_TIMEOUT, SlaClocks
+    from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
+    from engine.contracts.decisions import DecideRequest, DecideResult, TimeQuery
+    from engine.contracts.outbound import OutboundMessage
+    from engine.rules.actions import describe
+    from engine.rules.pack import RulePack
+    from engine.rules.templates import choose_text, render
+    from workflows.conversation import search_attributes as sa
+    from workflows.conversation.rule_context import build_context
+    from workflows.conversation.sla import LOCAL_TIMEOUT, SlaClocks
 
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)

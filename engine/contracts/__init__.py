@@ -1,0 +1,1 @@
+"""Typed values exchanged between the API, workflows and activities: pydantic models, no I/O."""

@@ -1,0 +1,30 @@
+"""Our email Message-IDs: unique per send, and a reply to one names the conversation it belongs to.
+
+Outbound email writes them (activities/email_channel.py) and inbound mail is threaded by them
+(engine/api/inbound.py): one scheme, kept here so both sides read the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from engine.contracts.outbound import OutboundMessage
+
+
+def domain_of(sender: str) -> str:
+    """The domain our Message-IDs carry: the From address's, so replies to them can be recognised."""
+    return sender.rsplit("@", 1)[-1].strip(">") or "convoflow.local"
+
+
+def message_id_for(message: OutboundMessage, domain: str) -> str:
+    """`<{conversation}.{hash of key}@{domain}>`: unique per send; a reply to it names its conversation."""
+    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
+    return f"<{message.external_conversation_id}.{digest}@{domain}>"
+
+
+def conversation_of(message_id: str, domain: str) -> str | None:
+    """The conversation id inside one of our Message-IDs, or None for anyone else's."""
+    local, _, host = message_id.strip().strip("<>").partition("@")
+    if host.lower() != domain.lower() or "." not in local:
+        return None
+    return local.rsplit(".", 1)[0]

@@ -1,0 +1,58 @@
+"""Reading rule packs from disk: one YAML/JSON file, or a folder with `pack.yaml` and `tests.yaml`.
+
+The parsing and validation are pure (engine/rules); this module is the file I/O in front of them,
+used by the CLI, the pack store's first publish and the tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from engine.rules.loader import MAX_PACK_BYTES, PackLoadError, PackSource, Problem, parse
+from engine.rules.pack import RulePack
+from engine.rules.validation import validate
+
+PACK_FILE = "pack.yaml"
+TESTS_FILE = "tests.yaml"
+
+
+def _read(file: Path, prefix: list, locations: dict) -> Any:
+    try:
+        size = file.stat().st_size
+    except OSError as exc:
+        raise PackLoadError([Problem("", f"cannot read: {exc.strerror}", file)]) from None
+    if size > MAX_PACK_BYTES:
+        raise PackLoadError([Problem("", f"file larger than {MAX_PACK_BYTES} bytes", file)])
+    return parse(file.read_text(encoding="utf-8"), file, prefix, locations)
+
+
+def load_source(path: Path) -> PackSource:
+    """Read a pack file or folder. Raises PackLoadError for unreadable or unparsable files."""
+    path = Path(path)
+    locations: dict[str, tuple[Path, int]] = {}
+    main = path
+    if path.is_dir():
+        main = path / PACK_FILE
+        if not main.exists():
+            raise PackLoadError([Problem("", f"a pack folder needs {PACK_FILE}", path)])
+        data = _read(main, [], locations)
+        tests_file = path / TESTS_FILE
+        if isinstance(data, dict) and tests_file.exists():
+            tests = _read(tests_file, ["tests"], locations)
+            if isinstance(tests, dict) and set(tests) == {"tests"}:
+                tests = tests["tests"]
+            data["tests"] = [*(data.get("tests") or []), *(tests or [])]
+    else:
+        data = _read(path, [], locations)
+    if not isinstance(data, dict):
+        raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", path)])
+    return PackSource(main, data, locations)
+
+
+def load_valid(path: Path) -> RulePack:
+    """A pack from disk that passed validation; PackLoadError lists every problem otherwise."""
+    pack, problems = validate(load_source(path))
+    if problems or pack is None:
+        raise PackLoadError(problems)
+    return pack

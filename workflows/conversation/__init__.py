@@ -1,0 +1,1 @@
+"""The conversation workflow, split by concept (see workflow.py for the order of its layers)."""
