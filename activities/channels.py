@@ -17,6 +17,7 @@ from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
 from activities.webhook_gateway import WebhookGateway
+from engine.contracts.activities import DELIVER_MESSAGE, Channels
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
@@ -34,7 +35,7 @@ class _UrlTarget:
     name = "webhook"
 
     def __init__(self, gateway: WebhookGateway) -> None:
-        self._gateway = gateway
+        self.gateway = gateway
 
     async def send(self, message: OutboundMessage) -> None:
         payload = {
@@ -43,10 +44,10 @@ class _UrlTarget:
             "tenant": message.tenant,
             "payload": message.text,
         }
-        await self._gateway.post(message.to, payload, message.idempotency_key)
+        await self.gateway.post(message.to, payload, message.idempotency_key)
 
 
-class ChannelActivities:
+class ChannelActivities(Channels):
     def __init__(
         self,
         outbox: Outbox,
@@ -64,6 +65,12 @@ class ChannelActivities:
         self._webhooks = _UrlTarget(WebhookGateway("", webhook_secret))
         # Team and agent notifications go to the helpdesk's own endpoint (chat, paging) when one is set.
         self._notify = WebhookGateway(notify_url, webhook_secret) if notify_url else None
+
+    async def close(self) -> None:
+        """Close the HTTP sessions of the webhook adapters (the worker calls this when it shuts down)."""
+        for gateway in (self._gateway, self._webhooks.gateway, self._notify):
+            if gateway is not None:
+                await gateway.close()
 
     def adapter_for(self, message: OutboundMessage) -> Adapter | None:
         if message.kind == "webhook":
@@ -84,7 +91,7 @@ class ChannelActivities:
             return self._gateway
         return None
 
-    @activity.defn(name="deliver_message")
+    @activity.defn(name=DELIVER_MESSAGE)
     async def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
         adapter = self.adapter_for(message)
         key = message.idempotency_key

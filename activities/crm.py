@@ -22,6 +22,8 @@ import aiohttp
 from temporalio import activity
 
 from activities.http_outcome import raise_for_status, unreachable
+from activities.http_session import HttpSession
+from engine.contracts.activities import CRM_WRITE, LOOKUP_CUSTOMER, Crm
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 
 KNOWN_COLUMNS = (
@@ -158,7 +160,7 @@ class RestCrm:
 
     def __init__(self, base_url: str, auth_header: str = "Authorization", token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self._headers = {auth_header: token} if token else {}
+        self._http = HttpSession(TIMEOUT, {auth_header: token} if token else {})
 
     async def lookup(self, query: CustomerQuery) -> Customer | None:
         for column in ("external_id", "email", "phone"):
@@ -181,12 +183,14 @@ class RestCrm:
             await self._call("POST", f"{base}/notes", {"text": change.note}, headers)
         return True
 
-    async def _call(self, method: str, url: str, payload: Any = None, headers: dict | None = None):
+    async def close(self) -> None:
+        await self._http.close()
+
+    async def _call(
+        self, method: str, url: str, payload: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
         try:
-            async with (
-                aiohttp.ClientSession(timeout=TIMEOUT, headers=self._headers) as session,
-                session.request(method, url, json=payload, headers=headers) as response,
-            ):
+            async with self._http.get().request(method, url, json=payload, headers=headers) as response:
                 if response.status == 404:
                     return 404, None
                 raise_for_status(response.status, "Crm")
@@ -195,11 +199,16 @@ class RestCrm:
             raise unreachable("Crm", exc) from None
 
 
-class CrmActivities:
+class CrmActivities(Crm):
     def __init__(self, crm: LocalCrm | RestCrm | None) -> None:
         self._crm = crm
 
-    @activity.defn(name="lookup_customer")
+    async def close(self) -> None:
+        """Close the REST CRM's HTTP session (the worker calls this when it shuts down)."""
+        if isinstance(self._crm, RestCrm):
+            await self._crm.close()
+
+    @activity.defn(name=LOOKUP_CUSTOMER)
     async def lookup_customer(self, query: CustomerQuery) -> Customer | None:
         if self._crm is None:
             return None
@@ -207,7 +216,7 @@ class CrmActivities:
             return await asyncio.to_thread(self._crm.lookup, query)
         return await self._crm.lookup(query)
 
-    @activity.defn(name="crm_write")
+    @activity.defn(name=CRM_WRITE)
     async def crm_write(self, change: CrmWrite) -> bool:
         if self._crm is None:
             return False

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from temporalio import activity
 
 from engine.calendar import BusinessCalendar
+from engine.contracts.activities import BUSINESS_TIME, DECIDE, LOAD_RULE_PACK, RuleDecisions
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
-from engine.service.pack_store import PackStore
 
 MINUTE = timedelta(minutes=1)
 
@@ -31,10 +31,16 @@ class LoadedPack:
         self.calendars = {name: BusinessCalendar.from_dict(doc) for name, doc in pack.calendars.items()}
 
 
+class PublishedPacks(Protocol):
+    """Where published packs are read from (engine/service/pack_store.py in the service)."""
+
+    def get(self, digest: str) -> RulePack: ...
+
+
 class PackRegistry:
     """Published packs by hash, compiled once per worker process."""
 
-    def __init__(self, store: PackStore) -> None:
+    def __init__(self, store: PublishedPacks) -> None:
         self._store = store
         self._loaded: dict[str, LoadedPack] = {}
         self._lock = threading.Lock()
@@ -46,15 +52,15 @@ class PackRegistry:
             return self._loaded[digest]
 
 
-class RuleActivities:
+class RuleActivities(RuleDecisions):
     def __init__(self, registry: PackRegistry) -> None:
         self._registry = registry
 
-    @activity.defn(name="load_rule_pack")
+    @activity.defn(name=LOAD_RULE_PACK)
     def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
         return self._registry.get(pack_hash).pack.canonical()
 
-    @activity.defn(name="decide")
+    @activity.defn(name=DECIDE)
     def decide(self, request: DecideRequest) -> DecideResult:
         loaded = self._registry.get(request.pack_hash)
         data = dict(request.context)
@@ -76,6 +82,7 @@ class RuleActivities:
         data["conversation"] = conversation
         sla = dict(data.get("sla") or {})
         for clock in request.sla:
+            remaining: float | None
             if clock.deadline is not None and calendar is not None:
                 remaining = calendar.elapsed(event_time, clock.deadline) / MINUTE
             else:
@@ -89,7 +96,7 @@ class RuleActivities:
         decision = loaded.compiled.decide(context)
         return DecideResult(decision=decision.model_dump(mode="json"), context=context.to_data())
 
-    @activity.defn(name="business_time")
+    @activity.defn(name=BUSINESS_TIME)
     def business_time(self, request: TimeRequest) -> list[str | float]:
         """Deadlines (ISO instants) and elapsed business minutes on one of the pack's calendars.
 

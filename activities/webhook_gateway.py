@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import aiohttp
 
 from activities.http_outcome import raise_for_status, unreachable
+from activities.http_session import HttpSession
 from engine import webhook_signature
 from engine.contracts.outbound import OutboundMessage
 
@@ -26,6 +28,10 @@ class WebhookGateway:
     def __init__(self, url: str, secret: str | None) -> None:
         self.url = url
         self._secret = secret
+        self._http = HttpSession(TIMEOUT)
+
+    async def close(self) -> None:
+        await self._http.close()
 
     async def send(self, message: OutboundMessage) -> None:
         payload = {
@@ -42,7 +48,7 @@ class WebhookGateway:
         }
         await self.post(self.url, payload, message.idempotency_key)
 
-    async def post(self, url: str, payload: dict, key: str) -> None:
+    async def post(self, url: str, payload: dict[str, Any], key: str) -> None:
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
         if self._secret:
@@ -50,10 +56,7 @@ class WebhookGateway:
         else:
             headers["webhook-id"] = key
         try:
-            async with (
-                aiohttp.ClientSession(timeout=TIMEOUT) as session,
-                session.post(url, data=body, headers=headers) as response,
-            ):
+            async with self._http.get().post(url, data=body, headers=headers) as response:
                 raise_for_status(response.status, "Gateway")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Gateway", exc) from None

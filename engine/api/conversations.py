@@ -21,7 +21,7 @@ from temporalio.client import (
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import SearchAttributeKey, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -254,7 +254,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
     clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request[TENANT]}'"]
     # Every value is checked against a closed set or the id pattern before it enters the query.
-    choices = {
+    choices: dict[str, tuple[SearchAttributeKey[Any], list[str]]] = {
         "status": (sa.STATUS, [m.value for m in Status]),
         "channel": (sa.CHANNEL, [m.value for m in Channel]),
         "priority": (sa.PRIORITY, [m.value for m in Priority]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -190,7 +191,9 @@ class ConversationState(BaseModel):
     thread_message_ids: list[str] = Field(
         default_factory=list, description="Latest inbound channel message ids, for email threading."
     )
-    customer_profile: dict | None = Field(default=None, description="The CRM record found at creation.")
+    customer_profile: dict[str, Any] | None = Field(
+        default=None, description="The CRM record found at creation."
+    )
     enrichment: str = Field(default="not tried", description="found, unknown customer, unavailable: ...")
     decisions: list[DecisionEntry] = Field(default_factory=list)
 
@@ -251,7 +254,7 @@ class SurveyState(BaseModel):
 
 class ExecutedAction(BaseModel):
     index: str = Field(description="Action index in the decision; `2.1` is an escalation level's first.")
-    action: dict
+    action: dict[str, Any]
     outcome: str = "done"  # done, skipped, failed
     detail: str | None = None
 
@@ -263,7 +266,7 @@ class DecisionEntry(BaseModel):
     event: str
     at: datetime
     depth: int = 0
-    decision: dict | None = None
+    decision: dict[str, Any] | None = None
     executed: list[ExecutedAction] = Field(default_factory=list)
     note: str | None = None
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from engine.rules.actions import Simulated, from_record
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.pack import TestCase
@@ -13,30 +15,24 @@ from engine.rules.validation import case_context
 @dataclass
 class CaseResult:
     name: str
+    decision: Decision
     failures: list[str] = field(default_factory=list)
-    decision: Decision | None = None
 
     @property
     def passed(self) -> bool:
         return not self.failures
 
 
-def outcome_summary(decision: Decision, context: RuleContext) -> dict:
+def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
     """What a decision does to the conversation: resulting tags, route, priority."""
-    tags = list(context.conversation.tags)
-    route = context.conversation.team
-    priority = context.conversation.priority.value
+    sim = Simulated(
+        tags=list(context.conversation.tags),
+        team=context.conversation.team,
+        priority=context.conversation.priority.value,
+    )
     for decided in decision.actions:
-        action = decided.action
-        if action["type"] == "add_tags":
-            tags += [t for t in action["value"] if t not in tags]
-        elif action["type"] == "remove_tags":
-            tags = [t for t in tags if t not in action["value"]]
-        elif action["type"] == "route":
-            route = action["value"]
-        elif action["type"] == "set_priority":
-            priority = action["value"]
-    return {"tags": tags, "route": route, "priority": priority}
+        from_record(decided.action).simulate(sim)
+    return {"tags": sim.tags, "route": sim.team, "priority": sim.priority}
 
 
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
@@ -66,7 +62,7 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     return result
 
 
-def _actions_match(expected: list[dict], actual: list[dict]) -> bool:
+def _actions_match(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> bool:
     """Same actions in the same order; an expected action may leave out fields it does not care about."""
     return len(expected) == len(actual) and all(
         all(a.get(k) == v for k, v in e.items()) for e, a in zip(expected, actual, strict=True)

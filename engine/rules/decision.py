@@ -16,7 +16,6 @@ import datalogic_py
 from pydantic import BaseModel, Field
 
 from engine.rules import jsonlogic
-from engine.rules.actions import describe
 from engine.rules.context import RuleContext, value_at
 from engine.rules.pack import Rule, RulePack
 
@@ -99,7 +98,7 @@ class CompiledPack:
             )
             if outcome == "matched":
                 decision.actions.extend(
-                    DecidedAction.model_construct(rule=rule.id, action=describe(a)) for a in rule.then
+                    DecidedAction.model_construct(rule=rule.id, action=a.describe()) for a in rule.then
                 )
                 stopped = rule.stop
         return decision

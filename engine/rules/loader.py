@@ -6,6 +6,7 @@ themselves is engine/service/pack_files.py: nothing in engine/rules touches the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from engine import yaml12
 MAX_PACK_BYTES = 2 * 1024 * 1024
 
 
-def format_path(parts: tuple | list) -> str:
+def format_path(parts: Sequence[str | int]) -> str:
     """('rules', 3, 'if', 'and', 1) -> 'rules[3].if.and[1]'."""
     out = ""
     for part in parts:
@@ -73,7 +74,7 @@ class PackSource:
         return Problem(path, message, file, line)
 
 
-def _record(node: yaml.Node, parts: list, file: Path, out: dict[str, tuple[Path, int]]) -> None:
+def _record(node: yaml.Node, parts: list[str | int], file: Path, out: dict[str, tuple[Path, int]]) -> None:
     out.setdefault(format_path(parts), (file, node.start_mark.line + 1))
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -84,7 +85,7 @@ def _record(node: yaml.Node, parts: list, file: Path, out: dict[str, tuple[Path,
             _record(item, [*parts, i], file, out)
 
 
-def parse(text: str, file: Path, prefix: list, locations: dict) -> Any:
+def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, tuple[Path, int]]) -> Any:
     try:
         node = yaml12.compose(text)
         data = yaml12.load(text)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from engine.rules.actions import Simulated, from_record
 from engine.rules.context import EventType, RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.validation import case_context
@@ -63,31 +64,31 @@ class Totals:
     surveyed: int = 0
     closed: int = 0
     errors: int = 0
-    routed: Counter = field(default_factory=Counter)
-    tags: Counter = field(default_factory=Counter)
+    routed: Counter[str] = field(default_factory=Counter)
+    tags: Counter[str] = field(default_factory=Counter)
 
     def add(self, decisions: list[Decision]) -> None:
+        """Count one conversation: what its decisions' actions would have done, on paper."""
+        sim = Simulated()
+        for decision in decisions:
+            for decided in decision.actions:
+                from_record(decided.action).simulate(sim)
         self.conversations += 1
         self.events += len(decisions)
-        kinds = {d.action["type"] for dec in decisions for d in dec.actions}
-        self.tagged += "add_tags" in kinds
-        self.replied += "reply" in kinds
-        self.escalated += "escalate" in kinds
-        self.surveyed += "schedule_survey" in kinds
-        self.closed += bool(kinds & {"close"}) or any(
-            d.action == {"type": "set_status", "value": "closed"} for dec in decisions for d in dec.actions
-        )
+        self.tagged += sim.tagged
+        self.replied += sim.replied
+        self.escalated += sim.escalated
+        self.surveyed += sim.surveyed
+        self.closed += sim.closed
         self.errors += sum(1 for dec in decisions for r in dec.rules if r.outcome == "error")
-        routes = [d.action["value"] for dec in decisions for d in dec.actions if d.action["type"] == "route"]
-        if routes:
-            self.routed[routes[-1]] += 1
-        for dec in decisions:
-            for d in dec.actions:
-                if d.action["type"] == "add_tags":
-                    self.tags.update(d.action["value"])
+        if sim.routed_to is not None:
+            self.routed[sim.routed_to] += 1
+        self.tags.update(sim.added_tags)
 
 
-def simulate(pack: CompiledPack, conversations: list[RecordedConversation]) -> tuple[list[dict], Totals]:
+def simulate(
+    pack: CompiledPack, conversations: list[RecordedConversation]
+) -> tuple[list[dict[str, Any]], Totals]:
     totals = Totals()
     rows = []
     for conv in conversations:
@@ -110,8 +111,8 @@ class Change:
     conversation: str
     event_index: int
     event: str
-    before: list[dict]
-    after: list[dict]
+    before: list[dict[str, Any]]
+    after: list[dict[str, Any]]
     matched_before: list[str]
     matched_after: list[str]
 
@@ -128,7 +129,7 @@ def diff(old: CompiledPack, new: CompiledPack, conversations: list[RecordedConve
     return changes
 
 
-def format_action(action: dict) -> str:
+def format_action(action: dict[str, Any]) -> str:
     rest = {k: v for k, v in action.items() if k != "type"}
     if set(rest) == {"value"}:
         return f"{action['type']}({json.dumps(rest['value'], ensure_ascii=False)})"

@@ -15,7 +15,7 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def render(text: str, data: dict[str, Any]) -> str:
-    def fill(match: re.Match) -> str:
+    def fill(match: re.Match[str]) -> str:
         value = value_at(data, match.group(1).strip())
         return "" if value is None else str(value)
 

@@ -8,17 +8,19 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.rules import jsonlogic
-from engine.rules.actions import ACTION_MODELS, RAISES, action_kind
+from engine.rules.actions import ACTIONS, ActionBase
 from engine.rules.context import KNOWN_PATHS, RuleContext, is_known_path
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import Rule, RulePack
+from engine.rules.references import suggest, unknown
 from engine.rules.templates import PLACEHOLDER
 
 MAX_RULES = 2000
@@ -29,11 +31,6 @@ LOOP_GUARDS = {
     "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
     "conversation.assigned": ("conversation.assignee", "event.depth"),
 }
-
-
-def suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
 
 
 def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
@@ -49,24 +46,25 @@ def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
     return pack, checker.problems
 
 
-def _structure_problem(source: PackSource, err: dict) -> Problem:
-    loc: list = []
+def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
+    loc: list[str | int] = []
     for part in err["loc"]:
-        if not (loc and loc[-1] == part and isinstance(part, str) and part in ACTION_MODELS):
-            loc.append(part)  # tagged unions repeat the action kind in the location
+        # A scalar action's value is its model's `value` field: the pack writes it under the kind.
+        if not (part == "value" and loc and isinstance(loc[-1], str) and loc[-1] in ACTIONS):
+            loc.append(part)
     path = format_path(loc)
     if err["type"] == "union_tag_not_found":
         value = err.get("input")
         if isinstance(value, dict) and len(value) == 1:
             kind = next(iter(value))
-            return source.problem(path, f'unknown action "{kind}"{suggest(kind, ACTION_MODELS)}')
+            return source.problem(path, f'unknown action "{kind}"{suggest(kind, ACTIONS)}')
         return source.problem(path, "an action is a mapping with one key, e.g. {add_tags: [billing]}")
     if err["type"] == "extra_forbidden":
         return source.problem(path, f"unknown field{suggest(str(loc[-1]), _siblings(loc))}")
     return source.problem(path, err["msg"])
 
 
-def _siblings(loc: list) -> list[str]:
+def _siblings(loc: list[str | int]) -> list[str]:
     top = {"meta", "calendars", "sla_policies", "teams", "templates", "settings", "rules", "tests"}
     if len(loc) == 1:
         return sorted(top)
@@ -140,32 +138,15 @@ class _Checker:
                             f"{suggest(field, KNOWN_PATHS)}",
                         )
 
-    def ref(self, path: str, name: str | None, table: dict, what: str) -> None:
-        if name is not None and name not in table:
-            self.add(path, f'unknown {what} "{name}"{suggest(name, table)}')
+    def ref(self, path: str, name: str | None, table: dict[str, Any], what: str) -> None:
+        if message := unknown(name, table, what):
+            self.add(path, message)
 
-    def check_actions(self, path: str, actions: list) -> None:
+    def check_actions(self, path: str, actions: list[ActionBase]) -> None:
         for i, action in enumerate(actions):
-            kind = action_kind(action)
-            value = getattr(action, kind)
-            at = f"{path}[{i}].{kind}"
-            if kind == "reply":
-                self.ref(f"{at}.template", value.template, self.pack.templates, "template")
-            elif kind == "route":
-                self.ref(at, value, self.pack.teams, "team")
-            elif kind == "apply_sla":
-                self.ref(at, value, self.pack.sla_policies, "SLA policy")
-            elif kind == "notify":
-                self.ref(f"{at}.team", value.team, self.pack.teams, "team")
-                self.ref(f"{at}.template", value.template, self.pack.templates, "template")
-                if not (value.team or value.agent or value.email or value.webhook):
-                    self.add(at, "names no recipient (team, agent, email or webhook)")
-            elif kind == "escalate":
-                known = {e.level for p in self.pack.sla_policies.values() for e in p.escalations}
-                if known and value.level not in known:
-                    self.add(f"{at}.level", f"no SLA policy defines escalation level {value.level}")
-            elif kind == "assign" and value.strategy == "agent" and not value.agent:
-                self.add(at, 'strategy "agent" needs an agent id')
+            at = f"{path}[{i}].{action.kind}"
+            for below, message in action.check(self.pack):
+                self.add(at + below, message)
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}
@@ -223,8 +204,10 @@ class _Checker:
     def check_loop(self, base: str, rule: Rule, reads: list[str]) -> None:
         listening = {e.value for e in rule.on}
         for i, action in enumerate(rule.then):
-            raised = RAISES.get(action_kind(action))
-            if raised in listening and not any(r in LOOP_GUARDS[raised] for r in reads):
+            raised = action.raises
+            if raised is None or raised not in listening:
+                continue
+            if not any(r in LOOP_GUARDS[raised] for r in reads):
                 guard = LOOP_GUARDS[raised][0]
                 self.add(
                     f"{base}.then[{i}]",
@@ -276,7 +259,7 @@ def _pointer_to_path(pointer: str) -> str:
 ITERATORS = frozenset({"map", "filter", "all", "some", "none", "reduce"})
 
 
-def _walk(node: Any, path: str, scoped: bool = False):
+def _walk(node: Any, path: str, scoped: bool = False) -> Iterator[tuple[str, Any, bool]]:
     """(path, node, scoped) for every node of a JSON value, path in `rules[0].if.and[1]` form.
 
     `scoped` is true inside the per-item argument of map/filter/all/some/none/reduce, where `var`
@@ -295,7 +278,7 @@ def _walk(node: Any, path: str, scoped: bool = False):
             yield from _walk(value, f"{path}[{i}]", scoped)
 
 
-def _var_paths(op: str, args: Any, at: str):
+def _var_paths(op: str, args: Any, at: str) -> Iterator[tuple[str, str]]:
     """Literal data paths an operator reads, with where they stand."""
     if op == "var":
         first = args[0] if isinstance(args, list) and args else args

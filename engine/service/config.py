@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         default=300, ge=2, description="Events a conversation run handles before it continues as new."
     )
     task_queue: str = Field(default="convoflow", description="Temporal task queue of the workers.")
+    max_concurrent_activities: int = Field(
+        default=16, ge=1, le=1000, description="Activities one worker runs at once (also its thread pool)."
+    )
 
     temporal_address: str | None = Field(
         default=None,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities, LocalCrm, RestCrm
@@ -60,13 +62,26 @@ def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
     return None
 
 
-def build_activities(settings: Settings, deliver: Callable | None = None) -> list:
-    """The worker's activities; `deliver` replaces the channel delivery (tests inject faults with it)."""
+# Pure, side-effect-free modules the workflow sandbox may share with the worker instead of
+# re-importing them for every workflow run (which costs CPU per run and memory per cached workflow).
+# The workflow code itself (workflows.conversation.*) stays sandboxed: its per-run isolation is the point.
+PASSTHROUGH = ("pydantic", "pydantic_core", "engine.contracts", "engine.rules", "engine.calendar")
+
+
+def build_activities(
+    settings: Settings, deliver: Callable[..., Any] | None = None, *, adapters: list[Any] | None = None
+) -> list[Callable[..., Any]]:
+    """The worker's activities; `deliver` replaces the channel delivery (tests inject faults with it).
+
+    Adapters that hold resources (HTTP sessions) are appended to `adapters`, to be closed at shutdown.
+    """
     rules = RuleActivities(PackRegistry(pack_store(settings)))
     crm = CrmActivities(build_crm(settings))
-    deliver = deliver or build_channels(settings).deliver_message
+    channels = build_channels(settings)
+    if adapters is not None:
+        adapters += [crm, channels]
     return [
-        deliver,
+        deliver or channels.deliver_message,
         rules.load_rule_pack,
         rules.decide,
         rules.business_time,
@@ -75,20 +90,42 @@ def build_activities(settings: Settings, deliver: Callable | None = None) -> lis
     ]
 
 
+class ConvoflowWorker(Worker):
+    """A Worker that closes its adapters' HTTP sessions once it has shut down."""
+
+    def __init__(self, *args: Any, adapters: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._adapters = adapters
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        for adapter in self._adapters:
+            await adapter.close()
+
+
 def build_worker(
     client: Client,
     settings: Settings,
     *,
-    deliver: Callable | None = None,
+    deliver: Callable[..., Any] | None = None,
     task_queue: str | None = None,
 ) -> Worker:
-    """A worker on the configured task queue. Tests pass their own queue and, rarely, a delivery."""
-    return Worker(
+    """A worker on the configured task queue. Tests pass their own queue and, rarely, a delivery.
+
+    The activity thread pool serves the sync activities (rule decisions, business time, the local
+    CRM's SQLite), so it is sized from the configured activity concurrency.
+    """
+    adapters: list[Any] = []
+    activities = build_activities(settings, deliver, adapters=adapters)
+    return ConvoflowWorker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
-        activities=build_activities(settings, deliver),
-        # Adapters do blocking file and network I/O in plain functions; threads keep them off the
-        # event loop that also polls workflow tasks.
-        activity_executor=ThreadPoolExecutor(max_workers=16),
+        activities=activities,
+        activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
+        max_concurrent_activities=settings.max_concurrent_activities,
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
+        adapters=adapters,
     )

@@ -9,7 +9,13 @@ Datetime, Int, Double, Bool, Text and KeywordList (10 for Keyword): it refuses t
 So the first customer message time is not an attribute (it is the creation time).
 """
 
-from temporalio.common import SearchAttributeKey
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+
+from engine.contracts.conversation import ConversationState
 
 TENANT = SearchAttributeKey.for_keyword("ConvoTenant")
 STATUS = SearchAttributeKey.for_keyword("ConvoStatus")
@@ -42,3 +48,28 @@ ALL: tuple[SearchAttributeKey, ...] = (
     FIRST_AGENT_REPLY_AT,
     LAST_ACTIVITY_AT,
 )
+
+
+def updates_for(state: ConversationState) -> list[SearchAttributeUpdate[Any]]:
+    """The attribute values of a conversation as it stands (unset where a value is missing)."""
+    s = state
+    updates: list[SearchAttributeUpdate[Any]] = [
+        TENANT.value_set(s.tenant),
+        STATUS.value_set(s.status.value),
+        CHANNEL.value_set(s.channel.value),
+        PRIORITY.value_set(s.priority),
+        TAGS.value_set(list(s.tags)),
+        SLA_BREACHED.value_set(s.sla.breached),
+        CREATED_AT.value_set(s.created_at),
+        LAST_ACTIVITY_AT.value_set(s.updated_at),
+    ]
+    for key, value in ((TEAM, s.team), (ASSIGNEE, s.assignee), (LANGUAGE, s.language)):
+        updates.append(key.value_set(value) if value else key.value_unset())
+    if s.first_agent_reply_at is not None:
+        updates.append(FIRST_AGENT_REPLY_AT.value_set(s.first_agent_reply_at))
+        updates.append(
+            FIRST_RESPONSE_SECONDS.value_set(int((s.first_agent_reply_at - s.created_at).total_seconds()))
+        )
+    if s.survey.rating is not None:
+        updates.append(CSAT.value_set(s.survey.rating))
+    return updates

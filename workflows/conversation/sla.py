@@ -1,52 +1,42 @@
 """SLA clocks of a conversation: start, pause, resume, meet, and a policy change that keeps consumed time.
 
-A mixin of ConversationWorkflow (deterministic workflow code). Targets count business minutes; every
-instant (deadline, warning) comes from the `business_time` local activity on the policy's calendar,
-so it is recorded in history, never recomputed on replay. Pausing stores the business minutes left;
-resuming asks for a new deadline from them, so a deadline moves by exactly the paused business time.
+A layer of ConversationWorkflow (deterministic workflow code, see core.py). Targets count business
+minutes; every instant (deadline, warning) comes from the `business_time` local activity on the
+policy's calendar, so it is recorded in history, never recomputed on replay. Pausing stores the
+business minutes left; resuming asks for a new deadline from them, so a deadline moves by exactly
+the paused business time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.conversation import ConversationState, SlaState, SlaTarget
+    from engine.contracts.activities import RuleDecisions
+    from engine.contracts.conversation import SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
-    from engine.rules.pack import RulePack, SlaPolicy
+    from workflows.conversation.core import ConversationCore
+    from workflows.conversation.options import LOCAL
 
-LOCAL_TIMEOUT = timedelta(seconds=10)
 
+class SlaClocks(ConversationCore):
+    """Clocks per target (first response, next response, resolution) of the conversation's policy."""
 
-class SlaClocks:
-    """Needs `_state`, `_pack` and `_changed()` from the workflow it is mixed into."""
-
-    _state: ConversationState
-    _pack: RulePack | None
-
-    def _changed(self) -> None:
-        raise NotImplementedError
-
-    def _policy(self) -> SlaPolicy | None:
-        if self._pack is None or self._state.sla.policy is None:
-            return None
-        return self._pack.sla_policies.get(self._state.sla.policy)
-
-    async def _business_time(self, queries: list[TimeQuery]) -> list[Any]:
-        return await workflow.execute_local_activity(
-            "business_time",
-            TimeRequest(pack_hash=self._state.pack_hash, calendar=self._state.sla.calendar, queries=queries),
-            result_type=list,
-            start_to_close_timeout=LOCAL_TIMEOUT,
+    async def _business_time(self, queries: list[TimeQuery]) -> list[str | float]:
+        request = TimeRequest(
+            pack_hash=self._state.pack_hash or "", calendar=self._state.sla.calendar, queries=queries
         )
+        return await workflow.execute_local_activity_method(RuleDecisions.business_time, request, **LOCAL)
+
+    async def _deadlines(self, queries: list[TimeQuery]) -> list[datetime]:
+        return [datetime.fromisoformat(str(answer)) for answer in await self._business_time(queries)]
 
     async def _apply_sla(self, name: str) -> None:
         """Start the policy's clocks; a changed policy keeps the business time already consumed."""
         s = self._state
-        policy = self._pack.sla_policies[name]
+        policy = self.pack.sla_policies[name]
         if s.sla.policy == name:
             return
         consumed: dict[str, float] = {}
@@ -87,6 +77,8 @@ class SlaClocks:
 
     async def _start_clocks(self, names: list[str]) -> None:
         policy = self._policy()
+        if policy is None:
+            return
         now = workflow.now()
         targets = [
             self._state.sla.targets[n]
@@ -102,10 +94,10 @@ class SlaClocks:
             wants_warning.append(not t.warned and warn_left > 0)
             if wants_warning[-1]:
                 queries.append(TimeQuery(op="deadline", start=now, minutes=warn_left))
-        answers = iter(await self._business_time(queries)) if queries else iter(())
+        answers = iter(await self._deadlines(queries)) if queries else iter(())
         for t, warn in zip(targets, wants_warning, strict=True):
-            t.deadline = datetime.fromisoformat(next(answers))
-            t.warning_at = datetime.fromisoformat(next(answers)) if warn else None
+            t.deadline = next(answers)
+            t.warning_at = next(answers) if warn else None
             t.running, t.started_at = True, now
         self._changed()
 

@@ -1,0 +1,66 @@
+"""The activities as the conversation workflow sees them: name, input and result, no implementation.
+
+The workflow refers to these definitions (`workflow.execute_activity_method(Crm.lookup_customer, ...)`)
+so that a renamed or retyped activity fails at type-check time, and it never imports an adapter;
+the classes in activities/ implement them under the same names (a test keeps the two in step).
+The names are recorded in every history: never change one (add a new activity instead).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import activity
+
+from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
+from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
+from engine.contracts.outbound import DeliveryResult, OutboundMessage
+
+LOAD_RULE_PACK = "load_rule_pack"
+DECIDE = "decide"
+BUSINESS_TIME = "business_time"
+LOOKUP_CUSTOMER = "lookup_customer"
+CRM_WRITE = "crm_write"
+DELIVER_MESSAGE = "deliver_message"
+
+
+class RuleDecisions:
+    """Local activities: the pinned pack, a decision, business-time math (activities/rule_decisions.py)."""
+
+    @activity.defn(name=LOAD_RULE_PACK)
+    def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
+        """The canonical pack published under `pack_hash` (recorded once per run)."""
+        raise NotImplementedError
+
+    @activity.defn(name=DECIDE)
+    def decide(self, request: DecideRequest) -> DecideResult:
+        """The decision record for one event, and the full context the rules saw."""
+        raise NotImplementedError
+
+    @activity.defn(name=BUSINESS_TIME)
+    def business_time(self, request: TimeRequest) -> list[str | float]:
+        """Per query: a deadline (ISO instant) or elapsed business minutes on the pack's calendar."""
+        raise NotImplementedError
+
+
+class Crm:
+    """Customer lookup at creation and write-back (activities/crm.py)."""
+
+    @activity.defn(name=LOOKUP_CUSTOMER)
+    async def lookup_customer(self, query: CustomerQuery) -> Customer | None:
+        """The customer's record, or None for an unknown customer; raises when the CRM is down."""
+        raise NotImplementedError
+
+    @activity.defn(name=CRM_WRITE)
+    async def crm_write(self, change: CrmWrite) -> bool:
+        """Write a field or a note once per idempotency key; False when nothing was written."""
+        raise NotImplementedError
+
+
+class Channels:
+    """Outbound delivery through the conversation's channel (activities/channels.py)."""
+
+    @activity.defn(name=DELIVER_MESSAGE)
+    async def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
+        """Deliver once per idempotency key; raises when the channel refuses or is down."""
+        raise NotImplementedError

@@ -1,0 +1,178 @@
+"""The conversation's side of the action port: what each rule action does to this conversation.
+
+The action classes (engine/rules/actions) say what an action means; `ActionRun` is the port they
+execute through, bound to one action of one decision: its idempotency key (`{event seq}:{index}`),
+the context the rules saw, and the list collecting the events the action raises.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.conversation import ExecutedAction, PendingEscalation, Status
+    from engine.contracts.decisions import TimeQuery
+    from engine.rules.actions import DONE, ActionResult, from_record
+    from workflows.conversation.status import Raised, StatusMachine
+
+
+class ActionExecutor(StatusMachine):
+    async def _execute(
+        self, seq: int, index: str, record: dict[str, Any], context: dict[str, Any], raised: Raised
+    ) -> list[ExecutedAction]:
+        """Run one decided action (as its decision record describes it); escalations add their own."""
+        run = ActionRun(self, seq, index, context, raised)
+        result = await from_record(record).execute(run)
+        done = ExecutedAction(index=index, action=record, outcome=result.outcome, detail=result.detail)
+        return [done, *run.nested]
+
+    async def _escalate(
+        self, seq: int, index: str, level: int, context: dict[str, Any], raised: Raised
+    ) -> list[ExecutedAction]:
+        """Run the policy's escalation level and schedule the next one after the breach."""
+        s = self._state
+        policy = self._policy()
+        s.escalation_level = max(s.escalation_level, level)
+        if policy is None:
+            return []
+        done: list[ExecutedAction] = []
+        levels = {e.level: e for e in policy.escalations}
+        if level in levels:
+            for j, nested in enumerate(levels[level].then):
+                done += await self._execute(seq, f"{index}.{j}", nested.describe(), context, raised)
+        breached = [t for t in s.sla.targets.values() if t.breached_at is not None and t.met_at is None]
+        later = sorted(lvl for lvl in levels if lvl > level)
+        if breached and later:
+            nxt = levels[later[0]]
+            target = breached[0]
+            assert target.breached_at is not None
+            (due,) = await self._deadlines(
+                [TimeQuery(op="deadline", start=target.breached_at, minutes=nxt.after_breach_minutes)]
+            )
+            s.sla.escalations = [e for e in s.sla.escalations if e.level != nxt.level]
+            s.sla.escalations.append(PendingEscalation(level=nxt.level, target=target.name, due_at=due))
+        return done
+
+    async def _auto_reply(self, key: str, template: str, auto: bool, context: dict[str, Any]) -> ActionResult:
+        s = self._state
+        now = workflow.now()
+        if auto:
+            if s.customer_is_automated or context.get("message", {}).get("auto_submitted"):
+                return ActionResult("skipped", "automated sender: no auto-reply (RFC 3834)")
+            window = timedelta(minutes=self.pack.settings.acknowledgement_window_minutes)
+            if s.last_auto_reply_at is not None and now - s.last_auto_reply_at < window:
+                return ActionResult(
+                    "skipped", "an automatic reply was sent within the acknowledgement window"
+                )
+        lang, text = self._template(template, context)
+        template_only = self._outside_free_form_window()
+        failure = await self._deliver(
+            key,
+            kind="auto_reply",
+            text=text,
+            to=s.customer.address,
+            template=template,
+            language=lang,
+            template_only=template_only,
+        )
+        if failure:
+            return ActionResult("failed", failure)
+        if auto:
+            s.last_auto_reply_at = now
+        return ActionResult("done", f"template {template} ({lang})")
+
+
+class ActionRun:
+    """The `ActionPort` for one action of one decision (engine/rules/actions/base.py says what each does)."""
+
+    def __init__(
+        self, wf: ActionExecutor, seq: int, index: str, context: dict[str, Any], raised: Raised
+    ) -> None:
+        self._wf = wf
+        self._state = wf._state
+        self._seq = seq
+        self._index = index
+        self._context = context
+        self._raised = raised
+        self.nested: list[ExecutedAction] = []
+
+    @property
+    def _key(self) -> str:
+        return f"{self._seq}:{self._index}"
+
+    async def reply(self, template: str, *, auto: bool) -> ActionResult:
+        return await self._wf._auto_reply(self._key, template, auto, self._context)
+
+    async def add_tags(self, tags: list[str]) -> ActionResult:
+        self._state.tags += [t for t in tags if t not in self._state.tags]
+        return DONE
+
+    async def remove_tags(self, tags: list[str]) -> ActionResult:
+        self._state.tags = [t for t in self._state.tags if t not in tags]
+        return DONE
+
+    async def set_priority(self, priority: str) -> ActionResult:
+        self._state.priority = priority
+        return DONE
+
+    async def route(self, team: str) -> ActionResult:
+        self._state.team = team
+        return DONE
+
+    async def assign_agent(self, agent: str) -> ActionResult:
+        if self._state.assignee != agent:
+            self._state.assignee = agent
+            self._raised.append(("conversation.assigned", {}))
+        return DONE
+
+    async def assign_in_team(self, strategy: str) -> ActionResult:
+        return ActionResult(
+            "done", f"no assignment service: team {self._state.team!r} recorded, agent left to the team"
+        )
+
+    async def apply_sla(self, policy: str) -> ActionResult:
+        await self._wf._apply_sla(policy)
+        return DONE
+
+    async def escalate(self, level: int) -> ActionResult:
+        self.nested += await self._wf._escalate(self._seq, self._index, level, self._context, self._raised)
+        return DONE
+
+    async def notify(self, to: str, text: str, template: str | None) -> ActionResult:
+        if template:
+            text = self._wf._template_text(template, self._context) or text
+        return self._sent(await self._wf._deliver(self._key, kind="notification", text=text, to=to))
+
+    async def write_crm(self, field: str, value: Any) -> ActionResult:
+        return await self._wf._crm_write(self._key, field=field, value=value)
+
+    async def add_note(self, text: str) -> ActionResult:
+        self._state.notes += 1
+        return await self._wf._crm_write(self._key, note=text)
+
+    async def schedule_survey(self, delay_minutes: int | None) -> ActionResult:
+        delay: float = delay_minutes if delay_minutes is not None else 0
+        if delay_minutes is None:
+            delay = self._wf.pack.settings.survey_delay_minutes or 0
+        self._state.survey.due_at = workflow.now() + timedelta(minutes=delay)
+        self._state.survey.status = "scheduled"
+        return DONE
+
+    async def snooze(self, minutes: int) -> ActionResult:
+        self._state.timers.snooze_ends_at = workflow.now() + timedelta(minutes=minutes)
+        await self._wf._set_status(Status.ON_HOLD.value, self._raised)
+        return DONE
+
+    async def set_status(self, status: str) -> ActionResult:
+        await self._wf._set_status(status, self._raised)
+        return DONE
+
+    async def call_webhook(self, url: str, payload: dict[str, Any]) -> ActionResult:
+        return self._sent(await self._wf._deliver(self._key, kind="webhook", text=str(payload), to=url))
+
+    @staticmethod
+    def _sent(failure: str | None) -> ActionResult:
+        return ActionResult("failed", failure) if failure else DONE

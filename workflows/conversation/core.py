@@ -1,0 +1,122 @@
+"""The state every part of the conversation workflow shares, and its bookkeeping.
+
+The workflow is built in layers, each a class in its own module that extends the one below:
+core -> sla (clocks) -> delivery -> status -> actions -> deciding -> timers -> workflow (handlers).
+A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.activities import RuleDecisions
+    from engine.contracts.conversation import (
+        ConversationStart,
+        ConversationState,
+        DecisionEntry,
+        EventReceipt,
+        Status,
+    )
+    from engine.rules.pack import RulePack, SlaPolicy
+    from workflows.conversation import search_attributes as sa
+    from workflows.conversation.options import LOCAL
+
+MAX_RECORDED_DECISIONS = 500
+TERMINAL = (Status.CLOSED,)
+
+
+class ConversationCore:
+    """State, the pinned pack, the event counter, the decision trail and search attributes."""
+
+    def __init__(self, start: ConversationStart) -> None:
+        if start.carried is not None:
+            self._state = start.carried
+            self._state.runs += 1
+            self._state.run_started_seq = self._state.event_seq
+        else:
+            now = workflow.now()
+            self._state = ConversationState(
+                conversation_id=workflow.info().workflow_id,
+                tenant=start.tenant,
+                external_id=start.external_id,
+                channel=start.channel,
+                customer=start.customer,
+                created_at=now,
+                updated_at=now,
+                pack_hash=start.pack_hash,
+                follows_run_id=start.follows_run_id,
+                max_events_per_run=start.max_events_per_run,
+            )
+        self._seen = set(self._state.seen_message_ids)
+        self._lock = asyncio.Lock()
+        self._pack: RulePack | None = None
+        self._wake = False
+
+    async def _ensure_pack(self) -> None:
+        """Load the pinned pack once per run: it enters history, so replay never reads the store."""
+        if self._pack is None and self._state.pack_hash:
+            raw = await workflow.execute_local_activity_method(
+                RuleDecisions.load_rule_pack, self._state.pack_hash, **LOCAL
+            )
+            self._pack = RulePack.model_validate(raw)
+
+    @property
+    def pack(self) -> RulePack:
+        """The pinned pack, for code that only runs once a decision was made with it."""
+        if self._pack is None:
+            raise ApplicationError("no rule pack is pinned", type="NoRulePack", non_retryable=True)
+        return self._pack
+
+    def _policy(self) -> SlaPolicy | None:
+        if self._pack is None or self._state.sla.policy is None:
+            return None
+        return self._pack.sla_policies.get(self._state.sla.policy)
+
+    def _run_is_full(self) -> bool:
+        """Time to continue as new: the server says so, or this run has handled its share of events."""
+        s = self._state
+        return (
+            workflow.info().is_continue_as_new_suggested()
+            or s.event_seq - s.run_started_seq >= s.max_events_per_run
+        )
+
+    def _next_event(self) -> int:
+        self._state.event_seq += 1
+        self._state.updated_at = workflow.now()
+        return self._state.event_seq
+
+    def _record(self, entry: DecisionEntry) -> None:
+        self._state.decisions.append(entry)
+        del self._state.decisions[:-MAX_RECORDED_DECISIONS]
+
+    def _changed(self) -> None:
+        self._wake = True
+        self._upsert_search_attributes()
+
+    def _receipt(self, seq: int, *, duplicate: bool = False, created: bool = False) -> EventReceipt:
+        return EventReceipt(
+            conversation_id=self._state.conversation_id,
+            seq=seq,
+            duplicate=duplicate,
+            created=created,
+            status=self._state.status,
+        )
+
+    def _reject_when_closed(self) -> None:
+        if self._state.status is Status.CLOSED:
+            raise ApplicationError("conversation is closed", type="ConversationClosed")
+
+    def _upsert_search_attributes(self) -> None:
+        workflow.upsert_search_attributes(sa.updates_for(self._state))
+
+
+def cause(error: ActivityError) -> str:
+    """The innermost reason an activity failed, for the decision trail."""
+    inner: BaseException | None = error.cause
+    while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
+        inner = inner.cause
+    return str(inner or error)

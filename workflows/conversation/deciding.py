@@ -1,0 +1,129 @@
+"""Deciding on an event: build the rule context, ask the pinned pack (a local activity, so the
+decision is recorded in history and replay never re-evaluates), run the actions, follow the events
+they raise one level deeper, up to the pack's `max_event_depth`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.activities import Crm, RuleDecisions
+    from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
+    from engine.contracts.crm import CustomerQuery
+    from engine.contracts.decisions import DecideRequest
+    from workflows.conversation.actions import ActionExecutor
+    from workflows.conversation.core import cause
+    from workflows.conversation.options import CRM_LOOKUP, LOCAL
+    from workflows.conversation.rule_context import build_context
+    from workflows.conversation.status import Raised
+
+
+class Deciding(ActionExecutor):
+    async def _process(
+        self,
+        event: str,
+        *,
+        message: InboundMessage | None = None,
+        extra: dict[str, Any] | None = None,
+        depth: int = 0,
+        seq: int | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Decide on one event and execute the decision; events raised by actions follow, one level deeper."""
+        seq = seq if seq is not None else self._next_event()
+        entry = DecisionEntry(seq=seq, event=event, at=workflow.now(), depth=depth, note=note)
+        self._record(entry)
+        if self._pack is None:
+            entry.note = "no rule pack pinned: nothing decided"
+            return seq
+        if depth > self._pack.settings.max_event_depth:
+            entry.note = (
+                f"loop cap: event raised at depth {depth} > max_event_depth "
+                f"{self._pack.settings.max_event_depth}; not evaluated"
+            )
+            return seq
+        request = DecideRequest(
+            pack_hash=self._state.pack_hash or "",
+            context=self._context(event, depth, message, extra or {}),
+            calendar=self._calendar_name(),
+            sla=self._sla_views(),
+        )
+        result = await workflow.execute_local_activity_method(RuleDecisions.decide, request, **LOCAL)
+        entry.decision = result.decision
+        raised: Raised = []
+        for i, decided in enumerate(result.decision["actions"]):
+            entry.executed += await self._execute(seq, str(i), decided["action"], result.context, raised)
+        await self._follow(raised, depth=depth + 1)
+        return seq
+
+    async def _follow(
+        self, raised: Raised, *, depth: int = 0, message: InboundMessage | None = None
+    ) -> int | None:
+        """Process the events that actions raised, in order; returns the last one's sequence number."""
+        seq = None
+        for event, extra in raised:
+            seq = await self._process(event, message=message, extra=extra, depth=depth)
+        return seq
+
+    async def _enrich(self) -> str | None:
+        """Look the customer up in the CRM; a CRM that is down costs the enrichment, not the conversation."""
+        s = self._state
+        address = s.customer.address
+        query = CustomerQuery(
+            tenant=s.tenant,
+            email=address if "@" in address else None,
+            phone=address if address.startswith("+") else None,
+        )
+        try:
+            profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
+        except ActivityError as exc:
+            s.enrichment = f"unavailable: {cause(exc)}"
+            return f"CRM unavailable ({cause(exc)}): continued without enrichment"
+        if profile is None:
+            s.enrichment = "unknown customer"
+            return None
+        s.customer_profile = profile.model_dump(mode="json")
+        s.enrichment = "found"
+        s.language = s.language or profile.language
+        return None
+
+    async def _customer_came_back(self, message: InboundMessage) -> None:
+        """A customer message wakes a pending conversation and reopens a solved one."""
+        s = self._state
+        raised: Raised = []
+        if s.status is Status.SOLVED:
+            s.reopened += 1
+            if s.survey.status == "scheduled":
+                s.survey.status = "skipped"
+            await self._set_status(Status.OPEN.value, raised)
+            raised.append(("conversation.reopened", {}))
+            if self._pack and (policy := self._policy()) and policy.resolution_minutes:
+                s.sla.targets["resolution"] = SlaTarget(
+                    name="resolution",
+                    target_minutes=policy.resolution_minutes,
+                    remaining_minutes=policy.resolution_minutes,
+                )
+                await self._start_clocks(["resolution"])
+        elif s.status in (Status.PENDING, Status.ON_HOLD):
+            await self._set_status(Status.OPEN.value, raised)
+        await self._follow(raised, message=message)
+
+    def _context(
+        self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
+    ) -> dict[str, Any]:
+        return build_context(self._state, event, workflow.now(), depth, message, extra)
+
+    def _calendar_name(self) -> str | None:
+        """The calendar whose business hours the rules see: the team's, else the SLA policy's."""
+        pack = self._pack
+        if pack is None:
+            return None
+        team = pack.teams.get(self._state.team or "")
+        if team is not None and team.calendar:
+            return team.calendar
+        if self._state.sla.calendar:
+            return self._state.sla.calendar
+        return next(iter(pack.calendars), None)

@@ -1,0 +1,108 @@
+"""Everything the conversation sends out: messages through its channel, and writes to the CRM.
+
+Each send is an activity whose idempotency key is `{workflow id}:{key}`, the key naming the event
+and the action that caused it, so a retried activity or a replayed event never sends twice. A send
+that fails for good is returned as the reason, and the caller records it in the decision trail.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.activities import Channels, Crm
+    from engine.contracts.conversation import CHANNEL_CAPABILITIES
+    from engine.contracts.crm import CrmWrite
+    from engine.contracts.outbound import OutboundMessage
+    from engine.rules.actions import ActionResult
+    from engine.rules.templates import choose_text, render
+    from workflows.conversation.core import cause
+    from workflows.conversation.options import CRM_WRITE, DELIVERY
+    from workflows.conversation.sla import SlaClocks
+
+# Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
+CUSTOMER_FACING = ("auto_reply", "agent_reply", "survey")
+
+
+class Delivery(SlaClocks):
+    """Outbound messages shaped for the channel, rendered templates, and CRM write-back."""
+
+    async def _deliver(
+        self,
+        key: str,
+        *,
+        kind: str,
+        text: str,
+        to: str,
+        template: str | None = None,
+        language: str | None = None,
+        template_only: bool = False,
+    ) -> str | None:
+        """Send through the channel: None when delivered, else why it failed for good."""
+        s = self._state
+        limit = CHANNEL_CAPABILITIES[s.channel.value].max_length
+        if limit is not None and len(text) > limit and kind in CUSTOMER_FACING:
+            text = text[: limit - 1] + "…"
+        replying = s.channel.value == "email" and bool(s.thread_message_ids)
+        message = OutboundMessage(
+            idempotency_key=f"{s.conversation_id}:{key}",
+            conversation_id=s.conversation_id,
+            tenant=s.tenant,
+            channel=s.channel.value,
+            to=to,
+            kind=kind,
+            text=text,
+            template=template,
+            language=language,
+            template_only=template_only,
+            subject=s.subject,
+            in_reply_to=s.thread_message_ids[-1] if replying else None,
+            references=s.thread_message_ids[:-1] if replying else [],
+        )
+        try:
+            await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
+        except ActivityError as exc:
+            return f"delivery failed: {cause(exc)}"
+        return None
+
+    async def _crm_write(
+        self, key: str, *, field: str | None = None, value: Any = None, note: str | None = None
+    ) -> ActionResult:
+        s = self._state
+        if not s.customer_profile:
+            return ActionResult("skipped", f"no CRM record for this customer ({s.enrichment})")
+        change = CrmWrite(
+            tenant=s.tenant,
+            customer_id=s.customer_profile["id"],
+            idempotency_key=f"{s.conversation_id}:{key}",
+            field=field,
+            value=value,
+            note=note,
+        )
+        try:
+            await workflow.execute_activity_method(Crm.crm_write, change, **CRM_WRITE)
+        except ActivityError as exc:
+            return ActionResult("failed", f"CRM write failed: {cause(exc)}")
+        return ActionResult()
+
+    def _template(self, name: str, context: dict[str, Any]) -> tuple[str, str]:
+        """(language, rendered text) of a pack template, in the conversation's language if it has it."""
+        lang, text = choose_text(
+            self.pack.templates[name],
+            [self._state.language, context.get("customer", {}).get("language")],
+            self.pack.meta.language,
+        )
+        return lang, render(text, context)
+
+    def _template_text(self, name: str, context: dict[str, Any]) -> str | None:
+        return self._template(name, context)[1] if name in self.pack.templates else None
+
+    def _outside_free_form_window(self) -> bool:
+        """WhatsApp-style channels take only approved templates this long after the customer wrote."""
+        hours = CHANNEL_CAPABILITIES[self._state.channel.value].free_form_window_hours
+        last = self._state.last_customer_message_at
+        return hours is not None and last is not None and workflow.now() - last > timedelta(hours=hours)

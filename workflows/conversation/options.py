@@ -1,0 +1,34 @@
+"""Timeouts and retries of every activity the conversation workflow runs, one named set per kind.
+
+Unpacked into the calls (`**DELIVERY`), so a kind's policy is read and changed in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+from temporalio.workflow import ActivityConfig, LocalActivityConfig
+
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=1)
+)
+
+DELIVERY: ActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": DELIVERY_RETRY,
+    # A channel down longer than this: the send is recorded as failed in the decision trail.
+    "schedule_to_close_timeout": timedelta(hours=1),
+}
+CRM_WRITE: ActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": DELIVERY_RETRY,
+    "schedule_to_close_timeout": timedelta(hours=1),
+}
+# Enrichment is worth a few quick tries, not a conversation waiting for a CRM that is down.
+CRM_LOOKUP: ActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+}
+# Pack, decisions and business time: pure computations on the worker, recorded as markers.
+LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}

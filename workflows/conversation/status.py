@@ -1,0 +1,55 @@
+"""The status machine: open, pending, on_hold, solved, closed, and what each change starts or stops.
+
+A change pauses or resumes the SLA clocks (the policy's `pause_on`), meets them on solve and close,
+arms the idle reminder and auto-close (pending), the reopen window (solved) or clears the snooze, and
+raises `status.changed` for the rules.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.conversation import Status
+    from engine.rules.actions import STATUS_CHANGED
+    from workflows.conversation.delivery import Delivery
+
+# Events raised while handling one, in order, each with the context it adds for the rules.
+Raised = list[tuple[str, dict[str, Any]]]
+
+
+class StatusMachine(Delivery):
+    async def _set_status(self, new: str, raised: Raised) -> None:
+        s = self._state
+        previous = s.status.value
+        if new == previous:
+            return
+        s.status = Status(new)
+        now = workflow.now()
+        settings = self._pack.settings if self._pack else None
+        policy = self._policy()
+        pause_on = policy.pause_on if policy else []
+        if new in pause_on and previous not in pause_on:
+            await self._pause_sla()
+        elif previous in pause_on and new not in pause_on and new not in ("solved", "closed"):
+            await self._resume_sla()
+        if new in ("solved", "closed"):
+            self._meet_sla("first_response", "next_response", "resolution")
+        if new == "closed" and s.survey.status in ("scheduled", "sent"):
+            # A closed conversation's workflow ends: a survey still waiting can no longer be answered.
+            s.survey.status = "skipped" if s.survey.status == "scheduled" else "expired"
+        s.timers.idle_at = s.timers.auto_close_at = None
+        if new == "pending" and settings is not None:
+            if settings.idle_reminder_minutes:
+                s.timers.idle_at = now + timedelta(minutes=settings.idle_reminder_minutes)
+            if settings.auto_close_idle_minutes:
+                s.timers.auto_close_at = now + timedelta(minutes=settings.auto_close_idle_minutes)
+        s.timers.reopen_window_ends_at = None
+        if new == "solved" and settings is not None and settings.reopen_window_minutes is not None:
+            s.timers.reopen_window_ends_at = now + timedelta(minutes=settings.reopen_window_minutes)
+        if new != "on_hold":
+            s.timers.snooze_ends_at = None
+        raised.append((STATUS_CHANGED, {"event": {"previous_status": previous}}))

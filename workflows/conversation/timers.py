@@ -1,0 +1,138 @@
+"""Timers are instants in state: SLA warning and deadline per target, pending escalations, idle
+reminder, auto-close, reopen window, snooze and survey. The main loop sleeps until the earliest
+(or until an event changes them) and then fires whatever is due, in a fixed order."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.conversation import DecisionEntry, Status
+    from workflows.conversation.core import TERMINAL
+    from workflows.conversation.deciding import Deciding
+    from workflows.conversation.status import Raised
+
+# Timers that move the status by themselves, with what the trail says about it.
+STATUS_TIMERS = (
+    ("auto_close_at", Status.CLOSED, "closed: no customer reply while pending"),
+    ("reopen_window_ends_at", Status.CLOSED, "closed: the reopen window after solving is over"),
+    ("snooze_ends_at", Status.OPEN, "reopened: snooze ended"),
+)
+
+
+class Timers(Deciding):
+    def _due_instants(self) -> list[datetime]:
+        s = self._state
+        instants = [
+            i
+            for i in (
+                s.timers.idle_at,
+                s.timers.auto_close_at,
+                s.timers.reopen_window_ends_at,
+                s.timers.snooze_ends_at,
+            )
+            if i is not None
+        ]
+        for t in s.sla.targets.values():
+            if t.running and t.deadline is not None:
+                instants.append(t.deadline)
+                if t.warning_at is not None and not t.warned:
+                    instants.append(t.warning_at)
+        instants += [e.due_at for e in s.sla.escalations]
+        if s.survey.status == "scheduled" and s.survey.due_at is not None:
+            instants.append(s.survey.due_at)
+        if s.survey.status == "sent" and s.survey.expires_at is not None:
+            instants.append(s.survey.expires_at)
+        return instants
+
+    def _sleep_for(self) -> timedelta | None:
+        instants = self._due_instants()
+        if not instants:
+            return None
+        return max(min(instants) - workflow.now(), timedelta(0))
+
+    async def _fire_due_timers(self) -> None:
+        s = self._state
+        now = workflow.now()
+        events_before = s.event_seq
+        for t in list(s.sla.targets.values()):
+            if t.running and t.warning_at is not None and not t.warned and t.warning_at <= now:
+                t.warned = True
+                await self._process("sla.warning", extra={"event": {"sla_target": t.name}})
+            if t.running and t.deadline is not None and t.deadline <= now:
+                t.breached_at, t.running = t.deadline, False
+                await self._process("sla.breached", extra={"event": {"sla_target": t.name}})
+        for esc in [e for e in s.sla.escalations if e.due_at <= now]:
+            s.sla.escalations.remove(esc)
+            seq = self._next_event()
+            entry = DecisionEntry(
+                seq=seq,
+                event="sla.escalation",
+                at=now,
+                note=f"escalation level {esc.level} of the SLA policy ({esc.target} breached)",
+            )
+            self._record(entry)
+            raised: Raised = []
+            entry.executed += await self._escalate(
+                seq, "0", esc.level, self._context("sla.breached", 0, None, {}), raised
+            )
+            await self._follow(raised, depth=1)
+        timers = s.timers
+        if timers.idle_at is not None and timers.idle_at <= now:
+            timers.idle_at = None
+            await self._process("conversation.idle")
+        for attr, status, why in STATUS_TIMERS:
+            due = getattr(timers, attr)
+            if due is not None and due <= now and s.status not in TERMINAL:
+                setattr(timers, attr, None)
+                await self._system_status(status, why)
+        survey = s.survey
+        if survey.status == "scheduled" and survey.due_at is not None and survey.due_at <= now:
+            await self._send_survey()
+        if survey.status == "sent" and survey.expires_at is not None and survey.expires_at <= now:
+            survey.status = "expired"
+        if s.event_seq != events_before:  # handlers upsert their own changes; only timers' are new here
+            self._upsert_search_attributes()
+
+    async def _system_status(self, status: Status, why: str) -> None:
+        seq = self._next_event()
+        self._record(DecisionEntry(seq=seq, event="timer", at=workflow.now(), note=why))
+        raised: Raised = []
+        await self._set_status(status.value, raised)
+        await self._follow(raised)
+
+    async def _send_survey(self) -> None:
+        s = self._state
+        seq = self._next_event()
+        entry = DecisionEntry(seq=seq, event="survey.due", at=workflow.now())
+        self._record(entry)
+        templates = self.pack.templates
+        if s.status not in (Status.SOLVED, Status.CLOSED) or "survey" not in templates:
+            s.survey.status = "skipped"
+            entry.note = "survey skipped: " + (
+                "the conversation was reopened" if "survey" in templates else "no `survey` template"
+            )
+            return
+        context = self._context("survey.due", 0, None, {})
+        lang, text = self._template("survey", context)
+        template_only = self._outside_free_form_window()
+        failure = await self._deliver(
+            f"{seq}:0",
+            kind="survey",
+            text=text,
+            to=s.customer.address,
+            template="survey",
+            language=lang,
+            template_only=template_only,
+        )
+        if failure:
+            s.survey.status, entry.note = "failed", f"survey not sent: {failure}"
+            return
+        s.survey.status, s.survey.sent_at = "sent", workflow.now()
+        expiry = self.pack.settings.survey_expiry_minutes
+        s.survey.expires_at = workflow.now() + timedelta(minutes=expiry) if expiry else None
+        entry.note = "survey sent" + (
+            " as a template message (outside the channel's free-form window)" if template_only else ""
+        )
