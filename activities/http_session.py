@@ -11,6 +11,8 @@ import aiohttp
 
 
 class HttpSession:
+    """A lazily opened aiohttp session with the adapter's timeout and headers."""
+
     def __init__(self, timeout: aiohttp.ClientTimeout, headers: dict[str, str] | None = None) -> None:
         self._timeout = timeout
         self._headers = headers or {}

@@ -20,6 +20,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 class ActionExecutor(StatusMachine):
+    """Runs decided actions (and escalation levels) through `ActionRun`, recording each outcome."""
+
     async def _execute(
         self, seq: int, index: str, record: dict[str, Any], context: dict[str, Any], raised: Raised
     ) -> list[ExecutedAction]:

@@ -22,6 +22,8 @@ with workflow.unsafe.imports_passed_through():
 
 
 class Deciding(ActionExecutor):
+    """Events in, recorded decisions out; also enrichment at creation and a customer coming back."""
+
     async def _process(
         self,
         event: str,

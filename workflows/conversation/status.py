@@ -22,6 +22,8 @@ Raised = list[tuple[str, dict[str, Any]]]
 
 
 class StatusMachine(Delivery):
+    """Status changes and what they start or stop; the change itself is decided on as an event."""
+
     async def _set_status(self, new: str, raised: Raised) -> None:
         s = self._state
         previous = s.status.value

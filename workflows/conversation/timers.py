@@ -23,6 +23,8 @@ STATUS_TIMERS = (
 
 
 class Timers(Deciding):
+    """The instants the conversation acts on by itself, and what happens when one is due."""
+
     def _due_instants(self) -> list[datetime]:
         s = self._state
         instants = [
