@@ -50,10 +50,12 @@ class Decision(BaseModel):
 
 
 class _CompiledRule:
-    __slots__ = ("compiled", "reads", "rule")
+    __slots__ = ("actions", "compiled", "reads", "rule")
 
     def __init__(self, rule: Rule) -> None:
         self.rule = rule
+        # Described once: a decision copies them instead of serialising the action models again.
+        self.actions = tuple(a.describe() for a in rule.then)
         self.compiled = None if rule.condition is None else jsonlogic.compile_condition(rule.condition)
         self.reads = [".".join(map(str, p)) for p in self.compiled.facts()["reads"]] if self.compiled else []
 
@@ -98,7 +100,7 @@ class CompiledPack:
             )
             if outcome == "matched":
                 decision.actions.extend(
-                    DecidedAction.model_construct(rule=rule.id, action=a.describe()) for a in rule.then
+                    DecidedAction.model_construct(rule=rule.id, action=dict(a)) for a in item.actions
                 )
                 stopped = rule.stop
         return decision
