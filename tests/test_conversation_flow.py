@@ -12,7 +12,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
-from tests.replay import replay_task_queue
+from tests.replay import replay_every_run
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -134,7 +134,7 @@ async def test_retried_activity_writes_its_message_once(
         assert reply.status == 201
     assert attempts == [1, 2]
     assert kinds(Outbox(settings.outbox_path)) == ["acknowledgement"]
-    await replay_task_queue(client, settings.task_queue)
+    await replay_every_run(client, settings.task_queue)
 
 
 async def test_conversation_survives_worker_restart(
@@ -154,4 +154,4 @@ async def test_conversation_survives_worker_restart(
         state = (await api.get("c-107")).body
     assert state["customer_messages"] == 2
     assert kinds(outbox) == ["acknowledgement"]
-    assert await replay_task_queue(client, settings.task_queue) == 1
+    assert await replay_every_run(client, settings.task_queue) == 1
