@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
+from temporalio.api.enums.v1 import PendingWorkflowTaskState
 from temporalio.client import Client
 
 from activities.outbox import Outbox
@@ -145,7 +146,18 @@ async def test_conversation_survives_worker_restart(
 
     # No worker now: the API call waits for one, and nothing is lost meanwhile.
     pending = asyncio.create_task(api.post_message("c-107", "m-2", "Still there?"))
-    await asyncio.sleep(1.0)
+    handle = client.get_workflow_handle(api.workflow_id("c-107"))
+
+    async def task_waits_for_a_worker() -> bool:
+        """Temporal has the message: it scheduled a workflow task that no worker has started."""
+        described = (await handle.describe()).raw_description
+        task = described.pending_workflow_task
+        scheduled = PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED
+        return described.HasField("pending_workflow_task") and task.state == scheduled
+
+    async with asyncio.timeout(10):
+        while not await task_waits_for_a_worker():  # noqa: ASYNC110 - polling the server
+            await asyncio.sleep(0.05)
     assert not pending.done()
 
     async with build_worker(client, settings):
