@@ -106,8 +106,12 @@ async def test_status_changes_and_closed_conversation_refuses_events(
     for status in ("pending", "solved", "closed"):
         reply = await api.request("POST", "/v1/conversations/c-105/status", json={"status": status})
         assert reply.status == 200 and reply.body["status"] == status
-    listed = await api.request("GET", "/v1/conversations?status=closed")
-    assert "c-105" in [c["conversation_id"] for c in listed.body["conversations"]]
+    async with asyncio.timeout(10):  # the list is Temporal visibility: it may lag a moment
+        while True:
+            listed = await api.request("GET", "/v1/conversations?status=closed")
+            if "c-105" in [c["conversation_id"] for c in listed.body["conversations"]]:
+                break
+            await asyncio.sleep(0.05)
     refused = await api.request(
         "POST", "/v1/conversations/c-105/replies", json={"agent_id": "a", "text": "late"}
     )

@@ -262,8 +262,8 @@ async def test_survey_after_delay_and_its_answer(
     await set_status(api, "srv-1", "solved")
     assert sent(outbox, "survey") == []
 
-    async def surveyed() -> bool:
-        return len(sent(outbox, "survey")) == 1
+    async def surveyed() -> bool:  # delivered, and recorded as sent (the outbox is written first)
+        return len(sent(outbox, "survey")) == 1 and (await state(api, "srv-1"))["survey"]["status"] == "sent"
 
     await eventually(surveyed, what="survey sent")
     answer = await api.request("POST", "/v1/conversations/srv-1/survey", json={"rating": 2})
