@@ -1,6 +1,6 @@
 """The conversation lifecycle on a real Temporal server: rules decide, timers keep SLAs, nothing twice.
 
-Timers are seconds long (tests/packs/timers: a 24/7 calendar, 3 s first response), and the test
+Timers are seconds long (tests/packs/timers: a 24/7 calendar, 1.8 s first response), and the test
 server fires timers on a 50 ms tick.
 """
 
@@ -29,7 +29,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: fl
     try:
         async with asyncio.timeout(within):
             while not await check():  # noqa: ASYNC110 - polling another process over HTTP
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.05)
     except TimeoutError:
         raise AssertionError(f"not within {within}s: {what}") from None
 
