@@ -8,6 +8,7 @@ how the histories kept in tests/histories/ were recorded.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from pathlib import Path
@@ -37,4 +38,21 @@ async def replay_task_queue(client: Client, task_queue: str) -> int:
     async for wf in client.list_workflows(f"TaskQueue = '{task_queue}'"):
         await assert_replays(client, wf.id, wf.run_id)
         count += 1
+    return count
+
+
+async def replay_every_run(client: Client, task_queue: str, within: float = 10.0) -> int:
+    """Replay every run on `task_queue`, failing if there is none: replaying nothing proves nothing.
+
+    Visibility lags behind the runs, so first wait (at most `within` seconds) until it lists one.
+    """
+    query = f"TaskQueue = '{task_queue}'"
+    try:
+        async with asyncio.timeout(within):
+            while not [wf async for wf in client.list_workflows(query, limit=1)]:  # noqa: ASYNC110 - polling the server
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"no workflow run on task queue {task_queue!r} to replay") from None
+    count = await replay_task_queue(client, task_queue)
+    assert count > 0, f"no workflow run on task queue {task_queue!r} replayed"
     return count

@@ -5,23 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pytest
 from temporalio.client import Client
 
 from activities.crm import LocalCrm
 from engine import webhook_signature
+from engine.cli import main
 from engine.contracts.crm import CustomerQuery
 from engine.service import logging_setup
 from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
-from tests.replay import replay_task_queue
+from tests.replay import replay_every_run
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
@@ -112,7 +111,7 @@ async def test_worker_killed_during_a_send_produces_no_second_message(
         keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
     assert len(keys) >= 2 and len(set(keys)) == 1  # the retry carried the same key ...
     assert len(gateway.accepted) == 1  # ... so the far side keeps one message
-    assert await replay_task_queue(client, chosen.task_queue) == 1
+    assert await replay_every_run(client, chosen.task_queue) == 1
 
 
 # -- inbound webhook -----------------------------------------------------------------------------
@@ -367,29 +366,20 @@ async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None
     assert len(json.loads(lines[-1])["text"]) == 1600
 
 
-def test_crm_import_command(tmp_path: Path) -> None:
+def test_crm_import_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     good = tmp_path / "customers.csv"
     good.write_text("id,email,tier,region\ncus-1,a@example.com,vip,emea\ncus-2,b@example.com,free,\n")
-    env = {**os.environ, "CONVOFLOW_DATA_DIR": str(tmp_path / "data")}
-    run = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "crm", "import", str(good), "--tenant", "acme"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert run.returncode == 0 and "imported 2 customers" in run.stdout
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    assert main(["crm", "import", str(good), "--tenant", "acme"]) == 0
+    assert "imported 2 customers" in capsys.readouterr().out
     found = LocalCrm(tmp_path / "data" / "crm.sqlite").lookup(
         CustomerQuery(tenant="acme", email="A@example.com")
     )
     assert found is not None and found.tier == "vip" and found.custom == {"region": "emea"}
     bad = tmp_path / "bad.csv"
     bad.write_text("email,tier\na@example.com,vip\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "crm", "import", str(bad), "--tenant", "acme"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-    assert run.returncode == 2 and "`id` column" in run.stderr and "Traceback" not in run.stderr
+    code = main(["crm", "import", str(bad), "--tenant", "acme"])
+    stderr = capsys.readouterr().err
+    assert code == 2 and "`id` column" in stderr and "Traceback" not in stderr

@@ -72,7 +72,7 @@ async def test_bad_conversation_id_is_named(api: ApiClient) -> None:
     assert reply.status == 422 and fields(reply.body) == ["conversation_id"]
 
 
-async def test_unknown_conversation_is_404(api: ApiClient, worker: None) -> None:
+async def test_unknown_conversation_is_404(api: ApiClient) -> None:
     reply = await api.request("POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x"})
     assert reply.status == 404 and reply.body["error"] == "conversation_not_found"
     assert (await api.get("nope")).status == 404

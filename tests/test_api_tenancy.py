@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.api_client import ApiClient
 
 
-async def test_missing_or_wrong_key_is_401_json(api: ApiClient, worker: None) -> None:
+async def test_missing_or_wrong_key_is_401_json(api: ApiClient) -> None:
     missing = await api.request("GET", "/v1/conversations", tenant=None)
     assert missing.status == 401 and missing.body["error"] == "unauthorized"
     assert missing.body["fields"][0]["field"] == "Authorization"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from temporalio import activity
+from temporalio.api.enums.v1 import PendingWorkflowTaskState
 from temporalio.client import Client
 
 from activities.outbox import Outbox
@@ -12,7 +13,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
-from tests.replay import replay_task_queue
+from tests.replay import replay_every_run
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -105,8 +106,12 @@ async def test_status_changes_and_closed_conversation_refuses_events(
     for status in ("pending", "solved", "closed"):
         reply = await api.request("POST", "/v1/conversations/c-105/status", json={"status": status})
         assert reply.status == 200 and reply.body["status"] == status
-    listed = await api.request("GET", "/v1/conversations?status=closed")
-    assert "c-105" in [c["conversation_id"] for c in listed.body["conversations"]]
+    async with asyncio.timeout(10):  # the list is Temporal visibility: it may lag a moment
+        while True:
+            listed = await api.request("GET", "/v1/conversations?status=closed")
+            if "c-105" in [c["conversation_id"] for c in listed.body["conversations"]]:
+                break
+            await asyncio.sleep(0.05)
     refused = await api.request(
         "POST", "/v1/conversations/c-105/replies", json={"agent_id": "a", "text": "late"}
     )
@@ -134,7 +139,7 @@ async def test_retried_activity_writes_its_message_once(
         assert reply.status == 201
     assert attempts == [1, 2]
     assert kinds(Outbox(settings.outbox_path)) == ["acknowledgement"]
-    await replay_task_queue(client, settings.task_queue)
+    await replay_every_run(client, settings.task_queue)
 
 
 async def test_conversation_survives_worker_restart(
@@ -145,7 +150,18 @@ async def test_conversation_survives_worker_restart(
 
     # No worker now: the API call waits for one, and nothing is lost meanwhile.
     pending = asyncio.create_task(api.post_message("c-107", "m-2", "Still there?"))
-    await asyncio.sleep(1.0)
+    handle = client.get_workflow_handle(api.workflow_id("c-107"))
+
+    async def task_waits_for_a_worker() -> bool:
+        """Temporal has the message: it scheduled a workflow task that no worker has started."""
+        described = (await handle.describe()).raw_description
+        task = described.pending_workflow_task
+        scheduled = PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED
+        return described.HasField("pending_workflow_task") and task.state == scheduled
+
+    async with asyncio.timeout(10):
+        while not await task_waits_for_a_worker():  # noqa: ASYNC110 - polling the server
+            await asyncio.sleep(0.05)
     assert not pending.done()
 
     async with build_worker(client, settings):
@@ -154,4 +170,4 @@ async def test_conversation_survives_worker_restart(
         state = (await api.get("c-107")).body
     assert state["customer_messages"] == 2
     assert kinds(outbox) == ["acknowledgement"]
-    assert await replay_task_queue(client, settings.task_queue) == 1
+    assert await replay_every_run(client, settings.task_queue) == 1

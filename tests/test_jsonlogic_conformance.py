@@ -10,17 +10,14 @@ import pytest
 
 from engine.rules import evaluate
 
-# The team's copy beside the repository is authoritative; the vendored copy (the same public
-# https://jsonlogic.com/tests.json) lets a fresh clone without it run the suite too.
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "jsonlogic" / "tests.json"
-VENDORED = Path(__file__).resolve().parent / "conformance" / "jsonlogic-tests.json"
-SUITE = SHARED if SHARED.exists() else VENDORED
+# The public https://jsonlogic.com/tests.json, kept in the repository so every checkout runs the same suite.
+SUITE = Path(__file__).resolve().parent / "conformance" / "jsonlogic-tests.json"
 
 
 def load_suite() -> list[tuple[str, list]]:
     if not SUITE.exists():
         pytest.fail(
-            f"the official JsonLogic suite is missing at {SUITE}; put https://jsonlogic.com/tests.json there",
+            f"the official JsonLogic suite is missing at {SUITE}; restore it from git",
             pytrace=False,
         )
     cases, section = [], "start"

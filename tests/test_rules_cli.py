@@ -6,25 +6,45 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+
+from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "rule_packs"
 SAMPLES = PACKS / "samples" / "conversations.jsonl"
 
 
-def rules(*args: str, data_dir: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ}
-    if data_dir is not None:
-        env["CONVOFLOW_DATA_DIR"] = str(data_dir)
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", "rules", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def rules(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Run]:
+    """`convoflow rules ...` run in this process from the repository root, as ops run it there."""
+    monkeypatch.chdir(ROOT)
+    outer_data_dir = os.environ.get("CONVOFLOW_DATA_DIR")
+
+    def run(*args: str, data_dir: Path | None = None) -> Run:
+        if data_dir is not None:
+            monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(data_dir))
+        elif outer_data_dir is not None:
+            monkeypatch.setenv("CONVOFLOW_DATA_DIR", outer_data_dir)
+        else:
+            monkeypatch.delenv("CONVOFLOW_DATA_DIR", raising=False)
+        capsys.readouterr()
+        code = main(["rules", *args])
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
 
 
 def copy_default(tmp_path: Path) -> Path:
@@ -33,7 +53,7 @@ def copy_default(tmp_path: Path) -> Path:
     return target
 
 
-def test_validate_ok_and_broken(tmp_path: Path) -> None:
+def test_validate_ok_and_broken(tmp_path: Path, rules: Callable[..., Run]) -> None:
     ok = rules("validate", "rule_packs/default")
     assert ok.returncode == 0 and "ok: 13 rules" in ok.stdout
     pack = copy_default(tmp_path)
@@ -52,7 +72,7 @@ def test_validate_ok_and_broken(tmp_path: Path) -> None:
     assert '(did you mean "message.text"?)' in lines[0]
 
 
-def test_test_command_shows_expected_and_actual(tmp_path: Path) -> None:
+def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[..., Run]) -> None:
     passing = rules("test", "rule_packs/kundenservice")
     assert passing.returncode == 0 and passing.stdout.strip().endswith("12 passed, 0 failed")
     pack = copy_default(tmp_path)
@@ -68,7 +88,7 @@ def test_test_command_shows_expected_and_actual(tmp_path: Path) -> None:
     assert failing.stdout.strip().endswith("0 passed, 1 failed")
 
 
-def test_simulate_prints_totals() -> None:
+def test_simulate_prints_totals(rules: Callable[..., Run]) -> None:
     run = rules("simulate", "rule_packs/kundenservice", "--conversations", str(SAMPLES))
     assert run.returncode == 0, run.stderr
     assert "300 conversations" in run.stdout
@@ -77,7 +97,7 @@ def test_simulate_prints_totals() -> None:
     assert "rule errors 0" in run.stdout
 
 
-def test_diff_shows_what_publishing_would_change(tmp_path: Path) -> None:
+def test_diff_shows_what_publishing_would_change(tmp_path: Path, rules: Callable[..., Run]) -> None:
     pack = copy_default(tmp_path)
     text = (pack / "pack.yaml").read_text()
     (pack / "pack.yaml").write_text(text.replace('"billing", "payment"', '"billing", "payment", "ship"'))
@@ -91,7 +111,7 @@ def test_diff_shows_what_publishing_would_change(tmp_path: Path) -> None:
     assert not summary.startswith("0 of")
 
 
-def test_publish_and_list(tmp_path: Path) -> None:
+def test_publish_and_list(tmp_path: Path, rules: Callable[..., Run]) -> None:
     data = tmp_path / "data"
     assert "no published rule packs" in rules("list", data_dir=data).stdout
     first = rules("publish", "rule_packs/default", data_dir=data)
@@ -108,7 +128,7 @@ def test_publish_and_list(tmp_path: Path) -> None:
     assert "0 of 300 conversations would change" in by_hash.stdout
 
 
-def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path) -> None:
+def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path, rules: Callable[..., Run]) -> None:
     pack = copy_default(tmp_path)
     (pack / "tests.yaml").write_text(
         "- name: wrong\n  event: conversation.created\n  context: {}\n  expect: {route: billing}\n"
@@ -118,12 +138,31 @@ def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "rule_packs").exists()
 
 
-def test_bad_conversations_file_names_the_line(tmp_path: Path) -> None:
+def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:
     bad = tmp_path / "c.jsonl"
     bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')
     run = rules("simulate", "rule_packs/default", "--conversations", str(bad))
     assert run.returncode == 2
     assert f"{bad}:2: events.0.event" in run.stderr
+
+
+def test_python_m_engine_cli_runs_a_command_end_to_end(tmp_path: Path) -> None:
+    """The real entry point in its own process: the command's output and its exit code."""
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").write_text(
+        "- name: refunds go to general\n  event: conversation.created\n"
+        "  context: {message: {text: 'refund please'}}\n  expect: {route: general}\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "rules", "test", str(pack)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "FAIL  refunds go to general" in run.stdout
+    assert run.stdout.strip().endswith("0 passed, 1 failed")
 
 
 def test_context_reference_is_up_to_date() -> None:

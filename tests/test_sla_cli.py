@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from engine.cli import main
 
 CALENDAR_YAML = """\
 # Berlin office: split day on Monday, night shift into Saturday
@@ -20,10 +22,24 @@ holidays: ["2026-12-24"]
 """
 
 
-def convoflow(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=60
-    )
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def convoflow(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """`convoflow ...` in this process: its exit code and what it printed."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
 
 
 @pytest.fixture
@@ -33,7 +49,7 @@ def calendar_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_deadline_prints_iso_with_offset(calendar_file: Path) -> None:
+def test_deadline_prints_iso_with_offset(calendar_file: Path, convoflow: Callable[..., Run]) -> None:
     run = convoflow(
         "sla",
         "deadline",
@@ -49,7 +65,9 @@ def test_deadline_prints_iso_with_offset(calendar_file: Path) -> None:
     assert run.stdout.strip() == "2026-11-23T10:00:00+01:00"
 
 
-def test_elapsed_prints_business_seconds(calendar_file: Path, tmp_path: Path) -> None:
+def test_elapsed_prints_business_seconds(
+    calendar_file: Path, tmp_path: Path, convoflow: Callable[..., Run]
+) -> None:
     run = convoflow(
         "sla",
         "elapsed",
@@ -85,7 +103,9 @@ def test_elapsed_prints_business_seconds(calendar_file: Path, tmp_path: Path) ->
         (["--start", "2026-11-20T17:30:00+01:00", "--minutes", "-5"], "must not be negative"),
     ],
 )
-def test_bad_arguments_exit_2_with_one_line(calendar_file: Path, args: list[str], message: str) -> None:
+def test_bad_arguments_exit_2_with_one_line(
+    calendar_file: Path, args: list[str], message: str, convoflow: Callable[..., Run]
+) -> None:
     run = convoflow("sla", "deadline", "--calendar", str(calendar_file), *args)
     assert run.returncode == 2
     assert message in run.stderr
@@ -104,7 +124,9 @@ def test_bad_arguments_exit_2_with_one_line(calendar_file: Path, args: list[str]
         ("timezone: [unclosed\n", "not valid YAML"),
     ],
 )
-def test_bad_calendar_files_name_the_path(tmp_path: Path, content: str, message: str | None) -> None:
+def test_bad_calendar_files_name_the_path(
+    tmp_path: Path, content: str, message: str | None, convoflow: Callable[..., Run]
+) -> None:
     """None: unquoted times are fine (YAML 1.2 scalars: 12:00 is not the base-60 number 720)."""
     path = tmp_path / "bad.yaml"
     path.write_text(content)
@@ -125,7 +147,7 @@ def test_bad_calendar_files_name_the_path(tmp_path: Path, content: str, message:
     assert message in run.stderr and "Traceback" not in run.stderr
 
 
-def test_missing_calendar_file(tmp_path: Path) -> None:
+def test_missing_calendar_file(tmp_path: Path, convoflow: Callable[..., Run]) -> None:
     run = convoflow(
         "sla",
         "deadline",

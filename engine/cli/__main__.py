@@ -1,5 +1,7 @@
 """`python -m engine.cli`: the same as the `convoflow` script."""
 
+import sys
+
 from engine.cli.main import main
 
-main()
+sys.exit(main())

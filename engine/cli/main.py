@@ -25,14 +25,19 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
             print(f"convoflow: bad setting: {exc}", file=sys.stderr)
             return 2
         logging_setup.configure(os.environ.get("CONVOFLOW_LOG_LEVEL", "INFO"))
+        code = 0
         try:
             asyncio.run(run(settings))
         except KeyboardInterrupt:
             pass
         except Exception as exc:
             logging.getLogger("convoflow").error("convoflow stopped: %s", exc)
-            return 1
-        return 0
+            code = 1
+        # After a clean worker shutdown the SDK's native runtime sometimes aborts during interpreter
+        # teardown (sdk-python #300). Everything is stopped by now: flush and skip the teardown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
     return command
 
@@ -61,15 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code (the serving commands exit the process themselves)."""
     args = build_parser().parse_args(argv)
-    code = args.func(args)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # After a clean worker shutdown the SDK's native runtime sometimes aborts during interpreter
-    # teardown (sdk-python #300). Everything is stopped and flushed by now, so skip the teardown.
-    os._exit(code)
+    return args.func(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
