@@ -24,7 +24,7 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
         except ValidationError as exc:
             print(f"convoflow: bad setting: {exc}", file=sys.stderr)
             return 2
-        logging_setup.configure(os.environ.get("CONVOFLOW_LOG_LEVEL", "INFO"))
+        logging_setup.configure(settings.log_level)
         code = 0
         try:
             asyncio.run(run(settings))

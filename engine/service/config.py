@@ -8,6 +8,7 @@ of the settings hides them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
         default=300, ge=2, description="Events a conversation run handles before it continues as new."
     )
     task_queue: str = Field(default="convoflow", description="Temporal task queue of the workers.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level (log lines never carry message text or addresses)."
+    )
     max_concurrent_activities: int = Field(
         default=16, ge=1, le=1000, description="Activities one worker runs at once (also its thread pool)."
     )
