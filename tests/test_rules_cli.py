@@ -7,23 +7,15 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from tests.cli_run import Run, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "rule_packs"
 SAMPLES = PACKS / "samples" / "conversations.jsonl"
-
-
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture
@@ -39,10 +31,7 @@ def rules(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -
             monkeypatch.setenv("CONVOFLOW_DATA_DIR", outer_data_dir)
         else:
             monkeypatch.delenv("CONVOFLOW_DATA_DIR", raising=False)
-        capsys.readouterr()
-        code = main(["rules", *args])
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+        return run_cli(capsys, ["rules", *args])
 
     return run
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from tests.cli_run import Run, run_cli
 
 CALENDAR_YAML = """\
 # Berlin office: split day on Monday, night shift into Saturday
@@ -22,22 +21,12 @@ holidays: ["2026-12-24"]
 """
 
 
-@dataclass
-class Run:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
 def convoflow(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
     """`convoflow ...` in this process: its exit code and what it printed."""
 
     def run(*args: str) -> Run:
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
+        return run_cli(capsys, list(args))
 
     return run
 
