@@ -35,7 +35,10 @@ class _UrlTarget:
     name = "webhook"
 
     def __init__(self, gateway: WebhookGateway) -> None:
-        self.gateway = gateway
+        self._gateway = gateway
+
+    async def close(self) -> None:
+        await self._gateway.close()
 
     async def send(self, message: OutboundMessage) -> None:
         payload = {
@@ -44,7 +47,7 @@ class _UrlTarget:
             "tenant": message.tenant,
             "payload": message.text,
         }
-        await self.gateway.post(message.to, payload, message.idempotency_key)
+        await self._gateway.post(message.to, payload, message.idempotency_key)
 
 
 class ChannelActivities(Channels):
@@ -68,9 +71,9 @@ class ChannelActivities(Channels):
 
     async def close(self) -> None:
         """Close the HTTP sessions of the webhook adapters (the worker calls this when it shuts down)."""
-        for gateway in (self._gateway, self._webhooks.gateway, self._notify):
-            if gateway is not None:
-                await gateway.close()
+        for adapter in (self._gateway, self._webhooks, self._notify):
+            if adapter is not None:
+                await adapter.close()
 
     def adapter_for(self, message: OutboundMessage) -> Adapter | None:
         if message.kind == "webhook":

@@ -17,12 +17,19 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from engine.service.worker import WORKFLOWS
+from engine.service.worker import WORKFLOWS, workflow_runner
+
+
+def replayer() -> Replayer:
+    """Replays as the worker runs: the same workflows, converter and sandbox."""
+    return Replayer(
+        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
+    )
 
 
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(history)
+    await replayer().replay_workflow(history)
     if record_dir := os.environ.get("CONVOFLOW_RECORD_HISTORIES"):
         _record(Path(record_dir), f"{workflow_id}-{run_id or 'latest'}", history.to_json())
 

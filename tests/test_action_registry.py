@@ -130,3 +130,21 @@ def test_a_guarded_snooze_on_status_change_is_accepted(tmp_path: Path) -> None:
         """)
     )
     assert validate(load_source(path))[1] == []
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        # a scalar action's error is located at its key, as ops wrote it (not at a hidden `value`)
+        ("{set_priority: extreme}", "rules[0].then[0].set_priority: Input should be 'low', 'normal',"),
+        ("{add_tags: [ok, '']}", "rules[0].then[0].add_tags[1]: String should have at least 1 character"),
+        # a structured action's fields keep their names, `value` included
+        ("{update_crm: {value: 1}}", "rules[0].then[0].update_crm.field: Field required"),
+    ],
+)
+def test_action_errors_point_at_what_ops_wrote(tmp_path: Path, action: str, expected: str) -> None:
+    path = tmp_path / "pack.yaml"
+    rule = f"rules:\n  - id: r\n    on: [conversation.created]\n    then: [{action}]\n"
+    path.write_text(GOOD_HEADER + rule)
+    _, problems = validate(load_source(path))
+    assert len(problems) == 1 and f"{problems[0].path}: {problems[0].message}".startswith(expected)

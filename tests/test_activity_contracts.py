@@ -13,7 +13,7 @@ from activities.crm import CrmActivities
 from activities.rule_decisions import RuleActivities
 from engine.contracts import activities as contracts
 from engine.service.config import Settings
-from engine.service.worker import build_activities
+from engine.service.worker import Adapters
 
 IMPLEMENTATIONS = [
     (contracts.RuleDecisions, RuleActivities),
@@ -39,6 +39,6 @@ def test_every_contract_method_is_implemented_under_its_name(contract: type, imp
 
 
 def test_the_worker_registers_every_activity_the_workflow_calls(tmp_path: Path) -> None:
-    registered = {activity_name(a) for a in build_activities(Settings(data_dir=tmp_path))}
+    registered = {activity_name(a) for a in Adapters.from_settings(Settings(data_dir=tmp_path)).activities()}
     called = {activity_name(getattr(c, n)) for c, _ in IMPLEMENTATIONS for n in methods_of(c)}
     assert called == registered

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.worker import Replayer
 
-from engine.service.worker import WORKFLOWS
+from tests.replay import replayer
 
 HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
 TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in HISTORIES}
@@ -29,7 +27,5 @@ def test_the_kept_histories_are_there() -> None:
 @pytest.mark.parametrize("name", sorted(TEXTS))
 async def test_recorded_history_replays(name: str) -> None:
     history = WorkflowHistory.from_json(name, TEXTS[name])
-    result = await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(
-        history, raise_on_replay_failure=False
-    )
+    result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{name} no longer replays: {result.replay_failure}"

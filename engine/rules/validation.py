@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.rules import jsonlogic
-from engine.rules.actions import ACTIONS, ActionBase
+from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, RuleContext, is_known_path
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import Rule, RulePack
@@ -50,7 +50,7 @@ def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
     loc: list[str | int] = []
     for part in err["loc"]:
         # A scalar action's value is its model's `value` field: the pack writes it under the kind.
-        if not (part == "value" and loc and isinstance(loc[-1], str) and loc[-1] in ACTIONS):
+        if not (part == "value" and loc and _is_scalar_kind(loc[-1])):
             loc.append(part)
     path = format_path(loc)
     if err["type"] == "union_tag_not_found":
@@ -62,6 +62,10 @@ def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
     if err["type"] == "extra_forbidden":
         return source.problem(path, f"unknown field{suggest(str(loc[-1]), _siblings(loc))}")
     return source.problem(path, err["msg"])
+
+
+def _is_scalar_kind(part: str | int) -> bool:
+    return isinstance(part, str) and part in ACTIONS and issubclass(ACTIONS[part], ScalarAction)
 
 
 def _siblings(loc: list[str | int]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from temporalio.client import Client
@@ -68,39 +69,55 @@ def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
 PASSTHROUGH = ("pydantic", "pydantic_core", "engine.contracts", "engine.rules", "engine.calendar")
 
 
-def build_activities(
-    settings: Settings, deliver: Callable[..., Any] | None = None, *, adapters: list[Any] | None = None
-) -> list[Callable[..., Any]]:
-    """The worker's activities; `deliver` replaces the channel delivery (tests inject faults with it).
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox every worker (and the replay checks) runs the workflows in."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+    )
 
-    Adapters that hold resources (HTTP sessions) are appended to `adapters`, to be closed at shutdown.
-    """
-    rules = RuleActivities(PackRegistry(pack_store(settings)))
-    crm = CrmActivities(build_crm(settings))
-    channels = build_channels(settings)
-    if adapters is not None:
-        adapters += [crm, channels]
-    return [
-        deliver or channels.deliver_message,
-        rules.load_rule_pack,
-        rules.decide,
-        rules.business_time,
-        crm.lookup_customer,
-        crm.crm_write,
-    ]
+
+@dataclass(frozen=True)
+class Adapters:
+    """The activity implementations of one worker, built from settings; some hold HTTP sessions."""
+
+    rules: RuleActivities
+    crm: CrmActivities
+    channels: ChannelActivities
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Adapters:
+        return cls(
+            RuleActivities(PackRegistry(pack_store(settings))),
+            CrmActivities(build_crm(settings)),
+            build_channels(settings),
+        )
+
+    def activities(self, deliver: Callable[..., Any] | None = None) -> list[Callable[..., Any]]:
+        """The activities to register; `deliver` replaces the channel delivery (tests inject faults)."""
+        return [
+            deliver or self.channels.deliver_message,
+            self.rules.load_rule_pack,
+            self.rules.decide,
+            self.rules.business_time,
+            self.crm.lookup_customer,
+            self.crm.crm_write,
+        ]
+
+    async def close(self) -> None:
+        await self.crm.close()
+        await self.channels.close()
 
 
 class ConvoflowWorker(Worker):
     """A Worker that closes its adapters' HTTP sessions once it has shut down."""
 
-    def __init__(self, *args: Any, adapters: list[Any], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, adapters: Adapters, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._adapters = adapters
 
     async def shutdown(self) -> None:
         await super().shutdown()
-        for adapter in self._adapters:
-            await adapter.close()
+        await self._adapters.close()
 
 
 def build_worker(
@@ -115,17 +132,14 @@ def build_worker(
     The activity thread pool serves the sync activities (rule decisions, business time, the local
     CRM's SQLite), so it is sized from the configured activity concurrency.
     """
-    adapters: list[Any] = []
-    activities = build_activities(settings, deliver, adapters=adapters)
+    adapters = Adapters.from_settings(settings)
     return ConvoflowWorker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
-        activities=activities,
+        activities=adapters.activities(deliver),
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
+        workflow_runner=workflow_runner(),
         adapters=adapters,
     )

@@ -156,9 +156,8 @@ class ActionRun:
         return await self._wf._crm_write(self._key, note=text)
 
     async def schedule_survey(self, delay_minutes: int | None) -> ActionResult:
-        delay: float = delay_minutes if delay_minutes is not None else 0
-        if delay_minutes is None:
-            delay = self._wf.pack.settings.survey_delay_minutes or 0
+        default = self._wf.pack.settings.survey_delay_minutes
+        delay = delay_minutes if delay_minutes is not None else (default or 0)
         self._state.survey.due_at = workflow.now() + timedelta(minutes=delay)
         self._state.survey.status = "scheduled"
         return DONE

@@ -68,7 +68,9 @@ class ConversationCore:
     def pack(self) -> RulePack:
         """The pinned pack, for code that only runs once a decision was made with it."""
         if self._pack is None:
-            raise ApplicationError("no rule pack is pinned", type="NoRulePack", non_retryable=True)
+            # A bug, not a business outcome: fail the workflow task (retried after a fix is deployed),
+            # never the conversation itself.
+            raise RuntimeError("no rule pack is pinned")
         return self._pack
 
     def _policy(self) -> SlaPolicy | None:
