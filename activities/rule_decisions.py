@@ -15,7 +15,13 @@ from typing import Any, Protocol
 from temporalio import activity
 
 from engine.calendar import BusinessCalendar
-from engine.contracts.activities import BUSINESS_TIME, DECIDE, LOAD_RULE_PACK, RuleDecisions
+from engine.contracts.activities import (
+    ACTIVE_RULE_PACK,
+    BUSINESS_TIME,
+    DECIDE,
+    LOAD_RULE_PACK,
+    RuleDecisions,
+)
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack
@@ -36,6 +42,8 @@ class PublishedPacks(Protocol):
 
     def get(self, digest: str) -> RulePack: ...
 
+    def active_hash(self) -> str | None: ...
+
 
 class PackRegistry:
     """Published packs by hash, compiled once per worker process."""
@@ -44,6 +52,9 @@ class PackRegistry:
         self._store = store
         self._loaded: dict[str, LoadedPack] = {}
         self._lock = threading.Lock()
+
+    def active_hash(self) -> str | None:
+        return self._store.active_hash()
 
     def get(self, digest: str) -> LoadedPack:
         with self._lock:
@@ -59,6 +70,10 @@ class RuleActivities(RuleDecisions):
     @activity.defn(name=LOAD_RULE_PACK)
     def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
         return self._registry.get(pack_hash).pack.canonical()
+
+    @activity.defn(name=ACTIVE_RULE_PACK)
+    def active_rule_pack(self) -> str | None:
+        return self._registry.active_hash()
 
     @activity.defn(name=DECIDE)
     def decide(self, request: DecideRequest) -> DecideResult:

@@ -57,7 +57,8 @@ async def test_gateway_receives_a_signed_message_with_its_key(
             await whatsapp(api, "wa-1")
         assert len(gateway.requests) == 1
         received = gateway.requests[0]
-        key = f"{api.workflow_id('wa-1')}:1:0"
+        first_run = (await client.get_workflow_handle(api.workflow_id("wa-1")).describe()).run_id
+        key = f"{api.workflow_id('wa-1')}:{first_run}:1:0"
         assert received.headers["Idempotency-Key"] == key
         assert webhook_signature.verify(SECRET, received.headers, received.body, int(time.time())) == key
         assert received.json["to"] == "+4915100000001" and received.json["channel"] == "whatsapp"

@@ -302,23 +302,23 @@ async def test_no_survey_when_reopened_and_reopen_within_window(
     assert sent(outbox, "survey") == []
 
 
-async def test_after_the_reopen_window_a_new_linked_conversation_starts(
-    api: ApiClient, client: Client, settings: Settings, worker: None
+async def test_after_the_reopen_window_a_message_begins_a_new_thread(
+    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("old-1", "m-1", "help (slow)")
     await set_status(api, "old-1", "solved")
-    handle = client.get_workflow_handle(api.workflow_id("old-1"))
-    first_run = (await handle.describe()).run_id
 
     async def closed() -> bool:
         return (await state(api, "old-1"))["status"] == "closed"
 
     await eventually(closed, what="auto-close after the reopen window")
     again = await api.post_message("old-1", "m-2", "new problem")
-    assert again.status == 201 and again.body["created"] is True
+    assert again.status == 200 and again.body["created"] is False and again.body["thread"] == 2
     conversation = await state(api, "old-1")
-    assert conversation["follows_run_id"] == first_run and conversation["customer_messages"] == 1
+    assert conversation["status"] == "open" and conversation["customer_messages"] == 1
+    assert conversation["reopened"] == 0, "a new thread is not a reopen of the closed one"
+    assert len([m for m in sent(outbox, "auto_reply") if m["template"] == "acknowledgement"]) == 2
 
 
 async def test_idle_pending_conversation_is_reminded_then_closed(

@@ -38,6 +38,7 @@ from engine.api.schemas import (
     PostReply,
     PostStatus,
     PostSurvey,
+    ThreadList,
 )
 from engine.contracts.conversation import (
     ID_PATTERN,
@@ -45,6 +46,7 @@ from engine.contracts.conversation import (
     Assignment,
     Channel,
     ConversationStart,
+    DecisionEntry,
     Status,
     StatusChange,
     SurveyAnswer,
@@ -64,6 +66,7 @@ routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
+_RUN_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
 
 async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
@@ -157,8 +160,9 @@ async def post_message(request: web.Request) -> web.Response:
 async def receive_customer_message(request: web.Request, ext_id: str, body: PostMessage) -> web.Response:
     """Deliver a customer message to its conversation, starting the conversation if needed.
 
-    A message for a conversation that has closed starts a new one under the same id, linked to the
-    closed run; new conversations pin the rule pack active right now.
+    A message for a closed conversation begins its next thread inside the same workflow (the
+    workflow decides, so a message racing a close is never refused); new conversations pin the
+    rule pack active right now.
     """
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
@@ -171,7 +175,6 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
             channel=body.channel,
             customer=body.sender,
             pack_hash=pack_store(settings).active_hash(),
-            follows_run_id=await _closed_run(request.app[CLIENT].get_workflow_handle(wf_id)),
             max_events_per_run=settings.max_events_per_run,
         ),
         id=wf_id,
@@ -188,15 +191,6 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,
     )
-
-
-async def _closed_run(handle: WorkflowHandle) -> str | None:
-    """The run id of the conversation under this id if it has ended (None: running or never existed)."""
-    try:
-        described = await handle.describe()
-    except RPCError:
-        return None
-    return None if described.status == WorkflowExecutionStatus.RUNNING else described.run_id
 
 
 async def update_conversation(
@@ -236,10 +230,60 @@ async def post_survey(request: web.Request) -> web.Response:
 
 @routes.get("/v1/conversations/{conversation_id}/decisions")
 async def get_decisions(request: web.Request) -> web.Response:
-    """Why each thing happened: every event's decision record and what was executed."""
+    """Why each thing happened: every event's decision record and what was executed.
+
+    `?thread=N` gives one thread's decisions (an earlier thread's come from the run it closed in
+    when the current run no longer holds them); `?run_id=R` what one workflow run recorded.
+    """
     ext_id = external_id(request)
-    entries = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.decisions))
+    handle = handle_for(request, ext_id)
+    thread, run_id = _thread_param(request), request.query.get("run_id")
+    if run_id is not None:
+        if not _RUN_ID.match(run_id):
+            raise invalid_field("run_id", "a workflow run id (UUID)", "run_id must be a workflow run id")
+        handle = request.app[CLIENT].get_workflow_handle_for(
+            ConversationWorkflow.run, handle.id, run_id=run_id
+        )
+    entries = await call_workflow(request, handle.query(ConversationWorkflow.decisions), handle)
+    if thread is not None:
+        entries = await _thread_decisions(request, handle, thread, entries)
     return web.json_response(DecisionTrail(conversation_id=ext_id, decisions=entries).model_dump(mode="json"))
+
+
+def _thread_param(request: web.Request) -> int | None:
+    raw = request.query.get("thread")
+    if raw is None:
+        return None
+    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+        raise invalid_field("thread", "a thread number from 1", "thread must be a positive integer")
+    return int(raw)
+
+
+async def _thread_decisions(
+    request: web.Request, handle: WorkflowHandle, thread: int, entries: list[DecisionEntry]
+) -> list[DecisionEntry]:
+    state = await call_workflow(request, handle.query(ConversationWorkflow.state), handle)
+    if thread > state.thread:
+        raise ApiError(404, "thread_not_found", f"the conversation has {state.thread} thread(s)")
+    mine = [e for e in entries if e.thread == thread]
+    summary = next((t for t in state.threads if t.thread == thread), None)
+    complete = summary is None or any(e.seq <= max(summary.first_seq, 1) for e in mine)
+    if not complete and summary is not None and summary.closed_run_id:
+        closed_run = request.app[CLIENT].get_workflow_handle_for(
+            ConversationWorkflow.run, handle.id, run_id=summary.closed_run_id
+        )
+        older = await call_workflow(request, closed_run.query(ConversationWorkflow.decisions), closed_run)
+        mine = [e for e in older if e.thread == thread]
+    return mine
+
+
+@routes.get("/v1/conversations/{conversation_id}/threads")
+async def get_threads(request: web.Request) -> web.Response:
+    """The conversation's threads, oldest first: a customer who writes after a close begins one."""
+    ext_id = external_id(request)
+    handle = handle_for(request, ext_id)
+    state = await call_workflow(request, handle.query(ConversationWorkflow.state), handle)
+    return web.json_response(ThreadList.of(state).model_dump(mode="json"))
 
 
 @routes.get("/v1/conversations/{conversation_id}")
@@ -251,8 +295,17 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
-    """Conversations of the caller's tenant, filtered by search attributes (the Web UI sees the same)."""
-    clauses = ["WorkflowType = 'ConversationWorkflow'", f"{sa.TENANT.name} = '{request[TENANT]}'"]
+    """Conversations of the caller's tenant, one row each, filtered by search attributes.
+
+    A conversation is one workflow id; its runs that continued as new are history, not rows. Runs of a
+    conversation that completed before threads existed are folded into its newest (the newest comes
+    first: the list is ordered by start time, newest first).
+    """
+    clauses = [
+        "WorkflowType = 'ConversationWorkflow'",
+        "ExecutionStatus != 'ContinuedAsNew'",
+        f"{sa.TENANT.name} = '{request[TENANT]}'",
+    ]
     # Every value is checked against a closed set or the id pattern before it enters the query.
     choices: dict[str, tuple[SearchAttributeKey[Any], list[str]]] = {
         "status": (sa.STATUS, [m.value for m in Status]),
@@ -285,7 +338,11 @@ async def list_conversations(request: web.Request) -> web.Response:
     except ValueError:
         raise invalid_field("limit", "integer 1..1000", "limit must be an integer from 1 to 1000") from None
     found = []
+    listed: set[str] = set()
     async for wf in request.app[CLIENT].list_workflows(" AND ".join(clauses), limit=limit):
+        if wf.id in listed:
+            continue
+        listed.add(wf.id)
         attrs = wf.typed_search_attributes
         found.append(
             ConversationSummary(

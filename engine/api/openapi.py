@@ -23,6 +23,7 @@ from engine.api.schemas import (
     PostReply,
     PostStatus,
     PostSurvey,
+    ThreadList,
 )
 
 ERROR_SCHEMA = {
@@ -84,7 +85,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         DecisionTrail,
         200,
     ),
-    ("GET", "/v1/conversations"): ("The tenant's conversations, filtered", None, ConversationList, 200),
+    ("GET", "/v1/conversations/{conversation_id}/threads"): (
+        "The conversation's threads (a customer writing after a close begins one)",
+        None,
+        ThreadList,
+        200,
+    ),
+    ("GET", "/v1/conversations"): ("The tenant's conversations, one row each", None, ConversationList, 200),
     ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
     ("POST", "/v1/rules/test"): ("Run a pack's test cases", PackRequest, None, 200),
     ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),

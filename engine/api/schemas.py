@@ -18,6 +18,7 @@ from engine.contracts.conversation import (
     Status,
     StatusChange,
     SurveyAnswer,
+    ThreadSummary,
 )
 
 
@@ -63,6 +64,7 @@ class EventResponse(BaseModel):
     duplicate: bool
     created: bool
     status: Status
+    thread: int = Field(description="The thread the event belongs to; a message after a close begins one.")
 
     @classmethod
     def of(cls, external_id: str, receipt: EventReceipt) -> EventResponse:
@@ -72,6 +74,7 @@ class EventResponse(BaseModel):
             duplicate=receipt.duplicate,
             created=receipt.created,
             status=receipt.status,
+            thread=receipt.thread,
         )
 
 
@@ -98,6 +101,8 @@ class ConversationView(BaseModel):
     pack_hash: str | None
     follows_run_id: str | None
     runs: int
+    thread: int
+    closed_at: datetime | None
     messages_count: int
     customer_messages: int
     agent_messages: int
@@ -128,6 +133,8 @@ class ConversationView(BaseModel):
                     "escalation_level",
                     "pack_hash",
                     "runs",
+                    "thread",
+                    "closed_at",
                     "follows_run_id",
                     "channel",
                     "status",
@@ -161,6 +168,38 @@ class ConversationSummary(BaseModel):
 class DecisionTrail(BaseModel):
     conversation_id: str
     decisions: list[DecisionEntry]
+
+
+class ThreadView(ThreadSummary):
+    status: Status
+
+
+class ThreadList(BaseModel):
+    """Every thread of a conversation, oldest first; the last is the current one."""
+
+    conversation_id: str
+    threads: list[ThreadView]
+
+    @classmethod
+    def of(cls, state: ConversationState) -> ThreadList:
+        earlier = [ThreadView(status=Status.CLOSED, **t.model_dump()) for t in state.threads]
+        current = ThreadView(
+            thread=state.thread,
+            status=state.status,
+            started_at=state.created_at,
+            closed_at=state.closed_at if state.status is Status.CLOSED else None,
+            run_id=state.thread_run_id,
+            closed_run_id=state.closed_run_id if state.status is Status.CLOSED else None,
+            first_seq=state.thread_first_seq,
+            last_seq=state.event_seq,
+            customer_messages=state.customer_messages,
+            agent_messages=state.agent_messages,
+            team=state.team,
+            assignee=state.assignee,
+            tags=list(state.tags),
+            sla_breached=state.sla.breached,
+        )
+        return cls(conversation_id=state.external_id, threads=[*earlier, current])
 
 
 class ConversationList(BaseModel):

@@ -19,6 +19,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 LOAD_RULE_PACK = "load_rule_pack"
 DECIDE = "decide"
 BUSINESS_TIME = "business_time"
+ACTIVE_RULE_PACK = "active_rule_pack"
 LOOKUP_CUSTOMER = "lookup_customer"
 CRM_WRITE = "crm_write"
 DELIVER_MESSAGE = "deliver_message"
@@ -40,6 +41,11 @@ class RuleDecisions:
     @activity.defn(name=BUSINESS_TIME)
     def business_time(self, request: TimeRequest) -> list[str | float]:
         """Per query: a deadline (ISO instant) or elapsed business minutes on the pack's calendar."""
+        raise NotImplementedError
+
+    @activity.defn(name=ACTIVE_RULE_PACK)
+    def active_rule_pack(self) -> str | None:
+        """The hash of the pack published as active now: what a new thread pins."""
         raise NotImplementedError
 
 

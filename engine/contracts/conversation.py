@@ -147,6 +147,25 @@ class EventReceipt(BaseModel):
     duplicate: bool = False
     created: bool = Field(default=False, description="This event created the conversation.")
     status: Status
+    thread: int = Field(default=1, description="The thread the event belongs to (1 until the first close).")
+
+
+class ThreadSummary(BaseModel):
+    """One closed thread of a conversation: a customer wrote again after it closed, so a new one began."""
+
+    thread: int
+    started_at: datetime
+    closed_at: datetime | None = None
+    run_id: str | None = Field(default=None, description="The workflow run the thread began in.")
+    closed_run_id: str | None = Field(default=None, description="The run it closed in (its decisions).")
+    first_seq: int = 0
+    last_seq: int = 0
+    customer_messages: int = 0
+    agent_messages: int = 0
+    team: str | None = None
+    assignee: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    sla_breached: bool = False
 
 
 class ConversationState(BaseModel):
@@ -171,6 +190,17 @@ class ConversationState(BaseModel):
     seen_message_ids: list[str] = Field(default_factory=list)
     runs: int = 1
     run_started_seq: int = 0
+    life_id: str | None = Field(
+        default=None,
+        description="Run id of the conversation's first run: with the event seq it makes outbound keys "
+        "unique for the conversation's whole life (threads, continue-as-new, a restart after completion).",
+    )
+    thread: int = Field(default=1, description="Threads begin when a customer writes after a close.")
+    thread_run_id: str | None = None
+    thread_first_seq: int = 0
+    closed_at: datetime | None = None
+    closed_run_id: str | None = None
+    threads: list[ThreadSummary] = Field(default_factory=list, description="Earlier, closed threads.")
     max_events_per_run: int = 300
     pack_hash: str | None = None
     follows_run_id: str | None = None
@@ -269,6 +299,8 @@ class DecisionEntry(BaseModel):
     decision: dict[str, Any] | None = None
     executed: list[ExecutedAction] = Field(default_factory=list)
     note: str | None = None
+    thread: int = 1
+    message_id: str | None = Field(default=None, description="The channel message id of a message event.")
 
 
 ConversationState.model_rebuild()

@@ -121,8 +121,16 @@ class SlaInfo(_Part):
 
 
 class BusinessHoursInfo(_Part):
-    open: bool = Field(default=True, description="The team's calendar is open at the event time.")
-    next_open: datetime | None = Field(default=None, description="When it next opens.")
+    """The conversation's calendar at the event time: its team's calendar, else its SLA policy's, else
+    the pack's `settings.business_hours_calendar` (at `conversation.created` it has neither a team nor a
+    policy yet), else the pack's only calendar (RulePack.business_hours_calendar)."""
+
+    open: bool = Field(
+        default=True,
+        description="The conversation's calendar is open at the event time: its team's calendar, else its "
+        "SLA policy's, else the pack's `settings.business_hours_calendar` (at `conversation.created`).",
+    )
+    next_open: datetime | None = Field(default=None, description="When it next opens (now, when open).")
 
 
 class SurveyInfo(_Part):

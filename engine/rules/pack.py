@@ -10,7 +10,7 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from engine.rules.actions import Action
 from engine.rules.context import EventType
@@ -59,6 +59,20 @@ class PackSettings(_Strict):
     reopen_window_minutes: float | None = Field(default=None, ge=0)
     acknowledgement_window_minutes: float = Field(default=60, ge=0)
     max_event_depth: int = Field(default=3, ge=1, le=10)
+    business_hours_calendar: str | None = Field(
+        default=None,
+        description="The calendar `business_hours.*` reads while a conversation has neither a team with "
+        "a calendar nor an SLA policy: at `conversation.created` it never has.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Settings added after packs were first published are left out while unset, so the canonical
+        # content, and with it every published pack's hash, is what it was before they existed.
+        data: dict[str, Any] = handler(self)
+        if data.get("business_hours_calendar") is None:
+            data.pop("business_hours_calendar", None)
+        return data
 
 
 class Rule(_Strict):
@@ -97,6 +111,19 @@ class RulePack(_Strict):
     settings: PackSettings = Field(default_factory=PackSettings)
     rules: list[Rule] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
+
+    def business_hours_calendar(self, team: str | None, sla_calendar: str | None) -> str | None:
+        """The calendar `business_hours.*` (and business minutes) of a conversation are read from.
+
+        The team's calendar, else the SLA policy's, else `settings.business_hours_calendar`, else the
+        pack's only calendar. Packs with several calendars and none of these (published before the
+        setting existed) keep what they had: the first calendar by name; the validator asks for the
+        setting when a `conversation.created` rule reads business hours.
+        """
+        found = self.teams.get(team or "")
+        if found is not None and found.calendar:
+            return found.calendar
+        return sla_calendar or self.settings.business_hours_calendar or next(iter(self.calendars), None)
 
     def canonical(self) -> dict[str, Any]:
         """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""

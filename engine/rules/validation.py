@@ -94,6 +94,9 @@ class _Checker:
         self.check_tests()
 
     def check_calendars(self) -> None:
+        chosen = self.pack.settings.business_hours_calendar
+        if chosen is not None:
+            self.ref("settings.business_hours_calendar", chosen, self.pack.calendars, "calendar")
         for name, doc in self.pack.calendars.items():
             try:
                 BusinessCalendar.from_dict(doc)
@@ -162,6 +165,22 @@ class _Checker:
             reads = self.check_condition(f"{base}.if", rule.condition) if rule.condition is not None else []
             self.check_actions(f"{base}.then", rule.then)
             self.check_loop(base, rule, reads)
+            self.check_business_hours_calendar(base, rule, reads)
+
+    def check_business_hours_calendar(self, base: str, rule: Rule, reads: list[str]) -> None:
+        """At creation a conversation has no team or SLA policy yet: say which calendar is meant."""
+        pack = self.pack
+        if (
+            "conversation.created" in rule.on
+            and any(r == "business_hours" or r.startswith("business_hours.") for r in reads)
+            and len(pack.calendars) > 1
+            and pack.settings.business_hours_calendar is None
+        ):
+            self.add(
+                "settings.business_hours_calendar",
+                f"rule {rule.id} ({base}) reads business_hours at conversation.created, before a team or "
+                f"SLA policy is set: name the calendar it means (one of {', '.join(pack.calendars)})",
+            )
 
     def check_condition(self, path: str, logic: Any) -> list[str]:
         if jsonlogic.depth(logic) > jsonlogic.MAX_DEPTH:

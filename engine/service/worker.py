@@ -99,6 +99,7 @@ class Adapters:
             self.rules.load_rule_pack,
             self.rules.decide,
             self.rules.business_time,
+            self.rules.active_rule_pack,
             self.crm.lookup_customer,
             self.crm.crm_write,
         ]

@@ -82,6 +82,8 @@ class ActionExecutor(StatusMachine):
         )
         if failure:
             return ActionResult("failed", failure)
+        if self._threads():
+            s.language = s.language or lang  # the language the customer was answered in, shown by the API
         if auto:
             s.last_auto_reply_at = now
         return ActionResult("done", f"template {template} ({lang})")

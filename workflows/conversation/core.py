@@ -1,7 +1,8 @@
 """The state every part of the conversation workflow shares, and its bookkeeping.
 
 The workflow is built in layers, each a class in its own module that extends the one below:
-core -> sla (clocks) -> delivery -> status -> actions -> deciding -> timers -> workflow (handlers).
+core -> sla (clocks) -> delivery -> status -> actions -> deciding -> timers -> threads -> workflow
+(handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 
@@ -27,6 +28,14 @@ with workflow.unsafe.imports_passed_through():
 
 MAX_RECORDED_DECISIONS = 500
 TERMINAL = (Status.CLOSED,)
+# Channel message ids (and agent reply ids) remembered to drop re-deliveries, newest kept. Channels
+# re-deliver within days (SMTP gives up after ~5, webhook gateways after hours to 7): a message would
+# need 2,000 newer ones in its conversation before its re-delivery to be forgotten. Worst case ~0.5 MB
+# of ids (256 bytes each) carried over a continue-as-new, under Temporal's 2 MB payload limit.
+MAX_SEEN_MESSAGE_IDS = 2_000
+# Running conversations started before threads keep the old behaviour for the rest of their run
+# (closing ends the workflow, keys `{workflow id}:{seq}:{index}`); see docs/ARCHITECTURE.md "Threads".
+THREADS_PATCH = "conversation-threads"
 
 
 class ConversationCore:
@@ -51,10 +60,51 @@ class ConversationCore:
                 follows_run_id=start.follows_run_id,
                 max_events_per_run=start.max_events_per_run,
             )
-        self._seen = set(self._state.seen_message_ids)
+        # Insertion-ordered, so the oldest ids are the ones forgotten past MAX_SEEN_MESSAGE_IDS.
+        self._seen: dict[str, None] = dict.fromkeys(self._state.seen_message_ids)
         self._lock = asyncio.Lock()
         self._pack: RulePack | None = None
         self._wake = False
+        self._threads_on: bool | None = None
+
+    def _threads(self) -> bool:
+        """Whether this run lives on after a close (new threads) with life-unique keys.
+
+        Asked first thing in `run`, so a conversation that started before the change keeps the old
+        behaviour for the rest of its run when it replays; the next run (continue-as-new) has it.
+        """
+        if self._threads_on is None:
+            self._threads_on = workflow.patched(THREADS_PATCH)
+            if self._threads_on and self._state.life_id is None:
+                self._state.life_id = workflow.info().first_execution_run_id
+                self._state.thread_run_id = self._state.thread_run_id or workflow.info().run_id
+        return self._threads_on
+
+    def _closed_for_good(self) -> bool:
+        """A closed conversation's run ends only in the old behaviour; otherwise it waits for a new thread."""
+        return self._state.status in TERMINAL and self._threads_on is False
+
+    def _seen_before(self, message_id: str) -> bool:
+        """True for a repeat, else remember the id (before any await: a concurrent twin is a repeat)."""
+        if message_id in self._seen:
+            return True
+        self._seen[message_id] = None
+        if self._threads_on:
+            while len(self._seen) > MAX_SEEN_MESSAGE_IDS:
+                del self._seen[next(iter(self._seen))]
+        return False
+
+    def _key(self, key: str) -> str:
+        """The idempotency key of an outbound effect: unique for the conversation's whole life.
+
+        `key` names the event and the action (`{seq}:{index}`); the event seq never repeats within a
+        life (carried over continue-as-new and into new threads), and the life id tells a conversation
+        apart from an earlier one under the same id that completed before threads existed.
+        """
+        s = self._state
+        if self._threads() and s.life_id:
+            return f"{s.conversation_id}:{s.life_id}:{key}"
+        return f"{s.conversation_id}:{key}"
 
     async def _ensure_pack(self) -> None:
         """Load the pinned pack once per run: it enters history, so replay never reads the store."""
@@ -92,6 +142,7 @@ class ConversationCore:
         return self._state.event_seq
 
     def _record(self, entry: DecisionEntry) -> None:
+        entry.thread = self._state.thread
         self._state.decisions.append(entry)
         del self._state.decisions[:-MAX_RECORDED_DECISIONS]
 
@@ -106,6 +157,7 @@ class ConversationCore:
             duplicate=duplicate,
             created=created,
             status=self._state.status,
+            thread=self._state.thread,
         )
 
     def _reject_when_closed(self) -> None:

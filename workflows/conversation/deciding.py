@@ -36,7 +36,14 @@ class Deciding(ActionExecutor):
     ) -> int:
         """Decide on one event and execute the decision; events raised by actions follow, one level deeper."""
         seq = seq if seq is not None else self._next_event()
-        entry = DecisionEntry(seq=seq, event=event, at=workflow.now(), depth=depth, note=note)
+        entry = DecisionEntry(
+            seq=seq,
+            event=event,
+            at=workflow.now(),
+            depth=depth,
+            note=note,
+            message_id=message.message_id if message is not None else None,
+        )
         self._record(entry)
         if self._pack is None:
             entry.note = "no rule pack pinned: nothing decided"
@@ -119,13 +126,7 @@ class Deciding(ActionExecutor):
         return build_context(self._state, event, workflow.now(), depth, message, extra)
 
     def _calendar_name(self) -> str | None:
-        """The calendar whose business hours the rules see: the team's, else the SLA policy's."""
-        pack = self._pack
-        if pack is None:
+        """The calendar whose business hours the rules see (RulePack.business_hours_calendar says which)."""
+        if self._pack is None:
             return None
-        team = pack.teams.get(self._state.team or "")
-        if team is not None and team.calendar:
-            return team.calendar
-        if self._state.sla.calendar:
-            return self._state.sla.calendar
-        return next(iter(pack.calendars), None)
+        return self._pack.business_hours_calendar(self._state.team, self._state.sla.calendar)

@@ -1,7 +1,8 @@
 """Everything the conversation sends out: messages through its channel, and writes to the CRM.
 
-Each send is an activity whose idempotency key is `{workflow id}:{key}`, the key naming the event
-and the action that caused it, so a retried activity or a replayed event never sends twice. A send
+Each send is an activity whose idempotency key is `{workflow id}:{life id}:{key}` (core.py `_key`),
+the key naming the event and the action that caused it, so a retried activity or a replayed event
+never sends twice, and no later thread or run reuses a key. A send
 that fails for good is returned as the reason, and the caller records it in the decision trail.
 """
 
@@ -49,7 +50,7 @@ class Delivery(SlaClocks):
             text = text[: limit - 1] + "…"
         replying = s.channel.value == "email" and bool(s.thread_message_ids)
         message = OutboundMessage(
-            idempotency_key=f"{s.conversation_id}:{key}",
+            idempotency_key=self._key(key),
             conversation_id=s.conversation_id,
             tenant=s.tenant,
             channel=s.channel.value,
@@ -78,7 +79,7 @@ class Delivery(SlaClocks):
         change = CrmWrite(
             tenant=s.tenant,
             customer_id=s.customer_profile["id"],
-            idempotency_key=f"{s.conversation_id}:{key}",
+            idempotency_key=self._key(key),
             field=field,
             value=value,
             note=note,

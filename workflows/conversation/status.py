@@ -40,8 +40,13 @@ class StatusMachine(Delivery):
             await self._resume_sla()
         if new in ("solved", "closed"):
             self._meet_sla("first_response", "next_response", "resolution")
-        if new == "closed" and s.survey.status in ("scheduled", "sent"):
-            # A closed conversation's workflow ends: a survey still waiting can no longer be answered.
+        if new == "closed" and self._threads():
+            # The workflow lives on, waiting for a next thread: a survey still goes out and can be
+            # answered; escalations of a closed conversation are moot.
+            s.closed_at, s.closed_run_id = now, workflow.info().run_id
+            s.sla.escalations = []
+        elif new == "closed" and s.survey.status in ("scheduled", "sent"):
+            # Before threads, a closed conversation's workflow ended: a waiting survey could not be answered.
             s.survey.status = "skipped" if s.survey.status == "scheduled" else "expired"
         s.timers.idle_at = s.timers.auto_close_at = None
         if new == "pending" and settings is not None:

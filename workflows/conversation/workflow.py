@@ -4,10 +4,12 @@ Integrators send events as updates, so a caller learns synchronously whether its
 a duplicate. Events are handled one at a time under a lock, in history order. For each event the
 workflow builds the rule context, asks the pinned rule pack for a decision (a local activity: the
 decision is recorded in history, so replay never re-evaluates), and executes the actions in order.
-Every outbound effect is an activity whose idempotency key is `{workflow id}:{event seq}:{action}`.
+Every outbound effect is an activity whose idempotency key is `{workflow id}:{life id}:{event seq}:{action}`:
+unique for the conversation's whole life, which goes on after a close (threads.py).
 
 This module holds the handlers and the main loop; each concept they use is a layer below it
-(core.py explains the layering): timers.py, deciding.py, actions.py, status.py, delivery.py, sla.py.
+(core.py explains the layering): threads.py, timers.py, deciding.py, actions.py, status.py,
+delivery.py, sla.py.
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.status import Raised
-    from workflows.conversation.timers import Timers
+    from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
 
 
 @workflow.defn
-class ConversationWorkflow(Timers):
+class ConversationWorkflow(Threads):
     """One conversation, from its first message to closed (and on across continue-as-new)."""
 
     @workflow.init
@@ -47,13 +49,14 @@ class ConversationWorkflow(Timers):
 
     @workflow.run
     async def run(self, start: ConversationStart) -> ConversationState:
+        self._threads()
         async with self._lock:
             await self._ensure_pack()
-        while self._state.status not in TERMINAL and not self._run_is_full():
+        while not self._closed_for_good() and not self._run_is_full():
             self._wake = False
             try:
                 await workflow.wait_condition(
-                    lambda: self._wake or self._state.status in TERMINAL or self._run_is_full(),
+                    lambda: self._wake or self._closed_for_good() or self._run_is_full(),
                     timeout=self._sleep_for(),
                 )
             except TimeoutError:
@@ -61,8 +64,8 @@ class ConversationWorkflow(Timers):
             async with self._lock:
                 await self._fire_due_timers()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._state.status not in TERMINAL:
-            self._state.seen_message_ids = sorted(self._seen)
+        if not self._closed_for_good():
+            self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
             workflow.continue_as_new(
                 ConversationStart(
                     tenant=self._state.tenant,
@@ -80,12 +83,12 @@ class ConversationWorkflow(Timers):
 
     @workflow.update
     async def receive_message(self, message: InboundMessage) -> EventReceipt:
-        # Recorded before the first await, so a concurrent twin already sees it as a duplicate.
-        if message.message_id in self._seen:
+        if self._seen_before(message.message_id):
             return self._receipt(self._state.event_seq, duplicate=True)
-        self._seen.add(message.message_id)
         async with self._lock:
             await self._ensure_pack()
+            if self._state.status in TERMINAL and self._threads():
+                await self._begin_thread()
             s = self._state
             at = message.received_at or workflow.now()
             first = s.customer_messages == 0
@@ -110,18 +113,17 @@ class ConversationWorkflow(Timers):
                     await self._start_next_response()
             seq = await self._process("message.received", message=message)
             self._changed()
-            return self._receipt(seq, created=first and s.runs == 1)
+            return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
-        self._reject_when_closed()
+        if self._closed_for_good():
+            self._reject_when_closed()
 
     @workflow.update
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
-        if reply.message_id is not None:
-            if reply.message_id in self._seen:
-                return self._receipt(self._state.event_seq, duplicate=True)
-            self._seen.add(reply.message_id)
+        if reply.message_id is not None and self._seen_before(reply.message_id):
+            return self._receipt(self._state.event_seq, duplicate=True)
         async with self._lock:
             await self._ensure_pack()
             s = self._state

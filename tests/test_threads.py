@@ -1,0 +1,219 @@
+"""A conversation is one thing for its whole life: closes, new threads, continue-as-new.
+
+A customer who writes again after a conversation was closed starts a new thread of the same
+conversation: it is acknowledged again, its agent replies are delivered, and nothing the closed
+thread saw is taken for new.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from temporalio.client import Client
+
+from activities.outbox import Outbox
+from activities.rule_decisions import PackRegistry, RuleActivities
+from engine.contracts.conversation import Channel, ConversationState, InboundMessage, Party
+from engine.contracts.decisions import DecideRequest
+from engine.rules.pack import RulePack
+from engine.rules.validation import validate
+from engine.service.config import Settings
+from engine.service.pack_files import load_source, load_valid
+from tests.api_client import ApiClient
+from tests.conftest import publish, serve_api
+from tests.test_lifecycle import PACKS, sent, set_status, state
+from workflows.conversation.rule_context import build_context
+
+
+async def agent_reply(api: ApiClient, conversation: str, message_id: str, text: str) -> dict:
+    answer = await api.request(
+        "POST",
+        f"/v1/conversations/{conversation}/replies",
+        json={"agent_id": "agent-1", "text": text, "message_id": message_id},
+    )
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+def matched(decision: dict) -> list[str]:
+    return [r["id"] for r in decision["rules"] if r["outcome"] == "matched"]
+
+
+def delivered_texts(outbox: Outbox, conversation_wf: str) -> Counter[str]:
+    return Counter(m["text"] for m in sent(outbox) if m["conversation_id"] == conversation_wf)
+
+
+async def test_a_new_thread_after_close_is_acknowledged_and_its_replies_delivered(
+    api: ApiClient, outbox: Outbox, worker: None
+) -> None:
+    first = await api.post_message("t-1", "m-1", "my invoice is wrong")
+    await agent_reply(api, "t-1", "r-1", "first answer")
+    await set_status(api, "t-1", "closed")
+    again = await api.post_message("t-1", "m-2", "and now my refund is missing")
+    await agent_reply(api, "t-1", "r-2", "second answer")
+
+    acks = [m for m in sent(outbox, "auto_reply") if m["template"] == "acknowledgement"]
+    assert len(acks) == 2, "each thread is acknowledged once"
+    texts = delivered_texts(outbox, api.workflow_id("t-1"))
+    assert texts["first answer"] == 1 and texts["second answer"] == 1
+    keys = [m["idempotency_key"] for m in sent(outbox)]
+    assert len(keys) == len(set(keys))
+    assert first.status == 201 and first.body["thread"] == 1
+    assert again.status == 200, again.body
+    assert again.body["thread"] == 2 and again.body["created"] is False and again.body["status"] == "open"
+    conversation = await state(api, "t-1")
+    assert conversation["thread"] == 2 and conversation["customer_messages"] == 1
+
+
+async def test_a_message_the_closed_thread_saw_is_a_duplicate(
+    api: ApiClient, outbox: Outbox, worker: None
+) -> None:
+    await api.post_message("t-2", "m-1", "hello")
+    await set_status(api, "t-2", "closed")
+    redelivered = await api.post_message("t-2", "m-1", "hello")
+    assert redelivered.status == 200 and redelivered.body["duplicate"] is True
+    conversation = await state(api, "t-2")
+    assert conversation["status"] == "closed" and conversation["thread"] == 1
+    assert len(sent(outbox, "auto_reply")) == 1
+
+
+async def test_the_list_has_one_row_per_conversation_with_its_current_status(
+    api: ApiClient, worker: None
+) -> None:
+    await api.post_message("t-3", "m-1", "hello")
+    await set_status(api, "t-3", "closed")
+    await api.post_message("t-3", "m-2", "hello again")
+    await api.post_message("t-4", "m-1", "another customer")
+    listed = await api.request("GET", "/v1/conversations")
+    assert listed.status == 200
+    rows = {(r["conversation_id"], r["status"]) for r in listed.body["conversations"]}
+    assert rows == {("t-3", "open"), ("t-4", "open")}
+    assert len(listed.body["conversations"]) == 2
+
+
+async def test_threads_are_listed_and_their_decisions_readable(
+    api: ApiClient, client: Client, worker: None
+) -> None:
+    await api.post_message("t-5", "m-1", "my invoice is wrong")
+    first_run = (await client.get_workflow_handle(api.workflow_id("t-5")).describe()).run_id
+    await set_status(api, "t-5", "closed")
+    await api.post_message("t-5", "m-2", "a new question")
+
+    threads = await api.request("GET", "/v1/conversations/t-5/threads")
+    assert threads.status == 200, threads.body
+    listed = threads.body["threads"]
+    assert [(t["thread"], t["status"]) for t in listed] == [(1, "closed"), (2, "open")]
+    assert listed[0]["closed_at"] is not None and listed[1]["closed_at"] is None
+    assert listed[0]["run_id"] == first_run
+
+    one = await api.request("GET", "/v1/conversations/t-5/decisions?thread=1")
+    two = await api.request("GET", "/v1/conversations/t-5/decisions?thread=2")
+    assert one.status == 200 and two.status == 200
+    assert {e["thread"] for e in one.body["decisions"]} == {1}
+    assert {e["thread"] for e in two.body["decisions"]} == {2}
+    created = [e for e in one.body["decisions"] if e["event"] == "conversation.created"]
+    assert len(created) == 1 and created[0]["message_id"] == "m-1"
+    assert any(e["event"] == "conversation.created" for e in two.body["decisions"])
+    by_run = await api.request("GET", f"/v1/conversations/t-5/decisions?run_id={first_run}")
+    assert by_run.status == 200 and by_run.body["decisions"][0]["message_id"] == "m-1"
+
+    for query, field in (("thread=x", "thread"), ("thread=0", "thread"), ("run_id=..", "run_id")):
+        bad = await api.request("GET", f"/v1/conversations/t-5/decisions?{query}")
+        assert bad.status == 422 and bad.body["fields"][0]["field"] == field
+    missing = await api.request("GET", "/v1/conversations/t-5/decisions?thread=7")
+    assert missing.status == 404
+
+
+async def test_keys_stay_unique_across_continue_as_new_and_threads(
+    settings: Settings, client: Client, tenants: dict[str, str], outbox: Outbox, worker: None
+) -> None:
+    short_runs = settings.model_copy(update={"max_events_per_run": 3})
+    async with serve_api(client, short_runs, tenants) as api:
+        for thread in range(3):
+            await api.post_message("t-6", f"m-{thread}", "hello")
+            for i in range(3):
+                await agent_reply(api, "t-6", f"r-{thread}-{i}", f"reply {thread}.{i}")
+            await set_status(api, "t-6", "closed")
+        conversation = await state(api, "t-6")
+    assert conversation["thread"] == 3 and conversation["runs"] > 3
+    texts = delivered_texts(outbox, api.workflow_id("t-6"))
+    assert all(texts[f"reply {t}.{i}"] == 1 for t in range(3) for i in range(3)), texts
+    assert len(sent(outbox, "auto_reply")) == 3
+
+
+async def test_the_language_used_is_recorded(api: ApiClient, outbox: Outbox, worker: None) -> None:
+    await api.post_message("t-7", "m-1", "hello")
+    [ack] = sent(outbox, "auto_reply")
+    assert ack["language"] == "en"
+    assert (await state(api, "t-7"))["language"] == "en"
+
+
+async def test_default_pack_acknowledges_after_hours_on_its_office_calendar(
+    api: ApiClient, outbox: Outbox, settings: Settings, tmp_path: Path, worker: None
+) -> None:
+    """Today is a bank holiday in the office: whatever the clock says, the office is closed."""
+    today = datetime.now(UTC).date()
+    holidays = ", ".join(f'"{today + timedelta(days=d)}"' for d in (-1, 0, 1))
+    text = (PACKS / "default" / "pack.yaml").read_text()
+    regions = '    holiday_regions: ["GB-ENG"]\n'
+    assert regions in text
+    (tmp_path / "pack").mkdir()
+    bank_holidays = text.replace(regions, f"{regions}    holidays: [{holidays}]\n")
+    (tmp_path / "pack" / "pack.yaml").write_text(bank_holidays)
+    publish(settings, tmp_path / "pack")
+
+    await api.post_message("t-8", "m-1", "Do you ship to Canada?")
+    [ack] = sent(outbox, "auto_reply")
+    assert ack["template"] == "acknowledgement_after_hours"
+    trail = (await api.request("GET", "/v1/conversations/t-8/decisions")).body["decisions"]
+    created = next(e for e in trail if e["event"] == "conversation.created")
+    assert matched(created["decision"]) == ["acknowledge-after-hours", "standard-sla", "route-general"]
+
+
+def test_business_hours_at_creation_are_the_packs_named_calendar() -> None:
+    """A fixed clock outside office hours (Saturday), through the decide activity the workflow calls."""
+    pack = load_valid(PACKS / "default")
+    saturday = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
+    state = ConversationState(
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        external_id="c-1",
+        channel=Channel.EMAIL,
+        customer=Party(address="ada@example.com", name="Ada Lovelace"),
+        created_at=saturday,
+        updated_at=saturday,
+    )
+    message = InboundMessage(message_id="m-1", sender=state.customer, text="Do you ship to Canada?")
+    calendar = pack.business_hours_calendar(state.team, state.sla.calendar)
+    assert calendar == "office"
+
+    class Store:
+        def get(self, digest: str) -> RulePack:
+            return pack
+
+        def active_hash(self) -> str:
+            return pack.content_hash
+
+    decide = RuleActivities(PackRegistry(Store())).decide
+    request = DecideRequest(
+        pack_hash=pack.content_hash,
+        context=build_context(state, "conversation.created", saturday, message=message),
+        calendar=calendar,
+    )
+    result = decide(request)
+    assert "acknowledge-after-hours" in matched(result.decision)
+    assert result.context["business_hours"]["open"] is False
+    monday_nine = "2026-11-30T09:00:00Z"
+    assert result.context["business_hours"]["next_open"] == monday_nine
+
+
+def test_a_pack_with_several_calendars_names_the_one_business_hours_means(tmp_path: Path) -> None:
+    text = (PACKS / "default" / "pack.yaml").read_text()
+    setting = "  business_hours_calendar: office\n"
+    assert setting in text
+    (tmp_path / "pack.yaml").write_text(text.replace(setting, ""))
+    _, problems = validate(load_source(tmp_path / "pack.yaml"))
+    assert [p.path for p in problems] == ["settings.business_hours_calendar"] * 2
+    assert "acknowledge-open" in problems[0].message

@@ -1,0 +1,68 @@
+"""Threads: a customer who writes after a close begins a new thread of the same conversation.
+
+A closed conversation's workflow does not end; it waits (no timers, a row of state) for the next
+customer message. That message begins thread N+1 in the same workflow, so the event sequence, the
+remembered message ids and the decision trail go on: outbound keys never repeat, a re-delivered
+message of thread N is a duplicate, and one workflow id is one conversation for its whole life.
+The new thread is what a follow-up ticket is elsewhere: fresh status, SLA clocks, routing and
+survey, the rule pack active now, the customer looked up again; the closed thread is summarised.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.activities import RuleDecisions
+    from engine.contracts.conversation import ConversationState, ThreadSummary
+    from workflows.conversation.options import LOCAL
+    from workflows.conversation.timers import Timers
+
+
+class Threads(Timers):
+    """Closing a thread and beginning the next one."""
+
+    async def _begin_thread(self) -> None:
+        """Summarise the closed thread and start the next with fresh per-thread state."""
+        s = self._state
+        now = workflow.now()
+        summary = ThreadSummary(
+            thread=s.thread,
+            started_at=s.created_at,
+            closed_at=s.closed_at,
+            run_id=s.thread_run_id,
+            closed_run_id=s.closed_run_id,
+            first_seq=s.thread_first_seq,
+            last_seq=s.event_seq,
+            customer_messages=s.customer_messages,
+            agent_messages=s.agent_messages,
+            team=s.team,
+            assignee=s.assignee,
+            tags=list(s.tags),
+            sla_breached=s.sla.breached,
+        )
+        active = await workflow.execute_local_activity_method(RuleDecisions.active_rule_pack, **LOCAL)
+        self._state = ConversationState(
+            conversation_id=s.conversation_id,
+            tenant=s.tenant,
+            external_id=s.external_id,
+            channel=s.channel,
+            customer=s.customer,
+            created_at=now,
+            updated_at=now,
+            event_seq=s.event_seq,
+            runs=s.runs,
+            run_started_seq=s.run_started_seq,
+            max_events_per_run=s.max_events_per_run,
+            pack_hash=active or s.pack_hash,
+            follows_run_id=s.follows_run_id,
+            life_id=s.life_id,
+            thread=s.thread + 1,
+            thread_run_id=workflow.info().run_id,
+            thread_first_seq=s.event_seq + 1,
+            threads=[*s.threads, summary],
+            decisions=s.decisions,
+        )
+        if self._state.pack_hash != s.pack_hash:
+            self._pack = None
+            await self._ensure_pack()
