@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
-from engine.contracts.conversation import Channel, ConversationState, InboundMessage, Party
+from engine.contracts.conversation import Attachment, Channel, ConversationState, InboundMessage, Party
 from engine.contracts.decisions import DecideRequest
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
@@ -25,6 +25,7 @@ from tests.api_client import ApiClient
 from tests.conftest import publish, serve_api
 from tests.test_lifecycle import PACKS, sent, set_status, state
 from workflows.conversation.rule_context import build_context
+from workflows.conversation.workflow import ConversationWorkflow
 
 
 async def agent_reply(api: ApiClient, conversation: str, message_id: str, text: str) -> dict:
@@ -217,3 +218,29 @@ def test_a_pack_with_several_calendars_names_the_one_business_hours_means(tmp_pa
     _, problems = validate(load_source(tmp_path / "pack.yaml"))
     assert [p.path for p in problems] == ["settings.business_hours_calendar"] * 2
     assert "acknowledge-open" in problems[0].message
+
+
+async def test_a_poison_message_is_recorded_as_failed_and_the_conversation_goes_on(
+    api: ApiClient, client: Client, outbox: Outbox, worker: None
+) -> None:
+    """What the API refuses (422) may still reach a workflow by another path: it must not jam it."""
+    await api.post_message("t-9", "m-1", "hello")
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, api.workflow_id("t-9"))
+    customer = Party(address="ada@example.com")
+    huge = Attachment(name="x.bin", size=10**26)
+    poison = InboundMessage(message_id="m-2", sender=customer, text="see attachment", attachments=[huge])
+    receipt = await handle.execute_update(ConversationWorkflow.receive_message, poison)
+    assert receipt.duplicate is False
+    naive = InboundMessage(message_id="m-3", sender=customer, text="when?", received_at=datetime(1, 1, 1))
+    await handle.execute_update(ConversationWorkflow.receive_message, naive)
+
+    trail = (await api.request("GET", "/v1/conversations/t-9/decisions")).body["decisions"]
+    failed = [e for e in trail if e["message_id"] == "m-2"]
+    assert failed and failed[0]["note"].startswith("decision failed") and failed[0]["decision"] is None
+    after = await api.post_message("t-9", "m-4", "anyone there?")
+    assert after.status == 200 and after.body["duplicate"] is False
+    conversation = await state(api, "t-9")
+    assert conversation["customer_messages"] == 4
+    assert conversation["last_customer_message_at"] >= conversation["created_at"]
+    trail = (await api.request("GET", "/v1/conversations/t-9/decisions")).body["decisions"]
+    assert all(e["decision"] is not None for e in trail if e["message_id"] in ("m-3", "m-4"))

@@ -269,8 +269,8 @@ async def _thread_decisions(
     summary = next((t for t in state.threads if t.thread == thread), None)
     complete = summary is None or any(e.seq <= max(summary.first_seq, 1) for e in mine)
     if not complete and summary is not None and summary.closed_run_id:
-        closed_run = request.app[CLIENT].get_workflow_handle_for(
-            ConversationWorkflow.run, handle.id, run_id=summary.closed_run_id
+        closed_run: WorkflowHandle[Any, Any] = request.app[CLIENT].get_workflow_handle(
+            handle.id, run_id=summary.closed_run_id
         )
         older = await call_workflow(request, closed_run.query(ConversationWorkflow.decisions), closed_run)
         mine = [e for e in older if e.thread == thread]

@@ -168,9 +168,19 @@ class ConversationCore:
         workflow.upsert_search_attributes(sa.updates_for(self._state))
 
 
-def cause(error: ActivityError) -> str:
+def cause(error: ActivityError | ApplicationError) -> str:
     """The innermost reason an activity failed, for the decision trail."""
     inner: BaseException | None = error.cause
     while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
         inner = inner.cause
     return str(inner or error)
+
+
+def error_type(error: ActivityError | ApplicationError) -> str:
+    """The innermost failure's type name: safe for logs, unlike its message (which may quote input)."""
+    inner: BaseException | None = error.cause or error
+    while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
+        inner = inner.cause
+    if isinstance(inner, ApplicationError) and inner.type:
+        return inner.type
+    return type(inner or error).__name__

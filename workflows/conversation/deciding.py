@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Crm, RuleDecisions
@@ -15,8 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.crm import CustomerQuery
     from engine.contracts.decisions import DecideRequest
     from workflows.conversation.actions import ActionExecutor
-    from workflows.conversation.core import cause
-    from workflows.conversation.options import CRM_LOOKUP, LOCAL
+    from workflows.conversation.core import cause, error_type
+    from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
 
@@ -60,7 +60,24 @@ class Deciding(ActionExecutor):
             calendar=self._calendar_name(),
             sla=self._sla_views(),
         )
-        result = await workflow.execute_local_activity_method(RuleDecisions.decide, request, **LOCAL)
+        if not self._threads():
+            result = await workflow.execute_local_activity_method(RuleDecisions.decide, request, **LOCAL)
+        else:
+            try:
+                result = await workflow.execute_local_activity_method(
+                    RuleDecisions.decide, request, **DECIDING
+                )
+            except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
+                entry.note = f"decision failed, nothing executed: {cause(exc)}"
+                # Ops read this line; what the customer wrote stays in the trail, never in a log.
+                workflow.logger.warning(
+                    "decision failed: conversation %s event %s seq %d (%s); it goes on taking events",
+                    self._state.conversation_id,
+                    event,
+                    seq,
+                    error_type(exc),
+                )
+                return seq
         entry.decision = result.decision
         raised: Raised = []
         for i, decided in enumerate(result.decision["actions"]):

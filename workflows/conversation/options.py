@@ -32,3 +32,11 @@ CRM_LOOKUP: ActivityConfig = {
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
+# A decision that fails five times in ~8 s is an input the rules cannot take (a poison message), not
+# a passing fault: it is recorded as failed and the conversation goes on taking events.
+DECIDING: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=500), backoff_coefficient=2.0, maximum_attempts=5
+    ),
+}

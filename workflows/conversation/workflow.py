@@ -15,6 +15,7 @@ delivery.py, sla.py.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -37,6 +38,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
+# A channel's receive time is believed within these bounds of the workflow's clock.
+MAX_MESSAGE_AGE = timedelta(days=366)
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 
 @workflow.defn
@@ -90,7 +94,7 @@ class ConversationWorkflow(Threads):
             if self._state.status in TERMINAL and self._threads():
                 await self._begin_thread()
             s = self._state
-            at = message.received_at or workflow.now()
+            at = self._received_at(message)
             first = s.customer_messages == 0
             s.customer_messages += 1
             s.first_customer_message_at = s.first_customer_message_at or at
@@ -114,6 +118,20 @@ class ConversationWorkflow(Threads):
             seq = await self._process("message.received", message=message)
             self._changed()
             return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
+
+    def _received_at(self, message: InboundMessage) -> datetime:
+        """When the channel received the message; the workflow's clock when that is not believable.
+
+        The API refuses such values (422); this guards what reaches the workflow by other paths, since
+        a naive or far-off time would otherwise fail every SLA and business-time computation.
+        """
+        now = workflow.now()
+        at = message.received_at
+        if at is None:
+            return now
+        if self._threads() and (at.tzinfo is None or not now - MAX_MESSAGE_AGE <= at <= now + MAX_CLOCK_SKEW):
+            return now
+        return at
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
