@@ -100,7 +100,8 @@ def wait_until(predicate, within: float, poll: float = 0.05) -> bool:
 def test_killed_up_takes_its_temporal_child_with_it(tmp_path: Path) -> None:
     """`kill -9` of `convoflow up` leaves no dev server behind for the next start to adopt."""
     data_dir = tmp_path / "data"
-    process = start_up(data_dir, free_port(), free_port())
+    api_port, grpc_port = free_port(), free_port()
+    process = start_up(data_dir, api_port, grpc_port)
     children: list[str] = []
     try:
         read_banner(process)
@@ -111,6 +112,11 @@ def test_killed_up_takes_its_temporal_child_with_it(tmp_path: Path) -> None:
         assert wait_until(lambda: not alive(int(children[0])), within=15), (
             f"temporal dev server {children[0]} outlived its killed parent"
         )
+        # The next `make run` gets the ports, and the database as the killed server left it.
+        process = start_up(data_dir, api_port, grpc_port)
+        read_banner(process)
+        out = stop(process)
+        assert process.returncode == 0, out
     finally:
         if process.poll() is None:
             process.kill()
