@@ -57,6 +57,16 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     assert sum(simulated.body["totals"]["routed"].values()) > 0
 
 
+async def test_testing_a_pack_without_test_cases_says_there_are_none(api: ApiClient) -> None:
+    reply = await api.request("POST", "/v1/rules/test", json={"pack": DEFAULT_YAML})
+    assert reply.status == 422
+    assert reply.body == {
+        "error": "no_test_cases",
+        "message": "the pack has no test cases to run; add them under `tests:`",
+        "fields": [{"field": "pack.tests", "message": "no test cases"}],
+    }
+
+
 async def test_diff_and_publish(api: ApiClient) -> None:
     changed = DEFAULT_YAML.replace('"billing", "payment"', '"billing", "payment", "ship"')
     reply = await api.request(

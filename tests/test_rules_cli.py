@@ -77,6 +77,46 @@ def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[
     assert failing.stdout.strip().endswith("0 passed, 1 failed")
 
 
+def test_test_command_on_a_pack_without_test_cases_says_so(tmp_path: Path, rules: Callable[..., Run]) -> None:
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").unlink()
+    run = rules("test", str(pack))
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert run.stderr.strip() == (
+        f"{pack}: no test cases to run; add them in tests.yaml beside pack.yaml or under `tests:` in the pack"
+    )
+
+
+def test_simulate_into_a_pipe_closed_early_exits_quietly(tmp_path: Path) -> None:
+    """`convoflow rules simulate ... | head -1`: no traceback, and the exit status a shell gives
+    `cat` killed by SIGPIPE (128 + 13), so `set -o pipefail` scripts still see the output was cut."""
+    conversations = tmp_path / "many.jsonl"
+    lines = SAMPLES.read_text().splitlines()
+    conversations.write_text(  # several times a pipe's buffer: the writer must meet the closed end
+        "".join(f"{line.replace('sample-', f'copy{n}-', 1)}\n" for n in range(5) for line in lines)
+    )
+    command = ["rules", "simulate", "rule_packs/default", "--conversations", str(conversations)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        first = process.stdout.readline()
+        process.stdout.close()  # what `head -1` does after its first line
+        errors = process.stderr.read()
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert first.startswith("copy0-1  conversation.created:"), first
+    assert errors == ""
+    assert process.returncode == 141
+
+
 def test_simulate_prints_totals(rules: Callable[..., Run]) -> None:
     run = rules("simulate", "rule_packs/kundenservice", "--conversations", str(SAMPLES))
     assert run.returncode == 0, run.stderr

@@ -6,24 +6,29 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from engine.service.temporal_server import free_port
+import pytest
+
+from engine.service.temporal_server import DevServer, free_port
 
 UP_TIMEOUT = 60
 
 
-def start_up(data_dir: Path, api_port: int, grpc_port: int) -> subprocess.Popen:
+def start_up(
+    data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "CONVOFLOW_DATA_DIR": str(data_dir),
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_EMBEDDED_GRPC_PORT": str(grpc_port),
-        "CONVOFLOW_EMBEDDED_UI_PORT": str(free_port()),
+        "CONVOFLOW_EMBEDDED_UI_PORT": str(ui_port or free_port()),
         "CONVOFLOW_EMBEDDED_FAST_TIMERS": "true",
         "CONVOFLOW_RULE_PACK": str(Path(__file__).parent / "packs" / "basic"),
     }
@@ -71,6 +76,100 @@ def stop(process: subprocess.Popen) -> str:
 def temporal_children(data_dir: Path) -> list[str]:
     found = subprocess.run(["pgrep", "-f", str(data_dir / "temporal.db")], capture_output=True, text=True)
     return found.stdout.split()
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie (an orphan's zombie waits for a reaper we do not control)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_until(predicate, within: float, poll: float = 0.05) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return predicate()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="parent-death signal is Linux only")
+def test_killed_up_takes_its_temporal_child_with_it(tmp_path: Path) -> None:
+    """`kill -9` of `convoflow up` leaves no dev server behind for the next start to adopt."""
+    data_dir = tmp_path / "data"
+    api_port, grpc_port = free_port(), free_port()
+    process = start_up(data_dir, api_port, grpc_port)
+    children: list[str] = []
+    try:
+        read_banner(process)
+        children = temporal_children(data_dir)
+        assert len(children) == 1, children
+        process.kill()
+        process.wait(timeout=10)
+        assert wait_until(lambda: not alive(int(children[0])), within=15), (
+            f"temporal dev server {children[0]} outlived its killed parent"
+        )
+        # The next `make run` gets the ports, and the database as the killed server left it.
+        process = start_up(data_dir, api_port, grpc_port)
+        read_banner(process)
+        out = stop(process)
+        assert process.returncode == 0, out
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in temporal_children(data_dir):  # clean up after a failure
+            os.kill(int(pid), signal.SIGKILL)
+
+
+def serve_plain_socket(port: int) -> socket.socket:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen()
+    return listener
+
+
+@pytest.mark.parametrize("taken", ["grpc", "ui"])
+def test_up_refuses_a_port_another_process_listens_on(tmp_path: Path, taken: str) -> None:
+    grpc_port, ui_port = free_port(), free_port()
+    port = grpc_port if taken == "grpc" else ui_port
+    data_dir = tmp_path / "data"
+    with serve_plain_socket(port):
+        process = start_up(data_dir, free_port(), grpc_port, ui_port)
+        try:
+            out, _ = process.communicate(timeout=UP_TIMEOUT)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode not in (0, None), out
+    assert f"port {port} is already in use" in out, out
+    assert "CONVOFLOW_EMBEDDED_" + ("GRPC" if taken == "grpc" else "UI") + "_PORT" in out, out
+    assert temporal_children(data_dir) == []
+
+
+def test_up_does_not_adopt_a_leftover_temporal_server(tmp_path: Path, temporal_server: DevServer) -> None:
+    """The case behind the finding: a dev server left on the port by an earlier, killed run."""
+    data_dir = tmp_path / "data"
+    process = start_up(data_dir, free_port(), temporal_server.grpc_port)
+    try:
+        lines: list[str] = []
+        for line in iter(process.stdout.readline, ""):  # until it exits, or serves (fails below)
+            lines.append(line)
+            if line.startswith("Press Ctrl-C"):
+                lines.append(stop(process))
+                break
+        process.wait(timeout=30)
+        out = "".join(lines)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert "convoflow is up" not in out, out
+    assert process.returncode == 1, out
+    assert f"port {temporal_server.grpc_port} is already in use" in out, out
 
 
 async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> None:

@@ -93,7 +93,12 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     ("GET", "/v1/conversations"): ("The tenant's conversations, one row each", None, ConversationList, 200),
     ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
-    ("POST", "/v1/rules/test"): ("Run a pack's test cases", PackRequest, None, 200),
+    ("POST", "/v1/rules/test"): (
+        "Run a pack's test cases (422 `no_test_cases` if it has none)",
+        PackRequest,
+        None,
+        200,
+    ),
     ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),
     ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
     ("POST", "/v1/rules/publish"): ("Publish a pack", PackRequest, None, 201),

@@ -88,6 +88,13 @@ async def validate_pack(request: web.Request) -> web.Response:
 @routes.post("/v1/rules/test")
 async def test_pack(request: web.Request) -> web.Response:
     pack = pack_from((await read_body(request, PackRequest, _limit(request))).pack)
+    if not pack.tests:  # "0 passed, 0 failed" would read as a pass
+        raise ApiError(
+            422,
+            "no_test_cases",
+            "the pack has no test cases to run; add them under `tests:`",
+            [{"field": "pack.tests", "message": "no test cases"}],
+        )
     results = run_cases(CompiledPack(pack), pack.tests)
     return web.json_response(
         {

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -66,10 +67,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What a shell reports for `cat` killed by SIGPIPE (128 + 13): the reader of our output left early.
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run one command and return its exit code (the serving commands exit the process themselves)."""
+    """Run one command and return its exit code (the serving commands exit the process themselves).
+
+    When whoever reads stdout goes away early (`convoflow rules simulate ... | head`), the command
+    stops quietly with EXIT_BROKEN_PIPE, the status `cat` or `grep` would give in that pipe (so
+    `set -o pipefail` scripts still see the output was cut), instead of a BrokenPipeError traceback.
+    Python ignores SIGPIPE (sockets need that), so the closed pipe arrives as that exception.
+    """
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # buffered output meets the closed pipe here, not at interpreter exit
+    except BrokenPipeError:
+        # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+    return code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 validate and test before review, simulate and diff before publishing ("what happens if I publish
 this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases or diff found something,
-2 the pack or the input is invalid.
+2 the pack or the input is invalid (for `test`: the pack has no test cases), 141 stdout was closed
+early (`| head`, see engine/cli/main.py).
 """
 
 from __future__ import annotations
@@ -70,6 +71,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     pack = load_pack(args.pack)
+    if not pack.tests:  # "0 passed, 0 failed" would read as a pass
+        raise CommandFailed(
+            2,
+            [
+                f"{args.pack}: no test cases to run; add them in tests.yaml beside pack.yaml "
+                "or under `tests:` in the pack"
+            ],
+        )
     results = run_cases(CompiledPack(pack), pack.tests)
     for result in results:
         print(f"{'PASS' if result.passed else 'FAIL'}  {result.name}")

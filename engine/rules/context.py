@@ -246,6 +246,11 @@ def render_reference() -> str:
         "durations are business minutes computed before evaluation. `N` stands for a list index.",
         "Anything below `customer.custom.` is accepted (CRM custom fields).",
         "",
+        "Templates read the same paths as `{path}` placeholders. A date-time renders for the reader, in",
+        "the template's language and the conversation calendar's time zone: `{business_hours.next_open}`",
+        'gives "25.11.2026, 08:00" in German, "Nov 25, 2026, 8:00 AM" in English; `|date` or `|time`',
+        "after the path keeps one part (`{business_hours.next_open|time}`).",
+        "",
         "| path | type | meaning |",
         "|---|---|---|",
     ]

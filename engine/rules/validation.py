@@ -17,11 +17,11 @@ from pydantic_core import ErrorDetails
 from engine.calendar import BusinessCalendar, CalendarError
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
-from engine.rules.context import KNOWN_PATHS, RuleContext, is_known_path
+from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest, unknown
-from engine.rules.templates import PLACEHOLDER
+from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
 
 MAX_RULES = 2000
 MAX_CONDITION_NODES = 5000
@@ -31,6 +31,7 @@ LOOP_GUARDS = {
     "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
     "conversation.assigned": ("conversation.assignee", "event.depth"),
 }
+DATE_TIME_PATHS = frozenset(path for path, kind, _ in fields() if "date-time" in kind)
 
 
 def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
@@ -138,12 +139,20 @@ class _Checker:
                 if text.count("{") != text.count("}"):
                     self.add(path, "unbalanced { } in template")
                 for field in PLACEHOLDER.findall(text):
-                    if not is_known_path(field) or field.count(".") == 0:
-                        self.add(
-                            path,
-                            f'placeholder "{{{field}}}" is not in the rule context'
-                            f"{suggest(field, KNOWN_PATHS)}",
-                        )
+                    self.check_placeholder(path, field)
+
+    def check_placeholder(self, path: str, field: str) -> None:
+        var, suffix = split_placeholder(field)
+        if not is_known_path(var) or var.count(".") == 0:
+            self.add(
+                path, f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}'
+            )
+        elif suffix is not None and suffix not in FORMATS:
+            self.add(
+                path, f'placeholder "{{{field}}}": unknown format "{suffix}"; use date, time or datetime'
+            )
+        elif suffix is not None and not _may_be_date_time(var):
+            self.add(path, f'placeholder "{{{field}}}": {var} is not a date-time')
 
     def ref(self, path: str, name: str | None, table: dict[str, Any], what: str) -> None:
         if message := unknown(name, table, what):
@@ -264,6 +273,12 @@ class _Checker:
 
 
 DEFAULT_EVENT_TIME = "2026-01-05T10:00:00+00:00"  # a Monday morning, for tests that do not care
+
+
+def _may_be_date_time(path: str) -> bool:
+    """A context date-time, or anything below an open-ended field (a CRM custom field may hold one)."""
+    generic = ".".join("N" if part.isdigit() else part for part in path.split("."))
+    return generic in DATE_TIME_PATHS or any(path.startswith(f"{root}.") for root in OPEN_ENDED)
 
 
 def case_context(event: str, context: dict[str, Any]) -> dict[str, Any]:

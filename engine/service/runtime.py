@@ -20,7 +20,7 @@ from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
 from engine.service.config import Settings
 from engine.service.temporal_client import connect, ensure_search_attributes
-from engine.service.temporal_server import DevServer
+from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
 
 log = logging.getLogger("convoflow")
@@ -77,7 +77,11 @@ async def up(settings: Settings) -> None:
                 fast_timers=settings.embedded_fast_timers,
                 log_file=settings.data_dir / "temporal.log",
             )
-            await server.start()
+            try:
+                await server.start()
+            except PortInUse as exc:
+                setting = {server.grpc_port: "GRPC", server.ui_port: "UI"}[exc.port]
+                raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
         client = await _connect(settings, address)
         keys, dev_key = _keys(settings)

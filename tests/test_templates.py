@@ -1,0 +1,173 @@
+"""Templates: dates and times read in the conversation's language and the calendar's time zone."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from activities.outbox import Outbox
+from activities.rule_decisions import PackRegistry, RuleActivities
+from engine.contracts.decisions import DecideRequest
+from engine.rules.templates import choose_text, render
+from engine.rules.validation import validate
+from engine.service.config import Settings
+from engine.service.pack_files import load_source, load_valid
+from engine.service.pack_store import PackStore
+from engine.service.temporal_server import DevServer
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish
+from tests.replay import replay_every_run
+from tests.test_service_up import start_part, stop
+
+PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
+
+# 07:00 UTC is 08:00 in Berlin (CET) and 16:00 in Tokyo.
+AT = "2026-11-25T07:00:00+00:00"
+DATA = {"business_hours": {"next_open": AT}, "conversation": {"id": "c-1", "created_at": AT}}
+
+
+@pytest.mark.parametrize(
+    ("language", "zone", "expected"),
+    [
+        ("de", "Europe/Berlin", "ab 25.11.2026, 08:00."),
+        ("en", "Europe/Berlin", "ab Nov 25, 2026, 8:00 AM."),
+        ("en", "Asia/Tokyo", "ab Nov 25, 2026, 4:00 PM."),
+        ("de", None, "ab 25.11.2026, 07:00."),  # no calendar: UTC
+    ],
+)
+def test_an_iso_datetime_renders_as_medium_date_and_short_time(
+    language: str, zone: str | None, expected: str
+) -> None:
+    assert render("ab {business_hours.next_open}.", DATA, language=language, zone=zone) == expected
+
+
+def test_a_format_suffix_picks_the_date_or_the_time() -> None:
+    text = "{business_hours.next_open|date} / {business_hours.next_open | time} / {event.time|datetime}"
+    data = DATA | {"event": {"time": AT}}
+    de = render(text, data, language="de", zone="Europe/Berlin")
+    assert de == "25.11.2026 / 08:00 / 25.11.2026, 08:00"
+    en = render(text, data, language="en", zone="Europe/Berlin")
+    assert en == "Nov 25, 2026 / 8:00 AM / Nov 25, 2026, 8:00 AM"
+
+
+def test_other_values_render_as_before() -> None:
+    data = {
+        "conversation": {"id": "20261125", "customer_messages": 3},
+        "customer": {"custom": {"contract_end": "2026-12-31", "note": "2026-11-25 is fine"}},
+    }
+    text = (
+        "Hi {customer.first_name}, case {conversation.id}, {conversation.customer_messages} messages, "
+        "{customer.custom.note}"
+    )
+    assert render(text, data, language="de", zone="Europe/Berlin") == (
+        "Hi, case 20261125, 3 messages, 2026-11-25 is fine"
+    )
+    # A date alone is a date (no time zone shift); a date-time without offset is shown as written.
+    assert render("{customer.custom.contract_end}", data, language="de", zone="Asia/Tokyo") == "31.12.2026"
+    naive = {"customer": {"custom": {"due": "2026-11-25T08:00:00"}}}
+    assert render("{customer.custom.due}", naive, language="en", zone="Asia/Tokyo") == "Nov 25, 2026, 8:00 AM"
+
+
+def test_a_language_babel_does_not_know_formats_in_english() -> None:
+    assert render("{business_hours.next_open}", DATA, language="xx", zone="UTC") == "Nov 25, 2026, 7:00 AM"
+
+
+def test_regional_languages_use_their_region() -> None:
+    assert render("{business_hours.next_open|date}", DATA, language="en-GB", zone="UTC") == "25 Nov 2026"
+
+
+def problems_in(tmp_path: Path, templates: str) -> list[str]:
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        "meta: {name: t, language: en}\n"
+        "templates:\n" + textwrap.indent(textwrap.dedent(templates), "  ") + "rules: []\n"
+    )
+    _, problems = validate(load_source(path))
+    return [p.message for p in problems]
+
+
+def test_the_validator_knows_the_format_suffixes(tmp_path: Path) -> None:
+    assert problems_in(
+        tmp_path,
+        """
+        ok: {en: "{business_hours.next_open|date} {conversation.created_at|time} {event.time|datetime}"}
+        custom: {en: "{customer.custom.renewal|date}"}
+        """,
+    ) == []
+    assert problems_in(
+        tmp_path,
+        """
+        bad_format: {en: "{business_hours.next_open|weekday}"}
+        not_a_date: {en: "{customer.first_name|date}"}
+        """,
+    ) == [
+        'placeholder "{business_hours.next_open|weekday}": unknown format "weekday"; '
+        "use date, time or datetime",
+        'placeholder "{customer.first_name|date}": customer.first_name is not a date-time',
+    ]
+
+
+def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_german(tmp_path: Path) -> None:
+    """Through the real decide activity: the Berlin calendar's next opening, as a German reads it."""
+    pack = load_valid(PACKS / "kundenservice")
+    store = PackStore(tmp_path / "packs")
+    digest = store.publish(pack)
+    tuesday_evening = datetime(2026, 11, 24, 19, 30, tzinfo=UTC)  # 20:30 in Berlin: closed
+    request = DecideRequest(
+        pack_hash=digest,
+        context={
+            "event": {"type": "conversation.created", "time": tuesday_evening.isoformat()},
+            "customer": {"first_name": "Ada"},
+            "message": {"text": "Hallo"},
+        },
+        calendar="berlin",
+    )
+    result = RuleActivities(PackRegistry(store)).decide(request)
+    (reply,) = [d["action"] for d in result.decision["actions"] if d["action"]["type"] == "reply"]
+    assert reply["template"] == "eingangsbestaetigung_ausserhalb"
+    language, text = choose_text(pack.templates[reply["template"]], ["de"], pack.meta.language)
+    rendered = render(text, result.context, language=language, zone=pack.calendars["berlin"]["timezone"])
+    assert rendered.endswith("antwortet ab 25.11.2026, 08:00.")
+
+
+async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_calendar_zone(
+    api: ApiClient, outbox: Outbox, settings: Settings, client: Client, temporal_server: DevServer
+) -> None:
+    """Through `_template` in a worker process of its own: nothing of Babel's locale data is loaded
+    yet, as after any worker start, so the workflow loads it while rendering (inside the sandbox)."""
+    publish(settings, TEST_PACKS / "dates")
+    worker = start_part(
+        "worker",
+        temporal_server.address,
+        {"CONVOFLOW_DATA_DIR": str(settings.data_dir), "CONVOFLOW_TASK_QUEUE": settings.task_queue},
+    )
+    try:
+        first = await asyncio.to_thread(worker.stdout.readline)
+        assert first.startswith("convoflow worker polling"), first
+        for conversation, language in (("dates-de", "de"), ("dates-en", "en")):
+            reply = await api.request(
+                "POST",
+                f"/v1/conversations/{conversation}/messages",
+                json={
+                    "message_id": "m-1",
+                    "channel": "email",
+                    "sender": {"address": "ada@example.com"},
+                    "text": "Hallo",
+                    "received_at": AT,
+                    "language": language,
+                },
+            )
+            assert reply.status == 201, reply.body
+    finally:
+        await asyncio.to_thread(stop, worker)
+    texts = {m["conversation_id"].rsplit(":", 1)[-1]: m["text"] for m in outbox.read_all()}
+    assert texts == {
+        "dates-de": "Ihre Nachricht vom 25.11.2026, 08:00 ist eingegangen (am 25.11.2026 um 08:00 Uhr).",
+        "dates-en": "We received your message of Nov 25, 2026, 8:00 AM (on Nov 25, 2026 at 8:00 AM).",
+    }
+    await replay_every_run(client, settings.task_queue)
