@@ -128,6 +128,12 @@ class ConversationCore:
             return None
         return self._pack.sla_policies.get(self._state.sla.policy)
 
+    def _calendar_name(self) -> str | None:
+        """The calendar whose business hours the rules see (RulePack.business_hours_calendar says which)."""
+        if self._pack is None:
+            return None
+        return self._pack.business_hours_calendar(self._state.team, self._state.sla.calendar)
+
     def _run_is_full(self) -> bool:
         """Time to continue as new: the server says so, or this run has handled its share of events."""
         s = self._state

@@ -141,9 +141,3 @@ class Deciding(ActionExecutor):
         self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
     ) -> dict[str, Any]:
         return build_context(self._state, event, workflow.now(), depth, message, extra)
-
-    def _calendar_name(self) -> str | None:
-        """The calendar whose business hours the rules see (RulePack.business_hours_calendar says which)."""
-        if self._pack is None:
-            return None
-        return self._pack.business_hours_calendar(self._state.team, self._state.sla.calendar)

@@ -104,8 +104,7 @@ class Delivery(SlaClocks):
             [self._state.language, context.get("customer", {}).get("language")],
             self.pack.meta.language,
         )
-        # Defined by Deciding, a layer above: every Delivery is a ConversationWorkflow, which has it.
-        calendar = self._calendar_name()  # type: ignore[attr-defined]
+        calendar = self._calendar_name()
         zone = self.pack.calendars.get(calendar, {}).get("timezone") if calendar else None
         with workflow.unsafe.sandbox_unrestricted():
             return lang, render(text, context, language=lang, zone=zone)
