@@ -20,9 +20,7 @@ from engine.service.temporal_server import DevServer, free_port
 UP_TIMEOUT = 60
 
 
-def start_up(
-    data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None
-) -> subprocess.Popen:
+def start_up(data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None) -> subprocess.Popen:
     env = {
         **os.environ,
         "CONVOFLOW_DATA_DIR": str(data_dir),

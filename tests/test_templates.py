@@ -92,13 +92,16 @@ def problems_in(tmp_path: Path, templates: str) -> list[str]:
 
 
 def test_the_validator_knows_the_format_suffixes(tmp_path: Path) -> None:
-    assert problems_in(
-        tmp_path,
-        """
+    assert (
+        problems_in(
+            tmp_path,
+            """
         ok: {en: "{business_hours.next_open|date} {conversation.created_at|time} {event.time|datetime}"}
         custom: {en: "{customer.custom.renewal|date}"}
         """,
-    ) == []
+        )
+        == []
+    )
     assert problems_in(
         tmp_path,
         """

@@ -144,9 +144,7 @@ class _Checker:
     def check_placeholder(self, path: str, field: str) -> None:
         var, suffix = split_placeholder(field)
         if not is_known_path(var) or var.count(".") == 0:
-            self.add(
-                path, f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}'
-            )
+            self.add(path, f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}')
         elif suffix is not None and suffix not in FORMATS:
             self.add(
                 path, f'placeholder "{{{field}}}": unknown format "{suffix}"; use date, time or datetime'
