@@ -138,6 +138,14 @@ async def test_keys_stay_unique_across_continue_as_new_and_threads(
                 await agent_reply(api, "t-6", f"r-{thread}-{i}", f"reply {thread}.{i}")
             await set_status(api, "t-6", "closed")
         conversation = await state(api, "t-6")
+        # The first run continued as new long ago: its decisions are read from its own history.
+        runs = [wf async for wf in client.list_workflows(f"WorkflowId = '{api.workflow_id('t-6')}'")]
+        first_run = min(runs, key=lambda wf: wf.start_time).run_id
+        early = await api.request("GET", f"/v1/conversations/t-6/decisions?run_id={first_run}")
+        assert early.status == 200 and early.body["decisions"][0]["message_id"] == "m-0"
+        assert len(early.body["decisions"]) < len(
+            (await api.request("GET", "/v1/conversations/t-6/decisions")).body["decisions"]
+        )
     assert conversation["thread"] == 3 and conversation["runs"] > 3
     texts = delivered_texts(outbox, api.workflow_id("t-6"))
     assert all(texts[f"reply {t}.{i}"] == 1 for t in range(3) for i in range(3)), texts
