@@ -64,8 +64,11 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
     )
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
     await handle.execute_update(ConversationWorkflow.post_reply, AgentReply(agent_id="a", text="Fixed."))
-    await handle.execute_update(ConversationWorkflow.change_status, StatusChange(status=Status.CLOSED))
-    await handle.result()
+    # The close is handled when its update returns; the workflow then waits for a next thread.
+    closed = await handle.execute_update(
+        ConversationWorkflow.change_status, StatusChange(status=Status.CLOSED)
+    )
+    assert closed.status == Status.CLOSED
     return wf_id
 
 
