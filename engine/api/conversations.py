@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
@@ -26,7 +27,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.auth import TENANT
-from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
+from engine.api.errors import (
+    ApiError,
+    body_too_large,
+    invalid_field,
+    malformed_json,
+    unavailable,
+    validation_error,
+)
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -109,14 +117,17 @@ async def call_workflow(
     """Run a Temporal call, turning its failures into API errors the caller can act on.
 
     An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
-    lets us tell that apart from a conversation that never existed.
+    lets us tell that apart from a conversation that never existed. A call that no worker answered
+    in time, or that Temporal did not answer, is a 503 with `Retry-After`: the event may or may not
+    have reached the conversation, and sending it again is safe because events carry their own ids.
+    (The SDK turns the cancellation by our timeout into `WorkflowUpdateRPCTimeoutOrCancelledError`,
+    so `wait_for` raises that rather than `TimeoutError` for updates.)
     """
     timeout = request.app[SETTINGS].update_timeout_seconds
     try:
         return await asyncio.wait_for(call, timeout)
-    except TimeoutError:
-        raise ApiError(
-            503,
+    except (TimeoutError, RPCTimeoutOrCancelledError):
+        raise unavailable(
             "worker_unavailable",
             f"no worker processed the event within {timeout:g}s; retry with the same message_id",
         ) from None
@@ -132,7 +143,11 @@ async def call_workflow(
             if handle is not None and await _has_ended(handle):
                 raise ApiError(409, "conversation_closed", "the conversation is closed") from None
             raise ApiError(404, "conversation_not_found", "no such conversation") from None
-        raise ApiError(503, "temporal_unavailable", "Temporal did not answer; retry") from None
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise unavailable(
+                "worker_unavailable", "Temporal gave up waiting for a worker; retry with the same message_id"
+            ) from None
+        raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
 
 
 async def _has_ended(handle: WorkflowHandle) -> bool:

@@ -102,6 +102,14 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
+# Routes that wait for a conversation workflow, and so may answer 503 when no worker answers in time.
+WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/")
+UNAVAILABLE = {
+    "description": "No worker (or Temporal) answered in time; send the same request again, "
+    "with the same ids, after `Retry-After` seconds",
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 
 
 def build_document() -> dict[str, Any]:
@@ -133,6 +141,8 @@ def build_document() -> dict[str, Any]:
                 },
             },
         }
+        if path.startswith(WORKFLOW_PREFIXES):
+            operation["responses"]["503"] = UNAVAILABLE
         if request is not None:
             operation["requestBody"] = {
                 "required": True,
