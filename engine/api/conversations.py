@@ -177,6 +177,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
     """
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
+    message = body.to_message()
     wf_id = conversation_workflow_id(tenant, ext_id)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
@@ -184,7 +185,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
             tenant=tenant,
             external_id=ext_id,
             channel=body.channel,
-            customer=body.sender,
+            customer=message.sender,
             pack_hash=pack_store(settings).active_hash(),
             follows_run_id=await _closed_run(request.app[CLIENT].get_workflow_handle(wf_id)),
             max_events_per_run=settings.max_events_per_run,
@@ -196,7 +197,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
     receipt = await call_workflow(
         request,
         request.app[CLIENT].execute_update_with_start_workflow(
-            ConversationWorkflow.receive_message, body.to_message(), start_workflow_operation=start
+            ConversationWorkflow.receive_message, message, start_workflow_operation=start
         ),
     )
     return web.json_response(
