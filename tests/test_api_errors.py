@@ -188,7 +188,9 @@ async def test_bad_conversation_id_is_named(api: ApiClient) -> None:
 
 
 async def test_unknown_conversation_is_404(api: ApiClient) -> None:
-    reply = await api.request("POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x"})
+    reply = await api.request(
+        "POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x", "message_id": "r-1"}
+    )
     assert reply.status == 404 and reply.body["error"] == "conversation_not_found"
     assert (await api.get("nope")).status == 404
 

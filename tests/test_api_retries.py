@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from activities.outbox import Outbox
 from engine.service.config import Settings
 from engine.service.worker import build_worker
-from tests.conftest import serve_api
+from tests.api_client import ApiClient
+from tests.conftest import serve_api, serve_service
+from tests.local_servers import FakeGateway, serve_gateway
 from tests.replay import replay_every_run
+
+SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
 
 def acknowledgements(outbox: Outbox) -> int:
@@ -34,3 +39,43 @@ async def test_update_nobody_answers_is_503_with_retry_after_and_the_retry_is_sa
     assert state["customer_messages"] == 1
     assert acknowledgements(outbox) == 1
     assert await replay_every_run(client, settings.task_queue) == 1
+
+
+async def test_reply_retried_with_the_same_idempotency_key_reaches_the_customer_once(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    async with serve_gateway(FakeGateway()) as gateway:
+        chosen = settings.model_copy(update={"gateway_url": gateway.url, "gateway_secret": SecretStr(SECRET)})
+        async with serve_service(client, chosen, tenants) as api:
+            started = await api.post_message(
+                "wa-reply", "wamid.1", channel="whatsapp", sender="+4915100000001"
+            )
+            assert started.status == 201, started.body
+            path = "/v1/conversations/wa-reply/replies"
+            body = {"agent_id": "agent-7", "text": "Refunded, sorry!"}
+            key = {"Idempotency-Key": "reply-7f3a"}
+            first = await api.request("POST", path, json=body, headers=key)
+            retries = [await api.request("POST", path, json=body, headers=key) for _ in range(3)]
+            with_both = await api.request(
+                "POST", path, json={**body, "message_id": "reply-7f3a"}, headers=key
+            )
+            state = (await api.get("wa-reply")).body
+        sent = [r.json["text"] for r in gateway.requests if r.json["kind"] == "agent_reply"]
+    assert first.status == 200 and first.body["duplicate"] is False
+    assert [r.body["duplicate"] for r in [*retries, with_both]] == [True] * 4
+    assert sent == ["Refunded, sorry!"]
+    assert state["agent_messages"] == 1
+
+
+async def test_reply_needs_an_idempotency_identity(api: ApiClient) -> None:
+    path = "/v1/conversations/c-any/replies"
+    body = {"agent_id": "agent-7", "text": "Refunded, sorry!"}
+    missing = await api.request("POST", path, json=body)
+    assert missing.status == 422 and [f["field"] for f in missing.body["fields"]] == ["message_id"]
+    assert "Idempotency-Key" in missing.body["message"]
+    differ = await api.request(
+        "POST", path, json={**body, "message_id": "r-1"}, headers={"Idempotency-Key": "r-2"}
+    )
+    assert differ.status == 422 and [f["field"] for f in differ.body["fields"]] == ["message_id"]
+    bad_key = await api.request("POST", path, json=body, headers={"Idempotency-Key": "x" * 300})
+    assert bad_key.status == 422 and [f["field"] for f in bad_key.body["fields"]] == ["Idempotency-Key"]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -41,6 +41,7 @@ from engine.api.schemas import (
     ConversationView,
     DecisionTrail,
     EventResponse,
+    MessageId,
     PostAssignment,
     PostMessage,
     PostReply,
@@ -72,10 +73,12 @@ routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
+IDEMPOTENCY_KEY = "Idempotency-Key"
+_MESSAGE_ID: TypeAdapter[str] = TypeAdapter(MessageId)
 
 
-async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
-    """The validated JSON body; over `max_bytes` (default: max_body_bytes) is a 413 naming the limit."""
+async def read_json(request: web.Request, max_bytes: int | None = None) -> dict[str, Any]:
+    """The JSON object in the body; over `max_bytes` (default: max_body_bytes) is a 413 naming the limit."""
     limit = max_bytes or request.app[SETTINGS].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise body_too_large(limit)
@@ -94,10 +97,19 @@ async def read_body(request: web.Request, model: type[Model], max_bytes: int | N
         ) from None
     if not isinstance(data, dict):
         raise invalid_field("body", "expected an object", "request body must be a JSON object")
+    return data
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc) from None
+
+
+async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
+    """The validated JSON body (see `read_json` for the size limit)."""
+    return validated(model, await read_json(request, max_bytes))
 
 
 def external_id(request: web.Request) -> str:
@@ -216,21 +228,60 @@ async def _closed_run(handle: WorkflowHandle) -> str | None:
 
 
 async def update_conversation(
-    request: web.Request, update: Any, body_model: type[BaseModel], event_model: type[BaseModel]
+    request: web.Request,
+    update: Any,
+    body_model: type[BaseModel],
+    event_model: type[BaseModel],
+    prepare: Callable[[web.Request, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> web.Response:
-    """Validate the body, send it to the conversation as a Temporal update, answer with the receipt."""
+    """Validate the body, send it to the conversation as a Temporal update, answer with the receipt.
+
+    `prepare` may complete the body from the request (headers) before it is validated.
+    """
     ext_id = external_id(request)
-    body = await read_body(request, body_model)
+    data = await read_json(request)
+    body = validated(body_model, prepare(request, data) if prepare else data)
     event = event_model.model_validate(body.model_dump())
     handle = handle_for(request, ext_id)
     receipt = await call_workflow(request, handle.execute_update(update, event), handle)
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
 
 
+def reply_identity(request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+    """The reply's `message_id`: from the body, or the `Idempotency-Key` header standing in for it.
+
+    Without one a client's retry would be a second reply to the customer, so one is required; when
+    both are sent they must agree.
+    """
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    given = data.get("message_id")
+    if key is None:
+        if given is None:
+            raise invalid_field(
+                "message_id",
+                f"required (or an {IDEMPOTENCY_KEY} header)",
+                f"a reply needs a message_id or an {IDEMPOTENCY_KEY} header, so a retry is not sent twice",
+            )
+        return data
+    try:
+        _MESSAGE_ID.validate_python(key)
+    except ValidationError as exc:
+        raise invalid_field(IDEMPOTENCY_KEY, exc.errors(include_url=False)[0]["msg"]) from None
+    if given is not None and given != key:
+        raise invalid_field(
+            "message_id",
+            f"differs from the {IDEMPOTENCY_KEY} header",
+            f"message_id and the {IDEMPOTENCY_KEY} header name different replies; send one, or the same",
+        )
+    return {**data, "message_id": key}
+
+
 @routes.post("/v1/conversations/{conversation_id}/replies")
 async def post_reply(request: web.Request) -> web.Response:
-    """An agent's reply; it goes out through the conversation's channel."""
-    return await update_conversation(request, ConversationWorkflow.post_reply, PostReply, AgentReply)
+    """An agent's reply; it goes out through the conversation's channel, once per message_id."""
+    return await update_conversation(
+        request, ConversationWorkflow.post_reply, PostReply, AgentReply, prepare=reply_identity
+    )
 
 
 @routes.post("/v1/conversations/{conversation_id}/status")

@@ -102,6 +102,19 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
+# Request headers a route reads, besides Authorization.
+HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("POST", "/v1/conversations/{conversation_id}/replies"): [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Stands in for the body's `message_id` (one of the two is required; "
+            "if both are sent they must be equal). A retry with the same key is not sent again.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 256},
+        }
+    ],
+}
 # Routes that wait for a conversation workflow, and so may answer 503 when no worker answers in time.
 WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/")
 UNAVAILABLE = {
@@ -151,10 +164,11 @@ def build_document() -> dict[str, Any]:
         if path not in UNAUTHENTICATED:
             operation["security"] = [{"bearer": []}]
         params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-        if params:
-            operation["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-            ]
+        parameters = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+        ] + HEADERS.get((method, path), [])
+        if parameters:
+            operation["parameters"] = parameters
         paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -130,7 +130,9 @@ class PostReply(AgentReply, Strict):
     agent_id: str = Field(min_length=1, max_length=128, pattern=SINGLE_LINE)
     text: str = Field(min_length=1, max_length=100_000, pattern=NO_NUL)
     message_id: MessageId | None = Field(
-        default=None, description="Caller's id for the reply; repeats are ignored."
+        default=None,
+        description="Caller's id for the reply; repeats are ignored. Required unless an `Idempotency-Key` "
+        "header carries it (both: they must be equal).",
     )
 
 
