@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+
 from pydantic import SecretStr
 from temporalio.client import Client
 
 from activities.outbox import Outbox
+from engine import webhook_signature
 from engine.service.config import Settings
 from engine.service.worker import build_worker
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_api, serve_service
 from tests.local_servers import FakeGateway, serve_gateway
 from tests.replay import replay_every_run
@@ -79,3 +85,55 @@ async def test_reply_needs_an_idempotency_identity(api: ApiClient) -> None:
     assert differ.status == 422 and [f["field"] for f in differ.body["fields"]] == ["message_id"]
     bad_key = await api.request("POST", path, json=body, headers={"Idempotency-Key": "x" * 300})
     assert bad_key.status == 422 and [f["field"] for f in bad_key.body["fields"]] == ["Idempotency-Key"]
+
+
+def inbound(message_id: str, text: str = "Hallo") -> bytes:
+    return json.dumps(
+        {
+            "type": "message.inbound",
+            "channel": "whatsapp",
+            "conversation_id": "wa-retry",
+            "message_id": message_id,
+            "sender": {"address": "+4915100000004"},
+            "text": text,
+        }
+    ).encode()
+
+
+async def answered(send: Callable[[], Awaitable[Reply]]) -> Reply:
+    """As a gateway does: send again while the answer is 503 (the worker may still be warming up)."""
+    for _ in range(30):
+        answer = await send()
+        if answer.status != 503:
+            return answer
+    raise AssertionError("still 503 after 30 attempts")
+
+
+async def test_webhook_retried_after_a_503_is_delivered_not_called_a_duplicate(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    chosen = settings.model_copy(update={"gateway_secret": SecretStr(SECRET), "update_timeout_seconds": 1.0})
+    path = f"/v1/inbound/webhook/{tenants['acme']}"
+
+    def webhook(webhook_id: str, body: bytes) -> Callable[[], Awaitable[Reply]]:
+        signed = webhook_signature.headers(SECRET, webhook_id, int(time.time()), body)
+        return lambda: api.request("POST", path, data=body, tenant=None, headers=signed)
+
+    async with serve_api(client, chosen, tenants) as api:  # one app: it remembers webhook ids
+        send = webhook("evt-retry", inbound("wamid.9"))
+        first = await send()  # no worker yet
+        assert first.status == 503, first.body
+        async with build_worker(client, chosen):
+            retried = await answered(send)
+            assert retried.status in (200, 201), retried.body
+            assert retried.body["conversation_id"] == "wa-retry"  # the workflow's receipt
+            replayed = await answered(send)
+            assert replayed.status == 200 and replayed.body == {"duplicate": True, "webhook_id": "evt-retry"}
+
+            # One webhook delivered twice at once is still one message.
+            twin = webhook("evt-twin", inbound("wamid.10", "Noch da?"))
+            both = await asyncio.gather(answered(twin), answered(twin))
+            assert [r.status for r in both] == [200, 200]
+            state = (await answered(lambda: api.get("wa-retry"))).body
+    assert state["customer_messages"] == 2
+    assert await replay_every_run(client, chosen.task_queue) == 1

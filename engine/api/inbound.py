@@ -69,9 +69,6 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         event = InboundWebhook.model_validate_json(body)
     except ValidationError as exc:
         raise validation_error(exc) from None
-    seen[webhook_id] = True
-    while len(seen) > REPLAY_MEMORY:
-        seen.popitem(last=False)
     request[TENANT] = tenant
     message = PostMessage(
         message_id=event.message_id,
@@ -80,7 +77,14 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         text=event.text,
         language=event.language,
     )
-    return await receive_customer_message(request, event.conversation_id, message)
+    # Remembered only once the conversation has the message: after a 5xx the gateway's retry must
+    # get through. Two deliveries in flight at once both reach the workflow, which keeps one (it
+    # deduplicates by message_id).
+    response = await receive_customer_message(request, event.conversation_id, message)
+    seen[webhook_id] = True
+    while len(seen) > REPLAY_MEMORY:
+        seen.popitem(last=False)
+    return response
 
 
 @routes.post("/v1/inbound/email")
