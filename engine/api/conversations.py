@@ -10,6 +10,7 @@ import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -73,6 +74,9 @@ routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
+# How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
+# the deadline it was given; this covers an SDK polling loop that starts one more call.
+BACKSTOP_SECONDS = 2.0
 IDEMPOTENCY_KEY = "Idempotency-Key"
 _MESSAGE_ID: TypeAdapter[str] = TypeAdapter(MessageId)
 
@@ -124,20 +128,22 @@ def external_id(request: web.Request) -> str:
 
 
 async def call_workflow(
-    request: web.Request, call: Awaitable[Result], handle: WorkflowHandle | None = None
+    request: web.Request, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
 ) -> Result:
     """Run a Temporal call, turning its failures into API errors the caller can act on.
 
+    `call` gets the deadline to pass on as `rpc_timeout`, so Temporal itself gives up in time (a
+    clean DEADLINE_EXCEEDED, which the SDK raises as `WorkflowUpdateRPCTimeoutOrCancelledError` for
+    updates); `wait_for` is only the backstop for the SDK's polling loops, which may make more than
+    one call. A call that no worker answered in time, or that Temporal did not answer, is a 503 with
+    `Retry-After`: the event may or may not have reached the conversation, and sending it again is
+    safe because events carry their own ids.
     An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
-    lets us tell that apart from a conversation that never existed. A call that no worker answered
-    in time, or that Temporal did not answer, is a 503 with `Retry-After`: the event may or may not
-    have reached the conversation, and sending it again is safe because events carry their own ids.
-    (The SDK turns the cancellation by our timeout into `WorkflowUpdateRPCTimeoutOrCancelledError`,
-    so `wait_for` raises that rather than `TimeoutError` for updates.)
+    lets us tell that apart from a conversation that never existed.
     """
     timeout = request.app[SETTINGS].update_timeout_seconds
     try:
-        return await asyncio.wait_for(call, timeout)
+        return await asyncio.wait_for(call(timedelta(seconds=timeout)), timeout + BACKSTOP_SECONDS)
     except (TimeoutError, RPCTimeoutOrCancelledError):
         raise unavailable(
             "worker_unavailable",
@@ -157,7 +163,8 @@ async def call_workflow(
             raise ApiError(404, "conversation_not_found", "no such conversation") from None
         if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             raise unavailable(
-                "worker_unavailable", "Temporal gave up waiting for a worker; retry with the same message_id"
+                "worker_unavailable",
+                f"no worker answered within {timeout:g}s; retry (events with the same message_id)",
             ) from None
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
 
@@ -206,16 +213,33 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    receipt = await call_workflow(
-        request,
-        request.app[CLIENT].execute_update_with_start_workflow(
-            ConversationWorkflow.receive_message, message, start_workflow_operation=start
-        ),
-    )
+    try:
+        receipt = await call_workflow(
+            request,
+            lambda deadline: request.app[CLIENT].execute_update_with_start_workflow(
+                ConversationWorkflow.receive_message,
+                message,
+                start_workflow_operation=start,
+                rpc_timeout=deadline,
+            ),
+        )
+    finally:
+        _read_start_outcome(start)
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,
     )
+
+
+def _read_start_outcome(start: WithStartWorkflowOperation) -> None:
+    """Read the start's outcome, which the SDK parks in a future that only `workflow_handle()` awaits.
+
+    When the update fails before Temporal confirmed the start (a timeout), that future holds the
+    error, and unread asyncio logs it at ERROR ("Future exception was never retrieved") for every 503.
+    """
+    parked = start._workflow_handle
+    if parked.done() and not parked.cancelled():
+        parked.exception()
 
 
 async def _closed_run(handle: WorkflowHandle) -> str | None:
@@ -243,7 +267,9 @@ async def update_conversation(
     body = validated(body_model, prepare(request, data) if prepare else data)
     event = event_model.model_validate(body.model_dump())
     handle = handle_for(request, ext_id)
-    receipt = await call_workflow(request, handle.execute_update(update, event), handle)
+    receipt = await call_workflow(
+        request, lambda deadline: handle.execute_update(update, event, rpc_timeout=deadline), handle
+    )
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
 
 
@@ -305,14 +331,20 @@ async def post_survey(request: web.Request) -> web.Response:
 async def get_decisions(request: web.Request) -> web.Response:
     """Why each thing happened: every event's decision record and what was executed."""
     ext_id = external_id(request)
-    entries = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.decisions))
+    handle = handle_for(request, ext_id)
+    entries = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.decisions, rpc_timeout=deadline)
+    )
     return web.json_response(DecisionTrail(conversation_id=ext_id, decisions=entries).model_dump(mode="json"))
 
 
 @routes.get("/v1/conversations/{conversation_id}")
 async def get_conversation(request: web.Request) -> web.Response:
     ext_id = external_id(request)
-    state = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.state))
+    handle = handle_for(request, ext_id)
+    state = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline)
+    )
     return web.json_response(ConversationView.of(state).model_dump(mode="json"))
 
 
