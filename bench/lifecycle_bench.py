@@ -63,7 +63,9 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
         start_workflow_operation=start,
     )
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
-    await handle.execute_update(ConversationWorkflow.post_reply, AgentReply(agent_id="a", text="Fixed."))
+    await handle.execute_update(
+        ConversationWorkflow.post_reply, AgentReply(agent_id="a", text="Fixed.", message_id="r-1")
+    )
     # The close is handled when its update returns; the workflow then waits for a next thread.
     closed = await handle.execute_update(
         ConversationWorkflow.change_status, StatusChange(status=Status.CLOSED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -12,6 +12,7 @@ import aiohttp
 class Reply:
     status: int
     body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class ApiClient:
@@ -47,7 +48,7 @@ class ApiClient:
             method, self.base_url + path, json=json, data=data, headers=all_headers
         ) as resp:
             assert resp.content_type == "application/json", f"{resp.status}: not JSON"
-            return Reply(resp.status, await resp.json())
+            return Reply(resp.status, await resp.json(), dict(resp.headers))
 
     async def post_message(
         self,

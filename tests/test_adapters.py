@@ -207,7 +207,7 @@ async def test_email_threading_inbound_and_auto_replies(
             await api.request(
                 "POST",
                 f"/v1/conversations/{conversation}/replies",
-                json={"agent_id": "a-1", "text": "Fixed."},
+                json={"agent_id": "a-1", "text": "Fixed.", "message_id": "r-1"},
             )
             reply = inbox.messages[-1]
             assert reply["In-Reply-To"] == "<m2@customer.example>"
@@ -330,7 +330,9 @@ async def test_logs_carry_no_message_text_or_addresses(
     async with serve_service(client, settings, tenants) as api:
         await api.post_message("pii-1", "m-1", secret_text, sender=address)
         await api.request(
-            "POST", "/v1/conversations/pii-1/replies", json={"agent_id": "a", "text": secret_text}
+            "POST",
+            "/v1/conversations/pii-1/replies",
+            json={"agent_id": "a", "text": secret_text, "message_id": "r-1"},
         )
         await api.request("POST", "/v1/conversations/pii-1/messages", data=b"{broken")
     logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
@@ -362,7 +364,11 @@ async def test_team_notifications_go_to_the_notify_endpoint_signed(
 
 async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None, settings: Settings) -> None:
     await api.post_message("sms-1", "m-1", "hi", channel="sms", sender="+4915100000003")
-    await api.request("POST", "/v1/conversations/sms-1/replies", json={"agent_id": "a", "text": "x" * 3000})
+    await api.request(
+        "POST",
+        "/v1/conversations/sms-1/replies",
+        json={"agent_id": "a", "text": "x" * 3000, "message_id": "r-1"},
+    )
     lines = settings.outbox_path.read_text().splitlines()
     assert len(json.loads(lines[-1])["text"]) == 1600
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import time
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from engine import webhook_signature
+from engine.service.config import Settings
 from tests.api_client import ApiClient
+from tests.conftest import serve_api
 
 GOOD = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
 
@@ -41,6 +50,112 @@ async def test_bad_message_fields_are_named(api: ApiClient, body: dict, field: s
     assert reply.body["error"] == "invalid_request"
 
 
+def attachment(**fields: object) -> dict:
+    return {**GOOD, "attachments": [{"name": "invoice.pdf", **fields}]}
+
+
+IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+
+
+# Each of these was accepted and then jammed the conversation (the decide activity failed on every
+# retry) or a channel adapter (a CR/LF in an email header fails every send).
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (attachment(size=10**26), "attachments.0.size"),
+        (attachment(size=2**40 + 1), "attachments.0.size"),
+        (attachment(size=1.0), "attachments.0.size"),
+        (attachment(size=True), "attachments.0.size"),
+        (attachment(size="12"), "attachments.0.size"),
+        ({**GOOD, "attachments": [{"name": "a\r\nb.pdf"}]}, "attachments.0.name"),
+        ({**GOOD, "received_at": "2025-05-01T10:00:00"}, "received_at"),
+        ({**GOOD, "received_at": "0001-01-01T00:00:00Z"}, "received_at"),
+        ({**GOOD, "received_at": "1999-12-31T23:59:59Z"}, "received_at"),
+        ({**GOOD, "received_at": IN_TWO_DAYS}, "received_at"),
+        ({**GOOD, "received_at": 10**10}, "received_at"),
+        ({**GOOD, "language": "en GB"}, "language"),
+        ({**GOOD, "language": "e1"}, "language"),
+        ({**GOOD, "sender": {"address": "ada@example.com\r\nBcc: eve@example.com"}}, "sender.address"),
+        ({**GOOD, "sender": {"address": "ada@example.com", "name": "Ada\u0000"}}, "sender.name"),
+        ({**GOOD, "subject": "Hi\r\nBcc: eve@example.com"}, "subject"),
+        ({**GOOD, "message_id": "m-1\n"}, "message_id"),
+        ({**GOOD, "text": "a\u0000b"}, "text"),
+        ({**GOOD, "headers": {f"X-Header-{i}": "v" for i in range(101)}}, "headers"),
+        ({**GOOD, "headers": {"X-Header": "v\r\nAuto-Submitted: no"}}, "headers.X-Header"),
+    ],
+)
+async def test_poison_message_fields_are_refused_by_name(api: ApiClient, body: dict, field: str) -> None:
+    reply = await api.request("POST", "/v1/conversations/c-poison/messages", json=body)
+    assert reply.status == 422, reply.body
+    assert field in fields(reply.body)
+
+
+@pytest.mark.parametrize(
+    ("route", "body", "field"),
+    [
+        ("survey", {"rating": "5"}, "rating"),
+        ("survey", {"rating": 4.0}, "rating"),
+        ("survey", {"rating": True}, "rating"),
+        ("survey", {"rating": 5, "comment": "ok\u0000"}, "comment"),
+        ("replies", {"agent_id": "a\r\n", "text": "x", "message_id": "r-1"}, "agent_id"),
+        ("replies", {"agent_id": "a", "text": "x", "message_id": ""}, "message_id"),
+        ("replies", {"agent_id": "a", "text": "x", "message_id": "r\n1"}, "message_id"),
+        ("status", {"status": "pending", "actor": "ops\r\n"}, "actor"),
+        ("assignment", {"agent_id": "agent-7", "team": "billing\n"}, "team"),
+    ],
+)
+async def test_other_event_fields_are_bounded_by_name(
+    api: ApiClient, route: str, body: dict, field: str
+) -> None:
+    reply = await api.request("POST", f"/v1/conversations/c-poison/{route}", json=body)
+    assert reply.status == 422, reply.body
+    assert fields(reply.body) == [field]
+
+
+SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"language": "far-too-long-tag"}, "language"),
+        ({"sender": {"address": "+49151\r\n0000"}}, "sender.address"),
+        ({"message_id": "wamid\n1"}, "message_id"),
+    ],
+)
+async def test_inbound_webhook_fields_are_bounded_by_name(
+    client: Client, settings: Settings, tenants: dict[str, str], change: dict, field: str
+) -> None:
+    chosen = settings.model_copy(update={"gateway_secret": SecretStr(SECRET)})
+    event = {
+        "type": "message.inbound",
+        "channel": "whatsapp",
+        "conversation_id": "wa-poison",
+        "message_id": "wamid.1",
+        "sender": {"address": "+4915100000002"},
+        "text": "Hallo",
+        **change,
+    }
+    body = json.dumps(event).encode()
+    signed = webhook_signature.headers(SECRET, "evt-poison", int(time.time()), body)
+    async with serve_api(client, chosen, tenants) as api:
+        reply = await api.request(
+            "POST", f"/v1/inbound/webhook/{tenants['acme']}", data=body, tenant=None, headers=signed
+        )
+    assert reply.status == 422, reply.body
+    assert fields(reply.body) == [field]
+
+
+async def test_inbound_email_with_an_overlong_message_id_names_the_header(api: ApiClient) -> None:
+    mail = (
+        "From: Ada <ada@customer.example>\r\nSubject: hi\r\n"
+        f"Message-ID: <{'x' * 300}@customer.example>\r\n\r\nbody\r\n"
+    ).encode()
+    reply = await api.request("POST", "/v1/inbound/email", data=mail)
+    assert reply.status == 422, reply.body
+    assert fields(reply.body) == ["Message-ID"]
+
+
 async def test_malformed_json_says_where(api: ApiClient) -> None:
     reply = await api.request(
         "POST",
@@ -73,7 +188,9 @@ async def test_bad_conversation_id_is_named(api: ApiClient) -> None:
 
 
 async def test_unknown_conversation_is_404(api: ApiClient) -> None:
-    reply = await api.request("POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x"})
+    reply = await api.request(
+        "POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x", "message_id": "r-1"}
+    )
     assert reply.status == 404 and reply.body["error"] == "conversation_not_found"
     assert (await api.get("nope")).status == 404
 

@@ -29,7 +29,7 @@ async def test_another_tenant_cannot_see_or_change_a_conversation(api: ApiClient
 
     assert (await api.get("shared-id", tenant="globex")).status == 404
     as_globex = {
-        "replies": {"agent_id": "mallory", "text": "hi"},
+        "replies": {"agent_id": "mallory", "text": "hi", "message_id": "r-1"},
         "status": {"status": "closed"},
     }
     for route, body in as_globex.items():

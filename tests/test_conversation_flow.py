@@ -114,7 +114,9 @@ async def test_status_changes_and_closed_conversation_refuses_events(
                 break
             await asyncio.sleep(0.05)
     refused = await api.request(
-        "POST", "/v1/conversations/c-105/replies", json={"agent_id": "a", "text": "late"}
+        "POST",
+        "/v1/conversations/c-105/replies",
+        json={"agent_id": "a", "text": "late", "message_id": "r-late"},
     )
     assert refused.status == 409 and refused.body["error"] == "conversation_closed"
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, api.workflow_id("c-105"))

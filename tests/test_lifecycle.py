@@ -7,6 +7,7 @@ server fires timers on a 50 ms tick.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,7 +53,10 @@ async def set_status(api: ApiClient, conversation: str, status: str) -> dict:
 
 async def reply(api: ApiClient, conversation: str, text: str = "On it!") -> None:
     answer = await api.request(
-        "POST", f"/v1/conversations/{conversation}/replies", json={"agent_id": "agent-1", "text": text}
+        "POST",
+        f"/v1/conversations/{conversation}/replies",
+        json={"agent_id": "agent-1", "text": text},
+        headers={"Idempotency-Key": f"reply-{uuid.uuid4().hex}"},
     )
     assert answer.status == 200, answer.body
 

@@ -27,3 +27,20 @@ def test_request_models_carry_their_required_fields() -> None:
     assert post["security"] == [{"bearer": []}]
     webhook = document["paths"]["/v1/inbound/webhook/{tenant}"]["post"]
     assert "security" not in webhook
+
+
+def test_routes_that_wait_for_a_worker_document_503_with_retry_after() -> None:
+    paths = build_document()["paths"]
+    for path, method in (
+        ("/v1/conversations/{conversation_id}/messages", "post"),
+        ("/v1/conversations/{conversation_id}", "get"),
+        ("/v1/inbound/webhook/{tenant}", "post"),
+    ):
+        assert "Retry-After" in paths[path][method]["responses"]["503"]["headers"]
+    assert "503" not in paths["/v1/rules/validate"]["post"]["responses"]
+
+
+def test_replies_document_the_idempotency_key_header() -> None:
+    reply = build_document()["paths"]["/v1/conversations/{conversation_id}/replies"]["post"]
+    headers = [p["name"] for p in reply["parameters"] if p["in"] == "header"]
+    assert headers == ["Idempotency-Key"]

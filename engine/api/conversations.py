@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
@@ -26,13 +28,21 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.auth import TENANT
-from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
+from engine.api.errors import (
+    ApiError,
+    body_too_large,
+    invalid_field,
+    malformed_json,
+    unavailable,
+    validation_error,
+)
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
     ConversationView,
     DecisionTrail,
     EventResponse,
+    MessageId,
     PostAssignment,
     PostMessage,
     PostReply,
@@ -67,10 +77,15 @@ Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
 _RUN_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+# How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
+# the deadline it was given; this covers an SDK polling loop that starts one more call.
+BACKSTOP_SECONDS = 2.0
+IDEMPOTENCY_KEY = "Idempotency-Key"
+_MESSAGE_ID: TypeAdapter[str] = TypeAdapter(MessageId)
 
 
-async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
-    """The validated JSON body; over `max_bytes` (default: max_body_bytes) is a 413 naming the limit."""
+async def read_json(request: web.Request, max_bytes: int | None = None) -> dict[str, Any]:
+    """The JSON object in the body; over `max_bytes` (default: max_body_bytes) is a 413 naming the limit."""
     limit = max_bytes or request.app[SETTINGS].max_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise body_too_large(limit)
@@ -89,10 +104,19 @@ async def read_body(request: web.Request, model: type[Model], max_bytes: int | N
         ) from None
     if not isinstance(data, dict):
         raise invalid_field("body", "expected an object", "request body must be a JSON object")
+    return data
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_error(exc) from None
+
+
+async def read_body(request: web.Request, model: type[Model], max_bytes: int | None = None) -> Model:
+    """The validated JSON body (see `read_json` for the size limit)."""
+    return validated(model, await read_json(request, max_bytes))
 
 
 def external_id(request: web.Request) -> str:
@@ -107,19 +131,24 @@ def external_id(request: web.Request) -> str:
 
 
 async def call_workflow(
-    request: web.Request, call: Awaitable[Result], handle: WorkflowHandle | None = None
+    request: web.Request, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
 ) -> Result:
     """Run a Temporal call, turning its failures into API errors the caller can act on.
 
+    `call` gets the deadline to pass on as `rpc_timeout`, so Temporal itself gives up in time (a
+    clean DEADLINE_EXCEEDED, which the SDK raises as `WorkflowUpdateRPCTimeoutOrCancelledError` for
+    updates); `wait_for` is only the backstop for the SDK's polling loops, which may make more than
+    one call. A call that no worker answered in time, or that Temporal did not answer, is a 503 with
+    `Retry-After`: the event may or may not have reached the conversation, and sending it again is
+    safe because events carry their own ids.
     An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
     lets us tell that apart from a conversation that never existed.
     """
     timeout = request.app[SETTINGS].update_timeout_seconds
     try:
-        return await asyncio.wait_for(call, timeout)
-    except TimeoutError:
-        raise ApiError(
-            503,
+        return await asyncio.wait_for(call(timedelta(seconds=timeout)), timeout + BACKSTOP_SECONDS)
+    except (TimeoutError, RPCTimeoutOrCancelledError):
+        raise unavailable(
             "worker_unavailable",
             f"no worker processed the event within {timeout:g}s; retry with the same message_id",
         ) from None
@@ -135,7 +164,12 @@ async def call_workflow(
             if handle is not None and await _has_ended(handle):
                 raise ApiError(409, "conversation_closed", "the conversation is closed") from None
             raise ApiError(404, "conversation_not_found", "no such conversation") from None
-        raise ApiError(503, "temporal_unavailable", "Temporal did not answer; retry") from None
+        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+            raise unavailable(
+                "worker_unavailable",
+                f"no worker answered within {timeout:g}s; retry (events with the same message_id)",
+            ) from None
+        raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
 
 
 async def _has_ended(handle: WorkflowHandle) -> bool:
@@ -166,6 +200,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
     """
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
+    message = body.to_message()
     wf_id = conversation_workflow_id(tenant, ext_id)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
@@ -173,7 +208,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
             tenant=tenant,
             external_id=ext_id,
             channel=body.channel,
-            customer=body.sender,
+            customer=message.sender,
             pack_hash=pack_store(settings).active_hash(),
             max_events_per_run=settings.max_events_per_run,
         ),
@@ -181,34 +216,92 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    receipt = await call_workflow(
-        request,
-        request.app[CLIENT].execute_update_with_start_workflow(
-            ConversationWorkflow.receive_message, body.to_message(), start_workflow_operation=start
-        ),
-    )
+    try:
+        receipt = await call_workflow(
+            request,
+            lambda deadline: request.app[CLIENT].execute_update_with_start_workflow(
+                ConversationWorkflow.receive_message,
+                message,
+                start_workflow_operation=start,
+                rpc_timeout=deadline,
+            ),
+        )
+    finally:
+        _read_start_outcome(start)
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,
     )
 
 
+def _read_start_outcome(start: WithStartWorkflowOperation) -> None:
+    """Read the start's outcome, which the SDK parks in a future that only `workflow_handle()` awaits.
+
+    When the update fails before Temporal confirmed the start (a timeout), that future holds the
+    error, and unread asyncio logs it at ERROR ("Future exception was never retrieved") for every 503.
+    """
+    parked = start._workflow_handle
+    if parked.done() and not parked.cancelled():
+        parked.exception()
+
+
 async def update_conversation(
-    request: web.Request, update: Any, body_model: type[BaseModel], event_model: type[BaseModel]
+    request: web.Request,
+    update: Any,
+    body_model: type[BaseModel],
+    event_model: type[BaseModel],
+    prepare: Callable[[web.Request, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> web.Response:
-    """Validate the body, send it to the conversation as a Temporal update, answer with the receipt."""
+    """Validate the body, send it to the conversation as a Temporal update, answer with the receipt.
+
+    `prepare` may complete the body from the request (headers) before it is validated.
+    """
     ext_id = external_id(request)
-    body = await read_body(request, body_model)
+    data = await read_json(request)
+    body = validated(body_model, prepare(request, data) if prepare else data)
     event = event_model.model_validate(body.model_dump())
     handle = handle_for(request, ext_id)
-    receipt = await call_workflow(request, handle.execute_update(update, event), handle)
+    receipt = await call_workflow(
+        request, lambda deadline: handle.execute_update(update, event, rpc_timeout=deadline), handle
+    )
     return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+
+
+def reply_identity(request: web.Request, data: dict[str, Any]) -> dict[str, Any]:
+    """The reply's `message_id`: from the body, or the `Idempotency-Key` header standing in for it.
+
+    Without one a client's retry would be a second reply to the customer, so one is required; when
+    both are sent they must agree.
+    """
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    given = data.get("message_id")
+    if key is None:
+        if given is None:
+            raise invalid_field(
+                "message_id",
+                f"required (or an {IDEMPOTENCY_KEY} header)",
+                f"a reply needs a message_id or an {IDEMPOTENCY_KEY} header, so a retry is not sent twice",
+            )
+        return data
+    try:
+        _MESSAGE_ID.validate_python(key)
+    except ValidationError as exc:
+        raise invalid_field(IDEMPOTENCY_KEY, exc.errors(include_url=False)[0]["msg"]) from None
+    if given is not None and given != key:
+        raise invalid_field(
+            "message_id",
+            f"differs from the {IDEMPOTENCY_KEY} header",
+            f"message_id and the {IDEMPOTENCY_KEY} header name different replies; send one, or the same",
+        )
+    return {**data, "message_id": key}
 
 
 @routes.post("/v1/conversations/{conversation_id}/replies")
 async def post_reply(request: web.Request) -> web.Response:
-    """An agent's reply; it goes out through the conversation's channel."""
-    return await update_conversation(request, ConversationWorkflow.post_reply, PostReply, AgentReply)
+    """An agent's reply; it goes out through the conversation's channel, once per message_id."""
+    return await update_conversation(
+        request, ConversationWorkflow.post_reply, PostReply, AgentReply, prepare=reply_identity
+    )
 
 
 @routes.post("/v1/conversations/{conversation_id}/status")
@@ -244,7 +337,9 @@ async def get_decisions(request: web.Request) -> web.Response:
         handle = request.app[CLIENT].get_workflow_handle_for(
             ConversationWorkflow.run, handle.id, run_id=run_id
         )
-    entries = await call_workflow(request, handle.query(ConversationWorkflow.decisions), handle)
+    entries = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.decisions, rpc_timeout=deadline), handle
+    )
     if thread is not None:
         entries = await _thread_decisions(request, handle, thread, entries)
     return web.json_response(DecisionTrail(conversation_id=ext_id, decisions=entries).model_dump(mode="json"))
@@ -262,7 +357,9 @@ def _thread_param(request: web.Request) -> int | None:
 async def _thread_decisions(
     request: web.Request, handle: WorkflowHandle, thread: int, entries: list[DecisionEntry]
 ) -> list[DecisionEntry]:
-    state = await call_workflow(request, handle.query(ConversationWorkflow.state), handle)
+    state = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
+    )
     if thread > state.thread:
         raise ApiError(404, "thread_not_found", f"the conversation has {state.thread} thread(s)")
     mine = [e for e in entries if e.thread == thread]
@@ -272,7 +369,11 @@ async def _thread_decisions(
         closed_run: WorkflowHandle[Any, Any] = request.app[CLIENT].get_workflow_handle(
             handle.id, run_id=summary.closed_run_id
         )
-        older = await call_workflow(request, closed_run.query(ConversationWorkflow.decisions), closed_run)
+        older = await call_workflow(
+            request,
+            lambda deadline: closed_run.query(ConversationWorkflow.decisions, rpc_timeout=deadline),
+            closed_run,
+        )
         mine = [e for e in older if e.thread == thread]
     return mine
 
@@ -282,14 +383,19 @@ async def get_threads(request: web.Request) -> web.Response:
     """The conversation's threads, oldest first: a customer who writes after a close begins one."""
     ext_id = external_id(request)
     handle = handle_for(request, ext_id)
-    state = await call_workflow(request, handle.query(ConversationWorkflow.state), handle)
+    state = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
+    )
     return web.json_response(ThreadList.of(state).model_dump(mode="json"))
 
 
 @routes.get("/v1/conversations/{conversation_id}")
 async def get_conversation(request: web.Request) -> web.Response:
     ext_id = external_id(request)
-    state = await call_workflow(request, handle_for(request, ext_id).query(ConversationWorkflow.state))
+    handle = handle_for(request, ext_id)
+    state = await call_workflow(
+        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline)
+    )
     return web.json_response(ConversationView.of(state).model_dump(mode="json"))
 
 

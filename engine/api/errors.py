@@ -17,19 +17,37 @@ log = logging.getLogger("convoflow.api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+# What a 503 asks the caller to wait before retrying. The retry itself waits up to the update
+# timeout for a worker again, so a short pause is enough and keeps a recovered service responsive.
+RETRY_AFTER_SECONDS = 5
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: list[dict] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: list[dict] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or []
+        self.headers = headers or {}
 
     def response(self) -> web.Response:
         body: dict = {"error": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
-        return web.json_response(body, status=self.status)
+        return web.json_response(body, status=self.status, headers=self.headers)
+
+
+def unavailable(code: str, message: str) -> ApiError:
+    """503 with `Retry-After`: nothing was wrong with the request, the same request may be sent again."""
+    return ApiError(503, code, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def invalid_field(field: str, problem: str, summary: str | None = None) -> ApiError:

@@ -22,14 +22,15 @@ from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, invalid_field, validation_error
-from engine.api.schemas import PostMessage
-from engine.contracts.conversation import Attachment, Channel, Party
+from engine.api.schemas import LanguageTag, MessageId, MessageText, PostMessage, PostParty
+from engine.contracts.conversation import Channel
 from engine.contracts.message_ids import conversation_of, domain_of
 
 routes = web.RouteTableDef()
 REPLAY_MEMORY = 10_000
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 SEEN_WEBHOOKS = web.AppKey("seen_webhooks", OrderedDict)
 
 
@@ -39,10 +40,10 @@ class InboundWebhook(BaseModel):
     type: str = Field(pattern="^message\\.inbound$")
     channel: Channel
     conversation_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
-    message_id: str = Field(min_length=1, max_length=256)
-    sender: Party
-    text: str = Field(max_length=100_000)
-    language: str | None = None
+    message_id: MessageId
+    sender: PostParty
+    text: MessageText
+    language: LanguageTag | None = None
 
 
 @routes.post("/v1/inbound/webhook/{tenant}")
@@ -68,9 +69,6 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         event = InboundWebhook.model_validate_json(body)
     except ValidationError as exc:
         raise validation_error(exc) from None
-    seen[webhook_id] = True
-    while len(seen) > REPLAY_MEMORY:
-        seen.popitem(last=False)
     request[TENANT] = tenant
     message = PostMessage(
         message_id=event.message_id,
@@ -79,7 +77,14 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         text=event.text,
         language=event.language,
     )
-    return await receive_customer_message(request, event.conversation_id, message)
+    # Remembered only once the conversation has the message: after a 5xx the gateway's retry must
+    # get through. Two deliveries in flight at once both reach the workflow, which keeps one (it
+    # deduplicates by message_id).
+    response = await receive_customer_message(request, event.conversation_id, message)
+    seen[webhook_id] = True
+    while len(seen) > REPLAY_MEMORY:
+        seen.popitem(last=False)
+    return response
 
 
 @routes.post("/v1/inbound/email")
@@ -103,24 +108,51 @@ async def inbound_email(request: web.Request) -> web.Response:
         conversation = "email-" + hashlib.sha256(message_id.encode()).hexdigest()[:20]
     body_part = mail.get_body(preferencelist=("plain", "html"))
     text = body_part.get_content() if body_part is not None else ""
+    # What we derive from the mail is cut to fit; what identifies it (Message-ID, From) must fit as is.
     attachments = [
-        Attachment(
-            name=part.get_filename() or "attachment",
-            content_type=part.get_content_type(),
-            size=len(part.get_payload(decode=True) or b""),
-        )
+        {
+            "name": clean_line(part.get_filename() or "", 255) or "attachment",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
         for part in mail.iter_attachments()
     ]
-    message = PostMessage(
-        message_id=message_id,
-        channel=Channel.EMAIL,
-        sender=Party(address=address.addr_spec, name=address.display_name or None),
-        text=text[:100_000],
-        subject=str(mail.get("Subject") or "") or None,
-        auto_submitted=is_automatic(mail, address.addr_spec),
-        attachments=attachments[:50],
-    )
+    try:
+        message = PostMessage.model_validate(
+            {
+                "message_id": message_id,
+                "channel": Channel.EMAIL,
+                "sender": {
+                    "address": address.addr_spec,
+                    "name": clean_line(address.display_name, 200) or None,
+                },
+                "text": text[:100_000].replace("\x00", ""),
+                "subject": clean_line(str(mail.get("Subject") or ""), 1000) or None,
+                "auto_submitted": is_automatic(mail, address.addr_spec),
+                "attachments": attachments[:50],
+            }
+        )
+    except ValidationError as exc:
+        raise email_error(exc) from None
     return await receive_customer_message(request, conversation, message)
+
+
+EMAIL_FIELDS = {"message_id": "Message-ID", "sender": "From", "subject": "Subject"}
+
+
+def email_error(exc: ValidationError) -> ApiError:
+    """422 naming the mail's header (`Message-ID`, `From`) rather than the message field it became."""
+    error = validation_error(exc)
+    for field in error.fields:
+        head, _, _ = field["field"].partition(".")
+        field["field"] = EMAIL_FIELDS.get(head, field["field"])
+    names = ", ".join(f["field"] for f in error.fields)
+    return ApiError(422, "invalid_request", f"invalid email header(s): {names}", error.fields)
+
+
+def clean_line(value: str | None, limit: int) -> str:
+    """One line of at most `limit` characters: control characters become spaces."""
+    return CONTROL.sub(" ", value or "").strip()[:limit]
 
 
 def is_automatic(mail, sender: str) -> bool:

@@ -114,6 +114,27 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
+# Request headers a route reads, besides Authorization.
+HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("POST", "/v1/conversations/{conversation_id}/replies"): [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Stands in for the body's `message_id` (one of the two is required; "
+            "if both are sent they must be equal). A retry with the same key is not sent again.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 256},
+        }
+    ],
+}
+# Routes that wait for a conversation workflow, and so may answer 503 when no worker answers in time.
+WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/")
+UNAVAILABLE = {
+    "description": "No worker (or Temporal) answered in time; send the same request again, "
+    "with the same ids, after `Retry-After` seconds",
+    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
 
 
 def build_document() -> dict[str, Any]:
@@ -145,6 +166,8 @@ def build_document() -> dict[str, Any]:
                 },
             },
         }
+        if path.startswith(WORKFLOW_PREFIXES):
+            operation["responses"]["503"] = UNAVAILABLE
         if request is not None:
             operation["requestBody"] = {
                 "required": True,
@@ -153,10 +176,11 @@ def build_document() -> dict[str, Any]:
         if path not in UNAUTHENTICATED:
             operation["security"] = [{"bearer": []}]
         params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-        if params:
-            operation["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-            ]
+        parameters = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+        ] + HEADERS.get((method, path), [])
+        if parameters:
+            operation["parameters"] = parameters
         paths.setdefault(path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

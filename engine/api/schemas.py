@@ -1,10 +1,18 @@
-"""Request and response bodies of the HTTP API (the workflow's own models are reused for events)."""
+"""Request and response bodies of the HTTP API.
+
+Request bodies are the API's own schemas with the API's bounds: every field a caller sends is checked
+here, because a value that passes the API reaches a conversation workflow and may make its activities
+fail on every retry. The workflow's contract models (engine/contracts/conversation.py) stay as lenient
+as they were, so histories recorded before a bound was added still deserialise; tightening happens
+only on this side.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from engine.contracts.conversation import (
     AgentReply,
@@ -21,6 +29,27 @@ from engine.contracts.conversation import (
     ThreadSummary,
 )
 
+# One line of text: no control characters. Ids, names and addresses end up in email headers and
+# gateway fields, where a CR/LF is header injection and makes every send of the conversation fail.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+# Free text may hold line breaks and tabs, but never NUL (SMTP and many gateways refuse it).
+NO_NUL = r"^[^\x00]*$"
+# A BCP 47-shaped tag (`en`, `de-CH`, `pt-BR`, `zh-Hant`) within the contract's 8 characters.
+LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+MAX_ATTACHMENT_BYTES = 2**40  # 1 TiB: more than any channel carries; rule engines get a 64-bit int
+# `received_at` must be plausible: channels report when they received a message, so nothing before
+# 2000 and nothing more than a day ahead of the API's clock (a day covers any clock skew or zone mix-up).
+EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_RECEIVED_AT_AHEAD = timedelta(days=1)
+
+MessageId = Annotated[
+    str, Field(min_length=1, max_length=256, pattern=SINGLE_LINE, description="The channel's message id.")
+]
+LanguageTag = Annotated[
+    str, Field(max_length=8, pattern=LANGUAGE_TAG, description="Detected or declared language (BCP 47).")
+]
+MessageText = Annotated[str, Field(max_length=100_000, pattern=NO_NUL)]
+
 
 class Strict(BaseModel):
     """Unknown fields are an error: a typo in an integration should fail loudly, not be dropped."""
@@ -28,11 +57,58 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class PostMessage(InboundMessage, Strict):
-    channel: Channel
-    headers: dict[str, str] = Field(
-        default_factory=dict, description="Channel headers; `Auto-Submitted` other than `no` marks a machine."
+class PostParty(Party, Strict):
+    address: str = Field(
+        min_length=1, max_length=320, pattern=SINGLE_LINE, description="Email, phone or channel handle."
     )
+    name: str | None = Field(default=None, max_length=200, pattern=SINGLE_LINE)
+
+
+class PostAttachment(Strict):
+    name: str = Field(min_length=1, max_length=255, pattern=SINGLE_LINE)
+    content_type: str = Field(default="application/octet-stream", max_length=255, pattern=SINGLE_LINE)
+    size: int = Field(
+        default=0, ge=0, le=MAX_ATTACHMENT_BYTES, strict=True, description="Bytes, a JSON integer."
+    )
+
+
+class PostMessage(Strict):
+    """A customer message as the channel delivered it (the API side of `InboundMessage`)."""
+
+    message_id: MessageId
+    channel: Channel
+    sender: PostParty
+    text: MessageText
+    subject: str | None = Field(default=None, max_length=1000, pattern=SINGLE_LINE)
+    received_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the channel received it, with its UTC offset; from 2000 to at most one day "
+        "ahead of the API's clock. The workflow's clock if absent.",
+    )
+    auto_submitted: bool = Field(
+        default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."
+    )
+    language: LanguageTag | None = None
+    attachments: list[PostAttachment] = Field(default_factory=list, max_length=50)
+    headers: dict[
+        Annotated[str, Field(min_length=1, max_length=128, pattern=SINGLE_LINE)],
+        Annotated[str, Field(max_length=1000, pattern=SINGLE_LINE)],
+    ] = Field(
+        default_factory=dict,
+        max_length=100,
+        description="Channel headers; `Auto-Submitted` other than `no` marks a machine.",
+    )
+
+    @field_validator("received_at")
+    @classmethod
+    def _plausible_instant(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return value
+        if value < EARLIEST_RECEIVED_AT:
+            raise ValueError(f"must not be before {EARLIEST_RECEIVED_AT.isoformat()}")
+        if value > datetime.now(UTC) + LATEST_RECEIVED_AT_AHEAD:
+            raise ValueError("must not be more than one day ahead of the server's clock")
+        return value
 
     def to_message(self) -> InboundMessage:
         message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))
@@ -43,19 +119,26 @@ class PostMessage(InboundMessage, Strict):
 
 
 class PostSurvey(SurveyAnswer, Strict):
-    pass
+    rating: int = Field(ge=1, le=5, strict=True, description="1 to 5, a JSON integer.")
+    comment: str | None = Field(default=None, max_length=5000, pattern=NO_NUL)
 
 
 class PostAssignment(Assignment, Strict):
-    pass
+    team: str | None = Field(default=None, min_length=1, max_length=64, pattern=SINGLE_LINE)
 
 
 class PostReply(AgentReply, Strict):
-    pass
+    agent_id: str = Field(min_length=1, max_length=128, pattern=SINGLE_LINE)
+    text: str = Field(min_length=1, max_length=100_000, pattern=NO_NUL)
+    message_id: MessageId | None = Field(
+        default=None,
+        description="Caller's id for the reply; repeats are ignored. Required unless an `Idempotency-Key` "
+        "header carries it (both: they must be equal).",
+    )
 
 
 class PostStatus(StatusChange, Strict):
-    pass
+    actor: str | None = Field(default=None, max_length=128, pattern=SINGLE_LINE)
 
 
 class EventResponse(BaseModel):
