@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
 from temporalio.client import Client
 
 from engine.service.config import Settings
 from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_service
-from tests.local_servers import FakeGateway, serve_gateway, serve_smtp
+from tests.local_servers import FakeGateway, GatewayRequest, serve_gateway, serve_smtp
 from tests.test_adapters import with_gateway
 
 CONVERSATIONS = 5
@@ -62,6 +64,21 @@ async def drive(api: ApiClient, conversation: str, channel: str, sender: str) ->
         assert (await api.request("POST", f"{path}/status", json={"status": "closed"})).status == 200
 
 
+@dataclass
+class FlakyGateway(FakeGateway):
+    """Fails the first attempt of every third send: the activity retries it, with the same key."""
+
+    failed: set[str] = field(default_factory=set)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        key = request.headers["Idempotency-Key"]
+        if len(self.accepted) % 3 == 0 and key not in self.failed and key not in self.accepted:
+            self.failed.add(key)
+            self.requests.append(GatewayRequest(dict(request.headers), await request.read()))
+            return web.json_response({"status": 503}, status=503)
+        return await super().handle(request)
+
+
 async def expected_sends(api: ApiClient, conversation: str) -> tuple[int, set[str]]:
     """Acknowledgements the decision trail says were sent, and the agent reply texts posted."""
     trail = (await api.request("GET", f"/v1/conversations/{conversation}/decisions")).body["decisions"]
@@ -78,8 +95,7 @@ async def expected_sends(api: ApiClient, conversation: str) -> tuple[int, set[st
 async def test_every_acknowledgement_and_reply_reaches_the_gateway_once_in_every_thread(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
-    # Every fifth request fails: the activity retries it with the same key.
-    gateway = FakeGateway(statuses=[200, 200, 200, 200, 503] * 20)
+    gateway = FlakyGateway()
     async with serve_gateway(gateway):
         async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
             names = [f"wa-{i}" for i in range(CONVERSATIONS)]
