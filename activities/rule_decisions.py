@@ -8,11 +8,13 @@ auditor sees in history exactly what was decided and why.
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from engine.calendar import BusinessCalendar
 from engine.contracts.activities import (
@@ -28,6 +30,26 @@ from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
 
 MINUTE = timedelta(minutes=1)
+UNDECIDABLE = "UndecidableContext"
+# The rule engine holds integers in 64 bits: larger ones (a CRM's 10**26, an attachment size that
+# got through) are read as the largest it holds rather than failing the decision; comparisons keep
+# their sense ("size > 10 MB" stays true).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with integers saturated to 64 bits and non-finite floats as None."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return min(max(value, INT64_MIN), INT64_MAX)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
 
 
 class LoadedPack:
@@ -77,8 +99,23 @@ class RuleActivities(RuleDecisions):
 
     @activity.defn(name=DECIDE)
     def decide(self, request: DecideRequest) -> DecideResult:
+        """Reading the pack may fail for a moment (retried); an event the rules cannot take is final.
+
+        The failure names only the error's type: its text may quote the customer's words, and the
+        worker logs every failed attempt.
+        """
         loaded = self._registry.get(request.pack_hash)
-        data = dict(request.context)
+        try:
+            return self._decide(loaded, request)
+        except Exception as exc:
+            raise ApplicationError(
+                f"the rules cannot take this event's context ({type(exc).__name__})",
+                type=UNDECIDABLE,
+                non_retryable=True,
+            ) from None
+
+    def _decide(self, loaded: LoadedPack, request: DecideRequest) -> DecideResult:
+        data = json_safe(dict(request.context))
         event_time = datetime.fromisoformat(data["event"]["time"])
         calendar = loaded.calendars.get(request.calendar) if request.calendar else None
         conversation = dict(data.get("conversation") or {})

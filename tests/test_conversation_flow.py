@@ -139,7 +139,7 @@ async def test_retried_activity_writes_its_message_once(
             raise RuntimeError("worker lost its connection after the write")
         return result
 
-    async with build_worker(client, settings, deliver=deliver_then_crash_once):
+    async with build_worker(client, settings, replace=[deliver_then_crash_once]):
         reply = await api.post_message("c-106", "m-1")
         assert reply.status == 201
     assert attempts == [1, 2]

@@ -201,6 +201,22 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "tests[0].context.message.txt: Extra inputs are not permitted",
         ),
+        (
+            """
+        settings: {auto_close_idle_minutes: 1e12}
+        rules: []
+        """,
+            "settings.auto_close_idle_minutes: Input should be less than or equal to 5270400",
+        ),
+        (
+            """
+        rules:
+          - id: nap
+            on: [message.received]
+            then: [{snooze: 99999999999}]
+        """,
+            "rules[0].then[0].snooze",
+        ),
     ],
 )
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:

@@ -174,3 +174,12 @@ async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_cal
         "dates-en": "We received your message of Nov 25, 2026, 8:00 AM (on Nov 25, 2026 at 8:00 AM).",
     }
     await replay_every_run(client, settings.task_queue)
+
+
+def test_a_date_at_the_end_of_time_renders_as_written_instead_of_failing() -> None:
+    """A CRM's "never" (9999-12-31) moved east of UTC, or year 1 moved west, is past datetime's range."""
+    context = {"customer": {"contract_end": "9999-12-31T23:59:00Z", "since": "0001-01-01T00:00:00Z"}}
+    text = "until {customer.contract_end}, since {customer.since}"
+    assert render(text, context, language="de", zone="Asia/Tokyo").startswith("until 9999-12-31T23:59:00Z")
+    west = render(text, context, language="en", zone="America/New_York")
+    assert west.endswith("since 0001-01-01T00:00:00Z")

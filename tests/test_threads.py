@@ -7,22 +7,31 @@ thread saw is taken for new.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from temporalio import activity
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
 from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.contracts.conversation import Attachment, Channel, ConversationState, InboundMessage, Party
-from engine.contracts.decisions import DecideRequest
+from engine.contracts.decisions import DecideRequest, DecideResult
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
 from engine.service.config import Settings
 from engine.service.pack_files import load_source, load_valid
+from engine.service.pack_store import pack_store
+from engine.service.worker import build_worker
 from tests.api_client import ApiClient
-from tests.conftest import publish, serve_api
+from tests.conftest import TEST_PACKS, publish, serve_api
+from tests.replay import replay_every_run
 from tests.test_lifecycle import PACKS, sent, set_status, state
 from workflows.conversation.rule_context import build_context
 from workflows.conversation.workflow import ConversationWorkflow
@@ -120,11 +129,19 @@ async def test_threads_are_listed_and_their_decisions_readable(
     by_run = await api.request("GET", f"/v1/conversations/t-5/decisions?run_id={first_run}")
     assert by_run.status == 200 and by_run.body["decisions"][0]["message_id"] == "m-1"
 
-    for query, field in (("thread=x", "thread"), ("thread=0", "thread"), ("run_id=..", "run_id")):
+    for query, field in (
+        ("thread=x", "thread"),
+        ("thread=0", "thread"),
+        ("thread=%C2%B2", "thread"),  # a superscript two: a digit to str.isdigit, not to int()
+        ("run_id=..", "run_id"),
+        ("run_id=" + "-" * 36, "run_id"),
+        (f"run_id={first_run}%0A", "run_id"),
+    ):
         bad = await api.request("GET", f"/v1/conversations/t-5/decisions?{query}")
-        assert bad.status == 422 and bad.body["fields"][0]["field"] == field
-    missing = await api.request("GET", "/v1/conversations/t-5/decisions?thread=7")
-    assert missing.status == 404
+        assert bad.status == 422 and bad.body["fields"][0]["field"] == field, (query, bad)
+    for query in ("thread=7", "run_id=00000000-0000-0000-0000-000000000000", f"run_id={uuid.uuid4()}"):
+        missing = await api.request("GET", f"/v1/conversations/t-5/decisions?{query}")
+        assert missing.status == 404, (query, missing)
 
 
 async def test_keys_stay_unique_across_continue_as_new_and_threads(
@@ -228,27 +245,75 @@ def test_a_pack_with_several_calendars_names_the_one_business_hours_means(tmp_pa
     assert "acknowledge-open" in problems[0].message
 
 
-async def test_a_poison_message_is_recorded_as_failed_and_the_conversation_goes_on(
+async def test_poison_values_that_reach_a_workflow_do_not_jam_it(
     api: ApiClient, client: Client, outbox: Outbox, worker: None
 ) -> None:
-    """What the API refuses (422) may still reach a workflow by another path: it must not jam it."""
+    """What the API refuses (422) may still reach a workflow by another path (a CRM, an older API)."""
     await api.post_message("t-9", "m-1", "hello")
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, api.workflow_id("t-9"))
     customer = Party(address="ada@example.com")
     huge = Attachment(name="x.bin", size=10**26)
     poison = InboundMessage(message_id="m-2", sender=customer, text="see attachment", attachments=[huge])
-    receipt = await handle.execute_update(ConversationWorkflow.receive_message, poison)
-    assert receipt.duplicate is False
+    await handle.execute_update(ConversationWorkflow.receive_message, poison)
     naive = InboundMessage(message_id="m-3", sender=customer, text="when?", received_at=datetime(1, 1, 1))
     await handle.execute_update(ConversationWorkflow.receive_message, naive)
-
-    trail = (await api.request("GET", "/v1/conversations/t-9/decisions")).body["decisions"]
-    failed = [e for e in trail if e["message_id"] == "m-2"]
-    assert failed and failed[0]["note"].startswith("decision failed") and failed[0]["decision"] is None
     after = await api.post_message("t-9", "m-4", "anyone there?")
     assert after.status == 200 and after.body["duplicate"] is False
+
+    trail = (await api.request("GET", "/v1/conversations/t-9/decisions")).body["decisions"]
+    assert all(e["decision"] is not None for e in trail if e["message_id"] in ("m-2", "m-3", "m-4"))
     conversation = await state(api, "t-9")
     assert conversation["customer_messages"] == 4
     assert conversation["last_customer_message_at"] >= conversation["created_at"]
-    trail = (await api.request("GET", "/v1/conversations/t-9/decisions")).body["decisions"]
-    assert all(e["decision"] is not None for e in trail if e["message_id"] in ("m-3", "m-4"))
+
+
+def decide_failing_on_a_word(settings: Settings) -> Callable[[DecideRequest], DecideResult]:
+    """The real decision, except for messages saying "poison": the rules cannot take those."""
+    rules = RuleActivities(PackRegistry(pack_store(settings)))
+
+    @activity.defn(name="decide")
+    def decide(request: DecideRequest) -> DecideResult:
+        if "poison" in (request.context.get("message") or {}).get("text", ""):
+            raise ApplicationError(
+                "cannot take it (ParseError)", type="UndecidableContext", non_retryable=True
+            )
+        return rules.decide(request)
+
+    return decide
+
+
+async def test_a_failed_decision_is_recorded_and_the_conversation_goes_on(
+    api: ApiClient, client: Client, settings: Settings, outbox: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with build_worker(client, settings, replace=[decide_failing_on_a_word(settings)]):
+        await api.post_message("t-11", "m-1", "hello")
+        with caplog.at_level(logging.WARNING):
+            jammed = await api.post_message("t-11", "m-2", "poison from Ada Lovelace")
+        assert jammed.status == 200 and jammed.body["duplicate"] is False
+        after = await api.post_message("t-11", "m-3", "anyone there?")
+        assert after.status == 200
+        trail = (await api.request("GET", "/v1/conversations/t-11/decisions")).body["decisions"]
+    [failed] = [e for e in trail if e["message_id"] == "m-2"]
+    assert failed["decision"] is None and failed["note"].startswith("decision failed, nothing executed")
+    assert [e["decision"] is not None for e in trail if e["message_id"] == "m-3"] == [True]
+    logged = [r.getMessage() for r in caplog.records if "decision failed" in r.getMessage()]
+    assert logged and not any("Ada" in line or "t-11" in line.split("{")[0] for line in logged)
+    await replay_every_run(client, settings.task_queue)
+
+
+async def test_a_rule_on_the_agents_reply_sends_as_well_as_the_reply(
+    api: ApiClient, outbox: Outbox, settings: Settings, tmp_path: Path, worker: None
+) -> None:
+    """The reply and the first action decided on its `message.sent` once shared a key: one was dropped."""
+    text = (TEST_PACKS / "basic" / "pack.yaml").read_text()
+    rule = (
+        "  - id: copy-the-lead\n    on: [message.sent]\n"
+        '    then: [{notify: {email: lead@example.com, message: "replied"}}]\n'
+    )
+    (tmp_path / "pack").mkdir()
+    (tmp_path / "pack" / "pack.yaml").write_text(text + rule)
+    publish(settings, tmp_path / "pack")
+    await api.post_message("t-10", "m-1", "hello")
+    await agent_reply(api, "t-10", "r-1", "the answer")
+    kinds = Counter(m["kind"] for m in sent(outbox))
+    assert kinds == {"auto_reply": 1, "agent_reply": 1, "notification": 1}

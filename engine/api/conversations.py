@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import SearchAttributeKey, WorkflowIDConflictPolicy
@@ -76,7 +78,7 @@ routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 _ID = re.compile(ID_PATTERN)
-_RUN_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+_THREAD = re.compile(r"[0-9]{1,7}")
 # How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
 # the deadline it was given; this covers an SDK polling loop that starts one more call.
 BACKSTOP_SECONDS = 2.0
@@ -152,6 +154,9 @@ async def call_workflow(
             "worker_unavailable",
             f"no worker processed the event within {timeout:g}s; retry with the same message_id",
         ) from None
+    except WorkflowQueryFailedError:
+        # The run could not answer (e.g. Temporal refused the run id): never a 500, never its text.
+        raise ApiError(404, "conversation_not_found", "no such run, or it cannot answer") from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
@@ -332,8 +337,7 @@ async def get_decisions(request: web.Request) -> web.Response:
     handle = handle_for(request, ext_id)
     thread, run_id = _thread_param(request), request.query.get("run_id")
     if run_id is not None:
-        if not _RUN_ID.match(run_id):
-            raise invalid_field("run_id", "a workflow run id (UUID)", "run_id must be a workflow run id")
+        run_id = _run_id_param(run_id)
         handle = request.app[CLIENT].get_workflow_handle_for(
             ConversationWorkflow.run, handle.id, run_id=run_id
         )
@@ -349,9 +353,16 @@ def _thread_param(request: web.Request) -> int | None:
     raw = request.query.get("thread")
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 1_000_000:
+    if not _THREAD.fullmatch(raw) or int(raw) < 1:
         raise invalid_field("thread", "a thread number from 1", "thread must be a positive integer")
     return int(raw)
+
+
+def _run_id_param(raw: str) -> str:
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise invalid_field("run_id", "a workflow run id (UUID)", "run_id must be a run id") from None
 
 
 async def _thread_decisions(

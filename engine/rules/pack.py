@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from engine.rules.actions import Action
+from engine.rules.actions import MAX_MINUTES, Action
 from engine.rules.context import EventType
 
 RULE_ID = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
@@ -31,15 +31,17 @@ class Meta(_Strict):
 
 class Escalation(_Strict):
     level: int = Field(ge=1, le=10)
-    after_breach_minutes: float = Field(default=0, ge=0, description="Business minutes after the breach.")
+    after_breach_minutes: float = Field(
+        default=0, ge=0, le=MAX_MINUTES, description="Business minutes after the breach."
+    )
     then: list[Action] = Field(min_length=1)
 
 
 class SlaPolicy(_Strict):
     calendar: str
-    first_response_minutes: float | None = Field(default=None, gt=0)
-    next_response_minutes: float | None = Field(default=None, gt=0)
-    resolution_minutes: float | None = Field(default=None, gt=0)
+    first_response_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    next_response_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    resolution_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
     pause_on: list[str] = Field(default_factory=lambda: ["pending", "on_hold"])
     warning_fraction: float = Field(default=0.8, gt=0, lt=1)
     escalations: list[Escalation] = Field(default_factory=list)
@@ -52,12 +54,12 @@ class Team(_Strict):
 
 
 class PackSettings(_Strict):
-    auto_close_idle_minutes: float | None = Field(default=None, gt=0)
-    idle_reminder_minutes: float | None = Field(default=None, gt=0)
-    survey_delay_minutes: float | None = Field(default=None, ge=0)
-    survey_expiry_minutes: float | None = Field(default=None, gt=0)
-    reopen_window_minutes: float | None = Field(default=None, ge=0)
-    acknowledgement_window_minutes: float = Field(default=60, ge=0)
+    auto_close_idle_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    idle_reminder_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    survey_delay_minutes: float | None = Field(default=None, ge=0, le=MAX_MINUTES)
+    survey_expiry_minutes: float | None = Field(default=None, gt=0, le=MAX_MINUTES)
+    reopen_window_minutes: float | None = Field(default=None, ge=0, le=MAX_MINUTES)
+    acknowledgement_window_minutes: float = Field(default=60, ge=0, le=MAX_MINUTES)
     max_event_depth: int = Field(default=3, ge=1, le=10)
     business_hours_calendar: str | None = Field(
         default=None,

@@ -62,7 +62,10 @@ def render(text: str, data: dict[str, Any], *, language: str, zone: str | None) 
         when = _as_date_or_time(value)
         if when is None:
             return str(value)
-        return format_when(when, suffix or "datetime", locale, tz)
+        try:
+            return format_when(when, suffix or "datetime", locale, tz)
+        except (OverflowError, ValueError):  # year 9999 moved east of UTC, year 1 west of it
+            return str(value)
 
     rendered = PLACEHOLDER.sub(fill, text)
     return re.sub(r" +([,.!?])", r"\1", rendered)  # "Hi , thanks" -> "Hi, thanks" when a name is unknown

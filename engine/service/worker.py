@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -92,10 +93,10 @@ class Adapters:
             build_channels(settings),
         )
 
-    def activities(self, deliver: Callable[..., Any] | None = None) -> list[Callable[..., Any]]:
-        """The activities to register; `deliver` replaces the channel delivery (tests inject faults)."""
-        return [
-            deliver or self.channels.deliver_message,
+    def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
+        """The activities to register; `replace` swaps some by name (tests inject faults)."""
+        chosen: list[Callable[..., Any]] = [
+            self.channels.deliver_message,
             self.rules.load_rule_pack,
             self.rules.decide,
             self.rules.business_time,
@@ -103,6 +104,8 @@ class Adapters:
             self.crm.lookup_customer,
             self.crm.crm_write,
         ]
+        swaps = {activity_name(fn): fn for fn in replace}
+        return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())
 
     async def close(self) -> None:
         await self.crm.close()
@@ -125,10 +128,11 @@ def build_worker(
     client: Client,
     settings: Settings,
     *,
-    deliver: Callable[..., Any] | None = None,
+    replace: Sequence[Callable[..., Any]] = (),
     task_queue: str | None = None,
 ) -> Worker:
-    """A worker on the configured task queue. Tests pass their own queue and, rarely, a delivery.
+    """A worker on the configured task queue. Tests pass their own queue and, rarely, activities
+    that replace ours under the same name (a delivery or a decision that fails on purpose).
 
     The activity thread pool serves the sync activities (rule decisions, business time, the local
     CRM's SQLite), so it is sized from the configured activity concurrency.
@@ -138,9 +142,15 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         workflows=WORKFLOWS,
-        activities=adapters.activities(deliver),
+        activities=adapters.activities(replace),
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
         workflow_runner=workflow_runner(),
         adapters=adapters,
     )
+
+
+def activity_name(fn: Callable[..., Any]) -> str:
+    """The name an activity is registered (and recorded in history) under."""
+    # The SDK keeps the name on its (private) definition; the worker reads it there too.
+    return activity._Definition.must_from_callable(fn).name or fn.__name__

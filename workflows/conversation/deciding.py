@@ -70,9 +70,10 @@ class Deciding(ActionExecutor):
             except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
                 entry.note = f"decision failed, nothing executed: {cause(exc)}"
                 # Ops read this line; what the customer wrote stays in the trail, never in a log.
+                # The run id, not the conversation id: an integrator may use a phone number as the id.
                 workflow.logger.warning(
-                    "decision failed: conversation %s event %s seq %d (%s); it goes on taking events",
-                    self._state.conversation_id,
+                    "decision failed: run %s event %s seq %d (%s); the conversation goes on taking events",
+                    workflow.info().run_id,
                     event,
                     seq,
                     error_type(exc),

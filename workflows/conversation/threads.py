@@ -19,6 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.timers import Timers
 
 
+# Summaries carried over continue-as-new; the oldest beyond this are in the histories of their runs.
+MAX_THREAD_SUMMARIES = 200
+
+
 class Threads(Timers):
     """Closing a thread and beginning the next one."""
 
@@ -60,7 +64,7 @@ class Threads(Timers):
             thread=s.thread + 1,
             thread_run_id=workflow.info().run_id,
             thread_first_seq=s.event_seq + 1,
-            threads=[*s.threads, summary],
+            threads=[*s.threads, summary][-MAX_THREAD_SUMMARIES:],
             decisions=s.decisions,
         )
         if self._state.pack_hash != s.pack_hash:

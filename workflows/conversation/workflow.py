@@ -150,9 +150,9 @@ class ConversationWorkflow(Threads):
             s.agent_messages += 1
             s.first_agent_reply_at = s.first_agent_reply_at or now
             s.last_agent_reply_at = now
-            failure = await self._deliver(
-                f"{seq}:0", kind="agent_reply", text=reply.text, to=s.customer.address
-            )
+            # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
+            key = f"{seq}:reply" if self._threads() else f"{seq}:0"
+            failure = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
             self._meet_sla("first_response", "next_response")
             await self._process("message.sent", seq=seq, note=failure)
             self._changed()

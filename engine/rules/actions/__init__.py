@@ -12,6 +12,7 @@ execution through the workflow's `ActionPort` and its simulation. Decision recor
 
 from engine.rules.actions.base import (
     DONE,
+    MAX_MINUTES,
     ActionBase,
     ActionPort,
     ActionResult,
@@ -26,6 +27,7 @@ __all__ = [
     "ACTIONS",
     "DONE",
     "KINDS",
+    "MAX_MINUTES",
     "STATUS_CHANGED",
     "Action",
     "ActionBase",

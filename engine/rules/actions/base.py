@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 Outcome = Literal["done", "skipped", "failed"]
 
+# Ten years: a longer duration is a typo, and one past datetime's range would fail the workflow code
+# that adds it to the clock (an auto-close of 1e12 minutes), jamming every conversation on the pack.
+MAX_MINUTES = 10 * 366 * 24 * 60
+
 
 @dataclass(frozen=True)
 class ActionResult:

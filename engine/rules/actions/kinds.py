@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
-from engine.rules.actions.base import ActionBase, ActionPort, ActionResult, ScalarAction, Simulated
+from engine.rules.actions.base import (
+    MAX_MINUTES,
+    ActionBase,
+    ActionPort,
+    ActionResult,
+    ScalarAction,
+    Simulated,
+)
 from engine.rules.context import Priority
 from engine.rules.references import unknown
 
@@ -228,7 +235,7 @@ class ScheduleSurvey(ActionBase):
 
     kind = "schedule_survey"
     example = {"delay_minutes": 60}
-    delay_minutes: int | None = Field(default=None, ge=0)
+    delay_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
 
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.schedule_survey(self.delay_minutes)
@@ -243,7 +250,7 @@ class Snooze(ActionBase):
     kind = "snooze"
     raises = STATUS_CHANGED
     example = {"minutes": 30}
-    minutes: int = Field(ge=1)
+    minutes: int = Field(ge=1, le=MAX_MINUTES)
 
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.snooze(self.minutes)
