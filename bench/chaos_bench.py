@@ -113,9 +113,10 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Figures:
             reporter.cancel()
             if not chaos_task.done():  # fewer requests than the plan's last fraction: nothing left to do
                 chaos_task.cancel()
-            waited = await wait_quiescent(client, ids, gateway.received)
+            waited, closed = await wait_quiescent(client, ids, gateway.received)
             temporal = await connect(Settings(temporal_address=stack.temporal.address))
             figures = await verify(client, temporal, outcomes, gateway.received)
+            figures.closed_at_end = closed
         print_report(figures, events, gateway, driving, waited, time.monotonic() - wall)
         return figures
     finally:
@@ -156,7 +157,7 @@ def print_report(
     wall: float,
 ) -> None:
     rows = [
-        ("conversations", f"{f.conversations}"),
+        ("conversations / closed at the end", f"{f.conversations} / {f.closed_at_end}"),
         ("threads (expected / held by the service)", f"{f.threads_expected} / {f.threads_seen}"),
         (
             "inbound accepted / counted / LOST",

@@ -102,9 +102,12 @@ async def wait_quiescent(
     *,
     settle: float = 3.0,
     limit: float = 300.0,
-) -> float:
-    """Poll every conversation's state and the gateway until neither changes over `settle` seconds;
-    returns the seconds waited (or `limit`, and the figures then show what had not arrived)."""
+) -> tuple[float, int]:
+    """Poll every conversation's state and the gateway until neither changes over `settle` seconds.
+
+    Returns the seconds waited (at most about `limit`: the figures then show what had not arrived)
+    and how many conversations ended closed, as every script ends.
+    """
 
     async def fingerprint(conversation: str) -> Any:
         status, body = await api.get(f"/v1/conversations/{conversation}")
@@ -121,7 +124,8 @@ async def wait_quiescent(
             break
         previous = now
         await asyncio.sleep(settle)
-    return time.monotonic() - started
+    closed = sum(isinstance(f, tuple) and f[0] == "closed" for f in (previous or (0, []))[1])
+    return time.monotonic() - started, closed
 
 
 @dataclass
@@ -129,6 +133,7 @@ class Figures:
     """Everything the table prints, summed over conversations."""
 
     conversations: int = 0
+    closed_at_end: int = 0
     threads_expected: int = 0
     threads_seen: int = 0
     inbound_accepted: int = 0
