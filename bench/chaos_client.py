@@ -184,6 +184,7 @@ class Progress:
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = 0
+        self.finished = False
         self._waiters: list[tuple[int, asyncio.Event]] = []
 
     def advance(self) -> None:
@@ -192,13 +193,20 @@ class Progress:
             if self.done >= threshold:
                 event.set()
 
-    async def reached(self, fraction: float) -> None:
+    def finish(self) -> None:
+        """Every script has ended: wake whoever still waits for a fraction that will never come."""
+        self.finished = True
+        for _, event in self._waiters:
+            event.set()
+
+    async def reached(self, fraction: float) -> bool:
+        """Wait until `fraction` of the steps are done; False when the run ended first."""
         threshold = max(1, int(self.total * fraction))
-        if self.done >= threshold:
-            return
-        event = asyncio.Event()
-        self._waiters.append((threshold, event))
-        await event.wait()
+        if self.done < threshold and not self.finished:
+            event = asyncio.Event()
+            self._waiters.append((threshold, event))
+            await event.wait()
+        return self.done >= threshold
 
 
 async def drive(client: RetryingClient, steps: list[Step], progress: Progress) -> list[Outcome]:

@@ -22,11 +22,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from bench.chaos_client import Outcome, RetryingClient
 from bench.chaos_gateway import Received
-from engine.contracts.conversation import conversation_workflow_id
+from engine.contracts.conversation import ConversationState, conversation_workflow_id
 from workflows.conversation.workflow import ConversationWorkflow
 
 T = TypeVar("T")
@@ -40,6 +40,8 @@ class Held:
     message_ids: frozenset[str]
     counted: int
     """The sum of the threads' customer message counters."""
+    status: str
+    """The status of the latest thread."""
     source: str
     """`api` (GET .../threads and per-thread decisions) or `temporal` (each run's state)."""
 
@@ -59,30 +61,46 @@ async def _held_via_api(api: RetryingClient, conversation: str) -> Held | None:
     counted = 0
     for thread in body["threads"]:
         _, trail = await api.get(f"/v1/conversations/{conversation}/decisions?thread={thread['thread']}")
-        in_thread = {e["message_id"] for e in trail.get("decisions", []) if e.get("message_id")}
+        entries = trail.get("decisions", []) if isinstance(trail, dict) else []
+        in_thread = {e["message_id"] for e in entries if e.get("message_id")}
         ids |= in_thread
         counted += int(thread.get("customer_messages", len(in_thread)))
-    return Held(threads=len(body["threads"]), message_ids=frozenset(ids), counted=counted, source="api")
+    latest = str(body["threads"][-1].get("status", "")) if body["threads"] else ""
+    return Held(
+        threads=len(body["threads"]), message_ids=frozenset(ids), counted=counted, status=latest, source="api"
+    )
 
 
 async def _held_via_temporal(temporal: Client, tenant: str, conversation: str) -> Held:
-    """Today's API shows the latest run only, so walk the runs back through `follows_run_id` and query
-    each one's state (a closed run is replayed by a worker to answer). `thread_message_ids` keeps the
-    last 10 inbound ids of a thread: enough for this script's two per thread."""
+    """Today's API shows the latest run only, so walk the runs back through `follows_run_id` and read
+    each one's state. `thread_message_ids` keeps the last 10 inbound ids of a thread: enough for this
+    script's two per thread."""
     wf_id = conversation_workflow_id(tenant, conversation)
     run_id: str | None = None
     ids: set[str] = set()
     threads = counted = 0
+    status = ""
     while True:
-        handle = temporal.get_workflow_handle_for(ConversationWorkflow.run, wf_id, run_id=run_id)
-        state = await handle.query(ConversationWorkflow.state)
+        state = await _run_state(temporal, wf_id, run_id)
         threads += 1
         ids |= set(state.thread_message_ids)
         counted += state.customer_messages
+        status = status or state.status.value
         if not state.follows_run_id or threads > 50:
             break
         run_id = state.follows_run_id
-    return Held(threads=threads, message_ids=frozenset(ids), counted=counted, source="temporal")
+    return Held(
+        threads=threads, message_ids=frozenset(ids), counted=counted, status=status, source="temporal"
+    )
+
+
+async def _run_state(temporal: Client, wf_id: str, run_id: str | None) -> ConversationState:
+    """A completed run's state is its result, read from history; a query would make a worker replay
+    the whole run (about 0.1 s each on two busy cores, minutes over thousands of threads)."""
+    handle = temporal.get_workflow_handle_for(ConversationWorkflow.run, wf_id, run_id=run_id)
+    if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
+        return await handle.result(follow_runs=False)
+    return await handle.query(ConversationWorkflow.state)
 
 
 async def bounded(items: Iterable[T], make: Callable[[T], Awaitable[Any]], limit: int = 50) -> list[Any]:
@@ -96,36 +114,38 @@ async def bounded(items: Iterable[T], make: Callable[[T], Awaitable[Any]], limit
 
 
 async def wait_quiescent(
-    api: RetryingClient,
+    temporal: Client,
+    tenant: str,
     conversations: Sequence[str],
     received: list[Received],
     *,
     settle: float = 3.0,
     limit: float = 300.0,
-) -> tuple[float, int]:
-    """Poll every conversation's state and the gateway until neither changes over `settle` seconds.
+) -> float:
+    """Poll every conversation and the gateway until nothing changes over `settle` seconds and no
+    activity is pending (a send in retry backoff writes no history until it completes); returns the
+    seconds waited (about `limit` at most: the figures then show what had not arrived).
 
-    Returns the seconds waited (at most about `limit`: the figures then show what had not arrived)
-    and how many conversations ended closed, as every script ends.
+    A conversation's fingerprint is its latest run, that run's status and history length, from
+    `describe`: anything the workflow does adds history events, and describing costs no replay.
     """
 
-    async def fingerprint(conversation: str) -> Any:
-        status, body = await api.get(f"/v1/conversations/{conversation}")
-        if status != 200 or not isinstance(body, dict):
-            return status
-        keys = ("status", "runs", "customer_messages", "agent_messages", "updated_at")
-        return tuple(body.get(k) for k in keys)
+    async def fingerprint(conversation: str) -> tuple[str, int, int, int]:
+        described = await temporal.get_workflow_handle(
+            conversation_workflow_id(tenant, conversation)
+        ).describe()
+        pending = len(described.raw_description.pending_activities)
+        return (described.run_id, int(described.status or 0), described.history_length, pending)
 
     started = time.monotonic()
-    previous: tuple[int, list[Any]] | None = None
+    previous: tuple[int, list[tuple[str, int, int, int]]] | None = None
     while time.monotonic() - started < limit:
         now = (len(received), await bounded(conversations, fingerprint))
-        if now == previous:
+        if now == previous and not any(f[3] for f in now[1]):
             break
         previous = now
         await asyncio.sleep(settle)
-    closed = sum(isinstance(f, tuple) and f[0] == "closed" for f in (previous or (0, []))[1])
-    return time.monotonic() - started, closed
+    return time.monotonic() - started
 
 
 @dataclass
@@ -186,6 +206,7 @@ def check_conversation(figures: Figures, outcomes: list[Outcome], held: Held, se
     conversation = outcomes[0].step.conversation
     figures.conversations += 1
     figures.threads_seen += held.threads
+    figures.closed_at_end += held.status == "closed"
     for o in outcomes:
         label = f"{o.step.kind}{'/new thread' if o.step.starts_thread and o.step.thread > 1 else ''}"
         by_status = figures.statuses[label]
