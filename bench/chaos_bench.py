@@ -27,7 +27,6 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
-from temporalio.client import Client
 
 from bench.chaos_client import Outcome, Progress, RetryingClient, drive, script
 from bench.chaos_gateway import Received, RecordingGateway
@@ -116,7 +115,7 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Figures:
             await chaos_task  # an event under way completes: every part is up for the verification
             temporal = await connect(Settings(temporal_address=stack.temporal.address))
             waited = await wait_quiescent(temporal, TENANT, ids, gateway.received)
-            figures = await verify(client, temporal, outcomes, gateway.received)
+            figures = await verify(client, outcomes, gateway.received)
         print_report(figures, plan, events, gateway, driving, waited, time.monotonic() - wall)
         return figures
     finally:
@@ -131,15 +130,11 @@ async def report_progress(progress: Progress, started: float) -> None:
         print(f"  {progress.done}/{progress.total} requests answered ({rate:.0f}/s)", flush=True)
 
 
-async def verify(
-    api: RetryingClient, temporal: Client, outcomes: list[list[Outcome]], received: list[Received]
-) -> Figures:
+async def verify(api: RetryingClient, outcomes: list[list[Outcome]], received: list[Received]) -> Figures:
     by_conversation: dict[str, list[Received]] = {}
     for r in received:
         by_conversation.setdefault(r.conversation, []).append(r)
-    helds = await bounded(
-        outcomes, lambda o: held_inbound(api, temporal, TENANT, o[0].step.conversation), limit=50
-    )
+    helds = await bounded(outcomes, lambda o: held_inbound(api, o[0].step.conversation), limit=50)
     figures = Figures()
     for conversation_outcomes, held in zip(outcomes, helds, strict=True):
         sends = by_conversation.get(conversation_outcomes[0].step.conversation, [])

@@ -22,12 +22,11 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client
 
 from bench.chaos_client import Outcome, RetryingClient
 from bench.chaos_gateway import Received
-from engine.contracts.conversation import ConversationState, conversation_workflow_id
-from workflows.conversation.workflow import ConversationWorkflow
+from engine.contracts.conversation import conversation_workflow_id
 
 T = TypeVar("T")
 
@@ -46,17 +45,12 @@ class Held:
     """`api` (GET .../threads and per-thread decisions) or `temporal` (each run's state)."""
 
 
-async def held_inbound(api: RetryingClient, temporal: Client, tenant: str, conversation: str) -> Held:
-    """Which customer message ids the conversation holds, whichever way this version of the API allows."""
-    return await _held_via_api(api, conversation) or await _held_via_temporal(temporal, tenant, conversation)
-
-
-async def _held_via_api(api: RetryingClient, conversation: str) -> Held | None:
-    """Threads at GET /v1/conversations/{id}/threads, message ids from each thread's decision trail
-    (entries of message events carry `message_id`). None while the API has no threads route."""
+async def held_inbound(api: RetryingClient, conversation: str) -> Held:
+    """Which customer message ids the conversation holds: its threads at GET .../threads, and the
+    message ids of each thread's decision trail (entries of message events carry `message_id`)."""
     status, body = await api.get(f"/v1/conversations/{conversation}/threads")
     if status != 200 or not isinstance(body, dict) or "threads" not in body:
-        return None
+        return Held(threads=0, message_ids=frozenset(), counted=0, status=f"HTTP {status}", source="api")
     ids: set[str] = set()
     counted = 0
     for thread in body["threads"]:
@@ -69,38 +63,6 @@ async def _held_via_api(api: RetryingClient, conversation: str) -> Held | None:
     return Held(
         threads=len(body["threads"]), message_ids=frozenset(ids), counted=counted, status=latest, source="api"
     )
-
-
-async def _held_via_temporal(temporal: Client, tenant: str, conversation: str) -> Held:
-    """Today's API shows the latest run only, so walk the runs back through `follows_run_id` and read
-    each one's state. `thread_message_ids` keeps the last 10 inbound ids of a thread: enough for this
-    script's two per thread."""
-    wf_id = conversation_workflow_id(tenant, conversation)
-    run_id: str | None = None
-    ids: set[str] = set()
-    threads = counted = 0
-    status = ""
-    while True:
-        state = await _run_state(temporal, wf_id, run_id)
-        threads += 1
-        ids |= set(state.thread_message_ids)
-        counted += state.customer_messages
-        status = status or state.status.value
-        if not state.follows_run_id or threads > 50:
-            break
-        run_id = state.follows_run_id
-    return Held(
-        threads=threads, message_ids=frozenset(ids), counted=counted, status=status, source="temporal"
-    )
-
-
-async def _run_state(temporal: Client, wf_id: str, run_id: str | None) -> ConversationState:
-    """A completed run's state is its result, read from history; a query would make a worker replay
-    the whole run (about 0.1 s each on two busy cores, minutes over thousands of threads)."""
-    handle = temporal.get_workflow_handle_for(ConversationWorkflow.run, wf_id, run_id=run_id)
-    if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
-        return await handle.result(follow_runs=False)
-    return await handle.query(ConversationWorkflow.state)
 
 
 async def bounded(items: Iterable[T], make: Callable[[T], Awaitable[Any]], limit: int = 50) -> list[Any]:
