@@ -341,11 +341,14 @@ async def get_decisions(request: web.Request) -> web.Response:
         handle = request.app[CLIENT].get_workflow_handle_for(
             ConversationWorkflow.run, handle.id, run_id=run_id
         )
-    entries = await call_workflow(
-        request, lambda deadline: handle.query(ConversationWorkflow.decisions, rpc_timeout=deadline), handle
-    )
     if thread is not None:
-        entries = await _thread_decisions(request, handle, thread, entries)
+        entries = await _thread_decisions(request, handle, thread)
+    else:
+        entries = await call_workflow(
+            request,
+            lambda deadline: handle.query(ConversationWorkflow.decisions, rpc_timeout=deadline),
+            handle,
+        )
     return web.json_response(DecisionTrail(conversation_id=ext_id, decisions=entries).model_dump(mode="json"))
 
 
@@ -365,15 +368,14 @@ def _run_id_param(raw: str) -> str:
         raise invalid_field("run_id", "a workflow run id (UUID)", "run_id must be a run id") from None
 
 
-async def _thread_decisions(
-    request: web.Request, handle: WorkflowHandle, thread: int, entries: list[DecisionEntry]
-) -> list[DecisionEntry]:
+async def _thread_decisions(request: web.Request, handle: WorkflowHandle, thread: int) -> list[DecisionEntry]:
+    """One query (the state holds the trail and the threads): a query may cost the worker a replay."""
     state = await call_workflow(
         request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
     )
     if thread > state.thread:
         raise ApiError(404, "thread_not_found", f"the conversation has {state.thread} thread(s)")
-    mine = [e for e in entries if e.thread == thread]
+    mine = [e for e in state.decisions if e.thread == thread]
     summary = next((t for t in state.threads if t.thread == thread), None)
     complete = summary is None or any(e.seq <= max(summary.first_seq, 1) for e in mine)
     if not complete and summary is not None and summary.closed_run_id:
