@@ -21,6 +21,7 @@ from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
+from tests.databases import database_url, postgres  # noqa: F401 - fixtures for every test module
 from tests.local_servers import serve_app
 from tests.replay import replay_every_run
 

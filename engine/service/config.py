@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.db.url import embedded_url
+
 
 class Settings(BaseSettings):
     """Service settings. Variables are prefixed CONVOFLOW_, except Temporal's standard TEMPORAL_* ones."""
@@ -24,6 +26,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("data"),
         description="Where the embedded Temporal database, the outbox and the dev API key live.",
+    )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Control-plane database: `postgresql://user:password@host:port/db` (or "
+        "`?host=/socket/dir`), or `sqlite:///file`; unset: `convoflow.sqlite` in the data directory.",
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
     api_port: int = Field(default=8080, description="Port of the HTTP API.")
@@ -133,6 +140,13 @@ class Settings(BaseSettings):
     @property
     def outbox_path(self) -> Path:
         return self.data_dir / "outbox.jsonl"
+
+    @property
+    def database(self) -> str:
+        """The database URL to use (it may hold a password: never log it, see engine.db.url.redacted)."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return embedded_url(self.data_dir)
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)

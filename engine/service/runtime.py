@@ -18,6 +18,7 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
+from engine.db.connection import open_engine, upgrade
 from engine.service.config import Settings
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
@@ -83,6 +84,11 @@ async def up(settings: Settings) -> None:
                 setting = {server.grpc_port: "GRPC", server.ui_port: "UI"}[exc.port]
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
+        database = open_engine(settings.database)
+        try:
+            await upgrade(database)  # the embedded default migrates itself: `make run` stays one command
+        finally:
+            await database.dispose()
         client = await _connect(settings, address)
         keys, dev_key = _keys(settings)
         worker = build_worker(client, settings)

@@ -1,0 +1,96 @@
+"""Opening the database, applying migrations, and refusing a schema newer than this code.
+
+Migrations run over the engine's own async connection (Alembic's connection-sharing recipe), so
+`convoflow up` can apply them inside its event loop and tests can apply them to a fresh PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from engine.db.url import async_url, redacted
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaError(RuntimeError):
+    """The database's schema does not match this code; the message says what to do."""
+
+
+def open_engine(raw_url: str) -> AsyncEngine:
+    """An async engine for an operator's URL. SQLite gets WAL (readers never wait for the writer),
+    a busy timeout (several processes on one file wait instead of failing) and foreign keys."""
+    url = async_url(raw_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def code_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Apply every migration this code has; refuses a database that is ahead of the code."""
+    await check_not_newer(engine)
+
+    def run(connection: Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def current_revisions(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        return set(await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_heads()))
+
+
+async def check_not_newer(engine: AsyncEngine) -> None:
+    """A database migrated by newer code would be misread by this code: stop before touching it."""
+    known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    unknown = await current_revisions(engine) - known
+    if unknown:
+        raise SchemaError(
+            f"the database schema is newer than this convoflow (revision {', '.join(sorted(unknown))}): "
+            "upgrade convoflow before starting it against this database"
+        )
+
+
+async def check_current(engine: AsyncEngine, raw_url: str) -> None:
+    """Processes that do not migrate (workers, API replicas) start only on the schema they know."""
+    await check_not_newer(engine)
+    if await current_revisions(engine) != code_heads():
+        raise SchemaError(
+            f"the database at {redacted(raw_url)} is not migrated to this convoflow's schema: "
+            "run `convoflow db upgrade` (or start `convoflow up`, which does)"
+        )

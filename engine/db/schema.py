@@ -1,0 +1,140 @@
+"""The tables of the control-plane database, as SQLAlchemy Core (the migrations create exactly these).
+
+Every row that belongs to a tenant carries its `tenant`, and every store query filters on it.
+Uniqueness that matters for correctness (one delivery per idempotency key, one sighting of an
+inbound id) is a constraint, so two processes racing cannot both win: the database decides.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+    }
+)
+TENANT = String(64)
+WHEN = DateTime(timezone=True)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("tenant", TENANT, primary_key=True),
+    Column("name", String(200), nullable=True),
+    Column("created_at", WHEN, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True, comment="Public id of the key, for listing and revoking."),
+    Column("tenant", TENANT, ForeignKey("tenants.tenant"), nullable=False, index=True),
+    Column("key_hash", String(64), nullable=False, unique=True, comment="SHA-256 hex of the secret key."),
+    Column("role", String(32), nullable=False),
+    Column("created_at", WHEN, nullable=False),
+    Column("revoked_at", WHEN, nullable=True),
+)
+
+rule_packs = Table(
+    "rule_packs",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("pack_hash", String(64), nullable=False, comment="SHA-256 of the canonical content."),
+    Column("content", Text, nullable=False, comment="The canonical pack JSON the hash covers."),
+    Column("name", String(64), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("published_by", String(128), nullable=True),
+    Column("published_at", WHEN, nullable=False),
+    Column("source", Text, nullable=True, comment="Where it was published from (path, API request)."),
+    PrimaryKeyConstraint("tenant", "pack_hash"),
+    Index("ix_rule_packs_pack_hash", "pack_hash"),
+)
+
+active_packs = Table(
+    "active_packs",
+    metadata,
+    Column("tenant", TENANT, primary_key=True),
+    Column("pack_hash", String(64), nullable=False),
+    Column("activated_at", WHEN, nullable=False),
+)
+
+delivery_ledger = Table(
+    "delivery_ledger",
+    metadata,
+    Column("idempotency_key", String(512), primary_key=True),
+    Column("tenant", TENANT, nullable=False, index=True),
+    Column("adapter", String(32), nullable=False),
+    Column("delivered_at", WHEN, nullable=False),
+)
+
+inbound_seen = Table(
+    "inbound_seen",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("kind", String(16), nullable=False, comment="webhook or email"),
+    Column("external_id", String(512), nullable=False),
+    Column("seen_at", WHEN, nullable=False, index=True),
+    PrimaryKeyConstraint("tenant", "kind", "external_id"),
+)
+
+crm_contacts = Table(
+    "crm_contacts",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("customer_id", String(128), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("phone", String(64), nullable=True),
+    Column("name", String(200), nullable=True),
+    Column("language", String(16), nullable=True),
+    Column("tier", String(64), nullable=True),
+    Column("fields", JSON, nullable=False, comment="Every other field the CRM holds for the contact."),
+    Column("updated_at", WHEN, nullable=False),
+    PrimaryKeyConstraint("tenant", "customer_id"),
+    Index("ix_crm_contacts_email", "tenant", "email"),
+    Index("ix_crm_contacts_phone", "tenant", "phone"),
+)
+
+crm_writes = Table(
+    "crm_writes",
+    metadata,
+    Column("idempotency_key", String(512), primary_key=True),
+    Column("tenant", TENANT, nullable=False),
+    Column("customer_id", String(128), nullable=False),
+    Column("field", String(128), nullable=True),
+    Column("value", JSON, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("written_at", WHEN, nullable=False),
+    Index("ix_crm_writes_customer", "tenant", "customer_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("idempotency_key", String(512), nullable=False),
+    Column("tenant", TENANT, nullable=False),
+    Column("conversation_id", String(256), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("message", JSON, nullable=False, comment="The outbound message as delivered."),
+    Column("delivered_at", WHEN, nullable=False),
+    UniqueConstraint("idempotency_key"),
+    Index("ix_outbox_tenant_conversation", "tenant", "conversation_id"),
+)

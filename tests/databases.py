@@ -1,0 +1,43 @@
+"""Real databases for store tests: a SQLite file, and a private PostgreSQL 16 from the `pgserver`
+package (its own cluster in a temp dir, reached over a unix socket; started once per session)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+INSTALL_HINT = "PostgreSQL tests need the `pgserver` package: `make test` installs it (requirements-dev.txt)"
+
+
+def start_postgres(root: Path) -> Any:
+    try:
+        import pgserver
+    except ImportError:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    return pgserver.get_server(root, cleanup_mode="stop")
+
+
+def fresh_database(server: Any) -> str:
+    """A new, empty database on the session's PostgreSQL, as an operator would write its URL."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    server.psql(f"CREATE DATABASE {name};")
+    return server.get_uri(name)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database of each kind the service supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'control.sqlite'}"
+    return fresh_database(request.getfixturevalue("postgres"))

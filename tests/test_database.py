@@ -1,0 +1,105 @@
+"""The control-plane database: migrations on SQLite and a real PostgreSQL, refusals, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, text
+
+from engine.db.connection import (
+    SchemaError,
+    check_current,
+    code_heads,
+    current_revisions,
+    open_engine,
+    upgrade,
+)
+from engine.db.schema import metadata
+from engine.db.url import DatabaseUrlError, async_url, redacted
+from tests.cli_run import run_cli
+
+TABLES = set(metadata.tables)
+
+
+async def table_names(url: str) -> set[str]:
+    engine = open_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def test_upgrade_creates_every_table_and_runs_again_as_a_no_op(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        with pytest.raises(SchemaError, match="convoflow db upgrade"):
+            await check_current(engine, database_url)
+        await upgrade(engine)
+        await upgrade(engine)
+        await check_current(engine, database_url)
+        assert await current_revisions(engine) == code_heads()
+    finally:
+        await engine.dispose()
+    assert TABLES <= await table_names(database_url)
+
+
+async def test_a_migration_interrupted_half_way_runs_again_to_the_end(database_url: str) -> None:
+    """SQLite commits each CREATE on its own: a crash can leave some tables and no revision."""
+    engine = open_engine(database_url)
+    try:
+        partial = [metadata.tables["tenants"], metadata.tables["delivery_ledger"]]
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: metadata.create_all(c, tables=partial))
+        assert await current_revisions(engine) == set()
+        await upgrade(engine)
+        assert await current_revisions(engine) == code_heads()
+    finally:
+        await engine.dispose()
+    assert TABLES <= await table_names(database_url)
+
+
+async def test_a_schema_newer_than_the_code_is_refused(database_url: str) -> None:
+    engine = open_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+        with pytest.raises(SchemaError, match=r"newer than this convoflow .*9999_from_the_future"):
+            await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def test_the_cli_upgrades_and_reports_the_schema(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", database_url)
+    before = run_cli(capsys, ["db", "current"])
+    assert before.returncode == 0 and "none (run `convoflow db upgrade`)" in before.stdout
+    done = run_cli(capsys, ["db", "upgrade"])
+    assert done.returncode == 0, done.stderr
+    after = run_cli(capsys, ["db", "current"])
+    head = ", ".join(sorted(code_heads()))
+    assert f"schema at {head}; this convoflow has {head}" in after.stdout
+
+
+def test_operators_write_postgres_urls_as_postgres_tools_take_them() -> None:
+    assert async_url("postgresql://app:s3cret@db:5432/convoflow").drivername == "postgresql+asyncpg"
+    socket = async_url("postgresql://app@/convoflow?host=/run/postgresql")
+    assert socket.query["host"] == "/run/postgresql" and socket.database == "convoflow"
+    assert async_url("sqlite:////tmp/x.sqlite").drivername == "sqlite+aiosqlite"
+    with pytest.raises(DatabaseUrlError, match="unsupported database 'mysql'"):
+        async_url("mysql://app@db/convoflow")
+    assert "s3cret" not in redacted("postgresql://app:s3cret@db:5432/convoflow")
+
+
+def test_a_bad_database_url_is_one_line_naming_the_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", "mysql://app:s3cret@db/convoflow")
+    run = run_cli(capsys, ["db", "upgrade"])
+    assert (
+        run.returncode == 2
+        and "CONVOFLOW_DATABASE_URL" in run.stderr
+        and "s3cret" not in run.stderr + run.stdout
+    )
