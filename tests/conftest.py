@@ -15,6 +15,7 @@ from activities.outbox import Outbox
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
 from engine.service.config import Settings
+from engine.service.database import prepare_database
 from engine.service.pack_files import load_valid
 from engine.service.pack_store import pack_store
 from engine.service.temporal_client import connect, ensure_search_attributes
@@ -66,11 +67,11 @@ def tenants() -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(
+async def settings(
     request: pytest.FixtureRequest, tmp_path: Path, temporal_server: DevServer, tenants: dict[str, str]
 ) -> Settings:
-    """Per-test settings: own task queue, own data dir, two tenants of its own."""
-    return Settings(
+    """Per-test settings: own task queue, own data dir (and its migrated SQLite database), two tenants."""
+    chosen = Settings(
         temporal_address=temporal_server.address,
         data_dir=tmp_path / "data",
         task_queue=f"{request.node.name}-{uuid.uuid4().hex[:8]}",
@@ -79,6 +80,8 @@ def settings(
         rule_pack=TEST_PACKS / "basic",
         max_body_bytes=64 * 1024,
     )
+    await prepare_database(chosen)
+    return chosen
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -73,6 +74,7 @@ from workflows.conversation.workflow import ConversationWorkflow
 
 CLIENT = web.AppKey("client", Client)
 SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", AsyncEngine)
 
 routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)

@@ -12,9 +12,15 @@ import logging
 SDK_LOGGERS = ("temporalio",)
 
 
+# Alembic narrates every migration step at INFO; a start that migrates says so once, in its banner.
+QUIET_LOGGERS = ("alembic",)
+
+
 def configure(level: str = "INFO") -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     apply_sdk_floor()
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.getLevelName(level), logging.WARNING))
 
 
 def apply_sdk_floor() -> None:

@@ -18,8 +18,8 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
-from engine.db.connection import open_engine, upgrade
 from engine.service.config import Settings
+from engine.service.database import prepare_database
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
@@ -84,11 +84,7 @@ async def up(settings: Settings) -> None:
                 setting = {server.grpc_port: "GRPC", server.ui_port: "UI"}[exc.port]
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
-        database = open_engine(settings.database)
-        try:
-            await upgrade(database)  # the embedded default migrates itself: `make run` stays one command
-        finally:
-            await database.dispose()
+        await prepare_database(settings)
         client = await _connect(settings, address)
         keys, dev_key = _keys(settings)
         worker = build_worker(client, settings)
@@ -110,6 +106,7 @@ async def up(settings: Settings) -> None:
 
 async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
+    await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
@@ -122,6 +119,7 @@ async def run_worker(settings: Settings) -> None:
 
 async def run_api(settings: Settings) -> None:
     stop = _stop_event()
+    await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     keys, dev_key = _keys(settings)
     runner = await _start_api(client, settings, keys)

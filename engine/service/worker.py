@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -20,6 +21,7 @@ from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.pack_store import pack_store
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -84,13 +86,16 @@ class Adapters:
     rules: RuleActivities
     crm: CrmActivities
     channels: ChannelActivities
+    database: AsyncEngine
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Adapters:
+        database = database_of(settings)
         return cls(
             RuleActivities(PackRegistry(pack_store(settings))),
             CrmActivities(build_crm(settings)),
             build_channels(settings),
+            database,
         )
 
     def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
@@ -110,6 +115,7 @@ class Adapters:
     async def close(self) -> None:
         await self.crm.close()
         await self.channels.close()
+        await self.database.dispose()
 
 
 class ConvoflowWorker(Worker):
