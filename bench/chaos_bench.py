@@ -90,11 +90,16 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Figures:
     await runner.setup()
     gateway_port = free_port()
     await web.TCPSite(runner, "127.0.0.1", gateway_port).start()
-    stack = Stack.build(data_dir, workers=args.workers, gateway_url=f"http://127.0.0.1:{gateway_port}/send")
+    stack = Stack.build(
+        data_dir,
+        workers=args.workers,
+        gateway_url=f"http://127.0.0.1:{gateway_port}/send",
+        database=args.database,
+    )
     wall = time.monotonic()
     try:
         await stack.start()
-        print(f"stack up in {time.monotonic() - wall:.1f}s (data in {data_dir})", flush=True)
+        print(f"stack up in {time.monotonic() - wall:.1f}s ({args.database}; data in {data_dir})", flush=True)
         connector = aiohttp.TCPConnector(limit=args.concurrency * 2)
         async with aiohttp.ClientSession(connector=connector) as session:
             client = RetryingClient(session, stack.api_url, API_KEY)
@@ -221,6 +226,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-chaos", dest="chaos", action="store_false", help="the same run with nothing broken (baseline)"
+    )
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="control-plane database: the embedded SQLite file, or a private PostgreSQL (pgserver)",
     )
     parser.add_argument("--keep-data", action="store_true", help="keep the data directory and logs")
     return parser.parse_args(argv)

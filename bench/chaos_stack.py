@@ -19,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from engine.service.temporal_server import DevServer, free_port
 
@@ -130,9 +131,11 @@ class Stack:
     workers: list[ServiceProcess]
     api: ServiceProcess
     api_url: str
+    env: dict[str, str]
+    postgres: Any = None
 
     @classmethod
-    def build(cls, data_dir: Path, *, workers: int, gateway_url: str) -> Stack:
+    def build(cls, data_dir: Path, *, workers: int, gateway_url: str, database: str = "sqlite") -> Stack:
         temporal = WalDevServer(
             db_file=data_dir / "temporal.db",  # a file, so a restart keeps every conversation
             grpc_port=free_port(),
@@ -143,6 +146,10 @@ class Stack:
         env = service_env(
             data_dir=data_dir, temporal_address=temporal.address, api_port=api_port, gateway_url=gateway_url
         )
+        postgres = None
+        if database == "postgresql":
+            postgres = start_postgres(data_dir / "postgres")
+            env["CONVOFLOW_DATABASE_URL"] = postgres.get_uri("convoflow")
         return cls(
             data_dir=data_dir,
             temporal=temporal,
@@ -154,15 +161,37 @@ class Stack:
             ],
             api=ServiceProcess("api", "api", env, data_dir / "api.log", "convoflow API on"),
             api_url=f"http://127.0.0.1:{api_port}",
+            env=env,
+            postgres=postgres,
         )
 
     async def start(self) -> None:
         await self.temporal.start()
+        await self.migrate()
         await asyncio.gather(self.api.start(), *(w.start() for w in self.workers))
+
+    async def migrate(self) -> None:
+        """`convoflow db upgrade` once, as an operator does before starting a release's processes."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "db",
+            "upgrade",
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"convoflow db upgrade failed: {output.decode(errors='replace')}")
 
     async def stop(self) -> None:
         await asyncio.gather(self.api.stop(), *(w.stop() for w in self.workers), return_exceptions=True)
         await self.temporal.stop()
+        if self.postgres is not None:
+            self.postgres.cleanup()
 
     async def kill_worker(self, index: int) -> None:
         """SIGKILL one worker and start it again: what it held (cached workflows, running activities,
@@ -180,6 +209,16 @@ class Stack:
         """SIGKILL the API and start it on the same port: requests in flight get no answer."""
         await self.api.kill()
         await self.api.start()
+
+
+def start_postgres(root: Path) -> Any:
+    """A private PostgreSQL 16 (the `pgserver` package) with an empty `convoflow` database."""
+    import pgserver  # a development dependency, like this benchmark
+
+    root.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(root, cleanup_mode="stop")
+    server.psql("CREATE DATABASE convoflow;")
+    return server
 
 
 def service_env(*, data_dir: Path, temporal_address: str, api_port: int, gateway_url: str) -> dict[str, str]:
