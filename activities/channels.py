@@ -3,7 +3,7 @@
 Routing: `call_webhook` actions go to their URL through the gateway client; email (and notifications
 to an email address) go over SMTP when it is configured; chat, WhatsApp, SMS and social go to the
 webhook gateway when it is configured; everything else, and everything on embedded defaults, lands
-in the local outbox. Every adapter send is checked against and recorded in the delivery ledger.
+in the local outbox. Every adapter send claims its key in the delivery ledger first (see there).
 """
 
 from __future__ import annotations
@@ -99,12 +99,17 @@ class ChannelActivities(Channels):
         adapter = self.adapter_for(message)
         key = message.idempotency_key
         if adapter is None or self._ledger is None:
-            result = await asyncio.to_thread(self._outbox.deliver, message)
-        elif self._ledger.delivered(key):
+            result = await self._outbox.deliver(message)
+        elif not await self._ledger.claim(key, message.tenant, adapter.name):
             result = DeliveryResult(idempotency_key=key, delivered=False, adapter=adapter.name)
         else:
-            await adapter.send(message)
-            self._ledger.record(key, adapter.name)
+            try:
+                await adapter.send(message)
+            except BaseException:
+                # Shielded: a cancelled activity still gives its claim back before it goes.
+                await asyncio.shield(self._ledger.release(key))
+                raise
+            await self._ledger.settle(key)
             result = DeliveryResult(idempotency_key=key, delivered=True, adapter=adapter.name)
         # Kinds and adapters only: message text and addresses are personal data and stay out of logs.
         activity.logger.info(

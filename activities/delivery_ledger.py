@@ -1,36 +1,85 @@
-"""Which idempotency keys an adapter has delivered, in SQLite beside the outbox.
+"""Which idempotency keys an adapter has sent, in the control-plane database (table delivery_ledger).
 
-Checked before a send and written after it, so a retried activity does not send again. The gap
-between a send and its record (a worker killed in between) is closed on the far side: every send
-carries the key (`Idempotency-Key` / `webhook-id` for HTTP, a Message-ID derived from it for email).
+A send first *claims* its key: an INSERT that the table's primary key lets exactly one worker win,
+however many race (a retried activity still running on a worker Temporal gave up on, two workers,
+a replayed event). The loser reports `delivered=False` without sending. The winner sends, then
+settles the row as delivered; if the send fails it releases the claim so the activity's retry can
+claim again.
+
+A worker that dies between claim and send (or between send and settle) leaves a `claimed` row.
+We choose at-least-once to the far side over losing the message: a claim older than the lease
+(the delivery activity's start-to-close timeout, after which Temporal has given up on that attempt
+and retries) is taken over by the next attempt, again decided by one conditional UPDATE, and sent
+again with the same key. The far side dedups by that key (`Idempotency-Key` / `webhook-id` for
+HTTP, a Message-ID derived from it for email), so a second send is harmless where a lost one is not.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.inserts import insert_new
+from engine.db.schema import delivery_ledger
+
+# = DELIVERY's start_to_close_timeout (workflows/conversation/options.py): past it, the attempt that
+# claimed is one Temporal no longer waits for, and its retry must be able to send.
+CLAIM_LEASE = timedelta(seconds=30)
+CLAIMED = "claimed"
+DELIVERED = "delivered"
 
 
 class DeliveryLedger:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS delivered"
-            " (key TEXT PRIMARY KEY, adapter TEXT NOT NULL, at TEXT NOT NULL)"
-        )
-        self._lock = threading.Lock()
+    def __init__(self, database: AsyncEngine, lease: timedelta = CLAIM_LEASE) -> None:
+        self._database = database
+        self._lease = lease
 
-    def delivered(self, key: str) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT 1 FROM delivered WHERE key = ?", (key,)).fetchone() is not None
-
-    def record(self, key: str, adapter: str) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR IGNORE INTO delivered (key, adapter, at) VALUES (?, ?, ?)",
-                (key, adapter, datetime.now(UTC).isoformat()),
+    async def claim(self, key: str, tenant: str, adapter: str) -> bool:
+        """True when this caller may send `key`: it claimed it, or took over a stale claim."""
+        now = datetime.now(UTC)
+        async with self._database.begin() as connection:
+            values = {"idempotency_key": key, "tenant": tenant, "adapter": adapter}
+            if await insert_new(
+                connection, delivery_ledger, {**values, "delivered_at": now, "state": CLAIMED}
+            ):
+                return True
+            stale = await connection.execute(
+                update(delivery_ledger)
+                .where(
+                    delivery_ledger.c.idempotency_key == key,
+                    delivery_ledger.c.state == CLAIMED,
+                    delivery_ledger.c.delivered_at < now - self._lease,
+                )
+                .values(delivered_at=now, adapter=adapter)
             )
+            return stale.rowcount == 1
+
+    async def settle(self, key: str) -> None:
+        """The send went out: the key is delivered for good."""
+        async with self._database.begin() as connection:
+            await connection.execute(
+                update(delivery_ledger)
+                .where(delivery_ledger.c.idempotency_key == key)
+                .values(state=DELIVERED, delivered_at=datetime.now(UTC))
+            )
+
+    async def release(self, key: str) -> None:
+        """The send failed: give the key back so the activity's retry can claim it."""
+        async with self._database.begin() as connection:
+            await connection.execute(
+                delete(delivery_ledger).where(
+                    delivery_ledger.c.idempotency_key == key, delivery_ledger.c.state == CLAIMED
+                )
+            )
+
+    async def state(self, key: str) -> str | None:
+        """claimed, delivered, or None (for tests and the CLI)."""
+        async with self._database.connect() as connection:
+            row = (
+                await connection.execute(
+                    delivery_ledger.select().where(delivery_ledger.c.idempotency_key == key)
+                )
+            ).first()
+        return None if row is None else row.state

@@ -1,69 +1,92 @@
-"""The local outbox channel: one JSON line per outbound message, delivered at most once per key.
+"""The local outbox channel: one row per outbound message in the control-plane database (table
+outbox), delivered at most once per key.
 
 It is what `make run` uses instead of a real channel, and the model every adapter follows: the
-idempotency key is checked and written under one lock, so a retried activity, a second worker
-process, or a replayed event never appends the same message twice.
+idempotency key is unique in the table, so a retried activity, a second worker on another host, or a
+replayed event never adds the same message twice (the INSERT that loses does nothing).
+
+Under embedded defaults the rows are mirrored to a JSONL file in the data directory, so README's
+`tail -f data/outbox.jsonl` walk-through keeps working. The mirror line is appended after the row is
+committed: the table is the truth, and a worker killed in between leaves the mirror one line short
+rather than the outbox holding a message twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
+from engine.db.inserts import insert_new
+from engine.db.schema import outbox
 
 
 class Outbox:
-    """An append-only JSONL file with an index of the keys it holds.
+    def __init__(self, database: AsyncEngine, mirror: Path | None = None) -> None:
+        self._database = database
+        self.mirror = mirror
 
-    The index is rebuilt incrementally from the bytes other processes appended since we last looked,
-    so several worker processes on one machine share one outbox safely (flock serialises them).
-    """
+    async def deliver(self, message: OutboundMessage) -> DeliveryResult:
+        delivered_at = datetime.now(UTC)
+        record = message.model_dump(mode="json")
+        async with self._database.begin() as connection:
+            inserted = await insert_new(
+                connection,
+                outbox,
+                {
+                    "idempotency_key": message.idempotency_key,
+                    "tenant": message.tenant,
+                    "conversation_id": message.conversation_id,
+                    "channel": message.channel,
+                    "kind": message.kind,
+                    "message": record,
+                    "delivered_at": delivered_at,
+                },
+            )
+        if inserted and self.mirror is not None:
+            line = {**record, "delivered_at": delivered_at.isoformat()}
+            await asyncio.to_thread(append_line, self.mirror, line)
+        return DeliveryResult(idempotency_key=message.idempotency_key, delivered=inserted)
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._keys: set[str] = set()
-        self._read_offset = 0
-        self._thread_lock = threading.Lock()
+    async def read_all(self, tenant: str | None = None) -> list[dict[str, Any]]:
+        """Every delivered message (of one tenant, or all), oldest first, as the mirror holds it."""
+        query = select(outbox.c.message, outbox.c.delivered_at).order_by(outbox.c.seq)
+        if tenant is not None:
+            query = query.where(outbox.c.tenant == tenant)
+        async with self._database.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [{**row.message, "delivered_at": aware(row.delivered_at).isoformat()} for row in rows]
 
-    def deliver(self, message: OutboundMessage) -> DeliveryResult:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock, open(self.path, "a+b") as f:
-            fcntl.flock(f, fcntl.LOCK_EX)
-            try:
-                self._catch_up(f)
-                if message.idempotency_key in self._keys:
-                    return DeliveryResult(idempotency_key=message.idempotency_key, delivered=False)
-                record = message.model_dump(mode="json")
-                record["delivered_at"] = datetime.now(UTC).isoformat()
-                f.seek(0, os.SEEK_END)
-                f.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
-                f.flush()
-                os.fsync(f.fileno())
-                self._read_offset = f.tell()
-                self._keys.add(message.idempotency_key)
-                return DeliveryResult(idempotency_key=message.idempotency_key, delivered=True)
-            finally:
-                fcntl.flock(f, fcntl.LOCK_UN)
 
-    def _catch_up(self, f) -> None:
-        f.seek(self._read_offset)
-        for line in f:
-            if not line.endswith(b"\n"):
-                break  # a torn write from a crashed process: not a delivery
-            self._read_offset += len(line)
-            try:
-                self._keys.add(json.loads(line)["idempotency_key"])
-            except (ValueError, KeyError):
-                continue
+def aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; we only ever write UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
-    def read_all(self) -> list[dict]:
-        """Every delivered message, oldest first (for tests, the CLI and the README walk-through)."""
-        if not self.path.exists():
-            return []
-        with open(self.path, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.endswith("\n")]
+
+def append_line(path: Path, record: dict[str, Any]) -> None:
+    """One whole JSON line; flock keeps lines of several worker processes on one host whole."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "ab") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            f.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def read_mirror(path: Path) -> list[dict[str, Any]]:
+    """The JSONL mirror's messages, oldest first (a torn last line from a crash is not a message)."""
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.endswith("\n")]

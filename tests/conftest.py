@@ -11,7 +11,6 @@ import aiohttp
 import pytest
 from temporalio.client import Client
 
-from activities.outbox import Outbox
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
 from engine.service.config import Settings
@@ -24,6 +23,7 @@ from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
 from tests.databases import database_url, postgres  # noqa: F401 - fixtures for every test module
 from tests.local_servers import serve_app
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 
 TEST_PACKS = Path(__file__).resolve().parent / "packs"
@@ -85,8 +85,8 @@ async def settings(
 
 
 @pytest.fixture
-def outbox(settings: Settings) -> Outbox:
-    return Outbox(settings.outbox_path)
+def outbox(settings: Settings) -> OutboxRows:
+    return OutboxRows(settings)
 
 
 @pytest.fixture

@@ -13,24 +13,24 @@ import pytest
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from activities.outbox import Outbox
 from engine import webhook_signature
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_api, serve_service
 from tests.local_servers import FakeGateway, serve_gateway
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from tests.test_lifecycle import eventually
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
 
-def acknowledgements(outbox: Outbox) -> int:
+def acknowledgements(outbox: OutboxRows) -> int:
     return [m.get("template") for m in outbox.read_all()].count("acknowledgement")
 
 
-async def acknowledged(outbox: Outbox) -> bool:
+async def acknowledged(outbox: OutboxRows) -> bool:
     return acknowledgements(outbox) > 0
 
 
@@ -38,7 +38,7 @@ async def test_update_nobody_answers_is_503_with_retry_after_and_the_retry_is_sa
     client: Client,
     settings: Settings,
     tenants: dict[str, str],
-    outbox: Outbox,
+    outbox: OutboxRows,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     impatient = settings.model_copy(update={"update_timeout_seconds": 1.0})

@@ -8,23 +8,23 @@ from temporalio import activity
 from temporalio.api.enums.v1 import PendingWorkflowTaskState
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from activities.outbox import Outbox
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
 
-def kinds(outbox: Outbox) -> list[str]:
+def kinds(outbox: OutboxRows) -> list[str]:
     """What went out: the template name for automatic replies, else the kind."""
     return [m.get("template") or m["kind"] for m in outbox.read_all()]
 
 
 async def test_first_message_creates_conversation_with_one_acknowledgement(
-    api: ApiClient, outbox: Outbox, client: Client, worker: None
+    api: ApiClient, outbox: OutboxRows, client: Client, worker: None
 ) -> None:
     reply = await api.post_message("c-100", "m-1")
     assert reply.status == 201
@@ -49,7 +49,9 @@ async def test_first_message_creates_conversation_with_one_acknowledgement(
     assert attrs.get(sa.TENANT) == api.tenants["acme"]
 
 
-async def test_second_message_is_not_acknowledged_again(api: ApiClient, outbox: Outbox, worker: None) -> None:
+async def test_second_message_is_not_acknowledged_again(
+    api: ApiClient, outbox: OutboxRows, worker: None
+) -> None:
     assert (await api.post_message("c-101", "m-1")).status == 201
     second = await api.post_message("c-101", "m-2", "Any news?")
     assert second.status == 200 and second.body["created"] is False
@@ -58,7 +60,7 @@ async def test_second_message_is_not_acknowledged_again(api: ApiClient, outbox: 
 
 
 async def test_concurrent_first_messages_create_one_conversation(
-    api: ApiClient, outbox: Outbox, client: Client, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, client: Client, settings: Settings, worker: None
 ) -> None:
     replies = await asyncio.gather(*(api.post_message("c-102", f"m-{i}") for i in range(5)))
     assert sorted(r.status for r in replies) == [200, 200, 200, 200, 201]
@@ -69,7 +71,7 @@ async def test_concurrent_first_messages_create_one_conversation(
 
 
 async def test_same_inbound_message_id_twice_has_one_effect(
-    api: ApiClient, outbox: Outbox, worker: None
+    api: ApiClient, outbox: OutboxRows, worker: None
 ) -> None:
     first = await api.post_message("c-103", "wamid.ABC")
     again = await api.post_message("c-103", "wamid.ABC")
@@ -80,7 +82,9 @@ async def test_same_inbound_message_id_twice_has_one_effect(
     assert kinds(outbox) == ["acknowledgement"]
 
 
-async def test_agent_reply_is_delivered_and_timestamped(api: ApiClient, outbox: Outbox, worker: None) -> None:
+async def test_agent_reply_is_delivered_and_timestamped(
+    api: ApiClient, outbox: OutboxRows, worker: None
+) -> None:
     await api.post_message("c-104", "m-1")
     reply = await api.request(
         "POST",
@@ -126,7 +130,7 @@ async def test_status_changes_and_closed_conversation_refuses_events(
 
 
 async def test_retried_activity_writes_its_message_once(
-    api: ApiClient, outbox: Outbox, client: Client, settings: Settings
+    api: ApiClient, outbox: OutboxRows, client: Client, settings: Settings
 ) -> None:
     attempts: list[int] = []
 
@@ -143,12 +147,12 @@ async def test_retried_activity_writes_its_message_once(
         reply = await api.post_message("c-106", "m-1")
         assert reply.status == 201
     assert attempts == [1, 2]
-    assert kinds(Outbox(settings.outbox_path)) == ["acknowledgement"]
+    assert kinds(OutboxRows(settings)) == ["acknowledgement"]
     await replay_every_run(client, settings.task_queue)
 
 
 async def test_conversation_survives_worker_restart(
-    api: ApiClient, outbox: Outbox, client: Client, settings: Settings
+    api: ApiClient, outbox: OutboxRows, client: Client, settings: Settings
 ) -> None:
     async with build_worker(client, settings):
         assert (await api.post_message("c-107", "m-1")).status == 201

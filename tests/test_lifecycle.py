@@ -14,12 +14,12 @@ from pathlib import Path
 
 from temporalio.client import Client
 
-from activities.outbox import Outbox
 from engine.calendar import BusinessCalendar
 from engine.service.config import Settings
 from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
+from tests.outbox_rows import OutboxRows
 from workflows.conversation import search_attributes as sa
 
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
@@ -35,7 +35,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: fl
         raise AssertionError(f"not within {within}s: {what}") from None
 
 
-def sent(outbox: Outbox, kind: str | None = None) -> list[dict]:
+def sent(outbox: OutboxRows, kind: str | None = None) -> list[dict]:
     return [m for m in outbox.read_all() if kind is None or m["kind"] == kind]
 
 
@@ -65,7 +65,7 @@ async def reply(api: ApiClient, conversation: str, text: str = "On it!") -> None
 
 
 async def test_german_pack_acknowledges_in_german(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, PACKS / "kundenservice")
     await api.post_message("de-1", "m-1", "Meine Rechnung ist falsch, bitte um Gutschrift.")
@@ -114,7 +114,7 @@ async def test_decisions_explain_every_action(api: ApiClient, worker: None) -> N
     assert created["decision"]["pack_hash"] == (await state(api, "why-1"))["pack_hash"]
 
 
-async def test_no_auto_reply_to_automated_senders(api: ApiClient, outbox: Outbox, worker: None) -> None:
+async def test_no_auto_reply_to_automated_senders(api: ApiClient, outbox: OutboxRows, worker: None) -> None:
     answer = await api.request(
         "POST",
         "/v1/conversations/ooo-1/messages",
@@ -132,7 +132,9 @@ async def test_no_auto_reply_to_automated_senders(api: ApiClient, outbox: Outbox
     assert (await state(api, "ooo-1"))["tags"] == ["automated"]
 
 
-async def test_one_automatic_acknowledgement_per_window(api: ApiClient, outbox: Outbox, worker: None) -> None:
+async def test_one_automatic_acknowledgement_per_window(
+    api: ApiClient, outbox: OutboxRows, worker: None
+) -> None:
     await api.post_message("win-1", "m-1", "Hello")
     await set_status(api, "win-1", "solved")
     await api.post_message("win-1", "m-2", "Actually, one more thing")  # reopens: the pack acknowledges again
@@ -172,7 +174,7 @@ async def test_pack_published_mid_conversation_does_not_change_it(
 
 
 async def test_first_response_breach_escalates_through_two_levels(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("late-1", "m-1", "help")
@@ -197,7 +199,7 @@ async def test_first_response_breach_escalates_through_two_levels(
 
 
 async def test_reply_in_time_prevents_breach(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("quick-1", "m-1", "help")
@@ -258,7 +260,7 @@ async def test_policy_change_moves_the_deadline(api: ApiClient, settings: Settin
 
 
 async def test_survey_after_delay_and_its_answer(
-    api: ApiClient, outbox: Outbox, settings: Settings, client: Client, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, client: Client, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("srv-1", "m-1", "help (slow)")
@@ -283,7 +285,7 @@ async def test_survey_after_delay_and_its_answer(
 
 
 async def test_no_survey_when_reopened_and_reopen_within_window(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("re-1", "m-1", "help")  # the fast SLA: reopening restarts its resolution clock
@@ -307,7 +309,7 @@ async def test_no_survey_when_reopened_and_reopen_within_window(
 
 
 async def test_after_the_reopen_window_a_message_begins_a_new_thread(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("old-1", "m-1", "help (slow)")
@@ -326,7 +328,7 @@ async def test_after_the_reopen_window_a_message_begins_a_new_thread(
 
 
 async def test_idle_pending_conversation_is_reminded_then_closed(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("idle-1", "m-1", "help (slow)")
@@ -343,7 +345,7 @@ async def test_idle_pending_conversation_is_reminded_then_closed(
 
 
 async def test_customer_reply_wakes_a_pending_conversation(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     idle_reminder = timedelta(minutes=load_valid(TEST_PACKS / "timers").settings.idle_reminder_minutes)
@@ -388,7 +390,7 @@ async def test_continue_as_new_keeps_state_and_dedup(
 
 
 async def test_whatsapp_survey_outside_the_24_hour_window_is_a_template_message(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     yesterday = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
@@ -448,7 +450,7 @@ async def test_assignment_from_the_helpdesk_is_an_event(api: ApiClient, worker: 
 
 
 async def test_unanswered_survey_expires(
-    api: ApiClient, outbox: Outbox, settings: Settings, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     await api.post_message("exp-1", "m-1", "help (slow)")

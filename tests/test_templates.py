@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.contracts.decisions import DecideRequest
 from engine.rules.templates import choose_text, render
@@ -21,6 +20,7 @@ from engine.service.pack_store import PackStore
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from tests.test_service_up import start_part, stop
 
@@ -139,7 +139,7 @@ def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_german(t
 
 
 async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_calendar_zone(
-    api: ApiClient, outbox: Outbox, settings: Settings, client: Client, temporal_server: DevServer
+    api: ApiClient, outbox: OutboxRows, settings: Settings, client: Client, temporal_server: DevServer
 ) -> None:
     """Through `_template` in a worker process of its own: nothing of Babel's locale data is loaded
     yet, as after any worker start, so the workflow loads it while rendering (inside the sandbox)."""

@@ -19,7 +19,6 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.contracts.conversation import Attachment, Channel, ConversationState, InboundMessage, Party
 from engine.contracts.decisions import DecideRequest, DecideResult
@@ -31,6 +30,7 @@ from engine.service.pack_store import pack_store
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from tests.test_lifecycle import PACKS, sent, set_status, state
 from workflows.conversation.rule_context import build_context
@@ -51,12 +51,12 @@ def matched(decision: dict) -> list[str]:
     return [r["id"] for r in decision["rules"] if r["outcome"] == "matched"]
 
 
-def delivered_texts(outbox: Outbox, conversation_wf: str) -> Counter[str]:
+def delivered_texts(outbox: OutboxRows, conversation_wf: str) -> Counter[str]:
     return Counter(m["text"] for m in sent(outbox) if m["conversation_id"] == conversation_wf)
 
 
 async def test_a_new_thread_after_close_is_acknowledged_and_its_replies_delivered(
-    api: ApiClient, outbox: Outbox, worker: None
+    api: ApiClient, outbox: OutboxRows, worker: None
 ) -> None:
     first = await api.post_message("t-1", "m-1", "my invoice is wrong")
     await agent_reply(api, "t-1", "r-1", "first answer")
@@ -78,7 +78,7 @@ async def test_a_new_thread_after_close_is_acknowledged_and_its_replies_delivere
 
 
 async def test_a_message_the_closed_thread_saw_is_a_duplicate(
-    api: ApiClient, outbox: Outbox, worker: None
+    api: ApiClient, outbox: OutboxRows, worker: None
 ) -> None:
     await api.post_message("t-2", "m-1", "hello")
     await set_status(api, "t-2", "closed")
@@ -145,7 +145,7 @@ async def test_threads_are_listed_and_their_decisions_readable(
 
 
 async def test_keys_stay_unique_across_continue_as_new_and_threads(
-    settings: Settings, client: Client, tenants: dict[str, str], outbox: Outbox, worker: None
+    settings: Settings, client: Client, tenants: dict[str, str], outbox: OutboxRows, worker: None
 ) -> None:
     short_runs = settings.model_copy(update={"max_events_per_run": 3})
     async with serve_api(client, short_runs, tenants) as api:
@@ -169,7 +169,7 @@ async def test_keys_stay_unique_across_continue_as_new_and_threads(
     assert len(sent(outbox, "auto_reply")) == 3
 
 
-async def test_the_language_used_is_recorded(api: ApiClient, outbox: Outbox, worker: None) -> None:
+async def test_the_language_used_is_recorded(api: ApiClient, outbox: OutboxRows, worker: None) -> None:
     await api.post_message("t-7", "m-1", "hello")
     [ack] = sent(outbox, "auto_reply")
     assert ack["language"] == "en"
@@ -177,7 +177,7 @@ async def test_the_language_used_is_recorded(api: ApiClient, outbox: Outbox, wor
 
 
 async def test_default_pack_acknowledges_after_hours_on_its_office_calendar(
-    api: ApiClient, outbox: Outbox, settings: Settings, tmp_path: Path, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, tmp_path: Path, worker: None
 ) -> None:
     """Today is a bank holiday in the office: whatever the clock says, the office is closed."""
     today = datetime.now(UTC).date()
@@ -246,7 +246,7 @@ def test_a_pack_with_several_calendars_names_the_one_business_hours_means(tmp_pa
 
 
 async def test_poison_values_that_reach_a_workflow_do_not_jam_it(
-    api: ApiClient, client: Client, outbox: Outbox, worker: None
+    api: ApiClient, client: Client, outbox: OutboxRows, worker: None
 ) -> None:
     """What the API refuses (422) may still reach a workflow by another path (a CRM, an older API)."""
     await api.post_message("t-9", "m-1", "hello")
@@ -283,7 +283,7 @@ def decide_failing_on_a_word(settings: Settings) -> Callable[[DecideRequest], De
 
 
 async def test_a_failed_decision_is_recorded_and_the_conversation_goes_on(
-    api: ApiClient, client: Client, settings: Settings, outbox: Outbox, caplog: pytest.LogCaptureFixture
+    api: ApiClient, client: Client, settings: Settings, outbox: OutboxRows, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with build_worker(client, settings, replace=[decide_failing_on_a_word(settings)]):
         await api.post_message("t-11", "m-1", "hello")
@@ -302,7 +302,7 @@ async def test_a_failed_decision_is_recorded_and_the_conversation_goes_on(
 
 
 async def test_a_rule_on_the_agents_reply_sends_as_well_as_the_reply(
-    api: ApiClient, outbox: Outbox, settings: Settings, tmp_path: Path, worker: None
+    api: ApiClient, outbox: OutboxRows, settings: Settings, tmp_path: Path, worker: None
 ) -> None:
     """The reply and the first action decided on its `message.sent` once shared a key: one was dropped."""
     text = (TEST_PACKS / "basic" / "pack.yaml").read_text()

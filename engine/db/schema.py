@@ -81,7 +81,14 @@ delivery_ledger = Table(
     Column("idempotency_key", String(512), primary_key=True),
     Column("tenant", TENANT, nullable=False, index=True),
     Column("adapter", String(32), nullable=False),
-    Column("delivered_at", WHEN, nullable=False),
+    Column("delivered_at", WHEN, nullable=False, comment="When claimed, then when delivered."),
+    Column(
+        "state",
+        String(16),
+        nullable=False,
+        server_default="delivered",
+        comment="claimed (a send in flight) or delivered.",
+    ),
 )
 
 inbound_seen = Table(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 
 SDK_LOGGERS = ("temporalio",)
+# The database drivers log every statement with its parameters (aiosqlite at DEBUG, SQLAlchemy's
+# engine at INFO): outbox rows hold message text and addresses, so they never go below WARNING.
+DATABASE_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
 
 
 # Alembic narrates every migration step at INFO; a start that migrates says so once, in its banner.
@@ -27,3 +30,6 @@ def apply_sdk_floor() -> None:
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    for name in DATABASE_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))

@@ -149,7 +149,9 @@ def _print_banner(
         lines.append(f"  Temporal Web UI   {server.ui_url}")
     lines += [
         f"  data directory    {settings.data_dir.resolve()}",
-        f"  outbox            {settings.outbox_path.resolve()}",
+        # The outbox is the database's table; only embedded defaults mirror it to a file to `tail`.
+        "  outbox            "
+        + (f"{settings.outbox_path.resolve()}" if settings.database_url is None else "table outbox"),
         f"  worker task queue {settings.task_queue}",
     ]
     if dev_key:

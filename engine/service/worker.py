@@ -28,8 +28,9 @@ from workflows.conversation.workflow import ConversationWorkflow
 WORKFLOWS = [ConversationWorkflow]
 
 
-def build_channels(settings: Settings) -> ChannelActivities:
-    """Channel adapters as configured; the outbox for whatever is not."""
+def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActivities:
+    """Channel adapters as configured; the outbox for whatever is not. Ledger and outbox live in the
+    database; the outbox's JSONL mirror only under embedded defaults (README's `tail` walk-through)."""
     email = None
     if settings.smtp_host:
         email = EmailChannel(
@@ -47,8 +48,8 @@ def build_channels(settings: Settings) -> ChannelActivities:
         else None
     )
     return ChannelActivities(
-        Outbox(settings.outbox_path),
-        DeliveryLedger(settings.data_dir / "deliveries.sqlite"),
+        Outbox(database, settings.outbox_path if settings.database_url is None else None),
+        DeliveryLedger(database),
         email=email,
         gateway=gateway,
         webhook_secret=settings.secret("gateway_secret"),
@@ -94,7 +95,7 @@ class Adapters:
         return cls(
             RuleActivities(PackRegistry(pack_store(settings))),
             CrmActivities(build_crm(settings)),
-            build_channels(settings),
+            build_channels(settings, database),
             database,
         )
 

@@ -1,0 +1,22 @@
+"""Insert-if-new, decided by the database's unique constraint (never a read-then-write).
+
+Two processes inserting the same key at once cannot both win: the loser's insert does nothing,
+which `insert_new` reports as False. SQLite and PostgreSQL spell it the same way (ON CONFLICT DO
+NOTHING) but SQLAlchemy builds it per dialect.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+async def insert_new(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:
+    """Insert the row unless its unique key is taken; True when this call inserted it."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    first_key = next(iter(table.primary_key.columns))
+    statement = dialect.insert(table).values(values).on_conflict_do_nothing().returning(first_key)
+    return (await connection.execute(statement)).first() is not None

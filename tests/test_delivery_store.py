@@ -1,0 +1,115 @@
+"""Delivery ledger and outbox in the control-plane database, on SQLite and a real PostgreSQL: the
+unique key decides which of several racing workers sends, and nothing is sent or written twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.testing import ActivityEnvironment
+
+from activities.channels import ChannelActivities
+from activities.delivery_ledger import DeliveryLedger
+from activities.outbox import Outbox, read_mirror
+from activities.webhook_gateway import WebhookGateway
+from engine.contracts.outbound import OutboundMessage
+from engine.db.connection import open_engine, upgrade
+from tests.local_servers import FakeGateway, serve_gateway
+
+SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
+
+
+@pytest.fixture
+async def engines(database_url: str) -> AsyncIterator[list[AsyncEngine]]:
+    """Two engines (two worker processes' pools) on one migrated database."""
+    first, second = open_engine(database_url), open_engine(database_url)
+    await upgrade(first)
+    yield [first, second]
+    await asyncio.gather(first.dispose(), second.dispose())
+
+
+def message(key: str = "wf-1:3:0", channel: str = "chat") -> OutboundMessage:
+    return OutboundMessage(
+        idempotency_key=key,
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        channel=channel,
+        to="+15550100",
+        kind="auto_reply",
+        text="Hello",
+    )
+
+
+async def test_two_workers_racing_on_one_key_send_once(engines: list[AsyncEngine]) -> None:
+    """Both deliver_message activities run at once; the gateway holds the first send until both have
+    decided, so the loser cannot have seen a settled row: the claim alone decides."""
+    gateway = FakeGateway(hold=asyncio.Event())
+    async with serve_gateway(gateway):
+        workers = [
+            ChannelActivities(
+                Outbox(engine), DeliveryLedger(engine), gateway=WebhookGateway(gateway.url, SECRET)
+            )
+            for engine in engines
+        ]
+        try:
+            env = ActivityEnvironment()
+            racing = [asyncio.create_task(env.run(w.deliver_message, message())) for w in workers]
+            done, _ = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+            assert [task.result().delivered for task in done] == [False]  # the loser, without sending
+            await gateway.arrived.wait()
+            gateway.hold.set()
+            results = await asyncio.gather(*racing)
+        finally:
+            await asyncio.gather(*(w.close() for w in workers))
+    assert sorted(r.delivered for r in results) == [False, True]
+    assert len(gateway.requests) == 1
+    assert await DeliveryLedger(engines[0]).state(message().idempotency_key) == "delivered"
+
+
+async def test_a_failed_send_gives_its_claim_back_for_the_retry(engines: list[AsyncEngine]) -> None:
+    gateway = FakeGateway(statuses=[400])
+    async with serve_gateway(gateway):
+        worker = ChannelActivities(
+            Outbox(engines[0]), DeliveryLedger(engines[0]), gateway=WebhookGateway(gateway.url, SECRET)
+        )
+        try:
+            env = ActivityEnvironment()
+            with pytest.raises(Exception):  # noqa: B017 - whichever error the gateway client raises
+                await env.run(worker.deliver_message, message())
+            assert await DeliveryLedger(engines[0]).state(message().idempotency_key) is None
+            assert (await env.run(worker.deliver_message, message())).delivered
+        finally:
+            await worker.close()
+    assert len(gateway.requests) == 2 and list(gateway.accepted) == [message().idempotency_key]
+
+
+async def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
+    engines: list[AsyncEngine],
+) -> None:
+    """Claimed, then the worker died before sending: within the lease the key is someone's; past it,
+    the retry sends again with the same key (the far side dedups) rather than losing the message."""
+    key = message().idempotency_key
+    assert await DeliveryLedger(engines[0]).claim(key, "acme", "gateway")
+    assert not await DeliveryLedger(engines[1]).claim(key, "acme", "gateway")
+    expired = DeliveryLedger(engines[1], lease=timedelta(0))
+    assert await expired.claim(key, "acme", "gateway")
+    await expired.settle(key)
+    assert not await expired.claim(key, "acme", "gateway")  # a delivered key is never taken over
+
+
+async def test_the_outbox_keeps_one_row_per_key_and_mirrors_it(
+    engines: list[AsyncEngine], tmp_path: Path
+) -> None:
+    mirror = tmp_path / "outbox.jsonl"
+    outboxes = [Outbox(engine, mirror) for engine in engines]
+    first = await asyncio.gather(*(o.deliver(message("k-1", "email")) for o in outboxes for _ in range(3)))
+    assert sorted(r.delivered for r in first) == [False] * 5 + [True]
+    await outboxes[1].deliver(message("k-2", "email"))
+    rows = await outboxes[0].read_all()
+    assert [r["idempotency_key"] for r in rows] == ["k-1", "k-2"]
+    assert rows == read_mirror(mirror)
+    assert await outboxes[0].read_all(tenant="globex") == []
