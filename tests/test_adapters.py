@@ -14,9 +14,10 @@ from temporalio.client import Client
 from activities.crm import LocalCrm
 from engine import webhook_signature
 from engine.cli import main
-from engine.contracts.crm import CustomerQuery
+from engine.contracts.crm import Customer, CustomerQuery
 from engine.service import logging_setup
 from engine.service.config import Settings
+from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
@@ -249,8 +250,9 @@ async def test_local_crm_enriches_and_rules_write_back(
         "id,email,name,first_name,tier,lifetime_value,language,plan\n"
         "cus-1,ada@example.com,Ada Lovelace,Ada,vip,4800,de,beta\n"
     )
-    crm = LocalCrm(settings.data_dir / "crm.sqlite")
-    assert crm.import_csv(tenants["acme"], csv_file) == 1
+    database = database_of(settings)
+    crm = LocalCrm(database)
+    assert await crm.import_csv(tenants["acme"], csv_file) == 1
     async with serve_service(client, settings, tenants) as api:
         await api.post_message("crm-1", "m-1", "Hello")
         conversation = (await api.get("crm-1")).body
@@ -259,8 +261,9 @@ async def test_local_crm_enriches_and_rules_write_back(
     assert conversation["language"] == "de"
     vip = next(r for r in created["decision"]["rules"] if r["id"] == "vip")
     assert vip["reads"] == {"customer.known": True, "customer.tier": "vip", "customer.lifetime_value": 4800.0}
-    assert crm.notes(tenants["acme"], "cus-1") == ["VIP conversation opened"]
-    assert crm.lookup_custom(tenants["acme"], "cus-1")["last_contact_channel"] == "email"
+    assert await crm.notes(tenants["acme"], "cus-1") == ["VIP conversation opened"]
+    assert (await crm.lookup_custom(tenants["acme"], "cus-1"))["last_contact_channel"] == "email"
+    await database.dispose()
     ack = [line for line in settings.outbox_path.read_text().splitlines()]
     assert '"Hallo Ada, danke für Ihre Nachricht."' in ack[0]
 
@@ -373,6 +376,14 @@ async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None
     assert len(json.loads(lines[-1])["text"]) == 1600
 
 
+async def _lookup(settings: Settings, query: CustomerQuery) -> Customer | None:
+    database = database_of(settings)
+    try:
+        return await LocalCrm(database).lookup(query)
+    finally:
+        await database.dispose()
+
+
 def test_crm_import_command(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -381,9 +392,7 @@ def test_crm_import_command(
     monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
     assert main(["crm", "import", str(good), "--tenant", "acme"]) == 0
     assert "imported 2 customers" in capsys.readouterr().out
-    found = LocalCrm(tmp_path / "data" / "crm.sqlite").lookup(
-        CustomerQuery(tenant="acme", email="A@example.com")
-    )
+    found = asyncio.run(_lookup(Settings(), CustomerQuery(tenant="acme", email="A@example.com")))
     assert found is not None and found.tier == "vip" and found.custom == {"region": "emea"}
     bad = tmp_path / "bad.csv"
     bad.write_text("email,tier\na@example.com,vip\n")

@@ -2,7 +2,8 @@
 
 At DEBUG the SDK logs activity completions with their payloads, which hold message text and
 addresses: personal data that must stay out of log lines. So whatever level ops choose, the SDK's
-loggers keep INFO as their floor.
+loggers keep INFO as their floor. So does aiosqlite, which logs every statement with its parameters
+(a CRM lookup's email address, for one) at DEBUG.
 """
 
 from __future__ import annotations

@@ -57,9 +57,9 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
     )
 
 
-def build_crm(settings: Settings) -> LocalCrm | RestCrm | None:
+def build_crm(settings: Settings, database: AsyncEngine) -> LocalCrm | RestCrm | None:
     if settings.crm == "local":
-        return LocalCrm(settings.data_dir / "crm.sqlite")
+        return LocalCrm(database)
     if settings.crm == "rest":
         if not settings.crm_url:
             raise ValueError("CONVOFLOW_CRM=rest needs CONVOFLOW_CRM_URL")
@@ -94,7 +94,7 @@ class Adapters:
         database = database_of(settings)
         return cls(
             RuleActivities(PackRegistry(pack_store(settings))),
-            CrmActivities(build_crm(settings)),
+            CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
             database,
         )
