@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from aiohttp import web
 from temporalio.client import Client
 
 from engine.api.auth import KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, routes
 from engine.api.errors import json_errors
-from engine.api.inbound import SEEN_WEBHOOKS
+from engine.api.inbound import INBOUND_SEEN
 from engine.api.inbound import routes as inbound_routes
 from engine.api.openapi import openapi
 from engine.api.rules import routes as rule_routes
+from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.pack_store import ensure_active_pack
@@ -36,8 +35,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(routes)
     app.add_routes(rule_routes)
     app.add_routes(inbound_routes)
-    app[SEEN_WEBHOOKS] = OrderedDict()
     app[DATABASE] = database_of(settings)
+    app[INBOUND_SEEN] = InboundSeen(app[DATABASE])
     app.on_cleanup.append(_close_database)
     return app
 

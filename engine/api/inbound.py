@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections import OrderedDict
 from email import policy
 from email.parser import BytesParser
 
@@ -25,13 +24,13 @@ from engine.api.errors import ApiError, invalid_field, validation_error
 from engine.api.schemas import LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.contracts.message_ids import conversation_of, domain_of
+from engine.db.inbound_seen import InboundSeen
 
 routes = web.RouteTableDef()
-REPLAY_MEMORY = 10_000
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
 BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-SEEN_WEBHOOKS = web.AppKey("seen_webhooks", OrderedDict)
+INBOUND_SEEN = web.AppKey("inbound_seen", InboundSeen)
 
 
 class InboundWebhook(BaseModel):
@@ -62,8 +61,8 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         raise ApiError(
             401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
         ) from None
-    seen = request.app[SEEN_WEBHOOKS]
-    if webhook_id in seen:
+    seen = request.app[INBOUND_SEEN]
+    if await seen.seen(tenant, "webhook", webhook_id):
         return web.json_response({"duplicate": True, "webhook_id": webhook_id})
     try:
         event = InboundWebhook.model_validate_json(body)
@@ -77,13 +76,11 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         text=event.text,
         language=event.language,
     )
-    # Remembered only once the conversation has the message: after a 5xx the gateway's retry must
-    # get through. Two deliveries in flight at once both reach the workflow, which keeps one (it
-    # deduplicates by message_id).
+    # Remembered (in the database, for every replica) only once the conversation has the message:
+    # after a 5xx the gateway's retry must get through. Two deliveries in flight at once both reach
+    # the workflow, which keeps one (it deduplicates by message_id).
     response = await receive_customer_message(request, event.conversation_id, message)
-    seen[webhook_id] = True
-    while len(seen) > REPLAY_MEMORY:
-        seen.popitem(last=False)
+    await seen.remember(tenant, "webhook", webhook_id)
     return response
 
 
@@ -134,7 +131,14 @@ async def inbound_email(request: web.Request) -> web.Response:
         )
     except ValidationError as exc:
         raise email_error(exc) from None
-    return await receive_customer_message(request, conversation, message)
+    # A Message-ID the service took already (a mail gateway redelivering) is answered from the
+    # database without asking the workflow; remembered, as for webhooks, once the workflow has it.
+    seen = request.app[INBOUND_SEEN]
+    if await seen.seen(request[TENANT], "email", message_id):
+        return web.json_response({"duplicate": True, "message_id": message_id})
+    response = await receive_customer_message(request, conversation, message)
+    await seen.remember(request[TENANT], "email", message_id)
+    return response
 
 
 EMAIL_FIELDS = {"message_id": "Message-ID", "sender": "From", "subject": "Subject"}

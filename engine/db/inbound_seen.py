@@ -1,0 +1,69 @@
+"""Inbound ids already taken (webhook ids, email Message-IDs), per tenant, in the database.
+
+Every API replica shares the table and it survives a restart, so a gateway's retry of a webhook the
+service has accepted is answered as a duplicate wherever it lands. An id is remembered only after
+the conversation accepted the message (the caller's order), so a retry after a 5xx gets through.
+
+The table is bounded by a retention: the longest a gateway retries (Standard Webhooks senders give
+up within days; 7 covers them). Rows older than that no longer count as seen and are deleted
+opportunistically, by one replica's remember() in every PURGE_EVERY, with no job to run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from typing import Literal
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.inserts import insert_new
+from engine.db.schema import inbound_seen
+
+Kind = Literal["webhook", "email"]
+RETENTION = timedelta(days=7)
+PURGE_EVERY = 100
+
+
+class InboundSeen:
+    def __init__(self, database: AsyncEngine, retention: timedelta = RETENTION) -> None:
+        self._database = database
+        self.retention = retention
+        self._remembered = count(1)
+
+    async def seen(self, tenant: str, kind: Kind, external_id: str) -> bool:
+        """Whether the id was taken within the retention."""
+        since = datetime.now(UTC) - self.retention
+        async with self._database.connect() as connection:
+            row = await connection.execute(
+                select(inbound_seen.c.seen_at).where(
+                    inbound_seen.c.tenant == tenant,
+                    inbound_seen.c.kind == kind,
+                    inbound_seen.c.external_id == external_id,
+                    inbound_seen.c.seen_at >= since,
+                )
+            )
+            return row.first() is not None
+
+    async def remember(self, tenant: str, kind: Kind, external_id: str) -> None:
+        """Record the id as taken now (again, if an expired row of it is still there)."""
+        now = datetime.now(UTC)
+        key = {"tenant": tenant, "kind": kind, "external_id": external_id}
+        async with self._database.begin() as connection:
+            if not await insert_new(connection, inbound_seen, {**key, "seen_at": now}):
+                await connection.execute(
+                    update(inbound_seen)
+                    .where(*(inbound_seen.c[name] == value for name, value in key.items()))
+                    .values(seen_at=now)
+                )
+        if next(self._remembered) % PURGE_EVERY == 0:
+            await self.purge()
+
+    async def purge(self) -> int:
+        """Delete the rows past the retention (of every tenant); how many went."""
+        async with self._database.begin() as connection:
+            gone = await connection.execute(
+                delete(inbound_seen).where(inbound_seen.c.seen_at < datetime.now(UTC) - self.retention)
+            )
+            return gone.rowcount
