@@ -7,7 +7,7 @@ from collections import OrderedDict
 from aiohttp import web
 from temporalio.client import Client
 
-from engine.api.auth import KeyStore, auth_middleware
+from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound import SEEN_WEBHOOKS
@@ -25,8 +25,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     ensure_active_pack(settings)
+    database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys)],
+        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
     )
     app[CLIENT] = client
@@ -37,7 +38,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(rule_routes)
     app.add_routes(inbound_routes)
     app[SEEN_WEBHOOKS] = OrderedDict()
-    app[DATABASE] = database_of(settings)
+    app[DATABASE] = database
     app.on_cleanup.append(_close_database)
     return app
 
