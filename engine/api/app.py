@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from temporalio.client import Client
 
-from engine.api.auth import KeyStore, auth_middleware
+from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound import INBOUND_SEEN
@@ -24,8 +24,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     ensure_active_pack(settings)
+    database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys)],
+        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
     )
     app[CLIENT] = client
@@ -35,8 +36,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(routes)
     app.add_routes(rule_routes)
     app.add_routes(inbound_routes)
-    app[DATABASE] = database_of(settings)
-    app[INBOUND_SEEN] = InboundSeen(app[DATABASE])
+    app[DATABASE] = database
+    app[INBOUND_SEEN] = InboundSeen(database)
     app.on_cleanup.append(_close_database)
     return app
 

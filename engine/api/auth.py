@@ -1,4 +1,10 @@
-"""Tenant API keys: Bearer tokens resolved to a tenant, stored and compared only as SHA-256 hashes."""
+"""Tenant API keys: Bearer tokens resolved to a tenant, stored and compared only as SHA-256 hashes.
+
+Two sources, checked in this order: the keys of the settings (CONVOFLOW_API_KEYS, _FILE, or the
+development key; role `admin`), held in memory, and the keys created with `convoflow keys create` in
+the database. A database answer is cached per process for CACHE_SECONDS, so a key revoked with
+`convoflow keys revoke` stops working on every API replica within that time, without a restart.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,24 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.api.errors import ApiError, Handler
+from engine.api.errors import ApiError, Handler, unavailable
+from engine.db.keys import TENANT_PATTERN, Identity, identity_of
 from engine.service.config import Settings
 
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 TENANT = web.RequestKey("tenant", str)
+ROLE = web.RequestKey("role", str)
+SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
+CACHE_SECONDS = 5.0
+MAX_CACHED = 10_000  # answers kept per process; the cache starts over when full (garbage keys flood it)
 
 
 def hash_key(key: str) -> str:
@@ -80,6 +93,34 @@ class KeyStore:
                 raise ValueError(f"{path}:{lineno}: {exc}") from None
 
 
+class DatabaseKeys:
+    """Keys of the database, looked up by hash, each answer (also "unknown") cached for CACHE_SECONDS.
+
+    The cache spares the database one query per request; its lifetime bounds how long a revoked key
+    keeps working. An unreachable database answers 503 with Retry-After: the key may well be valid.
+    """
+
+    def __init__(self, database: AsyncEngine, ttl: float = CACHE_SECONDS) -> None:
+        self._database = database
+        self._ttl = ttl
+        self._cache: dict[str, tuple[float, Identity | None]] = {}
+
+    async def identity_for(self, key: str) -> Identity | None:
+        digest = hash_key(key)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            found = await identity_of(self._database, digest)
+        except (OSError, SQLAlchemyError):
+            raise unavailable("database_unavailable", "cannot check the API key now; retry") from None
+        if len(self._cache) >= MAX_CACHED:
+            self._cache.clear()
+        self._cache[digest] = (now + self._ttl, found)
+        return found
+
+
 def development_key(data_dir: Path) -> str:
     """The key `make run` prints when no keys are configured, kept in the data dir across restarts."""
     path = data_dir / "dev-api-key"
@@ -92,7 +133,7 @@ def development_key(data_dir: Path) -> str:
     return key
 
 
-def auth_middleware(keys: KeyStore):
+def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in PUBLIC_PATHS or request.path.startswith(SIGNED_PREFIX):
@@ -105,7 +146,9 @@ def auth_middleware(keys: KeyStore):
                 "missing API key: send `Authorization: Bearer <key>`",
                 [{"field": "Authorization", "message": "missing Bearer token"}],
             )
-        tenant = keys.tenant_for(token.strip())
+        tenant, role = keys.tenant_for(token.strip()), SETTINGS_ROLE
+        if tenant is None and (identity := await stored.identity_for(token.strip())) is not None:
+            tenant, role = identity.tenant, identity.role
         if tenant is None:
             raise ApiError(
                 401,
@@ -114,6 +157,7 @@ def auth_middleware(keys: KeyStore):
                 [{"field": "Authorization", "message": "unknown key"}],
             )
         request[TENANT] = tenant
+        request[ROLE] = role
         return await handler(request)
 
     return authenticate

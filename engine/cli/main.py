@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.cli import crm, db, rules, sla
+from engine.cli import crm, db, rules, sla, tenants
 from engine.service import logging_setup
 from engine.service.config import Settings
 
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_parser(sub)
     crm.add_parser(sub)
     db.add_parser(sub)
+    tenants.add_parser(sub)
     return parser
 
 

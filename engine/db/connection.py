@@ -6,6 +6,11 @@ Migrations run over the engine's own async connection (Alembic's connection-shar
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +64,37 @@ def code_heads() -> set[str]:
 
 async def upgrade(engine: AsyncEngine) -> None:
     """Apply every migration this code has; refuses a database that is ahead of the code."""
-    await check_not_newer(engine)
+    async with _sqlite_migration_lock(engine):
+        await check_not_newer(engine)
 
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        def run(connection: Connection) -> None:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+
+
+@contextlib.asynccontextmanager
+async def _sqlite_migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Processes sharing one embedded SQLite file migrate one after the other.
+
+    `convoflow worker` and `convoflow api` started together on a fresh data dir each migrate it, and
+    SQLite runs DDL outside the migration's transaction: both would create the schema and the second
+    one's alembic_version insert fails. A lock file beside the database serialises them (SQLite is
+    one host's file, so a host-local lock is enough); the later process finds the schema current.
+    """
+    database = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock = os.open(f"{database}.migrate-lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, lock, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(lock)  # closing releases the lock
 
 
 async def current_revisions(engine: AsyncEngine) -> set[str]:

@@ -18,8 +18,9 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
+from engine.db.keys import has_active_keys
 from engine.service.config import Settings
-from engine.service.database import prepare_database
+from engine.service.database import database_of, prepare_database
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
@@ -46,11 +47,18 @@ async def _connect(settings: Settings, address: str | None = None) -> Client:
     return client
 
 
-def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
-    """Configured keys, or a development key for tenant `dev` when none are configured."""
+async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
+    """Configured keys, or a development key for tenant `dev` when no key is configured in the
+    settings nor created in the database (`convoflow keys create` retires the development key)."""
     keys = KeyStore.from_settings(settings)
     if len(keys):
         return keys, None
+    database = database_of(settings)
+    try:
+        if await has_active_keys(database):
+            return keys, None
+    finally:
+        await database.dispose()
     key = development_key(settings.data_dir)
     keys.add_key("dev", key)
     return keys, key
@@ -86,7 +94,7 @@ async def up(settings: Settings) -> None:
             address = server.address
         await prepare_database(settings)
         client = await _connect(settings, address)
-        keys, dev_key = _keys(settings)
+        keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
         worker_task = asyncio.create_task(worker.run())
         runner = await _start_api(client, settings, keys)
@@ -121,7 +129,7 @@ async def run_api(settings: Settings) -> None:
     stop = _stop_event()
     await prepare_database(settings)
     client = await _connect(settings, _address(settings))
-    keys, dev_key = _keys(settings)
+    keys, dev_key = await _keys(settings)
     runner = await _start_api(client, settings, keys)
     print(f"convoflow API on http://{settings.api_host}:{settings.api_port}", flush=True)
     if dev_key:

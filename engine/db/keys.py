@@ -1,0 +1,155 @@
+"""Tenants and their API keys in the control-plane database (tables tenants, api_keys).
+
+A key is shown once, when it is created, and stored only as its SHA-256: a leaked database reveals no
+key. Keys are random 256-bit tokens, so an unsalted fast hash is enough (there is nothing to guess
+from a dictionary). Each key has a public `key_id` for listing and revoking, and a role:
+
+- `admin`: everything, including (later) managing the tenant's keys and packs through the API;
+- `agent`: a human agent's tools (reading conversations, replying, changing status);
+- `integrator`: a system feeding the API (posting customer messages, webhooks).
+
+Roles are stored and handed to the API with the tenant; the API does not restrict by role yet.
+Revoking sets `revoked_at` (the row stays for the audit trail); a revoked key never authenticates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.schema import api_keys, tenants
+
+TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
+ROLES = ("admin", "agent", "integrator")
+KEY_PREFIX = "cfk_"
+
+
+class TenantExists(ValueError):
+    """`tenants create` for a tenant that is already there."""
+
+
+class UnknownTenant(ValueError):
+    """A key asked for a tenant that was never created."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyInfo:
+    """What may be shown about a key: never the key, never its hash."""
+
+    key_id: str
+    """Public id, for listing and revoking."""
+    tenant: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    """When it stopped authenticating; None while it is active."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity:
+    """Who a valid key speaks for."""
+
+    tenant: str
+    role: str
+
+
+def key_hash(key: str) -> str:
+    """The SHA-256 hex the database stores for a key."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_tenant(database: AsyncEngine, tenant: str, name: str | None = None) -> None:
+    """Create a tenant; the primary key decides a race between two creators (TenantExists)."""
+    if not TENANT_PATTERN.match(tenant):
+        raise ValueError(
+            f"invalid tenant name {tenant!r}: letters, digits, `.`, `_`, `-`, at most 64, "
+            "starting with a letter or digit"
+        )
+    try:
+        async with database.begin() as connection:
+            await connection.execute(
+                insert(tenants).values(tenant=tenant, name=name or tenant, created_at=datetime.now(UTC))
+            )
+    except IntegrityError:
+        raise TenantExists(f"tenant {tenant!r} exists already") from None
+
+
+async def list_tenants(database: AsyncEngine) -> list[str]:
+    async with database.connect() as connection:
+        return list((await connection.execute(select(tenants.c.tenant).order_by(tenants.c.tenant))).scalars())
+
+
+async def create_key(database: AsyncEngine, tenant: str, role: str) -> tuple[KeyInfo, str]:
+    """A new key for an existing tenant: its public info, and the key itself (not kept anywhere)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    info = KeyInfo(key_id="k_" + secrets.token_hex(8), tenant=tenant, role=role, created_at=datetime.now(UTC))
+    try:
+        async with database.begin() as connection:
+            await connection.execute(
+                insert(api_keys).values(
+                    key_id=info.key_id,
+                    tenant=tenant,
+                    key_hash=key_hash(key),
+                    role=role,
+                    created_at=info.created_at,
+                )
+            )
+    except IntegrityError:  # the foreign key: ids and hashes are random and never collide in practice
+        raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenants create`") from None
+    return info, key
+
+
+async def list_keys(database: AsyncEngine, tenant: str) -> list[KeyInfo]:
+    async with database.connect() as connection:
+        rows = await connection.execute(
+            select(
+                api_keys.c.key_id,
+                api_keys.c.tenant,
+                api_keys.c.role,
+                api_keys.c.created_at,
+                api_keys.c.revoked_at,
+            )
+            .where(api_keys.c.tenant == tenant)
+            .order_by(api_keys.c.created_at, api_keys.c.key_id)
+        )
+        return [KeyInfo(**row._mapping) for row in rows]
+
+
+async def revoke_key(database: AsyncEngine, key_id: str) -> bool:
+    """Revoke an active key; False when there is no such key or it was revoked before."""
+    async with database.begin() as connection:
+        changed = await connection.execute(
+            update(api_keys)
+            .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
+        return changed.rowcount == 1
+
+
+async def identity_of(database: AsyncEngine, digest: str) -> Identity | None:
+    """The tenant and role of an active key, by the hash of the presented key."""
+    async with database.connect() as connection:
+        row = (
+            await connection.execute(
+                select(api_keys.c.tenant, api_keys.c.role).where(
+                    api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None)
+                )
+            )
+        ).first()
+    return None if row is None else Identity(tenant=row.tenant, role=row.role)
+
+
+async def has_active_keys(database: AsyncEngine) -> bool:
+    async with database.connect() as connection:
+        return bool(
+            (await connection.execute(select(exists().where(api_keys.c.revoked_at.is_(None))))).scalar()
+        )

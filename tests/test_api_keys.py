@@ -1,0 +1,155 @@
+"""Tenants and API keys in the database: created and revoked with the CLI while the API runs.
+
+The store tests run on SQLite and PostgreSQL; the end-to-end tests drive `convoflow tenants|keys` and
+a running API on the test's embedded SQLite database, as an operator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from engine.db.connection import open_engine, upgrade
+from engine.db.keys import (
+    TenantExists,
+    UnknownTenant,
+    create_key,
+    create_tenant,
+    identity_of,
+    key_hash,
+    list_keys,
+    revoke_key,
+)
+from engine.db.schema import api_keys
+from engine.service import runtime
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.cli_run import Run, run_cli
+from tests.conftest import serve_api, serve_service
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = open_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def test_keys_are_stored_as_hashes_and_revoked_once(database: AsyncEngine) -> None:
+    await create_tenant(database, "acme")
+    with pytest.raises(TenantExists):
+        await create_tenant(database, "acme")
+    with pytest.raises(UnknownTenant):
+        await create_key(database, "nobody", "admin")
+    with pytest.raises(ValueError, match="unknown role"):
+        await create_key(database, "acme", "root")
+    info, key = await create_key(database, "acme", "agent")
+    identity = await identity_of(database, key_hash(key))
+    assert identity is not None and (identity.tenant, identity.role) == ("acme", "agent")
+    async with database.connect() as connection:
+        stored = [tuple(row) for row in await connection.execute(select(api_keys))]
+    assert stored and not any(key in str(value) for row in stored for value in row)
+    assert [(k.key_id, k.role, k.revoked_at) for k in await list_keys(database, "acme")] == [
+        (info.key_id, "agent", None)
+    ]
+    assert await revoke_key(database, info.key_id) is True
+    assert await revoke_key(database, info.key_id) is False
+    assert await identity_of(database, key_hash(key)) is None
+    assert (await list_keys(database, "acme"))[0].revoked_at is not None
+
+
+async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
+    """`convoflow ARGS` on a thread: the command runs its own event loop, as from a shell."""
+    return await asyncio.to_thread(run_cli, capsys, list(args))
+
+
+async def new_key(capsys: pytest.CaptureFixture[str], tenant: str, role: str = "agent") -> tuple[str, str]:
+    created = await cli(capsys, "keys", "create", "--tenant", tenant, "--role", role)
+    assert created.returncode == 0, created.stderr
+    fields = dict(line.split(" ", 1) for line in created.stdout.splitlines())
+    assert "not shown again" in created.stderr and fields["key"] not in created.stderr
+    return fields["key_id"], fields["key"]
+
+
+async def as_key(api: ApiClient, key: str, method: str = "GET", path: str = "/v1/conversations", **kw):
+    return await api.request(method, path, tenant=None, headers={"Authorization": f"Bearer {key}"}, **kw)
+
+
+@pytest.fixture
+def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI reaches the same database as the test's API (the embedded SQLite in the data dir)."""
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(settings.data_dir))
+    monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
+    return settings
+
+
+async def test_a_cli_key_works_at_once_and_stops_after_revoke(
+    client: Client, cli_settings: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:8]}"
+    async with serve_api(client, cli_settings, tenants) as api:
+        assert (await cli(capsys, "tenants", "create", tenant)).returncode == 0
+        again = await cli(capsys, "tenants", "create", tenant)
+        assert again.returncode == 2 and "exists already" in again.stderr
+        key_id, key = await new_key(capsys, tenant)
+        assert (await as_key(api, key)).status == 200
+        listed = await cli(capsys, "keys", "list", "--tenant", tenant)
+        assert key_id in listed.stdout and "agent" in listed.stdout and key not in listed.stdout
+        assert (await cli(capsys, "keys", "revoke", key_id)).returncode == 0
+        deadline = asyncio.get_running_loop().time() + 15
+        while (reply := await as_key(api, key)).status != 401:
+            assert asyncio.get_running_loop().time() < deadline, "a revoked key still authenticates"
+            await asyncio.sleep(0.2)
+        assert reply.body["message"] == "unknown API key"
+        listed = await cli(capsys, "keys", "list", "--tenant", tenant)
+        assert listed.stdout.splitlines()[1].split()[-1] != "-"  # the revoked column has a time now
+        assert (await cli(capsys, "keys", "revoke", key_id)).returncode == 1
+        unknown = await cli(capsys, "keys", "create", "--tenant", "no-such-tenant", "--role", "admin")
+        assert unknown.returncode == 2 and "tenants create" in unknown.stderr
+        # The keys of CONVOFLOW_API_KEYS keep working beside the database's.
+        assert (await api.request("GET", "/v1/conversations")).status == 200
+
+
+async def test_a_key_of_another_tenant_cannot_reach_a_conversation(
+    client: Client, cli_settings: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = f"a-{uuid.uuid4().hex[:8]}", f"b-{uuid.uuid4().hex[:8]}"
+    for tenant in (first, second):
+        assert (await cli(capsys, "tenants", "create", tenant)).returncode == 0
+    _, first_key = await new_key(capsys, first, "integrator")
+    _, second_key = await new_key(capsys, second, "admin")
+    message = {"message_id": "m-1", "channel": "email", "sender": {"address": "a@example.com"}, "text": "Hi"}
+    async with serve_service(client, cli_settings, tenants) as api:
+        path = "/v1/conversations/private-1"
+        assert (await as_key(api, first_key, "POST", f"{path}/messages", json=message)).status == 201
+        assert (await as_key(api, first_key, "GET", path)).status == 200
+        assert (await as_key(api, second_key, "GET", path)).status == 404
+        listed = await as_key(api, second_key)
+        assert listed.status == 200 and listed.body["conversations"] == []
+        reply = {"agent_id": "mallory", "text": "hi", "message_id": "r-1"}
+        stolen = await as_key(api, second_key, "POST", f"{path}/replies", json=reply)
+        assert stolen.status == 404
+        assert (await api.get("private-1")).status == 404  # nor an environment key's tenant
+
+
+async def test_the_development_key_is_offered_only_while_no_key_exists(settings: Settings) -> None:
+    bare = settings.model_copy(update={"api_keys": None, "api_keys_file": None})
+    keys, dev_key = await runtime._keys(bare)
+    assert dev_key is not None and keys.tenant_for(dev_key) == "dev"
+    database = database_of(bare)
+    try:
+        await create_tenant(database, "solo")
+        info, _ = await create_key(database, "solo", "admin")
+        assert (await runtime._keys(bare))[1] is None
+        await revoke_key(database, info.key_id)
+        assert (await runtime._keys(bare))[1] == dev_key
+    finally:
+        await database.dispose()
