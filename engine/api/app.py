@@ -16,7 +16,6 @@ from engine.api.openapi import openapi
 from engine.api.rules import routes as rule_routes
 from engine.service.config import Settings
 from engine.service.database import database_of
-from engine.service.pack_store import ensure_active_pack
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,7 +23,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
-    ensure_active_pack(settings)
     app = web.Application(
         middlewares=[json_errors, auth_middleware(keys)],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
