@@ -8,8 +8,8 @@ auditor sees in history exactly what was decided and why.
 
 from __future__ import annotations
 
+import asyncio
 import math
-import threading
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -60,53 +60,73 @@ class LoadedPack:
 
 
 class PublishedPacks(Protocol):
-    """Where published packs are read from (engine/service/pack_store.py in the service)."""
+    """Where published packs are read from (engine/db/packs.py: the control-plane database)."""
 
-    def get(self, digest: str) -> RulePack: ...
+    async def get(self, digest: str) -> RulePack: ...
 
-    def active_hash(self) -> str | None: ...
+    async def active_hash(self, tenant: str) -> str | None: ...
 
 
 class PackRegistry:
-    """Published packs by hash, compiled once per worker process."""
+    """Published packs by hash, fetched from the database and compiled once per worker process.
+
+    Cached forever: a hash never changes meaning. Concurrent first uses of a hash share one fetch
+    and compile; a failed fetch (database down) is not cached, so the activity's retry tries again.
+    """
 
     def __init__(self, store: PublishedPacks) -> None:
         self._store = store
         self._loaded: dict[str, LoadedPack] = {}
-        self._lock = threading.Lock()
+        self._loading: dict[str, asyncio.Future[LoadedPack]] = {}
 
-    def active_hash(self) -> str | None:
-        return self._store.active_hash()
+    async def active_hash(self, tenant: str) -> str | None:
+        return await self._store.active_hash(tenant)
 
-    def get(self, digest: str) -> LoadedPack:
-        with self._lock:
-            if digest not in self._loaded:
-                self._loaded[digest] = LoadedPack(self._store.get(digest))
-            return self._loaded[digest]
+    async def get(self, digest: str) -> LoadedPack:
+        loaded = self._loaded.get(digest)
+        if loaded is not None:
+            return loaded
+        loading = self._loading.get(digest)
+        if loading is None:
+            loading = self._loading[digest] = asyncio.ensure_future(self._load(digest))
+            loading.add_done_callback(lambda _: self._loading.pop(digest, None))
+        # Shielded: one cancelled activity must not cancel the load others wait on.
+        return await asyncio.shield(loading)
+
+    async def _load(self, digest: str) -> LoadedPack:
+        pack = await self._store.get(digest)
+        loaded = await asyncio.to_thread(LoadedPack, pack)  # compiling is CPU: off the event loop
+        self._loaded[digest] = loaded
+        return loaded
 
 
 class RuleActivities(RuleDecisions):
+    """The rule activities are async: fetching a pack is database I/O on the worker's event loop,
+    and the CPU parts (compiling, deciding, calendar math) run in a thread so they never stall it.
+    Their results are what they were when these were sync, so recorded histories still replay.
+    """
+
     def __init__(self, registry: PackRegistry) -> None:
         self._registry = registry
 
     @activity.defn(name=LOAD_RULE_PACK)
-    def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
-        return self._registry.get(pack_hash).pack.canonical()
+    async def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
+        return (await self._registry.get(pack_hash)).pack.canonical()
 
     @activity.defn(name=ACTIVE_RULE_PACK)
-    def active_rule_pack(self) -> str | None:
-        return self._registry.active_hash()
+    async def active_rule_pack(self, tenant: str) -> str | None:
+        return await self._registry.active_hash(tenant)
 
     @activity.defn(name=DECIDE)
-    def decide(self, request: DecideRequest) -> DecideResult:
+    async def decide(self, request: DecideRequest) -> DecideResult:
         """Reading the pack may fail for a moment (retried); an event the rules cannot take is final.
 
         The failure names only the error's type: its text may quote the customer's words, and the
         worker logs every failed attempt.
         """
-        loaded = self._registry.get(request.pack_hash)
+        loaded = await self._registry.get(request.pack_hash)
         try:
-            return self._decide(loaded, request)
+            return await asyncio.to_thread(self._decide, loaded, request)
         except Exception as exc:
             raise ApplicationError(
                 f"the rules cannot take this event's context ({type(exc).__name__})",
@@ -149,12 +169,16 @@ class RuleActivities(RuleDecisions):
         return DecideResult(decision=decision.model_dump(mode="json"), context=context.to_data())
 
     @activity.defn(name=BUSINESS_TIME)
-    def business_time(self, request: TimeRequest) -> list[str | float]:
+    async def business_time(self, request: TimeRequest) -> list[str | float]:
         """Deadlines (ISO instants) and elapsed business minutes on one of the pack's calendars.
 
         Without a calendar, business time is wall-clock time.
         """
-        loaded = self._registry.get(request.pack_hash)
+        loaded = await self._registry.get(request.pack_hash)
+        return await asyncio.to_thread(self._business_time, loaded, request)
+
+    @staticmethod
+    def _business_time(loaded: LoadedPack, request: TimeRequest) -> list[str | float]:
         calendar = loaded.calendars.get(request.calendar) if request.calendar else None
         answers: list[str | float] = []
         for q in request.queries:

@@ -30,6 +30,7 @@ from engine.contracts.conversation import (
     StatusChange,
 )
 from engine.service.config import Settings
+from engine.service.database import database_of, prepare_database
 from engine.service.pack_store import ensure_active_pack
 from engine.service.temporal_client import connect
 from engine.service.temporal_server import DevServer, free_port
@@ -106,7 +107,10 @@ async def run(count: int) -> None:
                 task_queue="bench",
                 rule_pack=ROOT / "rule_packs" / "default",
             )
-            pack_hash = ensure_active_pack(settings)
+            await prepare_database(settings)
+            database = database_of(settings)
+            pack_hash = await ensure_active_pack(database, settings, "bench")
+            await database.dispose()
             client = await connect(settings)
             async with (
                 build_worker(client, settings),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
@@ -13,10 +15,10 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
+from engine.db.packs import PackStore
 from engine.service.config import Settings
-from engine.service.database import prepare_database
+from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_valid
-from engine.service.pack_store import pack_store
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.service.worker import build_worker
@@ -30,8 +32,24 @@ TEST_PACKS = Path(__file__).resolve().parent / "packs"
 
 
 def publish(settings: Settings, pack: Path) -> str:
-    """Make a pack active for the test's new conversations; returns its hash."""
-    return pack_store(settings).publish(load_valid(pack))
+    """Make a pack active for the new conversations of the test's tenants (every tenant its API keys
+    name); returns its hash. Sync for its many callers: it runs on a loop of its own in a thread."""
+    keys = settings.api_keys.get_secret_value() if settings.api_keys else ""
+    tenants = [pair.partition(":")[0] for pair in keys.split(",") if pair]
+    loaded = load_valid(pack)
+
+    async def publish_all() -> str:
+        database = database_of(settings)
+        try:
+            store = PackStore(database)
+            for tenant in tenants:
+                await store.publish(tenant, loaded, published_by="test", source=str(pack))
+            return loaded.content_hash
+        finally:
+            await database.dispose()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, publish_all()).result()
 
 
 @pytest.fixture(scope="session")

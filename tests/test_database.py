@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect, text
 
@@ -15,6 +19,8 @@ from engine.db.connection import (
 )
 from engine.db.schema import metadata
 from engine.db.url import DatabaseUrlError, async_url, redacted
+from engine.service.config import Settings
+from engine.service.database import prepare_database
 from tests.cli_run import run_cli
 
 TABLES = set(metadata.tables)
@@ -103,3 +109,15 @@ def test_a_bad_database_url_is_one_line_naming_the_setting(
         and "CONVOFLOW_DATABASE_URL" in run.stderr
         and "s3cret" not in run.stderr + run.stdout
     )
+
+
+def test_processes_starting_together_on_one_embedded_database_all_migrate_it(tmp_path: Path) -> None:
+    """`make run`'s worker, worker and API start at once on a fresh data dir: none may fail the race.
+
+    Each thread is a process's start (its own event loop, engine and lock file descriptor).
+    """
+    for attempt in range(4):
+        settings = Settings(data_dir=tmp_path / f"data-{attempt}", database_url=None)
+        with ThreadPoolExecutor(6) as starts:
+            outcomes = list(starts.map(lambda s: asyncio.run(prepare_database(s)), [settings] * 6))
+        assert outcomes == [None] * 6

@@ -141,6 +141,7 @@ def test_diff_shows_what_publishing_would_change(tmp_path: Path, rules: Callable
 
 
 def test_publish_and_list(tmp_path: Path, rules: Callable[..., Run]) -> None:
+    """Versions go to the database, per tenant (`dev`, `make run`'s, unless --tenant says otherwise)."""
     data = tmp_path / "data"
     assert "no published rule packs" in rules("list", data_dir=data).stdout
     first = rules("publish", "rule_packs/default", data_dir=data)
@@ -149,9 +150,19 @@ def test_publish_and_list(tmp_path: Path, rules: Callable[..., Run]) -> None:
     second = rules("publish", "rule_packs/kundenservice", data_dir=data)
     listed = rules("list", data_dir=data).stdout.splitlines()
     assert listed[0].startswith(f"  {digest}  default 1.0")
+    assert " by cli:" in listed[0]
     assert listed[1].startswith("* ") and "kundenservice" in listed[1]
-    assert (data / "rule_packs" / f"{digest}.json").exists()
     assert second.returncode == 0
+    assert not (data / "rule_packs").exists()  # nothing in files: every host reads the database
+    # Publishing the same content again re-activates it; it is not a second version.
+    assert rules("publish", "rule_packs/default", data_dir=data).returncode == 0
+    again = rules("list", data_dir=data).stdout.splitlines()
+    assert len(again) == 2 and again[0].startswith(f"* {digest}")
+    # Another tenant has its own versions.
+    other = rules("publish", "rule_packs/kundenservice", "--tenant", "acme", data_dir=data)
+    assert "tenant acme" in other.stdout
+    assert len(rules("list", "--tenant", "acme", data_dir=data).stdout.splitlines()) == 1
+    assert len(rules("list", data_dir=data).stdout.splitlines()) == 2
     # A published version can be diffed by its hash.
     by_hash = rules("diff", digest, "rule_packs/default", "--conversations", str(SAMPLES), data_dir=data)
     assert "0 of 300 conversations would change" in by_hash.stdout
@@ -164,7 +175,7 @@ def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path, rules: Callable
     )
     run = rules("publish", str(pack), data_dir=tmp_path / "data")
     assert run.returncode == 1 and "not published" in run.stderr
-    assert not (tmp_path / "data" / "rule_packs").exists()
+    assert "no published rule packs" in rules("list", data_dir=tmp_path / "data").stdout
 
 
 def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:

@@ -12,11 +12,12 @@ from temporalio.client import Client
 
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.contracts.decisions import DecideRequest
+from engine.db.packs import PackStore
 from engine.rules.templates import choose_text, render
 from engine.rules.validation import validate
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.pack_files import load_source, load_valid
-from engine.service.pack_store import PackStore
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
@@ -115,11 +116,14 @@ def test_the_validator_knows_the_format_suffixes(tmp_path: Path) -> None:
     ]
 
 
-def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_german(tmp_path: Path) -> None:
+async def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_german(
+    settings: Settings,
+) -> None:
     """Through the real decide activity: the Berlin calendar's next opening, as a German reads it."""
     pack = load_valid(PACKS / "kundenservice")
-    store = PackStore(tmp_path / "packs")
-    digest = store.publish(pack)
+    database = database_of(settings)
+    store = PackStore(database)
+    digest = await store.publish("acme", pack, published_by="test", source=None)
     tuesday_evening = datetime(2026, 11, 24, 19, 30, tzinfo=UTC)  # 20:30 in Berlin: closed
     request = DecideRequest(
         pack_hash=digest,
@@ -130,7 +134,8 @@ def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_german(t
         },
         calendar="berlin",
     )
-    result = RuleActivities(PackRegistry(store)).decide(request)
+    result = await RuleActivities(PackRegistry(store)).decide(request)
+    await database.dispose()
     (reply,) = [d["action"] for d in result.decision["actions"] if d["action"]["type"] == "reply"]
     assert reply["template"] == "eingangsbestaetigung_ausserhalb"
     language, text = choose_text(pack.templates[reply["template"]], ["de"], pack.meta.language)

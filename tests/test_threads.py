@@ -7,10 +7,11 @@ thread saw is taken for new.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,11 +23,12 @@ from temporalio.exceptions import ApplicationError
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.contracts.conversation import Attachment, Channel, ConversationState, InboundMessage, Party
 from engine.contracts.decisions import DecideRequest, DecideResult
+from engine.db.packs import PackStore
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.pack_files import load_source, load_valid
-from engine.service.pack_store import pack_store
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
@@ -216,10 +218,10 @@ def test_business_hours_at_creation_are_the_packs_named_calendar() -> None:
     assert calendar == "office"
 
     class Store:
-        def get(self, digest: str) -> RulePack:
+        async def get(self, digest: str) -> RulePack:
             return pack
 
-        def active_hash(self) -> str:
+        async def active_hash(self, tenant: str) -> str:
             return pack.content_hash
 
     decide = RuleActivities(PackRegistry(Store())).decide
@@ -228,7 +230,7 @@ def test_business_hours_at_creation_are_the_packs_named_calendar() -> None:
         context=build_context(state, "conversation.created", saturday, message=message),
         calendar=calendar,
     )
-    result = decide(request)
+    result = asyncio.run(decide(request))
     assert "acknowledge-after-hours" in matched(result.decision)
     assert result.context["business_hours"]["open"] is False
     monday_nine = "2026-11-30T09:00:00Z"
@@ -267,17 +269,16 @@ async def test_poison_values_that_reach_a_workflow_do_not_jam_it(
     assert conversation["last_customer_message_at"] >= conversation["created_at"]
 
 
-def decide_failing_on_a_word(settings: Settings) -> Callable[[DecideRequest], DecideResult]:
+def decide_failing_on_a_word(rules: RuleActivities) -> Callable[[DecideRequest], Awaitable[DecideResult]]:
     """The real decision, except for messages saying "poison": the rules cannot take those."""
-    rules = RuleActivities(PackRegistry(pack_store(settings)))
 
     @activity.defn(name="decide")
-    def decide(request: DecideRequest) -> DecideResult:
+    async def decide(request: DecideRequest) -> DecideResult:
         if "poison" in (request.context.get("message") or {}).get("text", ""):
             raise ApplicationError(
                 "cannot take it (ParseError)", type="UndecidableContext", non_retryable=True
             )
-        return rules.decide(request)
+        return await rules.decide(request)
 
     return decide
 
@@ -285,7 +286,9 @@ def decide_failing_on_a_word(settings: Settings) -> Callable[[DecideRequest], De
 async def test_a_failed_decision_is_recorded_and_the_conversation_goes_on(
     api: ApiClient, client: Client, settings: Settings, outbox: OutboxRows, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async with build_worker(client, settings, replace=[decide_failing_on_a_word(settings)]):
+    database = database_of(settings)
+    rules = RuleActivities(PackRegistry(PackStore(database)))
+    async with build_worker(client, settings, replace=[decide_failing_on_a_word(rules)]):
         await api.post_message("t-11", "m-1", "hello")
         with caplog.at_level(logging.WARNING):
             jammed = await api.post_message("t-11", "m-2", "poison from Ada Lovelace")
@@ -293,6 +296,7 @@ async def test_a_failed_decision_is_recorded_and_the_conversation_goes_on(
         after = await api.post_message("t-11", "m-3", "anyone there?")
         assert after.status == 200
         trail = (await api.request("GET", "/v1/conversations/t-11/decisions")).body["decisions"]
+    await database.dispose()
     [failed] = [e for e in trail if e["message_id"] == "m-2"]
     assert failed["decision"] is None and failed["note"].startswith("decision failed, nothing executed")
     assert [e["decision"] is not None for e in trail if e["message_id"] == "m-3"] == [True]

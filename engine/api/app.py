@@ -15,7 +15,6 @@ from engine.api.rules import routes as rule_routes
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.database import database_of
-from engine.service.pack_store import ensure_active_pack
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -23,7 +22,6 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
-    ensure_active_pack(settings)
     database = database_of(settings)
     app = web.Application(
         middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],

@@ -68,7 +68,7 @@ from engine.contracts.conversation import (
 )
 from engine.rules.context import Priority
 from engine.service.config import Settings
-from engine.service.pack_store import pack_store
+from engine.service.pack_store import ensure_active_pack
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -203,12 +203,13 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
 
     A message for a closed conversation begins its next thread inside the same workflow (the
     workflow decides, so a message racing a close is never refused); new conversations pin the
-    rule pack active right now.
+    rule pack the tenant has active right now (a tenant without one gets the shipped pack).
     """
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
     message = body.to_message()
     wf_id = conversation_workflow_id(tenant, ext_id)
+    pack_hash = await ensure_active_pack(request.app[DATABASE], settings, tenant)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
         ConversationStart(
@@ -216,7 +217,7 @@ async def receive_customer_message(request: web.Request, ext_id: str, body: Post
             external_id=ext_id,
             channel=body.channel,
             customer=message.sender,
-            pack_hash=pack_store(settings).active_hash(),
+            pack_hash=pack_hash,
             max_events_per_run=settings.max_events_per_run,
         ),
         id=wf_id,

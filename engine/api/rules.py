@@ -13,15 +13,16 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from engine.api.conversations import SETTINGS, read_body
+from engine.api.auth import TENANT
+from engine.api.conversations import DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError
+from engine.db.packs import PackStore
 from engine.rules.casetest import run_cases
 from engine.rules.decision import CompiledPack
 from engine.rules.loader import PackLoadError, PackSource, Problem, load_text
 from engine.rules.pack import RulePack
 from engine.rules.simulation import RecordedConversation, diff, simulate
 from engine.rules.validation import validate
-from engine.service.pack_store import pack_store
 
 routes = web.RouteTableDef()
 
@@ -150,10 +151,15 @@ async def publish_pack(request: web.Request) -> web.Response:
             "not published: test cases fail",
             [{"field": "pack.tests", "message": name} for name in failed],
         )
-    digest = pack_store(request.app[SETTINGS]).publish(pack)
+    tenant = request[TENANT]
+    digest = await PackStore(request.app[DATABASE]).publish(
+        tenant, pack, published_by=f"api:{tenant}", source=f"POST {request.path}"
+    )
     return web.json_response({"hash": digest, "active": True}, status=201)
 
 
 @routes.get("/v1/rules/versions")
 async def list_versions(request: web.Request) -> web.Response:
-    return web.json_response({"versions": [v.__dict__ for v in pack_store(request.app[SETTINGS]).versions()]})
+    """The caller's tenant's versions only, with who published each and when."""
+    versions = await PackStore(request.app[DATABASE]).versions(request[TENANT])
+    return web.json_response({"versions": [v.__dict__ for v in versions]})

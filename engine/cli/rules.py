@@ -9,11 +9,16 @@ early (`| head`, see engine/cli/main.py).
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
 import json
 import re
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
+from engine.db.packs import PackStore, UnknownPack
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
 from engine.rules.decision import CompiledPack
@@ -27,8 +32,8 @@ from engine.rules.simulation import (
     simulate,
 )
 from engine.service.config import Settings
+from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_valid
-from engine.service.pack_store import PackStore, pack_store
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -40,8 +45,31 @@ class CommandFailed(Exception):
         self.lines = lines
 
 
-def store() -> PackStore:
-    return pack_store(Settings())
+T = TypeVar("T")
+DEFAULT_TENANT = "dev"  # the tenant of `make run`'s development key (engine/service/runtime.py)
+
+
+def with_store(action: Callable[[PackStore], Awaitable[T]]) -> T:
+    """Run `action` on the configured control-plane database (the embedded one is migrated first)."""
+
+    async def run() -> T:
+        settings = Settings()
+        await prepare_database(settings)
+        database = database_of(settings)
+        try:
+            return await action(PackStore(database))
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def cli_user() -> str:
+    """Who publishes from this shell, for the version history."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry and no USER (some containers)
+        return "cli:unknown"
 
 
 def load_pack(ref: str) -> RulePack:
@@ -49,8 +77,8 @@ def load_pack(ref: str) -> RulePack:
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
         try:
-            return store().get(ref)
-        except FileNotFoundError:
+            return with_store(lambda store: store.get(ref))
+        except UnknownPack:
             raise CommandFailed(2, [f"{ref}: no published pack with that hash"]) from None
     if not path.exists():
         raise CommandFailed(2, [f"{ref}: no such file or folder"])
@@ -143,17 +171,26 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CommandFailed(
             1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
         )
-    digest = store().publish(pack)
-    print(f"published {pack.meta.name} {pack.meta.version} as {digest}; active for new conversations")
+    source = str(Path(args.pack).resolve())
+    digest = with_store(
+        lambda store: store.publish(args.tenant, pack, published_by=cli_user(), source=source)
+    )
+    print(
+        f"published {pack.meta.name} {pack.meta.version} as {digest}; "
+        f"active for tenant {args.tenant}'s new conversations"
+    )
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    versions = store().versions()
+    versions = with_store(lambda store: store.versions(args.tenant))
     if not versions:
-        print("no published rule packs")
+        print(f"no published rule packs for tenant {args.tenant}")
     for v in versions:
-        print(f"{'*' if v.active else ' '} {v.hash}  {v.name} {v.version}  published {v.published_at}")
+        print(
+            f"{'*' if v.active else ' '} {v.hash}  {v.name} {v.version}  "
+            f"published {v.published_at} by {v.published_by or '-'}"
+        )
     return 0
 
 
@@ -187,8 +224,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("old")
     p.add_argument("new")
     p.add_argument("--conversations", type=Path, required=True)
-    command("publish", cmd_publish, "store the pack under its hash and make it active").add_argument("pack")
-    command("list", cmd_list, "published versions, the active one starred")
+    p = command("publish", cmd_publish, "store the pack under its hash and make it the tenant's active pack")
+    p.add_argument("pack")
+    p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose pack (default: {DEFAULT_TENANT})")
+    p = command("list", cmd_list, "a tenant's published versions, the active one starred")
+    p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
 

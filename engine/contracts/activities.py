@@ -29,23 +29,23 @@ class RuleDecisions:
     """Local activities: the pinned pack, a decision, business-time math (activities/rule_decisions.py)."""
 
     @activity.defn(name=LOAD_RULE_PACK)
-    def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
+    async def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
         """The canonical pack published under `pack_hash` (recorded once per run)."""
         raise NotImplementedError
 
     @activity.defn(name=DECIDE)
-    def decide(self, request: DecideRequest) -> DecideResult:
+    async def decide(self, request: DecideRequest) -> DecideResult:
         """The decision record for one event, and the full context the rules saw."""
         raise NotImplementedError
 
     @activity.defn(name=BUSINESS_TIME)
-    def business_time(self, request: TimeRequest) -> list[str | float]:
+    async def business_time(self, request: TimeRequest) -> list[str | float]:
         """Per query: a deadline (ISO instant) or elapsed business minutes on the pack's calendar."""
         raise NotImplementedError
 
     @activity.defn(name=ACTIVE_RULE_PACK)
-    def active_rule_pack(self) -> str | None:
-        """The hash of the pack published as active now: what a new thread pins."""
+    async def active_rule_pack(self, tenant: str) -> str | None:
+        """The hash of the pack `tenant` has active now: what a new thread pins."""
         raise NotImplementedError
 
 

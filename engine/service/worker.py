@@ -20,9 +20,9 @@ from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
+from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of
-from engine.service.pack_store import pack_store
 from workflows.conversation.workflow import ConversationWorkflow
 
 WORKFLOWS = [ConversationWorkflow]
@@ -93,7 +93,7 @@ class Adapters:
     def from_settings(cls, settings: Settings) -> Adapters:
         database = database_of(settings)
         return cls(
-            RuleActivities(PackRegistry(pack_store(settings))),
+            RuleActivities(PackRegistry(PackStore(database))),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
             database,
@@ -141,8 +141,9 @@ def build_worker(
     """A worker on the configured task queue. Tests pass their own queue and, rarely, activities
     that replace ours under the same name (a delivery or a decision that fails on purpose).
 
-    The activity thread pool serves the sync activities (rule decisions, business time, the local
-    CRM's SQLite), so it is sized from the configured activity concurrency.
+    The activity thread pool serves the sync activities (the local CRM's SQLite, the delivery
+    ledger), so it is sized from the configured activity concurrency; the async rule activities
+    run their CPU part with asyncio.to_thread (the loop's default executor).
     """
     adapters = Adapters.from_settings(settings)
     return ConvoflowWorker(

@@ -45,7 +45,9 @@ class Threads(Timers):
             tags=list(s.tags),
             sla_breached=s.sla.breached,
         )
-        active = await workflow.execute_local_activity_method(RuleDecisions.active_rule_pack, **LOCAL)
+        active = await workflow.execute_local_activity_method(
+            RuleDecisions.active_rule_pack, s.tenant, **LOCAL
+        )
         self._state = ConversationState(
             conversation_id=s.conversation_id,
             tenant=s.tenant,

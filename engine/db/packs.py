@@ -1,0 +1,173 @@
+"""Published rule packs in the control-plane database: one version row per tenant and content hash,
+one active pack per tenant.
+
+A pack is content-addressed: its hash covers its canonical content, so a row never changes meaning
+and any host resolves a conversation's pinned hash from any tenant's row holding it (the content
+is checked against the hash on the way out). Publishing the same content again only re-activates
+it: the (tenant, hash) primary key keeps one row, and the database decides that, not a prior read.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from engine.db.schema import active_packs, rule_packs
+from engine.rules.pack import RulePack
+
+
+class UnknownPack(LookupError):
+    """No tenant ever published a pack with this hash."""
+
+
+class AlteredPack(ValueError):
+    """A stored pack's content does not hash to the hash it is stored under."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedVersion:
+    """One published version of a tenant's packs, as `rules list` and `GET /v1/rules/versions` show it."""
+
+    hash: str
+    """SHA-256 of the canonical content: what conversations pin."""
+    name: str
+    version: str
+    """The pack's own `meta.name` and `meta.version`, as its authors wrote them."""
+    published_by: str | None
+    """`api:<tenant>`, `cli:<user>`, or `shipped` for the pack a tenant started from."""
+    published_at: str
+    """ISO instant of the first publication of this content by this tenant."""
+    source: str | None
+    """Where it came from: a path (CLI, shipped pack) or the API route."""
+    active: bool
+    """Whether the tenant's new conversations pin it now."""
+
+
+def upsert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing/update` (SQLite and PostgreSQL alike)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def canonical_text(pack: RulePack) -> str:
+    """The stored content: the canonical pack as JSON (what the hash covers, re-validated on read)."""
+    return json.dumps(pack.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _iso(when: datetime) -> str:
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+
+
+class PackStore:
+    """Per-tenant published packs over an AsyncEngine (the process's pooled control-plane engine)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def publish(
+        self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
+    ) -> str:
+        """Store the version (once per tenant and hash) and make it the tenant's active pack."""
+        digest = pack.content_hash
+        now = datetime.now(UTC)
+        async with self._engine.begin() as db:
+            await self._store(db, tenant, pack, digest, now, published_by=published_by, source=source)
+            activate = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
+            await db.execute(
+                activate.on_conflict_do_update(
+                    index_elements=[active_packs.c.tenant],
+                    set_={"pack_hash": digest, "activated_at": now},
+                )
+            )
+        return digest
+
+    async def ensure_active(self, tenant: str, fallback: RulePack, *, source: str | None) -> str:
+        """The tenant's active hash; a tenant with none gets `fallback` (the shipped pack).
+
+        Safe under concurrency: every racer inserts with ON CONFLICT DO NOTHING, then all read the
+        one activation that won (or a publish that came in between, which must not be undone).
+        """
+        active = await self.active_hash(tenant)
+        if active is not None:
+            return active
+        digest = fallback.content_hash
+        now = datetime.now(UTC)
+        async with self._engine.begin() as db:
+            await self._store(db, tenant, fallback, digest, now, published_by="shipped", source=source)
+            first = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
+            await db.execute(first.on_conflict_do_nothing(index_elements=[active_packs.c.tenant]))
+        active = await self.active_hash(tenant)
+        assert active is not None  # just inserted, and activations are never deleted
+        return active
+
+    async def active_hash(self, tenant: str) -> str | None:
+        """The hash a new conversation (or thread) of `tenant` pins now, if it has one."""
+        async with self._engine.connect() as db:
+            query = select(active_packs.c.pack_hash).where(active_packs.c.tenant == tenant)
+            return (await db.execute(query)).scalar_one_or_none()
+
+    async def get(self, digest: str) -> RulePack:
+        """The pack published under `digest` by any tenant, checked against its hash."""
+        async with self._engine.connect() as db:
+            query = select(rule_packs.c.content).where(rule_packs.c.pack_hash == digest).limit(1)
+            content = (await db.execute(query)).scalar_one_or_none()
+        if content is None:
+            raise UnknownPack(f"no published rule pack has hash {digest}")
+        pack = RulePack.model_validate(json.loads(content))
+        if pack.content_hash != digest:
+            raise AlteredPack(f"stored pack {digest} does not match its hash: the store was altered")
+        return pack
+
+    async def versions(self, tenant: str) -> list[PublishedVersion]:
+        """The tenant's published versions, oldest first, the active one flagged."""
+        active = await self.active_hash(tenant)
+        async with self._engine.connect() as db:
+            rows = await db.execute(
+                select(rule_packs)
+                .where(rule_packs.c.tenant == tenant)
+                .order_by(rule_packs.c.published_at, rule_packs.c.pack_hash)
+            )
+            return [
+                PublishedVersion(
+                    hash=row.pack_hash,
+                    name=row.name,
+                    version=row.version,
+                    published_by=row.published_by,
+                    published_at=_iso(row.published_at),
+                    source=row.source,
+                    active=row.pack_hash == active,
+                )
+                for row in rows
+            ]
+
+    @staticmethod
+    async def _store(
+        db: AsyncConnection,
+        tenant: str,
+        pack: RulePack,
+        digest: str,
+        now: datetime,
+        *,
+        published_by: str | None,
+        source: str | None,
+    ) -> None:
+        row = upsert(db, rule_packs).values(
+            tenant=tenant,
+            pack_hash=digest,
+            content=canonical_text(pack),
+            name=pack.meta.name,
+            version=pack.meta.version,
+            published_by=published_by,
+            published_at=now,
+            source=source,
+        )
+        await db.execute(
+            row.on_conflict_do_nothing(index_elements=[rule_packs.c.tenant, rule_packs.c.pack_hash])
+        )

@@ -1,0 +1,111 @@
+"""Rule packs per tenant, end to end over the API: publishing, version history, pinning, first use,
+and a worker on another "host" (own data dir, empty cache) resolving a pinned hash from the database."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from engine.service.config import Settings
+from engine.service.pack_files import load_valid
+from engine.service.worker import build_worker
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS
+from tests.replay import replay_every_run
+from tests.test_lifecycle import set_status, state
+
+
+def pack_yaml(name: str) -> str:
+    return (TEST_PACKS / name / "pack.yaml").read_text(encoding="utf-8")
+
+
+async def publish_as(api: ApiClient, tenant: str, name: str) -> str:
+    reply = await api.request("POST", "/v1/rules/publish", json={"pack": pack_yaml(name)}, tenant=tenant)
+    assert reply.status == 201, reply.body
+    return reply.body["hash"]
+
+
+async def versions_of(api: ApiClient, tenant: str) -> list[dict]:
+    reply = await api.request("GET", "/v1/rules/versions", tenant=tenant)
+    assert reply.status == 200, reply.body
+    return reply.body["versions"]
+
+
+async def test_two_tenants_publish_their_own_packs_and_their_conversations_pin_them(
+    api: ApiClient, tenants: dict[str, str], worker: None
+) -> None:
+    acme_hash = await publish_as(api, "acme", "timers")
+    globex_hash = await publish_as(api, "globex", "dates")
+    assert acme_hash != globex_hash
+    await api.post_message("c-1", "m-1", "hello", tenant="acme")
+    await api.post_message("c-1", "m-1", "hello", tenant="globex")
+    assert (await api.get("c-1", tenant="acme")).body["pack_hash"] == acme_hash
+    assert (await api.get("c-1", tenant="globex")).body["pack_hash"] == globex_hash
+    trail = (await api.request("GET", "/v1/conversations/c-1/decisions", tenant="globex")).body["decisions"]
+    assert {e["decision"]["pack_hash"] for e in trail if e["decision"]} == {globex_hash}
+
+    [acme_version] = await versions_of(api, "acme")
+    assert acme_version["hash"] == acme_hash and acme_version["active"] is True
+    assert acme_version["published_by"] == f"api:{tenants['acme']}"
+    assert acme_version["published_at"] and acme_version["source"] == "POST /v1/rules/publish"
+    assert [v["hash"] for v in await versions_of(api, "globex")] == [globex_hash]
+
+    # Re-publishing content already stored re-activates it: no second version.
+    await publish_as(api, "acme", "basic")
+    assert await publish_as(api, "acme", "timers") == acme_hash
+    assert [(v["hash"] == acme_hash, v["active"]) for v in await versions_of(api, "acme")] == [
+        (True, True),
+        (False, False),
+    ]
+
+
+async def test_a_new_thread_pins_its_own_tenants_active_pack(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    """Another tenant's publication does not leak into a thread that begins after a close."""
+    basic_hash = await publish_as(api, "acme", "basic")
+    await api.post_message("t-1", "m-1", "hello", tenant="acme")
+    await set_status(api, "t-1", "closed")
+    await publish_as(api, "globex", "timers")
+    await api.post_message("t-1", "m-2", "me again", tenant="acme")
+    assert (await state(api, "t-1"))["pack_hash"] == basic_hash
+    timers_hash = await publish_as(api, "acme", "timers")
+    await set_status(api, "t-1", "closed")
+    await api.post_message("t-1", "m-3", "and again", tenant="acme")
+    assert (await state(api, "t-1"))["pack_hash"] == timers_hash
+
+
+async def test_a_tenant_without_a_pack_starts_from_the_shipped_one_once(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    shipped = load_valid(settings.rule_pack).content_hash
+    replies = await asyncio.gather(
+        *(api.post_message(f"first-{n}", "m-1", "hello", tenant="globex") for n in range(6))
+    )
+    assert {r.status for r in replies} == {201}
+    pinned = {(await api.get(f"first-{n}", tenant="globex")).body["pack_hash"] for n in range(6)}
+    assert pinned == {shipped}
+    [version] = await versions_of(api, "globex")
+    assert version["hash"] == shipped and version["active"] and version["published_by"] == "shipped"
+    assert await versions_of(api, "acme") == []
+
+
+async def test_a_worker_on_another_host_resolves_a_pinned_hash_from_the_database(
+    api: ApiClient, client: Client, settings: Settings, tmp_path: Path
+) -> None:
+    """The worker shares only the database (and Temporal) with the API: its data dir is empty."""
+    digest = await publish_as(api, "acme", "timers")
+    elsewhere = tmp_path / "other-host"
+    host_two = settings.model_copy(
+        update={"data_dir": elsewhere, "database_url": SecretStr(settings.database)}
+    )
+    async with build_worker(client, host_two):
+        created = await api.post_message("far-1", "m-1", "refund please", tenant="acme")
+        assert created.status == 201, created.body
+        trail = (await api.request("GET", "/v1/conversations/far-1/decisions")).body["decisions"]
+    assert trail and {e["decision"]["pack_hash"] for e in trail if e["decision"]} == {digest}
+    assert not (elsewhere / "rule_packs").exists() and not (settings.data_dir / "rule_packs").exists()
+    await replay_every_run(client, settings.task_queue)
