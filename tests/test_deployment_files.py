@@ -33,3 +33,20 @@ def test_compose_file_has_the_documented_services() -> None:
     assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == (
         "service_completed_successfully"
     )
+
+
+def test_compose_runs_stateless_parts_on_one_postgresql() -> None:
+    """API and workers keep nothing on disk: no volume, the database URL on the compose PostgreSQL,
+    and they start only after the one-shot `convoflow db upgrade` of the release."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["convoflow-migrate"]["command"] == ["db", "upgrade"]
+    for part in ("api", "worker"):
+        service = services[part]
+        assert "volumes" not in service
+        assert service["environment"]["CONVOFLOW_DATABASE_URL"].split("@")[1] == "postgres:5432/convoflow"
+        assert service["depends_on"]["convoflow-migrate"]["condition"] == "service_completed_successfully"
+    init = services["postgres"]["volumes"]
+    assert any(v.startswith("./deploy/postgres/init-convoflow.sh:/docker-entrypoint-initdb.d/") for v in init)
+    assert (ROOT / "deploy/postgres/init-convoflow.sh").exists()
+    assert set(compose["volumes"]) == {"postgres-data"}
