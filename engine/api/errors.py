@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 log = logging.getLogger("convoflow.api")
 
@@ -100,6 +101,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         code = exc.reason.lower().replace(" ", "_")
         return ApiError(exc.status, code, exc.reason).response()
+    except (OSError, SQLAlchemyError) as exc:
+        # The control-plane database is unreachable (or restarting): the request was fine, and
+        # every write it makes is idempotent, so the same request may be sent again.
+        log.warning("database unavailable on %s %s (%s)", request.method, request.path, type(exc).__name__)
+        return unavailable("database_unavailable", "the database did not answer; retry").response()
     except Exception:
         # Logged without the request body: conversation content is personal data.
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -32,15 +32,15 @@ CRM_LOOKUP: ActivityConfig = {
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
-# An event the rules cannot take fails at once (non-retryable, from `decide`); anything else (the pack
-# store unreadable for a moment) is retried for ~20 s, inside the API's update timeout, and then
-# recorded as failed too: either way the conversation goes on taking events.
+# An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and
+# is recorded as failed; anything else (the database down while a worker fetches the pinned pack) is
+# retried until it passes, every 4 s at most: the conversation waits rather than losing the event.
 DECIDING: LocalActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(milliseconds=500),
         backoff_coefficient=2.0,
         maximum_interval=timedelta(seconds=4),
-        maximum_attempts=8,
+        non_retryable_error_types=["UndecidableContext"],
     ),
 }

@@ -1,0 +1,68 @@
+"""The control-plane database goes away and comes back: nothing is lost, nothing is sent twice.
+
+While PostgreSQL is down the API answers 503 with `Retry-After` (never a 500) and activities keep
+retrying; once it is back, the same requests retried by the client complete, and every
+acknowledgement goes out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from engine.db.connection import open_engine, upgrade
+from engine.service.config import Settings
+from tests.conftest import serve_service
+from tests.databases import start_postgres
+from tests.outbox_rows import OutboxRows
+from tests.test_lifecycle import eventually
+
+
+async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is_back(
+    tmp_path: Path, client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    cluster = tmp_path / "postgres"
+    server = start_postgres(cluster)
+    server.psql("CREATE DATABASE convoflow;")
+    url = server.get_uri("convoflow")
+    engine = open_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    chosen = settings.model_copy(update={"database_url": SecretStr(url), "update_timeout_seconds": 4})
+    try:
+        async with serve_service(client, chosen, tenants) as api:
+            assert (await api.post_message("up-1", "m-1", "hello")).status == 201
+
+            server.cleanup()  # PostgreSQL stops
+            during = [
+                await api.post_message("down-1", "m-1", "hello while the database is down"),
+                await api.post_message("up-1", "m-2", "and again"),
+            ]
+            for reply in during:
+                assert reply.status == 503, reply.body
+                assert reply.body["error"] in ("database_unavailable", "worker_unavailable")
+
+            server = start_postgres(cluster)  # the same cluster directory: its data is all there
+            retried = [
+                await api.post_message("down-1", "m-1", "hello while the database is down"),
+                await api.post_message("up-1", "m-2", "and again"),
+            ]
+            assert [r.status for r in retried] in ([201, 200], [200, 200]), [r.body for r in retried]
+            outbox = OutboxRows(chosen)
+
+            conversations = {api.workflow_id("up-1"), api.workflow_id("down-1")}
+
+            async def both_acknowledged() -> bool:
+                sent = await asyncio.to_thread(outbox.read_all)
+                return {m["conversation_id"] for m in sent} == conversations
+
+            await eventually(both_acknowledged, what="acknowledgements after the outage", within=60)
+            sent = await asyncio.to_thread(outbox.read_all)
+            keys = [m["idempotency_key"] for m in sent]
+            assert len(keys) == len(set(keys)) == 2, sent
+            assert (await api.get("up-1")).body["customer_messages"] == 2
+    finally:
+        server.cleanup()
