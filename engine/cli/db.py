@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,6 +18,8 @@ from pydantic import ValidationError
 from engine.db.connection import SchemaError, code_heads, current_revisions, open_engine, upgrade
 from engine.db.url import DatabaseUrlError, redacted
 from engine.service.config import Settings
+from engine.service.data_import import import_data_dir
+from engine.service.database import prepare_database
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +31,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     commands.add_parser("current", help="print the schema revision of the database").set_defaults(
         func=run_current
     )
+    moving = commands.add_parser(
+        "import", help="move a data directory's packs, ledger, CRM and outbox files into the database"
+    )
+    moving.add_argument("--data-dir", type=Path, help="the directory to read (default: CONVOFLOW_DATA_DIR)")
+    moving.add_argument("--tenant", default="dev", help="tenant the packs belong to (default: dev)")
+    moving.set_defaults(func=run_import)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
@@ -36,6 +45,20 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 def run_current(args: argparse.Namespace) -> int:
     return _run(_current)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    async def move(url: str) -> str:
+        settings = Settings()
+        await prepare_database(settings)
+        engine = open_engine(url)
+        try:
+            added = await import_data_dir(engine, args.data_dir or settings.data_dir, args.tenant)
+        finally:
+            await engine.dispose()
+        return "imported (new rows): " + ", ".join(f"{kind} {count}" for kind, count in added.items())
+
+    return _run(move)
 
 
 async def _upgrade(url: str) -> str:
