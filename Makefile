@@ -27,6 +27,8 @@ test: $(VENV)/.dev
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+	@echo "== the suite again, every test's database on PostgreSQL (pgserver)"
+	CONVOFLOW_TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
+from engine.db.connection import open_engine, upgrade
 from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -23,7 +26,7 @@ from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
-from tests.databases import database_url, postgres  # noqa: F401 - fixtures for every test module
+from tests.databases import database_url, fresh_database, postgres  # noqa: F401 - fixtures for every test module
 from tests.local_servers import serve_app
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
@@ -88,9 +91,17 @@ def tenants() -> dict[str, str]:
 async def settings(
     request: pytest.FixtureRequest, tmp_path: Path, temporal_server: DevServer, tenants: dict[str, str]
 ) -> Settings:
-    """Per-test settings: own task queue, own data dir (and its migrated SQLite database), two tenants."""
+    """Per-test settings: own task queue, own data dir, own migrated database, two tenants.
+
+    The database is a SQLite file in the data dir; with CONVOFLOW_TEST_DATABASE=postgresql it is a
+    fresh database on the session's PostgreSQL instead (`make test` runs the suite both ways).
+    """
+    cluster_url = None
+    if os.environ.get("CONVOFLOW_TEST_DATABASE") == "postgresql":
+        cluster_url = SecretStr(fresh_database(request.getfixturevalue("postgres")))
     chosen = Settings(
         temporal_address=temporal_server.address,
+        database_url=cluster_url,
         data_dir=tmp_path / "data",
         task_queue=f"{request.node.name}-{uuid.uuid4().hex[:8]}",
         api_keys=",".join(f"{tenant}:{api_key(tenant)}" for tenant in tenants.values()),
@@ -98,6 +109,10 @@ async def settings(
         rule_pack=TEST_PACKS / "basic",
         max_body_bytes=64 * 1024,
     )
+    if cluster_url is not None:
+        engine = open_engine(chosen.database)
+        await upgrade(engine)  # as `convoflow db upgrade` does for a cluster
+        await engine.dispose()
     await prepare_database(chosen)
     return chosen
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
@@ -264,8 +264,8 @@ async def test_local_crm_enriches_and_rules_write_back(
     assert await crm.notes(tenants["acme"], "cus-1") == ["VIP conversation opened"]
     assert (await crm.lookup_custom(tenants["acme"], "cus-1"))["last_contact_channel"] == "email"
     await database.dispose()
-    ack = [line for line in settings.outbox_path.read_text().splitlines()]
-    assert '"Hallo Ada, danke für Ihre Nachricht."' in ack[0]
+    ack = OutboxRows(settings).read_all()
+    assert ack[0]["text"] == "Hallo Ada, danke für Ihre Nachricht."
 
 
 async def test_rest_crm_lookup_and_write_back(
@@ -317,7 +317,7 @@ async def test_crm_down_the_conversation_continues_and_says_so(
     assert answer.status == 201
     assert created["note"].startswith("CRM unavailable") and "continued without enrichment" in created["note"]
     assert [e["action"]["type"] for e in created["executed"]] == ["reply"]
-    assert len(settings.outbox_path.read_text().splitlines()) == 1
+    assert len(OutboxRows(settings).read_all()) == 1
 
 
 # -- privacy -------------------------------------------------------------------------------------
@@ -372,8 +372,7 @@ async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None
         "/v1/conversations/sms-1/replies",
         json={"agent_id": "a", "text": "x" * 3000, "message_id": "r-1"},
     )
-    lines = settings.outbox_path.read_text().splitlines()
-    assert len(json.loads(lines[-1])["text"]) == 1600
+    assert len(OutboxRows(settings).read_all()[-1]["text"]) == 1600
 
 
 async def _lookup(settings: Settings, query: CustomerQuery) -> Customer | None:
