@@ -26,7 +26,12 @@ from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
-from tests.databases import database_url, fresh_database, postgres  # noqa: F401 - fixtures for every test module
+from tests.databases import (  # noqa: F401 - fixtures for every test module
+    database,
+    database_url,
+    fresh_database,
+    postgres,
+)
 from tests.local_servers import serve_app
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
@@ -42,14 +47,14 @@ def publish(settings: Settings, pack: Path) -> str:
     loaded = load_valid(pack)
 
     async def publish_all() -> str:
-        database = database_of(settings)
+        engine = database_of(settings)
         try:
-            store = PackStore(database)
+            store = PackStore(engine)
             for tenant in tenants:
                 await store.publish(tenant, loaded, published_by="test", source=str(pack))
             return loaded.content_hash
         finally:
-            await database.dispose()
+            await engine.dispose()
 
     with concurrent.futures.ThreadPoolExecutor(1) as thread:
         return thread.submit(asyncio.run, publish_all()).result()

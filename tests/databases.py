@@ -4,11 +4,14 @@ package (its own cluster in a temp dir, reached over a unix socket; started once
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.connection import open_engine, upgrade
 
 INSTALL_HINT = "PostgreSQL tests need the `pgserver` package: `make test` installs it (requirements-dev.txt)"
 
@@ -41,3 +44,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'control.sqlite'}"
     return fresh_database(request.getfixturevalue("postgres"))
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated engine on each kind of database (`database_url`), disposed after the test."""
+    engine = open_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from engine.db.connection import open_engine, upgrade
 from engine.db.keys import (
     TenantExists,
     UnknownTenant,
@@ -33,14 +31,6 @@ from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.cli_run import Run, run_cli
 from tests.conftest import serve_api, serve_service
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def test_keys_are_stored_as_hashes_and_revoked_once(database: AsyncEngine) -> None:

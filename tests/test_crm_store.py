@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,15 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.crm import LocalCrm
 from engine.contracts.crm import CrmWrite, CustomerQuery
-from engine.db.connection import open_engine, upgrade
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from pydantic import SecretStr
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine import webhook_signature
-from engine.db.connection import open_engine, upgrade
+from engine.db.connection import open_engine
 from engine.db.inbound_seen import InboundSeen
 from engine.db.schema import inbound_seen
 from engine.service.config import Settings
@@ -28,14 +26,6 @@ BODY = (
     b'{"type":"message.inbound","channel":"whatsapp","conversation_id":"wa-restart",'
     b'"message_id":"wamid.1","sender":{"address":"+4915100000003"},"text":"Hallo"}'
 )
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 async def test_an_id_is_seen_per_tenant_and_kind_by_every_replica(

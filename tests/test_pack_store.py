@@ -4,7 +4,6 @@ content-addressed, one stored row per tenant and content, concurrent first use s
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,21 +11,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.rule_decisions import PackRegistry, RuleActivities
-from engine.db.connection import open_engine, upgrade
 from engine.db.packs import AlteredPack, PackStore, UnknownPack
 from engine.db.schema import rule_packs
 from engine.rules.pack import RulePack
 from engine.service.pack_files import load_valid
 
 PACKS = Path(__file__).resolve().parent / "packs"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = open_engine(database_url)
-    await upgrade(engine)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -266,22 +266,7 @@ class ThreadList(BaseModel):
     @classmethod
     def of(cls, state: ConversationState) -> ThreadList:
         earlier = [ThreadView(status=Status.CLOSED, **t.model_dump()) for t in state.threads]
-        current = ThreadView(
-            thread=state.thread,
-            status=state.status,
-            started_at=state.created_at,
-            closed_at=state.closed_at if state.status is Status.CLOSED else None,
-            run_id=state.thread_run_id,
-            closed_run_id=state.closed_run_id if state.status is Status.CLOSED else None,
-            first_seq=state.thread_first_seq,
-            last_seq=state.event_seq,
-            customer_messages=state.customer_messages,
-            agent_messages=state.agent_messages,
-            team=state.team,
-            assignee=state.assignee,
-            tags=list(state.tags),
-            sla_breached=state.sla.breached,
-        )
+        current = ThreadView(status=state.status, **state.current_thread().model_dump())
         return cls(conversation_id=state.external_id, threads=[*earlier, current])
 
 

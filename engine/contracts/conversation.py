@@ -227,6 +227,25 @@ class ConversationState(BaseModel):
     enrichment: str = Field(default="not tried", description="found, unknown customer, unavailable: ...")
     decisions: list[DecisionEntry] = Field(default_factory=list)
 
+    def current_thread(self) -> ThreadSummary:
+        """The thread under way as a summary (what is kept of it once the next one begins)."""
+        closed = self.status is Status.CLOSED
+        return ThreadSummary(
+            thread=self.thread,
+            started_at=self.created_at,
+            closed_at=self.closed_at if closed else None,
+            run_id=self.thread_run_id,
+            closed_run_id=self.closed_run_id if closed else None,
+            first_seq=self.thread_first_seq,
+            last_seq=self.event_seq,
+            customer_messages=self.customer_messages,
+            agent_messages=self.agent_messages,
+            team=self.team,
+            assignee=self.assignee,
+            tags=list(self.tags),
+            sla_breached=self.sla.breached,
+        )
+
     @property
     def messages_count(self) -> int:
         return self.customer_messages + self.agent_messages

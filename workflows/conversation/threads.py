@@ -14,7 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
-    from engine.contracts.conversation import ConversationState, ThreadSummary
+    from engine.contracts.conversation import ConversationState
     from workflows.conversation.options import LOCAL
     from workflows.conversation.timers import Timers
 
@@ -30,21 +30,7 @@ class Threads(Timers):
         """Summarise the closed thread and start the next with fresh per-thread state."""
         s = self._state
         now = workflow.now()
-        summary = ThreadSummary(
-            thread=s.thread,
-            started_at=s.created_at,
-            closed_at=s.closed_at,
-            run_id=s.thread_run_id,
-            closed_run_id=s.closed_run_id,
-            first_seq=s.thread_first_seq,
-            last_seq=s.event_seq,
-            customer_messages=s.customer_messages,
-            agent_messages=s.agent_messages,
-            team=s.team,
-            assignee=s.assignee,
-            tags=list(s.tags),
-            sla_breached=s.sla.breached,
-        )
+        summary = s.current_thread()
         active = await workflow.execute_local_activity_method(
             RuleDecisions.active_rule_pack, s.tenant, **LOCAL
         )
