@@ -6,6 +6,7 @@ from aiohttp import web
 from temporalio.client import Client
 
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
+from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound import INBOUND_SEEN
@@ -32,6 +33,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)
+    app.add_routes(read_routes)
     app.add_routes(rule_routes)
     app.add_routes(inbound_routes)
     app[DATABASE] = database
