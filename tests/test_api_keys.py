@@ -41,14 +41,14 @@ async def test_keys_are_stored_as_hashes_and_revoked_once(database: AsyncEngine)
         await create_key(database, "nobody", "admin")
     with pytest.raises(ValueError, match="unknown role"):
         await create_key(database, "acme", "root")
-    info, key = await create_key(database, "acme", "agent")
+    info, key = await create_key(database, "acme", "integrator")
     identity = await identity_of(database, key_hash(key))
-    assert identity is not None and (identity.tenant, identity.role) == ("acme", "agent")
+    assert identity is not None and (identity.tenant, identity.role) == ("acme", "integrator")
     async with database.connect() as connection:
         stored = [tuple(row) for row in await connection.execute(select(api_keys))]
     assert stored and not any(key in str(value) for row in stored for value in row)
     assert [(k.key_id, k.role, k.revoked_at) for k in await list_keys(database, "acme")] == [
-        (info.key_id, "agent", None)
+        (info.key_id, "integrator", None)
     ]
     assert await revoke_key(database, info.key_id) is True
     assert await revoke_key(database, info.key_id) is False
@@ -61,7 +61,9 @@ async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     return await asyncio.to_thread(run_cli, capsys, list(args))
 
 
-async def new_key(capsys: pytest.CaptureFixture[str], tenant: str, role: str = "agent") -> tuple[str, str]:
+async def new_key(
+    capsys: pytest.CaptureFixture[str], tenant: str, role: str = "integrator"
+) -> tuple[str, str]:
     created = await cli(capsys, "keys", "create", "--tenant", tenant, "--role", role)
     assert created.returncode == 0, created.stderr
     fields = dict(line.split(" ", 1) for line in created.stdout.splitlines())
@@ -96,7 +98,7 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
         key_id, key = await new_key(capsys, tenant)
         assert (await as_key(api, key)).status == 200
         listed = await cli(capsys, "keys", "list", "--tenant", tenant)
-        assert key_id in listed.stdout and "agent" in listed.stdout and key not in listed.stdout
+        assert key_id in listed.stdout and "integrator" in listed.stdout and key not in listed.stdout
         assert (await cli(capsys, "keys", "revoke", key_id)).returncode == 0
         deadline = asyncio.get_running_loop().time() + 15
         while (reply := await as_key(api, key)).status != 401:

@@ -7,10 +7,10 @@ from temporalio.client import Client
 
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
 from engine.api.conversation_reads import routes as read_routes
-from engine.api.conversations import CLIENT, DATABASE, SETTINGS, routes
+from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
-from engine.api.inbound import INBOUND_SEEN
-from engine.api.inbound import routes as inbound_routes
+from engine.api.inbound_email import routes as email_routes
+from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.openapi import openapi
 from engine.api.rules import routes as rule_routes
 from engine.db.inbound_seen import InboundSeen
@@ -35,7 +35,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(routes)
     app.add_routes(read_routes)
     app.add_routes(rule_routes)
-    app.add_routes(inbound_routes)
+    app.add_routes(webhook_routes)
+    app.add_routes(email_routes)
     app[DATABASE] = database
     app[INBOUND_SEEN] = InboundSeen(database)
     app.on_cleanup.append(_close_database)

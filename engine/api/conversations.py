@@ -56,6 +56,7 @@ from engine.contracts.conversation import (
     SurveyAnswer,
     conversation_workflow_id,
 )
+from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.pack_store import ensure_active_pack
 from workflows.conversation.workflow import ConversationWorkflow
@@ -63,6 +64,7 @@ from workflows.conversation.workflow import ConversationWorkflow
 CLIENT = web.AppKey("client", Client)
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", AsyncEngine)
+INBOUND_SEEN = web.AppKey("inbound_seen", InboundSeen)
 
 routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)

@@ -1,7 +1,7 @@
 """Our email Message-IDs: unique per send, and a reply to one names the conversation it belongs to.
 
 Outbound email writes them (activities/email_channel.py) and inbound mail is threaded by them
-(engine/api/inbound.py): one scheme, kept here so both sides read the same code.
+(engine/api/inbound_email.py): one scheme, kept here so both sides read the same code.
 """
 
 from __future__ import annotations

@@ -4,11 +4,12 @@ A key is shown once, when it is created, and stored only as its SHA-256: a leake
 key. Keys are random 256-bit tokens, so an unsalted fast hash is enough (there is nothing to guess
 from a dictionary). Each key has a public `key_id` for listing and revoking, and a role:
 
-- `admin`: everything, including (later) managing the tenant's keys and packs through the API;
-- `agent`: a human agent's tools (reading conversations, replying, changing status);
-- `integrator`: a system feeding the API (posting customer messages, webhooks).
+- `integrator`: conversations and their messages (what a helpdesk front end or a gateway does);
+- `ops`: its tenant's rule packs (validate, test, simulate, diff, publish, versions);
+- `auditor`: read-only (conversations, decisions, exports);
+- `admin`: every right of the others in its tenant, plus its tenant's keys.
 
-Roles are stored and handed to the API with the tenant; the API does not restrict by role yet.
+engine/api/roles.py decides which role each route needs.
 Revoking sets `revoked_at` (the row stays for the audit trail); a revoked key never authenticates.
 """
 
@@ -27,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from engine.db.schema import api_keys, tenants
 
 TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
-ROLES = ("admin", "agent", "integrator")
+ROLES = ("admin", "ops", "auditor", "integrator")
 KEY_PREFIX = "cfk_"
 
 

@@ -39,6 +39,24 @@ tenants = Table(
     Column("tenant", TENANT, primary_key=True),
     Column("name", String(200), nullable=True),
     Column("created_at", WHEN, nullable=False),
+    Column("limits", JSON, nullable=True, comment="The tenant's own rate limits."),
+)
+
+webhook_secrets = Table(
+    "webhook_secrets",
+    metadata,
+    Column("secret_id", String(32), primary_key=True, comment="Public id of the secret."),
+    Column("tenant", TENANT, ForeignKey("tenants.tenant"), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("secret", Text, nullable=False, comment="The HMAC key (whsec_...)."),
+    Column("created_at", WHEN, nullable=False),
+    Column(
+        "retires_at",
+        WHEN,
+        nullable=True,
+        comment="When a rotated-out secret stops verifying; null while it is the newest.",
+    ),
+    Index("ix_webhook_secrets_tenant_channel", "tenant", "channel"),
 )
 
 api_keys = Table(
