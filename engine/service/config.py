@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     max_rules_body_bytes: int = Field(
         default=8 * 1024 * 1024, description="Largest /v1/rules request body (a pack plus conversations)."
     )
+    max_email_bytes: int = Field(
+        default=256 * 1024,
+        description="Largest raw email POST /v1/inbound/email takes (headers, text and attachments).",
+    )
     update_timeout_seconds: float = Field(
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
