@@ -15,10 +15,13 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 
 from engine.service import logging_setup
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.temporal_server import free_port
 from tests.conftest import serve_service
 
@@ -161,3 +164,17 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
             formatter.format(r) for r in records if marker in formatter.format(r) + repr(r.__dict__)
         ]
         assert marker not in out + err
+
+
+async def test_database_errors_do_not_quote_the_statements_parameters(settings: Settings) -> None:
+    """A failing statement's error (which the SDK logs when an activity fails) names no parameter."""
+    engine = database_of(settings)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(SQLAlchemyError) as failed:
+                await connection.execute(
+                    text("SELECT * FROM no_such_table WHERE email = :email"), {"email": ADDRESS}
+                )
+    finally:
+        await engine.dispose()
+    assert "no_such_table" in str(failed.value) and MARK not in str(failed.value)
