@@ -11,7 +11,9 @@ from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, r
 from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import routes as webhook_routes
+from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
+from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
@@ -25,7 +27,7 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],
+        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database)), require_role],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
     )
     app[CLIENT] = client
@@ -37,6 +39,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(rule_routes)
     app.add_routes(webhook_routes)
     app.add_routes(email_routes)
+    app.add_routes(key_routes)
     app[DATABASE] = database
     app[INBOUND_SEEN] = InboundSeen(database)
     app.on_cleanup.append(_close_database)

@@ -1,9 +1,9 @@
 """Tenant API keys: Bearer tokens resolved to a tenant, stored and compared only as SHA-256 hashes.
 
 Two sources, checked in this order: the keys of the settings (CONVOFLOW_API_KEYS, _FILE, or the
-development key; role `admin`), held in memory, and the keys created with `convoflow keys create` in
+development key; role `admin`), held in memory, and the keys created with `convoflow key create` in
 the database. A database answer is cached per process for CACHE_SECONDS, so a key revoked with
-`convoflow keys revoke` stops working on every API replica within that time, without a restart.
+`convoflow key revoke` stops working on every API replica within that time, without a restart.
 """
 
 from __future__ import annotations
@@ -65,6 +65,11 @@ class KeyStore:
 
     def __len__(self) -> int:
         return len(self._tenant_by_hash)
+
+    @property
+    def tenants(self) -> set[str]:
+        """The tenants these keys speak for (each needs a row in the database to own data)."""
+        return set(self._tenant_by_hash.values())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyStore:
