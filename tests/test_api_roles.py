@@ -12,6 +12,7 @@ from engine.db.keys import create_key
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient, Reply
+from tests.conftest import TEST_PACKS
 
 ROLES = ("admin", "ops", "auditor", "integrator")
 
@@ -137,3 +138,17 @@ async def test_a_new_admin_key_can_create_keys_and_others_cannot(
     key = (await keys_by_role(settings, tenants["globex"]))[role]
     created = await as_key(api, key, "POST", "/v1/keys", {"role": "ops"})
     assert created.status == (201 if role == "admin" else 403)
+
+
+async def test_a_publication_records_the_key_that_published_it(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    database = database_of(settings)
+    try:
+        info, key = await create_key(database, tenants["acme"], "ops")
+    finally:
+        await database.dispose()
+    pack = (TEST_PACKS / "basic" / "pack.yaml").read_text()
+    assert (await as_key(api, key, "POST", "/v1/rules/publish", {"pack": pack})).status == 201
+    [version] = (await as_key(api, key, "GET", "/v1/rules/versions")).body["versions"]
+    assert version["published_by"] == f"api:{tenants['acme']}/{info.key_id}"

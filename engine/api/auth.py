@@ -27,6 +27,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 TENANT = web.RequestKey("tenant", str)
 ROLE = web.RequestKey("role", str)
+KEY_ID = web.RequestKey("key_id", str)
+SETTINGS_KEY_ID = "settings"  # keys from settings have no id of their own
 SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
 CACHE_SECONDS = 5.0
 MAX_CACHED = 10_000  # answers kept per process; the cache starts over when full (garbage keys flood it)
@@ -151,9 +153,9 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 "missing API key: send `Authorization: Bearer <key>`",
                 [{"field": "Authorization", "message": "missing Bearer token"}],
             )
-        tenant, role = keys.tenant_for(token.strip()), SETTINGS_ROLE
+        tenant, role, key_id = keys.tenant_for(token.strip()), SETTINGS_ROLE, SETTINGS_KEY_ID
         if tenant is None and (identity := await stored.identity_for(token.strip())) is not None:
-            tenant, role = identity.tenant, identity.role
+            tenant, role, key_id = identity.tenant, identity.role, identity.key_id
         if tenant is None:
             raise ApiError(
                 401,
@@ -163,6 +165,7 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
             )
         request[TENANT] = tenant
         request[ROLE] = role
+        request[KEY_ID] = key_id
         return await handler(request)
 
     return authenticate

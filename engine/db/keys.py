@@ -59,6 +59,8 @@ class Identity:
 
     tenant: str
     role: str
+    key_id: str
+    """Which key: what an audit trail records as who did it."""
 
 
 def key_hash(key: str) -> str:
@@ -153,12 +155,12 @@ async def identity_of(database: AsyncEngine, digest: str) -> Identity | None:
     async with database.connect() as connection:
         row = (
             await connection.execute(
-                select(api_keys.c.tenant, api_keys.c.role).where(
+                select(api_keys.c.tenant, api_keys.c.role, api_keys.c.key_id).where(
                     api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None)
                 )
             )
         ).first()
-    return None if row is None else Identity(tenant=row.tenant, role=row.role)
+    return None if row is None else Identity(tenant=row.tenant, role=row.role, key_id=row.key_id)
 
 
 async def has_active_keys(database: AsyncEngine) -> bool:
