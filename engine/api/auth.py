@@ -66,6 +66,10 @@ class KeyStore:
     def __len__(self) -> int:
         return len(self._tenant_by_hash)
 
+    def tenants(self) -> frozenset[str]:
+        """The tenants these keys speak for."""
+        return frozenset(self._tenant_by_hash.values())
+
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyStore:
         store = cls()

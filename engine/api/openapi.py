@@ -25,6 +25,7 @@ from engine.api.schemas import (
     PostSurvey,
     ThreadList,
 )
+from engine.api.webhook_secrets import RotateSecret
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -109,6 +110,19 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         EventResponse,
         201,
+    ),
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): (
+        "A new webhook secret for a channel, shown once; the previous one retires after the overlap "
+        "(admin; the body is optional)",
+        RotateSecret,
+        None,
+        201,
+    ),
+    ("GET", "/v1/webhook-secrets"): (
+        "The tenant's webhook secrets, without the secrets (admin)",
+        None,
+        None,
+        200,
     ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
