@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from engine import webhook_signature
 from engine.db.keys import create_key, create_tenant
 from engine.db.webhook_secrets import UnknownTenant, WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.cli_run import Run, run_cli
 from tests.conftest import serve_service
-from tests.webhook_posts import event, post
+from tests.local_servers import FakeGateway, serve_gateway
+from tests.webhook_posts import create_tenants, event, post, rotate
 
 
 def secrets_of(valid: tuple[bool, list]) -> set[str]:
@@ -145,3 +149,28 @@ async def test_an_admin_key_rotates_and_lists_through_the_api_and_others_get_403
             assert denied.body["fields"] == [{"field": "role", "message": "needs admin"}]
         assert len((await api.request("GET", "/v1/webhook-secrets")).body["secrets"]) == 2
     await database.dispose()
+
+
+async def test_outbound_messages_are_signed_with_the_tenants_channel_secrets_during_a_rotation(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    shared = "whsec_" + base64.b64encode(b"s" * 32).decode()
+    acme = tenants["acme"]
+    await create_tenants(settings, acme)
+    _, old = await rotate(settings, acme, "whatsapp")
+    _, new = await rotate(settings, acme, "whatsapp")  # both valid for the 24 h overlap
+    async with serve_gateway(FakeGateway()) as gateway:
+        chosen = settings.model_copy(update={"gateway_url": gateway.url, "gateway_secret": SecretStr(shared)})
+        async with serve_service(client, chosen, tenants) as api:
+            for tenant in ("acme", "globex"):
+                started = await api.post_message(
+                    f"wa-{tenant}", "wamid.1", channel="whatsapp", sender="+4915100000001", tenant=tenant
+                )
+                assert started.status == 201, started.body
+    signed_by = {}
+    for request in gateway.requests:
+        candidates = [old, new, shared]
+        _, matched = webhook_signature.verify_any(candidates, request.headers, request.body, int(time.time()))
+        signed_by[request.json["tenant"]] = {candidates[i] for i in matched}
+    # Whichever of the two secrets the tenant's gateway holds, it verifies; the shared secret does not.
+    assert signed_by == {acme: {old, new}, tenants["globex"]: {shared}}

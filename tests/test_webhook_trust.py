@@ -13,23 +13,13 @@ import uuid
 from pydantic import SecretStr
 from temporalio.client import Client
 
-from engine.db.keys import create_tenant
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.conftest import serve_api, serve_service
-from tests.webhook_posts import event, post, rotate, workflow_status
+from tests.webhook_posts import create_tenants, event, post, rotate, workflow_status
 
 SHARED = "whsec_" + "c2hhcmVkLWdhdGV3YXktc2VjcmV0LWZvci10ZXN0cw=="
-
-
-async def create_tenants(settings: Settings, *names: str) -> None:
-    database = database_of(settings)
-    try:
-        for name in names:
-            await create_tenant(database, name)
-    finally:
-        await database.dispose()
 
 
 async def test_a_tenants_secret_cannot_post_to_another_tenant(

@@ -10,6 +10,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine import webhook_signature
+from engine.db.keys import create_tenant
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -62,5 +63,14 @@ async def rotate(
     try:
         info, secret = await WebhookSecrets(database).rotate(tenant, channel, overlap)
         return info.secret_id, secret
+    finally:
+        await database.dispose()
+
+
+async def create_tenants(settings: Settings, *names: str) -> None:
+    database = database_of(settings)
+    try:
+        for name in names:
+            await create_tenant(database, name)
     finally:
         await database.dispose()

@@ -166,3 +166,9 @@ class WebhookSecrets:
             if row.retires_at is None or _aware(row.retires_at) > now
         ]
         return bool(rows), good
+
+    async def signing(self, tenant: str, channel: str) -> list[str]:
+        """The secrets outbound messages of the tenant's channel are signed with: its valid ones,
+        newest first; empty when it has none of its own for the channel (the gateway secret signs)."""
+        _, valid = await self.valid(tenant)
+        return [s.secret for s in valid if s.channel == channel]
