@@ -37,6 +37,8 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("GET", "/v1/keys"): ("/v1/keys", None),
     ("POST", "/v1/keys"): ("/v1/keys", {}),
     ("DELETE", "/v1/keys/{key_id}"): ("/v1/keys/k_0000000000000000", None),
+    ("GET", "/v1/webhook-secrets"): ("/v1/webhook-secrets", None),
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): ("/v1/webhook-secrets/fax/rotate", {}),
 }
 
 

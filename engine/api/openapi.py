@@ -27,6 +27,7 @@ from engine.api.schemas import (
     PostSurvey,
     ThreadList,
 )
+from engine.api.webhook_secrets import RotateSecret
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -115,6 +116,19 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/v1/keys"): ("The tenant's API keys (ids and roles, never the keys)", None, None, 200),
     ("POST", "/v1/keys"): ("Create a key of the tenant; the answer holds it, once", CreateKey, None, 201),
     ("DELETE", "/v1/keys/{key_id}"): ("Revoke one of the tenant's keys", None, None, 200),
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): (
+        "A new webhook secret for a channel, shown once; the previous one retires after the overlap "
+        "(admin; the body is optional)",
+        RotateSecret,
+        None,
+        201,
+    ),
+    ("GET", "/v1/webhook-secrets"): (
+        "The tenant's webhook secrets, without the secrets (admin)",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }

@@ -5,7 +5,7 @@ A key has one role in its tenant (engine/db/keys.py):
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
 - `ops`: its tenant's rule packs (validate, test, simulate, diff, publish, versions);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
-- `admin`: every right of the others in its tenant, plus its tenant's keys.
+- `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets.
 
 The table is keyed by route (method and path template), so a route nobody listed is refused to every
 role but admin: forgetting an entry closes a door rather than opening one, and a test checks that
@@ -46,6 +46,8 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/keys"): ADMIN_ONLY,
     ("POST", "/v1/keys"): ADMIN_ONLY,
     ("DELETE", "/v1/keys/{key_id}"): ADMIN_ONLY,
+    ("GET", "/v1/webhook-secrets"): ADMIN_ONLY,
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): ADMIN_ONLY,
 }
 
 
