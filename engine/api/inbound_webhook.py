@@ -27,7 +27,7 @@ from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, validation_error
-from engine.api.schemas import LanguageTag, MessageId, MessageText, PostMessage, PostParty
+from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
 
@@ -45,7 +45,7 @@ class InboundWebhook(BaseModel):
 
     type: str = Field(pattern="^message\\.inbound$")
     channel: Channel
-    conversation_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+    conversation_id: ConversationId
     message_id: MessageId
     sender: PostParty
     text: MessageText
