@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine import webhook_signature
+from engine.api.openapi import build_document
 from engine.api.rate_limits import Gcra, Policy
 from engine.db.keys import TenantExists, create_tenant
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
@@ -230,3 +231,14 @@ async def test_limits_are_stored_per_tenant_and_reset(database: AsyncEngine) -> 
     assert await limits_of(database, "acme") is None
     with pytest.raises(ValueError, match="no tenant"):
         await set_limits(database, f"nobody-{uuid.uuid4().hex[:6]}", TenantLimits(key_per_minute=1))
+
+
+def test_the_openapi_document_names_the_429_of_every_limited_route() -> None:
+    paths = build_document()["paths"]
+    assert set(paths["/v1/inbound/webhook/{tenant}"]["post"]["responses"]["429"]["headers"]) == {
+        "Retry-After",
+        "RateLimit-Policy",
+        "RateLimit",
+    }
+    assert "429" in paths["/v1/rules/validate"]["post"]["responses"]
+    assert "429" not in paths["/healthz"]["get"]["responses"]
