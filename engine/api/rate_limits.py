@@ -12,14 +12,17 @@ Policies: each is a quota of requests per window; the defaults come from setting
 
 A request over any policy it falls under answers 429 `{"error": "rate_limited", ...}` with
 `Retry-After` (whole seconds) and consumes nothing from its other policies. Every limited response,
-admitted or not, carries the fields of draft-ietf-httpapi-ratelimit-headers (syntax of draft -10,
-kept through -12 of November 2026), each a Structured Field list (RFC 9651) with one item per policy:
+admitted or not, carries the fields of draft-ietf-httpapi-ratelimit-headers (sections 3 and 4 of
+draft -11, May 2026; the syntax is that of -08 onwards), each a Structured Field list (RFC 9651)
+with one item per policy:
 
     RateLimit-Policy: "tenant";q=6000;w=60, "key";q=3000;w=60
-    RateLimit: "tenant";r=5998;t=1, "key";r=2998;t=1
+    RateLimit: "tenant";r=5998;t=0, "key";r=2998;t=0
 
-`q` is the quota, `w` the window in seconds, `r` what is left now and `t` the seconds until the
-quota is whole again. /healthz and /v1/openapi.json are never limited (no tenant reaches them).
+`q` is the quota and `w` its window in seconds; `r` is the quota available now and `t` the
+"effective window": seconds within which no more than `r` can be sent, here the time until one more
+request of quota comes back, so on a 429 `t` never ends after `Retry-After` (draft section 6).
+/healthz and /v1/openapi.json are never limited (no tenant reaches them).
 
 Algorithm: GCRA (the generic cell rate algorithm), a token bucket kept as one number per policy and
 partition: the theoretical arrival time (TAT) of the next request. A request is admitted when its
@@ -44,7 +47,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -115,8 +118,9 @@ class Standing:
 
     policy: Policy
     remaining: int
-    reset: int
-    """Whole seconds until the quota is whole again."""
+    window: int
+    """The draft's effective window: whole seconds within which no more than `remaining` can be sent
+    (rounded down: until one more request of quota comes back)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,7 +138,7 @@ class Verdict:
             "RateLimit-Policy": ", ".join(
                 f'"{s.policy.name}";q={s.policy.quota};w={s.policy.window}' for s in self.standings
             ),
-            "RateLimit": ", ".join(f'"{s.policy.name}";r={s.remaining};t={s.reset}' for s in self.standings),
+            "RateLimit": ", ".join(f'"{s.policy.name}";r={s.remaining};t={s.window}' for s in self.standings),
         }
         if not self.admitted:
             headers["Retry-After"] = str(self.retry_after)
@@ -166,15 +170,19 @@ class Gcra:
             if admitted:
                 tat += policy.interval
                 self._remember((policy.name, client), tat)
+            earned = (now + policy.window - tat) / policy.interval  # requests of quota available
+            remaining = max(0, math.floor(earned + EPSILON))
+            # Until one more comes back, the client can send no more than `remaining`.
+            window = (remaining + 1 - earned) * policy.interval
             standings.append(
-                Standing(
-                    policy=policy,
-                    remaining=max(0, math.floor((now + policy.window - tat) / policy.interval + EPSILON)),
-                    reset=max(0, math.ceil(tat - now - EPSILON)),
-                )
+                Standing(policy=policy, remaining=remaining, window=math.floor(window + EPSILON))
             )
-        retry_after = 0 if admitted else max(1, math.ceil(max(waits) - EPSILON))
-        return Verdict(admitted=admitted, standings=tuple(standings), retry_after=retry_after)
+        if admitted:
+            return Verdict(admitted=True, standings=tuple(standings))
+        retry_after = max(1, math.ceil(max(waits) - EPSILON))
+        # No effective window may end after Retry-After (a shorter one stays true).
+        capped = tuple(replace(s, window=min(s.window, retry_after)) for s in standings)
+        return Verdict(admitted=False, standings=capped, retry_after=retry_after)
 
     def _remember(self, slot: tuple[str, str], tat: float) -> None:
         self._tat.pop(slot, None)  # re-inserted last: the dict's order is least recently used first
