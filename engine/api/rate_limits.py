@@ -29,9 +29,9 @@ partition: the theoretical arrival time (TAT) of the next request. A request is 
 TAT, moved on by one interval (window / quota), is at most one window ahead of now. O(1) per request,
 one float per active client, and a client idle for a window has a TAT in the past, which is the same
 as no entry at all. So the table is bounded safely: it holds at most MAX_TRACKED entries, evicting
-the least recently used one, which can at worst hand a long-idle client its full burst again. Only
-authenticated callers reach it (auth answers 401 for unknown keys before any entry is made), so
-garbage keys cannot grow it either.
+the least recently used one, which hands that client its full burst again; that only matters once
+more than MAX_TRACKED clients are active within one window. Only authenticated callers reach it
+(auth answers 401 for unknown keys before any entry is made), so garbage keys cannot grow it either.
 
 Per process, on purpose: each API process enforces the limits on its own, so N replicas behind a
 load balancer admit up to N times each limit (set the limits to the share of one replica, or put a
