@@ -1,4 +1,4 @@
-"""The aiohttp application: middlewares (JSON errors, then auth) and routes."""
+"""The aiohttp application: middlewares (JSON errors, body limits, auth, rate limits) and routes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from aiohttp import web
 from temporalio.client import Client
 
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
+from engine.api.body_limits import body_limits
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
@@ -14,6 +15,7 @@ from engine.api.inbound_webhook import CONFIGURED_TENANTS
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
+from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.api.webhook_secrets import routes as secret_routes
@@ -29,12 +31,19 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database)), require_role],
-        client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
+        middlewares=[
+            json_errors,
+            body_limits(settings),
+            auth_middleware(keys, DatabaseKeys(database)),
+            limit_rates,
+            require_role,
+        ],
+        client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes, settings.max_email_bytes),
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
     app[CONFIGURED_TENANTS] = frozenset(keys.tenants)
+    app[RATE_LIMITS] = RateLimits(settings, database)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)

@@ -27,6 +27,7 @@ from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, validation_error
+from engine.api.rate_limits import limit_webhook
 from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
@@ -70,6 +71,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         raise ApiError(
             401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
         ) from None
+    await limit_webhook(request, tenant)
     seen = request.app[INBOUND_SEEN]
     if await seen.seen(tenant, "webhook", webhook_id):
         return web.json_response({"duplicate": True, "webhook_id": webhook_id})

@@ -155,6 +155,20 @@ UNAVAILABLE = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
+NEVER_LIMITED = {"/healthz", "/v1/openapi.json"}  # see engine/api/rate_limits.py
+RATE_LIMITED = {
+    "description": "Over a rate limit (draft-ietf-httpapi-ratelimit-headers): wait `Retry-After` seconds",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+        "RateLimit-Policy": {
+            "description": "The policies: quota `q` per window `w`",
+            "schema": {"type": "string"},
+        },
+        "RateLimit": {"description": "Quota left `r`, seconds until whole `t`", "schema": {"type": "string"}},
+    },
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
 
 def build_document() -> dict[str, Any]:
     models = sorted(
@@ -185,6 +199,8 @@ def build_document() -> dict[str, Any]:
                 },
             },
         }
+        if path not in NEVER_LIMITED:
+            operation["responses"]["429"] = RATE_LIMITED
         if path.startswith(WORKFLOW_PREFIXES):
             operation["responses"]["503"] = UNAVAILABLE
         if request is not None:

@@ -1,4 +1,6 @@
-"""`convoflow tenant create NAME` and `convoflow key create|list|revoke`: tenants and API keys.
+"""`convoflow tenant create|limits NAME` and `convoflow key create|list|revoke`: tenants and API keys.
+
+`tenant limits` shows or sets a tenant's own rate limits, read by every API process within seconds.
 
 They write to the control-plane database the API reads keys from, so a key works (and a revoked key
 stops working) without restarting anything. A new key is printed once, on stdout, and nowhere else.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -17,10 +20,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.connection import SchemaError
-from engine.db.keys import ROLES, create_key, create_tenant, list_keys, revoke_key
+from engine.db.keys import (
+    ROLES,
+    UnknownTenant,
+    create_key,
+    create_tenant,
+    list_keys,
+    list_tenants,
+    revoke_key,
+)
+from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 
+LIMIT_FIELDS = tuple(TenantLimits.model_fields)
 TENANT_HELP = "tenant id: letters, digits, `.`, `_`, `-`, at most 64, starting with a letter or digit"
 
 
@@ -30,6 +43,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = commands.add_parser("create", help="create a tenant")
     p.add_argument("name", help=TENANT_HELP)
     p.set_defaults(func=_command(_create_tenant))
+    p = commands.add_parser(
+        "limits",
+        help="show or set a tenant's own rate limits (per minute; 0: off); unset ones keep the defaults",
+    )
+    p.add_argument("name", help=TENANT_HELP)
+    for field in LIMIT_FIELDS:
+        about = TenantLimits.model_fields[field].description
+        p.add_argument(f"--{field.replace('_', '-')}", type=int, metavar="N", dest=field, help=about)
+    p.add_argument("--reset", action="store_true", help="drop the tenant's own limits first")
+    p.set_defaults(func=_command(_tenant_limits))
 
     keys = sub.add_parser("key", aliases=["keys"], help="API keys of a tenant")
     commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
@@ -105,4 +128,18 @@ async def _revoke_key(database: AsyncEngine, args: argparse.Namespace) -> int:
         print(f"convoflow: no active key {args.key_id!r}", file=sys.stderr)
         return 1
     print(f"revoked key {args.key_id}")
+    return 0
+
+
+async def _tenant_limits(database: AsyncEngine, args: argparse.Namespace) -> int:
+    """Merge the given limits into the tenant's own (after --reset: into none), print them as JSON."""
+    changes = TenantLimits.model_validate({f: getattr(args, f) for f in LIMIT_FIELDS})
+    if args.name not in await list_tenants(database):
+        raise UnknownTenant(f"no tenant {args.name!r}: create it with `convoflow tenant create`")
+    current = await limits_of(database, args.name)
+    if args.reset or changes != TenantLimits():
+        current = (TenantLimits() if args.reset or current is None else current).merged(changes)
+        await set_limits(database, args.name, current)
+    print(json.dumps((current or TenantLimits()).model_dump(exclude_none=True), sort_keys=True))
+    print("limits not shown use the deployment's (CONVOFLOW_RATE_LIMIT_...)", file=sys.stderr)
     return 0

@@ -50,6 +50,25 @@ class Settings(BaseSettings):
         default=256 * 1024,
         description="Largest raw email POST /v1/inbound/email takes (headers, text and attachments).",
     )
+    rate_limit_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Rate-limit burst: a client may spend a window's quota at once; it refills evenly "
+        "over the window (per API process; see README, Rate limits).",
+    )
+    rate_limit_tenant_per_minute: int = Field(
+        default=6000, ge=0, description="API requests per minute of one tenant's keys together (0: off)."
+    )
+    rate_limit_key_per_minute: int = Field(
+        default=3000, ge=0, description="API requests per minute of one API key (0: off)."
+    )
+    rate_limit_rules_per_minute: int = Field(
+        default=600, ge=0, description="Rule-pack POSTs (/v1/rules/...) per minute of one tenant (0: off)."
+    )
+    rate_limit_webhook_per_minute: int = Field(
+        default=6000, ge=0, description="Signed inbound webhooks per minute of one tenant (0: off)."
+    )
     update_timeout_seconds: float = Field(
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
