@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.service.temporal_server import DevServer, free_port
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 
 UP_TIMEOUT = 60
 
@@ -232,6 +233,7 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
         "CONVOFLOW_TASK_QUEUE": f"separate-{api_port}",
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_API_KEYS": "acme-split:split-key",
+        "CONVOFLOW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
         "CONVOFLOW_RULE_PACK": str(Path(__file__).parent / "packs" / "basic"),
     }
     parts = [start_part(p, temporal_server.address, env) for p in ("worker", "worker", "api")]
