@@ -6,11 +6,15 @@ the way someone with access to the cluster would: with a client that has no code
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,7 +43,7 @@ from engine.service.payload_codec import (
 )
 from engine.service.payload_keys import Keyring, KeyringError, keyring_of, new_key_entry
 from engine.service.temporal_client import connect
-from engine.service.temporal_server import DevServer
+from engine.service.temporal_server import DevServer, free_port
 from tests.api_client import ApiClient, api_key
 from tests.conftest import serve_service
 from tests.local_servers import serve_app
@@ -283,3 +287,44 @@ async def test_codec_server_decodes_only_for_readers_of_the_payloads_tenant(
             async with session.options(url + "/decode", headers=preflight) as resp:
                 assert resp.status == 204
                 assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
+
+
+def _codec_server_process(env: dict[str, str]) -> subprocess.Popen[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONVOFLOW_", "TEMPORAL_"))}
+    return subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "codec-server"],
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+async def test_the_codec_server_command_answers_with_the_development_key(tmp_path: Path) -> None:
+    port = free_port()
+    process = _codec_server_process(
+        {"CONVOFLOW_DATA_DIR": str(tmp_path), "CONVOFLOW_CODEC_SERVER_PORT": str(port)}
+    )
+    try:
+        assert process.stdout is not None
+        banner = await asyncio.to_thread(process.stdout.readline)
+        assert f"127.0.0.1:{port}" in banner, banner
+        dev_key = (await asyncio.to_thread(process.stdout.readline)).rsplit(" ", 1)[1].strip()
+        url = f"http://127.0.0.1:{port}"
+        status, _, _ = await _codec_post(url, "/decode", {"payloads": []}, None)
+        assert status == 401
+        status, answer, _ = await _codec_post(url, "/decode", {"payloads": []}, dev_key)
+        assert (status, answer) == (200, {"payloads": []})
+    finally:
+        process.send_signal(signal.SIGINT)
+        await asyncio.to_thread(process.wait, 30)
+    assert process.returncode == 0
+
+
+async def test_the_codec_server_command_refuses_a_cluster_without_a_keyring(tmp_path: Path) -> None:
+    process = _codec_server_process(
+        {"CONVOFLOW_DATA_DIR": str(tmp_path), "TEMPORAL_ADDRESS": "temporal:7233"}
+    )
+    output, _ = await asyncio.to_thread(process.communicate, None, 60)
+    assert process.returncode == 1
+    assert "CONVOFLOW_PAYLOAD_KEYS" in output

@@ -28,7 +28,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from engine.api.auth import DatabaseKeys, KeyStore
 from engine.api.errors import ApiError, Handler, json_errors, malformed_json
 from engine.service.config import Settings
-from engine.service.database import database_of
+from engine.service.database import database_of, prepare_database
 from engine.service.payload_codec import (
     PayloadDecryptionError,
     is_encrypted,
@@ -183,6 +183,7 @@ async def run_codec_server(settings: Settings) -> None:
             "payload encryption is off (CONVOFLOW_PAYLOAD_ENCRYPTION=false): nothing to decode"
         )
     stop = _stop_event()
+    await prepare_database(settings)
     keys, dev_key = await _keys(settings)
     runner = web.AppRunner(create_codec_app(settings, keyring, keys), access_log=None)
     await runner.setup()
