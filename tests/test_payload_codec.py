@@ -328,3 +328,10 @@ async def test_the_codec_server_command_refuses_a_cluster_without_a_keyring(tmp_
     output, _ = await asyncio.to_thread(process.communicate, None, 60)
     assert process.returncode == 1
     assert "CONVOFLOW_PAYLOAD_KEYS" in output
+
+
+def test_the_embedded_web_ui_is_handed_the_codec_endpoint_when_one_is_set() -> None:
+    endpoint = "http://127.0.0.1:8234"
+    command = DevServer(db_file=None, ui_codec_endpoint=endpoint).command()
+    assert command[command.index("--ui-codec-endpoint") + 1] == endpoint
+    assert "--ui-codec-endpoint" not in DevServer(db_file=None).command()
