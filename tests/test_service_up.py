@@ -213,7 +213,13 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
 
 
 def start_part(part: str, address: str, env_extra: dict[str, str]) -> subprocess.Popen:
-    env = {**os.environ, "TEMPORAL_ADDRESS": address, **env_extra}
+    # The suite's keyring: the parts read and write what the session's client does.
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": address,
+        "CONVOFLOW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+        **env_extra,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "engine.cli", part],
         env=env,
@@ -233,7 +239,6 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
         "CONVOFLOW_TASK_QUEUE": f"separate-{api_port}",
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_API_KEYS": "acme-split:split-key",
-        "CONVOFLOW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
         "CONVOFLOW_RULE_PACK": str(Path(__file__).parent / "packs" / "basic"),
     }
     parts = [start_part(p, temporal_server.address, env) for p in ("worker", "worker", "api")]
