@@ -269,6 +269,10 @@ async def test_codec_server_decodes_only_for_readers_of_the_payloads_tenant(
 
         status, answer, _ = await _codec_post(url, "/decode", {"payloads": "x"}, auditor)
         assert status == 422 and answer["fields"][0]["field"] == "payloads"
+        garbage = json_format.MessageToDict(Payloads(payloads=[stored[0], Payload()]))
+        garbage["payloads"][1] = {**garbage["payloads"][0], "data": "c2hvcnQ="}  # truncated ciphertext
+        status, answer, _ = await _codec_post(url, "/decode", garbage, auditor)
+        assert status == 422 and answer["fields"][0]["field"] == "payloads[1]"
 
         # /encode seals for the caller's tenant; /decode of the result gives the original back.
         plain = {"payloads": [{"metadata": {"encoding": "anNvbi9wbGFpbg=="}, "data": "ImhpIg=="}]}

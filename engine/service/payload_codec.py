@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
@@ -102,10 +103,10 @@ def unseal(keyring: Keyring, payload: Payload) -> Payload:
         data = AESGCM(key).decrypt(
             payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], _associated_data(tenant, key_id)
         )
-    except InvalidTag:
+        original = Payload()
+        original.ParseFromString(data)
+    except (InvalidTag, ValueError, DecodeError):  # tampered, truncated, or not ours
         raise PayloadDecryptionError(f"payload under key {key_id!r} does not decrypt") from None
-    original = Payload()
-    original.ParseFromString(data)
     return original
 
 
