@@ -33,8 +33,11 @@ def test_compose_file_has_the_documented_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert {"postgres", "temporal", "temporal-ui", "api", "worker"} <= set(services)
-    for part in ("api", "worker"):
+    for part in ("api", "worker", "codec-server"):
         assert services[part]["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
+        # A cluster refuses to start without a payload keyring: compose demands one.
+        keyring = services[part]["environment"]["CONVOFLOW_PAYLOAD_KEYS"]
+        assert keyring.startswith("${CONVOFLOW_PAYLOAD_KEYS:?")
     assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == (
         "service_completed_successfully"
     )

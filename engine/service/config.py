@@ -148,6 +148,32 @@ class Settings(BaseSettings):
     crm_token: SecretStr | None = Field(default=None, description="Value of the REST CRM's auth header.")
     crm_auth_header: str = Field(default="Authorization", description="Header that carries crm_token.")
 
+    payload_keys: SecretStr | None = Field(
+        default=None,
+        description="Keyring encrypting conversation content in Temporal history: comma-separated "
+        "`keyid:base64` master keys (32 bytes; the last one encrypts, all decrypt) and optional "
+        "`tenant/keyid:base64` tenant keys. Unset: a development keyring in the data directory "
+        "(embedded server only; a cluster refuses to start without one).",
+    )
+    payload_keys_file: Path | None = Field(
+        default=None, description="File with more keyring entries, one per line (`#` comments)."
+    )
+    payload_encryption: bool = Field(
+        default=True, description="false: store payloads in the clear (a warning at every start)."
+    )
+    codec_server_host: str = Field(
+        default="127.0.0.1", description="Interface `convoflow codec-server` binds to."
+    )
+    codec_server_port: int = Field(default=8234, description="Port of `convoflow codec-server`.")
+    codec_server_cors_origins: str = Field(
+        default="http://localhost:8233,http://127.0.0.1:8233",
+        description="Comma-separated Temporal Web UI origins allowed to call the codec server.",
+    )
+    codec_endpoint: str | None = Field(
+        default=None,
+        description="Codec server URL the embedded Web UI decodes payloads with (e.g. http://127.0.0.1:8234).",
+    )
+
     embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
     embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
     embedded_fast_timers: bool = Field(

@@ -90,6 +90,7 @@ async def up(settings: Settings) -> None:
                 ui_port=settings.embedded_ui_port,
                 fast_timers=settings.embedded_fast_timers,
                 log_file=settings.data_dir / "temporal.log",
+                ui_codec_endpoint=settings.codec_endpoint,
             )
             try:
                 await server.start()
