@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
-from engine.api.errors import ApiError, validation_error
+from engine.api.errors import ApiError, invalid_field, validation_error
 from engine.api.schemas import LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
@@ -35,6 +35,7 @@ from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
 # for the API whether or not they have a row in `tenants`.
 CONFIGURED_TENANTS = web.AppKey("configured_tenants", frozenset[str])
 ANY_CHANNEL = "*"  # the channel of the shared gateway secret
+MAX_WEBHOOK_ID = 256  # Standard Webhooks ids are short (msg_<ksuid>); the dedup table holds 512
 TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard Webhooks' default)
 
 routes = web.RouteTableDef()
@@ -70,6 +71,8 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         raise ApiError(
             401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
         ) from None
+    if len(webhook_id) > MAX_WEBHOOK_ID or not webhook_id.isprintable():
+        raise invalid_field("webhook-id", f"at most {MAX_WEBHOOK_ID} printable characters")
     seen = request.app[INBOUND_SEEN]
     if await seen.seen(tenant, "webhook", webhook_id):
         return web.json_response({"duplicate": True, "webhook_id": webhook_id})
