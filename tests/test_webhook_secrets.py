@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine import webhook_signature
+from engine.db.connection import open_engine
 from engine.db.keys import create_key, create_tenant
 from engine.db.webhook_secrets import UnknownTenant, WebhookSecrets
 from engine.service.config import Settings
@@ -62,6 +63,20 @@ async def test_a_rotated_secret_verifies_until_it_retires_then_only_the_new_one(
     assert newest in whatsapp and new not in whatsapp and len(whatsapp) == 2
     with pytest.raises(UnknownTenant):
         await store.rotate("nobody", "sms")
+
+
+async def test_concurrent_rotations_leave_exactly_one_newest_secret(
+    database: AsyncEngine, database_url: str
+) -> None:
+    await create_tenant(database, "acme")
+    other_process = open_engine(database_url)
+    try:
+        stores = [WebhookSecrets(database), WebhookSecrets(other_process)]
+        await asyncio.gather(*(stores[n % 2].rotate("acme", "chat") for n in range(6)))
+    finally:
+        await other_process.dispose()
+    listed = await WebhookSecrets(database).list_for("acme")
+    assert len(listed) == 6 and [info.retires_at for info in listed].count(None) == 1
 
 
 async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
