@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine import webhook_signature
+from engine.api.openapi import build_document
 from engine.db.connection import open_engine
 from engine.db.keys import create_key, create_tenant
 from engine.db.webhook_secrets import UnknownTenant, WebhookSecrets
@@ -189,3 +190,8 @@ async def test_outbound_messages_are_signed_with_the_tenants_channel_secrets_dur
         signed_by[request.json["tenant"]] = {candidates[i] for i in matched}
     # Whichever of the two secrets the tenant's gateway holds, it verifies; the shared secret does not.
     assert signed_by == {acme: {old, new}, tenants["globex"]: {shared}}
+
+
+def test_the_rotate_route_documents_its_body_as_optional() -> None:
+    rotate_route = build_document()["paths"]["/v1/webhook-secrets/{channel}/rotate"]["post"]
+    assert rotate_route["requestBody"]["required"] is False and rotate_route["security"] == [{"bearer": []}]
