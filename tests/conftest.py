@@ -18,6 +18,7 @@ from temporalio.client import Client
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
 from engine.db.connection import open_engine, upgrade
+from engine.db.keys import ensure_tenant
 from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -119,6 +120,10 @@ async def settings(
         await upgrade(engine)  # as `convoflow db upgrade` does for a cluster
         await engine.dispose()
     await prepare_database(chosen)
+    control_plane = database_of(chosen)
+    for tenant in tenants.values():  # as `convoflow up` creates the tenants its settings keys name
+        await ensure_tenant(control_plane, tenant)
+    await control_plane.dispose()
     return chosen
 
 

@@ -10,7 +10,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine import webhook_signature
-from engine.db.keys import create_tenant
+from engine.db.keys import ensure_tenant
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -71,6 +71,6 @@ async def create_tenants(settings: Settings, *names: str) -> None:
     database = database_of(settings)
     try:
         for name in names:
-            await create_tenant(database, name)
+            await ensure_tenant(database, name)  # the settings fixture made those its keys name
     finally:
         await database.dispose()

@@ -12,7 +12,9 @@ from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import CONFIGURED_TENANTS
 from engine.api.inbound_webhook import routes as webhook_routes
+from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
+from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.api.webhook_secrets import routes as secret_routes
 from engine.db.inbound_seen import InboundSeen
@@ -27,12 +29,12 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],
+        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database)), require_role],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
-    app[CONFIGURED_TENANTS] = keys.tenants()
+    app[CONFIGURED_TENANTS] = frozenset(keys.tenants)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)
@@ -40,6 +42,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(rule_routes)
     app.add_routes(webhook_routes)
     app.add_routes(email_routes)
+    app.add_routes(key_routes)
     app.add_routes(secret_routes)
     app[DATABASE] = database
     app[INBOUND_SEEN] = InboundSeen(database)

@@ -12,6 +12,8 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from engine.api.keys import CreateKey
+from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
     ConversationList,
@@ -111,6 +113,9 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         EventResponse,
         201,
     ),
+    ("GET", "/v1/keys"): ("The tenant's API keys (ids and roles, never the keys)", None, None, 200),
+    ("POST", "/v1/keys"): ("Create a key of the tenant; the answer holds it, once", CreateKey, None, 201),
+    ("DELETE", "/v1/keys/{key_id}"): ("Revoke one of the tenant's keys", None, None, 200),
     ("POST", "/v1/webhook-secrets/{channel}/rotate"): (
         "A new webhook secret for a channel, shown once; the previous one retires after the overlap "
         "(admin; the body is optional)",
@@ -190,6 +195,13 @@ def build_document() -> dict[str, Any]:
             }
         if path not in UNAUTHENTICATED:
             operation["security"] = [{"bearer": []}]
+            roles = sorted(ROUTE_ROLES.get((method, path), {"admin"}))
+            operation["x-roles"] = roles
+            operation["description"] = f"Roles: {', '.join(roles)}."
+            operation["responses"]["403"] = {
+                "description": "The key's role may not use this route; `fields` names the role needed",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
         params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
         parameters = [
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params

@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from engine.api.auth import TENANT
+from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError
 from engine.db.packs import PackStore
@@ -153,7 +153,7 @@ async def publish_pack(request: web.Request) -> web.Response:
         )
     tenant = request[TENANT]
     digest = await PackStore(request.app[DATABASE]).publish(
-        tenant, pack, published_by=f"api:{tenant}", source=f"POST {request.path}"
+        tenant, pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )
     return web.json_response({"hash": digest, "active": True}, status=201)
 

@@ -1,4 +1,4 @@
-"""`convoflow tenants create NAME` and `convoflow keys create|list|revoke`: tenants and API keys.
+"""`convoflow tenant create NAME` and `convoflow key create|list|revoke`: tenants and API keys.
 
 They write to the control-plane database the API reads keys from, so a key works (and a revoked key
 stops working) without restarting anything. A new key is printed once, on stdout, and nowhere else.
@@ -25,20 +25,20 @@ TENANT_HELP = "tenant id: letters, digits, `.`, `_`, `-`, at most 64, starting w
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    tenants = sub.add_parser("tenants", help="tenants of this deployment")
+    tenants = sub.add_parser("tenant", aliases=["tenants"], help="tenants of this deployment")
     commands = tenants.add_subparsers(dest="tenants_command", required=True, metavar="COMMAND")
     p = commands.add_parser("create", help="create a tenant")
     p.add_argument("name", help=TENANT_HELP)
     p.set_defaults(func=_command(_create_tenant))
 
-    keys = sub.add_parser("keys", help="API keys of a tenant")
+    keys = sub.add_parser("key", aliases=["keys"], help="API keys of a tenant")
     commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     p = commands.add_parser("create", help="create a key (printed once, never stored in clear)")
     p.add_argument("--tenant", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.set_defaults(func=_command(_create_key))
-    p = commands.add_parser("list", help="a tenant's keys: ids, roles, created, revoked")
-    p.add_argument("--tenant", required=True)
+    p = commands.add_parser("list", help="keys (of one tenant with --tenant): ids, roles, created, revoked")
+    p.add_argument("--tenant")
     p.set_defaults(func=_command(_list_keys))
     p = commands.add_parser("revoke", help="revoke a key by its id (the API stops taking it within seconds)")
     p.add_argument("key_id")
@@ -81,7 +81,8 @@ async def _create_tenant(database: AsyncEngine, args: argparse.Namespace) -> int
 
 async def _create_key(database: AsyncEngine, args: argparse.Namespace) -> int:
     info, key = await create_key(database, args.tenant, args.role)
-    print(f"key_id {info.key_id}\nkey {key}")
+    # The key alone on the last line, so `convoflow key create ... | tail -1` is the key.
+    print(f"key_id {info.key_id}\n{key}")
     print(
         f"created key {info.key_id} ({info.role}) for tenant {info.tenant}: store the key now, "
         "it is not shown again",
@@ -91,12 +92,11 @@ async def _create_key(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _list_keys(database: AsyncEngine, args: argparse.Namespace) -> int:
-    print(f"{'KEY_ID':<20} {'ROLE':<12} {'CREATED':<26} REVOKED")
+    print(f"{'KEY_ID':<20} {'TENANT':<20} {'ROLE':<12} {'CREATED':<26} REVOKED")
     for info in await list_keys(database, args.tenant):
         revoked = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else "-"
-        print(
-            f"{info.key_id:<20} {info.role:<12} {info.created_at.isoformat(timespec='seconds'):<26} {revoked}"
-        )
+        created = info.created_at.isoformat(timespec="seconds")
+        print(f"{info.key_id:<20} {info.tenant:<20} {info.role:<12} {created:<26} {revoked}")
     return 0
 
 
