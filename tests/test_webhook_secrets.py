@@ -113,7 +113,7 @@ async def test_the_cli_prints_a_new_secret_once_and_it_signs_the_tenants_webhook
     rows = [line.split() for line in listed.stdout.splitlines()[1:]]
     assert [(row[1], row[-1] == "-") for row in rows] == [("whatsapp", False), ("whatsapp", True)]
     unknown = await cli(capsys, "webhook-secret", "rotate", "--tenant", "no-such", "--channel", "sms")
-    assert unknown.returncode == 2 and "tenants create" in unknown.stderr
+    assert unknown.returncode == 2 and "tenant create" in unknown.stderr
     with pytest.raises(SystemExit) as bad:  # argparse names the choices
         await cli(capsys, "webhook-secret", "rotate", "--tenant", acme, "--channel", "fax")
     assert bad.value.code == 2 and "whatsapp" in capsys.readouterr().err

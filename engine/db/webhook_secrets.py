@@ -113,7 +113,7 @@ class WebhookSecrets:
                     )
                 )
         except IntegrityError:  # the foreign key: ids are random and never collide in practice
-            raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenants create`") from None
+            raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`") from None
         return info, secret
 
     async def retire(self, tenant: str, secret_id: str, at: datetime) -> bool:
