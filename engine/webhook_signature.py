@@ -71,11 +71,11 @@ def verify_any(
     if abs(now - sent_at) > tolerance_seconds:
         raise SignatureError(f"webhook-timestamp outside the {tolerance_seconds}s window")
     candidates = signatures.split()
-    matched = [
-        index
-        for index, secret in enumerate(secrets)
-        if any(hmac.compare_digest(sign(secret, message_id, sent_at, body), c) for c in candidates)
-    ]
+    matched = []
+    for index, secret in enumerate(secrets):
+        expected = sign(secret, message_id, sent_at, body)  # once per secret, however many are sent
+        if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+            matched.append(index)
     if not matched:
         raise SignatureError("signature does not match")
     return message_id, matched

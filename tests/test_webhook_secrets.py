@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine import webhook_signature
+from engine.api.openapi import build_document
+from engine.db.connection import open_engine
 from engine.db.keys import create_key, create_tenant
 from engine.db.webhook_secrets import UnknownTenant, WebhookSecrets
 from engine.service.config import Settings
@@ -64,6 +66,20 @@ async def test_a_rotated_secret_verifies_until_it_retires_then_only_the_new_one(
         await store.rotate("nobody", "sms")
 
 
+async def test_concurrent_rotations_leave_exactly_one_newest_secret(
+    database: AsyncEngine, database_url: str
+) -> None:
+    await create_tenant(database, "acme")
+    other_process = open_engine(database_url)
+    try:
+        stores = [WebhookSecrets(database), WebhookSecrets(other_process)]
+        await asyncio.gather(*(stores[n % 2].rotate("acme", "chat") for n in range(6)))
+    finally:
+        await other_process.dispose()
+    listed = await WebhookSecrets(database).list_for("acme")
+    assert len(listed) == 6 and [info.retires_at for info in listed].count(None) == 1
+
+
 async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     return await asyncio.to_thread(run_cli, capsys, list(args))
 
@@ -97,7 +113,7 @@ async def test_the_cli_prints_a_new_secret_once_and_it_signs_the_tenants_webhook
     rows = [line.split() for line in listed.stdout.splitlines()[1:]]
     assert [(row[1], row[-1] == "-") for row in rows] == [("whatsapp", False), ("whatsapp", True)]
     unknown = await cli(capsys, "webhook-secret", "rotate", "--tenant", "no-such", "--channel", "sms")
-    assert unknown.returncode == 2 and "tenants create" in unknown.stderr
+    assert unknown.returncode == 2 and "tenant create" in unknown.stderr
     with pytest.raises(SystemExit) as bad:  # argparse names the choices
         await cli(capsys, "webhook-secret", "rotate", "--tenant", acme, "--channel", "fax")
     assert bad.value.code == 2 and "whatsapp" in capsys.readouterr().err
@@ -173,3 +189,8 @@ async def test_outbound_messages_are_signed_with_the_tenants_channel_secrets_dur
         signed_by[request.json["tenant"]] = {candidates[i] for i in matched}
     # Whichever of the two secrets the tenant's gateway holds, it verifies; the shared secret does not.
     assert signed_by == {acme: {old, new}, tenants["globex"]: {shared}}
+
+
+def test_the_rotate_route_documents_its_body_as_optional() -> None:
+    rotate_route = build_document()["paths"]["/v1/webhook-secrets/{channel}/rotate"]["post"]
+    assert rotate_route["requestBody"]["required"] is False and rotate_route["security"] == [{"bearer": []}]

@@ -109,3 +109,18 @@ async def test_a_replayed_webhook_is_a_duplicate_on_another_replica_and_a_stale_
         assert future.status == 401
         assert (await first.get("wa-replay")).body["customer_messages"] == 1
         assert (await first.get("wa-stale")).status == 404
+
+
+async def test_an_overlong_webhook_id_is_422_naming_the_header(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    chosen = settings.model_copy(update={"gateway_secret": SecretStr(SHARED)})
+    async with serve_api(client, chosen, tenants) as api:
+        replies = [
+            await post(api, tenants["acme"], SHARED, event("wa-id", "wamid.1"), webhook_id)
+            for webhook_id in ("x" * 257, "y" * 5000)
+        ]
+    for reply in replies:
+        assert reply.status == 422, reply.body
+        assert [f["field"] for f in reply.body["fields"]] == ["webhook-id"]
+    assert await workflow_status(client, tenants["acme"], "wa-id") is None

@@ -11,7 +11,6 @@ from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
-from engine.api.inbound_webhook import CONFIGURED_TENANTS
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
@@ -42,7 +41,6 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
-    app[CONFIGURED_TENANTS] = frozenset(keys.tenants)
     app[RATE_LIMITS] = RateLimits(settings, database)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)

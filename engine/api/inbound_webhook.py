@@ -5,8 +5,8 @@ does. The request is authenticated by its Standard Webhooks signature (timestamp
 constant-time compare, replayed ids refused in the database, so on every replica) rather than an
 API key, with the secrets of the tenant in the path:
 
-- The tenant must exist (a row in `tenants`, or a tenant of the configured API keys): 404 otherwise,
-  before anything is read or created.
+- The tenant must exist (a row in `tenants`; `convoflow up` creates those its settings keys name):
+  404 otherwise, before anything is read or created.
 - Secrets: the tenant's own (engine/db/webhook_secrets.py), one per channel plus the retiring ones of
   a rotation; a tenant with none of its own uses CONVOFLOW_GATEWAY_SECRET for every channel. Neither:
   503 naming what to configure.
@@ -26,16 +26,14 @@ from pydantic import BaseModel, Field, ValidationError
 from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
-from engine.api.errors import ApiError, validation_error
+from engine.api.errors import ApiError, invalid_field, validation_error
 from engine.api.rate_limits import limit_webhook
 from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
 
-# Tenants of the configured API keys (CONVOFLOW_API_KEYS, _FILE, the development key), which exist
-# for the API whether or not they have a row in `tenants`.
-CONFIGURED_TENANTS = web.AppKey("configured_tenants", frozenset[str])
 ANY_CHANNEL = "*"  # the channel of the shared gateway secret
+MAX_WEBHOOK_ID = 256  # Standard Webhooks ids are short (msg_<ksuid>); the dedup table holds 512
 TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard Webhooks' default)
 
 routes = web.RouteTableDef()
@@ -57,9 +55,7 @@ class InboundWebhook(BaseModel):
 async def inbound_webhook(request: web.Request) -> web.Response:
     tenant = request.match_info["tenant"]
     store = WebhookSecrets(request.app[DATABASE])
-    if not TENANT_PATTERN.match(tenant) or not (
-        tenant in request.app.get(CONFIGURED_TENANTS, frozenset()) or await store.tenant_exists(tenant)
-    ):
+    if not TENANT_PATTERN.match(tenant) or not await store.tenant_exists(tenant):
         raise ApiError(404, "not_found", "no such tenant", [{"field": "tenant", "message": "no such tenant"}])
     candidates = await _secrets_of(request, store, tenant)
     body = await request.read()
@@ -71,6 +67,8 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         raise ApiError(
             401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
         ) from None
+    if len(webhook_id) > MAX_WEBHOOK_ID or not webhook_id.isprintable():
+        raise invalid_field("webhook-id", f"at most {MAX_WEBHOOK_ID} printable characters")
     await limit_webhook(request, tenant)
     seen = request.app[INBOUND_SEEN]
     if await seen.seen(tenant, "webhook", webhook_id):

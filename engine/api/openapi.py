@@ -132,6 +132,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
+OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate")}
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
 # Request headers a route reads, besides Authorization.
 HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
@@ -205,7 +206,7 @@ def build_document() -> dict[str, Any]:
             operation["responses"]["503"] = UNAVAILABLE
         if request is not None:
             operation["requestBody"] = {
-                "required": True,
+                "required": (method, path) not in OPTIONAL_BODIES,
                 "content": {"application/json": {"schema": refs[(request, "validation")]}},
             }
         if path not in UNAUTHENTICATED:

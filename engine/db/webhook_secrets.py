@@ -89,6 +89,11 @@ class WebhookSecrets:
         )
         try:
             async with self._database.begin() as connection:
+                # Rotations of one tenant take turns (PostgreSQL locks its row; SQLite has one writer),
+                # so each sees the other's new secret and exactly one stays the newest.
+                await connection.execute(
+                    select(tenants.c.tenant).where(tenants.c.tenant == tenant).with_for_update()
+                )
                 await connection.execute(
                     update(webhook_secrets)
                     .where(
@@ -108,7 +113,7 @@ class WebhookSecrets:
                     )
                 )
         except IntegrityError:  # the foreign key: ids are random and never collide in practice
-            raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenants create`") from None
+            raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`") from None
         return info, secret
 
     async def retire(self, tenant: str, secret_id: str, at: datetime) -> bool:

@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     )
     gateway_secret: SecretStr | None = Field(
         default=None,
-        description="HMAC key signing outbound and verifying inbound webhooks (whsec_... or text).",
+        description="HMAC key of webhooks for tenants without secrets of their own (whsec_... or text).",
     )
     notify_url: str | None = Field(
         default=None, description="Signed POST target for team/agent notifications; unset: outbox."
