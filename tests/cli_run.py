@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import pytest
@@ -22,3 +23,8 @@ def run_cli(capsys: pytest.CaptureFixture[str], args: list[str]) -> Run:
     code = main(args)
     out, err = capsys.readouterr()
     return Run(code, out, err)
+
+
+async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
+    """`convoflow ARGS` on a thread: the command runs its own event loop, as from a shell."""
+    return await asyncio.to_thread(run_cli, capsys, list(args))

@@ -130,6 +130,18 @@ async def settings(
 
 
 @pytest.fixture
+def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI reaches the same database as the test's API (the embedded SQLite in the data dir, or
+    the test's PostgreSQL database)."""
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(settings.data_dir))
+    if settings.database_url is not None:
+        monkeypatch.setenv("CONVOFLOW_DATABASE_URL", settings.database)
+    else:
+        monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
+    return settings
+
+
+@pytest.fixture
 def outbox(settings: Settings) -> OutboxRows:
     return OutboxRows(settings)
 

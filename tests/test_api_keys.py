@@ -29,7 +29,7 @@ from engine.service import runtime
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
-from tests.cli_run import Run, run_cli
+from tests.cli_run import cli
 from tests.conftest import serve_api, serve_service
 
 
@@ -56,11 +56,6 @@ async def test_keys_are_stored_as_hashes_and_revoked_once(database: AsyncEngine)
     assert (await list_keys(database, "acme"))[0].revoked_at is not None
 
 
-async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
-    """`convoflow ARGS` on a thread: the command runs its own event loop, as from a shell."""
-    return await asyncio.to_thread(run_cli, capsys, list(args))
-
-
 async def new_key(
     capsys: pytest.CaptureFixture[str], tenant: str, role: str = "integrator"
 ) -> tuple[str, str]:
@@ -74,18 +69,6 @@ async def new_key(
 
 async def as_key(api: ApiClient, key: str, method: str = "GET", path: str = "/v1/conversations", **kw):
     return await api.request(method, path, tenant=None, headers={"Authorization": f"Bearer {key}"}, **kw)
-
-
-@pytest.fixture
-def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI reaches the same database as the test's API (the embedded SQLite in the data dir, or
-    the test's PostgreSQL database)."""
-    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(settings.data_dir))
-    if settings.database_url is not None:
-        monkeypatch.setenv("CONVOFLOW_DATABASE_URL", settings.database)
-    else:
-        monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
-    return settings
 
 
 async def test_a_cli_key_works_at_once_and_stops_after_revoke(

@@ -21,7 +21,7 @@ from engine.db.keys import create_key, create_tenant
 from engine.db.webhook_secrets import UnknownTenant, WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
-from tests.cli_run import Run, run_cli
+from tests.cli_run import cli
 from tests.conftest import serve_service
 from tests.local_servers import FakeGateway, serve_gateway
 from tests.webhook_posts import create_tenants, event, post, rotate
@@ -78,21 +78,6 @@ async def test_concurrent_rotations_leave_exactly_one_newest_secret(
         await other_process.dispose()
     listed = await WebhookSecrets(database).list_for("acme")
     assert len(listed) == 6 and [info.retires_at for info in listed].count(None) == 1
-
-
-async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
-    return await asyncio.to_thread(run_cli, capsys, list(args))
-
-
-@pytest.fixture
-def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI reaches the test's database (the embedded SQLite in the data dir, or PostgreSQL)."""
-    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(settings.data_dir))
-    if settings.database_url is not None:
-        monkeypatch.setenv("CONVOFLOW_DATABASE_URL", settings.database)
-    else:
-        monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
-    return settings
 
 
 async def test_the_cli_prints_a_new_secret_once_and_it_signs_the_tenants_webhooks(
