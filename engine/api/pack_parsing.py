@@ -1,0 +1,152 @@
+"""The pack workers: a few processes that parse, validate and run submitted rule packs.
+
+Why processes: a hostile pack must not stall the API. Off the event loop is not enough, because a
+thread that runs too long cannot be stopped; a process can. Each worker is its own one-process
+`ProcessPoolExecutor`, so a job over its time limit costs only that worker: it is killed and a fresh
+one takes its place while the request answers 422 "pack too complex". Requests queue for a free
+worker; other routes never wait for them.
+
+Memory: the loader's caps (size, alias expansions, depth; engine/rules/loader.py) keep a pack small
+before anything walks it, and each worker also runs under an address-space limit, so whatever the
+caps did not foresee ends in a MemoryError (or a dead worker), answered like a time-out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import resource
+import signal
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from aiohttp import web
+
+from engine.api import pack_jobs
+from engine.api.errors import ApiError
+from engine.api.pack_jobs import JobResult
+
+WORKERS = 2
+"""Packs are parsed by ops tooling, a few at a time; two workers keep one busy hostile pack from
+holding up the next request, without a process per CPU sitting idle in every API process."""
+
+MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
+"""Address space of one worker (1 GiB: about ten times what a worker uses for the largest valid
+pack). Over it, allocations fail inside the worker instead of growing the host's memory."""
+
+
+def _limit_memory(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def pack_too_complex(seconds: float) -> ApiError:
+    return ApiError(
+        422,
+        "pack_too_complex",
+        f"the pack took more than {seconds:g}s or too much memory to check; make it smaller",
+        [{"field": "pack", "message": "too complex to check"}],
+    )
+
+
+class _Worker:
+    """One worker process, with its pid so it can be killed when it overruns."""
+
+    def __init__(self, context: multiprocessing.context.BaseContext, memory_limit: int) -> None:
+        self.executor = ProcessPoolExecutor(
+            max_workers=1, mp_context=context, initializer=_limit_memory, initargs=(memory_limit,)
+        )
+        self.pid: int | None = None
+
+    async def start(self) -> _Worker:
+        self.pid = await asyncio.wrap_future(self.executor.submit(pack_jobs.ready))
+        return self
+
+    def kill(self) -> None:
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+class PackWorkers:
+    """The pool. `run(job, raw_body)` answers a JobResult, or raises 422 pack_too_complex."""
+
+    def __init__(
+        self, time_limit: float, size: int = WORKERS, memory_limit: int = MEMORY_LIMIT_BYTES
+    ) -> None:
+        """`time_limit`: seconds one job may run (Settings.rules_time_limit_seconds)."""
+        self.size = size
+        self.time_limit = time_limit
+        self.memory_limit = memory_limit
+        # forkserver: workers start by forking a clean server that has the job modules imported
+        # (fast to replace), never by forking the API process with its threads and sockets.
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(["engine.api.pack_jobs"])
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: set[_Worker] = set()
+        self._starting: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._add() for _ in range(self.size)))
+
+    async def _add(self) -> None:
+        worker = _Worker(self._context, self.memory_limit)
+        self._all.add(worker)
+        try:
+            await worker.start()
+        except BaseException:
+            self._all.discard(worker)
+            worker.kill()
+            raise
+        self._idle.put_nowait(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill an overrunning (or dead) worker and start another in the background."""
+        self._all.discard(worker)
+        worker.kill()
+        task = asyncio.create_task(self._add())
+        self._starting.add(task)
+        task.add_done_callback(self._starting.discard)
+
+    async def run(self, job: str, raw: bytes) -> JobResult:
+        worker = await self._idle.get()
+        try:
+            future = asyncio.wrap_future(worker.executor.submit(pack_jobs.run, job, raw))
+            result = await asyncio.wait_for(future, self.time_limit)
+        except (TimeoutError, BrokenProcessPool, MemoryError):
+            self._replace(worker)
+            raise pack_too_complex(self.time_limit) from None
+        except asyncio.CancelledError:  # the client went away: the job may still be running
+            self._replace(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return result
+
+    async def close(self) -> None:
+        for task in list(self._starting):
+            task.cancel()
+        await asyncio.gather(*self._starting, return_exceptions=True)
+        for worker in list(self._all):
+            worker.kill()
+        self._all.clear()
+
+
+PACK_WORKERS = web.AppKey("pack_workers", PackWorkers)
+
+
+def pack_workers(time_limit: float) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The app's pool as a cleanup context: started with the app, killed when it stops."""
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        workers = PackWorkers(time_limit)
+        await workers.start()
+        app[PACK_WORKERS] = workers
+        try:
+            yield
+        finally:
+            await workers.close()
+
+    return lifetime
