@@ -129,7 +129,13 @@ def decode(raw: bytes) -> dict[str, Any]:
             [{"field": "body", "message": "expected an object"}],
         )
     if problem := nesting_problem(data, BODY_DEPTH):
-        raise ApiError(422, "invalid_request", f"{problem.path}: {problem.message}", [_field(problem, None)])
+        message = f"nested deeper than {MAX_DEPTH} levels"  # counted from the pack, as in YAML
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{problem.path}: {message}",
+            [{"field": problem.path, "message": message}],
+        )
     return data
 
 
@@ -143,8 +149,8 @@ def validated(model: type[Model], data: dict[str, Any]) -> Model:
         raise validation_error(exc) from None
 
 
-def _field(problem: Problem, field: str | None) -> dict[str, Any]:
-    where = (f"{field}.{problem.path}" if problem.path else field) if field else problem.path
+def _field(problem: Problem, field: str) -> dict[str, Any]:
+    where = f"{field}.{problem.path}" if problem.path else field
     return {"field": where, "message": problem.message, **({"line": problem.line} if problem.line else {})}
 
 

@@ -88,6 +88,8 @@ class PackWorkers:
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._starting: set[asyncio.Task[None]] = set()
+        self.job_started = asyncio.Event()
+        """Set each time a job reaches a worker (tests and the benchmark wait for it; they clear it)."""
 
     async def start(self) -> None:
         await asyncio.gather(*(self._add() for _ in range(self.size)))
@@ -115,6 +117,7 @@ class PackWorkers:
         worker = await self._idle.get()
         try:
             future = asyncio.wrap_future(worker.executor.submit(pack_jobs.run, job, raw))
+            self.job_started.set()
             result = await asyncio.wait_for(future, self.time_limit)
         except (TimeoutError, BrokenProcessPool, MemoryError):
             self._replace(worker)
