@@ -38,8 +38,14 @@ MEMORY_LIMIT_BYTES = 1024 * 1024 * 1024
 pack). Over it, allocations fail inside the worker instead of growing the host's memory."""
 
 
-def _limit_memory(limit: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+NICENESS = 10
+"""Workers yield the CPU to the API process: checking a pack is background work next to serving
+requests, and on a small host a busy worker would otherwise take a core from the event loop."""
+
+
+def _prepare_worker(memory_limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    os.nice(NICENESS)
 
 
 def pack_too_complex(seconds: float) -> ApiError:
@@ -56,7 +62,7 @@ class _Worker:
 
     def __init__(self, context: multiprocessing.context.BaseContext, memory_limit: int) -> None:
         self.executor = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_limit_memory, initargs=(memory_limit,)
+            max_workers=1, mp_context=context, initializer=_prepare_worker, initargs=(memory_limit,)
         )
         self.pid: int | None = None
 
