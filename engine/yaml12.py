@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from yaml._yaml import CParser
 from yaml.composer import Composer, ComposerError
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.events import AliasEvent, MappingEndEvent, SequenceEndEvent
 from yaml.resolver import Resolver
 
@@ -183,6 +183,16 @@ def load_bounded(text: str, limits: Limits) -> tuple[yaml.Node | None, Any]:
     loader = _BoundedLoader(text, limits)
     try:
         node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        if node is None:
+            return None, None
+        try:
+            return node, loader.construct_document(node)
+        except yaml.YAMLError:
+            raise
+        except (ArithmeticError, AttributeError, LookupError, TypeError, ValueError) as exc:
+            # PyYAML's constructors trust explicitly tagged values (`!!timestamp nonsense`).
+            raise ConstructorError(
+                None, None, f"a value cannot be read ({type(exc).__name__})", None
+            ) from None
     finally:
         loader.dispose()

@@ -19,6 +19,13 @@ from tests.hostile import billion_laughs, deep_condition, deep_yaml
 
 ROUTES = ("/v1/rules/validate", "/v1/rules/test", "/v1/rules/publish")
 DEFAULT = (Path(__file__).resolve().parent.parent / "rule_packs" / "default" / "pack.yaml").read_text()
+TAGGED_PLACES = [
+    "meta: VALUE\n",
+    "meta: {name: x}\nrules: [{id: r, on: [message.received], if: {'==': [VALUE, 1]}}]\n",
+    "meta: {name: x}\nrules: [{id: r, on: [message.received]}]\n"
+    "tests: [{name: t, event: message.received, context: {customer: {custom: {a: VALUE}}}, expect: {}}]\n",
+    "meta: {name: x}\ncalendars: {c: {timezone: UTC, holidays: [VALUE]}}\n",
+]
 EVENTS = ["message.received", "conversation.created", "status.changed", "not.an.event"]
 
 scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
@@ -71,9 +78,15 @@ hostile_yaml = (
     | st.builds(lambda n: "a: &a [" + ", ".join(["*a"] * n) + "]", st.integers(1, 3))
     | st.builds(lambda n: "big: " + "9" * n, st.integers(1, 10_000))
     | st.builds(
-        lambda tag, v: f"meta: {tag} {v}\n",
-        st.sampled_from(["!!binary", "!!set", "!!omap", "!!python/name:os.system", "!!timestamp", "!!float"]),
-        st.text(max_size=10),
+        lambda place, tag, v: place.replace("VALUE", f"{tag} {json.dumps(v)}"),
+        st.sampled_from(TAGGED_PLACES),
+        st.sampled_from(
+            ["!!binary", "!!set", "!!omap", "!!python/name:os.system", "!!timestamp", "!!float", ""]
+        ),
+        st.sampled_from(
+            ["aGVsbG8=", "2026-01-01", "2026-01-05 10:00:00", ".nan", "-.inf", "{a: 1}", "[1]", "x"]
+        )
+        | st.text(max_size=10),
     )
 )
 yaml_texts = (

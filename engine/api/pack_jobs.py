@@ -106,13 +106,20 @@ def _too_deep(text: str) -> ApiError:
     return ApiError(422, "invalid_request", f"{where}: {message}", [field])
 
 
+def _not_json(name: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON (and PostgreSQL's jsonb, where packs are stored) does not.
+    raise ApiError(
+        400, "malformed_json", f"request body is not valid JSON: {name}", [{"field": "body", "message": name}]
+    )
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """The JSON object in a body, as engine/api/conversations.py reads it, plus a nesting limit."""
     if not raw:
         raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
     try:
         text = raw.decode()
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise malformed_json(exc) from None
     except UnicodeDecodeError:

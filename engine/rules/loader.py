@@ -6,8 +6,11 @@ themselves is engine/service/pack_files.py: nothing in engine/rules touches the 
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +130,45 @@ def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, t
         raise PackLoadError([Problem("", f"not valid YAML: {exc}", file)]) from None
     if node is not None:
         _record(node, prefix, file, locations)
-    return data
+    return _as_json(data, prefix, file)
+
+
+def _as_json(value: Any, path: list[str | int], file: Path) -> Any:
+    """YAML's extra types as JSON has them, so a YAML pack means what the same JSON pack means.
+
+    Dates become ISO strings (calendars read both; the canonical content stored them so already),
+    non-string keys their JSON text; binary and set values have no JSON form and are refused. Shared
+    (aliased) values are copied per place, within MAX_NODES; recursion stays within MAX_DEPTH.
+    """
+    if isinstance(value, dict):
+        return {_key(k): _as_json(v, [*path, _key(k)], file) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v, [*path, i], file) for i, v in enumerate(value)]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PackLoadError(
+            [Problem(format_path(path), "not a finite number (JSON has no NaN or infinity)", file)]
+        )
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise PackLoadError(
+        [
+            Problem(
+                format_path(path),
+                f"a {type(value).__name__} value has no JSON form: use a string or list",
+                file,
+            )
+        ]
+    )
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, datetime | date):
+        return key.isoformat()
+    return json.dumps(key) if key is None or isinstance(key, int | float) else str(key)
 
 
 def nesting_problem(data: Any, max_depth: int = MAX_DEPTH, max_nodes: int | None = None) -> Problem | None:
