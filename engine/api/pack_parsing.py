@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,9 +51,28 @@ NICENESS = 10
 requests, and on a small host a busy worker would otherwise take a core from the event loop."""
 
 
-def _prepare_worker(memory_limit: int) -> None:
+WATCH_SECONDS = 1.0
+"""How often a worker checks that its API process is still there. A worker blocks on its job queue,
+which never closes if the API process is killed (SIGKILL, OOM killer): without the check it and the
+fork server would outlive the API."""
+
+
+def _prepare_worker(memory_limit: int, api_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     os.nice(NICENESS)
+    threading.Thread(target=_exit_with, args=(api_pid,), daemon=True, name="api-watch").start()
+
+
+def _exit_with(api_pid: int) -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:  # a dead process may linger as a zombie until reaped: read its state, not just its pid
+            with open(f"/proc/{api_pid}/stat", encoding="ascii") as stat:
+                state = stat.read().rpartition(")")[2].split()[0]
+        except (OSError, IndexError):
+            state = "X"
+        if state in ("Z", "X"):
+            os._exit(0)
 
 
 def pack_too_complex(seconds: float) -> ApiError:
@@ -68,7 +89,10 @@ class _Worker:
 
     def __init__(self, context: multiprocessing.context.BaseContext, memory_limit: int) -> None:
         self.executor = ProcessPoolExecutor(
-            max_workers=1, mp_context=context, initializer=_prepare_worker, initargs=(memory_limit,)
+            max_workers=1,
+            mp_context=context,
+            initializer=_prepare_worker,
+            initargs=(memory_limit, os.getpid()),
         )
         self.pid: int | None = None
 
