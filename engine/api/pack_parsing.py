@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import multiprocessing
 import os
 import resource
@@ -30,6 +31,8 @@ from aiohttp import web
 from engine.api import pack_jobs
 from engine.api.errors import ApiError
 from engine.api.pack_jobs import JobResult
+
+log = logging.getLogger("convoflow.api")
 
 WORKERS = 2
 """Packs are parsed by ops tooling, a few at a time; two workers keep one busy hostile pack from
@@ -147,7 +150,14 @@ class PackWorkers:
         worker.kill()
         task = asyncio.create_task(self._add())
         self._starting.add(task)
-        task.add_done_callback(self._starting.discard)
+        task.add_done_callback(self._started)
+
+    def _started(self, task: asyncio.Task[None]) -> None:
+        self._starting.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "a pack worker did not start (%s); /v1/rules has one fewer", type(task.exception()).__name__
+            )
 
     async def run(self, job: str, raw: bytes) -> JobResult:
         limit = self.time_limit * (BULK_TIME_FACTOR if job in BULK_JOBS else 1)
@@ -161,6 +171,9 @@ class PackWorkers:
             raise pack_too_complex(limit) from None
         except asyncio.CancelledError:  # the client went away: the job may still be running
             self._replace(worker)
+            raise
+        except Exception:  # the job itself raised (a bug, answered 500 and logged): the worker is fine
+            self._idle.put_nowait(worker)
             raise
         self._idle.put_nowait(worker)
         return result
