@@ -80,8 +80,10 @@ class EmailChannel:
                 timeout=15,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
+            # The codes only: the server's words quote the address, and the worker logs this failure.
+            codes = ", ".join(str(refused.code) for refused in exc.recipients) or "no code"
             raise ApplicationError(
-                f"recipient refused: {exc}", type="DeliveryRejected", non_retryable=True
+                f"recipient refused: SMTP {codes}", type="DeliveryRejected", non_retryable=True
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise ApplicationError(

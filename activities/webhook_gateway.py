@@ -4,12 +4,17 @@ Each outbound message is a signed JSON POST (Standard Webhooks headers, `Idempot
 a timeout or a refused connection raises, and Temporal retries the activity with backoff; a 4xx is
 the gateway saying no, which retrying will not change, so it fails for good and the workflow records a
 failed delivery in the decision trail.
+
+Signing: with the tenant's own secrets of the message's channel when it has some (every one still
+valid, one signature each, so a gateway that has not switched to a rotated secret yet still
+verifies), else with the deployment's CONVOFLOW_GATEWAY_SECRET.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -20,14 +25,17 @@ from engine import webhook_signature
 from engine.contracts.outbound import OutboundMessage
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
+# The tenant's valid secrets of a channel, newest first (engine/db/webhook_secrets.py); empty: none.
+TenantSecrets = Callable[[str, str], Awaitable[list[str]]]
 
 
 class WebhookGateway:
     name = "gateway"
 
-    def __init__(self, url: str, secret: str | None) -> None:
+    def __init__(self, url: str, secret: str | None, tenant_secrets: TenantSecrets | None = None) -> None:
         self.url = url
         self._secret = secret
+        self._tenant_secrets = tenant_secrets
         self._http = HttpSession(TIMEOUT)
 
     async def close(self) -> None:
@@ -46,13 +54,18 @@ class WebhookGateway:
             "template_only": message.template_only,
             "language": message.language,
         }
-        await self.post(self.url, payload, message.idempotency_key)
+        own = await self._tenant_secrets(message.tenant, message.channel) if self._tenant_secrets else []
+        await self.post(self.url, payload, message.idempotency_key, own or None)
 
-    async def post(self, url: str, payload: dict[str, Any], key: str) -> None:
+    async def post(
+        self, url: str, payload: dict[str, Any], key: str, secrets: Sequence[str] | None = None
+    ) -> None:
+        """POST the payload signed with `secrets` (default: the gateway secret, if any)."""
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Idempotency-Key": key}
-        if self._secret:
-            headers |= webhook_signature.headers(self._secret, key, int(time.time()), body)
+        signing = secrets or ([self._secret] if self._secret else [])
+        if signing:
+            headers |= webhook_signature.headers(signing, key, int(time.time()), body)
         else:
             headers["webhook-id"] = key
         try:

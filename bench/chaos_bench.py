@@ -27,10 +27,11 @@ from pathlib import Path
 
 import aiohttp
 from aiohttp import web
+from pydantic import SecretStr
 
 from bench.chaos_client import Outcome, Progress, RetryingClient, drive, script
 from bench.chaos_gateway import Received, RecordingGateway
-from bench.chaos_stack import API_KEY, GATEWAY_SECRET, TENANT, Stack
+from bench.chaos_stack import API_KEY, GATEWAY_SECRET, PAYLOAD_KEYS, TENANT, Stack
 from bench.chaos_verify import (
     Figures,
     add_transport,
@@ -118,7 +119,9 @@ async def run(args: argparse.Namespace, data_dir: Path) -> Figures:
             reporter.cancel()
             progress.finish()
             await chaos_task  # an event under way completes: every part is up for the verification
-            temporal = await connect(Settings(temporal_address=stack.temporal.address))
+            temporal = await connect(
+                Settings(temporal_address=stack.temporal.address, payload_keys=SecretStr(PAYLOAD_KEYS))
+            )
             waited = await wait_quiescent(temporal, TENANT, ids, gateway.received)
             figures = await verify(client, outcomes, gateway.received)
         print_report(figures, plan, events, gateway, driving, waited, time.monotonic() - wall)

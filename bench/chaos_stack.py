@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.service.payload_keys import new_key_entry
 from engine.service.temporal_server import DevServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "bench"
 API_KEY = "bench-chaos-key"
+PAYLOAD_KEYS = new_key_entry("bench-1")  # one keyring per benchmark run, shared by every part
 GATEWAY_SECRET = "bench-chaos-secret"
 
 
@@ -234,6 +236,7 @@ def service_env(*, data_dir: Path, temporal_address: str, api_port: int, gateway
             "CONVOFLOW_API_HOST": "127.0.0.1",
             "CONVOFLOW_API_PORT": str(api_port),
             "CONVOFLOW_API_KEYS": f"{TENANT}:{API_KEY}",
+            "CONVOFLOW_PAYLOAD_KEYS": PAYLOAD_KEYS,
             "CONVOFLOW_RULE_PACK": str(ROOT / "rule_packs" / "default"),
             "CONVOFLOW_GATEWAY_URL": gateway_url,
             "CONVOFLOW_GATEWAY_SECRET": GATEWAY_SECRET,

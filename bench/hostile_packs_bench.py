@@ -157,6 +157,10 @@ async def run(seconds: float) -> None:
                 rule_pack=ROOT / "rule_packs" / "default",
                 api_host="127.0.0.1",
                 api_port=free_port(),
+                # the figure is latency; 20 clients far exceed the default per-key request rate
+                rate_limit_tenant_per_minute=0,
+                rate_limit_key_per_minute=0,
+                rate_limit_rules_per_minute=0,
             )
             await prepare_database(settings)
             api = multiprocessing.get_context("spawn").Process(target=_serve, args=(settings,))

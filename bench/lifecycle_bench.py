@@ -16,6 +16,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from pydantic import SecretStr
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.worker import Worker
@@ -32,6 +33,7 @@ from engine.contracts.conversation import (
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_store import ensure_active_pack
+from engine.service.payload_keys import new_key_entry
 from engine.service.temporal_client import connect
 from engine.service.temporal_server import DevServer, free_port
 from engine.service.worker import build_worker
@@ -106,6 +108,7 @@ async def run(count: int) -> None:
                 data_dir=Path(tmp),
                 task_queue="bench",
                 rule_pack=ROOT / "rule_packs" / "default",
+                payload_keys=SecretStr(new_key_entry("bench-1")),  # measured with encryption, as deployed
             )
             await prepare_database(settings)
             database = database_of(settings)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 
 class SignatureError(ValueError):
@@ -30,16 +31,31 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def headers(secret: str | Sequence[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Standard Webhooks headers; with several secrets (a rotation under way) one signature for each,
+    space-separated, so a receiver holding either secret accepts the message."""
+    keys = [secret] if isinstance(secret, str) else list(secret)
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(key, message_id, timestamp, body) for key in keys),
     }
 
 
 def verify(secret: str, got: dict[str, str], body: bytes, now: int, tolerance_seconds: int = 300) -> str:
     """The webhook id when the signature and timestamp are good; SignatureError naming the problem."""
+    message_id, _ = verify_any([secret], got, body, now, tolerance_seconds)
+    return message_id
+
+
+def verify_any(
+    secrets: Sequence[str], got: dict[str, str], body: bytes, now: int, tolerance_seconds: int = 300
+) -> tuple[str, list[int]]:
+    """The webhook id and the indexes of the secrets that signed it (at least one), else SignatureError.
+
+    Several secrets are valid at once while a sender rotates, and a tenant has one per channel: each
+    is tried, every comparison in constant time, and the caller learns which ones matched.
+    """
     lower = {k.lower(): v for k, v in got.items()}
     message_id, timestamp, signatures = (
         lower.get("webhook-id"),
@@ -54,7 +70,12 @@ def verify(secret: str, got: dict[str, str], body: bytes, now: int, tolerance_se
         raise SignatureError("webhook-timestamp is not a Unix time in seconds") from None
     if abs(now - sent_at) > tolerance_seconds:
         raise SignatureError(f"webhook-timestamp outside the {tolerance_seconds}s window")
-    expected = sign(secret, message_id, sent_at, body)
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures.split()):
+    candidates = signatures.split()
+    matched = [
+        index
+        for index, secret in enumerate(secrets)
+        if any(hmac.compare_digest(sign(secret, message_id, sent_at, body), c) for c in candidates)
+    ]
+    if not matched:
         raise SignatureError("signature does not match")
-    return message_id
+    return message_id, matched

@@ -18,6 +18,7 @@ from temporalio.client import Client
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
 from engine.db.connection import open_engine, upgrade
+from engine.db.keys import ensure_tenant
 from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -34,6 +35,7 @@ from tests.databases import (  # noqa: F401 - fixtures for every test module
 )
 from tests.local_servers import serve_app
 from tests.outbox_rows import OutboxRows
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.replay import replay_every_run
 
 TEST_PACKS = Path(__file__).resolve().parent / "packs"
@@ -80,7 +82,7 @@ async def temporal_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
 
 @pytest.fixture(scope="session")
 async def client(temporal_server: DevServer) -> Client:
-    settings = Settings(temporal_address=temporal_server.address)
+    settings = Settings(temporal_address=temporal_server.address, payload_keys=SecretStr(TEST_PAYLOAD_KEYS))
     client = await connect(settings)
     await ensure_search_attributes(client)
     return client
@@ -113,12 +115,17 @@ async def settings(
         update_timeout_seconds=15,
         rule_pack=TEST_PACKS / "basic",
         max_body_bytes=64 * 1024,
+        payload_keys=SecretStr(TEST_PAYLOAD_KEYS),
     )
     if cluster_url is not None:
         engine = open_engine(chosen.database)
         await upgrade(engine)  # as `convoflow db upgrade` does for a cluster
         await engine.dispose()
     await prepare_database(chosen)
+    control_plane = database_of(chosen)
+    for tenant in tenants.values():  # as `convoflow up` creates the tenants its settings keys name
+        await ensure_tenant(control_plane, tenant)
+    await control_plane.dispose()
     return chosen
 
 

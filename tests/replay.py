@@ -14,22 +14,24 @@ import re
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from engine.service.worker import WORKFLOWS, workflow_runner
+from tests.payload_keys import TEST_DATA_CONVERTER
 
 
-def replayer() -> Replayer:
-    """Replays as the worker runs: the same workflows, converter and sandbox."""
-    return Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=workflow_runner()
-    )
+def replayer(data_converter: DataConverter = TEST_DATA_CONVERTER) -> Replayer:
+    """Replays as the worker runs: the same workflows, converter (the suite's keyring) and sandbox.
+
+    Histories recorded before encryption hold plain payloads, which the codec passes through.
+    """
+    return Replayer(workflows=WORKFLOWS, data_converter=data_converter, workflow_runner=workflow_runner())
 
 
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    await replayer().replay_workflow(history)
+    await replayer(client.data_converter).replay_workflow(history)
     if record_dir := os.environ.get("CONVOFLOW_RECORD_HISTORIES"):
         _record(Path(record_dir), f"{workflow_id}-{run_id or 'latest'}", history.to_json())
 

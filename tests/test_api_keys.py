@@ -64,11 +64,12 @@ async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
 async def new_key(
     capsys: pytest.CaptureFixture[str], tenant: str, role: str = "integrator"
 ) -> tuple[str, str]:
-    created = await cli(capsys, "keys", "create", "--tenant", tenant, "--role", role)
+    created = await cli(capsys, "key", "create", "--tenant", tenant, "--role", role)
     assert created.returncode == 0, created.stderr
-    fields = dict(line.split(" ", 1) for line in created.stdout.splitlines())
-    assert "not shown again" in created.stderr and fields["key"] not in created.stderr
-    return fields["key_id"], fields["key"]
+    first, key = created.stdout.splitlines()
+    assert first.startswith("key_id k_") and key.startswith("cfk_")
+    assert "not shown again" in created.stderr and key not in created.stderr
+    return first.removeprefix("key_id "), key
 
 
 async def as_key(api: ApiClient, key: str, method: str = "GET", path: str = "/v1/conversations", **kw):
@@ -92,24 +93,24 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
 ) -> None:
     tenant = f"t-{uuid.uuid4().hex[:8]}"
     async with serve_api(client, cli_settings, tenants) as api:
-        assert (await cli(capsys, "tenants", "create", tenant)).returncode == 0
-        again = await cli(capsys, "tenants", "create", tenant)
+        assert (await cli(capsys, "tenant", "create", tenant)).returncode == 0
+        again = await cli(capsys, "tenant", "create", tenant)
         assert again.returncode == 2 and "exists already" in again.stderr
         key_id, key = await new_key(capsys, tenant)
         assert (await as_key(api, key)).status == 200
-        listed = await cli(capsys, "keys", "list", "--tenant", tenant)
+        listed = await cli(capsys, "key", "list", "--tenant", tenant)
         assert key_id in listed.stdout and "integrator" in listed.stdout and key not in listed.stdout
-        assert (await cli(capsys, "keys", "revoke", key_id)).returncode == 0
+        assert (await cli(capsys, "key", "revoke", key_id)).returncode == 0
         deadline = asyncio.get_running_loop().time() + 15
         while (reply := await as_key(api, key)).status != 401:
             assert asyncio.get_running_loop().time() < deadline, "a revoked key still authenticates"
             await asyncio.sleep(0.2)
         assert reply.body["message"] == "unknown API key"
-        listed = await cli(capsys, "keys", "list", "--tenant", tenant)
+        listed = await cli(capsys, "key", "list", "--tenant", tenant)
         assert listed.stdout.splitlines()[1].split()[-1] != "-"  # the revoked column has a time now
-        assert (await cli(capsys, "keys", "revoke", key_id)).returncode == 1
-        unknown = await cli(capsys, "keys", "create", "--tenant", "no-such-tenant", "--role", "admin")
-        assert unknown.returncode == 2 and "tenants create" in unknown.stderr
+        assert (await cli(capsys, "key", "revoke", key_id)).returncode == 1
+        unknown = await cli(capsys, "key", "create", "--tenant", "no-such-tenant", "--role", "admin")
+        assert unknown.returncode == 2 and "tenant create" in unknown.stderr
         # The keys of CONVOFLOW_API_KEYS keep working beside the database's.
         assert (await api.request("GET", "/v1/conversations")).status == 200
 
@@ -119,7 +120,7 @@ async def test_a_key_of_another_tenant_cannot_reach_a_conversation(
 ) -> None:
     first, second = f"a-{uuid.uuid4().hex[:8]}", f"b-{uuid.uuid4().hex[:8]}"
     for tenant in (first, second):
-        assert (await cli(capsys, "tenants", "create", tenant)).returncode == 0
+        assert (await cli(capsys, "tenant", "create", tenant)).returncode == 0
     _, first_key = await new_key(capsys, first, "integrator")
     _, second_key = await new_key(capsys, second, "admin")
     message = {"message_id": "m-1", "channel": "email", "sender": {"address": "a@example.com"}, "text": "Hi"}

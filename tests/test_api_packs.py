@@ -4,6 +4,7 @@ and a worker on another "host" (own data dir, empty cache) resolving a pinned ha
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -14,8 +15,9 @@ from engine.service.pack_files import load_valid
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
-from tests.test_lifecycle import set_status, state
+from tests.test_lifecycle import eventually, set_status, state
 
 
 def pack_yaml(name: str) -> str:
@@ -49,7 +51,7 @@ async def test_two_tenants_publish_their_own_packs_and_their_conversations_pin_t
 
     [acme_version] = await versions_of(api, "acme")
     assert acme_version["hash"] == acme_hash and acme_version["active"] is True
-    assert acme_version["published_by"] == f"api:{tenants['acme']}"
+    assert acme_version["published_by"] == f"api:{tenants['acme']}/settings"
     assert acme_version["published_at"] and acme_version["source"] == "POST /v1/rules/publish"
     assert [v["hash"] for v in await versions_of(api, "globex")] == [globex_hash]
 
@@ -109,3 +111,32 @@ async def test_a_worker_on_another_host_resolves_a_pinned_hash_from_the_database
     assert trail and {e["decision"]["pack_hash"] for e in trail if e["decision"]} == {digest}
     assert not (elsewhere / "rule_packs").exists() and not (settings.data_dir / "rule_packs").exists()
     await replay_every_run(client, settings.task_queue)
+
+
+async def test_a_tenant_cannot_change_what_another_tenants_customers_are_sent(
+    api: ApiClient, outbox: OutboxRows, tenants: dict[str, str], worker: None
+) -> None:
+    """The reported attack: globex published a pack with a phishing acknowledgement, and acme's
+    customers received it. Packs are per tenant: globex's publication reaches globex's customers only."""
+    phishing = pack_yaml("basic").replace(
+        'en: "Hi {customer.first_name}, we got your message (reference {conversation.id})."',
+        'en: "URGENT: confirm your card at https://phish.example"',
+    )
+    assert "phish.example" in phishing
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": phishing}, tenant="globex")
+    assert published.status == 201, published.body
+    await api.post_message("victim-1", "m-1", "hello", tenant="acme")
+    await api.post_message("own-1", "m-1", "hello", tenant="globex")
+
+    def acknowledgements(tenant: str) -> list[str]:
+        return [m["text"] for m in outbox.read_all(tenants[tenant]) if m["kind"] == "auto_reply"]
+
+    await eventually(lambda: _both_sent(acknowledgements), "both acknowledgements sent")
+    assert all("phish.example" not in text for text in acknowledgements("acme"))
+    assert acknowledgements("acme") and "we got your message" in acknowledgements("acme")[0]
+    assert "phish.example" in acknowledgements("globex")[0]
+    assert [v["published_by"] for v in await versions_of(api, "acme")] == ["shipped"]
+
+
+async def _both_sent(acknowledgements: Callable[[str], list[str]]) -> bool:
+    return bool(acknowledgements("acme")) and bool(acknowledgements("globex"))

@@ -1,14 +1,19 @@
-"""The cluster layout must register exactly the search attributes the workflow upserts.
+"""The cluster layout: a valid Compose file that registers exactly the search attributes the workflow upserts.
 
-A workflow that upserts an unregistered attribute does not fail: it hangs. Compose cannot run on
-these machines, so this is checked from the files themselves.
+A workflow that upserts an unregistered attribute does not fail: it hangs. Docker cannot run on
+these machines, so this is checked from the files themselves: `docker compose config` validates a
+file against the Compose Specification's JSON schema, and so does this test, with the same schema.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import yaml
 
 from engine.service.temporal_server import search_attribute_type_name
@@ -28,8 +33,11 @@ def test_compose_file_has_the_documented_services() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]
     assert {"postgres", "temporal", "temporal-ui", "api", "worker"} <= set(services)
-    for part in ("api", "worker"):
+    for part in ("api", "worker", "codec-server"):
         assert services[part]["environment"]["TEMPORAL_ADDRESS"] == "temporal:7233"
+        # A cluster refuses to start without a payload keyring: compose demands one.
+        keyring = services[part]["environment"]["CONVOFLOW_PAYLOAD_KEYS"]
+        assert keyring.startswith("${CONVOFLOW_PAYLOAD_KEYS:?")
     assert services["temporal"]["depends_on"]["temporal-schema"]["condition"] == (
         "service_completed_successfully"
     )
@@ -50,3 +58,37 @@ def test_compose_runs_stateless_parts_on_one_postgresql() -> None:
     assert any(v.startswith("./deploy/postgres/init-convoflow.sh:/docker-entrypoint-initdb.d/") for v in init)
     assert (ROOT / "deploy/postgres/init-convoflow.sh").exists()
     assert set(compose["volumes"]) == {"postgres-data"}
+
+
+COMPOSE_SCHEMA = json.loads((ROOT / "tests/conformance/compose/compose-spec.json").read_text())
+
+
+def compose_problems(compose: dict[str, Any]) -> list[str]:
+    """What `docker compose config` would refuse: schema errors, and dependencies on missing services."""
+    validator = jsonschema.Draft7Validator(COMPOSE_SCHEMA)
+    problems = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(compose)]
+    for name, service in compose["services"].items():
+        for needed in service.get("depends_on", {}):
+            if needed not in compose["services"]:
+                problems.append(f"services/{name}/depends_on: no service {needed}")
+    return problems
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose_problems(compose) == []
+    broken = copy.deepcopy(compose)
+    broken["services"]["worker"]["replica"] = 4  # a typo of deploy.replicas: Compose refuses it
+    broken["services"]["api"]["depends_on"]["temporal-frontend"] = {"condition": "service_healthy"}
+    assert compose_problems(broken) == [
+        "services/worker: 'replica' does not match any of the regexes: '^x-'",
+        "services/api/depends_on: no service temporal-frontend",
+    ]
+
+
+def test_every_secret_the_compose_file_demands_is_documented() -> None:
+    """`${VAR:?...}` stops `docker compose up` until VAR is set: README must say so."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    readme = (ROOT / "README.md").read_text()
+    assert required and {name for name in required if name not in readme} == set()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from engine.service.temporal_server import DevServer, free_port
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 
 UP_TIMEOUT = 60
 
@@ -212,7 +213,13 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
 
 
 def start_part(part: str, address: str, env_extra: dict[str, str]) -> subprocess.Popen:
-    env = {**os.environ, "TEMPORAL_ADDRESS": address, **env_extra}
+    # The suite's keyring: the parts read and write what the session's client does.
+    env = {
+        **os.environ,
+        "TEMPORAL_ADDRESS": address,
+        "CONVOFLOW_PAYLOAD_KEYS": TEST_PAYLOAD_KEYS,
+        **env_extra,
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "engine.cli", part],
         env=env,

@@ -24,6 +24,7 @@ from tests.api_client import api_key
 from tests.conftest import TEST_PACKS, serve_api
 from tests.databases import fresh_database
 from tests.outbox_rows import OutboxRows
+from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.test_lifecycle import eventually
 
 CONVERSATIONS = 200
@@ -61,6 +62,7 @@ async def test_two_worker_hosts_share_one_postgresql_and_one_temporal(
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CONVOFLOW_", "TEMPORAL_"))}
     env = {**clean, "TEMPORAL_ADDRESS": temporal_server.address, "CONVOFLOW_DATABASE_URL": url}
     env["CONVOFLOW_TASK_QUEUE"] = queue
+    env["CONVOFLOW_PAYLOAD_KEYS"] = TEST_PAYLOAD_KEYS  # the keyring of the suite's client
     hosts = [tmp_path / "host-a", tmp_path / "host-b"]
     workers = [start_worker(host, env) for host in hosts]
     try:

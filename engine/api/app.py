@@ -1,4 +1,4 @@
-"""The aiohttp application: middlewares (JSON errors, then auth) and routes."""
+"""The aiohttp application: middlewares (JSON errors, body limits, auth, rate limits) and routes."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ from aiohttp import web
 from temporalio.client import Client
 
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
+from engine.api.body_limits import body_limits
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
+from engine.api.inbound_webhook import CONFIGURED_TENANTS
 from engine.api.inbound_webhook import routes as webhook_routes
+from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
+from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
+from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
+from engine.api.webhook_secrets import routes as secret_routes
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -26,11 +32,19 @@ async def healthz(request: web.Request) -> web.Response:
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     database = database_of(settings)
     app = web.Application(
-        middlewares=[json_errors, auth_middleware(keys, DatabaseKeys(database))],
-        client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes),
+        middlewares=[
+            json_errors,
+            body_limits(settings),
+            auth_middleware(keys, DatabaseKeys(database)),
+            limit_rates,
+            require_role,
+        ],
+        client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes, settings.max_email_bytes),
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
+    app[CONFIGURED_TENANTS] = frozenset(keys.tenants)
+    app[RATE_LIMITS] = RateLimits(settings, database)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)
@@ -38,6 +52,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(rule_routes)
     app.add_routes(webhook_routes)
     app.add_routes(email_routes)
+    app.add_routes(key_routes)
+    app.add_routes(secret_routes)
     app[DATABASE] = database
     app[INBOUND_SEEN] = InboundSeen(database)
     app.on_cleanup.append(_close_database)

@@ -1,9 +1,9 @@
 """Tenant API keys: Bearer tokens resolved to a tenant, stored and compared only as SHA-256 hashes.
 
 Two sources, checked in this order: the keys of the settings (CONVOFLOW_API_KEYS, _FILE, or the
-development key; role `admin`), held in memory, and the keys created with `convoflow keys create` in
+development key; role `admin`), held in memory, and the keys created with `convoflow key create` in
 the database. A database answer is cached per process for CACHE_SECONDS, so a key revoked with
-`convoflow keys revoke` stops working on every API replica within that time, without a restart.
+`convoflow key revoke` stops working on every API replica within that time, without a restart.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 TENANT = web.RequestKey("tenant", str)
 ROLE = web.RequestKey("role", str)
+KEY_ID = web.RequestKey("key_id", str)
+SETTINGS_KEY_ID = "settings"  # keys from settings have no id of their own
 SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
 CACHE_SECONDS = 5.0
 MAX_CACHED = 10_000  # answers kept per process; the cache starts over when full (garbage keys flood it)
@@ -65,6 +67,11 @@ class KeyStore:
 
     def __len__(self) -> int:
         return len(self._tenant_by_hash)
+
+    @property
+    def tenants(self) -> set[str]:
+        """The tenants these keys speak for (each needs a row in the database to own data)."""
+        return set(self._tenant_by_hash.values())
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyStore:
@@ -146,9 +153,9 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 "missing API key: send `Authorization: Bearer <key>`",
                 [{"field": "Authorization", "message": "missing Bearer token"}],
             )
-        tenant, role = keys.tenant_for(token.strip()), SETTINGS_ROLE
+        tenant, role, key_id = keys.tenant_for(token.strip()), SETTINGS_ROLE, SETTINGS_KEY_ID
         if tenant is None and (identity := await stored.identity_for(token.strip())) is not None:
-            tenant, role = identity.tenant, identity.role
+            tenant, role, key_id = identity.tenant, identity.role, identity.key_id
         if tenant is None:
             raise ApiError(
                 401,
@@ -158,6 +165,7 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
             )
         request[TENANT] = tenant
         request[ROLE] = role
+        request[KEY_ID] = key_id
         return await handler(request)
 
     return authenticate

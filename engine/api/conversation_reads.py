@@ -154,7 +154,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         ("language", sa.LANGUAGE),
     ):
         value = request.query.get(param)
-        if value is not None and not _ID.match(value):
+        if value is not None and not _ID.fullmatch(value):
             raise invalid_field(param, f"must match {ID_PATTERN}")
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -56,6 +55,7 @@ from engine.contracts.conversation import (
     SurveyAnswer,
     conversation_workflow_id,
 )
+from engine.contracts.ids import is_safe_id
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.pack_store import ensure_active_pack
@@ -69,7 +69,6 @@ INBOUND_SEEN = web.AppKey("inbound_seen", InboundSeen)
 routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
-_ID = re.compile(ID_PATTERN)
 # How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
 # the deadline it was given; this covers an SDK polling loop that starts one more call.
 BACKSTOP_SECONDS = 2.0
@@ -114,7 +113,7 @@ async def read_body(request: web.Request, model: type[Model], max_bytes: int | N
 
 def external_id(request: web.Request) -> str:
     value = request.match_info["conversation_id"]
-    if not _ID.match(value):
+    if not is_safe_id(value):
         raise invalid_field(
             "conversation_id",
             f"must match {ID_PATTERN}",
@@ -187,16 +186,21 @@ async def post_message(request: web.Request) -> web.Response:
     return await receive_customer_message(request, ext_id, await read_body(request, PostMessage))
 
 
-async def receive_customer_message(request: web.Request, ext_id: str, body: PostMessage) -> web.Response:
+async def receive_customer_message(
+    request: web.Request, ext_id: str, body: PostMessage, threading_note: str | None = None
+) -> web.Response:
     """Deliver a customer message to its conversation, starting the conversation if needed.
 
     A message for a closed conversation begins its next thread inside the same workflow (the
     workflow decides, so a message racing a close is never refused); new conversations pin the
     rule pack the tenant has active right now (a tenant without one gets the shipped pack).
+    `threading_note` (the API's own words, never the caller's) says why a channel's threading was
+    not followed; the new conversation's trail records it.
     """
     tenant = request[TENANT]
     settings = request.app[SETTINGS]
     message = body.to_message()
+    message.threading_note = threading_note
     wf_id = conversation_workflow_id(tenant, ext_id)
     pack_hash = await ensure_active_pack(request.app[DATABASE], settings, tenant)
     start = WithStartWorkflowOperation(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -104,9 +105,24 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and
         # every write it makes is idempotent, so the same request may be sent again.
-        log.warning("database unavailable on %s %s (%s)", request.method, request.path, type(exc).__name__)
+        log.warning(
+            "database unavailable on %s %s (%s)", request.method, route_of(request), type(exc).__name__
+        )
         return unavailable("database_unavailable", "the database did not answer; retry").response()
-    except Exception:
-        # Logged without the request body: conversation content is personal data.
-        log.exception("unhandled error on %s %s", request.method, request.path)
+    except Exception as exc:
+        # Where it failed, never what with: the exception's text may quote the request (an address,
+        # a subject, a message), and the path may hold a conversation id that is a phone number.
+        log.error(
+            "unhandled error on %s %s: %s\n%s",
+            request.method,
+            route_of(request),
+            type(exc).__name__,
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
         return ApiError(500, "internal_error", "internal error; see server log").response()
+
+
+def route_of(request: web.Request) -> str:
+    """The route's pattern (`/v1/conversations/{conversation_id}`), not the path with the caller's ids."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"

@@ -2,7 +2,18 @@
 
 It becomes a customer message of a conversation exactly as `POST /v1/conversations/{id}/messages`
 does. The request is authenticated by its Standard Webhooks signature (timestamp window,
-constant-time compare, replayed ids refused) rather than an API key.
+constant-time compare, replayed ids refused in the database, so on every replica) rather than an
+API key, with the secrets of the tenant in the path:
+
+- The tenant must exist (a row in `tenants`, or a tenant of the configured API keys): 404 otherwise,
+  before anything is read or created.
+- Secrets: the tenant's own (engine/db/webhook_secrets.py), one per channel plus the retiring ones of
+  a rotation; a tenant with none of its own uses CONVOFLOW_GATEWAY_SECRET for every channel. Neither:
+  503 naming what to configure.
+- Which channel's secret: the channel is in the body, and the body is not trusted (nor parsed) before
+  the signature is checked. So the signature is checked against every valid secret of the tenant,
+  and then the channel the body names must be one of those the matching secrets belong to (403
+  otherwise): a gateway holding only the tenant's SMS secret cannot post WhatsApp messages.
 """
 
 from __future__ import annotations
@@ -14,10 +25,18 @@ from pydantic import BaseModel, Field, ValidationError
 
 from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
-from engine.api.conversations import INBOUND_SEEN, SETTINGS, receive_customer_message
+from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, validation_error
-from engine.api.schemas import LanguageTag, MessageId, MessageText, PostMessage, PostParty
+from engine.api.rate_limits import limit_webhook
+from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
+from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
+
+# Tenants of the configured API keys (CONVOFLOW_API_KEYS, _FILE, the development key), which exist
+# for the API whether or not they have a row in `tenants`.
+CONFIGURED_TENANTS = web.AppKey("configured_tenants", frozenset[str])
+ANY_CHANNEL = "*"  # the channel of the shared gateway secret
+TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard Webhooks' default)
 
 routes = web.RouteTableDef()
 
@@ -27,7 +46,7 @@ class InboundWebhook(BaseModel):
 
     type: str = Field(pattern="^message\\.inbound$")
     channel: Channel
-    conversation_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$")
+    conversation_id: ConversationId
     message_id: MessageId
     sender: PostParty
     text: MessageText
@@ -36,20 +55,23 @@ class InboundWebhook(BaseModel):
 
 @routes.post("/v1/inbound/webhook/{tenant}")
 async def inbound_webhook(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    secret = settings.secret("gateway_secret")
-    if not secret:
-        raise ApiError(503, "not_configured", "inbound webhooks need CONVOFLOW_GATEWAY_SECRET")
     tenant = request.match_info["tenant"]
-    if not TENANT_PATTERN.match(tenant):
-        raise ApiError(404, "not_found", "no such tenant")
+    store = WebhookSecrets(request.app[DATABASE])
+    if not TENANT_PATTERN.match(tenant) or not (
+        tenant in request.app.get(CONFIGURED_TENANTS, frozenset()) or await store.tenant_exists(tenant)
+    ):
+        raise ApiError(404, "not_found", "no such tenant", [{"field": "tenant", "message": "no such tenant"}])
+    candidates = await _secrets_of(request, store, tenant)
     body = await request.read()
     try:
-        webhook_id = webhook_signature.verify(secret, dict(request.headers), body, int(time.time()))
+        webhook_id, matched = webhook_signature.verify_any(
+            [c.secret for c in candidates], dict(request.headers), body, int(time.time()), TOLERANCE_SECONDS
+        )
     except webhook_signature.SignatureError as exc:
         raise ApiError(
             401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
         ) from None
+    await limit_webhook(request, tenant)
     seen = request.app[INBOUND_SEEN]
     if await seen.seen(tenant, "webhook", webhook_id):
         return web.json_response({"duplicate": True, "webhook_id": webhook_id})
@@ -57,6 +79,19 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         event = InboundWebhook.model_validate_json(body)
     except ValidationError as exc:
         raise validation_error(exc) from None
+    signed_for = {candidates[index].channel for index in matched}
+    if ANY_CHANNEL not in signed_for and event.channel.value not in signed_for:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"signed with the tenant's secret of another channel than {event.channel.value}",
+            [
+                {
+                    "field": "channel",
+                    "message": f"the signing secret is not one of the {event.channel.value} secrets",
+                }
+            ],
+        )
     request[TENANT] = tenant
     message = PostMessage(
         message_id=event.message_id,
@@ -71,3 +106,21 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     response = await receive_customer_message(request, event.conversation_id, message)
     await seen.remember(tenant, "webhook", webhook_id)
     return response
+
+
+async def _secrets_of(request: web.Request, store: WebhookSecrets, tenant: str) -> list[ValidSecret]:
+    """The tenant's valid secrets, or the shared gateway secret when it has none of its own; 503 if
+    there is nothing to verify with. A tenant whose secrets all retired (impossible through rotation,
+    which keeps the newest) gets no fallback: 401."""
+    has_own, valid = await store.valid(tenant)
+    if has_own:
+        return valid
+    shared = request.app[SETTINGS].secret("gateway_secret")
+    if not shared:
+        raise ApiError(
+            503,
+            "not_configured",
+            "no webhook secret for this tenant: create one with `convoflow webhook-secret rotate "
+            "--tenant T --channel C` (or set CONVOFLOW_GATEWAY_SECRET for every tenant)",
+        )
+    return [ValidSecret(channel=ANY_CHANNEL, secret=shared)]

@@ -12,6 +12,8 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from engine.api.keys import CreateKey
+from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
     ConversationList,
@@ -25,6 +27,7 @@ from engine.api.schemas import (
     PostSurvey,
     ThreadList,
 )
+from engine.api.webhook_secrets import RotateSecret
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -110,6 +113,22 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         EventResponse,
         201,
     ),
+    ("GET", "/v1/keys"): ("The tenant's API keys (ids and roles, never the keys)", None, None, 200),
+    ("POST", "/v1/keys"): ("Create a key of the tenant; the answer holds it, once", CreateKey, None, 201),
+    ("DELETE", "/v1/keys/{key_id}"): ("Revoke one of the tenant's keys", None, None, 200),
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): (
+        "A new webhook secret for a channel, shown once; the previous one retires after the overlap "
+        "(admin; the body is optional)",
+        RotateSecret,
+        None,
+        201,
+    ),
+    ("GET", "/v1/webhook-secrets"): (
+        "The tenant's webhook secrets, without the secrets (admin)",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
@@ -133,6 +152,20 @@ UNAVAILABLE = {
     "description": "No worker (or Temporal) answered in time; send the same request again, "
     "with the same ids, after `Retry-After` seconds",
     "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+NEVER_LIMITED = {"/healthz", "/v1/openapi.json"}  # see engine/api/rate_limits.py
+RATE_LIMITED = {
+    "description": "Over a rate limit (draft-ietf-httpapi-ratelimit-headers): wait `Retry-After` seconds",
+    "headers": {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
+        "RateLimit-Policy": {
+            "description": "The policies: quota `q` per window `w`",
+            "schema": {"type": "string"},
+        },
+        "RateLimit": {"description": "Quota left `r`, seconds until whole `t`", "schema": {"type": "string"}},
+    },
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
@@ -166,6 +199,8 @@ def build_document() -> dict[str, Any]:
                 },
             },
         }
+        if path not in NEVER_LIMITED:
+            operation["responses"]["429"] = RATE_LIMITED
         if path.startswith(WORKFLOW_PREFIXES):
             operation["responses"]["503"] = UNAVAILABLE
         if request is not None:
@@ -175,6 +210,13 @@ def build_document() -> dict[str, Any]:
             }
         if path not in UNAUTHENTICATED:
             operation["security"] = [{"bearer": []}]
+            roles = sorted(ROUTE_ROLES.get((method, path), {"admin"}))
+            operation["x-roles"] = roles
+            operation["description"] = f"Roles: {', '.join(roles)}."
+            operation["responses"]["403"] = {
+                "description": "The key's role may not use this route; `fields` names the role needed",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
         params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
         parameters = [
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params

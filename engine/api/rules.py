@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engine.api.auth import TENANT
+from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, SETTINGS
 from engine.api.errors import body_too_large
 from engine.api.pack_jobs import DiffRequest, JobResult, PackRequest, SimulateRequest
@@ -70,7 +70,7 @@ async def publish_pack(request: web.Request) -> web.Response:
         return _answer(result)
     tenant = request[TENANT]
     digest = await PackStore(request.app[DATABASE]).publish(
-        tenant, result.pack, published_by=f"api:{tenant}", source=f"POST {request.path}"
+        tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )
     return web.json_response({"hash": digest, "active": True}, status=201)
 

@@ -28,6 +28,7 @@ from engine.contracts.conversation import (
     SurveyAnswer,
     ThreadSummary,
 )
+from engine.contracts.ids import ID_PATTERN
 
 # One line of text: no control characters. Ids, names and addresses end up in email headers and
 # gateway fields, where a CR/LF is header injection and makes every send of the conversation fail.
@@ -44,6 +45,16 @@ LATEST_RECEIVED_AT_AHEAD = timedelta(days=1)
 
 MessageId = Annotated[
     str, Field(min_length=1, max_length=256, pattern=SINGLE_LINE, description="The channel's message id.")
+]
+ConversationId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=ID_PATTERN,
+        description="The conversation's id: 1-128 of letters, digits, '.', '_', '-', beginning with a letter "
+        "or digit (engine/contracts/ids.py).",
+    ),
 ]
 LanguageTag = Annotated[
     str, Field(max_length=8, pattern=LANGUAGE_TAG, description="Detected or declared language (BCP 47).")

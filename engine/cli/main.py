@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.cli import crm, db, rules, sla, tenants
+from engine.cli import crm, db, rules, sla, tenants, webhook_secrets
 from engine.service import logging_setup
 from engine.service.config import Settings
 
@@ -61,12 +61,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("api", help="run the HTTP API against TEMPORAL_ADDRESS").set_defaults(
         func=_serve(runtime.run_api)
     )
+    sub.add_parser(
+        "codec-server", help="decrypt payloads for the Temporal Web UI / CLI (auditor or admin keys)"
+    ).set_defaults(func=_serve(_codec_server))
     sla.add_parser(sub)
     rules.add_parser(sub)
     crm.add_parser(sub)
     db.add_parser(sub)
     tenants.add_parser(sub)
+    webhook_secrets.add_parser(sub)
     return parser
+
+
+async def _codec_server(settings: Settings) -> None:
+    from engine.service.codec_server import run_codec_server
+
+    await run_codec_server(settings)
 
 
 # What a shell reports for `cat` killed by SIGPIPE (128 + 13): the reader of our output left early.

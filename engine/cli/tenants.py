@@ -1,4 +1,6 @@
-"""`convoflow tenants create NAME` and `convoflow keys create|list|revoke`: tenants and API keys.
+"""`convoflow tenant create|limits NAME` and `convoflow key create|list|revoke`: tenants and API keys.
+
+`tenant limits` shows or sets a tenant's own rate limits, read by every API process within seconds.
 
 They write to the control-plane database the API reads keys from, so a key works (and a revoked key
 stops working) without restarting anything. A new key is printed once, on stdout, and nowhere else.
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -17,28 +20,48 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.connection import SchemaError
-from engine.db.keys import ROLES, create_key, create_tenant, list_keys, revoke_key
+from engine.db.keys import (
+    ROLES,
+    UnknownTenant,
+    create_key,
+    create_tenant,
+    list_keys,
+    list_tenants,
+    revoke_key,
+)
+from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 
+LIMIT_FIELDS = tuple(TenantLimits.model_fields)
 TENANT_HELP = "tenant id: letters, digits, `.`, `_`, `-`, at most 64, starting with a letter or digit"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    tenants = sub.add_parser("tenants", help="tenants of this deployment")
+    tenants = sub.add_parser("tenant", aliases=["tenants"], help="tenants of this deployment")
     commands = tenants.add_subparsers(dest="tenants_command", required=True, metavar="COMMAND")
     p = commands.add_parser("create", help="create a tenant")
     p.add_argument("name", help=TENANT_HELP)
     p.set_defaults(func=_command(_create_tenant))
+    p = commands.add_parser(
+        "limits",
+        help="show or set a tenant's own rate limits (per minute; 0: off); unset ones keep the defaults",
+    )
+    p.add_argument("name", help=TENANT_HELP)
+    for field in LIMIT_FIELDS:
+        about = TenantLimits.model_fields[field].description
+        p.add_argument(f"--{field.replace('_', '-')}", type=int, metavar="N", dest=field, help=about)
+    p.add_argument("--reset", action="store_true", help="drop the tenant's own limits first")
+    p.set_defaults(func=_command(_tenant_limits))
 
-    keys = sub.add_parser("keys", help="API keys of a tenant")
+    keys = sub.add_parser("key", aliases=["keys"], help="API keys of a tenant")
     commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
     p = commands.add_parser("create", help="create a key (printed once, never stored in clear)")
     p.add_argument("--tenant", required=True)
     p.add_argument("--role", required=True, choices=ROLES)
     p.set_defaults(func=_command(_create_key))
-    p = commands.add_parser("list", help="a tenant's keys: ids, roles, created, revoked")
-    p.add_argument("--tenant", required=True)
+    p = commands.add_parser("list", help="keys (of one tenant with --tenant): ids, roles, created, revoked")
+    p.add_argument("--tenant")
     p.set_defaults(func=_command(_list_keys))
     p = commands.add_parser("revoke", help="revoke a key by its id (the API stops taking it within seconds)")
     p.add_argument("key_id")
@@ -81,7 +104,8 @@ async def _create_tenant(database: AsyncEngine, args: argparse.Namespace) -> int
 
 async def _create_key(database: AsyncEngine, args: argparse.Namespace) -> int:
     info, key = await create_key(database, args.tenant, args.role)
-    print(f"key_id {info.key_id}\nkey {key}")
+    # The key alone on the last line, so `convoflow key create ... | tail -1` is the key.
+    print(f"key_id {info.key_id}\n{key}")
     print(
         f"created key {info.key_id} ({info.role}) for tenant {info.tenant}: store the key now, "
         "it is not shown again",
@@ -91,12 +115,11 @@ async def _create_key(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _list_keys(database: AsyncEngine, args: argparse.Namespace) -> int:
-    print(f"{'KEY_ID':<20} {'ROLE':<12} {'CREATED':<26} REVOKED")
+    print(f"{'KEY_ID':<20} {'TENANT':<20} {'ROLE':<12} {'CREATED':<26} REVOKED")
     for info in await list_keys(database, args.tenant):
         revoked = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else "-"
-        print(
-            f"{info.key_id:<20} {info.role:<12} {info.created_at.isoformat(timespec='seconds'):<26} {revoked}"
-        )
+        created = info.created_at.isoformat(timespec="seconds")
+        print(f"{info.key_id:<20} {info.tenant:<20} {info.role:<12} {created:<26} {revoked}")
     return 0
 
 
@@ -105,4 +128,18 @@ async def _revoke_key(database: AsyncEngine, args: argparse.Namespace) -> int:
         print(f"convoflow: no active key {args.key_id!r}", file=sys.stderr)
         return 1
     print(f"revoked key {args.key_id}")
+    return 0
+
+
+async def _tenant_limits(database: AsyncEngine, args: argparse.Namespace) -> int:
+    """Merge the given limits into the tenant's own (after --reset: into none), print them as JSON."""
+    changes = TenantLimits.model_validate({f: getattr(args, f) for f in LIMIT_FIELDS})
+    if args.name not in await list_tenants(database):
+        raise UnknownTenant(f"no tenant {args.name!r}: create it with `convoflow tenant create`")
+    current = await limits_of(database, args.name)
+    if args.reset or changes != TenantLimits():
+        current = (TenantLimits() if args.reset or current is None else current).merged(changes)
+        await set_limits(database, args.name, current)
+    print(json.dumps((current or TenantLimits()).model_dump(exclude_none=True), sort_keys=True))
+    print("limits not shown use the deployment's (CONVOFLOW_RATE_LIMIT_...)", file=sys.stderr)
     return 0

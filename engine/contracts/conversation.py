@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-# Ids end up inside workflow ids (`conversation:{tenant}:{external id}`), so they may not hold the
-# separator or anything a shell or URL would mangle.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,127}$"
+# Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
+# holds the one pattern they must match, and says why.
+from engine.contracts.ids import ID_PATTERN as ID_PATTERN
 
 
 class Channel(StrEnum):
@@ -93,6 +93,12 @@ class InboundMessage(BaseModel):
     )
     language: str | None = Field(default=None, max_length=8, description="Detected or declared language.")
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
+    threading_note: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Why the message began a new conversation though it named another (an email whose "
+        "In-Reply-To named a conversation its sender does not belong to); the trail records it.",
+    )
 
 
 class AgentReply(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from engine.contracts.ids import is_safe_id
 from engine.contracts.outbound import OutboundMessage
 
 
@@ -23,8 +24,14 @@ def message_id_for(message: OutboundMessage, domain: str) -> str:
 
 
 def conversation_of(message_id: str, domain: str) -> str | None:
-    """The conversation id inside one of our Message-IDs, or None for anyone else's."""
+    """The conversation id inside one of our Message-IDs, or None for anyone else's.
+
+    Anyone can write a Message-ID with our domain, so the id found is only a claim: it must match the
+    id pattern (engine/contracts/ids.py) or it is no id at all (`<../../etc/passwd.x@our.domain>`), and
+    the caller still checks that the sender belongs to that conversation before threading under it.
+    """
     local, _, host = message_id.strip().strip("<>").partition("@")
     if host.lower() != domain.lower() or "." not in local:
         return None
-    return local.rsplit(".", 1)[0]
+    conversation = local.rsplit(".", 1)[0]
+    return conversation if is_safe_id(conversation) else None

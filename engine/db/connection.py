@@ -33,15 +33,16 @@ class SchemaError(RuntimeError):
 
 def open_engine(raw_url: str) -> AsyncEngine:
     """An async engine for an operator's URL. SQLite gets WAL (readers never wait for the writer),
-    a busy timeout (several processes on one file wait instead of failing) and foreign keys."""
+    a busy timeout (several processes on one file wait instead of failing) and foreign keys.
+    Statement parameters (addresses, message text) are hidden from errors: the SDK logs them."""
     url = async_url(raw_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_async_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -33,7 +33,7 @@ KEY_PREFIX = "cfk_"
 
 
 class TenantExists(ValueError):
-    """`tenants create` for a tenant that is already there."""
+    """`tenant create` for a tenant that is already there."""
 
 
 class UnknownTenant(ValueError):
@@ -59,6 +59,8 @@ class Identity:
 
     tenant: str
     role: str
+    key_id: str
+    """Which key: what an audit trail records as who did it."""
 
 
 def key_hash(key: str) -> str:
@@ -80,6 +82,15 @@ async def create_tenant(database: AsyncEngine, tenant: str, name: str | None = N
             )
     except IntegrityError:
         raise TenantExists(f"tenant {tenant!r} exists already") from None
+
+
+async def ensure_tenant(database: AsyncEngine, tenant: str) -> bool:
+    """Create the tenant unless it exists (tenants named by settings keys); True when it was created."""
+    try:
+        await create_tenant(database, tenant)
+    except TenantExists:
+        return False
+    return True
 
 
 async def list_tenants(database: AsyncEngine) -> list[str]:
@@ -105,11 +116,12 @@ async def create_key(database: AsyncEngine, tenant: str, role: str) -> tuple[Key
                 )
             )
     except IntegrityError:  # the foreign key: ids and hashes are random and never collide in practice
-        raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenants create`") from None
+        raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`") from None
     return info, key
 
 
-async def list_keys(database: AsyncEngine, tenant: str) -> list[KeyInfo]:
+async def list_keys(database: AsyncEngine, tenant: str | None = None) -> list[KeyInfo]:
+    """A tenant's keys, or every tenant's (the deployment owner's CLI) when `tenant` is None."""
     async with database.connect() as connection:
         rows = await connection.execute(
             select(
@@ -119,18 +131,20 @@ async def list_keys(database: AsyncEngine, tenant: str) -> list[KeyInfo]:
                 api_keys.c.created_at,
                 api_keys.c.revoked_at,
             )
-            .where(api_keys.c.tenant == tenant)
-            .order_by(api_keys.c.created_at, api_keys.c.key_id)
+            .where(*([api_keys.c.tenant == tenant] if tenant is not None else []))
+            .order_by(api_keys.c.tenant, api_keys.c.created_at, api_keys.c.key_id)
         )
         return [KeyInfo(**row._mapping) for row in rows]
 
 
-async def revoke_key(database: AsyncEngine, key_id: str) -> bool:
-    """Revoke an active key; False when there is no such key or it was revoked before."""
+async def revoke_key(database: AsyncEngine, key_id: str, *, tenant: str | None = None) -> bool:
+    """Revoke an active key (of `tenant` only, when given: the API's admins revoke their own tenant's
+    keys); False when there is no such key or it was revoked before."""
+    scope = [api_keys.c.tenant == tenant] if tenant is not None else []
     async with database.begin() as connection:
         changed = await connection.execute(
             update(api_keys)
-            .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None))
+            .where(api_keys.c.key_id == key_id, api_keys.c.revoked_at.is_(None), *scope)
             .values(revoked_at=datetime.now(UTC))
         )
         return changed.rowcount == 1
@@ -141,12 +155,12 @@ async def identity_of(database: AsyncEngine, digest: str) -> Identity | None:
     async with database.connect() as connection:
         row = (
             await connection.execute(
-                select(api_keys.c.tenant, api_keys.c.role).where(
+                select(api_keys.c.tenant, api_keys.c.role, api_keys.c.key_id).where(
                     api_keys.c.key_hash == digest, api_keys.c.revoked_at.is_(None)
                 )
             )
         ).first()
-    return None if row is None else Identity(tenant=row.tenant, role=row.role)
+    return None if row is None else Identity(tenant=row.tenant, role=row.role, key_id=row.key_id)
 
 
 async def has_active_keys(database: AsyncEngine) -> bool:

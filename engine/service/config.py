@@ -53,6 +53,29 @@ class Settings(BaseSettings):
         "422 pack_too_complex. The loader's caps stop known attacks in milliseconds; this bounds the rest, "
         "with room for the largest valid pack.",
     )
+    max_email_bytes: int = Field(
+        default=256 * 1024,
+        description="Largest raw email POST /v1/inbound/email takes (headers, text and attachments).",
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Rate-limit burst: a client may spend a window's quota at once; it refills evenly "
+        "over the window (per API process; see README, Rate limits).",
+    )
+    rate_limit_tenant_per_minute: int = Field(
+        default=6000, ge=0, description="API requests per minute of one tenant's keys together (0: off)."
+    )
+    rate_limit_key_per_minute: int = Field(
+        default=3000, ge=0, description="API requests per minute of one API key (0: off)."
+    )
+    rate_limit_rules_per_minute: int = Field(
+        default=600, ge=0, description="Rule-pack POSTs (/v1/rules/...) per minute of one tenant (0: off)."
+    )
+    rate_limit_webhook_per_minute: int = Field(
+        default=6000, ge=0, description="Signed inbound webhooks per minute of one tenant (0: off)."
+    )
     update_timeout_seconds: float = Field(
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
@@ -131,6 +154,32 @@ class Settings(BaseSettings):
     crm_url: str | None = Field(default=None, description="Base URL of the REST CRM.")
     crm_token: SecretStr | None = Field(default=None, description="Value of the REST CRM's auth header.")
     crm_auth_header: str = Field(default="Authorization", description="Header that carries crm_token.")
+
+    payload_keys: SecretStr | None = Field(
+        default=None,
+        description="Keyring encrypting conversation content in Temporal history: comma-separated "
+        "`keyid:base64` master keys (32 bytes; the last one encrypts, all decrypt) and optional "
+        "`tenant/keyid:base64` tenant keys. Unset: a development keyring in the data directory "
+        "(embedded server only; a cluster refuses to start without one).",
+    )
+    payload_keys_file: Path | None = Field(
+        default=None, description="File with more keyring entries, one per line (`#` comments)."
+    )
+    payload_encryption: bool = Field(
+        default=True, description="false: store payloads in the clear (a warning at every start)."
+    )
+    codec_server_host: str = Field(
+        default="127.0.0.1", description="Interface `convoflow codec-server` binds to."
+    )
+    codec_server_port: int = Field(default=8234, description="Port of `convoflow codec-server`.")
+    codec_server_cors_origins: str = Field(
+        default="http://localhost:8233,http://127.0.0.1:8233",
+        description="Comma-separated Temporal Web UI origins allowed to call the codec server.",
+    )
+    codec_endpoint: str | None = Field(
+        default=None,
+        description="Codec server URL the embedded Web UI decodes payloads with (e.g. http://127.0.0.1:8234).",
+    )
 
     embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
     embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")

@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
-from engine.db.keys import has_active_keys
+from engine.db.keys import ensure_tenant, has_active_keys
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.temporal_client import connect, ensure_search_attributes
@@ -49,19 +49,24 @@ async def _connect(settings: Settings, address: str | None = None) -> Client:
 
 async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     """Configured keys, or a development key for tenant `dev` when no key is configured in the
-    settings nor created in the database (`convoflow keys create` retires the development key)."""
+    settings nor created in the database (`convoflow key create` retires the development key).
+
+    Settings keys are admin keys of their tenants, which are created in the database if missing:
+    a tenant owns its packs, keys and secrets there, and webhooks are refused for unknown tenants.
+    """
     keys = KeyStore.from_settings(settings)
-    if len(keys):
-        return keys, None
+    dev_key = None
     database = database_of(settings)
     try:
-        if await has_active_keys(database):
-            return keys, None
+        if not len(keys) and not await has_active_keys(database):
+            dev_key = development_key(settings.data_dir)
+            keys.add_key("dev", dev_key)
+        for tenant in sorted(keys.tenants):
+            if await ensure_tenant(database, tenant):
+                log.debug("created tenant %s (named by a configured API key)", tenant)
     finally:
         await database.dispose()
-    key = development_key(settings.data_dir)
-    keys.add_key("dev", key)
-    return keys, key
+    return keys, dev_key
 
 
 async def _start_api(client: Client, settings: Settings, keys: KeyStore) -> web.AppRunner:
@@ -85,6 +90,7 @@ async def up(settings: Settings) -> None:
                 ui_port=settings.embedded_ui_port,
                 fast_timers=settings.embedded_fast_timers,
                 log_file=settings.data_dir / "temporal.log",
+                ui_codec_endpoint=settings.codec_endpoint,
             )
             try:
                 await server.start()

@@ -8,14 +8,18 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client, TLSConfig
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from engine.service.config import Settings
+from engine.service.payload_codec import data_converter_of
 from workflows.conversation import search_attributes
 
 
 async def connect(settings: Settings, address: str | None = None) -> Client:
-    """A client for the configured cluster, or for `address` (the embedded server's)."""
+    """A client for the configured cluster, or for `address` (the embedded server's).
+
+    Its data converter encrypts payloads per tenant (engine.service.payload_codec); the worker and
+    the API both use the client's converter, so they read and write the same ciphertext.
+    """
     tls: TLSConfig | bool = False
     if settings.temporal_tls_cert or settings.temporal_tls_ca:
         tls = TLSConfig(
@@ -30,7 +34,7 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
     return await Client.connect(
         address or settings.temporal_address or "127.0.0.1:7233",
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter_of(settings),
         tls=tls,
         api_key=api_key,
     )

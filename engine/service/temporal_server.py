@@ -137,6 +137,8 @@ class DevServer:
     fast_timers: bool = False
     headless: bool = False
     log_file: Path | None = None
+    ui_codec_endpoint: str | None = None
+    """Codec server the Web UI decodes payloads with (`convoflow codec-server`), if any."""
     _process: asyncio.subprocess.Process | None = field(default=None, init=False, repr=False)
 
     @property
@@ -165,6 +167,8 @@ class DevServer:
             cmd.append("--headless")
         else:
             cmd += ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"]
+            if self.ui_codec_endpoint:
+                cmd += ["--ui-codec-endpoint", self.ui_codec_endpoint]
         if self.db_file is not None:
             cmd += ["--db-filename", str(self.db_file)]
         if self.fast_timers:

@@ -21,6 +21,7 @@ from activities.outbox import Outbox
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.db.packs import PackStore
+from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
 from workflows.conversation.workflow import ConversationWorkflow
@@ -43,7 +44,9 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
             use_tls=settings.smtp_tls,
         )
     gateway = (
-        WebhookGateway(settings.gateway_url, settings.secret("gateway_secret"))
+        WebhookGateway(
+            settings.gateway_url, settings.secret("gateway_secret"), WebhookSecrets(database).signing
+        )
         if settings.gateway_url
         else None
     )

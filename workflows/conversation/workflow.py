@@ -41,6 +41,9 @@ AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
 # A channel's receive time is believed within these bounds of the workflow's clock.
 MAX_MESSAGE_AGE = timedelta(days=366)
 MAX_CLOCK_SKEW = timedelta(days=1)
+# Patch: the creation decision records the message's threading note (conversations created before
+# it have none to record; the patch keeps their histories replaying as they were).
+THREADING_NOTE = "threading-note"
 
 
 @workflow.defn
@@ -110,6 +113,9 @@ class ConversationWorkflow(Threads):
             s.thread_message_ids = [*s.thread_message_ids, message.message_id][-10:]
             if first:
                 note = await self._enrich()
+                # The API says why it did not thread the message under the conversation it named.
+                if message.threading_note and workflow.patched(THREADING_NOTE):
+                    note = "; ".join(n for n in (message.threading_note, note) if n)
                 await self._process("conversation.created", message=message, note=note)
             else:
                 await self._customer_came_back(message)

@@ -1,0 +1,71 @@
+"""Which conversation an inbound email joins: the one its In-Reply-To/References name, if the sender is in it.
+
+Our Message-IDs carry the conversation id (engine/contracts/message_ids.py), so a reply finds its
+conversation from its headers. But anyone can write those headers: a customer who saw (or guessed)
+another customer's Message-ID could post into that conversation, read its acknowledgements, make it
+urgent. So a named conversation is joined only when the sender is its customer (addresses compared
+case-insensitively), read from the conversation's own state in the caller's tenant (another tenant's
+conversation is not found at all). Otherwise the email begins a new conversation whose id is derived
+from its Message-ID, and the new conversation's first decision says why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from engine.api.conversations import SETTINGS, call_workflow, handle_for
+from engine.api.errors import ApiError
+from engine.contracts.ids import derived_id
+from engine.contracts.message_ids import conversation_of, domain_of
+from workflows.conversation.workflow import ConversationWorkflow
+
+NOT_MEMBER = "In-Reply-To named a conversation the sender does not belong to: began a new conversation"
+NOT_FOUND = "In-Reply-To named no conversation of this tenant: began a new conversation"
+# Each candidate costs a query (and may cost a worker a replay): a mail naming hundreds of our
+# Message-IDs is answered after the newest few.
+MAX_CANDIDATES = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class Threading:
+    """Where the email goes, and why it did not go where its headers pointed (None: it did, or named none)."""
+
+    conversation: str
+    note: str | None = None
+
+
+async def thread_for(request: web.Request, *, named: list[str], sender: str, message_id: str) -> Threading:
+    """The conversation for an email from `sender` whose thread headers hold `named` (oldest first).
+
+    The newest of our Message-IDs whose conversation has `sender` as its customer wins; with none,
+    a new conversation `email-{hash of Message-ID}` (a gateway's redelivery lands in the same one).
+    """
+    domain = domain_of(request.app[SETTINGS].email_from)
+    candidates: list[str] = []
+    for reference in reversed(named):
+        conversation = conversation_of(reference, domain)
+        if conversation is not None and conversation not in candidates:
+            candidates.append(conversation)
+    note = None
+    for conversation in candidates[:MAX_CANDIDATES]:
+        customer = await customer_of(request, conversation)
+        if customer is not None and customer.casefold() == sender.casefold():
+            return Threading(conversation=conversation)
+        note = NOT_MEMBER if customer is not None or note == NOT_MEMBER else NOT_FOUND
+    return Threading(conversation=derived_id("email", message_id), note=note)
+
+
+async def customer_of(request: web.Request, conversation: str) -> str | None:
+    """The customer address of the caller's tenant's `conversation`, or None when it has no such one."""
+    handle = handle_for(request, conversation)
+    try:
+        state = await call_workflow(
+            request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
+        )
+    except ApiError as exc:
+        if exc.status in (404, 409):
+            return None
+        raise
+    return state.customer.address

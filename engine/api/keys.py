@@ -1,0 +1,59 @@
+"""A tenant's API keys, managed by its admin: list, create (the key is shown once), revoke.
+
+Only keys in the database are listed: keys from settings (CONVOFLOW_API_KEYS) belong to whoever
+deploys and change with the deployment. A key id of another tenant answers 404, as if it did not
+exist. A revoked key stops working on every API replica within engine.api.auth.CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from engine.api.auth import TENANT
+from engine.api.conversations import DATABASE, read_body
+from engine.api.errors import ApiError, invalid_field
+from engine.db.keys import KeyInfo, create_key, list_keys, revoke_key
+
+routes = web.RouteTableDef()
+KEY_ID = re.compile(r"^k_[0-9a-f]{16}$")
+
+
+class CreateKey(BaseModel):
+    role: Literal["admin", "ops", "auditor", "integrator"] = Field(description="What the key may do.")
+
+
+def _shown(info: KeyInfo) -> dict[str, str | None]:
+    return {
+        "key_id": info.key_id,
+        "role": info.role,
+        "created_at": info.created_at.isoformat(),
+        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
+    }
+
+
+@routes.get("/v1/keys")
+async def list_tenant_keys(request: web.Request) -> web.Response:
+    keys = await list_keys(request.app[DATABASE], request[TENANT])
+    return web.json_response({"keys": [_shown(info) for info in keys]})
+
+
+@routes.post("/v1/keys")
+async def create_tenant_key(request: web.Request) -> web.Response:
+    body = await read_body(request, CreateKey, 4096)
+    info, key = await create_key(request.app[DATABASE], request[TENANT], body.role)
+    # The one time the key exists outside its holder: no cache may keep a copy.
+    return web.json_response({**_shown(info), "key": key}, status=201, headers={"Cache-Control": "no-store"})
+
+
+@routes.delete("/v1/keys/{key_id}")
+async def revoke_tenant_key(request: web.Request) -> web.Response:
+    key_id = request.match_info["key_id"]
+    if not KEY_ID.match(key_id):
+        raise invalid_field("key_id", f"must match {KEY_ID.pattern}")
+    if not await revoke_key(request.app[DATABASE], key_id, tenant=request[TENANT]):
+        raise ApiError(404, "key_not_found", "no active key with this id in your tenant")
+    return web.json_response({"key_id": key_id, "revoked": True})

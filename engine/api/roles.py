@@ -1,0 +1,83 @@
+"""Which role each route needs: one table, checked by one middleware after authentication.
+
+A key has one role in its tenant (engine/db/keys.py):
+
+- `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
+- `ops`: its tenant's rule packs (validate, test, simulate, diff, publish, versions);
+- `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
+- `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets.
+
+The table is keyed by route (method and path template), so a route nobody listed is refused to every
+role but admin: forgetting an entry closes a door rather than opening one, and a test checks that
+every route of the app is listed.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from engine.api.auth import PUBLIC_PATHS, ROLE, SIGNED_PREFIX
+from engine.api.errors import ApiError, Handler
+
+ADMIN = "admin"
+INTEGRATOR = frozenset({"integrator", ADMIN})
+READER = frozenset({"integrator", "auditor", ADMIN})
+OPS = frozenset({"ops", ADMIN})
+PACK_READER = frozenset({"ops", "auditor", ADMIN})
+ADMIN_ONLY = frozenset({ADMIN})
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
+    ("GET", "/v1/conversations"): READER,
+    ("GET", "/v1/conversations/{conversation_id}"): READER,
+    ("GET", "/v1/conversations/{conversation_id}/threads"): READER,
+    ("GET", "/v1/conversations/{conversation_id}/decisions"): READER,
+    ("POST", "/v1/conversations/{conversation_id}/messages"): INTEGRATOR,
+    ("POST", "/v1/conversations/{conversation_id}/replies"): INTEGRATOR,
+    ("POST", "/v1/conversations/{conversation_id}/status"): INTEGRATOR,
+    ("POST", "/v1/conversations/{conversation_id}/assignment"): INTEGRATOR,
+    ("POST", "/v1/conversations/{conversation_id}/survey"): INTEGRATOR,
+    ("POST", "/v1/inbound/email"): INTEGRATOR,
+    ("POST", "/v1/rules/validate"): OPS,
+    ("POST", "/v1/rules/test"): OPS,
+    ("POST", "/v1/rules/simulate"): OPS,
+    ("POST", "/v1/rules/diff"): OPS,
+    ("POST", "/v1/rules/publish"): OPS,
+    ("GET", "/v1/rules/versions"): PACK_READER,
+    ("GET", "/v1/keys"): ADMIN_ONLY,
+    ("POST", "/v1/keys"): ADMIN_ONLY,
+    ("DELETE", "/v1/keys/{key_id}"): ADMIN_ONLY,
+    ("GET", "/v1/webhook-secrets"): ADMIN_ONLY,
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"): ADMIN_ONLY,
+}
+
+
+def roles_for(method: str, template: str) -> frozenset[str]:
+    """The roles allowed on a route; admin alone for a route missing from the table."""
+    return ROUTE_ROLES.get((method.upper(), template), ADMIN_ONLY)
+
+
+def route_template(request: web.Request) -> str | None:
+    """The path template of the matched route (`/v1/conversations/{conversation_id}`), None if unmatched."""
+    info = request.match_info.route.resource
+    return info.canonical if info is not None else None
+
+
+@web.middleware
+async def require_role(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS or request.path.startswith(SIGNED_PREFIX):
+        return await handler(request)
+    template = route_template(request)
+    if template is None:  # 404 or 405: aiohttp answers it, and there is nothing to protect
+        return await handler(request)
+    method = "GET" if request.method == "HEAD" else request.method
+    allowed = roles_for(method, template)
+    role = request[ROLE]
+    if role not in allowed:
+        needed = sorted(allowed - {ADMIN}) or [ADMIN]
+        raise ApiError(
+            403,
+            "forbidden",
+            f"{method} {template} needs role {' or '.join(needed)} (or admin); this key's role is {role}",
+            [{"field": "role", "message": f"needs {' or '.join(needed)}"}],
+        )
+    return await handler(request)

@@ -1,0 +1,160 @@
+"""Encrypting every Temporal payload with AES-GCM under its tenant's key (see payload_keys for keys).
+
+Temporal history keeps every workflow input, signal, update, activity argument and result: message
+texts, addresses, names. Without a codec anyone with read access to the Temporal cluster (its
+database, its Web UI, its backups) reads them. This codec seals each payload (the whole serialized
+`Payload`, metadata included) with AES-256-GCM; the stored payload keeps only
+`encoding: binary/encrypted`, the key id and the tenant name, so nothing about the content shows.
+
+**Which tenant.** temporalio 1.35 hands codecs the serialization context (`WithSerializationContext`):
+the worker calls `with_context` with the workflow id for workflow activations and completions, with
+the workflow's id for the activities it runs, and the client does so for starts, signals, updates
+and queries addressed to a workflow. Conversation workflow ids are `conversation:{tenant}:{id}`
+(engine.contracts.conversation.conversation_workflow_id), so the tenant comes from the id. A payload
+encoded with no context, or for a workflow id of another shape, is sealed under the deployment-wide
+key (the master key derived for the empty tenant), never left in the clear.
+Decoding never needs the context: the payload names its tenant and key id, and both are bound into
+the AES-GCM associated data, so editing the metadata only makes decryption fail. When a context is
+there and names another tenant than the payload, decoding refuses: a payload of one tenant's
+conversation never feeds another tenant's workflow.
+
+**Upgrades.** A payload without the encryption encoding passes through decode unchanged, so
+histories written before encryption (tests/histories/) replay and running conversations continue.
+
+Failures: the data converter uses `DefaultFailureConverterWithEncodedAttributes`, so failure messages
+and stack traces go through the codec too instead of sitting in history as plain text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Sequence
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import (
+    DataConverter,
+    DefaultFailureConverterWithEncodedAttributes,
+    PayloadCodec,
+    SerializationContext,
+    WithSerializationContext,
+)
+
+from engine.service.config import Settings
+from engine.service.payload_keys import Keyring, keyring_of
+
+log = logging.getLogger("convoflow")
+
+ENCODING = b"binary/encrypted"
+KEY_ID = "encryption-key-id"
+TENANT = "convoflow-tenant"
+NONCE_BYTES = 12
+CONVERSATION_PREFIX = "conversation:"
+
+
+class PayloadDecryptionError(ValueError):
+    """A sealed payload that this keyring cannot (or must not) open; says which key, never content."""
+
+
+def tenant_of_workflow(workflow_id: str | None) -> str:
+    """The tenant in a conversation workflow id; "" for anything else (the deployment-wide key)."""
+    if workflow_id and workflow_id.startswith(CONVERSATION_PREFIX):
+        return workflow_id.split(":", 2)[1]
+    return ""
+
+
+def is_encrypted(payload: Payload) -> bool:
+    return payload.metadata.get("encoding") == ENCODING
+
+
+def tenant_of_payload(payload: Payload) -> str:
+    """The tenant a sealed payload belongs to ("" for the deployment-wide key)."""
+    return payload.metadata.get(TENANT, b"").decode()
+
+
+def _associated_data(tenant: str, key_id: str) -> bytes:
+    return b"convoflow payload v1\x00" + tenant.encode() + b"\x00" + key_id.encode()
+
+
+def seal(keyring: Keyring, payload: Payload, tenant: str) -> Payload:
+    """`payload` encrypted under the tenant's current key."""
+    key_id, key = keyring.encrypting_key(tenant)
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, payload.SerializeToString(), _associated_data(tenant, key_id))
+    return Payload(
+        metadata={"encoding": ENCODING, KEY_ID: key_id.encode(), TENANT: tenant.encode()},
+        data=nonce + sealed,
+    )
+
+
+def unseal(keyring: Keyring, payload: Payload) -> Payload:
+    """The original payload of a sealed one; PayloadDecryptionError when no configured key opens it."""
+    tenant = tenant_of_payload(payload)
+    key_id = payload.metadata.get(KEY_ID, b"").decode()
+    key = keyring.decrypting_key(tenant, key_id)
+    if key is None:
+        raise PayloadDecryptionError(f"payload key {key_id!r} is not in the keyring (was it removed?)")
+    try:
+        data = AESGCM(key).decrypt(
+            payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], _associated_data(tenant, key_id)
+        )
+        original = Payload()
+        original.ParseFromString(data)
+    except (InvalidTag, ValueError, DecodeError):  # tampered, truncated, or not ours
+        raise PayloadDecryptionError(f"payload under key {key_id!r} does not decrypt") from None
+    return original
+
+
+class TenantPayloadCodec(PayloadCodec, WithSerializationContext):
+    """The codec Temporal calls for every payload; a copy per context knows the workflow's tenant."""
+
+    def __init__(self, keyring: Keyring, tenant: str | None = None) -> None:
+        self.keyring = keyring
+        self._tenant = tenant  # None: no context given (encode under the deployment-wide key)
+
+    def with_context(self, context: SerializationContext) -> TenantPayloadCodec:
+        workflow_id = getattr(context, "workflow_id", None)
+        return TenantPayloadCodec(self.keyring, tenant_of_workflow(workflow_id))
+
+    async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        tenant = self._tenant or ""
+        return [seal(self.keyring, p, tenant) for p in payloads]
+
+    async def decode(self, payloads: Sequence[Payload]) -> list[Payload]:
+        decoded = []
+        for payload in payloads:
+            if not is_encrypted(payload):
+                decoded.append(payload)  # written before encryption: readable as it is
+                continue
+            owner = tenant_of_payload(payload)
+            if self._tenant and owner and owner != self._tenant:
+                raise PayloadDecryptionError("payload of another tenant in this workflow; refused")
+            decoded.append(unseal(self.keyring, payload))
+        return decoded
+
+
+def data_converter(keyring: Keyring | None) -> DataConverter:
+    """The converter of every client: pydantic payloads, sealed per tenant when there is a keyring."""
+    if keyring is None:
+        return pydantic_data_converter
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=TenantPayloadCodec(keyring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+def data_converter_of(settings: Settings) -> DataConverter:
+    """The settings' converter; KeyringError when a cluster deployment names no keyring."""
+    keyring = keyring_of(settings)
+    if keyring is None:
+        log.warning(
+            "PAYLOAD ENCRYPTION IS OFF (CONVOFLOW_PAYLOAD_ENCRYPTION=false): conversation content "
+            "is stored in Temporal history in the clear"
+        )
+    return data_converter(keyring)

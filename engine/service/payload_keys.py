@@ -1,0 +1,172 @@
+"""The keyring that encrypts conversation content in Temporal history: which key each tenant uses.
+
+Why this shape:
+
+- **Master keys, tenant keys derived.** `CONVOFLOW_PAYLOAD_KEYS` lists master keys as `keyid:base64`
+  (32 random bytes each). A tenant's key is HKDF-SHA256(master, info="convoflow payload v1" + tenant),
+  so every tenant has its own AES-256 key without the configuration listing tenants: a tenant created
+  with `convoflow tenants create` is encrypted under its own key at once, and one tenant's key (say,
+  handed to its auditors) decrypts nothing of another's.
+- **Explicit tenant keys, optional.** An entry `tenant/keyid:base64` gives one tenant a key of its own
+  (for a tenant that wants its key held apart, or rotated on its own schedule). It takes precedence
+  over the derived key for that tenant's new payloads.
+- **Rotation.** The *last* master key listed (the last key of the tenant, for explicit keys) encrypts;
+  every listed key decrypts. Each payload records its key id (metadata `encryption-key-id`) and its
+  tenant (`convoflow-tenant`, both also bound into the AES-GCM associated data), so decoding never
+  guesses. Rotate by appending a new key; drop an old one only when no open conversation's history
+  still holds payloads under it (histories live as long as the namespace retention after closing).
+- **Key ids are unique across the keyring**: a payload's key id names exactly one key.
+- **Development default.** Under `make run`'s embedded defaults (no TEMPORAL_ADDRESS) and no configured
+  keys, a development keyring is generated once in the data directory (`payload-keys`, mode 0600), so
+  content is encrypted from the first run. Against a cluster, no keyring is an error at start: a
+  deployment that forgot its secret would otherwise write personal data in the clear, unnoticed.
+  `CONVOFLOW_PAYLOAD_ENCRYPTION=false` turns encryption off explicitly (a warning at every start).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from engine.db.keys import TENANT_PATTERN
+from engine.service.config import Settings
+
+KEY_BYTES = 32  # AES-256
+KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
+DERIVATION_INFO = b"convoflow payload v1\x00"
+DEV_KEYRING_FILE = "payload-keys"
+
+
+class KeyringError(ValueError):
+    """The configured keyring cannot be used; the message names the entry, never a key."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """Master keys and explicit tenant keys, each list oldest first (the last one encrypts)."""
+
+    masters: tuple[tuple[str, bytes], ...]
+    tenant_keys: dict[str, tuple[tuple[str, bytes], ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.masters:
+            raise KeyringError("the payload keyring needs at least one master key (`keyid:base64`)")
+        ids = [key_id for key_id, _ in self.masters]
+        ids += [key_id for keys in self.tenant_keys.values() for key_id, _ in keys]
+        if duplicated := sorted({key_id for key_id in ids if ids.count(key_id) > 1}):
+            raise KeyringError(f"payload key ids must be unique; repeated: {', '.join(duplicated)}")
+
+    def encrypting_key(self, tenant: str) -> tuple[str, bytes]:
+        """The key id and AES key new payloads of `tenant` ("" = no tenant known) are sealed with."""
+        if own := self.tenant_keys.get(tenant):
+            return own[-1]
+        key_id, master = self.masters[-1]
+        return key_id, derive(master, tenant)
+
+    def decrypting_key(self, tenant: str, key_id: str) -> bytes | None:
+        """The AES key a payload of `tenant` sealed under `key_id` needs; None when not configured."""
+        for own_id, key in self.tenant_keys.get(tenant, ()):
+            if own_id == key_id:
+                return key
+        for master_id, master in self.masters:
+            if master_id == key_id:
+                return derive(master, tenant)
+        return None
+
+    @classmethod
+    def parse(cls, *sources: tuple[str, str]) -> Keyring:
+        """One keyring from (text, source name) pairs, in order: see `_entries` for the format."""
+        masters: list[tuple[str, bytes]] = []
+        tenant_keys: dict[str, list[tuple[str, bytes]]] = {}
+        for text, source in sources:
+            _entries(text, source, masters, tenant_keys)
+        return cls(tuple(masters), {t: tuple(keys) for t, keys in tenant_keys.items()})
+
+
+def _entries(
+    text: str, source: str, masters: list[tuple[str, bytes]], tenant_keys: dict[str, list[tuple[str, bytes]]]
+) -> None:
+    """Entries separated by commas or newlines: `keyid:base64` or `tenant/keyid:base64`; `#` comments."""
+    entries = [e.strip() for line in text.splitlines() for e in line.split("#", 1)[0].split(",")]
+    for n, entry in enumerate((e for e in entries if e), 1):
+        name, sep, encoded = entry.partition(":")
+        tenant, slash, key_id = name.rpartition("/")
+        where = f"{source} entry {n}"
+        if not sep or not KEY_ID_PATTERN.match(key_id):
+            raise KeyringError(f"{where}: expected `keyid:base64` or `tenant/keyid:base64`")
+        if slash and not TENANT_PATTERN.match(tenant):
+            raise KeyringError(f"{where}: invalid tenant name")
+        key = _decode_key(encoded.strip(), where)
+        if slash:
+            tenant_keys.setdefault(tenant, []).append((key_id, key))
+        else:
+            masters.append((key_id, key))
+
+
+def _decode_key(encoded: str, where: str) -> bytes:
+    try:
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), altchars=b"-_", validate=False)
+    except (binascii.Error, ValueError):
+        raise KeyringError(f"{where}: the key is not base64") from None
+    if len(key) != KEY_BYTES:
+        raise KeyringError(f"{where}: the key must be {KEY_BYTES} bytes (base64 of 32 random bytes)")
+    return key
+
+
+@lru_cache(maxsize=4096)
+def derive(master: bytes, tenant: str) -> bytes:
+    """The tenant's AES key from a master key (cached: the same few tenants come back all the time)."""
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=DERIVATION_INFO + tenant.encode()
+    )
+    return hkdf.derive(master)
+
+
+def new_key_entry(key_id: str) -> str:
+    """A fresh `keyid:base64` master key entry (what `make run` writes, and what to append to rotate)."""
+    return f"{key_id}:{base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()}"
+
+
+def development_keyring(data_dir: Path) -> Keyring:
+    """The keyring of the embedded defaults, created once in the data dir and kept across restarts."""
+    path = data_dir / DEV_KEYRING_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(
+            "# Development payload keys (convoflow up). Append a line to rotate; keep the old ones.\n"
+            + new_key_entry("dev-1")
+            + "\n"
+        )
+    return Keyring.parse((path.read_text(), str(path)))
+
+
+def keyring_of(settings: Settings) -> Keyring | None:
+    """The keyring the settings name; None when encryption is explicitly off.
+
+    Raises KeyringError when a cluster deployment names no keyring (see the module docstring).
+    """
+    if not settings.payload_encryption:
+        return None
+    sources: list[tuple[str, str]] = []
+    if settings.payload_keys is not None:
+        sources.append((settings.payload_keys.get_secret_value(), "CONVOFLOW_PAYLOAD_KEYS"))
+    if settings.payload_keys_file is not None:
+        path = settings.payload_keys_file
+        sources.append((path.read_text(), str(path)))
+    if sources:
+        return Keyring.parse(*sources)
+    if not settings.embedded:
+        raise KeyringError(
+            "no payload keyring: set CONVOFLOW_PAYLOAD_KEYS (or CONVOFLOW_PAYLOAD_KEYS_FILE) to "
+            "encrypt conversation content in Temporal history, or CONVOFLOW_PAYLOAD_ENCRYPTION=false"
+        )
+    return development_keyring(settings.data_dir)

@@ -1,0 +1,193 @@
+"""Inbound email as an attacker writes it: forged threading headers, path-like ids, huge or broken mail.
+
+Each attack ends in a clear 4xx or a new conversation of the sender's own; nothing is attached to
+someone else's conversation and nothing is created under an id that does not match the id pattern.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.contracts.ids import ID_PATTERN
+from tests.api_client import ApiClient
+
+OUR_DOMAIN = "convoflow.local"  # the domain of the default CONVOFLOW_EMAIL_FROM
+
+
+def mail(
+    sender: str, message_id: str, text: str = "Please refund me", *, extra: str = "", subject: str = "Refund"
+) -> bytes:
+    return (
+        f"From: {sender}\r\nTo: support@{OUR_DOMAIN}\r\nSubject: {subject}\r\nMessage-ID: {message_id}\r\n"
+        f"{extra}Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    ).encode()
+
+
+async def send(api: ApiClient, raw: bytes, tenant: str = "acme"):
+    return await api.request(
+        "POST", "/v1/inbound/email", data=raw, tenant=tenant, headers={"Content-Type": "message/rfc822"}
+    )
+
+
+async def decisions(api: ApiClient, conversation: str, tenant: str = "acme") -> list[dict]:
+    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions", tenant=tenant)
+    assert reply.status == 200, reply.body
+    return reply.body["decisions"]
+
+
+async def test_a_reply_naming_another_customers_conversation_begins_a_new_one(
+    api: ApiClient, worker: None
+) -> None:
+    assert (await api.post_message("victim-1", "m-1", sender="ada@customer.example")).status == 201
+    before = (await api.get("victim-1")).body
+    forged = mail(
+        "Mallory <mallory@attacker.example>",
+        "<evil-1@attacker.example>",
+        "URGENT: cancel everything",
+        extra=f"In-Reply-To: <victim-1.0123abcd@{OUR_DOMAIN}>\r\n"
+        f"References: <victim-1.0123abcd@{OUR_DOMAIN}>\r\n",
+    )
+    reply = await send(api, forged)
+    assert reply.status == 201, reply.body
+    own = reply.body["conversation_id"]
+    assert own != "victim-1" and re.fullmatch(ID_PATTERN, own)
+    assert (await api.get("victim-1")).body == before  # not a message more, not urgent, nothing
+    assert (await api.get(own)).body["customer"]["address"] == "mallory@attacker.example"
+    created = (await decisions(api, own))[0]
+    assert created["event"] == "conversation.created"
+    assert "In-Reply-To named a conversation the sender does not belong to" in created["note"]
+
+
+async def test_the_customers_own_reply_joins_whatever_the_case_of_the_address(
+    api: ApiClient, worker: None
+) -> None:
+    assert (await api.post_message("own-1", "m-1", sender="ada@customer.example")).status == 201
+    reply = await send(
+        api,
+        mail(
+            "Ada <ADA@Customer.Example>",
+            "<ada-2@customer.example>",
+            extra=f"In-Reply-To: <own-1.0123abcd@{OUR_DOMAIN}>\r\n",
+        ),
+    )
+    assert reply.status == 200 and reply.body["conversation_id"] == "own-1", reply.body
+    assert (await api.get("own-1")).body["customer_messages"] == 2
+
+
+async def test_a_reply_naming_another_tenants_conversation_never_attaches(
+    api: ApiClient, worker: None
+) -> None:
+    assert (
+        await api.post_message("shared-1", "m-1", sender="ada@customer.example", tenant="globex")
+    ).status == 201
+    reply = await send(
+        api,
+        mail(
+            "ada@customer.example",
+            "<ada-3@customer.example>",
+            extra=f"In-Reply-To: <shared-1.99@{OUR_DOMAIN}>\r\n",
+        ),
+    )
+    assert reply.status == 201, reply.body
+    assert reply.body["conversation_id"] != "shared-1"
+    assert (await api.get("shared-1", tenant="globex")).body["customer_messages"] == 1
+    assert (await api.get("shared-1")).status == 404  # nor was one created under that name in acme
+    created = (await decisions(api, reply.body["conversation_id"]))[0]
+    assert "named no conversation of this tenant" in created["note"]
+
+
+@pytest.mark.parametrize(
+    "message_id, in_reply_to",
+    [
+        ("<p-1@attacker.example>", f"<../../etc/passwd.1@{OUR_DOMAIN}>"),
+        ("<../../etc/passwd>", ""),
+        ("<a/b\\c:d@attacker.example>", f"<a:b.1@{OUR_DOMAIN}>"),
+    ],
+)
+async def test_ids_in_email_headers_never_become_path_like_ids(
+    api: ApiClient, worker: None, message_id: str, in_reply_to: str
+) -> None:
+    extra = f"In-Reply-To: {in_reply_to}\r\n" if in_reply_to else ""
+    reply = await send(api, mail("eve@attacker.example", message_id, extra=extra))
+    assert reply.status == 201, reply.body
+    created = reply.body["conversation_id"]
+    assert re.fullmatch(ID_PATTERN, created) and created.startswith("email-")
+
+
+@pytest.mark.parametrize("path_id", ["abc%0A", "..", "a%2Fb", "%2E%2E%2Fetc", "x" * 129])
+async def test_path_like_conversation_ids_are_refused(api: ApiClient, path_id: str) -> None:
+    reply = await api.post_message(path_id, "m-1")
+    assert reply.status in (404, 422), reply.body
+    if reply.status == 422:
+        assert reply.body["fields"][0]["field"] == "conversation_id"
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+
+async def test_a_mail_over_the_email_limit_is_a_413_however_it_is_framed(api: ApiClient) -> None:
+    limit = 256 * 1024  # CONVOFLOW_MAX_EMAIL_BYTES' default; the app takes up to 8 MiB for packs
+    big = mail("ada@customer.example", "<big@customer.example>", "x" * (limit + 10))
+    reply = await send(api, big)
+    assert reply.status == 413 and reply.body["error"] == "body_too_large", reply.body
+
+    async def chunked():  # no Content-Length: the limit is applied while reading
+        for start in range(0, len(big), 32 * 1024):
+            yield big[start : start + 32 * 1024]
+
+    streamed = await api.request("POST", "/v1/inbound/email", data=chunked())  # type: ignore[arg-type]
+    assert streamed.status == 413 and streamed.body["fields"] == [
+        {"field": "body", "message": f"at most {limit} bytes"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "raw, status, field",
+    [
+        (mail("ada@customer.example", "<h-1@c.example>", subject="s" * 20_000), 422, "Subject"),
+        (
+            mail("ada@customer.example", "<h-2@c.example>", extra="References: " + "<r@x> " * 5000 + "\r\n"),
+            422,
+            "References",
+        ),
+        (mail("(" * 3000 + "ada@customer.example", "<h-3@c.example>"), 422, "From"),
+        (mail("ada@customer.example", "<h-4@c.example>", extra="X-Junk: 1\r\n" * 300), 422, "headers"),
+        (
+            b"From: ada@customer.example\r\nMessage-ID: <h-5@c.example>\r\nContent-Type: text/plain; "
+            + b"a=b; " * 5000
+            + b"\r\n\r\nhi\r\n",
+            422,
+            "Content-Type",
+        ),
+        (
+            b"From: ada@customer.example\r\nMessage-ID: <h-6@c.example>\r\n"
+            + b"".join(
+                b"Content-Type: multipart/mixed; boundary=B%d\r\n\r\n--B%d\r\n" % (i, i) for i in range(2000)
+            ),
+            400,
+            "body",
+        ),
+    ],
+    ids=[
+        "long-subject",
+        "long-references",
+        "nested-comments",
+        "many-headers",
+        "many-parameters",
+        "deep-mime",
+    ],
+)
+async def test_hostile_headers_and_mime_are_a_4xx_naming_what(
+    api: ApiClient, raw: bytes, status: int, field: str
+) -> None:
+    reply = await send(api, raw)
+    assert reply.status == status, reply.body
+    assert [f["field"] for f in reply.body["fields"]] == [field]
+
+
+async def test_undecodable_header_bytes_are_replaced_not_a_500(api: ApiClient, worker: None) -> None:
+    raw = mail("ada@customer.example", "<enc-1@customer.example>", subject="=?utf-8?q?=E2=80?= caf\xe9")
+    reply = await send(api, raw.replace(b"caf\xc3\xa9", b"caf\xe9"))  # a raw Latin-1 byte
+    assert reply.status == 201, reply.body
