@@ -24,9 +24,11 @@ from collections import Counter
 from pathlib import Path
 
 import aiohttp
+from pydantic import SecretStr
 
 from engine.service.config import Settings
 from engine.service.database import prepare_database
+from engine.service.payload_keys import new_key_entry
 from engine.service.temporal_server import DevServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,6 +163,7 @@ async def run(seconds: float) -> None:
                 rate_limit_tenant_per_minute=0,
                 rate_limit_key_per_minute=0,
                 rate_limit_rules_per_minute=0,
+                payload_keys=SecretStr(new_key_entry("bench-1")),  # as deployed
             )
             await prepare_database(settings)
             api = multiprocessing.get_context("spawn").Process(target=_serve, args=(settings,))
