@@ -6,7 +6,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["calendar", "rules", "lifecycle"]  # `make bench`; chaos runs only when named (minutes, processes)
+BENCHES = [
+    "calendar",
+    "rules",
+    "lifecycle",
+    "hostile-packs",
+]  # `make bench`; chaos runs only when named (minutes, processes)
 
 
 def main() -> None:
@@ -17,7 +22,7 @@ def main() -> None:
         sys.exit("options need exactly one benchmark name first: python -m bench chaos --conversations 50")
     for name in names or BENCHES:
         print(f"== {name}")
-        module = importlib.import_module(f"bench.{name}_bench")
+        module = importlib.import_module(f"bench.{name.replace('-', '_')}_bench")
         if options:
             module.main(options)
         else:

@@ -14,6 +14,7 @@ from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
 from engine.api.openapi import openapi
+from engine.api.pack_parsing import pack_workers
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
@@ -54,6 +55,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app[DATABASE] = database
     app[INBOUND_SEEN] = InboundSeen(database)
     app.on_cleanup.append(_close_database)
+    app.cleanup_ctx.append(pack_workers(settings.rules_time_limit_seconds))
     return app
 
 

@@ -6,8 +6,11 @@ themselves is engine/service/pack_files.py: nothing in engine/rules touches the 
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,25 @@ import yaml
 from engine import yaml12
 
 MAX_PACK_BYTES = 2 * 1024 * 1024
+"""Largest pack document (YAML or JSON text). The biggest pack allowed (MAX_RULES rules with test
+cases) fits well inside; anything larger only costs parse time and memory."""
+
+MAX_NODES = 200_000
+"""Elements of a pack (every mapping, sequence, key and scalar) once aliases are expanded. Counting
+expansions, not text, is what stops a "billion laughs": a few hundred bytes of nested aliases expand
+to millions of elements that validation, hashing and storage would each walk (17 s and 400 MB on the
+event loop were reported). A pack of MAX_RULES rules is well under this."""
+
+MAX_ALIASES = 100
+"""Alias uses (`*name`) in one document: packs use a few to share an action list; more is abuse."""
+
+MAX_DEPTH = 100
+"""Nesting of a pack's document. Conditions are limited to jsonlogic.MAX_DEPTH (64) below
+`rules[i].if`; nothing else in a pack is nearly as deep. The cap keeps every recursive walker (the YAML
+constructor, pydantic, the JSON-logic compiler, json) far from Python's recursion limit, where a
+10,000-deep rule used to end in a RecursionError (a 500 from the API, a traceback from the CLI)."""
+
+LIMITS = yaml12.Limits(max_nodes=MAX_NODES, max_aliases=MAX_ALIASES, max_depth=MAX_DEPTH)
 
 
 def format_path(parts: Sequence[str | int]) -> str:
@@ -86,18 +108,96 @@ def _record(node: yaml.Node, parts: list[str | int], file: Path, out: dict[str, 
 
 
 def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, tuple[Path, int]]) -> Any:
+    """YAML (or JSON) text within the limits above; PackLoadError names the path and line otherwise."""
     try:
-        node = yaml12.compose(text)
-        data = yaml12.load(text)
+        node, data = yaml12.load_bounded(text, LIMITS)
+    except yaml12.LimitExceeded as exc:
+        mark = exc.problem_mark
+        raise PackLoadError(
+            [
+                Problem(
+                    format_path([*prefix, *exc.path]), str(exc.problem), file, mark.line + 1 if mark else None
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
         raise PackLoadError(
             [Problem("", f"not valid YAML: {reason}", file, mark.line + 1 if mark else None)]
         ) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an integer of more digits than Python converts
+        raise PackLoadError([Problem("", f"not valid YAML: {exc}", file)]) from None
     if node is not None:
         _record(node, prefix, file, locations)
-    return data
+    return _as_json(data, prefix, file)
+
+
+def _as_json(value: Any, path: list[str | int], file: Path) -> Any:
+    """YAML's extra types as JSON has them, so a YAML pack means what the same JSON pack means.
+
+    Dates become ISO strings (calendars read both; the canonical content stored them so already),
+    non-string keys their JSON text; binary and set values have no JSON form and are refused. Shared
+    (aliased) values are copied per place, within MAX_NODES; recursion stays within MAX_DEPTH.
+    """
+    if isinstance(value, dict):
+        return {_key(k): _as_json(v, [*path, _key(k)], file) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v, [*path, i], file) for i, v in enumerate(value)]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PackLoadError(
+            [Problem(format_path(path), "not a finite number (JSON has no NaN or infinity)", file)]
+        )
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise PackLoadError(
+        [
+            Problem(
+                format_path(path),
+                f"a {type(value).__name__} value has no JSON form: use a string or list",
+                file,
+            )
+        ]
+    )
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return key
+    if isinstance(key, datetime | date):
+        return key.isoformat()
+    return json.dumps(key) if key is None or isinstance(key, int | float) else str(key)
+
+
+def nesting_problem(data: Any, max_depth: int = MAX_DEPTH, max_nodes: int | None = None) -> Problem | None:
+    """Where data (e.g. decoded JSON) is nested deeper than `max_depth` or passes `max_nodes` elements.
+
+    Walked without recursion, so any depth is safe to look at. Shared sub-objects count once per
+    place they appear, as aliases do in YAML.
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    nodes = 0
+    while stack:
+        value, path = stack.pop()
+        nodes += 1
+        if max_nodes is not None and nodes > max_nodes:
+            return Problem(format_path(path), f"more than {max_nodes} elements")
+        if len(path) > max_depth:
+            return Problem(format_path(path), f"nested deeper than {max_depth} levels")
+        if isinstance(value, dict):
+            stack.extend((v, (*path, str(k))) for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in reversed(list(enumerate(value))))
+    return None
+
+
+def load_object(data: dict[str, Any], name: str = "<pack>") -> PackSource:
+    """A pack given as a JSON object (e.g. in an HTTP request), within the same limits as YAML."""
+    if problem := nesting_problem(data, MAX_DEPTH, MAX_NODES):
+        raise PackLoadError([replace(problem, file=Path(name))])
+    return PackSource(Path(name), data)
 
 
 def load_text(text: str, name: str = "pack.yaml") -> PackSource:

@@ -9,6 +9,7 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -196,16 +197,13 @@ class _Checker:
         if _count_nodes(logic) > MAX_CONDITION_NODES:
             self.add(path, f"condition larger than {MAX_CONDITION_NODES} elements")
             return []
-        operators = [op["name"] for op in jsonlogic.pack_engine().operators()]
-        operators += [a for op in jsonlogic.pack_engine().operators() for a in op["aliases"]]
-        operators += list(jsonlogic.CUSTOM_OPERATORS)
         for diag in jsonlogic.pack_engine().check(jsonlogic._as_input(logic)):
             if diag["severity"] != "error":
                 continue
             at = path + _pointer_to_path(diag["pointer"])
             if diag["code"] == "UnknownOperator" and diag["operator"]:
                 op = diag["operator"]
-                self.add(at, f'unknown operator "{op}"{suggest(op, operators)}')
+                self.add(at, f'unknown operator "{op}"{suggest(op, _operators())}')
             else:
                 self.add(at, diag["message"])
         reads = []
@@ -327,6 +325,16 @@ def _var_paths(op: str, args: Any, at: str) -> Iterator[tuple[str, str]]:
         for i, name in enumerate(names if isinstance(names, list) else [names]):
             if isinstance(name, str):
                 yield name, f"{at}[{i}]"
+
+
+@lru_cache(maxsize=1)
+def _operators() -> list[str]:
+    """Every operator name and alias, for suggestions (asked once: the engine builds the list each time)."""
+    engine = jsonlogic.pack_engine()
+    names = [op["name"] for op in engine.operators()] + [
+        a for op in engine.operators() for a in op["aliases"]
+    ]
+    return names + list(jsonlogic.CUSTOM_OPERATORS)
 
 
 def _count_nodes(node: Any) -> int:

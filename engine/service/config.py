@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     max_rules_body_bytes: int = Field(
         default=8 * 1024 * 1024, description="Largest /v1/rules request body (a pack plus conversations)."
     )
+    rules_time_limit_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How long one /v1/rules request may parse, check and run its pack before it answers "
+        "422 pack_too_complex. The loader's caps stop known attacks in milliseconds; this bounds the rest, "
+        "with room for the largest valid pack.",
+    )
     max_email_bytes: int = Field(
         default=256 * 1024,
         description="Largest raw email POST /v1/inbound/email takes (headers, text and attachments).",

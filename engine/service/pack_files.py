@@ -24,7 +24,11 @@ def _read(file: Path, prefix: list, locations: dict) -> Any:
         raise PackLoadError([Problem("", f"cannot read: {exc.strerror}", file)]) from None
     if size > MAX_PACK_BYTES:
         raise PackLoadError([Problem("", f"file larger than {MAX_PACK_BYTES} bytes", file)])
-    return parse(file.read_text(encoding="utf-8"), file, prefix, locations)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PackLoadError([Problem("", "cannot read: not UTF-8 text", file)]) from None
+    return parse(text, file, prefix, locations)
 
 
 def load_source(path: Path) -> PackSource:

@@ -1,0 +1,208 @@
+"""Other requests while hostile rule packs arrive: GET p99 with and without them, in the same run.
+
+The API is served in its own process (as `convoflow up` serves it), with the embedded Temporal dev
+server. 20 clients keep GET /v1/rules/versions going, first alone (the baseline), then while two
+attackers post hostile packs back to back: nested aliases, a 10,000-deep rule as YAML and as a JSON
+object, and a valid pack whose test cases run past the time limit. The figure is GET p99 under attack
+next to the baseline p99 (goal: under 100 ms); the attackers' answers must all be 4xx.
+
+    python -m bench hostile-packs
+    BENCH_SECONDS=10 python -m bench hostile-packs
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import os
+import signal
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+from pydantic import SecretStr
+
+from engine.service.config import Settings
+from engine.service.database import prepare_database
+from engine.service.payload_keys import new_key_entry
+from engine.service.temporal_server import DevServer, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 20
+ATTACKERS = 2
+KEY = "bench-hostile-key"
+GOAL_MS = 100.0
+
+
+def _laughs() -> str:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 7)]
+    return "\n".join([*lines, "meta: {name: x}", "rules: [{id: r, on: [message.received], if: *a6}]"])
+
+
+def _deep(levels: int = 10_000) -> str:
+    return '{"!": ' * levels + "true" + "}" * levels
+
+
+def hostile_bodies() -> dict[str, str]:
+    """Request bodies, by what they try."""
+    deep_yaml = f"meta: {{name: deep}}\nrules:\n  - id: r\n    on: [message.received]\n    if: {_deep()}\n"
+    slow = {
+        "meta": {"name": "slow"},
+        "rules": [
+            {"id": f"r{i}", "on": ["message.received"], "if": {"in": [f"w{i}", {"var": "message.text"}]}}
+            for i in range(400)
+        ],
+        "tests": [{"name": f"t{i}", "event": "message.received", "expect": {}} for i in range(4000)],
+    }
+    return {
+        "nested aliases": json.dumps({"pack": _laughs()}),
+        "10,000-deep YAML": json.dumps({"pack": deep_yaml}),
+        "10,000-deep JSON": '{"pack": {"meta": {"name": "d"}, "rules": [{"id": "r", "on": ["x"], "if": '
+        + _deep()
+        + "}]}}",
+        "slow test cases": json.dumps({"pack": slow}),
+    }
+
+
+def _serve(settings: Settings) -> None:
+    """The API process: the app as `convoflow up` serves it."""
+    from engine.api.auth import KeyStore
+    from engine.service.runtime import _start_api
+    from engine.service.temporal_client import connect
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        client = await connect(settings)
+        keys = KeyStore()
+        keys.add_key("bench", KEY)
+        runner = await _start_api(client, settings, keys)
+        await stop.wait()
+        await runner.cleanup()  # stops the pack workers too
+
+    asyncio.run(serve())
+
+
+async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
+    for _ in range(600):
+        try:
+            async with session.get(f"{base}/healthz") as resp:
+                if resp.status == 200:
+                    return
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the API did not start")
+
+
+async def _get_loop(session: aiohttp.ClientSession, base: str, until: float, out: list[float]) -> None:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    while time.monotonic() < until:
+        started = time.perf_counter()
+        async with session.get(f"{base}/v1/rules/versions", headers=headers) as resp:
+            await resp.read()
+            assert resp.status == 200, resp.status
+        out.append(time.perf_counter() - started)
+
+
+async def _attack(
+    session: aiohttp.ClientSession, base: str, until: float, answers: Counter[str], slowest: dict[str, float]
+) -> None:
+    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    bodies = list(hostile_bodies().items())
+    n = 0
+    while time.monotonic() < until:
+        name, body = bodies[n % len(bodies)]
+        n += 1
+        started = time.perf_counter()
+        async with session.post(f"{base}/v1/rules/publish", data=body, headers=headers) as resp:
+            reply = await resp.json()
+        answers[f"{name}: {resp.status} {reply.get('error')}"] += 1
+        slowest[name] = max(slowest.get(name, 0.0), time.perf_counter() - started)
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else 0.0
+
+
+async def _phase(
+    base: str, seconds: float, attack: bool
+) -> tuple[list[float], Counter[str], dict[str, float]]:
+    latencies: list[float] = []
+    answers: Counter[str] = Counter()
+    slowest: dict[str, float] = {}
+    connector = aiohttp.TCPConnector(limit=CLIENTS + ATTACKERS)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        until = time.monotonic() + seconds
+        tasks = [_get_loop(session, base, until, latencies) for _ in range(CLIENTS)]
+        if attack:
+            tasks += [_attack(session, base, until, answers, slowest) for _ in range(ATTACKERS)]
+        await asyncio.gather(*tasks)
+    return latencies, answers, slowest
+
+
+async def run(seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = DevServer(db_file=None, grpc_port=free_port(), headless=True)
+        await server.start()
+        api = None
+        try:
+            settings = Settings(
+                temporal_address=server.address,
+                data_dir=Path(tmp),
+                task_queue="bench",
+                rule_pack=ROOT / "rule_packs" / "default",
+                api_host="127.0.0.1",
+                api_port=free_port(),
+                # the figure is latency; 20 clients far exceed the default per-key request rate
+                rate_limit_tenant_per_minute=0,
+                rate_limit_key_per_minute=0,
+                rate_limit_rules_per_minute=0,
+                payload_keys=SecretStr(new_key_entry("bench-1")),  # as deployed
+            )
+            await prepare_database(settings)
+            api = multiprocessing.get_context("spawn").Process(target=_serve, args=(settings,))
+            api.start()
+            base = f"http://127.0.0.1:{settings.api_port}"
+            async with aiohttp.ClientSession() as session:
+                await _wait_healthy(session, base)
+            await _phase(base, 1.0, attack=False)  # warm-up: connections, caches
+            baseline, _, _ = await _phase(base, seconds, attack=False)
+            attacked, answers, slowest = await _phase(base, seconds, attack=True)
+        finally:
+            if api is not None:
+                api.terminate()
+                api.join(30)
+            await server.stop()
+    print(
+        f"{CLIENTS} clients GET /v1/rules/versions for {seconds:g} s; then again with {ATTACKERS} attackers"
+    )
+    for label, values in (("baseline", baseline), ("under attack", attacked)):
+        print(
+            f"  {label:13} {len(values):6} GETs  p50 {_p(values, 50):6.1f} ms  p99 {_p(values, 99):6.1f} ms"
+            f"  max {max(values) * 1000:6.1f} ms"
+        )
+    p99 = _p(attacked, 99)
+    print(
+        f"  GET p99 under attack {p99:.1f} ms = {p99 / max(_p(baseline, 99), 1e-9):.2f}x baseline "
+        f"(goal: under {GOAL_MS:g} ms: {'met' if p99 < GOAL_MS else 'MISSED'})"
+    )
+    print("  hostile packs posted to /v1/rules/publish, by answer (slowest answer):")
+    for answer, count in sorted(answers.items()):
+        name = answer.split(":")[0]
+        print(f"    {count:4} x {answer}  ({slowest[name] * 1000:.0f} ms)")
+    if any(" 4" not in a for a in answers):
+        raise SystemExit("a hostile pack was not answered with a 4xx")
+
+
+def main() -> None:
+    asyncio.run(run(float(os.environ.get("BENCH_SECONDS", "5"))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""What the /v1/rules routes do with a request body, run inside a pack worker process.
+
+Everything a hostile body can make expensive happens here, away from the event loop: decoding the
+JSON, parsing the pack's YAML, validating it, compiling its conditions and running its test cases,
+simulations and diffs. Each job takes the raw body and returns a `JobResult` whose body is already
+JSON, so the API process only moves bytes (see engine/api/pack_parsing.py for the pool and its
+time and memory limits). Problems answer exactly as before: 422 with one entry per problem, each
+naming its path (and line when the pack is YAML text).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from engine.api.errors import ApiError, malformed_json, validation_error
+from engine.rules.casetest import run_cases
+from engine.rules.decision import CompiledPack
+from engine.rules.loader import (
+    MAX_DEPTH,
+    PackLoadError,
+    Problem,
+    format_path,
+    load_object,
+    load_text,
+    nesting_problem,
+)
+from engine.rules.pack import RulePack
+from engine.rules.simulation import RecordedConversation, diff, simulate
+from engine.rules.validation import validate
+
+
+class PackRequest(BaseModel):
+    pack: str | dict[str, Any] = Field(description="The pack as YAML text or a JSON object.")
+
+
+class SimulateRequest(PackRequest):
+    conversations: list[RecordedConversation] = Field(max_length=5000)
+
+
+class DiffRequest(BaseModel):
+    old: str | dict[str, Any]
+    new: str | dict[str, Any]
+    conversations: list[RecordedConversation] = Field(max_length=5000)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """An answer ready to send: status and JSON body; for publish, the pack to store."""
+
+    status: int
+    body: bytes
+    pack: RulePack | None = None
+
+
+def _json(status: int, data: Any, pack: RulePack | None = None) -> JobResult:
+    return JobResult(status, json.dumps(data).encode(), pack)
+
+
+def _error(exc: ApiError) -> JobResult:
+    body: dict[str, Any] = {"error": exc.code, "message": exc.message}
+    if exc.fields:
+        body["fields"] = exc.fields
+    return _json(exc.status, body)
+
+
+# Body nesting: the pack sits one level below the body (`{"pack": {...}}`).
+BODY_DEPTH = MAX_DEPTH + 1
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
+
+
+def _too_deep(text: str) -> ApiError:
+    """Where a body too deep for `json` to decode crosses BODY_DEPTH, found by a flat token scan."""
+    path: list[str | int] = []
+    frames: list[list[Any]] = []  # [kind, index or last key]
+    last_string = ""
+    line = None
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token in "{[":
+            if frames:
+                path.append(frames[-1][1])
+            frames.append([token, 0 if token == "[" else ""])
+            if len(frames) > BODY_DEPTH:
+                line = text.count("\n", 0, match.start()) + 1
+                break
+        elif token in "}]":
+            frames.pop() if frames else None
+            path.pop() if path else None
+        elif token == ",":
+            if frames and frames[-1][0] == "[":
+                frames[-1][1] += 1
+        elif token == ":":
+            if frames:
+                frames[-1][1] = last_string
+        else:
+            last_string = json.loads(token)
+    where = format_path(path) or "body"
+    message = f"nested deeper than {MAX_DEPTH} levels"
+    field = {"field": where, "message": message, **({"line": line} if line else {})}
+    return ApiError(422, "invalid_request", f"{where}: {message}", [field])
+
+
+def _not_json(name: str) -> Any:
+    # Python's json reads NaN and Infinity; JSON (and PostgreSQL's jsonb, where packs are stored) does not.
+    raise ApiError(
+        400, "malformed_json", f"request body is not valid JSON: {name}", [{"field": "body", "message": name}]
+    )
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """The JSON object in a body, as engine/api/conversations.py reads it, plus a nesting limit."""
+    if not raw:
+        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
+    try:
+        text = raw.decode()
+        data = json.loads(text, parse_constant=_not_json)
+    except json.JSONDecodeError as exc:
+        raise malformed_json(exc) from None
+    except UnicodeDecodeError:
+        raise ApiError(
+            400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
+        ) from None
+    except RecursionError:
+        raise _too_deep(text) from None
+    if not isinstance(data, dict):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "request body must be a JSON object",
+            [{"field": "body", "message": "expected an object"}],
+        )
+    if problem := nesting_problem(data, BODY_DEPTH):
+        message = f"nested deeper than {MAX_DEPTH} levels"  # counted from the pack, as in YAML
+        raise ApiError(
+            422,
+            "invalid_request",
+            f"{problem.path}: {message}",
+            [{"field": problem.path, "message": message}],
+        )
+    return data
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def validated(model: type[Model], data: dict[str, Any]) -> Model:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc) from None
+
+
+def _field(problem: Problem, field: str) -> dict[str, Any]:
+    where = f"{field}.{problem.path}" if problem.path else field
+    return {"field": where, "message": problem.message, **({"line": problem.line} if problem.line else {})}
+
+
+def _problems(problems: list[Problem], field: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_pack",
+        f"the pack in `{field}` has {len(problems)} problem(s)",
+        [_field(p, field) for p in problems],
+    )
+
+
+def pack_from(value: str | dict[str, Any], field: str = "pack") -> RulePack:
+    try:
+        source = load_text(value) if isinstance(value, str) else load_object(value, f"<{field}>")
+        pack, problems = validate(source)
+    except PackLoadError as exc:
+        raise _problems(exc.problems, field) from None
+    if problems or pack is None:
+        raise _problems(problems, field)
+    return pack
+
+
+def _validate(raw: bytes) -> JobResult:
+    pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    summary = {
+        "valid": True,
+        "name": pack.meta.name,
+        "hash": pack.content_hash,
+        "rules": len(pack.rules),
+        "tests": len(pack.tests),
+    }
+    return _json(200, summary)
+
+
+def _test(raw: bytes) -> JobResult:
+    pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    if not pack.tests:  # "0 passed, 0 failed" would read as a pass
+        raise ApiError(
+            422,
+            "no_test_cases",
+            "the pack has no test cases to run; add them under `tests:`",
+            [{"field": "pack.tests", "message": "no test cases"}],
+        )
+    results = run_cases(CompiledPack(pack), pack.tests)
+    return _json(
+        200,
+        {
+            "passed": sum(r.passed for r in results),
+            "failed": sum(not r.passed for r in results),
+            "cases": [
+                {
+                    "name": r.name,
+                    "passed": r.passed,
+                    "failures": r.failures,
+                    "decision": json.loads(r.decision.model_dump_json()),
+                }
+                for r in results
+            ],
+        },
+    )
+
+
+def _simulate(raw: bytes) -> JobResult:
+    body = validated(SimulateRequest, decode(raw))
+    rows, totals = simulate(CompiledPack(pack_from(body.pack)), body.conversations)
+    return _json(
+        200,
+        {
+            "conversations": rows,
+            "totals": {**totals.__dict__, "routed": dict(totals.routed), "tags": dict(totals.tags)},
+        },
+    )
+
+
+def _diff(raw: bytes) -> JobResult:
+    body = validated(DiffRequest, decode(raw))
+    changes = diff(
+        CompiledPack(pack_from(body.old, "old")), CompiledPack(pack_from(body.new, "new")), body.conversations
+    )
+    return _json(
+        200,
+        {
+            "changed_conversations": len({c.conversation for c in changes}),
+            "changes": [c.__dict__ for c in changes],
+        },
+    )
+
+
+def _publishable(raw: bytes) -> JobResult:
+    """A pack whose own test cases pass, for the API process to store (201 once stored)."""
+    pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    failed = [r.name for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
+    if failed:
+        raise ApiError(
+            409,
+            "tests_failed",
+            "not published: test cases fail",
+            [{"field": "pack.tests", "message": name} for name in failed],
+        )
+    return JobResult(200, b"", pack)
+
+
+JOBS = {"validate": _validate, "test": _test, "simulate": _simulate, "diff": _diff, "publish": _publishable}
+
+
+def run(job: str, raw: bytes) -> JobResult:
+    """The entry point a worker runs: any bad input becomes its 4xx, never an exception."""
+    try:
+        return JOBS[job](raw)
+    except ApiError as exc:
+        return _error(exc)
+
+
+def ready() -> int:
+    """A no-op run once per new worker, so its imports are done before a request needs it."""
+    return os.getpid()

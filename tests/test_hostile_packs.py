@@ -1,0 +1,126 @@
+"""Hostile rule packs (issue 14): each is refused with a clear 4xx or exit code 2, and nothing else waits.
+
+The reported attacks: a few hundred bytes of nested YAML aliases that took 17 s and 400 MB on the
+API's event loop (over 120 s and 3.1 GB in the CLI); a rule nested 10,000 deep that answered 500 and
+crashed the CLI with a RecursionError.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engine.api.pack_parsing import PACK_WORKERS
+from engine.rules import jsonlogic
+from tests.api_client import ApiClient
+from tests.cli_run import Run, run_cli
+from tests.hostile import as_body, billion_laughs, deep_condition, deep_json_body, deep_yaml, slow_pack
+
+ROUTES = ("/v1/rules/validate", "/v1/rules/test", "/v1/rules/publish")
+
+
+async def versions(api: ApiClient) -> list[dict]:
+    reply = await api.request("GET", "/v1/rules/versions")
+    assert reply.status == 200
+    return reply.body["versions"]
+
+
+async def post(api: ApiClient, path: str, body: str) -> tuple[int, dict]:
+    reply = await api.request("POST", path, data=body, headers={"Content-Type": "application/json"})
+    return reply.status, reply.body
+
+
+@pytest.mark.parametrize("route", ROUTES)
+async def test_nested_aliases_are_refused_naming_where_they_expand(api: ApiClient, route: str) -> None:
+    before = await versions(api)
+    status, body = await post(api, route, as_body(billion_laughs()))
+    assert status == 422 and body["error"] == "invalid_pack"
+    [field] = body["fields"]
+    assert field["field"] == "pack.a5[1]" and field["line"] == 6
+    assert "more than 200000 elements once aliases are expanded" in field["message"]
+    assert await versions(api) == before
+
+
+@pytest.mark.parametrize("route", ROUTES)
+async def test_a_rule_nested_ten_thousand_deep_is_refused_in_every_form(api: ApiClient, route: str) -> None:
+    before = await versions(api)
+    as_yaml = await post(api, route, as_body(deep_yaml()))
+    as_object = await post(api, route, deep_json_body())
+    just_under_json_limit = await post(api, route, as_body(deep_condition(500)))
+    for status, body in (as_yaml, as_object, just_under_json_limit):
+        assert status == 422, body
+        [field] = body["fields"]
+        assert field["field"].startswith("pack.rules[0].if.!.!.!")
+        assert field["message"] == "nested deeper than 100 levels"
+        assert "Traceback" not in json.dumps(body)
+    assert as_yaml[1]["fields"][0]["line"] == 5
+    assert await versions(api) == before
+
+
+async def test_a_condition_deeper_than_json_logic_allows_still_gets_its_own_message(api: ApiClient) -> None:
+    status, body = await post(api, "/v1/rules/validate", as_body(deep_condition(jsonlogic.MAX_DEPTH + 1)))
+    assert status == 422
+    assert body["fields"] == [{"field": "pack.rules[0].if", "message": "nested deeper than 64 levels"}]
+
+
+async def test_a_pack_that_runs_too_long_answers_422_and_the_next_pack_is_checked(api: ApiClient) -> None:
+    before = await versions(api)
+    status, body = await post(api, "/v1/rules/publish", as_body(slow_pack()))
+    assert status == 422 and body["error"] == "pack_too_complex"
+    assert body["fields"] == [{"field": "pack", "message": "too complex to check"}]
+    assert await versions(api) == before
+    # the overrunning worker was replaced: packs are still checked, by as many workers as before
+    workers = api.app[PACK_WORKERS]
+    fine = await asyncio.gather(
+        *(post(api, "/v1/rules/validate", as_body(slow_pack(2, 1))) for _ in range(workers.size + 1))
+    )
+    assert [status for status, _ in fine] == [200] * (workers.size + 1)
+
+
+async def test_a_get_sent_while_a_hostile_pack_is_parsed_is_answered_first(api: ApiClient) -> None:
+    workers = api.app[PACK_WORKERS]
+    workers.job_started.clear()
+    hostile = asyncio.create_task(post(api, "/v1/rules/publish", as_body(slow_pack())))
+    await workers.job_started.wait()  # the pack is in a worker now
+    listing = asyncio.create_task(versions(api))
+    done, _ = await asyncio.wait({hostile, listing}, return_when=asyncio.FIRST_COMPLETED)
+    assert done == {listing}
+    assert (await hostile)[0] == 422
+
+
+@pytest.fixture
+def rules(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    return lambda *args: run_cli(capsys, ["rules", *args])
+
+
+@pytest.mark.parametrize("command", ["validate", "test", "publish"])
+@pytest.mark.parametrize(
+    ("name", "text", "where"),
+    [
+        ("laughs.yaml", billion_laughs(), "laughs.yaml:6: a5[1]: more than 200000 elements"),
+        ("deep.yaml", deep_yaml(), "deep.yaml:5: rules[0].if.!.!.!"),
+        ("deep.json", json.dumps(deep_condition(500)), "deep.json:1: rules[0].if.!.!.!"),
+    ],
+)
+def test_the_cli_refuses_hostile_packs_in_one_line_with_exit_code_2(
+    tmp_path: Path, rules: Callable[..., Run], command: str, name: str, text: str, where: str
+) -> None:
+    pack = tmp_path / name
+    pack.write_text(text)
+    run = rules(command, str(pack))
+    assert run.returncode == 2
+    [line] = run.stderr.splitlines()
+    assert line.startswith(f"{pack.parent}/{where}") and "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+def test_the_cli_refuses_a_pack_that_is_not_utf8(tmp_path: Path, rules: Callable[..., Run]) -> None:
+    pack = tmp_path / "latin1.yaml"
+    pack.write_bytes("meta: {name: caf\xe9}\n".encode("latin-1"))
+    run = rules("validate", str(pack))
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [f"{pack}: cannot read: not UTF-8 text"]
