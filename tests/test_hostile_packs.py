@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.api.pack_parsing import PACK_WORKERS
+from engine.api.errors import ApiError
+from engine.api.pack_parsing import PACK_WORKERS, PackWorkers
 from engine.rules import jsonlogic
 from tests.api_client import ApiClient
 from tests.cli_run import Run, run_cli
@@ -124,3 +125,14 @@ def test_the_cli_refuses_a_pack_that_is_not_utf8(tmp_path: Path, rules: Callable
     run = rules("validate", str(pack))
     assert run.returncode == 2
     assert run.stderr.splitlines() == [f"{pack}: cannot read: not UTF-8 text"]
+
+
+async def test_with_no_pack_worker_left_a_rules_request_is_503_not_a_wait() -> None:
+    """Workers that could not be restarted leave the pool empty: callers hear so and may retry."""
+    workers = PackWorkers(time_limit=1.0, size=1)
+    await workers.start()
+    await workers.close()
+    with pytest.raises(ApiError) as refused:
+        await workers.run("validate", b'{"pack": "meta: {}"}')
+    assert refused.value.status == 503 and refused.value.code == "pack_workers_unavailable"
+    assert refused.value.headers["Retry-After"]

@@ -29,7 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 from aiohttp import web
 
 from engine.api import pack_jobs
-from engine.api.errors import ApiError
+from engine.api.errors import ApiError, unavailable
 from engine.api.pack_jobs import JobResult
 
 log = logging.getLogger("convoflow.api")
@@ -161,7 +161,7 @@ class PackWorkers:
 
     async def run(self, job: str, raw: bytes) -> JobResult:
         limit = self.time_limit * (BULK_TIME_FACTOR if job in BULK_JOBS else 1)
-        worker = await self._idle.get()
+        worker = await self._free_worker()
         try:
             future = asyncio.wrap_future(worker.executor.submit(pack_jobs.run, job, raw))
             self.job_started.set()
@@ -177,6 +177,19 @@ class PackWorkers:
             raise
         self._idle.put_nowait(worker)
         return result
+
+    async def _free_worker(self) -> _Worker:
+        """The next idle worker; 503 rather than a wait without end when none comes back.
+
+        Every worker busy with bulk jobs frees one within the bulk time limit; waiting twice that
+        means the workers are gone (none could be restarted): the caller hears so and retries.
+        """
+        if not self._all and not self._starting:
+            raise unavailable("pack_workers_unavailable", "no pack worker is running; retry later")
+        try:
+            return await asyncio.wait_for(self._idle.get(), 2 * self.time_limit * BULK_TIME_FACTOR)
+        except TimeoutError:
+            raise unavailable("pack_workers_busy", "every pack worker stayed busy; retry later") from None
 
     async def close(self) -> None:
         for task in list(self._starting):
