@@ -34,6 +34,11 @@ from engine.service.temporal_server import DevServer, free_port
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 ATTACKERS = 2
+GET_PERIOD = 0.2
+"""Each client sends a GET every GET_PERIOD seconds (100 a second from 20 clients), well under what
+one API process serves. Clients that send the next GET the moment the last returns would measure
+the API's throughput instead: their latency is concurrency / throughput (Little's law), so any
+extra work at all, even hostile requests answered at once, would read as "slowed"."""
 KEY = "bench-hostile-key"
 GOAL_MS = 100.0
 
@@ -100,14 +105,19 @@ async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
     raise RuntimeError("the API did not start")
 
 
-async def _get_loop(session: aiohttp.ClientSession, base: str, until: float, out: list[float]) -> None:
+async def _get_loop(
+    session: aiohttp.ClientSession, base: str, until: float, out: list[float], offset: float
+) -> None:
     headers = {"Authorization": f"Bearer {KEY}"}
-    while time.monotonic() < until:
+    next_at = time.monotonic() + offset
+    while next_at < until:
+        await asyncio.sleep(max(0.0, next_at - time.monotonic()))
         started = time.perf_counter()
         async with session.get(f"{base}/v1/rules/versions", headers=headers) as resp:
             await resp.read()
             assert resp.status == 200, resp.status
         out.append(time.perf_counter() - started)
+        next_at += GET_PERIOD
 
 
 async def _attack(
@@ -139,7 +149,7 @@ async def _phase(
     connector = aiohttp.TCPConnector(limit=CLIENTS + ATTACKERS)
     async with aiohttp.ClientSession(connector=connector) as session:
         until = time.monotonic() + seconds
-        tasks = [_get_loop(session, base, until, latencies) for _ in range(CLIENTS)]
+        tasks = [_get_loop(session, base, until, latencies, GET_PERIOD * n / CLIENTS) for n in range(CLIENTS)]
         if attack:
             tasks += [_attack(session, base, until, answers, slowest) for _ in range(ATTACKERS)]
         await asyncio.gather(*tasks)
@@ -180,7 +190,8 @@ async def run(seconds: float) -> None:
                 api.join(30)
             await server.stop()
     print(
-        f"{CLIENTS} clients GET /v1/rules/versions for {seconds:g} s; then again with {ATTACKERS} attackers"
+        f"{CLIENTS} clients GET /v1/rules/versions every {GET_PERIOD:g} s for {seconds:g} s; "
+        f"then again with {ATTACKERS} attackers posting back to back"
     )
     for label, values in (("baseline", baseline), ("under attack", attacked)):
         print(

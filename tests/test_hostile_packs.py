@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -136,3 +137,17 @@ async def test_with_no_pack_worker_left_a_rules_request_is_503_not_a_wait() -> N
         await workers.run("validate", b'{"pack": "meta: {}"}')
     assert refused.value.status == 503 and refused.value.code == "pack_workers_unavailable"
     assert refused.value.headers["Retry-After"]
+
+
+async def test_pack_workers_start_below_the_apis_cpu_priority() -> None:
+    """A worker re-imports the API's main module as it starts (a second of CPU): niced from its fork,
+    replacements after an attack never take the cores from the event loop."""
+    workers = PackWorkers(time_limit=1.0, size=2)
+    await workers.start()
+    try:
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        pids = [worker.pid for worker in workers._all]
+        assert len(pids) == 2 and all(pid is not None for pid in pids)
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids if pid} == {min(own + 10, 19)}
+    finally:
+        await workers.close()

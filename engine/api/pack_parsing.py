@@ -49,10 +49,6 @@ BULK_TIME_FACTOR = 15
 them like a report, so they get this many times the time limit (30 s at the default). The pack in
 them has passed the same caps first, and the run is still bounded."""
 
-NICENESS = 10
-"""Workers yield the CPU to the API process: checking a pack is background work next to serving
-requests, and on a small host a busy worker would otherwise take a core from the event loop."""
-
 
 WATCH_SECONDS = 1.0
 """How often a worker checks that its API process is still there. A worker blocks on its job queue,
@@ -62,7 +58,6 @@ fork server would outlive the API."""
 
 def _prepare_worker(memory_limit: int, api_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    os.nice(NICENESS)
     threading.Thread(target=_exit_with, args=(api_pid,), daemon=True, name="api-watch").start()
 
 
@@ -123,7 +118,8 @@ class PackWorkers:
         # forkserver: workers start by forking a clean server that has the job modules imported
         # (fast to replace), never by forking the API process with its threads and sockets.
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["engine.api.pack_jobs"])
+        # The priority module lowers the server's CPU priority, so every worker starts niced.
+        self._context.set_forkserver_preload(["engine.api.pack_worker_priority", "engine.api.pack_jobs"])
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: set[_Worker] = set()
         self._starting: set[asyncio.Task[None]] = set()

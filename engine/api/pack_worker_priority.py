@@ -1,0 +1,17 @@
+"""Imported only by the pack workers' fork server: lowers its CPU priority, which every worker inherits.
+
+A pack worker starts by forking the fork server and then, as multiprocessing does for every child,
+re-importing the API's main module (about a second of CPU for `convoflow up`). Lowering the priority
+in the worker's initializer comes too late for that: after an attack killed both workers, their two
+replacements took both cores from the event loop for that second and GETs waited 200 ms. Set here,
+the fork server and everything forked from it start niced.
+"""
+
+from __future__ import annotations
+
+import os
+
+NICENESS = 10
+"""Checking a pack is background work next to serving requests: the API process always comes first."""
+
+os.nice(NICENESS)
