@@ -207,3 +207,14 @@ async def test_unknown_route_and_method_are_json(api: ApiClient) -> None:
     assert missing.status == 404 and missing.body["error"] == "not_found"
     wrong_method = await api.request("DELETE", "/v1/conversations/c-1/messages")
     assert wrong_method.status == 405
+
+
+@pytest.mark.parametrize("route", ["messages", "replies", "status", "assignment", "survey"])
+async def test_a_body_nested_too_deeply_for_json_is_a_4xx_naming_the_body(api: ApiClient, route: str) -> None:
+    """60 KB of brackets (under the body limit) exhausted the JSON decoder's recursion: it was a 500."""
+    deep = '{"text": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    reply = await api.request(
+        "POST", f"/v1/conversations/c-1/{route}", data=deep, headers={"Content-Type": "application/json"}
+    )
+    assert reply.status == 422, reply.body
+    assert reply.body["fields"] == [{"field": "body", "message": "nested too deeply"}]

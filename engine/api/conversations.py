@@ -94,6 +94,8 @@ async def read_json(request: web.Request, max_bytes: int | None = None) -> dict[
         raise ApiError(
             400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
         ) from None
+    except RecursionError:  # brackets nested past the decoder's recursion limit, within the size limit
+        raise invalid_field("body", "nested too deeply", "request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise invalid_field("body", "expected an object", "request body must be a JSON object")
     return data
