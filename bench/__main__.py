@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import sys
 
+from bench import results
+
 BENCHES = [
     "calendar",
     "rules",
@@ -20,13 +22,16 @@ def main() -> None:
     names, options = args[:first_option], args[first_option:]
     if options and len(names) != 1:
         sys.exit("options need exactly one benchmark name first: python -m bench chaos --conversations 50")
+    rows: list[results.Result] = []
     for name in names or BENCHES:
-        print(f"== {name}")
+        print(f"== {name}", flush=True)
         module = importlib.import_module(f"bench.{name.replace('-', '_')}_bench")
-        if options:
-            module.main(options)
-        else:
-            module.main()
+        rows += (module.main(options) if options else module.main()) or []
+    if rows:
+        print("\n" + results.table(rows))
+        if not names:  # the whole set: the file docs/performance.md quotes
+            results.write(rows)
+            print(f"written to {results.RESULTS_FILE}")
 
 
 if __name__ == "__main__":
