@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.calendar import BusinessCalendar, CalendarError
+from engine.calendar import CalendarError, shared_calendar
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
@@ -102,7 +102,7 @@ class _Checker:
             self.ref("settings.business_hours_calendar", chosen, self.pack.calendars, "calendar")
         for name, doc in self.pack.calendars.items():
             try:
-                BusinessCalendar.from_dict(doc)
+                shared_calendar(doc)  # checked once per distinct calendar; the worker reuses it
             except CalendarError as exc:
                 self.add(
                     f"calendars.{name}.{exc.path}" if exc.path != "calendar" else f"calendars.{name}",

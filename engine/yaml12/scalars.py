@@ -34,17 +34,11 @@ Yaml12Loader.add_implicit_resolver(BOOL, _BOOL_12, list("tTfF"))
 Yaml12Loader.add_implicit_resolver(INT, _INT_12, list("-+0123456789"))
 Yaml12Loader.add_implicit_resolver(FLOAT, _FLOAT_12, list("-+0123456789."))
 
-_WILDCARD = tuple(Yaml12Loader.yaml_implicit_resolvers.get(None, []))
-_BY_FIRST = {
-    first: tuple(resolvers) + _WILDCARD
+# PyYAML's Resolver.resolve for a plain scalar as one lookup by its first character ("" when empty):
+# the first (tag, pattern) that matches gives its tag, none its a string.
+WILDCARD_RESOLVERS = tuple(Yaml12Loader.yaml_implicit_resolvers.get(None, []))
+PLAIN_RESOLVERS = {
+    first: tuple(resolvers) + WILDCARD_RESOLVERS
     for first, resolvers in Yaml12Loader.yaml_implicit_resolvers.items()
     if first is not None
 }
-
-
-def plain_tag(text: str) -> str:
-    """The tag of a plain (unquoted, untagged) scalar: PyYAML's Resolver.resolve as one lookup."""
-    for tag, regexp in _BY_FIRST.get(text[:1], _WILDCARD):
-        if regexp.match(text):
-            return tag
-    return "tag:yaml.org,2002:str"
