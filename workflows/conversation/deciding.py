@@ -16,7 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import DecideRequest
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.core import cause, error_type
-    from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL
+    from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
 
@@ -105,8 +105,13 @@ class Deciding(ActionExecutor):
             phone=address if address.startswith("+") else None,
         )
         try:
-            profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
-        except ActivityError as exc:
+            if self._local_io():
+                profile = await workflow.execute_local_activity_method(
+                    Crm.lookup_customer, query, **LOCAL_CRM_LOOKUP
+                )
+            else:
+                profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
+        except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
             s.enrichment = f"unavailable: {cause(exc)}"
             return f"CRM unavailable ({cause(exc)}): continued without enrichment"
         if profile is None:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Channels, Crm
@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
     from workflows.conversation.core import cause
-    from workflows.conversation.options import CRM_WRITE, DELIVERY
+    from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
 
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
@@ -65,8 +65,13 @@ class Delivery(SlaClocks):
             references=s.thread_message_ids[:-1] if replying else [],
         )
         try:
-            await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
-        except ActivityError as exc:
+            if self._local_io():
+                await workflow.execute_local_activity_method(
+                    Channels.deliver_message, message, **LOCAL_DELIVERY
+                )
+            else:
+                await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
+        except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
             return f"delivery failed: {cause(exc)}"
         return None
 

@@ -30,6 +30,19 @@ CRM_LOOKUP: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
 }
+# Behind the `local-io` patch (core.py): the customer lookup and deliveries run as local activities,
+# on the worker that runs the workflow task, so the first message is one workflow task instead of
+# three. Same timeouts and retries; a local activity retried past a minute backs off on a timer. The
+# idempotency keys are the same, and the ledger makes a retry wait out a live claim (delivery_ledger.py).
+LOCAL_DELIVERY: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": DELIVERY_RETRY,
+    "schedule_to_close_timeout": timedelta(hours=1),
+}
+LOCAL_CRM_LOOKUP: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+}
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
 # An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and

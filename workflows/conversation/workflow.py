@@ -57,6 +57,7 @@ class ConversationWorkflow(Threads):
     @workflow.run
     async def run(self, start: ConversationStart) -> ConversationState:
         self._threads()
+        self._local_io()
         async with self._lock:
             await self._ensure_pack()
         while not self._closed_for_good() and not self._run_is_full():
