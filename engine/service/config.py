@@ -94,6 +94,22 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = Field(
         default=16, ge=1, le=1000, description="Activities one worker runs at once (also its thread pool)."
     )
+    max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        description=(
+            "Conversations a worker keeps in memory between events (Temporal's sticky cache; ~100 KB "
+            "each, docs/performance.md). An evicted one is replayed from history at its next event; 0 "
+            "replays every event."
+        ),
+    )
+    max_concurrent_workflow_tasks: int = Field(
+        default=100,
+        ge=2,
+        le=1000,
+        description="Workflow tasks (conversation events) one worker processes at once.",
+    )
 
     temporal_address: str | None = Field(
         default=None,

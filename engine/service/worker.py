@@ -169,6 +169,8 @@ def build_worker(
         activities=adapters.activities(replace),
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         workflow_runner=workflow_runner(),
         adapters=adapters,
     )

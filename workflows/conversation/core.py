@@ -37,9 +37,11 @@ MAX_SEEN_MESSAGE_IDS = 2_000
 # Running conversations started before threads keep the old behaviour for the rest of their run
 # (closing ends the workflow, keys `{workflow id}:{seq}:{index}`); see docs/ARCHITECTURE.md "Threads".
 THREADS_PATCH = "conversation-threads"
-# The customer lookup and deliveries run as local activities (options.py LOCAL_DELIVERY says why);
-# runs that started before keep normal activities for the rest of the run when they replay.
-LOCAL_IO_PATCH = "local-io"
+# Issue 15 (performance) changed commands, behind one patch asked first in `run`: the customer
+# lookup and deliveries run as local activities (options.py LOCAL_DELIVERY says why), and timers
+# fire on time (timers.py `_sleep_for`). Runs that started before keep the old commands for the
+# rest of the run when they replay; their next run has the new.
+LOCAL_IO_PATCH = "local-io-timely-timers"
 
 
 class ConversationCore:
@@ -86,7 +88,7 @@ class ConversationCore:
         return self._threads_on
 
     def _local_io(self) -> bool:
-        """Whether this run's CRM lookup and deliveries are local activities (asked first in `run`)."""
+        """Whether this run has issue 15's commands: local I/O, timers re-armed to fire on time."""
         if self._local_io_on is None:
             self._local_io_on = workflow.patched(LOCAL_IO_PATCH)
         return self._local_io_on

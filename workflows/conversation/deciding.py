@@ -4,6 +4,7 @@ they raise one level deeper, up to the pack's `max_event_depth`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -33,13 +34,17 @@ class Deciding(ActionExecutor):
         depth: int = 0,
         seq: int | None = None,
         note: str | None = None,
+        at: datetime | None = None,
     ) -> int:
-        """Decide on one event and execute the decision; events raised by actions follow, one level deeper."""
+        """Decide on one event and execute the decision; events raised by actions follow, one level deeper.
+
+        `at` is when the event happened when that is not now: a timer's instant (timers.py).
+        """
         seq = seq if seq is not None else self._next_event()
         entry = DecisionEntry(
             seq=seq,
             event=event,
-            at=workflow.now(),
+            at=at or workflow.now(),
             depth=depth,
             note=note,
             message_id=message.message_id if message is not None else None,
@@ -56,7 +61,7 @@ class Deciding(ActionExecutor):
             return seq
         request = DecideRequest(
             pack_hash=self._state.pack_hash or "",
-            context=self._context(event, depth, message, extra or {}),
+            context=self._context(event, depth, message, extra or {}, at),
             calendar=self._calendar_name(),
             sla=self._sla_views(),
         )
@@ -144,6 +149,11 @@ class Deciding(ActionExecutor):
         await self._follow(raised, message=message)
 
     def _context(
-        self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
+        self,
+        event: str,
+        depth: int,
+        message: InboundMessage | None,
+        extra: dict[str, Any],
+        at: datetime | None = None,
     ) -> dict[str, Any]:
-        return build_context(self._state, event, workflow.now(), depth, message, extra)
+        return build_context(self._state, event, at or workflow.now(), depth, message, extra)
