@@ -195,6 +195,16 @@ def cause(error: ActivityError | ApplicationError) -> str:
     return str(inner or error)
 
 
+def retryable(error: ActivityError | ApplicationError) -> bool:
+    """False when the innermost failure says retrying cannot help (a 4xx from a channel)."""
+    inner: BaseException | None = error
+    while inner is not None:
+        if isinstance(inner, ApplicationError) and inner.non_retryable:
+            return False
+        inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
+    return True
+
+
 def error_type(error: ActivityError | ApplicationError) -> str:
     """The innermost failure's type name: safe for logs, unlike its message (which may quote input)."""
     inner: BaseException | None = error.cause or error
