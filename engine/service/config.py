@@ -99,8 +99,8 @@ class Settings(BaseSettings):
         ge=0,
         le=100_000,
         description=(
-            "Conversations a worker keeps in memory between events (Temporal's sticky cache; ~100 KB "
-            "each, docs/performance.md). An evicted one is replayed from history at its next event; 0 "
+            "Conversations a worker keeps in memory between events (Temporal's sticky cache; about "
+            "200 KB each, README). An evicted one is replayed from history at its next event; 0 "
             "replays every event."
         ),
     )
