@@ -12,13 +12,19 @@ We choose at-least-once to the far side over losing the message: a claim older t
 and retries) is taken over by the next attempt, again decided by one conditional UPDATE, and sent
 again with the same key. The far side dedups by that key (`Idempotency-Key` / `webhook-id` for
 HTTP, a Message-ID derived from it for email), so a second send is harmless where a lost one is not.
+
+A claim still inside its lease is not a duplicate yet: its holder may have died before sending
+(deliveries are local activities, retried on another worker after the workflow task times out,
+well inside the lease). The attempt raises `ClaimHeld`, retryable, so it comes back until the key is
+delivered (then a duplicate, not sent) or the claim is stale (taken over and sent). Only a
+`delivered` row reports a duplicate.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import insert_new
@@ -31,13 +37,29 @@ CLAIMED = "claimed"
 DELIVERED = "delivered"
 
 
+class ClaimHeld(Exception):
+    """Another attempt claimed this key within the lease and has not settled it: retry later.
+
+    Its text names no key: keys carry the conversation id, which may be a phone number, and the
+    worker logs every failed attempt.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            "another attempt holds this send's claim; retrying until it settles or its lease ends"
+        )
+
+
 class DeliveryLedger:
     def __init__(self, database: AsyncEngine, lease: timedelta = CLAIM_LEASE) -> None:
         self._database = database
         self._lease = lease
 
     async def claim(self, key: str, tenant: str, adapter: str) -> bool:
-        """True when this caller may send `key`: it claimed it, or took over a stale claim."""
+        """True when this caller may send `key`: it claimed it, or took over a stale claim.
+
+        False when the key is delivered; `ClaimHeld` while another attempt's claim is in its lease.
+        """
         now = datetime.now(UTC)
         async with self._database.begin() as connection:
             values = {"idempotency_key": key, "tenant": tenant, "adapter": adapter}
@@ -54,7 +76,14 @@ class DeliveryLedger:
                 )
                 .values(delivered_at=now, adapter=adapter)
             )
-            return stale.rowcount == 1
+            if stale.rowcount == 1:
+                return True
+            state = await connection.scalar(
+                select(delivery_ledger.c.state).where(delivery_ledger.c.idempotency_key == key)
+            )
+        if state == DELIVERED:
+            return False
+        raise ClaimHeld()  # claimed and live, or released just now: the retry decides
 
     async def settle(self, key: str) -> None:
         """The send went out: the key is delivered for good."""

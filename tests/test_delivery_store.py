@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import ActivityEnvironment
 
 from activities.channels import ChannelActivities
-from activities.delivery_ledger import DeliveryLedger
+from activities.delivery_ledger import ClaimHeld, DeliveryLedger
 from activities.outbox import Outbox, read_mirror
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
@@ -46,7 +46,9 @@ def message(key: str = "wf-1:3:0", channel: str = "chat") -> OutboundMessage:
 
 async def test_two_workers_racing_on_one_key_send_once(engines: list[AsyncEngine]) -> None:
     """Both deliver_message activities run at once; the gateway holds the first send until both have
-    decided, so the loser cannot have seen a settled row: the claim alone decides."""
+    decided, so the loser cannot have seen a settled row: the claim alone decides. The loser does
+    not send and does not call it a duplicate yet (the holder might die before sending): it fails
+    retryably, and its retry after the holder settled is the duplicate."""
     gateway = FakeGateway(hold=asyncio.Event())
     async with serve_gateway(gateway):
         workers = [
@@ -58,14 +60,16 @@ async def test_two_workers_racing_on_one_key_send_once(engines: list[AsyncEngine
         try:
             env = ActivityEnvironment()
             racing = [asyncio.create_task(env.run(w.deliver_message, message())) for w in workers]
-            done, _ = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
-            assert [task.result().delivered for task in done] == [False]  # the loser, without sending
+            done, pending = await asyncio.wait(racing, return_when=asyncio.FIRST_COMPLETED)
+            (loser,) = done
+            assert isinstance(loser.exception(), ClaimHeld)
             await gateway.arrived.wait()
             gateway.hold.set()
-            results = await asyncio.gather(*racing)
+            (winner,) = await asyncio.gather(*pending)
+            retried = await env.run(workers[racing.index(loser)].deliver_message, message())
         finally:
             await asyncio.gather(*(w.close() for w in workers))
-    assert sorted(r.delivered for r in results) == [False, True]
+    assert (winner.delivered, retried.delivered) == (True, False)
     assert len(gateway.requests) == 1
     assert await DeliveryLedger(engines[0]).state(message().idempotency_key) == "delivered"
 
@@ -94,7 +98,8 @@ async def test_a_claim_left_by_a_dead_worker_is_taken_over_after_the_lease(
     the retry sends again with the same key (the far side dedups) rather than losing the message."""
     key = message().idempotency_key
     assert await DeliveryLedger(engines[0]).claim(key, "acme", "gateway")
-    assert not await DeliveryLedger(engines[1]).claim(key, "acme", "gateway")
+    with pytest.raises(ClaimHeld):  # not a duplicate yet: its holder may have died before sending
+        await DeliveryLedger(engines[1]).claim(key, "acme", "gateway")
     expired = DeliveryLedger(engines[1], lease=timedelta(0))
     assert await expired.claim(key, "acme", "gateway")
     await expired.settle(key)

@@ -94,6 +94,22 @@ class Settings(BaseSettings):
     max_concurrent_activities: int = Field(
         default=16, ge=1, le=1000, description="Activities one worker runs at once (also its thread pool)."
     )
+    max_cached_workflows: int = Field(
+        default=1000,
+        ge=0,
+        le=100_000,
+        description=(
+            "Conversations a worker keeps in memory between events (Temporal's sticky cache; about "
+            "200 KB each, README). An evicted one is replayed from history at its next event; 0 "
+            "replays every event."
+        ),
+    )
+    max_concurrent_workflow_tasks: int = Field(
+        default=100,
+        ge=2,
+        le=1000,
+        description="Workflow tasks (conversation events) one worker processes at once.",
+    )
 
     temporal_address: str | None = Field(
         default=None,
@@ -184,8 +200,11 @@ class Settings(BaseSettings):
     embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
     embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
     embedded_fast_timers: bool = Field(
-        default=False,
-        description="Fire embedded-server timers on a 50 ms tick instead of ~1 s (tests use it).",
+        default=True,
+        description=(
+            "Fire embedded-server timers on a 50 ms tick instead of ~1 s, so SLA instants are recorded "
+            "on time (idle server CPU measured the same either way, 0.3% of a core)."
+        ),
     )
 
     @property

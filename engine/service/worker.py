@@ -72,8 +72,21 @@ def build_crm(settings: Settings, database: AsyncEngine) -> LocalCrm | RestCrm |
 
 # Pure, side-effect-free modules the workflow sandbox may share with the worker instead of
 # re-importing them for every workflow run (which costs CPU per run and memory per cached workflow).
-# The workflow code itself (workflows.conversation.*) stays sandboxed: its per-run isolation is the point.
-PASSTHROUGH = ("pydantic", "pydantic_core", "babel", "engine.contracts", "engine.rules", "engine.calendar")
+# `workflows.conversation` too: its layers were already imported passed through (each module's
+# `imports_passed_through` block), and re-running workflow.py per run cost ~12 ms (compiling it,
+# then `@workflow.defn` inspecting every handler of the layered class) and ~100 KiB per cached
+# conversation for nothing: its modules hold constants only, all state lives on the instance.
+# What keeps the workflow deterministic is what it always was: it reads time, randomness and I/O
+# only through `workflow.*` and activities (reviewed; recorded histories replay in CI).
+PASSTHROUGH = (
+    "pydantic",
+    "pydantic_core",
+    "babel",
+    "engine.contracts",
+    "engine.rules",
+    "engine.calendar",
+    "workflows.conversation",
+)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -156,6 +169,8 @@ def build_worker(
         activities=adapters.activities(replace),
         activity_executor=ThreadPoolExecutor(max_workers=settings.max_concurrent_activities),
         max_concurrent_activities=settings.max_concurrent_activities,
+        max_cached_workflows=settings.max_cached_workflows,
+        max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         workflow_runner=workflow_runner(),
         adapters=adapters,
     )

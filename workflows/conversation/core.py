@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.pack import RulePack, SlaPolicy
     from workflows.conversation import search_attributes as sa
     from workflows.conversation.options import LOCAL
+    from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
 TERMINAL = (Status.CLOSED,)
@@ -36,6 +37,11 @@ MAX_SEEN_MESSAGE_IDS = 2_000
 # Running conversations started before threads keep the old behaviour for the rest of their run
 # (closing ends the workflow, keys `{workflow id}:{seq}:{index}`); see docs/ARCHITECTURE.md "Threads".
 THREADS_PATCH = "conversation-threads"
+# Issue 15 (performance) changed commands, behind one patch asked first in `run`: the customer
+# lookup and deliveries run as local activities (options.py LOCAL_DELIVERY says why), and timers
+# fire on time (timers.py `_sleep_for`). Runs that started before keep the old commands for the
+# rest of the run when they replay; their next run has the new.
+LOCAL_IO_PATCH = "local-io-timely-timers"
 
 
 class ConversationCore:
@@ -66,6 +72,7 @@ class ConversationCore:
         self._pack: RulePack | None = None
         self._wake = False
         self._threads_on: bool | None = None
+        self._local_io_on: bool | None = None
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
@@ -79,6 +86,12 @@ class ConversationCore:
                 self._state.life_id = workflow.info().first_execution_run_id
                 self._state.thread_run_id = self._state.thread_run_id or workflow.info().run_id
         return self._threads_on
+
+    def _local_io(self) -> bool:
+        """Whether this run has issue 15's commands: local I/O, timers re-armed to fire on time."""
+        if self._local_io_on is None:
+            self._local_io_on = workflow.patched(LOCAL_IO_PATCH)
+        return self._local_io_on
 
     def _closed_for_good(self) -> bool:
         """A closed conversation's run ends only in the old behaviour; otherwise it waits for a new thread."""
@@ -112,7 +125,7 @@ class ConversationCore:
             raw = await workflow.execute_local_activity_method(
                 RuleDecisions.load_rule_pack, self._state.pack_hash, **LOCAL
             )
-            self._pack = RulePack.model_validate(raw)
+            self._pack = shared_pack(self._state.pack_hash, raw)
 
     @property
     def pack(self) -> RulePack:
@@ -180,6 +193,16 @@ def cause(error: ActivityError | ApplicationError) -> str:
     while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
         inner = inner.cause
     return str(inner or error)
+
+
+def retryable(error: ActivityError | ApplicationError) -> bool:
+    """False when the innermost failure says retrying cannot help (a 4xx from a channel)."""
+    inner: BaseException | None = error
+    while inner is not None:
+        if isinstance(inner, ApplicationError) and inner.non_retryable:
+            return False
+        inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
+    return True
 
 
 def error_type(error: ActivityError | ApplicationError) -> str:

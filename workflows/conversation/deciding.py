@@ -4,6 +4,7 @@ they raise one level deeper, up to the pack's `max_event_depth`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -16,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import DecideRequest
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.core import cause, error_type
-    from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL
+    from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
 
@@ -33,13 +34,17 @@ class Deciding(ActionExecutor):
         depth: int = 0,
         seq: int | None = None,
         note: str | None = None,
+        at: datetime | None = None,
     ) -> int:
-        """Decide on one event and execute the decision; events raised by actions follow, one level deeper."""
+        """Decide on one event and execute the decision; events raised by actions follow, one level deeper.
+
+        `at` is when the event happened when that is not now: a timer's instant (timers.py).
+        """
         seq = seq if seq is not None else self._next_event()
         entry = DecisionEntry(
             seq=seq,
             event=event,
-            at=workflow.now(),
+            at=at or workflow.now(),
             depth=depth,
             note=note,
             message_id=message.message_id if message is not None else None,
@@ -56,7 +61,7 @@ class Deciding(ActionExecutor):
             return seq
         request = DecideRequest(
             pack_hash=self._state.pack_hash or "",
-            context=self._context(event, depth, message, extra or {}),
+            context=self._context(event, depth, message, extra or {}, at),
             calendar=self._calendar_name(),
             sla=self._sla_views(),
         )
@@ -105,8 +110,13 @@ class Deciding(ActionExecutor):
             phone=address if address.startswith("+") else None,
         )
         try:
-            profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
-        except ActivityError as exc:
+            if self._local_io():
+                profile = await workflow.execute_local_activity_method(
+                    Crm.lookup_customer, query, **LOCAL_CRM_LOOKUP
+                )
+            else:
+                profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
+        except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
             s.enrichment = f"unavailable: {cause(exc)}"
             return f"CRM unavailable ({cause(exc)}): continued without enrichment"
         if profile is None:
@@ -139,6 +149,11 @@ class Deciding(ActionExecutor):
         await self._follow(raised, message=message)
 
     def _context(
-        self, event: str, depth: int, message: InboundMessage | None, extra: dict[str, Any]
+        self,
+        event: str,
+        depth: int,
+        message: InboundMessage | None,
+        extra: dict[str, Any],
+        at: datetime | None = None,
     ) -> dict[str, Any]:
-        return build_context(self._state, event, workflow.now(), depth, message, extra)
+        return build_context(self._state, event, at or workflow.now(), depth, message, extra)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Channels, Crm
@@ -21,8 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.outbound import OutboundMessage
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
-    from workflows.conversation.core import cause
-    from workflows.conversation.options import CRM_WRITE, DELIVERY
+    from workflows.conversation.core import cause, retryable
+    from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
 
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
@@ -64,6 +64,16 @@ class Delivery(SlaClocks):
             in_reply_to=s.thread_message_ids[-1] if replying else None,
             references=s.thread_message_ids[:-1] if replying else [],
         )
+        if self._local_io():
+            try:
+                await workflow.execute_local_activity_method(
+                    Channels.deliver_message, message, **LOCAL_DELIVERY
+                )
+                return None
+            except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
+                if not retryable(exc):
+                    return f"delivery failed: {cause(exc)}"
+                # The channel is down or slow: the normal activity retries it, same key.
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
         except ActivityError as exc:

@@ -30,6 +30,20 @@ CRM_LOOKUP: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
 }
+# Behind the issue-15 patch (core.py `LOCAL_IO_PATCH`): the customer lookup and a delivery's first
+# attempt run as local activities, on the worker that runs the workflow task, so the first message is
+# one workflow task instead of three. A delivery gets one local attempt: if the channel fails or is
+# slow, the send is retried as the normal DELIVERY activity under the same idempotency key (the ledger
+# and the far side dedup it). Why not local retries for an hour: a local activity holds its workflow
+# task, so a worker shutting down (a deploy) would wait for a channel that is down.
+LOCAL_DELIVERY: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=15),
+    "retry_policy": RetryPolicy(maximum_attempts=1),
+}
+LOCAL_CRM_LOOKUP: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+}
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
 # An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and

@@ -22,6 +22,12 @@ STATUS_TIMERS = (
 )
 
 
+# A sleep longer than RE_ARM_MIN wakes early (RE_ARM_LEAD before the instant, or half-way) and is
+# re-armed: one more timer per instant that fires, none for one cancelled by an event first.
+RE_ARM_LEAD = timedelta(seconds=5)
+RE_ARM_MIN = timedelta(milliseconds=200)
+
+
 class Timers(Deciding):
     """The instants the conversation acts on by itself, and what happens when one is due."""
 
@@ -49,11 +55,31 @@ class Timers(Deciding):
             instants.append(s.survey.expires_at)
         return instants
 
-    def _sleep_for(self) -> timedelta | None:
+    def _sleep_for(self, *, exact: bool = False) -> timedelta | None:
+        """How long the main loop sleeps: until the earliest instant, or (issue 15) a little before it.
+
+        A timer starts when the workflow task that computed it completes, but its duration is
+        measured from that task's start (`workflow.now()`), so it fires late by the task's processing
+        time (the decisions and sends of a first message: tens to hundreds of ms). With the patch the
+        loop wakes RE_ARM_LEAD early (half the gap when that is shorter) and sleeps again, `exact`,
+        for what is left, computed in a task that does nothing else, so the instant fires within a
+        few ms.
+        """
         instants = self._due_instants()
         if not instants:
             return None
-        return max(min(instants) - workflow.now(), timedelta(0))
+        gap = max(min(instants) - workflow.now(), timedelta(0))
+        if self._local_io() and not exact and gap > RE_ARM_MIN:
+            return gap - min(RE_ARM_LEAD, gap / 2)
+        return gap
+
+    def _is_due(self) -> bool:
+        now = workflow.now()
+        return any(i <= now for i in self._due_instants())
+
+    def _instant(self, due: datetime | None) -> datetime | None:
+        """A due instant as the time its event happened (issue 15's runs), else None (now)."""
+        return due if self._local_io() else None
 
     async def _fire_due_timers(self) -> None:
         s = self._state
@@ -62,23 +88,31 @@ class Timers(Deciding):
         for t in list(s.sla.targets.values()):
             if t.running and t.warning_at is not None and not t.warned and t.warning_at <= now:
                 t.warned = True
-                await self._process("sla.warning", extra={"event": {"sla_target": t.name}})
+                await self._process(
+                    "sla.warning", extra={"event": {"sla_target": t.name}}, at=self._instant(t.warning_at)
+                )
             if t.running and t.deadline is not None and t.deadline <= now:
                 t.breached_at, t.running = t.deadline, False
-                await self._process("sla.breached", extra={"event": {"sla_target": t.name}})
+                await self._process(
+                    "sla.breached", extra={"event": {"sla_target": t.name}}, at=self._instant(t.deadline)
+                )
         for esc in [e for e in s.sla.escalations if e.due_at <= now]:
             s.sla.escalations.remove(esc)
             seq = self._next_event()
             entry = DecisionEntry(
                 seq=seq,
                 event="sla.escalation",
-                at=now,
+                at=self._instant(esc.due_at) or now,
                 note=f"escalation level {esc.level} of the SLA policy ({esc.target} breached)",
             )
             self._record(entry)
             raised: Raised = []
             entry.executed += await self._escalate(
-                seq, "0", esc.level, self._context("sla.breached", 0, None, {}), raised
+                seq,
+                "0",
+                esc.level,
+                self._context("sla.breached", 0, None, {}, self._instant(esc.due_at)),
+                raised,
             )
             await self._follow(raised, depth=1)
         timers = s.timers

@@ -57,17 +57,20 @@ class ConversationWorkflow(Threads):
     @workflow.run
     async def run(self, start: ConversationStart) -> ConversationState:
         self._threads()
+        self._local_io()
         async with self._lock:
             await self._ensure_pack()
+        exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
         while not self._closed_for_good() and not self._run_is_full():
             self._wake = False
             try:
                 await workflow.wait_condition(
                     lambda: self._wake or self._closed_for_good() or self._run_is_full(),
-                    timeout=self._sleep_for(),
+                    timeout=self._sleep_for(exact=exact),
                 )
+                exact = False
             except TimeoutError:
-                pass
+                exact = not self._is_due()
             async with self._lock:
                 await self._fire_due_timers()
         await workflow.wait_condition(workflow.all_handlers_finished)

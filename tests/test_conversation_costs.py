@@ -1,0 +1,76 @@
+"""What a conversation costs in Temporal: workflow tasks per message, and one parsed pack per hash.
+
+These assert the shape of the work (history events, shared objects), never its duration: speed is
+measured by the benchmarks under bench/.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import History
+from temporalio.client import Client
+
+from tests.api_client import ApiClient
+from tests.outbox_rows import OutboxRows
+from workflows.conversation.shared_packs import shared_pack
+
+
+async def history_of(client: Client, workflow_id: str) -> History:
+    return await client.get_workflow_handle(workflow_id).fetch_history()
+
+
+def tasks_before_update_completed(history: History, nth: int = 0) -> int:
+    """Workflow tasks completed before the `nth` update of the run completed."""
+    tasks = 0
+    updates = 0
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            tasks += 1
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+            if updates == nth:
+                return tasks
+            updates += 1
+    raise AssertionError(f"update {nth} never completed")
+
+
+async def test_the_first_message_is_one_workflow_task(
+    api: ApiClient, worker: None, client: Client, outbox: OutboxRows
+) -> None:
+    """Creating the conversation looks the customer up and sends the acknowledgement (local
+    activities), so the caller's answer comes after one workflow task, not three."""
+    answer = await api.post_message("cost-1", "m-1")
+    assert answer.status == 201, answer.body
+    assert [m["kind"] for m in outbox.read_all()] == ["auto_reply"]
+    history = await history_of(client, api.workflow_id("cost-1"))
+    assert tasks_before_update_completed(history) == 1
+    kinds = [e.event_type for e in history.events]
+    assert EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED not in kinds
+
+    second = await api.post_message("cost-1", "m-2", "And another thing")
+    assert second.status == 200, second.body
+    history = await history_of(client, api.workflow_id("cost-1"))
+    assert tasks_before_update_completed(history, 1) == 2
+
+
+def cached_conversations() -> list[object]:
+    """The conversation workflow instances the worker keeps in its cache (one class per sandbox)."""
+    return [o for o in gc.get_objects() if type(o).__name__ == "ConversationWorkflow"]
+
+
+async def test_conversations_on_one_pack_share_one_parsed_pack(api: ApiClient, worker: None) -> None:
+    """Each conversation records its pack in history, but the worker keeps one parsed copy per hash
+    rather than one per cached conversation."""
+    for name in ("share-1", "share-2", "share-3"):
+        answer = await api.post_message(name, f"{name}-m1")
+        assert answer.status == 201, answer.body
+    mine = [
+        wf
+        for wf in cached_conversations()
+        if getattr(wf, "_state", None) is not None and wf._state.tenant == api.tenants["acme"]  # type: ignore[attr-defined]
+    ]
+    assert len(mine) == 3
+    packs = {id(wf._pack) for wf in mine}  # type: ignore[attr-defined]
+    assert len(packs) == 1
+    assert mine[0]._pack is shared_pack(mine[0]._state.pack_hash, {})  # type: ignore[attr-defined]

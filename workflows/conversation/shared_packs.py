@@ -1,0 +1,43 @@
+"""One parsed rule pack per content hash, shared by every conversation a worker runs.
+
+Each run still records its pack (the `load_rule_pack` local activity: replay never reads the store);
+what is shared is only the parsed `RulePack` built from that recorded content. A hash names one
+content for good (the store checks it), so every run pinned to a hash would parse the same object,
+and nothing in the workflow mutates a pack (it reads templates, policies and settings). Sharing it
+saves the parse (CPU per new run) and a full copy of the pack per cached conversation (memory).
+
+This module is imported passed through the sandbox (see core.py), so the cache lives once per
+worker process rather than once per run; it holds no state a workflow can observe other than the
+pack itself.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from engine.rules.pack import RulePack
+
+# Packs a worker keeps parsed: tenants times the packs their open conversations pin. Past it the
+# least recently used is dropped (runs holding it keep their reference); a miss only costs a parse.
+MAX_SHARED_PACKS = 64
+
+_packs: OrderedDict[str, RulePack] = OrderedDict()
+# Workflow activations run on the worker's thread pool, several at once.
+_lock = threading.Lock()
+
+
+def shared_pack(pack_hash: str, canonical: dict[str, Any]) -> RulePack:
+    """The parsed pack for `pack_hash`, parsing `canonical` (its recorded content) on a miss."""
+    with _lock:
+        pack = _packs.get(pack_hash)
+        if pack is not None:
+            _packs.move_to_end(pack_hash)
+            return pack
+    pack = RulePack.model_validate(canonical)  # outside the lock: two first uses may both parse
+    with _lock:
+        pack = _packs.setdefault(pack_hash, pack)
+        while len(_packs) > MAX_SHARED_PACKS:
+            _packs.popitem(last=False)
+    return pack
