@@ -9,7 +9,6 @@ auditor sees in history exactly what was decided and why.
 from __future__ import annotations
 
 import asyncio
-import math
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -24,32 +23,12 @@ from engine.contracts.activities import (
     LOAD_RULE_PACK,
     RuleDecisions,
 )
-from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
-from engine.rules.context import RuleContext
+from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest, seen_context
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
 
 MINUTE = timedelta(minutes=1)
 UNDECIDABLE = "UndecidableContext"
-# The rule engine holds integers in 64 bits: larger ones (a CRM's 10**26, an attachment size that
-# got through) are read as the largest it holds rather than failing the decision; comparisons keep
-# their sense ("size > 10 MB" stays true).
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-
-def json_safe(value: Any) -> Any:
-    """`value` with integers saturated to 64 bits and non-finite floats as None."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return min(max(value, INT64_MIN), INT64_MAX)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    return value
 
 
 class LoadedPack:
@@ -137,24 +116,34 @@ class RuleActivities(RuleDecisions):
             ) from None
 
     def _decide(self, loaded: LoadedPack, request: DecideRequest) -> DecideResult:
-        data = json_safe(dict(request.context))
-        event_time = datetime.fromisoformat(data["event"]["time"])
+        filled = self._fill(loaded, request)
+        context = seen_context(request.context, filled)
+        decision = loaded.compiled.decide(context).model_dump(mode="json")
+        if request.filled_only:
+            return DecideResult(decision=decision, filled=filled)
+        return DecideResult(decision=decision, context=context.to_data())
+
+    @staticmethod
+    def _fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]]:
+        """The context's business-time parts, by section: what the workflow cannot compute itself."""
+        event_time = datetime.fromisoformat(request.context["event"]["time"])
         calendar = loaded.calendars.get(request.calendar) if request.calendar else None
-        conversation = dict(data.get("conversation") or {})
+        conversation: dict[str, Any] = {}
+        filled: dict[str, dict[str, Any]] = {"conversation": conversation}
         if calendar is not None:
-            data["business_hours"] = {
+            filled["business_hours"] = {
                 "open": calendar.is_open(event_time),
                 "next_open": calendar.next_open(event_time).isoformat(),
             }
+            known = request.context.get("conversation") or {}
             for field, since in (
                 ("business_minutes_open", "created_at"),
                 ("business_minutes_since_customer_message", "last_customer_message_at"),
             ):
-                if conversation.get(since):
-                    start = datetime.fromisoformat(conversation[since])
+                if known.get(since):
+                    start = datetime.fromisoformat(known[since])
                     conversation[field] = calendar.elapsed(start, event_time) / MINUTE
-        data["conversation"] = conversation
-        sla = dict(data.get("sla") or {})
+        sla: dict[str, Any] = {}
         for clock in request.sla:
             remaining: float | None
             if clock.deadline is not None and calendar is not None:
@@ -165,10 +154,8 @@ class RuleActivities(RuleDecisions):
             sla[f"{clock.name}_breached"] = clock.breached
         if request.sla:
             sla["breached"] = any(c.breached for c in request.sla)
-        data["sla"] = sla
-        context = RuleContext.model_validate(data)
-        decision = loaded.compiled.decide(context)
-        return DecideResult(decision=decision.model_dump(mode="json"), context=context.to_data())
+        filled["sla"] = sla
+        return filled
 
     @activity.defn(name=BUSINESS_TIME)
     async def business_time(self, request: TimeRequest) -> list[str | float]:

@@ -11,7 +11,7 @@ import pytest
 from temporalio.client import Client
 
 from activities.rule_decisions import PackRegistry, RuleActivities
-from engine.contracts.decisions import DecideRequest
+from engine.contracts.decisions import DecideRequest, SlaClockView
 from engine.db.packs import PackStore
 from engine.rules.templates import choose_text, render
 from engine.rules.validation import validate
@@ -141,6 +141,44 @@ async def test_kundenservice_after_hours_acknowledgement_names_the_opening_in_ge
     language, text = choose_text(pack.templates[reply["template"]], ["de"], pack.meta.language)
     rendered = render(text, result.context, language=language, zone=pack.calendars["berlin"]["timezone"])
     assert rendered.endswith("antwortet ab 25.11.2026, 08:00.")
+
+
+async def test_a_decision_recorded_without_the_context_renders_templates_as_one_with_it(
+    settings: Settings,
+) -> None:
+    """Newer runs record only what `decide` filled in; the workflow's merge must give templates the
+    very context the rules saw, business time, SLA and out-of-range numbers included."""
+    pack = load_valid(PACKS / "kundenservice")
+    database = database_of(settings)
+    store = PackStore(database)
+    digest = await store.publish("acme", pack, published_by="test", source=None)
+    sent = {
+        "event": {"type": "conversation.created", "time": "2026-11-24T19:30:00+00:00", "depth": 0},
+        "conversation": {"id": "c-1", "created_at": "2026-11-24T08:00:00+00:00", "tags": ["a"]},
+        "customer": {"first_name": "Ada", "lifetime_value": 10**26, "custom": {"big": 10**30}},
+        "message": {"text": "Hallo", "attachments": [{"name": "x.pdf", "size": 2**70}]},
+        "sla": {"policy": "standard"},
+    }
+    clocks = [SlaClockView(name="first_response", deadline=datetime(2026, 11, 25, 9, tzinfo=UTC))]
+    activities = RuleActivities(PackRegistry(store))
+    whole, filled = [
+        await activities.decide(
+            DecideRequest(pack_hash=digest, context=sent, calendar="berlin", sla=clocks, filled_only=only)
+        )
+        for only in (False, True)
+    ]
+    await database.dispose()
+    assert filled.context is None and filled.decision == whole.decision
+    assert len(filled.model_dump_json()) < len(whole.model_dump_json()) - 1000
+    seen = filled.context_for(sent)
+    assert seen == whole.context_for(sent) == whole.context
+    assert seen["business_hours"]["open"] is False and seen["sla"]["first_response_remaining_minutes"] > 0
+    zone = pack.calendars["berlin"]["timezone"]
+    for name, texts in pack.templates.items():
+        for language, text in texts.items():
+            assert render(text, seen, language=language, zone=zone) == render(
+                text, whole.context, language=language, zone=zone
+            ), name
 
 
 async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_calendar_zone(

@@ -42,6 +42,9 @@ THREADS_PATCH = "conversation-threads"
 # fire on time (timers.py `_sleep_for`). Runs that started before keep the old commands for the
 # rest of the run when they replay; their next run has the new.
 LOCAL_IO_PATCH = "local-io-timely-timers"
+# Decide results carry only what the activity filled in (business time), not the whole context again:
+# the workflow merges it over the context it sent. Older results carry the whole context and replay.
+DECIDE_FILLED_PATCH = "decide-filled-only"
 
 
 class ConversationCore:
@@ -73,6 +76,7 @@ class ConversationCore:
         self._wake = False
         self._threads_on: bool | None = None
         self._local_io_on: bool | None = None
+        self._filled_only_on: bool | None = None
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
@@ -92,6 +96,12 @@ class ConversationCore:
         if self._local_io_on is None:
             self._local_io_on = workflow.patched(LOCAL_IO_PATCH)
         return self._local_io_on
+
+    def _filled_only(self) -> bool:
+        """Whether `decide` answers with only the context parts it filled in (asked at the first decision)."""
+        if self._filled_only_on is None:
+            self._filled_only_on = workflow.patched(DECIDE_FILLED_PATCH)
+        return self._filled_only_on
 
     def _closed_for_good(self) -> bool:
         """A closed conversation's run ends only in the old behaviour; otherwise it waits for a new thread."""

@@ -59,11 +59,13 @@ class Deciding(ActionExecutor):
                 f"{self._pack.settings.max_event_depth}; not evaluated"
             )
             return seq
+        context = self._context(event, depth, message, extra or {}, at)
         request = DecideRequest(
             pack_hash=self._state.pack_hash or "",
-            context=self._context(event, depth, message, extra or {}, at),
+            context=context,
             calendar=self._calendar_name(),
             sla=self._sla_views(),
+            filled_only=self._filled_only(),
         )
         if not self._threads():
             result = await workflow.execute_local_activity_method(RuleDecisions.decide, request, **LOCAL)
@@ -86,8 +88,10 @@ class Deciding(ActionExecutor):
                 return seq
         entry.decision = result.decision
         raised: Raised = []
-        for i, decided in enumerate(result.decision["actions"]):
-            entry.executed += await self._execute(seq, str(i), decided["action"], result.context, raised)
+        if result.decision["actions"]:  # the context is rebuilt only when an action may read it
+            seen = result.context_for(context)
+            for i, decided in enumerate(result.decision["actions"]):
+                entry.executed += await self._execute(seq, str(i), decided["action"], seen, raised)
         await self._follow(raised, depth=depth + 1)
         return seq
 
