@@ -10,11 +10,13 @@ from pathlib import Path
 from pydantic import SecretStr
 from temporalio.client import Client
 
+from engine.api.active_packs import CACHE_SECONDS, ActivePacks
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.pack_files import load_valid
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
-from tests.conftest import TEST_PACKS
+from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from tests.test_lifecycle import eventually, set_status, state
@@ -140,3 +142,29 @@ async def test_a_tenant_cannot_change_what_another_tenants_customers_are_sent(
 
 async def _both_sent(acknowledgements: Callable[[str], list[str]]) -> bool:
     return bool(acknowledgements("acme")) and bool(acknowledgements("globex"))
+
+
+async def test_a_pack_published_elsewhere_reaches_new_conversations_within_five_seconds(
+    settings: Settings, tenants: dict[str, str]
+) -> None:
+    """The API keeps a tenant's active hash for CACHE_SECONDS (README promises 5 s): a publish from the
+    CLI or another replica shows after that, one through this process (`forget`) at once. The clock is
+    the cache's own, moved by hand: waiting out real seconds would only make the test slow and flaky.
+    test_lifecycle's `test_pack_published_mid_conversation_does_not_change_it` covers the API's publish."""
+    assert CACHE_SECONDS == 5.0
+    now, acme = [1000.0], tenants["acme"]
+    database = database_of(settings)
+    try:
+        packs = ActivePacks(database, settings, clock=lambda: now[0])
+        first = publish(settings, TEST_PACKS / "basic")
+        assert await packs.hash_for(acme) == first
+        second = publish(settings, TEST_PACKS / "timers")  # straight to the database, like the CLI
+        now[0] += 4.9
+        assert await packs.hash_for(acme) == first
+        now[0] += 0.2
+        assert await packs.hash_for(acme) == second
+        assert publish(settings, TEST_PACKS / "basic") == first
+        packs.forget(acme)
+        assert await packs.hash_for(acme) == first
+    finally:
+        await database.dispose()

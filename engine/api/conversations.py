@@ -28,6 +28,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
 from engine.api.errors import (
     ApiError,
@@ -58,7 +59,6 @@ from engine.contracts.conversation import (
 from engine.contracts.ids import is_safe_id
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
-from engine.service.pack_store import ensure_active_pack
 from workflows.conversation.workflow import ConversationWorkflow
 
 CLIENT = web.AppKey("client", Client)
@@ -204,7 +204,7 @@ async def receive_customer_message(
     message = body.to_message()
     message.threading_note = threading_note
     wf_id = conversation_workflow_id(tenant, ext_id)
-    pack_hash = await ensure_active_pack(request.app[DATABASE], settings, tenant)
+    pack_hash = await request.app[ACTIVE_PACKS].hash_for(tenant)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
         ConversationStart(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, SETTINGS
 from engine.api.errors import body_too_large
@@ -72,6 +73,7 @@ async def publish_pack(request: web.Request) -> web.Response:
     digest = await PackStore(request.app[DATABASE]).publish(
         tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )
+    request.app[ACTIVE_PACKS].forget(tenant)  # this process's next new conversation pins it at once
     return web.json_response({"hash": digest, "active": True}, status=201)
 
 
