@@ -91,12 +91,6 @@ async def prepare(settings: Settings) -> str:
         await database.dispose()
 
 
-def worker_options(settings: Settings) -> dict[str, int]:
-    """The cache and concurrency settings if this build has them (CONVOFLOW_MAX_CACHED_WORKFLOWS, ...)."""
-    names = ("max_cached_workflows", "max_concurrent_workflow_tasks")
-    return {n: getattr(settings, n) for n in names if n in Settings.model_fields}
-
-
 # --- process targets (module level: `spawn` pickles them by name) ---------------------------------
 
 
