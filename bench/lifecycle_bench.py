@@ -22,21 +22,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from bench import stack
 from bench.bare_workflow import BareWorkflow
+from bench.conversations import first_message, workflow_id
 from bench.results import Result
 from bench.stats import per_unit_ms
-from engine.contracts.conversation import (
-    AgentReply,
-    ConversationStart,
-    InboundMessage,
-    Party,
-    Status,
-    StatusChange,
-)
+from engine.contracts.conversation import AgentReply, Status, StatusChange
 from engine.service.config import Settings
 from engine.service.temporal_client import connect
 from workflows.conversation.workflow import ConversationWorkflow
@@ -46,27 +39,9 @@ BARE_QUEUE = "bare"
 
 
 async def one_conversation(client: Client, settings: Settings, pack_hash: str, n: int) -> str:
-    wf_id = f"conversation:{stack.TENANT}:{n}-{uuid.uuid4().hex[:6]}"
-    start = WithStartWorkflowOperation(
-        ConversationWorkflow.run,
-        ConversationStart(
-            tenant=stack.TENANT,
-            external_id=str(n),
-            channel="email",
-            customer=Party(address=f"c{n}@example.com", name="Ada Lovelace"),
-            pack_hash=pack_hash,
-        ),
-        id=wf_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    await client.execute_update_with_start_workflow(
-        ConversationWorkflow.receive_message,
-        InboundMessage(
-            message_id="m-1", sender=Party(address=f"c{n}@example.com"), text="My invoice is wrong"
-        ),
-        start_workflow_operation=start,
-    )
+    name = f"{n}-{uuid.uuid4().hex[:6]}"
+    await first_message(client, settings, pack_hash, name)
+    wf_id = workflow_id(name)
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
     await handle.execute_update(
         ConversationWorkflow.post_reply, AgentReply(agent_id="a", text="Fixed.", message_id="r-1")
@@ -79,9 +54,11 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
     return wf_id
 
 
-async def gather_bounded(make: Callable[[int], Awaitable[object]], count: int) -> float:
-    """Seconds to run make(0..count-1) with CONCURRENCY in flight."""
-    semaphore = asyncio.Semaphore(CONCURRENCY)
+async def gather_bounded(
+    make: Callable[[int], Awaitable[object]], count: int, concurrency: int = CONCURRENCY
+) -> float:
+    """Seconds to run make(0..count-1) with `concurrency` in flight."""
+    semaphore = asyncio.Semaphore(concurrency)
 
     async def bounded(i: int) -> None:
         async with semaphore:

@@ -27,13 +27,12 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from bench import stack
 from bench.bare_workflow import BareConversation
+from bench.conversations import first_message
 from bench.lifecycle_bench import gather_bounded
 from bench.results import Result
 from bench.stats import scaled
-from engine.contracts.conversation import ConversationStart, InboundMessage, Party
 from engine.service.config import Settings
 from engine.service.temporal_client import connect
-from workflows.conversation.workflow import ConversationWorkflow
 
 BARE_QUEUE = "bare-memory"
 WARM_UP = 20
@@ -43,29 +42,10 @@ SDK_DEFAULT_CACHE = 1000
 def open_conversation(
     client: Client, settings: Settings, pack_hash: str
 ) -> Callable[[int], Awaitable[object]]:
-    async def first_message(n: int) -> None:
-        start = WithStartWorkflowOperation(
-            ConversationWorkflow.run,
-            ConversationStart(
-                tenant=stack.TENANT,
-                external_id=f"mem-{n}",
-                channel="email",
-                customer=Party(address=f"c{n}@example.com", name="Ada Lovelace"),
-                pack_hash=pack_hash,
-            ),
-            id=f"conversation:{stack.TENANT}:mem-{n}-{uuid.uuid4().hex[:6]}",
-            task_queue=settings.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await client.execute_update_with_start_workflow(
-            ConversationWorkflow.receive_message,
-            InboundMessage(
-                message_id="m-1", sender=Party(address=f"c{n}@example.com"), text="Hello, my invoice"
-            ),
-            start_workflow_operation=start,
-        )
+    async def open_one(n: int) -> None:
+        await first_message(client, settings, pack_hash, f"mem-{n}-{uuid.uuid4().hex[:6]}")
 
-    return first_message
+    return open_one
 
 
 def open_bare(client: Client) -> Callable[[int], Awaitable[object]]:
