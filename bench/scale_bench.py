@@ -57,6 +57,9 @@ async def open_all(api: Convoflow, names: list[str], concurrency: int) -> dict[s
             except Exception as exc:  # counted and reported, never hidden
                 outcome = type(exc).__name__ + (f": {exc}" if isinstance(exc, RuntimeError) else "")
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            done = sum(outcomes.values())
+            if done % max(len(names) // 10, 1) == 0:
+                print(f"  {done} of {len(names)} opened", flush=True)
 
     await asyncio.gather(*(lane() for _ in range(concurrency)))
     return outcomes

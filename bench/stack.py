@@ -46,7 +46,7 @@ async def dev_server(data_dir: Path | None = None, *, fast_timers: bool = False)
 
 
 def server_process(server: DevServer) -> psutil.Process:
-    """The dev server's process (the SDK-less `temporal` binary), for its CPU time."""
+    """The dev server's process (the `temporal` CLI running the whole server), for its CPU time."""
     process = server._process  # DevServer keeps its child private; the bench only reads its pid
     if process is None:
         raise RuntimeError("the dev server is not running")
