@@ -29,7 +29,7 @@ from bench import stack
 from bench.api_latency_bench import Convoflow
 from bench.conversations import workflow_id
 from bench.results import Result
-from bench.sla_timing import breach_delays, write_pack
+from bench.sla_timing import breaches, write_pack
 from bench.stats import percentile
 from engine.service.temporal_client import connect
 
@@ -91,9 +91,9 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 await asyncio.sleep(args.sla_seconds + 2)  # the last deadline, then the server's tick
                 stop.set()
                 await sampler
-                delays = await breach_delays(client, [workflow_id(n) for n in names], within=120)
+                delays = await breaches(client, [workflow_id(n) for n in names], within=120)
     created = outcomes.get("created", 0)
-    ms = sorted(v * 1000 for v in delays.values()) or [float("nan")]
+    ms = sorted(b.delay * 1000 for b in delays.values()) or [float("nan")]
     print(f"{count} conversations opened through the API in {opened_s:.0f} s ({count / opened_s:.1f}/s)")
     print(f"  answers: {outcomes}")
     print(f"  SLA breaches recorded: {len(delays)} of {count}")

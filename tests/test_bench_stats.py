@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.sla_timing import breach_delay, write_pack
+from bench.sla_timing import Timer, delay_parts, first_breach, write_pack
 from bench.stats import CpuSample, per_unit_ms, percentile, scaled
 from engine.calendar import BusinessCalendar
 from engine.service.pack_files import load_valid
@@ -58,6 +58,19 @@ def test_the_sla_bench_pack_is_a_valid_pack_whose_deadline_is_seconds_away(tmp_p
 def test_breach_delay_runs_from_the_exact_deadline_to_the_first_recorded_breach() -> None:
     deadline = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
     late = [deadline + timedelta(milliseconds=900), deadline + timedelta(milliseconds=40)]
-    assert breach_delay(deadline, late) == pytest.approx(0.04)
-    assert breach_delay(deadline, []) is None
-    assert breach_delay(None, late) is None
+    breach = first_breach(deadline, late)
+    assert breach is not None and breach.delay == pytest.approx(0.04)
+    assert first_breach(deadline, []) is None
+    assert first_breach(None, late) is None
+
+
+def test_a_breach_delay_splits_into_timer_aim_server_tick_and_worker_pickup() -> None:
+    deadline = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    ms = timedelta(milliseconds=1)
+    warning = Timer(deadline - 4000 * ms, 3000 * ms, deadline - 900 * ms)
+    # set 200 ms late (computed at the task's start), fired 700 ms after due, recorded 50 ms later
+    woke = Timer(deadline - 800 * ms, 1000 * ms, deadline + 900 * ms)
+    later = Timer(deadline, 60_000 * ms, deadline + 61_000 * ms)  # after the breach: not the one
+    parts = delay_parts(deadline, deadline + 950 * ms, [warning, woke, later])
+    assert parts == pytest.approx({"timer set late": 0.2, "server tick": 0.7, "worker pickup": 0.05})
+    assert sum(parts.values()) == pytest.approx(0.95)
