@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from engine.calendar import BusinessCalendar
+from engine.calendar import shared_calendar
 from engine.contracts.activities import (
     ACTIVE_RULE_PACK,
     BUSINESS_TIME,
@@ -56,7 +56,9 @@ class LoadedPack:
     def __init__(self, pack: RulePack) -> None:
         self.pack = pack
         self.compiled = CompiledPack(pack)
-        self.calendars = {name: BusinessCalendar.from_dict(doc) for name, doc in pack.calendars.items()}
+        # Shared with every other pack (hash) of this process that has the same calendar, so a newly
+        # published pack does not build its timelines again: that is most of a cold deadline's cost.
+        self.calendars = {name: shared_calendar(doc) for name, doc in pack.calendars.items()}
 
 
 class PublishedPacks(Protocol):

@@ -10,6 +10,7 @@ from bench import results
 
 BENCHES = [
     "calendar",
+    "pack-load",
     "rules",
     "lifecycle",
     "api-latency",

@@ -12,6 +12,11 @@ So a call costs O(log n) in the number of intervals, whatever the duration; the 
 lazily, a year at a time, and kept on the calendar. All arithmetic is in integer microseconds since
 the Unix epoch, so results are exact to the microsecond.
 
+Building that first year is what a calendar costs (about 500 times one deadline on a warm one), so
+`shared_calendar(doc)` keeps one calendar per distinct document per process: every pack hash (and
+every validation) with the same calendar reuses its timeline. A calendar may therefore be used by
+several threads at once (the worker's rule activities run in threads): its methods take a lock.
+
 Wall-clock endpoints become instants exactly as zoneinfo does with fold=0: a time inside a
 spring-forward gap takes the offset from before the gap, an ambiguous autumn time its first
 occurrence. A range that collapses to nothing on a DST night (e.g. 02:00-03:00 in Berlin on the night
@@ -22,9 +27,14 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import pickle
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -116,9 +126,16 @@ def _parse_holidays(value: Any) -> frozenset[date]:
     return frozenset(days)
 
 
-def _parse_regions(value: Any) -> tuple[tuple[str, str | None], ...]:
+@lru_cache(maxsize=1024)
+def _region_holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
+    """A region's public holidays in one year: python-holidays builds them slowly, and the answer
+    for a (region, year) never changes within a process (NotImplementedError: unknown region)."""
     import holidays as holiday_data
 
+    return frozenset(holiday_data.country_holidays(country, subdiv=subdiv, years=year))
+
+
+def _parse_regions(value: Any) -> tuple[tuple[str, str | None], ...]:
     if not isinstance(value, list):
         raise CalendarError("holiday_regions", 'expected a list such as ["DE-BE"]')
     regions = []
@@ -129,7 +146,7 @@ def _parse_regions(value: Any) -> tuple[tuple[str, str | None], ...]:
             raise CalendarError(path, f'expected "CC" or "CC-SUBDIVISION" such as "DE-BE", got {item!r}')
         country, subdiv = m.group(1), m.group(2)
         try:
-            holiday_data.country_holidays(country, subdiv=subdiv, years=2000)
+            _region_holidays(country, subdiv, 2000)
         except NotImplementedError as exc:
             raise CalendarError(path, f"unknown holiday region {item!r}: {exc}") from None
         regions.append((country, subdiv))
@@ -164,6 +181,7 @@ class BusinessCalendar:
         self._region_years: set[int] = set()
         self._region_days: set[date] = set()
         self._timeline: _Timeline | None = None
+        self._lock = threading.Lock()  # the timeline is extended in place
 
     @classmethod
     def from_dict(cls, doc: Any) -> BusinessCalendar:
@@ -198,45 +216,49 @@ class BusinessCalendar:
 
     def deadline(self, start: datetime, duration: timedelta) -> datetime:
         """The earliest t >= start at which the open time inside [start, t] equals `duration`."""
-        t0 = _to_us(start, "start")
-        if duration < timedelta(0):
-            raise ValueError("duration must not be negative")
-        if duration == timedelta(0):
-            return start.astimezone(self.zone)
-        timeline = self._cover(t0)
-        origin = self._position(timeline, t0)
-        target = origin + duration // _US
-        while timeline.before[-1] < target:
-            self._extend_or_fail(timeline, t0, nothing_after=timeline.before[-1] == origin)
-        i = bisect.bisect_left(timeline.before, target, lo=1) - 1
-        return _from_us(timeline.starts[i] + (target - timeline.before[i])).astimezone(self.zone)
+        with self._lock:
+            t0 = _to_us(start, "start")
+            if duration < timedelta(0):
+                raise ValueError("duration must not be negative")
+            if duration == timedelta(0):
+                return start.astimezone(self.zone)
+            timeline = self._cover(t0)
+            origin = self._position(timeline, t0)
+            target = origin + duration // _US
+            while timeline.before[-1] < target:
+                self._extend_or_fail(timeline, t0, nothing_after=timeline.before[-1] == origin)
+            i = bisect.bisect_left(timeline.before, target, lo=1) - 1
+            return _from_us(timeline.starts[i] + (target - timeline.before[i])).astimezone(self.zone)
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Open time inside [start, end]; zero when end <= start."""
-        a, b = _to_us(start, "start"), _to_us(end, "end")
-        if b <= a:
-            return timedelta(0)
-        timeline = self._cover(a)
-        self._cover_until(timeline, b)
-        return timedelta(microseconds=self._position(timeline, b) - self._position(timeline, a))
+        with self._lock:
+            a, b = _to_us(start, "start"), _to_us(end, "end")
+            if b <= a:
+                return timedelta(0)
+            timeline = self._cover(a)
+            self._cover_until(timeline, b)
+            return timedelta(microseconds=self._position(timeline, b) - self._position(timeline, a))
 
     def is_open(self, at: datetime) -> bool:
         """Open at an interval's start, closed at its end."""
-        t = _to_us(at, "at")
-        timeline = self._cover(t)
-        i = bisect.bisect_right(timeline.starts, t) - 1
-        return i >= 0 and t < timeline.ends[i]
+        with self._lock:
+            t = _to_us(at, "at")
+            timeline = self._cover(t)
+            i = bisect.bisect_right(timeline.starts, t) - 1
+            return i >= 0 and t < timeline.ends[i]
 
     def next_open(self, at: datetime) -> datetime:
         """`at` itself when open, else the start of the next open interval."""
-        t = _to_us(at, "at")
-        timeline = self._cover(t)
-        i = bisect.bisect_right(timeline.starts, t) - 1
-        if i >= 0 and t < timeline.ends[i]:
-            return at.astimezone(self.zone)
-        while i + 1 >= len(timeline.starts):
-            self._extend_or_fail(timeline, t, nothing_after=True)
-        return _from_us(timeline.starts[i + 1]).astimezone(self.zone)
+        with self._lock:
+            t = _to_us(at, "at")
+            timeline = self._cover(t)
+            i = bisect.bisect_right(timeline.starts, t) - 1
+            if i >= 0 and t < timeline.ends[i]:
+                return at.astimezone(self.zone)
+            while i + 1 >= len(timeline.starts):
+                self._extend_or_fail(timeline, t, nothing_after=True)
+            return _from_us(timeline.starts[i + 1]).astimezone(self.zone)
 
     # -- the timeline --------------------------------------------------------------------------
 
@@ -303,12 +325,8 @@ class BusinessCalendar:
         if day in self.holidays:
             return True
         if self.regions and day.year not in self._region_years:
-            import holidays as holiday_data
-
             for country, subdiv in self.regions:
-                self._region_days.update(
-                    holiday_data.country_holidays(country, subdiv=subdiv, years=day.year)
-                )
+                self._region_days.update(_region_holidays(country, subdiv, day.year))
             self._region_years.add(day.year)
         return day in self._region_days
 
@@ -331,3 +349,38 @@ def _to_us(value: datetime, name: str) -> int:
 
 def _from_us(t: int) -> datetime:
     return _EPOCH + timedelta(microseconds=t)
+
+
+SHARED_CALENDARS = 256
+"""Distinct calendar documents `shared_calendar` keeps (least recently used first out): a few per
+pack, and a worker holds few packs; each calendar is a few KiB per year of timeline it has built."""
+
+_shared: OrderedDict[bytes, BusinessCalendar] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def shared_calendar(doc: Mapping[str, Any]) -> BusinessCalendar:
+    """The process's calendar for this document, built on first use (CalendarError if invalid).
+
+    Keyed by the document's content, which the pack hash covers: every pack hash, and every
+    validation of a pack, with the same calendar gets the same calendar and its warm timeline.
+    The key is the document pickled (never unpickled: pickle is only the fastest faithful
+    serialization at hand, 4-7x json.dumps); equal documents built differently (keys in another
+    order) may get two calendars, never two documents one.
+    """
+    try:
+        key = pickle.dumps(doc, protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return BusinessCalendar.from_dict(doc)
+    with _shared_lock:
+        calendar = _shared.get(key)
+        if calendar is not None:
+            _shared.move_to_end(key)
+            return calendar
+    calendar = BusinessCalendar.from_dict(doc)  # outside the lock: holiday data can take a while
+    with _shared_lock:
+        calendar = _shared.setdefault(key, calendar)  # a racing first use keeps the one stored first
+        _shared.move_to_end(key)
+        while len(_shared) > SHARED_CALENDARS:
+            _shared.popitem(last=False)
+    return calendar

@@ -6,11 +6,8 @@ themselves is engine/service/pack_files.py: nothing in engine/rules touches the 
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,30 +93,20 @@ class PackSource:
         return Problem(path, message, file, line)
 
 
-def _record(node: yaml.Node, parts: list[str | int], file: Path, out: dict[str, tuple[Path, int]]) -> None:
-    out.setdefault(format_path(parts), (file, node.start_mark.line + 1))
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _record(value, [*parts, key.value], file, out)
-            out[format_path([*parts, key.value])] = (file, key.start_mark.line + 1)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _record(item, [*parts, i], file, out)
-
-
 def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, tuple[Path, int]]) -> Any:
-    """YAML (or JSON) text within the limits above; PackLoadError names the path and line otherwise."""
+    """YAML (or JSON) text within the limits above; PackLoadError names the path and line otherwise.
+
+    Read in one pass (engine/yaml12.py): YAML's extra types come out as JSON has them, so a YAML
+    pack means what the same JSON pack means. Dates become ISO strings (calendars read both; the
+    canonical content stored them so already), non-string keys their JSON text; binary and set
+    values and NaN have no JSON form and are refused.
+    """
     try:
-        node, data = yaml12.load_bounded(text, LIMITS)
-    except yaml12.LimitExceeded as exc:
+        document = yaml12.load_bounded(text, LIMITS, root=format_path(prefix))
+    except (yaml12.LimitExceeded, yaml12.NotJson) as exc:
         mark = exc.problem_mark
-        raise PackLoadError(
-            [
-                Problem(
-                    format_path([*prefix, *exc.path]), str(exc.problem), file, mark.line + 1 if mark else None
-                )
-            ]
-        ) from None
+        line = mark.line + 1 if mark else None
+        raise PackLoadError([Problem(exc.path, str(exc.problem), file, line)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reason = getattr(exc, "problem", None) or str(exc)
@@ -128,47 +115,9 @@ def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, t
         ) from None
     except (ValueError, OverflowError) as exc:  # e.g. an integer of more digits than Python converts
         raise PackLoadError([Problem("", f"not valid YAML: {exc}", file)]) from None
-    if node is not None:
-        _record(node, prefix, file, locations)
-    return _as_json(data, prefix, file)
-
-
-def _as_json(value: Any, path: list[str | int], file: Path) -> Any:
-    """YAML's extra types as JSON has them, so a YAML pack means what the same JSON pack means.
-
-    Dates become ISO strings (calendars read both; the canonical content stored them so already),
-    non-string keys their JSON text; binary and set values have no JSON form and are refused. Shared
-    (aliased) values are copied per place, within MAX_NODES; recursion stays within MAX_DEPTH.
-    """
-    if isinstance(value, dict):
-        return {_key(k): _as_json(v, [*path, _key(k)], file) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_as_json(v, [*path, i], file) for i, v in enumerate(value)]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, float) and not math.isfinite(value):
-        raise PackLoadError(
-            [Problem(format_path(path), "not a finite number (JSON has no NaN or infinity)", file)]
-        )
-    if value is None or isinstance(value, str | int | float):
-        return value
-    raise PackLoadError(
-        [
-            Problem(
-                format_path(path),
-                f"a {type(value).__name__} value has no JSON form: use a string or list",
-                file,
-            )
-        ]
-    )
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, str):
-        return key
-    if isinstance(key, datetime | date):
-        return key.isoformat()
-    return json.dumps(key) if key is None or isinstance(key, int | float) else str(key)
+    for path, line in document.lines.items():
+        locations.setdefault(path, (file, line))
+    return document.data
 
 
 def nesting_problem(data: Any, max_depth: int = MAX_DEPTH, max_nodes: int | None = None) -> Problem | None:

@@ -8,6 +8,7 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from engine.calendar import BusinessCalendar, CalendarError
+from engine.calendar import CalendarError, shared_calendar
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
@@ -101,7 +102,7 @@ class _Checker:
             self.ref("settings.business_hours_calendar", chosen, self.pack.calendars, "calendar")
         for name, doc in self.pack.calendars.items():
             try:
-                BusinessCalendar.from_dict(doc)
+                shared_calendar(doc)  # checked once per distinct calendar; the worker reuses it
             except CalendarError as exc:
                 self.add(
                     f"calendars.{name}.{exc.path}" if exc.path != "calendar" else f"calendars.{name}",
@@ -191,10 +192,11 @@ class _Checker:
             )
 
     def check_condition(self, path: str, logic: Any) -> list[str]:
-        if jsonlogic.depth(logic) > jsonlogic.MAX_DEPTH:
+        scan = _scan(logic, path)
+        if scan.depth > jsonlogic.MAX_DEPTH:
             self.add(path, f"nested deeper than {jsonlogic.MAX_DEPTH} levels")
             return []
-        if _count_nodes(logic) > MAX_CONDITION_NODES:
+        if scan.nodes > MAX_CONDITION_NODES:
             self.add(path, f"condition larger than {MAX_CONDITION_NODES} elements")
             return []
         for diag in jsonlogic.pack_engine().check(jsonlogic._as_input(logic)):
@@ -207,10 +209,7 @@ class _Checker:
             else:
                 self.add(at, diag["message"])
         reads = []
-        for at, node, scoped in _walk(logic, path):
-            if not isinstance(node, dict) or len(node) != 1:
-                continue
-            op, args = next(iter(node.items()))
+        for at, op, args, scoped in scan.operations:
             if op in jsonlogic.CUSTOM_ARITY:
                 args = args if isinstance(args, list) else [args]
                 if len(args) != jsonlogic.CUSTOM_ARITY[op]:
@@ -293,23 +292,51 @@ def _pointer_to_path(pointer: str) -> str:
 ITERATORS = frozenset({"map", "filter", "all", "some", "none", "reduce"})
 
 
-def _walk(node: Any, path: str, scoped: bool = False) -> Iterator[tuple[str, Any, bool]]:
-    """(path, node, scoped) for every node of a JSON value, path in `rules[0].if.and[1]` form.
+@dataclasses.dataclass
+class _Scan:
+    """One walk of a condition: what check_condition needs, without walking it three times."""
 
-    `scoped` is true inside the per-item argument of map/filter/all/some/none/reduce, where `var`
-    reads the current item rather than the context.
+    depth: int = 0
+    """Nesting, the condition itself being 1 (stops growing once past jsonlogic.MAX_DEPTH)."""
+    nodes: int = 0
+    """Values in the condition (operators' arguments included)."""
+    operations: list[tuple[str, str, Any, bool]] = dataclasses.field(default_factory=list)
+    """(path, operator, arguments, scoped) for every one-key object, in document order. `scoped` is
+    true inside the per-item argument of map/filter/all/some/none/reduce, where `var` reads the
+    current item rather than the context."""
+
+
+def _scan(logic: Any, path: str) -> _Scan:
+    """Depth, size and operations of a condition, paths in `rules[0].if.and[1]` form.
+
+    Without recursion, so any depth is safe; past the depth limit it stops (that problem is the one
+    reported), and past the size limit it only measures depth.
     """
-    yield path, node, scoped
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in ITERATORS and isinstance(value, list):
-                for i, arg in enumerate(value):
-                    yield from _walk(arg, f"{path}.{key}[{i}]", scoped or i > 0)
-            else:
-                yield from _walk(value, f"{path}.{key}", scoped)
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _walk(value, f"{path}[{i}]", scoped)
+    scan = _Scan()
+    limit, max_nodes = jsonlogic.MAX_DEPTH, MAX_CONDITION_NODES
+    # (value, path, scoped, level, is the argument list of an iterator)
+    stack: list[tuple[Any, str, bool, int, bool]] = [(logic, path, False, 1, False)]
+    while stack:
+        node, at, scoped, level, iterated = stack.pop()
+        scan.nodes += 1
+        if level > scan.depth:
+            scan.depth = level
+            if level > limit:
+                return scan
+        if isinstance(node, dict):
+            if len(node) == 1 and scan.nodes <= max_nodes:
+                op, args = next(iter(node.items()))
+                scan.operations.append((at, op, args, scoped))
+            stack.extend(
+                (value, f"{at}.{key}", scoped, level + 1, key in ITERATORS)
+                for key, value in reversed(node.items())
+            )
+        elif isinstance(node, list):
+            stack.extend(
+                (value, f"{at}[{i}]", scoped or (iterated and i > 0), level + 1, False)
+                for i, value in reversed(list(enumerate(node)))
+            )
+    return scan
 
 
 def _var_paths(op: str, args: Any, at: str) -> Iterator[tuple[str, str]]:
@@ -335,15 +362,3 @@ def _operators() -> list[str]:
         a for op in engine.operators() for a in op["aliases"]
     ]
     return names + list(jsonlogic.CUSTOM_OPERATORS)
-
-
-def _count_nodes(node: Any) -> int:
-    count, stack = 0, [node]
-    while stack:
-        item = stack.pop()
-        count += 1
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return count
