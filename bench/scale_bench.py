@@ -93,7 +93,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 await sampler
                 delays = await breaches(client, [workflow_id(n) for n in names], within=120)
     created = outcomes.get("created", 0)
-    ms = sorted(b.delay * 1000 for b in delays.values()) or [float("nan")]
+    ms = sorted(b.delay * 1000 for b, _ in delays.values()) or [float("nan")]
     print(f"{count} conversations opened through the API in {opened_s:.0f} s ({count / opened_s:.1f}/s)")
     print(f"  answers: {outcomes}")
     print(f"  SLA breaches recorded: {len(delays)} of {count}")

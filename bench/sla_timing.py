@@ -3,9 +3,11 @@ each conversation's breach was recorded.
 
 The pack is legal as any tenant's: a 24/7 calendar and a policy of a fraction of a minute (pack
 durations are floats), applied to every new conversation. The exact deadline is the one the
-workflow computed and keeps in its state (`breached_at` is set to it); the breach's recorded time
-is the `at` of its `sla.breached` decision entry, i.e. `workflow.now()` of the workflow task that
-handled the timer. Their difference is how late the breach was recorded.
+workflow computed and keeps in its state (`breached_at` is set to it). The breach is recorded by the
+first workflow task that starts at or after the deadline (its `workflow.now()` is the task's start),
+and it is in history, with its decision and actions, when that task completes: the completion's
+event time is the breach's recorded time. (The decision entry's `at` is the deadline itself since
+issue 15, so it cannot say how late the workflow acted.)
 """
 
 from __future__ import annotations
@@ -50,11 +52,21 @@ class Breach:
         return (self.recorded - self.deadline).total_seconds()
 
 
-def first_breach(deadline: datetime | None, recorded: Sequence[datetime]) -> Breach | None:
-    """The first recorded breach of a deadline; None while not breached."""
-    if deadline is None or not recorded:
+@dataclass(frozen=True)
+class Task:
+    """A workflow task of the history: when it started and when it completed."""
+
+    started: datetime
+    completed: datetime
+
+
+def first_breach(deadline: datetime | None, tasks: Sequence[Task]) -> Breach | None:
+    """The breach of a deadline as the completion of the first task started at or after it; None while
+    no such task completed."""
+    if deadline is None:
         return None
-    return Breach(deadline, min(recorded))
+    handled = [t.completed for t in tasks if t.started >= deadline]
+    return Breach(deadline, min(handled)) if handled else None
 
 
 @dataclass(frozen=True)
@@ -80,10 +92,12 @@ def delay_parts(deadline: datetime, recorded: datetime, timers: Sequence[Timer])
     }
 
 
-async def timers_of(client: Client, workflow_id: str) -> list[Timer]:
-    """The fired timers of a workflow's history."""
+async def history_of(client: Client, workflow_id: str) -> tuple[list[Timer], list[Task]]:
+    """The fired timers and the completed workflow tasks of a workflow's history."""
     started: dict[str, tuple[datetime, timedelta]] = {}
-    timers = []
+    timers: list[Timer] = []
+    tasks: list[Task] = []
+    task_started: datetime | None = None
     async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
         at = event.event_time.ToDatetime(tzinfo=UTC)
         if event.HasField("timer_started_event_attributes"):
@@ -92,29 +106,35 @@ async def timers_of(client: Client, workflow_id: str) -> list[Timer]:
         elif event.HasField("timer_fired_event_attributes"):
             begun, timeout = started[event.timer_fired_event_attributes.timer_id]
             timers.append(Timer(begun, timeout, at))
-    return timers
+        elif event.HasField("workflow_task_started_event_attributes"):
+            task_started = at
+        elif event.HasField("workflow_task_completed_event_attributes") and task_started is not None:
+            tasks.append(Task(task_started, at))
+    return timers, tasks
 
 
-async def breach_of(client: Client, workflow_id: str) -> Breach | None:
-    """How late the first-response breach of one conversation was recorded, if it was yet."""
+async def breach_of(client: Client, workflow_id: str) -> tuple[Breach, list[Timer]] | None:
+    """How late the first-response breach of one conversation was recorded, if it was yet, and the
+    timers that led to it."""
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
     state = await handle.query(ConversationWorkflow.state)
     target = state.sla.targets.get("first_response")
     if target is None or target.breached_at is None:
         return None
-    entries = await handle.query(ConversationWorkflow.decisions)
-    return first_breach(target.breached_at, [e.at for e in entries if e.event == "sla.breached"])
+    timers, tasks = await history_of(client, workflow_id)
+    breach = first_breach(target.breached_at, tasks)
+    return None if breach is None else (breach, timers)
 
 
 async def breaches(
     client: Client, workflow_ids: Sequence[str], *, within: float, concurrency: int = 20
-) -> dict[str, Breach]:
+) -> dict[str, tuple[Breach, list[Timer]]]:
     """Each conversation's breach, waiting up to `within` seconds for them all; conversations whose
     breach never came are missing from the answer."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     semaphore = asyncio.Semaphore(concurrency)
-    found: dict[str, Breach] = {}
+    found: dict[str, tuple[Breach, list[Timer]]] = {}
 
     async def check(wf_id: str) -> None:
         async with semaphore:

@@ -30,13 +30,14 @@ TENANT = "bench"
 
 
 @asynccontextmanager
-async def dev_server(data_dir: Path | None = None, *, fast_timers: bool = False) -> AsyncIterator[DevServer]:
-    """A headless dev server; with `data_dir`, on a SQLite file there, as `convoflow up` runs it."""
+async def dev_server(data_dir: Path | None = None) -> AsyncIterator[DevServer]:
+    """A headless dev server; with `data_dir`, on a SQLite file there, with the timer tick `convoflow up`
+    uses (`CONVOFLOW_EMBEDDED_FAST_TIMERS`, on by default)."""
     server = DevServer(
         db_file=data_dir / "temporal.db" if data_dir else None,
         grpc_port=free_port(),
         headless=True,
-        fast_timers=fast_timers,
+        fast_timers=Settings.model_fields["embedded_fast_timers"].default,
     )
     await server.start()
     try:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.sla_timing import Timer, delay_parts, first_breach, write_pack
+from bench.sla_timing import Task, Timer, delay_parts, first_breach, write_pack
 from bench.stats import CpuSample, per_unit_ms, percentile, scaled
 from engine.calendar import BusinessCalendar
 from engine.service.pack_files import load_valid
@@ -55,13 +55,17 @@ def test_the_sla_bench_pack_is_a_valid_pack_whose_deadline_is_seconds_away(tmp_p
     assert [r.id for r in pack.rules] == ["fast-sla"]
 
 
-def test_breach_delay_runs_from_the_exact_deadline_to_the_first_recorded_breach() -> None:
+def test_breach_delay_runs_from_the_exact_deadline_to_the_task_that_handled_it() -> None:
     deadline = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    late = [deadline + timedelta(milliseconds=900), deadline + timedelta(milliseconds=40)]
-    breach = first_breach(deadline, late)
-    assert breach is not None and breach.delay == pytest.approx(0.04)
-    assert first_breach(deadline, []) is None
-    assert first_breach(None, late) is None
+    ms = timedelta(milliseconds=1)
+    # Woken early, it re-armed in a task that ended after the deadline: that task did not breach.
+    early = Task(deadline - 5 * ms, deadline + 10 * ms)
+    handled = Task(deadline + 30 * ms, deadline + 45 * ms)
+    later = Task(deadline + 900 * ms, deadline + 950 * ms)
+    breach = first_breach(deadline, [later, early, handled])
+    assert breach is not None and breach.delay == pytest.approx(0.045)
+    assert first_breach(deadline, [early]) is None
+    assert first_breach(None, [handled]) is None
 
 
 def test_a_breach_delay_splits_into_timer_aim_server_tick_and_worker_pickup() -> None:
