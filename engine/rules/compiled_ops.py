@@ -283,12 +283,27 @@ def context_is_plain(data: dict[str, Any]) -> bool:
     for section in data.values():
         if type(section) is not dict:
             return is_plain(data)
-        if not _scalars_plain(section.values(), nested):
-            return False
+        for child in section.values():
+            kind = type(child)
+            if kind is str:
+                if not child.isascii() and not _utf8(child):
+                    return False
+            elif kind is dict or kind is list:
+                if child:
+                    nested.append(child)
+            elif kind is int:
+                if not INT64_MIN <= child <= INT64_MAX:
+                    return False
+            elif kind is float:
+                if child - child != 0:  # inf - inf and nan - nan are nan
+                    return False
+            elif child is not None and kind is not bool:
+                return False
     return all(is_plain(item) for item in nested)
 
 
 def _scalars_plain(values: Any, nested: list[Any]) -> bool:
+    """`context_is_plain`'s test of one container's values; containers go to `nested`."""
     for child in values:
         kind = type(child)
         if kind is str:
@@ -300,7 +315,7 @@ def _scalars_plain(values: Any, nested: list[Any]) -> bool:
             if not INT64_MIN <= child <= INT64_MAX:
                 return False
         elif kind is float:
-            if child - child != 0:  # inf - inf and nan - nan are nan
+            if child - child != 0:
                 return False
         elif child is not None and kind is not bool:
             return False

@@ -140,27 +140,31 @@ class CompiledPack:
             for event in rule.on:
                 self._by_event.setdefault(event.value, []).append(index)
         self._compile = compiled
-        self._functions: dict[str, EventFunction] = {}
+        self._functions: dict[str, EventFunction | None] = {}
         self._compiled_conditions: dict[str, int] = {}
 
     def _function(self, event: str) -> EventFunction | None:
         """The event's compiled function, built on its first decision (a pack tested once through
         the API never pays for the compiler; a worker pays once per event and pack hash)."""
-        function = self._functions.get(event)
-        if function is None and self._compile and event in self._by_event:
-            plans = [
-                RulePlan(
-                    i,
-                    self._rules[i].rule.id,
-                    self._rules[i].rule.condition,
-                    self._rules[i].reads,
-                    self._rules[i].rule.stop,
-                )
-                for i in self._by_event[event]
-            ]
-            # Two threads deciding the first event at once both build it: the same function.
+        if event in self._functions or not self._compile or event not in self._by_event:
+            return self._functions.get(event)
+        plans = [
+            RulePlan(
+                i,
+                self._rules[i].rule.id,
+                self._rules[i].rule.condition,
+                self._rules[i].reads,
+                self._rules[i].rule.stop,
+            )
+            for i in self._by_event[event]
+        ]
+        # Two threads deciding the first event at once both build it: the same function.
+        try:
             function, self._compiled_conditions[event] = event_function(plans, RUNTIME)
-            self._functions[event] = function
+        except (RecursionError, MemoryError, ValueError, SyntaxError):  # Python's compiler refused: datalogic
+            self._functions[event] = None
+            return None
+        self._functions[event] = function
         return function
 
     @property
@@ -255,7 +259,19 @@ def _read(data: Any, path: str) -> Any:
     return _small(value_at(data, path))
 
 
-RUNTIME = {"_read": _read, "_not_reached": _not_reached}
+def _read_parts(data: Any, parts: tuple[str, ...]) -> Any:
+    """`_read` of a path split once, at compile time (context.value_at's reading, part by part)."""
+    for part in parts:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return _small(data)
+
+
+RUNTIME = {"_read": _read_parts, "_not_reached": _not_reached}
 
 
 def _reason(exc: Exception) -> str:

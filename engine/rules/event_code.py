@@ -8,7 +8,7 @@ every other pack value are `ast.Constant` nodes.
     def decide(data, interpret, act):
         rows = []; acts = []
         g0 = _get(data, ("message", "text")); v0 = ...      # each context path once
-        r0 = _read(data, "message.text")                     # the value the record shows
+        r0 = _read(data, ("message", "text"))                # the value the record shows
         try:
             o = "matched" if <condition 0> else "not_matched"; e = None
         except Exception:                                    # compiled_ops.Unsure, or anything:
@@ -64,7 +64,8 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
         for path in rule.reads:
             if path not in shown:
                 shown[path] = f"r{len(shown)}"
-                body.append(_assign(shown[path], _call("_read", _name("data"), _const(path))))
+                parts = _const(tuple(path.split(".")))
+                body.append(_assign(shown[path], _call("_read", _name("data"), parts)))
         if rule.condition is None:
             body += [_assign("o", _const(NAMED)), _assign("e", _const(None))]
         elif evaluation is None:
