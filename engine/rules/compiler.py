@@ -247,8 +247,15 @@ class ConditionCompiler:
         if not isinstance(args, list) or not (len(args) == 2 or (len(args) == 3 and op in CHAINED)):
             raise NotCompiled(f"{op} with other than two operands")
         if op == "in" and _literal_strings(args[1]):
-            return _call("_in_strings", self.compile(args[0])[0], _const(frozenset(args[1])))
+            needle, strings = self.compile(args[0])[0], _const(frozenset(args[1]))
+            general = _call("_in_strings", needle, strings)
+            return _when_text(
+                needle, ast.Compare(left=needle, ops=[ast.In()], comparators=[strings]), general
+            )
         operands = [self.compile(a)[0] for a in args]
+        if op in ("==", "!=") and len(args) == 2:
+            equal = self.equality(operands, args)
+            return ast.UnaryOp(op=ast.Not(), operand=equal) if op == "!=" else equal
         if op in NEGATED:
             return ast.UnaryOp(op=ast.Not(), operand=_call(f"_{NEGATED[op]}", *operands))
         function = f"_{BOOL_OPS[op]}"
@@ -259,6 +266,15 @@ class ConditionCompiler:
             )
             return ast.BoolOp(op=ast.And(), values=[first, second])
         return _call(function, *operands)
+
+    def equality(self, operands: list[ast.expr], args: list[Any]) -> ast.expr:
+        """Loose `==`; against a string literal that cannot be a date, a string compares inline."""
+        general = _call("_eq", *operands)
+        for value, literal in ((operands[0], args[1]), (operands[1], args[0])):
+            if isinstance(literal, str) and _literal_strings([literal]):
+                inline = ast.Compare(left=value, ops=[ast.Eq()], comparators=[_const(literal)])
+                return _when_text(value, inline, general)
+        return general
 
     def contains_any(self, args: Any) -> ast.expr:
         if not isinstance(args, list) or len(args) != 2:
@@ -291,6 +307,14 @@ class ConditionCompiler:
         if not isinstance(args, list) or len(args) != 2 or not isinstance(args[1], str):
             raise NotCompiled("matches without a literal pattern")
         return _call("_matches", self.compile(args[0])[0], _const(args[1]))
+
+
+def _when_text(value: ast.expr, inline: ast.expr, general: ast.expr) -> ast.expr:
+    """`inline if type(value) is str else general` for a local (anything else: `general`)."""
+    if not isinstance(value, ast.Name):
+        return general
+    is_text = ast.Compare(left=_call("type", value), ops=[ast.Is()], comparators=[_name("str")])
+    return ast.IfExp(test=is_text, body=inline, orelse=general)
 
 
 def _literal_strings(value: Any) -> bool:
