@@ -213,6 +213,41 @@ def test_a_context_datalogic_would_rewrite_is_decided_by_datalogic(tmp_path: Pat
     assert [r["outcome"] for r in got[0]["rules"]] == ["matched", "not_matched"]  # datalogic's reading
 
 
+def test_the_operation_budget_still_holds_for_compiled_rules() -> None:
+    """`in` is charged per element: over a huge list the engine's budget error is the outcome, as before."""
+    pack = RulePack.model_validate(
+        {
+            "meta": {"name": "t"},
+            "rules": [
+                {
+                    "id": "scan",
+                    "on": ["conversation.created"],
+                    "if": {"in": ["x", {"var": "conversation.tags"}]},
+                },
+                {
+                    "id": "after",
+                    "on": ["conversation.created"],
+                    "if": {"in": ["x", {"var": "conversation.tags"}]},
+                },
+            ],
+        }
+    )
+    contexts = [
+        RuleContext.model_validate(
+            {
+                "event": {"type": "conversation.created", "time": "2026-11-23T10:00:00Z"},
+                "conversation": {"tags": ["a"] * size + ["x"]},
+            }
+        )
+        for size in (3, 5_000, 150_000)
+    ]
+    got, want, compiled = decisions(pack, contexts)
+    assert compiled == 2 and got == want
+    assert [r["outcome"] for r in got[1]["rules"]] == ["matched", "matched"]
+    assert [r["outcome"] for r in got[2]["rules"]] == ["error", "error"]
+    assert "BudgetExceeded" in got[2]["rules"][0]["error"]
+
+
 # -- hostile strings ----------------------------------------------------------------------------
 
 MARKER = "pwned-by-pack"

@@ -133,6 +133,10 @@ class Reads:
             self.prelude.append(_assign(name, is_str))
         return self._is_text[parts]
 
+    def known_value(self, parts: tuple[str, ...]) -> str | None:
+        """The local already holding `{"var": path}` at `parts`, if a condition read it."""
+        return self._values.get(parts)
+
     def take(self) -> list[ast.stmt]:
         taken, self.prelude = self.prelude, []
         return taken

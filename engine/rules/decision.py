@@ -271,9 +271,6 @@ def _read_parts(data: Any, parts: tuple[str, ...]) -> Any:
     return _small(data)
 
 
-RUNTIME = {"_read": _read_parts, "_not_reached": _not_reached}
-
-
 def _reason(exc: Exception) -> str:
     kind = getattr(exc, "error_type", None) or type(exc).__name__
     return f"{kind}: {exc}"[:300]
@@ -288,3 +285,7 @@ def _small(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _small(v) for k, v in list(value.items())[:20]}
     return value
+
+
+RUNTIME = {"_read": _read_parts, "_small": _small, "_not_reached": _not_reached}
+"""The record helpers generated functions call (besides compiler.RUNTIME's operators)."""

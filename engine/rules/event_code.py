@@ -64,8 +64,13 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
         for path in rule.reads:
             if path not in shown:
                 shown[path] = f"r{len(shown)}"
-                parts = _const(tuple(path.split(".")))
-                body.append(_assign(shown[path], _call("_read", _name("data"), parts)))
+                parts = tuple(path.split("."))
+                value = reads.known_value(parts)
+                if value is not None and not any(p.isdigit() for p in parts):
+                    # Through dict keys only, context.value_at reads what `var` read: keep it.
+                    body.append(_assign(shown[path], _call("_small", _name(value))))
+                else:
+                    body.append(_assign(shown[path], _call("_read", _name("data"), _const(parts))))
         if rule.condition is None:
             body += [_assign("o", _const(NAMED)), _assign("e", _const(None))]
         elif evaluation is None:
