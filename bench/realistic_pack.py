@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.rules.context import RuleContext
+from engine.rules.jsonlogic import _regex
+from engine.rules.pack import Rule
 
 TOPICS: dict[str, list[str]] = {
     "billing": ["invoice", "refund", "charged twice", "billing", "payment", "receipt"],
@@ -200,8 +202,6 @@ def _spec(i: int) -> tuple[str, Any, Check, list[dict[str, Any]]]:
 
 
 def _search(pattern: str, text: str) -> bool:
-    from engine.rules.jsonlogic import _regex
-
     return _regex(pattern).search(text) is not None
 
 
@@ -235,8 +235,6 @@ def realistic_pack(n: int = 200) -> dict[str, Any]:
 
 def by_hand(n: int = 200) -> Callable[[RuleContext], list[dict[str, Any]]]:
     """The pack's rules as Python: one casefold of the text and subject, a check per rule."""
-    from engine.rules.pack import Rule
-
     events: dict[str, list[tuple[Check, list[dict[str, Any]], bool]]] = {}
     for i in range(n):
         event, _, check, actions = _spec(i)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from engine.rules import compiled_ops as ops
 from engine.rules.jsonlogic import OPS_BUDGET, truthy
@@ -57,6 +57,14 @@ RUNTIME: dict[str, Any] = {
 }
 
 
+class _Position(TypedDict):
+    lineno: int
+    col_offset: int
+
+
+AT: _Position = {"lineno": 1, "col_offset": 0}
+"""Where every generated node stands (one line: the code is never shown), set as nodes are made:
+`ast.fix_missing_locations` was half of compiling a pack."""
 BUILTINS = {"bool": bool, "type": type, "str": str, "dict": dict, "Exception": Exception}
 """The only builtins generated code can reach."""
 
@@ -66,24 +74,24 @@ class NotCompiled(Exception):
 
 
 def _name(identifier: str, store: bool = False) -> ast.Name:
-    return ast.Name(id=identifier, ctx=ast.Store() if store else ast.Load())
+    return ast.Name(**AT, id=identifier, ctx=ast.Store() if store else ast.Load())
 
 
 def _call(function: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(func=_name(function), args=list(args), keywords=[])
+    return ast.Call(**AT, func=_name(function), args=list(args), keywords=[])
 
 
 def _const(value: Any) -> ast.Constant:
-    return ast.Constant(value=value)
+    return ast.Constant(**AT, value=value)
 
 
 def _bool_op(op: ast.boolop, values: list[ast.expr]) -> ast.expr:
     """`a and b ...` (one operand is itself: Python's BoolOp needs two)."""
-    return values[0] if len(values) == 1 else ast.BoolOp(op=op, values=values)
+    return values[0] if len(values) == 1 else ast.BoolOp(**AT, op=op, values=values)
 
 
 def _assign(target: str, value: ast.expr) -> ast.Assign:
-    return ast.Assign(targets=[_name(target, store=True)], value=value)
+    return ast.Assign(**AT, targets=[_name(target, store=True)], value=value)
 
 
 class Reads:
@@ -110,8 +118,10 @@ class Reads:
         if parts not in self._values:
             raw = self.raw(parts)
             name = self._values[parts] = f"v{len(self._values)}"
-            missing = ast.Compare(left=_name(raw), ops=[ast.Is()], comparators=[_name("_MISSING")])
-            self.prelude.append(_assign(name, ast.IfExp(test=missing, body=_const(None), orelse=_name(raw))))
+            missing = ast.Compare(**AT, left=_name(raw), ops=[ast.Is()], comparators=[_name("_MISSING")])
+            self.prelude.append(
+                _assign(name, ast.IfExp(**AT, test=missing, body=_const(None), orelse=_name(raw)))
+            )
         return self._values[parts]
 
     def folded(self, parts: tuple[str, ...]) -> str:
@@ -128,7 +138,7 @@ class Reads:
             folded = self.folded(parts)
             name = self._is_text[parts] = f"t{len(self._is_text)}"
             is_str = ast.Compare(
-                left=_call("type", _name(folded)), ops=[ast.Is()], comparators=[_name("str")]
+                **AT, left=_call("type", _name(folded)), ops=[ast.Is()], comparators=[_name("str")]
             )
             self.prelude.append(_assign(name, is_str))
         return self._is_text[parts]
@@ -161,7 +171,7 @@ class ConditionCompiler:
                 raise NotCompiled("a non-finite literal")
             return _const(logic), False
         if isinstance(logic, list):
-            return ast.List(elts=[self.compile(item)[0] for item in logic], ctx=ast.Load()), False
+            return ast.List(**AT, elts=[self.compile(item)[0] for item in logic], ctx=ast.Load()), False
         if isinstance(logic, dict) and len(logic) == 1:
             op, args = next(iter(logic.items()))
             return self.operator(op, args)
@@ -216,8 +226,8 @@ class ConditionCompiler:
             return _name(self.reads.value(parts))
         fallback = self.compile(default)[0]
         raw = _name(self.reads.raw(parts))
-        missing = ast.Compare(left=raw, ops=[ast.Is()], comparators=[_name("_MISSING")])
-        return ast.IfExp(test=missing, body=fallback, orelse=_name(self.reads.raw(parts)))
+        missing = ast.Compare(**AT, left=raw, ops=[ast.Is()], comparators=[_name("_MISSING")])
+        return ast.IfExp(**AT, test=missing, body=fallback, orelse=_name(self.reads.raw(parts)))
 
     def negation(self, op: str, args: Any) -> ast.expr:
         if isinstance(args, list):
@@ -228,7 +238,7 @@ class ConditionCompiler:
             args = args[0]
         operand = self.compile(args)[0]
         if op == "!":
-            return ast.UnaryOp(op=ast.Not(), operand=operand)
+            return ast.UnaryOp(**AT, op=ast.Not(), operand=operand)
         return _call("bool", operand)
 
     def conditional(self, args: Any) -> tuple[ast.expr, bool]:
@@ -243,7 +253,7 @@ class ConditionCompiler:
             compiled.append((exprs[-1], False))
         result, is_bool = exprs[-1], compiled[-1][1]
         for i in range(len(exprs) - 3, -1, -2):  # if c0 v0 c1 v1 ... else, from the end
-            result = ast.IfExp(test=exprs[i], body=exprs[i + 1], orelse=result)
+            result = ast.IfExp(**AT, test=exprs[i], body=exprs[i + 1], orelse=result)
             is_bool = is_bool and compiled[i + 1][1]
         return result, is_bool
 
@@ -254,21 +264,21 @@ class ConditionCompiler:
             needle, strings = self.compile(args[0])[0], _const(frozenset(args[1]))
             general = _call("_in_strings", needle, strings)
             return _when_text(
-                needle, ast.Compare(left=needle, ops=[ast.In()], comparators=[strings]), general
+                needle, ast.Compare(**AT, left=needle, ops=[ast.In()], comparators=[strings]), general
             )
         operands = [self.compile(a)[0] for a in args]
         if op in ("==", "!=") and len(args) == 2:
             equal = self.equality(operands, args)
-            return ast.UnaryOp(op=ast.Not(), operand=equal) if op == "!=" else equal
+            return ast.UnaryOp(**AT, op=ast.Not(), operand=equal) if op == "!=" else equal
         if op in NEGATED:
-            return ast.UnaryOp(op=ast.Not(), operand=_call(f"_{NEGATED[op]}", *operands))
+            return ast.UnaryOp(**AT, op=ast.Not(), operand=_call(f"_{NEGATED[op]}", *operands))
         function = f"_{BOOL_OPS[op]}"
         if len(operands) == 3:  # a < b < c: b is a pure expression, evaluating it twice is safe
             first, second = (
                 _call(function, operands[0], operands[1]),
                 _call(function, operands[1], operands[2]),
             )
-            return ast.BoolOp(op=ast.And(), values=[first, second])
+            return ast.BoolOp(**AT, op=ast.And(), values=[first, second])
         return _call(function, *operands)
 
     def equality(self, operands: list[ast.expr], args: list[Any]) -> ast.expr:
@@ -276,7 +286,7 @@ class ConditionCompiler:
         general = _call("_eq", *operands)
         for value, literal in ((operands[0], args[1]), (operands[1], args[0])):
             if isinstance(literal, str) and _literal_strings([literal]):
-                inline = ast.Compare(left=value, ops=[ast.Eq()], comparators=[_const(literal)])
+                inline = ast.Compare(**AT, left=value, ops=[ast.Eq()], comparators=[_const(literal)])
                 return _when_text(value, inline, general)
         return general
 
@@ -301,11 +311,11 @@ class ConditionCompiler:
         unrolled = _bool_op(
             ast.Or(),
             [
-                ast.Compare(left=_const(k), ops=[ast.In()], comparators=[_name(folded.id)])
+                ast.Compare(**AT, left=_const(k), ops=[ast.In()], comparators=[_name(folded.id)])
                 for k in folded_keywords
             ],
         )
-        return ast.IfExp(test=_name(self.reads.is_text(parts)), body=unrolled, orelse=general)
+        return ast.IfExp(**AT, test=_name(self.reads.is_text(parts)), body=unrolled, orelse=general)
 
     def matches(self, args: Any) -> ast.expr:
         if not isinstance(args, list) or len(args) != 2 or not isinstance(args[1], str):
@@ -317,8 +327,8 @@ def _when_text(value: ast.expr, inline: ast.expr, general: ast.expr) -> ast.expr
     """`inline if type(value) is str else general` for a local (anything else: `general`)."""
     if not isinstance(value, ast.Name):
         return general
-    is_text = ast.Compare(left=_call("type", value), ops=[ast.Is()], comparators=[_name("str")])
-    return ast.IfExp(test=is_text, body=inline, orelse=general)
+    is_text = ast.Compare(**AT, left=_call("type", value), ops=[ast.Is()], comparators=[_name("str")])
+    return ast.IfExp(**AT, test=is_text, body=inline, orelse=general)
 
 
 def _literal_strings(value: Any) -> bool:
@@ -367,15 +377,15 @@ def truthy_expr(expr: ast.expr, is_bool: bool) -> ast.expr:
     every object is true), inline: `(r := <expr>) or type(r) is dict`."""
     if is_bool:
         return expr
-    held = ast.NamedExpr(target=_name("r", store=True), value=expr)
-    is_dict = ast.Compare(left=_call("type", _name("r")), ops=[ast.Is()], comparators=[_name("dict")])
-    return ast.BoolOp(op=ast.Or(), values=[held, is_dict])
+    held = ast.NamedExpr(**AT, target=_name("r", store=True), value=expr)
+    is_dict = ast.Compare(**AT, left=_call("type", _name("r")), ops=[ast.Is()], comparators=[_name("dict")])
+    return ast.BoolOp(**AT, op=ast.Or(), values=[held, is_dict])
 
 
 def build(functions: Sequence[ast.FunctionDef], namespace: dict[str, Any]) -> dict[str, Any]:
     """Compile generated functions into `namespace` (which holds the runtime names they use)."""
     module = ast.Module(body=list(functions), type_ignores=[])
-    code = compile(ast.fix_missing_locations(module), "<compiled rules>", "exec")
+    code = compile(module, "<compiled rules>", "exec")
     exec(code, namespace)  # a tree of our own nodes: pack values only in ast.Constant
     return namespace
 
@@ -396,11 +406,12 @@ def compile_expression(logic: Any, *, custom_operators: bool = False) -> Express
         expr, _ = ConditionCompiler(reads, custom_operators=custom_operators).compile(logic)
     except NotCompiled as exc:
         return Expression(None, str(exc))
-    body: list[ast.stmt] = [*reads.prelude, ast.Return(value=expr)]
+    body: list[ast.stmt] = [*reads.prelude, ast.Return(**AT, value=expr)]
     function = ast.FunctionDef(
+        **AT,
         name="expression",
         args=ast.arguments(
-            posonlyargs=[], args=[ast.arg(arg="data")], kwonlyargs=[], kw_defaults=[], defaults=[]
+            posonlyargs=[], args=[ast.arg(**AT, arg="data")], kwonlyargs=[], kw_defaults=[], defaults=[]
         ),
         body=body,
         decorator_list=[],

@@ -161,7 +161,13 @@ class CompiledPack:
         # Two threads deciding the first event at once both build it: the same function.
         try:
             function, self._compiled_conditions[event] = event_function(plans, RUNTIME)
-        except (RecursionError, MemoryError, ValueError, SyntaxError):  # Python's compiler refused: datalogic
+        except (
+            RecursionError,
+            MemoryError,
+            ValueError,
+            TypeError,
+            SyntaxError,
+        ):  # Python's compiler refused: datalogic
             self._functions[event] = None
             return None
         self._functions[event] = function

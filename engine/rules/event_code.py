@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.rules import compiler
-from engine.rules.compiler import ConditionCompiler, NotCompiled, Reads, _assign, _call, _const, _name
+from engine.rules.compiler import AT, ConditionCompiler, NotCompiled, Reads, _assign, _call, _const, _name
 
 NAMED = "matched"
 
@@ -53,8 +53,8 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
     reads = Reads()
     shown: dict[str, str] = {}
     body: list[ast.stmt] = [
-        _assign("rows", ast.List(elts=[], ctx=ast.Load())),
-        _assign("acts", ast.List(elts=[], ctx=ast.Load())),
+        _assign("rows", ast.List(**AT, elts=[], ctx=ast.Load())),
+        _assign("acts", ast.List(**AT, elts=[], ctx=ast.Load())),
     ]
     compiled = 0
     for position, rule in enumerate(rules):
@@ -78,41 +78,53 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
         else:
             body.append(
                 ast.Try(
+                    **AT,
                     body=[_assign("o", evaluation), _assign("e", _const(None))],
                     handlers=[
-                        ast.ExceptHandler(type=_name("Exception"), name=None, body=[_interpret(rule.index)])
+                        ast.ExceptHandler(
+                            **AT, type=_name("Exception"), name=None, body=[_interpret(rule.index)]
+                        )
                     ],
                     orelse=[],
                     finalbody=[],
                 )
             )
         row = ast.Dict(
+            **AT,
             keys=[_const("id"), _const("outcome"), _const("reads"), _const("error")],
             values=[
                 _const(rule.id),
                 _name("o"),
-                ast.Dict(keys=[_const(p) for p in rule.reads], values=[_name(shown[p]) for p in rule.reads]),
+                ast.Dict(
+                    **AT, keys=[_const(p) for p in rule.reads], values=[_name(shown[p]) for p in rule.reads]
+                ),
                 _name("e"),
             ],
         )
-        body.append(ast.Expr(value=_method("rows", "append", row)))
-        then: list[ast.stmt] = [ast.Expr(value=_method("acts", "extend", _call("act", _const(rule.index))))]
+        body.append(ast.Expr(**AT, value=_method("rows", "append", row)))
+        then: list[ast.stmt] = [
+            ast.Expr(**AT, value=_method("acts", "extend", _call("act", _const(rule.index))))
+        ]
         if rule.stop:
             later = tuple(r.id for r in rules[position + 1 :])
             if later:
-                then.append(ast.Expr(value=_method("rows", "extend", _call("_not_reached", _const(later)))))
+                then.append(
+                    ast.Expr(**AT, value=_method("rows", "extend", _call("_not_reached", _const(later))))
+                )
             then.append(_return())
-        matched = ast.Compare(left=_name("o"), ops=[ast.Eq()], comparators=[_const(NAMED)])
-        body.append(ast.If(test=matched, body=then, orelse=[]))
+        matched = ast.Compare(**AT, left=_name("o"), ops=[ast.Eq()], comparators=[_const(NAMED)])
+        body.append(ast.If(**AT, test=matched, body=then, orelse=[]))
     body.append(_return())
     arguments = ast.arguments(
         posonlyargs=[],
-        args=[ast.arg(arg="data"), ast.arg(arg="interpret"), ast.arg(arg="act")],
+        args=[ast.arg(**AT, arg="data"), ast.arg(**AT, arg="interpret"), ast.arg(**AT, arg="act")],
         kwonlyargs=[],
         kw_defaults=[],
         defaults=[],
     )
-    return ast.FunctionDef(name=name, args=arguments, body=body, decorator_list=[], returns=None), compiled
+    return ast.FunctionDef(
+        **AT, name=name, args=arguments, body=body, decorator_list=[], returns=None
+    ), compiled
 
 
 def _evaluation(rule: RulePlan, reads: Reads) -> ast.expr | None:
@@ -126,23 +138,26 @@ def _evaluation(rule: RulePlan, reads: Reads) -> ast.expr | None:
     except (NotCompiled, RecursionError):
         return None
     return ast.IfExp(
-        test=compiler.truthy_expr(expr, is_bool), body=_const(NAMED), orelse=_const("not_matched")
+        **AT, test=compiler.truthy_expr(expr, is_bool), body=_const(NAMED), orelse=_const("not_matched")
     )
 
 
 def _interpret(index: int) -> ast.Assign:
-    target = ast.Tuple(elts=[_name("o", store=True), _name("e", store=True)], ctx=ast.Store())
-    return ast.Assign(targets=[target], value=_call("interpret", _const(index)))
+    target = ast.Tuple(**AT, elts=[_name("o", store=True), _name("e", store=True)], ctx=ast.Store())
+    return ast.Assign(**AT, targets=[target], value=_call("interpret", _const(index)))
 
 
 def _method(owner: str, method: str, arg: ast.expr) -> ast.Call:
     return ast.Call(
-        func=ast.Attribute(value=_name(owner), attr=method, ctx=ast.Load()), args=[arg], keywords=[]
+        **AT,
+        func=ast.Attribute(**AT, value=_name(owner), attr=method, ctx=ast.Load()),
+        args=[arg],
+        keywords=[],
     )
 
 
 def _return() -> ast.Return:
-    return ast.Return(value=ast.Tuple(elts=[_name("rows"), _name("acts")], ctx=ast.Load()))
+    return ast.Return(**AT, value=ast.Tuple(**AT, elts=[_name("rows"), _name("acts")], ctx=ast.Load()))
 
 
 Interpret = Callable[[int], tuple[str, str | None]]
