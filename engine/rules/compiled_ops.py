@@ -9,7 +9,8 @@ for operands it refuses. So an odd operand costs speed, never a different decisi
 What datalogic does that these cases avoid, and why they send it back instead:
 - strings that might be dates or durations ("2026-01-01T00:00:00Z" == "...+00:00", "1d" == "24h")
   compare as instants or spans: any such string (starting with a digit) is `Unsure`;
-- loose equality across types ("1" == 1, null == 0) and ordering of mixed types: `Unsure`;
+- loose equality across types ("1" == 1, true == 1) and ordering of mixed types: `Unsure` (null
+  against a string, boolean or number is answered: it equals "", false and 0, and orders as 0);
 - integers beyond 2**53 against floats: `Unsure` (the engine's number model decides those);
 - the operation budget charges `in` per element (per 64 bytes of a string): containers larger than
   `MAX_IN_ITEMS` / strings longer than `MAX_IN_CHARS` are `Unsure`, so the engine meters them.
