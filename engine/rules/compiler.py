@@ -65,7 +65,15 @@ class _Position(TypedDict):
 AT: _Position = {"lineno": 1, "col_offset": 0}
 """Where every generated node stands (one line: the code is never shown), set as nodes are made:
 `ast.fix_missing_locations` was half of compiling a pack."""
-BUILTINS = {"bool": bool, "type": type, "str": str, "dict": dict, "Exception": Exception}
+BUILTINS = {
+    "bool": bool,
+    "type": type,
+    "str": str,
+    "dict": dict,
+    "list": list,
+    "len": len,
+    "Exception": Exception,
+}
 """The only builtins generated code can reach."""
 
 
@@ -267,6 +275,11 @@ class ConditionCompiler:
                 needle, ast.Compare(**AT, left=needle, ops=[ast.In()], comparators=[strings]), general
             )
         operands = [self.compile(a)[0] for a in args]
+        if op == "in" and isinstance(args[0], str) and _literal_strings([args[0]]):
+            # A tag check, `"vip" in tags`: a list of no more than MAX_IN_ITEMS compares inline.
+            hay = operands[1]
+            inline = ast.Compare(**AT, left=operands[0], ops=[ast.In()], comparators=[hay])
+            return _when_list(hay, inline, _call("_in_", *operands))
         if op in ("==", "!=") and len(args) == 2:
             equal = self.equality(operands, args)
             return ast.UnaryOp(**AT, op=ast.Not(), operand=equal) if op == "!=" else equal
@@ -329,6 +342,18 @@ def _when_text(value: ast.expr, inline: ast.expr, general: ast.expr) -> ast.expr
         return general
     is_text = ast.Compare(**AT, left=_call("type", value), ops=[ast.Is()], comparators=[_name("str")])
     return ast.IfExp(**AT, test=is_text, body=inline, orelse=general)
+
+
+def _when_list(value: ast.expr, inline: ast.expr, general: ast.expr) -> ast.expr:
+    """`inline if type(value) is list and len(value) <= MAX_IN_ITEMS else general` for a local."""
+    if not isinstance(value, ast.Name):
+        return general
+    is_list = ast.Compare(**AT, left=_call("type", value), ops=[ast.Is()], comparators=[_name("list")])
+    small = ast.Compare(
+        **AT, left=_call("len", value), ops=[ast.LtE()], comparators=[_const(ops.MAX_IN_ITEMS)]
+    )
+    test = ast.BoolOp(**AT, op=ast.And(), values=[is_list, small])
+    return ast.IfExp(**AT, test=test, body=inline, orelse=general)
 
 
 def _literal_strings(value: Any) -> bool:

@@ -52,6 +52,7 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
     """The function for one event, and how many of its conditions were compiled."""
     reads = Reads()
     shown: dict[str, str] = {}
+    read_sets: dict[tuple[str, ...], str] = {}
     body: list[ast.stmt] = [
         _assign("rows", ast.List(**AT, elts=[], ctx=ast.Load())),
         _assign("acts", ast.List(**AT, elts=[], ctx=ast.Load())),
@@ -89,17 +90,19 @@ def event_tree(name: str, rules: Sequence[RulePlan]) -> tuple[ast.FunctionDef, i
                     finalbody=[],
                 )
             )
+        path_set = tuple(rule.reads)
+        if path_set not in read_sets:  # rules reading the same paths show the same values: one dict
+            read_sets[path_set] = f"d{len(read_sets)}"
+            values: list[ast.expr] = [_name(shown[p]) for p in path_set]
+            body.append(
+                _assign(
+                    read_sets[path_set], ast.Dict(**AT, keys=[_const(p) for p in path_set], values=values)
+                )
+            )
         row = ast.Dict(
             **AT,
             keys=[_const("id"), _const("outcome"), _const("reads"), _const("error")],
-            values=[
-                _const(rule.id),
-                _name("o"),
-                ast.Dict(
-                    **AT, keys=[_const(p) for p in rule.reads], values=[_name(shown[p]) for p in rule.reads]
-                ),
-                _name("e"),
-            ],
+            values=[_const(rule.id), _name("o"), _name(read_sets[path_set]), _name("e")],
         )
         body.append(ast.Expr(**AT, value=_method("rows", "append", row)))
         then: list[ast.stmt] = [
