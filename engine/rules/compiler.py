@@ -31,7 +31,13 @@ from engine.rules.jsonlogic import OPS_BUDGET, truthy
 
 BOOL_OPS = {"==": "eq", "===": "strict_eq", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "in": "in_"}
 NEGATED = {"!=": "eq", "!==": "strict_eq"}
-CHAINED = {"<", "<="}  # the engine chains these over three operands
+CHAINED = {"<", "<="}
+ORDERINGS: dict[str, type[ast.cmpop]] = {
+    "<": ast.Lt,
+    "<=": ast.LtE,
+    ">": ast.Gt,
+    ">=": ast.GtE,
+}  # the engine chains these over three operands
 CUSTOM = {"contains_any", "matches"}
 # Each `in` over a context value may charge up to ~1,000 operations (compiled_ops.MAX_IN_*); rules
 # that could add up to the budget stay with the engine, which meters them.
@@ -72,6 +78,8 @@ BUILTINS = {
     "dict": dict,
     "list": list,
     "len": len,
+    "int": int,
+    "float": float,
     "Exception": Exception,
 }
 """The only builtins generated code can reach."""
@@ -285,14 +293,33 @@ class ConditionCompiler:
             return ast.UnaryOp(**AT, op=ast.Not(), operand=equal) if op == "!=" else equal
         if op in NEGATED:
             return ast.UnaryOp(**AT, op=ast.Not(), operand=_call(f"_{NEGATED[op]}", *operands))
-        function = f"_{BOOL_OPS[op]}"
-        if len(operands) == 3:  # a < b < c: b is a pure expression, evaluating it twice is safe
-            first, second = (
-                _call(function, operands[0], operands[1]),
-                _call(function, operands[1], operands[2]),
-            )
-            return ast.BoolOp(**AT, op=ast.And(), values=[first, second])
-        return _call(function, *operands)
+        if op in ORDERINGS:
+            pairs = [(0, 1)] if len(operands) == 2 else [(0, 1), (1, 2)]  # a < b < c: b is pure
+            tests = [self.ordering(op, operands[i], operands[j], args[i], args[j]) for i, j in pairs]
+            return _bool_op(ast.And(), tests)
+        return _call(f"_{BOOL_OPS[op]}", *operands)
+
+    def ordering(self, op: str, left: ast.expr, right: ast.expr, left_arg: Any, right_arg: Any) -> ast.expr:
+        """`<` and the like; a number against a number literal compares inline."""
+        general = _call(f"_{BOOL_OPS[op]}", left, right)
+        for value, literal in ((left, right_arg), (right, left_arg)):
+            if _exact_number(literal) and isinstance(value, ast.Name):
+                is_float = ast.Compare(
+                    **AT, left=_call("type", value), ops=[ast.Is()], comparators=[_name("float")]
+                )
+                is_int = ast.Compare(
+                    **AT, left=_call("type", value), ops=[ast.Is()], comparators=[_name("int")]
+                )
+                exact = ast.Compare(
+                    **AT,
+                    left=_const(-ops.EXACT_INT),
+                    ops=[ast.LtE(), ast.LtE()],
+                    comparators=[value, _const(ops.EXACT_INT)],
+                )
+                number = _bool_op(ast.Or(), [is_float, _bool_op(ast.And(), [is_int, exact])])
+                inline = ast.Compare(**AT, left=left, ops=[ORDERINGS[op]()], comparators=[right])
+                return ast.IfExp(**AT, test=number, body=inline, orelse=general)
+        return general
 
     def equality(self, operands: list[ast.expr], args: list[Any]) -> ast.expr:
         """Loose `==`; against a string literal that cannot be a date, a string compares inline."""
@@ -354,6 +381,13 @@ def _when_list(value: ast.expr, inline: ast.expr, general: ast.expr) -> ast.expr
     )
     test = ast.BoolOp(**AT, op=ast.And(), values=[is_list, small])
     return ast.IfExp(**AT, test=test, body=inline, orelse=general)
+
+
+def _exact_number(value: Any) -> bool:
+    """A number literal Python and the engine compare alike against any finite float or exact int."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return -ops.EXACT_INT <= value <= ops.EXACT_INT
 
 
 def _literal_strings(value: Any) -> bool:
