@@ -13,8 +13,11 @@ BENCHES = [
     "pack-load",
     "rules",
     "lifecycle",
+    "api-latency",
+    "memory",
+    "sla-accuracy",
     "hostile-packs",
-]  # `make bench`; chaos runs only when named (minutes, processes)
+]  # `make bench`; chaos and scale run only when named (minutes, processes)
 
 
 def main() -> None:

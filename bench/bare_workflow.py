@@ -1,4 +1,5 @@
-"""The baseline for the lifecycle benchmark: the same number of activities, no rules, no state.
+"""The baselines: the same number of activities with no rules and no state (lifecycle), and a
+trivial workflow that takes messages as updates (API latency, memory).
 
 Its own module because the workflow sandbox re-imports a workflow's module: this one imports only
 temporalio.
@@ -32,3 +33,26 @@ class BareWorkflow:
                 bare_step, total, start_to_close_timeout=timedelta(seconds=30)
             )
         return total
+
+
+@workflow.defn
+class BareConversation:
+    """The trivial workflow the API and memory baselines open: it counts messages until closed."""
+
+    def __init__(self) -> None:
+        self._messages = 0
+        self._closed = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self._closed)
+        return self._messages
+
+    @workflow.update
+    async def receive(self, text: str) -> int:
+        self._messages += 1
+        return self._messages
+
+    @workflow.signal
+    def close(self) -> None:
+        self._closed = True

@@ -14,24 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
-import signal
-import statistics
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
-from pydantic import SecretStr
 
-from engine.service.config import Settings
-from engine.service.database import prepare_database
-from engine.service.payload_keys import new_key_entry
-from engine.service.temporal_server import DevServer, free_port
+from bench import stack
+from bench.results import Result
+from bench.stats import percentile
 
-ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 20
 ATTACKERS = 2
 GET_PERIOD = 0.2
@@ -39,7 +33,6 @@ GET_PERIOD = 0.2
 one API process serves. Clients that send the next GET the moment the last returns would measure
 the API's throughput instead: their latency is concurrency / throughput (Little's law), so any
 extra work at all, even hostile requests answered at once, would read as "slowed"."""
-KEY = "bench-hostile-key"
 GOAL_MS = 100.0
 
 
@@ -74,41 +67,10 @@ def hostile_bodies() -> dict[str, str]:
     }
 
 
-def _serve(settings: Settings) -> None:
-    """The API process: the app as `convoflow up` serves it."""
-    from engine.api.auth import KeyStore
-    from engine.service.runtime import _start_api
-    from engine.service.temporal_client import connect
-
-    async def serve() -> None:
-        stop = asyncio.Event()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        client = await connect(settings)
-        keys = KeyStore()
-        keys.add_key("bench", KEY)
-        runner = await _start_api(client, settings, keys)
-        await stop.wait()
-        await runner.cleanup()  # stops the pack workers too
-
-    asyncio.run(serve())
-
-
-async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(600):
-        try:
-            async with session.get(f"{base}/healthz") as resp:
-                if resp.status == 200:
-                    return
-        except aiohttp.ClientConnectionError:
-            pass
-        await asyncio.sleep(0.05)
-    raise RuntimeError("the API did not start")
-
-
 async def _get_loop(
     session: aiohttp.ClientSession, base: str, until: float, out: list[float], offset: float
 ) -> None:
-    headers = {"Authorization": f"Bearer {KEY}"}
+    headers = {"Authorization": f"Bearer {stack.API_KEY}"}
     next_at = time.monotonic() + offset
     while next_at < until:
         await asyncio.sleep(max(0.0, next_at - time.monotonic()))
@@ -123,7 +85,7 @@ async def _get_loop(
 async def _attack(
     session: aiohttp.ClientSession, base: str, until: float, answers: Counter[str], slowest: dict[str, float]
 ) -> None:
-    headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {stack.API_KEY}", "Content-Type": "application/json"}
     bodies = list(hostile_bodies().items())
     n = 0
     while time.monotonic() < until:
@@ -137,7 +99,7 @@ async def _attack(
 
 
 def _p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else 0.0
+    return percentile(values, q) * 1000
 
 
 async def _phase(
@@ -156,39 +118,17 @@ async def _phase(
     return latencies, answers, slowest
 
 
-async def run(seconds: float) -> None:
+async def run(seconds: float) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
-        server = DevServer(db_file=None, grpc_port=free_port(), headless=True)
-        await server.start()
-        api = None
-        try:
-            settings = Settings(
-                temporal_address=server.address,
-                data_dir=Path(tmp),
-                task_queue="bench",
-                rule_pack=ROOT / "rule_packs" / "default",
-                api_host="127.0.0.1",
-                api_port=free_port(),
-                # the figure is latency; 20 clients far exceed the default per-key request rate
-                rate_limit_tenant_per_minute=0,
-                rate_limit_key_per_minute=0,
-                rate_limit_rules_per_minute=0,
-                payload_keys=SecretStr(new_key_entry("bench-1")),  # as deployed
-            )
-            await prepare_database(settings)
-            api = multiprocessing.get_context("spawn").Process(target=_serve, args=(settings,))
-            api.start()
-            base = f"http://127.0.0.1:{settings.api_port}"
-            async with aiohttp.ClientSession() as session:
-                await _wait_healthy(session, base)
-            await _phase(base, 1.0, attack=False)  # warm-up: connections, caches
-            baseline, _, _ = await _phase(base, seconds, attack=False)
-            attacked, answers, slowest = await _phase(base, seconds, attack=True)
-        finally:
-            if api is not None:
-                api.terminate()
-                api.join(30)
-            await server.stop()
+        async with stack.dev_server() as server:
+            settings = stack.bench_settings(server, Path(tmp))
+            await stack.prepare(settings)
+            with stack.child(stack.api, settings) as api:
+                base = f"http://127.0.0.1:{settings.api_port}"
+                await stack.wait_healthy(base, api)
+                await _phase(base, 1.0, attack=False)  # warm-up: connections, caches
+                baseline, _, _ = await _phase(base, seconds, attack=False)
+                attacked, answers, slowest = await _phase(base, seconds, attack=True)
     print(
         f"{CLIENTS} clients GET /v1/rules/versions every {GET_PERIOD:g} s for {seconds:g} s; "
         f"then again with {ATTACKERS} attackers posting back to back"
@@ -209,10 +149,13 @@ async def run(seconds: float) -> None:
         print(f"    {count:4} x {answer}  ({slowest[name] * 1000:.0f} ms)")
     if any(" 4" not in a for a in answers):
         raise SystemExit("a hostile pack was not answered with a 4xx")
+    return [
+        Result("hostile-packs: GET p99 under hostile packs", p99, "ms", _p(baseline, 99), f"< {GOAL_MS:g} ms")
+    ]
 
 
-def main() -> None:
-    asyncio.run(run(float(os.environ.get("BENCH_SECONDS", "5"))))
+def main() -> list[Result]:
+    return asyncio.run(run(float(os.environ.get("BENCH_SECONDS", "5"))))
 
 
 if __name__ == "__main__":

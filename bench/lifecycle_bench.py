@@ -1,6 +1,12 @@
-"""End-to-end throughput on the embedded server: conversations per second from first message to close,
-next to a bare Temporal workflow that runs the same number of activities and local activities, in the
-same run against the same server. The ratio is the figure.
+"""End-to-end throughput and CPU: conversations from first message to close, next to a bare Temporal
+workflow that runs the same number of activities and local activities, in the same run against the
+same dev server. The ratios are the figures.
+
+The convoflow worker and the bare worker run in processes of their own (bench/stack.py), both alive
+throughout; the bench process is only the client. Each phase (convoflow, then bare) reads the CPU
+time (user + system) of the dev server and of that phase's worker before and after, so a phase's
+CPU per conversation is its own worker's and the server's, the idle worker's polls (a few ms/s) being
+in both phases alike.
 
     python -m bench lifecycle            # 200 conversations
     BENCH_CONVERSATIONS=500 python -m bench lifecycle
@@ -13,58 +19,29 @@ import os
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from pydantic import SecretStr
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.worker import Worker
+from temporalio.client import Client
 
-from bench.bare_workflow import BareWorkflow, bare_step
-from engine.contracts.conversation import (
-    AgentReply,
-    ConversationStart,
-    InboundMessage,
-    Party,
-    Status,
-    StatusChange,
-)
+from bench import stack
+from bench.bare_workflow import BareWorkflow
+from bench.conversations import first_message, workflow_id
+from bench.results import Result
+from bench.stats import per_unit_ms
+from engine.contracts.conversation import AgentReply, Status, StatusChange
 from engine.service.config import Settings
-from engine.service.database import database_of, prepare_database
-from engine.service.pack_store import ensure_active_pack
-from engine.service.payload_keys import new_key_entry
 from engine.service.temporal_client import connect
-from engine.service.temporal_server import DevServer, free_port
-from engine.service.worker import build_worker
 from workflows.conversation.workflow import ConversationWorkflow
 
-ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 50
+BARE_QUEUE = "bare"
 
 
 async def one_conversation(client: Client, settings: Settings, pack_hash: str, n: int) -> str:
-    wf_id = f"conversation:bench:{n}-{uuid.uuid4().hex[:6]}"
-    start = WithStartWorkflowOperation(
-        ConversationWorkflow.run,
-        ConversationStart(
-            tenant="bench",
-            external_id=str(n),
-            channel="email",
-            customer=Party(address=f"c{n}@example.com", name="Ada Lovelace"),
-            pack_hash=pack_hash,
-        ),
-        id=wf_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    await client.execute_update_with_start_workflow(
-        ConversationWorkflow.receive_message,
-        InboundMessage(
-            message_id="m-1", sender=Party(address=f"c{n}@example.com"), text="My invoice is wrong"
-        ),
-        start_workflow_operation=start,
-    )
+    name = f"{n}-{uuid.uuid4().hex[:6]}"
+    await first_message(client, settings, pack_hash, name)
+    wf_id = workflow_id(name)
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
     await handle.execute_update(
         ConversationWorkflow.post_reply, AgentReply(agent_id="a", text="Fixed.", message_id="r-1")
@@ -77,8 +54,11 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
     return wf_id
 
 
-async def gather_bounded(make, count: int) -> float:
-    semaphore = asyncio.Semaphore(CONCURRENCY)
+async def gather_bounded(
+    make: Callable[[int], Awaitable[object]], count: int, concurrency: int = CONCURRENCY
+) -> float:
+    """Seconds to run make(0..count-1) with `concurrency` in flight."""
+    semaphore = asyncio.Semaphore(concurrency)
 
     async def bounded(i: int) -> None:
         async with semaphore:
@@ -98,60 +78,64 @@ async def count_activities(client: Client, wf_id: str) -> tuple[int, int]:
     )
 
 
-async def run(count: int) -> None:
+async def run(count: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
-        server = DevServer(db_file=None, grpc_port=free_port(), headless=True)
-        await server.start()
-        try:
-            settings = Settings(
-                temporal_address=server.address,
-                data_dir=Path(tmp),
-                task_queue="bench",
-                rule_pack=ROOT / "rule_packs" / "default",
-                payload_keys=SecretStr(new_key_entry("bench-1")),  # measured with encryption, as deployed
-            )
-            await prepare_database(settings)
-            database = database_of(settings)
-            pack_hash = await ensure_active_pack(database, settings, "bench")
-            await database.dispose()
+        async with stack.dev_server() as server:
+            settings = stack.bench_settings(server, Path(tmp))
+            pack_hash = await stack.prepare(settings)
             client = await connect(settings)
-            async with (
-                build_worker(client, settings),
-                Worker(
-                    client,
-                    task_queue="bare",
-                    workflows=[BareWorkflow],
-                    activities=[bare_step],
-                    activity_executor=ThreadPoolExecutor(16),
-                ),
+            bare_client = await Client.connect(server.address)
+            with (
+                stack.child(stack.convoflow_worker, settings) as worker,
+                stack.child(stack.bare_worker, server.address, BARE_QUEUE) as bare,
             ):
-                sample = await one_conversation(client, settings, pack_hash, -1)  # warm-up; the shape to copy
-                activities, markers = await count_activities(client, sample)
-                convo_s = await gather_bounded(
-                    lambda i: one_conversation(client, settings, pack_hash, i), count
-                )
-                bare_s = await gather_bounded(
-                    lambda i: client.execute_workflow(
+                temporal = stack.server_process(server)
+
+                def bare_run(i: int) -> Awaitable[int]:
+                    return bare_client.execute_workflow(
                         BareWorkflow.run,
                         [activities, markers],
                         id=f"bare-{i}-{uuid.uuid4().hex[:6]}",
-                        task_queue="bare",
-                    ),
-                    count,
+                        task_queue=BARE_QUEUE,
+                    )
+
+                sample = await one_conversation(client, settings, pack_hash, -1)  # warm-up; the shape to copy
+                activities, markers = await count_activities(client, sample)
+                await bare_run(-1)
+                before = stack.cpu({"worker": worker, "server": temporal})
+                convo_s = await gather_bounded(
+                    lambda i: one_conversation(client, settings, pack_hash, i), count
                 )
-        finally:
-            await server.stop()
+                convo_cpu = per_unit_ms(
+                    stack.cpu({"worker": worker, "server": temporal}).minus(before), count
+                )
+                before = stack.cpu({"worker": bare, "server": temporal})
+                bare_s = await gather_bounded(bare_run, count)
+                bare_cpu = per_unit_ms(stack.cpu({"worker": bare, "server": temporal}).minus(before), count)
     print(
         f"one conversation = {activities} activities + {markers} local activities "
         f"(pack, decisions, business time); {CONCURRENCY} in flight"
     )
     print(f"conversations, first message -> close: {count / convo_s:8.1f}/s ({count} in {convo_s:.1f} s)")
     print(f"bare workflow, same activities:        {count / bare_s:8.1f}/s ({count} in {bare_s:.1f} s)")
-    print(f"convoflow takes {convo_s / bare_s:.2f}x the time of the bare workflow")
+    for role in ("worker", "server"):
+        print(f"CPU per conversation, {role}: {convo_cpu[role]:6.1f} ms  (bare {bare_cpu[role]:6.1f} ms)")
+    name = f"lifecycle: first message to close, {CONCURRENCY} in flight"
+    return [
+        Result(name, count / convo_s, "conversations/s", count / bare_s, ">= 0.8x"),
+        Result("lifecycle: worker CPU per conversation", convo_cpu["worker"], "ms", bare_cpu["worker"]),
+        Result(
+            "lifecycle: Temporal server CPU per conversation",
+            convo_cpu["server"],
+            "ms",
+            bare_cpu["server"],
+            "<= 1.5x",
+        ),
+    ]
 
 
-def main() -> None:
-    asyncio.run(run(int(os.environ.get("BENCH_CONVERSATIONS", "200"))))
+def main() -> list[Result]:
+    return asyncio.run(run(int(os.environ.get("BENCH_CONVERSATIONS", "200"))))
 
 
 if __name__ == "__main__":

@@ -95,9 +95,20 @@ yaml_texts = (
     | mutated_default()
     | hostile_yaml
 )
-pack_values = yaml_texts | packs | json_values | st.builds(deep_condition, st.integers(1, 2000))
+# json.dumps itself stops at Python's recursion limit (~1,000): deeper conditions are written as text.
+pack_values = yaml_texts | packs | json_values | st.builds(deep_condition, st.integers(1, 900))
 bodies = (
     st.builds(lambda pack: json.dumps({"pack": pack}), pack_values)
+    | st.builds(
+        lambda n: (
+            '{"pack": {"meta": {"name": "deep"}, "rules": [{"id": "r", "on": ["message.received"], "if": '
+            + '{"!": ' * n
+            + "true"
+            + "}" * n
+            + "}]}}"
+        ),
+        st.integers(900, 5000),
+    )
     | json_values.map(json.dumps)
     | st.binary(max_size=100)
     | st.builds(lambda n: '{"pack": ' + "[" * n + "]" * n + "}", st.integers(1, 50_000))

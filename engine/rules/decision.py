@@ -5,18 +5,26 @@ event in file order and records, for each, whether it matched, did not match, wa
 (after a `stop`) or failed, with the context paths its condition read and their values, and then
 the ordered actions. A failing condition (a type error, the operation budget) counts as not matched
 and says why: a rule pack never crashes a conversation.
+
+Two ways to the same record: the rules compiled to one Python function per event
+(engine/rules/event_code.py), which sends any rule it cannot be sure of to datalogic; and datalogic
+alone (`compiled=False`, and any context with values datalogic would rewrite, e.g. integers past 64
+bits). The record is built as the plain rows history keeps, not as a model per rule: at 200 rules,
+models were most of a decision's cost.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 import datalogic_py
 from pydantic import BaseModel, Field
 
-from engine.rules import jsonlogic
+from engine.rules import compiled_ops, jsonlogic
 from engine.rules.context import RuleContext, value_at
+from engine.rules.event_code import EventFunction, RulePlan, event_function
 from engine.rules.pack import Rule, RulePack
 
 MAX_RECORDED_STRING = 200
@@ -25,6 +33,8 @@ Outcome = Literal["matched", "not_matched", "not_reached", "error"]
 
 
 class RuleOutcome(BaseModel):
+    """One rule's row of a decision record."""
+
     id: str
     outcome: Outcome
     reads: dict[str, Any] = Field(default_factory=dict)
@@ -32,11 +42,15 @@ class RuleOutcome(BaseModel):
 
 
 class DecidedAction(BaseModel):
+    """One action of a decision record, with the rule that decided it."""
+
     rule: str
     action: dict[str, Any]
 
 
-class Decision(BaseModel):
+class DecisionRecord(BaseModel):
+    """The decision record's schema: what `Decision.model_dump(mode="json")` gives, field for field."""
+
     pack: str
     pack_hash: str
     event: str
@@ -44,9 +58,58 @@ class Decision(BaseModel):
     rules: list[RuleOutcome] = Field(default_factory=list)
     actions: list[DecidedAction] = Field(default_factory=list)
 
+
+class Decision:
+    """What one event decided. `model_dump(mode="json")` is the record history keeps; `rules` and
+    `actions` give the same rows as models, built when first read."""
+
+    def __init__(
+        self,
+        *,
+        pack: str,
+        pack_hash: str,
+        event: str,
+        event_time: datetime,
+        event_time_json: str,
+        rows: list[dict[str, Any]],
+        action_rows: list[dict[str, Any]],
+    ) -> None:
+        self.pack = pack
+        self.pack_hash = pack_hash
+        self.event = event
+        self.event_time = event_time
+        self._event_time_json = event_time_json
+        self._rows = rows
+        self._action_rows = action_rows
+
+    def model_dump(self, *, mode: Literal["json", "python"] = "python") -> dict[str, Any]:
+        """The record, as `Decision` was dumped when it was a pydantic model (same keys, same order).
+
+        The rows are the decision's own (already JSON): read them, do not change them."""
+        return {
+            "pack": self.pack,
+            "pack_hash": self.pack_hash,
+            "event": self.event,
+            "event_time": self._event_time_json if mode == "json" else self.event_time,
+            "rules": list(self._rows),
+            "actions": list(self._action_rows),
+        }
+
+    def model_dump_json(self, **options: Any) -> str:
+        """The record as JSON, with pydantic's options (`exclude_defaults`, `indent`, ...)."""
+        return DecisionRecord.model_validate(self.model_dump()).model_dump_json(**options)
+
+    @cached_property
+    def rules(self) -> list[RuleOutcome]:
+        return [RuleOutcome.model_construct(**row) for row in self._rows]
+
+    @cached_property
+    def actions(self) -> list[DecidedAction]:
+        return [DecidedAction.model_construct(**row) for row in self._action_rows]
+
     @property
     def matched(self) -> list[str]:
-        return [r.id for r in self.rules if r.outcome == "matched"]
+        return [row["id"] for row in self._rows if row["outcome"] == "matched"]
 
 
 class _CompiledRule:
@@ -61,63 +124,157 @@ class _CompiledRule:
 
 
 class CompiledPack:
-    """A validated pack ready to decide; build once per pack version."""
+    """A validated pack ready to decide; build once per pack version.
 
-    def __init__(self, pack: RulePack) -> None:
+    `compiled=False` decides with datalogic alone: the reference the compiled functions are tested
+    against (tests/test_rule_compiler.py).
+    """
+
+    def __init__(self, pack: RulePack, *, compiled: bool = True) -> None:
         self.pack = pack
         self.name = pack.meta.name
         self.hash = pack.content_hash
-        self._by_event: dict[str, list[_CompiledRule]] = {}
-        for rule in pack.rules:
-            compiled = _CompiledRule(rule)
+        self._rules = [_CompiledRule(rule) for rule in pack.rules]
+        self._by_event: dict[str, list[int]] = {}
+        for index, rule in enumerate(pack.rules):
             for event in rule.on:
-                self._by_event.setdefault(event.value, []).append(compiled)
+                self._by_event.setdefault(event.value, []).append(index)
+        self._compile = compiled
+        self._functions: dict[str, EventFunction | None] = {}
+        self._compiled_conditions: dict[str, int] = {}
+
+    def _function(self, event: str) -> EventFunction | None:
+        """The event's compiled function, built on its first decision (a pack tested once through
+        the API never pays for the compiler; a worker pays once per event and pack hash)."""
+        if event in self._functions or not self._compile or event not in self._by_event:
+            return self._functions.get(event)
+        plans = [
+            RulePlan(
+                i,
+                self._rules[i].rule.id,
+                self._rules[i].rule.condition,
+                self._rules[i].reads,
+                self._rules[i].rule.stop,
+            )
+            for i in self._by_event[event]
+        ]
+        # Two threads deciding the first event at once both build it: the same function.
+        try:
+            function, self._compiled_conditions[event] = event_function(plans, RUNTIME)
+        except (
+            RecursionError,
+            MemoryError,
+            ValueError,
+            TypeError,
+            SyntaxError,
+        ):  # Python's compiler refused: datalogic
+            self._functions[event] = None
+            return None
+        self._functions[event] = function
+        return function
+
+    @property
+    def compiled_conditions(self) -> int:
+        """How many rule conditions run compiled (building every event's function)."""
+        for event in self._by_event:
+            self._function(event)
+        return sum(self._compiled_conditions.values())
 
     def decide(self, context: RuleContext) -> Decision:
         data = context.to_data()
-        handle = datalogic_py.DataHandle(data)
-        decision = Decision(
-            pack=self.name, pack_hash=self.hash, event=context.event.type.value, event_time=context.event.time
+        event = context.event.type.value
+        function = self._function(event)
+        datalogic = _Datalogic(self._rules, data)
+        if function is not None and compiled_ops.context_is_plain(data):
+            rows, actions = function(data, datalogic.outcome, self._actions)
+        else:
+            rows, actions = self._interpret(event, data, datalogic)
+        return Decision(
+            pack=self.name,
+            pack_hash=self.hash,
+            event=event,
+            event_time=context.event.time,
+            event_time_json=data["event"]["time"],
+            rows=rows,
+            action_rows=actions,
         )
+
+    def _actions(self, index: int) -> list[dict[str, Any]]:
+        rule = self._rules[index]
+        return [{"rule": rule.rule.id, "action": dict(a)} for a in rule.actions]
+
+    def _interpret(
+        self, event: str, data: dict[str, Any], datalogic: _Datalogic
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Every rule through datalogic: the record the compiled functions must reproduce."""
+        rows: list[dict[str, Any]] = []
+        actions: list[dict[str, Any]] = []
         stopped = False
         seen: dict[str, Any] = {}  # rules read the same few paths: look each up once
-        for item in self._by_event.get(decision.event, []):
-            rule = item.rule
+        for index in self._by_event.get(event, []):
+            item = self._rules[index]
             if stopped:
-                decision.rules.append(
-                    RuleOutcome.model_construct(id=rule.id, outcome="not_reached", reads={})
-                )
+                rows.append({"id": item.rule.id, "outcome": "not_reached", "reads": {}, "error": None})
                 continue
             reads = {}
             for path in item.reads:
                 if path not in seen:
-                    seen[path] = _small(value_at(data, path))
+                    seen[path] = _read(data, path)
                 reads[path] = seen[path]
-            outcome, error = _evaluate(item, handle)
-            # model_construct: the values are ours, and validation would double the cost of a decision.
-            decision.rules.append(
-                RuleOutcome.model_construct(id=rule.id, outcome=outcome, reads=reads, error=error)
-            )
+            outcome, error = datalogic.outcome(index)
+            rows.append({"id": item.rule.id, "outcome": outcome, "reads": reads, "error": error})
             if outcome == "matched":
-                decision.actions.extend(
-                    DecidedAction.model_construct(rule=rule.id, action=dict(a)) for a in item.actions
-                )
-                stopped = rule.stop
-        return decision
+                actions.extend(self._actions(index))
+                stopped = item.rule.stop
+        return rows, actions
 
 
-def _evaluate(item: _CompiledRule, handle: datalogic_py.DataHandle) -> tuple[Outcome, str | None]:
-    if item.compiled is None:
-        return "matched", None
-    try:
-        result = item.compiled.evaluate_data(handle)
-    except Exception as exc:
-        return "error", _reason(exc)
-    except BaseException as exc:  # pyo3's PanicException derives from BaseException
-        if isinstance(exc, KeyboardInterrupt | SystemExit):
-            raise
-        return "error", f"evaluation aborted: {type(exc).__name__}"
-    return ("matched" if jsonlogic.truthy(result) else "not_matched"), None
+class _Datalogic:
+    """Datalogic's outcome for a rule, over a handle of the context made on first use."""
+
+    __slots__ = ("_data", "_handle", "_rules")
+
+    def __init__(self, rules: list[_CompiledRule], data: dict[str, Any]) -> None:
+        self._rules = rules
+        self._data = data
+        self._handle: datalogic_py.DataHandle | None = None
+
+    def outcome(self, index: int) -> tuple[Outcome, str | None]:
+        item = self._rules[index]
+        if item.compiled is None:
+            return "matched", None
+        if self._handle is None:
+            self._handle = datalogic_py.DataHandle(self._data)
+        try:
+            result = item.compiled.evaluate_data(self._handle)
+        except Exception as exc:
+            return "error", _reason(exc)
+        except BaseException as exc:  # pyo3's PanicException derives from BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit):
+                raise
+            return "error", f"evaluation aborted: {type(exc).__name__}"
+        return ("matched" if jsonlogic.truthy(result) else "not_matched"), None
+
+
+def _not_reached(ids: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [{"id": rule_id, "outcome": "not_reached", "reads": {}, "error": None} for rule_id in ids]
+
+
+def _read(data: Any, path: str) -> Any:
+    """The value a rule's record shows for a path it read."""
+    return _small(value_at(data, path))
+
+
+def _read_parts(data: Any, parts: tuple[str, ...]) -> Any:
+    """`_read` of a path split once, at compile time (context.value_at's reading, part by part)."""
+    for part in parts:
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return _small(data)
 
 
 def _reason(exc: Exception) -> str:
@@ -134,3 +291,7 @@ def _small(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _small(v) for k, v in list(value.items())[:20]}
     return value
+
+
+RUNTIME = {"_read": _read_parts, "_small": _small, "_not_reached": _not_reached}
+"""The record helpers generated functions call (besides compiler.RUNTIME's operators)."""

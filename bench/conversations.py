@@ -1,0 +1,39 @@
+"""Opening a conversation straight through Temporal (update-with-start of its first message), as the
+API does: the benchmarks that measure the worker, the server or timers skip the HTTP hop."""
+
+from __future__ import annotations
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
+
+from bench import stack
+from engine.contracts.conversation import ConversationStart, EventReceipt, InboundMessage, Party
+from engine.service.config import Settings
+from workflows.conversation.workflow import ConversationWorkflow
+
+
+async def first_message(client: Client, settings: Settings, pack_hash: str, name: str) -> EventReceipt:
+    """Open conversation `name` of the bench tenant with one customer message; its workflow id is
+    `workflow_id(name)`."""
+    start = WithStartWorkflowOperation(
+        ConversationWorkflow.run,
+        ConversationStart(
+            tenant=stack.TENANT,
+            external_id=name,
+            channel="email",
+            customer=Party(address="ada@example.com", name="Ada Lovelace"),
+            pack_hash=pack_hash,
+        ),
+        id=workflow_id(name),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return await client.execute_update_with_start_workflow(
+        ConversationWorkflow.receive_message,
+        InboundMessage(message_id="m-1", sender=Party(address="ada@example.com"), text="My invoice is wrong"),
+        start_workflow_operation=start,
+    )
+
+
+def workflow_id(name: str) -> str:
+    return f"conversation:{stack.TENANT}:{name}"
