@@ -24,6 +24,7 @@ from engine.db.packs import PackStore
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.sandbox_runner import DirectContextSandboxRunner
 from workflows.conversation.workflow import ConversationWorkflow
 
 WORKFLOWS = [ConversationWorkflow]
@@ -91,7 +92,7 @@ PASSTHROUGH = (
 
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox every worker (and the replay checks) runs the workflows in."""
-    return SandboxedWorkflowRunner(
+    return DirectContextSandboxRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
     )
 
