@@ -30,13 +30,14 @@ import itertools
 import pickle
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from engine.shared_values import SharedValues
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOP_LEVEL_KEYS = frozenset({"timezone", "hours", "holidays", "holiday_regions"})
@@ -355,8 +356,7 @@ SHARED_CALENDARS = 256
 """Distinct calendar documents `shared_calendar` keeps (least recently used first out): a few per
 pack, and a worker holds few packs; each calendar is a few KiB per year of timeline it has built."""
 
-_shared: OrderedDict[bytes, BusinessCalendar] = OrderedDict()
-_shared_lock = threading.Lock()
+_shared: SharedValues[bytes, BusinessCalendar] = SharedValues(SHARED_CALENDARS)
 
 
 def shared_calendar(doc: Mapping[str, Any]) -> BusinessCalendar:
@@ -372,15 +372,4 @@ def shared_calendar(doc: Mapping[str, Any]) -> BusinessCalendar:
         key = pickle.dumps(doc, protocol=5)
     except (pickle.PicklingError, TypeError, AttributeError):
         return BusinessCalendar.from_dict(doc)
-    with _shared_lock:
-        calendar = _shared.get(key)
-        if calendar is not None:
-            _shared.move_to_end(key)
-            return calendar
-    calendar = BusinessCalendar.from_dict(doc)  # outside the lock: holiday data can take a while
-    with _shared_lock:
-        calendar = _shared.setdefault(key, calendar)  # a racing first use keeps the one stored first
-        _shared.move_to_end(key)
-        while len(_shared) > SHARED_CALENDARS:
-            _shared.popitem(last=False)
-    return calendar
+    return _shared.get(key, lambda: BusinessCalendar.from_dict(doc))

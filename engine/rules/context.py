@@ -159,7 +159,12 @@ class RuleContext(_Part):
 
 def value_at(data: Any, path: str) -> Any:
     """The value at a dotted context path (`customer.first_name`, `message.attachments.0.name`), or None."""
-    for part in path.split("."):
+    return value_at_parts(data, tuple(path.split(".")))
+
+
+def value_at_parts(data: Any, parts: tuple[str, ...]) -> Any:
+    """`value_at` of a path already split (the rule compiler splits each path once)."""
+    for part in parts:
         if isinstance(data, dict):
             data = data.get(part)
         elif isinstance(data, list) and part.isdigit() and int(part) < len(data):

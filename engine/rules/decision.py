@@ -23,7 +23,7 @@ import datalogic_py
 from pydantic import BaseModel, Field
 
 from engine.rules import compiled_ops, jsonlogic
-from engine.rules.context import RuleContext, value_at
+from engine.rules.context import RuleContext, value_at, value_at_parts
 from engine.rules.event_code import EventFunction, RulePlan, event_function
 from engine.rules.pack import Rule, RulePack
 
@@ -266,15 +266,8 @@ def _read(data: Any, path: str) -> Any:
 
 
 def _read_parts(data: Any, parts: tuple[str, ...]) -> Any:
-    """`_read` of a path split once, at compile time (context.value_at's reading, part by part)."""
-    for part in parts:
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
-        else:
-            return None
-    return _small(data)
+    """`_read` of a path split once, at compile time."""
+    return _small(value_at_parts(data, parts))
 
 
 def _reason(exc: Exception) -> str:

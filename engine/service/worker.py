@@ -86,6 +86,7 @@ PASSTHROUGH = (
     "engine.contracts",
     "engine.rules",
     "engine.calendar",
+    "engine.shared_values",
     "workflows.conversation",
 )
 

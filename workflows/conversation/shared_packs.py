@@ -13,31 +13,19 @@ pack itself.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from engine.rules.pack import RulePack
+from engine.shared_values import SharedValues
 
 # Packs a worker keeps parsed: tenants times the packs their open conversations pin. Past it the
 # least recently used is dropped (runs holding it keep their reference); a miss only costs a parse.
 MAX_SHARED_PACKS = 64
 
-_packs: OrderedDict[str, RulePack] = OrderedDict()
-# Workflow activations run on the worker's thread pool, several at once.
-_lock = threading.Lock()
+# Workflow activations run on the worker's thread pool, several at once: SharedValues locks.
+_packs: SharedValues[str, RulePack] = SharedValues(MAX_SHARED_PACKS)
 
 
 def shared_pack(pack_hash: str, canonical: dict[str, Any]) -> RulePack:
     """The parsed pack for `pack_hash`, parsing `canonical` (its recorded content) on a miss."""
-    with _lock:
-        pack = _packs.get(pack_hash)
-        if pack is not None:
-            _packs.move_to_end(pack_hash)
-            return pack
-    pack = RulePack.model_validate(canonical)  # outside the lock: two first uses may both parse
-    with _lock:
-        pack = _packs.setdefault(pack_hash, pack)
-        while len(_packs) > MAX_SHARED_PACKS:
-            _packs.popitem(last=False)
-    return pack
+    return _packs.get(pack_hash, lambda: RulePack.model_validate(canonical))
