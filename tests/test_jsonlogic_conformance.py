@@ -12,6 +12,7 @@ import pytest
 from engine.rules import evaluate
 from engine.rules.compiled_ops import Unsure
 from engine.rules.compiler import compile_expression
+from tests.json_equality import same
 
 # The public https://jsonlogic.com/tests.json, kept in the repository so every checkout runs the same suite.
 SUITE = Path(__file__).resolve().parent / "conformance" / "jsonlogic-tests.json"
@@ -30,17 +31,6 @@ def load_suite() -> list[tuple[str, list]]:
         else:
             cases.append((section, item))
     return cases
-
-
-def same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
 
 
 def compiled(logic: Any, data: Any) -> tuple[Any, bool]:

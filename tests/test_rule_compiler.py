@@ -22,20 +22,10 @@ from engine.rules.pack import RulePack
 from engine.rules.simulation import parse_conversations
 from engine.rules.validation import case_context, validate
 from engine.service.pack_files import load_source
+from tests.json_equality import same
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = sorted([*ROOT.glob("rule_packs/*/pack.yaml"), *ROOT.glob("tests/packs/*/pack.yaml")])
-
-
-def same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 == 1.0, but true is not 1."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return bool(a == b)
 
 
 # -- random conditions over random data ---------------------------------------------------------
