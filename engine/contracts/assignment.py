@@ -1,0 +1,213 @@
+"""Assignment: the roster as the assignment desk sees it, what a conversation asks of it, the answer.
+
+Each tenant has one assignment desk, a workflow (`workflows/assignment_desk/`) that owns every team
+queue and every agent's load of that tenant, so two conversations can never both take an agent's last
+slot: the desk decides one request at a time. Conversations ask it through an update (the answer
+comes back at once: assigned, queued or refused) and hear later outcomes (a queued conversation
+assigned, an agent gone away) as signals. The roster itself (agents, skills, capacity, presence)
+lives in the control-plane database; the desk reads it through an activity whenever the API says
+it changed, so what the desk decided on is in its history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from engine.contracts.ids import ID_PATTERN
+
+Presence = Literal["online", "away", "offline"]
+PRESENCES: tuple[Presence, ...] = ("online", "away", "offline")
+Strategy = Literal["round_robin", "least_loaded", "most_spare", "skills"]
+STRATEGIES: tuple[Strategy, ...] = ("round_robin", "least_loaded", "most_spare", "skills")
+ANY_CHANNEL = "*"
+"""The capacity key of an agent whose capacity is one number: conversations on all channels together."""
+SKILL_PATTERN = r"^[a-z0-9][a-z0-9_.:\-]{0,63}$"
+"""`lang:de`, `product:billing`: lower case, so a skill matches however an API client spelt it."""
+TEAM_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
+
+DESK_WORKFLOW = "AssignmentDesk"
+"""The desk's workflow type name (recorded in history: never change it)."""
+# Desk messages. The API signals ROSTER_CHANGED after writing the roster; conversations use the rest.
+REQUEST_ASSIGNMENT = "request_assignment"
+"""Update: AssignmentRequest -> AssignmentOutcome."""
+RELEASE = "release"
+"""Signal: Release. The conversation no longer needs (or keeps) an agent from the desk."""
+CONVERSATION_STATUS = "conversation_status"
+"""Signal: StatusReport. Whether an assigned conversation counts toward its agent's load."""
+ROSTER_CHANGED = "roster_changed"
+"""Signal: RosterChange. The roster was written: the desk reads it again."""
+QUEUE_QUERY = "queue"
+"""Query: team name -> TeamQueue."""
+LOADS_QUERY = "loads"
+"""Query: no argument -> list[AgentLoad]."""
+# What the desk tells a conversation (signals on the conversation workflow).
+DESK_ASSIGNED = "desk_assigned"
+"""Signal on a conversation: AssignmentOutcome with result `assigned` (a queued request was served)."""
+DESK_UNASSIGNED = "desk_unassigned"
+"""Signal on a conversation: Unassignment (its agent went away past the grace, or was removed)."""
+
+
+def desk_workflow_id(tenant: str) -> str:
+    """One desk per tenant: its id is addressable only inside that tenant, like a conversation's."""
+    return f"assignment-desk:{tenant}"
+
+
+class AgentRecord(BaseModel):
+    """One agent of a tenant's roster, as stored and as the desk decides on it."""
+
+    agent_id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    teams: list[str] = Field(default_factory=list, max_length=50)
+    skills: list[str] = Field(default_factory=list, max_length=100)
+    channels: list[str] = Field(
+        default_factory=list, max_length=10, description="Channels the agent takes; empty: every channel."
+    )
+    capacity: dict[str, int] = Field(
+        default_factory=lambda: {ANY_CHANNEL: 5},
+        description="Open conversations the agent takes at once, by channel; `*`: all channels together.",
+    )
+    presence: Presence = "offline"
+    presence_changed_at: datetime | None = None
+    last_heartbeat_at: datetime | None = Field(
+        default=None, description="The agent's client's last sign of life; online drops to away without one."
+    )
+
+    def capacity_for(self, channel: str) -> int:
+        """How many conversations of `channel` the agent takes (0: none)."""
+        if ANY_CHANNEL in self.capacity:
+            return self.capacity[ANY_CHANNEL]
+        return self.capacity.get(channel, 0)
+
+
+class Roster(BaseModel):
+    """A tenant's agents as the database holds them now, and how long a silent client stays online."""
+
+    agents: list[AgentRecord] = Field(default_factory=list)
+    heartbeat_timeout_seconds: float = 120.0
+    read_at: datetime
+
+
+class RosterChange(BaseModel):
+    agent_id: str | None = Field(default=None, description="The agent written; None: read everything.")
+
+
+class TeamPolicy(BaseModel):
+    """How a team assigns, from the conversation's pinned pack (`teams.<team>.assignment`)."""
+
+    strategy: Strategy = "round_robin"
+    load_statuses: list[str] = Field(
+        default_factory=lambda: ["open", "on_hold"],
+        description="Conversation statuses that count toward an agent's load (pending does not by default).",
+    )
+    widen_skills_after_minutes: float | None = Field(
+        default=None, description="A request waiting this long drops its required skills."
+    )
+    away_grace_minutes: float = Field(
+        default=5, description="An assignee away or offline this long loses the conversation to the queue."
+    )
+    unanswered_minutes: float | None = Field(
+        default=None, description="Business minutes an assignee may leave the customer waiting."
+    )
+
+
+class AssignmentRequest(BaseModel):
+    """A conversation asks its tenant's desk for an agent (or for a named one)."""
+
+    request_id: str = Field(description="The conversation's idempotency key for this request.")
+    conversation_id: str = Field(description="The conversation's workflow id.")
+    team: str
+    channel: str
+    status: str = "open"
+    priority: str = "normal"
+    breach_at: datetime | None = Field(default=None, description="The earliest running SLA deadline.")
+    requested_at: datetime
+    strategy: Strategy | Literal["agent"] = "round_robin"
+    agent: str | None = Field(default=None, description="The named agent (manual assignment, `agent`).")
+    skills: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list, description="Agents it must not go to (reassignment).")
+    policy: TeamPolicy = Field(default_factory=TeamPolicy)
+    reason: str = Field(default="", description="Why it is asked: the rule, a timeout, an API call.")
+
+
+class Release(BaseModel):
+    conversation_id: str
+    reason: str = ""
+
+
+class StatusReport(BaseModel):
+    conversation_id: str
+    status: str
+
+
+class Candidate(BaseModel):
+    """One agent as the desk weighed it for a request: why kept or which filter removed it."""
+
+    agent: str
+    presence: Presence
+    load: int
+    capacity: int
+    skills: list[str]
+    excluded_by: str | None = Field(default=None, description="The filter that removed it; None: eligible.")
+    score: float | None = Field(default=None, description="What the strategy compared (lower wins).")
+
+
+class AssignmentDecision(BaseModel):
+    """Why the desk chose (or could not choose) an agent: the record behind `conversation.assigned`."""
+
+    strategy: str
+    team: str
+    channel: str
+    required_skills: list[str] = Field(default_factory=list)
+    widened: bool = Field(default=False, description="Required skills dropped after the team's wait.")
+    candidates: list[Candidate] = Field(default_factory=list)
+    chosen: str | None = None
+    reason: str
+
+
+class AssignmentOutcome(BaseModel):
+    request_id: str
+    conversation_id: str
+    result: Literal["assigned", "queued", "refused"]
+    agent: str | None = None
+    team: str
+    decision: AssignmentDecision
+    queue_position: int | None = Field(default=None, description="1-based, while queued.")
+    queue_length: int = 0
+    at: datetime
+
+
+class Unassignment(BaseModel):
+    conversation_id: str
+    agent: str
+    reason: str
+    requeued: bool = True
+    at: datetime
+
+
+class QueueEntry(BaseModel):
+    conversation_id: str
+    priority: str
+    breach_at: datetime | None
+    waiting_since: datetime
+    skills: list[str]
+    flagged: str | None = Field(default=None, description="Why no agent can take it now (an empty team).")
+
+
+class TeamQueue(BaseModel):
+    team: str
+    entries: list[QueueEntry] = Field(default_factory=list, description="In the order they will be served.")
+
+
+class AgentLoad(BaseModel):
+    agent: str
+    presence: Presence
+    load: int = Field(description="Assigned conversations that count toward capacity now.")
+    assigned: list[str] = Field(default_factory=list, description="Conversation ids assigned to the agent.")
+
+
+def decision_dict(decision: AssignmentDecision) -> dict[str, Any]:
+    """The decision as the conversation's trail keeps it (`GET .../decisions`)."""
+    return {"assignment": decision.model_dump(mode="json")}
