@@ -211,3 +211,44 @@ class AgentLoad(BaseModel):
 def decision_dict(decision: AssignmentDecision) -> dict[str, Any]:
     """The decision as the conversation's trail keeps it (`GET .../decisions`)."""
     return {"assignment": decision.model_dump(mode="json")}
+
+
+class Seat(BaseModel):
+    """A conversation the desk gave to an agent, and what decides whether it counts toward the load."""
+
+    conversation_id: str
+    agent: str
+    team: str
+    channel: str
+    status: str = "open"
+    policy: TeamPolicy = Field(default_factory=TeamPolicy)
+    assigned_at: datetime
+
+
+class Waiting(BaseModel):
+    """A queued request, as long as no eligible agent has a free slot."""
+
+    request: AssignmentRequest
+    waiting_since: datetime
+    flagged: str | None = None
+
+
+class DeskState(BaseModel):
+    """Everything the desk knows besides the roster's rows: carried whole over continue-as-new."""
+
+    tenant: str
+    roster: Roster | None = None
+    seats: dict[str, Seat] = Field(default_factory=dict, description="By conversation id.")
+    queue: list[Waiting] = Field(default_factory=list)
+    last_chosen: dict[str, str] = Field(default_factory=dict, description="Round robin: team -> agent.")
+    away_since: dict[str, datetime] = Field(default_factory=dict, description="Agents not online, since.")
+    outcomes: dict[str, AssignmentOutcome] = Field(
+        default_factory=dict, description="Latest answers by request id: a retried request gets the same."
+    )
+
+
+class DeskStart(BaseModel):
+    """The desk's workflow input: its tenant, and its state when it continues as new."""
+
+    tenant: str
+    carried: DeskState | None = None
