@@ -46,11 +46,13 @@ from engine.api.schemas import (
     PostReply,
     PostStatus,
     PostSurvey,
+    PostUnassignment,
 )
 from engine.contracts.conversation import (
     ID_PATTERN,
     AgentReply,
     Assignment,
+    AssignmentRelease,
     ConversationStart,
     StatusChange,
     SurveyAnswer,
@@ -155,6 +157,8 @@ async def call_workflow(
             raise ApiError(409, "conversation_closed", "the conversation is closed") from None
         if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
             raise ApiError(409, "no_survey", cause.message) from None
+        if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
+            raise ApiError(409, "assignment_refused", cause.message) from None
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
@@ -316,6 +320,14 @@ async def post_status(request: web.Request) -> web.Response:
 async def post_assignment(request: web.Request) -> web.Response:
     """An agent took the conversation (conversation.assigned); `duplicate` when it already had them."""
     return await update_conversation(request, ConversationWorkflow.assign, PostAssignment, Assignment)
+
+
+@routes.post("/v1/conversations/{conversation_id}/unassignment")
+async def post_unassignment(request: web.Request) -> web.Response:
+    """Take the agent off the conversation (conversation.unassigned); its desk frees the agent's slot."""
+    return await update_conversation(
+        request, ConversationWorkflow.unassign, PostUnassignment, AssignmentRelease
+    )
 
 
 @routes.post("/v1/conversations/{conversation_id}/survey")

@@ -25,6 +25,7 @@ from engine.api.schemas import (
     PostReply,
     PostStatus,
     PostSurvey,
+    PostUnassignment,
     ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
@@ -72,6 +73,12 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("POST", "/v1/conversations/{conversation_id}/assignment"): (
         "Assign an agent",
         PostAssignment,
+        EventResponse,
+        200,
+    ),
+    ("POST", "/v1/conversations/{conversation_id}/unassignment"): (
+        "Take the agent off",
+        PostUnassignment,
         EventResponse,
         200,
     ),

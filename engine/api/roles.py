@@ -35,6 +35,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/conversations/{conversation_id}/replies"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/status"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/assignment"): INTEGRATOR,
+    ("POST", "/v1/conversations/{conversation_id}/unassignment"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/survey"): INTEGRATOR,
     ("POST", "/v1/inbound/email"): INTEGRATOR,
     ("POST", "/v1/rules/validate"): OPS,

@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from engine.contracts.conversation import (
     AgentReply,
     Assignment,
+    AssignmentRelease,
     Channel,
     ConversationState,
     DecisionEntry,
@@ -136,6 +137,10 @@ class PostSurvey(SurveyAnswer, Strict):
 
 class PostAssignment(Assignment, Strict):
     team: str | None = Field(default=None, min_length=1, max_length=64, pattern=SINGLE_LINE)
+
+
+class PostUnassignment(AssignmentRelease, Strict):
+    actor: str | None = Field(default=None, max_length=128, pattern=SINGLE_LINE)
 
 
 class PostReply(AgentReply, Strict):

@@ -12,6 +12,14 @@ from typing import Any
 
 from temporalio import activity
 
+from engine.contracts.assignment import (
+    AgentRecord,
+    AssignmentOutcome,
+    DeskAsk,
+    DeskLetter,
+    PresenceExpiry,
+    Roster,
+)
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
@@ -23,6 +31,10 @@ ACTIVE_RULE_PACK = "active_rule_pack"
 LOOKUP_CUSTOMER = "lookup_customer"
 CRM_WRITE = "crm_write"
 DELIVER_MESSAGE = "deliver_message"
+LOAD_ROSTER = "load_roster"
+EXPIRE_PRESENCE = "expire_presence"
+ASK_DESK = "ask_assignment_desk"
+TELL_DESK = "tell_assignment_desk"
 
 
 class RuleDecisions:
@@ -69,4 +81,32 @@ class Channels:
     @activity.defn(name=DELIVER_MESSAGE)
     async def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
         """Deliver once per idempotency key; raises when the channel refuses or is down."""
+        raise NotImplementedError
+
+
+class RosterReads:
+    """The assignment desk's reads of the roster in the control-plane database (activities/roster.py)."""
+
+    @activity.defn(name=LOAD_ROSTER)
+    async def load_roster(self, tenant: str) -> Roster:
+        """The tenant's agents as stored now, with the configured heartbeat timeout."""
+        raise NotImplementedError
+
+    @activity.defn(name=EXPIRE_PRESENCE)
+    async def expire_presence(self, expiry: PresenceExpiry) -> AgentRecord | None:
+        """Online and silent since the cutoff -> away; the agent as stored after (None: removed)."""
+        raise NotImplementedError
+
+
+class Desk:
+    """A conversation's messages to its tenant's assignment desk workflow (activities/assignment_desk.py)."""
+
+    @activity.defn(name=ASK_DESK)
+    async def ask_desk(self, ask: DeskAsk) -> AssignmentOutcome:
+        """The desk's answer to a request (an update, starting the desk if it is not running)."""
+        raise NotImplementedError
+
+    @activity.defn(name=TELL_DESK)
+    async def tell_desk(self, letter: DeskLetter) -> None:
+        """Signal the desk (a release or a status report), starting it if it is not running."""
         raise NotImplementedError

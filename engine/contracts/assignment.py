@@ -223,6 +223,7 @@ class Seat(BaseModel):
     status: str = "open"
     policy: TeamPolicy = Field(default_factory=TeamPolicy)
     assigned_at: datetime
+    request: AssignmentRequest | None = Field(default=None, description="What to queue again if it is lost.")
 
 
 class Waiting(BaseModel):
@@ -252,3 +253,46 @@ class DeskStart(BaseModel):
 
     tenant: str
     carried: DeskState | None = None
+
+
+class PresenceExpiry(BaseModel):
+    """Drop an agent to away if its client has been silent since `cutoff` (the database decides)."""
+
+    tenant: str
+    agent_id: str
+    cutoff: datetime
+
+
+class DeskAsk(BaseModel):
+    """A conversation's request, on its way to its tenant's desk (started if it is not running)."""
+
+    tenant: str
+    request: AssignmentRequest
+
+
+class DeskLetter(BaseModel):
+    """A signal for a tenant's desk: exactly one of `release` and `status`."""
+
+    tenant: str
+    release: Release | None = None
+    status: StatusReport | None = None
+
+
+class ConversationAssignment(BaseModel):
+    """The conversation's side of the desk: what it last asked for and what it got."""
+
+    request_id: str
+    team: str
+    strategy: str
+    skills: list[str] = Field(default_factory=list)
+    policy: TeamPolicy = Field(default_factory=TeamPolicy)
+    queued: bool = False
+    queue_position: int | None = None
+    queue_length: int = 0
+    assigned_at: datetime | None = None
+    agent_presence: Presence | None = None
+    agent_load: int | None = None
+    agent_capacity: int | None = None
+    unanswered_at: datetime | None = Field(
+        default=None, description="When the assignee has left the customer waiting too long (a timer)."
+    )

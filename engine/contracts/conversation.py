@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from engine.contracts.assignment import ConversationAssignment
+
 # Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
 # holds the one pattern they must match, and says why.
 from engine.contracts.ids import ID_PATTERN as ID_PATTERN
@@ -123,6 +125,12 @@ class Assignment(BaseModel):
     team: str | None = Field(default=None, min_length=1, max_length=64)
 
 
+class AssignmentRelease(BaseModel):
+    """A person took the agent off the conversation (or it out of its team's queue)."""
+
+    actor: str | None = Field(default=None, max_length=128)
+
+
 class SurveyAnswer(BaseModel):
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=5000)
@@ -213,6 +221,9 @@ class ConversationState(BaseModel):
     priority: str = "normal"
     team: str | None = None
     assignee: str | None = None
+    assignment: ConversationAssignment | None = Field(
+        default=None, description="What the assignment desk was asked and answered (issue 16)."
+    )
     language: str | None = None
     reopened: int = 0
     escalation_level: int = 0
@@ -326,6 +337,9 @@ class DecisionEntry(BaseModel):
     note: str | None = None
     thread: int = 1
     message_id: str | None = Field(default=None, description="The channel message id of a message event.")
+    assignment: dict[str, Any] | None = Field(
+        default=None, description="The desk's record of an assignment: candidates, filters, strategy, choice."
+    )
 
 
 ConversationState.model_rebuild()

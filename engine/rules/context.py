@@ -23,6 +23,8 @@ class EventType(StrEnum):
     MESSAGE_SENT = "message.sent"
     STATUS_CHANGED = "status.changed"
     CONVERSATION_ASSIGNED = "conversation.assigned"
+    CONVERSATION_UNASSIGNED = "conversation.unassigned"
+    ASSIGNMENT_TIMEOUT = "assignment.timeout"
     SLA_WARNING = "sla.warning"
     SLA_BREACHED = "sla.breached"
     SURVEY_COMPLETED = "survey.completed"
@@ -138,6 +140,28 @@ class SurveyInfo(_Part):
     comment: str | None = Field(default=None, description="survey.completed: free text.")
 
 
+class AssigneeInfo(_Part):
+    """The assigned agent as the assignment desk saw it when it chose them."""
+
+    id: str | None = Field(default=None, description="Agent id (as conversation.assignee).")
+    presence: str | None = Field(default=None, description="online, away or offline, when assigned.")
+    load: int | None = Field(default=None, description="Conversations counting toward capacity, when chosen.")
+    capacity: int | None = Field(
+        default=None, description="The agent's capacity on the conversation's channel."
+    )
+
+
+class QueueInfo(_Part):
+    queued: bool = Field(default=False, description="Waiting in the team's queue for an agent.")
+    position: int | None = Field(default=None, description="1-based place in the queue, when last told.")
+    length: int = Field(default=0, description="Conversations waiting in the team's queue, when last told.")
+
+
+class TeamInfo(_Part):
+    name: str | None = Field(default=None, description="The team (as conversation.team).")
+    queue: QueueInfo = Field(default_factory=QueueInfo)
+
+
 class RuleContext(_Part):
     """Everything a rule condition can read, by `var` path (e.g. `customer.tier`)."""
 
@@ -148,6 +172,8 @@ class RuleContext(_Part):
     sla: SlaInfo = Field(default_factory=SlaInfo)
     business_hours: BusinessHoursInfo = Field(default_factory=BusinessHoursInfo)
     survey: SurveyInfo = Field(default_factory=SurveyInfo)
+    assignee: AssigneeInfo = Field(default_factory=AssigneeInfo)
+    team: TeamInfo = Field(default_factory=TeamInfo)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-only data for the engine (aliases such as `message.from` applied)."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
+from engine.contracts.assignment import STRATEGIES, Strategy, TeamPolicy
 from engine.rules.actions import MAX_MINUTES, Action
 from engine.rules.context import EventType
 
@@ -47,10 +48,52 @@ class SlaPolicy(_Strict):
     escalations: list[Escalation] = Field(default_factory=list)
 
 
+class TeamAssignment(_Strict):
+    """How the team's queue gives conversations to agents (issue 16; the desk applies it)."""
+
+    strategy: Strategy = Field(default="round_robin", description=", ".join(STRATEGIES))
+    load_statuses: list[Literal["open", "pending", "on_hold", "solved"]] = Field(
+        default_factory=lambda: ["open", "on_hold"],  # type: ignore[arg-type]
+        description="Statuses that count toward an agent's load; pending does not by default.",
+    )
+    widen_skills_after_minutes: float | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_MINUTES,
+        description="Minutes a request waits before its skills are dropped.",
+    )
+    away_grace_minutes: float = Field(
+        default=5,
+        ge=0,
+        le=MAX_MINUTES,
+        description="An assignee away or offline this long loses the conversation.",
+    )
+    unanswered_minutes: float | None = Field(
+        default=None,
+        gt=0,
+        le=MAX_MINUTES,
+        description="Business minutes an assignee may leave the customer waiting.",
+    )
+
+    def policy(self) -> TeamPolicy:
+        return TeamPolicy.model_validate(self.model_dump())
+
+
 class Team(_Strict):
     calendar: str | None = None
     skills: list[str] = Field(default_factory=list)
     specialist_for: list[str] = Field(default_factory=list, description="Tags this team takes on escalation.")
+    assignment: TeamAssignment | None = Field(
+        default=None, description="The team's assignment strategy and timers; round robin when absent."
+    )
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out while unset, so packs published before it keep their hash (PackSettings does the same).
+        data: dict[str, Any] = handler(self)
+        if data.get("assignment") is None:
+            data.pop("assignment", None)
+        return data
 
 
 class PackSettings(_Strict):
@@ -126,6 +169,17 @@ class RulePack(_Strict):
         if found is not None and found.calendar:
             return found.calendar
         return sla_calendar or self.settings.business_hours_calendar or next(iter(self.calendars), None)
+
+    def team_policy(self, team: str | None) -> TeamPolicy:
+        """How `team` assigns: its `assignment` section, else round robin with the defaults."""
+        found = self.teams.get(team or "")
+        if found is None or found.assignment is None:
+            return TeamPolicy()
+        return found.assignment.policy()
+
+    def declared_skills(self) -> set[str]:
+        """Every skill some team declares: what agents and `assign` actions may name."""
+        return {skill for t in self.teams.values() for skill in t.skills}
 
     def canonical(self) -> dict[str, Any]:
         """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
@@ -25,9 +26,10 @@ from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.sandbox_runner import DirectContextSandboxRunner
+from workflows.assignment_desk.workflow import AssignmentDesk
 from workflows.conversation.workflow import ConversationWorkflow
 
-WORKFLOWS = [ConversationWorkflow]
+WORKFLOWS = [ConversationWorkflow, AssignmentDesk]
 
 
 def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActivities:
@@ -86,6 +88,7 @@ PASSTHROUGH = (
     "engine.contracts",
     "engine.rules",
     "engine.calendar",
+    "engine.assignment",
     "engine.shared_values",
     "workflows.conversation",
 )
@@ -105,15 +108,17 @@ class Adapters:
     rules: RuleActivities
     crm: CrmActivities
     channels: ChannelActivities
+    desk: DeskActivities
     database: AsyncEngine
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Adapters:
+    def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
         database = database_of(settings)
         return cls(
             RuleActivities(PackRegistry(PackStore(database))),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
+            DeskActivities(client),
             database,
         )
 
@@ -127,6 +132,8 @@ class Adapters:
             self.rules.active_rule_pack,
             self.crm.lookup_customer,
             self.crm.crm_write,
+            self.desk.ask_desk,
+            self.desk.tell_desk,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())
@@ -163,7 +170,7 @@ def build_worker(
     ledger), so it is sized from the configured activity concurrency; the async rule activities
     run their CPU part with asyncio.to_thread (the loop's default executor).
     """
-    adapters = Adapters.from_settings(settings)
+    adapters = Adapters.from_settings(settings, client)
     return ConvoflowWorker(
         client,
         task_queue=task_queue or settings.task_queue,

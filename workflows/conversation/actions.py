@@ -127,15 +127,36 @@ class ActionRun:
         return DONE
 
     async def assign_agent(self, agent: str) -> ActionResult:
-        if self._state.assignee != agent:
+        if self._state.assignee == agent:
+            return DONE
+        if not self._wf._desk():
             self._state.assignee = agent
             self._raised.append(("conversation.assigned", {}))
-        return DONE
-
-    async def assign_in_team(self, strategy: str) -> ActionResult:
-        return ActionResult(
-            "done", f"no assignment service: team {self._state.team!r} recorded, agent left to the team"
+            return DONE
+        outcome = await self._wf._ask_desk(
+            self._key, strategy="agent", agent=agent, skills=[], reason="a rule named the agent"
         )
+        return await self._wf._take(outcome, self._raised)
+
+    async def assign_in_team(self, strategy: str | None, skills: list[str]) -> ActionResult:
+        s = self._state
+        if not self._wf._desk():
+            return ActionResult(
+                "done", f"no assignment service: team {s.team!r} recorded, agent left to the team"
+            )
+        if not s.team:
+            return ActionResult("skipped", "no team to assign in: route the conversation first")
+        # Asked again while it has an agent of this team: someone else (an escalation's reassignment).
+        current = s.assignment
+        exclude = [s.assignee] if s.assignee and current is not None and current.team == s.team else []
+        outcome = await self._wf._ask_desk(
+            self._key,
+            strategy=strategy,
+            skills=skills,
+            exclude=exclude,
+            reason="a rule asked for another agent" if exclude else "a rule asked for an agent",
+        )
+        return await self._wf._take(outcome, self._raised)
 
     async def apply_sla(self, policy: str) -> ActionResult:
         await self._wf._apply_sla(policy)

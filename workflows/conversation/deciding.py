@@ -48,7 +48,10 @@ class Deciding(ActionExecutor):
             depth=depth,
             note=note,
             message_id=message.message_id if message is not None else None,
+            assignment=(extra or {}).get("assignment"),
         )
+        if extra and extra.get("note") and note is None:
+            entry.note = extra["note"]
         self._record(entry)
         if self._pack is None:
             entry.note = "no rule pack pinned: nothing decided"

@@ -8,20 +8,18 @@ raises `status.changed` for the rules.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import Status
     from engine.rules.actions import STATUS_CHANGED
-    from workflows.conversation.delivery import Delivery
+    from workflows.conversation.assigning import Assigning, Raised
 
-# Events raised while handling one, in order, each with the context it adds for the rules.
-Raised = list[tuple[str, dict[str, Any]]]
+__all__ = ["Raised", "StatusMachine"]
 
 
-class StatusMachine(Delivery):
+class StatusMachine(Assigning):
     """Status changes and what they start or stop; the change itself is decided on as an event."""
 
     async def _set_status(self, new: str, raised: Raised) -> None:
@@ -59,4 +57,5 @@ class StatusMachine(Delivery):
             s.timers.reopen_window_ends_at = now + timedelta(minutes=settings.reopen_window_minutes)
         if new != "on_hold":
             s.timers.snooze_ends_at = None
+        await self._tell_desk_status(new)
         raised.append((STATUS_CHANGED, {"event": {"previous_status": previous}}))

@@ -53,6 +53,8 @@ class Timers(Deciding):
             instants.append(s.survey.due_at)
         if s.survey.status == "sent" and s.survey.expires_at is not None:
             instants.append(s.survey.expires_at)
+        if s.assignment is not None and s.assignment.unanswered_at is not None:
+            instants.append(s.assignment.unanswered_at)
         return instants
 
     def _sleep_for(self, *, exact: bool = False) -> timedelta | None:
@@ -115,6 +117,9 @@ class Timers(Deciding):
                 raised,
             )
             await self._follow(raised, depth=1)
+        current = s.assignment
+        if current is not None and current.unanswered_at is not None and current.unanswered_at <= now:
+            await self._unanswered(current.unanswered_at)
         timers = s.timers
         if timers.idle_at is not None and timers.idle_at <= now:
             timers.idle_at = None
@@ -131,6 +136,33 @@ class Timers(Deciding):
             survey.status = "expired"
         if s.event_seq != events_before:  # handlers upsert their own changes; only timers' are new here
             self._upsert_search_attributes()
+
+    async def _unanswered(self, due: datetime) -> None:
+        """The assignee left the customer waiting too long: `assignment.timeout`, then someone else."""
+        s = self._state
+        assert s.assignment is not None
+        s.assignment.unanswered_at = None
+        agent, minutes = s.assignee, s.assignment.policy.unanswered_minutes
+        seq = await self._process(
+            "assignment.timeout",
+            note=f"{agent} left the customer waiting {minutes:g} business minutes",
+            at=self._instant(due),
+        )
+        if s.assignee != agent or s.assignment is None or s.status in TERMINAL:
+            return  # the rules already reassigned, released or closed it
+        entry = DecisionEntry(seq=self._next_event(), event="assignment.reassign", at=workflow.now())
+        self._record(entry)
+        outcome = await self._ask_desk(
+            f"{seq}:reassign",
+            strategy=s.assignment.strategy if s.assignment.strategy != "agent" else None,
+            skills=s.assignment.skills,
+            exclude=[agent] if agent else [],
+            reason=f"unanswered for {minutes:g} business minutes",
+        )
+        raised: Raised = []
+        result = await self._take(outcome, raised)
+        entry.note = result.detail
+        await self._follow(raised)
 
     async def _system_status(self, status: Status, why: str) -> None:
         seq = self._next_event()

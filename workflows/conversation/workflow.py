@@ -21,10 +21,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from engine.contracts.assignment import DESK_ASSIGNED, DESK_UNASSIGNED, AssignmentOutcome, Unassignment
     from engine.contracts.conversation import (
         AUTOMATED_SENDER_PATTERN,
         AgentReply,
         Assignment,
+        AssignmentRelease,
         ConversationStart,
         ConversationState,
         DecisionEntry,
@@ -125,6 +127,7 @@ class ConversationWorkflow(Threads):
                 if waiting_since_reply:
                     await self._start_next_response()
             seq = await self._process("message.received", message=message)
+            await self._arm_unanswered()
             self._changed()
             return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
 
@@ -159,6 +162,8 @@ class ConversationWorkflow(Threads):
             s.agent_messages += 1
             s.first_agent_reply_at = s.first_agent_reply_at or now
             s.last_agent_reply_at = now
+            if s.assignment is not None:
+                s.assignment.unanswered_at = None
             # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
             key = f"{seq}:reply" if self._threads() else f"{seq}:0"
             failure = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
@@ -190,6 +195,8 @@ class ConversationWorkflow(Threads):
         async with self._lock:
             await self._ensure_pack()
             s = self._state
+            if self._desk():
+                return await self._assign_through_desk(assignment)
             if assignment.team:
                 s.team = assignment.team
             if s.assignee == assignment.agent_id:
@@ -198,6 +205,96 @@ class ConversationWorkflow(Threads):
             seq = await self._process("conversation.assigned")
             self._changed()
             return self._receipt(seq)
+
+    async def _assign_through_desk(self, assignment: Assignment) -> EventReceipt:
+        """A person assigned it: the desk checks the agent (presence, capacity, skills) and keeps the load."""
+        s = self._state
+        team = assignment.team or s.team
+        if s.assignee == assignment.agent_id and team == s.team:
+            return self._receipt(s.event_seq, duplicate=True)
+        seq = self._next_event()
+        outcome = await self._ask_desk(
+            f"{seq}:assign",
+            strategy="agent",
+            agent=assignment.agent_id,
+            team=team or "",
+            skills=s.assignment.skills if s.assignment is not None else [],
+            reason="assigned through the API",
+        )
+        if outcome.result != "assigned":
+            self._record(
+                DecisionEntry(
+                    seq=seq,
+                    event="assignment.refused",
+                    at=workflow.now(),
+                    note=outcome.decision.reason,
+                    assignment={"assignment": outcome.decision.model_dump(mode="json")},
+                )
+            )
+            raise ApplicationError(
+                f"agent {assignment.agent_id} cannot take this conversation: {outcome.decision.reason}",
+                type="AssignmentRefused",
+            )
+        s.team = team
+        raised: Raised = []
+        await self._take(outcome, raised)
+        last = await self._follow(raised)
+        self._changed()
+        return self._receipt(last or seq)
+
+    @workflow.update
+    async def unassign(self, release: AssignmentRelease) -> EventReceipt:
+        """A person took the agent off it: the desk frees the slot; the conversation waits unassigned."""
+        async with self._lock:
+            await self._ensure_pack()
+            s = self._state
+            if s.assignee is None and (s.assignment is None or not s.assignment.queued):
+                return self._receipt(s.event_seq, duplicate=True)
+            previous, s.assignee = s.assignee, None
+            if s.assignment is not None:
+                await self._release_to_desk("unassigned through the API")
+            why = (
+                f"{previous} unassigned through the API"
+                if previous
+                else "taken out of the queue through the API"
+            )
+            seq = await self._process("conversation.unassigned", note=why)
+            self._changed()
+            return self._receipt(seq)
+
+    @unassign.validator
+    def _validate_unassign(self, release: AssignmentRelease) -> None:
+        self._reject_when_closed()
+
+    # -- news from the tenant's assignment desk -----------------------------------------------------
+
+    @workflow.signal(name=DESK_ASSIGNED)
+    async def desk_assigned(self, outcome: AssignmentOutcome) -> None:
+        """A queued request was served; an answer to an older request (asked again since) is stale."""
+        async with self._lock:
+            current = self._state.assignment
+            if current is None or current.request_id != outcome.request_id or not current.queued:
+                return
+            raised: Raised = []
+            await self._take(outcome, raised)
+            await self._follow(raised)
+            self._changed()
+
+    @workflow.signal(name=DESK_UNASSIGNED)
+    async def desk_unassigned(self, lost: Unassignment) -> None:
+        """The agent went away past the grace period or was removed: back in the queue, unassigned."""
+        async with self._lock:
+            s = self._state
+            if s.assignee != lost.agent or s.assignment is None:
+                return
+            s.assignee = None
+            s.assignment.queued, s.assignment.assigned_at, s.assignment.unanswered_at = (
+                lost.requeued,
+                None,
+                None,
+            )
+            await self._process("conversation.unassigned", note=lost.reason)
+            self._changed()
 
     @assign.validator
     def _validate_assign(self, assignment: Assignment) -> None:

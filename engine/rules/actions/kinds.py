@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field
 
+from engine.contracts.assignment import SKILL_PATTERN
 from engine.rules.actions.base import (
     MAX_MINUTES,
     ActionBase,
@@ -115,22 +116,41 @@ class Route(ScalarAction):
 
 
 class Assign(ActionBase):
-    """Assign an agent: a named one (`strategy: agent`), or one the team's queue picks."""
+    """Ask the team's queue for an agent (its strategy, or the one named here), or name the agent.
+
+    `skills` are required of the agent (until the team's `widen_skills_after_minutes`). When the
+    conversation already has an agent in the same team, this asks for a different one (an
+    escalation's reassignment).
+    """
 
     kind = "assign"
     raises = "conversation.assigned"
-    example = {"strategy": "agent", "agent": "a-1"}
-    strategy: Literal["round_robin", "least_loaded", "agent"] = "round_robin"
+    example = {"strategy": "skills", "skills": ["lang:de"]}
+    strategy: Literal["round_robin", "least_loaded", "most_spare", "skills", "agent"] | None = None
     agent: str | None = None
+    skills: list[Annotated[str, Field(pattern=SKILL_PATTERN)]] = Field(default_factory=list, max_length=20)
 
     def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
         if self.strategy == "agent" and not self.agent:
             yield "", 'strategy "agent" needs an agent id'
+        declared = pack.declared_skills()
+        for i, skill in enumerate(self.skills):
+            if skill not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                yield f"skills[{i}]", f"unknown skill {skill!r}: no team declares it (teams declare: {known})"
+
+    def _value_of(self, fields: dict[str, Any]) -> Any:
+        # Left out while unset, so packs published before they existed keep their hash.
+        if fields.get("strategy") is None:
+            fields.pop("strategy", None)
+        if not fields.get("skills"):
+            fields.pop("skills", None)
+        return fields
 
     async def execute(self, port: ActionPort) -> ActionResult:
         if self.strategy == "agent" and self.agent:
             return await port.assign_agent(self.agent)
-        return await port.assign_in_team(self.strategy)
+        return await port.assign_in_team(self.strategy, list(self.skills))
 
     def simulate(self, sim: Simulated) -> None:
         pass  # who gets it depends on the roster at the time, not on the rules

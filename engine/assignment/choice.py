@@ -1,0 +1,165 @@
+"""Which agent takes a request: filters that explain every exclusion, then the team's strategy.
+
+Every candidate of the team is listed in the decision with its presence, load, capacity and skills,
+and the first filter that removed it, so "why did Ana get this and not Ben" has an answer on record.
+Ties are broken by rotation (the next agent after the team's last choice, by id), never by id alone,
+which would hand every tie to the same agent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from engine.contracts.assignment import (
+    ANY_CHANNEL,
+    AgentRecord,
+    AssignmentDecision,
+    AssignmentRequest,
+    Candidate,
+    Seat,
+)
+
+
+@dataclass(frozen=True)
+class Loads:
+    """Seats that count toward capacity, per agent: in total and per channel."""
+
+    total: Mapping[str, int]
+    by_channel: Mapping[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, seats: Iterable[Seat]) -> Loads:
+        total: dict[str, int] = {}
+        by_channel: dict[tuple[str, str], int] = {}
+        for seat in seats:
+            if seat.status in seat.policy.load_statuses:
+                total[seat.agent] = total.get(seat.agent, 0) + 1
+                key = (seat.agent, seat.channel)
+                by_channel[key] = by_channel.get(key, 0) + 1
+        return cls(total, by_channel)
+
+    def on(self, agent: AgentRecord, channel: str) -> int:
+        """The load that the agent's capacity for `channel` is measured against."""
+        if ANY_CHANNEL in agent.capacity:
+            return self.total.get(agent.agent_id, 0)
+        return self.by_channel.get((agent.agent_id, channel), 0)
+
+    def spare_percent(self, agent: AgentRecord) -> float:
+        """Free slots over all the agent's channels, in percent of its whole capacity."""
+        whole = sum(agent.capacity.values())
+        if whole <= 0:
+            return 0.0
+        return 100.0 * (whole - self.total.get(agent.agent_id, 0)) / whole
+
+
+def _excluded_by(
+    agent: AgentRecord, request: AssignmentRequest, load: int, capacity: int, skills: list[str]
+) -> str | None:
+    """The first reason the agent cannot take the request, in the order a person would check."""
+    if request.team and request.team not in agent.teams:
+        return f"not in team {request.team}"
+    if agent.agent_id in request.exclude:
+        return "excluded: " + (request.reason or "reassignment away from this agent")
+    if agent.presence != "online":
+        return f"presence {agent.presence}"
+    if agent.channels and request.channel not in agent.channels:
+        return f"does not take {request.channel}"
+    if capacity <= 0:
+        return f"no capacity for {request.channel}"
+    if load >= capacity:
+        return f"at capacity ({load}/{capacity})"
+    missing = [s for s in skills if s not in agent.skills]
+    if missing:
+        return "lacks skills " + ", ".join(missing)
+    return None
+
+
+def _rotation(members: list[str], last: str | None) -> dict[str, int]:
+    """Each member's place in the rotation that starts right after the team's last choice."""
+    ordered = sorted(members)
+    # Right after the last choice; a last choice no longer in the team: the next id after it.
+    start = 0 if last is None else next((i for i, m in enumerate(ordered) if m > last), 0)
+    n = len(ordered)
+    return {m: (i - start) % n for i, m in enumerate(ordered)}
+
+
+def choose(
+    request: AssignmentRequest,
+    agents: Iterable[AgentRecord],
+    loads: Loads,
+    *,
+    last_chosen: str | None,
+    widened: bool,
+) -> AssignmentDecision:
+    """The agent for `request` (or none) and the full record of why."""
+    skills = [] if widened else list(request.skills)
+    if request.strategy == "agent":
+        pool = [a for a in agents if a.agent_id == request.agent]
+    else:
+        pool = [a for a in agents if not request.team or request.team in a.teams]
+    candidates: list[Candidate] = []
+    eligible: list[AgentRecord] = []
+    for agent in sorted(pool, key=lambda a: a.agent_id):
+        load, capacity = loads.on(agent, request.channel), agent.capacity_for(request.channel)
+        why = _excluded_by(agent, request, load, capacity, skills)
+        candidates.append(
+            Candidate(
+                agent=agent.agent_id,
+                presence=agent.presence,
+                load=load,
+                capacity=capacity,
+                skills=list(agent.skills),
+                excluded_by=why,
+            )
+        )
+        if why is None:
+            eligible.append(agent)
+    decision = AssignmentDecision(
+        strategy=request.strategy,
+        team=request.team,
+        channel=request.channel,
+        required_skills=list(request.skills),
+        widened=widened and bool(request.skills),
+        candidates=candidates,
+        reason="",
+    )
+    if request.strategy == "agent" and not pool:
+        decision.reason = f"unknown agent {request.agent}"
+        return decision
+    if not eligible:
+        decision.reason = (
+            f"no agent in team {request.team}"
+            if not candidates
+            else "no eligible agent: " + "; ".join(f"{c.agent} {c.excluded_by}" for c in candidates)
+        )
+        return decision
+    turn = _rotation([a.agent_id for a in pool], last_chosen)
+    scores = {a.agent_id: _score(request.strategy, a, request.channel, loads, turn) for a in eligible}
+    for c in candidates:
+        c.score = scores.get(c.agent)
+    chosen = min(eligible, key=lambda a: (scores[a.agent_id], turn[a.agent_id]))
+    decision.chosen = chosen.agent_id
+    decision.reason = _why(request.strategy, chosen, request.channel, loads, len(eligible))
+    return decision
+
+
+def _score(strategy: str, agent: AgentRecord, channel: str, loads: Loads, turn: Mapping[str, int]) -> float:
+    """What the strategy compares, lower wins; the rotation breaks ties."""
+    if strategy in ("least_loaded", "skills"):
+        return round(loads.on(agent, channel) / agent.capacity_for(channel), 6)
+    if strategy == "most_spare":
+        return round(-loads.spare_percent(agent), 6)
+    return float(turn[agent.agent_id])  # round robin (and a named agent: the only one eligible)
+
+
+def _why(strategy: str, agent: AgentRecord, channel: str, loads: Loads, eligible: int) -> str:
+    load, capacity = loads.on(agent, channel), agent.capacity_for(channel)
+    if strategy == "agent":
+        return f"named agent {agent.agent_id} is online with a free slot ({load}/{capacity})"
+    if strategy == "round_robin":
+        return f"round robin: next in turn of {eligible} eligible"
+    if strategy == "most_spare":
+        return f"most spare capacity: {loads.spare_percent(agent):.0f}% free of {eligible} eligible"
+    label = "skills matched, then least loaded" if strategy == "skills" else "least loaded"
+    return f"{label}: {load}/{capacity} on {channel} of {eligible} eligible"

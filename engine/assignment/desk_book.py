@@ -1,0 +1,367 @@
+"""The desk's book: seats, the queue and the rules that move conversations between them.
+
+Pure bookkeeping over `DeskState` with the time passed in, so the desk workflow stays a thin shell
+(messages in, activities and signals out) and each rule here is tested without a server:
+
+- a request is queued, then the queue is served in order (priority, time to SLA breach, waiting
+  time), so a newcomer never jumps a conversation that waited for the same agent;
+- serving happens after every change that can free or add a slot (a release, a status that stops
+  counting, an agent coming online, a wider skill requirement), so nothing waits while an eligible
+  agent has a free slot;
+- an agent removed loses its conversations to the queue at once; one away or offline loses them
+  after its team's grace period; each is told to its conversation through `notices`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from engine.assignment.choice import Loads, choose
+from engine.contracts.assignment import (
+    AgentLoad,
+    AgentRecord,
+    AssignmentDecision,
+    AssignmentOutcome,
+    AssignmentRequest,
+    DeskState,
+    QueueEntry,
+    Roster,
+    Seat,
+    TeamQueue,
+    Unassignment,
+    Waiting,
+)
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+MAX_REMEMBERED_OUTCOMES = 2_000
+# The queue is carried whole over continue-as-new (Temporal refuses payloads over 2 MiB; a waiting
+# request is ~0.6 KiB): past this many waiting conversations a request is refused, on record.
+MAX_WAITING = 2_000
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the desk must tell a conversation that did not just ask (a signal from the workflow)."""
+
+    kind: Literal["assigned", "unassigned"]
+    conversation_id: str
+    outcome: AssignmentOutcome | None = None
+    unassignment: Unassignment | None = None
+
+
+def _order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
+    r = waiting.request
+    return (
+        PRIORITY_RANK.get(r.priority, 2),
+        r.breach_at or FAR_FUTURE,
+        waiting.waiting_since,
+        r.conversation_id,
+    )
+
+
+class DeskBook:
+    """One tenant's seats and queue, changed only through these methods (the workflow's handlers)."""
+
+    def __init__(self, state: DeskState) -> None:
+        self.state = state
+        self.notices: list[Notice] = []
+
+    # -- the roster ---------------------------------------------------------------------------------
+
+    @property
+    def agents(self) -> dict[str, AgentRecord]:
+        roster = self.state.roster
+        return {a.agent_id: a for a in roster.agents} if roster else {}
+
+    def apply_roster(self, roster: Roster, now: datetime) -> None:
+        """A fresh read of the roster: agents gone lose their seats now, presence starts grace periods."""
+        self.state.roster = roster
+        agents = self.agents
+        for seat in [s for s in self.state.seats.values() if s.agent not in agents]:
+            self._unseat(seat, f"agent {seat.agent} was removed from the roster", now)
+        self._track_presence(now)
+        self.serve(now)
+
+    def apply_agent(self, record: AgentRecord, now: datetime) -> None:
+        """One agent as the database has it now (after a heartbeat check)."""
+        roster = self.state.roster
+        if roster is None:
+            return
+        roster.agents = [record if a.agent_id == record.agent_id else a for a in roster.agents]
+        self._track_presence(now)
+        self.serve(now)
+
+    def _track_presence(self, now: datetime) -> None:
+        away = self.state.away_since
+        for agent in self.agents.values():
+            if agent.presence == "online":
+                away.pop(agent.agent_id, None)
+            elif agent.agent_id not in away:
+                away[agent.agent_id] = agent.presence_changed_at or now
+        for gone in [a for a in away if a not in self.agents]:
+            del away[gone]
+
+    def heartbeat_checks(self) -> dict[str, datetime]:
+        """When each online agent's silence turns it away, unless its client sends a heartbeat."""
+        roster = self.state.roster
+        if roster is None:
+            return {}
+        timeout = timedelta(seconds=roster.heartbeat_timeout_seconds)
+        return {
+            a.agent_id: (a.last_heartbeat_at or a.presence_changed_at or roster.read_at) + timeout
+            for a in roster.agents
+            if a.presence == "online"
+        }
+
+    # -- requests, releases, statuses ---------------------------------------------------------------
+
+    def request(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
+        """Answer a conversation: assigned now, queued, or (a named agent who cannot take it) refused."""
+        known = self.state.outcomes.get(request.request_id)
+        if known is not None:
+            return known
+        conversation = request.conversation_id
+        if request.strategy == "agent":
+            return self._named(request, now)
+        refusal = self._refusal(request)
+        if refusal is not None:
+            decision = AssignmentDecision(
+                strategy=request.strategy, team=request.team, channel=request.channel, reason=refusal
+            )
+            return self._remember(self._answer(request, "refused", decision, now))
+        self.state.seats.pop(conversation, None)  # asking again is asking for someone else
+        waited = next((w for w in self.state.queue if w.request.conversation_id == conversation), None)
+        self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation]
+        since = waited.waiting_since if waited else now
+        self.state.queue.append(Waiting(request=request, waiting_since=since))
+        self.serve(now)
+        return self._remember(self._outcome_of(request, now))
+
+    def _refusal(self, request: AssignmentRequest) -> str | None:
+        """Why a team request is not queued: a team nobody in the roster belongs to (the tenant
+        assigns it outside convoflow, so queueing would only grow the desk), or a full queue."""
+        waiting_already = any(w.request.conversation_id == request.conversation_id for w in self.state.queue)
+        if not any(request.team in a.teams for a in self.agents.values()) and not waiting_already:
+            return f"team {request.team} has no agents in the roster"
+        if len(self.state.queue) >= MAX_WAITING and not waiting_already:
+            return f"the tenant's queues hold {MAX_WAITING} waiting conversations already"
+        return None
+
+    def _named(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
+        seats = self.state.seats
+        current = seats.get(request.conversation_id)
+        others = [s for s in seats.values() if s.conversation_id != request.conversation_id]
+        decision = choose(request, self.agents.values(), Loads.of(others), last_chosen=None, widened=False)
+        if decision.chosen is None:
+            return self._remember(self._answer(request, "refused", decision, now))
+        self.state.queue = [
+            w for w in self.state.queue if w.request.conversation_id != request.conversation_id
+        ]
+        if current is not None:
+            del seats[current.conversation_id]
+        self._seat(request, decision.chosen, now)
+        outcome = self._answer(request, "assigned", decision, now)
+        self.serve(now)  # the agent it left may now take a queued conversation
+        return self._remember(outcome)
+
+    def release(self, conversation_id: str, now: datetime) -> None:
+        """The conversation closed, was unassigned or left the team: its seat or queue place goes."""
+        self.state.seats.pop(conversation_id, None)
+        self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation_id]
+        self.serve(now)
+
+    def report_status(self, conversation_id: str, status: str, now: datetime) -> None:
+        seat = self.state.seats.get(conversation_id)
+        if seat is not None and seat.status != status:
+            seat.status = status
+            if seat.request is not None:
+                seat.request.status = status
+            self.serve(now)
+
+    # -- time ---------------------------------------------------------------------------------------
+
+    def next_instant(self) -> datetime | None:
+        """The earliest instant a grace period ends or a waiting request's skills widen."""
+        instants = list(self._grace_ends().values())
+        instants += [due for w in self.state.queue if (due := self._widens_at(w)) is not None]
+        return min(instants, default=None)
+
+    def fire(self, now: datetime) -> None:
+        for agent, ends in self._grace_ends().items():
+            if ends <= now:
+                for seat in [s for s in self.state.seats.values() if s.agent == agent]:
+                    if self.state.away_since[agent] + self._grace(seat) <= now:
+                        presence = self.agents[agent].presence
+                        self._unseat(seat, f"agent {agent} {presence} past the team's grace period", now)
+        self.serve(now)
+
+    def _grace(self, seat: Seat) -> timedelta:
+        return timedelta(minutes=seat.policy.away_grace_minutes)
+
+    def _grace_ends(self) -> dict[str, datetime]:
+        ends: dict[str, datetime] = {}
+        for seat in self.state.seats.values():
+            since = self.state.away_since.get(seat.agent)
+            if since is not None:
+                end = since + self._grace(seat)
+                ends[seat.agent] = min(end, ends.get(seat.agent, end))
+        return ends
+
+    def _widens_at(self, waiting: Waiting) -> datetime | None:
+        minutes = waiting.request.policy.widen_skills_after_minutes
+        if not waiting.request.skills or minutes is None:
+            return None
+        return waiting.waiting_since + timedelta(minutes=minutes)
+
+    # -- serving the queue --------------------------------------------------------------------------
+
+    def serve(self, now: datetime) -> None:
+        """Give every queued conversation an agent if one is eligible, in queue order."""
+        if not self.state.queue:
+            return
+        loads = Loads.of(self.state.seats.values())
+        for waiting in sorted(self.state.queue, key=_order):
+            if not self._anyone_free(loads):
+                break
+            request = waiting.request
+            widens = self._widens_at(waiting)
+            decision = choose(
+                request,
+                self.agents.values(),
+                loads,
+                last_chosen=self.state.last_chosen.get(request.team),
+                widened=widens is not None and widens <= now,
+            )
+            if decision.chosen is None:
+                continue
+            self.state.queue.remove(waiting)
+            self.state.last_chosen[request.team] = decision.chosen
+            self._seat(request, decision.chosen, now)
+            loads = Loads.of(self.state.seats.values())
+            outcome = self._remember(self._answer(request, "assigned", decision, now))
+            self.notices.append(Notice("assigned", request.conversation_id, outcome=outcome))
+        teams = {t for a in self.agents.values() for t in a.teams}
+        for waiting in self.state.queue:
+            team = waiting.request.team
+            waiting.flagged = None if team in teams else f"no agent in team {team}: waits for one to join"
+
+    def _anyone_free(self, loads: Loads) -> bool:
+        return any(
+            a.presence == "online" and loads.total.get(a.agent_id, 0) < sum(a.capacity.values())
+            for a in self.agents.values()
+        )
+
+    def _seat(self, request: AssignmentRequest, agent: str, now: datetime) -> None:
+        self.state.seats[request.conversation_id] = Seat(
+            conversation_id=request.conversation_id,
+            agent=agent,
+            team=request.team,
+            channel=request.channel,
+            status=request.status,
+            policy=request.policy,
+            assigned_at=now,
+            request=request,
+        )
+
+    def _unseat(self, seat: Seat, reason: str, now: datetime) -> None:
+        del self.state.seats[seat.conversation_id]
+        requeued = seat.request is not None
+        if seat.request is not None:
+            self.state.queue.append(Waiting(request=seat.request, waiting_since=seat.request.requested_at))
+        self.notices.append(
+            Notice(
+                "unassigned",
+                seat.conversation_id,
+                unassignment=Unassignment(
+                    conversation_id=seat.conversation_id,
+                    agent=seat.agent,
+                    reason=reason,
+                    requeued=requeued,
+                    at=now,
+                ),
+            )
+        )
+
+    # -- answers and views --------------------------------------------------------------------------
+
+    def _outcome_of(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
+        """The answer to a request just queued: served by `serve` already, or its place in the queue."""
+        served = next(
+            (n for n in reversed(self.notices) if n.outcome and n.outcome.request_id == request.request_id),
+            None,
+        )
+        if served is not None and served.outcome is not None:
+            self.notices.remove(served)  # the caller hears it in the answer, not as a signal too
+            return served.outcome
+        team = self.queue_view(request.team)
+        position = next(
+            i for i, e in enumerate(team.entries, 1) if e.conversation_id == request.conversation_id
+        )
+        decision = choose(
+            request,
+            self.agents.values(),
+            Loads.of(self.state.seats.values()),
+            last_chosen=None,
+            widened=False,
+        )
+        outcome = self._answer(request, "queued", decision, now)
+        outcome.queue_position, outcome.queue_length = position, len(team.entries)
+        return outcome
+
+    def _answer(
+        self,
+        request: AssignmentRequest,
+        result: Literal["assigned", "queued", "refused"],
+        decision: AssignmentDecision,
+        now: datetime,
+    ) -> AssignmentOutcome:
+        return AssignmentOutcome(
+            request_id=request.request_id,
+            conversation_id=request.conversation_id,
+            result=result,
+            agent=decision.chosen,
+            team=request.team,
+            decision=decision,
+            queue_length=sum(1 for w in self.state.queue if w.request.team == request.team),
+            at=now,
+        )
+
+    def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:
+        outcomes = self.state.outcomes
+        outcomes.pop(outcome.request_id, None)
+        outcomes[outcome.request_id] = outcome
+        while len(outcomes) > MAX_REMEMBERED_OUTCOMES:
+            del outcomes[next(iter(outcomes))]
+        return outcome
+
+    def queue_view(self, team: str) -> TeamQueue:
+        entries = [
+            QueueEntry(
+                conversation_id=w.request.conversation_id,
+                priority=w.request.priority,
+                breach_at=w.request.breach_at,
+                waiting_since=w.waiting_since,
+                skills=list(w.request.skills),
+                flagged=w.flagged,
+            )
+            for w in sorted(self.state.queue, key=_order)
+            if w.request.team == team
+        ]
+        return TeamQueue(team=team, entries=entries)
+
+    def loads_view(self) -> list[AgentLoad]:
+        loads = Loads.of(self.state.seats.values())
+        return [
+            AgentLoad(
+                agent=a.agent_id,
+                presence=a.presence,
+                load=loads.total.get(a.agent_id, 0),
+                assigned=sorted(
+                    s.conversation_id for s in self.state.seats.values() if s.agent == a.agent_id
+                ),
+            )
+            for a in sorted(self.agents.values(), key=lambda a: a.agent_id)
+        ]

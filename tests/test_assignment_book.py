@@ -1,0 +1,262 @@
+"""The assignment desk's rules, on its pure book (engine/assignment): who gets what, and why.
+
+The desk workflow applies exactly these methods to messages in history order; tests on the real
+server (test_assignment_desk.py) show the same through conversations.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.assignment.desk_book import DeskBook
+from engine.contracts.assignment import (
+    AgentRecord,
+    AssignmentRequest,
+    DeskState,
+    Roster,
+    TeamPolicy,
+)
+
+T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+def agent(
+    agent_id: str, *, capacity: int | dict[str, int] = 5, presence: str = "online", **kw: object
+) -> AgentRecord:
+    cap = {"*": capacity} if isinstance(capacity, int) else capacity
+    return AgentRecord.model_validate(
+        {
+            "agent_id": agent_id,
+            "name": agent_id,
+            "teams": ["support"],
+            "capacity": cap,
+            "presence": presence,
+            **kw,
+        }
+    )
+
+
+def book(*agents: AgentRecord) -> DeskBook:
+    desk = DeskBook(DeskState(tenant="t"))
+    desk.apply_roster(Roster(agents=list(agents), read_at=T0), T0)
+    return desk
+
+
+def ask(n: int | str, *, at: datetime = T0, **kw: object) -> AssignmentRequest:
+    data: dict[str, object] = {
+        "request_id": f"r-{n}",
+        "conversation_id": f"conversation:t:c{n}",
+        "team": "support",
+        "channel": "email",
+        "requested_at": at,
+        **kw,
+    }
+    return AssignmentRequest.model_validate(data)
+
+
+def counts(desk: DeskBook) -> dict[str, int]:
+    return {load.agent: load.load for load in desk.loads_view()}
+
+
+def set_presence(desk: DeskBook, agent_id: str, presence: str, at: datetime) -> None:
+    record = desk.agents[agent_id].model_copy(update={"presence": presence, "presence_changed_at": at})
+    desk.apply_agent(record, at)
+
+
+def test_eighteen_conversations_over_agents_logging_in_at_different_times_end_within_one() -> None:
+    desk = book(
+        agent("ana", presence="offline"), agent("ben", presence="offline"), agent("cy", presence="offline")
+    )
+    set_presence(desk, "ana", "online", T0)
+    for n in range(6):
+        desk.request(ask(n, strategy="least_loaded"), T0)
+    set_presence(desk, "ben", "online", T0 + timedelta(minutes=1))
+    for n in range(6, 12):
+        desk.request(ask(n, strategy="least_loaded"), T0 + timedelta(minutes=1))
+    set_presence(desk, "cy", "online", T0 + timedelta(minutes=2))
+    for n in range(12, 18):
+        desk.request(ask(n, strategy="least_loaded"), T0 + timedelta(minutes=2))
+    # 5+5 fill ana and ben's capacity first (they were the only ones online), then cy catches up
+    loads = counts(desk)
+    assert sum(loads.values()) == 15 and len(desk.state.queue) == 3
+    assert max(loads.values()) - min(loads.values()) <= 1, loads
+
+
+def test_round_robin_rotates_and_every_candidate_says_why_it_was_left_out() -> None:
+    desk = book(
+        agent("ana"),
+        agent("ben", presence="away"),
+        agent("cy", channels=["chat"]),
+        agent("dee", capacity=0),
+        agent("eve", skills=["lang:de"]),
+        agent("fay"),
+    )
+    first = desk.request(ask(1, skills=["lang:de"]), T0)
+    assert first.result == "assigned" and first.agent == "eve"
+    why = {c.agent: c.excluded_by for c in first.decision.candidates}
+    assert why == {
+        "ana": "lacks skills lang:de",
+        "ben": "presence away",
+        "cy": "does not take email",
+        "dee": "no capacity for email",
+        "eve": None,
+        "fay": "lacks skills lang:de",
+    }
+    chosen = [desk.request(ask(n), T0).agent for n in range(2, 6)]
+    assert chosen == ["fay", "ana", "eve", "fay"]  # the turn after eve, skipping those who cannot take it
+
+
+def test_fifty_requests_for_one_free_slot_give_it_to_exactly_one() -> None:
+    desk = book(agent("ana", capacity=1))
+    outcomes = [desk.request(ask(n), T0) for n in range(50)]
+    assert [o.result for o in outcomes].count("assigned") == 1
+    assert counts(desk) == {"ana": 1} and len(desk.state.queue) == 49
+
+
+def test_the_queue_serves_priority_then_sla_breach_then_waiting_time() -> None:
+    desk = book(agent("ana", capacity=1))
+    desk.request(ask("busy"), T0)
+    desk.request(ask("old", at=T0), T0)
+    desk.request(ask("later", at=T0 + timedelta(minutes=1)), T0 + timedelta(minutes=1))
+    desk.request(ask("breach", breach_at=T0 + timedelta(hours=1)), T0 + timedelta(minutes=2))
+    desk.request(ask("urgent", priority="urgent"), T0 + timedelta(minutes=3))
+    order = [e.conversation_id.removeprefix("conversation:t:") for e in desk.queue_view("support").entries]
+    assert order == ["curgent", "cbreach", "cold", "clater"]
+    desk.release("conversation:t:cbusy", T0 + timedelta(minutes=4))
+    assert [n.conversation_id for n in desk.notices] == ["conversation:t:curgent"]
+
+
+def test_least_loaded_weighs_load_by_capacity_and_most_spare_counts_every_channel() -> None:
+    desk = book(
+        agent("ana", capacity={"email": 10, "chat": 2}), agent("ben", capacity={"email": 4, "chat": 4})
+    )
+    desk.request(ask("c1", channel="chat", strategy="least_loaded"), T0)  # both 0: rotation says ana
+    desk.request(ask("c2", channel="chat", strategy="least_loaded"), T0)  # ana 1/2 vs ben 0/4
+    assert counts(desk) == {"ana": 1, "ben": 1}
+    # on email both are at 0, but ana has 11 of 12 slots free in all and ben 7 of 8: ana has more spare
+    spare = desk.request(ask("e1", strategy="most_spare"), T0)
+    assert spare.agent == "ana" and spare.decision.reason.startswith("most spare capacity: 92%")
+
+
+def test_what_counts_toward_load_follows_the_teams_statuses() -> None:
+    desk = book(agent("ana", capacity=1))
+    desk.request(ask(1), T0)
+    assert desk.request(ask(2), T0).result == "queued"
+    desk.report_status("conversation:t:c1", "pending", T0)  # pending does not count by default
+    assert desk.notices[-1].conversation_id == "conversation:t:c2"
+    assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ana"
+
+
+def test_required_skills_widen_after_the_teams_wait() -> None:
+    desk = book(agent("ana"))
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    outcome = desk.request(ask(1, skills=["lang:fi"], policy=policy), T0)
+    assert outcome.result == "queued"
+    assert desk.next_instant() == T0 + timedelta(minutes=10)
+    desk.fire(T0 + timedelta(minutes=10))
+    served = desk.notices[-1].outcome
+    assert served is not None and served.agent == "ana" and served.decision.widened
+
+
+def test_an_agent_away_past_the_grace_period_loses_its_conversations_to_the_queue() -> None:
+    desk = book(agent("ana"), agent("ben", capacity=1))
+    policy = TeamPolicy(away_grace_minutes=5)
+    desk.request(ask(1, policy=policy), T0)  # ana
+    set_presence(desk, "ana", "away", T0 + timedelta(minutes=1))
+    desk.fire(T0 + timedelta(minutes=5))
+    assert counts(desk)["ana"] == 1  # still within the grace period
+    assert desk.next_instant() == T0 + timedelta(minutes=6)
+    desk.fire(T0 + timedelta(minutes=6))
+    kinds = [(n.kind, n.conversation_id) for n in desk.notices]
+    assert kinds == [("unassigned", "conversation:t:c1"), ("assigned", "conversation:t:c1")]
+    assert counts(desk) == {"ana": 0, "ben": 1}
+
+
+def test_a_removed_agent_s_conversations_are_requeued_and_an_empty_team_is_flagged_not_dropped() -> None:
+    desk = book(agent("ana"))
+    desk.request(ask(1), T0)
+    desk.apply_roster(Roster(agents=[], read_at=T0), T0 + timedelta(minutes=1))
+    assert desk.notices[0].kind == "unassigned"
+    (entry,) = desk.queue_view("support").entries
+    assert entry.flagged == "no agent in team support: waits for one to join"
+    desk.apply_roster(Roster(agents=[agent("ben")], read_at=T0), T0 + timedelta(minutes=2))
+    assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
+
+
+def test_a_team_without_members_is_refused_and_a_named_agent_who_cannot_take_it_too() -> None:
+    desk = book(agent("ana", presence="away"))
+    nobody = desk.request(ask(1, team="billing"), T0)
+    assert nobody.result == "refused" and nobody.decision.reason == "team billing has no agents in the roster"
+    named = desk.request(ask(2, strategy="agent", agent="ana"), T0)
+    assert named.result == "refused" and "ana presence away" in named.decision.reason
+    unknown = desk.request(ask(3, strategy="agent", agent="zed"), T0)
+    assert unknown.decision.reason == "unknown agent zed"
+
+
+def test_a_retried_request_gets_the_same_answer() -> None:
+    desk = book(agent("ana"), agent("ben"))
+    first = desk.request(ask(1), T0)
+    assert desk.request(ask(1), T0 + timedelta(seconds=1)) == first
+    assert counts(desk) == {"ana": 1, "ben": 0}
+
+
+EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from(["ask", "release", "presence", "status", "fire"]),
+        st.integers(0, 11),
+        st.sampled_from(["online", "away", "offline"]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(EVENTS)
+def test_no_agent_is_ever_over_capacity_away_or_without_the_skills(
+    events: list[tuple[str, int, str]],
+) -> None:
+    agents = [
+        agent("ana", capacity=2, skills=["lang:de"]),
+        agent("ben", capacity={"email": 1, "chat": 2}),
+        agent("cy", capacity=3, presence="away", skills=["lang:de"]),
+    ]
+    desk = book(*agents)
+    now = T0
+    for kind, n, presence in events:
+        now += timedelta(minutes=1)
+        if kind == "ask":
+            strategy = ["round_robin", "least_loaded", "most_spare", "skills"][n % 4]
+            skills = ["lang:de"] if n % 3 == 0 else []
+            desk.request(
+                ask(f"{n}-{now:%H%M}", channel=["email", "chat"][n % 2], strategy=strategy, skills=skills),
+                now,
+            )
+        elif kind == "release" and desk.state.seats:
+            desk.release(sorted(desk.state.seats)[n % len(desk.state.seats)], now)
+        elif kind == "presence":
+            set_presence(desk, ["ana", "ben", "cy"][n % 3], presence, now)
+        elif kind == "status" and desk.state.seats:
+            desk.report_status(
+                sorted(desk.state.seats)[n % len(desk.state.seats)], ["open", "pending"][n % 2], now
+            )
+        else:
+            desk.fire(now)
+        for notice in desk.notices:
+            if notice.outcome is not None:
+                chosen = desk.agents[notice.outcome.agent or ""]
+                assert chosen.presence == "online"
+                assert set(notice.outcome.decision.required_skills) <= set(chosen.skills)
+        desk.notices.clear()
+        for a in desk.agents.values():
+            for channel in ("email", "chat"):
+                seats = [
+                    s
+                    for s in desk.state.seats.values()
+                    if s.agent == a.agent_id
+                    and s.status in s.policy.load_statuses
+                    and ("*" in a.capacity or s.channel == channel)
+                ]
+                assert len(seats) <= a.capacity_for(channel)

@@ -1,0 +1,1 @@
+"""The assignment desk: one workflow per tenant owning its team queues and its agents' loads."""

@@ -1,0 +1,184 @@
+"""AssignmentDesk: one durable workflow per tenant that decides every assignment of that tenant.
+
+Why one per tenant and not one per team (docs/ARCHITECTURE.md "Assignment"): an agent in two teams
+has one capacity, so the loads of all teams must be decided in one place; one workflow decides one
+request at a time, which makes "50 conversations, one free slot: exactly one gets it" a property of
+the design rather than of a lock. Its state (seats, queue, rotation) lives in history, so waiting
+survives worker and server restarts; the roster it decides on is read from the database by an
+activity, so every decision replays with the roster it saw.
+
+Conversations ask through an update (the answer comes back at once); the desk tells them later news
+(a queued conversation served, an agent gone) by signal. The bookkeeping itself is pure
+(engine/assignment/desk_book.py); this module is the shell: messages in, activities and signals out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ActivityConfig
+
+with workflow.unsafe.imports_passed_through():
+    from engine.assignment.desk_book import DeskBook, Notice
+    from engine.contracts.activities import RosterReads
+    from engine.contracts.assignment import (
+        CONVERSATION_STATUS,
+        DESK_ASSIGNED,
+        DESK_UNASSIGNED,
+        DESK_WORKFLOW,
+        LOADS_QUERY,
+        QUEUE_QUERY,
+        RELEASE,
+        REQUEST_ASSIGNMENT,
+        ROSTER_CHANGED,
+        AgentLoad,
+        AssignmentOutcome,
+        AssignmentRequest,
+        DeskStart,
+        DeskState,
+        PresenceExpiry,
+        Release,
+        RosterChange,
+        StatusReport,
+        TeamQueue,
+    )
+
+# Messages a run takes before it continues as new: Temporal allows 2,000 updates per run, and the
+# history (each message a few events) stays far below the size at which the server asks for it.
+MAX_MESSAGES_PER_RUN = 500
+# The database down: the desk waits for the roster (requests wait with it) rather than guessing.
+ROSTER_READ: ActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=10)),
+}
+
+
+@workflow.defn(name=DESK_WORKFLOW)
+class AssignmentDesk:
+    """A tenant's queues and loads; every message is applied at once, in history order."""
+
+    @workflow.init
+    def __init__(self, start: DeskStart) -> None:
+        self._book = DeskBook(start.carried or DeskState(tenant=start.tenant))
+        self._stale = True  # each run reads the roster first: it may have changed while none ran
+        self._reading = False
+        self._messages = 0
+        self._wake = False
+
+    @workflow.run
+    async def run(self, start: DeskStart) -> None:
+        while not self._full():
+            if self._stale:
+                await self._read_roster()
+            await self._check_heartbeats()
+            self._book.fire(workflow.now())
+            await self._send_notices()
+            self._wake = False
+            try:
+                await workflow.wait_condition(
+                    lambda: self._wake or self._stale or bool(self._book.notices) or self._full(),
+                    timeout=self._sleep_for(),
+                )
+            except TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._send_notices()
+        workflow.continue_as_new(DeskStart(tenant=start.tenant, carried=self._book.state))
+
+    def _full(self) -> bool:
+        return self._messages >= MAX_MESSAGES_PER_RUN or workflow.info().is_continue_as_new_suggested()
+
+    def _sleep_for(self) -> timedelta | None:
+        instants = list(self._book.heartbeat_checks().values())
+        if (due := self._book.next_instant()) is not None:
+            instants.append(due)
+        if not instants:
+            return None
+        return max(min(instants) - workflow.now(), timedelta(milliseconds=1))
+
+    async def _read_roster(self) -> None:
+        self._stale, self._reading = False, True
+        try:
+            roster = await workflow.execute_activity_method(
+                RosterReads.load_roster, self._book.state.tenant, **ROSTER_READ
+            )
+        finally:
+            self._reading = False
+        self._book.apply_roster(roster, workflow.now())
+
+    async def _check_heartbeats(self) -> None:
+        """Agents whose client went silent: the database drops them to away unless a heartbeat came."""
+        roster = self._book.state.roster
+        if roster is None:
+            return
+        now = workflow.now()
+        cutoff = now - timedelta(seconds=roster.heartbeat_timeout_seconds)
+        for agent_id, due in self._book.heartbeat_checks().items():
+            if due <= now:
+                expiry = PresenceExpiry(tenant=self._book.state.tenant, agent_id=agent_id, cutoff=cutoff)
+                record = await workflow.execute_activity_method(
+                    RosterReads.expire_presence, expiry, **ROSTER_READ
+                )
+                if record is None:
+                    self._stale = True  # removed meanwhile: the next read drops it
+                else:
+                    self._book.apply_agent(record, workflow.now())
+
+    async def _send_notices(self) -> None:
+        """Tell conversations what happened to them; one that no longer exists gives its seat back."""
+        while self._book.notices:
+            batch, self._book.notices = self._book.notices, []
+            results = await asyncio.gather(*(self._tell(n) for n in batch), return_exceptions=True)
+            for notice, result in zip(batch, results, strict=True):
+                if isinstance(result, BaseException):
+                    self._book.release(notice.conversation_id, workflow.now())
+
+    async def _tell(self, notice: Notice) -> None:
+        handle = workflow.get_external_workflow_handle(notice.conversation_id)
+        if notice.kind == "assigned":
+            await handle.signal(DESK_ASSIGNED, notice.outcome)
+        else:
+            await handle.signal(DESK_UNASSIGNED, notice.unassignment)
+
+    # -- messages -----------------------------------------------------------------------------------
+
+    @workflow.update(name=REQUEST_ASSIGNMENT)
+    async def request_assignment(self, request: AssignmentRequest) -> AssignmentOutcome:
+        await workflow.wait_condition(lambda: self._book.state.roster is not None and not self._reading)
+        self._messages += 1
+        self._wake = True
+        return self._book.request(request, workflow.now())
+
+    @request_assignment.validator
+    def _validate_request(self, request: AssignmentRequest) -> None:
+        if not request.conversation_id.startswith(f"conversation:{self._book.state.tenant}:"):
+            raise ApplicationError("a desk serves its own tenant's conversations only", type="WrongTenant")
+
+    @workflow.signal(name=RELEASE)
+    def release(self, release: Release) -> None:
+        self._messages += 1
+        self._book.release(release.conversation_id, workflow.now())
+        self._wake = True
+
+    @workflow.signal(name=CONVERSATION_STATUS)
+    def conversation_status(self, report: StatusReport) -> None:
+        self._messages += 1
+        self._book.report_status(report.conversation_id, report.status, workflow.now())
+        self._wake = True
+
+    @workflow.signal(name=ROSTER_CHANGED)
+    def roster_changed(self, change: RosterChange) -> None:
+        self._messages += 1
+        self._stale = True
+
+    @workflow.query(name=QUEUE_QUERY)
+    def queue(self, team: str) -> TeamQueue:
+        return self._book.queue_view(team)
+
+    @workflow.query(name=LOADS_QUERY)
+    def loads(self) -> list[AgentLoad]:
+        return self._book.loads_view()

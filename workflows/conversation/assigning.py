@@ -1,0 +1,181 @@
+"""Assignment: what the conversation asks of its tenant's assignment desk and what it does with the answer.
+
+The desk (workflows/assignment_desk/) decides who; this layer builds the request from the
+conversation (team, channel, status, priority, the earliest SLA deadline, the team's policy from the
+pinned pack), applies the answer to state, keeps the desk told of the status while it holds an
+agent, and runs the unanswered timer: an assignee who leaves the customer waiting for the team's
+`unanswered_minutes` business minutes loses the conversation to someone else.
+
+Everything here runs behind the `assignment-desk` patch (asked at the first assignment), so a
+conversation that assigned "to the team" before the desk existed replays as it ran.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.workflow import LocalActivityConfig
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.activities import Desk
+    from engine.contracts.assignment import (
+        AssignmentOutcome,
+        ConversationAssignment,
+        DeskAsk,
+        DeskLetter,
+        Release,
+        StatusReport,
+        decision_dict,
+    )
+    from engine.contracts.decisions import TimeQuery
+    from engine.rules.actions import ActionResult
+    from workflows.conversation.delivery import Delivery
+
+# Events raised while handling one, in order, each with the context it adds for the rules.
+Raised = list[tuple[str, dict[str, Any]]]
+
+ASSIGNMENT_DESK_PATCH = "assignment-desk"
+# A desk answers in one workflow task; it may wait for the database (the roster), so the call is
+# retried rather than failed: the conversation waits for its answer like it waits for a decision.
+DESK_CALL: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(
+        initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=4)
+    ),
+}
+
+
+class Assigning(Delivery):
+    """Requests to the desk, its answers, the status it counts loads by, the unanswered timer."""
+
+    _desk_on: bool | None = None
+
+    def _desk(self) -> bool:
+        """Whether this run assigns through the desk (asked at its first assignment; memoised per run)."""
+        if self._desk_on is None:
+            self._desk_on = workflow.patched(ASSIGNMENT_DESK_PATCH)
+        return self._desk_on
+
+    async def _ask_desk(
+        self,
+        key: str,
+        *,
+        strategy: str | None,
+        skills: list[str],
+        reason: str,
+        agent: str | None = None,
+        team: str | None = None,
+        exclude: list[str] | None = None,
+    ) -> AssignmentOutcome:
+        """The desk's answer to one request, whose id is the conversation's key for this event and action."""
+        s = self._state
+        pack = self.pack
+        team = team if team is not None else s.team or ""
+        policy = pack.team_policy(team)
+        request_strategy = "agent" if agent else (strategy or policy.strategy)
+        request = {
+            "request_id": self._key(key),
+            "conversation_id": s.conversation_id,
+            "team": team,
+            "channel": s.channel.value,
+            "status": s.status.value,
+            "priority": s.priority,
+            "breach_at": self._breach_at(),
+            "requested_at": workflow.now(),
+            "strategy": request_strategy,
+            "agent": agent,
+            "skills": skills,
+            "exclude": exclude or [],
+            "policy": policy,
+            "reason": reason,
+        }
+        ask = DeskAsk.model_validate({"tenant": s.tenant, "request": request})
+        outcome = await workflow.execute_local_activity_method(Desk.ask_desk, ask, **DESK_CALL)
+        if outcome.result != "refused":
+            s.assignment = ConversationAssignment(
+                request_id=ask.request.request_id,
+                team=team,
+                strategy=request_strategy,
+                skills=skills,
+                policy=policy,
+            )
+        return outcome
+
+    def _breach_at(self) -> datetime | None:
+        running = [t.deadline for t in self._state.sla.targets.values() if t.running and t.deadline]
+        return min(running, default=None)
+
+    async def _take(self, outcome: AssignmentOutcome, raised: Raised) -> ActionResult:
+        """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal."""
+        s, current = self._state, self._state.assignment
+        decision = outcome.decision
+        if outcome.result == "refused" or current is None:
+            # A team nobody in the roster belongs to is assigned outside convoflow: not a failure.
+            named = outcome.decision.strategy == "agent"
+            return ActionResult("failed" if named else "skipped", f"not assigned: {decision.reason}")
+        if outcome.result == "queued":
+            current.queued, current.queue_position = True, outcome.queue_position
+            current.queue_length = outcome.queue_length
+            if s.assignee is not None:  # it asked for someone else and nobody is free: back to the queue
+                previous, s.assignee = s.assignee, None
+                raised.append(
+                    ("conversation.unassigned", {"note": f"{previous} released: nobody else is free yet"})
+                )
+            return ActionResult(
+                "done",
+                f"queued in team {outcome.team}: position {outcome.queue_position} of {outcome.queue_length} "
+                f"({decision.reason})",
+            )
+        chosen = next((c for c in decision.candidates if c.agent == outcome.agent), None)
+        s.assignee = outcome.agent
+        current.queued, current.queue_position, current.queue_length = False, None, outcome.queue_length
+        current.assigned_at = workflow.now()
+        if chosen is not None:
+            current.agent_presence, current.agent_load, current.agent_capacity = (
+                chosen.presence,
+                chosen.load + 1,
+                chosen.capacity,
+            )
+        await self._arm_unanswered()
+        raised.append(("conversation.assigned", {"assignment": decision_dict(decision)}))
+        return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
+
+    async def _arm_unanswered(self) -> None:
+        """Start the unanswered timer while the customer waits on an assignee (team's business minutes)."""
+        s, current = self._state, self._state.assignment
+        minutes = current.policy.unanswered_minutes if current else None
+        if current is None or s.assignee is None or minutes is None or current.unanswered_at is not None:
+            return
+        if s.last_customer_message_at is None or (
+            s.last_agent_reply_at is not None and s.last_agent_reply_at >= s.last_customer_message_at
+        ):
+            return
+        (due,) = await self._deadlines([TimeQuery(op="deadline", start=workflow.now(), minutes=minutes)])
+        current.unanswered_at = due
+
+    async def _tell_desk_status(self, status: str) -> None:
+        """Keep the desk's load count right; a closed conversation gives its seat or queue place back."""
+        s = self._state
+        if s.assignment is None:
+            return
+        if status == "closed":
+            s.assignment = None
+            letter = DeskLetter(
+                tenant=s.tenant, release=Release(conversation_id=s.conversation_id, reason="closed")
+            )
+        else:
+            letter = DeskLetter(
+                tenant=s.tenant, status=StatusReport(conversation_id=s.conversation_id, status=status)
+            )
+        await workflow.execute_local_activity_method(Desk.tell_desk, letter, **DESK_CALL)
+
+    async def _release_to_desk(self, reason: str) -> None:
+        s = self._state
+        s.assignment = None
+        letter = DeskLetter(
+            tenant=s.tenant, release=Release(conversation_id=s.conversation_id, reason=reason)
+        )
+        await workflow.execute_local_activity_method(Desk.tell_desk, letter, **DESK_CALL)
