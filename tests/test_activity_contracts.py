@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities
 from activities.rule_decisions import RuleActivities
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (contracts.RuleDecisions, RuleActivities),
     (contracts.Crm, CrmActivities),
     (contracts.Channels, ChannelActivities),
+    (contracts.Desk, DeskActivities),
 ]
 
 

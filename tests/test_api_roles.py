@@ -26,6 +26,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("POST", "/v1/conversations/{conversation_id}/replies"): ("/v1/conversations/c-1/replies", {}),
     ("POST", "/v1/conversations/{conversation_id}/status"): ("/v1/conversations/c-1/status", {}),
     ("POST", "/v1/conversations/{conversation_id}/assignment"): ("/v1/conversations/c-1/assignment", {}),
+    ("POST", "/v1/conversations/{conversation_id}/unassignment"): ("/v1/conversations/c-1/unassignment", {}),
     ("POST", "/v1/conversations/{conversation_id}/survey"): ("/v1/conversations/c-1/survey", {}),
     ("POST", "/v1/inbound/email"): ("/v1/inbound/email", None),
     ("POST", "/v1/rules/validate"): ("/v1/rules/validate", {}),

@@ -138,7 +138,9 @@ class ActionRun:
         )
         return await self._wf._take(outcome, self._raised)
 
-    async def assign_in_team(self, strategy: str | None, skills: list[str]) -> ActionResult:
+    async def assign_in_team(
+        self, strategy: str | None, skills: list[str], *, by_language: bool
+    ) -> ActionResult:
         s = self._state
         if not self._wf._desk():
             return ActionResult(
@@ -146,6 +148,10 @@ class ActionRun:
             )
         if not s.team:
             return ActionResult("skipped", "no team to assign in: route the conversation first")
+        language_skill = f"lang:{s.language}"
+        team = self._wf.pack.teams.get(s.team)
+        if by_language and s.language and team is not None and language_skill in team.skills:
+            skills = [*skills, language_skill]
         # Asked again while it has an agent of this team: someone else (an escalation's reassignment).
         current = s.assignment
         exclude = [s.assignee] if s.assignee and current is not None and current.team == s.team else []

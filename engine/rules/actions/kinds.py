@@ -118,17 +118,20 @@ class Route(ScalarAction):
 class Assign(ActionBase):
     """Ask the team's queue for an agent (its strategy, or the one named here), or name the agent.
 
-    `skills` are required of the agent (until the team's `widen_skills_after_minutes`). When the
+    `skills` are required of the agent (until the team's `widen_skills_after_minutes`);
+    `by_language: true` adds `lang:<the conversation's language>` when the team declares that skill
+    (a language no team member is declared for adds nothing: better any agent than none). When the
     conversation already has an agent in the same team, this asks for a different one (an
     escalation's reassignment).
     """
 
     kind = "assign"
     raises = "conversation.assigned"
-    example = {"strategy": "skills", "skills": ["lang:de"]}
+    example = {"strategy": "least_loaded"}
     strategy: Literal["round_robin", "least_loaded", "most_spare", "skills", "agent"] | None = None
     agent: str | None = None
     skills: list[Annotated[str, Field(pattern=SKILL_PATTERN)]] = Field(default_factory=list, max_length=20)
+    by_language: bool = False
 
     def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
         if self.strategy == "agent" and not self.agent:
@@ -145,12 +148,14 @@ class Assign(ActionBase):
             fields.pop("strategy", None)
         if not fields.get("skills"):
             fields.pop("skills", None)
+        if not fields.get("by_language"):
+            fields.pop("by_language", None)
         return fields
 
     async def execute(self, port: ActionPort) -> ActionResult:
         if self.strategy == "agent" and self.agent:
             return await port.assign_agent(self.agent)
-        return await port.assign_in_team(self.strategy, list(self.skills))
+        return await port.assign_in_team(self.strategy, list(self.skills), by_language=self.by_language)
 
     def simulate(self, sim: Simulated) -> None:
         pass  # who gets it depends on the roster at the time, not on the rules

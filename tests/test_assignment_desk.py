@@ -1,0 +1,209 @@
+"""Assignment on the real Temporal server: agents from the roster API, conversations through the API.
+
+What a team lead would check: conversations go to agents that are online, have the skills and a
+free slot; they wait in the team's queue otherwise and are served in order when a slot frees; an
+agent who goes away or leaves a customer waiting loses the conversation to a colleague; every
+assignment says why on the conversation's decision trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+
+from engine.service.config import Settings
+from engine.service.worker import build_worker
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish, serve_api
+from tests.test_lifecycle import eventually, state
+
+
+@pytest.fixture
+def desk_pack(settings: Settings) -> str:
+    return publish(settings, TEST_PACKS / "desk")
+
+
+async def add_agent(api: ApiClient, agent_id: str, *, presence: str = "online", **fields: Any) -> None:
+    body = {"id": agent_id, "name": agent_id.title(), "teams": ["support", "billing"], "capacity": 5}
+    body |= {"skills": ["lang:en"]} | fields
+    created = await api.request("POST", "/v1/agents", json=body)
+    assert created.status in (200, 201), created.body
+    moved = await api.request("PUT", f"/v1/agents/{agent_id}/presence", json={"status": presence})
+    assert moved.status == 200, moved.body
+
+
+async def assignee(api: ApiClient, conversation: str) -> str | None:
+    return (await state(api, conversation))["assignee"]
+
+
+async def assigned_to(api: ApiClient, conversation: str, agent: str | None) -> None:
+    async def check() -> bool:
+        return await assignee(api, conversation) == agent
+
+    await eventually(check, f"{conversation} assigned to {agent}")
+
+
+async def trail(api: ApiClient, conversation: str) -> list[dict]:
+    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
+    assert reply.status == 200, reply.body
+    return reply.body["decisions"]
+
+
+async def loads(api: ApiClient) -> dict[str, int]:
+    reply = await api.request("GET", "/v1/agents")
+    assert reply.status == 200, reply.body
+    return {a["id"]: a["load"] for a in reply.body["agents"]}
+
+
+async def queue(api: ApiClient, team: str = "support") -> list[str]:
+    reply = await api.request("GET", f"/v1/teams/{team}/queue")
+    assert reply.status == 200, reply.body
+    return [e["conversation_id"].rsplit(":", 1)[1] for e in reply.body["entries"]]
+
+
+async def test_a_conversation_goes_to_an_online_agent_with_the_skill_and_the_trail_says_why(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana", skills=["lang:en"])
+    await add_agent(api, "ben", skills=["lang:en", "lang:de"])
+    await add_agent(api, "cy", skills=["lang:de"], presence="away")
+    posted = await api.request(
+        "POST",
+        "/v1/conversations/c-de/messages",
+        json={
+            "message_id": "m1",
+            "sender": {"address": "kai@example.com"},
+            "text": "Hallo",
+            "language": "de",
+        },
+    )
+    assert posted.status == 200, posted.body
+    await assigned_to(api, "c-de", "ben")
+    shown = await state(api, "c-de")
+    assert "assigned" in shown["tags"]  # conversation.assigned raised the pack's rule
+    (entry,) = [d for d in await trail(api, "c-de") if d["event"] == "conversation.assigned"]
+    record = entry["assignment"]["assignment"]
+    assert record["chosen"] == "ben" and record["required_skills"] == ["lang:de"]
+    why = {c["agent"]: c["excluded_by"] for c in record["candidates"]}
+    assert why == {"ana": "lacks skills lang:de", "ben": None, "cy": "presence away"}
+    assert (await loads(api))["ben"] == 1
+
+
+async def test_fifty_conversations_for_one_free_slot_one_is_assigned_the_rest_wait_in_order(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "solo", capacity=1)
+    answers = await asyncio.gather(*(api.post_message(f"c{n}", f"m{n}", "Hello there") for n in range(50)))
+    assert all(a.status == 200 for a in answers), [a.body for a in answers if a.status != 200][:2]
+    waiting = await queue(api)
+    assigned = [n for n in range(50) if f"c{n}" not in waiting]
+    assert len(assigned) == 1 and len(waiting) == 49
+    assert (await loads(api)) == {"solo": 1}
+    # the first to wait is served when the slot frees
+    closed = await api.request("POST", f"/v1/conversations/c{assigned[0]}/status", json={"status": "closed"})
+    assert closed.status == 200, closed.body
+    await assigned_to(api, waiting[0], "solo")
+    assert (await queue(api)) == waiting[1:]
+
+
+async def test_an_agent_gone_away_loses_the_conversation_to_a_colleague_after_the_grace_period(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana")
+    await api.post_message("c-away", "m1", "Hello there")
+    await assigned_to(api, "c-away", "ana")
+    await add_agent(api, "ben")
+    await api.request("PUT", "/v1/agents/ana/presence", json={"status": "away"})
+    await assigned_to(api, "c-away", "ben")
+    events = [d["event"] for d in await trail(api, "c-away")]
+    assert events.count("conversation.assigned") == 2 and "conversation.unassigned" in events
+    assert "was-unassigned" in (await state(api, "c-away"))["tags"]
+    assert await loads(api) == {"ana": 0, "ben": 1}
+
+
+async def test_an_unanswered_customer_is_reassigned_and_the_timeout_raises_rules(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana")
+    await api.post_message("c-wait", "m1", "Hello there")
+    await assigned_to(api, "c-wait", "ana")
+    await add_agent(api, "ben")
+    await assigned_to(api, "c-wait", "ben")  # ana left the customer waiting 0.03 business minutes
+    shown = await state(api, "c-wait")
+    assert "timed-out" in shown["tags"]
+    reassigned = [d for d in await trail(api, "c-wait") if d["event"] == "conversation.assigned"][-1]
+    excluded = {c["agent"]: c["excluded_by"] for c in reassigned["assignment"]["assignment"]["candidates"]}
+    assert excluded["ana"].startswith("excluded: unanswered for 0.03 business minutes")
+
+
+async def test_an_answered_customer_keeps_the_agent(api: ApiClient, worker: None, desk_pack: str) -> None:
+    await add_agent(api, "ana")
+    await add_agent(api, "ben")
+    await api.post_message("c-ok", "m1", "Hello there")
+    await assigned_to(api, "c-ok", "ana")
+    first = await assignee(api, "c-ok")
+    reply = await api.request(
+        "POST",
+        "/v1/conversations/c-ok/replies",
+        json={"agent_id": first, "text": "On it", "message_id": "r1"},
+    )
+    assert reply.status == 200, reply.body
+    # a later event proves the timer was cleared: the workflow processed the reply and another event
+    await api.request("POST", "/v1/conversations/c-ok/status", json={"status": "pending"})
+    shown = await state(api, "c-ok")
+    assert shown["assignee"] == first and "timed-out" not in shown["tags"]
+
+
+async def test_manual_assignment_is_checked_and_unassignment_frees_the_slot(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana", capacity=1)
+    await add_agent(api, "ben", presence="offline")
+    await api.post_message("c-1", "m1", "Hello there")
+    await assigned_to(api, "c-1", "ana")
+    await api.post_message("c-2", "m2", "Hello there")
+    refused = await api.request("POST", "/v1/conversations/c-2/assignment", json={"agent_id": "ben"})
+    assert refused.status == 409 and refused.body["error"]["code"] == "assignment_refused"
+    assert "presence offline" in refused.body["error"]["message"]
+    full = await api.request("POST", "/v1/conversations/c-2/assignment", json={"agent_id": "ana"})
+    assert full.status == 409 and "at capacity (1/1)" in full.body["error"]["message"]
+    unknown = await api.request("POST", "/v1/conversations/c-2/assignment", json={"agent_id": "zed"})
+    assert unknown.status == 409 and "unknown agent zed" in unknown.body["error"]["message"]
+    freed = await api.request("POST", "/v1/conversations/c-1/unassignment", json={})
+    assert freed.status == 200, freed.body
+    await assigned_to(api, "c-1", None)
+    await assigned_to(api, "c-2", "ana")  # the queued conversation takes the freed slot
+
+
+async def test_a_silent_agent_drops_to_away_and_its_conversations_move(
+    client: Client, settings: Settings, tenants: dict[str, str], desk_pack: str
+) -> None:
+    quiet = settings.model_copy(update={"presence_timeout_seconds": 1.0})
+    async with build_worker(client, quiet), serve_api(client, quiet, tenants) as api:
+        await add_agent(api, "ana")
+        await api.post_message("c-hb", "m1", "Hello there")
+        await assigned_to(api, "c-hb", "ana")
+
+        async def away() -> bool:
+            reply = await api.request("GET", "/v1/agents/ana")
+            return reply.body["presence"] == "away"
+
+        await eventually(away, "ana dropped to away after 1 s without a heartbeat")
+        await add_agent(api, "ben")
+        await assigned_to(api, "c-hb", "ben")
+
+
+async def test_waiting_survives_a_worker_restart(
+    client: Client, settings: Settings, tenants: dict[str, str], desk_pack: str
+) -> None:
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        await add_agent(api, "ana", presence="away")
+        await api.post_message("c-r", "m1", "Hello there")
+        assert await queue(api) == ["c-r"]
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        await api.request("PUT", "/v1/agents/ana/presence", json={"status": "online"})
+        await assigned_to(api, "c-r", "ana")
+        assert await queue(api) == []
