@@ -10,6 +10,7 @@ import pytest
 
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities
+from activities.roster import RosterActivities
 from activities.rule_decisions import RuleActivities
 from engine.contracts import activities as contracts
 from engine.service.config import Settings
@@ -19,6 +20,7 @@ IMPLEMENTATIONS = [
     (contracts.RuleDecisions, RuleActivities),
     (contracts.Crm, CrmActivities),
     (contracts.Channels, ChannelActivities),
+    (contracts.RosterReads, RosterActivities),
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from temporalio import activity
 
+from engine.contracts.assignment import AgentRecord, PresenceExpiry, Roster
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
@@ -23,6 +24,8 @@ ACTIVE_RULE_PACK = "active_rule_pack"
 LOOKUP_CUSTOMER = "lookup_customer"
 CRM_WRITE = "crm_write"
 DELIVER_MESSAGE = "deliver_message"
+LOAD_ROSTER = "load_roster"
+EXPIRE_PRESENCE = "expire_presence"
 
 
 class RuleDecisions:
@@ -69,4 +72,18 @@ class Channels:
     @activity.defn(name=DELIVER_MESSAGE)
     async def deliver_message(self, message: OutboundMessage) -> DeliveryResult:
         """Deliver once per idempotency key; raises when the channel refuses or is down."""
+        raise NotImplementedError
+
+
+class RosterReads:
+    """The assignment desk's view of the roster in the control-plane database (activities/roster.py)."""
+
+    @activity.defn(name=LOAD_ROSTER)
+    async def load_roster(self, tenant: str) -> Roster:
+        """The tenant's agents as stored now, with the heartbeat timeout and the time of the read."""
+        raise NotImplementedError
+
+    @activity.defn(name=EXPIRE_PRESENCE)
+    async def expire_presence(self, expiry: PresenceExpiry) -> AgentRecord | None:
+        """Drop a silent online agent to away (if it still is); the agent afterwards, None if removed."""
         raise NotImplementedError

@@ -18,9 +18,11 @@ from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
+from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.db.packs import PackStore
+from engine.db.roster import RosterStore
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -105,6 +107,7 @@ class Adapters:
     rules: RuleActivities
     crm: CrmActivities
     channels: ChannelActivities
+    roster: RosterActivities
     database: AsyncEngine
 
     @classmethod
@@ -114,6 +117,7 @@ class Adapters:
             RuleActivities(PackRegistry(PackStore(database))),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
+            RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
             database,
         )
 
@@ -127,6 +131,8 @@ class Adapters:
             self.rules.active_rule_pack,
             self.crm.lookup_customer,
             self.crm.crm_write,
+            self.roster.load_roster,
+            self.roster.expire_presence,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())
