@@ -33,6 +33,9 @@ from engine.service.roster_rules import AgentInput, InvalidAgent, checked_agent,
 
 routes = web.RouteTableDef()
 DeskAnswer = Literal["answered", "not running", "not answering"]
+# Temporal not answering: an RPC error, or (a client that has to connect again) the SDK's RuntimeError
+# "Failed client connect".
+TEMPORAL_DOWN = (RPCError, RuntimeError)
 
 
 class PresenceInput(BaseModel):
@@ -134,7 +137,7 @@ async def _tell_desk(request: web.Request, agent_id: str) -> None:
             ),
             timeout.total_seconds() + BACKSTOP_SECONDS,
         )
-    except (RPCError, TimeoutError):
+    except (*TEMPORAL_DOWN, TimeoutError):
         raise unavailable(
             "temporal_unavailable",
             "the roster was saved, but Temporal did not take the news to the assignment desk; send the "
@@ -151,10 +154,9 @@ async def _loads(request: web.Request) -> tuple[DeskAnswer, dict[str, AgentLoad]
             ),
             settings.update_timeout_seconds + BACKSTOP_SECONDS,
         )
-    except (desk_client.DeskUnavailable, TimeoutError):
+    except (desk_client.DeskUnavailable, TimeoutError, *TEMPORAL_DOWN):
+        # The roster itself is in the database: show it, with loads unknown rather than failing.
         return "not answering", {}
-    except RPCError:
-        raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
     if loads is None:
         return "not running", {}
     return "answered", {load.agent: load for load in loads}
@@ -258,6 +260,6 @@ async def get_queue(request: web.Request) -> web.Response:
         raise unavailable(
             "worker_unavailable", "the assignment desk did not answer (no worker?); retry"
         ) from None
-    except RPCError:
+    except TEMPORAL_DOWN:
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
     return web.json_response(TeamQueue.model_validate(queue).model_dump(mode="json"))
