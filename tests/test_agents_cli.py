@@ -60,8 +60,8 @@ async def test_add_list_presence_remove_and_the_desk_hears_each_change(
     missing = await cli(capsys, "agents", "presence", "ada", "away", "--tenant", tenant)
     assert missing.returncode == 1
 
-    # Added, replaced, online, removed: the unchanged presence was no news.
-    assert await roster_signals(client, tenant) == ["ada"] * 4
+    # Added, replaced, online, online again (told anyway: a rerun after a warning), removed.
+    assert await roster_signals(client, tenant) == ["ada"] * 5
 
 
 async def test_the_cli_refuses_what_the_api_refuses_naming_the_option_and_value(

@@ -12,12 +12,26 @@ from typing import Any
 
 import aiohttp
 import pytest
+from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
-from engine.contracts.assignment import ROSTER_CHANGED, AgentRecord, RosterChange, desk_workflow_id
+from engine.contracts.assignment import (
+    DESK_WORKFLOW,
+    LOADS_QUERY,
+    QUEUE_QUERY,
+    ROSTER_CHANGED,
+    AgentLoad,
+    AgentRecord,
+    DeskStart,
+    QueueEntry,
+    RosterChange,
+    TeamQueue,
+    desk_workflow_id,
+)
 from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -97,6 +111,55 @@ async def test_create_replace_read_and_remove_an_agent_tells_the_desk_each_time(
     assert (await api.request("GET", "/v1/agents")).body["agents"] == []
 
     assert await roster_signals(client, tenants["acme"]) == ["ada", "ada", "ada"]
+
+
+@workflow.defn(name=DESK_WORKFLOW)
+class AnsweringDesk:
+    """Stands in for the desk's messages only (its decisions are tested with the desk itself): it
+    counts the roster changes it hears as ada's load, and has one conversation waiting in billing."""
+
+    def __init__(self) -> None:
+        self.changes: list[str | None] = []
+
+    @workflow.run
+    async def run(self, start: DeskStart) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name=ROSTER_CHANGED)
+    def roster_changed(self, change: RosterChange) -> None:
+        self.changes.append(change.agent_id)
+
+    @workflow.query(name=LOADS_QUERY)
+    def loads(self) -> list[AgentLoad]:
+        return [AgentLoad(agent="ada", presence="online", load=len(self.changes), assigned=["c-1"])]
+
+    @workflow.query(name=QUEUE_QUERY)
+    def queue(self, team: str) -> TeamQueue:
+        waiting = QueueEntry(
+            conversation_id="c-2", priority="high", breach_at=None, waiting_since=workflow.now(), skills=[]
+        )
+        return TeamQueue(team=team, entries=[waiting] if team == "billing" else [])
+
+
+async def test_loads_and_queues_come_from_the_running_desk(
+    api: ApiClient, client: Client, settings: Settings, roster_pack: str
+) -> None:
+    async with Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=[AnsweringDesk],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        assert (await api.request("POST", "/v1/agents", json=ADA)).status == 201
+        assert (await api.request("POST", "/v1/agents", json={**ADA, "id": "bob"})).status == 201
+        listed = await api.request("GET", "/v1/agents")
+        assert listed.status == 200 and listed.body["desk"] == "answered"
+        loads = {a["id"]: (a["load"], a["assigned"]) for a in listed.body["agents"]}
+        assert loads == {"ada": (2, ["c-1"]), "bob": (0, [])}
+        billing = await api.request("GET", "/v1/teams/billing/queue")
+        assert billing.status == 200 and [e["conversation_id"] for e in billing.body["entries"]] == ["c-2"]
+        general = await api.request("GET", "/v1/teams/general/queue")
+        assert general.body == {"team": "general", "entries": []}
 
 
 async def test_without_a_desk_every_agent_has_no_load_and_every_queue_is_empty(
@@ -206,9 +269,9 @@ async def test_presence_and_heartbeats_and_which_of_them_the_desk_hears_about(
     assert offline.body["presence"] == "offline"
     assert (await api.request("POST", "/v1/agents/ada/heartbeat")).body["presence"] == "offline"
 
-    # Created, online, back online by heartbeat, offline: unchanged presences and plain heartbeats
-    # are not news.
-    assert await roster_signals(client, tenants["acme"]) == ["ada"] * 4
+    # Created, online, online again (a set presence is always told: it may be a retry after a 503),
+    # back online by heartbeat, offline; heartbeats that change nothing are not news.
+    assert await roster_signals(client, tenants["acme"]) == ["ada"] * 5
 
 
 async def test_a_tenant_never_sees_or_changes_another_tenants_agents(

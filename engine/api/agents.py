@@ -36,6 +36,7 @@ DeskAnswer = Literal["answered", "not running", "not answering"]
 # Temporal not answering: an RPC error, or (a client that has to connect again) the SDK's RuntimeError
 # "Failed client connect".
 TEMPORAL_DOWN = (RPCError, RuntimeError)
+LOADS_SECONDS = 5.0
 
 
 class PresenceInput(BaseModel):
@@ -126,9 +127,13 @@ def _timeout(request: web.Request) -> timedelta:
     return timedelta(seconds=request.app[SETTINGS].update_timeout_seconds)
 
 
-async def _tell_desk(request: web.Request, agent_id: str) -> None:
-    """Signal the desk after a roster write; 503 (the write stands, a retry tells the desk) if Temporal
-    does not take it."""
+async def _tell_desk(request: web.Request, agent_id: str, *, retry_tells: bool = True) -> None:
+    """Signal the desk after a roster write; 503 if Temporal does not take it (the write stands).
+
+    `retry_tells`: sending the same request again signals again (create/replace, presence); a
+    repeated delete is a 404 and a repeated heartbeat changes nothing, so for those the desk learns
+    it at the next roster change or when it next reads the roster.
+    """
     settings, timeout = request.app[SETTINGS], _timeout(request)
     try:
         await asyncio.wait_for(
@@ -138,21 +143,26 @@ async def _tell_desk(request: web.Request, agent_id: str) -> None:
             timeout.total_seconds() + BACKSTOP_SECONDS,
         )
     except (*TEMPORAL_DOWN, TimeoutError):
+        then = (
+            "send the same request again to tell it"
+            if retry_tells
+            else "it learns it at the next roster change or when it next reads the roster"
+        )
         raise unavailable(
             "temporal_unavailable",
-            "the roster was saved, but Temporal did not take the news to the assignment desk; send the "
-            "same request again (until then the desk decides on the roster it last read)",
+            "the roster was saved, but Temporal did not take the news to the assignment desk, which "
+            f"decides on the roster it last read: {then}",
         ) from None
 
 
 async def _loads(request: web.Request) -> tuple[DeskAnswer, dict[str, AgentLoad]]:
-    settings = request.app[SETTINGS]
+    """The desk's loads; a desk that does not answer within LOADS_SECONDS costs the list its loads,
+    not its answer (the roster is the database's)."""
+    deadline = min(request.app[SETTINGS].update_timeout_seconds, LOADS_SECONDS)
     try:
         loads = await asyncio.wait_for(
-            desk_client.query_loads(
-                request.app[CLIENT], settings.task_queue, request[TENANT], _timeout(request)
-            ),
-            settings.update_timeout_seconds + BACKSTOP_SECONDS,
+            desk_client.query_loads(request.app[CLIENT], request[TENANT], timedelta(seconds=deadline)),
+            deadline + BACKSTOP_SECONDS,
         )
     except (desk_client.DeskUnavailable, TimeoutError, *TEMPORAL_DOWN):
         # The roster itself is in the database: show it, with loads unknown rather than failing.
@@ -205,7 +215,7 @@ async def delete_agent(request: web.Request) -> web.Response:
     agent_id = _agent_id(request)
     if not await _store(request).remove(request[TENANT], agent_id):
         raise _not_found(agent_id)
-    await _tell_desk(request, agent_id)
+    await _tell_desk(request, agent_id, retry_tells=False)
     return web.json_response({"id": agent_id, "removed": True})
 
 
@@ -214,11 +224,10 @@ async def put_presence(request: web.Request) -> web.Response:
     """Set presence; `online` is also a heartbeat."""
     agent_id = _agent_id(request)
     body = await read_body(request, PresenceInput)
-    stored, changed = await _store(request).set_presence(request[TENANT], agent_id, body.status)
+    stored, _ = await _store(request).set_presence(request[TENANT], agent_id, body.status)
     if stored is None:
         raise _not_found(agent_id)
-    if changed:
-        await _tell_desk(request, agent_id)
+    await _tell_desk(request, agent_id)  # even unchanged: a retry after a 503 must reach the desk
     return _json(AgentView.of(stored))
 
 
@@ -231,7 +240,7 @@ async def post_heartbeat(request: web.Request) -> web.Response:
     if stored is None:
         raise _not_found(agent_id)
     if changed:
-        await _tell_desk(request, agent_id)
+        await _tell_desk(request, agent_id, retry_tells=False)
     return _json(AgentView.of(stored))
 
 
@@ -248,13 +257,11 @@ async def get_queue(request: web.Request) -> web.Response:
             f"no team {team[:64]!r} in the active rule pack (its teams: {known})",
             [{"field": "team", "message": f"no team {team[:64]!r}"}],
         )
-    settings = request.app[SETTINGS]
+    timeout = _timeout(request)
     try:
         queue = await asyncio.wait_for(
-            desk_client.query_queue(
-                request.app[CLIENT], settings.task_queue, request[TENANT], team, _timeout(request)
-            ),
-            settings.update_timeout_seconds + BACKSTOP_SECONDS,
+            desk_client.query_queue(request.app[CLIENT], request[TENANT], team, timeout),
+            timeout.total_seconds() + BACKSTOP_SECONDS,
         )
     except (desk_client.DeskUnavailable, TimeoutError):
         raise unavailable(

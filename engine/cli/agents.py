@@ -189,8 +189,7 @@ async def _presence(database: AsyncEngine, args: argparse.Namespace) -> int:
         print(f"convoflow: no agent {args.id!r} in tenant {args.tenant}", file=sys.stderr)
         return 1
     print(f"agent {args.id} is {args.status}" + ("" if changed else " (it already was)"))
-    if changed:
-        await _tell_desk(Settings(), args.tenant, args.id)
+    await _tell_desk(Settings(), args.tenant, args.id)  # even unchanged: a rerun after a warning tells it
     return 0
 
 

@@ -71,36 +71,30 @@ def desk_handle(client: Client, tenant: str) -> WorkflowHandle:
     return client.get_workflow_handle(desk_workflow_id(tenant))
 
 
-async def query_loads(
-    client: Client, task_queue: str, tenant: str, deadline: timedelta
-) -> list[AgentLoad] | None:
+async def query_loads(client: Client, tenant: str, deadline: timedelta) -> list[AgentLoad] | None:
     """Every agent's load and assigned conversations as the desk counts them; None without a desk.
 
     Raises DeskUnavailable when the desk runs but cannot answer, RPCError when Temporal does not.
     """
-    handle = await _answering_desk(client, task_queue, tenant, deadline)
+    handle = await _answering_desk(client, tenant, deadline)
     if handle is None:
         return None
     loads = await _query(handle, deadline, LOADS_QUERY, None, list[AgentLoad])
     return None if loads is None else [AgentLoad.model_validate(load) for load in loads]
 
 
-async def query_queue(
-    client: Client, task_queue: str, tenant: str, team: str, deadline: timedelta
-) -> TeamQueue:
+async def query_queue(client: Client, tenant: str, team: str, deadline: timedelta) -> TeamQueue:
     """The team's waiting conversations in the order they will be served; empty without a desk.
 
     Raises DeskUnavailable when the desk runs but cannot answer, RPCError when Temporal does not.
     """
-    handle = await _answering_desk(client, task_queue, tenant, deadline)
+    handle = await _answering_desk(client, tenant, deadline)
     if handle is None:
         return TeamQueue(team=team)
     return TeamQueue.model_validate(await _query(handle, deadline, QUEUE_QUERY, team, TeamQueue))
 
 
-async def _answering_desk(
-    client: Client, task_queue: str, tenant: str, deadline: timedelta
-) -> WorkflowHandle | None:
+async def _answering_desk(client: Client, tenant: str, deadline: timedelta) -> WorkflowHandle | None:
     """The running desk (None: none runs), checked to have a worker before it is queried.
 
     A query to a workflow no worker polls for waits out its whole deadline; asking the task queue
@@ -119,13 +113,13 @@ async def _answering_desk(
     pollers = await client.workflow_service.describe_task_queue(
         DescribeTaskQueueRequest(
             namespace=client.namespace,
-            task_queue=TaskQueue(name=task_queue),
+            task_queue=TaskQueue(name=described.task_queue),
             task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         ),
         timeout=deadline,
     )
     if not pollers.pollers:
-        raise DeskUnavailable(f"no worker polls task queue {task_queue!r}")
+        raise DeskUnavailable(f"no worker polls task queue {described.task_queue!r}")
     return handle
 
 
