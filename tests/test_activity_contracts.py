@@ -11,6 +11,7 @@ import pytest
 from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities
+from activities.roster import RosterActivities
 from activities.rule_decisions import RuleActivities
 from engine.contracts import activities as contracts
 from engine.service.config import Settings
@@ -21,6 +22,7 @@ IMPLEMENTATIONS = [
     (contracts.Crm, CrmActivities),
     (contracts.Channels, ChannelActivities),
     (contracts.Desk, DeskActivities),
+    (contracts.RosterReads, RosterActivities),
 ]
 
 

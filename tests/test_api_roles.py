@@ -40,6 +40,13 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("DELETE", "/v1/keys/{key_id}"): ("/v1/keys/k_0000000000000000", None),
     ("GET", "/v1/webhook-secrets"): ("/v1/webhook-secrets", None),
     ("POST", "/v1/webhook-secrets/{channel}/rotate"): ("/v1/webhook-secrets/fax/rotate", {}),
+    ("POST", "/v1/agents"): ("/v1/agents", {}),
+    ("GET", "/v1/agents"): ("/v1/agents", None),
+    ("GET", "/v1/agents/{agent_id}"): ("/v1/agents/ghost", None),
+    ("DELETE", "/v1/agents/{agent_id}"): ("/v1/agents/ghost", None),
+    ("PUT", "/v1/agents/{agent_id}/presence"): ("/v1/agents/ghost/presence", {}),
+    ("POST", "/v1/agents/{agent_id}/heartbeat"): ("/v1/agents/ghost/heartbeat", None),
+    ("GET", "/v1/teams/{team}/queue"): ("/v1/teams/nowhere/queue", None),
 }
 
 

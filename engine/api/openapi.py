@@ -12,6 +12,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from engine.api.agents import AgentList, AgentView, PresenceInput
 from engine.api.keys import CreateKey
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
@@ -29,6 +30,8 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
+from engine.contracts.assignment import TeamQueue
+from engine.service.roster_rules import AgentInput
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -136,6 +139,44 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         200,
     ),
+    ("POST", "/v1/agents"): (
+        "Create an agent (201) or replace its definition (200; presence stays); 422 names a team, "
+        "skill or channel the tenant's active pack does not have",
+        AgentInput,
+        AgentView,
+        201,
+    ),
+    ("GET", "/v1/agents"): (
+        "The tenant's agents with presence and, from the assignment desk, load and assigned conversations",
+        None,
+        AgentList,
+        200,
+    ),
+    ("GET", "/v1/agents/{agent_id}"): ("One agent, with its load", None, AgentView, 200),
+    ("DELETE", "/v1/agents/{agent_id}"): (
+        "Remove an agent (the desk requeues its conversations)",
+        None,
+        None,
+        200,
+    ),
+    ("PUT", "/v1/agents/{agent_id}/presence"): (
+        "Set an agent's presence (online also counts as a heartbeat)",
+        PresenceInput,
+        AgentView,
+        200,
+    ),
+    ("POST", "/v1/agents/{agent_id}/heartbeat"): (
+        "The agent's client is alive; an agent dropped to away by the heartbeat timeout comes back online",
+        None,
+        AgentView,
+        200,
+    ),
+    ("GET", "/v1/teams/{team}/queue"): (
+        "A team's waiting conversations, in the order they will be served",
+        None,
+        TeamQueue,
+        200,
+    ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
@@ -154,8 +195,9 @@ HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
         }
     ],
 }
-# Routes that wait for a conversation workflow, and so may answer 503 when no worker answers in time.
-WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/")
+# Routes that wait for a workflow (a conversation, the assignment desk), and so may answer 503 when no
+# worker (or Temporal) answers in time.
+WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/", "/v1/agents", "/v1/teams/")
 UNAVAILABLE = {
     "description": "No worker (or Temporal) answered in time; send the same request again, "
     "with the same ids, after `Retry-After` seconds",

@@ -7,6 +7,9 @@ A key has one role in its tenant (engine/db/keys.py):
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
 - `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets.
 
+Agents (the roster) are managed by ops; an agent's presence and heartbeats come through the
+integrator's backend (the helpdesk front end the agent works in); every role reads the roster.
+
 The table is keyed by route (method and path template), so a route nobody listed is refused to every
 role but admin: forgetting an entry closes a door rather than opening one, and a test checks that
 every route of the app is listed.
@@ -25,6 +28,8 @@ READER = frozenset({"integrator", "auditor", ADMIN})
 OPS = frozenset({"ops", ADMIN})
 PACK_READER = frozenset({"ops", "auditor", ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
+ROSTER_READER = frozenset({"ops", "integrator", "auditor", ADMIN})
+PRESENCE = frozenset({"ops", "integrator", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -49,6 +54,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/v1/keys/{key_id}"): ADMIN_ONLY,
     ("GET", "/v1/webhook-secrets"): ADMIN_ONLY,
     ("POST", "/v1/webhook-secrets/{channel}/rotate"): ADMIN_ONLY,
+    ("POST", "/v1/agents"): OPS,
+    ("GET", "/v1/agents"): ROSTER_READER,
+    ("GET", "/v1/agents/{agent_id}"): ROSTER_READER,
+    ("DELETE", "/v1/agents/{agent_id}"): OPS,
+    ("PUT", "/v1/agents/{agent_id}/presence"): PRESENCE,
+    ("POST", "/v1/agents/{agent_id}/heartbeat"): PRESENCE,
+    ("GET", "/v1/teams/{team}/queue"): ROSTER_READER,
 }
 
 

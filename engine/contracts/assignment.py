@@ -90,6 +90,18 @@ class Roster(BaseModel):
     read_at: datetime
 
 
+class PresenceExpiry(BaseModel):
+    """The desk asks the roster to drop a silent agent to away (activity `expire_presence`).
+
+    The database decides: the agent drops only if it is still online with no heartbeat since
+    `cutoff`, so a heartbeat that arrived after the desk last read the roster wins.
+    """
+
+    tenant: str
+    agent_id: str
+    cutoff: datetime = Field(description="Online agents whose last heartbeat is older than this go away.")
+
+
 class RosterChange(BaseModel):
     agent_id: str | None = Field(default=None, description="The agent written; None: read everything.")
 
@@ -253,14 +265,6 @@ class DeskStart(BaseModel):
 
     tenant: str
     carried: DeskState | None = None
-
-
-class PresenceExpiry(BaseModel):
-    """Drop an agent to away if its client has been silent since `cutoff` (the database decides)."""
-
-    tenant: str
-    agent_id: str
-    cutoff: datetime
 
 
 class DeskAsk(BaseModel):

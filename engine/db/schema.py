@@ -163,3 +163,27 @@ outbox = Table(
     UniqueConstraint("idempotency_key"),
     Index("ix_outbox_tenant_conversation", "tenant", "conversation_id"),
 )
+
+agents = Table(
+    "agents",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("agent_id", String(128), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("teams", JSON, nullable=False, comment="Team names of the tenant's active pack."),
+    Column("skills", JSON, nullable=False, comment="Skills the teams of the pack declare (`lang:de`)."),
+    Column("channels", JSON, nullable=False, comment="Channels the agent takes; empty: every channel."),
+    Column("capacity", JSON, nullable=False, comment="Open conversations at once, by channel (`*`: all)."),
+    Column("presence", String(16), nullable=False, comment="online, away or offline."),
+    Column(
+        "presence_reason",
+        String(32),
+        nullable=False,
+        comment="`set` (through the API or CLI) or `heartbeat timeout` (the client went silent).",
+    ),
+    Column("presence_changed_at", WHEN, nullable=False),
+    Column("last_heartbeat_at", WHEN, nullable=True),
+    Column("created_at", WHEN, nullable=False),
+    Column("updated_at", WHEN, nullable=False),
+    PrimaryKeyConstraint("tenant", "agent_id"),
+)

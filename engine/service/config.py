@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
     )
+    presence_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        le=86_400,
+        description="An online agent whose client sends no heartbeat for this long drops to away.",
+    )
     rule_pack: Path = Field(
         default=Path("rule_packs/default"),
         description="Pack published at start when none is active yet (new conversations pin the active one).",

@@ -19,9 +19,11 @@ from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.outbox import Outbox
+from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.db.packs import PackStore
+from engine.db.roster import RosterStore
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -109,6 +111,7 @@ class Adapters:
     crm: CrmActivities
     channels: ChannelActivities
     desk: DeskActivities
+    roster: RosterActivities
     database: AsyncEngine
 
     @classmethod
@@ -119,6 +122,7 @@ class Adapters:
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
             DeskActivities(client),
+            RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
             database,
         )
 
@@ -134,6 +138,8 @@ class Adapters:
             self.crm.crm_write,
             self.desk.ask_desk,
             self.desk.tell_desk,
+            self.roster.load_roster,
+            self.roster.expire_presence,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())

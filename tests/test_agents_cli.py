@@ -1,0 +1,106 @@
+"""`convoflow agents add|list|presence|remove`: the API's checks and table from the shell, the desk told of
+each write, and the write kept (with a warning) when Temporal cannot be reached."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import Client
+
+from engine.db.roster import RosterStore
+from engine.service.config import Settings
+from engine.service.database import database_of
+from engine.service.temporal_server import DevServer, free_port
+from tests.cli_run import cli
+from tests.conftest import TEST_PACKS, publish
+from tests.payload_keys import TEST_PAYLOAD_KEYS
+from tests.test_api_agents import roster_signals
+
+
+@pytest.fixture
+def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment: the test's database, Temporal server, task queue and keyring, and the
+    roster test pack active for the test's tenants."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+    publish(cli_settings, TEST_PACKS / "roster")
+    return cli_settings
+
+
+async def test_add_list_presence_remove_and_the_desk_hears_each_change(
+    capsys: pytest.CaptureFixture[str], shell: Settings, client: Client, tenants: dict[str, str]
+) -> None:
+    tenant = tenants["acme"]
+    added = await cli(
+        capsys, "agents", "add", "ada", "--name", "Ada Lovelace", "--team", "billing",
+        "--skill", "lang:de,Product:Billing", "--channel", "email", "--channel", "chat",
+        "--capacity", "email=5,chat=2", "--tenant", tenant,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == f"created agent ada of tenant {tenant}" and added.stderr == ""
+    again = await cli(capsys, "agents", "add", "ada", "--name", "Ada", "--capacity", "3", "--tenant", tenant)
+    assert again.returncode == 0 and again.stdout.startswith("replaced agent ada")
+
+    online = await cli(capsys, "agents", "presence", "ada", "online", "--tenant", tenant)
+    assert online.returncode == 0 and online.stdout.strip() == "agent ada is online"
+    same = await cli(capsys, "agents", "presence", "ada", "online", "--tenant", tenant)
+    assert same.stdout.strip() == "agent ada is online (it already was)"
+
+    listed = await cli(capsys, "agents", "list", "--tenant", tenant)
+    header, row = listed.stdout.splitlines()
+    assert header.split() == ["ID", "PRESENCE", "NAME", "TEAMS", "SKILLS", "CHANNELS", "CAPACITY"]
+    assert row.split() == ["ada", "online", "Ada", "-", "-", "all", "3"]
+    other = await cli(capsys, "agents", "list", "--tenant", tenants["globex"])
+    assert len(other.stdout.splitlines()) == 1, "another tenant's roster is its own"
+
+    removed = await cli(capsys, "agents", "remove", "ada", "--tenant", tenant)
+    assert removed.returncode == 0 and removed.stdout.strip() == f"removed agent ada of tenant {tenant}"
+    gone = await cli(capsys, "agents", "remove", "ada", "--tenant", tenant)
+    assert gone.returncode == 1 and "no agent 'ada'" in gone.stderr
+    missing = await cli(capsys, "agents", "presence", "ada", "away", "--tenant", tenant)
+    assert missing.returncode == 1
+
+    # Added, replaced, online, online again (told anyway: a rerun after a warning), removed.
+    assert await roster_signals(client, tenant) == ["ada"] * 5
+
+
+async def test_the_cli_refuses_what_the_api_refuses_naming_the_option_and_value(
+    capsys: pytest.CaptureFixture[str], shell: Settings, tenants: dict[str, str]
+) -> None:
+    tenant = tenants["acme"]
+    base = ["agents", "add", "bob", "--name", "Bob", "--tenant", tenant]
+    team = await cli(capsys, *base, "--team", "sales")
+    assert team.returncode == 2
+    assert "--team: team 'sales' is not a team of the active rule pack (billing, general)" in team.stderr
+    skill = await cli(capsys, *base, "--skill", "lang:fr")
+    assert skill.returncode == 2 and "--skill: skill 'lang:fr'" in skill.stderr
+    assert "lang:de, lang:en, product:billing" in skill.stderr
+    channel = await cli(capsys, *base, "--channel", "fax")
+    assert channel.returncode == 2 and "--channel: channel 'fax'" in channel.stderr
+    capacity = await cli(capsys, *base, "--capacity", "chat=2000")
+    assert capacity.returncode == 2 and "--capacity.chat: 2000 is not between 0 and 1000" in capacity.stderr
+    bad_id = await cli(capsys, "agents", "add", "a:b", "--name", "B", "--tenant", tenant)
+    assert bad_id.returncode == 2 and "ID: 'a:b' does not match" in bad_id.stderr
+    nobody = await cli(capsys, "agents", "add", "bob", "--name", "Bob", "--tenant", "no-such-tenant")
+    assert nobody.returncode == 2 and "no tenant 'no-such-tenant'" in nobody.stderr
+    assert (await cli(capsys, "agents", "list", "--tenant", tenant)).stdout.count("\n") == 1
+
+
+async def test_without_temporal_the_roster_is_written_and_a_warning_says_when_the_desk_learns_it(
+    capsys: pytest.CaptureFixture[str],
+    shell: Settings,
+    tenants: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
+    tenant = tenants["acme"]
+    added = await cli(capsys, "agents", "add", "cy", "--name", "Cy", "--team", "general", "--tenant", tenant)
+    assert added.returncode == 0 and added.stdout.startswith("created agent cy")
+    assert "warning: the roster is saved" in added.stderr
+    assert "when the assignment desk next reads the roster" in added.stderr
+    database = database_of(shell)
+    try:
+        stored = await RosterStore(database).get(tenant, "cy")
+    finally:
+        await database.dispose()
+    assert stored is not None and stored.record.teams == ["general"]
