@@ -129,13 +129,28 @@ class AssignmentDesk:
                     self._book.apply_agent(record, workflow.now())
 
     async def _send_notices(self) -> None:
-        """Tell conversations what happened to them; one that no longer exists gives its seat back."""
+        """Tell conversations what happened to them; one that no longer exists gives its seat back.
+
+        Conversations are told concurrently, each one's notices in order: an agent's conversation
+        handed to a colleague must hear "unassigned" before "assigned".
+        """
         while self._book.notices:
             batch, self._book.notices = self._book.notices, []
-            results = await asyncio.gather(*(self._tell(n) for n in batch), return_exceptions=True)
-            for notice, result in zip(batch, results, strict=True):
-                if isinstance(result, BaseException):
-                    self._book.release(notice.conversation_id, workflow.now())
+            by_conversation: dict[str, list[Notice]] = {}
+            for notice in batch:
+                by_conversation.setdefault(notice.conversation_id, []).append(notice)
+            told = await asyncio.gather(*(self._tell_all(n) for n in by_conversation.values()))
+            for conversation_id, ok in zip(by_conversation, told, strict=True):
+                if not ok:
+                    self._book.release(conversation_id, workflow.now())
+
+    async def _tell_all(self, notices: list[Notice]) -> bool:
+        try:
+            for notice in notices:
+                await self._tell(notice)
+        except Exception:  # the conversation is gone (completed, terminated): nothing to tell
+            return False
+        return True
 
     async def _tell(self, notice: Notice) -> None:
         handle = workflow.get_external_workflow_handle(notice.conversation_id)

@@ -67,6 +67,17 @@ def build_context(
         }
     if "survey" in extra:
         context["survey"] = extra["survey"]
+    if (a := s.assignment) is not None:  # what the assignment desk last answered (issue 16)
+        context["assignee"] = {
+            "id": s.assignee,
+            "presence": a.agent_presence if s.assignee else None,
+            "load": a.agent_load if s.assignee else None,
+            "capacity": a.agent_capacity if s.assignee else None,
+        }
+        context["team"] = {
+            "name": s.team,
+            "queue": {"queued": a.queued, "position": a.queue_position, "length": a.queue_length},
+        }
     return context
 
 
