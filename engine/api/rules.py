@@ -15,10 +15,11 @@ from aiohttp import web
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, SETTINGS
-from engine.api.errors import body_too_large
+from engine.api.errors import ApiError, body_too_large
 from engine.api.pack_jobs import DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.db.packs import PackStore
+from engine.service.roster_rules import unknown_agents
 
 __all__ = ["DiffRequest", "PackRequest", "SimulateRequest", "routes"]
 
@@ -70,6 +71,9 @@ async def publish_pack(request: web.Request) -> web.Response:
     if result.pack is None:
         return _answer(result)
     tenant = request[TENANT]
+    if problems := await unknown_agents(request.app[DATABASE], tenant, result.pack):
+        fields = [{"field": f"pack.{p.field}", "message": p.message} for p in problems]
+        raise ApiError(422, "invalid_pack", f"the pack in `pack` has {len(problems)} problem(s)", fields)
     digest = await PackStore(request.app[DATABASE]).publish(
         tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )

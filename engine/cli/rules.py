@@ -34,6 +34,7 @@ from engine.rules.simulation import (
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_valid
+from engine.service.roster_rules import unknown_agents
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 
@@ -172,9 +173,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
             1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
         )
     source = str(Path(args.pack).resolve())
-    digest = with_store(
-        lambda store: store.publish(args.tenant, pack, published_by=cli_user(), source=source)
-    )
+
+    async def checked_publish(store: PackStore) -> str:
+        if problems := await unknown_agents(store.engine, args.tenant, pack):
+            raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])
+        return await store.publish(args.tenant, pack, published_by=cli_user(), source=source)
+
+    digest = with_store(checked_publish)
     print(
         f"published {pack.meta.name} {pack.meta.version} as {digest}; "
         f"active for tenant {args.tenant}'s new conversations"

@@ -71,6 +71,10 @@ class PackStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
     async def publish(
         self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
     ) -> str:

@@ -181,6 +181,22 @@ class RulePack(_Strict):
         """Every skill some team declares: what agents and `assign` actions may name."""
         return {skill for t in self.teams.values() for skill in t.skills}
 
+    def named_agents(self) -> list[tuple[str, str]]:
+        """(path, agent id) of every `assign` that names its agent: publishing checks them against the roster."""
+        found: list[tuple[str, str]] = []
+        places = [(f"rules[{i}].then", r.then) for i, r in enumerate(self.rules)]
+        for name, policy in self.sla_policies.items():
+            places += [
+                (f"sla_policies.{name}.escalations[{k}].then", e.then)
+                for k, e in enumerate(policy.escalations)
+            ]
+        for where, actions in places:
+            for j, action in enumerate(actions):
+                agent = getattr(action, "agent", None)
+                if action.kind == "assign" and isinstance(agent, str):
+                    found.append((f"{where}[{j}].assign.agent", agent))
+        return found
+
     def canonical(self) -> dict[str, Any]:
         """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""
         return self.model_dump(mode="json", by_alias=True, exclude={"tests"})

@@ -20,6 +20,7 @@ from engine.contracts.assignment import ANY_CHANNEL, SKILL_PATTERN, AgentRecord
 from engine.contracts.conversation import Channel
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.db.packs import PackStore
+from engine.db.roster import RosterStore
 from engine.rules.pack import RulePack
 from engine.service.config import Settings
 from engine.service.pack_store import ensure_active_pack
@@ -63,6 +64,23 @@ class InvalidAgent(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
         self.problems = problems
+
+
+async def unknown_agents(database: AsyncEngine, tenant: str, pack: RulePack) -> list[Problem]:
+    """Agents a pack's `assign` actions name that the tenant's roster does not have: a typo there
+    would fail every such assignment at run time, so publishing refuses it, naming the path."""
+    named = pack.named_agents()
+    if not named:
+        return []
+    roster = {agent.record.agent_id for agent in await RosterStore(database).list(tenant)}
+    return [
+        Problem(
+            path,
+            f"agent {agent!r} is not in tenant {tenant}'s roster (convoflow agents add / POST /v1/agents)",
+        )
+        for path, agent in named
+        if agent not in roster
+    ]
 
 
 def declared_skills(pack: RulePack) -> list[str]:
