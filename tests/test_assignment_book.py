@@ -260,3 +260,11 @@ def test_no_agent_is_ever_over_capacity_away_or_without_the_skills(
                     and ("*" in a.capacity or s.channel == channel)
                 ]
                 assert len(seats) <= a.capacity_for(channel)
+
+
+def test_a_tenant_without_a_roster_has_manual_assignments_recorded_as_reported() -> None:
+    desk = book()
+    named = desk.request(ask(1, strategy="agent", agent="agent-7"), T0)
+    assert named.result == "assigned" and named.agent == "agent-7"
+    assert named.decision.reason == "the tenant has no roster: recorded as reported"
+    assert desk.state.seats == {}

@@ -208,3 +208,41 @@ async def test_waiting_survives_a_worker_restart(
         await api.request("PUT", "/v1/agents/ana/presence", json={"status": "online"})
         await assigned_to(api, "c-r", "ana")
         assert await queue(api) == []
+
+
+async def test_round_robin_takes_turns_and_a_removed_agent_s_conversation_moves_on(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    for agent in ("ana", "ben", "cy"):
+        await add_agent(api, agent)
+    for n in range(4):
+        await api.post_message(f"inv-{n}", f"m{n}", "About my invoice")  # the billing team: round robin
+    turns = [await assignee(api, f"inv-{n}") for n in range(4)]
+    assert turns == ["ana", "ben", "cy", "ana"]
+    removed = await api.request("DELETE", "/v1/agents/ben")
+    assert removed.status in (200, 204), removed.body
+    await assigned_to(api, "inv-1", "cy")  # the next in turn after ben's removal
+    events = [d["event"] for d in await trail(api, "inv-1")]
+    assert events.count("conversation.unassigned") == 1
+
+
+async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused(
+    api: ApiClient, settings: Settings, desk_pack: str
+) -> None:
+    pack = (TEST_PACKS / "desk" / "pack.yaml").read_text()
+    pack += """
+  - id: vip-to-ana
+    on: [conversation.created]
+    if: {"==": [{"var": "customer.tier"}, "vip"]}
+    then:
+      - assign: {strategy: agent, agent: ana}
+"""
+    await add_agent(api, "ben")  # a tenant with a roster: the names are checked against it
+    refused = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
+    assert refused.status == 422, refused.body
+    (field,) = refused.body["fields"]
+    assert field["field"] == "pack.rules[5].then[0].assign.agent"
+    assert "agent 'ana' is not in tenant" in field["message"]
+    await add_agent(api, "ana")
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
+    assert published.status == 201, published.body

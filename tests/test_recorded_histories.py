@@ -10,6 +10,7 @@ these fails, a deploy would break conversations that are open today.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ from temporalio.client import WorkflowHistory
 
 from tests.replay import replayer
 
-HISTORIES = sorted((Path(__file__).resolve().parent / "histories").glob("*.json"))
+FOLDER = Path(__file__).resolve().parent / "histories"
+# The workflow ids of histories whose code reads its own id (the assignment desk's request ids hold it);
+# the others replay under their file name, as they always did.
+WORKFLOW_IDS: dict[str, str] = json.loads((FOLDER / "workflow_ids.json").read_text(encoding="utf-8"))
+HISTORIES = sorted(p for p in FOLDER.glob("*.json") if p.name != "workflow_ids.json")
 TEXTS = {p.stem: p.read_text(encoding="utf-8") for p in HISTORIES}
 
 
@@ -27,6 +32,6 @@ def test_the_kept_histories_are_there() -> None:
 
 @pytest.mark.parametrize("name", sorted(TEXTS))
 async def test_recorded_history_replays(name: str) -> None:
-    history = WorkflowHistory.from_json(name, TEXTS[name])
+    history = WorkflowHistory.from_json(WORKFLOW_IDS.get(name, name), TEXTS[name])
     result = await replayer().replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{name} no longer replays: {result.replay_failure}"

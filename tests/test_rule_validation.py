@@ -217,6 +217,23 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "rules[0].then[0].snooze",
         ),
+        (
+            """
+        rules:
+          - id: german
+            on: [conversation.created]
+            then: [{route: billing}, {assign: {strategy: skills, skills: ["lang:de"]}}]
+        """,
+            "rules[0].then[1].assign.skills[0]: unknown skill 'lang:de': no team declares it",
+        ),
+        (
+            """
+        teams:
+          billing: {assignment: {strategy: fastest}}
+        rules: []
+        """,
+            "teams.billing.assignment.strategy: Input should be 'round_robin', 'least_loaded', 'most_spare'",
+        ),
     ],
 )
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:

@@ -107,7 +107,7 @@ class DeskBook:
     def heartbeat_checks(self) -> dict[str, datetime]:
         """When each online agent's silence turns it away, unless its client sends a heartbeat."""
         roster = self.state.roster
-        if roster is None:
+        if roster is None or roster.heartbeat_timeout_seconds <= 0:
             return {}
         timeout = timedelta(seconds=roster.heartbeat_timeout_seconds)
         return {
@@ -151,6 +151,16 @@ class DeskBook:
         return None
 
     def _named(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
+        if not self.agents:
+            # A tenant with no roster assigns in its own helpdesk: record what it reports, count nothing.
+            decision = AssignmentDecision(
+                strategy="agent",
+                team=request.team,
+                channel=request.channel,
+                chosen=request.agent,
+                reason="the tenant has no roster: recorded as reported",
+            )
+            return self._remember(self._answer(request, "assigned", decision, now))
         seats = self.state.seats
         current = seats.get(request.conversation_id)
         others = [s for s in seats.values() if s.conversation_id != request.conversation_id]

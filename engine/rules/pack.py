@@ -182,7 +182,7 @@ class RulePack(_Strict):
         return {skill for t in self.teams.values() for skill in t.skills}
 
     def named_agents(self) -> list[tuple[str, str]]:
-        """(path, agent id) of every `assign` that names its agent: publishing checks them against the roster."""
+        """(path, agent id) of every `assign` naming its agent: publishing checks them against the roster."""
         found: list[tuple[str, str]] = []
         places = [(f"rules[{i}].then", r.then) for i, r in enumerate(self.rules)]
         for name, policy in self.sla_policies.items():

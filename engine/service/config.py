@@ -82,9 +82,10 @@ class Settings(BaseSettings):
     )
     presence_timeout_seconds: float = Field(
         default=120.0,
-        gt=0,
+        ge=0,
         le=86_400,
-        description="An online agent whose client sends no heartbeat for this long drops to away.",
+        description="An online agent whose client sends no heartbeat for this long drops to away; "
+        "0: presence changes only when set (clients that send no heartbeats).",
     )
     rule_pack: Path = Field(
         default=Path("rule_packs/default"),

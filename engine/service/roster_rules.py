@@ -73,6 +73,8 @@ async def unknown_agents(database: AsyncEngine, tenant: str, pack: RulePack) -> 
     if not named:
         return []
     roster = {agent.record.agent_id for agent in await RosterStore(database).list(tenant)}
+    if not roster:
+        return []  # a tenant without a roster assigns in its own helpdesk: nothing to check against
     return [
         Problem(
             path,
@@ -85,7 +87,7 @@ async def unknown_agents(database: AsyncEngine, tenant: str, pack: RulePack) -> 
 
 def declared_skills(pack: RulePack) -> list[str]:
     """Every skill some team of the pack declares, lower case, sorted."""
-    return sorted({skill.lower() for team in pack.teams.values() for skill in team.skills})
+    return sorted({skill.lower() for skill in pack.declared_skills()})
 
 
 def _unique(values: list[str]) -> list[str]:

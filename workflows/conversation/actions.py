@@ -148,7 +148,8 @@ class ActionRun:
             )
         if not s.team:
             return ActionResult("skipped", "no team to assign in: route the conversation first")
-        language_skill = f"lang:{s.language}"
+        # `de-AT` and `DE` ask for `lang:de`: teams declare languages, not regional variants.
+        language_skill = f"lang:{(s.language or '').split('-')[0].lower()}"
         team = self._wf.pack.teams.get(s.team)
         if by_language and s.language and team is not None and language_skill in team.skills:
             skills = [*skills, language_skill]

@@ -140,7 +140,10 @@ class Assign(ActionBase):
         for i, skill in enumerate(self.skills):
             if skill not in declared:
                 known = ", ".join(sorted(declared)) or "none"
-                yield f"skills[{i}]", f"unknown skill {skill!r}: no team declares it (teams declare: {known})"
+                yield (
+                    f".skills[{i}]",
+                    f"unknown skill {skill!r}: no team declares it (teams declare: {known})",
+                )
 
     def _value_of(self, fields: dict[str, Any]) -> Any:
         # Left out while unset, so packs published before they existed keep their hash.
