@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
@@ -148,7 +148,7 @@ class AssignmentDesk:
         try:
             for notice in notices:
                 await self._tell(notice)
-        except Exception:  # the conversation is gone (completed, terminated): nothing to tell
+        except FailureError:  # the conversation is gone (completed, terminated): nothing to tell
             return False
         return True
 

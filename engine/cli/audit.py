@@ -1,0 +1,19 @@
+"""`convoflow audit ...`: what auditors run to prove why a conversation went the way it did.
+
+Each group of commands lives in its own module and adds itself to the `audit` group here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+# Each command module's `register(commands)`, in the order `convoflow audit --help` lists them.
+REGISTER: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    audit = sub.add_parser("audit", help="export, replay, verify, explain and draw conversations")
+    commands = audit.add_subparsers(dest="audit_command", required=True, metavar="COMMAND")
+    for register in REGISTER:
+        register(commands)
