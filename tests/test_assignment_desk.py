@@ -210,6 +210,32 @@ async def test_waiting_survives_a_worker_restart(
         assert await queue(api) == []
 
 
+async def test_required_skills_widen_after_the_teams_wait_and_the_trail_says_so(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana", teams=["experts"], skills=["lang:en"])
+    posted = await api.request(
+        "POST",
+        "/v1/conversations/c-expert/messages",
+        json={
+            "message_id": "m1",
+            "channel": "chat",
+            "language": "de-AT",
+            "sender": {"address": "kai@example.com"},
+            "text": "Ein Experte bitte: expert",
+        },
+    )
+    assert posted.status == 201, posted.body
+    (created,) = [d for d in await trail(api, "c-expert") if d["event"] == "conversation.created"]
+    assert "queued in team experts: position 1 of 1" in created["executed"][-1]["detail"]
+    assert await queue(api, "experts") == ["c-expert"]
+    await assigned_to(api, "c-expert", "ana")  # nobody speaks German: after 0.02 minutes, anyone
+    (entry,) = [d for d in await trail(api, "c-expert") if d["event"] == "conversation.assigned"]
+    record = entry["assignment"]["assignment"]
+    assert record["widened"] is True and record["required_skills"] == ["lang:de"]
+    assert record["strategy"] == "skills"
+
+
 async def test_round_robin_takes_turns_and_a_removed_agent_s_conversation_moves_on(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:
@@ -241,7 +267,7 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     refused = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
     assert refused.status == 422, refused.body
     (field,) = refused.body["fields"]
-    assert field["field"] == "pack.rules[5].then[0].assign.agent"
+    assert field["field"] == "pack.rules[6].then[0].assign.agent"
     assert "agent 'ana' is not in tenant" in field["message"]
     await add_agent(api, "ana")
     published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})

@@ -1,8 +1,8 @@
 """The state every part of the conversation workflow shares, and its bookkeeping.
 
 The workflow is built in layers, each a class in its own module that extends the one below:
-core -> sla (clocks) -> delivery -> status -> actions -> deciding -> timers -> threads -> workflow
-(handlers).
+core -> sla (clocks) -> delivery -> assigning -> status -> actions -> deciding -> timers -> threads
+-> workflow (handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 

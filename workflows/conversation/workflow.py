@@ -9,7 +9,7 @@ unique for the conversation's whole life, which goes on after a close (threads.p
 
 This module holds the handlers and the main loop; each concept they use is a layer below it
 (core.py explains the layering): threads.py, timers.py, deciding.py, actions.py, status.py,
-delivery.py, sla.py.
+assigning.py, delivery.py, sla.py.
 """
 
 from __future__ import annotations
