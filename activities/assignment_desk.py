@@ -8,12 +8,14 @@ same answer (the desk remembers answers by request id), so a lost reply never as
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
+from engine.assignment.desk_book import settled_by_roster
 from engine.contracts.activities import ASK_DESK, TELL_DESK, Desk
 from engine.contracts.assignment import (
     CONVERSATION_STATUS,
@@ -26,13 +28,15 @@ from engine.contracts.assignment import (
     DeskStart,
     desk_workflow_id,
 )
+from engine.db.roster import RosterStore
 
 
 class DeskActivities(Desk):
     """Talks to desks through the worker's own Temporal client."""
 
-    def __init__(self, client: Client | None) -> None:
+    def __init__(self, client: Client | None, roster: RosterStore | None = None) -> None:
         self._client = client
+        self._roster = roster
 
     @property
     def client(self) -> Client:
@@ -42,6 +46,13 @@ class DeskActivities(Desk):
 
     @activity.defn(name=ASK_DESK)
     async def ask_desk(self, ask: DeskAsk) -> AssignmentOutcome:
+        if self._roster is not None:
+            # Tenants that do not use the roster (no agents, or none in the team) are answered here,
+            # by the rules the desk itself applies: they never pay for a desk round trip.
+            agents = [stored.record for stored in await self._roster.list(ask.tenant)]
+            settled = settled_by_roster(ask.request, agents, datetime.now(UTC))
+            if settled is not None:
+                return settled
         start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
             DESK_WORKFLOW,
             DeskStart(tenant=ask.tenant),

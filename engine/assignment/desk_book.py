@@ -14,6 +14,7 @@ Pure bookkeeping over `DeskState` with the time passed in, so the desk workflow 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
@@ -50,6 +51,55 @@ class Notice:
     conversation_id: str
     outcome: AssignmentOutcome | None = None
     unassignment: Unassignment | None = None
+
+
+def settled_by_roster(
+    request: AssignmentRequest, agents: Iterable[AgentRecord], now: datetime
+) -> AssignmentOutcome | None:
+    """The answer when the roster alone settles a request, so no desk needs to be asked.
+
+    A tenant without agents assigns in its own helpdesk: a named agent is recorded as reported, and a
+    team nobody in the roster belongs to is not queued (queueing would only grow the desk). The
+    worker answers these before calling the desk, so tenants that do not use the roster never pay
+    for a desk round trip; the desk applies the same rules to what reaches it.
+    """
+    roster = list(agents)
+    members = [a for a in roster if request.strategy == "agent" or request.team in a.teams]
+    if request.strategy == "agent" and not roster:
+        decision = AssignmentDecision(
+            strategy="agent",
+            team=request.team,
+            channel=request.channel,
+            chosen=request.agent,
+            reason="the tenant has no roster: recorded as reported",
+        )
+        return _outcome(request, "assigned", decision, now)
+    if request.strategy != "agent" and not members:
+        reason = f"team {request.team} has no agents in the roster"
+        decision = AssignmentDecision(
+            strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
+        )
+        return _outcome(request, "refused", decision, now)
+    return None
+
+
+def _outcome(
+    request: AssignmentRequest,
+    result: Literal["assigned", "queued", "refused"],
+    decision: AssignmentDecision,
+    now: datetime,
+    queue_length: int = 0,
+) -> AssignmentOutcome:
+    return AssignmentOutcome(
+        request_id=request.request_id,
+        conversation_id=request.conversation_id,
+        result=result,
+        agent=decision.chosen,
+        team=request.team,
+        decision=decision,
+        queue_length=queue_length,
+        at=now,
+    )
 
 
 def _order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
@@ -124,12 +174,16 @@ class DeskBook:
         if known is not None:
             return known
         conversation = request.conversation_id
+        waiting_already = any(w.request.conversation_id == conversation for w in self.state.queue)
+        settled = None if waiting_already else settled_by_roster(request, self.agents.values(), now)
+        if settled is not None:
+            return self._remember(settled)
         if request.strategy == "agent":
             return self._named(request, now)
-        refusal = self._refusal(request)
-        if refusal is not None:
+        if len(self.state.queue) >= MAX_WAITING and not waiting_already:
+            reason = f"the tenant's queues hold {MAX_WAITING} waiting conversations already"
             decision = AssignmentDecision(
-                strategy=request.strategy, team=request.team, channel=request.channel, reason=refusal
+                strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
             )
             return self._remember(self._answer(request, "refused", decision, now))
         self.state.seats.pop(conversation, None)  # asking again is asking for someone else
@@ -140,27 +194,7 @@ class DeskBook:
         self.serve(now)
         return self._remember(self._outcome_of(request, now))
 
-    def _refusal(self, request: AssignmentRequest) -> str | None:
-        """Why a team request is not queued: a team nobody in the roster belongs to (the tenant
-        assigns it outside convoflow, so queueing would only grow the desk), or a full queue."""
-        waiting_already = any(w.request.conversation_id == request.conversation_id for w in self.state.queue)
-        if not any(request.team in a.teams for a in self.agents.values()) and not waiting_already:
-            return f"team {request.team} has no agents in the roster"
-        if len(self.state.queue) >= MAX_WAITING and not waiting_already:
-            return f"the tenant's queues hold {MAX_WAITING} waiting conversations already"
-        return None
-
     def _named(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
-        if not self.agents:
-            # A tenant with no roster assigns in its own helpdesk: record what it reports, count nothing.
-            decision = AssignmentDecision(
-                strategy="agent",
-                team=request.team,
-                channel=request.channel,
-                chosen=request.agent,
-                reason="the tenant has no roster: recorded as reported",
-            )
-            return self._remember(self._answer(request, "assigned", decision, now))
         seats = self.state.seats
         current = seats.get(request.conversation_id)
         others = [s for s in seats.values() if s.conversation_id != request.conversation_id]
@@ -328,16 +362,8 @@ class DeskBook:
         decision: AssignmentDecision,
         now: datetime,
     ) -> AssignmentOutcome:
-        return AssignmentOutcome(
-            request_id=request.request_id,
-            conversation_id=request.conversation_id,
-            result=result,
-            agent=decision.chosen,
-            team=request.team,
-            decision=decision,
-            queue_length=sum(1 for w in self.state.queue if w.request.team == request.team),
-            at=now,
-        )
+        waiting = sum(1 for w in self.state.queue if w.request.team == request.team)
+        return _outcome(request, result, decision, now, waiting)
 
     def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:
         outcomes = self.state.outcomes

@@ -121,7 +121,7 @@ class Adapters:
             RuleActivities(PackRegistry(PackStore(database))),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
-            DeskActivities(client),
+            DeskActivities(client, RosterStore(database)),
             RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
             database,
         )

@@ -94,7 +94,8 @@ class Assigning(Delivery):
         }
         ask = DeskAsk.model_validate({"tenant": s.tenant, "request": request})
         outcome = await workflow.execute_local_activity_method(Desk.ask_desk, ask, **DESK_CALL)
-        if outcome.result != "refused":
+        # A seat (or a queue place) at the desk; "recorded as reported" (no roster) holds neither.
+        if outcome.result == "queued" or (outcome.result == "assigned" and outcome.decision.candidates):
             s.assignment = ConversationAssignment(
                 request_id=ask.request.request_id,
                 team=team,
@@ -112,10 +113,14 @@ class Assigning(Delivery):
         """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal."""
         s, current = self._state, self._state.assignment
         decision = outcome.decision
-        if outcome.result == "refused" or current is None:
+        if outcome.result == "refused":
             # A team nobody in the roster belongs to is assigned outside convoflow: not a failure.
             named = outcome.decision.strategy == "agent"
             return ActionResult("failed" if named else "skipped", f"not assigned: {decision.reason}")
+        if current is None:  # a tenant without a roster: what it reported, no seat to keep
+            s.assignee = outcome.agent
+            raised.append(("conversation.assigned", {"assignment": decision_dict(decision)}))
+            return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
         if outcome.result == "queued":
             current.queued, current.queue_position = True, outcome.queue_position
             current.queue_length = outcome.queue_length
