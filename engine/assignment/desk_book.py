@@ -37,10 +37,14 @@ from engine.contracts.assignment import (
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+# Everything below is carried over continue-as-new in one payload, which Temporal refuses past 2 MiB.
+# Answers are remembered so a retried request gets the same one: the latest whole (~2 KiB each with
+# their candidates), older ones in brief (~0.1 KiB); a waiting request is ~0.7 KiB.
+MAX_WHOLE_OUTCOMES = 100
 MAX_REMEMBERED_OUTCOMES = 2_000
-# The queue is carried whole over continue-as-new (Temporal refuses payloads over 2 MiB; a waiting
-# request is ~0.6 KiB): past this many waiting conversations a request is refused, on record.
-MAX_WAITING = 2_000
+MAX_WAITING = 1_000
+CARRY_LIMIT = 1_500_000
+"""Carried bytes past which the desk keeps its answers in brief only, before continuing as new."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,19 @@ def settled_by_roster(
         )
         return _outcome(request, "refused", decision, now)
     return None
+
+
+def _repeated(request: AssignmentRequest, brief: str, now: datetime) -> AssignmentOutcome:
+    """An older answer again, in brief: its full record is in the desk's history where it was made."""
+    result, _, agent = brief.partition(" ")
+    decision = AssignmentDecision(
+        strategy=request.strategy,
+        team=request.team,
+        channel=request.channel,
+        chosen=agent or None,
+        reason="the same answer to a retried request (the desk's history holds its full record)",
+    )
+    return _outcome(request, result, decision, now)  # type: ignore[arg-type]
 
 
 def _outcome(
@@ -173,6 +190,8 @@ class DeskBook:
         known = self.state.outcomes.get(request.request_id)
         if known is not None:
             return known
+        if (brief := self.state.answered.get(request.request_id)) is not None:
+            return _repeated(request, brief, now)
         conversation = request.conversation_id
         waiting_already = any(w.request.conversation_id == conversation for w in self.state.queue)
         settled = None if waiting_already else settled_by_roster(request, self.agents.values(), now)
@@ -366,12 +385,24 @@ class DeskBook:
         return _outcome(request, result, decision, now, waiting)
 
     def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:
-        outcomes = self.state.outcomes
+        outcomes, answered = self.state.outcomes, self.state.answered
         outcomes.pop(outcome.request_id, None)
         outcomes[outcome.request_id] = outcome
-        while len(outcomes) > MAX_REMEMBERED_OUTCOMES:
+        answered.pop(outcome.request_id, None)
+        answered[outcome.request_id] = f"{outcome.result} {outcome.agent or ''}".strip()
+        while len(outcomes) > MAX_WHOLE_OUTCOMES:
             del outcomes[next(iter(outcomes))]
+        while len(answered) > MAX_REMEMBERED_OUTCOMES:
+            del answered[next(iter(answered))]
         return outcome
+
+    def fit_for_carry(self) -> int:
+        """Shrink what is carried over continue-as-new under CARRY_LIMIT; returns its size in bytes."""
+        size = len(self.state.model_dump_json())
+        while size > CARRY_LIMIT and self.state.outcomes:
+            del self.state.outcomes[next(iter(self.state.outcomes))]
+            size = len(self.state.model_dump_json())
+        return size
 
     def queue_view(self, team: str) -> TeamQueue:
         entries = [

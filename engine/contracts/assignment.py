@@ -256,7 +256,10 @@ class DeskState(BaseModel):
     last_chosen: dict[str, str] = Field(default_factory=dict, description="Round robin: team -> agent.")
     away_since: dict[str, datetime] = Field(default_factory=dict, description="Agents not online, since.")
     outcomes: dict[str, AssignmentOutcome] = Field(
-        default_factory=dict, description="Latest answers by request id: a retried request gets the same."
+        default_factory=dict, description="The latest answers whole, by request id: a retry gets the same."
+    )
+    answered: dict[str, str] = Field(
+        default_factory=dict, description="Older answers in brief (`result agent`), by request id."
     )
 
 

@@ -87,6 +87,7 @@ class AssignmentDesk:
                 pass
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._send_notices()
+        self._book.fit_for_carry()
         workflow.continue_as_new(DeskStart(tenant=start.tenant, carried=self._book.state))
 
     def _full(self) -> bool:
