@@ -17,6 +17,7 @@ BENCHES = [
     "memory",
     "sla-accuracy",
     "hostile-packs",
+    "assignment",
 ]  # `make bench`; chaos and scale run only when named (minutes, processes)
 
 
