@@ -1,11 +1,14 @@
 """What the assignment desk carries over continue-as-new must fit in one Temporal payload.
 
-Found by `python -m bench assignment` (bench/assignment_bench.py): after ~1,000 conversations over
-10 agents the desk's continue-as-new input (DeskState) passed Temporal's 2 MiB payload limit, the
-desk's workflow task failed on every attempt, and from then on every new conversation of the tenant
-was answered 503 (its first message waits for the desk). The remembered answers (up to
-MAX_REMEMBERED_OUTCOMES, each with its full decision record: every candidate with its skills) are
-most of it: ~1.8 KB each with 10 candidates, 3.6 MB at the cap.
+Found by `python -m bench assignment --rate 6` (bench/assignment_bench.py): a few hundred
+conversations over 10 agents in, the desk continued as new with a ~1.8 MB input (DeskState); on the
+loaded 2-core machine decoding it took over the SDK's 2 s deadlock limit ("[TMPRL1101] Potential
+deadlock detected" in `_make_workflow_input`), so the desk's workflow task failed on every attempt
+(each one replays from that input), and from then on every new conversation of the tenant was
+answered 503 (its first message waits for the desk). At the caps the input is past Temporal's hard
+2 MiB payload limit as well. The remembered answers (up to MAX_REMEMBERED_OUTCOMES, each with its
+full decision record: every candidate with its skills) are most of it: ~1.8 KB each with 10
+candidates, 3.7 MB at the cap.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ from engine.assignment.desk_book import MAX_REMEMBERED_OUTCOMES, DeskBook
 from engine.contracts.assignment import AgentRecord, AssignmentRequest, DeskState, Roster, TeamPolicy
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-TEMPORAL_PAYLOAD_LIMIT = 2 * 1024 * 1024  # the server refuses a larger payload (blob size limit)
+# The server warns from 512 KiB (and refuses from 2 MiB): an input that size still decodes well within
+# the deadlock limit on a loaded machine.
+PAYLOAD_WARNING = 512 * 1024
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="bug (reported by the bench16 branch): the carried state outgrows Temporal's payload limit",
+    reason="bug reported from the bench16 branch: the carried state outgrows what a payload should hold",
 )
-def test_the_state_a_busy_desk_carries_over_continue_as_new_fits_in_one_payload() -> None:
+def test_the_state_a_busy_desk_carries_over_continue_as_new_stays_a_small_payload() -> None:
     agents = [
         AgentRecord(
             agent_id=f"agent-{i:02d}",
@@ -53,4 +58,4 @@ def test_the_state_a_busy_desk_carries_over_continue_as_new_fits_in_one_payload(
         assert desk.request(request, T0).result == "assigned"
         desk.release(conversation, T0)
     carried = len(desk.state.model_dump_json().encode())
-    assert carried < TEMPORAL_PAYLOAD_LIMIT, f"{carried:,} bytes carried over continue-as-new"
+    assert carried < PAYLOAD_WARNING, f"{carried:,} bytes carried over continue-as-new"
