@@ -7,8 +7,8 @@ in a process of their own) with the pack bench/assignment_pack, through the API 
    third after 12. Figure: final assignments per agent, max - min (goal <= 1) with least_loaded;
    the same with round_robin is a comparison row.
 2. floor (bench/assignment_floor.py): `--conversations` (1,000) over 10 agents of capacities
-   2..10 at `--rate` (3/s: about 6 min on a 2-core machine; at 6/s the desk stalled, see
-   tests/test_desk_carry.py) while agents go away and come back and close their conversations.
+   2..10 at `--rate` (3/s: about 6 min on a 2-core machine; see docs/performance.md for 6/s)
+   while agents go away and come back and close their conversations.
    Figures: Jain's index of load/capacity (mean over the 0.5 s samples, and at the end of the
    arrivals; goal >= 0.95), assignments over capacity (goal 0), conversations waiting over 1 s
    while an eligible agent was free (goal 0), routing-to-assignment p50/p99.
@@ -137,7 +137,7 @@ def _print_floor(
         print(
             f"floor: routing to assignment: p50 {percentile(trails.assign_ms, 50):.0f} ms, "
             f"p99 {percentile(trails.assign_ms, 99):.0f} ms, max {max(trails.assign_ms):.0f} ms; "
-            f"never assigned: {len(trails.never_assigned)}; trails not read: {trails.unread}"
+            f"trails without conversation.assigned: {len(trails.never_assigned)}; not read: {trails.unread}"
         )
 
 
@@ -175,7 +175,12 @@ def _rows(counts: dict[str, dict[str, int]], floor: FloorRun, trails: Trails) ->
             "",
             goal="<= 0",
         ),
-        Result("assignment: conversations never assigned", len(trails.never_assigned), "", goal="<= 0"),
+        Result(
+            "assignment: conversations whose trail has no conversation.assigned",
+            len(trails.never_assigned),
+            "",
+            goal="<= 0",
+        ),
     ]
     if trails.assign_ms:
         for q in (50, 99):
