@@ -78,11 +78,12 @@ def load_fairness(agents: Iterable[Agent]) -> float | None:
 
 
 def even_fairness(agents: Iterable[Agent]) -> float | None:
-    """Jain's index the same online load would have if handed out as evenly as whole conversations
-    allow (each to the agent whose load/capacity stays lowest): the most a sample can score.
+    """Jain's index the same online load would have if handed out evenly in whole conversations
+    (each to the agent whose load/capacity stays lowest): the yardstick a raw index is read against.
 
-    With 3 conversations over 10 agents the best index is 0.3, so a raw index says little at low
-    load; this is the yardstick it is read against.
+    With 3 conversations over 10 agents no handout scores more than 0.3, so a raw index says little
+    at low load. (It keeps the highest load/capacity lowest; it is close to, not exactly, the best
+    Jain's index.)
     """
     online = [a for a in agents if a.presence == "online" and a.capacity > 0]
     if not online:

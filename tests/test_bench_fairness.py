@@ -70,7 +70,7 @@ def agent_view(agent_id: str) -> dict[str, Any]:
     return {"id": agent_id, "presence": "online", "load": None, "teams": [], "skills": [], "assigned": None}
 
 
-def test_the_even_handout_is_the_best_index_whole_conversations_allow() -> None:
+def test_the_even_handout_spreads_the_same_load_in_whole_conversations() -> None:
     # 3 conversations over 10 agents of capacity 5: at best 3 agents hold one each
     few = [agent(f"a{n}", 3 if n == 0 else 0, 5) for n in range(10)]
     assert load_fairness(few) == pytest.approx(0.1)
