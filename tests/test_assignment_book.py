@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from engine.assignment.desk_book import DeskBook
 from engine.contracts.assignment import (
     AgentRecord,
+    AssignmentOutcome,
     AssignmentRequest,
     DeskState,
     Roster,
@@ -215,7 +216,7 @@ EVENTS = st.lists(
 
 @settings(max_examples=150, deadline=None)
 @given(EVENTS)
-def test_no_agent_is_ever_over_capacity_away_or_without_the_skills(
+def test_no_assignment_goes_to_an_agent_at_capacity_away_or_without_the_skills(
     events: list[tuple[str, int, str]],
 ) -> None:
     agents = [
@@ -225,15 +226,17 @@ def test_no_agent_is_ever_over_capacity_away_or_without_the_skills(
     ]
     desk = book(*agents)
     now = T0
+    outcomes: list[AssignmentOutcome] = []
     for kind, n, presence in events:
         now += timedelta(minutes=1)
         if kind == "ask":
             strategy = ["round_robin", "least_loaded", "most_spare", "skills"][n % 4]
             skills = ["lang:de"] if n % 3 == 0 else []
-            desk.request(
+            answer = desk.request(
                 ask(f"{n}-{now:%H%M}", channel=["email", "chat"][n % 2], strategy=strategy, skills=skills),
                 now,
             )
+            outcomes.append(answer)
         elif kind == "release" and desk.state.seats:
             desk.release(sorted(desk.state.seats)[n % len(desk.state.seats)], now)
         elif kind == "presence":
@@ -244,22 +247,18 @@ def test_no_agent_is_ever_over_capacity_away_or_without_the_skills(
             )
         else:
             desk.fire(now)
-        for notice in desk.notices:
-            if notice.outcome is not None:
-                chosen = desk.agents[notice.outcome.agent or ""]
+        outcomes += [n.outcome for n in desk.notices if n.outcome is not None]
+        for outcome in outcomes:
+            if outcome.result == "assigned":
+                chosen = desk.agents[outcome.agent or ""]
                 assert chosen.presence == "online"
-                assert set(notice.outcome.decision.required_skills) <= set(chosen.skills)
+                assert set(outcome.decision.required_skills) <= set(chosen.skills)
+                # at the moment of the choice the agent had a free slot (a reopened conversation may
+                # take its agent over capacity later: test_desk_reopen.py says why that is kept)
+                (seen,) = [c for c in outcome.decision.candidates if c.agent == chosen.agent_id]
+                assert seen.load < seen.capacity
+        outcomes.clear()
         desk.notices.clear()
-        for a in desk.agents.values():
-            for channel in ("email", "chat"):
-                seats = [
-                    s
-                    for s in desk.state.seats.values()
-                    if s.agent == a.agent_id
-                    and s.status in s.policy.load_statuses
-                    and ("*" in a.capacity or s.channel == channel)
-                ]
-                assert len(seats) <= a.capacity_for(channel)
 
 
 def test_a_tenant_without_a_roster_has_manual_assignments_recorded_as_reported() -> None:
