@@ -35,7 +35,6 @@ MAX_TICKS = 10
 
 # Trail events drawn on the events lane, with the marker kind and the words a person reads.
 _EVENT_MARKERS = {
-    "conversation.created": ("customer", "customer message"),
     "message.received": ("customer", "customer message"),
     "message.sent": ("agent", "agent reply"),
     "sla.warning": ("warning", "SLA warning"),
@@ -165,7 +164,7 @@ def build_timeline(
         statuses=status_spans,
         clocks=clocks,
         events=_event_markers(trail, scale),
-        rows=rows_of(trail),
+        rows=rows_of(trail, sla_targets_of(state, trail)),
         notes=notes,
     )
 
@@ -188,7 +187,7 @@ class _Scale:
         return Span(start=start, end=end, x=x0, width=round(x1 - x0, 2), kind=kind, label=label)
 
     def ticks(self) -> list[Tick]:
-        step = next((s for s in _STEPS if self.seconds / s.total_seconds() <= MAX_TICKS), _STEPS[-1])
+        step = next((s for s in _STEPS if self.seconds / s.total_seconds() < MAX_TICKS), _STEPS[-1])
         epoch = datetime(2000, 1, 1, tzinfo=self.start.tzinfo)
         first = epoch + step * -(-(self.start - epoch) // step)  # the first multiple of step from start
         daily = self.seconds >= 86400 or step >= timedelta(days=1)
@@ -344,7 +343,26 @@ def _event_markers(trail: list[DecisionEntry], scale: _Scale) -> list[Marker]:
         if shown is not None:
             kind, label = shown
             markers.append(Marker(at=entry.at, x=scale.x(entry.at), kind=kind, label=label))
+        for done in entry.executed:  # automatic replies are messages to the customer too
+            if done.action.get("type") == "reply" and done.outcome == "done":
+                markers.append(Marker(at=entry.at, x=scale.x(entry.at), kind="auto", label="automatic reply"))
     return markers
+
+
+def sla_targets_of(state: ConversationState, trail: list[DecisionEntry]) -> dict[int, str]:
+    """Which target each `sla.warning` / `sla.breached` entry was about, where the state tells.
+
+    The trail does not name it (the rules' context did); a breach happens at its target's deadline
+    and a warning at its warning instant, and the state keeps those instants.
+    """
+    found = {}
+    for entry in trail:
+        for t in state.sla.targets.values():
+            if entry.event == "sla.breached" and t.breached_at == entry.at:
+                found[entry.seq] = t.name
+            if entry.event == "sla.warning" and t.warned and t.warning_at == entry.at:
+                found[entry.seq] = t.name
+    return found
 
 
 def _survey(state: ConversationState) -> str:

@@ -32,7 +32,8 @@ _PERSONAL = (
     "survey.comment",
 )
 # Who wrote, for the events that carry a message (the text itself is never shown).
-_SENDERS = {"conversation.created": "customer", "message.received": "customer", "message.sent": "agent"}
+# (conversation.created carries the first message too, and message.received follows it: one message.)
+_SENDERS = {"message.received": "customer", "message.sent": "agent"}
 _LONGEST = 120
 
 
@@ -77,13 +78,18 @@ class Row:
     actions: list[ActionRow] = field(default_factory=list)
     assignment: AssignmentRow | None = None
     note: str | None = None
+    sla_target: str | None = None
+    """The SLA target a warning or breach was about, when the state tells."""
+    decided: bool = True
+    """False when no rule pack decided on the event (a timer's status change, an escalation step)."""
 
 
-def rows_of(trail: list[DecisionEntry]) -> list[Row]:
-    return [_row(entry) for entry in trail]
+def rows_of(trail: list[DecisionEntry], sla_targets: dict[int, str] | None = None) -> list[Row]:
+    """The table's rows; `sla_targets` names the SLA target of warning and breach entries by seq."""
+    return [_row(entry, (sla_targets or {}).get(entry.seq)) for entry in trail]
 
 
-def _row(entry: DecisionEntry) -> Row:
+def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
     decision = entry.decision or {}
     rules = decision.get("rules") or []
     reasons = [
@@ -115,6 +121,8 @@ def _row(entry: DecisionEntry) -> Row:
         actions=actions,
         assignment=_assignment(entry.assignment),
         note=entry.note,
+        sla_target=sla_target,
+        decided=entry.decision is not None,
     )
 
 
