@@ -26,6 +26,7 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	.ci/chromium.sh
 	$(BIN)/pytest
 	@echo "== the suite again, every test's database on PostgreSQL (pgserver)"
 	CONVOFLOW_TEST_DATABASE=postgresql $(BIN)/pytest

@@ -104,6 +104,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         ThreadList,
         200,
     ),
+    ("GET", "/v1/conversations/{conversation_id}/timeline"): (
+        "The conversation's timeline page (HTML): SLA clocks with their pauses, warnings and breaches on a "
+        "time axis, and every decision with its reasons; message texts are not shown",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/v1/conversations"): ("The tenant's conversations, one row each", None, ConversationList, 200),
     ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
     ("POST", "/v1/rules/test"): (
@@ -181,6 +188,8 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
 }
 OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate")}
+# Routes that answer a page, not JSON (their errors are JSON like every route's).
+HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
 # Request headers a route reads, besides Authorization.
 HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
@@ -232,17 +241,15 @@ def build_document() -> dict[str, Any]:
     schemas["Error"] = ERROR_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), (summary, request, response, status) in ROUTES.items():
+        content: dict[str, Any] = {
+            "application/json": {"schema": refs[(response, "validation")] if response else {"type": "object"}}
+        }
+        if (method, path) in HTML_ROUTES:
+            content = {"text/html": {"schema": {"type": "string"}}}
         operation: dict[str, Any] = {
             "summary": summary,
             "responses": {
-                str(status): {
-                    "description": "OK",
-                    "content": {
-                        "application/json": {
-                            "schema": refs[(response, "validation")] if response else {"type": "object"}
-                        }
-                    },
-                },
+                str(status): {"description": "OK", "content": content},
                 "4XX": {
                     "description": "Bad request, with the fields at fault",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},

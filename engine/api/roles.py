@@ -30,6 +30,8 @@ PACK_READER = frozenset({"ops", "auditor", ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
 ROSTER_READER = frozenset({"ops", "integrator", "auditor", ADMIN})
 PRESENCE = frozenset({"ops", "integrator", ADMIN})
+# for the auditor role only
+AUDITOR_ONLY = frozenset({"auditor"})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -61,6 +63,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("PUT", "/v1/agents/{agent_id}/presence"): PRESENCE,
     ("POST", "/v1/agents/{agent_id}/heartbeat"): PRESENCE,
     ("GET", "/v1/teams/{team}/queue"): ROSTER_READER,
+    ("GET", "/v1/conversations/{conversation_id}/timeline"): AUDITOR_ONLY,
 }
 
 
@@ -90,7 +93,8 @@ async def require_role(request: web.Request, handler: Handler) -> web.StreamResp
         raise ApiError(
             403,
             "forbidden",
-            f"{method} {template} needs role {' or '.join(needed)} (or admin); this key's role is {role}",
+            f"{method} {template} needs role {' or '.join(needed)}"
+            f"{' (or admin)' if ADMIN in allowed else ''}; this key's role is {role}",
             [{"field": "role", "message": f"needs {' or '.join(needed)}"}],
         )
     return await handler(request)

@@ -58,4 +58,8 @@ class StatusMachine(Assigning):
         if new != "on_hold":
             s.timers.snooze_ends_at = None
         await self._tell_desk_status(new)
-        raised.append((STATUS_CHANGED, {"event": {"previous_status": previous}}))
+        # The note names the new status in the trail (the auditor's timeline draws the SLA pauses from
+        # it); it changes no command, so histories replay as before.
+        raised.append(
+            (STATUS_CHANGED, {"event": {"previous_status": previous}, "note": f"{previous} -> {new}"})
+        )

@@ -1,0 +1,177 @@
+"""The timeline's table: one row per trail entry with its reasons, in words an auditor reads.
+
+A row says which rules matched and what they read, which actions ran, for which rule, with what
+outcome and detail, and for an assignment the desk's agent, strategy and reason. Values the rules
+read from what the customer wrote, or about who the customer is, are personal data: the row names
+the field and withholds the value (the page may be printed, mailed or kept with an audit file).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.contracts.conversation import DecisionEntry
+
+WITHHELD = "(withheld: personal data)"
+# Rule-context fields whose values are conversation content or identify the customer.
+_PERSONAL = (
+    "message.text",
+    "message.subject",
+    "message.from",
+    "message.sender",
+    "message.attachments",
+    "customer.id",
+    "customer.name",
+    "customer.first_name",
+    "customer.email",
+    "customer.phone",
+    "customer.custom",
+    "survey.comment",
+)
+# Who wrote, for the events that carry a message (the text itself is never shown).
+# (conversation.created carries the first message too, and message.received follows it: one message.)
+_SENDERS = {"message.received": "customer", "message.sent": "agent"}
+_LONGEST = 120
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """A rule that matched, and the values it read to get there."""
+
+    rule: str
+    reads: list[tuple[str, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionRow:
+    index: str
+    rule: str | None
+    action: str
+    outcome: str
+    detail: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AssignmentRow:
+    agent: str | None
+    strategy: str | None
+    team: str | None
+    reason: str | None
+    candidates: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    seq: int
+    at: datetime
+    event: str
+    thread: int
+    depth: int
+    sender: str | None
+    """customer or agent when the event is a message (its text is not shown)."""
+    reasons: list[Reason] = field(default_factory=list)
+    failed_rules: list[tuple[str, str]] = field(default_factory=list)
+    """Rules whose condition could not be evaluated, with the error."""
+    actions: list[ActionRow] = field(default_factory=list)
+    assignment: AssignmentRow | None = None
+    note: str | None = None
+    sla_target: str | None = None
+    """The SLA target a warning or breach was about, when the state tells."""
+    decided: bool = True
+    """False when no rule pack decided on the event (a timer's status change, an escalation step)."""
+
+
+def rows_of(trail: list[DecisionEntry], sla_targets: dict[int, str] | None = None) -> list[Row]:
+    """The table's rows; `sla_targets` names the SLA target of warning and breach entries by seq."""
+    return [_row(entry, (sla_targets or {}).get(entry.seq)) for entry in trail]
+
+
+def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
+    decision = entry.decision or {}
+    rules = decision.get("rules") or []
+    reasons = [
+        Reason(rule=str(r.get("id")), reads=[(path, shown(path, value)) for path, value in _reads(r)])
+        for r in rules
+        if r.get("outcome") == "matched"
+    ]
+    failed = [(str(r.get("id")), str(r.get("error") or "")) for r in rules if r.get("outcome") == "error"]
+    decided = decision.get("actions") or []
+    actions = [
+        ActionRow(
+            index=done.index,
+            rule=_rule_of(done.index, decided),
+            action=_action(done.action),
+            outcome=done.outcome,
+            detail=done.detail,
+        )
+        for done in entry.executed
+    ]
+    return Row(
+        seq=entry.seq,
+        at=entry.at,
+        event=entry.event,
+        thread=entry.thread,
+        depth=entry.depth,
+        sender=_SENDERS.get(entry.event) if entry.message_id or entry.event == "message.sent" else None,
+        reasons=reasons,
+        failed_rules=failed,
+        actions=actions,
+        assignment=_assignment(entry.assignment),
+        note=entry.note,
+        sla_target=sla_target,
+        decided=entry.decision is not None,
+    )
+
+
+def _reads(rule: dict[str, Any]) -> list[tuple[str, Any]]:
+    reads = rule.get("reads") or {}
+    return list(reads.items()) if isinstance(reads, dict) else []
+
+
+def shown(path: str, value: Any) -> str:
+    """A value a rule read, as the page shows it: personal data withheld, long values cut."""
+    if any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in _PERSONAL):
+        return WITHHELD
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
+
+
+def _rule_of(index: str, decided: list[Any]) -> str | None:
+    """The rule that decided executed action `index` (`2` or `2.1`: an escalation's step of action 2)."""
+    head = index.split(".", 1)[0]
+    if not head.isdigit() or int(head) >= len(decided):
+        return None
+    row = decided[int(head)]
+    return str(row.get("rule")) if isinstance(row, dict) and row.get("rule") else None
+
+
+def _action(action: dict[str, Any]) -> str:
+    """`reply template=acknowledgement`, `set_priority urgent`: the kind and its fields in one line."""
+    kind = str(action.get("type", "?"))
+    fields = []
+    for key, value in action.items():
+        if key == "type":
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+        fields.append(text if key == "value" else f"{key}={text}")
+    line = " ".join([kind, *fields])
+    return line if len(line) <= _LONGEST else line[: _LONGEST - 1] + "…"
+
+
+def _assignment(record: dict[str, Any] | None) -> AssignmentRow | None:
+    if not record:
+        return None
+    inner = record.get("assignment", record)
+    if not isinstance(inner, dict):
+        return None
+    candidates = inner.get("candidates")
+    return AssignmentRow(
+        agent=inner.get("chosen"),
+        strategy=inner.get("strategy"),
+        team=inner.get("team"),
+        reason=inner.get("reason"),
+        candidates=len(candidates) if isinstance(candidates, list) else 0,
+    )

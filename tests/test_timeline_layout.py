@@ -1,0 +1,119 @@
+"""The timeline's layout from a state and a trail, without a server: clocks pause where the status
+was one of the policy's pause statuses, also for trails recorded before status changes named the
+new status; what the customer wrote stays out of the reasons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from engine.audit.timeline import MAX_TICKS, WIDTH, build_timeline
+from engine.audit.timeline_rows import WITHHELD
+from engine.contracts.conversation import (
+    Channel,
+    ConversationState,
+    DecisionEntry,
+    ExecutedAction,
+    Party,
+    SlaState,
+    SlaTarget,
+)
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def conversation(targets: dict[str, SlaTarget]) -> ConversationState:
+    return ConversationState(
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        external_id="c-1",
+        channel=Channel.EMAIL,
+        customer=Party(address="ada@example.com"),
+        created_at=T0,
+        updated_at=at(100),
+        sla=SlaState(policy="standard", targets=targets),
+    )
+
+
+def created() -> DecisionEntry:
+    decision = {
+        "rules": [{"id": "sla", "outcome": "matched", "reads": {"message.text": "my IBAN is DE02..."}}],
+        "actions": [{"rule": "sla", "action": {"type": "apply_sla", "value": "standard"}}],
+    }
+    return DecisionEntry(
+        seq=1,
+        event="conversation.created",
+        at=at(0),
+        decision=decision,
+        executed=[ExecutedAction(index="0", action={"type": "apply_sla", "value": "standard"})],
+        message_id="m-1",
+    )
+
+
+def test_an_old_trail_still_pauses_the_clock_where_the_rules_and_the_customer_moved_the_status() -> None:
+    pending = {
+        "rules": [],
+        "actions": [{"rule": "wait", "action": {"type": "set_status", "value": "pending"}}],
+    }
+    trail = [
+        created(),
+        DecisionEntry(
+            seq=2,
+            event="message.received",
+            at=at(10),
+            decision=pending,
+            executed=[ExecutedAction(index="0", action={"type": "set_status", "value": "pending"})],
+            message_id="m-1",
+        ),
+        DecisionEntry(seq=3, event="status.changed", at=at(10), depth=1),  # no note: before notes
+        DecisionEntry(seq=4, event="message.received", at=at(40), message_id="m-2"),
+        DecisionEntry(seq=5, event="status.changed", at=at(40), message_id="m-2"),  # the customer woke it
+        DecisionEntry(seq=6, event="sla.breached", at=at(90)),
+    ]
+    target = SlaTarget(
+        name="first_response",
+        target_minutes=1,
+        remaining_minutes=0,
+        breached_at=at(90),
+        deadline=at(90),
+        started_at=at(40),
+        paused_at=at(10),
+    )
+    timeline = build_timeline(
+        conversation({"first_response": target}), trail, pause_on=["pending"], now=at(100)
+    )
+    [clock] = timeline.clocks
+    assert [(s.kind, s.start, s.end) for s in clock.spans] == [
+        ("running", at(0), at(10)),
+        ("paused", at(10), at(40)),
+        ("running", at(40), at(90)),
+    ]
+    assert clock.outcome == "breached"
+    [breach] = [m for m in clock.markers if m.kind == "breach"]
+    assert breach.x == WIDTH * 0.9 and breach.label == "breached 09:01:30"
+    assert [s.kind for s in timeline.statuses] == ["open", "pending", "open"]
+    assert timeline.notes == []
+    assert timeline.rows[5].sla_target == "first_response"
+    assert timeline.rows[0].reasons[0].reads == [("message.text", WITHHELD)]
+    assert 1 < len(timeline.ticks) <= MAX_TICKS and all(0 <= t.x <= WIDTH for t in timeline.ticks)
+
+
+def test_a_change_nobody_can_name_is_said_so_and_noted_changes_are_read() -> None:
+    trail = [
+        created(),
+        DecisionEntry(seq=2, event="status.changed", at=at(20), note="open -> on_hold"),
+        DecisionEntry(seq=3, event="status.changed", at=at(30)),  # an API call's, before notes
+    ]
+    target = SlaTarget(name="resolution", target_minutes=60, remaining_minutes=59.7, paused_at=at(20))
+    timeline = build_timeline(conversation({"resolution": target}), trail, pause_on=["on_hold"], now=at(60))
+    [clock] = timeline.clocks
+    assert clock.outcome == "paused"
+    assert [(s.kind, s.start, s.end) for s in clock.spans] == [
+        ("running", at(0), at(20)),
+        ("paused", at(20), at(60)),
+    ]
+    assert timeline.end == at(100)  # the state's last update is later than `now` here
+    assert timeline.notes and "1 status change(s)" in timeline.notes[0]
