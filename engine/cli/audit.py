@@ -8,8 +8,12 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from engine.cli import audit_explain
+
 # Each command module's `register(commands)`, in the order `convoflow audit --help` lists them.
-REGISTER: list[Callable[[argparse._SubParsersAction], None]] = []
+REGISTER: list[Callable[[argparse._SubParsersAction], None]] = [
+    audit_explain.register,
+]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
