@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 
 from engine.service.config import Settings
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.cli_run import Run, cli
-from tests.conftest import publish
+from tests.conftest import publish, serve_api
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.test_lifecycle import PACKS, eventually
@@ -215,3 +216,26 @@ async def test_exported_events_feed_simulate_and_diff_with_the_recorded_decision
     assert future.returncode == 0 and since.read_text() == ""
     bad = await cli(capsys, "audit", "export-events", "--all", "--tenant", tenant, "--output", str(since))
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+async def test_every_run_of_a_long_conversation_is_replayed_in_order(
+    capsys: pytest.CaptureFixture[str],
+    client: Client,
+    settings: Settings,
+    default_pack: str,
+    tenants: dict[str, str],
+    worker: None,
+) -> None:
+    short_runs = settings.model_copy(update={"max_events_per_run": 3})
+    async with serve_api(client, short_runs, tenants) as api:
+        for i in range(4):
+            assert (await api.post_message("long-1", f"m-{i}", f"message {i}")).status in (200, 201)
+        assert (await api.get("long-1")).body["runs"] >= 2
+        trail = await api.request("GET", "/v1/conversations/long-1/decisions")
+    decided = [e["seq"] for e in trail.body["decisions"] if e["decision"] is not None]
+
+    same = as_json(await cli(capsys, "audit", "whatif", "long-1", "--pack", str(PACKS / "default"),
+                             "--tenant", tenants["acme"], "--json"))  # fmt: skip
+    assert [e["seq"] for e in same["events"]] == decided, "every decided event of every run, in order"
+    assert len({e["run_id"] for e in same["events"]}) >= 2
+    assert not any(e["changed"] for e in same["events"])

@@ -32,7 +32,7 @@ from engine.audit.whatif import to_recorded, whatif
 from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
-from engine.service.audit_capture import captured_decisions
+from engine.service.audit_capture import ReplayFailed, captured_decisions
 from engine.service.audit_explain import (
     UnknownConversation,
     connect_cli,
@@ -94,6 +94,9 @@ def _run(command: Command) -> Callable[[argparse.Namespace], int]:
         except (UnknownConversation, ValueError, ValidationError) as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2
+        except ReplayFailed as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 3
         except (RPCError, RuntimeError, OSError, SQLAlchemyError) as exc:
             # The type only: an RPC error's text may quote a payload.
             print(

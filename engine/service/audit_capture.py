@@ -33,6 +33,10 @@ from engine.service.worker import WORKFLOWS, workflow_runner
 Sink = Callable[[CapturedDecision], None]
 
 
+class ReplayFailed(RuntimeError):
+    """A run's history does not replay with this code: its contexts cannot be trusted, so none are given."""
+
+
 class DecideCapture(Interceptor):
     """Hands every `decide` a replayed workflow makes, with its recorded answer, to `sink`."""
 
@@ -133,5 +137,10 @@ async def captured_decisions(client: Client, workflow_id: str) -> list[CapturedD
         interceptors=[DecideCapture(captured.append)],
     )
     for history in await run_histories(client, workflow_id):
-        await replayer.replay_workflow(history)
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        if result.replay_failure is not None:
+            raise ReplayFailed(
+                f"run {history.run_id} of {workflow_id} does not replay with this code "
+                f"({type(result.replay_failure).__name__}): `convoflow audit replay` says where"
+            )
     return captured
