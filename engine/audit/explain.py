@@ -1,0 +1,156 @@
+"""Why each effect happened: one row per executed action, with the event, rule, values and key behind it.
+
+Input is what the workflow keeps (its decision trail and state) and the packs the trail names, by
+hash; output is typed rows, rendered as text or JSON by the CLI. Nothing is recomputed: the rule's
+outcome and the values it read are the decision record's, the condition is the pinned pack's, and
+the idempotency key is built the way the workflow builds it (workflows/conversation/core.py `_key`),
+so an auditor can find the same key on the outbox row, the delivery ledger and the CRM write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.contracts.conversation import ConversationState, DecisionEntry
+from engine.rules.pack import RulePack
+
+# What each action kind does, as an auditor names it.
+EFFECTS: dict[str, str] = {
+    "reply": "message",
+    "add_tags": "tag added",
+    "remove_tags": "tag removed",
+    "set_priority": "priority",
+    "route": "route",
+    "assign": "assignment",
+    "apply_sla": "SLA policy",
+    "escalate": "escalation",
+    "notify": "notification",
+    "update_crm": "CRM write",
+    "add_note": "CRM note",
+    "schedule_survey": "survey",
+    "snooze": "status change",
+    "set_status": "status change",
+    "close": "status change",
+    "call_webhook": "webhook",
+}
+# The kinds whose key leaves the workflow: the channel's outbox row and delivery ledger (reply,
+# notify, call_webhook), the CRM write (update_crm, add_note), the assignment desk's request (assign).
+OUTBOUND = frozenset({"reply", "notify", "call_webhook", "update_crm", "add_note", "assign"})
+
+
+class EffectRow(BaseModel):
+    """One effect of one decision, and everything that explains it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = Field(description="The causing event's sequence number in the conversation.")
+    event: str = Field(description="The causing event's type.")
+    at: datetime = Field(description="When the event happened (the workflow's clock).")
+    thread: int = 1
+    depth: int = Field(default=0, description="0 for an outside event; n for one raised by an action.")
+    index: str = Field(description="The action's place in the decision; `2.0` is escalation 2's first.")
+    effect: str = Field(description="What it did, in an auditor's words (EFFECTS).")
+    action: dict[str, Any] = Field(description="The action as the decision record holds it.")
+    outcome: str = Field(description="done, skipped or failed.")
+    detail: str | None = None
+    rule: str | None = Field(default=None, description="The rule whose match decided the action.")
+    reads: dict[str, Any] = Field(default_factory=dict, description="The values the rule's condition read.")
+    condition: Any = Field(default=None, description="The rule's JSON-logic condition (None: always).")
+    condition_known: bool = Field(
+        default=True, description="False when the pack was not at hand to show the condition."
+    )
+    pack: str | None = None
+    pack_hash: str | None = None
+    key: str = Field(description="The idempotency key, as the workflow built it.")
+    outbound: bool = Field(description="The key went out with the effect (outbox, ledger, CRM, desk).")
+
+
+def idempotency_key(state: ConversationState, seq: int, index: str) -> str:
+    """The key core.py `_key` gives action `index` of event `seq`.
+
+    Conversations that began before threads (no life id) keep `{workflow id}:{seq}:{index}`; a
+    conversation whose first run predates threads and later run has them used the old shape for the
+    old run's events: the trail does not say which run an entry came from, so those show the new shape.
+    """
+    if state.life_id:
+        return f"{state.conversation_id}:{state.life_id}:{seq}:{index}"
+    return f"{state.conversation_id}:{seq}:{index}"
+
+
+def explain(
+    state: ConversationState, trail: list[DecisionEntry], packs: Mapping[str, RulePack]
+) -> list[EffectRow]:
+    """Every executed action of `trail`, oldest event first, explained."""
+    rows: list[EffectRow] = []
+    for entry in sorted(trail, key=lambda e: e.seq):
+        if entry.decision is None:
+            continue
+        decision = entry.decision
+        decided = decision.get("actions") or []
+        outcomes = {row["id"]: row for row in decision.get("rules") or []}
+        pack = packs.get(decision.get("pack_hash") or "")
+        conditions = {rule.id: rule.condition for rule in pack.rules} if pack is not None else {}
+        for done in entry.executed:
+            top = done.index.split(".")[0]
+            rule_id = decided[int(top)]["rule"] if top.isdigit() and int(top) < len(decided) else None
+            kind = str(done.action.get("type"))
+            outcome = outcomes.get(rule_id or "", {})
+            rows.append(
+                EffectRow(
+                    seq=entry.seq,
+                    event=entry.event,
+                    at=entry.at,
+                    thread=entry.thread,
+                    depth=entry.depth,
+                    index=done.index,
+                    effect=EFFECTS.get(kind, kind),
+                    action=done.action,
+                    outcome=done.outcome,
+                    detail=done.detail,
+                    rule=rule_id,
+                    reads=outcome.get("reads") or {},
+                    condition=conditions.get(rule_id or ""),
+                    condition_known=pack is not None and rule_id in conditions,
+                    pack=decision.get("pack"),
+                    pack_hash=decision.get("pack_hash"),
+                    key=idempotency_key(state, entry.seq, done.index),
+                    outbound=kind in OUTBOUND,
+                )
+            )
+    return rows
+
+
+def render_text(conversation: str, rows: list[EffectRow]) -> str:
+    """The rows as an auditor reads them: one block per effect."""
+    if not rows:
+        return f"{conversation}: no effects decided by rules\n"
+    lines = [f"{conversation}: {len(rows)} effect(s) decided by rules"]
+    for row in rows:
+        lines.append("")
+        lines.append(
+            f"#{row.seq} {row.event} at {row.at.isoformat()} (thread {row.thread}, depth {row.depth})"
+        )
+        lines.append(f"  effect    {row.effect}: {_action(row.action)} -> {row.outcome}")
+        if row.detail:
+            lines.append(f"  detail    {row.detail}")
+        lines.append(f"  rule      {row.rule or '-'}")
+        if row.condition_known:
+            shown = "always" if row.condition is None else json.dumps(row.condition, ensure_ascii=False)
+            lines.append(f"  condition {shown}")
+        else:
+            lines.append("  condition (pack not available)")
+        for path, value in row.reads.items():
+            lines.append(f"  read      {path} = {json.dumps(value, ensure_ascii=False, default=str)}")
+        lines.append(f"  pack      {row.pack or '-'} {row.pack_hash or '-'}")
+        lines.append(f"  key       {row.key}{'' if row.outbound else ' (kept in the workflow)'}")
+    return "\n".join(lines) + "\n"
+
+
+def _action(action: dict[str, Any]) -> str:
+    rest = {k: v for k, v in action.items() if k != "type"}
+    return f"{action.get('type')} {json.dumps(rest, ensure_ascii=False, default=str)}"

@@ -1,0 +1,107 @@
+"""What another pack would have done with a recorded conversation, and its events in the simulate format.
+
+Both start from the contexts replay captured (engine/audit/captured.py): exactly what the rules saw,
+business time included. A candidate pack decides each one the way `rules simulate` and `rules diff`
+do (engine/rules/simulation.py `decide_recorded`), so the export feeds those commands and gives the
+same decisions as this comparison.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.audit.captured import CapturedDecision
+from engine.rules.context import EventType
+from engine.rules.decision import CompiledPack
+from engine.rules.simulation import RecordedConversation, RecordedEvent, decide_recorded, format_action
+
+
+class EventComparison(BaseModel):
+    """One recorded event: what was decided then, and what the candidate pack decides."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int | None
+    event: str
+    at: datetime | None
+    run_id: str
+    recorded_pack_hash: str
+    matched_before: list[str] = Field(default_factory=list)
+    matched_after: list[str] = Field(default_factory=list)
+    before: list[dict[str, Any]] = Field(default_factory=list)
+    after: list[dict[str, Any]] = Field(default_factory=list)
+    note: str | None = Field(default=None, description="Why the event was not compared, if it was not.")
+
+    @property
+    def changed(self) -> bool:
+        """True when the candidate pack's actions differ from the recorded ones (as `rules diff` says)."""
+        return self.note is None and self.before != self.after
+
+
+def recorded_event(captured: CapturedDecision) -> RecordedEvent:
+    """The captured context as one event of the `rules simulate` input."""
+    return RecordedEvent(event=EventType(captured.event), context=captured.context)
+
+
+def whatif(captured: list[CapturedDecision], candidate: CompiledPack) -> list[EventComparison]:
+    """Every captured decision, re-decided by `candidate` and set beside the recorded one."""
+    rows = []
+    for item in captured:
+        base = {
+            "seq": item.seq,
+            "event": item.event,
+            "at": item.at,
+            "run_id": item.run_id,
+            "recorded_pack_hash": item.pack_hash,
+        }
+        if item.decision is None:
+            rows.append(EventComparison(**base, note=f"not decided then: {item.failure or 'failed'}"))
+            continue
+        decided = decide_recorded(candidate, recorded_event(item))
+        rules = item.decision.get("rules") or []
+        rows.append(
+            EventComparison(
+                **base,
+                matched_before=[r["id"] for r in rules if r.get("outcome") == "matched"],
+                matched_after=decided.matched,
+                before=[a["action"] for a in item.decision.get("actions") or []],
+                after=[a.action for a in decided.actions],
+            )
+        )
+    return rows
+
+
+def to_recorded(conversation: str, captured: list[CapturedDecision]) -> RecordedConversation:
+    """A conversation's decided events in the JSON-lines format `rules simulate` / `rules diff` read.
+
+    Failed decisions are left out: there is no recorded decision to compare a pack's with.
+    """
+    return RecordedConversation(
+        id=conversation, events=[recorded_event(c) for c in captured if c.decision is not None]
+    )
+
+
+def render_text(conversation: str, pack: str, rows: list[EventComparison]) -> str:
+    """Event by event: `=` where nothing would change, `-` what was done and `+` what would be."""
+    lines = [f"{conversation}: recorded decisions against {pack}"]
+    for row in rows:
+        where = f"#{row.seq}" if row.seq is not None else "#?"
+        head = f"{where} {row.event} at {row.at.isoformat() if row.at else '-'}"
+        if row.note is not None:
+            lines.append(f"  {head}: {row.note}")
+        elif not row.changed:
+            lines.append(f"= {head}: same ({_shown(row.before)})")
+        else:
+            lines.append(f"~ {head}:")
+            lines.append(f"    - {_shown(row.before)}   [{', '.join(row.matched_before)}]")
+            lines.append(f"    + {_shown(row.after)}   [{', '.join(row.matched_after)}]")
+    changed = sum(row.changed for row in rows)
+    lines.append(f"{changed} of {len(rows)} decisions would change")
+    return "\n".join(lines) + "\n"
+
+
+def _shown(actions: list[dict[str, Any]]) -> str:
+    return ", ".join(format_action(a) for a in actions) or "nothing"

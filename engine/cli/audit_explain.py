@@ -1,0 +1,174 @@
+"""`convoflow audit explain|whatif|export-events`: why a conversation went as it did, and what if.
+
+- explain: every effect the rules decided, with its event, rule, values read, condition, pack hash,
+  time and idempotency key (engine/audit/explain.py).
+- whatif: the recorded events re-decided by another pack, event by event (engine/audit/whatif.py).
+- export-events: recorded conversations as the JSON lines `rules simulate` / `rules diff` read.
+
+Contexts come from replaying the conversation's histories in this process; the trail and state from
+the workflow's query, so a worker must be running (`convoflow up`). Exit codes: 0 fine (whatif: no
+decision would change), 1 whatif: some decision would change, 2 bad input (no such conversation, an
+invalid pack or date), 3 Temporal or the database could not be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from engine.audit.explain import explain, render_text
+from engine.audit.whatif import render_text as render_whatif
+from engine.audit.whatif import to_recorded, whatif
+from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
+from engine.cli.tenants import TENANT_HELP
+from engine.rules.decision import CompiledPack
+from engine.service.audit_capture import ReplayFailed, captured_decisions
+from engine.service.audit_explain import (
+    UnknownConversation,
+    connect_cli,
+    conversation_state,
+    conversations_since,
+    known_conversation,
+    packs_by_hash,
+)
+from engine.service.config import Settings
+from engine.service.database import database_of, prepare_database
+from engine.service.payload_keys import KeyringError
+
+Command = Callable[[Settings, Client, argparse.Namespace], Awaitable[int]]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("explain", help="every effect the rules decided, and why")
+    p.add_argument("conversation", help="the conversation id (as the API names it)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _tenant(p)
+    p.set_defaults(func=_run(_explain))
+    p = commands.add_parser("whatif", help="what another pack would have done with the recorded events")
+    p.add_argument("conversation")
+    p.add_argument("--pack", required=True, help="the candidate pack: a folder, a file or a published hash")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    _tenant(p)
+    p.set_defaults(func=_run(_whatif))
+    p = commands.add_parser(
+        "export-events", help="recorded conversations as input for `rules simulate` and `rules diff`"
+    )
+    p.add_argument("conversations", nargs="*", metavar="CONVERSATION")
+    p.add_argument("--all", action="store_true", help="every conversation with activity since --since")
+    p.add_argument("--since", type=_date, help="with --all: a date or instant (ISO 8601, UTC if no zone)")
+    p.add_argument("--output", type=Path, required=True, help="the JSON-lines file to write")
+    _tenant(p)
+    p.set_defaults(func=_run(_export_events))
+
+
+def _tenant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", default=DEFAULT_TENANT, help=f"{TENANT_HELP} (default {DEFAULT_TENANT})")
+
+
+def _date(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a date like 2026-11-30 or an ISO 8601 instant") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _run(command: Command) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return asyncio.run(_connected(command, args))
+        except CommandFailed as exc:
+            for line in exc.lines:
+                print(line, file=sys.stderr)
+            return exc.code
+        except (UnknownConversation, ValueError, ValidationError) as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 2
+        except ReplayFailed as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 3
+        except (RPCError, RuntimeError, OSError, SQLAlchemyError) as exc:
+            # The type only: an RPC error's text may quote a payload.
+            print(
+                f"convoflow audit: Temporal or the database could not be read ({type(exc).__name__})",
+                file=sys.stderr,
+            )
+            return 3
+
+    return run
+
+
+async def _connected(command: Command, args: argparse.Namespace) -> int:
+    settings = Settings()
+    try:
+        client = await connect_cli(settings)
+    except KeyringError as exc:
+        raise ValueError(str(exc)) from None
+    return await command(settings, client, args)
+
+
+async def _explain(settings: Settings, client: Client, args: argparse.Namespace) -> int:
+    state = await conversation_state(client, args.tenant, args.conversation)
+    hashes = [e.decision["pack_hash"] for e in state.decisions if e.decision and e.decision.get("pack_hash")]
+    await prepare_database(settings)
+    database = database_of(settings)
+    try:
+        packs = await packs_by_hash(database, hashes)
+    finally:
+        await database.dispose()
+    rows = explain(state, state.decisions, packs)
+    if args.json:
+        body = {
+            "conversation": args.conversation,
+            "workflow_id": state.conversation_id,
+            "effects": [row.model_dump(mode="json") for row in rows],
+        }
+        print(json.dumps(body, ensure_ascii=False, indent=1))
+    else:
+        print(render_text(args.conversation, rows), end="")
+    return 0
+
+
+async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) -> int:
+    pack = await asyncio.to_thread(load_pack, args.pack)  # a hash reads the database on its own loop
+    workflow_id = await known_conversation(client, args.tenant, args.conversation)
+    rows = whatif(await captured_decisions(client, workflow_id), CompiledPack(pack))
+    if args.json:
+        body = {
+            "conversation": args.conversation,
+            "pack_hash": pack.content_hash,
+            "events": [{**row.model_dump(mode="json"), "changed": row.changed} for row in rows],
+        }
+        print(json.dumps(body, ensure_ascii=False, indent=1))
+    else:
+        label = f"{pack.meta.name} {pack.meta.version} ({pack.content_hash[:12]})"
+        print(render_whatif(args.conversation, label, rows), end="")
+    return 1 if any(row.changed for row in rows) else 0
+
+
+async def _export_events(settings: Settings, client: Client, args: argparse.Namespace) -> int:
+    if args.all == bool(args.conversations):
+        raise ValueError("name the conversations, or give --all --since DATE")
+    if args.all and args.since is None:
+        raise ValueError("--all needs --since DATE")
+    ids = args.conversations or await conversations_since(client, args.tenant, args.since)
+    lines, events = [], 0
+    for conversation in ids:
+        workflow_id = await known_conversation(client, args.tenant, conversation)
+        recorded = to_recorded(conversation, await captured_decisions(client, workflow_id))
+        events += len(recorded.events)
+        lines.append(recorded.model_dump_json() + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("".join(lines), encoding="utf-8")
+    print(f"wrote {len(lines)} conversation(s), {events} event(s) to {args.output}")
+    return 0

@@ -1,0 +1,69 @@
+"""engine/audit/explain.py without a server: escalation actions, keys of old runs, a pack not stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from engine.audit.explain import explain
+from engine.contracts.conversation import ConversationState, DecisionEntry, ExecutedAction, Party
+
+AT = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)
+
+
+def state(life_id: str | None) -> ConversationState:
+    return ConversationState(
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        external_id="c-1",
+        channel="email",
+        customer=Party(address="ada@example.com"),
+        created_at=AT,
+        updated_at=AT,
+        life_id=life_id,
+    )
+
+
+def breach() -> DecisionEntry:
+    decision = {
+        "pack": "p",
+        "pack_hash": "h" * 64,
+        "event": "sla.breached",
+        "event_time": AT.isoformat(),
+        "rules": [
+            {"id": "quiet", "outcome": "not_matched", "reads": {"x": 1}, "error": None},
+            {"id": "escalate-breach", "outcome": "matched", "reads": {"sla.breached": True}, "error": None},
+        ],
+        "actions": [
+            {"rule": "escalate-breach", "action": {"type": "set_priority", "value": "urgent"}},
+            {"rule": "escalate-breach", "action": {"type": "escalate", "level": 1}},
+        ],
+    }
+    notify = {"type": "notify", "to": "support_leads", "message": "breached"}
+    return DecisionEntry(
+        seq=7,
+        event="sla.breached",
+        at=AT,
+        decision=decision,
+        executed=[
+            ExecutedAction(index="0", action=decision["actions"][0]["action"]),
+            ExecutedAction(index="1", action=decision["actions"][1]["action"]),
+            ExecutedAction(index="1.0", action=notify, outcome="failed", detail="channel down"),
+        ],
+    )
+
+
+def test_an_escalation_levels_actions_are_the_escalating_rules_and_keep_their_own_key() -> None:
+    rows = explain(state("run-1"), [breach(), DecisionEntry(seq=8, event="message.sent", at=AT)], {})
+    assert [(r.index, r.effect, r.rule, r.outcome) for r in rows] == [
+        ("0", "priority", "escalate-breach", "done"),
+        ("1", "escalation", "escalate-breach", "done"),
+        ("1.0", "notification", "escalate-breach", "failed"),
+    ]
+    assert rows[2].key == "conversation:acme:c-1:run-1:7:1.0" and rows[2].outbound and not rows[0].outbound
+    assert rows[2].reads == {"sla.breached": True}, "the escalating rule's reads, not another rule's"
+    assert not rows[2].condition_known, "the pack is not at hand: the condition is not made up"
+
+
+def test_a_conversation_from_before_threads_has_keys_without_a_life_id() -> None:
+    (first, *_) = explain(state(None), [breach()], {})
+    assert first.key == "conversation:acme:c-1:7:0"
