@@ -35,6 +35,9 @@ INSTALL_HINT = (
     "(`make run` and `make test` do this in .venv)"
 )
 
+# Requests a busy assignment desk may hold in flight (deploy/temporal/dynamicconfig.yaml says the same).
+DESK_IN_FLIGHT_UPDATES = 200
+
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -162,6 +165,10 @@ class DevServer:
             "warn",
             "--dynamic-config-value",
             "frontend.enableServerVersionCheck=false",
+            # A tenant's assignment desk takes every routed conversation's request as an update;
+            # Temporal's default of 10 in flight per workflow turned a burst into retries.
+            "--dynamic-config-value",
+            f"history.maxInFlightUpdates={DESK_IN_FLIGHT_UPDATES}",
         ]
         if self.headless:
             cmd.append("--headless")
