@@ -38,6 +38,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations/{conversation_id}"): READER,
     ("GET", "/v1/conversations/{conversation_id}/threads"): READER,
     ("GET", "/v1/conversations/{conversation_id}/decisions"): READER,
+    ("GET", "/v1/conversations/{conversation_id}/export"): AUDITOR_ONLY,
     ("POST", "/v1/conversations/{conversation_id}/messages"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/replies"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/status"): INTEGRATOR,
