@@ -10,6 +10,7 @@ the test suite's determinism checks (tests/replay.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ from temporalio.worker import Replayer
 from engine.service.audit_bundle import Recorded
 from engine.service.worker import WORKFLOWS, workflow_runner
 
+_MESSAGE = re.compile(r'message: "(.*?)", source')
+_EVENT = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
+
 
 def replayer(data_converter: DataConverter, workflows: Sequence[type] = WORKFLOWS) -> Replayer:
     """Replays as the worker runs (histories written before encryption pass the codec unchanged)."""
@@ -27,11 +31,15 @@ def replayer(data_converter: DataConverter, workflows: Sequence[type] = WORKFLOW
 
 @dataclass(frozen=True)
 class Difference:
-    """A run the current code does not replay: where, and the SDK's account of the event that differs."""
+    """A run the current code does not replay: where, the history event that differs, and why."""
 
     conversation: str
     run_id: str
     event: str
+    detail: str
+
+    def describe(self) -> str:
+        return f"conversation {self.conversation} run {self.run_id}: {self.event}: {self.detail}"
 
 
 @dataclass
@@ -53,12 +61,21 @@ async def replay_all(
         result = await runner.replay_workflow(one.history, raise_on_replay_failure=False)
         tally.replayed += 1
         if result.replay_failure is not None:
-            tally.differences.append(
-                Difference(one.conversation, one.run_id, _first_line(result.replay_failure))
-            )
+            event, detail = explained(result.replay_failure)
+            tally.differences.append(Difference(one.conversation, one.run_id, event, detail))
     return tally
 
 
-def _first_line(error: BaseException) -> str:
+def explained(error: BaseException) -> tuple[str, str]:
+    """The event a replay failure names (`event 7 ActivityTaskScheduled`) and the SDK's reason.
+
+    The SDK's nondeterminism error wraps the core's failure text, e.g. `... message: "[TMPRL1100]
+    Nondeterminism error: Timer machine does not handle this event: HistoryEvent(id: 7,
+    ActivityTaskScheduled)", source: ...`; anything else is reported by its first line.
+    """
     text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0]
+    inner = _MESSAGE.search(text)
+    detail = inner.group(1) if inner else text.splitlines()[0]
+    named = _EVENT.search(detail)
+    event = f"event {named.group(1)} {named.group(2)}" if named else "event not named"
+    return event, detail
