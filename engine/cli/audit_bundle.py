@@ -158,7 +158,8 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 def _counts(bundle: dict) -> str:
     manifest = bundle["manifest"]
-    return f"{len(manifest['run_ids'])} runs, {manifest['chain']['records']} decision records"
+    runs, records = len(manifest["run_ids"]), manifest["chain"]["records"]
+    return f"{runs} run{'s' * (runs != 1)}, {records} decision record{'s' * (records != 1)}"
 
 
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
