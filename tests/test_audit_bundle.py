@@ -240,6 +240,7 @@ async def _route_checks(api: ApiClient, audit_env: Settings, tenants: dict[str, 
         assert refused.status == 403 and refused.body["fields"] == [
             {"field": "role", "message": "needs auditor"}
         ]
+        assert "needs role auditor; this key's role" in refused.body["message"]  # admin neither
     elsewhere = await as_key(api, keys["auditor"], "GET", "/v1/conversations/te-1/export")
     assert elsewhere.status == 404 and elsewhere.body["error"] == "conversation_not_found"
     own = await as_key(
