@@ -98,17 +98,17 @@ async def export(
     seen: set[bytes] = set()
     for run_id in runs:
         handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id, run_id=run_id)
-        history = await handle.fetch_history()
-        histories_.append(RunHistory(run_id=run_id, history=json.loads(history.to_json())))
-        try:
-            entries: list[DecisionEntry] = await handle.query(
+        entries: list[DecisionEntry] = []
+        try:  # the trail first, then the history: every record's event is in the history fetched
+            entries = await handle.query(
                 ConversationWorkflow.decisions, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
             )
         except (WorkflowQueryFailedError, RPCError) as exc:
             if run_id == runs[-1]:
                 raise
             notes.append(f"run {run_id} did not answer the decisions query ({type(exc).__name__})")
-            continue
+        history = await handle.fetch_history()
+        histories_.append(RunHistory(run_id=run_id, history=json.loads(history.to_json())))
         for entry in entries:
             record = entry.model_dump(mode="json")
             if (fingerprint := canonical_json(record)) not in seen:
