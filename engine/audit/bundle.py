@@ -204,4 +204,7 @@ def _file_problems(manifest: dict[str, Any], files: dict[str, Any]) -> list[str]
         elif entry.get("sha256") != sha256_of(files[name]):
             problems.append(f"file {name}: its SHA-256 differs from the manifest's: it was edited")
     problems += [f"file {name}: not in the manifest: it was added" for name in sorted(set(files) - listed)]
+    for name, content in files.items():  # a pack's name is its hash (engine/rules/pack.py content_hash)
+        if name.startswith(PACK_DIR) and sha256_of(content) != name[len(PACK_DIR) :].removesuffix(".json"):
+            problems.append(f"file {name}: the pack's content does not hash to its name")
     return problems
