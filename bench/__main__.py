@@ -18,6 +18,7 @@ BENCHES = [
     "sla-accuracy",
     "hostile-packs",
     "assignment",
+    "audit",
 ]  # `make bench`; chaos and scale run only when named (minutes, processes)
 
 

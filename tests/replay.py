@@ -17,7 +17,7 @@ from temporalio.client import Client
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
-from engine.service.worker import WORKFLOWS, workflow_runner
+from engine.service import replaying
 from tests.payload_keys import TEST_DATA_CONVERTER
 
 
@@ -26,7 +26,7 @@ def replayer(data_converter: DataConverter = TEST_DATA_CONVERTER) -> Replayer:
 
     Histories recorded before encryption hold plain payloads, which the codec passes through.
     """
-    return Replayer(workflows=WORKFLOWS, data_converter=data_converter, workflow_runner=workflow_runner())
+    return replaying.replayer(data_converter)
 
 
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:

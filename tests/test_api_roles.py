@@ -22,6 +22,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("GET", "/v1/conversations/{conversation_id}"): ("/v1/conversations/c-1", None),
     ("GET", "/v1/conversations/{conversation_id}/threads"): ("/v1/conversations/c-1/threads", None),
     ("GET", "/v1/conversations/{conversation_id}/decisions"): ("/v1/conversations/c-1/decisions", None),
+    ("GET", "/v1/conversations/{conversation_id}/export"): ("/v1/conversations/c-1/export", None),
     ("POST", "/v1/conversations/{conversation_id}/messages"): ("/v1/conversations/c-1/messages", {}),
     ("POST", "/v1/conversations/{conversation_id}/replies"): ("/v1/conversations/c-1/replies", {}),
     ("POST", "/v1/conversations/{conversation_id}/status"): ("/v1/conversations/c-1/status", {}),

@@ -7,6 +7,7 @@ from temporalio.client import Client
 
 from engine.api.active_packs import ACTIVE_PACKS, ActivePacks
 from engine.api.agents import routes as agent_routes
+from engine.api.audit_export import routes as audit_export_routes
 from engine.api.audit_timeline import routes as timeline_routes
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
 from engine.api.body_limits import body_limits
@@ -57,6 +58,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(secret_routes)
     app.add_routes(agent_routes)
     app.add_routes(timeline_routes)
+    app.add_routes(audit_export_routes)
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)

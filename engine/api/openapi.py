@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from engine.api.agents import AgentList, AgentView, PresenceInput
+from engine.api.audit_export import AuditBundle
 from engine.api.keys import CreateKey
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
@@ -96,6 +97,12 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         "Every event's decision record",
         None,
         DecisionTrail,
+        200,
+    ),
+    ("GET", "/v1/conversations/{conversation_id}/export"): (
+        "The conversation's sealed audit bundle (`convoflow audit verify` checks it)",
+        None,
+        AuditBundle,
         200,
     ),
     ("GET", "/v1/conversations/{conversation_id}/threads"): (

@@ -5,7 +5,8 @@ A key has one role in its tenant (engine/db/keys.py):
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
 - `ops`: its tenant's rule packs (validate, test, simulate, diff, publish, versions);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
-- `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets.
+- `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets,
+  except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
 
 Agents (the roster) are managed by ops; an agent's presence and heartbeats come through the
 integrator's backend (the helpdesk front end the agent works in); every role reads the roster.
@@ -38,6 +39,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations/{conversation_id}"): READER,
     ("GET", "/v1/conversations/{conversation_id}/threads"): READER,
     ("GET", "/v1/conversations/{conversation_id}/decisions"): READER,
+    ("GET", "/v1/conversations/{conversation_id}/export"): AUDITOR_ONLY,
     ("POST", "/v1/conversations/{conversation_id}/messages"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/replies"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/status"): INTEGRATOR,

@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from engine.cli import audit_explain, audit_timeline
+from engine.cli import audit_bundle, audit_explain, audit_timeline
 
 # Each command module's `register(commands)`, in the order `convoflow audit --help` lists them.
 REGISTER: list[Callable[[argparse._SubParsersAction], None]] = [
+    audit_bundle.register,
     audit_explain.register,
     audit_timeline.register,
 ]

@@ -191,6 +191,12 @@ class Settings(BaseSettings):
     payload_encryption: bool = Field(
         default=True, description="false: store payloads in the clear (a warning at every start)."
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the hash chain sealing audit bundles (`convoflow audit export`, "
+        "`audit verify`): any long random text. Unset: a development key in the data directory "
+        "(embedded server only; against a cluster, exports refuse to run without one).",
+    )
     codec_server_host: str = Field(
         default="127.0.0.1", description="Interface `convoflow codec-server` binds to."
     )

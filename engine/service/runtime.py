@@ -19,6 +19,7 @@ from temporalio.client import Client
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
 from engine.db.keys import ensure_tenant, has_active_keys
+from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.temporal_client import connect, ensure_search_attributes
@@ -99,6 +100,8 @@ async def up(settings: Settings) -> None:
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
         await prepare_database(settings)
+        if settings.embedded:
+            audit_key_of(settings)  # the development audit key exists from the first start on
         client = await _connect(settings, address)
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)

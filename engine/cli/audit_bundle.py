@@ -1,0 +1,206 @@
+"""`convoflow audit export|replay|verify`: a conversation's record taken out, replayed and checked offline.
+
+- `export CONVERSATION [--output PATH]` writes the conversation's sealed bundle (engine/audit/bundle.py)
+  to PATH (a zip when it ends in .zip) or stdout; `export --all --since DATE --output DIR` one bundle
+  per conversation of the tenant active since DATE. Needs Temporal, a worker (the trail is a query)
+  and the database (packs by hash).
+- `replay BUNDLE...` replays every history in the bundles with this version's workflow code;
+  `replay --all` every run of every conversation of the tenant, from Temporal. Prints
+  `N replayed, M differences`, then each difference; exit 1 when there is one.
+- `verify BUNDLE [--key-file FILE]` recomputes the chain, the manifest's seal and the file hashes
+  offline with the audit key: exit 0 `N records verified`, exit 1 naming the first record that was
+  edited, removed or reordered, or the file whose hash differs.
+
+Exit codes: 0 done, 1 a difference, a failed check, or Temporal/the database failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from engine.audit.bundle import BundleError, verify
+from engine.audit.chain import canonical_json
+from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.tenants import TENANT_HELP
+from engine.db.keys import TENANT_PATTERN
+from engine.service import audit_bundle
+from engine.service.audit_bundle import Recorded
+from engine.service.audit_key import AuditKeyError, audit_key_of, key_from_file
+from engine.service.config import Settings
+from engine.service.database import database_of, prepare_database
+from engine.service.payload_codec import data_converter_of
+from engine.service.payload_keys import KeyringError
+from engine.service.replaying import Tally, replay_all
+from engine.service.temporal_client import connect
+
+TEMPORAL_SECONDS = 10.0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser("export", help="a conversation's sealed audit bundle (histories, packs, trail)")
+    p.add_argument("conversation", nargs="?", help="the conversation id (as the API names it)")
+    p.add_argument("--all", action="store_true", help="every conversation active since --since")
+    p.add_argument("--since", type=_since, help="with --all: a date or ISO time (UTC when no zone)")
+    p.add_argument("--output", type=Path, help="file (.json, or .zip); with --all a directory; unset: stdout")
+    _tenant(p)
+    p.set_defaults(func=_run(_export))
+    p = commands.add_parser("replay", help="replay recorded histories with this version's workflow code")
+    p.add_argument("bundles", nargs="*", type=Path, metavar="BUNDLE")
+    p.add_argument("--all", action="store_true", help="every conversation of the tenant, from Temporal")
+    _tenant(p)
+    p.set_defaults(func=_run(_replay))
+    p = commands.add_parser("verify", help="check a bundle's chain, seal and file hashes offline")
+    p.add_argument("bundle", type=Path, metavar="BUNDLE")
+    p.add_argument("--key-file", type=Path, help="file holding the audit key (default: CONVOFLOW_AUDIT_KEY)")
+    p.set_defaults(func=_run(_verify))
+
+
+def _tenant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tenant", type=_tenant_name, default=DEFAULT_TENANT, help=f"{TENANT_HELP}")
+
+
+def _tenant_name(text: str) -> str:
+    if not TENANT_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(f"{text!r}: {TENANT_HELP}")
+    return text
+
+
+def _since(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: a date (2026-11-30) or ISO time") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+Action = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _run(action: Action) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return asyncio.run(action(Settings(), args))
+        except _Usage as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 2
+        except (AuditKeyError, KeyringError, BundleError, ValidationError) as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 2 if isinstance(exc, ValidationError) else 1
+        except (RPCError, RuntimeError, TimeoutError) as exc:
+            print(f"convoflow audit: Temporal: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        except (SQLAlchemyError, OSError) as exc:
+            print(f"convoflow audit: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+class _Usage(ValueError):
+    """Arguments that do not go together."""
+
+
+async def _client(settings: Settings) -> Client:
+    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
+    async with asyncio.timeout(TEMPORAL_SECONDS):
+        return await connect(settings, address)
+
+
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    if args.all == bool(args.conversation):
+        raise _Usage("name one CONVERSATION, or --all --since DATE")
+    if args.all and (args.since is None or args.output is None):
+        raise _Usage("--all needs --since DATE and --output DIR")
+    key = audit_key_of(settings)
+    client = await _client(settings)
+    await prepare_database(settings)
+    database = database_of(settings)
+    try:
+        if not args.all:
+            try:
+                bundle = await audit_bundle.export(client, database, args.tenant, args.conversation, key)
+            except audit_bundle.ConversationNotFound:
+                print(
+                    f"convoflow audit: no conversation {args.conversation!r} in tenant {args.tenant}",
+                    file=sys.stderr,
+                )
+                return 1
+            if args.output is None:
+                sys.stdout.write(canonical_json(bundle).decode() + "\n")
+                return 0
+            written = audit_bundle.write_bundle(args.output, bundle)
+            print(f"exported {args.conversation}: {written.path} ({written.size} bytes, {_counts(bundle)})")
+            return 0
+        names = await audit_bundle.conversations(client, args.tenant, args.since)
+        for name in names:
+            bundle = await audit_bundle.export(client, database, args.tenant, name, key)
+            written = audit_bundle.write_bundle(args.output / f"{name}.json", bundle)
+            print(f"exported {name}: {written.path} ({written.size} bytes, {_counts(bundle)})")
+        print(f"{len(names)} conversations exported to {args.output}")
+        return 0
+    finally:
+        await database.dispose()
+
+
+def _counts(bundle: dict) -> str:
+    manifest = bundle["manifest"]
+    runs, records = len(manifest["run_ids"]), manifest["chain"]["records"]
+    return f"{runs} run{'s' * (runs != 1)}, {records} decision record{'s' * (records != 1)}"
+
+
+async def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    if args.all == bool(args.bundles):
+        raise _Usage("name BUNDLE files, or --all")
+    if args.all:
+        client = await _client(settings)
+        recorded = await audit_bundle.recorded_runs(client, args.tenant)
+        converter = client.data_converter
+    else:
+        recorded = []
+        for path in args.bundles:
+            recorded += _recorded_from(path)
+        converter = data_converter_of(settings)
+    tally = await replay_all(recorded, converter)
+    print_tally(tally)
+    return 1 if tally.differences else 0
+
+
+def _recorded_from(path: Path) -> list[Recorded]:
+    try:
+        return audit_bundle.recorded_in(audit_bundle.read_bundle(path))
+    except BundleError as exc:
+        raise BundleError(f"{path}: {exc}") from None
+
+
+def print_tally(tally: Tally) -> None:
+    print(tally.summary())
+    for difference in tally.differences:
+        print(
+            f"difference: conversation {difference.conversation} run {difference.run_id}: {difference.event}"
+        )
+
+
+async def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    key = key_from_file(args.key_file) if args.key_file else audit_key_of(settings)
+    bundle = audit_bundle.read_bundle(args.bundle)
+    verdict = verify(bundle, key)
+    if verdict.intact:
+        print(f"{verdict.records} records verified ({verdict.files} files match the manifest)")
+        return 0
+    for problem in verdict.problems:
+        print(f"{args.bundle}: {problem}")
+    return 1

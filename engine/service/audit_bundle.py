@@ -1,0 +1,211 @@
+"""Reading one conversation out of Temporal and the database into an audit bundle, and bundles from disk.
+
+A conversation is one workflow for its whole life; its runs are the continue-as-new chain of that
+workflow id, found by walking back from the latest run through each run's start event (visibility
+may lag a fresh run), plus any other run visibility lists under the id. Each run's history is
+fetched as Temporal stores it. The decision trail is what the workflow's `decisions` query answers
+on each run (Temporal rebuilds it from the history; a run keeps the last 500 records, so earlier
+runs are asked too and their records merged in order), and the packs are the ones those records
+name, read from the pack store by hash. engine/audit/bundle.py builds and seals the document.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client, WorkflowHistory, WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from engine.audit.bundle import BundleError, BundleParts, RunHistory, as_files, build, from_files, histories
+from engine.audit.chain import canonical_json
+from engine.contracts.conversation import DecisionEntry, conversation_workflow_id, external_id_of
+from engine.db.packs import AlteredPack, PackStore, UnknownPack
+from workflows.conversation.workflow import ConversationWorkflow
+
+QUERY_SECONDS = 30.0
+CONVERSATION_TYPE = "ConversationWorkflow"
+_SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One run's history and whose it is, for a replay report."""
+
+    conversation: str
+    run_id: str
+    history: WorkflowHistory
+
+
+class ConversationNotFound(LookupError):
+    """No workflow under this conversation's id in this tenant."""
+
+
+def exporter_version() -> str:
+    try:
+        return metadata.version("convoflow")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+async def run_ids(client: Client, workflow_id: str) -> list[str]:
+    """Every run of the conversation's workflow, oldest first; ConversationNotFound when there is none."""
+    try:
+        latest = (await client.get_workflow_handle(workflow_id).describe()).run_id
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise ConversationNotFound(workflow_id) from None
+        raise
+    assert latest is not None
+    chain, run_id = [], latest
+    while run_id:
+        chain.append(run_id)
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        started = history.events[0].workflow_execution_started_event_attributes
+        run_id = started.continued_execution_run_id
+        if run_id in chain:  # never expected; guards against a loop
+            break
+    chain.reverse()
+    listed = [wf async for wf in client.list_workflows(f"WorkflowId = '{_quoted(workflow_id)}'")]
+    earlier = sorted((wf.start_time, wf.run_id) for wf in listed if wf.run_id not in chain)
+    return [run for _, run in earlier] + chain
+
+
+def _quoted(value: str) -> str:
+    """A visibility query literal; conversation ids and tenants are restricted to safe characters."""
+    if not _SAFE.match(value.replace(":", "")):
+        raise ValueError(f"unsafe characters in {value!r}")
+    return value
+
+
+async def export(
+    client: Client, database: AsyncEngine, tenant: str, conversation: str, key: bytes
+) -> dict[str, Any]:
+    """The sealed bundle of one conversation of `tenant`."""
+    workflow_id = conversation_workflow_id(tenant, conversation)
+    runs = await run_ids(client, workflow_id)
+    notes: list[str] = []
+    histories_ = []
+    trail: list[dict[str, Any]] = []
+    seen: set[bytes] = set()
+    for run_id in runs:
+        handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id, run_id=run_id)
+        entries: list[DecisionEntry] = []
+        try:  # the trail first, then the history: every record's event is in the history fetched
+            entries = await handle.query(
+                ConversationWorkflow.decisions, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
+            )
+        except (WorkflowQueryFailedError, RPCError) as exc:
+            if run_id == runs[-1]:
+                raise
+            notes.append(f"run {run_id} did not answer the decisions query ({type(exc).__name__})")
+        history = await handle.fetch_history()
+        histories_.append(RunHistory(run_id=run_id, history=json.loads(history.to_json())))
+        for entry in entries:
+            record = entry.model_dump(mode="json")
+            if (fingerprint := canonical_json(record)) not in seen:
+                seen.add(fingerprint)
+                trail.append(record)
+    packs = await _packs(database, trail, notes)
+    parts = BundleParts(
+        conversation=conversation,
+        workflow_id=workflow_id,
+        tenant=tenant,
+        exported_at=datetime.now(UTC).isoformat(),
+        exporter_version=exporter_version(),
+        runs=histories_,
+        packs=packs,
+        decisions=trail,
+        notes=notes,
+    )
+    return build(parts, key)
+
+
+async def _packs(database: AsyncEngine, trail: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
+    hashes = {
+        str(record["decision"]["pack_hash"])
+        for record in trail
+        if isinstance(record.get("decision"), dict) and record["decision"].get("pack_hash")
+    }
+    store = PackStore(database)
+    packs: dict[str, Any] = {}
+    for digest in sorted(hashes):
+        try:
+            packs[digest] = (await store.get(digest)).canonical()
+        except (UnknownPack, AlteredPack) as exc:
+            notes.append(str(exc))
+    return packs
+
+
+async def conversations(client: Client, tenant: str, since: datetime | None = None) -> list[str]:
+    """The tenant's conversations (external ids), with activity at or after `since` when given."""
+    query = f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{_quoted(tenant)}'"
+    if since is not None:
+        query += f" AND ConvoLastActivityAt >= '{since.astimezone(UTC).isoformat()}'"
+    found: dict[str, None] = {}
+    async for wf in client.list_workflows(query):
+        found.setdefault(external_id_of(wf.id), None)
+    return sorted(found)
+
+
+async def recorded_runs(client: Client, tenant: str) -> list[Recorded]:
+    """Every run of every conversation of the tenant, as Temporal holds them (for `replay --all`)."""
+    out = []
+    for conversation in await conversations(client, tenant):
+        workflow_id = conversation_workflow_id(tenant, conversation)
+        for run_id in await run_ids(client, workflow_id):
+            history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+            out.append(Recorded(conversation, run_id, history))
+    return out
+
+
+def recorded_in(bundle: Any) -> list[Recorded]:
+    """The histories of a bundle, ready to replay under the conversation's workflow id."""
+    manifest = bundle["manifest"] if isinstance(bundle, dict) else {}
+    workflow_id = str(manifest.get("workflow_id", ""))
+    conversation = str(manifest.get("conversation", workflow_id))
+    return [
+        Recorded(conversation, run_id, WorkflowHistory.from_json(workflow_id, history))
+        for run_id, history in histories(bundle)
+    ]
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    size: int
+
+
+def write_bundle(path: Path, bundle: dict[str, Any]) -> Written:
+    """One JSON document, or a zip of JSON files when `path` ends in .zip."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in as_files(bundle).items():
+                archive.writestr(name, data)
+    else:
+        path.write_bytes(canonical_json(bundle))
+    return Written(path, path.stat().st_size)
+
+
+def read_bundle(path: Path) -> dict[str, Any]:
+    """A bundle from a file either form; BundleError when it is neither."""
+    data = path.read_bytes()
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return from_files({name: archive.read(name) for name in archive.namelist()})
+    try:
+        bundle = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raise BundleError(f"{path}: neither a JSON bundle nor a zip") from None
+    if not isinstance(bundle, dict):
+        raise BundleError(f"{path}: not an audit bundle")
+    return bundle

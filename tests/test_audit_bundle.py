@@ -1,0 +1,259 @@
+"""An auditor's bundle: export conversations, replay them with today's code, and prove they were not edited.
+
+Conversations are driven through the API on the real Temporal server (closes, a new thread, runs
+that continue as new); the `convoflow audit` commands run as from a shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from engine.audit.chain import canonical_json
+from engine.service import audit_bundle
+from engine.service.audit_key import DEV_AUDIT_KEY_FILE, audit_key_of
+from engine.service.config import Settings
+from engine.service.replaying import replay_all
+from engine.service.temporal_server import DevServer
+from engine.service.worker import WORKFLOWS
+from tests.api_client import ApiClient
+from tests.changed_workflow import SleepFirstConversation
+from tests.cli_run import cli
+from tests.conftest import serve_api
+from tests.payload_keys import TEST_DATA_CONVERTER, TEST_PAYLOAD_KEYS
+from tests.test_api_roles import as_key, keys_by_role
+from tests.test_lifecycle import set_status
+from tests.test_threads import agent_reply
+
+AUDIT_KEY = "test-audit-key-0123456789abcdef"
+
+
+@pytest.fixture
+def audit_env(
+    cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """The shell an auditor's commands run in: the test's Temporal, queue, keyring and audit key."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+    monkeypatch.setenv("CONVOFLOW_AUDIT_KEY", AUDIT_KEY)
+    return cli_settings
+
+
+def keyed(settings: Settings) -> Settings:
+    """The API's settings with the audit key the auditor's shell has."""
+    return settings.model_copy(update={"audit_key": SecretStr(AUDIT_KEY)})
+
+
+async def drive(api: ApiClient) -> None:
+    """Three conversations as the lifecycle tests have them: answered and closed, a new thread, solved."""
+    await api.post_message("au-1", "m-1", "my invoice is wrong")
+    await agent_reply(api, "au-1", "r-1", "fixed")
+    await set_status(api, "au-1", "closed")
+    await api.post_message("au-1", "m-2", "and my refund?")  # thread 2 of the same conversation
+    await agent_reply(api, "au-1", "r-2", "refunded")
+    await api.post_message("au-2", "m-3", "hello", channel="chat")
+    await set_status(api, "au-2", "solved")
+    await api.post_message("au-3", "m-4", "where is my parcel")
+
+
+async def test_export_replay_and_verify_as_an_auditor(
+    audit_env: Settings,
+    client: Client,
+    tenants: dict[str, str],
+    worker: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tenant = tenants["acme"]
+    short_runs = audit_env.model_copy(update={"max_events_per_run": 4})  # runs continue as new
+    async with serve_api(client, short_runs, tenants) as api:
+        await drive(api)
+
+    one = await cli(
+        capsys, "audit", "export", "au-1", "--tenant", tenant, "--output", str(tmp_path / "au-1.json")
+    )
+    assert one.returncode == 0, one.stderr
+    bundle = json.loads((tmp_path / "au-1.json").read_text())
+    manifest = bundle["manifest"]
+    assert manifest["conversation"] == "au-1" and manifest["tenant"] == tenant
+    assert len(manifest["run_ids"]) > 1, "the conversation continued as new: every run is in the bundle"
+    assert [f"history/{run}.json" for run in manifest["run_ids"]] == [
+        f["name"] for f in manifest["files"] if f["name"].startswith("history/")
+    ]
+    trail = bundle["files"]["decisions.json"]
+    assert [r["message_id"] for r in trail if r["event"] == "message.received"] == ["m-1", "m-2"]
+    assert {r["thread"] for r in trail} == {1, 2}
+    assert all(len(r["chain"]) == 64 for r in trail)
+    [pack_hash] = manifest["pack_hashes"]
+    assert f"packs/{pack_hash}.json" in bundle["files"]
+    assert f"exported au-1: {tmp_path / 'au-1.json'}" in one.stdout
+
+    zipped = await cli(
+        capsys, "audit", "export", "au-2", "--tenant", tenant, "--output", str(tmp_path / "au-2.zip")
+    )
+    assert zipped.returncode == 0, zipped.stderr
+    with zipfile.ZipFile(tmp_path / "au-2.zip") as archive:
+        assert "manifest.json" in archive.namelist() and "decisions.json" in archive.namelist()
+
+    since = (datetime.now(UTC) - timedelta(hours=1)).date().isoformat()
+    everything = await cli(
+        capsys,
+        "audit",
+        "export",
+        "--all",
+        "--since",
+        since,
+        "--tenant",
+        tenant,
+        "--output",
+        str(tmp_path / "all"),
+    )
+    assert everything.returncode == 0, everything.stderr
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["au-1.json", "au-2.json", "au-3.json"]
+    assert "3 conversations exported" in everything.stdout
+
+    exported = sorted((tmp_path / "all").iterdir())
+    runs = sum(len(audit_bundle.read_bundle(p)["manifest"]["run_ids"]) for p in exported)
+    zipped_runs = len(audit_bundle.read_bundle(tmp_path / "au-2.zip")["manifest"]["run_ids"])
+    replayed = await cli(capsys, "audit", "replay", str(tmp_path / "au-2.zip"), *map(str, exported))
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert replayed.stdout.splitlines() == [f"{runs + zipped_runs} replayed, 0 differences"]
+    from_temporal = await cli(capsys, "audit", "replay", "--all", "--tenant", tenant)
+    assert from_temporal.returncode == 0, from_temporal.stdout + from_temporal.stderr
+    assert from_temporal.stdout.splitlines() == [f"{runs} replayed, 0 differences"]
+
+    for path in (tmp_path / "au-1.json", tmp_path / "au-2.zip"):
+        verified = await cli(capsys, "audit", "verify", str(path))
+        assert verified.returncode == 0, verified.stdout
+        assert verified.stdout.startswith(
+            f"{len(audit_bundle.read_bundle(path)['files']['decisions.json'])} records verified"
+        )
+
+    # Replayed with a worker whose workflow code changed incompatibly, the same histories differ.
+    recorded = audit_bundle.recorded_in(bundle)
+    changed = await replay_all(recorded, TEST_DATA_CONVERTER, [SleepFirstConversation, *WORKFLOWS[1:]])
+    assert changed.summary() == f"{len(recorded)} replayed, {len(recorded)} differences"
+    first = changed.differences[0]
+    assert (first.conversation, first.run_id) == ("au-1", manifest["run_ids"][0])
+    assert first.event.startswith("event ") and "Nondeterminism" in first.detail
+
+
+async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
+    audit_env: Settings,
+    client: Client,
+    worker: None,
+    tenants: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    auditor = (await keys_by_role(audit_env, tenants["acme"]))["auditor"]
+    async with serve_api(client, keyed(audit_env), tenants) as api:
+        await api.post_message("tv-1", "m-1", "my invoice is wrong")
+        await agent_reply(api, "tv-1", "r-1", "fixed")
+        await set_status(api, "tv-1", "solved")
+        exported = await as_key(api, auditor, "GET", "/v1/conversations/tv-1/export")
+    assert exported.status == 200, exported.body
+    by_cli = await cli(capsys, "audit", "export", "tv-1", "--tenant", tenants["acme"])
+    assert by_cli.returncode == 0, by_cli.stderr
+    same = json.loads(by_cli.stdout)  # the same content as the route's, sealed under the same key
+    assert same["manifest"]["run_ids"] == exported.body["manifest"]["run_ids"]
+    assert same["files"]["decisions.json"] == exported.body["files"]["decisions.json"]
+    fresh = tmp_path / "fresh.json"
+    fresh.write_bytes(canonical_json(exported.body))
+    records = exported.body["files"]["decisions.json"]
+    assert len(records) >= 3
+    ok = await cli(capsys, "audit", "verify", str(fresh))
+    assert ok.returncode == 0 and ok.stdout.startswith(f"{len(records)} records verified"), ok.stdout
+
+    # One byte of the second record: a digit of its time.
+    raw = fresh.read_bytes()
+    segment = canonical_json(records[1])
+    at = raw.index(segment) + segment.index(b'"at":"') + len(b'"at":"') + 3
+    edited = raw[:at] + (b"7" if raw[at : at + 1] != b"7" else b"8") + raw[at + 1 :]
+    assert len(edited) == len(raw) and sum(a != b for a, b in zip(edited, raw, strict=True)) == 1
+    named = f"decision record #2 (seq {records[1]['seq']}, event {records[1]['event']})"
+    assert await _verify_fails(capsys, tmp_path / "edited.json", edited) == named
+
+    removed = {
+        **exported.body,
+        "files": {**exported.body["files"], "decisions.json": [records[0], *records[2:]]},
+    }
+    named = f"decision record #2 (seq {records[2]['seq']}, event {records[2]['event']})"
+    assert await _verify_fails(capsys, tmp_path / "removed.json", canonical_json(removed)) == named
+
+    swapped = [records[0], records[2], records[1], *records[3:]]
+    reordered = {**exported.body, "files": {**exported.body["files"], "decisions.json": swapped}}
+    named = f"decision record #2 (seq {records[2]['seq']}, event {records[2]['event']})"
+    assert await _verify_fails(capsys, tmp_path / "reordered.json", canonical_json(reordered)) == named
+
+    cut = {**exported.body, "files": {**exported.body["files"], "decisions.json": records[:-1]}}
+    (tmp_path / "cut.json").write_bytes(canonical_json(cut))
+    shortened = await cli(capsys, "audit", "verify", str(tmp_path / "cut.json"))
+    assert shortened.returncode == 1 and "removed from the end" in shortened.stdout
+
+    run = exported.body["manifest"]["run_ids"][0]
+    history = json.loads(json.dumps(exported.body["files"][f"history/{run}.json"]))
+    history["events"][0]["eventTime"] = "2020-01-01T00:00:00Z"
+    other = {**exported.body, "files": {**exported.body["files"], f"history/{run}.json": history}}
+    (tmp_path / "history.json").write_bytes(canonical_json(other))
+    tampered = await cli(capsys, "audit", "verify", str(tmp_path / "history.json"))
+    assert tampered.returncode == 1
+    assert f"file history/{run}.json: its SHA-256 differs from the manifest's" in tampered.stdout
+
+    (tmp_path / "wrong-key").write_text("someone-elses-audit-key-000\n")
+    wrong = await cli(capsys, "audit", "verify", str(fresh), "--key-file", str(tmp_path / "wrong-key"))
+    assert wrong.returncode == 1 and "not the one this bundle was sealed with" in wrong.stdout
+    (tmp_path / "key").write_text(AUDIT_KEY + "\n")
+    offline = await cli(capsys, "audit", "verify", str(fresh), "--key-file", str(tmp_path / "key"))
+    assert offline.returncode == 0, offline.stdout
+
+
+async def _verify_fails(capsys: pytest.CaptureFixture[str], path: Path, content: bytes) -> str:
+    """Write `content` to `path`, verify it; the record the first complaint names."""
+    await asyncio.to_thread(path.write_bytes, content)
+    result = await cli(capsys, "audit", "verify", str(path))
+    assert result.returncode == 1, result.stdout
+    first = result.stdout.splitlines()[0]
+    return first.split(": ", 1)[1].split(" does not match")[0]
+
+
+async def test_the_export_route_is_for_auditors_of_the_conversations_tenant(
+    audit_env: Settings, client: Client, worker: None, tenants: dict[str, str]
+) -> None:
+    async with serve_api(client, keyed(audit_env), tenants) as api:
+        await _route_checks(api, audit_env, tenants)
+
+
+async def _route_checks(api: ApiClient, audit_env: Settings, tenants: dict[str, str]) -> None:
+    await api.post_message("te-1", "m-1", "hello", tenant="globex")
+    keys = await keys_by_role(audit_env, tenants["acme"])
+    for role in ("integrator", "ops", "admin"):
+        refused = await as_key(api, keys[role], "GET", "/v1/conversations/te-1/export")
+        assert refused.status == 403 and refused.body["fields"] == [
+            {"field": "role", "message": "needs auditor"}
+        ]
+        assert "needs role auditor; this key's role" in refused.body["message"]  # admin neither
+    elsewhere = await as_key(api, keys["auditor"], "GET", "/v1/conversations/te-1/export")
+    assert elsewhere.status == 404 and elsewhere.body["error"] == "conversation_not_found"
+    own = await as_key(
+        api,
+        (await keys_by_role(audit_env, tenants["globex"]))["auditor"],
+        "GET",
+        "/v1/conversations/te-1/export",
+    )
+    assert own.status == 200 and own.body["manifest"]["tenant"] == tenants["globex"]
+
+
+def test_embedded_defaults_keep_one_audit_key_in_the_data_dir(tmp_path: Path) -> None:
+    embedded = Settings(data_dir=tmp_path / "data", temporal_address=None, audit_key=None)
+    key = audit_key_of(embedded)
+    assert audit_key_of(embedded) == key and len(key) > 32
+    assert (tmp_path / "data" / DEV_AUDIT_KEY_FILE).stat().st_mode & 0o777 == 0o600
