@@ -3,6 +3,8 @@ package (its own cluster in a temp dir, reached over a unix socket; started once
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -32,10 +34,15 @@ def fresh_database(server: Any) -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    server = start_postgres(tmp_path_factory.mktemp("postgres"))
+def postgres() -> Iterator[Any]:
+    # Not under pytest's basetemp: pytest keeps only its three latest session folders, so a second
+    # suite started on the same machine (a developer's, another checkout's) would delete this
+    # server's data and socket mid-run.
+    root = Path(tempfile.mkdtemp(prefix="convoflow-pg-"))
+    server = start_postgres(root)
     yield server
     server.cleanup()
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
