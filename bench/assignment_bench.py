@@ -33,7 +33,7 @@ import aiohttp
 
 from bench import stack
 from bench.assignment_api import AgentApi
-from bench.assignment_floor import FloorRun, Trails
+from bench.assignment_floor import HOLD_SECONDS, FloorRun, Trails
 from bench.fairness import spread
 from bench.results import Result
 from bench.stats import percentile
@@ -66,7 +66,7 @@ async def spread_run(api: AgentApi, team: str) -> dict[str, int]:
     return counts
 
 
-async def run(count: int, rate: float, seed: int) -> list[Result]:
+async def run(count: int, rate: float, seed: int, hold: tuple[float, float] = HOLD_SECONDS) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         async with stack.dev_server() as server:
             # Heartbeats are not what this measures: agents stay online until the bench says otherwise.
@@ -82,7 +82,7 @@ async def run(count: int, rate: float, seed: int) -> list[Result]:
                 async with aiohttp.ClientSession(connector=connector) as session:
                     api = AgentApi(session, base)
                     counts = {team: await spread_run(api, team) for team in ("spread-ll", "spread-rr")}
-                    floor = FloorRun(api, count, rate, random.Random(seed))
+                    floor = FloorRun(api, count, rate, random.Random(seed), hold)
                     await floor.setup()
                     load_before = os.getloadavg()
                     started = time.monotonic()
@@ -197,8 +197,26 @@ def main(options: list[str] | None = None) -> list[Result]:
     parser.add_argument(
         "--seed", type=int, default=16, help="floor: the presence plan's and hold times' seed"
     )
+    parser.add_argument(
+        "--hold",
+        type=_seconds_range,
+        default=HOLD_SECONDS,
+        help="floor: seconds an agent keeps a conversation before closing it, MIN,MAX (3,9); longer "
+        "holds fill more of the capacity",
+    )
     args = parser.parse_args(options or [])
-    return asyncio.run(run(args.conversations, args.rate, args.seed))
+    return asyncio.run(run(args.conversations, args.rate, args.seed, args.hold))
+
+
+def _seconds_range(text: str) -> tuple[float, float]:
+    low, _, high = text.partition(",")
+    try:
+        pair = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: give MIN,MAX seconds, e.g. 10,20") from None
+    if not 0 < pair[0] <= pair[1]:
+        raise argparse.ArgumentTypeError(f"{text!r}: need 0 < MIN <= MAX")
+    return pair
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ class FloorRun:
     count: int
     rate: float
     rng: random.Random
+    hold: tuple[float, float] = HOLD_SECONDS
     watch: Watch = field(default_factory=Watch)
     close_at: dict[str, float] = field(default_factory=dict)  # conversation -> monotonic due time
     closed: set[str] = field(default_factory=set)
@@ -198,7 +199,7 @@ class FloorRun:
             for conversation in agent.assigned:
                 name = external_id(conversation)
                 if name not in self.close_at:
-                    self.close_at[name] = now + self.rng.uniform(*HOLD_SECONDS)
+                    self.close_at[name] = now + self.rng.uniform(*self.hold)
 
     async def _close_due(self) -> None:
         now = time.monotonic()

@@ -236,6 +236,23 @@ async def test_required_skills_widen_after_the_teams_wait_and_the_trail_says_so(
     assert record["strategy"] == "skills"
 
 
+async def test_most_spare_weighs_every_channel_of_the_agent(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    await add_agent(api, "ana", capacity={"email": 10, "chat": 2})
+    await add_agent(api, "ben", capacity={"email": 4, "chat": 4})
+    await api.post_message("inv-chat", "m1", "About my invoice", channel="chat")  # round robin: ana
+    await assigned_to(api, "inv-chat", "ana")
+    # on email both are at 0 (least loaded could not tell them apart); over all channels ana has
+    # 11 of 12 slots free and ben 8 of 8: the rule's most_spare gives it to ben
+    await api.post_message("c-spare", "m2", "A spare part, please")
+    await assigned_to(api, "c-spare", "ben")
+    (entry,) = [d for d in await trail(api, "c-spare") if d["event"] == "conversation.assigned"]
+    record = entry["assignment"]["assignment"]
+    assert record["strategy"] == "most_spare"
+    assert record["reason"] == "most spare capacity: 100% free of 2 eligible"
+
+
 async def test_round_robin_takes_turns_and_a_removed_agent_s_conversation_moves_on(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:
@@ -267,7 +284,7 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     refused = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
     assert refused.status == 422, refused.body
     (field,) = refused.body["fields"]
-    assert field["field"] == "pack.rules[6].then[0].assign.agent"
+    assert field["field"] == "pack.rules[7].then[0].assign.agent"
     assert "agent 'ana' is not in tenant" in field["message"]
     await add_agent(api, "ana")
     published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
