@@ -65,7 +65,7 @@ async def as_key(api: ApiClient, key: str, method: str, path: str, json: object 
 
 
 def test_every_route_of_the_app_has_its_roles_listed(api: ApiClient) -> None:
-    public = {"/healthz", "/v1/openapi.json"}
+    public = {"/healthz", "/v1/openapi.json", "/metrics"}
     routes = {
         (route.method, route.resource.canonical)
         for route in api.app.router.routes()

@@ -17,6 +17,8 @@ from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
+from engine.api.metrics import count_requests
+from engine.api.metrics import routes as metrics_routes
 from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
@@ -37,6 +39,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app = web.Application(
         middlewares=[
             json_errors,
+            count_requests,
             body_limits(settings),
             auth_middleware(keys, DatabaseKeys(database)),
             limit_rates,
@@ -59,6 +62,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(agent_routes)
     app.add_routes(timeline_routes)
     app.add_routes(audit_export_routes)
+    app.add_routes(metrics_routes)
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)

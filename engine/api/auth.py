@@ -23,7 +23,8 @@ from engine.api.errors import ApiError, Handler, unavailable
 from engine.db.keys import TENANT_PATTERN, Identity, identity_of
 from engine.service.config import Settings
 
-PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json"})
+# /metrics checks its own token (engine/api/metrics.py): API keys are per tenant, metrics are not.
+PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json", "/metrics"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 TENANT = web.RequestKey("tenant", str)
 ROLE = web.RequestKey("role", str)

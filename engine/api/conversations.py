@@ -61,6 +61,7 @@ from engine.contracts.conversation import (
 from engine.contracts.ids import is_safe_id
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
+from engine.service.metrics import MESSAGES_IN
 from workflows.conversation.workflow import ConversationWorkflow
 
 CLIENT = web.AppKey("client", Client)
@@ -235,6 +236,8 @@ async def receive_customer_message(
         )
     finally:
         _read_start_outcome(start)
+    if not receipt.duplicate:
+        MESSAGES_IN.labels(tenant, body.channel).inc()
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,

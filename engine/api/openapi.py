@@ -193,11 +193,19 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
+    ("GET", "/metrics"): (
+        "Prometheus metrics: Bearer CONVOFLOW_METRICS_TOKEN, or loopback clients when it is unset",
+        None,
+        None,
+        200,
+    ),
 }
 OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate")}
 # Routes that answer a page, not JSON (their errors are JSON like every route's).
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
-UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}"}
+# Routes that answer Prometheus's text format.
+TEXT_ROUTES = {("GET", "/metrics")}
+UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}", "/metrics"}
 # Request headers a route reads, besides Authorization.
 HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/v1/conversations/{conversation_id}/replies"): [
@@ -221,7 +229,7 @@ UNAVAILABLE = {
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
 
-NEVER_LIMITED = {"/healthz", "/v1/openapi.json"}  # see engine/api/rate_limits.py
+NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
 RATE_LIMITED = {
     "description": "Over a rate limit (draft-ietf-httpapi-ratelimit-headers): wait `Retry-After` seconds",
     "headers": {
@@ -253,6 +261,8 @@ def build_document() -> dict[str, Any]:
         }
         if (method, path) in HTML_ROUTES:
             content = {"text/html": {"schema": {"type": "string"}}}
+        if (method, path) in TEXT_ROUTES:
+            content = {"text/plain": {"schema": {"type": "string"}}}
         operation: dict[str, Any] = {
             "summary": summary,
             "responses": {

@@ -118,6 +118,27 @@ class Settings(BaseSettings):
         description="Workflow tasks (conversation events) one worker processes at once.",
     )
 
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token a Prometheus scraper sends to GET /metrics (API and worker metrics "
+        "port); unset: /metrics answers only to loopback clients (127.0.0.1, ::1).",
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port a worker process serves its own /metrics on (on worker_metrics_host); unset: "
+        "off. `convoflow up` needs none: its API's /metrics has the worker's numbers too.",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1", description="Interface the worker's /metrics binds to."
+    )
+    temporal_metrics_address: str | None = Field(
+        default=None,
+        description="host:port the Temporal SDK serves its own Prometheus metrics on (worker slots, "
+        "polls, task latencies, workflow and activity outcomes); unset: off.",
+    )
+
     temporal_address: str | None = Field(
         default=None,
         validation_alias=AliasChoices("TEMPORAL_ADDRESS", "CONVOFLOW_TEMPORAL_ADDRESS"),

@@ -22,6 +22,7 @@ from engine.db.keys import ensure_tenant, has_active_keys
 from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
+from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
@@ -38,7 +39,7 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _connect(settings: Settings, address: str | None = None) -> Client:
-    client = await connect(settings, address)
+    client = await connect(settings, address, runtime=temporal_runtime(settings))
     try:
         added = await ensure_search_attributes(client)
         if added:
@@ -107,11 +108,14 @@ async def up(settings: Settings) -> None:
         worker = build_worker(client, settings)
         worker_task = asyncio.create_task(worker.run())
         runner = await _start_api(client, settings, keys)
+        worker_metrics = await serve_worker_metrics(settings)
         _print_banner(settings, server, address, dev_key, time.monotonic() - started)
         stop_task = asyncio.create_task(stop.wait())
         await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
         print("convoflow: stopping ...", flush=True)
         await runner.cleanup()
+        if worker_metrics is not None:
+            await worker_metrics.cleanup()
         if not worker_task.done():
             await worker.shutdown()
         await worker_task  # re-raises a worker that died on its own
@@ -127,8 +131,14 @@ async def run_worker(settings: Settings) -> None:
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
+    metrics = await serve_worker_metrics(settings)
     print(f"convoflow worker polling {settings.task_queue!r} on {_address(settings)}", flush=True)
+    if metrics is not None:
+        where = f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics"
+        print(f"  worker metrics    {where}", flush=True)
     await asyncio.wait({task, asyncio.create_task(stop.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    if metrics is not None:
+        await metrics.cleanup()
     if not task.done():
         await worker.shutdown()
     await task
@@ -170,7 +180,11 @@ def _print_banner(
         "  outbox            "
         + (f"{settings.outbox_path.resolve()}" if settings.database_url is None else "table outbox"),
         f"  worker task queue {settings.task_queue}",
+        f"  metrics           {api}/metrics"
+        + ("  (Bearer CONVOFLOW_METRICS_TOKEN)" if settings.metrics_token else "  (loopback clients only)"),
     ]
+    if settings.temporal_metrics_address:
+        lines.append(f"  Temporal SDK metrics http://{settings.temporal_metrics_address}/metrics")
     if dev_key:
         lines += [
             f"  development API key (tenant 'dev'): {dev_key}",

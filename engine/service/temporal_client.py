@@ -8,17 +8,19 @@ from temporalio.api.operatorservice.v1 import (
     ListSearchAttributesRequest,
 )
 from temporalio.client import Client, TLSConfig
+from temporalio.runtime import Runtime
 
 from engine.service.config import Settings
 from engine.service.payload_codec import data_converter_of
 from workflows.conversation import search_attributes
 
 
-async def connect(settings: Settings, address: str | None = None) -> Client:
+async def connect(settings: Settings, address: str | None = None, runtime: Runtime | None = None) -> Client:
     """A client for the configured cluster, or for `address` (the embedded server's).
 
     Its data converter encrypts payloads per tenant (engine.service.payload_codec); the worker and
     the API both use the client's converter, so they read and write the same ciphertext.
+    `runtime`: the SDK runtime (its metrics exporter) of a service process; None: the SDK's default.
     """
     tls: TLSConfig | bool = False
     if settings.temporal_tls_cert or settings.temporal_tls_ca:
@@ -37,6 +39,7 @@ async def connect(settings: Settings, address: str | None = None) -> Client:
         data_converter=data_converter_of(settings),
         tls=tls,
         api_key=api_key,
+        runtime=runtime,
     )
 
 

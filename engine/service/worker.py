@@ -22,9 +22,11 @@ from activities.outbox import Outbox
 from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
+from engine.contracts.outbound import OutboundMessage
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.db.webhook_secrets import WebhookSecrets
+from engine.service.activity_metrics import MetricsInterceptor
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.sandbox_runner import DirectContextSandboxRunner
@@ -144,6 +146,11 @@ class Adapters:
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())
 
+    def adapter_name(self, message: OutboundMessage) -> str:
+        """The adapter `deliver_message` sends `message` through (the metrics label failures by it)."""
+        chosen = self.channels.adapter_for(message)
+        return chosen.name if chosen is not None else "outbox"
+
     async def close(self) -> None:
         await self.crm.close()
         await self.channels.close()
@@ -187,6 +194,7 @@ def build_worker(
         max_cached_workflows=settings.max_cached_workflows,
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         workflow_runner=workflow_runner(),
+        interceptors=[MetricsInterceptor(adapters.adapter_name)],
         adapters=adapters,
     )
 

@@ -1,0 +1,105 @@
+"""The process's Prometheus registry and the counters the API and the worker record into it.
+
+One registry per process, so `convoflow up` (API and worker in one process) serves every number
+from the API's `/metrics`; a separate `convoflow worker` serves the same registry on
+CONVOFLOW_WORKER_METRICS_PORT. Each counter is recorded where its event happens: the API counts
+the customer messages it accepts, the worker's activity interceptor (engine.service.activity_metrics)
+counts decisions, actions, SLA events, deliveries and activity failures. Gauges that describe
+the present (open conversations, queues, agents) are read at scrape time instead
+(engine.api.metrics), so they are right whichever process recorded what.
+
+Labels are bounded values only: tenant, channel, team, kinds and outcomes. Never a conversation
+id, an address or any text of a message (docs: README, Metrics).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+ProcessCollector(registry=REGISTRY)
+PlatformCollector(registry=REGISTRY)
+
+# -- recorded by the API process ---------------------------------------------------------------
+MESSAGES_IN = Counter(
+    "convoflow_messages_in",
+    "Customer messages accepted (duplicates of a message already received not counted).",
+    ["tenant", "channel"],
+    registry=REGISTRY,
+)
+HTTP_REQUESTS = Counter(
+    "convoflow_http_requests",
+    "API requests answered, by route pattern (never the path with its ids) and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+
+# -- recorded by the worker process ------------------------------------------------------------
+DECISIONS = Counter(
+    "convoflow_decisions",
+    "Events the rules decided on (the `decide` local activity).",
+    ["tenant", "event"],
+    registry=REGISTRY,
+)
+DECISION_SECONDS = Histogram(
+    "convoflow_decision_seconds",
+    "How long one decision took in the worker (pack lookup and rule evaluation).",
+    ["tenant"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+    registry=REGISTRY,
+)
+ACTIONS = Counter(
+    "convoflow_actions",
+    "Actions the rules decided, by kind (reply, route, assign, apply_sla, ...).",
+    ["tenant", "kind"],
+    registry=REGISTRY,
+)
+SLA_WARNINGS = Counter(
+    "convoflow_sla_warnings",
+    "SLA warnings (sla.warning events), by target.",
+    ["tenant", "target"],
+    registry=REGISTRY,
+)
+SLA_BREACHES = Counter(
+    "convoflow_sla_breaches",
+    "SLA breaches (sla.breached events at the deadline; escalations not counted again), by target.",
+    ["tenant", "target"],
+    registry=REGISTRY,
+)
+MESSAGES_OUT = Counter(
+    "convoflow_messages_out",
+    "Outbound messages delivered (a repeated delivery of the same message not counted).",
+    ["tenant", "channel", "kind"],
+    registry=REGISTRY,
+)
+DELIVERY_FAILURES = Counter(
+    "convoflow_delivery_failures",
+    "Outbound delivery attempts that failed (Temporal retries them).",
+    ["tenant", "channel", "kind"],
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "convoflow_webhook_deliveries",
+    "Signed HTTP POSTs: gateway (chat, WhatsApp, SMS, social; notifications) and webhook "
+    "(call_webhook actions); outcome delivered, duplicate or failed.",
+    ["tenant", "adapter", "outcome"],
+    registry=REGISTRY,
+)
+ACTIVITY_FAILURES = Counter(
+    "convoflow_activity_failures",
+    "Activity attempts that raised, by activity and error type.",
+    ["activity", "error"],
+    registry=REGISTRY,
+)
+ACTIVITY_RETRIES = Counter(
+    "convoflow_activity_retries",
+    "Activity attempts after the first (a retry Temporal scheduled).",
+    ["activity"],
+    registry=REGISTRY,
+)
