@@ -135,7 +135,7 @@ async def test_with_a_metrics_token_only_the_token_opens_metrics(
         a_tenants_key = api_key(api.tenants["acme"])
         assert (await scrape(api.session, url, a_tenants_key))[0] == 401  # metrics span every tenant
         status, text = await scrape(api.session, url, token)
-        assert status == 200 and "# TYPE convoflow_messages_in counter" in text
+        assert status == 200 and "# TYPE convoflow_messages_in_total counter" in text
         # A worker process serves its counters on its own port, behind the same token.
         runner = await serve_worker_metrics(guarded)
         assert runner is not None
