@@ -8,6 +8,7 @@ is closed without the metrics token when one is configured.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -165,3 +166,29 @@ async def test_the_temporal_sdk_serves_its_worker_metrics_on_the_configured_addr
 
         await eventually(polling, "the SDK's slot gauge on its metrics address")
     assert any(name.startswith("temporal_") for name in names)
+
+
+def outside_address() -> str:
+    """This host's address on its default route (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            pytest.skip("this host has no network interface besides loopback")
+        return probe.getsockname()[0]
+
+
+async def test_without_a_token_metrics_answer_loopback_clients_only(settings: Settings) -> None:
+    open_port = settings.model_copy(
+        update={"worker_metrics_host": "0.0.0.0", "worker_metrics_port": free_port()}
+    )
+    runner = await serve_worker_metrics(open_port)
+    assert runner is not None
+    try:
+        async with aiohttp.ClientSession() as session:
+            port = open_port.worker_metrics_port
+            assert (await scrape(session, f"http://127.0.0.1:{port}/metrics"))[0] == 200
+            status, text = await scrape(session, f"http://{outside_address()}:{port}/metrics")
+            assert status == 403 and "CONVOFLOW_METRICS_TOKEN" in text
+    finally:
+        await runner.cleanup()
