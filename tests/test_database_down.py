@@ -49,6 +49,11 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
                     assert reply.status == 503, reply.body
                     assert reply.body["error"] in ("database_unavailable", "worker_unavailable")
 
+            # Metrics still answer, saying what they could not read.
+            async with api.session.get(api.base_url + "/metrics") as scraped:
+                assert scraped.status == 200
+                assert 'convoflow_scrape_errors{part="tenants"} 1.0' in await scraped.text()
+
             server = start_postgres(cluster)  # the same cluster directory: its data is all there
             retried = [
                 await api.post_message("down-1", "m-1", "hello while the database is down"),

@@ -135,7 +135,7 @@ class Present:
         self.agents = GaugeMetricFamily(
             "convoflow_agents", "Agents of the roster by presence.", labels=["tenant", "presence"]
         )
-        self.errors: dict[str, int] = {"open_conversations": 0, "queue_depth": 0, "agents": 0}
+        self.errors: dict[str, int] = {"tenants": 0, "open_conversations": 0, "queue_depth": 0, "agents": 0}
 
     def collect(self) -> Iterator[Metric]:
         errors = GaugeMetricFamily(
@@ -151,10 +151,8 @@ class Present:
     async def read(cls, client: Client, database: AsyncEngine) -> Present:
         present = cls()
         gate = asyncio.Semaphore(PARALLEL_QUESTIONS)
-        try:
-            tenants = await list_tenants(database)
-        except Exception:
-            present.errors["agents"] += 1
+        tenants = await present._ask(gate, "tenants", lambda: list_tenants(database))
+        if tenants is None:  # the database is down: the counters still go out
             return present
         await asyncio.gather(*(present._tenant(client, database, t, gate) for t in tenants))
         return present
