@@ -11,6 +11,7 @@ import pytest
 from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
 from activities.crm import CrmActivities
+from activities.kpi_facts import KpiFactActivities
 from activities.roster import RosterActivities
 from activities.rule_decisions import RuleActivities
 from engine.contracts import activities as contracts
@@ -23,6 +24,7 @@ IMPLEMENTATIONS = [
     (contracts.Channels, ChannelActivities),
     (contracts.Desk, DeskActivities),
     (contracts.RosterReads, RosterActivities),
+    (contracts.KpiFacts, KpiFactActivities),
 ]
 
 

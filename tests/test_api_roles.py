@@ -48,6 +48,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("PUT", "/v1/agents/{agent_id}/presence"): ("/v1/agents/ghost/presence", {}),
     ("POST", "/v1/agents/{agent_id}/heartbeat"): ("/v1/agents/ghost/heartbeat", None),
     ("GET", "/v1/teams/{team}/queue"): ("/v1/teams/nowhere/queue", None),
+    ("GET", "/v1/kpis"): ("/v1/kpis", None),
     ("GET", "/v1/conversations/{conversation_id}/timeline"): ("/v1/conversations/c-1/timeline", None),
 }
 

@@ -17,6 +17,7 @@ from engine.api.errors import json_errors
 from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
+from engine.api.kpis import routes as kpi_routes
 from engine.api.metrics import count_requests
 from engine.api.metrics import routes as metrics_routes
 from engine.api.openapi import openapi
@@ -63,6 +64,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(timeline_routes)
     app.add_routes(audit_export_routes)
     app.add_routes(metrics_routes)
+    app.add_routes(kpi_routes)
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)

@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 from engine.api.agents import AgentList, AgentView, PresenceInput
 from engine.api.audit_export import AuditBundle
 from engine.api.keys import CreateKey
+from engine.api.kpis import KpiReport
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
@@ -191,6 +192,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         TeamQueue,
         200,
     ),
+    ("GET", "/v1/kpis"): (
+        "The tenant's KPIs (docs/kpis.md) by group and period, each value with the conversations behind "
+        "it; CSV with `format=csv` or `Accept: text/csv`",
+        None,
+        KpiReport,
+        200,
+    ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
     ("GET", "/metrics"): (
@@ -219,6 +227,19 @@ HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
         }
     ],
 }
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+HEADERS[("GET", "/v1/kpis")] = [
+    _query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
+    _query("to", "End, exclusive; default: now", type="string"),
+    _query("group_by", "Comma-separated: team, channel, agent, priority", type="string"),
+    _query("interval", "One row per period", type="string", enum=["day", "week"]),
+    _query("format", "csv for text/csv (or send `Accept: text/csv`)", type="string", enum=["json", "csv"]),
+]
 # Routes that wait for a workflow (a conversation, the assignment desk), and so may answer 503 when no
 # worker (or Temporal) answers in time.
 WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/", "/v1/agents", "/v1/teams/")

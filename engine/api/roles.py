@@ -33,6 +33,8 @@ ROSTER_READER = frozenset({"ops", "integrator", "auditor", ADMIN})
 PRESENCE = frozenset({"ops", "integrator", ADMIN})
 # for the auditor role only
 AUDITOR_ONLY = frozenset({"auditor"})
+# KPIs: ops run the floor, auditors check the figures (docs/kpis.md)
+KPI_READER = frozenset({"ops", "auditor", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -66,6 +68,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/agents/{agent_id}/heartbeat"): PRESENCE,
     ("GET", "/v1/teams/{team}/queue"): ROSTER_READER,
     ("GET", "/v1/conversations/{conversation_id}/timeline"): AUDITOR_ONLY,
+    ("GET", "/v1/kpis"): KPI_READER,
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.cli import agents, audit, crm, db, rules, sla, tenants, webhook_secrets
+from engine.cli import agents, audit, crm, db, kpi, rules, sla, tenants, webhook_secrets
 from engine.service import logging_setup
 from engine.service.config import Settings
 
@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     webhook_secrets.add_parser(sub)
     agents.add_parser(sub)
     audit.add_parser(sub)
+    kpi.add_parser(sub)
     return parser
 
 

@@ -22,6 +22,7 @@ from engine.contracts.assignment import (
 )
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
+from engine.contracts.kpi import KpiFactBatch
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 
 LOAD_RULE_PACK = "load_rule_pack"
@@ -35,6 +36,7 @@ LOAD_ROSTER = "load_roster"
 EXPIRE_PRESENCE = "expire_presence"
 ASK_DESK = "ask_assignment_desk"
 TELL_DESK = "tell_assignment_desk"
+RECORD_KPI_FACTS = "record_kpi_facts"
 
 
 class RuleDecisions:
@@ -109,4 +111,13 @@ class Desk:
     @activity.defn(name=TELL_DESK)
     async def tell_desk(self, letter: DeskLetter) -> None:
         """Signal the desk (a release or a status report), starting it if it is not running."""
+        raise NotImplementedError
+
+
+class KpiFacts:
+    """The KPI projection (engine/kpis, docs/kpis.md): facts written once per (conversation, seq, part)."""
+
+    @activity.defn(name=RECORD_KPI_FACTS)
+    async def record_kpi_facts(self, batch: KpiFactBatch) -> int:
+        """Insert the facts, ignoring those already stored; returns how many were new."""
         raise NotImplementedError

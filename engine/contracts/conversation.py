@@ -340,6 +340,11 @@ class DecisionEntry(BaseModel):
     assignment: dict[str, Any] | None = Field(
         default=None, description="The desk's record of an assignment: candidates, filters, strategy, choice."
     )
+    kpi: dict[str, Any] | None = Field(
+        default=None,
+        description="What the KPI facts of this event are grouped and measured by (engine/kpis/facts.py): "
+        "channel, team, assignee, priority, status change, SLA target, rating; never message text.",
+    )
 
 
 ConversationState.model_rebuild()

@@ -187,3 +187,21 @@ agents = Table(
     Column("updated_at", WHEN, nullable=False),
     PrimaryKeyConstraint("tenant", "agent_id"),
 )
+
+kpi_facts = Table(
+    "kpi_facts",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("conversation_id", String(200), nullable=False),
+    Column(
+        "life_id", String(64), nullable=False, comment="The conversation's first run id ('' before threads)."
+    ),
+    Column("seq", Integer, nullable=False, comment="The event's sequence number in the conversation."),
+    Column("part", Integer, nullable=False, comment="The fact's number among its event's facts."),
+    Column("thread", Integer, nullable=False),
+    Column("kind", String(32), nullable=False, comment="docs/kpis.md: created, customer_message, ..."),
+    Column("at", WHEN, nullable=False),
+    Column("data", JSON, nullable=False, comment="Channel, team, assignee, priority, status, SLA, rating."),
+    PrimaryKeyConstraint("tenant", "conversation_id", "life_id", "seq", "part"),
+    Index("ix_kpi_facts_tenant_at", "tenant", "at"),
+)

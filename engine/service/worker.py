@@ -18,11 +18,13 @@ from activities.channels import ChannelActivities
 from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
+from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox
 from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
+from engine.db.kpi_facts import KpiFactStore
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.db.webhook_secrets import WebhookSecrets
@@ -114,6 +116,7 @@ class Adapters:
     channels: ChannelActivities
     desk: DeskActivities
     roster: RosterActivities
+    kpi: KpiFactActivities
     database: AsyncEngine
 
     @classmethod
@@ -125,6 +128,7 @@ class Adapters:
             build_channels(settings, database),
             DeskActivities(client, RosterStore(database)),
             RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
+            KpiFactActivities(KpiFactStore(database)),
             database,
         )
 
@@ -142,6 +146,7 @@ class Adapters:
             self.desk.tell_desk,
             self.roster.load_roster,
             self.roster.expire_presence,
+            self.kpi.record_kpi_facts,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.activities import RuleDecisions
+    from engine.contracts.activities import KpiFacts, RuleDecisions
     from engine.contracts.conversation import (
         ConversationStart,
         ConversationState,
@@ -22,9 +22,11 @@ with workflow.unsafe.imports_passed_through():
         EventReceipt,
         Status,
     )
+    from engine.contracts.kpi import KpiFact, KpiFactBatch
+    from engine.kpis.facts import facts_of, state_view
     from engine.rules.pack import RulePack, SlaPolicy
     from workflows.conversation import search_attributes as sa
-    from workflows.conversation.options import LOCAL
+    from workflows.conversation.options import LOCAL, LOCAL_KPI
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
@@ -45,6 +47,9 @@ LOCAL_IO_PATCH = "local-io-timely-timers"
 # Decide results carry only what the activity filled in (business time), not the whole context again:
 # the workflow merges it over the context it sent. Older results carry the whole context and replay.
 DECIDE_FILLED_PATCH = "decide-filled-only"
+# Issue 18: each handled event's KPI facts go to the projection in one local activity, asked at the
+# first flush; runs recorded before it replay without that command.
+KPI_PATCH = "kpi-facts"
 
 
 class ConversationCore:
@@ -77,6 +82,8 @@ class ConversationCore:
         self._threads_on: bool | None = None
         self._local_io_on: bool | None = None
         self._filled_only_on: bool | None = None
+        self._kpi_on: bool | None = None
+        self._kpi_pending: list[DecisionEntry] = []
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
@@ -157,6 +164,45 @@ class ConversationCore:
             return None
         return self._pack.business_hours_calendar(self._state.team, self._state.sla.calendar)
 
+    def _kpi_calendar(self) -> str | None:
+        """The calendar KPIs are measured on: the SLA policy's, else what `business_hours` reads."""
+        if self._pack is None:
+            return None
+        return self._state.sla.calendar or self._pack.business_hours_calendar(self._state.team, None)
+
+    async def _flush_kpi(self) -> None:
+        """Send the facts of the entries recorded since the last flush: one local activity per handler.
+
+        Each entry's view is completed with the conversation as the handler left it (team and SLA set
+        by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts.
+        """
+        pending, self._kpi_pending = self._kpi_pending, []
+        if not pending:
+            return
+        s = self._state
+        snapshot = state_view(s, self._kpi_calendar())
+        facts: list[KpiFact] = []
+        for entry in pending:
+            entry.kpi = {**snapshot, **(entry.kpi or {})}
+            facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
+        if not facts:
+            return
+        if self._kpi_on is None:
+            self._kpi_on = workflow.patched(KPI_PATCH)
+        if not self._kpi_on:
+            return
+        try:
+            await workflow.execute_local_activity_method(
+                KpiFacts.record_kpi_facts, KpiFactBatch(facts=facts), **LOCAL_KPI
+            )
+        except (ActivityError, ApplicationError) as exc:
+            # Never the conversation's content in a log: the run id and the failure's type only.
+            workflow.logger.warning(
+                "KPI facts not written: run %s (%s); `convoflow kpi rebuild` restores them",
+                workflow.info().run_id,
+                error_type(exc),
+            )
+
     def _run_is_full(self) -> bool:
         """Time to continue as new: the server says so, or this run has handled its share of events."""
         s = self._state
@@ -172,6 +218,7 @@ class ConversationCore:
 
     def _record(self, entry: DecisionEntry) -> None:
         entry.thread = self._state.thread
+        self._kpi_pending.append(entry)
         self._state.decisions.append(entry)
         del self._state.decisions[:-MAX_RECORDED_DECISIONS]
 

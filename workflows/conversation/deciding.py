@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
     from engine.contracts.crm import CustomerQuery
     from engine.contracts.decisions import DecideRequest
+    from engine.kpis.facts import event_view
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.core import cause, error_type
     from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
@@ -53,6 +54,12 @@ class Deciding(ActionExecutor):
         if extra and extra.get("note") and note is None:
             entry.note = extra["note"]
         self._record(entry)
+        s = self._state
+        entry.kpi = event_view(event, extra or {}, status=s.status.value, automated=s.customer_is_automated)
+        if message is not None and s.last_customer_message_at not in (None, entry.at):
+            # A customer message counts from when the channel received it (`received_at`).
+            assert s.last_customer_message_at is not None
+            entry.kpi["at"] = s.last_customer_message_at.isoformat()
         if self._pack is None:
             entry.note = "no rule pack pinned: nothing decided"
             return seq

@@ -46,6 +46,12 @@ LOCAL_CRM_LOOKUP: LocalActivityConfig = {
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
+# KPI facts (core.py `_flush_kpi`): a few quick tries, then the conversation goes on without them;
+# `convoflow kpi rebuild` restores what a database outage lost, from the trail.
+LOCAL_KPI: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
+}
 # An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and
 # is recorded as failed; anything else (the database down while a worker fetches the pinned pack) is
 # retried until it passes, every 4 s at most: the conversation waits rather than losing the event.

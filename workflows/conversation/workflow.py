@@ -75,6 +75,7 @@ class ConversationWorkflow(Threads):
                 exact = not self._is_due()
             async with self._lock:
                 await self._fire_due_timers()
+                await self._flush_kpi()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
@@ -128,6 +129,7 @@ class ConversationWorkflow(Threads):
                     await self._start_next_response()
             seq = await self._process("message.received", message=message)
             await self._arm_unanswered()
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
 
@@ -169,6 +171,7 @@ class ConversationWorkflow(Threads):
             failure = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
             self._meet_sla("first_response", "next_response")
             await self._process("message.sent", seq=seq, note=failure)
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq)
 
@@ -183,6 +186,7 @@ class ConversationWorkflow(Threads):
             raised: Raised = []
             await self._set_status(change.status.value, raised)
             seq = await self._follow(raised) or self._state.event_seq
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq)
 
@@ -203,6 +207,7 @@ class ConversationWorkflow(Threads):
                 return self._receipt(s.event_seq, duplicate=True)
             s.assignee = assignment.agent_id
             seq = await self._process("conversation.assigned")
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq)
 
@@ -239,6 +244,7 @@ class ConversationWorkflow(Threads):
         raised: Raised = []
         await self._take(outcome, raised)
         last = await self._follow(raised)
+        await self._flush_kpi()
         self._changed()
         return self._receipt(last or seq)
 
@@ -259,6 +265,7 @@ class ConversationWorkflow(Threads):
                 else "taken out of the queue through the API"
             )
             seq = await self._process("conversation.unassigned", note=why)
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq)
 
@@ -278,6 +285,7 @@ class ConversationWorkflow(Threads):
             raised: Raised = []
             await self._take(outcome, raised)
             await self._follow(raised)
+            await self._flush_kpi()
             self._changed()
 
     @workflow.signal(name=DESK_UNASSIGNED)
@@ -294,6 +302,7 @@ class ConversationWorkflow(Threads):
                 None,
             )
             await self._process("conversation.unassigned", note=lost.reason)
+            await self._flush_kpi()
             self._changed()
 
     @assign.validator
@@ -309,6 +318,7 @@ class ConversationWorkflow(Threads):
             seq = await self._process(
                 "survey.completed", extra={"survey": {"rating": answer.rating, "comment": answer.comment}}
             )
+            await self._flush_kpi()
             self._changed()
             return self._receipt(seq)
 

@@ -1,0 +1,73 @@
+"""`GET /v1/kpis`: the tenant's KPIs by group and period, JSON or CSV, each value with its conversations.
+
+docs/kpis.md defines every KPI. Parameters: `from`, `to` (ISO time or date; default the last 7
+days), `group_by` (comma-separated: team, channel, agent, priority), `interval` (day or week),
+`format=csv` (or `Accept: text/csv`). A bad parameter is a 422 naming it. Only the caller's
+tenant's facts are read.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from engine.api.auth import TENANT
+from engine.api.conversations import DATABASE
+from engine.api.errors import invalid_field
+from engine.kpis.query import KpiQueryError, parse_query
+from engine.kpis.report import to_csv
+from engine.service.kpis import kpi_report
+
+routes = web.RouteTableDef()
+PARAMETERS = ("from", "to", "group_by", "interval", "format")
+
+
+class KpiReport(BaseModel):
+    """The report: one row per group and period; every metric lists the conversations behind it."""
+
+    tenant: str
+    from_: datetime = Field(alias="from")
+    to: datetime
+    group_by: list[str]
+    interval: str | None
+    rows: list[dict[str, Any]] = Field(
+        description="`group` (the grouped attributes), `from`, `to` and `metrics`: each metric with its "
+        "value(s) and `conversations` (drill-down ids); docs/kpis.md defines them."
+    )
+
+
+@routes.get("/v1/kpis")
+async def get_kpis(request: web.Request) -> web.Response:
+    params = request.query
+    for name in params:
+        if name not in PARAMETERS:
+            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(PARAMETERS)}")
+    wanted = params.get("format")
+    if wanted not in (None, "json", "csv"):
+        raise invalid_field("format", "json or csv")
+    try:
+        query = parse_query(
+            start=params.get("from"),
+            end=params.get("to"),
+            group_by=params.get("group_by"),
+            interval=params.get("interval"),
+            now=datetime.now(UTC),
+        )
+    except KpiQueryError as exc:
+        raise invalid_field(exc.parameter, exc.message) from None
+    rows = await kpi_report(request.app[DATABASE], request[TENANT], query)
+    if wanted == "csv" or (wanted is None and "text/csv" in request.headers.get("Accept", "")):
+        return web.Response(text=to_csv(rows), content_type="text/csv", charset="utf-8")
+    return web.json_response(
+        {
+            "tenant": request[TENANT],
+            "from": query.start.isoformat(),
+            "to": query.end.isoformat(),
+            "group_by": list(query.group_by),
+            "interval": query.interval,
+            "rows": rows,
+        }
+    )

@@ -1,0 +1,134 @@
+"""`convoflow kpi rebuild|report`: the KPI projection recomputed from history, and the KPIs read from it.
+
+- `rebuild [--tenant T] (--from-bundles DIR | --from-temporal)`: derive each conversation's facts
+  from its decision trail (the audit bundles `convoflow audit export --all` wrote, or the trail
+  every run answers in Temporal) with the function the workflow uses, and make them that
+  conversation's facts. Prints `N conversations, M facts`.
+- `report [--tenant T] [--from ...] [--to ...] [--group-by team,channel] [--interval day]
+  [--format json|csv]`: the same report as `GET /v1/kpis`, on stdout.
+
+Exit codes: 0 done, 1 Temporal or the database failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio.service import RPCError
+
+from engine.audit.bundle import BundleError
+from engine.cli.audit_bundle import _client, _tenant_name
+from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.tenants import TENANT_HELP
+from engine.kpis.query import KpiQueryError, parse_query
+from engine.kpis.report import to_csv
+from engine.service import kpis
+from engine.service.config import Settings
+from engine.service.database import database_of, prepare_database
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    kpi = sub.add_parser("kpi", help="KPIs (docs/kpis.md): rebuild the projection from history, report")
+    commands = kpi.add_subparsers(dest="kpi_command", required=True, metavar="COMMAND")
+    p = commands.add_parser("rebuild", help="recompute the KPI facts from the recorded decision trails")
+    p.add_argument("--tenant", type=_tenant_name, help=f"{TENANT_HELP} (bundles: only this tenant's)")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-bundles", type=Path, metavar="DIR", help="audit bundles (.json, .zip)")
+    source.add_argument("--from-temporal", action="store_true", help="every conversation of --tenant")
+    p.set_defaults(func=_run(_rebuild))
+    p = commands.add_parser("report", help="the KPIs by group and period, as GET /v1/kpis answers them")
+    p.add_argument("--tenant", type=_tenant_name, default=DEFAULT_TENANT, help=TENANT_HELP)
+    p.add_argument("--from", dest="start", help="ISO time or date (default: 7 days before --to)")
+    p.add_argument("--to", dest="end", help="ISO time or date, exclusive (default: now)")
+    p.add_argument("--group-by", help="comma-separated: team, channel, agent, priority")
+    p.add_argument("--interval", help="day or week")
+    p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.set_defaults(func=_run(_report))
+
+
+Action = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _run(action: Action) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return asyncio.run(action(Settings(), args))
+        except (KpiQueryError, _Usage) as exc:
+            print(f"convoflow kpi: {exc}", file=sys.stderr)
+            return 2
+        except BundleError as exc:
+            print(f"convoflow kpi: {exc}", file=sys.stderr)
+            return 2
+        except (RPCError, RuntimeError, TimeoutError) as exc:
+            print(f"convoflow kpi: Temporal: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        except (SQLAlchemyError, OSError) as exc:
+            print(f"convoflow kpi: {exc}", file=sys.stderr)
+            return 1
+
+    return run
+
+
+class _Usage(ValueError):
+    """Arguments that do not go together."""
+
+
+async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    if args.from_temporal:
+        if args.tenant is None:
+            raise _Usage("--from-temporal needs --tenant")
+        rebuilt = await kpis.rebuilt_from_temporal(await _client(settings), args.tenant)
+    else:
+        if not args.from_bundles.is_dir():
+            raise _Usage(f"{args.from_bundles}: not a directory")
+        rebuilt = []
+        for path in sorted(args.from_bundles.iterdir()):
+            if path.suffix.lower() not in (".json", ".zip"):
+                continue
+            try:
+                one = kpis.rebuilt_from_bundle(path)
+            except BundleError as exc:
+                raise BundleError(f"{path}: {exc}") from None
+            if args.tenant is None or one.tenant == args.tenant:
+                rebuilt.append(one)
+    await prepare_database(settings)
+    database = database_of(settings)
+    try:
+        written = await kpis.write_rebuilt(database, rebuilt)
+    finally:
+        await database.dispose()
+    print(f"{len(rebuilt)} conversations, {written} facts")
+    return 0
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    query = parse_query(
+        start=args.start, end=args.end, group_by=args.group_by, interval=args.interval, now=datetime.now(UTC)
+    )
+    await prepare_database(settings)
+    database = database_of(settings)
+    try:
+        rows = await kpis.kpi_report(database, args.tenant, query)
+    finally:
+        await database.dispose()
+    if args.format == "csv":
+        sys.stdout.write(to_csv(rows))
+    else:
+        document = {
+            "tenant": args.tenant,
+            "from": query.start.isoformat(),
+            "to": query.end.isoformat(),
+            "group_by": list(query.group_by),
+            "interval": query.interval,
+            "rows": rows,
+        }
+        print(json.dumps(document, indent=2))
+    return 0

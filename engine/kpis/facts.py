@@ -1,0 +1,111 @@
+"""From one decision-trail entry to its KPI facts: one pure function the workflow and the rebuild share.
+
+The workflow fills `DecisionEntry.kpi` (the event's view: `event_view` while it handles the event,
+`state_view` once the handler is done) and sends `facts_of(entry)` to the projection; `convoflow kpi
+rebuild` calls the same `facts_of` on the entries of the recorded trail, so both write the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.contracts.conversation import ConversationState, DecisionEntry
+from engine.contracts.kpi import KpiFact
+
+# Fact kinds (docs/kpis.md "Events").
+CREATED = "created"
+CUSTOMER_MESSAGE = "customer_message"
+AGENT_REPLY = "agent_reply"
+AUTO_REPLY = "auto_reply"
+NOTIFICATION = "notification"
+STATUS = "status"
+REOPENED = "reopened"
+SLA_APPLIED = "sla_applied"
+SLA_BREACHED = "sla_breached"
+SURVEY_SENT = "survey_sent"
+SURVEY_COMPLETED = "survey_completed"
+
+# Trail events that are one fact each, and the fact's kind.
+EVENT_KINDS = {
+    "conversation.created": CREATED,
+    "message.received": CUSTOMER_MESSAGE,
+    "message.sent": AGENT_REPLY,
+    "status.changed": STATUS,
+    "conversation.reopened": REOPENED,
+    "sla.breached": SLA_BREACHED,
+    "survey.completed": SURVEY_COMPLETED,
+}
+# What every fact of an event carries from the view (the rest belongs to one kind).
+COMMON = ("channel", "team", "assignee", "priority", "pack", "calendar", "sla")
+
+
+def event_view(event: str, extra: dict[str, Any], *, status: str, automated: bool) -> dict[str, Any]:
+    """The parts of the view only the event knows: a status change, an SLA target, a rating, the sender."""
+    view: dict[str, Any] = {}
+    inner = extra.get("event") or {}
+    if event == "status.changed" and "previous_status" in inner:
+        view["from"], view["to"] = inner["previous_status"], status
+    if event.startswith("sla.") and inner.get("sla_target"):
+        view["target"] = inner["sla_target"]
+    survey = extra.get("survey") or {}
+    if event == "survey.completed" and survey.get("rating") is not None:
+        view["rating"] = survey["rating"]
+    if event in ("conversation.created", "message.received"):
+        view["sender"] = "automated" if automated else "customer"
+    return view
+
+
+def state_view(state: ConversationState, calendar: str | None) -> dict[str, Any]:
+    """What a handled event's facts are grouped by: the conversation as the handler left it."""
+    view: dict[str, Any] = {
+        "life": state.life_id or "",
+        "channel": state.channel.value,
+        "team": state.team,
+        "assignee": state.assignee,
+        "priority": state.priority,
+        "pack": state.pack_hash,
+        "calendar": calendar,
+        "sla": {name: t.target_minutes for name, t in sorted(state.sla.targets.items())},
+    }
+    return {k: v for k, v in view.items() if v is not None and v != {}}
+
+
+def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list[KpiFact]:
+    """The facts one trail entry stands for (none for an entry without a view: before KPIs existed)."""
+    view = entry.kpi
+    if view is None:
+        return []
+    common = {k: view[k] for k in COMMON if view.get(k) is not None}
+    made: list[tuple[str, datetime, dict[str, Any]]] = []
+    kind = EVENT_KINDS.get(entry.event)
+    at = datetime.fromisoformat(view["at"]) if view.get("at") else entry.at
+    if kind is not None and (kind != STATUS or "to" in view):
+        own: dict[str, Any] = {k: view[k] for k in ("from", "to", "target", "rating", "sender") if k in view}
+        made.append((kind, at, own))
+    if entry.event == "survey.due" and (entry.note or "").startswith("survey sent"):
+        made.append((SURVEY_SENT, entry.at, {}))
+    for done in entry.executed:
+        if done.outcome != "done":
+            continue
+        action = done.action.get("kind")
+        if action == "reply":
+            made.append((AUTO_REPLY, entry.at, {"sender": "bot"}))
+        elif action == "notify":
+            made.append((NOTIFICATION, entry.at, {"sender": "system"}))
+        elif action == "apply_sla":
+            made.append((SLA_APPLIED, entry.at, {}))
+    return [
+        KpiFact(
+            tenant=tenant,
+            conversation_id=conversation_id,
+            life_id=view.get("life", ""),
+            thread=entry.thread,
+            seq=entry.seq,
+            part=part,
+            kind=kind_,
+            at=when,
+            data={**common, **own},
+        )
+        for part, (kind_, when, own) in enumerate(made)
+    ]
