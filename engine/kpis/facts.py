@@ -81,14 +81,16 @@ def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list
     kind = EVENT_KINDS.get(entry.event)
     at = datetime.fromisoformat(view["at"]) if view.get("at") else entry.at
     if kind is not None and (kind != STATUS or "to" in view):
-        own: dict[str, Any] = {k: view[k] for k in ("from", "to", "target", "rating", "sender") if k in view}
+        own: dict[str, Any] = {
+            k: view[k] for k in ("from", "to", "target", "rating", "sender", "agent") if k in view
+        }
         made.append((kind, at, own))
     if entry.event == "survey.due" and (entry.note or "").startswith("survey sent"):
         made.append((SURVEY_SENT, entry.at, {}))
     for done in entry.executed:
         if done.outcome != "done":
             continue
-        action = done.action.get("kind")
+        action = done.action.get("type")
         if action == "reply":
             made.append((AUTO_REPLY, entry.at, {"sender": "bot"}))
         elif action == "notify":

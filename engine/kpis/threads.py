@@ -124,7 +124,8 @@ def _thread(key: tuple[str, str, int], facts: list[KpiFact], calendars: Calendar
         started_at=created.at,
         channel=last.get("channel"),
         team=next((f.data["team"] for f in reversed(facts) if f.data.get("team")), None),
-        assignee=next((f.data["assignee"] for f in reversed(facts) if f.data.get("assignee")), None),
+        assignee=next((f.data["assignee"] for f in reversed(facts) if f.data.get("assignee")), None)
+        or next((f.data["agent"] for f in reversed(facts) if f.data.get("agent")), None),
         priority=last.get("priority"),
         business=_business(calendars, last.get("pack"), last.get("calendar")),
     )

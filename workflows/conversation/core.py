@@ -84,6 +84,7 @@ class ConversationCore:
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
+        self._replying_agent: str | None = None  # the agent of the reply being handled, for its KPI fact
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.

@@ -56,10 +56,14 @@ class Deciding(ActionExecutor):
         self._record(entry)
         s = self._state
         entry.kpi = event_view(event, extra or {}, status=s.status.value, automated=s.customer_is_automated)
-        if message is not None and s.last_customer_message_at not in (None, entry.at):
-            # A customer message counts from when the channel received it (`received_at`).
-            assert s.last_customer_message_at is not None
-            entry.kpi["at"] = s.last_customer_message_at.isoformat()
+        # A customer message counts from when the channel received it (`received_at`), an agent's
+        # reply from when it was posted (the delivery before `message.sent` takes time).
+        when = s.last_customer_message_at if message is not None else None
+        when = s.last_agent_reply_at if event == "message.sent" else when
+        if when is not None and when != entry.at:
+            entry.kpi["at"] = when.isoformat()
+        if event == "message.sent" and self._replying_agent:
+            entry.kpi["agent"] = self._replying_agent
         if self._pack is None:
             entry.note = "no rule pack pinned: nothing decided"
             return seq

@@ -170,7 +170,9 @@ class ConversationWorkflow(Threads):
             key = f"{seq}:reply" if self._threads() else f"{seq}:0"
             failure = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
             self._meet_sla("first_response", "next_response")
+            self._replying_agent = reply.agent_id
             await self._process("message.sent", seq=seq, note=failure)
+            self._replying_agent = None
             await self._flush_kpi()
             self._changed()
             return self._receipt(seq)

@@ -1,0 +1,229 @@
+"""KPIs of conversations driven through the API, and the projection rebuilt from history (issue 18).
+
+Customer messages carry `received_at` instants the test chooses (minutes ago, or last week in office
+hours), so the figures below are worked out by hand from those and from the instants the API reports;
+tests/test_kpi_computation.py checks every KPI on a fully fixed clock.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from temporalio.client import Client
+
+from engine.contracts.kpi import KpiFact
+from engine.db.kpi_facts import KpiFactStore
+from engine.service import audit_bundle, kpis
+from engine.service.audit_key import audit_key_of
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.cli_run import cli
+from tests.conftest import TEST_PACKS, publish
+from tests.payload_keys import TEST_PAYLOAD_KEYS
+from tests.test_lifecycle import eventually, set_status, state
+
+AUDIT_KEY = "test-audit-key-0123456789abcdef"
+
+
+async def say(api: ApiClient, conversation: str, text: str, received_at: datetime | None = None) -> None:
+    body: dict[str, Any] = {
+        "message_id": f"m-{uuid.uuid4().hex[:8]}",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": text,
+    }
+    if received_at is not None:
+        body["received_at"] = received_at.isoformat()
+    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=body)
+    assert reply.status in (200, 201), reply.body
+
+
+async def answer(api: ApiClient, conversation: str, agent: str = "agent-1") -> None:
+    reply = await api.request(
+        "POST",
+        f"/v1/conversations/{conversation}/replies",
+        json={"agent_id": agent, "text": "On it", "message_id": f"r-{uuid.uuid4().hex[:8]}"},
+    )
+    assert reply.status == 200, reply.body
+
+
+async def kpi(api: ApiClient, query: str = "", tenant: str = "acme") -> dict[str, Any]:
+    reply = await api.request("GET", f"/v1/kpis{query}", tenant=tenant)
+    assert reply.status == 200, reply.body
+    return reply.body
+
+
+def rows(facts: list[KpiFact]) -> list[str]:
+    """Facts as comparable JSON lines (instants compare as UTC text, whatever their tzinfo object)."""
+    return sorted(json.dumps(f.model_dump(mode="json"), sort_keys=True) for f in facts)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def drive_lifecycle(api: ApiClient) -> datetime:
+    """Breached first response, a pause, solved, surveyed (5), reopened by the customer, solved again."""
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    await say(api, "k-1", "My invoice is wrong", received)
+
+    async def breached() -> bool:
+        return (await state(api, "k-1"))["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, "the first response breached")
+    await answer(api, "k-1")
+    await set_status(api, "k-1", "pending")
+    await say(api, "k-1", "Any news?")  # wakes it: open again
+    await answer(api, "k-1")
+    await set_status(api, "k-1", "solved")
+
+    async def surveyed() -> bool:
+        return (await state(api, "k-1"))["survey"]["status"] == "sent"
+
+    await eventually(surveyed, "the survey sent")
+    rated = await api.request("POST", "/v1/conversations/k-1/survey", json={"rating": 5})
+    assert rated.status == 200, rated.body
+    await say(api, "k-1", "It is wrong again")  # reopens the solved conversation
+    await answer(api, "k-1")
+    await set_status(api, "k-1", "solved")
+    await eventually(surveyed, "the second survey sent")
+    return received
+
+
+def office_seconds(start: datetime, end: datetime) -> float:
+    """Business seconds Monday to Friday 09:00-17:00 UTC, counted day by day (the test's own arithmetic)."""
+    total = 0.0
+    day = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    while day < end:
+        if day.weekday() < 5:
+            opens, closes = day + timedelta(hours=9), day + timedelta(hours=17)
+            total += max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+        day += timedelta(days=1)
+    return total
+
+
+async def test_kpis_of_a_conversation_driven_through_the_api(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "kpi")
+    received = await drive_lifecycle(api)
+    conversation = await state(api, "k-1")
+    first_reply = at(conversation["first_agent_reply_at"])
+
+    # last week, Saturday 10:00: the office calendar opens on Monday 09:00
+    today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+    saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    await say(api, "k-2", "office: where is my parcel", saturday)
+    await answer(api, "k-2", agent="agent-2")
+    office_reply = at((await state(api, "k-2"))["first_agent_reply_at"])
+
+    report = await kpi(api, f"?from={(saturday - timedelta(days=1)).date()}")
+    (row,) = report["rows"]
+    m = row["metrics"]
+    assert m["volume"] == {"value": 2, "conversations": ["k-1", "k-2"]}
+    first = {
+        "k-1": (first_reply - received).total_seconds(),  # 24/7: business time is calendar time
+        "k-2": (office_reply - saturday).total_seconds(),
+    }
+    business = {"k-1": first["k-1"], "k-2": office_seconds(saturday, office_reply)}
+    assert m["first_response_time"]["count"] == 2
+    assert m["first_response_time"]["mean_seconds"] == pytest.approx(sum(first.values()) / 2, abs=0.001)
+    assert m["first_response_time"]["business_mean_seconds"] == pytest.approx(
+        sum(business.values()) / 2, abs=0.001
+    )
+    assert (m["sla_first_response"]["value"], m["sla_first_response"]["matching"]) == (0.5, ["k-2"])
+    assert m["sla_resolution"]["matching"] == ["k-1"] and m["sla_next_response"]["value"] == 1.0
+    assert m["reopens"] == {"value": 1, "conversations": ["k-1"]}
+    assert m["next_reply_time"]["count"] == 2 and m["next_reply_time"]["conversations"] == ["k-1"]
+    assert m["one_touch_resolution_rate"]["value"] == 0.0
+    assert (m["csat"]["value"], m["survey_response_rate"]["value"]) == (1.0, 1.0)
+    assert (m["backlog"]["value"], m["backlog"]["conversations"]) == (1, ["k-2"])
+
+    by_agent = await kpi(api, f"?from={(saturday - timedelta(days=1)).date()}&group_by=agent,team")
+    groups = {(r["group"]["agent"], r["group"]["team"]) for r in by_agent["rows"]}
+    assert groups == {("agent-1", "billing"), ("agent-2", "billing")}
+    # another tenant sees none of it
+    assert (await kpi(api, tenant="globex"))["rows"] == []
+
+
+async def test_the_rebuild_equals_the_live_projection(
+    api: ApiClient,
+    settings: Settings,
+    cli_settings: Settings,
+    client: Client,
+    tenants: dict[str, str],
+    worker: None,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish(settings, TEST_PACKS / "kpi")
+    await drive_lifecycle(api)
+    await say(api, "k-3", "hello")
+    await set_status(api, "k-3", "closed")
+    await say(api, "k-3", "one more thing")  # thread 2
+    tenant = tenants["acme"]
+    database = database_of(settings)
+    store = KpiFactStore(database)
+    try:
+
+        async def projected() -> bool:  # the survey's facts land just after the state says "sent"
+            return sum(f.kind == "survey_sent" for f in await store.facts(tenant)) == 2
+
+        await eventually(projected, "both surveys in the projection")
+        live = await store.facts(tenant)
+        assert {f.kind for f in live} >= {"auto_reply", "sla_applied", "reopened", "sla_breached"}
+        assert {f.thread for f in live if f.conversation_id == "k-3"} == {1, 2}
+        assert "text" not in str([f.data for f in live])  # facts carry no message text
+
+        from_temporal = [f for r in await kpis.rebuilt_from_temporal(client, tenant) for f in r.facts]
+        assert rows(from_temporal) == rows(live)
+
+        keyed = settings.model_copy(update={"audit_key": SecretStr(AUDIT_KEY)})
+        bundles = tmp_path / "bundles"
+        for conversation in ("k-1", "k-3"):
+            bundle = await audit_bundle.export(client, database, tenant, conversation, audit_key_of(keyed))
+            audit_bundle.write_bundle(bundles / f"{conversation}.zip", bundle)
+        monkeypatch.setenv("TEMPORAL_ADDRESS", settings.temporal_address or "")
+        monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", settings.task_queue)
+        monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+        run = await cli(capsys, "kpi", "rebuild", "--from-bundles", str(bundles))
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.startswith("2 conversations, ")
+        assert rows(await store.facts(tenant)) == rows(live)
+
+        run = await cli(capsys, "kpi", "rebuild", "--tenant", tenant, "--from-temporal")
+        assert run.returncode == 0, run.stderr
+        assert rows(await store.facts(tenant)) == rows(live)
+
+        report = await cli(capsys, "kpi", "report", "--tenant", tenant, "--format", "csv")
+        assert report.returncode == 0, report.stderr
+        assert "volume,3,,,,,,k-1 k-3" in report.stdout
+    finally:
+        await database.dispose()
+
+
+async def test_bad_parameters_and_csv(api: ApiClient, settings: Settings) -> None:
+    for query, parameter in (
+        ("?from=yesterday", "from"),
+        ("?group_by=planet", "group_by"),
+        ("?interval=hour", "interval"),
+        ("?format=xml", "format"),
+        ("?color=red", "color"),
+    ):
+        reply = await api.request("GET", f"/v1/kpis{query}")
+        assert reply.status == 422, (query, reply.body)
+        assert reply.body["fields"][0]["field"] == parameter
+    async with api.session.get(
+        api.base_url + "/v1/kpis",
+        headers={"Authorization": "Bearer key-" + api.tenants["acme"], "Accept": "text/csv"},
+    ) as resp:
+        assert resp.status == 200 and resp.content_type == "text/csv"
+        assert (await resp.text()).startswith("from,to,team,channel,agent,priority,metric")
