@@ -19,7 +19,11 @@ BENCHES = [
     "hostile-packs",
     "assignment",
     "audit",
-]  # `make bench`; chaos and scale run only when named (minutes, processes)
+]  # `make bench`; chaos, scale and kpis run only when named (minutes, processes)
+
+
+# Benchmarks whose module is named otherwise than the command
+MODULES = {"kpis": "kpi"}
 
 
 def main() -> None:
@@ -31,7 +35,7 @@ def main() -> None:
     rows: list[results.Result] = []
     for name in names or BENCHES:
         print(f"== {name}", flush=True)
-        module = importlib.import_module(f"bench.{name.replace('-', '_')}_bench")
+        module = importlib.import_module(f"bench.{MODULES.get(name, name.replace('-', '_'))}_bench")
         rows += (module.main(options) if options else module.main()) or []
     if rows:
         print("\n" + results.table(rows))

@@ -104,7 +104,8 @@ def test_one_thread_measured_in_calendar_and_business_time() -> None:
     assert [(m.calendar, m.business) for m in thread.next_replies] == [(17 * HOUR, 1 * HOUR), (HOUR, HOUR)]
     # full resolution: Mon 08:00 -> the last solve, Wed 11:00 (8 h Monday, 8 h Tuesday, 2 h Wednesday)
     assert (thread.resolution.calendar, thread.resolution.business) == (51 * HOUR, 18 * HOUR)
-    # requester wait: open 2.5 h (1.5 business) + open 17 h (1) + on hold 2 h (2) + open 2 h (2); not pending/solved
+    # requester wait: open 2.5 h (1.5 business) + open 17 h (1) + on hold 2 h (2) + open 2 h (2),
+    # not the pending or solved stretches
     assert (thread.requester_wait.calendar, thread.requester_wait.business) == (23.5 * HOUR, 6.5 * HOUR)
     assert (thread.on_hold.calendar, thread.on_hold.business) == (2 * HOUR, 2 * HOUR)
     assert thread.reopens == 1 and thread.agent_replies == 3 and not thread.one_touch
@@ -113,7 +114,7 @@ def test_one_thread_measured_in_calendar_and_business_time() -> None:
 
 
 def test_automatic_replies_are_not_responses() -> None:
-    """Each creation sent an acknowledgement (auto_reply facts), yet the waiting thread has no first response."""
+    """Each creation sent an acknowledgement (auto_reply facts); the waiting thread has no first response."""
     assert sum(f.kind == "auto_reply" for f in facts()) == 3
     waiting = next(t for t in threads_of(facts(), CALENDARS) if (t.conversation_id, t.thread) == ("k-2", 2))
     assert waiting.first_response is None and waiting.agent_replies == 0

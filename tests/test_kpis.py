@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from engine.contracts.kpi import KpiFact
-from engine.db.kpi_facts import KpiFactStore
+from engine.db.kpi_facts import KpiFactStore, StoredFact
 from engine.service import audit_bundle, kpis
 from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
@@ -60,9 +60,10 @@ async def kpi(api: ApiClient, query: str = "", tenant: str = "acme") -> dict[str
     return reply.body
 
 
-def rows(facts: list[KpiFact]) -> list[str]:
+def rows(facts: list[KpiFact] | list[StoredFact]) -> list[str]:
     """Facts as comparable JSON lines (instants compare as UTC text, whatever their tzinfo object)."""
-    return sorted(json.dumps(f.model_dump(mode="json"), sort_keys=True) for f in facts)
+    models = [f if isinstance(f, KpiFact) else f.model() for f in facts]
+    return sorted(json.dumps(f.model_dump(mode="json"), sort_keys=True) for f in models)
 
 
 def at(text: str) -> datetime:

@@ -6,11 +6,12 @@ retried, or a rebuild over rows that are already there, never counts an event tw
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,18 +31,48 @@ def _row(fact: KpiFact) -> dict[str, Any]:
     return fact.model_dump()
 
 
-def _fact(row: Row[Any]) -> KpiFact:
-    return KpiFact(
-        tenant=row.tenant,
-        conversation_id=row.conversation_id,
-        life_id=row.life_id,
-        thread=row.thread,
-        seq=row.seq,
-        part=row.part,
-        kind=row.kind,
-        at=_aware(row.at),
-        data=row.data,
-    )
+class StoredFact(NamedTuple):
+    """A fact as a report reads it: the same attributes as `KpiFact`, without validation (the row was
+    validated on its way in; a report reads hundreds of thousands and validating each would be most
+    of its time)."""
+
+    tenant: str
+    conversation_id: str
+    life_id: str
+    thread: int
+    seq: int
+    part: int
+    kind: str
+    at: datetime
+    data: dict[str, Any]
+
+    def model(self) -> KpiFact:
+        return KpiFact(**self._asdict())
+
+
+def _reader(tenant: str) -> Callable[[Any], StoredFact]:
+    decoded: dict[str, dict[str, Any]] = {}  # a conversation's facts mostly share one data text
+
+    def read(row: Any) -> StoredFact:
+        at = row.at if isinstance(row.at, datetime) else datetime.fromisoformat(row.at)
+        data = row.data
+        if isinstance(data, str):
+            data = decoded.get(data)
+            if data is None:
+                data = decoded[row.data] = json.loads(row.data)
+        return StoredFact(
+            tenant,
+            row.conversation_id,
+            row.life_id,
+            row.thread,
+            row.seq,
+            row.part,
+            row.kind,
+            _aware(at),
+            data,
+        )
+
+    return read
 
 
 class KpiFactStore:
@@ -84,18 +115,25 @@ class KpiFactStore:
 
     async def facts(
         self, tenant: str, *, before: datetime | None = None, conversations: Sequence[str] | None = None
-    ) -> list[KpiFact]:
+    ) -> list[StoredFact]:
         """The tenant's facts (before an instant, of some conversations), in event order."""
-        query = select(kpi_facts).where(kpi_facts.c.tenant == tenant)
-        if before is not None:
-            query = query.where(kpi_facts.c.at < before)
-        if conversations is not None:
-            query = query.where(kpi_facts.c.conversation_id.in_(list(conversations)))
-        query = query.order_by(
-            kpi_facts.c.conversation_id, kpi_facts.c.life_id, kpi_facts.c.seq, kpi_facts.c.part
-        )
+        c = kpi_facts.c
         async with self._engine.connect() as connection:
-            return [_fact(row) for row in await connection.execute(query)]
+            # SQLite's DateTime and JSON result processing parse with regular expressions and
+            # per-row hooks; the text itself parses several times faster (PostgreSQL's are native).
+            raw = connection.dialect.name == "sqlite"
+            at = type_coerce(c.at, String).label("at") if raw else c.at
+            data = type_coerce(c.data, String).label("data") if raw else c.data
+            query = select(c.conversation_id, c.life_id, c.thread, c.seq, c.part, c.kind, at, data).where(
+                c.tenant == tenant
+            )
+            if before is not None:
+                query = query.where(c.at < before)
+            if conversations is not None:
+                query = query.where(c.conversation_id.in_(list(conversations)))
+            query = query.order_by(c.conversation_id, c.life_id, c.seq, c.part)
+            read = _reader(tenant)
+            return [read(row) for row in await connection.execute(query)]
 
     async def count(self, tenant: str, *, before: datetime | None = None) -> int:
         """How many facts the tenant has (the benchmark's baseline query)."""

@@ -9,14 +9,35 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from engine.calendar import BusinessCalendar
-from engine.contracts.kpi import KpiFact
 from engine.kpis import facts as k
 
 RESOLVED = ("solved", "closed")
 SLA_TARGETS = ("first_response", "next_response", "resolution")
 POSITIVE_RATING = 4
+
+
+class Fact(Protocol):
+    """What the computation reads of a fact: `KpiFact`, or a row the store read without validating."""
+
+    @property
+    def conversation_id(self) -> str: ...
+    @property
+    def life_id(self) -> str: ...
+    @property
+    def thread(self) -> int: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def part(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -106,15 +127,15 @@ def _time_in(thread: ThreadKpis, wanted: tuple[str, ...], end: datetime) -> Meas
     return Measure(calendar, business if has_business else None)
 
 
-def threads_of(facts: Iterable[KpiFact], calendars: Calendars) -> list[ThreadKpis]:
+def threads_of(facts: Iterable[Fact], calendars: Calendars) -> list[ThreadKpis]:
     """Each thread of the facts' conversations, measured (facts of several conversations are fine)."""
-    grouped: dict[tuple[str, str, int], list[KpiFact]] = {}
+    grouped: dict[tuple[str, str, int], list[Fact]] = {}
     for fact in facts:
         grouped.setdefault((fact.conversation_id, fact.life_id, fact.thread), []).append(fact)
     return [_thread(key, sorted(f, key=lambda x: (x.seq, x.part)), calendars) for key, f in grouped.items()]
 
 
-def _thread(key: tuple[str, str, int], facts: list[KpiFact], calendars: Calendars) -> ThreadKpis:
+def _thread(key: tuple[str, str, int], facts: list[Fact], calendars: Calendars) -> ThreadKpis:
     created = next((f for f in facts if f.kind == k.CREATED), facts[0])
     last = facts[-1].data
     thread = ThreadKpis(

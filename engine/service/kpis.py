@@ -7,6 +7,7 @@ decision trail for `convoflow kpi rebuild` (from audit bundles or from Temporal)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,13 +26,13 @@ from engine.db.packs import AlteredPack, PackStore, UnknownPack
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
 from engine.kpis.report import report
-from engine.kpis.threads import threads_of
+from engine.kpis.threads import Fact, threads_of
 from engine.service.audit_bundle import QUERY_SECONDS, conversations, read_bundle, run_ids
 from workflows.conversation.workflow import ConversationWorkflow
 
 
 async def calendars_for(
-    database: AsyncEngine, facts: Iterable[KpiFact]
+    database: AsyncEngine, facts: Iterable[Fact]
 ) -> dict[tuple[str, str], BusinessCalendar]:
     """Each (pack hash, calendar name) the facts name, as a business calendar (unknown ones are left out)."""
     wanted = {(f.data.get("pack"), f.data.get("calendar")) for f in facts}
@@ -58,8 +59,16 @@ async def calendars_for(
 async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
     """The report rows of one tenant (only its facts are read)."""
     facts = await KpiFactStore(database).facts(tenant, before=query.end)
-    threads = threads_of(facts, await calendars_for(database, facts))
-    return report(threads, start=query.start, end=query.end, group_by=query.group_by, interval=query.interval)
+    calendars = await calendars_for(database, facts)
+
+    def compute() -> list[dict[str, Any]]:
+        threads = threads_of(facts, calendars)
+        return report(
+            threads, start=query.start, end=query.end, group_by=query.group_by, interval=query.interval
+        )
+
+    # CPU work (business time over every thread): off the event loop, which serves other requests.
+    return await asyncio.to_thread(compute)
 
 
 def trail_facts(tenant: str, conversation: str, trail: Iterable[DecisionEntry]) -> list[KpiFact]:
