@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from engine.assignment.desk_book import settled_by_roster
+from engine.assignment.answers import settled_by_roster
 from engine.contracts.activities import ASK_DESK, TELL_DESK, Desk
 from engine.contracts.assignment import (
     CONVERSATION_STATUS,

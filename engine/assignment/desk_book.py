@@ -14,11 +14,11 @@ Pure bookkeeping over `DeskState` with the time passed in, so the desk workflow 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from engine.assignment.answers import outcome_of, repeated, settled_by_roster
 from engine.assignment.choice import Loads, choose
 from engine.contracts.assignment import (
     AgentLoad,
@@ -55,68 +55,6 @@ class Notice:
     conversation_id: str
     outcome: AssignmentOutcome | None = None
     unassignment: Unassignment | None = None
-
-
-def settled_by_roster(
-    request: AssignmentRequest, agents: Iterable[AgentRecord], now: datetime
-) -> AssignmentOutcome | None:
-    """The answer when the roster alone settles a request, so no desk needs to be asked.
-
-    A tenant without agents assigns in its own helpdesk: a named agent is recorded as reported, and a
-    team nobody in the roster belongs to is not queued (queueing would only grow the desk). The
-    worker answers these before calling the desk, so tenants that do not use the roster never pay
-    for a desk round trip; the desk applies the same rules to what reaches it.
-    """
-    roster = list(agents)
-    members = [a for a in roster if request.strategy == "agent" or request.team in a.teams]
-    if request.strategy == "agent" and not roster:
-        decision = AssignmentDecision(
-            strategy="agent",
-            team=request.team,
-            channel=request.channel,
-            chosen=request.agent,
-            reason="the tenant has no roster: recorded as reported",
-        )
-        return _outcome(request, "assigned", decision, now)
-    if request.strategy != "agent" and not members:
-        reason = f"team {request.team} has no agents in the roster"
-        decision = AssignmentDecision(
-            strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
-        )
-        return _outcome(request, "refused", decision, now)
-    return None
-
-
-def _repeated(request: AssignmentRequest, brief: str, now: datetime) -> AssignmentOutcome:
-    """An older answer again, in brief: its full record is in the desk's history where it was made."""
-    result, _, agent = brief.partition(" ")
-    decision = AssignmentDecision(
-        strategy=request.strategy,
-        team=request.team,
-        channel=request.channel,
-        chosen=agent or None,
-        reason="the same answer to a retried request (the desk's history holds its full record)",
-    )
-    return _outcome(request, result, decision, now)  # type: ignore[arg-type]
-
-
-def _outcome(
-    request: AssignmentRequest,
-    result: Literal["assigned", "queued", "refused"],
-    decision: AssignmentDecision,
-    now: datetime,
-    queue_length: int = 0,
-) -> AssignmentOutcome:
-    return AssignmentOutcome(
-        request_id=request.request_id,
-        conversation_id=request.conversation_id,
-        result=result,
-        agent=decision.chosen,
-        team=request.team,
-        decision=decision,
-        queue_length=queue_length,
-        at=now,
-    )
 
 
 def _order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
@@ -191,7 +129,7 @@ class DeskBook:
         if known is not None:
             return known
         if (brief := self.state.answered.get(request.request_id)) is not None:
-            return _repeated(request, brief, now)
+            return repeated(request, brief, now)
         conversation = request.conversation_id
         waiting_already = any(w.request.conversation_id == conversation for w in self.state.queue)
         settled = None if waiting_already else settled_by_roster(request, self.agents.values(), now)
@@ -382,7 +320,7 @@ class DeskBook:
         now: datetime,
     ) -> AssignmentOutcome:
         waiting = sum(1 for w in self.state.queue if w.request.team == request.team)
-        return _outcome(request, result, decision, now, waiting)
+        return outcome_of(request, result, decision, now, waiting)
 
     def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:
         outcomes, answered = self.state.outcomes, self.state.answered
