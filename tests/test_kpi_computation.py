@@ -163,6 +163,22 @@ def test_groups_and_days() -> None:
     assert "volume,1,,,,,,k-1" in csv_text
 
 
+def test_a_filter_keeps_only_its_threads() -> None:
+    """The console's team filter: billing's figures alone, not billing's share of everyone's."""
+    query = parse_query(
+        start="2026-11-23",
+        end="2026-11-26T08:00",
+        group_by=None,
+        interval=None,
+        now=at(3, 8),
+        filters={"team": "billing", "channel": None},
+    )
+    (row,) = report(threads_of(facts(), CALENDARS), start=query.start, end=query.end, filters=query.filters)
+    assert row["metrics"]["volume"] == {"value": 1, "conversations": ["k-1"]}  # of 3 threads in all
+    assert row["metrics"]["backlog"]["value"] == 0
+    assert report(threads_of(facts(), CALENDARS), start=at(0, 0), end=at(3, 8), filters=[("team", "x")]) == []
+
+
 def test_an_event_applied_twice_counts_once() -> None:
     twice = facts() + facts()
     (row,) = report(threads_of(twice, CALENDARS), start=at(0, 0), end=at(3, 8))
@@ -180,9 +196,11 @@ def test_an_event_applied_twice_counts_once() -> None:
         ({"group_by": "team,planet"}, "group_by"),
         ({"group_by": "team,team"}, "group_by"),
         ({"interval": "hour"}, "interval"),
+        ({"filters": {"team": "no spaces"}}, "team"),
+        ({"filters": {"planet": "mars"}}, "planet"),
     ],
 )
-def test_bad_parameters_name_themselves(params: dict[str, str], parameter: str) -> None:
+def test_bad_parameters_name_themselves(params: dict[str, Any], parameter: str) -> None:
     given = {"start": None, "end": None, "group_by": None, "interval": None, **params}
     with pytest.raises(KpiQueryError) as caught:
         parse_query(**given, now=at(3, 0))

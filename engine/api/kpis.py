@@ -2,7 +2,8 @@
 
 docs/kpis.md defines every KPI. Parameters: `from`, `to` (ISO time or date; default the last 7
 days), `group_by` (comma-separated: team, channel, agent, priority), `interval` (day or week),
-`format=csv` (or `Accept: text/csv`). A bad parameter is a 422 naming it. Only the caller's
+`format=csv` (or `Accept: text/csv`), and `team`, `channel`, `agent`, `priority` to count only the
+threads that have that value. A bad parameter is a 422 naming it. Only the caller's
 tenant's facts are read.
 """
 
@@ -22,7 +23,8 @@ from engine.kpis.report import to_csv
 from engine.service.kpis import kpi_report
 
 routes = web.RouteTableDef()
-PARAMETERS = ("from", "to", "group_by", "interval", "format")
+FILTERS = ("team", "channel", "agent", "priority")
+PARAMETERS = ("from", "to", "group_by", "interval", "format", *FILTERS)
 
 
 class KpiReport(BaseModel):
@@ -55,6 +57,7 @@ async def get_kpis(request: web.Request) -> web.Response:
             group_by=params.get("group_by"),
             interval=params.get("interval"),
             now=datetime.now(UTC),
+            filters={name: params.get(name) for name in FILTERS},
         )
     except KpiQueryError as exc:
         raise invalid_field(exc.parameter, exc.message) from None

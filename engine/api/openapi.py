@@ -33,6 +33,7 @@ from engine.api.schemas import (
 )
 from engine.api.webhook_secrets import RotateSecret
 from engine.contracts.assignment import TeamQueue
+from engine.contracts.ids import ID_PATTERN
 from engine.service.roster_rules import AgentInput
 
 ERROR_SCHEMA = {
@@ -239,6 +240,10 @@ HEADERS[("GET", "/v1/kpis")] = [
     _query("group_by", "Comma-separated: team, channel, agent, priority", type="string"),
     _query("interval", "One row per period", type="string", enum=["day", "week"]),
     _query("format", "csv for text/csv (or send `Accept: text/csv`)", type="string", enum=["json", "csv"]),
+    *(
+        _query(name, f"Only the threads of this {name}", type="string", pattern=ID_PATTERN)
+        for name in ("team", "channel", "agent", "priority")
+    ),
 ]
 # Routes that wait for a workflow (a conversation, the assignment desk), and so may answer 503 when no
 # worker (or Temporal) answers in time.

@@ -5,7 +5,8 @@
   every run answers in Temporal) with the function the workflow uses, and make them that
   conversation's facts. Prints `N conversations, M facts`.
 - `report [--tenant T] [--from ...] [--to ...] [--group-by team,channel] [--interval day]
-  [--format json|csv]`: the same report as `GET /v1/kpis`, on stdout.
+  [--team T] [--channel C] [--agent A] [--priority P] [--format json|csv]`: the same report as
+  `GET /v1/kpis`, on stdout.
 
 Exit codes: 0 done, 1 Temporal or the database failed, 2 bad input.
 """
@@ -50,6 +51,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="end", help="ISO time or date, exclusive (default: now)")
     p.add_argument("--group-by", help="comma-separated: team, channel, agent, priority")
     p.add_argument("--interval", help="day or week")
+    for name in ("team", "channel", "agent", "priority"):
+        p.add_argument(f"--{name}", help=f"only the threads of this {name}")
     p.add_argument("--format", choices=("json", "csv"), default="json")
     p.set_defaults(func=_run(_report))
 
@@ -111,7 +114,12 @@ async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
     query = parse_query(
-        start=args.start, end=args.end, group_by=args.group_by, interval=args.interval, now=datetime.now(UTC)
+        start=args.start,
+        end=args.end,
+        group_by=args.group_by,
+        interval=args.interval,
+        now=datetime.now(UTC),
+        filters={name: getattr(args, name) for name in ("team", "channel", "agent", "priority")},
     )
     await prepare_database(settings)
     database = database_of(settings)

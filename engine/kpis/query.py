@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from engine.contracts.ids import is_safe_id
 from engine.kpis.report import GROUPS, INTERVALS
 
 DEFAULT_RANGE = timedelta(days=7)
@@ -27,6 +29,8 @@ class KpiQuery:
     end: datetime
     group_by: tuple[str, ...] = ()
     interval: str | None = None
+    filters: tuple[tuple[str, str], ...] = ()
+    """(group, value) pairs a thread must have to count, e.g. (("team", "billing"),)."""
 
 
 def _instant(parameter: str, text: str) -> datetime:
@@ -41,10 +45,16 @@ def _instant(parameter: str, text: str) -> datetime:
 
 
 def parse_query(
-    *, start: str | None, end: str | None, group_by: str | None, interval: str | None, now: datetime
+    *,
+    start: str | None,
+    end: str | None,
+    group_by: str | None,
+    interval: str | None,
+    now: datetime,
+    filters: Mapping[str, str | None] | None = None,
 ) -> KpiQuery:
-    """From the texts given (`from`, `to`, `group_by`, `interval`); `to` is now unless given, `from` a
-    week before it unless given."""
+    """From the texts given (`from`, `to`, `group_by`, `interval`, and a value per group to keep only
+    its threads); `to` is now unless given, `from` a week before it unless given."""
     until = _instant("to", end) if end else now
     since = _instant("from", start) if start else until - DEFAULT_RANGE
     if since >= until:
@@ -63,4 +73,13 @@ def parse_query(
         raise KpiQueryError("interval", f"{interval[:40]!r} is not one of {', '.join(INTERVALS)}")
     if interval is not None and (until - since) / INTERVALS[interval] > MAX_PERIODS:
         raise KpiQueryError("interval", f"more than {MAX_PERIODS} periods in the range")
-    return KpiQuery(since, until, groups, interval)
+    kept = []
+    for name, value in (filters or {}).items():
+        if value is None:
+            continue
+        if name not in GROUPS:
+            raise KpiQueryError(name, f"not a filter; the filters are {', '.join(GROUPS)}")
+        if not is_safe_id(value):
+            raise KpiQueryError(name, f"{value[:40]!r} is not a {name} name")
+        kept.append((name, value))
+    return KpiQuery(since, until, groups, interval, tuple(kept))

@@ -105,11 +105,15 @@ def report(
     end: datetime,
     group_by: Sequence[str] = (),
     interval: str | None = None,
+    filters: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
-    """One row per group and period (one period for the whole range without `interval`)."""
+    """One row per group and period (one period for the whole range without `interval`), over the
+    threads that have every (group, value) of `filters`."""
     step = INTERVALS[interval] if interval else end - start
     groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
     for thread in threads:
+        if any(getattr(thread, _ATTRIBUTE[g]) != value for g, value in filters):
+            continue
         key = tuple(getattr(thread, _ATTRIBUTE[g]) for g in group_by)
         groups.setdefault(key, []).append(thread)
     rows = []

@@ -64,7 +64,12 @@ async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> lis
     def compute() -> list[dict[str, Any]]:
         threads = threads_of(facts, calendars)
         return report(
-            threads, start=query.start, end=query.end, group_by=query.group_by, interval=query.interval
+            threads,
+            start=query.start,
+            end=query.end,
+            group_by=query.group_by,
+            interval=query.interval,
+            filters=query.filters,
         )
 
     # CPU work (business time over every thread): off the event loop, which serves other requests.
