@@ -32,6 +32,7 @@ from engine.contracts.assignment import (
     TeamQueue,
     desk_workflow_id,
 )
+from engine.contracts.conversation import conversation_workflow_id
 from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -131,12 +132,23 @@ class AnsweringDesk:
 
     @workflow.query(name=LOADS_QUERY)
     def loads(self) -> list[AgentLoad]:
-        return [AgentLoad(agent="ada", presence="online", load=len(self.changes), assigned=["c-1"])]
+        return [
+            AgentLoad(
+                agent="ada",
+                presence="online",
+                load=len(self.changes),
+                assigned=[conversation_workflow_id("t", "c-1")],
+            )
+        ]
 
     @workflow.query(name=QUEUE_QUERY)
     def queue(self, team: str) -> TeamQueue:
         waiting = QueueEntry(
-            conversation_id="c-2", priority="high", breach_at=None, waiting_since=workflow.now(), skills=[]
+            conversation_id=conversation_workflow_id("t", "c-2"),
+            priority="high",
+            breach_at=None,
+            waiting_since=workflow.now(),
+            skills=[],
         )
         return TeamQueue(team=team, entries=[waiting] if team == "billing" else [])
 

@@ -61,7 +61,7 @@ async def loads(api: ApiClient) -> dict[str, int]:
 async def queue(api: ApiClient, team: str = "support") -> list[str]:
     reply = await api.request("GET", f"/v1/teams/{team}/queue")
     assert reply.status == 200, reply.body
-    return [e["conversation_id"].rsplit(":", 1)[1] for e in reply.body["entries"]]
+    return [e["conversation_id"] for e in reply.body["entries"]]
 
 
 async def test_a_conversation_goes_to_an_online_agent_with_the_skill_and_the_trail_says_why(

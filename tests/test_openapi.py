@@ -15,7 +15,9 @@ async def test_document_is_served_without_a_key_and_covers_every_route(api: ApiC
     registered = {
         (route.method, route.resource.canonical) for route in app.router.routes() if route.method != "HEAD"
     }
-    assert described == registered
+    # The console's pages are for people in a browser, not an integrator's contract.
+    pages = {r for r in registered if r[1] == "/console" or r[1].startswith("/console/")}
+    assert pages and described == registered - pages
 
 
 def test_request_models_carry_their_required_fields() -> None:

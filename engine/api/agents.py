@@ -24,6 +24,7 @@ from engine.api.auth import TENANT
 from engine.api.conversations import BACKSTOP_SECONDS, CLIENT, DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field, unavailable
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue
+from engine.contracts.conversation import external_id_of
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore, StoredAgent
@@ -87,7 +88,7 @@ class AgentView(BaseModel):
             created_at=stored.created_at,
             updated_at=stored.updated_at,
             load=(load.load if load else 0) if counted else None,
-            assigned=(list(load.assigned) if load else []) if counted else None,
+            assigned=([external_id_of(c) for c in load.assigned] if load else []) if counted else None,
         )
 
 
@@ -118,7 +119,8 @@ def _not_found(agent_id: str) -> ApiError:
     )
 
 
-async def _pack(request: web.Request) -> RulePack:
+async def active_pack(request: web.Request) -> RulePack:
+    """The tenant's active rule pack (the teams and skills the roster may name)."""
     digest = await request.app[ACTIVE_PACKS].hash_for(request[TENANT])
     return await PackStore(request.app[DATABASE]).get(digest)
 
@@ -155,7 +157,7 @@ async def _tell_desk(request: web.Request, agent_id: str, *, retry_tells: bool =
         ) from None
 
 
-async def _loads(request: web.Request) -> tuple[DeskAnswer, dict[str, AgentLoad]]:
+async def agent_loads(request: web.Request) -> tuple[DeskAnswer, dict[str, AgentLoad]]:
     """The desk's loads; a desk that does not answer within LOADS_SECONDS costs the list its loads,
     not its answer (the roster is the database's)."""
     deadline = min(request.app[SETTINGS].update_timeout_seconds, LOADS_SECONDS)
@@ -181,7 +183,7 @@ async def put_agent(request: web.Request) -> web.Response:
     """Create an agent (201) or replace its definition (200); its presence and heartbeat stay."""
     body = await read_body(request, AgentInput)
     try:
-        record = checked_agent(body, await _pack(request))
+        record = checked_agent(body, await active_pack(request))
     except InvalidAgent as exc:
         fields = [{"field": p.field, "message": p.message} for p in exc.problems]
         raise ApiError(422, "invalid_request", str(exc), fields) from None
@@ -193,7 +195,7 @@ async def put_agent(request: web.Request) -> web.Response:
 @routes.get("/v1/agents")
 async def list_agents(request: web.Request) -> web.Response:
     agents = await _store(request).list(request[TENANT])
-    desk, loads = await _loads(request)
+    desk, loads = await agent_loads(request)
     counted = desk != "not answering"
     views = [AgentView.of(a, loads.get(a.record.agent_id), counted) for a in agents]
     return web.json_response(AgentList(agents=views, desk=desk).model_dump(mode="json"))
@@ -205,7 +207,7 @@ async def get_agent(request: web.Request) -> web.Response:
     stored = await _store(request).get(request[TENANT], agent_id)
     if stored is None:
         raise _not_found(agent_id)
-    desk, loads = await _loads(request)
+    desk, loads = await agent_loads(request)
     return _json(AgentView.of(stored, loads.get(agent_id), desk != "not answering"))
 
 
@@ -222,13 +224,17 @@ async def delete_agent(request: web.Request) -> web.Response:
 @routes.put("/v1/agents/{agent_id}/presence")
 async def put_presence(request: web.Request) -> web.Response:
     """Set presence; `online` is also a heartbeat."""
-    agent_id = _agent_id(request)
     body = await read_body(request, PresenceInput)
-    stored, _ = await _store(request).set_presence(request[TENANT], agent_id, body.status)
+    return _json(AgentView.of(await change_presence(request, _agent_id(request), body.status)))
+
+
+async def change_presence(request: web.Request, agent_id: str, status: Presence) -> StoredAgent:
+    """Set an agent's presence and tell the desk (404 for an agent not in the caller's tenant)."""
+    stored, _ = await _store(request).set_presence(request[TENANT], agent_id, status)
     if stored is None:
         raise _not_found(agent_id)
     await _tell_desk(request, agent_id)  # even unchanged: a retry after a 503 must reach the desk
-    return _json(AgentView.of(stored))
+    return stored
 
 
 @routes.post("/v1/agents/{agent_id}/heartbeat")
@@ -247,8 +253,13 @@ async def post_heartbeat(request: web.Request) -> web.Response:
 @routes.get("/v1/teams/{team}/queue")
 async def get_queue(request: web.Request) -> web.Response:
     """The team's waiting conversations in the order the desk will serve them."""
-    team = request.match_info["team"]
-    pack = await _pack(request)
+    queue = await team_queue(request, request.match_info["team"])
+    return web.json_response(queue.model_dump(mode="json"))
+
+
+async def team_queue(request: web.Request, team: str) -> TeamQueue:
+    """The desk's queue of a team of the active pack (404 for another name, 503 if no answer)."""
+    pack = await active_pack(request)
     if team not in pack.teams:
         known = ", ".join(sorted(pack.teams)) or "none"
         raise ApiError(
@@ -269,4 +280,8 @@ async def get_queue(request: web.Request) -> web.Response:
         ) from None
     except TEMPORAL_DOWN:
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
-    return web.json_response(TeamQueue.model_validate(queue).model_dump(mode="json"))
+    # The desk knows conversations by workflow id; callers address them by their own id.
+    shown = TeamQueue.model_validate(queue)
+    for entry in shown.entries:
+        entry.conversation_id = external_id_of(entry.conversation_id)
+    return shown

@@ -11,6 +11,11 @@ from engine.api.audit_export import routes as audit_export_routes
 from engine.api.audit_timeline import routes as timeline_routes
 from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
 from engine.api.body_limits import body_limits
+from engine.api.console.assets import routes as console_assets
+from engine.api.console.floor import routes as console_floor
+from engine.api.console.overview import routes as console_overview
+from engine.api.console.sessions import SESSIONS, ConsoleSessions, console_gate
+from engine.api.console.sessions import routes as console_sign_in
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
@@ -37,12 +42,15 @@ async def healthz(request: web.Request) -> web.Response:
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:
     database = database_of(settings)
+    stored_keys = DatabaseKeys(database)
+    sessions = ConsoleSessions(database, keys, stored_keys, settings)
     app = web.Application(
         middlewares=[
             json_errors,
             count_requests,
             body_limits(settings),
-            auth_middleware(keys, DatabaseKeys(database)),
+            console_gate(sessions),
+            auth_middleware(keys, stored_keys),
             limit_rates,
             require_role,
         ],
@@ -65,6 +73,9 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(audit_export_routes)
     app.add_routes(metrics_routes)
     app.add_routes(kpi_routes)
+    app[SESSIONS] = sessions
+    for console_routes in (console_sign_in, console_overview, console_floor, console_assets):
+        app.add_routes(console_routes)
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)

@@ -26,9 +26,16 @@ from engine.service.config import Settings
 # /metrics checks its own token (engine/api/metrics.py): API keys are per tenant, metrics are not.
 PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json", "/metrics"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
+# The ops console authenticates by its session cookie (engine/api/console/sessions.py), not a Bearer
+# key; its sign-in page and its static files are open to anyone.
+CONSOLE_PREFIX = "/console"
+CONSOLE_OPEN_PATHS = frozenset({"/console/sign-in"})
+CONSOLE_STATIC_PREFIX = "/console/static/"
 TENANT = web.RequestKey("tenant", str)
 ROLE = web.RequestKey("role", str)
 KEY_ID = web.RequestKey("key_id", str)
+KEY_HASH = web.RequestKey("key_hash", str)
+"""SHA-256 of the key the request speaks with (rate limits count per key)."""
 SETTINGS_KEY_ID = "settings"  # keys from settings have no id of their own
 SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
 CACHE_SECONDS = 5.0
@@ -58,7 +65,9 @@ class KeyStore:
         self.add_hash(tenant, hash_key(key))
 
     def tenant_for(self, key: str) -> str | None:
-        digest = hash_key(key)
+        return self.tenant_for_hash(hash_key(key))
+
+    def tenant_for_hash(self, digest: str) -> str | None:
         found = None
         # Compare against every entry so timing does not reveal how much of a hash matched.
         for known, tenant in self._tenant_by_hash.items():
@@ -114,7 +123,9 @@ class DatabaseKeys:
         self._cache: dict[str, tuple[float, Identity | None]] = {}
 
     async def identity_for(self, key: str) -> Identity | None:
-        digest = hash_key(key)
+        return await self.identity_for_hash(hash_key(key))
+
+    async def identity_for_hash(self, digest: str) -> Identity | None:
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
@@ -141,10 +152,32 @@ def development_key(data_dir: Path) -> str:
     return key
 
 
+def is_console(path: str) -> bool:
+    return path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/")
+
+
+def is_open(path: str) -> bool:
+    """Paths that answer without any credential (they check their own, or need none)."""
+    return (
+        path in PUBLIC_PATHS
+        or path.startswith(SIGNED_PREFIX)
+        or path in CONSOLE_OPEN_PATHS
+        or path.startswith(CONSOLE_STATIC_PREFIX)
+    )
+
+
+async def identity_of_hash(keys: KeyStore, stored: DatabaseKeys, digest: str) -> Identity | None:
+    """Who a key (by its hash) speaks for now: the settings' keys first, then the database's."""
+    tenant = keys.tenant_for_hash(digest)
+    if tenant is not None:
+        return Identity(tenant=tenant, role=SETTINGS_ROLE, key_id=SETTINGS_KEY_ID)
+    return await stored.identity_for_hash(digest)
+
+
 def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.path in PUBLIC_PATHS or request.path.startswith(SIGNED_PREFIX):
+        if is_open(request.path) or is_console(request.path):
             return await handler(request)
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
@@ -154,19 +187,19 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 "missing API key: send `Authorization: Bearer <key>`",
                 [{"field": "Authorization", "message": "missing Bearer token"}],
             )
-        tenant, role, key_id = keys.tenant_for(token.strip()), SETTINGS_ROLE, SETTINGS_KEY_ID
-        if tenant is None and (identity := await stored.identity_for(token.strip())) is not None:
-            tenant, role, key_id = identity.tenant, identity.role, identity.key_id
-        if tenant is None:
+        digest = hash_key(token.strip())
+        identity = await identity_of_hash(keys, stored, digest)
+        if identity is None:
             raise ApiError(
                 401,
                 "unauthorized",
                 "unknown API key",
                 [{"field": "Authorization", "message": "unknown key"}],
             )
-        request[TENANT] = tenant
-        request[ROLE] = role
-        request[KEY_ID] = key_id
+        request[TENANT] = identity.tenant
+        request[ROLE] = identity.role
+        request[KEY_ID] = identity.key_id
+        request[KEY_HASH] = digest
         return await handler(request)
 
     return authenticate

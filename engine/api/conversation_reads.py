@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -122,7 +123,13 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
-    """Conversations of the caller's tenant, one row each, filtered by search attributes.
+    found = await conversation_summaries(request, request.query)
+    return web.json_response(ConversationList(conversations=found).model_dump(mode="json"))
+
+
+async def conversation_summaries(request: web.Request, query: Mapping[str, str]) -> list[ConversationSummary]:
+    """Conversations of the caller's tenant, one row each, filtered by search attributes (`query`:
+    status, channel, priority, sla_breached, team, assignee, tag, language, limit).
 
     A conversation is one workflow id; its runs that continued as new are history, not rows. Runs of a
     conversation that completed before threads existed are folded into its newest (the newest comes
@@ -141,7 +148,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         "sla_breached": (sa.SLA_BREACHED, ["true", "false"]),
     }
     for param, (key, allowed) in choices.items():
-        value = request.query.get(param)
+        value = query.get(param)
         if value is not None and value not in allowed:
             raise invalid_field(param, f"one of {', '.join(allowed)}", f"unknown {param} {value!r}")
         if value is not None:
@@ -153,13 +160,13 @@ async def list_conversations(request: web.Request) -> web.Response:
         ("tag", sa.TAGS),
         ("language", sa.LANGUAGE),
     ):
-        value = request.query.get(param)
+        value = query.get(param)
         if value is not None and not _ID.fullmatch(value):
             raise invalid_field(param, f"must match {ID_PATTERN}")
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")
     try:
-        limit = int(request.query.get("limit", "100"))
+        limit = int(query.get("limit", "100"))
         if not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
@@ -185,4 +192,4 @@ async def list_conversations(request: web.Request) -> web.Response:
                 last_activity_at=attrs.get(sa.LAST_ACTIVITY_AT),
             )
         )
-    return web.json_response(ConversationList(conversations=found).model_dump(mode="json"))
+    return found

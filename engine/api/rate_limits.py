@@ -54,7 +54,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.api.auth import TENANT, hash_key
+from engine.api.auth import KEY_HASH, TENANT
 from engine.api.errors import ApiError, Handler
 from engine.db.tenant_limits import TenantLimits, limits_of
 from engine.service.config import Settings
@@ -264,8 +264,8 @@ VERDICT = web.RequestKey("rate_limit_verdict", Verdict)
 
 
 def _bearer_digest(request: web.Request) -> str:
-    """The SHA-256 of the request's key (auth admitted it already, so the header is there)."""
-    return hash_key(request.headers.get("Authorization", "").partition(" ")[2].strip())
+    """The SHA-256 of the request's key (auth, or the console's session, set it)."""
+    return request[KEY_HASH]
 
 
 @web.middleware

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from engine.api.auth import PUBLIC_PATHS, ROLE, SIGNED_PREFIX
+from engine.api.auth import ROLE, is_open
 from engine.api.errors import ApiError, Handler
 
 ADMIN = "admin"
@@ -35,6 +35,8 @@ PRESENCE = frozenset({"ops", "integrator", ADMIN})
 AUDITOR_ONLY = frozenset({"auditor"})
 # KPIs: ops run the floor, auditors check the figures (docs/kpis.md)
 KPI_READER = frozenset({"ops", "auditor", ADMIN})
+# The ops console (engine/api/console): people who watch the floor or check it; only ops change it.
+CONSOLE = frozenset({"ops", "auditor", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -69,6 +71,14 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/teams/{team}/queue"): ROSTER_READER,
     ("GET", "/v1/conversations/{conversation_id}/timeline"): AUDITOR_ONLY,
     ("GET", "/v1/kpis"): KPI_READER,
+    ("GET", "/console"): CONSOLE,
+    ("GET", "/console/"): CONSOLE,
+    ("GET", "/console/kpis/{metric}"): CONSOLE,
+    ("GET", "/console/queue"): CONSOLE,
+    ("GET", "/console/conversations"): CONSOLE,
+    ("GET", "/console/conversations/{conversation_id}"): CONSOLE,
+    ("POST", "/console/agents/{agent_id}/presence"): OPS,
+    ("POST", "/console/sign-out"): CONSOLE,
 }
 
 
@@ -85,7 +95,7 @@ def route_template(request: web.Request) -> str | None:
 
 @web.middleware
 async def require_role(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path in PUBLIC_PATHS or request.path.startswith(SIGNED_PREFIX):
+    if is_open(request.path):
         return await handler(request)
     template = route_template(request)
     if template is None:  # 404 or 405: aiohttp answers it, and there is nothing to protect

@@ -205,3 +205,24 @@ kpi_facts = Table(
     PrimaryKeyConstraint("tenant", "conversation_id", "life_id", "seq", "part"),
     Index("ix_kpi_facts_tenant_at", "tenant", "at"),
 )
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True, comment="SHA-256 hex of the session cookie."),
+    Column("tenant", TENANT, nullable=False),
+    Column("role", String(32), nullable=False),
+    Column(
+        "key_id",
+        String(32),
+        nullable=False,
+        comment="The API key signed in with (`settings`: a settings key).",
+    ),
+    Column("key_hash", String(64), nullable=False, comment="Its SHA-256: a revoked key ends its sessions."),
+    Column(
+        "csrf_token", String(64), nullable=False, comment="What every form that changes something carries."
+    ),
+    Column("created_at", WHEN, nullable=False),
+    Column("expires_at", WHEN, nullable=False),
+    Index("ix_console_sessions_expires_at", "expires_at"),
+)

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         default=30.0,
         description="How long an API call waits for a worker to process an event before 503.",
     )
+    console_session_hours: float = Field(
+        default=8.0,
+        gt=0,
+        le=24 * 30,
+        description="How long an ops console sign-in lasts (revoking its API key ends it sooner).",
+    )
+    console_secure_cookie: bool = Field(
+        default=False,
+        description="Mark the console's session cookie Secure (only sent over HTTPS): set it when a "
+        "TLS proxy fronts the API. Requests that arrive as https get it anyway.",
+    )
     presence_timeout_seconds: float = Field(
         default=120.0,
         ge=0,

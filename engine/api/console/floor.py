@@ -1,0 +1,134 @@
+"""The console's floor pages: the live queues and agents, the conversation list and each timeline.
+
+The queue view asks the tenant's assignment desk, as `GET /v1/teams/{team}/queue` and
+`GET /v1/agents` do (engine/api/agents.py); a desk that does not answer costs the page its live
+figures, not the page. Setting an agent's presence is the one change made here: a form with the
+session's CSRF token, for ops and admin keys (engine/api/roles.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import get_args
+
+from aiohttp import web
+
+from engine.api.agents import active_pack, agent_loads, change_presence, team_queue
+from engine.api.audit_timeline import get_timeline
+from engine.api.auth import ROLE, TENANT
+from engine.api.console.render import page, see_other
+from engine.api.console.sessions import SESSION
+from engine.api.conversation_reads import conversation_summaries
+from engine.api.conversations import DATABASE
+from engine.api.errors import ApiError, invalid_field
+from engine.contracts.assignment import Presence, QueueEntry
+from engine.contracts.conversation import Channel, Status
+from engine.contracts.ids import ID_PATTERN, is_safe_id
+from engine.db.roster import RosterStore
+from engine.rules.context import Priority
+from engine.service.roster_rules import shown_capacity
+
+routes = web.RouteTableDef()
+PRESENCES: tuple[str, ...] = get_args(Presence)
+LIST_FILTERS = ("status", "channel", "priority", "team", "assignee", "sla_breached")
+CHANGES_PRESENCE = frozenset({"ops", "admin"})
+
+
+@dataclass(frozen=True)
+class Waiting:
+    entry: QueueEntry
+    waited: str
+    to_breach: str
+    breached: bool
+
+
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _waiting(entry: QueueEntry, now: datetime) -> Waiting:
+    waited = _span((now - entry.waiting_since).total_seconds())
+    if entry.breach_at is None:
+        return Waiting(entry, waited, "no SLA", False)
+    left = (entry.breach_at - now).total_seconds()
+    return Waiting(entry, waited, f"breached {_span(left)} ago" if left < 0 else _span(left), left < 0)
+
+
+@routes.get("/console/queue")
+async def queue(request: web.Request) -> web.Response:
+    now = datetime.now(UTC)
+    teams = []
+    for team in sorted((await active_pack(request)).teams):
+        try:
+            entries = (await team_queue(request, team)).entries
+            teams.append({"name": team, "waiting": [_waiting(e, now) for e in entries], "error": None})
+        except ApiError as exc:
+            teams.append({"name": team, "waiting": [], "error": exc.message})
+    desk, loads = await agent_loads(request)
+    agents = []
+    for stored in await RosterStore(request.app[DATABASE]).list(request[TENANT]):
+        record, load = stored.record, loads.get(stored.record.agent_id)
+        agents.append(
+            {
+                "id": record.agent_id,
+                "name": record.name,
+                "teams": record.teams,
+                "presence": record.presence,
+                "load": (load.load if load else 0) if desk != "not answering" else None,
+                "capacity": shown_capacity(record.capacity),
+            }
+        )
+    return page(
+        request,
+        "queue.html.j2",
+        {
+            "session": request[SESSION],
+            "teams": teams,
+            "agents": agents,
+            "desk": desk,
+            "presences": PRESENCES,
+            "may_change": request[ROLE] in CHANGES_PRESENCE,
+        },
+    )
+
+
+@routes.post("/console/agents/{agent_id}/presence")
+async def set_presence(request: web.Request) -> web.Response:
+    agent_id = request.match_info["agent_id"]
+    if not is_safe_id(agent_id):
+        raise invalid_field("agent_id", f"must match {ID_PATTERN}")
+    status = (await request.post()).get("status")
+    if status not in PRESENCES:
+        raise invalid_field("status", f"one of {', '.join(PRESENCES)}")
+    await change_presence(request, agent_id, status)  # type: ignore[arg-type]  # checked just above
+    return see_other("/console/queue")
+
+
+@routes.get("/console/conversations")
+async def conversations(request: web.Request) -> web.Response:
+    chosen = {name: request.query[name] for name in LIST_FILTERS if request.query.get(name)}
+    found = await conversation_summaries(request, chosen)
+    return page(
+        request,
+        "conversations.html.j2",
+        {
+            "session": request[SESSION],
+            "chosen": chosen,
+            "conversations": found,
+            "teams": sorted((await active_pack(request)).teams),
+            "choices": {
+                "status": [s.value for s in Status],
+                "channel": [c.value for c in Channel],
+                "priority": [p.value for p in Priority],
+                "sla_breached": ["true", "false"],
+            },
+        },
+    )
+
+
+@routes.get("/console/conversations/{conversation_id}")
+async def conversation(request: web.Request) -> web.StreamResponse:
+    """The conversation's timeline: the auditor's page (engine/api/audit_timeline.py), as it is."""
+    return await get_timeline(request)

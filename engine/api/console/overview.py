@@ -1,0 +1,136 @@
+"""The console's KPI pages: the overview (tiles and daily charts) and each figure's conversations.
+
+Both read the KPI report of `GET /v1/kpis` (engine/service/kpis.py) with the same parameters, so a
+number on screen and its drill-down list are the same computation. Dates in the form are whole UTC
+days, `to` included (what a person means by "from Monday to Friday").
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from engine.api.agents import active_pack
+from engine.api.auth import TENANT
+from engine.api.console.charts import METRICS, RATES, charts, drill_down, tiles
+from engine.api.console.render import page
+from engine.api.console.sessions import SESSION
+from engine.api.conversations import DATABASE
+from engine.api.errors import invalid_field
+from engine.contracts.conversation import Channel
+from engine.kpis.query import KpiQuery, KpiQueryError, parse_query
+from engine.service.kpis import kpi_report
+
+routes = web.RouteTableDef()
+DEFAULT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The overview's form, as typed (echoed back into it) and as a KPI query's texts."""
+
+    start: str
+    end: str
+    team: str
+    channel: str
+
+    @classmethod
+    def of(cls, request: web.Request) -> Filters:
+        today = datetime.now(UTC).date()
+        q = request.query
+        return cls(
+            start=q.get("from") or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
+            end=q.get("to") or today.isoformat(),
+            team=q.get("team", ""),
+            channel=q.get("channel", ""),
+        )
+
+    def query(self, interval: str | None) -> KpiQuery:
+        try:
+            last = date.fromisoformat(self.end)
+        except ValueError:
+            raise KpiQueryError("to", f"{self.end[:40]!r} is not a date (2026-11-30)") from None
+        return parse_query(
+            start=self.start,
+            end=(last + timedelta(days=1)).isoformat(),
+            group_by=None,
+            interval=interval,
+            now=datetime.now(UTC),
+            filters={"team": self.team or None, "channel": self.channel or None},
+        )
+
+    def link(self) -> str:
+        """The same filters as a query string, for the drill-down links."""
+        return urlencode({"from": self.start, "to": self.end, "team": self.team, "channel": self.channel})
+
+
+async def _teams(request: web.Request) -> list[str]:
+    return sorted((await active_pack(request)).teams)
+
+
+@routes.get("/console/")
+async def overview(request: web.Request) -> web.Response:
+    filters = Filters.of(request)
+    values = {
+        "session": request[SESSION],
+        "filters": filters,
+        "teams": await _teams(request),
+        "channels": [c.value for c in Channel],
+        "error": None,
+        "tiles": [],
+        "charts": [],
+        "chart_data": "[]",
+        "link": filters.link(),
+    }
+    try:
+        daily, whole = filters.query("day"), filters.query(None)
+    except KpiQueryError as exc:
+        values["error"] = f"{exc.parameter}: {exc.message}"
+        return page(request, "overview.html.j2", values, status=422)
+    database, tenant = request.app[DATABASE], request[TENANT]
+    totals = await kpi_report(database, tenant, whole)
+    days = await kpi_report(database, tenant, daily)
+    if totals:
+        values["tiles"] = tiles(totals[0]["metrics"])
+    drawn = charts(days, daily.start, daily.end)
+    values["charts"] = drawn
+    # JSON inside <script type="application/json">: `</` escaped so no value can close the element.
+    values["chart_data"] = json.dumps(drawn).replace("</", "<\\/")
+    return page(request, "overview.html.j2", values)
+
+
+@routes.get("/console")
+async def console_root(request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently("/console/")
+
+
+@routes.get("/console/kpis/{metric}")
+async def metric_conversations(request: web.Request) -> web.Response:
+    """The conversations behind one figure of the overview (with `missed=1`, a rate's misses)."""
+    metric = request.match_info["metric"]
+    if metric not in METRICS:
+        raise invalid_field("metric", f"one of {', '.join(METRICS)}")
+    filters = Filters.of(request)
+    try:
+        query = filters.query(None)
+    except KpiQueryError as exc:
+        raise invalid_field(exc.parameter, exc.message) from None
+    missed = request.query.get("missed") == "1" and metric in RATES
+    rows = await kpi_report(request.app[DATABASE], request[TENANT], query)
+    ids = drill_down(rows[0]["metrics"], metric, missed=missed) if rows else []
+    return page(
+        request,
+        "metric.html.j2",
+        {
+            "session": request[SESSION],
+            "metric": metric,
+            "title": METRICS[metric],
+            "missed": missed,
+            "filters": filters,
+            "conversations": ids,
+        },
+    )

@@ -1,0 +1,42 @@
+"""The console's pages: one Jinja2 environment, one Content-Security-Policy, nothing cached.
+
+Templates and static files ship inside the package (pyproject package-data). The policy lets a
+page run only scripts served by the console itself (its own script and plotly.js, never inline
+code): chart data travels as JSON in a `<script type="application/json">` element, which a
+browser does not execute.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("engine.api.console", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+# plotly.js writes its own <style> elements, hence 'unsafe-inline' for styles (never for scripts).
+POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": POLICY,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def page(request: web.Request, template: str, values: dict[str, Any], *, status: int = 200) -> web.Response:
+    """A rendered page; `values` reach the template beside `path` (for the navigation)."""
+    text = _ENVIRONMENT.get_template(template).render(path=request.path, **values)
+    return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
+
+
+def see_other(location: str) -> web.Response:
+    """303 to a console path: a response (not raised) so that cookies set on it reach the browser."""
+    return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})

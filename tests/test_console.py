@@ -1,0 +1,255 @@
+"""The ops console as people use it: in a real headless browser (Playwright driving Debian's chromium)
+against the real API, worker and Temporal server, and its sign-in and CSRF rules over plain HTTP.
+
+Conversations run on the metrics test pack: "invoice" goes to billing, anything else to support,
+and "urgent" gets a first response due in 1.8 s, so one conversation breaches while the test runs.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, expect
+
+from engine.db.keys import list_keys, revoke_key
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.browser import chromium
+from tests.conftest import TEST_PACKS, publish
+from tests.test_api_roles import keys_by_role
+from tests.test_kpis import answer, kpi
+from tests.test_lifecycle import eventually, state
+
+SECRET = "my card number is 4711-0815"
+
+
+async def write(api: ApiClient, conversation: str, text: str, channel: str = "email") -> None:
+    body = {
+        "message_id": f"m-{uuid.uuid4().hex[:8]}",
+        "channel": channel,
+        "sender": {"address": "ada@example.com"},
+        "text": text,
+    }
+    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=body)
+    assert reply.status in (200, 201), reply.body
+
+
+async def three_conversations(api: ApiClient) -> None:
+    """c-1 urgent billing (breaches, unanswered), c-2 billing answered, c-3 support chat answered."""
+    await write(api, "c-1", "urgent: my invoice is wrong, " + SECRET)
+    await write(api, "c-2", "a question about my invoice")
+    await write(api, "c-3", "where is my parcel?", channel="chat")
+    await answer(api, "c-2")
+    await answer(api, "c-3")
+
+    async def breached() -> bool:
+        return (await state(api, "c-1"))["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, "c-1's first response breached")
+
+    async def counted() -> bool:  # the KPI facts are written by the worker as each event is handled
+        m = (await kpi(api, "?interval=day"))["rows"]
+        return bool(m) and m[-1]["metrics"]["sla_first_response"]["denominator"] == 3
+
+    await eventually(counted, "the three conversations in the KPI projection")
+
+
+async def sign_in(page: Page, base_url: str, key: str) -> None:
+    await page.goto(f"{base_url}/console/")
+    await expect(page).to_have_url(re.compile(r"/console/sign-in\?next="))
+    await page.fill("#key", key)
+    await page.click("button[type=submit]")
+    await expect(page).to_have_url(f"{base_url}/console/")
+
+
+async def chart_values(page: Page, chart: str, trace: int) -> list[Any]:
+    await expect(page.locator(f'#chart-{chart}[data-drawn="true"]')).to_have_count(1)
+    await expect(page.locator(f"#chart-{chart} svg.main-svg").first).to_be_visible()
+    return await page.evaluate(f"document.getElementById('chart-{chart}').data[{trace}].y")
+
+
+async def test_ops_read_the_kpis_filter_and_drill_into_the_breached_conversation(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str], tmp_path
+) -> None:
+    publish(settings, TEST_PACKS / "metrics")
+    await three_conversations(api)
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with chromium() as browser:
+        context = await browser.new_context(viewport={"width": 1280, "height": 1000})
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        await sign_in(page, api.base_url, keys["ops"])
+        cookie = next(c for c in await context.cookies() if c["name"] == "convoflow_console")
+        assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+        assert keys["ops"] not in cookie["value"]
+
+        await expect(page.locator("#tile-volume .value")).to_have_text("3")
+        await expect(page.locator("#tile-sla_first_response .value")).to_have_text("67%")
+        await expect(page.locator("#tile-sla_first_response .detail")).to_have_text("2 of 3")
+        # The charts: plotly.js (served by the console itself) drew today's numbers.
+        begun = await chart_values(page, "volume", 0)
+        assert begun[-1] == 3 and sum(begun) == 3
+        assert (await chart_values(page, "sla", 0))[-1] == 66.7
+        await page.screenshot(path=str(tmp_path / "console-kpis.png"), full_page=True)
+
+        await page.select_option("select[name=team]", "billing")
+        await page.click("form.filters button[type=submit]")
+        await expect(page.locator("#tile-volume .value")).to_have_text("2")
+        await expect(page.locator("#tile-sla_first_response .value")).to_have_text("50%")
+        assert (await chart_values(page, "volume", 0))[-1] == 2
+        await page.screenshot(path=str(tmp_path / "console-billing.png"), full_page=True)
+
+        await page.click("#tile-sla_first_response")
+        await expect(page.locator("h1")).to_have_text("First response within SLA: missed")
+        await expect(page.locator("#drill-down tbody tr")).to_have_count(1)
+        await page.click("#drill-down a", timeout=5000)
+        await expect(page).to_have_title("Timeline of conversation c-1")
+        breach = page.locator('svg g.clock[data-clock="first_response"] g.marker.breach')
+        await expect(breach).to_be_visible()
+        assert SECRET not in await page.content()
+        await page.screenshot(path=str(tmp_path / "console-timeline.png"), full_page=True)
+        print(f"console screenshots: {tmp_path}")
+        assert errors == [], errors  # no script refused by the page's policy, no plotly error
+
+
+async def test_the_queue_view_and_setting_an_agent_online(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str], tmp_path
+) -> None:
+    publish(settings, TEST_PACKS / "metrics")
+    added = await api.request(
+        "POST", "/v1/agents", json={"id": "ada", "name": "Ada", "teams": ["billing"], "capacity": 2}
+    )
+    assert added.status == 201, added.body
+    await write(api, "q-1", "urgent: invoice missing")  # ada is offline: it waits in billing
+
+    async def waiting() -> bool:
+        queue = (await api.request("GET", "/v1/teams/billing/queue")).body
+        return [e["conversation_id"] for e in queue.get("entries", [])] == ["q-1"]
+
+    await eventually(waiting, "q-1 waiting in billing")
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with chromium() as browser:
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+        await sign_in(page, api.base_url, keys["ops"])
+        await page.click("header nav a[href='/console/queue']")
+        row = page.locator("h2#team-billing + table tbody tr")
+        await expect(row).to_have_count(1)
+        await expect(row.locator("td").first).to_have_text("q-1")
+        await expect(page.locator("#agent-ada td.presence-offline")).to_have_text("offline")
+        await page.screenshot(path=str(tmp_path / "console-queue.png"), full_page=True)
+
+        await page.click("#agent-ada button:has-text('set online')")
+        await expect(page).to_have_url(f"{api.base_url}/console/queue")
+        await expect(page.locator("#agent-ada td.presence-online")).to_have_text("online")
+
+    async def assigned() -> bool:
+        return (await state(api, "q-1")).get("assignee") == "ada"
+
+    await eventually(assigned, "q-1 assigned to ada once she is online")
+
+
+def _browser() -> aiohttp.ClientSession:
+    """A client that keeps cookies as a browser does (also those of 127.0.0.1, which aiohttp's jar
+    refuses by default)."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def _signed_in(session: aiohttp.ClientSession, base: str, key: str) -> tuple[int, str]:
+    """Sign in over plain HTTP as a browser would: the form's token, the pre-session cookie, the key."""
+    form = await (await session.get(f"{base}/console/sign-in")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    reply = await session.post(
+        f"{base}/console/sign-in",
+        data={"key": key, "csrf": token.group(1), "next": "/console/queue"},
+        allow_redirects=False,
+    )
+    return reply.status, reply.headers.get("Location", "")
+
+
+def _page_token(text: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', text)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_sign_in_sessions_csrf_and_tenants(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str]
+) -> None:
+    publish(settings, TEST_PACKS / "metrics")
+    await write(api, "t-1", "hello")
+    acme = await keys_by_role(settings, tenants["acme"])
+    globex = await keys_by_role(settings, tenants["globex"])
+    base = api.base_url
+
+    async with aiohttp.ClientSession() as anonymous:
+        # No session: pages send the browser to sign in; changes are refused.
+        gone = await anonymous.get(f"{base}/console/queue", allow_redirects=False)
+        assert gone.status == 303 and gone.headers["Location"] == "/console/sign-in?next=/console/queue"
+        refused = await anonymous.post(f"{base}/console/sign-out", data={"csrf": "x"})
+        assert refused.status == 401
+        # A form posted without the sign-in page's cookie (another site's form) is refused.
+        forged = await anonymous.post(f"{base}/console/sign-in", data={"key": acme["ops"], "csrf": "x"})
+        assert forged.status == 403 and (await forged.json())["fields"][0]["field"] == "csrf"
+
+    for key, status, says in (
+        ("cfk_nobody", 401, "That API key is not known."),
+        (acme["integrator"], 403, "this key&#39;s role is integrator"),
+    ):
+        async with _browser() as browser:
+            form = await (await browser.get(f"{base}/console/sign-in")).text()
+            reply = await browser.post(
+                f"{base}/console/sign-in", data={"key": key, "csrf": _page_token(form)}, allow_redirects=False
+            )
+            assert reply.status == status and says in await reply.text()
+
+    async with _browser() as browser:
+        status, location = await _signed_in(browser, base, acme["auditor"])
+        assert (status, location) == (303, "/console/queue")
+        page = await (await browser.get(f"{base}/console/conversations")).text()
+        assert 'href="/console/conversations/t-1"' in page
+        assert "set online" not in (await (await browser.get(f"{base}/console/queue")).text())
+        token = _page_token(page)
+        # An auditor watches; changing presence is for ops (the API's role table).
+        watched = await browser.post(
+            f"{base}/console/agents/ada/presence", data={"csrf": token, "status": "online"}
+        )
+        assert watched.status == 403
+        # Without the session's token, even a signed-in browser changes nothing.
+        blind = await browser.post(f"{base}/console/sign-out", data={"csrf": "guess"})
+        assert blind.status == 403
+        other_site = await browser.post(
+            f"{base}/console/sign-out", data={"csrf": token}, headers={"Origin": "https://evil.example"}
+        )
+        assert other_site.status == 403
+        left = await browser.post(f"{base}/console/sign-out", data={"csrf": token}, allow_redirects=False)
+        assert left.status == 303
+        after = await browser.get(f"{base}/console/conversations", allow_redirects=False)
+        assert after.status == 303  # the session ended on the server, not only in the browser
+
+    async with _browser() as browser:  # another tenant's console sees none of acme's
+        assert (await _signed_in(browser, base, globex["admin"]))[0] == 303
+        listed = await (await browser.get(f"{base}/console/conversations")).text()
+        assert "t-1" not in listed
+        assert (await browser.get(f"{base}/console/conversations/t-1")).status == 404
+
+    async with _browser() as browser:  # revoking the key ends its sessions
+        assert (await _signed_in(browser, base, acme["ops"]))[0] == 303
+        assert (await browser.get(f"{base}/console/", allow_redirects=False)).status == 200
+        database = database_of(settings)
+        try:
+            ops_keys = [k.key_id for k in await list_keys(database, tenants["acme"]) if k.role == "ops"]
+            assert [await revoke_key(database, key_id) for key_id in ops_keys] == [True]
+        finally:
+            await database.dispose()
+
+        async def signed_out() -> bool:  # within the API's key cache (5 s)
+            return (await browser.get(f"{base}/console/", allow_redirects=False)).status == 303
+
+        await eventually(signed_out, "the revoked key's session ended", within=10)
