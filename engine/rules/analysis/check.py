@@ -60,10 +60,17 @@ def analyse(pack: RulePack, roster: Roster | None = None, why_no_roster: str = "
 
 def check(source: PackSource, roster: Roster | None = None, why_no_roster: str = "") -> CheckReport:
     """Every finding on the pack in `source`: publishing refuses it while `errors` is not 0."""
+    return checked(source, roster, why_no_roster)[1]
+
+
+def checked(
+    source: PackSource, roster: Roster | None = None, why_no_roster: str = ""
+) -> tuple[RulePack | None, CheckReport]:
+    """`check`, with the pack when its structure parsed (None otherwise)."""
     pack, problems = validate(source)
     findings = [_from_problem(p, pack) for p in problems]
     if pack is not None:
         for finding in analyse(pack, roster, why_no_roster):
             line = source.locate(finding.path)[1] if finding.path else None
             findings.append(finding.model_copy(update={"line": line}))
-    return CheckReport.of(findings)
+    return pack, CheckReport.of(findings)
