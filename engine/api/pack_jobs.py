@@ -292,7 +292,14 @@ def _publishable(raw: bytes) -> JobResult:
     return JobResult(200, b"", pack)
 
 
-JOBS = {"validate": _validate, "check": _check, "test": _test, "simulate": _simulate, "diff": _diff, "publish": _publishable}
+JOBS = {
+    "validate": _validate,
+    "check": _check,
+    "test": _test,
+    "simulate": _simulate,
+    "diff": _diff,
+    "publish": _publishable,
+}
 
 
 def run(job: str, raw: bytes) -> JobResult:

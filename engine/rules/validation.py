@@ -144,7 +144,9 @@ class _Checker:
         for name, texts in self.pack.templates.items():
             if default not in texts:
                 self.add(
-                    f"templates.{name}", f'has no text in the pack language "{default}"', MISSING_TEMPLATE_TEXT
+                    f"templates.{name}",
+                    f'has no text in the pack language "{default}"',
+                    MISSING_TEMPLATE_TEXT,
                 )
             for lang, text in texts.items():
                 path = f"templates.{name}.{lang}"

@@ -320,7 +320,9 @@ def _interval_clash(atoms: list[Atom]) -> Clash | None:
         lower, upper = _bounds(atom)
         if lower and (low is None or lower.value > low.value or (lower.value == low.value and lower.strict)):
             low = lower
-        if upper and (high is None or upper.value < high.value or (upper.value == high.value and upper.strict)):
+        if upper and (
+            high is None or upper.value < high.value or (upper.value == high.value and upper.strict)
+        ):
             high = upper
         if low and high and _empty(low, high):
             other = high.atom if low.atom is atom else low.atom
@@ -390,9 +392,13 @@ def implied(atom: Atom, by: tuple[Atom, ...], event: str) -> bool:
     lows = [lo for lo, _ in map(_bounds, same) if lo]
     highs = [hi for _, hi in map(_bounds, same) if hi]
     if lower:
-        return any(lo.value > lower.value or (lo.value == lower.value and lo.strict >= lower.strict) for lo in lows)
+        return any(
+            lo.value > lower.value or (lo.value == lower.value and lo.strict >= lower.strict) for lo in lows
+        )
     assert upper is not None
-    return any(hi.value < upper.value or (hi.value == upper.value and hi.strict >= upper.strict) for hi in highs)
+    return any(
+        hi.value < upper.value or (hi.value == upper.value and hi.strict >= upper.strict) for hi in highs
+    )
 
 
 def implies(later: tuple[Atom, ...], earlier: tuple[Atom, ...], event: str) -> bool:

@@ -58,7 +58,9 @@ def conflicts(pack: RulePack, conjuncts: Conjuncts, budget: Budget) -> Iterator[
         )
 
 
-def _may_both_act(pack: RulePack, conjuncts: Conjuncts, listening: list[int], i: int, j: int, event: str) -> bool:
+def _may_both_act(
+    pack: RulePack, conjuncts: Conjuncts, listening: list[int], i: int, j: int, event: str
+) -> bool:
     if pack.rules[i].stop:
         return False
     first, second = conjuncts[i], conjuncts[j]

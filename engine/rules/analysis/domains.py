@@ -15,8 +15,6 @@ from engine.contracts.conversation import Channel
 from engine.rules.context import Priority
 from engine.rules.validation import STATUSES
 
-
-
 DOMAINS: dict[str, tuple[Any, ...]] = {
     "conversation.channel": tuple(c.value for c in Channel),
     "conversation.status": STATUSES,

@@ -20,7 +20,7 @@ SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 NEVER_MATCHES = "never-matches"
 """The rule's condition cannot be true on any of its events (or on some of them: a warning)."""
 IMPOSSIBLE_VALUE = "impossible-value"
-"""A comparison of an enumerated context field (channel, status, priority, ...) with a value it never holds."""
+"""An enumerated context field (channel, status, priority, ...) compared with a value it never holds."""
 SHADOWED = "shadowed"
 """An earlier rule with `stop` matches whenever this one would, on the same event."""
 CONFLICTING_ACTIONS = "conflicting-actions"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.rules.analysis.conditions import exact_values
+from engine.rules.analysis.findings import Finding
 from engine.rules.analysis.reachability import Conjuncts
 from engine.rules.pack import RulePack
-from engine.rules.analysis.findings import Finding
 from engine.rules.validation import MISSING_TEMPLATE_TEXT
 
 LANGUAGE_PATHS = ("conversation.language", "customer.language")

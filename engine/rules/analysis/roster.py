@@ -33,7 +33,9 @@ def _assigns(pack: RulePack) -> Iterator[tuple[str, list[str]]]:
     """(path, required skills) of every `assign` with skills, in rules and escalations."""
     places = [(f"rules[{i}].then", r.then) for i, r in enumerate(pack.rules)]
     for name, policy in pack.sla_policies.items():
-        places += [(f"sla_policies.{name}.escalations[{k}].then", e.then) for k, e in enumerate(policy.escalations)]
+        places += [
+            (f"sla_policies.{name}.escalations[{k}].then", e.then) for k, e in enumerate(policy.escalations)
+        ]
     for where, actions in places:
         for j, action in enumerate(actions):
             skills = getattr(action, "skills", None)
