@@ -2,8 +2,8 @@
 
 validate, check and test before review, simulate and diff before publishing ("what happens if I publish
 this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases, diff or check (an error
-finding) found something, 2 the pack or the input is invalid (for `test`: the pack has no test cases), 141 stdout was closed
-early (`| head`, see engine/cli/main.py).
+finding) found something, 2 the pack or the input is invalid (for `test`: the pack has no test
+cases), 141 stdout was closed early (`| head`, see engine/cli/main.py).
 """
 
 from __future__ import annotations
