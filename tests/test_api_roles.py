@@ -31,6 +31,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("POST", "/v1/conversations/{conversation_id}/survey"): ("/v1/conversations/c-1/survey", {}),
     ("POST", "/v1/inbound/email"): ("/v1/inbound/email", None),
     ("POST", "/v1/rules/validate"): ("/v1/rules/validate", {}),
+    ("POST", "/v1/rules/check"): ("/v1/rules/check", {}),
     ("POST", "/v1/rules/test"): ("/v1/rules/test", {}),
     ("POST", "/v1/rules/simulate"): ("/v1/rules/simulate", {}),
     ("POST", "/v1/rules/diff"): ("/v1/rules/diff", {}),

@@ -34,6 +34,7 @@ from engine.api.schemas import (
 from engine.api.webhook_secrets import RotateSecret
 from engine.contracts.assignment import TeamQueue
 from engine.contracts.ids import ID_PATTERN
+from engine.rules.analysis import CheckReport
 from engine.service.roster_rules import AgentInput
 
 ERROR_SCHEMA = {
@@ -122,6 +123,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     ("GET", "/v1/conversations"): ("The tenant's conversations, one row each", None, ConversationList, 200),
     ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
+    ("POST", "/v1/rules/check"): (
+        "Static analysis of a pack: every finding (error, warning, info) with its code, rules and path, "
+        "the tenant's roster included; publishing refuses a pack with an error finding (422 check_failed)",
+        PackRequest,
+        CheckReport,
+        200,
+    ),
     ("POST", "/v1/rules/test"): (
         "Run a pack's test cases (422 `no_test_cases` if it has none)",
         PackRequest,

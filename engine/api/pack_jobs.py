@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.api.errors import ApiError, malformed_json, validation_error
+from engine.rules.analysis import CheckReport, analyse, checked
+from engine.rules.analysis.findings import ROSTER_SKIPPED
 from engine.rules.casetest import run_cases
 from engine.rules.decision import CompiledPack
 from engine.rules.loader import (
@@ -247,9 +249,38 @@ def _diff(raw: bytes) -> JobResult:
     )
 
 
+def _check(raw: bytes) -> JobResult:
+    """Every finding of `rules check` (the API process adds the roster's), with the pack when it parsed."""
+    value = validated(PackRequest, decode(raw)).pack
+    try:
+        source = load_text(value) if isinstance(value, str) else load_object(value, "<pack>")
+    except PackLoadError as exc:
+        raise _problems(exc.problems, "pack") from None
+    pack, report = checked(source, roster=None)
+    findings = [f for f in report.findings if f.code != ROSTER_SKIPPED]  # the API process reads the roster
+    return _json(200, CheckReport.of(findings).model_dump(mode="json"), pack)
+
+
+def check_failed(report: CheckReport) -> ApiError:
+    """Publishing refused: the check's errors, each naming its path (pack.<path>) and code."""
+    errors = [f for f in report.findings if f.severity == "error"]
+    return ApiError(
+        422,
+        "check_failed",
+        f"not published: `rules check` finds {len(errors)} error(s) in the pack",
+        [
+            {"field": f"pack.{f.path}" if f.path else "pack", "message": f"{f.code}: {f.message}"}
+            for f in errors
+        ],
+    )
+
+
 def _publishable(raw: bytes) -> JobResult:
-    """A pack whose own test cases pass, for the API process to store (201 once stored)."""
+    """A pack whose own test cases pass and whose check finds no error, for the API process to store."""
     pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    report = CheckReport.of(analyse(pack))
+    if report.errors:
+        raise check_failed(report)
     failed = [r.name for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
     if failed:
         raise ApiError(
@@ -261,7 +292,14 @@ def _publishable(raw: bytes) -> JobResult:
     return JobResult(200, b"", pack)
 
 
-JOBS = {"validate": _validate, "test": _test, "simulate": _simulate, "diff": _diff, "publish": _publishable}
+JOBS = {
+    "validate": _validate,
+    "check": _check,
+    "test": _test,
+    "simulate": _simulate,
+    "diff": _diff,
+    "publish": _publishable,
+}
 
 
 def run(job: str, raw: bytes) -> JobResult:

@@ -19,6 +19,9 @@ from engine.api.errors import ApiError, body_too_large
 from engine.api.pack_jobs import DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.db.packs import PackStore
+from engine.db.roster import RosterStore
+from engine.rules.analysis import CheckReport, Roster
+from engine.rules.analysis.roster import roster_findings
 from engine.service.roster_rules import unknown_agents
 
 __all__ = ["DiffRequest", "PackRequest", "SimulateRequest", "routes"]
@@ -48,6 +51,20 @@ async def _run(request: web.Request, job: str) -> web.Response:
 @routes.post("/v1/rules/validate")
 async def validate_pack(request: web.Request) -> web.Response:
     return await _run(request, "validate")
+
+
+@routes.post("/v1/rules/check")
+async def check_pack(request: web.Request) -> web.Response:
+    """The static analysis (in a pack worker), plus the tenant's roster against the pack (here: it is
+    a database read, and the worker has no database)."""
+    result = await _in_worker(request, "check")
+    if result.status != 200 or result.pack is None:
+        return _answer(result)
+    tenant = request[TENANT]
+    agents = [a.record for a in await RosterStore(request.app[DATABASE]).list(tenant)]
+    report = CheckReport.model_validate_json(result.body)
+    extra = roster_findings(result.pack, Roster(tenant, agents), "")
+    return web.json_response(CheckReport.of([*report.findings, *extra]).model_dump(mode="json"))
 
 
 @routes.post("/v1/rules/test")

@@ -1,9 +1,9 @@
 """`convoflow rules ...`: the ops team's tools for rule packs.
 
-validate and test before review, simulate and diff before publishing ("what happens if I publish
-this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases or diff found something,
-2 the pack or the input is invalid (for `test`: the pack has no test cases), 141 stdout was closed
-early (`| head`, see engine/cli/main.py).
+validate, check and test before review, simulate and diff before publishing ("what happens if I publish
+this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases, diff or check (an error
+finding) found something, 2 the pack or the input is invalid (for `test`: the pack has no test
+cases), 141 stdout was closed early (`| head`, see engine/cli/main.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.contracts.assignment import AgentRecord
 from engine.db.packs import PackStore, UnknownPack
+from engine.db.roster import RosterStore
+from engine.rules.analysis import CheckReport, Roster, analyse, check
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
 from engine.rules.decision import CompiledPack
@@ -33,7 +38,7 @@ from engine.rules.simulation import (
 )
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
-from engine.service.pack_files import load_valid
+from engine.service.pack_files import load_source, load_valid
 from engine.service.roster_rules import unknown_agents
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -96,6 +101,46 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"version {pack.meta.version}, hash {pack.content_hash}"
     )
     return 0
+
+
+def _roster(tenant: str | None) -> tuple[Roster | None, str]:
+    """The tenant's roster, or why there is none to check against (no --tenant, no database)."""
+    if tenant is None:
+        return None, "no --tenant given"
+
+    async def read() -> list[AgentRecord]:
+        settings = Settings()
+        await prepare_database(settings)
+        database = database_of(settings)
+        try:
+            return [a.record for a in await RosterStore(database).list(tenant)]
+        finally:
+            await database.dispose()
+
+    try:
+        return Roster(tenant, asyncio.run(read())), ""
+    except (OSError, SQLAlchemyError) as exc:
+        return None, f"the database is not reachable ({type(exc).__name__})"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    path = Path(args.pack)
+    if not path.exists():
+        raise CommandFailed(2, [f"{args.pack}: no such file or folder"])
+    try:
+        source = load_source(path)
+    except PackLoadError as exc:
+        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+    report = check(source, *_roster(args.tenant))
+    if args.format == "json":
+        print(report.model_dump_json(indent=1))
+    else:
+        for finding in report.findings:
+            ids = f" [{', '.join(finding.rules)}]" if finding.rules else ""
+            print(f"{finding}{ids}")
+        infos = len(report.findings) - report.errors - report.warnings
+        print(f"{args.pack}: {report.errors} error(s), {report.warnings} warning(s), {infos} info(s)")
+    return 1 if report.errors else 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -172,6 +217,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CommandFailed(
             1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
         )
+    report = CheckReport.of(analyse(pack))
+    if report.errors:
+        raise CommandFailed(
+            2,
+            [f"not published: `convoflow rules check` finds {report.errors} error(s):"]
+            + [f"  {f}" for f in report.findings if f.severity == "error"],
+        )
     source = str(Path(args.pack).resolve())
 
     async def checked_publish(store: PackStore) -> str:
@@ -220,6 +272,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         return p
 
     command("validate", cmd_validate, "report every problem with its path and line").add_argument("pack")
+    p = command("check", cmd_check, "static analysis: dead, shadowed and conflicting rules, references")
+    p.add_argument("pack")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--tenant", help="also check the tenant's roster (agents, skills) in the database")
     command("test", cmd_test, "run the pack's test cases").add_argument("pack")
     p = command("simulate", cmd_simulate, "run recorded conversations through a pack, no side effects")
     p.add_argument("pack")

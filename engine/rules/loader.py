@@ -54,6 +54,8 @@ class Problem:
     message: str
     file: Path | None = None
     line: int | None = None
+    code: str = "invalid"
+    """What kind of mistake, stable for tools (`rules check` reports it as its finding's code)."""
 
     def __str__(self) -> str:
         where = (
@@ -88,9 +90,9 @@ class PackSource:
             probe = probe[:cut] if cut > 0 else ""
         return (self.main_file, None)
 
-    def problem(self, path: str, message: str) -> Problem:
+    def problem(self, path: str, message: str, code: str = "invalid") -> Problem:
         file, line = self.locate(path)
-        return Problem(path, message, file, line)
+        return Problem(path, message, file, line, code)
 
 
 def parse(text: str, file: Path, prefix: list[str | int], locations: dict[str, tuple[Path, int]]) -> Any:

@@ -33,6 +33,14 @@ LOOP_GUARDS = {
     "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
     "conversation.assigned": ("conversation.assignee", "event.depth"),
 }
+# Codes of the problems `rules check` reports under their own name (the rest are "invalid").
+UNKNOWN_REFERENCE = "unknown-reference"
+"""A template, team, calendar, SLA policy, escalation level or skill the pack does not define (or an
+action naming none: an `assign` to "agent" without its id, a `notify` without a recipient)."""
+UNKNOWN_PATH = "unknown-context-path"
+"""A `var` path or placeholder the rule context never has."""
+MISSING_TEMPLATE_TEXT = "template-missing-language"
+"""A template without a text in a language the pack answers in."""
 DATE_TIME_PATHS = frozenset(path for path, kind, _ in fields() if "date-time" in kind)
 
 
@@ -86,8 +94,8 @@ class _Checker:
         self.pack = pack
         self.problems: list[Problem] = []
 
-    def add(self, path: str, message: str) -> None:
-        self.problems.append(self.source.problem(path, message))
+    def add(self, path: str, message: str, code: str = "invalid") -> None:
+        self.problems.append(self.source.problem(path, message, code))
 
     def run(self) -> None:
         self.check_calendars()
@@ -135,7 +143,11 @@ class _Checker:
         default = self.pack.meta.language
         for name, texts in self.pack.templates.items():
             if default not in texts:
-                self.add(f"templates.{name}", f'has no text in the pack language "{default}"')
+                self.add(
+                    f"templates.{name}",
+                    f'has no text in the pack language "{default}"',
+                    MISSING_TEMPLATE_TEXT,
+                )
             for lang, text in texts.items():
                 path = f"templates.{name}.{lang}"
                 if text.count("{") != text.count("}"):
@@ -146,7 +158,11 @@ class _Checker:
     def check_placeholder(self, path: str, field: str) -> None:
         var, suffix = split_placeholder(field)
         if not is_known_path(var) or var.count(".") == 0:
-            self.add(path, f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}')
+            self.add(
+                path,
+                f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}',
+                UNKNOWN_PATH,
+            )
         elif suffix is not None and suffix not in FORMATS:
             self.add(
                 path, f'placeholder "{{{field}}}": unknown format "{suffix}"; use date, time or datetime'
@@ -156,13 +172,13 @@ class _Checker:
 
     def ref(self, path: str, name: str | None, table: dict[str, Any], what: str) -> None:
         if message := unknown(name, table, what):
-            self.add(path, message)
+            self.add(path, message, UNKNOWN_REFERENCE)
 
     def check_actions(self, path: str, actions: list[ActionBase]) -> None:
         for i, action in enumerate(actions):
             at = f"{path}[{i}].{action.kind}"
             for below, message in action.check(self.pack):
-                self.add(at + below, message)
+                self.add(at + below, message, UNKNOWN_REFERENCE)
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}
@@ -224,7 +240,9 @@ class _Checker:
                 reads.append(var_path)
                 if not is_known_path(var_path):
                     self.add(
-                        where, f'"{var_path}" is not in the rule context{suggest(var_path, KNOWN_PATHS)}'
+                        where,
+                        f'"{var_path}" is not in the rule context{suggest(var_path, KNOWN_PATHS)}',
+                        UNKNOWN_PATH,
                     )
         return reads
 

@@ -21,6 +21,7 @@ from engine.contracts.conversation import Channel
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
+from engine.rules.analysis import absent_agents
 from engine.rules.pack import RulePack
 from engine.service.config import Settings
 from engine.service.pack_store import ensure_active_pack
@@ -80,8 +81,7 @@ async def unknown_agents(database: AsyncEngine, tenant: str, pack: RulePack) -> 
             path,
             f"agent {agent!r} is not in tenant {tenant}'s roster (convoflow agents add / POST /v1/agents)",
         )
-        for path, agent in named
-        if agent not in roster
+        for path, agent in absent_agents(pack, roster)
     ]
 
 

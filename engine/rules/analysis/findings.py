@@ -1,0 +1,86 @@
+"""What `rules check` reports: one finding per mistake or risk, named by rule ids and JSON path.
+
+A finding is for an ops person reading a terminal or the API: its `message` says what happens to
+conversations, its `path` (`rules[3].if.and[1]`) and `line` say where to look, and its `code` is
+stable, so tools and tests can tell kinds apart without parsing messages. Errors block publishing;
+warnings and infos do not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+# The codes of the analysis' own findings (validation's problems keep theirs: engine/rules/validation.py).
+NEVER_MATCHES = "never-matches"
+"""The rule's condition cannot be true on any of its events (or on some of them: a warning)."""
+IMPOSSIBLE_VALUE = "impossible-value"
+"""An enumerated context field (channel, status, priority, ...) compared with a value it never holds."""
+SHADOWED = "shadowed"
+"""An earlier rule with `stop` matches whenever this one would, on the same event."""
+CONFLICTING_ACTIONS = "conflicting-actions"
+"""Two rules that can both match set different priorities, or route to different teams."""
+ROSTER = "roster"
+"""What the tenant's roster cannot give: an agent it does not have, skills no agent has."""
+ROSTER_SKIPPED = "roster-not-checked"
+"""The roster was not available, so agents and their skills were not checked."""
+TOO_LARGE = "too-large-to-analyse"
+"""A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
+
+_RULE_INDEX = re.compile(r"^rules\[(\d+)\]")
+
+
+class Finding(BaseModel):
+    """One finding of `rules check`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    severity: Severity
+    """error (publishing refuses the pack), warning or info."""
+    code: str
+    """Stable name of the kind of finding, e.g. `shadowed` or `unknown-reference`."""
+    rules: list[str] = Field(default_factory=list)
+    """The ids of the rules concerned, the one the path points into first."""
+    path: str
+    """Where in the pack, e.g. `rules[3].if.and[1]` (empty: the pack as a whole)."""
+    message: str
+    """What happens, in words an ops person acts on."""
+    line: int | None = None
+    """The line of `path` in the pack's YAML, when the pack came as text."""
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line else ""
+        return f"{self.severity:<7} {self.code:<26} {where}{self.path or '(pack)'}: {self.message}"
+
+
+class CheckReport(BaseModel):
+    """Every finding of one pack, errors first, and the counts `publish` and the CLI's exit code read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+    findings: list[Finding]
+    """Errors, then warnings, then infos; in pack order within each."""
+    errors: int
+    """Findings of severity error: publishing refuses the pack while there is one."""
+    warnings: int
+    """Findings of severity warning."""
+
+    @classmethod
+    def of(cls, findings: list[Finding]) -> CheckReport:
+        ordered = sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+        return cls(
+            findings=ordered,
+            errors=sum(f.severity == "error" for f in ordered),
+            warnings=sum(f.severity == "warning" for f in ordered),
+        )
+
+
+def rule_index(path: str) -> int | None:
+    """3 for `rules[3].if.and[1]`; None for a path outside the rules."""
+    found = _RULE_INDEX.match(path)
+    return int(found.group(1)) if found else None

@@ -1,0 +1,57 @@
+"""Comparisons with a value the context never holds: `conversation.channel == "mail"`.
+
+An enumerated field (engine/rules/analysis/domains.py) compared with anything outside its
+enumeration is a typo: `==` and `in` are then never true and `!=` always true, wherever the
+comparison stands in the condition (inside an `or` too), so each is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from engine.rules.analysis.conditions import EQUALITY, comparison
+from engine.rules.analysis.domains import DOMAINS, shown
+from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, Finding
+from engine.rules.context import EventType
+from engine.rules.pack import RulePack
+from engine.rules.references import suggest
+from engine.rules.validation import MAX_CONDITION_NODES, _scan
+
+_EVENTS = tuple(e.value for e in EventType)
+
+
+def impossible_values(pack: RulePack) -> Iterator[Finding]:
+    for i, rule in enumerate(pack.rules):
+        if rule.condition is None:
+            continue
+        scan = _scan(rule.condition, f"rules[{i}].if")  # the validator's walk: paths, and iterator scopes
+        if scan.nodes > MAX_CONDITION_NODES:
+            continue  # the validator refuses it; too-large-to-analyse says the rest
+        for at, op, args, scoped in scan.operations:
+            if scoped or not (op in EQUALITY or op == "in"):
+                continue
+            atom = comparison(op, args, at)
+            if atom is None or atom.var is None:
+                continue
+            known = _EVENTS if atom.var == "event.type" else DOMAINS.get(atom.var)
+            if known is None:
+                continue
+            literals = atom.value if isinstance(atom.value, tuple) else (atom.value,)
+            foreign = [v for v in literals if isinstance(v, str) and v not in known]
+            if not foreign:
+                continue
+            if op in ("!=", "!=="):
+                effect = "this comparison is always true"
+            elif len(foreign) == len(literals):
+                effect = "this comparison is never true"
+            else:
+                effect = "that value never matches"
+            names = ", ".join(f'"{v}"' for v in foreign)
+            hint = suggest(foreign[0], [k for k in known if isinstance(k, str)])
+            yield Finding(
+                severity="error",
+                code=IMPOSSIBLE_VALUE,
+                rules=[rule.id],
+                path=at,
+                message=f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}",
+            )

@@ -1,0 +1,256 @@
+"""`rules check`: each kind of finding on a purpose-made pack, the shipped packs clean, every proof
+confirmed on random contexts, and the CLI and API (publishing refuses an error finding)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.contracts.assignment import AgentRecord
+from engine.rules import jsonlogic
+from engine.rules.analysis import Roster, check
+from engine.rules.analysis.conditions import conjuncts, contradiction, implies
+from engine.rules.loader import load_object
+from engine.service.pack_files import load_source
+from tests.api_client import ApiClient
+from tests.cli_run import run_cli
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ROOT / "tests" / "packs" / "check"
+
+
+def found(pack: str, roster: Roster | None = None) -> list[tuple[str, str, list[str], str]]:
+    report = check(load_source(PACKS / pack), roster)
+    return [(f.severity, f.code, f.rules, f.path) for f in report.findings if f.code != "roster-not-checked"]
+
+
+def test_contradictory_conditions_never_match() -> None:
+    assert found("never_matches.yaml") == [
+        ("error", "never-matches", ["high-and-low"], "rules[0].if.and[1]"),
+        ("error", "never-matches", ["no-such-range"], "rules[1].if.and[1]"),
+        ("error", "never-matches", ["tier-in-and-equal"], "rules[2].if.and[1]"),
+        ("warning", "never-matches", ["wrong-event"], "rules[3].if"),
+    ]
+
+
+def test_values_outside_an_enumeration_are_errors() -> None:
+    assert found("impossible_values.yaml") == [
+        ("error", "impossible-value", ["mail-channel"], "rules[0].if"),
+        ("error", "impossible-value", ["closed-typo"], "rules[1].if.or[0]"),
+        ("error", "impossible-value", ["closed-typo"], "rules[1].if.or[1]"),
+    ]
+
+
+def test_rules_behind_a_covering_stop_rule_are_shadowed() -> None:
+    assert found("shadowed.yaml") == [
+        ("error", "shadowed", ["vip-chat", "vip-first"], "rules[1]"),
+        ("warning", "shadowed", ["after-catch-all", "catch-all"], "rules[4]"),
+    ]
+
+
+def test_rules_that_may_both_match_and_disagree_are_warned_about() -> None:
+    # vip-high and free-low exclude each other; billing stops before general.
+    assert found("conflicts.yaml") == [
+        ("warning", "conflicting-actions", ["urgent-words", "vip-high"], "rules[2].then[0]"),
+        ("warning", "conflicting-actions", ["urgent-words", "free-low"], "rules[2].then[0]"),
+    ]
+
+
+def test_references_paths_and_template_languages() -> None:
+    assert found("references.yaml") == [
+        ("error", "unknown-reference", [], "teams.support.calendar"),
+        ("error", "unknown-context-path", ["broken-references"], "rules[0].if.==[0].var"),
+        ("error", "unknown-reference", ["broken-references"], "rules[0].then[0].reply.template"),
+        ("error", "unknown-reference", ["broken-references"], "rules[0].then[1].route"),
+        ("error", "unknown-reference", ["broken-references"], "rules[0].then[2].apply_sla"),
+        ("error", "unknown-reference", ["broken-references"], "rules[0].then[3].assign.skills[0]"),
+        ("warning", "template-missing-language", ["acknowledge"], "templates.ack"),
+    ]
+
+
+def _agent(agent_id: str, skills: list[str]) -> AgentRecord:
+    return AgentRecord(agent_id=agent_id, name=agent_id, skills=skills)
+
+
+def test_the_roster_is_checked_when_there_is_one() -> None:
+    pack = {
+        "meta": {"name": "roster"},
+        "teams": {"support": {"skills": ["billing", "lang:de"]}},
+        "rules": [
+            {
+                "id": "named",
+                "on": ["conversation.created"],
+                "then": [{"assign": {"strategy": "agent", "agent": "zoe"}}],
+            },
+            {
+                "id": "skilled",
+                "on": ["conversation.created"],
+                "then": [{"assign": {"skills": ["billing", "lang:de"]}}],
+            },
+        ],
+    }
+    roster = Roster("acme", [_agent("ann", ["billing"]), _agent("bob", ["lang:de"])])
+    report = check(load_object(pack), roster)
+    assert [(f.severity, f.code, f.rules, f.path) for f in report.findings] == [
+        ("error", "roster", ["named"], "rules[0].then[0].assign.agent"),
+        ("warning", "roster", ["skilled"], "rules[1].then[0].assign.skills"),
+    ]
+    skipped = check(load_object(pack), None, "no --tenant given").findings
+    assert [(f.severity, f.code, f.message) for f in skipped] == [
+        ("info", "roster-not-checked", "agents and their skills not checked: no --tenant given")
+    ]
+
+
+@pytest.mark.parametrize("name", ["default", "kundenservice"])
+def test_the_shipped_packs_have_no_error(name: str) -> None:
+    report = check(load_source(ROOT / "rule_packs" / name))
+    assert report.errors == 0, [str(f) for f in report.findings]
+
+
+def test_a_hostile_condition_is_capped_not_analysed() -> None:
+    huge = {"and": [{"==": [{"var": "customer.tier"}, f"t{i}"]} for i in range(1200)]}
+    pack = {"meta": {"name": "big"}, "rules": [{"id": "big", "on": ["conversation.created"], "if": huge}]}
+    report = check(load_object(pack))
+    assert ("info", "too-large-to-analyse", ["big"], "rules[0].if") in [
+        (f.severity, f.code, f.rules, f.path) for f in report.findings
+    ]
+
+
+# -- soundness: every claim holds on random contexts ---------------------------------------------------
+
+PATHS = [
+    "customer.tier",
+    "customer.lifetime_value",
+    "conversation.priority",
+    "conversation.channel",
+    "customer.custom.x",
+]
+LITERALS = st.sampled_from(
+    [
+        "vip",
+        "free",
+        "high",
+        "low",
+        "chat",
+        "email",
+        "",
+        "1",
+        "01",
+        "1e1",
+        "true",
+        "false",
+        "abc",
+        " 1",
+        0,
+        1,
+        2,
+        10,
+        2.5,
+        -1,
+        True,
+        False,
+        None,
+    ]
+)
+OPS = st.sampled_from(["==", "!=", "===", "!==", "<", "<=", ">", ">="])
+
+
+@st.composite
+def atoms(draw: st.DrawFn) -> Any:
+    var = {"var": draw(st.sampled_from(PATHS))}
+    kind = draw(st.integers(0, 4))
+    if kind == 0:
+        return {"in": [var, draw(st.lists(LITERALS, max_size=3))]}
+    if kind == 1:
+        return var
+    literal = draw(LITERALS)
+    term = {draw(OPS): [var, literal] if draw(st.booleans()) else [literal, var]}
+    return {"!": term} if kind == 2 else term
+
+
+CONDITIONS = st.lists(atoms(), min_size=1, max_size=4).map(lambda xs: {"and": xs})
+VALUES = st.one_of(LITERALS, st.just([]), st.just(["vip"]), st.just({"a": 1}))
+
+
+@st.composite
+def contexts(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "event": {"type": "conversation.created"},
+        "customer": {"tier": draw(VALUES), "lifetime_value": draw(VALUES), "custom": {"x": draw(VALUES)}},
+        "conversation": {
+            "priority": draw(st.sampled_from(["low", "normal", "high", "urgent"])),
+            "channel": draw(st.sampled_from(["email", "chat", "whatsapp", "sms", "social"])),
+        },
+    }
+
+
+def _matches(condition: Any, data: dict[str, Any]) -> bool:
+    try:
+        return jsonlogic.truthy(jsonlogic.compile_condition(condition).evaluate(data))
+    except Exception:
+        return False
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CONDITIONS, CONDITIONS, st.lists(contexts(), min_size=20, max_size=20))
+def test_never_matches_and_shadowing_claims_hold_on_random_contexts(
+    first: Any, second: Any, samples: list[dict[str, Any]]
+) -> None:
+    a, b = conjuncts(first, "a"), conjuncts(second, "b")
+    assert a is not None and b is not None
+    if contradiction(b, "conversation.created") is not None:
+        assert not any(_matches(second, data) for data in samples), json.dumps(second)
+    if implies(b, a, "conversation.created"):
+        for data in samples:
+            assert not _matches(second, data) or _matches(first, data), (
+                json.dumps(first),
+                json.dumps(second),
+            )
+
+
+# -- CLI and API ---------------------------------------------------------------------------------------
+
+
+def test_cli_check_exits_1_on_an_error_and_speaks_json(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = run_cli(capsys, ["rules", "check", str(PACKS / "shadowed.yaml")])
+    assert bad.returncode == 1 and "never runs: rule vip-first (rules[0])" in bad.stdout
+    ok = run_cli(capsys, ["rules", "check", str(ROOT / "rule_packs" / "default"), "--format", "json"])
+    body = json.loads(ok.stdout)
+    assert (
+        ok.returncode == 0
+        and body["errors"] == 0
+        and body["warnings"] == len([f for f in body["findings"] if f["severity"] == "warning"])
+    )
+
+
+async def test_api_check_and_publish_refused_on_an_error_finding(api: ApiClient) -> None:
+    text = (PACKS / "shadowed.yaml").read_text()
+    checked = await api.request("POST", "/v1/rules/check", json={"pack": text})
+    assert checked.status == 200 and checked.body["errors"] == 1 and checked.body["warnings"] == 1
+    first = checked.body["findings"][0]
+    assert (first["code"], first["rules"], first["path"], first["line"]) == (
+        "shadowed",
+        ["vip-chat", "vip-first"],
+        "rules[1]",
+        9,
+    )
+    assert checked.body["findings"][-1]["code"] == "roster-not-checked"  # this tenant has no agents
+    bad = await api.request("POST", "/v1/rules/check", json={"pak": text})
+    assert bad.status == 422 and bad.body["fields"][0]["field"] in ("pack", "pak")
+    refused = await api.request("POST", "/v1/rules/publish", json={"pack": text})
+    assert refused.status == 422 and refused.body["error"] == "check_failed"
+    assert refused.body["fields"] == [
+        {
+            "field": "pack.rules[1]",
+            "message": "shadowed: never runs: rule vip-first (rules[0]) comes first, has stop: true and "
+            "matches whenever this one would",
+        }
+    ]
+    default = (ROOT / "rule_packs" / "default" / "pack.yaml").read_text()
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": default})
+    assert published.status == 201
