@@ -179,6 +179,17 @@ def test_a_filter_keeps_only_its_threads() -> None:
     assert report(threads_of(facts(), CALENDARS), start=at(0, 0), end=at(3, 8), filters=[("team", "x")]) == []
 
 
+def test_a_range_into_the_future_ends_now() -> None:
+    """The backlog's age is read at now, not at the end of a day that has not happened yet."""
+    query = parse_query(start="2026-11-23", end="2026-11-27", group_by=None, interval=None, now=at(2, 16))
+    assert query.end == at(2, 16)
+    (row,) = report(threads_of(facts(), CALENDARS), start=query.start, end=query.end)
+    assert row["metrics"]["backlog"]["at"] == at(2, 16).isoformat()
+    with pytest.raises(KpiQueryError) as caught:
+        parse_query(start="2026-11-26", end="2026-11-27", group_by=None, interval=None, now=at(2, 16))
+    assert caught.value.parameter == "from"
+
+
 def test_an_event_applied_twice_counts_once() -> None:
     twice = facts() + facts()
     (row,) = report(threads_of(twice, CALENDARS), start=at(0, 0), end=at(3, 8))

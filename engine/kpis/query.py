@@ -54,11 +54,13 @@ def parse_query(
     filters: Mapping[str, str | None] | None = None,
 ) -> KpiQuery:
     """From the texts given (`from`, `to`, `group_by`, `interval`, and a value per group to keep only
-    its threads); `to` is now unless given, `from` a week before it unless given."""
-    until = _instant("to", end) if end else now
+    its threads); `to` is now unless given (or later than now), `from` a week before it unless given."""
+    # Nothing has happened after now: a later `to` (today's date + 1, a console's "to today") ends
+    # now, so the backlog is read at now and its age is not counted into the future.
+    until = min(_instant("to", end), now) if end else now
     since = _instant("from", start) if start else until - DEFAULT_RANGE
     if since >= until:
-        raise KpiQueryError("from", "must be before `to`")
+        raise KpiQueryError("from", "must be before `to` and before now")
     if until - since > MAX_RANGE:
         raise KpiQueryError("from", f"the range is at most {MAX_RANGE.days} days")
     groups: tuple[str, ...] = ()

@@ -169,6 +169,7 @@ def _print_banner(
     lines = [
         f"convoflow is up ({seconds:.1f}s)",
         f"  HTTP API          {api}",
+        f"  ops console       {api}/console/  (sign in with an ops, auditor or admin key)",
         f"  Temporal gRPC     {address}  namespace {settings.temporal_namespace!r}"
         + ("  (embedded dev server)" if server else ""),
     ]

@@ -20,7 +20,10 @@
         margin: { l: 50, r: 20, t: 40, b: 40 },
         height: 300,
         xaxis: { type: "category" },
-        yaxis: { title: { text: chart.unit }, rangemode: "tozero" },
+        yaxis:
+          chart.unit === "percent"
+            ? { title: { text: chart.unit }, range: [0, 105] }
+            : { title: { text: chart.unit }, rangemode: "tozero" },
         legend: { orientation: "h" },
       },
       { displayModeBar: false, responsive: true }
