@@ -47,8 +47,10 @@ class ApiClient:
         async with self.session.request(
             method, self.base_url + path, json=json, data=data, headers=all_headers
         ) as resp:
-            assert resp.content_type == "application/json", f"{resp.status}: not JSON"
-            return Reply(resp.status, await resp.json(), dict(resp.headers))
+            # Errors are RFC 9457 problems (application/problem+json), which resp.json() refuses unless told.
+            expected = "application/problem+json" if resp.status >= 400 else "application/json"
+            assert resp.content_type == expected, f"{resp.status}: {resp.content_type}, not {expected}"
+            return Reply(resp.status, await resp.json(content_type=None), dict(resp.headers))
 
     async def post_message(
         self,

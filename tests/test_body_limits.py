@@ -49,6 +49,10 @@ async def test_a_body_over_the_routes_limit_is_413_json(
         reply = await post(api, path.format(acme=tenants["acme"]), content_type, size, chunked)
     assert reply[0] == 413, reply
     assert reply[1] == {
+        "type": "urn:convoflow:problem:body_too_large",
+        "title": "Request Entity Too Large",
+        "status": 413,
+        "detail": f"request body exceeds {limit} bytes",
         "error": "body_too_large",
         "message": f"request body exceeds {limit} bytes",
         "fields": [{"field": "body", "message": f"at most {limit} bytes"}],
@@ -59,8 +63,8 @@ async def post(api: ApiClient, path: str, content_type: str, size: int, chunked:
     headers = {"Content-Type": content_type, "Authorization": f"Bearer {api_key(api.tenants['acme'])}"}
     data = chunks(size) if chunked else b"x" * size
     async with api.session.post(api.base_url + path, data=data, headers=headers) as resp:
-        assert resp.content_type == "application/json", await resp.text()
-        return resp.status, await resp.json()
+        assert resp.content_type == "application/problem+json", await resp.text()
+        return resp.status, await resp.json(content_type=None)
 
 
 async def test_a_rule_pack_may_be_larger_than_an_event(

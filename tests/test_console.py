@@ -196,7 +196,7 @@ async def test_sign_in_sessions_csrf_and_tenants(
         assert refused.status == 401
         # A form posted without the sign-in page's cookie (another site's form) is refused.
         forged = await anonymous.post(f"{base}/console/sign-in", data={"key": acme["ops"], "csrf": "x"})
-        assert forged.status == 403 and (await forged.json())["fields"][0]["field"] == "csrf"
+        assert forged.status == 403 and (await forged.json(content_type=None))["fields"][0]["field"] == "csrf"
 
     for key, status, says in (
         ("cfk_nobody", 401, "That API key is not known."),

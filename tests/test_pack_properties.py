@@ -128,7 +128,7 @@ async def test_random_packs_never_answer_5xx_or_a_traceback(api: ApiClient) -> N
     def check(route: str, body: str | bytes) -> None:
         status, content_type, text = asyncio.run_coroutine_threadsafe(send(route, body), loop).result(60)
         assert status < 500, text
-        assert content_type == "application/json"
+        assert content_type == ("application/problem+json" if status >= 400 else "application/json")
         assert "Traceback" not in text and 'File "' not in text
         if status >= 400:
             assert json.loads(text)["error"]

@@ -1,5 +1,12 @@
-"""Every error leaves the API as JSON: `{"error": code, "message": ..., "fields": [...]}`.
+"""Every error leaves the API as an RFC 9457 problem: `application/problem+json`.
 
+    {"type": "urn:convoflow:problem:invalid_request", "title": "Unprocessable Content", "status": 422,
+     "detail": "conversation_id: ...", "error": "invalid_request", "message": "conversation_id: ...",
+     "fields": [{"field": "conversation_id", "message": "..."}]}
+
+`type` is one URN per error code (stable: clients may branch on it), `title` the status's phrase,
+`detail` the explanation for this occurrence. `error`, `message` and `fields` are extension members
+(RFC 9457 section 3.2): they were the whole body before problem details, and clients read them still.
 Bad input names the field it is about; nothing the caller sends can produce a 500 or a stack trace.
 """
 
@@ -7,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from http import HTTPStatus
 import traceback
 from collections.abc import Awaitable, Callable
 
@@ -22,6 +30,38 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # What a 503 asks the caller to wait before retrying. The retry itself waits up to the update
 # timeout for a worker again, so a short pause is enough and keeps a recovered service responsive.
 RETRY_AFTER_SECONDS = 5
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE = "urn:convoflow:problem:"
+# Headers aiohttp's own errors carry that the caller needs (405 says which methods the path takes).
+KEPT_HEADERS = ("Allow",)
+
+
+def problem(status: int, code: str, message: str, fields: list[dict] | None = None) -> dict:
+    """The RFC 9457 body of an error, with the API's own members (`error`, `message`, `fields`)."""
+    body: dict = {
+        "type": PROBLEM_TYPE + code,
+        "title": _phrase(status),
+        "status": status,
+        "detail": message,
+        "error": code,
+        "message": message,
+    }
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def problem_response(body: dict, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(
+        text=json.dumps(body), status=status, headers=headers, content_type=PROBLEM_JSON, charset="utf-8"
+    )
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class ApiError(Exception):
@@ -40,11 +80,11 @@ class ApiError(Exception):
         self.fields = fields or []
         self.headers = headers or {}
 
+    def body(self) -> dict:
+        return problem(self.status, self.code, self.message, self.fields)
+
     def response(self) -> web.Response:
-        body: dict = {"error": self.code, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return web.json_response(body, status=self.status, headers=self.headers)
+        return problem_response(self.body(), self.status, self.headers)
 
 
 def unavailable(code: str, message: str) -> ApiError:
@@ -92,7 +132,7 @@ def body_too_large(limit: int) -> ApiError:
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        return await handler(request)
+        return as_problem(await handler(request))
     except ApiError as exc:
         return exc.response()
     except web.HTTPRequestEntityTooLarge:
@@ -101,7 +141,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         if exc.status < 400:
             raise
         code = exc.reason.lower().replace(" ", "_")
-        return ApiError(exc.status, code, exc.reason).response()
+        kept = {name: exc.headers[name] for name in KEPT_HEADERS if name in exc.headers}
+        return ApiError(exc.status, code, _explained(exc, request), headers=kept).response()
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and
         # every write it makes is idempotent, so the same request may be sent again.
@@ -126,3 +167,32 @@ def route_of(request: web.Request) -> str:
     """The route's pattern (`/v1/conversations/{conversation_id}`), not the path with the caller's ids."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "(no route)"
+
+
+def _explained(exc: web.HTTPException, request: web.Request) -> str:
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return f"{request.method} is not allowed here; allowed: {', '.join(sorted(exc.allowed_methods))}"
+    if isinstance(exc, web.HTTPNotFound):
+        return "no such route"
+    return exc.reason
+
+
+def as_problem(response: web.StreamResponse) -> web.StreamResponse:
+    """An error a handler answered itself as plain JSON (a pack worker's verdict), as a problem."""
+    if (
+        response.status < 400
+        or not isinstance(response, web.Response)
+        or response.content_type != "application/json"
+        or not isinstance(response.body, bytes)
+    ):
+        return response
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return response
+    if not isinstance(body, dict) or not isinstance(body.get("error"), str):
+        return response
+    extra = {k: v for k, v in body.items() if k not in ("error", "message", "fields")}
+    described = problem(response.status, body["error"], str(body.get("message", "")), body.get("fields"))
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+    return problem_response({**extra, **described}, response.status, headers)

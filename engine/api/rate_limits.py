@@ -254,9 +254,8 @@ class RateLimited(ApiError):
             headers=verdict.headers(),
         )
 
-    def response(self) -> web.Response:
-        body = {"error": self.code, "message": self.message, "fields": []}
-        return web.json_response(body, status=self.status, headers=self.headers)
+    def body(self) -> dict:
+        return {**super().body(), "fields": []}
 
 
 RATE_LIMITS = web.AppKey("rate_limits", RateLimits)
