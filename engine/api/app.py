@@ -1,4 +1,5 @@
-"""The aiohttp application: middlewares (JSON errors, body limits, auth, rate limits) and routes."""
+"""The aiohttp application: middlewares (problem+json errors, body limits, auth, rate limits, roles,
+Idempotency-Key) and routes."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from engine.api.console.sessions import routes as console_sign_in
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
+from engine.api.idempotency import IDEMPOTENCY, idempotent_posts, lease_for
 from engine.api.inbound_email import routes as email_routes
 from engine.api.inbound_webhook import routes as webhook_routes
 from engine.api.keys import routes as key_routes
@@ -31,6 +33,7 @@ from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.api.webhook_secrets import routes as secret_routes
+from engine.db.idempotency import IdempotencyKeys
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -53,6 +56,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
             auth_middleware(keys, stored_keys),
             limit_rates,
             require_role,
+            idempotent_posts,
         ],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes, settings.max_email_bytes),
     )
@@ -79,6 +83,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)
+    lease = lease_for(settings.update_timeout_seconds, settings.rules_time_limit_seconds)
+    app[IDEMPOTENCY] = IdempotencyKeys(database, lease)
     app.on_cleanup.append(_close_database)
     app.cleanup_ctx.append(pack_workers(settings.rules_time_limit_seconds))
     return app

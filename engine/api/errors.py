@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import logging
-from http import HTTPStatus
 import traceback
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -194,5 +194,6 @@ def as_problem(response: web.StreamResponse) -> web.StreamResponse:
         return response
     extra = {k: v for k, v in body.items() if k not in ("error", "message", "fields")}
     described = problem(response.status, body["error"], str(body.get("message", "")), body.get("fields"))
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+    dropped = ("content-type", "content-length")
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in dropped}
     return problem_response({**extra, **described}, response.status, headers)

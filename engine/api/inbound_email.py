@@ -44,7 +44,6 @@ MAX_PARTS = 60  # a text, an HTML alternative and the 50 attachments a message k
 PARAMETERIZED = {"content-type", "content-disposition"}
 MAX_PARAMETERS = 32
 PART_HEADER = re.compile(rb"(?im)^content-type[ \t]*:")
-CHUNK_BYTES = 64 * 1024
 
 
 @routes.post("/v1/inbound/email")
@@ -92,19 +91,20 @@ async def inbound_email(request: web.Request) -> web.Response:
 
 
 async def read_email(request: web.Request, limit: int) -> bytes:
-    """The raw mail, read chunk by chunk up to `limit` bytes: over it is a 413, whatever the framing."""
+    """The raw mail, up to `limit` bytes: over it is a 413, whatever the framing."""
     if request.content_length is not None and request.content_length > limit:
         raise body_too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(CHUNK_BYTES):
-        size += len(chunk)
-        if size > limit:
-            raise body_too_large(limit)
-        chunks.append(chunk)
-    if not size:
+    # `read` stops at the request's client_max_size, which engine/api/body_limits.py set to `limit`
+    # (a chunked body over it is cut off there), and it is the body an Idempotency-Key check read.
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise body_too_large(limit) from None
+    if len(raw) > limit:
+        raise body_too_large(limit)
+    if not raw:
         raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
-    return b"".join(chunks)
+    return raw
 
 
 def parse_all(raw: bytes) -> tuple[EmailMessage, tuple[str, list[dict[str, Any]]]]:

@@ -48,7 +48,10 @@ async def rotate_secret(request: web.Request) -> web.Response:
     body = await read_body(request, RotateSecret) if request.body_exists else RotateSecret()
     database, tenant = request.app[DATABASE], request[TENANT]
     info, secret = await WebhookSecrets(database).rotate(tenant, channel, timedelta(hours=body.overlap_hours))
-    return web.json_response({**_shown(info), "secret": secret}, status=201)
+    # The one time the secret exists outside the database: no cache (nor an idempotent replay) keeps it.
+    return web.json_response(
+        {**_shown(info), "secret": secret}, status=201, headers={"Cache-Control": "no-store"}
+    )
 
 
 @routes.get("/v1/webhook-secrets")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -225,4 +226,20 @@ console_sessions = Table(
     Column("created_at", WHEN, nullable=False),
     Column("expires_at", WHEN, nullable=False),
     Index("ix_console_sessions_expires_at", "expires_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("key_scope", String(64), nullable=False, comment="SHA-256 hex of the API key the POST came with."),
+    Column("key_hash", String(64), nullable=False, comment="SHA-256 hex of the Idempotency-Key."),
+    Column("fingerprint", String(64), nullable=False, comment="SHA-256 hex of the method, path and body."),
+    Column("status", Integer, nullable=True, comment="The stored answer's status; null while it runs."),
+    Column("headers", JSON, nullable=True, comment="The stored answer's headers worth repeating."),
+    Column("body", LargeBinary, nullable=True, comment="The stored answer's body (secrets left out)."),
+    Column("claimed_at", WHEN, nullable=False, comment="When the running request took the key."),
+    Column("expires_at", WHEN, nullable=False),
+    PrimaryKeyConstraint("tenant", "key_scope", "key_hash"),
+    Index("ix_idempotency_keys_expires_at", "expires_at"),
 )

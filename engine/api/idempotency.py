@@ -1,0 +1,138 @@
+"""`Idempotency-Key` on every POST (draft-ietf-httpapi-idempotency-key-header): a retry is answered,
+not run again.
+
+A POST with the header claims the key in the control-plane database (engine/db/idempotency.py),
+scoped to the tenant and the API key, so two integrations (or two tenants) choosing the same key
+never see each other's answers. Then:
+
+- the same key with the same request (SHA-256 of method, path with query, and body) answers the
+  first answer again (status, body, Content-Type, Location, Cache-Control) with
+  `Idempotent-Replayed: true`;
+- the same key with another request: 422 naming `Idempotency-Key`;
+- the same key while the first request still runs: 409 naming `Idempotency-Key`, `Retry-After: 1`;
+- a key that is not 1-256 characters of one line: 422 naming `Idempotency-Key`.
+
+Only final answers are kept (24 hours): 2xx, and 4xx that the same request would get again. 5xx
+(503: no worker in time), 404 (the conversation may exist by the retry), 409 and 429 are not: the
+claim is given up, and a retry runs again. An answer that shows a secret once (`Cache-Control:
+no-store`, a new API key or webhook secret) is kept without the secret: a replay repeats the ids and
+dates, not the secret, which stays shown once and stored nowhere.
+
+Routes that are idempotent by their own ids keep them: on `/replies` the key *is* the reply's
+`message_id` (engine/api/conversations.py), deduplicated by the conversation for as long as it
+exists, and a retry answers `duplicate: true`. Signed inbound webhooks carry no API key and are
+deduplicated by the channel's own message id, which their signature covers: an Idempotency-Key
+header there is outside the signature, so anyone replaying a captured request could change it.
+It is ignored there, as on the ops console's forms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
+
+from engine.api.auth import KEY_HASH, TENANT, is_console, is_open
+from engine.api.errors import ApiError, Handler, invalid_field
+from engine.api.roles import route_template
+from engine.api.schemas import MessageId
+from engine.db.idempotency import Claim, IdempotencyKeys, KeySlot, StoredAnswer
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+IDEMPOTENCY = web.AppKey("idempotency_keys", IdempotencyKeys)
+# Routes whose own ids make them idempotent (see the module docstring).
+OWN_IDS = frozenset({"/v1/conversations/{conversation_id}/replies"})
+# 4xx answers a retry of the same request would get again; every other one lets the retry run.
+FINAL_ERRORS = frozenset({400, 403, 410, 413, 415, 422})
+REPEATED_HEADERS = ("Content-Type", "Location", "Cache-Control")
+# Members of a no-store answer that are never written down (the secret shown once).
+SHOWN_ONCE = ("key", "secret")
+_KEY: TypeAdapter[str] = TypeAdapter(MessageId)
+
+
+def lease_for(update_timeout_seconds: float, rules_time_limit_seconds: float) -> timedelta:
+    """How long a claim protects a running request: well past the longest a request may run, after
+    which a claim left by a crashed process is taken over."""
+    return timedelta(seconds=2 * max(update_timeout_seconds, rules_time_limit_seconds) + 30)
+
+
+def checked_key(request: web.Request) -> str | None:
+    """The request's Idempotency-Key, bounded like a message id (1-256 characters, one line)."""
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None:
+        return None
+    try:
+        return _KEY.validate_python(key)
+    except ValidationError as exc:
+        raise invalid_field(IDEMPOTENCY_KEY, exc.errors(include_url=False)[0]["msg"]) from None
+
+
+@web.middleware
+async def idempotent_posts(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """After auth and roles: only a caller allowed to make the request can claim its key."""
+    if request.method != "POST" or is_open(request.path) or is_console(request.path):
+        return await handler(request)
+    key = checked_key(request)
+    if key is None or route_template(request) in OWN_IDS or TENANT not in request:
+        return await handler(request)
+    raw = await request.read()
+    fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path_qs.encode(), raw]))
+    slot = KeySlot(
+        tenant=request[TENANT],
+        key_scope=request[KEY_HASH],
+        key_hash=hashlib.sha256(key.encode()).hexdigest(),
+    )
+    keys = request.app[IDEMPOTENCY]
+    claim = await keys.claim(slot, fingerprint.hexdigest())
+    if not claim.owned:
+        return _answer_for(claim)
+    try:
+        try:
+            response = await handler(request)
+        except ApiError as exc:
+            response = exc.response()
+    except BaseException:
+        await keys.give_up(slot)
+        raise
+    if isinstance(response, web.Response) and _is_final(response.status):
+        await keys.store(slot, _kept(response))
+    else:
+        await keys.give_up(slot)
+    return response
+
+
+def _is_final(status: int) -> bool:
+    return status < 400 or status in FINAL_ERRORS
+
+
+def _kept(response: web.Response) -> StoredAnswer:
+    body = response.body if isinstance(response.body, bytes) else b""
+    if "no-store" in response.headers.get("Cache-Control", "") and body:
+        shown = json.loads(body)
+        if isinstance(shown, dict):
+            body = json.dumps({k: v for k, v in shown.items() if k not in SHOWN_ONCE}).encode()
+    headers = {name: response.headers[name] for name in REPEATED_HEADERS if name in response.headers}
+    return StoredAnswer(status=response.status, headers=headers, body=body)
+
+
+def _answer_for(claim: Claim) -> web.Response:
+    if claim.stored is not None:
+        headers = {**claim.stored.headers, REPLAYED: "true"}
+        return web.Response(body=claim.stored.body, status=claim.stored.status, headers=headers)
+    if claim.reused:
+        raise invalid_field(
+            IDEMPOTENCY_KEY,
+            "already used with a different request (method, path or body)",
+            f"this {IDEMPOTENCY_KEY} was sent with a different request; use a new key for a new request",
+        )
+    raise ApiError(
+        409,
+        "idempotency_key_in_use",
+        f"a request with this {IDEMPOTENCY_KEY} is still running; retry after it answered",
+        [{"field": IDEMPOTENCY_KEY, "message": "a request with this key is still running"}],
+        headers={"Retry-After": "1"},
+    )
