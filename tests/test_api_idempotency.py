@@ -1,0 +1,83 @@
+"""`Idempotency-Key` on POSTs, as an integrator retrying over a flaky network meets it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio.client import Client
+
+from engine.api.idempotency import IDEMPOTENCY
+from engine.service.config import Settings
+from engine.service.worker import build_worker
+from tests.api_client import ApiClient
+from tests.conftest import serve_api
+from tests.replay import replay_every_run
+from tests.test_lifecycle import eventually
+
+MESSAGE = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
+
+
+def fields(body: dict) -> list[str]:
+    return [f["field"] for f in body.get("fields", [])]
+
+
+async def test_a_retried_post_creates_one_conversation_and_answers_the_first_answer(
+    api: ApiClient, worker: None
+) -> None:
+    path, key = "/v1/conversations/idem-1/messages", {"Idempotency-Key": "create-idem-1"}
+    first = await api.request("POST", path, json=MESSAGE, headers=key)
+    again = await api.request("POST", path, json=MESSAGE, headers=key)
+    assert first.status == 201 and "Idempotent-Replayed" not in first.headers
+    assert (again.status, again.body) == (first.status, first.body)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = await api.request("POST", path, json={**MESSAGE, "text": "Hi again"}, headers=key)
+    assert other.status == 422 and fields(other.body) == ["Idempotency-Key"], other.body
+    assert other.headers["Content-Type"].startswith("application/problem+json")
+    # Another tenant's key of the same name is its own: its request runs.
+    theirs = await api.request("POST", path, json=MESSAGE, headers=key, tenant="globex")
+    assert theirs.status == 201 and "Idempotent-Replayed" not in theirs.headers
+    state = (await api.get("idem-1")).body
+    assert state["customer_messages"] == 1
+
+
+async def test_a_key_is_409_while_its_first_request_runs_and_a_503_is_not_kept(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    patient = settings.model_copy(update={"update_timeout_seconds": 4.0})
+    path, key = "/v1/conversations/idem-2/messages", {"Idempotency-Key": "create-idem-2"}
+    async with serve_api(client, patient, tenants) as api:  # no worker polls the queue yet
+        first = asyncio.create_task(api.request("POST", path, json=MESSAGE, headers=key))
+        keys = api.app[IDEMPOTENCY]
+        await eventually(lambda: _claimed(keys, tenants["acme"]), "the first request's claim")
+        racing = await api.request("POST", path, json=MESSAGE, headers=key)
+        assert racing.status == 409 and fields(racing.body) == ["Idempotency-Key"], racing.body
+        assert int(racing.headers["Retry-After"]) >= 1
+        assert (await first).status == 503  # no worker: not final, so the retry runs
+        async with build_worker(client, patient):
+            retried = await api.request("POST", path, json=MESSAGE, headers=key)
+            replayed = await api.request("POST", path, json=MESSAGE, headers=key)
+            state = (await api.get("idem-2")).body
+    assert retried.status in (200, 201) and "Idempotent-Replayed" not in retried.headers
+    assert replayed.body == retried.body and replayed.headers["Idempotent-Replayed"] == "true"
+    assert state["customer_messages"] == 1
+    await replay_every_run(client, patient.task_queue)
+
+
+async def _claimed(keys, tenant: str) -> bool:
+    return await keys.running(tenant) == 1
+
+
+async def test_keys_are_bounded_and_secrets_are_never_replayed(api: ApiClient) -> None:
+    for bad in ("x" * 257, "two\tlines", ""):
+        reply = await api.request(
+            "POST", "/v1/keys", json={"role": "auditor"}, headers={"Idempotency-Key": bad}
+        )
+        assert reply.status == 422 and fields(reply.body) == ["Idempotency-Key"], (bad, reply.body)
+    key = {"Idempotency-Key": "new-auditor-key"}
+    created = await api.request("POST", "/v1/keys", json={"role": "auditor"}, headers=key)
+    again = await api.request("POST", "/v1/keys", json={"role": "auditor"}, headers=key)
+    assert created.status == again.status == 201 and created.body["key"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.body == {k: v for k, v in created.body.items() if k != "key"}
+    listed = (await api.request("GET", "/v1/keys")).body["keys"]
+    assert [k["key_id"] for k in listed] == [created.body["key_id"]]
