@@ -23,6 +23,7 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
 from engine.api.conversations import BACKSTOP_SECONDS, CLIENT, DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field, unavailable
+from engine.api.pages import paged
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue
 from engine.contracts.conversation import external_id_of
 from engine.contracts.ids import ID_PATTERN, is_safe_id
@@ -97,6 +98,8 @@ class AgentList(BaseModel):
     desk: DeskAnswer
     """Where loads come from: the desk `answered`; it is `not running` (nothing assigned: 0 and []);
     it is `not answering` (no worker: loads are null)."""
+    next: str | None = None
+    """The next page (engine/api/pages.py), null on the last."""
 
 
 def _store(request: web.Request) -> RosterStore:
@@ -194,11 +197,12 @@ async def put_agent(request: web.Request) -> web.Response:
 
 @routes.get("/v1/agents")
 async def list_agents(request: web.Request) -> web.Response:
-    agents = await _store(request).list(request[TENANT])
+    everyone = await _store(request).list(request[TENANT])
+    agents, after = paged(request, everyone, lambda a: [a.record.agent_id], 1)
     desk, loads = await agent_loads(request)
     counted = desk != "not answering"
     views = [AgentView.of(a, loads.get(a.record.agent_id), counted) for a in agents]
-    return web.json_response(AgentList(agents=views, desk=desk).model_dump(mode="json"))
+    return web.json_response(AgentList(agents=views, desk=desk, next=after).model_dump(mode="json"))
 
 
 @routes.get("/v1/agents/{agent_id}")

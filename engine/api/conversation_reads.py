@@ -9,15 +9,17 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecution, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.common import SearchAttributeKey
 
 from engine.api.auth import TENANT
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
 from engine.api.errors import ApiError, invalid_field
+from engine.api.pages import DEFAULT_LIMIT, MAX_LIMIT, Position, next_link, page_request
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -123,18 +125,58 @@ async def get_conversation(request: web.Request) -> web.Response:
 
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
-    found = await conversation_summaries(request, request.query)
-    return web.json_response(ConversationList(conversations=found).model_dump(mode="json"))
+    """One page of the tenant's conversations, newest first; `next` continues after its last row."""
+    page = page_request(request, position_length=4)
+    found, last = await conversation_page(request, request.query, page.limit, _position(page.after))
+    after = next_link(request, page, last) if last is not None else None
+    return web.json_response(ConversationList(conversations=found, next=after).model_dump(mode="json"))
 
 
 async def conversation_summaries(request: web.Request, query: Mapping[str, str]) -> list[ConversationSummary]:
-    """Conversations of the caller's tenant, one row each, filtered by search attributes (`query`:
-    status, channel, priority, sla_breached, team, assignee, tag, language, limit).
+    """The first page of the tenant's conversations (`query`: the filters of `conversation_page` and
+    `limit`), for the console's list."""
+    raw = query.get("limit", str(DEFAULT_LIMIT))
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise invalid_field("limit", f"integer 1..{MAX_LIMIT}")
+    return (await conversation_page(request, query, int(raw), None))[0]
 
-    A conversation is one workflow id; its runs that continued as new are history, not rows. Runs of a
-    conversation that completed before threads existed are folded into its newest (the newest comes
-    first: the list is ordered by start time, newest first).
+
+async def conversation_page(
+    request: web.Request, query: Mapping[str, str], limit: int, after: Position | None
+) -> tuple[list[ConversationSummary], Position | None]:
+    """Up to `limit` conversations of the caller's tenant after the keyset position `after`, filtered
+    by search attributes (`query`: status, channel, priority, sla_breached, team, assignee, tag,
+    language); and the position of the last row read, when there may be more.
+
+    Temporal's SQL visibility has no ORDER BY: it lists running executions first, newest StartTime
+    first (ties by RunId), then ended ones by CloseTime, newest first. The keyset follows that order,
+    in the visibility query itself: first the running phase on (StartTime, RunId), then the ended
+    phase on (CloseTime, StartTime, RunId). A conversation started after the first page is newer
+    than its cursor, so it never shifts a later page. A conversation is one workflow id: a run that
+    continued as new is history, not a row; an ended run of a conversation that has a newer run
+    (runs that completed before threads existed) is folded into that newest run.
     """
+    base = _filters(request, query)
+    phase, rest = (after[0], after[1:]) if after else (RUNNING, None)
+    rows: list[WorkflowExecution] = []
+    if phase == RUNNING:
+        window = [*base, "ExecutionStatus = 'Running'", *_after_running(rest)]
+        rows = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=limit)]
+        if len(rows) == limit:
+            return await _summaries(request, base, rows), _position_of(rows[-1])
+        rest = None
+    window = [*base, "ExecutionStatus != 'Running'", *_after_ended(rest)]
+    wanted = limit - len(rows)
+    ended = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=wanted)]
+    rows += ended
+    last = _position_of(ended[-1]) if ended and len(ended) == wanted else None
+    return await _summaries(request, base, rows), last
+
+
+RUNNING, ENDED = "running", "ended"
+
+
+def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
     clauses = [
         "WorkflowType = 'ConversationWorkflow'",
         "ExecutionStatus != 'ContinuedAsNew'",
@@ -165,18 +207,65 @@ async def conversation_summaries(request: web.Request, query: Mapping[str, str])
             raise invalid_field(param, f"must match {ID_PATTERN}")
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")
+    return clauses
+
+
+def _after_running(rest: Position | None) -> list[str]:
+    if rest is None:
+        return []
+    _, start, run = rest
+    return [f"(StartTime < '{start}' OR (StartTime = '{start}' AND RunId > '{run}'))"]
+
+
+def _after_ended(rest: Position | None) -> list[str]:
+    if rest is None:
+        return []
+    close, start, run = rest
+    return [
+        f"(CloseTime < '{close}' OR (CloseTime = '{close}' AND (StartTime < '{start}' "
+        f"OR (StartTime = '{start}' AND RunId > '{run}'))))"
+    ]
+
+
+def _position_of(wf: WorkflowExecution) -> Position:
+    if wf.status == WorkflowExecutionStatus.RUNNING or wf.close_time is None:
+        return [RUNNING, "", _instant(wf.start_time), wf.run_id]
+    return [ENDED, _instant(wf.close_time), _instant(wf.start_time), wf.run_id]
+
+
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _position(after: Position | None) -> Position | None:
+    """The cursor's position, every value checked (and rewritten) before it enters a query."""
+    if after is None:
+        return None
+    bad = invalid_field("cursor", "not a cursor of this listing (take `next` as it is)")
+    phase, close, start, run = after
     try:
-        limit = int(query.get("limit", "100"))
-        if not 1 <= limit <= 1000:
-            raise ValueError
+        checked = [
+            "" if phase == RUNNING else _instant(datetime.fromisoformat(close)),
+            _instant(datetime.fromisoformat(start)),
+            str(uuid.UUID(run)),
+        ]
     except ValueError:
-        raise invalid_field("limit", "integer 1..1000", "limit must be an integer from 1 to 1000") from None
+        raise bad from None
+    if phase not in (RUNNING, ENDED) or (phase == RUNNING and close != ""):
+        raise bad
+    return [phase, *checked]
+
+
+async def _summaries(
+    request: web.Request, base: list[str], rows: list[WorkflowExecution]
+) -> list[ConversationSummary]:
+    heads = await _head_runs(
+        request, base, [wf for wf in rows if wf.status != WorkflowExecutionStatus.RUNNING]
+    )
     found = []
-    listed: set[str] = set()
-    async for wf in request.app[CLIENT].list_workflows(" AND ".join(clauses), limit=limit):
-        if wf.id in listed:
+    for wf in rows:
+        if wf.status != WorkflowExecutionStatus.RUNNING and heads.get(wf.id) != wf.run_id:
             continue
-        listed.add(wf.id)
         attrs = wf.typed_search_attributes
         found.append(
             ConversationSummary(
@@ -193,3 +282,15 @@ async def conversation_summaries(request: web.Request, query: Mapping[str, str])
             )
         )
     return found
+
+
+async def _head_runs(request: web.Request, base: list[str], ended: list[WorkflowExecution]) -> dict[str, str]:
+    """Each ended row's conversation's newest run (visibility lists it first), by workflow id."""
+    if not ended:
+        return {}
+    ids = ", ".join(f"'{wf.id}'" for wf in {wf.id: wf for wf in ended}.values())
+    query = " AND ".join([*base[:3], f"WorkflowId IN ({ids})"])
+    heads: dict[str, str] = {}
+    async for wf in request.app[CLIENT].list_workflows(query):
+        heads.setdefault(wf.id, wf.run_id)
+    return heads

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import ApiError, invalid_field
+from engine.api.pages import paged
 from engine.db.keys import KeyInfo, create_key, list_keys, revoke_key
 
 routes = web.RouteTableDef()
@@ -38,7 +39,8 @@ def _shown(info: KeyInfo) -> dict[str, str | None]:
 @routes.get("/v1/keys")
 async def list_tenant_keys(request: web.Request) -> web.Response:
     keys = await list_keys(request.app[DATABASE], request[TENANT])
-    return web.json_response({"keys": [_shown(info) for info in keys]})
+    shown, after = paged(request, keys, lambda info: [info.created_at.isoformat(), info.key_id], 2)
+    return web.json_response({"keys": [_shown(info) for info in shown], "next": after})
 
 
 @routes.post("/v1/keys")

@@ -18,6 +18,7 @@ from engine.api.conversations import DATABASE, SETTINGS
 from engine.api.errors import ApiError, body_too_large
 from engine.api.pack_jobs import DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
+from engine.api.pages import paged
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
@@ -102,4 +103,5 @@ async def publish_pack(request: web.Request) -> web.Response:
 async def list_versions(request: web.Request) -> web.Response:
     """The caller's tenant's versions only, with who published each and when."""
     versions = await PackStore(request.app[DATABASE]).versions(request[TENANT])
-    return web.json_response({"versions": [v.__dict__ for v in versions]})
+    shown, after = paged(request, versions, lambda v: [v.published_at, v.hash], 2)
+    return web.json_response({"versions": [v.__dict__ for v in shown], "next": after})

@@ -288,3 +288,5 @@ class ThreadList(BaseModel):
 
 class ConversationList(BaseModel):
     conversations: list[ConversationSummary]
+    next: str | None = None
+    """The next page: a link with the same filters and a `cursor` (null on the last page)."""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import invalid_field
+from engine.api.pages import paged
 from engine.contracts.conversation import Channel
 from engine.db.webhook_secrets import DEFAULT_OVERLAP, SecretInfo, WebhookSecrets
 
@@ -57,4 +58,7 @@ async def rotate_secret(request: web.Request) -> web.Response:
 @routes.get("/v1/webhook-secrets")
 async def list_secrets(request: web.Request) -> web.Response:
     secrets = await WebhookSecrets(request.app[DATABASE]).list_for(request[TENANT])
-    return web.json_response({"secrets": [_shown(info) for info in secrets]})
+    shown, after = paged(
+        request, secrets, lambda info: [info.channel, info.created_at.isoformat(), info.secret_id], 3
+    )
+    return web.json_response({"secrets": [_shown(info) for info in shown], "next": after})
