@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.api.openapi import build_document
+from engine.contracts.ids import ID_PATTERN
 from tests.api_client import ApiClient
 
 
@@ -39,10 +40,22 @@ def test_routes_that_wait_for_a_worker_document_503_with_retry_after() -> None:
         ("/v1/inbound/webhook/{tenant}", "post"),
     ):
         assert "Retry-After" in paths[path][method]["responses"]["503"]["headers"]
-    assert "503" not in paths["/v1/rules/validate"]["post"]["responses"]
+    assert "503" not in paths["/healthz"]["get"]["responses"]
 
 
-def test_replies_document_the_idempotency_key_header() -> None:
-    reply = build_document()["paths"]["/v1/conversations/{conversation_id}/replies"]["post"]
-    headers = [p["name"] for p in reply["parameters"] if p["in"] == "header"]
-    assert headers == ["Idempotency-Key"]
+def test_every_post_but_signed_webhooks_documents_the_idempotency_key_header() -> None:
+    for path, operations in build_document()["paths"].items():
+        if "post" in operations:
+            headers = [p["name"] for p in operations["post"].get("parameters", []) if p["in"] == "header"]
+            expected = [] if path == "/v1/inbound/webhook/{tenant}" else ["Idempotency-Key"]
+            assert headers == expected, path
+
+
+def test_errors_are_problems_and_path_parameters_have_patterns() -> None:
+    paths = build_document()["paths"]
+    get = paths["/v1/conversations/{conversation_id}"]["get"]
+    assert get["parameters"][0]["schema"]["pattern"] == ID_PATTERN
+    assert set(get["responses"]) >= {"200", "401", "403", "404", "422", "429", "503"}
+    assert "application/problem+json" in get["responses"]["404"]["content"]
+    listing = paths["/v1/conversations"]["get"]
+    assert {p["name"] for p in listing["parameters"]} >= {"limit", "cursor", "status"}

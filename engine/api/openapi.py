@@ -14,8 +14,10 @@ from pydantic.json_schema import models_json_schema
 
 from engine.api.agents import AgentList, AgentView, PresenceInput
 from engine.api.audit_export import AuditBundle
+from engine.api.idempotency import REPLAYED
 from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
+from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
@@ -37,25 +39,33 @@ from engine.contracts.ids import ID_PATTERN
 from engine.rules.analysis import CheckReport
 from engine.service.roster_rules import AgentInput
 
-ERROR_SCHEMA = {
+PROBLEM_SCHEMA = {
     "type": "object",
-    "required": ["error", "message"],
+    "description": "RFC 9457 problem details; `error`, `message` and `fields` are extension members",
+    "required": ["type", "title", "status", "detail", "error", "message"],
     "properties": {
-        "error": {"type": "string"},
-        "message": {"type": "string"},
+        "type": {"type": "string", "description": "urn:convoflow:problem:<error>"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "error": {"type": "string", "description": "The error code (the end of `type`)"},
+        "message": {"type": "string", "description": "The same as `detail`"},
         "fields": {
             "type": "array",
             "items": {
                 "type": "object",
+                "required": ["field", "message"],
                 "properties": {
-                    "field": {"type": "string"},
+                    "field": {"type": "string", "description": "The field at fault (a header, a parameter)"},
                     "message": {"type": "string"},
                     "line": {"type": "integer"},
+                    "column": {"type": "integer"},
                 },
             },
         },
     },
 }
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 # (method, path) -> (summary, request model, response model, success status)
 ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
@@ -217,6 +227,15 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         200,
     ),
 }
+SIGNED = {"/v1/inbound/webhook/{tenant}"}  # no API key: no Idempotency-Key (engine/api/idempotency.py)
+# Routes with a second success status: a message to an existing conversation, an agent replaced, a
+# duplicate inbound message.
+ALSO_SUCCEEDS = {
+    ("POST", "/v1/conversations/{conversation_id}/messages"): (200,),
+    ("POST", "/v1/agents"): (200,),
+    ("POST", "/v1/inbound/email"): (200,),
+    ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
+}
 OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate")}
 # Routes that answer a page, not JSON (their errors are JSON like every route's).
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
@@ -253,29 +272,8 @@ HEADERS[("GET", "/v1/kpis")] = [
         for name in ("team", "channel", "agent", "priority")
     ),
 ]
-# Routes that wait for a workflow (a conversation, the assignment desk), and so may answer 503 when no
-# worker (or Temporal) answers in time.
-WORKFLOW_PREFIXES = ("/v1/conversations", "/v1/inbound/", "/v1/agents", "/v1/teams/")
-UNAVAILABLE = {
-    "description": "No worker (or Temporal) answered in time; send the same request again, "
-    "with the same ids, after `Retry-After` seconds",
-    "headers": {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-}
-
 NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
-RATE_LIMITED = {
-    "description": "Over a rate limit (draft-ietf-httpapi-ratelimit-headers): wait `Retry-After` seconds",
-    "headers": {
-        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}},
-        "RateLimit-Policy": {
-            "description": "The policies: quota `q` per window `w`",
-            "schema": {"type": "string"},
-        },
-        "RateLimit": {"description": "Quota left `r`, seconds until whole `t`", "schema": {"type": "string"}},
-    },
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-}
+METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 
 
 def build_document() -> dict[str, Any]:
@@ -287,7 +285,7 @@ def build_document() -> dict[str, Any]:
         [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
     )
     schemas = dict(defs.get("$defs", {}))
-    schemas["Error"] = ERROR_SCHEMA
+    schemas["Problem"] = PROBLEM_SCHEMA
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), (summary, request, response, status) in ROUTES.items():
         content: dict[str, Any] = {
@@ -297,38 +295,48 @@ def build_document() -> dict[str, Any]:
             content = {"text/html": {"schema": {"type": "string"}}}
         if (method, path) in TEXT_ROUTES:
             content = {"text/plain": {"schema": {"type": "string"}}}
-        operation: dict[str, Any] = {
-            "summary": summary,
-            "responses": {
-                str(status): {"description": "OK", "content": content},
-                "4XX": {
-                    "description": "Bad request, with the fields at fault",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                },
-            },
-        }
-        if path not in NEVER_LIMITED:
-            operation["responses"]["429"] = RATE_LIMITED
-        if path.startswith(WORKFLOW_PREFIXES):
-            operation["responses"]["503"] = UNAVAILABLE
+        if (method, path) == ("GET", "/v1/kpis"):
+            content["text/csv"] = {"schema": {"type": "string"}}
+        authenticated = path not in UNAUTHENTICATED
+        limited = path not in NEVER_LIMITED
+        headers: dict[str, Any] = dict(RATE_LIMIT_HEADERS) if limited else {}
+        if method == "POST" and path not in SIGNED:
+            headers[REPLAYED] = {
+                "description": "`true` when this is the stored answer to an earlier request with the "
+                "same Idempotency-Key",
+                "schema": {"type": "string", "enum": ["true"]},
+            }
+        success: dict[str, Any] = {"description": "OK", "content": content}
+        if headers:
+            success["headers"] = headers
+        responses = {str(status): success}
+        for other in ALSO_SUCCEEDS.get((method, path), ()):
+            responses[str(other)] = success
+        responses.update(
+            error_answers(
+                method, path, authenticated=authenticated, limited=limited, body=request is not None
+            )
+        )
+        if path in NEVER_LIMITED:
+            responses = {code: answer for code, answer in responses.items() if code in (str(status), "401")}
+            if path == "/metrics":
+                responses["403"] = error_answers(method, path, authenticated=True, limited=False, body=False)[
+                    "403"
+                ]
+        operation: dict[str, Any] = {"summary": summary, "responses": responses}
         if request is not None:
             operation["requestBody"] = {
                 "required": (method, path) not in OPTIONAL_BODIES,
                 "content": {"application/json": {"schema": refs[(request, "validation")]}},
             }
-        if path not in UNAUTHENTICATED:
+        if authenticated:
             operation["security"] = [{"bearer": []}]
             roles = sorted(ROUTE_ROLES.get((method, path), {"admin"}))
             operation["x-roles"] = roles
             operation["description"] = f"Roles: {', '.join(roles)}."
-            operation["responses"]["403"] = {
-                "description": "The key's role may not use this route; `fields` names the role needed",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            }
-        params = [p.strip("{}") for p in path.split("/") if p.startswith("{")]
-        parameters = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-        ] + HEADERS.get((method, path), [])
+        parameters = parameters_of(method, path) + HEADERS.get((method, path), [])
+        if method == "POST" and path not in SIGNED and (method, path) not in HEADERS:
+            parameters.append(IDEMPOTENCY_KEY)
         if parameters:
             operation["parameters"] = parameters
         paths.setdefault(path, {})[method.lower()] = operation
@@ -337,7 +345,8 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "convoflow",
             "version": "0.1.0",
-            "description": "Customer-service conversations as durable Temporal workflows.",
+            "description": "Customer-service conversations as durable Temporal workflows. Every error is an "
+            "RFC 9457 problem (application/problem+json); every list is paged with `limit` and `cursor`.",
         },
         "paths": paths,
         "components": {
