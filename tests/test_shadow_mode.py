@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from engine.db.connection import open_engine
@@ -20,9 +22,10 @@ from engine.service.config import Settings
 from engine.service.metrics import REGISTRY
 from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
+from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
-from tests.test_lifecycle import eventually, state
+from tests.test_lifecycle import eventually
 
 LIVE = (TEST_PACKS / "basic" / "pack.yaml").read_text()
 BILLING_THEN = "then: [{add_tags: [billing]}, {route: billing}, {set_priority: high}]"
@@ -110,8 +113,8 @@ async def test_a_shadow_pack_is_compared_on_live_traffic_and_changes_nothing(
             assert normalized(acme[conversation][part], tenants["acme"]) == normalized(
                 globex[conversation][part], tenants["globex"]
             ), f"{conversation} {part}"
-        hashes = {e["decision"]["pack_hash"] for e in acme[conversation]["trail"]["decisions"] if e["decision"]}
-        assert hashes == {live}
+        trail = acme[conversation]["trail"]["decisions"]
+        assert {e["decision"]["pack_hash"] for e in trail if e["decision"]} == {live}
     sent = {t: outbox.read_all(tenants[t]) for t in ("acme", "globex")}
     assert len(sent["acme"]) == 2
     assert normalized(sent["acme"], tenants["acme"]) == normalized(sent["globex"], tenants["globex"])
@@ -252,3 +255,33 @@ async def test_promotion_needs_passing_tests_and_goes_through_activation(
     # globex's active pack is its own: untouched.
     globex = (await api.request("GET", "/v1/rules/versions", tenant="globex")).body["versions"]
     assert [v["hash"] for v in globex if v["active"]] == [live]
+
+
+async def test_the_cli_publishes_a_shadow_pack_reports_and_promotes(
+    cli_settings: Settings, tenants: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = tenants["acme"]
+    live = publish(cli_settings, TEST_PACKS / "basic")
+    failing, passing = tmp_path / "failing.yaml", tmp_path / "passing.yaml"
+    failing.write_text(CANDIDATE + FAILING)
+    passing.write_text(CANDIDATE + PASSING)
+
+    published = await cli(capsys, "rules", "publish", str(failing), "--shadow", "--tenant", tenant)
+    assert published.returncode == 0, published.stderr
+    assert f"tenant {tenant}'s shadow pack" in published.stdout
+    listed = await cli(capsys, "rules", "list", "--tenant", tenant)
+    assert listed.stdout.splitlines()[0].startswith(f"* {live}") and listed.stdout.splitlines()[1][0] == "S"
+    refused = await cli(capsys, "rules", "promote", "--tenant", tenant)
+    assert refused.returncode == 1
+    assert "test case 'an invoice still goes to billing' fails" in refused.stderr
+    report = await cli(capsys, "rules", "shadow-report", "--tenant", tenant, "--format", "json")
+    assert report.returncode == 0 and json.loads(report.stdout)["total"]["compared"] == 0
+
+    again = await cli(capsys, "rules", "publish", str(passing), "--shadow", "--tenant", tenant)
+    assert again.returncode == 0, again.stderr
+    promoted = await cli(capsys, "rules", "promote", "--tenant", tenant)
+    assert promoted.returncode == 0, promoted.stderr
+    listed = await cli(capsys, "rules", "list", "--tenant", tenant)
+    assert listed.stdout.splitlines()[1].startswith("* ") and "promoted by cli:" in listed.stdout
+    shown = await cli(capsys, "rules", "shadow", "--tenant", tenant)
+    assert shown.stdout.strip() == f"tenant {tenant} has no shadow pack"

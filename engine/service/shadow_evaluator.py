@@ -162,6 +162,7 @@ def _compare_all(ready: list[tuple[LiveDecision, LoadedPack]], at: datetime) -> 
             outcomes.append(_compare(live, candidate, at))
         except Exception as exc:
             outcomes.append(exc)
+        time.sleep(0)  # hand the GIL over between comparisons: a live decision waiting takes it now
     return outcomes
 
 
