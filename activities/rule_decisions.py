@@ -9,6 +9,8 @@ auditor sees in history exactly what was decided and why.
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,12 +25,40 @@ from engine.contracts.activities import (
     LOAD_RULE_PACK,
     RuleDecisions,
 )
+from engine.contracts.conversation import external_id_of
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest, seen_context
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
 
 MINUTE = timedelta(minutes=1)
 UNDECIDABLE = "UndecidableContext"
+CONVERSATION_PREFIX = "conversation:"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveDecision:
+    """A live decision as `decide` took it, handed to an observer (shadow mode) once it is taken."""
+
+    tenant: str
+    conversation_id: str
+    run_id: str
+    decision_id: str
+    """The `decide` local activity's id in the run: the same on a retried workflow task."""
+    request: DecideRequest
+    filled: dict[str, dict[str, Any]]
+    """What the live pack's calendar filled in (business hours, business minutes, SLA remaining)."""
+    decision: dict[str, Any]
+
+
+class DecisionObserver(Protocol):
+    """Told of every live decision after it is taken; must return at once and never raise into it."""
+
+    def wants(self, tenant: str) -> bool:
+        """False when the observer knows it has nothing to do for `tenant` (no copy is made then)."""
+        ...
+
+    def decided(self, live: LiveDecision) -> None: ...
 
 
 class LoadedPack:
@@ -81,14 +111,52 @@ class PackRegistry:
         return loaded
 
 
+def fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]]:
+    """The context's business-time parts, by section: what the workflow cannot compute itself.
+
+    On `loaded`'s own calendar of the name the request gives (a shadow pack fills with its own).
+    """
+    event_time = datetime.fromisoformat(request.context["event"]["time"])
+    calendar = loaded.calendars.get(request.calendar) if request.calendar else None
+    conversation: dict[str, Any] = {}
+    filled: dict[str, dict[str, Any]] = {"conversation": conversation}
+    if calendar is not None:
+        filled["business_hours"] = {
+            "open": calendar.is_open(event_time),
+            "next_open": calendar.next_open(event_time).isoformat(),
+        }
+        known = request.context.get("conversation") or {}
+        for field, since in (
+            ("business_minutes_open", "created_at"),
+            ("business_minutes_since_customer_message", "last_customer_message_at"),
+        ):
+            if known.get(since):
+                start = datetime.fromisoformat(known[since])
+                conversation[field] = calendar.elapsed(start, event_time) / MINUTE
+    sla: dict[str, Any] = {}
+    for clock in request.sla:
+        remaining: float | None
+        if clock.deadline is not None and calendar is not None:
+            remaining = calendar.elapsed(event_time, clock.deadline) / MINUTE
+        else:
+            remaining = clock.remaining_minutes
+        sla[f"{clock.name}_remaining_minutes"] = remaining
+        sla[f"{clock.name}_breached"] = clock.breached
+    if request.sla:
+        sla["breached"] = any(c.breached for c in request.sla)
+    filled["sla"] = sla
+    return filled
+
+
 class RuleActivities(RuleDecisions):
     """The rule activities are async: fetching a pack is database I/O on the worker's event loop,
     and the CPU parts (compiling, deciding, calendar math) run in a thread so they never stall it.
     Their results are what they were when these were sync, so recorded histories still replay.
     """
 
-    def __init__(self, registry: PackRegistry) -> None:
+    def __init__(self, registry: PackRegistry, observer: DecisionObserver | None = None) -> None:
         self._registry = registry
+        self._observer = observer
 
     @activity.defn(name=LOAD_RULE_PACK)
     async def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
@@ -107,55 +175,55 @@ class RuleActivities(RuleDecisions):
         """
         loaded = await self._registry.get(request.pack_hash)
         try:
-            return await asyncio.to_thread(self._decide, loaded, request)
+            result, filled = await asyncio.to_thread(self._decide, loaded, request)
         except Exception as exc:
             raise ApplicationError(
                 f"the rules cannot take this event's context ({type(exc).__name__})",
                 type=UNDECIDABLE,
                 non_retryable=True,
             ) from None
+        if self._observer is not None:
+            self._tell(self._observer, request, filled, result)
+        return result
 
-    def _decide(self, loaded: LoadedPack, request: DecideRequest) -> DecideResult:
-        filled = self._fill(loaded, request)
+    @staticmethod
+    def _tell(
+        observer: DecisionObserver,
+        request: DecideRequest,
+        filled: dict[str, dict[str, Any]],
+        result: DecideResult,
+    ) -> None:
+        """Hand the decision to the observer; whatever goes wrong there is logged, never raised."""
+        try:
+            info = activity.info()
+            if not info.workflow_id or not info.workflow_id.startswith(CONVERSATION_PREFIX):
+                return
+            tenant = info.workflow_id.split(":", 2)[1]
+            if not observer.wants(tenant):
+                return
+            observer.decided(
+                LiveDecision(
+                    tenant=tenant,
+                    conversation_id=external_id_of(info.workflow_id),
+                    run_id=info.workflow_run_id or "",
+                    decision_id=info.activity_id,
+                    request=request,
+                    filled=filled,
+                    decision=result.decision,
+                )
+            )
+        except Exception as exc:  # the live decision is taken: nothing here may fail it
+            log.warning("decision observer failed (%s); the live decision stands", type(exc).__name__)
+
+    def _decide(
+        self, loaded: LoadedPack, request: DecideRequest
+    ) -> tuple[DecideResult, dict[str, dict[str, Any]]]:
+        filled = fill(loaded, request)
         context = seen_context(request.context, filled)
         decision = loaded.compiled.decide(context).model_dump(mode="json")
         if request.filled_only:
-            return DecideResult(decision=decision, filled=filled)
-        return DecideResult(decision=decision, context=context.to_data())
-
-    @staticmethod
-    def _fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]]:
-        """The context's business-time parts, by section: what the workflow cannot compute itself."""
-        event_time = datetime.fromisoformat(request.context["event"]["time"])
-        calendar = loaded.calendars.get(request.calendar) if request.calendar else None
-        conversation: dict[str, Any] = {}
-        filled: dict[str, dict[str, Any]] = {"conversation": conversation}
-        if calendar is not None:
-            filled["business_hours"] = {
-                "open": calendar.is_open(event_time),
-                "next_open": calendar.next_open(event_time).isoformat(),
-            }
-            known = request.context.get("conversation") or {}
-            for field, since in (
-                ("business_minutes_open", "created_at"),
-                ("business_minutes_since_customer_message", "last_customer_message_at"),
-            ):
-                if known.get(since):
-                    start = datetime.fromisoformat(known[since])
-                    conversation[field] = calendar.elapsed(start, event_time) / MINUTE
-        sla: dict[str, Any] = {}
-        for clock in request.sla:
-            remaining: float | None
-            if clock.deadline is not None and calendar is not None:
-                remaining = calendar.elapsed(event_time, clock.deadline) / MINUTE
-            else:
-                remaining = clock.remaining_minutes
-            sla[f"{clock.name}_remaining_minutes"] = remaining
-            sla[f"{clock.name}_breached"] = clock.breached
-        if request.sla:
-            sla["breached"] = any(c.breached for c in request.sla)
-        filled["sla"] = sla
-        return filled
+            return DecideResult(decision=decision, filled=filled), filled
+        return DecideResult(decision=decision, context=context.to_data()), filled
 
     @activity.defn(name=BUSINESS_TIME)
     async def business_time(self, request: TimeRequest) -> list[str | float]:

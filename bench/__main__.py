@@ -19,6 +19,7 @@ BENCHES = [
     "hostile-packs",
     "assignment",
     "audit",
+    "shadow",
 ]  # `make bench`; chaos, scale and kpis run only when named (minutes, processes)
 
 

@@ -61,6 +61,10 @@ async def test_testing_a_pack_without_test_cases_says_there_are_none(api: ApiCli
     reply = await api.request("POST", "/v1/rules/test", json={"pack": DEFAULT_YAML})
     assert reply.status == 422
     assert reply.body == {
+        "type": "urn:convoflow:problem:no_test_cases",
+        "title": "Unprocessable Entity",
+        "status": 422,
+        "detail": "the pack has no test cases to run; add them under `tests:`",
         "error": "no_test_cases",
         "message": "the pack has no test cases to run; add them under `tests:`",
         "fields": [{"field": "pack.tests", "message": "no test cases"}],

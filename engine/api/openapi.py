@@ -150,6 +150,34 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
     ("POST", "/v1/rules/publish"): ("Publish a pack", PackRequest, None, 201),
     ("GET", "/v1/rules/versions"): ("Published pack versions", None, None, 200),
+    ("POST", "/v1/rules/shadow"): (
+        "Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never "
+        "executed) and the difference recorded; refused when `rules check` finds an error",
+        PackRequest,
+        None,
+        201,
+    ),
+    ("GET", "/v1/rules/shadow"): ("The tenant's shadow pack, or null", None, None, 200),
+    ("DELETE", "/v1/rules/shadow"): (
+        "Stop the shadow pack (`stopped`: whether there was one)",
+        None,
+        None,
+        200,
+    ),
+    ("GET", "/v1/rules/shadow/report"): (
+        "How the shadow pack's decisions differ from the live ones: per rule, per event type and in "
+        "total, decisions compared, differing, the rate and up to 5 example conversations",
+        None,
+        None,
+        200,
+    ),
+    ("POST", "/v1/rules/shadow/promote"): (
+        "Make the shadow pack active when its test cases pass and its check has no error (422 names "
+        "each failure); 404 without a shadow pack",
+        None,
+        None,
+        200,
+    ),
     ("POST", "/v1/inbound/email"): ("A raw RFC 822 email from the mail gateway", None, EventResponse, 201),
     ("POST", "/v1/inbound/webhook/{tenant}"): (
         "A signed inbound webhook from a chat/WhatsApp/SMS gateway",
@@ -270,6 +298,17 @@ HEADERS[("GET", "/v1/kpis")] = [
     *(
         _query(name, f"Only the threads of this {name}", type="string", pattern=ID_PATTERN)
         for name in ("team", "channel", "agent", "priority")
+    ),
+]
+HEADERS[("GET", "/v1/rules/shadow/report")] = [
+    _query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
+    _query("to", "End, exclusive; default: now", type="string"),
+    _query(
+        "hash",
+        "The candidate whose comparisons to count; default: the current shadow pack (every candidate's "
+        "when there is none)",
+        type="string",
+        pattern="^[0-9a-f]{64}$",
     ),
 ]
 NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py

@@ -33,6 +33,7 @@ from engine.rules.loader import (
     nesting_problem,
 )
 from engine.rules.pack import RulePack
+from engine.rules.promotion import promotion_blockers
 from engine.rules.simulation import RecordedConversation, diff, simulate
 from engine.rules.validation import validate
 
@@ -261,13 +262,13 @@ def _check(raw: bytes) -> JobResult:
     return _json(200, CheckReport.of(findings).model_dump(mode="json"), pack)
 
 
-def check_failed(report: CheckReport) -> ApiError:
+def check_failed(report: CheckReport, refused: str = "not published") -> ApiError:
     """Publishing refused: the check's errors, each naming its path (pack.<path>) and code."""
     errors = [f for f in report.findings if f.severity == "error"]
     return ApiError(
         422,
         "check_failed",
-        f"not published: `rules check` finds {len(errors)} error(s) in the pack",
+        f"{refused}: `rules check` finds {len(errors)} error(s) in the pack",
         [
             {"field": f"pack.{f.path}" if f.path else "pack", "message": f"{f.code}: {f.message}"}
             for f in errors
@@ -292,6 +293,29 @@ def _publishable(raw: bytes) -> JobResult:
     return JobResult(200, b"", pack)
 
 
+def _shadowable(raw: bytes) -> JobResult:
+    """A candidate for shadow mode: valid, and its check finds no error (its tests may still fail:
+    promotion asks for them, not the shadow run)."""
+    pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    report = CheckReport.of(analyse(pack))
+    if report.errors:
+        raise check_failed(report, "not published as shadow")
+    return JobResult(200, b"", pack)
+
+
+def _promotable(raw: bytes) -> JobResult:
+    """A shadow pack that may become active: its test cases pass and its check has no error."""
+    pack = pack_from(validated(PackRequest, decode(raw)).pack)
+    if blockers := promotion_blockers(pack):
+        raise ApiError(
+            422,
+            "not_promotable",
+            f"not promoted: {len(blockers)} problem(s) with the shadow pack",
+            [{"field": b.field, "message": b.message} for b in blockers],
+        )
+    return JobResult(200, b"", pack)
+
+
 JOBS = {
     "validate": _validate,
     "check": _check,
@@ -299,6 +323,8 @@ JOBS = {
     "simulate": _simulate,
     "diff": _diff,
     "publish": _publishable,
+    "shadow": _shadowable,
+    "promote": _promotable,
 }
 
 

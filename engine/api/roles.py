@@ -3,8 +3,10 @@
 A key has one role in its tenant (engine/db/keys.py):
 
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
-- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, publish, versions);
-- `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
+- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, publish, versions, shadow
+  mode: publish a candidate as shadow, stop it, promote it);
+- `auditor`: read-only: conversations, their threads and decisions, the pack versions in force,
+  the shadow pack and its report;
 - `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets,
   except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
 
@@ -58,6 +60,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rules/diff"): OPS,
     ("POST", "/v1/rules/publish"): OPS,
     ("GET", "/v1/rules/versions"): PACK_READER,
+    ("POST", "/v1/rules/shadow"): OPS,
+    ("GET", "/v1/rules/shadow"): PACK_READER,
+    ("DELETE", "/v1/rules/shadow"): OPS,
+    ("GET", "/v1/rules/shadow/report"): PACK_READER,
+    ("POST", "/v1/rules/shadow/promote"): OPS,
     ("GET", "/v1/keys"): ADMIN_ONLY,
     ("POST", "/v1/keys"): ADMIN_ONLY,
     ("DELETE", "/v1/keys/{key_id}"): ADMIN_ONLY,

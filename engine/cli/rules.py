@@ -211,6 +211,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    if args.shadow:
+        from engine.cli.rules_shadow import publish_shadow  # imports this module: imported when used
+
+        return publish_shadow(args)
     pack = load_pack(args.pack)
     failed = [r for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
     if failed:
@@ -244,9 +248,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not versions:
         print(f"no published rule packs for tenant {args.tenant}")
     for v in versions:
+        promoted = f", promoted by {v.activated_by or '-'}" if v.activated_via == "promote" else ""
         print(
-            f"{'*' if v.active else ' '} {v.hash}  {v.name} {v.version}  "
-            f"published {v.published_at} by {v.published_by or '-'}"
+            f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
+            f"published {v.published_at} by {v.published_by or '-'}{promoted}"
         )
     return 0
 
@@ -288,10 +293,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = command("publish", cmd_publish, "store the pack under its hash and make it the tenant's active pack")
     p.add_argument("pack")
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose pack (default: {DEFAULT_TENANT})")
-    p = command("list", cmd_list, "a tenant's published versions, the active one starred")
+    p.add_argument(
+        "--shadow",
+        action="store_true",
+        help="as the tenant's shadow pack: decided beside the live one, never run",
+    )
+    p = command("list", cmd_list, "a tenant's published versions, the active one starred, the shadow one S")
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
+    from engine.cli.rules_shadow import add_commands  # imports this module: imported once it is loaded
+
+    add_commands(command)
 
 
 def _run(func):

@@ -1,6 +1,10 @@
 """Published rule packs in the control-plane database: one version row per tenant and content hash,
 one active pack per tenant.
 
+Every change of a tenant's active pack goes through `PackStore.activate` (publish, a shadow pack's
+promotion), which also records who did it in `pack_activations`: the one place an approval step
+(four-eyes publishing) wraps.
+
 A pack is content-addressed: its hash covers its canonical content, so a row never changes meaning
 and any host resolves a conversation's pinned hash from any tenant's row holding it (the content
 is checked against the hash on the way out). Publishing the same content again only re-activates
@@ -18,7 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.schema import active_packs, rule_packs
+from engine.db.schema import active_packs, pack_activations, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 
 
@@ -47,6 +51,13 @@ class PublishedVersion:
     """Where it came from: a path (CLI, shipped pack) or the API route."""
     active: bool
     """Whether the tenant's new conversations pin it now."""
+    shadow: bool = False
+    """Whether it is the tenant's shadow pack: decided beside the live one, never executed."""
+    activated_by: str | None = None
+    activated_at: str | None = None
+    activated_via: str | None = None
+    """Its latest activation: who, when, and how (`publish`, or `promote` for a shadow pack made
+    active); none for a version never activated (or activated before activations were recorded)."""
 
 
 def upsert(connection: AsyncConnection, table: Table) -> Any:
@@ -65,6 +76,16 @@ def _iso(when: datetime) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
+def _activation(row: Any) -> dict[str, Any]:
+    if row is None:
+        return {}
+    return {
+        "activated_by": row.activated_by,
+        "activated_at": _iso(row.activated_at),
+        "activated_via": row.via,
+    }
+
+
 class PackStore:
     """Per-tenant published packs over an AsyncEngine (the process's pooled control-plane engine)."""
 
@@ -79,10 +100,34 @@ class PackStore:
         self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
     ) -> str:
         """Store the version (once per tenant and hash) and make it the tenant's active pack."""
+        digest = await self.add_version(tenant, pack, published_by=published_by, source=source)
+        await self.activate(tenant, digest, activated_by=published_by, via="publish")
+        return digest
+
+    async def add_version(
+        self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
+    ) -> str:
+        """Store the version (once per tenant and hash) without activating it; returns its hash."""
         digest = pack.content_hash
+        async with self._engine.begin() as db:
+            await self._store(
+                db, tenant, pack, digest, datetime.now(UTC), published_by=published_by, source=source
+            )
+        return digest
+
+    async def activate(self, tenant: str, digest: str, *, activated_by: str | None, via: str) -> None:
+        """Make the tenant's stored version `digest` its active pack, and record who did it and how.
+
+        The one function every activation goes through (`publish`, a shadow pack's promotion):
+        an approval step wraps this. A version the tenant never stored is refused (UnknownPack).
+        """
         now = datetime.now(UTC)
         async with self._engine.begin() as db:
-            await self._store(db, tenant, pack, digest, now, published_by=published_by, source=source)
+            stored = select(rule_packs.c.pack_hash).where(
+                rule_packs.c.tenant == tenant, rule_packs.c.pack_hash == digest
+            )
+            if (await db.execute(stored)).scalar_one_or_none() is None:
+                raise UnknownPack(f"tenant {tenant} has no published rule pack with hash {digest}")
             activate = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
             await db.execute(
                 activate.on_conflict_do_update(
@@ -90,7 +135,11 @@ class PackStore:
                     set_={"pack_hash": digest, "activated_at": now},
                 )
             )
-        return digest
+            await db.execute(
+                pack_activations.insert().values(
+                    tenant=tenant, pack_hash=digest, activated_at=now, activated_by=activated_by, via=via
+                )
+            )
 
     async def ensure_active(self, tenant: str, fallback: RulePack, *, source: str | None) -> str:
         """The tenant's active hash; a tenant with none gets `fallback` (the shipped pack).
@@ -130,9 +179,18 @@ class PackStore:
         return pack
 
     async def versions(self, tenant: str) -> list[PublishedVersion]:
-        """The tenant's published versions, oldest first, the active one flagged."""
+        """The tenant's published versions, oldest first, the active and shadow ones flagged."""
         active = await self.active_hash(tenant)
         async with self._engine.connect() as db:
+            shadow = (
+                await db.execute(select(shadow_packs.c.pack_hash).where(shadow_packs.c.tenant == tenant))
+            ).scalar_one_or_none()
+            activations = await db.execute(
+                select(pack_activations)
+                .where(pack_activations.c.tenant == tenant)
+                .order_by(pack_activations.c.activated_at)
+            )
+            latest = {row.pack_hash: row for row in activations}  # the latest of each hash wins
             rows = await db.execute(
                 select(rule_packs)
                 .where(rule_packs.c.tenant == tenant)
@@ -147,6 +205,8 @@ class PackStore:
                     published_at=_iso(row.published_at),
                     source=row.source,
                     active=row.pack_hash == active,
+                    shadow=row.pack_hash == shadow,
+                    **_activation(latest.get(row.pack_hash)),
                 )
                 for row in rows
             ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -242,4 +243,60 @@ idempotency_keys = Table(
     Column("expires_at", WHEN, nullable=False),
     PrimaryKeyConstraint("tenant", "key_scope", "key_hash"),
     Index("ix_idempotency_keys_expires_at", "expires_at"),
+)
+
+pack_activations = Table(
+    "pack_activations",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("pack_hash", String(64), nullable=False),
+    Column("activated_at", WHEN, nullable=False),
+    Column("activated_by", String(128), nullable=True, comment="`api:<tenant>/<key>` or `cli:<user>`."),
+    Column("via", String(16), nullable=False, comment="publish or promote (a shadow pack made active)."),
+    PrimaryKeyConstraint("tenant", "activated_at", "pack_hash"),
+)
+
+shadow_packs = Table(
+    "shadow_packs",
+    metadata,
+    Column("tenant", TENANT, primary_key=True),
+    Column("pack_hash", String(64), nullable=False, comment="A version of the tenant's (rule_packs)."),
+    Column(
+        "tests",
+        JSON,
+        nullable=False,
+        comment="The candidate's test cases (not part of the hashed content): what promotion runs.",
+    ),
+    Column("published_by", String(128), nullable=True),
+    Column("published_at", WHEN, nullable=False),
+)
+
+shadow_decisions = Table(
+    "shadow_decisions",
+    metadata,
+    Column("run_id", String(64), nullable=False, comment="The conversation run whose decision this was."),
+    Column(
+        "decision",
+        String(32),
+        nullable=False,
+        comment="The `decide` local activity's id in the run: one row per decision, however often retried.",
+    ),
+    Column("tenant", TENANT, nullable=False),
+    Column("conversation_id", String(256), nullable=False),
+    Column("shadow_hash", String(64), nullable=False),
+    Column("live_hash", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column(
+        "event_at", WHEN, nullable=False, comment="The event's time as the rules saw it (the trail's `at`)."
+    ),
+    Column("event_depth", Integer, nullable=False),
+    Column("live_actions", JSON, nullable=False, comment="[{rule, action}] as the decision record has them."),
+    Column("shadow_actions", JSON, nullable=False),
+    Column("live_matched", JSON, nullable=False, comment="Ids of the rules that matched."),
+    Column("shadow_matched", JSON, nullable=False),
+    Column("shadow_errors", JSON, nullable=False, comment="Ids of the candidate's rules that failed."),
+    Column("differs", Boolean, nullable=False, comment="Whether the actions differ (as `rules diff` says)."),
+    Column("at", WHEN, nullable=False, comment="When the comparison was made."),
+    PrimaryKeyConstraint("run_id", "decision"),
+    Index("ix_shadow_decisions_tenant_at", "tenant", "at"),
 )

@@ -103,3 +103,30 @@ ACTIVITY_RETRIES = Counter(
     ["activity"],
     registry=REGISTRY,
 )
+
+# -- shadow mode (engine/service/shadow_evaluator.py): a candidate pack decided beside the live one --
+SHADOW_COMPARISONS = Counter(
+    "convoflow_shadow_comparisons",
+    "Live decisions also taken with the tenant's shadow pack and recorded, by whether they differ.",
+    ["tenant", "differs"],
+    registry=REGISTRY,
+)
+SHADOW_DROPPED = Counter(
+    "convoflow_shadow_dropped",
+    "Live decisions not compared because the worker's shadow queue was full (a sample lost, nothing else).",
+    ["tenant"],
+    registry=REGISTRY,
+)
+SHADOW_FAILURES = Counter(
+    "convoflow_shadow_failures",
+    "Shadow evaluations that raised (the candidate unreadable, the database down), by error type; "
+    "the live decision is never affected.",
+    ["tenant", "error"],
+    registry=REGISTRY,
+)
+SHADOW_RULE_ERRORS = Counter(
+    "convoflow_shadow_rule_errors",
+    "Rule conditions of a shadow pack that failed on a live context (counted as not matched, as live).",
+    ["tenant"],
+    registry=REGISTRY,
+)

@@ -27,11 +27,13 @@ from engine.contracts.outbound import OutboundMessage
 from engine.db.kpi_facts import KpiFactStore
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
+from engine.db.shadow import ShadowStore
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.activity_metrics import MetricsInterceptor
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.sandbox_runner import DirectContextSandboxRunner
+from engine.service.shadow_evaluator import ShadowEvaluator
 from workflows.assignment_desk.workflow import AssignmentDesk
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -118,18 +120,23 @@ class Adapters:
     roster: RosterActivities
     kpi: KpiFactActivities
     database: AsyncEngine
+    shadow: ShadowEvaluator
+    """Shadow mode: decides live decisions again with a tenant's candidate pack, in the background."""
 
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
         database = database_of(settings)
+        registry = PackRegistry(PackStore(database))
+        shadow = ShadowEvaluator(registry, ShadowStore(database))
         return cls(
-            RuleActivities(PackRegistry(PackStore(database))),
+            RuleActivities(registry, shadow),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
             DeskActivities(client, RosterStore(database)),
             RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
             KpiFactActivities(KpiFactStore(database)),
             database,
+            shadow,
         )
 
     def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
@@ -157,6 +164,7 @@ class Adapters:
         return chosen.name if chosen is not None else "outbox"
 
     async def close(self) -> None:
+        await self.shadow.close()
         await self.crm.close()
         await self.channels.close()
         await self.database.dispose()
