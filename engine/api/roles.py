@@ -3,7 +3,7 @@
 A key has one role in its tenant (engine/db/keys.py):
 
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
-- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, publish, versions);
+- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, coverage, publish, versions);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force;
 - `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets,
   except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
@@ -56,6 +56,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rules/test"): OPS,
     ("POST", "/v1/rules/simulate"): OPS,
     ("POST", "/v1/rules/diff"): OPS,
+    ("POST", "/v1/rules/coverage"): OPS,
     ("POST", "/v1/rules/publish"): OPS,
     ("GET", "/v1/rules/versions"): PACK_READER,
     ("GET", "/v1/keys"): ADMIN_ONLY,

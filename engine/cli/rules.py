@@ -262,7 +262,8 @@ def cmd_context_doc(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Add `convoflow rules`; returns its commands, for commands kept in modules of their own."""
     rules = sub.add_parser("rules", help="validate, test, simulate, diff and publish rule packs")
     cmds = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
 
@@ -292,6 +293,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
+    return cmds
 
 
 def _run(func):
