@@ -16,8 +16,8 @@ from engine.contracts.conversation import DecisionEntry
 from engine.rules import jsonlogic
 from engine.rules.coverage import (
     Branch,
-    Tracer,
     TraceFailed,
+    Tracer,
     add_traffic,
     branches,
     case_coverage,
@@ -69,7 +69,12 @@ def test_the_purpose_made_pack_reports_exactly_what_its_cases_leave_out() -> Non
         "skip-automated": (True, 2, 2, []),
         "vip-invoice": (True, 5, 6, ["rules[1].if.and[1] false"]),
         "billing": (True, 6, 6, []),
-        "chat-in-hours": (False, 3, 6, ["rules[3].if true", "rules[3].if.if[0] false", "rules[3].if.if[1] true"]),
+        "chat-in-hours": (
+            False,
+            3,
+            6,
+            ["rules[3].if true", "rules[3].if.if[0] false", "rules[3].if.if[1] true"],
+        ),
         "not-email": (False, 1, 2, ["rules[4].if true"]),  # the == under ! is the same decision
         "big-attachment": (True, 2, 2, []),
         "route-general": (True, 0, 0, []),
@@ -181,7 +186,9 @@ def test_traffic_counts_each_record_once_and_only_in_the_period() -> None:
     inside, before = start + timedelta(hours=2), start - timedelta(minutes=1)
     first = entry(1, inside, {"billing": "matched", "general": "not_reached"})
     second = entry(2, inside, {"billing": "not_matched", "general": "matched"})
-    failed = entry(3, inside, {"billing": "error", "general": "matched", "retired": "matched"}, pack_hash="h0")
+    failed = entry(
+        3, inside, {"billing": "error", "general": "matched", "retired": "matched"}, pack_hash="h0"
+    )
     trails = {
         # a run continued as new: the later run carries the earlier one's records again
         "conversation:t:a": [first, second, first, second, failed],
@@ -203,7 +210,12 @@ def test_the_report_carries_the_traffic_per_rule() -> None:
     trails = {"c": [entry(1, start, {"billing": "matched", "skip-automated": "not_matched"})]}
     counts = traffic_coverage(rule_ids(report), trails, start=start, end=start + timedelta(days=1))
     add_traffic(report, counts, tenant="acme")
-    assert by_id(report)["billing"]["traffic"] == {"fired": 1, "evaluated": 1, "failed": 0, "conversations": 1}
+    assert by_id(report)["billing"]["traffic"] == {
+        "fired": 1,
+        "evaluated": 1,
+        "failed": 0,
+        "conversations": 1,
+    }
     assert report["summary"]["never_fired"] == [r for r in rule_ids(report) if r != "billing"]
     assert report["traffic"]["tenant"] == "acme" and report["traffic"]["decisions"] == 1
     json.dumps(report)  # one JSON document, as the API answers it
@@ -214,9 +226,9 @@ def test_a_traffic_period_names_what_is_wrong() -> None:
     now = datetime(2026, 3, 1, tzinfo=UTC)
     period = traffic_period(start=None, end=None, conversations=None, now=now)
     assert (period.start, period.end, period.conversations) == (now - timedelta(days=7), now, 500)
-    assert traffic_period(start="2026-02-01", end="2026-02-02T12:00", conversations=3, now=now).start == datetime(
-        2026, 2, 1, tzinfo=UTC
-    )
+    assert traffic_period(
+        start="2026-02-01", end="2026-02-02T12:00", conversations=3, now=now
+    ).start == datetime(2026, 2, 1, tzinfo=UTC)
     for start, end, conversations, parameter in [
         ("2026-02-02", "2026-02-01", None, "from"),
         ("last week", None, None, "from"),
