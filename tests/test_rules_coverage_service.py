@@ -110,7 +110,7 @@ async def test_coverage_counts_what_fired_on_the_callers_tenant_only(
     assert fired(json.loads(run.stdout)) == fired(acme)
     run = await cli(capsys, *args, "--conversations", "1")
     assert run.returncode == 0, run.stderr
-    assert "1 conversations" in run.stdout and "the counts are a floor" in run.stdout
+    assert ": 1 conversation, " in run.stdout and "the counts are a floor" in run.stdout
     assert "never fired in the period: " in run.stdout
 
 

@@ -11,6 +11,10 @@ LEGEND = "CASES: test cases that matched the rule / that evaluated it"
 TRAFFIC_LEGEND = "; FIRED: decisions that matched it / that evaluated it"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _percent(covered: int, total: int) -> str:
     return f"{100 * covered // total}%" if total else "-"
 
@@ -33,7 +37,7 @@ def render(report: dict[str, Any]) -> str:
     if traffic is not None:
         lines.append(
             f"traffic of tenant {traffic['tenant']} from {traffic['from']} to {traffic['to']}: "
-            f"{traffic['conversations']} conversations, {traffic['decisions']} decisions"
+            f"{_count(traffic['conversations'], 'conversation')}, {_count(traffic['decisions'], 'decision')}"
             + (" (more conversations than were read: the counts are a floor)" if traffic["truncated"] else "")
             + (f"; {traffic['unanswered_runs']} runs did not answer" if traffic["unanswered_runs"] else "")
         )
