@@ -47,10 +47,10 @@ def default_by_hand(ctx: RuleContext) -> list[tuple[str, Any]]:
     else:
         actions.append(("apply_sla", "standard"))
     if any(k in text for k in BILLING):
-        return [*actions, ("add_tags", ["billing"]), ("route", "billing")]
+        return [*actions, ("add_tags", ["billing"]), ("route", "billing"), ("assign", "by_language")]
     if any(k in text for k in TECHNICAL):
-        return [*actions, ("add_tags", ["technical"]), ("route", "technical")]
-    return [*actions, ("route", "general"), ("assign", "round_robin")]
+        return [*actions, ("add_tags", ["technical"]), ("route", "technical"), ("assign", "by_language")]
+    return [*actions, ("route", "general"), ("assign", "by_language")]
 
 
 def decisions_per_second(

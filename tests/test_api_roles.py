@@ -35,6 +35,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("POST", "/v1/rules/test"): ("/v1/rules/test", {}),
     ("POST", "/v1/rules/simulate"): ("/v1/rules/simulate", {}),
     ("POST", "/v1/rules/diff"): ("/v1/rules/diff", {}),
+    ("POST", "/v1/rules/coverage"): ("/v1/rules/coverage", {}),
     ("POST", "/v1/rules/publish"): ("/v1/rules/publish", {}),
     ("GET", "/v1/rules/versions"): ("/v1/rules/versions", None),
     ("POST", "/v1/rules/shadow"): ("/v1/rules/shadow", {}),

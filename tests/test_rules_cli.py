@@ -63,7 +63,7 @@ def test_validate_ok_and_broken(tmp_path: Path, rules: Callable[..., Run]) -> No
 
 def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[..., Run]) -> None:
     passing = rules("test", "rule_packs/kundenservice")
-    assert passing.returncode == 0 and passing.stdout.strip().endswith("12 passed, 0 failed")
+    assert passing.returncode == 0 and passing.stdout.strip().endswith("24 passed, 0 failed")
     pack = copy_default(tmp_path)
     (pack / "tests.yaml").write_text(
         "- name: refunds go to general\n  event: conversation.created\n"

@@ -137,7 +137,10 @@ async def test_an_admin_key_rotates_and_lists_through_the_api_and_others_get_403
             (first.body["secret_id"], False),
             (second.body["secret_id"], True),
         ]
-        assert (await api.request("GET", "/v1/webhook-secrets", tenant="globex")).body == {"secrets": [], "next": None}
+        assert (await api.request("GET", "/v1/webhook-secrets", tenant="globex")).body == {
+            "secrets": [],
+            "next": None,
+        }
         fax = await api.request("POST", "/v1/webhook-secrets/fax/rotate")
         assert fax.status == 422 and fax.body["fields"][0]["field"] == "channel"
         long = await api.request("POST", path, json={"overlap_hours": 10_000})

@@ -19,7 +19,7 @@ from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
 from engine.api.roles import ROUTE_ROLES
-from engine.api.rules import DiffRequest, PackRequest, SimulateRequest
+from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
     ConversationList,
     ConversationView,
@@ -148,6 +148,14 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),
     ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
+    ("POST", "/v1/rules/coverage"): (
+        "Which rules and condition branches the pack's test cases exercise (per rule: tested, branches "
+        "covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on "
+        "the caller's tenant's decisions in the period",
+        CoverageRequest,
+        None,
+        200,
+    ),
     ("POST", "/v1/rules/publish"): ("Publish a pack", PackRequest, None, 201),
     ("GET", "/v1/rules/versions"): ("Published pack versions", None, None, 200),
     ("POST", "/v1/rules/shadow"): (

@@ -14,6 +14,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
@@ -22,6 +23,8 @@ from engine.api.errors import ApiError, malformed_json, validation_error
 from engine.rules.analysis import CheckReport, analyse, checked
 from engine.rules.analysis.findings import ROSTER_SKIPPED
 from engine.rules.casetest import run_cases
+from engine.rules.coverage import case_coverage, document
+from engine.rules.coverage.period import MAX_CONVERSATIONS, PeriodError, TrafficPeriod, traffic_period
 from engine.rules.decision import CompiledPack
 from engine.rules.loader import (
     MAX_DEPTH,
@@ -46,6 +49,27 @@ class SimulateRequest(PackRequest):
     conversations: list[RecordedConversation] = Field(max_length=5000)
 
 
+class TrafficRequest(BaseModel):
+    """Which recorded traffic a coverage report counts: the caller's tenant's decisions in a period."""
+
+    from_: str | None = Field(
+        default=None, alias="from", description="ISO time or date (default: 7 days before `to`)."
+    )
+    to: str | None = Field(default=None, description="ISO time or date, exclusive (default: now).")
+    conversations: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_CONVERSATIONS,
+        description="Read at most this many conversations, the latest first (default 500).",
+    )
+
+
+class CoverageRequest(PackRequest):
+    traffic: TrafficRequest | None = Field(
+        default=None, description="Also count how often each rule fired on the tenant's recorded decisions."
+    )
+
+
 class DiffRequest(BaseModel):
     old: str | dict[str, Any]
     new: str | dict[str, Any]
@@ -59,6 +83,8 @@ class JobResult:
     status: int
     body: bytes
     pack: RulePack | None = None
+    period: TrafficPeriod | None = None
+    """For coverage: the traffic to count, which the API process reads from Temporal."""
 
 
 def _json(status: int, data: Any, pack: RulePack | None = None) -> JobResult:
@@ -276,6 +302,28 @@ def check_failed(report: CheckReport, refused: str = "not published") -> ApiErro
     )
 
 
+def _coverage(raw: bytes) -> JobResult:
+    """The test half of a coverage report, and the checked period whose traffic the API adds."""
+    body = validated(CoverageRequest, decode(raw))
+    period = None
+    if body.traffic is not None:
+        try:
+            period = traffic_period(
+                start=body.traffic.from_,
+                end=body.traffic.to,
+                conversations=body.traffic.conversations,
+                now=datetime.now(UTC),
+            )
+        except PeriodError as exc:
+            field = f"traffic.{exc.parameter}"
+            raise ApiError(
+                422, "invalid_request", f"{field}: {exc.message}", [{"field": field, "message": exc.message}]
+            ) from None
+    pack = pack_from(body.pack)
+    report = document(pack, case_coverage(CompiledPack(pack), pack.tests))
+    return JobResult(200, json.dumps(report).encode(), period=period)
+
+
 def _publishable(raw: bytes) -> JobResult:
     """A pack whose own test cases pass and whose check finds no error, for the API process to store."""
     pack = pack_from(validated(PackRequest, decode(raw)).pack)
@@ -322,6 +370,7 @@ JOBS = {
     "test": _test,
     "simulate": _simulate,
     "diff": _diff,
+    "coverage": _coverage,
     "publish": _publishable,
     "shadow": _shadowable,
     "promote": _promotable,

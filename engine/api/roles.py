@@ -3,8 +3,8 @@
 A key has one role in its tenant (engine/db/keys.py):
 
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
-- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, publish, versions, shadow
-  mode: publish a candidate as shadow, stop it, promote it);
+- `ops`: its tenant's rule packs (validate, check, test, simulate, diff, coverage, publish, versions,
+  shadow mode: publish a candidate as shadow, stop it, promote it);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force,
   the shadow pack and its report;
 - `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets,
@@ -58,6 +58,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rules/test"): OPS,
     ("POST", "/v1/rules/simulate"): OPS,
     ("POST", "/v1/rules/diff"): OPS,
+    ("POST", "/v1/rules/coverage"): OPS,
     ("POST", "/v1/rules/publish"): OPS,
     ("GET", "/v1/rules/versions"): PACK_READER,
     ("POST", "/v1/rules/shadow"): OPS,

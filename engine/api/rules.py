@@ -1,4 +1,5 @@
-"""Rule-pack routes for ops tools: the CLI's validate, test, simulate, diff, publish and list over HTTP.
+"""Rule-pack routes for ops tools: the CLI's validate, check, test, simulate, diff, coverage, publish and
+list over HTTP.
 
 A pack travels as YAML text (`"pack": "meta: ..."`, so problems carry line numbers) or as a JSON
 object. Problems come back as a 422 with one entry per problem, each naming its path.
@@ -10,22 +11,27 @@ limit: nothing a pack contains runs on the event loop. Publishing stores the che
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
+from temporalio.service import RPCError
 
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
-from engine.api.conversations import DATABASE, SETTINGS
-from engine.api.errors import ApiError, body_too_large
-from engine.api.pack_jobs import DiffRequest, JobResult, PackRequest, SimulateRequest
+from engine.api.conversations import CLIENT, DATABASE, SETTINGS
+from engine.api.errors import ApiError, body_too_large, unavailable
+from engine.api.pack_jobs import CoverageRequest, DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
 from engine.rules.analysis.roster import roster_findings
+from engine.rules.coverage import add_traffic, rule_ids
+from engine.service import rule_traffic
 from engine.service.roster_rules import unknown_agents
 
-__all__ = ["DiffRequest", "PackRequest", "SimulateRequest", "routes"]
+__all__ = ["CoverageRequest", "DiffRequest", "PackRequest", "SimulateRequest", "routes"]
 
 routes = web.RouteTableDef()
 
@@ -81,6 +87,23 @@ async def simulate_pack(request: web.Request) -> web.Response:
 @routes.post("/v1/rules/diff")
 async def diff_packs(request: web.Request) -> web.Response:
     return await _run(request, "diff")
+
+
+@routes.post("/v1/rules/coverage")
+async def coverage(request: web.Request) -> web.Response:
+    """The pack's test coverage (a pack worker), plus the caller's tenant's traffic when asked."""
+    result = await _in_worker(request, "coverage")
+    if result.status != 200 or result.period is None:
+        return _answer(result)
+    report = json.loads(result.body)
+    tenant = request[TENANT]
+    try:
+        counts = await rule_traffic.traffic(request.app[CLIENT], tenant, rule_ids(report), result.period)
+    except (RPCError, RuntimeError) as exc:
+        raise unavailable(
+            "temporal_unavailable", f"the decision trails could not be read ({type(exc).__name__}); retry"
+        ) from None
+    return web.json_response(add_traffic(report, counts, tenant=tenant))
 
 
 @routes.post("/v1/rules/publish")

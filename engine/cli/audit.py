@@ -30,7 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         command.set_defaults(func=_in_the_service_folder(command.get_default("func")))
 
 
-def _in_the_service_folder(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+def _in_the_service_folder(
+    run: Callable[[argparse.Namespace], int], prog: str = "convoflow audit"
+) -> Callable[[argparse.Namespace], int]:
     """Refuse to run where the embedded service's data directory is not.
 
     Under embedded defaults the data directory (`data`, relative to where the command runs) holds the
@@ -47,7 +49,7 @@ def _in_the_service_folder(run: Callable[[argparse.Namespace], int]) -> Callable
             and not (settings.data_dir / DEV_KEYRING_FILE).exists()
         ):
             print(
-                f"convoflow audit: no service data in {settings.data_dir.resolve()}: run it in the folder "
+                f"{prog}: no service data in {settings.data_dir.resolve()}: run it in the folder "
                 "where `make run` runs, or set CONVOFLOW_DATA_DIR (a cluster: CONVOFLOW_DATABASE_URL, "
                 "CONVOFLOW_PAYLOAD_KEYS, CONVOFLOW_AUDIT_KEY)",
                 file=sys.stderr,

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.cli import agents, audit, crm, db, kpi, rules, sla, tenants, webhook_secrets
+from engine.cli import agents, audit, crm, db, kpi, rules, rules_coverage, sla, tenants, webhook_secrets
 from engine.service import logging_setup
 from engine.service.config import Settings
 
@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         "codec-server", help="decrypt payloads for the Temporal Web UI / CLI (auditor or admin keys)"
     ).set_defaults(func=_serve(_codec_server))
     sla.add_parser(sub)
-    rules.add_parser(sub)
+    rules_coverage.register(rules.add_parser(sub))
     crm.add_parser(sub)
     db.add_parser(sub)
     tenants.add_parser(sub)

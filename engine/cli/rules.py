@@ -267,7 +267,8 @@ def cmd_context_doc(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
+    """Add `convoflow rules`; returns its commands, for commands kept in modules of their own."""
     rules = sub.add_parser("rules", help="validate, test, simulate, diff and publish rule packs")
     cmds = rules.add_subparsers(dest="rules_command", required=True, metavar="COMMAND")
 
@@ -305,6 +306,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     from engine.cli.rules_shadow import add_commands  # imports this module: imported once it is loaded
 
     add_commands(command)
+    return cmds
 
 
 def _run(func):
