@@ -17,6 +17,7 @@ from engine.api.console.floor import routes as console_floor
 from engine.api.console.overview import routes as console_overview
 from engine.api.console.sessions import SESSIONS, ConsoleSessions, console_gate
 from engine.api.console.sessions import routes as console_sign_in
+from engine.api.console.workbench import routes as console_workbench
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.errors import json_errors
@@ -80,7 +81,13 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(metrics_routes)
     app.add_routes(kpi_routes)
     app[SESSIONS] = sessions
-    for console_routes in (console_sign_in, console_overview, console_floor, console_assets):
+    for console_routes in (
+        console_sign_in,
+        console_overview,
+        console_floor,
+        console_workbench,
+        console_assets,
+    ):
         app.add_routes(console_routes)
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)

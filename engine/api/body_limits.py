@@ -16,14 +16,15 @@ from aiohttp import web
 from engine.api.errors import Handler, body_too_large
 from engine.service.config import Settings
 
-RULES_PREFIX = "/v1/rules/"
+# The rule-pack routes, and the console's workbench that posts packs to the same pack workers.
+RULES_PREFIXES = ("/v1/rules/", "/console/rules/")
 EMAIL_PATH = "/v1/inbound/email"
 
 
 def limit_of(request: web.Request, settings: Settings) -> int:
     """The largest body the request's route takes: a pack for the rule routes, a raw mail for inbound
     email (its own setting: attachments make mail larger than events), an event elsewhere."""
-    if request.path.startswith(RULES_PREFIX):
+    if request.path.startswith(RULES_PREFIXES):
         return settings.max_rules_body_bytes
     if request.path == EMAIL_PATH:
         return settings.max_email_bytes

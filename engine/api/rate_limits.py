@@ -55,6 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.auth import KEY_HASH, TENANT
+from engine.api.body_limits import RULES_PREFIXES
 from engine.api.errors import ApiError, Handler
 from engine.db.tenant_limits import TenantLimits, limits_of
 from engine.service.config import Settings
@@ -64,7 +65,6 @@ log = logging.getLogger("convoflow.api")
 CACHE_SECONDS = 5.0  # how long a tenant's own limits are kept before the database is asked again
 MAX_TRACKED = 100_000  # (policy, client) entries kept; the least recently used goes first
 MAX_CACHED_TENANTS = 10_000  # tenants whose limits are cached; the cache starts over when full
-RULES_PREFIX = "/v1/rules/"
 EPSILON = 1e-6  # seconds: float rounding must not turn a whole request of quota into 0.999999
 Clock = Callable[[], float]
 
@@ -275,7 +275,7 @@ async def limit_rates(request: web.Request, handler: Handler) -> web.StreamRespo
         limits = request.app[RATE_LIMITS]
         policies = await limits.policies.of(tenant)
         checks = [(policies.tenant, tenant), (policies.key, _bearer_digest(request))]
-        if request.method == "POST" and request.path.startswith(RULES_PREFIX):
+        if request.method == "POST" and request.path.startswith(RULES_PREFIXES):
             checks.append((policies.rules, tenant))
         await limits.admit(request, checks)
     try:

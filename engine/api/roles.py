@@ -88,6 +88,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/console/conversations/{conversation_id}"): CONSOLE,
     ("POST", "/console/agents/{agent_id}/presence"): OPS,
     ("POST", "/console/sign-out"): CONSOLE,
+    ("GET", "/console/rules"): CONSOLE,
+    ("POST", "/console/rules/check"): CONSOLE,
+    ("POST", "/console/rules/shadow"): OPS,
+    ("POST", "/console/rules/promote"): OPS,
+    ("POST", "/console/rules/stop-shadow"): OPS,
 }
 
 

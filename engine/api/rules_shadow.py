@@ -25,7 +25,7 @@ from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pack_parsing import PACK_WORKERS
-from engine.api.rules import _answer, _in_worker
+from engine.api.rules import _answer, _in_worker, job_failure
 from engine.db.packs import PackStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -63,11 +63,16 @@ async def publish_shadow(request: web.Request) -> web.Response:
     result = await _in_worker(request, "shadow")
     if result.pack is None:
         return _answer(result)
-    await _roster_problems(request, result.pack)
-    digest = await ShadowStore(request.app[DATABASE]).set(
-        request[TENANT], result.pack, published_by=_caller(request), source=f"POST {request.path}"
-    )
+    digest = await store_shadow(request, result.pack)
     return web.json_response({"hash": digest, "shadow": True, "active": False}, status=201)
+
+
+async def store_shadow(request: web.Request, pack: RulePack) -> str:
+    """Make a checked pack (the `shadow` job's) the caller's tenant's shadow pack; its hash."""
+    await _roster_problems(request, pack)
+    return await ShadowStore(request.app[DATABASE]).set(
+        request[TENANT], pack, published_by=_caller(request), source=f"{request.method} {request.path}"
+    )
 
 
 @routes.get("/v1/rules/shadow")
@@ -124,6 +129,13 @@ async def shadow_report(request: web.Request) -> web.Response:
 @routes.post("/v1/rules/shadow/promote")
 async def promote_shadow(request: web.Request) -> web.Response:
     """Make the shadow pack active (tests pass, no check error), recorded as promoted by the caller."""
+    digest = await promote(request)
+    return web.json_response({"hash": digest, "active": True, "promoted_by": _caller(request)})
+
+
+async def promote(request: web.Request) -> str:
+    """The promotion itself (the route's and the console's): the promoted hash, or an ApiError naming
+    each failed test and check error (422), or no shadow pack (404)."""
     tenant = request[TENANT]
     database = request.app[DATABASE]
     shadows = ShadowStore(database)
@@ -135,9 +147,9 @@ async def promote_shadow(request: web.Request) -> web.Response:
     body = json.dumps({"pack": candidate.model_dump(mode="json", by_alias=True)}).encode()
     result = await request.app[PACK_WORKERS].run("promote", body)
     if result.pack is None:
-        return _answer(result)
+        raise job_failure(result)
     await _roster_problems(request, result.pack)
     await PackStore(database).activate(tenant, digest, activated_by=_caller(request), via="promote")
     await shadows.clear(tenant, digest)  # a candidate published meanwhile stays in shadow
     request.app[ACTIVE_PACKS].forget(tenant)
-    return web.json_response({"hash": digest, "active": True, "promoted_by": _caller(request)})
+    return digest

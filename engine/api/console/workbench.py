@@ -1,0 +1,151 @@
+"""The pack workbench: edit a pack, see its problems at their lines, its tests, check and coverage;
+publish it as shadow, read how the shadow differs on live traffic, promote it.
+
+Every step is the API's own: the pack runs in a pack worker as `POST /v1/rules/check`, `/test` and
+`/coverage` run it (engine/api/pack_jobs.py), and publishing as shadow and promoting go through the
+same functions as `POST /v1/rules/shadow` and `/shadow/promote` (engine/api/rules_shadow.py), so the
+same refusals (a check error, a failing test, an agent the pack drops) come back here, named.
+The live traffic a candidate is judged on is the shadow report: every live decision taken again
+with the candidate, never executed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from engine.api.active_packs import ACTIVE_PACKS
+from engine.api.auth import ROLE, TENANT
+from engine.api.console.render import page, see_other
+from engine.api.console.sessions import SESSION
+from engine.api.conversations import DATABASE, SETTINGS
+from engine.api.errors import ApiError, body_too_large
+from engine.api.pack_parsing import PACK_WORKERS
+from engine.api.rules import job_failure
+from engine.api.rules_shadow import promote, store_shadow
+from engine.db.packs import PackStore
+from engine.db.shadow import ShadowStore
+from engine.rules.shadow_report import report
+
+routes = web.RouteTableDef()
+CHANGES_PACKS = frozenset({"ops", "admin"})
+REPORT_DAYS = 7
+
+
+def _yaml_of(canonical: dict[str, Any]) -> str:
+    return yaml.safe_dump(canonical, sort_keys=False, allow_unicode=True, width=110)
+
+
+async def _form_pack(request: web.Request) -> str:
+    limit = request.app[SETTINGS].max_rules_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise body_too_large(limit)
+    text = (await request.post()).get("pack")
+    return text if isinstance(text, str) else ""
+
+
+async def _job(request: web.Request, job: str, text: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    raw = json.dumps({"pack": text, **extra}).encode()
+    result = await request.app[PACK_WORKERS].run(job, raw)
+    return result.status, json.loads(result.body)
+
+
+async def _state(request: web.Request) -> dict[str, Any]:
+    """What the page shows whatever was asked: the active pack, the shadow pack and its report."""
+    tenant, database = request[TENANT], request.app[DATABASE]
+    store, shadows = PackStore(database), ShadowStore(database)
+    active_hash = await request.app[ACTIVE_PACKS].hash_for(tenant)
+    versions = await store.versions(tenant)
+    active = next((v for v in versions if v.hash == active_hash), None)
+    shadow = await shadows.current(tenant)
+    now = datetime.now(UTC)
+    since = now - timedelta(days=REPORT_DAYS)
+    differences = None
+    if shadow is not None:
+        rows = await shadows.comparisons(tenant, since, now, shadow.hash)
+        differences = await asyncio.to_thread(report, rows)
+    return {
+        "session": request[SESSION],
+        "may_change": request[ROLE] in CHANGES_PACKS,
+        "active": active,
+        "active_yaml": _yaml_of((await store.get(active_hash)).canonical()),
+        "shadow": shadow,
+        "differences": differences,
+        "report_days": REPORT_DAYS,
+        "versions": versions[-10:][::-1],
+        "text": None,
+        "results": None,
+        "message": None,
+        "refusal": None,
+    }
+
+
+@routes.get("/console/rules")
+async def workbench(request: web.Request) -> web.Response:
+    values = await _state(request)
+    values["message"] = {
+        "shadow": "Published as shadow.",
+        "promoted": "Promoted: it is the active pack now.",
+    }.get(request.query.get("done", ""))
+    values["text"] = values["active_yaml"]
+    return page(request, "workbench.html.j2", values)
+
+
+@routes.post("/console/rules/check")
+async def check(request: web.Request) -> web.Response:
+    """Problems at their lines, the check's findings, the test results and the tests' coverage."""
+    text = await _form_pack(request)
+    values = await _state(request)
+    values["text"] = text
+    status, checked = await _job(request, "check", text)
+    results: dict[str, Any] = {"problems": [], "findings": [], "tests": None, "coverage": None}
+    if status != 200:
+        results["problems"] = checked.get("fields") or [{"field": "pack", "message": checked.get("message")}]
+    else:
+        results["findings"] = checked["findings"]
+        tested_status, tested = await _job(request, "test", text)
+        results["tests"] = tested if tested_status == 200 else {"refused": tested.get("message")}
+        covered_status, covered = await _job(request, "coverage", text)
+        results["coverage"] = covered if covered_status == 200 else None
+    values["results"] = results
+    return page(request, "workbench.html.j2", values, status=200 if status == 200 else 422)
+
+
+async def _refused(request: web.Request, text: str | None, exc: ApiError) -> web.Response:
+    values = await _state(request)
+    values["text"] = text if text is not None else values["active_yaml"]
+    values["refusal"] = {"message": exc.message, "fields": exc.fields}
+    return page(request, "workbench.html.j2", values, status=exc.status)
+
+
+@routes.post("/console/rules/shadow")
+async def publish_shadow(request: web.Request) -> web.Response:
+    text = await _form_pack(request)
+    result = await request.app[PACK_WORKERS].run("shadow", json.dumps({"pack": text}).encode())
+    try:
+        if result.pack is None:
+            raise job_failure(result)
+        await store_shadow(request, result.pack)
+    except ApiError as exc:
+        return await _refused(request, text, exc)
+    return see_other("/console/rules?done=shadow")
+
+
+@routes.post("/console/rules/promote")
+async def promote_shadow(request: web.Request) -> web.Response:
+    try:
+        await promote(request)
+    except ApiError as exc:
+        return await _refused(request, None, exc)
+    return see_other("/console/rules?done=promoted")
+
+
+@routes.post("/console/rules/stop-shadow")
+async def stop_shadow(request: web.Request) -> web.Response:
+    await ShadowStore(request.app[DATABASE]).clear(request[TENANT])
+    return see_other("/console/rules")

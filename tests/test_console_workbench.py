@@ -1,0 +1,124 @@
+"""The pack workbench in the console, as an ops person uses it in a real headless browser (Playwright
+driving Debian's chromium): a typo found at its line, the check, tests and coverage of the fixed pack,
+published as shadow, its difference on live traffic read, then promoted.
+
+The live pack is the metrics test pack ("invoice" goes to billing, anything else to support); the
+candidate also sends parcels to billing, so a parcel question decides differently in shadow.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import expect
+
+from engine.service.config import Settings
+from tests.api_client import ApiClient
+from tests.browser import chromium
+from tests.conftest import TEST_PACKS, publish
+from tests.test_api_roles import keys_by_role
+from tests.test_console import sign_in, write
+from tests.test_lifecycle import eventually, state
+
+LIVE = (TEST_PACKS / "metrics" / "pack.yaml").read_text()
+BILLING, SUPPORT = '["invoice"]]}\n    then: [{route: billing}', '["invoice"]]}}\n    then: [{route: support}'
+CANDIDATE = (
+    LIVE.replace("name: metrics-test", "name: metrics-parcels")
+    .replace(BILLING, BILLING.replace('"invoice"', '"invoice", "parcel"'))
+    .replace(SUPPORT, SUPPORT.replace('"invoice"', '"invoice", "parcel"'))
+    + """tests:
+  - name: a parcel goes to billing
+    event: conversation.created
+    context:
+      message: {text: "where is my parcel?"}
+    expect:
+      route: billing
+  - name: a hello goes to support
+    event: conversation.created
+    context:
+      message: {text: "hello"}
+    expect:
+      route: support
+"""
+)
+
+
+async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str], tmp_path
+) -> None:
+    assert CANDIDATE.count('"parcel"') == 2, "the candidate changes both routing rules"
+    publish(settings, TEST_PACKS / "metrics")
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with chromium() as browser:
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
+        await sign_in(page, api.base_url, keys["ops"])
+        await page.click("header nav a[href='/console/rules']")
+        await expect(page.locator("#active-pack")).to_contain_text("metrics-test")
+
+        # A typo in a team name: named, with its line.
+        typo = CANDIDATE.replace("then: [{route: billing}", "then: [{route: biling}", 1)
+        line = typo.splitlines().index(next(x for x in typo.splitlines() if "route: biling" in x)) + 1
+        await page.fill("#pack", typo)
+        await page.click("#check")
+        problem = page.locator("#findings tr.error", has_text='unknown team "biling"')
+        await expect(problem.locator("td").nth(2)).to_have_text(str(line))
+        await expect(page.locator("#pack")).to_have_value(typo)  # nothing typed is lost
+
+        await page.fill("#pack", CANDIDATE)
+        await page.click("#check")
+        await expect(page.locator("#findings-none")).to_be_visible()
+        await expect(page.locator("#tests")).to_have_text("2 passed, 0 failed")
+        await expect(page.locator("#coverage")).to_contain_text("rules tested")
+        await page.screenshot(path=str(tmp_path / "workbench-check.png"), full_page=True)
+
+        await page.click("#publish-shadow")
+        await expect(page.locator("#message")).to_have_text("Published as shadow.")
+        await expect(page.locator("#shadow-pack")).to_contain_text("metrics-parcels")
+        await expect(page.locator("#shadow-pack")).to_contain_text("2 test case(s)")
+
+        # Live traffic: the parcel question still goes to support (the candidate is never executed) ...
+        await write(api, "p-1", "where is my parcel?")
+
+        async def compared() -> bool:
+            reply = await api.request("GET", "/v1/rules/shadow/report")
+            return reply.body["total"]["differ"] >= 1
+
+        await eventually(compared, "the shadow comparison of p-1 recorded")
+        assert (await state(api, "p-1"))["team"] == "support"
+        await page.reload()
+        await expect(page.locator("#shadow-total")).to_contain_text("1 of")
+        await expect(page.locator("#shadow-rules a", has_text="p-1").first).to_be_visible()
+        await page.screenshot(path=str(tmp_path / "workbench-shadow.png"), full_page=True)
+
+        # ... until ops promote it: new conversations take the candidate.
+        await page.click("#promote")
+        await expect(page.locator("#message")).to_have_text("Promoted: it is the active pack now.")
+        await expect(page.locator("#active-pack")).to_contain_text("metrics-parcels")
+        await expect(page.locator("#active-pack")).to_contain_text(re.compile(r"active by promote"))
+    await write(api, "p-2", "where is my parcel now?")
+
+    async def routed() -> bool:
+        return (await state(api, "p-2")).get("team") == "billing"
+
+    await eventually(routed, "p-2 routed by the promoted pack")
+
+
+async def test_an_auditor_checks_but_does_not_publish(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    from tests.test_console import _browser, _page_token, _signed_in
+
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with _browser() as browser:
+        assert (await _signed_in(browser, api.base_url, keys["auditor"]))[0] == 303
+        text = await (await browser.get(f"{api.base_url}/console/rules")).text()
+        assert 'id="publish-shadow"' not in text and 'id="check"' in text
+        token = _page_token(text)
+        checked = await browser.post(
+            f"{api.base_url}/console/rules/check", data={"csrf": token, "pack": CANDIDATE}
+        )
+        assert checked.status == 200 and "2 passed, 0 failed" in await checked.text()
+        refused = await browser.post(
+            f"{api.base_url}/console/rules/shadow", data={"csrf": token, "pack": CANDIDATE}
+        )
+        assert refused.status == 403
