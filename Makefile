@@ -28,7 +28,7 @@ test: $(VENV)/.dev
 	$(BIN)/lint-imports
 	.ci/chromium.sh
 	$(BIN)/pytest
-	@echo "== the suite again, every test's database on PostgreSQL (pgserver)"
+	@echo "== the suite again on PostgreSQL (pgserver): the tests whose database the settings choose"
 	CONVOFLOW_TEST_DATABASE=postgresql $(BIN)/pytest
 
 lint: $(VENV)/.dev

@@ -41,6 +41,27 @@ from tests.replay import replay_every_run
 TEST_PACKS = Path(__file__).resolve().parent / "packs"
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    if os.environ.get("CONVOFLOW_TEST_DATABASE") == "postgresql":
+        return (
+            "PostgreSQL pass: the tests whose database `settings` chooses; the others are deselected "
+            "(they need no database, or take both databases in every pass through `database_url`)"
+        )
+    return "SQLite pass: every test (the stores' tests on SQLite and PostgreSQL through `database_url`)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test`'s second pass runs on PostgreSQL only what depends on the settings' database: a
+    test without `settings` ran in the first pass already, whichever database it uses."""
+    if os.environ.get("CONVOFLOW_TEST_DATABASE") != "postgresql":
+        return
+    kept = [item for item in items if "settings" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "settings" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def publish(settings: Settings, pack: Path) -> str:
     """Make a pack active for the new conversations of the test's tenants (every tenant its API keys
     name); returns its hash. Sync for its many callers: it runs on a loop of its own in a thread."""
