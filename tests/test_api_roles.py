@@ -43,6 +43,18 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("DELETE", "/v1/rules/shadow"): ("/v1/rules/shadow", None),
     ("GET", "/v1/rules/shadow/report"): ("/v1/rules/shadow/report", None),
     ("POST", "/v1/rules/shadow/promote"): ("/v1/rules/shadow/promote", {}),
+    ("GET", "/v1/rules/proposals"): ("/v1/rules/proposals", None),
+    ("GET", "/v1/rules/proposals/{proposal_id}"): ("/v1/rules/proposals/p_0000000000000000", None),
+    ("POST", "/v1/rules/proposals/{proposal_id}/approve"): (
+        "/v1/rules/proposals/p_0000000000000000/approve",
+        {},
+    ),
+    ("POST", "/v1/rules/proposals/{proposal_id}/reject"): (
+        "/v1/rules/proposals/p_0000000000000000/reject",
+        {},
+    ),
+    ("GET", "/v1/tenant/settings"): ("/v1/tenant/settings", None),
+    ("PUT", "/v1/tenant/settings"): ("/v1/tenant/settings", {"require_approval": "maybe"}),
     ("GET", "/v1/keys"): ("/v1/keys", None),
     ("POST", "/v1/keys"): ("/v1/keys", {}),
     ("DELETE", "/v1/keys/{key_id}"): ("/v1/keys/k_0000000000000000", None),

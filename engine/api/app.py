@@ -33,7 +33,9 @@ from engine.api.pack_parsing import pack_workers
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
+from engine.api.rules_proposals import routes as proposal_routes
 from engine.api.rules_shadow import routes as shadow_routes
+from engine.api.tenant_settings import routes as tenant_settings_routes
 from engine.api.webhook_secrets import routes as secret_routes
 from engine.db.idempotency import IdempotencyKeys
 from engine.db.inbound_seen import InboundSeen
@@ -71,6 +73,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(read_routes)
     app.add_routes(rule_routes)
     app.add_routes(shadow_routes)
+    app.add_routes(proposal_routes)
+    app.add_routes(tenant_settings_routes)
     app.add_routes(webhook_routes)
     app.add_routes(email_routes)
     app.add_routes(key_routes)

@@ -18,6 +18,7 @@ from engine.api.idempotency import REPLAYED
 from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
+from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
@@ -156,8 +157,13 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         200,
     ),
-    ("POST", "/v1/rules/publish"): ("Publish a pack", PackRequest, None, 201),
-    ("GET", "/v1/rules/versions"): ("Published pack versions", None, None, 200),
+    ("POST", "/v1/rules/publish"): (
+        "Publish a pack (201); for a tenant that requires approval, a proposal instead (202)",
+        PackRequest,
+        None,
+        201,
+    ),
+    ("GET", "/v1/rules/versions"): ("Published pack versions (with proposer, approver)", None, None, 200),
     ("POST", "/v1/rules/shadow"): (
         "Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never "
         "executed) and the difference recorded; refused when `rules check` finds an error",
@@ -181,7 +187,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     ("POST", "/v1/rules/shadow/promote"): (
         "Make the shadow pack active when its test cases pass and its check has no error (422 names "
-        "each failure); 404 without a shadow pack",
+        "each failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)",
         None,
         None,
         200,
@@ -262,6 +268,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         200,
     ),
+    **PROPOSAL_ROUTES,
 }
 SIGNED = {"/v1/inbound/webhook/{tenant}"}  # no API key: no Idempotency-Key (engine/api/idempotency.py)
 # Routes with a second success status: a message to an existing conversation, an agent replaced, a
@@ -271,8 +278,9 @@ ALSO_SUCCEEDS = {
     ("POST", "/v1/agents"): (200,),
     ("POST", "/v1/inbound/email"): (200,),
     ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
+    **PROPOSED,
 }
-OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate")}
+OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate"), *OPTIONAL_DECISIONS}
 # Routes that answer a page, not JSON (their errors are JSON like every route's).
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
 # Routes that answer Prometheus's text format.
@@ -319,6 +327,7 @@ HEADERS[("GET", "/v1/rules/shadow/report")] = [
         pattern="^[0-9a-f]{64}$",
     ),
 ]
+HEADERS[("GET", "/v1/rules/proposals")] = STATUS_FILTER
 NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
 METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 

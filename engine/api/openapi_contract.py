@@ -16,6 +16,7 @@ from engine.api.pages import MAX_LIMIT
 from engine.contracts.conversation import Channel, Status
 from engine.contracts.ids import ID_PATTERN
 from engine.db.keys import TENANT_PATTERN
+from engine.db.proposals import PROPOSAL_ID
 from engine.rules.context import Priority
 
 PROBLEM_REF = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
@@ -34,6 +35,7 @@ PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "team": ID,
     "metric": ID,
     "key_id": {"type": "string", "pattern": r"^k_[0-9a-f]{16}$"},
+    "proposal_id": {"type": "string", "pattern": PROPOSAL_ID},
     "channel": {"type": "string", "enum": [c.value for c in Channel]},
     "tenant": {"type": "string", "pattern": TENANT_PATTERN.pattern, "maxLength": 64},
 }
@@ -89,6 +91,7 @@ LISTS = {
     "/v1/conversations",
     "/v1/agents",
     "/v1/rules/versions",
+    "/v1/rules/proposals",
     "/v1/keys",
     "/v1/webhook-secrets",
 }

@@ -4,10 +4,12 @@ A key has one role in its tenant (engine/db/keys.py):
 
 - `integrator`: conversations and their messages, what a helpdesk front end or a mail gateway does;
 - `ops`: its tenant's rule packs (validate, check, test, simulate, diff, coverage, publish, versions,
-  shadow mode: publish a candidate as shadow, stop it, promote it);
+  shadow mode: publish a candidate as shadow, stop it, promote it; four-eyes: approve or reject
+  another key's proposal);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force,
-  the shadow pack and its report;
-- `admin`: every right of the others in its tenant, plus its tenant's keys and webhook secrets,
+  the shadow pack and its report, proposals, the tenant's settings;
+- `admin`: every right of the others in its tenant, plus its tenant's keys, webhook secrets and
+  settings (four-eyes publishing on or off),
   except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
 
 Agents (the roster) are managed by ops; an agent's presence and heartbeats come through the
@@ -66,6 +68,12 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/v1/rules/shadow"): OPS,
     ("GET", "/v1/rules/shadow/report"): PACK_READER,
     ("POST", "/v1/rules/shadow/promote"): OPS,
+    ("GET", "/v1/rules/proposals"): PACK_READER,
+    ("GET", "/v1/rules/proposals/{proposal_id}"): PACK_READER,
+    ("POST", "/v1/rules/proposals/{proposal_id}/approve"): OPS,
+    ("POST", "/v1/rules/proposals/{proposal_id}/reject"): OPS,
+    ("GET", "/v1/tenant/settings"): PACK_READER,
+    ("PUT", "/v1/tenant/settings"): ADMIN_ONLY,
     ("GET", "/v1/keys"): ADMIN_ONLY,
     ("POST", "/v1/keys"): ADMIN_ONLY,
     ("DELETE", "/v1/keys/{key_id}"): ADMIN_ONLY,

@@ -6,7 +6,8 @@ object. Problems come back as a 422 with one entry per problem, each naming its 
 
 The handlers only read the body and pass its bytes to a pack worker (engine/api/pack_parsing.py),
 which decodes, parses, validates and runs it (engine/api/pack_jobs.py) under a time and memory
-limit: nothing a pack contains runs on the event loop. Publishing stores the checked pack here.
+limit: nothing a pack contains runs on the event loop. Publishing stores the checked pack here, or,
+for a tenant that requires approval, proposes it (202, engine/api/rules_proposals.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from engine.api.errors import ApiError, body_too_large, unavailable
 from engine.api.pack_jobs import CoverageRequest, DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
+from engine.api.rules_proposals import propose_if_required, proposal_answer
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
@@ -123,6 +125,8 @@ async def publish_pack(request: web.Request) -> web.Response:
     if problems := await unknown_agents(request.app[DATABASE], tenant, result.pack):
         fields = [{"field": f"pack.{p.field}", "message": p.message} for p in problems]
         raise ApiError(422, "invalid_pack", f"the pack in `pack` has {len(problems)} problem(s)", fields)
+    if (proposal := await propose_if_required(request, result.pack, "publish")) is not None:
+        return proposal_answer(request, proposal)
     digest = await PackStore(request.app[DATABASE]).publish(
         tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )

@@ -6,7 +6,8 @@
 - `GET /v1/rules/shadow/report?from=&to=&hash=`: per rule, per event type and in total, how many
   decisions were compared and how many differ, with example conversations (engine/rules/shadow_report.py).
 - `POST /v1/rules/shadow/promote`: the shadow pack becomes active when its test cases pass and its
-  check has no error (422 naming each failure otherwise), through `PackStore.activate` like a publish.
+  check has no error (422 naming each failure otherwise), through `PackStore.activate` like a publish;
+  for a tenant that requires approval, a proposal instead (202, engine/api/rules_proposals.py).
 
 Checking and testing the pack run in a pack worker, as every /v1/rules job does.
 """
@@ -26,6 +27,8 @@ from engine.api.conversations import DATABASE
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker, job_failure
+from engine.api.rules_proposals import propose_if_required, proposal_answer
+from engine.db.proposals import Proposal
 from engine.db.packs import PackStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -128,14 +131,18 @@ async def shadow_report(request: web.Request) -> web.Response:
 
 @routes.post("/v1/rules/shadow/promote")
 async def promote_shadow(request: web.Request) -> web.Response:
-    """Make the shadow pack active (tests pass, no check error), recorded as promoted by the caller."""
-    digest = await promote(request)
-    return web.json_response({"hash": digest, "active": True, "promoted_by": _caller(request)})
+    """Make the shadow pack active (tests pass, no check error), recorded as promoted by the caller;
+    a proposal (202) for a tenant that requires approval."""
+    outcome = await promote(request)
+    if isinstance(outcome, Proposal):
+        return proposal_answer(request, outcome)
+    return web.json_response({"hash": outcome, "active": True, "promoted_by": _caller(request)})
 
 
-async def promote(request: web.Request) -> str:
-    """The promotion itself (the route's and the console's): the promoted hash, or an ApiError naming
-    each failed test and check error (422), or no shadow pack (404)."""
+async def promote(request: web.Request) -> str | Proposal:
+    """The promotion itself (the route's and the console's): the promoted hash, or the proposal
+    made instead (four-eyes), or an ApiError naming each failed test and check error (422), or no
+    shadow pack (404)."""
     tenant = request[TENANT]
     database = request.app[DATABASE]
     shadows = ShadowStore(database)
@@ -149,6 +156,9 @@ async def promote(request: web.Request) -> str:
     if result.pack is None:
         raise job_failure(result)
     await _roster_problems(request, result.pack)
+    tests = candidate.model_dump(mode="json", by_alias=True, include={"tests"})["tests"]
+    if (proposal := await propose_if_required(request, candidate, "promote", tests)) is not None:
+        return proposal
     await PackStore(database).activate(tenant, digest, activated_by=_caller(request), via="promote")
     await shadows.clear(tenant, digest)  # a candidate published meanwhile stays in shadow
     request.app[ACTIVE_PACKS].forget(tenant)

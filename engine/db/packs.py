@@ -3,7 +3,7 @@ one active pack per tenant.
 
 Every change of a tenant's active pack goes through `PackStore.activate` (publish, a shadow pack's
 promotion), which also records who did it in `pack_activations`: the one place an approval step
-(four-eyes publishing) wraps.
+(four-eyes publishing, engine/db/proposals.py) wraps, inside the activation's own transaction.
 
 A pack is content-addressed: its hash covers its canonical content, so a row never changes meaning
 and any host resolves a conversation's pinned hash from any tenant's row holding it (the content
@@ -14,6 +14,7 @@ it: the (tenant, hash) primary key keeps one row, and the database decides that,
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.schema import active_packs, pack_activations, rule_packs, shadow_packs
+from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 
 
@@ -58,6 +59,11 @@ class PublishedVersion:
     activated_via: str | None = None
     """Its latest activation: who, when, and how (`publish`, or `promote` for a shadow pack made
     active); none for a version never activated (or activated before activations were recorded)."""
+    proposal_id: str | None = None
+    proposed_by: str | None = None
+    approved_by: str | None = None
+    """When its latest activation was an approved proposal (four-eyes): which, who proposed it and
+    who approved it (the two keys `activated_by` names)."""
 
 
 def upsert(connection: AsyncConnection, table: Table) -> Any:
@@ -76,14 +82,26 @@ def _iso(when: datetime) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
-def _activation(row: Any) -> dict[str, Any]:
+def _activation(row: Any, proposals: dict[str, Any]) -> dict[str, Any]:
     if row is None:
         return {}
-    return {
+    found = {
         "activated_by": row.activated_by,
         "activated_at": _iso(row.activated_at),
         "activated_via": row.via,
     }
+    proposal = proposals.get(row.proposal_id) if row.proposal_id else None
+    if proposal is not None:
+        found |= {
+            "proposal_id": proposal.proposal_id,
+            "proposed_by": proposal.proposed_by,
+            "approved_by": proposal.decided_by,
+        }
+    return found
+
+
+Approval = Callable[[AsyncConnection], Awaitable[None]]
+"""A step run in the activation's transaction before it: raising refuses the activation."""
 
 
 class PackStore:
@@ -115,11 +133,23 @@ class PackStore:
             )
         return digest
 
-    async def activate(self, tenant: str, digest: str, *, activated_by: str | None, via: str) -> None:
+    async def activate(
+        self,
+        tenant: str,
+        digest: str,
+        *,
+        activated_by: str | None,
+        via: str,
+        approval: Approval | None = None,
+        proposal_id: str | None = None,
+    ) -> None:
         """Make the tenant's stored version `digest` its active pack, and record who did it and how.
 
-        The one function every activation goes through (`publish`, a shadow pack's promotion):
-        an approval step wraps this. A version the tenant never stored is refused (UnknownPack).
+        The one function every activation goes through (`publish`, a shadow pack's promotion, an
+        approved proposal of either). `approval` runs first in the same transaction (a proposal
+        marked approved, its base checked still active): if it raises, nothing is activated, and
+        an approval never stands without its activation. A version the tenant never stored is
+        refused (UnknownPack).
         """
         now = datetime.now(UTC)
         async with self._engine.begin() as db:
@@ -128,6 +158,8 @@ class PackStore:
             )
             if (await db.execute(stored)).scalar_one_or_none() is None:
                 raise UnknownPack(f"tenant {tenant} has no published rule pack with hash {digest}")
+            if approval is not None:
+                await approval(db)
             activate = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
             await db.execute(
                 activate.on_conflict_do_update(
@@ -137,7 +169,12 @@ class PackStore:
             )
             await db.execute(
                 pack_activations.insert().values(
-                    tenant=tenant, pack_hash=digest, activated_at=now, activated_by=activated_by, via=via
+                    tenant=tenant,
+                    pack_hash=digest,
+                    activated_at=now,
+                    activated_by=activated_by,
+                    via=via,
+                    proposal_id=proposal_id,
                 )
             )
 
@@ -191,6 +228,12 @@ class PackStore:
                 .order_by(pack_activations.c.activated_at)
             )
             latest = {row.pack_hash: row for row in activations}  # the latest of each hash wins
+            approved = await db.execute(
+                select(pack_proposals).where(
+                    pack_proposals.c.tenant == tenant, pack_proposals.c.status == "approved"
+                )
+            )
+            proposals = {row.proposal_id: row for row in approved}
             rows = await db.execute(
                 select(rule_packs)
                 .where(rule_packs.c.tenant == tenant)
@@ -206,7 +249,7 @@ class PackStore:
                     source=row.source,
                     active=row.pack_hash == active,
                     shadow=row.pack_hash == shadow,
-                    **_activation(latest.get(row.pack_hash)),
+                    **_activation(latest.get(row.pack_hash), proposals),
                 )
                 for row in rows
             ]

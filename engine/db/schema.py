@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -42,6 +43,24 @@ tenants = Table(
     Column("name", String(200), nullable=True),
     Column("created_at", WHEN, nullable=False),
     Column("limits", JSON, nullable=True, comment="The tenant's own rate limits."),
+    Column(
+        "require_approval",
+        Boolean,
+        nullable=False,
+        server_default=false(),
+        comment="Four-eyes: a publish or promotion waits for a second ops or admin key's approval.",
+    ),
+)
+
+tenant_setting_changes = Table(
+    "tenant_setting_changes",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("setting", String(64), nullable=False, comment="The column of `tenants` changed."),
+    Column("value", JSON, nullable=True, comment="Its new value."),
+    Column("changed_by", String(128), nullable=True, comment="`api:<tenant>/<key>` or `cli:<user>`."),
+    Column("changed_at", WHEN, nullable=False),
+    PrimaryKeyConstraint("tenant", "changed_at", "setting"),
 )
 
 webhook_secrets = Table(
@@ -253,6 +272,12 @@ pack_activations = Table(
     Column("activated_at", WHEN, nullable=False),
     Column("activated_by", String(128), nullable=True, comment="`api:<tenant>/<key>` or `cli:<user>`."),
     Column("via", String(16), nullable=False, comment="publish or promote (a shadow pack made active)."),
+    Column(
+        "proposal_id",
+        String(32),
+        nullable=True,
+        comment="The approved proposal this activation carried out (four-eyes); null without one.",
+    ),
     PrimaryKeyConstraint("tenant", "activated_at", "pack_hash"),
 )
 
@@ -299,4 +324,32 @@ shadow_decisions = Table(
     Column("at", WHEN, nullable=False, comment="When the comparison was made."),
     PrimaryKeyConstraint("run_id", "decision"),
     Index("ix_shadow_decisions_tenant_at", "tenant", "at"),
+)
+
+pack_proposals = Table(
+    "pack_proposals",
+    metadata,
+    Column("proposal_id", String(32), primary_key=True, comment="Public id (p_ and 16 hex digits)."),
+    Column("tenant", TENANT, nullable=False),
+    Column("kind", String(16), nullable=False, comment="publish or promote (the shadow pack's)."),
+    Column("pack_hash", String(64), nullable=False, comment="A version of the tenant's (rule_packs)."),
+    Column(
+        "base_hash",
+        String(64),
+        nullable=True,
+        comment="The active pack when proposed: approving after it changed is refused (stale).",
+    ),
+    Column("tests", JSON, nullable=True, comment="A promotion's test cases: the gate re-runs them."),
+    Column(
+        "diff", JSON, nullable=False, comment="What changes against the base (engine/rules/pack_diff.py)."
+    ),
+    Column("proposed_by", String(128), nullable=False, comment="`api:<tenant>/<key>`."),
+    Column("proposer_key", String(32), nullable=False, comment="The proposing key's id."),
+    Column("proposed_at", WHEN, nullable=False),
+    Column("status", String(16), nullable=False, comment="pending, approved or rejected."),
+    Column("decided_by", String(128), nullable=True),
+    Column("decider_key", String(32), nullable=True),
+    Column("decided_at", WHEN, nullable=True),
+    Column("comment", Text, nullable=True, comment="The approver's or rejecter's comment."),
+    Index("ix_pack_proposals_tenant_proposed_at", "tenant", "proposed_at"),
 )

@@ -1,0 +1,268 @@
+"""Pack proposals (four-eyes publishing, issue 21): a publish or promotion waiting for a second key.
+
+For a tenant that requires approval (engine/db/tenant_settings.py), publishing or promoting stores
+the version (not active) and a proposal: the pack, the kind (publish or promote), the key that
+proposed it, when, the active pack it was proposed over (its base) and the diff against it.
+Another ops or admin key of the tenant approves it, which activates the pack through
+`PackStore.activate` in one transaction with the approval, or rejects it. Nothing is deleted:
+who proposed, who approved or rejected, when, with what comment, stays readable.
+
+Two keys are two people only if keys are per person: the store compares key ids, nothing else.
+Keys from the deployment's settings all have the id `settings`, so they count as one key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from engine.db.packs import PackStore
+from engine.db.schema import active_packs, pack_proposals, rule_packs
+from engine.rules.pack import RulePack
+from engine.rules.pack_diff import pack_diff
+
+KINDS = ("publish", "promote")
+STATUSES = ("pending", "approved", "rejected")
+PROPOSAL_ID = r"^p_[0-9a-f]{16}$"
+
+
+class UnknownProposal(LookupError):
+    """The tenant has no proposal with this id (another tenant's is unknown too)."""
+
+
+class ProposalRefused(Exception):
+    """Approving or rejecting is refused; `code` says why (`same_key`, `stale_proposal`, `decided`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, kw_only=True)
+class Proposal:
+    """A proposal as `GET /v1/rules/proposals/{id}` shows it (`diff` only there, not in the list)."""
+
+    id: str
+    kind: str
+    """publish, or promote (the tenant's shadow pack)."""
+    hash: str
+    name: str
+    version: str
+    base_hash: str | None
+    """The tenant's active pack when it was proposed."""
+    status: str
+    """pending, approved or rejected."""
+    stale: bool
+    """Pending, but its base is no longer the active pack: approving it is refused."""
+    proposed_by: str
+    proposed_at: str
+    decided_by: str | None
+    decided_at: str | None
+    comment: str | None
+    diff: dict[str, Any] | None = None
+
+
+def _iso(when: datetime | None) -> str | None:
+    if when is None:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+
+
+def _view(row: Any, active: str | None, *, with_diff: bool) -> Proposal:
+    return Proposal(
+        id=row.proposal_id,
+        kind=row.kind,
+        hash=row.pack_hash,
+        name=row.name,
+        version=row.version,
+        base_hash=row.base_hash,
+        status=row.status,
+        stale=row.status == "pending" and row.base_hash != active,
+        proposed_by=row.proposed_by,
+        proposed_at=_iso(row.proposed_at) or "",
+        decided_by=row.decided_by,
+        decided_at=_iso(row.decided_at),
+        comment=row.comment,
+        diff=row.diff if with_diff else None,
+    )
+
+
+def _with_names() -> Any:
+    """Proposals with their pack's meta name and version (from the tenant's stored version)."""
+    return select(pack_proposals, rule_packs.c.name, rule_packs.c.version).join(
+        rule_packs,
+        (rule_packs.c.tenant == pack_proposals.c.tenant)
+        & (rule_packs.c.pack_hash == pack_proposals.c.pack_hash),
+    )
+
+
+class ProposalStore:
+    """A tenant's proposals over the pooled engine; every query filters on the tenant."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._packs = PackStore(engine)
+
+    async def propose(
+        self,
+        tenant: str,
+        pack: RulePack,
+        *,
+        kind: str,
+        proposer: str,
+        proposer_key: str,
+        source: str | None,
+        tests: list[Any] | None = None,
+    ) -> Proposal:
+        """Store the version (not active) and a pending proposal to activate it, with its diff."""
+        assert kind in KINDS
+        digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
+        base = await self._packs.active_hash(tenant)
+        old = (await self._packs.get(base)).canonical() if base else None
+        diff = await asyncio.to_thread(pack_diff, old, pack.canonical(), old_hash=base, new_hash=digest)
+        proposal_id = "p_" + secrets.token_hex(8)
+        async with self._engine.begin() as db:
+            await db.execute(
+                pack_proposals.insert().values(
+                    proposal_id=proposal_id,
+                    tenant=tenant,
+                    kind=kind,
+                    pack_hash=digest,
+                    base_hash=base,
+                    tests=tests,
+                    diff=diff,
+                    proposed_by=proposer,
+                    proposer_key=proposer_key,
+                    proposed_at=datetime.now(UTC),
+                    status="pending",
+                )
+            )
+        return await self.get(tenant, proposal_id)
+
+    async def list(self, tenant: str, status: str | None = None) -> list[Proposal]:
+        """The tenant's proposals, oldest first, without their diffs."""
+        query = _with_names().where(pack_proposals.c.tenant == tenant)
+        if status is not None:
+            query = query.where(pack_proposals.c.status == status)
+        active = await self._packs.active_hash(tenant)
+        async with self._engine.connect() as db:
+            rows = await db.execute(
+                query.order_by(pack_proposals.c.proposed_at, pack_proposals.c.proposal_id)
+            )
+            return [_view(row, active, with_diff=False) for row in rows]
+
+    async def get(self, tenant: str, proposal_id: str) -> Proposal:
+        row = await self._row(tenant, proposal_id)
+        return _view(row, await self._packs.active_hash(tenant), with_diff=True)
+
+    async def pack_of(self, tenant: str, proposal_id: str) -> tuple[RulePack, Any]:
+        """The proposed pack (a promotion's test cases back in it) and the proposal's row."""
+        row = await self._row(tenant, proposal_id)
+        stored = await self._packs.get(row.pack_hash)
+        if row.tests is None:
+            return stored, row
+        return RulePack.model_validate({**stored.canonical(), "tests": row.tests}), row
+
+    def refusal(
+        self, row: Any, key_id: str, active: str | None, *, approving: bool
+    ) -> ProposalRefused | None:
+        """Why `key_id` may not decide on the proposal now (None: it may)."""
+        if row.status != "pending":
+            return ProposalRefused(
+                "proposal_decided", f"proposal {row.proposal_id} was already {row.status} by {row.decided_by}"
+            )
+        if approving and key_id == row.proposer_key:
+            return ProposalRefused(
+                "same_key",
+                f"proposal {row.proposal_id} was proposed with this key ({key_id}): four-eyes publishing "
+                "needs another ops or admin key of the tenant to approve it",
+            )
+        if approving and row.base_hash != active:
+            return ProposalRefused(
+                "stale_proposal",
+                f"proposal {row.proposal_id} is stale: it was proposed over active pack "
+                f"{row.base_hash or '(none)'}, and the active pack is now {active or '(none)'}; "
+                "propose it again to review its diff against the active pack",
+            )
+        return None
+
+    async def approve(
+        self, tenant: str, proposal_id: str, *, approver: str, approver_key: str, comment: str | None
+    ) -> Proposal:
+        """Approve and activate in one transaction (ProposalRefused: same key, stale, decided)."""
+        row = await self._row(tenant, proposal_id)
+        if refused := self.refusal(row, approver_key, await self._packs.active_hash(tenant), approving=True):
+            raise refused
+
+        async def approval(db: AsyncConnection) -> None:
+            # Lock the tenant's active row (PostgreSQL; SQLite writes one at a time) so two approvals
+            # over the same base cannot both pass: the second sees the first's pack, and is stale.
+            locked = select(active_packs.c.pack_hash).where(active_packs.c.tenant == tenant).with_for_update()
+            active = (await db.execute(locked)).scalar_one_or_none()
+            decided = await self._current(db, row)
+            if refused := self.refusal(decided, approver_key, active, approving=True):
+                raise refused
+            await self._mark(db, row, "approved", approver, approver_key, comment)
+
+        await self._packs.activate(
+            tenant,
+            row.pack_hash,
+            activated_by=f"{row.proposed_by} approved by {approver_key}",
+            via=row.kind,
+            approval=approval,
+            proposal_id=proposal_id,
+        )
+        return await self.get(tenant, proposal_id)
+
+    async def reject(
+        self, tenant: str, proposal_id: str, *, rejecter: str, rejecter_key: str, comment: str | None
+    ) -> Proposal:
+        """Reject a pending proposal (its proposer may withdraw it so): nothing is activated."""
+        row = await self._row(tenant, proposal_id)
+        async with self._engine.begin() as db:
+            current = await self._current(db, row)
+            if refused := self.refusal(current, rejecter_key, None, approving=False):
+                raise refused
+            await self._mark(db, row, "rejected", rejecter, rejecter_key, comment)
+        return await self.get(tenant, proposal_id)
+
+    async def _row(self, tenant: str, proposal_id: str) -> Any:
+        query = _with_names().where(
+            pack_proposals.c.tenant == tenant, pack_proposals.c.proposal_id == proposal_id
+        )
+        async with self._engine.connect() as db:
+            row = (await db.execute(query)).first()
+        if row is None:
+            raise UnknownProposal(f"tenant {tenant} has no proposal {proposal_id}")
+        return row
+
+    @staticmethod
+    async def _current(db: AsyncConnection, row: Any) -> Any:
+        """The proposal's row as this transaction sees it (another decision may have come first)."""
+        query = _with_names().where(pack_proposals.c.proposal_id == row.proposal_id)
+        return (await db.execute(query)).one()
+
+    @staticmethod
+    async def _mark(
+        db: AsyncConnection, row: Any, status: str, by: str, key_id: str, comment: str | None
+    ) -> None:
+        marked = await db.execute(
+            update(pack_proposals)
+            .where(pack_proposals.c.proposal_id == row.proposal_id, pack_proposals.c.status == "pending")
+            .values(
+                status=status,
+                decided_by=by,
+                decider_key=key_id,
+                decided_at=datetime.now(UTC),
+                comment=comment,
+            )
+        )
+        if marked.rowcount != 1:
+            raise ProposalRefused("proposal_decided", f"proposal {row.proposal_id} was decided meanwhile")
