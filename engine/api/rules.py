@@ -24,7 +24,7 @@ from engine.api.errors import ApiError, body_too_large, unavailable
 from engine.api.pack_jobs import CoverageRequest, DiffRequest, JobResult, PackRequest, SimulateRequest
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
-from engine.api.rules_proposals import propose_if_required, proposal_answer
+from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster

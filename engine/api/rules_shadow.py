@@ -27,9 +27,9 @@ from engine.api.conversations import DATABASE
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker, job_failure
-from engine.api.rules_proposals import propose_if_required, proposal_answer
-from engine.db.proposals import Proposal
+from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore
+from engine.db.proposals import Proposal
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.pack import RulePack

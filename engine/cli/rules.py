@@ -4,6 +4,10 @@ validate, check and test before review, simulate and diff before publishing ("wh
 this"), publish and list afterwards. Exit codes: 0 fine, 1 test cases, diff or check (an error
 finding) found something, 2 the pack or the input is invalid (for `test`: the pack has no test
 cases), 141 stdout was closed early (`| head`, see engine/cli/main.py).
+
+For a tenant that requires approval (four-eyes), the CLI does not publish or promote: it has no
+identity a second person could be told apart from (whoever runs it holds the database), so it
+refuses (2) and names the API route that makes a proposal instead.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.contracts.assignment import AgentRecord
 from engine.db.packs import PackStore, UnknownPack
 from engine.db.roster import RosterStore
+from engine.db.tenant_settings import requires_approval
 from engine.rules.analysis import CheckReport, Roster, analyse, check
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
@@ -76,6 +81,20 @@ def cli_user() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):  # no passwd entry and no USER (some containers)
         return "cli:unknown"
+
+
+async def refuse_when_approval_required(store: PackStore, tenant: str, what: str, route: str) -> None:
+    """Four-eyes: the tenant's packs change only through the API, proposed by one key and approved by
+    another (`convoflow rules proposals` shows them)."""
+    if await requires_approval(store.engine, tenant):
+        raise CommandFailed(
+            2,
+            [
+                f"not {what}: tenant {tenant} requires approval (four-eyes publishing); the CLI has no "
+                f"second person to approve. Propose it with {route} using an ops key; another ops or "
+                "admin key approves it with POST /v1/rules/proposals/{proposal_id}/approve"
+            ],
+        )
 
 
 def load_pack(ref: str) -> RulePack:
@@ -231,6 +250,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     source = str(Path(args.pack).resolve())
 
     async def checked_publish(store: PackStore) -> str:
+        await refuse_when_approval_required(store, args.tenant, "published", "POST /v1/rules/publish")
         if problems := await unknown_agents(store.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])
         return await store.publish(args.tenant, pack, published_by=cli_user(), source=source)
@@ -249,6 +269,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no published rule packs for tenant {args.tenant}")
     for v in versions:
         promoted = f", promoted by {v.activated_by or '-'}" if v.activated_via == "promote" else ""
+        if v.approved_by:
+            promoted += f", {v.activated_via} proposed by {v.proposed_by}, approved by {v.approved_by}"
         print(
             f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
             f"published {v.published_at} by {v.published_by or '-'}{promoted}"
@@ -303,9 +325,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
+    from engine.cli.rules_proposals import add_commands as add_proposals  # imports this module
     from engine.cli.rules_shadow import add_commands  # imports this module: imported once it is loaded
 
     add_commands(command)
+    add_proposals(command)
     return cmds
 
 

@@ -15,7 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.cli.rules import DEFAULT_TENANT, CommandFailed, cli_user, load_pack, with_store
+from engine.cli.rules import (
+    DEFAULT_TENANT,
+    CommandFailed,
+    cli_user,
+    load_pack,
+    refuse_when_approval_required,
+    with_store,
+)
 from engine.db.packs import PackStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -116,6 +123,7 @@ def _line(label: str, row: dict[str, Any]) -> str:
 def cmd_promote(args: argparse.Namespace) -> int:
     async def promote(packs: PackStore) -> str:
         shadows = ShadowStore(packs.engine)
+        await refuse_when_approval_required(packs, args.tenant, "promoted", "POST /v1/rules/shadow/promote")
         found = await shadows.candidate(args.tenant)
         if found is None:
             raise CommandFailed(2, [f"tenant {args.tenant} has no shadow pack to promote"])

@@ -1,6 +1,8 @@
 """`convoflow tenant create|limits NAME` and `convoflow key create|list|revoke`: tenants and API keys.
 
 `tenant limits` shows or sets a tenant's own rate limits, read by every API process within seconds.
+`tenant set NAME --require-approval on|off` turns four-eyes publishing on or off (recorded as
+`cli:<user>`, with the time); `tenant set NAME` alone shows the settings and their changes.
 
 They write to the control-plane database the API reads keys from, so a key works (and a revoked key
 stops working) without restarting anything. A new key is printed once, on stdout, and nowhere else.
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.cli.rules import cli_user
 from engine.db.connection import SchemaError
 from engine.db.keys import (
     ROLES,
@@ -30,6 +33,7 @@ from engine.db.keys import (
     revoke_key,
 )
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
+from engine.db.tenant_settings import set_require_approval, settings_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 
@@ -53,6 +57,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{field.replace('_', '-')}", type=int, metavar="N", dest=field, help=about)
     p.add_argument("--reset", action="store_true", help="drop the tenant's own limits first")
     p.set_defaults(func=_command(_tenant_limits))
+    p = commands.add_parser("set", help="show or change a tenant's settings (four-eyes publishing)")
+    p.add_argument("name", help=TENANT_HELP)
+    p.add_argument(
+        "--require-approval",
+        choices=("on", "off"),
+        help="on: a publish or promotion is a proposal another ops or admin key approves (API only)",
+    )
+    p.set_defaults(func=_command(_tenant_set))
 
     keys = sub.add_parser("key", aliases=["keys"], help="API keys of a tenant")
     commands = keys.add_subparsers(dest="keys_command", required=True, metavar="COMMAND")
@@ -142,4 +154,15 @@ async def _tenant_limits(database: AsyncEngine, args: argparse.Namespace) -> int
         await set_limits(database, args.name, current)
     print(json.dumps((current or TenantLimits()).model_dump(exclude_none=True), sort_keys=True))
     print("limits not shown use the deployment's (CONVOFLOW_RATE_LIMIT_...)", file=sys.stderr)
+    return 0
+
+
+async def _tenant_set(database: AsyncEngine, args: argparse.Namespace) -> int:
+    """Change the settings given (each change recorded with who and when), print them and the history."""
+    if args.require_approval is not None:
+        await set_require_approval(database, args.name, args.require_approval == "on", changed_by=cli_user())
+    settings = await settings_of(database, args.name)
+    print(f"require_approval {'on' if settings.require_approval else 'off'}")
+    for change in settings.changes:
+        print(f"  {change.changed_at}  {change.setting} = {json.dumps(change.value)}  by {change.changed_by}")
     return 0

@@ -126,7 +126,8 @@ class ProposalStore:
         digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
         base = await self._packs.active_hash(tenant)
         old = (await self._packs.get(base)).canonical() if base else None
-        diff = await asyncio.to_thread(pack_diff, old, pack.canonical(), old_hash=base, new_hash=digest)
+        new = (await self._packs.get(digest)).canonical()  # as stored, like `old`: keys in one order
+        diff = await asyncio.to_thread(pack_diff, old, new, old_hash=base, new_hash=digest)
         proposal_id = "p_" + secrets.token_hex(8)
         async with self._engine.begin() as db:
             await db.execute(

@@ -55,7 +55,8 @@ def structural_diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str
 
 
 def canonical_yaml(pack: dict[str, Any]) -> str:
-    return yaml.safe_dump(pack, sort_keys=True, allow_unicode=True, width=100)
+    """The pack's YAML in its model's field order (a rule's `id` first, so a hunk names its rule)."""
+    return yaml.safe_dump(pack, sort_keys=False, allow_unicode=True, width=100)
 
 
 def unified_diff(old: dict[str, Any] | None, new: dict[str, Any], *, old_name: str, new_name: str) -> str:
