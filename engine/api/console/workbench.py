@@ -29,6 +29,7 @@ from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import job_failure
 from engine.api.rules_shadow import promote, store_shadow
 from engine.db.packs import PackStore
+from engine.db.proposals import Proposal
 from engine.db.shadow import ShadowStore
 from engine.rules.shadow_report import report
 
@@ -91,6 +92,9 @@ async def workbench(request: web.Request) -> web.Response:
     values["message"] = {
         "shadow": "Published as shadow.",
         "promoted": "Promoted: it is the active pack now.",
+        "proposed": "Proposed for approval: this tenant requires four-eyes publishing, so the pack "
+        "becomes active when another ops or admin key approves the proposal "
+        "(GET /v1/rules/proposals, POST /v1/rules/proposals/{proposal_id}/approve).",
     }.get(request.query.get("done", ""))
     values["text"] = values["active_yaml"]
     return page(request, "workbench.html.j2", values)
@@ -139,9 +143,11 @@ async def publish_shadow(request: web.Request) -> web.Response:
 @routes.post("/console/rules/promote")
 async def promote_shadow(request: web.Request) -> web.Response:
     try:
-        await promote(request)
+        outcome = await promote(request)
     except ApiError as exc:
         return await _refused(request, None, exc)
+    if isinstance(outcome, Proposal):  # four-eyes: nothing active yet
+        return see_other("/console/rules?done=proposed")
     return see_other("/console/rules?done=promoted")
 
 
