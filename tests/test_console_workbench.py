@@ -122,3 +122,37 @@ async def test_an_auditor_checks_but_does_not_publish(
             f"{api.base_url}/console/rules/shadow", data={"csrf": token, "pack": CANDIDATE}
         )
         assert refused.status == 403
+
+
+async def test_four_eyes_in_the_workbench_a_second_person_approves(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    publish(settings, TEST_PACKS / "metrics")
+    turned_on = await api.request("PUT", "/v1/tenant/settings", json={"require_approval": True})
+    assert turned_on.status == 200, turned_on.body
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with chromium() as browser:
+        ops = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
+        await sign_in(ops, api.base_url, keys["ops"])
+        await ops.goto(f"{api.base_url}/console/rules")
+        await ops.fill("#pack", CANDIDATE)
+        await ops.click("#publish-shadow")
+        await ops.click("#promote")
+        await expect(ops.locator("#message")).to_contain_text("Proposed for approval")
+        await expect(ops.locator("#active-pack")).to_contain_text("metrics-test")  # nothing active yet
+        await ops.click("#proposals button.approve")
+        await expect(ops.locator("#refusal")).to_contain_text("needs another ops or admin key")
+        await expect(ops.locator("#active-pack")).to_contain_text("metrics-test")
+
+        admin = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
+        await sign_in(admin, api.base_url, keys["admin"])
+        await admin.goto(f"{api.base_url}/console/rules")
+        await admin.click("#proposals button.approve")
+        await expect(admin.locator("#message")).to_have_text(
+            "Approved: the proposed pack is the active pack now."
+        )
+        await expect(admin.locator("#active-pack")).to_contain_text("metrics-parcels")
+    versions = (await api.request("GET", "/v1/rules/versions")).body["versions"]
+    [active] = [v for v in versions if v["active"]]
+    assert active["name"] == "metrics-parcels" and active["approved_by"] and active["proposed_by"]
+    assert active["approved_by"] != active["proposed_by"]

@@ -91,6 +91,14 @@ def _json(status: int, data: Any, pack: RulePack | None = None) -> JobResult:
     return JobResult(status, json.dumps(data).encode(), pack)
 
 
+def job_failure(result: JobResult) -> ApiError:
+    """A pack worker's refusal as the error it stands for, where a caller needs the pack to go on."""
+    body = json.loads(result.body)
+    return ApiError(
+        result.status, body.get("error", "invalid_pack"), body.get("message", ""), body.get("fields")
+    )
+
+
 def _error(exc: ApiError) -> JobResult:
     body: dict[str, Any] = {"error": exc.code, "message": exc.message}
     if exc.fields:

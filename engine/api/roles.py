@@ -101,6 +101,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/console/rules/shadow"): OPS,
     ("POST", "/console/rules/promote"): OPS,
     ("POST", "/console/rules/stop-shadow"): OPS,
+    ("POST", "/console/rules/proposals/{proposal_id}/{decision}"): OPS,
 }
 
 

@@ -49,14 +49,6 @@ async def _in_worker(request: web.Request, job: str) -> JobResult:
     return await request.app[PACK_WORKERS].run(job, raw)
 
 
-def job_failure(result: JobResult) -> ApiError:
-    """A pack worker's refusal as the error it stands for, where a caller needs the pack to go on."""
-    body = json.loads(result.body)
-    return ApiError(
-        result.status, body.get("error", "invalid_pack"), body.get("message", ""), body.get("fields")
-    )
-
-
 def _answer(result: JobResult) -> web.Response:
     return web.Response(body=result.body, status=result.status, content_type="application/json")
 

@@ -27,6 +27,7 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import ApiError, invalid_field
+from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
 from engine.db.packs import PackStore
@@ -167,10 +168,15 @@ async def show_proposal(request: web.Request) -> web.Response:
 
 @routes.post("/v1/rules/proposals/{proposal_id}/approve")
 async def approve_proposal(request: web.Request) -> web.Response:
-    """Refusals come before any work (same key, stale, decided); then the gates; then one transaction
-    approves and activates (a race with another approval or publish is refused there)."""
-    proposal_id = _proposal_id(request)
     decision = await _decision(request)
+    approved = await approve(request, _proposal_id(request), decision.comment)
+    return web.json_response({**_shown(approved), "active": True})
+
+
+async def approve(request: web.Request, proposal_id: str, comment: str | None) -> Proposal:
+    """Approve and activate (the route's and the console's). Refusals come before any work (same key,
+    stale, decided); then the gates; then one transaction approves and activates (a race with another
+    approval or publish is refused there)."""
     tenant = request[TENANT]
     database = request.app[DATABASE]
     store = ProposalStore(database)
@@ -183,14 +189,10 @@ async def approve_proposal(request: web.Request) -> web.Response:
             body = json.dumps({"pack": pack.model_dump(mode="json", by_alias=True)}).encode()
             result = await request.app[PACK_WORKERS].run("promote", body)
             if result.pack is None:
-                return web.Response(body=result.body, status=result.status, content_type="application/json")
+                raise job_failure(result)
         await refuse_unserved_agents(request, pack)
         approved = await store.approve(
-            tenant,
-            proposal_id,
-            approver=caller(request),
-            approver_key=request[KEY_ID],
-            comment=decision.comment,
+            tenant, proposal_id, approver=caller(request), approver_key=request[KEY_ID], comment=comment
         )
     except UnknownProposal:
         raise _unknown(proposal_id) from None
@@ -199,23 +201,27 @@ async def approve_proposal(request: web.Request) -> web.Response:
     if approved.kind == "promote":
         await ShadowStore(database).clear(tenant, approved.hash)  # a candidate published meanwhile stays
     request.app[ACTIVE_PACKS].forget(tenant)
-    return web.json_response({**_shown(approved), "active": True})
+    return approved
 
 
 @routes.post("/v1/rules/proposals/{proposal_id}/reject")
 async def reject_proposal(request: web.Request) -> web.Response:
-    proposal_id = _proposal_id(request)
     decision = await _decision(request)
+    rejected = await reject(request, _proposal_id(request), decision.comment)
+    return web.json_response({**_shown(rejected), "active": False})
+
+
+async def reject(request: web.Request, proposal_id: str, comment: str | None) -> Proposal:
+    """Reject (the proposer may too: a withdrawal); nothing becomes active."""
     try:
-        rejected = await ProposalStore(request.app[DATABASE]).reject(
+        return await ProposalStore(request.app[DATABASE]).reject(
             request[TENANT],
             proposal_id,
             rejecter=caller(request),
             rejecter_key=request[KEY_ID],
-            comment=decision.comment,
+            comment=comment,
         )
     except UnknownProposal:
         raise _unknown(proposal_id) from None
     except ProposalRefused as exc:
         raise _refused(exc) from None
-    return web.json_response({**_shown(rejected), "active": False})

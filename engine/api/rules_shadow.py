@@ -25,8 +25,9 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE
 from engine.api.errors import ApiError, invalid_field
+from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
-from engine.api.rules import _answer, _in_worker, job_failure
+from engine.api.rules import _answer, _in_worker
 from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore
 from engine.db.proposals import Proposal

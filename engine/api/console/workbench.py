@@ -25,11 +25,12 @@ from engine.api.console.render import page, see_other
 from engine.api.console.sessions import SESSION
 from engine.api.conversations import DATABASE, SETTINGS
 from engine.api.errors import ApiError, body_too_large
+from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
-from engine.api.rules import job_failure
+from engine.api.rules_proposals import approve, reject
 from engine.api.rules_shadow import promote, store_shadow
 from engine.db.packs import PackStore
-from engine.db.proposals import Proposal
+from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
 from engine.rules.shadow_report import report
 
@@ -79,6 +80,7 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "differences": differences,
         "report_days": REPORT_DAYS,
         "versions": versions[-10:][::-1],
+        "proposals": await ProposalStore(database).list(tenant, "pending"),
         "text": None,
         "results": None,
         "message": None,
@@ -93,8 +95,9 @@ async def workbench(request: web.Request) -> web.Response:
         "shadow": "Published as shadow.",
         "promoted": "Promoted: it is the active pack now.",
         "proposed": "Proposed for approval: this tenant requires four-eyes publishing, so the pack "
-        "becomes active when another ops or admin key approves the proposal "
-        "(GET /v1/rules/proposals, POST /v1/rules/proposals/{proposal_id}/approve).",
+        "becomes active when another ops or admin key approves the proposal (below).",
+        "approved": "Approved: the proposed pack is the active pack now.",
+        "rejected": "Rejected: nothing changed.",
     }.get(request.query.get("done", ""))
     values["text"] = values["active_yaml"]
     return page(request, "workbench.html.j2", values)
@@ -149,6 +152,19 @@ async def promote_shadow(request: web.Request) -> web.Response:
     if isinstance(outcome, Proposal):  # four-eyes: nothing active yet
         return see_other("/console/rules?done=proposed")
     return see_other("/console/rules?done=promoted")
+
+
+@routes.post("/console/rules/proposals/{proposal_id}/{decision:approve|reject}")
+async def decide_proposal(request: web.Request) -> web.Response:
+    """Four-eyes: another ops or admin key approves (the proposer's own key is refused) or rejects."""
+    comment = (await request.post()).get("comment")
+    proposal_id, decision = request.match_info["proposal_id"], request.match_info["decision"]
+    decide = approve if decision == "approve" else reject
+    try:
+        await decide(request, proposal_id, comment[:500] if isinstance(comment, str) and comment else None)
+    except ApiError as exc:
+        return await _refused(request, None, exc)
+    return see_other(f"/console/rules?done={decision}d")
 
 
 @routes.post("/console/rules/stop-shadow")
