@@ -54,7 +54,13 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
                 assert scraped.status == 200
                 assert 'convoflow_scrape_errors{part="tenants"} 1.0' in await scraped.text()
 
-            server = start_postgres(cluster)  # the same cluster directory: its data is all there
+            # The same cluster directory: its data is all there. Under load the old postmaster may
+            # still be exiting (pg_ctl start refuses while its lock file exists): wait for it to go.
+            async def postmaster_gone() -> bool:
+                return not (cluster / "postmaster.pid").exists()
+
+            await eventually(postmaster_gone, what="the stopped PostgreSQL's lock file gone", within=30)
+            server = start_postgres(cluster)
             retried = [
                 await api.post_message("down-1", "m-1", "hello while the database is down"),
                 await api.post_message("up-1", "m-2", "and again"),
