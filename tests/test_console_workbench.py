@@ -89,6 +89,12 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         await expect(page.locator("#shadow-total")).to_contain_text("1 of")
         await expect(page.locator("#shadow-rules a", has_text="p-1").first).to_be_visible()
         await page.screenshot(path=str(tmp_path / "workbench-shadow.png"), full_page=True)
+        # A chosen period: a week long ago has no comparisons; a bad date is named.
+        await page.goto(f"{api.base_url}/console/rules?from=2026-01-05&to=2026-01-11")
+        await expect(page.locator("#shadow-total")).to_have_text("0 of 0")
+        await page.goto(f"{api.base_url}/console/rules?from=2026-01-05&to=someday")
+        await expect(page.locator("[role=alert]")).to_contain_text("to: 'someday' is not a date")
+        await page.goto(f"{api.base_url}/console/rules")
 
         # ... until ops promote it: new conversations take the candidate.
         await page.click("#promote")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import yaml
@@ -32,6 +32,7 @@ from engine.api.rules_shadow import promote, store_shadow
 from engine.db.packs import PackStore
 from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
+from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.shadow_report import report
 
 routes = web.RouteTableDef()
@@ -65,11 +66,10 @@ async def _state(request: web.Request) -> dict[str, Any]:
     versions = await store.versions(tenant)
     active = next((v for v in versions if v.hash == active_hash), None)
     shadow = await shadows.current(tenant)
-    now = datetime.now(UTC)
-    since = now - timedelta(days=REPORT_DAYS)
+    period = _period(request)
     differences = None
-    if shadow is not None:
-        rows = await shadows.comparisons(tenant, since, now, shadow.hash)
+    if shadow is not None and isinstance(period, tuple):
+        rows = await shadows.comparisons(tenant, period[0], period[1], shadow.hash)
         differences = await asyncio.to_thread(report, rows)
     return {
         "session": request[SESSION],
@@ -78,7 +78,11 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "active_yaml": _yaml_of((await store.get(active_hash)).canonical()),
         "shadow": shadow,
         "differences": differences,
-        "report_days": REPORT_DAYS,
+        "period": {
+            "from": request.query.get("from", ""),
+            "to": request.query.get("to", ""),
+            "error": period if isinstance(period, str) else None,
+        },
         "versions": versions[-10:][::-1],
         "proposals": await ProposalStore(database).list(tenant, "pending"),
         "text": None,
@@ -86,6 +90,27 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "message": None,
         "refusal": None,
     }
+
+
+def _period(request: web.Request) -> tuple[datetime, datetime] | str:
+    """The shadow report's period: `from`/`to` (whole UTC days, `to` included) or the last 7 days;
+    a text naming the field when it cannot be used."""
+    now = datetime.now(UTC)
+    start, end = request.query.get("from"), request.query.get("to")
+    try:
+        last = date.fromisoformat(end) + timedelta(days=1) if end else None
+        query = parse_query(
+            start=start or (now - timedelta(days=REPORT_DAYS)).isoformat(),
+            end=last.isoformat() if last else None,
+            group_by=None,
+            interval=None,
+            now=now,
+        )
+    except ValueError:
+        return f"to: {end[:40]!r} is not a date (2026-11-30)" if end else "to: not a date"
+    except KpiQueryError as exc:
+        return f"{exc.parameter}: {exc.message}"
+    return query.start, query.end
 
 
 @routes.get("/console/rules")
