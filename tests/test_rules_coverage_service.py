@@ -142,6 +142,6 @@ async def test_the_cli_says_what_is_wrong(ops_shell: Settings, capsys: pytest.Ca
     text = await cli(capsys, "rules", "coverage", str(PACK))
     assert text.returncode == 0 and "vip-invoice: rules[1].if.and[1] never false" in text.stdout
     bad = await cli(capsys, "rules", "coverage", str(PACK), "--from", "2026-02-02", "--to", "2026-02-01")
-    assert bad.returncode == 2 and bad.stderr.strip() == "--from: must be before `to`"
+    assert bad.returncode == 2 and bad.stderr.strip() == "--from: must be before `to` and before now"
     missing = await cli(capsys, "rules", "coverage", "no/such/pack")
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr

@@ -11,21 +11,12 @@ read first; past the bound the report says it is a floor rather than taking minu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
-DEFAULT_RANGE = timedelta(days=7)
-MAX_RANGE = timedelta(days=366)
+from engine.periods import PeriodError, period
+
 DEFAULT_CONVERSATIONS = 500
 MAX_CONVERSATIONS = 5000
-
-
-class PeriodError(ValueError):
-    """A parameter that cannot be used; `parameter` names it (`from`, `to`, `conversations`)."""
-
-    def __init__(self, parameter: str, message: str) -> None:
-        super().__init__(f"{parameter}: {message}")
-        self.parameter = parameter
-        self.message = message
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,28 +29,11 @@ class TrafficPeriod:
     """At most this many conversations are read."""
 
 
-def instant(parameter: str, text: str) -> datetime:
-    """A date (midnight UTC) or ISO time (UTC when it has no zone)."""
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            when = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        except ValueError:
-            raise PeriodError(parameter, f"{text[:40]!r} is not a date (2026-11-30) or ISO time") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def traffic_period(
     *, start: str | None, end: str | None, conversations: int | None, now: datetime
 ) -> TrafficPeriod:
-    """From the texts given; `to` is now unless given, `from` a week before it unless given."""
-    until = instant("to", end) if end else now
-    since = instant("from", start) if start else until - DEFAULT_RANGE
-    if since >= until:
-        raise PeriodError("from", "must be before `to`")
-    if until - since > MAX_RANGE:
-        raise PeriodError("from", f"the period is at most {MAX_RANGE.days} days")
+    """From the texts given (engine/periods.py: `to` now unless given, `from` a week before it)."""
+    since, until = period(start=start, end=end, now=now)
     if conversations is None:
         conversations = DEFAULT_CONVERSATIONS
     if not 1 <= conversations <= MAX_CONVERSATIONS:

@@ -1,0 +1,47 @@
+"""A reporting period given as texts (`from`, `to`), checked the same way for every report that takes
+one: KPIs (engine/kpis/query.py), rule coverage's traffic (engine/rules/coverage/period.py) and the
+shadow report. The error names the parameter, so the API and the CLI say the same thing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+DEFAULT_RANGE = timedelta(days=7)
+MAX_RANGE = timedelta(days=366)
+
+
+class PeriodError(ValueError):
+    """A parameter that cannot be used; `parameter` names it."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+def instant(parameter: str, text: str) -> datetime:
+    """A date (midnight UTC) or ISO time (UTC when it has no zone)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            when = datetime.combine(date.fromisoformat(text), datetime.min.time())
+        except ValueError:
+            raise PeriodError(parameter, f"{text[:40]!r} is not a date (2026-11-30) or ISO time") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def period(*, start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
+    """[start, end): `to` is now unless given, `from` a week before it unless given.
+
+    Nothing has happened after now: a later `to` (a console's "to today") ends now, so a backlog is
+    read at now and its age is not counted into the future.
+    """
+    until = min(instant("to", end), now) if end else now
+    since = instant("from", start) if start else until - DEFAULT_RANGE
+    if since >= until:
+        raise PeriodError("from", "must be before `to` and before now")
+    if until - since > MAX_RANGE:
+        raise PeriodError("from", f"the range is at most {MAX_RANGE.days} days")
+    return since, until
