@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from engine.audit.chain import canonical_json
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
 from engine.db.keys import TENANT_PATTERN
+from engine.periods import PeriodError, instant
 from engine.service import audit_bundle
 from engine.service.audit_bundle import Recorded
 from engine.service.audit_key import AuditKeyError, audit_key_of, key_from_file
@@ -78,13 +79,9 @@ def _tenant_name(text: str) -> str:
 
 def _since(text: str) -> datetime:
     try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            when = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: a date (2026-11-30) or ISO time") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+        return instant("since", text)
+    except PeriodError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a date (2026-11-30) or ISO time") from None
 
 
 Action = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]
