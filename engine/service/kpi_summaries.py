@@ -11,6 +11,7 @@ as a report from facts would.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,8 +46,19 @@ async def _facts_of(
     return out
 
 
+# One refresh at a time per database and tenant in this process: a dashboard's reports arriving
+# together while thousands of threads are stale would each measure them all; the later ones wait and
+# find them current. (Refreshes in other processes are safe too, only not shared: see `save`.)
+_REFRESHING: weakref.WeakKeyDictionary[AsyncEngine, dict[str, asyncio.Lock]] = weakref.WeakKeyDictionary()
+
+
 async def refresh(database: AsyncEngine, tenant: str) -> int:
     """Summarize every thread of the tenant whose facts changed; returns how many were measured."""
+    async with _REFRESHING.setdefault(database, {}).setdefault(tenant, asyncio.Lock()):
+        return await _refresh(database, tenant)
+
+
+async def _refresh(database: AsyncEngine, tenant: str) -> int:
     store = KpiThreadStore(database)
     stale = await store.stale(tenant, summary.VERSION)
     by_conversation: dict[str, list[StaleThread]] = {}
