@@ -193,26 +193,30 @@ class KpiThreadStore:
                 await mark_threads(connection, tenant, keys)
 
     async def selected(self, tenant: str, start: datetime, end: datetime) -> list[Selected]:
-        """The summaries a report over [start, end) needs, and the threads to measure from facts."""
+        """The summaries a report over [start, end) needs, and the threads to measure from facts.
+
+        Each query has one condition per index column, so the planner of either database has one
+        obvious index for it (SQLite has no statistics of value ranges to choose by)."""
         c = kpi_threads.c
         since, until = _utc(start), _utc(end)
-        whole = and_(c.tenant == tenant, c.last_at < until)
+        split = select(c.conversation_id, c.life_id, c.thread).where(
+            c.tenant == tenant, c.last_at >= until, c.first_at < until
+        )
         wanted = [
             # begun in the range
-            and_(whole, c.started_at >= since, c.started_at < until),
+            and_(c.tenant == tenant, c.started_at >= since, c.started_at < until),
             # begun before it, waiting at its start or later: the backlog
-            and_(whole, c.started_at < since, c.settled_at > since),
-            and_(whole, c.started_at < since, c.settled_at.is_(None)),
+            and_(c.tenant == tenant, c.settled_at > since, c.started_at < since),
+            and_(c.tenant == tenant, c.settled_at.is_(None), c.started_at < since),
         ]
-        out: list[Selected] = []
         async with self._engine.connect() as connection:
+            out = [
+                Selected((r[0], r[1], r[2]), None, None, None, True) for r in await connection.execute(split)
+            ]
+            cut = {s.key for s in out}
             for condition in wanted:
                 query = select(c.conversation_id, c.life_id, c.thread, c.pack, c.calendar, c.summary)
-                rows = await connection.execute(query.where(condition))
-                out += [Selected((r[0], r[1], r[2]), r[3], r[4], r[5], False) for r in rows]
-            split = select(c.conversation_id, c.life_id, c.thread).where(
-                c.tenant == tenant, c.last_at >= until, c.first_at < until
-            )
-            rows = await connection.execute(split)
-            out += [Selected((r[0], r[1], r[2]), None, None, None, True) for r in rows]
+                for r in await connection.execute(query.where(condition)):
+                    if (r[0], r[1], r[2]) not in cut:
+                        out.append(Selected((r[0], r[1], r[2]), r[3], r[4], r[5], False))
         return out

@@ -324,6 +324,7 @@ shadow_decisions = Table(
     Column("at", WHEN, nullable=False, comment="When the comparison was made."),
     PrimaryKeyConstraint("run_id", "decision"),
     Index("ix_shadow_decisions_tenant_at", "tenant", "at"),
+)
 
 kpi_threads = Table(
     "kpi_threads",
@@ -356,8 +357,10 @@ kpi_threads = Table(
     PrimaryKeyConstraint("tenant", "conversation_id", "life_id", "thread"),
     Index("ix_kpi_threads_tenant_basis", "tenant", "basis"),
     Index("ix_kpi_threads_tenant_started_at", "tenant", "started_at"),
-    Index("ix_kpi_threads_tenant_settled_at", "tenant", "settled_at"),
-    Index("ix_kpi_threads_tenant_last_at", "tenant", "last_at"),
+    # the backlog at a period's start: settled after it (or never), begun before it
+    Index("ix_kpi_threads_tenant_settled_at", "tenant", "settled_at", "started_at"),
+    # threads with facts on both sides of a period's end
+    Index("ix_kpi_threads_tenant_last_at", "tenant", "last_at", "first_at"),
 )
 
 pack_proposals = Table(

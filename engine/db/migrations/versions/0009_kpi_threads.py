@@ -9,8 +9,8 @@
 Every step checks whether it already ran, so an interrupted run (SQLite commits the DDL before the
 version stamp) runs again to the end.
 
-Revision ID: 0006_kpi_threads
-Revises: 0005_kpi_facts
+Revision ID: 0009_kpi_threads
+Revises: 0008_shadow_packs
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_kpi_threads"
-down_revision = "0005_kpi_facts"
+revision = "0009_kpi_threads"
+down_revision = "0008_shadow_packs"
 branch_labels = None
 depends_on = None
 
 INDEXES = {
     "ix_kpi_threads_tenant_basis": ["tenant", "basis"],
     "ix_kpi_threads_tenant_started_at": ["tenant", "started_at"],
-    "ix_kpi_threads_tenant_settled_at": ["tenant", "settled_at"],
-    "ix_kpi_threads_tenant_last_at": ["tenant", "last_at"],
+    "ix_kpi_threads_tenant_settled_at": ["tenant", "settled_at", "started_at"],
+    "ix_kpi_threads_tenant_last_at": ["tenant", "last_at", "first_at"],
 }
 
 
