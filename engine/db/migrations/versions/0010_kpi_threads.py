@@ -9,8 +9,8 @@
 Every step checks whether it already ran, so an interrupted run (SQLite commits the DDL before the
 version stamp) runs again to the end.
 
-Revision ID: 0009_kpi_threads
-Revises: 0008_shadow_packs
+Revision ID: 0010_kpi_threads
+Revises: 0009_pack_proposals
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_kpi_threads"
-down_revision = "0008_shadow_packs"
+revision = "0010_kpi_threads"
+down_revision = "0009_pack_proposals"
 branch_labels = None
 depends_on = None
 
