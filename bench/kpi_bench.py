@@ -1,12 +1,18 @@
 """`python -m bench kpis`: KPI report time over 100,000 recorded conversations, SQLite and PostgreSQL.
 
-Synthetic conversations (a creation with its acknowledgement and SLA, the customer's message, an
-agent's reply, solved, a survey sent and, for half, answered; a third breach the first response)
-are written as the workflow writes them, with `facts_of` over trail entries, into a migrated
-database: the embedded SQLite file and a private PostgreSQL (pgserver). A figure is the best of two
-runs of `kpi_report` (one when grouped by day): read the facts, measure every thread in calendar
-and business time on the pack's London calendar, aggregate with drill-down ids. The baseline, in
-the same run, is a COUNT over the same rows. Options: `--conversations N`.
+Synthetic conversations over 30 days (a creation with its acknowledgement and SLA, the customer's
+message, an agent's reply, solved, a survey sent and, for half, answered; a third breach the first
+response) are written as the workflow writes them, with `facts_of` over trail entries, into a
+migrated database: the embedded SQLite file and a private PostgreSQL (pgserver).
+
+Three reports: the last week, the whole range, and the whole range by team, channel and day. Each
+is timed cold (every thread summary marked stale first, so the call measures all 100,000 threads
+from their facts on the pack's London calendar and stores their summaries) and warm (best of two
+calls that find the summaries current). Unless `--no-check`, each report is compared with the one
+computed from every fact (`kpi_report_from_facts`, today's path before summaries) and must equal it.
+Last, 1% more conversations are written and the week is reported again (refreshing only those).
+The baseline, in the same run, is a COUNT over the same facts.
+Options: `--conversations N`, `--database sqlite|postgresql|both`, `--no-check`.
 """
 
 from __future__ import annotations
@@ -28,11 +34,12 @@ from engine.contracts.conversation import DecisionEntry, ExecutedAction
 from engine.contracts.kpi import KpiFact
 from engine.db.connection import open_engine, upgrade
 from engine.db.kpi_facts import KpiFactStore
+from engine.db.kpi_threads import KpiThreadStore
 from engine.db.packs import PackStore
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
 from engine.rules.pack import RulePack
-from engine.service.kpis import kpi_report
+from engine.service.kpis import kpi_report, kpi_report_from_facts
 from engine.service.pack_files import load_valid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +97,15 @@ def conversation_facts(number: int, pack: str, rng: random.Random) -> list[KpiFa
     return [f for e in trail for f in facts_of(e, tenant=TENANT, conversation_id=f"c-{number}")]
 
 
+async def publish(engine: AsyncEngine) -> str:
+    """The default pack, published (again: the same content is the same hash); its London calendar."""
+    pack: RulePack = load_valid(ROOT / "rule_packs" / "default")
+    return await PackStore(engine).publish(TENANT, pack, published_by="bench", source="bench")
+
+
 async def fill(engine: AsyncEngine, conversations: int) -> int:
     await upgrade(engine)
-    pack: RulePack = load_valid(ROOT / "rule_packs" / "default")
-    digest = await PackStore(engine).publish(TENANT, pack, published_by="bench", source="bench")
+    digest = await publish(engine)
     rng = random.Random(18)
     store = KpiFactStore(engine)
     batch: list[KpiFact] = []
@@ -115,50 +127,77 @@ async def best_of(runs: int, action: Callable[[], Awaitable[Any]]) -> float:
     return best
 
 
-async def measure(label: str, url: str, conversations: int) -> list[Result]:
+async def timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    out = await action()
+    return time.perf_counter() - started, out
+
+
+async def measure(label: str, url: str, conversations: int, check: bool) -> list[Result]:
     engine = open_engine(url)
     try:
-        started = time.perf_counter()
-        facts = await fill(engine, conversations)
-        took = time.perf_counter() - started
+        took, facts = await timed(lambda: fill(engine, conversations))
         print(f"{label}: {facts:,} facts of {conversations:,} conversations written in {took:.1f} s")
         end = START + timedelta(days=DAYS + 1)
         store = KpiFactStore(engine)
-        whole = KpiQuery(START, end)
-        grouped = KpiQuery(START, end, ("team", "channel"), "day")
+        summaries = KpiThreadStore(engine)
+        queries = {
+            "week": KpiQuery(end - timedelta(days=7), end),
+            "whole range": KpiQuery(START, end),
+            "whole range by team,channel,day": KpiQuery(START, end, ("team", "channel"), "day"),
+        }
         baseline = await best_of(3, lambda: store.count(TENANT, before=end))
-        rows = await kpi_report(engine, TENANT, whole)
-        assert rows[0]["metrics"]["volume"]["value"] == conversations
-        plain = await best_of(2, lambda: kpi_report(engine, TENANT, whole))
-        by_day = await best_of(1, lambda: kpi_report(engine, TENANT, grouped))
-        print(
-            f"{label}: COUNT {baseline * 1000:.1f} ms; report {plain:.2f} s; "
-            f"by team,channel,day {by_day:.2f} s"
-        )
-        return [
-            Result(f"kpi report, {conversations:,} conversations, {label}", plain, "s", baseline),
-            Result(f"kpi report by team,channel,day, {label}", by_day, "s", baseline),
-        ]
+        print(f"{label}: COUNT {baseline * 1000:.1f} ms")
+        out = []
+        for name, query in queries.items():
+            await summaries.mark(TENANT)  # every summary stale: the cold call measures every thread
+            cold, rows = await timed(lambda q=query: kpi_report(engine, TENANT, q))
+            warm = await best_of(2, lambda q=query: kpi_report(engine, TENANT, q))
+            line = f"{label}: {name}: cold {cold:.2f} s, warm {warm:.3f} s ({warm / baseline:.1f}x COUNT)"
+            if check:
+                from_facts, expected = await timed(lambda q=query: kpi_report_from_facts(engine, TENANT, q))
+                assert rows == expected, f"{label}: {name}: the summaries' report differs from the facts'"
+                line += f"; from every fact {from_facts:.1f} s, identical"
+            print(line, flush=True)
+            out += [
+                Result(f"kpi {name}, {conversations:,} conversations, {label}, cold", cold, "s", baseline),
+                Result(f"kpi {name}, {label}, warm", warm, "s", baseline),
+            ]
+        # a minute of a busy desk: 1% more conversations written, then the dashboard's week again
+        digest, rng = await publish(engine), random.Random(19)
+        more = range(conversations, conversations + conversations // 100)
+        await store.add([f for n in more for f in conversation_facts(n, digest, rng)])
+        fresh = await best_of(1, lambda: kpi_report(engine, TENANT, queries["week"]))
+        print(f"{label}: week after {conversations // 100:,} new conversations: {fresh:.3f} s")
+        out.append(Result(f"kpi week after 1% new conversations, {label}", fresh, "s", baseline))
+        return out
     finally:
         await engine.dispose()
 
 
-async def run(conversations: int) -> list[Result]:
+async def run(conversations: int, databases: str, check: bool) -> list[Result]:
+    out: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="kpi-bench-") as tmp:
-        out = await measure("SQLite", f"sqlite:///{tmp}/convoflow.sqlite", conversations)
-        import pgserver  # a development dependency, like the PostgreSQL tests
+        if databases in ("sqlite", "both"):
+            out += await measure("SQLite", f"sqlite:///{tmp}/convoflow.sqlite", conversations, check)
+        if databases in ("postgresql", "both"):
+            import pgserver  # a development dependency, like the PostgreSQL tests
 
-        server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
-        try:
-            server.psql("CREATE DATABASE kpi_bench;")
-            out += await measure("PostgreSQL", server.get_uri("kpi_bench"), conversations)
-        finally:
-            server.cleanup()
+            server = pgserver.get_server(Path(tmp) / "pg", cleanup_mode="stop")
+            try:
+                server.psql("CREATE DATABASE kpi_bench;")
+                out += await measure("PostgreSQL", server.get_uri("kpi_bench"), conversations, check)
+            finally:
+                server.cleanup()
     return out
 
 
 def main(options: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(prog="python -m bench kpis")
     parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--no-check", action="store_true", help="skip comparing each report with one from every fact"
+    )
     args = parser.parse_args(options or [])
-    return asyncio.run(run(args.conversations))
+    return asyncio.run(run(args.conversations, args.database, not args.no_check))

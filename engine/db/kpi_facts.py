@@ -1,7 +1,9 @@
 """The KPI projection's table: facts written insert-or-ignore, read per tenant for reports.
 
 A fact's primary key is (tenant, conversation, life, seq, part), so the workflow's local activity
-retried, or a rebuild over rows that are already there, never counts an event twice.
+retried, or a rebuild over rows that are already there, never counts an event twice. Each write
+marks the threads it changed in the same transaction (engine/db/kpi_threads.py), so the next report
+measures exactly those again.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.kpi import KpiFact
+from engine.db.kpi_threads import mark_conversations, mark_threads
 from engine.db.schema import kpi_facts
 
 # Rows per INSERT statement: well under SQLite's 32,766 bound parameters (9 per row).
@@ -82,22 +85,30 @@ class KpiFactStore:
         self._engine = engine
 
     async def add(self, facts: Sequence[KpiFact]) -> int:
-        """Insert the facts that are new; returns how many were."""
+        """Insert the facts that are new, and mark their threads changed; returns how many were new."""
         if not facts:
             return 0
-        added = 0
+        c = kpi_facts.c
+        added: dict[str, list[tuple[str, str, int]]] = {}
         async with self._engine.begin() as connection:
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             for start in range(0, len(facts), CHUNK):
                 rows = [_row(f) for f in facts[start : start + CHUNK]]
                 statement = (
-                    dialect.insert(kpi_facts).values(rows).on_conflict_do_nothing().returning(kpi_facts.c.seq)
+                    dialect.insert(kpi_facts)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .returning(c.tenant, c.conversation_id, c.life_id, c.thread)
                 )
-                added += len((await connection.execute(statement)).all())
-        return added
+                for row in await connection.execute(statement):
+                    added.setdefault(row[0], []).append((row[1], row[2], row[3]))
+            for tenant, keys in sorted(added.items()):
+                await mark_threads(connection, tenant, keys)
+        return sum(len(keys) for keys in added.values())
 
     async def replace(self, tenant: str, conversations: Iterable[str], facts: Sequence[KpiFact]) -> int:
-        """A rebuild: the conversations' facts become exactly `facts` (one transaction per call)."""
+        """A rebuild: the conversations' facts become exactly `facts` (one transaction per call), and
+        every thread of the conversations, before or after, is to be measured again."""
         wanted = sorted(set(conversations))
         async with self._engine.begin() as connection:
             for start in range(0, len(wanted), CHUNK):
@@ -107,10 +118,12 @@ class KpiFactStore:
                         kpi_facts.c.conversation_id.in_(wanted[start : start + CHUNK]),
                     )
                 )
+            await mark_conversations(connection, tenant, wanted)
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             for start in range(0, len(facts), CHUNK):
                 rows = [_row(f) for f in facts[start : start + CHUNK]]
                 await connection.execute(dialect.insert(kpi_facts).values(rows).on_conflict_do_nothing())
+            await mark_threads(connection, tenant, [(f.conversation_id, f.life_id, f.thread) for f in facts])
         return len(facts)
 
     async def facts(
@@ -127,8 +140,8 @@ class KpiFactStore:
             query = select(c.conversation_id, c.life_id, c.thread, c.seq, c.part, c.kind, at, data).where(
                 c.tenant == tenant
             )
-            if before is not None:
-                query = query.where(c.at < before)
+            if before is not None:  # SQLite compares the wall time of the value given: in UTC
+                query = query.where(c.at < before.astimezone(UTC))
             if conversations is not None:
                 query = query.where(c.conversation_id.in_(list(conversations)))
             query = query.order_by(c.conversation_id, c.life_id, c.seq, c.part)
@@ -139,7 +152,7 @@ class KpiFactStore:
         """How many facts the tenant has (the benchmark's baseline query)."""
         query = select(func.count()).select_from(kpi_facts).where(kpi_facts.c.tenant == tenant)
         if before is not None:
-            query = query.where(kpi_facts.c.at < before)
+            query = query.where(kpi_facts.c.at < before.astimezone(UTC))
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
 

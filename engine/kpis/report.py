@@ -9,19 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 from engine.kpis.threads import POSITIVE_RATING, RESOLVED, SLA_TARGETS, Measure, ThreadKpis
 
 GROUPS = ("team", "channel", "agent", "priority")
 INTERVALS = {"day": timedelta(days=1), "week": timedelta(days=7)}
+_CONVERSATION = attrgetter("conversation_id")
 _ATTRIBUTE = {"team": "team", "channel": "channel", "agent": "assignee", "priority": "priority"}
 
 
 def _ids(threads: Sequence[ThreadKpis]) -> list[str]:
-    return sorted({t.conversation_id for t in threads})
+    # `report` hands in threads in conversation order: the sort then only checks it (linear).
+    return sorted(dict.fromkeys(map(_CONVERSATION, threads)))
 
 
 def _seconds(values: list[float]) -> dict[str, float | None]:
@@ -57,9 +61,10 @@ def _rate(denominator: list[ThreadKpis], hit: Callable[[ThreadKpis], bool]) -> d
 
 def metrics(begun: list[ThreadKpis], known: list[ThreadKpis], at: datetime) -> dict[str, Any]:
     """The KPIs of the threads `begun` in a period, and the backlog at its end among all `known`."""
+    begun_ids = _ids(begun)
     out: dict[str, Any] = {
-        "volume": {"value": len(begun), "conversations": _ids(begun)},
-        "customer_messages": {"value": sum(t.customer_messages for t in begun), "conversations": _ids(begun)},
+        "volume": {"value": len(begun), "conversations": begun_ids},
+        "customer_messages": {"value": sum(t.customer_messages for t in begun), "conversations": begun_ids},
         "first_response_time": _time([(t, t.first_response) for t in begun if t.first_response]),
         "next_reply_time": _time([(t, m) for t in begun for m in t.next_replies]),
         "full_resolution_time": _time([(t, t.resolution) for t in begun if t.resolution]),
@@ -98,6 +103,42 @@ def _age(threads: list[ThreadKpis], at: datetime) -> dict[str, Any]:
     }
 
 
+def periods(start: datetime, end: datetime, interval: str | None) -> list[tuple[datetime, datetime]]:
+    """The report's periods in order: `interval` long (the last one cut at `end`), or the whole range."""
+    step = INTERVALS[interval] if interval else end - start
+    out = []
+    left = start
+    while left < end:
+        right = min(left + step, end)
+        out.append((left, right))
+        left = right
+    return out
+
+
+def _by_period(
+    members: list[ThreadKpis], bounds: list[tuple[datetime, datetime]]
+) -> tuple[list[list[ThreadKpis]], list[list[ThreadKpis]]]:
+    """Each period's threads begun in it, and the threads that may be waiting at its end.
+
+    The second list is what `metrics` needs of "every thread begun before the end" (a thread settled
+    by then cannot be in the backlog), so a report over many periods asks `status_at` only of the
+    threads open around each period's end, not of the whole history at every period."""
+    lefts = [left for left, _ in bounds]
+    rights = [right for _, right in bounds]
+    start, end = bounds[0][0], bounds[-1][1]
+    begun: list[list[ThreadKpis]] = [[] for _ in bounds]
+    waiting: list[list[ThreadKpis]] = [[] for _ in bounds]
+    for thread in members:
+        if start <= thread.started_at < end:
+            begun[bisect_right(lefts, thread.started_at) - 1].append(thread)
+        settled = thread.settled_at()
+        first = bisect_right(rights, thread.started_at)  # periods ending after the thread began
+        last = len(rights) if settled is None else bisect_left(rights, settled)  # ... and before it settled
+        for index in range(first, last):
+            waiting[index].append(thread)
+    return begun, waiting
+
+
 def report(
     threads: list[ThreadKpis],
     *,
@@ -108,32 +149,31 @@ def report(
     filters: Sequence[tuple[str, str]] = (),
 ) -> list[dict[str, Any]]:
     """One row per group and period (one period for the whole range without `interval`), over the
-    threads that have every (group, value) of `filters`."""
-    step = INTERVALS[interval] if interval else end - start
+    threads that have every (group, value) of `filters`.
+
+    A row exists when threads began in the period or some are waiting at its end."""
+    bounds = periods(start, end, interval)
     groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
-    for thread in threads:
+    for thread in sorted(threads, key=_CONVERSATION):
         if any(getattr(thread, _ATTRIBUTE[g]) != value for g, value in filters):
             continue
         key = tuple(getattr(thread, _ATTRIBUTE[g]) for g in group_by)
         groups.setdefault(key, []).append(thread)
     rows = []
     for key in sorted(groups, key=lambda k: tuple(v or "" for v in k)):
-        members = groups[key]
-        left = start
-        while left < end:
-            right = min(left + step, end)
-            begun = [t for t in members if left <= t.started_at < right]
-            known = [t for t in members if t.started_at < right]
-            if begun or any(t.status_at(right) not in (None, *RESOLVED) for t in known):
+        if not bounds:
+            break
+        begun, waiting = _by_period(groups[key], bounds)
+        for (left, right), new, open_ in zip(bounds, begun, waiting, strict=True):
+            if new or any(t.status_at(right) not in (None, *RESOLVED) for t in open_):
                 rows.append(
                     {
                         "group": dict(zip(group_by, key, strict=True)),
                         "from": left.isoformat(),
                         "to": right.isoformat(),
-                        "metrics": metrics(begun, known, right),
+                        "metrics": metrics(new, open_, right),
                     }
                 )
-            left = right
     return rows
 
 

@@ -1,8 +1,9 @@
-"""KPI reports and rebuilds: the projection's facts read or rewritten, calendars from the pack store.
+"""KPI reports and rebuilds: the projection read through its thread summaries, or rewritten.
 
-The computation is pure (engine/kpis); this module reads the facts, loads each business calendar a
-thread is measured on from the pack that named it (by hash), and recomputes the facts from the
-decision trail for `convoflow kpi rebuild` (from audit bundles or from Temporal).
+The computation is pure (engine/kpis); a report refreshes the summaries of threads whose facts
+changed and aggregates those of its range (engine/service/kpi_summaries.py, docs/kpis.md "Costs");
+a rebuild recomputes the facts from the decision trail for `convoflow kpi rebuild` (from audit
+bundles or from Temporal), which marks the conversations' summaries stale.
 """
 
 from __future__ import annotations
@@ -18,62 +19,45 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine.audit.bundle import DECISIONS_FILE, checked_shape
-from engine.calendar import BusinessCalendar, CalendarError, shared_calendar
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
 from engine.db.kpi_facts import KpiFactStore
-from engine.db.packs import AlteredPack, PackStore, UnknownPack
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
 from engine.kpis.report import report
-from engine.kpis.threads import Fact, threads_of
+from engine.kpis.threads import ThreadKpis, threads_of
 from engine.service.audit_bundle import QUERY_SECONDS, conversations, read_bundle, run_ids
+from engine.service.kpi_calendars import calendars_for
+from engine.service.kpi_summaries import refresh, threads_for
 from workflows.conversation.workflow import ConversationWorkflow
 
 
-async def calendars_for(
-    database: AsyncEngine, facts: Iterable[Fact]
-) -> dict[tuple[str, str], BusinessCalendar]:
-    """Each (pack hash, calendar name) the facts name, as a business calendar (unknown ones are left out)."""
-    wanted = {(f.data.get("pack"), f.data.get("calendar")) for f in facts}
-    store = PackStore(database)
-    out: dict[tuple[str, str], BusinessCalendar] = {}
-    packs: dict[str, Any] = {}
-    for digest, name in wanted:
-        if not digest or not name:
-            continue
-        if digest not in packs:
-            try:
-                packs[digest] = await store.get(digest)
-            except (UnknownPack, AlteredPack):
-                packs[digest] = None
-        pack = packs[digest]
-        if pack is not None and name in pack.calendars:
-            try:
-                out[(digest, name)] = shared_calendar(pack.calendars[name])
-            except CalendarError:
-                continue
-    return out
-
-
 async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
-    """The report rows of one tenant (only its facts are read)."""
+    """The report rows of one tenant (only its rows are read): the thread summaries refreshed where
+    facts changed, then the threads that can matter to the range, aggregated."""
+    await refresh(database, tenant)
+    threads = await threads_for(database, tenant, query)
+    return await asyncio.to_thread(_aggregate, threads, query)
+
+
+async def kpi_report_from_facts(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
+    """The same rows from every fact before the range's end, measured anew (what the summaries must
+    equal; the tests and the benchmark compare the two)."""
     facts = await KpiFactStore(database).facts(tenant, before=query.end)
     calendars = await calendars_for(database, facts)
+    return await asyncio.to_thread(lambda: _aggregate(threads_of(facts, calendars), query))
 
-    def compute() -> list[dict[str, Any]]:
-        threads = threads_of(facts, calendars)
-        return report(
-            threads,
-            start=query.start,
-            end=query.end,
-            group_by=query.group_by,
-            interval=query.interval,
-            filters=query.filters,
-        )
 
-    # CPU work (business time over every thread): off the event loop, which serves other requests.
-    return await asyncio.to_thread(compute)
+def _aggregate(threads: list[ThreadKpis], query: KpiQuery) -> list[dict[str, Any]]:
+    # CPU work: callers run it off the event loop, which serves other requests.
+    return report(
+        threads,
+        start=query.start,
+        end=query.end,
+        group_by=query.group_by,
+        interval=query.interval,
+        filters=query.filters,
+    )
 
 
 def trail_facts(tenant: str, conversation: str, trail: Iterable[DecisionEntry]) -> list[KpiFact]:

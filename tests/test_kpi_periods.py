@@ -1,0 +1,113 @@
+"""The report's periods over many threads: the same rows as asking every thread at every period's end.
+
+`report` files each thread under the periods it began in or may be waiting at the end of
+(`ThreadKpis.settled_at`), instead of asking `status_at` of every thread begun before each period's
+end. Statuses come in recorded order with instants that may go back (a channel's late `received_at`),
+so `settled_at` must follow `status_at` exactly; the reference below is the report as first written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.kpis.report import metrics, report
+from engine.kpis.threads import RESOLVED, Measure, ThreadKpis
+
+T0 = datetime(2026, 11, 23, tzinfo=UTC)
+STATUSES = ("open", "pending", "on_hold", "solved", "closed")
+PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def reference(
+    threads: list[ThreadKpis], start: datetime, end: datetime, group_by: tuple[str, ...], step: timedelta
+) -> list[dict[str, Any]]:
+    """Every thread begun before each period's end asked its status there (the first implementation)."""
+    attribute = {"team": "team", "channel": "channel", "agent": "assignee", "priority": "priority"}
+    groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
+    for thread in threads:
+        groups.setdefault(tuple(getattr(thread, attribute[g]) for g in group_by), []).append(thread)
+    rows = []
+    for key in sorted(groups, key=lambda k: tuple(v or "" for v in k)):
+        members = groups[key]
+        left = start
+        while left < end:
+            right = min(left + step, end)
+            begun = [t for t in members if left <= t.started_at < right]
+            known = [t for t in members if t.started_at < right]
+            if begun or any(t.status_at(right) not in (None, *RESOLVED) for t in known):
+                rows.append(
+                    {
+                        "group": dict(zip(group_by, key, strict=True)),
+                        "from": left.isoformat(),
+                        "to": right.isoformat(),
+                        "metrics": metrics(begun, known, right),
+                    }
+                )
+            left = right
+    return rows
+
+
+hours = st.integers(min_value=0, max_value=24 * 10)
+
+
+@st.composite
+def threads(draw: st.DrawFn) -> list[ThreadKpis]:
+    out = []
+    for number in range(draw(st.integers(min_value=0, max_value=12))):
+        started = T0 + timedelta(hours=draw(hours))
+        statuses = [
+            (T0 + timedelta(hours=draw(hours)), draw(st.sampled_from(STATUSES)))
+            for _ in range(draw(st.integers(min_value=0, max_value=5)))
+        ]
+        out.append(
+            ThreadKpis(
+                conversation_id=f"c-{draw(st.integers(min_value=0, max_value=number))}",
+                life_id="L",
+                thread=number,
+                started_at=started,
+                team=draw(st.sampled_from(("billing", "support", None))),
+                channel="email",
+                first_response=Measure(60.0, 30.0),
+                statuses=statuses,
+                business=lambda a, b: (b - a).total_seconds() / 2,
+            )
+        )
+    return out
+
+
+@PROPERTIES
+@given(threads(), hours, st.integers(min_value=1, max_value=24 * 10), st.sampled_from(("day", "week", None)))
+def test_the_rows_are_those_of_asking_every_thread_at_every_period_end(
+    members: list[ThreadKpis], offset: int, length: int, interval: str | None
+) -> None:
+    start = T0 + timedelta(hours=offset)
+    end = start + timedelta(hours=length)
+    step = {"day": timedelta(days=1), "week": timedelta(days=7), None: end - start}[interval]
+    for group_by in ((), ("team",)):
+        got = report(members, start=start, end=end, group_by=group_by, interval=interval)
+        assert got == reference(members, start, end, group_by, step)
+
+
+@PROPERTIES
+@given(threads(), st.lists(hours, min_size=1, max_size=20))
+def test_a_settled_thread_is_solved_or_closed_at_every_later_instant(
+    members: list[ThreadKpis], probes: list[int]
+) -> None:
+    for thread in members:
+        settled = thread.settled_at()
+        instants = sorted({T0 + timedelta(hours=h) for h in probes} | {when for when, _ in thread.statuses})
+        if settled is None:
+            # some instant however late finds it waiting: its last state holds for ever
+            assert not thread.statuses or thread.statuses[-1][1] not in RESOLVED
+            continue
+        for instant in instants:
+            state = thread.status_at(instant)
+            if instant >= settled:
+                assert state is None or state in RESOLVED
+        # and just before it, the thread was waiting (or not begun): the earliest such instant
+        before = thread.status_at(settled - timedelta(microseconds=1))
+        assert before is None or before not in RESOLVED
