@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,5 +150,23 @@ async def test_pack_workers_start_below_the_apis_cpu_priority() -> None:
         pids = [worker.pid for worker in workers._all]
         assert len(pids) == 2 and all(pid is not None for pid in pids)
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids if pid} == {min(own + 10, 19)}
+    finally:
+        await workers.close()
+
+
+async def test_the_limit_is_cpu_time_so_a_starved_worker_still_answers() -> None:
+    """On a loaded host a worker may get no CPU for a while: the limit counts the CPU the job used
+    (the kernel's RLIMIT_CPU), so a valid pack is not refused as too complex for waiting."""
+    workers = PackWorkers(time_limit=1.0, size=1)
+    await workers.start()
+    try:
+        [worker] = workers._all
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGSTOP)  # the worker gets no CPU at all ...
+        job = asyncio.create_task(workers.run("validate", b'{"pack": "meta: {name: starved}"}'))
+        await asyncio.sleep(1.5)  # ... for longer than the limit, in wall time
+        os.kill(worker.pid, signal.SIGCONT)
+        result = await job
+        assert result.status == 200, result.body
     finally:
         await workers.close()

@@ -2,9 +2,9 @@
 
 Why processes: a hostile pack must not stall the API. Off the event loop is not enough, because a
 thread that runs too long cannot be stopped; a process can. Each worker is its own one-process
-`ProcessPoolExecutor`, so a job over its time limit costs only that worker: it is killed and a fresh
-one takes its place while the request answers 422 "pack too complex". Requests queue for a free
-worker; other routes never wait for them.
+`ProcessPoolExecutor`, so a job over its time limit (CPU seconds, WALL_TIME_FACTOR) costs only that
+worker: it is killed and a fresh one takes its place while the request answers 422 "pack too
+complex". Requests queue for a free worker; other routes never wait for them.
 
 Memory: the loader's caps (size, alias expansions, depth; engine/rules/loader.py) keep a pack small
 before anything walks it, and each worker also runs under an address-space limit, so whatever the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import multiprocessing
 import os
 import resource
@@ -51,6 +52,12 @@ ops wait for them like a report, so they get this many times the time limit (30 
 The pack in them has passed the same caps first, and the run is still bounded."""
 
 
+WALL_TIME_FACTOR = 5
+"""The limit is CPU time, counted by the kernel in the worker (RLIMIT_CPU): a busy or niced host
+slows a job's wall time but not its CPU time, so a valid pack is never refused because the machine
+was loaded. A job that waits instead of computing is still ended after this many times the limit in
+wall time."""
+
 WATCH_SECONDS = 1.0
 """How often a worker checks that its API process is still there. A worker blocks on its job queue,
 which never closes if the API process is killed (SIGKILL, OOM killer): without the check it and the
@@ -60,6 +67,16 @@ fork server would outlive the API."""
 def _prepare_worker(memory_limit: int, api_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     threading.Thread(target=_exit_with, args=(api_pid,), daemon=True, name="api-watch").start()
+
+
+def _run_within(job: str, raw: bytes, cpu_seconds: float) -> JobResult:
+    """In the worker: the job may use `cpu_seconds` of CPU from now on; past it the kernel sends
+    SIGXCPU, which ends the worker (the pool sees it broken and replaces it). Whole seconds: the
+    kernel counts RLIMIT_CPU in seconds, so a job gets between the limit and one second more."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    allowed = math.ceil(usage.ru_utime + usage.ru_stime + cpu_seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (allowed, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+    return pack_jobs.run(job, raw)
 
 
 def _exit_with(api_pid: int) -> None:
@@ -160,9 +177,9 @@ class PackWorkers:
         limit = self.time_limit * (BULK_TIME_FACTOR if job in BULK_JOBS else 1)
         worker = await self._free_worker()
         try:
-            future = asyncio.wrap_future(worker.executor.submit(pack_jobs.run, job, raw))
+            future = asyncio.wrap_future(worker.executor.submit(_run_within, job, raw, limit))
             self.job_started.set()
-            result = await asyncio.wait_for(future, limit)
+            result = await asyncio.wait_for(future, limit * WALL_TIME_FACTOR)
         except (TimeoutError, BrokenProcessPool, MemoryError):
             self._replace(worker)
             raise pack_too_complex(limit) from None

@@ -49,9 +49,10 @@ class Settings(BaseSettings):
     rules_time_limit_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="How long one /v1/rules request may parse, check and run its pack before it answers "
-        "422 pack_too_complex. The loader's caps stop known attacks in milliseconds; this bounds the rest, "
-        "with room for the largest valid pack.",
+        description="CPU seconds one /v1/rules request may spend parsing, checking and running its pack "
+        "before it answers 422 pack_too_complex (and 5 times that in wall time, whatever the load). The "
+        "loader's caps stop known attacks in milliseconds; this bounds the rest, with room for the largest "
+        "valid pack.",
     )
     max_email_bytes: int = Field(
         default=256 * 1024,
