@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from convoflow_client import (
@@ -139,3 +141,20 @@ async def test_bad_input_is_a_typed_problem_naming_the_field(integrator: Authent
     with pytest.raises(ProblemError) as missing:
         expect(await get_conversation.asyncio_detailed("client-none", client=integrator))
     assert missing.value.status == 404 and missing.value.detail
+
+
+def readme_walk_through() -> str:
+    """The README's Python block, under "The Python client"."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return readme.split("**The Python client.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_readme_walk_through_runs(
+    api: ApiClient, worker: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scope: dict[str, Any] = {"__name__": "readme"}  # not "__main__": main() is awaited here
+    exec(compile(readme_walk_through(), "README.md", "exec"), scope)
+    await scope["main"](api.base_url, api_key(api.tenants["acme"]))
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "True true" and printed[1] == "open 1 1", printed
+    assert printed[-1] == "422 urn:convoflow:problem:invalid_request ['received_at']", printed
