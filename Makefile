@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench client clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "convoflow needs Python 3.11 or newer")'
@@ -15,8 +15,9 @@ $(VENV)/.runtime: $(BIN)/python requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt clients/python/pyproject.toml
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e clients/python
 	touch $@
 
 run: $(VENV)/.runtime
@@ -25,6 +26,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	cd clients/python && ../../$(BIN)/mypy
 	$(BIN)/lint-imports
 	.ci/chromium.sh
 	$(BIN)/pytest
@@ -34,10 +36,15 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	cd clients/python && ../../$(BIN)/mypy
 	$(BIN)/lint-imports
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench
+
+# The integrators' Python client, regenerated from this checkout's OpenAPI document (no server needed).
+client: $(VENV)/.dev
+	$(BIN)/python clients/python/regenerate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

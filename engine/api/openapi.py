@@ -18,6 +18,7 @@ from engine.api.idempotency import REPLAYED
 from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
+from engine.api.openapi_names import operation_id, tag_of
 from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
@@ -379,7 +380,12 @@ def build_document() -> dict[str, Any]:
                 responses["403"] = error_answers(method, path, authenticated=True, limited=False, body=False)[
                     "403"
                 ]
-        operation: dict[str, Any] = {"summary": summary, "responses": responses}
+        operation: dict[str, Any] = {
+            "operationId": operation_id(method, path),
+            "tags": [tag_of(path)],
+            "summary": summary,
+            "responses": responses,
+        }
         if request is not None:
             operation["requestBody"] = {
                 "required": (method, path) not in OPTIONAL_BODIES,

@@ -1,0 +1,234 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.decision_trail import DecisionTrail
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    conversation_id: str,
+    *,
+    thread: str | Unset = UNSET,
+    run_id: UUID | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["thread"] = thread
+
+    json_run_id: str | Unset = UNSET
+    if not isinstance(run_id, Unset):
+        json_run_id = str(run_id)
+    params["run_id"] = json_run_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/conversations/{conversation_id}/decisions".format(
+            conversation_id=quote(str(conversation_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DecisionTrail | Problem | None:
+    if response.status_code == 200:
+        response_200 = DecisionTrail.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DecisionTrail | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient,
+    thread: str | Unset = UNSET,
+    run_id: UUID | Unset = UNSET,
+) -> Response[DecisionTrail | Problem]:
+    """Every event's decision record
+
+     Roles: admin, auditor, integrator.
+
+    Args:
+        conversation_id (str):
+        thread (str | Unset):
+        run_id (UUID | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DecisionTrail | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        thread=thread,
+        run_id=run_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient,
+    thread: str | Unset = UNSET,
+    run_id: UUID | Unset = UNSET,
+) -> DecisionTrail | Problem | None:
+    """Every event's decision record
+
+     Roles: admin, auditor, integrator.
+
+    Args:
+        conversation_id (str):
+        thread (str | Unset):
+        run_id (UUID | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DecisionTrail | Problem
+    """
+
+    return sync_detailed(
+        conversation_id=conversation_id,
+        client=client,
+        thread=thread,
+        run_id=run_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient,
+    thread: str | Unset = UNSET,
+    run_id: UUID | Unset = UNSET,
+) -> Response[DecisionTrail | Problem]:
+    """Every event's decision record
+
+     Roles: admin, auditor, integrator.
+
+    Args:
+        conversation_id (str):
+        thread (str | Unset):
+        run_id (UUID | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DecisionTrail | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        conversation_id=conversation_id,
+        thread=thread,
+        run_id=run_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    conversation_id: str,
+    *,
+    client: AuthenticatedClient,
+    thread: str | Unset = UNSET,
+    run_id: UUID | Unset = UNSET,
+) -> DecisionTrail | Problem | None:
+    """Every event's decision record
+
+     Roles: admin, auditor, integrator.
+
+    Args:
+        conversation_id (str):
+        thread (str | Unset):
+        run_id (UUID | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DecisionTrail | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            conversation_id=conversation_id,
+            client=client,
+            thread=thread,
+            run_id=run_id,
+        )
+    ).parsed

@@ -1,0 +1,198 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.get_proposal_response_200 import GetProposalResponse200
+from ...models.problem import Problem
+from ...types import Response
+
+
+def _get_kwargs(
+    proposal_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/rules/proposals/{proposal_id}".format(
+            proposal_id=quote(str(proposal_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> GetProposalResponse200 | Problem | None:
+    if response.status_code == 200:
+        response_200 = GetProposalResponse200.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[GetProposalResponse200 | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    proposal_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[GetProposalResponse200 | Problem]:
+    """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
+    the active pack it was proposed over (structure and unified YAML)
+
+     Roles: admin, auditor, ops.
+
+    Args:
+        proposal_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[GetProposalResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        proposal_id=proposal_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    proposal_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> GetProposalResponse200 | Problem | None:
+    """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
+    the active pack it was proposed over (structure and unified YAML)
+
+     Roles: admin, auditor, ops.
+
+    Args:
+        proposal_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        GetProposalResponse200 | Problem
+    """
+
+    return sync_detailed(
+        proposal_id=proposal_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    proposal_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[GetProposalResponse200 | Problem]:
+    """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
+    the active pack it was proposed over (structure and unified YAML)
+
+     Roles: admin, auditor, ops.
+
+    Args:
+        proposal_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[GetProposalResponse200 | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        proposal_id=proposal_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    proposal_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> GetProposalResponse200 | Problem | None:
+    """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
+    the active pack it was proposed over (structure and unified YAML)
+
+     Roles: admin, auditor, ops.
+
+    Args:
+        proposal_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        GetProposalResponse200 | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            proposal_id=proposal_id,
+            client=client,
+        )
+    ).parsed

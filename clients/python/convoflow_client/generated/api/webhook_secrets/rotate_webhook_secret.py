@@ -1,0 +1,251 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.problem import Problem
+from ...models.rotate_secret import RotateSecret
+from ...models.rotate_webhook_secret_channel import RotateWebhookSecretChannel
+from ...models.rotate_webhook_secret_response_201 import RotateWebhookSecretResponse201
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    channel: RotateWebhookSecretChannel,
+    *,
+    body: RotateSecret | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/webhook-secrets/{channel}/rotate".format(
+            channel=quote(str(channel), safe=""),
+        ),
+    }
+
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Problem | RotateWebhookSecretResponse201 | None:
+    if response.status_code == 201:
+        response_201 = RotateWebhookSecretResponse201.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 413:
+        response_413 = Problem.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Problem | RotateWebhookSecretResponse201]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    channel: RotateWebhookSecretChannel,
+    *,
+    client: AuthenticatedClient,
+    body: RotateSecret | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Problem | RotateWebhookSecretResponse201]:
+    """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
+    the body is optional)
+
+     Roles: admin.
+
+    Args:
+        channel (RotateWebhookSecretChannel):
+        idempotency_key (str | Unset):
+        body (RotateSecret | Unset): Optional body of a rotation.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RotateWebhookSecretResponse201]
+    """
+
+    kwargs = _get_kwargs(
+        channel=channel,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    channel: RotateWebhookSecretChannel,
+    *,
+    client: AuthenticatedClient,
+    body: RotateSecret | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Problem | RotateWebhookSecretResponse201 | None:
+    """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
+    the body is optional)
+
+     Roles: admin.
+
+    Args:
+        channel (RotateWebhookSecretChannel):
+        idempotency_key (str | Unset):
+        body (RotateSecret | Unset): Optional body of a rotation.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RotateWebhookSecretResponse201
+    """
+
+    return sync_detailed(
+        channel=channel,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    channel: RotateWebhookSecretChannel,
+    *,
+    client: AuthenticatedClient,
+    body: RotateSecret | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Problem | RotateWebhookSecretResponse201]:
+    """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
+    the body is optional)
+
+     Roles: admin.
+
+    Args:
+        channel (RotateWebhookSecretChannel):
+        idempotency_key (str | Unset):
+        body (RotateSecret | Unset): Optional body of a rotation.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Problem | RotateWebhookSecretResponse201]
+    """
+
+    kwargs = _get_kwargs(
+        channel=channel,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    channel: RotateWebhookSecretChannel,
+    *,
+    client: AuthenticatedClient,
+    body: RotateSecret | Unset = UNSET,
+    idempotency_key: str | Unset = UNSET,
+) -> Problem | RotateWebhookSecretResponse201 | None:
+    """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
+    the body is optional)
+
+     Roles: admin.
+
+    Args:
+        channel (RotateWebhookSecretChannel):
+        idempotency_key (str | Unset):
+        body (RotateSecret | Unset): Optional body of a rotation.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Problem | RotateWebhookSecretResponse201
+    """
+
+    return (
+        await asyncio_detailed(
+            channel=channel,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,215 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .agent_input import AgentInput
+from .agent_input_capacity_type_1 import AgentInputCapacityType1
+from .agent_list import AgentList
+from .agent_list_desk import AgentListDesk
+from .agent_view import AgentView
+from .agent_view_capacity_type_1 import AgentViewCapacityType1
+from .agent_view_presence import AgentViewPresence
+from .approve_proposal_response_200 import ApproveProposalResponse200
+from .audit_bundle import AuditBundle
+from .audit_bundle_files import AuditBundleFiles
+from .audit_bundle_manifest import AuditBundleManifest
+from .channel import Channel
+from .check_report import CheckReport
+from .conversation_list import ConversationList
+from .conversation_summary import ConversationSummary
+from .conversation_view import ConversationView
+from .conversation_view_survey import ConversationViewSurvey
+from .coverage_request import CoverageRequest
+from .coverage_request_pack_type_1 import CoverageRequestPackType1
+from .create_key import CreateKey
+from .create_key_response_201 import CreateKeyResponse201
+from .create_key_role import CreateKeyRole
+from .decision_entry import DecisionEntry
+from .decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
+from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
+from .decision_entry_kpi_type_0 import DecisionEntryKpiType0
+from .decision_trail import DecisionTrail
+from .delete_agent_response_200 import DeleteAgentResponse200
+from .diff_packs_response_200 import DiffPacksResponse200
+from .diff_request import DiffRequest
+from .diff_request_new_type_1 import DiffRequestNewType1
+from .diff_request_old_type_1 import DiffRequestOldType1
+from .event_response import EventResponse
+from .event_type import EventType
+from .executed_action import ExecutedAction
+from .executed_action_action import ExecutedActionAction
+from .finding import Finding
+from .finding_severity import FindingSeverity
+from .get_kpis_format import GetKpisFormat
+from .get_kpis_interval import GetKpisInterval
+from .get_proposal_response_200 import GetProposalResponse200
+from .get_shadow_response_200 import GetShadowResponse200
+from .get_tenant_settings_response_200 import GetTenantSettingsResponse200
+from .healthz_response_200 import HealthzResponse200
+from .kpi_report import KpiReport
+from .kpi_report_rows_item import KpiReportRowsItem
+from .list_conversations_channel import ListConversationsChannel
+from .list_conversations_priority import ListConversationsPriority
+from .list_conversations_sla_breached import ListConversationsSlaBreached
+from .list_conversations_status import ListConversationsStatus
+from .list_keys_response_200 import ListKeysResponse200
+from .list_pack_versions_response_200 import ListPackVersionsResponse200
+from .list_proposals_response_200 import ListProposalsResponse200
+from .list_proposals_status import ListProposalsStatus
+from .list_webhook_secrets_response_200 import ListWebhookSecretsResponse200
+from .openapi_document_response_200 import OpenapiDocumentResponse200
+from .pack_coverage_response_200 import PackCoverageResponse200
+from .pack_request import PackRequest
+from .pack_request_pack_type_1 import PackRequestPackType1
+from .party import Party
+from .post_assignment import PostAssignment
+from .post_attachment import PostAttachment
+from .post_message import PostMessage
+from .post_message_headers import PostMessageHeaders
+from .post_party import PostParty
+from .post_reply import PostReply
+from .post_status import PostStatus
+from .post_survey import PostSurvey
+from .post_unassignment import PostUnassignment
+from .presence_input import PresenceInput
+from .presence_input_status import PresenceInputStatus
+from .problem import Problem
+from .problem_fields_item import ProblemFieldsItem
+from .promote_shadow_response_200 import PromoteShadowResponse200
+from .promote_shadow_response_202 import PromoteShadowResponse202
+from .proposal_decision import ProposalDecision
+from .publish_pack_response_201 import PublishPackResponse201
+from .publish_pack_response_202 import PublishPackResponse202
+from .publish_shadow_response_201 import PublishShadowResponse201
+from .put_tenant_settings_response_200 import PutTenantSettingsResponse200
+from .queue_entry import QueueEntry
+from .recorded_conversation import RecordedConversation
+from .recorded_event import RecordedEvent
+from .recorded_event_context import RecordedEventContext
+from .reject_proposal_response_200 import RejectProposalResponse200
+from .revoke_key_response_200 import RevokeKeyResponse200
+from .rotate_secret import RotateSecret
+from .rotate_webhook_secret_channel import RotateWebhookSecretChannel
+from .rotate_webhook_secret_response_201 import RotateWebhookSecretResponse201
+from .run_pack_tests_response_200 import RunPackTestsResponse200
+from .settings_input import SettingsInput
+from .shadow_report_response_200 import ShadowReportResponse200
+from .simulate_pack_response_200 import SimulatePackResponse200
+from .simulate_request import SimulateRequest
+from .simulate_request_pack_type_1 import SimulateRequestPackType1
+from .sla_view import SlaView
+from .sla_view_targets import SlaViewTargets
+from .sla_view_targets_additional_property import SlaViewTargetsAdditionalProperty
+from .status import Status
+from .stop_shadow_response_200 import StopShadowResponse200
+from .team_queue import TeamQueue
+from .thread_list import ThreadList
+from .thread_view import ThreadView
+from .traffic_request import TrafficRequest
+from .validate_pack_response_200 import ValidatePackResponse200
+
+__all__ = (
+    "AgentInput",
+    "AgentInputCapacityType1",
+    "AgentList",
+    "AgentListDesk",
+    "AgentView",
+    "AgentViewCapacityType1",
+    "AgentViewPresence",
+    "ApproveProposalResponse200",
+    "AuditBundle",
+    "AuditBundleFiles",
+    "AuditBundleManifest",
+    "Channel",
+    "CheckReport",
+    "ConversationList",
+    "ConversationSummary",
+    "ConversationView",
+    "ConversationViewSurvey",
+    "CoverageRequest",
+    "CoverageRequestPackType1",
+    "CreateKey",
+    "CreateKeyResponse201",
+    "CreateKeyRole",
+    "DecisionEntry",
+    "DecisionEntryAssignmentType0",
+    "DecisionEntryDecisionType0",
+    "DecisionEntryKpiType0",
+    "DecisionTrail",
+    "DeleteAgentResponse200",
+    "DiffPacksResponse200",
+    "DiffRequest",
+    "DiffRequestNewType1",
+    "DiffRequestOldType1",
+    "EventResponse",
+    "EventType",
+    "ExecutedAction",
+    "ExecutedActionAction",
+    "Finding",
+    "FindingSeverity",
+    "GetKpisFormat",
+    "GetKpisInterval",
+    "GetProposalResponse200",
+    "GetShadowResponse200",
+    "GetTenantSettingsResponse200",
+    "HealthzResponse200",
+    "KpiReport",
+    "KpiReportRowsItem",
+    "ListConversationsChannel",
+    "ListConversationsPriority",
+    "ListConversationsSlaBreached",
+    "ListConversationsStatus",
+    "ListKeysResponse200",
+    "ListPackVersionsResponse200",
+    "ListProposalsResponse200",
+    "ListProposalsStatus",
+    "ListWebhookSecretsResponse200",
+    "OpenapiDocumentResponse200",
+    "PackCoverageResponse200",
+    "PackRequest",
+    "PackRequestPackType1",
+    "Party",
+    "PostAssignment",
+    "PostAttachment",
+    "PostMessage",
+    "PostMessageHeaders",
+    "PostParty",
+    "PostReply",
+    "PostStatus",
+    "PostSurvey",
+    "PostUnassignment",
+    "PresenceInput",
+    "PresenceInputStatus",
+    "Problem",
+    "ProblemFieldsItem",
+    "PromoteShadowResponse200",
+    "PromoteShadowResponse202",
+    "ProposalDecision",
+    "PublishPackResponse201",
+    "PublishPackResponse202",
+    "PublishShadowResponse201",
+    "PutTenantSettingsResponse200",
+    "QueueEntry",
+    "RecordedConversation",
+    "RecordedEvent",
+    "RecordedEventContext",
+    "RejectProposalResponse200",
+    "RevokeKeyResponse200",
+    "RotateSecret",
+    "RotateWebhookSecretChannel",
+    "RotateWebhookSecretResponse201",
+    "RunPackTestsResponse200",
+    "SettingsInput",
+    "ShadowReportResponse200",
+    "SimulatePackResponse200",
+    "SimulateRequest",
+    "SimulateRequestPackType1",
+    "SlaView",
+    "SlaViewTargets",
+    "SlaViewTargetsAdditionalProperty",
+    "Status",
+    "StopShadowResponse200",
+    "TeamQueue",
+    "ThreadList",
+    "ThreadView",
+    "TrafficRequest",
+    "ValidatePackResponse200",
+)

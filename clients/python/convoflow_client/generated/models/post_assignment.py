@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="PostAssignment")
+
+
+@_attrs_define
+class PostAssignment:
+    """
+    Attributes:
+        agent_id (str):
+        team (None | str | Unset):
+    """
+
+    agent_id: str
+    team: None | str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        agent_id = self.agent_id
+
+        team: None | str | Unset
+        if isinstance(self.team, Unset):
+            team = UNSET
+        else:
+            team = self.team
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "agent_id": agent_id,
+            }
+        )
+        if team is not UNSET:
+            field_dict["team"] = team
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        agent_id = d.pop("agent_id")
+
+        def _parse_team(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        team = _parse_team(d.pop("team", UNSET))
+
+        post_assignment = cls(
+            agent_id=agent_id,
+            team=team,
+        )
+
+        return post_assignment

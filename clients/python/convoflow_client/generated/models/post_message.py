@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.channel import Channel
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.post_attachment import PostAttachment
+    from ..models.post_message_headers import PostMessageHeaders
+    from ..models.post_party import PostParty
+
+
+T = TypeVar("T", bound="PostMessage")
+
+
+@_attrs_define
+class PostMessage:
+    """A customer message as the channel delivered it (the API side of `InboundMessage`).
+
+    Attributes:
+        message_id (str): The channel's message id.
+        channel (Channel):
+        sender (PostParty):
+        text (str):
+        subject (None | str | Unset):
+        received_at (datetime.datetime | None | Unset): When the channel received it, with its UTC offset; from 2000 to
+            at most one day ahead of the API's clock. The workflow's clock if absent.
+        auto_submitted (bool | Unset): The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce). Default:
+            False.
+        language (None | str | Unset):
+        attachments (list[PostAttachment] | Unset):
+        headers (PostMessageHeaders | Unset): Channel headers; `Auto-Submitted` other than `no` marks a machine.
+    """
+
+    message_id: str
+    channel: Channel
+    sender: PostParty
+    text: str
+    subject: None | str | Unset = UNSET
+    received_at: datetime.datetime | None | Unset = UNSET
+    auto_submitted: bool | Unset = False
+    language: None | str | Unset = UNSET
+    attachments: list[PostAttachment] | Unset = UNSET
+    headers: PostMessageHeaders | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        message_id = self.message_id
+
+        channel = self.channel.value
+
+        sender = self.sender.to_dict()
+
+        text = self.text
+
+        subject: None | str | Unset
+        if isinstance(self.subject, Unset):
+            subject = UNSET
+        else:
+            subject = self.subject
+
+        received_at: None | str | Unset
+        if isinstance(self.received_at, Unset):
+            received_at = UNSET
+        elif isinstance(self.received_at, datetime.datetime):
+            received_at = self.received_at.isoformat()
+        else:
+            received_at = self.received_at
+
+        auto_submitted = self.auto_submitted
+
+        language: None | str | Unset
+        if isinstance(self.language, Unset):
+            language = UNSET
+        else:
+            language = self.language
+
+        attachments: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.attachments, Unset):
+            attachments = []
+            for attachments_item_data in self.attachments:
+                attachments_item = attachments_item_data.to_dict()
+                attachments.append(attachments_item)
+
+        headers: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.headers, Unset):
+            headers = self.headers.to_dict()
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "message_id": message_id,
+                "channel": channel,
+                "sender": sender,
+                "text": text,
+            }
+        )
+        if subject is not UNSET:
+            field_dict["subject"] = subject
+        if received_at is not UNSET:
+            field_dict["received_at"] = received_at
+        if auto_submitted is not UNSET:
+            field_dict["auto_submitted"] = auto_submitted
+        if language is not UNSET:
+            field_dict["language"] = language
+        if attachments is not UNSET:
+            field_dict["attachments"] = attachments
+        if headers is not UNSET:
+            field_dict["headers"] = headers
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.post_attachment import PostAttachment  # noqa: PLC0415
+        from ..models.post_message_headers import PostMessageHeaders  # noqa: PLC0415
+        from ..models.post_party import PostParty  # noqa: PLC0415
+
+        d = dict(src_dict)
+        message_id = d.pop("message_id")
+
+        channel = Channel(d.pop("channel"))
+
+        sender = PostParty.from_dict(d.pop("sender"))
+
+        text = d.pop("text")
+
+        def _parse_subject(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        subject = _parse_subject(d.pop("subject", UNSET))
+
+        def _parse_received_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                received_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return received_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        received_at = _parse_received_at(d.pop("received_at", UNSET))
+
+        auto_submitted = d.pop("auto_submitted", UNSET)
+
+        def _parse_language(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        language = _parse_language(d.pop("language", UNSET))
+
+        _attachments = d.pop("attachments", UNSET)
+        attachments: list[PostAttachment] | Unset = UNSET
+        if _attachments is not UNSET:
+            attachments = []
+            for attachments_item_data in _attachments:
+                attachments_item = PostAttachment.from_dict(attachments_item_data)
+
+                attachments.append(attachments_item)
+
+        _headers = d.pop("headers", UNSET)
+        headers: PostMessageHeaders | Unset
+        if isinstance(_headers, Unset):
+            headers = UNSET
+        else:
+            headers = PostMessageHeaders.from_dict(_headers)
+
+        post_message = cls(
+            message_id=message_id,
+            channel=channel,
+            sender=sender,
+            text=text,
+            subject=subject,
+            received_at=received_at,
+            auto_submitted=auto_submitted,
+            language=language,
+            attachments=attachments,
+            headers=headers,
+        )
+
+        return post_message

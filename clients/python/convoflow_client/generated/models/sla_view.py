@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.sla_view_targets import SlaViewTargets
+
+
+T = TypeVar("T", bound="SlaView")
+
+
+@_attrs_define
+class SlaView:
+    """
+    Attributes:
+        policy (None | str):
+        breached (bool):
+        targets (SlaViewTargets):
+    """
+
+    policy: None | str
+    breached: bool
+    targets: SlaViewTargets
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        policy: None | str
+        policy = self.policy
+
+        breached = self.breached
+
+        targets = self.targets.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "policy": policy,
+                "breached": breached,
+                "targets": targets,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.sla_view_targets import SlaViewTargets  # noqa: PLC0415
+
+        d = dict(src_dict)
+
+        def _parse_policy(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        policy = _parse_policy(d.pop("policy"))
+
+        breached = d.pop("breached")
+
+        targets = SlaViewTargets.from_dict(d.pop("targets"))
+
+        sla_view = cls(
+            policy=policy,
+            breached=breached,
+            targets=targets,
+        )
+
+        sla_view.additional_properties = d
+        return sla_view
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

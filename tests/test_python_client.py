@@ -1,0 +1,160 @@
+"""An integrator's day through the typed Python client (clients/python) only: a customer writes, the
+conversation is read and answered, a POST is retried with its Idempotency-Key, every conversation is
+paged through, and bad input comes back as a typed problem naming the field."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from convoflow_client import (
+    AuthenticatedClient,
+    ProblemError,
+    Unset,
+    connect,
+    conversations,
+    every,
+    expect,
+    new_key,
+)
+from convoflow_client.generated.api.conversations import (
+    get_conversation,
+    list_conversations,
+    post_message,
+    post_reply,
+)
+from convoflow_client.generated.models import (
+    Channel,
+    ConversationList,
+    PostMessage,
+    PostParty,
+    PostReply,
+    Problem,
+    Status,
+)
+from convoflow_client.generated.types import Response
+
+from tests.api_client import ApiClient, api_key
+from tests.test_lifecycle import eventually
+
+
+def message(message_id: str, text: str = "Hello, my invoice is wrong") -> PostMessage:
+    return PostMessage(
+        message_id=message_id, channel=Channel.EMAIL, sender=PostParty(address="ada@example.com"), text=text
+    )
+
+
+@pytest.fixture
+async def integrator(api: ApiClient) -> AsyncIterator[AuthenticatedClient]:
+    """The client as an integrator holds it: the service's address and the tenant's API key."""
+    async with connect(api.base_url, api_key(api.tenants["acme"])) as client:
+        yield client
+
+
+async def test_an_integrator_drives_a_conversation_through_the_client(
+    integrator: AuthenticatedClient, worker: None
+) -> None:
+    created = expect(await post_message.asyncio_detailed("client-1", client=integrator, body=message("m-1")))
+    assert created.created and created.conversation_id == "client-1" and created.status == Status.OPEN
+
+    view = expect(await get_conversation.asyncio_detailed("client-1", client=integrator))
+    assert view.customer.address == "ada@example.com" and view.customer_messages == 1
+
+    # No message_id: the client's Idempotency-Key stands in for it.
+    replied = expect(
+        await post_reply.asyncio_detailed(
+            "client-1", client=integrator, body=PostReply(agent_id="agent-1", text="We are on it")
+        )
+    )
+    assert not replied.duplicate
+    view = expect(await get_conversation.asyncio_detailed("client-1", client=integrator))
+    assert view.agent_messages == 1 and view.first_agent_reply_at is not None
+
+
+async def test_a_post_retried_with_its_idempotency_key_takes_effect_once(
+    integrator: AuthenticatedClient, worker: None
+) -> None:
+    key = new_key()
+    first = await post_message.asyncio_detailed(
+        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key
+    )
+    retried = await post_message.asyncio_detailed(
+        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key
+    )
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"
+    assert expect(retried) == expect(first)  # the first answer again, not a second message
+    view = expect(await get_conversation.asyncio_detailed("client-retry", client=integrator))
+    assert view.customer_messages == 1
+
+    other = message("m-2", "Another text")
+    with pytest.raises(ProblemError) as refused:  # the same key for another request
+        expect(
+            await post_message.asyncio_detailed(
+                "client-retry", client=integrator, body=other, idempotency_key=key
+            )
+        )
+    assert refused.value.status == 422 and refused.value.field_names == ["Idempotency-Key"]
+
+
+async def test_paging_through_every_conversation_follows_the_next_links(
+    integrator: AuthenticatedClient, worker: None
+) -> None:
+    posted = {f"client-page-{n}" for n in range(5)}
+    for conversation in sorted(posted):
+        expect(await post_message.asyncio_detailed(conversation, client=integrator, body=message("m-1")))
+
+    async def all_listed() -> bool:
+        return {c.conversation_id async for c in conversations(integrator, limit=2)} == posted
+
+    await eventually(all_listed, "the client lists the five conversations")
+
+    pages = 0
+
+    async def page(cursor: str | Unset) -> Response[ConversationList | Problem]:
+        nonlocal pages
+        pages += 1
+        return await list_conversations.asyncio_detailed(client=integrator, limit=2, cursor=cursor)
+
+    seen = [c.conversation_id async for c in every(page, lambda p: p.conversations)]
+    assert sorted(seen) == sorted(posted) and pages == 3
+
+
+async def test_bad_input_is_a_typed_problem_naming_the_field(integrator: AuthenticatedClient) -> None:
+    early = PostMessage(
+        message_id="m-1",
+        channel=Channel.EMAIL,
+        sender=PostParty(address="ada@example.com"),
+        text="Hello",
+        received_at=datetime(1999, 12, 31, tzinfo=UTC),
+    )
+    with pytest.raises(ProblemError) as refused:
+        expect(await post_message.asyncio_detailed("client-bad", client=integrator, body=early))
+    problem = refused.value
+    assert problem.status == 422 and problem.type.startswith("urn:convoflow:problem:")
+    assert problem.field_names == ["received_at"], problem.fields
+    assert "2000" in problem.fields[0].message
+
+    with pytest.raises(ProblemError) as missing:
+        expect(await get_conversation.asyncio_detailed("client-none", client=integrator))
+    assert missing.value.status == 404 and missing.value.detail
+
+
+def readme_walk_through() -> str:
+    """The README's Python block, under "The Python client"."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    return readme.split("**The Python client.**", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+
+
+async def test_the_readme_walk_through_runs(
+    api: ApiClient, worker: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scope: dict[str, Any] = {"__name__": "readme"}  # not "__main__": main() is awaited here
+    exec(compile(readme_walk_through(), "README.md", "exec"), scope)
+    await scope["main"](api.base_url, api_key(api.tenants["acme"]))
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "True true" and printed[1] == "open 1 1", printed
+    assert printed[-1] == "422 urn:convoflow:problem:invalid_request ['received_at']", printed
