@@ -8,6 +8,8 @@ acknowledgement goes out once.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -22,9 +24,11 @@ from tests.test_lifecycle import eventually
 
 
 async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is_back(
-    tmp_path: Path, client: Client, settings: Settings, tenants: dict[str, str]
+    client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
-    cluster = tmp_path / "postgres"
+    # Not under pytest's basetemp (as tests/databases.py explains): another pytest session on the
+    # machine prunes old basetemp folders, this cluster's data and socket with them.
+    cluster = Path(tempfile.mkdtemp(prefix="convoflow-pg-down-"))
     server = start_postgres(cluster)
     server.psql("CREATE DATABASE convoflow;")
     url = server.get_uri("convoflow")
@@ -81,3 +85,4 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
             assert (await api.get("up-1")).body["customer_messages"] == 2
     finally:
         server.cleanup()
+        shutil.rmtree(cluster, ignore_errors=True)
