@@ -59,6 +59,20 @@ class Claimed:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Finished:
+    """One attempt's outcome, to record."""
+
+    claimed: Claimed
+    at: datetime
+    delivered: bool
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    next_retry_at: datetime | None
+    """When to try again; None when delivered or given up."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Attempt:
     """One try, as GET /v1/subscriptions/{id}/deliveries shows it."""
 
@@ -222,51 +236,47 @@ class EventDeliveries:
             if row.subscription_id in subs
         ]
 
-    async def finish(
-        self,
-        claimed: Claimed,
-        *,
-        at: datetime,
-        status_code: int | None,
-        error: str | None,
-        latency_ms: int,
-        next_retry_at: datetime | None,
-        delivered: bool,
-    ) -> None:
-        """Record the attempt; the row becomes delivered, pending again at `next_retry_at`, or failed
-        (given up) when neither."""
+    async def finish(self, done: Sequence[Finished]) -> None:
+        """Record the attempts of a batch in one transaction; each row becomes delivered, pending
+        again at its `next_retry_at`, or failed (given up) when neither."""
         d = event_deliveries.c
-        attempt = claimed.attempts + 1
-        if delivered:
-            values: dict[str, Any] = {"state": DELIVERED, "delivered_at": at}
-        elif next_retry_at is not None:
-            values = {"next_attempt_at": next_retry_at}
-        else:
-            values = {"state": FAILED}
         async with self._database.begin() as connection:
-            await connection.execute(
-                update(event_deliveries)
-                .where(
-                    d.subscription_id == claimed.subscription.subscription_id,
-                    d.conversation_id == claimed.conversation_id,
-                    d.sequence == claimed.sequence,
+            for one in done:
+                claimed = one.claimed
+                if one.delivered:
+                    values: dict[str, Any] = {"state": DELIVERED, "delivered_at": one.at}
+                elif one.next_retry_at is not None:
+                    values = {"next_attempt_at": one.next_retry_at}
+                else:
+                    values = {"state": FAILED}
+                await connection.execute(
+                    update(event_deliveries)
+                    .where(
+                        d.subscription_id == claimed.subscription.subscription_id,
+                        d.conversation_id == claimed.conversation_id,
+                        d.sequence == claimed.sequence,
+                    )
+                    .values(attempts=claimed.attempts + 1, claimed_until=None, **values)
                 )
-                .values(attempts=attempt, claimed_until=None, **values)
-            )
             await connection.execute(
                 insert(delivery_attempts).values(
-                    subscription_id=claimed.subscription.subscription_id,
-                    conversation_id=claimed.conversation_id,
-                    sequence=claimed.sequence,
-                    attempt=attempt,
-                    tenant=claimed.subscription.tenant,
-                    event_id=claimed.event_id,
-                    type=claimed.type,
-                    at=at,
-                    status_code=status_code,
-                    error=None if error is None else error[:ERROR_CHARS],
-                    latency_ms=latency_ms,
-                    next_retry_at=next_retry_at,
+                    [
+                        {
+                            "subscription_id": one.claimed.subscription.subscription_id,
+                            "conversation_id": one.claimed.conversation_id,
+                            "sequence": one.claimed.sequence,
+                            "attempt": one.claimed.attempts + 1,
+                            "tenant": one.claimed.subscription.tenant,
+                            "event_id": one.claimed.event_id,
+                            "type": one.claimed.type,
+                            "at": one.at,
+                            "status_code": one.status_code,
+                            "error": None if one.error is None else one.error[:ERROR_CHARS],
+                            "latency_ms": one.latency_ms,
+                            "next_retry_at": one.next_retry_at,
+                        }
+                        for one in done
+                    ]
                 )
             )
 

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from activities.event_sender import EventSender
-from engine.db.event_deliveries import Claimed, EventDeliveries
+from engine.db.event_deliveries import Claimed, EventDeliveries, Finished
 from engine.db.subscriptions import ACTIVE, FAILING, Subscriptions
 from engine.service import metrics
 from engine.service.config import Settings
@@ -84,12 +84,12 @@ class EventDispatcher:
                 log.warning("event dispatcher: could not claim deliveries (%s)", type(exc).__name__)
                 claimed = []
             if claimed:
-                await asyncio.gather(*(self._deliver(c) for c in claimed))
+                await self._record(await asyncio.gather(*(self._deliver(c) for c in claimed)))
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._settings.subscription_poll_seconds)
 
-    async def _deliver(self, claimed: Claimed) -> None:
+    async def _deliver(self, claimed: Claimed) -> Finished:
         sub = claimed.subscription
         outcome = await self._sender.send(
             sub.url,
@@ -104,24 +104,26 @@ class EventDispatcher:
             next_retry = now + self.pause_after(claimed.attempts + 1)
             if next_retry > claimed.window_starts_at + self._window:
                 next_retry = None
+        return Finished(
+            claimed=claimed,
+            at=now,
+            delivered=outcome.delivered,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            latency_ms=outcome.latency_ms,
+            next_retry_at=next_retry,
+        )
+
+    async def _record(self, done: list[Finished]) -> None:
+        """The batch's attempts in one transaction, then the metrics and the subscriptions' state."""
         try:
-            await self._deliveries.finish(
-                claimed,
-                at=now,
-                status_code=outcome.status_code,
-                error=outcome.error,
-                latency_ms=outcome.latency_ms,
-                next_retry_at=next_retry,
-                delivered=outcome.delivered,
-            )
-            await self._account(claimed, delivered=outcome.delivered, gave_up=next_retry is None, now=now)
-        except Exception as exc:  # the lease runs out and the event is sent again: at least once
-            log.warning(
-                "event dispatcher: attempt of %s seq %d not recorded (%s)",
-                sub.subscription_id,
-                claimed.sequence,
-                type(exc).__name__,
-            )
+            await self._deliveries.finish(done)
+            for one in done:
+                await self._account(
+                    one.claimed, delivered=one.delivered, gave_up=one.next_retry_at is None, now=one.at
+                )
+        except Exception as exc:  # the leases run out and the events are sent again: at least once
+            log.warning("event dispatcher: %d attempts not recorded (%s)", len(done), type(exc).__name__)
 
     async def _account(self, claimed: Claimed, *, delivered: bool, gave_up: bool, now: datetime) -> None:
         sub = claimed.subscription
