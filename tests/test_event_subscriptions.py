@@ -15,9 +15,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from temporalio import activity
 from temporalio.client import Client
 
+from activities.conversation_events import ConversationEventActivities
+from engine.contracts.activities import RECORD_EVENTS
+from engine.contracts.events import EventBatch
+from engine.db.event_deliveries import EventDeliveries
 from engine.service.config import Settings
+from engine.service.database import database_of
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import serve_api, serve_service
@@ -251,3 +257,43 @@ async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_
             await until(refused, "the delivery refused at send time")
         await replay_every_run(client, settings.task_queue)
     assert receiver.received == []
+
+
+async def test_events_the_database_did_not_take_are_sent_again_in_order(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The events' activity fails (the database down): the conversation goes on, keeps the events,
+    and sends them first with its next ones."""
+    chosen = quick(settings, tenants)
+    database = database_of(chosen)
+    real = ConversationEventActivities(EventDeliveries(database))
+    down = asyncio.Event()
+    down.set()
+
+    @activity.defn(name=RECORD_EVENTS)
+    async def record_events(batch: EventBatch) -> int:
+        if down.is_set():
+            raise RuntimeError("database unavailable")
+        return await real.record_events(batch)
+
+    try:
+        async with (
+            build_worker(client, chosen, replace=[record_events]),
+            serve_api(client, chosen, tenants) as api,
+        ):
+            sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+            assert (await api.post_message("c-3", "m-1", TEXT)).status == 201  # not stopped by it
+            queue = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body["queue"]
+            assert sum(queue.values()) == 0  # the handler flushed before answering: nothing queued
+            down.clear()
+            assert (await api.post_message("c-3", "m-2")).status == 200
+            await receiver.wait_for(lambda r: len(r.first_arrivals("c-3")) == 3)
+            arrived = receiver.first_arrivals("c-3")
+            assert [(e["sequence"], e["type"], e["data"].get("message_id")) for e in arrived] == [
+                (1, "conversation.created", "m-1"),
+                (2, "message.received", "m-1"),
+                (3, "message.received", "m-2"),
+            ]
+        await replay_every_run(client, chosen.task_queue)
+    finally:
+        await database.dispose()
