@@ -35,8 +35,8 @@ from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.api.rules_proposals import routes as proposal_routes
 from engine.api.rules_shadow import routes as shadow_routes
-from engine.api.tenant_settings import routes as tenant_settings_routes
 from engine.api.subscriptions import routes as subscription_routes
+from engine.api.tenant_settings import routes as tenant_settings_routes
 from engine.api.webhook_secrets import routes as secret_routes
 from engine.db.idempotency import IdempotencyKeys
 from engine.db.inbound_seen import InboundSeen

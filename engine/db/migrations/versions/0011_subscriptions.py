@@ -6,8 +6,8 @@
   from 1 without gaps; the dispatcher claims due rows, the head of each conversation's line first.
 - `delivery_attempts`: every attempt with its status code, error, latency and next retry.
 
-Revision ID: 0010_subscriptions
-Revises: 0009_pack_proposals
+Revision ID: 0011_subscriptions
+Revises: 0010_kpi_threads
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_subscriptions"
-down_revision = "0009_pack_proposals"
+revision = "0011_subscriptions"
+down_revision = "0010_kpi_threads"
 branch_labels = None
 depends_on = None
 
