@@ -144,6 +144,11 @@ async def test_every_event_arrives_in_order_through_an_outage_errors_and_a_slow_
         detail = await until(settled, "every delivery recorded")
         assert detail["state"] == "active" and detail["queue"]["delivered"] == 10 and "secret" not in detail
         shown = await attempts(api, sub["id"])
+        paged, link = [], "/v1/subscriptions/" + sub["id"] + "/deliveries?limit=3"
+        while link:  # the same attempts page by page
+            page = (await api.request("GET", link)).body
+            paged, link = paged + page["attempts"], page["next"]
+        assert paged == shown
         assert {a["status_code"] for a in shown} >= {500, 204}
         assert any(a["error"] and a["error"].startswith("timeout") for a in shown)
         assert all(a["latency_ms"] >= 0 for a in shown)

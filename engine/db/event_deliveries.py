@@ -87,8 +87,9 @@ class Attempt:
     latency_ms: int
     next_retry_at: datetime | None
 
-    def position(self) -> list[Any]:
-        return [self.at.isoformat(), self.conversation_id, self.sequence, self.attempt]
+    def position(self) -> list[str]:
+        """Where a page ends: strings (what a cursor holds), numbers zero-padded to sort as numbers."""
+        return [self.at.isoformat(), self.conversation_id, f"{self.sequence:010d}", f"{self.attempt:010d}"]
 
     def shown(self) -> dict[str, Any]:
         return {
