@@ -20,6 +20,7 @@ BENCHES = [
     "assignment",
     "audit",
     "shadow",
+    "events",
 ]  # `make bench`; chaos, scale and kpis run only when named (minutes, processes)
 
 

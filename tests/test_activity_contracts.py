@@ -10,6 +10,7 @@ import pytest
 
 from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
+from activities.conversation_events import ConversationEventActivities
 from activities.crm import CrmActivities
 from activities.kpi_facts import KpiFactActivities
 from activities.roster import RosterActivities
@@ -25,6 +26,7 @@ IMPLEMENTATIONS = [
     (contracts.Desk, DeskActivities),
     (contracts.RosterReads, RosterActivities),
     (contracts.KpiFacts, KpiFactActivities),
+    (contracts.ConversationEvents, ConversationEventActivities),
 ]
 
 

@@ -69,6 +69,22 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("GET", "/v1/teams/{team}/queue"): ("/v1/teams/nowhere/queue", None),
     ("GET", "/v1/kpis"): ("/v1/kpis", None),
     ("GET", "/v1/conversations/{conversation_id}/timeline"): ("/v1/conversations/c-1/timeline", None),
+    ("POST", "/v1/subscriptions"): ("/v1/subscriptions", {}),
+    ("GET", "/v1/subscriptions"): ("/v1/subscriptions", None),
+    ("GET", "/v1/subscriptions/{subscription_id}"): (f"/v1/subscriptions/sub_{'0' * 24}", None),
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): (f"/v1/subscriptions/sub_{'0' * 24}", None),
+    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (
+        f"/v1/subscriptions/sub_{'0' * 24}/rotate-secret",
+        {},
+    ),
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): (
+        f"/v1/subscriptions/sub_{'0' * 24}/deliveries",
+        None,
+    ),
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
+        f"/v1/subscriptions/sub_{'0' * 24}/redeliver",
+        None,
+    ),
 }
 
 

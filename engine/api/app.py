@@ -35,6 +35,7 @@ from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
 from engine.api.rules_proposals import routes as proposal_routes
 from engine.api.rules_shadow import routes as shadow_routes
+from engine.api.subscriptions import routes as subscription_routes
 from engine.api.tenant_settings import routes as tenant_settings_routes
 from engine.api.webhook_secrets import routes as secret_routes
 from engine.db.idempotency import IdempotencyKeys
@@ -84,6 +85,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(audit_export_routes)
     app.add_routes(metrics_routes)
     app.add_routes(kpi_routes)
+    app.add_routes(subscription_routes)
     app[SESSIONS] = sessions
     for console_routes in (
         console_sign_in,

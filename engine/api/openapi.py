@@ -35,6 +35,15 @@ from engine.api.schemas import (
     PostUnassignment,
     ThreadList,
 )
+from engine.api.subscriptions import (
+    CreateSubscription,
+    DeliveryAttemptList,
+    Redelivered,
+    RotateSubscriptionSecret,
+    SubscriptionList,
+    SubscriptionView,
+    SubscriptionWithSecret,
+)
 from engine.api.webhook_secrets import RotateSecret
 from engine.contracts.assignment import TeamQueue
 from engine.contracts.ids import ID_PATTERN
@@ -261,6 +270,51 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         KpiReport,
         200,
     ),
+    ("POST", "/v1/subscriptions"): (
+        "Subscribe a URL to conversation events (Standard Webhooks signed); the answer holds the "
+        "signing secret, once. 422 names `url` when it does not reach a public address",
+        CreateSubscription,
+        SubscriptionWithSecret,
+        201,
+    ),
+    ("GET", "/v1/subscriptions"): (
+        "The tenant's subscriptions (never their secrets)",
+        None,
+        SubscriptionList,
+        200,
+    ),
+    ("GET", "/v1/subscriptions/{subscription_id}"): (
+        "One subscription: its state (active or failing) and its queue",
+        None,
+        SubscriptionView,
+        200,
+    ),
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): (
+        "Remove a subscription and its queued deliveries",
+        None,
+        None,
+        200,
+    ),
+    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (
+        "A new signing secret, shown once; the previous one signs too until the overlap ends (both "
+        "signatures in `webhook-signature`); the body is optional",
+        RotateSubscriptionSecret,
+        SubscriptionWithSecret,
+        201,
+    ),
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): (
+        "Every delivery attempt in time order: status code, error, latency, next retry",
+        None,
+        DeliveryAttemptList,
+        200,
+    ),
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
+        "Deliver again every event numbered from `from_sequence` (of one conversation with "
+        "`conversation_id`), in order",
+        None,
+        Redelivered,
+        202,
+    ),
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
     ("GET", "/metrics"): (
@@ -281,7 +335,11 @@ ALSO_SUCCEEDS = {
     ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
     **PROPOSED,
 }
-OPTIONAL_BODIES = {("POST", "/v1/webhook-secrets/{channel}/rotate"), *OPTIONAL_DECISIONS}
+OPTIONAL_BODIES = {
+    ("POST", "/v1/webhook-secrets/{channel}/rotate"),
+    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"),
+    *OPTIONAL_DECISIONS,
+}
 # Routes that answer a page, not JSON (their errors are JSON like every route's).
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
 # Routes that answer Prometheus's text format.
@@ -329,6 +387,28 @@ HEADERS[("GET", "/v1/rules/shadow/report")] = [
     ),
 ]
 HEADERS[("GET", "/v1/rules/proposals")] = STATUS_FILTER
+HEADERS[("GET", "/v1/subscriptions/{subscription_id}/deliveries")] = [
+    _query(
+        "conversation_id",
+        "Only this conversation's attempts",
+        type="string",
+        pattern=ID_PATTERN,
+        maxLength=128,
+    )
+]
+HEADERS[("POST", "/v1/subscriptions/{subscription_id}/redeliver")] = [
+    {
+        "name": "from_sequence",
+        "in": "query",
+        "required": True,
+        "description": "The first sequence number to deliver again",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+    },
+    _query(
+        "conversation_id", "Only this conversation's events", type="string", pattern=ID_PATTERN, maxLength=128
+    ),
+    IDEMPOTENCY_KEY,
+]
 NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
 METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 

@@ -36,6 +36,7 @@ PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "metric": ID,
     "key_id": {"type": "string", "pattern": r"^k_[0-9a-f]{16}$"},
     "proposal_id": {"type": "string", "pattern": PROPOSAL_ID},
+    "subscription_id": {"type": "string", "pattern": r"^sub_[0-9a-f]{24}$"},
     "channel": {"type": "string", "enum": [c.value for c in Channel]},
     "tenant": {"type": "string", "pattern": TENANT_PATTERN.pattern, "maxLength": 64},
 }
@@ -94,6 +95,8 @@ LISTS = {
     "/v1/rules/proposals",
     "/v1/keys",
     "/v1/webhook-secrets",
+    "/v1/subscriptions",
+    "/v1/subscriptions/{subscription_id}/deliveries",
 }
 
 

@@ -8,6 +8,8 @@ A key has one role in its tenant (engine/db/keys.py):
   another key's proposal);
 - `auditor`: read-only: conversations, their threads and decisions, the pack versions in force,
   the shadow pack and its report, proposals, the tenant's settings;
+- subscriptions (event deliveries to the integrator's systems): integrators create, rotate,
+  redeliver and delete them; ops read them too (they are the ones told when one is failing);
 - `admin`: every right of the others in its tenant, plus its tenant's keys, webhook secrets and
   settings (four-eyes publishing on or off),
   except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
@@ -41,6 +43,8 @@ AUDITOR_ONLY = frozenset({"auditor"})
 KPI_READER = frozenset({"ops", "auditor", ADMIN})
 # The ops console (engine/api/console): people who watch the floor or check it; only ops change it.
 CONSOLE = frozenset({"ops", "auditor", ADMIN})
+# Event subscriptions (engine/api/subscriptions.py): the integrator's systems; ops watch them fail.
+SUBSCRIPTION_READER = frozenset({"integrator", "ops", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -88,6 +92,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/teams/{team}/queue"): ROSTER_READER,
     ("GET", "/v1/conversations/{conversation_id}/timeline"): AUDITOR_ONLY,
     ("GET", "/v1/kpis"): KPI_READER,
+    ("POST", "/v1/subscriptions"): INTEGRATOR,
+    ("GET", "/v1/subscriptions"): SUBSCRIPTION_READER,
+    ("GET", "/v1/subscriptions/{subscription_id}"): SUBSCRIPTION_READER,
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): INTEGRATOR,
+    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): INTEGRATOR,
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): SUBSCRIPTION_READER,
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): INTEGRATOR,
     ("GET", "/console"): CONSOLE,
     ("GET", "/console/"): CONSOLE,
     ("GET", "/console/kpis/{metric}"): CONSOLE,

@@ -22,6 +22,7 @@ from engine.contracts.assignment import (
 )
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
+from engine.contracts.events import EventBatch
 from engine.contracts.kpi import KpiFactBatch
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 
@@ -37,6 +38,7 @@ EXPIRE_PRESENCE = "expire_presence"
 ASK_DESK = "ask_assignment_desk"
 TELL_DESK = "tell_assignment_desk"
 RECORD_KPI_FACTS = "record_kpi_facts"
+RECORD_EVENTS = "record_conversation_events"
 
 
 class RuleDecisions:
@@ -120,4 +122,15 @@ class KpiFacts:
     @activity.defn(name=RECORD_KPI_FACTS)
     async def record_kpi_facts(self, batch: KpiFactBatch) -> int:
         """Insert the facts, ignoring those already stored; returns how many were new."""
+        raise NotImplementedError
+
+
+class ConversationEvents:
+    """Integrators' event subscriptions (engine/contracts/events.py): each event numbered and queued
+    once per subscription that wants it (activities/conversation_events.py)."""
+
+    @activity.defn(name=RECORD_EVENTS)
+    async def record_events(self, batch: EventBatch) -> int:
+        """Queue the events for the tenant's subscriptions, once per (subscription, event id);
+        returns how many deliveries were new."""
         raise NotImplementedError

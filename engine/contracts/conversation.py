@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from engine.contracts.assignment import ConversationAssignment
+from engine.contracts.events import ConversationEvent
 
 # Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
 # holds the one pattern they must match, and says why.
@@ -238,6 +239,13 @@ class ConversationState(BaseModel):
     thread_message_ids: list[str] = Field(
         default_factory=list, description="Latest inbound channel message ids, for email threading."
     )
+    unsent_events: list[ConversationEvent] = Field(
+        default_factory=list,
+        description="Subscription events the database did not take yet (down): sent again, first, at "
+        "the next flush or at `events_retry_at`, so none is lost and their order holds.",
+    )
+    events_retry_at: datetime | None = None
+    events_failures: int = 0
     customer_profile: dict[str, Any] | None = Field(
         default=None, description="The CRM record found at creation."
     )

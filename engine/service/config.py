@@ -243,6 +243,42 @@ class Settings(BaseSettings):
         description="Codec server URL the embedded Web UI decodes payloads with (e.g. http://127.0.0.1:8234).",
     )
 
+    subscription_private_tenants: str = Field(
+        default="",
+        description="Comma-separated tenants whose event subscriptions may deliver to private addresses "
+        "(`allow_private: true`); an operator's decision, never a tenant's. The `dev` tenant of a fully "
+        "embedded `convoflow up` (no TEMPORAL_ADDRESS, no CONVOFLOW_DATABASE_URL) always may.",
+    )
+    subscription_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long one event delivery waits for the receiver's answer."
+    )
+    subscription_retry_first_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Pause before an event's first retry; doubles per attempt (jittered).",
+    )
+    subscription_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest pause between two attempts of one event."
+    )
+    subscription_retry_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="How long an event is retried before it is given up and its subscription marked failing.",
+    )
+    subscription_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often an idle dispatcher looks for due deliveries (events queued by the same "
+        "worker wake it at once).",
+    )
+    subscription_concurrency: int = Field(
+        default=16, ge=1, le=500, description="Event deliveries one worker sends at once."
+    )
+    subscription_retention_days: float = Field(
+        default=7.0, gt=0, description="How long delivered and given-up events stay redeliverable."
+    )
+
     embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
     embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
     embedded_fast_timers: bool = Field(
@@ -257,6 +293,12 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when convoflow runs its own Temporal dev server."""
         return self.temporal_address is None
+
+    def allows_private_subscriptions(self, tenant: str) -> bool:
+        """Whether the tenant's subscriptions may reach private addresses (engine/public_addresses.py)."""
+        listed = {t.strip() for t in self.subscription_private_tenants.split(",") if t.strip()}
+        on_a_laptop = self.embedded and self.database_url is None and tenant == "dev"
+        return tenant in listed or on_a_laptop
 
     @property
     def outbox_path(self) -> Path:

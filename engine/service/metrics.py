@@ -130,3 +130,24 @@ SHADOW_RULE_ERRORS = Counter(
     ["tenant"],
     registry=REGISTRY,
 )
+
+# -- event subscriptions (engine/service/event_dispatcher.py) ------------------------------------
+EVENT_ATTEMPTS = Counter(
+    "convoflow_event_attempts",
+    "Event deliveries to integrators' subscriptions, by outcome (delivered, retry, gave_up).",
+    ["tenant", "outcome"],
+    registry=REGISTRY,
+)
+EVENT_DELIVERY_SECONDS = Histogram(
+    "convoflow_event_delivery_seconds",
+    "From an event's occurrence to its successful delivery (first attempts and retries alike).",
+    ["tenant"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0, 60.0, 300.0, 3600.0),
+    registry=REGISTRY,
+)
+SUBSCRIPTIONS_FAILING = Counter(
+    "convoflow_subscriptions_failing",
+    "Subscriptions that turned failing (an event given up after its retry window): alert on any increase.",
+    ["tenant"],
+    registry=REGISTRY,
+)

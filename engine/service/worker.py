@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,23 +17,28 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
+from activities.conversation_events import ConversationEventActivities
 from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
+from activities.event_sender import EventSender
 from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox
 from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
+from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.db.shadow import ShadowStore
+from engine.db.subscriptions import Subscriptions
 from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.activity_metrics import MetricsInterceptor
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.event_dispatcher import EventDispatcher
 from engine.service.sandbox_runner import DirectContextSandboxRunner
 from engine.service.shadow_evaluator import ShadowEvaluator
 from workflows.assignment_desk.workflow import AssignmentDesk
@@ -122,12 +129,19 @@ class Adapters:
     database: AsyncEngine
     shadow: ShadowEvaluator
     """Shadow mode: decides live decisions again with a tenant's candidate pack, in the background."""
+    events: ConversationEventActivities
+    dispatcher: EventDispatcher
+    """Delivers the queued subscription events, in the background while the worker runs."""
+    sender: EventSender
 
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
         database = database_of(settings)
         registry = PackRegistry(PackStore(database))
         shadow = ShadowEvaluator(registry, ShadowStore(database))
+        queue = EventDeliveries(database)
+        sender = EventSender(settings.subscription_timeout_seconds)
+        dispatcher = EventDispatcher(queue, Subscriptions(database), sender, settings)
         return cls(
             RuleActivities(registry, shadow),
             CrmActivities(build_crm(settings, database)),
@@ -137,6 +151,9 @@ class Adapters:
             KpiFactActivities(KpiFactStore(database)),
             database,
             shadow,
+            ConversationEventActivities(queue, dispatcher.nudge),
+            dispatcher,
+            sender,
         )
 
     def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
@@ -154,6 +171,7 @@ class Adapters:
             self.roster.load_roster,
             self.roster.expire_presence,
             self.kpi.record_kpi_facts,
+            self.events.record_events,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())
@@ -167,15 +185,26 @@ class Adapters:
         await self.shadow.close()
         await self.crm.close()
         await self.channels.close()
+        await self.sender.close()
         await self.database.dispose()
 
 
 class ConvoflowWorker(Worker):
-    """A Worker that closes its adapters' HTTP sessions once it has shut down."""
+    """A Worker that runs the event dispatcher beside it and closes its adapters' HTTP sessions once
+    it has shut down."""
 
     def __init__(self, *args: Any, adapters: Adapters, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._adapters = adapters
+
+    async def run(self) -> None:
+        dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
+        try:
+            await super().run()
+        finally:
+            dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatcher
 
     async def shutdown(self) -> None:
         await super().shutdown()

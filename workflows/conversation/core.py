@@ -9,12 +9,13 @@ A layer calls only what is below it, so each concept reads on its own and mypy c
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.activities import KpiFacts, RuleDecisions
+    from engine.contracts.activities import ConversationEvents, KpiFacts, RuleDecisions
     from engine.contracts.conversation import (
         ConversationStart,
         ConversationState,
@@ -22,11 +23,12 @@ with workflow.unsafe.imports_passed_through():
         EventReceipt,
         Status,
     )
+    from engine.contracts.events import ConversationEvent, EventBatch, events_of
     from engine.contracts.kpi import KpiFact, KpiFactBatch
     from engine.kpis.facts import facts_of, state_view
     from engine.rules.pack import RulePack, SlaPolicy
     from workflows.conversation import search_attributes as sa
-    from workflows.conversation.options import LOCAL, LOCAL_KPI
+    from workflows.conversation.options import LOCAL, LOCAL_EVENTS, LOCAL_KPI
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
@@ -50,6 +52,16 @@ DECIDE_FILLED_PATCH = "decide-filled-only"
 # Issue 18: each handled event's KPI facts go to the projection in one local activity, asked at the
 # first flush; runs recorded before it replay without that command.
 KPI_PATCH = "kpi-facts"
+# Issue 19: each handled event's subscription events go to the database in one more local activity,
+# asked at the first flush with events; runs recorded before it replay without that command.
+EVENTS_PATCH = "subscription-events"
+# Events the database did not take (it was down) wait in state, oldest first, and are sent again at
+# the next flush or after a pause that doubles per failure up to EVENTS_RETRY_MAX. The bound keeps the
+# carried state far under Temporal's 2 MB payload limit (an event is ~300 bytes); past it the oldest
+# are dropped and the drop logged: a conversation would need 2,000 events during one outage.
+MAX_UNSENT_EVENTS = 2_000
+EVENTS_RETRY_FIRST = timedelta(seconds=5)
+EVENTS_RETRY_MAX = timedelta(minutes=5)
 
 
 class ConversationCore:
@@ -84,6 +96,7 @@ class ConversationCore:
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
+        self._events_on: bool | None = None
         self._replying_agent: str | None = None  # the agent of the reply being handled, for its KPI fact
 
     def _threads(self) -> bool:
@@ -171,21 +184,29 @@ class ConversationCore:
             return None
         return self._state.sla.calendar or self._pack.business_hours_calendar(self._state.team, None)
 
-    async def _flush_kpi(self) -> None:
-        """Send the facts of the entries recorded since the last flush: one local activity per handler.
+    async def _flush_records(self) -> None:
+        """Send the KPI facts and the subscription events of the entries recorded since the last
+        flush: one local activity each per handler (the events' only when there are some).
 
         Each entry's view is completed with the conversation as the handler left it (team and SLA set
         by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts.
         """
         pending, self._kpi_pending = self._kpi_pending, []
-        if not pending:
-            return
         s = self._state
-        snapshot = state_view(s, self._kpi_calendar())
         facts: list[KpiFact] = []
-        for entry in pending:
-            entry.kpi = {**snapshot, **(entry.kpi or {})}
-            facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
+        events: list[ConversationEvent] = []
+        if pending:
+            snapshot = state_view(s, self._kpi_calendar())
+            for entry in pending:
+                entry.kpi = {**snapshot, **(entry.kpi or {})}
+                facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
+                events += events_of(
+                    entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
+                )
+        await self._send_facts(facts)
+        await self._send_events(events)
+
+    async def _send_facts(self, facts: list[KpiFact]) -> None:
         if not facts:
             return
         if self._kpi_on is None:
@@ -203,6 +224,41 @@ class ConversationCore:
                 workflow.info().run_id,
                 error_type(exc),
             )
+
+    async def _send_events(self, events: list[ConversationEvent]) -> None:
+        """Hand the events (after any still unsent, in order) to the subscriptions' queue.
+
+        At-least-once: a failure keeps them in state to send again (the queue ignores an event id it
+        has), and the conversation goes on meanwhile; they are never dropped silently.
+        """
+        s = self._state
+        if not events and not s.unsent_events:
+            return
+        if self._events_on is None:
+            self._events_on = workflow.patched(EVENTS_PATCH)
+        if not self._events_on:
+            return
+        batch = [*s.unsent_events, *events]
+        try:
+            await workflow.execute_local_activity_method(
+                ConversationEvents.record_events, EventBatch(events=batch), **LOCAL_EVENTS
+            )
+        except (ActivityError, ApplicationError) as exc:
+            dropped = max(0, len(batch) - MAX_UNSENT_EVENTS)
+            s.unsent_events = batch[dropped:]
+            pause = min(EVENTS_RETRY_FIRST * 2**s.events_failures, EVENTS_RETRY_MAX)
+            s.events_failures += 1
+            s.events_retry_at = workflow.now() + pause
+            workflow.logger.warning(
+                "subscription events not queued: run %s (%s); %d kept to send again in %ds, %d dropped",
+                workflow.info().run_id,
+                error_type(exc),
+                len(s.unsent_events),
+                int(pause.total_seconds()),
+                dropped,
+            )
+            return
+        s.unsent_events, s.events_retry_at, s.events_failures = [], None, 0
 
     def _run_is_full(self) -> bool:
         """Time to continue as new: the server says so, or this run has handled its share of events."""

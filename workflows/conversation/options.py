@@ -46,9 +46,15 @@ LOCAL_CRM_LOOKUP: LocalActivityConfig = {
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
-# KPI facts (core.py `_flush_kpi`): a few quick tries, then the conversation goes on without them;
+# KPI facts (core.py `_flush_records`): a few quick tries, then the conversation goes on without them;
 # `convoflow kpi rebuild` restores what a database outage lost, from the trail.
 LOCAL_KPI: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
+}
+# Subscription events (core.py `_send_events`): a few quick tries; what still fails stays in the
+# conversation's state and is sent again later, so a database outage delays events but loses none.
+LOCAL_EVENTS: LocalActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
 }

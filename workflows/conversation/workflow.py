@@ -75,7 +75,7 @@ class ConversationWorkflow(Threads):
                 exact = not self._is_due()
             async with self._lock:
                 await self._fire_due_timers()
-                await self._flush_kpi()
+                await self._flush_records()
         await workflow.wait_condition(workflow.all_handlers_finished)
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
@@ -129,7 +129,7 @@ class ConversationWorkflow(Threads):
                     await self._start_next_response()
             seq = await self._process("message.received", message=message)
             await self._arm_unanswered()
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
 
@@ -173,7 +173,7 @@ class ConversationWorkflow(Threads):
             self._replying_agent = reply.agent_id
             await self._process("message.sent", seq=seq, note=failure)
             self._replying_agent = None
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq)
 
@@ -188,7 +188,7 @@ class ConversationWorkflow(Threads):
             raised: Raised = []
             await self._set_status(change.status.value, raised)
             seq = await self._follow(raised) or self._state.event_seq
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq)
 
@@ -209,7 +209,7 @@ class ConversationWorkflow(Threads):
                 return self._receipt(s.event_seq, duplicate=True)
             s.assignee = assignment.agent_id
             seq = await self._process("conversation.assigned")
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq)
 
@@ -246,7 +246,7 @@ class ConversationWorkflow(Threads):
         raised: Raised = []
         await self._take(outcome, raised)
         last = await self._follow(raised)
-        await self._flush_kpi()
+        await self._flush_records()
         self._changed()
         return self._receipt(last or seq)
 
@@ -267,7 +267,7 @@ class ConversationWorkflow(Threads):
                 else "taken out of the queue through the API"
             )
             seq = await self._process("conversation.unassigned", note=why)
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq)
 
@@ -287,7 +287,7 @@ class ConversationWorkflow(Threads):
             raised: Raised = []
             await self._take(outcome, raised)
             await self._follow(raised)
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
 
     @workflow.signal(name=DESK_UNASSIGNED)
@@ -304,7 +304,7 @@ class ConversationWorkflow(Threads):
                 None,
             )
             await self._process("conversation.unassigned", note=lost.reason)
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
 
     @assign.validator
@@ -320,7 +320,7 @@ class ConversationWorkflow(Threads):
             seq = await self._process(
                 "survey.completed", extra={"survey": {"rating": answer.rating, "comment": answer.comment}}
             )
-            await self._flush_kpi()
+            await self._flush_records()
             self._changed()
             return self._receipt(seq)
 

@@ -22,12 +22,17 @@ from .coverage_request_pack_type_1 import CoverageRequestPackType1
 from .create_key import CreateKey
 from .create_key_response_201 import CreateKeyResponse201
 from .create_key_role import CreateKeyRole
+from .create_subscription import CreateSubscription
+from .create_subscription_events_item import CreateSubscriptionEventsItem
 from .decision_entry import DecisionEntry
 from .decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
 from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
 from .decision_entry_kpi_type_0 import DecisionEntryKpiType0
 from .decision_trail import DecisionTrail
 from .delete_agent_response_200 import DeleteAgentResponse200
+from .delete_subscription_response_200 import DeleteSubscriptionResponse200
+from .delivery_attempt_list import DeliveryAttemptList
+from .delivery_attempt_view import DeliveryAttemptView
 from .diff_packs_response_200 import DiffPacksResponse200
 from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
@@ -84,9 +89,11 @@ from .queue_entry import QueueEntry
 from .recorded_conversation import RecordedConversation
 from .recorded_event import RecordedEvent
 from .recorded_event_context import RecordedEventContext
+from .redelivered import Redelivered
 from .reject_proposal_response_200 import RejectProposalResponse200
 from .revoke_key_response_200 import RevokeKeyResponse200
 from .rotate_secret import RotateSecret
+from .rotate_subscription_secret import RotateSubscriptionSecret
 from .rotate_webhook_secret_channel import RotateWebhookSecretChannel
 from .rotate_webhook_secret_response_201 import RotateWebhookSecretResponse201
 from .run_pack_tests_response_200 import RunPackTestsResponse200
@@ -100,6 +107,13 @@ from .sla_view_targets import SlaViewTargets
 from .sla_view_targets_additional_property import SlaViewTargetsAdditionalProperty
 from .status import Status
 from .stop_shadow_response_200 import StopShadowResponse200
+from .subscription_list import SubscriptionList
+from .subscription_view import SubscriptionView
+from .subscription_view_queue_type_0 import SubscriptionViewQueueType0
+from .subscription_view_state import SubscriptionViewState
+from .subscription_with_secret import SubscriptionWithSecret
+from .subscription_with_secret_queue_type_0 import SubscriptionWithSecretQueueType0
+from .subscription_with_secret_state import SubscriptionWithSecretState
 from .team_queue import TeamQueue
 from .thread_list import ThreadList
 from .thread_view import ThreadView
@@ -129,12 +143,17 @@ __all__ = (
     "CreateKey",
     "CreateKeyResponse201",
     "CreateKeyRole",
+    "CreateSubscription",
+    "CreateSubscriptionEventsItem",
     "DecisionEntry",
     "DecisionEntryAssignmentType0",
     "DecisionEntryDecisionType0",
     "DecisionEntryKpiType0",
     "DecisionTrail",
     "DeleteAgentResponse200",
+    "DeleteSubscriptionResponse200",
+    "DeliveryAttemptList",
+    "DeliveryAttemptView",
     "DiffPacksResponse200",
     "DiffRequest",
     "DiffRequestNewType1",
@@ -191,9 +210,11 @@ __all__ = (
     "RecordedConversation",
     "RecordedEvent",
     "RecordedEventContext",
+    "Redelivered",
     "RejectProposalResponse200",
     "RevokeKeyResponse200",
     "RotateSecret",
+    "RotateSubscriptionSecret",
     "RotateWebhookSecretChannel",
     "RotateWebhookSecretResponse201",
     "RunPackTestsResponse200",
@@ -207,6 +228,13 @@ __all__ = (
     "SlaViewTargetsAdditionalProperty",
     "Status",
     "StopShadowResponse200",
+    "SubscriptionList",
+    "SubscriptionView",
+    "SubscriptionViewQueueType0",
+    "SubscriptionViewState",
+    "SubscriptionWithSecret",
+    "SubscriptionWithSecretQueueType0",
+    "SubscriptionWithSecretState",
     "TeamQueue",
     "ThreadList",
     "ThreadView",

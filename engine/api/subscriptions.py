@@ -1,0 +1,242 @@
+"""Event subscriptions through the API: integrators subscribe their systems to conversation events.
+
+Integrator and admin keys create, rotate, redeliver and delete; ops may read too (they are told when
+one fails). The signing secret is in the answer to a create or a rotation once (`Cache-Control:
+no-store`; an Idempotency-Key replay repeats everything but it). A URL must reach a public address
+(engine/public_addresses.py), checked here and again at every delivery; `allow_private: true` is
+accepted only for a tenant the deployment permits (CONVOFLOW_SUBSCRIPTION_PRIVATE_TENANTS).
+Another tenant's subscription is a 404, like any id of another tenant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api.auth import TENANT
+from engine.api.conversations import DATABASE, SETTINGS, read_body
+from engine.api.errors import ApiError, invalid_field
+from engine.api.pages import next_link, page_request, paged
+from engine.contracts.events import EVENT_TYPES
+from engine.contracts.ids import ID_PATTERN, is_safe_id
+from engine.db.event_deliveries import EventDeliveries
+from engine.db.subscriptions import Subscription, Subscriptions
+from engine.public_addresses import AddressRefused, check_url
+
+routes = web.RouteTableDef()
+SUBSCRIPTION_ID = r"^sub_[0-9a-f]{24}$"
+MAX_OVERLAP_HOURS = 24 * 30
+EventType = Literal[
+    "conversation.created",
+    "message.received",
+    "message.sent",
+    "status.changed",
+    "conversation.assigned",
+    "conversation.unassigned",
+    "conversation.reopened",
+    "sla.warning",
+    "sla.breached",
+    "survey.completed",
+]
+
+
+class CreateSubscription(BaseModel):
+    """Where to deliver which events."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    url: str = Field(min_length=1, max_length=2048)
+    """https:// URL on a public address (http:// only with `allow_private`)."""
+    events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
+    """The event types to deliver."""
+    description: str = Field(default="", max_length=500)
+    allow_private: bool = False
+    """Deliver to a private address (a test receiver, an on-premises system); only for tenants the
+    deployment permits."""
+
+
+class RotateSubscriptionSecret(BaseModel):
+    """Optional body of a rotation."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    overlap_hours: float = Field(default=24.0, ge=0, le=MAX_OVERLAP_HOURS)
+    """How long the previous secret keeps signing beside the new one; 0 retires it at once (a leak)."""
+
+
+class SubscriptionView(BaseModel):
+    """A subscription as shown (never its secrets)."""
+
+    id: str
+    url: str
+    events: list[str]
+    description: str
+    allow_private: bool
+    state: Literal["active", "failing"]
+    failing_since: str | None
+    previous_secret_retires_at: str | None
+    created_at: str
+    queue: dict[str, int] | None = None
+    """On a single subscription: its deliveries pending, delivered and given up (failed)."""
+
+
+class SubscriptionWithSecret(SubscriptionView):
+    """The answer to a create or a rotation: the signing secret, shown this once."""
+
+    secret: str
+
+
+class SubscriptionList(BaseModel):
+    subscriptions: list[SubscriptionView]
+    next: str | None
+
+
+class DeliveryAttemptView(BaseModel):
+    conversation_id: str
+    sequence: int
+    attempt: int
+    event_id: str
+    type: str
+    at: str
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    next_retry_at: str | None
+
+
+class DeliveryAttemptList(BaseModel):
+    attempts: list[DeliveryAttemptView]
+    next: str | None
+
+
+class Redelivered(BaseModel):
+    queued: int
+    """How many events were queued again."""
+
+
+def _subscription_id(request: web.Request) -> str:
+    value = request.match_info["subscription_id"]
+    if (
+        len(value) != 28
+        or not value.startswith("sub_")
+        or not all(c in "0123456789abcdef" for c in value[4:])
+    ):
+        raise invalid_field("subscription_id", f"must match {SUBSCRIPTION_ID}")
+    return value
+
+
+async def _owned(request: web.Request) -> Subscription:
+    sub_id = _subscription_id(request)
+    found = await Subscriptions(request.app[DATABASE]).get(request[TENANT], sub_id)
+    if found is None:
+        raise ApiError(
+            404,
+            "subscription_not_found",
+            f"no subscription {sub_id} in this tenant",
+            [{"field": "subscription_id", "message": f"no subscription {sub_id}"}],
+        )
+    return found
+
+
+def _with_secret(sub: Subscription) -> web.Response:
+    # The one time the secret leaves the database: no cache (nor an idempotent replay) keeps it.
+    return web.json_response(
+        {**sub.shown(), "secret": sub.secret}, status=201, headers={"Cache-Control": "no-store"}
+    )
+
+
+@routes.post("/v1/subscriptions")
+async def create_subscription(request: web.Request) -> web.Response:
+    body = await read_body(request, CreateSubscription)
+    tenant = request[TENANT]
+    if body.allow_private and not request.app[SETTINGS].allows_private_subscriptions(tenant):
+        raise invalid_field(
+            "allow_private",
+            "this tenant may not deliver to private addresses (the deployment's "
+            "CONVOFLOW_SUBSCRIPTION_PRIVATE_TENANTS)",
+        )
+    try:
+        await check_url(body.url, allow_private=body.allow_private)
+    except AddressRefused as exc:
+        raise invalid_field("url", str(exc)) from None
+    if not body.allow_private and not body.url.startswith("https://"):
+        raise invalid_field("url", "an https:// URL (http:// only for a private receiver)")
+    created = await Subscriptions(request.app[DATABASE]).create(
+        tenant,
+        url=body.url,
+        events=list(dict.fromkeys(body.events)),
+        description=body.description,
+        allow_private=body.allow_private,
+    )
+    return _with_secret(created)
+
+
+@routes.get("/v1/subscriptions")
+async def list_subscriptions(request: web.Request) -> web.Response:
+    subs = await Subscriptions(request.app[DATABASE]).list_for(request[TENANT])
+    shown, after = paged(request, subs, lambda s: [s.created_at.isoformat(), s.subscription_id], 2)
+    return web.json_response({"subscriptions": [s.shown() for s in shown], "next": after})
+
+
+@routes.get("/v1/subscriptions/{subscription_id}")
+async def get_subscription(request: web.Request) -> web.Response:
+    sub = await _owned(request)
+    queue = await Subscriptions(request.app[DATABASE]).queue_counts(sub.subscription_id)
+    return web.json_response({**sub.shown(), "queue": queue})
+
+
+@routes.delete("/v1/subscriptions/{subscription_id}")
+async def delete_subscription(request: web.Request) -> web.Response:
+    sub = await _owned(request)
+    await Subscriptions(request.app[DATABASE]).delete(request[TENANT], sub.subscription_id)
+    return web.json_response({"id": sub.subscription_id, "deleted": True})
+
+
+@routes.post("/v1/subscriptions/{subscription_id}/rotate-secret")
+async def rotate_subscription_secret(request: web.Request) -> web.Response:
+    sub = await _owned(request)
+    body = (
+        await read_body(request, RotateSubscriptionSecret)
+        if request.body_exists
+        else RotateSubscriptionSecret()
+    )
+    rotated = await Subscriptions(request.app[DATABASE]).rotate(
+        request[TENANT], sub.subscription_id, timedelta(hours=body.overlap_hours)
+    )
+    if rotated is None:  # deleted meanwhile
+        raise ApiError(404, "subscription_not_found", f"no subscription {sub.subscription_id} in this tenant")
+    return _with_secret(rotated)
+
+
+def _conversation_filter(request: web.Request) -> str | None:
+    value = request.query.get("conversation_id")
+    if value is not None and not is_safe_id(value):
+        raise invalid_field("conversation_id", f"must match {ID_PATTERN}")
+    return value
+
+
+@routes.get("/v1/subscriptions/{subscription_id}/deliveries")
+async def list_deliveries(request: web.Request) -> web.Response:
+    sub = await _owned(request)
+    page = page_request(request, position_length=4)
+    found = await EventDeliveries(request.app[DATABASE]).attempts(
+        sub.subscription_id, after=page.after, limit=page.limit, conversation_id=_conversation_filter(request)
+    )
+    shown = found[: page.limit]
+    after = next_link(request, page, shown[-1].position()) if len(found) > page.limit else None
+    return web.json_response({"attempts": [a.shown() for a in shown], "next": after})
+
+
+@routes.post("/v1/subscriptions/{subscription_id}/redeliver")
+async def redeliver(request: web.Request) -> web.Response:
+    sub = await _owned(request)
+    raw = request.query.get("from_sequence", "")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+        raise invalid_field("from_sequence", "an integer from 1 (the first sequence to deliver again)")
+    queued = await EventDeliveries(request.app[DATABASE]).redeliver(
+        sub.subscription_id, int(raw), _conversation_filter(request), datetime.now(UTC)
+    )
+    return web.json_response({"queued": queued}, status=202)

@@ -1,0 +1,348 @@
+"""The subscriptions' delivery queue (event_deliveries) and its attempts (delivery_attempts).
+
+- `add`: the conversation's local activity fans its events out to the tenant's subscriptions that
+  want them, in one transaction, numbering each (subscription, conversation) from 1 without gaps.
+  An event id already queued for a subscription is skipped, so a retried activity, or events the
+  workflow sends again after an outage, are queued once.
+- `claim`: a dispatcher takes due rows that head their (subscription, conversation) line: a pending
+  row with a lower sequence blocks the ones after it, so events arrive in order per conversation and
+  a failing one holds back only its own conversation. PostgreSQL skips rows another dispatcher has
+  locked (FOR UPDATE SKIP LOCKED); on both databases a conditional UPDATE of `claimed_until` decides,
+  so two worker hosts never send one row at once while its lease runs.
+- `finish`: one attempt's outcome, and the row delivered, rescheduled or given up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.contracts.events import ConversationEvent
+from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
+from engine.db.subscriptions import Subscription, aware, read_subscription
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+ERROR_CHARS = 300
+
+
+def event_body(event: ConversationEvent, sequence: int) -> dict[str, Any]:
+    """The JSON a receiver gets: Standard Webhooks' `type`/`timestamp`/`data` plus our ordering fields."""
+    return {
+        "type": event.type,
+        "id": event.event_id,
+        "timestamp": event.occurred_at.isoformat(),
+        "conversation_id": event.conversation_id,
+        "sequence": sequence,
+        "thread": event.thread,
+        "occurred_at": event.occurred_at.isoformat(),
+        "data": event.data,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Claimed:
+    """A delivery a dispatcher holds until `claimed_until`, with its subscription."""
+
+    subscription: Subscription
+    conversation_id: str
+    sequence: int
+    event_id: str
+    type: str
+    body: dict[str, Any]
+    attempts: int
+    window_starts_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finished:
+    """One attempt's outcome, to record."""
+
+    claimed: Claimed
+    at: datetime
+    delivered: bool
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    next_retry_at: datetime | None
+    """When to try again; None when delivered or given up."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """One try, as GET /v1/subscriptions/{id}/deliveries shows it."""
+
+    conversation_id: str
+    sequence: int
+    attempt: int
+    event_id: str
+    type: str
+    at: datetime
+    status_code: int | None
+    error: str | None
+    latency_ms: int
+    next_retry_at: datetime | None
+
+    def position(self) -> list[str]:
+        """Where a page ends: strings (what a cursor holds), numbers zero-padded to sort as numbers."""
+        return [self.at.isoformat(), self.conversation_id, f"{self.sequence:010d}", f"{self.attempt:010d}"]
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "sequence": self.sequence,
+            "attempt": self.attempt,
+            "event_id": self.event_id,
+            "type": self.type,
+            "at": self.at.isoformat(),
+            "status_code": self.status_code,
+            "error": self.error,
+            "latency_ms": self.latency_ms,
+            "next_retry_at": self.next_retry_at.isoformat() if self.next_retry_at else None,
+        }
+
+
+class EventDeliveries:
+    def __init__(self, database: AsyncEngine) -> None:
+        self._database = database
+
+    async def add(self, events: Sequence[ConversationEvent], now: datetime) -> int:
+        """Queue each event once for every subscription of its tenant that wants its type."""
+        if not events:
+            return 0
+        d = event_deliveries.c
+        added = 0
+        async with self._database.begin() as connection:
+            for tenant in sorted({e.tenant for e in events}):
+                subs = (
+                    await connection.execute(
+                        select(subscriptions.c.subscription_id, subscriptions.c.events).where(
+                            subscriptions.c.tenant == tenant
+                        )
+                    )
+                ).all()
+                for sub_id, wanted in subs:
+                    mine = [e for e in events if e.tenant == tenant and e.type in wanted]
+                    for conversation in sorted({e.conversation_id for e in mine}):
+                        theirs = [e for e in mine if e.conversation_id == conversation]
+                        known = set(
+                            (
+                                await connection.execute(
+                                    select(d.event_id).where(
+                                        d.subscription_id == sub_id,
+                                        d.event_id.in_([e.event_id for e in theirs]),
+                                    )
+                                )
+                            ).scalars()
+                        )
+                        last = (
+                            await connection.execute(
+                                select(func.max(d.sequence)).where(
+                                    d.subscription_id == sub_id, d.conversation_id == conversation
+                                )
+                            )
+                        ).scalar() or 0
+                        rows = []
+                        for event in theirs:
+                            if event.event_id in known:
+                                continue
+                            known.add(event.event_id)
+                            last += 1
+                            rows.append(
+                                {
+                                    "subscription_id": sub_id,
+                                    "conversation_id": conversation,
+                                    "sequence": last,
+                                    "tenant": tenant,
+                                    "event_id": event.event_id,
+                                    "type": event.type,
+                                    "body": event_body(event, last),
+                                    "created_at": now,
+                                    "state": PENDING,
+                                    "attempts": 0,
+                                    "window_starts_at": now,
+                                    "next_attempt_at": now,
+                                }
+                            )
+                        if rows:
+                            await connection.execute(insert(event_deliveries).values(rows))
+                            added += len(rows)
+        return added
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
+        """Due deliveries that head their conversation's line, each now held by this caller."""
+        d = event_deliveries.c
+        earlier = event_deliveries.alias("earlier")
+        blocked = (
+            select(earlier.c.sequence)
+            .where(
+                earlier.c.subscription_id == d.subscription_id,
+                earlier.c.conversation_id == d.conversation_id,
+                earlier.c.sequence < d.sequence,
+                earlier.c.state == PENDING,
+            )
+            .exists()
+        )
+        free = or_(d.claimed_until.is_(None), d.claimed_until < now)
+        query = (
+            select(event_deliveries)
+            .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked)
+            .order_by(d.next_attempt_at)
+            .limit(limit)
+        )
+        taken: list[Any] = []
+        async with self._database.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=event_deliveries)
+            for row in (await connection.execute(query)).all():
+                won = await connection.execute(
+                    update(event_deliveries)
+                    .where(
+                        d.subscription_id == row.subscription_id,
+                        d.conversation_id == row.conversation_id,
+                        d.sequence == row.sequence,
+                        d.state == PENDING,
+                        free,
+                    )
+                    .values(claimed_until=now + lease)
+                )
+                if won.rowcount == 1:
+                    taken.append(row)
+            if not taken:
+                return []
+            subs = {
+                row.subscription_id: read_subscription(row)
+                for row in await connection.execute(
+                    select(subscriptions).where(
+                        subscriptions.c.subscription_id.in_({r.subscription_id for r in taken})
+                    )
+                )
+            }
+        return [
+            Claimed(
+                subscription=subs[row.subscription_id],
+                conversation_id=row.conversation_id,
+                sequence=row.sequence,
+                event_id=row.event_id,
+                type=row.type,
+                body=row.body,
+                attempts=row.attempts,
+                window_starts_at=aware(row.window_starts_at),
+            )
+            for row in taken
+            if row.subscription_id in subs
+        ]
+
+    async def finish(self, done: Sequence[Finished]) -> None:
+        """Record the attempts of a batch in one transaction; each row becomes delivered, pending
+        again at its `next_retry_at`, or failed (given up) when neither."""
+        d = event_deliveries.c
+        async with self._database.begin() as connection:
+            for one in done:
+                claimed = one.claimed
+                if one.delivered:
+                    values: dict[str, Any] = {"state": DELIVERED, "delivered_at": one.at}
+                elif one.next_retry_at is not None:
+                    values = {"next_attempt_at": one.next_retry_at}
+                else:
+                    values = {"state": FAILED}
+                await connection.execute(
+                    update(event_deliveries)
+                    .where(
+                        d.subscription_id == claimed.subscription.subscription_id,
+                        d.conversation_id == claimed.conversation_id,
+                        d.sequence == claimed.sequence,
+                    )
+                    .values(attempts=claimed.attempts + 1, claimed_until=None, **values)
+                )
+            await connection.execute(
+                insert(delivery_attempts).values(
+                    [
+                        {
+                            "subscription_id": one.claimed.subscription.subscription_id,
+                            "conversation_id": one.claimed.conversation_id,
+                            "sequence": one.claimed.sequence,
+                            "attempt": one.claimed.attempts + 1,
+                            "tenant": one.claimed.subscription.tenant,
+                            "event_id": one.claimed.event_id,
+                            "type": one.claimed.type,
+                            "at": one.at,
+                            "status_code": one.status_code,
+                            "error": None if one.error is None else one.error[:ERROR_CHARS],
+                            "latency_ms": one.latency_ms,
+                            "next_retry_at": one.next_retry_at,
+                        }
+                        for one in done
+                    ]
+                )
+            )
+
+    async def redeliver(
+        self, subscription_id: str, from_sequence: int, conversation_id: str | None, now: datetime
+    ) -> int:
+        """Queue again every event numbered from `from_sequence` (of one conversation, or of all),
+        with a fresh retry window; returns how many."""
+        d = event_deliveries.c
+        where = [d.subscription_id == subscription_id, d.sequence >= from_sequence]
+        if conversation_id is not None:
+            where.append(d.conversation_id == conversation_id)
+        async with self._database.begin() as connection:
+            changed = await connection.execute(
+                update(event_deliveries)
+                .where(and_(*where))
+                .values(state=PENDING, next_attempt_at=now, window_starts_at=now)
+            )
+        return int(changed.rowcount)
+
+    async def attempts(
+        self,
+        subscription_id: str,
+        *,
+        after: list[Any] | None,
+        limit: int,
+        conversation_id: str | None = None,
+    ) -> list[Attempt]:
+        """The subscription's attempts in time order, from just after the position `after`."""
+        a = delivery_attempts.c
+        query = select(delivery_attempts).where(a.subscription_id == subscription_id)
+        if conversation_id is not None:
+            query = query.where(a.conversation_id == conversation_id)
+        if after is not None:
+            query = query.where(a.at >= datetime.fromisoformat(after[0]))
+        # Attempts at the very same instant as the cursor's are few: filtered below by full position.
+        query = query.order_by(a.at, a.conversation_id, a.sequence, a.attempt).limit(limit + 1_000)
+        async with self._database.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        found = []
+        for row in rows:
+            attempt = Attempt(
+                conversation_id=row.conversation_id,
+                sequence=row.sequence,
+                attempt=row.attempt,
+                event_id=row.event_id,
+                type=row.type,
+                at=aware(row.at),
+                status_code=row.status_code,
+                error=row.error,
+                latency_ms=row.latency_ms,
+                next_retry_at=None if row.next_retry_at is None else aware(row.next_retry_at),
+            )
+            if after is None or attempt.position() > after:
+                found.append(attempt)
+            if len(found) > limit:
+                break
+        return found
+
+    async def purge(self, before: datetime) -> int:
+        """Forget deliveries done (delivered or given up) and attempts made before `before`."""
+        d, a = event_deliveries.c, delivery_attempts.c
+        async with self._database.begin() as connection:
+            gone = await connection.execute(
+                delete(event_deliveries).where(d.state != PENDING, d.created_at < before)
+            )
+            await connection.execute(delete(delivery_attempts).where(a.at < before))
+        return int(gone.rowcount)

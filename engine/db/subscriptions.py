@@ -1,0 +1,215 @@
+"""A tenant's event subscriptions (table subscriptions): where its events go, signed with what.
+
+A subscription's secret signs every delivery (Standard Webhooks, engine/webhook_signature.py). It is
+shown once, when the subscription is created or its secret rotated; rotation keeps the previous
+secret valid until `previous_retires_at`, and during that overlap each delivery carries both
+signatures, so a receiver that has not switched yet still verifies. Secrets are stored in clear, like
+webhook secrets: an HMAC needs the key.
+
+`state` is `active`, or `failing` once an event was given up on after its retry window; a delivery
+that succeeds afterwards makes it active again (the dispatcher, engine/service/event_dispatcher.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.keys import UnknownTenant
+from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
+from engine.db.webhook_secrets import new_secret
+
+ACTIVE = "active"
+FAILING = "failing"
+DEFAULT_OVERLAP = timedelta(hours=24)
+
+
+def aware(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
+def _maybe(when: datetime | None) -> datetime | None:
+    return None if when is None else aware(when)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscription:
+    """A subscription as stored, secrets included: never shown as it is (`shown` leaves them out)."""
+
+    subscription_id: str
+    tenant: str
+    url: str
+    events: list[str]
+    description: str
+    allow_private: bool
+    secret: str
+    previous_secret: str | None
+    previous_retires_at: datetime | None
+    state: str
+    failing_since: datetime | None
+    created_at: datetime
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The secrets a delivery is signed with now: the newest, and the previous one during its overlap."""
+        keys = [self.secret]
+        if self.previous_secret and self.previous_retires_at and self.previous_retires_at > now:
+            keys.append(self.previous_secret)
+        return keys
+
+    def shown(self) -> dict[str, Any]:
+        """What the API shows: everything but the secrets."""
+        return {
+            "id": self.subscription_id,
+            "url": self.url,
+            "events": self.events,
+            "description": self.description,
+            "allow_private": self.allow_private,
+            "state": self.state,
+            "failing_since": self.failing_since.isoformat() if self.failing_since else None,
+            "previous_secret_retires_at": (
+                self.previous_retires_at.isoformat()
+                if self.previous_secret and self.previous_retires_at
+                else None
+            ),
+            "created_at": self.created_at.isoformat(),
+        }
+
+
+def read_subscription(row: Any) -> Subscription:
+    return Subscription(
+        subscription_id=row.subscription_id,
+        tenant=row.tenant,
+        url=row.url,
+        events=list(row.events),
+        description=row.description,
+        allow_private=bool(row.allow_private),
+        secret=row.secret,
+        previous_secret=row.previous_secret,
+        previous_retires_at=_maybe(row.previous_retires_at),
+        state=row.state,
+        failing_since=_maybe(row.failing_since),
+        created_at=aware(row.created_at),
+    )
+
+
+class Subscriptions:
+    """The subscriptions of every tenant; each method takes the tenant and filters on it."""
+
+    def __init__(self, database: AsyncEngine) -> None:
+        self._database = database
+
+    async def create(
+        self, tenant: str, *, url: str, events: list[str], description: str, allow_private: bool
+    ) -> Subscription:
+        now = datetime.now(UTC)
+        made = Subscription(
+            subscription_id="sub_" + secrets.token_hex(12),
+            tenant=tenant,
+            url=url,
+            events=events,
+            description=description,
+            allow_private=allow_private,
+            secret=new_secret(),
+            previous_secret=None,
+            previous_retires_at=None,
+            state=ACTIVE,
+            failing_since=None,
+            created_at=now,
+        )
+        try:
+            async with self._database.begin() as connection:
+                await connection.execute(
+                    insert(subscriptions).values(
+                        subscription_id=made.subscription_id,
+                        tenant=tenant,
+                        url=url,
+                        events=events,
+                        description=description,
+                        allow_private=allow_private,
+                        secret=made.secret,
+                        state=ACTIVE,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:  # the tenant's foreign key
+            raise UnknownTenant(f"no tenant {tenant!r}") from None
+        return made
+
+    async def list_for(self, tenant: str) -> list[Subscription]:
+        async with self._database.connect() as connection:
+            rows = await connection.execute(
+                select(subscriptions)
+                .where(subscriptions.c.tenant == tenant)
+                .order_by(subscriptions.c.created_at, subscriptions.c.subscription_id)
+            )
+            return [read_subscription(row) for row in rows]
+
+    async def get(self, tenant: str, subscription_id: str) -> Subscription | None:
+        async with self._database.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(subscriptions).where(
+                        subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id
+                    )
+                )
+            ).first()
+        return None if row is None else read_subscription(row)
+
+    async def delete(self, tenant: str, subscription_id: str) -> bool:
+        """Remove the subscription with its queue and attempts; False when the tenant has no such one."""
+        async with self._database.begin() as connection:
+            gone = await connection.execute(
+                delete(subscriptions).where(
+                    subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id
+                )
+            )
+            if gone.rowcount != 1:
+                return False
+            for table in (event_deliveries, delivery_attempts):
+                await connection.execute(delete(table).where(table.c.subscription_id == subscription_id))
+        return True
+
+    async def rotate(self, tenant: str, subscription_id: str, overlap: timedelta) -> Subscription | None:
+        """A new secret; the current one keeps signing for `overlap` (0: retired at once)."""
+        now = datetime.now(UTC)
+        fresh = new_secret()
+        async with self._database.begin() as connection:
+            changed = await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id)
+                .values(
+                    previous_secret=subscriptions.c.secret,
+                    previous_retires_at=now + overlap,
+                    secret=fresh,
+                )
+            )
+            if changed.rowcount != 1:
+                return None
+        return await self.get(tenant, subscription_id)
+
+    async def mark(self, subscription_id: str, state: str, at: datetime) -> bool:
+        """Set active or failing; True when the state changed (ops are told once per change)."""
+        async with self._database.begin() as connection:
+            changed = await connection.execute(
+                update(subscriptions)
+                .where(subscriptions.c.subscription_id == subscription_id, subscriptions.c.state != state)
+                .values(state=state, failing_since=at if state == FAILING else None)
+            )
+            return changed.rowcount == 1
+
+    async def queue_counts(self, subscription_id: str) -> dict[str, int]:
+        """How many of the subscription's deliveries are pending, delivered and given up (failed)."""
+        c = event_deliveries.c
+        async with self._database.connect() as connection:
+            rows = await connection.execute(
+                select(c.state, func.count()).where(c.subscription_id == subscription_id).group_by(c.state)
+            )
+            counted = {row[0]: int(row[1]) for row in rows}
+        return {state: counted.get(state, 0) for state in ("pending", "delivered", "failed")}

@@ -1,0 +1,163 @@
+"""The worker's event dispatcher: delivers queued subscription events, retries, gives up, tells ops.
+
+One background task per worker process (started and stopped with the worker). It claims due
+deliveries from the database (engine/db/event_deliveries.py: the head of each subscription's
+conversation line only, so order holds per conversation and a failing event blocks only its own
+conversation), sends them concurrently (activities/event_sender.py) and records each attempt.
+Several worker hosts share the queue: a claim is a lease in the row, decided by the database.
+
+Retries: the pause doubles from CONVOFLOW_SUBSCRIPTION_RETRY_FIRST_SECONDS up to
+..._RETRY_MAX_SECONDS, each drawn at random between half and all of it (jitter: receivers coming back
+are not hit by every sender at once). An event still failing CONVOFLOW_SUBSCRIPTION_RETRY_HOURS after
+it was queued (or redelivered) is given up; its subscription turns `failing`: a warning log line
+(subscription id, tenant, event type and sequence, never the URL, which may hold a token, nor the
+event), the convoflow_subscriptions_failing counter, and `state`/`failing_since` in GET
+/v1/subscriptions/{id}. A later successful delivery makes it active again.
+
+Why here and not a Temporal workflow per subscription: docs/ARCHITECTURE.md, Event subscriptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from activities.event_sender import EventSender
+from engine.db.event_deliveries import Claimed, EventDeliveries, Finished
+from engine.db.subscriptions import ACTIVE, FAILING, Subscriptions
+from engine.service import metrics
+from engine.service.config import Settings
+
+log = logging.getLogger(__name__)
+PURGE_EVERY = timedelta(hours=1)
+LEASE_MARGIN = timedelta(seconds=30)
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventDispatcher:
+    def __init__(
+        self,
+        deliveries: EventDeliveries,
+        subscriptions: Subscriptions,
+        sender: EventSender,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self._deliveries = deliveries
+        self._subscriptions = subscriptions
+        self._sender = sender
+        self._settings = settings
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._lease = timedelta(seconds=settings.subscription_timeout_seconds) + LEASE_MARGIN
+        self._window = timedelta(hours=settings.subscription_retry_hours)
+        self._purged_at: datetime | None = None
+
+    def nudge(self) -> None:
+        """New events were queued by this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    def pause_after(self, attempt: int) -> timedelta:
+        """The pause before the attempt after `attempt` (1 = the first try failed), with jitter."""
+        s = self._settings
+        full = min(s.subscription_retry_first_seconds * 2 ** (attempt - 1), s.subscription_retry_max_seconds)
+        return timedelta(seconds=random.uniform(full / 2, full))
+
+    async def run(self) -> None:
+        """Deliver until cancelled; a database outage is logged (by type) and waited out."""
+        while True:
+            self._wake.clear()
+            try:
+                claimed = await self._deliveries.claim(
+                    self._clock(), self._lease, self._settings.subscription_concurrency
+                )
+                await self._purge_now_and_then()
+            except Exception as exc:  # the database down: the next poll tries again
+                log.warning("event dispatcher: could not claim deliveries (%s)", type(exc).__name__)
+                claimed = []
+            if claimed:
+                await self._record(await asyncio.gather(*(self._deliver(c) for c in claimed)))
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._settings.subscription_poll_seconds)
+
+    async def _deliver(self, claimed: Claimed) -> Finished:
+        sub = claimed.subscription
+        outcome = await self._sender.send(
+            sub.url,
+            claimed.body,
+            event_id=claimed.event_id,
+            secrets=sub.signing_secrets(self._clock()),
+            allow_private=sub.allow_private and self._settings.allows_private_subscriptions(sub.tenant),
+        )
+        now = self._clock()
+        next_retry: datetime | None = None
+        if not outcome.delivered:
+            next_retry = now + self.pause_after(claimed.attempts + 1)
+            if next_retry > claimed.window_starts_at + self._window:
+                next_retry = None
+        return Finished(
+            claimed=claimed,
+            at=now,
+            delivered=outcome.delivered,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            latency_ms=outcome.latency_ms,
+            next_retry_at=next_retry,
+        )
+
+    async def _record(self, done: list[Finished]) -> None:
+        """The batch's attempts in one transaction, then the metrics and the subscriptions' state."""
+        try:
+            await self._deliveries.finish(done)
+            for one in done:
+                await self._account(
+                    one.claimed, delivered=one.delivered, gave_up=one.next_retry_at is None, now=one.at
+                )
+        except Exception as exc:  # the leases run out and the events are sent again: at least once
+            log.warning("event dispatcher: %d attempts not recorded (%s)", len(done), type(exc).__name__)
+
+    async def _account(self, claimed: Claimed, *, delivered: bool, gave_up: bool, now: datetime) -> None:
+        sub = claimed.subscription
+        if delivered:
+            metrics.EVENT_ATTEMPTS.labels(sub.tenant, "delivered").inc()
+            occurred = datetime.fromisoformat(str(claimed.body["occurred_at"]))
+            metrics.EVENT_DELIVERY_SECONDS.labels(sub.tenant).observe(
+                max((now - occurred).total_seconds(), 0)
+            )
+            if sub.state == FAILING and await self._subscriptions.mark(sub.subscription_id, ACTIVE, now):
+                log.info("subscription %s of tenant %s delivers again", sub.subscription_id, sub.tenant)
+            return
+        if not gave_up:
+            metrics.EVENT_ATTEMPTS.labels(sub.tenant, "retry").inc()
+            return
+        metrics.EVENT_ATTEMPTS.labels(sub.tenant, "gave_up").inc()
+        if await self._subscriptions.mark(sub.subscription_id, FAILING, now):
+            metrics.SUBSCRIPTIONS_FAILING.labels(sub.tenant).inc()
+        log.warning(
+            "subscription %s of tenant %s is failing: %s seq %d given up after %d attempts in %.1f h; "
+            "redeliver with POST /v1/subscriptions/%s/redeliver?from_sequence=%d",
+            sub.subscription_id,
+            sub.tenant,
+            claimed.type,
+            claimed.sequence,
+            claimed.attempts + 1,
+            self._window.total_seconds() / 3600,
+            sub.subscription_id,
+            claimed.sequence,
+        )
+
+    async def _purge_now_and_then(self) -> None:
+        now = self._clock()
+        if self._purged_at is not None and now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        await self._deliveries.purge(now - timedelta(days=self._settings.subscription_retention_days))

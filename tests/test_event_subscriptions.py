@@ -1,0 +1,304 @@
+"""Event subscriptions as an integrator sees them: a real receiver on 127.0.0.1 that is down, answers
+500, answers too slowly, and comes back; every event arrives at least once, in order per
+conversation, signed (checked by an independent Standard Webhooks verifier), without message text;
+redelivery from a sequence and secret rotation work; a subscription that keeps failing is marked so.
+
+Retry timing comes from small configured pauses (settings), never from sleeps: the tests wait for
+what the receiver or the API shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client
+
+from activities.conversation_events import ConversationEventActivities
+from engine.contracts.activities import RECORD_EVENTS
+from engine.contracts.events import EventBatch
+from engine.db.event_deliveries import EventDeliveries
+from engine.service.config import Settings
+from engine.service.database import database_of
+from engine.service.worker import build_worker
+from tests.api_client import ApiClient
+from tests.conftest import serve_api, serve_service
+from tests.event_receiver import EventReceiver, standard_webhooks_verify
+from tests.replay import replay_every_run
+
+TEXT = "Hello, my invoice is wrong"
+
+
+def quick(settings: Settings, tenants: dict[str, str], **changes: Any) -> Settings:
+    """Deliveries retried within a fraction of a second; acme may use a private (test) receiver."""
+    return settings.model_copy(
+        update={
+            "subscription_private_tenants": tenants["acme"],
+            "subscription_timeout_seconds": 0.5,
+            "subscription_retry_first_seconds": 0.05,
+            "subscription_retry_max_seconds": 0.2,
+            "subscription_poll_seconds": 0.05,
+            **changes,
+        }
+    )
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[EventReceiver]:
+    found = EventReceiver()
+    await found.start()
+    yield found
+    await found.close()
+
+
+async def subscribe(api: ApiClient, url: str, events: list[str] | None = None, tenant: str = "acme") -> dict:
+    reply = await api.request(
+        "POST",
+        "/v1/subscriptions",
+        tenant=tenant,
+        json={
+            "url": url,
+            "events": events
+            or ["conversation.created", "message.received", "message.sent", "status.changed"],
+            "description": "helpdesk",
+            "allow_private": True,
+        },
+    )
+    assert reply.status == 201, reply.body
+    assert reply.body["secret"].startswith("whsec_")
+    return reply.body
+
+
+async def until(check: Callable[[], Any], what: str, within: float = 20.0) -> Any:
+    """Poll `check` (async, over the API) until it returns something truthy; fail naming `what`."""
+    try:
+        async with asyncio.timeout(within):
+            while not (found := await check()):  # noqa: ASYNC110 - polling the API over HTTP
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"not within {within}s: {what}") from None
+    return found
+
+
+async def attempts(api: ApiClient, sub_id: str, query: str = "") -> list[dict]:
+    reply = await api.request("GET", f"/v1/subscriptions/{sub_id}/deliveries?limit=1000{query}")
+    assert reply.status == 200, reply.body
+    return reply.body["attempts"]
+
+
+async def drive(api: ApiClient, conversation: str, message_id: str) -> None:
+    assert (await api.post_message(conversation, f"{message_id}-1", TEXT)).status == 201
+    assert (await api.post_message(conversation, f"{message_id}-2", "Any news?")).status == 200
+    reply = {"agent_id": "ana", "text": "We fixed the invoice, Ada.", "message_id": f"{message_id}-r"}
+    assert (await api.request("POST", f"/v1/conversations/{conversation}/replies", json=reply)).status == 200
+    status = {"status": "solved"}
+    assert (await api.request("POST", f"/v1/conversations/{conversation}/status", json=status)).status == 200
+
+
+# The first message creates the conversation and is received; a second; a reply; solved.
+EXPECTED = ["conversation.created", "message.received", "message.received", "message.sent", "status.changed"]
+
+
+async def test_every_event_arrives_in_order_through_an_outage_errors_and_a_slow_receiver(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    chosen = quick(settings, tenants)
+    async with serve_service(client, chosen, tenants) as api:
+        sub = await subscribe(api, receiver.url)
+        await receiver.stop()  # down: connections refused
+        await drive(api, "c-1", "a")
+        await drive(api, "c-2", "b")
+        refused = await until(
+            lambda: _unreachable(api, sub["id"]), "attempts against the receiver while it is down"
+        )
+        assert all(a["status_code"] is None and a["next_retry_at"] for a in refused)
+        receiver.plan = ["500", "500", "slow"]
+        await receiver.start()  # back, but failing twice and then too slow once
+        await receiver.wait_for(lambda r: all(len(r.first_arrivals(c)) == 5 for c in ("c-1", "c-2")))
+
+        for conversation in ("c-1", "c-2"):
+            arrived = receiver.first_arrivals(conversation)
+            assert [e["type"] for e in arrived] == EXPECTED
+            assert [e["sequence"] for e in arrived] == [1, 2, 3, 4, 5]
+            # at least once, in order: a repeat never comes after a later event of its conversation
+            every = [e["sequence"] for e in receiver.events() if e["conversation_id"] == conversation]
+            assert every == sorted(every)
+        for request in receiver.received:
+            assert standard_webhooks_verify(sub["secret"], request.headers, request.body)
+            assert request.headers["webhook-id"] == request.event["id"]
+            assert TEXT.encode() not in request.body and b"We fixed" not in request.body
+        created = receiver.first_arrivals("c-1")[0]
+        assert created["data"]["channel"] == "email" and created["data"]["message_id"] == "a-1"
+        solved = receiver.first_arrivals("c-1")[4]["data"]
+        assert (solved["from"], solved["to"]) == ("open", "solved")
+        assert receiver.first_arrivals("c-1")[3]["data"]["agent"] == "ana"
+
+        async def settled() -> dict | None:  # the last answers recorded (they reach the receiver first)
+            body = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body
+            return body if body["queue"]["pending"] == 0 else None
+
+        detail = await until(settled, "every delivery recorded")
+        assert detail["state"] == "active" and detail["queue"]["delivered"] == 10 and "secret" not in detail
+        shown = await attempts(api, sub["id"])
+        paged, link = [], "/v1/subscriptions/" + sub["id"] + "/deliveries?limit=3"
+        while link:  # the same attempts page by page
+            page = (await api.request("GET", link)).body
+            paged, link = paged + page["attempts"], page["next"]
+        assert paged == shown
+        assert {a["status_code"] for a in shown} >= {500, 204}
+        assert any(a["error"] and a["error"].startswith("timeout") for a in shown)
+        assert all(a["latency_ms"] >= 0 for a in shown)
+        assert all(a["next_retry_at"] is None for a in shown if a["status_code"] == 204)
+
+        # Redeliver c-1 from its second event: the same events (same webhook-id), in order.
+        before = len(receiver.received)
+        again = await api.request(
+            "POST", f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=2&conversation_id=c-1"
+        )
+        assert again.status == 202 and again.body == {"queued": 4}
+        await receiver.wait_for(lambda r: len(r.received) >= before + 4)
+        replayed = [r.event for r in receiver.received[before:]]
+        assert [e["sequence"] for e in replayed] == [2, 3, 4, 5]
+        assert [e["id"] for e in replayed] == [e["id"] for e in receiver.first_arrivals("c-1")[1:]]
+
+
+async def _unreachable(api: ApiClient, sub_id: str) -> list[dict]:
+    found = [a for a in await attempts(api, sub_id) if (a["error"] or "").startswith("unreachable")]
+    return found if len(found) >= 2 else []
+
+
+async def test_a_rotated_secret_and_the_previous_one_both_verify_during_the_overlap(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    async with serve_service(client, quick(settings, tenants), tenants) as api:
+        sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+        rotated = await api.request(
+            "POST", f"/v1/subscriptions/{sub['id']}/rotate-secret", json={"overlap_hours": 1}
+        )
+        assert rotated.status == 201 and rotated.headers["Cache-Control"] == "no-store"
+        new_secret = rotated.body["secret"]
+        assert new_secret != sub["secret"] and rotated.body["previous_secret_retires_at"]
+        assert (await api.post_message("c-9", "m-1")).status == 201
+        await receiver.wait_for(lambda r: len(r.received) >= 1)
+        request = receiver.received[0]
+        assert len(request.headers["webhook-signature"].split(" ")) == 2
+        assert standard_webhooks_verify(new_secret, request.headers, request.body)
+        assert standard_webhooks_verify(sub["secret"], request.headers, request.body)
+
+        # Overlap 0 (a leaked secret): only the newest signs from now on.
+        leaked = await api.request(
+            "POST", f"/v1/subscriptions/{sub['id']}/rotate-secret", json={"overlap_hours": 0}
+        )
+        newest = leaked.body["secret"]
+        assert (await api.post_message("c-9", "m-2")).status == 200
+        await receiver.wait_for(lambda r: len(r.received) >= 3)  # created and received, received
+        last = receiver.received[-1]
+        assert last.event["type"] == "message.received" and last.event["sequence"] == 3
+        assert standard_webhooks_verify(newest, last.headers, last.body)
+        assert not standard_webhooks_verify(new_secret, last.headers, last.body)
+
+
+async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    receiver: EventReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Retries stop 0.5 s after an event was queued (24 hours in production).
+    chosen = quick(settings, tenants, subscription_retry_hours=0.5 / 3600)
+    receiver.plan = ["500"] * 1000
+    caplog.set_level(logging.INFO)
+    async with serve_service(client, chosen, tenants) as api:
+        sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+        assert (await api.post_message("c-5", "m-1", TEXT)).status == 201
+
+        async def failing() -> dict | None:
+            body = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body
+            return body if body["state"] == "failing" else None
+
+        marked = await until(failing, "the subscription marked failing")
+        assert marked["failing_since"] and marked["queue"]["failed"] >= 1
+        listed = (await api.request("GET", "/v1/subscriptions")).body["subscriptions"]
+        assert [s["state"] for s in listed] == ["failing"]
+        notes = [r.getMessage() for r in caplog.records if "is failing" in r.getMessage()]
+        assert notes and sub["id"] in notes[0] and "seq 1" in notes[0]
+        assert not any(TEXT in r.getMessage() or receiver.url in r.getMessage() for r in caplog.records)
+
+        receiver.plan = []  # fixed: the next event is delivered and the subscription is active again
+        assert (await api.post_message("c-5", "m-2")).status == 200
+        await receiver.wait_for(lambda r: any(e["sequence"] == 3 for e in r.events()))
+
+        async def active() -> bool:
+            return (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body["state"] == "active"
+
+        await until(active, "the subscription active again")
+        # what was given up stays given up (the receiver sees the gap and asks for a redelivery)
+        detail = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body
+        assert detail["queue"]["failed"] >= 1 and detail["failing_since"] is None
+
+
+async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_use_one(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    permitted = quick(settings, tenants)
+    revoked = quick(settings, tenants, subscription_private_tenants="")
+    async with serve_api(client, permitted, tenants) as api:
+        sub = await subscribe(api, receiver.url, ["conversation.created"])
+        async with build_worker(client, revoked):
+            assert (await api.post_message("c-7", "m-1")).status == 201
+
+            async def refused() -> list[dict]:
+                return [
+                    a
+                    for a in await attempts(api, sub["id"])
+                    if (a["error"] or "").startswith("address refused")
+                ]
+
+            await until(refused, "the delivery refused at send time")
+        await replay_every_run(client, settings.task_queue)
+    assert receiver.received == []
+
+
+async def test_events_the_database_did_not_take_are_sent_again_in_order(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The events' activity fails (the database down): the conversation goes on, keeps the events,
+    and sends them first with its next ones."""
+    chosen = quick(settings, tenants)
+    database = database_of(chosen)
+    real = ConversationEventActivities(EventDeliveries(database))
+    down = asyncio.Event()
+    down.set()
+
+    @activity.defn(name=RECORD_EVENTS)
+    async def record_events(batch: EventBatch) -> int:
+        if down.is_set():
+            raise RuntimeError("database unavailable")
+        return await real.record_events(batch)
+
+    try:
+        async with (
+            build_worker(client, chosen, replace=[record_events]),
+            serve_api(client, chosen, tenants) as api,
+        ):
+            sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+            assert (await api.post_message("c-3", "m-1", TEXT)).status == 201  # not stopped by it
+            queue = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body["queue"]
+            assert sum(queue.values()) == 0  # the handler flushed before answering: nothing queued
+            down.clear()
+            assert (await api.post_message("c-3", "m-2")).status == 200
+            await receiver.wait_for(lambda r: len(r.first_arrivals("c-3")) == 3)
+            arrived = receiver.first_arrivals("c-3")
+            assert [(e["sequence"], e["type"], e["data"].get("message_id")) for e in arrived] == [
+                (1, "conversation.created", "m-1"),
+                (2, "message.received", "m-1"),
+                (3, "message.received", "m-2"),
+            ]
+        await replay_every_run(client, chosen.task_queue)
+    finally:
+        await database.dispose()
