@@ -202,3 +202,16 @@ async def test_reports_from_summaries_equal_reports_from_every_fact(database: As
     after = await same_as_from_facts(database)
     assert after["acme"][0][0]["metrics"]["volume"]["value"] == 4
     assert ("k-2", "L", 2) not in {s.key for s in await threads.selected("acme", at(-14, 0), at(7, 0))}
+
+
+async def test_facts_of_some_conversations_stop_at_the_instant(database: AsyncEngine) -> None:
+    """The split threads' facts (a range's end inside them) are read by conversation and before the
+    end: a fact after it must not count, though the query leaves the instant to Python."""
+    store = KpiFactStore(database)
+    await store.add(facts("acme", ACME))
+    end = at(1, 10, 10)
+    some = await store.facts("acme", before=end, conversations=["k-1", "k-2"])
+    every = await store.facts("acme", before=end)
+    assert some and all(f.at < end for f in some)
+    assert some == [f for f in every if f.conversation_id in ("k-1", "k-2")]
+    assert len(await store.facts("acme", conversations=["k-1", "k-2"])) > len(some)

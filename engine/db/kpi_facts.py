@@ -140,13 +140,17 @@ class KpiFactStore:
             query = select(c.conversation_id, c.life_id, c.thread, c.seq, c.part, c.kind, at, data).where(
                 c.tenant == tenant
             )
-            if before is not None:  # SQLite compares the wall time of the value given: in UTC
-                query = query.where(c.at < before.astimezone(UTC))
             if conversations is not None:
                 query = query.where(c.conversation_id.in_(list(conversations)))
+            elif before is not None:  # SQLite compares the wall time of the value given: in UTC
+                query = query.where(c.at < before.astimezone(UTC))
             query = query.order_by(c.conversation_id, c.life_id, c.seq, c.part)
             read = _reader(tenant)
-            return [read(row) for row in await connection.execute(query)]
+            facts = [read(row) for row in await connection.execute(query)]
+        # For some conversations the instant is compared here, not in SQL: with both conditions
+        # SQLite's planner (no statistics of value ranges) took the (tenant, at) index and read every
+        # fact before the instant to find a few conversations' (0.8 s of a 30,000-conversation report).
+        return facts if before is None or conversations is None else [f for f in facts if f.at < before]
 
     async def count(self, tenant: str, *, before: datetime | None = None) -> int:
         """How many facts the tenant has (the benchmark's baseline query)."""
