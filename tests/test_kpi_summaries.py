@@ -23,6 +23,8 @@ from engine.db.packs import PackStore
 from engine.kpis import summary
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
+from engine.service.kpi_calendars import CalendarBook
+from engine.service.kpi_decoded import DecodedThreads
 from engine.service.kpis import kpi_report, kpi_report_from_facts
 from engine.service.pack_files import load_valid
 from tests.conftest import TEST_PACKS
@@ -215,3 +217,28 @@ async def test_facts_of_some_conversations_stop_at_the_instant(database: AsyncEn
     assert some and all(f.at < end for f in some)
     assert some == [f for f in every if f.conversation_id in ("k-1", "k-2")]
     assert len(await store.facts("acme", conversations=["k-1", "k-2"])) > len(some)
+
+
+async def test_decoded_summaries_kept_in_the_process_stay_within_their_bound(database: AsyncEngine) -> None:
+    """A dashboard's next report reuses the threads decoded for the last one; a report bigger than the
+    bound is decoded without being kept, and a full cache starts again instead of growing."""
+    await KpiFactStore(database).add(facts("acme", ACME))
+    await kpi_report(database, "acme", QUERIES[0])  # measures the summaries
+    selected = await KpiThreadStore(database).selected("acme", at(-14, 0), at(7, 0))
+    whole = [s for s in selected if not s.split]
+    assert len(whole) >= 4
+    calendars = await CalendarBook(database).calendars({(s.pack, s.calendar) for s in whole})
+
+    cache = DecodedThreads(limit=len(whole))
+    first, _ = cache.decoded("acme", whole, calendars)
+    again, _ = cache.decoded("acme", whole, calendars)
+    assert all(a is b for a, b in zip(first, again, strict=True)) and len(cache) == len(whole)
+    other, _ = cache.decoded("globex", whole, calendars)  # the same rows, as another tenant's
+    assert len(cache) == len(whole)  # both did not fit: only the report at hand's are kept
+    assert not any(t is u for t, u in zip(first, other, strict=True))
+    third, _ = cache.decoded("acme", whole, calendars)
+    assert not any(t is u for t, u in zip(first, third, strict=True))  # acme's were let go
+
+    small = DecodedThreads(limit=len(whole) - 1)
+    small.decoded("acme", whole, calendars)
+    assert len(small) == 0  # more than fit: decoded, not kept

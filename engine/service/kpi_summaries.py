@@ -16,11 +16,12 @@ import weakref
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.kpi_facts import KpiFactStore, StoredFact
-from engine.db.kpi_threads import KpiThreadStore, Measured, Selected, StaleThread, ThreadKey
+from engine.db.kpi_threads import KpiThreadStore, Measured, StaleThread, ThreadKey
 from engine.kpis import summary
 from engine.kpis.query import KpiQuery
-from engine.kpis.threads import Calendars, ThreadKpis, threads_of
+from engine.kpis.threads import ThreadKpis, threads_of
 from engine.service.kpi_calendars import CalendarBook
+from engine.service.kpi_decoded import decoded_threads
 
 # Conversations whose facts one refresh step reads (bounded memory whatever the backlog of changes).
 REFRESH_CHUNK = 5_000
@@ -93,28 +94,15 @@ async def _refresh(database: AsyncEngine, tenant: str) -> int:
     return len(stale)
 
 
-def _decoded(selected: list[Selected], calendars: Calendars) -> tuple[list[ThreadKpis], set[ThreadKey]]:
-    """The summaries' threads, and the keys of those that cannot be trusted (to measure from facts)."""
-    decoder = summary.Decoder(calendars)
-    threads, untrusted = [], set()
-    for s in selected:
-        if s.split or s.summary is None:
-            continue
-        thread = decoder.thread(s.key, s.pack, s.calendar, s.summary)
-        if thread is None:
-            untrusted.add(s.key)
-        else:
-            threads.append(thread)
-    return threads, untrusted
-
-
 async def threads_for(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[ThreadKpis]:
     """Every thread that can matter to the report over the query's range, as a report from the facts
     before its end would measure it (refresh first)."""
     selected = await KpiThreadStore(database).selected(tenant, query.start, query.end)
     book = CalendarBook(database)
     calendars = await book.calendars({(s.pack, s.calendar) for s in selected})
-    threads, untrusted = await asyncio.to_thread(_decoded, selected, calendars)
+    threads, untrusted = await asyncio.to_thread(
+        decoded_threads(database).decoded, tenant, selected, calendars
+    )
     if untrusted:
         await KpiThreadStore(database).mark(tenant, untrusted)  # the next refresh measures them again
     again = untrusted | {s.key for s in selected if s.split}
