@@ -13,9 +13,13 @@ import shutil
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, async_playwright, expect
 
 CANDIDATES = ("chromium", "chromium-browser")
+# How long an expectation waits for the page to show what it expects (Playwright's default is 5 s).
+# Drawing a chart with plotly.js took longer than 5 s on a 2-core machine running other suites; an
+# expectation still passes as soon as the page shows it, so a longer bound only costs failing runs.
+expect.set_options(timeout=30_000)
 
 
 def chromium_path() -> str:

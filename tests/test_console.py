@@ -108,7 +108,7 @@ async def test_ops_read_the_kpis_filter_and_drill_into_the_breached_conversation
         await page.click("#tile-sla_first_response")
         await expect(page.locator("h1")).to_have_text("First response within SLA: missed")
         await expect(page.locator("#drill-down tbody tr")).to_have_count(1)
-        await page.click("#drill-down a", timeout=5000)
+        await page.click("#drill-down a")
         await expect(page).to_have_title("Timeline of conversation c-1")
         breach = page.locator('svg g.clock[data-clock="first_response"] g.marker.breach')
         await expect(breach).to_be_visible()
