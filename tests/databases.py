@@ -3,6 +3,7 @@ package (its own cluster in a temp dir, reached over a unix socket; started once
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 import uuid
@@ -42,7 +43,10 @@ def postgres() -> Iterator[Any]:
     server = start_postgres(root)
     yield server
     server.cleanup()
-    shutil.rmtree(root, ignore_errors=True)
+    # Removed when the session's process exits, not here: a session fixture's teardown counts against
+    # the last test's timeout, and deleting the cluster's files took over 120 s on a machine whose
+    # disk several suites were filling.
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
