@@ -29,9 +29,7 @@ test: $(VENV)/.dev
 	cd clients/python && ../../$(BIN)/mypy
 	$(BIN)/lint-imports
 	.ci/chromium.sh
-	$(BIN)/pytest
-	@echo "== the suite again on PostgreSQL (pgserver): the tests whose database the settings choose"
-	CONVOFLOW_TEST_DATABASE=postgresql $(BIN)/pytest
+	.ci/test-passes.sh
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
