@@ -1,0 +1,137 @@
+"""What happens to a parsed mail: a customer message, an automatic one, a bounce of ours, or quarantine.
+
+Decisions (issue 20, where it was silent):
+
+- **Auto-replies are recorded, never answered.** `Auto-Submitted` other than `no`, `X-Autoreply`,
+  `X-Autorespond`, `Precedence: bulk|junk|list|auto_reply` join (or begin) a conversation marked
+  `auto_submitted`, so the out-of-office reply is on record for the agent, and no rule acknowledges it
+  (the workflow's automated-sender guard, RFC 3834). Quarantining them would hide real information
+  ("I am away until Monday") from the agent.
+- **Mail from ourselves is a loop and is quarantined**: the From is one of the tenant's own support
+  addresses, an `X-Loop` header names one, or its Message-ID is one we generated. A conversation with
+  ourselves would answer itself; ops can still release it if it was, say, a colleague's test.
+- **A delivery report (DSN) of one of our replies is a bounce** recorded on the conversation whose
+  Message-ID it returns (`message.bounced`); a DSN naming none of ours is an automatic message.
+- **Quarantine** otherwise for: no usable sender, a sender the pack blocks (`email.blocked_senders`),
+  a spam verdict from the mail server (`X-Spam-Flag: YES`, `X-Spam-Status: Yes...`), and mail that
+  cannot be read at all (`MailProblem`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from fnmatch import fnmatchcase
+
+from engine.contracts.message_ids import conversation_of, domain_of
+from engine.mail.parsing import ParsedMail
+
+AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
+BOUNCE_SENDER = ("mailer-daemon@", "postmaster@")
+
+
+class VerdictKind(StrEnum):
+    """What the intake does with a mail."""
+
+    CUSTOMER = "customer"
+    AUTOMATIC = "automatic"
+    BOUNCE = "bounce"
+    QUARANTINE = "quarantine"
+
+
+class QuarantineReason(StrEnum):
+    """Why a mail sits in quarantine (the API and CLI show these words)."""
+
+    NO_SENDER = "no_sender"
+    LOOP = "loop"
+    BLOCKED_SENDER = "blocked_sender"
+    SPAM = "spam"
+    UNPARSEABLE = "unparseable"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    kind: VerdictKind
+    reason: QuarantineReason | None = None
+    detail: str = ""
+    """Why, in the service's own words (never the mail's text or addresses)."""
+    bounced_conversation: str | None = None
+    """BOUNCE: the conversation whose reply bounced (a claim: the caller checks it exists in the tenant)."""
+
+
+def judge(mail: ParsedMail, *, own_addresses: list[str], blocked_senders: list[str]) -> Verdict:
+    """The verdict on `mail` for a tenant whose support addresses are `own_addresses`."""
+    if mail.problem is not None:
+        detail = f"{mail.problem.field}: {mail.problem.problem}"
+        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.UNPARSEABLE, detail=detail)
+    if spam := spam_verdict(mail):
+        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.SPAM, detail=spam)
+    own = [a.lower() for a in own_addresses if a]
+    domains = {domain_of(a) for a in own}
+    if mail.report is not None:
+        for original in mail.report.original_message_ids:
+            for domain in domains:
+                if (conversation := conversation_of(original, domain)) is not None:
+                    return Verdict(
+                        kind=VerdictKind.BOUNCE,
+                        detail=f"delivery report ({mail.report.action or 'unknown'} {mail.report.status})",
+                        bounced_conversation=conversation,
+                    )
+    if loop := loop_verdict(mail, own, domains):
+        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.LOOP, detail=loop)
+    if mail.sender is None:
+        return Verdict(
+            kind=VerdictKind.QUARANTINE, reason=QuarantineReason.NO_SENDER, detail="no usable From address"
+        )
+    if pattern := blocked_by(mail.sender, blocked_senders):
+        return Verdict(
+            kind=VerdictKind.QUARANTINE,
+            reason=QuarantineReason.BLOCKED_SENDER,
+            detail=f"the pack's email.blocked_senders pattern {pattern!r}",
+        )
+    if automatic(mail):
+        return Verdict(kind=VerdictKind.AUTOMATIC, detail="auto-submitted, bulk or a delivery report")
+    return Verdict(kind=VerdictKind.CUSTOMER)
+
+
+def spam_verdict(mail: ParsedMail) -> str:
+    """The mail server's spam verdict header, when it says spam (SpamAssassin's, and rspamd's compatible)."""
+    if mail.headers.get("x-spam-flag", "").strip().lower() == "yes":
+        return "X-Spam-Flag: YES"
+    if mail.headers.get("x-spam-status", "").strip().lower().startswith("yes"):
+        return "X-Spam-Status: Yes"
+    return ""
+
+
+def loop_verdict(mail: ParsedMail, own: list[str], domains: set[str]) -> str:
+    if mail.sender is not None and mail.sender.lower() in own:
+        return "sent from the tenant's own support address"
+    loop_header = mail.headers.get("x-loop", "").lower()
+    if loop_header and any(address in loop_header for address in own):
+        return "X-Loop names the tenant's own support address"
+    if not mail.message_id_derived and any(conversation_of(mail.message_id, d) for d in domains):
+        return "its Message-ID is one the service generated"
+    return ""
+
+
+def automatic(mail: ParsedMail) -> bool:
+    """Auto-replies and bounces (RFC 3834 Auto-Submitted, Precedence, delivery reports, daemons)."""
+    h = mail.headers
+    if h.get("auto-submitted", "no").strip().lower() not in ("", "no"):
+        return True
+    if h.get("precedence", "").strip().lower() in AUTO_PRECEDENCE:
+        return True
+    if h.get("x-autoreply") or h.get("x-autorespond"):
+        return True
+    if mail.report is not None or h.get("content-type") == "multipart/report":
+        return True
+    return (mail.sender or "").lower().startswith(BOUNCE_SENDER)
+
+
+def blocked_by(sender: str, patterns: list[str]) -> str | None:
+    """The first pattern (case-insensitive glob: `*@spam.example`, `offers-*@shop.example`) matching."""
+    address = sender.lower()
+    for pattern in patterns:
+        if fnmatchcase(address, pattern.lower()):
+            return pattern
+    return None
