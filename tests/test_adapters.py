@@ -231,11 +231,13 @@ async def test_email_threading_inbound_and_auto_replies(
             assert len(inbox.messages) == sent_before
 
 
-async def test_inbound_email_without_from_is_a_4xx(api: ApiClient) -> None:
+async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:
+    """No one to answer: not a conversation, but not lost either (202, the quarantine id)."""
     reply = await api.request(
         "POST", "/v1/inbound/email", data=b"Subject: hi\r\nMessage-ID: <x@y>\r\n\r\nbody"
     )
-    assert reply.status == 422 and reply.body["fields"][0]["field"] == "From"
+    assert reply.status == 202 and reply.body["reason"] == "no_sender", reply.body
+    assert reply.body["quarantine_id"].startswith("q_")
 
 
 # -- CRM -----------------------------------------------------------------------------------------

@@ -147,9 +147,11 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
                 trail = await api.request("GET", "/v1/conversations/pii-refused/decisions")
     finally:
         controller.stop()
-    # The scenarios ran as meant: stored, refused with 4xx, and the adapter really failed.
+    # The scenarios ran as meant: stored, quarantined (202), refused with 4xx, and the adapter really failed.
     assert statuses[:4] == [201, 201, 200, 200], statuses
-    assert statuses[4:6] == [201, 201] and all(400 <= s < 500 for s in statuses[6:]), statuses
+    assert statuses[4:6] == [201, 201] and statuses[6:9] == [202, 202, 202], statuses
+    assert statuses[9] == 413 and statuses[10] == 202, statuses  # too large: not kept; no From: quarantined
+    assert all(400 <= s < 500 for s in statuses[11:]), statuses
     failures = [d["note"] or "" for d in trail.body["decisions"]]
     failures += [e["detail"] or "" for d in trail.body["decisions"] for e in d["executed"]]
     assert any("recipient refused" in f for f in failures), trail.body

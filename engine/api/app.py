@@ -19,7 +19,8 @@ from engine.api.console.sessions import SESSIONS, ConsoleSessions, console_gate
 from engine.api.console.sessions import routes as console_sign_in
 from engine.api.console.workbench import routes as console_workbench
 from engine.api.conversation_reads import routes as read_routes
-from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
+from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, Conversations, routes
+from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import json_errors
 from engine.api.idempotency import IDEMPOTENCY, idempotent_posts, lease_for
 from engine.api.inbound_email import routes as email_routes
@@ -30,6 +31,7 @@ from engine.api.metrics import count_requests
 from engine.api.metrics import routes as metrics_routes
 from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
+from engine.api.quarantine import routes as quarantine_routes
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
@@ -42,6 +44,7 @@ from engine.db.idempotency import IdempotencyKeys
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.mail_intake import mail_intake
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -78,6 +81,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(tenant_settings_routes)
     app.add_routes(webhook_routes)
     app.add_routes(email_routes)
+    app.add_routes(quarantine_routes)
     app.add_routes(key_routes)
     app.add_routes(secret_routes)
     app.add_routes(agent_routes)
@@ -98,6 +102,9 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app[DATABASE] = database
     app[ACTIVE_PACKS] = ActivePacks(database, settings)
     app[INBOUND_SEEN] = InboundSeen(database)
+    app[MAIL_INTAKE] = mail_intake(
+        Conversations(client=client, settings=settings, packs=app[ACTIVE_PACKS]), database
+    )
     lease = lease_for(settings.update_timeout_seconds, settings.rules_time_limit_seconds)
     app[IDEMPOTENCY] = IdempotencyKeys(database, lease)
     app.on_cleanup.append(_close_database)

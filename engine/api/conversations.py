@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.api.active_packs import ACTIVE_PACKS
+from engine.api.active_packs import ACTIVE_PACKS, ActivePacks
 from engine.api.auth import TENANT
 from engine.api.errors import (
     ApiError,
@@ -54,6 +55,7 @@ from engine.contracts.conversation import (
     Assignment,
     AssignmentRelease,
     ConversationStart,
+    EventReceipt,
     StatusChange,
     SurveyAnswer,
     conversation_workflow_id,
@@ -127,8 +129,10 @@ def external_id(request: web.Request) -> str:
     return value
 
 
-async def call_workflow(
-    request: web.Request, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
+async def call_temporal(
+    timeout_seconds: float,
+    call: Callable[[timedelta], Awaitable[Result]],
+    handle: WorkflowHandle | None = None,
 ) -> Result:
     """Run a Temporal call, turning its failures into API errors the caller can act on.
 
@@ -141,7 +145,7 @@ async def call_workflow(
     An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
     lets us tell that apart from a conversation that never existed.
     """
-    timeout = request.app[SETTINGS].update_timeout_seconds
+    timeout = timeout_seconds
     try:
         return await asyncio.wait_for(call(timedelta(seconds=timeout)), timeout + BACKSTOP_SECONDS)
     except (TimeoutError, RPCTimeoutOrCancelledError):
@@ -174,6 +178,13 @@ async def call_workflow(
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
 
 
+async def call_workflow(
+    request: web.Request, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
+) -> Result:
+    """`call_temporal` with the app's update timeout."""
+    return await call_temporal(request.app[SETTINGS].update_timeout_seconds, call, handle)
+
+
 async def _has_ended(handle: WorkflowHandle) -> bool:
     try:
         return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
@@ -182,8 +193,33 @@ async def _has_ended(handle: WorkflowHandle) -> bool:
 
 
 def handle_for(request: web.Request, ext_id: str):
-    wf_id = conversation_workflow_id(request[TENANT], ext_id)
-    return request.app[CLIENT].get_workflow_handle_for(ConversationWorkflow.run, wf_id)
+    return conversation_handle(request.app[CLIENT], request[TENANT], ext_id)
+
+
+def conversation_handle(client: Client, tenant: str, ext_id: str):
+    wf_id = conversation_workflow_id(tenant, ext_id)
+    return client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conversations:
+    """What delivering to conversations needs, without a request: the API's routes and the worker's
+    mailbox connectors (engine/service/mailbox.py) both deliver through it."""
+
+    client: Client
+    settings: Settings
+    packs: ActivePacks
+
+    @classmethod
+    def of(cls, request: web.Request) -> Conversations:
+        return cls(
+            client=request.app[CLIENT], settings=request.app[SETTINGS], packs=request.app[ACTIVE_PACKS]
+        )
+
+    async def call(
+        self, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
+    ) -> Result:
+        return await call_temporal(self.settings.update_timeout_seconds, call, handle)
 
 
 @routes.post("/v1/conversations/{conversation_id}/messages")
@@ -196,6 +232,23 @@ async def post_message(request: web.Request) -> web.Response:
 async def receive_customer_message(
     request: web.Request, ext_id: str, body: PostMessage, threading_note: str | None = None
 ) -> web.Response:
+    """Deliver a customer message to its conversation (see `deliver_customer_message`), as the answer."""
+    receipt = await deliver_customer_message(
+        Conversations.of(request), request[TENANT], ext_id, body, threading_note
+    )
+    return web.json_response(
+        EventResponse.of(ext_id, receipt).model_dump(mode="json"),
+        status=201 if receipt.created else 200,
+    )
+
+
+async def deliver_customer_message(
+    conversations: Conversations,
+    tenant: str,
+    ext_id: str,
+    body: PostMessage,
+    threading_note: str | None = None,
+) -> EventReceipt:
     """Deliver a customer message to its conversation, starting the conversation if needed.
 
     A message for a closed conversation begins its next thread inside the same workflow (the
@@ -204,12 +257,11 @@ async def receive_customer_message(
     `threading_note` (the API's own words, never the caller's) says why a channel's threading was
     not followed; the new conversation's trail records it.
     """
-    tenant = request[TENANT]
-    settings = request.app[SETTINGS]
+    settings = conversations.settings
     message = body.to_message()
     message.threading_note = threading_note
     wf_id = conversation_workflow_id(tenant, ext_id)
-    pack_hash = await request.app[ACTIVE_PACKS].hash_for(tenant)
+    pack_hash = await conversations.packs.hash_for(tenant)
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
         ConversationStart(
@@ -225,9 +277,8 @@ async def receive_customer_message(
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     try:
-        receipt = await call_workflow(
-            request,
-            lambda deadline: request.app[CLIENT].execute_update_with_start_workflow(
+        receipt = await conversations.call(
+            lambda deadline: conversations.client.execute_update_with_start_workflow(
                 ConversationWorkflow.receive_message,
                 message,
                 start_workflow_operation=start,
@@ -238,10 +289,7 @@ async def receive_customer_message(
         _read_start_outcome(start)
     if not receipt.duplicate:
         MESSAGES_IN.labels(tenant, body.channel).inc()
-    return web.json_response(
-        EventResponse.of(ext_id, receipt).model_dump(mode="json"),
-        status=201 if receipt.created else 200,
-    )
+    return receipt
 
 
 def _read_start_outcome(start: WithStartWorkflowOperation) -> None:

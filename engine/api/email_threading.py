@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from engine.api.conversations import SETTINGS, call_workflow, handle_for
+from engine.api.auth import TENANT
+from engine.api.conversations import Conversations, conversation_handle
 from engine.api.errors import ApiError
 from engine.contracts.ids import derived_id
 from engine.contracts.message_ids import conversation_of, domain_of
@@ -37,32 +38,49 @@ class Threading:
 
 
 async def thread_for(request: web.Request, *, named: list[str], sender: str, message_id: str) -> Threading:
+    """`thread_in` for the request's tenant."""
+    return await thread_in(
+        Conversations.of(request), request[TENANT], named=named, sender=sender, message_id=message_id
+    )
+
+
+async def thread_in(
+    conversations: Conversations,
+    tenant: str,
+    *,
+    named: list[str],
+    sender: str,
+    message_id: str,
+    domains: list[str] | None = None,
+) -> Threading:
     """The conversation for an email from `sender` whose thread headers hold `named` (oldest first).
 
-    The newest of our Message-IDs whose conversation has `sender` as its customer wins; with none,
-    a new conversation `email-{hash of Message-ID}` (a gateway's redelivery lands in the same one).
+    The newest of our Message-IDs (of `domains`, default the domain of CONVOFLOW_EMAIL_FROM) whose
+    conversation has `sender` as its customer wins; with none, a new conversation
+    `email-{hash of Message-ID}` (a gateway's redelivery lands in the same one).
     """
-    domain = domain_of(request.app[SETTINGS].email_from)
+    ours = domains or [domain_of(conversations.settings.email_from)]
     candidates: list[str] = []
     for reference in reversed(named):
-        conversation = conversation_of(reference, domain)
-        if conversation is not None and conversation not in candidates:
-            candidates.append(conversation)
+        for domain in ours:
+            conversation = conversation_of(reference, domain)
+            if conversation is not None and conversation not in candidates:
+                candidates.append(conversation)
     note = None
     for conversation in candidates[:MAX_CANDIDATES]:
-        customer = await customer_of(request, conversation)
+        customer = await customer_of(conversations, tenant, conversation)
         if customer is not None and customer.casefold() == sender.casefold():
             return Threading(conversation=conversation)
         note = NOT_MEMBER if customer is not None or note == NOT_MEMBER else NOT_FOUND
     return Threading(conversation=derived_id("email", message_id), note=note)
 
 
-async def customer_of(request: web.Request, conversation: str) -> str | None:
-    """The customer address of the caller's tenant's `conversation`, or None when it has no such one."""
-    handle = handle_for(request, conversation)
+async def customer_of(conversations: Conversations, tenant: str, conversation: str) -> str | None:
+    """The customer address of `tenant`'s `conversation`, or None when it has no such one."""
+    handle = conversation_handle(conversations.client, tenant, conversation)
     try:
-        state = await call_workflow(
-            request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
+        state = await conversations.call(
+            lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
         )
     except ApiError as exc:
         if exc.status in (404, 409):

@@ -45,6 +45,8 @@ KPI_READER = frozenset({"ops", "auditor", ADMIN})
 CONSOLE = frozenset({"ops", "auditor", ADMIN})
 # Event subscriptions (engine/api/subscriptions.py): the integrator's systems; ops watch them fail.
 SUBSCRIPTION_READER = frozenset({"integrator", "ops", ADMIN})
+# The mail quarantine (engine/api/quarantine.py): ops judge it; auditors may list it (without content).
+QUARANTINE_LISTER = frozenset({"ops", "auditor", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -59,6 +61,11 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/conversations/{conversation_id}/unassignment"): INTEGRATOR,
     ("POST", "/v1/conversations/{conversation_id}/survey"): INTEGRATOR,
     ("POST", "/v1/inbound/email"): INTEGRATOR,
+    ("GET", "/v1/quarantine"): QUARANTINE_LISTER,
+    ("GET", "/v1/quarantine/{quarantine_id}"): OPS,
+    ("GET", "/v1/quarantine/{quarantine_id}/raw"): OPS,
+    ("POST", "/v1/quarantine/{quarantine_id}/release"): OPS,
+    ("DELETE", "/v1/quarantine/{quarantine_id}"): OPS,
     ("POST", "/v1/rules/validate"): OPS,
     ("POST", "/v1/rules/check"): OPS,
     ("POST", "/v1/rules/test"): OPS,

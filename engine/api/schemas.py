@@ -91,6 +91,11 @@ class PostMessage(Strict):
     channel: Channel
     sender: PostParty
     text: MessageText
+    quoted: MessageText = Field(
+        default="",
+        description="Quoted history and signature the channel separated from `text` (rules read it as "
+        "`message.quoted`); email received by convoflow fills it itself.",
+    )
     subject: str | None = Field(default=None, max_length=1000, pattern=SINGLE_LINE)
     received_at: AwareDatetime | None = Field(
         default=None,

@@ -87,6 +87,9 @@ class InboundMessage(BaseModel):
     message_id: str = Field(min_length=1, max_length=256, description="The channel's message id.")
     sender: Party
     text: str = Field(max_length=100_000)
+    quoted: str = Field(
+        default="", max_length=100_000, description="Email: quoted history and signature apart from `text`."
+    )
     subject: str | None = Field(default=None, max_length=1000)
     received_at: datetime | None = Field(
         default=None, description="When the channel received it; the workflow's clock if absent."
@@ -102,6 +105,15 @@ class InboundMessage(BaseModel):
         description="Why the message began a new conversation though it named another (an email whose "
         "In-Reply-To named a conversation its sender does not belong to); the trail records it.",
     )
+
+
+class BounceReport(BaseModel):
+    """A delivery report (DSN) saying one of the conversation's outbound emails did not arrive."""
+
+    message_id: str = Field(min_length=1, max_length=256, description="The report's own Message-ID (dedup).")
+    bounced_message_id: str = Field(max_length=256, description="Our Message-ID that bounced.")
+    action: str = Field(default="", max_length=16, description="failed, delayed, ... (RFC 3464).")
+    status: str = Field(default="", max_length=16, description="Enhanced status code, e.g. 5.1.1.")
 
 
 class AgentReply(BaseModel):

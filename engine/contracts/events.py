@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "sla.warning",
     "sla.breached",
     "survey.completed",
+    "message.bounced",
 )
 # What an event's `data` may take from the entry's KPI view: nothing a person wrote.
 DATA_FIELDS = (
@@ -47,6 +48,7 @@ DATA_FIELDS = (
     "rating",
     "sender",
     "agent",
+    "bounce",
 )
 
 

@@ -449,3 +449,32 @@ delivery_attempts = Table(
     PrimaryKeyConstraint("subscription_id", "conversation_id", "sequence", "attempt"),
     Index("ix_delivery_attempts_subscription_at", "subscription_id", "at"),
 )
+
+mail_quarantine = Table(
+    "mail_quarantine",
+    metadata,
+    Column("quarantine_id", String(32), primary_key=True, comment="Public id: q_<hex>."),
+    Column("tenant", TENANT, nullable=False),
+    Column("message_id", String(256), nullable=False, comment="The mail's (or its derived) Message-ID."),
+    Column(
+        "reason", String(32), nullable=False, comment="no_sender, loop, blocked_sender, spam, unparseable."
+    ),
+    Column("detail", String(500), nullable=False, comment="Why, in the service's words (no mail content)."),
+    Column("source", String(160), nullable=False, comment="api, or imap:<mailbox name>."),
+    Column("size", Integer, nullable=False, comment="Bytes of the raw mail."),
+    Column(
+        "sealed",
+        LargeBinary,
+        nullable=False,
+        comment="The raw mail and its summary (sender, subject), AES-GCM under the tenant's payload key.",
+    ),
+    Column("key_id", String(32), nullable=True, comment="The payload key it is sealed under; null: clear."),
+    Column("received_at", WHEN, nullable=False),
+    Column("expires_at", WHEN, nullable=False, comment="Deleted after (retention, personal data)."),
+    Column("released_at", WHEN, nullable=True),
+    Column("released_by", String(128), nullable=True),
+    Column("conversation_id", String(256), nullable=True, comment="Where a release delivered it."),
+    UniqueConstraint("tenant", "message_id", name="uq_mail_quarantine_tenant_message"),
+    Index("ix_mail_quarantine_tenant_received", "tenant", "received_at", "quarantine_id"),
+    Index("ix_mail_quarantine_expires", "expires_at"),
+)

@@ -51,6 +51,8 @@ def event_view(event: str, extra: dict[str, Any], *, status: str, automated: boo
     survey = extra.get("survey") or {}
     if event == "survey.completed" and survey.get("rating") is not None:
         view["rating"] = survey["rating"]
+    if event == "message.bounced" and inner.get("bounce_status") is not None:
+        view["bounce"] = inner["bounce_status"]  # an RFC 3463 code (5.1.1), never the diagnostic text
     if event in ("conversation.created", "message.received"):
         view["sender"] = "automated" if automated else "customer"
     return view

@@ -11,9 +11,9 @@ __all__ = [
     # parsing
     "MailProblem",
     "ParsedMail",
-    "parse_mail",
     # verdicts
     "Verdict",
     "VerdictKind",
     "judge",
+    "parse_mail",
 ]

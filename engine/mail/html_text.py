@@ -53,7 +53,7 @@ def html_to_text(html: str) -> str:
     try:
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 - HTMLParser is lenient, but assertion errors on odd declarations exist
+    except Exception:  # HTMLParser is lenient, but assertion errors on odd declarations exist
         pass
     lines = [SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n")]
     return BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

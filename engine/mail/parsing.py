@@ -110,7 +110,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
     except RecursionError:
         problem = MailProblem(field="body", problem="MIME parts or header comments nested too deep")
         return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
-    except Exception:  # noqa: BLE001 - the stdlib parser fails in many ways on hostile input
+    except Exception:  # the stdlib parser fails in many ways on hostile input
         problem = MailProblem(field="body", problem="the MIME structure cannot be read")
         return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
     bad = [name for part in parts for name in part.keys() if _header(part, name) is _UNREADABLE]
@@ -133,8 +133,15 @@ def _read(mail: EmailMessage) -> ParsedMail:
         message_id, derived = derived_message_id(seed=given), True
     else:
         message_id, derived = _content_id(mail, body), True
-    references = [*str(_header(mail, "References") or "").split(), *str(_header(mail, "In-Reply-To") or "").split()]
-    headers = {h: clean_line(text_of(str(_header(mail, h))), 1000) for h in VERDICT_HEADERS if mail.get(h) is not None}
+    references = [
+        *str(_header(mail, "References") or "").split(),
+        *str(_header(mail, "In-Reply-To") or "").split(),
+    ]
+    headers = {
+        h: clean_line(text_of(str(_header(mail, h))), 1000)
+        for h in VERDICT_HEADERS
+        if mail.get(h) is not None
+    }
     headers["content-type"] = mail.get_content_type()
     return ParsedMail(
         message_id=message_id,
@@ -165,6 +172,7 @@ def _content_id(mail: EmailMessage, body: str) -> str:
     Normalised (whitespace collapsed, addresses lower-cased, line endings unified) so that a
     re-delivery through another server, which may refold headers or rewrite CRLF, is the same mail.
     """
+
     def norm(value: Any) -> str:
         return " ".join(text_of(str(value or "")).split())
 
@@ -207,7 +215,7 @@ def _contents(mail: EmailMessage) -> tuple[str, bool, list[dict[str, Any]]]:
     body_part = None
     try:
         body_part = mail.get_body(preferencelist=("plain", "html"))
-    except Exception:  # noqa: BLE001 - a malformed multipart: read what the walk finds
+    except Exception:  # a malformed multipart: read what the walk finds
         body_part = None
     text, html_only = "", False
     if body_part is not None:
@@ -227,7 +235,9 @@ def _contents(mail: EmailMessage) -> tuple[str, bool, list[dict[str, Any]]]:
         if kind.startswith("text/") and not _is_attachment(part) and not text:
             text = _decoded(part) if kind == "text/plain" else html_to_text(_decoded(part))
             continue
-        if kind in ("message/delivery-status", "text/rfc822-headers") or not _is_attachment(part) and kind.startswith("text/"):
+        if kind in ("message/delivery-status", "text/rfc822-headers") or (
+            not _is_attachment(part) and kind.startswith("text/")
+        ):
             continue
         attachments.append(_attachment(part))
     return text.replace("\x00", ""), html_only, attachments
@@ -239,7 +249,7 @@ def _leaves(mail: Message) -> list[Message]:
 
     def visit(part: Message, depth: int) -> None:
         if part.is_multipart() and part.get_content_type() != "message/rfc822" and depth < 20:
-            for child in part.get_payload():  # type: ignore[union-attr]
+            for child in part.get_payload():
                 if isinstance(child, Message):
                     visit(child, depth + 1)
         else:
@@ -264,7 +274,7 @@ def _attachment(part: Message) -> dict[str, Any]:
         return {"name": name or "forwarded message", "content_type": kind, "size": size}
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - bad transfer encoding: size unknown, name and type still kept
+    except Exception:  # bad transfer encoding: size unknown, name and type still kept
         payload = b""
     name = clean_line(text_of(part.get_filename() or ""), 255)
     return {
@@ -283,7 +293,7 @@ def _tnef(part: Message) -> tuple[str, list[dict[str, Any]]]:
         return "", []
     try:
         tnef = TNEF(data)
-    except Exception:  # noqa: BLE001 - a damaged winmail.dat stays an opaque attachment
+    except Exception:  # a damaged winmail.dat stays an opaque attachment
         return "", [{"name": "winmail.dat", "content_type": "application/ms-tnef", "size": len(data)}]
     text = ""
     if isinstance(tnef.body, bytes | str) and tnef.body:
@@ -296,7 +306,13 @@ def _tnef(part: Message) -> tuple[str, list[dict[str, Any]]]:
         name = item.long_filename() or item.name or "attachment"
         name = name if isinstance(name, str) else name.decode("cp1252", "replace")
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        attachments.append({"name": clean_line(name, 255) or "attachment", "content_type": kind, "size": len(item.data or b"")})
+        attachments.append(
+            {
+                "name": clean_line(name, 255) or "attachment",
+                "content_type": kind,
+                "size": len(item.data or b""),
+            }
+        )
     return text, attachments
 
 
@@ -308,12 +324,12 @@ def _decoded(part: Message) -> str:
     """
     try:
         payload = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - a broken transfer encoding: what the policy's reader makes of it
+    except Exception:  # a broken transfer encoding: what the policy's reader makes of it
         payload = None
     if not isinstance(payload, bytes):
         try:
             content = part.get_content()  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001
+        except Exception:
             return ""
         return text_of(content) if isinstance(content, str) else ""
     for charset in (part.get_content_charset() or "", "utf-8", "cp1252"):
@@ -377,7 +393,7 @@ def _header(part: Message, name: str) -> Any:
     """The parsed header; `_UNREADABLE` when the stdlib's header parser cannot take it."""
     try:
         return part.get(name)
-    except Exception:  # noqa: BLE001 - the header parser fails in many ways on hostile input
+    except Exception:  # the header parser fails in many ways on hostile input
         return _UNREADABLE
 
 
@@ -392,7 +408,7 @@ def _check_bounds(raw: bytes) -> MailProblem | None:
         parts = list(BytesParser(policy=policy.compat32).parsebytes(raw).walk())
     except RecursionError:
         return MailProblem(field="body", problem="MIME parts or header comments nested too deep")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return MailProblem(field="body", problem="the MIME structure cannot be read")
     for part in parts:
         items = part.items()

@@ -21,7 +21,8 @@ MAX_SPLIT_CHARS = 200_000  # longer bodies are not split (regexes over them cost
 # turned to text has `>` quotes without any header): a reply header line in one of our languages, or
 # the first line of a trailing block of `>` quotes.
 REPLY_HEADER = re.compile(
-    r"(?im)^[ >]*(?:on|am|le|el|il|op)\s.{4,200}?\s(?:wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef)\s*:?\s*$"
+    r"(?im)^[ >]*(?:on|am|le|el|il|op)\s.{4,200}?\s"
+    r"(?:wrote|schrieb|a\s+écrit|escribió|ha\s+scritto|schreef)\s*:?\s*$"
 )
 TRAILING_QUOTE = re.compile(r"(?m)^>.*(?:\n(?:>.*|\s*))*\Z")
 
@@ -38,7 +39,7 @@ def split_reply(text: str) -> tuple[str, str]:
     normalised = text.replace("\r\n", "\n")
     try:
         replies = _parser().read(normalised).replies
-    except Exception:  # noqa: BLE001 - a library regex failing on odd text must not lose the message
+    except Exception:  # a library regex failing on odd text must not lose the message
         return normalised.strip(), ""
     new = (replies[0].body or "").strip() if replies else ""
     at = normalised.find(new) if new else -1

@@ -30,6 +30,7 @@ class EventType(StrEnum):
     SURVEY_COMPLETED = "survey.completed"
     CONVERSATION_REOPENED = "conversation.reopened"
     CONVERSATION_IDLE = "conversation.idle"
+    MESSAGE_BOUNCED = "message.bounced"
 
 
 class Priority(StrEnum):
@@ -50,6 +51,15 @@ class EventInfo(_Part):
     previous_status: str | None = Field(default=None, description="status.changed: the status before.")
     sla_target: str | None = Field(
         default=None, description="sla.warning / sla.breached: first_response, next_response or resolution."
+    )
+    bounced_message_id: str | None = Field(
+        default=None, description="message.bounced: the Message-ID of our email that did not arrive."
+    )
+    bounce_action: str | None = Field(
+        default=None, description="message.bounced: failed or delayed (RFC 3464 Action)."
+    )
+    bounce_status: str | None = Field(
+        default=None, description="message.bounced: the enhanced status code, e.g. 5.1.1 (no such mailbox)."
     )
 
 
@@ -84,7 +94,14 @@ class Attachment(_Part):
 
 
 class MessageInfo(_Part):
-    text: str = Field(default="", description="Message body as plain text.")
+    text: str = Field(
+        default="",
+        description="The customer's new text, as plain text: for email, without the quoted history and "
+        "signature (those are `message.quoted`).",
+    )
+    quoted: str = Field(
+        default="", description="Email: the quoted history and signature below the new text (may be empty)."
+    )
     subject: str | None = Field(default=None, description="Email subject, when there is one.")
     sender: str | None = Field(default=None, alias="from", description="Sender address or handle.")
     channel_message_id: str | None = Field(default=None, description="The channel's message id.")

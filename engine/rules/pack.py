@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from engine.contracts.assignment import STRATEGIES, Strategy, TeamPolicy
 from engine.rules.actions import MAX_MINUTES, Action
@@ -120,6 +128,33 @@ class PackSettings(_Strict):
         return data
 
 
+# A blocked-sender pattern: a case-insensitive glob over the whole address (`*@offers.example`,
+# `no-reply-*@shop.example`), one line, with an `@`; at most 200 of them, each within an address's size.
+SENDER_PATTERN = r"^[^\s@]*@[^\s@]+$"
+
+
+class EmailSettings(_Strict):
+    """How the email channel treats inbound mail of this pack's tenant (issue 20)."""
+
+    blocked_senders: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Senders whose mail goes to quarantine (reason blocked_sender), never into a "
+        "conversation: case-insensitive globs over the address, `*@offers.example`.",
+    )
+
+    @field_validator("blocked_senders")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if len(pattern) > 320 or not re.match(SENDER_PATTERN, pattern):
+                raise ValueError(
+                    f"{pattern[:60]!r} is not a sender pattern: one address, `*` and `?` as wildcards "
+                    "(`*@offers.example`)"
+                )
+        return value
+
+
 class Rule(_Strict):
     id: str = Field(pattern=RULE_ID)
     description: str | None = None
@@ -154,6 +189,7 @@ class RulePack(_Strict):
     teams: dict[str, Team] = Field(default_factory=dict)
     templates: dict[str, dict[str, str]] = Field(default_factory=dict)
     settings: PackSettings = Field(default_factory=PackSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     rules: list[Rule] = Field(default_factory=list)
     tests: list[TestCase] = Field(default_factory=list)
 
@@ -199,7 +235,11 @@ class RulePack(_Strict):
 
     def canonical(self) -> dict[str, Any]:
         """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""
-        return self.model_dump(mode="json", by_alias=True, exclude={"tests"})
+        data = self.model_dump(mode="json", by_alias=True, exclude={"tests"})
+        # Added after packs were first published: left out while unset, so their hashes stay.
+        if data.get("email") == {"blocked_senders": []}:
+            data.pop("email")
+        return data
 
     @property
     def content_hash(self) -> str:

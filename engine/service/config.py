@@ -204,6 +204,15 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465) instead of STARTTLS.")
     email_from: str = Field(default="support@convoflow.local", description="From address of outbound email.")
+    mailboxes: str | None = Field(
+        default=None,
+        description="Support mailboxes the worker reads over IMAP: a JSON list of mailboxes, or the path "
+        "of a file holding one (engine/service/mailbox_config.py; passwords never here: each names the "
+        "environment variable or file its password is read from).",
+    )
+    quarantine_days: float = Field(
+        default=30.0, gt=0, le=3650, description="How long quarantined mail is kept before it is deleted."
+    )
     crm: str = Field(
         default="local", pattern="^(local|rest|none)$", description="local (SQLite), rest or none."
     )

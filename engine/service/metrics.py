@@ -33,6 +33,25 @@ MESSAGES_IN = Counter(
     ["tenant", "channel"],
     registry=REGISTRY,
 )
+MAIL_IN = Counter(
+    "convoflow_mail_in",
+    "Inbound emails taken (HTTP or IMAP), by what became of them: customer, automatic, bounce, "
+    "duplicate, quarantined.",
+    ["tenant", "outcome"],
+    registry=REGISTRY,
+)
+MAIL_QUARANTINED = Counter(
+    "convoflow_mail_quarantined",
+    "Inbound emails quarantined, by reason (no_sender, loop, blocked_sender, spam, unparseable).",
+    ["tenant", "reason"],
+    registry=REGISTRY,
+)
+MAIL_BOUNCES = Counter(
+    "convoflow_mail_bounces",
+    "Delivery reports (DSN) of our outbound email matched to their conversation: ops should look.",
+    ["tenant", "action"],
+    registry=REGISTRY,
+)
 HTTP_REQUESTS = Counter(
     "convoflow_http_requests",
     "API requests answered, by route pattern (never the path with its ids) and status.",

@@ -59,6 +59,7 @@ def build_context(
     if message is not None:
         context["message"] = {
             "text": message.text,
+            "quoted": message.quoted,
             "subject": message.subject,
             "from": message.sender.address,
             "channel_message_id": message.message_id,

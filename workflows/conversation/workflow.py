@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         AgentReply,
         Assignment,
         AssignmentRelease,
+        BounceReport,
         ConversationStart,
         ConversationState,
         DecisionEntry,
@@ -194,6 +195,30 @@ class ConversationWorkflow(Threads):
 
     @change_status.validator
     def _validate_change_status(self, change: StatusChange) -> None:
+        self._reject_when_closed()
+
+    @workflow.update
+    async def record_bounce(self, bounce: BounceReport) -> EventReceipt:
+        """A delivery report of one of our emails (issue 20): `message.bounced` for the rules, on record.
+
+        Not a customer message: no counters, SLA clocks or threads move, and nothing is acknowledged.
+        """
+        if self._seen_before(bounce.message_id):
+            return self._receipt(self._state.event_seq, duplicate=True)
+        async with self._lock:
+            await self._ensure_pack()
+            details = {
+                "bounced_message_id": bounce.bounced_message_id,
+                "bounce_action": bounce.action or None,
+                "bounce_status": bounce.status or None,
+            }
+            seq = await self._process("message.bounced", extra={"event": details})
+            await self._flush_records()
+            self._changed()
+            return self._receipt(seq)
+
+    @record_bounce.validator
+    def _validate_record_bounce(self, bounce: BounceReport) -> None:
         self._reject_when_closed()
 
     @workflow.update

@@ -1,0 +1,283 @@
+"""Taking one raw email into a tenant: a conversation, a bounce on one, or the quarantine. Never lost.
+
+The one path for inbound mail, whatever brought it: `POST /v1/inbound/email` (a mail gateway) and the
+worker's IMAP connectors (engine/service/mailbox.py) both call `MailIntake.take`. It reads the mail
+leniently (engine/mail/parsing.py), judges it (engine/mail/verdicts.py), then:
+
+- customer or automatic mail joins the conversation its In-Reply-To/References name (when the sender
+  is that conversation's customer, engine/api/email_threading.py) or begins one `email-{hash of
+  Message-ID}`; automatic mail is marked `auto_submitted`, which no rule acknowledges;
+- a delivery report of one of our replies is `message.bounced` on that conversation, a metric and a
+  log line (kinds and codes only: no address, no text);
+- everything else is quarantined (engine/db/mail_quarantine.py), once per Message-ID.
+
+The stable Message-ID (the mail's, or one derived from its content) makes every path idempotent: the
+database remembers ids already taken (engine/db/inbound_seen.py), the workflow deduplicates them, and
+the quarantine is unique per id. So a mailbox re-fetched after a crash, or a gateway's retry, never
+makes a second message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from engine.api.conversations import Conversations, conversation_handle, deliver_customer_message
+from engine.api.email_threading import customer_of, thread_in
+from engine.api.schemas import PostMessage
+from engine.contracts.conversation import BounceReport, Channel, EventReceipt
+from engine.db.inbound_seen import InboundSeen
+from engine.db.mail_quarantine import MailQuarantine
+from engine.db.packs import PackStore
+from engine.mail import ParsedMail, Verdict, VerdictKind, judge, parse_mail
+from engine.mail.verdicts import QuarantineReason, automatic
+from engine.service.metrics import MAIL_BOUNCES, MAIL_IN, MAIL_QUARANTINED
+from workflows.conversation.workflow import ConversationWorkflow
+
+log = logging.getLogger("convoflow.mail")
+SUMMARY_TEXT = 4_000  # what ops read of a quarantined mail's text before they open the raw mail
+
+
+@dataclass(frozen=True, kw_only=True)
+class Intake:
+    """What became of one mail."""
+
+    outcome: str
+    """customer, automatic, bounce, duplicate or quarantined."""
+    message_id: str
+    conversation_id: str | None = None
+    receipt: EventReceipt | None = None
+    quarantine_id: str | None = None
+    reason: str | None = None
+    detail: str = ""
+    fields: list[dict[str, str]] | None = None
+
+    def body(self) -> dict[str, Any]:
+        """The JSON answer of `POST /v1/inbound/email`."""
+        if self.outcome == "quarantined":
+            out: dict[str, Any] = {
+                "quarantined": True,
+                "quarantine_id": self.quarantine_id,
+                "reason": self.reason,
+                "detail": self.detail,
+                "message_id": self.message_id,
+            }
+            if self.fields:
+                out["fields"] = self.fields
+            return out
+        if self.outcome == "duplicate" and self.receipt is None:
+            return {"duplicate": True, "message_id": self.message_id}
+        assert self.receipt is not None
+        return {
+            "conversation_id": self.conversation_id,
+            "seq": self.receipt.seq,
+            "duplicate": self.receipt.duplicate,
+            "created": self.receipt.created,
+            "status": self.receipt.status.value,
+            "thread": self.receipt.thread,
+            "message_id": self.message_id,
+            **({"bounce": True} if self.outcome == "bounce" else {}),
+        }
+
+
+class MailIntake:
+    def __init__(
+        self,
+        conversations: Conversations,
+        *,
+        seen: InboundSeen,
+        quarantine: MailQuarantine,
+        packs: PackStore,
+    ) -> None:
+        self._conversations = conversations
+        self._seen = seen
+        self.quarantine = quarantine
+        self._packs = packs
+        self._blocked: dict[str, list[str]] = {}  # pack hash -> blocked senders (packs never change)
+
+    async def take(
+        self, tenant: str, raw: bytes, *, source: str, own_addresses: list[str] | None = None
+    ) -> Intake:
+        """Take `raw` into `tenant`. Raises ApiError (503) only when Temporal or a worker did not answer:
+        the mail was then neither delivered nor quarantined, and taking it again is safe."""
+        mail = await asyncio.to_thread(parse_mail, raw)
+        own = [self._conversations.settings.email_from, *(own_addresses or [])]
+        verdict = judge(mail, own_addresses=own, blocked_senders=await self._blocked_senders(tenant))
+        if verdict.kind is VerdictKind.BOUNCE:
+            bounced = await self._bounce(tenant, mail, verdict)
+            if bounced is not None:
+                return bounced
+            verdict = Verdict(kind=VerdictKind.AUTOMATIC)  # it named a conversation this tenant does not have
+        if verdict.kind is VerdictKind.QUARANTINE:
+            return await self.hold(tenant, raw, mail, verdict, source=source)
+        if await self._seen.seen(tenant, "email", mail.message_id):
+            MAIL_IN.labels(tenant, "duplicate").inc()
+            return Intake(outcome="duplicate", message_id=mail.message_id)
+        try:
+            message = message_of(mail, automatic=verdict.kind is VerdictKind.AUTOMATIC)
+        except ValidationError as exc:  # the parser's bounds make this rare: still never lost
+            detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
+            unreadable = Verdict(
+                kind=VerdictKind.QUARANTINE, reason=QuarantineReason.UNPARSEABLE, detail=detail
+            )
+            return await self.hold(tenant, raw, mail, unreadable, source=source)
+        domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
+        threading = await thread_in(
+            self._conversations,
+            tenant,
+            named=mail.references,
+            sender=message.sender.address,
+            message_id=message.message_id,
+            domains=domains,
+        )
+        receipt = await deliver_customer_message(
+            self._conversations, tenant, threading.conversation, message, threading.note
+        )
+        await self._seen.remember(tenant, "email", mail.message_id)
+        outcome = "duplicate" if receipt.duplicate else verdict.kind.value
+        MAIL_IN.labels(tenant, outcome).inc()
+        return Intake(
+            outcome=outcome,
+            message_id=mail.message_id,
+            conversation_id=threading.conversation,
+            receipt=receipt,
+        )
+
+    async def hold(
+        self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str
+    ) -> Intake:
+        """Quarantine the mail (once per Message-ID) and say so."""
+        reason = verdict.reason.value if verdict.reason else QuarantineReason.UNPARSEABLE.value
+        quarantine_id, new = await self.quarantine.add(
+            tenant,
+            message_id=mail.message_id,
+            reason=reason,
+            detail=verdict.detail,
+            source=source,
+            raw=raw,
+            summary=summary_of(mail),
+        )
+        if new:
+            MAIL_QUARANTINED.labels(tenant, reason).inc()
+            log.info("mail quarantined: tenant=%s reason=%s source=%s", tenant, reason, source)
+        MAIL_IN.labels(tenant, "quarantined").inc()
+        fields = [{"field": mail.problem.field, "message": mail.problem.problem}] if mail.problem else None
+        return Intake(
+            outcome="quarantined",
+            message_id=mail.message_id,
+            quarantine_id=quarantine_id,
+            reason=reason,
+            detail=verdict.detail,
+            fields=fields,
+        )
+
+    async def release(self, tenant: str, raw: bytes, *, own_addresses: list[str] | None = None) -> Intake:
+        """Deliver a quarantined mail as a customer message whatever its verdict (ops decided it is one).
+
+        A mail without a usable sender cannot become a conversation (there is no one to answer): the
+        caller refuses it before. Spam, loop and blocked verdicts are overridden; automatic mail stays
+        marked as such (still never acknowledged).
+        """
+        mail = await asyncio.to_thread(parse_mail, raw)
+        own = [self._conversations.settings.email_from, *(own_addresses or [])]
+        message = message_of(mail, automatic=automatic(mail))
+        domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
+        threading = await thread_in(
+            self._conversations,
+            tenant,
+            named=mail.references,
+            sender=message.sender.address,
+            message_id=message.message_id,
+            domains=domains,
+        )
+        receipt = await deliver_customer_message(
+            self._conversations, tenant, threading.conversation, message, threading.note
+        )
+        await self._seen.remember(tenant, "email", mail.message_id)
+        return Intake(
+            outcome="customer",
+            message_id=mail.message_id,
+            conversation_id=threading.conversation,
+            receipt=receipt,
+        )
+
+    async def _bounce(self, tenant: str, mail: ParsedMail, verdict: Verdict) -> Intake | None:
+        """Record the DSN on the conversation it names, if this tenant has it; None when it has not."""
+        conversation = verdict.bounced_conversation
+        assert conversation is not None and mail.report is not None
+        if await customer_of(self._conversations, tenant, conversation) is None:
+            return None
+        bounced = next(iter(mail.report.original_message_ids), "")
+        report = BounceReport(
+            message_id=mail.message_id,
+            bounced_message_id=bounced[:256],
+            action=mail.report.action,
+            status=mail.report.status,
+        )
+        handle = conversation_handle(self._conversations.client, tenant, conversation)
+        receipt = await self._conversations.call(
+            lambda deadline: handle.execute_update(
+                ConversationWorkflow.record_bounce, report, rpc_timeout=deadline
+            ),
+            handle,
+        )
+        if not receipt.duplicate:
+            MAIL_BOUNCES.labels(tenant, report.action or "unknown").inc()
+            # Ops are told without personal data: the tenant, the conversation id, the RFC 3463 code.
+            log.warning(
+                "email bounced: tenant=%s conversation=%s action=%s status=%s",
+                tenant,
+                conversation,
+                report.action or "unknown",
+                report.status or "unknown",
+            )
+        MAIL_IN.labels(tenant, "duplicate" if receipt.duplicate else "bounce").inc()
+        return Intake(
+            outcome="bounce", message_id=mail.message_id, conversation_id=conversation, receipt=receipt
+        )
+
+    async def _blocked_senders(self, tenant: str) -> list[str]:
+        digest = await self._conversations.packs.hash_for(tenant)
+        if digest not in self._blocked:
+            pack = await self._packs.get(digest)
+            self._blocked[digest] = list(pack.email.blocked_senders)
+        return self._blocked[digest]
+
+
+def message_of(mail: ParsedMail, *, automatic: bool) -> PostMessage:
+    """The customer message a mail becomes (the API's own bounds checked)."""
+    if mail.sender is None:
+        raise ValueError("a mail without a usable sender cannot become a message")
+    return PostMessage.model_validate(
+        {
+            "message_id": mail.message_id,
+            "channel": Channel.EMAIL,
+            "sender": {"address": mail.sender, "name": mail.sender_name},
+            "text": mail.text,
+            "quoted": mail.quoted,
+            "subject": mail.subject,
+            "auto_submitted": automatic,
+            "attachments": mail.attachments,
+        }
+    )
+
+
+def summary_of(mail: ParsedMail) -> dict[str, Any]:
+    """What ops read of a quarantined mail (sealed with the raw mail: it is personal data)."""
+    return {
+        "sender": mail.sender,
+        "sender_name": mail.sender_name,
+        "subject": mail.subject,
+        "text": mail.text[:SUMMARY_TEXT],
+        "quoted": mail.quoted[:SUMMARY_TEXT],
+        "attachments": mail.attachments,
+        "message_id_derived": mail.message_id_derived,
+    }
+
+
+MAIL_INTAKE = web.AppKey("mail_intake", MailIntake)

@@ -1,0 +1,163 @@
+"""The mail quarantine over HTTP: ops list, read, release into a conversation, or delete (issue 20).
+
+Roles (engine/api/roles.py): ops and admin do everything; an auditor may list (to check that nothing
+was dropped: reasons, sources, dates, releases), but the list shows an auditor no sender or subject
+and an auditor cannot open an item, because quarantined mail is personal data an audit does not need.
+Integrators have no access: their gateway learns the quarantine id from the 202 of its POST.
+
+A release is idempotent: the first one delivers the mail as a customer message (the conversation is
+created or joined exactly as an accepted mail's would be) and records where; a repeat answers the
+same conversation with `duplicate: true`. The conversation's own dedup of the Message-ID covers a
+release racing another.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from engine.api.auth import KEY_ID, ROLE, TENANT
+from engine.api.email_intake import MAIL_INTAKE
+from engine.api.errors import ApiError, invalid_field
+from engine.api.pages import next_link, page_request
+from engine.db.mail_quarantine import QuarantinedMail
+from engine.mail.verdicts import QuarantineReason
+
+routes = web.RouteTableDef()
+QUARANTINE_ID = re.compile(r"^q_[0-9a-f]{24}$")
+CONTENT_ROLES = frozenset({"ops", "admin"})
+
+
+def view(item: QuarantinedMail, *, content: bool, full: bool = False) -> dict[str, Any]:
+    """An item as the API shows it: `content` adds sender and subject, `full` the text and attachments."""
+    out: dict[str, Any] = {
+        "id": item.quarantine_id,
+        "message_id": item.message_id,
+        "reason": item.reason,
+        "detail": item.detail,
+        "source": item.source,
+        "size": item.size,
+        "received_at": _iso(item.received_at),
+        "expires_at": _iso(item.expires_at),
+        "released_at": _iso(item.released_at),
+        "released_by": item.released_by,
+        "conversation_id": item.conversation_id,
+    }
+    if content:
+        out["sender"] = item.summary.get("sender")
+        out["subject"] = item.summary.get("subject")
+    if full:
+        for key in ("sender_name", "text", "quoted", "attachments", "message_id_derived", "unreadable"):
+            if key in item.summary:
+                out[key] = item.summary[key]
+    return out
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+@routes.get("/v1/quarantine")
+async def list_quarantine(request: web.Request) -> web.Response:
+    """The tenant's quarantined mail, oldest first; `reason` and `released` (true/false) filter."""
+    reason = request.query.get("reason")
+    if reason is not None and reason not in {r.value for r in QuarantineReason}:
+        raise invalid_field("reason", f"one of {', '.join(r.value for r in QuarantineReason)}")
+    released_text = request.query.get("released")
+    if released_text not in (None, "true", "false"):
+        raise invalid_field("released", "true or false")
+    released = None if released_text is None else released_text == "true"
+    page = page_request(request, position_length=2)
+    after = None
+    if page.after is not None:
+        if not all(isinstance(p, str) for p in page.after):
+            raise invalid_field("cursor", "not a cursor of this listing")
+        try:
+            datetime.fromisoformat(page.after[0])
+        except ValueError:
+            raise invalid_field("cursor", "not a cursor of this listing") from None
+        after = (page.after[0], page.after[1])
+    store = request.app[MAIL_INTAKE].quarantine
+    items = await store.page(
+        request[TENANT], limit=page.limit + 1, after=after, reason=reason, released=released
+    )
+    shown = items[: page.limit]
+    content = request[ROLE] in CONTENT_ROLES
+    link = None
+    if len(items) > page.limit:
+        last = shown[-1]
+        link = next_link(request, page, [last.received_at.isoformat(), last.quarantine_id])
+    return web.json_response({"items": [view(i, content=content) for i in shown], "next": link})
+
+
+async def _item(request: web.Request, *, with_raw: bool = False) -> QuarantinedMail:
+    quarantine_id = request.match_info["quarantine_id"]
+    if not QUARANTINE_ID.match(quarantine_id):
+        raise invalid_field("quarantine_id", "q_ and 24 hex digits")
+    found = await request.app[MAIL_INTAKE].quarantine.get(request[TENANT], quarantine_id, with_raw=with_raw)
+    if found is None:
+        raise ApiError(404, "quarantine_item_not_found", "no such quarantined mail")
+    return found
+
+
+@routes.get("/v1/quarantine/{quarantine_id}")
+async def get_quarantined(request: web.Request) -> web.Response:
+    """One quarantined mail: why, from where, and what it says (sender, subject, text, attachments)."""
+    return web.json_response(view(await _item(request), content=True, full=True))
+
+
+@routes.get("/v1/quarantine/{quarantine_id}/raw")
+async def get_quarantined_raw(request: web.Request) -> web.Response:
+    """The mail exactly as delivered (message/rfc822), to look at its headers."""
+    item = await _item(request, with_raw=True)
+    if item.raw is None:
+        raise ApiError(409, "unreadable", "sealed under a payload key that is not configured")
+    return web.Response(body=item.raw, content_type="message/rfc822")
+
+
+@routes.post("/v1/quarantine/{quarantine_id}/release")
+async def release_quarantined(request: web.Request) -> web.Response:
+    """Deliver the mail into a conversation (ops judged it a customer's); idempotent."""
+    item = await _item(request, with_raw=True)
+    if item.conversation_id is not None:
+        return web.json_response(
+            {"id": item.quarantine_id, "conversation_id": item.conversation_id, "duplicate": True}
+        )
+    if item.raw is None:
+        raise ApiError(409, "unreadable", "sealed under a payload key that is not configured")
+    if not item.summary.get("sender"):
+        raise ApiError(
+            409,
+            "no_sender",
+            "the mail has no usable sender address: there is no one a conversation could answer; delete it",
+        )
+    tenant = request[TENANT]
+    intake = request.app[MAIL_INTAKE]
+    taken = await intake.release(tenant, item.raw)
+    assert taken.conversation_id is not None and taken.receipt is not None
+    await intake.quarantine.mark_released(
+        tenant,
+        item.quarantine_id,
+        conversation_id=taken.conversation_id,
+        by=f"api:{tenant}/{request[KEY_ID]}",
+    )
+    return web.json_response(
+        {
+            "id": item.quarantine_id,
+            "conversation_id": taken.conversation_id,
+            "duplicate": False,
+            "created": taken.receipt.created,
+            "seq": taken.receipt.seq,
+        },
+        status=201 if taken.receipt.created else 200,
+    )
+
+
+@routes.delete("/v1/quarantine/{quarantine_id}")
+async def delete_quarantined(request: web.Request) -> web.Response:
+    item = await _item(request)
+    await request.app[MAIL_INTAKE].quarantine.delete(request[TENANT], item.quarantine_id)
+    return web.json_response({"id": item.quarantine_id, "deleted": True})
