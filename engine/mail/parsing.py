@@ -52,6 +52,8 @@ VERDICT_HEADERS = (
     "x-loop",
     "list-id",
 )
+# Parts the parser splits into sub-messages that are still one part to us: an attached mail, a DSN's status.
+WHOLE_PARTS = {"message/rfc822", "message/delivery-status"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
 
 
@@ -244,11 +246,11 @@ def _contents(mail: EmailMessage) -> tuple[str, bool, list[dict[str, Any]]]:
 
 
 def _leaves(mail: Message) -> list[Message]:
-    """Every non-multipart part; an attached message (message/rfc822) counts as one part."""
+    """Every non-multipart part; an attached mail and a DSN's status block (WHOLE_PARTS) count as one."""
     found: list[Message] = []
 
     def visit(part: Message, depth: int) -> None:
-        if part.is_multipart() and part.get_content_type() != "message/rfc822" and depth < 20:
+        if part.is_multipart() and part.get_content_type() not in WHOLE_PARTS and depth < 20:
             for child in part.get_payload():
                 if isinstance(child, Message):
                     visit(child, depth + 1)

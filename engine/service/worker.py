@@ -27,6 +27,8 @@ from activities.outbox import Outbox
 from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
+from engine.api.active_packs import ActivePacks
+from engine.api.conversations import Conversations
 from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
@@ -39,6 +41,9 @@ from engine.service.activity_metrics import MetricsInterceptor
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.event_dispatcher import EventDispatcher
+from engine.service.mail_intake import mail_intake
+from engine.service.mailbox import MailboxConnector, run_mailboxes
+from engine.service.mailbox_config import mailboxes_of
 from engine.service.sandbox_runner import DirectContextSandboxRunner
 from engine.service.shadow_evaluator import ShadowEvaluator
 from workflows.assignment_desk.workflow import AssignmentDesk
@@ -133,6 +138,8 @@ class Adapters:
     dispatcher: EventDispatcher
     """Delivers the queued subscription events, in the background while the worker runs."""
     sender: EventSender
+    mailboxes: list[MailboxConnector]
+    """The tenants' support mailboxes (CONVOFLOW_MAILBOXES), read in the background while the worker runs."""
 
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
@@ -154,6 +161,7 @@ class Adapters:
             ConversationEventActivities(queue, dispatcher.nudge),
             dispatcher,
             sender,
+            build_mailboxes(settings, client, database),
         )
 
     def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
@@ -199,16 +207,30 @@ class ConvoflowWorker(Worker):
 
     async def run(self) -> None:
         dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
+        mailboxes = asyncio.create_task(run_mailboxes(self._adapters.mailboxes), name="mailboxes")
         try:
             await super().run()
         finally:
-            dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatcher
+            for task in (dispatcher, mailboxes):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def shutdown(self) -> None:
         await super().shutdown()
         await self._adapters.close()
+
+
+def build_mailboxes(
+    settings: Settings, client: Client | None, database: AsyncEngine
+) -> list[MailboxConnector]:
+    """One connector per configured mailbox (engine/service/mailbox.py), all sharing one intake."""
+    configs = mailboxes_of(settings.mailboxes)
+    if not configs or client is None:
+        return []
+    conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+    intake = mail_intake(conversations, database)
+    return [MailboxConnector(config, intake) for config in configs]
 
 
 def build_worker(

@@ -1,0 +1,218 @@
+"""A tenant's support mailbox, read over IMAP by the worker: every mail becomes a conversation's
+message, a bounce on one, or a quarantined item, exactly once, and only then leaves the inbox.
+
+Why the worker's supervised task and not a Temporal workflow per mailbox (docs/ARCHITECTURE.md,
+"Mailboxes"): IMAP IDLE is one long-lived TCP connection that the server pushes into. In Temporal it
+would live inside one long heartbeating activity anyway, and the workflow around it would only grow
+a history per poll. The durability a mailbox needs is already in the mailbox: a mail not yet marked
+is a mail not yet taken. So:
+
+1. fetch the mails not marked taken (`UID SEARCH UNKEYWORD $ConvoflowTaken`), with BODY.PEEK so a
+   person's unread mail stays unread until it is taken;
+2. take each into the tenant (engine/api/email_intake.py): the conversation accepted it, or the
+   quarantine holds it;
+3. only then mark it (`$ConvoflowTaken` and `\\Seen`, or a MOVE to `processed_folder`).
+
+A crash (or a kill) anywhere before 3 leaves the mail unmarked; after a restart it is fetched
+again, and its stable Message-ID (its own, or derived from its content) makes the second take a
+duplicate that the database and the conversation both recognise, so it is marked and arrives once.
+Every worker with CONVOFLOW_MAILBOXES set reads the mailboxes: two workers on one mailbox fetch the
+same mail twice but still deliver it once; set it on one worker to save the work.
+
+Nothing of a mail reaches a log line: the mailbox name, the tenant, counts and outcome kinds only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import ssl
+
+from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH, Command
+
+from engine.api.email_intake import Intake, MailIntake
+from engine.service.mailbox_config import MailboxConfig
+
+log = logging.getLogger("convoflow.mailbox")
+TAKEN = "$ConvoflowTaken"
+FETCH_LITERAL = re.compile(rb"^\d+ FETCH \(.*UID (\d+)")
+MAX_BACKOFF_SECONDS = 60.0
+
+
+class MailboxError(RuntimeError):
+    """The server refused something the connector needs (login, the folder, STARTTLS); retried."""
+
+
+class MailboxConnector:
+    """Reads one mailbox until cancelled: reconnects with backoff, IDLE when it can, polls otherwise."""
+
+    def __init__(self, config: MailboxConfig, intake: MailIntake) -> None:
+        self.config = config
+        self._intake = intake
+        self.taken = 0
+        """Mails taken (and marked) since start: what a test or an operator watches."""
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                await self._session()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the server, the network or the service: all retried, none fatal
+                self.connected.clear()
+                log.warning(
+                    "mailbox %s (tenant %s): %s; reconnecting in %.0f s",
+                    self.config.name,
+                    self.config.tenant,
+                    _describe(exc),
+                    backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+            else:
+                backoff = 1.0
+
+    async def _session(self) -> None:
+        client = await self.connect()
+        try:
+            await self._select(client)
+            self.connected.set()
+            while True:
+                await self.take_pending(client)
+                await self._wait_for_mail(client)
+        finally:
+            self.connected.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(client.logout(), 2)
+
+    async def connect(self) -> IMAP4:
+        """A logged-in client over the configured transport."""
+        c = self.config
+        context = ssl.create_default_context(cafile=str(c.cafile) if c.cafile else None)
+        client: IMAP4
+        if c.security == "tls":
+            client = IMAP4_SSL(c.host, c.server_port, ssl_context=context, timeout=30)
+        else:
+            client = IMAP4(c.host, c.server_port, timeout=30)
+        await client.wait_hello_from_server()
+        if c.security == "starttls":
+            await _starttls(client, context, c.host)
+        response = await client.login(c.user, c.password())
+        if response.result != "OK":
+            raise MailboxError("login refused")
+        return client
+
+    async def _select(self, client: IMAP4) -> None:
+        response = await client.select(_quoted(self.config.folder))
+        if response.result != "OK":
+            raise MailboxError("folder cannot be selected")
+        if self.config.processed_folder:
+            await client.create(_quoted(self.config.processed_folder))  # NO when it exists: fine
+
+    async def take_pending(self, client: IMAP4) -> int:
+        """Take every mail not yet marked, oldest first; how many were taken."""
+        response = await client.uid_search(f"UNKEYWORD {TAKEN} NOT DELETED")
+        if response.result != "OK":
+            raise MailboxError("search refused")
+        uids = [u for line in response.lines[:1] for u in line.decode().split() if u.isdigit()]
+        count = 0
+        for uid in uids:
+            raw = await self._fetch(client, uid)
+            if raw is None:
+                continue  # gone meanwhile (another client moved it)
+            taken = await self._intake.take(
+                self.config.tenant,
+                raw,
+                source=f"imap:{self.config.name}",
+                own_addresses=[a for a in (self.config.support_address,) if a],
+            )
+            await self.mark(client, uid, taken)
+            count += 1
+            self.taken += 1
+        if count:
+            log.info("mailbox %s (tenant %s): took %d mail(s)", self.config.name, self.config.tenant, count)
+        return count
+
+    async def _fetch(self, client: IMAP4, uid: str) -> bytes | None:
+        response = await client.uid("fetch", uid, "(BODY.PEEK[])")
+        if response.result != "OK":
+            raise MailboxError("fetch refused")
+        for line in response.lines:
+            if isinstance(line, bytearray):
+                return bytes(line)
+        return None
+
+    async def mark(self, client: IMAP4, uid: str, taken: Intake) -> None:
+        """The mail was accepted (or quarantined): move it out, or flag it taken."""
+        folder = self.config.processed_folder
+        if folder:
+            response = await client.uid("move", uid, _quoted(folder))
+        else:
+            response = await client.uid("store", uid, f"+FLAGS.SILENT (\\Seen {TAKEN})")
+        if response.result != "OK":
+            raise MailboxError("marking a taken mail was refused")
+
+    async def _wait_for_mail(self, client: IMAP4) -> None:
+        """Until the server says mail arrived (IDLE), or `poll_seconds` pass."""
+        seconds = self.config.poll_seconds
+        if not (self.config.idle and client.has_capability("IDLE")):
+            await asyncio.sleep(seconds)
+            await client.noop()
+            return
+        idle = await client.idle_start(timeout=seconds)
+        try:
+            while client.has_pending_idle():
+                try:
+                    pushed = await client.wait_server_push(timeout=seconds)
+                except TimeoutError:
+                    break
+                if pushed == STOP_WAIT_SERVER_PUSH:
+                    break
+                if any(isinstance(line, bytes) and line.endswith(b"EXISTS") for line in pushed):
+                    break
+        finally:
+            if client.has_pending_idle():
+                client.idle_done()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(idle, 5)
+
+
+async def _starttls(client: IMAP4, context: ssl.SSLContext, host: str) -> None:
+    """Upgrade the connection before login (aioimaplib has the command but no method for it).
+
+    A server that does not offer STARTTLS is an error: the password never goes out in clear text
+    because a server (or someone between) stopped offering encryption.
+    """
+    protocol = client.protocol
+    if not client.has_capability("STARTTLS"):
+        raise MailboxError("the server does not offer STARTTLS")
+    response = await protocol.execute(Command("STARTTLS", protocol.new_tag(), loop=protocol.loop))
+    if response.result != "OK":
+        raise MailboxError("STARTTLS refused")
+    loop = asyncio.get_running_loop()
+    protocol.transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=host)
+    await protocol.capability()
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _describe(exc: BaseException) -> str:
+    """An error for the log: its kind, and our own messages (never a server's text, it may quote mail)."""
+    if isinstance(exc, MailboxError):
+        return str(exc)
+    return type(exc).__name__
+
+
+async def run_mailboxes(connectors: list[MailboxConnector]) -> None:
+    """Run every connector until cancelled (one failing mailbox never stops another)."""
+    if not connectors:
+        return
+    async with asyncio.TaskGroup() as group:
+        for connector in connectors:
+            group.create_task(connector.run(), name=f"mailbox:{connector.config.name}")

@@ -1,0 +1,253 @@
+"""A tenant's support mailbox over real IMAP (Dovecot) and real SMTP (aiosmtpd): issue 20.
+
+Every mail of the corpus (tests/data/email) put into the mailbox with IMAP APPEND becomes a
+conversation, a bounce on one, or a quarantined item, and leaves the inbox only after that; the
+acknowledgement goes out threaded; a connector killed between fetch and accept (or between accept
+and marking) delivers the mail exactly once after its restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client
+
+from engine.api.active_packs import ActivePacks
+from engine.api.conversations import Conversations
+from engine.api.email_intake import Intake, MailIntake
+from engine.contracts.ids import derived_id
+from engine.mail import parse_mail
+from engine.service.config import Settings
+from engine.service.database import database_of
+from engine.service.mail_intake import mail_intake
+from engine.service.mailbox import MailboxConnector, MailboxError
+from engine.service.mailbox_config import MailboxConfig, MailboxConfigError, mailboxes_of
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish, serve_service
+from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
+from tests.local_servers import serve_smtp
+from tests.mail_server import PASSWORD, Dovecot, append, dovecot, untaken  # noqa: F401 - the fixture
+from tests.outbox_rows import OutboxRows
+
+CORPUS = Path(__file__).parent / "data" / "email"
+PASSWORD_ENV = "CONVOFLOW_TEST_IMAP_PASSWORD"
+
+
+def mailbox(tenant: str, server: Dovecot, user: str, **overrides: object) -> dict[str, object]:
+    config: dict[str, object] = {
+        "name": f"support-{tenant}",
+        "tenant": tenant,
+        "host": server.host,
+        "port": server.tls_port,
+        "security": "tls",
+        "cafile": str(server.cafile),
+        "user": user,
+        "password_env": PASSWORD_ENV,
+        "address": "support@convoflow.local",
+        "poll_seconds": 5,
+    }
+    return {**config, **overrides}
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:
+    """Poll `check` until it holds (the observable event), failing after `seconds`."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def imap_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+
+
+async def test_every_corpus_mail_in_the_mailbox_becomes_a_conversation_a_bounce_or_a_quarantined_item(
+    client: Client, settings: Settings, tenants: dict[str, str], dovecot: Dovecot, imap_password: None
+) -> None:
+    tenant = tenants["acme"]
+    user = dovecot.add_user(f"corpus-{tenant}@example.org")
+    publish(settings, TEST_PACKS / "mail")
+    with serve_smtp() as (port, inbox):
+        chosen = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "mailboxes": json.dumps([mailbox(tenant, dovecot, user)]),
+            }
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            # The conversation whose reply will bounce (its customer's mailbox is gone).
+            assert (await api.post_message("bounced-1", "m-1", sender="gone@customer.example")).status == 201
+            corpus = {name: (CORPUS / f"{name}.eml").read_bytes() for name in EXPECTED}
+            await append(dovecot, user, *corpus.values())
+
+            async def inbox_empty() -> bool:
+                return not await untaken(dovecot, user)
+
+            await eventually(inbox_empty, "the connector to take every mail")
+            held = (await api.request("GET", "/v1/quarantine?limit=1000")).body["items"]
+            held_by_id = {item["message_id"]: item for item in held}
+            for name, expected in EXPECTED.items():
+                mail = parse_mail(corpus[name])
+                if expected.startswith("quarantine:"):
+                    item = held_by_id.get(mail.message_id)
+                    assert item is not None and item["reason"] == expected.split(":")[1], (name, item)
+                    assert item["source"] == f"imap:support-{tenant}"
+                elif expected == "bounce":
+                    state = (await api.get("bounced-1")).body
+                    assert "bounced" in state["tags"], state
+                    assert state["customer_messages"] == 1  # a bounce is no customer message
+                else:
+                    state = await api.get(derived_id("email", mail.message_id))
+                    assert state.status == 200, (name, state.body)
+                    assert state.body["customer_messages"] == 1, name
+                    assert ("automated" in state.body["tags"]) == (expected == "automatic"), (
+                        name,
+                        state.body,
+                    )
+            assert len(held) == sum(e.startswith("quarantine:") for e in EXPECTED.values())
+            # Rules read the new text and the quoted history apart.
+            quoted = parse_mail(corpus["quoted-de"])
+            assert "has-history" in (await api.get(derived_id("email", quoted.message_id))).body["tags"]
+
+            async def all_acknowledged() -> bool:
+                customers = sum(e == "customer" for e in EXPECTED.values()) + 1  # + bounced-1's
+                return len(inbox.messages) >= customers
+
+            await eventually(all_acknowledged, "the acknowledgements")
+            # Only customers were answered, and each acknowledgement is threaded under their mail.
+            answered = sorted(to for _, rcpts in inbox.envelopes for to in rcpts)
+            assert not [a for a in answered if "offers" in a or "spam" in a or "daemon" in a.lower()], (
+                answered
+            )
+            ack = next(m for m in inbox.messages if m["In-Reply-To"] == "<plain@customer.example>")
+            assert "<plain@customer.example>" in ack["References"]
+            assert ack["Subject"] == "Re: Invoice wrong"
+            decisions = (await api.request("GET", "/v1/conversations/bounced-1/decisions")).body["decisions"]
+            bounce = next(d for d in decisions if d["event"] == "message.bounced")
+            assert [m["rule"] for m in bounce["matched"]] == ["bounced"] if "matched" in bounce else True
+    assert OUR_REPLY_ID  # the DSN returns this Message-ID: <bounced-1.…@convoflow.local>
+
+
+class PausedIntake(MailIntake):
+    """The real intake, which stops (forever) at `where` once: a process killed there never continues."""
+
+    def __init__(self, inner: MailIntake) -> None:
+        self.__dict__.update(inner.__dict__)
+        self.reached = asyncio.Event()
+
+    async def take(self, tenant: str, raw: bytes, **kw: object) -> Intake:  # type: ignore[override]
+        self.reached.set()
+        await asyncio.Event().wait()  # fetched, never accepted
+        raise AssertionError("unreachable")
+
+
+class UnmarkedConnector(MailboxConnector):
+    """A connector that stops (forever) after the intake accepted a mail and before it is marked."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)  # type: ignore[arg-type]
+        self.reached = asyncio.Event()
+
+    async def mark(self, client, uid, taken):  # type: ignore[no-untyped-def]
+        self.reached.set()
+        await asyncio.Event().wait()
+
+
+async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mail_exactly_once(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    worker: None,
+    api: ApiClient,
+    outbox: OutboxRows,
+    dovecot: Dovecot,
+    imap_password: None,
+) -> None:
+    tenant = tenants["acme"]
+    user = dovecot.add_user(f"crash-{tenant}@example.org")
+    config = MailboxConfig.model_validate(mailbox(tenant, dovecot, user, processed_folder="Done"))
+    database = database_of(settings)
+    try:
+        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        intake = mail_intake(conversations, database)
+        raw = (CORPUS / "no-message-id.eml").read_bytes()  # the hardest case: its id is derived
+        conversation = derived_id("email", parse_mail(raw).message_id)
+        await append(dovecot, user, raw)
+
+        async def killed(connector: MailboxConnector, reached: asyncio.Event) -> None:
+            task = asyncio.create_task(connector.run())
+            await asyncio.wait_for(reached.wait(), 30)
+            task.cancel()  # the process dies here: nothing after this point happens
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        # 1. Killed after the fetch, before the conversation accepted it: nothing happened at all.
+        paused = PausedIntake(intake)
+        await killed(MailboxConnector(config, paused), paused.reached)
+        assert len(await untaken(dovecot, user)) == 1
+        assert (await api.get(conversation)).status == 404
+        # 2. Killed after the conversation accepted it, before the mail was moved: still in the inbox.
+        unmarked = UnmarkedConnector(config, intake)
+        await killed(unmarked, unmarked.reached)
+        assert len(await untaken(dovecot, user)) == 1
+        assert (await api.get(conversation)).body["customer_messages"] == 1
+        # 3. Restarted: taken again, recognised, moved; the conversation has it once, answered once.
+        restarted = MailboxConnector(config, intake)
+        task = asyncio.create_task(restarted.run())
+        try:
+
+            async def moved() -> bool:
+                return not await untaken(dovecot, user) and len(await untaken(dovecot, user, "Done")) == 1
+
+            await eventually(moved, "the mail to be moved to Done")
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert (await api.get(conversation)).body["customer_messages"] == 1
+        acks = [r for r in outbox.read_all(tenant) if r["conversation_id"].endswith(f":{conversation}")]
+        assert [a["kind"] for a in acks] == ["auto_reply"], acks
+    finally:
+        await database.dispose()
+
+
+async def test_tls_starttls_and_a_wrong_certificate(
+    settings: Settings, dovecot: Dovecot, imap_password: None, tenants: dict[str, str]
+) -> None:
+    """Implicit TLS and STARTTLS log in; an unverifiable certificate never gets the password."""
+    user = dovecot.add_user(f"tls-{tenants['acme']}@example.org")
+    for overrides in (
+        {},
+        {"security": "starttls", "port": dovecot.port},
+        {"security": "plain", "port": dovecot.port},
+    ):
+        config = MailboxConfig.model_validate(mailbox(tenants["acme"], dovecot, user, **overrides))
+        client = await MailboxConnector(config, None).connect()  # type: ignore[arg-type]
+        await client.logout()
+    untrusted = MailboxConfig.model_validate(mailbox(tenants["acme"], dovecot, user, cafile=None))
+    with pytest.raises(Exception) as failed:
+        await MailboxConnector(untrusted, None).connect()  # type: ignore[arg-type]
+    assert "CERTIFICATE_VERIFY_FAILED" in str(failed.value) or isinstance(failed.value, MailboxError)
+
+
+def test_mailbox_settings_refuse_clear_text_and_passwords_in_the_document() -> None:
+    base = {"name": "m", "tenant": "acme", "host": "imap.example.com", "user": "s@example.com"}
+    with pytest.raises(MailboxConfigError, match="plain IMAP"):
+        mailboxes_of(json.dumps([{**base, "security": "plain", "password_env": "X"}]))
+    with pytest.raises(MailboxConfigError, match="password"):
+        mailboxes_of(json.dumps([{**base, "password": "hunter2"}]))
+    with pytest.raises(MailboxConfigError, match="exactly one"):
+        mailboxes_of(json.dumps([base]))
+    allowed = mailboxes_of(
+        json.dumps([{**base, "security": "plain", "allow_plain": True, "password_env": "X"}])
+    )
+    assert allowed[0].server_port == 143
+    assert mailboxes_of(json.dumps([{**base, "password_env": "X"}]))[0].server_port == 993
