@@ -34,6 +34,7 @@ from tests.databases import (  # noqa: F401 - fixtures for every test module
     postgres,
 )
 from tests.local_servers import serve_app
+from tests.mail_server import dovecot  # noqa: F401 - the session's IMAP server, for every test module
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.replay import replay_every_run

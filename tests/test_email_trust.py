@@ -177,7 +177,9 @@ async def test_a_mail_over_the_email_limit_is_a_413_however_it_is_framed(api: Ap
         "deep-mime",
     ],
 )
-async def test_hostile_headers_and_mime_are_quarantined_naming_what(api: ApiClient, raw: bytes, field: str) -> None:
+async def test_hostile_headers_and_mime_are_quarantined_naming_what(
+    api: ApiClient, raw: bytes, field: str
+) -> None:
     """Past the parser's bounds a mail is not read further, but kept: 202, quarantined as unparseable."""
     reply = await send(api, raw)
     assert reply.status == 202, reply.body

@@ -30,7 +30,7 @@ from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
 from tests.local_servers import serve_smtp
-from tests.mail_server import PASSWORD, Dovecot, append, dovecot, untaken  # noqa: F401 - the fixture
+from tests.mail_server import PASSWORD, Dovecot, append, untaken
 from tests.outbox_rows import OutboxRows
 
 CORPUS = Path(__file__).parent / "data" / "email"

@@ -13,7 +13,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.cli import agents, audit, crm, db, kpi, rules, rules_coverage, sla, tenants, webhook_secrets
+from engine.cli import (
+    agents,
+    audit,
+    crm,
+    db,
+    kpi,
+    quarantine,
+    rules,
+    rules_coverage,
+    sla,
+    tenants,
+    webhook_secrets,
+)
 from engine.service import logging_setup
 from engine.service.config import Settings
 
@@ -73,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     agents.add_parser(sub)
     audit.add_parser(sub)
     kpi.add_parser(sub)
+    quarantine.add_parser(sub)
     return parser
 
 

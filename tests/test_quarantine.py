@@ -1,0 +1,144 @@
+"""The mail quarantine as ops use it (issue 20): over the API and the CLI, per tenant, by role.
+
+A mail that cannot become a conversation is answered 202 with its quarantine id; ops list it, read it,
+release it into a conversation (once, whatever the retries) or delete it; it is sealed at rest and
+never visible to another tenant.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.db.keys import create_key
+from engine.db.schema import mail_quarantine
+from engine.service.config import Settings
+from engine.service.database import database_of
+from engine.service.temporal_server import DevServer
+from tests.api_client import ApiClient, api_key
+from tests.cli_run import cli
+from tests.payload_keys import TEST_PAYLOAD_KEYS
+
+SPAM = (
+    b"From: Ada Lovelace <ada@customer.example>\r\nTo: support@convoflow.local\r\nSubject: Refund please\r\n"
+    b"Message-ID: <q-1@customer.example>\r\nX-Spam-Flag: YES\r\nContent-Type: text/plain\r\n\r\n"
+    b"Please refund order 1234.\r\n"
+)
+
+
+async def post_mail(api: ApiClient, raw: bytes, tenant: str = "acme"):
+    return await api.request(
+        "POST", "/v1/inbound/email", data=raw, tenant=tenant, headers={"Content-Type": "message/rfc822"}
+    )
+
+
+async def as_role(api: ApiClient, settings: Settings, tenant: str, role: str, method: str, path: str):
+    database = database_of(settings)
+    try:
+        key = (await create_key(database, tenant, role))[1]
+    finally:
+        await database.dispose()
+    return await api.request(method, path, tenant=None, headers={"Authorization": f"Bearer {key}"})
+
+
+async def test_a_held_mail_is_listed_read_released_once_and_deleted(
+    api: ApiClient, worker: None, settings: Settings, tenants: dict[str, str]
+) -> None:
+    held = await post_mail(api, SPAM)
+    assert held.status == 202, held.body
+    assert held.body["reason"] == "spam" and held.body["detail"] == "X-Spam-Flag: YES"
+    item_id = held.body["quarantine_id"]
+    assert (await post_mail(api, SPAM)).body["quarantine_id"] == item_id  # a retry: the same item
+
+    listed = await api.request("GET", "/v1/quarantine?reason=spam")
+    assert [(i["id"], i["sender"], i["subject"]) for i in listed.body["items"]] == [
+        (item_id, "ada@customer.example", "Refund please")
+    ]
+    shown = await api.request("GET", f"/v1/quarantine/{item_id}")
+    assert shown.body["text"] == "Please refund order 1234." and shown.body["released_at"] is None
+    headers = {"Authorization": f"Bearer {api_key(tenants['acme'])}"}
+    async with api.session.get(f"{api.base_url}/v1/quarantine/{item_id}/raw", headers=headers) as raw:
+        assert raw.status == 200 and raw.content_type == "message/rfc822"
+        assert await raw.read() == SPAM  # exactly as delivered
+
+    # At rest it is sealed: the row holds neither the address nor the text.
+    database = database_of(settings)
+    try:
+        async with database.connect() as connection:
+            sealed = (await connection.execute(select(mail_quarantine.c.sealed))).scalar_one()
+    finally:
+        await database.dispose()
+    assert b"ada@customer.example" not in sealed and b"refund" not in sealed.lower()
+
+    # Another tenant does not see it; an auditor lists it without content and cannot open it.
+    assert (await api.request("GET", f"/v1/quarantine/{item_id}", tenant="globex")).status == 404
+    assert (await api.request("GET", "/v1/quarantine", tenant="globex")).body["items"] == []
+    acme = tenants["acme"]
+    audited = await as_role(api, settings, acme, "auditor", "GET", "/v1/quarantine")
+    assert audited.status == 200 and "sender" not in audited.body["items"][0], audited.body
+    assert (await as_role(api, settings, acme, "auditor", "GET", f"/v1/quarantine/{item_id}")).status == 403
+    assert (await as_role(api, settings, acme, "integrator", "GET", "/v1/quarantine")).status == 403
+
+    released = await api.request("POST", f"/v1/quarantine/{item_id}/release")
+    assert released.status == 201, released.body
+    conversation = released.body["conversation_id"]
+    again = await api.request("POST", f"/v1/quarantine/{item_id}/release")
+    assert again.status == 200 and again.body == {
+        "id": item_id,
+        "conversation_id": conversation,
+        "duplicate": True,
+    }
+    state = (await api.get(conversation)).body
+    assert state["customer_messages"] == 1 and state["customer"]["address"] == "ada@customer.example"
+    assert (await api.request("GET", "/v1/quarantine?released=false")).body["items"] == []
+
+    assert (await api.request("DELETE", f"/v1/quarantine/{item_id}")).status == 200
+    assert (await api.request("GET", f"/v1/quarantine/{item_id}")).status == 404
+
+
+async def test_quarantine_pages_and_names_bad_parameters(api: ApiClient) -> None:
+    for n in range(3):
+        raw = SPAM.replace(b"<q-1@", f"<page-{n}@".encode())
+        assert (await post_mail(api, raw)).status == 202
+    first = await api.request("GET", "/v1/quarantine?limit=2")
+    assert len(first.body["items"]) == 2 and first.body["next"]
+    second = await api.request("GET", first.body["next"])
+    assert len(second.body["items"]) == 1 and second.body["next"] is None
+    seen = [i["id"] for i in first.body["items"] + second.body["items"]]
+    assert len(set(seen)) == 3
+    for query, field in (("reason=maybe", "reason"), ("released=yes", "released"), ("cursor=xyz", "cursor")):
+        bad = await api.request("GET", f"/v1/quarantine?{query}")
+        assert bad.status == 422 and bad.body["fields"][0]["field"] == field, bad.body
+    assert (await api.request("GET", "/v1/quarantine/not-an-id")).status == 422
+    no_sender = await post_mail(api, b"Subject: hi\r\nMessage-ID: <ns@x>\r\n\r\nwho?")
+    refused = await api.request("POST", f"/v1/quarantine/{no_sender.body['quarantine_id']}/release")
+    assert refused.status == 409 and refused.body["error"] == "no_sender"
+
+
+async def test_the_cli_lists_shows_releases_and_deletes(
+    api: ApiClient,
+    worker: None,
+    cli_settings: Settings,
+    tenants: dict[str, str],
+    temporal_server: DevServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+    tenant = tenants["acme"]
+    item_id = (await post_mail(api, SPAM)).body["quarantine_id"]
+    listed = await cli(capsys, "quarantine", "list", "--tenant", tenant)
+    assert listed.returncode == 0 and item_id in listed.stdout and "spam" in listed.stdout, listed
+    shown = await cli(capsys, "quarantine", "show", item_id, "--tenant", tenant)
+    assert '"text": "Please refund order 1234."' in shown.stdout, shown
+    released = await cli(capsys, "quarantine", "release", item_id, "--tenant", tenant)
+    assert released.returncode == 0 and "released to conversation email-" in released.stdout, released
+    again = await cli(capsys, "quarantine", "release", item_id, "--tenant", tenant)
+    assert again.returncode == 0 and "already released" in again.stdout
+    conversation = released.stdout.split()[-1]
+    assert (await api.get(conversation)).body["customer_messages"] == 1
+    assert (await cli(capsys, "quarantine", "delete", item_id, "--tenant", tenant)).returncode == 0
+    missing = await cli(capsys, "quarantine", "show", item_id, "--tenant", tenant)
+    assert missing.returncode == 1 and "no quarantined mail" in missing.stderr
