@@ -28,7 +28,7 @@ test: $(VENV)/.dev
 	$(BIN)/mypy
 	cd clients/python && ../../$(BIN)/mypy
 	$(BIN)/lint-imports
-	.ci/chromium.sh
+	.ci/chromium.sh && .ci/dovecot.sh
 	.ci/test-passes.sh
 
 lint: $(VENV)/.dev

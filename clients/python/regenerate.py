@@ -44,6 +44,8 @@ def generate(into: Path) -> None:
     ruff = Path(sys.executable).parent / "ruff"
     config = {
         "package_name_override": "generated",
+        # A quarantined mail's raw bytes (GET /v1/quarantine/{id}/raw): the client hands them over as is.
+        "content_type_overrides": {"message/rfc822": "application/octet-stream"},
         "post_hooks": [
             f"{ruff} check . --isolated --fix-only --select F,I,UP --line-length 120 --quiet",
             f"{ruff} format . --isolated --line-length 120 --quiet",

@@ -20,6 +20,13 @@ from engine.api.kpis import KpiReport
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
 from engine.api.openapi_names import operation_id, tag_of
 from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
+from engine.api.quarantine import (
+    Quarantined,
+    QuarantineDeleted,
+    QuarantineDetail,
+    QuarantineList,
+    QuarantineRelease,
+)
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
@@ -202,7 +209,43 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         200,
     ),
-    ("POST", "/v1/inbound/email"): ("A raw RFC 822 email from the mail gateway", None, EventResponse, 201),
+    ("POST", "/v1/inbound/email"): (
+        "A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 "
+        "joined one (or a duplicate, or a bounce recorded on the conversation it returns), 202 "
+        "quarantined (no usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for "
+        "ops with its quarantine id, do not retry",
+        None,
+        EventResponse,
+        201,
+    ),
+    ("GET", "/v1/quarantine"): (
+        "The tenant's quarantined mail, oldest first; `reason` and `released` filter; auditors see no "
+        "sender or subject",
+        None,
+        QuarantineList,
+        200,
+    ),
+    ("GET", "/v1/quarantine/{quarantine_id}"): (
+        "One quarantined mail: why, from where, sender, subject, new text, quoted history, attachments",
+        None,
+        QuarantineDetail,
+        200,
+    ),
+    ("GET", "/v1/quarantine/{quarantine_id}/raw"): (
+        "The quarantined mail exactly as delivered (message/rfc822)",
+        None,
+        None,
+        200,
+    ),
+    ("POST", "/v1/quarantine/{quarantine_id}/release"): (
+        "Deliver the mail into a conversation as a customer message (201 began it, 200 joined one); "
+        "idempotent: a released item answers its conversation with `duplicate: true`; 409 `no_sender` "
+        "for a mail nobody could be answered at",
+        None,
+        QuarantineRelease,
+        201,
+    ),
+    ("DELETE", "/v1/quarantine/{quarantine_id}"): ("Delete a quarantined mail", None, QuarantineDeleted, 200),
     ("POST", "/v1/inbound/webhook/{tenant}"): (
         "A signed inbound webhook from a chat/WhatsApp/SMS gateway",
         None,
@@ -332,6 +375,7 @@ ALSO_SUCCEEDS = {
     ("POST", "/v1/conversations/{conversation_id}/messages"): (200,),
     ("POST", "/v1/agents"): (200,),
     ("POST", "/v1/inbound/email"): (200,),
+    ("POST", "/v1/quarantine/{quarantine_id}/release"): (200,),
     ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
     **PROPOSED,
 }
@@ -342,6 +386,8 @@ OPTIONAL_BODIES = {
 }
 # Routes that answer a page, not JSON (their errors are JSON like every route's).
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
+# Routes that answer the raw mail.
+MAIL_ROUTES = {("GET", "/v1/quarantine/{quarantine_id}/raw")}
 # Routes that answer Prometheus's text format.
 TEXT_ROUTES = {("GET", "/metrics")}
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}", "/metrics"}
@@ -415,7 +461,7 @@ METRICS_REFUSED = {"description": "Not the metrics token (or not loopback withou
 
 def build_document() -> dict[str, Any]:
     models = sorted(
-        {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None},
+        {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None} | {Quarantined},
         key=lambda m: m.__name__,
     )
     refs, defs = models_json_schema(
@@ -432,6 +478,8 @@ def build_document() -> dict[str, Any]:
             content = {"text/html": {"schema": {"type": "string"}}}
         if (method, path) in TEXT_ROUTES:
             content = {"text/plain": {"schema": {"type": "string"}}}
+        if (method, path) in MAIL_ROUTES:
+            content = {"message/rfc822": {"schema": {"type": "string"}}}
         if (method, path) == ("GET", "/v1/kpis"):
             content["text/csv"] = {"schema": {"type": "string"}}
         authenticated = path not in UNAUTHENTICATED
@@ -449,6 +497,9 @@ def build_document() -> dict[str, Any]:
         responses = {str(status): success}
         for other in ALSO_SUCCEEDS.get((method, path), ()):
             responses[str(other)] = success
+        if (method, path) == ("POST", "/v1/inbound/email"):
+            held = {"application/json": {"schema": refs[(Quarantined, "validation")]}}
+            responses["202"] = {**success, "description": "Quarantined", "content": held}
         responses.update(
             error_answers(
                 method, path, authenticated=authenticated, limited=limited, body=request is not None

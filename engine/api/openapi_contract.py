@@ -37,6 +37,7 @@ PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "key_id": {"type": "string", "pattern": r"^k_[0-9a-f]{16}$"},
     "proposal_id": {"type": "string", "pattern": PROPOSAL_ID},
     "subscription_id": {"type": "string", "pattern": r"^sub_[0-9a-f]{24}$"},
+    "quarantine_id": {"type": "string", "pattern": r"^q_[0-9a-f]{24}$"},
     "channel": {"type": "string", "enum": [c.value for c in Channel]},
     "tenant": {"type": "string", "pattern": TENANT_PATTERN.pattern, "maxLength": 64},
 }
@@ -97,7 +98,25 @@ LISTS = {
     "/v1/webhook-secrets",
     "/v1/subscriptions",
     "/v1/subscriptions/{subscription_id}/deliveries",
+    "/v1/quarantine",
 }
+QUARANTINE_FILTERS: list[dict[str, Any]] = [
+    {
+        "name": "reason",
+        "in": "query",
+        "required": False,
+        "schema": {
+            "type": "string",
+            "enum": ["no_sender", "loop", "blocked_sender", "spam", "unparseable"],
+        },
+    },
+    {
+        "name": "released",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    },
+]
 
 
 def problem(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
@@ -154,4 +173,6 @@ def parameters_of(method: str, path: str) -> list[dict[str, Any]]:
         found += CONVERSATION_FILTERS
     if method == "GET" and path == "/v1/conversations/{conversation_id}/decisions":
         found += DECISION_FILTERS
+    if method == "GET" and path == "/v1/quarantine":
+        found += QUARANTINE_FILTERS
     return found

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from engine.api.auth import KEY_ID, ROLE, TENANT
 from engine.api.email_intake import MAIL_INTAKE
@@ -29,6 +30,72 @@ from engine.mail.verdicts import QuarantineReason
 routes = web.RouteTableDef()
 QUARANTINE_ID = re.compile(r"^q_[0-9a-f]{24}$")
 CONTENT_ROLES = frozenset({"ops", "admin"})
+
+
+class QuarantineAttachment(BaseModel):
+    name: str
+    content_type: str
+    size: int
+
+
+class QuarantineItem(BaseModel):
+    """A quarantined mail in a list: why, from where, when, and (ops, admin) from whom and about what."""
+
+    id: str = Field(description="q_ and 24 hex digits.")
+    message_id: str = Field(description="The mail's Message-ID, or the one derived from its content.")
+    reason: QuarantineReason
+    detail: str = Field(description="Why, in the service's words (never the mail's).")
+    source: str = Field(description="`api` (POST /v1/inbound/email) or `imap:<mailbox>`.")
+    size: int = Field(description="Bytes of the raw mail.")
+    received_at: str
+    expires_at: str = Field(description="Deleted after (CONVOFLOW_QUARANTINE_DAYS).")
+    released_at: str | None = None
+    released_by: str | None = None
+    conversation_id: str | None = Field(default=None, description="Where a release delivered it.")
+    sender: str | None = Field(default=None, description="The From address (ops and admin keys only).")
+    subject: str | None = Field(default=None, description="The subject (ops and admin keys only).")
+
+
+class QuarantineList(BaseModel):
+    items: list[QuarantineItem]
+    next: str | None = Field(description="The next page's link, or null.")
+
+
+class QuarantineDetail(QuarantineItem):
+    """One quarantined mail with what it says."""
+
+    sender_name: str | None = None
+    text: str | None = Field(default=None, description="The new text (quoted history apart).")
+    quoted: str | None = None
+    attachments: list[QuarantineAttachment] = Field(default_factory=list)
+    message_id_derived: bool | None = Field(default=None, description="The mail had no usable Message-ID.")
+    unreadable: str | None = Field(default=None, description="Set when its payload key is not configured.")
+
+
+class QuarantineRelease(BaseModel):
+    id: str
+    conversation_id: str
+    duplicate: bool = Field(description="It had been released before: the conversation it went to.")
+    created: bool | None = Field(default=None, description="The release began the conversation.")
+    seq: int | None = None
+
+
+class Quarantined(BaseModel):
+    """POST /v1/inbound/email's 202: the mail could not become a conversation and is held for ops."""
+
+    quarantined: bool = True
+    quarantine_id: str
+    reason: QuarantineReason
+    detail: str
+    message_id: str
+    fields: list[dict[str, str]] | None = Field(
+        default=None, description="For an unreadable mail: the header (or `body`) at fault."
+    )
+
+
+class QuarantineDeleted(BaseModel):
+    id: str
+    deleted: bool
 
 
 def view(item: QuarantinedMail, *, content: bool, full: bool = False) -> dict[str, Any]:

@@ -59,6 +59,8 @@ from .list_keys_response_200 import ListKeysResponse200
 from .list_pack_versions_response_200 import ListPackVersionsResponse200
 from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
+from .list_quarantine_reason import ListQuarantineReason
+from .list_quarantine_released import ListQuarantineReleased
 from .list_webhook_secrets_response_200 import ListWebhookSecretsResponse200
 from .openapi_document_response_200 import OpenapiDocumentResponse200
 from .pack_coverage_response_200 import PackCoverageResponse200
@@ -85,6 +87,15 @@ from .publish_pack_response_201 import PublishPackResponse201
 from .publish_pack_response_202 import PublishPackResponse202
 from .publish_shadow_response_201 import PublishShadowResponse201
 from .put_tenant_settings_response_200 import PutTenantSettingsResponse200
+from .quarantine_attachment import QuarantineAttachment
+from .quarantine_deleted import QuarantineDeleted
+from .quarantine_detail import QuarantineDetail
+from .quarantine_item import QuarantineItem
+from .quarantine_list import QuarantineList
+from .quarantine_reason import QuarantineReason
+from .quarantine_release import QuarantineRelease
+from .quarantined import Quarantined
+from .quarantined_fields_type_0_item import QuarantinedFieldsType0Item
 from .queue_entry import QueueEntry
 from .recorded_conversation import RecordedConversation
 from .recorded_event import RecordedEvent
@@ -180,6 +191,8 @@ __all__ = (
     "ListPackVersionsResponse200",
     "ListProposalsResponse200",
     "ListProposalsStatus",
+    "ListQuarantineReason",
+    "ListQuarantineReleased",
     "ListWebhookSecretsResponse200",
     "OpenapiDocumentResponse200",
     "PackCoverageResponse200",
@@ -206,6 +219,15 @@ __all__ = (
     "PublishPackResponse202",
     "PublishShadowResponse201",
     "PutTenantSettingsResponse200",
+    "QuarantineAttachment",
+    "Quarantined",
+    "QuarantineDeleted",
+    "QuarantineDetail",
+    "QuarantinedFieldsType0Item",
+    "QuarantineItem",
+    "QuarantineList",
+    "QuarantineReason",
+    "QuarantineRelease",
     "QueueEntry",
     "RecordedConversation",
     "RecordedEvent",

@@ -8,6 +8,7 @@ class EventType(StrEnum):
     CONVERSATION_IDLE = "conversation.idle"
     CONVERSATION_REOPENED = "conversation.reopened"
     CONVERSATION_UNASSIGNED = "conversation.unassigned"
+    MESSAGE_BOUNCED = "message.bounced"
     MESSAGE_RECEIVED = "message.received"
     MESSAGE_SENT = "message.sent"
     SLA_BREACHED = "sla.breached"

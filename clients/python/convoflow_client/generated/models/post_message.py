@@ -27,6 +27,8 @@ class PostMessage:
         channel (Channel):
         sender (PostParty):
         text (str):
+        quoted (str | Unset): Quoted history and signature the channel separated from `text` (rules read it as
+            `message.quoted`); email received by convoflow fills it itself. Default: ''.
         subject (None | str | Unset):
         received_at (datetime.datetime | None | Unset): When the channel received it, with its UTC offset; from 2000 to
             at most one day ahead of the API's clock. The workflow's clock if absent.
@@ -41,6 +43,7 @@ class PostMessage:
     channel: Channel
     sender: PostParty
     text: str
+    quoted: str | Unset = ""
     subject: None | str | Unset = UNSET
     received_at: datetime.datetime | None | Unset = UNSET
     auto_submitted: bool | Unset = False
@@ -56,6 +59,8 @@ class PostMessage:
         sender = self.sender.to_dict()
 
         text = self.text
+
+        quoted = self.quoted
 
         subject: None | str | Unset
         if isinstance(self.subject, Unset):
@@ -100,6 +105,8 @@ class PostMessage:
                 "text": text,
             }
         )
+        if quoted is not UNSET:
+            field_dict["quoted"] = quoted
         if subject is not UNSET:
             field_dict["subject"] = subject
         if received_at is not UNSET:
@@ -129,6 +136,8 @@ class PostMessage:
         sender = PostParty.from_dict(d.pop("sender"))
 
         text = d.pop("text")
+
+        quoted = d.pop("quoted", UNSET)
 
         def _parse_subject(data: object) -> None | str | Unset:
             if data is None:
@@ -188,6 +197,7 @@ class PostMessage:
             channel=channel,
             sender=sender,
             text=text,
+            quoted=quoted,
             subject=subject,
             received_at=received_at,
             auto_submitted=auto_submitted,

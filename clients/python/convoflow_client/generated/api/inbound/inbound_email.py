@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
 from ...models.problem import Problem
+from ...models.quarantined import Quarantined
 from ...types import UNSET, Response, Unset
 
 
@@ -29,7 +30,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> EventResponse | Problem | None:
+) -> EventResponse | Problem | Quarantined | None:
     if response.status_code == 200:
         response_200 = EventResponse.from_dict(response.json())
 
@@ -39,6 +40,11 @@ def _parse_response(
         response_201 = EventResponse.from_dict(response.json())
 
         return response_201
+
+    if response.status_code == 202:
+        response_202 = Quarantined.from_dict(response.json())
+
+        return response_202
 
     if response.status_code == 400:
         response_400 = Problem.from_dict(response.json())
@@ -93,7 +99,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[EventResponse | Problem]:
+) -> Response[EventResponse | Problem | Quarantined]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,8 +112,11 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Response[EventResponse | Problem]:
-    """A raw RFC 822 email from the mail gateway
+) -> Response[EventResponse | Problem | Quarantined]:
+    """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
+    one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
+    usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
+    quarantine id, do not retry
 
      Roles: admin, integrator.
 
@@ -119,7 +128,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem]
+        Response[EventResponse | Problem | Quarantined]
     """
 
     kwargs = _get_kwargs(
@@ -137,8 +146,11 @@ def sync(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> EventResponse | Problem | None:
-    """A raw RFC 822 email from the mail gateway
+) -> EventResponse | Problem | Quarantined | None:
+    """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
+    one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
+    usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
+    quarantine id, do not retry
 
      Roles: admin, integrator.
 
@@ -150,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem
+        EventResponse | Problem | Quarantined
     """
 
     return sync_detailed(
@@ -163,8 +175,11 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Response[EventResponse | Problem]:
-    """A raw RFC 822 email from the mail gateway
+) -> Response[EventResponse | Problem | Quarantined]:
+    """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
+    one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
+    usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
+    quarantine id, do not retry
 
      Roles: admin, integrator.
 
@@ -176,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem]
+        Response[EventResponse | Problem | Quarantined]
     """
 
     kwargs = _get_kwargs(
@@ -192,8 +207,11 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> EventResponse | Problem | None:
-    """A raw RFC 822 email from the mail gateway
+) -> EventResponse | Problem | Quarantined | None:
+    """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
+    one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
+    usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
+    quarantine id, do not retry
 
      Roles: admin, integrator.
 
@@ -205,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem
+        EventResponse | Problem | Quarantined
     """
 
     return (

@@ -1,0 +1,12 @@
+from enum import StrEnum
+
+
+class ListQuarantineReason(StrEnum):
+    BLOCKED_SENDER = "blocked_sender"
+    LOOP = "loop"
+    NO_SENDER = "no_sender"
+    SPAM = "spam"
+    UNPARSEABLE = "unparseable"
+
+    def __str__(self) -> str:
+        return str(self.value)
