@@ -211,3 +211,62 @@ async def untaken(server: Dovecot, user: str, folder: str = "INBOX") -> list[str
         return [u for u in response.lines[0].decode().split() if u.isdigit()]
     finally:
         await client.logout()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.mail_server serve|append`: the tests' Dovecot for a person (README walk-through).
+
+    `serve` starts it (as root, like the tests) with one mailbox, prints the CONVOFLOW_MAILBOXES
+    entry that connects it and runs until Ctrl-C; `append` puts .eml files into that mailbox as a mail
+    server's delivery would.
+    """
+    import argparse
+    import asyncio
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m tests.mail_server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="start Dovecot on 127.0.0.1 with one mailbox, until Ctrl-C")
+    serve.add_argument("--user", default="support@convoflow.local")
+    serve.add_argument("--tenant", default="dev")
+    serve.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "convoflow-dovecot")
+    put = sub.add_parser("append", help="put .eml files into the mailbox `serve` printed")
+    put.add_argument("files", nargs="+", type=Path)
+    put.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "convoflow-dovecot")
+    args = parser.parse_args(argv)
+    state = args.dir / "walkthrough.json"
+    if args.command == "serve":
+        args.dir.mkdir(parents=True, exist_ok=True)
+        args.dir.chmod(0o755)
+        server, process = start_dovecot(args.dir / "server")
+        server.add_user(args.user)
+        mailbox = {
+            "name": "support",
+            "tenant": args.tenant,
+            "host": server.host,
+            "port": server.tls_port,
+            "security": "tls",
+            "cafile": str(server.cafile),
+            "user": args.user,
+            "password_env": "SUPPORT_IMAP_PASSWORD",
+        }
+        state.write_text(
+            json.dumps({"tls_port": server.tls_port, "cafile": str(server.cafile), "user": args.user})
+        )
+        print(f"export SUPPORT_IMAP_PASSWORD={PASSWORD}")
+        print(f"export CONVOFLOW_MAILBOXES='{json.dumps([mailbox])}'")
+        try:
+            process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGTERM)
+            process.wait()
+        return 0
+    saved = json.loads(state.read_text())
+    server = Dovecot("127.0.0.1", 0, saved["tls_port"], Path(saved["cafile"]), args.dir, args.dir / "users")
+    asyncio.run(append(server, saved["user"], *(f.read_bytes() for f in args.files)))
+    print(f"appended {len(args.files)} mail(s) to {saved['user']}'s INBOX")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -14,6 +14,10 @@ SDK_LOGGERS = ("temporalio",)
 # The database drivers log every statement with its parameters (aiosqlite at DEBUG, SQLAlchemy's
 # engine at INFO): outbox rows hold message text and addresses, so they never go below WARNING.
 DATABASE_LOGGERS = ("aiosqlite", "sqlalchemy.engine", "sqlalchemy.pool", "asyncpg")
+# The IMAP client logs untagged server answers at INFO and whole protocol lines (headers of fetched
+# mail among them) at DEBUG: never below WARNING either. tnefparse names damaged attributes at WARNING,
+# which holds nothing of the mail.
+MAIL_LOGGERS = ("aioimaplib",)
 
 
 # Alembic narrates every migration step at INFO; a start that migrates says so once, in its banner.
@@ -31,6 +35,6 @@ def apply_sdk_floor() -> None:
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
-    for name in DATABASE_LOGGERS:
+    for name in (*DATABASE_LOGGERS, *MAIL_LOGGERS):
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.WARNING))
