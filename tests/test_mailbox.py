@@ -251,3 +251,11 @@ def test_mailbox_settings_refuse_clear_text_and_passwords_in_the_document() -> N
     )
     assert allowed[0].server_port == 143
     assert mailboxes_of(json.dumps([{**base, "password_env": "X"}]))[0].server_port == 993
+
+
+def test_a_search_answer_is_read_past_the_untagged_answers_that_come_with_it() -> None:
+    """Mail arriving during a SEARCH adds `N EXISTS` lines: never mistaken for UIDs."""
+    from engine.service.mailbox import search_uids
+
+    assert search_uids([b"4 EXISTS", b"1 RECENT", b"3 4", b"Search completed"]) == ["3", "4"]
+    assert search_uids([b"", b"Search completed (0.001 secs)."]) == []

@@ -118,7 +118,7 @@ class MailboxConnector:
         response = await client.uid_search(f"UNKEYWORD {TAKEN} NOT DELETED")
         if response.result != "OK":
             raise MailboxError("search refused")
-        uids = [u for line in response.lines[:1] for u in line.decode().split() if u.isdigit()]
+        uids = search_uids(response.lines)
         count = 0
         for uid in uids:
             raw = await self._fetch(client, uid)
@@ -196,6 +196,17 @@ async def _starttls(client: IMAP4, context: ssl.SSLContext, host: str) -> None:
     loop = asyncio.get_running_loop()
     protocol.transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=host)
     await protocol.capability()
+
+
+def search_uids(lines: list[bytes]) -> list[str]:
+    """The UIDs of a SEARCH answer. Other untagged answers may come along with it (`4 EXISTS` when mail
+    arrived meanwhile): only a line of numbers alone is the result; the last line is the tagged status."""
+    found: list[str] = []
+    for line in lines[:-1]:
+        words = bytes(line).decode(errors="replace").split()
+        if words and all(word.isdigit() for word in words):
+            found.extend(words)
+    return found
 
 
 def _quoted(folder: str) -> str:
