@@ -134,3 +134,12 @@ def test_blocked_sender_patterns_are_validated() -> None:
     for bad in ("offers.example", "a b@c.example", "*@"):
         with pytest.raises(ValidationError, match="not a sender pattern"):
             EmailSettings(blocked_senders=[bad])
+
+
+def test_only_our_own_message_ids_make_a_loop() -> None:
+    from engine.mail.verdicts import is_ours
+
+    ours = "<email-73d7c4a4ea8ba8524321.360189f50b1f307fe7d83247@convoflow.local>"
+    assert is_ours(ours, {"convoflow.local"})
+    assert not is_ours("<CAF1.abc@convoflow.local>", {"convoflow.local"})  # a colleague's client
+    assert not is_ours(ours, {"acme.example"})

@@ -19,6 +19,7 @@ Decisions (issue 20, where it was silent):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
@@ -109,9 +110,20 @@ def loop_verdict(mail: ParsedMail, own: list[str], domains: set[str]) -> str:
     loop_header = mail.headers.get("x-loop", "").lower()
     if loop_header and any(address in loop_header for address in own):
         return "X-Loop names the tenant's own support address"
-    if not mail.message_id_derived and any(conversation_of(mail.message_id, d) for d in domains):
+    if not mail.message_id_derived and is_ours(mail.message_id, domains):
         return "its Message-ID is one the service generated"
     return ""
+
+
+OUR_DIGEST = re.compile(r"^[0-9a-f]{24}$")
+
+
+def is_ours(message_id: str, domains: set[str]) -> bool:
+    """A Message-ID in the exact shape we generate (`<conversation.24 hex@our domain>`,
+    engine/contracts/message_ids.py): a colleague's client writing ids on the same domain is not us."""
+    local = message_id.strip().strip("<>").partition("@")[0]
+    digest = local.rsplit(".", 1)[-1]
+    return bool(OUR_DIGEST.match(digest)) and any(conversation_of(message_id, d) for d in domains)
 
 
 def automatic(mail: ParsedMail) -> bool:
