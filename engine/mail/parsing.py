@@ -8,7 +8,7 @@ quarantines the message (engine/mail/verdicts.py) instead of losing it.
 
 A mail is hostile input too: every bound is checked before the standard library parses what it
 bounds (a long structured header costs it quadratic time, deep nesting a RecursionError, many MIME
-parameters quadratic time); see `_check_bounds`.
+parameters quadratic time); see engine/mail/bounds.py.
 """
 
 from __future__ import annotations
@@ -23,21 +23,12 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
+from engine.mail.bounds import MAX_MESSAGE_ID, MailProblem, check_bounds, clean_line, text_of
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-# One header, unfolded: RFC 5322 lines are at most 998 characters, and a References header of a long
-# thread is ~60 per id; 8 KiB leaves room for both and keeps the parser's worst case short.
-MAX_HEADER_CHARS = 8 * 1024
-MAX_HEADERS = 200  # per MIME part
-MAX_PARTS = 60  # a text, an HTML alternative and the 50 attachments a message keeps, with room
-MAX_PARAMETERS = 32  # per Content-Type/-Disposition: 20,000 parameters took the parser 17 s
 MAX_TEXT = 100_000
 MAX_ATTACHMENTS = 50
-MAX_MESSAGE_ID = 256
-PARAMETERIZED = {"content-type", "content-disposition"}
-PART_HEADER = re.compile(rb"(?im)^content-type[ \t]*:")
 # A derived Message-ID is recognisable as ours and never collides with a real one (`.invalid`, RFC 2606).
 DERIVED_DOMAIN = "derived.convoflow.invalid"
 # Headers the verdicts read, lower-cased.
@@ -55,14 +46,6 @@ VERDICT_HEADERS = (
 # Parts the parser splits into sub-messages that are still one part to us: an attached mail, a DSN's status.
 WHOLE_PARTS = {"message/rfc822", "message/delivery-status"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class MailProblem:
-    """Why (part of) a message could not be read: the header or `body`, and what is wrong."""
-
-    field: str
-    problem: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,7 +87,7 @@ class ParsedMail:
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """The message as far as it can be read; `problem` says what could not be (never raises)."""
-    if problem := _check_bounds(raw):
+    if problem := check_bounds(raw):
         return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
     try:
         mail = BytesParser(policy=policy.default).parsebytes(raw)
@@ -397,43 +380,3 @@ def _header(part: Message, name: str) -> Any:
         return part.get(name)
     except Exception:  # the header parser fails in many ways on hostile input
         return _UNREADABLE
-
-
-def _check_bounds(raw: bytes) -> MailProblem | None:
-    """The first bound the raw mail exceeds (parts, headers per part, header length, parameters).
-
-    The header sizes are checked on a compat32 parse, which splits headers without parsing them.
-    """
-    if len(PART_HEADER.findall(raw)) > MAX_PARTS:
-        return MailProblem(field="body", problem=f"at most {MAX_PARTS} MIME parts")
-    try:
-        parts = list(BytesParser(policy=policy.compat32).parsebytes(raw).walk())
-    except RecursionError:
-        return MailProblem(field="body", problem="MIME parts or header comments nested too deep")
-    except Exception:
-        return MailProblem(field="body", problem="the MIME structure cannot be read")
-    for part in parts:
-        items = part.items()
-        if len(items) > MAX_HEADERS:
-            return MailProblem(field="headers", problem=f"at most {MAX_HEADERS} per part")
-        for name, value in items:
-            value = str(value)
-            label = clean_line(name, 64) or "header"
-            if len(value) > MAX_HEADER_CHARS:
-                return MailProblem(field=label, problem=f"at most {MAX_HEADER_CHARS} characters")
-            if label.lower() in PARAMETERIZED and value.count(";") > MAX_PARAMETERS:
-                return MailProblem(field=label, problem=f"at most {MAX_PARAMETERS} parameters")
-    return None
-
-
-def text_of(value: str) -> str:
-    """Text as Unicode: the parser keeps undecodable header bytes as surrogates, which JSON cannot carry."""
-    try:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:  # a surrogate no byte became (a decoder's, not the parser's)
-        return value.encode("utf-8", "replace").decode("utf-8")
-
-
-def clean_line(value: str | None, limit: int) -> str:
-    """One line of at most `limit` characters: control characters become spaces."""
-    return CONTROL.sub(" ", value or "").strip()[:limit]
