@@ -17,6 +17,7 @@ from engine.service.database import database_of
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient, api_key
 from tests.cli_run import cli
+from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 
 SPAM = (
@@ -142,3 +143,19 @@ async def test_the_cli_lists_shows_releases_and_deletes(
     assert (await cli(capsys, "quarantine", "delete", item_id, "--tenant", tenant)).returncode == 0
     missing = await cli(capsys, "quarantine", "show", item_id, "--tenant", tenant)
     assert missing.returncode == 1 and "no quarantined mail" in missing.stderr
+
+
+async def test_a_released_loop_is_recorded_but_never_answered(
+    api: ApiClient, worker: None, outbox: OutboxRows, tenants: dict[str, str]
+) -> None:
+    """Mail from our own address, released by ops, must not start the loop again with an acknowledgement."""
+    ours = SPAM.replace(b"Ada Lovelace <ada@customer.example>", b"Support <support@convoflow.local>").replace(
+        b"X-Spam-Flag: YES\r\n", b""
+    )
+    held = await post_mail(api, ours)
+    assert held.status == 202 and held.body["reason"] == "loop", held.body
+    released = await api.request("POST", f"/v1/quarantine/{held.body['quarantine_id']}/release")
+    assert released.status == 201, released.body
+    state = (await api.get(released.body["conversation_id"])).body
+    assert state["customer_messages"] == 1 and "automated" in state["tags"]
+    assert outbox.read_all(tenants["acme"]) == []

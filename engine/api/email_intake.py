@@ -176,16 +176,18 @@ class MailIntake:
             fields=fields,
         )
 
-    async def release(self, tenant: str, raw: bytes, *, own_addresses: list[str] | None = None) -> Intake:
+    async def release(
+        self, tenant: str, raw: bytes, *, reason: str | None = None, own_addresses: list[str] | None = None
+    ) -> Intake:
         """Deliver a quarantined mail as a customer message whatever its verdict (ops decided it is one).
 
         A mail without a usable sender cannot become a conversation (there is no one to answer): the
-        caller refuses it before. Spam, loop and blocked verdicts are overridden; automatic mail stays
-        marked as such (still never acknowledged).
+        caller refuses it before. Spam, loop and blocked verdicts are overridden; automatic mail, and
+        a released loop, stay marked automatic: never acknowledged, so a loop cannot start again.
         """
         mail = await asyncio.to_thread(parse_mail, raw)
         own = [self._conversations.settings.email_from, *(own_addresses or [])]
-        message = message_of(mail, automatic=automatic(mail))
+        message = message_of(mail, automatic=automatic(mail) or reason == QuarantineReason.LOOP.value)
         domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
         threading = await thread_in(
             self._conversations,

@@ -203,7 +203,7 @@ async def release_quarantined(request: web.Request) -> web.Response:
         )
     tenant = request[TENANT]
     intake = request.app[MAIL_INTAKE]
-    taken = await intake.release(tenant, item.raw)
+    taken = await intake.release(tenant, item.raw, reason=item.reason)
     assert taken.conversation_id is not None and taken.receipt is not None
     await intake.quarantine.mark_released(
         tenant,

@@ -112,7 +112,9 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
             conversations = Conversations(
                 client=client, settings=settings, packs=ActivePacks(database, settings)
             )
-            taken = await mail_intake(conversations, database).release(args.tenant, item.raw)
+            taken = await mail_intake(conversations, database).release(
+                args.tenant, item.raw, reason=item.reason
+            )
     except (ApiError, TimeoutError, OSError, RuntimeError) as exc:
         print(f"convoflow: not released: {_reason(exc)}; try again", file=sys.stderr)
         return 1
