@@ -12,6 +12,7 @@ root, so it uses the package's `dovecot`/`dovenull` users and mail owned by `nob
 from __future__ import annotations
 
 import datetime
+import imaplib
 import ipaddress
 import os
 import shutil
@@ -50,10 +51,24 @@ class Dovecot:
     users: Path
 
     def add_user(self, user: str, password: str = PASSWORD) -> str:
-        """A throwaway mailbox user (Dovecot reads the passwd-file at each login)."""
+        """A throwaway mailbox user, once Dovecot lets it log in.
+
+        Dovecot notices a changed passwd-file by its stat, which two additions within the same
+        second may not change visibly: so wait for the login to work (the observable event).
+        """
         with self.users.open("a") as out:
             out.write(f"{user}:{{PLAIN}}{password}::::::\n")
-        return user
+        deadline = time.monotonic() + 10
+        while True:
+            with imaplib.IMAP4(self.host, self.port, timeout=5) as probe:
+                try:
+                    probe.login(user, password)
+                    return user
+                except imaplib.IMAP4.error:
+                    if time.monotonic() > deadline:
+                        raise
+            os.utime(self.users)  # a new stamp for Dovecot's next look
+            time.sleep(0.05)
 
 
 def free_port() -> int:
