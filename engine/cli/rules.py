@@ -41,6 +41,7 @@ from engine.rules.simulation import (
     parse_conversations,
     simulate,
 )
+from engine.rules.triage import intent_report
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_source, load_valid
@@ -181,7 +182,25 @@ def cmd_test(args: argparse.Namespace) -> int:
             print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
     failed = sum(not r.passed for r in results)
     print(f"{len(results) - failed} passed, {failed} failed")
+    _print_intent_quality(pack)
     return 1 if failed else 0
+
+
+def _print_intent_quality(pack: RulePack) -> None:
+    """Cross-validated precision and recall per intent, and the gate the pack sets."""
+    report = intent_report(pack)
+    if report is None:
+        return
+    print(f"\nintents (model {report['model'][:12]}, {report['folds']}-fold cross-validation):")
+    for row in report["intents"]:
+        precision = "-" if row["precision"] is None else f"{row['precision']:.2f}"
+        flag = "  WEAK" if row["weak"] else ""
+        print(
+            f"  {row['intent']:<20} {row['examples']:>4} examples  "
+            f"precision {precision}  recall {row['recall']:.2f}{flag}"
+        )
+    gate = report["gate"]
+    print(f"  gate: precision >= {gate['min_precision']}, recall >= {gate['min_recall']}")
 
 
 def _conversations(path: Path):
