@@ -23,6 +23,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from engine.db.intent_models import store_intent_model
 from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 
@@ -278,3 +279,4 @@ class PackStore:
         await db.execute(
             row.on_conflict_do_nothing(index_elements=[rule_packs.c.tenant, rule_packs.c.pack_hash])
         )
+        await store_intent_model(db, pack, digest, now)

@@ -29,6 +29,7 @@ from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
+from engine.db.intent_models import IntentModelStore
 from engine.db.kpi_facts import KpiFactStore
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
@@ -137,7 +138,7 @@ class Adapters:
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
         database = database_of(settings)
-        registry = PackRegistry(PackStore(database))
+        registry = PackRegistry(PackStore(database), IntentModelStore(database))
         shadow = ShadowEvaluator(registry, ShadowStore(database))
         queue = EventDeliveries(database)
         sender = EventSender(settings.subscription_timeout_seconds)

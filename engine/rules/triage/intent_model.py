@@ -81,12 +81,14 @@ class IntentModel:
         whole = sum(exps)
         probs = [e / whole for e in exps]
         best = max(range(k), key=lambda c: (probs[c], -c))
-        pushed: Counter[str] = Counter()
+        pushed: dict[str, float] = {}
         for word, feats in by_word:
             for f in feats:
                 if f in values:
-                    pushed[word] += values[f] / norm * self._table[f][best + 1] / counts[f]
-        words = [(w, round(s, 4)) for w, s in pushed.most_common(TOP_WORDS) if s > 0]
+                    share = values[f] / norm * self._table[f][best + 1] / counts[f]
+                    pushed[word] = pushed.get(word, 0.0) + share
+        ranked = sorted(pushed.items(), key=lambda item: (-item[1], item[0]))[:TOP_WORDS]
+        words = [(w, round(s, 4)) for w, s in ranked if s > 0]
         confidence = probs[best]
         return IntentScores(
             intent=self.intents[best] if confidence >= threshold else None,

@@ -37,7 +37,7 @@ def _analyzer() -> Any:
     """VADER's analyser, loaded once per process (its lexicon file takes ~45 ms)."""
     with _LOCK:
         if not _vader:
-            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
 
             _vader.append(SentimentIntensityAnalyzer())
         return _vader[0]
