@@ -9,7 +9,7 @@ from engine.rules.actions import Simulated, from_record
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.pack import TestCase
-from engine.rules.triage import CONTEXT_FIELDS, Triager, context_fields, trained_model
+from engine.rules.triage.offline import with_triage
 from engine.rules.validation import case_context
 
 
@@ -36,30 +36,10 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
     return {"tags": sim.tags, "route": sim.team, "priority": sim.priority}
 
 
-_TRIAGERS: dict[str, Triager] = {}
-
-
-def _triaged(pack: CompiledPack, case: TestCase) -> dict[str, Any]:
-    """The case's context with the message triaged as the `decide` activity would, when the pack's
-    rules read a triage field or the case expects an intent or language; the case's own values win."""
-    message = case.context.get("message") or {}
-    wanted = case.expect.intent is not None or case.expect.language is not None
-    if not isinstance(message, dict) or not message.get("text") or not (wanted or reads_triage(pack)):
-        return case.context
-    triager = _TRIAGERS.get(pack.hash)
-    if triager is None:
-        triager = _TRIAGERS[pack.hash] = Triager(pack.pack, trained_model(pack.pack))
-    found = context_fields(triager.classify(str(message["text"])))
-    return {**case.context, "message": {**found, **message}}
-
-
-def reads_triage(pack: CompiledPack) -> bool:
-    """Whether any rule of the pack reads `message.language`, `.intent`, `.sentiment` or their kin."""
-    return any(path.removeprefix("message.") in CONTEXT_FIELDS for path in pack.reads)
-
-
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
-    context = RuleContext.model_validate(case_context(case.event.value, _triaged(pack, case)))
+    wanted = case.expect.intent is not None or case.expect.language is not None
+    triaged = with_triage(pack, case.context, wanted=wanted)
+    context = RuleContext.model_validate(case_context(case.event.value, triaged))
     decision = pack.decide(context)
     result = CaseResult(case.name, decision=decision)
     expect = case.expect
