@@ -156,7 +156,7 @@ rules:
 
 
 def test_a_pack_with_weak_intents_is_refused_naming_them(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, problems = validate(load_text(WEAK_PACK))
     weak = {p.path: p for p in problems if p.code == "weak-intent"}
@@ -167,8 +167,9 @@ def test_a_pack_with_weak_intents_is_refused_naming_them(
     )
     pack = tmp_path / "weak.yaml"
     pack.write_text(WEAK_PACK)
-    run: Run = run_cli(capsys, ["rules", "validate", str(pack)])
-    assert run.returncode == 1
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    run: Run = run_cli(capsys, ["rules", "publish", str(pack)])
+    assert run.returncode == 1  # well-formed, like a pack whose test cases fail; a broken pack is 2
     assert "intents.orders" in run.stdout + run.stderr and "intents.deliveries" in run.stdout + run.stderr
     assert "intents.greetings" not in run.stdout + run.stderr
 

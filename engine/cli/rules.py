@@ -42,6 +42,7 @@ from engine.rules.simulation import (
     simulate,
 )
 from engine.rules.triage import intent_report
+from engine.rules.triage.checks import WEAK_INTENT
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_source, load_valid
@@ -99,7 +100,8 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
 
 
 def load_pack(ref: str) -> RulePack:
-    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2)."""
+    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2),
+    well-formed but with intents below its quality gate -> CommandFailed(1)."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
         try:
@@ -111,7 +113,9 @@ def load_pack(ref: str) -> RulePack:
     try:
         return load_valid(path)
     except PackLoadError as exc:
-        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+        # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
+        weak_only = all(p.code == WEAK_INTENT for p in exc.problems)
+        raise CommandFailed(1 if weak_only else 2, [str(p) for p in exc.problems]) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
