@@ -185,8 +185,8 @@ def cmd_test(args: argparse.Namespace) -> int:
                 print(f"      {failure}")
             print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
     failed = sum(not r.passed for r in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
     _print_intent_quality(pack)
+    print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
@@ -204,7 +204,7 @@ def _print_intent_quality(pack: RulePack) -> None:
             f"precision {precision}  recall {row['recall']:.2f}{flag}"
         )
     gate = report["gate"]
-    print(f"  gate: precision >= {gate['min_precision']}, recall >= {gate['min_recall']}")
+    print(f"  gate: precision >= {gate['min_precision']}, recall >= {gate['min_recall']}\n")
 
 
 def _conversations(path: Path):

@@ -18,6 +18,8 @@ class CaseResult:
     name: str
     decision: Decision
     failures: list[str] = field(default_factory=list)
+    context: RuleContext | None = None
+    """The context decided on (with the message's triage fields, when they were filled in)."""
 
     @property
     def passed(self) -> bool:
@@ -41,7 +43,7 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     triaged = with_triage(pack, case.context, wanted=wanted)
     context = RuleContext.model_validate(case_context(case.event.value, triaged))
     decision = pack.decide(context)
-    result = CaseResult(case.name, decision=decision)
+    result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect
     if expect.intent is not None and context.message.intent != expect.intent:
         scores = f" (confidence {context.message.intent_confidence})" if context.message.intent else ""

@@ -77,4 +77,4 @@ def _is_intent(node: Any) -> bool:
     if not isinstance(node, dict) or list(node) != ["var"]:
         return False
     ref = node["var"]
-    return (ref[0] if isinstance(ref, list) and ref else ref) == "message.intent"
+    return bool((ref[0] if isinstance(ref, list) and ref else ref) == "message.intent")
