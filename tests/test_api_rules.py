@@ -44,7 +44,7 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     tests_yaml = (PACKS / "default" / "tests.yaml").read_text()
     with_tests = DEFAULT_YAML + "\ntests:\n" + "".join(f"  {line}\n" for line in tests_yaml.splitlines())
     tested = await api.request("POST", "/v1/rules/test", json={"pack": with_tests})
-    assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 20
+    assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 21
     assert tested.body["cases"][0]["decision"]["rules"][1]["id"] == "acknowledge-open"
     failing = with_tests.replace("route: billing\n", "route: general\n", 1)
     tested = await api.request("POST", "/v1/rules/test", json={"pack": failing})

@@ -56,9 +56,9 @@ def test_validate_ok_and_broken(tmp_path: Path, rules: Callable[..., Run]) -> No
     assert broken.returncode == 2
     lines = broken.stderr.strip().splitlines()
     assert len(lines) == 2
-    assert f'pack.yaml:{line}: rules[5].then[1].route: unknown team "bililng"' in lines[1]
-    assert '.if.contains_any[0].var: "mesage.text" is not in the rule context' in lines[0]
-    assert '(did you mean "message.text"?)' in lines[0]
+    assert f'pack.yaml:{line}: rules[5].then[1].route: unknown team "bililng"' in lines[0]
+    assert '.if.contains_any[0].var: "mesage.text" is not in the rule context' in lines[1]
+    assert '(did you mean "message.text"?)' in lines[1]
 
 
 def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[..., Run]) -> None:
