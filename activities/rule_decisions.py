@@ -68,6 +68,9 @@ class LoadedPack:
         self.compiled = CompiledPack(pack)
         # Trained here when not given (tests, bench): the worker passes the stored model.
         self.triager = Triager(pack, intent_model if intent_model is not None else trained_model(pack))
+        # Loading a language's models takes ~1 s (more on a busy host): here, with the compile, once
+        # per process, rather than inside the first decision that classifies.
+        self.triager.warm()
         # Shared with every other pack (hash) of this process that has the same calendar, so a newly
         # published pack does not build its timelines again: that is most of a cold deadline's cost.
         self.calendars = {name: shared_calendar(doc) for name, doc in pack.calendars.items()}

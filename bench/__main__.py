@@ -21,6 +21,7 @@ BENCHES = [
     "audit",
     "shadow",
     "events",
+    "triage",
 ]  # `make bench`; chaos, scale and kpis run only when named (minutes, processes)
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,18 +63,21 @@ class IntentModel:
 
     def classify(self, text: str, *, threshold: float = 0.0) -> IntentScores:
         """Probabilities per intent and the words behind the best one."""
-        by_word = features_by_word(text)
-        counts = Counter(f for _, feats in by_word for f in feats if f in self._table)
-        k = len(self.intents)
+        table, k = self._table, len(self.intents)
+        by_word = [(word, [f for f in feats if f in table]) for word, feats in features_by_word(text)]
+        counts: dict[str, int] = {}
+        for _, feats in by_word:
+            for f in feats:
+                counts[f] = counts.get(f, 0) + 1
         if not counts or not k:
             return IntentScores(intent=None, confidence=0.0, scores={}, words=[])
-        values = {f: (1.0 + math.log(n)) * self._table[f][0] for f, n in counts.items()}
+        values = {f: (1.0 + math.log(n)) * table[f][0] for f, n in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         totals = list(self._bias)
         for f, v in values.items():
-            row = self._table[f]
+            row = table[f]
             for c in range(k):
-                totals[c] += v / norm * row[c + 1]
+                totals[c] += v * row[c + 1] / norm
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         whole = sum(exps)
@@ -83,18 +85,15 @@ class IntentModel:
         best = max(range(k), key=lambda c: (probs[c], -c))
         pushed: dict[str, float] = {}
         for word, feats in by_word:
-            for f in feats:
-                if f in values:
-                    share = values[f] / norm * self._table[f][best + 1] / counts[f]
-                    pushed[word] = pushed.get(word, 0.0) + share
+            share = sum(values[f] * table[f][best + 1] / counts[f] for f in feats) / norm
+            pushed[word] = pushed.get(word, 0.0) + share
         ranked = sorted(pushed.items(), key=lambda item: (-item[1], item[0]))[:TOP_WORDS]
-        words = [(w, round(s, 4)) for w, s in ranked if s > 0]
         confidence = probs[best]
         return IntentScores(
             intent=self.intents[best] if confidence >= threshold else None,
             confidence=round(confidence, 4),
             scores={name: round(p, 4) for name, p in zip(self.intents, probs, strict=True)},
-            words=words,
+            words=[(w, round(s, 4)) for w, s in ranked if s > 0],
         )
 
     def describe(self) -> dict[str, Any]:

@@ -119,6 +119,10 @@ class Triager:
         self.settings = pack.triage or TriageSettings()
         self.model = model
 
+    def warm(self) -> None:
+        """Load the language models now (seconds, once per language and process), not at a decision."""
+        detect("warm up the detector", self.languages)
+
     def classify(self, text: str) -> dict[str, Any]:
         """The triage record of one message (plain JSON, as history keeps it)."""
         guess = detect(text, self.languages)
