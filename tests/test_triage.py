@@ -26,6 +26,7 @@ from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.cli_run import Run, run_cli
 from tests.conftest import publish
+from tests.outbox_rows import OutboxRows
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "rule_packs"
@@ -226,3 +227,8 @@ async def test_messages_are_routed_by_intent_and_the_trail_shows_why(
     }
     crm_created = (await trail(api, "tri-crm"))[0]
     assert crm_created["triage"]["language"] == "de"  # the message's own language, recorded
+    # Templates follow the conversation's language: German for the German writer, English where the
+    # CRM prefers it.
+    sent = {row["idempotency_key"].split(":")[2]: row["text"] for row in OutboxRows(settings).read_all()}
+    assert sent["tri-leaving"].startswith("Hallo") and sent["tri-billing"].startswith("Hi")
+    assert sent["tri-crm"].startswith("Hi")
