@@ -53,6 +53,33 @@ def detector(languages: tuple[str, ...]) -> LanguageDetector:
         return _detector(languages)
 
 
+_WARM: set[str] = set()
+WARM_TEXT = "Sprachmodelle laden: language models everywhere"
+"""Words of five letters and more: lingua loads its 1- to 5-gram models as a text needs them."""
+
+
+def warm(languages: tuple[str, ...]) -> None:
+    """Load the models of `languages` one language at a time.
+
+    lingua holds the GIL while it loads a language's models (~0.15-0.3 s each on an idle host,
+    seconds on a loaded one): loading four at once would stall every other thread of the worker
+    (its workflow activations, whose deadlock detector allows 2 s) for their sum. Models are
+    shared by every detector of the process, so a detector for (a loaded language, the next one)
+    loads just the next; between steps the other threads run.
+    """
+    for code in languages:
+        with _BUILD:
+            if code in _WARM:
+                continue
+            partner = next(iter(sorted(_WARM)), None) or next((c for c in languages if c != code), None)
+        if partner is not None:
+            _detector(tuple(sorted({code, partner}))).compute_language_confidence_values(WARM_TEXT)
+        with _BUILD:
+            _WARM.add(code)
+            if partner is not None:
+                _WARM.add(partner)
+
+
 def detect(text: str, languages: tuple[str, ...]) -> LanguageGuess:
     """The served language `text` is most likely in; `languages` sorted ISO 639-1 codes."""
     if not languages:

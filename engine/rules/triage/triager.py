@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.rules.pack import RulePack, TriageSettings
 from engine.rules.triage.intent_model import IntentModel
-from engine.rules.triage.language import detect, supported
+from engine.rules.triage.language import detect, supported, warm
 from engine.rules.triage.sentiment import score
 from engine.rules.triage.training import FOLDS, Example, IntentQuality, cross_validate, examples_of, train
 
@@ -120,8 +120,8 @@ class Triager:
         self.model = model
 
     def warm(self) -> None:
-        """Load the language models now (seconds, once per language and process), not at a decision."""
-        detect("warm up the detector", self.languages)
+        """Load the language models now (once per language and process), not at a decision."""
+        warm(self.languages)
 
     def classify(self, text: str) -> dict[str, Any]:
         """The triage record of one message (plain JSON, as history keeps it)."""
