@@ -29,6 +29,7 @@ from engine.contracts.conversation import external_id_of
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest, seen_context
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
+from engine.rules.triage import IntentModel, Triager, context_fields, trained_model
 
 MINUTE = timedelta(minutes=1)
 UNDECIDABLE = "UndecidableContext"
@@ -62,9 +63,14 @@ class DecisionObserver(Protocol):
 
 
 class LoadedPack:
-    def __init__(self, pack: RulePack) -> None:
+    def __init__(self, pack: RulePack, intent_model: IntentModel | None = None) -> None:
         self.pack = pack
         self.compiled = CompiledPack(pack)
+        # Trained here when not given (tests, bench): the worker passes the stored model.
+        self.triager = Triager(pack, intent_model if intent_model is not None else trained_model(pack))
+        # Loading a language's models takes ~1 s (more on a busy host): here, with the compile, once
+        # per process, rather than inside the first decision that classifies.
+        self.triager.warm()
         # Shared with every other pack (hash) of this process that has the same calendar, so a newly
         # published pack does not build its timelines again: that is most of a cold deadline's cost.
         self.calendars = {name: shared_calendar(doc) for name, doc in pack.calendars.items()}
@@ -78,15 +84,26 @@ class PublishedPacks(Protocol):
     async def active_hash(self, tenant: str) -> str | None: ...
 
 
+class IntentModels(Protocol):
+    """Where trained intent models are kept by pack hash (engine/db/intent_models.py)."""
+
+    async def get(self, digest: str) -> IntentModel | None: ...
+
+    async def put(self, digest: str, model: IntentModel) -> IntentModel: ...
+
+
 class PackRegistry:
     """Published packs by hash, fetched from the database and compiled once per worker process.
 
     Cached forever: a hash never changes meaning. Concurrent first uses of a hash share one fetch
     and compile; a failed fetch (database down) is not cached, so the activity's retry tries again.
+    A pack with intents comes with its stored model; one stored before models were (or by a path
+    that did not train) is trained here and stored, and the stored row is what every host uses.
     """
 
-    def __init__(self, store: PublishedPacks) -> None:
+    def __init__(self, store: PublishedPacks, models: IntentModels | None = None) -> None:
         self._store = store
+        self._models = models
         self._loaded: dict[str, LoadedPack] = {}
         self._loading: dict[str, asyncio.Future[LoadedPack]] = {}
 
@@ -106,7 +123,13 @@ class PackRegistry:
 
     async def _load(self, digest: str) -> LoadedPack:
         pack = await self._store.get(digest)
-        loaded = await asyncio.to_thread(LoadedPack, pack)  # compiling is CPU: off the event loop
+        model = None
+        if pack.intents and self._models is not None:
+            model = await self._models.get(digest)
+            if model is None:
+                trained = await asyncio.to_thread(trained_model, pack)
+                model = await self._models.put(digest, trained) if trained is not None else None
+        loaded = await asyncio.to_thread(LoadedPack, pack, model)  # compiling is CPU: off the event loop
         self._loaded[digest] = loaded
         return loaded
 
@@ -146,6 +169,20 @@ def fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]
         sla["breached"] = any(c.breached for c in request.sla)
     filled["sla"] = sla
     return filled
+
+
+def triaged(loaded: LoadedPack, request: DecideRequest) -> dict[str, Any] | None:
+    """The triage record of the request's customer message, when the workflow asks for one.
+
+    In the activity, within the decision it feeds: history keeps the record with the decision, and
+    replay reads it instead of classifying again.
+    """
+    if not request.triage:
+        return None
+    text = (request.context.get("message") or {}).get("text")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return loaded.triager.classify(text)
 
 
 class RuleActivities(RuleDecisions):
@@ -219,11 +256,14 @@ class RuleActivities(RuleDecisions):
         self, loaded: LoadedPack, request: DecideRequest
     ) -> tuple[DecideResult, dict[str, dict[str, Any]]]:
         filled = fill(loaded, request)
+        triage = triaged(loaded, request)
+        if triage is not None:
+            filled["message"] = context_fields(triage)
         context = seen_context(request.context, filled)
         decision = loaded.compiled.decide(context).model_dump(mode="json")
         if request.filled_only:
-            return DecideResult(decision=decision, filled=filled), filled
-        return DecideResult(decision=decision, context=context.to_data()), filled
+            return DecideResult(decision=decision, filled=filled, triage=triage), filled
+        return DecideResult(decision=decision, context=context.to_data(), triage=triage), filled
 
     @activity.defn(name=BUSINESS_TIME)
     async def business_time(self, request: TimeRequest) -> list[str | float]:

@@ -22,6 +22,7 @@ BENCHES = [
     "shadow",
     "events",
     "mail",
+    "triage",
 ]  # `make bench`; chaos, scale and kpis run only when named (minutes, processes)
 
 

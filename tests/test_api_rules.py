@@ -19,7 +19,7 @@ def samples(n: int) -> list[dict]:
 async def test_validate_reports_problems_with_path_and_line(api: ApiClient) -> None:
     ok = await api.request("POST", "/v1/rules/validate", json={"pack": DEFAULT_YAML})
     assert ok.status == 200 and ok.body["valid"] is True and len(ok.body["hash"]) == 64
-    broken = DEFAULT_YAML.replace("route: technical", "route: tech")
+    broken = DEFAULT_YAML.replace("route: technical", "route: tech", 1)
     line = next(n for n, t in enumerate(broken.splitlines(), 1) if "route: tech" in t)
     bad = await api.request("POST", "/v1/rules/validate", json={"pack": broken})
     assert bad.status == 422 and bad.body["error"] == "invalid_pack"
@@ -44,7 +44,7 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     tests_yaml = (PACKS / "default" / "tests.yaml").read_text()
     with_tests = DEFAULT_YAML + "\ntests:\n" + "".join(f"  {line}\n" for line in tests_yaml.splitlines())
     tested = await api.request("POST", "/v1/rules/test", json={"pack": with_tests})
-    assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 16
+    assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 21
     assert tested.body["cases"][0]["decision"]["rules"][1]["id"] == "acknowledge-open"
     failing = with_tests.replace("route: billing\n", "route: general\n", 1)
     tested = await api.request("POST", "/v1/rules/test", json={"pack": failing})

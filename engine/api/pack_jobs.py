@@ -38,6 +38,7 @@ from engine.rules.loader import (
 from engine.rules.pack import RulePack
 from engine.rules.promotion import promotion_blockers
 from engine.rules.simulation import RecordedConversation, diff, simulate
+from engine.rules.triage import intent_report
 from engine.rules.validation import validate
 
 
@@ -254,6 +255,7 @@ def _test(raw: bytes) -> JobResult:
                 }
                 for r in results
             ],
+            "intents": intent_report(pack),
         },
     )
 

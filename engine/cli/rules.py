@@ -41,6 +41,8 @@ from engine.rules.simulation import (
     parse_conversations,
     simulate,
 )
+from engine.rules.triage import intent_report
+from engine.rules.triage.checks import WEAK_INTENT
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_source, load_valid
@@ -98,7 +100,8 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
 
 
 def load_pack(ref: str) -> RulePack:
-    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2)."""
+    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2),
+    well-formed but with intents below its quality gate -> CommandFailed(1)."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
         try:
@@ -110,7 +113,9 @@ def load_pack(ref: str) -> RulePack:
     try:
         return load_valid(path)
     except PackLoadError as exc:
-        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+        # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
+        weak_only = all(p.code == WEAK_INTENT for p in exc.problems)
+        raise CommandFailed(1 if weak_only else 2, [str(p) for p in exc.problems]) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -180,8 +185,26 @@ def cmd_test(args: argparse.Namespace) -> int:
                 print(f"      {failure}")
             print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
     failed = sum(not r.passed for r in results)
+    _print_intent_quality(pack)
     print(f"{len(results) - failed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def _print_intent_quality(pack: RulePack) -> None:
+    """Cross-validated precision and recall per intent, and the gate the pack sets."""
+    report = intent_report(pack)
+    if report is None:
+        return
+    print(f"\nintents (model {report['model'][:12]}, {report['folds']}-fold cross-validation):")
+    for row in report["intents"]:
+        precision = "-" if row["precision"] is None else f"{row['precision']:.2f}"
+        flag = "  WEAK" if row["weak"] else ""
+        print(
+            f"  {row['intent']:<20} {row['examples']:>4} examples  "
+            f"precision {precision}  recall {row['recall']:.2f}{flag}"
+        )
+    gate = report["gate"]
+    print(f"  gate: precision >= {gate['min_precision']}, recall >= {gate['min_recall']}\n")
 
 
 def _conversations(path: Path):

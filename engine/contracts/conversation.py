@@ -238,6 +238,11 @@ class ConversationState(BaseModel):
         default=None, description="What the assignment desk was asked and answered (issue 16)."
     )
     language: str | None = None
+    language_source: str | None = Field(
+        default=None,
+        description="`detected` when `language` came from triage (then a later message may change it); "
+        "None when the channel declared it or the CRM prefers it.",
+    )
     reopened: int = 0
     escalation_level: int = 0
     last_agent_reply_at: datetime | None = None
@@ -364,6 +369,11 @@ class DecisionEntry(BaseModel):
         default=None,
         description="What the KPI facts of this event are grouped and measured by (engine/kpis/facts.py): "
         "channel, team, assignee, priority, status change, SLA target, rating; never message text.",
+    )
+    triage: dict[str, Any] | None = Field(
+        default=None,
+        description="The customer message's classification (issue 22): language, intent and sentiment "
+        "with every score, the intent model's hash and the words that weighed most.",
     )
 
 

@@ -35,6 +35,11 @@ class DecideRequest(BaseModel):
         description="Answer with only the parts the activity filled in (`DecideResult.filled`), not the "
         "whole context: the workflow has the rest. False from runs before the patch, which read `context`.",
     )
+    triage: bool = Field(
+        default=False,
+        description="Classify the event's customer message (language, intent, sentiment) in this decision. "
+        "False from runs before the `triage` patch: their recorded decisions had none.",
+    )
 
 
 class DecideResult(BaseModel):
@@ -53,6 +58,11 @@ class DecideResult(BaseModel):
         default=None,
         description="Only what the activity filled in, by context section (business_hours, conversation's "
         "business minutes, sla remaining and breached), merged over the request's context.",
+    )
+    triage: dict[str, Any] | None = Field(
+        default=None,
+        description="The customer message's triage record (engine/rules/triage): language, intent and "
+        "sentiment with their scores, the intent model's hash and the words that weighed most.",
     )
 
     def context_for(self, sent: dict[str, Any]) -> dict[str, Any]:

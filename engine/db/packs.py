@@ -13,6 +13,7 @@ it: the (tenant, hash) primary key keeps one row, and the database decides that,
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from engine.db.intent_models import store_intent_model
 from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
+from engine.rules.triage import trained_model
 
 
 class UnknownPack(LookupError):
@@ -127,6 +130,7 @@ class PackStore:
     ) -> str:
         """Store the version (once per tenant and hash) without activating it; returns its hash."""
         digest = pack.content_hash
+        await asyncio.to_thread(trained_model, pack)  # CPU, once per content: not in the transaction
         async with self._engine.begin() as db:
             await self._store(
                 db, tenant, pack, digest, datetime.now(UTC), published_by=published_by, source=source
@@ -189,6 +193,7 @@ class PackStore:
             return active
         digest = fallback.content_hash
         now = datetime.now(UTC)
+        await asyncio.to_thread(trained_model, fallback)
         async with self._engine.begin() as db:
             await self._store(db, tenant, fallback, digest, now, published_by="shipped", source=source)
             first = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
@@ -278,3 +283,4 @@ class PackStore:
         await db.execute(
             row.on_conflict_do_nothing(index_elements=[rule_packs.c.tenant, rule_packs.c.pack_hash])
         )
+        await store_intent_model(db, pack, digest, now)

@@ -106,6 +106,15 @@ rule_packs = Table(
     Index("ix_rule_packs_pack_hash", "pack_hash"),
 )
 
+intent_models = Table(
+    "intent_models",
+    metadata,
+    Column("pack_hash", String(64), primary_key=True, comment="The pack version whose intents trained it."),
+    Column("model_hash", String(64), nullable=False, comment="SHA-256 of `model`: named in decision trails."),
+    Column("model", Text, nullable=False, comment="The classifier's weights as plain JSON (never pickled)."),
+    Column("trained_at", WHEN, nullable=False),
+)
+
 active_packs = Table(
     "active_packs",
     metadata,

@@ -9,6 +9,7 @@ from engine.rules.actions import Simulated, from_record
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.pack import TestCase
+from engine.rules.triage.offline import with_triage
 from engine.rules.validation import case_context
 
 
@@ -17,6 +18,8 @@ class CaseResult:
     name: str
     decision: Decision
     failures: list[str] = field(default_factory=list)
+    context: RuleContext | None = None
+    """The context decided on (with the message's triage fields, when they were filled in)."""
 
     @property
     def passed(self) -> bool:
@@ -36,10 +39,17 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
 
 
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
-    context = RuleContext.model_validate(case_context(case.event.value, case.context))
+    wanted = case.expect.intent is not None or case.expect.language is not None
+    triaged = with_triage(pack, case.context, wanted=wanted)
+    context = RuleContext.model_validate(case_context(case.event.value, triaged))
     decision = pack.decide(context)
-    result = CaseResult(case.name, decision=decision)
+    result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect
+    if expect.intent is not None and context.message.intent != expect.intent:
+        scores = f" (confidence {context.message.intent_confidence})" if context.message.intent else ""
+        result.failures.append(f"intent: expected {expect.intent}, got {context.message.intent}{scores}")
+    if expect.language is not None and context.message.language != expect.language:
+        result.failures.append(f"language: expected {expect.language}, got {context.message.language}")
     matched = decision.matched
     if expect.matched is not None and matched != expect.matched:
         result.failures.append(f"matched rules: expected {expect.matched}, got {matched}")

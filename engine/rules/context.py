@@ -107,6 +107,21 @@ class MessageInfo(_Part):
     channel_message_id: str | None = Field(default=None, description="The channel's message id.")
     auto_submitted: bool = Field(default=False, description="Sent by a machine (auto-reply, bounce).")
     attachments: list[Attachment] = Field(default_factory=list, description="Attached files.")
+    language: str | None = Field(
+        default=None,
+        description="Customer messages: the language it is written in, of those the pack serves (ISO 639-1).",
+    )
+    language_confidence: float | None = Field(default=None, description="The detector's confidence, 0 to 1.")
+    intent: str | None = Field(
+        default=None,
+        description="Customer messages: the pack's intent it most likely expresses; empty below "
+        "`triage.intent_threshold` or when the pack declares no intents.",
+    )
+    intent_confidence: float | None = Field(default=None, description="The intent's probability, 0 to 1.")
+    sentiment: float | None = Field(
+        default=None, description="Customer messages: -1 (angry) to 1 (happy); empty without a lexicon."
+    )
+    sentiment_label: str | None = Field(default=None, description="negative, neutral or positive.")
 
 
 class CustomerInfo(_Part):

@@ -173,6 +173,11 @@ class CompiledPack:
         self._functions[event] = function
         return function
 
+    @cached_property
+    def reads(self) -> frozenset[str]:
+        """Every context path some rule's condition reads."""
+        return frozenset(path for rule in self._rules for path in rule.reads)
+
     @property
     def compiled_conditions(self) -> int:
         """How many rule conditions run compiled (building every event's function)."""

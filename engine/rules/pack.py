@@ -164,7 +164,55 @@ class Rule(_Strict):
     stop: bool = False
 
 
+class Intent(_Strict):
+    """An intent the pack's classifier learns from example sentences (engine/rules/triage)."""
+
+    description: str | None = None
+    examples: dict[str, list[str]] = Field(
+        min_length=1,
+        description="Language (ISO 639-1) -> example sentences a customer might write for this intent.",
+    )
+
+
+class SentimentLexicon(_Strict):
+    """A language's sentiment words for languages VADER (English only) does not cover."""
+
+    words: dict[str, float] = Field(description="Word (lower case) -> valence from -4 to 4, as VADER's.")
+    negations: list[str] = Field(default_factory=list, description="Words that flip the next word's valence.")
+
+
+class TriageSettings(_Strict):
+    """Language detection, intent classification and sentiment: what `message.language`, `.intent` and
+    `.sentiment` are computed with. Absent: the defaults below."""
+
+    languages: list[str] | None = Field(
+        default=None,
+        description="Languages a message may be detected in (ISO 639-1). Default: `meta.language`, "
+        "the template languages and the intents' example languages.",
+    )
+    intent_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Below this probability `message.intent` is empty."
+    )
+    min_precision: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Publishing refuses an intent whose cross-validated precision is lower.",
+    )
+    min_recall: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Publishing refuses an intent whose cross-validated recall is lower.",
+    )
+    sentiment_lexicons: dict[str, SentimentLexicon] = Field(
+        default_factory=dict, description="Language -> lexicon; English without one uses VADER."
+    )
+
+
 class Expectation(_Strict):
+    intent: str | None = None
+    language: str | None = None
     matched: list[str] | None = None
     not_matched: list[str] | None = None
     actions: list[dict[str, Any]] | None = None
@@ -191,7 +239,32 @@ class RulePack(_Strict):
     settings: PackSettings = Field(default_factory=PackSettings)
     email: EmailSettings = Field(default_factory=EmailSettings)
     rules: list[Rule] = Field(default_factory=list)
+    intents: dict[str, Intent] = Field(default_factory=dict)
+    triage: TriageSettings | None = None
     tests: list[TestCase] = Field(default_factory=list)
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # Left out while unset, so packs published before triage existed keep their hash.
+        data: dict[str, Any] = handler(self)
+        if not data.get("intents"):
+            data.pop("intents", None)
+        if data.get("triage") is None:
+            data.pop("triage", None)
+        return data
+
+    def served_languages(self) -> tuple[str, ...]:
+        """The languages detection chooses among (sorted ISO 639-1 codes, regions dropped)."""
+        if self.triage is not None and self.triage.languages is not None:
+            chosen = set(self.triage.languages)
+        else:
+            chosen = {self.meta.language, *(lang for texts in self.templates.values() for lang in texts)}
+            chosen |= {lang for intent in self.intents.values() for lang in intent.examples}
+        return tuple(sorted({lang.replace("_", "-").split("-")[0].lower() for lang in chosen}))
+
+    def intent_examples(self) -> dict[str, dict[str, list[str]]]:
+        """intent -> language -> example sentences: what the classifier is trained on."""
+        return {name: dict(intent.examples) for name, intent in self.intents.items()}
 
     def business_hours_calendar(self, team: str | None, sla_calendar: str | None) -> str | None:
         """The calendar `business_hours.*` (and business minutes) of a conversation are read from.

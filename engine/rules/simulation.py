@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field, ValidationError
 from engine.rules.actions import Simulated, from_record
 from engine.rules.context import EventType, RuleContext
 from engine.rules.decision import CompiledPack, Decision
+from engine.rules.triage.offline import with_triage
 from engine.rules.validation import case_context
 
 
@@ -51,7 +52,8 @@ def parse_conversations(lines: Iterable[str], name: str) -> list[RecordedConvers
 
 
 def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
-    return pack.decide(RuleContext.model_validate(case_context(event.event.value, event.context)))
+    context = with_triage(pack, event.context)
+    return pack.decide(RuleContext.model_validate(case_context(event.event.value, context)))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
+from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
 MAX_CONDITION_NODES = 5000
@@ -103,6 +104,8 @@ class _Checker:
         self.check_templates()
         self.check_rules()
         self.check_tests()
+        for path, message, code in triage_problems(self.pack):
+            self.add(path, message, code)
 
     def check_calendars(self) -> None:
         chosen = self.pack.settings.business_hours_calendar

@@ -24,10 +24,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from activities.rule_decisions import LiveDecision, LoadedPack, PackRegistry, fill
+from activities.rule_decisions import LiveDecision, LoadedPack, PackRegistry, fill, triaged
 from engine.contracts.decisions import seen_context
 from engine.db.shadow import Comparison, ShadowStore
 from engine.rules.shadow_report import compare
+from engine.rules.triage import context_fields
 from engine.service import metrics
 
 QUEUE_SIZE = 2_000
@@ -169,7 +170,11 @@ def _compare_all(ready: list[tuple[LiveDecision, LoadedPack]], at: datetime) -> 
 def _compare(live: LiveDecision, candidate: LoadedPack, at: datetime) -> Comparison:
     request = live.request
     own = request.calendar is None or request.calendar in candidate.calendars
-    filled = fill(candidate, request) if own else live.filled
+    filled = dict(fill(candidate, request) if own else live.filled)
+    # The candidate classifies with its own intents and languages, as it would live.
+    triage = triaged(candidate, request)
+    if triage is not None:
+        filled["message"] = context_fields(triage)
     shadow = candidate.compiled.decide(seen_context(request.context, filled)).model_dump(mode="json")
     diff = compare(live.decision, shadow)
     event = request.context["event"]

@@ -31,6 +31,7 @@ from engine.api.active_packs import ActivePacks
 from engine.api.conversations import Conversations
 from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
+from engine.db.intent_models import IntentModelStore
 from engine.db.kpi_facts import KpiFactStore
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
@@ -144,7 +145,7 @@ class Adapters:
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
         database = database_of(settings)
-        registry = PackRegistry(PackStore(database))
+        registry = PackRegistry(PackStore(database), IntentModelStore(database))
         shadow = ShadowEvaluator(registry, ShadowStore(database))
         queue = EventDeliveries(database)
         sender = EventSender(settings.subscription_timeout_seconds)

@@ -55,6 +55,10 @@ KPI_PATCH = "kpi-facts"
 # Issue 19: each handled event's subscription events go to the database in one more local activity,
 # asked at the first flush with events; runs recorded before it replay without that command.
 EVENTS_PATCH = "subscription-events"
+# Issue 22: `decide` classifies a customer message (language, intent, sentiment) in the same decision
+# and the workflow takes the detected language; asked at the first customer message's decision, so
+# runs recorded before it replay with no classification and no language taken from one.
+TRIAGE_PATCH = "message-triage"
 # Events the database did not take (it was down) wait in state, oldest first, and are sent again at
 # the next flush or after a pause that doubles per failure up to EVENTS_RETRY_MAX. The bound keeps the
 # carried state far under Temporal's 2 MB payload limit (an event is ~300 bytes); past it the oldest
@@ -97,6 +101,7 @@ class ConversationCore:
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
         self._events_on: bool | None = None
+        self._triage_on: bool | None = None
         self._replying_agent: str | None = None  # the agent of the reply being handled, for its KPI fact
 
     def _threads(self) -> bool:
@@ -123,6 +128,12 @@ class ConversationCore:
         if self._filled_only_on is None:
             self._filled_only_on = workflow.patched(DECIDE_FILLED_PATCH)
         return self._filled_only_on
+
+    def _triage(self) -> bool:
+        """Whether `decide` classifies customer messages in this run (asked at the first one)."""
+        if self._triage_on is None:
+            self._triage_on = workflow.patched(TRIAGE_PATCH)
+        return self._triage_on
 
     def _closed_for_good(self) -> bool:
         """A closed conversation's run ends only in the old behaviour; otherwise it waits for a new thread."""

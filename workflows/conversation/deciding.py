@@ -23,6 +23,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.status import Raised
 
 
+TRIAGED_EVENTS = ("conversation.created", "message.received")
+"""Events whose customer message `decide` classifies (a message's other events reuse the context)."""
+LANGUAGE_CONFIDENCE = 0.6
+"""The detector's confidence from which a detected language becomes the conversation's."""
+
+
 class Deciding(ActionExecutor):
     """Events in, recorded decisions out; also enrichment at creation and a customer coming back."""
 
@@ -80,6 +86,7 @@ class Deciding(ActionExecutor):
             calendar=self._calendar_name(),
             sla=self._sla_views(),
             filled_only=self._filled_only(),
+            triage=message is not None and event in TRIAGED_EVENTS and self._triage(),
         )
         if not self._threads():
             result = await workflow.execute_local_activity_method(RuleDecisions.decide, request, **LOCAL)
@@ -101,6 +108,9 @@ class Deciding(ActionExecutor):
                 )
                 return seq
         entry.decision = result.decision
+        if result.triage is not None:
+            entry.triage = result.triage
+            self._take_language(result.triage)
         raised: Raised = []
         if result.decision["actions"]:  # the context is rebuilt only when an action may read it
             seen = result.context_for(context)
@@ -108,6 +118,20 @@ class Deciding(ActionExecutor):
                 entry.executed += await self._execute(seq, str(i), decided["action"], seen, raised)
         await self._follow(raised, depth=depth + 1)
         return seq
+
+    def _take_language(self, triage: dict[str, Any]) -> None:
+        """The conversation answers in the language its customer writes, unless told otherwise.
+
+        A language the channel declared or the CRM prefers was set before any decision and stays; a
+        detected one is taken when the detector is sure enough, and follows the customer when a
+        later message is confidently in another of the pack's languages.
+        """
+        s = self._state
+        language, confidence = triage.get("language"), triage.get("language_confidence") or 0.0
+        if not language or confidence < LANGUAGE_CONFIDENCE:
+            return
+        if s.language is None or s.language_source == "detected":
+            s.language, s.language_source = language, "detected"
 
     async def _follow(
         self, raised: Raised, *, depth: int = 0, message: InboundMessage | None = None

@@ -21,6 +21,7 @@ DOMAINS: dict[str, tuple[Any, ...]] = {
     "conversation.priority": tuple(p.value for p in Priority),
     "event.previous_status": (*STATUSES, None),
     "assignee.presence": (*PRESENCES, None),
+    "message.sentiment_label": ("negative", "neutral", "positive", None),
 }
 """Context path -> every value it can hold (None: the field may be empty)."""
 

@@ -99,7 +99,8 @@ def case_coverage(pack: CompiledPack, cases: Sequence[TestCase]) -> CaseCoverage
         result = run_case(pack, case)
         if not result.passed:
             failed_cases.append(case.name)
-        data = RuleContext.model_validate(case_context(case.event.value, case.context)).to_data()
+        seen = result.context or RuleContext.model_validate(case_context(case.event.value, case.context))
+        data = seen.to_data()
         handle: datalogic_py.DataHandle | None = None
         for row in result.decision.model_dump()["rules"]:
             entry, tracer = tracers[row["id"]]

@@ -28,6 +28,7 @@ from .decision_entry import DecisionEntry
 from .decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
 from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
 from .decision_entry_kpi_type_0 import DecisionEntryKpiType0
+from .decision_entry_triage_type_0 import DecisionEntryTriageType0
 from .decision_trail import DecisionTrail
 from .delete_agent_response_200 import DeleteAgentResponse200
 from .delete_subscription_response_200 import DeleteSubscriptionResponse200
@@ -160,6 +161,7 @@ __all__ = (
     "DecisionEntryAssignmentType0",
     "DecisionEntryDecisionType0",
     "DecisionEntryKpiType0",
+    "DecisionEntryTriageType0",
     "DecisionTrail",
     "DeleteAgentResponse200",
     "DeleteSubscriptionResponse200",

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ..models.decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
     from ..models.decision_entry_decision_type_0 import DecisionEntryDecisionType0
     from ..models.decision_entry_kpi_type_0 import DecisionEntryKpiType0
+    from ..models.decision_entry_triage_type_0 import DecisionEntryTriageType0
     from ..models.executed_action import ExecutedAction
 
 
@@ -38,6 +39,8 @@ class DecisionEntry:
         kpi (DecisionEntryKpiType0 | None | Unset): What the KPI facts of this event are grouped and measured by
             (engine/kpis/facts.py): channel, team, assignee, priority, status change, SLA target, rating; never message
             text.
+        triage (DecisionEntryTriageType0 | None | Unset): The customer message's classification (issue 22): language,
+            intent and sentiment with every score, the intent model's hash and the words that weighed most.
     """
 
     seq: int
@@ -51,12 +54,14 @@ class DecisionEntry:
     message_id: None | str | Unset = UNSET
     assignment: DecisionEntryAssignmentType0 | None | Unset = UNSET
     kpi: DecisionEntryKpiType0 | None | Unset = UNSET
+    triage: DecisionEntryTriageType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.decision_entry_assignment_type_0 import DecisionEntryAssignmentType0  # noqa: PLC0415
         from ..models.decision_entry_decision_type_0 import DecisionEntryDecisionType0  # noqa: PLC0415
         from ..models.decision_entry_kpi_type_0 import DecisionEntryKpiType0  # noqa: PLC0415
+        from ..models.decision_entry_triage_type_0 import DecisionEntryTriageType0  # noqa: PLC0415
 
         seq = self.seq
 
@@ -111,6 +116,14 @@ class DecisionEntry:
         else:
             kpi = self.kpi
 
+        triage: dict[str, Any] | None | Unset
+        if isinstance(self.triage, Unset):
+            triage = UNSET
+        elif isinstance(self.triage, DecisionEntryTriageType0):
+            triage = self.triage.to_dict()
+        else:
+            triage = self.triage
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -136,6 +149,8 @@ class DecisionEntry:
             field_dict["assignment"] = assignment
         if kpi is not UNSET:
             field_dict["kpi"] = kpi
+        if triage is not UNSET:
+            field_dict["triage"] = triage
 
         return field_dict
 
@@ -144,6 +159,7 @@ class DecisionEntry:
         from ..models.decision_entry_assignment_type_0 import DecisionEntryAssignmentType0  # noqa: PLC0415
         from ..models.decision_entry_decision_type_0 import DecisionEntryDecisionType0  # noqa: PLC0415
         from ..models.decision_entry_kpi_type_0 import DecisionEntryKpiType0  # noqa: PLC0415
+        from ..models.decision_entry_triage_type_0 import DecisionEntryTriageType0  # noqa: PLC0415
         from ..models.executed_action import ExecutedAction  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -235,6 +251,23 @@ class DecisionEntry:
 
         kpi = _parse_kpi(d.pop("kpi", UNSET))
 
+        def _parse_triage(data: object) -> DecisionEntryTriageType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                triage_type_0 = DecisionEntryTriageType0.from_dict(data)
+
+                return triage_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(DecisionEntryTriageType0 | None | Unset, data)
+
+        triage = _parse_triage(d.pop("triage", UNSET))
+
         decision_entry = cls(
             seq=seq,
             event=event,
@@ -247,6 +280,7 @@ class DecisionEntry:
             message_id=message_id,
             assignment=assignment,
             kpi=kpi,
+            triage=triage,
         )
 
         decision_entry.additional_properties = d

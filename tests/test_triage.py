@@ -1,0 +1,234 @@
+"""Triage (issue 22): a customer message's language, intent and sentiment as rule inputs.
+
+Languages and intents are checked on the shipped packs as ops would use them; the end-to-end
+tests post messages through the API to a real worker and read the team, the conversation's
+language and the decision trail back.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from activities.local_crm import LocalCrm
+from engine.cli.rules import load_pack
+from engine.db.intent_models import IntentModelStore
+from engine.rules.casetest import run_case
+from engine.rules.decision import CompiledPack
+from engine.rules.loader import load_text
+from engine.rules.pack import Expectation, TestCase
+from engine.rules.triage import IntentModel, Triager, trained_model
+from engine.rules.validation import validate
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.cli_run import Run, run_cli
+from tests.conftest import publish
+from tests.outbox_rows import OutboxRows
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKS = ROOT / "rule_packs"
+DEFAULT = load_pack(str(PACKS / "default"))
+KUNDENSERVICE = load_pack(str(PACKS / "kundenservice"))
+
+
+def keywords(pack_rules: list, *ids: str) -> list[str]:
+    """Every `contains_any` keyword of the named rules: what the paraphrases must not contain."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for op, args in node.items():
+                if op == "contains_any" and isinstance(args, list) and isinstance(args[1], list):
+                    found.extend(args[1])
+                walk(args)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for rule in pack_rules:
+        if rule.id in ids:
+            walk(rule.condition)
+    return found
+
+
+DEFAULT_KEYWORDS = keywords(DEFAULT.rules, "tag-billing", "tag-technical", "urgent-keywords")
+
+BILLING = [
+    "The total you billed looks far too high",
+    "Why is the sum on the statement higher than agreed?",
+    "Somebody took money off my card twice, please sort that out",
+    "Der abgebuchte Betrag ist zu hoch.",
+]
+CANCELLATION = [
+    "We are moving to a competitor, please end our contract.",
+    "Please stop renewing, we are leaving",
+    "Wir gehen zur Konkurrenz und brauchen Ihr Produkt nicht länger.",
+    "Wir verlassen Sie zum Quartalsende, bitte alles beenden.",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Guten Tag, seit gestern kann ich keine Dateien mehr hochladen.", "de"),
+        ("Hello, since yesterday I cannot upload any files.", "en"),
+        # Mixed: the language most of the message is written in.
+        ("Hallo Team, unser Export bricht ab. Thanks! Die Datei ist zu groß, sagt die Meldung.", "de"),
+        ("Hallo! We moved offices last month and need the address on our account changed.", "en"),
+    ],
+)
+def test_a_message_gets_the_served_language_it_is_written_in(text: str, language: str) -> None:
+    triager = Triager(KUNDENSERVICE, None)
+    assert triager.languages == ("de", "en")
+    record = triager.classify(text)
+    assert record["language"] == language
+    assert record["language_confidence"] > 0.5
+    assert set(record["language_scores"]) == {"de", "en"}  # only the languages the pack serves
+
+
+def test_paraphrases_reach_the_right_team_without_a_keyword() -> None:
+    compiled = CompiledPack(DEFAULT)
+    for texts, intent, team in ((BILLING, "billing", "billing"), (CANCELLATION, "cancellation", "retention")):
+        for text in texts:
+            assert not [k for k in DEFAULT_KEYWORDS if k in text.casefold()], text
+            examples = [s for i in DEFAULT.intents.values() for ss in i.examples.values() for s in ss]
+            assert text not in examples
+            case = TestCase(
+                name=text,
+                event="conversation.created",  # type: ignore[arg-type]
+                context={"message": {"text": text}},
+                expect=Expectation(intent=intent, route=team),
+            )
+            result = run_case(compiled, case)
+            assert result.passed, result.failures
+
+
+def test_sentiment_is_vader_for_english_and_the_pack_lexicon_for_german() -> None:
+    english = Triager(DEFAULT, None).classify("This is the worst service ever, I am furious!")
+    assert english["sentiment_label"] == "negative" and english["sentiment"] < -0.5
+    assert english["sentiment_source"] == "vader"
+    triager = Triager(KUNDENSERVICE, None)
+    angry = triager.classify("Das ist eine Frechheit, ich bin total verärgert.")
+    happy = triager.classify("Vielen Dank, das hat super geklappt!")
+    negated = triager.classify("Das war leider nicht gut.")
+    assert angry["sentiment_label"] == "negative" and angry["sentiment_source"] == "lexicon:de"
+    assert happy["sentiment_label"] == "positive"
+    assert negated["sentiment_label"] == "negative"
+    assert -1 <= angry["sentiment"] <= 1 and -1 <= happy["sentiment"] <= 1
+
+
+def test_the_model_is_deterministic_plain_json_and_named_by_its_hash() -> None:
+    first = trained_model(DEFAULT)
+    assert first is not None
+    from engine.rules.triage.training import examples_of, train
+
+    again = train(examples_of(DEFAULT.intent_examples()))  # not the process cache: trained anew
+    assert again.hash == first.hash and again.json == first.json
+    loaded = IntentModel.from_json(first.json)
+    assert loaded.hash == first.hash
+    text = "The total you billed looks far too high"
+    assert loaded.classify(text) == first.classify(text)
+    with pytest.raises(ValueError):
+        IntentModel.from_json(json.dumps({"format": 99}))
+
+
+WEAK_PACK = """
+meta: {name: weak}
+triage: {min_precision: 0.8, min_recall: 0.8}
+intents:
+  orders:
+    examples:
+      en: [Where is my parcel?, My parcel has not arrived., I want to know where my parcel is.]
+  deliveries:
+    examples:
+      en: [Where is my delivery?, My delivery has not arrived., I want to know about my parcel.]
+  greetings:
+    examples:
+      en: [Hello and good morning, Good morning and hello, Hello hello and a good morning]
+rules:
+  - id: orders
+    on: [message.received]
+    if: {"==": [{"var": "message.intent"}, "orders"]}
+    then: [{add_tags: [orders]}]
+"""
+
+
+def test_a_pack_with_weak_intents_is_refused_naming_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, problems = validate(load_text(WEAK_PACK))
+    weak = {p.path: p for p in problems if p.code == "weak-intent"}
+    assert set(weak) == {"intents.orders", "intents.deliveries"}
+    assert (
+        "precision" in weak["intents.orders"].message
+        and "triage.min_precision 0.8" in weak["intents.orders"].message
+    )
+    pack = tmp_path / "weak.yaml"
+    pack.write_text(WEAK_PACK)
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    run: Run = run_cli(capsys, ["rules", "publish", str(pack)])
+    assert run.returncode == 1  # well-formed, like a pack whose test cases fail; a broken pack is 2
+    assert "intents.orders" in run.stdout + run.stderr and "intents.deliveries" in run.stdout + run.stderr
+    assert "intents.greetings" not in run.stdout + run.stderr
+
+
+async def test_publishing_weak_intents_is_a_422_naming_them(api: ApiClient) -> None:
+    reply = await api.request("POST", "/v1/rules/publish", json={"pack": WEAK_PACK})
+    assert reply.status == 422
+    fields = {f["field"] for f in reply.body["fields"]}
+    assert fields == {"pack.intents.orders", "pack.intents.deliveries"}
+
+
+async def trail(api: ApiClient, conversation: str) -> list[dict]:
+    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
+    assert reply.status == 200
+    return reply.body["decisions"]
+
+
+async def test_messages_are_routed_by_intent_and_the_trail_shows_why(
+    api: ApiClient, settings: Settings, tenants: dict[str, str], worker: None
+) -> None:
+    digest = publish(settings, PACKS / "default")
+    database = database_of(settings)
+    try:
+        # The CRM prefers English for this customer, who writes German: the CRM wins.
+        await LocalCrm(database).upsert(
+            tenants["acme"], {"id": "c-9", "email": "eva@example.com", "language": "en"}
+        )
+        await api.post_message("tri-billing", "m-1", BILLING[0])
+        await api.post_message("tri-leaving", "m-1", CANCELLATION[2])
+        await api.post_message("tri-crm", "m-1", BILLING[3], sender="eva@example.com")
+        stored = await IntentModelStore(database).get(digest)
+    finally:
+        await database.dispose()
+    assert stored is not None
+    billing, leaving, crm = [(await api.get(c)).body for c in ("tri-billing", "tri-leaving", "tri-crm")]
+    assert (billing["team"], billing["language"]) == ("billing", "en")
+    assert (leaving["team"], leaving["language"]) == ("retention", "de")
+    assert (crm["team"], crm["language"]) == ("billing", "en")
+
+    created = (await trail(api, "tri-leaving"))[0]
+    assert created["event"] == "conversation.created"
+    triage = created["triage"]
+    assert triage["language"] == "de" and triage["intent"] == "cancellation"
+    assert triage["intent_model"] == stored.hash
+    assert set(triage["intent_scores"]) == {"billing", "cancellation", "general", "technical"}
+    assert max(triage["intent_scores"], key=triage["intent_scores"].get) == "cancellation"
+    assert triage["intent_words"] and all(w in CANCELLATION[2].casefold() for w, _ in triage["intent_words"])
+    rule = next(r for r in created["decision"]["rules"] if r["id"] == "intent-cancellation")
+    assert rule == {
+        "id": "intent-cancellation",
+        "outcome": "matched",
+        "reads": {"message.intent": "cancellation"},
+        "error": None,
+    }
+    crm_created = (await trail(api, "tri-crm"))[0]
+    assert crm_created["triage"]["language"] == "de"  # the message's own language, recorded
+    # Templates follow the conversation's language: German for the German writer, English where the
+    # CRM prefers it.
+    sent = {row["idempotency_key"].split(":")[2]: row["text"] for row in OutboxRows(settings).read_all()}
+    assert sent["tri-leaving"].startswith("Hallo") and sent["tri-billing"].startswith("Hi")
+    assert sent["tri-crm"].startswith("Hi")
