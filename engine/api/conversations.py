@@ -245,11 +245,12 @@ async def receive_customer_message(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+    update = ConversationWorkflow.receive_message_decided if decided else ConversationWorkflow.receive_message
     try:
         receipt = await call_workflow(
             request,
             lambda deadline: request.app[CLIENT].execute_update_with_start_workflow(
-                ConversationWorkflow.receive_message_decided if decided else ConversationWorkflow.receive_message,
+                update,
                 message,
                 start_workflow_operation=start,
                 rpc_timeout=deadline,

@@ -95,6 +95,15 @@ class Inbox(Threads):
             thread=thread,
         )
 
+    def _seq_of(self, message_id: str) -> int:
+        """A repeat's receipt names the seq the message was recorded with: its queue entry's, or its
+        first trail entry's; the latest seq when it is older than the trail (or was never decided)."""
+        s = self._state
+        for recorded in s.inbox:
+            if recorded.message.message_id == message_id:
+                return recorded.seq
+        return next((e.seq for e in s.decisions if e.message_id == message_id), s.event_seq)
+
     def _handled(self, seq: int) -> bool:
         return all(r.seq != seq for r in self._state.inbox)
 

@@ -106,7 +106,7 @@ class ConversationWorkflow(Inbox):
         if not self._on_record():
             return await self._receive_now(message)
         if self._seen_before(message.message_id):
-            return self._receipt(self._state.event_seq, duplicate=True)
+            return self._receipt(self._seq_of(message.message_id), duplicate=True)
         return self._record_message(message, answer_now=True)
 
     @workflow.update
@@ -119,7 +119,7 @@ class ConversationWorkflow(Inbox):
         if not self._on_record():
             return await self._receive_now(message)
         if self._seen_before(message.message_id):
-            return self._receipt(self._state.event_seq, duplicate=True)
+            return self._receipt(self._seq_of(message.message_id), duplicate=True)
         recorded = self._record_message(message, answer_now=False)
         await workflow.wait_condition(lambda: self._handled(recorded.seq))
         return self._receipt(recorded.seq, created=recorded.created)
