@@ -2,7 +2,7 @@
 
 The workflow is built in layers, each a class in its own module that extends the one below:
 core -> sla (clocks) -> delivery -> assigning -> status -> actions -> deciding -> timers -> threads
--> workflow (handlers).
+-> inbox (messages recorded, then handled) -> workflow (handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 

@@ -1,14 +1,15 @@
 """ConversationWorkflow: one durable workflow per customer conversation, every branch decided by rules.
 
 Integrators send events as updates, so a caller learns synchronously whether its message was new or
-a duplicate. Events are handled one at a time under a lock, in history order. For each event the
+a duplicate; a customer message is answered once recorded and handled by the main loop right after
+(inbox.py). Events are handled one at a time under a lock, in seq order. For each event the
 workflow builds the rule context, asks the pinned rule pack for a decision (a local activity: the
 decision is recorded in history, so replay never re-evaluates), and executes the actions in order.
 Every outbound effect is an activity whose idempotency key is `{workflow id}:{life id}:{event seq}:{action}`:
 unique for the conversation's whole life, which goes on after a close (threads.py).
 
 This module holds the handlers and the main loop; each concept they use is a layer below it
-(core.py explains the layering): threads.py, timers.py, deciding.py, actions.py, status.py,
+(core.py explains the layering): inbox.py, threads.py, timers.py, deciding.py, actions.py, status.py,
 assigning.py, delivery.py, sla.py.
 """
 
