@@ -107,16 +107,21 @@ class Inbox(Threads):
     def _handled(self, seq: int) -> bool:
         return all(r.seq != seq for r in self._state.inbox)
 
+    async def _let_answers_out(self) -> None:
+        """End this workflow task first when it answered a message early, so the answer goes out now.
+
+        Called before taking the lock: while the timer runs, an update that comes in the next task
+        (an agent's reply) takes the lock and handles the queue itself, without waiting for the tick.
+        """
+        if self._state.inbox and self._answered_in == workflow.info().get_current_history_length():
+            await workflow.sleep(LET_ANSWERS_OUT)
+
     async def _handle_inbox(self) -> None:
         """Handle the recorded messages, oldest first (the caller holds the lock).
 
         A message whose handling fails (an activity or application error that nothing below caught)
         is recorded as failed and the next one is handled: a poison message never blocks the queue.
         """
-        if not self._state.inbox:
-            return
-        if self._answered_in == workflow.info().get_current_history_length():
-            await workflow.sleep(LET_ANSWERS_OUT)  # end this task: its early answers go out now
         while self._state.inbox:
             recorded = self._state.inbox[0]
             self._reserved = recorded.seq

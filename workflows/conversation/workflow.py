@@ -67,6 +67,7 @@ class ConversationWorkflow(Inbox):
                 exact = False
             except TimeoutError:
                 exact = not self._is_due()
+            await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
                 if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
@@ -76,6 +77,7 @@ class ConversationWorkflow(Inbox):
         # Messages recorded while the last handlers finish are handled before continuing as new (a
         # `receive_message_decided` answer waits on it); the queue would be carried in the state anyway.
         while not await self._all_handled():
+            await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
                 await self._flush_records()
@@ -150,6 +152,7 @@ class ConversationWorkflow(Inbox):
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
         if reply.message_id is not None and self._seen_before(reply.message_id):
             return self._receipt(self._state.event_seq, duplicate=True)
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
@@ -178,6 +181,7 @@ class ConversationWorkflow(Inbox):
 
     @workflow.update
     async def change_status(self, change: StatusChange) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
@@ -194,6 +198,7 @@ class ConversationWorkflow(Inbox):
 
     @workflow.update
     async def assign(self, assignment: Assignment) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
@@ -250,6 +255,7 @@ class ConversationWorkflow(Inbox):
     @workflow.update
     async def unassign(self, release: AssignmentRelease) -> EventReceipt:
         """A person took the agent off it: the desk frees the slot; the conversation waits unassigned."""
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
@@ -278,6 +284,7 @@ class ConversationWorkflow(Inbox):
     @workflow.signal(name=DESK_ASSIGNED)
     async def desk_assigned(self, outcome: AssignmentOutcome) -> None:
         """A queued request was served; an answer to an older request (asked again since) is stale."""
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             current = self._state.assignment
@@ -292,6 +299,7 @@ class ConversationWorkflow(Inbox):
     @workflow.signal(name=DESK_UNASSIGNED)
     async def desk_unassigned(self, lost: Unassignment) -> None:
         """The agent went away past the grace period or was removed: back in the queue, unassigned."""
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             s = self._state
@@ -313,6 +321,7 @@ class ConversationWorkflow(Inbox):
 
     @workflow.update
     async def complete_survey(self, answer: SurveyAnswer) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
