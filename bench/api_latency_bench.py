@@ -9,10 +9,15 @@ alike. Figures: p50 and p99 of each of the 8 series, each as a ratio to its bare
 
     python -m bench api-latency                  # 200 samples per series
     BENCH_API_SAMPLES=400 python -m bench api-latency
+    python -m bench api-latency --wait decided   # POST ...?wait=decided: answered after the rules
+
+The API answers a message when the conversation recorded it (issue 15); `--wait decided` measures the
+answer that waits for its rules and actions, as every message was answered before.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import tempfile
@@ -54,8 +59,8 @@ async def timed(calls: Sequence[Callable[[], Awaitable[object]]], concurrency: i
 class Convoflow:
     """Messages through the API, as an integrator posts them."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
-        self.session, self.base = session, base
+    def __init__(self, session: aiohttp.ClientSession, base: str, wait: str = "recorded") -> None:
+        self.session, self.base, self.wait = session, base, wait
 
     def message(self, conversation: str, n: int) -> Callable[[], Awaitable[None]]:
         async def post() -> None:
@@ -65,7 +70,7 @@ class Convoflow:
                 "sender": {"address": "ada@example.com"},
                 "text": "Hello, my invoice is wrong",
             }
-            url = f"{self.base}/v1/conversations/{conversation}/messages"
+            url = f"{self.base}/v1/conversations/{conversation}/messages?wait={self.wait}"
             headers = {"Authorization": f"Bearer {stack.API_KEY}"}
             async with self.session.post(url, json=body, headers=headers) as resp:
                 await resp.read()
@@ -107,7 +112,7 @@ async def series(side: Convoflow | Bare, samples: int, concurrency: int) -> dict
     return {"first": first, "next": await timed([side.message(c, 2) for c in ids], concurrency)}
 
 
-async def run(samples: int) -> list[Result]:
+async def run(samples: int, wait: str = "recorded") -> list[Result]:
     figures: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with stack.dev_server() as server:
@@ -122,7 +127,7 @@ async def run(samples: int) -> list[Result]:
                 await stack.wait_healthy(base, api)
                 connector = aiohttp.TCPConnector(limit=max(CONCURRENCIES))
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    convoflow, bare = Convoflow(session, base), Bare(await Client.connect(server.address))
+                    convoflow, bare = Convoflow(session, base, wait), Bare(await Client.connect(server.address))
                     for side in (convoflow, bare):  # connections, caches, the pack's first compile
                         await series(side, WARM_UP, 1)
                     for concurrency in CONCURRENCIES:
@@ -145,7 +150,8 @@ async def run(samples: int) -> list[Result]:
         for q in (50, 99):
             rows.append(
                 Result(
-                    f"api-latency: {kind} message p{q}, concurrency {concurrency}",
+                    f"api-latency: {kind} message{' (?wait=decided)' if wait == 'decided' else ''} p{q}, "
+                    f"concurrency {concurrency}",
                     percentile(mine_s, q) * 1000,
                     "ms",
                     percentile(bare_s, q) * 1000,
@@ -155,8 +161,12 @@ async def run(samples: int) -> list[Result]:
     return rows
 
 
-def main() -> list[Result]:
-    return asyncio.run(run(int(os.environ.get("BENCH_API_SAMPLES", "200"))))
+def main(argv: list[str] | None = None) -> list[Result]:
+    """`python -m bench api-latency [--wait recorded|decided]`."""
+    parser = argparse.ArgumentParser(prog="python -m bench api-latency")
+    parser.add_argument("--wait", choices=("recorded", "decided"), default="recorded")
+    args = parser.parse_args(argv or [])
+    return asyncio.run(run(int(os.environ.get("BENCH_API_SAMPLES", "200")), args.wait))
 
 
 if __name__ == "__main__":
