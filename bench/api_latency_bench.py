@@ -127,7 +127,8 @@ async def run(samples: int, wait: str = "recorded") -> list[Result]:
                 await stack.wait_healthy(base, api)
                 connector = aiohttp.TCPConnector(limit=max(CONCURRENCIES))
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    convoflow, bare = Convoflow(session, base, wait), Bare(await Client.connect(server.address))
+                    convoflow = Convoflow(session, base, wait)
+                    bare = Bare(await Client.connect(server.address))
                     for side in (convoflow, bare):  # connections, caches, the pack's first compile
                         await series(side, WARM_UP, 1)
                     for concurrency in CONCURRENCIES:
