@@ -148,7 +148,8 @@ async def run(samples: int, wait: str = "recorded", pause: float = 0.0) -> list[
                         per_round = -(-samples // ROUNDS)
                         for _ in range(ROUNDS):  # alternate, so background load hits both sides
                             for got, side in ((mine, convoflow), (theirs, bare)):
-                                for kind, values in (await series(side, per_round, concurrency, pause)).items():
+                                taken = await series(side, per_round, concurrency, pause)
+                                for kind, values in taken.items():
                                     got[kind] += values
                         for kind in ("first", "next"):
                             figures[(kind, concurrency)] = (mine[kind], theirs[kind])
