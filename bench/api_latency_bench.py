@@ -9,10 +9,19 @@ alike. Figures: p50 and p99 of each of the 8 series, each as a ratio to its bare
 
     python -m bench api-latency                  # 200 samples per series
     BENCH_API_SAMPLES=400 python -m bench api-latency
+    python -m bench api-latency --wait decided   # POST ...?wait=decided: answered after the rules
+    python -m bench api-latency --pause 0.3      # each lane pauses after a call: the answer alone
+
+The API answers a message when the conversation recorded it (issue 15); `--wait decided` measures the
+answer that waits for its rules and actions, as every message was answered before. Back to back
+(the default), a message's answer shares the worker with the handling of the messages answered just
+before it; `--pause` leaves each lane idle for that long after a call (both sides alike), so the
+figure is the answer's own path.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import tempfile
@@ -36,8 +45,11 @@ ROUNDS = 4
 WARM_UP = 8
 
 
-async def timed(calls: Sequence[Callable[[], Awaitable[object]]], concurrency: int) -> list[float]:
-    """Seconds each call took, `concurrency` of them in flight at any time."""
+async def timed(
+    calls: Sequence[Callable[[], Awaitable[object]]], concurrency: int, pause: float = 0.0
+) -> list[float]:
+    """Seconds each call took, `concurrency` of them in flight at any time (each lane idle for
+    `pause` seconds after a call)."""
     pending = iter(calls)
     out: list[float] = []
 
@@ -46,6 +58,8 @@ async def timed(calls: Sequence[Callable[[], Awaitable[object]]], concurrency: i
             started = time.perf_counter()
             await call()
             out.append(time.perf_counter() - started)
+            if pause:
+                await asyncio.sleep(pause)
 
     await asyncio.gather(*(lane() for _ in range(concurrency)))
     return out
@@ -54,8 +68,8 @@ async def timed(calls: Sequence[Callable[[], Awaitable[object]]], concurrency: i
 class Convoflow:
     """Messages through the API, as an integrator posts them."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
-        self.session, self.base = session, base
+    def __init__(self, session: aiohttp.ClientSession, base: str, wait: str = "recorded") -> None:
+        self.session, self.base, self.wait = session, base, wait
 
     def message(self, conversation: str, n: int) -> Callable[[], Awaitable[None]]:
         async def post() -> None:
@@ -65,7 +79,7 @@ class Convoflow:
                 "sender": {"address": "ada@example.com"},
                 "text": "Hello, my invoice is wrong",
             }
-            url = f"{self.base}/v1/conversations/{conversation}/messages"
+            url = f"{self.base}/v1/conversations/{conversation}/messages?wait={self.wait}"
             headers = {"Authorization": f"Bearer {stack.API_KEY}"}
             async with self.session.post(url, json=body, headers=headers) as resp:
                 await resp.read()
@@ -100,14 +114,16 @@ class Bare:
         return call
 
 
-async def series(side: Convoflow | Bare, samples: int, concurrency: int) -> dict[str, list[float]]:
+async def series(
+    side: Convoflow | Bare, samples: int, concurrency: int, pause: float = 0.0
+) -> dict[str, list[float]]:
     """First and then next message latencies of `samples` new conversations."""
     ids = [f"lat-{concurrency}-{uuid.uuid4().hex[:10]}" for _ in range(samples)]
-    first = await timed([side.message(c, 1) for c in ids], concurrency)
-    return {"first": first, "next": await timed([side.message(c, 2) for c in ids], concurrency)}
+    first = await timed([side.message(c, 1) for c in ids], concurrency, pause)
+    return {"first": first, "next": await timed([side.message(c, 2) for c in ids], concurrency, pause)}
 
 
-async def run(samples: int) -> list[Result]:
+async def run(samples: int, wait: str = "recorded", pause: float = 0.0) -> list[Result]:
     figures: dict[tuple[str, int], tuple[list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with stack.dev_server() as server:
@@ -122,7 +138,8 @@ async def run(samples: int) -> list[Result]:
                 await stack.wait_healthy(base, api)
                 connector = aiohttp.TCPConnector(limit=max(CONCURRENCIES))
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    convoflow, bare = Convoflow(session, base), Bare(await Client.connect(server.address))
+                    convoflow = Convoflow(session, base, wait)
+                    bare = Bare(await Client.connect(server.address))
                     for side in (convoflow, bare):  # connections, caches, the pack's first compile
                         await series(side, WARM_UP, 1)
                     for concurrency in CONCURRENCIES:
@@ -131,10 +148,13 @@ async def run(samples: int) -> list[Result]:
                         per_round = -(-samples // ROUNDS)
                         for _ in range(ROUNDS):  # alternate, so background load hits both sides
                             for got, side in ((mine, convoflow), (theirs, bare)):
-                                for kind, values in (await series(side, per_round, concurrency)).items():
+                                taken = await series(side, per_round, concurrency, pause)
+                                for kind, values in taken.items():
                                     got[kind] += values
                         for kind in ("first", "next"):
                             figures[(kind, concurrency)] = (mine[kind], theirs[kind])
+    label = " (?wait=decided)" if wait == "decided" else ""
+    label += f" ({pause:g} s apart)" if pause else ""
     rows = []
     for (kind, concurrency), (mine_s, bare_s) in figures.items():
         print(
@@ -145,7 +165,7 @@ async def run(samples: int) -> list[Result]:
         for q in (50, 99):
             rows.append(
                 Result(
-                    f"api-latency: {kind} message p{q}, concurrency {concurrency}",
+                    f"api-latency: {kind} message{label} p{q}, concurrency {concurrency}",
                     percentile(mine_s, q) * 1000,
                     "ms",
                     percentile(bare_s, q) * 1000,
@@ -155,8 +175,13 @@ async def run(samples: int) -> list[Result]:
     return rows
 
 
-def main() -> list[Result]:
-    return asyncio.run(run(int(os.environ.get("BENCH_API_SAMPLES", "200"))))
+def main(argv: list[str] | None = None) -> list[Result]:
+    """`python -m bench api-latency [--wait recorded|decided] [--pause SECONDS]`."""
+    parser = argparse.ArgumentParser(prog="python -m bench api-latency")
+    parser.add_argument("--wait", choices=("recorded", "decided"), default="recorded")
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds each lane idles after a call")
+    args = parser.parse_args(argv or [])
+    return asyncio.run(run(int(os.environ.get("BENCH_API_SAMPLES", "200")), args.wait, args.pause))
 
 
 if __name__ == "__main__":

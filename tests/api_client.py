@@ -61,10 +61,14 @@ class ApiClient:
         tenant: str = "acme",
         channel: str = "email",
         sender: str = "ada@example.com",
+        wait: str | None = "decided",
     ) -> Reply:
+        """POST a customer message; by default `?wait=decided`, since most tests read what its rules
+        did right after. `wait=None` is the API's default: the answer comes when it is recorded."""
+        query = f"?wait={wait}" if wait else ""
         return await self.request(
             "POST",
-            f"/v1/conversations/{conversation}/messages",
+            f"/v1/conversations/{conversation}/messages{query}",
             tenant=tenant,
             json={"message_id": message_id, "channel": channel, "sender": {"address": sender}, "text": text},
         )

@@ -22,6 +22,7 @@ from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
+from tests.test_lifecycle import eventually
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
@@ -153,6 +154,11 @@ async def test_inbound_webhook_signed_accepted_tampered_and_stale_rejected(
         assert stale.status == 401 and "window" in stale.body["message"]
         unsigned = await api.request("POST", path, data=body, tenant=None)
         assert unsigned.status == 401
+
+        async def handled() -> bool:  # answered when recorded: counted once handled
+            return (await api.get("wa-in-1")).body["customer_messages"] >= 1
+
+        await eventually(handled, "the webhook's message handled")
         assert (await api.get("wa-in-1")).body["customer_messages"] == 1
 
 
@@ -183,6 +189,8 @@ async def test_email_threading_inbound_and_auto_replies(
             )
             assert first.status == 201, first.body
             conversation = first.body["conversation_id"]
+            # Answered when recorded: the acknowledgement follows once the rules ran.
+            await eventually(lambda: _holds(len(inbox.messages) >= 1), "the acknowledgement sent")
             assert len(inbox.messages) == 1
             ack = inbox.messages[0]
             assert ack["In-Reply-To"] == "<m1@customer.example>"
@@ -202,7 +210,11 @@ async def test_email_threading_inbound_and_auto_replies(
             )
             second = await api.request("POST", "/v1/inbound/email", data=follow_up)
             assert second.status == 200 and second.body["conversation_id"] == conversation
-            assert (await api.get(conversation)).body["customer_messages"] == 2
+
+            async def both_counted() -> bool:
+                return (await api.get(conversation)).body["customer_messages"] == 2
+
+            await eventually(both_counted, "the follow-up handled")
 
             # An agent reply threads under the latest customer message.
             await api.request(
@@ -227,7 +239,11 @@ async def test_email_threading_inbound_and_auto_replies(
                 ),
             )
             assert ooo.status == 201
-            assert (await api.get(ooo.body["conversation_id"])).body["tags"] == ["automated"]
+
+            async def tagged() -> bool:
+                return (await api.get(ooo.body["conversation_id"])).body["tags"] == ["automated"]
+
+            await eventually(tagged, "the out-of-office handled")
             assert len(inbox.messages) == sent_before
 
 
@@ -400,3 +416,7 @@ def test_crm_import_command(
     code = main(["crm", "import", str(bad), "--tenant", "acme"])
     stderr = capsys.readouterr().err
     assert code == 2 and "`id` column" in stderr and "Traceback" not in stderr
+
+
+async def _holds(value: bool) -> bool:
+    return value

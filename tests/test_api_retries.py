@@ -150,6 +150,12 @@ async def test_webhook_retried_after_a_503_is_delivered_not_called_a_duplicate(
             twin = webhook("evt-twin", inbound("wamid.10", "Noch da?"))
             both = await asyncio.gather(answered(twin), answered(twin))
             assert [r.status for r in both] == [200, 200]
+
+            # Answered when recorded: the conversation counts the message once it is handled.
+            async def both_handled() -> bool:
+                return (await answered(lambda: api.get("wa-retry"))).body["customer_messages"] >= 2
+
+            await eventually(both_handled, "the two messages handled")
             state = (await answered(lambda: api.get("wa-retry"))).body
     assert state["customer_messages"] == 2
     assert await replay_every_run(client, chosen.task_queue) == 1

@@ -216,7 +216,7 @@ async def test_required_skills_widen_after_the_teams_wait_and_the_trail_says_so(
     await add_agent(api, "ana", teams=["experts"], skills=["lang:en"])
     posted = await api.request(
         "POST",
-        "/v1/conversations/c-expert/messages",
+        "/v1/conversations/c-expert/messages?wait=decided",  # the trail is read right after
         json={
             "message_id": "m1",
             "channel": "chat",

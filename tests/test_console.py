@@ -34,7 +34,7 @@ async def write(api: ApiClient, conversation: str, text: str, channel: str = "em
         "sender": {"address": "ada@example.com"},
         "text": text,
     }
-    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=body)
+    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body)
     assert reply.status in (200, 201), reply.body
 
 

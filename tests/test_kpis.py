@@ -41,7 +41,7 @@ async def say(api: ApiClient, conversation: str, text: str, received_at: datetim
     }
     if received_at is not None:
         body["received_at"] = received_at.isoformat()
-    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=body)
+    reply = await api.request("POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body)
     assert reply.status in (200, 201), reply.body
 
 

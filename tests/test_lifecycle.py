@@ -117,7 +117,7 @@ async def test_decisions_explain_every_action(api: ApiClient, worker: None) -> N
 async def test_no_auto_reply_to_automated_senders(api: ApiClient, outbox: OutboxRows, worker: None) -> None:
     answer = await api.request(
         "POST",
-        "/v1/conversations/ooo-1/messages",
+        "/v1/conversations/ooo-1/messages?wait=decided",
         json={
             "message_id": "m-1",
             "channel": "email",

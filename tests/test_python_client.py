@@ -30,6 +30,7 @@ from convoflow_client.generated.models import (
     Channel,
     ConversationList,
     PostMessage,
+    PostMessageWait,
     PostParty,
     PostReply,
     Problem,
@@ -60,8 +61,14 @@ async def test_an_integrator_drives_a_conversation_through_the_client(
     created = expect(await post_message.asyncio_detailed("client-1", client=integrator, body=message("m-1")))
     assert created.created and created.conversation_id == "client-1" and created.status == Status.OPEN
 
+    # The answer came when the message was recorded; the conversation shows it once it is handled.
+    async def handled() -> bool:
+        view = expect(await get_conversation.asyncio_detailed("client-1", client=integrator))
+        return view.customer_messages == 1
+
+    await eventually(handled, "the message handled")
     view = expect(await get_conversation.asyncio_detailed("client-1", client=integrator))
-    assert view.customer.address == "ada@example.com" and view.customer_messages == 1
+    assert view.customer.address == "ada@example.com"
 
     # No message_id: the client's Idempotency-Key stands in for it.
     replied = expect(
@@ -78,11 +85,12 @@ async def test_a_post_retried_with_its_idempotency_key_takes_effect_once(
     integrator: AuthenticatedClient, worker: None
 ) -> None:
     key = new_key()
+    decided = PostMessageWait.DECIDED  # answered once handled: the view below shows it at once
     first = await post_message.asyncio_detailed(
-        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key
+        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key, wait=decided
     )
     retried = await post_message.asyncio_detailed(
-        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key
+        "client-retry", client=integrator, body=message("m-1"), idempotency_key=key, wait=decided
     )
     assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
     assert retried.status_code == 201 and retried.headers["Idempotent-Replayed"] == "true"

@@ -2,9 +2,11 @@
 
 tests/histories/ holds histories of real test conversations (acknowledgements, SLA breaches and
 escalation, pauses, surveys, reopen, idle close, continue-as-new, CRM up and down, WhatsApp windows),
-`threads-*` ones with the threads behaviour (close, new threads, poison decisions) and `events-*`
-ones that queue subscription events (one with the database refusing them and a retry timer), recorded
-with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
+`threads-*` ones with the threads behaviour (close, new threads, poison decisions), `events-*`
+ones that queue subscription events (one with the database refusing them and a retry timer) and
+`answer-*` ones whose messages are answered when recorded (issue 15: twins at once, a new thread,
+continue-as-new), recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
+workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.
 """

@@ -187,7 +187,7 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
         status, body = await asyncio.to_thread(
             call,
             "POST",
-            f"{base}/v1/conversations/c-1/messages",
+            f"{base}/v1/conversations/c-1/messages?wait=decided",  # the outbox is read next
             key,
             {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"},
         )
@@ -249,7 +249,7 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
         status, body = await asyncio.to_thread(
             call,
             "POST",
-            f"http://127.0.0.1:{api_port}/v1/conversations/split-1/messages",
+            f"http://127.0.0.1:{api_port}/v1/conversations/split-1/messages?wait=decided",
             "split-key",
             {"message_id": "m-1", "channel": "sms", "sender": {"address": "+4915100000"}, "text": "Hi"},
         )

@@ -202,7 +202,7 @@ async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_cal
         for conversation, language in (("dates-de", "de"), ("dates-en", "en")):
             reply = await api.request(
                 "POST",
-                f"/v1/conversations/{conversation}/messages",
+                f"/v1/conversations/{conversation}/messages?wait=decided",  # the worker stops next
                 json={
                     "message_id": "m-1",
                     "channel": "email",

@@ -24,6 +24,7 @@ from engine.service.database import database_of
 from tests.cli_run import cli
 from tests.conftest import serve_service
 from tests.local_servers import FakeGateway, serve_gateway
+from tests.test_lifecycle import eventually
 from tests.webhook_posts import create_tenants, event, post, rotate
 
 
@@ -130,6 +131,11 @@ async def test_an_admin_key_rotates_and_lists_through_the_api_and_others_get_403
         old = await post(api, acme, first.body["secret"], event("wa-api", "wamid.3"), "evt-3")
         new = await post(api, acme, second.body["secret"], event("wa-api", "wamid.4"), "evt-4")
         assert (old.status, new.status) == (401, 200)
+
+        async def three() -> bool:  # answered when recorded: counted once handled
+            return (await api.get("wa-api")).body["customer_messages"] >= 3
+
+        await eventually(three, "three messages handled")
         assert (await api.get("wa-api")).body["customer_messages"] == 3
         listed = await api.request("GET", "/v1/webhook-secrets")
         assert listed.status == 200 and "whsec_" not in str(listed.body)

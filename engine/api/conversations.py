@@ -78,6 +78,8 @@ Result = TypeVar("Result")
 # the deadline it was given; this covers an SDK polling loop that starts one more call.
 BACKSTOP_SECONDS = 2.0
 IDEMPOTENCY_KEY = "Idempotency-Key"
+# `?wait=` of POST .../messages: answer when the message is recorded (default), or once it is decided.
+WAIT_FOR = ("recorded", "decided")
 _MESSAGE_ID: TypeAdapter[str] = TypeAdapter(MessageId)
 
 
@@ -224,17 +226,36 @@ class Conversations:
 
 @routes.post("/v1/conversations/{conversation_id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    """A customer message. The first one creates the conversation, atomically (update-with-start)."""
+    """A customer message. The first one creates the conversation, atomically (update-with-start).
+
+    The answer comes when the conversation has recorded the message; `?wait=decided` waits until
+    its rules ran and its actions were executed (the receipt's status is then after them).
+    """
     ext_id = external_id(request)
-    return await receive_customer_message(request, ext_id, await read_body(request, PostMessage))
+    decided = wait_for_decision(request)
+    body = await read_body(request, PostMessage)
+    return await receive_customer_message(request, ext_id, body, decided=decided)
+
+
+def wait_for_decision(request: web.Request) -> bool:
+    """`?wait=`: `recorded` (the default) answers when the message is recorded, `decided` after its rules."""
+    wait = request.query.get("wait", "recorded")
+    if wait not in WAIT_FOR:
+        raise invalid_field("wait", f"must be one of {', '.join(WAIT_FOR)}")
+    return wait == "decided"
 
 
 async def receive_customer_message(
-    request: web.Request, ext_id: str, body: PostMessage, threading_note: str | None = None
+    request: web.Request,
+    ext_id: str,
+    body: PostMessage,
+    threading_note: str | None = None,
+    *,
+    decided: bool = False,
 ) -> web.Response:
     """Deliver a customer message to its conversation (see `deliver_customer_message`), as the answer."""
     receipt = await deliver_customer_message(
-        Conversations.of(request), request[TENANT], ext_id, body, threading_note
+        Conversations.of(request), request[TENANT], ext_id, body, threading_note, decided=decided
     )
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
@@ -248,6 +269,8 @@ async def deliver_customer_message(
     ext_id: str,
     body: PostMessage,
     threading_note: str | None = None,
+    *,
+    decided: bool = False,
 ) -> EventReceipt:
     """Deliver a customer message to its conversation, starting the conversation if needed.
 
@@ -255,7 +278,7 @@ async def deliver_customer_message(
     workflow decides, so a message racing a close is never refused); new conversations pin the
     rule pack the tenant has active right now (a tenant without one gets the shipped pack).
     `threading_note` (the API's own words, never the caller's) says why a channel's threading was
-    not followed; the new conversation's trail records it.
+    not followed; the new conversation's trail records it. `decided`: answer after the rules ran.
     """
     settings = conversations.settings
     message = body.to_message()
@@ -276,10 +299,11 @@ async def deliver_customer_message(
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+    update = ConversationWorkflow.receive_message_decided if decided else ConversationWorkflow.receive_message
     try:
         receipt = await conversations.call(
             lambda deadline: conversations.client.execute_update_with_start_workflow(
-                ConversationWorkflow.receive_message,
+                update,
                 message,
                 start_workflow_operation=start,
                 rpc_timeout=deadline,

@@ -89,6 +89,17 @@ DECISION_FILTERS: list[dict[str, Any]] = [
     },
     {"name": "run_id", "in": "query", "required": False, "schema": {"type": "string", "format": "uuid"}},
 ]
+MESSAGE_WAIT: list[dict[str, Any]] = [
+    {
+        "name": "wait",
+        "in": "query",
+        "required": False,
+        "description": "`recorded` (default): answer once the conversation recorded the message (its "
+        "seq, thread, duplicate or not; status `open`, before the rules ran). `decided`: answer after "
+        "its rules ran and their actions were executed (status after them); slower.",
+        "schema": {"type": "string", "enum": ["recorded", "decided"], "default": "recorded"},
+    }
+]
 LISTS = {
     "/v1/conversations",
     "/v1/agents",
@@ -175,4 +186,6 @@ def parameters_of(method: str, path: str) -> list[dict[str, Any]]:
         found += DECISION_FILTERS
     if method == "GET" and path == "/v1/quarantine":
         found += QUARANTINE_FILTERS
+    if method == "POST" and path == "/v1/conversations/{conversation_id}/messages":
+        found += MESSAGE_WAIT
     return found

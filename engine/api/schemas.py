@@ -163,11 +163,24 @@ class PostStatus(StatusChange, Strict):
 
 
 class EventResponse(BaseModel):
+    """What the conversation says about an event it took. For a customer message it answers when the
+    message is recorded (its rules follow): read the outcome from GET, `/decisions` or the event
+    subscriptions, or post with `?wait=decided`."""
+
     conversation_id: str
-    seq: int
+    seq: int = Field(
+        description="The event's place in the conversation; for a customer message, the seq of the first "
+        "decision entry it leads to (`conversation.created` for the first one, else `message.received` or "
+        "the status change it causes), which carries its `message_id`."
+    )
     duplicate: bool
     created: bool
-    status: Status
+    status: Status = Field(
+        description="For a new customer message (unless `?wait=decided`): `open`, the status it leaves "
+        "before the rules run (it wakes a pending conversation, reopens a solved one, begins a thread after "
+        "a close); for a duplicate, the current status; for the other events and `?wait=decided`, the "
+        "status after the rules ran."
+    )
     thread: int = Field(description="The thread the event belongs to; a message after a close begins one.")
 
     @classmethod

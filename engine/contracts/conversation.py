@@ -177,6 +177,18 @@ class EventReceipt(BaseModel):
     thread: int = Field(default=1, description="The thread the event belongs to (1 until the first close).")
 
 
+class RecordedMessage(BaseModel):
+    """A customer message the conversation answered for when it recorded it, handled next in seq order.
+
+    Its rules, the CRM lookup and the sends follow in the workflow's main loop (issue 15): the update
+    answers as soon as the message is recorded, not when it is decided.
+    """
+
+    seq: int = Field(description="The seq its receipt gave: the first trail entry the message leads to.")
+    thread: int = Field(description="The thread its receipt named (the next one after a close).")
+    message: InboundMessage
+
+
 class ThreadSummary(BaseModel):
     """One closed thread of a conversation: a customer wrote again after it closed, so a new one began."""
 
@@ -268,6 +280,11 @@ class ConversationState(BaseModel):
     )
     enrichment: str = Field(default="not tried", description="found, unknown customer, unavailable: ...")
     decisions: list[DecisionEntry] = Field(default_factory=list)
+    inbox: list[RecordedMessage] = Field(
+        default_factory=list,
+        description="Customer messages recorded (answered) and not yet handled, in seq order; carried "
+        "over continue-as-new and into a new thread, so none is lost.",
+    )
 
     def current_thread(self) -> ThreadSummary:
         """The thread under way as a summary (what is kept of it once the next one begins)."""

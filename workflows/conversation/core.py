@@ -2,7 +2,7 @@
 
 The workflow is built in layers, each a class in its own module that extends the one below:
 core -> sla (clocks) -> delivery -> assigning -> status -> actions -> deciding -> timers -> threads
--> workflow (handlers).
+-> inbox (messages recorded, then handled) -> workflow (handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 
@@ -103,6 +103,9 @@ class ConversationCore:
         self._events_on: bool | None = None
         self._triage_on: bool | None = None
         self._replying_agent: str | None = None  # the agent of the reply being handled, for its KPI fact
+        self._on_record_on: bool | None = None  # inbox.py: messages answered when recorded
+        self._answered_in: int | None = None  # the history length of the task that last answered early
+        self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
@@ -280,9 +283,14 @@ class ConversationCore:
         )
 
     def _next_event(self) -> int:
-        self._state.event_seq += 1
+        """The next event's seq: the one a recorded message reserved (its first entry), else a new one."""
+        if self._reserved is not None:
+            seq, self._reserved = self._reserved, None
+        else:
+            self._state.event_seq += 1
+            seq = self._state.event_seq
         self._state.updated_at = workflow.now()
-        return self._state.event_seq
+        return seq
 
     def _record(self, entry: DecisionEntry) -> None:
         entry.thread = self._state.thread
@@ -305,7 +313,8 @@ class ConversationCore:
         )
 
     def _reject_when_closed(self) -> None:
-        if self._state.status is Status.CLOSED:
+        """A closed conversation takes no more events, unless a recorded message begins its next thread."""
+        if self._state.status is Status.CLOSED and not self._state.inbox:
             raise ApplicationError("conversation is closed", type="ConversationClosed")
 
     def _upsert_search_attributes(self) -> None:

@@ -51,9 +51,10 @@ class Threads(Timers):
             life_id=s.life_id,
             thread=s.thread + 1,
             thread_run_id=workflow.info().run_id,
-            thread_first_seq=s.event_seq + 1,
+            thread_first_seq=self._reserved if self._reserved is not None else s.event_seq + 1,
             threads=[*s.threads, summary][-MAX_THREAD_SUMMARIES:],
             decisions=s.decisions,
+            inbox=s.inbox,
         )
         if self._state.pack_hash != s.pack_hash:
             self._pack = None

@@ -1,21 +1,19 @@
 """ConversationWorkflow: one durable workflow per customer conversation, every branch decided by rules.
 
 Integrators send events as updates, so a caller learns synchronously whether its message was new or
-a duplicate. Events are handled one at a time under a lock, in history order. For each event the
+a duplicate; a customer message is answered once recorded and handled by the main loop right after
+(inbox.py). Events are handled one at a time under a lock, in seq order. For each event the
 workflow builds the rule context, asks the pinned rule pack for a decision (a local activity: the
 decision is recorded in history, so replay never re-evaluates), and executes the actions in order.
 Every outbound effect is an activity whose idempotency key is `{workflow id}:{life id}:{event seq}:{action}`:
 unique for the conversation's whole life, which goes on after a close (threads.py).
 
 This module holds the handlers and the main loop; each concept they use is a layer below it
-(core.py explains the layering): threads.py, timers.py, deciding.py, actions.py, status.py,
+(core.py explains the layering): inbox.py, threads.py, timers.py, deciding.py, actions.py, status.py,
 assigning.py, delivery.py, sla.py.
 """
 
 from __future__ import annotations
-
-import re
-from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -23,7 +21,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.assignment import DESK_ASSIGNED, DESK_UNASSIGNED, AssignmentOutcome, Unassignment
     from engine.contracts.conversation import (
-        AUTOMATED_SENDER_PATTERN,
         AgentReply,
         Assignment,
         AssignmentRelease,
@@ -36,21 +33,12 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SurveyAnswer,
     )
-    from workflows.conversation.core import TERMINAL
+    from workflows.conversation.inbox import Inbox
     from workflows.conversation.status import Raised
-    from workflows.conversation.threads import Threads
-
-AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
-# A channel's receive time is believed within these bounds of the workflow's clock.
-MAX_MESSAGE_AGE = timedelta(days=366)
-MAX_CLOCK_SKEW = timedelta(days=1)
-# Patch: the creation decision records the message's threading note (conversations created before
-# it have none to record; the patch keeps their histories replaying as they were).
-THREADING_NOTE = "threading-note"
 
 
 @workflow.defn
-class ConversationWorkflow(Threads):
+class ConversationWorkflow(Inbox):
     """One conversation, from its first message to closed (and on across continue-as-new)."""
 
     @workflow.init
@@ -61,23 +49,39 @@ class ConversationWorkflow(Threads):
     async def run(self, start: ConversationStart) -> ConversationState:
         self._threads()
         self._local_io()
-        async with self._lock:
-            await self._ensure_pack()
+        if not self._on_record():
+            async with self._lock:
+                await self._ensure_pack()
         exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
-        while not self._closed_for_good() and not self._run_is_full():
+        while not self._closed_for_good() and (not self._run_is_full() or self._state.inbox):
             self._wake = False
             try:
                 await workflow.wait_condition(
-                    lambda: self._wake or self._closed_for_good() or self._run_is_full(),
+                    lambda: (
+                        self._wake
+                        or bool(self._state.inbox)
+                        or self._closed_for_good()
+                        or self._run_is_full()
+                    ),
                     timeout=self._sleep_for(exact=exact),
                 )
                 exact = False
             except TimeoutError:
                 exact = not self._is_due()
+            await self._let_answers_out()
             async with self._lock:
+                await self._handle_inbox()
+                if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
+                    await self._ensure_pack()
                 await self._fire_due_timers()
                 await self._flush_records()
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        # Messages recorded while the last handlers finish are handled before continuing as new (a
+        # `receive_message_decided` answer waits on it); the queue would be carried in the state anyway.
+        while not await self._all_handled():
+            await self._let_answers_out()
+            async with self._lock:
+                await self._handle_inbox()
+                await self._flush_records()
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
             workflow.continue_as_new(
@@ -93,71 +97,65 @@ class ConversationWorkflow(Threads):
             )
         return self._state
 
+    async def _all_handled(self) -> bool:
+        """Wait until every handler finished or a message waits in the inbox; True for the former."""
+        await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self._state.inbox))
+        return not self._state.inbox
+
     # -- events from integrators -------------------------------------------------------------------
 
     @workflow.update
     async def receive_message(self, message: InboundMessage) -> EventReceipt:
+        """A customer message: answered when recorded (inbox.py), its rules follow in the main loop."""
+        if not self._on_record():
+            return await self._receive_now(message)
+        if self._seen_before(message.message_id):
+            return self._receipt(self._seq_of(message.message_id), duplicate=True)
+        return self._record_message(message, answer_now=True)
+
+    @workflow.update
+    async def receive_message_decided(self, message: InboundMessage) -> EventReceipt:
+        """A customer message, answered once it is handled: the receipt's status is after the rules.
+
+        For callers that act on the outcome at once (`?wait=decided`): the same recording and
+        handling as `receive_message`, only the answer waits.
+        """
+        if not self._on_record():
+            return await self._receive_now(message)
+        if self._seen_before(message.message_id):
+            return self._receipt(self._seq_of(message.message_id), duplicate=True)
+        recorded = self._record_message(message, answer_now=False)
+        await workflow.wait_condition(lambda: self._handled(recorded.seq))
+        return self._receipt(recorded.seq, created=recorded.created)
+
+    async def _receive_now(self, message: InboundMessage) -> EventReceipt:
+        """Runs that began before issue 15: handle the message, then answer."""
         if self._seen_before(message.message_id):
             return self._receipt(self._state.event_seq, duplicate=True)
         async with self._lock:
             await self._ensure_pack()
-            if self._state.status in TERMINAL and self._threads():
-                await self._begin_thread()
-            s = self._state
-            at = self._received_at(message)
-            first = s.customer_messages == 0
-            s.customer_messages += 1
-            s.first_customer_message_at = s.first_customer_message_at or at
-            waiting_since_reply = s.last_agent_reply_at is not None and (
-                s.last_customer_message_at is None or s.last_customer_message_at <= s.last_agent_reply_at
-            )
-            s.last_customer_message_at = at
-            s.language = s.language or message.language
-            if AUTOMATED_SENDER.match(message.sender.address) or (message.auto_submitted and first):
-                s.customer_is_automated = True
-            if message.subject and s.subject is None:
-                s.subject = message.subject
-            s.thread_message_ids = [*s.thread_message_ids, message.message_id][-10:]
-            if first:
-                note = await self._enrich()
-                # The API says why it did not thread the message under the conversation it named.
-                if message.threading_note and workflow.patched(THREADING_NOTE):
-                    note = "; ".join(n for n in (message.threading_note, note) if n)
-                await self._process("conversation.created", message=message, note=note)
-            else:
-                await self._customer_came_back(message)
-                if waiting_since_reply:
-                    await self._start_next_response()
-            seq = await self._process("message.received", message=message)
-            await self._arm_unanswered()
+            seq, first = await self._handle_message(message)
             await self._flush_records()
             self._changed()
+            s = self._state
             return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
-
-    def _received_at(self, message: InboundMessage) -> datetime:
-        """When the channel received the message; the workflow's clock when that is not believable.
-
-        The API refuses such values (422); this guards what reaches the workflow by other paths, since
-        a naive or far-off time would otherwise fail every SLA and business-time computation.
-        """
-        now = workflow.now()
-        at = message.received_at
-        if at is None:
-            return now
-        if self._threads() and (at.tzinfo is None or not now - MAX_MESSAGE_AGE <= at <= now + MAX_CLOCK_SKEW):
-            return now
-        return at
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
         if self._closed_for_good():
             self._reject_when_closed()
 
+    @receive_message_decided.validator
+    def _validate_receive_message_decided(self, message: InboundMessage) -> None:
+        self._validate_receive_message(message)
+
     @workflow.update
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
         if reply.message_id is not None and self._seen_before(reply.message_id):
             return self._receipt(self._state.event_seq, duplicate=True)
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             await self._ensure_pack()
             s = self._state
             now = workflow.now()
@@ -184,7 +182,9 @@ class ConversationWorkflow(Threads):
 
     @workflow.update
     async def change_status(self, change: StatusChange) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             await self._ensure_pack()
             raised: Raised = []
             await self._set_status(change.status.value, raised)
@@ -205,7 +205,9 @@ class ConversationWorkflow(Threads):
         """
         if self._seen_before(bounce.message_id):
             return self._receipt(self._state.event_seq, duplicate=True)
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()  # messages recorded before the report are handled first
             await self._ensure_pack()
             details = {
                 "bounced_message_id": bounce.bounced_message_id,
@@ -223,7 +225,9 @@ class ConversationWorkflow(Threads):
 
     @workflow.update
     async def assign(self, assignment: Assignment) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             await self._ensure_pack()
             s = self._state
             if self._desk():
@@ -278,7 +282,9 @@ class ConversationWorkflow(Threads):
     @workflow.update
     async def unassign(self, release: AssignmentRelease) -> EventReceipt:
         """A person took the agent off it: the desk frees the slot; the conversation waits unassigned."""
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             await self._ensure_pack()
             s = self._state
             if s.assignee is None and (s.assignment is None or not s.assignment.queued):
@@ -305,7 +311,9 @@ class ConversationWorkflow(Threads):
     @workflow.signal(name=DESK_ASSIGNED)
     async def desk_assigned(self, outcome: AssignmentOutcome) -> None:
         """A queued request was served; an answer to an older request (asked again since) is stale."""
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             current = self._state.assignment
             if current is None or current.request_id != outcome.request_id or not current.queued:
                 return
@@ -318,7 +326,9 @@ class ConversationWorkflow(Threads):
     @workflow.signal(name=DESK_UNASSIGNED)
     async def desk_unassigned(self, lost: Unassignment) -> None:
         """The agent went away past the grace period or was removed: back in the queue, unassigned."""
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             s = self._state
             if s.assignee != lost.agent or s.assignment is None:
                 return
@@ -338,7 +348,9 @@ class ConversationWorkflow(Threads):
 
     @workflow.update
     async def complete_survey(self, answer: SurveyAnswer) -> EventReceipt:
+        await self._let_answers_out()
         async with self._lock:
+            await self._handle_inbox()
             await self._ensure_pack()
             survey = self._state.survey
             survey.status, survey.rating = "completed", answer.rating

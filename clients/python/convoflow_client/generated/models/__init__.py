@@ -72,6 +72,7 @@ from .post_assignment import PostAssignment
 from .post_attachment import PostAttachment
 from .post_message import PostMessage
 from .post_message_headers import PostMessageHeaders
+from .post_message_wait import PostMessageWait
 from .post_party import PostParty
 from .post_reply import PostReply
 from .post_status import PostStatus
@@ -205,6 +206,7 @@ __all__ = (
     "PostAttachment",
     "PostMessage",
     "PostMessageHeaders",
+    "PostMessageWait",
     "PostParty",
     "PostReply",
     "PostStatus",

@@ -13,14 +13,19 @@ T = TypeVar("T", bound="EventResponse")
 
 @_attrs_define
 class EventResponse:
-    """
-    Attributes:
-        conversation_id (str):
-        seq (int):
-        duplicate (bool):
-        created (bool):
-        status (Status):
-        thread (int): The thread the event belongs to; a message after a close begins one.
+    """What the conversation says about an event it took. For a customer message it answers when the
+    message is recorded (its rules follow): read the outcome from GET, `/decisions` or the event
+    subscriptions, or post with `?wait=decided`.
+
+        Attributes:
+            conversation_id (str):
+            seq (int): The event's place in the conversation; for a customer message, the seq of the first decision entry it
+                leads to (`conversation.created` for the first one, else `message.received` or the status change it causes),
+                which carries its `message_id`.
+            duplicate (bool):
+            created (bool):
+            status (Status):
+            thread (int): The thread the event belongs to; a message after a close begins one.
     """
 
     conversation_id: str

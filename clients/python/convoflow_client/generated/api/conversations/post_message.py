@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
 from ...models.post_message import PostMessage
+from ...models.post_message_wait import PostMessageWait
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -16,17 +17,29 @@ def _get_kwargs(
     conversation_id: str,
     *,
     body: PostMessage,
+    wait: PostMessageWait | Unset = PostMessageWait.RECORDED,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
     if not isinstance(idempotency_key, Unset):
         headers["Idempotency-Key"] = idempotency_key
 
+    params: dict[str, Any] = {}
+
+    json_wait: str | Unset = UNSET
+    if not isinstance(wait, Unset):
+        json_wait = wait.value
+
+    params["wait"] = json_wait
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/v1/conversations/{conversation_id}/messages".format(
             conversation_id=quote(str(conversation_id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["json"] = body.to_dict()
@@ -117,6 +130,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PostMessage,
+    wait: PostMessageWait | Unset = PostMessageWait.RECORDED,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem]:
     """A customer message; the first creates the conversation
@@ -125,6 +139,7 @@ def sync_detailed(
 
     Args:
         conversation_id (str):
+        wait (PostMessageWait | Unset):  Default: PostMessageWait.RECORDED.
         idempotency_key (str | Unset):
         body (PostMessage): A customer message as the channel delivered it (the API side of
             `InboundMessage`).
@@ -140,6 +155,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
+        wait=wait,
         idempotency_key=idempotency_key,
     )
 
@@ -155,6 +171,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PostMessage,
+    wait: PostMessageWait | Unset = PostMessageWait.RECORDED,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | None:
     """A customer message; the first creates the conversation
@@ -163,6 +180,7 @@ def sync(
 
     Args:
         conversation_id (str):
+        wait (PostMessageWait | Unset):  Default: PostMessageWait.RECORDED.
         idempotency_key (str | Unset):
         body (PostMessage): A customer message as the channel delivered it (the API side of
             `InboundMessage`).
@@ -179,6 +197,7 @@ def sync(
         conversation_id=conversation_id,
         client=client,
         body=body,
+        wait=wait,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -188,6 +207,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PostMessage,
+    wait: PostMessageWait | Unset = PostMessageWait.RECORDED,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem]:
     """A customer message; the first creates the conversation
@@ -196,6 +216,7 @@ async def asyncio_detailed(
 
     Args:
         conversation_id (str):
+        wait (PostMessageWait | Unset):  Default: PostMessageWait.RECORDED.
         idempotency_key (str | Unset):
         body (PostMessage): A customer message as the channel delivered it (the API side of
             `InboundMessage`).
@@ -211,6 +232,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         conversation_id=conversation_id,
         body=body,
+        wait=wait,
         idempotency_key=idempotency_key,
     )
 
@@ -224,6 +246,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PostMessage,
+    wait: PostMessageWait | Unset = PostMessageWait.RECORDED,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | None:
     """A customer message; the first creates the conversation
@@ -232,6 +255,7 @@ async def asyncio(
 
     Args:
         conversation_id (str):
+        wait (PostMessageWait | Unset):  Default: PostMessageWait.RECORDED.
         idempotency_key (str | Unset):
         body (PostMessage): A customer message as the channel delivered it (the API side of
             `InboundMessage`).
@@ -249,6 +273,7 @@ async def asyncio(
             conversation_id=conversation_id,
             client=client,
             body=body,
+            wait=wait,
             idempotency_key=idempotency_key,
         )
     ).parsed

@@ -1,0 +1,200 @@
+"""The inbox: a customer message is answered when it is recorded, and handled right after (issue 15).
+
+Recording is what the caller needs to know at once: the message id checked against the remembered
+ones (a repeat answers `duplicate`), its seq and thread given, the message queued in state. It needs
+no activity, so the update answers in the workflow task it arrived in. The main loop then handles the
+queue one message at a time in seq order, exactly as the update used to before it answered: the new
+thread after a close, the CRM lookup, `conversation.created` or the customer coming back,
+`message.received`, the same decisions and the same idempotency keys. Every handler that takes the
+lock handles the queue first, so an event that came after a message is never handled before it.
+
+The seq a message is recorded with is the seq of the first trail entry its handling makes (it is
+reserved; `_next_event` hands it out), so with nothing queued the seqs are the ones the update gave
+before. Events that the rules raise while a message is handled take the next free seq, which may be
+above the seq of a message recorded meanwhile; the queue is still handled in seq order.
+
+An update's answer leaves the worker only when its workflow task completes, and a task that starts
+local activities completes when they have finished: handling the queue in the task the message was
+recorded in would hold its answer until its rules had run. So the handling begins with a 1 ms timer
+when a message was answered in this task: the task completes (the answer goes out) and the timer's
+task handles the message. The timer fires on the server's timer tick (50 ms on `convoflow up`'s
+embedded server and in tests; up to ~1 s with the Temporal server's default `timerProcessorMaxTimeShift`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.conversation import (
+        AUTOMATED_SENDER_PATTERN,
+        DecisionEntry,
+        EventReceipt,
+        InboundMessage,
+        RecordedMessage,
+        Status,
+    )
+    from workflows.conversation.core import TERMINAL, cause, error_type
+    from workflows.conversation.threads import Threads
+
+AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
+# A channel's receive time is believed within these bounds of the workflow's clock.
+MAX_MESSAGE_AGE = timedelta(days=366)
+MAX_CLOCK_SKEW = timedelta(days=1)
+# Patch: the creation decision records the message's threading note (conversations created before
+# it have none to record; the patch keeps their histories replaying as they were).
+THREADING_NOTE = "threading-note"
+# Issue 15: a message update answers when the message is recorded; its handling follows in the main
+# loop. Asked first thing (the first message's update, or `run`), so a run that began before keeps
+# answering after the handling for the rest of the run when it replays; its next run answers early.
+ANSWER_ON_RECORD_PATCH = "answer-on-record"
+# The timer that ends the workflow task after an early answer, so the answer goes out before the
+# handling's local activities run (the shortest timer the server takes).
+LET_ANSWERS_OUT = timedelta(milliseconds=1)
+
+
+class Inbox(Threads):
+    """Customer messages: recorded and answered at once, then handled in seq order."""
+
+    def _on_record(self) -> bool:
+        """Whether this run answers a message when it is recorded (issue 15; needs threads)."""
+        if self._on_record_on is None:
+            self._on_record_on = workflow.patched(ANSWER_ON_RECORD_PATCH) and self._threads()
+        return self._on_record_on
+
+    def _record_message(self, message: InboundMessage, *, answer_now: bool) -> EventReceipt:
+        """Queue a new message (its id already remembered) and say what its receipt says.
+
+        No await: the message is recorded in one step of the task, so a twin of it, or a
+        continue-as-new, sees it either recorded or not at all. `status` is `open`: what a customer
+        message leaves before the rules run (it wakes a pending conversation, reopens a solved one,
+        begins a new thread after a close). The thread is the next one when the conversation is closed
+        (or the last queued message begins it).
+        """
+        s = self._state
+        s.event_seq += 1
+        s.updated_at = workflow.now()
+        if s.inbox:
+            thread = s.inbox[-1].thread
+        else:
+            thread = s.thread + 1 if s.status in TERMINAL else s.thread
+        created = thread == 1 and s.runs == 1 and s.customer_messages == 0 and not s.inbox
+        s.inbox.append(RecordedMessage(seq=s.event_seq, thread=thread, message=message))
+        self._wake = True
+        if answer_now:
+            self._answered_in = workflow.info().get_current_history_length()
+        return EventReceipt(
+            conversation_id=s.conversation_id,
+            seq=s.event_seq,
+            created=created,
+            status=Status.OPEN,
+            thread=thread,
+        )
+
+    def _seq_of(self, message_id: str) -> int:
+        """A repeat's receipt names the seq the message was recorded with: its queue entry's, or its
+        first trail entry's; the latest seq when it is older than the trail (or was never decided)."""
+        s = self._state
+        for recorded in s.inbox:
+            if recorded.message.message_id == message_id:
+                return recorded.seq
+        return next((e.seq for e in s.decisions if e.message_id == message_id), s.event_seq)
+
+    def _handled(self, seq: int) -> bool:
+        return all(r.seq != seq for r in self._state.inbox)
+
+    async def _let_answers_out(self) -> None:
+        """End this workflow task first when it answered a message early, so the answer goes out now.
+
+        Called before taking the lock: while the timer runs, an update that comes in the next task
+        (an agent's reply) takes the lock and handles the queue itself, without waiting for the tick.
+        """
+        if self._state.inbox and self._answered_in == workflow.info().get_current_history_length():
+            await workflow.sleep(LET_ANSWERS_OUT)
+
+    async def _handle_inbox(self) -> None:
+        """Handle the recorded messages, oldest first (the caller holds the lock).
+
+        A message whose handling fails (an activity or application error that nothing below caught)
+        is recorded as failed and the next one is handled: a poison message never blocks the queue.
+        """
+        while self._state.inbox:
+            recorded = self._state.inbox[0]
+            self._reserved = recorded.seq
+            try:
+                await self._ensure_pack()
+                await self._handle_message(recorded.message)
+            except (ActivityError, ApplicationError) as exc:
+                self._record(
+                    DecisionEntry(
+                        seq=self._next_event(),
+                        event="message.received",
+                        at=workflow.now(),
+                        message_id=recorded.message.message_id,
+                        note=f"message not handled: {cause(exc)}",
+                    )
+                )
+                workflow.logger.warning(
+                    "message not handled: run %s seq %d (%s); the next one is",
+                    workflow.info().run_id,
+                    recorded.seq,
+                    error_type(exc),
+                )
+            finally:
+                self._reserved = None
+            # A new thread's state took the queue over; the message handled is still its head.
+            del self._state.inbox[0]
+            await self._flush_records()
+            self._changed()
+
+    async def _handle_message(self, message: InboundMessage) -> tuple[int, bool]:
+        """What a customer message does (the caller loaded the pack): returns the seq of its
+        `message.received` and whether it was the thread's first customer message."""
+        if self._state.status in TERMINAL and self._threads():
+            await self._begin_thread()
+        s = self._state
+        at = self._received_at(message)
+        first = s.customer_messages == 0
+        s.customer_messages += 1
+        s.first_customer_message_at = s.first_customer_message_at or at
+        waiting_since_reply = s.last_agent_reply_at is not None and (
+            s.last_customer_message_at is None or s.last_customer_message_at <= s.last_agent_reply_at
+        )
+        s.last_customer_message_at = at
+        s.language = s.language or message.language
+        if AUTOMATED_SENDER.match(message.sender.address) or (message.auto_submitted and first):
+            s.customer_is_automated = True
+        if message.subject and s.subject is None:
+            s.subject = message.subject
+        s.thread_message_ids = [*s.thread_message_ids, message.message_id][-10:]
+        if first:
+            note = await self._enrich()
+            # The API says why it did not thread the message under the conversation it named.
+            if message.threading_note and workflow.patched(THREADING_NOTE):
+                note = "; ".join(n for n in (message.threading_note, note) if n)
+            await self._process("conversation.created", message=message, note=note)
+        else:
+            await self._customer_came_back(message)
+            if waiting_since_reply:
+                await self._start_next_response()
+        seq = await self._process("message.received", message=message)
+        await self._arm_unanswered()
+        return seq, first
+
+    def _received_at(self, message: InboundMessage) -> datetime:
+        """When the channel received the message; the workflow's clock when that is not believable.
+
+        The API refuses such values (422); this guards what reaches the workflow by other paths, since
+        a naive or far-off time would otherwise fail every SLA and business-time computation.
+        """
+        now = workflow.now()
+        at = message.received_at
+        if at is None:
+            return now
+        if self._threads() and (at.tzinfo is None or not now - MAX_MESSAGE_AGE <= at <= now + MAX_CLOCK_SKEW):
+            return now
+        return at
