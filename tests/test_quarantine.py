@@ -19,6 +19,7 @@ from tests.api_client import ApiClient, api_key
 from tests.cli_run import cli
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
+from tests.test_lifecycle import eventually
 
 SPAM = (
     b"From: Ada Lovelace <ada@customer.example>\r\nTo: support@convoflow.local\r\nSubject: Refund please\r\n"
@@ -89,6 +90,11 @@ async def test_a_held_mail_is_listed_read_released_once_and_deleted(
         "conversation_id": conversation,
         "duplicate": True,
     }
+
+    async def handled() -> bool:  # the release is answered when the message is recorded
+        return (await api.get(conversation)).body["customer_messages"] == 1
+
+    await eventually(handled, "the released mail handled by its conversation")
     state = (await api.get(conversation)).body
     assert state["customer_messages"] == 1 and state["customer"]["address"] == "ada@customer.example"
     assert (await api.request("GET", "/v1/quarantine?released=false")).body["items"] == []
@@ -156,6 +162,11 @@ async def test_a_released_loop_is_recorded_but_never_answered(
     assert held.status == 202 and held.body["reason"] == "loop", held.body
     released = await api.request("POST", f"/v1/quarantine/{held.body['quarantine_id']}/release")
     assert released.status == 201, released.body
-    state = (await api.get(released.body["conversation_id"])).body
-    assert state["customer_messages"] == 1 and "automated" in state["tags"]
+    conversation = released.body["conversation_id"]
+
+    async def handled() -> bool:  # the release is answered when the message is recorded
+        state = (await api.get(conversation)).body
+        return state["customer_messages"] == 1 and "automated" in state["tags"]
+
+    await eventually(handled, "the released loop handled by its conversation")
     assert outbox.read_all(tenants["acme"]) == []
