@@ -56,6 +56,11 @@ async def test_a_key_is_409_while_its_first_request_runs_and_a_503_is_not_kept(
         async with build_worker(client, patient):
             retried = await api.request("POST", path, json=MESSAGE, headers=key)
             replayed = await api.request("POST", path, json=MESSAGE, headers=key)
+
+            async def handled() -> bool:  # answered when recorded: the handling follows
+                return (await api.get("idem-2")).body["customer_messages"] >= 1
+
+            await eventually(handled, "the retried message handled")
             state = (await api.get("idem-2")).body
     assert retried.status in (200, 201) and "Idempotent-Replayed" not in retried.headers
     assert replayed.body == retried.body and replayed.headers["Idempotent-Replayed"] == "true"

@@ -78,6 +78,7 @@ async def test_two_worker_hosts_share_one_postgresql_and_one_temporal(
             task_queue=queue,
             api_keys=",".join(f"{t}:{api_key(t)}" for t in tenants.values()),
             rule_pack=TEST_PACKS / "basic",
+            payload_keys=TEST_PAYLOAD_KEYS,  # a cluster's API seals quarantined mail with it
         )
         async with serve_api(client, settings, tenants) as api:
             limit = asyncio.Semaphore(20)
