@@ -20,13 +20,9 @@ from engine.api.kpis import KpiReport
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
 from engine.api.openapi_names import operation_id, tag_of
 from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
-from engine.api.quarantine import (
-    Quarantined,
-    QuarantineDeleted,
-    QuarantineDetail,
-    QuarantineList,
-    QuarantineRelease,
-)
+from engine.api.openapi_quarantine import QUARANTINE_ROUTES
+from engine.api.openapi_subscriptions import SUBSCRIPTION_ROUTES
+from engine.api.quarantine import Quarantined
 from engine.api.roles import ROUTE_ROLES
 from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
@@ -41,15 +37,6 @@ from engine.api.schemas import (
     PostSurvey,
     PostUnassignment,
     ThreadList,
-)
-from engine.api.subscriptions import (
-    CreateSubscription,
-    DeliveryAttemptList,
-    Redelivered,
-    RotateSubscriptionSecret,
-    SubscriptionList,
-    SubscriptionView,
-    SubscriptionWithSecret,
 )
 from engine.api.webhook_secrets import RotateSecret
 from engine.contracts.assignment import TeamQueue
@@ -218,34 +205,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         EventResponse,
         201,
     ),
-    ("GET", "/v1/quarantine"): (
-        "The tenant's quarantined mail, oldest first; `reason` and `released` filter; auditors see no "
-        "sender or subject",
-        None,
-        QuarantineList,
-        200,
-    ),
-    ("GET", "/v1/quarantine/{quarantine_id}"): (
-        "One quarantined mail: why, from where, sender, subject, new text, quoted history, attachments",
-        None,
-        QuarantineDetail,
-        200,
-    ),
-    ("GET", "/v1/quarantine/{quarantine_id}/raw"): (
-        "The quarantined mail exactly as delivered (message/rfc822)",
-        None,
-        None,
-        200,
-    ),
-    ("POST", "/v1/quarantine/{quarantine_id}/release"): (
-        "Deliver the mail into a conversation as a customer message (201 began it, 200 joined one); "
-        "idempotent: a released item answers its conversation with `duplicate: true`; 409 `no_sender` "
-        "for a mail nobody could be answered at",
-        None,
-        QuarantineRelease,
-        201,
-    ),
-    ("DELETE", "/v1/quarantine/{quarantine_id}"): ("Delete a quarantined mail", None, QuarantineDeleted, 200),
+    **QUARANTINE_ROUTES,
     ("POST", "/v1/inbound/webhook/{tenant}"): (
         "A signed inbound webhook from a chat/WhatsApp/SMS gateway",
         None,
@@ -313,51 +273,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         KpiReport,
         200,
     ),
-    ("POST", "/v1/subscriptions"): (
-        "Subscribe a URL to conversation events (Standard Webhooks signed); the answer holds the "
-        "signing secret, once. 422 names `url` when it does not reach a public address",
-        CreateSubscription,
-        SubscriptionWithSecret,
-        201,
-    ),
-    ("GET", "/v1/subscriptions"): (
-        "The tenant's subscriptions (never their secrets)",
-        None,
-        SubscriptionList,
-        200,
-    ),
-    ("GET", "/v1/subscriptions/{subscription_id}"): (
-        "One subscription: its state (active or failing) and its queue",
-        None,
-        SubscriptionView,
-        200,
-    ),
-    ("DELETE", "/v1/subscriptions/{subscription_id}"): (
-        "Remove a subscription and its queued deliveries",
-        None,
-        None,
-        200,
-    ),
-    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (
-        "A new signing secret, shown once; the previous one signs too until the overlap ends (both "
-        "signatures in `webhook-signature`); the body is optional",
-        RotateSubscriptionSecret,
-        SubscriptionWithSecret,
-        201,
-    ),
-    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): (
-        "Every delivery attempt in time order: status code, error, latency, next retry",
-        None,
-        DeliveryAttemptList,
-        200,
-    ),
-    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
-        "Deliver again every event numbered from `from_sequence` (of one conversation with "
-        "`conversation_id`), in order",
-        None,
-        Redelivered,
-        202,
-    ),
+    **SUBSCRIPTION_ROUTES,
     ("GET", "/healthz"): ("Liveness", None, None, 200),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
     ("GET", "/metrics"): (

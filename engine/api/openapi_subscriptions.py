@@ -1,0 +1,66 @@
+"""The OpenAPI entries of event subscriptions (engine/api/subscriptions.py), in engine/api/openapi.py's
+table shape; that module merges them into its own table."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from engine.api.subscriptions import (
+    CreateSubscription,
+    DeliveryAttemptList,
+    Redelivered,
+    RotateSubscriptionSecret,
+    SubscriptionList,
+    SubscriptionView,
+    SubscriptionWithSecret,
+)
+
+SUBSCRIPTION_ROUTES: dict[
+    tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]
+] = {
+    ("POST", "/v1/subscriptions"): (
+        "Subscribe a URL to conversation events (Standard Webhooks signed); the answer holds the "
+        "signing secret, once. 422 names `url` when it does not reach a public address",
+        CreateSubscription,
+        SubscriptionWithSecret,
+        201,
+    ),
+    ("GET", "/v1/subscriptions"): (
+        "The tenant's subscriptions (never their secrets)",
+        None,
+        SubscriptionList,
+        200,
+    ),
+    ("GET", "/v1/subscriptions/{subscription_id}"): (
+        "One subscription: its state (active or failing) and its queue",
+        None,
+        SubscriptionView,
+        200,
+    ),
+    ("DELETE", "/v1/subscriptions/{subscription_id}"): (
+        "Remove a subscription and its queued deliveries",
+        None,
+        None,
+        200,
+    ),
+    ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (
+        "A new signing secret, shown once; the previous one signs too until the overlap ends (both "
+        "signatures in `webhook-signature`); the body is optional",
+        RotateSubscriptionSecret,
+        SubscriptionWithSecret,
+        201,
+    ),
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): (
+        "Every delivery attempt in time order: status code, error, latency, next retry",
+        None,
+        DeliveryAttemptList,
+        200,
+    ),
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
+        "Deliver again every event numbered from `from_sequence` (of one conversation with "
+        "`conversation_id`), in order",
+        None,
+        Redelivered,
+        202,
+    ),
+}
