@@ -9,7 +9,7 @@ bundles or from Temporal), which marks the conversations' summaries stale.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -35,9 +35,19 @@ from workflows.conversation.workflow import ConversationWorkflow
 async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
     """The report rows of one tenant (only its rows are read): the thread summaries refreshed where
     facts changed, then the threads that can matter to the range, aggregated."""
+    (rows,) = await kpi_reports(database, tenant, [query])
+    return rows
+
+
+async def kpi_reports(
+    database: AsyncEngine, tenant: str, queries: Sequence[KpiQuery]
+) -> list[list[dict[str, Any]]]:
+    """Several reports over one range (the console's totals and its days): the threads read once."""
+    if len({(q.start, q.end) for q in queries}) != 1:
+        raise ValueError("reports read together cover the same range")
     await refresh(database, tenant)
-    threads = await threads_for(database, tenant, query)
-    return await asyncio.to_thread(_aggregate, threads, query)
+    threads = await threads_for(database, tenant, queries[0])
+    return await asyncio.to_thread(lambda: [_aggregate(threads, q) for q in queries])
 
 
 async def kpi_report_from_facts(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from engine.api.conversations import DATABASE
 from engine.api.errors import invalid_field
 from engine.contracts.conversation import Channel
 from engine.kpis.query import KpiQuery, KpiQueryError, parse_query
-from engine.service.kpis import kpi_report
+from engine.service.kpis import kpi_report, kpi_reports
 
 routes = web.RouteTableDef()
 DEFAULT_DAYS = 7
@@ -49,7 +49,7 @@ class Filters:
             channel=q.get("channel", ""),
         )
 
-    def query(self, interval: str | None) -> KpiQuery:
+    def query(self, interval: str | None, now: datetime) -> KpiQuery:
         try:
             last = date.fromisoformat(self.end)
         except ValueError:
@@ -59,7 +59,7 @@ class Filters:
             end=(last + timedelta(days=1)).isoformat(),
             group_by=None,
             interval=interval,
-            now=datetime.now(UTC),
+            now=now,
             filters={"team": self.team or None, "channel": self.channel or None},
         )
 
@@ -87,13 +87,13 @@ async def overview(request: web.Request) -> web.Response:
         "link": filters.link(),
     }
     try:
-        daily, whole = filters.query("day"), filters.query(None)
+        now = datetime.now(UTC)  # once: the totals and the days end at the same instant
+        daily, whole = filters.query("day", now), filters.query(None, now)
     except KpiQueryError as exc:
         values["error"] = f"{exc.parameter}: {exc.message}"
         return page(request, "overview.html.j2", values, status=422)
     database, tenant = request.app[DATABASE], request[TENANT]
-    totals = await kpi_report(database, tenant, whole)
-    days = await kpi_report(database, tenant, daily)
+    totals, days = await kpi_reports(database, tenant, [whole, daily])
     if totals:
         values["tiles"] = tiles(totals[0]["metrics"])
     drawn = charts(days, daily.start, daily.end)
@@ -116,7 +116,7 @@ async def metric_conversations(request: web.Request) -> web.Response:
         raise invalid_field("metric", f"one of {', '.join(METRICS)}")
     filters = Filters.of(request)
     try:
-        query = filters.query(None)
+        query = filters.query(None, datetime.now(UTC))
     except KpiQueryError as exc:
         raise invalid_field(exc.parameter, exc.message) from None
     missed = request.query.get("missed") == "1" and metric in RATES
