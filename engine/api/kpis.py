@@ -9,6 +9,8 @@ tenant's facts are read.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,15 +64,17 @@ async def get_kpis(request: web.Request) -> web.Response:
     except KpiQueryError as exc:
         raise invalid_field(exc.parameter, exc.message) from None
     rows = await kpi_report(request.app[DATABASE], request[TENANT], query)
+    # A week of a busy desk is megabytes of drill-down ids: encoded off the event loop, which serves
+    # other requests meanwhile (~0.1 s of CPU at 100,000 conversations a month).
     if wanted == "csv" or (wanted is None and "text/csv" in request.headers.get("Accept", "")):
-        return web.Response(text=to_csv(rows), content_type="text/csv", charset="utf-8")
-    return web.json_response(
-        {
-            "tenant": request[TENANT],
-            "from": query.start.isoformat(),
-            "to": query.end.isoformat(),
-            "group_by": list(query.group_by),
-            "interval": query.interval,
-            "rows": rows,
-        }
-    )
+        text = await asyncio.to_thread(to_csv, rows)
+        return web.Response(text=text, content_type="text/csv", charset="utf-8")
+    document = {
+        "tenant": request[TENANT],
+        "from": query.start.isoformat(),
+        "to": query.end.isoformat(),
+        "group_by": list(query.group_by),
+        "interval": query.interval,
+        "rows": rows,
+    }
+    return web.json_response(text=await asyncio.to_thread(json.dumps, document))
