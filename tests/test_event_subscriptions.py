@@ -302,3 +302,52 @@ async def test_events_the_database_did_not_take_are_sent_again_in_order(
         await replay_every_run(client, chosen.task_queue)
     finally:
         await database.dispose()
+
+
+async def test_events_the_database_did_not_take_survive_the_start_of_a_new_thread(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The database refuses the first thread's events until the customer writes again after the
+    close: the new thread sends them first, so the subscriber still gets every event in order."""
+    chosen = quick(settings, tenants)
+    database = database_of(chosen)
+    real = ConversationEventActivities(EventDeliveries(database))
+
+    @activity.defn(name=RECORD_EVENTS)
+    async def record_events(batch: EventBatch) -> int:
+        if all(event.thread == 1 for event in batch.events):  # down until the second thread's events
+            raise RuntimeError("database unavailable")
+        return await real.record_events(batch)
+
+    events = ["conversation.created", "message.received", "status.changed"]
+    try:
+        async with (
+            build_worker(client, chosen, replace=[record_events]),
+            serve_api(client, chosen, tenants) as api,
+        ):
+            await subscribe(api, receiver.url, events)
+            assert (await api.post_message("c-4", "m-1", TEXT)).status == 201
+            closed = await api.request("POST", "/v1/conversations/c-4/status", json={"status": "closed"})
+            assert closed.status == 200, closed.body
+            again = await api.post_message("c-4", "m-2", "Hello again")
+            assert again.status == 200 and again.body["thread"] == 2, again.body
+
+            def second_thread_arrived(r: EventReceiver) -> bool:
+                return ("message.received", "m-2") in [
+                    (e["type"], e["data"].get("message_id")) for e in r.first_arrivals("c-4")
+                ]
+
+            await receiver.wait_for(second_thread_arrived)
+            arrived = receiver.first_arrivals("c-4")
+            assert [(e["type"], e["data"].get("message_id"), e["data"].get("to")) for e in arrived] == [
+                ("conversation.created", "m-1", None),
+                ("message.received", "m-1", None),
+                ("status.changed", None, "closed"),
+                ("conversation.created", "m-2", None),  # each thread begins with its own
+                ("message.received", "m-2", None),
+            ], "the first thread's events were lost when the second began"
+            sequences = [e["sequence"] for e in arrived]
+            assert sequences == sorted(sequences)
+        await replay_every_run(client, chosen.task_queue)
+    finally:
+        await database.dispose()

@@ -3,7 +3,8 @@
 tests/histories/ holds histories of real test conversations (acknowledgements, SLA breaches and
 escalation, pauses, surveys, reopen, idle close, continue-as-new, CRM up and down, WhatsApp windows),
 `threads-*` ones with the threads behaviour (close, new threads, poison decisions), `events-*`
-ones that queue subscription events (one with the database refusing them and a retry timer) and
+ones that queue subscription events (one with the database refusing them and a retry timer; two with
+the refused events of a closed thread when the next begins, dropped before the patch and kept after) and
 `answer-*` ones whose messages are answered when recorded (issue 15: twins at once, a new thread,
 continue-as-new), recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.

@@ -21,6 +21,11 @@ with workflow.unsafe.imports_passed_through():
 
 # Summaries carried over continue-as-new; the oldest beyond this are in the histories of their runs.
 MAX_THREAD_SUMMARIES = 200
+# The next thread keeps the subscription events the database has not taken yet (core.py `_send_events`)
+# and their retry clock; before it, they were dropped. Asked only when there are such events, so runs
+# recorded before it (a new thread with none, the usual case) replay without a marker; a run that
+# replays a drop keeps dropping for the rest of that run, as it did.
+CARRY_UNSENT_EVENTS_PATCH = "thread-keeps-unsent-events"
 
 
 class Threads(Timers):
@@ -56,6 +61,10 @@ class Threads(Timers):
             decisions=s.decisions,
             inbox=s.inbox,
         )
+        if s.unsent_events and workflow.patched(CARRY_UNSENT_EVENTS_PATCH):
+            self._state.unsent_events = s.unsent_events
+            self._state.events_failures = s.events_failures
+            self._state.events_retry_at = s.events_retry_at
         if self._state.pack_hash != s.pack_hash:
             self._pack = None
             await self._ensure_pack()
