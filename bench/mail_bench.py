@@ -75,7 +75,7 @@ async def _latency(data_dir: Path, imap: Dovecot) -> tuple[list[float], list[flo
 
     from bench.stack import TENANT, bench_settings, dev_server, prepare
     from engine.api.active_packs import ActivePacks
-    from engine.api.conversations import Conversations
+    from engine.api.conversation_calls import Conversations
     from engine.service.database import database_of
     from engine.service.mail_intake import mail_intake
     from engine.service.mailbox import MailboxConnector

@@ -17,7 +17,7 @@ import pytest
 from temporalio.client import Client
 
 from engine.api.active_packs import ActivePacks
-from engine.api.conversations import Conversations
+from engine.api.conversation_calls import Conversations
 from engine.api.email_intake import Intake, MailIntake
 from engine.contracts.ids import derived_id
 from engine.mail import parse_mail

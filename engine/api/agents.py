@@ -21,7 +21,8 @@ from temporalio.service import RPCError
 
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
-from engine.api.conversations import BACKSTOP_SECONDS, CLIENT, DATABASE, SETTINGS, read_body
+from engine.api.conversation_calls import BACKSTOP_SECONDS
+from engine.api.conversations import CLIENT, DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field, unavailable
 from engine.api.pages import paged
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue

@@ -18,8 +18,9 @@ from engine.api.console.overview import routes as console_overview
 from engine.api.console.sessions import SESSIONS, ConsoleSessions, console_gate
 from engine.api.console.sessions import routes as console_sign_in
 from engine.api.console.workbench import routes as console_workbench
+from engine.api.conversation_calls import Conversations
 from engine.api.conversation_reads import routes as read_routes
-from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, Conversations, routes
+from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import json_errors
 from engine.api.idempotency import IDEMPOTENCY, idempotent_posts, lease_for

@@ -6,39 +6,25 @@ another's conversation: it simply does not exist for them (404, not 403, so ids 
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.client import (
-    Client,
-    RPCTimeoutOrCancelledError,
-    WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
-    WorkflowHandle,
-    WorkflowQueryFailedError,
-    WorkflowUpdateFailedError,
-)
-from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client, WorkflowHandle
 
-from engine.api.active_packs import ACTIVE_PACKS, ActivePacks
+from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
-from engine.api.errors import (
-    ApiError,
-    body_too_large,
-    invalid_field,
-    malformed_json,
-    unavailable,
-    validation_error,
+from engine.api.conversation_calls import (
+    Conversations,
+    call_temporal,
+    conversation_handle,
+    deliver_customer_message,
 )
+from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
 from engine.api.schemas import (
     EventResponse,
     MessageId,
@@ -54,16 +40,12 @@ from engine.contracts.conversation import (
     AgentReply,
     Assignment,
     AssignmentRelease,
-    ConversationStart,
-    EventReceipt,
     StatusChange,
     SurveyAnswer,
-    conversation_workflow_id,
 )
 from engine.contracts.ids import is_safe_id
 from engine.db.inbound_seen import InboundSeen
 from engine.service.config import Settings
-from engine.service.metrics import MESSAGES_IN
 from workflows.conversation.workflow import ConversationWorkflow
 
 CLIENT = web.AppKey("client", Client)
@@ -74,9 +56,6 @@ INBOUND_SEEN = web.AppKey("inbound_seen", InboundSeen)
 routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
-# How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
-# the deadline it was given; this covers an SDK polling loop that starts one more call.
-BACKSTOP_SECONDS = 2.0
 IDEMPOTENCY_KEY = "Idempotency-Key"
 # `?wait=` of POST .../messages: answer when the message is recorded (default), or once it is decided.
 WAIT_FOR = ("recorded", "decided")
@@ -131,55 +110,6 @@ def external_id(request: web.Request) -> str:
     return value
 
 
-async def call_temporal(
-    timeout_seconds: float,
-    call: Callable[[timedelta], Awaitable[Result]],
-    handle: WorkflowHandle | None = None,
-) -> Result:
-    """Run a Temporal call, turning its failures into API errors the caller can act on.
-
-    `call` gets the deadline to pass on as `rpc_timeout`, so Temporal itself gives up in time (a
-    clean DEADLINE_EXCEEDED, which the SDK raises as `WorkflowUpdateRPCTimeoutOrCancelledError` for
-    updates); `wait_for` is only the backstop for the SDK's polling loops, which may make more than
-    one call. A call that no worker answered in time, or that Temporal did not answer, is a 503 with
-    `Retry-After`: the event may or may not have reached the conversation, and sending it again is
-    safe because events carry their own ids.
-    An update sent to a conversation whose workflow has completed comes back as NOT_FOUND; `handle`
-    lets us tell that apart from a conversation that never existed.
-    """
-    timeout = timeout_seconds
-    try:
-        return await asyncio.wait_for(call(timedelta(seconds=timeout)), timeout + BACKSTOP_SECONDS)
-    except (TimeoutError, RPCTimeoutOrCancelledError):
-        raise unavailable(
-            "worker_unavailable",
-            f"no worker processed the event within {timeout:g}s; retry with the same message_id",
-        ) from None
-    except WorkflowQueryFailedError:
-        # The run could not answer (e.g. Temporal refused the run id): never a 500, never its text.
-        raise ApiError(404, "conversation_not_found", "no such run, or it cannot answer") from None
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
-            raise ApiError(409, "conversation_closed", "the conversation is closed") from None
-        if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
-            raise ApiError(409, "no_survey", cause.message) from None
-        if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
-            raise ApiError(409, "assignment_refused", cause.message) from None
-        raise ApiError(409, "rejected", str(cause or exc)) from None
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            if handle is not None and await _has_ended(handle):
-                raise ApiError(409, "conversation_closed", "the conversation is closed") from None
-            raise ApiError(404, "conversation_not_found", "no such conversation") from None
-        if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
-            raise unavailable(
-                "worker_unavailable",
-                f"no worker answered within {timeout:g}s; retry (events with the same message_id)",
-            ) from None
-        raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
-
-
 async def call_workflow(
     request: web.Request, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
 ) -> Result:
@@ -187,41 +117,15 @@ async def call_workflow(
     return await call_temporal(request.app[SETTINGS].update_timeout_seconds, call, handle)
 
 
-async def _has_ended(handle: WorkflowHandle) -> bool:
-    try:
-        return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
-    except RPCError:
-        return False
-
-
 def handle_for(request: web.Request, ext_id: str):
     return conversation_handle(request.app[CLIENT], request[TENANT], ext_id)
 
 
-def conversation_handle(client: Client, tenant: str, ext_id: str):
-    wf_id = conversation_workflow_id(tenant, ext_id)
-    return client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Conversations:
-    """What delivering to conversations needs, without a request: the API's routes and the worker's
-    mailbox connectors (engine/service/mailbox.py) both deliver through it."""
-
-    client: Client
-    settings: Settings
-    packs: ActivePacks
-
-    @classmethod
-    def of(cls, request: web.Request) -> Conversations:
-        return cls(
-            client=request.app[CLIENT], settings=request.app[SETTINGS], packs=request.app[ACTIVE_PACKS]
-        )
-
-    async def call(
-        self, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
-    ) -> Result:
-        return await call_temporal(self.settings.update_timeout_seconds, call, handle)
+def conversations_of(request: web.Request) -> Conversations:
+    """The request-free delivery core (conversation_calls.py) with this app's client, settings and packs."""
+    return Conversations(
+        client=request.app[CLIENT], settings=request.app[SETTINGS], packs=request.app[ACTIVE_PACKS]
+    )
 
 
 @routes.post("/v1/conversations/{conversation_id}/messages")
@@ -255,76 +159,12 @@ async def receive_customer_message(
 ) -> web.Response:
     """Deliver a customer message to its conversation (see `deliver_customer_message`), as the answer."""
     receipt = await deliver_customer_message(
-        Conversations.of(request), request[TENANT], ext_id, body, threading_note, decided=decided
+        conversations_of(request), request[TENANT], ext_id, body, threading_note, decided=decided
     )
     return web.json_response(
         EventResponse.of(ext_id, receipt).model_dump(mode="json"),
         status=201 if receipt.created else 200,
     )
-
-
-async def deliver_customer_message(
-    conversations: Conversations,
-    tenant: str,
-    ext_id: str,
-    body: PostMessage,
-    threading_note: str | None = None,
-    *,
-    decided: bool = False,
-) -> EventReceipt:
-    """Deliver a customer message to its conversation, starting the conversation if needed.
-
-    A message for a closed conversation begins its next thread inside the same workflow (the
-    workflow decides, so a message racing a close is never refused); new conversations pin the
-    rule pack the tenant has active right now (a tenant without one gets the shipped pack).
-    `threading_note` (the API's own words, never the caller's) says why a channel's threading was
-    not followed; the new conversation's trail records it. `decided`: answer after the rules ran.
-    """
-    settings = conversations.settings
-    message = body.to_message()
-    message.threading_note = threading_note
-    wf_id = conversation_workflow_id(tenant, ext_id)
-    pack_hash = await conversations.packs.hash_for(tenant)
-    start = WithStartWorkflowOperation(
-        ConversationWorkflow.run,
-        ConversationStart(
-            tenant=tenant,
-            external_id=ext_id,
-            channel=body.channel,
-            customer=message.sender,
-            pack_hash=pack_hash,
-            max_events_per_run=settings.max_events_per_run,
-        ),
-        id=wf_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    update = ConversationWorkflow.receive_message_decided if decided else ConversationWorkflow.receive_message
-    try:
-        receipt = await conversations.call(
-            lambda deadline: conversations.client.execute_update_with_start_workflow(
-                update,
-                message,
-                start_workflow_operation=start,
-                rpc_timeout=deadline,
-            ),
-        )
-    finally:
-        _read_start_outcome(start)
-    if not receipt.duplicate:
-        MESSAGES_IN.labels(tenant, body.channel).inc()
-    return receipt
-
-
-def _read_start_outcome(start: WithStartWorkflowOperation) -> None:
-    """Read the start's outcome, which the SDK parks in a future that only `workflow_handle()` awaits.
-
-    When the update fails before Temporal confirmed the start (a timeout), that future holds the
-    error, and unread asyncio logs it at ERROR ("Future exception was never retrieved") for every 503.
-    """
-    parked = start._workflow_handle
-    if parked.done() and not parked.cancelled():
-        parked.exception()
 
 
 async def update_conversation(

@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from engine.api.conversations import Conversations, conversation_handle, deliver_customer_message
+from engine.api.conversation_calls import Conversations, conversation_handle, deliver_customer_message
 from engine.api.email_threading import customer_of, thread_in
 from engine.api.schemas import PostMessage
 from engine.contracts.conversation import BounceReport, Channel, EventReceipt

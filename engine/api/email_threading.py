@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from engine.api.auth import TENANT
-from engine.api.conversations import Conversations, conversation_handle
+from engine.api.conversation_calls import Conversations, conversation_handle
+from engine.api.conversations import conversations_of
 from engine.api.errors import ApiError
 from engine.contracts.ids import derived_id
 from engine.contracts.message_ids import conversation_of, domain_of
@@ -40,7 +41,7 @@ class Threading:
 async def thread_for(request: web.Request, *, named: list[str], sender: str, message_id: str) -> Threading:
     """`thread_in` for the request's tenant."""
     return await thread_in(
-        Conversations.of(request), request[TENANT], named=named, sender=sender, message_id=message_id
+        conversations_of(request), request[TENANT], named=named, sender=sender, message_id=message_id
     )
 
 

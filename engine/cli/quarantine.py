@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.active_packs import ActivePacks
-from engine.api.conversations import Conversations
+from engine.api.conversation_calls import Conversations
 from engine.api.errors import ApiError
 from engine.api.quarantine import view
 from engine.cli.tenants import TENANT_HELP, _command

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.api.conversations import Conversations
+from engine.api.conversation_calls import Conversations
 from engine.api.email_intake import MailIntake
 from engine.db.inbound_seen import InboundSeen
 from engine.db.mail_quarantine import MailQuarantine

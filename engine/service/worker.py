@@ -28,7 +28,7 @@ from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
 from engine.api.active_packs import ActivePacks
-from engine.api.conversations import Conversations
+from engine.api.conversation_calls import Conversations
 from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.intent_models import IntentModelStore
