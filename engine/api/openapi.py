@@ -1,7 +1,9 @@
 """OpenAPI 3.1 description of the HTTP API, generated from the pydantic models the routes validate with.
 
 One table below names each route's body and answer models, so the document cannot drift from the
-validation: a test checks that every route of the application is described and vice versa.
+validation: a test checks that every route of the application is described and vice versa. The
+entries of some areas (openapi_rules.py, openapi_agents.py, openapi_quarantine.py,
+openapi_subscriptions.py, openapi_proposals.py) are merged into it in place, so the order holds.
 """
 
 from __future__ import annotations
@@ -12,19 +14,25 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from engine.api.agents import AgentList, AgentView, PresenceInput
 from engine.api.audit_export import AuditBundle
 from engine.api.idempotency import REPLAYED
 from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
-from engine.api.openapi_contract import IDEMPOTENCY_KEY, RATE_LIMIT_HEADERS, error_answers, parameters_of
+from engine.api.openapi_agents import AGENT_ROUTES
+from engine.api.openapi_contract import (
+    IDEMPOTENCY_KEY,
+    RATE_LIMIT_HEADERS,
+    error_answers,
+    parameters_of,
+    query,
+)
 from engine.api.openapi_names import operation_id, tag_of
 from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
 from engine.api.openapi_quarantine import QUARANTINE_ROUTES
-from engine.api.openapi_subscriptions import SUBSCRIPTION_ROUTES
+from engine.api.openapi_rules import RULES_PARAMETERS, RULES_ROUTES
+from engine.api.openapi_subscriptions import SUBSCRIPTION_PARAMETERS, SUBSCRIPTION_ROUTES
 from engine.api.quarantine import Quarantined
 from engine.api.roles import ROUTE_ROLES
-from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.schemas import (
     ConversationList,
     ConversationView,
@@ -39,10 +47,7 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
-from engine.contracts.assignment import TeamQueue
 from engine.contracts.ids import ID_PATTERN
-from engine.rules.analysis import CheckReport
-from engine.service.roster_rules import AgentInput
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -137,65 +142,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         200,
     ),
     ("GET", "/v1/conversations"): ("The tenant's conversations, one row each", None, ConversationList, 200),
-    ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
-    ("POST", "/v1/rules/check"): (
-        "Static analysis of a pack: every finding (error, warning, info) with its code, rules and path, "
-        "the tenant's roster included; publishing refuses a pack with an error finding (422 check_failed)",
-        PackRequest,
-        CheckReport,
-        200,
-    ),
-    ("POST", "/v1/rules/test"): (
-        "Run a pack's test cases (422 `no_test_cases` if it has none)",
-        PackRequest,
-        None,
-        200,
-    ),
-    ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),
-    ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
-    ("POST", "/v1/rules/coverage"): (
-        "Which rules and condition branches the pack's test cases exercise (per rule: tested, branches "
-        "covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on "
-        "the caller's tenant's decisions in the period",
-        CoverageRequest,
-        None,
-        200,
-    ),
-    ("POST", "/v1/rules/publish"): (
-        "Publish a pack (201); for a tenant that requires approval, a proposal instead (202)",
-        PackRequest,
-        None,
-        201,
-    ),
-    ("GET", "/v1/rules/versions"): ("Published pack versions (with proposer, approver)", None, None, 200),
-    ("POST", "/v1/rules/shadow"): (
-        "Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never "
-        "executed) and the difference recorded; refused when `rules check` finds an error",
-        PackRequest,
-        None,
-        201,
-    ),
-    ("GET", "/v1/rules/shadow"): ("The tenant's shadow pack, or null", None, None, 200),
-    ("DELETE", "/v1/rules/shadow"): (
-        "Stop the shadow pack (`stopped`: whether there was one)",
-        None,
-        None,
-        200,
-    ),
-    ("GET", "/v1/rules/shadow/report"): (
-        "How the shadow pack's decisions differ from the live ones: per rule, per event type and in "
-        "total, decisions compared, differing, the rate and up to 5 example conversations",
-        None,
-        None,
-        200,
-    ),
-    ("POST", "/v1/rules/shadow/promote"): (
-        "Make the shadow pack active when its test cases pass and its check has no error (422 names "
-        "each failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)",
-        None,
-        None,
-        200,
-    ),
+    **RULES_ROUTES,
     ("POST", "/v1/inbound/email"): (
         "A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 "
         "joined one (or a duplicate, or a bounce recorded on the conversation it returns), 202 "
@@ -228,44 +175,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         None,
         200,
     ),
-    ("POST", "/v1/agents"): (
-        "Create an agent (201) or replace its definition (200; presence stays); 422 names a team, "
-        "skill or channel the tenant's active pack does not have",
-        AgentInput,
-        AgentView,
-        201,
-    ),
-    ("GET", "/v1/agents"): (
-        "The tenant's agents with presence and, from the assignment desk, load and assigned conversations",
-        None,
-        AgentList,
-        200,
-    ),
-    ("GET", "/v1/agents/{agent_id}"): ("One agent, with its load", None, AgentView, 200),
-    ("DELETE", "/v1/agents/{agent_id}"): (
-        "Remove an agent (the desk requeues its conversations)",
-        None,
-        None,
-        200,
-    ),
-    ("PUT", "/v1/agents/{agent_id}/presence"): (
-        "Set an agent's presence (online also counts as a heartbeat)",
-        PresenceInput,
-        AgentView,
-        200,
-    ),
-    ("POST", "/v1/agents/{agent_id}/heartbeat"): (
-        "The agent's client is alive; an agent dropped to away by the heartbeat timeout comes back online",
-        None,
-        AgentView,
-        200,
-    ),
-    ("GET", "/v1/teams/{team}/queue"): (
-        "A team's waiting conversations, in the order they will be served",
-        None,
-        TeamQueue,
-        200,
-    ),
+    **AGENT_ROUTES,
     ("GET", "/v1/kpis"): (
         "The tenant's KPIs (docs/kpis.md) by group and period, each value with the conversations behind "
         "it; CSV with `format=csv` or `Accept: text/csv`",
@@ -322,55 +232,20 @@ HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
 }
 
 
-def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
 HEADERS[("GET", "/v1/kpis")] = [
-    _query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
-    _query("to", "End, exclusive; default: now", type="string"),
-    _query("group_by", "Comma-separated: team, channel, agent, priority", type="string"),
-    _query("interval", "One row per period", type="string", enum=["day", "week"]),
-    _query("format", "csv for text/csv (or send `Accept: text/csv`)", type="string", enum=["json", "csv"]),
+    query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
+    query("to", "End, exclusive; default: now", type="string"),
+    query("group_by", "Comma-separated: team, channel, agent, priority", type="string"),
+    query("interval", "One row per period", type="string", enum=["day", "week"]),
+    query("format", "csv for text/csv (or send `Accept: text/csv`)", type="string", enum=["json", "csv"]),
     *(
-        _query(name, f"Only the threads of this {name}", type="string", pattern=ID_PATTERN)
+        query(name, f"Only the threads of this {name}", type="string", pattern=ID_PATTERN)
         for name in ("team", "channel", "agent", "priority")
     ),
 ]
-HEADERS[("GET", "/v1/rules/shadow/report")] = [
-    _query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
-    _query("to", "End, exclusive; default: now", type="string"),
-    _query(
-        "hash",
-        "The candidate whose comparisons to count; default: the current shadow pack (every candidate's "
-        "when there is none)",
-        type="string",
-        pattern="^[0-9a-f]{64}$",
-    ),
-]
 HEADERS[("GET", "/v1/rules/proposals")] = STATUS_FILTER
-HEADERS[("GET", "/v1/subscriptions/{subscription_id}/deliveries")] = [
-    _query(
-        "conversation_id",
-        "Only this conversation's attempts",
-        type="string",
-        pattern=ID_PATTERN,
-        maxLength=128,
-    )
-]
-HEADERS[("POST", "/v1/subscriptions/{subscription_id}/redeliver")] = [
-    {
-        "name": "from_sequence",
-        "in": "query",
-        "required": True,
-        "description": "The first sequence number to deliver again",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
-    },
-    _query(
-        "conversation_id", "Only this conversation's events", type="string", pattern=ID_PATTERN, maxLength=128
-    ),
-    IDEMPOTENCY_KEY,
-]
+HEADERS.update(RULES_PARAMETERS)
+HEADERS.update(SUBSCRIPTION_PARAMETERS)
 NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
 METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 

@@ -130,6 +130,11 @@ QUARANTINE_FILTERS: list[dict[str, Any]] = [
 ]
 
 
+def query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    """An optional query parameter of one route (the lists' shared ones are above)."""
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
 def problem(description: str, **headers: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"description": description, "content": PROBLEM_REF}
     if headers:

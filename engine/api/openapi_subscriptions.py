@@ -3,8 +3,11 @@ table shape; that module merges them into its own table."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
+from engine.api.openapi_contract import IDEMPOTENCY_KEY, query
 from engine.api.subscriptions import (
     CreateSubscription,
     DeliveryAttemptList,
@@ -14,6 +17,7 @@ from engine.api.subscriptions import (
     SubscriptionView,
     SubscriptionWithSecret,
 )
+from engine.contracts.ids import ID_PATTERN
 
 SUBSCRIPTION_ROUTES: dict[
     tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]
@@ -63,4 +67,33 @@ SUBSCRIPTION_ROUTES: dict[
         Redelivered,
         202,
     ),
+}
+# Query parameters, by route.
+SUBSCRIPTION_PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): [
+        query(
+            "conversation_id",
+            "Only this conversation's attempts",
+            type="string",
+            pattern=ID_PATTERN,
+            maxLength=128,
+        )
+    ],
+    ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): [
+        {
+            "name": "from_sequence",
+            "in": "query",
+            "required": True,
+            "description": "The first sequence number to deliver again",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        },
+        query(
+            "conversation_id",
+            "Only this conversation's events",
+            type="string",
+            pattern=ID_PATTERN,
+            maxLength=128,
+        ),
+        IDEMPOTENCY_KEY,
+    ],
 }
