@@ -292,4 +292,4 @@ def _small(value: Any) -> Any:
 
 
 RUNTIME = {"_read": _read_parts, "_small": _small, "_not_reached": _not_reached}
-"""The record helpers generated functions call (besides compiler.RUNTIME's operators)."""
+"""The record helpers generated functions call (besides compiled_tree.RUNTIME's operators)."""

@@ -28,8 +28,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from engine.rules import compiler
-from engine.rules.compiler import AT, ConditionCompiler, NotCompiled, Reads, _assign, _call, _const, _name
+from engine.rules import compiled_tree, compiler
+from engine.rules.compiled_tree import AT, Reads, _assign, _call, _const, _name
+from engine.rules.compiler import ConditionCompiler, NotCompiled
 
 NAMED = "matched"
 
@@ -141,7 +142,7 @@ def _evaluation(rule: RulePlan, reads: Reads) -> ast.expr | None:
     except (NotCompiled, RecursionError):
         return None
     return ast.IfExp(
-        **AT, test=compiler.truthy_expr(expr, is_bool), body=_const(NAMED), orelse=_const("not_matched")
+        **AT, test=compiled_tree.truthy_expr(expr, is_bool), body=_const(NAMED), orelse=_const("not_matched")
     )
 
 
@@ -173,6 +174,8 @@ def event_function(rules: Sequence[RulePlan], runtime: dict[str, Any]) -> tuple[
 
     `runtime` adds the record helpers (`_read`, `_not_reached`) to the operators it may call."""
     tree, compiled = event_tree("decide", rules)
-    namespace = compiler.build([tree], {**compiler.RUNTIME, **runtime, "__builtins__": compiler.BUILTINS})
+    namespace = compiled_tree.build(
+        [tree], {**compiled_tree.RUNTIME, **runtime, "__builtins__": compiled_tree.BUILTINS}
+    )
     function: EventFunction = namespace["decide"]
     return function, compiled
