@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from engine.contracts.assignment import AgentRecord
 from engine.rules import jsonlogic
 from engine.rules.analysis import Roster, check
-from engine.rules.analysis.conditions import conjuncts, contradiction, implies
+from engine.rules.analysis.atoms import conjuncts
+from engine.rules.analysis.conditions import contradiction, implies
 from engine.rules.loader import load_object
 from engine.service.pack_files import load_source
 from tests.api_client import ApiClient

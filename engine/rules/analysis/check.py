@@ -5,12 +5,12 @@ references, context paths, missing template texts; everything else "invalid"); a
 Then, on a pack whose structure parsed, the analysis: impossible values, rules that never match,
 rules shadowed by an earlier `stop` rule, conflicting actions, templates missing for a served
 language, and the roster when the caller has one. Work is bounded (MAX_PAIRS comparisons of rule
-pairs, and conditions.MAX_NODES per condition); past it, an info finding says what was not checked.
+pairs, and atoms.MAX_NODES per condition); past it, an info finding says what was not checked.
 """
 
 from __future__ import annotations
 
-from engine.rules.analysis.conditions import conjuncts
+from engine.rules.analysis.atoms import conjuncts
 from engine.rules.analysis.conflicts import conflicts
 from engine.rules.analysis.findings import CheckReport, Finding, rule_index
 from engine.rules.analysis.languages import missing_texts

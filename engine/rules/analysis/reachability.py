@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from engine.rules.analysis.conditions import Atom, Clash, contradiction, implies
+from engine.rules.analysis.atoms import Atom
+from engine.rules.analysis.conditions import Clash, contradiction, implies
 from engine.rules.analysis.findings import NEVER_MATCHES, SHADOWED, TOO_LARGE, Finding, Severity
 from engine.rules.pack import Rule, RulePack
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from engine.rules.analysis.conditions import EQUALITY, comparison
+from engine.rules.analysis.atoms import EQUALITY, comparison
 from engine.rules.analysis.domains import DOMAINS, shown
 from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, Finding
 from engine.rules.context import EventType
