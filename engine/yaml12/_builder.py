@@ -6,15 +6,12 @@ and walking it again to turn it into JSON: each of those was as slow as the pars
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
-import yaml
 from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.constructor import ConstructorError
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -24,16 +21,16 @@ from yaml.events import (
     SequenceEndEvent,
     StreamEndEvent,
 )
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
-from engine.yaml12.document import Document, LimitExceeded, Limits, NotJson
-from engine.yaml12.scalars import BOOL, INT, PLAIN_RESOLVERS, WILDCARD_RESOLVERS
+from engine.yaml12._values import Values, json_key
+from engine.yaml12.document import Document, LimitExceeded, Limits
+from engine.yaml12.scalars import BOOL, PLAIN_RESOLVERS, WILDCARD_RESOLVERS
 
 _STR, _NULL, _MAP, _SEQ, _MERGE, _VALUE, _OMAP, _PAIRS = (
     f"tag:yaml.org,2002:{name}" for name in ("str", "null", "map", "seq", "merge", "value", "omap", "pairs")
 )
 _COLLECTIONS = frozenset({"tag:yaml.org,2002:set", _OMAP, _PAIRS, _MAP, _SEQ})
-_READ_ERRORS = (ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
 
 
 _NO_KEY: Any = object()  # a mapping waiting for its next key
@@ -72,7 +69,7 @@ class _Open:
         self.lines_from = lines_from
 
 
-class Builder:
+class Builder(Values):
     """Reads one document's events into a `Document`.
 
     Aliases: each anchored element remembers its expanded size, and an alias adds that size to the
@@ -89,6 +86,7 @@ class Builder:
     """
 
     def __init__(self, limits: Limits, root: str) -> None:
+        super().__init__()
         self.limits = limits
         self.root = root
         self.nodes = 0
@@ -96,9 +94,6 @@ class Builder:
         # anchor -> (data, expanded size, path, line, its elements' span in self.lines), or still open
         self.anchors: dict[str, tuple[Any, int, str, int, int, int] | _Open] = {}
         self.lines: list[tuple[str, int]] = []
-        self.constructor = SafeConstructor()
-        self.unreadable: yaml.YAMLError | None = None
-        self.not_json: NotJson | None = None
         self.data: Any = None
 
     def run(self, get_event: Callable[[], Any]) -> Document:
@@ -349,64 +344,13 @@ class Builder:
                 ConstructorError("while constructing a mapping", mapping.mark, "found unhashable key", mark)
             )
             key = "?"
-        self.name_key(mapping, _json_key(key), mark)
+        self.name_key(mapping, json_key(key), mark)
 
     def name_key(self, mapping: _Open, key: str, mark: Any) -> None:
         mapping.key = key
         path = f"{mapping.path}.{key}" if mapping.path else key
         mapping.key_path = path
         self.lines.append((path, mark.line + 1))
-
-    def construct(self, tag: str, event: Any, *, deep: bool = True) -> Any:
-        """A scalar through PyYAML's safe constructors (numbers, timestamps, explicit tags)."""
-        text = event.value
-        if tag == INT and text.isdigit() and text[0] != "0":
-            try:
-                return int(text)
-            except ValueError:  # more digits than Python converts
-                self.fail(
-                    ConstructorError(None, None, "a value cannot be read (ValueError)", event.start_mark)
-                )
-                return None
-        node = ScalarNode(tag, text, event.start_mark, event.end_mark, event.style)
-        return self.construct_node(node, event.start_mark, deep=deep)
-
-    def construct_node(self, node: Node, mark: Any, *, deep: bool = True) -> Any:
-        """PyYAML's safe constructor for one node; a failure is kept for the end of the document."""
-        try:
-            return self.constructor.construct_object(node, deep=deep)
-        except yaml.YAMLError as exc:
-            self.fail(exc)
-        except _READ_ERRORS as exc:  # PyYAML's constructors trust tagged values (`!!timestamp x`)
-            self.fail(ConstructorError(None, None, f"a value cannot be read ({type(exc).__name__})", mark))
-        return None
-
-    def json_value(self, value: Any, path: str, mark: Any) -> Any:
-        """YAML's extra types as JSON has them: dates as ISO strings; binary, sets and NaN refused."""
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, float) and not math.isfinite(value):
-            self.refuse(path, "not a finite number (JSON has no NaN or infinity)", mark)
-            return None
-        if value is None or isinstance(value, str | int | float):
-            return value
-        self.refuse(path, f"a {type(value).__name__} value has no JSON form: use a string or list", mark)
-        return None
-
-    def fail(self, error: yaml.YAMLError) -> None:
-        self.unreadable = self.unreadable or error
-
-    def refuse(self, path: str, message: str, mark: Any) -> None:
-        self.not_json = self.not_json or NotJson(path, message, mark)
-
-
-def _json_key(key: Any) -> str:
-    """A mapping key as JSON writes it: `1:` and `true:` become "1" and "true", dates ISO strings."""
-    if isinstance(key, str):
-        return key
-    if isinstance(key, datetime | date):
-        return key.isoformat()
-    return json.dumps(key) if key is None or isinstance(key, int | float) else str(key)
 
 
 def _copy(value: Any) -> Any:
