@@ -13,6 +13,7 @@ import pytest
 
 from engine.contracts.ids import ID_PATTERN
 from tests.api_client import ApiClient
+from tests.test_lifecycle import eventually
 
 OUR_DOMAIN = "convoflow.local"  # the domain of the default CONVOFLOW_EMAIL_FROM
 
@@ -33,9 +34,16 @@ async def send(api: ApiClient, raw: bytes, tenant: str = "acme"):
 
 
 async def decisions(api: ApiClient, conversation: str, tenant: str = "acme") -> list[dict]:
-    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions", tenant=tenant)
-    assert reply.status == 200, reply.body
-    return reply.body["decisions"]
+    """The conversation's decisions once its first message is handled (mail is answered when recorded)."""
+    path = f"/v1/conversations/{conversation}/decisions"
+
+    async def decided() -> bool:
+        reply = await api.request("GET", path, tenant=tenant)
+        assert reply.status == 200, reply.body
+        return bool(reply.body["decisions"])
+
+    await eventually(decided, f"the first decision of {conversation}")
+    return (await api.request("GET", path, tenant=tenant)).body["decisions"]
 
 
 async def test_a_reply_naming_another_customers_conversation_begins_a_new_one(
@@ -74,7 +82,11 @@ async def test_the_customers_own_reply_joins_whatever_the_case_of_the_address(
         ),
     )
     assert reply.status == 200 and reply.body["conversation_id"] == "own-1", reply.body
-    assert (await api.get("own-1")).body["customer_messages"] == 2
+
+    async def joined() -> bool:  # the mail is answered when recorded; counted when handled
+        return (await api.get("own-1")).body["customer_messages"] == 2
+
+    await eventually(joined, "the customer's reply counted in their conversation")
 
 
 async def test_a_reply_naming_another_tenants_conversation_never_attaches(
