@@ -56,7 +56,7 @@ class Assigning(Delivery):
     def _desk(self) -> bool:
         """Whether this run assigns through the desk (asked at its first assignment; memoised per run)."""
         if self._desk_on is None:
-            self._desk_on = workflow.patched(ASSIGNMENT_DESK_PATCH)
+            self._desk_on = self._patched(ASSIGNMENT_DESK_PATCH)
         return self._desk_on
 
     async def _ask_desk(

@@ -59,6 +59,12 @@ EVENTS_PATCH = "subscription-events"
 # and the workflow takes the detected language; asked at the first customer message's decision, so
 # runs recorded before it replay with no classification and no language taken from one.
 TRIAGE_PATCH = "message-triage"
+# Every patch above (and inbox.py's, assigning.py's, threads.py's), in one marker for the runs that
+# begin from here: the SDK records each patch as a marker plus an upsert of the TemporalChangeVersion
+# search attribute, so a new conversation's first task carried 16 history events only to say "new
+# code" eight times (issue 15, server CPU). Runs recorded before it replay without it and ask each
+# patch where they always did (`_patched`); a later change gets a patch of its own again.
+PATCHES_2026_12 = "patches-2026-12"
 # Events the database did not take (it was down) wait in state, oldest first, and are sent again at
 # the next flush or after a pause that doubles per failure up to EVENTS_RETRY_MAX. The bound keeps the
 # carried state far under Temporal's 2 MB payload limit (an event is ~300 bytes); past it the oldest
@@ -95,6 +101,7 @@ class ConversationCore:
         self._lock = asyncio.Lock()
         self._pack: RulePack | None = None
         self._wake = False
+        self._all_patches_on: bool | None = None
         self._threads_on: bool | None = None
         self._local_io_on: bool | None = None
         self._filled_only_on: bool | None = None
@@ -107,6 +114,14 @@ class ConversationCore:
         self._answered_in: int | None = None  # the history length of the task that last answered early
         self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
 
+    def _patched(self, patch: str) -> bool:
+        """`workflow.patched(patch)`, true without a marker of its own in runs that began with
+        PATCHES_2026_12 (asked at the run's first patch question, so each run asks it at the same
+        point when it replays)."""
+        if self._all_patches_on is None:
+            self._all_patches_on = workflow.patched(PATCHES_2026_12)
+        return self._all_patches_on or workflow.patched(patch)
+
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
 
@@ -114,7 +129,7 @@ class ConversationCore:
         behaviour for the rest of its run when it replays; the next run (continue-as-new) has it.
         """
         if self._threads_on is None:
-            self._threads_on = workflow.patched(THREADS_PATCH)
+            self._threads_on = self._patched(THREADS_PATCH)
             if self._threads_on and self._state.life_id is None:
                 self._state.life_id = workflow.info().first_execution_run_id
                 self._state.thread_run_id = self._state.thread_run_id or workflow.info().run_id
@@ -123,19 +138,19 @@ class ConversationCore:
     def _local_io(self) -> bool:
         """Whether this run has issue 15's commands: local I/O, timers re-armed to fire on time."""
         if self._local_io_on is None:
-            self._local_io_on = workflow.patched(LOCAL_IO_PATCH)
+            self._local_io_on = self._patched(LOCAL_IO_PATCH)
         return self._local_io_on
 
     def _filled_only(self) -> bool:
         """Whether `decide` answers with only the context parts it filled in (asked at the first decision)."""
         if self._filled_only_on is None:
-            self._filled_only_on = workflow.patched(DECIDE_FILLED_PATCH)
+            self._filled_only_on = self._patched(DECIDE_FILLED_PATCH)
         return self._filled_only_on
 
     def _triage(self) -> bool:
         """Whether `decide` classifies customer messages in this run (asked at the first one)."""
         if self._triage_on is None:
-            self._triage_on = workflow.patched(TRIAGE_PATCH)
+            self._triage_on = self._patched(TRIAGE_PATCH)
         return self._triage_on
 
     def _closed_for_good(self) -> bool:
@@ -224,7 +239,7 @@ class ConversationCore:
         if not facts:
             return
         if self._kpi_on is None:
-            self._kpi_on = workflow.patched(KPI_PATCH)
+            self._kpi_on = self._patched(KPI_PATCH)
         if not self._kpi_on:
             return
         try:
@@ -249,7 +264,7 @@ class ConversationCore:
         if not events and not s.unsent_events:
             return
         if self._events_on is None:
-            self._events_on = workflow.patched(EVENTS_PATCH)
+            self._events_on = self._patched(EVENTS_PATCH)
         if not self._events_on:
             return
         batch = [*s.unsent_events, *events]

@@ -63,7 +63,7 @@ class Inbox(Threads):
     def _on_record(self) -> bool:
         """Whether this run answers a message when it is recorded (issue 15; needs threads)."""
         if self._on_record_on is None:
-            self._on_record_on = workflow.patched(ANSWER_ON_RECORD_PATCH) and self._threads()
+            self._on_record_on = self._patched(ANSWER_ON_RECORD_PATCH) and self._threads()
         return self._on_record_on
 
     def _record_message(self, message: InboundMessage, *, answer_now: bool) -> EventReceipt:
@@ -174,7 +174,7 @@ class Inbox(Threads):
         if first:
             note = await self._enrich()
             # The API says why it did not thread the message under the conversation it named.
-            if message.threading_note and workflow.patched(THREADING_NOTE):
+            if message.threading_note and self._patched(THREADING_NOTE):
                 note = "; ".join(n for n in (message.threading_note, note) if n)
             await self._process("conversation.created", message=message, note=note)
         else:

@@ -61,7 +61,7 @@ class Threads(Timers):
             decisions=s.decisions,
             inbox=s.inbox,
         )
-        if s.unsent_events and workflow.patched(CARRY_UNSENT_EVENTS_PATCH):
+        if s.unsent_events and self._patched(CARRY_UNSENT_EVENTS_PATCH):
             self._state.unsent_events = s.unsent_events
             self._state.events_failures = s.events_failures
             self._state.events_retry_at = s.events_retry_at
