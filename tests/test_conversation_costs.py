@@ -7,6 +7,7 @@ measured by the benchmarks under bench/.
 from __future__ import annotations
 
 import gc
+import json
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
@@ -14,6 +15,7 @@ from temporalio.client import Client
 
 from tests.api_client import ApiClient
 from tests.outbox_rows import OutboxRows
+from workflows.conversation.core import PATCHES_2026_12
 from workflows.conversation.shared_packs import shared_pack
 
 
@@ -74,3 +76,32 @@ async def test_conversations_on_one_pack_share_one_parsed_pack(api: ApiClient, w
     packs = {id(wf._pack) for wf in mine}  # type: ignore[attr-defined]
     assert len(packs) == 1
     assert mine[0]._pack is shared_pack(mine[0]._state.pack_hash, {})  # type: ignore[attr-defined]
+
+
+def patch_markers(history: History) -> list[str]:
+    """The ids of the patches a run recorded, in order."""
+    return [
+        json.loads(event.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+async def test_a_new_conversation_records_one_patch_for_all_its_patches(
+    api: ApiClient, worker: None, client: Client
+) -> None:
+    """Its first message takes every patch of the workflow (threads, local I/O, the early answer,
+    decide results, triage, KPI facts, events), yet its history has one patch marker and one
+    search-attribute upsert for them, not two commands per patch: the SDK core keeps a state
+    machine per command for as long as the conversation is cached."""
+    answer = await api.post_message("cost-patches", "m-1")
+    assert answer.status == 201, answer.body
+    history = await history_of(client, api.workflow_id("cost-patches"))
+    assert patch_markers(history) == [PATCHES_2026_12]
+    upserts = [
+        event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
+    assert sum("TemporalChangeVersion" in fields for fields in upserts) == 1
