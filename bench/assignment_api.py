@@ -15,9 +15,13 @@ class ApiFailed(RuntimeError):
     """A call the benchmark relies on did not answer as expected."""
 
 
-def external_id(workflow_id: str) -> str:
-    """`conversation:bench:floor-7` -> `floor-7` (queues and loads list workflow ids)."""
-    return workflow_id.rsplit(":", 1)[1]
+def external_id(conversation_id: str) -> str:
+    """`conversation:bench:floor-7` or `floor-7` -> `floor-7`.
+
+    The API lists conversation ids since the ops console (main 359b767); before, workflow ids.
+    Splitting a conversation id as a workflow id failed the sampler, so nothing was ever closed.
+    """
+    return conversation_id.rsplit(":", 1)[-1]
 
 
 class AgentApi:

@@ -3,8 +3,10 @@ while agents go away and come back and close their conversations, watched as a t
 
 Four things run at once against the API (bench/assignment_api.py):
 - customers open conversations at a steady rate (one in ten in German: it needs `lang:de`);
-- agents close each conversation a random 3-9 s after a sample first shows it assigned (their
-  slots free up, so the team is busy but rarely full);
+- agents close each conversation a random 10-20 s (`--hold`) after a sample first shows it assigned:
+  at 3/s about 45 of the 60 slots are taken, 3/4 of the online capacity, as on a busy helpdesk
+  floor (3-9 s, the first default, used about a third: too few conversations per agent for whole
+  conversations to spread evenly, so Jain's index measured granularity more than the desk);
 - every few seconds an online agent goes away for 2-9 s (past the team's 6 s grace its
   conversations go back to the queue) and comes back online, always through the API;
 - every 0.5 s a sample reads GET /v1/agents, GET /v1/teams/floor/queue, GET /v1/agents again and
@@ -32,6 +34,7 @@ from bench.fairness import (
     chosen_within_capacity,
     even_fairness,
     load_fairness,
+    online,
     over_capacity,
     waited_with_a_free_slot,
 )
@@ -39,7 +42,9 @@ from bench.fairness import (
 TEAM = "floor"
 CAPACITIES = (2, 3, 4, 5, 6, 7, 8, 9, 10, 6)
 SAMPLE_EVERY = 0.5
-HOLD_SECONDS = (3.0, 9.0)
+HOLD_SECONDS = (10.0, 20.0)
+LOW_LOAD_HOLD_SECONDS = (3.0, 9.0)
+"""The first default: about a third of the capacity in use (`--hold 3,9`)."""
 AWAY_SECONDS = (2.0, 9.0)
 AWAY_EVERY = 3.0
 IN_FLIGHT = 16
@@ -59,6 +64,7 @@ class Watch:
     busy: list[float] = field(default_factory=list)  # samples with a conversation per online agent
     busy_even: list[float] = field(default_factory=list)  # the same loads handed out evenly
     fairness_end: float | None = None
+    in_use: list[float] = field(default_factory=list)  # load / capacity of the online agents, while opening
     samples: int = 0
     skipped: int = 0  # the desk did not answer the loads query
     over_capacity: int = 0  # agent observations with load > capacity
@@ -165,7 +171,11 @@ class FloorRun:
 
     async def _every(self, seconds: float, stop: asyncio.Event, step: Callable[[], Awaitable[None]]) -> None:
         while not stop.is_set() and not self.broken.is_set():
-            await self._guard(step())
+            try:
+                await self._guard(step())
+            except Exception:
+                self.broken.set()  # the bench's own bug: stop now rather than run blind for minutes
+                raise
             try:
                 await asyncio.wait_for(stop.wait(), seconds)
             except TimeoutError:
@@ -186,6 +196,8 @@ class FloorRun:
             self.watch.over_capacity += len(over_capacity(snapshot.values()))
         self.watch.late |= set(waited_with_a_free_slot(TEAM, entries, before, after, sampled_at))
         self.watch.suspects |= set(waited_with_a_free_slot(TEAM, entries, before, before, sampled_at))
+        if not self.opening_done and (capacity := sum(a.capacity for a in online(after.values()))):
+            self.watch.in_use.append(sum(a.load for a in online(after.values())) / capacity)
         fairness = load_fairness(after.values())
         if fairness is not None and any(a.load for a in after.values()):
             self.watch.fairness.append(fairness)

@@ -71,6 +71,11 @@ class Agent:
         )
 
 
+def online(agents: Iterable[Agent]) -> list[Agent]:
+    """The agents the desk can give a conversation to now (presence online)."""
+    return [a for a in agents if a.presence == "online"]
+
+
 def load_fairness(agents: Iterable[Agent]) -> float | None:
     """Jain's index of load/capacity over the online agents with capacity; None when none is online."""
     ratios = [a.load / a.capacity for a in agents if a.presence == "online" and a.capacity > 0]

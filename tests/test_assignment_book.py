@@ -134,12 +134,55 @@ def test_least_loaded_weighs_load_by_capacity_and_most_spare_counts_every_channe
     desk = book(
         agent("ana", capacity={"email": 10, "chat": 2}), agent("ben", capacity={"email": 4, "chat": 4})
     )
-    desk.request(ask("c1", channel="chat", strategy="least_loaded"), T0)  # both 0: rotation says ana
-    desk.request(ask("c2", channel="chat", strategy="least_loaded"), T0)  # ana 1/2 vs ben 0/4
+    desk.request(ask("c1", channel="chat", strategy="least_loaded"), T0)  # both 0: ben, 1/4 once his
+    desk.request(ask("c2", channel="chat", strategy="least_loaded"), T0)  # ana 0/2 vs ben 1/4
     assert counts(desk) == {"ana": 1, "ben": 1}
     # on email both are at 0, but ana has 11 of 12 slots free in all and ben 7 of 8: ana has more spare
     spare = desk.request(ask("e1", strategy="most_spare"), T0)
     assert spare.agent == "ana" and spare.decision.reason.startswith("most spare capacity: 92%")
+
+
+def test_equal_loads_go_to_the_agent_least_loaded_once_assigned_and_the_record_says_so() -> None:
+    desk = book(agent("ana", capacity=2), agent("ben", capacity=10), agent("cy", capacity=10))
+    first = desk.request(ask(1, strategy="least_loaded"), T0)
+    # all at 0: ana would be at 1/2 afterwards, ben and cy at 1/10; rotation between the two
+    assert first.agent == "ben"
+    seen = {c.agent: (c.score, c.after) for c in first.decision.candidates}
+    assert seen == {"ana": (0.0, 0.5), "ben": (0.0, 0.1), "cy": (0.0, 0.1)}
+    assert first.decision.reason == (
+        "least loaded: 0/10 on email of 3 eligible; tied with 2 other(s), next in rotation"
+    )
+    second = desk.request(ask(2, strategy="least_loaded"), T0)
+    assert second.agent == "cy"
+    assert second.decision.reason == (
+        "least loaded: 0/10 on email of 3 eligible; tied with 1 other(s), least loaded once assigned (1/10)"
+    )
+
+
+def test_least_loaded_compares_the_load_now_first_so_no_agent_sits_idle_for_a_lower_peak() -> None:
+    desk = book(agent("ana", capacity=2), agent("ben", capacity=10))
+    desk.request(ask(1, strategy="least_loaded"), T0)  # ben: 1/10 once assigned beats 1/2
+    # ana 0/2 is less loaded than ben 1/10, though ben would be at 2/10 afterwards and ana at 1/2
+    assert desk.request(ask(2, strategy="least_loaded"), T0).agent == "ana"
+    assert counts(desk) == {"ana": 1, "ben": 1}
+
+
+def test_most_spare_ties_go_to_the_agent_with_the_most_spare_once_assigned() -> None:
+    desk = book(agent("ana", capacity=4), agent("ben", capacity={"email": 4, "chat": 4}))
+    spare = desk.request(ask(1, strategy="most_spare"), T0)  # both 100% free: 3/4 vs 7/8 afterwards
+    assert spare.agent == "ben" and spare.decision.reason == (
+        "most spare capacity: 100% free of 2 eligible; tied with 1 other(s), most spare once assigned "
+        "(7/8 free)"
+    )
+
+
+def test_a_desk_decided_before_the_tie_break_keeps_breaking_ties_by_rotation() -> None:
+    desk = DeskBook(DeskState(tenant="t"), ties_by_after=False)
+    desk.apply_roster(Roster(agents=[agent("ana", capacity=2), agent("ben", capacity=10)], read_at=T0), T0)
+    first = desk.request(ask(1, strategy="least_loaded"), T0)
+    assert first.agent == "ana"  # first in rotation
+    assert [c.after for c in first.decision.candidates] == [None, None]
+    assert first.decision.reason == "least loaded: 0/2 on email of 2 eligible"
 
 
 def test_what_counts_toward_load_follows_the_teams_statuses() -> None:
@@ -257,6 +300,13 @@ def test_no_assignment_goes_to_an_agent_at_capacity_away_or_without_the_skills(
                 # take its agent over capacity later: test_desk_reopen.py says why that is kept)
                 (seen,) = [c for c in outcome.decision.candidates if c.agent == chosen.agent_id]
                 assert seen.load < seen.capacity
+                # the lowest score wins, and of equal scores the lowest score once assigned
+                eligible = [c for c in outcome.decision.candidates if c.excluded_by is None]
+                if outcome.decision.strategy != "agent":
+                    assert seen.score == min(c.score or 0.0 for c in eligible)
+                    tied = [c for c in eligible if c.score == seen.score]
+                    if seen.after is not None:
+                        assert seen.after == min(c.after or 0.0 for c in tied)
         outcomes.clear()
         desk.notices.clear()
 

@@ -2,8 +2,15 @@
 
 Every candidate of the team is listed in the decision with its presence, load, capacity and skills,
 and the first filter that removed it, so "why did Ana get this and not Ben" has an answer on record.
-Ties are broken by rotation (the next agent after the team's last choice, by id), never by id alone,
-which would hand every tie to the same agent.
+
+Least loaded and most spare compare what the issue defines (load/capacity now; spare capacity in
+percent now). Equal scores are broken by the score the agent would have once it takes the
+conversation (`after`): with Ana at 0/2 and Ben at 0/10 both score 0, and Ben takes it (1/10 rather
+than 1/2 afterwards): the larger capacity absorbs a whole conversation with the smaller step. Not
+the other way round (`after` first): it would give 1/10 a conversation before 0/2, leaving an agent
+idle to keep the highest ratio lowest, which spreads the team's load less evenly (Jain's index of
+load/capacity, docs/performance.md "Assignment"). Ties that remain go by rotation (the next agent
+after the team's last choice, by id), never by id alone, which would hand every tie to the same agent.
 """
 
 from __future__ import annotations
@@ -91,8 +98,13 @@ def choose(
     *,
     last_chosen: str | None,
     widened: bool,
+    ties_by_after: bool = True,
 ) -> AssignmentDecision:
-    """The agent for `request` (or none) and the full record of why."""
+    """The agent for `request` (or none) and the full record of why.
+
+    `ties_by_after` False: equal scores go straight to the rotation, as desks decided before the
+    `after` tie-break (the desk workflow's patch keeps their histories replaying).
+    """
     skills = [] if widened else list(request.skills)
     if request.strategy == "agent":
         pool = [a for a in agents if a.agent_id == request.agent]
@@ -136,11 +148,18 @@ def choose(
         return decision
     turn = _rotation([a.agent_id for a in pool], last_chosen)
     scores = {a.agent_id: _score(request.strategy, a, request.channel, loads, turn) for a in eligible}
+    afters = {
+        a.agent_id: _after(request.strategy, a, request.channel, loads) if ties_by_after else None
+        for a in eligible
+    }
     for c in candidates:
-        c.score = scores.get(c.agent)
-    chosen = min(eligible, key=lambda a: (scores[a.agent_id], turn[a.agent_id]))
+        c.score, c.after = scores.get(c.agent), afters.get(c.agent)
+    chosen = min(eligible, key=lambda a: (scores[a.agent_id], afters[a.agent_id] or 0.0, turn[a.agent_id]))
     decision.chosen = chosen.agent_id
     decision.reason = _why(request.strategy, chosen, request.channel, loads, len(eligible))
+    tied = [a for a in eligible if scores[a.agent_id] == scores[chosen.agent_id]]
+    if ties_by_after and len(tied) > 1 and request.strategy != "round_robin":
+        decision.reason += _tie(request.strategy, chosen, request.channel, loads, tied, afters)
     return decision
 
 
@@ -151,6 +170,36 @@ def _score(strategy: str, agent: AgentRecord, channel: str, loads: Loads, turn: 
     if strategy == "most_spare":
         return round(-loads.spare_percent(agent), 6)
     return float(turn[agent.agent_id])  # round robin (and a named agent: the only one eligible)
+
+
+def _after(strategy: str, agent: AgentRecord, channel: str, loads: Loads) -> float | None:
+    """The strategy's score once the agent takes the conversation (lower wins): the tie-break."""
+    if strategy in ("least_loaded", "skills"):
+        return round((loads.on(agent, channel) + 1) / agent.capacity_for(channel), 6)
+    if strategy == "most_spare":
+        whole = sum(agent.capacity.values())
+        return round(-100.0 * (whole - loads.total.get(agent.agent_id, 0) - 1) / whole, 6)
+    return None
+
+
+def _tie(
+    strategy: str,
+    chosen: AgentRecord,
+    channel: str,
+    loads: Loads,
+    tied: list[AgentRecord],
+    afters: Mapping[str, float | None],
+) -> str:
+    """How a tie of scores was broken, for the decision's reason."""
+    after = afters[chosen.agent_id]
+    if after is None or sum(1 for a in tied if afters[a.agent_id] == after) > 1:
+        return f"; tied with {len(tied) - 1} other(s), next in rotation"
+    if strategy == "most_spare":
+        whole = sum(chosen.capacity.values())
+        spare = whole - loads.total.get(chosen.agent_id, 0) - 1
+        return f"; tied with {len(tied) - 1} other(s), most spare once assigned ({spare}/{whole} free)"
+    load, capacity = loads.on(chosen, channel) + 1, chosen.capacity_for(channel)
+    return f"; tied with {len(tied) - 1} other(s), least loaded once assigned ({load}/{capacity})"
 
 
 def _why(strategy: str, agent: AgentRecord, channel: str, loads: Loads, eligible: int) -> str:

@@ -70,9 +70,12 @@ def _order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
 class DeskBook:
     """One tenant's seats and queue, changed only through these methods (the workflow's handlers)."""
 
-    def __init__(self, state: DeskState) -> None:
+    def __init__(self, state: DeskState, *, ties_by_after: bool = True) -> None:
         self.state = state
         self.notices: list[Notice] = []
+        self.ties_by_after = ties_by_after
+        """Equal scores go to the agent least loaded once assigned (engine/assignment/choice.py);
+        False for desks whose history was decided before (the desk workflow's patch)."""
 
     # -- the roster ---------------------------------------------------------------------------------
 
@@ -155,7 +158,14 @@ class DeskBook:
         seats = self.state.seats
         current = seats.get(request.conversation_id)
         others = [s for s in seats.values() if s.conversation_id != request.conversation_id]
-        decision = choose(request, self.agents.values(), Loads.of(others), last_chosen=None, widened=False)
+        decision = choose(
+            request,
+            self.agents.values(),
+            Loads.of(others),
+            last_chosen=None,
+            widened=False,
+            ties_by_after=self.ties_by_after,
+        )
         if decision.chosen is None:
             return self._remember(self._answer(request, "refused", decision, now))
         self.state.queue = [
@@ -235,6 +245,7 @@ class DeskBook:
                 loads,
                 last_chosen=self.state.last_chosen.get(request.team),
                 widened=widens is not None and widens <= now,
+                ties_by_after=self.ties_by_after,
             )
             if decision.chosen is None:
                 continue
@@ -307,6 +318,7 @@ class DeskBook:
             Loads.of(self.state.seats.values()),
             last_chosen=None,
             widened=False,
+            ties_by_after=self.ties_by_after,
         )
         outcome = self._answer(request, "queued", decision, now)
         outcome.queue_position, outcome.queue_length = position, len(team.entries)

@@ -164,6 +164,11 @@ class Candidate(BaseModel):
     skills: list[str]
     excluded_by: str | None = Field(default=None, description="The filter that removed it; None: eligible.")
     score: float | None = Field(default=None, description="What the strategy compared (lower wins).")
+    after: float | None = Field(
+        default=None,
+        description="The score once it takes the conversation (least loaded: (load + 1)/capacity; "
+        "most spare: minus the percent still free); breaks equal scores, lower wins.",
+    )
 
 
 class AssignmentDecision(BaseModel):

@@ -54,6 +54,10 @@ MAX_MESSAGES_PER_RUN = 500
 # for (found by the assignment bench), not only for one under way; desks that answered before it
 # replay as they ran.
 WAIT_FOR_ASKED_READ = "desk-waits-for-asked-roster-read"
+# Patch: equal least-loaded (most-spare) scores go to the agent least loaded once assigned, before
+# the rotation (engine/assignment/choice.py). Asked once per run, when the run starts, before any
+# message can lead to a choice; a run decided before it replays with the rotation alone.
+TIES_BY_AFTER = "desk-breaks-ties-by-load-after"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -67,7 +71,10 @@ class AssignmentDesk:
 
     @workflow.init
     def __init__(self, start: DeskStart) -> None:
-        self._book = DeskBook(start.carried or DeskState(tenant=start.tenant))
+        self._book = DeskBook(
+            start.carried or DeskState(tenant=start.tenant),
+            ties_by_after=workflow.patched(TIES_BY_AFTER),
+        )
         self._stale = True  # each run reads the roster first: it may have changed while none ran
         self._reading = False
         self._messages = 0
