@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bench.assignment_api import external_id
 from bench.fairness import (
     Agent,
     busy,
@@ -15,6 +16,7 @@ from bench.fairness import (
     even_fairness,
     jain,
     load_fairness,
+    online,
     over_capacity,
     spread,
     waited_with_a_free_slot,
@@ -132,3 +134,10 @@ def test_a_decision_record_is_within_capacity_when_its_chosen_agent_had_a_free_s
     assert chosen_within_capacity({"chosen": None, "candidates": []})
     full = {"chosen": "ana", "candidates": [{"agent": "ana", "load": 2, "capacity": 2, "excluded_by": None}]}
     assert not chosen_within_capacity(full)
+
+
+def test_the_bench_closes_conversations_listed_by_conversation_id_or_by_workflow_id() -> None:
+    # GET /v1/agents lists conversation ids since the ops console; the sampler died on them before
+    assert external_id("floor-7") == external_id("conversation:bench:floor-7") == "floor-7"
+    agents = [agent("ana", 1, 2), agent("ben", 0, 4, presence="away")]
+    assert [a.id for a in online(agents)] == ["ana"]
