@@ -273,6 +273,12 @@ class DeskStart(BaseModel):
 
     tenant: str
     carried: DeskState | None = None
+    max_messages: int = Field(
+        default=500,
+        ge=1,
+        description="Messages a run takes before it continues as new (Temporal allows 2,000 updates "
+        "per run); tests choose fewer to reach a continue-as-new at once.",
+    )
 
 
 class DeskAsk(BaseModel):

@@ -47,9 +47,9 @@ with workflow.unsafe.imports_passed_through():
         TeamQueue,
     )
 
-# Messages a run takes before it continues as new: Temporal allows 2,000 updates per run, and the
-# history (each message a few events) stays far below the size at which the server asks for it.
-MAX_MESSAGES_PER_RUN = 500
+# Messages a run takes before it continues as new (DeskStart.max_messages, 500): Temporal allows
+# 2,000 updates per run, and the history (each message a few events) stays far below the size at
+# which the server asks for it.
 # Patch: a request waits for a roster read that a `roster_changed` in the same workflow task asked
 # for (found by the assignment bench), not only for one under way; desks that answered before it
 # replay as they ran.
@@ -58,6 +58,9 @@ WAIT_FOR_ASKED_READ = "desk-waits-for-asked-roster-read"
 # the rotation (engine/assignment/choice.py). Asked once per run, when the run starts, before any
 # message can lead to a choice; a run decided before it replays with the rotation alone.
 TIES_BY_AFTER = "desk-breaks-ties-by-load-after"
+# Patch: before continuing as new, the desk reads the roster a `roster_changed` asked for while a
+# request still waits for it; without this the request (and every later one) waited forever.
+READ_BEFORE_CONTINUING = "desk-reads-roster-before-continuing"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -80,6 +83,7 @@ class AssignmentDesk:
         self._messages = 0
         self._wake = False
         self._wait_for_asked_read: bool | None = None
+        self._max = start.max_messages
 
     @workflow.run
     async def run(self, start: DeskStart) -> None:
@@ -97,13 +101,32 @@ class AssignmentDesk:
                 )
             except TimeoutError:
                 pass
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._finish_handlers()
         await self._send_notices()
         self._book.fit_for_carry()
-        workflow.continue_as_new(DeskStart(tenant=start.tenant, carried=self._book.state))
+        carried = DeskStart(tenant=start.tenant, carried=self._book.state, max_messages=self._max)
+        workflow.continue_as_new(carried)
+
+    async def _finish_handlers(self) -> None:
+        """Let every accepted message finish before continuing as new.
+
+        A request waits for the roster read that a `roster_changed` asked for (WAIT_FOR_ASKED_READ);
+        when that signal is the run's last message, the loop above ends without the read, so it is
+        read here. Before this, such a request waited forever, the run never continued, and every
+        later request of the tenant waited behind it (the update limit, then 503s): the assignment
+        bench hit it at about one continue-as-new in ten while agents' presence changed.
+        """
+        if not workflow.patched(READ_BEFORE_CONTINUING):
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            return
+        while True:
+            await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._stale)
+            if workflow.all_handlers_finished():
+                return
+            await self._read_roster()
 
     def _full(self) -> bool:
-        return self._messages >= MAX_MESSAGES_PER_RUN or workflow.info().is_continue_as_new_suggested()
+        return self._messages >= self._max or workflow.info().is_continue_as_new_suggested()
 
     def _sleep_for(self) -> timedelta | None:
         instants = list(self._book.heartbeat_checks().values())
