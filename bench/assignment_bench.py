@@ -136,7 +136,8 @@ def _print_floor(
         )
     print(
         f"floor: over capacity: {w.over_capacity} agent observations in {w.samples} samples, "
-        f"{trails.records_over_capacity} of {trails.records} decision records"
+        f"{trails.records_over_capacity} of {trails.records} decision records "
+        f"({trails.records_in_brief} more repeated in brief to retried requests)"
     )
     print(
         f"floor: waited > 1 s with an eligible agent free: {len(w.late)} {sorted(w.late)[:5]} "

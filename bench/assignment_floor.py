@@ -81,6 +81,7 @@ class Trails:
     immediate: int = 0
     records: int = 0
     records_over_capacity: int = 0
+    records_in_brief: int = 0  # a retried request's answer again, without candidates to judge
     unassigned: int = 0
     never_assigned: list[str] = field(default_factory=list)
     unread: int = 0  # trails the API did not give
@@ -266,8 +267,10 @@ class FloorRun:
             trails.assign_ms.append(delay.total_seconds() * 1000)
             trails.immediate += delay.total_seconds() == 0
             for entry in assigned:
-                trails.records += 1
-                trails.records_over_capacity += not chosen_within_capacity(entry["assignment"]["assignment"])
+                within = chosen_within_capacity(entry["assignment"]["assignment"])
+                trails.records += within is not None
+                trails.records_in_brief += within is None
+                trails.records_over_capacity += within is False
 
         # After a stall, conversations that wait on the desk do not answer: read the first 100 only.
         read = sorted(self.opened)[: 100 if self.errors else None]

@@ -141,10 +141,17 @@ def waited_with_a_free_slot(
     return late
 
 
-def chosen_within_capacity(record: Mapping[str, Any]) -> bool:
-    """Whether a decision record's chosen agent had a free slot when chosen (load before < capacity)."""
+def chosen_within_capacity(record: Mapping[str, Any]) -> bool | None:
+    """Whether a decision record's chosen agent had a free slot when chosen (load before < capacity).
+
+    None: the record cannot say. A retried request whose answer the desk keeps only in brief gets
+    that answer again without candidates (engine/assignment/answers.py `repeated`); its full record
+    is the one the first attempt got.
+    """
     chosen = record.get("chosen")
     if chosen is None:
         return True
-    candidate = next(c for c in record["candidates"] if c["agent"] == chosen)
+    candidate = next((c for c in record["candidates"] if c["agent"] == chosen), None)
+    if candidate is None:
+        return None
     return bool(candidate["load"] < candidate["capacity"] and candidate["excluded_by"] is None)

@@ -133,7 +133,9 @@ def test_a_decision_record_is_within_capacity_when_its_chosen_agent_had_a_free_s
     assert chosen_within_capacity(record)
     assert chosen_within_capacity({"chosen": None, "candidates": []})
     full = {"chosen": "ana", "candidates": [{"agent": "ana", "load": 2, "capacity": 2, "excluded_by": None}]}
-    assert not chosen_within_capacity(full)
+    assert chosen_within_capacity(full) is False
+    # a retried request's answer repeated in brief names the agent without candidates: not judged
+    assert chosen_within_capacity({"chosen": "ana", "candidates": []}) is None
 
 
 def test_the_bench_closes_conversations_listed_by_conversation_id_or_by_workflow_id() -> None:
