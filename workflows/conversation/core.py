@@ -62,7 +62,8 @@ TRIAGE_PATCH = "message-triage"
 # Every patch above (and inbox.py's, assigning.py's, threads.py's), in one marker for the runs that
 # begin from here: the SDK records each patch as a marker plus an upsert of the TemporalChangeVersion
 # search attribute, so a new conversation's first task carried 16 history events only to say "new
-# code" eight times (issue 15, server CPU). Runs recorded before it replay without it and ask each
+# code" eight times, and the SDK core keeps a state machine per command while the run is cached
+# (issue 15: history size, worker memory). Runs recorded before it replay without it and ask each
 # patch where they always did (`_patched`); a later change gets a patch of its own again.
 PATCHES_2026_12 = "patches-2026-12"
 # Events the database did not take (it was down) wait in state, oldest first, and are sent again at
