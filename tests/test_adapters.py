@@ -21,8 +21,8 @@ from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from tests.replay import replay_every_run
-from tests.test_lifecycle import eventually
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 

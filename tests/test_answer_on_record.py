@@ -17,7 +17,8 @@ from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import serve_api
 from tests.outbox_rows import OutboxRows
-from tests.test_lifecycle import eventually, set_status
+from tests.polling import eventually
+from tests.test_lifecycle import set_status
 from workflows.conversation.workflow import ConversationWorkflow
 
 

@@ -11,8 +11,8 @@ from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import serve_api
+from tests.polling import eventually
 from tests.replay import replay_every_run
-from tests.test_lifecycle import eventually
 
 MESSAGE = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
 

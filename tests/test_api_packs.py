@@ -18,8 +18,9 @@ from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from tests.replay import replay_every_run
-from tests.test_lifecycle import eventually, set_status, state
+from tests.test_lifecycle import set_status, state
 
 
 def pack_yaml(name: str) -> str:

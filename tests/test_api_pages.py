@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.api_client import ApiClient
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 
 async def _listed(api: ApiClient, count: int) -> bool:

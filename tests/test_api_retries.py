@@ -20,8 +20,8 @@ from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_api, serve_service
 from tests.local_servers import FakeGateway, serve_gateway
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from tests.replay import replay_every_run
-from tests.test_lifecycle import eventually
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 

@@ -18,7 +18,8 @@ from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
-from tests.test_lifecycle import eventually, state
+from tests.polling import eventually
+from tests.test_lifecycle import state
 
 
 @pytest.fixture

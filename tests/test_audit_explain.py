@@ -17,7 +17,8 @@ from tests.cli_run import Run, cli
 from tests.conftest import publish, serve_api
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
-from tests.test_lifecycle import PACKS, eventually
+from tests.polling import eventually
+from tests.test_lifecycle import PACKS
 
 ACK_RULES = {"acknowledge-open": "acknowledgement", "acknowledge-after-hours": "acknowledgement_after_hours"}
 

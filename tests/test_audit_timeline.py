@@ -17,8 +17,9 @@ from tests.browser import chromium
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
 from tests.payload_keys import TEST_PAYLOAD_KEYS
+from tests.polling import eventually
 from tests.test_api_roles import as_key, keys_by_role
-from tests.test_lifecycle import eventually, set_status, state
+from tests.test_lifecycle import set_status, state
 
 # What the customer wrote: personal data the page must never show.
 SECRET = "my account number is 4711-0815"

@@ -20,9 +20,10 @@ from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.browser import chromium
 from tests.conftest import TEST_PACKS, publish
+from tests.polling import eventually
 from tests.test_api_roles import keys_by_role
 from tests.test_kpis import answer, kpi
-from tests.test_lifecycle import eventually, state
+from tests.test_lifecycle import state
 
 SECRET = "my card number is 4711-0815"
 

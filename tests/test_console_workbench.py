@@ -16,9 +16,10 @@ from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.browser import chromium
 from tests.conftest import TEST_PACKS, publish
+from tests.polling import eventually
 from tests.test_api_roles import keys_by_role
 from tests.test_console import sign_in, write
-from tests.test_lifecycle import eventually, state
+from tests.test_lifecycle import state
 
 LIVE = (TEST_PACKS / "metrics" / "pack.yaml").read_text()
 BILLING, SUPPORT = '["invoice"]]}\n    then: [{route: billing}', '["invoice"]]}}\n    then: [{route: support}'

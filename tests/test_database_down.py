@@ -20,7 +20,7 @@ from engine.service.config import Settings
 from tests.conftest import serve_service
 from tests.databases import start_postgres
 from tests.outbox_rows import OutboxRows
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 
 async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is_back(

@@ -29,8 +29,8 @@ from engine.contracts.assignment import (
 )
 from engine.service.config import Settings
 from tests.api_client import ApiClient
+from tests.polling import eventually
 from tests.test_assignment_desk import add_agent, desk_pack
-from tests.test_lifecycle import eventually
 
 __all__ = ["desk_pack"]  # the fixture: the pack whose teams declare the agents' skills
 

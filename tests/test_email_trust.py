@@ -13,7 +13,7 @@ import pytest
 
 from engine.contracts.ids import ID_PATTERN
 from tests.api_client import ApiClient
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 OUR_DOMAIN = "convoflow.local"  # the domain of the default CONVOFLOW_EMAIL_FROM
 

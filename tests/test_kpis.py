@@ -27,7 +27,8 @@ from tests.api_client import ApiClient
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
 from tests.payload_keys import TEST_PAYLOAD_KEYS
-from tests.test_lifecycle import eventually, set_status, state
+from tests.polling import eventually
+from tests.test_lifecycle import set_status, state
 
 AUDIT_KEY = "test-audit-key-0123456789abcdef"
 

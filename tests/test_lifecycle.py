@@ -6,9 +6,7 @@ server fires timers on a 50 ms tick.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,19 +18,10 @@ from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from workflows.conversation import search_attributes as sa
 
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, within: float = 15.0) -> None:
-    """Poll until `check` holds; fail naming `what` after `within` seconds."""
-    try:
-        async with asyncio.timeout(within):
-            while not await check():  # noqa: ASYNC110 - polling another process over HTTP
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"not within {within}s: {what}") from None
 
 
 def sent(outbox: OutboxRows, kind: str | None = None) -> list[dict]:

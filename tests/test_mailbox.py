@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
 from tests.local_servers import serve_smtp
 from tests.mail_server import PASSWORD, Dovecot, append, untaken
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 
 CORPUS = Path(__file__).parent / "data" / "email"
 PASSWORD_ENV = "CONVOFLOW_TEST_IMAP_PASSWORD"
@@ -51,15 +51,6 @@ def mailbox(tenant: str, server: Dovecot, user: str, **overrides: object) -> dic
         "poll_seconds": 5,
     }
     return {**config, **overrides}
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 30) -> None:
-    """Poll `check` until it holds (the observable event), failing after `seconds`."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -91,7 +82,7 @@ async def test_every_corpus_mail_in_the_mailbox_becomes_a_conversation_a_bounce_
             async def inbox_empty() -> bool:
                 return not await untaken(dovecot, user)
 
-            await eventually(inbox_empty, "the connector to take every mail")
+            await eventually(inbox_empty, "the connector to take every mail", within=30)
             held = (await api.request("GET", "/v1/quarantine?limit=1000")).body["items"]
             held_by_id = {item["message_id"]: item for item in held}
             for name, expected in EXPECTED.items():
@@ -121,7 +112,7 @@ async def test_every_corpus_mail_in_the_mailbox_becomes_a_conversation_a_bounce_
                 customers = sum(e == "customer" for e in EXPECTED.values()) + 1  # + bounced-1's
                 return len(inbox.messages) >= customers
 
-            await eventually(all_acknowledged, "the acknowledgements")
+            await eventually(all_acknowledged, "the acknowledgements", within=30)
             # Only customers were answered, and each acknowledgement is threaded under their mail.
             answered = sorted(to for _, rcpts in inbox.envelopes for to in rcpts)
             assert not [a for a in answered if "offers" in a or "spam" in a or "daemon" in a.lower()], (
@@ -207,7 +198,7 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
             async def moved() -> bool:
                 return not await untaken(dovecot, user) and len(await untaken(dovecot, user, "Done")) == 1
 
-            await eventually(moved, "the mail to be moved to Done")
+            await eventually(moved, "the mail to be moved to Done", within=30)
         finally:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):

@@ -24,8 +24,8 @@ from engine.service.temporal_server import free_port
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, api_key
 from tests.conftest import TEST_PACKS, publish, serve_api
+from tests.polling import eventually
 from tests.test_assignment_desk import add_agent, assigned_to
-from tests.test_lifecycle import eventually
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 

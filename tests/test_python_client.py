@@ -39,7 +39,7 @@ from convoflow_client.generated.models import (
 from convoflow_client.generated.types import Response
 
 from tests.api_client import ApiClient, api_key
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 
 def message(message_id: str, text: str = "Hello, my invoice is wrong") -> PostMessage:

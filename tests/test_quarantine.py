@@ -19,7 +19,7 @@ from tests.api_client import ApiClient, api_key
 from tests.cli_run import cli
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 SPAM = (
     b"From: Ada Lovelace <ada@customer.example>\r\nTo: support@convoflow.local\r\nSubject: Refund please\r\n"

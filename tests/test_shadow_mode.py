@@ -25,7 +25,7 @@ from tests.api_client import ApiClient
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 LIVE = (TEST_PACKS / "basic" / "pack.yaml").read_text()
 BILLING_THEN = "then: [{add_tags: [billing]}, {route: billing}, {set_priority: high}]"

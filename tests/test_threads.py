@@ -33,8 +33,9 @@ from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from tests.replay import replay_every_run
-from tests.test_lifecycle import PACKS, eventually, sent, set_status, state
+from tests.test_lifecycle import PACKS, sent, set_status, state
 from workflows.conversation.rule_context import build_context
 from workflows.conversation.workflow import ConversationWorkflow
 

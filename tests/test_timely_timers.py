@@ -13,7 +13,8 @@ from datetime import datetime
 from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
-from tests.test_lifecycle import eventually, state
+from tests.polling import eventually
+from tests.test_lifecycle import state
 
 
 async def test_a_breach_is_recorded_at_its_deadline(api: ApiClient, settings: Settings, worker: None) -> None:

@@ -26,7 +26,7 @@ from tests.conftest import TEST_PACKS, serve_api
 from tests.databases import fresh_database
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 
 CONVERSATIONS = 200
 

@@ -24,7 +24,7 @@ from engine.service.database import database_of
 from tests.cli_run import cli
 from tests.conftest import serve_service
 from tests.local_servers import FakeGateway, serve_gateway
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 from tests.webhook_posts import create_tenants, event, post, rotate
 
 

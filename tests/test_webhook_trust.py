@@ -21,7 +21,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import Reply
 from tests.conftest import serve_api, serve_service
-from tests.test_lifecycle import eventually
+from tests.polling import eventually
 from tests.webhook_posts import create_tenants, event, post, rotate, workflow_status
 
 SHARED = "whsec_" + "c2hhcmVkLWdhdGV3YXktc2VjcmV0LWZvci10ZXN0cw=="
