@@ -189,7 +189,11 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
         unmarked = UnmarkedConnector(config, intake)
         await killed(unmarked, unmarked.reached)
         assert len(await untaken(dovecot, user)) == 1
-        assert (await api.get(conversation)).body["customer_messages"] == 1
+
+        async def handled() -> bool:  # accepted means recorded; the count follows when handled
+            return (await api.get(conversation)).body["customer_messages"] == 1
+
+        await eventually(handled, "the accepted mail handled by its conversation")
         # 3. Restarted: taken again, recognised, moved; the conversation has it once, answered once.
         restarted = MailboxConnector(config, intake)
         task = asyncio.create_task(restarted.run())
