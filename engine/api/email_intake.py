@@ -126,6 +126,21 @@ class MailIntake:
                 kind=VerdictKind.QUARANTINE, reason=QuarantineReason.UNPARSEABLE, detail=detail
             )
             return await self.hold(tenant, raw, mail, unreadable, source=source)
+        conversation, receipt = await self._deliver(tenant, mail, message, own)
+        outcome = "duplicate" if receipt.duplicate else verdict.kind.value
+        MAIL_IN.labels(tenant, outcome).inc()
+        return Intake(
+            outcome=outcome,
+            message_id=mail.message_id,
+            conversation_id=conversation,
+            receipt=receipt,
+        )
+
+    async def _deliver(
+        self, tenant: str, mail: ParsedMail, message: PostMessage, own: list[str]
+    ) -> tuple[str, EventReceipt]:
+        """Thread the message under its conversation (our own domains tell our Message-IDs), deliver
+        it, and remember its Message-ID; returns the conversation and the receipt."""
         domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
         threading = await thread_in(
             self._conversations,
@@ -139,14 +154,7 @@ class MailIntake:
             self._conversations, tenant, threading.conversation, message, threading.note
         )
         await self._seen.remember(tenant, "email", mail.message_id)
-        outcome = "duplicate" if receipt.duplicate else verdict.kind.value
-        MAIL_IN.labels(tenant, outcome).inc()
-        return Intake(
-            outcome=outcome,
-            message_id=mail.message_id,
-            conversation_id=threading.conversation,
-            receipt=receipt,
-        )
+        return threading.conversation, receipt
 
     async def hold(
         self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str
@@ -188,23 +196,11 @@ class MailIntake:
         mail = await asyncio.to_thread(parse_mail, raw)
         own = [self._conversations.settings.email_from, *(own_addresses or [])]
         message = message_of(mail, automatic=automatic(mail) or reason == QuarantineReason.LOOP.value)
-        domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
-        threading = await thread_in(
-            self._conversations,
-            tenant,
-            named=mail.references,
-            sender=message.sender.address,
-            message_id=message.message_id,
-            domains=domains,
-        )
-        receipt = await deliver_customer_message(
-            self._conversations, tenant, threading.conversation, message, threading.note
-        )
-        await self._seen.remember(tenant, "email", mail.message_id)
+        conversation, receipt = await self._deliver(tenant, mail, message, own)
         return Intake(
             outcome="customer",
             message_id=mail.message_id,
-            conversation_id=threading.conversation,
+            conversation_id=conversation,
             receipt=receipt,
         )
 
