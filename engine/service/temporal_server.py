@@ -38,6 +38,12 @@ INSTALL_HINT = (
 # Requests a busy assignment desk may hold in flight (deploy/temporal/dynamicconfig.yaml says the same).
 DESK_IN_FLIGHT_UPDATES = 200
 
+# Reads a second the embedded server's timer queue may make. The dev server keeps every workflow in
+# one history shard, and Temporal's limit of 20 a shard is sized for clusters of hundreds: each due
+# timer costs the queue a read or two, so from about four due timers a second (once the limiter's
+# burst is spent, ~10 s in) timers fired 20-300 ms late; with this, 2-4 ms (docs/performance.md).
+TIMER_QUEUE_READS_PER_SECOND = 1000
+
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -179,7 +185,12 @@ class DevServer:
         if self.db_file is not None:
             cmd += ["--db-filename", str(self.db_file)]
         if self.fast_timers:
-            cmd += ["--dynamic-config-value", 'history.timerProcessorMaxTimeShift="50ms"']
+            cmd += [
+                "--dynamic-config-value",
+                'history.timerProcessorMaxTimeShift="50ms"',
+                "--dynamic-config-value",
+                f"history.timerProcessorMaxPollRPS={TIMER_QUEUE_READS_PER_SECOND}",
+            ]
         # Registered only on a new database; `ensure_search_attributes` covers an existing one.
         for key in search_attributes.ALL:
             cmd += ["--search-attribute", f"{key.name}={search_attribute_type_name(key)}"]
