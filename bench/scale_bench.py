@@ -5,7 +5,7 @@ timer fires on time, and the worker's memory stays within its bound. Runs only w
     python -m bench scale                          # 10,000 (tens of minutes on 2 cores)
 
 Processes (bench/stack.py) as `convoflow up` runs them: the dev server on a SQLite file with its
-default ~1 s timer tick, the API, and one convoflow worker whose workflow cache is its default (or
+timer settings, the API, and one convoflow worker whose workflow cache is its default (or
 CONVOFLOW_MAX_CACHED_WORKFLOWS), so at 10,000 most conversations are evicted and replayed when their
 timer fires. Every conversation gets a first-response SLA of `--sla-seconds` (bench/sla_timing.py),
 so breaches fire while later conversations are still being opened. The worker's RSS is sampled every
