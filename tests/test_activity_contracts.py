@@ -12,6 +12,7 @@ from activities.assignment_desk import DeskActivities
 from activities.channels import ChannelActivities
 from activities.conversation_events import ConversationEventActivities
 from activities.crm import CrmActivities
+from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from activities.roster import RosterActivities
 from activities.rule_decisions import RuleActivities
@@ -27,6 +28,7 @@ IMPLEMENTATIONS = [
     (contracts.RosterReads, RosterActivities),
     (contracts.KpiFacts, KpiFactActivities),
     (contracts.ConversationEvents, ConversationEventActivities),
+    (contracts.HandledRecordWrites, HandledRecordActivities),
 ]
 
 

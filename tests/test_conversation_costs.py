@@ -13,9 +13,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
 
+from engine.contracts.activities import RECORD_EVENTS, RECORD_HANDLED, RECORD_KPI_FACTS
+from engine.db.kpi_facts import KpiFactStore
+from engine.service.config import Settings
+from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.outbox_rows import OutboxRows
-from workflows.conversation.core import PATCHES_2026_12
+from workflows.conversation.core import BUNDLES
 from workflows.conversation.shared_packs import shared_pack
 
 
@@ -92,16 +96,46 @@ async def test_a_new_conversation_records_one_patch_for_all_its_patches(
     api: ApiClient, worker: None, client: Client
 ) -> None:
     """Its first message takes every patch of the workflow (threads, local I/O, the early answer,
-    decide results, triage, KPI facts, events), yet its history has one patch marker and one
+    decide results, triage, KPI facts and events in one call), yet its history has one patch marker
+    (the newest bundle) and one
     search-attribute upsert for them, not two commands per patch: the SDK core keeps a state
     machine per command for as long as the conversation is cached."""
     answer = await api.post_message("cost-patches", "m-1")
     assert answer.status == 201, answer.body
     history = await history_of(client, api.workflow_id("cost-patches"))
-    assert patch_markers(history) == [PATCHES_2026_12]
+    assert patch_markers(history) == [BUNDLES[0]]
     upserts = [
         event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
     ]
     assert sum("TemporalChangeVersion" in fields for fields in upserts) == 1
+
+
+def local_activities(history: History) -> list[str]:
+    """The types of the local activities a run recorded, in order."""
+    return [
+        json.loads(event.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+
+
+async def test_a_handled_event_writes_its_facts_and_events_in_one_local_activity(
+    api: ApiClient, worker: None, client: Client, settings: Settings
+) -> None:
+    """Each handled message leaves its KPI facts and its subscription events in one local activity
+    (one command and one marker in history), not one each; and the facts do reach the projection."""
+    for n in (1, 2):  # answered after their rules and records
+        reply = await api.post_message("cost-records", f"m-{n}", wait="decided")
+        assert reply.status in (200, 201), reply.body
+    kinds = local_activities(await history_of(client, api.workflow_id("cost-records")))
+    assert kinds.count(RECORD_HANDLED) == 2, kinds
+    assert RECORD_KPI_FACTS not in kinds and RECORD_EVENTS not in kinds, kinds
+    database = database_of(settings)
+    try:
+        facts = await KpiFactStore(database).facts(api.tenants["acme"])
+    finally:
+        await database.dispose()
+    assert {f.kind for f in facts if f.conversation_id == "cost-records"} >= {"created", "customer_message"}

@@ -19,9 +19,12 @@ from temporalio import activity
 from temporalio.client import Client
 
 from activities.conversation_events import ConversationEventActivities
-from engine.contracts.activities import RECORD_EVENTS
-from engine.contracts.events import EventBatch
+from activities.handled_records import HandledRecordActivities
+from activities.kpi_facts import KpiFactActivities
+from engine.contracts.activities import RECORD_HANDLED
+from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
+from engine.db.kpi_facts import KpiFactStore
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.worker import build_worker
@@ -264,6 +267,13 @@ async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_
     assert receiver.received == []
 
 
+def writer_of(database: Any) -> HandledRecordActivities:
+    """The worker's own writer of a flush's facts and events, on `database` (a test wraps it to fail)."""
+    return HandledRecordActivities(
+        KpiFactActivities(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
+    )
+
+
 async def test_events_the_database_did_not_take_are_sent_again_in_order(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:
@@ -271,19 +281,19 @@ async def test_events_the_database_did_not_take_are_sent_again_in_order(
     and sends them first with its next ones."""
     chosen = quick(settings, tenants)
     database = database_of(chosen)
-    real = ConversationEventActivities(EventDeliveries(database))
+    real = writer_of(database)
     down = asyncio.Event()
     down.set()
 
-    @activity.defn(name=RECORD_EVENTS)
-    async def record_events(batch: EventBatch) -> int:
+    @activity.defn(name=RECORD_HANDLED)
+    async def record_handled(records: HandledRecords) -> RecordedCounts:
         if down.is_set():
             raise RuntimeError("database unavailable")
-        return await real.record_events(batch)
+        return await real.record_handled(records)
 
     try:
         async with (
-            build_worker(client, chosen, replace=[record_events]),
+            build_worker(client, chosen, replace=[record_handled]),
             serve_api(client, chosen, tenants) as api,
         ):
             sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
@@ -311,18 +321,18 @@ async def test_events_the_database_did_not_take_survive_the_start_of_a_new_threa
     close: the new thread sends them first, so the subscriber still gets every event in order."""
     chosen = quick(settings, tenants)
     database = database_of(chosen)
-    real = ConversationEventActivities(EventDeliveries(database))
+    real = writer_of(database)
 
-    @activity.defn(name=RECORD_EVENTS)
-    async def record_events(batch: EventBatch) -> int:
-        if all(event.thread == 1 for event in batch.events):  # down until the second thread's events
+    @activity.defn(name=RECORD_HANDLED)
+    async def record_handled(records: HandledRecords) -> RecordedCounts:
+        if records.events and all(event.thread == 1 for event in records.events):  # down until thread 2
             raise RuntimeError("database unavailable")
-        return await real.record_events(batch)
+        return await real.record_handled(records)
 
     events = ["conversation.created", "message.received", "status.changed"]
     try:
         async with (
-            build_worker(client, chosen, replace=[record_events]),
+            build_worker(client, chosen, replace=[record_handled]),
             serve_api(client, chosen, tenants) as api,
         ):
             await subscribe(api, receiver.url, events)

@@ -7,7 +7,9 @@ ones that queue subscription events (one with the database refusing them and a r
 the refused events of a closed thread when the next begins, dropped before the patch and kept after) and
 `answer-*` ones whose messages are answered when recorded (issue 15: twins at once, a new thread,
 continue-as-new), `patches-2026-12-*` ones whose runs began with the one marker standing for every
-earlier patch (a continue-as-new, threads, an assignment), recorded with
+earlier patch (a continue-as-new, threads, an assignment), `patches-2026-12-b-*` ones whose runs began
+with the next bundle (a flush's KPI facts and events in one local activity: the events refused and
+sent again, kept into a new thread, an SLA breach, an assignment, a continue-as-new), recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.

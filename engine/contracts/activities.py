@@ -25,6 +25,7 @@ from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest
 from engine.contracts.events import EventBatch
 from engine.contracts.kpi import KpiFactBatch
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
+from engine.contracts.records import HandledRecords, RecordedCounts
 
 LOAD_RULE_PACK = "load_rule_pack"
 DECIDE = "decide"
@@ -39,6 +40,7 @@ ASK_DESK = "ask_assignment_desk"
 TELL_DESK = "tell_assignment_desk"
 RECORD_KPI_FACTS = "record_kpi_facts"
 RECORD_EVENTS = "record_conversation_events"
+RECORD_HANDLED = "record_handled"
 
 
 class RuleDecisions:
@@ -133,4 +135,14 @@ class ConversationEvents:
     async def record_events(self, batch: EventBatch) -> int:
         """Queue the events for the tenant's subscriptions, once per (subscription, event id);
         returns how many deliveries were new."""
+        raise NotImplementedError
+
+
+class HandledRecordWrites:
+    """A handled event's KPI facts and subscription events in one call (engine/contracts/records.py):
+    what the two above do, one after the other (activities/handled_records.py)."""
+
+    @activity.defn(name=RECORD_HANDLED)
+    async def record_handled(self, records: HandledRecords) -> RecordedCounts:
+        """Insert the facts, then queue the events; retried whole (both writes ignore what they have)."""
         raise NotImplementedError

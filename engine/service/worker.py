@@ -22,6 +22,7 @@ from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.event_sender import EventSender
+from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox
 from activities.roster import RosterActivities
@@ -136,6 +137,8 @@ class Adapters:
     shadow: ShadowEvaluator
     """Shadow mode: decides live decisions again with a tenant's candidate pack, in the background."""
     events: ConversationEventActivities
+    records: HandledRecordActivities
+    """Both of the above in one call (the runs that began after issue 15's `records-in-one-call`)."""
     dispatcher: EventDispatcher
     """Delivers the queued subscription events, in the background while the worker runs."""
     sender: EventSender
@@ -150,16 +153,19 @@ class Adapters:
         queue = EventDeliveries(database)
         sender = EventSender(settings.subscription_timeout_seconds)
         dispatcher = EventDispatcher(queue, Subscriptions(database), sender, settings)
+        kpi = KpiFactActivities(KpiFactStore(database))
+        events = ConversationEventActivities(queue, dispatcher.nudge)
         return cls(
             RuleActivities(registry, shadow),
             CrmActivities(build_crm(settings, database)),
             build_channels(settings, database),
             DeskActivities(client, RosterStore(database)),
             RosterActivities(RosterStore(database), settings.presence_timeout_seconds),
-            KpiFactActivities(KpiFactStore(database)),
+            kpi,
             database,
             shadow,
-            ConversationEventActivities(queue, dispatcher.nudge),
+            events,
+            HandledRecordActivities(kpi, events),
             dispatcher,
             sender,
             build_mailboxes(settings, client, database),
@@ -181,6 +187,7 @@ class Adapters:
             self.roster.expire_presence,
             self.kpi.record_kpi_facts,
             self.events.record_events,
+            self.records.record_handled,
         ]
         swaps = {activity_name(fn): fn for fn in replace}
         return [swaps.pop(activity_name(fn), fn) for fn in chosen] + list(swaps.values())

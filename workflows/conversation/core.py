@@ -1,21 +1,20 @@
 """The state every part of the conversation workflow shares, and its bookkeeping.
 
 The workflow is built in layers, each a class in its own module that extends the one below:
-core -> sla (clocks) -> delivery -> assigning -> status -> actions -> deciding -> timers -> threads
--> inbox (messages recorded, then handled) -> workflow (handlers).
+core -> records (KPI facts, events) -> sla (clocks) -> delivery -> assigning -> status -> actions
+-> deciding -> timers -> threads -> inbox (messages recorded, then handled) -> workflow (handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.activities import ConversationEvents, KpiFacts, RuleDecisions
+    from engine.contracts.activities import RuleDecisions
     from engine.contracts.conversation import (
         ConversationStart,
         ConversationState,
@@ -23,12 +22,9 @@ with workflow.unsafe.imports_passed_through():
         EventReceipt,
         Status,
     )
-    from engine.contracts.events import ConversationEvent, EventBatch, events_of
-    from engine.contracts.kpi import KpiFact, KpiFactBatch
-    from engine.kpis.facts import facts_of, state_view
     from engine.rules.pack import RulePack, SlaPolicy
     from workflows.conversation import search_attributes as sa
-    from workflows.conversation.options import LOCAL, LOCAL_EVENTS, LOCAL_KPI
+    from workflows.conversation.options import LOCAL
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
@@ -64,15 +60,18 @@ TRIAGE_PATCH = "message-triage"
 # search attribute, so a new conversation's first task carried 16 history events only to say "new
 # code" eight times, and the SDK core keeps a state machine per command while the run is cached
 # (issue 15: history size, worker memory). Runs recorded before it replay without it and ask each
-# patch where they always did (`_patched`); a later change gets a patch of its own again.
+# patch where they always did (`_patched`); a later change gets a patch of its own and a new bundle.
 PATCHES_2026_12 = "patches-2026-12"
-# Events the database did not take (it was down) wait in state, oldest first, and are sent again at
-# the next flush or after a pause that doubles per failure up to EVENTS_RETRY_MAX. The bound keeps the
-# carried state far under Temporal's 2 MB payload limit (an event is ~300 bytes); past it the oldest
-# are dropped and the drop logged: a conversation would need 2,000 events during one outage.
-MAX_UNSENT_EVENTS = 2_000
-EVENTS_RETRY_FIRST = timedelta(seconds=5)
-EVENTS_RETRY_MAX = timedelta(minutes=5)
+# Issue 15: a flush writes its KPI facts and subscription events in one local activity instead of one
+# each (engine/contracts/records.py); asked at the run's first flush with something to write.
+RECORDS_PATCH = "records-in-one-call"
+# The next bundle: everything PATCHES_2026_12 stands for, and RECORDS_PATCH. Each later change adds
+# its patch to LATER_PATCHES under a new bundle, put first in BUNDLES (newest first): a new run
+# records one marker, and a run that began with an older bundle asks the later patches one by one.
+PATCHES_2026_12_B = "patches-2026-12-b"
+BUNDLES = (PATCHES_2026_12_B, PATCHES_2026_12)
+LATER_PATCHES = {RECORDS_PATCH: PATCHES_2026_12_B}
+"""The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
 
 class ConversationCore:
@@ -102,13 +101,14 @@ class ConversationCore:
         self._lock = asyncio.Lock()
         self._pack: RulePack | None = None
         self._wake = False
-        self._all_patches_on: bool | None = None
+        self._bundle: int | None = None  # the index in BUNDLES of the run's bundle; len(BUNDLES): none
         self._threads_on: bool | None = None
         self._local_io_on: bool | None = None
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
         self._events_on: bool | None = None
+        self._one_call_on: bool | None = None
         self._triage_on: bool | None = None
         self._replying_agent: str | None = None  # the agent of the reply being handled, for its KPI fact
         self._on_record_on: bool | None = None  # inbox.py: messages answered when recorded
@@ -116,12 +116,13 @@ class ConversationCore:
         self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
 
     def _patched(self, patch: str) -> bool:
-        """`workflow.patched(patch)`, true without a marker of its own in runs that began with
-        PATCHES_2026_12 (asked at the run's first patch question, so each run asks it at the same
-        point when it replays)."""
-        if self._all_patches_on is None:
-            self._all_patches_on = workflow.patched(PATCHES_2026_12)
-        return self._all_patches_on or workflow.patched(patch)
+        """`workflow.patched(patch)`, true without a marker of its own in runs that began with a
+        bundle standing for it (BUNDLES; the newest asked first, at the run's first patch question, so
+        each run asks them at the same point when it replays)."""
+        if self._bundle is None:
+            self._bundle = next((i for i, b in enumerate(BUNDLES) if workflow.patched(b)), len(BUNDLES))
+        first = BUNDLES.index(LATER_PATCHES.get(patch, PATCHES_2026_12))
+        return self._bundle <= first or workflow.patched(patch)
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.
@@ -213,82 +214,6 @@ class ConversationCore:
         if self._pack is None:
             return None
         return self._state.sla.calendar or self._pack.business_hours_calendar(self._state.team, None)
-
-    async def _flush_records(self) -> None:
-        """Send the KPI facts and the subscription events of the entries recorded since the last
-        flush: one local activity each per handler (the events' only when there are some).
-
-        Each entry's view is completed with the conversation as the handler left it (team and SLA set
-        by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts.
-        """
-        pending, self._kpi_pending = self._kpi_pending, []
-        s = self._state
-        facts: list[KpiFact] = []
-        events: list[ConversationEvent] = []
-        if pending:
-            snapshot = state_view(s, self._kpi_calendar())
-            for entry in pending:
-                entry.kpi = {**snapshot, **(entry.kpi or {})}
-                facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
-                events += events_of(
-                    entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
-                )
-        await self._send_facts(facts)
-        await self._send_events(events)
-
-    async def _send_facts(self, facts: list[KpiFact]) -> None:
-        if not facts:
-            return
-        if self._kpi_on is None:
-            self._kpi_on = self._patched(KPI_PATCH)
-        if not self._kpi_on:
-            return
-        try:
-            await workflow.execute_local_activity_method(
-                KpiFacts.record_kpi_facts, KpiFactBatch(facts=facts), **LOCAL_KPI
-            )
-        except (ActivityError, ApplicationError) as exc:
-            # Never the conversation's content in a log: the run id and the failure's type only.
-            workflow.logger.warning(
-                "KPI facts not written: run %s (%s); `convoflow kpi rebuild` restores them",
-                workflow.info().run_id,
-                error_type(exc),
-            )
-
-    async def _send_events(self, events: list[ConversationEvent]) -> None:
-        """Hand the events (after any still unsent, in order) to the subscriptions' queue.
-
-        At-least-once: a failure keeps them in state to send again (the queue ignores an event id it
-        has), and the conversation goes on meanwhile; they are never dropped silently.
-        """
-        s = self._state
-        if not events and not s.unsent_events:
-            return
-        if self._events_on is None:
-            self._events_on = self._patched(EVENTS_PATCH)
-        if not self._events_on:
-            return
-        batch = [*s.unsent_events, *events]
-        try:
-            await workflow.execute_local_activity_method(
-                ConversationEvents.record_events, EventBatch(events=batch), **LOCAL_EVENTS
-            )
-        except (ActivityError, ApplicationError) as exc:
-            dropped = max(0, len(batch) - MAX_UNSENT_EVENTS)
-            s.unsent_events = batch[dropped:]
-            pause = min(EVENTS_RETRY_FIRST * 2**s.events_failures, EVENTS_RETRY_MAX)
-            s.events_failures += 1
-            s.events_retry_at = workflow.now() + pause
-            workflow.logger.warning(
-                "subscription events not queued: run %s (%s); %d kept to send again in %ds, %d dropped",
-                workflow.info().run_id,
-                error_type(exc),
-                len(s.unsent_events),
-                int(pause.total_seconds()),
-                dropped,
-            )
-            return
-        s.unsent_events, s.events_retry_at, s.events_failures = [], None, 0
 
     def _run_is_full(self) -> bool:
         """Time to continue as new: the server says so, or this run has handled its share of events."""

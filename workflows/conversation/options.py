@@ -46,18 +46,20 @@ LOCAL_CRM_LOOKUP: LocalActivityConfig = {
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}
-# KPI facts (core.py `_flush_records`): a few quick tries, then the conversation goes on without them;
+# KPI facts (records.py `_flush_records`): a few quick tries, then the conversation goes on without them;
 # `convoflow kpi rebuild` restores what a database outage lost, from the trail.
 LOCAL_KPI: LocalActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
 }
-# Subscription events (core.py `_send_events`): a few quick tries; what still fails stays in the
+# Subscription events (records.py `_send_events`): a few quick tries; what still fails stays in the
 # conversation's state and is sent again later, so a database outage delays events but loses none.
 LOCAL_EVENTS: LocalActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
 }
+# Both in one local activity (records.py `_send_records`): the same quick tries for the pair.
+LOCAL_RECORDS: LocalActivityConfig = LOCAL_EVENTS
 # An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and
 # is recorded as failed; anything else (the database down while a worker fetches the pinned pack) is
 # retried until it passes, every 4 s at most: the conversation waits rather than losing the event.

@@ -17,11 +17,11 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
     from engine.contracts.conversation import SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
-    from workflows.conversation.core import ConversationCore
     from workflows.conversation.options import LOCAL
+    from workflows.conversation.records import Records
 
 
-class SlaClocks(ConversationCore):
+class SlaClocks(Records):
     """Clocks per target (first response, next response, resolution) of the conversation's policy."""
 
     async def _business_time(self, queries: list[TimeQuery]) -> list[str | float]:

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
 
 # Summaries carried over continue-as-new; the oldest beyond this are in the histories of their runs.
 MAX_THREAD_SUMMARIES = 200
-# The next thread keeps the subscription events the database has not taken yet (core.py `_send_events`)
+# The next thread keeps the subscription events the database has not taken yet (records.py `_send_events`)
 # and their retry clock; before it, they were dropped. Asked only when there are such events, so runs
 # recorded before it (a new thread with none, the usual case) replay without a marker; a run that
 # replays a drop keeps dropping for the rest of that run, as it did.

@@ -55,7 +55,7 @@ class Timers(Deciding):
             instants.append(s.survey.expires_at)
         if s.assignment is not None and s.assignment.unanswered_at is not None:
             instants.append(s.assignment.unanswered_at)
-        if s.events_retry_at is not None:  # subscription events to send again (core.py `_send_events`)
+        if s.events_retry_at is not None:  # subscription events to send again (records.py `_send_events`)
             instants.append(s.events_retry_at)
         return instants
 

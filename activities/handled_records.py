@@ -1,0 +1,32 @@
+"""A handled event's records in one local activity: its KPI facts, then its subscription events.
+
+The two writers stay what they are (activities/kpi_facts.py, activities/conversation_events.py, still
+registered for the runs that call them one by one); this calls both, so a flush costs the workflow
+one command instead of two (engine/contracts/records.py says why).
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.conversation_events import ConversationEventActivities
+from activities.kpi_facts import KpiFactActivities
+from engine.contracts.activities import RECORD_HANDLED, HandledRecordWrites
+from engine.contracts.events import EventBatch
+from engine.contracts.kpi import KpiFactBatch
+from engine.contracts.records import HandledRecords, RecordedCounts
+
+
+class HandledRecordActivities(HandledRecordWrites):
+    def __init__(self, facts: KpiFactActivities, events: ConversationEventActivities) -> None:
+        self._facts = facts
+        self._events = events
+
+    @activity.defn(name=RECORD_HANDLED)
+    async def record_handled(self, records: HandledRecords) -> RecordedCounts:
+        facts = deliveries = 0
+        if records.facts:
+            facts = await self._facts.record_kpi_facts(KpiFactBatch(facts=records.facts))
+        if records.events:
+            deliveries = await self._events.record_events(EventBatch(events=records.events))
+        return RecordedCounts(facts=facts, deliveries=deliveries)
