@@ -1,4 +1,4 @@
-"""A handled event's records in one local activity: its KPI facts, then its subscription events.
+"""A handled event's records in one local activity: its subscription events, then its KPI facts.
 
 The two writers stay what they are (activities/kpi_facts.py, activities/conversation_events.py, still
 registered for the runs that call them one by one); this calls both, so a flush costs the workflow
@@ -24,9 +24,13 @@ class HandledRecordActivities(HandledRecordWrites):
 
     @activity.defn(name=RECORD_HANDLED)
     async def record_handled(self, records: HandledRecords) -> RecordedCounts:
-        facts = deliveries = 0
-        if records.facts:
-            facts = await self._facts.record_kpi_facts(KpiFactBatch(facts=records.facts))
+        deliveries = facts = 0
         if records.events:
             deliveries = await self._events.record_events(EventBatch(events=records.events))
+        if not records.facts:
+            return RecordedCounts(facts=0, deliveries=deliveries)
+        try:
+            facts = await self._facts.record_kpi_facts(KpiFactBatch(facts=records.facts))
+        except Exception as exc:  # answered, so the events just queued are not retried for it
+            return RecordedCounts(facts=0, deliveries=deliveries, facts_error=type(exc).__name__)
         return RecordedCounts(facts=facts, deliveries=deliveries)

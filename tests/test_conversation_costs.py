@@ -6,9 +6,13 @@ measured by the benchmarks under bench/.
 
 from __future__ import annotations
 
+import ast
 import gc
+import importlib
 import json
+from pathlib import Path
 
+import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
@@ -19,7 +23,8 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.outbox_rows import OutboxRows
-from workflows.conversation.core import BUNDLES
+from workflows import conversation
+from workflows.conversation.core import BUNDLES, first_bundle
 from workflows.conversation.shared_packs import shared_pack
 
 
@@ -139,3 +144,25 @@ async def test_a_handled_event_writes_its_facts_and_events_in_one_local_activity
     finally:
         await database.dispose()
     assert {f.kind for f in facts if f.conversation_id == "cost-records"} >= {"created", "customer_message"}
+
+
+def test_every_patch_the_workflow_asks_is_in_a_bundle() -> None:
+    """A patch asked through `_patched` but in no bundle would be taken without a marker by runs
+    that began with an older bundle, and they would fail to replay: each must be listed."""
+    asked: list[str] = []
+    for path in sorted(Path(conversation.__file__).parent.glob("*.py")):
+        module = importlib.import_module(f"workflows.conversation.{path.stem}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "_patched"
+            ):
+                argument = node.args[0]
+                assert isinstance(argument, ast.Name), ast.unparse(node)
+                asked.append(getattr(module, argument.id))
+    assert len(asked) >= 11
+    for patch in asked:
+        assert first_bundle(patch) in BUNDLES
+    with pytest.raises(ValueError, match="in no bundle"):
+        first_bundle("a-patch-nobody-listed")

@@ -22,6 +22,7 @@ from activities.conversation_events import ConversationEventActivities
 from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from engine.contracts.activities import RECORD_HANDLED
+from engine.contracts.kpi import KpiFactBatch
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
@@ -358,6 +359,47 @@ async def test_events_the_database_did_not_take_survive_the_start_of_a_new_threa
             ], "the first thread's events were lost when the second began"
             sequences = [e["sequence"] for e in arrived]
             assert sequences == sorted(sequences)
+        await replay_every_run(client, chosen.task_queue)
+    finally:
+        await database.dispose()
+
+
+async def test_events_go_out_when_the_kpi_facts_cannot_be_written(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    receiver: EventReceiver,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The facts and events of a flush share one local activity: a failure of the facts is logged (by
+    type, without content) and leaves them to `kpi rebuild`, while the events are queued and delivered
+    at once, not held back or retried for it."""
+    caplog.set_level(logging.WARNING)
+    chosen = quick(settings, tenants)
+    database = database_of(chosen)
+
+    class FactsDown(KpiFactActivities):
+        async def record_kpi_facts(self, batch: KpiFactBatch) -> int:
+            raise ConnectionError("kpi_facts unavailable")
+
+    writer = HandledRecordActivities(
+        FactsDown(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
+    )
+    try:
+        async with (
+            build_worker(client, chosen, replace=[writer.record_handled]),
+            serve_api(client, chosen, tenants) as api,
+        ):
+            await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+            assert (await api.post_message("c-5", "m-1", TEXT)).status == 201
+            await receiver.wait_for(lambda r: len(r.first_arrivals("c-5")) == 2)
+            state = (await api.get("c-5")).body
+            messages = [r.getMessage() for r in caplog.records]
+            assert any("KPI facts not written" in m and "ConnectionError" in m for m in messages), messages
+            assert not any("subscription events not queued" in m for m in messages), messages
+            assert not any(TEXT in m for m in messages)
+            assert state["status"] == "open", state
+        assert await KpiFactStore(database).facts(tenants["acme"]) == []
         await replay_every_run(client, chosen.task_queue)
     finally:
         await database.dispose()

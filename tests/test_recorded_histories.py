@@ -9,7 +9,10 @@ the refused events of a closed thread when the next begins, dropped before the p
 continue-as-new), `patches-2026-12-*` ones whose runs began with the one marker standing for every
 earlier patch (a continue-as-new, threads, an assignment), `patches-2026-12-b-*` ones whose runs began
 with the next bundle (a flush's KPI facts and events in one local activity: the events refused and
-sent again, kept into a new thread, an SLA breach, an assignment, a continue-as-new), recorded with
+sent again, kept into a new thread, an SLA breach, an assignment, a continue-as-new) and
+`patches-2026-12-then-records-mid-1`, a run begun by a worker of the code before that change (its
+bundle `patches-2026-12`) whose next message a worker of the code after it handled (`records-in-one-call`
+asked by its own marker mid-run; recorded with both workers in turn on one server), recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.

@@ -144,5 +144,6 @@ class HandledRecordWrites:
 
     @activity.defn(name=RECORD_HANDLED)
     async def record_handled(self, records: HandledRecords) -> RecordedCounts:
-        """Insert the facts, then queue the events; retried whole (both writes ignore what they have)."""
+        """Queue the events (raising when that fails), then insert the facts (answering the type of
+        the failure when that fails)."""
         raise NotImplementedError

@@ -3,9 +3,11 @@ subscription events.
 
 They were two local activities (`record_kpi_facts`, `record_conversation_events`) run one after the
 other at every flush: two commands, two markers in history and two round trips through the worker's
-activity machinery for every handled event, where one does (issue 15). Both writes are idempotent
-(a fact is stored once per identity, an event queued once per subscription and id), so the activity
-is retried whole.
+activity machinery for every handled event, where one does (issue 15). Each keeps its own fate, as
+when they were two: the events go first and their failure fails the activity (retried whole, both
+writes ignore what they have; the workflow keeps the events to send again), while a failure of the
+facts is answered, not raised, so the events are not held back by it (`convoflow kpi rebuild`
+restores facts).
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ class HandledRecords(BaseModel):
 
 
 class RecordedCounts(BaseModel):
-    """How many facts were new, and how many subscription deliveries were queued."""
+    """How many deliveries were queued and facts were new; `facts_error` is the failure's type when
+    the facts could not be written (the events were: the activity fails only when they were not)."""
 
     model_config = ConfigDict(frozen=True)
 
     facts: int
     deliveries: int
+    facts_error: str | None = None

@@ -70,8 +70,33 @@ RECORDS_PATCH = "records-in-one-call"
 # records one marker, and a run that began with an older bundle asks the later patches one by one.
 PATCHES_2026_12_B = "patches-2026-12-b"
 BUNDLES = (PATCHES_2026_12_B, PATCHES_2026_12)
+IN_PATCHES_2026_12 = frozenset(
+    {
+        THREADS_PATCH,
+        LOCAL_IO_PATCH,
+        DECIDE_FILLED_PATCH,
+        KPI_PATCH,
+        EVENTS_PATCH,
+        TRIAGE_PATCH,
+        "answer-on-record",  # inbox.py
+        "threading-note",  # inbox.py
+        "thread-keeps-unsent-events",  # threads.py
+        "assignment-desk",  # assigning.py
+    }
+)
+"""What PATCHES_2026_12 stands for: every patch made before it."""
 LATER_PATCHES = {RECORDS_PATCH: PATCHES_2026_12_B}
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
+
+
+def first_bundle(patch: str) -> str:
+    """The first bundle that stands for `patch`; a patch in none is a bug (a new patch must be added to
+    LATER_PATCHES, or runs that began with an older bundle would take it without a marker)."""
+    if patch in LATER_PATCHES:
+        return LATER_PATCHES[patch]
+    if patch in IN_PATCHES_2026_12:
+        return PATCHES_2026_12
+    raise ValueError(f"patch {patch!r} is in no bundle: add it to LATER_PATCHES")
 
 
 class ConversationCore:
@@ -121,8 +146,7 @@ class ConversationCore:
         each run asks them at the same point when it replays)."""
         if self._bundle is None:
             self._bundle = next((i for i, b in enumerate(BUNDLES) if workflow.patched(b)), len(BUNDLES))
-        first = BUNDLES.index(LATER_PATCHES.get(patch, PATCHES_2026_12))
-        return self._bundle <= first or workflow.patched(patch)
+        return self._bundle <= BUNDLES.index(first_bundle(patch)) or workflow.patched(patch)
 
     def _threads(self) -> bool:
         """Whether this run lives on after a close (new threads) with life-unique keys.

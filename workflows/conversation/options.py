@@ -58,8 +58,12 @@ LOCAL_EVENTS: LocalActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
     "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
 }
-# Both in one local activity (records.py `_send_records`): the same quick tries for the pair.
-LOCAL_RECORDS: LocalActivityConfig = LOCAL_EVENTS
+# Both in one local activity (records.py `_send_records`): the same quick tries, for the events (a
+# failure of the facts is answered, not raised).
+LOCAL_RECORDS: LocalActivityConfig = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3),
+}
 # An event the rules cannot take fails at once (non-retryable `UndecidableContext` from `decide`) and
 # is recorded as failed; anything else (the database down while a worker fetches the pinned pack) is
 # retried until it passes, every 4 s at most: the conversation waits rather than losing the event.

@@ -41,8 +41,8 @@ class Records(ConversationCore):
 
     async def _flush_records(self) -> None:
         """Send the KPI facts and the subscription events of the entries recorded since the last
-        flush: in one local activity per handler (runs that began before RECORDS_PATCH: one each, the
-        events' only when there are some).
+        flush: in one local activity per handler (a run whose first flush came before RECORDS_PATCH:
+        one each, the events' only when there are some).
 
         Each entry's view is completed with the conversation as the handler left it (team and SLA set
         by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts.
@@ -68,28 +68,24 @@ class Records(ConversationCore):
         await self._send_events(events)
 
     async def _send_records(self, facts: list[KpiFact], events: list[ConversationEvent]) -> None:
-        """The facts and events in one local activity; when it fails, what `_send_facts` and
-        `_send_events` do when theirs fail: the facts are left to `convoflow kpi rebuild`, the events
-        kept to send again."""
-        s = self._state
-        batch = [*s.unsent_events, *events]
+        """The events (after any still unsent) and the facts in one local activity, each with the fate
+        it had in its own: events the database did not take are kept to send again, facts it did not
+        take are left to `convoflow kpi rebuild` (engine/contracts/records.py)."""
+        batch = [*self._state.unsent_events, *events]
         if not facts and not batch:
             return
         try:
-            await workflow.execute_local_activity_method(
+            counts = await workflow.execute_local_activity_method(
                 HandledRecordWrites.record_handled, HandledRecords(facts=facts, events=batch), **LOCAL_RECORDS
             )
-        except (ActivityError, ApplicationError) as exc:
+        except (ActivityError, ApplicationError) as exc:  # the events failed, before the facts were tried
             if facts:
-                workflow.logger.warning(
-                    "KPI facts not written: run %s (%s); `convoflow kpi rebuild` restores them",
-                    workflow.info().run_id,
-                    error_type(exc),
-                )
-            if batch:
-                self._keep_unsent(batch, exc)
+                self._facts_not_written(error_type(exc))
+            self._keep_unsent(batch, exc)
             return
-        s.unsent_events, s.events_retry_at, s.events_failures = [], None, 0
+        if counts.facts_error is not None:
+            self._facts_not_written(counts.facts_error)
+        self._events_sent()
 
     async def _send_facts(self, facts: list[KpiFact]) -> None:
         if not facts:
@@ -103,12 +99,15 @@ class Records(ConversationCore):
                 KpiFacts.record_kpi_facts, KpiFactBatch(facts=facts), **LOCAL_KPI
             )
         except (ActivityError, ApplicationError) as exc:
-            # Never the conversation's content in a log: the run id and the failure's type only.
-            workflow.logger.warning(
-                "KPI facts not written: run %s (%s); `convoflow kpi rebuild` restores them",
-                workflow.info().run_id,
-                error_type(exc),
-            )
+            self._facts_not_written(error_type(exc))
+
+    def _facts_not_written(self, error: str) -> None:
+        # Never the conversation's content in a log: the run id and the failure's type only.
+        workflow.logger.warning(
+            "KPI facts not written: run %s (%s); `convoflow kpi rebuild` restores them",
+            workflow.info().run_id,
+            error,
+        )
 
     async def _send_events(self, events: list[ConversationEvent]) -> None:
         """Hand the events (after any still unsent, in order) to the subscriptions' queue.
@@ -131,6 +130,10 @@ class Records(ConversationCore):
         except (ActivityError, ApplicationError) as exc:
             self._keep_unsent(batch, exc)
             return
+        self._events_sent()
+
+    def _events_sent(self) -> None:
+        s = self._state
         s.unsent_events, s.events_retry_at, s.events_failures = [], None, 0
 
     def _keep_unsent(self, batch: list[ConversationEvent], exc: ActivityError | ApplicationError) -> None:
