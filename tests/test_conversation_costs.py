@@ -87,14 +87,19 @@ async def test_conversations_on_one_pack_share_one_parsed_pack(api: ApiClient, w
     assert mine[0]._pack is shared_pack(mine[0]._state.pack_hash, {})  # type: ignore[attr-defined]
 
 
-def patch_markers(history: History) -> list[str]:
-    """The ids of the patches a run recorded, in order."""
+def marker_fields(history: History, marker: str, detail: str, field: str) -> list[str]:
+    """`field` of the JSON in `detail` of every `marker` a run recorded, in order."""
     return [
-        json.loads(event.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        json.loads(event.marker_recorded_event_attributes.details[detail].payloads[0].data)[field]
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-        and event.marker_recorded_event_attributes.marker_name == "core_patch"
+        and event.marker_recorded_event_attributes.marker_name == marker
     ]
+
+
+def patch_markers(history: History) -> list[str]:
+    """The ids of the patches a run recorded, in order."""
+    return marker_fields(history, "core_patch", "patch-data", "id")
 
 
 async def test_a_new_conversation_records_one_patch_for_all_its_patches(
@@ -119,12 +124,7 @@ async def test_a_new_conversation_records_one_patch_for_all_its_patches(
 
 def local_activities(history: History) -> list[str]:
     """The types of the local activities a run recorded, in order."""
-    return [
-        json.loads(event.marker_recorded_event_attributes.details["data"].payloads[0].data)["activity_type"]
-        for event in history.events
-        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
-        and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
-    ]
+    return marker_fields(history, "core_local_activity", "data", "activity_type")
 
 
 async def test_a_handled_event_writes_its_facts_and_events_in_one_local_activity(
