@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 from bench import results
@@ -30,7 +31,15 @@ BENCHES = [
 MODULES = {"kpis": "kpi"}
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (`kill`, `timeout`) ends a run as Ctrl-C would: by an exception, so each `stack.child`
+    block and server context stops what it started. Killed outright, the bench left its spawned
+    worker and API running, retrying against the stopped server."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(128 + signal.SIGTERM))
+
+
 def main() -> None:
+    stop_on_sigterm()
     args = sys.argv[1:]
     first_option = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
     names, options = args[:first_option], args[first_option:]
