@@ -138,7 +138,7 @@ class Adapters:
     """Shadow mode: decides live decisions again with a tenant's candidate pack, in the background."""
     events: ConversationEventActivities
     records: HandledRecordActivities
-    """Both of the above in one call (the runs that began after issue 15's `records-in-one-call`)."""
+    """The KPI facts' and the events' writers in one call (runs past issue 15's `records-in-one-call`)."""
     dispatcher: EventDispatcher
     """Delivers the queued subscription events, in the background while the worker runs."""
     sender: EventSender
