@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 from temporalio.client import Client
 
@@ -268,10 +269,13 @@ async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_
     assert receiver.received == []
 
 
-def writer_of(database: Any) -> HandledRecordActivities:
-    """The worker's own writer of a flush's facts and events, on `database` (a test wraps it to fail)."""
+def writer_of(
+    database: AsyncEngine, facts: type[KpiFactActivities] = KpiFactActivities
+) -> HandledRecordActivities:
+    """The worker's own writer of a flush's facts and events, on `database` (a test wraps it, or
+    gives it a facts writer that fails)."""
     return HandledRecordActivities(
-        KpiFactActivities(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
+        facts(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
     )
 
 
@@ -382,9 +386,7 @@ async def test_events_go_out_when_the_kpi_facts_cannot_be_written(
         async def record_kpi_facts(self, batch: KpiFactBatch) -> int:
             raise ConnectionError("kpi_facts unavailable")
 
-    writer = HandledRecordActivities(
-        FactsDown(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
-    )
+    writer = writer_of(database, FactsDown)
     try:
         async with (
             build_worker(client, chosen, replace=[writer.record_handled]),
