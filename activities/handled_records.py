@@ -24,7 +24,7 @@ class HandledRecordActivities(HandledRecordWrites):
 
     @activity.defn(name=RECORD_HANDLED)
     async def record_handled(self, records: HandledRecords) -> RecordedCounts:
-        deliveries = facts = 0
+        deliveries = 0
         if records.events:
             deliveries = await self._events.record_events(EventBatch(events=records.events))
         if not records.facts:

@@ -81,7 +81,8 @@ class Records(ConversationCore):
         except (ActivityError, ApplicationError) as exc:  # the events failed, before the facts were tried
             if facts:
                 self._facts_not_written(error_type(exc))
-            self._keep_unsent(batch, exc)
+            if batch:
+                self._keep_unsent(batch, exc)
             return
         if counts.facts_error is not None:
             self._facts_not_written(counts.facts_error)
