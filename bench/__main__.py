@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import signal
 import sys
+import time
 
 from bench import results
 
@@ -46,14 +47,21 @@ def main() -> None:
     if options and len(names) != 1:
         sys.exit("options need exactly one benchmark name first: python -m bench chaos --conversations 50")
     rows: list[results.Result] = []
+    seconds: dict[str, float] = {}
+    started = time.monotonic()
     for name in names or BENCHES:
         print(f"== {name}", flush=True)
+        began = time.monotonic()
         module = importlib.import_module(f"bench.{MODULES.get(name, name.replace('-', '_'))}_bench")
         rows += (module.main(options) if options else module.main()) or []
+        seconds[name] = round(time.monotonic() - began, 1)
+        print(f"== {name}: {seconds[name]:.0f} s", flush=True)
+    if not names:
+        rows.append(results.whole_run(time.monotonic() - started))
     if rows:
         print("\n" + results.table(rows))
         if not names:  # the whole set: the file docs/performance.md quotes
-            results.write(rows)
+            results.write(rows, seconds)
             print(f"written to {results.RESULTS_FILE}")
 
 
