@@ -169,7 +169,7 @@ class EventDeliveries:
                                 }
                             )
                         if rows:
-                            await connection.execute(insert(event_deliveries).values(rows))
+                            await connection.execute(insert(event_deliveries), rows)  # cached
                             added += len(rows)
         return added
 

@@ -92,15 +92,17 @@ class KpiFactStore:
         added: dict[str, list[tuple[str, str, int]]] = {}
         async with self._engine.begin() as connection:
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            # The rows go as parameters (SQLAlchemy batches them into multi-row INSERTs itself): a
+            # statement carrying its rows in `.values(rows)` has no cache key, so it was compiled
+            # again on every call, most of a small write's CPU.
+            statement = (
+                dialect.insert(kpi_facts)
+                .on_conflict_do_nothing()
+                .returning(c.tenant, c.conversation_id, c.life_id, c.thread)
+            )
             for start in range(0, len(facts), CHUNK):
                 rows = [_row(f) for f in facts[start : start + CHUNK]]
-                statement = (
-                    dialect.insert(kpi_facts)
-                    .values(rows)
-                    .on_conflict_do_nothing()
-                    .returning(c.tenant, c.conversation_id, c.life_id, c.thread)
-                )
-                for row in await connection.execute(statement):
+                for row in await connection.execute(statement, rows):
                     added.setdefault(row[0], []).append((row[1], row[2], row[3]))
             for tenant, keys in sorted(added.items()):
                 await mark_threads(connection, tenant, keys)
@@ -120,9 +122,9 @@ class KpiFactStore:
                 )
             await mark_conversations(connection, tenant, wanted)
             dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(kpi_facts).on_conflict_do_nothing()
             for start in range(0, len(facts), CHUNK):
-                rows = [_row(f) for f in facts[start : start + CHUNK]]
-                await connection.execute(dialect.insert(kpi_facts).values(rows).on_conflict_do_nothing())
+                await connection.execute(statement, [_row(f) for f in facts[start : start + CHUNK]])
             await mark_threads(connection, tenant, [(f.conversation_id, f.life_id, f.thread) for f in facts])
         return len(facts)
 

@@ -44,14 +44,13 @@ async def mark_threads(connection: AsyncConnection, tenant: str, keys: Iterable[
         for c, life, t in sorted(set(keys))
     ]
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # Rows as parameters, not `.values(rows)`: that form has no cache key (compiled on every call).
+    statement = dialect.insert(kpi_threads).on_conflict_do_update(
+        index_elements=["tenant", *_KEY],
+        set_={"changes": kpi_threads.c.changes + 1, "basis": 0},
+    )
     for start in range(0, len(rows), CHUNK):
-        statement = dialect.insert(kpi_threads).values(rows[start : start + CHUNK])
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=["tenant", *_KEY],
-                set_={"changes": kpi_threads.c.changes + 1, "basis": 0},
-            )
-        )
+        await connection.execute(statement, rows[start : start + CHUNK])
 
 
 async def mark_conversations(connection: AsyncConnection, tenant: str, conversations: Sequence[str]) -> None:
