@@ -56,3 +56,9 @@ class BareConversation:
     @workflow.signal
     def close(self) -> None:
         self._closed = True
+
+    @workflow.update
+    async def close_now(self) -> int:
+        """The close as an update, as a conversation takes it (the lifecycle's same-calls baseline)."""
+        self._closed = True
+        return self._messages

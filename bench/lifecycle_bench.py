@@ -2,6 +2,11 @@
 workflow that runs the same number of activities and local activities, in the same run against the
 same dev server. The ratios are the figures.
 
+A third phase measures what the conversation's *calls* cost the server on their own: a bare workflow
+(`BareConversation`) taking the same three updates (the first with start, a reply, the close) and
+doing nothing else. Its server CPU is a second baseline for the server row, reported without a goal:
+convoflow over it is what convoflow's own commands (local activities, timers, search attributes) add.
+
 The convoflow worker and the bare worker run in processes of their own (bench/stack.py), both alive
 throughout; the bench process is only the client. Each phase (convoflow, then bare) reads the CPU
 time (user + system) of the dev server and of that phase's worker before and after, so a phase's
@@ -22,10 +27,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 
 from bench import stack
-from bench.bare_workflow import BareWorkflow
+from bench.bare_workflow import BareConversation, BareWorkflow
 from bench.conversations import first_message, workflow_id
 from bench.results import Result
 from bench.stats import per_unit_ms
@@ -52,6 +58,22 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
     )
     assert closed.status == Status.CLOSED
     return wf_id
+
+
+async def same_calls(client: Client, n: int) -> None:
+    """A conversation's three calls on a workflow that does nothing else: the server's share of them."""
+    start = WithStartWorkflowOperation(
+        BareConversation.run,
+        id=f"calls-{n}-{uuid.uuid4().hex[:6]}",
+        task_queue=BARE_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    await client.execute_update_with_start_workflow(
+        BareConversation.receive, "first", start_workflow_operation=start
+    )
+    handle = await start.workflow_handle()
+    await handle.execute_update(BareConversation.receive, "reply")
+    await handle.execute_update(BareConversation.close_now)
 
 
 async def gather_bounded(
@@ -112,14 +134,22 @@ async def run(count: int) -> list[Result]:
                 before = stack.cpu({"worker": bare, "server": temporal})
                 bare_s = await gather_bounded(bare_run, count)
                 bare_cpu = per_unit_ms(stack.cpu({"worker": bare, "server": temporal}).minus(before), count)
+                await same_calls(bare_client, -1)
+                before = stack.cpu({"worker": bare, "server": temporal})
+                calls_s = await gather_bounded(lambda i: same_calls(bare_client, i), count)
+                calls_cpu = per_unit_ms(stack.cpu({"worker": bare, "server": temporal}).minus(before), count)
     print(
         f"one conversation = {activities} activities + {markers} local activities "
         f"(pack, decisions, business time); {CONCURRENCY} in flight"
     )
     print(f"conversations, first message -> close: {count / convo_s:8.1f}/s ({count} in {convo_s:.1f} s)")
     print(f"bare workflow, same activities:        {count / bare_s:8.1f}/s ({count} in {bare_s:.1f} s)")
+    print(f"bare workflow, same three updates:     {count / calls_s:8.1f}/s ({count} in {calls_s:.1f} s)")
     for role in ("worker", "server"):
-        print(f"CPU per conversation, {role}: {convo_cpu[role]:6.1f} ms  (bare {bare_cpu[role]:6.1f} ms)")
+        print(
+            f"CPU per conversation, {role}: {convo_cpu[role]:6.1f} ms  (bare {bare_cpu[role]:6.1f} ms, "
+            f"same three updates {calls_cpu[role]:6.1f} ms)"
+        )
     name = f"lifecycle: first message to close, {CONCURRENCY} in flight"
     return [
         Result(name, count / convo_s, "conversations/s", count / bare_s, ">= 0.8x"),
@@ -130,6 +160,12 @@ async def run(count: int) -> list[Result]:
             "ms",
             bare_cpu["server"],
             "<= 1.5x",
+        ),
+        Result(
+            "lifecycle: Temporal server CPU per conversation, baseline: the same three updates alone",
+            convo_cpu["server"],
+            "ms",
+            calls_cpu["server"],
         ),
     ]
 
