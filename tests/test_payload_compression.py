@@ -1,21 +1,30 @@
-"""Large payloads are deflated before they are sealed: less worker memory and history, same content.
+"""The rule pack a conversation records is deflated before it is sealed; nothing else is.
 
-The flag that says a payload is deflated is bound into the AES-GCM associated data, so it cannot be
-removed or added without the payload failing to open; payloads sealed without it open as before.
+Deflating before encrypting makes a stored length follow the content, so only payloads without text
+a sender chose are deflated (engine/service/payload_codec.py "Compression"). The flag that says a
+payload is deflated is bound into the AES-GCM associated data: removing, changing or adding it makes
+the payload fail authentication before anything is inflated. Payloads sealed without it open as
+before.
 """
 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
+from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
 
+from engine.contracts.activities import DECIDE, LOAD_RULE_PACK
+from engine.service import payload_codec
 from engine.service.config import Settings
 from engine.service.payload_codec import (
     COMPRESSION,
+    NONCE_BYTES,
     ZLIB,
     PayloadDecryptionError,
     data_converter_of,
@@ -27,68 +36,110 @@ from tests.api_client import ApiClient
 from tests.payload_keys import TEST_KEYRING, TEST_PAYLOAD_KEYS
 from tests.test_payload_codec import SECRET_TEXT, raw_payloads
 
-# A rule pack's worth of JSON: what a conversation records when it loads its pack.
 RULES = [{"id": f"rule-{i}", "when": {"in": ["refund", {"var": "text"}]}} for i in range(80)]
 LARGE = Payload(metadata={"encoding": b"json/plain"}, data=json.dumps({"rules": RULES}).encode())
-SMALL = Payload(metadata={"encoding": b"json/plain"}, data=b'{"seq": 3}')
 
 
-async def test_a_conversations_large_payloads_are_stored_deflated_and_read_back_whole(
+def _activity(activity_type: str, workflow_id: str = "conversation:acme:c-1") -> ActivitySerializationContext:
+    return ActivitySerializationContext(
+        namespace="default",
+        activity_id="1",
+        activity_type=activity_type,
+        activity_task_queue="convoflow",
+        workflow_id=workflow_id,
+        workflow_type="ConversationWorkflow",
+        is_local=True,
+    )
+
+
+async def test_a_conversation_stores_its_pack_deflated_and_its_messages_as_before(
     worker: None, api: ApiClient, client: Client, temporal_server: DevServer
 ) -> None:
     assert (await api.post_message("zip-1", "m-1", SECRET_TEXT, sender="ada@example.com")).status == 201
     stored = await raw_payloads(temporal_server, api.workflow_id("zip-1"))
     deflated = [p for p in stored if p.metadata.get(COMPRESSION) == ZLIB]
-    assert deflated, "no payload of a first message was deflated (the recorded pack is ~14 KB)"
-
     codec = client.data_converter.payload_codec
     assert codec is not None
-    opened = await codec.decode(deflated)
-    # Stored smaller than what they hold, and what they hold is the service's own JSON again.
-    assert sum(len(p.data) for p in deflated) < sum(len(p.SerializeToString()) for p in opened)
-    for payload in opened:
-        json.loads(payload.data)
-    assert b"refund" not in b"".join(p.data for p in stored)  # still sealed: the text never shows
+
+    # Exactly one deflated payload: the recorded pack, stored at a fraction of its size.
+    [pack] = await codec.decode(deflated)
+    assert set(json.loads(pack.data)) >= {"meta", "rules", "sla_policies"}
+    assert len(deflated[0].data) * 2 < len(pack.SerializeToString())
+    # Everything with the customer's words is sealed without deflating.
+    opened = await codec.decode([p for p in stored if p.metadata.get("encoding") == b"binary/encrypted"])
+    assert any(SECRET_TEXT.encode() in p.data for p in opened)
+    assert all(SECRET_TEXT.encode() not in p.data for p in [pack])
     assert (await api.get("zip-1")).body["customer_messages"] == 1
 
 
-def test_only_payloads_that_shrink_are_deflated_and_both_kinds_open() -> None:
-    large, small = seal(TEST_KEYRING, LARGE, "acme"), seal(TEST_KEYRING, SMALL, "acme")
-    assert large.metadata[COMPRESSION] == ZLIB and len(large.data) < len(LARGE.data)
-    assert COMPRESSION not in small.metadata
-    assert unseal(TEST_KEYRING, large) == LARGE and unseal(TEST_KEYRING, small) == SMALL
+async def test_only_the_pack_loading_activitys_payloads_are_deflated() -> None:
+    codec = data_converter_of(Settings(payload_keys=SecretStr(TEST_PAYLOAD_KEYS))).payload_codec
+    assert isinstance(codec, payload_codec.TenantPayloadCodec)
+    contexts = {
+        "pack": _activity(LOAD_RULE_PACK),
+        "decision": _activity(DECIDE),
+        "workflow": WorkflowSerializationContext(namespace="default", workflow_id="conversation:acme:c-1"),
+    }
+    flags = {}
+    for name, context in contexts.items():
+        [sealed] = await codec.with_context(context).encode([LARGE])
+        flags[name] = sealed.metadata.get(COMPRESSION)
+        assert await codec.decode([sealed]) == [LARGE]
+    assert flags == {"pack": ZLIB, "decision": None, "workflow": None}
 
 
-def test_with_compression_off_payloads_are_sealed_as_older_versions_read_them() -> None:
-    plain = seal(TEST_KEYRING, LARGE, "acme", compress=False)
-    assert COMPRESSION not in plain.metadata and len(plain.data) > len(LARGE.data)
-    assert unseal(TEST_KEYRING, plain) == LARGE
-
-
-async def test_the_compression_setting_reaches_the_clients_codec() -> None:
+async def test_with_compression_off_the_pack_is_sealed_as_older_versions_read_it() -> None:
     off = data_converter_of(Settings(payload_keys=SecretStr(TEST_PAYLOAD_KEYS), payload_compression=False))
-    on = data_converter_of(Settings(payload_keys=SecretStr(TEST_PAYLOAD_KEYS)))
-    assert off.payload_codec is not None and on.payload_codec is not None
-    [without] = await off.payload_codec.encode([LARGE])
-    [with_it] = await on.payload_codec.encode([LARGE])
-    assert COMPRESSION not in without.metadata and with_it.metadata[COMPRESSION] == ZLIB
-    assert await on.payload_codec.decode([without]) == await off.payload_codec.decode([with_it]) == [LARGE]
+    codec = off.with_context(_activity(LOAD_RULE_PACK)).payload_codec
+    assert codec is not None
+    [sealed] = await codec.encode([LARGE])
+    assert COMPRESSION not in sealed.metadata
+    # The associated data is the one of every version before compression existed.
+    _, key = TEST_KEYRING.encrypting_key("acme")
+    inner = AESGCM(key).decrypt(
+        sealed.data[:NONCE_BYTES], sealed.data[NONCE_BYTES:], b"convoflow payload v1\x00acme\x00test-1"
+    )
+    assert Payload.FromString(inner) == LARGE
 
 
-@pytest.mark.parametrize("flag", [None, b"gzip", b""])
-def test_a_deflated_payload_whose_flag_was_changed_does_not_open(flag: bytes | None) -> None:
+def test_a_payload_that_does_not_shrink_is_sealed_without_deflating() -> None:
+    noise = Payload(metadata={"encoding": b"binary/plain"}, data=os.urandom(1024))
+    small = Payload(metadata={"encoding": b"json/plain"}, data=b'{"seq": 3}')
+    for payload in (noise, small):
+        sealed = seal(TEST_KEYRING, payload, "acme", compress=True)
+        assert COMPRESSION not in sealed.metadata
+        assert unseal(TEST_KEYRING, sealed) == payload
+
+
+@pytest.mark.parametrize("change", ["remove the flag", "name another method", "empty the flag", "add a flag"])
+def test_a_changed_flag_fails_authentication_before_anything_is_inflated(
+    change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     forged = Payload()
-    forged.CopyFrom(seal(TEST_KEYRING, LARGE, "acme"))
-    if flag is None:
+    forged.CopyFrom(seal(TEST_KEYRING, LARGE, "acme", compress=change != "add a flag"))
+    flags = {"name another method": b"gzip", "empty the flag": b"", "add a flag": ZLIB}
+    if change == "remove the flag":
         del forged.metadata[COMPRESSION]
     else:
-        forged.metadata[COMPRESSION] = flag
+        forged.metadata[COMPRESSION] = flags[change]
+    inflated: list[bytes] = []
+    monkeypatch.setattr(payload_codec, "_inflate", lambda data: inflated.append(data) or data)
     with pytest.raises(PayloadDecryptionError, match="does not decrypt"):
         unseal(TEST_KEYRING, forged)
+    assert inflated == []
 
 
 def test_a_payload_inflating_past_the_bound_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    sealed = seal(TEST_KEYRING, LARGE, "acme")
-    monkeypatch.setattr("engine.service.payload_codec.MAX_INFLATED", len(LARGE.data) // 2)
+    sealed = seal(TEST_KEYRING, LARGE, "acme", compress=True)
+    monkeypatch.setattr(payload_codec, "MAX_INFLATED", len(LARGE.SerializeToString()) - 1)
     with pytest.raises(PayloadDecryptionError, match="does not decrypt"):
         unseal(TEST_KEYRING, sealed)
+    monkeypatch.setattr(payload_codec, "MAX_INFLATED", len(LARGE.SerializeToString()))
+    assert unseal(TEST_KEYRING, sealed) == LARGE
+
+
+def test_a_payload_over_temporals_limit_is_not_deflated_past_it() -> None:
+    """Temporal refuses payloads over 2 MiB when they are written; deflated, one would pass that
+    check and then never open (it inflates past the bound)."""
+    huge = Payload(metadata={"encoding": b"json/plain"}, data=b" " * (payload_codec.COMPRESS_UP_TO + 1))
+    assert COMPRESSION not in seal(TEST_KEYRING, huge, "acme", compress=True).metadata

@@ -44,7 +44,6 @@ log = logging.getLogger("convoflow.codec")
 CODEC_ROLES = ("auditor", "admin")
 MAX_BODY_BYTES = 8 * 1024 * 1024  # a batch of payloads up to Temporal's 2 MiB each
 KEYRING = web.AppKey("keyring", Keyring)
-COMPRESS = web.AppKey("compress", bool)
 KEYS = web.AppKey("keys", KeyStore)
 STORED = web.AppKey("stored", DatabaseKeys)
 ORIGINS = web.AppKey("origins", frozenset)
@@ -137,8 +136,7 @@ async def decode(request: web.Request) -> web.Response:
 async def encode(request: web.Request) -> web.Response:
     tenant = await _caller_tenant(request)
     payloads = await _payloads(request)
-    compress = request.app[COMPRESS]
-    return _answer([seal(request.app[KEYRING], payload, tenant, compress=compress) for payload in payloads])
+    return _answer([seal(request.app[KEYRING], payload, tenant) for payload in payloads])
 
 
 @web.middleware
@@ -164,7 +162,6 @@ def create_codec_app(settings: Settings, keyring: Keyring, keys: KeyStore) -> we
     database = database_of(settings)
     app = web.Application(middlewares=[cors, json_errors], client_max_size=MAX_BODY_BYTES)
     app[KEYRING] = keyring
-    app[COMPRESS] = settings.payload_compression
     app[KEYS] = keys
     app[STORED] = DatabaseKeys(database)
     app[ORIGINS] = frozenset(o.strip() for o in settings.codec_server_cors_origins.split(",") if o.strip())

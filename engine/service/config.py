@@ -235,9 +235,9 @@ class Settings(BaseSettings):
     )
     payload_compression: bool = Field(
         default=True,
-        description="Deflate sealed payloads of 256 bytes or more (~12% less worker memory per open "
-        "conversation). false while a cluster is upgraded from a version before it: older processes "
-        "cannot open them. Payloads are read either way.",
+        description="Deflate the rule pack each conversation records before sealing it (~10% less "
+        "worker memory per open conversation). false while a cluster's workers are upgraded from a "
+        "version before it: older workers cannot open such payloads. Payloads are read either way.",
     )
     audit_key: SecretStr | None = Field(
         default=None,

@@ -21,16 +21,18 @@ conversation never feeds another tenant's workflow.
 **Upgrades.** A payload without the encryption encoding passes through decode unchanged, so
 histories written before encryption (tests/histories/) replay and running conversations continue.
 
-**Compression.** A payload of `COMPRESS_FROM` bytes or more is deflated before it is sealed, when
-that makes it smaller, and says so in its metadata (`convoflow-compression: zlib`), which is bound
-into the associated data like the tenant and key id. The worker's SDK core keeps every payload of a
-cached run (a conversation's recorded pack alone is 14 KB of JSON, 5 KB deflated) and history stores
-them: deflated, an open conversation costs the worker ~12% less memory (docs/performance.md). A
-payload sealed without it (before, or with `CONVOFLOW_PAYLOAD_COMPRESSION=false`) opens as before;
-one sealed with it opens only on this code or later, so a cluster upgraded process by process runs
-with the setting off until every worker, API and codec server runs this version. The compressed
-length shows what the plain one showed before: how much there is, to whoever reads Temporal's
-database; a tenant never sees a payload's length. Inflating stops at `MAX_INFLATED` bytes.
+**Compression.** The payloads of the activities in `DEFLATED_ACTIVITIES` (the rule pack a
+conversation records when it loads it: 14.5 KB of JSON, 5.3 KB deflated) are deflated before they
+are sealed, with `convoflow-compression: zlib` in the metadata and in the associated data. The
+worker's SDK core keeps every payload of a cached run, so this is ~10% of a worker's memory per open
+conversation (docs/performance.md). Only those: deflating before encrypting makes a stored length
+follow how much the content repeats itself, and a payload that holds text a sender chose next to
+other data (a message beside the customer's record) would then answer guesses about that data to
+whoever reads Temporal's database; a pack holds only what the tenant's ops published. A payload
+sealed without the flag opens as before; one with it opens only on this code or later, so a cluster
+upgraded worker by worker runs with `CONVOFLOW_PAYLOAD_COMPRESSION=false` until every worker (and
+every `convoflow audit replay` of bundles it exported) runs this version, and is not rolled back
+once it is on. Inflating stops at `MAX_INFLATED` bytes.
 
 Failures: the data converter uses `DefaultFailureConverterWithEncodedAttributes`, so failure messages
 and stack traces go through the codec too instead of sitting in history as plain text.
@@ -57,6 +59,7 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 
+from engine.contracts.activities import LOAD_RULE_PACK
 from engine.service.config import Settings
 from engine.service.payload_keys import Keyring, keyring_of
 
@@ -68,11 +71,14 @@ TENANT = "convoflow-tenant"
 NONCE_BYTES = 12
 COMPRESSION = "convoflow-compression"
 ZLIB = b"zlib"
-# Smaller payloads (ids, receipts, counts) gain nothing worth a deflate of their own.
+# Activities whose arguments and results hold no text a sender chose (see "Compression" above).
+DEFLATED_ACTIVITIES = frozenset({LOAD_RULE_PACK})
+# Smaller payloads gain nothing worth a deflate of their own.
 COMPRESS_FROM = 256
-# Temporal refuses payloads over 2 MiB (the blob size limit); anything inflating past 8x that is
-# not a payload this codec sealed.
-MAX_INFLATED = 16 * 1024 * 1024
+# Temporal refuses payloads over 2 MiB: larger ones stay as they are, so that limit still refuses
+# them when they are written, rather than a deflated one passing it and never opening again.
+COMPRESS_UP_TO = 2 * 1024 * 1024
+MAX_INFLATED = COMPRESS_UP_TO
 CONVERSATION_PREFIX = "conversation:"
 
 
@@ -101,14 +107,15 @@ def _associated_data(tenant: str, key_id: str, compression: bytes = b"") -> byte
     return data + b"\x00" + compression if compression else data
 
 
-def seal(keyring: Keyring, payload: Payload, tenant: str, *, compress: bool = True) -> Payload:
-    """`payload` encrypted under the tenant's current key (deflated first when large, if `compress`)."""
+def seal(keyring: Keyring, payload: Payload, tenant: str, *, compress: bool = False) -> Payload:
+    """`payload` encrypted under the tenant's current key; deflated first if `compress` and that
+    makes it smaller (only for payloads without text a sender chose: see "Compression")."""
     key_id, key = keyring.encrypting_key(tenant)
     nonce = os.urandom(NONCE_BYTES)
     plain = payload.SerializeToString()
     metadata = {"encoding": ENCODING, KEY_ID: key_id.encode(), TENANT: tenant.encode()}
     compression = b""
-    if compress and len(plain) >= COMPRESS_FROM:
+    if compress and COMPRESS_FROM <= len(plain) <= COMPRESS_UP_TO:
         packed = zlib.compress(plain, 1)  # level 1: most of the gain on JSON at a fraction of the CPU
         if len(packed) < len(plain):
             plain, compression = packed, ZLIB
@@ -120,8 +127,8 @@ def seal(keyring: Keyring, payload: Payload, tenant: str, *, compress: bool = Tr
 def _inflate(data: bytes) -> bytes:
     inflater = zlib.decompressobj()
     inflated = inflater.decompress(data, MAX_INFLATED)
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise ValueError("inflates past the bound, or is cut short")
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        raise ValueError("inflates past the bound, is cut short, or has bytes after its end")
     return inflated
 
 
@@ -147,17 +154,31 @@ def unseal(keyring: Keyring, payload: Payload) -> Payload:
     return original
 
 
-class TenantPayloadCodec(PayloadCodec, WithSerializationContext):
-    """The codec Temporal calls for every payload; a copy per context knows the workflow's tenant."""
+def deflated(context: SerializationContext) -> bool:
+    """Whether payloads in this context are deflated: an activity's in `DEFLATED_ACTIVITIES`."""
+    return getattr(context, "activity_type", None) in DEFLATED_ACTIVITIES
 
-    def __init__(self, keyring: Keyring, tenant: str | None = None, *, compress: bool = True) -> None:
+
+class TenantPayloadCodec(PayloadCodec, WithSerializationContext):
+    """The codec Temporal calls for every payload; a copy per context knows the workflow's tenant
+    and whether its payloads are deflated."""
+
+    def __init__(
+        self, keyring: Keyring, tenant: str | None = None, *, compression: bool = True, compress: bool = False
+    ) -> None:
         self.keyring = keyring
         self._tenant = tenant  # None: no context given (encode under the deployment-wide key)
-        self._compress = compress
+        self._compression = compression  # the setting
+        self._compress = compress  # this context's payloads
 
     def with_context(self, context: SerializationContext) -> TenantPayloadCodec:
         workflow_id = getattr(context, "workflow_id", None)
-        return TenantPayloadCodec(self.keyring, tenant_of_workflow(workflow_id), compress=self._compress)
+        return TenantPayloadCodec(
+            self.keyring,
+            tenant_of_workflow(workflow_id),
+            compression=self._compression,
+            compress=self._compression and deflated(context),
+        )
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         tenant = self._tenant or ""
@@ -184,18 +205,19 @@ class TenantDataConverter(DataConverter):
     activity it schedules or resolves; the SDK's `with_context` builds a new DataConverter each time
     (a fresh pydantic payload converter and failure converter: ~8% of a busy worker's CPU). Only the
     codec takes the context, and it reads nothing from it but the tenant, so one copy per tenant is
-    the same converter.
+    the same converter. The codec reads the tenant and whether the context's payloads are
+    deflated, so there is one copy per tenant and that.
     """
 
-    _per_tenant: dict[str, DataConverter] = dataclasses.field(
+    _per_tenant: dict[tuple[str, bool], DataConverter] = dataclasses.field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     def with_context(self, context: SerializationContext) -> TenantDataConverter:
-        tenant = tenant_of_workflow(getattr(context, "workflow_id", None))
-        cached = self._per_tenant.get(tenant)
+        key = (tenant_of_workflow(getattr(context, "workflow_id", None)), deflated(context))
+        cached = self._per_tenant.get(key)
         if cached is None:
-            cached = self._per_tenant.setdefault(tenant, super().with_context(context))
+            cached = self._per_tenant.setdefault(key, super().with_context(context))
         return cached  # type: ignore[return-value]
 
 
@@ -205,7 +227,7 @@ def data_converter(keyring: Keyring | None, *, compress: bool = True) -> DataCon
         return pydantic_data_converter
     return TenantDataConverter(
         payload_converter_class=pydantic_data_converter.payload_converter_class,
-        payload_codec=TenantPayloadCodec(keyring, compress=compress),
+        payload_codec=TenantPayloadCodec(keyring, compression=compress),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 
