@@ -155,7 +155,11 @@ def unseal(keyring: Keyring, payload: Payload) -> Payload:
 
 
 def deflated(context: SerializationContext) -> bool:
-    """Whether payloads in this context are deflated: an activity's in `DEFLATED_ACTIVITIES`."""
+    """Whether payloads in this context are deflated: an activity's in `DEFLATED_ACTIVITIES`.
+
+    temporalio documents `activity_type` as possibly unset in some contexts: such payloads are then
+    sealed without deflating, which costs memory and never safety.
+    """
     return getattr(context, "activity_type", None) in DEFLATED_ACTIVITIES
 
 
