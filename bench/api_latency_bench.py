@@ -31,11 +31,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from bench import stack
 from bench.bare_workflow import BareConversation
+from bench.conversations import bare_first_message
 from bench.results import Result
 from bench.stats import percentile
 
@@ -98,15 +98,7 @@ class Bare:
     def message(self, conversation: str, n: int) -> Callable[[], Awaitable[None]]:
         async def call() -> None:
             if n == 1:
-                start = WithStartWorkflowOperation(
-                    BareConversation.run,
-                    id=conversation,
-                    task_queue=BARE_QUEUE,
-                    id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                )
-                await self.client.execute_update_with_start_workflow(
-                    BareConversation.receive, "hello", start_workflow_operation=start
-                )
+                await bare_first_message(self.client, conversation, BARE_QUEUE)
             else:
                 handle = self.client.get_workflow_handle_for(BareConversation.run, conversation)
                 await handle.execute_update(BareConversation.receive, "again")

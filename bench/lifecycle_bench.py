@@ -27,12 +27,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from bench import stack
 from bench.bare_workflow import BareConversation, BareWorkflow
-from bench.conversations import first_message, workflow_id
+from bench.conversations import bare_first_message, first_message, workflow_id
 from bench.results import Result
 from bench.stats import per_unit_ms
 from engine.contracts.conversation import AgentReply, Status, StatusChange
@@ -62,16 +61,7 @@ async def one_conversation(client: Client, settings: Settings, pack_hash: str, n
 
 async def same_calls(client: Client, n: int) -> None:
     """A conversation's three calls on a workflow that does nothing else: the server's share of them."""
-    start = WithStartWorkflowOperation(
-        BareConversation.run,
-        id=f"calls-{n}-{uuid.uuid4().hex[:6]}",
-        task_queue=BARE_QUEUE,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    await client.execute_update_with_start_workflow(
-        BareConversation.receive, "first", start_workflow_operation=start
-    )
-    handle = await start.workflow_handle()
+    handle = await bare_first_message(client, f"calls-{n}-{uuid.uuid4().hex[:6]}", BARE_QUEUE)
     await handle.execute_update(BareConversation.receive, "reply")
     await handle.execute_update(BareConversation.close_now)
 

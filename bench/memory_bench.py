@@ -22,12 +22,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import psutil
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.client import Client
 
 from bench import stack
-from bench.bare_workflow import BareConversation
-from bench.conversations import first_message
+from bench.conversations import bare_first_message, first_message
 from bench.lifecycle_bench import gather_bounded
 from bench.results import Result
 from bench.stats import scaled
@@ -50,15 +48,7 @@ def open_conversation(
 
 def open_bare(client: Client) -> Callable[[int], Awaitable[object]]:
     async def first_message(n: int) -> None:
-        start = WithStartWorkflowOperation(
-            BareConversation.run,
-            id=f"bare-mem-{n}-{uuid.uuid4().hex[:6]}",
-            task_queue=BARE_QUEUE,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await client.execute_update_with_start_workflow(
-            BareConversation.receive, "hello", start_workflow_operation=start
-        )
+        await bare_first_message(client, f"bare-mem-{n}-{uuid.uuid4().hex[:6]}", BARE_QUEUE)
 
     return first_message
 
