@@ -203,14 +203,14 @@ class TenantPayloadCodec(PayloadCodec, WithSerializationContext):
 
 @dataclasses.dataclass(frozen=True)
 class TenantDataConverter(DataConverter):
-    """A DataConverter whose copy per serialization context is made once per tenant, then reused.
+    """A DataConverter whose copy per serialization context is made once per tenant (and whether
+    the context's payloads are deflated), then reused.
 
     The worker asks for a converter with context for every payload of every activity and local
     activity it schedules or resolves; the SDK's `with_context` builds a new DataConverter each time
     (a fresh pydantic payload converter and failure converter: ~8% of a busy worker's CPU). Only the
-    codec takes the context, and it reads nothing from it but the tenant, so one copy per tenant is
-    the same converter. The codec reads the tenant and whether the context's payloads are
-    deflated, so there is one copy per tenant and that.
+    codec takes the context, and it reads from it only the tenant and whether the context's
+    payloads are deflated, so one copy per (tenant, deflated) is the same converter.
     """
 
     _per_tenant: dict[tuple[str, bool], DataConverter] = dataclasses.field(
