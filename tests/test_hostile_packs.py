@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import signal
 from collections.abc import Callable
@@ -170,3 +171,36 @@ async def test_the_limit_is_cpu_time_so_a_starved_worker_still_answers() -> None
         assert result.status == 200, result.body
     finally:
         await workers.close()
+
+
+def _stop_while_a_worker_is_replaced() -> None:
+    """In its own process, as under `stack.child` or a process manager: a worker dies, its job is
+    answered 422 and a replacement starts; the pool closes at once and the process exits."""
+
+    async def main() -> None:
+        workers = PackWorkers(time_limit=1.0, size=1)
+        await workers.start()
+        [worker] = workers._all
+        assert worker.pid is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        with pytest.raises(ApiError):
+            await workers.run("validate", b'{"pack": "meta: {name: orphan}"}')
+        # The replacement's task spawns its process in its first step; no event says so: yield to it.
+        while not any(w.pid is None for w in workers._all):  # noqa: ASYNC110
+            await asyncio.sleep(0)
+        await workers.close()
+
+    asyncio.run(main())
+
+
+def test_stopping_while_a_pack_worker_is_replaced_leaves_no_traceback(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The API stopping just after a worker was replaced (the end of an attack) used to leave the
+    replacement's fork unpickling semaphores the exiting API had unlinked: a FileNotFoundError
+    traceback on the API's stderr at every such stop."""
+    process = multiprocessing.get_context("spawn").Process(target=_stop_while_a_worker_is_replaced)
+    process.start()
+    process.join(60)
+    assert process.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err

@@ -66,6 +66,11 @@ which never closes if the API process is killed (SIGKILL, OOM killer): without t
 fork server would outlive the API."""
 
 
+STARTING_GRACE_SECONDS = 5.0
+"""How long closing the pool waits for a worker that is starting (~30 ms on an idle host, more
+when an attack's replacements start on a loaded one) before giving up on a clean kill."""
+
+
 def _prepare_worker(memory_limit: int, api_pid: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     threading.Thread(target=_exit_with, args=(api_pid,), daemon=True, name="api-watch").start()
@@ -211,6 +216,15 @@ class PackWorkers:
             raise unavailable("pack_workers_busy", "every pack worker stayed busy; retry later") from None
 
     async def close(self) -> None:
+        """Kill every worker; one still starting is let finish first (STARTING_GRACE_SECONDS).
+
+        Cancelled mid-start, a worker has no pid to kill yet and its fork is still unpickling the
+        pool's semaphores: an API process that exits right after (the end of an attack, when the
+        overrunning jobs' replacements are starting) unlinks them first, and the fork server
+        printed a FileNotFoundError traceback for each. A started worker is killed like the rest.
+        """
+        if self._starting:
+            await asyncio.wait(list(self._starting), timeout=STARTING_GRACE_SECONDS)
         for task in list(self._starting):
             task.cancel()
         await asyncio.gather(*self._starting, return_exceptions=True)
