@@ -22,6 +22,7 @@ from engine.db.kpi_facts import KpiFactStore
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
 from workflows import conversation
 from workflows.conversation.core import BUNDLES, first_bundle
@@ -120,6 +121,41 @@ async def test_a_new_conversation_records_one_patch_for_all_its_patches(
         if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
     ]
     assert sum("TemporalChangeVersion" in fields for fields in upserts) == 1
+
+
+def attribute_upserts_per_task(history: History) -> list[list[dict[str, str]]]:
+    """For each completed workflow task, the conversation's own search-attribute upserts (the patch
+    markers' `TemporalChangeVersion` left out), each as {attribute: its value's JSON}."""
+    tasks: list[list[dict[str, str]]] = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            tasks.append([])
+        elif event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            if "TemporalChangeVersion" not in fields:
+                tasks[-1].append({name: payload.data.decode() for name, payload in fields.items()})
+    return tasks
+
+
+async def test_a_task_upserts_the_search_attributes_once_with_where_it_left_them(
+    api: ApiClient, worker: None, client: Client, settings: Settings
+) -> None:
+    """Handling a first message starts its SLA clocks and runs its rules, two changes of the search
+    attributes: one upsert when the task is done (it was one per change, each a command the SDK core
+    keeps while the conversation is cached), carrying the values the conversation shows afterwards,
+    so lists by status, tag or breach stay true."""
+    publish(settings, TEST_PACKS / "timers")
+    answer = await api.post_message("cost-upserts", "m-1", wait="decided")
+    assert answer.status == 201, answer.body
+    state = (await api.get("cost-upserts")).body
+    assert state["sla"]["targets"]["first_response"]["deadline"], state["sla"]
+    tasks = attribute_upserts_per_task(await history_of(client, api.workflow_id("cost-upserts")))
+    handled = [upserts for upserts in tasks if upserts]
+    assert [len(upserts) for upserts in handled[:1]] == [1], tasks
+    [upsert] = handled[0]
+    assert json.loads(upsert["ConvoStatus"]) == state["status"]
+    assert json.loads(upsert["ConvoTags"]) == state["tags"]
+    assert json.loads(upsert["ConvoSlaBreached"]) is False
 
 
 def local_activities(history: History) -> list[str]:

@@ -12,7 +12,10 @@ with the next bundle (a flush's KPI facts and events in one local activity: the 
 sent again, kept into a new thread, an SLA breach, an assignment, a continue-as-new) and
 `patches-2026-12-then-records-mid-1`, a run begun by a worker of the code before that change (its
 bundle `patches-2026-12`) whose next message a worker of the code after it handled (`records-in-one-call`
-asked by its own marker mid-run; recorded with both workers in turn on one server), recorded with
+asked by its own marker mid-run; recorded with both workers in turn on one server),
+`patches-2026-12-c-*` ones begun with the bundle that also stands for upserting the search attributes
+once per workflow task, and `patches-2026-12-b-then-attributes-mid-1`, a `patches-2026-12-b` run that
+took that patch by its own marker mid-run (recorded the same way), recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.

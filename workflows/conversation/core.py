@@ -69,7 +69,14 @@ RECORDS_PATCH = "records-in-one-call"
 # its patch to LATER_PATCHES under a new bundle, put first in BUNDLES (newest first): a new run
 # records one marker, and a run that began with an older bundle asks the later patches one by one.
 PATCHES_2026_12_B = "patches-2026-12-b"
-BUNDLES = (PATCHES_2026_12_B, PATCHES_2026_12)
+# Issue 15: the search attributes are upserted once, when the main loop goes back to waiting, instead
+# of at every change (three times in a task that handles a message and a reply): each upsert is a
+# command the SDK core keeps while the run is cached (worker memory) and an event in history, and the
+# server makes one visibility write per task anyway. Asked at the run's first change of them.
+ATTRIBUTES_ONCE_PATCH = "search-attributes-once-per-task"
+# The bundle after that: everything PATCHES_2026_12_B stands for, and ATTRIBUTES_ONCE_PATCH.
+PATCHES_2026_12_C = "patches-2026-12-c"
+BUNDLES = (PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
 IN_PATCHES_2026_12 = frozenset(
     {
         THREADS_PATCH,
@@ -85,7 +92,7 @@ IN_PATCHES_2026_12 = frozenset(
     }
 )
 """What PATCHES_2026_12 stands for: every patch made before it."""
-LATER_PATCHES = {RECORDS_PATCH: PATCHES_2026_12_B}
+LATER_PATCHES = {RECORDS_PATCH: PATCHES_2026_12_B, ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C}
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
 
@@ -139,6 +146,9 @@ class ConversationCore:
         self._on_record_on: bool | None = None  # inbox.py: messages answered when recorded
         self._answered_in: int | None = None  # the history length of the task that last answered early
         self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
+        self._attributes_once_on: bool | None = None
+        self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
+        self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
 
     def _patched(self, patch: str) -> bool:
         """`workflow.patched(patch)`, true without a marker of its own in runs that began with a
@@ -283,7 +293,32 @@ class ConversationCore:
             raise ApplicationError("conversation is closed", type="ConversationClosed")
 
     def _upsert_search_attributes(self) -> None:
-        workflow.upsert_search_attributes(sa.updates_for(self._state))
+        """Publish a change of the search attributes: at once in runs that began before
+        ATTRIBUTES_ONCE_PATCH, else when the main loop waits again (`_attributes_publisher`)."""
+        if self._attributes_once_on is None:
+            self._attributes_once_on = self._patched(ATTRIBUTES_ONCE_PATCH)
+        if self._attributes_once_on:
+            self._attributes_stale = True
+        else:
+            workflow.upsert_search_attributes(sa.updates_for(self._state))
+
+    def _publish_attributes(self) -> None:
+        """Upsert the attributes if they changed since the last upsert (also before the run ends)."""
+        if self._attributes_stale:
+            self._attributes_stale = False
+            workflow.upsert_search_attributes(sa.updates_for(self._state))
+
+    async def _attributes_publisher(self) -> None:
+        """Runs beside the main loop: upserts once the loop waits, nothing woke it and no handler
+        holds the lock, i.e. when the task's work is done and it is about to complete. Conditions
+        are checked at the end of each activation, so the upsert is that activation's last command.
+        """
+        while True:
+            await workflow.wait_condition(self._attributes_settled)
+            self._publish_attributes()
+
+    def _attributes_settled(self) -> bool:
+        return self._attributes_stale and self._waiting and not self._wake and not self._lock.locked()
 
 
 def cause(error: ActivityError | ApplicationError) -> str:

@@ -15,6 +15,8 @@ assigning.py, delivery.py, sla.py.
 
 from __future__ import annotations
 
+import asyncio
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -52,9 +54,11 @@ class ConversationWorkflow(Inbox):
         if not self._on_record():
             async with self._lock:
                 await self._ensure_pack()
+        publisher = asyncio.create_task(self._attributes_publisher())
         exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
         while not self._closed_for_good() and (not self._run_is_full() or self._state.inbox):
             self._wake = False
+            self._waiting = True
             try:
                 await workflow.wait_condition(
                     lambda: (
@@ -68,6 +72,7 @@ class ConversationWorkflow(Inbox):
                 exact = False
             except TimeoutError:
                 exact = not self._is_due()
+            self._waiting = False
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
@@ -82,6 +87,8 @@ class ConversationWorkflow(Inbox):
             async with self._lock:
                 await self._handle_inbox()
                 await self._flush_records()
+        publisher.cancel()
+        self._publish_attributes()
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
             workflow.continue_as_new(
