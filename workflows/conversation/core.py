@@ -149,6 +149,7 @@ class ConversationCore:
         self._attributes_once_on: bool | None = None
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
+        self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
 
     def _patched(self, patch: str) -> bool:
         """`workflow.patched(patch)`, true without a marker of its own in runs that began with a
@@ -309,16 +310,20 @@ class ConversationCore:
             workflow.upsert_search_attributes(sa.updates_for(self._state))
 
     async def _attributes_publisher(self) -> None:
-        """Runs beside the main loop: upserts once the loop waits, nothing woke it and no handler
-        holds the lock, i.e. when the task's work is done and it is about to complete. Conditions
-        are checked at the end of each activation, so the upsert is that activation's last command.
+        """Runs beside the main loop: upserts once no handler holds the lock and the loop waits
+        with nothing to wake it (or sleeps the early answer's timer), i.e. when the task's work is
+        done and it is about to complete. Conditions are checked at the end of each activation, so
+        the upsert is that activation's last command. A holder of the lock that awaits a normal
+        activity (the task completes meanwhile) publishes first (`_publish_attributes`).
         """
         while True:
             await workflow.wait_condition(self._attributes_settled)
             self._publish_attributes()
 
     def _attributes_settled(self) -> bool:
-        return self._attributes_stale and self._waiting and not self._wake and not self._lock.locked()
+        if not self._attributes_stale or self._lock.locked():
+            return False
+        return self._answers_going_out or (self._waiting and not self._wake)
 
 
 def cause(error: ActivityError | ApplicationError) -> str:

@@ -157,6 +157,7 @@ class Deciding(ActionExecutor):
                     Crm.lookup_customer, query, **LOCAL_CRM_LOOKUP
                 )
             else:
+                self._publish_attributes()  # the task completes while a normal activity runs
                 profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
         except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
             s.enrichment = f"unavailable: {cause(exc)}"

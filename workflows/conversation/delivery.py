@@ -74,6 +74,7 @@ class Delivery(SlaClocks):
                 if not retryable(exc):
                     return f"delivery failed: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
+        self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
         except ActivityError as exc:
@@ -94,6 +95,7 @@ class Delivery(SlaClocks):
             value=value,
             note=note,
         )
+        self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Crm.crm_write, change, **CRM_WRITE)
         except ActivityError as exc:

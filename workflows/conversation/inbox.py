@@ -114,7 +114,11 @@ class Inbox(Threads):
         (an agent's reply) takes the lock and handles the queue itself, without waiting for the tick.
         """
         if self._state.inbox and self._answered_in == workflow.info().get_current_history_length():
-            await workflow.sleep(LET_ANSWERS_OUT)
+            self._answers_going_out = True  # a handler's change meanwhile is published in its own task
+            try:
+                await workflow.sleep(LET_ANSWERS_OUT)
+            finally:
+                self._answers_going_out = False
 
     async def _handle_inbox(self) -> None:
         """Handle the recorded messages, oldest first (the caller holds the lock).

@@ -73,6 +73,8 @@ class ConversationWorkflow(Inbox):
             except TimeoutError:
                 exact = not self._is_due()
             self._waiting = False
+            if publisher.done():  # it failed: fail the task with its error, as an upsert in a handler did
+                publisher.result()
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
