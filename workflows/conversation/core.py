@@ -298,10 +298,9 @@ class ConversationCore:
         ATTRIBUTES_ONCE_PATCH, else when the main loop waits again (`_attributes_publisher`)."""
         if self._attributes_once_on is None:
             self._attributes_once_on = self._patched(ATTRIBUTES_ONCE_PATCH)
-        if self._attributes_once_on:
-            self._attributes_stale = True
-        else:
-            workflow.upsert_search_attributes(sa.updates_for(self._state))
+        self._attributes_stale = True
+        if not self._attributes_once_on:
+            self._publish_attributes()
 
     def _publish_attributes(self) -> None:
         """Upsert the attributes if they changed since the last upsert (also before the run ends)."""
