@@ -8,8 +8,11 @@ run until SIGTERM, and are stopped by the `child` context manager however the be
 from __future__ import annotations
 
 import asyncio
+import atexit
 import multiprocessing
+import os
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -105,6 +108,13 @@ def _until_sigterm(setup: Callable[[], Any]) -> None:
             await stop.wait()
 
     asyncio.run(main())
+    # What started here is stopped. Run the exit handlers (multiprocessing's unlink the pack workers'
+    # semaphores), then skip the interpreter's teardown, during which the SDK's native threads may
+    # still call into Python ("Fatal Python error: PyGILState_Release", sdk-python #300).
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def convoflow_worker(settings: Settings) -> None:

@@ -50,7 +50,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import (
     DataConverter,
     DefaultFailureConverterWithEncodedAttributes,
@@ -62,6 +61,7 @@ from temporalio.converter import (
 from engine.contracts.activities import LOAD_RULE_PACK
 from engine.service.config import Settings
 from engine.service.payload_keys import Keyring, keyring_of
+from engine.service.shared_payload_converter import SharedPydanticPayloadConverter
 
 log = logging.getLogger("convoflow")
 
@@ -228,9 +228,9 @@ class TenantDataConverter(DataConverter):
 def data_converter(keyring: Keyring | None, *, compress: bool = True) -> DataConverter:
     """The converter of every client: pydantic payloads, sealed per tenant when there is a keyring."""
     if keyring is None:
-        return pydantic_data_converter
+        return DataConverter(payload_converter_class=SharedPydanticPayloadConverter)
     return TenantDataConverter(
-        payload_converter_class=pydantic_data_converter.payload_converter_class,
+        payload_converter_class=SharedPydanticPayloadConverter,
         payload_codec=TenantPayloadCodec(keyring, compression=compress),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
