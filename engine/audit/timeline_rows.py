@@ -9,6 +9,7 @@ the field and withholds the value (the page may be printed, mailed or kept with 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -161,11 +162,11 @@ def _action(action: dict[str, Any]) -> str:
     return line if len(line) <= _LONGEST else line[: _LONGEST - 1] + "…"
 
 
-def _assignment(record: dict[str, Any] | None) -> AssignmentRow | None:
+def _assignment(record: Mapping[str, Any] | None) -> AssignmentRow | None:
     if not record:
         return None
     inner = record.get("assignment", record)
-    if not isinstance(inner, dict):
+    if not isinstance(inner, Mapping):
         return None
     candidates = inner.get("candidates")
     return AssignmentRow(

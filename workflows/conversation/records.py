@@ -59,6 +59,7 @@ class Records(ConversationCore):
                 events += events_of(
                     entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
                 )
+                entry.compact()  # done changing: the trail keeps its records encoded (worker memory)
         if self._one_call_on is None and (facts or events or s.unsent_events):
             self._one_call_on = self._patched(RECORDS_PATCH)
         if self._one_call_on:
