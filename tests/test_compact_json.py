@@ -9,7 +9,7 @@ import tracemalloc
 from datetime import UTC, datetime
 from typing import Any
 
-from engine.contracts.compact_json import CompactJson
+from engine.contracts.compact_json import CompactJson, plain
 from engine.contracts.conversation import ConversationState, DecisionEntry
 
 RULES = [
@@ -60,6 +60,9 @@ def test_readers_get_plain_values_they_may_change_without_changing_the_trail() -
     rules[0]["outcome"] = "tampered"
     assert read.decision["rules"][0]["outcome"] == "matched"
     assert {**read.decision} == DECISION
+    assert dict(read.decision.items()) == DECISION and list(read.decision.keys()) == list(DECISION)
+    decoded = plain(read.decision)  # once, for a reader of several keys
+    assert isinstance(decoded, dict) and decoded == DECISION and plain(DECISION) is DECISION
 
 
 def test_compact_encodes_what_the_workflow_assigned_and_changes_no_output() -> None:

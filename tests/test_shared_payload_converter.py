@@ -9,7 +9,9 @@ that sharing it changed nothing a payload carries.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
@@ -61,10 +63,24 @@ def test_every_copy_the_sdk_makes_converts_with_one_instance(keyring: object) ->
 
 def test_threads_building_it_at_once_get_the_same_instance() -> None:
     """Activations run on the worker's thread pool, so the first construction may race."""
+    before = SharedPydanticPayloadConverter._shared
     SharedPydanticPayloadConverter._shared = None
-    with ThreadPoolExecutor(8) as pool:
-        built = list(pool.map(lambda _: SharedPydanticPayloadConverter(), range(64)))
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            built = list(pool.map(lambda _: SharedPydanticPayloadConverter(), range(64)))
+    finally:
+        SharedPydanticPayloadConverter._shared = before
     assert len({id(b) for b in built}) == 1
+
+
+def test_a_copy_is_the_shared_instance_unchanged() -> None:
+    """temporalio copies converters in places (`dataclasses.replace`, pickling for process pools):
+    a copy must neither build another one nor change the one every workflow shares."""
+    shared = SharedPydanticPayloadConverter()
+    converters = list(shared.converters.values())
+    assert copy.deepcopy(shared) is shared and pickle.loads(pickle.dumps(shared)) is shared
+    assert list(shared.converters.values()) == converters
+    assert shared.with_context(WORKFLOW) is shared  # no converter of ours takes a context
 
 
 @pytest.mark.parametrize("keyring", [None, TEST_KEYRING], ids=["plain", "encrypted"])

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.contracts.compact_json import plain
 from engine.contracts.conversation import ConversationState, DecisionEntry
 from engine.rules.pack import RulePack
 
@@ -90,7 +91,7 @@ def explain(
     for entry in sorted(trail, key=lambda e: e.seq):
         if entry.decision is None:
             continue
-        decision = entry.decision
+        decision = plain(entry.decision)  # decoded once: every read of the trail's record decodes it
         decided = decision.get("actions") or []
         outcomes = {row["id"]: row for row in decision.get("rules") or []}
         pack = packs.get(decision.get("pack_hash") or "")

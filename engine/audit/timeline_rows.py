@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry
 
 WITHHELD = "(withheld: personal data)"
@@ -91,7 +92,7 @@ def rows_of(trail: list[DecisionEntry], sla_targets: dict[int, str] | None = Non
 
 
 def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
-    decision = entry.decision or {}
+    decision = plain(entry.decision) if entry.decision is not None else {}
     rules = decision.get("rules") or []
     reasons = [
         Reason(rule=str(r.get("id")), reads=[(path, shown(path, value)) for path, value in _reads(r)])
@@ -165,6 +166,7 @@ def _action(action: dict[str, Any]) -> str:
 def _assignment(record: Mapping[str, Any] | None) -> AssignmentRow | None:
     if not record:
         return None
+    record = plain(record)
     inner = record.get("assignment", record)
     if not isinstance(inner, Mapping):
         return None

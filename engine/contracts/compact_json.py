@@ -13,7 +13,7 @@ it stands for, and its JSON schema is that of `dict[str, Any]`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
@@ -56,6 +56,15 @@ class CompactJson(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.decoded())
 
+    def keys(self) -> KeysView[str]:
+        return self.decoded().keys()
+
+    def values(self) -> ValuesView[Any]:
+        return self.decoded().values()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self.decoded().items()
+
     def __eq__(self, other: object) -> bool:
         if isinstance(other, CompactJson):
             return self._encoded == other._encoded or self.decoded() == other.decoded()
@@ -90,6 +99,12 @@ class CompactJson(Mapping[str, Any]):
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return handler(core_schema.dict_schema(core_schema.str_schema(), core_schema.any_schema()))
+
+
+def plain(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`value` decoded once, for a reader that reads several of its keys (each read of a `CompactJson`
+    decodes it whole); a plain mapping as it is."""
+    return value.decoded() if isinstance(value, CompactJson) else value
 
 
 def _as_dict(value: Mapping[str, Any]) -> dict[str, Any]:

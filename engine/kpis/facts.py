@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from engine.contracts.compact_json import plain
 from engine.contracts.conversation import ConversationState, DecisionEntry
 from engine.contracts.kpi import KpiFact
 
@@ -75,9 +76,9 @@ def state_view(state: ConversationState, calendar: str | None) -> dict[str, Any]
 
 def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list[KpiFact]:
     """The facts one trail entry stands for (none for an entry without a view: before KPIs existed)."""
-    view = entry.kpi
-    if view is None:
+    if entry.kpi is None:
         return []
+    view = plain(entry.kpi)
     common = {k: view[k] for k in COMMON if view.get(k) is not None}
     made: list[tuple[str, datetime, dict[str, Any]]] = []
     kind = EVENT_KINDS.get(entry.event)

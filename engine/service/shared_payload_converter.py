@@ -15,9 +15,10 @@ construction can hand out the same instance.
 from __future__ import annotations
 
 import threading
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
 from temporalio.contrib.pydantic import PydanticPayloadConverter
+from temporalio.converter import SerializationContext
 
 
 class SharedPydanticPayloadConverter(PydanticPayloadConverter):
@@ -27,16 +28,38 @@ class SharedPydanticPayloadConverter(PydanticPayloadConverter):
     _building: ClassVar[threading.Lock] = threading.Lock()
 
     def __new__(cls) -> SharedPydanticPayloadConverter:
-        shared = cls._shared
+        shared = cls.__dict__.get("_shared")  # a subclass shares its own, not its parent's
         if shared is None:
             # Workflow activations run on the worker's thread pool: build it once, whoever asks first.
             with cls._building:
-                shared = cls._shared
+                shared = cls.__dict__.get("_shared")
                 if shared is None:
-                    shared = super().__new__(cls)
-                    PydanticPayloadConverter.__init__(shared)
+                    shared = cls._unshared()
                     cls._shared = shared
         return shared
 
     def __init__(self) -> None:
         """Built in `__new__`; Python calls this again on every construction, which must not reset it."""
+
+    @classmethod
+    def _unshared(cls) -> Self:
+        made = object.__new__(cls)
+        PydanticPayloadConverter.__init__(made)
+        return made
+
+    def with_context(self, context: SerializationContext) -> Self:
+        """Itself while no converter takes a context (today, always); else a copy of its own.
+
+        temporalio's version builds the copy with `type(self)()` and then sets its converters, which
+        here would change the instance every workflow and tenant shares.
+        """
+        converters = self.get_converters_with_context(context)
+        if converters is None:
+            return self
+        copy = self._unshared()
+        copy._set_converters(*converters)
+        return copy
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy or an unpickled one is the class called again: the shared instance, unchanged."""
+        return (type(self), ())

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry
 
 
@@ -79,9 +80,9 @@ def traffic_coverage(
         fired_here: set[str] = set()
         decided = False
         for entry in trail:
-            record = entry.decision
-            if record is None or not in_period(entry.at, start, end):
+            if entry.decision is None or not in_period(entry.at, start, end):
                 continue
+            record = plain(entry.decision)
             identity = (entry.thread, entry.seq, entry.event, entry.at)
             if identity in seen:
                 continue
