@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 
@@ -342,20 +343,22 @@ async def test_customer_reply_wakes_a_pending_conversation(
 ) -> None:
     publish(settings, TEST_PACKS / "timers")
     idle_reminder = timedelta(minutes=load_valid(TEST_PACKS / "timers").settings.idle_reminder_minutes)
-    await api.post_message("wake-1", "m-1", "help")  # the fast SLA: its breach is our clock
+    await api.post_message("wake-1", "m-1", "help")  # the fast SLA's events are our clock
     await set_status(api, "wake-1", "pending")
     back = await api.post_message("wake-1", "m-2", "here is the screenshot")
     assert back.body["status"] == "open"
+    trail: list[dict[str, Any]] = []
 
-    async def breached() -> bool:
-        return (await state(api, "wake-1"))["sla"]["breached"]
+    async def past_the_reminder() -> bool:
+        """The workflow recorded an event (the SLA's breach, escalation, warning) later than the idle
+        reminder would have been due: a reminder armed by mistake would have fired by then. How long
+        after the first message the conversation went pending depends on the machine's load."""
+        nonlocal trail
+        trail = (await api.request("GET", "/v1/conversations/wake-1/decisions")).body["decisions"]
+        pending_at = next(datetime.fromisoformat(e["at"]) for e in trail if e["event"] == "status.changed")
+        return any(datetime.fromisoformat(e["at"]) > pending_at + idle_reminder for e in trail)
 
-    await eventually(breached, what="the first-response breach")
-    trail = (await api.request("GET", "/v1/conversations/wake-1/decisions")).body["decisions"]
-    pending_at = next(e["at"] for e in trail if e["event"] == "status.changed")
-    breached_at = (await state(api, "wake-1"))["sla"]["targets"]["first_response"]["breached_at"]
-    # The workflow has fired the breach, later than the idle reminder was due: no reminder went out.
-    assert datetime.fromisoformat(breached_at) > datetime.fromisoformat(pending_at) + idle_reminder
+    await eventually(past_the_reminder, what="an event after the idle reminder's time")
     assert [m["template"] for m in sent(outbox, "auto_reply")] == ["acknowledgement"]
     assert not any(e["event"] == "conversation.idle" for e in trail)
 
