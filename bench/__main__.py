@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-import atexit
 import importlib
-import os
 import signal
 import sys
 import time
 
-from bench import results
+from bench import results, stack
 
 BENCHES = [
     "calendar",
@@ -77,10 +75,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    # The benchmarks' SDK clients leave native threads that may call into Python during the
-    # interpreter's teardown (sdk-python #300): everything is written; run the exit handlers, then
-    # skip the teardown (as bench/stack.py does in the processes it starts).
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    stack.exit_without_teardown()  # the benchmarks' SDK clients leave native threads behind

@@ -108,9 +108,14 @@ def _until_sigterm(setup: Callable[[], Any]) -> None:
             await stop.wait()
 
     asyncio.run(main())
-    # What started here is stopped. Run the exit handlers (multiprocessing's unlink the pack workers'
-    # semaphores), then skip the interpreter's teardown, during which the SDK's native threads may
-    # still call into Python ("Fatal Python error: PyGILState_Release", sdk-python #300).
+    exit_without_teardown()
+
+
+def exit_without_teardown() -> None:
+    """End a bench process whose work is done and stopped: run the exit handlers (multiprocessing's
+    unlink the pack workers' semaphores), then skip the interpreter's teardown, during which the SDK's
+    native threads may still call into Python ("Fatal Python error: PyGILState_Release", sdk-python
+    #300; `convoflow` itself skips it too, engine/cli/main.py)."""
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
