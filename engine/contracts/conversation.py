@@ -13,12 +13,15 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from engine.contracts.assignment import ConversationAssignment
-from engine.contracts.compact_json import CompactJson, JsonObject
 from engine.contracts.events import ConversationEvent
 
 # Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
 # holds the one pattern they must match, and says why.
 from engine.contracts.ids import ID_PATTERN as ID_PATTERN
+
+# The decision trail has its own module; its models are named here too, where they always were.
+from engine.contracts.trail import DecisionEntry as DecisionEntry
+from engine.contracts.trail import ExecutedAction as ExecutedAction
 
 
 class Channel(StrEnum):
@@ -359,51 +362,6 @@ class SurveyState(BaseModel):
     expires_at: datetime | None = None
     status: str = "none"  # none, scheduled, sent, completed, expired, skipped
     rating: int | None = None
-
-
-class ExecutedAction(BaseModel):
-    index: str = Field(description="Action index in the decision; `2.1` is an escalation level's first.")
-    action: dict[str, Any]
-    outcome: str = "done"  # done, skipped, failed
-    detail: str | None = None
-
-
-class DecisionEntry(BaseModel):
-    """One event's decision and what was done about it: the auditor's trail."""
-
-    seq: int
-    event: str
-    at: datetime
-    depth: int = 0
-    decision: JsonObject | None = None
-    executed: list[ExecutedAction] = Field(default_factory=list)
-    note: str | None = None
-    thread: int = 1
-    message_id: str | None = Field(default=None, description="The channel message id of a message event.")
-    assignment: JsonObject | None = Field(
-        default=None, description="The desk's record of an assignment: candidates, filters, strategy, choice."
-    )
-    kpi: JsonObject | None = Field(
-        default=None,
-        description="What the KPI facts of this event are grouped and measured by (engine/kpis/facts.py): "
-        "channel, team, assignee, priority, status change, SLA target, rating; never message text.",
-    )
-    triage: JsonObject | None = Field(
-        default=None,
-        description="The customer message's classification (issue 22): language, intent and sentiment "
-        "with every score, the intent model's hash and the words that weighed most.",
-    )
-
-    def compact(self) -> None:
-        """Keep the JSON objects encoded from now on (engine/contracts/compact_json.py): called once
-        the workflow is done changing the entry, which then waits in the trail for queries and audits."""
-        for name in COMPACT_FIELDS:
-            value = getattr(self, name)
-            if value is not None and not isinstance(value, CompactJson):
-                setattr(self, name, CompactJson.of(value))
-
-
-COMPACT_FIELDS = ("decision", "assignment", "kpi", "triage")
 
 
 ConversationState.model_rebuild()

@@ -1,0 +1,60 @@
+"""The decision trail: one entry per event, what the rules decided and what was done about it.
+
+The auditor's record of a conversation (`ConversationState.decisions`), kept in the workflow's state,
+answered by its queries and carried across continue-as-new; its JSON objects are kept encoded once the
+workflow is done changing an entry (engine/contracts/compact_json.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from engine.contracts.compact_json import CompactJson, JsonObject
+
+
+class ExecutedAction(BaseModel):
+    index: str = Field(description="Action index in the decision; `2.1` is an escalation level's first.")
+    action: dict[str, Any]
+    outcome: str = "done"  # done, skipped, failed
+    detail: str | None = None
+
+
+class DecisionEntry(BaseModel):
+    """One event's decision and what was done about it: the auditor's trail."""
+
+    seq: int
+    event: str
+    at: datetime
+    depth: int = 0
+    decision: JsonObject | None = None
+    executed: list[ExecutedAction] = Field(default_factory=list)
+    note: str | None = None
+    thread: int = 1
+    message_id: str | None = Field(default=None, description="The channel message id of a message event.")
+    assignment: JsonObject | None = Field(
+        default=None, description="The desk's record of an assignment: candidates, filters, strategy, choice."
+    )
+    kpi: JsonObject | None = Field(
+        default=None,
+        description="What the KPI facts of this event are grouped and measured by (engine/kpis/facts.py): "
+        "channel, team, assignee, priority, status change, SLA target, rating; never message text.",
+    )
+    triage: JsonObject | None = Field(
+        default=None,
+        description="The customer message's classification (issue 22): language, intent and sentiment "
+        "with every score, the intent model's hash and the words that weighed most.",
+    )
+
+    def compact(self) -> None:
+        """Keep the JSON objects encoded from now on (engine/contracts/compact_json.py): called once
+        the workflow is done changing the entry, which then waits in the trail for queries and audits."""
+        for name in COMPACT_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, CompactJson):
+                setattr(self, name, CompactJson.of(value))
+
+
+COMPACT_FIELDS = ("decision", "assignment", "kpi", "triage")
