@@ -9,6 +9,9 @@ Under embedded defaults the rows are mirrored to a JSONL file in the data direct
 `tail -f data/outbox.jsonl` walk-through keeps working. The mirror line is appended after the row is
 committed: the table is the truth, and a worker killed in between leaves the mirror one line short
 rather than the outbox holding a message twice.
+
+Concurrent conversations' messages are inserted together, one transaction (and one mirror append)
+for all of them (engine/db/group_commit.py).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import fcntl
 import json
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,7 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
-from engine.db.inserts import insert_new
+from engine.db.group_commit import GroupCommit
+from engine.db.inserts import insert_or_ignore
 from engine.db.schema import outbox
 
 
@@ -33,28 +38,47 @@ class Outbox:
     def __init__(self, database: AsyncEngine, mirror: Path | None = None) -> None:
         self._database = database
         self.mirror = mirror
+        self._writes = GroupCommit(self._insert, self._insert_one)
 
     async def deliver(self, message: OutboundMessage) -> DeliveryResult:
-        delivered_at = datetime.now(UTC)
-        record = message.model_dump(mode="json")
-        async with self._database.begin() as connection:
-            inserted = await insert_new(
-                connection,
-                outbox,
-                {
-                    "idempotency_key": message.idempotency_key,
-                    "tenant": message.tenant,
-                    "conversation_id": message.conversation_id,
-                    "channel": message.channel,
-                    "kind": message.kind,
-                    "message": record,
-                    "delivered_at": delivered_at,
-                },
-            )
-        if inserted and self.mirror is not None:
-            line = {**record, "delivered_at": delivered_at.isoformat()}
-            await asyncio.to_thread(append_line, self.mirror, line)
+        inserted = await self._writes.write(message)
         return DeliveryResult(idempotency_key=message.idempotency_key, delivered=inserted)
+
+    async def _insert_one(self, message: OutboundMessage) -> bool:
+        return (await self._insert([message]))[0]
+
+    async def _insert(self, messages: Sequence[OutboundMessage]) -> list[bool]:
+        """Each message's row unless its key is there; True for those this call inserted."""
+        delivered_at = datetime.now(UTC)
+        records = [message.model_dump(mode="json") for message in messages]
+        rows = [
+            {
+                "idempotency_key": message.idempotency_key,
+                "tenant": message.tenant,
+                "conversation_id": message.conversation_id,
+                "channel": message.channel,
+                "kind": message.kind,
+                "message": record,
+                "delivered_at": delivered_at,
+            }
+            for message, record in zip(messages, records, strict=True)
+        ]
+        async with self._database.begin() as connection:
+            statement = insert_or_ignore(connection, outbox).returning(outbox.c.idempotency_key)
+            new = set((await connection.execute(statement, rows)).scalars())
+        # A key twice in one write is one row: the first message with it is the one inserted.
+        inserted = []
+        for message in messages:
+            inserted.append(message.idempotency_key in new)
+            new.discard(message.idempotency_key)
+        if self.mirror is not None and any(inserted):
+            lines = [
+                {**record, "delivered_at": delivered_at.isoformat()}
+                for record, first in zip(records, inserted, strict=True)
+                if first
+            ]
+            await asyncio.to_thread(append_lines, self.mirror, lines)
+        return inserted
 
     async def read_all(self, tenant: str | None = None) -> list[dict[str, Any]]:
         """Every delivered message (of one tenant, or all), oldest first, as the mirror holds it."""
@@ -71,13 +95,13 @@ def aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def append_line(path: Path, record: dict[str, Any]) -> None:
-    """One whole JSON line; flock keeps lines of several worker processes on one host whole."""
+def append_lines(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    """Whole JSON lines; flock keeps lines of several worker processes on one host whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "ab") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
-            f.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records))
             f.flush()
             os.fsync(f.fileno())
         finally:

@@ -11,12 +11,20 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+def insert_or_ignore(connection: AsyncConnection, table: Table) -> Insert | postgresql.Insert:
+    """INSERT ... ON CONFLICT DO NOTHING for the connection's database. Rows go as execute()'s
+    parameters (SQLAlchemy writes multi-row statements itself): a statement carrying its rows in
+    `.values(rows)` has no cache key and is compiled again on every call."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
 
 
 async def insert_new(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:
     """Insert the row unless its unique key is taken; True when this call inserted it."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     first_key = next(iter(table.primary_key.columns))
-    statement = dialect.insert(table).values(values).on_conflict_do_nothing().returning(first_key)
+    statement = insert_or_ignore(connection, table).values(values).returning(first_key)
     return (await connection.execute(statement)).first() is not None

@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, delete, func, select, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.kpi import KpiFact
+from engine.db.inserts import insert_or_ignore
 from engine.db.kpi_threads import mark_conversations, mark_threads
 from engine.db.schema import kpi_facts
 
@@ -32,6 +32,11 @@ def _aware(when: datetime) -> datetime:
 
 def _row(fact: KpiFact) -> dict[str, Any]:
     return fact.model_dump()
+
+
+def _identity(fact: KpiFact) -> tuple[str, str, str, int, int]:
+    """The table's primary key: a fact given twice is new at most once, to its first caller."""
+    return (fact.tenant, fact.conversation_id, fact.life_id, fact.seq, fact.part)
 
 
 class StoredFact(NamedTuple):
@@ -86,27 +91,30 @@ class KpiFactStore:
 
     async def add(self, facts: Sequence[KpiFact]) -> int:
         """Insert the facts that are new, and mark their threads changed; returns how many were new."""
-        if not facts:
-            return 0
+        return (await self.add_many([facts]))[0]
+
+    async def add_many(self, batches: Sequence[Sequence[KpiFact]]) -> list[int]:
+        """`add` for several callers' facts in one transaction (engine/db/group_commit.py): how many
+        of each batch were new."""
+        owner = {_identity(f): i for i, batch in reversed(list(enumerate(batches))) for f in batch}
+        if not owner:
+            return [0] * len(batches)
+        facts = [f for batch in batches for f in batch]
         c = kpi_facts.c
-        added: dict[str, list[tuple[str, str, int]]] = {}
+        added = [0] * len(batches)
+        threads: dict[str, list[tuple[str, str, int]]] = {}
         async with self._engine.begin() as connection:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            # The rows go as parameters (SQLAlchemy batches them into multi-row INSERTs itself): a
-            # statement carrying its rows in `.values(rows)` has no cache key, so it was compiled
-            # again on every call, most of a small write's CPU.
-            statement = (
-                dialect.insert(kpi_facts)
-                .on_conflict_do_nothing()
-                .returning(c.tenant, c.conversation_id, c.life_id, c.thread)
+            statement = insert_or_ignore(connection, kpi_facts).returning(
+                c.tenant, c.conversation_id, c.life_id, c.thread, c.seq, c.part
             )
             for start in range(0, len(facts), CHUNK):
                 rows = [_row(f) for f in facts[start : start + CHUNK]]
                 for row in await connection.execute(statement, rows):
-                    added.setdefault(row[0], []).append((row[1], row[2], row[3]))
-            for tenant, keys in sorted(added.items()):
+                    threads.setdefault(row[0], []).append((row[1], row[2], row[3]))
+                    added[owner[(row[0], row[1], row[2], row[4], row[5])]] += 1
+            for tenant, keys in sorted(threads.items()):
                 await mark_threads(connection, tenant, keys)
-        return sum(len(keys) for keys in added.values())
+        return added
 
     async def replace(self, tenant: str, conversations: Iterable[str], facts: Sequence[KpiFact]) -> int:
         """A rebuild: the conversations' facts become exactly `facts` (one transaction per call), and
@@ -121,8 +129,7 @@ class KpiFactStore:
                     )
                 )
             await mark_conversations(connection, tenant, wanted)
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            statement = dialect.insert(kpi_facts).on_conflict_do_nothing()
+            statement = insert_or_ignore(connection, kpi_facts)
             for start in range(0, len(facts), CHUNK):
                 await connection.execute(statement, [_row(f) for f in facts[start : start + CHUNK]])
             await mark_threads(connection, tenant, [(f.conversation_id, f.life_id, f.thread) for f in facts])
