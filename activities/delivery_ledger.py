@@ -18,16 +18,22 @@ A claim still inside its lease is not a duplicate yet: its holder may have died 
 well inside the lease). The attempt raises `ClaimHeld`, retryable, so it comes back until the key is
 delivered (then a duplicate, not sent) or the claim is stale (taken over and sent). Only a
 `delivered` row reports a duplicate.
+
+Concurrent sends claim together and settle together, one transaction each for all of them
+(engine/db/group_commit.py); each send still gets its own verdict.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.inserts import insert_new
+from engine.db.group_commit import GroupCommit
+from engine.db.inserts import insert_or_ignore
 from engine.db.schema import delivery_ledger
 
 # = DELIVERY's start_to_close_timeout (workflows/conversation/options.py): past it, the attempt that
@@ -50,49 +56,94 @@ class ClaimHeld(Exception):
         )
 
 
+class ClaimAsk(NamedTuple):
+    key: str
+    tenant: str
+    adapter: str
+
+
 class DeliveryLedger:
     def __init__(self, database: AsyncEngine, lease: timedelta = CLAIM_LEASE) -> None:
         self._database = database
         self._lease = lease
+        self._claims = GroupCommit(self._claim_many, self._claim_one)
+        self._settles = GroupCommit(self._settle_many, self._settle_one)
 
     async def claim(self, key: str, tenant: str, adapter: str) -> bool:
         """True when this caller may send `key`: it claimed it, or took over a stale claim.
 
         False when the key is delivered; `ClaimHeld` while another attempt's claim is in its lease.
         """
+        verdict = await self._claims.write(ClaimAsk(key, tenant, adapter))
+        if verdict is None:
+            raise ClaimHeld()  # claimed and live, or released just now: the retry decides
+        return verdict
+
+    async def _claim_one(self, ask: ClaimAsk) -> bool | None:
+        return (await self._claim_many([ask]))[0]
+
+    async def _claim_many(self, asks: Sequence[ClaimAsk]) -> list[bool | None]:
+        """Each ask's verdict: True (send), False (delivered already), None (held by another)."""
         now = datetime.now(UTC)
+        c = delivery_ledger.c
         async with self._database.begin() as connection:
-            values = {"idempotency_key": key, "tenant": tenant, "adapter": adapter}
-            if await insert_new(
-                connection, delivery_ledger, {**values, "delivered_at": now, "state": CLAIMED}
-            ):
-                return True
-            stale = await connection.execute(
-                update(delivery_ledger)
-                .where(
-                    delivery_ledger.c.idempotency_key == key,
-                    delivery_ledger.c.state == CLAIMED,
-                    delivery_ledger.c.delivered_at < now - self._lease,
+            rows = [
+                {
+                    "idempotency_key": a.key,
+                    "tenant": a.tenant,
+                    "adapter": a.adapter,
+                    "delivered_at": now,
+                    "state": CLAIMED,
+                }
+                for a in sorted(asks)  # one order for every writer: two racing batches cannot deadlock
+            ]
+            won = set(
+                (
+                    await connection.execute(
+                        insert_or_ignore(connection, delivery_ledger).returning(c.idempotency_key), rows
+                    )
+                ).scalars()
+            )
+            taken = [a for a in asks if a.key not in won]
+            states: dict[str, str | None] = {}
+            for ask in taken:  # rare: a retry, or a race; the same statements as a lone claim
+                stale = await connection.execute(
+                    update(delivery_ledger)
+                    .where(
+                        c.idempotency_key == ask.key, c.state == CLAIMED, c.delivered_at < now - self._lease
+                    )
+                    .values(delivered_at=now, adapter=ask.adapter)
                 )
-                .values(delivered_at=now, adapter=adapter)
-            )
-            if stale.rowcount == 1:
-                return True
-            state = await connection.scalar(
-                select(delivery_ledger.c.state).where(delivery_ledger.c.idempotency_key == key)
-            )
-        if state == DELIVERED:
-            return False
-        raise ClaimHeld()  # claimed and live, or released just now: the retry decides
+                if stale.rowcount == 1:
+                    won.add(ask.key)
+                else:
+                    states[ask.key] = await connection.scalar(
+                        select(c.state).where(c.idempotency_key == ask.key)
+                    )
+        verdicts: list[bool | None] = []
+        for ask in asks:
+            if ask.key in won:
+                won.discard(ask.key)  # a key asked twice at once is sent by its first asker only
+                verdicts.append(True)
+            else:
+                verdicts.append(False if states.get(ask.key, CLAIMED) == DELIVERED else None)
+        return verdicts
 
     async def settle(self, key: str) -> None:
         """The send went out: the key is delivered for good."""
+        await self._settles.write(key)
+
+    async def _settle_one(self, key: str) -> None:
+        await self._settle_many([key])
+
+    async def _settle_many(self, keys: Sequence[str]) -> list[None]:
         async with self._database.begin() as connection:
             await connection.execute(
                 update(delivery_ledger)
-                .where(delivery_ledger.c.idempotency_key == key)
+                .where(delivery_ledger.c.idempotency_key.in_(sorted(set(keys))))
                 .values(state=DELIVERED, delivered_at=datetime.now(UTC))
             )
+        return [None] * len(keys)
 
     async def release(self, key: str) -> None:
         """The send failed: give the key back so the activity's retry can claim it."""

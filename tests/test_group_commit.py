@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.conversation_events import ConversationEventActivities
+from activities.delivery_ledger import ClaimHeld, DeliveryLedger
 from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox, read_mirror
 from engine.contracts.events import ConversationEvent, EventBatch
@@ -163,6 +164,27 @@ async def test_the_outbox_gathers_sends_and_delivers_each_key_once(
     assert [r.delivered for r in results] == [True] * CONVERSATIONS + [False, False]
     assert sorted(line["idempotency_key"] for line in (await outbox.read_all())) == sorted(keys)
     assert sorted(line["idempotency_key"] for line in read_mirror(mirror)) == sorted(keys)
+
+
+async def test_concurrent_sends_claim_and_settle_together_each_with_its_own_verdict(
+    database: AsyncEngine,
+) -> None:
+    """The delivery ledger gathers claims and settles: every new key is claimed once (a key asked
+    twice at once: the second asker is told another attempt holds it), settled keys are duplicates
+    from then on, and the whole round took fewer transactions than sends."""
+    ledger = DeliveryLedger(database)
+    keys = [f"wf-{n}:life:1" for n in range(CONVERSATIONS)]
+    committed = commits(database)
+    verdicts = await asyncio.gather(
+        *(ledger.claim(k, "acme", "gateway") for k in [*keys, keys[3]]), return_exceptions=True
+    )
+    assert verdicts[:-1] == [True] * CONVERSATIONS
+    assert isinstance(verdicts[-1], ClaimHeld)
+    await asyncio.gather(*(ledger.settle(k) for k in keys))
+    assert len(committed) < CONVERSATIONS
+    assert {await ledger.state(k) for k in keys} == {"delivered"}
+    again = await asyncio.gather(*(ledger.claim(k, "acme", "gateway") for k in keys))
+    assert again == [False] * CONVERSATIONS
 
 
 async def test_a_caller_whose_write_fails_fails_alone() -> None:
