@@ -24,17 +24,18 @@ class ConversationEventActivities(ConversationEvents):
     def __init__(self, queue: EventDeliveries, queued: Callable[[], None] = lambda: None) -> None:
         self._queue = queue
         self._queued = queued
-        self._writes = GroupCommit(self._add_many, self._add)
+        self._writes = GroupCommit(self._add_many)
 
     async def _add_many(self, batches: Sequence[Sequence[ConversationEvent]]) -> list[int]:
         return await self._queue.add_many(batches, datetime.now(UTC))
 
-    async def _add(self, events: Sequence[ConversationEvent]) -> int:
-        return await self._queue.add(events, datetime.now(UTC))
+    def announce(self, added: int) -> None:
+        """Deliveries were queued (here or by another writer): the dispatcher delivers them at once."""
+        if added:
+            self._queued()
 
     @activity.defn(name=RECORD_EVENTS)
     async def record_events(self, batch: EventBatch) -> int:
         added = await self._writes.write(batch.events)
-        if added:
-            self._queued()
+        self.announce(added)
         return added

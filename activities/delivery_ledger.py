@@ -66,8 +66,8 @@ class DeliveryLedger:
     def __init__(self, database: AsyncEngine, lease: timedelta = CLAIM_LEASE) -> None:
         self._database = database
         self._lease = lease
-        self._claims = GroupCommit(self._claim_many, self._claim_one)
-        self._settles = GroupCommit(self._settle_many, self._settle_one)
+        self._claims = GroupCommit(self._claim_many)
+        self._settles = GroupCommit(self._settle_many)
 
     async def claim(self, key: str, tenant: str, adapter: str) -> bool:
         """True when this caller may send `key`: it claimed it, or took over a stale claim.
@@ -78,9 +78,6 @@ class DeliveryLedger:
         if verdict is None:
             raise ClaimHeld()  # claimed and live, or released just now: the retry decides
         return verdict
-
-    async def _claim_one(self, ask: ClaimAsk) -> bool | None:
-        return (await self._claim_many([ask]))[0]
 
     async def _claim_many(self, asks: Sequence[ClaimAsk]) -> list[bool | None]:
         """Each ask's verdict: True (send), False (delivered already), None (held by another)."""
@@ -132,9 +129,6 @@ class DeliveryLedger:
     async def settle(self, key: str) -> None:
         """The send went out: the key is delivered for good."""
         await self._settles.write(key)
-
-    async def _settle_one(self, key: str) -> None:
-        await self._settle_many([key])
 
     async def _settle_many(self, keys: Sequence[str]) -> list[None]:
         async with self._database.begin() as connection:

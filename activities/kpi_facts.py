@@ -16,7 +16,7 @@ from engine.db.kpi_facts import KpiFactStore
 
 class KpiFactActivities(KpiFacts):
     def __init__(self, store: KpiFactStore) -> None:
-        self._writes = GroupCommit(store.add_many, store.add)
+        self._writes = GroupCommit(store.add_many)
 
     @activity.defn(name=RECORD_KPI_FACTS)
     async def record_kpi_facts(self, batch: KpiFactBatch) -> int:

@@ -38,14 +38,11 @@ class Outbox:
     def __init__(self, database: AsyncEngine, mirror: Path | None = None) -> None:
         self._database = database
         self.mirror = mirror
-        self._writes = GroupCommit(self._insert, self._insert_one)
+        self._writes = GroupCommit(self._insert)
 
     async def deliver(self, message: OutboundMessage) -> DeliveryResult:
         inserted = await self._writes.write(message)
         return DeliveryResult(idempotency_key=message.idempotency_key, delivered=inserted)
-
-    async def _insert_one(self, message: OutboundMessage) -> bool:
-        return (await self._insert([message]))[0]
 
     async def _insert(self, messages: Sequence[OutboundMessage]) -> list[bool]:
         """Each message's row unless its key is there; True for those this call inserted."""

@@ -23,7 +23,6 @@ from activities.conversation_events import ConversationEventActivities
 from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from engine.contracts.activities import RECORD_HANDLED
-from engine.contracts.kpi import KpiFactBatch
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
@@ -269,14 +268,33 @@ async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_
     assert receiver.received == []
 
 
-def writer_of(
-    database: AsyncEngine, facts: type[KpiFactActivities] = KpiFactActivities
-) -> HandledRecordActivities:
-    """The worker's own writer of a flush's facts and events, on `database` (a test wraps it, or
-    gives it a facts writer that fails)."""
+def writer_of(database: AsyncEngine) -> HandledRecordActivities:
+    """The worker's own writer of a flush's facts and events, on `database` (a test wraps it)."""
     return HandledRecordActivities(
-        facts(KpiFactStore(database)), ConversationEventActivities(EventDeliveries(database))
+        KpiFactActivities(KpiFactStore(database)),
+        ConversationEventActivities(EventDeliveries(database)),
+        database,
     )
+
+
+async def refuse_kpi_facts(database: AsyncEngine) -> None:
+    """The database refuses every new KPI fact (a trigger), as a full disk or a broken table would,
+    while every other table takes writes."""
+    async with database.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.exec_driver_sql(
+                "CREATE FUNCTION kpi_facts_down() RETURNS trigger AS $$ "
+                "BEGIN RAISE EXCEPTION 'kpi_facts unavailable'; END $$ LANGUAGE plpgsql"
+            )
+            await connection.exec_driver_sql(
+                "CREATE TRIGGER kpi_facts_down BEFORE INSERT ON kpi_facts "
+                "FOR EACH ROW EXECUTE FUNCTION kpi_facts_down()"
+            )
+        else:
+            await connection.exec_driver_sql(
+                "CREATE TRIGGER kpi_facts_down BEFORE INSERT ON kpi_facts "
+                "BEGIN SELECT RAISE(ABORT, 'kpi_facts unavailable'); END"
+            )
 
 
 async def test_events_the_database_did_not_take_are_sent_again_in_order(
@@ -381,23 +399,15 @@ async def test_events_go_out_when_the_kpi_facts_cannot_be_written(
     caplog.set_level(logging.WARNING)
     chosen = quick(settings, tenants)
     database = database_of(chosen)
-
-    class FactsDown(KpiFactActivities):
-        async def record_kpi_facts(self, batch: KpiFactBatch) -> int:
-            raise ConnectionError("kpi_facts unavailable")
-
-    writer = writer_of(database, FactsDown)
     try:
-        async with (
-            build_worker(client, chosen, replace=[writer.record_handled]),
-            serve_api(client, chosen, tenants) as api,
-        ):
+        async with build_worker(client, chosen), serve_api(client, chosen, tenants) as api:
             await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+            await refuse_kpi_facts(database)
             assert (await api.post_message("c-5", "m-1", TEXT)).status == 201
             await receiver.wait_for(lambda r: len(r.first_arrivals("c-5")) == 2)
             state = (await api.get("c-5")).body
             messages = [r.getMessage() for r in caplog.records]
-            assert any("KPI facts not written" in m and "ConnectionError" in m for m in messages), messages
+            assert any("KPI facts not written" in m for m in messages), messages
             assert not any("subscription events not queued" in m for m in messages), messages
             assert not any(TEXT in m for m in messages)
             assert state["status"] == "open", state

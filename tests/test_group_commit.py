@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.conversation_events import ConversationEventActivities
 from activities.delivery_ledger import ClaimHeld, DeliveryLedger
+from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox, read_mirror
 from engine.contracts.events import ConversationEvent, EventBatch
 from engine.contracts.kpi import KpiFact, KpiFactBatch
 from engine.contracts.outbound import OutboundMessage
+from engine.contracts.records import HandledRecords
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.group_commit import GroupCommit
 from engine.db.keys import create_tenant
@@ -138,6 +140,43 @@ async def test_concurrent_conversations_events_are_numbered_per_conversation_wit
     for c in range(CONVERSATIONS):
         mine = [(row.sequence, row.event_id) for row in rows if row.conversation_id == f"c-{c}"]
         assert mine == [(seq, f"wf-{c}:life:{seq}") for seq in range(1, c % 3 + 2)]
+
+
+async def test_a_flush_writes_its_events_and_facts_in_one_transaction_with_other_conversations(
+    database: AsyncEngine,
+) -> None:
+    """`record_handled` of many conversations at once: each told its own counts of facts and
+    deliveries, all of them written, in fewer transactions than conversations (one each for events
+    and facts before)."""
+    await create_tenant(database, "acme")
+    await Subscriptions(database).create(
+        "acme",
+        url="https://hooks.example/a",
+        events=["conversation.message_received"],
+        description="",
+        allow_private=False,
+    )
+    writer = HandledRecordActivities(
+        KpiFactActivities(KpiFactStore(database)),
+        ConversationEventActivities(EventDeliveries(database)),
+        database,
+    )
+    committed = commits(database)
+    counts = await asyncio.gather(
+        *(
+            writer.record_handled(
+                HandledRecords(
+                    events=conversation_events(c, c % 3 + 1).events, facts=facts(c, c % 4 + 1).facts
+                )
+            )
+            for c in range(CONVERSATIONS)
+        )
+    )
+    assert [(r.deliveries, r.facts, r.facts_error) for r in counts] == [
+        (c % 3 + 1, c % 4 + 1, None) for c in range(CONVERSATIONS)
+    ]
+    assert len(committed) < CONVERSATIONS / 2
+    assert len(await KpiFactStore(database).keys("acme")) == sum(c % 4 + 1 for c in range(CONVERSATIONS))
 
 
 def message(key: str) -> OutboundMessage:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.events import ConversationEvent
 from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
@@ -125,6 +125,61 @@ class Attempt:
         }
 
 
+async def queue_events(
+    connection: AsyncConnection, batches: Sequence[Sequence[ConversationEvent]], now: datetime
+) -> list[int]:
+    """Within the caller's transaction: queue each batch's events once for every subscription of its
+    tenant that wants their type; how many deliveries each batch queued. A few statements per
+    subscription, whatever the number of batches."""
+    added = [0] * len(batches)
+    owned = [(e, i) for i, batch in enumerate(batches) for e in batch]
+    if not owned:
+        return added
+    d = event_deliveries.c
+    tenants = sorted({e.tenant for e, _ in owned})
+    subs = (
+        await connection.execute(
+            select(subscriptions.c.subscription_id, subscriptions.c.tenant, subscriptions.c.events)
+            .where(subscriptions.c.tenant.in_(tenants))
+            .order_by(subscriptions.c.subscription_id)
+        )
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for sub_id, tenant, wanted in subs:
+        mine = [(e, i) for e, i in owned if e.tenant == tenant and e.type in wanted]
+        if not mine:
+            continue
+        known = set(
+            (
+                await connection.execute(
+                    select(d.event_id).where(
+                        d.subscription_id == sub_id,
+                        d.event_id.in_(sorted({e.event_id for e, _ in mine})),
+                    )
+                )
+            ).scalars()
+        )
+        latest = await connection.execute(
+            select(d.conversation_id, func.max(d.sequence))
+            .where(
+                d.subscription_id == sub_id,
+                d.conversation_id.in_(sorted({e.conversation_id for e, _ in mine})),
+            )
+            .group_by(d.conversation_id)
+        )
+        last: dict[str, int] = {conversation: sequence for conversation, sequence in latest}
+        for event, caller in mine:
+            if event.event_id in known:
+                continue
+            known.add(event.event_id)
+            sequence = last[event.conversation_id] = last.get(event.conversation_id, 0) + 1
+            rows.append(_queued(sub_id, tenant, event, sequence, now))
+            added[caller] += 1
+    if rows:
+        await connection.execute(insert(event_deliveries), rows)  # cached
+    return added
+
+
 class EventDeliveries:
     def __init__(self, database: AsyncEngine) -> None:
         self._database = database
@@ -135,55 +190,11 @@ class EventDeliveries:
 
     async def add_many(self, batches: Sequence[Sequence[ConversationEvent]], now: datetime) -> list[int]:
         """`add` for several callers' events in one transaction (engine/db/group_commit.py): how many
-        deliveries each batch queued. A few statements per subscription, whatever the callers."""
-        added = [0] * len(batches)
-        owned = [(e, i) for i, batch in enumerate(batches) for e in batch]
-        if not owned:
-            return added
-        d = event_deliveries.c
+        deliveries each batch queued."""
+        if not any(batches):
+            return [0] * len(batches)
         async with self._database.begin() as connection:
-            tenants = sorted({e.tenant for e, _ in owned})
-            subs = (
-                await connection.execute(
-                    select(subscriptions.c.subscription_id, subscriptions.c.tenant, subscriptions.c.events)
-                    .where(subscriptions.c.tenant.in_(tenants))
-                    .order_by(subscriptions.c.subscription_id)
-                )
-            ).all()
-            rows: list[dict[str, Any]] = []
-            for sub_id, tenant, wanted in subs:
-                mine = [(e, i) for e, i in owned if e.tenant == tenant and e.type in wanted]
-                if not mine:
-                    continue
-                known = set(
-                    (
-                        await connection.execute(
-                            select(d.event_id).where(
-                                d.subscription_id == sub_id,
-                                d.event_id.in_(sorted({e.event_id for e, _ in mine})),
-                            )
-                        )
-                    ).scalars()
-                )
-                latest = await connection.execute(
-                    select(d.conversation_id, func.max(d.sequence))
-                    .where(
-                        d.subscription_id == sub_id,
-                        d.conversation_id.in_(sorted({e.conversation_id for e, _ in mine})),
-                    )
-                    .group_by(d.conversation_id)
-                )
-                last: dict[str, int] = {conversation: sequence for conversation, sequence in latest}
-                for event, caller in mine:
-                    if event.event_id in known:
-                        continue
-                    known.add(event.event_id)
-                    sequence = last[event.conversation_id] = last.get(event.conversation_id, 0) + 1
-                    rows.append(_queued(sub_id, tenant, event, sequence, now))
-                    added[caller] += 1
-            if rows:
-                await connection.execute(insert(event_deliveries), rows)  # cached
-        return added
+            return await queue_events(connection, batches, now)
 
     async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
         """Due deliveries that head their conversation's line, each now held by this caller."""

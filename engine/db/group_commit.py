@@ -10,7 +10,9 @@ all together: no timer, so an idle worker writes exactly as soon as before, and 
 fewer, larger transactions.
 
 Each caller still gets its own answer. When a gathered transaction fails, its callers are written
-again one by one, so a row only one of them could not write fails that caller alone.
+again one by one, so a row only one of them could not write fails that caller alone. A writer whose
+lone write has a fallback of its own (`record_handled`: events and facts in one transaction, else
+each in its own) gives it as `write_one`, which then also answers a lone caller whose write failed.
 """
 
 from __future__ import annotations
@@ -28,17 +30,19 @@ MOST_PER_WRITE = 256
 
 
 class GroupCommit(Generic[Item, Result]):
-    """Writes items through `write_many` (one transaction for a list, one result per item, in order),
-    falling back to `write_one` per item when a gathered write fails."""
+    """Writes items through `write_many` (one transaction for a list, one result per item, in order);
+    when that fails, each item again through `write_one` (by default `write_many` of that item alone,
+    and then not for a lone item: its own error is the answer)."""
 
     def __init__(
         self,
         write_many: Callable[[Sequence[Item]], Awaitable[Sequence[Result]]],
-        write_one: Callable[[Item], Awaitable[Result]],
+        write_one: Callable[[Item], Awaitable[Result]] | None = None,
         most: int = MOST_PER_WRITE,
     ) -> None:
         self._write_many = write_many
-        self._write_one = write_one
+        self._write_one = write_one or self._alone
+        self._lone_fallback = write_one is not None
         self._most = most
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -64,8 +68,11 @@ class GroupCommit(Generic[Item, Result]):
                 if not answer.done():
                     answer.cancel()
 
+    async def _alone(self, item: Item) -> Result:
+        return (await self._write_many([item]))[0]
+
     async def _write(self, taken: list[tuple[Item, asyncio.Future[Result]]]) -> None:
-        if len(taken) > 1:
+        if len(taken) > 1 or self._lone_fallback:
             try:
                 results = await self._write_many([item for item, _ in taken])
             except Exception:  # each caller learns its own outcome below

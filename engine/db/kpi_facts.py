@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, delete, func, select, type_coerce
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.kpi import KpiFact
 from engine.db.inserts import insert_or_ignore
@@ -83,6 +83,29 @@ def _reader(tenant: str) -> Callable[[Any], StoredFact]:
     return read
 
 
+async def insert_facts(connection: AsyncConnection, batches: Sequence[Sequence[KpiFact]]) -> list[int]:
+    """Within the caller's transaction: insert each batch's facts that are new and mark their threads
+    changed; how many of each batch were new (a fact in two batches is new to the first)."""
+    owner = {_identity(f): i for i, batch in reversed(list(enumerate(batches))) for f in batch}
+    added = [0] * len(batches)
+    if not owner:
+        return added
+    facts = [f for batch in batches for f in batch]
+    c = kpi_facts.c
+    threads: dict[str, list[tuple[str, str, int]]] = {}
+    statement = insert_or_ignore(connection, kpi_facts).returning(
+        c.tenant, c.conversation_id, c.life_id, c.thread, c.seq, c.part
+    )
+    for start in range(0, len(facts), CHUNK):
+        rows = [_row(f) for f in facts[start : start + CHUNK]]
+        for row in await connection.execute(statement, rows):
+            threads.setdefault(row[0], []).append((row[1], row[2], row[3]))
+            added[owner[(row[0], row[1], row[2], row[4], row[5])]] += 1
+    for tenant, keys in sorted(threads.items()):
+        await mark_threads(connection, tenant, keys)
+    return added
+
+
 class KpiFactStore:
     """Facts over the process's pooled control-plane engine."""
 
@@ -96,25 +119,10 @@ class KpiFactStore:
     async def add_many(self, batches: Sequence[Sequence[KpiFact]]) -> list[int]:
         """`add` for several callers' facts in one transaction (engine/db/group_commit.py): how many
         of each batch were new."""
-        owner = {_identity(f): i for i, batch in reversed(list(enumerate(batches))) for f in batch}
-        if not owner:
+        if not any(batches):
             return [0] * len(batches)
-        facts = [f for batch in batches for f in batch]
-        c = kpi_facts.c
-        added = [0] * len(batches)
-        threads: dict[str, list[tuple[str, str, int]]] = {}
         async with self._engine.begin() as connection:
-            statement = insert_or_ignore(connection, kpi_facts).returning(
-                c.tenant, c.conversation_id, c.life_id, c.thread, c.seq, c.part
-            )
-            for start in range(0, len(facts), CHUNK):
-                rows = [_row(f) for f in facts[start : start + CHUNK]]
-                for row in await connection.execute(statement, rows):
-                    threads.setdefault(row[0], []).append((row[1], row[2], row[3]))
-                    added[owner[(row[0], row[1], row[2], row[4], row[5])]] += 1
-            for tenant, keys in sorted(threads.items()):
-                await mark_threads(connection, tenant, keys)
-        return added
+            return await insert_facts(connection, batches)
 
     async def replace(self, tenant: str, conversations: Iterable[str], facts: Sequence[KpiFact]) -> int:
         """A rebuild: the conversations' facts become exactly `facts` (one transaction per call), and

@@ -165,7 +165,7 @@ class Adapters:
             database,
             shadow,
             events,
-            HandledRecordActivities(kpi, events),
+            HandledRecordActivities(kpi, events, database),
             dispatcher,
             sender,
             build_mailboxes(settings, client, database),
