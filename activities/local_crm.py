@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import Insert, Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -38,6 +38,24 @@ KNOWN_COLUMNS = (
 COLUMNS = ("email", "phone", "name", "language", "tier")
 IN_FIELDS = ("external_id", "first_name", "lifetime_value")
 CUSTOM = "custom"
+
+
+def _lookup(column: Any) -> Select[Any]:
+    return (
+        select(crm_contacts)
+        .where(crm_contacts.c.tenant == bindparam("tenant"), func.lower(column) == bindparam("value"))
+        .order_by(crm_contacts.c.customer_id)
+        .limit(1)
+    )
+
+
+# Built once: one statement object per search keeps its cache key (a lookup runs for every new
+# conversation; building the JSON path and the statement each time was most of its CPU).
+LOOKUPS = {
+    "external_id": _lookup(crm_contacts.c.fields["external_id"].as_string()),
+    "email": _lookup(crm_contacts.c.email),
+    "phone": _lookup(crm_contacts.c.phone),
+}
 
 
 class LocalCrm:
@@ -73,26 +91,16 @@ class LocalCrm:
 
     async def lookup(self, query: CustomerQuery) -> Customer | None:
         """The first contact matching external id, email or phone (in that order), case-insensitively."""
-        searched = {
-            "external_id": crm_contacts.c.fields["external_id"].as_string(),
-            "email": crm_contacts.c.email,
-            "phone": crm_contacts.c.phone,
-        }
-        for attribute, column in searched.items():
-            value = getattr(query, attribute)
-            if not value:
-                continue
-            async with self._db.connect() as connection:
+        searched = [(LOOKUPS[a], getattr(query, a)) for a in LOOKUPS if getattr(query, a)]
+        if not searched:
+            return None
+        async with self._db.connect() as connection:
+            for statement, value in searched:
                 row = (
-                    await connection.execute(
-                        select(crm_contacts)
-                        .where(crm_contacts.c.tenant == query.tenant, func.lower(column) == value.lower())
-                        .order_by(crm_contacts.c.customer_id)
-                        .limit(1)
-                    )
+                    await connection.execute(statement, {"tenant": query.tenant, "value": value.lower()})
                 ).first()
-            if row is not None:
-                return _customer(row._mapping)
+                if row is not None:
+                    return _customer(row._mapping)
         return None
 
     async def write(self, change: CrmWrite) -> bool:

@@ -14,12 +14,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.assignment import AgentRecord, Presence
 from engine.db.inserts import insert_new
 from engine.db.schema import agents
+
+# Built once (the statement keeps its cache key): the desk activity lists a tenant's agents for
+# every conversation it routes.
+BY_TENANT = select(agents).where(agents.c.tenant == bindparam("tenant")).order_by(agents.c.agent_id)
 
 SET = "set"
 """Presence reason: a person (or the agent's client) set it through the API or CLI."""
@@ -122,10 +126,7 @@ class RosterStore:
     async def list(self, tenant: str) -> list[StoredAgent]:
         """The tenant's agents by id."""
         async with self._engine.connect() as db:
-            rows = await db.execute(
-                select(agents).where(agents.c.tenant == tenant).order_by(agents.c.agent_id)
-            )
-            return [_stored(row) for row in rows]
+            return [_stored(row) for row in await db.execute(BY_TENANT, {"tenant": tenant})]
 
     async def remove(self, tenant: str, agent_id: str) -> bool:
         """Delete the agent; False when the tenant has no such agent."""
