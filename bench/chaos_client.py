@@ -115,7 +115,8 @@ def script(conversation: str, n: int) -> list[Step]:
 
 
 class RetryingClient:
-    """POSTs a step until the API answers anything but a 5xx, backing off up to `max_backoff`."""
+    """POSTs a step until the API answers anything but a 5xx (or a 409 `idempotency_key_in_use`),
+    backing off up to `max_backoff`."""
 
     def __init__(
         self, session: aiohttp.ClientSession, base_url: str, api_key: str, *, give_up_after: float = 600.0
@@ -169,8 +170,13 @@ class RetryingClient:
             data: Any = json.loads(text) if text else None
         except ValueError:
             data = text
-        if response.status >= 500:
-            code = data.get("error") if isinstance(data, dict) else None
+        code = data.get("error") if isinstance(data, dict) else None
+        # 409 `idempotency_key_in_use` is not an answer to the request: the key's claim is still
+        # held (by an attempt whose API process was killed, until its lease ends), and the API says
+        # to retry (`Retry-After`). Taken as final, a close was counted refused though the retry
+        # would have run it, and the next message, landing in the still open thread, looked like a
+        # new thread that never got its acknowledgement.
+        if response.status >= 500 or (response.status == 409 and code == "idempotency_key_in_use"):
             return response.status, data, f"{response.status} {code or ''}".strip()
         return response.status, data, None
 

@@ -6,9 +6,13 @@ so each finding is planted once in a conversation the checker has not seen, with
 
 from __future__ import annotations
 
-from bench.chaos_client import Outcome, script
+import aiohttp
+from aiohttp import web
+
+from bench.chaos_client import Outcome, RetryingClient, script
 from bench.chaos_gateway import Received
 from bench.chaos_verify import Figures, Held, add_transport, check_conversation
+from tests.local_servers import serve_app
 
 
 def sent(key: str, kind: str, text: str, at: float, template: str | None = None) -> Received:
@@ -69,3 +73,30 @@ def test_a_clean_conversation_passes_and_a_retried_close_answered_409_counts_as_
     assert (
         figures.status_changes_rejected == 0 and figures.acks_expected == 2 and figures.replies_accepted == 3
     )
+
+
+async def test_the_client_retries_a_key_still_in_use_and_takes_a_conflict_as_final() -> None:
+    """409 `idempotency_key_in_use` (the claim of an attempt whose API process died) is retried, as
+    the API's Retry-After asks, until the request runs; a 409 about the conversation is an answer."""
+    seen: list[str] = []
+
+    async def status(request: web.Request) -> web.Response:
+        seen.append(request.headers["Idempotency-Key"])
+        if request.headers["Idempotency-Key"] == "c1-s2" and seen.count("c1-s2") < 3:
+            body = {"error": "idempotency_key_in_use", "detail": "a request with this key is still running"}
+            return web.json_response(body, status=409, headers={"Retry-After": "1"})
+        if request.headers["Idempotency-Key"] == "c1-s3":
+            return web.json_response({"error": "conversation_closed"}, status=409)
+        return web.json_response({"status": "closed"})
+
+    app = web.Application()
+    app.router.add_post("/v1/conversations/c1/status", status)
+    async with serve_app(app) as server, aiohttp.ClientSession() as session:
+        client = RetryingClient(session, str(server.make_url("")).rstrip("/"), "key")
+        client.max_backoff = 0.05
+        steps = {s.ident: s for s in script("c1", 1)}
+        closed = await client.send(steps["c1-s2"])
+        refused = await client.send(steps["c1-s3"])
+    assert (closed.status, closed.attempts, closed.accepted) == (200, 3, True)
+    assert closed.retry_reasons == ["409 idempotency_key_in_use"] * 2
+    assert (refused.status, refused.attempts, refused.accepted) == (409, 1, False)
