@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Insert, Select, bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
+from engine.db.inserts import upsert
 from engine.db.schema import crm_contacts, crm_writes
 
 KNOWN_COLUMNS = (
@@ -74,7 +74,7 @@ class LocalCrm:
         if not values:
             return 0
         async with self._db.begin() as connection:
-            statement = _dialect_insert(connection, crm_contacts)
+            statement = upsert(connection, crm_contacts)
             await connection.execute(
                 statement.on_conflict_do_update(
                     index_elements=["tenant", "customer_id"],
@@ -107,7 +107,7 @@ class LocalCrm:
         """Apply a write-back once per idempotency key; False when the key was already written."""
         async with self._db.begin() as connection:
             recorded = await connection.execute(
-                _dialect_insert(connection, crm_writes)
+                upsert(connection, crm_writes)
                 .values(
                     idempotency_key=change.idempotency_key,
                     tenant=change.tenant,
@@ -174,13 +174,6 @@ async def _set_field(connection: AsyncConnection, change: CrmWrite) -> None:
     else:
         fields[CUSTOM] = dict(fields.get(CUSTOM, {})) | {change.field: change.value}
     await connection.execute(update(crm_contacts).where(*where).values(fields=fields, updated_at=now))
-
-
-def _dialect_insert(connection: AsyncConnection, table: Any) -> Any:
-    """The INSERT of the connection's dialect, which has ON CONFLICT (both SQLite and PostgreSQL do)."""
-    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement: Insert = dialect.insert(table)
-    return statement
 
 
 def read_csv(path: Path) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Insert-if-new, decided by the database's unique constraint (never a read-then-write).
+"""Inserts decided by the database's unique constraints (never a read-then-write), per dialect.
 
 Two processes inserting the same key at once cannot both win: the loser's insert does nothing,
 which `insert_new` reports as False. SQLite and PostgreSQL spell it the same way (ON CONFLICT DO
@@ -11,16 +11,20 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def insert_or_ignore(connection: AsyncConnection, table: Table) -> Insert | postgresql.Insert:
+def upsert(connection: AsyncConnection, table: Table) -> Any:
+    """The dialect's INSERT, which has `on_conflict_do_nothing/update` (SQLite and PostgreSQL alike)."""
+    dialect: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def insert_or_ignore(connection: AsyncConnection, table: Table) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING for the connection's database. Rows go as execute()'s
     parameters (SQLAlchemy writes multi-row statements itself): a statement carrying its rows in
     `.values(rows)` has no cache key and is compiled again on every call."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+    return upsert(connection, table).on_conflict_do_nothing()
 
 
 async def insert_new(connection: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from engine.db.inserts import upsert
 from engine.db.schema import intent_models
 from engine.rules.pack import RulePack
 from engine.rules.triage import IntentModel, trained_model
@@ -34,8 +34,7 @@ async def store_intent_model(db: AsyncConnection, pack: RulePack, digest: str, n
 
 
 async def _insert(db: AsyncConnection, digest: str, model: IntentModel, now: datetime) -> None:
-    dialect = postgresql if db.dialect.name == "postgresql" else sqlite
-    row = dialect.insert(intent_models).values(
+    row = upsert(db, intent_models).values(
         pack_hash=digest, model_hash=model.hash, model=model.json, trained_at=now
     )
     await db.execute(row.on_conflict_do_nothing(index_elements=[intent_models.c.pack_hash]))

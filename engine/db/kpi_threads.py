@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from engine.db.inserts import upsert
 from engine.db.schema import kpi_threads
 
 ThreadKey = tuple[str, str, int]  # conversation, life, thread
@@ -43,9 +43,8 @@ async def mark_threads(connection: AsyncConnection, tenant: str, keys: Iterable[
         {"tenant": tenant, "conversation_id": c, "life_id": life, "thread": t, "changes": 1, "basis": 0}
         for c, life, t in sorted(set(keys))
     ]
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     # Rows as parameters, not `.values(rows)`: that form has no cache key (compiled on every call).
-    statement = dialect.insert(kpi_threads).on_conflict_do_update(
+    statement = upsert(connection, kpi_threads).on_conflict_do_update(
         index_elements=["tenant", *_KEY],
         set_={"changes": kpi_threads.c.changes + 1, "basis": 0},
     )

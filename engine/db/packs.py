@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from engine.db.inserts import upsert
 from engine.db.intent_models import store_intent_model
 from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
@@ -67,12 +67,6 @@ class PublishedVersion:
     approved_by: str | None = None
     """When its latest activation was an approved proposal (four-eyes): which, who proposed it and
     who approved it (the two keys `activated_by` names)."""
-
-
-def upsert(connection: AsyncConnection, table: Table) -> Any:
-    """The dialect's INSERT, which has `on_conflict_do_nothing/update` (SQLite and PostgreSQL alike)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def canonical_text(pack: RulePack) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.packs import PackStore, upsert
+from engine.db.inserts import upsert
+from engine.db.packs import PackStore
 from engine.db.schema import shadow_decisions, shadow_packs
 from engine.rules.pack import RulePack
 
