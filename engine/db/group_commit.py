@@ -30,9 +30,10 @@ MOST_PER_WRITE = 256
 
 
 class GroupCommit(Generic[Item, Result]):
-    """Writes items through `write_many` (one transaction for a list, one result per item, in order);
-    when that fails, each item again through `write_one` (by default `write_many` of that item alone,
-    and then not for a lone item: its own error is the answer)."""
+    """Writes items through `write_many` (one transaction for a list, one result per item, in order).
+    When that fails for several items, each is written again through `write_one` (by default
+    `write_many` of the item alone); a lone item's failure is its answer, unless a `write_one` of
+    its own was given, which is then tried too."""
 
     def __init__(
         self,
@@ -54,7 +55,8 @@ class GroupCommit(Generic[Item, Result]):
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._drain())
         # A caller cancelled while waiting (its activity timed out) leaves its item to be written
-        # anyway: the writes are insert-or-ignore, so its retry finds them there.
+        # anyway. Every writer here is idempotent for its retry: rows are inserted-or-ignored, a
+        # delivery claim is taken over once its lease ends (as after a crash), a settle is final.
         return await answer
 
     async def _drain(self) -> None:
