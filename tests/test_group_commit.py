@@ -19,7 +19,6 @@ from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox, read_mirror
 from engine.contracts.events import ConversationEvent, EventBatch
 from engine.contracts.kpi import KpiFact, KpiFactBatch
-from engine.contracts.outbound import OutboundMessage
 from engine.contracts.records import HandledRecords
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.group_commit import GroupCommit
@@ -27,6 +26,7 @@ from engine.db.keys import create_tenant
 from engine.db.kpi_facts import KpiFactStore
 from engine.db.schema import event_deliveries
 from engine.db.subscriptions import Subscriptions
+from tests.test_delivery_store import message
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 CONVERSATIONS = 20
@@ -177,18 +177,6 @@ async def test_a_flush_writes_its_events_and_facts_in_one_transaction_with_other
     ]
     assert len(committed) < CONVERSATIONS / 2
     assert len(await KpiFactStore(database).keys("acme")) == sum(c % 4 + 1 for c in range(CONVERSATIONS))
-
-
-def message(key: str) -> OutboundMessage:
-    return OutboundMessage(
-        idempotency_key=key,
-        conversation_id="c-1",
-        tenant="acme",
-        channel="chat",
-        to="+15550100",
-        kind="auto_reply",
-        text="Hello",
-    )
 
 
 async def test_the_outbox_gathers_sends_and_delivers_each_key_once(
