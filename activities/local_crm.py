@@ -50,7 +50,7 @@ def _lookup(column: Any) -> Select[Any]:
 
 
 # Built once: one statement object per search keeps its cache key (a lookup runs for every new
-# conversation; building the JSON path and the statement each time was most of its CPU).
+# conversation, and built per call the JSON path, the statement and its cache key were made again).
 LOOKUPS = {
     "external_id": _lookup(crm_contacts.c.fields["external_id"].as_string()),
     "email": _lookup(crm_contacts.c.email),
