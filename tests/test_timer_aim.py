@@ -1,0 +1,97 @@
+"""Timers aimed a little before their instant (workflows/conversation/timers.py EXACT_LEAD) never act
+before it: a wake-up that comes early sleeps the rest, and the SLA breach is decided in a workflow
+task that started at or after the deadline. Read from the real server's history: the breach's
+decision is the `decide` marker whose recorded result is `sla.breached`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+
+from engine.contracts.conversation import conversation_workflow_id
+from engine.service.config import Settings
+from tests.api_client import ApiClient
+from tests.conftest import publish
+from tests.polling import eventually
+from workflows.conversation import timers
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LEAD = timedelta(milliseconds=200)
+"""Far more than the default, so the exact sleeps wake before their instant and must sleep again."""
+
+
+def three_second_sla_pack(directory: Path) -> Path:
+    """Every conversation breaches its first response 3 s after it opens (warning at 1.5 s)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    hours = ", ".join(f'{day}: [["00:00", "24:00"]]' for day in DAYS)
+    (directory / "pack.yaml").write_text(
+        "meta: {name: timer-aim}\n"
+        f"calendars:\n  always: {{timezone: UTC, hours: {{{hours}}}}}\n"
+        "sla_policies:\n"
+        "  fast: {calendar: always, first_response_minutes: 0.05, warning_fraction: 0.5}\n"
+        "rules:\n  - {id: fast-sla, on: [conversation.created], then: [{apply_sla: fast}]}\n"
+    )
+    return directory
+
+
+def at(event: HistoryEvent) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=UTC)
+
+
+async def decided_event(client: Client, event: HistoryEvent) -> str | None:
+    """The rules' event a `decide` marker recorded (its result decoded with the codec), else None."""
+    details = event.marker_recorded_event_attributes.details
+    if "result" not in details or not details["result"].payloads:
+        return None
+    codec = client.data_converter.payload_codec
+    assert codec is not None
+    [result] = await codec.decode(list(details["result"].payloads))
+    if result.metadata.get("encoding") != b"json/plain":
+        return None  # an activity that answered nothing
+    answer = json.loads(result.data)
+    decision = answer.get("decision") if isinstance(answer, dict) else None
+    return decision.get("event") if isinstance(decision, dict) else None
+
+
+async def test_an_early_wake_sleeps_again_and_the_breach_waits_for_its_deadline(
+    api: ApiClient,
+    client: Client,
+    settings: Settings,
+    worker: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(timers, "EXACT_LEAD", LEAD)
+    publish(settings, three_second_sla_pack(tmp_path / "pack"))
+    opened = await api.post_message("aim-1", "m-1", "help")
+    assert opened.status == 201, opened.body
+
+    async def breached() -> bool:
+        return (await api.get("aim-1")).body["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, what="the first-response breach")
+    target = (await api.get("aim-1")).body["sla"]["targets"]["first_response"]
+    deadline = datetime.fromisoformat(target["deadline"])
+    assert datetime.fromisoformat(target["breached_at"]) == deadline
+
+    handle = client.get_workflow_handle(conversation_workflow_id(api.tenants["acme"], "aim-1"))
+    history = await handle.fetch_history()
+    task_started: datetime | None = None
+    breach_task_started: datetime | None = None
+    woke_early = []
+    for event in history.events:
+        if event.HasField("workflow_task_started_event_attributes"):
+            task_started = at(event)
+        elif event.HasField("timer_fired_event_attributes") and deadline - 2 * LEAD < at(event) < deadline:
+            woke_early.append(at(event))
+        elif event.HasField("marker_recorded_event_attributes") and breach_task_started is None:
+            if await decided_event(client, event) == "sla.breached":
+                breach_task_started = task_started
+    assert woke_early, "no timer fired within the lead before the deadline: the early path went untried"
+    assert breach_task_started is not None, "no decision on sla.breached in the history"
+    assert breach_task_started >= deadline
