@@ -3,10 +3,12 @@ SLA pack and breach delay the sla-accuracy and scale benchmarks rest on."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bench.sla_accuracy_bench import arrival_times
 from bench.sla_timing import Task, Timer, delay_parts, first_breach, write_pack
 from bench.stats import CpuSample, per_unit_ms, percentile, scaled
 from engine.calendar import BusinessCalendar
@@ -78,3 +80,15 @@ def test_a_breach_delay_splits_into_timer_aim_server_tick_and_worker_pickup() ->
     parts = delay_parts(deadline, deadline + 950 * ms, [warning, woke, later])
     assert parts == pytest.approx({"timer set late": 0.2, "server tick": 0.7, "worker pickup": 0.05})
     assert sum(parts.values()) == pytest.approx(0.95)
+
+
+def test_sla_openings_arrive_at_the_mean_rate_at_every_phase_of_the_steady_pace() -> None:
+    """The sla-accuracy openings: the same for a seed, about `rate` a second, and not in step with a
+    steady pace of the same rate (whose whole multiples the SLA is), so deadlines do not all fall
+    at the instant a later conversation opens."""
+    times = arrival_times(400, 4.0)
+    assert times == arrival_times(400, 4.0) and times[0] == 0.0
+    assert all(later > earlier for earlier, later in itertools.pairwise(times))
+    assert 3.5 < len(times) / times[-1] < 4.5
+    phases = [(t * 4.0) % 1.0 for t in times[1:]]
+    assert all(sum(lo <= p < lo + 0.25 for p in phases) > 60 for lo in (0.0, 0.25, 0.5, 0.75))
