@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         le=100_000,
         description=(
             "Conversations a worker keeps in memory between events (Temporal's sticky cache; about "
-            "250 KB each, README). An evicted one is replayed from history at its next event; 0 "
+            "130-140 KB each, README). An evicted one is replayed from history at its next event; 0 "
             "replays every event."
         ),
     )
