@@ -44,11 +44,11 @@ DESK_IN_FLIGHT_UPDATES = 200
 # burst is spent, ~10 s in) timers fired 20-300 ms late; with this, 2-4 ms (docs/performance.md).
 TIMER_QUEUE_READS_PER_SECOND = 1000
 
-# The same cap on the transfer queue, which hands every scheduled workflow task (a fired timer's, a
-# signal's) to matching: at 20 reads a second, a workflow task waited for the limiter whenever a
-# few conversations were busy, up to ~50 ms before a worker could start it (bench sla-accuracy's
-# breach tasks: started p90 26-34 ms after the timer fired, 12 ms with this; docs/performance.md
-# "Session 15"). Not tied to the timer setting: it is every task's dispatch.
+# The same cap on the transfer queue, which hands every scheduled workflow task (a new run's, a
+# fired timer's) to matching: at 20 reads a second a task waited up to ~50 ms for the limiter before
+# a worker could start it (bench sla-accuracy's breach tasks: started p90 26-34 ms after the timer
+# fired, 12 ms with this; a first message answered ~12 ms sooner; docs/performance.md "Session 15").
+# Not tied to the timer setting: it is every task's dispatch.
 TRANSFER_QUEUE_READS_PER_SECOND = 1000
 
 

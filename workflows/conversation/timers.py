@@ -29,7 +29,7 @@ RE_ARM_MIN = timedelta(milliseconds=200)
 # The exact sleep is aimed this much before its instant: it starts when its (near-empty) task
 # completes, 8-22 ms after the `workflow.now()` it was computed from (bench sla-accuracy's "timer set
 # late"), and the task it wakes starts another ~6-10 ms after it fires, so the task still starts at or
-# after the instant. One that starts before (never seen) sleeps the rest, exactly, once more.
+# after the instant. One that starts before it sleeps the rest, exactly, once more.
 EXACT_LEAD = timedelta(milliseconds=10)
 
 
