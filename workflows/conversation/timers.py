@@ -23,7 +23,8 @@ STATUS_TIMERS = (
 
 
 # A sleep longer than RE_ARM_MIN wakes early (RE_ARM_LEAD before the instant, or half-way) and is
-# re-armed: one more timer per instant that fires, none for one cancelled by an event first.
+# re-armed: one more timer per instant that fires (two when the exact sleep below wakes before the
+# instant), none for one cancelled by an event first.
 RE_ARM_LEAD = timedelta(seconds=5)
 RE_ARM_MIN = timedelta(milliseconds=200)
 # The exact sleep is aimed this much before its instant: it starts when its (near-empty) task
