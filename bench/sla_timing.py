@@ -25,15 +25,17 @@ from workflows.conversation.workflow import ConversationWorkflow
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def write_pack(directory: Path, first_response_seconds: float) -> Path:
-    """A pack directory whose every conversation breaches its first response after the given time."""
+def write_pack(directory: Path, first_response_seconds: float, warning_fraction: float | None = None) -> Path:
+    """A pack directory whose every conversation breaches its first response after the given time
+    (warned at the policy's default fraction of it, or the one given)."""
     directory.mkdir(parents=True, exist_ok=True)
     hours = ", ".join(f'{day}: [["00:00", "24:00"]]' for day in DAYS)
     minutes = first_response_seconds / 60
+    warning = f", warning_fraction: {warning_fraction!r}" if warning_fraction is not None else ""
     (directory / "pack.yaml").write_text(
         "meta: {name: sla-bench}\n"
         f"calendars:\n  always: {{timezone: UTC, hours: {{{hours}}}}}\n"
-        f"sla_policies:\n  fast: {{calendar: always, first_response_minutes: {minutes!r}}}\n"
+        f"sla_policies:\n  fast: {{calendar: always, first_response_minutes: {minutes!r}{warning}}}\n"
         "rules:\n  - {id: fast-sla, on: [conversation.created], then: [{apply_sla: fast}]}\n"
     )
     return directory

@@ -13,6 +13,7 @@ import pytest
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
+from bench.sla_timing import write_pack
 from engine.contracts.conversation import conversation_workflow_id
 from engine.service.config import Settings
 from tests.api_client import ApiClient
@@ -20,25 +21,12 @@ from tests.conftest import publish
 from tests.polling import eventually
 from workflows.conversation import timers
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LEAD = timedelta(milliseconds=500)
 """Far more than the default, so the exact sleeps wake well before their instant and must sleep again
 (a margin of half a second for a busy machine's task processing, which delays the wake)."""
-
-
-def six_second_sla_pack(directory: Path) -> Path:
-    """Every conversation breaches its first response 6 s after it opens (warning at 3 s), so each
-    instant's exact sleep is ~1.5 s: long enough to be aimed LEAD early."""
-    directory.mkdir(parents=True, exist_ok=True)
-    hours = ", ".join(f'{day}: [["00:00", "24:00"]]' for day in DAYS)
-    (directory / "pack.yaml").write_text(
-        "meta: {name: timer-aim}\n"
-        f"calendars:\n  always: {{timezone: UTC, hours: {{{hours}}}}}\n"
-        "sla_policies:\n"
-        "  fast: {calendar: always, first_response_minutes: 0.1, warning_fraction: 0.5}\n"
-        "rules:\n  - {id: fast-sla, on: [conversation.created], then: [{apply_sla: fast}]}\n"
-    )
-    return directory
+SLA_SECONDS = 6.0
+"""With the warning half-way (3 s), each instant's exact sleep is ~1.5 s: long enough to be aimed
+LEAD early."""
 
 
 def at(event: HistoryEvent) -> datetime:
@@ -71,7 +59,7 @@ async def test_an_early_wake_sleeps_again_and_the_breach_waits_for_its_deadline(
     # Undone before the `worker` fixture replays the run: the history recorded with this lead then
     # replays with the default one (Temporal does not compare timer durations).
     monkeypatch.setattr(timers, "EXACT_LEAD", LEAD)
-    publish(settings, six_second_sla_pack(tmp_path / "pack"))
+    publish(settings, write_pack(tmp_path / "pack", SLA_SECONDS, warning_fraction=0.5))
     opened = await api.post_message("aim-1", "m-1", "help")
     assert opened.status == 201, opened.body
 
