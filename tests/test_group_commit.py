@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.conversation_events import ConversationEventActivities
 from activities.delivery_ledger import ClaimHeld, DeliveryLedger
-from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from activities.outbox import Outbox, read_mirror
 from engine.contracts.events import ConversationEvent, EventBatch
@@ -27,6 +26,7 @@ from engine.db.kpi_facts import KpiFactStore
 from engine.db.schema import event_deliveries
 from engine.db.subscriptions import Subscriptions
 from tests.test_delivery_store import message
+from tests.test_event_subscriptions import writer_of
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 CONVERSATIONS = 20
@@ -156,11 +156,7 @@ async def test_a_flush_writes_its_events_and_facts_in_one_transaction_with_other
         description="",
         allow_private=False,
     )
-    writer = HandledRecordActivities(
-        KpiFactActivities(KpiFactStore(database)),
-        ConversationEventActivities(EventDeliveries(database)),
-        database,
-    )
+    writer = writer_of(database)
     committed = commits(database)
     counts = await asyncio.gather(
         *(
