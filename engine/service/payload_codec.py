@@ -45,6 +45,7 @@ import logging
 import os
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -120,8 +121,14 @@ def seal(keyring: Keyring, payload: Payload, tenant: str, *, compress: bool = Fa
         if len(packed) < len(plain):
             plain, compression = packed, ZLIB
             metadata[COMPRESSION] = ZLIB
-    sealed = AESGCM(key).encrypt(nonce, plain, _associated_data(tenant, key_id, compression))
+    sealed = _cipher(key).encrypt(nonce, plain, _associated_data(tenant, key_id, compression))
     return Payload(metadata=metadata, data=nonce + sealed)
+
+
+@lru_cache(maxsize=1024)
+def _cipher(key: bytes) -> AESGCM:
+    """One AES-GCM object per key: making one costs more than sealing a payload with it."""
+    return AESGCM(key)
 
 
 def _inflate(data: bytes) -> bytes:
@@ -142,7 +149,7 @@ def unseal(keyring: Keyring, payload: Payload) -> Payload:
     compression = payload.metadata.get(COMPRESSION, b"")
     associated = _associated_data(tenant, key_id, compression)
     try:
-        data = AESGCM(key).decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], associated)
+        data = _cipher(key).decrypt(payload.data[:NONCE_BYTES], payload.data[NONCE_BYTES:], associated)
         if compression == ZLIB:
             data = _inflate(data)
         elif compression:
