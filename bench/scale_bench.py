@@ -3,6 +3,7 @@ timer fires on time, and the worker's memory stays within its bound. Runs only w
 
     python -m bench scale --conversations 1000
     python -m bench scale                          # 10,000 (tens of minutes on 2 cores)
+    python -m bench scale --per-second 4           # 10,000 opened at a pace the worker keeps up with
 
 Processes (bench/stack.py) as `convoflow up` runs them: the dev server on a SQLite file with its
 timer settings, the API, and one convoflow worker whose workflow cache is its default (or
@@ -29,6 +30,7 @@ from bench import stack
 from bench.api_latency_bench import Convoflow
 from bench.conversations import workflow_id
 from bench.results import Result
+from bench.sla_accuracy_bench import arrival_times
 from bench.sla_timing import breaches, write_pack
 from bench.stats import percentile
 from engine.service.temporal_client import connect
@@ -44,13 +46,22 @@ async def sample_rss(process: psutil.Process, peak: list[int], stop: asyncio.Eve
             pass
 
 
-async def open_all(api: Convoflow, names: list[str], concurrency: int) -> dict[str, int]:
-    """Post each conversation's first message; counts of answers by outcome."""
+async def open_all(
+    api: Convoflow, names: list[str], concurrency: int, per_second: float | None = None
+) -> dict[str, int]:
+    """Post each conversation's first message, as fast as `concurrency` lanes go or, with
+    `per_second`, each at its instant of a Poisson process of that mean rate; counts of answers by
+    outcome."""
     outcomes: dict[str, int] = {}
-    pending = iter(names)
+    pending = iter(enumerate(names))
+    loop = asyncio.get_running_loop()
+    begin = loop.time()
+    at = arrival_times(len(names), per_second) if per_second else None
 
     async def lane() -> None:
-        for name in pending:
+        for n, name in pending:
+            if at is not None:
+                await asyncio.sleep(max(0.0, begin + at[n] - loop.time()))
             try:
                 await api.message(name, 1)()
                 outcome = "created"
@@ -86,7 +97,9 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 started = time.monotonic()
                 connector = aiohttp.TCPConnector(limit=args.concurrency)
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    outcomes = await open_all(Convoflow(session, base), names, args.concurrency)
+                    outcomes = await open_all(
+                        Convoflow(session, base), names, args.concurrency, args.per_second
+                    )
                 opened_s = time.monotonic() - started
                 await asyncio.sleep(args.sla_seconds + 2)  # the last deadline, then the server's tick
                 stop.set()
@@ -115,6 +128,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=10_000, help="conversations to open (10000)")
     parser.add_argument("--concurrency", type=int, default=8, help="API requests in flight (8)")
+    parser.add_argument(
+        "--per-second",
+        type=float,
+        default=None,
+        help="open at this mean rate (Poisson arrivals) instead of as fast as the API answers",
+    )
     parser.add_argument("--sla-seconds", type=float, default=60.0, help="first-response SLA (60)")
     parser.add_argument(
         "--worker-memory-mb", type=int, default=2000, help="the worker's memory bound to check (2000)"
