@@ -16,9 +16,11 @@ from engine.service.config import Settings
 from workflows.conversation.workflow import ConversationWorkflow
 
 
-async def first_message(client: Client, settings: Settings, pack_hash: str, name: str) -> EventReceipt:
-    """Open conversation `name` of the bench tenant with one customer message; its workflow id is
-    `workflow_id(name)`."""
+async def first_message(
+    client: Client, settings: Settings, pack_hash: str, name: str, *, decided: bool = False
+) -> EventReceipt:
+    """Open conversation `name` of the bench tenant with one customer message, answered when recorded
+    (or, `decided`, once handled); its workflow id is `workflow_id(name)`."""
     start = WithStartWorkflowOperation(
         ConversationWorkflow.run,
         ConversationStart(
@@ -32,8 +34,9 @@ async def first_message(client: Client, settings: Settings, pack_hash: str, name
         task_queue=settings.task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
+    update = ConversationWorkflow.receive_message_decided if decided else ConversationWorkflow.receive_message
     return await client.execute_update_with_start_workflow(
-        ConversationWorkflow.receive_message,
+        update,
         InboundMessage(message_id="m-1", sender=Party(address="ada@example.com"), text="My invoice is wrong"),
         start_workflow_operation=start,
     )

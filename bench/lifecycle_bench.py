@@ -7,6 +7,12 @@ A third phase measures what the conversation's *calls* cost the server on their 
 doing nothing else. Its server CPU is a second baseline for the server row, reported without a goal:
 convoflow over it is what convoflow's own commands (local activities, timers, search attributes) add.
 
+A fourth phase is the floor of the API's shape (`ShapedConversation`): the same three calls, the
+first message answered when recorded and handled after a 1 ms timer, and each call's share of the
+same local activities, with nothing of convoflow's. Convoflow over it is what its own work costs
+(rules, records, state, search attributes, the codec); its own ratio to the bare workflow is what
+the shape costs, which no implementation behind this API saves.
+
 The convoflow worker and the bare worker run in processes of their own (bench/stack.py), both alive
 throughout; the bench process is only the client. Each phase (convoflow, then bare) reads the CPU
 time (user + system) of the dev server and of that phase's worker before and after, so a phase's
@@ -27,10 +33,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy
 
 from bench import stack
-from bench.bare_workflow import BareConversation, BareWorkflow
+from bench.bare_workflow import BareConversation, BareWorkflow, ShapedConversation, Shares
 from bench.conversations import bare_first_message, first_message, workflow_id
 from bench.results import Result
 from bench.stats import per_unit_ms
@@ -43,9 +50,11 @@ CONCURRENCY = 50
 BARE_QUEUE = "bare"
 
 
-async def one_conversation(client: Client, settings: Settings, pack_hash: str, n: int) -> str:
+async def one_conversation(
+    client: Client, settings: Settings, pack_hash: str, n: int, *, decided: bool = False
+) -> str:
     name = f"{n}-{uuid.uuid4().hex[:6]}"
-    await first_message(client, settings, pack_hash, name)
+    await first_message(client, settings, pack_hash, name, decided=decided)
     wf_id = workflow_id(name)
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, wf_id)
     await handle.execute_update(
@@ -64,6 +73,23 @@ async def same_calls(client: Client, n: int) -> None:
     handle = await bare_first_message(client, f"calls-{n}-{uuid.uuid4().hex[:6]}", BARE_QUEUE)
     await handle.execute_update(BareConversation.receive, "reply")
     await handle.execute_update(BareConversation.close_now)
+
+
+async def shaped_calls(client: Client, shares: Shares, n: int) -> None:
+    """A conversation's three calls on `ShapedConversation`, which runs the same local activities."""
+    start = WithStartWorkflowOperation(
+        ShapedConversation.run,
+        shares,
+        id=f"shaped-{n}-{uuid.uuid4().hex[:6]}",
+        task_queue=BARE_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    await client.execute_update_with_start_workflow(
+        ShapedConversation.receive, "hello", start_workflow_operation=start
+    )
+    handle = await start.workflow_handle()
+    await handle.execute_update(ShapedConversation.reply, "reply")
+    await handle.execute_update(ShapedConversation.close_now)
 
 
 async def gather_bounded(
@@ -90,6 +116,24 @@ async def count_activities(client: Client, wf_id: str) -> tuple[int, int]:
     )
 
 
+async def shares_by_call(client: Client, wf_id: str) -> Shares:
+    """The markers (local activities, the patch marker) of a conversation opened with its first
+    message handled inside the update, split by call: up to the reply's update, with it, with the
+    close's. (Answered when recorded, a reply that comes while the message waits for its timer
+    handles it, and the split would move between runs.)"""
+    history = await client.get_workflow_handle(wf_id).fetch_history()
+    shares = [0]
+    for event in history.events:
+        kind = event.WhichOneof("attributes")
+        if kind == "workflow_execution_update_accepted_event_attributes":
+            shares.append(0)
+        elif kind == "marker_recorded_event_attributes":
+            shares[-1] += 1
+    if len(shares) != 4:
+        raise RuntimeError(f"the sample conversation took {len(shares) - 1} updates, not 3")
+    return Shares(handling=shares[0] + shares[1], reply=shares[2], close=shares[3])
+
+
 async def run(count: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         async with stack.dev_server() as server:
@@ -113,6 +157,11 @@ async def run(count: int) -> list[Result]:
 
                 sample = await one_conversation(client, settings, pack_hash, -1)  # warm-up; the shape to copy
                 activities, markers = await count_activities(client, sample)
+                shares = await shares_by_call(
+                    client, await one_conversation(client, settings, pack_hash, -2, decided=True)
+                )
+                if shares.handling + shares.reply + shares.close != markers:
+                    raise RuntimeError(f"{shares} do not add up to the sample's {markers} markers")
                 await bare_run(-1)
                 before = stack.cpu({"worker": worker, "server": temporal})
                 convo_s = await gather_bounded(
@@ -128,6 +177,10 @@ async def run(count: int) -> list[Result]:
                 before = stack.cpu({"worker": bare, "server": temporal})
                 calls_s = await gather_bounded(lambda i: same_calls(bare_client, i), count)
                 calls_cpu = per_unit_ms(stack.cpu({"worker": bare, "server": temporal}).minus(before), count)
+                await shaped_calls(bare_client, shares, -1)
+                before = stack.cpu({"worker": bare, "server": temporal})
+                shaped_s = await gather_bounded(lambda i: shaped_calls(bare_client, shares, i), count)
+                shaped_cpu = per_unit_ms(stack.cpu({"worker": bare, "server": temporal}).minus(before), count)
     print(
         f"one conversation = {activities} activities + {markers} local activities "
         f"(pack, decisions, business time); {CONCURRENCY} in flight"
@@ -135,10 +188,11 @@ async def run(count: int) -> list[Result]:
     print(f"conversations, first message -> close: {count / convo_s:8.1f}/s ({count} in {convo_s:.1f} s)")
     print(f"bare workflow, same activities:        {count / bare_s:8.1f}/s ({count} in {bare_s:.1f} s)")
     print(f"bare workflow, same three updates:     {count / calls_s:8.1f}/s ({count} in {calls_s:.1f} s)")
+    print(f"the API's shape, same local activities: {count / shaped_s:7.1f}/s ({count} in {shaped_s:.1f} s)")
     for role in ("worker", "server"):
         print(
             f"CPU per conversation, {role}: {convo_cpu[role]:6.1f} ms  (bare {bare_cpu[role]:6.1f} ms, "
-            f"same three updates {calls_cpu[role]:6.1f} ms)"
+            f"same three updates {calls_cpu[role]:6.1f} ms, the API's shape {shaped_cpu[role]:6.1f} ms)"
         )
     name = f"lifecycle: first message to close, {CONCURRENCY} in flight"
     return [
@@ -156,6 +210,24 @@ async def run(count: int) -> list[Result]:
             convo_cpu["server"],
             "ms",
             calls_cpu["server"],
+        ),
+        Result(
+            f"{name}, baseline: the API's shape with the same local activities",
+            count / convo_s,
+            "conversations/s",
+            count / shaped_s,
+        ),
+        Result(
+            "lifecycle: worker CPU per conversation, baseline: the API's shape",
+            convo_cpu["worker"],
+            "ms",
+            shaped_cpu["worker"],
+        ),
+        Result(
+            "lifecycle: Temporal server CPU per conversation, baseline: the API's shape",
+            convo_cpu["server"],
+            "ms",
+            shaped_cpu["server"],
         ),
     ]
 

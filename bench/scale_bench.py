@@ -30,9 +30,8 @@ from bench import stack
 from bench.api_latency_bench import Convoflow
 from bench.conversations import workflow_id
 from bench.results import Result
-from bench.sla_accuracy_bench import arrival_times
 from bench.sla_timing import breaches, write_pack
-from bench.stats import percentile
+from bench.stats import arrival_times, percentile
 from engine.service.temporal_client import connect
 
 
@@ -48,20 +47,24 @@ async def sample_rss(process: psutil.Process, peak: list[int], stop: asyncio.Eve
 
 async def open_all(
     api: Convoflow, names: list[str], concurrency: int, per_second: float | None = None
-) -> dict[str, int]:
+) -> tuple[dict[str, int], float]:
     """Post each conversation's first message, as fast as `concurrency` lanes go or, with
-    `per_second`, each at its instant of a Poisson process of that mean rate; counts of answers by
-    outcome."""
+    `per_second`, each at its instant of a Poisson process of that mean rate. Returns the counts of
+    answers by outcome and how far (s) the latest opening started behind its instant: the pace holds
+    only while the lanes keep up with it."""
     outcomes: dict[str, int] = {}
     pending = iter(enumerate(names))
     loop = asyncio.get_running_loop()
     begin = loop.time()
     at = arrival_times(len(names), per_second) if per_second else None
+    behind = [0.0]
 
     async def lane() -> None:
         for n, name in pending:
             if at is not None:
-                await asyncio.sleep(max(0.0, begin + at[n] - loop.time()))
+                wait = begin + at[n] - loop.time()
+                behind[0] = max(behind[0], -wait)
+                await asyncio.sleep(max(0.0, wait))
             try:
                 await api.message(name, 1)()
                 outcome = "created"
@@ -73,7 +76,7 @@ async def open_all(
                 print(f"  {done} of {len(names)} opened", flush=True)
 
     await asyncio.gather(*(lane() for _ in range(concurrency)))
-    return outcomes
+    return outcomes, behind[0]
 
 
 async def run(args: argparse.Namespace) -> list[Result]:
@@ -97,7 +100,7 @@ async def run(args: argparse.Namespace) -> list[Result]:
                 started = time.monotonic()
                 connector = aiohttp.TCPConnector(limit=args.concurrency)
                 async with aiohttp.ClientSession(connector=connector) as session:
-                    outcomes = await open_all(
+                    outcomes, behind = await open_all(
                         Convoflow(session, base), names, args.concurrency, args.per_second
                     )
                 opened_s = time.monotonic() - started
@@ -109,6 +112,8 @@ async def run(args: argparse.Namespace) -> list[Result]:
     ms = sorted(b.delay * 1000 for b, _ in delays.values()) or [float("nan")]
     print(f"{count} conversations opened through the API in {opened_s:.0f} s ({count / opened_s:.1f}/s)")
     print(f"  answers: {outcomes}")
+    if args.per_second:
+        print(f"  paced at {args.per_second:g}/s; the latest opening began {behind:.2f} s behind its instant")
     print(f"  SLA breaches recorded: {len(delays)} of {count}")
     p50, p95 = percentile(ms, 50), percentile(ms, 95)
     print(f"  breach delay after the deadline: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {ms[-1]:.0f} ms")
@@ -124,13 +129,20 @@ async def run(args: argparse.Namespace) -> list[Result]:
     ]
 
 
+def positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return value
+
+
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=10_000, help="conversations to open (10000)")
     parser.add_argument("--concurrency", type=int, default=8, help="API requests in flight (8)")
     parser.add_argument(
         "--per-second",
-        type=float,
+        type=positive,
         default=None,
         help="open at this mean rate (Poisson arrivals) instead of as fast as the API answers",
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
@@ -25,7 +24,7 @@ from bench import stack
 from bench.conversations import first_message, workflow_id
 from bench.results import Result
 from bench.sla_timing import breaches, delay_parts, write_pack
-from bench.stats import percentile
+from bench.stats import arrival_times, percentile
 from engine.service.temporal_client import connect
 
 SLA_SECONDS = 4.0
@@ -33,23 +32,6 @@ OPENINGS_PER_SECOND = 4.0
 """Conversations open at this mean rate, so their deadlines (and warnings, and the early wake-ups before
 each) come at that rate too: the figure is timer accuracy. Opened as fast as possible, 60 deadlines
 fell within about a second and the figure measured the worker's backlog in that burst (p50 ~0.9 s)."""
-ARRIVALS_SEED = 15
-
-
-def arrival_times(count: int, per_second: float, seed: int = ARRIVALS_SEED) -> list[float]:
-    """Seconds from the start at which each of `count` conversations opens: a Poisson process of mean
-    rate `per_second` (exponential gaps), the same for a given seed.
-
-    Not a steady pace: with openings every 1/rate s and an SLA a whole number of those, every deadline
-    fell exactly when a later conversation was being opened, and the figure measured that collision
-    each time instead of the timers (docs/performance.md "Session 15").
-    """
-    rng = random.Random(seed)
-    times, at = [], 0.0
-    for _ in range(count):
-        times.append(at)
-        at += rng.expovariate(per_second)
-    return times
 
 
 async def paced(count: int, per_second: float, open_one: Callable[[int], Awaitable[object]]) -> None:

@@ -138,13 +138,13 @@ def bare_worker(address: str, task_queue: str, max_cached_workflows: int = 1000)
     from temporalio.client import Client
     from temporalio.worker import Worker
 
-    from bench.bare_workflow import BareConversation, BareWorkflow, bare_step
+    from bench.bare_workflow import BareConversation, BareWorkflow, ShapedConversation, bare_step
 
     async def setup() -> Any:
         return Worker(
             await Client.connect(address),
             task_queue=task_queue,
-            workflows=[BareWorkflow, BareConversation],
+            workflows=[BareWorkflow, BareConversation, ShapedConversation],
             activities=[bare_step],
             activity_executor=ThreadPoolExecutor(16),
             max_cached_workflows=max_cached_workflows,

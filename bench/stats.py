@@ -1,4 +1,5 @@
-"""Figures the benchmarks share: percentiles of samples, and CPU per unit of work of a process phase.
+"""Figures the benchmarks share: percentiles of samples, CPU per unit of work of a process phase, and
+the instants of paced arrivals.
 
 Pure functions, so tests/test_bench_stats.py checks them without a server.
 """
@@ -6,8 +7,11 @@ Pure functions, so tests/test_bench_stats.py checks them without a server.
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+ARRIVALS_SEED = 15
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
@@ -47,3 +51,21 @@ def scaled(growth_bytes: float, count: int, per: int = 1000) -> float:
     if count <= 0:
         raise ValueError("count must be positive")
     return growth_bytes / count * per / 1e6
+
+
+def arrival_times(count: int, per_second: float, seed: int = ARRIVALS_SEED) -> list[float]:
+    """Seconds from the start at which each of `count` conversations opens: a Poisson process of mean
+    rate `per_second` (exponential gaps), the same for a given seed.
+
+    Not a steady pace: with openings every 1/rate s and an SLA a whole number of those, every deadline
+    fell exactly when a later conversation was being opened, and the figure measured that collision
+    each time instead of the timers (docs/performance.md "Session 15").
+    """
+    if per_second <= 0:
+        raise ValueError("the arrival rate must be positive")
+    rng = random.Random(seed)
+    times, at = [], 0.0
+    for _ in range(count):
+        times.append(at)
+        at += rng.expovariate(per_second)
+    return times

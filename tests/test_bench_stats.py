@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.sla_accuracy_bench import arrival_times
 from bench.sla_timing import Task, Timer, delay_parts, first_breach, write_pack
-from bench.stats import CpuSample, per_unit_ms, percentile, scaled
+from bench.stats import CpuSample, arrival_times, per_unit_ms, percentile, scaled
 from engine.calendar import BusinessCalendar
 from engine.service.pack_files import load_valid
 

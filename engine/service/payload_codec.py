@@ -125,9 +125,11 @@ def seal(keyring: Keyring, payload: Payload, tenant: str, *, compress: bool = Fa
     return Payload(metadata=metadata, data=nonce + sealed)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=4096)  # as many as payload_keys.derive keeps tenant keys
 def _cipher(key: bytes) -> AESGCM:
-    """One AES-GCM object per key: making one costs more than sealing a payload with it."""
+    """One AES-GCM object per key, shared: it holds only the key (each call starts from a copy of
+    its context, so threads may share it), and making one took 2-3 of a seal's ~50 us in the busy
+    worker (docs/performance.md "Session 16")."""
     return AESGCM(key)
 
 

@@ -267,8 +267,10 @@ def build_worker(
         max_concurrent_workflow_tasks=settings.max_concurrent_workflow_tasks,
         workflow_runner=workflow_runner(),
         # We configure no external payload storage, yet the SDK walks every activation and completion
-        # once more for it, and above 1 that walk makes an asyncio task per payload (issue 15: 3-5% of
-        # the worker's CPU per conversation, docs/performance.md "Session 16"). 1 walks in place.
+        # once more for it, and above 1 that walk makes an asyncio task per payload field (issue 15:
+        # 3-5% of the worker's CPU per conversation, docs/performance.md "Session 16"); 1 walks in
+        # place. With external storage configured, raise it: 1 fetches a task's payloads one by one.
+        # (Experimental in temporalio 1.35: a version without it fails here at start, in every test.)
         max_workflow_task_external_storage_concurrency=1,
         interceptors=[MetricsInterceptor(adapters.adapter_name)],
         adapters=adapters,
