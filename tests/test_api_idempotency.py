@@ -36,6 +36,11 @@ async def test_a_retried_post_creates_one_conversation_and_answers_the_first_ans
     # Another tenant's key of the same name is its own: its request runs.
     theirs = await api.request("POST", path, json=MESSAGE, headers=key, tenant="globex")
     assert theirs.status == 201 and "Idempotent-Replayed" not in theirs.headers
+
+    async def handled() -> bool:  # answered when recorded: the handling follows
+        return (await api.get("idem-1")).body["customer_messages"] >= 1
+
+    await eventually(handled, "the message handled")
     state = (await api.get("idem-1")).body
     assert state["customer_messages"] == 1
 
