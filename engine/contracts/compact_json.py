@@ -36,6 +36,11 @@ class CompactJson(Mapping[str, Any]):
             return value
         return cls(to_json(value))
 
+    @property
+    def size(self) -> int:
+        """Bytes of the encoded text: what the object adds to a payload that carries it."""
+        return len(self._encoded)
+
     def decoded(self) -> dict[str, Any]:
         """The object as a new dict (nested values too): the caller may change it."""
         value: dict[str, Any] = from_json(self._encoded)

@@ -4,9 +4,10 @@ A conversation is one workflow for its whole life; its runs are the continue-as-
 workflow id, found by walking back from the latest run through each run's start event (visibility
 may lag a fresh run), plus any other run visibility lists under the id. Each run's history is
 fetched as Temporal stores it. The decision trail is what the workflow's `decisions` query answers
-on each run (Temporal rebuilds it from the history; a run keeps the last 500 records, so earlier
-runs are asked too and their records merged in order), and the packs are the ones those records
-name, read from the pack store by hash. engine/audit/bundle.py builds and seals the document.
+on each run (Temporal rebuilds it from the history; a run carries only the newest records into
+the next, so earlier runs are asked too and their records merged in order), and the packs are the
+ones those records name, read from the pack store by hash. engine/audit/bundle.py builds and seals
+the document.
 """
 
 from __future__ import annotations

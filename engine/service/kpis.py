@@ -98,7 +98,8 @@ def rebuilt_from_bundle(path: Path) -> Rebuilt:
 
 async def rebuilt_from_temporal(client: Client, tenant: str) -> list[Rebuilt]:
     """The facts of every conversation of the tenant, from the trail each of its runs holds (a query
-    per run, as `audit export` reads it: a run keeps its last 500 entries, every run together all)."""
+    per run, as `audit export` reads it: a run carries only its newest entries, every run together
+    has all)."""
     out = []
     for conversation in await conversations(client, tenant):
         workflow_id = conversation_workflow_id(tenant, conversation)

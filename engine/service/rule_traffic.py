@@ -15,8 +15,8 @@ cost of one query per run; that cost is bounded here, not paid by every conversa
 - eight queries at a time, each with the audit export's timeout; a run that does not answer is
   counted as unanswered and left out rather than failing the report.
 
-Every run of a conversation is asked because each keeps only its last 500 records (the latest run
-carries those of the one before, which the counting takes once).
+Every run of a conversation is asked because each carries only the newest records of the one before
+(workflows/conversation/core.py CARRIED_TRAIL_BYTES), which the counting takes once.
 """
 
 from __future__ import annotations

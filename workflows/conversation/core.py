@@ -28,6 +28,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
+# A decision records every rule of its event with what each read (strings cut at 200 characters): a
+# few KB on the default pack, 14-40 KB on bench/realistic_pack.py's 200 rules, ~100 KB on 400 rules
+# that read the message. Continue-as-new carries the trail, and Temporal refuses a payload over 2 MB
+# (the run's task then fails at every attempt: the conversation stops). A run continues as new once
+# the entries it flushed take RUN_TRAIL_BYTES, and carries the newest that fit CARRIED_TRAIL_BYTES;
+# every run's query still answers its own entries (`audit export` and `kpi rebuild` ask every run).
+# A run's state then holds at most ~1 MB of trail plus one handler's decisions (on the default pack a
+# run still continues by its event count first); with the seen ids (up to ~0.5 MB) that is under 2 MB
+# unless one handler's decisions alone pass ~0.4 MB (thousands of rules on one event).
+RUN_TRAIL_BYTES = 768 * 1024
+CARRIED_TRAIL_BYTES = 256 * 1024
 TERMINAL = (Status.CLOSED,)
 # Channel message ids (and agent reply ids) remembered to drop re-deliveries, newest kept. Channels
 # re-deliver within days (SMTP gives up after ~5, webhook gateways after hours to 7): a message would
@@ -76,7 +87,13 @@ PATCHES_2026_12_B = "patches-2026-12-b"
 ATTRIBUTES_ONCE_PATCH = "search-attributes-once-per-task"
 # The bundle after that: everything PATCHES_2026_12_B stands for, and ATTRIBUTES_ONCE_PATCH.
 PATCHES_2026_12_C = "patches-2026-12-c"
-BUNDLES = (PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
+# Issue 15: a run also continues as new once its trail's records take RUN_TRAIL_BYTES, so the state it
+# carries (and a query's answer) stays under Temporal's 2 MB payload limit on a large pack. Asked at
+# the run's first flush of new entries (records.py).
+TRAIL_BYTES_PATCH = "continue-as-new-by-trail-bytes"
+# The bundle after that: everything PATCHES_2026_12_C stands for, and TRAIL_BYTES_PATCH.
+PATCHES_2026_12_D = "patches-2026-12-d"
+BUNDLES = (PATCHES_2026_12_D, PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
 IN_PATCHES_2026_12 = frozenset(
     {
         THREADS_PATCH,
@@ -92,7 +109,11 @@ IN_PATCHES_2026_12 = frozenset(
     }
 )
 """What PATCHES_2026_12 stands for: every patch made before it."""
-LATER_PATCHES = {RECORDS_PATCH: PATCHES_2026_12_B, ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C}
+LATER_PATCHES = {
+    RECORDS_PATCH: PATCHES_2026_12_B,
+    ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C,
+    TRAIL_BYTES_PATCH: PATCHES_2026_12_D,
+}
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
 
@@ -147,6 +168,8 @@ class ConversationCore:
         self._answered_in: int | None = None  # the history length of the task that last answered early
         self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
         self._attributes_once_on: bool | None = None
+        self._trail_bytes_on: bool | None = None
+        self._run_trail_bytes = 0  # what the entries this run flushed take encoded (TRAIL_BYTES_PATCH)
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
         self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
@@ -256,6 +279,7 @@ class ConversationCore:
         return (
             workflow.info().is_continue_as_new_suggested()
             or s.event_seq - s.run_started_seq >= s.max_events_per_run
+            or self._run_trail_bytes >= RUN_TRAIL_BYTES
         )
 
     def _next_event(self) -> int:

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         EVENTS_PATCH,
         KPI_PATCH,
         RECORDS_PATCH,
+        TRAIL_BYTES_PATCH,
         ConversationCore,
         error_type,
     )
@@ -60,6 +61,10 @@ class Records(ConversationCore):
                     entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
                 )
                 entry.compact()  # done changing: the trail keeps its records encoded (worker memory)
+            if self._trail_bytes_on is None:
+                self._trail_bytes_on = self._patched(TRAIL_BYTES_PATCH)
+            if self._trail_bytes_on:
+                self._run_trail_bytes += sum(entry.encoded_size() for entry in pending)
         if self._one_call_on is None and (facts or events or s.unsent_events):
             self._one_call_on = self._patched(RECORDS_PATCH)
         if self._one_call_on:

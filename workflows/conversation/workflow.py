@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SurveyAnswer,
     )
+    from engine.contracts.trail import newest_within
+    from workflows.conversation.core import CARRIED_TRAIL_BYTES
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.status import Raised
 
@@ -93,6 +95,9 @@ class ConversationWorkflow(Inbox):
         self._publish_attributes()
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
+            # The next run's trail: the newest entries that fit (core.py CARRIED_TRAIL_BYTES). This run
+            # keeps its own for queries. Replay compares no command's input, so old runs carry it too.
+            trail = newest_within(self._state.decisions, CARRIED_TRAIL_BYTES)
             workflow.continue_as_new(
                 ConversationStart(
                     tenant=self._state.tenant,
@@ -101,7 +106,7 @@ class ConversationWorkflow(Inbox):
                     customer=self._state.customer,
                     pack_hash=self._state.pack_hash,
                     max_events_per_run=self._state.max_events_per_run,
-                    carried=self._state,
+                    carried=self._state.model_copy(update={"decisions": trail}),
                 )
             )
         return self._state

@@ -1,0 +1,93 @@
+"""A conversation on a large pack lives on: the trail it carries stays under Temporal's payload limit.
+
+Every decision records each rule of its event with what it read (a string up to 200 characters), so
+on a pack of a few hundred rules that read the message, one customer message adds ~100 KB to the
+trail. Continue-as-new carries the trail in its input and queries answer it; Temporal refuses a
+payload over 2 MB, and a continue-as-new it refused failed at every attempt: the conversation stopped
+taking messages. Now a run continues as new by the bytes its trail takes, carries the newest entries
+that fit, and every run still answers its own (core.py RUN_TRAIL_BYTES).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from temporalio.client import Client
+
+from engine.contracts.compact_json import CompactJson
+from engine.contracts.trail import DecisionEntry, newest_within
+from engine.service import audit_bundle
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.conftest import publish
+
+RULES = 400
+MESSAGES = 40
+TEXT = "Hello, my parcel has not arrived yet and the tracking page shows nothing since Monday. " * 4
+
+
+def write_large_pack(directory: Path) -> Path:
+    """A legal pack whose every rule reads the message text on `message.received` and matches none."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rules = [
+        {
+            "id": f"rule-{i:03d}",
+            "on": ["message.received"],
+            "if": {"in": [f"never-said-{i}", {"var": "message.text"}]},
+            "then": [{"add_tags": [f"t{i}"]}],
+        }
+        for i in range(RULES)
+    ]
+    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": "large"}, "rules": rules}))
+    return directory
+
+
+async def test_a_conversation_on_a_large_pack_keeps_taking_messages(
+    api: ApiClient,
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    worker: None,
+    tmp_path: Path,
+) -> None:
+    publish(settings, write_large_pack(tmp_path / "large"))
+    for i in range(MESSAGES):  # ~4 MB of decision records in all
+        answer = await api.post_message("large-1", f"m-{i}", f"{TEXT} ({i})")
+        assert answer.status in (200, 201), answer.body
+
+    conversation = (await api.get("large-1")).body
+    assert conversation["customer_messages"] == MESSAGES
+    assert conversation["runs"] > 1
+    latest = (await api.request("GET", "/v1/conversations/large-1/decisions")).body["decisions"]
+    assert latest[-1]["message_id"] == f"m-{MESSAGES - 1}"
+
+    database = database_of(settings)
+    try:  # the auditor's bundle asks every run: no run's record is lost to the bound
+        bundle = await audit_bundle.export(client, database, tenants["acme"], "large-1", b"k" * 32)
+    finally:
+        await database.dispose()
+    trail = bundle["files"]["decisions.json"]
+    received = [e["message_id"] for e in trail if e["event"] == "message.received"]
+    assert received == [f"m-{i}" for i in range(MESSAGES)]
+
+
+def entry(seq: int, size: int) -> DecisionEntry:
+    """A trail entry whose decision encodes to `size` bytes."""
+    decision = {"pad": ""}
+    decision["pad"] = "x" * (size - CompactJson.of(decision).size)
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    made = DecisionEntry(seq=seq, event="message.received", at=at, decision=decision)
+    made.compact()
+    return made
+
+
+def test_the_carried_trail_is_the_newest_entries_that_fit() -> None:
+    trail = [entry(seq, 100) for seq in range(1, 6)]
+    assert [e.encoded_size() for e in trail] == [100] * 5
+    assert [e.seq for e in newest_within(trail, 300)] == [3, 4, 5]
+    assert [e.seq for e in newest_within(trail, 299)] == [4, 5]
+    assert newest_within(trail, 99) == []
+    assert newest_within(trail, 10_000) == trail
