@@ -23,6 +23,7 @@ from engine.contracts.activities import (
     BUSINESS_TIME,
     DECIDE,
     LOAD_RULE_PACK,
+    LOAD_WORKFLOW_PACK,
     RuleDecisions,
 )
 from engine.contracts.conversation import external_id_of
@@ -65,9 +66,11 @@ class DecisionObserver(Protocol):
 class LoadedPack:
     def __init__(self, pack: RulePack, intent_model: IntentModel | None = None) -> None:
         self.pack = pack
-        # What `load_rule_pack` answers every new run of the hash: dumped once here, since the dump
-        # was ~4% of the worker's CPU in `bench lifecycle`. Only ever serialized, never changed.
+        # What `load_rule_pack` and `load_workflow_pack` answer every run of the hash: dumped once
+        # here, since the dump was ~4% of the worker's CPU in `bench lifecycle`. Only ever
+        # serialized, never changed.
         self.canonical = pack.canonical()
+        self.workflow_part = pack.workflow_part()
         self.compiled = CompiledPack(pack)
         # Trained here when not given (tests, bench): the worker passes the stored model.
         self.triager = Triager(pack, intent_model if intent_model is not None else trained_model(pack))
@@ -201,6 +204,10 @@ class RuleActivities(RuleDecisions):
     @activity.defn(name=LOAD_RULE_PACK)
     async def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
         return (await self._registry.get(pack_hash)).canonical
+
+    @activity.defn(name=LOAD_WORKFLOW_PACK)
+    async def load_workflow_pack(self, pack_hash: str) -> dict[str, Any]:
+        return (await self._registry.get(pack_hash)).workflow_part
 
     @activity.defn(name=ACTIVE_RULE_PACK)
     async def active_rule_pack(self, tenant: str) -> str | None:

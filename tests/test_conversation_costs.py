@@ -18,16 +18,25 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import History
 from temporalio.client import Client
 
-from engine.contracts.activities import RECORD_EVENTS, RECORD_HANDLED, RECORD_KPI_FACTS
+from engine.contracts.activities import (
+    LOAD_RULE_PACK,
+    LOAD_WORKFLOW_PACK,
+    RECORD_EVENTS,
+    RECORD_HANDLED,
+    RECORD_KPI_FACTS,
+)
 from engine.db.kpi_facts import KpiFactStore
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
 from workflows import conversation
 from workflows.conversation.core import BUNDLES, first_bundle
 from workflows.conversation.shared_packs import shared_pack
+
+DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rule_packs" / "default"
 
 
 async def history_of(client: Client, workflow_id: str) -> History:
@@ -86,7 +95,7 @@ async def test_conversations_on_one_pack_share_one_parsed_pack(api: ApiClient, w
     assert len(mine) == 3
     packs = {id(wf._pack) for wf in mine}  # type: ignore[attr-defined]
     assert len(packs) == 1
-    assert mine[0]._pack is shared_pack(mine[0]._state.pack_hash, {})  # type: ignore[attr-defined]
+    assert mine[0]._pack is shared_pack(f"{mine[0]._state.pack_hash}:workflow", {})  # type: ignore[attr-defined]
 
 
 def marker_fields(history: History, marker: str, detail: str, field: str) -> list[str]:
@@ -185,6 +194,36 @@ async def test_a_handled_event_writes_its_facts_and_events_in_one_local_activity
     finally:
         await database.dispose()
     assert {f.kind for f in facts if f.conversation_id == "cost-records"} >= {"created", "customer_message"}
+
+
+async def test_a_conversation_records_only_the_part_of_its_pack_it_reads(
+    api: ApiClient, worker: None, client: Client, settings: Settings
+) -> None:
+    """Rules and intents are read by the `decide` activity alone: a run records the rest of its pack
+    (templates, SLA policies, calendars, teams, settings), so on a large pack its first task, its
+    history and the worker's copy while it is cached do not carry every rule."""
+    pack = load_valid(DEFAULT_PACK)
+    publish(settings, DEFAULT_PACK)
+    answer = await api.post_message("cost-pack", "m-1", wait="decided")
+    assert answer.status == 201, answer.body
+    history = await history_of(client, api.workflow_id("cost-pack"))
+    markers = [
+        event.marker_recorded_event_attributes
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    [result] = [
+        m.details["result"]
+        for m, kind in zip(markers, local_activities(history), strict=True)
+        if kind == LOAD_WORKFLOW_PACK
+    ]
+    codec = client.data_converter.payload_codec
+    assert codec is not None
+    [recorded] = [json.loads(p.data) for p in await codec.decode(result.payloads)]
+    assert recorded == pack.workflow_part()
+    assert "rules" not in recorded and recorded["templates"] == pack.canonical()["templates"]
+    assert LOAD_RULE_PACK not in local_activities(history)
 
 
 def test_every_patch_the_workflow_asks_is_in_a_bundle() -> None:

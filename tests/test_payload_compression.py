@@ -19,7 +19,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.converter import ActivitySerializationContext, WorkflowSerializationContext
 
-from engine.contracts.activities import DECIDE, LOAD_RULE_PACK
+from engine.contracts.activities import DECIDE, LOAD_RULE_PACK, LOAD_WORKFLOW_PACK
 from engine.service import payload_codec
 from engine.service.config import Settings
 from engine.service.payload_codec import (
@@ -61,10 +61,11 @@ async def test_a_conversation_stores_its_pack_deflated_and_its_messages_as_befor
     codec = client.data_converter.payload_codec
     assert codec is not None
 
-    # Exactly one deflated payload: the recorded pack, stored at a fraction of its size.
+    # Exactly one deflated payload: the recorded pack (the part the workflow reads: 930 bytes of this
+    # test pack), stored sealed in less than its plain size.
     [pack] = await codec.decode(deflated)
-    assert set(json.loads(pack.data)) >= {"meta", "rules", "sla_policies"}
-    assert len(deflated[0].data) * 2 < len(pack.SerializeToString())
+    assert set(json.loads(pack.data)) >= {"meta", "sla_policies", "templates"}
+    assert len(deflated[0].data) < len(pack.SerializeToString())
     # Everything with the customer's words is sealed without deflating.
     opened = await codec.decode([p for p in stored if p.metadata.get("encoding") == b"binary/encrypted"])
     assert any(SECRET_TEXT.encode() in p.data for p in opened)
@@ -77,6 +78,7 @@ async def test_only_the_pack_loading_activitys_payloads_are_deflated() -> None:
     assert isinstance(codec, payload_codec.TenantPayloadCodec)
     contexts = {
         "pack": _activity(LOAD_RULE_PACK),
+        "pack part": _activity(LOAD_WORKFLOW_PACK),
         "decision": _activity(DECIDE),
         "workflow": WorkflowSerializationContext(namespace="default", workflow_id="conversation:acme:c-1"),
     }
@@ -85,7 +87,7 @@ async def test_only_the_pack_loading_activitys_payloads_are_deflated() -> None:
         [sealed] = await codec.with_context(context).encode([LARGE])
         flags[name] = sealed.metadata.get(COMPRESSION)
         assert await codec.decode([sealed]) == [LARGE]
-    assert flags == {"pack": ZLIB, "decision": None, "workflow": None}
+    assert flags == {"pack": ZLIB, "pack part": ZLIB, "decision": None, "workflow": None}
 
 
 async def test_with_compression_off_the_pack_is_sealed_as_older_versions_read_it() -> None:

@@ -16,7 +16,8 @@ asked by its own marker mid-run; recorded with both workers in turn on one serve
 `patches-2026-12-c-*` ones begun with the bundle that also stands for upserting the search attributes
 once per workflow task, and `patches-2026-12-b-then-attributes-mid-1`, a `patches-2026-12-b` run that
 took that patch by its own marker mid-run (recorded the same way), `patches-2026-12-d-*` ones begun
-with the bundle that also continues a run as new by the bytes of its trail, recorded with
+with the bundle that also continues a run as new by the bytes of its trail, `patches-2026-12-e-*`
+ones begun with the bundle that also records only the part of the pack the workflow reads, recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.

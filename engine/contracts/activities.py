@@ -28,6 +28,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.contracts.records import HandledRecords, RecordedCounts
 
 LOAD_RULE_PACK = "load_rule_pack"
+LOAD_WORKFLOW_PACK = "load_workflow_pack"
 DECIDE = "decide"
 BUSINESS_TIME = "business_time"
 ACTIVE_RULE_PACK = "active_rule_pack"
@@ -49,6 +50,11 @@ class RuleDecisions:
     @activity.defn(name=LOAD_RULE_PACK)
     async def load_rule_pack(self, pack_hash: str) -> dict[str, Any]:
         """The canonical pack published under `pack_hash` (recorded once per run)."""
+        raise NotImplementedError
+
+    @activity.defn(name=LOAD_WORKFLOW_PACK)
+    async def load_workflow_pack(self, pack_hash: str) -> dict[str, Any]:
+        """The part of that pack the workflow reads, `RulePack.workflow_part` (recorded once per run)."""
         raise NotImplementedError
 
     @activity.defn(name=DECIDE)

@@ -230,6 +230,11 @@ class TestCase(_Strict):
     expect: Expectation
 
 
+DECISION_ONLY = frozenset({"rules", "intents"})
+"""The sections of a pack only the `decide` activity reads (the rules and the intent classifier's
+examples); the workflow reads the rest: templates, SLA policies, calendars, teams, settings."""
+
+
 class RulePack(_Strict):
     meta: Meta
     calendars: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -305,6 +310,11 @@ class RulePack(_Strict):
                 if action.kind == "assign" and isinstance(agent, str):
                     found.append((f"{where}[{j}].assign.agent", agent))
         return found
+
+    def workflow_part(self) -> dict[str, Any]:
+        """The canonical pack without what only a decision reads (DECISION_ONLY): what a conversation
+        records for its own use. A large pack is mostly rules (bench/realistic_pack.py: 98%)."""
+        return {key: value for key, value in self.canonical().items() if key not in DECISION_ONLY}
 
     def canonical(self) -> dict[str, Any]:
         """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""

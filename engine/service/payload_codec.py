@@ -22,7 +22,8 @@ conversation never feeds another tenant's workflow.
 histories written before encryption (tests/histories/) replay and running conversations continue.
 
 **Compression.** The payloads of the activities in `DEFLATED_ACTIVITIES` (the rule pack a
-conversation records when it loads it: 14.5 KB of JSON, 5.3 KB deflated) are deflated before they
+conversation records when it loads it: the whole default pack was 14.5 KB of JSON, 5.3 KB deflated;
+the part the workflow reads is what new runs record) are deflated before they
 are sealed, with `convoflow-compression: zlib` in the metadata and in the associated data. The
 worker's SDK core keeps every payload of a cached run, so this is ~10% of a worker's memory per open
 conversation (docs/performance.md). Only those: deflating before encrypting makes a stored length
@@ -59,7 +60,7 @@ from temporalio.converter import (
     WithSerializationContext,
 )
 
-from engine.contracts.activities import LOAD_RULE_PACK
+from engine.contracts.activities import LOAD_RULE_PACK, LOAD_WORKFLOW_PACK
 from engine.service.config import Settings
 from engine.service.payload_keys import Keyring, keyring_of
 from engine.service.shared_payload_converter import SharedPydanticPayloadConverter
@@ -73,7 +74,7 @@ NONCE_BYTES = 12
 COMPRESSION = "convoflow-compression"
 ZLIB = b"zlib"
 # Activities whose arguments and results hold no text a sender chose (see "Compression" above).
-DEFLATED_ACTIVITIES = frozenset({LOAD_RULE_PACK})
+DEFLATED_ACTIVITIES = frozenset({LOAD_RULE_PACK, LOAD_WORKFLOW_PACK})
 # Smaller payloads gain nothing worth a deflate of their own.
 COMPRESS_FROM = 256
 # Temporal refuses payloads over 2 MiB: larger ones stay as they are, so that limit still refuses

@@ -176,6 +176,7 @@ class Adapters:
         chosen: list[Callable[..., Any]] = [
             self.channels.deliver_message,
             self.rules.load_rule_pack,
+            self.rules.load_workflow_pack,
             self.rules.decide,
             self.rules.business_time,
             self.rules.active_rule_pack,

@@ -93,7 +93,13 @@ PATCHES_2026_12_C = "patches-2026-12-c"
 TRAIL_BYTES_PATCH = "continue-as-new-by-trail-bytes"
 # The bundle after that: everything PATCHES_2026_12_C stands for, and TRAIL_BYTES_PATCH.
 PATCHES_2026_12_D = "patches-2026-12-d"
-BUNDLES = (PATCHES_2026_12_D, PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
+# Issue 15: a run records the part of its pack the workflow reads (`load_workflow_pack`: no rules, no
+# intents) instead of the whole pack: on bench/realistic_pack.py's 200 rules 1.5 KB of 77 KB, so each
+# new run's first task, its history and the SDK core's copy while it is cached carry 98% less.
+WORKFLOW_PACK_PATCH = "record-the-workflow-part-of-the-pack"
+# The bundle after that: everything PATCHES_2026_12_D stands for, and WORKFLOW_PACK_PATCH.
+PATCHES_2026_12_E = "patches-2026-12-e"
+BUNDLES = (PATCHES_2026_12_E, PATCHES_2026_12_D, PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
 IN_PATCHES_2026_12 = frozenset(
     {
         THREADS_PATCH,
@@ -113,6 +119,7 @@ LATER_PATCHES = {
     RECORDS_PATCH: PATCHES_2026_12_B,
     ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C,
     TRAIL_BYTES_PATCH: PATCHES_2026_12_D,
+    WORKFLOW_PACK_PATCH: PATCHES_2026_12_E,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
@@ -242,10 +249,17 @@ class ConversationCore:
     async def _ensure_pack(self) -> None:
         """Load the pinned pack once per run: it enters history, so replay never reads the store."""
         if self._pack is None and self._state.pack_hash:
-            raw = await workflow.execute_local_activity_method(
-                RuleDecisions.load_rule_pack, self._state.pack_hash, **LOCAL
-            )
-            self._pack = shared_pack(self._state.pack_hash, raw)
+            digest = self._state.pack_hash
+            if self._patched(WORKFLOW_PACK_PATCH):
+                part = await workflow.execute_local_activity_method(
+                    RuleDecisions.load_workflow_pack, digest, **LOCAL
+                )
+                self._pack = shared_pack(f"{digest}:workflow", part)
+            else:
+                raw = await workflow.execute_local_activity_method(
+                    RuleDecisions.load_rule_pack, digest, **LOCAL
+                )
+                self._pack = shared_pack(digest, raw)
 
     @property
     def pack(self) -> RulePack:

@@ -1,6 +1,7 @@
 """One parsed rule pack per content hash, shared by every conversation a worker runs.
 
-Each run still records its pack (the `load_rule_pack` local activity: replay never reads the store);
+Each run still records its pack (the `load_workflow_pack` local activity, `load_rule_pack` in runs
+begun before it: replay never reads the store);
 what is shared is only the parsed `RulePack` built from that recorded content. A hash names one
 content for good (the store checks it), so every run pinned to a hash would parse the same object,
 and nothing in the workflow mutates a pack (it reads templates, policies and settings). Sharing it
@@ -26,6 +27,7 @@ MAX_SHARED_PACKS = 64
 _packs: SharedValues[str, RulePack] = SharedValues(MAX_SHARED_PACKS)
 
 
-def shared_pack(pack_hash: str, canonical: dict[str, Any]) -> RulePack:
-    """The parsed pack for `pack_hash`, parsing `canonical` (its recorded content) on a miss."""
-    return _packs.get(pack_hash, lambda: RulePack.model_validate(canonical))
+def shared_pack(key: str, canonical: dict[str, Any]) -> RulePack:
+    """The parsed pack for `key` (its hash, or `{hash}:workflow` for the part the workflow reads: a run
+    never sees a copy parsed from the other), parsing `canonical` (its recorded content) on a miss."""
+    return _packs.get(key, lambda: RulePack.model_validate(canonical))
