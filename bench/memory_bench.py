@@ -8,6 +8,9 @@ after a warm-up (imports done, the pack compiled), and scaled to 1,000 workflows
 workflow caches hold every workflow opened (the SDK default of 1,000, or
 CONVOFLOW_MAX_CACHED_WORKFLOWS where the build has it), so nothing is evicted and replayed.
 
+The same count is then opened on the realistic 200-rule pack (bench/realistic_pack.py), in a worker
+of its own: a row without a goal, since a decision records every rule of its event.
+
     python -m bench memory                      # 500 of each
     BENCH_MEMORY_CONVERSATIONS=900 python -m bench memory
 """
@@ -27,6 +30,7 @@ from temporalio.client import Client
 from bench import stack
 from bench.conversations import bare_first_message, first_message
 from bench.lifecycle_bench import gather_bounded
+from bench.realistic_pack import realistic_pack
 from bench.results import Result
 from bench.stats import scaled
 from engine.service.config import Settings
@@ -35,6 +39,9 @@ from engine.service.temporal_client import connect
 BARE_QUEUE = "bare-memory"
 WARM_UP = 20
 SDK_DEFAULT_CACHE = 1000
+REALISTIC_RULES = 200
+"""A second convoflow row opens the same count on bench/realistic_pack.py's pack (no goal of its own):
+each decision records every rule of its event, so a large pack's conversations hold more."""
 
 
 def open_conversation(
@@ -74,6 +81,7 @@ async def run(count: int) -> list[Result]:
                 most = SDK_DEFAULT_CACHE - WARM_UP - 10
                 raise SystemExit(f"the worker caches {SDK_DEFAULT_CACHE} workflows: open at most {most}")
             pack_hash = await stack.prepare(settings)
+            large_hash = await stack.store_pack(settings, realistic_pack(REALISTIC_RULES))
             client = await connect(settings)
             with (
                 stack.child(stack.convoflow_worker, settings) as worker,
@@ -82,9 +90,13 @@ async def run(count: int) -> list[Result]:
                 mine = await growth(worker, open_conversation(client, settings, pack_hash), count)
                 theirs = await growth(bare, open_bare(await Client.connect(server.address)), count)
                 rss = worker.memory_info().rss, bare.memory_info().rss
+            # A worker of its own, whose cache holds none of the conversations above.
+            with stack.child(stack.convoflow_worker, settings) as worker:
+                large = await growth(worker, open_conversation(client, settings, large_hash), count)
     print(f"{count} open workflows each (after {WARM_UP} to warm up); worker cache {cache}")
     print(f"convoflow worker: +{mine / 1e6:.1f} MB, RSS now {rss[0] / 1e6:.0f} MB")
     print(f"bare worker:      +{theirs / 1e6:.1f} MB, RSS now {rss[1] / 1e6:.0f} MB")
+    print(f"convoflow worker, realistic {REALISTIC_RULES}-rule pack: +{large / 1e6:.1f} MB")
     return [
         Result(
             "memory: worker RSS growth per 1,000 open conversations",
@@ -92,7 +104,13 @@ async def run(count: int) -> list[Result]:
             "MB",
             scaled(theirs, count),
             "<= 2x",
-        )
+        ),
+        Result(
+            f"memory: worker RSS growth per 1,000 open conversations, realistic {REALISTIC_RULES}-rule pack",
+            scaled(large, count),
+            "MB",
+            scaled(theirs, count),
+        ),
     ]
 
 

@@ -95,6 +95,24 @@ async def prepare(settings: Settings) -> str:
         await database.dispose()
 
 
+async def store_pack(settings: Settings, pack: dict[str, Any]) -> str:
+    """Validate `pack` (a pack document) and store it for the bench tenant, without making it active:
+    conversations started with its hash use it. Returns the hash."""
+    from engine.db.packs import PackStore
+    from engine.rules.loader import load_object
+    from engine.rules.validation import validate
+    from engine.service.database import database_of
+
+    valid, problems = validate(load_object(pack))
+    if valid is None or problems:
+        raise SystemExit(f"the bench's pack is not valid: {problems}")
+    database = database_of(settings)
+    try:
+        return await PackStore(database).add_version(TENANT, valid, published_by="bench", source=None)
+    finally:
+        await database.dispose()
+
+
 # --- process targets (module level: `spawn` pickles them by name) ---------------------------------
 
 
