@@ -28,7 +28,7 @@ from engine.contracts.activities import (
 )
 from engine.contracts.conversation import external_id_of
 from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest, seen_context
-from engine.rules.decision import CompiledPack
+from engine.rules.decision import CompiledPack, bounded_record
 from engine.rules.pack import RulePack
 from engine.rules.triage import IntentModel, Triager, context_fields, trained_model
 
@@ -270,7 +270,7 @@ class RuleActivities(RuleDecisions):
         if triage is not None:
             filled["message"] = context_fields(triage)
         context = seen_context(request.context, filled)
-        decision = loaded.compiled.decide(context).model_dump(mode="json")
+        decision = bounded_record(loaded.compiled.decide(context).model_dump(mode="json"))
         if request.filled_only:
             return DecideResult(decision=decision, filled=filled, triage=triage), filled
         return DecideResult(decision=decision, context=context.to_data(), triage=triage), filled

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine.audit.explain import explain
+from engine.audit.explain import explain, render_text
 from engine.contracts.conversation import ConversationState, DecisionEntry, ExecutedAction, Party
 
 AT = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)
@@ -67,3 +67,15 @@ def test_an_escalation_levels_actions_are_the_escalating_rules_and_keep_their_ow
 def test_a_conversation_from_before_threads_has_keys_without_a_life_id() -> None:
     (first, *_) = explain(state(None), [breach()], {})
     assert first.key == "conversation:acme:c-1:7:0"
+
+
+def test_a_record_whose_reads_were_left_out_says_so_where_they_would_be() -> None:
+    entry = breach()
+    record = dict(entry.decision or {})
+    record["rules"] = [{**row, "reads": {}} for row in record["rules"]]
+    record["reads_left_out"] = 2_700_000
+    bounded = DecisionEntry(seq=7, event="sla.breached", at=AT, decision=record, executed=entry.executed)
+    rows = explain(state("run-1"), [bounded], {})
+    assert all(row.reads == {} and row.reads_left_out == 2_700_000 for row in rows)
+    assert "read      (left out: the record would have taken 2,700,000 bytes)" in render_text("c-1", rows)
+    assert "left out" not in render_text("c-1", explain(state("run-1"), [breach()], {}))

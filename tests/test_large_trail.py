@@ -91,3 +91,53 @@ def test_the_carried_trail_is_the_newest_entries_that_fit() -> None:
     assert [e.seq for e in newest_within(trail, 299)] == [4, 5]
     assert newest_within(trail, 99) == []
     assert newest_within(trail, 10_000) == trail
+
+
+def write_attachment_pack(directory: Path, rules: int = 300) -> Path:
+    """A legal pack whose every rule reads the message's attachments on `message.received`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    listed = [
+        {
+            "id": f"attachment-{i:03d}",
+            "on": ["message.received"],
+            "if": {
+                "some": [{"var": "message.attachments"}, {"==": [{"var": "content_type"}, f"x/never-{i}"]}]
+            },
+            "then": [{"add_tags": ["odd-attachment"]}],
+        }
+        for i in range(rules)
+    ]
+    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": "attachments"}, "rules": listed}))
+    return directory
+
+
+async def test_a_message_whose_decision_would_pass_the_payload_limit_is_still_handled(
+    api: ApiClient, settings: Settings, worker: None, tmp_path: Path
+) -> None:
+    """50 attachments with long names, read by each of 300 rules: the record of what each rule read
+    would take 2.7 MB, past what Temporal takes in one payload (the conversation stopped there). The
+    message is handled all the same: the rows keep their outcomes, the values read are left out, and
+    the record says how large it would have been."""
+    publish(settings, write_attachment_pack(tmp_path / "attachments"))
+    attachments = [{"name": f"{'n' * 240}{i}.pdf", "content_type": "t" * 255} for i in range(50)]
+    answer = await api.request(
+        "POST",
+        "/v1/conversations/many-files/messages?wait=decided",
+        json={
+            "message_id": "m-1",
+            "channel": "email",
+            "sender": {"address": "ada@example.com"},
+            "text": "see the attached files",
+            "attachments": attachments,
+        },
+    )
+    assert answer.status == 201, answer.body
+    assert (await api.post_message("many-files", "m-2", "and one more thing")).status == 200
+    trail = (await api.request("GET", "/v1/conversations/many-files/decisions")).body["decisions"]
+    [first, second] = [e for e in trail if e["event"] == "message.received"]
+    assert first["decision"]["reads_left_out"] > 2 * 1024 * 1024
+    assert len(first["decision"]["rules"]) == 300
+    assert {row["outcome"] for row in first["decision"]["rules"]} == {"not_matched"}
+    assert all(row["reads"] == {} for row in first["decision"]["rules"])
+    assert "reads_left_out" not in second["decision"]
+    assert second["decision"]["rules"][0]["reads"] == {"message.attachments": []}

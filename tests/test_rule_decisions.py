@@ -10,7 +10,7 @@ import pytest
 
 from engine.rules.casetest import run_cases
 from engine.rules.context import RuleContext
-from engine.rules.decision import CompiledPack
+from engine.rules.decision import MAX_RECORD_BYTES, CompiledPack, bounded_record
 from engine.rules.validation import validate
 from engine.service.pack_files import load_source
 
@@ -136,3 +136,60 @@ def test_german_pack_separates_service_from_support() -> None:
     assert route("Nach dem Update haben wir Datenverlust in der Kundenliste.") == "spezialisten"
     texts = pack.templates["eingangsbestaetigung"]
     assert texts["de"].startswith("Guten Tag")
+
+
+def attachments(count: int, name_length: int = 240) -> list[dict[str, object]]:
+    return [{"name": "n" * name_length + f"{i}.pdf", "content_type": "application/pdf"} for i in range(count)]
+
+
+def test_a_read_list_keeps_20_items_each_cut_like_any_value(tmp_path: Path) -> None:
+    compiled = compile_pack(
+        tmp_path,
+        """\
+        meta: {name: files}
+        rules:
+          - id: pdf
+            on: [message.received]
+            if: {"some": [{"var": "message.attachments"}, {"==": [{"var": "content_type"}, "x/none"]}]}
+            then: [{add_tags: [pdf]}]
+        """,
+    )
+    record = compiled.decide(context("message.received", message={"attachments": attachments(50)}))
+    [row] = record.model_dump(mode="json")["rules"]
+    read = row["reads"]["message.attachments"]
+    assert len(read) == 21 and read[-1] == "… 30 more"
+    assert read[0]["name"] == "n" * 200 + "…" and read[0]["content_type"] == "application/pdf"
+
+
+def test_a_record_past_its_bound_keeps_outcomes_actions_and_what_the_matched_rules_read(
+    tmp_path: Path,
+) -> None:
+    rules = [
+        {
+            "id": f"r{i}",
+            "on": ["message.received"],
+            "if": {"some": [{"var": "message.attachments"}, {"==": [{"var": "content_type"}, kind]}]},
+            "then": [{"add_tags": [f"t{i}"]}],
+        }
+        for i, kind in enumerate(["application/pdf"] + ["x/none"] * 99)
+    ]
+    compiled = compile_pack(tmp_path, json.dumps({"meta": {"name": "files"}, "rules": rules}))
+    record = compiled.decide(context("message.received", message={"attachments": attachments(50)}))
+    full = record.model_dump(mode="json")
+    bounded = bounded_record(full)
+    assert len(json.dumps(full)) > MAX_RECORD_BYTES >= len(json.dumps(bounded, ensure_ascii=False))
+    assert bounded["reads_left_out"] == len(
+        json.dumps(full, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    assert [(r["id"], r["outcome"]) for r in bounded["rules"]] == [
+        (r["id"], r["outcome"]) for r in full["rules"]
+    ]
+    assert (
+        bounded["actions"]
+        == full["actions"]
+        == [{"rule": "r0", "action": {"type": "add_tags", "value": ["t0"]}}]
+    )
+    assert bounded["rules"][0]["reads"] == full["rules"][0]["reads"]  # the matched rule's
+    assert all(r["reads"] == {} for r in bounded["rules"][1:])
+    small = compiled.decide(context("message.received", message={"attachments": attachments(2, 10)}))
+    assert bounded_record(small.model_dump(mode="json")) == small.model_dump(mode="json")

@@ -61,6 +61,11 @@ class EffectRow(BaseModel):
     detail: str | None = None
     rule: str | None = Field(default=None, description="The rule whose match decided the action.")
     reads: dict[str, Any] = Field(default_factory=dict, description="The values the rule's condition read.")
+    reads_left_out: int | None = Field(
+        default=None,
+        description="Bytes the decision's record would have taken when what its rules read was left out "
+        "of it (engine/rules/decision.py `bounded_record`).",
+    )
     condition: Any = Field(default=None, description="The rule's JSON-logic condition (None: always).")
     condition_known: bool = Field(
         default=True, description="False when the pack was not at hand to show the condition."
@@ -115,6 +120,7 @@ def explain(
                     detail=done.detail,
                     rule=rule_id,
                     reads=outcome.get("reads") or {},
+                    reads_left_out=decision.get("reads_left_out"),
                     condition=conditions.get(rule_id or ""),
                     condition_known=pack is not None and rule_id in conditions,
                     pack=decision.get("pack"),
@@ -147,6 +153,8 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
             lines.append("  condition (pack not available)")
         for path, value in row.reads.items():
             lines.append(f"  read      {path} = {json.dumps(value, ensure_ascii=False, default=str)}")
+        if row.reads_left_out and not row.reads:
+            lines.append(f"  read      (left out: the record would have taken {row.reads_left_out:,} bytes)")
         lines.append(f"  pack      {row.pack or '-'} {row.pack_hash or '-'}")
         lines.append(f"  key       {row.key}{'' if row.outbound else ' (kept in the workflow)'}")
     return "\n".join(lines) + "\n"
