@@ -36,7 +36,8 @@ MAX_RECORDED_DECISIONS = 500
 # every run's query still answers its own entries (`audit export` and `kpi rebuild` ask every run).
 # A run's state then holds at most ~1 MB of trail plus one handler's decisions (on the default pack a
 # run still continues by its event count first); with the seen ids (up to ~0.5 MB) that is under 2 MB
-# unless one handler's decisions alone pass ~0.4 MB (thousands of rules on one event).
+# unless one handler's decisions pass ~0.4 MB: a record is at most 256 KiB (engine/rules/decision.py
+# MAX_RECORD_BYTES), so only when its rules raise events whose decisions are as large.
 RUN_TRAIL_BYTES = 768 * 1024
 CARRIED_TRAIL_BYTES = 256 * 1024
 TERMINAL = (Status.CLOSED,)
