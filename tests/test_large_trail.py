@@ -11,8 +11,10 @@ that fit, and every run still answers its own (core.py RUN_TRAIL_BYTES).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from temporalio.client import Client
 
@@ -29,20 +31,30 @@ MESSAGES = 40
 TEXT = "Hello, my parcel has not arrived yet and the tracking page shows nothing since Monday. " * 4
 
 
-def write_large_pack(directory: Path) -> Path:
-    """A legal pack whose every rule reads the message text on `message.received` and matches none."""
+def write_pack(directory: Path, rule_count: int, condition: Callable[[int], dict[str, Any]]) -> Path:
+    """A legal pack of `rule_count` rules on `message.received`, rule i's condition `condition(i)`."""
     directory.mkdir(parents=True, exist_ok=True)
     rules = [
         {
             "id": f"rule-{i:03d}",
             "on": ["message.received"],
-            "if": {"in": [f"never-said-{i}", {"var": "message.text"}]},
+            "if": condition(i),
             "then": [{"add_tags": [f"t{i}"]}],
         }
-        for i in range(RULES)
+        for i in range(rule_count)
     ]
-    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": "large"}, "rules": rules}))
+    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": directory.name}, "rules": rules}))
     return directory
+
+
+def reads_the_text(i: int) -> dict[str, Any]:
+    """Reads the message text and matches none of the test's messages."""
+    return {"in": [f"never-said-{i}", {"var": "message.text"}]}
+
+
+def reads_the_attachments(i: int) -> dict[str, Any]:
+    """Reads the message's attachments and matches none of the test's."""
+    return {"some": [{"var": "message.attachments"}, {"==": [{"var": "content_type"}, f"x/never-{i}"]}]}
 
 
 async def test_a_conversation_on_a_large_pack_keeps_taking_messages(
@@ -53,7 +65,7 @@ async def test_a_conversation_on_a_large_pack_keeps_taking_messages(
     worker: None,
     tmp_path: Path,
 ) -> None:
-    publish(settings, write_large_pack(tmp_path / "large"))
+    publish(settings, write_pack(tmp_path / "large", RULES, reads_the_text))
     for i in range(MESSAGES):  # ~4 MB of decision records in all
         answer = await api.post_message("large-1", f"m-{i}", f"{TEXT} ({i})")
         assert answer.status in (200, 201), answer.body
@@ -93,24 +105,6 @@ def test_the_carried_trail_is_the_newest_entries_that_fit() -> None:
     assert newest_within(trail, 10_000) == trail
 
 
-def write_attachment_pack(directory: Path, rules: int = 300) -> Path:
-    """A legal pack whose every rule reads the message's attachments on `message.received`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    listed = [
-        {
-            "id": f"attachment-{i:03d}",
-            "on": ["message.received"],
-            "if": {
-                "some": [{"var": "message.attachments"}, {"==": [{"var": "content_type"}, f"x/never-{i}"]}]
-            },
-            "then": [{"add_tags": ["odd-attachment"]}],
-        }
-        for i in range(rules)
-    ]
-    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": "attachments"}, "rules": listed}))
-    return directory
-
-
 async def test_a_message_whose_decision_would_pass_the_payload_limit_is_still_handled(
     api: ApiClient, settings: Settings, worker: None, tmp_path: Path
 ) -> None:
@@ -118,7 +112,7 @@ async def test_a_message_whose_decision_would_pass_the_payload_limit_is_still_ha
     would take 2.7 MB, past what Temporal takes in one payload (the conversation stopped there). The
     message is handled all the same: the rows keep their outcomes, the values read are left out, and
     the record says how large it would have been."""
-    publish(settings, write_attachment_pack(tmp_path / "attachments"))
+    publish(settings, write_pack(tmp_path / "attachments", 300, reads_the_attachments))
     attachments = [{"name": f"{'n' * 240}{i}.pdf", "content_type": "t" * 255} for i in range(50)]
     answer = await api.request(
         "POST",
