@@ -286,7 +286,7 @@ def _reason(exc: Exception) -> str:
 
 def _small(value: Any) -> Any:
     """Keep the record small: long strings are cut, big containers summarised, at every depth (a
-    list's items too: 50 attachments with long names were 28 KB in one read)."""
+    list's items too: 50 attachments with long names were ~11 KB in one read)."""
     if isinstance(value, str) and len(value) > MAX_RECORDED_STRING:
         return value[:MAX_RECORDED_STRING] + "…"
     if isinstance(value, list):
@@ -301,8 +301,8 @@ def bounded_record(record: dict[str, Any]) -> dict[str, Any]:
     """`record` (a `Decision.model_dump(mode="json")`) as history keeps it: at most MAX_RECORD_BYTES.
 
     What each rule read is most of a large record, and every rule reading the same path repeats its
-    value: 200 rules reading 50 attachments took 2.2 MB, so one customer's email stopped its
-    conversation. Past the bound the rows that did not match lose what they read, then, if that is
+    value: 300 rules reading a message's 50 attachments made 2.7 MB, past Temporal's 2 MB payload
+    limit, so one customer's email stopped its conversation. Past the bound the rows that did not match lose what they read, then, if that is
     not enough, every row; `reads_left_out` gives the bytes the whole record took. Outcomes and
     actions are always kept: they are the decision.
     """
