@@ -302,9 +302,9 @@ def bounded_record(record: dict[str, Any]) -> dict[str, Any]:
 
     What each rule read is most of a large record, and every rule reading the same path repeats its
     value: 300 rules reading a message's 50 attachments made 2.7 MB, past Temporal's 2 MB payload
-    limit, so one customer's email stopped its conversation. Past the bound the rows that did not match lose what they read, then, if that is
-    not enough, every row; `reads_left_out` gives the bytes the whole record took. Outcomes and
-    actions are always kept: they are the decision.
+    limit, so one customer's email stopped its conversation. Past the bound the rows that did not
+    match lose what they read, then, if that is not enough, every row; `reads_left_out` gives the
+    bytes the whole record took. Outcomes and actions are always kept: they are the decision.
     """
     size = len(to_json(record))
     if size <= MAX_RECORD_BYTES:
