@@ -17,7 +17,10 @@ asked by its own marker mid-run; recorded with both workers in turn on one serve
 once per workflow task, and `patches-2026-12-b-then-attributes-mid-1`, a `patches-2026-12-b` run that
 took that patch by its own marker mid-run (recorded the same way), `patches-2026-12-d-*` ones begun
 with the bundle that also continues a run as new by the bytes of its trail, `patches-2026-12-e-*`
-ones begun with the bundle that also records only the part of the pack the workflow reads, recorded with
+ones begun with the bundle that also records only the part of the pack the workflow reads, and
+`patches-2026-12-c-then-d-e-mid-1`, a carried `patches-2026-12-c` run (begun by `convoflow up` of the
+code before both) whose next message `convoflow up` of the code after them handled on the same data
+directory, taking both patches by their own markers mid-run, recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.
