@@ -1,11 +1,13 @@
-"""A conversation on a large pack lives on: the trail it carries stays under Temporal's payload limit.
+"""A conversation on a large pack lives on: what it records stays under Temporal's payload limit.
 
 Every decision records each rule of its event with what it read (a string up to 200 characters), so
 on a pack of a few hundred rules that read the message, one customer message adds ~100 KB to the
 trail. Continue-as-new carries the trail in its input and queries answer it; Temporal refuses a
 payload over 2 MB, and a continue-as-new it refused failed at every attempt: the conversation stopped
 taking messages. Now a run continues as new by the bytes its trail takes, carries the newest entries
-that fit, and every run still answers its own (core.py RUN_TRAIL_BYTES).
+that fit, and every run still answers its own (core.py RUN_TRAIL_BYTES). One decision could pass the
+limit alone (a list read whole by hundreds of rules); a record is now bounded too
+(engine/rules/decision.py `bounded_record`).
 """
 
 from __future__ import annotations
