@@ -20,8 +20,11 @@ from typing import Any
 
 from temporalio.client import Client
 
+from bench.realistic_pack import realistic_pack
 from engine.contracts.compact_json import CompactJson
 from engine.contracts.trail import DecisionEntry, newest_within
+from engine.rules.decision import MAX_RECORD_BYTES
+from engine.rules.validation import MAX_RULES
 from engine.service import audit_bundle
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -137,3 +140,24 @@ async def test_a_message_whose_decision_would_pass_the_payload_limit_is_still_ha
     assert all(row["reads"] == {} for row in first["decision"]["rules"])
     assert "reads_left_out" not in second["decision"]
     assert second["decision"]["rules"][0]["reads"] == {"message.attachments": []}
+
+
+async def test_a_pack_at_the_rule_cap_takes_a_long_conversation(
+    api: ApiClient, settings: Settings, worker: None, tmp_path: Path
+) -> None:
+    """bench/realistic_pack.py at MAX_RULES: each `message.received` decision records over 100 KB
+    (the created one more), so runs continue as new every few messages, and no record passes its
+    bound."""
+    directory = tmp_path / "cap"
+    directory.mkdir()
+    (directory / "pack.yaml").write_text(json.dumps(realistic_pack(MAX_RULES)))
+    publish(settings, directory)
+    for i in range(12):
+        answer = await api.post_message("cap-1", f"m-{i}", f"I was charged twice, refund please ({i})")
+        assert answer.status in (200, 201), answer.body
+    conversation = (await api.get("cap-1")).body
+    assert conversation["customer_messages"] == 12 and conversation["runs"] > 1
+    trail = (await api.request("GET", "/v1/conversations/cap-1/decisions")).body["decisions"]
+    assert trail[-1]["message_id"] == "m-11"
+    sizes = [len(json.dumps(e["decision"], ensure_ascii=False)) for e in trail if e["decision"]]
+    assert max(sizes) <= MAX_RECORD_BYTES
