@@ -38,7 +38,6 @@ TEXT = "Hello, my parcel has not arrived yet and the tracking page shows nothing
 
 def write_pack(directory: Path, rule_count: int, condition: Callable[[int], dict[str, Any]]) -> Path:
     """A legal pack of `rule_count` rules on `message.received`, rule i's condition `condition(i)`."""
-    directory.mkdir(parents=True, exist_ok=True)
     rules = [
         {
             "id": f"rule-{i:03d}",
@@ -48,7 +47,13 @@ def write_pack(directory: Path, rule_count: int, condition: Callable[[int], dict
         }
         for i in range(rule_count)
     ]
-    (directory / "pack.yaml").write_text(json.dumps({"meta": {"name": directory.name}, "rules": rules}))
+    return write_document(directory, {"meta": {"name": directory.name}, "rules": rules})
+
+
+def write_document(directory: Path, pack: dict[str, Any]) -> Path:
+    """A pack directory holding `pack` (JSON, which YAML 1.2 reads)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pack.yaml").write_text(json.dumps(pack))
     return directory
 
 
@@ -148,10 +153,7 @@ async def test_a_pack_at_the_rule_cap_takes_a_long_conversation(
     """bench/realistic_pack.py at MAX_RULES: each `message.received` decision records over 100 KB
     (the created one more), so runs continue as new every few messages, and no record passes its
     bound."""
-    directory = tmp_path / "cap"
-    directory.mkdir()
-    (directory / "pack.yaml").write_text(json.dumps(realistic_pack(MAX_RULES)))
-    publish(settings, directory)
+    publish(settings, write_document(tmp_path / "cap", realistic_pack(MAX_RULES)))
     for i in range(12):
         answer = await api.post_message("cap-1", f"m-{i}", f"I was charged twice, refund please ({i})")
         assert answer.status in (200, 201), answer.body

@@ -251,16 +251,10 @@ class ConversationCore:
         """Load the pinned pack once per run: it enters history, so replay never reads the store."""
         if self._pack is None and self._state.pack_hash:
             digest = self._state.pack_hash
-            if self._patched(WORKFLOW_PACK_PATCH):
-                part = await workflow.execute_local_activity_method(
-                    RuleDecisions.load_workflow_pack, digest, **LOCAL
-                )
-                self._pack = shared_pack(f"{digest}:workflow", part)
-            else:
-                raw = await workflow.execute_local_activity_method(
-                    RuleDecisions.load_rule_pack, digest, **LOCAL
-                )
-                self._pack = shared_pack(digest, raw)
+            part = self._patched(WORKFLOW_PACK_PATCH)
+            load = RuleDecisions.load_workflow_pack if part else RuleDecisions.load_rule_pack
+            raw = await workflow.execute_local_activity_method(load, digest, **LOCAL)
+            self._pack = shared_pack(f"{digest}:workflow" if part else digest, raw)
 
     @property
     def pack(self) -> RulePack:
