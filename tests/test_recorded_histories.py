@@ -20,7 +20,9 @@ with the bundle that also continues a run as new by the bytes of its trail, `pat
 ones begun with the bundle that also records only the part of the pack the workflow reads, and
 `patches-2026-12-c-then-d-e-mid-1`, a carried `patches-2026-12-c` run (begun by `convoflow up` of the
 code before both) whose next message `convoflow up` of the code after them handled on the same data
-directory, taking both patches by their own markers mid-run, recorded with
+directory, taking both patches by their own markers mid-run, and `attributes-changed-sa-1`, whose
+upserts after the first carry only the attributes that changed (no patch: replay compares no
+upsert's attributes, and it replays on the code before too), recorded with
 `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.

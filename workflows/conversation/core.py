@@ -9,6 +9,7 @@ A layer calls only what is below it, so each concept reads on its own and mypy c
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -179,6 +180,7 @@ class ConversationCore:
         self._trail_bytes_on: bool | None = None
         self._run_trail_bytes = 0  # what the entries this run flushed take encoded (TRAIL_BYTES_PATCH)
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
+        self._published: dict[str, Any] = {}  # the attribute values this run upserted, by name
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
         self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
 
@@ -339,7 +341,7 @@ class ConversationCore:
         """Upsert the attributes if they changed since the last upsert (also before the run ends)."""
         if self._attributes_stale:
             self._attributes_stale = False
-            workflow.upsert_search_attributes(sa.updates_for(self._state))
+            workflow.upsert_search_attributes(sa.changed_since(sa.updates_for(self._state), self._published))
 
     async def _attributes_publisher(self) -> None:
         """Runs beside the main loop: upserts once no handler holds the lock and the loop waits

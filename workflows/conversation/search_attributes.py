@@ -7,6 +7,9 @@ not fail, it hangs, so the two must never drift.
 The embedded server's SQLite visibility store allows at most 3 custom attributes per type for
 Datetime, Int, Double, Bool, Text and KeywordList (10 for Keyword): it refuses to start otherwise.
 So the first customer message time is not an attribute (it is the creation time).
+
+An upsert carries only the attributes whose value changed since the run's previous one
+(`changed_since`): Temporal merges an upsert into the attributes it holds, so the ones left out stand.
 """
 
 from __future__ import annotations
@@ -73,3 +76,20 @@ def updates_for(state: ConversationState) -> list[SearchAttributeUpdate[Any]]:
     if s.survey.rating is not None:
         updates.append(CSAT.value_set(s.survey.rating))
     return updates
+
+
+def changed_since(
+    updates: list[SearchAttributeUpdate[Any]], published: dict[str, Any]
+) -> list[SearchAttributeUpdate[Any]]:
+    """What a run's next upsert carries: the updates whose value differs from the one it last
+    published (`published`, which this brings up to date), so every one at its first upsert.
+
+    Encoding the attributes was 2-3% of the worker's CPU per message when each upsert carried all
+    of them, mostly unchanged (docs/performance.md "Session 18"). Replay compares an upsert's
+    command, not its attributes, so histories recorded with whole upserts replay, and the other
+    way round. A handler upserts whenever it changed the conversation, and replay expects that
+    command, so with nothing new the upsert repeats the tenant rather than being left out.
+    """
+    fresh = [u for u in updates if u.key.name not in published or published[u.key.name] != u.value]
+    published.update((u.key.name, u.value) for u in fresh)
+    return fresh or updates[:1]

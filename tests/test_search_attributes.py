@@ -1,0 +1,103 @@
+"""A conversation's search attributes: each upsert carries what changed, and Temporal holds them all.
+
+Lists and filters (`GET /v1/conversations?assignee=...`) read what Temporal holds, so after every
+event it must equal what the conversation's state says, including an attribute taken away.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from temporalio.client import Client
+
+from engine.contracts.conversation import ConversationState, Party
+from engine.service.config import Settings
+from tests.api_client import ApiClient
+from tests.replay import replay_every_run
+from workflows.conversation import search_attributes as sa
+from workflows.conversation.workflow import ConversationWorkflow
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+def state(**changes: Any) -> ConversationState:
+    fields: dict[str, Any] = {
+        "conversation_id": "conversation:acme:c-1",
+        "tenant": "acme",
+        "external_id": "c-1",
+        "channel": "email",
+        "customer": Party(address="ada@example.com"),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return ConversationState(**{**fields, **changes})
+
+
+def names(updates: list[Any]) -> dict[str, Any]:
+    return {u.key.name: u.value for u in updates}
+
+
+def test_the_first_upsert_carries_every_attribute_and_the_next_what_changed() -> None:
+    published: dict[str, Any] = {}
+    first = names(sa.changed_since(sa.updates_for(state(team="billing")), published))
+    assert first == names(sa.updates_for(state(team="billing")))
+    assert first["ConvoTeam"] == "billing" and first["ConvoAssignee"] is None  # unset, said once
+
+    later = state(team="billing", assignee="agent-7", updated_at=NOW + timedelta(minutes=1))
+    assert names(sa.changed_since(sa.updates_for(later), published)) == {
+        "ConvoAssignee": "agent-7",
+        "ConvoLastActivityAt": NOW + timedelta(minutes=1),
+    }
+    released = state(team="billing", updated_at=NOW + timedelta(minutes=1))
+    assert names(sa.changed_since(sa.updates_for(released), published)) == {"ConvoAssignee": None}
+
+
+def test_an_upsert_with_nothing_new_still_carries_one_attribute() -> None:
+    """A handler that changed the conversation upserts, and replay expects that command."""
+    published: dict[str, Any] = {}
+    sa.changed_since(sa.updates_for(state()), published)
+    again = sa.changed_since(sa.updates_for(state()), published)
+    assert names(again) == {"ConvoTenant": "acme"}
+
+
+async def test_temporal_holds_what_the_state_says_after_every_event(
+    api: ApiClient, client: Client, settings: Settings, worker: None
+) -> None:
+    conversation = "sa-1"
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, api.workflow_id(conversation))
+
+    async def held_matches_state() -> None:
+        held = (await handle.describe()).typed_search_attributes
+        current = await handle.query(ConversationWorkflow.state)
+        for update in sa.updates_for(current):
+            expected = update.value if update.value != [] else None  # Temporal holds no empty list
+            assert held.get(update.key) == expected, update.key.name
+
+    assert (await api.post_message(conversation, "m-1", "hello", wait="decided")).status == 201
+    await held_matches_state()
+    path = f"/v1/conversations/{conversation}"
+    assert (await api.request("POST", f"{path}/assignment", json={"agent_id": "agent-7"})).status == 200
+    await held_matches_state()
+    listed = await api.request("GET", "/v1/conversations?assignee=agent-7")
+    assert [c["conversation_id"] for c in listed.body["conversations"]] == [conversation]
+
+    assert (await api.request("POST", f"{path}/unassignment", json={})).status == 200
+    await held_matches_state()
+    assert (await handle.describe()).typed_search_attributes.get(sa.ASSIGNEE) is None
+    listed = await api.request("GET", "/v1/conversations?assignee=agent-7")
+    assert listed.body["conversations"] == []
+
+    assert (await api.request("POST", f"{path}/status", json={"status": "closed"})).status == 200
+    await held_matches_state()
+
+    history = await handle.fetch_history()
+    upserts = [
+        e.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+        for e in history.events
+        if e.HasField("upsert_workflow_search_attributes_event_attributes")
+    ]
+    carried = [set(fields) for fields in upserts if "TemporalChangeVersion" not in fields]
+    assert len(carried[0]) >= len(sa.ALL) - 3  # the first: every attribute the state has
+    assert all(len(fields) < len(carried[0]) for fields in carried[1:])
+    await replay_every_run(client, settings.task_queue)
