@@ -263,7 +263,8 @@ def hostile(marker: Path) -> list[str]:
 
 
 def hostile_pack(strings: list[str]) -> dict[str, Any]:
-    teams = {f"team-{i}": {} for i in range(len(strings))} | {s[:200]: {} for s in strings}
+    # Team names as long as a pack may have them (engine/rules/validation.py MAX_TEAM_NAME).
+    teams = {f"team-{i}": {} for i in range(len(strings))} | {s[:64]: {} for s in strings}
     templates = {s[:200]: {"en": s.replace("{", "(").replace("}", ")")} for s in strings}
     rules = []
     for i, s in enumerate(strings):
@@ -287,9 +288,9 @@ def hostile_pack(strings: list[str]) -> dict[str, Any]:
                 },
                 "then": [
                     {"add_tags": [s[:64]]},
-                    {"route": name},
+                    {"route": s[:64]},
                     {"reply": {"template": name}},
-                    {"notify": {"team": name, "message": s[:2000]}},
+                    {"notify": {"team": s[:64], "message": s[:2000]}},
                     {"add_note": {"text": s[:5000]}},
                 ],
             }

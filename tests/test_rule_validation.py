@@ -280,6 +280,19 @@ def test_references_in_policies_templates_and_calendars(tmp_path: Path) -> None:
     assert 'placeholder "{customer.frist_name}"' in found["templates.ack.en"]
 
 
+def test_a_team_name_longer_than_the_api_takes_is_refused(tmp_path: Path) -> None:
+    """A 3,000-character team (an explicit YAML key) was published, and every conversation routed to
+    it stopped: Temporal refuses a search attribute value over 2 KB."""
+    long = "t" * 3000
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        f"meta: {{name: t}}\nteams:\n  ? {long}\n  : {{}}\n  {'b' * 64}: {{}}\n"
+        f"rules:\n  - {{id: r, on: [message.received], then: [{{route: {long}}}]}}\n"
+    )
+    found = {p.path: p.message for p in validate(load_source(path))[1]}
+    assert found == {f"teams.{'t' * 64}...": "a team name has at most 64 characters (3000 here)"}
+
+
 def test_yaml_syntax_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "pack.yaml"
     path.write_text("meta: {name: t}\nrules:\n  - id: r\n    on: [message.received\n    then: []\n")

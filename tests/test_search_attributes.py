@@ -7,14 +7,18 @@ event it must equal what the conversation's state says, including an attribute t
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.converter import encode_typed_search_attribute_value
 
 from engine.contracts.conversation import ConversationState, Party
 from engine.service.config import Settings
 from tests.api_client import ApiClient
+from tests.conftest import publish
 from tests.replay import replay_every_run
+from tests.test_large_trail import write_document
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -101,3 +105,35 @@ async def test_temporal_holds_what_the_state_says_after_every_event(
     assert len(carried[0]) >= len(sa.ALL) - 3  # the first: every attribute the state has
     assert all(len(fields) < len(carried[0]) for fields in carried[1:])
     await replay_every_run(client, settings.task_queue)
+
+
+async def test_a_conversation_with_many_long_tags_keeps_taking_messages(
+    api: ApiClient, settings: Settings, worker: None, tmp_path: Path
+) -> None:
+    """40 tags of 64 characters (a legal pack) made a 2,681-byte attribute value: Temporal refused
+    the upsert, the workflow task failed at every attempt, every message was answered 503."""
+    tags = [f"{i:02d}-" + "x" * 61 for i in range(40)]
+    pack = {
+        "meta": {"name": "many-tags"},
+        "rules": [{"id": "tag-all", "on": ["message.received"], "if": True, "then": [{"add_tags": tags}]}],
+    }
+    publish(settings, write_document(tmp_path / "many-tags", pack))
+    first = await api.post_message("tags-1", "m-1", "hello")
+    assert first.status == 201, first.body
+    assert (await api.get("tags-1")).body["tags"] == tags  # the conversation keeps them all
+    assert (await api.post_message("tags-1", "m-2", "hello again")).status == 200
+
+    listed = (await api.request("GET", f"/v1/conversations?tag={tags[0]}")).body["conversations"]
+    assert [c["conversation_id"] for c in listed] == ["tags-1"]
+    shown = listed[0]["tags"]
+    assert shown == tags[: len(shown)] and 20 < len(shown) < len(tags)  # the oldest, as many as fit
+
+
+def test_listed_tags_fit_one_attribute_value_however_they_are_written() -> None:
+    for tags in (["ü" * 64] * 40, [f"t{i}" for i in range(1_000)], ['"\\'] * 500):
+        shown = sa.listed_tags(tags)
+        assert shown == tags[: len(shown)] and shown
+        assert len(encode_typed_search_attribute_value(sa.TAGS, shown).data) <= sa.MAX_VALUE_BYTES
+        one_more = tags[: len(shown) + 1]
+        assert len(encode_typed_search_attribute_value(sa.TAGS, one_more).data) > sa.MAX_VALUE_BYTES
+    assert sa.listed_tags(["billing", "vip"]) == ["billing", "vip"]

@@ -27,6 +27,9 @@ from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
+# A team's name is what the API assigns to (at most 64 characters there) and a search attribute
+# lists filter on: Temporal refuses a value over 2 KB and the conversation's task then fails for good.
+MAX_TEAM_NAME = 64
 MAX_CONDITION_NODES = 5000
 STATUSES = ("open", "pending", "on_hold", "solved", "closed")
 # What a rule must read to stop re-triggering itself, per action that raises an event.
@@ -139,6 +142,11 @@ class _Checker:
             for i, esc in enumerate(policy.escalations):
                 self.check_actions(f"{base}.escalations[{i}].then", esc.then)
         for name, team in self.pack.teams.items():
+            if len(name) > MAX_TEAM_NAME:
+                shown = name if len(name) <= 2 * MAX_TEAM_NAME else name[:MAX_TEAM_NAME] + "..."
+                self.add(
+                    f"teams.{shown}", f"a team name has at most {MAX_TEAM_NAME} characters ({len(name)} here)"
+                )
             if team.calendar is not None:
                 self.ref(f"teams.{name}.calendar", team.calendar, self.pack.calendars, "calendar")
 

@@ -14,9 +14,12 @@ An upsert carries only the attributes whose value changed since the run's previo
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
+from temporalio.converter import encode_typed_search_attribute_value
 
 from engine.contracts.conversation import ConversationState
 
@@ -34,6 +37,11 @@ FIRST_RESPONSE_SECONDS = SearchAttributeKey.for_int("ConvoFirstResponseSeconds")
 CREATED_AT = SearchAttributeKey.for_datetime("ConvoCreatedAt")
 FIRST_AGENT_REPLY_AT = SearchAttributeKey.for_datetime("ConvoFirstAgentReplyAt")
 LAST_ACTIVITY_AT = SearchAttributeKey.for_datetime("ConvoLastActivityAt")
+
+# Temporal refuses an attribute value over 2,048 bytes (`limit.searchAttributesSizeOfValueLimit`),
+# and a workflow task whose upsert it refused fails at every attempt: the conversation stopped
+# taking messages. Only the tags can grow that long (up to 64 characters each, any number).
+MAX_VALUE_BYTES = 2_000
 
 ALL: tuple[SearchAttributeKey, ...] = (
     TENANT,
@@ -61,7 +69,7 @@ def updates_for(state: ConversationState) -> list[SearchAttributeUpdate[Any]]:
         STATUS.value_set(s.status.value),
         CHANNEL.value_set(s.channel.value),
         PRIORITY.value_set(s.priority),
-        TAGS.value_set(list(s.tags)),
+        TAGS.value_set(listed_tags(s.tags)),
         SLA_BREACHED.value_set(s.sla.breached),
         CREATED_AT.value_set(s.created_at),
         LAST_ACTIVITY_AT.value_set(s.updated_at),
@@ -76,6 +84,21 @@ def updates_for(state: ConversationState) -> list[SearchAttributeUpdate[Any]]:
     if s.survey.rating is not None:
         updates.append(CSAT.value_set(s.survey.rating))
     return updates
+
+
+def listed_tags(tags: Sequence[str]) -> list[str]:
+    """The tags lists show and filter on: the conversation's, oldest first, as many as fit in one
+    attribute value (MAX_VALUE_BYTES). The conversation keeps them all (its state, its rules)."""
+    kept: list[str] = []
+    size = 2  # the list's brackets, then each tag as JSON and a comma between two
+    for tag in tags:
+        size += len(json.dumps(tag)) + (1 if kept else 0)
+        if size > MAX_VALUE_BYTES:
+            break
+        kept.append(tag)
+    while kept and len(encode_typed_search_attribute_value(TAGS, kept).data) > MAX_VALUE_BYTES:
+        kept.pop()  # the SDK's encoding is what Temporal measures, should it differ from ours
+    return kept
 
 
 def changed_since(
