@@ -8,11 +8,13 @@ the workflow carries on without enrichment and says so in its decision trail.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.http_outcome import raise_for_status, unreachable
 from activities.http_session import HttpSession
@@ -23,6 +25,19 @@ from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 __all__ = ["CrmActivities", "LocalCrm", "RestCrm"]
 
 TIMEOUT = aiohttp.ClientTimeout(total=5)
+# A customer's record is kept in the conversation's state (carried over every continue-as-new) and
+# read by its rules; a lookup's result is recorded in history, where Temporal refuses more than 2 MB
+# and the workflow task then fails at every attempt. A record past this is left out, and the
+# conversation goes on without it, as when the CRM is down.
+MAX_RECORD_BYTES = 64 * 1024
+
+
+def too_large() -> ApplicationError:
+    return ApplicationError(
+        f"the CRM's record of this customer is larger than {MAX_RECORD_BYTES:,} bytes",
+        type="CrmRecordTooLarge",
+        non_retryable=True,
+    )
 
 
 class RestCrm:
@@ -38,7 +53,7 @@ class RestCrm:
             if not value:
                 continue
             url = f"{self.base_url}/customers?{column}={quote(value)}"
-            status, body = await self._call("GET", url)
+            status, body = await self._call("GET", url, limit=MAX_RECORD_BYTES)
             if status == 404:
                 continue
             return Customer.model_validate(body)
@@ -57,16 +72,36 @@ class RestCrm:
         await self._http.close()
 
     async def _call(
-        self, method: str, url: str, payload: Any = None, headers: dict[str, str] | None = None
+        self,
+        method: str,
+        url: str,
+        payload: Any = None,
+        headers: dict[str, str] | None = None,
+        *,
+        limit: int | None = None,
     ) -> tuple[int, Any]:
+        """The answer's status and JSON body; a body over `limit` bytes is not read past it."""
         try:
             async with self._http.get().request(method, url, json=payload, headers=headers) as response:
                 if response.status == 404:
                     return 404, None
                 raise_for_status(response.status, "Crm")
-                return response.status, await response.json(content_type=None)
+                if limit is None:
+                    return response.status, await response.json(content_type=None)
+                return response.status, json.loads(await _read_within(response, limit))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Crm", exc) from None
+
+
+async def _read_within(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    if (response.content_length or 0) > limit:
+        raise too_large()
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            raise too_large()
+    return bytes(body)
 
 
 class CrmActivities(Crm):
@@ -82,7 +117,11 @@ class CrmActivities(Crm):
     async def lookup_customer(self, query: CustomerQuery) -> Customer | None:
         if self._crm is None:
             return None
-        return await self._crm.lookup(query)
+        customer = await self._crm.lookup(query)
+        # The local CRM's rows are imported CSV: a row of many long cells is bounded here.
+        if customer is not None and len(customer.model_dump_json()) > MAX_RECORD_BYTES:
+            raise too_large()
+        return customer
 
     @activity.defn(name=CRM_WRITE)
     async def crm_write(self, change: CrmWrite) -> bool:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
 
-from activities.crm import LocalCrm
+from activities.crm import CrmActivities, LocalCrm
 from engine import webhook_signature
 from engine.cli import main
 from engine.contracts.crm import Customer, CustomerQuery
@@ -336,6 +337,44 @@ async def test_crm_down_the_conversation_continues_and_says_so(
     assert created["note"].startswith("CRM unavailable") and "continued without enrichment" in created["note"]
     assert [e["action"]["type"] for e in created["executed"]] == ["reply"]
     assert len(OutboxRows(settings).read_all()) == 1
+
+
+async def test_a_crm_record_too_large_to_keep_is_left_out_and_said(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """A CRM answering 3 MB for a customer (a note history in a custom field) made the lookup's result
+    larger than Temporal takes: the workflow task failed at every attempt, every message 503."""
+    publish(settings, TEST_PACKS / "crm")
+    record = {"id": "c-9", "tier": "vip", "email": "ada@example.com", "custom": {"notes": "n" * 3_000_000}}
+    fake = FakeCrm(customers={"ada@example.com": record})
+    async with serve_crm(fake):
+        chosen = settings.model_copy(update={"crm": "rest", "crm_url": fake.url})
+        async with serve_service(client, chosen, tenants) as api:
+            answer = await api.post_message("big-1", "m-1", "Hello")
+            created = (await trail(api, "big-1"))[0]
+            again = await api.post_message("big-1", "m-2", "Hello again")
+    assert answer.status == 201 and again.status == 200
+    assert created["note"].startswith("CRM unavailable") and "larger than" in created["note"]
+    assert [e["action"]["type"] for e in created["executed"]] == ["reply"]  # no VIP rule: no record
+
+
+async def test_a_local_crm_row_too_large_to_keep_is_refused_for_good(
+    settings: Settings, tmp_path: Path
+) -> None:
+    csv_file = tmp_path / "customers.csv"
+    cells = ",".join("x" * 30_000 for _ in range(3))
+    csv_file.write_text(f"id,email,a,b,c\ncus-1,ada@example.com,{cells}\ncus-2,bob@example.com,1,2,3\n")
+    database = database_of(settings)
+    crm = CrmActivities(LocalCrm(database))
+    try:
+        assert await LocalCrm(database).import_csv("acme", csv_file) == 2
+        with pytest.raises(ApplicationError) as refused:
+            await crm.lookup_customer(CustomerQuery(tenant="acme", email="ada@example.com"))
+        assert refused.value.type == "CrmRecordTooLarge" and refused.value.non_retryable
+        found = await crm.lookup_customer(CustomerQuery(tenant="acme", email="bob@example.com"))
+        assert found is not None and found.custom == {"a": "1", "b": "2", "c": "3"}
+    finally:
+        await database.dispose()
 
 
 # -- privacy -------------------------------------------------------------------------------------
