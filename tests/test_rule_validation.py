@@ -293,6 +293,24 @@ def test_a_team_name_longer_than_the_api_takes_is_refused(tmp_path: Path) -> Non
     assert found == {f"teams.{'t' * 64}...": "a team name has at most 64 characters (3000 here)"}
 
 
+def test_templates_a_conversation_could_not_record_are_refused(tmp_path: Path) -> None:
+    """600 KB of text aliased into five templates is 3 MB once expanded: every conversation records
+    its pack's templates, and Temporal refuses more than 2 MB (the conversation's task failed)."""
+    text = "".join(f"{i:07d} " for i in range(75_000))  # digits: deflating gains little
+    path = tmp_path / "pack.yaml"
+    aliases = "".join(f"  t{i}: {{en: *t}}\n" for i in range(1, 5))
+    path.write_text(
+        f'meta: {{name: t}}\ntemplates:\n  t0: {{en: &t "{text}"}}\n{aliases}'
+        "rules:\n  - {id: r, on: [message.received], then: [{add_tags: [x]}]}\n"
+    )
+    assert path.stat().st_size < 1_000_000
+    problems = validate(load_source(path))[1]
+    assert [(p.path, p.message.split(" take ")[0]) for p in problems] == [
+        ("", "templates, calendars, SLA policies, teams and settings")
+    ]
+    assert "take 3,000,420 bytes" in problems[0].message and "at most 1,500,000" in problems[0].message
+
+
 def test_yaml_syntax_errors_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "pack.yaml"
     path.write_text("meta: {name: t}\nrules:\n  - id: r\n    on: [message.received\n    then: []\n")

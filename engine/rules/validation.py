@@ -21,7 +21,7 @@ from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
 from engine.rules.loader import PackSource, Problem, format_path
-from engine.rules.pack import Rule, RulePack
+from engine.rules.pack import MAX_WORKFLOW_PART_BYTES, Rule, RulePack
 from engine.rules.references import suggest, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
 from engine.rules.triage.checks import triage_problems
@@ -109,6 +109,12 @@ class _Checker:
         self.check_tests()
         for path, message, code in triage_problems(self.pack):
             self.add(path, message, code)
+        if (size := self.pack.workflow_part_size()) > MAX_WORKFLOW_PART_BYTES:
+            what = "templates, calendars, SLA policies, teams and settings"
+            self.add(
+                "",
+                f"{what} take {size:,} bytes as JSON (aliases expanded); at most {MAX_WORKFLOW_PART_BYTES:,}",
+            )
 
     def check_calendars(self) -> None:
         chosen = self.pack.settings.business_hours_calendar
