@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from activities.crm import CrmActivities, LocalCrm
+from activities.crm import CrmActivities, LocalCrm, RestCrm
 from engine import webhook_signature
 from engine.cli import main
 from engine.contracts.crm import Customer, CustomerQuery
@@ -20,7 +22,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
-from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway, serve_smtp
+from tests.local_servers import FakeCrm, FakeGateway, serve_app, serve_crm, serve_gateway, serve_smtp
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.replay import replay_every_run
@@ -356,6 +358,49 @@ async def test_a_crm_record_too_large_to_keep_is_left_out_and_said(
     assert answer.status == 201 and again.status == 200
     assert created["note"].startswith("CRM unavailable") and "larger than" in created["note"]
     assert [e["action"]["type"] for e in created["executed"]] == ["reply"]  # no VIP rule: no record
+
+
+async def test_a_rest_crm_record_sent_in_chunks_is_not_read_past_the_bound() -> None:
+    """Without a Content-Length the body is read until the bound, and the CRM's answer then
+    refused: a CRM streaming without end costs the worker 64 KB, not its memory."""
+    sent: list[int] = []
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b'{"id": "c-9", "custom": {"notes": "')
+        with contextlib.suppress(ConnectionError):
+            for _ in range(2_000):  # 32 MB if read whole
+                await response.write(b"n" * 16_384)
+                sent.append(16_384)
+        return response
+
+    async def small(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for part in (b'{"id": "c-1", ', b'"tier": "vip"}'):
+            await response.write(part)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/endless/customers", endless)
+    app.router.add_get("/small/customers", small)
+    query = CustomerQuery(tenant="acme", email="ada@example.com")
+    async with serve_app(app) as server:
+        endless_crm = CrmActivities(RestCrm(str(server.make_url("/endless"))))
+        small_crm = CrmActivities(RestCrm(str(server.make_url("/small"))))
+        try:
+            with pytest.raises(ApplicationError) as refused:
+                await endless_crm.lookup_customer(query)
+            found = await small_crm.lookup_customer(query)
+        finally:
+            await endless_crm.close()
+            await small_crm.close()
+    assert refused.value.type == "CrmRecordTooLarge" and refused.value.non_retryable
+    assert sum(sent) < 2_000 * 16_384  # the worker stopped reading and let go: the server was cut off
+    assert found is not None and (found.id, found.tier) == ("c-1", "vip")
 
 
 async def test_a_local_crm_row_too_large_to_keep_is_refused_for_good(
