@@ -80,7 +80,8 @@ class RestCrm:
         *,
         limit: int | None = None,
     ) -> tuple[int, Any]:
-        """The answer's status and JSON body; a body over `limit` bytes is not read past it."""
+        """The answer's status and JSON body; a body over `limit` bytes is read no further than one
+        byte past it."""
         try:
             async with self._http.get().request(method, url, json=payload, headers=headers) as response:
                 if response.status == 404:
@@ -88,7 +89,8 @@ class RestCrm:
                 raise_for_status(response.status, "Crm")
                 if limit is None:
                     return response.status, await response.json(content_type=None)
-                return response.status, json.loads(await _read_within(response, limit))
+                body = await _read_within(response, limit)
+                return response.status, json.loads(body.decode(response.charset or "utf-8"))
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Crm", exc) from None
 
@@ -97,11 +99,12 @@ async def _read_within(response: aiohttp.ClientResponse, limit: int) -> bytes:
     if (response.content_length or 0) > limit:
         raise too_large()
     body = bytearray()
-    async for chunk in response.content.iter_chunked(64 * 1024):
+    while len(body) <= limit:  # one byte past the limit is enough to know
+        chunk = await response.content.read(limit + 1 - len(body))
+        if not chunk:
+            return bytes(body)
         body += chunk
-        if len(body) > limit:
-            raise too_large()
-    return bytes(body)
+    raise too_large()
 
 
 class CrmActivities(Crm):
@@ -119,7 +122,7 @@ class CrmActivities(Crm):
             return None
         customer = await self._crm.lookup(query)
         # The local CRM's rows are imported CSV: a row of many long cells is bounded here.
-        if customer is not None and len(customer.model_dump_json()) > MAX_RECORD_BYTES:
+        if customer is not None and len(customer.model_dump_json().encode()) > MAX_RECORD_BYTES:
             raise too_large()
         return customer
 

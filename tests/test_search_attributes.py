@@ -137,3 +137,12 @@ def test_listed_tags_fit_one_attribute_value_however_they_are_written() -> None:
         one_more = tags[: len(shown) + 1]
         assert len(encode_typed_search_attribute_value(sa.TAGS, one_more).data) > sa.MAX_VALUE_BYTES
     assert sa.listed_tags(["billing", "vip"]) == ["billing", "vip"]
+
+
+def test_a_team_too_long_for_temporal_is_listed_as_none() -> None:
+    """A pack published before team names were bounded may name a team of thousands of characters;
+    its conversations go on, listed without a team, rather than fail every task."""
+    long = names(sa.updates_for(state(team="t" * 3000)))
+    assert long["ConvoTeam"] is None
+    assert names(sa.updates_for(state(team="t" * 64)))["ConvoTeam"] == "t" * 64
+    assert names(sa.updates_for(state(team="é" * 300)))["ConvoTeam"] == "é" * 300  # 1,802 bytes: taken

@@ -231,12 +231,12 @@ class TestCase(_Strict):
 
 
 DECISION_ONLY = frozenset({"rules", "intents"})
+"""The sections of a pack only the `decide` activity reads (the rules and the intent classifier's
+examples); the workflow reads the rest: templates, SLA policies, calendars, teams, settings."""
 # Every conversation records its pack's workflow part (a local activity's result), and Temporal
 # refuses a payload over 2 MB: the conversation's workflow task would then fail at every attempt.
 # YAML aliases can make it several times the pack's text, whose own bound is 2 MB.
 MAX_WORKFLOW_PART_BYTES = 1_500_000
-"""The sections of a pack only the `decide` activity reads (the rules and the intent classifier's
-examples); the workflow reads the rest: templates, SLA policies, calendars, teams, settings."""
 
 
 class RulePack(_Strict):
@@ -318,7 +318,7 @@ class RulePack(_Strict):
     def workflow_part(self) -> dict[str, Any]:
         """The canonical pack without what only a decision reads (DECISION_ONLY): what a conversation
         records for its own use. A large pack is mostly rules (bench/realistic_pack.py: 98%)."""
-        return {key: value for key, value in self.canonical().items() if key not in DECISION_ONLY}
+        return self.canonical(leave_out=DECISION_ONLY)
 
     def workflow_part_size(self) -> int:
         """The workflow part's size as compact UTF-8 JSON (what the payload converter writes, before
@@ -326,9 +326,10 @@ class RulePack(_Strict):
         text = json.dumps(self.workflow_part(), ensure_ascii=False, separators=(",", ":"))
         return len(text.encode())
 
-    def canonical(self) -> dict[str, Any]:
-        """The pack's behaviour as plain JSON: what the hash covers and what publishing stores."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"tests"})
+    def canonical(self, *, leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+        """The pack's behaviour as plain JSON: what the hash covers and what publishing stores
+        (without the sections in `leave_out`, never dumped: a large pack is mostly rules)."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"tests", *leave_out})
         # Added after packs were first published: left out while unset, so their hashes stay.
         if data.get("email") == {"blocked_senders": []}:
             data.pop("email")

@@ -40,7 +40,8 @@ LAST_ACTIVITY_AT = SearchAttributeKey.for_datetime("ConvoLastActivityAt")
 
 # Temporal refuses an attribute value over 2,048 bytes (`limit.searchAttributesSizeOfValueLimit`),
 # and a workflow task whose upsert it refused fails at every attempt: the conversation stopped
-# taking messages. Only the tags can grow that long (up to 64 characters each, any number).
+# taking messages. The tags can grow that long (up to 64 characters each, any number), and a team
+# of a pack published before its name was bounded (engine/rules/validation.py MAX_TEAM_NAME).
 MAX_VALUE_BYTES = 2_000
 
 ALL: tuple[SearchAttributeKey, ...] = (
@@ -75,7 +76,7 @@ def updates_for(state: ConversationState) -> list[SearchAttributeUpdate[Any]]:
         LAST_ACTIVITY_AT.value_set(s.updated_at),
     ]
     for key, value in ((TEAM, s.team), (ASSIGNEE, s.assignee), (LANGUAGE, s.language)):
-        updates.append(key.value_set(value) if value else key.value_unset())
+        updates.append(key.value_set(value) if value and _fits(key, value) else key.value_unset())
     if s.first_agent_reply_at is not None:
         updates.append(FIRST_AGENT_REPLY_AT.value_set(s.first_agent_reply_at))
         updates.append(
@@ -101,14 +102,20 @@ def listed_tags(tags: Sequence[str]) -> list[str]:
     return kept
 
 
+def _fits(key: SearchAttributeKey[str], value: str) -> bool:
+    """Whether Temporal takes `value` (a team of a pack published before team names were bounded
+    could pass it: such a conversation is listed without its team)."""
+    return len(value) <= 64 or len(encode_typed_search_attribute_value(key, value).data) <= MAX_VALUE_BYTES
+
+
 def changed_since(
     updates: list[SearchAttributeUpdate[Any]], published: dict[str, Any]
 ) -> list[SearchAttributeUpdate[Any]]:
     """What a run's next upsert carries: the updates whose value differs from the one it last
     published (`published`, which this brings up to date), so every one at its first upsert.
 
-    Encoding the attributes was 2-3% of the worker's CPU per message when each upsert carried all
-    of them, mostly unchanged (docs/performance.md "Session 18"). Replay compares an upsert's
+    An upsert of all of them, mostly unchanged, took 836 bytes of a next message's history, about
+    13% of it, read again by every replay (docs/performance.md "Session 18"). Replay compares an upsert's
     command, not its attributes, so histories recorded with whole upserts replay, and the other
     way round. A handler upserts whenever it changed the conversation, and replay expects that
     command, so with nothing new the upsert repeats the tenant rather than being left out.
