@@ -28,7 +28,7 @@ from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
 # A team's name is what the API assigns to (at most 64 characters there) and a search attribute
-# lists filter on: Temporal refuses a value over 2 KB and the conversation's task then fails for good.
+# lists filter on: Temporal refuses a value over 2 KB and terminates the conversation's workflow.
 MAX_TEAM_NAME = 64
 MAX_CONDITION_NODES = 5000
 STATUSES = ("open", "pending", "on_hold", "solved", "closed")

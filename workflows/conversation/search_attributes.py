@@ -38,10 +38,10 @@ CREATED_AT = SearchAttributeKey.for_datetime("ConvoCreatedAt")
 FIRST_AGENT_REPLY_AT = SearchAttributeKey.for_datetime("ConvoFirstAgentReplyAt")
 LAST_ACTIVITY_AT = SearchAttributeKey.for_datetime("ConvoLastActivityAt")
 
-# Temporal refuses an attribute value over 2,048 bytes (`limit.searchAttributesSizeOfValueLimit`),
-# and a workflow task whose upsert it refused fails at every attempt: the conversation stopped
-# taking messages. The tags can grow that long (up to 64 characters each, any number), and a team
-# of a pack published before its name was bounded (engine/rules/validation.py MAX_TEAM_NAME).
+# Temporal refuses an attribute value over 2,048 bytes (`limit.searchAttributesSizeOfValueLimit`)
+# and terminates the workflow whose task upserted it: the conversation ended, its state lost. The
+# tags can grow that long (up to 64 characters each, any number), and a team of a pack published
+# before its name was bounded (engine/rules/validation.py MAX_TEAM_NAME).
 MAX_VALUE_BYTES = 2_000
 
 ALL: tuple[SearchAttributeKey, ...] = (
