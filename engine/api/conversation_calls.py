@@ -31,7 +31,12 @@ from temporalio.service import RPCError, RPCStatusCode
 from engine.api.active_packs import ActivePacks
 from engine.api.errors import ApiError, unavailable
 from engine.api.schemas import PostMessage
-from engine.contracts.conversation import ConversationStart, EventReceipt, conversation_workflow_id
+from engine.contracts.conversation import (
+    ConversationStart,
+    ConversationState,
+    EventReceipt,
+    conversation_workflow_id,
+)
 from engine.service.config import Settings
 from engine.service.metrics import MESSAGES_IN
 from workflows.conversation.workflow import ConversationWorkflow
@@ -96,6 +101,16 @@ async def _has_ended(handle: WorkflowHandle) -> bool:
         return (await handle.describe()).status != WorkflowExecutionStatus.RUNNING
     except RPCError:
         return False
+
+
+async def current_state(handle: WorkflowHandle, deadline: timedelta) -> ConversationState:
+    """The conversation's state without its trail, which reads of it do not show: a long
+    conversation's trail is most of its state (280 messages: 408 KiB) and of the query's time. A
+    worker of the code before has no such query, so a failed one is asked as `state`."""
+    try:
+        return await handle.query(ConversationWorkflow.state_without_trail, rpc_timeout=deadline)
+    except WorkflowQueryFailedError:
+        return await handle.query(ConversationWorkflow.state, rpc_timeout=deadline)
 
 
 def conversation_handle(client: Client, tenant: str, ext_id: str):

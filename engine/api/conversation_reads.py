@@ -17,6 +17,7 @@ from temporalio.client import WorkflowExecution, WorkflowExecutionStatus, Workfl
 from temporalio.common import SearchAttributeKey
 
 from engine.api.auth import TENANT
+from engine.api.conversation_calls import current_state
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pages import DEFAULT_LIMIT, MAX_LIMIT, Position, next_link, page_request
@@ -107,9 +108,7 @@ async def get_threads(request: web.Request) -> web.Response:
     """The conversation's threads, oldest first: a customer who writes after a close begins one."""
     ext_id = external_id(request)
     handle = handle_for(request, ext_id)
-    state = await call_workflow(
-        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
-    )
+    state = await call_workflow(request, lambda deadline: current_state(handle, deadline), handle)
     return web.json_response(ThreadList.of(state).model_dump(mode="json"))
 
 
@@ -117,9 +116,7 @@ async def get_threads(request: web.Request) -> web.Response:
 async def get_conversation(request: web.Request) -> web.Response:
     ext_id = external_id(request)
     handle = handle_for(request, ext_id)
-    state = await call_workflow(
-        request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline)
-    )
+    state = await call_workflow(request, lambda deadline: current_state(handle, deadline))
     return web.json_response(ConversationView.of(state).model_dump(mode="json"))
 
 

@@ -16,12 +16,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from engine.api.auth import TENANT
-from engine.api.conversation_calls import Conversations, conversation_handle
+from engine.api.conversation_calls import Conversations, conversation_handle, current_state
 from engine.api.conversations import conversations_of
 from engine.api.errors import ApiError
 from engine.contracts.ids import derived_id
 from engine.contracts.message_ids import conversation_of, domain_of
-from workflows.conversation.workflow import ConversationWorkflow
 
 NOT_MEMBER = "In-Reply-To named a conversation the sender does not belong to: began a new conversation"
 NOT_FOUND = "In-Reply-To named no conversation of this tenant: began a new conversation"
@@ -80,9 +79,7 @@ async def customer_of(conversations: Conversations, tenant: str, conversation: s
     """The customer address of `tenant`'s `conversation`, or None when it has no such one."""
     handle = conversation_handle(conversations.client, tenant, conversation)
     try:
-        state = await conversations.call(
-            lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
-        )
+        state = await conversations.call(lambda deadline: current_state(handle, deadline), handle)
     except ApiError as exc:
         if exc.status in (404, 409):
             return None

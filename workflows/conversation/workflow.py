@@ -387,5 +387,11 @@ class ConversationWorkflow(Inbox):
         return self._state
 
     @workflow.query
+    def state_without_trail(self) -> ConversationState:
+        """What reads of the conversation need: its trail (up to 500 decisions, most of a long
+        conversation's state) is read through `decisions`."""
+        return self._state.model_copy(update={"decisions": []})
+
+    @workflow.query
     def decisions(self) -> list[DecisionEntry]:
         return self._state.decisions

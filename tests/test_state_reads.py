@@ -1,0 +1,76 @@
+"""Reads of a conversation ask for its state without its trail: a long conversation's trail is most
+of its state (280 messages: 408 of 410 KiB), and the query's time grew with it (docs/performance.md
+"Session 18"). A worker of the code before has no such query and is asked for the whole state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from engine.api.conversation_calls import current_state
+from engine.api.schemas import ConversationView, ThreadList
+from engine.contracts.conversation import ConversationState, Party
+from tests.api_client import ApiClient
+from workflows.conversation.workflow import ConversationWorkflow
+
+
+async def test_reads_get_the_state_without_its_trail(api: ApiClient, client: Client, worker: None) -> None:
+    for i in range(3):
+        assert (await api.post_message("reads-1", f"m-{i}", f"message {i}")).status in (200, 201)
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, api.workflow_id("reads-1"))
+    whole = await handle.query(ConversationWorkflow.state)
+    read = await current_state(handle, timedelta(seconds=10))
+    assert len(whole.decisions) >= 3 and read.decisions == []
+    assert read == whole.model_copy(update={"decisions": []})
+    shown = (await api.get("reads-1")).body
+    assert shown == ConversationView.of(whole).model_dump(mode="json")
+    threads = (await api.request("GET", "/v1/conversations/reads-1/threads")).body
+    assert threads == ThreadList.of(whole).model_dump(mode="json")
+
+
+@workflow.defn(name="ConversationBeforeTheReadQuery")
+class ConversationBeforeTheReadQuery:
+    """A conversation as a worker of the code before runs it: a `state` query and no other."""
+
+    @workflow.init
+    def __init__(self, state: ConversationState) -> None:
+        self._state = state
+
+    @workflow.run
+    async def run(self, state: ConversationState) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.query(name="state")
+    def state(self) -> ConversationState:
+        return self._state
+
+
+async def test_a_worker_of_the_code_before_is_asked_for_the_whole_state(client: Client) -> None:
+    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    state = ConversationState(
+        conversation_id="conversation:acme:old-1",
+        tenant="acme",
+        external_id="old-1",
+        channel="email",
+        customer=Party(address="ada@example.com"),
+        created_at=now,
+        updated_at=now,
+    )
+    queue = f"before-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[ConversationBeforeTheReadQuery],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        handle = await client.start_workflow(
+            ConversationBeforeTheReadQuery.run, state, id=f"old-{queue}", task_queue=queue
+        )
+        try:
+            assert await current_state(handle, timedelta(seconds=10)) == state
+        finally:
+            await handle.terminate()
