@@ -1,4 +1,5 @@
-"""Delivering to conversations without a request: Temporal calls and their failures as API errors.
+"""Reaching conversations without a request: Temporal calls (deliveries, the state reads show) and
+their failures as API errors.
 
 The API's routes, the mail intake (engine/api/email_intake.py) and the worker's mailbox connectors
 (engine/service/mailbox.py) all reach conversations through `Conversations`; none of it reads an
