@@ -5,7 +5,7 @@ of its state (280 messages: 408 of 410 KiB), and the query's time grew with it (
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -13,8 +13,9 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from engine.api.conversation_calls import current_state
 from engine.api.schemas import ConversationView, ThreadList
-from engine.contracts.conversation import ConversationState, Party
+from engine.contracts.conversation import ConversationState
 from tests.api_client import ApiClient
+from tests.test_search_attributes import state as a_state
 from workflows.conversation.workflow import ConversationWorkflow
 
 
@@ -50,16 +51,7 @@ class ConversationBeforeTheReadQuery:
 
 
 async def test_a_worker_of_the_code_before_is_asked_for_the_whole_state(client: Client) -> None:
-    now = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
-    state = ConversationState(
-        conversation_id="conversation:acme:old-1",
-        tenant="acme",
-        external_id="old-1",
-        channel="email",
-        customer=Party(address="ada@example.com"),
-        created_at=now,
-        updated_at=now,
-    )
+    state = a_state()
     queue = f"before-{uuid.uuid4().hex[:8]}"
     async with Worker(
         client,
