@@ -22,8 +22,13 @@ ones begun with the bundle that also records only the part of the pack the workf
 code before both) whose next message `convoflow up` of the code after them handled on the same data
 directory, taking both patches by their own markers mid-run, and `attributes-changed-sa-1`, whose
 upserts after the first carry only the attributes that changed (no patch: replay compares no
-upsert's attributes, and it replays on the code before too), recorded with
-`CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the workflow code.
+upsert's attributes, and it replays on the code before too), `patches-2026-12-e-crm-down-1`, whose
+local customer lookup failed (recorded before a failed lookup went on as a normal activity: it
+replays without one), and `patches-2026-12-f-*` ones begun with the bundle that stands for that:
+a lookup and an acknowledgement whose short local attempts timed out and went on as normal
+activities (a timed-out local attempt is raised unwrapped on replay: see
+workflows/conversation/failures.py), recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories`
+before a change of the workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.
 """

@@ -12,7 +12,7 @@ import asyncio
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
@@ -101,7 +101,20 @@ PATCHES_2026_12_D = "patches-2026-12-d"
 WORKFLOW_PACK_PATCH = "record-the-workflow-part-of-the-pack"
 # The bundle after that: everything PATCHES_2026_12_D stands for, and WORKFLOW_PACK_PATCH.
 PATCHES_2026_12_E = "patches-2026-12-e"
-BUNDLES = (PATCHES_2026_12_E, PATCHES_2026_12_D, PATCHES_2026_12_C, PATCHES_2026_12_B, PATCHES_2026_12)
+# Issue 15: a customer lookup whose one short local attempt failed or was slow goes on as the normal
+# activity (options.py LOCAL_NETWORK_ATTEMPT), instead of three local tries that held every update.
+# Asked when a local lookup fails, so a run that recorded such a failure replays without the activity.
+CRM_FALLBACK_PATCH = "crm-lookup-goes-on-as-an-activity"
+# The bundle after that: everything PATCHES_2026_12_E stands for, and CRM_FALLBACK_PATCH.
+PATCHES_2026_12_F = "patches-2026-12-f"
+BUNDLES = (
+    PATCHES_2026_12_F,
+    PATCHES_2026_12_E,
+    PATCHES_2026_12_D,
+    PATCHES_2026_12_C,
+    PATCHES_2026_12_B,
+    PATCHES_2026_12,
+)
 IN_PATCHES_2026_12 = frozenset(
     {
         THREADS_PATCH,
@@ -122,6 +135,7 @@ LATER_PATCHES = {
     ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C,
     TRAIL_BYTES_PATCH: PATCHES_2026_12_D,
     WORKFLOW_PACK_PATCH: PATCHES_2026_12_E,
+    CRM_FALLBACK_PATCH: PATCHES_2026_12_F,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
@@ -358,31 +372,3 @@ class ConversationCore:
         if not self._attributes_stale or self._lock.locked():
             return False
         return self._answers_going_out or (self._waiting and not self._wake)
-
-
-def cause(error: ActivityError | ApplicationError) -> str:
-    """The innermost reason an activity failed, for the decision trail."""
-    inner: BaseException | None = error.cause
-    while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
-        inner = inner.cause
-    return str(inner or error)
-
-
-def retryable(error: ActivityError | ApplicationError) -> bool:
-    """False when the innermost failure says retrying cannot help (a 4xx from a channel)."""
-    inner: BaseException | None = error
-    while inner is not None:
-        if isinstance(inner, ApplicationError) and inner.non_retryable:
-            return False
-        inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
-    return True
-
-
-def error_type(error: ActivityError | ApplicationError) -> str:
-    """The innermost failure's type name: safe for logs, unlike its message (which may quote input)."""
-    inner: BaseException | None = error.cause or error
-    while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
-        inner = inner.cause
-    if isinstance(inner, ApplicationError) and inner.type:
-        return inner.type
-    return type(inner or error).__name__

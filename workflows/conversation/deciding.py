@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Crm, RuleDecisions
     from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
-    from engine.contracts.crm import CustomerQuery
+    from engine.contracts.crm import Customer, CustomerQuery
     from engine.contracts.decisions import DecideRequest
     from engine.kpis.facts import event_view
     from workflows.conversation.actions import ActionExecutor
-    from workflows.conversation.core import cause, error_type
+    from workflows.conversation.core import CRM_FALLBACK_PATCH
+    from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable
     from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
@@ -95,7 +95,7 @@ class Deciding(ActionExecutor):
                 result = await workflow.execute_local_activity_method(
                     RuleDecisions.decide, request, **DECIDING
                 )
-            except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
+            except ACTIVITY_FAILURES as exc:
                 entry.note = f"decision failed, nothing executed: {cause(exc)}"
                 # Ops read this line; what the customer wrote stays in the trail, never in a log.
                 # The run id, not the conversation id: an integrator may use a phone number as the id.
@@ -153,13 +153,11 @@ class Deciding(ActionExecutor):
         )
         try:
             if self._local_io():
-                profile = await workflow.execute_local_activity_method(
-                    Crm.lookup_customer, query, **LOCAL_CRM_LOOKUP
-                )
+                profile = await self._look_up_locally_first(query)
             else:
                 self._publish_attributes()  # the task completes while a normal activity runs
                 profile = await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
-        except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
+        except ACTIVITY_FAILURES as exc:
             s.enrichment = f"unavailable: {cause(exc)}"
             return f"CRM unavailable ({cause(exc)}): continued without enrichment"
         if profile is None:
@@ -169,6 +167,23 @@ class Deciding(ActionExecutor):
         s.enrichment = "found"
         s.language = s.language or profile.language
         return None
+
+    async def _look_up_locally_first(self, query: CustomerQuery) -> Customer | None:
+        """One short local attempt, then the normal activity's tries if the CRM failed or was slow.
+
+        The local attempt holds the workflow task and with it the conversation's updates, so it is
+        short (options.py LOCAL_NETWORK_ATTEMPT); the normal activity lets the task complete while it
+        waits. A record the CRM will never give (too large) is not asked again.
+        """
+        try:
+            return await workflow.execute_local_activity_method(
+                Crm.lookup_customer, query, **LOCAL_CRM_LOOKUP
+            )
+        except ACTIVITY_FAILURES as exc:
+            if not retryable(exc) or not self._patched(CRM_FALLBACK_PATCH):
+                raise
+        self._publish_attributes()  # the task completes while a normal activity runs
+        return await workflow.execute_activity_method(Crm.lookup_customer, query, **CRM_LOOKUP)
 
     async def _customer_came_back(self, message: InboundMessage) -> None:
         """A customer message wakes a pending conversation and reopens a solved one."""

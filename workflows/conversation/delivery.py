@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Channels, Crm
@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.outbound import OutboundMessage
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
-    from workflows.conversation.core import cause, retryable
+    from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
 
@@ -70,7 +70,7 @@ class Delivery(SlaClocks):
                     Channels.deliver_message, message, **LOCAL_DELIVERY
                 )
                 return None
-            except (ActivityError, ApplicationError) as exc:  # a local activity's failure comes unwrapped
+            except ACTIVITY_FAILURES as exc:
                 if not retryable(exc):
                     return f"delivery failed: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.

@@ -27,7 +27,6 @@ import re
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import (
@@ -38,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
         RecordedMessage,
         Status,
     )
-    from workflows.conversation.core import TERMINAL, cause, error_type
+    from workflows.conversation.core import TERMINAL
+    from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -132,7 +132,7 @@ class Inbox(Threads):
             try:
                 await self._ensure_pack()
                 await self._handle_message(recorded.message)
-            except (ActivityError, ApplicationError) as exc:
+            except ACTIVITY_FAILURES as exc:
                 self._record(
                     DecisionEntry(
                         seq=self._next_event(),

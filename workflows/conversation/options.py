@@ -32,17 +32,22 @@ CRM_LOOKUP: ActivityConfig = {
 }
 # Behind the issue-15 patch (core.py `LOCAL_IO_PATCH`): the customer lookup and a delivery's first
 # attempt run as local activities, on the worker that runs the workflow task, so the first message is
-# one workflow task instead of three. A delivery gets one local attempt: if the channel fails or is
-# slow, the send is retried as the normal DELIVERY activity under the same idempotency key (the ledger
-# and the far side dedup it). Why not local retries for an hour: a local activity holds its workflow
-# task, so a worker shutting down (a deploy) would wait for a channel that is down.
+# one workflow task instead of three. A local activity holds its workflow task, and with it every
+# update of the conversation (a customer's next message, an agent's reply), so a local attempt gets
+# LOCAL_NETWORK_ATTEMPT, once: a REST CRM or a channel usually answers well within it, and one that
+# fails or is slower goes on as the normal activity (CRM_LOOKUP, DELIVERY), during which the
+# conversation takes its updates. A send is retried under the same idempotency key (the ledger and
+# the far side dedup it); a lookup is a read. Before: the lookup's three local tries of up to 5 s (the
+# adapter's own timeout) held a second message 16 s, answered 503 past the API's update timeout
+# (tests/test_slow_far_side.py), and a worker shutting down (a deploy) waited for a channel that is down.
+LOCAL_NETWORK_ATTEMPT = timedelta(seconds=2)
 LOCAL_DELIVERY: LocalActivityConfig = {
-    "start_to_close_timeout": timedelta(seconds=15),
+    "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
 LOCAL_CRM_LOOKUP: LocalActivityConfig = {
-    "start_to_close_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=500), maximum_attempts=3),
+    "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
+    "retry_policy": RetryPolicy(maximum_attempts=1),
 }
 # Pack, decisions and business time: pure computations on the worker, recorded as markers.
 LOCAL: LocalActivityConfig = {"start_to_close_timeout": timedelta(seconds=10)}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import ConversationEvents, HandledRecordWrites, KpiFacts
@@ -24,8 +23,8 @@ with workflow.unsafe.imports_passed_through():
         RECORDS_PATCH,
         TRAIL_BYTES_PATCH,
         ConversationCore,
-        error_type,
     )
+    from workflows.conversation.failures import ACTIVITY_FAILURES, ActivityFailure, error_type
     from workflows.conversation.options import LOCAL_EVENTS, LOCAL_KPI, LOCAL_RECORDS
 
 # Events the database did not take (it was down) wait in state, oldest first, and are sent again at
@@ -84,7 +83,7 @@ class Records(ConversationCore):
             counts = await workflow.execute_local_activity_method(
                 HandledRecordWrites.record_handled, HandledRecords(facts=facts, events=batch), **LOCAL_RECORDS
             )
-        except (ActivityError, ApplicationError) as exc:  # the events failed, before the facts were tried
+        except ACTIVITY_FAILURES as exc:  # the events failed, before the facts were tried
             if facts:
                 self._facts_not_written(error_type(exc))
             if batch:
@@ -105,7 +104,7 @@ class Records(ConversationCore):
             await workflow.execute_local_activity_method(
                 KpiFacts.record_kpi_facts, KpiFactBatch(facts=facts), **LOCAL_KPI
             )
-        except (ActivityError, ApplicationError) as exc:
+        except ACTIVITY_FAILURES as exc:
             self._facts_not_written(error_type(exc))
 
     def _facts_not_written(self, error: str) -> None:
@@ -134,7 +133,7 @@ class Records(ConversationCore):
             await workflow.execute_local_activity_method(
                 ConversationEvents.record_events, EventBatch(events=batch), **LOCAL_EVENTS
             )
-        except (ActivityError, ApplicationError) as exc:
+        except ACTIVITY_FAILURES as exc:
             self._keep_unsent(batch, exc)
             return
         self._events_sent()
@@ -143,7 +142,7 @@ class Records(ConversationCore):
         s = self._state
         s.unsent_events, s.events_retry_at, s.events_failures = [], None, 0
 
-    def _keep_unsent(self, batch: list[ConversationEvent], exc: ActivityError | ApplicationError) -> None:
+    def _keep_unsent(self, batch: list[ConversationEvent], exc: ActivityFailure) -> None:
         """Keep the events the database did not take, to send again after a pause that doubles."""
         s = self._state
         dropped = max(0, len(batch) - MAX_UNSENT_EVENTS)

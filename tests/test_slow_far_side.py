@@ -1,0 +1,112 @@
+"""A CRM or a channel slow to answer one call holds no conversation (issue 15).
+
+The customer lookup and a delivery's first attempt run as local activities (options.py), and a
+local activity holds its workflow task, so every update of the conversation waits for it: a
+second message posted while a REST CRM took 12 s over the first message's lookup was answered
+503 after the API's update timeout. Now a local attempt gives up after a short while and the call
+goes on as a normal activity, during which the conversation takes its updates.
+Each test holds the far side until the second message has its answer; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from temporalio.client import Client
+
+from engine.service.config import Settings
+from tests.api_client import ApiClient
+from tests.conftest import TEST_PACKS, publish, serve_service
+from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway
+from tests.polling import eventually
+from tests.test_adapters import trail, with_gateway
+
+VIP = {"id": "c-9", "first_name": "Ada", "tier": "vip", "lifetime_value": 2000, "email": "ada@example.com"}
+
+
+@dataclass
+class HeldCrm(FakeCrm):
+    """A REST CRM whose lookups wait until the test lets them go."""
+
+    asked: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    answered: int = 0
+
+    async def lookup(self, request: web.Request) -> web.Response:
+        self.asked.set()
+        await self.release.wait()
+        self.answered += 1
+        return await super().lookup(request)
+
+
+async def handled(api: ApiClient, conversation: str, messages: int) -> list[dict]:
+    """The trail once `messages` customer messages have been decided on."""
+    entries: list[dict] = []
+
+    async def decided() -> bool:
+        nonlocal entries
+        entries = await trail(api, conversation)
+        return sum(e["event"] == "message.received" for e in entries) >= messages
+
+    await eventually(decided, f"{messages} messages of {conversation} handled", within=60)
+    return entries
+
+
+async def test_a_message_is_answered_while_the_crm_is_slow_over_the_first(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    publish(settings, TEST_PACKS / "crm")
+    crm = HeldCrm(customers={"ada@example.com": VIP})
+    async with serve_crm(crm):
+        chosen = settings.model_copy(update={"crm": "rest", "crm_url": crm.url})
+        async with serve_service(client, chosen, tenants) as api:
+            first = await api.post_message("slow-crm-1", "m-1", "Hello", wait=None)
+            await crm.asked.wait()  # the first message's handling is waiting for the CRM
+            second = await api.post_message("slow-crm-1", "m-2", "Hello again", wait=None)
+            answered_while_held = crm.answered
+            crm.release.set()
+            entries = await handled(api, "slow-crm-1", 2)
+            conversation = (await api.get("slow-crm-1")).body
+    assert first.status == 201
+    assert second.status == 200, second.body  # 503 after the update timeout before
+    assert second.body["seq"] > first.body["seq"]
+    assert answered_while_held == 0
+    # The lookup went on after its local attempt: the customer was still found, and the rules saw it.
+    assert conversation["tags"] == ["vip"]
+    created = next(e for e in entries if e["event"] == "conversation.created")
+    assert created["note"] is None or "CRM unavailable" not in created["note"]
+
+
+async def test_a_message_is_answered_while_the_channel_is_slow_to_take_the_acknowledgement(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    gateway = FakeGateway(hold=asyncio.Event())
+    async with serve_gateway(gateway):
+        # The gateway adapter gives up after 10 s: the answer came after that before, 503 with an
+        # update timeout under it (an operator behind a proxy that waits 10 s sets one).
+        chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
+        async with serve_service(client, chosen, tenants) as api:
+            first = await api.post_message(
+                "slow-wa-1", "wamid.1", "Hi there", channel="whatsapp", sender="+4915100000001", wait=None
+            )
+            await gateway.arrived.wait()  # the acknowledgement is at the gateway, unanswered
+            second = await api.post_message(
+                "slow-wa-1", "wamid.2", "Anyone?", channel="whatsapp", sender="+4915100000001", wait=None
+            )
+            accepted_while_held = len(gateway.accepted)
+            assert gateway.hold is not None
+            gateway.hold.set()
+            await handled(api, "slow-wa-1", 2)
+
+            async def acknowledged() -> bool:
+                return len(gateway.accepted) >= 1
+
+            await eventually(acknowledged, "the acknowledgement accepted by the gateway")
+        keys = {r.headers["Idempotency-Key"] for r in gateway.requests}
+    assert first.status == 201
+    assert second.status == 200, second.body  # 503 before
+    assert accepted_while_held == 0
+    # Sent again by the normal activity under the same key, so the gateway keeps one acknowledgement.
+    assert len(gateway.accepted) == 1 and len(keys) == 1
