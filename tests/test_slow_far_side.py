@@ -4,7 +4,8 @@ The customer lookup and a delivery's first attempt run as local activities (opti
 local activity holds its workflow task, so every update of the conversation waits for it: a
 second message posted while a REST CRM took 12 s over the first message's lookup was answered
 503 after the API's update timeout. Now a local attempt gives up after a short while and the call
-goes on as a normal activity, during which the conversation takes its updates.
+goes on as a normal activity, during which the workflow task completes and the next message is
+recorded and answered.
 Each test holds the far side until the second message has its answer; nothing is timed.
 """
 

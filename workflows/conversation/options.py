@@ -36,10 +36,11 @@ CRM_LOOKUP: ActivityConfig = {
 # update of the conversation (a customer's next message, an agent's reply), so a local attempt gets
 # LOCAL_NETWORK_ATTEMPT, once: a REST CRM or a channel usually answers well within it, and one that
 # fails or is slower goes on as the normal activity (CRM_LOOKUP, DELIVERY), during which the
-# conversation takes its updates. A send is retried under the same idempotency key (the ledger and
-# the far side dedup it); a lookup is a read. Before: the lookup's three local tries of up to 5 s (the
-# adapter's own timeout) held a second message 16 s, answered 503 past the API's update timeout
-# (tests/test_slow_far_side.py), and a worker shutting down (a deploy) waited for a channel that is down.
+# workflow task completes: a customer's next message is recorded and answered meanwhile. A send is
+# retried under the same idempotency key (the ledger and the far side dedup it); a lookup is a read.
+# Before: the lookup's three local tries of up to 5 s (the adapter's own timeout) held a second
+# message 16 s, answered 503 past the API's update timeout (tests/test_slow_far_side.py), and a
+# worker shutting down (a deploy) waited for a channel that is down.
 LOCAL_NETWORK_ATTEMPT = timedelta(seconds=2)
 LOCAL_DELIVERY: LocalActivityConfig = {
     "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
