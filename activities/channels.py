@@ -100,17 +100,15 @@ class ChannelActivities(Channels):
         key = message.idempotency_key
         if adapter is None or self._ledger is None:
             result = await self._outbox.deliver(message)
-        elif not await self._ledger.claim(key, message.tenant, adapter.name):
-            result = DeliveryResult(idempotency_key=key, delivered=False, adapter=adapter.name)
         else:
-            try:
-                await adapter.send(message)
-            except BaseException:
-                # Shielded: a cancelled activity still gives its claim back before it goes.
-                await asyncio.shield(self._ledger.release(key))
-                raise
-            await self._ledger.settle(key)
-            result = DeliveryResult(idempotency_key=key, delivered=True, adapter=adapter.name)
+            # Shielded: an attempt cut short (a local attempt has 2 s, workflows/conversation/options.py)
+            # leaves its claim, send and settle to finish in the background, or its claim given back;
+            # its retry finds the claim held until then, so a relay slow to take a message is not
+            # sent it twice, and a claim written as the attempt was cut does not wait out its lease.
+            sending = asyncio.ensure_future(self._claim_send_settle(adapter, self._ledger, message))
+            sending.add_done_callback(_retrieved)
+            delivered = await asyncio.shield(sending)
+            result = DeliveryResult(idempotency_key=key, delivered=delivered, adapter=adapter.name)
         # Kinds and adapters only: message text and addresses are personal data and stay out of logs.
         activity.logger.info(
             "outbound %s via %s: %s",
@@ -119,3 +117,25 @@ class ChannelActivities(Channels):
             "delivered" if result.delivered else "duplicate",
         )
         return result
+
+    @staticmethod
+    async def _claim_send_settle(adapter: Adapter, ledger: DeliveryLedger, message: OutboundMessage) -> bool:
+        """Send `message` through `adapter` once its key is claimed; False when it was delivered before."""
+        key = message.idempotency_key
+        if not await ledger.claim(key, message.tenant, adapter.name):
+            return False
+        try:
+            await adapter.send(message)
+        except BaseException:
+            await ledger.release(key)  # so the activity's retry can claim it again at once
+            raise
+        await ledger.settle(key)
+        return True
+
+
+def _retrieved(sending: asyncio.Future[bool]) -> None:
+    """Mark a background send's failure as seen. The attempt that started it raises it, or was cut
+    short and its retry reports its own; asyncio would log it with its text, which may quote the
+    message or its address."""
+    if not sending.cancelled():
+        sending.exception()

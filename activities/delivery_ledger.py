@@ -17,7 +17,9 @@ A claim still inside its lease is not a duplicate yet: its holder may have died 
 (deliveries are local activities, retried on another worker after the workflow task times out,
 well inside the lease). The attempt raises `ClaimHeld`, retryable, so it comes back until the key is
 delivered (then a duplicate, not sent) or the claim is stale (taken over and sent). Only a
-`delivered` row reports a duplicate.
+`delivered` row reports a duplicate. The usual holder is the same send cut short: a local attempt
+gets 2 s (workflows/conversation/options.py), and `deliver_message` lets its claim, send and settle
+finish in the background (activities/channels.py), so its retry waits here rather than sending again.
 
 Concurrent sends claim together and settle together, one transaction each for all of them
 (engine/db/group_commit.py); each send still gets its own verdict.

@@ -33,12 +33,12 @@ class HeldCrm(FakeCrm):
 
     asked: asyncio.Event = field(default_factory=asyncio.Event)
     release: asyncio.Event = field(default_factory=asyncio.Event)
-    answered: int = 0
+    lookups: int = 0
 
     async def lookup(self, request: web.Request) -> web.Response:
+        self.lookups += 1
         self.asked.set()
         await self.release.wait()
-        self.answered += 1
         return await super().lookup(request)
 
 
@@ -66,15 +66,15 @@ async def test_a_message_is_answered_while_the_crm_is_slow_over_the_first(
             first = await api.post_message("slow-crm-1", "m-1", "Hello", wait=None)
             await crm.asked.wait()  # the first message's handling is waiting for the CRM
             second = await api.post_message("slow-crm-1", "m-2", "Hello again", wait=None)
-            answered_while_held = crm.answered
             crm.release.set()
             entries = await handled(api, "slow-crm-1", 2)
             conversation = (await api.get("slow-crm-1")).body
     assert first.status == 201
     assert second.status == 200, second.body  # 503 after the update timeout before
     assert second.body["seq"] > first.body["seq"]
-    assert answered_while_held == 0
-    # The lookup went on after its local attempt: the customer was still found, and the rules saw it.
+    # The lookup went on after its local attempt (asked again by the normal activity): the customer
+    # was still found, and the rules saw it.
+    assert crm.lookups >= 2
     assert conversation["tags"] == ["vip"]
     created = next(e for e in entries if e["event"] == "conversation.created")
     assert created["note"] is None or "CRM unavailable" not in created["note"]
@@ -96,7 +96,6 @@ async def test_a_message_is_answered_while_the_channel_is_slow_to_take_the_ackno
             second = await api.post_message(
                 "slow-wa-1", "wamid.2", "Anyone?", channel="whatsapp", sender="+4915100000001", wait=None
             )
-            accepted_while_held = len(gateway.accepted)
             assert gateway.hold is not None
             gateway.hold.set()
             await handled(api, "slow-wa-1", 2)
@@ -108,6 +107,6 @@ async def test_a_message_is_answered_while_the_channel_is_slow_to_take_the_ackno
         keys = {r.headers["Idempotency-Key"] for r in gateway.requests}
     assert first.status == 201
     assert second.status == 200, second.body  # 503 before
-    assert accepted_while_held == 0
-    # Sent again by the normal activity under the same key, so the gateway keeps one acknowledgement.
-    assert len(gateway.accepted) == 1 and len(keys) == 1
+    # The attempt cut short finished its send in the background; the normal activity found it
+    # delivered rather than sending it again (a mailbox would not dedup a second copy).
+    assert len(gateway.requests) == 1 and len(gateway.accepted) == 1 and len(keys) == 1

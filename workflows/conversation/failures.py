@@ -17,9 +17,14 @@ ActivityFailure = ActivityError | ApplicationError | AttemptTimedOut
 ACTIVITY_FAILURES = (ActivityError, ApplicationError, AttemptTimedOut)
 
 
+def _unwrapped(error: ActivityFailure) -> BaseException:
+    """What failed inside the activity: what a replay raises, and what a live ActivityError wraps."""
+    return (error.cause or error) if isinstance(error, ActivityError) else error
+
+
 def cause(error: ActivityFailure) -> str:
-    """The innermost reason an activity failed, for the decision trail."""
-    inner: BaseException | None = error.cause
+    """The innermost reason an activity failed, for the decision trail (the same live and replayed)."""
+    inner: BaseException | None = _unwrapped(error)
     while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
         inner = inner.cause
     return str(inner or error)
@@ -37,7 +42,7 @@ def retryable(error: ActivityFailure) -> bool:
 
 def error_type(error: ActivityFailure) -> str:
     """The innermost failure's type name: safe for logs, unlike its message (which may quote input)."""
-    inner: BaseException | None = error.cause or error
+    inner: BaseException | None = _unwrapped(error)
     while isinstance(inner, ActivityError | ApplicationError) and inner.cause is not None:
         inner = inner.cause
     if isinstance(inner, ApplicationError) and inner.type:

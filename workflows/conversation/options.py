@@ -38,9 +38,10 @@ CRM_LOOKUP: ActivityConfig = {
 # fails or is slower goes on as the normal activity (CRM_LOOKUP, DELIVERY), during which the
 # workflow task completes: a customer's next message is recorded and answered meanwhile. A send is
 # retried under the same idempotency key (the ledger and the far side dedup it); a lookup is a read.
-# Before: the lookup's three local tries of up to 5 s (the adapter's own timeout) held a second
-# message 16 s, answered 503 past the API's update timeout (tests/test_slow_far_side.py), and a
-# worker shutting down (a deploy) waited for a channel that is down.
+# A send cut short finishes in the background (activities/channels.py), so its retry finds it
+# delivered rather than sending it twice. Before: the REST lookup's three local tries of up to 5 s
+# held a second message 16.5 s (503 under a shorter update timeout, tests/test_slow_far_side.py), and
+# a worker shutting down (a deploy) waited for a channel that is down.
 LOCAL_NETWORK_ATTEMPT = timedelta(seconds=2)
 LOCAL_DELIVERY: LocalActivityConfig = {
     "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
