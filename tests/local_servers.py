@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+import socket
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -48,6 +49,18 @@ class FakeGateway:
         if status == 200:
             self.accepted.setdefault(request.headers["Idempotency-Key"], json.loads(body))
         return web.json_response({"status": status}, status=status)
+
+
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A 127.0.0.1 port that refuses connections for the duration of the block: bound, never listening.
+
+    A port found free and let go (`free_port`) can be handed to the next server the test starts (the
+    API's), which then answers what was meant to find nothing there, and logs it.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @contextlib.asynccontextmanager

@@ -22,7 +22,15 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
-from tests.local_servers import FakeCrm, FakeGateway, serve_app, serve_crm, serve_gateway, serve_smtp
+from tests.local_servers import (
+    FakeCrm,
+    FakeGateway,
+    refusing_port,
+    serve_app,
+    serve_crm,
+    serve_gateway,
+    serve_smtp,
+)
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.replay import replay_every_run
@@ -328,13 +336,12 @@ async def test_rest_crm_lookup_and_write_back(
 async def test_crm_down_the_conversation_continues_and_says_so(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
-    from engine.service.temporal_server import free_port
-
     publish(settings, TEST_PACKS / "crm")
-    chosen = settings.model_copy(update={"crm": "rest", "crm_url": f"http://127.0.0.1:{free_port()}/api"})
-    async with serve_service(client, chosen, tenants) as api:
-        answer = await api.post_message("down-1", "m-1", "Hello")
-        created = (await trail(api, "down-1"))[0]
+    with refusing_port() as port:
+        chosen = settings.model_copy(update={"crm": "rest", "crm_url": f"http://127.0.0.1:{port}/api"})
+        async with serve_service(client, chosen, tenants) as api:
+            answer = await api.post_message("down-1", "m-1", "Hello")
+            created = (await trail(api, "down-1"))[0]
     assert answer.status == 201
     assert created["note"].startswith("CRM unavailable") and "continued without enrichment" in created["note"]
     assert [e["action"]["type"] for e in created["executed"]] == ["reply"]

@@ -24,6 +24,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.temporal_server import free_port
 from tests.conftest import serve_service
+from tests.local_servers import refusing_port
 
 MARK = uuid.uuid4().hex[:10]
 ADDRESS = f"pii-{MARK}@customer.example"
@@ -81,6 +82,8 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
 ) -> None:
     controller = Controller(RefusingSmtp(), hostname="127.0.0.1", port=free_port())
     controller.start()
+    down_crm = contextlib.ExitStack()
+    crm_port = down_crm.enter_context(refusing_port())
     chosen = settings.model_copy(
         update={
             "smtp_host": "127.0.0.1",
@@ -88,7 +91,7 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
             "smtp_starttls": False,
             # A CRM that is down: every lookup (by the marked address) fails and is logged by the SDK.
             "crm": "rest",
-            "crm_url": f"http://127.0.0.1:{free_port()}/api",
+            "crm_url": f"http://127.0.0.1:{crm_port}/api",
         }
     )
     statuses: list[int] = []
@@ -147,6 +150,7 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
                 trail = await api.request("GET", "/v1/conversations/pii-refused/decisions")
     finally:
         controller.stop()
+        down_crm.close()
     # The scenarios ran as meant: stored, quarantined (202), refused with 4xx, and the adapter really failed.
     assert statuses[:4] == [201, 201, 200, 200], statuses
     assert statuses[4:6] == [201, 201] and statuses[6:9] == [202, 202, 202], statuses
