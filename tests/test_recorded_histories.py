@@ -27,8 +27,12 @@ local customer lookup failed (recorded before a failed lookup went on as a norma
 replays without one), and `patches-2026-12-f-*` ones begun with the bundle that stands for that:
 a lookup and an acknowledgement whose short local attempts timed out and went on as normal
 activities (a timed-out local attempt is raised unwrapped on replay: see
-workflows/conversation/failures.py), recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories`
-before a change of the workflow code.
+workflows/conversation/failures.py), and `patches-2026-12-e-then-crm-fallback-mid-1`, a run begun by
+a worker of the code before (bundle `patches-2026-12-e`) that was killed while a REST CRM held the
+lookup; a worker of the code after took the task over, its local attempt timed out and it asked
+`crm-lookup-goes-on-as-an-activity` by its own marker mid-run (both workers in turn on one server).
+The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
+workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
 these fails, a deploy would break conversations that are open today.
 """
