@@ -68,9 +68,19 @@ class ChannelActivities(Channels):
         self._webhooks = _UrlTarget(WebhookGateway("", webhook_secret))
         # Team and agent notifications go to the helpdesk's own endpoint (chat, paging) when one is set.
         self._notify = WebhookGateway(notify_url, webhook_secret) if notify_url else None
+        # Sends that outlive the attempt that started them (below); the loop keeps only weak references.
+        self._sending: set[asyncio.Future[bool]] = set()
 
     async def close(self) -> None:
-        """Close the HTTP sessions of the webhook adapters (the worker calls this when it shuts down)."""
+        """Stop the sends still finishing in the background, then close the webhook adapters' HTTP
+        sessions (the worker calls this when it shuts down, before the database goes).
+
+        A stopped send gives its claim back while the database is still there, so the retry on
+        another worker sends it at once; a deploy does not wait for a slow channel.
+        """
+        for sending in self._sending:
+            sending.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)
         for adapter in (self._gateway, self._webhooks, self._notify):
             if adapter is not None:
                 await adapter.close()
@@ -106,6 +116,8 @@ class ChannelActivities(Channels):
             # its retry finds the claim held until then, so a relay slow to take a message is not
             # sent it twice, and a claim written as the attempt was cut does not wait out its lease.
             sending = asyncio.ensure_future(self._claim_send_settle(adapter, self._ledger, message))
+            self._sending.add(sending)
+            sending.add_done_callback(self._sending.discard)
             sending.add_done_callback(_retrieved)
             delivered = await asyncio.shield(sending)
             result = DeliveryResult(idempotency_key=key, delivered=delivered, adapter=adapter.name)
