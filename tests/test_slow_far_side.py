@@ -18,11 +18,11 @@ from aiohttp import web
 from temporalio.client import Client
 
 from engine.service.config import Settings
-from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.local_servers import FakeCrm, FakeGateway, serve_crm, serve_gateway
 from tests.polling import eventually
-from tests.test_adapters import trail, with_gateway
+from tests.test_adapters import with_gateway
+from tests.test_answer_on_record import handled
 
 VIP = {"id": "c-9", "first_name": "Ada", "tier": "vip", "lifetime_value": 2000, "email": "ada@example.com"}
 
@@ -42,19 +42,6 @@ class HeldCrm(FakeCrm):
         return await super().lookup(request)
 
 
-async def handled(api: ApiClient, conversation: str, messages: int) -> list[dict]:
-    """The trail once `messages` customer messages have been decided on."""
-    entries: list[dict] = []
-
-    async def decided() -> bool:
-        nonlocal entries
-        entries = await trail(api, conversation)
-        return sum(e["event"] == "message.received" for e in entries) >= messages
-
-    await eventually(decided, f"{messages} messages of {conversation} handled", within=60)
-    return entries
-
-
 async def test_a_message_is_answered_while_the_crm_is_slow_over_the_first(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
@@ -67,7 +54,7 @@ async def test_a_message_is_answered_while_the_crm_is_slow_over_the_first(
             await crm.asked.wait()  # the first message's handling is waiting for the CRM
             second = await api.post_message("slow-crm-1", "m-2", "Hello again", wait=None)
             crm.release.set()
-            entries = await handled(api, "slow-crm-1", 2)
+            entries = await handled(api, "slow-crm-1", "m-1", "m-2")
             conversation = (await api.get("slow-crm-1")).body
     assert first.status == 201
     assert second.status == 200, second.body  # 503 after the update timeout before
@@ -98,7 +85,7 @@ async def test_a_message_is_answered_while_the_channel_is_slow_to_take_the_ackno
             )
             assert gateway.hold is not None
             gateway.hold.set()
-            await handled(api, "slow-wa-1", 2)
+            await handled(api, "slow-wa-1", "wamid.1", "wamid.2")
 
             async def acknowledged() -> bool:
                 return len(gateway.accepted) >= 1
