@@ -52,6 +52,8 @@ TIMER_QUEUE_READS_PER_SECOND = 1000
 TRANSFER_QUEUE_READS_PER_SECOND = 1000
 
 
+# Starts of a dev server that exits at once (a port the CLI picked was taken meanwhile) before giving up.
+START_ATTEMPTS = 3
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -87,6 +89,10 @@ def port_in_use(host: str, port: int) -> bool:
                 return True
             raise
     return False
+
+
+class ExitedAtStart(RuntimeError):
+    """The dev server's process ended before it answered (its log, if kept, says why)."""
 
 
 def die_with_parent() -> Callable[[], None] | None:
@@ -213,10 +219,25 @@ class DevServer:
         return ports
 
     async def start(self, ready_within: float = 30.0) -> None:
-        """Spawn the server and wait until it answers; `PortInUse` if another process has a port."""
-        for role, port in self.ports().items():
-            if port_in_use(self.host, port):
-                raise PortInUse(port, self.host, role)
+        """Spawn the server and wait until it answers; `PortInUse` if another process has a port.
+
+        The CLI picks its HTTP API, metrics and cluster ports itself, each a port found free and
+        bound a moment later; a connection opened meanwhile can take it, and the server exits at
+        start ("bind: address already in use"). That race is not ours to prevent, so a server that
+        exits at start is started again, with ports the CLI picks afresh.
+        """
+        for attempt in range(1, START_ATTEMPTS + 1):
+            for role, port in self.ports().items():
+                if port_in_use(self.host, port):
+                    raise PortInUse(port, self.host, role)
+            try:
+                await self._start_once(ready_within)
+                return
+            except ExitedAtStart:
+                if attempt == START_ATTEMPTS:
+                    raise
+
+    async def _start_once(self, ready_within: float) -> None:
         if self.db_file is not None:
             self.db_file.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab") if self.log_file else None
@@ -235,7 +256,7 @@ class DevServer:
         deadline = asyncio.get_running_loop().time() + ready_within
         while True:
             if self._process.returncode is not None:
-                raise RuntimeError(
+                raise ExitedAtStart(
                     f"Temporal dev server exited with code {self._process.returncode} at start"
                     + (f"; see {self.log_file}" if self.log_file else "")
                     + f" (is port {self.grpc_port} or {self.ui_port} in use?)"
