@@ -1,19 +1,27 @@
-"""A conversation's messages to its tenant's assignment desk: an update for a request, signals for news.
+"""A conversation's messages to its tenant's assignment desk: an update for a request, updates for news.
 
-Both start the desk when it is not running (update-with-start and signal-with-start, on the worker's
-own task queue), so no deployment step creates desks and a tenant's first routed conversation
-brings its desk up. A retried request reaches the desk again with the same request id and gets the
-same answer (the desk remembers answers by request id), so a lost reply never assigns twice.
+Each starts the desk when it is not running (update-with-start, and signal-with-start for news
+whose update did not land; on the worker's own task queue), so no deployment step creates desks
+and a tenant's first routed conversation brings its desk up. A retried request reaches the desk
+again with the same request id and gets the same answer (the desk remembers answers by request
+id), so a lost reply never assigns twice.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from engine.assignment.answers import settled_by_roster
 from engine.contracts.activities import ASK_DESK, TELL_DESK, Desk
@@ -21,7 +29,9 @@ from engine.contracts.assignment import (
     CONVERSATION_STATUS,
     DESK_WORKFLOW,
     RELEASE,
+    RELEASE_UPDATE,
     REQUEST_ASSIGNMENT,
+    STATUS_UPDATE,
     AssignmentOutcome,
     DeskAsk,
     DeskLetter,
@@ -29,6 +39,10 @@ from engine.contracts.assignment import (
     desk_workflow_id,
 )
 from engine.db.roster import RosterStore
+
+# A desk answers news in one workflow task (tens of ms); past this it is stalled or not running, and
+# the conversation sends the signal instead of waiting for it (its local attempt has 10 s in all).
+UPDATE_LANDS_WITHIN = timedelta(seconds=2)
 
 
 class DeskActivities(Desk):
@@ -66,15 +80,46 @@ class DeskActivities(Desk):
 
     @activity.defn(name=TELL_DESK)
     async def tell_desk(self, letter: DeskLetter) -> None:
-        name, payload = (
-            (RELEASE, letter.release) if letter.release is not None else (CONVERSATION_STATUS, letter.status)
-        )
-        await self.client.start_workflow(
-            DESK_WORKFLOW,
-            DeskStart(tenant=letter.tenant),
-            id=desk_workflow_id(letter.tenant),
-            task_queue=activity.info().task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            start_signal=name,
-            start_signal_args=[payload],
-        )
+        await tell(self.client, activity.info().task_queue, letter)
+
+
+async def tell(client: Client, task_queue: str, letter: DeskLetter) -> None:
+    """Give the desk a conversation's news: as an update, or as a signal when the update does not land.
+
+    An update that reaches a desk as it continues as new goes on to the next run; a signal then makes
+    Temporal refuse the continue-as-new, and the desk replays its run before it answers anyone again
+    (workflows/assignment_desk/workflow.py `release_seat`). The signal stays the fallback: it is
+    recorded even when no worker runs the desk (an update would hold the conversation until one does),
+    and a desk of an earlier version knows only the signal. Applying the news twice (an update
+    admitted before its answer timed out, then the signal) changes nothing: a seat released is gone,
+    a status reported is set.
+    """
+    name, signal, payload = (
+        (RELEASE_UPDATE, RELEASE, letter.release)
+        if letter.release is not None
+        else (STATUS_UPDATE, CONVERSATION_STATUS, letter.status)
+    )
+    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
+        DESK_WORKFLOW,
+        DeskStart(tenant=letter.tenant),
+        id=desk_workflow_id(letter.tenant),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    try:
+        async with asyncio.timeout(UPDATE_LANDS_WITHIN.total_seconds()):
+            await client.execute_update_with_start_workflow(
+                name, payload, start_workflow_operation=start, rpc_timeout=UPDATE_LANDS_WITHIN
+            )
+        return
+    except (TimeoutError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
+        pass  # the signal below carries the same news
+    await client.start_workflow(
+        DESK_WORKFLOW,
+        DeskStart(tenant=letter.tenant),
+        id=desk_workflow_id(letter.tenant),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        start_signal=signal,
+        start_signal_args=[payload],
+    )

@@ -30,13 +30,16 @@ import time
 from pathlib import Path
 
 import aiohttp
+from temporalio.client import Client
 
 from bench import stack
 from bench.assignment_api import AgentApi
 from bench.assignment_floor import HOLD_SECONDS, FloorRun, Trails
+from bench.desk_runs import read_desk_runs
 from bench.fairness import spread
 from bench.results import Result
 from bench.stats import percentile
+from engine.contracts.assignment import desk_workflow_id
 
 PACK = Path(__file__).resolve().parent / "assignment_pack"
 SPREAD_CONVERSATIONS = 18
@@ -94,10 +97,18 @@ async def run(count: int, rate: float, seed: int, hold: tuple[float, float] = HO
                     run_seconds = time.monotonic() - started
                     load_after = os.getloadavg()
                     trails = await floor.read_trails()
+                    desk = await read_desk_runs(
+                        await Client.connect(server.address), desk_workflow_id(stack.TENANT)
+                    )
     for team, got in counts.items():
         print(f"{team}: assignments {dict(sorted(got.items()))}, spread {spread(got)}")
     _print_floor(floor, trails, run_seconds, load_before, load_after)
-    return _rows(counts, floor, trails)
+    print(f"floor: {desk.describe()}")
+    failed = float(sum(desk.failed_tasks.values()))
+    return [
+        *_rows(counts, floor, trails),
+        Result("assignment: the desk's workflow tasks refused or timed out", failed, ""),
+    ]
 
 
 def _mean(values: list[float]) -> float:

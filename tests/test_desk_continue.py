@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 
 from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 
+from activities.assignment_desk import tell
+from bench.desk_runs import read_desk_runs
 from engine.contracts.assignment import (
     DESK_WORKFLOW,
     LOADS_QUERY,
@@ -23,8 +25,11 @@ from engine.contracts.assignment import (
     AgentLoad,
     AssignmentOutcome,
     AssignmentRequest,
+    DeskLetter,
     DeskStart,
+    Release,
     RosterChange,
+    StatusReport,
     desk_workflow_id,
 )
 from engine.service.config import Settings
@@ -74,3 +79,64 @@ async def test_a_request_waiting_for_a_roster_read_is_answered_across_continue_a
         return [(a.agent, a.load) for a in desk_loads] == [("ana", 1)]
 
     await eventually(carried, "the next run holds ana's seat")
+
+
+async def test_news_reaching_a_desk_as_it_continues_as_new_does_not_make_it_replay_its_run(
+    client: Client,
+    settings: Settings,
+    api: ApiClient,
+    worker: None,
+    tenants: dict[str, str],
+    desk_pack: str,
+) -> None:
+    """Found by `python -m bench assignment`: a dozen conversations waited 10-16 s for the desk.
+
+    A signal (a conversation's release or status) that reached the desk while it continued as new
+    made Temporal refuse the continue-as-new (`UnhandledCommand`). The SDK then evicted the desk and
+    replayed its whole run, up to 500 messages (about a second, several on a loaded machine), before
+    it answered anyone, and news arriving during that replay refused the next try too. Conversations
+    now send their news as updates, which a continue-as-new hands on to the next run. Here six
+    conversations at a time ask, report a status and close, on a desk whose runs take four messages.
+    """
+    tenant = tenants["acme"]
+    desk_id = desk_workflow_id(tenant)
+    await client.start_workflow(
+        DESK_WORKFLOW, DeskStart(tenant=tenant, max_messages=4), id=desk_id, task_queue=settings.task_queue
+    )
+    await add_agent(api, "ana", capacity=50)
+
+    async def conversation(n: int) -> str:
+        conversation_id = f"conversation:{tenant}:c-{n}"
+        request = AssignmentRequest(
+            request_id=f"r-{n}",
+            conversation_id=conversation_id,
+            team="support",
+            channel="email",
+            requested_at=datetime.now(UTC),
+            strategy="least_loaded",
+        )
+        outcome = await client.get_workflow_handle(desk_id).execute_update(
+            REQUEST_ASSIGNMENT, request, result_type=AssignmentOutcome
+        )
+        status = StatusReport(conversation_id=conversation_id, status="pending")
+        await tell(client, settings.task_queue, DeskLetter(tenant=tenant, status=status))
+        await tell(
+            client,
+            settings.task_queue,
+            DeskLetter(tenant=tenant, release=Release(conversation_id=conversation_id)),
+        )
+        return outcome.result
+
+    try:
+        async with asyncio.timeout(60):
+            for wave in range(8):
+                results = await asyncio.gather(*(conversation(wave * 6 + k) for k in range(6)))
+                assert set(results) == {"assigned"}
+    except TimeoutError:
+        stalled = await read_desk_runs(client, desk_id)
+        raise AssertionError(f"48 conversations not served in a minute; {stalled.describe()}") from None
+    runs = await read_desk_runs(client, desk_id)
+    assert runs.failed_tasks == {}, runs.describe()
+    assert runs.runs >= 10, runs.describe()  # it did continue as new, again and again
+    loads = await client.get_workflow_handle(desk_id).query(LOADS_QUERY, result_type=list[AgentLoad])
+    assert [(a.agent, a.load) for a in loads] == [("ana", 0)]  # every seat given back

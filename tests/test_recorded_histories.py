@@ -30,7 +30,9 @@ activities (a timed-out local attempt is raised unwrapped on replay: see
 workflows/conversation/failures.py), and `patches-2026-12-e-then-crm-fallback-mid-1`, a run begun by
 a worker of the code before (bundle `patches-2026-12-e`) that was killed while a REST CRM held the
 lookup; a worker of the code after took the task over, its local attempt timed out and it asked
-`crm-lookup-goes-on-as-an-activity` by its own marker mid-run (both workers in turn on one server).
+`crm-lookup-goes-on-as-an-activity` by its own marker mid-run (both workers in turn on one server),
+and `desk-workflow-6` and `-7`, desks whose conversations sent a release and a status as updates
+(a continue-as-new hands an update on to the next run; see activities/assignment_desk.py `tell`).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

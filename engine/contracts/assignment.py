@@ -31,12 +31,19 @@ TEAM_PATTERN = r"^[a-z0-9][a-z0-9_.\-]{0,63}$"
 DESK_WORKFLOW = "AssignmentDesk"
 """The desk's workflow type name (recorded in history: never change it)."""
 # Desk messages. The API signals ROSTER_CHANGED after writing the roster; conversations use the rest.
+# Conversations send their news as updates, and as signals when an update does not land
+# (activities/assignment_desk.py).
 REQUEST_ASSIGNMENT = "request_assignment"
 """Update: AssignmentRequest -> AssignmentOutcome."""
 RELEASE = "release"
 """Signal: Release. The conversation no longer needs (or keeps) an agent from the desk."""
 CONVERSATION_STATUS = "conversation_status"
 """Signal: StatusReport. Whether an assigned conversation counts toward its agent's load."""
+RELEASE_UPDATE = "release_seat"
+"""Update: Release -> None. RELEASE as an update, which a continue-as-new hands on to the next run
+(a signal that reaches a run as it continues makes Temporal refuse the continue-as-new)."""
+STATUS_UPDATE = "report_status"
+"""Update: StatusReport -> None. CONVERSATION_STATUS as an update, for the same reason."""
 ROSTER_CHANGED = "roster_changed"
 """Signal: RosterChange. The roster was written: the desk reads it again."""
 QUEUE_QUERY = "queue"

@@ -33,8 +33,10 @@ with workflow.unsafe.imports_passed_through():
         LOADS_QUERY,
         QUEUE_QUERY,
         RELEASE,
+        RELEASE_UPDATE,
         REQUEST_ASSIGNMENT,
         ROSTER_CHANGED,
+        STATUS_UPDATE,
         AgentLoad,
         AssignmentOutcome,
         AssignmentRequest,
@@ -220,11 +222,27 @@ class AssignmentDesk:
         self._book.release(release.conversation_id, workflow.now())
         self._wake = True
 
+    @workflow.update(name=RELEASE_UPDATE)
+    def release_seat(self, release: Release) -> None:
+        """`release` as an update: one that reaches the run as it continues as new goes to the next run.
+
+        A signal arriving then makes Temporal refuse the continue-as-new; the SDK evicts the desk and
+        replays its whole run before trying again, answering nothing meanwhile (seconds on a loaded
+        machine, and more signals arrive during it). Conversations send updates; the signal stays for
+        runs that were sent one, and as their fallback.
+        """
+        self.release(release)
+
     @workflow.signal(name=CONVERSATION_STATUS)
     def conversation_status(self, report: StatusReport) -> None:
         self._messages += 1
         self._book.report_status(report.conversation_id, report.status, workflow.now())
         self._wake = True
+
+    @workflow.update(name=STATUS_UPDATE)
+    def report_status(self, report: StatusReport) -> None:
+        """`conversation_status` as an update (see `release_seat`)."""
+        self.conversation_status(report)
 
     @workflow.signal(name=ROSTER_CHANGED)
     def roster_changed(self, change: RosterChange) -> None:

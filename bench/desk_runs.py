@@ -1,0 +1,73 @@
+"""What the bench tenant's assignment desk went through, read from its histories after the floor.
+
+A desk's workflow task that continues as new is refused when a message reaches the desk meanwhile
+(`UnhandledCommand`). The SDK then evicts the desk and replays its whole run before it can try
+again, and no request is answered during the replay. When runs are long, that replay takes seconds
+on a loaded machine, and more messages come in during it. So the count of refused tasks, and the
+longest wait between a task's start and the next successful one, are printed beside the routing
+times they explain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from temporalio.api.enums.v1 import EventType, WorkflowTaskFailedCause
+from temporalio.api.history.v1 import HistoryEvent
+from temporalio.client import Client
+
+
+@dataclass
+class DeskRuns:
+    """The desk's runs and its workflow tasks that did not complete."""
+
+    runs: int = 0
+    events: list[int] = field(default_factory=list)
+    failed_tasks: dict[str, int] = field(default_factory=dict)
+    longest_outage_s: float = 0.0
+    """Longest time from a failed task's start to the next completed task: no request answered."""
+
+    def describe(self) -> str:
+        failed = ", ".join(f"{n} {cause}" for cause, n in sorted(self.failed_tasks.items())) or "none"
+        longest = max(self.events, default=0)
+        return (
+            f"desk: {self.runs} runs (longest {longest} events); workflow tasks failed: {failed}; "
+            f"longest stretch without a completed task after a failure {self.longest_outage_s:.1f} s"
+        )
+
+
+async def read_desk_runs(client: Client, workflow_id: str) -> DeskRuns:
+    """Every run of the desk `workflow_id`, newest first: each run's start names the run it continues."""
+    found = DeskRuns()
+    run_id: str | None = None
+    while True:
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        found.runs += 1
+        found.events.append(len(history.events))
+        _count_failures(history.events, found)
+        started = history.events[0].workflow_execution_started_event_attributes
+        if not started.continued_execution_run_id:
+            return found
+        run_id = started.continued_execution_run_id
+
+
+def _count_failures(events: Sequence[HistoryEvent], found: DeskRuns) -> None:
+    started: datetime | None = None
+    failed_since: datetime | None = None
+    for event in events:
+        at = event.event_time.ToDatetime()
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+            started = at
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+            cause = WorkflowTaskFailedCause.Name(event.workflow_task_failed_event_attributes.cause)
+            name = cause.removeprefix("WORKFLOW_TASK_FAILED_CAUSE_").lower()
+            found.failed_tasks[name] = found.failed_tasks.get(name, 0) + 1
+            failed_since = failed_since or started or at
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+            found.failed_tasks["timed_out"] = found.failed_tasks.get("timed_out", 0) + 1
+            failed_since = failed_since or started or at
+        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and failed_since:
+            found.longest_outage_s = max(found.longest_outage_s, (at - failed_since).total_seconds())
+            failed_since = None
