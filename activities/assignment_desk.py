@@ -108,9 +108,7 @@ async def tell(client: Client, task_queue: str, letter: DeskLetter) -> None:
     )
     try:
         async with asyncio.timeout(UPDATE_LANDS_WITHIN.total_seconds()):
-            await client.execute_update_with_start_workflow(
-                name, payload, start_workflow_operation=start, rpc_timeout=UPDATE_LANDS_WITHIN
-            )
+            await client.execute_update_with_start_workflow(name, payload, start_workflow_operation=start)
         return
     except (TimeoutError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
         pass  # the signal below carries the same news
