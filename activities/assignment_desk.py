@@ -67,13 +67,7 @@ class DeskActivities(Desk):
             settled = settled_by_roster(ask.request, agents, datetime.now(UTC))
             if settled is not None:
                 return settled
-        start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-            DESK_WORKFLOW,
-            DeskStart(tenant=ask.tenant),
-            id=desk_workflow_id(ask.tenant),
-            task_queue=activity.info().task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+        start = desk_start(ask.tenant, activity.info().task_queue)
         return await self.client.execute_update_with_start_workflow(
             REQUEST_ASSIGNMENT, ask.request, start_workflow_operation=start, result_type=AssignmentOutcome
         )
@@ -99,15 +93,9 @@ async def tell(client: Client, task_queue: str, letter: DeskLetter) -> None:
         if letter.release is not None
         else (STATUS_UPDATE, CONVERSATION_STATUS, letter.status)
     )
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        DESK_WORKFLOW,
-        DeskStart(tenant=letter.tenant),
-        id=desk_workflow_id(letter.tenant),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
     try:
         async with asyncio.timeout(UPDATE_LANDS_WITHIN.total_seconds()):
+            start = desk_start(letter.tenant, task_queue)
             await client.execute_update_with_start_workflow(name, payload, start_workflow_operation=start)
         return
     except (TimeoutError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, RPCError):
@@ -120,4 +108,15 @@ async def tell(client: Client, task_queue: str, letter: DeskLetter) -> None:
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         start_signal=signal,
         start_signal_args=[payload],
+    )
+
+
+def desk_start(tenant: str, task_queue: str) -> WithStartWorkflowOperation[Any, Any]:
+    """Start the tenant's desk with the update, or send the update to the desk already running."""
+    return WithStartWorkflowOperation(
+        DESK_WORKFLOW,
+        DeskStart(tenant=tenant),
+        id=desk_workflow_id(tenant),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )

@@ -60,14 +60,21 @@ def _count_failures(events: Sequence[HistoryEvent], found: DeskRuns) -> None:
         at = event.event_time.ToDatetime()
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
             started = at
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-            cause = WorkflowTaskFailedCause.Name(event.workflow_task_failed_event_attributes.cause)
-            name = cause.removeprefix("WORKFLOW_TASK_FAILED_CAUSE_").lower()
+        elif event.event_type in (
+            EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+            EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+        ):
+            name = _why_not_completed(event)
             found.failed_tasks[name] = found.failed_tasks.get(name, 0) + 1
-            failed_since = failed_since or started or at
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
-            found.failed_tasks["timed_out"] = found.failed_tasks.get("timed_out", 0) + 1
             failed_since = failed_since or started or at
         elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED and failed_since:
             found.longest_outage_s = max(found.longest_outage_s, (at - failed_since).total_seconds())
             failed_since = None
+
+
+def _why_not_completed(event: HistoryEvent) -> str:
+    """`unhandled_command` and the like for a failed task, `timed_out` for one that ran out of time."""
+    if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+        return "timed_out"
+    cause = WorkflowTaskFailedCause.Name(event.workflow_task_failed_event_attributes.cause)
+    return cause.removeprefix("WORKFLOW_TASK_FAILED_CAUSE_").lower()
