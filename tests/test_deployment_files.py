@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from engine.service.temporal_server import search_attribute_type_name
+from engine.service.temporal_server import DESK_IN_FLIGHT_UPDATES, TIMER_SHIFT, search_attribute_type_name
 from workflows.conversation import search_attributes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,20 @@ def test_compose_runs_stateless_parts_on_one_postgresql() -> None:
     assert any(v.startswith("./deploy/postgres/init-convoflow.sh:/docker-entrypoint-initdb.d/") for v in init)
     assert (ROOT / "deploy/postgres/init-convoflow.sh").exists()
     assert set(compose["volumes"]) == {"postgres-data"}
+
+
+def test_compose_cluster_fires_short_timers_and_takes_desk_updates_as_the_embedded_server() -> None:
+    """Every message's handling starts with a 1 ms timer: at Temporal's default timer shift (1 s) a
+    cluster would handle each message up to a second after answering it, where `convoflow up` takes
+    a few ms; and a desk under a burst would refuse requests past Temporal's 10 updates in flight."""
+    config = yaml.safe_load((ROOT / "deploy/temporal/dynamicconfig.yaml").read_text())
+
+    def value(key: str) -> object:
+        [setting] = config[key]
+        return setting["value"]
+
+    assert value("history.timerProcessorMaxTimeShift") == TIMER_SHIFT
+    assert value("history.maxInFlightUpdates") == DESK_IN_FLIGHT_UPDATES
 
 
 COMPOSE_SCHEMA = json.loads((ROOT / "tests/conformance/compose/compose-spec.json").read_text())

@@ -299,9 +299,10 @@ class Settings(BaseSettings):
     embedded_fast_timers: bool = Field(
         default=True,
         description=(
-            "Fire embedded-server timers on a 50 ms tick instead of ~1 s, and let its timer queue read "
-            "as often as timers fall due, so SLA instants are recorded on time (idle server CPU "
-            "measured the same either way, 0.3% of a core)."
+            "Fire the embedded server's short timers at most 5 ms late instead of up to ~1 s, and let "
+            "its timer queue read as often as timers fall due, so SLA instants are recorded on time and "
+            "a message's handling starts just after its answer (idle server CPU measured the same "
+            "either way, 0.2-0.3% of a core)."
         ),
     )
 

@@ -51,6 +51,17 @@ TIMER_QUEUE_READS_PER_SECOND = 1000
 # Not tied to the timer setting: it is every task's dispatch.
 TRANSFER_QUEUE_READS_PER_SECOND = 1000
 
+# The least a new timer's fire time may lie past the timer queue's last read (Temporal's
+# `history.timerProcessorMaxTimeShift`, 1 s by default): a shorter timer is moved to that point, so
+# it is not a tick but a floor under every short sleep. Two are ours: the 1 ms sleep after a message
+# is answered (workflows/conversation/inbox.py LET_ANSWERS_OUT) and the few ms an exact SLA sleep that
+# woke early sleeps again (timers.py EXACT_LEAD). At 50 ms, 42 of bench sla-accuracy's 120 breaches
+# were woken by such a re-sleep, each fired >20 ms late (the p95 of all, 46 ms), and every message's
+# handling began up to 50 ms after its answer; at 5 ms the p95 is 3-6 ms, and a first message's
+# `conversation.created` reached its receiver p50 84 -> 41 ms after the API call (docs/performance.md
+# "Session 21"; 1 ms measured as 5; idle server CPU the same at all three).
+TIMER_SHIFT = "5ms"
+
 
 # Starts of a dev server that exits at once (a port the CLI picked was taken meanwhile) before giving up.
 START_ATTEMPTS = 3
@@ -202,7 +213,7 @@ class DevServer:
         if self.fast_timers:
             cmd += [
                 "--dynamic-config-value",
-                'history.timerProcessorMaxTimeShift="50ms"',
+                f'history.timerProcessorMaxTimeShift="{TIMER_SHIFT}"',
                 "--dynamic-config-value",
                 f"history.timerProcessorMaxPollRPS={TIMER_QUEUE_READS_PER_SECOND}",
             ]
