@@ -50,7 +50,7 @@ async def paced(count: int, per_second: float, open_one: Callable[[int], Awaitab
 async def run(count: int) -> list[Result]:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        async with stack.dev_server(data) as server:  # as `convoflow up`: a file, its timer tick
+        async with stack.dev_server(data) as server:  # as `convoflow up`: a file, its timer settings
             pack = write_pack(data / "pack", SLA_SECONDS)
             settings = stack.bench_settings(server, data, rule_pack=pack)
             pack_hash = await stack.prepare(settings)

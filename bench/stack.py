@@ -34,7 +34,7 @@ TENANT = "bench"
 
 @asynccontextmanager
 async def dev_server(data_dir: Path | None = None) -> AsyncIterator[DevServer]:
-    """A headless dev server; with `data_dir`, on a SQLite file there, with the timer tick `convoflow up`
+    """A headless dev server; with `data_dir`, on a SQLite file there, with the timer settings `convoflow up`
     uses (`CONVOFLOW_EMBEDDED_FAST_TIMERS`, on by default)."""
     server = DevServer(
         db_file=data_dir / "temporal.db" if data_dir else None,

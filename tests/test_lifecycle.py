@@ -1,7 +1,7 @@
 """The conversation lifecycle on a real Temporal server: rules decide, timers keep SLAs, nothing twice.
 
 Timers are seconds long (tests/packs/timers: a 24/7 calendar, 1.8 s first response), and the test
-server fires timers on a 50 ms tick.
+server fires them as `convoflow up`'s does (engine/service/temporal_server.py `TIMER_SHIFT`).
 """
 
 from __future__ import annotations

@@ -17,8 +17,10 @@ An update's answer leaves the worker only when its workflow task completes, and 
 local activities completes when they have finished: handling the queue in the task the message was
 recorded in would hold its answer until its rules had run. So the handling begins with a 1 ms timer
 when a message was answered in this task: the task completes (the answer goes out) and the timer's
-task handles the message. The timer fires on the server's timer tick (50 ms on `convoflow up`'s
-embedded server and in tests; up to ~1 s with the Temporal server's default `timerProcessorMaxTimeShift`).
+task handles the message. The timer fires a few ms after it is due on `convoflow up`'s embedded
+server, in tests and on the compose cluster; a server left at Temporal's default
+`timerProcessorMaxTimeShift` (1 s) fires it up to a second late (engine/service/temporal_server.py
+`TIMER_SHIFT`).
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ class Inbox(Threads):
         """End this workflow task first when it answered a message early, so the answer goes out now.
 
         Called before taking the lock: while the timer runs, an update that comes in the next task
-        (an agent's reply) takes the lock and handles the queue itself, without waiting for the tick.
+        (an agent's reply) takes the lock and handles the queue itself, without waiting for the timer.
         """
         if self._state.inbox and self._answered_in == workflow.info().get_current_history_length():
             self._answers_going_out = True  # a handler's change meanwhile is published in its own task
