@@ -46,14 +46,15 @@ async def read_desk_runs(client: Client, workflow_id: str) -> DeskRuns:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         found.runs += 1
         found.events.append(len(history.events))
-        _count_failures(history.events, found)
+        count_failures(history.events, found)
         started = history.events[0].workflow_execution_started_event_attributes
         if not started.continued_execution_run_id:
             return found
         run_id = started.continued_execution_run_id
 
 
-def _count_failures(events: Sequence[HistoryEvent], found: DeskRuns) -> None:
+def count_failures(events: Sequence[HistoryEvent], found: DeskRuns) -> None:
+    """Add a run's failed and timed-out workflow tasks, and its longest stretch after one, to `found`."""
     started: datetime | None = None
     failed_since: datetime | None = None
     for event in events:

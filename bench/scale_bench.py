@@ -30,9 +30,12 @@ from bench import stack
 from bench.api_latency_bench import Convoflow
 from bench.conversations import workflow_id
 from bench.results import Result
-from bench.sla_timing import breaches, write_pack
+from bench.sla_timing import breaches, why_no_breach, write_pack
 from bench.stats import arrival_times, percentile
 from engine.service.temporal_client import connect
+
+# Conversations whose breach never came that the run describes (bench/sla_timing.py why_no_breach).
+MISSING_SHOWN = 10
 
 
 async def sample_rss(process: psutil.Process, peak: list[int], stop: asyncio.Event) -> None:
@@ -104,10 +107,13 @@ async def run(args: argparse.Namespace) -> list[Result]:
                         Convoflow(session, base), names, args.concurrency, args.per_second
                     )
                 opened_s = time.monotonic() - started
-                await asyncio.sleep(args.sla_seconds + 2)  # the last deadline, then the server's tick
+                await asyncio.sleep(args.sla_seconds + 2)  # the last deadline, and time for its breach
                 stop.set()
                 await sampler
-                delays = await breaches(client, [workflow_id(n) for n in names], within=120)
+                ids = [workflow_id(n) for n in names]
+                delays = await breaches(client, ids, within=120)
+                for wf_id in [i for i in ids if i not in delays][:MISSING_SHOWN]:
+                    print("  no breach: " + await why_no_breach(client, wf_id), flush=True)
     created = outcomes.get("created", 0)
     ms = sorted(b.delay * 1000 for b, _ in delays.values()) or [float("nan")]
     print(f"{count} conversations opened through the API in {opened_s:.0f} s ({count / opened_s:.1f}/s)")

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from bench.desk_runs import DeskRuns, count_failures
 from workflows.conversation.workflow import ConversationWorkflow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -149,3 +151,41 @@ async def breaches(
         if len(found) == len(workflow_ids) or loop.time() > deadline:
             return found
         await asyncio.sleep(1.0)
+
+
+async def why_no_breach(client: Client, workflow_id: str) -> str:
+    """What a conversation whose breach never came shows: its SLA target as its state says, whether it
+    runs, its workflow tasks that failed or timed out, and its timers still pending. No content of
+    the conversation, only its shape, so it can be printed."""
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
+    description = await handle.describe()
+    status = description.status.name if description.status else "unknown"
+    try:
+        state = await handle.query(ConversationWorkflow.state)
+    except Exception as exc:  # reported, not raised: the other conversations' figures still print
+        target = f"state query failed ({type(exc).__name__})"
+    else:
+        sla = state.sla.targets.get("first_response")
+        target = (
+            "no first_response target"
+            if sla is None
+            else f"first_response deadline {sla.deadline}, running {sla.running}, "
+            f"breached_at {sla.breached_at}"
+        )
+    history = await handle.fetch_history()
+    failures = DeskRuns()
+    count_failures(history.events, failures)
+    failed = ", ".join(f"{n} {cause}" for cause, n in sorted(failures.failed_tasks.items())) or "none"
+    started, ended = set(), set()
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
+            started.add(event.timer_started_event_attributes.timer_id)
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_FIRED:
+            ended.add(event.timer_fired_event_attributes.timer_id)
+        elif event.event_type == EventType.EVENT_TYPE_TIMER_CANCELED:
+            ended.add(event.timer_canceled_event_attributes.timer_id)
+    last = EventType.Name(history.events[-1].event_type).removeprefix("EVENT_TYPE_").lower()
+    return (
+        f"{workflow_id}: {status}; {target}; {len(history.events)} events, the last {last}; "
+        f"workflow tasks failed: {failed}; timers pending: {len(started - ended)}"
+    )
