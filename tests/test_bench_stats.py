@@ -7,8 +7,14 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
+from temporalio.api.history.v1 import (
+    HistoryEvent,
+    WorkflowTaskCompletedEventAttributes,
+    WorkflowTaskStartedEventAttributes,
+)
 
-from bench.sla_timing import Task, Timer, delay_parts, first_breach, write_pack
+from bench.sla_timing import Task, Timer, delay_parts, first_breach, read_history, write_pack
 from bench.stats import CpuSample, arrival_times, per_unit_ms, percentile, scaled
 from engine.calendar import BusinessCalendar
 from engine.service.pack_files import load_valid
@@ -67,6 +73,28 @@ def test_breach_delay_runs_from_the_exact_deadline_to_the_task_that_handled_it()
     assert breach is not None and breach.delay == pytest.approx(0.045)
     assert first_breach(deadline, [early]) is None
     assert first_breach(None, [handled]) is None
+
+
+def test_a_breach_decided_in_a_task_that_started_within_a_microsecond_of_its_deadline_is_found() -> None:
+    """The workflow reads its task's start rounded to the microsecond (`workflow.now()`): a task the
+    server started 0.3 us before the deadline is at the deadline for it, and the breach is decided in
+    it. Read truncated, the history put that task before the deadline and the breach went unfound."""
+    deadline = datetime(2026, 12, 2, 12, 0, 0, 123457, tzinfo=UTC)
+    start_ns = int(deadline.timestamp()) * 10**9 + 123_456_700  # 0.3 us before it
+
+    def event(ns: int, **attributes: object) -> HistoryEvent:
+        return HistoryEvent(event_time=Timestamp(seconds=ns // 10**9, nanos=ns % 10**9), **attributes)
+
+    events = [
+        event(start_ns, workflow_task_started_event_attributes=WorkflowTaskStartedEventAttributes()),
+        event(
+            start_ns + 9_000_000,
+            workflow_task_completed_event_attributes=WorkflowTaskCompletedEventAttributes(),
+        ),
+    ]
+    _, tasks = read_history(events)
+    breach = first_breach(deadline, tasks)
+    assert breach is not None and breach.delay == pytest.approx(0.009, abs=1e-6)
 
 
 def test_a_breach_delay_splits_into_timer_aim_server_tick_and_worker_pickup() -> None:

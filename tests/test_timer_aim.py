@@ -6,14 +6,14 @@ decision is the `decide` marker whose recorded result is `sla.breached`."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from bench.sla_timing import write_pack
+from bench.sla_timing import on_workflow_clock, write_pack
 from engine.contracts.conversation import conversation_workflow_id
 from engine.service.config import Settings
 from tests.api_client import ApiClient
@@ -30,7 +30,7 @@ LEAD early."""
 
 
 def at(event: HistoryEvent) -> datetime:
-    return event.event_time.ToDatetime(tzinfo=UTC)
+    return on_workflow_clock(event.event_time)
 
 
 async def decided_event(client: Client, event: HistoryEvent) -> str | None:
