@@ -21,7 +21,8 @@ from temporalio.client import Client
 
 @dataclass
 class DeskRuns:
-    """The desk's runs and its workflow tasks that did not complete."""
+    """The desk's runs and its workflow tasks that did not complete (also read of a conversation whose
+    breach never came: bench/sla_timing.py `why_no_breach`)."""
 
     runs: int = 0
     events: list[int] = field(default_factory=list)
@@ -29,11 +30,15 @@ class DeskRuns:
     longest_outage_s: float = 0.0
     """Longest time from a failed task's start to the next completed task: no request answered."""
 
+    @property
+    def failed(self) -> str:
+        """The failed tasks by cause, `2 unhandled_command, 1 timed_out`, or `none`."""
+        return ", ".join(f"{n} {cause}" for cause, n in sorted(self.failed_tasks.items())) or "none"
+
     def describe(self) -> str:
-        failed = ", ".join(f"{n} {cause}" for cause, n in sorted(self.failed_tasks.items())) or "none"
         longest = max(self.events, default=0)
         return (
-            f"desk: {self.runs} runs (longest {longest} events); workflow tasks failed: {failed}; "
+            f"desk: {self.runs} runs (longest {longest} events); workflow tasks failed: {self.failed}; "
             f"longest stretch without a completed task after a failure {self.longest_outage_s:.1f} s"
         )
 

@@ -192,7 +192,6 @@ async def why_no_breach(client: Client, workflow_id: str) -> str:
     history = await handle.fetch_history()
     failures = DeskRuns()
     count_failures(history.events, failures)
-    failed = ", ".join(f"{n} {cause}" for cause, n in sorted(failures.failed_tasks.items())) or "none"
     started, ended = set(), set()
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_TIMER_STARTED:
@@ -204,5 +203,5 @@ async def why_no_breach(client: Client, workflow_id: str) -> str:
     last = EventType.Name(history.events[-1].event_type).removeprefix("EVENT_TYPE_").lower()
     return (
         f"{workflow_id}: {status}; {target}; {len(history.events)} events, the last {last}; "
-        f"workflow tasks failed: {failed}; timers pending: {len(started - ended)}"
+        f"workflow tasks failed: {failures.failed}; timers pending: {len(started - ended)}"
     )
