@@ -22,6 +22,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
+from tests.late_sends import delivered_late
 from tests.local_servers import (
     FakeCrm,
     FakeGateway,
@@ -85,7 +86,7 @@ async def test_gateway_5xx_is_retried_and_delivered_once(
     async with serve_gateway(FakeGateway(statuses=[503, 502])) as gateway:
         async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
             await whatsapp(api, "wa-2")
-            executed = (await trail(api, "wa-2"))[0]["executed"][0]
+            executed = (await delivered_late(api, "wa-2"))[0]["executed"][0]
         keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
         assert len(keys) == 3 and len(set(keys)) == 1
         assert list(gateway.accepted) == keys[:1]
@@ -122,6 +123,11 @@ async def test_worker_killed_during_a_send_produces_no_second_message(
             gateway.hold.set()
             async with build_worker(client, chosen):
                 await asyncio.wait_for(posting, 60)
+
+                async def accepted() -> bool:  # the send may go on in the background after the answer
+                    return bool(gateway.accepted)
+
+                await eventually(accepted, "the acknowledgement at the gateway")
         keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
     assert len(keys) >= 2 and len(set(keys)) == 1  # the retry carried the same key ...
     assert len(gateway.accepted) == 1  # ... so the far side keeps one message

@@ -91,3 +91,21 @@ async def test_keys_are_bounded_and_secrets_are_never_replayed(api: ApiClient) -
     assert again.body == {k: v for k, v in created.body.items() if k != "key"}
     listed = (await api.request("GET", "/v1/keys")).body["keys"]
     assert [k["key_id"] for k in listed] == [created.body["key_id"]]
+
+
+async def test_a_repeated_reply_is_answered_with_the_seq_it_was_recorded_with(
+    api: ApiClient, worker: None
+) -> None:
+    # A client that retries a reply after the customer wrote again: the repeat named the newest seq
+    # (the customer's message), not the reply's, so the two answers disagreed on what happened.
+    path, reply = (
+        "/v1/conversations/idem-r-1/replies",
+        {"agent_id": "agent-1", "text": "On it", "message_id": "r-1"},
+    )
+    assert (await api.post_message("idem-r-1", "m-1")).status == 201
+    first = await api.request("POST", path, json=reply)
+    later = await api.post_message("idem-r-1", "m-2", "Any news?")
+    again = await api.request("POST", path, json=reply)
+    assert first.status == 200 and later.status == 200 and again.status == 200, (first, later, again)
+    assert again.body["duplicate"] is True
+    assert again.body["seq"] == first.body["seq"] < later.body["seq"], (first.body, again.body)

@@ -12,6 +12,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
+from tests.late_sends import delivered_late
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 from workflows.conversation import search_attributes as sa
@@ -146,6 +147,7 @@ async def test_retried_activity_writes_its_message_once(
     async with build_worker(client, settings, replace=[deliver_then_crash_once]):
         reply = await api.post_message("c-106", "m-1")
         assert reply.status == 201
+        await delivered_late(api, "c-106")  # the local attempt failed: the activity went on after the answer
     assert attempts == [1, 1, 2]  # the one local attempt, then the delivery activity's two
     assert kinds(OutboxRows(settings)) == ["acknowledgement"]
     await replay_every_run(client, settings.task_queue)

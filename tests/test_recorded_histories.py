@@ -32,7 +32,11 @@ a worker of the code before (bundle `patches-2026-12-e`) that was killed while a
 lookup; a worker of the code after took the task over, its local attempt timed out and it asked
 `crm-lookup-goes-on-as-an-activity` by its own marker mid-run (both workers in turn on one server),
 and `desk-workflow-6` and `-7`, desks whose conversations sent a release and a status as updates
-(a continue-as-new hands an update on to the next run; see activities/assignment_desk.py `tell`).
+(a continue-as-new hands an update on to the next run; see activities/assignment_desk.py `tell`),
+and `patches-2026-12-g-*` ones begun with the bundle that also sends in the background what a
+channel did not take at once (a WhatsApp gateway down: the acknowledgement and two replies queued in
+order, a status change meanwhile, all delivered when it came back; a reply that failed for good;
+a full run that continued as new only once its line of four sends was delivered).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -37,6 +37,7 @@ MAX_TICKS = 10
 _EVENT_MARKERS = {
     "message.received": ("customer", "customer message"),
     "message.sent": ("agent", "agent reply"),
+    "message.delivery_failed": ("warning", "send failed"),
     "sla.warning": ("warning", "SLA warning"),
     "sla.breached": ("breach", "SLA breached"),
     "sla.escalation": ("escalation", "escalation"),

@@ -16,6 +16,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import ExecutedAction, PendingEscalation, Status
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import DONE, ActionResult, from_record
+    from workflows.conversation.delivery import SentLater
     from workflows.conversation.status import Raised, StatusMachine
 
 
@@ -80,13 +81,14 @@ class ActionExecutor(StatusMachine):
             language=lang,
             template_only=template_only,
         )
-        if failure:
+        if isinstance(failure, str):
             return ActionResult("failed", failure)
         if self._threads():
             s.language = s.language or lang  # the language the customer was answered in, shown by the API
         if auto:
             s.last_auto_reply_at = now
-        return ActionResult("done", f"template {template} ({lang})")
+        later = f"; {failure.note}" if isinstance(failure, SentLater) else ""
+        return ActionResult("done", f"template {template} ({lang}){later}")
 
 
 class ActionRun:
@@ -205,5 +207,7 @@ class ActionRun:
         return self._sent(await self._wf._deliver(self._key, kind="webhook", text=str(payload), to=url))
 
     @staticmethod
-    def _sent(failure: str | None) -> ActionResult:
-        return ActionResult("failed", failure) if failure else DONE
+    def _sent(sent: str | SentLater | None) -> ActionResult:
+        if isinstance(sent, SentLater):
+            return ActionResult("done", sent.note)
+        return ActionResult("failed", sent) if sent else DONE

@@ -107,7 +107,14 @@ PATCHES_2026_12_E = "patches-2026-12-e"
 CRM_FALLBACK_PATCH = "crm-lookup-goes-on-as-an-activity"
 # The bundle after that: everything PATCHES_2026_12_E stands for, and CRM_FALLBACK_PATCH.
 PATCHES_2026_12_F = "patches-2026-12-f"
+# A send whose short local attempt the channel did not take goes on in the background, in order,
+# instead of holding its handler and the lock for the normal activity's hour of retries (delivery.py).
+# Asked when a local send fails retryably, so a run that recorded one replays with the activity inside.
+BACKGROUND_SENDS_PATCH = "sends-go-on-in-the-background"
+# The bundle after that: everything PATCHES_2026_12_F stands for, and BACKGROUND_SENDS_PATCH.
+PATCHES_2026_12_G = "patches-2026-12-g"
 BUNDLES = (
+    PATCHES_2026_12_G,
     PATCHES_2026_12_F,
     PATCHES_2026_12_E,
     PATCHES_2026_12_D,
@@ -136,6 +143,7 @@ LATER_PATCHES = {
     TRAIL_BYTES_PATCH: PATCHES_2026_12_D,
     WORKFLOW_PACK_PATCH: PATCHES_2026_12_E,
     CRM_FALLBACK_PATCH: PATCHES_2026_12_F,
+    BACKGROUND_SENDS_PATCH: PATCHES_2026_12_G,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

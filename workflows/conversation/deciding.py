@@ -42,10 +42,12 @@ class Deciding(ActionExecutor):
         seq: int | None = None,
         note: str | None = None,
         at: datetime | None = None,
+        message_id: str | None = None,
     ) -> int:
         """Decide on one event and execute the decision; events raised by actions follow, one level deeper.
 
         `at` is when the event happened when that is not now: a timer's instant (timers.py).
+        `message_id`: an agent reply's, so a repeat of the reply is answered with its seq.
         """
         seq = seq if seq is not None else self._next_event()
         entry = DecisionEntry(
@@ -54,7 +56,7 @@ class Deciding(ActionExecutor):
             at=at or workflow.now(),
             depth=depth,
             note=note,
-            message_id=message.message_id if message is not None else None,
+            message_id=message.message_id if message is not None else message_id,
             assignment=(extra or {}).get("assignment"),
         )
         if extra and extra.get("note") and note is None:

@@ -4,10 +4,18 @@ Each send is an activity whose idempotency key is `{workflow id}:{life id}:{key}
 the key naming the event and the action that caused it, so a retried activity or a replayed event
 never sends twice, and no later thread or run reuses a key. A send
 that fails for good is returned as the reason, and the caller records it in the decision trail.
+
+A send the channel does not take at once (a retryable failure of its short local attempt) goes on in
+the background, behind any send still waiting there, so a channel that is down holds neither the
+handler that sent it nor the conversation's lock: an agent's reply is answered, a status change
+made, while the reply waits for the channel. The trail records how each ended
+(`message.delivered`, `message.delivery_failed`); the run ends only once they have.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -16,11 +24,12 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Channels, Crm
-    from engine.contracts.conversation import CHANNEL_CAPABILITIES
+    from engine.contracts.conversation import CHANNEL_CAPABILITIES, ConversationStart, DecisionEntry
     from engine.contracts.crm import CrmWrite
     from engine.contracts.outbound import OutboundMessage
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
+    from workflows.conversation.core import BACKGROUND_SENDS_PATCH
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
@@ -29,8 +38,33 @@ with workflow.unsafe.imports_passed_through():
 CUSTOMER_FACING = ("auto_reply", "agent_reply", "survey")
 
 
+@dataclass(frozen=True)
+class SentLater:
+    """The channel did not take a send at once: it goes on in the background (the trail says how it ends)."""
+
+    note: str = (
+        "the channel did not take it at once: it is sent in the background, in order, under the same key"
+    )
+
+
+@dataclass(frozen=True)
+class FinishedSend:
+    """A background send that ended, waiting for the main loop to record it."""
+
+    key: str  # `{seq}:{action}`: the event that sent it
+    kind: str
+    failure: str | None
+
+
 class Delivery(SlaClocks):
     """Outbound messages shaped for the channel, rendered templates, and CRM write-back."""
+
+    def __init__(self, start: ConversationStart) -> None:
+        super().__init__(start)
+        self._background_on: bool | None = None
+        self._sending = 0  # background sends not ended yet
+        self._last_send: asyncio.Task[None] | None = None  # the newest: the next one waits for it
+        self._finished_sends: list[FinishedSend] = []
 
     async def _deliver(
         self,
@@ -42,8 +76,13 @@ class Delivery(SlaClocks):
         template: str | None = None,
         language: str | None = None,
         template_only: bool = False,
-    ) -> str | None:
-        """Send through the channel: None when delivered, else why it failed for good."""
+        wait: bool = False,
+    ) -> str | SentLater | None:
+        """Send through the channel: None when delivered, else why it failed for good, or SentLater.
+
+        `wait`: the caller needs the outcome (a survey's status), so it waits behind the background
+        sends and for its own, as every send did before BACKGROUND_SENDS_PATCH.
+        """
         s = self._state
         limit = CHANNEL_CAPABILITIES[s.channel.value].max_length
         if limit is not None and len(text) > limit and kind in CUSTOMER_FACING:
@@ -64,6 +103,10 @@ class Delivery(SlaClocks):
             in_reply_to=s.thread_message_ids[-1] if replying else None,
             references=s.thread_message_ids[:-1] if replying else [],
         )
+        if self._sending:  # only in runs with BACKGROUND_SENDS_PATCH: behind those, in order
+            if not wait:
+                return self._send_later(message, key)
+            await workflow.wait_condition(lambda: not self._sending)
         if self._local_io():
             try:
                 await workflow.execute_local_activity_method(
@@ -74,12 +117,54 @@ class Delivery(SlaClocks):
                 if not retryable(exc):
                     return f"delivery failed: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
+            if not wait and self._background():
+                return self._send_later(message, key)
         self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
         except ActivityError as exc:
             return f"delivery failed: {cause(exc)}"
         return None
+
+    def _background(self) -> bool:
+        """Whether this run sends in the background (asked at its first send the channel did not take)."""
+        if self._background_on is None:
+            self._background_on = self._patched(BACKGROUND_SENDS_PATCH)
+        return self._background_on
+
+    def _send_later(self, message: OutboundMessage, key: str) -> SentLater:
+        self._sending += 1
+        self._last_send = asyncio.create_task(self._send_in_order(self._last_send, message, key))
+        return SentLater()
+
+    async def _send_in_order(
+        self, before: asyncio.Task[None] | None, message: OutboundMessage, key: str
+    ) -> None:
+        """The normal activity with its hour of retries, once the send before it ended."""
+        if before is not None:
+            await before  # never raises: a send's failure is its outcome
+        failure = None
+        try:
+            await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
+        except ActivityError as exc:
+            failure = f"delivery failed: {cause(exc)}"
+        self._finished_sends.append(FinishedSend(key, message.kind, failure))
+        self._sending -= 1
+        self._wake = True
+
+    def _record_finished_sends(self) -> None:
+        """Put the background sends that ended on the trail (the caller holds the lock)."""
+        finished, self._finished_sends = self._finished_sends, []
+        for send in finished:
+            what = f"the {send.kind} of event {send.key.split(':')[0]} ({send.key})"
+            self._record(
+                DecisionEntry(
+                    seq=self._next_event(),
+                    event="message.delivery_failed" if send.failure else "message.delivered",
+                    at=workflow.now(),
+                    note=f"{what}: {send.failure}" if send.failure else f"{what} was delivered late",
+                )
+            )
 
     async def _crm_write(
         self, key: str, *, field: str | None = None, value: Any = None, note: str | None = None

@@ -204,6 +204,7 @@ class Timers(Deciding):
             template="survey",
             language=lang,
             template_only=template_only,
+            wait=True,  # the survey's status says whether it was sent
         )
         if failure:
             s.survey.status, entry.note = "failed", f"survey not sent: {failure}"

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.contracts.trail import newest_within
     from workflows.conversation.core import CARRIED_TRAIL_BYTES
+    from workflows.conversation.delivery import SentLater
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.status import Raised
 
@@ -58,7 +59,8 @@ class ConversationWorkflow(Inbox):
                 await self._ensure_pack()
         publisher = asyncio.create_task(self._attributes_publisher())
         exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
-        while not self._closed_for_good() and (not self._run_is_full() or self._state.inbox):
+        # A full run goes on while a send waits in the background (delivery.py), so its timers fire.
+        while not self._closed_for_good() and (not self._run_is_full() or self._state.inbox or self._sending):
             self._wake = False
             self._waiting = True
             try:
@@ -67,7 +69,7 @@ class ConversationWorkflow(Inbox):
                         self._wake
                         or bool(self._state.inbox)
                         or self._closed_for_good()
-                        or self._run_is_full()
+                        or (self._run_is_full() and not self._sending)
                     ),
                     timeout=self._sleep_for(exact=exact),
                 )
@@ -80,6 +82,7 @@ class ConversationWorkflow(Inbox):
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
+                self._record_finished_sends()
                 if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
                     await self._ensure_pack()
                 await self._fire_due_timers()
@@ -90,6 +93,7 @@ class ConversationWorkflow(Inbox):
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
+                self._record_finished_sends()
                 await self._flush_records()
         publisher.cancel()
         self._publish_attributes()
@@ -112,9 +116,16 @@ class ConversationWorkflow(Inbox):
         return self._state
 
     async def _all_handled(self) -> bool:
-        """Wait until every handler finished or a message waits in the inbox; True for the former."""
-        await workflow.wait_condition(lambda: workflow.all_handlers_finished() or bool(self._state.inbox))
-        return not self._state.inbox
+        """Wait until every handler and background send finished, or something waits to be handled
+        (a message in the inbox, a send's end for the trail); True for the former."""
+        await workflow.wait_condition(
+            lambda: (
+                (workflow.all_handlers_finished() and not self._sending)
+                or bool(self._state.inbox)
+                or bool(self._finished_sends)
+            )
+        )
+        return not self._state.inbox and not self._finished_sends
 
     # -- events from integrators -------------------------------------------------------------------
 
@@ -166,7 +177,7 @@ class ConversationWorkflow(Inbox):
     @workflow.update
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
         if reply.message_id is not None and self._seen_before(reply.message_id):
-            return self._receipt(self._state.event_seq, duplicate=True)
+            return self._receipt(self._seq_of(reply.message_id), duplicate=True)
         await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()
@@ -181,10 +192,11 @@ class ConversationWorkflow(Inbox):
                 s.assignment.unanswered_at = None
             # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
             key = f"{seq}:reply" if self._threads() else f"{seq}:0"
-            failure = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
+            sent = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
             self._meet_sla("first_response", "next_response")
             self._replying_agent = reply.agent_id
-            await self._process("message.sent", seq=seq, note=failure)
+            note = sent.note if isinstance(sent, SentLater) else sent
+            await self._process("message.sent", seq=seq, note=note, message_id=reply.message_id)
             self._replying_agent = None
             await self._flush_records()
             self._changed()

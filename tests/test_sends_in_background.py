@@ -1,0 +1,156 @@
+"""A channel that is down holds no conversation: its sends go on in the background, in order.
+
+A send's first attempt is a short local activity (options.py LOCAL_NETWORK_ATTEMPT); when the channel
+refuses it with a retryable error, the normal activity retries it for up to an hour. That activity
+used to run inside the handler, under the conversation's lock: an agent's reply during a WhatsApp
+gateway outage was answered 503 after the API's update timeout, and a status change or the next
+reply waited behind it the same way. Now the send goes on in the background, behind any send still
+waiting, and the trail records how it ended (`message.delivered` or `message.delivery_failed`).
+Each test takes the gateway down and brings it back on events it observes; nothing is timed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from aiohttp import web
+from temporalio.client import Client
+
+from engine.service.config import Settings
+from tests.api_client import ApiClient, Reply
+from tests.conftest import serve_service
+from tests.late_sends import delivered_late, trail
+from tests.local_servers import FakeGateway, GatewayRequest, serve_gateway
+from tests.polling import eventually
+from tests.test_adapters import with_gateway
+from tests.test_api_roles import keys_by_role
+
+CUSTOMER = "+4915100000001"
+
+
+@dataclass
+class FlakyGateway(FakeGateway):
+    """A gateway that answers every send 503 while `down`, and a status of `statuses` otherwise."""
+
+    down: bool = False
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if not self.down:
+            return await super().handle(request)
+        self.requests.append(GatewayRequest(dict(request.headers), await request.read()))
+        return web.json_response({"status": 503}, status=503)
+
+    def texts(self) -> list[str]:
+        """What the gateway took, in the order it took it."""
+        return [body["text"] for body in self.accepted.values()]
+
+
+async def post_reply(api: ApiClient, conversation: str, text: str) -> Reply:
+    return await api.request(
+        "POST",
+        f"/v1/conversations/{conversation}/replies",
+        json={"agent_id": "agent-1", "text": text, "message_id": f"r-{uuid.uuid4().hex}"},
+    )
+
+
+async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_ends(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    gateway = FlakyGateway(down=True)
+    async with serve_gateway(gateway):
+        # Under the update timeout's default (30 s) the replies' answer took as long before; a short one
+        # makes the test fail fast on that code.
+        chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
+        async with serve_service(client, chosen, tenants) as api:
+            first = await api.post_message("down-1", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            one = await post_reply(api, "down-1", "We are looking into it")
+            two = await post_reply(api, "down-1", "Found it: a fix is on its way")
+            solved = await api.request("POST", "/v1/conversations/down-1/status", json={"status": "solved"})
+            assert not gateway.accepted, "the gateway was down: nothing can have been delivered yet"
+            gateway.down = False
+
+            async def all_delivered() -> bool:
+                return len(gateway.accepted) == 3
+
+            await eventually(all_delivered, "the acknowledgement and both replies delivered")
+            entries = await delivered_late(api, "down-1", 3)
+    assert first.status == 201, first.body
+    assert (one.status, two.status, solved.status) == (200, 200, 200), (one.body, two.body, solved.body)
+    assert solved.body["status"] == "solved"
+    # The acknowledgement was queued first, so it went first; the replies in the order they were posted.
+    texts = gateway.texts()
+    assert texts[1:] == ["We are looking into it", "Found it: a fix is on its way"], texts
+    # Each send has one key, and the gateway took each once, whatever the retries.
+    keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
+    assert len(set(keys)) == 3 and len(gateway.accepted) == 3
+    sent = [e for e in entries if e["event"] == "message.sent"]
+    assert len(sent) == 2 and all("in the background" in e["note"] for e in sent), sent
+    late = [e for e in entries if e["event"] == "message.delivered"]
+    assert len(late) == 3 and all(e["seq"] > sent[-1]["seq"] for e in late)
+    assert not any("Found it" in json.dumps(e) for e in entries), "no message text on the trail"
+
+
+async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # The acknowledgement goes through; the reply's first attempt meets a 503 (retryable) and its next
+    # a 400 (the gateway refuses the message itself): it failed for good.
+    gateway = FlakyGateway(statuses=[200, 503, 400])
+    async with serve_gateway(gateway):
+        chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-2", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            answer = await post_reply(api, "down-2", "Here is your refund code")
+            entries: list[dict] = []
+
+            async def failed() -> bool:
+                nonlocal entries
+                entries = await trail(api, "down-2")
+                return any(e["event"] == "message.delivery_failed" for e in entries)
+
+            await eventually(failed, "the failed send on the trail")
+            # An auditor sees it on the conversation's timeline.
+            keys = await keys_by_role(chosen, tenants["acme"])
+            auditor = {"Authorization": f"Bearer {keys['auditor']}"}
+            async with api.session.get(
+                f"{api.base_url}/v1/conversations/down-2/timeline", headers=auditor
+            ) as page:
+                timeline = await page.text()
+    assert answer.status == 200, answer.body
+    assert "send failed" in timeline and "refund code" not in timeline
+    failure = next(e for e in entries if e["event"] == "message.delivery_failed")
+    assert "agent_reply" in failure["note"] and "400" in failure["note"], failure
+    assert "refund code" not in json.dumps(entries)
+    assert len(gateway.accepted) == 1  # the acknowledgement only
+
+
+async def test_a_full_run_continues_as_new_only_once_its_sends_ended(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # Three events make a run full: it would continue as new while the line of sends waits, and a
+    # send left in a finished run would never go out.
+    gateway = FlakyGateway(down=True)
+    async with serve_gateway(gateway):
+        chosen = with_gateway(settings, gateway).model_copy(
+            update={"update_timeout_seconds": 8, "max_events_per_run": 3}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-3", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            replies = [await post_reply(api, "down-3", f"Reply number {n}") for n in (1, 2, 3)]
+            first_run = (await client.get_workflow_handle(api.workflow_id("down-3")).describe()).run_id
+            gateway.down = False
+            entries = await delivered_late(api, "down-3", 4)
+
+            async def continued() -> bool:
+                handle = client.get_workflow_handle(api.workflow_id("down-3"))
+                return (await handle.describe()).run_id != first_run
+
+            await eventually(continued, "the full run continued as new after its sends")
+            after = await api.get("down-3")
+    assert [r.status for r in replies] == [200, 200, 200]
+    assert gateway.texts()[1:] == ["Reply number 1", "Reply number 2", "Reply number 3"]
+    assert len(gateway.accepted) == 4 and len({r.headers["Idempotency-Key"] for r in gateway.requests}) == 4
+    assert sum(e["event"] == "message.delivered" for e in entries) == 4
+    assert after.body["agent_messages"] == 3, after.body
