@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,7 +22,9 @@ from temporalio.client import Client
 from activities.conversation_events import ConversationEventActivities
 from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
+from engine.api.subscriptions import EventType
 from engine.contracts.activities import RECORD_HANDLED
+from engine.contracts.events import EVENT_TYPES
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
@@ -415,3 +417,27 @@ async def test_events_go_out_when_the_kpi_facts_cannot_be_written(
         await replay_every_run(client, chosen.task_queue)
     finally:
         await database.dispose()
+
+
+async def test_every_event_type_the_service_sends_can_be_subscribed_to(api: ApiClient) -> None:
+    # README listed `message.bounced` as an event subscriptions take, and the service sent it, but the
+    # API's list of types lacked it: subscribing answered 422.
+    reply = await api.request(
+        "POST",
+        "/v1/subscriptions",
+        json={"url": "https://93.184.215.14/events", "events": list(EVENT_TYPES)},
+    )
+    assert reply.status == 201, reply.body
+    assert reply.body["events"] == list(EVENT_TYPES)
+    unknown = await api.request(
+        "POST",
+        "/v1/subscriptions",
+        json={"url": "https://93.184.215.14/events", "events": ["message.teleported"]},
+    )
+    assert unknown.status == 422 and [f["field"] for f in unknown.body["fields"]] == ["events.0"], (
+        unknown.body
+    )
+
+
+def test_the_api_takes_the_event_types_the_service_sends() -> None:
+    assert get_args(EventType) == EVENT_TYPES

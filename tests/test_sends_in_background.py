@@ -11,8 +11,10 @@ Each test takes the gateway down and brings it back on events it observes; nothi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -21,11 +23,13 @@ from temporalio.client import Client
 from engine.service.config import Settings
 from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_service
+from tests.event_receiver import EventReceiver
 from tests.late_sends import delivered_late, trail
 from tests.local_servers import FakeGateway, GatewayRequest, serve_gateway
 from tests.polling import eventually
 from tests.test_adapters import with_gateway
 from tests.test_api_roles import keys_by_role
+from tests.test_event_subscriptions import quick, subscribe
 
 CUSTOMER = "+4915100000001"
 
@@ -47,12 +51,19 @@ class FlakyGateway(FakeGateway):
         return [body["text"] for body in self.accepted.values()]
 
 
-async def post_reply(api: ApiClient, conversation: str, text: str) -> Reply:
-    return await api.request(
-        "POST",
-        f"/v1/conversations/{conversation}/replies",
-        json={"agent_id": "agent-1", "text": text, "message_id": f"r-{uuid.uuid4().hex}"},
-    )
+@contextlib.asynccontextmanager
+async def received_events() -> AsyncIterator[EventReceiver]:
+    receiver = EventReceiver()
+    await receiver.start()
+    try:
+        yield receiver
+    finally:
+        await receiver.close()
+
+
+async def post_reply(api: ApiClient, conversation: str, text: str, message_id: str | None = None) -> Reply:
+    reply = {"agent_id": "agent-1", "text": text, "message_id": message_id or f"r-{uuid.uuid4().hex}"}
+    return await api.request("POST", f"/v1/conversations/{conversation}/replies", json=reply)
 
 
 async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_ends(
@@ -92,17 +103,18 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
     assert not any("Found it" in json.dumps(e) for e in entries), "no message text on the trail"
 
 
-async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail(
+async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail_and_told(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
     # The acknowledgement goes through; the reply's first attempt meets a 503 (retryable) and its next
     # a 400 (the gateway refuses the message itself): it failed for good.
     gateway = FlakyGateway(statuses=[200, 503, 400])
-    async with serve_gateway(gateway):
-        chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
+    async with serve_gateway(gateway), received_events() as receiver:
+        chosen = quick(with_gateway(settings, gateway), tenants, update_timeout_seconds=8)
         async with serve_service(client, chosen, tenants) as api:
+            await subscribe(api, receiver.url, ["message.sent", "message.delivery_failed"])
             await api.post_message("down-2", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
-            answer = await post_reply(api, "down-2", "Here is your refund code")
+            answer = await post_reply(api, "down-2", "Here is your refund code", message_id="r-refund")
             entries: list[dict] = []
 
             async def failed() -> bool:
@@ -111,6 +123,11 @@ async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail(
                 return any(e["event"] == "message.delivery_failed" for e in entries)
 
             await eventually(failed, "the failed send on the trail")
+
+            async def told() -> bool:
+                return len(receiver.received) == 2
+
+            await eventually(told, "the integrator told of the reply and of its failed send")
             # An auditor sees it on the conversation's timeline.
             keys = await keys_by_role(chosen, tenants["acme"])
             auditor = {"Authorization": f"Bearer {keys['auditor']}"}
@@ -120,6 +137,10 @@ async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail(
                 timeline = await page.text()
     assert answer.status == 200, answer.body
     assert "send failed" in timeline and "refund code" not in timeline
+    events = [r.event for r in receiver.received]
+    assert [e["type"] for e in events] == ["message.sent", "message.delivery_failed"], events
+    assert [e["data"]["message_id"] for e in events] == ["r-refund", "r-refund"]
+    assert "refund code" not in json.dumps(events)
     failure = next(e for e in entries if e["event"] == "message.delivery_failed")
     assert "agent_reply" in failure["note"] and "400" in failure["note"], failure
     assert "refund code" not in json.dumps(entries)

@@ -29,6 +29,7 @@ from engine.public_addresses import AddressRefused, check_url
 routes = web.RouteTableDef()
 SUBSCRIPTION_ID = r"^sub_[0-9a-f]{24}$"
 MAX_OVERLAP_HOURS = 24 * 30
+# EVENT_TYPES spelled out for the schema (a Literal takes no computed values); a test holds them equal.
 EventType = Literal[
     "conversation.created",
     "message.received",
@@ -40,6 +41,8 @@ EventType = Literal[
     "sla.warning",
     "sla.breached",
     "survey.completed",
+    "message.bounced",
+    "message.delivery_failed",
 ]
 
 

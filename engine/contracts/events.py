@@ -35,6 +35,7 @@ EVENT_TYPES = (
     "sla.breached",
     "survey.completed",
     "message.bounced",
+    "message.delivery_failed",
 )
 # What an event's `data` may take from the entry's KPI view: nothing a person wrote.
 DATA_FIELDS = (

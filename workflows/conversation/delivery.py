@@ -54,6 +54,7 @@ class FinishedSend:
     key: str  # `{seq}:{action}`: the event that sent it
     kind: str
     failure: str | None
+    message_id: str | None  # an agent reply's own id, for the integrator's `message.delivery_failed`
 
 
 class Delivery(SlaClocks):
@@ -77,6 +78,7 @@ class Delivery(SlaClocks):
         language: str | None = None,
         template_only: bool = False,
         wait: bool = False,
+        message_id: str | None = None,
     ) -> str | SentLater | None:
         """Send through the channel: None when delivered, else why it failed for good, or SentLater.
 
@@ -105,7 +107,7 @@ class Delivery(SlaClocks):
         )
         if self._sending:  # only in runs with BACKGROUND_SENDS_PATCH: behind those, in order
             if not wait:
-                return self._send_later(message, key)
+                return self._send_later(message, key, message_id)
             await workflow.wait_condition(lambda: not self._sending)
         if self._local_io():
             try:
@@ -118,7 +120,7 @@ class Delivery(SlaClocks):
                     return f"delivery failed: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
             if not wait and self._background():
-                return self._send_later(message, key)
+                return self._send_later(message, key, message_id)
         self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
@@ -132,13 +134,13 @@ class Delivery(SlaClocks):
             self._background_on = self._patched(BACKGROUND_SENDS_PATCH)
         return self._background_on
 
-    def _send_later(self, message: OutboundMessage, key: str) -> SentLater:
+    def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
         self._sending += 1
-        self._last_send = asyncio.create_task(self._send_in_order(self._last_send, message, key))
+        self._last_send = asyncio.create_task(self._send_in_order(self._last_send, message, key, message_id))
         return SentLater()
 
     async def _send_in_order(
-        self, before: asyncio.Task[None] | None, message: OutboundMessage, key: str
+        self, before: asyncio.Task[None] | None, message: OutboundMessage, key: str, message_id: str | None
     ) -> None:
         """The normal activity with its hour of retries, once the send before it ended."""
         if before is not None:
@@ -148,7 +150,7 @@ class Delivery(SlaClocks):
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
         except ActivityError as exc:
             failure = f"delivery failed: {cause(exc)}"
-        self._finished_sends.append(FinishedSend(key, message.kind, failure))
+        self._finished_sends.append(FinishedSend(key, message.kind, failure, message_id))
         self._sending -= 1
         self._wake = True
 
@@ -163,6 +165,7 @@ class Delivery(SlaClocks):
                     event="message.delivery_failed" if send.failure else "message.delivered",
                     at=workflow.now(),
                     note=f"{what}: {send.failure}" if send.failure else f"{what} was delivered late",
+                    message_id=send.message_id,
                 )
             )
 

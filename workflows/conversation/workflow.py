@@ -192,7 +192,10 @@ class ConversationWorkflow(Inbox):
                 s.assignment.unanswered_at = None
             # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
             key = f"{seq}:reply" if self._threads() else f"{seq}:0"
-            sent = await self._deliver(key, kind="agent_reply", text=reply.text, to=s.customer.address)
+            to = s.customer.address
+            sent = await self._deliver(
+                key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
+            )
             self._meet_sla("first_response", "next_response")
             self._replying_agent = reply.agent_id
             note = sent.note if isinstance(sent, SentLater) else sent

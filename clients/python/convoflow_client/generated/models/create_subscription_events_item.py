@@ -6,6 +6,8 @@ class CreateSubscriptionEventsItem(StrEnum):
     CONVERSATION_CREATED = "conversation.created"
     CONVERSATION_REOPENED = "conversation.reopened"
     CONVERSATION_UNASSIGNED = "conversation.unassigned"
+    MESSAGE_BOUNCED = "message.bounced"
+    MESSAGE_DELIVERY_FAILED = "message.delivery_failed"
     MESSAGE_RECEIVED = "message.received"
     MESSAGE_SENT = "message.sent"
     SLA_BREACHED = "sla.breached"
