@@ -151,8 +151,7 @@ class Delivery(SlaClocks):
         except ActivityError as exc:
             failure = f"delivery failed: {cause(exc)}"
         self._finished_sends.append(FinishedSend(key, message.kind, failure, message_id))
-        self._sending -= 1
-        self._wake = True
+        self._sending -= 1  # the main loop wakes for the finished send and records it
 
     def _record_finished_sends(self) -> None:
         """Put the background sends that ended on the trail (the caller holds the lock)."""

@@ -68,6 +68,7 @@ class ConversationWorkflow(Inbox):
                     lambda: (
                         self._wake
                         or bool(self._state.inbox)
+                        or bool(self._finished_sends)
                         or self._closed_for_good()
                         or (self._run_is_full() and not self._sending)
                     ),
