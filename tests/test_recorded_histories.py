@@ -36,7 +36,10 @@ and `desk-workflow-6` and `-7`, desks whose conversations sent a release and a s
 and `patches-2026-12-g-*` ones begun with the bundle that also sends in the background what a
 channel did not take at once (a WhatsApp gateway down: the acknowledgement and two replies queued in
 order, a status change meanwhile, all delivered when it came back; a reply that failed for good;
-a full run that continued as new only once its line of four sends was delivered).
+a full run that continued as new only once its line of four sends was delivered), and
+`patches-2026-12-h-*` ones begun with the bundle that also gives a CRM write one short local attempt
+and then the background (a CRM refusing writes 503 while a reply and a status change were answered,
+then taking them in order; writes refused for good).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

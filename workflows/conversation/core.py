@@ -113,7 +113,14 @@ PATCHES_2026_12_F = "patches-2026-12-f"
 BACKGROUND_SENDS_PATCH = "sends-go-on-in-the-background"
 # The bundle after that: everything PATCHES_2026_12_F stands for, and BACKGROUND_SENDS_PATCH.
 PATCHES_2026_12_G = "patches-2026-12-g"
+# A rule's CRM write gets one short local attempt, and goes on in the background when the CRM does not
+# take it, instead of a normal activity with an hour of retries inside the handler (delivery.py).
+# Asked at a run's first CRM write.
+CRM_WRITES_PATCH = "crm-writes-local-first-then-in-the-background"
+# The bundle after that: everything PATCHES_2026_12_G stands for, and CRM_WRITES_PATCH.
+PATCHES_2026_12_H = "patches-2026-12-h"
 BUNDLES = (
+    PATCHES_2026_12_H,
     PATCHES_2026_12_G,
     PATCHES_2026_12_F,
     PATCHES_2026_12_E,
@@ -144,6 +151,7 @@ LATER_PATCHES = {
     WORKFLOW_PACK_PATCH: PATCHES_2026_12_E,
     CRM_FALLBACK_PATCH: PATCHES_2026_12_F,
     BACKGROUND_SENDS_PATCH: PATCHES_2026_12_G,
+    CRM_WRITES_PATCH: PATCHES_2026_12_H,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -6,15 +6,15 @@ never sends twice, and no later thread or run reuses a key. A send
 that fails for good is returned as the reason, and the caller records it in the decision trail.
 
 A send the channel does not take at once (a retryable failure of its short local attempt) goes on in
-the background, behind any send still waiting there, so a channel that is down holds neither the
-handler that sent it nor the conversation's lock: an agent's reply is answered, a status change
-made, while the reply waits for the channel. The trail records how each ended
-(`message.delivered`, `message.delivery_failed`); the run ends only once they have.
+the background, behind any send still waiting there (background.py), so a channel that is down holds
+neither the handler that sent it nor the conversation's lock: an agent's reply is answered, a status
+change made, while the reply waits for the channel. A CRM write the same, in a line of its own. The
+trail records how each ended (`message.delivered`, `message.delivery_failed`, `crm.written`,
+`crm.write_failed`); the run ends only once they have.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,9 +29,10 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.outbound import OutboundMessage
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
-    from workflows.conversation.core import BACKGROUND_SENDS_PATCH
+    from workflows.conversation.background import Ended, Line
+    from workflows.conversation.core import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
-    from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_DELIVERY
+    from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_CRM_WRITE, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
 
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
@@ -47,14 +48,10 @@ class SentLater:
     )
 
 
-@dataclass(frozen=True)
-class FinishedSend:
-    """A background send that ended, waiting for the main loop to record it."""
-
-    key: str  # `{seq}:{action}`: the event that sent it
-    kind: str
-    failure: str | None
-    message_id: str | None  # an agent reply's own id, for the integrator's `message.delivery_failed`
+# What a rule's CRM write says when the CRM did not take it at once.
+WRITTEN_LATER = (
+    "the CRM did not take it at once: it is written in the background, in order, under the same key"
+)
 
 
 class Delivery(SlaClocks):
@@ -63,9 +60,14 @@ class Delivery(SlaClocks):
     def __init__(self, start: ConversationStart) -> None:
         super().__init__(start)
         self._background_on: bool | None = None
-        self._sending = 0  # background sends not ended yet
-        self._last_send: asyncio.Task[None] | None = None  # the newest: the next one waits for it
-        self._finished_sends: list[FinishedSend] = []
+        self._crm_local_on: bool | None = None
+        self._sends = Line()
+        self._crm_writes = Line()
+        self._ended: list[Ended] = []  # background items that ended, for the trail
+
+    def _in_background(self) -> int:
+        """Sends and CRM writes still going on in the background: the run does not end before them."""
+        return self._sends.waiting + self._crm_writes.waiting
 
     async def _deliver(
         self,
@@ -105,10 +107,10 @@ class Delivery(SlaClocks):
             in_reply_to=s.thread_message_ids[-1] if replying else None,
             references=s.thread_message_ids[:-1] if replying else [],
         )
-        if self._sending:  # only in runs with BACKGROUND_SENDS_PATCH: behind those, in order
+        if self._sends.waiting:  # only in runs with BACKGROUND_SENDS_PATCH: behind those, in order
             if not wait:
                 return self._send_later(message, key, message_id)
-            await workflow.wait_condition(lambda: not self._sending)
+            await workflow.wait_condition(lambda: not self._sends.waiting)
         if self._local_io():
             try:
                 await workflow.execute_local_activity_method(
@@ -135,36 +137,31 @@ class Delivery(SlaClocks):
         return self._background_on
 
     def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
-        self._sending += 1
-        self._last_send = asyncio.create_task(self._send_in_order(self._last_send, message, key, message_id))
+        self._sends.put(self._send_in_background(message, key, message_id))
         return SentLater()
 
-    async def _send_in_order(
-        self, before: asyncio.Task[None] | None, message: OutboundMessage, key: str, message_id: str | None
-    ) -> None:
-        """The normal activity with its hour of retries, once the send before it ended."""
-        if before is not None:
-            await before  # never raises: a send's failure is its outcome
-        failure = None
+    async def _send_in_background(self, message: OutboundMessage, key: str, message_id: str | None) -> None:
+        """The normal activity with its hour of retries; how it ended waits for the trail."""
+        what = f"the {message.kind} of event {key.split(':')[0]} ({key})"
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
+            self._ended.append(Ended("message.delivered", f"{what} was delivered late", message_id))
         except ActivityError as exc:
-            failure = f"delivery failed: {cause(exc)}"
-        self._finished_sends.append(FinishedSend(key, message.kind, failure, message_id))
-        self._sending -= 1  # the main loop wakes for the finished send and records it
+            self._ended.append(
+                Ended("message.delivery_failed", f"{what}: delivery failed: {cause(exc)}", message_id)
+            )
 
-    def _record_finished_sends(self) -> None:
-        """Put the background sends that ended on the trail (the caller holds the lock)."""
-        finished, self._finished_sends = self._finished_sends, []
-        for send in finished:
-            what = f"the {send.kind} of event {send.key.split(':')[0]} ({send.key})"
+    def _record_ended(self) -> None:
+        """Put the background items that ended on the trail (the caller holds the lock)."""
+        ended, self._ended = self._ended, []
+        for item in ended:
             self._record(
                 DecisionEntry(
                     seq=self._next_event(),
-                    event="message.delivery_failed" if send.failure else "message.delivered",
+                    event=item.event,
                     at=workflow.now(),
-                    note=f"{what}: {send.failure}" if send.failure else f"{what} was delivered late",
-                    message_id=send.message_id,
+                    note=item.note,
+                    message_id=item.message_id,
                 )
             )
 
@@ -182,12 +179,41 @@ class Delivery(SlaClocks):
             value=value,
             note=note,
         )
+        if self._crm_writes.waiting:  # only in runs with CRM_WRITES_PATCH: behind those, in order
+            return self._write_later(change, key)
+        if self._crm_local():
+            try:
+                await workflow.execute_local_activity_method(Crm.crm_write, change, **LOCAL_CRM_WRITE)
+                return ActionResult()
+            except ACTIVITY_FAILURES as exc:
+                if not retryable(exc):
+                    return ActionResult("failed", f"CRM write failed: {cause(exc)}")
+            return self._write_later(change, key)
         self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Crm.crm_write, change, **CRM_WRITE)
         except ActivityError as exc:
             return ActionResult("failed", f"CRM write failed: {cause(exc)}")
         return ActionResult()
+
+    def _crm_local(self) -> bool:
+        """Whether this run writes to the CRM with one short local attempt, then in the background
+        (asked at its first write)."""
+        if self._crm_local_on is None:
+            self._crm_local_on = self._patched(CRM_WRITES_PATCH)
+        return self._crm_local_on
+
+    def _write_later(self, change: CrmWrite, key: str) -> ActionResult:
+        self._crm_writes.put(self._write_in_background(change, key))
+        return ActionResult("done", WRITTEN_LATER)
+
+    async def _write_in_background(self, change: CrmWrite, key: str) -> None:
+        what = f"the CRM write of event {key.split(':')[0]} ({key})"
+        try:
+            await workflow.execute_activity_method(Crm.crm_write, change, **CRM_WRITE)
+            self._ended.append(Ended("crm.written", f"{what} was written late"))
+        except ActivityError as exc:
+            self._ended.append(Ended("crm.write_failed", f"{what}: CRM write failed: {cause(exc)}"))
 
     def _template(self, name: str, context: dict[str, Any]) -> tuple[str, str]:
         """(language, rendered text) of a pack template, in the conversation's language if it has it.

@@ -204,3 +204,27 @@ class Inbox(Threads):
         if self._threads() and (at.tzinfo is None or not now - MAX_MESSAGE_AGE <= at <= now + MAX_CLOCK_SKEW):
             return now
         return at
+
+    async def _all_handled(self) -> bool:
+        """Wait until every handler and background item (delivery.py) finished, or something waits to
+        be handled (a message in the inbox, an item's end for the trail); True for the former."""
+        await workflow.wait_condition(
+            lambda: (
+                (workflow.all_handlers_finished() and not self._in_background())
+                or bool(self._state.inbox)
+                or bool(self._ended)
+            )
+        )
+        return not self._state.inbox and not self._ended
+
+    async def _receive_now(self, message: InboundMessage) -> EventReceipt:
+        """Runs that began before issue 15: handle the message, then answer."""
+        if self._seen_before(message.message_id):
+            return self._receipt(self._state.event_seq, duplicate=True)
+        async with self._lock:
+            await self._ensure_pack()
+            seq, first = await self._handle_message(message)
+            await self._flush_records()
+            self._changed()
+            s = self._state
+            return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)

@@ -47,6 +47,10 @@ LOCAL_DELIVERY: LocalActivityConfig = {
     "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
+LOCAL_CRM_WRITE: LocalActivityConfig = {
+    "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
+    "retry_policy": RetryPolicy(maximum_attempts=1),
+}
 LOCAL_CRM_LOOKUP: LocalActivityConfig = {
     "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
     "retry_policy": RetryPolicy(maximum_attempts=1),

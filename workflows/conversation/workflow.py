@@ -59,8 +59,10 @@ class ConversationWorkflow(Inbox):
                 await self._ensure_pack()
         publisher = asyncio.create_task(self._attributes_publisher())
         exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
-        # A full run goes on while a send waits in the background (delivery.py), so its timers fire.
-        while not self._closed_for_good() and (not self._run_is_full() or self._state.inbox or self._sending):
+        # A full run goes on while a send or CRM write waits in the background (delivery.py): timers fire.
+        while not self._closed_for_good() and (
+            not self._run_is_full() or self._state.inbox or self._in_background()
+        ):
             self._wake = False
             self._waiting = True
             try:
@@ -68,9 +70,9 @@ class ConversationWorkflow(Inbox):
                     lambda: (
                         self._wake
                         or bool(self._state.inbox)
-                        or bool(self._finished_sends)
+                        or bool(self._ended)
                         or self._closed_for_good()
-                        or (self._run_is_full() and not self._sending)
+                        or (self._run_is_full() and not self._in_background())
                     ),
                     timeout=self._sleep_for(exact=exact),
                 )
@@ -83,7 +85,7 @@ class ConversationWorkflow(Inbox):
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
-                self._record_finished_sends()
+                self._record_ended()
                 if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
                     await self._ensure_pack()
                 await self._fire_due_timers()
@@ -94,7 +96,7 @@ class ConversationWorkflow(Inbox):
             await self._let_answers_out()
             async with self._lock:
                 await self._handle_inbox()
-                self._record_finished_sends()
+                self._record_ended()
                 await self._flush_records()
         publisher.cancel()
         self._publish_attributes()
@@ -115,18 +117,6 @@ class ConversationWorkflow(Inbox):
                 )
             )
         return self._state
-
-    async def _all_handled(self) -> bool:
-        """Wait until every handler and background send finished, or something waits to be handled
-        (a message in the inbox, a send's end for the trail); True for the former."""
-        await workflow.wait_condition(
-            lambda: (
-                (workflow.all_handlers_finished() and not self._sending)
-                or bool(self._state.inbox)
-                or bool(self._finished_sends)
-            )
-        )
-        return not self._state.inbox and not self._finished_sends
 
     # -- events from integrators -------------------------------------------------------------------
 
@@ -153,18 +143,6 @@ class ConversationWorkflow(Inbox):
         recorded = self._record_message(message, answer_now=False)
         await workflow.wait_condition(lambda: self._handled(recorded.seq))
         return self._receipt(recorded.seq, created=recorded.created)
-
-    async def _receive_now(self, message: InboundMessage) -> EventReceipt:
-        """Runs that began before issue 15: handle the message, then answer."""
-        if self._seen_before(message.message_id):
-            return self._receipt(self._state.event_seq, duplicate=True)
-        async with self._lock:
-            await self._ensure_pack()
-            seq, first = await self._handle_message(message)
-            await self._flush_records()
-            self._changed()
-            s = self._state
-            return self._receipt(seq, created=first and s.thread == 1 and s.runs == 1)
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
