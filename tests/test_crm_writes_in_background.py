@@ -73,10 +73,12 @@ async def test_a_reply_is_answered_while_the_crm_refuses_writes_and_they_follow_
                 "POST", "/v1/conversations/crm-down-1/status", json={"status": "solved"}
             )
             assert crm.refused >= 1 and not crm.notes and not crm.patches
+            waiting = (await api.get("crm-down-1")).body["crm_writes_waiting"]
             crm.refuse_with = None
             entries = await crm_entries(api, "crm-down-1", 2)
     assert first.status == 201, first.body
     assert (reply.status, solved.status) == (200, 200), (reply.body, solved.body)
+    assert waiting == 2  # the rule's note and field, one behind the other
     # The rule's two writes, once each, in the rule's order (the note, then the field).
     assert [n[:2] for n in crm.notes] == [("c-9", {"text": "VIP conversation opened"})]
     assert [p[:2] for p in crm.patches] == [("c-9", {"last_contact_channel": "email"})]

@@ -80,6 +80,7 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
             two = await post_reply(api, "down-1", "Found it: a fix is on its way")
             solved = await api.request("POST", "/v1/conversations/down-1/status", json={"status": "solved"})
             assert not gateway.accepted, "the gateway was down: nothing can have been delivered yet"
+            waiting = (await api.get("down-1")).body
             gateway.down = False
 
             async def all_delivered() -> bool:
@@ -87,9 +88,13 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
 
             await eventually(all_delivered, "the acknowledgement and both replies delivered")
             entries = await delivered_late(api, "down-1", 3)
+            after = (await api.get("down-1")).body
     assert first.status == 201, first.body
     assert (one.status, two.status, solved.status) == (200, 200, 200), (one.body, two.body, solved.body)
     assert solved.body["status"] == "solved"
+    # The conversation says what waits for the channel, and that nothing does once the trail says so.
+    assert (waiting["sends_waiting"], waiting["agent_messages"]) == (3, 2), waiting
+    assert after["sends_waiting"] == 0 and after["crm_writes_waiting"] == 0, after
     # The acknowledgement was queued first, so it went first; the replies in the order they were posted.
     texts = gateway.texts()
     assert texts[1:] == ["We are looking into it", "Found it: a fix is on its way"], texts

@@ -223,6 +223,12 @@ class ConversationView(BaseModel):
     messages_count: int
     customer_messages: int
     agent_messages: int
+    sends_waiting: int = Field(
+        description="Sends (acknowledgements, replies) the channel did not take at once, retried in the "
+        "background in order; 0 once each ended (`message.delivered` or `message.delivery_failed` on the "
+        "trail)."
+    )
+    crm_writes_waiting: int = Field(description="CRM writes retried in the background the same way.")
     created_at: datetime
     updated_at: datetime
     first_customer_message_at: datetime | None
@@ -259,6 +265,8 @@ class ConversationView(BaseModel):
                     "tags",
                     "customer_messages",
                     "agent_messages",
+                    "sends_waiting",
+                    "crm_writes_waiting",
                     "created_at",
                     "updated_at",
                     "first_customer_message_at",

@@ -223,6 +223,14 @@ class ConversationState(BaseModel):
     tags: list[str] = Field(default_factory=list)
     customer_messages: int = 0
     agent_messages: int = 0
+    sends_waiting: int = Field(
+        default=0,
+        description="Sends the channel did not take at once, retried in the background in order "
+        "(their end is on the trail: message.delivered or message.delivery_failed).",
+    )
+    crm_writes_waiting: int = Field(
+        default=0, description="CRM writes the CRM did not take at once, retried in the background in order."
+    )
     created_at: datetime
     updated_at: datetime
     first_customer_message_at: datetime | None = None

@@ -138,6 +138,7 @@ class Delivery(SlaClocks):
 
     def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
         self._sends.put(self._send_in_background(message, key, message_id))
+        self._state.sends_waiting = self._sends.waiting
         return SentLater()
 
     async def _send_in_background(self, message: OutboundMessage, key: str, message_id: str | None) -> None:
@@ -154,6 +155,11 @@ class Delivery(SlaClocks):
     def _record_ended(self) -> None:
         """Put the background items that ended on the trail (the caller holds the lock)."""
         ended, self._ended = self._ended, []
+        # Counted down with the entries, so a read never finds a send neither waiting nor on the trail.
+        self._state.sends_waiting, self._state.crm_writes_waiting = (
+            self._sends.waiting,
+            self._crm_writes.waiting,
+        )
         for item in ended:
             self._record(
                 DecisionEntry(
@@ -205,6 +211,7 @@ class Delivery(SlaClocks):
 
     def _write_later(self, change: CrmWrite, key: str) -> ActionResult:
         self._crm_writes.put(self._write_in_background(change, key))
+        self._state.crm_writes_waiting = self._crm_writes.waiting
         return ActionResult("done", WRITTEN_LATER)
 
     async def _write_in_background(self, change: CrmWrite, key: str) -> None:

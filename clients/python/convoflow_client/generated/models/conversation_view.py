@@ -44,6 +44,9 @@ class ConversationView:
         messages_count (int):
         customer_messages (int):
         agent_messages (int):
+        sends_waiting (int): Sends (acknowledgements, replies) the channel did not take at once, retried in the
+            background in order; 0 once each ended (`message.delivered` or `message.delivery_failed` on the trail).
+        crm_writes_waiting (int): CRM writes retried in the background the same way.
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
         first_customer_message_at (datetime.datetime | None):
@@ -72,6 +75,8 @@ class ConversationView:
     messages_count: int
     customer_messages: int
     agent_messages: int
+    sends_waiting: int
+    crm_writes_waiting: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
     first_customer_message_at: datetime.datetime | None
@@ -131,6 +136,10 @@ class ConversationView:
 
         agent_messages = self.agent_messages
 
+        sends_waiting = self.sends_waiting
+
+        crm_writes_waiting = self.crm_writes_waiting
+
         created_at = self.created_at.isoformat()
 
         updated_at = self.updated_at.isoformat()
@@ -178,6 +187,8 @@ class ConversationView:
                 "messages_count": messages_count,
                 "customer_messages": customer_messages,
                 "agent_messages": agent_messages,
+                "sends_waiting": sends_waiting,
+                "crm_writes_waiting": crm_writes_waiting,
                 "created_at": created_at,
                 "updated_at": updated_at,
                 "first_customer_message_at": first_customer_message_at,
@@ -275,6 +286,10 @@ class ConversationView:
 
         agent_messages = d.pop("agent_messages")
 
+        sends_waiting = d.pop("sends_waiting")
+
+        crm_writes_waiting = d.pop("crm_writes_waiting")
+
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         updated_at = datetime.datetime.fromisoformat(d.pop("updated_at"))
@@ -346,6 +361,8 @@ class ConversationView:
             messages_count=messages_count,
             customer_messages=customer_messages,
             agent_messages=agent_messages,
+            sends_waiting=sends_waiting,
+            crm_writes_waiting=crm_writes_waiting,
             created_at=created_at,
             updated_at=updated_at,
             first_customer_message_at=first_customer_message_at,
