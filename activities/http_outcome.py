@@ -1,8 +1,14 @@
-"""What an HTTP status means for a retried activity: 4xx is final, 5xx is worth another try."""
+"""What an HTTP status means for a retried activity: 4xx is final, 5xx is worth another try.
+
+A far side that is down is expected to come back: its errors are BENIGN, which the SDK logs at DEBUG
+instead of a WARNING with a traceback per attempt (an hour of retries of every send and CRM write,
+tens of lines each, during one outage). The worker logs one line per failed attempt instead
+(engine/service/activity_metrics.py), and counts them.
+"""
 
 from __future__ import annotations
 
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 
 def raise_for_status(status: int, service: str) -> None:
@@ -16,8 +22,16 @@ def raise_for_status(status: int, service: str) -> None:
             f"{service} refused it: HTTP {status}", type=f"{service}Rejected", non_retryable=True
         )
     if status >= 500:
-        raise ApplicationError(f"{service} error: HTTP {status}", type=f"{service}Unavailable")
+        raise ApplicationError(
+            f"{service} error: HTTP {status}",
+            type=f"{service}Unavailable",
+            category=ApplicationErrorCategory.BENIGN,
+        )
 
 
 def unreachable(service: str, exc: BaseException) -> ApplicationError:
-    return ApplicationError(f"{service} unreachable: {type(exc).__name__}", type=f"{service}Unavailable")
+    return ApplicationError(
+        f"{service} unreachable: {type(exc).__name__}",
+        type=f"{service}Unavailable",
+        category=ApplicationErrorCategory.BENIGN,
+    )

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 from aiohttp import web
 from temporalio.client import Client
 
@@ -67,8 +69,9 @@ async def post_reply(api: ApiClient, conversation: str, text: str, message_id: s
 
 
 async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_ends(
-    client: Client, settings: Settings, tenants: dict[str, str]
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     gateway = FlakyGateway(down=True)
     async with serve_gateway(gateway):
         # Under the update timeout's default (30 s) the replies' answer took as long before; a short one
@@ -106,6 +109,12 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
     late = [e for e in entries if e["event"] == "message.delivered"]
     assert len(late) == 3 and all(e["seq"] > sent[-1]["seq"] for e in late)
     assert not any("Found it" in json.dumps(e) for e in entries), "no message text on the trail"
+    # Each failed attempt is one line of the worker's, without the SDK's traceback (27 lines each).
+    outage = [r for r in caplog.records if "GatewayUnavailable" in r.getMessage() + str(r.exc_info)]
+    assert outage and all(r.exc_info is None and r.levelno == logging.WARNING for r in outage), [
+        (r.name, r.getMessage()) for r in outage if r.exc_info
+    ]
+    assert not any("Found it" in r.getMessage() for r in caplog.records)
 
 
 async def test_a_send_that_fails_for_good_in_the_background_is_on_the_trail_and_told(

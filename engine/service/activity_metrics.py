@@ -13,11 +13,13 @@ workflow task completed) counts twice, which is what "the worker did this" means
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.worker import (
     ActivityInboundInterceptor,
     ExecuteActivityInput,
@@ -34,6 +36,8 @@ from engine.service import metrics
 WEBHOOK_ADAPTERS = frozenset({"gateway", "webhook"})
 # The workflow ids that carry a tenant: `conversation:{tenant}:{id}` and `assignment-desk:{tenant}`.
 TENANT_PREFIXES = frozenset({"conversation", "assignment-desk"})
+
+log = logging.getLogger(__name__)
 
 AdapterOf = Callable[[OutboundMessage], str]
 """The name of the adapter a message goes through (the channels' own choice, no I/O)."""
@@ -71,6 +75,9 @@ class _Measured(ActivityInboundInterceptor):
             result = await super().execute_activity(input)
         except BaseException as exc:
             metrics.ACTIVITY_FAILURES.labels(name, type(exc).__name__).inc()
+            if isinstance(exc, ApplicationError) and exc.category == ApplicationErrorCategory.BENIGN:
+                # The SDK logs these at DEBUG (activities/http_outcome.py): one line, its type, no text.
+                log.warning("%s attempt %d of %s failed: %s", name, info.attempt, info.workflow_id, exc.type)
             if name == DELIVER_MESSAGE and input.args and isinstance(input.args[0], OutboundMessage):
                 self._delivery_failed(tenant, input.args[0])
             raise
