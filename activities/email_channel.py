@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import aiosmtplib
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from engine.contracts.message_ids import domain_of, message_id_for
 from engine.contracts.outbound import OutboundMessage
@@ -86,6 +86,8 @@ class EmailChannel:
                 f"recipient refused: SMTP {codes}", type="DeliveryRejected", non_retryable=True
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise ApplicationError(
-                f"SMTP unavailable: {type(exc).__name__}", type="SmtpUnavailable"
+            raise ApplicationError(  # a relay that is down comes back: one log line (http_outcome.py)
+                f"SMTP unavailable: {type(exc).__name__}",
+                type="SmtpUnavailable",
+                category=ApplicationErrorCategory.BENIGN,
             ) from None

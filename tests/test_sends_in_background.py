@@ -27,7 +27,7 @@ from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_service
 from tests.event_receiver import EventReceiver
 from tests.late_sends import delivered_late, trail
-from tests.local_servers import FakeGateway, GatewayRequest, serve_gateway
+from tests.local_servers import FakeGateway, GatewayRequest, refusing_port, serve_gateway
 from tests.polling import eventually
 from tests.test_adapters import with_gateway
 from tests.test_api_roles import keys_by_role
@@ -189,3 +189,31 @@ async def test_a_full_run_continues_as_new_only_once_its_sends_ended(
     assert len(gateway.accepted) == 4 and len({r.headers["Idempotency-Key"] for r in gateway.requests}) == 4
     assert sum(e["event"] == "message.delivered" for e in entries) == 4
     assert after.body["agent_messages"] == 3, after.body
+
+
+async def test_a_relay_that_refuses_connections_holds_no_reply_and_logs_one_line_per_attempt(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    with refusing_port() as port:
+        chosen = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "update_timeout_seconds": 8,
+            }
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            first = await api.post_message("relay-1", "m-1", "My invoice is wrong")
+            reply = await post_reply(api, "relay-1", "Fixed it")
+            conversation = (await api.get("relay-1")).body
+
+            async def retried() -> bool:  # the relay stays down: each attempt is logged as it fails
+                return sum("SmtpUnavailable" in r.getMessage() for r in caplog.records) >= 3
+
+            await eventually(retried, "three failed attempts logged")
+    assert (first.status, reply.status) == (201, 200), (first.body, reply.body)
+    assert conversation["sends_waiting"] == 2  # the acknowledgement, then the reply
+    down = [r for r in caplog.records if "SmtpUnavailable" in r.getMessage() + str(r.exc_info)]
+    assert all(r.exc_info is None for r in down), [r.getMessage() for r in down if r.exc_info]

@@ -10,7 +10,7 @@ loop runs them in a fixed order), so a customer still gets the acknowledgement b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +31,18 @@ class Line:
         self.waiting = 0  # items put in and not ended yet
         self._last: asyncio.Task[None] | None = None
 
-    def put(self, item: Coroutine[Any, Any, None]) -> None:
+    def put(self, item: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """`item` is called when its turn comes (a coroutine made now and never run, because the
+        worker evicted the run first, would be reported as never awaited)."""
         self.waiting += 1
         self._last = asyncio.create_task(self._after(self._last, item))
 
-    async def _after(self, before: asyncio.Task[None] | None, item: Coroutine[Any, Any, None]) -> None:
+    async def _after(
+        self, before: asyncio.Task[None] | None, item: Callable[[], Coroutine[Any, Any, None]]
+    ) -> None:
         if before is not None:
             await before  # never raises: an item's failure is its outcome (Ended)
         try:
-            await item
+            await item()
         finally:
             self.waiting -= 1

@@ -15,6 +15,7 @@ trail records how each ended (`message.delivered`, `message.delivery_failed`, `c
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -137,7 +138,7 @@ class Delivery(SlaClocks):
         return self._background_on
 
     def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
-        self._sends.put(self._send_in_background(message, key, message_id))
+        self._sends.put(functools.partial(self._send_in_background, message, key, message_id))
         self._state.sends_waiting = self._sends.waiting
         return SentLater()
 
@@ -210,7 +211,7 @@ class Delivery(SlaClocks):
         return self._crm_local_on
 
     def _write_later(self, change: CrmWrite, key: str) -> ActionResult:
-        self._crm_writes.put(self._write_in_background(change, key))
+        self._crm_writes.put(functools.partial(self._write_in_background, change, key))
         self._state.crm_writes_waiting = self._crm_writes.waiting
         return ActionResult("done", WRITTEN_LATER)
 
