@@ -25,7 +25,8 @@ async def delivered_late(api: ApiClient, conversation: str, count: int = 1) -> l
         entries = await trail(api, conversation)
         return sum(e["event"] == "message.delivered" for e in entries) >= count
 
-    await eventually(there, f"{conversation}: {count} late deliveries on the trail")
+    # The first try after the far side is back waits out its retry's pause (1 s doubling).
+    await eventually(there, f"{conversation}: {count} late deliveries on the trail", within=60)
     return entries
 
 

@@ -11,7 +11,7 @@ Each test takes the CRM's writes down and brings them back on events it observes
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from temporalio.client import Client
@@ -32,12 +32,21 @@ class CrmRefusingWrites(FakeCrm):
 
     refuse_with: int | None = None
     refused: int = 0
+    taken: list[str] = field(default_factory=list)  # "patch" and "note", in the order they were taken
 
     async def patch(self, request: web.Request) -> web.Response:
-        return await self._refused() or await super().patch(request)
+        refused = await self._refused()
+        if refused is not None:
+            return refused
+        self.taken.append("patch")
+        return await super().patch(request)
 
     async def note(self, request: web.Request) -> web.Response:
-        return await self._refused() or await super().note(request)
+        refused = await self._refused()
+        if refused is not None:
+            return refused
+        self.taken.append("note")
+        return await super().note(request)
 
     async def _refused(self) -> web.Response | None:
         if self.refuse_with is None:
@@ -80,6 +89,7 @@ async def test_a_reply_is_answered_while_the_crm_refuses_writes_and_they_follow_
     assert (reply.status, solved.status) == (200, 200), (reply.body, solved.body)
     assert waiting == 2  # the rule's note and field, one behind the other
     # The rule's two writes, once each, in the rule's order (the note, then the field).
+    assert crm.taken == ["note", "patch"]
     assert [n[:2] for n in crm.notes] == [("c-9", {"text": "VIP conversation opened"})]
     assert [p[:2] for p in crm.patches] == [("c-9", {"last_contact_channel": "email"})]
     created = entries[0]

@@ -39,7 +39,9 @@ order, a status change meanwhile, all delivered when it came back; a reply that 
 a full run that continued as new only once its line of four sends was delivered), and
 `patches-2026-12-h-*` ones begun with the bundle that also gives a CRM write one short local attempt
 and then the background (a CRM refusing writes 503 while a reply and a status change were answered,
-then taking them in order; writes refused for good).
+then taking them in order; writes refused for good), and `patches-2026-12-i-*` ones begun with the
+bundle that also gives notifications a line of their own and sends a survey in the customer's line
+(a survey due during an outage; a paging endpoint down while the reply went out; the outage of `-g-`).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -24,7 +24,7 @@ from temporalio.client import Client
 
 from engine.service.config import Settings
 from tests.api_client import ApiClient, Reply
-from tests.conftest import serve_service
+from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.event_receiver import EventReceiver
 from tests.late_sends import delivered_late, trail
 from tests.local_servers import FakeGateway, GatewayRequest, refusing_port, serve_gateway
@@ -216,4 +216,57 @@ async def test_a_relay_that_refuses_connections_holds_no_reply_and_logs_one_line
     assert (first.status, reply.status) == (201, 200), (first.body, reply.body)
     assert conversation["sends_waiting"] == 2  # the acknowledgement, then the reply
     down = [r for r in caplog.records if "SmtpUnavailable" in r.getMessage() + str(r.exc_info)]
-    assert all(r.exc_info is None for r in down), [r.getMessage() for r in down if r.exc_info]
+    assert all(r.exc_info is None and r.levelno == logging.WARNING for r in down), [
+        (r.levelname, r.getMessage()) for r in down if r.exc_info or r.levelno != logging.WARNING
+    ]
+
+
+async def test_a_survey_due_during_an_outage_joins_the_line_and_holds_no_agent(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # The kpi pack sends its survey 0.3 s after a solve. The survey used to wait for the line under the
+    # conversation's lock, so an agent's call then waited for the gateway like before the line.
+    publish(settings, TEST_PACKS / "kpi")
+    gateway = FlakyGateway(down=True)
+    async with serve_gateway(gateway):
+        chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-4", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            solved = await api.request("POST", "/v1/conversations/down-4/status", json={"status": "solved"})
+
+            async def survey_due() -> bool:
+                return any(e["event"] == "survey.due" for e in await trail(api, "down-4"))
+
+            await eventually(survey_due, "the survey due")
+            reopened = await api.request("POST", "/v1/conversations/down-4/status", json={"status": "open"})
+            waiting = (await api.get("down-4")).body
+            gateway.down = False
+            await delivered_late(api, "down-4", 2)
+    assert (solved.status, reopened.status) == (200, 200), (solved.body, reopened.body)
+    assert waiting["sends_waiting"] == 2 and waiting["survey"]["status"] == "sent", waiting
+    assert gateway.texts() == ["We got your message.", "How did we do? 1-5"]
+
+
+async def test_a_notification_endpoint_that_is_down_holds_no_reply_to_the_customer(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # Notifications and webhooks wait in a line of their own: their recipient being down delays no
+    # message to the customer (in one line, the reply waited behind the notification's retries).
+    publish(settings, TEST_PACKS / "notify")
+    gateway, paging = FlakyGateway(), FlakyGateway(down=True)
+    async with serve_gateway(gateway), serve_gateway(paging):
+        chosen = with_gateway(settings, gateway).model_copy(
+            update={"notify_url": paging.url, "update_timeout_seconds": 8}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-5", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            reply = await post_reply(api, "down-5", "On it")
+
+            async def replied() -> bool:
+                return "On it" in gateway.texts()
+
+            await eventually(replied, "the reply at the gateway")
+            waiting = (await api.get("down-5")).body["sends_waiting"]
+    assert reply.status == 200, reply.body
+    assert gateway.texts() == ["We got your message.", "On it"]
+    assert waiting == 1 and paging.requests and not paging.accepted  # the notification still waits

@@ -14,6 +14,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from temporalio import workflow
+
 
 @dataclass(frozen=True)
 class Ended:
@@ -21,6 +23,8 @@ class Ended:
 
     event: str  # message.delivered, message.delivery_failed, crm.written, crm.write_failed
     note: str
+    kind: str  # the send's kind (agent_reply, survey, ...) or "crm"
+    thread: int  # the thread that put it in
     message_id: str | None = None  # an agent reply's own id, for the integrator's event
 
 
@@ -40,9 +44,10 @@ class Line:
     async def _after(
         self, before: asyncio.Task[None] | None, item: Callable[[], Coroutine[Any, Any, None]]
     ) -> None:
-        if before is not None:
-            await before  # never raises: an item's failure is its outcome (Ended)
         try:
+            if before is not None:
+                # Whatever became of it: an item that raised (a bug) must not stop the ones after it.
+                await workflow.wait([before])
             await item()
         finally:
             self.waiting -= 1

@@ -119,7 +119,15 @@ PATCHES_2026_12_G = "patches-2026-12-g"
 CRM_WRITES_PATCH = "crm-writes-local-first-then-in-the-background"
 # The bundle after that: everything PATCHES_2026_12_G stands for, and CRM_WRITES_PATCH.
 PATCHES_2026_12_H = "patches-2026-12-h"
+# Notifications and webhooks wait in a line of their own (a URL that is down delays no reply), a survey
+# joins the customer's line instead of waiting for it under the lock, and a run whose handlers are done
+# waits for its background items in the main loop, where its timers fire (delivery.py). Asked when a
+# line is in use, so runs of the two bundles before keep one line and a survey that waits.
+LINES_PATCH = "a-line-per-recipient-and-surveys-in-the-background"
+# The bundle after that: everything PATCHES_2026_12_H stands for, and LINES_PATCH.
+PATCHES_2026_12_I = "patches-2026-12-i"
 BUNDLES = (
+    PATCHES_2026_12_I,
     PATCHES_2026_12_H,
     PATCHES_2026_12_G,
     PATCHES_2026_12_F,
@@ -152,6 +160,7 @@ LATER_PATCHES = {
     CRM_FALLBACK_PATCH: PATCHES_2026_12_F,
     BACKGROUND_SENDS_PATCH: PATCHES_2026_12_G,
     CRM_WRITES_PATCH: PATCHES_2026_12_H,
+    LINES_PATCH: PATCHES_2026_12_I,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

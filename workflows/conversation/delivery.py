@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
     from workflows.conversation.background import Ended, Line
-    from workflows.conversation.core import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH
+    from workflows.conversation.core import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH, LINES_PATCH
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_CRM_WRITE, LOCAL_DELIVERY
     from workflows.conversation.sla import SlaClocks
@@ -62,13 +62,29 @@ class Delivery(SlaClocks):
         super().__init__(start)
         self._background_on: bool | None = None
         self._crm_local_on: bool | None = None
-        self._sends = Line()
+        self._lines_on_: bool | None = None
+        # The customer's messages in one line (they arrive in the order they were sent); notifications
+        # and webhooks to other people in another, so an integrator's URL that is down delays no reply.
+        self._customer_sends = Line()
+        self._other_sends = Line()
         self._crm_writes = Line()
         self._ended: list[Ended] = []  # background items that ended, for the trail
 
     def _in_background(self) -> int:
         """Sends and CRM writes still going on in the background: the run does not end before them."""
-        return self._sends.waiting + self._crm_writes.waiting
+        return self._customer_sends.waiting + self._other_sends.waiting + self._crm_writes.waiting
+
+    def _sends_of(self, kind: str) -> Line:
+        if kind in CUSTOMER_FACING or not self._lines_on():
+            return self._customer_sends
+        return self._other_sends
+
+    def _lines_on(self) -> bool:
+        """Whether this run has a line per recipient and sends surveys in the background (asked when a
+        line is in use: runs of bundles g and h keep one line, and a survey that waits for it)."""
+        if self._lines_on_ is None:
+            self._lines_on_ = self._patched(LINES_PATCH)
+        return self._lines_on_
 
     async def _deliver(
         self,
@@ -80,14 +96,9 @@ class Delivery(SlaClocks):
         template: str | None = None,
         language: str | None = None,
         template_only: bool = False,
-        wait: bool = False,
         message_id: str | None = None,
     ) -> str | SentLater | None:
-        """Send through the channel: None when delivered, else why it failed for good, or SentLater.
-
-        `wait`: the caller needs the outcome (a survey's status), so it waits behind the background
-        sends and for its own, as every send did before BACKGROUND_SENDS_PATCH.
-        """
+        """Send through the channel: None when delivered, else why it failed for good, or SentLater."""
         s = self._state
         limit = CHANNEL_CAPABILITIES[s.channel.value].max_length
         if limit is not None and len(text) > limit and kind in CUSTOMER_FACING:
@@ -108,10 +119,11 @@ class Delivery(SlaClocks):
             in_reply_to=s.thread_message_ids[-1] if replying else None,
             references=s.thread_message_ids[:-1] if replying else [],
         )
-        if self._sends.waiting:  # only in runs with BACKGROUND_SENDS_PATCH: behind those, in order
-            if not wait:
-                return self._send_later(message, key, message_id)
-            await workflow.wait_condition(lambda: not self._sends.waiting)
+        if self._customer_sends.waiting or self._other_sends.waiting:  # runs with BACKGROUND_SENDS_PATCH
+            if self._sends_of(kind).waiting:
+                if kind != "survey" or self._lines_on():
+                    return self._send_later(message, key, message_id)  # behind those, in order
+                await workflow.wait_condition(lambda: not self._customer_sends.waiting)
         if self._local_io():
             try:
                 await workflow.execute_local_activity_method(
@@ -122,7 +134,7 @@ class Delivery(SlaClocks):
                 if not retryable(exc):
                     return f"delivery failed: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
-            if not wait and self._background():
+            if self._background() and (kind != "survey" or self._lines_on()):
                 return self._send_later(message, key, message_id)
         self._publish_attributes()  # the task completes while a normal activity runs
         try:
@@ -138,30 +150,37 @@ class Delivery(SlaClocks):
         return self._background_on
 
     def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
-        self._sends.put(functools.partial(self._send_in_background, message, key, message_id))
-        self._state.sends_waiting = self._sends.waiting
+        self._lines_on()  # asked at the first item put in: the run's end reads it (inbox.py)
+        self._sends_of(message.kind).put(
+            functools.partial(self._send_in_background, message, key, message_id, self._state.thread)
+        )
+        self._state.sends_waiting += 1  # counted down when the trail records its end
         return SentLater()
 
-    async def _send_in_background(self, message: OutboundMessage, key: str, message_id: str | None) -> None:
+    async def _send_in_background(
+        self, message: OutboundMessage, key: str, message_id: str | None, thread: int
+    ) -> None:
         """The normal activity with its hour of retries; how it ended waits for the trail."""
         what = f"the {message.kind} of event {key.split(':')[0]} ({key})"
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
-            self._ended.append(Ended("message.delivered", f"{what} was delivered late", message_id))
+            event, note = "message.delivered", f"{what} was delivered late"
         except ActivityError as exc:
-            self._ended.append(
-                Ended("message.delivery_failed", f"{what}: delivery failed: {cause(exc)}", message_id)
-            )
+            event, note = "message.delivery_failed", f"{what}: delivery failed: {cause(exc)}"
+        self._ended.append(Ended(event, note, message.kind, thread, message_id))
 
     def _record_ended(self) -> None:
         """Put the background items that ended on the trail (the caller holds the lock)."""
         ended, self._ended = self._ended, []
-        # Counted down with the entries, so a read never finds a send neither waiting nor on the trail.
-        self._state.sends_waiting, self._state.crm_writes_waiting = (
-            self._sends.waiting,
-            self._crm_writes.waiting,
-        )
+        s = self._state
         for item in ended:
+            # Counted down with the entry, so a read never finds a send neither waiting nor on the trail.
+            if item.kind == "crm":
+                s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
+            else:
+                s.sends_waiting = max(s.sends_waiting - 1, 0)
+            if item.kind == "survey" and item.event == "message.delivery_failed" and item.thread == s.thread:
+                s.survey.status = "failed"
             self._record(
                 DecisionEntry(
                     seq=self._next_event(),
@@ -211,17 +230,19 @@ class Delivery(SlaClocks):
         return self._crm_local_on
 
     def _write_later(self, change: CrmWrite, key: str) -> ActionResult:
-        self._crm_writes.put(functools.partial(self._write_in_background, change, key))
-        self._state.crm_writes_waiting = self._crm_writes.waiting
+        self._lines_on()  # asked at the first item put in: the run's end reads it (inbox.py)
+        self._crm_writes.put(functools.partial(self._write_in_background, change, key, self._state.thread))
+        self._state.crm_writes_waiting += 1
         return ActionResult("done", WRITTEN_LATER)
 
-    async def _write_in_background(self, change: CrmWrite, key: str) -> None:
+    async def _write_in_background(self, change: CrmWrite, key: str, thread: int) -> None:
         what = f"the CRM write of event {key.split(':')[0]} ({key})"
         try:
             await workflow.execute_activity_method(Crm.crm_write, change, **CRM_WRITE)
-            self._ended.append(Ended("crm.written", f"{what} was written late"))
+            event, note = "crm.written", f"{what} was written late"
         except ActivityError as exc:
-            self._ended.append(Ended("crm.write_failed", f"{what}: CRM write failed: {cause(exc)}"))
+            event, note = "crm.write_failed", f"{what}: CRM write failed: {cause(exc)}"
+        self._ended.append(Ended(event, note, "crm", thread))
 
     def _template(self, name: str, context: dict[str, Any]) -> tuple[str, str]:
         """(language, rendered text) of a pack template, in the conversation's language if it has it.

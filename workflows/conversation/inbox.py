@@ -206,16 +206,24 @@ class Inbox(Threads):
         return at
 
     async def _all_handled(self) -> bool:
-        """Wait until every handler and background item (delivery.py) finished, or something waits to
-        be handled (a message in the inbox, an item's end for the trail); True for the former."""
+        """Wait until every handler finished, or something waits to be handled (a message in the
+        inbox, a background item's end for the trail); True for the former.
+
+        Background items (delivery.py) are waited for here only in runs of bundles g and h; the
+        others go back to the main loop for them (`run`), where timers fire meanwhile.
+        """
         await workflow.wait_condition(
             lambda: (
-                (workflow.all_handlers_finished() and not self._in_background())
+                (workflow.all_handlers_finished() and (self._loop_waits() or not self._in_background()))
                 or bool(self._state.inbox)
                 or bool(self._ended)
             )
         )
         return not self._state.inbox and not self._ended
+
+    def _loop_waits(self) -> bool:
+        """Whether the main loop waits for the background items (LINES_PATCH, asked when one is put)."""
+        return self._lines_on_ is True and not self._closed_for_good()
 
     async def _receive_now(self, message: InboundMessage) -> EventReceipt:
         """Runs that began before issue 15: handle the message, then answer."""

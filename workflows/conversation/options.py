@@ -47,8 +47,12 @@ LOCAL_DELIVERY: LocalActivityConfig = {
     "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
+# A CRM write has no ledger behind it (a send's claim lets a cut-short attempt finish, channels.py):
+# an attempt cut short while the CRM applies it would be written again from the background, so the
+# attempt outlasts the REST adapter's own 5 s timeout (activities/crm.py TIMEOUT). A CRM that is down
+# answers or refuses at once; only a slow one holds the handler, as the normal activity did.
 LOCAL_CRM_WRITE: LocalActivityConfig = {
-    "start_to_close_timeout": LOCAL_NETWORK_ATTEMPT,
+    "start_to_close_timeout": timedelta(seconds=6),
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
 LOCAL_CRM_LOOKUP: LocalActivityConfig = {

@@ -60,6 +60,8 @@ class Threads(Timers):
             threads=[*s.threads, summary][-MAX_THREAD_SUMMARIES:],
             decisions=s.decisions,
             inbox=s.inbox,
+            sends_waiting=s.sends_waiting,  # background items go on across threads (delivery.py)
+            crm_writes_waiting=s.crm_writes_waiting,
         )
         if s.unsent_events and self._patched(CARRY_UNSENT_EVENTS_PATCH):
             self._state.unsent_events = s.unsent_events

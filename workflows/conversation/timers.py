@@ -204,9 +204,8 @@ class Timers(Deciding):
             template="survey",
             language=lang,
             template_only=template_only,
-            wait=True,  # the survey's status says whether it was sent
         )
-        if failure:
+        if isinstance(failure, str):
             s.survey.status, entry.note = "failed", f"survey not sent: {failure}"
             return
         s.survey.status, s.survey.sent_at = "sent", workflow.now()

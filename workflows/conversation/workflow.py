@@ -59,45 +59,48 @@ class ConversationWorkflow(Inbox):
                 await self._ensure_pack()
         publisher = asyncio.create_task(self._attributes_publisher())
         exact = False  # the timer woke the loop before anything was due: sleep the rest exactly
-        # A full run goes on while a send or CRM write waits in the background (delivery.py): timers fire.
-        while not self._closed_for_good() and (
-            not self._run_is_full() or self._state.inbox or self._in_background()
-        ):
-            self._wake = False
-            self._waiting = True
-            try:
-                await workflow.wait_condition(
-                    lambda: (
-                        self._wake
-                        or bool(self._state.inbox)
-                        or bool(self._ended)
-                        or self._closed_for_good()
-                        or (self._run_is_full() and not self._in_background())
-                    ),
-                    timeout=self._sleep_for(exact=exact),
-                )
-                exact = False
-            except TimeoutError:
-                exact = not self._is_due()
-            self._waiting = False
-            if publisher.done():  # it failed: fail the task with its error, as an upsert in a handler did
-                publisher.result()
-            await self._let_answers_out()
-            async with self._lock:
-                await self._handle_inbox()
-                self._record_ended()
-                if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
-                    await self._ensure_pack()
-                await self._fire_due_timers()
-                await self._flush_records()
-        # Messages recorded while the last handlers finish are handled before continuing as new (a
-        # `receive_message_decided` answer waits on it); the queue would be carried in the state anyway.
-        while not await self._all_handled():
-            await self._let_answers_out()
-            async with self._lock:
-                await self._handle_inbox()
-                self._record_ended()
-                await self._flush_records()
+        while True:  # the main loop, then the last handlers; again while background items wait
+            # A full run goes on while a send or CRM write waits in the background (delivery.py): timers fire.
+            while not self._closed_for_good() and (
+                not self._run_is_full() or self._state.inbox or self._in_background()
+            ):
+                self._wake = False
+                self._waiting = True
+                try:
+                    await workflow.wait_condition(
+                        lambda: (
+                            self._wake
+                            or bool(self._state.inbox)
+                            or bool(self._ended)
+                            or self._closed_for_good()
+                            or (self._run_is_full() and not self._in_background())
+                        ),
+                        timeout=self._sleep_for(exact=exact),
+                    )
+                    exact = False
+                except TimeoutError:
+                    exact = not self._is_due()
+                self._waiting = False
+                if publisher.done():  # it failed: fail the task with its error, as an upsert in a handler did
+                    publisher.result()
+                await self._let_answers_out()
+                async with self._lock:
+                    await self._handle_inbox()
+                    self._record_ended()
+                    if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
+                        await self._ensure_pack()
+                    await self._fire_due_timers()
+                    await self._flush_records()
+            # Messages recorded while the last handlers finish are handled before continuing as new (a
+            # `receive_message_decided` answer waits on it); the queue would be carried in the state anyway.
+            while not await self._all_handled():
+                await self._let_answers_out()
+                async with self._lock:
+                    await self._handle_inbox()
+                    self._record_ended()
+                    await self._flush_records()
+            if not (self._in_background() and self._loop_waits()):
+                break  # runs of bundles g and h waited for their background items in `_all_handled`
         publisher.cancel()
         self._publish_attributes()
         if not self._closed_for_good():
