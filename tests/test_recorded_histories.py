@@ -41,7 +41,11 @@ a full run that continued as new only once its line of four sends was delivered)
 and then the background (a CRM refusing writes 503 while a reply and a status change were answered,
 then taking them in order; writes refused for good), and `patches-2026-12-i-*` ones begun with the
 bundle that also gives notifications a line of their own and sends a survey in the customer's line
-(a survey due during an outage; a paging endpoint down while the reply went out; the outage of `-g-`).
+(a survey due during an outage; a paging endpoint down while the reply went out; the outage of `-g-`),
+and `patches-2026-12-f-then-background-mid-1`, a run begun by `convoflow up` of the code before them
+(bundle `patches-2026-12-f`) whose replies during a gateway outage `convoflow up` of the code after
+them sent in the background on the same data directory, asking `sends-go-on-in-the-background` and
+`a-line-per-recipient-and-surveys-in-the-background` by their own markers mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
