@@ -5,8 +5,10 @@ refuses it with a retryable error, the normal activity retries it for up to an h
 used to run inside the handler, under the conversation's lock: an agent's reply during a WhatsApp
 gateway outage was answered 503 after the API's update timeout, and a status change or the next
 reply waited behind it the same way. Now the send goes on in the background, behind any send still
-waiting, and the trail records how it ended (`message.delivered` or `message.delivery_failed`).
-Each test takes the gateway down and brings it back on events it observes; nothing is timed.
+waiting, and the trail records how it ended (`message.delivered` or `message.delivery_failed`). The
+customer's messages (acknowledgement, replies, survey) share one line; notifications and webhooks
+wait in another, so a paging endpoint that is down delays no reply.
+Each test takes a far side down and brings it back on events it observes; nothing is timed.
 """
 
 from __future__ import annotations
