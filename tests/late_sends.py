@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from tests.api_client import ApiClient
 from tests.polling import eventually
+from tests.test_answer_on_record import trail
 from workflows.conversation.delivery import SentLater
 
-
-async def trail(api: ApiClient, conversation: str) -> list[dict]:
-    return (await api.request("GET", f"/v1/conversations/{conversation}/decisions")).body["decisions"]
+__all__ = ["delivered_late", "sends_settled", "trail"]
 
 
 async def delivered_late(api: ApiClient, conversation: str, count: int = 1) -> list[dict]:
