@@ -11,6 +11,7 @@ import gc
 import importlib
 import json
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,10 @@ from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
+from tests.replay import replay_every_run
 from workflows import conversation
-from workflows.conversation.core import BUNDLES, first_bundle
+from workflows.conversation import search_attributes as sa
+from workflows.conversation.patches import BUNDLES, first_bundle
 from workflows.conversation.shared_packs import shared_pack
 
 DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rule_packs" / "default"
@@ -165,11 +168,35 @@ async def test_a_task_upserts_the_search_attributes_once_with_where_it_left_them
     assert [len(upserts) for upserts in tasks[: handling + 1]] == [0] * handling + [1], tasks
     [upsert] = tasks[handling]
     # The SLA's start changed them first; the upsert has what the rest of the handling left.
-    assert datetime.fromisoformat(json.loads(upsert["ConvoLastActivityAt"])) == datetime.fromisoformat(
-        state["updated_at"]
+    assert datetime.fromisoformat(json.loads(upsert["ConvoLastActivityAt"])) == sa.minute_of(
+        datetime.fromisoformat(state["updated_at"])
     )
     assert json.loads(upsert["ConvoStatus"]) == state["status"]
     assert json.loads(upsert["ConvoSlaBreached"]) is False
+
+
+async def test_next_messages_within_the_minute_upsert_nothing(
+    api: ApiClient, worker: None, client: Client, settings: Settings
+) -> None:
+    """A customer's next message changes nothing a list shows but the minute of the latest activity:
+    within the same minute its handling upserts nothing (each upsert was a visibility write, a third of
+    the server's CPU for the message), in a new minute it upserts that minute, and the list shows it."""
+    minutes = []
+    for n in range(1, 5):
+        answer = await api.post_message("cost-quiet", f"m-{n}", wait="decided")
+        assert answer.status in (200, 201), answer.body
+        minutes.append(sa.minute_of(datetime.fromisoformat((await api.get("cost-quiet")).body["updated_at"])))
+    history = await history_of(client, api.workflow_id("cost-quiet"))
+    handling = tasks_before_update_completed(history) - 1
+    later = [u for task in attribute_upserts_per_task(history)[handling + 1 :] for u in task]
+    moved = [after for before, after in pairwise(minutes) if after != before]
+    assert all(set(u) == {"ConvoLastActivityAt"} for u in later), later
+    assert [datetime.fromisoformat(json.loads(u["ConvoLastActivityAt"])) for u in later] == moved, later
+    listed = (await api.request("GET", "/v1/conversations")).body["conversations"]
+    assert [c["last_activity_at"] for c in listed if c["conversation_id"] == "cost-quiet"] == [
+        minutes[-1].isoformat().replace("+00:00", "Z")
+    ]
+    await replay_every_run(client, settings.task_queue)
 
 
 def local_activities(history: History) -> list[str]:

@@ -45,7 +45,11 @@ bundle that also gives notifications a line of their own and sends a survey in t
 and `patches-2026-12-f-then-background-mid-1`, a run begun by `convoflow up` of the code before them
 (bundle `patches-2026-12-f`) whose replies during a gateway outage `convoflow up` of the code after
 them sent in the background on the same data directory, asking `sends-go-on-in-the-background` and
-`a-line-per-recipient-and-surveys-in-the-background` by their own markers mid-run.
+`a-line-per-recipient-and-surveys-in-the-background` by their own markers mid-run, and
+`patches-2026-12-j-*` ones begun with the bundle that also upserts nothing when nothing a list shows
+changed (next messages within the minute), and `patches-2026-12-i-then-quiet-mid-1`, a run begun by
+`convoflow up` of the code before it whose next messages `convoflow up` of the code after it handled
+within the same minute, asking `no-upsert-when-nothing-listed-changed` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -14,6 +14,8 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.converter import encode_typed_search_attribute_value
 
 from engine.contracts.conversation import ConversationState, Party
+from engine.service import audit_bundle
+from engine.service.audit_explain import conversations_since
 from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import publish
@@ -57,12 +59,18 @@ def test_the_first_upsert_carries_every_attribute_and_the_next_what_changed() ->
     assert names(sa.changed_since(sa.updates_for(released), published)) == {"ConvoAssignee": None}
 
 
-def test_an_upsert_with_nothing_new_still_carries_one_attribute() -> None:
-    """A handler that changed the conversation upserts, and replay expects that command."""
+def test_activity_within_the_minute_changes_nothing_a_list_shows() -> None:
+    """`ConvoLastActivityAt` holds the minute: the messages of a chat's burst leave nothing to upsert
+    (runs of QUIET_ATTRIBUTES_PATCH then upsert nothing), the next minute's message moves it."""
     published: dict[str, Any] = {}
-    sa.changed_since(sa.updates_for(state()), published)
-    again = sa.changed_since(sa.updates_for(state()), published)
-    assert names(again) == {"ConvoTenant": "acme"}
+    sa.changed_since(sa.updates_for(state(updated_at=NOW + timedelta(seconds=5))), published)
+    assert published["ConvoLastActivityAt"] == NOW
+    burst = state(updated_at=NOW + timedelta(seconds=59, microseconds=999_999))
+    assert sa.changed_since(sa.updates_for(burst), published) == []
+    later = state(updated_at=NOW + timedelta(minutes=1, seconds=2))
+    assert names(sa.changed_since(sa.updates_for(later), published)) == {
+        "ConvoLastActivityAt": NOW + timedelta(minutes=1)
+    }
 
 
 async def test_temporal_holds_what_the_state_says_after_every_event(
@@ -150,3 +158,18 @@ def test_a_team_too_long_for_temporal_is_listed_as_none() -> None:
     assert long["ConvoTeam"] is None
     assert names(sa.updates_for(state(team="t" * 64)))["ConvoTeam"] == "t" * 64
     assert names(sa.updates_for(state(team="é" * 300)))["ConvoTeam"] == "é" * 300  # 1,802 bytes: taken
+
+
+async def test_activity_since_an_instant_is_found_within_its_minute(
+    api: ApiClient, client: Client, worker: None
+) -> None:
+    """Lists hold the minute of the latest activity, so a message later in the minute than `since`
+    leaves the listed value before it: the audit's "conversations active since" must still find it."""
+    assert (await api.post_message("since-1", "m-1", "hello", wait="decided")).status == 201
+    since = datetime.now(UTC)
+    assert (await api.post_message("since-1", "m-2", "again", wait="decided")).status == 200
+    tenant = api.tenants["acme"]
+    assert await conversations_since(client, tenant, since) == ["since-1"]
+    assert await audit_bundle.conversations(client, tenant, since) == ["since-1"]
+    later = since + timedelta(minutes=1)
+    assert await conversations_since(client, tenant, later) == []

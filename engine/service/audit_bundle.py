@@ -30,6 +30,7 @@ from engine.audit.bundle import BundleError, BundleParts, RunHistory, as_files, 
 from engine.audit.chain import canonical_json
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id, external_id_of
 from engine.db.packs import AlteredPack, PackStore, UnknownPack
+from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
 QUERY_SECONDS = 30.0
@@ -147,10 +148,11 @@ async def _packs(database: AsyncEngine, trail: list[dict[str, Any]], notes: list
 
 
 async def conversations(client: Client, tenant: str, since: datetime | None = None) -> list[str]:
-    """The tenant's conversations (external ids), with activity at or after `since` when given."""
+    """The tenant's conversations (external ids), with activity at or after `since` when given (the
+    minute `since` falls in: lists hold the minute of a conversation's latest activity)."""
     query = f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{_quoted(tenant)}'"
     if since is not None:
-        query += f" AND ConvoLastActivityAt >= '{since.astimezone(UTC).isoformat()}'"
+        query += f" AND ConvoLastActivityAt >= '{sa.minute_of(since.astimezone(UTC)).isoformat()}'"
     found: dict[str, None] = {}
     async for wf in client.list_workflows(query):
         found.setdefault(external_id_of(wf.id), None)

@@ -80,11 +80,12 @@ async def packs_by_hash(database: AsyncEngine, hashes: Iterable[str]) -> dict[st
 
 
 async def conversations_since(client: Client, tenant: str, since: datetime) -> list[str]:
-    """The tenant's conversations with activity at or after `since`, by id (visibility lags by ~1 s)."""
+    """The tenant's conversations with activity at or after `since`, by id (visibility lags by ~1 s),
+    from the minute `since` falls in: lists hold the minute of a conversation's latest activity."""
     checked_id("tenant", tenant)
     query = (
         f"WorkflowType = 'ConversationWorkflow' AND {sa.TENANT.name} = '{tenant}' "
-        f"AND {sa.LAST_ACTIVITY_AT.name} >= '{since.isoformat()}'"
+        f"AND {sa.LAST_ACTIVITY_AT.name} >= '{sa.minute_of(since).isoformat()}'"
     )
     ids = {external_id_of(wf.id) async for wf in client.list_workflows(query)}
     return sorted(ids)

@@ -31,6 +31,7 @@ from engine.contracts.conversation import DecisionEntry
 from engine.rules.coverage.period import TrafficPeriod
 from engine.rules.coverage.traffic import TrafficCoverage, traffic_coverage
 from engine.service.audit_bundle import CONVERSATION_TYPE, QUERY_SECONDS, _quoted
+from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
 CONCURRENT_QUERIES = 8
@@ -47,7 +48,8 @@ async def conversation_runs(
     `period.conversations` of them; and whether there were more."""
     query = (
         f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{_quoted(tenant)}' "
-        f"AND StartTime < '{_time(period.end)}' AND ConvoLastActivityAt >= '{_time(period.start)}'"
+        f"AND StartTime < '{_time(period.end)}' "
+        f"AND ConvoLastActivityAt >= '{_time(sa.minute_of(period.start))}'"
     )
     runs: dict[str, list[str]] = {}
     truncated = False

@@ -26,6 +26,17 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.pack import RulePack, SlaPolicy
     from workflows.conversation import search_attributes as sa
     from workflows.conversation.options import LOCAL
+    from workflows.conversation.patches import (
+        ATTRIBUTES_ONCE_PATCH,
+        BUNDLES,
+        DECIDE_FILLED_PATCH,
+        LOCAL_IO_PATCH,
+        QUIET_ATTRIBUTES_PATCH,
+        THREADS_PATCH,
+        TRIAGE_PATCH,
+        WORKFLOW_PACK_PATCH,
+        first_bundle,
+    )
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
@@ -47,132 +58,6 @@ TERMINAL = (Status.CLOSED,)
 # need 2,000 newer ones in its conversation before its re-delivery to be forgotten. Worst case ~0.5 MB
 # of ids (256 bytes each) carried over a continue-as-new, under Temporal's 2 MB payload limit.
 MAX_SEEN_MESSAGE_IDS = 2_000
-# Running conversations started before threads keep the old behaviour for the rest of their run
-# (closing ends the workflow, keys `{workflow id}:{seq}:{index}`); see docs/ARCHITECTURE.md "Threads".
-THREADS_PATCH = "conversation-threads"
-# Issue 15 (performance) changed commands, behind one patch asked first in `run`: the customer
-# lookup and deliveries run as local activities (options.py LOCAL_DELIVERY says why), and timers
-# fire on time (timers.py `_sleep_for`). Runs that started before keep the old commands for the
-# rest of the run when they replay; their next run has the new.
-LOCAL_IO_PATCH = "local-io-timely-timers"
-# Decide results carry only what the activity filled in (business time), not the whole context again:
-# the workflow merges it over the context it sent. Older results carry the whole context and replay.
-DECIDE_FILLED_PATCH = "decide-filled-only"
-# Issue 18: each handled event's KPI facts go to the projection in one local activity, asked at the
-# first flush; runs recorded before it replay without that command.
-KPI_PATCH = "kpi-facts"
-# Issue 19: each handled event's subscription events go to the database in one more local activity,
-# asked at the first flush with events; runs recorded before it replay without that command.
-EVENTS_PATCH = "subscription-events"
-# Issue 22: `decide` classifies a customer message (language, intent, sentiment) in the same decision
-# and the workflow takes the detected language; asked at the first customer message's decision, so
-# runs recorded before it replay with no classification and no language taken from one.
-TRIAGE_PATCH = "message-triage"
-# Every patch above (and inbox.py's, assigning.py's, threads.py's), in one marker for the runs that
-# begin from here: the SDK records each patch as a marker plus an upsert of the TemporalChangeVersion
-# search attribute, so a new conversation's first task carried 16 history events only to say "new
-# code" eight times, and the SDK core keeps a state machine per command while the run is cached
-# (issue 15: history size, worker memory). Runs recorded before it replay without it and ask each
-# patch where they always did (`_patched`); a later change gets a patch of its own and a new bundle.
-PATCHES_2026_12 = "patches-2026-12"
-# Issue 15: a flush writes its KPI facts and subscription events in one local activity instead of one
-# each (engine/contracts/records.py); asked at the run's first flush with something to write.
-RECORDS_PATCH = "records-in-one-call"
-# The next bundle: everything PATCHES_2026_12 stands for, and RECORDS_PATCH. Each later change adds
-# its patch to LATER_PATCHES under a new bundle, put first in BUNDLES (newest first): a new run
-# records one marker, and a run that began with an older bundle asks the later patches one by one.
-PATCHES_2026_12_B = "patches-2026-12-b"
-# Issue 15: the search attributes are upserted once, when the main loop goes back to waiting, instead
-# of at every change (three times in a task that handles a message and a reply): each upsert is a
-# command the SDK core keeps while the run is cached (worker memory) and an event in history, and the
-# server makes one visibility write per task anyway. Asked at the run's first change of them.
-ATTRIBUTES_ONCE_PATCH = "search-attributes-once-per-task"
-# The bundle after that: everything PATCHES_2026_12_B stands for, and ATTRIBUTES_ONCE_PATCH.
-PATCHES_2026_12_C = "patches-2026-12-c"
-# Issue 15: a run also continues as new once its trail's records take RUN_TRAIL_BYTES, so the state it
-# carries (and a query's answer) stays under Temporal's 2 MB payload limit on a large pack. Asked at
-# the run's first flush of new entries (records.py).
-TRAIL_BYTES_PATCH = "continue-as-new-by-trail-bytes"
-# The bundle after that: everything PATCHES_2026_12_C stands for, and TRAIL_BYTES_PATCH.
-PATCHES_2026_12_D = "patches-2026-12-d"
-# Issue 15: a run records the part of its pack the workflow reads (`load_workflow_pack`: no rules, no
-# intents) instead of the whole pack: on bench/realistic_pack.py's 200 rules 1.5 KB of 77 KB, so each
-# new run's first task, its history and the SDK core's copy while it is cached carry 98% less.
-WORKFLOW_PACK_PATCH = "record-the-workflow-part-of-the-pack"
-# The bundle after that: everything PATCHES_2026_12_D stands for, and WORKFLOW_PACK_PATCH.
-PATCHES_2026_12_E = "patches-2026-12-e"
-# Issue 15: a customer lookup whose one short local attempt failed or was slow goes on as the normal
-# activity (options.py LOCAL_NETWORK_ATTEMPT), instead of three local tries that held every update.
-# Asked when a local lookup fails, so a run that recorded such a failure replays without the activity.
-CRM_FALLBACK_PATCH = "crm-lookup-goes-on-as-an-activity"
-# The bundle after that: everything PATCHES_2026_12_E stands for, and CRM_FALLBACK_PATCH.
-PATCHES_2026_12_F = "patches-2026-12-f"
-# A send whose short local attempt the channel did not take goes on in the background, in order,
-# instead of holding its handler and the lock for the normal activity's hour of retries (delivery.py).
-# Asked when a local send fails retryably, so a run that recorded one replays with the activity inside.
-BACKGROUND_SENDS_PATCH = "sends-go-on-in-the-background"
-# The bundle after that: everything PATCHES_2026_12_F stands for, and BACKGROUND_SENDS_PATCH.
-PATCHES_2026_12_G = "patches-2026-12-g"
-# A rule's CRM write gets one short local attempt, and goes on in the background when the CRM does not
-# take it, instead of a normal activity with an hour of retries inside the handler (delivery.py).
-# Asked at a run's first CRM write.
-CRM_WRITES_PATCH = "crm-writes-local-first-then-in-the-background"
-# The bundle after that: everything PATCHES_2026_12_G stands for, and CRM_WRITES_PATCH.
-PATCHES_2026_12_H = "patches-2026-12-h"
-# Notifications and webhooks wait in a line of their own (a URL that is down delays no reply), a survey
-# joins the customer's line instead of waiting for it under the lock, and a run whose handlers are done
-# waits for its background items in the main loop, where its timers fire (delivery.py). Asked when a
-# line is in use, so runs of the two bundles before keep one line and a survey that waits.
-LINES_PATCH = "a-line-per-recipient-and-surveys-in-the-background"
-# The bundle after that: everything PATCHES_2026_12_H stands for, and LINES_PATCH.
-PATCHES_2026_12_I = "patches-2026-12-i"
-BUNDLES = (
-    PATCHES_2026_12_I,
-    PATCHES_2026_12_H,
-    PATCHES_2026_12_G,
-    PATCHES_2026_12_F,
-    PATCHES_2026_12_E,
-    PATCHES_2026_12_D,
-    PATCHES_2026_12_C,
-    PATCHES_2026_12_B,
-    PATCHES_2026_12,
-)
-IN_PATCHES_2026_12 = frozenset(
-    {
-        THREADS_PATCH,
-        LOCAL_IO_PATCH,
-        DECIDE_FILLED_PATCH,
-        KPI_PATCH,
-        EVENTS_PATCH,
-        TRIAGE_PATCH,
-        "answer-on-record",  # inbox.py
-        "threading-note",  # inbox.py
-        "thread-keeps-unsent-events",  # threads.py
-        "assignment-desk",  # assigning.py
-    }
-)
-"""What PATCHES_2026_12 stands for: every patch made before it."""
-LATER_PATCHES = {
-    RECORDS_PATCH: PATCHES_2026_12_B,
-    ATTRIBUTES_ONCE_PATCH: PATCHES_2026_12_C,
-    TRAIL_BYTES_PATCH: PATCHES_2026_12_D,
-    WORKFLOW_PACK_PATCH: PATCHES_2026_12_E,
-    CRM_FALLBACK_PATCH: PATCHES_2026_12_F,
-    BACKGROUND_SENDS_PATCH: PATCHES_2026_12_G,
-    CRM_WRITES_PATCH: PATCHES_2026_12_H,
-    LINES_PATCH: PATCHES_2026_12_I,
-}
-"""The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
-
-
-def first_bundle(patch: str) -> str:
-    """The first bundle that stands for `patch`; a patch in none is a bug (a new patch must be added to
-    LATER_PATCHES, or runs that began with an older bundle would take it without a marker)."""
-    if patch in LATER_PATCHES:
-        return LATER_PATCHES[patch]
-    if patch in IN_PATCHES_2026_12:
-        return PATCHES_2026_12
-    raise ValueError(f"patch {patch!r} is in no bundle: add it to LATER_PATCHES")
 
 
 class ConversationCore:
@@ -220,6 +105,7 @@ class ConversationCore:
         self._run_trail_bytes = 0  # what the entries this run flushed take encoded (TRAIL_BYTES_PATCH)
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
         self._published: dict[str, Any] = {}  # the attribute values this run upserted, by name
+        self._quiet_on: bool | None = None  # QUIET_ATTRIBUTES_PATCH, asked at the first upsert of nothing new
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
         self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
 
@@ -377,10 +263,18 @@ class ConversationCore:
             self._publish_attributes()
 
     def _publish_attributes(self) -> None:
-        """Upsert the attributes if they changed since the last upsert (also before the run ends)."""
+        """Upsert the attributes if they changed since the last upsert (also before the run ends); with
+        QUIET_ATTRIBUTES_PATCH, nothing when none a list shows did (a next message within the minute)."""
         if self._attributes_stale:
             self._attributes_stale = False
-            workflow.upsert_search_attributes(sa.changed_since(sa.updates_for(self._state), self._published))
+            fresh = sa.changed_since(sa.updates_for(self._state), self._published)
+            if fresh or not self._quiet_attributes():
+                workflow.upsert_search_attributes(fresh or sa.updates_for(self._state)[:1])
+
+    def _quiet_attributes(self) -> bool:
+        if self._quiet_on is None:
+            self._quiet_on = self._patched(QUIET_ATTRIBUTES_PATCH)
+        return self._quiet_on
 
     async def _attributes_publisher(self) -> None:
         """Runs beside the main loop: upserts once no handler holds the lock and the loop waits

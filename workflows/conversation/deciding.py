@@ -16,9 +16,9 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import DecideRequest
     from engine.kpis.facts import event_view
     from workflows.conversation.actions import ActionExecutor
-    from workflows.conversation.core import CRM_FALLBACK_PATCH
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable
     from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
+    from workflows.conversation.patches import CRM_FALLBACK_PATCH
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
 

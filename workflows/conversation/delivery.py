@@ -31,9 +31,9 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
     from workflows.conversation.background import Ended, Line
-    from workflows.conversation.core import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH, LINES_PATCH
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_CRM_WRITE, LOCAL_DELIVERY
+    from workflows.conversation.patches import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH, LINES_PATCH
     from workflows.conversation.sla import SlaClocks
 
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.

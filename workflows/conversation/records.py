@@ -17,15 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.kpi import KpiFact, KpiFactBatch
     from engine.contracts.records import HandledRecords
     from engine.kpis.facts import facts_of, state_view
-    from workflows.conversation.core import (
-        EVENTS_PATCH,
-        KPI_PATCH,
-        RECORDS_PATCH,
-        TRAIL_BYTES_PATCH,
-        ConversationCore,
-    )
+    from workflows.conversation.core import ConversationCore
     from workflows.conversation.failures import ACTIVITY_FAILURES, ActivityFailure, error_type
     from workflows.conversation.options import LOCAL_EVENTS, LOCAL_KPI, LOCAL_RECORDS
+    from workflows.conversation.patches import EVENTS_PATCH, KPI_PATCH, RECORDS_PATCH, TRAIL_BYTES_PATCH
 
 # Events the database did not take (it was down) wait in state, oldest first, and are sent again at
 # the next flush or after a pause that doubles per failure up to EVENTS_RETRY_MAX. The bound keeps the
