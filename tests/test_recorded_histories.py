@@ -49,7 +49,9 @@ them sent in the background on the same data directory, asking `sends-go-on-in-t
 `patches-2026-12-j-*` ones begun with the bundle that also upserts nothing when nothing a list shows
 changed (next messages within the minute), and `patches-2026-12-i-then-quiet-mid-1`, a run begun by
 `convoflow up` of the code before it whose next messages `convoflow up` of the code after it handled
-within the same minute, asking `no-upsert-when-nothing-listed-changed` by its own marker mid-run.
+within the same minute, asking `no-upsert-when-nothing-listed-changed` by its own marker mid-run,
+and `patches-2026-12-k-*` ones begun with the bundle that also answers a repeated agent reply once
+its original has its seq (one repeat while the original waited behind a slow CRM, one after it).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

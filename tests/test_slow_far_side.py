@@ -97,3 +97,40 @@ async def test_a_message_is_answered_while_the_channel_is_slow_to_take_the_ackno
     # The attempt cut short finished its send in the background; the normal activity found it
     # delivered rather than sending it again (a mailbox would not dedup a second copy).
     assert len(gateway.requests) == 1 and len(gateway.accepted) == 1 and len(keys) == 1
+
+
+async def test_a_reply_repeated_while_the_original_waits_is_answered_with_the_original_seq(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """An agent's client that gives up on a reply held behind a slow CRM and sends it again: the
+    repeat is a duplicate and must name the seq the reply is recorded with. It named the newest seq
+    at the time (the customer's message), before the reply had one."""
+    publish(settings, TEST_PACKS / "crm")
+    crm = HeldCrm(customers={"ada@example.com": VIP})
+    path = "/v1/conversations/slow-crm-r/replies"
+    reply = {"agent_id": "agent-1", "text": "On it", "message_id": "r-1"}
+    async with serve_crm(crm):
+        chosen = settings.model_copy(update={"crm": "rest", "crm_url": crm.url})
+        async with serve_service(client, chosen, tenants) as api:
+            assert (await api.post_message("slow-crm-r", "m-1", "Hello", wait=None)).status == 201
+            await crm.asked.wait()  # the message's handling holds the conversation, waiting for the CRM
+            original = asyncio.create_task(api.request("POST", path, json=reply))
+            handle = client.get_workflow_handle(api.workflow_id("slow-crm-r"))
+
+            async def replies_taken(count: int) -> bool:
+                history = await handle.fetch_history()
+                names = [
+                    e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+                    for e in history.events
+                    if e.HasField("workflow_execution_update_accepted_event_attributes")
+                ]
+                return names.count("post_reply") == count
+
+            await eventually(lambda: replies_taken(1), "the reply taken, waiting for the message's handling")
+            repeat = asyncio.create_task(api.request("POST", path, json=reply))
+            await eventually(lambda: replies_taken(2), "the repeat taken, the CRM still holding")
+            crm.release.set()
+            first, again = await original, await repeat
+    assert first.status == 200 and again.status == 200, (first, again)
+    assert first.body["duplicate"] is False and again.body["duplicate"] is True
+    assert again.body["seq"] == first.body["seq"], (first.body, again.body)

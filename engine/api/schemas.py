@@ -287,7 +287,9 @@ class ConversationSummary(BaseModel):
     tags: list[str]
     sla_breached: bool | None
     created_at: datetime | None
-    last_activity_at: datetime | None
+    last_activity_at: datetime | None = Field(
+        description="The minute of the latest activity (the conversation's own `updated_at` is exact)."
+    )
 
 
 class DecisionTrail(BaseModel):

@@ -106,6 +106,7 @@ class ConversationCore:
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
         self._published: dict[str, Any] = {}  # the attribute values this run upserted, by name
         self._quiet_on: bool | None = None  # QUIET_ATTRIBUTES_PATCH, asked at the first upsert of nothing new
+        self._replies_pending: set[str] = set()  # the message ids of agent replies being handled (inbox.py)
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
         self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
 

@@ -95,7 +95,14 @@ PATCHES_2026_12_I = "patches-2026-12-i"
 QUIET_ATTRIBUTES_PATCH = "no-upsert-when-nothing-listed-changed"
 # The bundle after that: everything PATCHES_2026_12_I stands for, and QUIET_ATTRIBUTES_PATCH.
 PATCHES_2026_12_J = "patches-2026-12-j"
+# A repeat of an agent's reply that arrives while the original waits for the conversation (its
+# message's handling held by a slow CRM) is answered once the original has its seq, with that seq; it
+# was answered at once with the newest seq then. Asked only by such a repeat (workflow.py `post_reply`).
+REPEAT_WAITS_PATCH = "a-repeated-reply-waits-for-its-original"
+# The bundle after that: everything PATCHES_2026_12_J stands for, and REPEAT_WAITS_PATCH.
+PATCHES_2026_12_K = "patches-2026-12-k"
 BUNDLES = (
+    PATCHES_2026_12_K,
     PATCHES_2026_12_J,
     PATCHES_2026_12_I,
     PATCHES_2026_12_H,
@@ -132,6 +139,7 @@ LATER_PATCHES = {
     CRM_WRITES_PATCH: PATCHES_2026_12_H,
     LINES_PATCH: PATCHES_2026_12_I,
     QUIET_ATTRIBUTES_PATCH: PATCHES_2026_12_J,
+    REPEAT_WAITS_PATCH: PATCHES_2026_12_K,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

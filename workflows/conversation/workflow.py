@@ -159,7 +159,12 @@ class ConversationWorkflow(Inbox):
     @workflow.update
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
         if reply.message_id is not None and self._seen_before(reply.message_id):
+            await self._original_recorded(reply.message_id)
             return self._receipt(self._seq_of(reply.message_id), duplicate=True)
+        with self._reply_pending(reply.message_id):
+            return await self._reply(reply)
+
+    async def _reply(self, reply: AgentReply) -> EventReceipt:
         await self._let_answers_out()
         async with self._lock:
             await self._handle_inbox()

@@ -23,7 +23,8 @@ class ConversationSummary:
         tags (list[str]):
         sla_breached (bool | None):
         created_at (datetime.datetime | None):
-        last_activity_at (datetime.datetime | None):
+        last_activity_at (datetime.datetime | None): The minute of the latest activity (the conversation's own
+            `updated_at` is exact).
     """
 
     conversation_id: str
