@@ -272,3 +272,37 @@ async def test_a_notification_endpoint_that_is_down_holds_no_reply_to_the_custom
     assert reply.status == 200, reply.body
     assert gateway.texts() == ["We got your message.", "On it"]
     assert waiting == 1 and paging.requests and not paging.accepted  # the notification still waits
+
+
+async def test_a_survey_that_fails_for_good_in_the_background_is_not_counted_as_sent(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # The kpi pack surveys 0.3 s after a solve. The survey's short attempt meets a 503, so it goes on in
+    # the background and counts as sent; there the gateway refuses it (400): it never reached the
+    # customer, and the survey response rate counted it all the same.
+    publish(settings, TEST_PACKS / "kpi")
+    gateway = FlakyGateway(statuses=[200, 503, 400])
+    async with serve_gateway(gateway):
+        async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
+            await api.post_message("down-6", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            solved = await api.request("POST", "/v1/conversations/down-6/status", json={"status": "solved"})
+
+            async def failed() -> bool:
+                return any(e["event"] == "message.delivery_failed" for e in await trail(api, "down-6"))
+
+            await eventually(failed, "the survey's send failed for good", within=30)
+            rates: list[dict] = []
+
+            async def uncounted() -> bool:
+                report = (await api.request("GET", "/v1/kpis")).body
+                rates.append(report["rows"][0]["metrics"]["survey_response_rate"] if report["rows"] else {})
+                return rates[-1].get("denominator") == 0
+
+            await eventually(uncounted, "the failed survey out of the survey response rate")
+            conversation = (await api.get("down-6")).body
+            entries = await trail(api, "down-6")
+    assert solved.status == 200, solved.body
+    assert conversation["survey"]["status"] == "failed", conversation["survey"]
+    failure = next(e for e in entries if e["event"] == "message.delivery_failed")
+    assert "survey" in failure["note"] and "400" in failure["note"], failure
+    assert len(gateway.accepted) == 1  # the acknowledgement only

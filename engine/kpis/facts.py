@@ -25,6 +25,7 @@ REOPENED = "reopened"
 SLA_APPLIED = "sla_applied"
 SLA_BREACHED = "sla_breached"
 SURVEY_SENT = "survey_sent"
+SURVEY_FAILED = "survey_failed"
 SURVEY_COMPLETED = "survey_completed"
 
 # Trail events that are one fact each, and the fact's kind.
@@ -90,6 +91,8 @@ def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list
         made.append((kind, at, own))
     if entry.event == "survey.due" and (entry.note or "").startswith("survey sent"):
         made.append((SURVEY_SENT, entry.at, {}))
+    if entry.event == "message.delivery_failed" and view.get("send") == "survey":
+        made.append((SURVEY_FAILED, entry.at, {}))  # its send went on in the background and failed there
     for done in entry.executed:
         if done.outcome != "done":
             continue

@@ -208,6 +208,8 @@ def _thread(key: tuple[str, str, int], facts: list[Fact], calendars: Calendars) 
             breached.add(fact.data["target"])
         elif fact.kind == k.SURVEY_SENT:
             thread.survey_sent = True
+        elif fact.kind == k.SURVEY_FAILED:
+            thread.survey_sent = False  # counted as sent when its send went to the background
         elif fact.kind == k.SURVEY_COMPLETED and fact.data.get("rating") is not None:
             thread.rating = int(fact.data["rating"])
     _resolve(thread)

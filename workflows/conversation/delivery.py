@@ -184,7 +184,10 @@ class Delivery(SlaClocks):
                 s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
             else:
                 s.sends_waiting = max(s.sends_waiting - 1, 0)
-            if item.kind == "survey" and item.event == "message.delivery_failed" and item.thread == s.thread:
+            # A survey counted as sent when it went to the background (its KPI fact) and failed there.
+            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed"
+            survey_failed = survey_failed and item.thread == s.thread
+            if survey_failed:
                 s.survey.status = "failed"
             self._record(
                 DecisionEntry(
@@ -193,6 +196,7 @@ class Delivery(SlaClocks):
                     at=workflow.now(),
                     note=item.note,
                     message_id=item.message_id,
+                    kpi={"send": "survey"} if survey_failed else None,  # engine/kpis/facts.py
                 )
             )
 
