@@ -185,8 +185,9 @@ class Delivery(SlaClocks):
             else:
                 s.sends_waiting = max(s.sends_waiting - 1, 0)
             # A survey counted as sent when it went to the background (its KPI fact) and failed there.
-            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed"
-            survey_failed = survey_failed and item.thread == s.thread
+            survey_failed = (
+                item.kind == "survey" and item.event == "message.delivery_failed" and item.thread == s.thread
+            )
             if survey_failed:
                 s.survey.status = "failed"
             self._record(

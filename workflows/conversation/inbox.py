@@ -117,7 +117,8 @@ class Inbox(Threads):
         try:
             yield
         finally:
-            self._replies_pending.discard(message_id or "")
+            if message_id is not None:
+                self._replies_pending.discard(message_id)
 
     async def _original_recorded(self, message_id: str) -> None:
         """A repeat of a reply still waiting for the conversation is answered once the original has
