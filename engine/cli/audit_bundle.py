@@ -52,7 +52,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("export", help="a conversation's sealed audit bundle (histories, packs, trail)")
     p.add_argument("conversation", nargs="?", help="the conversation id (as the API names it)")
     p.add_argument("--all", action="store_true", help="every conversation active since --since")
-    p.add_argument("--since", type=_since, help="with --all: a date or ISO time (UTC when no zone)")
+    p.add_argument(
+        "--since",
+        type=_since,
+        help="with --all: a date or ISO time (UTC when no zone), compared from its minute",
+    )
     p.add_argument("--output", type=Path, help="file (.json, or .zip); with --all a directory; unset: stdout")
     _tenant(p)
     p.set_defaults(func=_run(_export))

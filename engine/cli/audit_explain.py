@@ -65,7 +65,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("conversations", nargs="*", metavar="CONVERSATION")
     p.add_argument("--all", action="store_true", help="every conversation with activity since --since")
-    p.add_argument("--since", type=_date, help="with --all: a date or instant (ISO 8601, UTC if no zone)")
+    p.add_argument(
+        "--since",
+        type=_date,
+        help="with --all: a date or instant (ISO 8601, UTC if no zone), compared from its minute",
+    )
     p.add_argument("--output", type=Path, required=True, help="the JSON-lines file to write")
     _tenant(p)
     p.set_defaults(func=_run(_export_events))
