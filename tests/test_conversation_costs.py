@@ -179,7 +179,7 @@ async def test_next_messages_within_the_minute_upsert_nothing(
     api: ApiClient, worker: None, client: Client, settings: Settings
 ) -> None:
     """A customer's next message changes nothing a list shows but the minute of the latest activity:
-    within the same minute its handling upserts nothing (each upsert was a visibility write, a third of
+    within the same minute its handling upserts nothing (each upsert was a visibility write, a quarter of
     the server's CPU for the message), in a new minute it upserts that minute, and the list shows it."""
     minutes = []
     for n in range(1, 5):

@@ -89,9 +89,10 @@ LINES_PATCH = "a-line-per-recipient-and-surveys-in-the-background"
 PATCHES_2026_12_I = "patches-2026-12-i"
 # A task that changed nothing a list shows upserts nothing, and `ConvoLastActivityAt` holds the minute
 # of the latest activity (search_attributes.py `minute_of`): a customer's next message within the
-# minute used to cost the server a visibility write for its timestamp alone (a third of the server's
-# CPU for that message, docs/performance.md "Session 23"). Asked at a run's first task with nothing
-# new to publish, so a run recorded before it replays with the upsert that repeated the tenant.
+# minute used to cost the server a visibility write for its timestamp alone (a fifth to a quarter
+# of the server's CPU for that message, docs/performance.md "Session 23"). Asked at a run's first
+# task with nothing new to publish, so a run recorded before it replays with the upsert that repeated
+# the tenant.
 QUIET_ATTRIBUTES_PATCH = "no-upsert-when-nothing-listed-changed"
 # The bundle after that: everything PATCHES_2026_12_I stands for, and QUIET_ATTRIBUTES_PATCH.
 PATCHES_2026_12_J = "patches-2026-12-j"

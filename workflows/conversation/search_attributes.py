@@ -95,9 +95,10 @@ def minute_of(when: datetime) -> datetime:
     since an instant compares it with (it finds every conversation active since, and may find one
     active earlier in the same minute).
 
-    A customer's next message used to upsert its exact time, and that visibility write was a third of
-    the server's CPU for the message (docs/performance.md "Session 23"); to the minute, messages of
-    the same minute change nothing a list shows, so the run upserts nothing (QUIET_ATTRIBUTES_PATCH).
+    A customer's next message used to upsert its exact time, and that visibility write was a fifth to
+    a quarter of the server's CPU for the message (docs/performance.md "Session 23"); to the minute,
+    messages of the same minute change nothing a list shows, so the run upserts nothing
+    (QUIET_ATTRIBUTES_PATCH).
     """
     return when.replace(second=0, microsecond=0)
 
