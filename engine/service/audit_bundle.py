@@ -152,7 +152,7 @@ async def conversations(client: Client, tenant: str, since: datetime | None = No
     minute `since` falls in: lists hold the minute of a conversation's latest activity)."""
     query = f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{_quoted(tenant)}'"
     if since is not None:
-        query += f" AND ConvoLastActivityAt >= '{sa.minute_of(since.astimezone(UTC)).isoformat()}'"
+        query += f" AND {sa.active_since(since)}"
     found: dict[str, None] = {}
     async for wf in client.list_workflows(query):
         found.setdefault(external_id_of(wf.id), None)

@@ -85,7 +85,7 @@ async def conversations_since(client: Client, tenant: str, since: datetime) -> l
     checked_id("tenant", tenant)
     query = (
         f"WorkflowType = 'ConversationWorkflow' AND {sa.TENANT.name} = '{tenant}' "
-        f"AND {sa.LAST_ACTIVITY_AT.name} >= '{sa.minute_of(since).isoformat()}'"
+        f"AND {sa.active_since(since)}"
     )
     ids = {external_id_of(wf.id) async for wf in client.list_workflows(query)}
     return sorted(ids)

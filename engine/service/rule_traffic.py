@@ -48,8 +48,7 @@ async def conversation_runs(
     `period.conversations` of them; and whether there were more."""
     query = (
         f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{_quoted(tenant)}' "
-        f"AND StartTime < '{_time(period.end)}' "
-        f"AND ConvoLastActivityAt >= '{_time(sa.minute_of(period.start))}'"
+        f"AND StartTime < '{_time(period.end)}' AND {sa.active_since(period.start)}"
     )
     runs: dict[str, list[str]] = {}
     truncated = False

@@ -268,9 +268,10 @@ class ConversationCore:
         QUIET_ATTRIBUTES_PATCH, nothing when none a list shows did (a next message within the minute)."""
         if self._attributes_stale:
             self._attributes_stale = False
-            fresh = sa.changed_since(sa.updates_for(self._state), self._published)
+            updates = sa.updates_for(self._state)
+            fresh = sa.changed_since(updates, self._published)
             if fresh or not self._quiet_attributes():
-                workflow.upsert_search_attributes(fresh or sa.updates_for(self._state)[:1])
+                workflow.upsert_search_attributes(fresh or updates[:1])
 
     def _quiet_attributes(self) -> bool:
         if self._quiet_on is None:

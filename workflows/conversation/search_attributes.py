@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
@@ -101,6 +101,13 @@ def minute_of(when: datetime) -> datetime:
     (QUIET_ATTRIBUTES_PATCH).
     """
     return when.replace(second=0, microsecond=0)
+
+
+def active_since(since: datetime) -> str:
+    """The visibility clause for conversations with activity at or after `since`, compared from the
+    minute `since` falls in as `ConvoLastActivityAt` holds it: none active since is missed (audit
+    exports, a rule's traffic coverage), one active earlier in that minute may be found too."""
+    return f"{LAST_ACTIVITY_AT.name} >= '{minute_of(since.astimezone(UTC)).isoformat()}'"
 
 
 def listed_tags(tags: Sequence[str]) -> list[str]:
