@@ -51,7 +51,10 @@ changed (next messages within the minute), and `patches-2026-12-i-then-quiet-mid
 `convoflow up` of the code before it whose next messages `convoflow up` of the code after it handled
 within the same minute, asking `no-upsert-when-nothing-listed-changed` by its own marker mid-run,
 and `patches-2026-12-k-*` ones begun with the bundle that also answers a repeated agent reply once
-its original has its seq (one repeat while the original waited behind a slow CRM, one after it).
+its original has its seq (one repeat while the original waited behind a slow CRM, one after it),
+and `patches-2026-12-l-late-survey-1`, begun with the bundle that also records a background item
+that ended after the next thread began on its own thread (a survey the gateway refused for good
+once the customer had begun thread 2).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -13,12 +13,13 @@ Each test takes a far side down and brings it back on events it observes; nothin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from aiohttp import web
@@ -306,3 +307,75 @@ async def test_a_survey_that_fails_for_good_in_the_background_is_not_counted_as_
     failure = next(e for e in entries if e["event"] == "message.delivery_failed")
     assert "survey" in failure["note"] and "400" in failure["note"], failure
     assert len(gateway.accepted) == 1  # the acknowledgement only
+
+
+@dataclass
+class HeldGateway(FlakyGateway):
+    """Holds its `held`-th request (counted from 1) until `release` is set."""
+
+    held: int = 0
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if len(self.requests) + 1 == self.held:
+            self.reached.set()
+            await self.release.wait()
+        return await super().handle(request)
+
+
+async def told(receiver: EventReceiver) -> bool:
+    return bool(receiver.received)
+
+
+async def test_a_survey_that_fails_after_the_next_thread_began_counts_against_its_own_thread(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # Thread 1's survey goes to the background (503), and the gateway holds its next try while the
+    # conversation is closed and the customer writes again (thread 2). The gateway then refuses it
+    # (400). Its failure was recorded on thread 2: thread 1's trail did not have it, its survey stayed
+    # counted as sent, and the integrator's event named thread 2.
+    publish(settings, TEST_PACKS / "kpi")
+    gateway = HeldGateway(statuses=[200, 503, 400], held=3)
+    async with serve_gateway(gateway), received_events() as receiver:
+        chosen = quick(with_gateway(settings, gateway), tenants)
+        async with serve_service(client, chosen, tenants) as api:
+            await subscribe(api, receiver.url, ["message.delivery_failed"])
+            await api.post_message("down-7", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            await api.request("POST", "/v1/conversations/down-7/status", json={"status": "solved"})
+            await gateway.reached.wait()  # the survey's try in the background, held
+            closed = await api.request("POST", "/v1/conversations/down-7/status", json={"status": "closed"})
+            # "office": thread 2 gets the office SLA, so its facts are measured on another calendar.
+            again = await api.post_message("down-7", "wamid.2", "office", channel="whatsapp", sender=CUSTOMER)
+            gateway.release.set()
+            entries: list[dict] = []
+
+            async def both_ended() -> bool:  # the survey's failure, then thread 2's acknowledgement
+                nonlocal entries
+                entries = await trail(api, "down-7")
+                return any(e["event"] == "message.delivered" for e in entries)
+
+            await eventually(both_ended, "the survey failed and the acknowledgement delivered", within=30)
+            one = (await api.request("GET", "/v1/conversations/down-7/decisions?thread=1")).body["decisions"]
+            rates: list[dict] = []
+
+            async def uncounted() -> bool:
+                report = (await api.request("GET", "/v1/kpis")).body
+                rates.append(report["rows"][0]["metrics"]["survey_response_rate"] if report["rows"] else {})
+                return rates[-1].get("denominator") == 0
+
+            await eventually(uncounted, "thread 1's failed survey out of the survey response rate")
+            await eventually(lambda: told(receiver), "the integrator told of the failed survey")
+            conversation = (await api.get("down-7")).body
+    assert closed.status == 200 and again.body["thread"] == 2, (closed.body, again.body)
+    failure = next(e for e in entries if e["event"] == "message.delivery_failed")
+    assert "survey" in failure["note"] and failure["thread"] == 1, failure
+    assert failure["seq"] in [e["seq"] for e in one]  # thread 1's own trail has it
+    told_of = [(e.event["type"], e.event["thread"]) for e in receiver.received]
+    assert told_of == [("message.delivery_failed", 1)], told_of
+    # Its KPI facts are grouped as thread 1 closed, not by thread 2's calendar.
+    opened = next(e for e in entries if e["event"] == "conversation.created" and e["thread"] == 2)
+    assert (failure["kpi"]["calendar"], opened["kpi"]["calendar"]) == ("always", "office"), (failure, opened)
+    # Thread 2 has not surveyed: its survey is not the one that failed.
+    assert conversation["thread"] == 2 and conversation["survey"]["status"] != "failed", conversation
+    assert gateway.texts() == ["We got your message.", "We got your message."]

@@ -93,6 +93,9 @@ class ConversationCore:
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
+        # The KPI view of each thread that closed while items of it went on in the background
+        # (threads.py); a few per run at most: a run ends only once its background items have.
+        self._closed_views: dict[int, dict[str, Any]] = {}
         self._events_on: bool | None = None
         self._one_call_on: bool | None = None
         self._triage_on: bool | None = None
@@ -229,8 +232,9 @@ class ConversationCore:
         self._state.updated_at = workflow.now()
         return seq
 
-    def _record(self, entry: DecisionEntry) -> None:
-        entry.thread = self._state.thread
+    def _record(self, entry: DecisionEntry, *, thread: int | None = None) -> None:
+        """Put an entry on the trail, of the thread under way unless `thread` names an earlier one."""
+        entry.thread = self._state.thread if thread is None else thread
         self._kpi_pending.append(entry)
         self._state.decisions.append(entry)
         del self._state.decisions[:-MAX_RECORDED_DECISIONS]

@@ -33,7 +33,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.background import Ended, Line
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_CRM_WRITE, LOCAL_DELIVERY
-    from workflows.conversation.patches import BACKGROUND_SENDS_PATCH, CRM_WRITES_PATCH, LINES_PATCH
+    from workflows.conversation.patches import (
+        BACKGROUND_SENDS_PATCH,
+        CRM_WRITES_PATCH,
+        LATE_ITEMS_PATCH,
+        LINES_PATCH,
+    )
     from workflows.conversation.sla import SlaClocks
 
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
@@ -184,11 +189,13 @@ class Delivery(SlaClocks):
                 s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
             else:
                 s.sends_waiting = max(s.sends_waiting - 1, 0)
+            # An item of a thread that closed since is recorded on that thread (runs before
+            # LATE_ITEMS_PATCH recorded it on the thread under way).
+            current = item.thread == s.thread
+            own = current or self._patched(LATE_ITEMS_PATCH)
             # A survey counted as sent when it went to the background (its KPI fact) and failed there.
-            survey_failed = (
-                item.kind == "survey" and item.event == "message.delivery_failed" and item.thread == s.thread
-            )
-            if survey_failed:
+            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed" and own
+            if survey_failed and current:
                 s.survey.status = "failed"
             self._record(
                 DecisionEntry(
@@ -198,7 +205,8 @@ class Delivery(SlaClocks):
                     note=item.note,
                     message_id=item.message_id,
                     kpi={"send": "survey"} if survey_failed else None,  # engine/kpis/facts.py
-                )
+                ),
+                thread=item.thread if own else None,
             )
 
     async def _crm_write(

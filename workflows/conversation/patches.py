@@ -102,7 +102,15 @@ PATCHES_2026_12_J = "patches-2026-12-j"
 REPEAT_WAITS_PATCH = "a-repeated-reply-waits-for-its-original"
 # The bundle after that: everything PATCHES_2026_12_J stands for, and REPEAT_WAITS_PATCH.
 PATCHES_2026_12_K = "patches-2026-12-k"
+# A send or a CRM write that ends in the background after the next thread began is recorded on the
+# thread that put it in: its trail entry, its KPI facts (with that thread's view as it closed) and the
+# integrator's event. It was recorded on the thread under way, so a survey that failed then stayed
+# counted as sent. Asked only when such an item ends.
+LATE_ITEMS_PATCH = "background-items-end-on-their-own-thread"
+# The bundle after that: everything PATCHES_2026_12_K stands for, and LATE_ITEMS_PATCH.
+PATCHES_2026_12_L = "patches-2026-12-l"
 BUNDLES = (
+    PATCHES_2026_12_L,
     PATCHES_2026_12_K,
     PATCHES_2026_12_J,
     PATCHES_2026_12_I,
@@ -141,6 +149,7 @@ LATER_PATCHES = {
     LINES_PATCH: PATCHES_2026_12_I,
     QUIET_ATTRIBUTES_PATCH: PATCHES_2026_12_J,
     REPEAT_WAITS_PATCH: PATCHES_2026_12_K,
+    LATE_ITEMS_PATCH: PATCHES_2026_12_L,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

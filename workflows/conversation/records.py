@@ -40,7 +40,9 @@ class Records(ConversationCore):
         one each, the events' only when there are some).
 
         Each entry's view is completed with the conversation as the handler left it (team and SLA set
-        by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts.
+        by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts;
+        an item that ended in the background after its thread closed gets that thread's view as it
+        closed (threads.py), so its facts do not regroup the closed thread under the next one's team.
         """
         pending, self._kpi_pending = self._kpi_pending, []
         s = self._state
@@ -49,7 +51,7 @@ class Records(ConversationCore):
         if pending:
             snapshot = state_view(s, self._kpi_calendar())
             for entry in pending:
-                entry.kpi = {**snapshot, **(entry.kpi or {})}
+                entry.kpi = {**self._closed_views.get(entry.thread, snapshot), **(entry.kpi or {})}
                 facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
                 events += events_of(
                     entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))

@@ -15,6 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
     from engine.contracts.conversation import ConversationState
+    from engine.kpis.facts import state_view
     from workflows.conversation.options import LOCAL
     from workflows.conversation.timers import Timers
 
@@ -36,6 +37,8 @@ class Threads(Timers):
         s = self._state
         now = workflow.now()
         summary = s.current_thread()
+        if self._in_background():  # what the items' facts are grouped by if they end on this thread
+            self._closed_views[s.thread] = state_view(s, self._kpi_calendar())
         active = await workflow.execute_local_activity_method(
             RuleDecisions.active_rule_pack, s.tenant, **LOCAL
         )
