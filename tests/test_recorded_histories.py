@@ -54,7 +54,11 @@ and `patches-2026-12-k-*` ones begun with the bundle that also answers a repeate
 its original has its seq (one repeat while the original waited behind a slow CRM, one after it),
 and `patches-2026-12-l-late-survey-1`, begun with the bundle that also records a background item
 that ended after the next thread began on its own thread (a survey the gateway refused for good
-once the customer had begun thread 2).
+once the customer had begun thread 2), and `patches-2026-12-k-then-late-mid-1`, a run begun by
+`convoflow up` of the code before it (bundle `patches-2026-12-k`) whose survey the gateway held
+back with 503s through a close and the customer's thread 2, and refused for good once `convoflow up`
+of the code after it had taken over the same data directory, asking
+`background-items-end-on-their-own-thread` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
