@@ -58,7 +58,9 @@ once the customer had begun thread 2), and `patches-2026-12-k-then-late-mid-1`, 
 `convoflow up` of the code before it (bundle `patches-2026-12-k`) whose survey the gateway held
 back with 503s through a close and the customer's thread 2, and refused for good once `convoflow up`
 of the code after it had taken over the same data directory, asking
-`background-items-end-on-their-own-thread` by its own marker mid-run.
+`background-items-end-on-their-own-thread` by its own marker mid-run, and
+`patches-2026-12-m-refused-1`, begun with the bundle that also tells a reply the channel refused at
+once as `message.delivery_failed`.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -21,6 +21,7 @@ from engine.contracts.conversation import (
     Channel,
     ConversationState,
     DecisionEntry,
+    Delivery,
     EventReceipt,
     InboundMessage,
     Party,
@@ -182,6 +183,15 @@ class EventResponse(BaseModel):
         "status after the rules ran."
     )
     thread: int = Field(description="The thread the event belongs to; a message after a close begins one.")
+    delivery: Delivery | None = Field(
+        default=None,
+        description="For an agent's reply: `delivered` (the channel took it), `sending` (the channel did "
+        "not take it at once: it is sent in the background, in order, and `message.delivered` or "
+        "`message.delivery_failed` on the trail and to subscribers tells how it ended) or `failed` (the "
+        "channel refused it: the reason is on the trail's `message.delivery_failed`, which subscribers "
+        "get). A repeated reply gets how its send stands now; null for other events, and for a repeat "
+        "older than the trail.",
+    )
 
     @classmethod
     def of(cls, external_id: str, receipt: EventReceipt) -> EventResponse:
@@ -192,6 +202,7 @@ class EventResponse(BaseModel):
             created=receipt.created,
             status=receipt.status,
             thread=receipt.thread,
+            delivery=receipt.delivery,
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -170,6 +170,11 @@ class ConversationStart(BaseModel):
     carried: ConversationState | None = None
 
 
+# How an agent reply's send stands (replies.py): the channel took it, it goes on in the background,
+# or the channel refused it.
+Delivery = Literal["delivered", "sending", "failed"]
+
+
 class EventReceipt(BaseModel):
     """What the caller learns about an event it sent: its place in the conversation, or a duplicate."""
 
@@ -179,6 +184,7 @@ class EventReceipt(BaseModel):
     created: bool = Field(default=False, description="This event created the conversation.")
     status: Status
     thread: int = Field(default=1, description="The thread the event belongs to (1 until the first close).")
+    delivery: Delivery | None = Field(default=None, description="An agent reply's send (replies.py).")
 
 
 class RecordedMessage(BaseModel):

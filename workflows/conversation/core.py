@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         ConversationStart,
         ConversationState,
         DecisionEntry,
+        Delivery,
         EventReceipt,
         Status,
     )
@@ -243,7 +244,9 @@ class ConversationCore:
         self._wake = True
         self._upsert_search_attributes()
 
-    def _receipt(self, seq: int, *, duplicate: bool = False, created: bool = False) -> EventReceipt:
+    def _receipt(
+        self, seq: int, *, duplicate: bool = False, created: bool = False, delivery: Delivery | None = None
+    ) -> EventReceipt:
         return EventReceipt(
             conversation_id=self._state.conversation_id,
             seq=seq,
@@ -251,6 +254,7 @@ class ConversationCore:
             created=created,
             status=self._state.status,
             thread=self._state.thread,
+            delivery=delivery,
         )
 
     def _reject_when_closed(self) -> None:

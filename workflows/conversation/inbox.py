@@ -26,8 +26,6 @@ server, in tests and on the compose cluster; a server left at Temporal's default
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -43,7 +41,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
-    from workflows.conversation.patches import REPEAT_WAITS_PATCH
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -108,23 +105,6 @@ class Inbox(Threads):
             if recorded.message.message_id == message_id:
                 return recorded.seq
         return next((e.seq for e in s.decisions if e.message_id == message_id), s.event_seq)
-
-    @contextmanager
-    def _reply_pending(self, message_id: str | None) -> Iterator[None]:
-        """While an agent's reply is handled, a repeat of it waits (`_original_recorded`)."""
-        if message_id is not None:
-            self._replies_pending.add(message_id)
-        try:
-            yield
-        finally:
-            if message_id is not None:
-                self._replies_pending.discard(message_id)
-
-    async def _original_recorded(self, message_id: str) -> None:
-        """A repeat of a reply still waiting for the conversation is answered once the original has
-        its seq (REPEAT_WAITS_PATCH): answered at once, it named the newest seq, not the reply's."""
-        if message_id in self._replies_pending and self._patched(REPEAT_WAITS_PATCH):
-            await workflow.wait_condition(lambda: message_id not in self._replies_pending)
 
     def _handled(self, seq: int) -> bool:
         return all(r.seq != seq for r in self._state.inbox)

@@ -109,7 +109,15 @@ PATCHES_2026_12_K = "patches-2026-12-k"
 LATE_ITEMS_PATCH = "background-items-end-on-their-own-thread"
 # The bundle after that: everything PATCHES_2026_12_K stands for, and LATE_ITEMS_PATCH.
 PATCHES_2026_12_L = "patches-2026-12-l"
+# An agent's reply the channel refused at once (a 4xx on its first attempt) gets a
+# `message.delivery_failed` entry after its `message.sent`, as a send refused in the background does,
+# so subscribers hear of it; before, only the `message.sent` entry's note said so (replies.py). Asked
+# only when a reply is refused at once.
+REFUSED_TOLD_PATCH = "a-reply-refused-at-once-is-told"
+# The bundle after that: everything PATCHES_2026_12_L stands for, and REFUSED_TOLD_PATCH.
+PATCHES_2026_12_M = "patches-2026-12-m"
 BUNDLES = (
+    PATCHES_2026_12_M,
     PATCHES_2026_12_L,
     PATCHES_2026_12_K,
     PATCHES_2026_12_J,
@@ -150,6 +158,7 @@ LATER_PATCHES = {
     QUIET_ATTRIBUTES_PATCH: PATCHES_2026_12_J,
     REPEAT_WAITS_PATCH: PATCHES_2026_12_K,
     LATE_ITEMS_PATCH: PATCHES_2026_12_L,
+    REFUSED_TOLD_PATCH: PATCHES_2026_12_M,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -9,8 +9,8 @@ Every outbound effect is an activity whose idempotency key is `{workflow id}:{li
 unique for the conversation's whole life, which goes on after a close (threads.py).
 
 This module holds the handlers and the main loop; each concept they use is a layer below it
-(core.py explains the layering): inbox.py, threads.py, timers.py, deciding.py, actions.py, status.py,
-assigning.py, delivery.py, sla.py.
+(core.py explains the layering): replies.py, inbox.py, threads.py, timers.py, deciding.py,
+actions.py, status.py, assigning.py, delivery.py, sla.py.
 """
 
 from __future__ import annotations
@@ -37,13 +37,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.contracts.trail import newest_within
     from workflows.conversation.core import CARRIED_TRAIL_BYTES
-    from workflows.conversation.delivery import SentLater
-    from workflows.conversation.inbox import Inbox
+    from workflows.conversation.replies import Replies
     from workflows.conversation.status import Raised
 
 
 @workflow.defn
-class ConversationWorkflow(Inbox):
+class ConversationWorkflow(Replies):
     """One conversation, from its first message to closed (and on across continue-as-new)."""
 
     @workflow.init
@@ -160,37 +159,9 @@ class ConversationWorkflow(Inbox):
     async def post_reply(self, reply: AgentReply) -> EventReceipt:
         if reply.message_id is not None and self._seen_before(reply.message_id):
             await self._original_recorded(reply.message_id)
-            return self._receipt(self._seq_of(reply.message_id), duplicate=True)
+            return self._repeat_receipt(reply.message_id)
         with self._reply_pending(reply.message_id):
             return await self._reply(reply)
-
-    async def _reply(self, reply: AgentReply) -> EventReceipt:
-        await self._let_answers_out()
-        async with self._lock:
-            await self._handle_inbox()
-            await self._ensure_pack()
-            s = self._state
-            now = workflow.now()
-            seq = self._next_event()
-            s.agent_messages += 1
-            s.first_agent_reply_at = s.first_agent_reply_at or now
-            s.last_agent_reply_at = now
-            if s.assignment is not None:
-                s.assignment.unanswered_at = None
-            # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
-            key = f"{seq}:reply" if self._threads() else f"{seq}:0"
-            to = s.customer.address
-            sent = await self._deliver(
-                key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
-            )
-            self._meet_sla("first_response", "next_response")
-            self._replying_agent = reply.agent_id
-            note = sent.note if isinstance(sent, SentLater) else sent
-            await self._process("message.sent", seq=seq, note=note, message_id=reply.message_id)
-            self._replying_agent = None
-            await self._flush_records()
-            self._changed()
-            return self._receipt(seq)
 
     @post_reply.validator
     def _validate_post_reply(self, reply: AgentReply) -> None:

@@ -39,6 +39,7 @@ from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
 from .diff_request_old_type_1 import DiffRequestOldType1
 from .event_response import EventResponse
+from .event_response_delivery_type_0 import EventResponseDeliveryType0
 from .event_type import EventType
 from .executed_action import ExecutedAction
 from .executed_action_action import ExecutedActionAction
@@ -173,6 +174,7 @@ __all__ = (
     "DiffRequestNewType1",
     "DiffRequestOldType1",
     "EventResponse",
+    "EventResponseDeliveryType0",
     "EventType",
     "ExecutedAction",
     "ExecutedActionAction",

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.event_response_delivery_type_0 import EventResponseDeliveryType0
 from ..models.status import Status
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="EventResponse")
 
@@ -26,6 +28,11 @@ class EventResponse:
             created (bool):
             status (Status):
             thread (int): The thread the event belongs to; a message after a close begins one.
+            delivery (EventResponseDeliveryType0 | None | Unset): For an agent's reply: `delivered` (the channel took it),
+                `sending` (the channel did not take it at once: it is sent in the background, in order, and `message.delivered`
+                or `message.delivery_failed` on the trail and to subscribers tells how it ended) or `failed` (the channel
+                refused it: the reason is on the trail's `message.delivery_failed`, which subscribers get). A repeated reply
+                gets how its send stands now; null for other events, and for a repeat older than the trail.
     """
 
     conversation_id: str
@@ -34,6 +41,7 @@ class EventResponse:
     created: bool
     status: Status
     thread: int
+    delivery: EventResponseDeliveryType0 | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +57,14 @@ class EventResponse:
 
         thread = self.thread
 
+        delivery: None | str | Unset
+        if isinstance(self.delivery, Unset):
+            delivery = UNSET
+        elif isinstance(self.delivery, EventResponseDeliveryType0):
+            delivery = self.delivery.value
+        else:
+            delivery = self.delivery
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -61,6 +77,8 @@ class EventResponse:
                 "thread": thread,
             }
         )
+        if delivery is not UNSET:
+            field_dict["delivery"] = delivery
 
         return field_dict
 
@@ -79,6 +97,23 @@ class EventResponse:
 
         thread = d.pop("thread")
 
+        def _parse_delivery(data: object) -> EventResponseDeliveryType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                delivery_type_0 = EventResponseDeliveryType0(data)
+
+                return delivery_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(EventResponseDeliveryType0 | None | Unset, data)
+
+        delivery = _parse_delivery(d.pop("delivery", UNSET))
+
         event_response = cls(
             conversation_id=conversation_id,
             seq=seq,
@@ -86,6 +121,7 @@ class EventResponse:
             created=created,
             status=status,
             thread=thread,
+            delivery=delivery,
         )
 
         event_response.additional_properties = d

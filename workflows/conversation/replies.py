@@ -1,0 +1,108 @@
+"""An agent's reply: sent through the conversation's channel once per `message_id`, answered with how
+its send went.
+
+The receipt's `delivery` is what an agent's desk shows beside the reply: `delivered` (the channel
+took it), `sending` (the channel did not take it at once: it goes on in the background, delivery.py,
+and ends in `message.delivered` or `message.delivery_failed`) or `failed` (the channel refused it).
+A refusal at once is told as a refusal in the background is: a `message.delivery_failed` entry right
+after `message.sent`, with the reply's `message_id` and the reason, so subscribers hear of it
+(REFUSED_TOLD_PATCH; before it, the `message.sent` entry's note alone said so). A repeat of the
+reply (a client's retry after a timeout) is answered with the original's seq and how its send stands
+now, read from the trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from engine.contracts.conversation import AgentReply, DecisionEntry, Delivery, EventReceipt
+    from workflows.conversation.delivery import SentLater
+    from workflows.conversation.inbox import Inbox
+    from workflows.conversation.patches import REFUSED_TOLD_PATCH, REPEAT_WAITS_PATCH
+
+
+def delivery_of(sent: str | SentLater | None) -> Delivery:
+    """How a send stands, from what `_deliver` returned (a reason is a refusal)."""
+    if sent is None:
+        return "delivered"
+    return "sending" if isinstance(sent, SentLater) else "failed"
+
+
+class Replies(Inbox):
+    """An agent's reply, its repeats, and how its send went."""
+
+    async def _reply(self, reply: AgentReply) -> EventReceipt:
+        await self._let_answers_out()
+        async with self._lock:
+            await self._handle_inbox()
+            await self._ensure_pack()
+            s = self._state
+            now = workflow.now()
+            seq = self._next_event()
+            s.agent_messages += 1
+            s.first_agent_reply_at = s.first_agent_reply_at or now
+            s.last_agent_reply_at = now
+            if s.assignment is not None:
+                s.assignment.unanswered_at = None
+            # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
+            key = f"{seq}:reply" if self._threads() else f"{seq}:0"
+            to = s.customer.address
+            sent = await self._deliver(
+                key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
+            )
+            self._meet_sla("first_response", "next_response")
+            self._replying_agent = reply.agent_id
+            note = sent.note if isinstance(sent, SentLater) else sent
+            await self._process("message.sent", seq=seq, note=note, message_id=reply.message_id)
+            self._replying_agent = None
+            if isinstance(sent, str) and self._patched(REFUSED_TOLD_PATCH):
+                self._record(
+                    DecisionEntry(
+                        seq=self._next_event(),
+                        event="message.delivery_failed",
+                        at=workflow.now(),
+                        note=f"the agent_reply of event {seq} ({key}): {sent}",
+                        message_id=reply.message_id,
+                    )
+                )
+            await self._flush_records()
+            self._changed()
+            return self._receipt(seq, delivery=delivery_of(sent))
+
+    def _repeat_receipt(self, message_id: str) -> EventReceipt:
+        seq = self._seq_of(message_id)
+        return self._receipt(seq, duplicate=True, delivery=self._delivery_now(message_id))
+
+    def _delivery_now(self, message_id: str) -> Delivery | None:
+        """How a reply's send stands, from its newest trail entry (None: it is older than the trail)."""
+        for entry in reversed(self._state.decisions):
+            if entry.message_id != message_id:
+                continue
+            if entry.event == "message.delivered":
+                return "delivered"
+            if entry.event == "message.delivery_failed":
+                return "failed"
+            if entry.event == "message.sent":
+                return delivery_of(SentLater() if entry.note == SentLater().note else entry.note)
+        return None
+
+    @contextmanager
+    def _reply_pending(self, message_id: str | None) -> Iterator[None]:
+        """While an agent's reply is handled, a repeat of it waits (`_original_recorded`)."""
+        if message_id is not None:
+            self._replies_pending.add(message_id)
+        try:
+            yield
+        finally:
+            if message_id is not None:
+                self._replies_pending.discard(message_id)
+
+    async def _original_recorded(self, message_id: str) -> None:
+        """A repeat of a reply still waiting for the conversation is answered once the original has
+        its seq (REPEAT_WAITS_PATCH): answered at once, it named the newest seq, not the reply's."""
+        if message_id in self._replies_pending and self._patched(REPEAT_WAITS_PATCH):
+            await workflow.wait_condition(lambda: message_id not in self._replies_pending)
