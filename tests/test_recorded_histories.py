@@ -60,7 +60,10 @@ back with 503s through a close and the customer's thread 2, and refused for good
 of the code after it had taken over the same data directory, asking
 `background-items-end-on-their-own-thread` by its own marker mid-run, and
 `patches-2026-12-m-refused-1`, begun with the bundle that also tells a reply the channel refused at
-once as `message.delivery_failed`.
+once as `message.delivery_failed`, and `patches-2026-12-l-then-refused-mid-1`, a conversation opened
+by `convoflow up` of the code before it (bundle `patches-2026-12-l`) whose agent reply the gateway
+refused (400) once `convoflow up` of the code after it had taken over, asking
+`a-reply-refused-at-once-is-told` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
