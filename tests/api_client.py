@@ -79,3 +79,10 @@ class ApiClient:
 
 def api_key(tenant: str) -> str:
     return f"key-{tenant}"
+
+
+async def trail(api: ApiClient, conversation: str) -> list[dict[str, Any]]:
+    """The conversation's decision trail, oldest entry first (GET .../decisions)."""
+    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
+    assert reply.status == 200, reply.body
+    return reply.body["decisions"]

@@ -6,9 +6,8 @@ workflows/conversation/delivery.py: such a send ends with a trail entry of its o
 
 from __future__ import annotations
 
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.polling import eventually
-from tests.test_answer_on_record import trail
 from workflows.conversation.delivery import SentLater
 
 __all__ = ["delivered_late", "sends_settled", "trail"]

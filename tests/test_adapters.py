@@ -20,7 +20,7 @@ from engine.contracts.crm import Customer, CustomerQuery
 from engine.service import logging_setup
 from engine.service.config import Settings
 from engine.service.database import database_of
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.late_sends import delivered_late
 from tests.local_servers import (
@@ -47,10 +47,6 @@ def _secret(value: str):
     from pydantic import SecretStr
 
     return SecretStr(value)
-
-
-async def trail(api: ApiClient, conversation: str) -> list[dict]:
-    return (await api.request("GET", f"/v1/conversations/{conversation}/decisions")).body["decisions"]
 
 
 async def whatsapp(api: ApiClient, conversation: str, text: str = "Hi there") -> None:

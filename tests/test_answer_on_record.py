@@ -14,18 +14,12 @@ from typing import Any
 from temporalio.client import Client
 
 from engine.service.config import Settings
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.conftest import serve_api
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.test_lifecycle import set_status
 from workflows.conversation.workflow import ConversationWorkflow
-
-
-async def trail(api: ApiClient, conversation: str) -> list[dict[str, Any]]:
-    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
-    assert reply.status == 200, reply.body
-    return reply.body["decisions"]
 
 
 async def handled(api: ApiClient, conversation: str, *message_ids: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from temporalio.client import Client
 
 from engine.service.config import Settings
 from engine.service.worker import build_worker
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.polling import eventually
 from tests.test_lifecycle import state
@@ -45,12 +45,6 @@ async def assigned_to(api: ApiClient, conversation: str, agent: str | None) -> N
         return await assignee(api, conversation) == agent
 
     await eventually(check, f"{conversation} assigned to {agent}")
-
-
-async def trail(api: ApiClient, conversation: str) -> list[dict]:
-    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
-    assert reply.status == 200, reply.body
-    return reply.body["decisions"]
 
 
 async def loads(api: ApiClient) -> dict[str, int]:

@@ -23,7 +23,7 @@ from engine.rules.triage import IntentModel, Triager, trained_model
 from engine.rules.validation import validate
 from engine.service.config import Settings
 from engine.service.database import database_of
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.cli_run import Run, run_cli
 from tests.conftest import publish
 from tests.outbox_rows import OutboxRows
@@ -180,12 +180,6 @@ async def test_publishing_weak_intents_is_a_422_naming_them(api: ApiClient) -> N
     assert reply.status == 422
     fields = {f["field"] for f in reply.body["fields"]}
     assert fields == {"pack.intents.orders", "pack.intents.deliveries"}
-
-
-async def trail(api: ApiClient, conversation: str) -> list[dict]:
-    reply = await api.request("GET", f"/v1/conversations/{conversation}/decisions")
-    assert reply.status == 200
-    return reply.body["decisions"]
 
 
 async def test_messages_are_routed_by_intent_and_the_trail_shows_why(
