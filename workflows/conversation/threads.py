@@ -37,7 +37,9 @@ class Threads(Timers):
         s = self._state
         now = workflow.now()
         summary = s.current_thread()
-        if self._in_background():  # what the items' facts are grouped by if they end on this thread
+        # What its background items' facts are grouped by if they end after it (the counts, not the
+        # lines: an item that ended is counted until the main loop has put it on the trail).
+        if s.sends_waiting or s.crm_writes_waiting:
             self._closed_views[s.thread] = state_view(s, self._kpi_calendar())
         active = await workflow.execute_local_activity_method(
             RuleDecisions.active_rule_pack, s.tenant, **LOCAL
