@@ -48,7 +48,6 @@ async def test_the_receipt_comes_when_recorded_and_the_rules_follow(
         "created": True,
         "status": "open",
         "thread": 1,
-        "delivery": None,  # an agent reply's
     }
     entries = await handled(api, "r-1", "m-1")
     # The receipt's seq is the first entry the message led to; every entry carries its id.

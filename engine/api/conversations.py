@@ -162,7 +162,7 @@ async def receive_customer_message(
         conversations_of(request), request[TENANT], ext_id, body, threading_note, decided=decided
     )
     return web.json_response(
-        EventResponse.of(ext_id, receipt).model_dump(mode="json"),
+        EventResponse.of(ext_id, receipt).body(),
         status=201 if receipt.created else 200,
     )
 
@@ -186,7 +186,7 @@ async def update_conversation(
     receipt = await call_workflow(
         request, lambda deadline: handle.execute_update(update, event, rpc_timeout=deadline), handle
     )
-    return web.json_response(EventResponse.of(ext_id, receipt).model_dump(mode="json"))
+    return web.json_response(EventResponse.of(ext_id, receipt).body())
 
 
 def reply_identity(request: web.Request, data: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ only on this side.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -189,9 +189,13 @@ class EventResponse(BaseModel):
         "not take it at once: it is sent in the background, in order, and `message.delivered` or "
         "`message.delivery_failed` on the trail and to subscribers tells how it ended) or `failed` (the "
         "channel refused it: the reason is on the trail's `message.delivery_failed`, which subscribers "
-        "get). A repeated reply gets how its send stands now; null for other events, and for a repeat "
+        "get). A repeated reply gets how its send stands now. Absent for other events, and for a repeat "
         "older than the trail.",
     )
+
+    def body(self) -> dict[str, Any]:
+        """The answer's JSON: `delivery` only where it applies (an agent's reply)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
     @classmethod
     def of(cls, external_id: str, receipt: EventReceipt) -> EventResponse:

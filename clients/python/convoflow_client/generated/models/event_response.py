@@ -32,7 +32,7 @@ class EventResponse:
                 `sending` (the channel did not take it at once: it is sent in the background, in order, and `message.delivered`
                 or `message.delivery_failed` on the trail and to subscribers tells how it ended) or `failed` (the channel
                 refused it: the reason is on the trail's `message.delivery_failed`, which subscribers get). A repeated reply
-                gets how its send stands now; null for other events, and for a repeat older than the trail.
+                gets how its send stands now. Absent for other events, and for a repeat older than the trail.
     """
 
     conversation_id: str
