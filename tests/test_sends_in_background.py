@@ -82,7 +82,8 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
         chosen = with_gateway(settings, gateway).model_copy(update={"update_timeout_seconds": 8})
         async with serve_service(client, chosen, tenants) as api:
             first = await api.post_message("down-1", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
-            one = await post_reply(api, "down-1", "We are looking into it")
+            one = await post_reply(api, "down-1", "We are looking into it", message_id="r-one")
+            retried = await post_reply(api, "down-1", "We are looking into it", message_id="r-one")
             two = await post_reply(api, "down-1", "Found it: a fix is on its way")
             solved = await api.request("POST", "/v1/conversations/down-1/status", json={"status": "solved"})
             assert not gateway.accepted, "the gateway was down: nothing can have been delivered yet"
@@ -95,9 +96,13 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
             await eventually(all_delivered, "the acknowledgement and both replies delivered")
             entries = await delivered_late(api, "down-1", 3)
             after = (await api.get("down-1")).body
+            retried_after = await post_reply(api, "down-1", "We are looking into it", message_id="r-one")
     assert first.status == 201, first.body
     assert (one.status, two.status, solved.status) == (200, 200, 200), (one.body, two.body, solved.body)
     assert (one.body["delivery"], two.body["delivery"]) == ("sending", "sending")  # the channel is down
+    # A client's retry of a reply learns how its send stands now, from the trail.
+    assert retried.body["duplicate"] and retried.body["seq"] == one.body["seq"], retried.body
+    assert (retried.body["delivery"], retried_after.body["delivery"]) == ("sending", "delivered")
     assert solved.body["status"] == "solved"
     # The conversation says what waits for the channel, and that nothing does once the trail says so.
     assert (waiting["sends_waiting"], waiting["agent_messages"]) == (3, 2), waiting

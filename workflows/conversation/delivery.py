@@ -41,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.sla import SlaClocks
 
+# What a send's failure for good begins with, in `_deliver`'s answer and on the trail.
+REFUSED = "delivery failed"
 # Kinds of message the customer reads: cut to what the channel takes rather than refused whole.
 CUSTOMER_FACING = ("auto_reply", "agent_reply", "survey")
 
@@ -137,7 +139,7 @@ class Delivery(SlaClocks):
                 return None
             except ACTIVITY_FAILURES as exc:
                 if not retryable(exc):
-                    return f"delivery failed: {cause(exc)}"
+                    return f"{REFUSED}: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
             if self._background() and self._may_send_later(kind):
                 return self._send_later(message, key, message_id)
@@ -145,7 +147,7 @@ class Delivery(SlaClocks):
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
         except ActivityError as exc:
-            return f"delivery failed: {cause(exc)}"
+            return f"{REFUSED}: {cause(exc)}"
         return None
 
     def _may_send_later(self, kind: str) -> bool:
@@ -175,7 +177,7 @@ class Delivery(SlaClocks):
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
             event, note = "message.delivered", f"{what} was delivered late"
         except ActivityError as exc:
-            event, note = "message.delivery_failed", f"{what}: delivery failed: {cause(exc)}"
+            event, note = "message.delivery_failed", f"{what}: {REFUSED}: {cause(exc)}"
         self._ended.append(Ended(event, note, message.kind, thread, message_id))
 
     def _record_ended(self) -> None:

@@ -20,7 +20,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import AgentReply, DecisionEntry, Delivery, EventReceipt
-    from workflows.conversation.delivery import SentLater
+    from workflows.conversation.delivery import REFUSED, SentLater
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.patches import REFUSED_TOLD_PATCH, REPEAT_WAITS_PATCH
 
@@ -86,8 +86,10 @@ class Replies(Inbox):
                 return "delivered"
             if entry.event == "message.delivery_failed":
                 return "failed"
-            if entry.event == "message.sent":
-                return delivery_of(SentLater() if entry.note == SentLater().note else entry.note)
+            if entry.event == "message.sent":  # its note is what `_deliver` returned (`_reply`)
+                if entry.note == SentLater().note:
+                    return "sending"
+                return "failed" if (entry.note or "").startswith(REFUSED) else "delivered"
         return None
 
     @contextmanager
