@@ -21,7 +21,7 @@ from engine.contracts.conversation import (
     Channel,
     ConversationState,
     DecisionEntry,
-    Delivery,
+    DeliveryState,
     EventReceipt,
     InboundMessage,
     Party,
@@ -183,7 +183,7 @@ class EventResponse(BaseModel):
         "status after the rules ran."
     )
     thread: int = Field(description="The thread the event belongs to; a message after a close begins one.")
-    delivery: Delivery | None = Field(
+    delivery: DeliveryState | None = Field(
         default=None,
         description="For an agent's reply: `delivered` (the channel took it), `sending` (the channel did "
         "not take it at once: it is sent in the background, in order, and `message.delivered` or "
@@ -195,7 +195,7 @@ class EventResponse(BaseModel):
 
     def body(self) -> dict[str, Any]:
         """The answer's JSON: `delivery` only where it applies (an agent's reply)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        return self.model_dump(mode="json", exclude={"delivery"} if self.delivery is None else None)
 
     @classmethod
     def of(cls, external_id: str, receipt: EventReceipt) -> EventResponse:

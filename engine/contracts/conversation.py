@@ -172,7 +172,7 @@ class ConversationStart(BaseModel):
 
 # How an agent reply's send stands (replies.py): the channel took it, it goes on in the background,
 # or the channel refused it.
-Delivery = Literal["delivered", "sending", "failed"]
+DeliveryState = Literal["delivered", "sending", "failed"]
 
 
 class EventReceipt(BaseModel):
@@ -184,7 +184,7 @@ class EventReceipt(BaseModel):
     created: bool = Field(default=False, description="This event created the conversation.")
     status: Status
     thread: int = Field(default=1, description="The thread the event belongs to (1 until the first close).")
-    delivery: Delivery | None = Field(default=None, description="An agent reply's send (replies.py).")
+    delivery: DeliveryState | None = Field(default=None, description="An agent reply's send (replies.py).")
 
 
 class RecordedMessage(BaseModel):

@@ -2,7 +2,8 @@
 
 The workflow is built in layers, each a class in its own module that extends the one below:
 core -> records (KPI facts, events) -> sla (clocks) -> delivery -> assigning -> status -> actions
--> deciding -> timers -> threads -> inbox (messages recorded, then handled) -> workflow (handlers).
+-> deciding -> timers -> threads -> inbox (messages recorded, then handled) -> replies (an agent's
+reply and how its send went) -> workflow (handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 
@@ -20,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
         ConversationStart,
         ConversationState,
         DecisionEntry,
-        Delivery,
+        DeliveryState,
         EventReceipt,
         Status,
     )
@@ -94,9 +95,11 @@ class ConversationCore:
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
-        # The KPI view of each thread that closed while items of it went on in the background
-        # (threads.py); a few per run at most: a run ends only once its background items have.
+        # The KPI view of each thread that closed in this run, as it closed (threads.py), and the seqs
+        # of entries put on such a thread after it closed (delivery.py `_record_ended`): their facts
+        # are grouped by that view (records.py). A run's background items end in that run.
         self._closed_views: dict[int, dict[str, Any]] = {}
+        self._late: set[int] = set()
         self._events_on: bool | None = None
         self._one_call_on: bool | None = None
         self._triage_on: bool | None = None
@@ -110,7 +113,7 @@ class ConversationCore:
         self._attributes_stale = False  # changed since the last upsert (ATTRIBUTES_ONCE_PATCH's runs)
         self._published: dict[str, Any] = {}  # the attribute values this run upserted, by name
         self._quiet_on: bool | None = None  # QUIET_ATTRIBUTES_PATCH, asked at the first upsert of nothing new
-        self._replies_pending: set[str] = set()  # the message ids of agent replies being handled (inbox.py)
+        self._replies_pending: set[str] = set()  # the message ids of agent replies being handled (replies.py)
         self._waiting = False  # the main loop waits for an event or a timer (set by the workflow)
         self._answers_going_out = False  # the main loop sleeps the early answer's timer (inbox.py)
 
@@ -245,7 +248,12 @@ class ConversationCore:
         self._upsert_search_attributes()
 
     def _receipt(
-        self, seq: int, *, duplicate: bool = False, created: bool = False, delivery: Delivery | None = None
+        self,
+        seq: int,
+        *,
+        duplicate: bool = False,
+        created: bool = False,
+        delivery: DeliveryState | None = None,
     ) -> EventReceipt:
         return EventReceipt(
             conversation_id=self._state.conversation_id,

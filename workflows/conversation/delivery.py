@@ -47,6 +47,11 @@ REFUSED = "delivery failed"
 CUSTOMER_FACING = ("auto_reply", "agent_reply", "survey")
 
 
+def what_was_sent(kind: str, key: str) -> str:
+    """How the trail names a send in the entry that says how it ended: its kind, event and key."""
+    return f"the {kind} of event {key.split(':')[0]} ({key})"
+
+
 @dataclass(frozen=True)
 class SentLater:
     """The channel did not take a send at once: it goes on in the background (the trail says how it ends)."""
@@ -76,6 +81,9 @@ class Delivery(SlaClocks):
         self._other_sends = Line()
         self._crm_writes = Line()
         self._ended: list[Ended] = []  # background items that ended, for the trail
+        # Agent replies (their message ids) whose send goes on in the background: a repeat's receipt
+        # says `sending` (replies.py). A run's items end in that run, so it is never carried.
+        self._replies_sending: set[str] = set()
 
     def _in_background(self) -> int:
         """Sends and CRM writes still going on in the background: the run does not end before them."""
@@ -166,13 +174,15 @@ class Delivery(SlaClocks):
             functools.partial(self._send_in_background, message, key, message_id, self._state.thread)
         )
         self._state.sends_waiting += 1  # counted down when the trail records its end
+        if message_id is not None:
+            self._replies_sending.add(message_id)
         return SentLater()
 
     async def _send_in_background(
         self, message: OutboundMessage, key: str, message_id: str | None, thread: int
     ) -> None:
         """The normal activity with its hour of retries; how it ended waits for the trail."""
-        what = f"the {message.kind} of event {key.split(':')[0]} ({key})"
+        what = what_was_sent(message.kind, key)
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
             event, note = "message.delivered", f"{what} was delivered late"
@@ -191,24 +201,30 @@ class Delivery(SlaClocks):
                 s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
             else:
                 s.sends_waiting = max(s.sends_waiting - 1, 0)
+            if item.message_id is not None:
+                self._replies_sending.discard(item.message_id)
             # An item of a thread that closed since is recorded on that thread (runs before
             # LATE_ITEMS_PATCH recorded it on the thread under way).
             current = item.thread == s.thread
-            own = current or self._patched(LATE_ITEMS_PATCH)
+            late = not current and self._patched(LATE_ITEMS_PATCH)
             # A survey counted as sent when it went to the background (its KPI fact) and failed there.
-            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed" and own
+            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed"
+            survey_failed = survey_failed and (current or late)
             if survey_failed and current:
                 s.survey.status = "failed"
+            seq = self._next_event()
+            if late:
+                self._late.add(seq)
             self._record(
                 DecisionEntry(
-                    seq=self._next_event(),
+                    seq=seq,
                     event=item.event,
                     at=workflow.now(),
                     note=item.note,
                     message_id=item.message_id,
                     kpi={"send": "survey"} if survey_failed else None,  # engine/kpis/facts.py
                 ),
-                thread=item.thread if own else None,
+                thread=item.thread if late else None,
             )
 
     async def _crm_write(

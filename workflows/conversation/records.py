@@ -8,6 +8,7 @@ them in local activities, so the outside sees the conversation as the handler le
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -42,16 +43,19 @@ class Records(ConversationCore):
         Each entry's view is completed with the conversation as the handler left it (team and SLA set
         by its actions), so the trail holds what `convoflow kpi rebuild` needs to write the same facts;
         an item that ended in the background after its thread closed gets that thread's view as it
-        closed (threads.py), so its facts do not regroup the closed thread under the next one's team.
+        closed (threads.py), so its facts do not regroup the closed thread under the next one's pack,
+        calendar or team (`engine/kpis/threads.py` reads those from a thread's last fact).
         """
         pending, self._kpi_pending = self._kpi_pending, []
         s = self._state
         facts: list[KpiFact] = []
         events: list[ConversationEvent] = []
         if pending:
-            snapshot = state_view(s, self._kpi_calendar())
+            snapshot = self._kpi_view()
             for entry in pending:
-                entry.kpi = {**self._closed_views.get(entry.thread, snapshot), **(entry.kpi or {})}
+                late = entry.seq in self._late and self._closed_views.get(entry.thread)
+                self._late.discard(entry.seq)
+                entry.kpi = {**(late or snapshot), **(entry.kpi or {})}
                 facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
                 events += events_of(
                     entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
@@ -68,6 +72,10 @@ class Records(ConversationCore):
             return
         await self._send_facts(facts)
         await self._send_events(events)
+
+    def _kpi_view(self) -> dict[str, Any]:
+        """What the facts of the thread under way are grouped by now (engine/kpis/facts.py)."""
+        return state_view(self._state, self._kpi_calendar())
 
     async def _send_records(self, facts: list[KpiFact], events: list[ConversationEvent]) -> None:
         """The events (after any still unsent) and the facts in one local activity, each with the fate

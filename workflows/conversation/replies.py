@@ -4,11 +4,12 @@ its send went.
 The receipt's `delivery` is what an agent's desk shows beside the reply: `delivered` (the channel
 took it), `sending` (the channel did not take it at once: it goes on in the background, delivery.py,
 and ends in `message.delivered` or `message.delivery_failed`) or `failed` (the channel refused it).
-A refusal at once is told as a refusal in the background is: a `message.delivery_failed` entry right
-after `message.sent`, with the reply's `message_id` and the reason, so subscribers hear of it
-(REFUSED_TOLD_PATCH; before it, the `message.sent` entry's note alone said so). A repeat of the
-reply (a client's retry after a timeout) is answered with the original's seq and how its send stands
-now, read from the trail.
+A refusal at once is told as a refusal in the background is: a `message.delivery_failed` entry after
+`message.sent` (and what its rules raised), with the reply's `message_id` and the reason, so
+subscribers hear of it (REFUSED_TOLD_PATCH; before it, the `message.sent` entry's note alone said so,
+and a failed decision overwrites that note). A repeat of the reply (a client's retry after a timeout)
+is answered with the original's seq and how its send stands now: `sending` while its item waits in a
+line (delivery.py `_replies_sending`), else what the trail says.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from contextlib import contextmanager
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.conversation import AgentReply, DecisionEntry, Delivery, EventReceipt
-    from workflows.conversation.delivery import REFUSED, SentLater
+    from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt
+    from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.patches import REFUSED_TOLD_PATCH, REPEAT_WAITS_PATCH
 
 
-def delivery_of(sent: str | SentLater | None) -> Delivery:
+def delivery_of(sent: str | SentLater | None) -> DeliveryState:
     """How a send stands, from what `_deliver` returned (a reason is a refusal)."""
     if sent is None:
         return "delivered"
@@ -65,7 +66,7 @@ class Replies(Inbox):
                         seq=self._next_event(),
                         event="message.delivery_failed",
                         at=workflow.now(),
-                        note=f"the agent_reply of event {seq} ({key}): {sent}",
+                        note=f"{what_was_sent('agent_reply', key)}: {sent}",
                         message_id=reply.message_id,
                     )
                 )
@@ -77,19 +78,20 @@ class Replies(Inbox):
         seq = self._seq_of(message_id)
         return self._receipt(seq, duplicate=True, delivery=self._delivery_now(message_id))
 
-    def _delivery_now(self, message_id: str) -> Delivery | None:
-        """How a reply's send stands, from its newest trail entry (None: it is older than the trail)."""
+    def _delivery_now(self, message_id: str) -> DeliveryState | None:
+        """How a reply's send stands: going on in the background, else what the trail says of it
+        (None: the reply is older than the trail)."""
+        if message_id in self._replies_sending:
+            return "sending"
         for entry in reversed(self._state.decisions):
             if entry.message_id != message_id:
                 continue
-            if entry.event == "message.delivered":
-                return "delivered"
             if entry.event == "message.delivery_failed":
                 return "failed"
-            if entry.event == "message.sent":  # its note is what `_deliver` returned (`_reply`)
-                if entry.note == SentLater().note:
-                    return "sending"
+            if entry.event == "message.sent":  # a refusal's note, in runs before REFUSED_TOLD_PATCH
                 return "failed" if (entry.note or "").startswith(REFUSED) else "delivered"
+            if entry.event == "message.delivered":
+                return "delivered"
         return None
 
     @contextmanager

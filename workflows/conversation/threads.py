@@ -15,7 +15,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
     from engine.contracts.conversation import ConversationState
-    from engine.kpis.facts import state_view
     from workflows.conversation.options import LOCAL
     from workflows.conversation.timers import Timers
 
@@ -37,10 +36,8 @@ class Threads(Timers):
         s = self._state
         now = workflow.now()
         summary = s.current_thread()
-        # What its background items' facts are grouped by if they end after it (the counts, not the
-        # lines: an item that ended is counted until the main loop has put it on the trail).
-        if s.sends_waiting or s.crm_writes_waiting:
-            self._closed_views[s.thread] = state_view(s, self._kpi_calendar())
+        # What the facts of its background items that end after it are grouped by (records.py).
+        self._closed_views[s.thread] = self._kpi_view()
         active = await workflow.execute_local_activity_method(
             RuleDecisions.active_rule_pack, s.tenant, **LOCAL
         )

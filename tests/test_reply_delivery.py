@@ -1,0 +1,114 @@
+"""An agent's reply says how its send went: delivered, sending (in the background) or failed.
+
+The receipt of `POST .../replies` carries `delivery` (workflows/conversation/replies.py); a client's
+retry of the reply (the same `message_id`) is answered with how the send stands then. A reply the
+channel refuses at once is told as one refused in the background is: `message.delivery_failed` on
+the trail and to subscribers. Each test brings the far side down or up on events it observes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.exceptions import ApplicationError
+
+from activities.rule_decisions import PackRegistry, RuleActivities
+from engine.contracts.decisions import DecideRequest, DecideResult
+from engine.db.packs import PackStore
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import trail
+from tests.conftest import build_worker, replay_every_run, serve_api, serve_service
+from tests.late_sends import delivered_late
+from tests.local_servers import serve_gateway
+from tests.polling import eventually
+from tests.test_adapters import with_gateway
+from tests.test_event_subscriptions import quick, subscribe
+from tests.test_sends_in_background import CUSTOMER, FlakyGateway, post_reply, received_events
+
+
+async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # The gateway refuses the reply itself on its first attempt (400: a number it cannot reach, a
+    # message it will not take). The reply was answered 200 like a delivered one and the integrator
+    # was told `message.sent` alone: only the trail's note said it had failed.
+    gateway = FlakyGateway(statuses=[200, 400])
+    async with serve_gateway(gateway), received_events() as receiver:
+        chosen = quick(with_gateway(settings, gateway), tenants)
+        async with serve_service(client, chosen, tenants) as api:
+            await subscribe(api, receiver.url, ["message.sent", "message.delivery_failed"])
+            await api.post_message("down-8", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            refused = await post_reply(api, "down-8", "Your code is 1234", message_id="r-refused")
+            again = await post_reply(api, "down-8", "Your code is 1234", message_id="r-refused")
+            taken = await post_reply(api, "down-8", "Try this instead", message_id="r-taken")
+
+            async def told() -> bool:
+                return len(receiver.received) == 3
+
+            await eventually(told, "the integrator told of both replies and of the refusal")
+            entries = await trail(api, "down-8")
+    assert (refused.status, taken.status) == (200, 200), (refused.body, taken.body)
+    assert refused.body["delivery"] == "failed" and taken.body["delivery"] == "delivered", (
+        refused.body,
+        taken.body,
+    )
+    assert again.body["duplicate"] and again.body["delivery"] == "failed", (
+        again.body
+    )  # a client's retry learns it too
+    events = sorted(((r.event["type"], r.event["data"]["message_id"]) for r in receiver.received), key=str)
+    assert events == [
+        ("message.delivery_failed", "r-refused"),
+        ("message.sent", "r-refused"),
+        ("message.sent", "r-taken"),
+    ], events
+    failure = next(e for e in entries if e["event"] == "message.delivery_failed")
+    assert failure["message_id"] == "r-refused" and "400" in failure["note"], failure
+    assert failure["seq"] == refused.body["seq"] + 1 and "1234" not in json.dumps(entries)
+    assert gateway.texts()[1:] == ["Try this instead"]  # the refused one was never taken
+
+
+def decide_failing_on_replies(rules: RuleActivities) -> Callable[[DecideRequest], Awaitable[DecideResult]]:
+    """The real decision, except for `message.sent`: the rules cannot take an agent's reply."""
+
+    @activity.defn(name="decide")
+    async def decide(request: DecideRequest) -> DecideResult:
+        if request.context["event"]["type"] == "message.sent":
+            raise ApplicationError("cannot take it", type="UndecidableContext", non_retryable=True)
+        return await rules.decide(request)
+
+    return decide
+
+
+async def test_a_retried_reply_says_sending_while_its_send_waits_even_when_its_rules_failed(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # The gateway is down, so the reply goes on in the background; its rules fail, and the trail's
+    # `message.sent` entry then notes the failed decision instead of the send in the background. A
+    # retry of the reply read that note and was told `delivered` while nothing had reached the customer.
+    database = database_of(settings)
+    rules = RuleActivities(PackRegistry(PackStore(database)))
+    gateway = FlakyGateway(down=True)
+    async with serve_gateway(gateway):
+        chosen = with_gateway(settings, gateway)
+        async with (
+            build_worker(client, chosen, replace=[decide_failing_on_replies(rules)]),
+            serve_api(client, chosen, tenants) as api,
+        ):
+            await api.post_message("down-9", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            first = await post_reply(api, "down-9", "On it", message_id="r-9")
+            retried = await post_reply(api, "down-9", "On it", message_id="r-9")
+            entries = await trail(api, "down-9")
+            gateway.down = False
+            await delivered_late(api, "down-9", 2)
+            after = await post_reply(api, "down-9", "On it", message_id="r-9")
+    await database.dispose()
+    await replay_every_run(client, chosen.task_queue)
+    sent = next(e for e in entries if e["event"] == "message.sent")
+    assert sent["note"].startswith("decision failed"), sent  # what the trail says of the reply
+    assert (first.body["delivery"], retried.body["delivery"]) == ("sending", "sending"), retried.body
+    assert retried.body["duplicate"] and after.body["delivery"] == "delivered", after.body
+    assert gateway.texts()[1:] == ["On it"]
