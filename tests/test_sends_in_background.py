@@ -281,6 +281,17 @@ async def test_a_notification_endpoint_that_is_down_holds_no_reply_to_the_custom
     assert waiting == 1 and paging.requests and not paging.accepted  # the notification still waits
 
 
+async def no_survey_counted(api: ApiClient) -> None:
+    """Wait until the KPI report counts no survey as sent (its response rate's denominator is 0)."""
+
+    async def uncounted() -> bool:
+        report = (await api.request("GET", "/v1/kpis")).body
+        rates = report["rows"][0]["metrics"]["survey_response_rate"] if report["rows"] else {}
+        return rates.get("denominator") == 0
+
+    await eventually(uncounted, "the failed survey out of the survey response rate")
+
+
 async def test_a_survey_that_fails_for_good_in_the_background_is_not_counted_as_sent(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
@@ -298,14 +309,7 @@ async def test_a_survey_that_fails_for_good_in_the_background_is_not_counted_as_
                 return any(e["event"] == "message.delivery_failed" for e in await trail(api, "down-6"))
 
             await eventually(failed, "the survey's send failed for good", within=30)
-            rates: list[dict] = []
-
-            async def uncounted() -> bool:
-                report = (await api.request("GET", "/v1/kpis")).body
-                rates.append(report["rows"][0]["metrics"]["survey_response_rate"] if report["rows"] else {})
-                return rates[-1].get("denominator") == 0
-
-            await eventually(uncounted, "the failed survey out of the survey response rate")
+            await no_survey_counted(api)
             conversation = (await api.get("down-6")).body
             entries = await trail(api, "down-6")
     assert solved.status == 200, solved.body
@@ -363,14 +367,7 @@ async def test_a_survey_that_fails_after_the_next_thread_began_counts_against_it
 
             await eventually(both_ended, "the survey failed and the acknowledgement delivered", within=30)
             one = (await api.request("GET", "/v1/conversations/down-7/decisions?thread=1")).body["decisions"]
-            rates: list[dict] = []
-
-            async def uncounted() -> bool:
-                report = (await api.request("GET", "/v1/kpis")).body
-                rates.append(report["rows"][0]["metrics"]["survey_response_rate"] if report["rows"] else {})
-                return rates[-1].get("denominator") == 0
-
-            await eventually(uncounted, "thread 1's failed survey out of the survey response rate")
+            await no_survey_counted(api)  # thread 1's failed, thread 2 has none
             await eventually(lambda: heard_of_any(receiver), "the integrator told of the failed survey")
             conversation = (await api.get("down-7")).body
     assert closed.status == 200 and again.body["thread"] == 2, (closed.body, again.body)
