@@ -52,13 +52,9 @@ async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
             await eventually(told, "the integrator told of both replies and of the refusal")
             entries = await trail(api, "down-8")
     assert (refused.status, taken.status) == (200, 200), (refused.body, taken.body)
-    assert refused.body["delivery"] == "failed" and taken.body["delivery"] == "delivered", (
-        refused.body,
-        taken.body,
-    )
-    assert again.body["duplicate"] and again.body["delivery"] == "failed", (
-        again.body
-    )  # a client's retry learns it too
+    assert (refused.body["delivery"], taken.body["delivery"]) == ("failed", "delivered")
+    # A client's retry of the refused reply learns it too.
+    assert again.body["duplicate"] and again.body["delivery"] == "failed", again.body
     events = sorted(((r.event["type"], r.event["data"]["message_id"]) for r in receiver.received), key=str)
     assert events == [
         ("message.delivery_failed", "r-refused"),
