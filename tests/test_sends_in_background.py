@@ -100,7 +100,7 @@ async def test_replies_during_an_outage_are_answered_and_sent_in_order_when_it_e
     assert first.status == 201, first.body
     assert (one.status, two.status, solved.status) == (200, 200, 200), (one.body, two.body, solved.body)
     assert (one.body["delivery"], two.body["delivery"]) == ("sending", "sending")  # the channel is down
-    # A client's retry of a reply learns how its send stands now, from the trail.
+    # A client's retry of a reply learns how its send stands now: still waiting, then delivered.
     assert retried.body["duplicate"] and retried.body["seq"] == one.body["seq"], retried.body
     assert (retried.body["delivery"], retried_after.body["delivery"]) == ("sending", "delivered")
     assert solved.body["status"] == "solved"

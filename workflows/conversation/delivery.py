@@ -208,8 +208,8 @@ class Delivery(SlaClocks):
             current = item.thread == s.thread
             late = not current and self._patched(LATE_ITEMS_PATCH)
             # A survey counted as sent when it went to the background (its KPI fact) and failed there.
-            survey_failed = item.kind == "survey" and item.event == "message.delivery_failed"
-            survey_failed = survey_failed and (current or late)
+            failed = item.event == "message.delivery_failed"
+            survey_failed = item.kind == "survey" and failed and (current or late)
             if survey_failed and current:
                 s.survey.status = "failed"
             seq = self._next_event()

@@ -53,9 +53,9 @@ class Records(ConversationCore):
         if pending:
             snapshot = self._kpi_view()
             for entry in pending:
-                late = entry.seq in self._late and self._closed_views.get(entry.thread)
+                view = self._closed_views.get(entry.thread, snapshot) if entry.seq in self._late else snapshot
                 self._late.discard(entry.seq)
-                entry.kpi = {**(late or snapshot), **(entry.kpi or {})}
+                entry.kpi = {**view, **(entry.kpi or {})}
                 facts += facts_of(entry, tenant=s.tenant, conversation_id=s.external_id)
                 events += events_of(
                     entry, tenant=s.tenant, conversation_id=s.external_id, event_id=self._key(str(entry.seq))
