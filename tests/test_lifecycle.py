@@ -140,8 +140,11 @@ async def test_loop_is_capped_and_recorded(api: ApiClient, settings: Settings, w
     await api.post_message("loop-1", "m-1", "this one loops (slow)")
     await set_status(api, "loop-1", "pending")
     trail = (await api.request("GET", "/v1/conversations/loop-1/decisions")).body["decisions"]
-    capped = [e for e in trail if e["note"] and e["note"].startswith("loop cap")]
+    capped = [e for e in trail if e["note"] and "loop cap" in e["note"]]
     assert len(capped) == 1 and capped[0]["depth"] == 3
+    assert capped[0]["note"].startswith(("open -> pending;", "pending -> open;")), (
+        capped
+    )  # what changed stays
     assert [e["depth"] for e in trail if e["event"] == "status.changed"] == [0, 1, 2, 3]
     assert (await state(api, "loop-1"))["status"] in ("open", "pending")
 

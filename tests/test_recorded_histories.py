@@ -63,7 +63,12 @@ of the code after it had taken over the same data directory, asking
 once as `message.delivery_failed`, and `patches-2026-12-l-then-refused-mid-1`, a conversation opened
 by `convoflow up` of the code before it (bundle `patches-2026-12-l`) whose agent reply the gateway
 refused (400) once `convoflow up` of the code after it had taken over, asking
-`a-reply-refused-at-once-is-told` by its own marker mid-run.
+`a-reply-refused-at-once-is-told` by its own marker mid-run, and `patches-2026-12-n-*` ones begun
+with the bundle that also has the rules decide on an agent's reply that failed (refused at once; for
+good in the background; and one refused after the next thread began, recorded and not decided), and
+`patches-2026-12-m-then-decided-mid-1`, a conversation opened by `convoflow up` of the code before it
+whose reply the gateway refused once `convoflow up` of the code after it had taken over, asking
+`a-failed-reply-is-decided-by-the-rules` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
+import pytest
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
@@ -20,14 +21,14 @@ from engine.contracts.decisions import DecideRequest, DecideResult
 from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of
-from tests.api_client import trail
-from tests.conftest import build_worker, replay_every_run, serve_api, serve_service
+from tests.api_client import ApiClient, trail
+from tests.conftest import TEST_PACKS, build_worker, publish, replay_every_run, serve_api, serve_service
 from tests.late_sends import delivered_late
 from tests.local_servers import serve_gateway
 from tests.polling import eventually
 from tests.test_adapters import with_gateway
 from tests.test_event_subscriptions import quick, subscribe
-from tests.test_sends_in_background import CUSTOMER, FlakyGateway, post_reply, received_events
+from tests.test_sends_in_background import CUSTOMER, FlakyGateway, HeldGateway, post_reply, received_events
 
 
 async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
@@ -104,7 +105,92 @@ async def test_a_retried_reply_says_sending_while_its_send_waits_even_when_its_r
     await database.dispose()
     await replay_every_run(client, chosen.task_queue)
     sent = next(e for e in entries if e["event"] == "message.sent")
-    assert sent["note"].startswith("decision failed"), sent  # what the trail says of the reply
+    # What the trail says of the reply: its send in the background, and then its failed decision.
+    assert "in the background" in sent["note"] and "decision failed" in sent["note"], sent
     assert (first.body["delivery"], retried.body["delivery"]) == ("sending", "sending"), retried.body
     assert retried.body["duplicate"] and after.body["delivery"] == "delivered", after.body
     assert gateway.texts()[1:] == ["On it"]
+
+
+async def failure_decided(api: ApiClient, conversation: str) -> dict:
+    """The conversation's `message.delivery_failed` entry once its rules decided on it."""
+    found: dict = {}
+
+    async def decided() -> bool:
+        nonlocal found
+        entries = await trail(api, conversation)
+        found = next((e for e in entries if e["event"] == "message.delivery_failed"), {})
+        return bool(found.get("decision"))
+
+    await eventually(decided, "the refused reply decided by the rules")
+    return found
+
+
+@pytest.mark.parametrize(
+    ("statuses", "when"),
+    [([200, 400], "at once"), ([200, 503, 400], "in the background")],
+)
+async def test_a_pack_acts_on_a_reply_the_channel_refused(
+    client: Client, settings: Settings, tenants: dict[str, str], statuses: list[int], when: str
+) -> None:
+    # The pack tags the conversation, raises its priority and tells its team when an agent's reply
+    # did not reach the customer. No rule could: the refusal was recorded, never decided on.
+    publish(settings, TEST_PACKS / "reply_failed")
+    gateway, paging = FlakyGateway(statuses=statuses), FlakyGateway()
+    async with serve_gateway(gateway), serve_gateway(paging):
+        chosen = with_gateway(settings, gateway).model_copy(
+            update={"notify_url": paging.url, "update_timeout_seconds": 8}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-10", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            refused = await post_reply(api, "down-10", "Your code is 1234", message_id="r-10")
+            failure = await failure_decided(api, "down-10")
+            conversation = (await api.get("down-10")).body
+
+            async def told() -> bool:
+                return bool(paging.accepted)
+
+            await eventually(told, "the team told of the refused reply")
+    await replay_every_run(client, chosen.task_queue)
+    assert refused.body["delivery"] == ("failed" if when == "at once" else "sending"), refused.body
+    assert failure["message_id"] == "r-10" and "400" in failure["note"], failure  # the reason stays
+    matched = [r["id"] for r in failure["decision"]["rules"] if r["outcome"] == "matched"]
+    assert matched == ["a-reply-did-not-reach-the-customer"], failure["decision"]
+    assert "reply-failed" in conversation["tags"] and conversation["priority"] == "high", conversation
+    assert paging.texts() == ["A reply did not reach the customer"]
+    assert gateway.texts() == ["We got your message."]  # the refused reply never reached the customer
+
+
+async def test_a_reply_refused_after_the_next_thread_began_is_recorded_on_its_thread_not_decided(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # Thread 1's reply goes to the background (503); the gateway holds its next try while the
+    # conversation is closed and the customer writes again, then refuses it (400). The rules act on
+    # the conversation as it is now: thread 2 did not send that reply, so nothing is decided on it.
+    publish(settings, TEST_PACKS / "reply_failed")
+    gateway, paging = HeldGateway(statuses=[200, 503, 400], held=3), FlakyGateway()
+    async with serve_gateway(gateway), serve_gateway(paging):
+        chosen = with_gateway(settings, gateway).model_copy(update={"notify_url": paging.url})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-11", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            await post_reply(api, "down-11", "Your code is 1234", message_id="r-11")
+            await gateway.reached.wait()  # the reply's try in the background, held
+            await api.request("POST", "/v1/conversations/down-11/status", json={"status": "closed"})
+            again = await api.post_message(
+                "down-11", "wamid.2", "Hi again", channel="whatsapp", sender=CUSTOMER
+            )
+            gateway.release.set()
+            entries: list[dict] = []
+
+            async def both_ended() -> bool:  # the reply's failure, then thread 2's acknowledgement
+                nonlocal entries
+                entries = await trail(api, "down-11")
+                return any(e["event"] == "message.delivered" for e in entries)
+
+            await eventually(both_ended, "the reply failed and the acknowledgement delivered", within=30)
+            conversation = (await api.get("down-11")).body
+    await replay_every_run(client, chosen.task_queue)
+    failure = next(e for e in entries if e["event"] == "message.delivery_failed")
+    assert (failure["thread"], failure["message_id"], failure["decision"]) == (1, "r-11", None), failure
+    assert again.body["thread"] == 2 and "reply-failed" not in conversation["tags"], conversation
+    assert not paging.requests

@@ -31,6 +31,7 @@ class EventType(StrEnum):
     CONVERSATION_REOPENED = "conversation.reopened"
     CONVERSATION_IDLE = "conversation.idle"
     MESSAGE_BOUNCED = "message.bounced"
+    MESSAGE_DELIVERY_FAILED = "message.delivery_failed"
 
 
 class Priority(StrEnum):
@@ -60,6 +61,11 @@ class EventInfo(_Part):
     )
     bounce_status: str | None = Field(
         default=None, description="message.bounced: the enhanced status code, e.g. 5.1.1 (no such mailbox)."
+    )
+    failed_message_id: str | None = Field(
+        default=None,
+        description="message.delivery_failed: the `message_id` of the agent's reply the channel refused "
+        "(at once, or for good after its retries).",
     )
 
 
@@ -313,6 +319,10 @@ def render_reference() -> str:
         "the template's language and the conversation calendar's time zone: `{business_hours.next_open}`",
         'gives "25.11.2026, 08:00" in German, "Nov 25, 2026, 8:00 AM" in English; `|date` or `|time`',
         "after the path keeps one part (`{business_hours.next_open|time}`).",
+        "",
+        "A rule's `on` names the events it decides on, of these: "
+        + ", ".join(f"`{event.value}`" for event in EventType)
+        + ".",
         "",
         "| path | type | meaning |",
         "|---|---|---|",

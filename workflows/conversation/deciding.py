@@ -29,6 +29,12 @@ LANGUAGE_CONFIDENCE = 0.6
 """The detector's confidence from which a detected language becomes the conversation's."""
 
 
+def noted(note: str | None, more: str) -> str:
+    """What deciding adds to an entry's note, after what the entry said of its event (a reply's send
+    that went to the background or was refused): an auditor reads both."""
+    return f"{note}; {more}" if note else more
+
+
 class Deciding(ActionExecutor):
     """Events in, recorded decisions out; also enrichment at creation and a customer coming back."""
 
@@ -73,12 +79,12 @@ class Deciding(ActionExecutor):
         if event == "message.sent" and self._replying_agent:
             entry.kpi["agent"] = self._replying_agent
         if self._pack is None:
-            entry.note = "no rule pack pinned: nothing decided"
+            entry.note = noted(entry.note, "no rule pack pinned: nothing decided")
             return seq
         if depth > self._pack.settings.max_event_depth:
-            entry.note = (
-                f"loop cap: event raised at depth {depth} > max_event_depth "
-                f"{self._pack.settings.max_event_depth}; not evaluated"
+            cap = self._pack.settings.max_event_depth
+            entry.note = noted(
+                entry.note, f"loop cap: event raised at depth {depth} > max_event_depth {cap}; not evaluated"
             )
             return seq
         context = self._context(event, depth, message, extra or {}, at)
@@ -98,7 +104,7 @@ class Deciding(ActionExecutor):
                     RuleDecisions.decide, request, **DECIDING
                 )
             except ACTIVITY_FAILURES as exc:
-                entry.note = f"decision failed, nothing executed: {cause(exc)}"
+                entry.note = noted(entry.note, f"decision failed, nothing executed: {cause(exc)}")
                 # Ops read this line; what the customer wrote stays in the trail, never in a log.
                 # The run id, not the conversation id: an integrator may use a phone number as the id.
                 workflow.logger.warning(

@@ -190,42 +190,44 @@ class Delivery(SlaClocks):
             event, note = "message.delivery_failed", f"{what}: {REFUSED}: {cause(exc)}"
         self._ended.append(Ended(event, note, message.kind, thread, message_id))
 
-    def _record_ended(self) -> None:
-        """Put the background items that ended on the trail (the caller holds the lock)."""
-        ended, self._ended = self._ended, []
+    def _count_ended(self, item: Ended) -> None:
+        """An item that ended no longer waits (the caller puts it on the trail in the same task)."""
         s = self._state
-        for item in ended:
-            # Counted down with the entry, so a read never finds a send neither waiting nor on the trail;
-            # never below 0: a run of 5d13662..2a00f8b put items in before the counts existed.
-            if item.kind == "crm":
-                s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
-            else:
-                s.sends_waiting = max(s.sends_waiting - 1, 0)
-            if item.message_id is not None:
-                self._replies_sending.discard(item.message_id)
-            # An item of a thread that closed since is recorded on that thread (runs before
-            # LATE_ITEMS_PATCH recorded it on the thread under way).
-            current = item.thread == s.thread
-            late = not current and self._patched(LATE_ITEMS_PATCH)
-            # A survey counted as sent when it went to the background (its KPI fact) and failed there.
-            failed = item.event == "message.delivery_failed"
-            survey_failed = item.kind == "survey" and failed and (current or late)
-            if survey_failed and current:
-                s.survey.status = "failed"
-            seq = self._next_event()
-            if late:
-                self._late.add(seq)
-            self._record(
-                DecisionEntry(
-                    seq=seq,
-                    event=item.event,
-                    at=workflow.now(),
-                    note=item.note,
-                    message_id=item.message_id,
-                    kpi={"send": "survey"} if survey_failed else None,  # engine/kpis/facts.py
-                ),
-                thread=item.thread if late else None,
-            )
+        # Counted down with the entry, so a read never finds a send neither waiting nor on the trail;
+        # never below 0: a run of 5d13662..2a00f8b put items in before the counts existed.
+        if item.kind == "crm":
+            s.crm_writes_waiting = max(s.crm_writes_waiting - 1, 0)
+        else:
+            s.sends_waiting = max(s.sends_waiting - 1, 0)
+        if item.message_id is not None:
+            self._replies_sending.discard(item.message_id)
+
+    def _record_item(self, item: Ended) -> None:
+        """Put a background item that ended on the trail (the caller holds the lock)."""
+        s = self._state
+        # An item of a thread that closed since is recorded on that thread (runs before
+        # LATE_ITEMS_PATCH recorded it on the thread under way).
+        current = item.thread == s.thread
+        late = not current and self._patched(LATE_ITEMS_PATCH)
+        # A survey counted as sent when it went to the background (its KPI fact) and failed there.
+        failed = item.event == "message.delivery_failed"
+        survey_failed = item.kind == "survey" and failed and (current or late)
+        if survey_failed and current:
+            s.survey.status = "failed"
+        seq = self._next_event()
+        if late:
+            self._late.add(seq)
+        self._record(
+            DecisionEntry(
+                seq=seq,
+                event=item.event,
+                at=workflow.now(),
+                note=item.note,
+                message_id=item.message_id,
+                kpi={"send": "survey"} if survey_failed else None,  # engine/kpis/facts.py
+            ),
+            thread=item.thread if late else None,
+        )
 
     async def _crm_write(
         self, key: str, *, field: str | None = None, value: Any = None, note: str | None = None

@@ -116,7 +116,15 @@ PATCHES_2026_12_L = "patches-2026-12-l"
 REFUSED_TOLD_PATCH = "a-reply-refused-at-once-is-told"
 # The bundle after that: everything PATCHES_2026_12_L stands for, and REFUSED_TOLD_PATCH.
 PATCHES_2026_12_M = "patches-2026-12-m"
+# An agent's reply the channel refused (at once, or for good in the background) is decided by the rules
+# as `message.delivery_failed` (`event.failed_message_id`), so a pack can tag the conversation or tell
+# its team; it was only recorded, and no rule could see it (replies.py). Asked only when such a
+# refusal of the thread under way is recorded.
+FAILED_REPLY_DECIDED_PATCH = "a-failed-reply-is-decided-by-the-rules"
+# The bundle after that: everything PATCHES_2026_12_M stands for, and FAILED_REPLY_DECIDED_PATCH.
+PATCHES_2026_12_N = "patches-2026-12-n"
 BUNDLES = (
+    PATCHES_2026_12_N,
     PATCHES_2026_12_M,
     PATCHES_2026_12_L,
     PATCHES_2026_12_K,
@@ -159,6 +167,7 @@ LATER_PATCHES = {
     REPEAT_WAITS_PATCH: PATCHES_2026_12_K,
     LATE_ITEMS_PATCH: PATCHES_2026_12_L,
     REFUSED_TOLD_PATCH: PATCHES_2026_12_M,
+    FAILED_REPLY_DECIDED_PATCH: PATCHES_2026_12_N,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -23,7 +23,11 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.inbox import Inbox
-    from workflows.conversation.patches import REFUSED_TOLD_PATCH, REPEAT_WAITS_PATCH
+    from workflows.conversation.patches import (
+        FAILED_REPLY_DECIDED_PATCH,
+        REFUSED_TOLD_PATCH,
+        REPEAT_WAITS_PATCH,
+    )
 
 
 def delivery_of(sent: str | SentLater | None) -> DeliveryState:
@@ -61,18 +65,42 @@ class Replies(Inbox):
             await self._process("message.sent", seq=seq, note=note, message_id=reply.message_id)
             self._replying_agent = None
             if isinstance(sent, str) and self._patched(REFUSED_TOLD_PATCH):
-                self._record(
-                    DecisionEntry(
-                        seq=self._next_event(),
-                        event="message.delivery_failed",
-                        at=workflow.now(),
-                        note=f"{what_was_sent('agent_reply', key)}: {sent}",
-                        message_id=reply.message_id,
-                    )
-                )
+                await self._reply_failed(f"{what_was_sent('agent_reply', key)}: {sent}", reply.message_id)
             await self._flush_records()
             self._changed()
             return self._receipt(seq, delivery=delivery_of(sent))
+
+    async def _reply_failed(self, note: str, message_id: str | None) -> None:
+        """`message.delivery_failed` of an agent's reply, decided by the rules, so a pack can tag the
+        conversation or tell its team (FAILED_REPLY_DECIDED_PATCH; runs before recorded it alone)."""
+        if self._patched(FAILED_REPLY_DECIDED_PATCH):
+            failed = {"failed_message_id": message_id}
+            await self._process(
+                "message.delivery_failed", note=note, message_id=message_id, extra={"event": failed}
+            )
+            return
+        entry = DecisionEntry(
+            seq=self._next_event(),
+            event="message.delivery_failed",
+            at=workflow.now(),
+            note=note,
+            message_id=message_id,
+        )
+        self._record(entry)
+
+    async def _record_ended(self) -> None:
+        """Put the background items that ended on the trail (the caller holds the lock). An agent's
+        reply of the thread under way that failed for good is decided on, as one refused at once is;
+        a closed thread's is recorded on that thread alone: the rules act on the conversation as it
+        is now, and that thread is over."""
+        ended, self._ended = self._ended, []
+        for item in ended:
+            self._count_ended(item)
+            failed = item.event == "message.delivery_failed"
+            if failed and item.kind == "agent_reply" and item.thread == self._state.thread:
+                await self._reply_failed(item.note, item.message_id)
+            else:
+                self._record_item(item)
 
     def _repeat_receipt(self, message_id: str) -> EventReceipt:
         seq = self._seq_of(message_id)

@@ -85,7 +85,7 @@ class ConversationWorkflow(Replies):
                 await self._let_answers_out()
                 async with self._lock:
                     await self._handle_inbox()
-                    self._record_ended()
+                    await self._record_ended()
                     if self._on_record():  # the pack is loaded on demand: a carried run may wake for a timer
                         await self._ensure_pack()
                     await self._fire_due_timers()
@@ -96,7 +96,7 @@ class ConversationWorkflow(Replies):
                 await self._let_answers_out()
                 async with self._lock:
                     await self._handle_inbox()
-                    self._record_ended()
+                    await self._record_ended()
                     await self._flush_records()
             if not (self._in_background() and self._loop_waits()):
                 break  # runs of bundles g and h waited for their background items in `_all_handled`

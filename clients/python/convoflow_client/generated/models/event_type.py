@@ -9,6 +9,7 @@ class EventType(StrEnum):
     CONVERSATION_REOPENED = "conversation.reopened"
     CONVERSATION_UNASSIGNED = "conversation.unassigned"
     MESSAGE_BOUNCED = "message.bounced"
+    MESSAGE_DELIVERY_FAILED = "message.delivery_failed"
     MESSAGE_RECEIVED = "message.received"
     MESSAGE_SENT = "message.sent"
     SLA_BREACHED = "sla.breached"
