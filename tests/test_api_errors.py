@@ -79,6 +79,12 @@ IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).isoformat()
         ({**GOOD, "sender": {"address": "ada@example.com", "name": "Ada\u0000"}}, "sender.name"),
         ({**GOOD, "subject": "Hi\r\nBcc: eve@example.com"}, "subject"),
         ({**GOOD, "message_id": "m-1\n"}, "message_id"),
+        # A line separator, a C1 control and a right-to-left override got through as "one line": the
+        # override reversed the name inside the acknowledgement's greeting.
+        ({**GOOD, "message_id": "m-6\u2028"}, "message_id"),
+        ({**GOOD, "subject": "hi\u0085there"}, "subject"),
+        ({**GOOD, "sender": {"address": "ada@example.com", "name": "Ev\u202eil"}}, "sender.name"),
+        ({**GOOD, "sender": {"address": "ada@example.com\u2029x"}}, "sender.address"),
         ({**GOOD, "text": "a\u0000b"}, "text"),
         ({**GOOD, "headers": {f"X-Header-{i}": "v" for i in range(101)}}, "headers"),
         ({**GOOD, "headers": {"X-Header": "v\r\nAuto-Submitted: no"}}, "headers.X-Header"),
@@ -88,6 +94,12 @@ async def test_poison_message_fields_are_refused_by_name(api: ApiClient, body: d
     reply = await api.request("POST", "/v1/conversations/c-poison/messages", json=body)
     assert reply.status == 422, reply.body
     assert field in fields(reply.body)
+
+
+async def test_names_in_any_script_with_emoji_are_one_line(api: ApiClient, worker: None) -> None:
+    sender = {"address": "zoe@example.com", "name": "Zoë 中文 👩\u200d👩\u200d👧"}  # joiners stay
+    reply = await api.request("POST", "/v1/conversations/c-names/messages", json={**GOOD, "sender": sender})
+    assert reply.status == 201, reply.body
 
 
 @pytest.mark.parametrize(
@@ -199,6 +211,43 @@ async def test_unknown_conversation_is_404(api: ApiClient) -> None:
     )
     assert reply.status == 404 and reply.body["error"] == "conversation_not_found"
     assert (await api.get("nope")).status == 404
+
+
+LONG_NUMBER = "9" * 5_000  # past the 4,300 digits Python's int() converts: it raised, and answered 500
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/conversations/c-1/messages",
+        "/v1/conversations/c-1/survey",
+        "/v1/agents",
+        "/v1/subscriptions",
+        "/v1/rules/validate",
+    ],
+)
+async def test_a_number_too_long_for_python_is_a_4xx_naming_the_body(api: ApiClient, path: str) -> None:
+    raw = '{"message_id": "m-1", "size": ' + LONG_NUMBER + "}"
+    reply = await api.request("POST", path, data=raw, headers={"Content-Type": "application/json"})
+    assert reply.status == 400 and reply.body["error"] == "malformed_json", reply.body
+    assert fields(reply.body) == ["body"]
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/v1/conversations", "limit"),
+        ("/v1/agents", "limit"),
+        ("/v1/subscriptions", "limit"),
+        ("/v1/keys", "limit"),
+        ("/v1/rules/versions", "limit"),
+    ],
+)
+async def test_a_query_number_too_long_for_python_is_a_422_naming_it(
+    api: ApiClient, path: str, param: str
+) -> None:
+    reply = await api.request("GET", f"{path}?{param}={LONG_NUMBER}")
+    assert reply.status == 422 and fields(reply.body) == [param], reply.body
 
 
 @pytest.mark.parametrize("query", ["status=archived", "channel=fax", "limit=0", "limit=lots"])

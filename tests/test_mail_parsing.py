@@ -7,6 +7,7 @@ makes the reader raise; new text and quoted history are told apart in several la
 
 from __future__ import annotations
 
+import base64
 import random
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_a_mail_without_message_id_keeps_its_id_when_delivered_again_through_ano
     assert parse_mail(again).message_id == first.message_id
     other = parse_mail(raw.replace(b"RFC 5322", b"RFC 2822"))
     assert other.message_id != first.message_id
+
+
+def test_a_header_line_keeps_no_line_separator_or_direction_override() -> None:
+    # What the API refuses in a single line (engine/contracts/single_line.py) a mail header gets
+    # replaced by spaces: an encoded word can carry U+2028 or U+202E into a name or a subject.
+    name = "=?utf-8?b?" + base64.b64encode("Ev\u202eil\u2028x".encode()).decode() + "?="
+    subject = "=?utf-8?b?" + base64.b64encode("hi\u0085there \u2066Zoë\u2069".encode()).decode() + "?="
+    raw = f"From: {name} <eve@example.com>\r\nSubject: {subject}\r\nMessage-ID: <a@example.com>\r\n\r\nHi\r\n"
+    parsed = parse_mail(raw.encode())
+    assert (parsed.sender_name, parsed.subject) == ("Ev il x", "hi there  Zoë"), parsed
 
 
 def test_no_input_makes_the_reader_raise() -> None:

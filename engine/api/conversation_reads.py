@@ -20,7 +20,7 @@ from engine.api.auth import TENANT
 from engine.api.conversation_calls import current_state
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
 from engine.api.errors import ApiError, invalid_field
-from engine.api.pages import DEFAULT_LIMIT, MAX_LIMIT, Position, next_link, page_request
+from engine.api.pages import Position, next_link, page_limit, page_request
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -132,10 +132,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def conversation_summaries(request: web.Request, query: Mapping[str, str]) -> list[ConversationSummary]:
     """The first page of the tenant's conversations (`query`: the filters of `conversation_page` and
     `limit`), for the console's list."""
-    raw = query.get("limit", str(DEFAULT_LIMIT))
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise invalid_field("limit", f"integer 1..{MAX_LIMIT}")
-    return (await conversation_page(request, query, int(raw), None))[0]
+    return (await conversation_page(request, query, page_limit(query), None))[0]
 
 
 async def conversation_page(

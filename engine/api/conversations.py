@@ -24,7 +24,14 @@ from engine.api.conversation_calls import (
     conversation_handle,
     deliver_customer_message,
 )
-from engine.api.errors import ApiError, body_too_large, invalid_field, malformed_json, validation_error
+from engine.api.errors import (
+    ApiError,
+    body_too_large,
+    invalid_field,
+    malformed_json,
+    number_too_long,
+    validation_error,
+)
 from engine.api.schemas import (
     EventResponse,
     MessageId,
@@ -80,6 +87,8 @@ async def read_json(request: web.Request, max_bytes: int | None = None) -> dict[
         raise ApiError(
             400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
         ) from None
+    except ValueError:  # after its two subclasses above: an integer of over 4,300 digits
+        raise number_too_long() from None
     except RecursionError:  # brackets nested past the decoder's recursion limit, within the size limit
         raise invalid_field("body", "nested too deeply", "request body is nested too deeply") from None
     if not isinstance(data, dict):

@@ -120,6 +120,17 @@ def malformed_json(exc: json.JSONDecodeError) -> ApiError:
     )
 
 
+def number_too_long() -> ApiError:
+    """A JSON integer past Python's 4,300 digits (`int` refuses it: a ValueError, not a JSONDecodeError)."""
+    message = "a number has more digits than any field takes"
+    return ApiError(
+        400,
+        "malformed_json",
+        f"request body is not valid: {message}",
+        [{"field": "body", "message": message}],
+    )
+
+
 def body_too_large(limit: int) -> ApiError:
     return ApiError(
         413,

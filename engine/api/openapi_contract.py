@@ -15,6 +15,7 @@ from typing import Any
 from engine.api.pages import MAX_LIMIT
 from engine.contracts.conversation import Channel, Status
 from engine.contracts.ids import ID_PATTERN
+from engine.contracts.single_line import SINGLE_LINE
 from engine.db.keys import TENANT_PATTERN
 from engine.db.proposals import PROPOSAL_ID
 from engine.rules.context import Priority
@@ -48,7 +49,7 @@ IDEMPOTENCY_KEY = {
     "description": "A retry with the same key and the same request answers the first answer again "
     "(`Idempotent-Replayed: true`), for 24 hours; with another request: 422; while the first runs: 409. "
     "Scoped to the tenant and the API key. 1-256 characters, one line.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": r"^[^\x00-\x1f\x7f]*$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": SINGLE_LINE},
 }
 PAGE_PARAMETERS: list[dict[str, Any]] = [
     {

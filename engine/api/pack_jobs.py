@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from engine.api.errors import ApiError, malformed_json, validation_error
+from engine.api.errors import ApiError, malformed_json, number_too_long, validation_error
 from engine.rules.analysis import CheckReport, analyse, checked
 from engine.rules.analysis.findings import ROSTER_SKIPPED
 from engine.rules.casetest import run_cases
@@ -164,6 +164,8 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise ApiError(
             400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
         ) from None
+    except ValueError:  # after its two subclasses above: an integer of over 4,300 digits
+        raise number_too_long() from None
     except RecursionError:
         raise _too_deep(text) from None
     if not isinstance(data, dict):

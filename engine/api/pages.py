@@ -13,7 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -39,17 +39,32 @@ class PageRequest:
     scope: str
 
 
-def page_request(request: web.Request, *, position_length: int) -> PageRequest:
-    """`limit` (1..MAX_LIMIT, default DEFAULT_LIMIT) and the decoded `cursor` of the request."""
-    raw_limit = request.query.get("limit", str(DEFAULT_LIMIT))
-    if not raw_limit.isascii() or not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+def whole_number(raw: str, low: int, high: int) -> int | None:
+    """A query value's integer when it is one from `low` to `high`, else None. Digits only, and no
+    more of them than `high` has: `int()` of over 4,300 digits raises instead of answering."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def page_limit(query: Mapping[str, str]) -> int:
+    """`limit` (1..MAX_LIMIT, default DEFAULT_LIMIT)."""
+    limit = whole_number(query.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
+    if limit is None:
         raise invalid_field(
             "limit", f"integer 1..{MAX_LIMIT}", f"limit must be an integer from 1 to {MAX_LIMIT}"
         )
+    return limit
+
+
+def page_request(request: web.Request, *, position_length: int) -> PageRequest:
+    """`limit` (1..MAX_LIMIT, default DEFAULT_LIMIT) and the decoded `cursor` of the request."""
+    limit = page_limit(request.query)
     scope = _scope(request)
     cursor = request.query.get("cursor")
     after = None if cursor is None else _decoded(cursor, scope, position_length)
-    return PageRequest(limit=int(raw_limit), after=after, scope=scope)
+    return PageRequest(limit=limit, after=after, scope=scope)
 
 
 def next_link(request: web.Request, page: PageRequest, position: Position) -> str:

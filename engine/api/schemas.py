@@ -31,10 +31,8 @@ from engine.contracts.conversation import (
     ThreadSummary,
 )
 from engine.contracts.ids import ID_PATTERN
+from engine.contracts.single_line import SINGLE_LINE
 
-# One line of text: no control characters. Ids, names and addresses end up in email headers and
-# gateway fields, where a CR/LF is header injection and makes every send of the conversation fail.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 # Free text may hold line breaks and tabs, but never NUL (SMTP and many gateways refuse it).
 NO_NUL = r"^[^\x00]*$"
 # A BCP 47-shaped tag (`en`, `de-CH`, `pt-BR`, `zh-Hant`) within the contract's 8 characters.

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field
-from engine.api.pages import next_link, page_request, paged
+from engine.api.pages import next_link, page_request, paged, whole_number
 from engine.contracts.events import EVENT_TYPES
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.db.event_deliveries import EventDeliveries
@@ -236,10 +236,10 @@ async def list_deliveries(request: web.Request) -> web.Response:
 @routes.post("/v1/subscriptions/{subscription_id}/redeliver")
 async def redeliver(request: web.Request) -> web.Response:
     sub = await _owned(request)
-    raw = request.query.get("from_sequence", "")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 2**31 - 1:
+    first = whole_number(request.query.get("from_sequence", ""), 1, 2**31 - 1)
+    if first is None:
         raise invalid_field("from_sequence", "an integer from 1 (the first sequence to deliver again)")
     queued = await EventDeliveries(request.app[DATABASE]).redeliver(
-        sub.subscription_id, int(raw), _conversation_filter(request), datetime.now(UTC)
+        sub.subscription_id, first, _conversation_filter(request), datetime.now(UTC)
     )
     return web.json_response({"queued": queued}, status=202)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+from engine.contracts.single_line import LINE_BREAKERS
+
 # One header, unfolded: RFC 5322 lines are at most 998 characters, and a References header of a long
 # thread is ~60 per id; 8 KiB leaves room for both and keeps the parser's worst case short.
 MAX_HEADER_CHARS = 8 * 1024
@@ -69,4 +70,4 @@ def text_of(value: str) -> str:
 
 def clean_line(value: str | None, limit: int) -> str:
     """One line of at most `limit` characters: control characters become spaces."""
-    return CONTROL.sub(" ", value or "").strip()[:limit]
+    return LINE_BREAKERS.sub(" ", value or "").strip()[:limit]

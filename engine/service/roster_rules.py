@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from engine.contracts.assignment import ANY_CHANNEL, SKILL_PATTERN, AgentRecord
 from engine.contracts.conversation import Channel
 from engine.contracts.ids import ID_PATTERN, is_safe_id
+from engine.contracts.single_line import SINGLE_LINE
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import absent_agents
@@ -39,7 +40,7 @@ class AgentInput(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     id: str = Field(max_length=128, description=f"The agent's id: {ID_PATTERN}.")
-    name: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+    name: str = Field(min_length=1, max_length=200, pattern=SINGLE_LINE)
     teams: list[_Name] = Field(default_factory=list, max_length=50)
     """Teams of the tenant's active rule pack."""
     skills: list[_Name] = Field(default_factory=list, max_length=100)
