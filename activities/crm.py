@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import aiohttp
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.http_outcome import raise_for_status, unreachable
 from activities.http_session import HttpSession
@@ -37,6 +37,7 @@ def too_large() -> ApplicationError:
         f"the CRM's record of this customer is larger than {MAX_RECORD_BYTES:,} bytes",
         type="CrmRecordTooLarge",
         non_retryable=True,
+        category=ApplicationErrorCategory.BENIGN,  # one log line (http_outcome.py)
     )
 
 

@@ -82,8 +82,11 @@ class EmailChannel:
         except aiosmtplib.SMTPRecipientsRefused as exc:
             # The codes only: the server's words quote the address, and the worker logs this failure.
             codes = ", ".join(str(refused.code) for refused in exc.recipients) or "no code"
-            raise ApplicationError(
-                f"recipient refused: SMTP {codes}", type="DeliveryRejected", non_retryable=True
+            raise ApplicationError(  # one log line, as a gateway's refusal (http_outcome.py)
+                f"recipient refused: SMTP {codes}",
+                type="DeliveryRejected",
+                non_retryable=True,
+                category=ApplicationErrorCategory.BENIGN,
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             raise ApplicationError(  # a relay that is down comes back: one log line (http_outcome.py)

@@ -1,9 +1,10 @@
 """What an HTTP status means for a retried activity: 4xx is final, 5xx is worth another try.
 
-A far side that is down is expected to come back: its errors are BENIGN, which the SDK logs at DEBUG
-instead of a WARNING with a traceback per attempt (an hour of retries of every send and CRM write,
-tens of lines each, during one outage). The worker logs one line per failed attempt instead
-(engine/service/activity_metrics.py), and counts them.
+A far side that is down is expected to come back, and one that refuses a message has said what it
+had to say: both errors are BENIGN, which the SDK logs at DEBUG instead of a WARNING with a
+traceback per attempt (an hour of retries of every send and CRM write, tens of lines each, during
+one outage). The worker logs one line per failed attempt instead (engine/service/activity_metrics.py),
+and counts them; the conversation's trail says why a send failed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ def raise_for_status(status: int, service: str) -> None:
     """
     if 400 <= status < 500:
         raise ApplicationError(
-            f"{service} refused it: HTTP {status}", type=f"{service}Rejected", non_retryable=True
+            f"{service} refused it: HTTP {status}",
+            type=f"{service}Rejected",
+            non_retryable=True,
+            category=ApplicationErrorCategory.BENIGN,
         )
     if status >= 500:
         raise ApplicationError(

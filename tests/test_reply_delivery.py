@@ -9,6 +9,7 @@ the trail and to subscribers. Each test brings the far side down or up on events
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -32,11 +33,12 @@ from tests.test_sends_in_background import CUSTOMER, FlakyGateway, HeldGateway, 
 
 
 async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
-    client: Client, settings: Settings, tenants: dict[str, str]
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     # The gateway refuses the reply itself on its first attempt (400: a number it cannot reach, a
     # message it will not take). The reply was answered 200 like a delivered one and the integrator
     # was told `message.sent` alone: only the trail's note said it had failed.
+    caplog.set_level(logging.INFO)
     gateway = FlakyGateway(statuses=[200, 400])
     async with serve_gateway(gateway), received_events() as receiver:
         chosen = quick(with_gateway(settings, gateway), tenants)
@@ -66,6 +68,12 @@ async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
     assert failure["message_id"] == "r-refused" and "400" in failure["note"], failure
     assert failure["seq"] == refused.body["seq"] + 1 and "1234" not in json.dumps(entries)
     assert gateway.texts()[1:] == ["Try this instead"]  # the refused one was never taken
+    # The refusal is one WARNING line of the worker's, as an outage's attempts are: the SDK logged it
+    # with its traceback (30 lines).
+    refusal = [r for r in caplog.records if "GatewayRejected" in r.getMessage() + str(r.exc_info)]
+    assert refusal and all(r.exc_info is None and r.levelno == logging.WARNING for r in refusal), [
+        (r.name, r.getMessage()) for r in refusal
+    ]
 
 
 def decide_failing_on_replies(rules: RuleActivities) -> Callable[[DecideRequest], Awaitable[DecideResult]]:
