@@ -90,6 +90,12 @@ async def test_a_message_the_closed_thread_saw_is_a_duplicate(
     conversation = await state(api, "t-2")
     assert conversation["status"] == "closed" and conversation["thread"] == 1
     assert len(sent(outbox, "auto_reply")) == 1
+    # Once thread 2 began, a repeat of thread 1's message names thread 1, where its seq is: it named
+    # the thread under way.
+    again = await api.post_message("t-2", "m-2", "hello again")
+    late = await api.post_message("t-2", "m-1", "hello")
+    assert again.body["thread"] == 2 and late.body["duplicate"] is True, (again.body, late.body)
+    assert (late.body["seq"], late.body["thread"]) == (redelivered.body["seq"], 1), late.body
 
 
 async def test_the_list_has_one_row_per_conversation_with_its_current_status(
@@ -132,6 +138,11 @@ async def test_threads_are_listed_and_their_decisions_readable(
     assert one.status == 200 and two.status == 200
     assert {e["thread"] for e in one.body["decisions"]} == {1}
     assert {e["thread"] for e in two.body["decisions"]} == {2}
+    # Each thread's seq range holds its own events: thread 1 read 0-7 (and thread 2 7-8), its last
+    # seq the one thread 2's first message had taken.
+    for listing, entries in ((listed[0], one.body["decisions"]), (listed[1], two.body["decisions"])):
+        seqs = [e["seq"] for e in entries]
+        assert (listing["first_seq"], listing["last_seq"]) == (min(seqs), max(seqs)), (listing, seqs)
     created = [e for e in one.body["decisions"] if e["event"] == "conversation.created"]
     assert len(created) == 1 and created[0]["message_id"] == "m-1"
     assert any(e["event"] == "conversation.created" for e in two.body["decisions"])

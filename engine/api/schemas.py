@@ -322,9 +322,21 @@ class ThreadList(BaseModel):
 
     @classmethod
     def of(cls, state: ConversationState) -> ThreadList:
-        earlier = [ThreadView(status=Status.CLOSED, **t.model_dump()) for t in state.threads]
-        current = ThreadView(status=state.status, **state.current_thread().model_dump())
-        return cls(conversation_id=state.external_id, threads=[*earlier, current])
+        """Each thread with the seqs its events took while it was under way. What the workflow keeps
+        is read here, so conversations recorded before this reading show it too: the first thread's
+        first seq is kept as 0 (it is 1), and a closed thread's last seq as the conversation's seq
+        when the next began, which the message beginning it had already taken. A send that ends
+        after the next thread began is on its own thread's trail with a later seq (delivery.py)."""
+        kept = [*state.threads, state.current_thread()]
+        threads = []
+        for number, thread in enumerate(kept, start=1):
+            last = (
+                thread.last_seq if number == len(kept) else min(thread.last_seq, kept[number].first_seq - 1)
+            )
+            shown = {**thread.model_dump(), "first_seq": max(thread.first_seq, 1), "last_seq": last}
+            status = state.status if number == len(kept) else Status.CLOSED
+            threads.append(ThreadView(status=status, **shown))
+        return cls(conversation_id=state.external_id, threads=threads)
 
 
 class ConversationList(BaseModel):

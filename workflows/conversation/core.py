@@ -261,9 +261,20 @@ class ConversationCore:
             duplicate=duplicate,
             created=created,
             status=self._state.status,
-            thread=self._state.thread,
+            thread=self._thread_of(seq),
             delivery=delivery,
         )
+
+    def _thread_of(self, seq: int) -> int:
+        """The thread an event's seq was taken in: a repeat of a closed thread's message names that
+        thread, one of a queued message the thread it begins. Older than the summaries kept: 1."""
+        s = self._state
+        queued = next((recorded.thread for recorded in s.inbox if recorded.seq == seq), None)
+        if queued is not None:
+            return queued
+        if seq >= s.thread_first_seq:
+            return s.thread
+        return next((t.thread for t in reversed(s.threads) if t.first_seq <= seq), 1)
 
     def _reject_when_closed(self) -> None:
         """A closed conversation takes no more events, unless a recorded message begins its next thread."""
