@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -194,6 +195,10 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
         assert status == 201 and body["created"] is True
         outbox = [json.loads(line) for line in (data_dir / "outbox.jsonl").read_text().splitlines()]
         assert [(m["kind"], m["template"]) for m in outbox] == [("auto_reply", "acknowledgement")]
+        # An auditor key, as README's auditing walk-through makes one: it retired the development
+        # key at the next start, and tenant `dev` had no admin key left.
+        status, _ = await asyncio.to_thread(call, "POST", f"{base}/v1/keys", key, {"role": "auditor"})
+        assert status == 201
     finally:
         out = stop(process)
     assert process.returncode == 0, out
@@ -207,6 +212,23 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
         assert key in banner
         status, state = await asyncio.to_thread(call, "GET", f"{base}/v1/conversations/c-1", key)
         assert status == 200 and state["customer_messages"] == 1
+        # An admin key takes over: from the next start the development key is refused, and the
+        # banner says why there is none.
+        status, admin = await asyncio.to_thread(call, "POST", f"{base}/v1/keys", key, {"role": "admin"})
+        assert status == 201
+    finally:
+        stop(process)
+    assert process.returncode == 0
+
+    process = start_up(data_dir, api_port, grpc_port)
+    try:
+        banner = "".join(read_banner(process))
+        assert key not in banner and "the development key is retired" in banner, banner
+        status, state = await asyncio.to_thread(call, "GET", f"{base}/v1/conversations/c-1", admin["key"])
+        assert status == 200 and state["customer_messages"] == 1
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            await asyncio.to_thread(call, "GET", f"{base}/v1/conversations/c-1", key)
+        assert refused.value.code == 401
     finally:
         stop(process)
     assert process.returncode == 0

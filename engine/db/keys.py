@@ -163,8 +163,8 @@ async def identity_of(database: AsyncEngine, digest: str) -> Identity | None:
     return None if row is None else Identity(tenant=row.tenant, role=row.role, key_id=row.key_id)
 
 
-async def has_active_keys(database: AsyncEngine) -> bool:
+async def has_active_admin_keys(database: AsyncEngine) -> bool:
+    """Whether an admin key of some tenant is in force: someone has taken over the keys."""
+    active_admin = exists().where(api_keys.c.revoked_at.is_(None), api_keys.c.role == "admin")
     async with database.connect() as connection:
-        return bool(
-            (await connection.execute(select(exists().where(api_keys.c.revoked_at.is_(None))))).scalar()
-        )
+        return bool((await connection.execute(select(active_admin))).scalar())

@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
-from engine.db.keys import ensure_tenant, has_active_keys
+from engine.db.keys import ensure_tenant, has_active_admin_keys
 from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -50,8 +50,10 @@ async def _connect(settings: Settings, address: str | None = None) -> Client:
 
 
 async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
-    """Configured keys, or a development key for tenant `dev` when no key is configured in the
-    settings nor created in the database (`convoflow key create` retires the development key).
+    """Configured keys, or a development key for tenant `dev` while no key is configured in the
+    settings and no admin key is in the database: an admin key (`convoflow key create`, or one the
+    development key made) retires it. The ops and auditor keys the development key makes for its
+    own tenant do not, or following README's walk-through would lock tenant `dev` out at a restart.
 
     Settings keys are admin keys of their tenants, which are created in the database if missing:
     a tenant owns its packs, keys and secrets there, and webhooks are refused for unknown tenants.
@@ -60,7 +62,7 @@ async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     dev_key = None
     database = database_of(settings)
     try:
-        if not len(keys) and not await has_active_keys(database):
+        if not len(keys) and not await has_active_admin_keys(database):
             dev_key = development_key(settings.data_dir)
             keys.add_key("dev", dev_key)
         for tenant in sorted(keys.tenants):
@@ -186,6 +188,10 @@ def _print_banner(
     ]
     if settings.temporal_metrics_address:
         lines.append(f"  Temporal SDK metrics http://{settings.temporal_metrics_address}/metrics")
+    if dev_key is None and not settings.api_keys and not settings.api_keys_file:
+        lines.append(
+            "  API keys          in the database (`convoflow key list`): the development key is retired"
+        )
     if dev_key:
         lines += [
             f"  development API key (tenant 'dev'): {dev_key}",
