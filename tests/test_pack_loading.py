@@ -132,6 +132,40 @@ def test_hostile_documents_are_refused_at_the_first_element_over_a_limit(
     assert err.value.problem_mark.line + 1 == line
 
 
+@PARSERS
+@pytest.mark.parametrize(
+    ("text", "path", "line", "first"),
+    [
+        # A second `rules:` replaced the first without a word: 18 rules gone, the pack "ok: 1 rules".
+        ("rules:\n  - id: a\nsettings: {}\nrules:\n  - id: only\n", "rules", 4, 1),
+        (
+            "rules:\n  - id: a\n    then: [{add_tags: [x]}]\n    then: [{add_tags: [y]}]\n",
+            "rules[0].then",
+            4,
+            3,
+        ),
+        (
+            "settings: {survey_delay_minutes: 5, survey_delay_minutes: 60}\n",
+            "settings.survey_delay_minutes",
+            1,
+            1,
+        ),
+    ],
+)
+def test_a_duplicate_key_is_refused_naming_both_lines(
+    text: str, path: str, line: int, first: int, pure_python: bool
+) -> None:
+    with pytest.raises(yaml12.NotJson) as err:
+        yaml12.load_bounded(text, LIMITS, pure_python=pure_python)
+    assert (err.value.path, err.value.problem_mark.line + 1) == (path, line)
+    assert f"duplicate key (first at line {first})" in str(err.value)
+
+
+def test_merged_keys_are_not_duplicates_of_the_mappings_own() -> None:
+    text = "base: &b {x: 1}\none: {<<: *b, x: 2}\n"
+    assert yaml12.load_bounded(text, LIMITS).data["one"] == {"x": 2}
+
+
 def test_a_syntax_error_further_down_is_reported_before_an_unreadable_value() -> None:
     with pytest.raises(PackLoadError) as err:
         load_text("meta: !!binary aGVsbG8=\nrules: [1, 2\n")

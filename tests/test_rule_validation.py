@@ -226,19 +226,22 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "rules[0].then[1].assign.skills[0]: unknown skill 'lang:de': no team declares it",
         ),
-        (
-            """
-        teams:
-          billing: {assignment: {strategy: fastest}}
-        rules: []
-        """,
-            "teams.billing.assignment.strategy: Input should be 'round_robin', 'least_loaded', 'most_spare'",
-        ),
     ],
 )
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:
     found = problems_of(tmp_path, body)
     assert any(expected in line for line in found), found
+
+
+def test_an_unknown_assignment_strategy_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    team = "billing: {calendar: office, assignment: {strategy: fastest}}"
+    path.write_text(GOOD_HEADER.replace("billing: {calendar: office}", team) + "rules: []\n")
+    _, problems = validate(load_source(path))
+    expected = (
+        "teams.billing.assignment.strategy: Input should be 'round_robin', 'least_loaded', 'most_spare'"
+    )
+    assert any(expected in str(p) for p in problems), problems
 
 
 def test_problems_carry_the_yaml_line(tmp_path: Path) -> None:

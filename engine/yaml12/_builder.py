@@ -166,6 +166,8 @@ class Builder(Values):
                 if tag == _STR:
                     top.key = value = text
                     top.key_path = key_path = f"{path}.{text}" if path else text
+                    if text in top.value:
+                        self.duplicate(key_path, mark)
                     add_line((key_path, mark.line + 1))
                 else:
                     value = self.key(top, tag, event)
@@ -350,7 +352,15 @@ class Builder(Values):
         mapping.key = key
         path = f"{mapping.path}.{key}" if mapping.path else key
         mapping.key_path = path
+        if key in mapping.value:
+            self.duplicate(path, mark)
         self.lines.append((path, mark.line + 1))
+
+    def duplicate(self, path: str, mark: Any) -> None:
+        """A key the mapping has already: YAML's keys are unique. PyYAML kept the last value, so a
+        second `rules:` or `then:` dropped the first without a word."""
+        first = next(line for at, line in reversed(self.lines) if at == path)
+        self.refuse(path, f"duplicate key (first at line {first}): the first value would be lost", mark)
 
 
 def _copy(value: Any) -> Any:
