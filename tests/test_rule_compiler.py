@@ -8,7 +8,6 @@ from typing import Any
 
 import datalogic_py
 import pytest
-import re2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,7 +116,7 @@ def test_compiled_conditions_answer_as_datalogic_or_not_at_all(logic: Any, data:
         got = expression.function(data)
     except Unsure:
         return
-    except re2._re2.Error:  # a bad pattern: the rule goes to datalogic, like Unsure
+    except ValueError:  # a bad pattern: the rule goes to datalogic, like Unsure
         return
     assert ok, f"datalogic fails on {json.dumps(logic)} with {data}, compiled gave {got!r}"
     assert same(got, expected), f"{json.dumps(logic)} with {data}: compiled {got!r}, datalogic {expected!r}"

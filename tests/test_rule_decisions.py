@@ -114,6 +114,29 @@ def test_regex_is_linear_time_on_a_pathological_pattern(tmp_path: Path) -> None:
     assert decision.rules[0].outcome == "not_matched"
 
 
+def test_a_pattern_from_the_conversation_that_is_no_pattern_repeats_none_of_it(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # RE2 logged "Error parsing 'Secret (Jane Roe jane.roe@private.example': missing )" on the
+    # worker's stderr, and the decision record (the auditor's timeline) kept the same words.
+    pack = compile_pack(
+        tmp_path,
+        """\
+        meta: {name: t}
+        rules:
+          - id: subject-in-text
+            on: [message.received]
+            if: {"matches": [{"var": "message.text"}, {"var": "message.subject"}]}
+        """,
+    )
+    subject = "Secret (Jane Roe jane.roe@private.example"
+    decision = pack.decide(context("message.received", message={"text": "hello", "subject": subject}))
+    rule = decision.rules[0]
+    assert rule.outcome == "error" and "missing )" in (rule.error or ""), rule
+    kept = decision.model_dump_json().replace(json.dumps(subject)[1:-1], "")  # the rule's read of it
+    assert "Jane" not in kept and "Jane" not in capfd.readouterr().err
+
+
 @pytest.mark.parametrize("pack_dir", ["default", "kundenservice"])
 def test_shipped_packs_validate_and_pass_their_tests(pack_dir: str) -> None:
     pack, problems = validate(load_source(PACKS / pack_dir))

@@ -86,11 +86,20 @@ def _contains_any(args_json: str) -> str:
 
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> re2._Regexp:
+    """The compiled pattern. A pattern may come from the conversation (`{"var": "message.subject"}`),
+    so neither RE2's own log line (on stderr, where the worker's log goes) nor the error, which the
+    decision record and the auditor's timeline keep, may repeat it: only what is wrong with it."""
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise ValueError(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
     options = re2.Options()
     options.case_sensitive = False
-    return re2.compile(pattern, options)
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:  # b"missing ): <the pattern from there on>"
+        raw = exc.args[0] if exc.args else b""
+        what = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)).split(":", 1)[0]
+        raise ValueError(f"bad pattern: {what}") from None
 
 
 def _matches(args_json: str) -> str:

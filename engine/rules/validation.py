@@ -250,7 +250,7 @@ class _Checker:
                         f"{at}.{op}", f"{op} takes {jsonlogic.CUSTOM_ARITY[op]} arguments, not {len(args)}"
                     )
                 elif op == "matches" and isinstance(args[1], str) and (why := jsonlogic.check_regex(args[1])):
-                    self.add(f"{at}.{op}[1]", f"bad pattern: {why}")
+                    self.add(f"{at}.{op}[1]", why)
             if scoped:
                 continue
             for var_path, where in _var_paths(op, args, f"{at}.{op}"):
