@@ -130,6 +130,27 @@ def test_the_queue_serves_priority_then_sla_breach_then_waiting_time() -> None:
     assert [n.conversation_id for n in desk.notices] == ["conversation:t:curgent"]
 
 
+def test_a_queued_request_is_served_by_the_priority_and_breach_its_conversation_reports_now() -> None:
+    desk = book(agent("ana", capacity=1))
+    desk.request(ask("busy"), T0)
+    desk.request(ask("first", at=T0), T0)
+    desk.request(ask("second", at=T0 + timedelta(minutes=1)), T0 + timedelta(minutes=1))
+    breach = T0 + timedelta(hours=2)
+    desk.report_status(
+        "conversation:t:csecond", "open", T0 + timedelta(minutes=2), priority="high", breach_at=breach
+    )
+    entries = desk.queue_view("support").entries
+    assert [(e.conversation_id.removeprefix("conversation:t:"), e.priority) for e in entries] == [
+        ("csecond", "high"),
+        ("cfirst", "normal"),
+    ]
+    assert entries[0].breach_at == breach
+    desk.report_status("conversation:t:cfirst", "open", T0 + timedelta(minutes=3))  # a status alone
+    assert [e.priority for e in desk.queue_view("support").entries] == ["high", "normal"]
+    desk.release("conversation:t:cbusy", T0 + timedelta(minutes=4))
+    assert [n.conversation_id for n in desk.notices] == ["conversation:t:csecond"]
+
+
 def test_least_loaded_weighs_load_by_capacity_and_most_spare_counts_every_channel() -> None:
     desk = book(
         agent("ana", capacity={"email": 10, "chat": 2}), agent("ben", capacity={"email": 4, "chat": 4})

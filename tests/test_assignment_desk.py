@@ -105,6 +105,24 @@ async def test_fifty_conversations_for_one_free_slot_one_is_assigned_the_rest_wa
     assert (await queue(api)) == waiting[1:]
 
 
+async def test_a_queued_conversation_made_urgent_is_served_first(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    # The desk kept the priority a request had when it was queued: c3, urgent once its customer said
+    # so, stayed behind c2 and the freed slot went to c2.
+    await add_agent(api, "solo", capacity=1)
+    for n in (1, 2, 3):
+        await api.post_message(f"c{n}", f"m{n}", "Hello there")
+    assert await queue(api) == ["c2", "c3"]
+    await api.post_message("c3", "m3-again", "this is urgent now")
+    assert (await state(api, "c3"))["priority"] == "urgent"
+    assert await queue(api) == ["c3", "c2"]
+    closed = await api.request("POST", "/v1/conversations/c1/status", json={"status": "closed"})
+    assert closed.status == 200, closed.body
+    await assigned_to(api, "c3", "solo")
+    assert await queue(api) == ["c2"]
+
+
 async def test_an_agent_gone_away_loses_the_conversation_to_a_colleague_after_the_grace_period(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:

@@ -184,12 +184,32 @@ class DeskBook:
         self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation_id]
         self.serve(now)
 
-    def report_status(self, conversation_id: str, status: str, now: datetime) -> None:
+    def report_status(
+        self,
+        conversation_id: str,
+        status: str,
+        now: datetime,
+        *,
+        priority: str | None = None,
+        breach_at: datetime | None = None,
+    ) -> None:
+        """A conversation's status, and (from conversations that tell it) its priority and earliest
+        SLA breach, which its queue place is served by: a request kept what it said when it asked."""
+        changed = False
         seat = self.state.seats.get(conversation_id)
         if seat is not None and seat.status != status:
             seat.status = status
             if seat.request is not None:
                 seat.request.status = status
+            changed = True
+        if priority is not None:
+            held = [w.request for w in self.state.queue if w.request.conversation_id == conversation_id]
+            held += [seat.request] if seat is not None and seat.request is not None else []
+            for request in held:
+                if (request.priority, request.breach_at) != (priority, breach_at):
+                    request.priority, request.breach_at = priority, breach_at
+                    changed = True
+        if changed:
             self.serve(now)
 
     # -- time ---------------------------------------------------------------------------------------

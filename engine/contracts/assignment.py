@@ -159,6 +159,12 @@ class Release(BaseModel):
 class StatusReport(BaseModel):
     conversation_id: str
     status: str
+    priority: str | None = Field(
+        default=None, description="The conversation's priority now: its queue place is served by it."
+    )
+    breach_at: datetime | None = Field(
+        default=None, description="With `priority`: its earliest SLA breach now (the queue's next key)."
+    )
 
 
 class Candidate(BaseModel):

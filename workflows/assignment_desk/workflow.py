@@ -236,7 +236,13 @@ class AssignmentDesk:
     @workflow.signal(name=CONVERSATION_STATUS)
     def conversation_status(self, report: StatusReport) -> None:
         self._messages += 1
-        self._book.report_status(report.conversation_id, report.status, workflow.now())
+        self._book.report_status(
+            report.conversation_id,
+            report.status,
+            workflow.now(),
+            priority=report.priority,
+            breach_at=report.breach_at,
+        )
         self._wake = True
 
     @workflow.update(name=STATUS_UPDATE)

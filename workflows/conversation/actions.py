@@ -121,7 +121,10 @@ class ActionRun:
         return DONE
 
     async def set_priority(self, priority: str) -> ActionResult:
+        changed = self._state.priority != priority
         self._state.priority = priority
+        if changed:
+            await self._wf._tell_desk_priority()
         return DONE
 
     async def route(self, team: str) -> ActionResult:

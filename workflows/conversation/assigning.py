@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import ActionResult
     from workflows.conversation.delivery import Delivery
+    from workflows.conversation.patches import PRIORITY_TOLD_PATCH
 
 # Events raised while handling one, in order, each with the context it adds for the rules.
 Raised = list[tuple[str, dict[str, Any]]]
@@ -172,10 +173,21 @@ class Assigning(Delivery):
                 tenant=s.tenant, release=Release(conversation_id=s.conversation_id, reason="closed")
             )
         else:
-            letter = DeskLetter(
-                tenant=s.tenant, status=StatusReport(conversation_id=s.conversation_id, status=status)
+            report = StatusReport(
+                conversation_id=s.conversation_id,
+                status=status,
+                priority=s.priority,
+                breach_at=self._breach_at(),
             )
+            letter = DeskLetter(tenant=s.tenant, status=report)
         await workflow.execute_local_activity_method(Desk.tell_desk, letter, **DESK_CALL)
+
+    async def _tell_desk_priority(self) -> None:
+        """The priority changed while the desk holds the conversation (a queue place or a seat): the
+        desk serves its queue by priority, then SLA breach, from what it was told last."""
+        s = self._state
+        if s.assignment is not None and self._patched(PRIORITY_TOLD_PATCH):
+            await self._tell_desk_status(s.status.value)
 
     async def _release_to_desk(self, reason: str) -> None:
         s = self._state

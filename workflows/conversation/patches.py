@@ -123,7 +123,15 @@ PATCHES_2026_12_M = "patches-2026-12-m"
 FAILED_REPLY_DECIDED_PATCH = "a-failed-reply-is-decided-by-the-rules"
 # The bundle after that: everything PATCHES_2026_12_M stands for, and FAILED_REPLY_DECIDED_PATCH.
 PATCHES_2026_12_N = "patches-2026-12-n"
+# A conversation waiting in its team's queue (or holding a seat) tells the desk when its priority
+# changes, with its earliest SLA breach: the desk serves its queue by both and kept what the request
+# said, so an `urgent` set after queuing was served after `normal` ones (assigning.py). Asked only
+# when the priority of a conversation the desk holds changes.
+PRIORITY_TOLD_PATCH = "the-desk-hears-a-priority-change"
+# The bundle after that: everything PATCHES_2026_12_N stands for, and PRIORITY_TOLD_PATCH.
+PATCHES_2026_12_O = "patches-2026-12-o"
 BUNDLES = (
+    PATCHES_2026_12_O,
     PATCHES_2026_12_N,
     PATCHES_2026_12_M,
     PATCHES_2026_12_L,
@@ -168,6 +176,7 @@ LATER_PATCHES = {
     LATE_ITEMS_PATCH: PATCHES_2026_12_L,
     REFUSED_TOLD_PATCH: PATCHES_2026_12_M,
     FAILED_REPLY_DECIDED_PATCH: PATCHES_2026_12_N,
+    PRIORITY_TOLD_PATCH: PATCHES_2026_12_O,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
