@@ -68,7 +68,12 @@ with the bundle that also has the rules decide on an agent's reply that failed (
 good in the background; and one refused after the next thread began, recorded and not decided), and
 `patches-2026-12-m-then-decided-mid-1`, a conversation opened by `convoflow up` of the code before it
 whose reply the gateway refused once `convoflow up` of the code after it had taken over, asking
-`a-failed-reply-is-decided-by-the-rules` by its own marker mid-run.
+`a-failed-reply-is-decided-by-the-rules` by its own marker mid-run, and
+`patches-2026-12-o-urgent-queued-1`, begun with the bundle that also tells the desk a queued
+conversation's priority change (made urgent while it waited), `desk-workflow-8` the desk that
+served it first, and `patches-2026-12-n-then-priority-mid-1`, a queued conversation opened by
+`convoflow up` of the code before it whose customer wrote "urgent" once `convoflow up` of the code
+after it had taken over, asking `the-desk-hears-a-priority-change` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
