@@ -130,7 +130,17 @@ async def test_export_replay_and_verify_as_an_auditor(
     assert from_temporal.returncode == 0, from_temporal.stdout + from_temporal.stderr
     assert from_temporal.stdout.splitlines() == [f"{runs} replayed, 0 differences"]
 
-    for path in (tmp_path / "au-1.json", tmp_path / "au-2.zip"):
+    # Unpacked and zipped again with `zip -r`, which adds an entry for each folder: untouched, it
+    # verifies (the folder entry `history/` was "not JSON", as if the bundle had been tampered with).
+    with (
+        zipfile.ZipFile(tmp_path / "au-2.zip") as archive,
+        zipfile.ZipFile(tmp_path / "re.zip", "w") as again,
+    ):
+        for name in sorted({n.rsplit("/", 1)[0] + "/" for n in archive.namelist() if "/" in n}):
+            again.writestr(zipfile.ZipInfo(name), b"")
+        for name in archive.namelist():
+            again.writestr(name, archive.read(name))
+    for path in (tmp_path / "au-1.json", tmp_path / "au-2.zip", tmp_path / "re.zip"):
         verified = await cli(capsys, "audit", "verify", str(path))
         assert verified.returncode == 0, verified.stdout
         assert verified.stdout.startswith(

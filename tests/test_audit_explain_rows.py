@@ -79,3 +79,20 @@ def test_a_record_whose_reads_were_left_out_says_so_where_they_would_be() -> Non
     assert all(row.reads == {} and row.reads_left_out == 2_700_000 for row in rows)
     assert "read      (left out: the record would have taken 2,700,000 bytes)" in render_text("c-1", rows)
     assert "left out" not in render_text("c-1", explain(state("run-1"), [breach()], {}))
+
+
+def test_an_sla_policys_own_escalation_steps_are_explained_by_the_trails_note() -> None:
+    # The policy's escalation level (no rule decided it) set the conversation urgent: explain left the
+    # entry out, so nothing said why the conversation was urgent; the timeline showed it.
+    note = "escalation level 2 of the SLA policy (first_response breached)"
+    steps = [
+        ExecutedAction(index="0.0", action={"type": "set_priority", "value": "urgent"}),
+        ExecutedAction(index="0.1", action={"type": "add_tags", "value": ["escalated2"]}),
+    ]
+    escalation = DecisionEntry(seq=9, event="sla.escalation", at=AT, note=note, executed=steps)
+    rows = explain(state("run-1"), [breach(), escalation], {})
+    ours = [(r.seq, r.effect, r.rule, r.cause) for r in rows if r.seq == 9]
+    assert ours == [(9, "priority", None, note), (9, "tag added", None, note)], ours
+    assert all(r.cause is None for r in rows if r.seq == 7)  # a rule's effects name their rule
+    text = render_text("c-1", rows)
+    assert f"  cause     {note}" in text and "conversation:acme:c-1:run-1:9:0.1" in text

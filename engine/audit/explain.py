@@ -60,6 +60,11 @@ class EffectRow(BaseModel):
     outcome: str = Field(description="done, skipped or failed.")
     detail: str | None = None
     rule: str | None = Field(default=None, description="The rule whose match decided the action.")
+    cause: str | None = Field(
+        default=None,
+        description="What decided an effect no rule did, as the trail notes it: an SLA policy's "
+        "escalation level, the workflow's reassignment of a conversation left waiting.",
+    )
     reads: dict[str, Any] = Field(default_factory=dict, description="The values the rule's condition read.")
     reads_left_out: int | None = Field(
         default=None,
@@ -91,12 +96,14 @@ def idempotency_key(state: ConversationState, seq: int, index: str) -> str:
 def explain(
     state: ConversationState, trail: list[DecisionEntry], packs: Mapping[str, RulePack]
 ) -> list[EffectRow]:
-    """Every executed action of `trail`, oldest event first, explained."""
+    """Every executed action of `trail`, oldest event first, explained: those a rule decided, and
+    those the workflow took on its own (an SLA policy's escalation steps), with the trail's note."""
     rows: list[EffectRow] = []
     for entry in sorted(trail, key=lambda e: e.seq):
-        if entry.decision is None:
+        if entry.decision is None and not entry.executed:
             continue
-        decision = plain(entry.decision)  # decoded once: every read of the trail's record decodes it
+        # decoded once: every read of the trail's record decodes it
+        decision = plain(entry.decision) if entry.decision is not None else {}
         decided = decision.get("actions") or []
         outcomes = {row["id"]: row for row in decision.get("rules") or []}
         pack = packs.get(decision.get("pack_hash") or "")
@@ -119,6 +126,7 @@ def explain(
                     outcome=done.outcome,
                     detail=done.detail,
                     rule=rule_id,
+                    cause=(entry.note or "the workflow") if entry.decision is None else None,
                     reads=outcome.get("reads") or {},
                     reads_left_out=decision.get("reads_left_out"),
                     condition=conditions.get(rule_id or ""),
@@ -135,8 +143,8 @@ def explain(
 def render_text(conversation: str, rows: list[EffectRow]) -> str:
     """The rows as an auditor reads them: one block per effect."""
     if not rows:
-        return f"{conversation}: no effects decided by rules\n"
-    lines = [f"{conversation}: {len(rows)} effect(s) decided by rules"]
+        return f"{conversation}: no effects\n"
+    lines = [f"{conversation}: {len(rows)} effect(s)"]
     for row in rows:
         lines.append("")
         lines.append(
@@ -145,6 +153,10 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
         lines.append(f"  effect    {row.effect}: {_action(row.action)} -> {row.outcome}")
         if row.detail:
             lines.append(f"  detail    {row.detail}")
+        if row.cause is not None:  # no rule decided it: nothing more to show but its key
+            lines.append(f"  cause     {row.cause}")
+            lines.append(f"  key       {row.key}{'' if row.outbound else ' (kept in the workflow)'}")
+            continue
         lines.append(f"  rule      {row.rule or '-'}")
         if row.condition_known:
             shown = "always" if row.condition is None else json.dumps(row.condition, ensure_ascii=False)

@@ -204,7 +204,10 @@ def read_bundle(path: Path) -> dict[str, Any]:
     data = path.read_bytes()
     if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return from_files({name: archive.read(name) for name in archive.namelist()})
+            # A folder's own entry (`history/`), which `zip -r` of an unpacked bundle adds, holds no
+            # file: only files are the bundle's (an extra one still fails the manifest's check).
+            files = [info.filename for info in archive.infolist() if not info.is_dir()]
+            return from_files({name: archive.read(name) for name in files})
     try:
         bundle = json.loads(data)
     except (ValueError, UnicodeDecodeError):
