@@ -210,7 +210,22 @@ async def test_unknown_conversation_is_404(api: ApiClient) -> None:
         "POST", "/v1/conversations/nope/replies", json={"agent_id": "a", "text": "x", "message_id": "r-1"}
     )
     assert reply.status == 404 and reply.body["error"] == "conversation_not_found"
+    assert fields(reply.body) == ["conversation_id"]  # every error names what it is about
     assert (await api.get("nope")).status == 404
+
+
+async def test_a_closed_conversation_and_a_refused_assignment_name_their_field(
+    api: ApiClient, worker: None
+) -> None:
+    agent = {"id": "ana", "name": "Ana", "teams": [], "capacity": 5}
+    assert (await api.request("POST", "/v1/agents", json=agent)).status == 201  # a roster: it is checked
+    await api.post_message("c-shut", "m-1")
+    refused = await api.request("POST", "/v1/conversations/c-shut/assignment", json={"agent_id": "nobody"})
+    await api.request("POST", "/v1/conversations/c-shut/status", json={"status": "closed"})
+    closed = await api.request("POST", "/v1/conversations/c-shut/status", json={"status": "open"})
+    assert (closed.status, closed.body["error"]) == (409, "conversation_closed"), closed.body
+    assert (refused.status, refused.body["error"]) == (409, "assignment_refused"), refused.body
+    assert (fields(closed.body), fields(refused.body)) == (["conversation_id"], ["agent_id"])
 
 
 LONG_NUMBER = "9" * 5_000  # past the 4,300 digits Python's int() converts: it raised, and answered 500

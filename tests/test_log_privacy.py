@@ -8,6 +8,7 @@ engine/service/logging_setup.py stay in force, as they are whenever the service 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import uuid
@@ -148,6 +149,15 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
                     (await api.request("POST", "/v1/conversations/pii-2/messages", data=TEXT.encode())).status
                 )
                 trail = await api.request("GET", "/v1/conversations/pii-refused/decisions")
+                # A request aiohttp cannot parse: its error quoted the header's bytes, at ERROR.
+                host, port = api.base_url.removeprefix("http://").split(":")
+                reader, writer = await asyncio.open_connection(host, int(port))
+                writer.write(
+                    f"POST /v1/inbound/email HTTP/1.1\r\nHost: x\r\nX-Name: {NAME} <{ADDRESS}>\x01\r\n"
+                    "Content-Length: 0\r\n\r\n".encode()
+                )
+                malformed = await reader.read(12)
+                writer.close()
     finally:
         controller.stop()
         down_crm.close()
@@ -159,6 +169,9 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
     failures = [d["note"] or "" for d in trail.body["decisions"]]
     failures += [e["detail"] or "" for d in trail.body["decisions"] for e in d["executed"]]
     assert any("recipient refused" in f for f in failures), trail.body
+    assert malformed == b"HTTP/1.0 400" and any(
+        "malformed HTTP request" in r.getMessage() for r in caplog.records
+    )
     formatter = logging.Formatter("%(message)s")
     # The test's own SMTP server (aiosmtpd, logger `mail.log`) narrates the dialogue: not the service.
     records = [r for r in caplog.records if not r.name.startswith("mail.")]

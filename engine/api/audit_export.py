@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.api.auth import TENANT
+from engine.api.conversation_calls import NOT_FOUND, named
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, call_workflow, external_id
 from engine.api.errors import ApiError, unavailable
 from engine.service import audit_bundle
@@ -48,7 +49,7 @@ async def get_export(request: web.Request) -> web.Response:
             request, lambda _deadline: audit_bundle.export(client, database, tenant, ext_id, key)
         )
     except audit_bundle.ConversationNotFound:
-        raise ApiError(404, "conversation_not_found", "no such conversation") from None
+        raise ApiError(404, "conversation_not_found", NOT_FOUND, named("conversation_id")) from None
     except (OSError, SQLAlchemyError):
         raise unavailable("database_unavailable", "cannot read the rule packs now; retry") from None
     return web.json_response(bundle)

@@ -74,27 +74,40 @@ async def call_temporal(
         ) from None
     except WorkflowQueryFailedError:
         # The run could not answer (e.g. Temporal refused the run id): never a 500, never its text.
-        raise ApiError(404, "conversation_not_found", "no such run, or it cannot answer") from None
+        raise ApiError(
+            404, "conversation_not_found", "no such run, or it cannot answer", named("run_id")
+        ) from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
-            raise ApiError(409, "conversation_closed", "the conversation is closed") from None
+            raise ApiError(409, "conversation_closed", CLOSED, named("conversation_id", CLOSED)) from None
         if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
-            raise ApiError(409, "no_survey", cause.message) from None
+            raise ApiError(409, "no_survey", cause.message, named("conversation_id", cause.message)) from None
         if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
-            raise ApiError(409, "assignment_refused", cause.message) from None
+            raise ApiError(
+                409, "assignment_refused", cause.message, named("agent_id", cause.message)
+            ) from None
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             if handle is not None and await _has_ended(handle):
-                raise ApiError(409, "conversation_closed", "the conversation is closed") from None
-            raise ApiError(404, "conversation_not_found", "no such conversation") from None
+                raise ApiError(409, "conversation_closed", CLOSED, named("conversation_id", CLOSED)) from None
+            raise ApiError(404, "conversation_not_found", NOT_FOUND, named("conversation_id")) from None
         if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             raise unavailable(
                 "worker_unavailable",
                 f"no worker answered within {timeout:g}s; retry (events with the same message_id)",
             ) from None
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
+
+
+CLOSED = "the conversation is closed"
+NOT_FOUND = "no such conversation"
+
+
+def named(field: str, message: str = "not found") -> list[dict[str, str]]:
+    """The `fields` of an error about what the path or body names: every error names one."""
+    return [{"field": field, "message": message}]
 
 
 async def _has_ended(handle: WorkflowHandle) -> bool:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from aiohttp.http_exceptions import HttpProcessingError
+
 SDK_LOGGERS = ("temporalio",)
 # The database drivers log every statement with its parameters (aiosqlite at DEBUG, SQLAlchemy's
 # engine at INFO): outbox rows hold message text and addresses, so they never go below WARNING.
@@ -22,6 +24,25 @@ MAIL_LOGGERS = ("aioimaplib",)
 
 # Alembic narrates every migration step at INFO; a start that migrates says so once, in its banner.
 QUIET_LOGGERS = ("alembic",)
+# aiohttp's server logs a request it cannot parse at ERROR, with a traceback whose message quotes the
+# offending bytes (`Invalid header value char: b'X-Name: Ada ...'`): a header holding an address or a
+# name would reach the log. Such a request is the client's fault and answered 400.
+HTTP_SERVER_LOGGER = "aiohttp.server"
+
+
+class MalformedRequests(logging.Filter):
+    """A request aiohttp could not parse: one WARNING line naming the kind, never its bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError):
+            record.msg, record.args = (
+                "malformed HTTP request refused: %s (HTTP %s)",
+                (type(exc).__name__, exc.code),
+            )
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def configure(level: str = "INFO") -> None:
@@ -32,6 +53,10 @@ def configure(level: str = "INFO") -> None:
 
 
 def apply_sdk_floor() -> None:
+    """The floors above, and the filter that keeps a malformed request's bytes out of the log."""
+    server = logging.getLogger(HTTP_SERVER_LOGGER)
+    if not any(isinstance(f, MalformedRequests) for f in server.filters):
+        server.addFilter(MalformedRequests())
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
         logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
