@@ -288,3 +288,18 @@ async def test_a_body_nested_too_deeply_for_json_is_a_4xx_naming_the_body(api: A
     )
     assert reply.status == 422, reply.body
     assert reply.body["fields"] == [{"field": "body", "message": "nested too deeply"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/rules/validate", {"pack": 42}, "pack"),
+        ("/v1/rules/diff", {"old": 42, "new": "meta: {name: x}", "conversations": []}, "old"),
+    ],
+)
+async def test_a_pack_neither_text_nor_object_names_its_field(
+    api: ApiClient, path: str, body: dict, field: str
+) -> None:
+    # It named `pack.str` and `pack.dict[str,any]`: the kinds pydantic tried, not fields of the request.
+    reply = await api.request("POST", path, json=body)
+    assert reply.status == 422 and fields(reply.body) == [field], reply.body

@@ -15,9 +15,9 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
 from engine.api.errors import ApiError, malformed_json, number_too_long, validation_error
 from engine.rules.analysis import CheckReport, analyse, checked
@@ -42,8 +42,20 @@ from engine.rules.triage import intent_report
 from engine.rules.validation import validate
 
 
+def _text_or_object(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """One error for a value neither kind: pydantic named each kind tried (`pack.str`,
+    `pack.dict[str,any]`), fields a request does not have."""
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError("must be the pack as YAML text or as a JSON object") from None
+
+
+PackValue = Annotated[str | dict[str, Any], WrapValidator(_text_or_object)]
+
+
 class PackRequest(BaseModel):
-    pack: str | dict[str, Any] = Field(description="The pack as YAML text or a JSON object.")
+    pack: PackValue = Field(description="The pack as YAML text or a JSON object.")
 
 
 class SimulateRequest(PackRequest):
@@ -72,8 +84,8 @@ class CoverageRequest(PackRequest):
 
 
 class DiffRequest(BaseModel):
-    old: str | dict[str, Any]
-    new: str | dict[str, Any]
+    old: PackValue
+    new: PackValue
     conversations: list[RecordedConversation] = Field(max_length=5000)
 
 
