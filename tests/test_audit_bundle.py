@@ -208,6 +208,21 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     (tmp_path / "cut.json").write_bytes(canonical_json(cut))
     shortened = await cli(capsys, "audit", "verify", str(tmp_path / "cut.json"))
     assert shortened.returncode == 1 and "removed from the end" in shortened.stdout
+    # Cut, and the manifest's count edited to match: it said "holds 2 where 2 were exported".
+    chain = {**exported.body["manifest"]["chain"], "records": len(records) - 1}
+    recounted = {**cut, "manifest": {**exported.body["manifest"], "chain": chain}}
+    (tmp_path / "recounted.json").write_bytes(canonical_json(recounted))
+    recount = await cli(capsys, "audit", "verify", str(tmp_path / "recounted.json"))
+    assert recount.returncode == 1 and "the chain's head does not match" in recount.stdout, recount.stdout
+    assert "the manifest was edited" in recount.stdout
+    # The manifest's chain removed: the manifest was edited, not the key wrong.
+    unchained = {
+        **exported.body,
+        "manifest": {k: v for k, v in exported.body["manifest"].items() if k != "chain"},
+    }
+    (tmp_path / "unchained.json").write_bytes(canonical_json(unchained))
+    missing = await cli(capsys, "audit", "verify", str(tmp_path / "unchained.json"))
+    assert missing.returncode == 1 and "its chain (the key fingerprint" in missing.stdout, missing.stdout
 
     run = exported.body["manifest"]["run_ids"][0]
     history = json.loads(json.dumps(exported.body["files"][f"history/{run}.json"]))

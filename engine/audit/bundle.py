@@ -165,6 +165,12 @@ def verify(bundle: Any, key: bytes) -> Verdict:
     verdict = Verdict()
     chain: dict[str, Any] = manifest["chain"] if isinstance(manifest.get("chain"), dict) else {}
     expected_fingerprint = chain.get("key_fingerprint")
+    if expected_fingerprint is None:
+        verdict.problems.append(
+            "the manifest was edited: its chain (the key fingerprint, the record count and the head) "
+            "is missing, so nothing could be checked"
+        )
+        return verdict
     if expected_fingerprint != key_fingerprint(key):
         verdict.problems.append(
             f"the key given is not the one this bundle was sealed with (key fingerprint "
@@ -178,12 +184,16 @@ def verify(bundle: Any, key: bytes) -> Verdict:
     workflow_id = str(manifest.get("workflow_id", ""))
     if (broken := first_break(key, workflow_id, records)) is not None:
         verdict.problems.append(broken.describe())
-    elif len(records) != chain.get("records") or not hmac.compare_digest(
-        str(chain.get("head", "")), head(key, workflow_id, records)
-    ):
+    elif (count := chain.get("records")) != len(records):
+        cut = not isinstance(count, int) or len(records) < count
         verdict.problems.append(
-            f"the bundle holds {len(records)} decision records where {chain.get('records')} were "
-            "exported: records were removed from the end"
+            f"the bundle holds {len(records)} decision records where {count} were exported: "
+            + ("records were removed from the end" if cut else "records were added at the end")
+        )
+    elif not hmac.compare_digest(str(chain.get("head", "")), head(key, workflow_id, records)):
+        verdict.problems.append(
+            f"the chain's head does not match its {len(records)} decision records: records were removed "
+            "from the end and the manifest's count edited to match, or the head itself was edited"
         )
     if not hmac.compare_digest(str(manifest.get("seal", "")), seal_of(key, manifest)):
         verdict.problems.append("the manifest was edited: its seal does not match")
