@@ -165,7 +165,7 @@ async def test_a_pack_acts_on_a_reply_the_channel_refused(
     matched = [r["id"] for r in failure["decision"]["rules"] if r["outcome"] == "matched"]
     assert matched == ["a-reply-did-not-reach-the-customer"], failure["decision"]
     assert "reply-failed" in conversation["tags"] and conversation["priority"] == "high", conversation
-    assert paging.texts() == ["A reply did not reach the customer"]
+    assert paging.texts() == ["Reply r-10 in down-10 did not reach the customer"]  # its placeholders filled
     assert gateway.texts() == ["We got your message."]  # the refused reply never reached the customer
 
 

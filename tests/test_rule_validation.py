@@ -226,6 +226,15 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "rules[0].then[1].assign.skills[0]: unknown skill 'lang:de': no team declares it",
         ),
+        (
+            """
+        rules:
+          - id: tell
+            on: [conversation.created]
+            then: [{notify: {team: billing, message: "new from {customer.frist_name}"}}]
+        """,
+            'rules[0].then[0].notify.message: placeholder "{customer.frist_name}" is not in the rule context',
+        ),
     ],
 )
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:

@@ -196,6 +196,12 @@ class _Checker:
             at = f"{path}[{i}].{action.kind}"
             for below, message in action.check(self.pack):
                 self.add(at + below, message, UNKNOWN_REFERENCE)
+            text = getattr(action, "message", None)  # notify's own text is filled as a template is
+            if isinstance(text, str):
+                if text.count("{") != text.count("}"):
+                    self.add(f"{at}.message", "unbalanced { } in message")
+                for field in PLACEHOLDER.findall(text):
+                    self.check_placeholder(f"{at}.message", field)
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}

@@ -181,6 +181,8 @@ class ActionRun:
     async def notify(self, to: str, text: str, template: str | None) -> ActionResult:
         if template:
             text = self._wf._template_text(template, self._context) or text
+        elif "{" in text:  # a placeholder in the rule's own message, as in a template
+            text = self._wf._rendered(text, self._wf.pack.meta.language, self._context)
         return self._sent(await self._wf._deliver(self._key, kind="notification", text=text, to=to))
 
     async def write_crm(self, field: str, value: Any) -> ActionResult:
