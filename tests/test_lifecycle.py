@@ -416,6 +416,35 @@ async def test_whatsapp_survey_outside_the_24_hour_window_is_a_template_message(
     assert template_only == {"wa-old": True, "wa-new": False}
 
 
+async def test_an_sla_counts_from_when_the_channel_received_the_message(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    # A message the channel held two hours, on a 60-minute first response: the clock started when the
+    # workflow handled it, so the SLA was met by a reply the KPIs counted two hours late.
+    publish(settings, TEST_PACKS / "timers")
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    answer = await api.request(
+        "POST",
+        "/v1/conversations/held-1/messages?wait=decided",
+        json={
+            "message_id": "m-1",
+            "channel": "email",
+            "sender": {"address": "ada@example.com"},
+            "text": "where is my order (slow)",
+            "received_at": received.isoformat(),
+        },
+    )
+    assert answer.status == 201, answer.body
+
+    async def breached() -> bool:
+        return (await state(api, "held-1"))["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, what="the first response breached at once")
+    target = (await state(api, "held-1"))["sla"]["targets"]["first_response"]
+    started, breached_at = (datetime.fromisoformat(target[k]) for k in ("started_at", "breached_at"))
+    assert (started, breached_at) == (received, received + timedelta(minutes=60)), target
+
+
 async def test_sla_deadline_is_on_the_business_hours_calendar(
     api: ApiClient, settings: Settings, worker: None
 ) -> None:

@@ -130,7 +130,16 @@ PATCHES_2026_12_N = "patches-2026-12-n"
 PRIORITY_TOLD_PATCH = "the-desk-hears-a-priority-change"
 # The bundle after that: everything PATCHES_2026_12_N stands for, and PRIORITY_TOLD_PATCH.
 PATCHES_2026_12_O = "patches-2026-12-o"
+# An SLA clock a customer message starts (first response and resolution of a new thread, next
+# response, resolution again at a reopen) counts from when the channel received the message
+# (`received_at`), as the KPIs' response times do: it counted from when the workflow handled it, so a
+# message the channel held for hours met its first-response SLA while the KPIs counted hours.
+# Asked only when such a message was received before it was handled.
+SLA_FROM_RECEIVED_PATCH = "sla-clocks-start-when-the-customer-wrote"
+# The bundle after that: everything PATCHES_2026_12_O stands for, and SLA_FROM_RECEIVED_PATCH.
+PATCHES_2026_12_P = "patches-2026-12-p"
 BUNDLES = (
+    PATCHES_2026_12_P,
     PATCHES_2026_12_O,
     PATCHES_2026_12_N,
     PATCHES_2026_12_M,
@@ -177,6 +186,7 @@ LATER_PATCHES = {
     REFUSED_TOLD_PATCH: PATCHES_2026_12_M,
     FAILED_REPLY_DECIDED_PATCH: PATCHES_2026_12_N,
     PRIORITY_TOLD_PATCH: PATCHES_2026_12_O,
+    SLA_FROM_RECEIVED_PATCH: PATCHES_2026_12_P,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

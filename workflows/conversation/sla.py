@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
     from workflows.conversation.options import LOCAL
+    from workflows.conversation.patches import SLA_FROM_RECEIVED_PATCH
     from workflows.conversation.records import Records
 
 
@@ -59,9 +60,10 @@ class SlaClocks(Records):
                 target_minutes=minutes,
                 remaining_minutes=max(minutes - consumed.get(target, 0), 0),
             )
+        fresh = s.sla.policy is None  # a changed policy goes on from the time consumed, from now
         s.sla = SlaState(policy=name, calendar=policy.calendar, targets=targets)
         if s.status.value not in policy.pause_on:
-            await self._start_clocks(list(targets))
+            await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
 
     async def _start_next_response(self) -> None:
         policy = self._policy()
@@ -73,13 +75,16 @@ class SlaClocks(Records):
             remaining_minutes=policy.next_response_minutes,
         )
         if self._state.status.value not in policy.pause_on:
-            await self._start_clocks(["next_response"])
+            await self._start_clocks(["next_response"], since=self._state.last_customer_message_at)
 
-    async def _start_clocks(self, names: list[str]) -> None:
+    async def _start_clocks(self, names: list[str], *, since: datetime | None = None) -> None:
+        """Start clocks from now, or from `since`: when the channel received the customer message
+        that starts them (SLA_FROM_RECEIVED_PATCH), as the KPIs count the response times."""
         policy = self._policy()
         if policy is None:
             return
         now = workflow.now()
+        start = since if since is not None and since < now and self._patched(SLA_FROM_RECEIVED_PATCH) else now
         targets = [
             self._state.sla.targets[n]
             for n in names
@@ -89,16 +94,16 @@ class SlaClocks(Records):
         ]
         queries, wants_warning = [], []
         for t in targets:
-            queries.append(TimeQuery(op="deadline", start=now, minutes=t.remaining_minutes))
+            queries.append(TimeQuery(op="deadline", start=start, minutes=t.remaining_minutes))
             warn_left = t.remaining_minutes - t.target_minutes * (1 - policy.warning_fraction)
             wants_warning.append(not t.warned and warn_left > 0)
             if wants_warning[-1]:
-                queries.append(TimeQuery(op="deadline", start=now, minutes=warn_left))
+                queries.append(TimeQuery(op="deadline", start=start, minutes=warn_left))
         answers = iter(await self._deadlines(queries)) if queries else iter(())
         for t, warn in zip(targets, wants_warning, strict=True):
             t.deadline = next(answers)
             t.warning_at = next(answers) if warn else None
-            t.running, t.started_at = True, now
+            t.running, t.started_at = True, start
         self._changed()
 
     async def _pause_sla(self) -> None:
