@@ -73,7 +73,13 @@ whose reply the gateway refused once `convoflow up` of the code after it had tak
 conversation's priority change (made urgent while it waited), `desk-workflow-8` the desk that
 served it first, and `patches-2026-12-n-then-priority-mid-1`, a queued conversation opened by
 `convoflow up` of the code before it whose customer wrote "urgent" once `convoflow up` of the code
-after it had taken over, asking `the-desk-hears-a-priority-change` by its own marker mid-run.
+after it had taken over, asking `the-desk-hears-a-priority-change` by its own marker mid-run, and
+`patches-2026-12-p-held-1`, begun with the bundle that also counts SLA clocks from the message's
+`received_at` (a message the channel held two hours: breached at once), and
+`patches-2026-12-o-then-sla-received-mid-1`, a conversation opened and closed by `convoflow up` of
+the code before it under a pack without SLA, whose next thread (a message received ten minutes
+earlier) `convoflow up` of the code after it handled, asking `sla-clocks-start-when-the-customer-wrote`
+by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -134,7 +134,10 @@ PATCHES_2026_12_O = "patches-2026-12-o"
 # response, resolution again at a reopen) counts from when the channel received the message
 # (`received_at`), as the KPIs' response times do: it counted from when the workflow handled it, so a
 # message the channel held for hours met its first-response SLA while the KPIs counted hours.
-# Asked only when such a message was received before it was handled.
+# Asked when such a message was received before its clocks start, which nearly every message was:
+# its handling's local activities move the workflow's clock on by a few ms. Temporal keeps a run's
+# first answer to a patch: a run that asked it while replaying what the code before did keeps its
+# clocks for the rest of the run (the next run, after a continue-as-new, has the new ones).
 SLA_FROM_RECEIVED_PATCH = "sla-clocks-start-when-the-customer-wrote"
 # The bundle after that: everything PATCHES_2026_12_O stands for, and SLA_FROM_RECEIVED_PATCH.
 PATCHES_2026_12_P = "patches-2026-12-p"
