@@ -81,6 +81,28 @@ async def test_billing_message_is_tagged_routed_and_findable(
     assert found == [api.workflow_id("bill-1")]
 
 
+async def test_a_team_and_a_tag_named_with_spaces_can_be_listed_by(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    # A pack may name a team "Tier 2 Süd": the list's filter took only ids (422), so the console's own
+    # team filter failed for it.
+    publish(settings, TEST_PACKS / "spaced")
+    await api.post_message("sp-1", "m-1", "Hello")
+    listed: list[str] = []
+
+    async def found() -> bool:  # the list is Temporal visibility: it may lag a moment
+        nonlocal listed
+        reply = await api.request("GET", "/v1/conversations?team=Tier%202%20S%C3%BCd&tag=big%20refund")
+        assert reply.status == 200, reply.body
+        listed = [c["conversation_id"] for c in reply.body["conversations"]]
+        return bool(listed)
+
+    await eventually(found, what="the conversation listed by its team and tag")
+    assert listed == ["sp-1"]
+    quoted = await api.request("GET", "/v1/conversations?team=a%27%20OR%20ConvoTenant%20%3D%20%27x")
+    assert quoted.status == 422 and quoted.body["fields"][0]["field"] == "team", quoted.body
+
+
 async def test_decisions_explain_every_action(api: ApiClient, worker: None) -> None:
     await api.post_message("why-1", "m-1", "My invoice is wrong")
     trail = (await api.request("GET", "/v1/conversations/why-1/decisions")).body["decisions"]

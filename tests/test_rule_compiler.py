@@ -262,7 +262,7 @@ def hostile(marker: Path) -> list[str]:
 
 
 def hostile_pack(strings: list[str]) -> dict[str, Any]:
-    # Team names as long as a pack may have them (engine/rules/validation.py MAX_TEAM_NAME).
+    # Team names as long as a pack may have them (engine/rules/pack.py MAX_TEAM_NAME).
     teams = {f"team-{i}": {} for i in range(len(strings))} | {s[:64]: {} for s in strings}
     templates = {s[:200]: {"en": s.replace("{", "(").replace("}", ")")} for s in strings}
     rules = []

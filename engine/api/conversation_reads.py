@@ -29,12 +29,15 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
+from engine.contracts.single_line import NOT_IN_A_LINE
 from engine.rules.context import Priority
+from engine.rules.pack import MAX_TEAM_NAME
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
 routes = web.RouteTableDef()
 _THREAD = re.compile(r"[0-9]{1,7}")
+_PACK_NAME = re.compile(rf"[^'\"\\{NOT_IN_A_LINE}]{{1,{MAX_TEAM_NAME}}}")
 _ID = re.compile(ID_PATTERN)
 
 
@@ -190,15 +193,18 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
         if value is not None:
             quoted = value if key is sa.SLA_BREACHED else f"'{value}'"
             clauses.append(f"{key.name} = {quoted}")
-    for param, key in (
-        ("team", sa.TEAM),
-        ("assignee", sa.ASSIGNEE),
-        ("tag", sa.TAGS),
-        ("language", sa.LANGUAGE),
-    ):
+    for param, key in (("assignee", sa.ASSIGNEE), ("language", sa.LANGUAGE)):
         value = query.get(param)
         if value is not None and not _ID.fullmatch(value):
             raise invalid_field(param, f"must match {ID_PATTERN}")
+        if value is not None:
+            clauses.append(f"{key.name} = '{value}'")
+    # A pack names its teams and tags as it likes ("Tier 2", "Süd"): any such name, quoted; a quote or
+    # a backslash would end or escape the query's string, and no pack needs one to name a team.
+    for param, key in (("team", sa.TEAM), ("tag", sa.TAGS)):
+        value = query.get(param)
+        if value is not None and not _PACK_NAME.fullmatch(value):
+            raise invalid_field(param, f"a {param} name: 1-{MAX_TEAM_NAME} characters of one line, no quotes")
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")
     return clauses

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-_NOT_IN_A_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+NOT_IN_A_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 
-SINGLE_LINE = rf"^[^{_NOT_IN_A_LINE}]*$"
+SINGLE_LINE = rf"^[^{NOT_IN_A_LINE}]*$"
 """The pattern a field of one line matches (pydantic's `pattern`, and the OpenAPI document's)."""
 
-LINE_BREAKERS = re.compile(rf"[{_NOT_IN_A_LINE}]+")
+LINE_BREAKERS = re.compile(rf"[{NOT_IN_A_LINE}]+")
 """What a line taken from a mail header has replaced by a space (engine/mail/bounds.py)."""

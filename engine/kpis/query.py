@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.contracts.conversation import Channel
 from engine.contracts.ids import is_safe_id
+from engine.contracts.single_line import SINGLE_LINE
 from engine.kpis.report import GROUPS, INTERVALS
 from engine.periods import PeriodError, period
+from engine.rules.context import Priority
+from engine.rules.pack import MAX_TEAM_NAME
 
 MAX_PERIODS = 400
+CLOSED_SETS: dict[str, tuple[str, ...]] = {
+    "channel": tuple(c.value for c in Channel),
+    "priority": tuple(p.value for p in Priority),
+}
 
 
 class KpiQueryError(PeriodError):
@@ -25,6 +34,18 @@ class KpiQuery:
     interval: str | None = None
     filters: tuple[tuple[str, str], ...] = ()
     """(group, value) pairs a thread must have to count, e.g. (("team", "billing"),)."""
+
+
+def _not_a(group: str, value: str) -> str | None:
+    """Why `value` cannot be a thread's `group`: a channel or priority is one of a few, a team any
+    name a pack may give one (`Tier 2`, `Kundenservice Süd`), an agent an id."""
+    if group in CLOSED_SETS and value not in CLOSED_SETS[group]:
+        return f"{value[:40]!r} is not one of {', '.join(CLOSED_SETS[group])}"
+    if group == "team" and (len(value) > MAX_TEAM_NAME or not re.fullmatch(SINGLE_LINE, value) or not value):
+        return f"{value[:40]!r} is not a team name (one line, at most {MAX_TEAM_NAME} characters)"
+    if group == "agent" and not is_safe_id(value):
+        return f"{value[:40]!r} is not an agent id"
+    return None
 
 
 def parse_query(
@@ -60,7 +81,7 @@ def parse_query(
             continue
         if name not in GROUPS:
             raise KpiQueryError(name, f"not a filter; the filters are {', '.join(GROUPS)}")
-        if not is_safe_id(value):
-            raise KpiQueryError(name, f"{value[:40]!r} is not a {name} name")
+        if (why := _not_a(name, value)) is not None:
+            raise KpiQueryError(name, why)
         kept.append((name, value))
     return KpiQuery(since, until, groups, interval, tuple(kept))

@@ -236,6 +236,9 @@ examples); the workflow reads the rest: templates, SLA policies, calendars, team
 # Every conversation records its pack's workflow part (a local activity's result), and Temporal
 # refuses a payload over 2 MB: the conversation's workflow task would then fail at every attempt.
 # YAML aliases can make it several times the pack's text, whose own bound is 2 MB.
+# A team's name is what the API assigns to (at most 64 characters there), what lists and KPIs filter
+# on, and a search attribute: Temporal refuses a value over 2 KB and terminates the workflow.
+MAX_TEAM_NAME = 64
 MAX_WORKFLOW_PART_BYTES = 1_500_000
 
 

@@ -21,15 +21,12 @@ from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
 from engine.rules.loader import PackSource, Problem, format_path
-from engine.rules.pack import MAX_WORKFLOW_PART_BYTES, Rule, RulePack
+from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
 from engine.rules.references import suggest, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
-# A team's name is what the API assigns to (at most 64 characters there) and a search attribute
-# lists filter on: Temporal refuses a value over 2 KB and terminates the conversation's workflow.
-MAX_TEAM_NAME = 64
 MAX_CONDITION_NODES = 5000
 STATUSES = ("open", "pending", "on_hold", "solved", "closed")
 # What a rule must read to stop re-triggering itself, per action that raises an event.
