@@ -127,6 +127,8 @@ async def test_the_queue_view_and_setting_an_agent_online(
         "POST", "/v1/agents", json={"id": "ada", "name": "Ada", "teams": ["billing"], "capacity": 2}
     )
     assert added.status == 201, added.body
+    per_channel = {"id": "ben", "name": "Ben", "teams": ["billing"], "capacity": {"email": 5, "chat": 2}}
+    assert (await api.request("POST", "/v1/agents", json=per_channel)).status == 201
     await write(api, "q-1", "urgent: invoice missing")  # ada is offline: it waits in billing
 
     async def waiting() -> bool:
@@ -143,6 +145,8 @@ async def test_the_queue_view_and_setting_an_agent_online(
         await expect(row).to_have_count(1)
         await expect(row.locator("td").first).to_have_text("q-1")
         await expect(page.locator("#agent-ada td.presence-offline")).to_have_text("offline")
+        # A capacity per channel read "0 / {'email': 5, 'chat': 2}": Python's repr of it.
+        await expect(page.locator("#agent-ben td").nth(3)).to_have_text("0 / chat 2, email 5")
         await page.screenshot(path=str(tmp_path / "console-queue.png"), full_page=True)
 
         await page.click("#agent-ada button:has-text('set online')")
