@@ -286,6 +286,7 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     api: ApiClient, settings: Settings, desk_pack: str
 ) -> None:
     pack = (TEST_PACKS / "desk" / "pack.yaml").read_text()
+    added = pack.count("\n  - id: ")  # the rule below is the pack's next
     pack += """
   - id: vip-to-ana
     on: [conversation.created]
@@ -297,7 +298,7 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     refused = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
     assert refused.status == 422, refused.body
     (field,) = refused.body["fields"]
-    assert field["field"] == "pack.rules[7].then[0].assign.agent"
+    assert field["field"] == f"pack.rules[{added}].then[0].assign.agent"
     assert "agent 'ana' is not in tenant" in field["message"]
     await add_agent(api, "ana")
     published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
