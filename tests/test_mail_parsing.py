@@ -82,6 +82,25 @@ def test_a_header_line_keeps_no_line_separator_or_direction_override() -> None:
     assert (parsed.sender_name, parsed.subject) == ("Ev il x", "hi there  Zoë"), parsed
 
 
+def test_a_long_thread_s_references_keep_their_newest_ids() -> None:
+    # 200 ids (12 KB, folded: a legal mail from a long thread) were "unparseable": quarantined, with
+    # no sender to release it to, and the real Message-ID replaced by a derived one.
+    ids = [f"<CAH{n:04d}xyzabcdefghijk0123456789@mail.gmail.com>" for n in range(199)]
+    ids.append("<c-7.3@convoflow.local>")
+    folded = "\r\n ".join(ids)
+    raw = (
+        "From: Bea <bea@customer.example>\r\nSubject: Re: long thread\r\n"
+        f"Message-ID: <e18@customer.example>\r\nReferences: {folded}\r\n\r\nplease help, order 43 missing\r\n"
+    )
+    parsed = parse_mail(raw.encode())
+    assert parsed.problem is None and (parsed.sender, parsed.message_id) == (
+        "bea@customer.example",
+        "<e18@customer.example>",
+    )
+    assert parsed.references == ids[-50:]  # the newest, ours last, as the reader keeps them
+    assert "order 43 missing" in parsed.text
+
+
 def test_no_input_makes_the_reader_raise() -> None:
     rng = random.Random(20)
     seeds = [(CORPUS / f"{name}.eml").read_bytes() for name in sorted(EXPECTED)]

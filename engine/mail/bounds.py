@@ -23,6 +23,9 @@ MAX_PARAMETERS = 32  # per Content-Type/-Disposition: 20,000 parameters took the
 MAX_MESSAGE_ID = 256  # what the conversation keeps of an id (longer ones are replaced by a derived id)
 PARAMETERIZED = {"content-type", "content-disposition"}
 PART_HEADER = re.compile(rb"(?im)^content-type[ \t]*:")
+# The top-level References header with its folded lines (continuations begin with a space or a tab).
+REFERENCES = re.compile(rb"(?im)^references[ \t]*:(?P<value>[^\n]*\n(?:[ \t][^\n]*\n)*)")
+MESSAGE_ID = re.compile(rb"<[^<>\s]{1,998}>")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +34,28 @@ class MailProblem:
 
     field: str
     problem: str
+
+
+def trimmed_references(raw: bytes) -> bytes:
+    """The mail with a References header over MAX_HEADER_CHARS cut to its newest ids that fit half
+    of it: a mail client that kept every id of a long thread (200 ids: 12 KB) sent a legal mail,
+    which was quarantined as unreadable and could not be released. Threading reads the newest ids
+    (the reader keeps 50 of them, parsing.py); the rest of the mail is untouched."""
+    head_end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
+    found = REFERENCES.search(raw, 0, head_end)
+    if found is None or found.end() - found.start() <= MAX_HEADER_CHARS:
+        return raw
+    ids = MESSAGE_ID.findall(found.group("value"))
+    kept: list[bytes] = []
+    room = MAX_HEADER_CHARS // 2
+    for newer in reversed(ids):
+        room -= len(newer) + 3
+        if room < 0:
+            break
+        kept.insert(0, newer)
+    line_end = b"\r\n" if found.group().endswith(b"\r\n") else b"\n"
+    header = b"References: " + (line_end + b" ").join(kept) + line_end
+    return raw[: found.start()] + header + raw[found.end() :]
 
 
 def check_bounds(raw: bytes) -> MailProblem | None:

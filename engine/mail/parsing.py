@@ -23,7 +23,14 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
-from engine.mail.bounds import MAX_MESSAGE_ID, MailProblem, check_bounds, clean_line, text_of
+from engine.mail.bounds import (
+    MAX_MESSAGE_ID,
+    MailProblem,
+    check_bounds,
+    clean_line,
+    text_of,
+    trimmed_references,
+)
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
@@ -87,6 +94,7 @@ class ParsedMail:
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """The message as far as it can be read; `problem` says what could not be (never raises)."""
+    raw = trimmed_references(raw)
     if problem := check_bounds(raw):
         return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
     try:
