@@ -214,6 +214,8 @@ OPTIONAL_BODIES = {
 HTML_ROUTES = {("GET", "/v1/conversations/{conversation_id}/timeline")}
 # Routes that answer the raw mail.
 MAIL_ROUTES = {("GET", "/v1/quarantine/{quarantine_id}/raw")}
+# Routes whose body is a raw mail, not JSON (generated clients send it as a file).
+MAIL_BODIES = {("POST", "/v1/inbound/email")}
 # Routes that answer Prometheus's text format.
 TEXT_ROUTES = {("GET", "/metrics")}
 UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}", "/metrics"}
@@ -313,6 +315,9 @@ def build_document() -> dict[str, Any]:
                 "required": (method, path) not in OPTIONAL_BODIES,
                 "content": {"application/json": {"schema": refs[(request, "validation")]}},
             }
+        if (method, path) in MAIL_BODIES:
+            raw = {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}}
+            operation["requestBody"] = {"required": True, "content": raw}
         if authenticated:
             operation["security"] = [{"bearer": []}]
             roles = sorted(ROUTE_ROLES.get((method, path), {"admin"}))

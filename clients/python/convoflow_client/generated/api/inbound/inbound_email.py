@@ -8,11 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
 from ...models.problem import Problem
 from ...models.quarantined import Quarantined
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     *,
+    body: File,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -23,6 +24,9 @@ def _get_kwargs(
         "method": "post",
         "url": "/v1/inbound/email",
     }
+
+    _kwargs["content"] = body.payload
+    headers["Content-Type"] = "message/rfc822"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -111,6 +115,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    body: File,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem | Quarantined]:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
@@ -122,6 +127,7 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
+        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +138,7 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
+        body=body,
         idempotency_key=idempotency_key,
     )
 
@@ -145,6 +152,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    body: File,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | Quarantined | None:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
@@ -156,6 +164,7 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
+        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,6 +176,7 @@ def sync(
 
     return sync_detailed(
         client=client,
+        body=body,
         idempotency_key=idempotency_key,
     ).parsed
 
@@ -174,6 +184,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    body: File,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem | Quarantined]:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
@@ -185,6 +196,7 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
+        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,6 +207,7 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
+        body=body,
         idempotency_key=idempotency_key,
     )
 
@@ -206,6 +219,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    body: File,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | Quarantined | None:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
@@ -217,6 +231,7 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
+        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,6 +244,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            body=body,
             idempotency_key=idempotency_key,
         )
     ).parsed
