@@ -63,6 +63,11 @@ TIES_BY_AFTER = "desk-breaks-ties-by-load-after"
 # Patch: before continuing as new, the desk reads the roster a `roster_changed` asked for while a
 # request still waits for it; without this the request (and every later one) waited forever.
 READ_BEFORE_CONTINUING = "desk-reads-roster-before-continuing"
+# Patch: a status letter's priority and SLA breach (sent by conversations since
+# the-desk-hears-a-priority-change) move the conversation's queue place, and the desk serves again.
+# Asked at the first letter that carries them, so a desk whose history holds such letters applied by
+# a worker of the code before (which read the status alone) replays as it ran.
+REPORTED_PRIORITY = "desk-serves-reported-priority"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -85,6 +90,7 @@ class AssignmentDesk:
         self._messages = 0
         self._wake = False
         self._wait_for_asked_read: bool | None = None
+        self._reported_priority: bool | None = None
         self._max = start.max_messages
 
     @workflow.run
@@ -236,12 +242,15 @@ class AssignmentDesk:
     @workflow.signal(name=CONVERSATION_STATUS)
     def conversation_status(self, report: StatusReport) -> None:
         self._messages += 1
+        if report.priority is not None and self._reported_priority is None:
+            self._reported_priority = workflow.patched(REPORTED_PRIORITY)
+        reported = bool(self._reported_priority) and report.priority is not None
         self._book.report_status(
             report.conversation_id,
             report.status,
             workflow.now(),
-            priority=report.priority,
-            breach_at=report.breach_at,
+            priority=report.priority if reported else None,
+            breach_at=report.breach_at if reported else None,
         )
         self._wake = True
 
