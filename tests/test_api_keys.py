@@ -19,6 +19,7 @@ from engine.db.keys import (
     UnknownTenant,
     create_key,
     create_tenant,
+    ensure_tenant,
     identity_of,
     key_hash,
     list_keys,
@@ -120,16 +121,23 @@ async def test_a_key_of_another_tenant_cannot_reach_a_conversation(
         assert (await api.get("private-1")).status == 404  # nor an environment key's tenant
 
 
-async def test_the_development_key_is_offered_only_while_no_key_exists(settings: Settings) -> None:
+async def test_the_development_key_is_offered_only_while_no_key_takes_over(settings: Settings) -> None:
     bare = settings.model_copy(update={"api_keys": None, "api_keys_file": None})
     keys, dev_key = await runtime._keys(bare)
     assert dev_key is not None and keys.tenant_for(dev_key) == "dev"
     database = database_of(bare)
     try:
         await create_tenant(database, "solo")
-        info, _ = await create_key(database, "solo", "admin")
-        assert (await runtime._keys(bare))[1] is None
-        await revoke_key(database, info.key_id)
+        for tenant, role in (("solo", "admin"), ("solo", "ops")):  # any key of another tenant retires it
+            info, _ = await create_key(database, tenant, role)
+            assert (await runtime._keys(bare))[1] is None, (tenant, role)
+            await revoke_key(database, info.key_id)
+            assert (await runtime._keys(bare))[1] == dev_key
+        # The development tenant's own auditor key (README's walk-through) keeps it; its admin does not.
+        await ensure_tenant(database, "dev")
+        await create_key(database, "dev", "auditor")
         assert (await runtime._keys(bare))[1] == dev_key
+        await create_key(database, "dev", "admin")
+        assert (await runtime._keys(bare))[1] is None
     finally:
         await database.dispose()

@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -163,8 +163,11 @@ async def identity_of(database: AsyncEngine, digest: str) -> Identity | None:
     return None if row is None else Identity(tenant=row.tenant, role=row.role, key_id=row.key_id)
 
 
-async def has_active_admin_keys(database: AsyncEngine) -> bool:
-    """Whether an admin key of some tenant is in force: someone has taken over the keys."""
-    active_admin = exists().where(api_keys.c.revoked_at.is_(None), api_keys.c.role == "admin")
+async def has_keys_beyond(database: AsyncEngine, tenant: str) -> bool:
+    """Whether a key in force is an admin key, or a key of another tenant than `tenant`: someone
+    has taken over the keys (the development tenant's own ops and auditor keys are not that)."""
+    taken_over = exists().where(
+        api_keys.c.revoked_at.is_(None), or_(api_keys.c.role == "admin", api_keys.c.tenant != tenant)
+    )
     async with database.connect() as connection:
-        return bool((await connection.execute(select(active_admin))).scalar())
+        return bool((await connection.execute(select(taken_over))).scalar())

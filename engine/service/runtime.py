@@ -18,7 +18,7 @@ from temporalio.client import Client
 
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
-from engine.db.keys import ensure_tenant, has_active_admin_keys
+from engine.db.keys import ensure_tenant, has_keys_beyond
 from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -27,6 +27,7 @@ from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
 
+DEV_TENANT = "dev"  # the tenant of the development key `convoflow up` prints
 log = logging.getLogger("convoflow")
 
 
@@ -51,9 +52,10 @@ async def _connect(settings: Settings, address: str | None = None) -> Client:
 
 async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     """Configured keys, or a development key for tenant `dev` while no key is configured in the
-    settings and no admin key is in the database: an admin key (`convoflow key create`, or one the
-    development key made) retires it. The ops and auditor keys the development key makes for its
-    own tenant do not, or following README's walk-through would lock tenant `dev` out at a restart.
+    settings and the database holds no admin key and no key of another tenant: either (`convoflow
+    key create`, or an admin key the development key made) retires it. The ops, auditor and
+    integrator keys it makes for its own tenant do not, or following README's walk-through would
+    lock tenant `dev` out at a restart.
 
     Settings keys are admin keys of their tenants, which are created in the database if missing:
     a tenant owns its packs, keys and secrets there, and webhooks are refused for unknown tenants.
@@ -62,9 +64,9 @@ async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     dev_key = None
     database = database_of(settings)
     try:
-        if not len(keys) and not await has_active_admin_keys(database):
+        if not len(keys) and not await has_keys_beyond(database, DEV_TENANT):
             dev_key = development_key(settings.data_dir)
-            keys.add_key("dev", dev_key)
+            keys.add_key(DEV_TENANT, dev_key)
         for tenant in sorted(keys.tenants):
             if await ensure_tenant(database, tenant):
                 log.debug("created tenant %s (named by a configured API key)", tenant)
