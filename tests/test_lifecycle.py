@@ -467,6 +467,35 @@ async def test_an_sla_counts_from_when_the_channel_received_the_message(
     assert (started, breached_at) == (received, received + timedelta(minutes=60)), target
 
 
+async def test_an_sla_a_rule_applies_on_another_event_counts_from_then(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    # Only clocks a customer message's handling starts count from its `received_at`: a policy applied
+    # on an agent's reply two hours later starts from that reply (its resolution not breached at once).
+    publish(settings, TEST_PACKS / "late_sla")
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    body = {
+        "message_id": "m-1",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "where is my order",
+        "received_at": received.isoformat(),
+    }
+    assert (
+        await api.request("POST", "/v1/conversations/late-1/messages?wait=decided", json=body)
+    ).status == 201
+    replied = await api.request(
+        "POST",
+        "/v1/conversations/late-1/replies",
+        json={"agent_id": "a-1", "text": "On it", "message_id": "r-1"},
+    )
+    assert replied.status == 200, replied.body
+    sla = (await state(api, "late-1"))["sla"]
+    resolution = sla["targets"]["resolution"]
+    assert sla["policy"] == "after-reply" and resolution["breached_at"] is None, sla
+    assert datetime.fromisoformat(resolution["started_at"]) > received + timedelta(hours=1), resolution
+
+
 async def test_sla_deadline_is_on_the_business_hours_calendar(
     api: ApiClient, settings: Settings, worker: None
 ) -> None:

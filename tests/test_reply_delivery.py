@@ -202,3 +202,35 @@ async def test_a_reply_refused_after_the_next_thread_began_is_recorded_on_its_th
     assert (failure["thread"], failure["message_id"], failure["decision"]) == (1, "r-11", None), failure
     assert again.body["thread"] == 2 and "reply-failed" not in conversation["tags"], conversation
     assert not paging.requests
+
+
+async def test_a_reply_refused_after_a_close_is_recorded_not_decided(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    # As above, without the customer's new message: the thread is still the one under way, but closed.
+    # Its rules ran on the closed conversation (a tag, a priority, the team told; an `assign` would
+    # have taken a seat that no close gives back).
+    publish(settings, TEST_PACKS / "reply_failed")
+    gateway, paging = HeldGateway(statuses=[200, 503, 400], held=3), FlakyGateway()
+    async with serve_gateway(gateway), serve_gateway(paging):
+        chosen = with_gateway(settings, gateway).model_copy(update={"notify_url": paging.url})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("down-12", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
+            await post_reply(api, "down-12", "Your code is 1234", message_id="r-12")
+            await gateway.reached.wait()  # the reply's try in the background, held
+            await api.request("POST", "/v1/conversations/down-12/status", json={"status": "closed"})
+            gateway.release.set()
+            failure: dict = {}
+
+            async def failed() -> bool:
+                nonlocal failure
+                entries = await trail(api, "down-12")
+                failure = next((e for e in entries if e["event"] == "message.delivery_failed"), {})
+                return bool(failure)
+
+            await eventually(failed, "the reply's failure on the trail", within=30)
+            conversation = (await api.get("down-12")).body
+    await replay_every_run(client, chosen.task_queue)
+    assert (failure["thread"], failure["message_id"], failure["decision"]) == (1, "r-12", None), failure
+    assert conversation["status"] == "closed" and "reply-failed" not in conversation["tags"], conversation
+    assert conversation["priority"] != "high" and not paging.requests

@@ -10,6 +10,7 @@ A layer calls only what is below it, so each concept reads on its own and mypy c
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
@@ -96,7 +97,7 @@ class ConversationCore:
         self._kpi_on: bool | None = None
         self._kpi_pending: list[DecisionEntry] = []
         # The KPI view of each thread that closed in this run, as it closed (threads.py), and the seqs
-        # of entries put on such a thread after it closed (delivery.py `_record_ended`): their facts
+        # of entries put on such a thread after it closed (replies.py `_record_ended`): their facts
         # are grouped by that view (records.py). A run's background items end in that run.
         self._closed_views: dict[int, dict[str, Any]] = {}
         self._late: set[int] = set()
@@ -107,6 +108,9 @@ class ConversationCore:
         self._on_record_on: bool | None = None  # inbox.py: messages answered when recorded
         self._answered_in: int | None = None  # the history length of the task that last answered early
         self._reserved: int | None = None  # the seq of the recorded message being handled, not yet used
+        # When the channel received the customer message being handled: the SLA clocks its handling
+        # starts count from it (sla.py `_start_clocks`); None outside a message's handling.
+        self._message_at: datetime | None = None
         self._attributes_once_on: bool | None = None
         self._trail_bytes_on: bool | None = None
         self._run_trail_bytes = 0  # what the entries this run flushed take encoded (TRAIL_BYTES_PATCH)

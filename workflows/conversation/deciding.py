@@ -209,7 +209,7 @@ class Deciding(ActionExecutor):
                     target_minutes=policy.resolution_minutes,
                     remaining_minutes=policy.resolution_minutes,
                 )
-                await self._start_clocks(["resolution"], since=s.last_customer_message_at)
+                await self._start_clocks(["resolution"], since=self._message_at)
         elif s.status in (Status.PENDING, Status.ON_HOLD):
             await self._set_status(Status.OPEN.value, raised)
         await self._follow(raised, message=message)

@@ -162,8 +162,15 @@ class Inbox(Threads):
         `message.received` and whether it was the thread's first customer message."""
         if self._state.status in TERMINAL and self._threads():
             await self._begin_thread()
-        s = self._state
         at = self._received_at(message)
+        self._message_at = at
+        try:
+            return await self._take_message(message, at)
+        finally:
+            self._message_at = None
+
+    async def _take_message(self, message: InboundMessage, at: datetime) -> tuple[int, bool]:
+        s = self._state
         first = s.customer_messages == 0
         s.customer_messages += 1
         s.first_customer_message_at = s.first_customer_message_at or at

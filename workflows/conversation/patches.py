@@ -119,7 +119,7 @@ PATCHES_2026_12_M = "patches-2026-12-m"
 # An agent's reply the channel refused (at once, or for good in the background) is decided by the rules
 # as `message.delivery_failed` (`event.failed_message_id`), so a pack can tag the conversation or tell
 # its team; it was only recorded, and no rule could see it (replies.py). Asked only when such a
-# refusal of the thread under way is recorded.
+# refusal of the thread under way, not closed, is recorded.
 FAILED_REPLY_DECIDED_PATCH = "a-failed-reply-is-decided-by-the-rules"
 # The bundle after that: everything PATCHES_2026_12_M stands for, and FAILED_REPLY_DECIDED_PATCH.
 PATCHES_2026_12_N = "patches-2026-12-n"

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt
+    from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt, Status
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.patches import (
@@ -91,13 +91,15 @@ class Replies(Inbox):
     async def _record_ended(self) -> None:
         """Put the background items that ended on the trail (the caller holds the lock). An agent's
         reply of the thread under way that failed for good is decided on, as one refused at once is;
-        a closed thread's is recorded on that thread alone: the rules act on the conversation as it
-        is now, and that thread is over."""
+        a closed thread's (also the thread under way once it closed) is recorded alone: the rules act
+        on the conversation as it is now, and that thread is over (an `assign` would take a seat no
+        close gives back)."""
         ended, self._ended = self._ended, []
         for item in ended:
             self._count_ended(item)
             failed = item.event == "message.delivery_failed"
-            if failed and item.kind == "agent_reply" and item.thread == self._state.thread:
+            open_thread = item.thread == self._state.thread and self._state.status is not Status.CLOSED
+            if failed and item.kind == "agent_reply" and open_thread:
                 await self._reply_failed(item.note, item.message_id)
             else:
                 self._record_item(item)

@@ -63,7 +63,7 @@ class SlaClocks(Records):
         fresh = s.sla.policy is None  # a changed policy goes on from the time consumed, from now
         s.sla = SlaState(policy=name, calendar=policy.calendar, targets=targets)
         if s.status.value not in policy.pause_on:
-            await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
+            await self._start_clocks(list(targets), since=self._message_at if fresh else None)
 
     async def _start_next_response(self) -> None:
         policy = self._policy()
@@ -75,16 +75,19 @@ class SlaClocks(Records):
             remaining_minutes=policy.next_response_minutes,
         )
         if self._state.status.value not in policy.pause_on:
-            await self._start_clocks(["next_response"], since=self._state.last_customer_message_at)
+            await self._start_clocks(["next_response"], since=self._message_at)
 
     async def _start_clocks(self, names: list[str], *, since: datetime | None = None) -> None:
         """Start clocks from now, or from `since`: when the channel received the customer message
-        that starts them (SLA_FROM_RECEIVED_PATCH), as the KPIs count the response times."""
+        whose handling starts them (SLA_FROM_RECEIVED_PATCH), as the KPIs count the response times.
+        A policy a rule applies on another event (a tag, an idle conversation) starts from now."""
         policy = self._policy()
         if policy is None:
             return
         now = workflow.now()
-        start = since if since is not None and since < now and self._patched(SLA_FROM_RECEIVED_PATCH) else now
+        # A run without threads may hold a naive `received_at` (inbox.py `_received_at`): not compared.
+        earlier = since is not None and since.tzinfo is not None and since < now
+        start = since if since is not None and earlier and self._patched(SLA_FROM_RECEIVED_PATCH) else now
         targets = [
             self._state.sla.targets[n]
             for n in names
