@@ -215,6 +215,14 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     recount = await cli(capsys, "audit", "verify", str(tmp_path / "recounted.json"))
     assert recount.returncode == 1 and "the chain's head does not match" in recount.stdout, recount.stdout
     assert "the manifest was edited" in recount.stdout
+    # Its record count removed: "where None were exported: records were removed from the end".
+    uncounted_chain = {k: v for k, v in exported.body["manifest"]["chain"].items() if k != "records"}
+    uncounted = {**exported.body, "manifest": {**exported.body["manifest"], "chain": uncounted_chain}}
+    (tmp_path / "uncounted.json").write_bytes(canonical_json(uncounted))
+    count = await cli(capsys, "audit", "verify", str(tmp_path / "uncounted.json"))
+    assert count.returncode == 1 and "its chain's record count or head is missing" in count.stdout, (
+        count.stdout
+    )
     # The manifest's chain removed: the manifest was edited, not the key wrong.
     unchained = {
         **exported.body,

@@ -75,7 +75,10 @@ async def call_temporal(
     except WorkflowQueryFailedError:
         # The run could not answer (e.g. Temporal refused the run id): never a 500, never its text.
         raise ApiError(
-            404, "conversation_not_found", "no such run, or it cannot answer", named("run_id")
+            404,
+            "conversation_not_found",
+            "no such run, or it cannot answer",
+            named("conversation_id", "no such run, or it cannot answer"),
         ) from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause

@@ -184,8 +184,10 @@ def verify(bundle: Any, key: bytes) -> Verdict:
     workflow_id = str(manifest.get("workflow_id", ""))
     if (broken := first_break(key, workflow_id, records)) is not None:
         verdict.problems.append(broken.describe())
-    elif (count := chain.get("records")) != len(records):
-        cut = not isinstance(count, int) or len(records) < count
+    elif not isinstance(count := chain.get("records"), int) or not isinstance(chain.get("head"), str):
+        verdict.problems.append("the manifest was edited: its chain's record count or head is missing")
+    elif count != len(records):
+        cut = len(records) < count
         verdict.problems.append(
             f"the bundle holds {len(records)} decision records where {count} were exported: "
             + ("records were removed from the end" if cut else "records were added at the end")

@@ -84,13 +84,17 @@ def _contains_any(args_json: str) -> str:
     return json.dumps(found)
 
 
+class BadPattern(ValueError):
+    """A `matches` pattern RE2 cannot compile (or too long): the condition fails, as any error does."""
+
+
 @lru_cache(maxsize=512)
 def _regex(pattern: str) -> re2._Regexp:
     """The compiled pattern. A pattern may come from the conversation (`{"var": "message.subject"}`),
     so neither RE2's own log line (on stderr, where the worker's log goes) nor the error, which the
     decision record and the auditor's timeline keep, may repeat it: only what is wrong with it."""
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
+        raise BadPattern(f"pattern longer than {MAX_PATTERN_LENGTH} characters")
     options = re2.Options()
     options.case_sensitive = False
     options.log_errors = False
@@ -99,7 +103,7 @@ def _regex(pattern: str) -> re2._Regexp:
     except re2.error as exc:  # b"missing ): <the pattern from there on>"
         raw = exc.args[0] if exc.args else b""
         what = (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)).split(":", 1)[0]
-        raise ValueError(f"bad pattern: {what}") from None
+        raise BadPattern(f"bad pattern: {what}") from None
 
 
 def _matches(args_json: str) -> str:

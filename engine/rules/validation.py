@@ -163,11 +163,14 @@ class _Checker:
                     MISSING_TEMPLATE_TEXT,
                 )
             for lang, text in texts.items():
-                path = f"templates.{name}.{lang}"
-                if text.count("{") != text.count("}"):
-                    self.add(path, "unbalanced { } in template")
-                for field in PLACEHOLDER.findall(text):
-                    self.check_placeholder(path, field)
+                self.check_text(f"templates.{name}.{lang}", text, "template")
+
+    def check_text(self, path: str, text: str, what: str) -> None:
+        """A text whose `{path}` placeholders are filled: a template's, a notify action's message."""
+        if text.count("{") != text.count("}"):
+            self.add(path, f"unbalanced {{ }} in {what}")
+        for field in PLACEHOLDER.findall(text):
+            self.check_placeholder(path, field)
 
     def check_placeholder(self, path: str, field: str) -> None:
         var, suffix = split_placeholder(field)
@@ -195,10 +198,7 @@ class _Checker:
                 self.add(at + below, message, UNKNOWN_REFERENCE)
             text = getattr(action, "message", None)  # notify's own text is filled as a template is
             if isinstance(text, str):
-                if text.count("{") != text.count("}"):
-                    self.add(f"{at}.message", "unbalanced { } in message")
-                for field in PLACEHOLDER.findall(text):
-                    self.check_placeholder(f"{at}.message", field)
+                self.check_text(f"{at}.message", text, "message")
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}

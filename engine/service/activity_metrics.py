@@ -76,8 +76,11 @@ class _Measured(ActivityInboundInterceptor):
         except BaseException as exc:
             metrics.ACTIVITY_FAILURES.labels(name, type(exc).__name__).inc()
             if isinstance(exc, ApplicationError) and exc.category == ApplicationErrorCategory.BENIGN:
-                # The SDK logs these at DEBUG (activities/http_outcome.py): one line, its type, no text.
-                log.warning("%s attempt %d of %s failed: %s", name, info.attempt, info.workflow_id, exc.type)
+                # The SDK logs these at DEBUG (activities/http_outcome.py): one line, its type, no text;
+                # the run id, not the conversation id, which an integrator may make a phone number.
+                log.warning(
+                    "%s attempt %d of run %s failed: %s", name, info.attempt, info.workflow_run_id, exc.type
+                )
             if name == DELIVER_MESSAGE and input.args and isinstance(input.args[0], OutboundMessage):
                 self._delivery_failed(tenant, input.args[0])
             raise

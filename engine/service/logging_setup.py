@@ -40,7 +40,8 @@ class MalformedRequests(logging.Filter):
                 "malformed HTTP request refused: %s (HTTP %s)",
                 (type(exc).__name__, exc.code),
             )
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            if record.levelno > logging.WARNING:  # aiohttp's DEBUG lines (a bad method) stay DEBUG
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = None
         return True
 
