@@ -207,7 +207,9 @@ def test_an_event_applied_twice_counts_once() -> None:
         ({"group_by": "team,planet"}, "group_by"),
         ({"group_by": "team,team"}, "group_by"),
         ({"interval": "hour"}, "interval"),
-        ({"filters": {"team": "no spaces"}}, "team"),
+        ({"filters": {"team": "two\nlines"}}, "team"),  # a pack's team name is one line ("Tier 2" is one)
+        ({"filters": {"team": "t" * 65}}, "team"),
+        ({"filters": {"channel": "fax"}}, "channel"),
         ({"filters": {"planet": "mars"}}, "planet"),
     ],
 )
