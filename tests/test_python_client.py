@@ -18,7 +18,9 @@ from convoflow_client import (
     conversations,
     every,
     expect,
+    kpis_csv,
     new_key,
+    post_inbound_email,
 )
 from convoflow_client.generated.api.conversations import (
     get_conversation,
@@ -29,6 +31,7 @@ from convoflow_client.generated.api.conversations import (
 from convoflow_client.generated.models import (
     Channel,
     ConversationList,
+    EventResponse,
     PostMessage,
     PostMessageWait,
     PostParty,
@@ -79,6 +82,20 @@ async def test_an_integrator_drives_a_conversation_through_the_client(
     assert not replied.duplicate
     view = expect(await get_conversation.asyncio_detailed("client-1", client=integrator))
     assert view.agent_messages == 1 and view.first_agent_reply_at is not None
+
+
+async def test_a_raw_email_and_the_kpis_as_csv_through_the_client(
+    integrator: AuthenticatedClient, worker: None
+) -> None:
+    # The generated call sent no body (400 empty_body), and `get_kpis` read a CSV answer as JSON.
+    raw = b"From: Bea <bea@customer.example>\r\nMessage-ID: <pc-1@customer.example>\r\n\r\nhello\r\n"
+    taken = expect(await post_inbound_email(integrator, raw))
+    assert isinstance(taken, EventResponse) and taken.created, taken
+    text = await kpis_csv(integrator, group_by="channel")
+    assert text.startswith("from,to,team,channel,agent,priority,metric"), text[:100]
+    with pytest.raises(ProblemError) as refused:
+        await kpis_csv(integrator, channel="fax")
+    assert refused.value.status == 422 and refused.value.field_names == ["channel"]
 
 
 async def test_a_post_retried_with_its_idempotency_key_takes_effect_once(
