@@ -98,6 +98,9 @@ async def test_ops_read_the_kpis_filter_and_drill_into_the_breached_conversation
         assert begun[-1] == 3 and sum(begun) == 3
         assert (await chart_values(page, "sla", 0))[-1] == 66.7
         await page.screenshot(path=str(tmp_path / "console-kpis.png"), full_page=True)
+        # Every rate's tile lists its misses: the one-touch tile listed every resolved thread.
+        for rate in ("sla_first_response", "csat", "one_touch_resolution_rate"):
+            assert "missed=1" in (await page.locator(f"#tile-{rate}").get_attribute("href") or ""), rate
 
         await page.select_option("select[name=team]", "billing")
         await page.click("form.filters button[type=submit]")

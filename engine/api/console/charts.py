@@ -40,6 +40,11 @@ class Tile:
     value: str
     detail: str
 
+    @property
+    def lists_misses(self) -> bool:
+        """A rate's tile links to the conversations that missed it (README: "a rate lists its misses")."""
+        return self.metric in RATES
+
 
 def _hours(seconds: float | None) -> str:
     if seconds is None:
