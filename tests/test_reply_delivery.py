@@ -169,12 +169,15 @@ async def test_a_pack_acts_on_a_reply_the_channel_refused(
     assert gateway.texts() == ["We got your message."]  # the refused reply never reached the customer
 
 
-async def test_a_reply_refused_after_the_next_thread_began_is_recorded_on_its_thread_not_decided(
-    client: Client, settings: Settings, tenants: dict[str, str]
+@pytest.mark.parametrize("customer_writes_again", [True, False], ids=["next thread", "closed"])
+async def test_a_reply_refused_after_a_close_is_recorded_on_its_thread_not_decided(
+    client: Client, settings: Settings, tenants: dict[str, str], customer_writes_again: bool
 ) -> None:
-    # Thread 1's reply goes to the background (503); the gateway holds its next try while the
-    # conversation is closed and the customer writes again, then refuses it (400). The rules act on
-    # the conversation as it is now: thread 2 did not send that reply, so nothing is decided on it.
+    # The reply goes to the background (503); the gateway holds its next try while the conversation
+    # is closed (and, in one case, the customer writes again: thread 2), then refuses it (400). The
+    # rules act on the conversation as it is now: thread 2 did not send that reply, and a closed
+    # conversation takes no rule's actions (its rules ran there: a tag, a priority, the team told;
+    # an `assign` would have taken a seat no close gives back).
     publish(settings, TEST_PACKS / "reply_failed")
     gateway, paging = HeldGateway(statuses=[200, 503, 400], held=3), FlakyGateway()
     async with serve_gateway(gateway), serve_gateway(paging):
@@ -184,53 +187,27 @@ async def test_a_reply_refused_after_the_next_thread_began_is_recorded_on_its_th
             await post_reply(api, "down-11", "Your code is 1234", message_id="r-11")
             await gateway.reached.wait()  # the reply's try in the background, held
             await api.request("POST", "/v1/conversations/down-11/status", json={"status": "closed"})
-            again = await api.post_message(
-                "down-11", "wamid.2", "Hi again", channel="whatsapp", sender=CUSTOMER
-            )
+            if customer_writes_again:
+                again = await api.post_message(
+                    "down-11", "wamid.2", "Hi again", channel="whatsapp", sender=CUSTOMER
+                )
+                assert again.body["thread"] == 2, again.body
             gateway.release.set()
             entries: list[dict] = []
 
-            async def both_ended() -> bool:  # the reply's failure, then thread 2's acknowledgement
+            async def ended() -> bool:  # the reply's failure (and thread 2's acknowledgement)
                 nonlocal entries
                 entries = await trail(api, "down-11")
-                return any(e["event"] == "message.delivered" for e in entries)
+                done = [e["event"] for e in entries]
+                return "message.delivery_failed" in done and (
+                    "message.delivered" in done or not customer_writes_again
+                )
 
-            await eventually(both_ended, "the reply failed and the acknowledgement delivered", within=30)
+            await eventually(ended, "the reply's failure on the trail", within=30)
             conversation = (await api.get("down-11")).body
     await replay_every_run(client, chosen.task_queue)
     failure = next(e for e in entries if e["event"] == "message.delivery_failed")
     assert (failure["thread"], failure["message_id"], failure["decision"]) == (1, "r-11", None), failure
-    assert again.body["thread"] == 2 and "reply-failed" not in conversation["tags"], conversation
+    assert "reply-failed" not in conversation["tags"] and conversation["priority"] != "high", conversation
+    assert conversation["status"] == ("open" if customer_writes_again else "closed")
     assert not paging.requests
-
-
-async def test_a_reply_refused_after_a_close_is_recorded_not_decided(
-    client: Client, settings: Settings, tenants: dict[str, str]
-) -> None:
-    # As above, without the customer's new message: the thread is still the one under way, but closed.
-    # Its rules ran on the closed conversation (a tag, a priority, the team told; an `assign` would
-    # have taken a seat that no close gives back).
-    publish(settings, TEST_PACKS / "reply_failed")
-    gateway, paging = HeldGateway(statuses=[200, 503, 400], held=3), FlakyGateway()
-    async with serve_gateway(gateway), serve_gateway(paging):
-        chosen = with_gateway(settings, gateway).model_copy(update={"notify_url": paging.url})
-        async with serve_service(client, chosen, tenants) as api:
-            await api.post_message("down-12", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
-            await post_reply(api, "down-12", "Your code is 1234", message_id="r-12")
-            await gateway.reached.wait()  # the reply's try in the background, held
-            await api.request("POST", "/v1/conversations/down-12/status", json={"status": "closed"})
-            gateway.release.set()
-            failure: dict = {}
-
-            async def failed() -> bool:
-                nonlocal failure
-                entries = await trail(api, "down-12")
-                failure = next((e for e in entries if e["event"] == "message.delivery_failed"), {})
-                return bool(failure)
-
-            await eventually(failed, "the reply's failure on the trail", within=30)
-            conversation = (await api.get("down-12")).body
-    await replay_every_run(client, chosen.task_queue)
-    assert (failure["thread"], failure["message_id"], failure["decision"]) == (1, "r-12", None), failure
-    assert conversation["status"] == "closed" and "reply-failed" not in conversation["tags"], conversation
-    assert conversation["priority"] != "high" and not paging.requests

@@ -193,18 +193,18 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
         if value is not None:
             quoted = value if key is sa.SLA_BREACHED else f"'{value}'"
             clauses.append(f"{key.name} = {quoted}")
-    for param, key in (("assignee", sa.ASSIGNEE), ("language", sa.LANGUAGE)):
+    # An agent's id and a language are ids; a pack names its teams and tags as it likes ("Tier 2",
+    # "Süd"): any such name, quoted, but no quote or backslash, which would end or escape the string.
+    pack_name = f"a pack's name: 1-{MAX_TEAM_NAME} characters of one line, no quotes"
+    for param, key, shape, expected in (
+        ("assignee", sa.ASSIGNEE, _ID, f"must match {ID_PATTERN}"),
+        ("language", sa.LANGUAGE, _ID, f"must match {ID_PATTERN}"),
+        ("team", sa.TEAM, _PACK_NAME, pack_name),
+        ("tag", sa.TAGS, _PACK_NAME, pack_name),
+    ):
         value = query.get(param)
-        if value is not None and not _ID.fullmatch(value):
-            raise invalid_field(param, f"must match {ID_PATTERN}")
-        if value is not None:
-            clauses.append(f"{key.name} = '{value}'")
-    # A pack names its teams and tags as it likes ("Tier 2", "Süd"): any such name, quoted; a quote or
-    # a backslash would end or escape the query's string, and no pack needs one to name a team.
-    for param, key in (("team", sa.TEAM), ("tag", sa.TAGS)):
-        value = query.get(param)
-        if value is not None and not _PACK_NAME.fullmatch(value):
-            raise invalid_field(param, f"a {param} name: 1-{MAX_TEAM_NAME} characters of one line, no quotes")
+        if value is not None and not shape.fullmatch(value):
+            raise invalid_field(param, expected)
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")
     return clauses
