@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.api.openapi_contract import query
-from engine.api.rules import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
+from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.rules.analysis import CheckReport
 
 RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {

@@ -15,16 +15,17 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import BaseModel, ValidationError
 
 from engine.api.errors import ApiError, malformed_json, number_too_long, validation_error
+from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.rules.analysis import CheckReport, analyse, checked
 from engine.rules.analysis.findings import ROSTER_SKIPPED
 from engine.rules.casetest import run_cases
 from engine.rules.coverage import case_coverage, document
-from engine.rules.coverage.period import MAX_CONVERSATIONS, PeriodError, TrafficPeriod, traffic_period
+from engine.rules.coverage.period import PeriodError, TrafficPeriod, traffic_period
 from engine.rules.decision import CompiledPack
 from engine.rules.loader import (
     MAX_DEPTH,
@@ -37,56 +38,9 @@ from engine.rules.loader import (
 )
 from engine.rules.pack import RulePack
 from engine.rules.promotion import promotion_blockers
-from engine.rules.simulation import RecordedConversation, diff, simulate
+from engine.rules.simulation import diff, simulate
 from engine.rules.triage import intent_report
 from engine.rules.validation import validate
-
-
-def _text_or_object(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    """One error for a value neither kind: pydantic named each kind tried (`pack.str`,
-    `pack.dict[str,any]`), fields a request does not have."""
-    try:
-        return handler(value)
-    except ValidationError:
-        raise ValueError("must be the pack as YAML text or as a JSON object") from None
-
-
-PackValue = Annotated[str | dict[str, Any], WrapValidator(_text_or_object)]
-
-
-class PackRequest(BaseModel):
-    pack: PackValue = Field(description="The pack as YAML text or a JSON object.")
-
-
-class SimulateRequest(PackRequest):
-    conversations: list[RecordedConversation] = Field(max_length=5000)
-
-
-class TrafficRequest(BaseModel):
-    """Which recorded traffic a coverage report counts: the caller's tenant's decisions in a period."""
-
-    from_: str | None = Field(
-        default=None, alias="from", description="ISO time or date (default: 7 days before `to`)."
-    )
-    to: str | None = Field(default=None, description="ISO time or date, exclusive (default: now).")
-    conversations: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_CONVERSATIONS,
-        description="Read at most this many conversations, the latest first (default 500).",
-    )
-
-
-class CoverageRequest(PackRequest):
-    traffic: TrafficRequest | None = Field(
-        default=None, description="Also count how often each rule fired on the tenant's recorded decisions."
-    )
-
-
-class DiffRequest(BaseModel):
-    old: PackValue
-    new: PackValue
-    conversations: list[RecordedConversation] = Field(max_length=5000)
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS
 from engine.api.errors import ApiError, body_too_large, unavailable
-from engine.api.pack_jobs import CoverageRequest, DiffRequest, JobResult, PackRequest, SimulateRequest
+from engine.api.pack_jobs import JobResult
 from engine.api.pack_parsing import PACK_WORKERS
+from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.pages import paged
 from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore
