@@ -7,6 +7,8 @@ Friday 09:00-17:00 UTC, so each business figure below is counted by hand from th
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -160,7 +162,27 @@ def test_groups_and_days() -> None:
     assert backlog == {("chat", "2026-11-24"): 0, ("chat", "2026-11-25"): 1, ("email", "2026-11-23"): 1}
     csv_text = to_csv(rows)
     assert csv_text.splitlines()[0].startswith("from,to,team,channel,agent,priority,metric,value")
-    assert "volume,1,,,,,,k-1" in csv_text
+    lines = list(csv.DictReader(io.StringIO(csv_text)))
+    volume_line = next(r for r in lines if r["metric"] == "volume" and r["conversations"] == "k-1")
+    assert volume_line["value"] == "1" and volume_line["matching"] == ""
+    # A rate's line says how it was counted and which threads it counted as hits: the export alone
+    # recomputes it and lists its misses (it had the value and every thread counted, no more).
+    for row in rows:
+        for name, value in row["metrics"].items():
+            if "matching" not in value:
+                continue
+            line = next(
+                r
+                for r in lines
+                if r["metric"] == name
+                and r["from"] == row["from"]
+                and r["channel"] == row["group"]["channel"]
+            )
+            assert (line["numerator"], line["denominator"]) == (
+                str(value["numerator"]),
+                str(value["denominator"]),
+            )
+            assert line["matching"].split() == value["matching"]
 
 
 def test_a_filter_keeps_only_its_threads() -> None:

@@ -257,24 +257,30 @@ CSV_COLUMNS = (
     *GROUPS,
     "metric",
     "value",
+    "numerator",
+    "denominator",
     "count",
     "mean_seconds",
     "median_seconds",
     "business_mean_seconds",
     "business_median_seconds",
     "conversations",
+    "matching",
 )
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """One line per row and metric; `conversations` holds the drill-down ids separated by spaces."""
+    """One line per row and metric; `conversations` holds the drill-down ids separated by spaces, and
+    for a rate `matching` the ids it counted as hits (with `numerator` of `denominator`), so a CSV
+    export is enough to recompute it and to list its misses."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         for name, value in row["metrics"].items():
             line = {"from": row["from"], "to": row["to"], **row["group"], "metric": name}
-            line.update({k: v for k, v in value.items() if k in CSV_COLUMNS and k != "conversations"})
+            ids = ("conversations", "matching")
+            line.update({k: v for k, v in value.items() if k in CSV_COLUMNS and k not in ids})
             if "age_mean_seconds" in value:
                 line.update(
                     mean_seconds=value["age_mean_seconds"],
@@ -283,5 +289,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
                     business_median_seconds=value["age_business_median_seconds"],
                 )
             line["conversations"] = " ".join(value.get("conversations", []))
+            if "matching" in value:
+                line["matching"] = " ".join(value["matching"])
             writer.writerow(line)
     return out.getvalue()
