@@ -95,6 +95,11 @@ async def test_a_held_mail_is_listed_read_released_once_and_deleted(
         return (await api.get(conversation)).body["customer_messages"] == 1
 
     await eventually(handled, "the released mail handled by its conversation")
+    # The gateway delivers the same mail again: a repeat of the released message, not a mail still
+    # held (it was answered 202 quarantined).
+    redelivered = await post_mail(api, SPAM)
+    assert redelivered.status == 200 and redelivered.body["duplicate"] is True, redelivered.body
+    assert redelivered.body["conversation_id"] == conversation
     state = (await api.get(conversation)).body
     assert state["customer_messages"] == 1 and state["customer"]["address"] == "ada@customer.example"
     assert (await api.request("GET", "/v1/quarantine?released=false")).body["items"] == []

@@ -71,7 +71,8 @@ class Intake:
                 out["fields"] = self.fields
             return out
         if self.outcome == "duplicate" and self.receipt is None:
-            return {"duplicate": True, "message_id": self.message_id}
+            known = {"conversation_id": self.conversation_id} if self.conversation_id else {}
+            return {"duplicate": True, "message_id": self.message_id, **known}
         assert self.receipt is not None
         return {
             "conversation_id": self.conversation_id,
@@ -173,6 +174,13 @@ class MailIntake:
         if new:
             MAIL_QUARANTINED.labels(tenant, reason).inc()
             log.info("mail quarantined: tenant=%s reason=%s source=%s", tenant, reason, source)
+        elif (held := await self.quarantine.get(tenant, quarantine_id)) and held.conversation_id:
+            # Ops released it into a conversation: the gateway's retry is a repeat of that message,
+            # not a mail still held (it was answered "quarantined" again).
+            MAIL_IN.labels(tenant, "duplicate").inc()
+            return Intake(
+                outcome="duplicate", message_id=mail.message_id, conversation_id=held.conversation_id
+            )
         MAIL_IN.labels(tenant, "quarantined").inc()
         fields = [{"field": mail.problem.field, "message": mail.problem.problem}] if mail.problem else None
         return Intake(
