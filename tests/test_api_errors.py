@@ -303,3 +303,13 @@ async def test_a_pack_neither_text_nor_object_names_its_field(
     # It named `pack.str` and `pack.dict[str,any]`: the kinds pydantic tried, not fields of the request.
     reply = await api.request("POST", path, json=body)
     assert reply.status == 422 and fields(reply.body) == [field], reply.body
+
+
+async def test_a_pack_body_with_a_name_twice_in_one_object_is_refused(api: ApiClient) -> None:
+    # Python's json kept the last "rules": the first's rules were gone and the pack validated.
+    raw = '{"pack": {"meta": {"name": "x"}, "rules": [{"id": "a", "on": ["message.received"]}], "rules": []}}'
+    reply = await api.request(
+        "POST", "/v1/rules/validate", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert reply.status == 422 and fields(reply.body) == ["body"], reply.body
+    assert "'rules' twice" in reply.body["fields"][0]["message"]

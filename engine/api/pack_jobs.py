@@ -117,13 +117,30 @@ def _not_json(name: str) -> Any:
     )
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # A name twice in one object: Python's json kept the last value, so a pack posted with two
+    # "rules" lost the first without a word (its YAML reading refuses the same, engine/yaml12).
+    data = dict(pairs)
+    if len(data) < len(pairs):
+        seen: set[str] = set()
+        twice = ""
+        for name, _ in pairs:  # linear: an object of a million names is within the body limit
+            if name in seen:
+                twice = name
+                break
+            seen.add(name)
+        message = f"the name {twice[:64]!r} twice in one object: the first value would be lost"
+        raise ApiError(422, "invalid_request", f"body: {message}", [{"field": "body", "message": message}])
+    return data
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """The JSON object in a body, as engine/api/conversations.py reads it, plus a nesting limit."""
     if not raw:
         raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
     try:
         text = raw.decode()
-        data = json.loads(text, parse_constant=_not_json)
+        data = json.loads(text, parse_constant=_not_json, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise malformed_json(exc) from None
     except UnicodeDecodeError:
