@@ -6,7 +6,6 @@ another's conversation: it simply does not exist for them (404, not 403, so ids 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -25,13 +24,11 @@ from engine.api.conversation_calls import (
     deliver_customer_message,
 )
 from engine.api.errors import (
-    ApiError,
     body_too_large,
     invalid_field,
-    malformed_json,
-    number_too_long,
     validation_error,
 )
+from engine.api.json_body import json_object
 from engine.api.schemas import (
     EventResponse,
     MessageId,
@@ -77,23 +74,7 @@ async def read_json(request: web.Request, max_bytes: int | None = None) -> dict[
     raw = await request.read()
     if len(raw) > limit:
         raise body_too_large(limit)
-    if not raw:
-        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise malformed_json(exc) from None
-    except UnicodeDecodeError:
-        raise ApiError(
-            400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
-        ) from None
-    except ValueError:  # after its two subclasses above: an integer of over 4,300 digits
-        raise number_too_long() from None
-    except RecursionError:  # brackets nested past the decoder's recursion limit, within the size limit
-        raise invalid_field("body", "nested too deeply", "request body is nested too deeply") from None
-    if not isinstance(data, dict):
-        raise invalid_field("body", "expected an object", "request body must be a JSON object")
-    return data
+    return json_object(raw)
 
 
 def validated(model: type[Model], data: dict[str, Any]) -> Model:

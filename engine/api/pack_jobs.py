@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from engine.api.errors import ApiError, malformed_json, number_too_long, validation_error
+from engine.api.errors import ApiError, validation_error
+from engine.api.json_body import json_object
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.rules.analysis import CheckReport, analyse, checked
 from engine.rules.analysis.findings import ROSTER_SKIPPED
@@ -78,8 +79,9 @@ BODY_DEPTH = MAX_DEPTH + 1
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
 
 
-def _too_deep(text: str) -> ApiError:
+def _too_deep(raw: bytes) -> ApiError:
     """Where a body too deep for `json` to decode crosses BODY_DEPTH, found by a flat token scan."""
+    text = raw.decode(errors="replace")
     path: list[str | int] = []
     frames: list[list[Any]] = []  # [kind, index or last key]
     last_string = ""
@@ -136,28 +138,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def decode(raw: bytes) -> dict[str, Any]:
     """The JSON object in a body, as engine/api/conversations.py reads it, plus a nesting limit."""
-    if not raw:
-        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
-    try:
-        text = raw.decode()
-        data = json.loads(text, parse_constant=_not_json, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        raise malformed_json(exc) from None
-    except UnicodeDecodeError:
-        raise ApiError(
-            400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
-        ) from None
-    except ValueError:  # after its two subclasses above: an integer of over 4,300 digits
-        raise number_too_long() from None
-    except RecursionError:
-        raise _too_deep(text) from None
-    if not isinstance(data, dict):
-        raise ApiError(
-            422,
-            "invalid_request",
-            "request body must be a JSON object",
-            [{"field": "body", "message": "expected an object"}],
-        )
+    data = json_object(raw, too_deep=_too_deep, parse_constant=_not_json, object_pairs_hook=_unique_keys)
     if problem := nesting_problem(data, BODY_DEPTH):
         message = f"nested deeper than {MAX_DEPTH} levels"  # counted from the pack, as in YAML
         raise ApiError(
