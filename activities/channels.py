@@ -9,9 +9,12 @@ in the local outbox. Every adapter send claims its key in the delivery ledger fi
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
@@ -19,6 +22,7 @@ from activities.outbox import Outbox
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.activities import DELIVER_MESSAGE, Channels
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
+from engine.public_addresses import AddressRefused, check_url
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
 
@@ -30,24 +34,52 @@ class Adapter(Protocol):
 
 
 class _UrlTarget:
-    """call_webhook: the same signed POST, to the URL the rule names."""
+    """call_webhook: the same signed POST, to the URL the rule names.
+
+    A tenant's ops write that URL, and the worker POSTs from inside our network: like a
+    subscription's (engine/public_addresses.py), it reaches public addresses only, unless the
+    operator lets the tenant reach private ones (CONVOFLOW_SUBSCRIPTION_PRIVATE_TENANTS). It reached
+    any address: 127.0.0.1, 10.0.0.5 or the cloud's metadata service, for any tenant's pack.
+    """
 
     name = "webhook"
 
-    def __init__(self, gateway: WebhookGateway) -> None:
-        self._gateway = gateway
+    def __init__(self, secret: str | None, allows_private: Callable[[str], bool]) -> None:
+        self._public = WebhookGateway("", secret, public_only=True)
+        self._any = WebhookGateway("", secret)
+        self._allows_private = allows_private
 
     async def close(self) -> None:
-        await self._gateway.close()
+        await self._public.close()
+        await self._any.close()
 
     async def send(self, message: OutboundMessage) -> None:
+        private = self._allows_private(message.tenant)
+        try:
+            await check_url(message.to, allow_private=private)
+        except AddressRefused as exc:  # the rule's URL, not the far side: asking again changes nothing
+            raise ApplicationError(
+                f"webhook URL refused: {exc}",
+                type="WebhookAddressRefused",
+                non_retryable=True,
+                category=ApplicationErrorCategory.BENIGN,
+            ) from None
         payload = {
             "type": "convoflow.webhook",
             "conversation_id": message.external_conversation_id,
             "tenant": message.tenant,
-            "payload": message.text,
+            "payload": _as_posted(message.text),
         }
-        await self._gateway.post(message.to, payload, message.idempotency_key)
+        await (self._any if private else self._public).post(message.to, payload, message.idempotency_key)
+
+
+def _as_posted(text: str) -> Any:
+    """The rule's payload as the JSON it was: the workflow hands it over as JSON text. A send that a
+    run of the code before put in (Python's repr of it, retried from history) goes as that text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 class ChannelActivities(Channels):
@@ -60,12 +92,13 @@ class ChannelActivities(Channels):
         gateway: WebhookGateway | None = None,
         webhook_secret: str | None = None,
         notify_url: str | None = None,
+        allows_private: Callable[[str], bool] = lambda tenant: False,
     ) -> None:
         self._outbox = outbox
         self._ledger = ledger
         self._email = email
         self._gateway = gateway
-        self._webhooks = _UrlTarget(WebhookGateway("", webhook_secret))
+        self._webhooks = _UrlTarget(webhook_secret, allows_private)
         # Team and agent notifications go to the helpdesk's own endpoint (chat, paging) when one is set.
         self._notify = WebhookGateway(notify_url, webhook_secret) if notify_url else None
         # Sends that outlive the attempt that started them (below); the loop keeps only weak references.

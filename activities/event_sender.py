@@ -13,40 +13,19 @@ them again when it connects, so a name that changes its answer between the check
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
 
+from activities.http_session import PublicOnlyResolver
 from engine import webhook_signature
-from engine.public_addresses import AddressRefused, check_url, is_public
+from engine.public_addresses import AddressRefused, check_url
 
 USER_AGENT = "convoflow-webhooks/1"
-
-
-class PublicOnlyResolver(AbstractResolver):
-    """aiohttp's threaded resolver, refusing a name with any address that is not public."""
-
-    def __init__(self) -> None:
-        self._inner = aiohttp.ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        for result in results:
-            if not is_public(ipaddress.ip_address(result["host"])):
-                raise OSError(f"{result['host']} is not a public address")
-        return results
-
-    async def close(self) -> None:
-        await self._inner.close()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -32,11 +32,20 @@ TenantSecrets = Callable[[str, str], Awaitable[list[str]]]
 class WebhookGateway:
     name = "gateway"
 
-    def __init__(self, url: str, secret: str | None, tenant_secrets: TenantSecrets | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str | None,
+        tenant_secrets: TenantSecrets | None = None,
+        *,
+        public_only: bool = False,
+    ) -> None:
         self.url = url
         self._secret = secret
         self._tenant_secrets = tenant_secrets
-        self._http = HttpSession(TIMEOUT)
+        # A URL a tenant named (a rule's `call_webhook`): public addresses only, no redirect followed.
+        self._public_only = public_only
+        self._http = HttpSession(TIMEOUT, public_only=public_only)
 
     async def close(self) -> None:
         await self._http.close()
@@ -69,7 +78,12 @@ class WebhookGateway:
         else:
             headers["webhook-id"] = key
         try:
-            async with self._http.get().post(url, data=body, headers=headers) as response:
-                raise_for_status(response.status, "Gateway")
+            async with self._http.get().post(
+                url, data=body, headers=headers, allow_redirects=not self._public_only
+            ) as response:
+                status = response.status
+                if self._public_only and 300 <= status < 400:
+                    status = 400  # a redirect a tenant's URL answers is not followed: refused, as a 4xx is
+                raise_for_status(status, "Gateway")
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Gateway", exc) from None

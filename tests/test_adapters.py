@@ -476,6 +476,39 @@ async def test_team_notifications_go_to_the_notify_endpoint_signed(
             webhook_signature.verify(SECRET, r.headers, r.body, int(time.time()))
 
 
+CALL_WEBHOOK_PACK = """\
+meta: {name: webhook-test, version: "1", language: en}
+rules:
+  - id: tell-the-shop
+    on: [conversation.created]
+    then: [{call_webhook: {url: "%s", payload: {level: 2, vip: true, note: null, name: "Zoë"}}}]
+"""
+
+
+@pytest.mark.parametrize("private_allowed", [True, False])
+async def test_a_rule_s_webhook_posts_its_payload_as_json_to_a_public_address_only(
+    client: Client, settings: Settings, tenants: dict[str, str], tmp_path: Path, private_allowed: bool
+) -> None:
+    # The payload arrived as Python's repr ("{'level': 2, 'vip': True, ...}"), and any tenant's pack
+    # could make the worker POST to 127.0.0.1, 10.x or the cloud's metadata service.
+    async with serve_gateway(FakeGateway()) as hook:
+        (tmp_path / "pack.yaml").write_text(CALL_WEBHOOK_PACK % hook.url)
+        publish(settings, tmp_path)
+        allowed = tenants["acme"] if private_allowed else ""
+        chosen = settings.model_copy(update={"subscription_private_tenants": allowed})
+        async with serve_service(client, chosen, tenants) as api:
+            await api.post_message("hook-1", "m-1", "help")
+            created = (await api.request("GET", "/v1/conversations/hook-1/decisions")).body["decisions"][0]
+    (done,) = [e for e in created["executed"] if e["action"]["type"] == "call_webhook"]
+    if private_allowed:  # the operator let this tenant reach private addresses (a test receiver)
+        (posted,) = hook.accepted.values()
+        assert posted["payload"] == {"level": 2, "vip": True, "note": None, "name": "Zoë"}, posted
+        assert done["outcome"] == "done", done
+    else:
+        assert not hook.requests, "a private address reached"
+        assert done["outcome"] == "failed" and "127.0.0.1 is not a public address" in done["detail"], done
+
+
 async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None, settings: Settings) -> None:
     await api.post_message("sms-1", "m-1", "hi", channel="sms", sender="+4915100000003")
     await api.request(

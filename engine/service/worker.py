@@ -82,6 +82,7 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
         gateway=gateway,
         webhook_secret=settings.secret("gateway_secret"),
         notify_url=settings.notify_url,
+        allows_private=settings.allows_private_subscriptions,
     )
 
 

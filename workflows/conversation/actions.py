@@ -7,6 +7,7 @@ the context the rules saw, and the list collecting the events the action raises.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -209,7 +210,10 @@ class ActionRun:
         return DONE
 
     async def call_webhook(self, url: str, payload: dict[str, Any]) -> ActionResult:
-        return self._sent(await self._wf._deliver(self._key, kind="webhook", text=str(payload), to=url))
+        # The payload as JSON text: the adapter posts it as the JSON it was (activities/channels.py);
+        # `str()` sent Python's repr ("{'level': 2}", True, None), which no receiver can parse.
+        text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return self._sent(await self._wf._deliver(self._key, kind="webhook", text=text, to=url))
 
     @staticmethod
     def _sent(sent: str | SentLater | None) -> ActionResult:
