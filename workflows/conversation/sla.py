@@ -85,9 +85,15 @@ class SlaClocks(Records):
         if policy is None:
             return
         now = workflow.now()
+        start = now
         # A run without threads may hold a naive `received_at` (inbox.py `_received_at`): not compared.
-        earlier = since is not None and since.tzinfo is not None and since < now
-        start = since if since is not None and earlier and self._patched(SLA_FROM_RECEIVED_PATCH) else now
+        if (
+            since is not None
+            and since.tzinfo is not None
+            and since < now
+            and self._patched(SLA_FROM_RECEIVED_PATCH)
+        ):
+            start = since
         targets = [
             self._state.sla.targets[n]
             for n in names
