@@ -82,15 +82,19 @@ def test_a_header_line_keeps_no_line_separator_or_direction_override() -> None:
     assert (parsed.sender_name, parsed.subject) == ("Ev il x", "hi there  Zoë"), parsed
 
 
-def test_a_long_thread_s_references_keep_their_newest_ids() -> None:
-    # 200 ids (12 KB, folded: a legal mail from a long thread) were "unparseable": quarantined, with
-    # no sender to release it to, and the real Message-ID replaced by a derived one.
+@pytest.mark.parametrize("end", ["\r\n", "\n"], ids=["crlf", "lf"])
+@pytest.mark.parametrize("fold", ["folded", "one line"])
+def test_a_long_thread_s_references_keep_their_newest_ids(end: str, fold: str) -> None:
+    # 200 ids (12 KB: a legal mail from a long thread) were "unparseable": quarantined, with no
+    # sender to release it to, and the real Message-ID replaced by a derived one. References is the
+    # last header here, as mail clients write it: its own line ending is the header block's last.
     ids = [f"<CAH{n:04d}xyzabcdefghijk0123456789@mail.gmail.com>" for n in range(199)]
     ids.append("<c-7.3@convoflow.local>")
-    folded = "\r\n ".join(ids)
+    references = (end + " " if fold == "folded" else " ").join(ids)
     raw = (
-        "From: Bea <bea@customer.example>\r\nSubject: Re: long thread\r\n"
-        f"Message-ID: <e18@customer.example>\r\nReferences: {folded}\r\n\r\nplease help, order 43 missing\r\n"
+        f"From: Bea <bea@customer.example>{end}Subject: Re: long thread{end}"
+        f"Message-ID: <e18@customer.example>{end}References: {references}{end}"
+        f"{end}please help, order 43 missing{end}"
     )
     parsed = parse_mail(raw.encode())
     assert parsed.problem is None and (parsed.sender, parsed.message_id) == (

@@ -41,8 +41,9 @@ def trimmed_references(raw: bytes) -> bytes:
     of it: a mail client that kept every id of a long thread (200 ids: 12 KB) sent a legal mail,
     which was quarantined as unreadable and could not be released. Threading reads the newest ids
     (the reader keeps 50 of them, parsing.py); the rest of the mail is untouched."""
-    head_end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0), default=len(raw))
-    found = REFERENCES.search(raw, 0, head_end)
+    # The header block with its last line's ending (a References that is the last header ends there).
+    blank = [(at + len(ending) // 2) for ending in (b"\r\n\r\n", b"\n\n") if (at := raw.find(ending)) >= 0]
+    found = REFERENCES.search(raw, 0, min(blank, default=len(raw)))
     if found is None or found.end() - found.start() <= MAX_HEADER_CHARS:
         return raw
     ids = MESSAGE_ID.findall(found.group("value"))
