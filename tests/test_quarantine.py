@@ -106,6 +106,10 @@ async def test_a_held_mail_is_listed_read_released_once_and_deleted(
 
     assert (await api.request("DELETE", f"/v1/quarantine/{item_id}")).status == 200
     assert (await api.request("GET", f"/v1/quarantine/{item_id}")).status == 404
+    # Delivered again once ops deleted the released item: still a repeat, not a new quarantined item.
+    after_delete = await post_mail(api, SPAM)
+    assert after_delete.status == 200 and after_delete.body["duplicate"] is True, after_delete.body
+    assert (await api.request("GET", "/v1/quarantine")).body["items"] == []
 
 
 async def test_quarantine_pages_and_names_bad_parameters(api: ApiClient) -> None:

@@ -161,6 +161,13 @@ class MailIntake:
         self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str
     ) -> Intake:
         """Quarantine the mail (once per Message-ID) and say so."""
+        if await self._seen.seen(tenant, "email", mail.message_id):
+            # Delivered before: ops released it into a conversation. The gateway's retry is a repeat of
+            # that message, not a mail still held (it was answered "quarantined", and quarantined
+            # anew once ops had deleted the released item or it had expired).
+            MAIL_IN.labels(tenant, "duplicate").inc()
+            conversation = await self.quarantine.released_to(tenant, mail.message_id)
+            return Intake(outcome="duplicate", message_id=mail.message_id, conversation_id=conversation)
         reason = verdict.reason.value if verdict.reason else QuarantineReason.UNPARSEABLE.value
         quarantine_id, new = await self.quarantine.add(
             tenant,
@@ -174,13 +181,6 @@ class MailIntake:
         if new:
             MAIL_QUARANTINED.labels(tenant, reason).inc()
             log.info("mail quarantined: tenant=%s reason=%s source=%s", tenant, reason, source)
-        elif (held := await self.quarantine.get(tenant, quarantine_id)) and held.conversation_id:
-            # Ops released it into a conversation: the gateway's retry is a repeat of that message,
-            # not a mail still held (it was answered "quarantined" again).
-            MAIL_IN.labels(tenant, "duplicate").inc()
-            return Intake(
-                outcome="duplicate", message_id=mail.message_id, conversation_id=held.conversation_id
-            )
         MAIL_IN.labels(tenant, "quarantined").inc()
         fields = [{"field": mail.problem.field, "message": mail.problem.problem}] if mail.problem else None
         return Intake(
