@@ -37,6 +37,7 @@ from convoflow_client.generated.models import (
     PostParty,
     PostReply,
     Problem,
+    RepeatedMail,
     Status,
 )
 from convoflow_client.generated.types import Response
@@ -91,6 +92,9 @@ async def test_a_raw_email_and_the_kpis_as_csv_through_the_client(
     raw = b"From: Bea <bea@customer.example>\r\nMessage-ID: <pc-1@customer.example>\r\n\r\nhello\r\n"
     taken = expect(await post_inbound_email(integrator, raw))
     assert isinstance(taken, EventResponse) and taken.created, taken
+    # Sent again: a repeat, which the document did not describe (the client raised KeyError 'seq').
+    again = expect(await post_inbound_email(integrator, raw))
+    assert isinstance(again, RepeatedMail) and again.duplicate, again
     text = await kpis_csv(integrator, group_by="channel")
     assert text.startswith("from,to,team,channel,agent,priority,metric"), text[:100]
     with pytest.raises(ProblemError) as refused:

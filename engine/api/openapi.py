@@ -44,6 +44,7 @@ from engine.api.schemas import (
     PostStatus,
     PostSurvey,
     PostUnassignment,
+    RepeatedMail,
     ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
@@ -253,8 +254,9 @@ METRICS_REFUSED = {"description": "Not the metrics token (or not loopback withou
 
 
 def build_document() -> dict[str, Any]:
-    models = sorted(
-        {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None} | {Quarantined},
+    models: list[type[BaseModel]] = sorted(
+        {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None}
+        | {Quarantined, RepeatedMail},
         key=lambda m: m.__name__,
     )
     refs, defs = models_json_schema(
@@ -293,6 +295,13 @@ def build_document() -> dict[str, Any]:
         if (method, path) == ("POST", "/v1/inbound/email"):
             held = {"application/json": {"schema": refs[(Quarantined, "validation")]}}
             responses["202"] = {**success, "description": "Quarantined", "content": held}
+            taken = [refs[(response, "validation")], refs[(RepeatedMail, "validation")]] if response else []
+            joined = {"application/json": {"schema": {"anyOf": taken}}}
+            responses["200"] = {
+                **success,
+                "description": "Joined a conversation, or taken before",
+                "content": joined,
+            }
         responses.update(
             error_answers(
                 method, path, authenticated=authenticated, limited=limited, body=request is not None

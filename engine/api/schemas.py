@@ -10,7 +10,7 @@ only on this side.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -159,6 +159,18 @@ class PostReply(AgentReply, Strict):
 
 class PostStatus(StatusChange, Strict):
     actor: str | None = Field(default=None, max_length=128, pattern=SINGLE_LINE)
+
+
+class RepeatedMail(BaseModel):
+    """`POST /v1/inbound/email`'s 200 for a mail taken before (its Message-ID): nothing is done again."""
+
+    duplicate: Literal[True] = True
+    message_id: str
+    conversation_id: str | None = Field(
+        default=None,
+        description="The conversation it went to, when the answer knows it (a released mail whose "
+        "quarantine item is kept).",
+    )
 
 
 class EventResponse(BaseModel):

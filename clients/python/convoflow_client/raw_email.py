@@ -10,15 +10,15 @@ import io
 
 from .generated.api.inbound import inbound_email
 from .generated.client import AuthenticatedClient
-from .generated.models import EventResponse, Problem, Quarantined
+from .generated.models import EventResponse, Problem, Quarantined, RepeatedMail
 from .generated.types import UNSET, File, Response, Unset
 
 
 async def post_inbound_email(
     client: AuthenticatedClient, raw: bytes, *, idempotency_key: str | Unset = UNSET
-) -> Response[EventResponse | Problem | Quarantined]:
-    """The mail as the gateway received it (RFC 822 bytes): 201 a new conversation, 200 joined one,
-    202 quarantined (see README "Email")."""
+) -> Response[EventResponse | RepeatedMail | Problem | Quarantined]:
+    """The mail as the gateway received it (RFC 822 bytes): 201 a new conversation, 200 joined one
+    (or `RepeatedMail`: taken before), 202 quarantined (see README "Email")."""
     request = inbound_email._get_kwargs(body=File(payload=io.BytesIO(raw)), idempotency_key=idempotency_key)
     request["content"] = raw
     response = await client.get_async_httpx_client().request(**request)

@@ -105,6 +105,7 @@ from .recorded_event import RecordedEvent
 from .recorded_event_context import RecordedEventContext
 from .redelivered import Redelivered
 from .reject_proposal_response_200 import RejectProposalResponse200
+from .repeated_mail import RepeatedMail
 from .revoke_key_response_200 import RevokeKeyResponse200
 from .rotate_secret import RotateSecret
 from .rotate_subscription_secret import RotateSubscriptionSecret
@@ -240,6 +241,7 @@ __all__ = (
     "RecordedEventContext",
     "Redelivered",
     "RejectProposalResponse200",
+    "RepeatedMail",
     "RevokeKeyResponse200",
     "RotateSecret",
     "RotateSubscriptionSecret",

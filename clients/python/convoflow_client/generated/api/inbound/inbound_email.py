@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
 from ...models.problem import Problem
 from ...models.quarantined import Quarantined
+from ...models.repeated_mail import RepeatedMail
 from ...types import UNSET, File, Response, Unset
 
 
@@ -34,9 +35,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> EventResponse | Problem | Quarantined | None:
+) -> EventResponse | EventResponse | RepeatedMail | Problem | Quarantined | None:
     if response.status_code == 200:
-        response_200 = EventResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> EventResponse | RepeatedMail:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = EventResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = RepeatedMail.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -103,7 +120,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[EventResponse | Problem | Quarantined]:
+) -> Response[EventResponse | EventResponse | RepeatedMail | Problem | Quarantined]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -117,7 +134,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: File,
     idempotency_key: str | Unset = UNSET,
-) -> Response[EventResponse | Problem | Quarantined]:
+) -> Response[EventResponse | EventResponse | RepeatedMail | Problem | Quarantined]:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
     one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
     usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
@@ -134,7 +151,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem | Quarantined]
+        Response[EventResponse | EventResponse | RepeatedMail | Problem | Quarantined]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +171,7 @@ def sync(
     client: AuthenticatedClient,
     body: File,
     idempotency_key: str | Unset = UNSET,
-) -> EventResponse | Problem | Quarantined | None:
+) -> EventResponse | EventResponse | RepeatedMail | Problem | Quarantined | None:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
     one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
     usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
@@ -171,7 +188,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem | Quarantined
+        EventResponse | EventResponse | RepeatedMail | Problem | Quarantined
     """
 
     return sync_detailed(
@@ -186,7 +203,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: File,
     idempotency_key: str | Unset = UNSET,
-) -> Response[EventResponse | Problem | Quarantined]:
+) -> Response[EventResponse | EventResponse | RepeatedMail | Problem | Quarantined]:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
     one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
     usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
@@ -203,7 +220,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem | Quarantined]
+        Response[EventResponse | EventResponse | RepeatedMail | Problem | Quarantined]
     """
 
     kwargs = _get_kwargs(
@@ -221,7 +238,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: File,
     idempotency_key: str | Unset = UNSET,
-) -> EventResponse | Problem | Quarantined | None:
+) -> EventResponse | EventResponse | RepeatedMail | Problem | Quarantined | None:
     """A raw RFC 822 email from the mail gateway (body: message/rfc822): 201 a new conversation, 200 joined
     one (or a duplicate, or a bounce recorded on the conversation it returns), 202 quarantined (no
     usable sender, a loop, a blocked sender, a spam verdict, unreadable): held for ops with its
@@ -238,7 +255,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem | Quarantined
+        EventResponse | EventResponse | RepeatedMail | Problem | Quarantined
     """
 
     return (

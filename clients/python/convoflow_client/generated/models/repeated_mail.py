@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="RepeatedMail")
+
+
+@_attrs_define
+class RepeatedMail:
+    """`POST /v1/inbound/email`'s 200 for a mail taken before (its Message-ID): nothing is done again.
+
+    Attributes:
+        message_id (str):
+        duplicate (bool | Unset):  Default: True.
+        conversation_id (None | str | Unset): The conversation it went to, when the answer knows it (a released mail
+            whose quarantine item is kept).
+    """
+
+    message_id: str
+    duplicate: bool | Unset = True
+    conversation_id: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        message_id = self.message_id
+
+        duplicate = self.duplicate
+
+        conversation_id: None | str | Unset
+        if isinstance(self.conversation_id, Unset):
+            conversation_id = UNSET
+        else:
+            conversation_id = self.conversation_id
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "message_id": message_id,
+            }
+        )
+        if duplicate is not UNSET:
+            field_dict["duplicate"] = duplicate
+        if conversation_id is not UNSET:
+            field_dict["conversation_id"] = conversation_id
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        message_id = d.pop("message_id")
+
+        duplicate = d.pop("duplicate", UNSET)
+
+        def _parse_conversation_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        conversation_id = _parse_conversation_id(d.pop("conversation_id", UNSET))
+
+        repeated_mail = cls(
+            message_id=message_id,
+            duplicate=duplicate,
+            conversation_id=conversation_id,
+        )
+
+        repeated_mail.additional_properties = d
+        return repeated_mail
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
