@@ -18,11 +18,12 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
+from activities.http_outcome import unreachable
 from activities.outbox import Outbox
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.activities import DELIVER_MESSAGE, Channels
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
-from engine.public_addresses import AddressRefused, check_url
+from engine.public_addresses import AddressRefused, DoesNotResolve, check_url
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
 
@@ -57,6 +58,8 @@ class _UrlTarget:
         private = self._allows_private(message.tenant)
         try:
             await check_url(message.to, allow_private=private)
+        except DoesNotResolve as exc:  # a resolver that is down answers later: tried again
+            raise unreachable("Gateway", exc) from None
         except AddressRefused as exc:  # the rule's URL, not the far side: asking again changes nothing
             raise ApplicationError(
                 f"webhook URL refused: {exc}",

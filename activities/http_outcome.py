@@ -33,6 +33,13 @@ def raise_for_status(status: int, service: str) -> None:
         )
 
 
+def refused(message: str) -> ApplicationError:
+    """A gateway's refusal that is not a 4xx (a redirect not followed, a URL it cannot take): final."""
+    return ApplicationError(
+        message, type="GatewayRejected", non_retryable=True, category=ApplicationErrorCategory.BENIGN
+    )
+
+
 def unreachable(service: str, exc: BaseException) -> ApplicationError:
     return ApplicationError(
         f"{service} unreachable: {type(exc).__name__}",

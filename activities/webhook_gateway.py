@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from activities.http_outcome import raise_for_status, unreachable
+from activities.http_outcome import raise_for_status, refused, unreachable
 from activities.http_session import HttpSession
 from engine import webhook_signature
 from engine.contracts.outbound import OutboundMessage
@@ -81,9 +81,10 @@ class WebhookGateway:
             async with self._http.get().post(
                 url, data=body, headers=headers, allow_redirects=not self._public_only
             ) as response:
-                status = response.status
-                if self._public_only and 300 <= status < 400:
-                    status = 400  # a redirect a tenant's URL answers is not followed: refused, as a 4xx is
-                raise_for_status(status, "Gateway")
+                if self._public_only and 300 <= response.status < 400:
+                    raise refused(f"Gateway answered HTTP {response.status}, a redirect not followed")
+                raise_for_status(response.status, "Gateway")
+        except aiohttp.InvalidURL:  # the rule's URL (its host) is none aiohttp can reach: for good
+            raise refused("Gateway URL cannot be reached as written") from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Gateway", exc) from None

@@ -28,6 +28,10 @@ class AddressRefused(ValueError):
     """The URL's host is not a public address (or does not resolve); the message says which."""
 
 
+class DoesNotResolve(AddressRefused):
+    """The host did not resolve: a resolver that is down, or a name not (yet) in DNS, may answer later."""
+
+
 def is_public(address: IpAddress) -> bool:
     """True for an address on the public internet; every special-purpose range is refused."""
     if isinstance(address, ipaddress.IPv6Address):
@@ -61,14 +65,14 @@ async def resolve(host: str, port: int) -> list[IpAddress]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise AddressRefused(f"host {host!r} does not resolve") from exc
+        raise DoesNotResolve(f"host {host!r} does not resolve") from exc
     found: list[IpAddress] = []
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if address not in found:
             found.append(address)
     if not found:
-        raise AddressRefused(f"host {host!r} does not resolve")
+        raise DoesNotResolve(f"host {host!r} does not resolve")
     return found
 
 

@@ -13,10 +13,13 @@ from aiohttp import web
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
+from activities.channels import _UrlTarget
 from activities.crm import CrmActivities, LocalCrm, RestCrm
+from activities.webhook_gateway import WebhookGateway
 from engine import webhook_signature
 from engine.cli import main
 from engine.contracts.crm import Customer, CustomerQuery
+from engine.contracts.outbound import OutboundMessage
 from engine.service import logging_setup
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -546,3 +549,43 @@ def test_crm_import_command(
 
 async def _holds(value: bool) -> bool:
     return value
+
+
+def webhook_message(url: str) -> OutboundMessage:
+    return OutboundMessage(
+        idempotency_key="conversation:acme:c-1:life:1:0",
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        channel="email",
+        to=url,
+        kind="webhook",
+        text='{"level":2}',
+    )
+
+
+async def test_a_tenant_s_webhook_follows_no_redirect_and_waits_out_a_resolver_that_is_down() -> None:
+    # A redirect would take the POST where the check never looked (a private address behind a public
+    # one): refused for good, naming the 3xx (it was recorded as "HTTP 400"). A name that does not
+    # resolve may later (a resolver down): tried again, not failed for good.
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://169.254.169.254/latest/meta-data/")
+
+    app = web.Application()
+    app.router.add_post("/hook", moved)
+    async with serve_app(app) as server:
+        gateway = WebhookGateway("", None, public_only=True)
+        try:
+            with pytest.raises(ApplicationError) as redirected:
+                await gateway.post(str(server.make_url("/hook")), {"payload": {}}, "key-1")
+        finally:
+            await gateway.close()
+    assert redirected.value.non_retryable and "HTTP 302, a redirect not followed" in redirected.value.message
+    target = _UrlTarget(None, lambda tenant: False)
+    try:
+        with pytest.raises(ApplicationError) as unresolved:
+            await target.send(webhook_message("https://no-such-host.invalid/hook"))
+    finally:
+        await target.close()
+    assert not unresolved.value.non_retryable and "Unavailable" in (unresolved.value.type or ""), (
+        unresolved.value
+    )
