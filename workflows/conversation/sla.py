@@ -60,10 +60,12 @@ class SlaClocks(Records):
                 target_minutes=minutes,
                 remaining_minutes=max(minutes - consumed.get(target, 0), 0),
             )
-        fresh = s.sla.policy is None  # a changed policy goes on from the time consumed, from now
+        # A first policy a customer message's rules apply counts from the thread's first message, as
+        # the KPIs' first response and resolution do; a changed one goes on from the time consumed.
+        fresh = s.sla.policy is None and self._message_at is not None
         s.sla = SlaState(policy=name, calendar=policy.calendar, targets=targets)
         if s.status.value not in policy.pause_on:
-            await self._start_clocks(list(targets), since=self._message_at if fresh else None)
+            await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
 
     async def _start_next_response(self) -> None:
         policy = self._policy()
