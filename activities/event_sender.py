@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from activities.http_session import PublicOnlyResolver
+from activities.http_session import HttpSession
 from engine import webhook_signature
 from engine.public_addresses import AddressRefused, check_url
 
@@ -43,24 +43,16 @@ class EventSender:
     reach private addresses (their tenant permits it)."""
 
     def __init__(self, timeout_seconds: float) -> None:
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._public: aiohttp.ClientSession | None = None
-        self._private: aiohttp.ClientSession | None = None
+        timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._public = HttpSession(timeout, public_only=True)
+        self._private = HttpSession(timeout)
 
     def _session(self, allow_private: bool) -> aiohttp.ClientSession:
-        if allow_private:
-            if self._private is None or self._private.closed:
-                self._private = aiohttp.ClientSession(timeout=self._timeout)
-            return self._private
-        if self._public is None or self._public.closed:
-            connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver(), use_dns_cache=False)
-            self._public = aiohttp.ClientSession(timeout=self._timeout, connector=connector)
-        return self._public
+        return (self._private if allow_private else self._public).get()
 
     async def close(self) -> None:
-        for session in (self._public, self._private):
-            if session is not None:
-                await session.close()
+        await self._public.close()
+        await self._private.close()
 
     async def send(
         self,

@@ -8,9 +8,10 @@ IPv6 unique-local and site-local, and IPv4 addresses wrapped in IPv6 (mapped, NA
 when the address inside is not public. Every address a name resolves to must be public: a resolver
 that answers one public and one private address could otherwise pick the private one later.
 
-Checked when a subscription is created and again at every delivery (DNS may change in between);
-the delivery's HTTP client connects only to the addresses the check resolved
-(activities/event_sender.py), and never follows a redirect.
+Checked when a subscription is created and again at every delivery (DNS may change in between),
+and before every attempt of a rule's `call_webhook` (activities/channels.py); the HTTP client then
+resolves the name again through a resolver that refuses any address that is not public
+(activities/http_session.py `PublicOnlyResolver`), and never follows a redirect.
 """
 
 from __future__ import annotations
