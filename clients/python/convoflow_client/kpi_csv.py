@@ -10,7 +10,7 @@ from http import HTTPStatus
 from .generated.client import AuthenticatedClient
 from .generated.models.problem import Problem
 from .generated.types import Response
-from .problems import ProblemError
+from .problems import ProblemError, UnexpectedAnswer
 
 
 async def kpis_csv(client: AuthenticatedClient, **params: str) -> str:
@@ -19,10 +19,15 @@ async def kpis_csv(client: AuthenticatedClient, **params: str) -> str:
     answer = await client.get_async_httpx_client().get("/v1/kpis", params={**params, "format": "csv"})
     if answer.status_code == HTTPStatus.OK:
         return answer.text
+    try:
+        status = HTTPStatus(answer.status_code)
+    except ValueError:  # a status no standard names: a proxy's, never the service's
+        status = HTTPStatus.BAD_GATEWAY
     response: Response[Problem] = Response(
-        status_code=HTTPStatus(answer.status_code),
-        content=answer.content,
-        headers=answer.headers,
-        parsed=None,
+        status_code=status, content=answer.content, headers=answer.headers, parsed=None
     )
-    raise ProblemError(Problem.from_dict(answer.json()), response)
+    try:
+        problem = Problem.from_dict(answer.json())
+    except (ValueError, KeyError, TypeError):  # not the service's problem document (a proxy's page)
+        raise UnexpectedAnswer(response) from None
+    raise ProblemError(problem, response)
