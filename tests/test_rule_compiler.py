@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engine.contracts.single_line import NOT_IN_A_LINE
 from engine.rules import jsonlogic
 from engine.rules.compiled_ops import Unsure
 from engine.rules.compiler import compile_expression
@@ -261,9 +263,16 @@ def hostile(marker: Path) -> list[str]:
     ]
 
 
+def as_pack_name(text: str) -> str:
+    """A team's or a tag's name made of hostile text, as a pack may hold it (single_line.py PACK_NAME)."""
+    return re.sub(rf"['\"\\\\{NOT_IN_A_LINE}]", "_", text[:64])
+
+
 def hostile_pack(strings: list[str]) -> dict[str, Any]:
-    # Team names as long as a pack may have them (engine/rules/pack.py MAX_TEAM_NAME).
-    teams = {f"team-{i}": {} for i in range(len(strings))} | {s[:64]: {} for s in strings}
+    # Team names as long as a pack may have them (engine/rules/pack.py MAX_TEAM_NAME),
+    # and without the quotes and backslashes a pack's team and tag names may not hold (a list query's string).
+    names = [as_pack_name(s) for s in strings]
+    teams = {f"team-{i}": {} for i in range(len(strings))} | {name: {} for name in names}
     # Templates and notify messages fill {placeholders}: their braces are the validator's to check.
     templates = {s[:200]: {"en": s.replace("{", "(").replace("}", ")")} for s in strings}
     rules = []
@@ -287,10 +296,10 @@ def hostile_pack(strings: list[str]) -> dict[str, Any]:
                     ]
                 },
                 "then": [
-                    {"add_tags": [s[:64]]},
-                    {"route": s[:64]},
+                    {"add_tags": [names[i]]},
+                    {"route": names[i]},
                     {"reply": {"template": name}},
-                    {"notify": {"team": s[:64], "message": s[:2000].replace("{", "(").replace("}", ")")}},
+                    {"notify": {"team": names[i], "message": s[:2000].replace("{", "(").replace("}", ")")}},
                     {"add_note": {"text": s[:5000]}},
                 ],
             }
@@ -344,7 +353,7 @@ def test_no_string_of_a_pack_becomes_code(tmp_path: Path, monkeypatch: pytest.Mo
     for k, decision in enumerate(got):  # the context made for string k matches rule k
         own = k % len(strings)
         assert f"hostile-{own}" in [r["id"] for r in decision["rules"] if r["outcome"] == "matched"]
-        assert {"type": "add_tags", "value": [strings[own][:64]]} in [
+        assert {"type": "add_tags", "value": [as_pack_name(strings[own])]} in [
             a["action"] for a in decision["actions"]
         ]
     assert not marker.exists()

@@ -362,3 +362,21 @@ def test_oversized_packs_are_refused(tmp_path: Path) -> None:
     with pytest.raises(PackLoadError) as err:
         load_source(huge)
     assert "larger than" in str(err.value)
+
+
+def test_team_and_tag_names_a_list_query_can_hold(tmp_path: Path) -> None:
+    # A quote in a team or tag name ends the string of Temporal's list query: the list could never
+    # be filtered by it while the KPIs could (one rule for both now).
+    path = tmp_path / "pack.yaml"
+    teams = 'billing: {calendar: office}\n  "Bob\'s team": {calendar: office}'
+    path.write_text(GOOD_HEADER.replace("billing: {calendar: office}", teams) + "rules: []\n")
+    found = [f"{p.path}: {p.message}" for p in validate(load_source(path))[1]]
+    assert found == ["teams.Bob's team: a team name is one line without quotes or backslashes"], found
+    rules = 'rules:\n  - id: tag\n    on: [conversation.created]\n    then: [{add_tags: ["a\\\\b"]}]\n'
+    path.write_text(GOOD_HEADER + rules)
+    found = [f"{p.path}: {p.message}" for p in validate(load_source(path))[1]]
+    assert (
+        len(found) == 1
+        and found[0].startswith("rules[0].then[0].add_tags[0]")
+        and "without quotes" in found[0]
+    )

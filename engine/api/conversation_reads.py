@@ -29,7 +29,7 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
-from engine.contracts.single_line import NOT_IN_A_LINE
+from engine.contracts.single_line import PACK_NAME
 from engine.rules.context import Priority
 from engine.rules.pack import MAX_TEAM_NAME
 from workflows.conversation import search_attributes as sa
@@ -37,7 +37,7 @@ from workflows.conversation.workflow import ConversationWorkflow
 
 routes = web.RouteTableDef()
 _THREAD = re.compile(r"[0-9]{1,7}")
-_PACK_NAME = re.compile(rf"[^'\"\\{NOT_IN_A_LINE}]{{1,{MAX_TEAM_NAME}}}")
+_PACK_NAME = re.compile(PACK_NAME)
 _ID = re.compile(ID_PATTERN)
 
 

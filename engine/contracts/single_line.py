@@ -20,3 +20,9 @@ SINGLE_LINE = rf"^[^{NOT_IN_A_LINE}]*$"
 
 LINE_BREAKERS = re.compile(rf"[{NOT_IN_A_LINE}]+")
 """What a line taken from a mail header has replaced by a space (engine/mail/bounds.py)."""
+
+MAX_NAME = 64
+PACK_NAME = rf"^[^'\"\\{NOT_IN_A_LINE}]{{1,{MAX_NAME}}}$"
+"""A team's or a tag's name in a pack: one line of at most MAX_NAME characters without a quote or a
+backslash. It is a search attribute's value that lists and KPIs filter on, and a quote would end the
+string of Temporal's list query (engine/api/conversation_reads.py)."""

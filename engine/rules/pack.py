@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from engine.contracts.assignment import STRATEGIES, Strategy, TeamPolicy
+from engine.contracts.single_line import MAX_NAME
 from engine.rules.actions import MAX_MINUTES, Action
 from engine.rules.context import EventType
 
@@ -233,12 +234,12 @@ class TestCase(_Strict):
 DECISION_ONLY = frozenset({"rules", "intents"})
 """The sections of a pack only the `decide` activity reads (the rules and the intent classifier's
 examples); the workflow reads the rest: templates, SLA policies, calendars, teams, settings."""
+# A team's name is what the API assigns to (at most 64 characters there), what lists and KPIs filter
+# on, and a search attribute: Temporal refuses a value over 2 KB and terminates the workflow.
+MAX_TEAM_NAME = MAX_NAME
 # Every conversation records its pack's workflow part (a local activity's result), and Temporal
 # refuses a payload over 2 MB: the conversation's workflow task would then fail at every attempt.
 # YAML aliases can make it several times the pack's text, whose own bound is 2 MB.
-# A team's name is what the API assigns to (at most 64 characters there), what lists and KPIs filter
-# on, and a search attribute: Temporal refuses a value over 2 KB and terminates the workflow.
-MAX_TEAM_NAME = 64
 MAX_WORKFLOW_PART_BYTES = 1_500_000
 
 

@@ -9,6 +9,7 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.calendar import CalendarError, shared_calendar
+from engine.contracts.single_line import PACK_NAME
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
@@ -145,11 +147,13 @@ class _Checker:
             for i, esc in enumerate(policy.escalations):
                 self.check_actions(f"{base}.escalations[{i}].then", esc.then)
         for name, team in self.pack.teams.items():
+            shown = name if len(name) <= 2 * MAX_TEAM_NAME else name[:MAX_TEAM_NAME] + "..."
             if len(name) > MAX_TEAM_NAME:
-                shown = name if len(name) <= 2 * MAX_TEAM_NAME else name[:MAX_TEAM_NAME] + "..."
                 self.add(
                     f"teams.{shown}", f"a team name has at most {MAX_TEAM_NAME} characters ({len(name)} here)"
                 )
+            elif not re.fullmatch(PACK_NAME, name):
+                self.add(f"teams.{shown}", "a team name is one line without quotes or backslashes")
             if team.calendar is not None:
                 self.ref(f"teams.{name}.calendar", team.calendar, self.pack.calendars, "calendar")
 

@@ -6,12 +6,14 @@ Adding an action kind is one class here and its name in `KINDS` below: the pack 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from engine.contracts.assignment import SKILL_PATTERN
+from engine.contracts.single_line import PACK_NAME
 from engine.rules.actions.base import (
     MAX_MINUTES,
     ActionBase,
@@ -26,7 +28,14 @@ from engine.rules.references import unknown
 if TYPE_CHECKING:
     from engine.rules.pack import RulePack
 
-TagName = Annotated[str, Field(min_length=1, max_length=64)]
+
+def _tag_name(name: str) -> str:
+    if not re.fullmatch(PACK_NAME, name):
+        raise ValueError("a tag is one line of at most 64 characters, without quotes or backslashes")
+    return name
+
+
+TagName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_tag_name)]
 StatusName = Literal["open", "pending", "on_hold", "solved", "closed"]
 STATUS_CHANGED = "status.changed"
 
