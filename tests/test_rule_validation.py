@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.rules.actions.kinds import AddTags
 from engine.rules.loader import PackLoadError
+from engine.rules.pack import RulePack
 from engine.rules.validation import validate
 from engine.service.pack_files import load_source
 
@@ -380,3 +382,14 @@ def test_team_and_tag_names_a_list_query_can_hold(tmp_path: Path) -> None:
         and found[0].startswith("rules[0].then[0].add_tags[0]")
         and "without quotes" in found[0]
     )
+
+
+def test_a_stored_pack_with_a_tag_published_before_the_rule_still_loads() -> None:
+    # The tag rule is a publish-time check: a pack pinned by running conversations before it (a tag
+    # with a quote) is read as it was stored, or their decisions would fail at every event.
+    stored = {
+        "meta": {"name": "old"},
+        "rules": [{"id": "t", "on": ["conversation.created"], "then": [{"add_tags": ["Bob's"]}]}],
+    }
+    (action,) = RulePack.model_validate(stored).rules[0].then
+    assert isinstance(action, AddTags) and action.value == ["Bob's"]

@@ -200,6 +200,13 @@ class _Checker:
             at = f"{path}[{i}].{action.kind}"
             for below, message in action.check(self.pack):
                 self.add(at + below, message, UNKNOWN_REFERENCE)
+            if action.kind in ("add_tags", "remove_tags"):  # at validation: a pinned pack still loads
+                for j, tag in enumerate(getattr(action, "value", [])):
+                    if not re.fullmatch(PACK_NAME, tag):
+                        self.add(
+                            f"{at}[{j}]",
+                            "a tag is one line of at most 64 characters, without quotes or backslashes",
+                        )
             text = getattr(action, "message", None)  # notify's own text is filled as a template is
             if isinstance(text, str):
                 self.check_text(f"{at}.message", text, "message")
