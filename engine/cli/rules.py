@@ -43,7 +43,7 @@ from engine.rules.simulation import (
 )
 from engine.rules.triage import intent_report
 from engine.rules.triage.checks import WEAK_INTENT
-from engine.service.config import Settings
+from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_source, load_valid
 from engine.service.roster_rules import unknown_agents
@@ -59,7 +59,7 @@ class CommandFailed(Exception):
 
 
 T = TypeVar("T")
-DEFAULT_TENANT = "dev"  # the tenant of `make run`'s development key (engine/service/runtime.py)
+DEFAULT_TENANT = DEV_TENANT  # the tenant of `make run`'s development key
 
 
 def with_store(action: Callable[[PackStore], Awaitable[T]]) -> T:

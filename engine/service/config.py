@@ -15,6 +15,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.db.url import embedded_url
 
+DEV_TENANT = "dev"
+"""The tenant of `convoflow up`'s development key, and the CLI's default tenant."""
+
 
 class Settings(BaseSettings):
     """Service settings. Variables are prefixed CONVOFLOW_, except Temporal's standard TEMPORAL_* ones."""
@@ -314,7 +317,7 @@ class Settings(BaseSettings):
     def allows_private_subscriptions(self, tenant: str) -> bool:
         """Whether the tenant's subscriptions may reach private addresses (engine/public_addresses.py)."""
         listed = {t.strip() for t in self.subscription_private_tenants.split(",") if t.strip()}
-        on_a_laptop = self.embedded and self.database_url is None and tenant == "dev"
+        on_a_laptop = self.embedded and self.database_url is None and tenant == DEV_TENANT
         return tenant in listed or on_a_laptop
 
     @property

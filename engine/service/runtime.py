@@ -20,14 +20,13 @@ from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
 from engine.db.keys import ensure_tenant, has_keys_beyond
 from engine.service.audit_key import audit_key_of
-from engine.service.config import Settings
+from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
 
-DEV_TENANT = "dev"  # the tenant of the development key `convoflow up` prints
 log = logging.getLogger("convoflow")
 
 
