@@ -29,7 +29,8 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
-from engine.contracts.single_line import PACK_NAME
+from engine.contracts.ids import is_safe_id
+from engine.contracts.single_line import is_pack_name
 from engine.rules.context import Priority
 from engine.rules.pack import MAX_TEAM_NAME
 from workflows.conversation import search_attributes as sa
@@ -37,8 +38,6 @@ from workflows.conversation.workflow import ConversationWorkflow
 
 routes = web.RouteTableDef()
 _THREAD = re.compile(r"[0-9]{1,7}")
-_PACK_NAME = re.compile(PACK_NAME)
-_ID = re.compile(ID_PATTERN)
 
 
 @routes.get("/v1/conversations/{conversation_id}/decisions")
@@ -196,14 +195,14 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
     # An agent's id and a language are ids; a pack names its teams and tags as it likes ("Tier 2",
     # "Süd"): any such name, quoted, but no quote or backslash, which would end or escape the string.
     pack_name = f"a pack's name: 1-{MAX_TEAM_NAME} characters of one line, no quotes"
-    for param, key, shape, expected in (
-        ("assignee", sa.ASSIGNEE, _ID, f"must match {ID_PATTERN}"),
-        ("language", sa.LANGUAGE, _ID, f"must match {ID_PATTERN}"),
-        ("team", sa.TEAM, _PACK_NAME, pack_name),
-        ("tag", sa.TAGS, _PACK_NAME, pack_name),
+    for param, key, fits, expected in (
+        ("assignee", sa.ASSIGNEE, is_safe_id, f"must match {ID_PATTERN}"),
+        ("language", sa.LANGUAGE, is_safe_id, f"must match {ID_PATTERN}"),
+        ("team", sa.TEAM, is_pack_name, pack_name),
+        ("tag", sa.TAGS, is_pack_name, pack_name),
     ):
         value = query.get(param)
-        if value is not None and not shape.fullmatch(value):
+        if value is not None and not fits(value):
             raise invalid_field(param, expected)
         if value is not None:
             clauses.append(f"{key.name} = '{value}'")

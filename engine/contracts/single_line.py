@@ -26,3 +26,10 @@ PACK_NAME = rf"^[^'\"\\{NOT_IN_A_LINE}]{{1,{MAX_NAME}}}$"
 """A team's or a tag's name in a pack: one line of at most MAX_NAME characters without a quote or a
 backslash. It is a search attribute's value that lists and KPIs filter on, and a quote would end the
 string of Temporal's list query (engine/api/conversation_reads.py)."""
+
+_PACK_NAME = re.compile(PACK_NAME)
+
+
+def is_pack_name(value: str) -> bool:
+    """True when `value` may name a team or a tag (`fullmatch`: a trailing newline does not slip by)."""
+    return _PACK_NAME.fullmatch(value) is not None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from engine.contracts.conversation import Channel
 from engine.contracts.ids import is_safe_id
-from engine.contracts.single_line import PACK_NAME
+from engine.contracts.single_line import is_pack_name
 from engine.kpis.report import GROUPS, INTERVALS
 from engine.periods import PeriodError, period
 from engine.rules.context import Priority
@@ -41,7 +40,7 @@ def _not_a(group: str, value: str) -> str | None:
     name a pack may give one (`Tier 2`, `Kundenservice Süd`), an agent an id."""
     if group in CLOSED_SETS and value not in CLOSED_SETS[group]:
         return f"{value[:40]!r} is not one of {', '.join(CLOSED_SETS[group])}"
-    if group == "team" and not re.fullmatch(PACK_NAME, value):
+    if group == "team" and not is_pack_name(value):
         return f"{value[:40]!r} is not a team name (one line, at most {MAX_TEAM_NAME} characters, no quotes)"
     if group == "agent" and not is_safe_id(value):
         return f"{value[:40]!r} is not an agent id"

@@ -9,7 +9,6 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -18,7 +17,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.calendar import CalendarError, shared_calendar
-from engine.contracts.single_line import PACK_NAME
+from engine.contracts.single_line import is_pack_name
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
@@ -152,7 +151,7 @@ class _Checker:
                 self.add(
                     f"teams.{shown}", f"a team name has at most {MAX_TEAM_NAME} characters ({len(name)} here)"
                 )
-            elif not re.fullmatch(PACK_NAME, name):
+            elif not is_pack_name(name):
                 self.add(f"teams.{shown}", "a team name is one line without quotes or backslashes")
             if team.calendar is not None:
                 self.ref(f"teams.{name}.calendar", team.calendar, self.pack.calendars, "calendar")
@@ -200,13 +199,6 @@ class _Checker:
             at = f"{path}[{i}].{action.kind}"
             for below, message in action.check(self.pack):
                 self.add(at + below, message, UNKNOWN_REFERENCE)
-            if action.kind in ("add_tags", "remove_tags"):  # at validation: a pinned pack still loads
-                for j, tag in enumerate(getattr(action, "value", [])):
-                    if not re.fullmatch(PACK_NAME, tag):
-                        self.add(
-                            f"{at}[{j}]",
-                            "a tag is one line of at most 64 characters, without quotes or backslashes",
-                        )
             text = getattr(action, "message", None)  # notify's own text is filled as a template is
             if isinstance(text, str):
                 self.check_text(f"{at}.message", text, "message")

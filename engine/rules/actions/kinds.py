@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import Field
 
 from engine.contracts.assignment import SKILL_PATTERN
+from engine.contracts.single_line import is_pack_name
 from engine.rules.actions.base import (
     MAX_MINUTES,
     ActionBase,
@@ -28,8 +29,16 @@ if TYPE_CHECKING:
 
 
 TagName = Annotated[str, Field(min_length=1, max_length=64)]
-"""Its shape (engine/contracts/single_line.py PACK_NAME) is checked when a pack is validated, not
-when a stored one is read: a pack pinned before the check was made still loads."""
+"""Its shape (engine/contracts/single_line.py PACK_NAME) is checked when a pack is validated
+(`_tag_problems`), not when a stored one is read: a pack pinned before the check still loads."""
+
+
+def _tag_problems(tags: list[str]) -> Iterator[tuple[str, str]]:
+    for j, tag in enumerate(tags):
+        if not is_pack_name(tag):
+            yield f"[{j}]", "a tag is one line of at most 64 characters, without quotes or backslashes"
+
+
 StatusName = Literal["open", "pending", "on_hold", "solved", "closed"]
 STATUS_CHANGED = "status.changed"
 
@@ -64,6 +73,9 @@ class AddTags(ScalarAction):
     example = ["billing"]
     value: list[TagName]
 
+    def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
+        return _tag_problems(self.value)
+
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.add_tags(self.value)
 
@@ -79,6 +91,9 @@ class RemoveTags(ScalarAction):
     kind = "remove_tags"
     example = ["waiting"]
     value: list[TagName]
+
+    def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
+        return _tag_problems(self.value)
 
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.remove_tags(self.value)
