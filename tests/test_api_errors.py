@@ -171,7 +171,11 @@ async def test_inbound_email_with_an_overlong_message_id_is_taken_under_a_stable
     assert first.status == 201, first.body
     assert first.body["message_id"].endswith("@derived.convoflow.invalid>")
     again = await api.request("POST", "/v1/inbound/email", data=mail)
-    assert again.status == 200 and again.body == {"duplicate": True, "message_id": first.body["message_id"]}
+    assert again.status == 200 and again.body == {
+        "duplicate": True,
+        "message_id": first.body["message_id"],
+        "conversation_id": first.body["conversation_id"],
+    }
 
 
 async def test_malformed_json_says_where(api: ApiClient) -> None:

@@ -144,7 +144,11 @@ async def test_webhook_retried_after_a_503_is_delivered_not_called_a_duplicate(
             assert retried.status in (200, 201), retried.body
             assert retried.body["conversation_id"] == "wa-retry"  # the workflow's receipt
             replayed = await answered(send)
-            assert replayed.status == 200 and replayed.body == {"duplicate": True, "webhook_id": "evt-retry"}
+            assert replayed.status == 200 and replayed.body == {
+                "duplicate": True,
+                "webhook_id": "evt-retry",
+                "conversation_id": "wa-retry",
+            }
 
             # One webhook delivered twice at once is still one message.
             twin = webhook("evt-twin", inbound("wamid.10", "Noch da?"))

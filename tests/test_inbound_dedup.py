@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from engine import webhook_signature
 from engine.db.connection import open_engine
-from engine.db.inbound_seen import InboundSeen
+from engine.db.inbound_seen import InboundSeen, Seen
 from engine.db.schema import inbound_seen
 from engine.service.config import Settings
 from engine.service.worker import build_worker
@@ -37,9 +37,10 @@ async def test_an_id_is_seen_per_tenant_and_kind_by_every_replica(
         assert not await first.seen("acme", "webhook", "evt-1")
         # Two replicas remembering one id at once: the key decides, neither fails.
         await asyncio.gather(
-            first.remember("acme", "webhook", "evt-1"), second.remember("acme", "webhook", "evt-1")
+            first.remember("acme", "webhook", "evt-1", "c-1"),
+            second.remember("acme", "webhook", "evt-1", "c-1"),
         )
-        assert await second.seen("acme", "webhook", "evt-1")
+        assert await second.seen("acme", "webhook", "evt-1") == Seen(conversation_id="c-1")
         assert not await second.seen("globex", "webhook", "evt-1")
         assert not await second.seen("acme", "email", "evt-1")
     finally:
@@ -48,8 +49,8 @@ async def test_an_id_is_seen_per_tenant_and_kind_by_every_replica(
 
 async def test_ids_past_the_retention_are_forgotten_and_purged(database: AsyncEngine) -> None:
     store = InboundSeen(database, retention=timedelta(days=7))
-    await store.remember("acme", "email", "<old@x>")
-    await store.remember("acme", "email", "<new@x>")
+    await store.remember("acme", "email", "<old@x>", "c-old")
+    await store.remember("acme", "email", "<new@x>", "c-new")
     async with database.begin() as connection:
         await connection.execute(
             update(inbound_seen)
@@ -59,8 +60,8 @@ async def test_ids_past_the_retention_are_forgotten_and_purged(database: AsyncEn
     assert not await store.seen("acme", "email", "<old@x>")
     assert await store.purge() == 1
     assert await store.seen("acme", "email", "<new@x>")
-    await store.remember("acme", "email", "<old@x>")  # seen again after it was forgotten
-    assert await store.seen("acme", "email", "<old@x>")
+    await store.remember("acme", "email", "<old@x>", "c-later")  # seen again after it was forgotten
+    assert await store.seen("acme", "email", "<old@x>") == Seen(conversation_id="c-later")
 
 
 async def test_a_restarted_api_still_refuses_a_replayed_webhook_and_email(
@@ -82,7 +83,13 @@ async def test_a_restarted_api_still_refuses_a_replayed_webhook_and_email(
             assert replayed.status == 200 and replayed.body == {
                 "duplicate": True,
                 "webhook_id": "evt-restart",
+                "conversation_id": "wa-restart",
             }
             again = await restarted.request("POST", "/v1/inbound/email", data=mail, headers=email_headers)
             assert again.status == 200
-            assert again.body == {"duplicate": True, "message_id": "<restart@customer.example>"}
+            # The relay's retry learns where its mail went, as the first answer said.
+            assert again.body == {
+                "duplicate": True,
+                "message_id": "<restart@customer.example>",
+                "conversation_id": mailed.body["conversation_id"],
+            }

@@ -109,6 +109,7 @@ async def test_a_held_mail_is_listed_read_released_once_and_deleted(
     # Delivered again once ops deleted the released item: still a repeat, not a new quarantined item.
     after_delete = await post_mail(api, SPAM)
     assert after_delete.status == 200 and after_delete.body["duplicate"] is True, after_delete.body
+    assert after_delete.body["conversation_id"] == conversation
     assert (await api.request("GET", "/v1/quarantine")).body["items"] == []
 
 

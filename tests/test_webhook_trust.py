@@ -108,7 +108,11 @@ async def test_a_replayed_webhook_is_a_duplicate_on_another_replica_and_a_stale_
         assert accepted.status == 201, accepted.body
         replayed = await post(second, acme, SHARED, body, "evt-replay", sent_at=sent_at)
         assert replayed.status == 200
-        assert replayed.body == {"duplicate": True, "webhook_id": "evt-replay"}
+        assert replayed.body == {
+            "duplicate": True,
+            "webhook_id": "evt-replay",
+            "conversation_id": "wa-replay",
+        }
         stale_body = event("wa-stale", "wamid.2")
         # Well past the 300 s window (its exact edge: the last test here): one second
         # past it, this was accepted once in CI and once on a loaded machine; the cause was not found.

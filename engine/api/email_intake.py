@@ -116,9 +116,11 @@ class MailIntake:
             verdict = Verdict(kind=VerdictKind.AUTOMATIC)  # it named a conversation this tenant does not have
         if verdict.kind is VerdictKind.QUARANTINE:
             return await self.hold(tenant, raw, mail, verdict, source=source)
-        if await self._seen.seen(tenant, "email", mail.message_id):
+        if taken := await self._seen.seen(tenant, "email", mail.message_id):
             MAIL_IN.labels(tenant, "duplicate").inc()
-            return Intake(outcome="duplicate", message_id=mail.message_id)
+            return Intake(
+                outcome="duplicate", message_id=mail.message_id, conversation_id=taken.conversation_id
+            )
         try:
             message = message_of(mail, automatic=verdict.kind is VerdictKind.AUTOMATIC)
         except ValidationError as exc:  # the parser's bounds make this rare: still never lost
@@ -154,20 +156,21 @@ class MailIntake:
         receipt = await deliver_customer_message(
             self._conversations, tenant, threading.conversation, message, threading.note
         )
-        await self._seen.remember(tenant, "email", mail.message_id)
+        await self._seen.remember(tenant, "email", mail.message_id, threading.conversation)
         return threading.conversation, receipt
 
     async def hold(
         self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str
     ) -> Intake:
         """Quarantine the mail (once per Message-ID) and say so."""
-        if await self._seen.seen(tenant, "email", mail.message_id):
+        if taken := await self._seen.seen(tenant, "email", mail.message_id):
             # Delivered before: ops released it into a conversation. The gateway's retry is a repeat of
             # that message, not a mail still held (it was answered "quarantined", and quarantined
             # anew once ops had deleted the released item or it had expired).
             MAIL_IN.labels(tenant, "duplicate").inc()
-            conversation = await self.quarantine.released_to(tenant, mail.message_id)
-            return Intake(outcome="duplicate", message_id=mail.message_id, conversation_id=conversation)
+            return Intake(
+                outcome="duplicate", message_id=mail.message_id, conversation_id=taken.conversation_id
+            )
         reason = verdict.reason.value if verdict.reason else QuarantineReason.UNPARSEABLE.value
         quarantine_id, new = await self.quarantine.add(
             tenant,

@@ -71,8 +71,9 @@ async def inbound_webhook(request: web.Request) -> web.Response:
         raise invalid_field("webhook-id", f"at most {MAX_WEBHOOK_ID} printable characters")
     await limit_webhook(request, tenant)
     seen = request.app[INBOUND_SEEN]
-    if await seen.seen(tenant, "webhook", webhook_id):
-        return web.json_response({"duplicate": True, "webhook_id": webhook_id})
+    if taken := await seen.seen(tenant, "webhook", webhook_id):
+        known = {"conversation_id": taken.conversation_id} if taken.conversation_id else {}
+        return web.json_response({"duplicate": True, "webhook_id": webhook_id, **known})
     try:
         event = InboundWebhook.model_validate_json(body)
     except ValidationError as exc:
@@ -102,7 +103,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     # after a 5xx the gateway's retry must get through. Two deliveries in flight at once both reach
     # the workflow, which keeps one (it deduplicates by message_id).
     response = await receive_customer_message(request, event.conversation_id, message)
-    await seen.remember(tenant, "webhook", webhook_id)
+    await seen.remember(tenant, "webhook", webhook_id, event.conversation_id)
     return response
 
 

@@ -45,6 +45,7 @@ from engine.api.schemas import (
     PostSurvey,
     PostUnassignment,
     RepeatedMail,
+    RepeatedWebhook,
     ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
@@ -206,6 +207,11 @@ ALSO_SUCCEEDS = {
     ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
     **PROPOSED,
 }
+# Inbound routes whose 200 is also a repeat's answer (an id taken before: nothing done again).
+REPEATS: dict[tuple[str, str], type[BaseModel]] = {
+    ("POST", "/v1/inbound/email"): RepeatedMail,
+    ("POST", "/v1/inbound/webhook/{tenant}"): RepeatedWebhook,
+}
 OPTIONAL_BODIES = {
     ("POST", "/v1/webhook-secrets/{channel}/rotate"),
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"),
@@ -256,7 +262,7 @@ METRICS_REFUSED = {"description": "Not the metrics token (or not loopback withou
 def build_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = sorted(
         {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None}
-        | {Quarantined, RepeatedMail},
+        | {Quarantined, *REPEATS.values()},
         key=lambda m: m.__name__,
     )
     refs, defs = models_json_schema(
@@ -295,7 +301,8 @@ def build_document() -> dict[str, Any]:
         if (method, path) == ("POST", "/v1/inbound/email"):
             held = {"application/json": {"schema": refs[(Quarantined, "validation")]}}
             responses["202"] = {**success, "description": "Quarantined", "content": held}
-            taken = [refs[(response, "validation")], refs[(RepeatedMail, "validation")]] if response else []
+        if (repeat := REPEATS.get((method, path))) and response:
+            taken = [refs[(response, "validation")], refs[(repeat, "validation")]]
             joined = {"application/json": {"schema": {"anyOf": taken}}}
             responses["200"] = {
                 **success,

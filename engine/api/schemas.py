@@ -168,8 +168,18 @@ class RepeatedMail(BaseModel):
     message_id: str
     conversation_id: str | None = Field(
         default=None,
-        description="The conversation it went to, when the answer knows it (a released mail whose "
-        "quarantine item is kept).",
+        description="The conversation it went to (absent for mails taken before the service kept it).",
+    )
+
+
+class RepeatedWebhook(BaseModel):
+    """`POST /v1/inbound/webhook/{tenant}`'s 200 for a webhook id taken before: nothing is done again."""
+
+    duplicate: Literal[True] = True
+    webhook_id: str
+    conversation_id: str | None = Field(
+        default=None,
+        description="The conversation its message went to (absent for ids taken before the service kept it).",
     )
 
 

@@ -7,10 +7,14 @@ the conversation accepted the message (the caller's order), so a retry after a 5
 The table is bounded by a retention: the longest a gateway retries (Standard Webhooks senders give
 up within days; 7 covers them). Rows older than that no longer count as seen and are deleted
 opportunistically, by one replica's remember() in every PURGE_EVERY, with no job to run.
+
+Each row keeps the conversation its message went to: a mail relay's retry does not know which
+conversation the service threaded its mail into, and the repeat's answer names it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Literal
@@ -26,36 +30,47 @@ RETENTION = timedelta(days=7)
 PURGE_EVERY = 100
 
 
+@dataclass(frozen=True)
+class Seen:
+    """An id taken within the retention."""
+
+    conversation_id: str | None
+    """Where its message went; None for rows written before the column was."""
+
+
 class InboundSeen:
     def __init__(self, database: AsyncEngine, retention: timedelta = RETENTION) -> None:
         self._database = database
         self.retention = retention
         self._remembered = count(1)
 
-    async def seen(self, tenant: str, kind: Kind, external_id: str) -> bool:
-        """Whether the id was taken within the retention."""
+    async def seen(self, tenant: str, kind: Kind, external_id: str) -> Seen | None:
+        """The id, if it was taken within the retention."""
         since = datetime.now(UTC) - self.retention
         async with self._database.connect() as connection:
-            row = await connection.execute(
-                select(inbound_seen.c.seen_at).where(
+            found = await connection.execute(
+                select(inbound_seen.c.conversation_id).where(
                     inbound_seen.c.tenant == tenant,
                     inbound_seen.c.kind == kind,
                     inbound_seen.c.external_id == external_id,
                     inbound_seen.c.seen_at >= since,
                 )
             )
-            return row.first() is not None
+            row = found.first()
+            return None if row is None else Seen(conversation_id=row.conversation_id)
 
-    async def remember(self, tenant: str, kind: Kind, external_id: str) -> None:
-        """Record the id as taken now (again, if an expired row of it is still there)."""
+    async def remember(self, tenant: str, kind: Kind, external_id: str, conversation_id: str) -> None:
+        """Record the id as taken now, delivered to `conversation_id` (again, if an expired row of it
+        is still there)."""
         now = datetime.now(UTC)
         key = {"tenant": tenant, "kind": kind, "external_id": external_id}
+        taken = {"seen_at": now, "conversation_id": conversation_id}
         async with self._database.begin() as connection:
-            if not await insert_new(connection, inbound_seen, {**key, "seen_at": now}):
+            if not await insert_new(connection, inbound_seen, {**key, **taken}):
                 await connection.execute(
                     update(inbound_seen)
                     .where(*(inbound_seen.c[name] == value for name, value in key.items()))
-                    .values(seen_at=now)
+                    .values(**taken)
                 )
         if next(self._remembered) % PURGE_EVERY == 0:
             await self.purge()

@@ -41,6 +41,12 @@ inbound_seen = Table(
     Column("kind", String(16), nullable=False, comment="webhook or email"),
     Column("external_id", String(512), nullable=False),
     Column("seen_at", WHEN, nullable=False, index=True),
+    Column(
+        "conversation_id",
+        String(256),
+        nullable=True,
+        comment="The conversation the message was delivered to.",
+    ),
     PrimaryKeyConstraint("tenant", "kind", "external_id"),
 )
 

@@ -106,6 +106,7 @@ from .recorded_event_context import RecordedEventContext
 from .redelivered import Redelivered
 from .reject_proposal_response_200 import RejectProposalResponse200
 from .repeated_mail import RepeatedMail
+from .repeated_webhook import RepeatedWebhook
 from .revoke_key_response_200 import RevokeKeyResponse200
 from .rotate_secret import RotateSecret
 from .rotate_subscription_secret import RotateSubscriptionSecret
@@ -242,6 +243,7 @@ __all__ = (
     "Redelivered",
     "RejectProposalResponse200",
     "RepeatedMail",
+    "RepeatedWebhook",
     "RevokeKeyResponse200",
     "RotateSecret",
     "RotateSubscriptionSecret",

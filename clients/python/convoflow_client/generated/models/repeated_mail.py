@@ -18,8 +18,8 @@ class RepeatedMail:
     Attributes:
         message_id (str):
         duplicate (bool | Unset):  Default: True.
-        conversation_id (None | str | Unset): The conversation it went to, when the answer knows it (a released mail
-            whose quarantine item is kept).
+        conversation_id (None | str | Unset): The conversation it went to (absent for mails taken before the service
+            kept it).
     """
 
     message_id: str

@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
 from ...models.problem import Problem
+from ...models.repeated_webhook import RepeatedWebhook
 from ...types import Response
 
 
@@ -27,9 +28,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> EventResponse | Problem | None:
+) -> EventResponse | EventResponse | RepeatedWebhook | Problem | None:
     if response.status_code == 200:
-        response_200 = EventResponse.from_dict(response.json())
+
+        def _parse_response_200(data: object) -> EventResponse | RepeatedWebhook:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                response_200_type_0 = EventResponse.from_dict(data)
+
+                return response_200_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            response_200_type_1 = RepeatedWebhook.from_dict(data)
+
+            return response_200_type_1
+
+        response_200 = _parse_response_200(response.json())
 
         return response_200
 
@@ -86,7 +103,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[EventResponse | Problem]:
+) -> Response[EventResponse | EventResponse | RepeatedWebhook | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -99,7 +116,7 @@ def sync_detailed(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[EventResponse | Problem]:
+) -> Response[EventResponse | EventResponse | RepeatedWebhook | Problem]:
     """A signed inbound webhook from a chat/WhatsApp/SMS gateway
 
     Args:
@@ -110,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem]
+        Response[EventResponse | EventResponse | RepeatedWebhook | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -128,7 +145,7 @@ def sync(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
-) -> EventResponse | Problem | None:
+) -> EventResponse | EventResponse | RepeatedWebhook | Problem | None:
     """A signed inbound webhook from a chat/WhatsApp/SMS gateway
 
     Args:
@@ -139,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem
+        EventResponse | EventResponse | RepeatedWebhook | Problem
     """
 
     return sync_detailed(
@@ -152,7 +169,7 @@ async def asyncio_detailed(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[EventResponse | Problem]:
+) -> Response[EventResponse | EventResponse | RepeatedWebhook | Problem]:
     """A signed inbound webhook from a chat/WhatsApp/SMS gateway
 
     Args:
@@ -163,7 +180,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[EventResponse | Problem]
+        Response[EventResponse | EventResponse | RepeatedWebhook | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -179,7 +196,7 @@ async def asyncio(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
-) -> EventResponse | Problem | None:
+) -> EventResponse | EventResponse | RepeatedWebhook | Problem | None:
     """A signed inbound webhook from a chat/WhatsApp/SMS gateway
 
     Args:
@@ -190,7 +207,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        EventResponse | Problem
+        EventResponse | EventResponse | RepeatedWebhook | Problem
     """
 
     return (
