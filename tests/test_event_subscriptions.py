@@ -248,6 +248,40 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
         assert detail["queue"]["failed"] >= 1 and detail["failing_since"] is None
 
 
+async def test_a_receiver_that_hangs_holds_its_own_sends_only(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """Acme's receiver answers nothing until its long timeout; globex's events still arrive at once,
+    and acme's hanging receiver is sent its subscription's share of the sends, not every slot."""
+    chosen = quick(
+        settings,
+        tenants,
+        subscription_private_tenants=f"{tenants['acme']},{tenants['globex']}",
+        subscription_timeout_seconds=120,  # far longer than the test waits: only a free slot helps
+        subscription_concurrency=4,
+        subscription_concurrency_per_subscription=2,
+    )
+    receiver.plan = ["slow"] * 100
+    other = EventReceiver()
+    await other.start()
+    try:
+        async with serve_service(client, chosen, tenants) as api:
+            await subscribe(api, receiver.url, ["conversation.created"])
+            await subscribe(api, other.url, ["conversation.created"], tenant="globex")
+            for n in range(6):  # more conversations than the worker's sends
+                assert (await api.post_message(f"hang-{n}", f"m-{n}", wait=None)).status == 201
+            await receiver.wait_for(lambda r: len(r.received) >= 2)
+            assert (await api.post_message("c-glob", "g-1", tenant="globex", wait=None)).status == 201
+            await other.wait_for(lambda r: [e["conversation_id"] for e in r.events()] == ["c-glob"])
+            assert len(receiver.received) == 2  # still hanging, and no more of them sent
+            receiver.plan = []
+            await receiver.close()  # the hanging answers come; the rest of acme's events follow
+            await receiver.start()
+            await receiver.wait_for(lambda r: len({e["conversation_id"] for e in r.events()}) == 6)
+    finally:
+        await other.close()
+
+
 async def test_delivery_refuses_a_private_address_once_the_tenant_may_no_longer_use_one(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:

@@ -6,20 +6,22 @@
   workflow sends again after an outage, are queued once.
 - `claim`: a dispatcher takes due rows that head their (subscription, conversation) line: a pending
   row with a lower sequence blocks the ones after it, so events arrive in order per conversation and
-  a failing one holds back only its own conversation. PostgreSQL skips rows another dispatcher has
-  locked (FOR UPDATE SKIP LOCKED); on both databases a conditional UPDATE of `claimed_until` decides,
-  so two worker hosts never send one row at once while its lease runs.
+  a failing one holds back only its own conversation. It takes a few of one subscription at a time
+  (ranked per subscription by when they are due), so a receiver that hangs cannot fill every send.
+  PostgreSQL skips rows another dispatcher has locked (FOR UPDATE SKIP LOCKED); on both databases a
+  conditional UPDATE of `claimed_until` decides, so two worker hosts never send one row at once while
+  its lease runs.
 - `finish`: one attempt's outcome, and the row delivered, rescheduled or given up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.events import ConversationEvent
@@ -196,8 +198,18 @@ class EventDeliveries:
         async with self._database.begin() as connection:
             return await queue_events(connection, batches, now)
 
-    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
-        """Due deliveries that head their conversation's line, each now held by this caller."""
+    async def claim(
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int,
+        *,
+        per_subscription: int,
+        busy: Mapping[str, int] | None = None,
+    ) -> list[Claimed]:
+        """Due deliveries that head their conversation's line, each now held by this caller: at most
+        `per_subscription` of one subscription with the `busy` ones the caller is still sending (by
+        subscription id), so a receiver that hangs holds a few of the caller's sends, not all."""
         d = event_deliveries.c
         earlier = event_deliveries.alias("earlier")
         blocked = (
@@ -211,9 +223,30 @@ class EventDeliveries:
             .exists()
         )
         free = or_(d.claimed_until.is_(None), d.claimed_until < now)
+        due = (
+            select(
+                d.subscription_id,
+                d.conversation_id,
+                d.sequence,
+                func.row_number()
+                .over(partition_by=d.subscription_id, order_by=(d.next_attempt_at, d.sequence))
+                .label("rank"),
+            )
+            .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked)
+            .subquery("due")
+        )
+        sending = case(dict(busy), value=due.c.subscription_id, else_=0) if busy else literal(0)
         query = (
             select(event_deliveries)
-            .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked)
+            .join(
+                due,
+                and_(
+                    d.subscription_id == due.c.subscription_id,
+                    d.conversation_id == due.c.conversation_id,
+                    d.sequence == due.c.sequence,
+                ),
+            )
+            .where(due.c.rank + sending <= per_subscription)
             .order_by(d.next_attempt_at)
             .limit(limit)
         )

@@ -3,7 +3,9 @@
 One background task per worker process (started and stopped with the worker). It claims due
 deliveries from the database (engine/db/event_deliveries.py: the head of each subscription's
 conversation line only, so order holds per conversation and a failing event blocks only its own
-conversation), sends them concurrently (activities/event_sender.py) and records each attempt.
+conversation), sends them concurrently (activities/event_sender.py) and records each attempt. A
+few sends per subscription at most, each slot refilled when its send ends: one tenant's receiver
+that hangs does not hold up another's events.
 Several worker hosts share the queue: a claim is a lease in the row, decided by the database.
 
 Retries: the pause doubles from CONVOFLOW_SUBSCRIPTION_RETRY_FIRST_SECONDS up to
@@ -20,9 +22,9 @@ Why here and not a Temporal workflow per subscription: docs/ARCHITECTURE.md, Eve
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -72,22 +74,51 @@ class EventDispatcher:
         return timedelta(seconds=random.uniform(full / 2, full))
 
     async def run(self) -> None:
-        """Deliver until cancelled; a database outage is logged (by type) and waited out."""
-        while True:
-            self._wake.clear()
-            try:
-                claimed = await self._deliveries.claim(
-                    self._clock(), self._lease, self._settings.subscription_concurrency
+        """Deliver until cancelled; a database outage is logged (by type) and waited out.
+
+        A slot is refilled as soon as its send ends, not when a whole batch has: a receiver that
+        hangs until the timeout then holds its own sends only (at most
+        CONVOFLOW_SUBSCRIPTION_CONCURRENCY_PER_SUBSCRIPTION of them), while every other
+        subscription's events go on through the other slots.
+        """
+        sending: dict[asyncio.Task[Finished], str] = {}  # each send and its subscription
+        try:
+            while True:
+                self._wake.clear()
+                room = self._settings.subscription_concurrency - len(sending)
+                claimed = await self._claim(room, Counter(sending.values())) if room > 0 else []
+                for one in claimed:
+                    sending[asyncio.create_task(self._deliver(one))] = one.subscription.subscription_id
+                woken = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait(
+                    {*sending, woken},
+                    timeout=self._settings.subscription_poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-                await self._purge_now_and_then()
-            except Exception as exc:  # the database down: the next poll tries again
-                log.warning("event dispatcher: could not claim deliveries (%s)", type(exc).__name__)
-                claimed = []
-            if claimed:
-                await self._record(await asyncio.gather(*(self._deliver(c) for c in claimed)))
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._settings.subscription_poll_seconds)
+                woken.cancel()
+                ended = [task for task in sending if task in done]
+                for task in ended:
+                    del sending[task]
+                if ended:
+                    await self._record([task.result() for task in ended])
+        finally:  # cancelled: the sends in flight stop; their leases run out and they go again
+            for task in sending:
+                task.cancel()
+
+    async def _claim(self, room: int, busy: Counter[str]) -> list[Claimed]:
+        try:
+            claimed = await self._deliveries.claim(
+                self._clock(),
+                self._lease,
+                room,
+                per_subscription=self._settings.subscription_concurrency_per_subscription,
+                busy=busy,
+            )
+            await self._purge_now_and_then()
+        except Exception as exc:  # the database down: the next poll tries again
+            log.warning("event dispatcher: could not claim deliveries (%s)", type(exc).__name__)
+            return []
+        return claimed
 
     async def _deliver(self, claimed: Claimed) -> Finished:
         sub = claimed.subscription
