@@ -188,6 +188,11 @@ async def test_without_a_token_metrics_answer_loopback_clients_only(settings: Se
         async with aiohttp.ClientSession() as session:
             port = open_port.worker_metrics_port
             assert (await scrape(session, f"http://127.0.0.1:{port}/metrics"))[0] == 200
+            # A proxy on this host forwarding a client from elsewhere: not a local scraper.
+            for header in ("X-Forwarded-For", "Forwarded", "X-Real-IP"):
+                proxied = {header: "203.0.113.9" if header != "Forwarded" else "for=203.0.113.9"}
+                async with session.get(f"http://127.0.0.1:{port}/metrics", headers=proxied) as resp:
+                    assert resp.status == 403 and "proxy" in await resp.text(), header
             status, text = await scrape(session, f"http://{outside_address()}:{port}/metrics")
             assert status == 403 and "CONVOFLOW_METRICS_TOKEN" in text
     finally:

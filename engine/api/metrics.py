@@ -2,7 +2,10 @@
 
 Access: with CONVOFLOW_METRICS_TOKEN set, a scraper sends it as `Authorization: Bearer <token>`
 (the tenants' API keys do not open it: the numbers span every tenant); unset, only clients on the
-loopback interface get an answer (a scraper on the same host, or behind a proxy there).
+loopback interface get an answer: a scraper on the same host. A request a proxy forwarded (it
+carries `Forwarded`, `X-Forwarded-For` or `X-Real-IP`) is not one, though it reaches us from
+127.0.0.1: a TLS proxy in front of the API on the same host would otherwise open every tenant's
+names and volumes to the internet.
 
 The counters come from engine.service.metrics' registry (in `convoflow up` the worker records into
 it too). The gauges of the present are asked for at each scrape, so they are never stale and no
@@ -47,6 +50,9 @@ PARALLEL_QUESTIONS = 8
 # Teams are put into a visibility query; names of another shape are left out of the counts.
 QUERYABLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,99}$")
 
+# A proxy names the client it forwards in one of these: that client is not on this host.
+FORWARDED_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+
 routes = web.RouteTableDef()
 T = TypeVar("T")
 
@@ -64,11 +70,12 @@ def check_access(request: web.Request, token: SecretStr | None) -> None:
                 [{"field": "Authorization", "message": "missing or wrong metrics token"}],
             )
         return
-    if not _loopback(request.remote):
+    if not _loopback(request.remote) or any(h in request.headers for h in FORWARDED_HEADERS):
         raise ApiError(
             403,
             "forbidden",
-            "without CONVOFLOW_METRICS_TOKEN, /metrics answers only to loopback clients",
+            "without CONVOFLOW_METRICS_TOKEN, /metrics answers only to loopback clients (not through "
+            "a proxy)",
             [{"field": "Authorization", "message": "set CONVOFLOW_METRICS_TOKEN to scrape from elsewhere"}],
         )
 
