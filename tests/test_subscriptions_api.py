@@ -13,6 +13,7 @@ from engine.public_addresses import is_public
 from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import serve_api
+from tests.test_quarantine import as_role
 
 HOOK = {"events": ["conversation.created"], "description": "crm"}
 
@@ -73,6 +74,25 @@ async def test_public_receivers_need_https_and_bad_fields_are_named(api: ApiClie
         assert reply.body["fields"][0]["field"] == field, reply.body
     bad = await api.request("POST", "/v1/subscriptions/sub_x/redeliver?from_sequence=1")
     assert bad.status == 422 and bad.body["fields"][0]["field"] == "subscription_id"
+
+
+async def test_a_receiver_url_s_credentials_are_never_shown(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """An integrator's receiver URL with a password and a token: ops read the subscription (to watch
+    it fail), never its credentials; the integrator who wrote it sees them masked too."""
+    url = "https://crm-user:S3cretPassw0rd@93.184.216.34/hook?token=abc123&region=eu"
+    made = await api.request("POST", "/v1/subscriptions", json={**HOOK, "url": url})
+    assert made.status == 201, made.body
+    masked = "https://***@93.184.216.34/hook?token=***&region=***"
+    assert made.body["url"] == masked
+    sub_id = made.body["id"]
+    for role in ("ops", "integrator"):
+        listed = await as_role(api, settings, tenants["acme"], role, "GET", "/v1/subscriptions")
+        one = await as_role(api, settings, tenants["acme"], role, "GET", f"/v1/subscriptions/{sub_id}")
+        for shown in (listed.body["subscriptions"][0], one.body):
+            assert shown["url"] == masked, role
+            assert "S3cret" not in str(shown) and "abc123" not in str(shown)
 
 
 async def test_secrets_are_shown_once_and_tenants_never_see_each_others(api: ApiClient) -> None:

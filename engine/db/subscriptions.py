@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +29,7 @@ from engine.db.webhook_secrets import new_secret
 ACTIVE = "active"
 FAILING = "failing"
 DEFAULT_OVERLAP = timedelta(hours=24)
+MASK = "***"
 
 
 def aware(when: datetime) -> datetime:
@@ -64,10 +66,10 @@ class Subscription:
         return keys
 
     def shown(self) -> dict[str, Any]:
-        """What the API shows: everything but the secrets."""
+        """What the API shows: everything but the secrets, the URL's own included."""
         return {
             "id": self.subscription_id,
-            "url": self.url,
+            "url": url_without_secrets(self.url),
             "events": self.events,
             "description": self.description,
             "allow_private": self.allow_private,
@@ -80,6 +82,17 @@ class Subscription:
             ),
             "created_at": self.created_at.isoformat(),
         }
+
+
+def url_without_secrets(url: str) -> str:
+    """`url` with its user information and query values masked: a receiver's URL often carries its
+    credentials (`https://user:password@crm/hook?token=...`), and ops, who may read subscriptions,
+    must not learn them, as no reader learns the signing secret after the create."""
+    parts = urlsplit(url)
+    _, at, host = parts.netloc.rpartition("@")
+    netloc = f"{MASK}@{host}" if at else host  # a user name alone is often the token itself
+    query = urlencode([(name, MASK) for name, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def read_subscription(row: Any) -> Subscription:
