@@ -81,6 +81,46 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "rules[0].if.matches: matches takes 2 arguments, not 1",
         ),
+        # JsonLogic would chain a third `==` (never true here) and ignore what is past `in`'s second
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"==": [{"var": "conversation.channel"}, "email", "chat"]}
+        """,
+            "rules[0].if.==: == takes 2 arguments, not 3",
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"!": [{"in": [{"var": "customer.tier"}]}]}
+        """,
+            "rules[0].if.![0].in: in takes 2 arguments, not 1",
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"<": [1, {"var": "message.sentiment"}, 2, 3]}
+        """,
+            "rules[0].if.<: < takes 2 or 3 arguments, not 4",
+        ),
+        # a condition written as text is not parsed: JSON-logic would take it as a value, always true
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: "customer.tier == 'vip'"
+            then: [{add_tags: [vip]}]
+        """,
+            'rules[0].if: text is not read as a condition: write a JSON-logic operation, such as {"==": '
+            '[{"var": "customer.tier"}, "vip"]}, or true / false',
+        ),
         # a var path the context does not have
         (
             """

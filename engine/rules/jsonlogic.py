@@ -116,7 +116,15 @@ def _matches(args_json: str) -> str:
 
 
 CUSTOM_OPERATORS = {"contains_any": _contains_any, "matches": _matches}
-CUSTOM_ARITY = {"contains_any": 2, "matches": 2}
+# How many arguments an operator takes (JsonLogic's own definitions; `<` and `<=` also take three,
+# a between). The engine quietly chains a third `==` or ignores what is past the second `in`, so a
+# pack passing another number most likely means something else: the validator names it.
+ARITY: dict[str, tuple[int, ...]] = {
+    **dict.fromkeys(("==", "===", "!=", "!==", ">", ">=", "in", "%", "/"), (2,)),
+    **dict.fromkeys(("<", "<="), (2, 3)),
+    **dict.fromkeys(("!", "!!"), (1,)),
+    **dict.fromkeys(CUSTOM_OPERATORS, (2,)),
+}
 
 
 @lru_cache(maxsize=1)

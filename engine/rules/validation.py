@@ -231,6 +231,14 @@ class _Checker:
             )
 
     def check_condition(self, path: str, logic: Any) -> list[str]:
+        if not isinstance(logic, dict | bool):  # JSON-logic would take it as a value: always true
+            shape = "text is not read as a condition" if isinstance(logic, str) else "not a condition"
+            self.add(
+                path,
+                f'{shape}: write a JSON-logic operation, such as {{"==": [{{"var": "customer.tier"}}, '
+                '"vip"]}, or true / false',
+            )
+            return []
         scan = _scan(logic, path)
         if scan.depth > jsonlogic.MAX_DEPTH:
             self.add(path, f"nested deeper than {jsonlogic.MAX_DEPTH} levels")
@@ -238,10 +246,12 @@ class _Checker:
         if scan.nodes > MAX_CONDITION_NODES:
             self.add(path, f"condition larger than {MAX_CONDITION_NODES} elements")
             return []
+        engine_found = set()  # where the engine's own check spoke: not told twice below
         for diag in jsonlogic.pack_engine().check(jsonlogic._as_input(logic)):
             if diag["severity"] != "error":
                 continue
             at = path + _pointer_to_path(diag["pointer"])
+            engine_found.add(at)
             if diag["code"] == "UnknownOperator" and diag["operator"]:
                 op = diag["operator"]
                 self.add(at, f'unknown operator "{op}"{suggest(op, _operators())}')
@@ -249,12 +259,12 @@ class _Checker:
                 self.add(at, diag["message"])
         reads = []
         for at, op, args, scoped in scan.operations:
-            if op in jsonlogic.CUSTOM_ARITY:
+            if op in jsonlogic.ARITY and at not in engine_found:
                 args = args if isinstance(args, list) else [args]
-                if len(args) != jsonlogic.CUSTOM_ARITY[op]:
-                    self.add(
-                        f"{at}.{op}", f"{op} takes {jsonlogic.CUSTOM_ARITY[op]} arguments, not {len(args)}"
-                    )
+                if len(args) not in (takes := jsonlogic.ARITY[op]):
+                    noun = "argument" if takes == (1,) else "arguments"
+                    counts = " or ".join(map(str, takes))
+                    self.add(f"{at}.{op}", f"{op} takes {counts} {noun}, not {len(args)}")
                 elif op == "matches" and isinstance(args[1], str) and (why := jsonlogic.check_regex(args[1])):
                     self.add(f"{at}.{op}[1]", why)
             if scoped:
