@@ -79,7 +79,14 @@ after it had taken over, asking `the-desk-hears-a-priority-change` by its own ma
 `patches-2026-12-o-then-sla-received-mid-1`, a conversation opened and closed by `convoflow up` of
 the code before it under a pack without SLA, whose next thread (a message received ten minutes
 earlier) `convoflow up` of the code after it handled, asking `sla-clocks-start-when-the-customer-wrote`
-by its own marker mid-run.
+by its own marker mid-run, and `patches-2026-12-q-crm-filled-1`, begun with the bundle that also
+fills a rule's CRM note and value placeholders, `patches-2026-12-p-then-crm-filled-mid-1`, a
+conversation opened by `convoflow up` of the code before it whose next message's rule wrote a note
+with placeholders once `convoflow up` of the code after it had taken over, asking
+`crm-notes-and-values-fill-placeholders` by its own marker mid-run, and
+`patches-2026-12-p-crm-literal-mid-1`, the same but with the rule's note written before the switch
+too: the code after it asked the patch while replaying that note (no marker: written as it was), and
+Temporal keeps that answer for the rest of the run, so the next note is written as before as well.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -277,6 +277,25 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             'rules[0].then[0].notify.message: placeholder "{customer.frist_name}" is not in the rule context',
         ),
+        # a CRM note and a CRM value are filled as a notify message is: checked the same way
+        (
+            """
+        rules:
+          - id: note
+            on: [conversation.created]
+            then: [{add_note: {text: "VIP {customer.frist_name}"}}]
+        """,
+            'rules[0].then[0].add_note.text: placeholder "{customer.frist_name}" is not in the rule context',
+        ),
+        (
+            """
+        rules:
+          - id: field
+            on: [conversation.created]
+            then: [{update_crm: {field: topic, value: "{message.text"}}]
+        """,
+            "rules[0].then[0].update_crm.value: unbalanced { } in value",
+        ),
     ],
 )
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:

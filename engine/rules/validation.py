@@ -169,7 +169,7 @@ class _Checker:
                 self.check_text(f"templates.{name}.{lang}", text, "template")
 
     def check_text(self, path: str, text: str, what: str) -> None:
-        """A text whose `{path}` placeholders are filled: a template's, a notify action's message."""
+        """A text whose `{path}` placeholders are filled: a template's, an action's (`filled`)."""
         if text.count("{") != text.count("}"):
             self.add(path, f"unbalanced {{ }} in {what}")
         for field in PLACEHOLDER.findall(text):
@@ -199,9 +199,9 @@ class _Checker:
             at = f"{path}[{i}].{action.kind}"
             for below, message in action.check(self.pack):
                 self.add(at + below, message, UNKNOWN_REFERENCE)
-            text = getattr(action, "message", None)  # notify's own text is filled as a template is
-            if isinstance(text, str):
-                self.check_text(f"{at}.message", text, "message")
+            for name in action.filled:
+                if isinstance(text := getattr(action, name), str):
+                    self.check_text(f"{at}.{name}", text, name)
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}

@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import DONE, ActionResult, from_record
     from workflows.conversation.delivery import SentLater
+    from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH
     from workflows.conversation.status import Raised, StatusMachine
 
 
@@ -183,15 +184,23 @@ class ActionRun:
         if template:
             text = self._wf._template_text(template, self._context) or text
         elif "{" in text:  # a placeholder in the rule's own message, as in a template
-            text = self._wf._rendered(text, self._wf.pack.meta.language, self._context)
+            text = self._filled(text)
         return self._sent(await self._wf._deliver(self._key, kind="notification", text=text, to=to))
 
     async def write_crm(self, field: str, value: Any) -> ActionResult:
+        if isinstance(value, str) and "{" in value and self._wf._patched(CRM_TEXT_FILLED_PATCH):
+            value = self._filled(value)
         return await self._wf._crm_write(self._key, field=field, value=value)
 
     async def add_note(self, text: str) -> ActionResult:
         self._state.notes += 1
+        if "{" in text and self._wf._patched(CRM_TEXT_FILLED_PATCH):
+            text = self._filled(text)
         return await self._wf._crm_write(self._key, note=text)
+
+    def _filled(self, text: str) -> str:
+        """A rule's own text with its placeholders filled, in the pack's language, as a template's."""
+        return self._wf._rendered(text, self._wf.pack.meta.language, self._context)
 
     async def schedule_survey(self, delay_minutes: int | None) -> ActionResult:
         default = self._wf.pack.settings.survey_delay_minutes

@@ -141,7 +141,14 @@ PATCHES_2026_12_O = "patches-2026-12-o"
 SLA_FROM_RECEIVED_PATCH = "sla-clocks-start-when-the-customer-wrote"
 # The bundle after that: everything PATCHES_2026_12_O stands for, and SLA_FROM_RECEIVED_PATCH.
 PATCHES_2026_12_P = "patches-2026-12-p"
+# A rule's CRM note (`add_note`) and CRM value (`update_crm`, a text) fill their `{placeholders}`, as
+# a `notify` message does; they were written as the rule had them ("VIP {customer.name}"). Asked
+# only when such a text has a `{`.
+CRM_TEXT_FILLED_PATCH = "crm-notes-and-values-fill-placeholders"
+# The bundle after that: everything PATCHES_2026_12_P stands for, and CRM_TEXT_FILLED_PATCH.
+PATCHES_2026_12_Q = "patches-2026-12-q"
 BUNDLES = (
+    PATCHES_2026_12_Q,
     PATCHES_2026_12_P,
     PATCHES_2026_12_O,
     PATCHES_2026_12_N,
@@ -190,6 +197,7 @@ LATER_PATCHES = {
     FAILED_REPLY_DECIDED_PATCH: PATCHES_2026_12_N,
     PRIORITY_TOLD_PATCH: PATCHES_2026_12_O,
     SLA_FROM_RECEIVED_PATCH: PATCHES_2026_12_P,
+    CRM_TEXT_FILLED_PATCH: PATCHES_2026_12_Q,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

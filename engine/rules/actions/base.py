@@ -91,6 +91,9 @@ class ActionBase(BaseModel):
     """The event the workflow decides on after this action (the validator's loop check reads it)."""
     example: ClassVar[Any]
     """A valid YAML value, for the docs and the registry's own tests."""
+    filled: ClassVar[tuple[str, ...]] = ()
+    """Fields whose text has its `{placeholders}` filled when the action runs (the validator checks
+    them as it checks a template's)."""
 
     @model_validator(mode="before")
     @classmethod

@@ -222,6 +222,7 @@ class Notify(ActionBase):
     """Tell a team, an agent, an address or an endpoint (a signed POST to the notify endpoint)."""
 
     kind = "notify"
+    filled = ("message",)
     example = {"team": "billing", "message": "VIP waiting"}
     team: str | None = None
     agent: str | None = None
@@ -251,6 +252,7 @@ class UpdateCrm(ActionBase):
     """Write one field of the customer's CRM record."""
 
     kind = "update_crm"
+    filled = ("value",)
     example = {"field": "last_contact_channel", "value": "email"}
     field: str = Field(min_length=1)
     value: Any = None
@@ -266,6 +268,7 @@ class AddNote(ActionBase):
     """Add a note to the customer's CRM record."""
 
     kind = "add_note"
+    filled = ("text",)
     example = {"text": "VIP conversation opened"}
     text: str = Field(min_length=1, max_length=5000)
 
