@@ -317,3 +317,23 @@ async def test_a_pack_body_with_a_name_twice_in_one_object_is_refused(api: ApiCl
     )
     assert reply.status == 422 and fields(reply.body) == ["body"], reply.body
     assert "'rules' twice" in reply.body["fields"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        # An admin asking for another tenant's key got a key of their own tenant, silently.
+        ("/v1/keys", {"role": "integrator", "tenant": "globex"}, "tenant"),
+        ("/v1/rules/validate", {"pack": "meta: {name: x}", "dry_run": True}, "dry_run"),
+        (
+            "/v1/rules/diff",
+            {"old": "meta: {name: x}", "new": "meta: {name: x}", "conversations": [], "x": 1},
+            "x",
+        ),
+    ],
+)
+async def test_a_field_a_request_does_not_have_is_named(
+    api: ApiClient, path: str, body: dict, field: str
+) -> None:
+    reply = await api.request("POST", path, json=body)
+    assert reply.status == 422 and fields(reply.body) == [field], reply.body

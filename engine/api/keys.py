@@ -11,19 +11,20 @@ import re
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pages import paged
+from engine.api.schemas import Strict
 from engine.db.keys import KeyInfo, create_key, list_keys, revoke_key
 
 routes = web.RouteTableDef()
 KEY_ID = re.compile(r"^k_[0-9a-f]{16}$")
 
 
-class CreateKey(BaseModel):
+class CreateKey(Strict):
     role: Literal["admin", "ops", "auditor", "integrator"] = Field(description="What the key may do.")
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic import Field, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
 
+from engine.api.schemas import Strict
 from engine.rules.coverage.period import MAX_CONVERSATIONS
 from engine.rules.simulation import RecordedConversation
 
@@ -25,7 +26,7 @@ def _text_or_object(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 PackValue = Annotated[str | dict[str, Any], WrapValidator(_text_or_object)]
 
 
-class PackRequest(BaseModel):
+class PackRequest(Strict):
     pack: PackValue = Field(description="The pack as YAML text or a JSON object.")
 
 
@@ -33,7 +34,7 @@ class SimulateRequest(PackRequest):
     conversations: list[RecordedConversation] = Field(max_length=5000)
 
 
-class TrafficRequest(BaseModel):
+class TrafficRequest(Strict):
     """Which recorded traffic a coverage report counts: the caller's tenant's decisions in a period."""
 
     from_: str | None = Field(
@@ -54,7 +55,7 @@ class CoverageRequest(PackRequest):
     )
 
 
-class DiffRequest(BaseModel):
+class DiffRequest(Strict):
     old: PackValue
     new: PackValue
     conversations: list[RecordedConversation] = Field(max_length=5000)

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.diff_request_new_type_1 import DiffRequestNewType1
@@ -27,7 +26,6 @@ class DiffRequest:
     old: DiffRequestOldType1 | str
     new: DiffRequestNewType1 | str
     conversations: list[RecordedConversation]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.diff_request_new_type_1 import DiffRequestNewType1  # noqa: PLC0415
@@ -51,7 +49,7 @@ class DiffRequest:
             conversations.append(conversations_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "old": old,
@@ -109,21 +107,4 @@ class DiffRequest:
             conversations=conversations,
         )
 
-        diff_request.additional_properties = d
         return diff_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

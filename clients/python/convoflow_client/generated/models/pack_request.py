@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.pack_request_pack_type_1 import PackRequestPackType1
@@ -21,7 +20,6 @@ class PackRequest:
     """
 
     pack: PackRequestPackType1 | str
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.pack_request_pack_type_1 import PackRequestPackType1  # noqa: PLC0415
@@ -33,7 +31,7 @@ class PackRequest:
             pack = self.pack
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "pack": pack,
@@ -65,21 +63,4 @@ class PackRequest:
             pack=pack,
         )
 
-        pack_request.additional_properties = d
         return pack_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties

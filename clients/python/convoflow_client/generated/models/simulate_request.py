@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
-from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
     from ..models.recorded_conversation import RecordedConversation
@@ -24,7 +23,6 @@ class SimulateRequest:
 
     pack: SimulateRequestPackType1 | str
     conversations: list[RecordedConversation]
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.simulate_request_pack_type_1 import SimulateRequestPackType1  # noqa: PLC0415
@@ -41,7 +39,7 @@ class SimulateRequest:
             conversations.append(conversations_item)
 
         field_dict: dict[str, Any] = {}
-        field_dict.update(self.additional_properties)
+
         field_dict.update(
             {
                 "pack": pack,
@@ -83,21 +81,4 @@ class SimulateRequest:
             conversations=conversations,
         )
 
-        simulate_request.additional_properties = d
         return simulate_request
-
-    @property
-    def additional_keys(self) -> list[str]:
-        return list(self.additional_properties.keys())
-
-    def __getitem__(self, key: str) -> Any:
-        return self.additional_properties[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.additional_properties[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        del self.additional_properties[key]
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.additional_properties
