@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -154,6 +154,24 @@ async def test_kpis_of_a_conversation_driven_through_the_api(
     assert groups == {("agent-1", "billing"), ("agent-2", "billing")}
     # another tenant sees none of it
     assert (await kpi(api, tenant="globex"))["rows"] == []
+
+
+@pytest.mark.parametrize("offset_hours", [-5, 5.5])
+async def test_a_message_received_in_another_zone_counts_its_own_instant(
+    api: ApiClient, settings: Settings, worker: None, offset_hours: float
+) -> None:
+    """A channel's `received_at` with a UTC offset: SQLite kept its wall time and read it back as UTC,
+    so a 5-minute first response read 5 h 05 min (-05:00), or minus 5 h (+05:30)."""
+    publish(settings, TEST_PACKS / "kpi")
+    zone = timezone(timedelta(hours=offset_hours))
+    received = (datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)).astimezone(zone)
+    await say(api, "k-zone", "My invoice is wrong", received)
+    await answer(api, "k-zone")
+    replied = at((await state(api, "k-zone"))["first_agent_reply_at"])
+    m = (await kpi(api, "?channel=email"))["rows"][0]["metrics"]
+    assert m["first_response_time"]["mean_seconds"] == pytest.approx(
+        (replied - received).total_seconds(), abs=0.001
+    )
 
 
 async def test_the_rebuild_equals_the_live_projection(
