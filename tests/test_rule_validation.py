@@ -338,6 +338,7 @@ def test_references_in_policies_templates_and_calendars(tmp_path: Path) -> None:
         meta: {name: t, language: de}
         calendars:
           office: {timezone: Europe/Berlin, hours: {mon: [["09:00", "17:00"], ["16:00", "18:00"]]}}
+          never: {timezone: UTC, hours: {}}
         sla_policies:
           standard: {calendar: offce, first_response_minutes: 60, pause_on: [pendng]}
         templates:
@@ -347,6 +348,9 @@ def test_references_in_policies_templates_and_calendars(tmp_path: Path) -> None:
     )
     found = {p.path: p.message for p in validate(load_source(path))[1]}
     assert found["calendars.office.hours.mon[1]"] == "overlaps another range of the same day"
+    # Published, a clock on it froze its conversation: its deadline was sought without end, every
+    # later message answered 503 (and as the business-hours calendar, every decision failed).
+    assert found["calendars.never.hours"] == "open on no day: give it opening hours"
     assert found["sla_policies.standard.calendar"].startswith('unknown calendar "offce"')
     assert found["sla_policies.standard.pause_on[0]"].startswith('unknown status "pendng"')
     assert found["templates.ack"] == 'has no text in the pack language "de"'

@@ -89,7 +89,9 @@ def test_elapsed_prints_business_seconds(
     [
         (["--start", "2026-11-20T17:30:00", "--minutes", "60"], "needs a UTC offset"),
         (["--start", "yesterday", "--minutes", "60"], "not an ISO 8601"),
-        (["--start", "2026-11-20T17:30:00+01:00", "--minutes", "-5"], "must not be negative"),
+        (["--start", "2026-11-20T17:30:00+01:00", "--minutes", "-5"], "from 0 to 5270400 (ten years)"),
+        # a traceback (OverflowError: date value out of range)
+        (["--start", "2026-11-20T17:30:00+01:00", "--minutes", "1000000000000"], "from 0 to 5270400"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(

@@ -15,6 +15,7 @@ import yaml
 
 from engine import yaml12
 from engine.calendar import BusinessCalendar, CalendarError
+from engine.rules.actions.base import MAX_MINUTES
 
 
 class UsageError(Exception):
@@ -56,8 +57,8 @@ def format_seconds(delta: timedelta) -> str:
 
 
 def deadline(args: argparse.Namespace) -> str:
-    if args.minutes < 0:
-        raise UsageError(f"--minutes {args.minutes}: must not be negative")
+    if not 0 <= args.minutes <= MAX_MINUTES:  # a pack's targets are bounded the same; beyond, dates overflow
+        raise UsageError(f"--minutes {args.minutes}: from 0 to {MAX_MINUTES} (ten years)")
     cal = load_calendar(args.calendar)
     start = parse_instant(args.start, "--start")
     try:

@@ -120,12 +120,15 @@ class _Checker:
             self.ref("settings.business_hours_calendar", chosen, self.pack.calendars, "calendar")
         for name, doc in self.pack.calendars.items():
             try:
-                shared_calendar(doc)  # checked once per distinct calendar; the worker reuses it
+                calendar = shared_calendar(doc)  # checked once per distinct calendar; the worker reuses it
             except CalendarError as exc:
                 self.add(
                     f"calendars.{name}.{exc.path}" if exc.path != "calendar" else f"calendars.{name}",
                     exc.message,
                 )
+                continue
+            if not any(calendar.week):  # no deadline on it exists: a clock's would be sought for ever
+                self.add(f"calendars.{name}.hours", "open on no day: give it opening hours")
 
     def check_policies_and_teams(self) -> None:
         for name, policy in self.pack.sla_policies.items():
