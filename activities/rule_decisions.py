@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from engine.calendar import shared_calendar
+from engine.calendar import BusinessCalendar, shared_calendar
 from engine.contracts.activities import (
     ACTIVE_RULE_PACK,
     BUSINESS_TIME,
@@ -143,30 +143,34 @@ class PackRegistry:
 def fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]]:
     """The context's business-time parts, by section: what the workflow cannot compute itself.
 
-    On `loaded`'s own calendar of the name the request gives (a shadow pack fills with its own).
+    On `loaded`'s own calendars (a shadow pack fills with its own): `business_hours` on the one the
+    request names, the SLA clocks' minutes on their policy's.
     """
     event_time = datetime.fromisoformat(request.context["event"]["time"])
     calendar = loaded.calendars.get(request.calendar) if request.calendar else None
+    clocks_calendar = _sla_calendar(loaded, request) or calendar
     conversation: dict[str, Any] = {}
     filled: dict[str, dict[str, Any]] = {"conversation": conversation}
-    if calendar is not None:
+    if calendar is not None and clocks_calendar is not None:
         filled["business_hours"] = {
             "open": calendar.is_open(event_time),
             "next_open": calendar.next_open(event_time).isoformat(),
         }
         known = request.context.get("conversation") or {}
-        for field, since in (
-            ("business_minutes_open", "created_at"),
-            ("business_minutes_since_customer_message", "last_customer_message_at"),
+        for field, since, counted_on in (
+            ("business_minutes_open", "created_at", clocks_calendar),  # as its docs say
+            ("business_minutes_since_customer_message", "last_customer_message_at", calendar),
         ):
             if known.get(since):
                 start = datetime.fromisoformat(known[since])
-                conversation[field] = calendar.elapsed(start, event_time) / MINUTE
+                conversation[field] = counted_on.elapsed(start, event_time) / MINUTE
     sla: dict[str, Any] = {}
     for clock in request.sla:
         remaining: float | None
-        if clock.deadline is not None and calendar is not None:
-            remaining = calendar.elapsed(event_time, clock.deadline) / MINUTE
+        if clock.breached:  # its clock stopped at the breach: nothing is left, not the whole target
+            remaining = 0.0
+        elif clock.deadline is not None and clocks_calendar is not None:
+            remaining = clocks_calendar.elapsed(event_time, clock.deadline) / MINUTE
         else:
             remaining = clock.remaining_minutes
         sla[f"{clock.name}_remaining_minutes"] = remaining
@@ -175,6 +179,14 @@ def fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]
         sla["breached"] = any(c.breached for c in request.sla)
     filled["sla"] = sla
     return filled
+
+
+def _sla_calendar(loaded: LoadedPack, request: DecideRequest) -> BusinessCalendar | None:
+    """The calendar the applied SLA policy counts on: its clocks' minutes left are business minutes
+    of that calendar, whatever calendar `business_hours` reads (the team's, when it has one: a Berlin
+    policy's 60 minutes read 0 on a New York team's calendar before New York opened)."""
+    policy = loaded.pack.sla_policies.get(str((request.context.get("sla") or {}).get("policy")))
+    return loaded.calendars.get(policy.calendar) if policy is not None else None
 
 
 def triaged(loaded: LoadedPack, request: DecideRequest) -> dict[str, Any] | None:

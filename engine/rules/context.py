@@ -146,13 +146,15 @@ class CustomerInfo(_Part):
 class SlaInfo(_Part):
     policy: str | None = Field(default=None, description="Applied SLA policy.")
     first_response_remaining_minutes: float | None = Field(
-        default=None, description="Business minutes left for the first response."
+        default=None,
+        description="Business minutes left for the first response (policy's calendar; 0 once breached).",
     )
     next_response_remaining_minutes: float | None = Field(
-        default=None, description="Business minutes left for the next response."
+        default=None,
+        description="Business minutes left for the next response (policy's calendar; 0 once breached).",
     )
     resolution_remaining_minutes: float | None = Field(
-        default=None, description="Business minutes left for resolution."
+        default=None, description="Business minutes left for resolution (policy's calendar; 0 once breached)."
     )
     breached: bool = Field(default=False, description="Any target breached.")
     first_response_breached: bool = Field(default=False, description="First response target breached.")
