@@ -27,6 +27,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from activities.event_sender import EventSender
 from engine.db.event_deliveries import Claimed, EventDeliveries, Finished
@@ -82,6 +83,7 @@ class EventDispatcher:
         subscription's events go on through the other slots.
         """
         sending: dict[asyncio.Task[Finished], str] = {}  # each send and its subscription
+        woken: asyncio.Task[bool] | None = None
         try:
             while True:
                 self._wake.clear()
@@ -102,8 +104,10 @@ class EventDispatcher:
                 if ended:
                     await self._record([task.result() for task in ended])
         finally:  # cancelled: the sends in flight stop; their leases run out and they go again
-            for task in sending:
+            left: list[asyncio.Task[Any]] = [*sending, *([woken] if woken is not None else [])]
+            for task in left:
                 task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
 
     async def _claim(self, room: int, busy: Counter[str]) -> list[Claimed]:
         try:
