@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from engine.contracts.single_line import NOT_IN_A_LINE
 from engine.rules import jsonlogic
+from engine.rules.case_context import case_context
 from engine.rules.compiled_ops import Unsure
 from engine.rules.compiler import compile_expression
 from engine.rules.context import RuleContext
@@ -21,7 +22,7 @@ from engine.rules.decision import CompiledPack, DecisionRecord, _Datalogic
 from engine.rules.loader import PackSource
 from engine.rules.pack import RulePack
 from engine.rules.simulation import parse_conversations
-from engine.rules.validation import case_context, validate
+from engine.rules.validation import validate
 from engine.service.pack_files import load_source
 from tests.json_equality import same
 
@@ -300,7 +301,7 @@ def hostile_pack(strings: list[str]) -> dict[str, Any]:
                     {"route": names[i]},
                     {"reply": {"template": name}},
                     {"notify": {"team": names[i], "message": s[:2000].replace("{", "(").replace("}", ")")}},
-                    {"add_note": {"text": s[:5000]}},
+                    {"add_note": {"text": s[:5000].replace("{", "(").replace("}", ")")}},  # filled as notify
                 ],
             }
         )

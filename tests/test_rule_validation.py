@@ -232,6 +232,43 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             'tests[0].expect.matched[0]: unknown rule id "reel" (did you mean "real"?)',
         ),
+        # a case's expectations and context are checked as a rule is: each failed, or ran on a
+        # context live never has, without a word
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {priority: hihg}
+        """,
+            'tests[0].expect.priority: unknown priority "hihg" (did you mean "high"?)',
+        ),
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {actions: [{type: rout, value: billing}]}
+        """,
+            'tests[0].expect.actions[0].type: unknown action type "rout" (did you mean "route"?)',
+        ),
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            context: {conversation: {channel: mail}}
+            expect: {matched: [real]}
+        """,
+            'tests[0].context.conversation.channel: conversation.channel is never "mail" (did you mean '
+            '"email"?): it is one of email, chat, whatsapp, sms, social',
+        ),
         (
             """
         rules: []

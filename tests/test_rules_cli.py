@@ -77,6 +77,24 @@ def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[
     assert failing.stdout.strip().endswith("0 passed, 1 failed")
 
 
+def test_a_case_reads_business_hours_at_its_own_time(tmp_path: Path, rules: Callable[..., Run]) -> None:
+    """A case on a Saturday night read `business_hours.open: true` (the context's default) and matched
+    the default pack's open-hours acknowledgement, which live, on the London calendar, does not."""
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").write_text(
+        "- name: saturday night is answered as closed\n  event: conversation.created\n"
+        "  context: {event: {time: '2026-01-10T03:00:00+00:00'}, message: {text: hello}}\n"
+        "  expect: {not_matched: [acknowledge-open]}\n"
+        "- name: a case that sets business hours keeps them\n  event: conversation.created\n"
+        "  context: {event: {time: '2026-01-10T03:00:00+00:00'}, business_hours: {open: true},"
+        " message: {text: hello}}\n"
+        "  expect: {not_matched: [acknowledge-after-hours]}\n"
+    )
+    run = rules("test", str(pack))
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.strip().endswith("2 passed, 0 failed")
+
+
 def test_test_command_on_a_pack_without_test_cases_says_so(tmp_path: Path, rules: Callable[..., Run]) -> None:
     pack = copy_default(tmp_path)
     (pack / "tests.yaml").unlink()

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.rules.actions import Simulated, from_record
+from engine.rules.case_context import case_context
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.pack import TestCase
 from engine.rules.triage.offline import with_triage
-from engine.rules.validation import case_context
 
 
 @dataclass
@@ -41,7 +41,7 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     wanted = case.expect.intent is not None or case.expect.language is not None
     triaged = with_triage(pack, case.context, wanted=wanted)
-    context = RuleContext.model_validate(case_context(case.event.value, triaged))
+    context = RuleContext.model_validate(case_context(case.event.value, triaged, pack.pack))
     decision = pack.decide(context)
     result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect

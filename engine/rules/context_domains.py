@@ -4,6 +4,7 @@
 compare them with anything), but the workflow fills them from its `Channel` and `Status` enums, and
 `event.type` is the event being decided on: a comparison with any other value is a typo that
 silently never matches. Only fields whose every writer is such an enumeration are listed here.
+`rules check` reads them for conditions, the validator for test cases' contexts.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.contracts.assignment import PRESENCES
-from engine.contracts.conversation import Channel
+from engine.contracts.conversation import Channel, Status
 from engine.rules.context import Priority
-from engine.rules.validation import STATUSES
+
+STATUSES = tuple(s.value for s in Status)
 
 DOMAINS: dict[str, tuple[Any, ...]] = {
     "conversation.channel": tuple(c.value for c in Channel),

@@ -16,10 +16,10 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from engine.rules.actions import Simulated, from_record
+from engine.rules.case_context import case_context
 from engine.rules.context import EventType, RuleContext
 from engine.rules.decision import CompiledPack, Decision
 from engine.rules.triage.offline import with_triage
-from engine.rules.validation import case_context
 
 
 class RecordedEvent(BaseModel):
@@ -53,7 +53,7 @@ def parse_conversations(lines: Iterable[str], name: str) -> list[RecordedConvers
 
 def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
     context = with_triage(pack, event.context)
-    return pack.decide(RuleContext.model_validate(case_context(event.event.value, context)))
+    return pack.decide(RuleContext.model_validate(case_context(event.event.value, context, pack.pack)))
 
 
 @dataclass

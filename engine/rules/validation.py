@@ -20,7 +20,9 @@ from engine.calendar import CalendarError, shared_calendar
 from engine.contracts.single_line import is_pack_name
 from engine.rules import jsonlogic
 from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
-from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, RuleContext, fields, is_known_path
+from engine.rules.case_checks import case_problems
+from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
+from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
 from engine.rules.references import suggest, unknown
@@ -29,7 +31,6 @@ from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
 MAX_CONDITION_NODES = 5000
-STATUSES = ("open", "pending", "on_hold", "solved", "closed")
 # What a rule must read to stop re-triggering itself, per action that raises an event.
 LOOP_GUARDS = {
     "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
@@ -104,8 +105,7 @@ class _Checker:
         self.check_policies_and_teams()
         self.check_templates()
         self.check_rules()
-        self.check_tests()
-        for path, message, code in triage_problems(self.pack):
+        for path, message, code in (*case_problems(self.pack), *triage_problems(self.pack)):
             self.add(path, message, code)
         if (size := self.pack.workflow_part_size()) > MAX_WORKFLOW_PART_BYTES:
             what = "templates, calendars, SLA policies, teams and settings"
@@ -295,45 +295,11 @@ class _Checker:
                     f"raises {raised}, which triggers this rule again: add a condition on {guard}",
                 )
 
-    def check_tests(self) -> None:
-        ids = {r.id for r in self.pack.rules}
-        for i, case in enumerate(self.pack.tests):
-            base = f"tests[{i}]"
-            try:
-                RuleContext.model_validate(case_context(case.event.value, case.context))
-            except ValidationError as exc:
-                for err in exc.errors(include_url=False):
-                    loc = list(err["loc"])
-                    if loc and loc[0] == "event":
-                        loc = ["event", *loc[1:]]
-                        self.add(
-                            format_path([base, *loc]).replace(f"{base}.", f"{base}.context."), err["msg"]
-                        )
-                        continue
-                    self.add(format_path([base, "context", *loc]), err["msg"])
-            for key in ("matched", "not_matched"):
-                for j, rule_id in enumerate(getattr(case.expect, key) or []):
-                    if rule_id not in ids:
-                        self.add(
-                            f"{base}.expect.{key}[{j}]", f'unknown rule id "{rule_id}"{suggest(rule_id, ids)}'
-                        )
-            if case.expect.route is not None:
-                self.ref(f"{base}.expect.route", case.expect.route, self.pack.teams, "team")
-
-
-DEFAULT_EVENT_TIME = "2026-01-05T10:00:00+00:00"  # a Monday morning, for tests that do not care
-
 
 def _may_be_date_time(path: str) -> bool:
     """A context date-time, or anything below an open-ended field (a CRM custom field may hold one)."""
     generic = ".".join("N" if part.isdigit() else part for part in path.split("."))
     return generic in DATE_TIME_PATHS or any(path.startswith(f"{root}.") for root in OPEN_ENDED)
-
-
-def case_context(event: str, context: dict[str, Any]) -> dict[str, Any]:
-    """A test case's context with its event filled in (time defaults to a Monday morning)."""
-    given_event = context.get("event") or {}
-    return {**context, "event": {"time": DEFAULT_EVENT_TIME, **given_event, "type": event}}
 
 
 def _pointer_to_path(pointer: str) -> str:

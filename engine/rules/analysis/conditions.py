@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.rules import jsonlogic
 from engine.rules.analysis.atoms import ORDER, Atom, canonical_json, is_number
-from engine.rules.analysis.domains import domain
+from engine.rules.context_domains import domain
 
 MAX_SET = 64
 """Values of an `in` list reasoned about one by one; a longer list is only compared as a whole."""

@@ -1,6 +1,6 @@
 """Comparisons with a value the context never holds: `conversation.channel == "mail"`.
 
-An enumerated field (engine/rules/analysis/domains.py) compared with anything outside its
+An enumerated field (engine/rules/context_domains.py) compared with anything outside its
 enumeration is a typo: `==` and `in` are then never true and `!=` always true, wherever the
 comparison stands in the condition (inside an `or` too), so each is an error.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.rules.analysis.atoms import EQUALITY, comparison
-from engine.rules.analysis.domains import DOMAINS, shown
 from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, Finding
 from engine.rules.context import EventType
+from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import RulePack
 from engine.rules.references import suggest
 from engine.rules.validation import MAX_CONDITION_NODES, _scan

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import datalogic_py
 
+from engine.rules.case_context import case_context
 from engine.rules.casetest import run_case
 from engine.rules.context import RuleContext
 from engine.rules.coverage.branches import Branch, branches, plan
 from engine.rules.coverage.tracing import TraceFailed, Tracer
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import TestCase
-from engine.rules.validation import case_context
 
 
 @dataclass(kw_only=True)
@@ -99,7 +99,9 @@ def case_coverage(pack: CompiledPack, cases: Sequence[TestCase]) -> CaseCoverage
         result = run_case(pack, case)
         if not result.passed:
             failed_cases.append(case.name)
-        seen = result.context or RuleContext.model_validate(case_context(case.event.value, case.context))
+        seen = result.context or RuleContext.model_validate(
+            case_context(case.event.value, case.context, pack.pack)
+        )
         data = seen.to_data()
         handle: datalogic_py.DataHandle | None = None
         for row in result.decision.model_dump()["rules"]:

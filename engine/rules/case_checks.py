@@ -1,0 +1,81 @@
+"""The problems of a pack's own test cases: what they read and what they expect, checked as a rule is.
+
+A case that expected `priority: hihg`, an action `{type: rout}` or set `conversation.channel: mail`
+simply failed, or passed on a context live never has: each is named here with its path, as a typo in
+a rule's condition is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.rules.actions import ACTIONS
+from engine.rules.case_context import case_context
+from engine.rules.context import Priority, RuleContext
+from engine.rules.context_domains import DOMAINS, shown
+from engine.rules.loader import format_path
+from engine.rules.pack import RulePack, TestCase
+from engine.rules.references import suggest, unknown
+
+UNKNOWN_REFERENCE = "unknown-reference"  # as engine/rules/validation.py names it
+PRIORITIES = [p.value for p in Priority]
+
+Problem = tuple[str, str, str]
+"""(path, message, code)"""
+
+
+def case_problems(pack: RulePack) -> Iterator[Problem]:
+    ids = [r.id for r in pack.rules]
+    for i, case in enumerate(pack.tests):
+        base = f"tests[{i}]"
+        yield from _context_problems(base, case)
+        for key in ("matched", "not_matched"):
+            for j, rule_id in enumerate(getattr(case.expect, key) or []):
+                if rule_id not in ids:
+                    yield (
+                        f"{base}.expect.{key}[{j}]",
+                        f'unknown rule id "{rule_id}"{suggest(rule_id, ids)}',
+                        "invalid",
+                    )
+        expect = case.expect
+        if expect.route is not None and (message := unknown(expect.route, pack.teams, "team")):
+            yield f"{base}.expect.route", message, UNKNOWN_REFERENCE
+        if expect.priority is not None and expect.priority not in PRIORITIES:
+            problem = f'unknown priority "{expect.priority}"{suggest(expect.priority, PRIORITIES)}'
+            yield f"{base}.expect.priority", problem, "invalid"
+        for j, action in enumerate(expect.actions or []):
+            kind = action.get("type")
+            if kind not in ACTIONS:
+                problem = f'unknown action type "{kind}"{suggest(str(kind), list(ACTIONS))}'
+                yield f"{base}.expect.actions[{j}].type", problem, "invalid"
+
+
+def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
+    typed: set[str] = set()  # what the context's own types refused: not told twice below
+    try:
+        RuleContext.model_validate(case_context(case.event.value, case.context))
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            typed.add(format_path([base, "context", *err["loc"]]))
+            yield format_path([base, "context", *err["loc"]]), err["msg"], "invalid"
+    for path, values in DOMAINS.items():
+        given = _at(case.context, path)
+        if given is not _ABSENT and given not in values and f"{base}.context.{path}" not in typed:
+            named = [str(v) for v in values if v is not None]
+            problem = f'{path} is never "{given}"{suggest(str(given), named)}: it is one of {shown(values)}'
+            yield f"{base}.context.{path}", problem, "invalid"
+
+
+_ABSENT = object()
+
+
+def _at(context: dict[str, Any], path: str) -> Any:
+    value: Any = context
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _ABSENT
+        value = value[part]
+    return value
