@@ -18,9 +18,8 @@ from engine.rules.context import Priority, RuleContext
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.loader import format_path
 from engine.rules.pack import RulePack, TestCase
-from engine.rules.references import suggest, unknown
+from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
 
-UNKNOWN_REFERENCE = "unknown-reference"  # as engine/rules/validation.py names it
 PRIORITIES = [p.value for p in Priority]
 
 Problem = tuple[str, str, str]

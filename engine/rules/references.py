@@ -5,6 +5,11 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+UNKNOWN_REFERENCE = "unknown-reference"
+"""The code of the problem (and of `rules check`'s finding) of a template, team, calendar, SLA
+policy, escalation level or skill the pack does not define (or an action naming none: an `assign`
+to "agent" without its id, a `notify` without a recipient)."""
+
 
 def suggest(word: str, choices: Iterable[str]) -> str:
     """` (did you mean "x"?)` for the closest known name, or nothing when none is close."""

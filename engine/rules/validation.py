@@ -25,7 +25,7 @@ from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
 from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
-from engine.rules.references import suggest, unknown
+from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
@@ -37,9 +37,6 @@ LOOP_GUARDS = {
     "conversation.assigned": ("conversation.assignee", "event.depth"),
 }
 # Codes of the problems `rules check` reports under their own name (the rest are "invalid").
-UNKNOWN_REFERENCE = "unknown-reference"
-"""A template, team, calendar, SLA policy, escalation level or skill the pack does not define (or an
-action naming none: an `assign` to "agent" without its id, a `notify` without a recipient)."""
 UNKNOWN_PATH = "unknown-context-path"
 """A `var` path or placeholder the rule context never has."""
 MISSING_TEMPLATE_TEXT = "template-missing-language"
