@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.rules.pack import RulePack
+from engine.rules.references import UNKNOWN_REFERENCE
 from engine.rules.triage.language import supported
 from engine.rules.triage.triager import weak_intents
 
@@ -44,12 +45,12 @@ def triage_problems(pack: RulePack) -> Iterator[tuple[str, str, str]]:
         return
     for i, case in enumerate(pack.tests):
         if case.expect.intent is not None and case.expect.intent not in pack.intents:
-            yield f"tests[{i}].expect.intent", f'unknown intent "{case.expect.intent}"', "unknown-reference"
+            yield f"tests[{i}].expect.intent", f'unknown intent "{case.expect.intent}"', UNKNOWN_REFERENCE
     for i, rule in enumerate(pack.rules):
         for where, value in _intents_compared(rule.condition, f"rules[{i}].if"):
             if value not in pack.intents:
                 declared = ", ".join(sorted(pack.intents)) or "none"
-                yield where, f'unknown intent "{value}" (the pack declares: {declared})', "unknown-reference"
+                yield where, f'unknown intent "{value}" (the pack declares: {declared})', UNKNOWN_REFERENCE
     for path, message in weak_intents(pack):
         yield path, message, WEAK_INTENT
 
