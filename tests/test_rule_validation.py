@@ -493,3 +493,36 @@ def test_a_stored_pack_with_a_tag_published_before_the_rule_still_loads() -> Non
     }
     (action,) = RulePack.model_validate(stored).rules[0].then
     assert isinstance(action, AddTags) and action.value == ["Bob's"]
+
+
+@pytest.mark.parametrize("wrapped", [False, True])
+def test_a_problem_in_tests_yaml_names_that_file_and_line(tmp_path: Path, wrapped: bool) -> None:
+    """With cases in pack.yaml too, a problem in tests.yaml's second case was put at pack.yaml's line
+    of an index neither file has; written as `{tests: [...]}`, at tests.yaml's line 1."""
+    (tmp_path / "pack.yaml").write_text(
+        GOOD_HEADER
+        + textwrap.dedent("""\
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - {name: inline 1, event: message.received, expect: {matched: [real]}}
+          - {name: inline 2, event: message.received, expect: {matched: [real]}}
+        """)
+    )
+    cases = textwrap.dedent("""\
+        - name: first in the file
+          event: message.received
+          expect: {matched: [real]}
+        - name: second in the file
+          event: message.received
+          expect:
+            matched: [reel]
+        """)
+    if wrapped:
+        cases = "tests:\n" + textwrap.indent(cases, "  ")
+    (tmp_path / "tests.yaml").write_text(cases)
+    _, problems = validate(load_source(tmp_path))
+    (problem,) = problems
+    line = next(n for n, text in enumerate(cases.splitlines(), 1) if "[reel]" in text)
+    assert (problem.file, problem.line) == (tmp_path / "tests.yaml", line)
+    assert problem.path == "tests[3].expect.matched[0]"

@@ -220,6 +220,8 @@ def test_never_matches_and_shadowing_claims_hold_on_random_contexts(
 def test_cli_check_exits_1_on_an_error_and_speaks_json(capsys: pytest.CaptureFixture[str]) -> None:
     bad = run_cli(capsys, ["rules", "check", str(PACKS / "shadowed.yaml")])
     assert bad.returncode == 1 and "never runs: rule vip-first (rules[0])" in bad.stdout
+    refused = run_cli(capsys, ["rules", "publish", str(PACKS / "shadowed.yaml"), "--tenant", "acme"])
+    assert refused.returncode == 2 and "line 9: rules[1]: never runs" in refused.stderr, refused.stderr
     ok = run_cli(capsys, ["rules", "check", str(ROOT / "rule_packs" / "default"), "--format", "json"])
     body = json.loads(ok.stdout)
     assert (
@@ -250,6 +252,7 @@ async def test_api_check_and_publish_refused_on_an_error_finding(api: ApiClient)
             "field": "pack.rules[1]",
             "message": "shadowed: never runs: rule vip-first (rules[0]) comes first, has stop: true and "
             "matches whenever this one would",
+            "line": 9,  # as /v1/rules/check says: the refusal named no line
         }
     ]
     default = (ROOT / "rule_packs" / "default" / "pack.yaml").read_text()

@@ -31,6 +31,7 @@ from engine.rules.decision import CompiledPack
 from engine.rules.loader import (
     MAX_DEPTH,
     PackLoadError,
+    PackSource,
     Problem,
     format_path,
     load_object,
@@ -175,14 +176,24 @@ def _problems(problems: list[Problem], field: str) -> ApiError:
 
 
 def pack_from(value: str | dict[str, Any], field: str = "pack") -> RulePack:
-    try:
-        source = load_text(value) if isinstance(value, str) else load_object(value, f"<{field}>")
-        pack, problems = validate(source)
-    except PackLoadError as exc:
-        raise _problems(exc.problems, field) from None
+    return valid_source(value, field)[0]
+
+
+def valid_source(value: str | dict[str, Any], field: str = "pack") -> tuple[RulePack, PackSource]:
+    """The valid pack in `field`, with the source its problems' and findings' lines come from."""
+    source = source_of(value, field)
+    pack, problems = validate(source)
     if problems or pack is None:
         raise _problems(problems, field)
-    return pack
+    return pack, source
+
+
+def source_of(value: str | dict[str, Any], field: str = "pack") -> PackSource:
+    """The pack in `field` parsed (YAML text or a JSON object), not validated yet."""
+    try:
+        return load_text(value) if isinstance(value, str) else load_object(value, f"<{field}>")
+    except PackLoadError as exc:
+        raise _problems(exc.problems, field) from None
 
 
 def _validate(raw: bytes) -> JobResult:
@@ -254,12 +265,7 @@ def _diff(raw: bytes) -> JobResult:
 
 def _check(raw: bytes) -> JobResult:
     """Every finding of `rules check` (the API process adds the roster's), with the pack when it parsed."""
-    value = validated(PackRequest, decode(raw)).pack
-    try:
-        source = load_text(value) if isinstance(value, str) else load_object(value, "<pack>")
-    except PackLoadError as exc:
-        raise _problems(exc.problems, "pack") from None
-    pack, report = checked(source, roster=None)
+    pack, report = checked(source_of(validated(PackRequest, decode(raw)).pack), roster=None)
     findings = [f for f in report.findings if f.code != ROSTER_SKIPPED]  # the API process reads the roster
     return _json(200, CheckReport.of(findings).model_dump(mode="json"), pack)
 
@@ -272,7 +278,11 @@ def check_failed(report: CheckReport, refused: str = "not published") -> ApiErro
         "check_failed",
         f"{refused}: `rules check` finds {len(errors)} error(s) in the pack",
         [
-            {"field": f"pack.{f.path}" if f.path else "pack", "message": f"{f.code}: {f.message}"}
+            {
+                "field": f"pack.{f.path}" if f.path else "pack",
+                "message": f"{f.code}: {f.message}",
+                **({"line": f.line} if f.line else {}),
+            }
             for f in errors
         ],
     )
@@ -302,8 +312,8 @@ def _coverage(raw: bytes) -> JobResult:
 
 def _publishable(raw: bytes) -> JobResult:
     """A pack whose own test cases pass and whose check finds no error, for the API process to store."""
-    pack = pack_from(validated(PackRequest, decode(raw)).pack)
-    report = CheckReport.of(analyse(pack))
+    pack, source = valid_source(validated(PackRequest, decode(raw)).pack)
+    report = CheckReport.of(analyse(pack, source=source))
     if report.errors:
         raise check_failed(report)
     failed = [r.name for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
@@ -320,8 +330,8 @@ def _publishable(raw: bytes) -> JobResult:
 def _shadowable(raw: bytes) -> JobResult:
     """A candidate for shadow mode: valid, and its check finds no error (its tests may still fail:
     promotion asks for them, not the shadow run)."""
-    pack = pack_from(validated(PackRequest, decode(raw)).pack)
-    report = CheckReport.of(analyse(pack))
+    pack, source = valid_source(validated(PackRequest, decode(raw)).pack)
+    report = CheckReport.of(analyse(pack, source=source))
     if report.errors:
         raise check_failed(report, "not published as shadow")
     return JobResult(200, b"", pack)

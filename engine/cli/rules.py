@@ -263,7 +263,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CommandFailed(
             1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
         )
-    report = CheckReport.of(analyse(pack))
+    located = load_source(Path(args.pack)) if Path(args.pack).exists() else None  # else a hash
+    report = CheckReport.of(analyse(pack, source=located))
     if report.errors:
         raise CommandFailed(
             2,

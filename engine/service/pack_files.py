@@ -6,6 +6,7 @@ used by the CLI, the pack store's first publish and the tests.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from engine.rules.pack import RulePack
 from engine.rules.validation import validate
 
 PACK_FILE = "pack.yaml"
+CASE_INDEX = re.compile(r"^tests\[(\d+)\]")
 TESTS_FILE = "tests.yaml"
 
 
@@ -43,15 +45,30 @@ def load_source(path: Path) -> PackSource:
         data = _read(main, [], locations)
         tests_file = path / TESTS_FILE
         if isinstance(data, dict) and tests_file.exists():
-            tests = _read(tests_file, ["tests"], locations)
-            if isinstance(tests, dict) and set(tests) == {"tests"}:
+            found: dict[str, tuple[Path, int]] = {}
+            tests = _read(tests_file, ["tests"], found)
+            wrapped = isinstance(tests, dict) and set(tests) == {"tests"}
+            if wrapped:
                 tests = tests["tests"]
-            data["tests"] = [*(data.get("tests") or []), *(tests or [])]
+            inline = data.get("tests") or []
+            for at, where in found.items():
+                locations.setdefault(_in_merged_list(at, wrapped, len(inline)), where)
+            data["tests"] = [*inline, *(tests or [])]
     else:
         data = _read(path, [], locations)
     if not isinstance(data, dict):
         raise PackLoadError([Problem("", "a pack is a mapping with meta and rules", path)])
     return PackSource(main, data, locations)
+
+
+def _in_merged_list(at: str, wrapped: bool, inline: int) -> str:
+    """A path of tests.yaml as the merged pack names it: its cases follow the pack's own `inline`
+    ones (tests.yaml's first case is `tests[inline]`), and a file written as `{tests: [...]}` has
+    its cases one level down. Problems then name tests.yaml and the case's own line."""
+    if wrapped:
+        at = at.removeprefix("tests.")
+    case = CASE_INDEX.match(at)
+    return f"tests[{int(case.group(1)) + inline}]{at[case.end() :]}" if case else at
 
 
 def load_valid(path: Path) -> RulePack:

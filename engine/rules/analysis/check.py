@@ -43,8 +43,11 @@ def _from_problem(problem: Problem, pack: RulePack | None) -> Finding:
     )
 
 
-def analyse(pack: RulePack, roster: Roster | None = None, why_no_roster: str = "") -> list[Finding]:
-    """The analysis' findings on a pack whose structure is valid (lines not yet filled in)."""
+def analyse(
+    pack: RulePack, roster: Roster | None = None, why_no_roster: str = "", source: PackSource | None = None
+) -> list[Finding]:
+    """The analysis' findings on a pack whose structure is valid, with their lines in `source`'s
+    text when it is given (a publish refused by them names where, as `rules check` does)."""
     atoms = [conjuncts(rule.condition, f"rules[{i}].if") for i, rule in enumerate(pack.rules)]
     budget = Budget(MAX_PAIRS)
     findings = list(impossible_values(pack))
@@ -55,7 +58,9 @@ def analyse(pack: RulePack, roster: Roster | None = None, why_no_roster: str = "
     findings += missing_texts(pack, atoms)
     findings += roster_findings(pack, roster, why_no_roster or "no roster was given")
     findings += too_large(pack, atoms, budget)
-    return findings
+    if source is None:
+        return findings
+    return [f.model_copy(update={"line": source.locate(f.path)[1] if f.path else None}) for f in findings]
 
 
 def check(source: PackSource, roster: Roster | None = None, why_no_roster: str = "") -> CheckReport:
@@ -70,7 +75,5 @@ def checked(
     pack, problems = validate(source)
     findings = [_from_problem(p, pack) for p in problems]
     if pack is not None:
-        for finding in analyse(pack, roster, why_no_roster):
-            line = source.locate(finding.path)[1] if finding.path else None
-            findings.append(finding.model_copy(update={"line": line}))
+        findings += analyse(pack, roster, why_no_roster, source)
     return pack, CheckReport.of(findings)
