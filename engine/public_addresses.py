@@ -88,5 +88,19 @@ async def check_url(url: str, *, allow_private: bool) -> list[IpAddress]:
     if not allow_private:
         refused = [a for a in addresses if not is_public(a)]
         if refused:
-            raise AddressRefused(f"{refused[0]} is not a public address")
+            # A name's address is not told: any integrator could map the deployment's internal DNS.
+            literal = _is_literal(host)
+            raise AddressRefused(
+                f"{refused[0]} is not a public address"
+                if literal
+                else f"host {host!r} is not on a public address"
+            )
     return addresses
+
+
+def _is_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
