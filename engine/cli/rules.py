@@ -338,7 +338,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     p.add_argument("new")
     p.add_argument("--conversations", type=Path, required=True)
     p = command("publish", cmd_publish, "store the pack under its hash and make it the tenant's active pack")
-    p.add_argument("pack")
+    p.add_argument("pack", help="a pack file or folder, or a published pack's hash (a rollback)")
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose pack (default: {DEFAULT_TENANT})")
     p.add_argument(
         "--shadow",
