@@ -86,7 +86,13 @@ with placeholders once `convoflow up` of the code after it had taken over, askin
 `crm-notes-and-values-fill-placeholders` by its own marker mid-run, and
 `patches-2026-12-p-crm-literal-mid-1`, the same but with the rule's note written before the switch
 too: the code after it asked the patch while replaying that note (no marker: written as it was), and
-Temporal keeps that answer for the rest of the run, so the next note is written as before as well.
+Temporal keeps that answer for the rest of the run, so the next note is written as before as well, and
+`patches-2026-12-r-second-breach-1`, begun with the bundle that also times an SLA escalation's next
+level from its own target's breach (first response, then resolution breached), and
+`patches-2026-12-q-then-second-breach-mid-1`, a conversation whose first response breached and
+escalated under `convoflow up` of the code before it, and whose resolution breached once `convoflow up`
+of the code after it had taken over, asking `escalations-count-from-their-own-breach` by its own marker
+mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -25,6 +25,7 @@ from engine.contracts.conversation import (
     EventReceipt,
     InboundMessage,
     Party,
+    PendingEscalation,
     Status,
     StatusChange,
     SurveyAnswer,
@@ -234,6 +235,9 @@ class SlaView(BaseModel):
     policy: str | None
     breached: bool
     targets: dict[str, dict]
+    escalations: list[PendingEscalation] = Field(
+        description="The policy's escalation levels still to come, each after its target's breach."
+    )
 
 
 class ConversationView(BaseModel):
@@ -279,6 +283,7 @@ class ConversationView(BaseModel):
                 policy=state.sla.policy,
                 breached=state.sla.breached,
                 targets={name: t.model_dump(mode="json") for name, t in state.sla.targets.items()},
+                escalations=state.sla.escalations,
             ),
             survey=state.survey.model_dump(mode="json"),
             **state.model_dump(

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import DONE, ActionResult, from_record
     from workflows.conversation.delivery import SentLater
-    from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH
+    from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH, ESCALATION_OWN_BREACH_PATCH
     from workflows.conversation.status import Raised, StatusMachine
 
 
@@ -35,9 +35,16 @@ class ActionExecutor(StatusMachine):
         return [done, *run.nested]
 
     async def _escalate(
-        self, seq: int, index: str, level: int, context: dict[str, Any], raised: Raised
+        self,
+        seq: int,
+        index: str,
+        level: int,
+        context: dict[str, Any],
+        raised: Raised,
+        target_name: str | None = None,
     ) -> list[ExecutedAction]:
-        """Run the policy's escalation level and schedule the next one after the breach."""
+        """Run the policy's escalation level and schedule the next one after the breach: the one of
+        `target_name`, else of the breach being decided on (`event.sla_target`)."""
         s = self._state
         policy = self._policy()
         s.escalation_level = max(s.escalation_level, level)
@@ -53,11 +60,17 @@ class ActionExecutor(StatusMachine):
         if breached and later:
             nxt = levels[later[0]]
             target = breached[0]
+            own = len(breached) > 1 and self._patched(ESCALATION_OWN_BREACH_PATCH)
+            if own:
+                named = target_name or (context.get("event") or {}).get("sla_target")
+                target = next((t for t in breached if t.name == named), target)
             assert target.breached_at is not None
             (due,) = await self._deadlines(
                 [TimeQuery(op="deadline", start=target.breached_at, minutes=nxt.after_breach_minutes)]
             )
-            s.sla.escalations = [e for e in s.sla.escalations if e.level != nxt.level]
+            s.sla.escalations = [
+                e for e in s.sla.escalations if e.level != nxt.level or (own and e.target != target.name)
+            ]
             s.sla.escalations.append(PendingEscalation(level=nxt.level, target=target.name, due_at=due))
         return done
 

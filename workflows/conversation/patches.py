@@ -147,7 +147,15 @@ PATCHES_2026_12_P = "patches-2026-12-p"
 CRM_TEXT_FILLED_PATCH = "crm-notes-and-values-fill-placeholders"
 # The bundle after that: everything PATCHES_2026_12_P stands for, and CRM_TEXT_FILLED_PATCH.
 PATCHES_2026_12_Q = "patches-2026-12-q"
+# An SLA escalation's next level counts from the breach that raised it: when a second target breached
+# (resolution after first response), the level after it was timed from the first breach (so it ran
+# at once), named the first target, and replaced that target's own pending level. Asked only while
+# two targets are breached.
+ESCALATION_OWN_BREACH_PATCH = "escalations-count-from-their-own-breach"
+# The bundle after that: everything PATCHES_2026_12_Q stands for, and ESCALATION_OWN_BREACH_PATCH.
+PATCHES_2026_12_R = "patches-2026-12-r"
 BUNDLES = (
+    PATCHES_2026_12_R,
     PATCHES_2026_12_Q,
     PATCHES_2026_12_P,
     PATCHES_2026_12_O,
@@ -198,6 +206,7 @@ LATER_PATCHES = {
     PRIORITY_TOLD_PATCH: PATCHES_2026_12_O,
     SLA_FROM_RECEIVED_PATCH: PATCHES_2026_12_P,
     CRM_TEXT_FILLED_PATCH: PATCHES_2026_12_Q,
+    ESCALATION_OWN_BREACH_PATCH: PATCHES_2026_12_R,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

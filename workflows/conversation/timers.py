@@ -125,6 +125,7 @@ class Timers(Deciding):
                 esc.level,
                 self._context("sla.breached", 0, None, {}, self._instant(esc.due_at)),
                 raised,
+                esc.target,
             )
             await self._follow(raised, depth=1)
         current = s.assignment

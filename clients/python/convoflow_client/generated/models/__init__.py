@@ -69,6 +69,7 @@ from .pack_coverage_response_200 import PackCoverageResponse200
 from .pack_request import PackRequest
 from .pack_request_pack_type_1 import PackRequestPackType1
 from .party import Party
+from .pending_escalation import PendingEscalation
 from .post_assignment import PostAssignment
 from .post_attachment import PostAttachment
 from .post_message import PostMessage
@@ -206,6 +207,7 @@ __all__ = (
     "PackRequest",
     "PackRequestPackType1",
     "Party",
+    "PendingEscalation",
     "PostAssignment",
     "PostAttachment",
     "PostMessage",

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.pending_escalation import PendingEscalation
     from ..models.sla_view_targets import SlaViewTargets
 
 
@@ -20,11 +21,14 @@ class SlaView:
         policy (None | str):
         breached (bool):
         targets (SlaViewTargets):
+        escalations (list[PendingEscalation]): The policy's escalation levels still to come, each after its target's
+            breach.
     """
 
     policy: None | str
     breached: bool
     targets: SlaViewTargets
+    escalations: list[PendingEscalation]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -35,6 +39,11 @@ class SlaView:
 
         targets = self.targets.to_dict()
 
+        escalations = []
+        for escalations_item_data in self.escalations:
+            escalations_item = escalations_item_data.to_dict()
+            escalations.append(escalations_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -42,6 +51,7 @@ class SlaView:
                 "policy": policy,
                 "breached": breached,
                 "targets": targets,
+                "escalations": escalations,
             }
         )
 
@@ -49,6 +59,7 @@ class SlaView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.pending_escalation import PendingEscalation  # noqa: PLC0415
         from ..models.sla_view_targets import SlaViewTargets  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -64,10 +75,18 @@ class SlaView:
 
         targets = SlaViewTargets.from_dict(d.pop("targets"))
 
+        escalations = []
+        _escalations = d.pop("escalations")
+        for escalations_item_data in _escalations:
+            escalations_item = PendingEscalation.from_dict(escalations_item_data)
+
+            escalations.append(escalations_item)
+
         sla_view = cls(
             policy=policy,
             breached=breached,
             targets=targets,
+            escalations=escalations,
         )
 
         sla_view.additional_properties = d
