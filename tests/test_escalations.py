@@ -1,4 +1,4 @@
-"""Each breached SLA target escalates on its own clock.
+"""Each breached SLA target escalates on its own clock, and still counts once a new clock replaces it.
 
 Resolution breached after first response: its rule escalated to level 1 again and the level after it
 was timed from the first response's breach (so it ran at once, 120 business minutes early with the
@@ -15,6 +15,7 @@ from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.polling import eventually
 from tests.test_lifecycle import state
+from tests.test_sends_in_background import post_reply
 
 
 async def test_a_second_breach_schedules_its_own_next_level(
@@ -28,7 +29,10 @@ async def test_a_second_breach_schedules_its_own_next_level(
     async def both_breached() -> bool:
         nonlocal sla
         sla = (await state(api, "esc-1"))["sla"]
-        return all(t["breached_at"] for t in sla["targets"].values())
+        targets = sla["targets"]  # empty until the message is handled: it is answered once recorded
+        return set(targets) == {"first_response", "resolution"} and all(
+            t["breached_at"] for t in targets.values()
+        )
 
     await eventually(both_breached, "first response and resolution breached")
     after = timedelta(minutes=10)  # level 2's after_breach_minutes, on a 24/7 calendar
@@ -36,3 +40,39 @@ async def test_a_second_breach_schedules_its_own_next_level(
     assert due == {
         (2, name): datetime.fromisoformat(t["breached_at"]) + after for name, t in sla["targets"].items()
     }
+
+
+async def test_a_breached_next_response_still_counts_once_the_next_one_starts(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    """The customer's next message started a new next-response clock over the breached one: GET said
+    `breached: false` and the list's `sla_breached=true` lost the conversation, while the KPIs counted
+    the breach."""
+    publish(settings, TEST_PACKS / "next_response")
+    assert (await api.post_message("nr-1", "m-1", "help", wait=None)).status == 201
+    await post_reply(api, "nr-1", "On it")
+    assert (await api.post_message("nr-1", "m-2", "any news?", wait=None)).status == 200
+
+    async def next_response_breached() -> bool:
+        target = (await state(api, "nr-1"))["sla"]["targets"].get("next_response") or {}
+        return target.get("breached_at") is not None  # none yet: the message is recorded, not yet handled
+
+    await eventually(next_response_breached, "the next response breached")
+    breached_at = (await state(api, "nr-1"))["sla"]["targets"]["next_response"]["breached_at"]
+    await post_reply(api, "nr-1", "Sorry for the wait")
+    assert (await api.post_message("nr-1", "m-3", "thanks, one more thing", wait=None)).status == 200
+
+    async def next_clock() -> bool:
+        target = (await state(api, "nr-1"))["sla"]["targets"]["next_response"]
+        return target["running"] and target["breached_at"] is None and target["started_at"] > breached_at
+
+    await eventually(next_clock, "a new next-response clock")
+    sla = (await state(api, "nr-1"))["sla"]
+    assert sla["breached"] is True
+    assert sla["earlier_breaches"] == [{"target": "next_response", "breached_at": breached_at}]
+
+    async def listed() -> bool:
+        found = await api.request("GET", "/v1/conversations?sla_breached=true")
+        return [c["conversation_id"] for c in found.body["conversations"]] == ["nr-1"]
+
+    await eventually(listed, "the conversation listed as breached")

@@ -92,7 +92,11 @@ level from its own target's breach (first response, then resolution breached), a
 `patches-2026-12-q-then-second-breach-mid-1`, a conversation whose first response breached and
 escalated under `convoflow up` of the code before it, and whose resolution breached once `convoflow up`
 of the code after it had taken over, asking `escalations-count-from-their-own-breach` by its own marker
-mid-run.
+mid-run, and `patches-2026-12-s-next-breach-kept-1`, begun with the bundle that also keeps a breached
+target a new clock replaced as an earlier breach (a next response breached, then the customer's next
+message), and `patches-2026-12-r-then-breach-kept-mid-1`, a conversation whose next response breached
+under `convoflow up` of the code before it and whose customer wrote again once `convoflow up` of the
+code after it had taken over, asking `a-replaced-breach-still-counts` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -22,6 +22,7 @@ from engine.contracts.conversation import (
     ConversationState,
     DecisionEntry,
     DeliveryState,
+    EarlierBreach,
     EventReceipt,
     InboundMessage,
     Party,
@@ -238,6 +239,11 @@ class SlaView(BaseModel):
     escalations: list[PendingEscalation] = Field(
         description="The policy's escalation levels still to come, each after its target's breach."
     )
+    earlier_breaches: list[EarlierBreach] = Field(
+        description="Targets of this thread that breached and gave way to a new clock of their name (a "
+        "next response to a later message, a reopen's resolution, a changed policy's): `breached` counts "
+        "them."
+    )
 
 
 class ConversationView(BaseModel):
@@ -284,6 +290,7 @@ class ConversationView(BaseModel):
                 breached=state.sla.breached,
                 targets={name: t.model_dump(mode="json") for name, t in state.sla.targets.items()},
                 escalations=state.sla.escalations,
+                earlier_breaches=state.sla.earlier_breaches,
             ),
             survey=state.survey.model_dump(mode="json"),
             **state.model_dump(

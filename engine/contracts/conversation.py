@@ -350,15 +350,25 @@ class PendingEscalation(BaseModel):
     due_at: datetime
 
 
+class EarlierBreach(BaseModel):
+    """A target that breached, then gave way to a new clock of its name (the next response to a later
+    message, the resolution of a reopen, a changed policy's): its breach still counts for the thread."""
+
+    target: str
+    breached_at: datetime
+
+
 class SlaState(BaseModel):
     policy: str | None = None
     calendar: str | None = None
     targets: dict[str, SlaTarget] = Field(default_factory=dict)
     escalations: list[PendingEscalation] = Field(default_factory=list)
+    earlier_breaches: list[EarlierBreach] = Field(default_factory=list)
 
     @property
     def breached(self) -> bool:
-        return any(t.breached_at is not None for t in self.targets.values())
+        """Whether the thread breached a target: now, or one a new clock has replaced since."""
+        return bool(self.earlier_breaches) or any(t.breached_at is not None for t in self.targets.values())
 
 
 class Timers(BaseModel):

@@ -204,6 +204,7 @@ class Deciding(ActionExecutor):
             await self._set_status(Status.OPEN.value, raised)
             raised.append(("conversation.reopened", {}))
             if self._pack and (policy := self._policy()) and policy.resolution_minutes:
+                self._keep_breach(s.sla.targets.get("resolution"))
                 s.sla.targets["resolution"] = SlaTarget(
                     name="resolution",
                     target_minutes=policy.resolution_minutes,

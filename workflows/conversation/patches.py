@@ -154,7 +154,15 @@ PATCHES_2026_12_Q = "patches-2026-12-q"
 ESCALATION_OWN_BREACH_PATCH = "escalations-count-from-their-own-breach"
 # The bundle after that: everything PATCHES_2026_12_Q stands for, and ESCALATION_OWN_BREACH_PATCH.
 PATCHES_2026_12_R = "patches-2026-12-r"
+# A breached SLA target that gives way to a new clock of its name (the next response to the customer's
+# next message, the resolution of a reopen, a changed policy's target) is kept as an earlier breach, so
+# the conversation stays breached (GET, the list's `sla_breached`, as the KPIs count it); the new clock
+# made it unbreached. Asked only when a breached target is replaced.
+BREACHES_KEPT_PATCH = "a-replaced-breach-still-counts"
+# The bundle after that: everything PATCHES_2026_12_R stands for, and BREACHES_KEPT_PATCH.
+PATCHES_2026_12_S = "patches-2026-12-s"
 BUNDLES = (
+    PATCHES_2026_12_S,
     PATCHES_2026_12_R,
     PATCHES_2026_12_Q,
     PATCHES_2026_12_P,
@@ -207,6 +215,7 @@ LATER_PATCHES = {
     SLA_FROM_RECEIVED_PATCH: PATCHES_2026_12_P,
     CRM_TEXT_FILLED_PATCH: PATCHES_2026_12_Q,
     ESCALATION_OWN_BREACH_PATCH: PATCHES_2026_12_R,
+    BREACHES_KEPT_PATCH: PATCHES_2026_12_S,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -15,10 +15,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
-    from engine.contracts.conversation import SlaState, SlaTarget
+    from engine.contracts.conversation import EarlierBreach, SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
     from workflows.conversation.options import LOCAL
-    from workflows.conversation.patches import SLA_FROM_RECEIVED_PATCH
+    from workflows.conversation.patches import BREACHES_KEPT_PATCH, SLA_FROM_RECEIVED_PATCH
     from workflows.conversation.records import Records
 
 
@@ -48,6 +48,8 @@ class SlaClocks(Records):
                 for t in s.sla.targets.values()
                 if t.met_at is None and t.breached_at is None
             }
+            for old in s.sla.targets.values():
+                self._keep_breach(old)
         targets = {}
         for target, minutes in (
             ("first_response", policy.first_response_minutes),
@@ -63,7 +65,9 @@ class SlaClocks(Records):
         # A first policy a customer message's rules apply counts from the thread's first message, as
         # the KPIs' first response and resolution do; a changed one goes on from the time consumed.
         fresh = s.sla.policy is None and self._message_at is not None
-        s.sla = SlaState(policy=name, calendar=policy.calendar, targets=targets)
+        s.sla = SlaState(
+            policy=name, calendar=policy.calendar, targets=targets, earlier_breaches=s.sla.earlier_breaches
+        )
         if s.status.value not in policy.pause_on:
             await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
 
@@ -71,6 +75,7 @@ class SlaClocks(Records):
         policy = self._policy()
         if policy is None or not policy.next_response_minutes:
             return
+        self._keep_breach(self._state.sla.targets.get("next_response"))
         self._state.sla.targets["next_response"] = SlaTarget(
             name="next_response",
             target_minutes=policy.next_response_minutes,
@@ -78,6 +83,12 @@ class SlaClocks(Records):
         )
         if self._state.status.value not in policy.pause_on:
             await self._start_clocks(["next_response"], since=self._message_at)
+
+    def _keep_breach(self, replaced: SlaTarget | None) -> None:
+        """A breached target a new clock of its name replaces still counts: the thread breached."""
+        if replaced is not None and replaced.breached_at is not None and self._patched(BREACHES_KEPT_PATCH):
+            breach = EarlierBreach(target=replaced.name, breached_at=replaced.breached_at)
+            self._state.sla.earlier_breaches.append(breach)
 
     async def _start_clocks(self, names: list[str], *, since: datetime | None = None) -> None:
         """Start clocks from now, or from `since`: when the channel received the customer message

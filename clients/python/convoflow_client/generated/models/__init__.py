@@ -38,6 +38,7 @@ from .diff_packs_response_200 import DiffPacksResponse200
 from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
 from .diff_request_old_type_1 import DiffRequestOldType1
+from .earlier_breach import EarlierBreach
 from .event_response import EventResponse
 from .event_response_delivery_type_0 import EventResponseDeliveryType0
 from .event_type import EventType
@@ -176,6 +177,7 @@ __all__ = (
     "DiffRequest",
     "DiffRequestNewType1",
     "DiffRequestOldType1",
+    "EarlierBreach",
     "EventResponse",
     "EventResponseDeliveryType0",
     "EventType",

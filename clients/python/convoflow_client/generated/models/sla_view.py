@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
+    from ..models.earlier_breach import EarlierBreach
     from ..models.pending_escalation import PendingEscalation
     from ..models.sla_view_targets import SlaViewTargets
 
@@ -23,12 +24,16 @@ class SlaView:
         targets (SlaViewTargets):
         escalations (list[PendingEscalation]): The policy's escalation levels still to come, each after its target's
             breach.
+        earlier_breaches (list[EarlierBreach]): Targets of this thread that breached and gave way to a new clock of
+            their name (a next response to a later message, a reopen's resolution, a changed policy's): `breached` counts
+            them.
     """
 
     policy: None | str
     breached: bool
     targets: SlaViewTargets
     escalations: list[PendingEscalation]
+    earlier_breaches: list[EarlierBreach]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +49,11 @@ class SlaView:
             escalations_item = escalations_item_data.to_dict()
             escalations.append(escalations_item)
 
+        earlier_breaches = []
+        for earlier_breaches_item_data in self.earlier_breaches:
+            earlier_breaches_item = earlier_breaches_item_data.to_dict()
+            earlier_breaches.append(earlier_breaches_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -52,6 +62,7 @@ class SlaView:
                 "breached": breached,
                 "targets": targets,
                 "escalations": escalations,
+                "earlier_breaches": earlier_breaches,
             }
         )
 
@@ -59,6 +70,7 @@ class SlaView:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.earlier_breach import EarlierBreach  # noqa: PLC0415
         from ..models.pending_escalation import PendingEscalation  # noqa: PLC0415
         from ..models.sla_view_targets import SlaViewTargets  # noqa: PLC0415
 
@@ -82,11 +94,19 @@ class SlaView:
 
             escalations.append(escalations_item)
 
+        earlier_breaches = []
+        _earlier_breaches = d.pop("earlier_breaches")
+        for earlier_breaches_item_data in _earlier_breaches:
+            earlier_breaches_item = EarlierBreach.from_dict(earlier_breaches_item_data)
+
+            earlier_breaches.append(earlier_breaches_item)
+
         sla_view = cls(
             policy=policy,
             breached=breached,
             targets=targets,
             escalations=escalations,
+            earlier_breaches=earlier_breaches,
         )
 
         sla_view.additional_properties = d
