@@ -91,7 +91,7 @@ class EventSender:
         except TimeoutError:
             return outcome(False, None, "timeout: no answer in time")
         except aiohttp.ClientError as exc:
-            if "not a public address" in str(exc):  # the public-only resolver, when connecting
+            if "resolve to a public address" in str(exc):  # the public-only resolver, when connecting
                 return outcome(False, None, "address refused: the host resolved to a non-public address")
             return outcome(False, None, f"unreachable: {type(exc).__name__}")
         except OSError as exc:  # the public-only resolver's refusal

@@ -30,8 +30,8 @@ class PublicOnlyResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for result in results:
-            if not is_public(ipaddress.ip_address(result["host"])):
-                raise OSError(f"{result['host']} is not a public address")
+            if not is_public(ipaddress.ip_address(result["host"])):  # its address is not told (check_url)
+                raise OSError(f"host {host!r} does not resolve to a public address")
         return results
 
     async def close(self) -> None:

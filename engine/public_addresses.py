@@ -84,17 +84,18 @@ async def check_url(url: str, *, allow_private: bool) -> list[IpAddress]:
         host, port = host_and_port(url)
     except ValueError as exc:
         raise AddressRefused(str(exc) if "URL" in str(exc) else "the port is not a valid port") from None
-    addresses = await resolve(host, port)
-    if not allow_private:
-        refused = [a for a in addresses if not is_public(a)]
-        if refused:
-            # A name's address is not told: any integrator could map the deployment's internal DNS.
-            literal = _is_literal(host)
-            raise AddressRefused(
-                f"{refused[0]} is not a public address"
-                if literal
-                else f"host {host!r} is not on a public address"
-            )
+    if allow_private:
+        return await resolve(host, port)
+    # A name that does not resolve and one that resolves to a private address get one answer, which
+    # names no address: the difference mapped the deployment's internal DNS for any integrator key.
+    unreachable = f"host {host!r} does not resolve to a public address"
+    try:
+        addresses = await resolve(host, port)
+    except DoesNotResolve:
+        raise DoesNotResolve(unreachable) from None
+    refused = [a for a in addresses if not is_public(a)]
+    if refused:
+        raise AddressRefused(f"{refused[0]} is not a public address" if _is_literal(host) else unreachable)
     return addresses
 
 

@@ -50,7 +50,7 @@ async def test_a_private_address_is_refused_without_allow_private(api: ApiClient
     assert reply.status == 422, reply.body
     assert reply.body["fields"][0]["field"] == "url"
     if "localhost" in url:  # a name's address is not told: it mapped the deployment's internal DNS
-        assert reply.body["fields"][0]["message"] == "host 'localhost' is not on a public address"
+        assert reply.body["fields"][0]["message"] == "host 'localhost' does not resolve to a public address"
 
 
 async def test_allow_private_needs_the_deployment_to_permit_the_tenant(api: ApiClient) -> None:
