@@ -1,4 +1,6 @@
-"""Rules that can both act on one event and disagree: two priorities, or two teams.
+"""Rules that can both act on one event and disagree: two priorities, two teams, or two automatic
+replies (the acknowledgement window lets the first out and skips the second, which a rule test
+cannot show: it checks what is decided, and both replies are).
 
 A warning, not an error: the later action wins, which may be meant (a general rule, then a
 specific one), but it is worth a look. Two rules are not reported when one of them has `stop`
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
+from engine.rules.actions.kinds import Reply
 from engine.rules.analysis.conditions import contradiction, implies
 from engine.rules.analysis.findings import CONFLICTING_ACTIONS, Finding
 from engine.rules.analysis.reachability import Budget, Conjuncts
@@ -18,19 +21,24 @@ from engine.rules.pack import Rule, RulePack
 
 SETTERS = {"set_priority": "priority", "route": "team"}
 """Action kinds that set one value of the conversation, and what they set."""
+AUTO_REPLY = "automatic reply"
 
 
-def _effects(rule: Rule) -> dict[str, tuple[str, int]]:
-    """What the rule sets -> (value, index of the action); a rule's last such action wins."""
+def _effects(rule: Rule, window: bool) -> dict[str, tuple[str, int]]:
+    """What the rule sets -> (value, index of the action); a rule's last such action wins. With an
+    acknowledgement window, its first automatic reply too (a second one is skipped whatever it says)."""
     found: dict[str, tuple[str, int]] = {}
     for k, action in enumerate(rule.then):
         if action.kind in SETTERS:
             found[SETTERS[action.kind]] = (str(action.describe()["value"]), k)
+        elif window and isinstance(action, Reply) and action.auto and AUTO_REPLY not in found:
+            found[AUTO_REPLY] = (action.template, k)
     return found
 
 
 def conflicts(pack: RulePack, conjuncts: Conjuncts, budget: Budget) -> Iterator[Finding]:
-    effects = [_effects(rule) for rule in pack.rules]
+    window = pack.settings.acknowledgement_window_minutes > 0
+    effects = [_effects(rule, window) for rule in pack.rules]
     pairs: dict[tuple[int, int, str], list[str]] = {}
     for event in dict.fromkeys(e.value for r in pack.rules for e in r.on):
         listening = [i for i, r in enumerate(pack.rules) if event in {e.value for e in r.on}]
@@ -38,7 +46,8 @@ def conflicts(pack: RulePack, conjuncts: Conjuncts, budget: Budget) -> Iterator[
             for what, (value, _) in effects[j].items():
                 for i in listening[:n]:
                     earlier = effects[i].get(what)
-                    if earlier is None or earlier[0] == value or not budget.spend("conflicting actions"):
+                    same = earlier is not None and earlier[0] == value and what != AUTO_REPLY
+                    if earlier is None or same or not budget.spend("conflicting actions"):
                         continue
                     if not _may_both_act(pack, conjuncts, listening, i, j, event):
                         continue
@@ -46,15 +55,27 @@ def conflicts(pack: RulePack, conjuncts: Conjuncts, budget: Budget) -> Iterator[
     for (i, j, what), events in pairs.items():
         first, second = pack.rules[i], pack.rules[j]
         (old, k), (new, m) = effects[i][what], effects[j][what]
-        plural = "priorities" if what == "priority" else "teams"
+        both = f"rules {first.id} and {second.id} can both match on {', '.join(events)}"
+        was, here = f"{json.dumps(old)} (rules[{i}].then[{k}])", f"then {json.dumps(new)} here"
+        if what == AUTO_REPLY:
+            minutes = pack.settings.acknowledgement_window_minutes
+            message = (
+                f"{both} and send an automatic reply: {was}, {here}, which the acknowledgement window "
+                f"({minutes:g} minutes) skips; add stop: true to the first, conditions that exclude each "
+                "other, or auto: false to send both"
+            )
+        else:
+            plural = "priorities" if what == "priority" else "teams"
+            message = (
+                f"{both} and set different {plural}: {was}, {here}, which wins; add stop: true to the "
+                "first, or conditions that exclude each other"
+            )
         yield Finding(
             severity="warning",
             code=CONFLICTING_ACTIONS,
             rules=[second.id, first.id],
             path=f"rules[{j}].then[{m}]",
-            message=f"rules {first.id} and {second.id} can both match on {', '.join(events)} and set "
-            f"different {plural}: {json.dumps(old)} (rules[{i}].then[{k}]), then {json.dumps(new)} here, "
-            "which wins; add stop: true to the first, or conditions that exclude each other",
+            message=message,
         )
 
 
