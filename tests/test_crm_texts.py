@@ -27,11 +27,15 @@ async def test_a_rules_crm_note_and_value_are_filled(
             assert (await api.post_message("fill-1", "m-1", "Hello")).status == 201
 
             async def written() -> bool:
-                return len(crm.notes) == 1 and len(crm.patches) == 2
+                return len(crm.notes) == 2 and len(crm.patches) == 3
 
-            await eventually(written, "the rule's note and two fields in the CRM")
-    assert [n[:2] for n in crm.notes] == [("c-9", {"text": "VIP Ada opened fill-1 on email"})]
+            await eventually(written, "the rule's notes and fields in the CRM")
+    assert [n[:2] for n in crm.notes] == [
+        ("c-9", {"text": "VIP Ada opened fill-1 on email"}),
+        ("c-9", {"text": "Agents: reply with {order_id} , thanks"}),  # as written, not emptied
+    ]
     assert [p[:2] for p in crm.patches] == [
         ("c-9", {"last_contact_channel": "email"}),
         ("c-9", {"tier_seen": "vip"}),
+        ("c-9", {"source": '{"source": "convoflow", "v": 2}'}),
     ]

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time, get_datetime_format
 
-from engine.rules.context import value_at
+from engine.rules.context import is_known_path, value_at
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 FORMATS = ("date", "time", "datetime")
@@ -49,13 +49,21 @@ def split_placeholder(field: str) -> tuple[str, str | None]:
     return path.strip(), suffix.strip() if bar else None
 
 
-def render(text: str, data: dict[str, Any], *, language: str, zone: str | None) -> str:
-    """Fill the placeholders; dates and times for `language` in time zone `zone` (IANA name, None: UTC)."""
+def render(
+    text: str, data: dict[str, Any], *, language: str, zone: str | None, only_known: bool = False
+) -> str:
+    """Fill the placeholders; dates and times for `language` in time zone `zone` (IANA name, None: UTC).
+
+    `only_known`: braces around anything but a context path stay as written, and so does the text
+    around them (a CRM value may be JSON text, `{"source": "convoflow"}`; a pack published before
+    such texts were filled may hold any braces)."""
     locale = _locale(language)
     tz = ZoneInfo(zone) if zone else UTC
 
     def fill(match: re.Match[str]) -> str:
         path, suffix = split_placeholder(match.group(1))
+        if only_known and not is_placeholder_path(path):
+            return match.group(0)
         value = value_at(data, path)
         if value is None:
             return ""
@@ -68,7 +76,14 @@ def render(text: str, data: dict[str, Any], *, language: str, zone: str | None) 
             return str(value)
 
     rendered = PLACEHOLDER.sub(fill, text)
+    if only_known:
+        return rendered
     return re.sub(r" +([,.!?])", r"\1", rendered)  # "Hi , thanks" -> "Hi, thanks" when a name is unknown
+
+
+def is_placeholder_path(path: str) -> bool:
+    """A path a placeholder may name: one the rule context has, below its top level."""
+    return is_known_path(path) and "." in path
 
 
 def format_when(when: date | datetime, fmt: str, locale: Locale, tz: ZoneInfo) -> str:

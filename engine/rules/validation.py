@@ -9,6 +9,7 @@ template placeholders, duplicate rule ids, self-triggering rules, size, and the 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
@@ -26,11 +27,12 @@ from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
 from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
-from engine.rules.templates import FORMATS, PLACEHOLDER, split_placeholder
+from engine.rules.templates import FORMATS, PLACEHOLDER, is_placeholder_path, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
 MAX_CONDITION_NODES = 5000
+DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.\w+)+")  # what a placeholder's path looks like
 # What a rule must read to stop re-triggering itself, per action that raises an event.
 LOOP_GUARDS = {
     "status.changed": ("conversation.status", "event.previous_status", "event.depth"),
@@ -168,16 +170,19 @@ class _Checker:
             for lang, text in texts.items():
                 self.check_text(f"templates.{name}.{lang}", text, "template")
 
-    def check_text(self, path: str, text: str, what: str) -> None:
-        """A text whose `{path}` placeholders are filled: a template's, an action's (`filled`)."""
-        if text.count("{") != text.count("}"):
+    def check_text(self, path: str, text: str, what: str, *, literal_braces: bool = False) -> None:
+        """A text whose `{path}` placeholders are filled: a template's, an action's (`filled`). With
+        `literal_braces` (a CRM text), braces around what is not a dotted name are text, not a
+        placeholder: only a `{customer.frist_name}` is a mistake."""
+        if not literal_braces and text.count("{") != text.count("}"):
             self.add(path, f"unbalanced {{ }} in {what}")
         for field in PLACEHOLDER.findall(text):
-            self.check_placeholder(path, field)
+            if not literal_braces or DOTTED_NAME.fullmatch(split_placeholder(field)[0]):
+                self.check_placeholder(path, field)
 
     def check_placeholder(self, path: str, field: str) -> None:
         var, suffix = split_placeholder(field)
-        if not is_known_path(var) or var.count(".") == 0:
+        if not is_placeholder_path(var):
             self.add(
                 path,
                 f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}',
@@ -201,7 +206,7 @@ class _Checker:
                 self.add(at + below, message, UNKNOWN_REFERENCE)
             for name in action.filled:
                 if isinstance(text := getattr(action, name), str):
-                    self.check_text(f"{at}.{name}", text, name)
+                    self.check_text(f"{at}.{name}", text, name, literal_braces=action.literal_braces)
 
     def check_rules(self) -> None:
         seen: dict[str, int] = {}

@@ -202,18 +202,19 @@ class ActionRun:
 
     async def write_crm(self, field: str, value: Any) -> ActionResult:
         if isinstance(value, str) and "{" in value and self._wf._patched(CRM_TEXT_FILLED_PATCH):
-            value = self._filled(value)
+            value = self._filled(value, only_known=True)
         return await self._wf._crm_write(self._key, field=field, value=value)
 
     async def add_note(self, text: str) -> ActionResult:
         self._state.notes += 1
         if "{" in text and self._wf._patched(CRM_TEXT_FILLED_PATCH):
-            text = self._filled(text)
+            text = self._filled(text, only_known=True)
         return await self._wf._crm_write(self._key, note=text)
 
-    def _filled(self, text: str) -> str:
-        """A rule's own text with its placeholders filled, in the pack's language, as a template's."""
-        return self._wf._rendered(text, self._wf.pack.meta.language, self._context)
+    def _filled(self, text: str, *, only_known: bool = False) -> str:
+        """A rule's own text with its placeholders filled, in the pack's language, as a template's;
+        `only_known`: other braces stay as written (a CRM text may be JSON)."""
+        return self._wf._rendered(text, self._wf.pack.meta.language, self._context, only_known=only_known)
 
     async def schedule_survey(self, delay_minutes: int | None) -> ActionResult:
         default = self._wf.pack.settings.survey_delay_minutes

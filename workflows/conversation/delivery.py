@@ -298,12 +298,14 @@ class Delivery(SlaClocks):
         )
         return lang, self._rendered(text, lang, context)
 
-    def _rendered(self, text: str, language: str, context: dict[str, Any]) -> str:
-        """`text` with its placeholders filled: a template's, or a rule's own message (notify)."""
+    def _rendered(
+        self, text: str, language: str, context: dict[str, Any], *, only_known: bool = False
+    ) -> str:
+        """`text` with its placeholders filled: a template's, or a rule's own text (notify, CRM)."""
         calendar = self._calendar_name()
         zone = self.pack.calendars.get(calendar, {}).get("timezone") if calendar else None
         with workflow.unsafe.sandbox_unrestricted():
-            return render(text, context, language=language, zone=zone)
+            return render(text, context, language=language, zone=zone, only_known=only_known)
 
     def _template_text(self, name: str, context: dict[str, Any]) -> str | None:
         return self._template(name, context)[1] if name in self.pack.templates else None

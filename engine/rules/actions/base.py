@@ -94,6 +94,9 @@ class ActionBase(BaseModel):
     filled: ClassVar[tuple[str, ...]] = ()
     """Fields whose text has its `{placeholders}` filled when the action runs (the validator checks
     them as it checks a template's)."""
+    literal_braces: ClassVar[bool] = False
+    """Whether braces around anything but a context path stay as written in those fields (a CRM
+    value may be JSON text)."""
 
     @model_validator(mode="before")
     @classmethod

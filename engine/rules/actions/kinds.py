@@ -253,6 +253,7 @@ class UpdateCrm(ActionBase):
 
     kind = "update_crm"
     filled = ("value",)
+    literal_braces = True
     example = {"field": "last_contact_channel", "value": "email"}
     field: str = Field(min_length=1)
     value: Any = None
@@ -269,6 +270,7 @@ class AddNote(ActionBase):
 
     kind = "add_note"
     filled = ("text",)
+    literal_braces = True
     example = {"text": "VIP conversation opened"}
     text: str = Field(min_length=1, max_length=5000)
 
