@@ -329,7 +329,9 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         rules:
           - id: field
             on: [conversation.created]
-            then: [{update_crm: {field: topic, value: "{mesage.text}"}}, {update_crm: {field: raw, value: '{"a": 1'}}]
+            then:
+              - update_crm: {field: topic, value: "{mesage.text}"}
+              - update_crm: {field: raw, value: '{"a": 1'}
         """,
             # a dotted name is a placeholder; other braces (JSON text, even cut short) are the value's
             'rules[0].then[0].update_crm.value: placeholder "{mesage.text}" is not in the rule context',
