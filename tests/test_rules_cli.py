@@ -95,6 +95,24 @@ def test_a_case_reads_business_hours_at_its_own_time(tmp_path: Path, rules: Call
     assert run.stdout.strip().endswith("2 passed, 0 failed")
 
 
+def test_a_case_without_a_time_is_a_monday_morning_on_the_pack_s_calendar(
+    tmp_path: Path, rules: Callable[..., Run]
+) -> None:
+    """The default time was 10:00 UTC: 05:00 in New York, so a New York pack's open-hours case failed."""
+    pack = tmp_path / "ny"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "meta: {name: ny, language: en}\n"
+        "calendars: {ny: {timezone: America/New_York, hours: {mon: [['09:00', '17:00']]}}}\n"
+        "rules:\n  - id: open-hours\n    on: [conversation.created]\n"
+        "    if: {var: business_hours.open}\n    then: [{add_tags: [open]}]\n"
+        "tests:\n  - name: a monday morning\n    event: conversation.created\n"
+        "    expect: {matched: [open-hours]}\n"
+    )
+    run = rules("test", str(pack))
+    assert run.returncode == 0 and run.stdout.strip().endswith("1 passed, 0 failed"), run.stdout
+
+
 def test_test_command_on_a_pack_without_test_cases_says_so(tmp_path: Path, rules: Callable[..., Run]) -> None:
     pack = copy_default(tmp_path)
     (pack / "tests.yaml").unlink()
