@@ -248,18 +248,19 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
         assert detail["queue"]["failed"] >= 1 and detail["failing_since"] is None
 
 
-async def test_a_receiver_that_hangs_holds_its_own_sends_only(
+async def test_a_receiver_that_hangs_holds_its_tenant_s_share_of_the_sends_only(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:
     """Acme's receiver answers nothing until its long timeout; globex's events still arrive at once,
-    and acme's hanging receiver is sent its subscription's share of the sends, not every slot."""
+    and acme's hanging receiver is sent the tenant's share of the sends, not every slot, however many
+    subscriptions acme points at it (a share per subscription let two of them take every slot)."""
     chosen = quick(
         settings,
         tenants,
         subscription_private_tenants=f"{tenants['acme']},{tenants['globex']}",
         subscription_timeout_seconds=120,  # far longer than the test waits: only a free slot helps
         subscription_concurrency=4,
-        subscription_concurrency_per_subscription=2,
+        subscription_concurrency_per_tenant=2,
     )
     receiver.plan = ["slow"] * 100
     other = EventReceiver()
@@ -267,6 +268,7 @@ async def test_a_receiver_that_hangs_holds_its_own_sends_only(
     try:
         async with serve_service(client, chosen, tenants) as api:
             await subscribe(api, receiver.url, ["conversation.created"])
+            await subscribe(api, receiver.url + "?copy=2", ["conversation.created"])
             await subscribe(api, other.url, ["conversation.created"], tenant="globex")
             for n in range(6):  # more conversations than the worker's sends
                 assert (await api.post_message(f"hang-{n}", f"m-{n}", wait=None)).status == 201
@@ -277,7 +279,10 @@ async def test_a_receiver_that_hangs_holds_its_own_sends_only(
             receiver.plan = []
             await receiver.close()  # the hanging answers come; the rest of acme's events follow
             await receiver.start()
-            await receiver.wait_for(lambda r: len({e["conversation_id"] for e in r.events()}) == 6)
+            # every event to both subscriptions (an event's id is the same for each)
+            await receiver.wait_for(
+                lambda r: len({e["id"] for e in r.events()}) == 6 and len(r.received) >= 12
+            )
     finally:
         await other.close()
 

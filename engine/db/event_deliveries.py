@@ -6,8 +6,9 @@
   workflow sends again after an outage, are queued once.
 - `claim`: a dispatcher takes due rows that head their (subscription, conversation) line: a pending
   row with a lower sequence blocks the ones after it, so events arrive in order per conversation and
-  a failing one holds back only its own conversation. It takes a few of one subscription at a time
-  (ranked per subscription by when they are due), so a receiver that hangs cannot fill every send.
+  a failing one holds back only its own conversation. It takes some of one tenant's at a time
+  (ranked per tenant by when they are due, the tenants in turn), so a tenant whose receivers hang
+  cannot fill every send.
   PostgreSQL skips rows another dispatcher has locked (FOR UPDATE SKIP LOCKED); on both databases a
   conditional UPDATE of `claimed_until` decides, so two worker hosts never send one row at once while
   its lease runs.
@@ -204,12 +205,14 @@ class EventDeliveries:
         lease: timedelta,
         limit: int,
         *,
-        per_subscription: int,
+        per_tenant: int,
         busy: Mapping[str, int] | None = None,
     ) -> list[Claimed]:
         """Due deliveries that head their conversation's line, each now held by this caller: at most
-        `per_subscription` of one subscription with the `busy` ones the caller is still sending (by
-        subscription id), so a receiver that hangs holds a few of the caller's sends, not all."""
+        `per_tenant` of one tenant's with the `busy` ones the caller is still sending (by tenant), so
+        a tenant whose receivers hang holds some of the caller's sends, never all, however many
+        subscriptions it has; and the tenants' due rows taken in turn (each tenant's first, then
+        each one's second, ...), so one tenant's backlog does not go first."""
         d = event_deliveries.c
         earlier = event_deliveries.alias("earlier")
         blocked = (
@@ -229,13 +232,13 @@ class EventDeliveries:
                 d.conversation_id,
                 d.sequence,
                 func.row_number()
-                .over(partition_by=d.subscription_id, order_by=(d.next_attempt_at, d.sequence))
+                .over(partition_by=d.tenant, order_by=(d.next_attempt_at, d.sequence))
                 .label("rank"),
             )
             .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked)
             .subquery("due")
         )
-        sending = case(dict(busy), value=due.c.subscription_id, else_=0) if busy else literal(0)
+        sending = case(dict(busy), value=d.tenant, else_=0) if busy else literal(0)
         query = (
             select(event_deliveries)
             .join(
@@ -246,8 +249,8 @@ class EventDeliveries:
                     d.sequence == due.c.sequence,
                 ),
             )
-            .where(due.c.rank + sending <= per_subscription)
-            .order_by(d.next_attempt_at)
+            .where(due.c.rank + sending <= per_tenant)
+            .order_by(due.c.rank, d.next_attempt_at)
             .limit(limit)
         )
         taken: list[Any] = []

@@ -293,12 +293,12 @@ class Settings(BaseSettings):
     subscription_concurrency: int = Field(
         default=16, ge=1, le=500, description="Event deliveries one worker sends at once."
     )
-    subscription_concurrency_per_subscription: int = Field(
-        default=4,
+    subscription_concurrency_per_tenant: int = Field(
+        default=12,
         ge=1,
         le=500,
-        description="Of those, at most this many to one subscription: a receiver that hangs until the "
-        "timeout holds these, and every other subscription's events go on through the rest.",
+        description="Of those, at most this many to one tenant's receivers: a tenant whose receiver hangs "
+        "until the timeout holds these, and other tenants' events go on through the rest.",
     )
     subscription_retention_days: float = Field(
         default=7.0, gt=0, description="How long delivered and given-up events stay redeliverable."

@@ -3,9 +3,9 @@
 One background task per worker process (started and stopped with the worker). It claims due
 deliveries from the database (engine/db/event_deliveries.py: the head of each subscription's
 conversation line only, so order holds per conversation and a failing event blocks only its own
-conversation), sends them concurrently (activities/event_sender.py) and records each attempt. A
-few sends per subscription at most, each slot refilled when its send ends: one tenant's receiver
-that hangs does not hold up another's events.
+conversation), sends them concurrently (activities/event_sender.py) and records each attempt. Each
+slot is refilled when its send ends, and one tenant holds some of the slots at most: a tenant whose
+receiver hangs does not hold up another's events.
 Several worker hosts share the queue: a claim is a lease in the row, decided by the database.
 
 Retries: the pause doubles from CONVOFLOW_SUBSCRIPTION_RETRY_FIRST_SECONDS up to
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from activities.event_sender import EventSender
+from activities.event_sender import EventSender, Outcome
 from engine.db.event_deliveries import Claimed, EventDeliveries, Finished
 from engine.db.subscriptions import ACTIVE, FAILING, Subscriptions
 from engine.service import metrics
@@ -77,12 +77,12 @@ class EventDispatcher:
     async def run(self) -> None:
         """Deliver until cancelled; a database outage is logged (by type) and waited out.
 
-        A slot is refilled as soon as its send ends, not when a whole batch has: a receiver that
-        hangs until the timeout then holds its own sends only (at most
-        CONVOFLOW_SUBSCRIPTION_CONCURRENCY_PER_SUBSCRIPTION of them), while every other
-        subscription's events go on through the other slots.
+        A slot is refilled as soon as its send ends, not when a whole batch has: a tenant's receiver
+        that hangs until the timeout then holds that tenant's sends only (at most
+        CONVOFLOW_SUBSCRIPTION_CONCURRENCY_PER_TENANT of them), while every other tenant's events go
+        on through the other slots.
         """
-        sending: dict[asyncio.Task[Finished], str] = {}  # each send and its subscription
+        sending: dict[asyncio.Task[Finished], str] = {}  # each send and its tenant
         woken: asyncio.Task[bool] | None = None
         try:
             while True:
@@ -90,7 +90,7 @@ class EventDispatcher:
                 room = self._settings.subscription_concurrency - len(sending)
                 claimed = await self._claim(room, Counter(sending.values())) if room > 0 else []
                 for one in claimed:
-                    sending[asyncio.create_task(self._deliver(one))] = one.subscription.subscription_id
+                    sending[asyncio.create_task(self._deliver(one))] = one.subscription.tenant
                 woken = asyncio.create_task(self._wake.wait())
                 done, _ = await asyncio.wait(
                     {*sending, woken},
@@ -115,24 +115,33 @@ class EventDispatcher:
                 self._clock(),
                 self._lease,
                 room,
-                per_subscription=self._settings.subscription_concurrency_per_subscription,
+                per_tenant=self._settings.subscription_concurrency_per_tenant,
                 busy=busy,
             )
-            await self._purge_now_and_then()
         except Exception as exc:  # the database down: the next poll tries again
             log.warning("event dispatcher: could not claim deliveries (%s)", type(exc).__name__)
             return []
+        try:  # apart: a failed purge must not drop what was just claimed (it would wait out its lease)
+            await self._purge_now_and_then()
+        except Exception as exc:
+            log.warning("event dispatcher: could not purge old deliveries (%s)", type(exc).__name__)
         return claimed
 
     async def _deliver(self, claimed: Claimed) -> Finished:
         sub = claimed.subscription
-        outcome = await self._sender.send(
-            sub.url,
-            claimed.body,
-            event_id=claimed.event_id,
-            secrets=sub.signing_secrets(self._clock()),
-            allow_private=sub.allow_private and self._settings.allows_private_subscriptions(sub.tenant),
-        )
+        try:
+            outcome = await self._sender.send(
+                sub.url,
+                claimed.body,
+                event_id=claimed.event_id,
+                secrets=sub.signing_secrets(self._clock()),
+                allow_private=sub.allow_private and self._settings.allows_private_subscriptions(sub.tenant),
+            )
+        except Exception as exc:  # a fault of ours must not stop the dispatcher: tried again later
+            log.warning("event dispatcher: a send failed (%s)", type(exc).__name__)
+            outcome = Outcome(
+                delivered=False, status_code=None, error=f"failed: {type(exc).__name__}", latency_ms=0
+            )
         now = self._clock()
         next_retry: datetime | None = None
         if not outcome.delivered:
