@@ -8,10 +8,10 @@ never visible to another tenant.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.db.keys import create_key
-from engine.db.schema import mail_quarantine
+from engine.db.schema import inbound_seen, mail_quarantine
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.temporal_server import DevServer
@@ -103,6 +103,19 @@ async def test_a_held_mail_is_listed_read_released_once_and_deleted(
     state = (await api.get(conversation)).body
     assert state["customer_messages"] == 1 and state["customer"]["address"] == "ada@customer.example"
     assert (await api.request("GET", "/v1/quarantine?released=false")).body["items"] == []
+
+    # Remembered before inbound_seen kept the conversation (migration 0014): the kept item tells it.
+    async def remembered_with(conversation_id: str | None) -> None:
+        database = database_of(settings)
+        try:
+            async with database.begin() as connection:
+                await connection.execute(update(inbound_seen).values(conversation_id=conversation_id))
+        finally:
+            await database.dispose()
+
+    await remembered_with(None)
+    assert (await post_mail(api, SPAM)).body["conversation_id"] == conversation
+    await remembered_with(conversation)
 
     assert (await api.request("DELETE", f"/v1/quarantine/{item_id}")).status == 200
     assert (await api.request("GET", f"/v1/quarantine/{item_id}")).status == 404

@@ -168,9 +168,8 @@ class MailIntake:
             # that message, not a mail still held (it was answered "quarantined", and quarantined
             # anew once ops had deleted the released item or it had expired).
             MAIL_IN.labels(tenant, "duplicate").inc()
-            return Intake(
-                outcome="duplicate", message_id=mail.message_id, conversation_id=taken.conversation_id
-            )
+            conversation = taken.conversation_id or await self.quarantine.released_to(tenant, mail.message_id)
+            return Intake(outcome="duplicate", message_id=mail.message_id, conversation_id=conversation)
         reason = verdict.reason.value if verdict.reason else QuarantineReason.UNPARSEABLE.value
         quarantine_id, new = await self.quarantine.add(
             tenant,

@@ -113,6 +113,17 @@ class MailQuarantine:
             await self.purge()
         return quarantine_id, inserted
 
+    async def released_to(self, tenant: str, message_id: str) -> str | None:
+        """The conversation a released mail of this Message-ID went to (None: none kept). For ids
+        remembered before inbound_seen kept their conversation (migration 0014)."""
+        async with self._database.connect() as connection:
+            found = await connection.execute(
+                select(table.c.conversation_id).where(
+                    table.c.tenant == tenant, table.c.message_id == message_id[:256]
+                )
+            )
+            return found.scalar_one_or_none()
+
     async def page(
         self,
         tenant: str,
