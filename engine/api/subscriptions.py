@@ -16,10 +16,11 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.api.auth import TENANT
+from engine.api.auth import ROLE, TENANT
 from engine.api.conversations import DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field
 from engine.api.pages import next_link, page_request, paged, whole_number
+from engine.api.roles import INTEGRATOR
 from engine.contracts.events import EVENT_TYPES
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.db.event_deliveries import EventDeliveries
@@ -147,7 +148,7 @@ async def _owned(request: web.Request) -> Subscription:
 def _with_secret(sub: Subscription) -> web.Response:
     # The one time the secret leaves the database: no cache (nor an idempotent replay) keeps it.
     return web.json_response(
-        {**sub.shown(), "secret": sub.secret}, status=201, headers={"Cache-Control": "no-store"}
+        {**sub.shown(whole_url=True), "secret": sub.secret}, status=201, headers={"Cache-Control": "no-store"}
     )
 
 
@@ -181,14 +182,15 @@ async def create_subscription(request: web.Request) -> web.Response:
 async def list_subscriptions(request: web.Request) -> web.Response:
     subs = await Subscriptions(request.app[DATABASE]).list_for(request[TENANT])
     shown, after = paged(request, subs, lambda s: [s.created_at.isoformat(), s.subscription_id], 2)
-    return web.json_response({"subscriptions": [s.shown() for s in shown], "next": after})
+    whole = request[ROLE] in INTEGRATOR
+    return web.json_response({"subscriptions": [s.shown(whole_url=whole) for s in shown], "next": after})
 
 
 @routes.get("/v1/subscriptions/{subscription_id}")
 async def get_subscription(request: web.Request) -> web.Response:
     sub = await _owned(request)
     queue = await Subscriptions(request.app[DATABASE]).queue_counts(sub.subscription_id)
-    return web.json_response({**sub.shown(), "queue": queue})
+    return web.json_response({**sub.shown(whole_url=request[ROLE] in INTEGRATOR), "queue": queue})
 
 
 @routes.delete("/v1/subscriptions/{subscription_id}")

@@ -65,11 +65,12 @@ class Subscription:
             keys.append(self.previous_secret)
         return keys
 
-    def shown(self) -> dict[str, Any]:
-        """What the API shows: everything but the secrets, the URL's own included."""
+    def shown(self, *, whole_url: bool = False) -> dict[str, Any]:
+        """What the API shows: everything but the secrets; the URL's own too unless `whole_url` (for
+        the integrators who write subscriptions and must be able to compare them)."""
         return {
             "id": self.subscription_id,
-            "url": url_without_secrets(self.url),
+            "url": self.url if whole_url else url_without_secrets(self.url),
             "events": self.events,
             "description": self.description,
             "allow_private": self.allow_private,
@@ -85,14 +86,17 @@ class Subscription:
 
 
 def url_without_secrets(url: str) -> str:
-    """`url` with its user information and query values masked: a receiver's URL often carries its
-    credentials (`https://user:password@crm/hook?token=...`), and ops, who may read subscriptions,
+    """`url` with its user information, its path past the first segment and its query values masked:
+    a receiver's URL often carries its credentials (`https://user:password@crm/hook?token=...`,
+    Slack's `/services/T.../B.../secret`), and ops, who may read subscriptions to watch them fail,
     must not learn them, as no reader learns the signing secret after the create."""
     parts = urlsplit(url)
     _, at, host = parts.netloc.rpartition("@")
     netloc = f"{MASK}@{host}" if at else host  # a user name alone is often the token itself
+    first, more, _ = parts.path.lstrip("/").partition("/")
+    path = f"/{first}/{MASK}" if more else parts.path
     query = urlencode([(name, MASK) for name, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
-    return urlunsplit(parts._replace(netloc=netloc, query=query))
+    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query))
 
 
 def read_subscription(row: Any) -> Subscription:
