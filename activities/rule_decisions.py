@@ -151,7 +151,7 @@ def fill(loaded: LoadedPack, request: DecideRequest) -> dict[str, dict[str, Any]
     clocks_calendar = _sla_calendar(loaded, request) or calendar
     conversation: dict[str, Any] = {}
     filled: dict[str, dict[str, Any]] = {"conversation": conversation}
-    if calendar is not None and clocks_calendar is not None:
+    if calendar is not None and clocks_calendar is not None:  # the second holds when the first does (mypy)
         filled["business_hours"] = {
             "open": calendar.is_open(event_time),
             "next_open": calendar.next_open(event_time).isoformat(),
@@ -185,7 +185,8 @@ def _sla_calendar(loaded: LoadedPack, request: DecideRequest) -> BusinessCalenda
     """The calendar the applied SLA policy counts on: its clocks' minutes left are business minutes
     of that calendar, whatever calendar `business_hours` reads (the team's, when it has one: a Berlin
     policy's 60 minutes read 0 on a New York team's calendar before New York opened)."""
-    policy = loaded.pack.sla_policies.get(str((request.context.get("sla") or {}).get("policy")))
+    name = (request.context.get("sla") or {}).get("policy")
+    policy = loaded.pack.sla_policies.get(name) if isinstance(name, str) else None
     return loaded.calendars.get(policy.calendar) if policy is not None else None
 
 

@@ -45,7 +45,8 @@ def case_context(event: str, context: dict[str, Any], pack: RulePack | None = No
 def _calendar_of(pack: RulePack, context: dict[str, Any]) -> BusinessCalendar | None:
     """The calendar the worker reads business hours from for this context, if the pack has it."""
     team = (context.get("conversation") or {}).get("team")
-    policy = pack.sla_policies.get(str((context.get("sla") or {}).get("policy")))
+    applied = (context.get("sla") or {}).get("policy")
+    policy = pack.sla_policies.get(applied) if isinstance(applied, str) else None
     name = pack.business_hours_calendar(
         team if isinstance(team, str) else None, policy.calendar if policy is not None else None
     )
