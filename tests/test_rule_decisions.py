@@ -89,6 +89,18 @@ def test_evaluation_error_is_not_matched_with_the_reason(tmp_path: Path) -> None
     first = decision.rules[0]
     assert first.outcome == "error" and first.error
     assert decision.matched == ["still-runs"]
+    # as ops read it: "Thrown: Thrown: {"type":"NaN"} (in operator: >)" before
+    ordered = compile_pack(
+        tmp_path,
+        """\
+        meta: {name: t}
+        rules:
+          - id: tier-above-100
+            on: [message.received]
+            if: {">": [{"var": "customer.tier"}, 100]}
+        """,
+    ).decide(context("message.received", customer={"tier": "vip"}))
+    assert ordered.rules[0].error == "Thrown: a value that is not a number (in operator: >)"
 
 
 def test_hash_changes_with_behaviour_not_with_tests(tmp_path: Path) -> None:

@@ -280,8 +280,11 @@ def _read_parts(data: Any, parts: tuple[str, ...]) -> Any:
 
 
 def _reason(exc: Exception) -> str:
+    """Why a condition failed, as ops read it in a decision record: datalogic's messages may start
+    with their kind already ("Thrown: Thrown: ...") and name a value that is not a number as JSON."""
     kind = getattr(exc, "error_type", None) or type(exc).__name__
-    return f"{kind}: {exc}"[:300]
+    text = str(exc).removeprefix(f"{kind}: ").replace('{"type":"NaN"}', "a value that is not a number")
+    return f"{kind}: {text}"[:300]
 
 
 def _small(value: Any) -> Any:
