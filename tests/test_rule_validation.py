@@ -62,6 +62,47 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             'rules[0].if.and[1]: unknown operator "contians_any" (did you mean "contains_any"?)',
         ),
+        # another language's habits and a misspelt field: closer in meaning than in spelling
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"=": [{"var": "event.chanel"}, "email"]}
+        """,
+            'rules[0].if: unknown operator "=" (did you mean "=="?)',
+        ),
+        (
+            """
+        rules:
+          - id: r
+            on: [message.received]
+            if: {"==": [{"var": "event.chanel"}, "email"]}
+        """,
+            '"event.chanel" is not in the rule context (did you mean "conversation.channel"?)',
+        ),
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.recieved
+            expect: {rout: billing}
+        """,
+            'tests[0].event: unknown value "message.recieved" (did you mean "message.received"?)',
+        ),
+        (
+            """
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {rout: billing}
+        """,
+            'tests[0].expect.rout: unknown field (did you mean "route"?)',
+        ),
         # wrong argument count
         (
             """
@@ -174,7 +215,8 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
           - id: r
             on: [message.recieved]
         """,
-            "rules[0].on[0]: Input should be",
+            'rules[0].on[0]: unknown value "message.recieved" (did you mean "message.received"?): '
+            "Input should be",
         ),
         # duplicate ids
         (

@@ -25,13 +25,15 @@ from engine.rules.case_checks import case_problems
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
 from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem, format_path
-from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
-from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
+from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Expectation, Rule, RulePack, TestCase
+from engine.rules.references import UNKNOWN_REFERENCE, suggest, suggest_path, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, is_placeholder_path, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
 MAX_CONDITION_NODES = 5000
+# Operators of other languages a pack author writes by habit: closer in meaning than in spelling.
+OPERATOR_ALIASES = {"=": "==", "<>": "!=", "&&": "and", "||": "or", "not": "!", "contains": "in"}
 DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.\w+)+")  # what a placeholder's path looks like
 # What a rule must read to stop re-triggering itself, per action that raises an event.
 LOOP_GUARDS = {
@@ -74,6 +76,9 @@ def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
         return source.problem(path, "an action is a mapping with one key, e.g. {add_tags: [billing]}")
     if err["type"] == "extra_forbidden":
         return source.problem(path, f"unknown field{suggest(str(loc[-1]), _siblings(loc))}")
+    if err["type"] == "enum" and isinstance(given := err.get("input"), str):  # `message.recieved`
+        allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        return source.problem(path, f'unknown value "{given}"{suggest(given, allowed)}: {err["msg"]}')
     return source.problem(path, err["msg"])
 
 
@@ -87,6 +92,10 @@ def _siblings(loc: list[str | int]) -> list[str]:
         return sorted(top)
     if len(loc) == 3 and loc[0] == "rules":
         return ["id", "description", "on", "if", "then", "stop"]
+    if len(loc) == 3 and loc[0] == "tests":
+        return list(TestCase.model_fields)
+    if len(loc) == 4 and loc[0] == "tests" and loc[2] == "expect":
+        return list(Expectation.model_fields)
     return []
 
 
@@ -185,7 +194,7 @@ class _Checker:
         if not is_placeholder_path(var):
             self.add(
                 path,
-                f'placeholder "{{{field}}}" is not in the rule context{suggest(var, KNOWN_PATHS)}',
+                f'placeholder "{{{field}}}" is not in the rule context{suggest_path(var, KNOWN_PATHS)}',
                 UNKNOWN_PATH,
             )
         elif suffix is not None and suffix not in FORMATS:
@@ -259,7 +268,8 @@ class _Checker:
             engine_found.add(at)
             if diag["code"] == "UnknownOperator" and diag["operator"]:
                 op = diag["operator"]
-                self.add(at, f'unknown operator "{op}"{suggest(op, _operators())}')
+                meant = f' (did you mean "{OPERATOR_ALIASES[op]}"?)' if op in OPERATOR_ALIASES else ""
+                self.add(at, f'unknown operator "{op}"{meant or suggest(op, _operators())}')
             else:
                 self.add(at, diag["message"])
         reads = []
@@ -279,7 +289,7 @@ class _Checker:
                 if not is_known_path(var_path):
                     self.add(
                         where,
-                        f'"{var_path}" is not in the rule context{suggest(var_path, KNOWN_PATHS)}',
+                        f'"{var_path}" is not in the rule context{suggest_path(var_path, KNOWN_PATHS)}',
                         UNKNOWN_PATH,
                     )
         return reads
