@@ -2,7 +2,12 @@
 
 The conversations file is JSON lines, one conversation a line:
     {"id": "c-1", "events": [{"event": "conversation.created", "context": {...}}, ...]}
-Each event is decided with the context recorded for it; nothing is sent, stored or changed.
+Each event is decided with the context recorded for it; nothing is sent, stored or changed. As live,
+a status change an action makes is decided on next (`status.changed`, with the statuses, tags, team
+and priority the actions left, up to the pack's `max_event_depth`), so a new `set_status` shows what
+the rules on it would do; an event recorded as raised by an action (`event.depth` above 0, as
+`audit export-events` gives them) is not decided again on its own. An assignment is not followed:
+whether an agent takes the conversation is the desk's, which a simulation does not have.
 """
 
 from __future__ import annotations
@@ -56,6 +61,63 @@ def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
     return pack.decide(RuleContext.model_validate(case_context(event.event.value, context, pack.pack)))
 
 
+def decide_with_followers(pack: CompiledPack, event: RecordedEvent) -> list[Decision]:
+    """The event's decision, then those of the status changes its actions make, in order, each
+    followed in turn as the workflow follows them."""
+    found: list[Decision] = []
+    _decide_and_follow(pack, event.event.value, with_triage(pack, event.context), found)
+    return found
+
+
+def _decide_and_follow(
+    pack: CompiledPack, event: str, context: dict[str, Any], found: list[Decision]
+) -> None:
+    decision = pack.decide(RuleContext.model_validate(case_context(event, context, pack.pack)))
+    found.append(decision)
+    depth = int((context.get("event") or {}).get("depth") or 0)
+    if depth >= pack.pack.settings.max_event_depth:
+        return
+    conversation = dict(context.get("conversation") or {})
+    sim = Simulated(
+        tags=list(conversation.get("tags") or []),
+        team=conversation.get("team"),
+        priority=str(conversation.get("priority") or "normal"),
+        status=str(conversation.get("status") or "open"),
+    )
+    changes = []
+    for decided in decision.actions:
+        before = sim.status
+        from_record(decided.action).simulate(sim)
+        if sim.status != before:
+            changes.append((before, sim.status))
+    for previous, status in changes:
+        after = {
+            **conversation,
+            "status": status,
+            "tags": sim.tags,
+            "team": sim.team,
+            "priority": sim.priority,
+        }
+        raised = {
+            "time": (context.get("event") or {}).get("time"),
+            "depth": depth + 1,
+            "previous_status": previous,
+        }
+        follower = {
+            **context,
+            "conversation": after,
+            "event": {k: v for k, v in raised.items() if v is not None},
+        }
+        _decide_and_follow(pack, "status.changed", follower, found)
+
+
+def _outside(events: list[RecordedEvent]) -> list[tuple[int, RecordedEvent]]:
+    """The events from outside (not raised by an action), with their index in the recording."""
+    return [
+        (i, ev) for i, ev in enumerate(events) if not int((ev.context.get("event") or {}).get("depth") or 0)
+    ]
+
+
 @dataclass
 class Totals:
     conversations: int = 0
@@ -94,7 +156,7 @@ def simulate(
     totals = Totals()
     rows = []
     for conv in conversations:
-        decisions = [decide_recorded(pack, ev) for ev in conv.events]
+        decisions = [d for _, ev in _outside(conv.events) for d in decide_with_followers(pack, ev)]
         totals.add(decisions)
         rows.append(
             {
@@ -120,14 +182,18 @@ class Change:
 
 
 def diff(old: CompiledPack, new: CompiledPack, conversations: list[RecordedConversation]) -> list[Change]:
-    """Every recorded event whose actions differ between the two packs."""
+    """Every recorded event whose actions differ between the two packs (with the status changes
+    they make and the rules on those: `decide_with_followers`)."""
     changes = []
     for conv in conversations:
-        for i, ev in enumerate(conv.events):
-            a, b = decide_recorded(old, ev), decide_recorded(new, ev)
-            before, after = [d.action for d in a.actions], [d.action for d in b.actions]
+        for i, ev in _outside(conv.events):
+            a, b = decide_with_followers(old, ev), decide_with_followers(new, ev)
+            before = [d.action for dec in a for d in dec.actions]
+            after = [d.action for dec in b for d in dec.actions]
             if before != after:
-                changes.append(Change(conv.id, i, ev.event.value, before, after, a.matched, b.matched))
+                matched_a = [r for dec in a for r in dec.matched]
+                matched_b = [r for dec in b for r in dec.matched]
+                changes.append(Change(conv.id, i, ev.event.value, before, after, matched_a, matched_b))
     return changes
 
 

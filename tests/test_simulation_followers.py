@@ -1,0 +1,66 @@
+"""`rules simulate` and `rules diff` follow the status changes a pack's actions make, as live does.
+
+A rule that solves a conversation on "thanks" raises `status.changed`, and live a rule on that tags
+it and schedules the survey: simulate counted neither, and diff, "what happens if I publish this",
+did not show them. An event recorded as raised by an action (`audit export-events` gives them, at
+depth 1) is decided as a follower of its cause, not once more on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.rules.simulation import RecordedConversation, diff, simulate
+from tests.test_rule_decisions import compile_pack
+
+OLD = """\
+meta: {name: t}
+rules:
+  - id: tag-billing
+    on: [message.received]
+    if: {"contains_any": [{"var": "message.text"}, ["invoice"]]}
+    then: [{add_tags: [billing]}]
+"""
+NEW = (
+    OLD
+    + """\
+  - id: thanks-solves
+    on: [message.received]
+    if: {"contains_any": [{"var": "message.text"}, ["thanks"]]}
+    then: [{set_status: solved}]
+  - id: survey-when-solved
+    on: [status.changed]
+    if:
+      and:
+        - {"==": [{"var": "conversation.status"}, "solved"]}
+        - {"==": [{"var": "event.previous_status"}, "open"]}
+    then: [{add_tags: [auto-solved]}, {schedule_survey: {}}]
+"""
+)
+THANKS = {"event": "message.received", "context": {"message": {"text": "thanks, that's all"}}}
+# as exported from a live run of NEW: the status change its rule raised, recorded at depth 1
+RAISED = {
+    "event": "status.changed",
+    "context": {"event": {"depth": 1, "previous_status": "open"}, "conversation": {"status": "solved"}},
+}
+
+
+def test_simulate_follows_a_status_change_and_counts_it_once(tmp_path: Path) -> None:
+    new = compile_pack(tmp_path, NEW)
+    before = RecordedConversation.model_validate({"id": "recorded-before", "events": [THANKS]})
+    live = RecordedConversation.model_validate({"id": "exported-live", "events": [THANKS, RAISED]})
+    rows, totals = simulate(new, [before, live])
+    for row in rows:
+        assert [e["event"] for e in row["events"]] == ["message.received", "status.changed"], row["id"]
+        assert row["events"][1]["matched"] == ["survey-when-solved"]
+    assert (totals.events, totals.tagged, totals.surveyed) == (4, 2, 2)
+    assert totals.tags == {"auto-solved": 2}
+
+
+def test_diff_shows_what_the_status_change_brings(tmp_path: Path) -> None:
+    old, new = compile_pack(tmp_path, OLD), compile_pack(tmp_path, NEW)
+    recorded = RecordedConversation.model_validate({"id": "c-1", "events": [THANKS]})
+    (change,) = diff(old, new, [recorded])
+    assert change.before == []
+    assert [a["type"] for a in change.after] == ["set_status", "add_tags", "schedule_survey"]
+    assert change.matched_after == ["thanks-solves", "survey-when-solved"]
