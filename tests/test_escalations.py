@@ -26,15 +26,17 @@ async def test_a_second_breach_schedules_its_own_next_level(
 
     sla: dict = {}
 
-    async def both_breached() -> bool:
+    async def both_escalated() -> bool:
         nonlocal sla
         sla = (await state(api, "esc-1"))["sla"]
         targets = sla["targets"]  # empty until the message is handled: it is answered once recorded
-        return set(targets) == {"first_response", "resolution"} and all(
+        breached = set(targets) == {"first_response", "resolution"} and all(
             t["breached_at"] for t in targets.values()
         )
+        # a breach is in the state before its rules ran: wait for what they schedule
+        return breached and {e["target"] for e in sla["escalations"]} == {"first_response", "resolution"}
 
-    await eventually(both_breached, "first response and resolution breached")
+    await eventually(both_escalated, "first response and resolution breached, each with its level 2")
     after = timedelta(minutes=10)  # level 2's after_breach_minutes, on a 24/7 calendar
     due = {(e["level"], e["target"]): datetime.fromisoformat(e["due_at"]) for e in sla["escalations"]}
     assert due == {
