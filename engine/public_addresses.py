@@ -59,10 +59,8 @@ def host_and_port(url: str) -> tuple[str, int]:
 
 async def resolve(host: str, port: int) -> list[IpAddress]:
     """Every address `host` stands for (an IP literal is itself)."""
-    try:
-        return [ipaddress.ip_address(host)]
-    except ValueError:
-        pass
+    if (literal := _literal(host)) is not None:
+        return [literal]
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
@@ -95,13 +93,14 @@ async def check_url(url: str, *, allow_private: bool) -> list[IpAddress]:
         raise DoesNotResolve(unreachable) from None
     refused = [a for a in addresses if not is_public(a)]
     if refused:
-        raise AddressRefused(f"{refused[0]} is not a public address" if _is_literal(host) else unreachable)
+        literal = _literal(host) is not None  # an address the caller wrote may be named back
+        raise AddressRefused(f"{refused[0]} is not a public address" if literal else unreachable)
     return addresses
 
 
-def _is_literal(host: str) -> bool:
+def _literal(host: str) -> IpAddress | None:
+    """The address `host` is written as, or None for a name."""
     try:
-        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        return ipaddress.ip_address(host)
     except ValueError:
-        return False
-    return True
+        return None
