@@ -80,7 +80,7 @@ class IdempotencyKeys:
                 return Claim(reused=True)
             if row.status is not None:
                 return Claim(stored=StoredAnswer(status=row.status, headers=dict(row.headers), body=row.body))
-            if _aware(row.claimed_at) > now - self._lease:
+            if row.claimed_at > now - self._lease:
                 return Claim(busy=True)
             taken = await db.execute(
                 update(idempotency_keys)
@@ -114,8 +114,3 @@ class IdempotencyKeys:
 def _is(slot: KeySlot):
     c = idempotency_keys.c
     return and_(c.tenant == slot.tenant, c.key_scope == slot.key_scope, c.key_hash == slot.key_hash)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands timestamps back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -213,16 +213,11 @@ class MailQuarantine:
             detail=row["detail"],
             source=row["source"],
             size=row["size"],
-            received_at=_aware(row["received_at"]),
-            expires_at=_aware(row["expires_at"]),
-            released_at=_aware(row["released_at"]) if row["released_at"] else None,
+            received_at=row["received_at"],
+            expires_at=row["expires_at"],
+            released_at=row["released_at"],
             released_by=row["released_by"],
             conversation_id=row["conversation_id"],
             summary=opened.get("summary", {}),
             raw=raw,
         )
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive (they were stored in UTC)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -42,13 +42,6 @@ class StoredAgent:
     updated_at: datetime
 
 
-def _aware(when: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes (written in UTC); PostgreSQL aware ones."""
-    if when is None:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
-
-
 def _utc(when: datetime | None) -> datetime:
     """A bound instant in UTC: SQLite compares timestamps as text, so every one must be in one zone."""
     return datetime.now(UTC) if when is None else when.astimezone(UTC)
@@ -63,13 +56,14 @@ def _stored(row: Row[Any]) -> StoredAgent:
         channels=row.channels,
         capacity=row.capacity,
         presence=row.presence,
-        presence_changed_at=_aware(row.presence_changed_at),
-        last_heartbeat_at=_aware(row.last_heartbeat_at),
+        presence_changed_at=row.presence_changed_at,
+        last_heartbeat_at=row.last_heartbeat_at,
     )
-    created, updated = _aware(row.created_at), _aware(row.updated_at)
-    assert created is not None and updated is not None  # NOT NULL columns
     return StoredAgent(
-        record=record, presence_reason=row.presence_reason, created_at=created, updated_at=updated
+        record=record,
+        presence_reason=row.presence_reason,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
     )
 
 

@@ -60,11 +60,6 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _aware(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
-
-
 class WebhookSecrets:
     def __init__(self, database: AsyncEngine) -> None:
         self._database = database
@@ -148,8 +143,8 @@ class WebhookSecrets:
                     secret_id=row.secret_id,
                     tenant=row.tenant,
                     channel=row.channel,
-                    created_at=_aware(row.created_at),
-                    retires_at=None if row.retires_at is None else _aware(row.retires_at),
+                    created_at=row.created_at,
+                    retires_at=row.retires_at,
                 )
                 for row in rows
             ]
@@ -168,7 +163,7 @@ class WebhookSecrets:
         good = [
             ValidSecret(channel=row.channel, secret=row.secret)
             for row in rows
-            if row.retires_at is None or _aware(row.retires_at) > now
+            if row.retires_at is None or row.retires_at > now
         ]
         return bool(rows), good
 
