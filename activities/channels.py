@@ -126,11 +126,10 @@ class ChannelActivities(Channels):
             return self._webhooks
         if message.kind == "notification" and self._notify and message.to.startswith(("team:", "agent:")):
             return self._notify
-        if (
-            self._email
-            and (message.channel == "email" or "@" in message.to)
-            and message.kind != "internal_note"
-        ):
+        # A rule's notification to an address goes by mail from any channel; a customer of a chat
+        # (a widget often knows its visitor by an email address) is answered in that chat.
+        mailed = message.channel == "email" or (message.kind == "notification" and "@" in message.to)
+        if self._email and mailed and message.kind != "internal_note":
             return self._email
         if (
             self._gateway

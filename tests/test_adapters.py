@@ -103,6 +103,40 @@ async def test_gateway_4xx_is_not_retried_and_recorded_as_failed(
         assert executed["outcome"] == "failed" and "HTTP 422" in executed["detail"]
 
 
+async def test_a_chat_visitor_known_by_email_is_answered_in_the_chat_not_by_mail(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """A chat widget names its visitor by an email address: the acknowledgement and the agent's reply
+    went out by SMTP (the address had an "@"), so the visitor, waiting in the chat, saw nothing."""
+    with serve_smtp() as (port, inbox):
+        async with serve_gateway(FakeGateway()) as gateway:
+            chosen = with_gateway(settings, gateway).model_copy(
+                update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+            )
+            async with serve_service(client, chosen, tenants) as api:
+                answer = await api.post_message(
+                    "chat-1", "cm-1", "Hi from the widget", channel="chat", sender="vic@shopper.example"
+                )
+                assert answer.status == 201, answer.body
+                reply = await api.request(
+                    "POST",
+                    "/v1/conversations/chat-1/replies",
+                    json={"agent_id": "a-1", "text": "Hello in the chat", "message_id": "cr-1"},
+                )
+                assert reply.status == 200, reply.body
+
+                async def both_at_the_gateway() -> bool:
+                    return len(gateway.accepted) == 2
+
+                await eventually(both_at_the_gateway, "the acknowledgement and the reply at the gateway")
+        kinds = [(r.json["channel"], r.json["kind"], r.json["to"]) for r in gateway.requests]
+        assert kinds == [
+            ("chat", "auto_reply", "vic@shopper.example"),
+            ("chat", "agent_reply", "vic@shopper.example"),
+        ]
+        assert inbox.messages == []
+
+
 async def test_worker_killed_during_a_send_produces_no_second_message(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
