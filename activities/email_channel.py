@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from engine.contracts.message_ids import domain_of, message_id_for
 from engine.contracts.outbound import OutboundMessage
+from engine.mail.addresses import is_one_mailbox
 
 AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
 
@@ -67,6 +68,15 @@ class EmailChannel:
         self.domain = domain_of(sender)
 
     async def send(self, message: OutboundMessage) -> None:
+        if not is_one_mailbox(message.to):
+            # Taken before the API checked it (a conversation older than that check): a relay refuses
+            # it on every retry. Said without the address: the worker logs this failure.
+            raise ApplicationError(
+                "recipient refused: not one email address",
+                type="DeliveryRejected",
+                non_retryable=True,
+                category=ApplicationErrorCategory.BENIGN,
+            )
         email = build_email(message, self.sender, self.domain)
         try:
             await aiosmtplib.send(

@@ -297,6 +297,31 @@ async def test_email_threading_inbound_and_auto_replies(
             assert len(inbox.messages) == sent_before
 
 
+async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_says_no_address() -> None:
+    """A conversation taken before the API checked its sender's address: the relay refused the list
+    on every retry, each logged with a traceback quoting the address; a second address in it would
+    have had the reply."""
+    from activities.email_channel import EmailChannel
+
+    with serve_smtp() as (port, inbox):
+        channel = EmailChannel("127.0.0.1", port, "support@convoflow.example")
+        reply = OutboundMessage(
+            idempotency_key="conversation:acme:old-1:run:1:0",
+            conversation_id="conversation:acme:old-1",
+            tenant="acme",
+            channel="email",
+            to="John Smith, john.smith@customer.example",
+            kind="agent_reply",
+            text="Your refund is on its way",
+        )
+        with pytest.raises(ApplicationError) as refused:
+            await channel.send(reply)
+        assert refused.value.non_retryable and refused.value.type == "DeliveryRejected"
+        assert "john" not in str(refused.value).lower()
+        await channel.send(reply.model_copy(update={"to": "john.smith@customer.example"}))
+        assert [envelope[1] for envelope in inbox.envelopes] == [["john.smith@customer.example"]]
+
+
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:
     """No one to answer: not a conversation, but not lost either (202, the quarantine id)."""
     reply = await api.request(

@@ -50,6 +50,30 @@ async def test_bad_message_fields_are_named(api: ApiClient, body: dict, field: s
     assert reply.body["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "John Smith, john.smith@customer.example",  # a relay refused "John Smith" on every retry
+        "ada@customer.example, eve@elsewhere.example",  # every reply would have gone to eve too
+        "Ada <ada@customer.example>",
+        "ada",
+        "ada@",
+    ],
+)
+async def test_an_email_sender_must_be_one_mailbox_a_reply_can_go_to(
+    api: ApiClient, worker: None, address: str
+) -> None:
+    body = {**GOOD, "sender": {"address": address}}
+    reply = await api.request("POST", "/v1/conversations/c-mailbox/messages", json=body)
+    assert reply.status == 422, reply.body
+    assert fields(reply.body) == ["sender.address"]
+    assert "one email address" in reply.body["fields"][0]["message"]
+    # A chat handle is not an email address: the chat channel takes it as it is.
+    handle = {**body, "channel": "chat", "message_id": "m-chat"}
+    taken = await api.request("POST", "/v1/conversations/c-handle/messages", json=handle)
+    assert taken.status == 201, taken.body
+
+
 def attachment(**fields: object) -> dict:
     return {**GOOD, "attachments": [{"name": "invoice.pdf", **fields}]}
 

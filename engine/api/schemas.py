@@ -12,7 +12,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from engine.contracts.conversation import (
     AgentReply,
@@ -34,6 +43,7 @@ from engine.contracts.conversation import (
 )
 from engine.contracts.ids import ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
+from engine.mail.addresses import is_one_mailbox
 
 # Free text may hold line breaks and tabs, but never NUL (SMTP and many gateways refuse it).
 NO_NUL = r"^[^\x00]*$"
@@ -127,6 +137,18 @@ class PostMessage(Strict):
         if value > datetime.now(UTC) + LATEST_RECEIVED_AT_AHEAD:
             raise ValueError("must not be more than one day ahead of the server's clock")
         return value
+
+    @model_validator(mode="after")
+    def _one_mailbox_for_email(self) -> PostMessage:
+        # Every reply goes to this address: named on `sender.address`, as a field's own bound is.
+        if self.channel is Channel.EMAIL and not is_one_mailbox(self.sender.address):
+            problem = PydanticCustomError(
+                "email_address",
+                "must be one email address (local@domain, no name or list) on the email channel",
+            )
+            detail = InitErrorDetails(type=problem, loc=("sender", "address"), input=self.sender.address)
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        return self
 
     def to_message(self) -> InboundMessage:
         message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))

@@ -31,6 +31,7 @@ from engine.mail.bounds import (
     text_of,
     trimmed_references,
 )
+from engine.mail.addresses import is_one_mailbox
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
@@ -193,7 +194,7 @@ def _sender(mail: EmailMessage) -> tuple[str | None, str | None]:
         else:  # the structured parse found nothing: the stdlib's older, more forgiving parser
             display, address = parseaddr(text_of(str(value)))
         address = clean_line(address, 320)
-        if "@" in address and " " not in address and len(address) <= 320:
+        if is_one_mailbox(address) and len(address) <= 320:
             return address, clean_line(display, 200) or None
     return None, None
 

@@ -1,0 +1,28 @@
+"""Whether a customer's address is one mailbox a reply can go to.
+
+A customer's address becomes the `To` of every acknowledgement and reply. A text the API took as it
+came ("John Smith, john@customer.example") made two recipients of the header, one an SMTP relay
+refuses, so the send failed on every retry; "ada@x.example, eve@y.example" would have copied the
+conversation to a stranger. One bare addr-spec, as a relay takes it on its RCPT line, is what both the
+API and the mail parser accept.
+"""
+
+from __future__ import annotations
+
+import re
+from email.utils import getaddresses
+
+# What ends an address on an SMTP command line, outside a quoted local part (aiosmtplib's own test).
+_BREAKS_THE_LINE = re.compile(r'[\s<>"]')
+_QUOTED_LOCAL_PART = re.compile(r'^"(?:[^"\\\r\n]|\\.)*"')
+
+
+def is_one_mailbox(address: str) -> bool:
+    """Whether `address` is one bare `local@domain`: no display name, no list, nothing a relay refuses."""
+    found = getaddresses([address])
+    if len(found) != 1 or found[0] != ("", address):
+        return False
+    local, at, domain = address.rpartition("@")
+    if not (local and at and domain) or "@" in domain:
+        return False
+    return not _BREAKS_THE_LINE.search(_QUOTED_LOCAL_PART.sub("", address, count=1))
