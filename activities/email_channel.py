@@ -14,7 +14,7 @@ from email.utils import formatdate
 import aiosmtplib
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from engine.contracts.message_ids import domain_of, message_id_for
+from engine.contracts.message_ids import domain_of, is_threading_id, message_id_for
 from engine.contracts.outbound import OutboundMessage
 from engine.mail.addresses import is_one_mailbox
 
@@ -31,13 +31,10 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
     )
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = message_id_for(message, domain)
-    if message.in_reply_to:
-        email["In-Reply-To"] = message.in_reply_to
-        email["References"] = (
-            " ".join([*message.references, message.in_reply_to])
-            if message.references
-            else (message.in_reply_to)
-        )
+    thread = [i for i in (*message.references, message.in_reply_to) if i and is_threading_id(i)]
+    if thread:
+        email["In-Reply-To"] = thread[-1]
+        email["References"] = " ".join(thread)
     if message.kind in AUTOMATIC_KINDS:
         email["Auto-Submitted"] = "auto-replied"
         email["X-Auto-Response-Suppress"] = "All"

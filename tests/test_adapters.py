@@ -297,6 +297,53 @@ async def test_email_threading_inbound_and_auto_replies(
             assert len(inbox.messages) == sent_before
 
 
+async def test_threading_headers_carry_only_message_ids_a_mail_client_holds(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """An integrator's own message id ("m-1", the README's walk-through) and the id derived for a mail
+    that had none went out as In-Reply-To and References: no message id (RFC 5322 wants
+    `<left@right>`), and none the customer's mail client holds to thread under."""
+    with serve_smtp() as (port, inbox):
+        chosen = settings.model_copy(
+            update={"smtp_host": "127.0.0.1", "smtp_port": port, "smtp_starttls": False}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            answer = await api.post_message(
+                "api-1", "m-1", "Where is my parcel?", sender="ada@customer.example"
+            )
+            assert answer.status == 201, answer.body
+            without_id = (
+                b"From: Ben <ben@customer.example>\r\nTo: support@convoflow.local\r\nSubject: Hello\r\n"
+                b"Content-Type: text/plain; charset=utf-8\r\n\r\nMy mail client wrote no Message-ID\r\n"
+            )
+            mailed = await api.request(
+                "POST", "/v1/inbound/email", data=without_id, headers={"Content-Type": "message/rfc822"}
+            )
+            assert mailed.status == 201, mailed.body
+            await eventually(lambda: _holds(len(inbox.messages) == 2), "both acknowledgements sent")
+            acks = {m["To"]: m for m in inbox.messages}
+            for ack in acks.values():
+                assert (ack["In-Reply-To"], ack["References"]) == (None, None)
+
+            # The customer's next message has a real id: the reply threads under it alone.
+            again = await api.post_message(
+                "api-1", "<m2@customer.example>", "Any news?", sender="ada@customer.example"
+            )
+            assert again.status == 200, again.body
+            replied = await api.request(
+                "POST",
+                "/v1/conversations/api-1/replies",
+                json={"agent_id": "a-1", "text": "Tomorrow.", "message_id": "r-1"},
+            )
+            assert replied.status == 200, replied.body
+            await eventually(lambda: _holds(len(inbox.messages) == 3), "the reply sent")
+        reply = inbox.messages[-1]
+        assert (reply["In-Reply-To"], reply["References"]) == (
+            "<m2@customer.example>",
+            "<m2@customer.example>",
+        )
+
+
 async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_says_no_address() -> None:
     """A conversation taken before the API checked its sender's address: the relay refused the list
     on every retry, each logged with a traceback quoting the address; a second address in it would

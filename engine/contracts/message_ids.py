@@ -7,9 +7,20 @@ Outbound email writes them (activities/email_channel.py) and inbound mail is thr
 from __future__ import annotations
 
 import hashlib
+import re
 
 from engine.contracts.ids import is_safe_id
 from engine.contracts.outbound import OutboundMessage
+
+# The domain of the id given to a mail that came without one: no mail client holds it.
+DERIVED_DOMAIN = "derived.convoflow.invalid"
+_MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+
+
+def is_threading_id(message_id: str) -> bool:
+    """Whether an id may go in our In-Reply-To or References: an RFC 5322 `<left@right>` a mail client
+    may hold, not an integrator's own id ("m-1") nor one derived for a mail that had none."""
+    return bool(_MSG_ID.fullmatch(message_id)) and not message_id.lower().endswith(f"@{DERIVED_DOMAIN}>")
 
 
 def domain_of(sender: str) -> str:

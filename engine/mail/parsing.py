@@ -23,6 +23,8 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
+from engine.contracts.message_ids import DERIVED_DOMAIN
+from engine.mail.addresses import is_one_mailbox
 from engine.mail.bounds import (
     MAX_MESSAGE_ID,
     MailProblem,
@@ -31,14 +33,12 @@ from engine.mail.bounds import (
     text_of,
     trimmed_references,
 )
-from engine.mail.addresses import is_one_mailbox
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
 MAX_TEXT = 100_000
 MAX_ATTACHMENTS = 50
 # A derived Message-ID is recognisable as ours and never collides with a real one (`.invalid`, RFC 2606).
-DERIVED_DOMAIN = "derived.convoflow.invalid"
 # Headers the verdicts read, lower-cased.
 VERDICT_HEADERS = (
     "auto-submitted",
