@@ -40,7 +40,11 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
         email["X-Auto-Response-Suppress"] = "All"
     email["X-Convoflow-Conversation"] = message.external_conversation_id
     email.set_content(message.text)
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in message.text.split("\n\n"))
+    # A single line break is a line of its own (a list, a signature): <br>, as the plain part shows it.
+    paragraphs = "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>"
+        for p in message.text.split("\n\n")
+    )
     email.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html")
     return email
 

@@ -344,6 +344,33 @@ async def test_threading_headers_carry_only_message_ids_a_mail_client_holds(
         )
 
 
+def test_a_reply_s_lines_stay_lines_in_its_html_part() -> None:
+    """Mail clients show the HTML part: a reply's single line breaks (a list, a signature, a quoted
+    line) ran together on one line there, though the plain part kept them."""
+    from email.message import EmailMessage
+
+    from activities.email_channel import build_email
+
+    text = "Para one\n\nSteps:\n1. <restart>\n2. retry & wait\n--\nAda, support"
+    reply = OutboundMessage(
+        idempotency_key="conversation:acme:c-1:run:1:0",
+        conversation_id="conversation:acme:c-1",
+        tenant="acme",
+        channel="email",
+        to="ben@customer.example",
+        kind="agent_reply",
+        text=text,
+    )
+    mail = build_email(reply, "support@convoflow.example", "convoflow.example")
+    parts = {p.get_content_type(): p for p in mail.iter_parts()}
+    html_part, plain_part = parts["text/html"], parts["text/plain"]
+    assert isinstance(html_part, EmailMessage) and isinstance(plain_part, EmailMessage)
+    body = html_part.get_content()
+    assert "<p>Para one</p>" in body
+    assert "<p>Steps:<br>1. &lt;restart&gt;<br>2. retry &amp; wait<br>--<br>Ada, support</p>" in body
+    assert plain_part.get_content().replace("\r\n", "\n").rstrip("\n") == text
+
+
 async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_says_no_address() -> None:
     """A conversation taken before the API checked its sender's address: the relay refused the list
     on every retry, each logged with a traceback quoting the address; a second address in it would
