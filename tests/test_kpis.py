@@ -220,6 +220,7 @@ async def test_the_rebuild_equals_the_live_projection(
         monkeypatch.setenv("TEMPORAL_ADDRESS", settings.temporal_address or "")
         monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", settings.task_queue)
         monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+        monkeypatch.setenv("CONVOFLOW_AUDIT_KEY", AUDIT_KEY)
         run = await cli(capsys, "kpi", "rebuild", "--from-bundles", str(bundles))
         assert run.returncode == 0, run.stderr
         assert run.stdout.startswith("2 conversations, ")
@@ -232,6 +233,74 @@ async def test_the_rebuild_equals_the_live_projection(
         report = await cli(capsys, "kpi", "report", "--tenant", tenant, "--format", "csv")
         assert report.returncode == 0, report.stderr
         assert "volume,3,,,,,,,,k-1 k-3," in report.stdout
+    finally:
+        await database.dispose()
+
+
+async def test_a_rebuild_takes_only_bundles_that_verify_and_keeps_facts_newer_than_its_bundle(
+    api: ApiClient,
+    settings: Settings,
+    cli_settings: Settings,
+    client: Client,
+    tenants: dict[str, str],
+    worker: None,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An auditor's rebuild wrote what any bundle said: a record edited after export (the bundle
+    `audit verify` refuses) became KPIs, a manifest naming another tenant put that conversation in
+    this tenant's figures, and a bundle exported before the conversation's latest events erased
+    them from the KPIs, all without a word."""
+    tenant = tenants["acme"]
+    await say(api, "k-b", "Where is my parcel?")
+    database = database_of(settings)
+    store = KpiFactStore(database)
+    try:
+
+        async def stored() -> list[str]:
+            return rows([f for f in await store.facts(tenant) if f.conversation_id == "k-b"])
+
+        async def counted() -> bool:
+            return any("auto_reply" in row for row in await stored())
+
+        await eventually(counted, "the first message's facts")
+        keyed = settings.model_copy(update={"audit_key": SecretStr(AUDIT_KEY)})
+        bundle = await audit_bundle.export(client, database, tenant, "k-b", audit_key_of(keyed))
+        for env, value in (
+            ("TEMPORAL_ADDRESS", settings.temporal_address or ""),
+            ("CONVOFLOW_TASK_QUEUE", settings.task_queue),
+            ("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS),
+            ("CONVOFLOW_AUDIT_KEY", AUDIT_KEY),
+        ):
+            monkeypatch.setenv(env, value)
+        before = await stored()
+
+        edited = json.loads(json.dumps(bundle))
+        edited["files"]["decisions.json"][0]["event"] = "message.received"
+        elsewhere = json.loads(json.dumps(bundle))
+        elsewhere["manifest"]["tenant"] = "globex"
+        for name, changed in (("edited", edited), ("elsewhere", elsewhere)):
+            audit_bundle.write_bundle(tmp_path / name / "k-b.json", changed)
+            run = await cli(capsys, "kpi", "rebuild", "--from-bundles", str(tmp_path / name))
+            assert run.returncode == 2, (name, run.stdout)
+            assert "does not verify" in run.stderr and "k-b.json" in run.stderr
+            assert await stored() == before
+        assert await store.facts("globex") == []
+
+        await say(api, "k-b", "Any news?")  # after the export: the bundle is older than the facts
+
+        async def grew() -> bool:
+            return len(await stored()) > len(before)
+
+        await eventually(grew, "the second message's facts")
+        newer = await stored()
+        audit_bundle.write_bundle(tmp_path / "older" / "k-b.json", bundle)
+        run = await cli(capsys, "kpi", "rebuild", "--from-bundles", str(tmp_path / "older"))
+        assert run.returncode == 0, run.stderr
+        assert f"kept the stored facts of {tenant}/k-b" in run.stderr
+        assert run.stdout.startswith("0 conversations, 0 facts (1 kept as stored)")
+        assert await stored() == newer
     finally:
         await database.dispose()
 

@@ -3,7 +3,9 @@
 - `rebuild [--tenant T] (--from-bundles DIR | --from-temporal)`: derive each conversation's facts
   from its decision trail (the audit bundles `convoflow audit export --all` wrote, or the trail
   every run answers in Temporal) with the function the workflow uses, and make them that
-  conversation's facts. Prints `N conversations, M facts`.
+  conversation's facts. Prints `N conversations, M facts`. A bundle must verify with the
+  deployment's audit key (as `convoflow audit verify`), or nothing is written; a conversation
+  whose stored facts hold events its bundle lacks (exported before them) keeps them, said on stderr.
 - `report [--tenant T] [--from ...] [--to ...] [--group-by team,channel] [--interval day]
   [--team T] [--channel C] [--agent A] [--priority P] [--format json|csv]`: the same report as
   `GET /v1/kpis`, on stdout.
@@ -32,6 +34,7 @@ from engine.cli.tenants import TENANT_HELP
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.kpis.report import to_csv
 from engine.service import kpis
+from engine.service.audit_key import AuditKeyError, audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 
@@ -67,7 +70,7 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         except (KpiQueryError, _Usage) as exc:
             print(f"convoflow kpi: {exc}", file=sys.stderr)
             return 2
-        except BundleError as exc:
+        except (BundleError, AuditKeyError) as exc:
             print(f"convoflow kpi: {exc}", file=sys.stderr)
             return 2
         except (RPCError, RuntimeError, TimeoutError) as exc:
@@ -85,6 +88,7 @@ class _Usage(ValueError):
 
 
 async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    paths: dict[tuple[str, str], Path] = {}  # of each bundle's conversation
     if args.from_temporal:
         if args.tenant is None:
             raise _Usage("--from-temporal needs --tenant")
@@ -92,23 +96,36 @@ async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
     else:
         if not args.from_bundles.is_dir():
             raise _Usage(f"{args.from_bundles}: not a directory")
+        key = audit_key_of(settings)
         rebuilt = []
         for path in sorted(args.from_bundles.iterdir()):
             if path.suffix.lower() not in (".json", ".zip"):
                 continue
             try:
-                one = kpis.rebuilt_from_bundle(path)
+                one = kpis.rebuilt_from_bundle(path, key)
             except BundleError as exc:
                 raise BundleError(f"{path}: {exc}") from None
             if args.tenant is None or one.tenant == args.tenant:
                 rebuilt.append(one)
+                paths[one.tenant, one.conversation] = path
     await prepare_database(settings)
     database = database_of(settings)
     try:
+        older = await kpis.older_than_stored(database, rebuilt) if paths else []
+        for one in older:
+            print(
+                f"convoflow kpi: {paths[one.tenant, one.conversation]}: kept the stored facts of "
+                f"{one.tenant}/{one.conversation}: the bundle lacks events the database has (exported "
+                "before them); export it again",
+                file=sys.stderr,
+            )
+        kept = {(o.tenant, o.conversation) for o in older}
+        rebuilt = [one for one in rebuilt if (one.tenant, one.conversation) not in kept]
         written = await kpis.write_rebuilt(database, rebuilt)
     finally:
         await database.dispose()
-    print(f"{len(rebuilt)} conversations, {written} facts")
+    kept_note = f" ({len(older)} kept as stored)" if older else ""
+    print(f"{len(rebuilt)} conversations, {written} facts{kept_note}")
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from engine.audit.bundle import DECISIONS_FILE, checked_shape
+from engine.audit.bundle import DECISIONS_FILE, BundleError, checked_shape, verify
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
 from engine.db.kpi_facts import KpiFactStore
@@ -30,6 +30,8 @@ from engine.service.audit_bundle import QUERY_SECONDS, conversations, read_bundl
 from engine.service.kpi_calendars import calendars_for
 from engine.service.kpi_summaries import refresh, threads_for
 from workflows.conversation.workflow import ConversationWorkflow
+
+STORED_CHUNK = 500  # conversations per read of their stored facts (SQLite's bound parameters)
 
 
 async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
@@ -88,9 +90,16 @@ class Rebuilt:
     facts: list[KpiFact]
 
 
-def rebuilt_from_bundle(path: Path) -> Rebuilt:
-    """The facts of an audit bundle's decision trail (BundleError when it is not a bundle)."""
-    manifest, files = checked_shape(read_bundle(path))
+def rebuilt_from_bundle(path: Path, key: bytes) -> Rebuilt:
+    """The facts of an audit bundle's decision trail; BundleError when it is not a bundle or does not
+    verify with the deployment's audit key, as `convoflow audit verify` checks it: an edited record
+    would become a KPI (a survey's rating of 2 read 5), an edited manifest's tenant put another
+    tenant's conversation in this one's figures."""
+    bundle = read_bundle(path)
+    verdict = verify(bundle, key)
+    if not verdict.intact:
+        raise BundleError(f"does not verify: {verdict.problems[0]} (`convoflow audit verify` says all)")
+    manifest, files = checked_shape(bundle)
     trail = [DecisionEntry.model_validate(record) for record in files.get(DECISIONS_FILE, [])]
     tenant, conversation = str(manifest["tenant"]), str(manifest["conversation"])
     return Rebuilt(tenant, conversation, trail_facts(tenant, conversation, trail))
@@ -111,6 +120,26 @@ async def rebuilt_from_temporal(client: Client, tenant: str) -> list[Rebuilt]:
             )
         out.append(Rebuilt(tenant, conversation, trail_facts(tenant, conversation, trail)))
     return out
+
+
+async def older_than_stored(database: AsyncEngine, rebuilt: Sequence[Rebuilt]) -> list[Rebuilt]:
+    """Those whose conversation has facts the rebuilt ones lack: a bundle exported before the
+    conversation's latest events (a reopen, a reply) would have made them vanish from the KPIs."""
+    store = KpiFactStore(database)
+    by_tenant: dict[str, dict[str, Rebuilt]] = {}
+    for one in rebuilt:
+        by_tenant.setdefault(one.tenant, {})[one.conversation] = one
+    older: list[Rebuilt] = []
+    for tenant, ones in by_tenant.items():
+        names = list(ones)
+        for start in range(0, len(names), STORED_CHUNK):
+            stored = await store.facts(tenant, conversations=names[start : start + STORED_CHUNK])
+            known = {(f.conversation_id, f.life_id, f.seq, f.part) for f in stored}
+            for name in names[start : start + STORED_CHUNK]:
+                have = {(name, f.life_id, f.seq, f.part) for f in ones[name].facts}
+                if any(k[0] == name and k not in have for k in known):
+                    older.append(ones[name])
+    return older
 
 
 async def write_rebuilt(database: AsyncEngine, rebuilt: list[Rebuilt]) -> int:
