@@ -7,6 +7,8 @@ real Temporal server, so a clock pauses, resumes and breaches within seconds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from playwright.async_api import Locator, Page, expect
 
@@ -117,6 +119,41 @@ async def test_the_page_is_for_auditors_of_the_tenant_only(
     assert elsewhere.status == 404 and elsewhere.body["error"] == "conversation_not_found"
     bad = await as_key(api, acme["auditor"], "GET", "/v1/conversations/a%20b/timeline")
     assert bad.status == 422 and bad.body["fields"][0]["field"] == "conversation_id"
+
+
+async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str]
+) -> None:
+    """A message the channel received two hours before it was handled (`received_at`): its
+    first-response clock ran from then (the API says so), but the page began at the trail's first
+    entry and drew the clock from there, and showed times without their date."""
+    publish(settings, TEST_PACKS / "timers")
+    written = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    body = {
+        "message_id": "m-late",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "hello",
+        "received_at": written.isoformat(),
+    }
+    posted = await api.request("POST", "/v1/conversations/tl-late/messages?wait=decided", json=body)
+    assert posted.status == 201, posted.body
+
+    async def breached() -> bool:
+        return (await state(api, "tl-late"))["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, what="the late message's first response breached")
+    started = (await state(api, "tl-late"))["sla"]["targets"]["first_response"]["started_at"]
+    assert datetime.fromisoformat(started.replace("Z", "+00:00")) == written
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with api.session.get(
+        f"{api.base_url}/v1/conversations/tl-late/timeline",
+        headers={"Authorization": f"Bearer {keys['auditor']}"},
+    ) as response:
+        assert response.status == 200
+        page = await response.text()
+    clocks = page.split('<table class="clocks">', 1)[1].split("</table>", 1)[0]
+    assert f"running {written:%Y-%m-%d %H:%M:%S}\u2013" in clocks  # an en dash, then its end
 
 
 @pytest.fixture

@@ -117,3 +117,34 @@ def test_a_change_nobody_can_name_is_said_so_and_noted_changes_are_read() -> Non
     ]
     assert timeline.end == at(100)  # the state's last update is later than `now` here
     assert timeline.notes and "1 status change(s)" in timeline.notes[0]
+
+
+def test_a_clock_that_started_before_the_trail_s_first_entry_is_drawn_from_its_start() -> None:
+    """A message received days before it was handled (a channel's `received_at`), whose trail kept
+    only later entries: the first-response clock was drawn from the trail's first entry (its
+    warning), not from when it started, and the axis left its start out."""
+    received = T0 - timedelta(days=5)
+    target = SlaTarget(
+        name="first_response",
+        target_minutes=60,
+        remaining_minutes=0,
+        breached_at=received + timedelta(hours=1),
+        deadline=received + timedelta(hours=1),
+        warning_at=received + timedelta(minutes=45),
+        warned=True,
+        started_at=received,
+    )
+    state = conversation({"first_response": target}).model_copy(
+        update={"first_customer_message_at": received}
+    )
+    trail = [
+        DecisionEntry(seq=5, event="sla.warning", at=received + timedelta(minutes=45)),
+        DecisionEntry(seq=6, event="sla.breached", at=received + timedelta(hours=1)),
+    ]
+    timeline = build_timeline(state, trail, pause_on=["pending"], now=at(100))
+    assert timeline.start == received
+    [clock] = timeline.clocks
+    assert [(s.kind, s.start, s.end) for s in clock.spans] == [
+        ("running", received, received + timedelta(hours=1))
+    ]
+    assert clock.spans[0].x == 0

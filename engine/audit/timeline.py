@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from engine.audit.timeline_rows import Row, rows_of
 from engine.contracts.conversation import ConversationState, DecisionEntry, SlaTarget
@@ -127,7 +127,11 @@ def build_timeline(
     trail = sorted(trail, key=lambda e: e.seq)
     notes: list[str] = []
     changes = status_changes(trail, notes)
-    start = min([state.created_at, *(e.at for e in trail)])
+    # A clock starts when the customer wrote (`received_at`), which may be well before the trail's
+    # first entry (a channel that delivered late, a backfill): the page begins there, in UTC.
+    started = [t.started_at for t in state.sla.targets.values() if t.started_at is not None]
+    written = [state.first_customer_message_at] if state.first_customer_message_at else []
+    start = min([state.created_at, *(e.at for e in trail), *started, *written]).astimezone(UTC)
     instants = [e.at for e in trail] + [state.updated_at]
     for t in state.sla.targets.values():
         instants += [i for i in (t.deadline, t.warning_at, t.breached_at, t.met_at) if i is not None]
@@ -329,7 +333,8 @@ def _clock(
         markers.append(Marker(at=target.deadline, x=scale.x(target.deadline), kind="deadline", label="due"))
     if target.breached_at is not None:
         at = target.breached_at
-        markers.append(Marker(at=at, x=scale.x(at), kind="breach", label=f"breached {at:%H:%M:%S}"))
+        label = f"breached {at.astimezone(UTC):%H:%M:%S}"
+        markers.append(Marker(at=at, x=scale.x(at), kind="breach", label=label))
     if target.met_at is not None:
         markers.append(Marker(at=target.met_at, x=scale.x(target.met_at), kind="met", label="met"))
     return ClockLane(

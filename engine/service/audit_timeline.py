@@ -28,6 +28,15 @@ _ENVIRONMENT = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     trim_blocks=False,
 )
+
+
+def _utc(at: datetime) -> str:
+    """An instant as the page shows it: in UTC, as its headings say, with its date (a clock can run
+    for days, and a calendar's deadline carries that calendar's offset)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+_ENVIRONMENT.filters["utc"] = _utc
 # What a policy pauses on when the pack cannot be read (the policy model's default).
 DEFAULT_PAUSE_ON = SlaPolicy.model_fields["pause_on"].get_default(call_default_factory=True)
 # The workflow keeps its latest decisions (core.py MAX_RECORDED_DECISIONS); older ones are in history.
