@@ -146,6 +146,9 @@ async def test_export_replay_and_verify_as_an_auditor(
         assert verified.stdout.startswith(
             f"{len(audit_bundle.read_bundle(path)['files']['decisions.json'])} records verified"
         )
+        # Which conversation it is: a bundle renamed or handed over for another verifies too.
+        conversation = {"au-1.json": "au-1", "au-2.zip": "au-2", "re.zip": "au-2"}[path.name]
+        assert f": conversation {conversation} of tenant {tenant}, exported 20" in verified.stdout
 
     # Replayed with a worker whose workflow code changed incompatibly, the same histories differ.
     recorded = audit_bundle.recorded_in(bundle)

@@ -200,7 +200,14 @@ async def _verify(settings: Settings, args: argparse.Namespace) -> int:
     bundle = audit_bundle.read_bundle(args.bundle)
     verdict = verify(bundle, key)
     if verdict.intact:
-        print(f"{verdict.records} records verified ({verdict.files} files match the manifest)")
+        # Which conversation the sealed manifest names: a file renamed or handed over for another
+        # conversation (or tenant) verifies too, and only this line tells the auditor so.
+        manifest = bundle["manifest"]
+        print(
+            f"{verdict.records} records verified ({verdict.files} files match the manifest): conversation "
+            f"{manifest.get('conversation')} of tenant {manifest.get('tenant')}, exported "
+            f"{manifest.get('exported_at')}"
+        )
         return 0
     for problem in verdict.problems:
         print(f"{args.bundle}: {problem}")
