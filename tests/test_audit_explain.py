@@ -14,11 +14,11 @@ from engine.service.config import Settings
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.cli_run import Run, cli
-from tests.conftest import publish, serve_api
+from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.polling import eventually
-from tests.test_lifecycle import PACKS
+from tests.test_lifecycle import PACKS, set_status
 
 ACK_RULES = {"acknowledge-open": "acknowledgement", "acknowledge-after-hours": "acknowledgement_after_hours"}
 
@@ -107,6 +107,36 @@ async def test_explain_names_the_acknowledgements_event_rule_values_pack_and_out
 
     other = await cli(capsys, "audit", "explain", "ex-1", "--tenant", tenants["globex"])
     assert other.returncode == 2 and "no conversation 'ex-1'" in other.stderr, "another tenant's is not found"
+
+
+async def test_explain_lists_the_survey_sent_to_the_customer_with_its_outbox_key(
+    capsys: pytest.CaptureFixture[str],
+    api: ApiClient,
+    outbox: OutboxRows,
+    shell: Settings,
+    tenants: dict[str, str],
+    worker: None,
+) -> None:
+    """ "Every effect" left out the survey message: the workflow sends it when the survey comes due,
+    no action of that event's decision, so an auditor found an outbox row explain never named."""
+    publish(shell, TEST_PACKS / "kpi")
+    first = await api.post_message("ex-s", "m-1", "My invoice is wrong")
+    assert first.status == 201, first.body
+    await set_status(api, "ex-s", "solved")
+
+    def surveys() -> list[dict]:
+        return [row for row in outbox.read_all(tenants["acme"]) if row["kind"] == "survey"]
+
+    async def surveyed() -> bool:
+        return len(surveys()) == 1
+
+    await eventually(surveyed, "the survey in the outbox")
+    explained = as_json(await cli(capsys, "audit", "explain", "ex-s", "--tenant", tenants["acme"], "--json"))
+    (sent,) = [e for e in explained["effects"] if e["effect"] == "survey" and e["event"] == "survey.due"]
+    assert sent["key"] == surveys()[0]["idempotency_key"] and sent["outbound"] is True
+    assert sent["outcome"] == "done" and sent["cause"]
+    text = await cli(capsys, "audit", "explain", "ex-s", "--tenant", tenants["acme"])
+    assert f"key       {sent['key']}\n" in text.stdout
 
 
 async def test_whatif_shows_the_changed_acknowledgement_and_nothing_else(

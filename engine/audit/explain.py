@@ -42,6 +42,8 @@ EFFECTS: dict[str, str] = {
 # The kinds whose key leaves the workflow: the channel's outbox row and delivery ledger (reply,
 # notify, call_webhook), the CRM write (update_crm, add_note), the assignment desk's request (assign).
 OUTBOUND = frozenset({"reply", "notify", "call_webhook", "update_crm", "add_note", "assign"})
+# The notes of a `survey.due` entry whose survey message went out, or was refused (timers.py).
+SURVEY_SENT_NOTES = ("survey sent", "survey not sent")
 
 
 class EffectRow(BaseModel):
@@ -100,6 +102,8 @@ def explain(
     those the workflow took on its own (an SLA policy's escalation steps), with the trail's note."""
     rows: list[EffectRow] = []
     for entry in sorted(trail, key=lambda e: e.seq):
+        if entry.event == "survey.due" and (entry.note or "").startswith(SURVEY_SENT_NOTES):
+            rows.append(_survey_send(state, entry))
         if entry.decision is None and not entry.executed:
             continue
         # decoded once: every read of the trail's record decodes it
@@ -138,6 +142,28 @@ def explain(
                 )
             )
     return rows
+
+
+def _survey_send(state: ConversationState, entry: DecisionEntry) -> EffectRow:
+    """The survey message the workflow sent when a `schedule_survey` came due: no action of this
+    entry's decision, yet a message to the customer with its own key on the outbox and ledger."""
+    note = entry.note or ""
+    sent = note.startswith(SURVEY_SENT_NOTES[0])
+    return EffectRow(
+        seq=entry.seq,
+        event=entry.event,
+        at=entry.at,
+        thread=entry.thread,
+        depth=entry.depth,
+        index="0",
+        effect="survey",
+        action={"type": "send_survey", "template": "survey"},
+        outcome="done" if sent else "failed",
+        detail=None if sent else note,
+        cause="the survey an earlier `schedule_survey` set, come due",
+        key=idempotency_key(state, entry.seq, "0"),
+        outbound=True,
+    )
 
 
 def render_text(conversation: str, rows: list[EffectRow]) -> str:
