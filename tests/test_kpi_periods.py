@@ -8,13 +8,13 @@ so `settled_at` must follow `status_at` exactly; the reference below is the repo
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.kpis.report import metrics, report
+from engine.kpis.report import metrics, periods, report
 from engine.kpis.threads import RESOLVED, Measure, ThreadKpis
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -23,9 +23,14 @@ PROPERTIES = settings(max_examples=150, deadline=None, suppress_health_check=[He
 
 
 def reference(
-    threads: list[ThreadKpis], start: datetime, end: datetime, group_by: tuple[str, ...], step: timedelta
+    threads: list[ThreadKpis],
+    start: datetime,
+    end: datetime,
+    group_by: tuple[str, ...],
+    step: timedelta | None,
 ) -> list[dict[str, Any]]:
-    """Every thread begun before each period's end asked its status there (the first implementation)."""
+    """Every thread begun before each period's end asked its status there (the first implementation);
+    periods are days or weeks from T0, a Monday midnight, cut at the range's ends."""
     attribute = {"team": "team", "channel": "channel", "agent": "assignee", "priority": "priority"}
     groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
     for thread in threads:
@@ -35,7 +40,7 @@ def reference(
         members = groups[key]
         left = start
         while left < end:
-            right = min(left + step, end)
+            right = end if step is None else min(T0 + step * ((left - T0) // step + 1), end)
             begun = [t for t in members if left <= t.started_at < right]
             known = [t for t in members if t.started_at < right]
             if begun or any(t.status_at(right) not in (None, *RESOLVED) for t in known):
@@ -86,7 +91,7 @@ def test_the_rows_are_those_of_asking_every_thread_at_every_period_end(
 ) -> None:
     start = T0 + timedelta(hours=offset)
     end = start + timedelta(hours=length)
-    step = {"day": timedelta(days=1), "week": timedelta(days=7), None: end - start}[interval]
+    step = {"day": timedelta(days=1), "week": timedelta(days=7), None: None}[interval]
     for group_by in ((), ("team",)):
         got = report(members, start=start, end=end, group_by=group_by, interval=interval)
         assert got == reference(members, start, end, group_by, step)
@@ -111,3 +116,35 @@ def test_a_settled_thread_is_solved_or_closed_at_every_later_instant(
         # and just before it, the thread was waiting (or not begun): the earliest such instant
         before = thread.status_at(settled - timedelta(microseconds=1))
         assert before is None or before not in RESOLVED
+
+
+def test_rows_are_calendar_days_and_monday_weeks_whatever_instant_the_range_begins_at() -> None:
+    """A range that begins at 12:35 (the default: the week up to now) had rows of 24 hours from
+    12:35, so a message of 10:00 on 1 December counted in the row labelled 30 November."""
+    start = datetime(2026, 11, 30, 12, 35, tzinfo=UTC)  # a Monday
+    end = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    written = ThreadKpis(
+        conversation_id="k-5",
+        life_id="L",
+        thread=1,
+        started_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+        team="billing",
+        channel="email",
+        first_response=Measure(60.0, 30.0),
+        statuses=[(datetime(2026, 12, 1, 10, 5, tzinfo=UTC), "solved")],
+        business=lambda a, b: (b - a).total_seconds(),
+    )
+    [row] = report([written], start=start, end=end, group_by=(), interval="day")
+    assert (row["from"], row["to"]) == ("2026-12-01T00:00:00+00:00", "2026-12-02T00:00:00+00:00")
+    assert row["metrics"]["volume"]["conversations"] == ["k-5"]
+    assert periods(start, end, "day") == [
+        (start, datetime(2026, 12, 1, tzinfo=UTC)),
+        (datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2, tzinfo=UTC)),
+        (datetime(2026, 12, 2, tzinfo=UTC), datetime(2026, 12, 3, tzinfo=UTC)),
+        (datetime(2026, 12, 3, tzinfo=UTC), end),
+    ]
+    wednesday = datetime(2026, 11, 25, 8, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert periods(wednesday, end, "week") == [
+        (wednesday, datetime(2026, 11, 30, tzinfo=UTC)),
+        (datetime(2026, 11, 30, tzinfo=UTC), end),
+    ]

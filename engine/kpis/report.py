@@ -11,7 +11,7 @@ import io
 import statistics
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
 
@@ -178,15 +178,25 @@ def _age(known: list[ThreadKpis], at: datetime) -> tuple[int, dict[str, Any]]:
 
 
 def periods(start: datetime, end: datetime, interval: str | None) -> list[tuple[datetime, datetime]]:
-    """The report's periods in order: `interval` long (the last one cut at `end`), or the whole range."""
-    step = INTERVALS[interval] if interval else end - start
+    """The report's periods in order: calendar days or ISO weeks (Monday) in UTC, the first and last
+    cut at the range's ends, or the whole range. A range need not begin at midnight (the default is
+    the week up to now): rows of 24 hours from its start put a message of 10:00 in "yesterday"'s row."""
+    if interval is None:
+        return [(start, end)]
     out = []
     left = start
     while left < end:
-        right = min(left + step, end)
+        right = min(period_end(left, interval), end)
         out.append((left, right))
         left = right
     return out
+
+
+def period_end(at: datetime, interval: str) -> datetime:
+    """The first UTC midnight (`day`) or Monday midnight (`week`) after `at`."""
+    utc = at.astimezone(UTC)
+    midnight = datetime.combine(utc.date(), time(), UTC)
+    return midnight + (INTERVALS[interval] if interval == "day" else timedelta(days=7 - utc.weekday()))
 
 
 def _by_period(
