@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 
 from engine.audit.chain import canonical_json
 from engine.service import audit_bundle
@@ -31,6 +33,8 @@ from tests.payload_keys import TEST_DATA_CONVERTER, TEST_PAYLOAD_KEYS
 from tests.test_api_roles import as_key, keys_by_role
 from tests.test_lifecycle import set_status
 from tests.test_threads import agent_reply
+
+HISTORIES = Path(__file__).parent / "histories"
 
 AUDIT_KEY = "test-audit-key-0123456789abcdef"
 
@@ -293,3 +297,34 @@ def test_embedded_defaults_keep_one_audit_key_in_the_data_dir(tmp_path: Path) ->
     key = audit_key_of(embedded)
     assert audit_key_of(embedded) == key and len(key) > 32
     assert (tmp_path / "data" / DEV_AUDIT_KEY_FILE).stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_damaged_history_names_the_event_without_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An auditor's replay of a bundle whose history was edited: a payload changed by one character
+    printed the SDK's traceback and "event not named: Encoded failure"; a removed event said "event
+    not named" though the core named the event it met instead."""
+    recorded = json.loads((HISTORIES / "answer-r-1.json").read_text(encoding="utf-8"))
+
+    def edited(change: Callable[[list[dict[str, Any]]], None]) -> audit_bundle.Recorded:
+        raw = json.loads(json.dumps(recorded))
+        change(raw["events"])
+        return audit_bundle.Recorded("c-1", "run-1", WorkflowHistory.from_json("wf", raw))
+
+    def one_character(events: list[dict[str, Any]]) -> None:
+        payload = events[0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
+        payload["data"] = ("A" if payload["data"][0] != "A" else "B") + payload["data"][1:]
+
+    def without_the_first_marker(events: list[dict[str, Any]]) -> None:
+        events.remove(next(e for e in events if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED"))
+
+    marker = next(e for e in recorded["events"] if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED")
+    after = int(marker["eventId"]) + 1
+    tally = await replay_all([edited(one_character), edited(without_the_first_marker)], TEST_DATA_CONVERTER)
+    assert tally.summary() == "2 replayed, 2 differences"
+    payload, missing = tally.differences
+    assert payload.event == "event 1 WORKFLOW_EXECUTION_STARTED"
+    assert payload.detail == "a payload does not decode: payload under key 'test-1' does not decrypt"
+    assert missing.event == f"event {after}" and "out of order" in missing.detail
+    assert not [r for r in caplog.records if r.exc_info], "no traceback in the auditor's terminal"

@@ -11,10 +11,14 @@ the test suite's determinism checks (tests/replay.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from temporalio.converter import DataConverter
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHistory
+from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.worker import Replayer
 
 from engine.service.audit_bundle import Recorded
@@ -22,6 +26,7 @@ from engine.service.worker import WORKFLOWS, workflow_runner
 
 _MESSAGE = re.compile(r'message: "(.*?)", source')
 _EVENT = re.compile(r"HistoryEvent\(id: (\d+), (\w+)")
+_OUT_OF_ORDER = re.compile(r"History is out of order\. Last processed event: \d+, event id: (\d+)")
 
 
 def replayer(data_converter: DataConverter, workflows: Sequence[type] = WORKFLOWS) -> Replayer:
@@ -58,12 +63,52 @@ async def replay_all(
     tally = Tally()
     runner = replayer(data_converter, workflows)
     for one in recorded:
-        result = await runner.replay_workflow(one.history, raise_on_replay_failure=False)
         tally.replayed += 1
+        if data_converter.payload_codec is not None:
+            unreadable = await first_undecodable(one.history, data_converter.payload_codec)
+            if unreadable is not None:
+                tally.differences.append(Difference(one.conversation, one.run_id, *unreadable))
+                continue
+        result = await runner.replay_workflow(one.history, raise_on_replay_failure=False)
         if result.replay_failure is not None:
             event, detail = explained(result.replay_failure)
             tally.differences.append(Difference(one.conversation, one.run_id, event, detail))
     return tally
+
+
+async def first_undecodable(history: WorkflowHistory, codec: PayloadCodec) -> tuple[str, str] | None:
+    """The first event holding a payload the keyring does not decrypt, and why; None when all do.
+
+    Replayed, such a payload fails inside the workflow's activation: the SDK logs a traceback and the
+    failure comes back as "Encoded failure", naming no event. Checked first, the auditor reads which
+    event of the history was edited (or sealed under a key this deployment does not have).
+    """
+    for event in history.events:
+        for payload in _payloads(event):
+            try:
+                await codec.decode([payload])
+            except Exception as exc:
+                name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+                return f"event {event.event_id} {name}", f"a payload does not decode: {exc}"
+    return None
+
+
+def _payloads(message: Message) -> Iterator[Payload]:
+    """Every Payload inside a protobuf message, however deep (inputs, results, headers, memos)."""
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None:
+            continue
+        if descriptor.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        elif descriptor.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            if isinstance(item, Payload):
+                yield item
+            elif isinstance(item, Message):
+                yield from _payloads(item)
 
 
 def explained(error: BaseException) -> tuple[str, str]:
@@ -77,5 +122,11 @@ def explained(error: BaseException) -> tuple[str, str]:
     inner = _MESSAGE.search(text)
     detail = inner.group(1) if inner else text.splitlines()[0]
     named = _EVENT.search(detail)
-    event = f"event {named.group(1)} {named.group(2)}" if named else "event not named"
+    out_of_order = _OUT_OF_ORDER.search(detail)
+    if named:
+        event = f"event {named.group(1)} {named.group(2)}"
+    elif out_of_order:  # an event removed or moved: the core names the one it met instead
+        event = f"event {out_of_order.group(1)}"
+    else:
+        event = "event not named"
     return event, detail
