@@ -180,6 +180,8 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     assert exported.status == 200, exported.body
     by_cli = await cli(capsys, "audit", "export", "tv-1", "--tenant", tenants["acme"])
     assert by_cli.returncode == 0, by_cli.stderr
+    elsewhere = await cli(capsys, "audit", "export", "tv-1", "--tenant", tenants["globex"])
+    assert elsewhere.returncode == 2 and "no conversation 'tv-1'" in elsewhere.stderr  # as explain says it
     same = json.loads(by_cli.stdout)  # the same content as the route's, sealed under the same key
     assert same["manifest"]["run_ids"] == exported.body["manifest"]["run_ids"]
     assert same["files"]["decisions.json"] == exported.body["files"]["decisions.json"]

@@ -200,10 +200,16 @@ async def test_the_static_file_opens_offline_with_the_paused_clock(
     missing = await cli(
         capsys, "audit", "timeline", "nope", "--tenant", tenants["acme"], "--html", str(page_file)
     )
-    assert missing.returncode == 1 and "no conversation 'nope'" in missing.stderr
+    assert missing.returncode == 2 and "no conversation 'nope'" in missing.stderr
     other = await cli(
         capsys, "audit", "timeline", "tl-3", "--tenant", tenants["globex"], "--html", str(page_file)
     )
-    assert other.returncode == 1, "another tenant's conversation is not found"
+    assert other.returncode == 2, "another tenant's conversation is not found"
     bad = await cli(capsys, "audit", "timeline", "a b", "--html", str(page_file))
     assert bad.returncode == 2
+    nowhere = tmp_path / "no-such-folder" / "tl-3.html"
+    unwritable = await cli(
+        capsys, "audit", "timeline", "tl-3", "--tenant", tenants["acme"], "--html", str(nowhere)
+    )
+    assert unwritable.returncode == 2 and unwritable.stderr.startswith(f"convoflow: --html {nowhere}: ")
+    assert "database" not in unwritable.stderr

@@ -11,7 +11,8 @@
   offline with the audit key: exit 0 `N records verified`, exit 1 naming the first record that was
   edited, removed or reordered, or the file whose hash differs.
 
-Exit codes: 0 done, 1 a difference, a failed check, or Temporal/the database failed, 2 bad input.
+Exit codes: 0 done, 1 a difference, a failed check, or Temporal/the database failed, 2 bad input (no
+such conversation among them).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
                     f"convoflow audit: no conversation {args.conversation!r} in tenant {args.tenant}",
                     file=sys.stderr,
                 )
-                return 1
+                return 2
             if args.output is None:
                 sys.stdout.write(canonical_json(bundle).decode() + "\n")
                 return 0

@@ -2,7 +2,8 @@
 
 The same page `GET /v1/conversations/{id}/timeline` serves to auditors (engine/service/audit_timeline.py),
 written to a file that opens offline: inline CSS and SVG, no script, nothing fetched. Exit codes: 0
-written, 1 no such conversation or Temporal, the database or the file failed, 2 bad input.
+written, 1 Temporal or the database failed, 2 bad input (no such conversation, a file that cannot be
+written).
 """
 
 from __future__ import annotations
@@ -50,18 +51,22 @@ async def _timeline(database: AsyncEngine, args: argparse.Namespace) -> int:
             client = await connect(settings, address)
             state = await read_state(client, args.tenant, args.conversation)
     except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # bad input, as `audit explain` says it
             print(
                 f"convoflow: no conversation {args.conversation!r} in tenant {args.tenant}", file=sys.stderr
             )
-        else:
-            print(f"convoflow: Temporal: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"convoflow: Temporal: {exc.message}", file=sys.stderr)
         return 1
     except (RuntimeError, OSError, TimeoutError, KeyringError) as exc:
         print(f"convoflow: Temporal could not be reached ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 1
     timeline = await timeline_of(state, database, now=datetime.now(UTC))
-    args.html.write_text(render(timeline), encoding="utf-8")
+    try:
+        args.html.write_text(render(timeline), encoding="utf-8")
+    except OSError as exc:  # the page's path, not the database the caller's handler would name
+        print(f"convoflow: --html {args.html}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     breaches = sum(1 for clock in timeline.clocks if clock.outcome == "breached")
     print(
         f"wrote {args.html}: conversation {args.conversation}, {len(timeline.rows)} events, "
