@@ -303,8 +303,31 @@ async def test_bad_list_filters_are_named(api: ApiClient, query: str) -> None:
 async def test_unknown_route_and_method_are_json(api: ApiClient) -> None:
     missing = await api.request("GET", "/v1/nothing-here")
     assert missing.status == 404 and missing.body["error"] == "not_found"
+    assert fields(missing.body) == ["path"]
     wrong_method = await api.request("DELETE", "/v1/conversations/c-1/messages")
-    assert wrong_method.status == 405
+    assert wrong_method.status == 405 and fields(wrong_method.body) == ["method"]
+
+
+async def test_every_error_has_fields_naming_what_the_caller_got_wrong(
+    api: ApiClient, worker: None, client: Client
+) -> None:
+    """README: every error carries `fields`; a thread, a run of another conversation, a quarantined
+    mail or a key that is not there came back without one, or naming the conversation instead."""
+    for conversation in ("c-f1", "c-f2"):
+        posted = await api.post_message(conversation, "m-1", "Hello")
+        assert posted.status == 201, posted.body
+    other_run = (await client.get_workflow_handle(api.workflow_id("c-f2")).describe()).run_id
+    for path, field in (
+        ("/v1/conversations/c-f1/decisions?thread=99", "thread"),
+        (f"/v1/conversations/c-f1/decisions?run_id={other_run}", "run_id"),
+        ("/v1/quarantine/q_0123456789abcdef01234567", "quarantine_id"),
+    ):
+        reply = await api.request("GET", path)
+        assert reply.status == 404, (path, reply.body)
+        assert fields(reply.body) == [field], (path, reply.body)
+    revoked = await api.request("DELETE", "/v1/keys/k_0123456789abcdef")
+    assert revoked.status == 404, revoked.body
+    assert fields(revoked.body) == ["key_id"]
 
 
 @pytest.mark.parametrize("route", ["messages", "replies", "status", "assignment", "survey"])

@@ -43,6 +43,7 @@ from engine.service.metrics import MESSAGES_IN
 from workflows.conversation.workflow import ConversationWorkflow
 
 Result = TypeVar("Result")
+NO_SUCH_RUN = "this conversation has no run with this id"
 # How long past the update timeout a call may run before we cancel it: Temporal normally ends it at
 # the deadline it was given; this covers an SDK polling loop that starts one more call.
 BACKSTOP_SECONDS = 2.0
@@ -78,7 +79,7 @@ async def call_temporal(
             404,
             "conversation_not_found",
             "no such run, or it cannot answer",
-            named("conversation_id", "no such run, or it cannot answer"),
+            named(_asked_for(handle), "no such run, or it cannot answer"),
         ) from None
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
@@ -95,6 +96,10 @@ async def call_temporal(
         if exc.status == RPCStatusCode.NOT_FOUND:
             if handle is not None and await _has_ended(handle):
                 raise ApiError(409, "conversation_closed", CLOSED, named("conversation_id", CLOSED)) from None
+            if handle is not None and handle.run_id is not None:  # `?run_id=` of another conversation
+                raise ApiError(
+                    404, "conversation_not_found", NO_SUCH_RUN, named("run_id", NO_SUCH_RUN)
+                ) from None
             raise ApiError(404, "conversation_not_found", NOT_FOUND, named("conversation_id")) from None
         if exc.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
             raise unavailable(
@@ -106,6 +111,11 @@ async def call_temporal(
 
 CLOSED = "the conversation is closed"
 NOT_FOUND = "no such conversation"
+
+
+def _asked_for(handle: WorkflowHandle | None) -> str:
+    """What the caller named that Temporal could not find: a run (`?run_id=`), or the conversation."""
+    return "run_id" if handle is not None and handle.run_id is not None else "conversation_id"
 
 
 def named(field: str, message: str = "not found") -> list[dict[str, str]]:

@@ -88,7 +88,8 @@ async def _thread_decisions(request: web.Request, handle: WorkflowHandle, thread
         request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
     )
     if thread > state.thread:
-        raise ApiError(404, "thread_not_found", f"the conversation has {state.thread} thread(s)")
+        has = f"the conversation has {state.thread} thread(s)"
+        raise ApiError(404, "thread_not_found", has, [{"field": "thread", "message": has}])
     mine = [e for e in state.decisions if e.thread == thread]
     summary = next((t for t in state.threads if t.thread == thread), None)
     complete = summary is None or any(e.seq <= max(summary.first_seq, 1) for e in mine)

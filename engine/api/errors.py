@@ -45,9 +45,10 @@ def problem(status: int, code: str, message: str, fields: list[dict] | None = No
         "detail": message,
         "error": code,
         "message": message,
+        # Always there, so a client reads it without a check: empty when nothing the caller sent is
+        # at fault (a 500, a database that did not answer).
+        "fields": fields or [],
     }
-    if fields:
-        body["fields"] = fields
     return body
 
 
@@ -153,7 +154,10 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             raise
         code = exc.reason.lower().replace(" ", "_")
         kept = {name: exc.headers[name] for name in KEPT_HEADERS if name in exc.headers}
-        return ApiError(exc.status, code, _explained(exc, request), headers=kept).response()
+        explained = _explained(exc, request)
+        at_fault = {405: "method", 404: "path"}.get(exc.status)
+        fields = [{"field": at_fault, "message": explained}] if at_fault else None
+        return ApiError(exc.status, code, explained, fields, headers=kept).response()
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and
         # every write it makes is idempotent, so the same request may be sent again.

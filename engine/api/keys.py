@@ -58,5 +58,6 @@ async def revoke_tenant_key(request: web.Request) -> web.Response:
     if not KEY_ID.match(key_id):
         raise invalid_field("key_id", f"must match {KEY_ID.pattern}")
     if not await revoke_key(request.app[DATABASE], key_id, tenant=request[TENANT]):
-        raise ApiError(404, "key_not_found", "no active key with this id in your tenant")
+        missing = "no active key with this id in your tenant"
+        raise ApiError(404, "key_not_found", missing, [{"field": "key_id", "message": missing}])
     return web.json_response({"key_id": key_id, "revoked": True})

@@ -54,7 +54,7 @@ from engine.contracts.ids import ID_PATTERN
 PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details; `error`, `message` and `fields` are extension members",
-    "required": ["type", "title", "status", "detail", "error", "message"],
+    "required": ["type", "title", "status", "detail", "error", "message", "fields"],
     "properties": {
         "type": {"type": "string", "description": "urn:convoflow:problem:<error>"},
         "title": {"type": "string"},

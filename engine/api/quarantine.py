@@ -127,6 +127,10 @@ def _iso(when: datetime | None) -> str | None:
     return when.isoformat() if when is not None else None
 
 
+UNREADABLE = "sealed under a payload key that is not configured"
+NO_SENDER = "the mail has no usable sender address: there is no one a conversation could answer; delete it"
+
+
 @routes.get("/v1/quarantine")
 async def list_quarantine(request: web.Request) -> web.Response:
     """The tenant's quarantined mail, oldest first; `reason` and `released` (true/false) filter."""
@@ -166,7 +170,12 @@ async def _item(request: web.Request, *, with_raw: bool = False) -> QuarantinedM
         raise invalid_field("quarantine_id", "q_ and 24 hex digits")
     found = await request.app[MAIL_INTAKE].quarantine.get(request[TENANT], quarantine_id, with_raw=with_raw)
     if found is None:
-        raise ApiError(404, "quarantine_item_not_found", "no such quarantined mail")
+        raise ApiError(
+            404,
+            "quarantine_item_not_found",
+            "no such quarantined mail",
+            [{"field": "quarantine_id", "message": "no such quarantined mail in this tenant"}],
+        )
     return found
 
 
@@ -181,7 +190,7 @@ async def get_quarantined_raw(request: web.Request) -> web.Response:
     """The mail exactly as delivered (message/rfc822), to look at its headers."""
     item = await _item(request, with_raw=True)
     if item.raw is None:
-        raise ApiError(409, "unreadable", "sealed under a payload key that is not configured")
+        raise ApiError(409, "unreadable", UNREADABLE, [{"field": "quarantine_id", "message": UNREADABLE}])
     return web.Response(body=item.raw, content_type="message/rfc822")
 
 
@@ -194,13 +203,9 @@ async def release_quarantined(request: web.Request) -> web.Response:
             {"id": item.quarantine_id, "conversation_id": item.conversation_id, "duplicate": True}
         )
     if item.raw is None:
-        raise ApiError(409, "unreadable", "sealed under a payload key that is not configured")
+        raise ApiError(409, "unreadable", UNREADABLE, [{"field": "quarantine_id", "message": UNREADABLE}])
     if not item.summary.get("sender"):
-        raise ApiError(
-            409,
-            "no_sender",
-            "the mail has no usable sender address: there is no one a conversation could answer; delete it",
-        )
+        raise ApiError(409, "no_sender", NO_SENDER, [{"field": "quarantine_id", "message": NO_SENDER}])
     tenant = request[TENANT]
     intake = request.app[MAIL_INTAKE]
     taken = await intake.release(tenant, item.raw, reason=item.reason)

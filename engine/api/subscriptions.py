@@ -212,7 +212,10 @@ async def rotate_subscription_secret(request: web.Request) -> web.Response:
         request[TENANT], sub.subscription_id, timedelta(hours=body.overlap_hours)
     )
     if rotated is None:  # deleted meanwhile
-        raise ApiError(404, "subscription_not_found", f"no subscription {sub.subscription_id} in this tenant")
+        missing = f"no subscription {sub.subscription_id} in this tenant"
+        raise ApiError(
+            404, "subscription_not_found", missing, [{"field": "subscription_id", "message": missing}]
+        )
     return _with_secret(rotated)
 
 

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 if TYPE_CHECKING:
     from ..models.problem_fields_item import ProblemFieldsItem
 
@@ -26,7 +24,7 @@ class Problem:
         detail (str):
         error (str): The error code (the end of `type`)
         message (str): The same as `detail`
-        fields (list[ProblemFieldsItem] | Unset):
+        fields (list[ProblemFieldsItem]):
     """
 
     type_: str
@@ -35,7 +33,7 @@ class Problem:
     detail: str
     error: str
     message: str
-    fields: list[ProblemFieldsItem] | Unset = UNSET
+    fields: list[ProblemFieldsItem]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -51,12 +49,10 @@ class Problem:
 
         message = self.message
 
-        fields: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.fields, Unset):
-            fields = []
-            for fields_item_data in self.fields:
-                fields_item = fields_item_data.to_dict()
-                fields.append(fields_item)
+        fields = []
+        for fields_item_data in self.fields:
+            fields_item = fields_item_data.to_dict()
+            fields.append(fields_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -68,10 +64,9 @@ class Problem:
                 "detail": detail,
                 "error": error,
                 "message": message,
+                "fields": fields,
             }
         )
-        if fields is not UNSET:
-            field_dict["fields"] = fields
 
         return field_dict
 
@@ -92,14 +87,12 @@ class Problem:
 
         message = d.pop("message")
 
-        _fields = d.pop("fields", UNSET)
-        fields: list[ProblemFieldsItem] | Unset = UNSET
-        if _fields is not UNSET:
-            fields = []
-            for fields_item_data in _fields:
-                fields_item = ProblemFieldsItem.from_dict(fields_item_data)
+        fields = []
+        _fields = d.pop("fields")
+        for fields_item_data in _fields:
+            fields_item = ProblemFieldsItem.from_dict(fields_item_data)
 
-                fields.append(fields_item)
+            fields.append(fields_item)
 
         problem = cls(
             type_=type_,
