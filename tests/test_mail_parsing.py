@@ -177,3 +177,19 @@ def test_only_our_own_message_ids_make_a_loop() -> None:
     assert is_ours(ours, {"convoflow.local"})
     assert not is_ours("<CAF1.abc@convoflow.local>", {"convoflow.local"})  # a colleague's client
     assert not is_ours(ours, {"acme.example"})
+
+
+def test_a_mail_read_only_as_far_as_its_problem_says_its_message_id_was_derived() -> None:
+    """A From whose encoded name hides a line break is unparseable: ops saw the id made up for it
+    (`...@derived.convoflow.invalid`) beside `message_id_derived: false`, as if the mail had sent it."""
+    name = base64.b64encode(b"Nina\r\nBcc: victim@evil.example").decode()
+    raw = (
+        f"From: =?UTF-8?B?{name}?= <nina@customer.example>\r\nTo: support@convoflow.local\r\n"
+        "Subject: Hello\r\nMessage-ID: <inj1@customer.example>\r\n\r\nHi\r\n"
+    ).encode()
+    mail = parse_mail(raw)
+    assert mail.problem is not None
+    assert mail.message_id.endswith("@derived.convoflow.invalid>") and mail.message_id_derived
+    for hostile in (b"\x00" * 10, b"Content-Type: multipart/mixed; boundary=x\r\n\r\n" + b"--x\r\n" * 3):
+        read = parse_mail(hostile)
+        assert read.message_id_derived or not read.message_id.endswith("@derived.convoflow.invalid>")

@@ -93,25 +93,30 @@ class ParsedMail:
     problem: MailProblem | None = None
 
 
+def _unread(raw: bytes, problem: MailProblem) -> ParsedMail:
+    """A mail read no further than its problem: its id made from its bytes, and said to be so."""
+    return ParsedMail(message_id=derived_message_id(raw=raw), message_id_derived=True, problem=problem)
+
+
 def parse_mail(raw: bytes) -> ParsedMail:
     """The message as far as it can be read; `problem` says what could not be (never raises)."""
     raw = trimmed_references(raw)
     if problem := check_bounds(raw):
-        return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
+        return _unread(raw, problem)
     try:
         mail = BytesParser(policy=policy.default).parsebytes(raw)
         parts = list(mail.walk())
     except RecursionError:
         problem = MailProblem(field="body", problem="MIME parts or header comments nested too deep")
-        return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
+        return _unread(raw, problem)
     except Exception:  # the stdlib parser fails in many ways on hostile input
         problem = MailProblem(field="body", problem="the MIME structure cannot be read")
-        return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
+        return _unread(raw, problem)
     bad = [name for part in parts for name in part.keys() if _header(part, name) is _UNREADABLE]
     if bad:
         label = clean_line(bad[0], 64) or "header"
         problem = MailProblem(field=label, problem=f"the email's {label} header cannot be parsed")
-        return ParsedMail(message_id=derived_message_id(raw=raw), problem=problem)
+        return _unread(raw, problem)
     return _read(mail)
 
 
