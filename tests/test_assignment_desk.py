@@ -9,6 +9,9 @@ assignment says why on the conversation's decision trail.
 from __future__ import annotations
 
 import asyncio
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +154,44 @@ async def test_an_unanswered_customer_is_reassigned_and_the_timeout_raises_rules
     reassigned = [d for d in await trail(api, "c-wait") if d["event"] == "conversation.assigned"][-1]
     excluded = {c["agent"]: c["excluded_by"] for c in reassigned["assignment"]["assignment"]["candidates"]}
     assert excluded["ana"].startswith("excluded: unanswered for 0.03 business minutes")
+
+
+async def test_the_unanswered_timer_counts_on_the_team_calendar_not_the_sla_policy_s(
+    api: ApiClient, worker: None, settings: Settings, tmp_path: Path
+) -> None:
+    """README: `unanswered_minutes` are business minutes on the team's calendar. They counted on the
+    SLA policy's: a 24/7 team whose policy keeps office hours (here: closed today and tomorrow) left
+    the customer with a silent agent until the office opened."""
+    today = datetime.now(UTC).date()
+    pack = tmp_path / "desk-office-sla"
+    shutil.copytree(TEST_PACKS / "desk", pack)
+    text = (pack / "pack.yaml").read_text(encoding="utf-8")
+    closed = ", ".join(f'"{today + timedelta(days=d)}"' for d in (-1, 0, 1))
+    text = text.replace(
+        "teams:\n",
+        "  office:\n    timezone: UTC\n"
+        '    hours: {mon: [["00:00", "24:00"]], tue: [["00:00", "24:00"]], wed: [["00:00", "24:00"]],\n'
+        '            thu: [["00:00", "24:00"]], fri: [["00:00", "24:00"]], sat: [["00:00", "24:00"]],\n'
+        '            sun: [["00:00", "24:00"]]}\n'
+        f"    holidays: [{closed}]\n"
+        "sla_policies:\n  standard: {calendar: office, first_response_minutes: 60, resolution_minutes: 600}\n"
+        "teams:\n",
+        1,
+    )
+    text = text.replace(
+        "      - route: support\n      - assign: {by_language: true}\n",
+        "      - route: support\n      - apply_sla: standard\n      - assign: {by_language: true}\n",
+        1,
+    )
+    (pack / "pack.yaml").write_text(text, encoding="utf-8")
+    publish(settings, pack)
+    await add_agent(api, "ana")
+    await api.post_message("c-office", "m1", "Hello there")
+    await assigned_to(api, "c-office", "ana")
+    assert (await state(api, "c-office"))["sla"]["policy"] == "standard"
+    await add_agent(api, "ben")
+    await assigned_to(api, "c-office", "ben")  # 0.03 minutes on the team's always-open calendar
+    assert "timed-out" in (await state(api, "c-office"))["tags"]
 
 
 async def test_an_answered_customer_keeps_the_agent(api: ApiClient, worker: None, desk_pack: str) -> None:

@@ -96,7 +96,15 @@ mid-run, and `patches-2026-12-s-next-breach-kept-1`, begun with the bundle that 
 target a new clock replaced as an earlier breach (a next response breached, then the customer's next
 message), and `patches-2026-12-r-then-breach-kept-mid-1`, a conversation whose next response breached
 under `convoflow up` of the code before it and whose customer wrote again once `convoflow up` of the
-code after it had taken over, asking `a-replaced-breach-still-counts` by its own marker mid-run.
+code after it had taken over, asking `a-replaced-breach-still-counts` by its own marker mid-run,
+`patches-2026-12-t-unanswered-team-calendar-1`, begun with the bundle that also counts an assignee's
+unanswered minutes on the team's calendar (a 24/7 team, an SLA policy on a calendar closed for the
+day), `patches-2026-12-s-then-unanswered-team-calendar-mid-1`, a conversation queued under `convoflow
+up` of the code before it and assigned once `convoflow up` of the code after it had taken over, asking
+`unanswered-counts-on-the-team-calendar` by its own marker mid-run, and
+`patches-2026-12-s-unanswered-armed-before-switch-mid-1`, whose assignee's timer was armed before the
+switch: the code after it asked the patch while replaying that, so the run keeps the policy's
+calendar.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -33,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import ActionResult
     from workflows.conversation.delivery import Delivery
-    from workflows.conversation.patches import PRIORITY_TOLD_PATCH
+    from workflows.conversation.patches import PRIORITY_TOLD_PATCH, UNANSWERED_ON_TEAM_CALENDAR_PATCH
 
 # Events raised while handling one, in order, each with the context it adds for the rules.
 Raised = list[tuple[str, dict[str, Any]]]
@@ -159,7 +159,15 @@ class Assigning(Delivery):
             s.last_agent_reply_at is not None and s.last_agent_reply_at >= s.last_customer_message_at
         ):
             return
-        (due,) = await self._deadlines([TimeQuery(op="deadline", start=workflow.now(), minutes=minutes)])
+        # The team's calendar (what `business_hours` reads), as README says; it counted on the SLA
+        # policy's, so a 24/7 team whose policy keeps office hours waited for Monday. Asked only
+        # where the two differ.
+        team_calendar = self._calendar_name()
+        calendar = None
+        if team_calendar != s.sla.calendar and self._patched(UNANSWERED_ON_TEAM_CALENDAR_PATCH):
+            calendar = team_calendar
+        query = TimeQuery(op="deadline", start=workflow.now(), minutes=minutes)
+        (due,) = await self._deadlines([query], calendar)
         current.unanswered_at = due
 
     async def _tell_desk_status(self, status: str) -> None:

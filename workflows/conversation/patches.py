@@ -161,7 +161,15 @@ PATCHES_2026_12_R = "patches-2026-12-r"
 BREACHES_KEPT_PATCH = "a-replaced-breach-still-counts"
 # The bundle after that: everything PATCHES_2026_12_R stands for, and BREACHES_KEPT_PATCH.
 PATCHES_2026_12_S = "patches-2026-12-s"
+# An assignee's `unanswered_minutes` count on the team's calendar (the one `business_hours` reads), as
+# the README says; they counted on the SLA policy's, so a 24/7 team whose policy keeps office hours
+# left a customer waiting on a silent agent until the office opened. Asked only where the calendars
+# differ.
+UNANSWERED_ON_TEAM_CALENDAR_PATCH = "unanswered-counts-on-the-team-calendar"
+# The bundle after that: everything PATCHES_2026_12_S stands for, and UNANSWERED_ON_TEAM_CALENDAR_PATCH.
+PATCHES_2026_12_T = "patches-2026-12-t"
 BUNDLES = (
+    PATCHES_2026_12_T,
     PATCHES_2026_12_S,
     PATCHES_2026_12_R,
     PATCHES_2026_12_Q,
@@ -216,6 +224,7 @@ LATER_PATCHES = {
     CRM_TEXT_FILLED_PATCH: PATCHES_2026_12_Q,
     ESCALATION_OWN_BREACH_PATCH: PATCHES_2026_12_R,
     BREACHES_KEPT_PATCH: PATCHES_2026_12_S,
+    UNANSWERED_ON_TEAM_CALENDAR_PATCH: PATCHES_2026_12_T,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -25,14 +25,19 @@ with workflow.unsafe.imports_passed_through():
 class SlaClocks(Records):
     """Clocks per target (first response, next response, resolution) of the conversation's policy."""
 
-    async def _business_time(self, queries: list[TimeQuery]) -> list[str | float]:
+    async def _business_time(
+        self, queries: list[TimeQuery], calendar: str | None = None
+    ) -> list[str | float]:
+        """On `calendar`, else the SLA policy's (none: wall-clock time)."""
         request = TimeRequest(
-            pack_hash=self._state.pack_hash or "", calendar=self._state.sla.calendar, queries=queries
+            pack_hash=self._state.pack_hash or "",
+            calendar=calendar or self._state.sla.calendar,
+            queries=queries,
         )
         return await workflow.execute_local_activity_method(RuleDecisions.business_time, request, **LOCAL)
 
-    async def _deadlines(self, queries: list[TimeQuery]) -> list[datetime]:
-        return [datetime.fromisoformat(str(answer)) for answer in await self._business_time(queries)]
+    async def _deadlines(self, queries: list[TimeQuery], calendar: str | None = None) -> list[datetime]:
+        return [datetime.fromisoformat(str(a)) for a in await self._business_time(queries, calendar)]
 
     async def _apply_sla(self, name: str) -> None:
         """Start the policy's clocks; a changed policy keeps the business time already consumed."""
