@@ -251,6 +251,27 @@ async def test_a_silent_agent_drops_to_away_and_its_conversations_move(
         await assigned_to(api, "c-hb", "ben")
 
 
+async def test_a_heartbeat_timeout_a_restart_turned_on_drops_silent_agents_without_a_roster_write(
+    client: Client, settings: Settings, tenants: dict[str, str], desk_pack: str
+) -> None:
+    """The desk keeps the heartbeat timeout of the roster it read last: after a restart that turned
+    the timeout on, agents whose client had gone silent stayed online and took conversations until
+    someone wrote the roster."""
+    off = settings.model_copy(update={"presence_timeout_seconds": 0.0})
+    async with build_worker(client, off), serve_api(client, off, tenants) as api:
+        await add_agent(api, "ana")
+        await api.post_message("c-silent", "m1", "Hello there")
+        await assigned_to(api, "c-silent", "ana")
+    on = settings.model_copy(update={"presence_timeout_seconds": 1.0})
+    async with build_worker(client, on), serve_api(client, on, tenants) as api:
+
+        async def away() -> bool:
+            shown = (await api.request("GET", "/v1/agents/ana")).body
+            return shown["presence"] == "away" and shown["presence_reason"] == "heartbeat timeout"
+
+        await eventually(away, "ana dropped to away once the restarted worker's timeout applied")
+
+
 async def test_waiting_survives_a_worker_restart(
     client: Client, settings: Settings, tenants: dict[str, str], desk_pack: str
 ) -> None:

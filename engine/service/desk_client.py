@@ -66,6 +66,26 @@ async def signal_roster_changed(
     )
 
 
+async def reread_running_desks(client: Client, task_queue: str) -> int:
+    """Tell every running desk on `task_queue` to read the roster again; returns how many were told.
+
+    A worker calls it when it starts: the desk keeps the roster it read last, with the heartbeat
+    timeout of the worker that read it, so a restart that turned the timeout on (or changed it) was
+    not heard until the next roster write, and silent agents stayed online and took conversations.
+    A desk that ended meanwhile is skipped; the next roster write starts it again.
+    """
+    query = f"WorkflowType = '{DESK_WORKFLOW}' AND ExecutionStatus = 'Running' AND TaskQueue = '{task_queue}'"
+    told = 0
+    async for desk in client.list_workflows(query):
+        try:
+            await client.get_workflow_handle(desk.id).signal(ROSTER_CHANGED, RosterChange())
+            told += 1
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+    return told
+
+
 def desk_handle(client: Client, tenant: str) -> WorkflowHandle:
     """The tenant's desk, whichever run is current (continue-as-new keeps the id)."""
     return client.get_workflow_handle(desk_workflow_id(tenant))

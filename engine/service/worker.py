@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -42,6 +44,7 @@ from engine.db.webhook_secrets import WebhookSecrets
 from engine.service.activity_metrics import MetricsInterceptor
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.desk_client import reread_running_desks
 from engine.service.event_dispatcher import EventDispatcher
 from engine.service.mail_intake import mail_intake
 from engine.service.mailbox import MailboxConnector, run_mailboxes
@@ -52,6 +55,8 @@ from workflows.assignment_desk.workflow import AssignmentDesk
 from workflows.conversation.workflow import ConversationWorkflow
 
 WORKFLOWS = [ConversationWorkflow, AssignmentDesk]
+
+log = logging.getLogger("convoflow.worker")
 
 
 def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActivities:
@@ -211,17 +216,19 @@ class ConvoflowWorker(Worker):
     """A Worker that runs the event dispatcher beside it and closes its adapters' HTTP sessions once
     it has shut down."""
 
-    def __init__(self, *args: Any, adapters: Adapters, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, client: Client, *args: Any, adapters: Adapters, **kwargs: Any) -> None:
+        super().__init__(client, *args, **kwargs)
         self._adapters = adapters
+        self._client = client
 
     async def run(self) -> None:
         dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
         mailboxes = asyncio.create_task(run_mailboxes(self._adapters.mailboxes), name="mailboxes")
+        desks = asyncio.create_task(self._reread_desks(), name="desks-reread-roster")
         try:
             await super().run()
         finally:
-            for task in (dispatcher, mailboxes):
+            for task in (dispatcher, mailboxes, desks):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -229,6 +236,16 @@ class ConvoflowWorker(Worker):
     async def shutdown(self) -> None:
         await super().shutdown()
         await self._adapters.close()
+
+    async def _reread_desks(self) -> None:
+        """The running desks read the roster with this worker's heartbeat timeout (desk_client.py)."""
+        try:
+            told = await reread_running_desks(self._client, self.task_queue)
+        except (RPCError, RuntimeError) as exc:  # the worker serves on; the next roster write tells them
+            log.warning("could not tell the assignment desks to read the roster (%s)", type(exc).__name__)
+            return
+        if told:
+            log.info("told %d assignment desk(s) to read the roster again", told)
 
 
 def build_mailboxes(
