@@ -308,6 +308,24 @@ async def test_unknown_route_and_method_are_json(api: ApiClient) -> None:
     assert wrong_method.status == 405 and fields(wrong_method.body) == ["method"]
 
 
+async def test_a_reply_names_its_agent_as_an_assignment_does(api: ApiClient, worker: None) -> None:
+    """`"agent_id": "a b"` was taken and counted in the KPIs as an agent's first response."""
+    assert (await api.post_message("c-agent", "m-1", "Hello")).status == 201
+    for agent in ("a b", "-dash", "ana\u00a0"):
+        reply = await api.request(
+            "POST",
+            "/v1/conversations/c-agent/replies",
+            json={"agent_id": agent, "text": "Hi", "message_id": "r-1"},
+        )
+        assert reply.status == 422 and fields(reply.body) == ["agent_id"], (agent, reply.body)
+    taken = await api.request(
+        "POST",
+        "/v1/conversations/c-agent/replies",
+        json={"agent_id": "olga@helpdesk.example", "text": "Hi", "message_id": "r-1"},
+    )
+    assert taken.status == 200, taken.body
+
+
 async def test_every_error_has_fields_naming_what_the_caller_got_wrong(
     api: ApiClient, worker: None, client: Client
 ) -> None:

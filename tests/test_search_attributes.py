@@ -115,6 +115,23 @@ async def test_temporal_holds_what_the_state_says_after_every_event(
     await replay_every_run(client, settings.task_queue)
 
 
+async def test_an_agent_named_by_an_address_is_found_by_the_list_s_assignee_filter(
+    api: ApiClient, worker: None
+) -> None:
+    """A tenant without a roster assigns by its helpdesk login (an address): the assignment took it,
+    and the list's `assignee` filter then refused the same id with a 422."""
+    assert (await api.post_message("sa-at", "m-1", "hello", wait="decided")).status == 201
+    assigned = await api.request(
+        "POST", "/v1/conversations/sa-at/assignment", json={"agent_id": "olga@helpdesk.example"}
+    )
+    assert assigned.status == 200, assigned.body
+    listed = await api.request("GET", "/v1/conversations?assignee=olga%40helpdesk.example")
+    assert listed.status == 200, listed.body
+    assert [c["conversation_id"] for c in listed.body["conversations"]] == ["sa-at"]
+    quoted = await api.request("GET", "/v1/conversations?assignee=olga%27%20OR%20x")
+    assert quoted.status == 422 and quoted.body["fields"][0]["field"] == "assignee"
+
+
 async def test_a_conversation_with_many_long_tags_keeps_taking_messages(
     api: ApiClient, client: Client, settings: Settings, worker: None, tmp_path: Path
 ) -> None:

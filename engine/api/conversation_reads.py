@@ -29,7 +29,7 @@ from engine.api.schemas import (
     ThreadList,
 )
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
-from engine.contracts.ids import is_safe_id
+from engine.contracts.ids import AGENT_ID_PATTERN, is_agent_id, is_safe_id
 from engine.contracts.single_line import is_pack_name
 from engine.rules.context import Priority
 from engine.rules.pack import MAX_TEAM_NAME
@@ -197,7 +197,7 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
     # "Süd"): any such name, quoted, but no quote or backslash, which would end or escape the string.
     pack_name = f"a pack's name: 1-{MAX_TEAM_NAME} characters of one line, no quotes"
     for param, key, fits, expected in (
-        ("assignee", sa.ASSIGNEE, is_safe_id, f"must match {ID_PATTERN}"),
+        ("assignee", sa.ASSIGNEE, is_agent_id, f"must match {AGENT_ID_PATTERN}"),
         ("language", sa.LANGUAGE, is_safe_id, f"must match {ID_PATTERN}"),
         ("team", sa.TEAM, is_pack_name, pack_name),
         ("tag", sa.TAGS, is_pack_name, pack_name),

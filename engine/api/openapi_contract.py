@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.api.pages import MAX_LIMIT
 from engine.contracts.conversation import Channel, Status
-from engine.contracts.ids import ID_PATTERN
+from engine.contracts.ids import AGENT_ID_PATTERN, ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
 from engine.db.keys import TENANT_PATTERN
 from engine.db.proposals import PROPOSAL_ID
@@ -30,6 +30,7 @@ RATE_LIMIT_HEADERS = {
     "RateLimit": {"description": "Quota left `r`, seconds until whole `t`", "schema": {"type": "string"}},
 }
 ID = {"type": "string", "pattern": ID_PATTERN, "maxLength": 128}
+AGENT_ID = {"type": "string", "pattern": AGENT_ID_PATTERN, "maxLength": 128}
 PATH_SCHEMAS: dict[str, dict[str, Any]] = {
     "conversation_id": ID,
     "agent_id": ID,
@@ -75,7 +76,7 @@ CONVERSATION_FILTERS: list[dict[str, Any]] = [
         ("priority", {"type": "string", "enum": [m.value for m in Priority]}),
         ("sla_breached", {"type": "string", "enum": ["true", "false"]}),
         ("team", ID),
-        ("assignee", ID),
+        ("assignee", AGENT_ID),
         ("tag", ID),
         ("language", ID),
     )

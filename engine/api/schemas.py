@@ -41,7 +41,7 @@ from engine.contracts.conversation import (
     SurveyAnswer,
     ThreadSummary,
 )
-from engine.contracts.ids import ID_PATTERN
+from engine.contracts.ids import AGENT_ID_PATTERN, ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
 from engine.mail.addresses import is_one_mailbox
 
@@ -172,7 +172,8 @@ class PostUnassignment(AssignmentRelease, Strict):
 
 
 class PostReply(AgentReply, Strict):
-    agent_id: str = Field(min_length=1, max_length=128, pattern=SINGLE_LINE)
+    # As an assignment names the agent: "a b" was taken, and counted in the KPIs as an agent.
+    agent_id: str = Field(min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
     text: str = Field(min_length=1, max_length=100_000, pattern=NO_NUL)
     message_id: MessageId | None = Field(
         default=None,

@@ -17,6 +17,7 @@ from engine.contracts.events import ConversationEvent
 
 # Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
 # holds the one pattern they must match, and says why.
+from engine.contracts.ids import AGENT_ID_PATTERN
 from engine.contracts.ids import ID_PATTERN as ID_PATTERN
 
 # The decision trail has its own module; its models are named here too, where they always were.
@@ -138,7 +139,7 @@ class StatusChange(BaseModel):
 class Assignment(BaseModel):
     """The helpdesk assigned the conversation (to an agent, and optionally moved it to a team)."""
 
-    agent_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,127}$")
+    agent_id: str = Field(min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
     team: str | None = Field(default=None, min_length=1, max_length=64)
 
 

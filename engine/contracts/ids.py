@@ -24,6 +24,17 @@ def is_safe_id(value: str) -> bool:
     return _ID.fullmatch(value) is not None
 
 
+AGENT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@\-]{0,127}$"
+"""An agent as a conversation names it (an assignment, a reply, the list's `assignee`): the id pattern
+and `@`, since a tenant without a roster names its agents by their helpdesk login, often an address."""
+
+_AGENT_ID = re.compile(AGENT_ID_PATTERN)
+
+
+def is_agent_id(value: str) -> bool:
+    return _AGENT_ID.fullmatch(value) is not None
+
+
 def derived_id(prefix: str, source: str) -> str:
     """A safe id made from untrusted text: `prefix` (itself safe) and 20 hex digits of its SHA-256."""
     return f"{prefix}-{hashlib.sha256(source.encode('utf-8', 'surrogateescape')).hexdigest()[:20]}"
