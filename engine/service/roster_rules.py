@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.assignment import ANY_CHANNEL, SKILL_PATTERN, AgentRecord
@@ -52,6 +60,19 @@ class AgentInput(BaseModel):
         description="Open conversations the agent takes at once: one number for all channels together, "
         f'or a number per channel (`{{"email": 5, "chat": 2}}`), each 0 to {MAX_CAPACITY}.',
     )
+
+    @field_validator("capacity", mode="wrap")
+    @classmethod
+    def _one_message(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # The union's own errors name its members ("capacity.int", "capacity.dict[constrained-str,int]"),
+        # which tell a client nothing; one message on the field does.
+        try:
+            return handler(value)
+        except ValidationError:
+            per_channel = '{"email": 5, "chat": 2}'
+            raise ValueError(
+                f"a whole number (0 to {MAX_CAPACITY}), or one per channel ({per_channel})"
+            ) from None
 
 
 @dataclass(frozen=True)
