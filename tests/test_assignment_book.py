@@ -224,6 +224,8 @@ def test_required_skills_widen_after_the_teams_wait() -> None:
     desk.fire(T0 + timedelta(minutes=10))
     served = desk.notices[-1].outcome
     assert served is not None and served.agent == "ana" and served.decision.widened
+    # The reason an auditor reads says so, not only the record's flag.
+    assert "skills widened: nobody eligible with" in served.decision.reason
 
 
 def test_an_agent_away_past_the_grace_period_loses_its_conversations_to_the_queue() -> None:

@@ -157,6 +157,9 @@ def choose(
     chosen = min(eligible, key=lambda a: (scores[a.agent_id], afters[a.agent_id] or 0.0, turn[a.agent_id]))
     decision.chosen = chosen.agent_id
     decision.reason = _why(request.strategy, chosen, request.channel, loads, len(eligible))
+    if decision.widened:  # the record's flag alone left the auditor to guess why a skill did not count
+        needed = ", ".join(request.skills)
+        decision.reason += f"; skills widened: nobody eligible with {needed} within the team's wait"
     tied = [a for a in eligible if scores[a.agent_id] == scores[chosen.agent_id]]
     if ties_by_after and len(tied) > 1 and request.strategy != "round_robin":
         decision.reason += _tie(request.strategy, chosen, request.channel, loads, tied, afters)
