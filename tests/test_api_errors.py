@@ -326,6 +326,18 @@ async def test_a_reply_names_its_agent_as_an_assignment_does(api: ApiClient, wor
     assert taken.status == 200, taken.body
 
 
+async def test_an_unassignment_needs_no_body(api: ApiClient, worker: None) -> None:
+    """Its only field (`actor`) is optional, yet a request without a body was a 400 `empty_body`."""
+    assert (await api.post_message("c-unassign", "m-1", "Hello")).status == 201
+    path = "/v1/conversations/c-unassign"
+    assert (await api.request("POST", f"{path}/assignment", json={"agent_id": "agent-7"})).status == 200
+    freed = await api.request("POST", f"{path}/unassignment")
+    assert freed.status == 200, freed.body
+    assert (await api.get("c-unassign")).body["assignee"] is None
+    broken = await api.request("POST", f"{path}/unassignment", data=b"{nope")
+    assert broken.status == 400 and broken.body["error"] == "malformed_json"
+
+
 async def test_every_error_has_fields_naming_what_the_caller_got_wrong(
     api: ApiClient, worker: None, client: Client
 ) -> None:

@@ -163,13 +163,15 @@ async def update_conversation(
     body_model: type[BaseModel],
     event_model: type[BaseModel],
     prepare: Callable[[web.Request, dict[str, Any]], dict[str, Any]] | None = None,
+    optional: bool = False,
 ) -> web.Response:
     """Validate the body, send it to the conversation as a Temporal update, answer with the receipt.
 
-    `prepare` may complete the body from the request (headers) before it is validated.
+    `prepare` may complete the body from the request (headers) before it is validated; `optional`:
+    a request without a body is an empty one (every field of the body has a default).
     """
     ext_id = external_id(request)
-    data = await read_json(request)
+    data = await read_json(request) if request.body_exists or not optional else {}
     body = validated(body_model, prepare(request, data) if prepare else data)
     event = event_model.model_validate(body.model_dump())
     handle = handle_for(request, ext_id)
@@ -231,7 +233,7 @@ async def post_assignment(request: web.Request) -> web.Response:
 async def post_unassignment(request: web.Request) -> web.Response:
     """Take the agent off the conversation (conversation.unassigned); its desk frees the agent's slot."""
     return await update_conversation(
-        request, ConversationWorkflow.unassign, PostUnassignment, AssignmentRelease
+        request, ConversationWorkflow.unassign, PostUnassignment, AssignmentRelease, optional=True
     )
 
 

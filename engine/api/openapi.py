@@ -215,6 +215,7 @@ REPEATS: dict[tuple[str, str], type[BaseModel]] = {
 OPTIONAL_BODIES = {
     ("POST", "/v1/webhook-secrets/{channel}/rotate"),
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"),
+    ("POST", "/v1/conversations/{conversation_id}/unassignment"),
     *OPTIONAL_DECISIONS,
 }
 # Routes that answer a page, not JSON (their errors are JSON like every route's).

@@ -15,7 +15,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     conversation_id: str,
     *,
-    body: PostUnassignment,
+    body: PostUnassignment | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -29,7 +29,8 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
+    if not isinstance(body, Unset):
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -111,7 +112,7 @@ def sync_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient,
-    body: PostUnassignment,
+    body: PostUnassignment | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem]:
     """Take the agent off
@@ -121,7 +122,7 @@ def sync_detailed(
     Args:
         conversation_id (str):
         idempotency_key (str | Unset):
-        body (PostUnassignment):
+        body (PostUnassignment | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,7 +149,7 @@ def sync(
     conversation_id: str,
     *,
     client: AuthenticatedClient,
-    body: PostUnassignment,
+    body: PostUnassignment | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | None:
     """Take the agent off
@@ -158,7 +159,7 @@ def sync(
     Args:
         conversation_id (str):
         idempotency_key (str | Unset):
-        body (PostUnassignment):
+        body (PostUnassignment | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -180,7 +181,7 @@ async def asyncio_detailed(
     conversation_id: str,
     *,
     client: AuthenticatedClient,
-    body: PostUnassignment,
+    body: PostUnassignment | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[EventResponse | Problem]:
     """Take the agent off
@@ -190,7 +191,7 @@ async def asyncio_detailed(
     Args:
         conversation_id (str):
         idempotency_key (str | Unset):
-        body (PostUnassignment):
+        body (PostUnassignment | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -215,7 +216,7 @@ async def asyncio(
     conversation_id: str,
     *,
     client: AuthenticatedClient,
-    body: PostUnassignment,
+    body: PostUnassignment | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
 ) -> EventResponse | Problem | None:
     """Take the agent off
@@ -225,7 +226,7 @@ async def asyncio(
     Args:
         conversation_id (str):
         idempotency_key (str | Unset):
-        body (PostUnassignment):
+        body (PostUnassignment | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
