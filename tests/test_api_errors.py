@@ -79,6 +79,8 @@ def attachment(**fields: object) -> dict:
 
 
 IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+# Older than the workflow believes a channel's time: it was taken (201), then counted from now.
+LAST_YEAR_BUT_ONE = (datetime.now(UTC) - timedelta(days=400)).isoformat()
 
 
 # Each of these was accepted and then jammed the conversation (the decide activity failed on every
@@ -96,6 +98,7 @@ IN_TWO_DAYS = (datetime.now(UTC) + timedelta(days=2)).isoformat()
         ({**GOOD, "received_at": "0001-01-01T00:00:00Z"}, "received_at"),
         ({**GOOD, "received_at": "1999-12-31T23:59:59Z"}, "received_at"),
         ({**GOOD, "received_at": IN_TWO_DAYS}, "received_at"),
+        ({**GOOD, "received_at": LAST_YEAR_BUT_ONE}, "received_at"),
         ({**GOOD, "received_at": 10**10}, "received_at"),
         ({**GOOD, "language": "en GB"}, "language"),
         ({**GOOD, "language": "e1"}, "language"),

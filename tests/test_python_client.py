@@ -165,7 +165,7 @@ async def test_bad_input_is_a_typed_problem_naming_the_field(integrator: Authent
     problem = refused.value
     assert problem.status == 422 and problem.type.startswith("urn:convoflow:problem:")
     assert problem.field_names == ["received_at"], problem.fields
-    assert "2000" in problem.fields[0].message
+    assert "366 days before" in problem.fields[0].message
 
     with pytest.raises(ProblemError) as missing:
         expect(await get_conversation.asyncio_detailed("client-none", client=integrator))

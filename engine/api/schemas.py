@@ -9,7 +9,7 @@ only on this side.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,6 +24,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from engine.contracts.conversation import (
+    RECEIVED_AT_MAX_AGE,
+    RECEIVED_AT_MAX_AHEAD,
     AgentReply,
     Assignment,
     AssignmentRelease,
@@ -50,10 +52,6 @@ NO_NUL = r"^[^\x00]*$"
 # A BCP 47-shaped tag (`en`, `de-CH`, `pt-BR`, `zh-Hant`) within the contract's 8 characters.
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 MAX_ATTACHMENT_BYTES = 2**40  # 1 TiB: more than any channel carries; rule engines get a 64-bit int
-# `received_at` must be plausible: channels report when they received a message, so nothing before
-# 2000 and nothing more than a day ahead of the API's clock (a day covers any clock skew or zone mix-up).
-EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST_RECEIVED_AT_AHEAD = timedelta(days=1)
 
 MessageId = Annotated[
     str, Field(min_length=1, max_length=256, pattern=SINGLE_LINE, description="The channel's message id.")
@@ -110,8 +108,8 @@ class PostMessage(Strict):
     subject: str | None = Field(default=None, max_length=1000, pattern=SINGLE_LINE)
     received_at: AwareDatetime | None = Field(
         default=None,
-        description="When the channel received it, with its UTC offset; from 2000 to at most one day "
-        "ahead of the API's clock. The workflow's clock if absent.",
+        description="When the channel received it, with its UTC offset: within the 366 days before the "
+        "API's clock and at most one day after it. The workflow's clock if absent.",
     )
     auto_submitted: bool = Field(
         default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."
@@ -132,9 +130,15 @@ class PostMessage(Strict):
     def _plausible_instant(cls, value: datetime | None) -> datetime | None:
         if value is None:
             return value
-        if value < EARLIEST_RECEIVED_AT:
-            raise ValueError(f"must not be before {EARLIEST_RECEIVED_AT.isoformat()}")
-        if value > datetime.now(UTC) + LATEST_RECEIVED_AT_AHEAD:
+        # The workflow believes a channel's time within these bounds and takes its own clock for one
+        # outside them: a backfill of older mail kept its text but counted its clocks from now.
+        now = datetime.now(UTC)
+        if value < now - RECEIVED_AT_MAX_AGE:
+            raise ValueError(
+                f"must not be more than {RECEIVED_AT_MAX_AGE.days} days before the server's clock: the "
+                "conversation's clocks and KPIs would count from now instead"
+            )
+        if value > now + RECEIVED_AT_MAX_AHEAD:
             raise ValueError("must not be more than one day ahead of the server's clock")
         return value
 

@@ -6,7 +6,7 @@ with the pydantic data converter, and the workflow's query returns `Conversation
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -68,6 +68,13 @@ AUTOMATED_SENDER_PATTERN = (
 def conversation_workflow_id(tenant: str, external_id: str) -> str:
     """The one place the workflow id scheme lives: a conversation is addressable only in its tenant."""
     return f"conversation:{tenant}:{external_id}"
+
+
+# A channel's receive time (`received_at`) is believed within these bounds of the clock: the workflow
+# takes its own clock for one outside them (workflows/conversation/inbox.py), and the API refuses one
+# (engine/api/schemas.py), so no message's time is replaced without a word.
+RECEIVED_AT_MAX_AGE = timedelta(days=366)
+RECEIVED_AT_MAX_AHEAD = timedelta(days=1)
 
 
 def external_id_of(workflow_id: str) -> str:

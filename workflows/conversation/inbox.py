@@ -33,6 +33,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import (
         AUTOMATED_SENDER_PATTERN,
+        RECEIVED_AT_MAX_AGE,
+        RECEIVED_AT_MAX_AHEAD,
         DecisionEntry,
         EventReceipt,
         InboundMessage,
@@ -45,8 +47,8 @@ with workflow.unsafe.imports_passed_through():
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
 # A channel's receive time is believed within these bounds of the workflow's clock.
-MAX_MESSAGE_AGE = timedelta(days=366)
-MAX_CLOCK_SKEW = timedelta(days=1)
+MAX_MESSAGE_AGE = RECEIVED_AT_MAX_AGE
+MAX_CLOCK_SKEW = RECEIVED_AT_MAX_AHEAD
 # Patch: the creation decision records the message's threading note (conversations created before
 # it have none to record; the patch keeps their histories replaying as they were).
 THREADING_NOTE = "threading-note"

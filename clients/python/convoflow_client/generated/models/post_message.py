@@ -30,8 +30,8 @@ class PostMessage:
         quoted (str | Unset): Quoted history and signature the channel separated from `text` (rules read it as
             `message.quoted`); email received by convoflow fills it itself. Default: ''.
         subject (None | str | Unset):
-        received_at (datetime.datetime | None | Unset): When the channel received it, with its UTC offset; from 2000 to
-            at most one day ahead of the API's clock. The workflow's clock if absent.
+        received_at (datetime.datetime | None | Unset): When the channel received it, with its UTC offset: within the
+            366 days before the API's clock and at most one day after it. The workflow's clock if absent.
         auto_submitted (bool | Unset): The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce). Default:
             False.
         language (None | str | Unset):
