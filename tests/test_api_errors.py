@@ -329,6 +329,24 @@ async def test_a_reply_names_its_agent_as_an_assignment_does(api: ApiClient, wor
     assert taken.status == 200, taken.body
 
 
+async def test_a_retried_reply_after_the_close_is_a_duplicate_not_a_refusal(
+    api: ApiClient, worker: None
+) -> None:
+    """A client whose reply timed out retries it; meanwhile the agent closed the conversation. The
+    retry was a 409 `conversation_closed`, so the client could not tell the reply went out."""
+    assert (await api.post_message("c-retry", "m-1", "Hello")).status == 201
+    path = "/v1/conversations/c-retry"
+    reply = {"agent_id": "agent-7", "text": "Done, closing", "message_id": "r-1"}
+    first = await api.request("POST", f"{path}/replies", json=reply)
+    assert first.status == 200 and first.body["duplicate"] is False, first.body
+    assert (await api.request("POST", f"{path}/status", json={"status": "closed"})).status == 200
+    again = await api.request("POST", f"{path}/replies", json=reply)
+    assert again.status == 200, again.body
+    assert again.body["duplicate"] is True and again.body["seq"] == first.body["seq"]
+    new = await api.request("POST", f"{path}/replies", json={**reply, "message_id": "r-2"})
+    assert new.status == 409 and new.body["error"] == "conversation_closed"
+
+
 async def test_an_unassignment_needs_no_body(api: ApiClient, worker: None) -> None:
     """Its only field (`actor`) is optional, yet a request without a body was a 400 `empty_body`."""
     assert (await api.post_message("c-unassign", "m-1", "Hello")).status == 201

@@ -165,6 +165,8 @@ class ConversationWorkflow(Replies):
 
     @post_reply.validator
     def _validate_post_reply(self, reply: AgentReply) -> None:
+        if reply.message_id is not None and reply.message_id in self._seen:
+            return  # a client's retry of a reply taken before the close: its receipt, not a refusal
         self._reject_when_closed()
 
     @workflow.update
