@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from engine import webhook_signature
 from engine.service.config import Settings
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.conftest import serve_api
 
 GOOD = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
@@ -345,6 +345,21 @@ async def test_a_retried_reply_after_the_close_is_a_duplicate_not_a_refusal(
     assert again.body["duplicate"] is True and again.body["seq"] == first.body["seq"]
     new = await api.request("POST", f"{path}/replies", json={**reply, "message_id": "r-2"})
     assert new.status == 409 and new.body["error"] == "conversation_closed"
+
+
+async def test_who_unassigned_or_set_a_status_is_on_the_trail(api: ApiClient, worker: None) -> None:
+    """`actor` was taken (200) and then lost: the trail said "ben unassigned through the API", and an
+    auditor asking who reassigned the conversation found no name anywhere."""
+    assert (await api.post_message("c-actor", "m-1", "Hello")).status == 201
+    path = "/v1/conversations/c-actor"
+    assert (await api.request("POST", f"{path}/assignment", json={"agent_id": "ben"})).status == 200
+    freed = await api.request("POST", f"{path}/unassignment", json={"actor": "lead-olga"})
+    assert freed.status == 200, freed.body
+    held = await api.request("POST", f"{path}/status", json={"status": "on_hold", "actor": "lead-olga"})
+    assert held.status == 200, held.body
+    notes = {e["event"]: e["note"] for e in await trail(api, "c-actor") if e["note"]}
+    assert notes["conversation.unassigned"] == "ben unassigned through the API by lead-olga"
+    assert notes["status.changed"] == "set by lead-olga: open -> on_hold"
 
 
 async def test_an_unassignment_needs_no_body(api: ApiClient, worker: None) -> None:

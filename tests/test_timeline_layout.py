@@ -104,7 +104,8 @@ def test_an_old_trail_still_pauses_the_clock_where_the_rules_and_the_customer_mo
 def test_a_change_nobody_can_name_is_said_so_and_noted_changes_are_read() -> None:
     trail = [
         created(),
-        DecisionEntry(seq=2, event="status.changed", at=at(20), note="open -> on_hold"),
+        # the actor an API call names goes before the change, which is read after its last " -> "
+        DecisionEntry(seq=2, event="status.changed", at=at(20), note="set by lead-olga: open -> on_hold"),
         DecisionEntry(seq=3, event="status.changed", at=at(30)),  # an API call's, before notes
     ]
     target = SlaTarget(name="resolution", target_minutes=60, remaining_minutes=59.7, paused_at=at(20))

@@ -22,7 +22,8 @@ __all__ = ["Raised", "StatusMachine"]
 class StatusMachine(Assigning):
     """Status changes and what they start or stop; the change itself is decided on as an event."""
 
-    async def _set_status(self, new: str, raised: Raised) -> None:
+    async def _set_status(self, new: str, raised: Raised, actor: str | None = None) -> None:
+        """`actor`: who set it through the API, when the caller named them (the auditor reads it)."""
         s = self._state
         previous = s.status.value
         if new == previous:
@@ -59,7 +60,7 @@ class StatusMachine(Assigning):
             s.timers.snooze_ends_at = None
         await self._tell_desk_status(new)
         # The note names the new status in the trail (the auditor's timeline draws the SLA pauses from
-        # it); it changes no command, so histories replay as before.
-        raised.append(
-            (STATUS_CHANGED, {"event": {"previous_status": previous}, "note": f"{previous} -> {new}"})
-        )
+        # it); it changes no command, so histories replay as before. The actor goes before the change,
+        # which the timeline reads after its last " -> ".
+        note = f"{previous} -> {new}" if actor is None else f"set by {actor}: {previous} -> {new}"
+        raised.append((STATUS_CHANGED, {"event": {"previous_status": previous}, "note": note}))

@@ -176,7 +176,7 @@ class ConversationWorkflow(Replies):
             await self._handle_inbox()
             await self._ensure_pack()
             raised: Raised = []
-            await self._set_status(change.status.value, raised)
+            await self._set_status(change.status.value, raised, change.actor)
             seq = await self._follow(raised) or self._state.event_seq
             await self._flush_records()
             self._changed()
@@ -285,7 +285,7 @@ class ConversationWorkflow(Replies):
                 f"{previous} unassigned through the API"
                 if previous
                 else "taken out of the queue through the API"
-            )
+            ) + (f" by {release.actor}" if release.actor else "")
             seq = await self._process("conversation.unassigned", note=why)
             await self._flush_records()
             self._changed()
