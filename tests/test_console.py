@@ -148,8 +148,9 @@ async def test_the_queue_view_and_setting_an_agent_online(
         await expect(row).to_have_count(1)
         await expect(row.locator("td").first).to_have_text("q-1")
         await expect(page.locator("#agent-ada td.presence-offline")).to_have_text("offline")
-        # A capacity per channel read "0 / {'email': 5, 'chat': 2}": Python's repr of it.
-        await expect(page.locator("#agent-ben td").nth(3)).to_have_text("0 / chat 2, email 5")
+        # A capacity per channel read "0 / {'email': 5, 'chat': 2}": Python's repr of it; then "6 / chat
+        # 2, email 5" for an agent exactly full on both channels. Each channel's load beside its slots.
+        await expect(page.locator("#agent-ben td").nth(3)).to_have_text("chat 0 / 2, email 0 / 5")
         await page.screenshot(path=str(tmp_path / "console-queue.png"), full_page=True)
 
         await page.click("#agent-ada button:has-text('set online')")
@@ -160,6 +161,9 @@ async def test_the_queue_view_and_setting_an_agent_online(
         return (await state(api, "q-1")).get("assignee") == "ada"
 
     await eventually(assigned, "q-1 assigned to ada once she is online")
+    agents = {a["id"]: a for a in (await api.request("GET", "/v1/agents")).body["agents"]}
+    assert agents["ada"]["load"] == 1 and agents["ada"]["load_by_channel"] == {"email": 1}
+    assert agents["ben"]["load_by_channel"] == {}
 
 
 def _browser() -> aiohttp.ClientSession:

@@ -70,6 +70,9 @@ class AgentView(BaseModel):
     load: int | None = None
     """Assigned conversations counting toward capacity; null when not read (a write's answer) or the
     desk did not answer."""
+    load_by_channel: dict[str, int] | None = None
+    """The same per channel: a capacity per channel (`{"email": 5, "chat": 2}`) is measured on these,
+    not on `load` (same null as `load`)."""
     assigned: list[str] | None = None
     """Conversation ids assigned to the agent (same null as `load`)."""
 
@@ -90,6 +93,7 @@ class AgentView(BaseModel):
             created_at=stored.created_at,
             updated_at=stored.updated_at,
             load=(load.load if load else 0) if counted else None,
+            load_by_channel=(dict(load.load_by_channel) if load else {}) if counted else None,
             assigned=([external_id_of(c) for c in load.assigned] if load else []) if counted else None,
         )
 

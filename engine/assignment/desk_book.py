@@ -396,6 +396,7 @@ class DeskBook:
                 agent=a.agent_id,
                 presence=a.presence,
                 load=loads.total.get(a.agent_id, 0),
+                load_by_channel={c: n for (agent, c), n in loads.by_channel.items() if agent == a.agent_id},
                 assigned=sorted(
                     s.conversation_id for s in self.state.seats.values() if s.agent == a.agent_id
                 ),

@@ -235,6 +235,9 @@ class AgentLoad(BaseModel):
     agent: str
     presence: Presence
     load: int = Field(description="Assigned conversations that count toward capacity now.")
+    load_by_channel: dict[str, int] = Field(
+        default_factory=dict, description="The same per channel (what a capacity per channel is measured on)."
+    )
     assigned: list[str] = Field(default_factory=list, description="Conversation ids assigned to the agent.")
 
 

@@ -77,6 +77,7 @@ async def queue(request: web.Request) -> web.Response:
                 "teams": record.teams,
                 "presence": record.presence,
                 "load": (load.load if load else 0) if desk != "not answering" else None,
+                "by_channel": load.load_by_channel if load else {},
                 "capacity": shown_capacity(record.capacity),
             }
         )

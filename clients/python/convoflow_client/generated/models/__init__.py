@@ -6,6 +6,7 @@ from .agent_list import AgentList
 from .agent_list_desk import AgentListDesk
 from .agent_view import AgentView
 from .agent_view_capacity_type_1 import AgentViewCapacityType1
+from .agent_view_load_by_channel_type_0 import AgentViewLoadByChannelType0
 from .agent_view_presence import AgentViewPresence
 from .approve_proposal_response_200 import ApproveProposalResponse200
 from .audit_bundle import AuditBundle
@@ -145,6 +146,7 @@ __all__ = (
     "AgentListDesk",
     "AgentView",
     "AgentViewCapacityType1",
+    "AgentViewLoadByChannelType0",
     "AgentViewPresence",
     "ApproveProposalResponse200",
     "AuditBundle",

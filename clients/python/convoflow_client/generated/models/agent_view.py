@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.agent_view_capacity_type_1 import AgentViewCapacityType1
+    from ..models.agent_view_load_by_channel_type_0 import AgentViewLoadByChannelType0
 
 
 T = TypeVar("T", bound="AgentView")
@@ -35,6 +36,7 @@ class AgentView:
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
         load (int | None | Unset):
+        load_by_channel (AgentViewLoadByChannelType0 | None | Unset):
         assigned (list[str] | None | Unset):
     """
 
@@ -51,11 +53,13 @@ class AgentView:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     load: int | None | Unset = UNSET
+    load_by_channel: AgentViewLoadByChannelType0 | None | Unset = UNSET
     assigned: list[str] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.agent_view_capacity_type_1 import AgentViewCapacityType1  # noqa: PLC0415
+        from ..models.agent_view_load_by_channel_type_0 import AgentViewLoadByChannelType0  # noqa: PLC0415
 
         id = self.id
 
@@ -99,6 +103,14 @@ class AgentView:
         else:
             load = self.load
 
+        load_by_channel: dict[str, Any] | None | Unset
+        if isinstance(self.load_by_channel, Unset):
+            load_by_channel = UNSET
+        elif isinstance(self.load_by_channel, AgentViewLoadByChannelType0):
+            load_by_channel = self.load_by_channel.to_dict()
+        else:
+            load_by_channel = self.load_by_channel
+
         assigned: list[str] | None | Unset
         if isinstance(self.assigned, Unset):
             assigned = UNSET
@@ -128,6 +140,8 @@ class AgentView:
         )
         if load is not UNSET:
             field_dict["load"] = load
+        if load_by_channel is not UNSET:
+            field_dict["load_by_channel"] = load_by_channel
         if assigned is not UNSET:
             field_dict["assigned"] = assigned
 
@@ -136,6 +150,7 @@ class AgentView:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.agent_view_capacity_type_1 import AgentViewCapacityType1  # noqa: PLC0415
+        from ..models.agent_view_load_by_channel_type_0 import AgentViewLoadByChannelType0  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -208,6 +223,23 @@ class AgentView:
 
         load = _parse_load(d.pop("load", UNSET))
 
+        def _parse_load_by_channel(data: object) -> AgentViewLoadByChannelType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                load_by_channel_type_0 = AgentViewLoadByChannelType0.from_dict(data)
+
+                return load_by_channel_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AgentViewLoadByChannelType0 | None | Unset, data)
+
+        load_by_channel = _parse_load_by_channel(d.pop("load_by_channel", UNSET))
+
         def _parse_assigned(data: object) -> list[str] | None | Unset:
             if data is None:
                 return data
@@ -239,6 +271,7 @@ class AgentView:
             created_at=created_at,
             updated_at=updated_at,
             load=load,
+            load_by_channel=load_by_channel,
             assigned=assigned,
         )
 
