@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select, update
+from temporalio.client import Client
 
 from engine.db.keys import create_key
 from engine.db.schema import inbound_seen, mail_quarantine
@@ -17,6 +18,7 @@ from engine.service.database import database_of
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient, api_key
 from tests.cli_run import cli
+from tests.conftest import serve_service
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.polling import eventually
@@ -193,3 +195,44 @@ async def test_a_released_loop_is_recorded_but_never_answered(
 
     await eventually(handled, "the released loop handled by its conversation")
     assert outbox.read_all(tenants["acme"]) == []
+
+
+def new_ticket(number: int, sender: bytes = b"helpdesk@vendor.example") -> bytes:
+    """A vendor's ticket system answering our acknowledgement with a new ticket: no In-Reply-To, no
+    Auto-Submitted, a new subject each time (so no header says it is a loop)."""
+    return (
+        b"From: Vendor Desk <" + sender + b">\r\nTo: support@convoflow.local\r\n"
+        b"Subject: [Ticket #" + str(number).encode() + b"] We received your message\r\n"
+        b"Message-ID: <t-" + str(number).encode() + b"-" + sender + b">\r\n"
+        b"Content-Type: text/plain\r\n\r\nThank you, we will get back to you.\r\n"
+    )
+
+
+async def test_a_sender_past_the_hourly_limit_is_quarantined_as_a_loop(
+    client: Client, settings: Settings, tenants: dict[str, str], outbox: OutboxRows
+) -> None:
+    """Six mails in a second from one vendor address, each a new ticket, were each acknowledged: the
+    two ticket systems could answer each other for ever."""
+    limited = settings.model_copy(update={"mail_sender_limit_per_hour": 3})
+    async with serve_service(client, limited, tenants) as api:
+        taken = [await post_mail(api, new_ticket(n)) for n in range(1, 4)]
+        assert [t.status for t in taken] == [201, 201, 201], [t.body for t in taken]
+        held = await post_mail(api, new_ticket(4))
+        assert held.status == 202 and held.body["reason"] == "loop", held.body
+        assert "3 mails from this sender within the hour" in held.body["detail"]
+        assert (await post_mail(api, new_ticket(4))).body["quarantine_id"] == held.body["quarantine_id"]
+        # Counted per sender, whatever case it is written in, and per tenant.
+        shouted = new_ticket(5).replace(b"From: Vendor Desk <helpdesk@", b"From: Vendor Desk <HELPDESK@")
+        assert (await post_mail(api, shouted)).status == 202
+        assert (await post_mail(api, new_ticket(6, b"ada@customer.example"))).status == 201
+        assert (await post_mail(api, new_ticket(7), tenant="globex")).status == 201
+        # Released by ops, a held mail becomes a conversation as any other.
+        released = await api.request("POST", f"/v1/quarantine/{held.body['quarantine_id']}/release")
+        assert released.status == 201, released.body
+    database = database_of(settings)
+    try:
+        async with database.connect() as connection:
+            keys = (await connection.execute(select(inbound_seen.c.sender_key))).scalars().all()
+    finally:
+        await database.dispose()
+    assert keys and all(k is None or "@" not in k for k in keys), "the table keeps no address"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -121,6 +122,8 @@ class MailIntake:
             return Intake(
                 outcome="duplicate", message_id=mail.message_id, conversation_id=taken.conversation_id
             )
+        if (looping := await self._looping(tenant, mail)) is not None:
+            return await self.hold(tenant, raw, mail, looping, source=source)
         try:
             message = message_of(mail, automatic=verdict.kind is VerdictKind.AUTOMATIC)
         except ValidationError as exc:  # the parser's bounds make this rare: still never lost
@@ -156,8 +159,26 @@ class MailIntake:
         receipt = await deliver_customer_message(
             self._conversations, tenant, threading.conversation, message, threading.note
         )
-        await self._seen.remember(tenant, "email", mail.message_id, threading.conversation)
+        await self._seen.remember(
+            tenant, "email", mail.message_id, threading.conversation, sender=message.sender.address
+        )
         return threading.conversation, receipt
+
+    async def _looping(self, tenant: str, mail: ParsedMail) -> Verdict | None:
+        """A loop by its rate: more mails from one sender within the hour than a person writes. No
+        header says so when a vendor's ticket system answers each acknowledgement with a new ticket
+        that we acknowledge again; quarantined, the mails wait for ops, none is lost."""
+        limit = self._conversations.settings.mail_sender_limit_per_hour
+        if not limit or mail.sender is None:
+            return None
+        taken = await self._seen.taken_from(tenant, mail.sender, datetime.now(UTC) - timedelta(hours=1))
+        if taken < limit:
+            return None
+        detail = (
+            f"{taken} mails from this sender within the hour, the limit "
+            "(CONVOFLOW_MAIL_SENDER_LIMIT_PER_HOUR): a mail loop? Release it if it is a customer's"
+        )
+        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.LOOP, detail=detail)
 
     async def hold(
         self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str

@@ -14,12 +14,13 @@ conversation the service threaded its mail into, and the repeat's answer names i
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import insert_new
@@ -28,6 +29,11 @@ from engine.db.schema import inbound_seen
 Kind = Literal["webhook", "email"]
 RETENTION = timedelta(days=7)
 PURGE_EVERY = 100
+
+
+def sender_key(tenant: str, sender: str) -> str:
+    """The digest a sender is counted under: per tenant, whatever case the address was written in."""
+    return hashlib.sha256(f"{tenant}\x00{sender.lower()}".encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,18 @@ class InboundSeen:
             row = found.first()
             return None if row is None else Seen(conversation_id=row.conversation_id)
 
-    async def remember(self, tenant: str, kind: Kind, external_id: str, conversation_id: str) -> None:
+    async def remember(
+        self, tenant: str, kind: Kind, external_id: str, conversation_id: str, sender: str | None = None
+    ) -> None:
         """Record the id as taken now, delivered to `conversation_id` (again, if an expired row of it
-        is still there)."""
+        is still there); a mail's `sender` is kept as a digest (`sender_key`), never as written."""
         now = datetime.now(UTC)
         key = {"tenant": tenant, "kind": kind, "external_id": external_id}
-        taken = {"seen_at": now, "conversation_id": conversation_id}
+        taken = {
+            "seen_at": now,
+            "conversation_id": conversation_id,
+            "sender_key": None if sender is None else sender_key(tenant, sender),
+        }
         async with self._database.begin() as connection:
             if not await insert_new(connection, inbound_seen, {**key, **taken}):
                 await connection.execute(
@@ -74,6 +86,17 @@ class InboundSeen:
                 )
         if next(self._remembered) % PURGE_EVERY == 0:
             await self.purge()
+
+    async def taken_from(self, tenant: str, sender: str, since: datetime) -> int:
+        """How many of the tenant's mails from `sender` were taken since `since`."""
+        c = inbound_seen.c
+        async with self._database.connect() as connection:
+            found = await connection.execute(
+                select(func.count()).where(
+                    c.tenant == tenant, c.sender_key == sender_key(tenant, sender), c.seen_at >= since
+                )
+            )
+            return int(found.scalar_one())
 
     async def purge(self) -> int:
         """Delete the rows past the retention (of every tenant); how many went."""

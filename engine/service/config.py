@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         "loader's caps stop known attacks in milliseconds; this bounds the rest, with room for the largest "
         "valid pack.",
     )
+    mail_sender_limit_per_hour: int = Field(
+        default=20,
+        ge=0,
+        description="Mails one sender may bring into a tenant in an hour; the next are quarantined as a "
+        "loop (a vendor's ticket system answering each acknowledgement with a new ticket). 0: no limit.",
+    )
     max_email_bytes: int = Field(
         default=256 * 1024,
         description="Largest raw email POST /v1/inbound/email takes (headers, text and attachments).",

@@ -47,7 +47,14 @@ inbound_seen = Table(
         nullable=True,
         comment="The conversation the message was delivered to.",
     ),
+    Column(
+        "sender_key",
+        String(64),
+        nullable=True,
+        comment="A digest of the tenant and the sender's address (mail only).",
+    ),
     PrimaryKeyConstraint("tenant", "kind", "external_id"),
+    Index("ix_inbound_seen_tenant_sender", "tenant", "sender_key", "seen_at"),
 )
 
 crm_contacts = Table(
