@@ -249,6 +249,13 @@ async def test_sign_in_sessions_csrf_and_tenants(
         assert (await _signed_in(browser, base, globex["admin"]))[0] == 303
         listed = await (await browser.get(f"{base}/console/conversations")).text()
         assert "t-1" not in listed
+        # A typo in the assignee box is said on the page, with the form to mend it: it was the
+        # API's problem JSON, in place of the console.
+        typo = await browser.get(f"{base}/console/conversations", params={"assignee": "a b"})
+        shown = await typo.text()
+        assert typo.status == 422 and typo.content_type == "text/html", shown
+        assert 'role="alert">assignee: must match' in shown and '<form class="filters"' in shown
+        assert 'name="assignee" value="a b"' in shown
         assert (await browser.get(f"{base}/console/conversations/t-1")).status == 404
 
     async with _browser() as browser:  # revoking the key ends its sessions
