@@ -92,13 +92,16 @@ async def inbound_webhook(request: web.Request) -> web.Response:
             ],
         )
     request[TENANT] = tenant
-    message = PostMessage(
-        message_id=event.message_id,
-        channel=event.channel,
-        sender=event.sender,
-        text=event.text,
-        language=event.language,
-    )
+    try:  # PostMessage's own checks across fields (an email sender is one mailbox) name the field
+        message = PostMessage(
+            message_id=event.message_id,
+            channel=event.channel,
+            sender=event.sender,
+            text=event.text,
+            language=event.language,
+        )
+    except ValidationError as exc:
+        raise validation_error(exc) from None
     # Remembered (in the database, for every replica) only once the conversation has the message:
     # after a 5xx the gateway's retry must get through. Two deliveries in flight at once both reach
     # the workflow, which keeps one (it deduplicates by message_id).
