@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select, update
 from temporalio.client import Client
 
+from engine.contracts.message_ids import domain_of, message_id_for
+from engine.contracts.outbound import OutboundMessage
 from engine.db.keys import create_key
 from engine.db.schema import inbound_seen, mail_quarantine
 from engine.service.config import Settings
@@ -208,7 +210,7 @@ def new_ticket(number: int, sender: bytes = b"helpdesk@vendor.example") -> bytes
     )
 
 
-async def test_a_sender_past_the_hourly_limit_is_quarantined_as_a_loop(
+async def test_a_sender_past_the_hourly_limit_of_new_conversations_is_held(
     client: Client, settings: Settings, tenants: dict[str, str], outbox: OutboxRows
 ) -> None:
     """Six mails in a second from one vendor address, each a new ticket, were each acknowledged: the
@@ -217,18 +219,51 @@ async def test_a_sender_past_the_hourly_limit_is_quarantined_as_a_loop(
     async with serve_service(client, limited, tenants) as api:
         taken = [await post_mail(api, new_ticket(n)) for n in range(1, 4)]
         assert [t.status for t in taken] == [201, 201, 201], [t.body for t in taken]
+        # Writing again in one of their conversations (a reply to our acknowledgement) counts once,
+        # however often: only new conversations are counted.
+        first = taken[0].body["conversation_id"]
+
+        async def acknowledged_first() -> bool:
+            return any(r["conversation_id"].endswith(first) for r in outbox.read_all(tenants["acme"]))
+
+        await eventually(acknowledged_first, "the first ticket acknowledged")
+        ack = next(r for r in outbox.read_all(tenants["acme"]) if r["conversation_id"].endswith(first))
+        ack_message = OutboundMessage(
+            idempotency_key=ack["idempotency_key"],
+            conversation_id=ack["conversation_id"],
+            tenant=tenants["acme"],
+            channel="email",
+            to="helpdesk@vendor.example",
+            kind="auto_reply",
+            text="",
+        )
+        ours = message_id_for(ack_message, domain_of(limited.email_from))
+        again = new_ticket(31).replace(b"Message-ID:", f"In-Reply-To: {ours}\r\nMessage-ID:".encode())
+        joined = await post_mail(api, again)
+        assert joined.status == 200 and joined.body["conversation_id"] == first, joined.body
         held = await post_mail(api, new_ticket(4))
-        assert held.status == 202 and held.body["reason"] == "loop", held.body
-        assert "3 mails from this sender within the hour" in held.body["detail"]
+        assert held.status == 202 and held.body["reason"] == "sender_rate", held.body
+        assert "3 conversations from this sender within the hour" in held.body["detail"]
         assert (await post_mail(api, new_ticket(4))).body["quarantine_id"] == held.body["quarantine_id"]
         # Counted per sender, whatever case it is written in, and per tenant.
         shouted = new_ticket(5).replace(b"From: Vendor Desk <helpdesk@", b"From: Vendor Desk <HELPDESK@")
         assert (await post_mail(api, shouted)).status == 202
         assert (await post_mail(api, new_ticket(6, b"ada@customer.example"))).status == 201
         assert (await post_mail(api, new_ticket(7), tenant="globex")).status == 201
-        # Released by ops, a held mail becomes a conversation as any other.
+        # Released by ops, a held mail becomes a conversation as any other: acknowledged (a released
+        # `loop` mail stays automatic, never answered).
         released = await api.request("POST", f"/v1/quarantine/{held.body['quarantine_id']}/release")
         assert released.status == 201, released.body
+        conversation = released.body["conversation_id"]
+
+        async def acknowledged() -> bool:
+            rows = outbox.read_all(tenants["acme"])
+            return any(
+                r["conversation_id"].endswith(conversation) and r["kind"] == "auto_reply" for r in rows
+            )
+
+        await eventually(acknowledged, "the released mail acknowledged")
+        assert "automated" not in (await api.get(conversation)).body["tags"]
     database = database_of(settings)
     try:
         async with database.connect() as connection:

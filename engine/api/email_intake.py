@@ -29,7 +29,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from engine.api.conversation_calls import Conversations, conversation_handle, deliver_customer_message
-from engine.api.email_threading import customer_of, thread_in
+from engine.api.email_threading import Threading, customer_of, thread_in
 from engine.api.schemas import PostMessage
 from engine.contracts.conversation import BounceReport, Channel, EventReceipt
 from engine.db.inbound_seen import InboundSeen
@@ -122,8 +122,6 @@ class MailIntake:
             return Intake(
                 outcome="duplicate", message_id=mail.message_id, conversation_id=taken.conversation_id
             )
-        if (looping := await self._looping(tenant, mail)) is not None:
-            return await self.hold(tenant, raw, mail, looping, source=source)
         try:
             message = message_of(mail, automatic=verdict.kind is VerdictKind.AUTOMATIC)
         except ValidationError as exc:  # the parser's bounds make this rare: still never lost
@@ -132,7 +130,10 @@ class MailIntake:
                 kind=VerdictKind.QUARANTINE, reason=QuarantineReason.UNPARSEABLE, detail=detail
             )
             return await self.hold(tenant, raw, mail, unreadable, source=source)
-        conversation, receipt = await self._deliver(tenant, mail, message, own)
+        threading = await self._thread(tenant, mail, message, own)
+        if not threading.joined and (looping := await self._looping(tenant, mail)) is not None:
+            return await self.hold(tenant, raw, mail, looping, source=source)
+        conversation, receipt = await self._deliver(tenant, mail, message, threading)
         outcome = "duplicate" if receipt.duplicate else verdict.kind.value
         MAIL_IN.labels(tenant, outcome).inc()
         return Intake(
@@ -142,13 +143,10 @@ class MailIntake:
             receipt=receipt,
         )
 
-    async def _deliver(
-        self, tenant: str, mail: ParsedMail, message: PostMessage, own: list[str]
-    ) -> tuple[str, EventReceipt]:
-        """Thread the message under its conversation (our own domains tell our Message-IDs), deliver
-        it, and remember its Message-ID; returns the conversation and the receipt."""
+    async def _thread(self, tenant: str, mail: ParsedMail, message: PostMessage, own: list[str]) -> Threading:
+        """The conversation the message goes to (our own domains tell our Message-IDs)."""
         domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
-        threading = await thread_in(
+        return await thread_in(
             self._conversations,
             tenant,
             named=mail.references,
@@ -156,6 +154,12 @@ class MailIntake:
             message_id=message.message_id,
             domains=domains,
         )
+
+    async def _deliver(
+        self, tenant: str, mail: ParsedMail, message: PostMessage, threading: Threading
+    ) -> tuple[str, EventReceipt]:
+        """Deliver the message to its conversation and remember its Message-ID; returns the
+        conversation and the receipt."""
         receipt = await deliver_customer_message(
             self._conversations, tenant, threading.conversation, message, threading.note
         )
@@ -165,20 +169,22 @@ class MailIntake:
         return threading.conversation, receipt
 
     async def _looping(self, tenant: str, mail: ParsedMail) -> Verdict | None:
-        """A loop by its rate: more mails from one sender within the hour than a person writes. No
-        header says so when a vendor's ticket system answers each acknowledgement with a new ticket
-        that we acknowledge again; quarantined, the mails wait for ops, none is lost."""
+        """A loop by its rate: more conversations from one sender within the hour than a person begins
+        (replies within one count once). No header says so when a vendor's ticket system answers each
+        acknowledgement with a new ticket that we acknowledge again; quarantined, the mails wait for
+        ops, none is lost."""
         limit = self._conversations.settings.mail_sender_limit_per_hour
         if not limit or mail.sender is None:
             return None
-        taken = await self._seen.taken_from(tenant, mail.sender, datetime.now(UTC) - timedelta(hours=1))
-        if taken < limit:
+        since = datetime.now(UTC) - timedelta(hours=1)
+        begun = await self._seen.conversations_from(tenant, mail.sender, since)
+        if begun < limit:
             return None
         detail = (
-            f"{taken} mails from this sender within the hour, the limit "
+            f"{begun} conversations from this sender within the hour, the limit "
             "(CONVOFLOW_MAIL_SENDER_LIMIT_PER_HOUR): a mail loop? Release it if it is a customer's"
         )
-        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.LOOP, detail=detail)
+        return Verdict(kind=VerdictKind.QUARANTINE, reason=QuarantineReason.SENDER_RATE, detail=detail)
 
     async def hold(
         self, tenant: str, raw: bytes, mail: ParsedMail, verdict: Verdict, *, source: str
@@ -227,7 +233,8 @@ class MailIntake:
         mail = await asyncio.to_thread(parse_mail, raw)
         own = [self._conversations.settings.email_from, *(own_addresses or [])]
         message = message_of(mail, automatic=automatic(mail) or reason == QuarantineReason.LOOP.value)
-        conversation, receipt = await self._deliver(tenant, mail, message, own)
+        threading = await self._thread(tenant, mail, message, own)
+        conversation, receipt = await self._deliver(tenant, mail, message, threading)
         return Intake(
             outcome="customer",
             message_id=mail.message_id,

@@ -35,6 +35,8 @@ class Threading:
 
     conversation: str
     note: str | None = None
+    joined: bool = False
+    """It goes to a conversation the sender already has (its headers named it), not a new one."""
 
 
 async def thread_for(request: web.Request, *, named: list[str], sender: str, message_id: str) -> Threading:
@@ -70,7 +72,7 @@ async def thread_in(
     for conversation in candidates[:MAX_CANDIDATES]:
         customer = await customer_of(conversations, tenant, conversation)
         if customer is not None and customer.casefold() == sender.casefold():
-            return Threading(conversation=conversation)
+            return Threading(conversation=conversation, joined=True)
         note = NOT_MEMBER if customer is not None or note == NOT_MEMBER else NOT_FOUND
     return Threading(conversation=derived_id("email", message_id), note=note)
 

@@ -120,7 +120,7 @@ QUARANTINE_FILTERS: list[dict[str, Any]] = [
         "required": False,
         "schema": {
             "type": "string",
-            "enum": ["no_sender", "loop", "blocked_sender", "spam", "unparseable"],
+            "enum": ["no_sender", "loop", "blocked_sender", "spam", "unparseable", "sender_rate"],
         },
     },
     {

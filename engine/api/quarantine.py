@@ -208,7 +208,12 @@ async def release_quarantined(request: web.Request) -> web.Response:
         raise ApiError(409, "no_sender", NO_SENDER, [{"field": "quarantine_id", "message": NO_SENDER}])
     tenant = request[TENANT]
     intake = request.app[MAIL_INTAKE]
-    taken = await intake.release(tenant, item.raw, reason=item.reason)
+    try:
+        taken = await intake.release(tenant, item.raw, reason=item.reason)
+    except ValueError:  # parsed again, the mail has no sender a reply could go to (a pydantic error too)
+        raise ApiError(
+            409, "no_sender", NO_SENDER, [{"field": "quarantine_id", "message": NO_SENDER}]
+        ) from None
     assert taken.conversation_id is not None and taken.receipt is not None
     await intake.quarantine.mark_released(
         tenant,

@@ -87,12 +87,12 @@ class InboundSeen:
         if next(self._remembered) % PURGE_EVERY == 0:
             await self.purge()
 
-    async def taken_from(self, tenant: str, sender: str, since: datetime) -> int:
-        """How many of the tenant's mails from `sender` were taken since `since`."""
+    async def conversations_from(self, tenant: str, sender: str, since: datetime) -> int:
+        """How many of the tenant's conversations mails from `sender` went to since `since`."""
         c = inbound_seen.c
         async with self._database.connect() as connection:
             found = await connection.execute(
-                select(func.count()).where(
+                select(func.count(func.distinct(c.conversation_id))).where(
                     c.tenant == tenant, c.sender_key == sender_key(tenant, sender), c.seen_at >= since
                 )
             )

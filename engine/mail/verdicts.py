@@ -48,6 +48,9 @@ class QuarantineReason(StrEnum):
     BLOCKED_SENDER = "blocked_sender"
     SPAM = "spam"
     UNPARSEABLE = "unparseable"
+    SENDER_RATE = "sender_rate"
+    """More new conversations from one sender within the hour than a person begins (a mail loop no
+    header marks); released, it is a customer's message like any other (a loop's stays automatic)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ class ListQuarantineReason(StrEnum):
     BLOCKED_SENDER = "blocked_sender"
     LOOP = "loop"
     NO_SENDER = "no_sender"
+    SENDER_RATE = "sender_rate"
     SPAM = "spam"
     UNPARSEABLE = "unparseable"
 
