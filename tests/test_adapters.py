@@ -394,6 +394,11 @@ async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_
         assert "john" not in str(refused.value).lower()
         await channel.send(reply.model_copy(update={"to": "john.smith@customer.example"}))
         assert [envelope[1] for envelope in inbox.envelopes] == [["john.smith@customer.example"]]
+        # A rule's notification may name its recipients as a header does (packs published so kept
+        # working): only a customer's address must be one mailbox.
+        notice = reply.model_copy(update={"kind": "notification", "to": "Ops <ops@convoflow.example>"})
+        await channel.send(notice)
+        assert inbox.envelopes[-1][1] == ["ops@convoflow.example"]
 
 
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:

@@ -193,3 +193,22 @@ def test_a_mail_read_only_as_far_as_its_problem_says_its_message_id_was_derived(
     for hostile in (b"\x00" * 10, b"Content-Type: multipart/mixed; boundary=x\r\n\r\n" + b"--x\r\n" * 3):
         read = parse_mail(hostile)
         assert read.message_id_derived or not read.message_id.endswith("@derived.convoflow.invalid>")
+
+
+def test_a_sender_is_never_an_address_the_parser_made_up() -> None:
+    """The stdlib reads `From: John Smith john@x.example` as the mailbox `"John Smith john"@x.example`:
+    a conversation would answer an address nobody has. The From is no usable sender then (Reply-To
+    is used, else the mail waits in quarantine); a quoted local part the mail wrote stays valid."""
+
+    def sender(headers: bytes) -> str | None:
+        raw = (
+            headers
+            + b"\r\nTo: support@convoflow.local\r\nSubject: Hi\r\nMessage-ID: <a@b.example>\r\n\r\nHi\r\n"
+        )
+        return parse_mail(raw).sender
+
+    assert sender(b"From: John Smith john@x.example") is None
+    assert sender(b"From: John <jo hn@x.example>") is None
+    assert sender(b"From: John Smith john@x.example\r\nReply-To: john@x.example") == "john@x.example"
+    assert sender(b'From: "john smith"@x.example') == '"john smith"@x.example'
+    assert sender(b"From: =?UTF-8?B?Wm/DqQ==?= <zoe@x.example>") == "zoe@x.example"

@@ -199,9 +199,17 @@ def _sender(mail: EmailMessage) -> tuple[str | None, str | None]:
         else:  # the structured parse found nothing: the stdlib's older, more forgiving parser
             display, address = parseaddr(text_of(str(value)))
         address = clean_line(address, 320)
+        local = address.rpartition("@")[0]
+        if local.startswith('"') and local not in _raw_header(mail, name):
+            continue  # a quoted name the parser made of words around an address ("John Smith john"@x)
         if is_one_mailbox(address) and len(address) <= 320:
             return address, clean_line(display, 200) or None
     return None, None
+
+
+def _raw_header(mail: EmailMessage, name: str) -> str:
+    """The header's value as the mail has it, before the parser normalised it."""
+    return next((str(v) for k, v in mail.raw_items() if k.lower() == name.lower()), "")
 
 
 def _recipients(mail: EmailMessage) -> list[str]:
