@@ -177,6 +177,22 @@ class KpiFactStore:
         async with self._engine.connect() as connection:
             return int((await connection.execute(query)).scalar_one())
 
+    async def last_seqs(self, tenant: str, conversations: Sequence[str]) -> dict[tuple[str, str], int]:
+        """The last event seq of each (conversation, life) of `conversations` the facts hold."""
+        c = kpi_facts.c
+        last: dict[tuple[str, str], int] = {}
+        async with self._engine.connect() as connection:
+            for start in range(0, len(conversations), CHUNK):
+                query = (
+                    select(c.conversation_id, c.life_id, func.max(c.seq))
+                    .where(
+                        c.tenant == tenant, c.conversation_id.in_(list(conversations[start : start + CHUNK]))
+                    )
+                    .group_by(c.conversation_id, c.life_id)
+                )
+                last.update({(r[0], r[1]): int(r[2]) for r in await connection.execute(query)})
+        return last
+
     async def keys(self, tenant: str) -> set[tuple[str, str, int, int]]:
         """Every fact's identity, for comparisons (the rebuild test)."""
         c = kpi_facts.c

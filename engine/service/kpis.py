@@ -31,8 +31,6 @@ from engine.service.kpi_calendars import calendars_for
 from engine.service.kpi_summaries import refresh, threads_for
 from workflows.conversation.workflow import ConversationWorkflow
 
-STORED_CHUNK = 500  # conversations per read of their stored facts (SQLite's bound parameters)
-
 
 async def kpi_report(database: AsyncEngine, tenant: str, query: KpiQuery) -> list[dict[str, Any]]:
     """The report rows of one tenant (only its rows are read): the thread summaries refreshed where
@@ -123,22 +121,25 @@ async def rebuilt_from_temporal(client: Client, tenant: str) -> list[Rebuilt]:
 
 
 async def older_than_stored(database: AsyncEngine, rebuilt: Sequence[Rebuilt]) -> list[Rebuilt]:
-    """Those whose conversation has facts the rebuilt ones lack: a bundle exported before the
-    conversation's latest events (a reopen, a reply) would have made them vanish from the KPIs."""
+    """Those whose conversation has events stored past the rebuilt ones: a bundle exported before
+    the conversation's latest events (a reopen, a reply) would have made them vanish from the KPIs.
+    Only events the bundle's trail never reached count; a fact the rebuild drops for an event the
+    trail has (a mended `facts_of`) is the rebuild's point."""
     store = KpiFactStore(database)
-    by_tenant: dict[str, dict[str, Rebuilt]] = {}
+    by_tenant: dict[str, list[Rebuilt]] = {}
     for one in rebuilt:
-        by_tenant.setdefault(one.tenant, {})[one.conversation] = one
+        by_tenant.setdefault(one.tenant, []).append(one)
     older: list[Rebuilt] = []
     for tenant, ones in by_tenant.items():
-        names = list(ones)
-        for start in range(0, len(names), STORED_CHUNK):
-            stored = await store.facts(tenant, conversations=names[start : start + STORED_CHUNK])
-            known = {(f.conversation_id, f.life_id, f.seq, f.part) for f in stored}
-            for name in names[start : start + STORED_CHUNK]:
-                have = {(name, f.life_id, f.seq, f.part) for f in ones[name].facts}
-                if any(k[0] == name and k not in have for k in known):
-                    older.append(ones[name])
+        lives: dict[str, dict[str, int]] = {}
+        for (name, life), seq in (await store.last_seqs(tenant, [one.conversation for one in ones])).items():
+            lives.setdefault(name, {})[life] = seq
+        for one in ones:
+            reached: dict[str, int] = {}
+            for fact in one.facts:
+                reached[fact.life_id] = max(reached.get(fact.life_id, 0), fact.seq)
+            if any(seq > reached.get(life, -1) for life, seq in lives.get(one.conversation, {}).items()):
+                older.append(one)
     return older
 
 
