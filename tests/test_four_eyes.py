@@ -263,3 +263,31 @@ async def test_the_cli_sets_the_setting_refuses_to_publish_alone_and_shows_propo
     assert "  rules changed: billing" in shown.stdout and "+  - route: general" in shown.stdout
     other = await cli(capsys, "rules", "proposals", proposal["proposal_id"], "--tenant", tenants["globex"])
     assert other.returncode == 2 and "has no proposal" in other.stderr
+
+
+async def test_a_tenant_that_requires_approval_rolls_back_by_proposing_an_earlier_hash(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """`rules publish <hash>` refuses such a tenant and points at POST /v1/rules/publish, which took
+    only a pack's text: the way back to an earlier version was posting its YAML, if one had kept it."""
+    earlier = publish(settings, TEST_PACKS / "basic")
+    keys = await keys_of(api, settings, tenants["acme"], alice="ops", bob="ops")
+    other = await keys_of(api, settings, tenants["globex"], gina="ops")
+    await require_approval(api, True)
+    proposed = await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})
+    assert proposed.status == 202, proposed.body
+    approved = await keys("bob", "POST", f"/v1/rules/proposals/{proposed.body['proposal_id']}/approve", {})
+    assert approved.status == 200, approved.body
+    assert await active(api) == proposed.body["hash"] != earlier
+
+    back = await keys("alice", "POST", "/v1/rules/publish", {"pack": earlier})
+    assert back.status == 202 and back.body["hash"] == earlier, back.body
+    assert await active(api) == proposed.body["hash"]  # proposed, as any publish: not yet active
+    approved = await keys("bob", "POST", f"/v1/rules/proposals/{back.body['proposal_id']}/approve", {})
+    assert approved.status == 200, approved.body
+    assert await active(api) == earlier
+
+    # Only a version of the caller's own tenant: another tenant's hash names nothing here.
+    elsewhere = await other("gina", "POST", "/v1/rules/publish", {"pack": proposed.body["hash"]})
+    assert elsewhere.status == 422 and elsewhere.body["fields"][0]["field"] == "pack", elsewhere.body
+    assert "no version of this tenant" in elsewhere.body["fields"][0]["message"]

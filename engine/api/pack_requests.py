@@ -27,7 +27,10 @@ PackValue = Annotated[str | dict[str, Any], WrapValidator(_text_or_object)]
 
 
 class PackRequest(Strict):
-    pack: PackValue = Field(description="The pack as YAML text or a JSON object.")
+    pack: PackValue = Field(
+        description="The pack as YAML text or a JSON object; to publish, also the hash of a version the "
+        "tenant published (a rollback)."
+    )
 
 
 class SimulateRequest(PackRequest):

@@ -13,6 +13,7 @@ for a tenant that requires approval, proposes it (202, engine/api/rules_proposal
 from __future__ import annotations
 
 import json
+import re
 
 from aiohttp import web
 from temporalio.service import RPCError
@@ -20,7 +21,7 @@ from temporalio.service import RPCError
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS
-from engine.api.errors import ApiError, body_too_large, unavailable
+from engine.api.errors import ApiError, body_too_large, invalid_field, unavailable
 from engine.api.pack_jobs import JobResult
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
@@ -38,16 +39,39 @@ __all__ = ["CoverageRequest", "DiffRequest", "PackRequest", "SimulateRequest", "
 
 routes = web.RouteTableDef()
 
+# A published version, by the hash `GET /v1/rules/versions` lists.
+HASH = re.compile(r"[0-9a-f]{64}")
+
 
 async def _in_worker(request: web.Request, job: str) -> JobResult:
     """Run `job` on the request's raw body (413 over max_rules_body_bytes) in a pack worker."""
+    return await request.app[PACK_WORKERS].run(job, await _body(request))
+
+
+async def _body(request: web.Request) -> bytes:
     limit = request.app[SETTINGS].max_rules_body_bytes
     if request.content_length is not None and request.content_length > limit:
         raise body_too_large(limit)
     raw = await request.read()
     if len(raw) > limit:
         raise body_too_large(limit)
-    return await request.app[PACK_WORKERS].run(job, raw)
+    return raw
+
+
+async def _version_named(request: web.Request, raw: bytes) -> bytes:
+    """`{"pack": "<hash>"}` names a version the tenant published: a rollback, as `convoflow rules
+    publish <hash>` is. The body becomes that version's content, checked and (with four-eyes)
+    proposed as any publish: a tenant that requires approval had no way back to an earlier hash."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return raw  # the job says what is wrong with it
+    if not (isinstance(body, dict) and isinstance(body.get("pack"), str) and HASH.fullmatch(body["pack"])):
+        return raw
+    digest, store = body["pack"], PackStore(request.app[DATABASE])
+    if digest not in {v.hash for v in await store.versions(request[TENANT])}:
+        raise invalid_field("pack", "no version of this tenant has this hash (GET /v1/rules/versions)")
+    return json.dumps({**body, "pack": (await store.get(digest)).canonical()}).encode()
 
 
 def _answer(result: JobResult) -> web.Response:
@@ -111,7 +135,8 @@ async def coverage(request: web.Request) -> web.Response:
 
 @routes.post("/v1/rules/publish")
 async def publish_pack(request: web.Request) -> web.Response:
-    result = await _in_worker(request, "publish")
+    raw = await _version_named(request, await _body(request))
+    result = await request.app[PACK_WORKERS].run("publish", raw)
     if result.pack is None:
         return _answer(result)
     tenant = request[TENANT]

@@ -93,8 +93,9 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
             2,
             [
                 f"not {what}: tenant {tenant} requires approval (four-eyes publishing); the CLI has no "
-                f"second person to approve. Propose it with {route} using an ops key; another ops or "
-                "admin key approves it with POST /v1/rules/proposals/{proposal_id}/approve"
+                f"second person to approve. Propose it with {route} using an ops key (a rollback: "
+                '{"pack": "<hash>"}); another ops or admin key approves it with '
+                "POST /v1/rules/proposals/{proposal_id}/approve"
             ],
         )
 

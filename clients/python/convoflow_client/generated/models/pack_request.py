@@ -16,7 +16,8 @@ T = TypeVar("T", bound="PackRequest")
 class PackRequest:
     """
     Attributes:
-        pack (PackRequestPackType1 | str): The pack as YAML text or a JSON object.
+        pack (PackRequestPackType1 | str): The pack as YAML text or a JSON object; to publish, also the hash of a
+            version the tenant published (a rollback).
     """
 
     pack: PackRequestPackType1 | str

@@ -17,7 +17,8 @@ T = TypeVar("T", bound="SimulateRequest")
 class SimulateRequest:
     """
     Attributes:
-        pack (SimulateRequestPackType1 | str): The pack as YAML text or a JSON object.
+        pack (SimulateRequestPackType1 | str): The pack as YAML text or a JSON object; to publish, also the hash of a
+            version the tenant published (a rollback).
         conversations (list[RecordedConversation]):
     """
 
