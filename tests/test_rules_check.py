@@ -47,6 +47,17 @@ def test_values_outside_an_enumeration_are_errors() -> None:
     ]
 
 
+def test_a_loose_comparison_with_null_is_warned_about() -> None:
+    """A neutral sentiment (0.0) matched a rule written for "no sentiment": `== null` is also true
+    for 0, "" and false; `===` is what tests a missing value, and is not warned about."""
+    assert found("loose_null.yaml") == [
+        ("warning", "loose-null", ["no-sentiment"], "rules[0].if"),
+        ("warning", "loose-null", ["has-intent"], "rules[1].if.and[0]"),
+    ]
+    assert jsonlogic.evaluate({"==": [{"var": "s"}, None]}, {"s": 0.0}) is True  # why it warns
+    assert jsonlogic.evaluate({"===": [{"var": "s"}, None]}, {"s": 0.0}) is False
+
+
 def test_rules_behind_a_covering_stop_rule_are_shadowed() -> None:
     assert found("shadowed.yaml") == [
         ("error", "shadowed", ["vip-chat", "vip-first"], "rules[1]"),

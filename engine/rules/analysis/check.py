@@ -16,7 +16,7 @@ from engine.rules.analysis.findings import CheckReport, Finding, rule_index
 from engine.rules.analysis.languages import missing_texts
 from engine.rules.analysis.reachability import Budget, dead_events, never_matching, shadowed, too_large
 from engine.rules.analysis.roster import Roster, roster_findings
-from engine.rules.analysis.values import impossible_values
+from engine.rules.analysis.values import impossible_values, loose_nulls
 from engine.rules.loader import PackSource, Problem
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
@@ -50,7 +50,7 @@ def analyse(
     text when it is given (a publish refused by them names where, as `rules check` does)."""
     atoms = [conjuncts(rule.condition, f"rules[{i}].if") for i, rule in enumerate(pack.rules)]
     budget = Budget(MAX_PAIRS)
-    findings = list(impossible_values(pack))
+    findings = [*impossible_values(pack), *loose_nulls(pack)]
     dead = dead_events(pack, atoms)
     findings += never_matching(pack, dead, {f.path for f in findings})
     findings += shadowed(pack, atoms, dead, budget)

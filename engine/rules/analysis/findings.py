@@ -29,6 +29,8 @@ ROSTER = "roster"
 """What the tenant's roster cannot give: an agent it does not have, skills no agent has."""
 ROSTER_SKIPPED = "roster-not-checked"
 """The roster was not available, so agents and their skills were not checked."""
+LOOSE_NULL = "loose-null"
+"""`{"==": [x, null]}`: JSON-logic's loose equality is true for 0, "" and false too, not only null."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 

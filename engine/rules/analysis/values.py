@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.rules.analysis.atoms import EQUALITY, comparison
-from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, Finding
+from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, LOOSE_NULL, Finding
 from engine.rules.context import EventType
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import RulePack
@@ -54,4 +54,31 @@ def impossible_values(pack: RulePack) -> Iterator[Finding]:
                 rules=[rule.id],
                 path=at,
                 message=f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}",
+            )
+
+
+def loose_nulls(pack: RulePack) -> Iterator[Finding]:
+    """`== null` and `!= null` on a value: read as "is missing", they also hold for 0, "" and false
+    (a neutral sentiment of 0.0 matched a rule for "no sentiment"). `===` tests null alone."""
+    for i, rule in enumerate(pack.rules):
+        if rule.condition is None:
+            continue
+        scan = _scan(rule.condition, f"rules[{i}].if")
+        if scan.nodes > MAX_CONDITION_NODES:
+            continue
+        for at, op, args, _scoped in scan.operations:
+            if op not in ("==", "!=") or not isinstance(args, list) or len(args) != 2 or None not in args:
+                continue
+            other = args[1] if args[0] is None else args[0]
+            if other is None:
+                continue
+            strict = "===" if op == "==" else "!=="
+            yield Finding(
+                severity="warning",
+                code=LOOSE_NULL,
+                rules=[rule.id],
+                path=at,
+                message=f'{op} null is also {"true" if op == "==" else "false"} for 0, "" and false '
+                "(JSON-logic's loose equality); to test that a value is missing write "
+                f'{{"{strict}": [..., null]}}',
             )
