@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -246,3 +247,26 @@ def test_context_reference_is_up_to_date() -> None:
 
     committed = (ROOT / "docs" / "rule-context.md").read_text()
     assert committed == render_reference(), "run: convoflow rules context-doc --output docs/rule-context.md"
+
+
+def test_the_readme_s_first_rule_passes_its_test_where_the_readme_puts_it(
+    rules: Callable[..., Run], tmp_path: Path
+) -> None:
+    """README's "Write your first rule", followed as written: placed where it said (before
+    `tag-billing`), the rule came after a `stop` rule that catches billing questions, and its own
+    test case failed."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Write your first rule", 1)[1]
+    anchor = re.search(r"`rule_packs/default/pack.yaml`, before `([\w-]+)`", section)
+    assert anchor is not None, "the README no longer says where the rule goes"
+    rule, case = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)[:2]
+    pack = copy_default(tmp_path)
+    text = (pack / "pack.yaml").read_text(encoding="utf-8")
+    before = f"  - id: {anchor.group(1)}\n"
+    assert before in text
+    (pack / "pack.yaml").write_text(text.replace(before, rule + before, 1), encoding="utf-8")
+    with (pack / "tests.yaml").open("a", encoding="utf-8") as cases:
+        cases.write(case)
+    run = rules("test", str(pack))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "FAIL" not in run.stdout and " 0 failed" in run.stdout
