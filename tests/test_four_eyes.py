@@ -80,6 +80,7 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     # Only an admin turns it on; the change is kept with who and when.
     refused = await keys("alice", "PUT", SETTINGS_PATH, {"require_approval": False})
     assert refused.status == 403 and refused.body["error"] == "forbidden"
+    assert "needs role admin; this key's role is ops" in refused.body["message"]  # not "admin (or admin)"
     assert (await api.request("GET", SETTINGS_PATH)).body == {"require_approval": False, "changes": []}
     await require_approval(api, True)
     shown = (await keys("alice", "GET", SETTINGS_PATH)).body

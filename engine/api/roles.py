@@ -150,7 +150,7 @@ async def require_role(request: web.Request, handler: Handler) -> web.StreamResp
             403,
             "forbidden",
             f"{method} {template} needs role {' or '.join(needed)}"
-            f"{' (or admin)' if ADMIN in allowed else ''}; this key's role is {role}",
+            f"{' (or admin)' if ADMIN in allowed and needed != [ADMIN] else ''}; this key's role is {role}",
             [{"field": "role", "message": f"needs {' or '.join(needed)}"}],
         )
     return await handler(request)
