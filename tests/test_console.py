@@ -7,6 +7,7 @@ and "urgent" gets a first response due in 1.8 s, so one conversation breaches wh
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from typing import Any
@@ -257,6 +258,19 @@ async def test_sign_in_sessions_csrf_and_tenants(
         assert 'role="alert">assignee: must match' in shown and '<form class="filters"' in shown
         assert 'name="assignee" value="a b"' in shown
         assert (await browser.get(f"{base}/console/conversations/t-1")).status == 404
+
+    async with _browser() as browser:  # a page at a time, never a list that silently stops
+        await write(api, "t-2", "hello again")
+        await write(api, "t-3", "and again")
+        assert (await _signed_in(browser, base, acme["ops"]))[0] == 303
+        first = await (await browser.get(f"{base}/console/conversations", params={"limit": "2"})).text()
+        shown_first = re.findall(r'href="/console/conversations/(t-\d)"', first)
+        link = re.search(r'<a href="([^"]+)" rel="next">next page</a>', first)
+        assert len(shown_first) == 2 and link is not None, first
+        rest = await (await browser.get(base + html.unescape(link.group(1)))).text()
+        shown_rest = re.findall(r'href="/console/conversations/(t-\d)"', rest)
+        assert sorted(shown_first + shown_rest) == ["t-1", "t-2", "t-3"], (shown_first, shown_rest)
+        assert 'rel="next"' not in rest
 
     async with _browser() as browser:  # revoking the key ends its sessions
         assert (await _signed_in(browser, base, acme["ops"]))[0] == 303

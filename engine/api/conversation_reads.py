@@ -20,7 +20,7 @@ from engine.api.auth import TENANT
 from engine.api.conversation_calls import current_state
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
 from engine.api.errors import ApiError, invalid_field
-from engine.api.pages import Position, next_link, page_limit, page_request
+from engine.api.pages import Position, next_link, page_request
 from engine.api.schemas import (
     ConversationList,
     ConversationSummary,
@@ -126,16 +126,19 @@ async def get_conversation(request: web.Request) -> web.Response:
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
     """One page of the tenant's conversations, newest first; `next` continues after its last row."""
-    page = page_request(request, position_length=4)
-    found, last = await conversation_page(request, request.query, page.limit, _position(page.after))
-    after = next_link(request, page, last) if last is not None else None
+    found, after = await conversation_summaries(request, request.query)
     return web.json_response(ConversationList(conversations=found, next=after).model_dump(mode="json"))
 
 
-async def conversation_summaries(request: web.Request, query: Mapping[str, str]) -> list[ConversationSummary]:
-    """The first page of the tenant's conversations (`query`: the filters of `conversation_page` and
-    `limit`), for the console's list."""
-    return (await conversation_page(request, query, page_limit(query), None))[0]
+async def conversation_summaries(
+    request: web.Request, query: Mapping[str, str]
+) -> tuple[list[ConversationSummary], str | None]:
+    """A page of the tenant's conversations (`query`: the filters of `conversation_page`; the request
+    the page's `limit` and `cursor`) and the link to the next one, if there may be more: the API's
+    list and the console's (which stopped at 100 rows, saying nothing of the rest)."""
+    page = page_request(request, position_length=4)
+    found, last = await conversation_page(request, query, page.limit, _position(page.after))
+    return found, next_link(request, page, last) if last is not None else None
 
 
 async def conversation_page(

@@ -112,12 +112,12 @@ async def conversations(request: web.Request) -> web.Response:
     chosen = {name: request.query[name] for name in LIST_FILTERS if request.query.get(name)}
     error = None
     try:
-        found = await conversation_summaries(request, chosen)
+        found, after = await conversation_summaries(request, chosen)
     except ApiError as exc:
         if exc.status != 422:
             raise
         # A typo in the assignee box: said on the page with the form, not as the API's JSON.
-        found, error = [], exc.message
+        found, after, error = [], None, exc.message
     return page(
         request,
         "conversations.html.j2",
@@ -125,6 +125,7 @@ async def conversations(request: web.Request) -> web.Response:
             "session": request[SESSION],
             "chosen": chosen,
             "conversations": found,
+            "next": after,
             "error": error,
             "teams": sorted((await active_pack(request)).teams),
             "choices": {
