@@ -271,6 +271,16 @@ async def test_sign_in_sessions_csrf_and_tenants(
         shown_rest = re.findall(r'href="/console/conversations/(t-\d)"', rest)
         assert sorted(shown_first + shown_rest) == ["t-1", "t-2", "t-3"], (shown_first, shown_rest)
         assert 'rel="next"' not in rest
+        # Any page a person opens says what it cannot show inside the console, never as JSON.
+        for path, status, says in (
+            ("/console/kpis/nonsense", 422, "metric: one of"),
+            ("/console/kpis/volume?from=bad", 422, "from: &#39;bad&#39; is not a date"),
+            ("/console/conversations/nope", 404, "no such conversation"),
+        ):
+            shown = await browser.get(base + path)
+            text = await shown.text()
+            assert shown.status == status and shown.content_type == "text/html", (path, text[:300])
+            assert says in text and 'href="/console/conversations"' in text, (path, text)
 
     async with _browser() as browser:  # revoking the key ends its sessions
         assert (await _signed_in(browser, base, acme["ops"]))[0] == 303

@@ -95,6 +95,9 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         await expect(page.locator("#shadow-total")).to_have_text("0 of 0")
         await page.goto(f"{api.base_url}/console/rules?from=2026-01-05&to=someday")
         await expect(page.locator("[role=alert]")).to_contain_text("to: 'someday' is not a date")
+        # A bad `from` named `to` (the period's own error is a ValueError too, and was caught as `to`'s).
+        await page.goto(f"{api.base_url}/console/rules?from=bad")
+        await expect(page.locator("[role=alert]")).to_contain_text("from: 'bad' is not a date")
         await page.goto(f"{api.base_url}/console/rules")
 
         # ... until ops promote it: new conversations take the candidate.

@@ -37,6 +37,13 @@ def page(request: web.Request, template: str, values: dict[str, Any], *, status:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
 
 
+def error_page(request: web.Request, session: Any, status: int, message: str) -> web.Response:
+    """What a page could not show, and why, inside the console of the signed-in `session`."""
+    title = {404: "Not found", 403: "Not for this key's role"}.get(status, "That cannot be shown")
+    values = {"session": session, "status": status, "title": title, "message": message}
+    return page(request, "error.html.j2", values, status=status)
+
+
 def see_other(location: str) -> web.Response:
     """303 to a console path: a response (not raised) so that cookies set on it reach the browser."""
     return web.Response(status=303, headers={"Location": location, "Cache-Control": "no-store"})

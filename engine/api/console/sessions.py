@@ -34,7 +34,7 @@ from engine.api.auth import (
     is_console,
     is_open,
 )
-from engine.api.console.render import page, see_other
+from engine.api.console.render import error_page, page, see_other
 from engine.api.errors import ApiError, Handler
 from engine.db.console_sessions import ConsoleSession, ConsoleSessionStore
 from engine.service.config import Settings
@@ -114,7 +114,14 @@ def console_gate(sessions: ConsoleSessions):
         request[ROLE] = identity.role  # a key whose role changed speaks with its new role
         request[KEY_ID] = session.key_id
         request[KEY_HASH] = session.key_hash
-        return await handler(request)
+        try:
+            return await handler(request)
+        except ApiError as exc:
+            if request.method not in ("GET", "HEAD") or exc.status >= 500:
+                raise
+            # A page a person opened: said in the console, with its navigation, not as the API's JSON
+            # (a bad filter of a KPI drill-down, a conversation that is not there).
+            return error_page(request, session, exc.status, exc.message)
 
     return gate
 

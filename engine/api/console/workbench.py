@@ -106,10 +106,10 @@ def _period(request: web.Request) -> tuple[datetime, datetime] | str:
             interval=None,
             now=now,
         )
+    except KpiQueryError as exc:  # a ValueError too: first, or a bad `from` read as `to`'s
+        return f"{exc.parameter}: {exc.message}"
     except ValueError:
         return f"to: {end[:40]!r} is not a date (2026-11-30)" if end else "to: not a date"
-    except KpiQueryError as exc:
-        return f"{exc.parameter}: {exc.message}"
     return query.start, query.end
 
 
