@@ -78,3 +78,24 @@ async def test_a_breached_next_response_still_counts_once_the_next_one_starts(
         return [c["conversation_id"] for c in found.body["conversations"]] == ["nr-1"]
 
     await eventually(listed, "the conversation listed as breached")
+
+
+async def test_a_policy_changed_on_a_follow_up_keeps_the_met_and_the_waiting_clocks(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """A rule moves an angry follow-up to a faster policy: the next response the customer waits for
+    was dropped (only first response and resolution were rebuilt), and so was the met first response,
+    so the faster policy took the response clock away."""
+    publish(settings, TEST_PACKS / "policy_change")
+    assert (await api.post_message("pc-1", "m-1", "Hello, where is my parcel?")).status == 201
+    assert (await post_reply(api, "pc-1", "r-1")).status == 200
+    angry = await api.post_message("pc-1", "m-2", "This is the worst, I am furious")
+    assert angry.status == 200, angry.body
+    shown = (await state(api, "pc-1"))["sla"]
+    assert shown["policy"] == "fast"
+    targets = shown["targets"]
+    assert targets["first_response"]["met_at"] is not None, "the met first response stays met"
+    waiting = targets["next_response"]
+    assert waiting["running"] is True and waiting["met_at"] is None and waiting["target_minutes"] == 20
+    assert 19 <= waiting["remaining_minutes"] <= 20  # the fast policy's minutes, less what was consumed
+    assert targets["resolution"]["running"] is True and targets["resolution"]["target_minutes"] == 100

@@ -104,7 +104,11 @@ up` of the code before it and assigned once `convoflow up` of the code after it 
 `unanswered-counts-on-the-team-calendar` by its own marker mid-run, and
 `patches-2026-12-s-unanswered-armed-before-switch-mid-1`, whose assignee's timer was armed before the
 switch: the code after it asked the patch while replaying that, so the run keeps the policy's
-calendar.
+calendar, `patches-2026-12-u-policy-change-keeps-1`, begun with the bundle whose changed SLA policy
+keeps a met first response and the next response a customer waits for (an angry follow-up moved to a
+faster policy), and `patches-2026-12-t-then-policy-change-keeps-mid-1`, answered under `convoflow up`
+of the code before it and moved to the faster policy once `convoflow up` of the code after it had
+taken over, asking `a-changed-policy-keeps-met-and-waiting-clocks` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

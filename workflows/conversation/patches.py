@@ -168,7 +168,14 @@ PATCHES_2026_12_S = "patches-2026-12-s"
 UNANSWERED_ON_TEAM_CALENDAR_PATCH = "unanswered-counts-on-the-team-calendar"
 # The bundle after that: everything PATCHES_2026_12_S stands for, and UNANSWERED_ON_TEAM_CALENDAR_PATCH.
 PATCHES_2026_12_T = "patches-2026-12-t"
+# A changed SLA policy keeps a met target met and the next response a customer waits for (under the
+# new policy's minutes, less the time consumed): both were dropped, so a rule making an angry
+# follow-up's policy faster took its response clock away. Asked only when there is one to keep.
+POLICY_CHANGE_KEEPS_PATCH = "a-changed-policy-keeps-met-and-waiting-clocks"
+# The bundle after that: everything PATCHES_2026_12_T stands for, and POLICY_CHANGE_KEEPS_PATCH.
+PATCHES_2026_12_U = "patches-2026-12-u"
 BUNDLES = (
+    PATCHES_2026_12_U,
     PATCHES_2026_12_T,
     PATCHES_2026_12_S,
     PATCHES_2026_12_R,
@@ -225,6 +232,7 @@ LATER_PATCHES = {
     ESCALATION_OWN_BREACH_PATCH: PATCHES_2026_12_R,
     BREACHES_KEPT_PATCH: PATCHES_2026_12_S,
     UNANSWERED_ON_TEAM_CALENDAR_PATCH: PATCHES_2026_12_T,
+    POLICY_CHANGE_KEEPS_PATCH: PATCHES_2026_12_U,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

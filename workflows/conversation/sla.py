@@ -17,8 +17,13 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
     from engine.contracts.conversation import EarlierBreach, SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
+    from engine.rules.pack import SlaPolicy
     from workflows.conversation.options import LOCAL
-    from workflows.conversation.patches import BREACHES_KEPT_PATCH, SLA_FROM_RECEIVED_PATCH
+    from workflows.conversation.patches import (
+        BREACHES_KEPT_PATCH,
+        POLICY_CHANGE_KEEPS_PATCH,
+        SLA_FROM_RECEIVED_PATCH,
+    )
     from workflows.conversation.records import Records
 
 
@@ -46,6 +51,7 @@ class SlaClocks(Records):
         if s.sla.policy == name:
             return
         consumed: dict[str, float] = {}
+        previous = s.sla.targets if s.sla.policy is not None else {}
         if s.sla.policy is not None:
             await self._pause_sla()
             consumed = {
@@ -67,6 +73,7 @@ class SlaClocks(Records):
                 target_minutes=minutes,
                 remaining_minutes=max(minutes - consumed.get(target, 0), 0),
             )
+        targets |= self._kept_on_change(previous, targets, policy, consumed)
         # A first policy a customer message's rules apply counts from the thread's first message, as
         # the KPIs' first response and resolution do; a changed one goes on from the time consumed.
         fresh = s.sla.policy is None and self._message_at is not None
@@ -75,6 +82,30 @@ class SlaClocks(Records):
         )
         if s.status.value not in policy.pause_on:
             await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
+
+    def _kept_on_change(
+        self,
+        previous: dict[str, SlaTarget],
+        targets: dict[str, SlaTarget],
+        policy: SlaPolicy,
+        consumed: dict[str, float],
+    ) -> dict[str, SlaTarget]:
+        """What a changed policy keeps of the old one's clocks (POLICY_CHANGE_KEEPS_PATCH): a met
+        target stays met, and a next response the customer waits for goes on under the new
+        policy's minutes, less the time consumed. They were dropped: a rule that made an angry
+        follow-up's SLA faster took its response clock away. Asked only when there is one."""
+        met = {n: t for n, t in previous.items() if t.met_at is not None and n not in targets}
+        waiting = previous.get("next_response")
+        minutes = policy.next_response_minutes
+        goes_on = waiting is not None and waiting.met_at is None and waiting.breached_at is None and minutes
+        if not (met or goes_on) or not self._patched(POLICY_CHANGE_KEEPS_PATCH):
+            return {}
+        if goes_on and minutes:
+            left = max(minutes - consumed.get("next_response", 0), 0)
+            met["next_response"] = SlaTarget(
+                name="next_response", target_minutes=minutes, remaining_minutes=left
+            )
+        return met
 
     async def _start_next_response(self) -> None:
         policy = self._policy()
