@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from bench.assignment_floor import AWAY_EVERY, AWAY_SECONDS, CAPACITIES, HOLD_SECONDS, SAMPLE_EVERY
 from bench.fairness import Agent, busy, even_fairness, load_fairness
 from engine.assignment.desk_book import DeskBook
+from engine.assignment.desk_views import loads_view
 from engine.contracts.assignment import AgentRecord, AssignmentRequest, DeskState, Roster, TeamPolicy
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
@@ -119,7 +120,7 @@ class SimRun:
 
     def _sample(self, desk: DeskBook, *, opening: bool) -> list[str]:
         """Judge the loads as the bench's sample does; returns every assigned conversation."""
-        loads = {load.agent: load for load in desk.loads_view()}
+        loads = {load.agent: load for load in loads_view(desk)}
         view = [
             Agent(
                 id=a.agent_id,

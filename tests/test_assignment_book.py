@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.assignment.desk_book import DeskBook
+from engine.assignment.desk_views import loads_view, queue_view
 from engine.contracts.assignment import (
     AgentRecord,
     AssignmentOutcome,
@@ -59,7 +60,7 @@ def ask(n: int | str, *, at: datetime = T0, **kw: object) -> AssignmentRequest:
 
 
 def counts(desk: DeskBook) -> dict[str, int]:
-    return {load.agent: load.load for load in desk.loads_view()}
+    return {load.agent: load.load for load in loads_view(desk)}
 
 
 def set_presence(desk: DeskBook, agent_id: str, presence: str, at: datetime) -> None:
@@ -124,7 +125,7 @@ def test_the_queue_serves_priority_then_sla_breach_then_waiting_time() -> None:
     desk.request(ask("later", at=T0 + timedelta(minutes=1)), T0 + timedelta(minutes=1))
     desk.request(ask("breach", breach_at=T0 + timedelta(hours=1)), T0 + timedelta(minutes=2))
     desk.request(ask("urgent", priority="urgent"), T0 + timedelta(minutes=3))
-    order = [e.conversation_id.removeprefix("conversation:t:") for e in desk.queue_view("support").entries]
+    order = [e.conversation_id.removeprefix("conversation:t:") for e in queue_view(desk, "support").entries]
     assert order == ["curgent", "cbreach", "cold", "clater"]
     desk.release("conversation:t:cbusy", T0 + timedelta(minutes=4))
     assert [n.conversation_id for n in desk.notices] == ["conversation:t:curgent"]
@@ -139,14 +140,14 @@ def test_a_queued_request_is_served_by_the_priority_and_breach_its_conversation_
     desk.report_status(
         "conversation:t:csecond", "open", T0 + timedelta(minutes=2), priority="high", breach_at=breach
     )
-    entries = desk.queue_view("support").entries
+    entries = queue_view(desk, "support").entries
     assert [(e.conversation_id.removeprefix("conversation:t:"), e.priority) for e in entries] == [
         ("csecond", "high"),
         ("cfirst", "normal"),
     ]
     assert entries[0].breach_at == breach
     desk.report_status("conversation:t:cfirst", "open", T0 + timedelta(minutes=3))  # a status alone
-    assert [e.priority for e in desk.queue_view("support").entries] == ["high", "normal"]
+    assert [e.priority for e in queue_view(desk, "support").entries] == ["high", "normal"]
     desk.release("conversation:t:cbusy", T0 + timedelta(minutes=4))
     assert [n.conversation_id for n in desk.notices] == ["conversation:t:csecond"]
 
@@ -247,7 +248,7 @@ def test_a_removed_agent_s_conversations_are_requeued_and_an_empty_team_is_flagg
     desk.request(ask(1), T0)
     desk.apply_roster(Roster(agents=[], read_at=T0), T0 + timedelta(minutes=1))
     assert desk.notices[0].kind == "unassigned"
-    (entry,) = desk.queue_view("support").entries
+    (entry,) = queue_view(desk, "support").entries
     assert entry.flagged == "no agent in team support: waits for one to join"
     desk.apply_roster(Roster(agents=[agent("ben")], read_at=T0), T0 + timedelta(minutes=2))
     assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"

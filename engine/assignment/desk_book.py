@@ -21,16 +21,13 @@ from typing import Literal
 from engine.assignment.answers import outcome_of, repeated, settled_by_roster
 from engine.assignment.choice import Loads, choose
 from engine.contracts.assignment import (
-    AgentLoad,
     AgentRecord,
     AssignmentDecision,
     AssignmentOutcome,
     AssignmentRequest,
     DeskState,
-    QueueEntry,
     Roster,
     Seat,
-    TeamQueue,
     Unassignment,
     Waiting,
 )
@@ -57,7 +54,7 @@ class Notice:
     unassignment: Unassignment | None = None
 
 
-def _order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
+def serving_order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
     r = waiting.request
     return (
         PRIORITY_RANK.get(r.priority, 2),
@@ -254,7 +251,7 @@ class DeskBook:
         if not self.state.queue:
             return
         loads = Loads.of(self.state.seats.values())
-        for waiting in sorted(self.state.queue, key=_order):
+        for waiting in sorted(self.state.queue, key=serving_order):
             if not self._anyone_free(loads):
                 break
             request = waiting.request
@@ -328,9 +325,9 @@ class DeskBook:
         if served is not None and served.outcome is not None:
             self.notices.remove(served)  # the caller hears it in the answer, not as a signal too
             return served.outcome
-        team = self.queue_view(request.team)
+        team = [w for w in sorted(self.state.queue, key=serving_order) if w.request.team == request.team]
         position = next(
-            i for i, e in enumerate(team.entries, 1) if e.conversation_id == request.conversation_id
+            i for i, w in enumerate(team, 1) if w.request.conversation_id == request.conversation_id
         )
         decision = choose(
             request,
@@ -341,7 +338,7 @@ class DeskBook:
             ties_by_after=self.ties_by_after,
         )
         outcome = self._answer(request, "queued", decision, now)
-        outcome.queue_position, outcome.queue_length = position, len(team.entries)
+        outcome.queue_position, outcome.queue_length = position, len(team)
         return outcome
 
     def _answer(
@@ -373,33 +370,3 @@ class DeskBook:
             del self.state.outcomes[next(iter(self.state.outcomes))]
             size = len(self.state.model_dump_json())
         return size
-
-    def queue_view(self, team: str) -> TeamQueue:
-        entries = [
-            QueueEntry(
-                conversation_id=w.request.conversation_id,
-                priority=w.request.priority,
-                breach_at=w.request.breach_at,
-                waiting_since=w.waiting_since,
-                skills=list(w.request.skills),
-                flagged=w.flagged,
-            )
-            for w in sorted(self.state.queue, key=_order)
-            if w.request.team == team
-        ]
-        return TeamQueue(team=team, entries=entries)
-
-    def loads_view(self) -> list[AgentLoad]:
-        loads = Loads.of(self.state.seats.values())
-        return [
-            AgentLoad(
-                agent=a.agent_id,
-                presence=a.presence,
-                load=loads.total.get(a.agent_id, 0),
-                load_by_channel={c: n for (agent, c), n in loads.by_channel.items() if agent == a.agent_id},
-                assigned=sorted(
-                    s.conversation_id for s in self.state.seats.values() if s.agent == a.agent_id
-                ),
-            )
-            for a in sorted(self.agents.values(), key=lambda a: a.agent_id)
-        ]

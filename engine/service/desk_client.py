@@ -66,8 +66,9 @@ async def signal_roster_changed(
     )
 
 
-async def reread_running_desks(client: Client, task_queue: str) -> int:
-    """Tell every running desk on `task_queue` to read the roster again; returns how many were told.
+async def reread_running_desks(client: Client, task_queue: str) -> tuple[int, int]:
+    """Tell every running desk on `task_queue` to read the roster again; returns how many were told,
+    and how many could not be (one desk Temporal did not take a signal for does not stop the rest).
 
     A worker calls it when it starts: the desk keeps the roster it read last, with the heartbeat
     timeout of the worker that read it, so a restart that turned the timeout on (or changed it) was
@@ -75,15 +76,14 @@ async def reread_running_desks(client: Client, task_queue: str) -> int:
     A desk that ended meanwhile is skipped; the next roster write starts it again.
     """
     query = f"WorkflowType = '{DESK_WORKFLOW}' AND ExecutionStatus = 'Running' AND TaskQueue = '{task_queue}'"
-    told = 0
+    told = failed = 0
     async for desk in client.list_workflows(query):
         try:
             await client.get_workflow_handle(desk.id).signal(ROSTER_CHANGED, RosterChange())
             told += 1
         except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise
-    return told
+            failed += exc.status != RPCStatusCode.NOT_FOUND
+    return told, failed
 
 
 def desk_handle(client: Client, tenant: str) -> WorkflowHandle:

@@ -240,12 +240,14 @@ class ConvoflowWorker(Worker):
     async def _reread_desks(self) -> None:
         """The running desks read the roster with this worker's heartbeat timeout (desk_client.py)."""
         try:
-            told = await reread_running_desks(self._client, self.task_queue)
+            told, failed = await reread_running_desks(self._client, self.task_queue)
         except (RPCError, RuntimeError) as exc:  # the worker serves on; the next roster write tells them
             log.warning("could not tell the assignment desks to read the roster (%s)", type(exc).__name__)
             return
         if told:
             log.info("told %d assignment desk(s) to read the roster again", told)
+        if failed:
+            log.warning("%d assignment desk(s) did not take the signal to read the roster", failed)
 
 
 def build_mailboxes(

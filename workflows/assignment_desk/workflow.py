@@ -24,6 +24,7 @@ from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
     from engine.assignment.desk_book import DeskBook, Notice
+    from engine.assignment.desk_views import loads_view, queue_view
     from engine.contracts.activities import RosterReads
     from engine.contracts.assignment import (
         CONVERSATION_STATUS,
@@ -266,8 +267,8 @@ class AssignmentDesk:
 
     @workflow.query(name=QUEUE_QUERY)
     def queue(self, team: str) -> TeamQueue:
-        return self._book.queue_view(team)
+        return queue_view(self._book, team)
 
     @workflow.query(name=LOADS_QUERY)
     def loads(self) -> list[AgentLoad]:
-        return self._book.loads_view()
+        return loads_view(self._book)
