@@ -64,3 +64,24 @@ def test_diff_shows_what_the_status_change_brings(tmp_path: Path) -> None:
     assert change.before == []
     assert [a["type"] for a in change.after] == ["set_status", "add_tags", "schedule_survey"]
     assert change.matched_after == ["thanks-solves", "survey-when-solved"]
+
+
+def test_a_candidate_s_own_classifier_decides_recorded_traffic(tmp_path: Path) -> None:
+    """Exported traffic carries the intent the live pack classified: `rules diff` decided a candidate
+    that renames the `billing` intent with that recorded intent, and showed a billing question no
+    keyword catches leaving the billing team, though the candidate's own classifier keeps it there."""
+    default = (Path(__file__).resolve().parent.parent / "rule_packs" / "default" / "pack.yaml").read_text()
+    renamed = default.replace("\n  billing:\n    description: Money", "\n  money:\n    description: Money", 1)
+    reads = '{"==": [{"var": "message.intent"}, "%s"]}'
+    renamed = renamed.replace(reads % "billing", reads % "money")
+    assert renamed.count('"money"') == 1 and "\n  money:\n" in renamed
+    old, new = compile_pack(tmp_path, default), compile_pack(tmp_path, renamed)
+    exported = {
+        "event": "conversation.created",
+        "context": {
+            "message": {"text": "You took money from my card twice this month.", "intent": "billing"},
+            "customer": {"tier": "pro"},
+        },
+    }
+    recorded = RecordedConversation.model_validate({"id": "c-1", "events": [exported]})
+    assert diff(old, new, [recorded]) == [], "the candidate routes the question as the live pack did"

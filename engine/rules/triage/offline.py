@@ -29,10 +29,15 @@ def triager_of(pack: CompiledPack) -> Triager:
     return found
 
 
-def with_triage(pack: CompiledPack, context: dict[str, Any], *, wanted: bool = False) -> dict[str, Any]:
-    """`context` with its message's triage fields filled in (those it gives itself kept)."""
+def with_triage(
+    pack: CompiledPack, context: dict[str, Any], *, wanted: bool = False, recorded: bool = False
+) -> dict[str, Any]:
+    """`context` with its message's triage fields filled in: a test case's own values kept (it may pin
+    them); a `recorded` context's replaced by this pack's, as live replaces what the workflow sent
+    (`seen_context`), so simulating or diffing a candidate that changes intents, examples, lexicons
+    or languages shows what it would decide, not what the pack recorded with did."""
     message = context.get("message")
     if not isinstance(message, dict) or not message.get("text") or not (wanted or reads_triage(pack)):
         return context
     found = context_fields(triager_of(pack).classify(str(message["text"])))
-    return {**context, "message": {**found, **message}}
+    return {**context, "message": {**message, **found} if recorded else {**found, **message}}
