@@ -226,3 +226,22 @@ async def test_messages_are_routed_by_intent_and_the_trail_shows_why(
     sent = {row["idempotency_key"].split(":")[2]: row["text"] for row in OutboxRows(settings).read_all()}
     assert sent["tri-leaving"].startswith("Hallo") and sent["tri-billing"].startswith("Hi")
     assert sent["tri-crm"].startswith("Hi")
+
+
+def test_a_pack_lexicon_matches_as_it_is_written() -> None:
+    """Keys were compared with case-folded words as written: "Katastrophe" and "scheiße" (casefold
+    makes it "scheisse") matched nothing, a phrase ("en colère") never matched, and "最悪" was not
+    found in "最悪です", one word to the tokenizer. All scored a furious message neutral."""
+    from engine.rules.triage.sentiment import score
+
+    german = {"scheiße": -3.0, "Katastrophe": -3.0}
+    assert score("Das ist eine Katastrophe!", "de", german, ["nicht"]).label == "negative"
+    assert score("Das ist scheiße", "de", german, ["nicht"]).label == "negative"
+    assert score("Das ist nicht scheiße", "de", german, ["nicht"]).label == "positive"  # negated
+    french = {"en colère": -2.5, "nul": -2.0}
+    both = score("Je suis en colère, c'est nul", "fr", french, ["pas"])
+    alone = score("c'est nul", "fr", french, ["pas"])
+    assert both.score < alone.score < 0  # the phrase counts too
+    japanese = {"最悪": -3.0}
+    assert score("最悪です。返金してください", "ja", japanese, []).label == "negative"
+    assert score("ありがとうございます", "ja", japanese, []).label == "neutral"
