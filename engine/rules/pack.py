@@ -178,7 +178,9 @@ class Intent(_Strict):
 class SentimentLexicon(_Strict):
     """A language's sentiment words for languages VADER (English only) does not cover."""
 
-    words: dict[str, float] = Field(description="Word (lower case) -> valence from -4 to 4, as VADER's.")
+    words: dict[str, float] = Field(
+        description="Word or phrase (any case) -> valence from -4 to 4, as VADER's."
+    )
     negations: list[str] = Field(default_factory=list, description="Words that flip the next word's valence.")
 
 
