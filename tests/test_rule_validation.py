@@ -529,6 +529,18 @@ def test_team_and_tag_names_a_list_query_can_hold(tmp_path: Path) -> None:
     )
 
 
+def test_a_tag_with_a_placeholder_is_an_error_not_a_literal_tag(tmp_path: Path) -> None:
+    """`add_tags: ["{message.language}"]` tagged conversations "{message.language}": tags fill no
+    placeholders (notify and add_note do), and nothing said so."""
+    path = tmp_path / "pack.yaml"
+    rule = '  - id: tag\n    on: [conversation.created]\n    then: [{add_tags: ["{message.language}"]}]\n'
+    rules = "rules:\n" + rule
+    path.write_text(GOOD_HEADER + rules)
+    found = [f"{p.path}: {p.message}" for p in validate(load_source(path))[1]]
+    said = "'{message.language}': a tag is written as it is, it fills no {placeholder}"
+    assert found == [f"rules[0].then[0].add_tags[0]: {said}"], found
+
+
 def test_a_stored_pack_with_a_tag_published_before_the_rule_still_loads() -> None:
     # The tag rule is a publish-time check: a pack pinned by running conversations before it (a tag
     # with a quote) is read as it was stored, or their decisions would fail at every event.

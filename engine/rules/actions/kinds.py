@@ -6,6 +6,7 @@ Adding an action kind is one class here and its name in `KINDS` below: the pack 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 
 TagName = Annotated[str, Field(min_length=1, max_length=64)]
+_PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 """Its shape (engine/contracts/single_line.py PACK_NAME) is checked when a pack is validated
 (`_tag_problems`), not when a stored one is read: a pack pinned before the check still loads."""
 
@@ -37,6 +39,8 @@ def _tag_problems(tags: list[str]) -> Iterator[tuple[str, str]]:
     for j, tag in enumerate(tags):
         if not is_pack_name(tag):
             yield f"[{j}]", "a tag is one line of at most 64 characters, without quotes or backslashes"
+        elif _PLACEHOLDER.search(tag):  # a notify message fills them; a tag was kept as "{message.language}"
+            yield f"[{j}]", f"{tag!r}: a tag is written as it is, it fills no {{placeholder}}"
 
 
 StatusName = Literal["open", "pending", "on_hold", "solved", "closed"]
