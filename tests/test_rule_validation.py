@@ -539,6 +539,9 @@ def test_a_tag_with_a_placeholder_is_an_error_not_a_literal_tag(tmp_path: Path) 
     found = [f"{p.path}: {p.message}" for p in validate(load_source(path))[1]]
     said = "'{message.language}': a tag is written as it is, it fills no {placeholder}"
     assert found == [f"rules[0].then[0].add_tags[0]: {said}"], found
+    # Removing such a tag, which an older pack added, is what a fixed pack does: not refused.
+    path.write_text(GOOD_HEADER + "rules:\n" + rule.replace("add_tags", "remove_tags"))
+    assert validate(load_source(path))[1] == []
 
 
 def test_a_stored_pack_with_a_tag_published_before_the_rule_still_loads() -> None:

@@ -37,11 +37,16 @@ def page(request: web.Request, template: str, values: dict[str, Any], *, status:
     return web.Response(text=text, status=status, content_type="text/html", charset="utf-8", headers=HEADERS)
 
 
-def error_page(request: web.Request, session: Any, status: int, message: str) -> web.Response:
-    """What a page could not show, and why, inside the console of the signed-in `session`."""
+def error_page(
+    request: web.Request, session: Any, status: int, message: str, headers: dict[str, str]
+) -> web.Response:
+    """What a page could not show, and why, inside the console of the signed-in `session` (with the
+    error's headers: a 429's Retry-After)."""
     title = {404: "Not found", 403: "Not for this key's role"}.get(status, "That cannot be shown")
     values = {"session": session, "status": status, "title": title, "message": message}
-    return page(request, "error.html.j2", values, status=status)
+    shown = page(request, "error.html.j2", values, status=status)
+    shown.headers.update(headers)
+    return shown
 
 
 def see_other(location: str) -> web.Response:

@@ -121,7 +121,7 @@ def console_gate(sessions: ConsoleSessions):
                 raise
             # A page a person opened: said in the console, with its navigation, not as the API's JSON
             # (a bad filter of a KPI drill-down, a conversation that is not there).
-            return error_page(request, session, exc.status, exc.message)
+            return error_page(request, session, exc.status, exc.message, exc.headers)
 
     return gate
 

@@ -30,16 +30,18 @@ if TYPE_CHECKING:
 
 
 TagName = Annotated[str, Field(min_length=1, max_length=64)]
-_PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 """Its shape (engine/contracts/single_line.py PACK_NAME) is checked when a pack is validated
 (`_tag_problems`), not when a stored one is read: a pack pinned before the check still loads."""
+_PLACEHOLDER = re.compile(r"\{[^{}]+\}")
 
 
-def _tag_problems(tags: list[str]) -> Iterator[tuple[str, str]]:
+def _tag_problems(tags: list[str], *, added: bool = False) -> Iterator[tuple[str, str]]:
     for j, tag in enumerate(tags):
         if not is_pack_name(tag):
             yield f"[{j}]", "a tag is one line of at most 64 characters, without quotes or backslashes"
-        elif _PLACEHOLDER.search(tag):  # a notify message fills them; a tag was kept as "{message.language}"
+        elif added and _PLACEHOLDER.search(
+            tag
+        ):  # a notify message fills them: a tag was "{message.language}"
             yield f"[{j}]", f"{tag!r}: a tag is written as it is, it fills no {{placeholder}}"
 
 
@@ -78,7 +80,7 @@ class AddTags(ScalarAction):
     value: list[TagName]
 
     def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
-        return _tag_problems(self.value)
+        return _tag_problems(self.value, added=True)  # removing such a tag an older pack added is fine
 
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.add_tags(self.value)

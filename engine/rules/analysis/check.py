@@ -50,9 +50,10 @@ def analyse(
     text when it is given (a publish refused by them names where, as `rules check` does)."""
     atoms = [conjuncts(rule.condition, f"rules[{i}].if") for i, rule in enumerate(pack.rules)]
     budget = Budget(MAX_PAIRS)
-    findings = [*impossible_values(pack), *loose_nulls(pack)]
+    findings = list(impossible_values(pack))
     dead = dead_events(pack, atoms)
     findings += never_matching(pack, dead, {f.path for f in findings})
+    findings += loose_nulls(pack)  # after: a warning at a path must not hide its never-matches error
     findings += shadowed(pack, atoms, dead, budget)
     findings += conflicts(pack, atoms, budget)
     findings += missing_texts(pack, atoms)
