@@ -85,3 +85,17 @@ def test_a_candidate_s_own_classifier_decides_recorded_traffic(tmp_path: Path) -
     }
     recorded = RecordedConversation.model_validate({"id": "c-1", "events": [exported]})
     assert diff(old, new, [recorded]) == [], "the candidate routes the question as the live pack did"
+
+
+def test_only_the_events_live_classifies_are_classified_again(tmp_path: Path) -> None:
+    """Live classifies a customer message on `conversation.created` and `message.received` only; a
+    reopen's `status.changed` carries the message too, and its rules see no fresh triage there."""
+    from engine.rules.triage.offline import with_triage
+
+    pack = compile_pack(
+        tmp_path,
+        (Path(__file__).resolve().parent.parent / "rule_packs" / "default" / "pack.yaml").read_text(),
+    )
+    recorded = {"message": {"text": "You took money from my card twice this month.", "intent": "technical"}}
+    assert with_triage(pack, recorded, recorded="message.received")["message"]["intent"] == "billing"
+    assert with_triage(pack, recorded, recorded="status.changed") == recorded

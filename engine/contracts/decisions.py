@@ -15,6 +15,9 @@ from engine.rules.context import RuleContext
 # their sense ("size > 10 MB" stays true).
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
+TRIAGED_EVENTS = ("conversation.created", "message.received")
+"""Events whose customer message `decide` classifies (a message's other events reuse the context)."""
+
 
 class SlaClockView(BaseModel):
     """What the decision needs of one SLA target to put remaining minutes into the context."""

@@ -57,7 +57,7 @@ def parse_conversations(lines: Iterable[str], name: str) -> list[RecordedConvers
 
 
 def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
-    context = with_triage(pack, event.context, recorded=True)
+    context = with_triage(pack, event.context, recorded=event.event.value)
     return pack.decide(RuleContext.model_validate(case_context(event.event.value, context, pack.pack)))
 
 
@@ -65,7 +65,8 @@ def decide_with_followers(pack: CompiledPack, event: RecordedEvent) -> list[Deci
     """The event's decision, then those of the status changes its actions make, in order, each
     followed in turn as the workflow follows them."""
     found: list[Decision] = []
-    _decide_and_follow(pack, event.event.value, with_triage(pack, event.context, recorded=True), found)
+    triaged = with_triage(pack, event.context, recorded=event.event.value)
+    _decide_and_follow(pack, event.event.value, triaged, found)
     return found
 
 

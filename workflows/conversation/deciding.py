@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Crm, RuleDecisions
     from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
     from engine.contracts.crm import Customer, CustomerQuery
-    from engine.contracts.decisions import DecideRequest
+    from engine.contracts.decisions import TRIAGED_EVENTS, DecideRequest
     from engine.kpis.facts import event_view
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable
@@ -23,8 +23,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.status import Raised
 
 
-TRIAGED_EVENTS = ("conversation.created", "message.received")
-"""Events whose customer message `decide` classifies (a message's other events reuse the context)."""
 LANGUAGE_CONFIDENCE = 0.6
 """The detector's confidence from which a detected language becomes the conversation's."""
 

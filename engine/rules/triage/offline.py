@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.contracts.decisions import TRIAGED_EVENTS
 from engine.rules.decision import CompiledPack
 from engine.rules.triage.triager import CONTEXT_FIELDS, Triager, context_fields, trained_model
 
@@ -30,14 +31,21 @@ def triager_of(pack: CompiledPack) -> Triager:
 
 
 def with_triage(
-    pack: CompiledPack, context: dict[str, Any], *, wanted: bool = False, recorded: bool = False
+    pack: CompiledPack,
+    context: dict[str, Any],
+    *,
+    wanted: bool = False,
+    recorded: str | None = None,
 ) -> dict[str, Any]:
     """`context` with its message's triage fields filled in: a test case's own values kept (it may pin
-    them); a `recorded` context's replaced by this pack's, as live replaces what the workflow sent
-    (`seen_context`), so simulating or diffing a candidate that changes intents, examples, lexicons
-    or languages shows what it would decide, not what the pack recorded with did."""
+    them); a context `recorded` on an event replaced by this pack's, as live replaces what the
+    workflow sent (`seen_context`), so simulating or diffing a candidate that changes intents,
+    examples, lexicons or languages shows what it would decide, not what the pack recorded with did.
+    Live classifies only TRIAGED_EVENTS: a recorded event of another kind keeps its context."""
     message = context.get("message")
     if not isinstance(message, dict) or not message.get("text") or not (wanted or reads_triage(pack)):
+        return context
+    if recorded is not None and recorded not in TRIAGED_EVENTS:
         return context
     found = context_fields(triager_of(pack).classify(str(message["text"])))
     return {**context, "message": {**message, **found} if recorded else {**found, **message}}
