@@ -245,3 +245,9 @@ def test_a_pack_lexicon_matches_as_it_is_written() -> None:
     japanese = {"最悪": -3.0}
     assert score("最悪です。返金してください", "ja", japanese, []).label == "negative"
     assert score("ありがとうございます", "ja", japanese, []).label == "neutral"
+    # Inside such a word the longest key wins and a negation right before a key flips it.
+    chinese = {"好": 2.0, "不好": -2.0, "满意": 2.0}
+    assert score("我很不好", "zh", chinese, ["不"]).label == "negative"
+    assert score("我不满意", "zh", chinese, ["不"]).label == "negative"
+    assert score("我很满意", "zh", chinese, ["不"]).label == "positive"
+    assert score("ดาว", "th", {"ดี": 2.0}, []).label == "neutral"  # Thai is read as words are
