@@ -337,3 +337,33 @@ def test_a_team_filter_takes_any_name_a_pack_may_give_a_team() -> None:
             start=None, end=None, group_by=None, interval=None, now=now, filters={"team": team}
         )
         assert query.filters == (("team", team),)
+
+
+async def test_a_rebuild_may_drop_a_fact_for_an_event_its_bundle_reached(settings: Settings) -> None:
+    """A mended `facts_of` that no longer makes a fact for a conversation's last event: the rebuild
+    counted the bundle older than the stored facts (it compared facts, not how far the trail went)
+    and kept the fact it was run to drop."""
+    from engine.contracts.kpi import KpiFact
+
+    stored = [
+        KpiFact(
+            tenant="acme",
+            conversation_id="k-m",
+            life_id="L",
+            thread=1,
+            seq=seq,
+            part=0,
+            kind="created",
+            at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        )
+        for seq in (1, 2, 3)
+    ]
+    database = database_of(settings)
+    try:
+        await KpiFactStore(database).add(stored)
+        mended = kpis.Rebuilt("acme", "k-m", stored[:2], reached={"L": 3})
+        assert await kpis.older_than_stored(database, [mended]) == []
+        exported_early = kpis.Rebuilt("acme", "k-m", stored[:2], reached={"L": 2})
+        assert await kpis.older_than_stored(database, [exported_early]) == [exported_early]
+    finally:
+        await database.dispose()

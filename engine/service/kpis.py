@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine.audit.bundle import DECISIONS_FILE, BundleError, checked_shape, verify
+from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
 from engine.db.kpi_facts import KpiFactStore
@@ -81,11 +82,21 @@ def trail_facts(tenant: str, conversation: str, trail: Iterable[DecisionEntry]) 
 
 @dataclass(frozen=True)
 class Rebuilt:
-    """One conversation's recomputed facts."""
+    """One conversation's recomputed facts, and how far its trail reached (the last seq per life)."""
 
     tenant: str
     conversation: str
     facts: list[KpiFact]
+    reached: dict[str, int]
+
+    @classmethod
+    def of(cls, tenant: str, conversation: str, trail: list[DecisionEntry]) -> Rebuilt:
+        reached: dict[str, int] = {}
+        for entry in trail:
+            if entry.kpi is not None:
+                life = str(plain(entry.kpi).get("life", ""))
+                reached[life] = max(reached.get(life, 0), entry.seq)
+        return cls(tenant, conversation, trail_facts(tenant, conversation, trail), reached)
 
 
 def rebuilt_from_bundle(path: Path, key: bytes) -> Rebuilt:
@@ -100,7 +111,7 @@ def rebuilt_from_bundle(path: Path, key: bytes) -> Rebuilt:
     manifest, files = checked_shape(bundle)
     trail = [DecisionEntry.model_validate(record) for record in files.get(DECISIONS_FILE, [])]
     tenant, conversation = str(manifest["tenant"]), str(manifest["conversation"])
-    return Rebuilt(tenant, conversation, trail_facts(tenant, conversation, trail))
+    return Rebuilt.of(tenant, conversation, trail)
 
 
 async def rebuilt_from_temporal(client: Client, tenant: str) -> list[Rebuilt]:
@@ -116,15 +127,16 @@ async def rebuilt_from_temporal(client: Client, tenant: str) -> list[Rebuilt]:
             trail += await handle.query(
                 ConversationWorkflow.decisions, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
             )
-        out.append(Rebuilt(tenant, conversation, trail_facts(tenant, conversation, trail)))
+        out.append(Rebuilt.of(tenant, conversation, trail))
     return out
 
 
 async def older_than_stored(database: AsyncEngine, rebuilt: Sequence[Rebuilt]) -> list[Rebuilt]:
     """Those whose conversation has events stored past the rebuilt ones: a bundle exported before
     the conversation's latest events (a reopen, a reply) would have made them vanish from the KPIs.
-    Only events the bundle's trail never reached count; a fact the rebuild drops for an event the
-    trail has (a mended `facts_of`) is the rebuild's point."""
+    Only events the bundle's trail never reached count (its last seq per life, whatever facts it
+    makes); a fact the rebuild drops for an event the trail has (a mended `facts_of`) is the
+    rebuild's point."""
     store = KpiFactStore(database)
     by_tenant: dict[str, list[Rebuilt]] = {}
     for one in rebuilt:
@@ -135,10 +147,8 @@ async def older_than_stored(database: AsyncEngine, rebuilt: Sequence[Rebuilt]) -
         for (name, life), seq in (await store.last_seqs(tenant, [one.conversation for one in ones])).items():
             lives.setdefault(name, {})[life] = seq
         for one in ones:
-            reached: dict[str, int] = {}
-            for fact in one.facts:
-                reached[fact.life_id] = max(reached.get(fact.life_id, 0), fact.seq)
-            if any(seq > reached.get(life, -1) for life, seq in lives.get(one.conversation, {}).items()):
+            stored = lives.get(one.conversation, {}).items()
+            if any(seq > one.reached.get(life, -1) for life, seq in stored):
                 older.append(one)
     return older
 
