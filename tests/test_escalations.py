@@ -97,5 +97,7 @@ async def test_a_policy_changed_on_a_follow_up_keeps_the_met_and_the_waiting_clo
     assert targets["first_response"]["met_at"] is not None, "the met first response stays met"
     waiting = targets["next_response"]
     assert waiting["running"] is True and waiting["met_at"] is None and waiting["target_minutes"] == 20
-    assert 19 <= waiting["remaining_minutes"] <= 20  # the fast policy's minutes, less what was consumed
+    # The fast policy's minutes less what the clock had run (since the message came: exactly 20
+    # would mean nothing was taken off).
+    assert 19 <= waiting["remaining_minutes"] < 20
     assert targets["resolution"]["running"] is True and targets["resolution"]["target_minutes"] == 100
