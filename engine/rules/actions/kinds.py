@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 TagName = Annotated[str, Field(min_length=1, max_length=64)]
 """Its shape (engine/contracts/single_line.py PACK_NAME) is checked when a pack is validated
 (`_tag_problems`), not when a stored one is read: a pack pinned before the check still loads."""
-_PLACEHOLDER = re.compile(r"\{[^{}]+\}")
+# What a template or notify message fills: `{message.language}`, a dotted context path.
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_]\w*(\.[A-Za-z_]\w*)+\}")
 
 
 def _tag_problems(tags: list[str], *, added: bool = False) -> Iterator[tuple[str, str]]:
