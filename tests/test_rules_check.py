@@ -119,6 +119,13 @@ def test_the_roster_is_checked_when_there_is_one() -> None:
         ("error", "roster", ["named"], "rules[0].then[0].assign.agent"),
         ("warning", "roster", ["skilled"], "rules[1].then[0].assign.skills"),
     ]
+    # An agent in a team the pack no longer has (renamed, dropped): published, the agent took none of
+    # its conversations and could not be saved again, without a word before.
+    moved = Roster(
+        "acme", [_agent("ann", ["billing"]), AgentRecord(agent_id="ben", name="Ben", teams=["technical"])]
+    )
+    [orphan] = [f for f in check(load_object(pack), moved).findings if f.path == "teams"]
+    assert orphan.severity == "warning" and "team 'technical' is not in this pack, yet ben" in orphan.message
     skipped = check(load_object(pack), None, "no --tenant given").findings
     assert [(f.severity, f.code, f.message) for f in skipped] == [
         ("info", "roster-not-checked", "agents and their skills not checked: no --tenant given")

@@ -77,3 +77,23 @@ def roster_findings(pack: RulePack, roster: Roster | None, why_not: str) -> Iter
                 message=f"no agent of tenant {roster.tenant}'s roster has all of {', '.join(skills)}: "
                 "conversations wait in the queue until the team's widen_skills_after_minutes drops them",
             )
+    for team, agents in _orphans(pack, roster).items():
+        yield Finding(
+            severity="warning",
+            code=ROSTER,
+            path="teams",
+            message=f"team {team!r} is not in this pack, yet {', '.join(agents)} of tenant "
+            f"{roster.tenant}'s roster belong to it: once published they take none of its conversations "
+            "and cannot be saved until moved to a team of the pack (POST /v1/agents); a renamed team "
+            "moves its agents after the publish",
+        )
+
+
+def _orphans(pack: RulePack, roster: Roster) -> dict[str, list[str]]:
+    """Teams of the roster's agents that the pack does not have, with those agents."""
+    found: dict[str, list[str]] = {}
+    for agent in sorted(roster.agents, key=lambda a: a.agent_id):
+        for team in agent.teams:
+            if team not in pack.teams:
+                found.setdefault(team, []).append(agent.agent_id)
+    return found
