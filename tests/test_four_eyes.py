@@ -292,3 +292,19 @@ async def test_a_tenant_that_requires_approval_rolls_back_by_proposing_an_earlie
     elsewhere = await other("gina", "POST", "/v1/rules/publish", {"pack": proposed.body["hash"]})
     assert elsewhere.status == 422 and elsewhere.body["fields"][0]["field"] == "pack", elsewhere.body
     assert "no version of this tenant" in elsewhere.body["fields"][0]["message"]
+
+
+async def test_proposing_the_same_change_twice_gives_the_proposal_already_waiting(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Promote clicked twice made two pending proposals of one pack over one base: approving one left
+    the other, which came back to life when a rollback made its base active again."""
+    publish(settings, TEST_PACKS / "basic")
+    keys = await keys_of(api, settings, tenants["acme"], alice="ops", bob="ops")
+    await require_approval(api, True)
+    first = await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})
+    again = await keys("bob", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})
+    assert first.status == again.status == 202, (first.body, again.body)
+    assert again.body["proposal_id"] == first.body["proposal_id"]
+    pending = (await keys("alice", "GET", "/v1/rules/proposals?status=pending")).body["proposals"]
+    assert [p["id"] for p in pending] == [first.body["proposal_id"]]

@@ -127,6 +127,17 @@ class ProposalStore:
         base = await self._packs.active_hash(tenant)
         old = (await self._packs.get(base)).canonical() if base else None
         new = (await self._packs.get(digest)).canonical()  # as stored, like `old`: keys in one order
+        same = (
+            pack_proposals.c.tenant == tenant,
+            pack_proposals.c.kind == kind,
+            pack_proposals.c.pack_hash == digest,
+            pack_proposals.c.base_hash.is_(None) if base is None else pack_proposals.c.base_hash == base,
+            pack_proposals.c.status == "pending",
+        )
+        async with self._engine.connect() as db:
+            waiting = (await db.execute(select(pack_proposals.c.proposal_id).where(*same))).scalar()
+        if waiting is not None:  # a second click on Promote: the proposal already waiting, not a twin
+            return await self.get(tenant, waiting)
         diff = await asyncio.to_thread(pack_diff, old, new, old_hash=base, new_hash=digest)
         proposal_id = "p_" + secrets.token_hex(8)
         async with self._engine.begin() as db:
