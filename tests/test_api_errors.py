@@ -187,6 +187,17 @@ async def test_inbound_webhook_fields_are_bounded_by_name(
     assert fields(reply.body) == [field]
 
 
+async def test_json_posted_to_the_mail_route_is_a_415_not_a_quarantined_mail(api: ApiClient) -> None:
+    """An integrator's message meant for /messages, posted to the mail route, was taken as a mail
+    without a sender: 202 and a quarantine item nobody would look for."""
+    body = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
+    reply = await api.request("POST", "/v1/inbound/email", json=body)
+    assert reply.status == 415, reply.body
+    assert fields(reply.body) == ["Content-Type"] and "message/rfc822" in reply.body["message"]
+    held = await api.request("GET", "/v1/quarantine")
+    assert held.status == 200 and held.body["items"] == []
+
+
 async def test_inbound_email_with_an_overlong_message_id_is_taken_under_a_stable_derived_id(
     api: ApiClient, worker: None
 ) -> None:

@@ -22,11 +22,18 @@ from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import ApiError, body_too_large
 
 routes = web.RouteTableDef()
+# Bodies that are surely no mail; anything else (message/rfc822, text/plain, none) is read as one,
+# since a relay may not say what it posts.
+NOT_MAIL = frozenset({"application/json", "application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 @routes.post("/v1/inbound/email")
 async def inbound_email(request: web.Request) -> web.Response:
     """A raw RFC 822 message (Content-Type: message/rfc822) from the mail gateway."""
+    if request.content_type in NOT_MAIL:
+        # An integrator's JSON meant for /messages was taken as a mail without a sender and held.
+        said = f"a {request.content_type} body is not a mail: send the raw message as message/rfc822"
+        raise ApiError(415, "unsupported_media_type", said, [{"field": "Content-Type", "message": said}])
     raw = await read_email(request, request.app[SETTINGS].max_email_bytes)
     taken = await request.app[MAIL_INTAKE].take(request[TENANT], raw, source="api")
     if taken.outcome == "quarantined":

@@ -164,6 +164,8 @@ def error_answers(
             "A request with the same Idempotency-Key is still running, or the conversation refused the event",
             **{"Retry-After": {"description": "Seconds to wait", **SECONDS}},
         )
+    if path == "/v1/inbound/email":
+        answers["415"] = problem("A JSON or form body is not a mail: send the raw message (message/rfc822)")
     if path == "/v1/inbound/webhook/{tenant}":
         answers["401"] = problem("The signature does not verify")
         answers["409"] = problem("The conversation refused the event")
