@@ -157,6 +157,12 @@ async def test_four_eyes_in_the_workbench_a_second_person_approves(
         admin = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
         await sign_in(admin, api.base_url, keys["admin"])
         await admin.goto(f"{api.base_url}/console/rules")
+        # What is approved is there to read, and the approval may say why (the API took a comment).
+        await admin.click("#proposals tr.diff summary")
+        diff = admin.locator("#proposals pre.diff")
+        await expect(diff).to_be_visible()
+        await expect(diff).to_contain_text("+++ proposed/")
+        await admin.fill("#proposals form:has(button.approve) input[name=comment]", "read the diff")
         await admin.click("#proposals button.approve")
         await expect(admin.locator("#message")).to_have_text(
             "Approved: the proposed pack is the active pack now."
@@ -166,3 +172,5 @@ async def test_four_eyes_in_the_workbench_a_second_person_approves(
     [active] = [v for v in versions if v["active"]]
     assert active["name"] == "metrics-parcels" and active["approved_by"] and active["proposed_by"]
     assert active["approved_by"] != active["proposed_by"]
+    [decided] = (await api.request("GET", "/v1/rules/proposals")).body["proposals"]
+    assert decided["comment"] == "read the diff", decided

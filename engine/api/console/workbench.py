@@ -84,12 +84,17 @@ async def _state(request: web.Request) -> dict[str, Any]:
             "error": period if isinstance(period, str) else None,
         },
         "versions": versions[-10:][::-1],
-        "proposals": await ProposalStore(database).list(tenant, "pending"),
+        "proposals": await _pending(ProposalStore(database), tenant),
         "text": None,
         "results": None,
         "message": None,
         "refusal": None,
     }
+
+
+async def _pending(store: ProposalStore, tenant: str) -> list[Proposal]:
+    """The pending proposals with their diffs: an approver saw a name and a hash, not what changes."""
+    return [await store.get(tenant, p.id) for p in await store.list(tenant, "pending")]
 
 
 def _period(request: web.Request) -> tuple[datetime, datetime] | str:
