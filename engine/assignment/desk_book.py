@@ -325,7 +325,7 @@ class DeskBook:
         if served is not None and served.outcome is not None:
             self.notices.remove(served)  # the caller hears it in the answer, not as a signal too
             return served.outcome
-        team = [w for w in sorted(self.state.queue, key=serving_order) if w.request.team == request.team]
+        team = self.waiting_in(request.team)
         position = next(
             i for i, w in enumerate(team, 1) if w.request.conversation_id == request.conversation_id
         )
@@ -362,6 +362,10 @@ class DeskBook:
         while len(answered) > MAX_REMEMBERED_OUTCOMES:
             del answered[next(iter(answered))]
         return outcome
+
+    def waiting_in(self, team: str) -> list[Waiting]:
+        """The team's queue in the order it is served (a request's place, the queue's view)."""
+        return [w for w in sorted(self.state.queue, key=serving_order) if w.request.team == team]
 
     def fit_for_carry(self) -> int:
         """Shrink what is carried over continue-as-new under CARRY_LIMIT; returns its size in bytes."""

@@ -4,7 +4,7 @@ the console's views); read only, so apart from the book that decides."""
 from __future__ import annotations
 
 from engine.assignment.choice import Loads
-from engine.assignment.desk_book import DeskBook, serving_order
+from engine.assignment.desk_book import DeskBook
 from engine.contracts.assignment import AgentLoad, QueueEntry, TeamQueue
 
 
@@ -19,8 +19,7 @@ def queue_view(book: DeskBook, team: str) -> TeamQueue:
             skills=list(w.request.skills),
             flagged=w.flagged,
         )
-        for w in sorted(book.state.queue, key=serving_order)
-        if w.request.team == team
+        for w in book.waiting_in(team)
     ]
     return TeamQueue(team=team, entries=entries)
 

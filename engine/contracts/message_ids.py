@@ -12,7 +12,8 @@ import re
 from engine.contracts.ids import is_safe_id
 from engine.contracts.outbound import OutboundMessage
 
-# The domain of the id given to a mail that came without one: no mail client holds it.
+# The domain of the id given to a mail that came without one: recognisable as ours, it never collides
+# with a real one (`.invalid`, RFC 2606) and no mail client holds it.
 DERIVED_DOMAIN = "derived.convoflow.invalid"
 _MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 

@@ -22,7 +22,7 @@ def is_one_mailbox(address: str) -> bool:
     found = getaddresses([address])
     if len(found) != 1 or found[0] != ("", address):
         return False
-    local, at, domain = address.rpartition("@")
-    if not (local and at and domain) or "@" in domain:
+    local, _, domain = address.rpartition("@")  # no "@": local is empty
+    if not (local and domain):
         return False
     return not _BREAKS_THE_LINE.search(_QUOTED_LOCAL_PART.sub("", address, count=1))

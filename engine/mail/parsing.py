@@ -38,7 +38,6 @@ from engine.mail.replies import split_reply
 
 MAX_TEXT = 100_000
 MAX_ATTACHMENTS = 50
-# A derived Message-ID is recognisable as ours and never collides with a real one (`.invalid`, RFC 2606).
 # Headers the verdicts read, lower-cased.
 VERDICT_HEADERS = (
     "auto-submitted",
