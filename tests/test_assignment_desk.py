@@ -126,6 +126,44 @@ async def test_a_queued_conversation_made_urgent_is_served_first(
     assert await queue(api) == ["c2"]
 
 
+async def test_a_queued_conversation_whose_sla_deadline_moves_up_is_served_first(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    # The desk served its queue by the deadline a request said when it asked: c3, given a faster
+    # policy by a rule once its customer turned out a VIP, stayed behind c2 (due hours later) and
+    # the agent back online took c2. (Away until then: no seat, so no unanswered timer moves anyone.)
+    await add_agent(api, "solo", capacity=1, presence="away")
+    for n in (2, 3):
+        await api.post_message(f"c{n}", f"m{n}", "Hello, a question about a deadline")
+    assert await queue(api) == ["c2", "c3"]
+    await api.post_message("c3", "m3-again", "I am a vip customer")
+    assert (await state(api, "c3"))["sla"]["policy"] == "fast"
+    assert await queue(api) == ["c3", "c2"]
+    online = await api.request("PUT", "/v1/agents/solo/presence", json={"status": "online"})
+    assert online.status == 200, online.body
+    await assigned_to(api, "c3", "solo")
+
+
+async def test_a_queued_conversation_keeps_its_place_once_its_first_response_breaches(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    # Its first response breached, c3's earliest running deadline is its resolution, days away; it
+    # is overdue, so it stays ahead of c2, whose first response is hours away.
+    await add_agent(api, "solo", capacity=1, presence="away")
+    await api.post_message("c2", "m2", "Hello, a question about a deadline")
+    await api.post_message("c3", "m3", "Hello, my order is overdue")
+    assert await queue(api) == ["c3", "c2"]
+
+    async def breached() -> bool:
+        return any(d["event"] == "sla.breached" for d in await trail(api, "c3"))
+
+    await eventually(breached, "c3's first response breached")
+    await api.post_message("c3", "m3-again", "any news?")  # its handling tells the desk what moved
+    assert await queue(api) == ["c3", "c2"]
+    entries = (await api.request("GET", "/v1/teams/support/queue")).body["entries"]
+    assert entries[0]["breach_at"] < entries[1]["breach_at"]
+
+
 async def test_an_agent_gone_away_loses_the_conversation_to_a_colleague_after_the_grace_period(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:
@@ -168,14 +206,18 @@ async def test_the_unanswered_timer_counts_on_the_team_calendar_not_the_sla_poli
     text = (pack / "pack.yaml").read_text(encoding="utf-8")
     closed = ", ".join(f'"{today + timedelta(days=d)}"' for d in (-1, 0, 1))
     text = text.replace(
-        "teams:\n",
+        "sla_policies:",
         "  office:\n    timezone: UTC\n"
         '    hours: {mon: [["00:00", "24:00"]], tue: [["00:00", "24:00"]], wed: [["00:00", "24:00"]],\n'
         '            thu: [["00:00", "24:00"]], fri: [["00:00", "24:00"]], sat: [["00:00", "24:00"]],\n'
         '            sun: [["00:00", "24:00"]]}\n'
         f"    holidays: [{closed}]\n"
-        "sla_policies:\n  standard: {calendar: office, first_response_minutes: 60, resolution_minutes: 600}\n"
+        "sla_policies:",
+        1,
+    )
+    text = text.replace(
         "teams:\n",
+        "  standard: {calendar: office, first_response_minutes: 60, resolution_minutes: 600}\nteams:\n",
         1,
     )
     text = text.replace(

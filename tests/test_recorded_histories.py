@@ -108,7 +108,13 @@ calendar, `patches-2026-12-u-policy-change-keeps-1`, begun with the bundle whose
 keeps a met first response and the next response a customer waits for (an angry follow-up moved to a
 faster policy), and `patches-2026-12-t-then-policy-change-keeps-mid-1`, answered under `convoflow up`
 of the code before it and moved to the faster policy once `convoflow up` of the code after it had
-taken over, asking `a-changed-policy-keeps-met-and-waiting-clocks` by its own marker mid-run.
+taken over, asking `a-changed-policy-keeps-met-and-waiting-clocks` by its own marker mid-run,
+`patches-2026-12-v-desk-deadline-moved-1`, begun with the bundle whose queued conversation tells the
+desk each new SLA deadline (a rule applied a faster policy after it was queued), and
+`patches-2026-12-v-desk-breach-kept-1` (its first response breached while queued: the breach stays
+its deadline), and `patches-2026-12-u-then-desk-deadline-mid-1`, queued under `convoflow up` of the
+code before it and given a faster policy once `convoflow up` of the code after it had taken over,
+asking `the-desk-hears-each-new-sla-deadline` by its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

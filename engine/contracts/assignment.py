@@ -330,3 +330,6 @@ class ConversationAssignment(BaseModel):
     unanswered_at: datetime | None = Field(
         default=None, description="When the assignee has left the customer waiting too long (a timer)."
     )
+    breach_told: datetime | None = Field(
+        default=None, description="The earliest SLA deadline the desk last heard: its queue's order."
+    )

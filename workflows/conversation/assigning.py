@@ -3,8 +3,9 @@
 The desk (workflows/assignment_desk/) decides who; this layer builds the request from the
 conversation (team, channel, status, priority, the earliest SLA deadline, the team's policy from the
 pinned pack), applies the answer to state, keeps the desk told of the status while it holds an
-agent, and runs the unanswered timer: an assignee who leaves the customer waiting for the team's
-`unanswered_minutes` business minutes loses the conversation to someone else.
+agent and of the earliest SLA deadline while the conversation waits in its queue, and runs the
+unanswered timer: an assignee who leaves the customer waiting for the team's `unanswered_minutes`
+business minutes loses the conversation to someone else.
 
 Everything here runs behind the `assignment-desk` patch (asked at the first assignment), so a
 conversation that assigned "to the team" before the desk existed replays as it ran.
@@ -33,7 +34,11 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.decisions import TimeQuery
     from engine.rules.actions import ActionResult
     from workflows.conversation.delivery import Delivery
-    from workflows.conversation.patches import PRIORITY_TOLD_PATCH, UNANSWERED_ON_TEAM_CALENDAR_PATCH
+    from workflows.conversation.patches import (
+        DESK_DEADLINES_PATCH,
+        PRIORITY_TOLD_PATCH,
+        UNANSWERED_ON_TEAM_CALENDAR_PATCH,
+    )
 
 # Events raised while handling one, in order, each with the context it adds for the rules.
 Raised = list[tuple[str, dict[str, Any]]]
@@ -84,7 +89,7 @@ class Assigning(Delivery):
             "channel": s.channel.value,
             "status": s.status.value,
             "priority": s.priority,
-            "breach_at": self._breach_at(),
+            "breach_at": self._desk_deadline(),
             "requested_at": workflow.now(),
             "strategy": request_strategy,
             "agent": agent,
@@ -103,12 +108,35 @@ class Assigning(Delivery):
                 strategy=request_strategy,
                 skills=skills,
                 policy=policy,
+                breach_told=ask.request.breach_at,
             )
         return outcome
 
-    def _breach_at(self) -> datetime | None:
-        running = [t.deadline for t in self._state.sla.targets.values() if t.running and t.deadline]
-        return min(running, default=None)
+    def _desk_deadline(self) -> datetime | None:
+        """The earliest deadline of a target not met: running, or breached (DESK_DEADLINES_PATCH; a
+        breach gave way to the next running deadline, so an overdue conversation went behind ones
+        still in time). A paused target has none. Asked only where a target has breached."""
+        targets = [t for t in self._state.sla.targets.values() if t.met_at is None]
+        deadlines = [t.deadline for t in targets if t.running and t.deadline]
+        breached = [t.breached_at for t in targets if t.breached_at is not None]
+        if breached and self._patched(DESK_DEADLINES_PATCH):
+            deadlines += breached
+        return min(deadlines, default=None)
+
+    async def _flush_records(self) -> None:
+        """Every handler ends with its records: the desk hears first of a deadline the handling moved."""
+        await self._tell_desk_deadline()
+        await super()._flush_records()
+
+    async def _tell_desk_deadline(self) -> None:
+        """A queued conversation whose earliest deadline moved since the desk heard it tells the desk,
+        which serves its queue by priority, then that deadline (DESK_DEADLINES_PATCH): a rule applying
+        a faster policy left it behind conversations due later. Asked only when the two differ."""
+        current = self._state.assignment
+        if current is None or not current.queued or current.breach_told == self._desk_deadline():
+            return
+        if self._patched(DESK_DEADLINES_PATCH):
+            await self._tell_desk_status(self._state.status.value)
 
     async def _take(self, outcome: AssignmentOutcome, raised: Raised) -> ActionResult:
         """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal."""
@@ -185,8 +213,9 @@ class Assigning(Delivery):
                 conversation_id=s.conversation_id,
                 status=status,
                 priority=s.priority,
-                breach_at=self._breach_at(),
+                breach_at=self._desk_deadline(),
             )
+            s.assignment.breach_told = report.breach_at
             letter = DeskLetter(tenant=s.tenant, status=report)
         await workflow.execute_local_activity_method(Desk.tell_desk, letter, **DESK_CALL)
 

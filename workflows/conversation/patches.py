@@ -174,7 +174,16 @@ PATCHES_2026_12_T = "patches-2026-12-t"
 POLICY_CHANGE_KEEPS_PATCH = "a-changed-policy-keeps-met-and-waiting-clocks"
 # The bundle after that: everything PATCHES_2026_12_T stands for, and POLICY_CHANGE_KEEPS_PATCH.
 PATCHES_2026_12_U = "patches-2026-12-u"
+# A conversation waiting in its team's queue tells the desk when its earliest SLA deadline moves (a
+# rule applied a faster policy, a next response started, a reassignment put it back in the queue),
+# and a breached target keeps its breach as that deadline: the desk served its queue by what the
+# request said when it asked, and a breach moved the conversation behind ones not yet breached
+# (assigning.py `_desk_deadline`). Asked only when the desk holds a deadline that is no longer true.
+DESK_DEADLINES_PATCH = "the-desk-hears-each-new-sla-deadline"
+# The bundle after that: everything PATCHES_2026_12_U stands for, and DESK_DEADLINES_PATCH.
+PATCHES_2026_12_V = "patches-2026-12-v"
 BUNDLES = (
+    PATCHES_2026_12_V,
     PATCHES_2026_12_U,
     PATCHES_2026_12_T,
     PATCHES_2026_12_S,
@@ -233,6 +242,7 @@ LATER_PATCHES = {
     BREACHES_KEPT_PATCH: PATCHES_2026_12_S,
     UNANSWERED_ON_TEAM_CALENDAR_PATCH: PATCHES_2026_12_T,
     POLICY_CHANGE_KEEPS_PATCH: PATCHES_2026_12_U,
+    DESK_DEADLINES_PATCH: PATCHES_2026_12_V,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
