@@ -23,7 +23,7 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
 from engine.api.conversation_calls import BACKSTOP_SECONDS
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, read_body
-from engine.api.errors import ApiError, invalid_field, unavailable
+from engine.api.errors import ApiError, invalid_field, named, unavailable
 from engine.api.pages import paged
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue
 from engine.contracts.conversation import external_id_of
@@ -123,7 +123,7 @@ def _not_found(agent_id: str) -> ApiError:
         404,
         "agent_not_found",
         f"no agent {agent_id!r} in this tenant",
-        [{"field": "agent_id", "message": f"no agent {agent_id!r}"}],
+        named("agent_id", f"no agent {agent_id!r}"),
     )
 
 
@@ -275,7 +275,7 @@ async def team_queue(request: web.Request, team: str) -> TeamQueue:
             404,
             "team_not_found",
             f"no team {team[:64]!r} in the active rule pack (its teams: {known})",
-            [{"field": "team", "message": f"no team {team[:64]!r}"}],
+            named("team", f"no team {team[:64]!r}"),
         )
     timeout = _timeout(request)
     try:

@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.api.auth import TENANT
-from engine.api.conversation_calls import NOT_FOUND, named
+from engine.api.conversation_calls import NOT_FOUND
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, call_workflow, external_id
-from engine.api.errors import ApiError, unavailable
+from engine.api.errors import ApiError, named, unavailable
 from engine.service import audit_bundle
 from engine.service.audit_key import AuditKeyError, audit_key_of
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.api.errors import ApiError, Handler, unavailable
+from engine.api.errors import ApiError, Handler, named, unavailable
 from engine.db.keys import TENANT_PATTERN, Identity, identity_of
 from engine.service.config import Settings
 
@@ -185,7 +185,7 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 401,
                 "unauthorized",
                 "missing API key: send `Authorization: Bearer <key>`",
-                [{"field": "Authorization", "message": "missing Bearer token"}],
+                named("Authorization", "missing Bearer token"),
             )
         digest = hash_key(token.strip())
         identity = await identity_of_hash(keys, stored, digest)
@@ -194,7 +194,7 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 401,
                 "unauthorized",
                 "unknown API key",
-                [{"field": "Authorization", "message": "unknown key"}],
+                named("Authorization", "unknown key"),
             )
         request[TENANT] = identity.tenant
         request[ROLE] = identity.role

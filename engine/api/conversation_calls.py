@@ -30,7 +30,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.active_packs import ActivePacks
-from engine.api.errors import ApiError, unavailable
+from engine.api.errors import ApiError, named, unavailable
 from engine.api.schemas import PostMessage
 from engine.contracts.conversation import (
     ConversationStart,
@@ -116,11 +116,6 @@ NOT_FOUND = "no such conversation"
 def _asked_for(handle: WorkflowHandle | None) -> str:
     """What the caller named that Temporal could not find: a run (`?run_id=`), or the conversation."""
     return "run_id" if handle is not None and handle.run_id is not None else "conversation_id"
-
-
-def named(field: str, message: str = "not found") -> list[dict[str, str]]:
-    """The `fields` of an error about what the path or body names: every error names one."""
-    return [{"field": field, "message": message}]
 
 
 async def _has_ended(handle: WorkflowHandle) -> bool:

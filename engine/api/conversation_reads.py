@@ -19,7 +19,7 @@ from temporalio.common import SearchAttributeKey
 from engine.api.auth import TENANT
 from engine.api.conversation_calls import current_state
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import Position, next_link, page_request
 from engine.api.schemas import (
     ConversationList,
@@ -89,7 +89,7 @@ async def _thread_decisions(request: web.Request, handle: WorkflowHandle, thread
     )
     if thread > state.thread:
         has = f"the conversation has {state.thread} thread(s)"
-        raise ApiError(404, "thread_not_found", has, [{"field": "thread", "message": has}])
+        raise ApiError(404, "thread_not_found", has, named("thread", has))
     mine = [e for e in state.decisions if e.thread == thread]
     summary = next((t for t in state.threads if t.thread == thread), None)
     complete = summary is None or any(e.seq <= max(summary.first_seq, 1) for e in mine)

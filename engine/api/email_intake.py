@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 from engine.api.conversation_calls import Conversations, conversation_handle, deliver_customer_message
 from engine.api.email_threading import Threading, customer_of, thread_in
+from engine.api.errors import named
 from engine.api.schemas import PostMessage
 from engine.contracts.conversation import BounceReport, Channel, EventReceipt
 from engine.db.inbound_seen import InboundSeen
@@ -211,7 +212,7 @@ class MailIntake:
             MAIL_QUARANTINED.labels(tenant, reason).inc()
             log.info("mail quarantined: tenant=%s reason=%s source=%s", tenant, reason, source)
         MAIL_IN.labels(tenant, "quarantined").inc()
-        fields = [{"field": mail.problem.field, "message": mail.problem.problem}] if mail.problem else None
+        fields = named(mail.problem.field, mail.problem.problem) if mail.problem else None
         return Intake(
             outcome="quarantined",
             message_id=mail.message_id,

@@ -36,6 +36,12 @@ PROBLEM_TYPE = "urn:convoflow:problem:"
 KEPT_HEADERS = ("Allow",)
 
 
+def named(field: str, message: str = "not found") -> list[dict]:
+    """The `fields` of an error about one thing the caller sent or named (a body member, a header,
+    a path's id): every error the caller can mend names what to mend."""
+    return [{"field": field, "message": message}]
+
+
 def problem(status: int, code: str, message: str, fields: list[dict] | None = None) -> dict:
     """The RFC 9457 body of an error, with the API's own members (`error`, `message`, `fields`)."""
     body: dict = {
@@ -95,9 +101,7 @@ def unavailable(code: str, message: str) -> ApiError:
 
 def invalid_field(field: str, problem: str, summary: str | None = None) -> ApiError:
     """422 for one bad field: the shape every hand-made validation in the API answers with."""
-    return ApiError(
-        422, "invalid_request", summary or f"{field}: {problem}", [{"field": field, "message": problem}]
-    )
+    return ApiError(422, "invalid_request", summary or f"{field}: {problem}", named(field, problem))
 
 
 def validation_error(exc: ValidationError) -> ApiError:
@@ -128,7 +132,7 @@ def number_too_long() -> ApiError:
         400,
         "malformed_json",
         f"request body is not valid: {message}",
-        [{"field": "body", "message": message}],
+        named("body", message),
     )
 
 
@@ -137,7 +141,7 @@ def body_too_large(limit: int) -> ApiError:
         413,
         "body_too_large",
         f"request body exceeds {limit} bytes",
-        [{"field": "body", "message": f"at most {limit} bytes"}],
+        named("body", f"at most {limit} bytes"),
     )
 
 
@@ -156,7 +160,7 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         kept = {name: exc.headers[name] for name in KEPT_HEADERS if name in exc.headers}
         explained = _explained(exc, request)
         at_fault = {405: "method", 404: "path"}.get(exc.status)
-        fields = [{"field": at_fault, "message": explained}] if at_fault else None
+        fields = named(at_fault, explained) if at_fault else None
         return ApiError(exc.status, code, explained, fields, headers=kept).response()
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and

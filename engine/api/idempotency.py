@@ -36,7 +36,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from engine.api.auth import KEY_HASH, TENANT, is_console, is_open
-from engine.api.errors import ApiError, Handler, invalid_field
+from engine.api.errors import ApiError, Handler, invalid_field, named
 from engine.api.roles import route_template
 from engine.api.schemas import MessageId
 from engine.db.idempotency import Claim, IdempotencyKeys, KeySlot, StoredAnswer
@@ -133,6 +133,6 @@ def _answer_for(claim: Claim) -> web.Response:
         409,
         "idempotency_key_in_use",
         f"a request with this {IDEMPOTENCY_KEY} is still running; retry after it answered",
-        [{"field": IDEMPOTENCY_KEY, "message": "a request with this key is still running"}],
+        named(IDEMPOTENCY_KEY, "a request with this key is still running"),
         headers={"Retry-After": "1"},
     )

@@ -19,7 +19,7 @@ from aiohttp import web
 from engine.api.auth import TENANT
 from engine.api.conversations import SETTINGS
 from engine.api.email_intake import MAIL_INTAKE
-from engine.api.errors import ApiError, body_too_large
+from engine.api.errors import ApiError, body_too_large, named
 
 routes = web.RouteTableDef()
 # Bodies that are surely no mail; anything else (message/rfc822, text/plain, none) is read as one,
@@ -33,7 +33,7 @@ async def inbound_email(request: web.Request) -> web.Response:
     if request.content_type in NOT_MAIL:
         # An integrator's JSON meant for /messages was taken as a mail without a sender and held.
         said = f"a {request.content_type} body is not a mail: send the raw message as message/rfc822"
-        raise ApiError(415, "unsupported_media_type", said, [{"field": "Content-Type", "message": said}])
+        raise ApiError(415, "unsupported_media_type", said, named("Content-Type", said))
     raw = await read_email(request, request.app[SETTINGS].max_email_bytes)
     taken = await request.app[MAIL_INTAKE].take(request[TENANT], raw, source="api")
     if taken.outcome == "quarantined":
@@ -58,5 +58,5 @@ async def read_email(request: web.Request, limit: int) -> bytes:
     if len(raw) > limit:
         raise body_too_large(limit)
     if not raw:
-        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
+        raise ApiError(400, "empty_body", "request body is empty", named("body", "required"))
     return raw

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError
 from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
-from engine.api.errors import ApiError, invalid_field, validation_error
+from engine.api.errors import ApiError, invalid_field, named, validation_error
 from engine.api.rate_limits import limit_webhook
 from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
@@ -56,7 +56,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     tenant = request.match_info["tenant"]
     store = WebhookSecrets(request.app[DATABASE])
     if not TENANT_PATTERN.match(tenant) or not await store.tenant_exists(tenant):
-        raise ApiError(404, "not_found", "no such tenant", [{"field": "tenant", "message": "no such tenant"}])
+        raise ApiError(404, "not_found", "no such tenant", named("tenant", "no such tenant"))
     candidates = await _secrets_of(request, store, tenant)
     body = await request.read()
     try:
@@ -64,9 +64,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
             [c.secret for c in candidates], dict(request.headers), body, int(time.time()), TOLERANCE_SECONDS
         )
     except webhook_signature.SignatureError as exc:
-        raise ApiError(
-            401, "bad_signature", str(exc), [{"field": "webhook-signature", "message": str(exc)}]
-        ) from None
+        raise ApiError(401, "bad_signature", str(exc), named("webhook-signature", str(exc))) from None
     if len(webhook_id) > MAX_WEBHOOK_ID or not webhook_id.isprintable():
         raise invalid_field("webhook-id", f"at most {MAX_WEBHOOK_ID} printable characters")
     await limit_webhook(request, tenant)

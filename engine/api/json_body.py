@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from engine.api.errors import ApiError, invalid_field, malformed_json, number_too_long
+from engine.api.errors import ApiError, invalid_field, malformed_json, named, number_too_long
 
 
 def nested_too_deeply(raw: bytes) -> ApiError:
@@ -24,14 +24,14 @@ def json_object(
     """The object in `raw` (`loads`: json.loads's hooks); `too_deep` says where brackets nested past
     the decoder's recursion limit, within the size limit."""
     if not raw:
-        raise ApiError(400, "empty_body", "request body is empty", [{"field": "body", "message": "required"}])
+        raise ApiError(400, "empty_body", "request body is empty", named("body", "required"))
     try:
         data = json.loads(raw, **loads)
     except json.JSONDecodeError as exc:
         raise malformed_json(exc) from None
     except UnicodeDecodeError:
         raise ApiError(
-            400, "malformed_json", "request body is not UTF-8", [{"field": "body", "message": "not UTF-8"}]
+            400, "malformed_json", "request body is not UTF-8", named("body", "not UTF-8")
         ) from None
     except ValueError:  # after its two subclasses above: an integer of over 4,300 digits
         raise number_too_long() from None

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, read_body
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import paged
 from engine.api.schemas import Strict
 from engine.db.keys import KeyInfo, create_key, list_keys, revoke_key
@@ -59,5 +59,5 @@ async def revoke_tenant_key(request: web.Request) -> web.Response:
         raise invalid_field("key_id", f"must match {KEY_ID.pattern}")
     if not await revoke_key(request.app[DATABASE], key_id, tenant=request[TENANT]):
         missing = "no active key with this id in your tenant"
-        raise ApiError(404, "key_not_found", missing, [{"field": "key_id", "message": missing}])
+        raise ApiError(404, "key_not_found", missing, named("key_id", missing))
     return web.json_response({"key_id": key_id, "revoked": True})

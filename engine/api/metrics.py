@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS
-from engine.api.errors import ApiError, Handler, route_of
+from engine.api.errors import ApiError, Handler, named, route_of
 from engine.contracts.assignment import Presence
 from engine.db.keys import list_tenants
 from engine.db.roster import RosterStore, StoredAgent
@@ -67,7 +67,7 @@ def check_access(request: web.Request, token: SecretStr | None) -> None:
                 401,
                 "unauthorized",
                 "metrics need `Authorization: Bearer <CONVOFLOW_METRICS_TOKEN>`",
-                [{"field": "Authorization", "message": "missing or wrong metrics token"}],
+                named("Authorization", "missing or wrong metrics token"),
             )
         return
     if not _loopback(request.remote) or any(h in request.headers for h in FORWARDED_HEADERS):
@@ -76,7 +76,7 @@ def check_access(request: web.Request, token: SecretStr | None) -> None:
             "forbidden",
             "without CONVOFLOW_METRICS_TOKEN, /metrics answers only to loopback clients (not through "
             "a proxy)",
-            [{"field": "Authorization", "message": "set CONVOFLOW_METRICS_TOKEN to scrape from elsewhere"}],
+            named("Authorization", "set CONVOFLOW_METRICS_TOKEN to scrape from elsewhere"),
         )
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from engine.api.errors import ApiError, validation_error
+from engine.api.errors import ApiError, named, validation_error
 from engine.api.json_body import json_object
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.rules.analysis import CheckReport, analyse, checked
@@ -115,9 +115,7 @@ def _too_deep(raw: bytes) -> ApiError:
 
 def _not_json(name: str) -> Any:
     # Python's json reads NaN and Infinity; JSON (and PostgreSQL's jsonb, where packs are stored) does not.
-    raise ApiError(
-        400, "malformed_json", f"request body is not valid JSON: {name}", [{"field": "body", "message": name}]
-    )
+    raise ApiError(400, "malformed_json", f"request body is not valid JSON: {name}", named("body", name))
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -133,7 +131,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 break
             seen.add(name)
         message = f"the name {twice[:64]!r} twice in one object: the first value would be lost"
-        raise ApiError(422, "invalid_request", f"body: {message}", [{"field": "body", "message": message}])
+        raise ApiError(422, "invalid_request", f"body: {message}", named("body", message))
     return data
 
 
@@ -146,7 +144,7 @@ def decode(raw: bytes) -> dict[str, Any]:
             422,
             "invalid_request",
             f"{problem.path}: {message}",
-            [{"field": problem.path, "message": message}],
+            named(problem.path, message),
         )
     return data
 
@@ -215,7 +213,7 @@ def _test(raw: bytes) -> JobResult:
             422,
             "no_test_cases",
             "the pack has no test cases to run; add them under `tests:`",
-            [{"field": "pack.tests", "message": "no test cases"}],
+            named("pack.tests", "no test cases"),
         )
     results = run_cases(CompiledPack(pack), pack.tests)
     return _json(
@@ -303,7 +301,7 @@ def _coverage(raw: bytes) -> JobResult:
         except PeriodError as exc:
             field = f"traffic.{exc.parameter}"
             raise ApiError(
-                422, "invalid_request", f"{field}: {exc.message}", [{"field": field, "message": exc.message}]
+                422, "invalid_request", f"{field}: {exc.message}", named(field, exc.message)
             ) from None
     pack = pack_from(body.pack)
     report = document(pack, case_coverage(CompiledPack(pack), pack.tests))

@@ -30,7 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from aiohttp import web
 
 from engine.api import pack_jobs
-from engine.api.errors import ApiError, unavailable
+from engine.api.errors import ApiError, named, unavailable
 from engine.api.pack_jobs import JobResult
 
 log = logging.getLogger("convoflow.api")
@@ -103,7 +103,7 @@ def pack_too_complex(seconds: float) -> ApiError:
         422,
         "pack_too_complex",
         f"the pack took more than {seconds:g}s or too much memory to check; make it smaller",
-        [{"field": "pack", "message": "too complex to check"}],
+        named("pack", "too complex to check"),
     )
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from engine.api.auth import KEY_ID, ROLE, TENANT
 from engine.api.email_intake import MAIL_INTAKE
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import next_link, page_request
 from engine.db.mail_quarantine import QuarantinedMail
 from engine.mail.verdicts import QuarantineReason
@@ -174,7 +174,7 @@ async def _item(request: web.Request, *, with_raw: bool = False) -> QuarantinedM
             404,
             "quarantine_item_not_found",
             "no such quarantined mail",
-            [{"field": "quarantine_id", "message": "no such quarantined mail in this tenant"}],
+            named("quarantine_id", "no such quarantined mail in this tenant"),
         )
     return found
 
@@ -190,7 +190,7 @@ async def get_quarantined_raw(request: web.Request) -> web.Response:
     """The mail exactly as delivered (message/rfc822), to look at its headers."""
     item = await _item(request, with_raw=True)
     if item.raw is None:
-        raise ApiError(409, "unreadable", UNREADABLE, [{"field": "quarantine_id", "message": UNREADABLE}])
+        raise ApiError(409, "unreadable", UNREADABLE, named("quarantine_id", UNREADABLE))
     return web.Response(body=item.raw, content_type="message/rfc822")
 
 
@@ -203,17 +203,15 @@ async def release_quarantined(request: web.Request) -> web.Response:
             {"id": item.quarantine_id, "conversation_id": item.conversation_id, "duplicate": True}
         )
     if item.raw is None:
-        raise ApiError(409, "unreadable", UNREADABLE, [{"field": "quarantine_id", "message": UNREADABLE}])
+        raise ApiError(409, "unreadable", UNREADABLE, named("quarantine_id", UNREADABLE))
     if not item.summary.get("sender"):
-        raise ApiError(409, "no_sender", NO_SENDER, [{"field": "quarantine_id", "message": NO_SENDER}])
+        raise ApiError(409, "no_sender", NO_SENDER, named("quarantine_id", NO_SENDER))
     tenant = request[TENANT]
     intake = request.app[MAIL_INTAKE]
     try:
         taken = await intake.release(tenant, item.raw, reason=item.reason)
     except ValueError:  # parsed again, the mail has no sender a reply could go to (a pydantic error too)
-        raise ApiError(
-            409, "no_sender", NO_SENDER, [{"field": "quarantine_id", "message": NO_SENDER}]
-        ) from None
+        raise ApiError(409, "no_sender", NO_SENDER, named("quarantine_id", NO_SENDER)) from None
     assert taken.conversation_id is not None and taken.receipt is not None
     await intake.quarantine.mark_released(
         tenant,

@@ -27,7 +27,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from engine.api.auth import ROLE, is_open
-from engine.api.errors import ApiError, Handler
+from engine.api.errors import ApiError, Handler, named
 
 ADMIN = "admin"
 INTEGRATOR = frozenset({"integrator", ADMIN})
@@ -151,6 +151,6 @@ async def require_role(request: web.Request, handler: Handler) -> web.StreamResp
             "forbidden",
             f"{method} {template} needs role {' or '.join(needed)}"
             f"{' (or admin)' if ADMIN in allowed and needed != [ADMIN] else ''}; this key's role is {role}",
-            [{"field": "role", "message": f"needs {' or '.join(needed)}"}],
+            named("role", f"needs {' or '.join(needed)}"),
         )
     return await handler(request)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, read_body
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
@@ -129,14 +129,12 @@ def _unknown(proposal_id: str) -> ApiError:
         404,
         "no_such_proposal",
         f"no proposal {proposal_id} in this tenant",
-        [{"field": "proposal_id", "message": "unknown"}],
+        named("proposal_id", "unknown"),
     )
 
 
 def _refused(exc: ProposalRefused) -> ApiError:
-    return ApiError(
-        REFUSED_STATUS[exc.code], exc.code, exc.message, [{"field": "proposal_id", "message": exc.code}]
-    )
+    return ApiError(REFUSED_STATUS[exc.code], exc.code, exc.message, named("proposal_id", exc.code))
 
 
 async def _decision(request: web.Request) -> ProposalDecision:

@@ -24,7 +24,7 @@ from aiohttp import web
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker
@@ -58,7 +58,7 @@ def _no_shadow(tenant: str) -> ApiError:
         404,
         "no_shadow_pack",
         f"tenant {tenant} has no shadow pack; publish one with POST /v1/rules/shadow",
-        [{"field": "shadow", "message": "none"}],
+        named("shadow", "none"),
     )
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.auth import ROLE, TENANT
 from engine.api.conversations import DATABASE, SETTINGS, read_body
-from engine.api.errors import ApiError, invalid_field
+from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import next_link, page_request, paged, whole_number
 from engine.api.roles import INTEGRATOR
 from engine.contracts.events import EVENT_TYPES
@@ -140,7 +140,7 @@ async def _owned(request: web.Request) -> Subscription:
             404,
             "subscription_not_found",
             f"no subscription {sub_id} in this tenant",
-            [{"field": "subscription_id", "message": f"no subscription {sub_id}"}],
+            named("subscription_id", f"no subscription {sub_id}"),
         )
     return found
 
@@ -213,9 +213,7 @@ async def rotate_subscription_secret(request: web.Request) -> web.Response:
     )
     if rotated is None:  # deleted meanwhile
         missing = f"no subscription {sub.subscription_id} in this tenant"
-        raise ApiError(
-            404, "subscription_not_found", missing, [{"field": "subscription_id", "message": missing}]
-        )
+        raise ApiError(404, "subscription_not_found", missing, named("subscription_id", missing))
     return _with_secret(rotated)
 
 

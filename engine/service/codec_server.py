@@ -26,7 +26,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from engine.api.auth import DatabaseKeys, KeyStore
-from engine.api.errors import ApiError, Handler, json_errors, malformed_json
+from engine.api.errors import ApiError, Handler, json_errors, malformed_json, named
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.payload_codec import (
@@ -59,21 +59,19 @@ async def _caller_tenant(request: web.Request) -> str:
             401,
             "unauthorized",
             "missing API key: send `Authorization: Bearer <key>`",
-            [{"field": "Authorization", "message": "missing Bearer token"}],
+            named("Authorization", "missing Bearer token"),
         )
     tenant, role = request.app[KEYS].tenant_for(token), "admin"
     if tenant is None and (identity := await request.app[STORED].identity_for(token)) is not None:
         tenant, role = identity.tenant, identity.role
     if tenant is None:
-        raise ApiError(
-            401, "unauthorized", "unknown API key", [{"field": "Authorization", "message": "unknown key"}]
-        )
+        raise ApiError(401, "unauthorized", "unknown API key", named("Authorization", "unknown key"))
     if role not in CODEC_ROLES:
         raise ApiError(
             403,
             "forbidden",
             f"role {role!r} may not decode payloads; needs one of: {', '.join(CODEC_ROLES)}",
-            [{"field": "Authorization", "message": f"role {role!r}; needs auditor or admin"}],
+            named("Authorization", f"role {role!r}; needs auditor or admin"),
         )
     return tenant
 
@@ -90,7 +88,7 @@ async def _payloads(request: web.Request) -> list[Payload]:
             422,
             "invalid_request",
             'expected {"payloads": [...]}',
-            [{"field": "payloads", "message": "a list of payloads is required"}],
+            named("payloads", "a list of payloads is required"),
         )
     try:
         parsed = json_format.ParseDict(body, Payloads(), ignore_unknown_fields=True)
@@ -99,7 +97,7 @@ async def _payloads(request: web.Request) -> list[Payload]:
             422,
             "invalid_request",
             "payloads: not Temporal payloads in protobuf JSON",
-            [{"field": "payloads", "message": "each item needs base64 `metadata` values and `data`"}],
+            named("payloads", "each item needs base64 `metadata` values and `data`"),
         ) from None
     return list(parsed.payloads)
 
@@ -117,7 +115,7 @@ async def decode(request: web.Request) -> web.Response:
                 403,
                 "forbidden",
                 f"payloads[{index}] is not sealed for your tenant",
-                [{"field": f"payloads[{index}]", "message": "sealed for another tenant"}],
+                named(f"payloads[{index}]", "sealed for another tenant"),
             )
     decoded = []
     for index, payload in enumerate(payloads):
@@ -128,7 +126,7 @@ async def decode(request: web.Request) -> web.Response:
                 422,
                 "undecryptable",
                 f"payloads[{index}]: {exc}",
-                [{"field": f"payloads[{index}]", "message": str(exc)}],
+                named(f"payloads[{index}]", str(exc)),
             ) from None
     return _answer(decoded)
 

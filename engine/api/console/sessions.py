@@ -35,7 +35,7 @@ from engine.api.auth import (
     is_open,
 )
 from engine.api.console.render import error_page, page, see_other
-from engine.api.errors import ApiError, Handler
+from engine.api.errors import ApiError, Handler, named
 from engine.db.console_sessions import ConsoleSession, ConsoleSessionStore
 from engine.service.config import Settings
 
@@ -83,7 +83,7 @@ def _same_origin(request: web.Request) -> bool:
 
 
 def _forbidden(message: str) -> ApiError:
-    return ApiError(403, "csrf_failed", message, [{"field": "csrf", "message": message}])
+    return ApiError(403, "csrf_failed", message, named("csrf", message))
 
 
 def console_gate(sessions: ConsoleSessions):

@@ -24,7 +24,7 @@ from engine.api.auth import ROLE, TENANT
 from engine.api.console.render import page, see_other
 from engine.api.console.sessions import SESSION
 from engine.api.conversations import DATABASE, SETTINGS
-from engine.api.errors import ApiError, body_too_large
+from engine.api.errors import ApiError, body_too_large, named
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules_proposals import approve, reject
@@ -142,7 +142,7 @@ async def check(request: web.Request) -> web.Response:
     status, checked = await _job(request, "check", text)
     results: dict[str, Any] = {"problems": [], "findings": [], "tests": None, "coverage": None}
     if status != 200:
-        results["problems"] = checked.get("fields") or [{"field": "pack", "message": checked.get("message")}]
+        results["problems"] = checked.get("fields") or named("pack", str(checked.get("message", "")))
     else:
         results["findings"] = checked["findings"]
         tested_status, tested = await _job(request, "test", text)
