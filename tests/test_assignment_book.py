@@ -341,3 +341,37 @@ def test_a_tenant_without_a_roster_has_manual_assignments_recorded_as_reported()
     assert named.result == "assigned" and named.agent == "agent-7"
     assert named.decision.reason == "the tenant has no roster: recorded as reported"
     assert desk.state.seats == {}
+
+
+def test_a_reassignment_nobody_else_can_take_keeps_its_agent_and_one_someone_can_moves() -> None:
+    # Queued, the conversation let bo go to wait for a colleague the team of one does not have, and
+    # waited beside an idle bo for ever (the exclusion stood).
+    desk = book(agent("bo"))
+    assert desk.request(ask(1, strategy="least_loaded"), T0).agent == "bo"
+    again = ask("1-again", conversation_id="conversation:t:c1", exclude=["bo"], reason="unanswered")
+    kept = desk.request(again, T0 + timedelta(minutes=5), may_keep=lambda: True)
+    assert (kept.result, kept.agent, kept.kept) == ("assigned", "bo", True)
+    reason = "kept by bo, nobody else can take it: no eligible agent: bo excluded: unanswered"
+    assert kept.decision.reason == reason
+    assert counts(desk) == {"bo": 1} and queue_view(desk, "support").entries == []
+    # Once a colleague is online, asking again moves it.
+    desk.apply_roster(Roster(agents=[agent("bo"), agent("cy")], read_at=T0), T0 + timedelta(minutes=6))
+    third = ask("1-third", conversation_id="conversation:t:c1", exclude=["bo"], reason="unanswered")
+    moved = desk.request(third, T0 + timedelta(minutes=10), may_keep=lambda: True)
+    assert (moved.agent, moved.kept) == ("cy", False)
+    assert counts(desk) == {"bo": 0, "cy": 1}
+
+
+def test_an_agent_who_can_no_longer_take_it_is_not_kept_and_a_desk_from_before_queues() -> None:
+    desk = book(agent("bo"))
+    desk.request(ask(1, strategy="least_loaded"), T0)
+    set_presence(desk, "bo", "away", T0 + timedelta(minutes=1))
+    again = ask("1-again", conversation_id="conversation:t:c1", exclude=["bo"], reason="escalated")
+    gone = desk.request(again, T0 + timedelta(minutes=2), may_keep=lambda: True)
+    assert (gone.result, gone.kept) == ("queued", False)
+    # A desk whose history queued such a request (no patch): queued as it ran.
+    older = book(agent("bo"))
+    older.request(ask(1, strategy="least_loaded"), T0)
+    asked: list[bool] = []
+    old = older.request(again, T0 + timedelta(minutes=2), may_keep=lambda: asked.append(True) or False)
+    assert (old.result, asked) == ("queued", [True])

@@ -194,6 +194,27 @@ async def test_an_unanswered_customer_is_reassigned_and_the_timeout_raises_rules
     assert excluded["ana"].startswith("excluded: unanswered for 0.03 business minutes")
 
 
+async def test_a_team_of_one_keeps_its_agent_when_nobody_else_can_take_the_conversation(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    # The unanswered timeout asked for someone else; nobody else could take it, so the conversation
+    # let solo go and waited in the queue for a colleague the team does not have, beside an idle solo.
+    await add_agent(api, "solo")
+    await api.post_message("c-alone", "m1", "Hello there")
+    await assigned_to(api, "c-alone", "solo")
+
+    async def reassigned() -> list[dict[str, Any]]:
+        return [d for d in await trail(api, "c-alone") if d["event"] == "assignment.reassign"]
+
+    await eventually(reassigned, "the unanswered timeout asked for someone else")
+    (first, *_) = await reassigned()
+    assert first["note"].startswith("kept by solo, nobody else can take it: no eligible agent: solo excluded")
+    assert await assignee(api, "c-alone") == "solo" and await queue(api) == []
+    events = [d["event"] for d in await trail(api, "c-alone")]
+    assert "conversation.unassigned" not in events and events.count("conversation.assigned") == 1
+    assert (await loads(api)) == {"solo": 1}
+
+
 async def test_the_unanswered_timer_counts_on_the_team_calendar_not_the_sla_policy_s(
     api: ApiClient, worker: None, settings: Settings, tmp_path: Path
 ) -> None:

@@ -114,7 +114,10 @@ desk each new SLA deadline (a rule applied a faster policy after it was queued),
 `patches-2026-12-v-desk-breach-kept-1` (its first response breached while queued: the breach stays
 its deadline), and `patches-2026-12-u-then-desk-deadline-mid-1`, queued under `convoflow up` of the
 code before it and given a faster policy once `convoflow up` of the code after it had taken over,
-asking `the-desk-hears-each-new-sla-deadline` by its own marker mid-run.
+asking `the-desk-hears-each-new-sla-deadline` by its own marker mid-run,
+`patches-2026-12-v-kept-by-the-only-agent-1` and `desk-workflow-9`, a team of one whose unanswered
+timeout found nobody else: the desk answers that its agent keeps the conversation (desk patch
+`desk-keeps-the-agent-nobody-else-can-relieve`) and the conversation raises nothing.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

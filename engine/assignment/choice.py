@@ -215,3 +215,31 @@ def _why(strategy: str, agent: AgentRecord, channel: str, loads: Loads, eligible
         return f"most spare capacity: {loads.spare_percent(agent):.0f}% free of {eligible} eligible"
     label = "skills matched, then least loaded" if strategy == "skills" else "least loaded"
     return f"{label}: {load}/{capacity} on {channel} of {eligible} eligible"
+
+
+def kept_by(
+    request: AssignmentRequest,
+    agent: str,
+    agents: Iterable[AgentRecord],
+    loads: Loads,
+    *,
+    ties_by_after: bool = True,
+) -> AssignmentDecision | None:
+    """The record of `agent` keeping a conversation `request` asks someone else for (it excludes
+    them), when nobody else can take it now and they still could. Queued instead, the conversation
+    let its agent go to wait for a colleague, and in a team of one it waited for ever beside an idle
+    agent (the exclusion stood). None: someone else can take it, or `agent` no longer can.
+    `loads`: every seat's but the conversation's own."""
+    if agent not in request.exclude:
+        return None
+    pool = list(agents)
+    decision = choose(request, pool, loads, last_chosen=None, widened=False, ties_by_after=ties_by_after)
+    named = request.model_copy(update={"strategy": "agent", "agent": agent, "exclude": []})
+    if (
+        decision.chosen is not None
+        or choose(named, pool, loads, last_chosen=None, widened=False).chosen is None
+    ):
+        return None
+    decision.chosen = agent
+    decision.reason = f"kept by {agent}, nobody else can take it: {decision.reason}"
+    return decision

@@ -14,12 +14,13 @@ Pure bookkeeping over `DeskState` with the time passed in, so the desk workflow 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from engine.assignment.answers import outcome_of, repeated, settled_by_roster
-from engine.assignment.choice import Loads, choose
+from engine.assignment.choice import Loads, choose, kept_by
 from engine.contracts.assignment import (
     AgentRecord,
     AssignmentDecision,
@@ -123,8 +124,13 @@ class DeskBook:
 
     # -- requests, releases, statuses ---------------------------------------------------------------
 
-    def request(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
-        """Answer a conversation: assigned now, queued, or (a named agent who cannot take it) refused."""
+    def request(
+        self, request: AssignmentRequest, now: datetime, *, may_keep: Callable[[], bool] | None = None
+    ) -> AssignmentOutcome:
+        """Answer a conversation: assigned now, queued, or (a named agent who cannot take it) refused.
+
+        `may_keep`: whether a reassignment nobody else can take keeps its agent (choice.py `kept_by`);
+        asked only when that happens (the desk workflow's patch)."""
         known = self.state.outcomes.get(request.request_id)
         if known is not None:
             return known
@@ -143,6 +149,14 @@ class DeskBook:
                 strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
             )
             return self._remember(self._answer(request, "refused", decision, now))
+        held = self.state.seats.get(conversation)
+        if held is not None and may_keep is not None:
+            others = Loads.of(s for s in self.state.seats.values() if s is not held)
+            kept = kept_by(
+                request, held.agent, self.agents.values(), others, ties_by_after=self.ties_by_after
+            )
+            if kept is not None and may_keep():
+                return self._remember(self._keep(held, request, kept, now))
         self.state.seats.pop(conversation, None)  # asking again is asking for someone else
         waited = next((w for w in self.state.queue if w.request.conversation_id == conversation), None)
         self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation]
@@ -150,6 +164,15 @@ class DeskBook:
         self.state.queue.append(Waiting(request=request, waiting_since=since))
         self.serve(now)
         return self._remember(self._outcome_of(request, now))
+
+    def _keep(
+        self, held: Seat, request: AssignmentRequest, decision: AssignmentDecision, now: datetime
+    ) -> AssignmentOutcome:
+        held.request = request.model_copy(update={"exclude": []})  # requeued later: anyone may take it
+        held.status, held.policy = request.status, request.policy
+        outcome = self._answer(request, "assigned", decision, now)
+        outcome.kept = True
+        return outcome
 
     def _named(self, request: AssignmentRequest, now: datetime) -> AssignmentOutcome:
         seats = self.state.seats

@@ -207,6 +207,9 @@ class AssignmentOutcome(BaseModel):
     queue_position: int | None = Field(default=None, description="1-based, while queued.")
     queue_length: int = 0
     at: datetime
+    kept: bool = Field(
+        default=False, description="Asked for someone else, nobody else could take it: its agent keeps it."
+    )
 
 
 class Unassignment(BaseModel):

@@ -69,6 +69,11 @@ READ_BEFORE_CONTINUING = "desk-reads-roster-before-continuing"
 # Asked at the first letter that carries them, so a desk whose history holds such letters applied by
 # a worker of the code before (which read the status alone) replays as it ran.
 REPORTED_PRIORITY = "desk-serves-reported-priority"
+# Patch: a reassignment nobody else can take keeps its agent (engine/assignment/desk_book.py
+# `_kept`); it was queued with its agent released and excluded, so in a team of one it waited for
+# ever beside an idle agent. Asked when that first happens, so a desk whose history queued such a
+# request replays as it ran.
+KEEPS_WHEN_NOBODY_ELSE = "desk-keeps-the-agent-nobody-else-can-relieve"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -92,6 +97,7 @@ class AssignmentDesk:
         self._wake = False
         self._wait_for_asked_read: bool | None = None
         self._reported_priority: bool | None = None
+        self._keeps: bool | None = None
         self._max = start.max_messages
 
     @workflow.run
@@ -216,7 +222,12 @@ class AssignmentDesk:
         )
         self._messages += 1
         self._wake = True
-        return self._book.request(request, workflow.now())
+        return self._book.request(request, workflow.now(), may_keep=self._may_keep)
+
+    def _may_keep(self) -> bool:
+        if self._keeps is None:
+            self._keeps = workflow.patched(KEEPS_WHEN_NOBODY_ELSE)
+        return self._keeps
 
     @request_assignment.validator
     def _validate_request(self, request: AssignmentRequest) -> None:

@@ -174,6 +174,8 @@ class Assigning(Delivery):
                 chosen.capacity,
             )
         await self._arm_unanswered()
+        if outcome.kept:  # asked for someone else, nobody else can take it: nothing changed hands
+            return ActionResult("done", decision.reason)
         raised.append(("conversation.assigned", {"assignment": decision_dict(decision)}))
         return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
 
