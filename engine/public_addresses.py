@@ -54,6 +54,8 @@ def host_and_port(url: str) -> tuple[str, int]:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("an http:// or https:// URL with a host")
     port = parts.port  # raises ValueError for a port out of range
+    if port == 0:  # nothing listens there: taken, every delivery failed
+        raise ValueError("port 0")
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 

@@ -64,12 +64,22 @@ async def test_allow_private_needs_the_deployment_to_permit_the_tenant(api: ApiC
 async def test_public_receivers_need_https_and_bad_fields_are_named(api: ApiClient) -> None:
     plain = await api.request("POST", "/v1/subscriptions", json={**HOOK, "url": "http://93.184.216.34/hook"})
     assert plain.status == 422 and plain.body["fields"][0]["field"] == "url"
+    upper = await api.request("POST", "/v1/subscriptions", json={**HOOK, "url": "HTTPS://93.184.216.34/hook"})
+    assert upper.status == 201, upper.body  # URL schemes are case-insensitive (RFC 3986 3.1)
     for body, field in (
         ({**HOOK, "url": "ftp://93.184.216.34/"}, "url"),
         ({**HOOK, "url": "https://93.184.216.34/", "events": ["conversation.deleted"]}, "events.0"),
         ({**HOOK, "url": "https://93.184.216.34/", "events": []}, "events"),
         ({"url": "https://93.184.216.34/"}, "events"),
         ({**HOOK, "url": "https://no-such-host.invalid/"}, "url"),
+        # Stored as written (a NUL: 503 "retry" from PostgreSQL), sent to a path without them.
+        ({**HOOK, "url": "https://93.184.216.34/\u0000"}, "url"),
+        ({**HOOK, "url": "https://93.184.216.34/a\r\nX-Injected: 1"}, "url"),
+        ({**HOOK, "url": "https://93.184.216.34/a\tb"}, "url"),
+        ({**HOOK, "url": "https://93.184.216.34:0/hook"}, "url"),
+        ({**HOOK, "url": "https://93.184.216.34/", "description": "a\u0000b"}, "description"),
+        ({**HOOK, "url": "https://93.184.216.34/", "description": "a\nb"}, "description"),
+        ({**HOOK, "url": "https://93.184.216.34/", "allow_private": "yes"}, "allow_private"),
     ):
         reply = await api.request("POST", "/v1/subscriptions", json=body)
         assert reply.status == 422, (body, reply.body)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,7 @@ from engine.api.pages import next_link, page_request, paged, whole_number
 from engine.api.roles import INTEGRATOR
 from engine.contracts.events import EVENT_TYPES
 from engine.contracts.ids import ID_PATTERN, is_safe_id
+from engine.contracts.single_line import NOT_IN_A_LINE, SINGLE_LINE
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.subscriptions import Subscription, Subscriptions
 from engine.public_addresses import AddressRefused, check_url
@@ -30,6 +32,9 @@ from engine.public_addresses import AddressRefused, check_url
 routes = web.RouteTableDef()
 SUBSCRIPTION_ID = r"^sub_[0-9a-f]{24}$"
 MAX_OVERLAP_HOURS = 24 * 30
+# A URL is one line without a space: a control character was stored as written, shown otherwise,
+# sent to a path with it dropped, and a NUL answered 503 "retry" from PostgreSQL.
+URL_TEXT = rf"^[^ {NOT_IN_A_LINE}]+$"
 # EVENT_TYPES spelled out for the schema (a Literal takes no computed values); a test holds them equal.
 EventType = Literal[
     "conversation.created",
@@ -52,12 +57,13 @@ class CreateSubscription(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    url: str = Field(min_length=1, max_length=2048)
+    url: str = Field(min_length=1, max_length=2048, pattern=URL_TEXT)
     """https:// URL on a public address (http:// only with `allow_private`)."""
     events: list[EventType] = Field(min_length=1, max_length=len(EVENT_TYPES))
     """The event types to deliver."""
-    description: str = Field(default="", max_length=500)
-    allow_private: bool = False
+    description: str = Field(default="", max_length=500, pattern=SINGLE_LINE)
+    """One line, for the people who read the list."""
+    allow_private: bool = Field(default=False, strict=True)
     """Deliver to a private address (a test receiver, an on-premises system); only for tenants the
     deployment permits."""
 
@@ -166,7 +172,7 @@ async def create_subscription(request: web.Request) -> web.Response:
         await check_url(body.url, allow_private=body.allow_private)
     except AddressRefused as exc:
         raise invalid_field("url", str(exc)) from None
-    if not body.allow_private and not body.url.startswith("https://"):
+    if not body.allow_private and urlsplit(body.url).scheme != "https":  # a scheme is any case
         raise invalid_field("url", "an https:// URL (http:// only for a private receiver)")
     created = await Subscriptions(request.app[DATABASE]).create(
         tenant,

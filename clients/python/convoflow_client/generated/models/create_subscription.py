@@ -18,7 +18,7 @@ class CreateSubscription:
     Attributes:
         url (str): https:// URL on a public address (http:// only with `allow_private`).
         events (list[CreateSubscriptionEventsItem]): The event types to deliver.
-        description (str | Unset):  Default: ''.
+        description (str | Unset): One line, for the people who read the list. Default: ''.
         allow_private (bool | Unset): Deliver to a private address (a test receiver, an on-premises system); only for
             tenants the
             deployment permits. Default: False.
