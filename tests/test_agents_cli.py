@@ -104,3 +104,24 @@ async def test_without_temporal_the_roster_is_written_and_a_warning_says_when_th
     finally:
         await database.dispose()
     assert stored is not None and stored.record.teams == ["general"]
+
+
+async def test_a_shell_in_another_data_directory_makes_no_keyring_of_its_own(
+    capsys: pytest.CaptureFixture[str],
+    shell: Settings,
+    temporal_server: DevServer,
+    tenants: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An admin shell whose data directory lacks `convoflow up`'s keyring made one of its own with
+    the same key id and sent the desk a roster signal sealed under it: the desk could never decrypt
+    it and stopped answering. It refuses to seal now; the roster write stands, as without Temporal."""
+    monkeypatch.delenv("TEMPORAL_ADDRESS")
+    monkeypatch.delenv("CONVOFLOW_PAYLOAD_KEYS")
+    monkeypatch.setenv("CONVOFLOW_EMBEDDED_GRPC_PORT", temporal_server.address.rsplit(":", 1)[1])
+    tenant = tenants["acme"]
+    added = await cli(capsys, "agents", "add", "cy", "--name", "Cy", "--team", "general", "--tenant", tenant)
+    assert added.returncode == 0 and added.stdout.startswith("created agent cy")
+    keyring = shell.data_dir / "payload-keys"
+    assert f"no development payload keyring at {keyring}" in added.stderr
+    assert not keyring.exists()

@@ -20,7 +20,7 @@ from temporalio.client import Client, WorkflowHistory
 
 from engine.audit.chain import canonical_json
 from engine.service import audit_bundle
-from engine.service.audit_key import DEV_AUDIT_KEY_FILE, audit_key_of
+from engine.service.audit_key import DEV_AUDIT_KEY_FILE, AuditKeyError, audit_key_of
 from engine.service.config import Settings
 from engine.service.replaying import replay_all
 from engine.service.temporal_server import DevServer
@@ -296,7 +296,12 @@ async def _route_checks(api: ApiClient, audit_env: Settings, tenants: dict[str, 
 
 def test_embedded_defaults_keep_one_audit_key_in_the_data_dir(tmp_path: Path) -> None:
     embedded = Settings(data_dir=tmp_path / "data", temporal_address=None, audit_key=None)
-    key = audit_key_of(embedded)
+    # An export from a shell elsewhere sealed its bundle under a key of its own, which `audit verify`
+    # in the service's data directory refused: only `convoflow up` makes the key.
+    with pytest.raises(AuditKeyError, match="`convoflow up` makes it in its data directory"):
+        audit_key_of(embedded)
+    assert not (tmp_path / "data").exists()
+    key = audit_key_of(embedded, create=True)
     assert audit_key_of(embedded) == key and len(key) > 32
     assert (tmp_path / "data" / DEV_AUDIT_KEY_FILE).stat().st_mode & 0o777 == 0o600
 

@@ -196,7 +196,11 @@ def test_a_cluster_without_a_keyring_refuses_to_start(tmp_path: Path) -> None:
 
 
 def test_make_run_generates_a_private_development_keyring_once(tmp_path: Path) -> None:
-    first = keyring_of(Settings(data_dir=tmp_path))
+    elsewhere = tmp_path / "elsewhere"
+    with pytest.raises(KeyringError, match="`convoflow up` makes it in its data directory"):
+        keyring_of(Settings(data_dir=elsewhere))  # only `up` makes one: a command elsewhere reads it
+    assert not elsewhere.exists()
+    first = keyring_of(Settings(data_dir=tmp_path), create=True)
     second = keyring_of(Settings(data_dir=tmp_path))
     assert first is not None and first == second
     assert stat.S_IMODE(os.stat(tmp_path / "payload-keys").st_mode) == 0o600
@@ -305,6 +309,7 @@ def _codec_server_process(env: dict[str, str]) -> subprocess.Popen[str]:
 
 
 async def test_the_codec_server_command_answers_with_the_development_key(tmp_path: Path) -> None:
+    keyring_of(Settings(data_dir=tmp_path), create=True)  # `convoflow up` runs beside it
     port = free_port()
     process = _codec_server_process(
         {"CONVOFLOW_DATA_DIR": str(tmp_path), "CONVOFLOW_CODEC_SERVER_PORT": str(port)}

@@ -211,9 +211,10 @@ async def _tell_desk(settings: Settings, tenant: str, agent_id: str) -> None:
             client = await connect(settings, address)
             await desk_client.signal_roster_changed(client, settings.task_queue, tenant, agent_id)
     except (RPCError, RuntimeError, OSError, TimeoutError, KeyringError) as exc:
+        why = str(exc) if isinstance(exc, KeyringError) else type(exc).__name__  # names no key
         print(
             f"convoflow: warning: the roster is saved, but Temporal could not be told "
-            f"({type(exc).__name__}); running conversations learn it when the assignment desk next "
+            f"({why}); running conversations learn it when the assignment desk next "
             "reads the roster",
             file=sys.stderr,
         )

@@ -16,11 +16,12 @@ Why this shape:
   guesses. Rotate by appending a new key; drop an old one only when no open conversation's history
   still holds payloads under it (histories live as long as the namespace retention after closing).
 - **Key ids are unique across the keyring**: a payload's key id names exactly one key.
-- **Development default.** Under `make run`'s embedded defaults (no TEMPORAL_ADDRESS) and no configured
-  keys, a development keyring is generated once in the data directory (`payload-keys`, mode 0600), so
-  content is encrypted from the first run. Against a cluster, no keyring is an error at start: a
-  deployment that forgot its secret would otherwise write personal data in the clear, unnoticed.
-  `CONVOFLOW_PAYLOAD_ENCRYPTION=false` turns encryption off explicitly (a warning at every start).
+- **Development default.** Under `make run`'s embedded defaults (no TEMPORAL_ADDRESS) and no configured keys,
+  `convoflow up` generates a development keyring once in the data directory (`payload-keys`, mode 0600), so
+  content is encrypted from the first run; other commands read it, never make one. Against a cluster, no
+  keyring is an error at start: a deployment that forgot its secret would otherwise write personal data in the
+  clear, unnoticed. `CONVOFLOW_PAYLOAD_ENCRYPTION=false` turns encryption off explicitly (a warning at every
+  start).
 """
 
 from __future__ import annotations
@@ -135,9 +136,17 @@ def new_key_entry(key_id: str) -> str:
     return f"{key_id}:{base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()}"
 
 
-def development_keyring(data_dir: Path) -> Keyring:
-    """The keyring of the embedded defaults, created once in the data dir and kept across restarts."""
+def development_keyring(data_dir: Path, *, create: bool = False) -> Keyring:
+    """The keyring of the embedded defaults, created once in the data dir by `convoflow up` (`create`)
+    and kept across restarts. Anything else only reads it: a command run from another directory
+    made a keyring of its own with the same key id, and what it sent the running service (a roster
+    signal to the assignment desk) could never be decrypted there, so the desk stopped answering."""
     path = data_dir / DEV_KEYRING_FILE
+    if not path.exists() and not create:
+        raise KeyringError(
+            f"no development payload keyring at {path}: `convoflow up` makes it in its data directory; "
+            "run this with the same CONVOFLOW_DATA_DIR (or name the keys: CONVOFLOW_PAYLOAD_KEYS)"
+        )
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -149,10 +158,11 @@ def development_keyring(data_dir: Path) -> Keyring:
     return Keyring.parse((path.read_text(), str(path)))
 
 
-def keyring_of(settings: Settings) -> Keyring | None:
+def keyring_of(settings: Settings, *, create: bool = False) -> Keyring | None:
     """The keyring the settings name; None when encryption is explicitly off.
 
-    Raises KeyringError when a cluster deployment names no keyring (see the module docstring).
+    Raises KeyringError when a cluster deployment names no keyring (see the module docstring), or
+    when the development keyring is not there and this is not `convoflow up` (`create`).
     """
     if not settings.payload_encryption:
         return None
@@ -169,4 +179,4 @@ def keyring_of(settings: Settings) -> Keyring | None:
             "no payload keyring: set CONVOFLOW_PAYLOAD_KEYS (or CONVOFLOW_PAYLOAD_KEYS_FILE) to "
             "encrypt conversation content in Temporal history, or CONVOFLOW_PAYLOAD_ENCRYPTION=false"
         )
-    return development_keyring(settings.data_dir)
+    return development_keyring(settings.data_dir, create=create)

@@ -23,6 +23,7 @@ from engine.service.audit_key import audit_key_of
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
+from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
@@ -104,8 +105,9 @@ async def up(settings: Settings) -> None:
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
         await prepare_database(settings)
-        if settings.embedded:
-            audit_key_of(settings)  # the development audit key exists from the first start on
+        if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
+            audit_key_of(settings, create=True)
+            keyring_of(settings, create=True)
         client = await _connect(settings, address)
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
