@@ -97,6 +97,19 @@ def test_operators_write_postgres_urls_as_postgres_tools_take_them() -> None:
     with pytest.raises(DatabaseUrlError, match="unsupported database 'mysql'"):
         async_url("mysql://app@db/convoflow")
     assert "s3cret" not in redacted("postgresql://app:s3cret@db:5432/convoflow")
+    # A managed service's URL: asyncpg's connect() took `sslmode` as an unknown argument (TypeError).
+    assert async_url("postgresql://app:pw@db:5432/convoflow?sslmode=require").query == {"ssl": "require"}
+
+
+def test_an_unencoded_at_in_a_password_is_refused_and_never_shown() -> None:
+    """`p@ssWORD`: the parser split at the first '@', so `ssWORD@` was the host: every log line and
+    error showed it ("postgresql://postgres:***@ssWORD@/db") and the connection failed as a DNS error."""
+    raw = "postgresql://postgres:p@ssWORD@/older2?host=/run/postgresql"
+    with pytest.raises(DatabaseUrlError, match="percent-encode it") as refused:
+        async_url(raw)
+    assert "ssWORD" not in str(refused.value)
+    assert redacted(raw) == "postgresql://postgres:***@/older2?host=/run/postgresql"
+    assert async_url("postgresql://postgres:p%40ssWORD@/older2?host=/run/postgresql").password == "p@ssWORD"
 
 
 def test_a_bad_database_url_is_one_line_naming_the_setting(

@@ -37,11 +37,31 @@ def async_url(raw: str) -> URL:
         raise DatabaseUrlError(
             f"CONVOFLOW_DATABASE_URL: unsupported database {backend!r} (postgresql or sqlite)"
         )
+    if _unencoded_at(raw):
+        raise DatabaseUrlError(
+            "CONVOFLOW_DATABASE_URL: the user or password holds an '@': percent-encode it (%40)"
+        )
+    if "sslmode" in url.query:  # what managed PostgreSQL hands out; asyncpg names it `ssl` (same values)
+        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": url.query["sslmode"]})
     return url.set(drivername=DRIVERS[backend])
+
+
+def _unencoded_at(raw: str) -> bool:
+    """Whether the part before the host holds an '@' of its own: URL parsers split at the first one,
+    so the rest of the password became the host (and was shown in log lines as if it were)."""
+    userinfo, at, _ = raw.partition("?")[0].rpartition("@")
+    return bool(at) and "@" in userinfo
 
 
 def redacted(raw: str) -> str:
     """The URL with its password hidden, for log lines and error messages."""
+    if _unencoded_at(raw):
+        head, _, query = raw.partition("?")
+        userinfo, _, place = head.rpartition("@")
+        scheme, _, user = userinfo.partition("://")
+        return f"{scheme}://{user.split(':', 1)[0].split('@', 1)[0]}:***@{place}" + (
+            f"?{query}" if query else ""
+        )
     try:
         return make_url(raw).render_as_string(hide_password=True)
     except Exception:
