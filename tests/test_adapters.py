@@ -674,6 +674,10 @@ def test_crm_import_command(
     good = tmp_path / "customers.csv"
     good.write_text("id,email,tier,region\ncus-1,a@example.com,vip,emea\ncus-2,b@example.com,free,\n")
     monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    # A tenant nobody created (a typo): "imported 2 customers" for a CRM no conversation reads.
+    assert main(["crm", "import", str(good), "--tenant", "acme"]) == 2
+    assert "no tenant 'acme'" in capsys.readouterr().err
+    assert main(["tenant", "create", "acme"]) == 0
     assert main(["crm", "import", str(good), "--tenant", "acme"]) == 0
     assert "imported 2 customers" in capsys.readouterr().out
     found = asyncio.run(_lookup(Settings(), CustomerQuery(tenant="acme", email="A@example.com")))

@@ -95,6 +95,14 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
         assert (await cli(capsys, "key", "revoke", key_id)).returncode == 1
         unknown = await cli(capsys, "key", "create", "--tenant", "no-such-tenant", "--role", "admin")
         assert unknown.returncode == 2 and "tenant create" in unknown.stderr
+        # Listing a tenant nobody created (a typo) answered an empty table, as if it had nothing.
+        for listing in (("key", "list"), ("webhook-secret", "list"), ("quarantine", "list")):
+            nothing = await cli(capsys, *listing, "--tenant", "no-such-tenant")
+            assert nothing.returncode == 2, listing
+            assert (
+                nothing.stderr.strip()
+                == "convoflow: no tenant 'no-such-tenant': create it with `convoflow tenant create`"
+            )
         # The keys of CONVOFLOW_API_KEYS keep working beside the database's.
         assert (await api.request("GET", "/v1/conversations")).status == 200
 

@@ -177,7 +177,9 @@ def test_diff_shows_what_publishing_would_change(tmp_path: Path, rules: Callable
     assert not summary.startswith("0 of")
 
 
-def test_publish_and_list(tmp_path: Path, rules: Callable[..., Run]) -> None:
+def test_publish_and_list(
+    tmp_path: Path, rules: Callable[..., Run], capsys: pytest.CaptureFixture[str]
+) -> None:
     """Versions go to the database, per tenant (`dev`, `make run`'s, unless --tenant says otherwise)."""
     data = tmp_path / "data"
     assert "no published rule packs" in rules("list", data_dir=data).stdout
@@ -195,7 +197,11 @@ def test_publish_and_list(tmp_path: Path, rules: Callable[..., Run]) -> None:
     assert rules("publish", "rule_packs/default", data_dir=data).returncode == 0
     again = rules("list", data_dir=data).stdout.splitlines()
     assert len(again) == 2 and again[0].startswith(f"* {digest}")
-    # Another tenant has its own versions.
+    # Another tenant has its own versions; a tenant nobody created (a typo) is refused: its pack
+    # was published and made active for conversations nobody would ever start.
+    typo = rules("publish", "rule_packs/kundenservice", "--tenant", "acme", data_dir=data)
+    assert typo.returncode == 2 and "no tenant 'acme'" in typo.stderr
+    assert run_cli(capsys, ["tenant", "create", "acme"]).returncode == 0
     other = rules("publish", "rule_packs/kundenservice", "--tenant", "acme", data_dir=data)
     assert "tenant acme" in other.stdout
     assert len(rules("list", "--tenant", "acme", data_dir=data).stdout.splitlines()) == 1

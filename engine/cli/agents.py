@@ -21,7 +21,7 @@ from temporalio.service import RPCError
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.assignment import Presence
-from engine.db.keys import UnknownTenant, list_tenants
+from engine.db.keys import require_tenant
 from engine.db.roster import RosterStore
 from engine.service import desk_client
 from engine.service.config import Settings
@@ -124,14 +124,9 @@ def _tenant(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenant", default=DEFAULT_TENANT, help=f"{TENANT_HELP} (default {DEFAULT_TENANT})")
 
 
-async def _known_tenant(database: AsyncEngine, tenant: str) -> None:
-    if tenant not in await list_tenants(database):
-        raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`")
-
-
 async def _add(database: AsyncEngine, args: argparse.Namespace) -> int:
     settings = Settings()
-    await _known_tenant(database, args.tenant)
+    await require_tenant(database, args.tenant)
     try:
         given = AgentInput(
             id=args.id,
@@ -167,7 +162,7 @@ def _option(field: str) -> str:
 
 
 async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
-    await _known_tenant(database, args.tenant)
+    await require_tenant(database, args.tenant)
     print(f"{'ID':<20} {'PRESENCE':<9} {'NAME':<24} {'TEAMS':<20} {'SKILLS':<24} {'CHANNELS':<16} CAPACITY")
     for stored in await RosterStore(database).list(args.tenant):
         agent = stored.record
@@ -183,7 +178,7 @@ async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _presence(database: AsyncEngine, args: argparse.Namespace) -> int:
-    await _known_tenant(database, args.tenant)
+    await require_tenant(database, args.tenant)
     stored, changed = await RosterStore(database).set_presence(args.tenant, args.id, args.status)
     if stored is None:
         print(f"convoflow: no agent {args.id!r} in tenant {args.tenant}", file=sys.stderr)
@@ -194,7 +189,7 @@ async def _presence(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _remove(database: AsyncEngine, args: argparse.Namespace) -> int:
-    await _known_tenant(database, args.tenant)
+    await require_tenant(database, args.tenant)
     if not await RosterStore(database).remove(args.tenant, args.id):
         print(f"convoflow: no agent {args.id!r} in tenant {args.tenant}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from activities.crm import LocalCrm
 from engine.db.connection import SchemaError
+from engine.db.keys import require_tenant
 from engine.db.url import DatabaseUrlError
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
@@ -39,6 +40,7 @@ async def _import(settings: Settings, tenant: str, path: Path) -> int:
     await prepare_database(settings)
     database = database_of(settings)
     try:
+        await require_tenant(database, tenant)
         return await LocalCrm(database).import_csv(tenant, path)
     finally:
         await database.dispose()

@@ -22,6 +22,7 @@ from engine.api.conversation_calls import Conversations
 from engine.api.errors import ApiError
 from engine.api.quarantine import view
 from engine.cli.tenants import TENANT_HELP, _command
+from engine.db.keys import require_tenant
 from engine.db.mail_quarantine import MailQuarantine
 from engine.mail.verdicts import QuarantineReason
 from engine.service.config import Settings
@@ -60,6 +61,7 @@ def _store(database: AsyncEngine) -> MailQuarantine:
 
 
 async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
     released = None if args.released is None else args.released == "true"
     store, after, shown = _store(database), None, 0
     while True:

@@ -25,6 +25,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.contracts.assignment import AgentRecord
+from engine.db.keys import UnknownTenant, ensure_tenant, require_tenant
 from engine.db.packs import PackStore, UnknownPack
 from engine.db.roster import RosterStore
 from engine.db.tenant_settings import requires_approval
@@ -275,6 +276,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
     source = str(Path(args.pack).resolve())
 
     async def checked_publish(store: PackStore) -> str:
+        if args.tenant == DEV_TENANT:  # `make run`'s own: `up` makes it, a pack may come first
+            await ensure_tenant(store.engine, DEV_TENANT)
+        try:
+            await require_tenant(store.engine, args.tenant)
+        except UnknownTenant as exc:  # a typo published a pack no conversation would run
+            raise CommandFailed(2, [f"not published: {exc}"]) from None
         await refuse_when_approval_required(store, args.tenant, "published", "POST /v1/rules/publish")
         if problems := await unknown_agents(store.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])

@@ -25,11 +25,10 @@ from engine.cli.rules import cli_user
 from engine.db.connection import SchemaError
 from engine.db.keys import (
     ROLES,
-    UnknownTenant,
     create_key,
     create_tenant,
     list_keys,
-    list_tenants,
+    require_tenant,
     revoke_key,
 )
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
@@ -127,6 +126,8 @@ async def _create_key(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _list_keys(database: AsyncEngine, args: argparse.Namespace) -> int:
+    if args.tenant is not None:
+        await require_tenant(database, args.tenant)
     print(f"{'KEY_ID':<20} {'TENANT':<20} {'ROLE':<12} {'CREATED':<26} REVOKED")
     for info in await list_keys(database, args.tenant):
         revoked = info.revoked_at.isoformat(timespec="seconds") if info.revoked_at else "-"
@@ -146,8 +147,7 @@ async def _revoke_key(database: AsyncEngine, args: argparse.Namespace) -> int:
 async def _tenant_limits(database: AsyncEngine, args: argparse.Namespace) -> int:
     """Merge the given limits into the tenant's own (after --reset: into none), print them as JSON."""
     changes = TenantLimits.model_validate({f: getattr(args, f) for f in LIMIT_FIELDS})
-    if args.name not in await list_tenants(database):
-        raise UnknownTenant(f"no tenant {args.name!r}: create it with `convoflow tenant create`")
+    await require_tenant(database, args.name)
     current = await limits_of(database, args.name)
     if args.reset or changes != TenantLimits():
         current = (TenantLimits() if args.reset or current is None else current).merged(changes)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.conversation import Channel
+from engine.db.keys import require_tenant
 from engine.db.webhook_secrets import DEFAULT_OVERLAP, WebhookSecrets
 
 
@@ -67,6 +68,7 @@ async def _rotate(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
     print(f"{'SECRET_ID':<22} {'CHANNEL':<10} {'CREATED':<26} RETIRES")
     for info in await WebhookSecrets(database).list_for(args.tenant):
         retires = info.retires_at.isoformat(timespec="seconds") if info.retires_at else "-"

@@ -93,6 +93,16 @@ async def ensure_tenant(database: AsyncEngine, tenant: str) -> bool:
     return True
 
 
+async def require_tenant(database: AsyncEngine, tenant: str) -> None:
+    """UnknownTenant unless `tenant` was created: a command for a tenant that is not there (a
+    typo) published a pack nobody would run, imported customers nobody would read, or listed
+    nothing as if the tenant had nothing."""
+    async with database.connect() as connection:
+        found = (await connection.execute(select(tenants.c.tenant).where(tenants.c.tenant == tenant))).first()
+    if found is None:
+        raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`")
+
+
 async def list_tenants(database: AsyncEngine) -> list[str]:
     async with database.connect() as connection:
         return list((await connection.execute(select(tenants.c.tenant).order_by(tenants.c.tenant))).scalars())
