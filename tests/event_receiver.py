@@ -52,6 +52,8 @@ class EventReceiver:
     """Records every request that reached it; answers per `plan` ("500", "slow"), then 204."""
 
     plan: list[str] = field(default_factory=list)
+    plan_by_sequence: dict[int, list[str]] = field(default_factory=dict)
+    """Answers for one event sequence's requests, before `plan`'s."""
     received: list[Received] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     _runner: web.AppRunner | None = None
@@ -84,7 +86,8 @@ class EventReceiver:
         async with self._changed:
             self.received.append(Received(dict(request.headers), body))
             self._changed.notify_all()
-        answer = self.plan.pop(0) if self.plan else "204"
+        planned = self.plan_by_sequence.get(json.loads(body).get("sequence"), [])
+        answer = planned.pop(0) if planned else self.plan.pop(0) if self.plan else "204"
         if answer == "slow":  # past the sender's timeout: it gives up and tries again later
             await self._released.wait()
         return web.Response(status=500 if answer == "500" else 204)

@@ -233,6 +233,8 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
         assert [s["state"] for s in listed] == ["failing"]
         notes = [r.getMessage() for r in caplog.records if "is failing" in r.getMessage()]
         assert notes and sub["id"] in notes[0] and "seq 1" in notes[0]
+        assert "redeliver?from_sequence=1&conversation_id=" in notes[0]
+
         assert not any(TEXT in r.getMessage() or receiver.url in r.getMessage() for r in caplog.records)
 
         receiver.plan = []  # fixed: the next event is delivered and the subscription is active again
@@ -246,6 +248,25 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
         # what was given up stays given up (the receiver sees the gap and asks for a redelivery)
         detail = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body
         assert detail["queue"]["failed"] >= 1 and detail["failing_since"] is None
+
+
+async def test_an_event_held_back_behind_a_failing_one_gets_its_own_retry_hours(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """Seq 2 waited behind seq 1 for all of seq 1's retry window (here 0.5 s, 24 hours in
+    production); its window counted from when it was queued, so one failed try gave it up."""
+    chosen = quick(settings, tenants, subscription_retry_hours=0.5 / 3600)
+    receiver.plan_by_sequence = {1: ["slow"] * 100, 2: ["500"]}  # seq 1 outlasts its window
+    async with serve_service(client, chosen, tenants) as api:
+        sub = await subscribe(api, receiver.url, ["conversation.created", "message.received"])
+        assert (await api.post_message("c-6", "m-1", TEXT)).status == 201
+
+        async def second_settled() -> list[dict] | None:
+            tried = [a for a in await attempts(api, sub["id"]) if a["sequence"] == 2]
+            return tried if any(a["next_retry_at"] is None for a in tried) else None
+
+        tried = await until(second_settled, "seq 2 delivered or given up")
+        assert [a["status_code"] for a in sorted(tried, key=lambda a: a["attempt"])] == [500, 204]
 
 
 async def test_a_receiver_that_hangs_holds_its_tenant_s_share_of_the_sends_only(

@@ -70,6 +70,20 @@ class ConversationEvent(BaseModel):
     occurred_at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
 
+    def body(self, sequence: int) -> dict[str, Any]:
+        """The JSON a receiver gets: Standard Webhooks' `type`/`timestamp`/`data` plus our ordering
+        fields (`sequence`: the event's number in the subscription's line of this conversation)."""
+        return {
+            "type": self.type,
+            "id": self.event_id,
+            "timestamp": self.occurred_at.isoformat(),
+            "conversation_id": self.conversation_id,
+            "sequence": sequence,
+            "thread": self.thread,
+            "occurred_at": self.occurred_at.isoformat(),
+            "data": self.data,
+        }
+
 
 class EventBatch(BaseModel):
     """The events of one or more handled events of one conversation, in trail order."""

@@ -33,20 +33,6 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 ERROR_CHARS = 300
 
 
-def event_body(event: ConversationEvent, sequence: int) -> dict[str, Any]:
-    """The JSON a receiver gets: Standard Webhooks' `type`/`timestamp`/`data` plus our ordering fields."""
-    return {
-        "type": event.type,
-        "id": event.event_id,
-        "timestamp": event.occurred_at.isoformat(),
-        "conversation_id": event.conversation_id,
-        "sequence": sequence,
-        "thread": event.thread,
-        "occurred_at": event.occurred_at.isoformat(),
-        "data": event.data,
-    }
-
-
 def _queued(
     sub_id: str, tenant: str, event: ConversationEvent, sequence: int, now: datetime
 ) -> dict[str, Any]:
@@ -57,7 +43,7 @@ def _queued(
         "tenant": tenant,
         "event_id": event.event_id,
         "type": event.type,
-        "body": event_body(event, sequence),
+        "body": event.body(sequence),
         "created_at": now,
         "state": PENDING,
         "attempts": 0,
@@ -309,6 +295,8 @@ class EventDeliveries:
                     values = {"next_attempt_at": one.next_retry_at}
                 else:
                     values = {"state": FAILED}
+                if not claimed.attempts:  # its retry hours count from its first try (the dispatcher)
+                    values["window_starts_at"] = one.at
                 await connection.execute(
                     update(event_deliveries)
                     .where(

@@ -146,7 +146,10 @@ class EventDispatcher:
         next_retry: datetime | None = None
         if not outcome.delivered:
             next_retry = now + self.pause_after(claimed.attempts + 1)
-            if next_retry > claimed.window_starts_at + self._window:
+            # An event never tried waited behind its conversation's failing one: its hours start
+            # now (they started when it was queued, so it was given up after a single try).
+            starts = claimed.window_starts_at if claimed.attempts else now
+            if next_retry > starts + self._window:
                 next_retry = None
         return Finished(
             claimed=claimed,
@@ -188,7 +191,8 @@ class EventDispatcher:
             metrics.SUBSCRIPTIONS_FAILING.labels(sub.tenant).inc()
         log.warning(
             "subscription %s of tenant %s is failing: %s seq %d given up after %d attempts in %.1f h; "
-            "redeliver with POST /v1/subscriptions/%s/redeliver?from_sequence=%d",
+            "redeliver its conversation's with POST /v1/subscriptions/%s/redeliver?from_sequence=%d"
+            "&conversation_id= (which conversation: GET its deliveries)",
             sub.subscription_id,
             sub.tenant,
             claimed.type,
