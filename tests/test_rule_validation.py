@@ -322,6 +322,25 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "tests[0].context.message.txt: Extra inputs are not permitted",
         ),
+        (  # skipped when due ("no `survey` template"), after a clean validate
+            """
+        rules:
+          - {id: ask, on: [status.changed], then: [{schedule_survey: {delay_minutes: 0}}]}
+        """,
+            "rules[0].then[0].schedule_survey: no `survey` template to send: add templates.survey",
+        ),
+        (  # read in no zone: business hours were not computed, and read open on a Sunday at 03:00
+            """
+        rules: []
+        tests:
+          - name: t
+            event: conversation.created
+            context: {event: {time: "2026-12-06T03:00:00"}}
+            expect: {}
+        """,
+            'tests[0].context.event.time: "2026-12-06T03:00:00" needs a UTC offset (e.g. '
+            "2026-12-06T03:00:00+01:00): business hours are read at it",
+        ),
         (
             """
         settings: {auto_close_idle_minutes: 1e12}

@@ -15,6 +15,7 @@ from tests.test_rule_decisions import compile_pack
 
 OLD = """\
 meta: {name: t}
+templates: {survey: {en: "How did we do? 1 to 5"}}
 rules:
   - id: tag-billing
     on: [message.received]

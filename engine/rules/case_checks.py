@@ -8,6 +8,7 @@ a rule's condition is.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -60,6 +61,14 @@ def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
         for err in exc.errors(include_url=False):
             typed.add(format_path([base, "context", *err["loc"]]))
             yield format_path([base, "context", *err["loc"]]), err["msg"], "invalid"
+    given_time = _at(case.context, "event.time")
+    where = f"{base}.context.event.time"
+    if isinstance(given_time, str) and where not in typed and _naive(given_time):
+        # Read in no zone, business hours were not computed and the case read them open at any hour.
+        problem = (
+            f'"{given_time}" needs a UTC offset (e.g. {given_time}+01:00): business hours are read at it'
+        )
+        yield where, problem, "invalid"
     for path, values in DOMAINS.items():
         given = _at(case.context, path)
         if given is not _ABSENT and given not in values and f"{base}.context.{path}" not in typed:
@@ -69,6 +78,13 @@ def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
 
 
 _ABSENT = object()
+
+
+def _naive(text: str) -> bool:
+    try:
+        return datetime.fromisoformat(text).tzinfo is None
+    except ValueError:  # malformed: the context's own type says so
+        return False
 
 
 def _at(context: dict[str, Any], path: str) -> Any:

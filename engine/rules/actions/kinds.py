@@ -295,6 +295,11 @@ class ScheduleSurvey(ActionBase):
     example = {"delay_minutes": 60}
     delay_minutes: int | None = Field(default=None, ge=0, le=MAX_MINUTES)
 
+    def check(self, pack: RulePack) -> Iterator[tuple[str, str]]:
+        # Without one the survey was skipped when due ("no `survey` template"), after a clean validate.
+        if "survey" not in pack.templates:
+            yield "", "no `survey` template to send: add templates.survey"
+
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.schedule_survey(self.delay_minutes)
 
