@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -24,6 +25,8 @@ from activities.webhook_gateway import WebhookGateway
 from engine.contracts.activities import DELIVER_MESSAGE, Channels
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.public_addresses import AddressRefused, DoesNotResolve, check_url
+
+log = logging.getLogger("convoflow.channels")
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
 
@@ -49,6 +52,7 @@ class _UrlTarget:
         self._public = WebhookGateway("", secret, public_only=True)
         self._any = WebhookGateway("", secret)
         self._allows_private = allows_private
+        self._unsigned_told = secret is not None
 
     async def close(self) -> None:
         await self._public.close()
@@ -73,6 +77,9 @@ class _UrlTarget:
             "tenant": message.tenant,
             "payload": _as_posted(message.text),
         }
+        if not self._unsigned_told:  # README promised them signed: a receiver that checks refuses them
+            self._unsigned_told = True
+            log.warning("call_webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them")
         await (self._any if private else self._public).post(message.to, payload, message.idempotency_key)
 
 

@@ -731,3 +731,31 @@ async def test_a_tenant_s_webhook_follows_no_redirect_and_waits_out_a_resolver_t
     assert not unresolved.value.non_retryable and "Unavailable" in (unresolved.value.type or ""), (
         unresolved.value
     )
+
+
+async def test_a_rule_s_webhook_without_a_gateway_secret_goes_out_unsigned_and_the_worker_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """README: `call_webhook` posts are signed like the gateway's. Without CONVOFLOW_GATEWAY_SECRET
+    (`make run`'s default) they carry no signature: a receiver that verifies refuses them, so the
+    worker says so, once."""
+    received: list[dict[str, str]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(dict(request.headers))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    caplog.set_level(logging.WARNING, logger="convoflow.channels")
+    async with serve_app(app) as server:
+        for secret in (None, SECRET):
+            target = _UrlTarget(secret, lambda tenant: True)
+            try:
+                for _ in range(2):
+                    await target.send(webhook_message(str(server.make_url("/hook"))))
+            finally:
+                await target.close()
+    assert ["webhook-signature" in headers for headers in received] == [False, False, True, True]
+    told = [r.getMessage() for r in caplog.records if "unsigned" in r.getMessage()]
+    assert told == ["call_webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them"]
