@@ -7,7 +7,11 @@ a running API on the test's embedded SQLite database, as an operator would.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -149,3 +153,40 @@ async def test_the_development_key_is_offered_only_while_no_key_takes_over(setti
         assert (await runtime._keys(bare))[1] is None
     finally:
         await database.dispose()
+
+
+def test_a_key_list_piped_into_head_stops_quietly(tmp_path: Path) -> None:
+    """`convoflow key list | head -1` printed "convoflow: database: [Errno 32] Broken pipe" and exit 1:
+    the closed pipe was taken for the database. It stops quietly with 141, as README says."""
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "CONVOFLOW_DATA_DIR": str(data_dir)}
+    env.pop("CONVOFLOW_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "engine.cli", "tenant", "create", "big"], env=env, check=True)
+
+    async def many_keys() -> None:
+        database = database_of(Settings(data_dir=data_dir))
+        try:  # rows past a pipe's buffer (64 KiB), so the listing meets the closed end
+            for _ in range(800):
+                await create_key(database, "big", "ops")
+        finally:
+            await database.dispose()
+
+    asyncio.run(many_keys())
+    process = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "key", "list", "--tenant", "big"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        first = process.stdout.readline() if process.stdout else ""
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # what `head -1` does after its first line
+        errors = process.stderr.read()
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert first.startswith("KEY_ID"), first
+    assert (process.returncode, errors) == (141, "")

@@ -91,6 +91,8 @@ def _command(action: Action) -> Callable[[argparse.Namespace], int]:
         except (ValueError, ValidationError) as exc:
             print(f"convoflow: {exc}", file=sys.stderr)
             return 2
+        except BrokenPipeError:  # `| head` left: main() stops quietly (141), it is not the database
+            raise
         except (SchemaError, SQLAlchemyError, OSError) as exc:
             print(f"convoflow: database: {exc}", file=sys.stderr)
             return 1
