@@ -76,6 +76,18 @@ async def test_a_schema_newer_than_the_code_is_refused(database_url: str) -> Non
         await engine.dispose()
 
 
+async def test_hosts_upgrading_at_once_each_find_the_schema_current(database_url: str) -> None:
+    """A deploy's replicas run `convoflow db upgrade` together: on PostgreSQL two of three failed
+    with a UniqueViolation on alembic_version (SQLite had its lock file already)."""
+    engines = [open_engine(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade(engine) for engine in engines))
+        assert await current_revisions(engines[0]) == code_heads()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+
+
 def test_the_cli_upgrades_and_reports_the_schema(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:

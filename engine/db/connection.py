@@ -18,13 +18,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from engine.db.url import async_url, redacted
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x636F6E766F  # "convo": the advisory lock migrations take on PostgreSQL
 
 
 class SchemaError(RuntimeError):
@@ -74,6 +75,11 @@ async def upgrade(engine: AsyncEngine) -> None:
             command.upgrade(config, "head")
 
         async with engine.begin() as connection:
+            if engine.url.get_backend_name() == "postgresql":
+                # Hosts upgrading at once (a deploy's replicas) migrate one after the other: the
+                # others found no alembic_version yet, created it too and failed on its key. PostgreSQL
+                # runs DDL inside the transaction, so the next one finds the schema current.
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             await connection.run_sync(run)
 
 
