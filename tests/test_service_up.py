@@ -15,8 +15,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
+from engine.service.config import Settings
 from engine.service.temporal_server import DevServer, free_port
+from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 
 UP_TIMEOUT = 60
@@ -258,6 +261,7 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
     api_port = free_port()
     env = {
         "CONVOFLOW_DATA_DIR": str(tmp_path / "data"),
+        "CONVOFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'convoflow.sqlite'}",  # one host's
         "CONVOFLOW_TASK_QUEUE": f"separate-{api_port}",
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_API_KEYS": "acme-split:split-key",
@@ -276,9 +280,30 @@ async def test_worker_and_api_run_as_separate_processes_against_a_cluster(
             {"message_id": "m-1", "channel": "sms", "sender": {"address": "+4915100000"}, "text": "Hi"},
         )
         assert status == 201 and body["created"] is True
-        outbox = (tmp_path / "data" / "outbox.jsonl").read_text().splitlines()
-        assert len(outbox) == 1 and json.loads(outbox[0])["to"] == "+4915100000"
+        # A named database is the parts' truth (the JSONL mirror is the embedded default's only).
+        shared = Settings(data_dir=tmp_path / "data", database_url=SecretStr(env["CONVOFLOW_DATABASE_URL"]))
+        outbox = OutboxRows(shared).read_all()
+        assert len(outbox) == 1 and outbox[0]["to"] == "+4915100000"
     finally:
         for part in parts:
             stop(part)
     assert [p.returncode for p in parts] == [0, 0, 0]
+
+
+def test_a_part_of_a_cluster_without_a_database_url_refuses_to_start(tmp_path: Path) -> None:
+    """Each part used the SQLite file of its own data directory: a worker found no pack another host
+    published, and its conversations stalled, with nothing said at start."""
+    env = {**os.environ, "TEMPORAL_ADDRESS": "127.0.0.1:1", "CONVOFLOW_DATA_DIR": str(tmp_path / "data")}
+    env.pop("CONVOFLOW_DATABASE_URL", None)
+    for part in ("worker", "api"):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", part],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        output, _ = process.communicate(timeout=60)
+        assert process.returncode == 1, output
+        assert "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not" in output, output
+    assert not (tmp_path / "data" / "convoflow.sqlite").exists()

@@ -193,7 +193,7 @@ async def test_a_fresh_worker_renders_dates_in_the_conversation_language_and_cal
         {
             "CONVOFLOW_DATA_DIR": str(settings.data_dir),
             "CONVOFLOW_TASK_QUEUE": settings.task_queue,
-            **({"CONVOFLOW_DATABASE_URL": settings.database} if settings.database_url else {}),
+            "CONVOFLOW_DATABASE_URL": settings.database,
         },
     )
     try:

@@ -1,8 +1,8 @@
 """The control-plane database of one process: opened from settings, migrated or checked at start.
 
-The embedded default (a SQLite file in the data directory) migrates itself, so `make run` stays one
-command. A cluster (CONVOFLOW_DATABASE_URL set) is migrated once per release with
-`convoflow db upgrade`; its workers and API replicas only check they know the schema, so replicas
+A SQLite file (the embedded default in the data directory, or one named for the parts of one host)
+migrates itself, so `make run` stays one command. A PostgreSQL database is migrated once per release
+with `convoflow db upgrade`; its workers and API replicas only check they know the schema, so replicas
 starting together never race to migrate.
 """
 
@@ -19,11 +19,26 @@ def database_of(settings: Settings) -> AsyncEngine:
     return open_engine(settings.database)
 
 
+class NoSharedDatabase(RuntimeError):
+    """A part of a cluster would use a database of its own (the data directory's SQLite file)."""
+
+
+def require_shared_database(settings: Settings) -> None:
+    """A worker or API against a cluster (TEMPORAL_ADDRESS) names its database: with the embedded
+    default each part had a private SQLite file, so a worker found no pack another host published
+    and its conversations stalled, without a word at start."""
+    if not settings.embedded and settings.database_url is None:
+        raise NoSharedDatabase(
+            "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not: the parts of a cluster share "
+            "one control-plane database (postgresql://...; sqlite:///path for parts on one host)"
+        )
+
+
 async def prepare_database(settings: Settings) -> None:
     """Migrate the embedded database, or check a cluster's is on this code's schema."""
     engine = open_engine(settings.database)
     try:
-        if settings.database_url is None:
+        if engine.url.get_backend_name() == "sqlite":  # the embedded default, or one host's parts
             await upgrade(engine)  # one process at a time per SQLite file (engine.db.connection)
         else:
             await check_current(engine, settings.database)

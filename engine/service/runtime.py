@@ -21,7 +21,7 @@ from engine.api.auth import KeyStore, development_key
 from engine.db.keys import ensure_tenant, has_keys_beyond
 from engine.service.audit_key import audit_key_of
 from engine.service.config import DEV_TENANT, Settings
-from engine.service.database import database_of, prepare_database
+from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
@@ -87,6 +87,7 @@ async def up(settings: Settings) -> None:
     stop = _stop_event()
     server: DevServer | None = None
     address = settings.temporal_address
+    require_shared_database(settings)
     try:
         if settings.embedded:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +133,7 @@ async def up(settings: Settings) -> None:
 
 async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
+    require_shared_database(settings)
     await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
@@ -151,6 +153,7 @@ async def run_worker(settings: Settings) -> None:
 
 async def run_api(settings: Settings) -> None:
     stop = _stop_event()
+    require_shared_database(settings)
     await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     keys, dev_key = await _keys(settings)
