@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from engine.db.connection import open_engine, upgrade
 from engine.service.config import Settings
+from tests.api_client import ApiClient
 from tests.conftest import serve_service
 from tests.databases import start_postgres
 from tests.outbox_rows import OutboxRows
@@ -39,8 +40,16 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
     try:
         async with serve_service(client, chosen, tenants) as api:
             assert (await api.post_message("up-1", "m-1", "hello")).status == 201
+            assert await ready(api) == (200, {"status": "ready", "database": "ok", "temporal": "ok"})
 
             server.cleanup()  # PostgreSQL stops
+            # /healthz still answered ok: a load balancer asking /readyz takes the replica out.
+            status, body = await ready(api)
+            assert (status, body["error"], body["fields"]) == (
+                503,
+                "not_ready",
+                [{"field": "database", "message": "did not answer"}],
+            )
             during = [
                 await api.post_message("down-1", "m-1", "hello while the database is down", tenant="globex"),
                 await api.post_message("down-2", "m-1", "hello while the database is down"),
@@ -75,6 +84,7 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
                 await api.post_message("up-1", "m-2", "and again"),
             ]
             assert retried[0].status == 201, retried[0].body
+            assert (await ready(api))[0] == 200
             assert [r.status for r in retried[1:]] in ([201, 200], [200, 200]), [r.body for r in retried]
             outbox = OutboxRows(chosen)
 
@@ -96,3 +106,8 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
     finally:
         server.cleanup()
         shutil.rmtree(cluster, ignore_errors=True)
+
+
+async def ready(api: ApiClient) -> tuple[int, dict]:
+    async with api.session.get(api.base_url + "/readyz") as answer:
+        return answer.status, await answer.json(content_type=None)

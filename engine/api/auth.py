@@ -24,7 +24,7 @@ from engine.db.keys import TENANT_PATTERN, Identity, identity_of
 from engine.service.config import Settings
 
 # /metrics checks its own token (engine/api/metrics.py): API keys are per tenant, metrics are not.
-PUBLIC_PATHS = frozenset({"/healthz", "/v1/openapi.json", "/metrics"})
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/v1/openapi.json", "/metrics"})
 SIGNED_PREFIX = "/v1/inbound/webhook/"  # authenticated by webhook signature instead of a key
 # The ops console authenticates by its session cookie (engine/api/console/sessions.py), not a Bearer
 # key; its sign-in page and its static files are open to anyone.

@@ -187,6 +187,12 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     **SUBSCRIPTION_ROUTES,
     ("GET", "/healthz"): ("Liveness", None, None, 200),
+    ("GET", "/readyz"): (
+        "Readiness: 503 naming the database or Temporal when one does not answer",
+        None,
+        None,
+        200,
+    ),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),
     ("GET", "/metrics"): (
         "Prometheus metrics: Bearer CONVOFLOW_METRICS_TOKEN, or loopback clients when it is unset",
@@ -226,7 +232,7 @@ MAIL_ROUTES = {("GET", "/v1/quarantine/{quarantine_id}/raw")}
 MAIL_BODIES = {("POST", "/v1/inbound/email")}
 # Routes that answer Prometheus's text format.
 TEXT_ROUTES = {("GET", "/metrics")}
-UNAUTHENTICATED = {"/healthz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}", "/metrics"}
+UNAUTHENTICATED = {"/healthz", "/readyz", "/v1/openapi.json", "/v1/inbound/webhook/{tenant}", "/metrics"}
 # Request headers a route reads, besides Authorization.
 HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
     ("POST", "/v1/conversations/{conversation_id}/replies"): [
@@ -256,7 +262,7 @@ HEADERS[("GET", "/v1/kpis")] = [
 HEADERS[("GET", "/v1/rules/proposals")] = STATUS_FILTER
 HEADERS.update(RULES_PARAMETERS)
 HEADERS.update(SUBSCRIPTION_PARAMETERS)
-NEVER_LIMITED = {"/healthz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
+NEVER_LIMITED = {"/healthz", "/readyz", "/v1/openapi.json", "/metrics"}  # see engine/api/rate_limits.py
 METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 
 

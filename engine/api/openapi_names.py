@@ -70,6 +70,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/quarantine/{quarantine_id}/release"): "release_quarantined_mail",
     ("DELETE", "/v1/quarantine/{quarantine_id}"): "delete_quarantined_mail",
     ("GET", "/healthz"): "healthz",
+    ("GET", "/readyz"): "readyz",
     ("GET", "/v1/openapi.json"): "openapi_document",
     ("GET", "/metrics"): "metrics",
 }

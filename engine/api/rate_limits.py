@@ -22,7 +22,7 @@ with one item per policy:
 `q` is the quota and `w` its window in seconds; `r` is the quota available now and `t` the
 "effective window": seconds within which no more than `r` can be sent, here the time until one more
 request of quota comes back, so on a 429 `t` never ends after `Retry-After` (draft section 6).
-/healthz and /v1/openapi.json are never limited (no tenant reaches them).
+/healthz, /readyz and /v1/openapi.json are never limited (no tenant reaches them).
 
 Algorithm: GCRA (the generic cell rate algorithm), a token bucket kept as one number per policy and
 partition: the theoretical arrival time (TAT) of the next request. A request is admitted when its

@@ -103,6 +103,7 @@ from .quarantine_release import QuarantineRelease
 from .quarantined import Quarantined
 from .quarantined_fields_type_0_item import QuarantinedFieldsType0Item
 from .queue_entry import QueueEntry
+from .readyz_response_200 import ReadyzResponse200
 from .recorded_conversation import RecordedConversation
 from .recorded_event import RecordedEvent
 from .recorded_event_context import RecordedEventContext
@@ -243,6 +244,7 @@ __all__ = (
     "QuarantineReason",
     "QuarantineRelease",
     "QueueEntry",
+    "ReadyzResponse200",
     "RecordedConversation",
     "RecordedEvent",
     "RecordedEventContext",
