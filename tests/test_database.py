@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -93,12 +94,24 @@ def test_the_cli_upgrades_and_reports_the_schema(
 ) -> None:
     monkeypatch.setenv("CONVOFLOW_DATABASE_URL", database_url)
     before = run_cli(capsys, ["db", "current"])
-    assert before.returncode == 0 and "none (run `convoflow db upgrade`)" in before.stdout
+    # Behind this code: exit 1, so a deploy script can gate on it (it answered 0).
+    assert before.returncode == 1 and "none (run `convoflow db upgrade`)" in before.stdout
     done = run_cli(capsys, ["db", "upgrade"])
     assert done.returncode == 0, done.stderr
     after = run_cli(capsys, ["db", "current"])
     head = ", ".join(sorted(code_heads()))
-    assert f"schema at {head}; this convoflow has {head}" in after.stdout
+    assert after.returncode == 0 and f"schema at {head}; this convoflow has {head}" in after.stdout
+
+
+def test_a_database_that_is_not_there_is_one_line_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, postgres: Any
+) -> None:
+    """The most common first-run mistakes: a ~170-line SQLAlchemy traceback for each."""
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", postgres.get_uri("no_such_db"))
+    for command in ("current", "upgrade"):
+        run = run_cli(capsys, ["db", command])
+        assert run.returncode == 1, run
+        assert run.stderr == 'convoflow db: the database refused: database "no_such_db" does not exist\n'
 
 
 def test_operators_write_postgres_urls_as_postgres_tools_take_them() -> None:

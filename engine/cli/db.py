@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.db.connection import SchemaError, code_heads, current_revisions, open_engine, upgrade
 from engine.db.url import DatabaseUrlError, redacted
@@ -70,12 +71,20 @@ async def _upgrade(url: str) -> str:
         await engine.dispose()
 
 
+class Behind(Exception):
+    """`db current` of a schema this convoflow would upgrade: said on stdout, exit 1 (a deploy's gate)."""
+
+
 async def _current(url: str) -> str:
     engine = open_engine(url)
     try:
-        found = sorted(await current_revisions(engine)) or ["none (run `convoflow db upgrade`)"]
+        current = await current_revisions(engine)
+        found = sorted(current) or ["none (run `convoflow db upgrade`)"]
         known = ", ".join(sorted(code_heads()))
-        return f"{redacted(url)}: schema at {', '.join(found)}; this convoflow has {known}"
+        said = f"{redacted(url)}: schema at {', '.join(found)}; this convoflow has {known}"
+        if current != code_heads():
+            raise Behind(said)
+        return said
     finally:
         await engine.dispose()
 
@@ -84,10 +93,22 @@ def _run(command: Callable[[str], Coroutine[Any, Any, str]]) -> int:
     try:
         url = Settings().database
         print(asyncio.run(command(url)))
+    except Behind as exc:
+        print(exc)
+        return 1
     except (ValidationError, DatabaseUrlError, SchemaError) as exc:
         print(f"convoflow db: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"convoflow db: cannot reach the database: {exc}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as exc:  # no such database or role, a refused password: one line, no traceback
+        print(f"convoflow db: the database refused: {_first_line(exc)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own words (`database "x" does not exist`), without SQLAlchemy's link or the SQL."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
