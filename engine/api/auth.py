@@ -91,13 +91,20 @@ class KeyStore:
                 tenant, sep, key = pair.strip().partition(":")
                 if not sep or not key:
                     raise ValueError(f"CONVOFLOW_API_KEYS entry {n}: expected tenant:key")
-                store.add_key(tenant, key)
+                try:
+                    store.add_key(tenant, key)
+                except ValueError as exc:  # "invalid tenant name ''" named neither the setting nor the entry
+                    raise ValueError(f"CONVOFLOW_API_KEYS entry {n}: {exc}") from None
         if settings.api_keys_file is not None:
             store.load_file(settings.api_keys_file)
         return store
 
     def load_file(self, path: Path) -> None:
-        for lineno, line in enumerate(path.read_text().splitlines(), 1):
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise ValueError(f"CONVOFLOW_API_KEYS_FILE {path}: {exc.strerror}") from None
+        for lineno, line in enumerate(text.splitlines(), 1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue

@@ -27,7 +27,7 @@ from engine.cli import (
     webhook_secrets,
 )
 from engine.service import logging_setup
-from engine.service.config import Settings
+from engine.service.config import Settings, settings_problems
 
 
 def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[argparse.Namespace], int]:
@@ -35,7 +35,7 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
         try:
             settings = Settings()
         except ValidationError as exc:
-            print(f"convoflow: bad setting: {exc}", file=sys.stderr)
+            print(f"convoflow: bad setting: {settings_problems(exc)}", file=sys.stderr)
             return 2
         logging_setup.configure(settings.log_level)
         code = 0

@@ -171,7 +171,10 @@ def keyring_of(settings: Settings, *, create: bool = False) -> Keyring | None:
         sources.append((settings.payload_keys.get_secret_value(), "CONVOFLOW_PAYLOAD_KEYS"))
     if settings.payload_keys_file is not None:
         path = settings.payload_keys_file
-        sources.append((path.read_text(), str(path)))
+        try:
+            sources.append((path.read_text(), str(path)))
+        except OSError as exc:
+            raise KeyringError(f"CONVOFLOW_PAYLOAD_KEYS_FILE {path}: {exc.strerror}") from None
     if sources:
         return Keyring.parse(*sources)
     if not settings.embedded:

@@ -1,0 +1,38 @@
+"""A mistake in the environment is one line naming the variable as the operator wrote it, never its
+value: pydantic's text named the field (`api_port`), echoed the value and linked its docs; a missing
+keys file was "[Errno 2] No such file or directory" with no setting named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr, ValidationError
+
+from engine.api.auth import KeyStore
+from engine.service.config import Settings, settings_problems
+from engine.service.payload_keys import KeyringError, keyring_of
+
+
+def test_a_bad_value_names_the_variable_and_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVOFLOW_API_PORT", "not-a-port-s3cret")
+    monkeypatch.setenv("CONVOFLOW_UPDATE_TIMEOUT_SECONDS", "-1")  # it was taken: every call timed out
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    said = settings_problems(refused.value)
+    assert said == (
+        "CONVOFLOW_API_PORT: Input should be a valid integer, unable to parse string as an integer; "
+        "CONVOFLOW_UPDATE_TIMEOUT_SECONDS: Input should be greater than 0"
+    )
+
+
+def test_a_key_setting_s_mistake_names_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"^CONVOFLOW_API_KEYS entry 2: invalid tenant name ''$"):
+        KeyStore.from_settings(Settings(api_keys=SecretStr("acme:key-1234567890,:key-1234567890")))
+    missing = tmp_path / "keys.txt"
+    with pytest.raises(ValueError, match=rf"^CONVOFLOW_API_KEYS_FILE {missing}: No such file or directory$"):
+        KeyStore.from_settings(Settings(api_keys_file=missing))
+    with pytest.raises(
+        KeyringError, match=rf"^CONVOFLOW_PAYLOAD_KEYS_FILE {missing}: No such file or directory$"
+    ):
+        keyring_of(Settings(payload_keys_file=missing))
