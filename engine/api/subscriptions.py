@@ -88,6 +88,8 @@ class SubscriptionView(BaseModel):
     state: Literal["active", "failing"]
     failing_since: str | None
     previous_secret_retires_at: str | None
+    earlier_secrets_retire_at: list[str] = Field(default_factory=list)
+    """Secrets rotated out before the previous one, still signing until these times."""
     created_at: str
     queue: dict[str, int] | None = None
     """On a single subscription: its deliveries pending, delivered and given up (failed)."""

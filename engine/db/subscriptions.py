@@ -3,7 +3,9 @@
 A subscription's secret signs every delivery (Standard Webhooks, engine/webhook_signature.py). It is
 shown once, when the subscription is created or its secret rotated; rotation keeps the previous
 secret valid until `previous_retires_at`, and during that overlap each delivery carries both
-signatures, so a receiver that has not switched yet still verifies. Secrets are stored in clear, like
+signatures, so a receiver that has not switched yet still verifies. A rotation within an overlap
+keeps the secrets before it signing until each one's own time (`earlier_secrets`); a rotation with
+no overlap (a leak) retires every one of them at once. Secrets are stored in clear, like
 webhook secrets: an HMAC needs the key.
 
 `state` is `active`, or `failing` once an event was given up on after its retry window; a delivery
@@ -30,6 +32,7 @@ ACTIVE = "active"
 FAILING = "failing"
 DEFAULT_OVERLAP = timedelta(hours=24)
 MASK = "***"
+MAX_EARLIER_SECRETS = 8  # rotations within overlaps: each delivery carries at most this many more signatures
 
 
 def aware(when: datetime) -> datetime:
@@ -57,13 +60,17 @@ class Subscription:
     state: str
     failing_since: datetime | None
     created_at: datetime
+    earlier_secrets: tuple[tuple[str, datetime], ...] = ()
+    """Secrets rotated out before the previous one, each with when it retires, newest first."""
 
     def signing_secrets(self, now: datetime) -> list[str]:
-        """The secrets a delivery is signed with now: the newest, and the previous one during its overlap."""
-        keys = [self.secret]
-        if self.previous_secret and self.previous_retires_at and self.previous_retires_at > now:
-            keys.append(self.previous_secret)
-        return keys
+        """The secrets a delivery is signed with now: the newest, and every older one in its overlap."""
+        return [self.secret] + [secret for secret, _ in self.old_secrets(now)]
+
+    def old_secrets(self, now: datetime) -> list[tuple[str, datetime]]:
+        """The rotated-out secrets still signing at `now`, newest first, each with when it retires."""
+        older = [(self.previous_secret, self.previous_retires_at), *self.earlier_secrets]
+        return [(secret, until) for secret, until in older if secret and until and until > now]
 
     def shown(self, *, whole_url: bool = False) -> dict[str, Any]:
         """What the API shows: everything but the secrets; the URL's own too unless `whole_url` (for
@@ -81,6 +88,7 @@ class Subscription:
                 if self.previous_secret and self.previous_retires_at
                 else None
             ),
+            "earlier_secrets_retire_at": [until.isoformat() for _, until in self.earlier_secrets],
             "created_at": self.created_at.isoformat(),
         }
 
@@ -113,6 +121,9 @@ def read_subscription(row: Any) -> Subscription:
         state=row.state,
         failing_since=_maybe(row.failing_since),
         created_at=aware(row.created_at),
+        earlier_secrets=tuple(
+            (secret, aware(datetime.fromisoformat(until))) for secret, until in row.earlier_secrets or []
+        ),
     )
 
 
@@ -194,21 +205,25 @@ class Subscriptions:
         return True
 
     async def rotate(self, tenant: str, subscription_id: str, overlap: timedelta) -> Subscription | None:
-        """A new secret; the current one keeps signing for `overlap` (0: retired at once)."""
+        """A new secret; the current one keeps signing for `overlap`, and older ones still in theirs
+        keep their own times (0: every one retired at once, as for a leak)."""
         now = datetime.now(UTC)
-        fresh = new_secret()
+        mine = (subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id)
         async with self._database.begin() as connection:
-            changed = await connection.execute(
+            row = (await connection.execute(select(subscriptions).where(*mine).with_for_update())).first()
+            if row is None:
+                return None
+            kept = read_subscription(row).old_secrets(now) if overlap else []
+            await connection.execute(
                 update(subscriptions)
-                .where(subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id)
+                .where(*mine)
                 .values(
-                    previous_secret=subscriptions.c.secret,
+                    previous_secret=row.secret,
                     previous_retires_at=now + overlap,
-                    secret=fresh,
+                    earlier_secrets=[[s, until.isoformat()] for s, until in kept[:MAX_EARLIER_SECRETS]],
+                    secret=new_secret(),
                 )
             )
-            if changed.rowcount != 1:
-                return None
         return await self.get(tenant, subscription_id)
 
     async def mark(self, subscription_id: str, state: str, at: datetime) -> bool:

@@ -31,6 +31,12 @@ subscriptions = Table(
     Column("secret", Text, nullable=False, comment="The newest signing secret (whsec_...)."),
     Column("previous_secret", Text, nullable=True, comment="The rotated-out secret, until it retires."),
     Column("previous_retires_at", WHEN, nullable=True),
+    Column(
+        "earlier_secrets",
+        JSON,
+        nullable=True,
+        comment="Secrets rotated out before the previous one: [[secret, retires_at], ...].",
+    ),
     Column("state", String(16), nullable=False, comment="active, or failing."),
     Column("failing_since", WHEN, nullable=True),
     Column("created_at", WHEN, nullable=False),

@@ -30,6 +30,7 @@ class SubscriptionView:
         failing_since (None | str):
         previous_secret_retires_at (None | str):
         created_at (str):
+        earlier_secrets_retire_at (list[str] | Unset):
         queue (None | SubscriptionViewQueueType0 | Unset):
     """
 
@@ -42,6 +43,7 @@ class SubscriptionView:
     failing_since: None | str
     previous_secret_retires_at: None | str
     created_at: str
+    earlier_secrets_retire_at: list[str] | Unset = UNSET
     queue: None | SubscriptionViewQueueType0 | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -68,6 +70,10 @@ class SubscriptionView:
 
         created_at = self.created_at
 
+        earlier_secrets_retire_at: list[str] | Unset = UNSET
+        if not isinstance(self.earlier_secrets_retire_at, Unset):
+            earlier_secrets_retire_at = self.earlier_secrets_retire_at
+
         queue: dict[str, Any] | None | Unset
         if isinstance(self.queue, Unset):
             queue = UNSET
@@ -91,6 +97,8 @@ class SubscriptionView:
                 "created_at": created_at,
             }
         )
+        if earlier_secrets_retire_at is not UNSET:
+            field_dict["earlier_secrets_retire_at"] = earlier_secrets_retire_at
         if queue is not UNSET:
             field_dict["queue"] = queue
 
@@ -129,6 +137,8 @@ class SubscriptionView:
 
         created_at = d.pop("created_at")
 
+        earlier_secrets_retire_at = cast(list[str], d.pop("earlier_secrets_retire_at", UNSET))
+
         def _parse_queue(data: object) -> None | SubscriptionViewQueueType0 | Unset:
             if data is None:
                 return data
@@ -156,6 +166,7 @@ class SubscriptionView:
             failing_since=failing_since,
             previous_secret_retires_at=previous_secret_retires_at,
             created_at=created_at,
+            earlier_secrets_retire_at=earlier_secrets_retire_at,
             queue=queue,
         )
 

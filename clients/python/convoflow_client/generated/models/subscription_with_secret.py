@@ -31,6 +31,7 @@ class SubscriptionWithSecret:
         previous_secret_retires_at (None | str):
         created_at (str):
         secret (str):
+        earlier_secrets_retire_at (list[str] | Unset):
         queue (None | SubscriptionWithSecretQueueType0 | Unset):
     """
 
@@ -44,6 +45,7 @@ class SubscriptionWithSecret:
     previous_secret_retires_at: None | str
     created_at: str
     secret: str
+    earlier_secrets_retire_at: list[str] | Unset = UNSET
     queue: None | SubscriptionWithSecretQueueType0 | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -72,6 +74,10 @@ class SubscriptionWithSecret:
 
         secret = self.secret
 
+        earlier_secrets_retire_at: list[str] | Unset = UNSET
+        if not isinstance(self.earlier_secrets_retire_at, Unset):
+            earlier_secrets_retire_at = self.earlier_secrets_retire_at
+
         queue: dict[str, Any] | None | Unset
         if isinstance(self.queue, Unset):
             queue = UNSET
@@ -96,6 +102,8 @@ class SubscriptionWithSecret:
                 "secret": secret,
             }
         )
+        if earlier_secrets_retire_at is not UNSET:
+            field_dict["earlier_secrets_retire_at"] = earlier_secrets_retire_at
         if queue is not UNSET:
             field_dict["queue"] = queue
 
@@ -136,6 +144,8 @@ class SubscriptionWithSecret:
 
         secret = d.pop("secret")
 
+        earlier_secrets_retire_at = cast(list[str], d.pop("earlier_secrets_retire_at", UNSET))
+
         def _parse_queue(data: object) -> None | SubscriptionWithSecretQueueType0 | Unset:
             if data is None:
                 return data
@@ -164,6 +174,7 @@ class SubscriptionWithSecret:
             previous_secret_retires_at=previous_secret_retires_at,
             created_at=created_at,
             secret=secret,
+            earlier_secrets_retire_at=earlier_secrets_retire_at,
             queue=queue,
         )
 
