@@ -75,6 +75,8 @@ def test_rules_that_may_both_match_and_disagree_are_warned_about() -> None:
         ("warning", "conflicting-actions", ["urgent-words", "free-low"], "rules[2].then[0]"),
         # live, the second automatic reply is skipped, which the pack's tests (what is decided) cannot show
         ("warning", "conflicting-actions", ["vip-note", "acknowledge"], "rules[6].then[0]"),
+        # the SLA policy, the costliest to miss: a fleet customer of no gold tier ended on standard
+        ("warning", "conflicting-actions", ["standard-sla", "premium-sla"], "rules[9].then[0]"),
     ]
 
 

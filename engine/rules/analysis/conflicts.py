@@ -1,5 +1,5 @@
-"""Rules that can both act on one event and disagree: two priorities, two teams, or two automatic
-replies (the acknowledgement window lets the first out and skips the second, which a rule test
+"""Rules that can both act on one event and disagree: two priorities, two teams, two SLA policies
+(the costliest to miss: a premium customer left on the standard one), or two automatic replies (the acknowledgement window lets the first out and skips the second, which a rule test
 cannot show: it checks what is decided, and both replies are).
 
 A warning, not an error: the later action wins, which may be meant (a general rule, then a
@@ -19,8 +19,9 @@ from engine.rules.analysis.findings import CONFLICTING_ACTIONS, Finding
 from engine.rules.analysis.reachability import Budget, Conjuncts
 from engine.rules.pack import Rule, RulePack
 
-SETTERS = {"set_priority": "priority", "route": "team"}
+SETTERS = {"set_priority": "priority", "route": "team", "apply_sla": "SLA policy"}
 """Action kinds that set one value of the conversation, and what they set."""
+PLURALS = {"priority": "priorities", "team": "teams", "SLA policy": "SLA policies"}
 AUTO_REPLY = "automatic reply"
 
 
@@ -65,9 +66,8 @@ def conflicts(pack: RulePack, conjuncts: Conjuncts, budget: Budget) -> Iterator[
                 "other, or auto: false to send both"
             )
         else:
-            plural = "priorities" if what == "priority" else "teams"
             message = (
-                f"{both} and set different {plural}: {was}, {here}, which wins; add stop: true to the "
+                f"{both} and set different {PLURALS[what]}: {was}, {here}, which wins; add stop: true to the "
                 "first, or conditions that exclude each other"
             )
         yield Finding(
