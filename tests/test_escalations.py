@@ -101,3 +101,19 @@ async def test_a_policy_changed_on_a_follow_up_keeps_the_met_and_the_waiting_clo
     # would mean nothing was taken off).
     assert 19 <= waiting["remaining_minutes"] < 20
     assert targets["resolution"]["running"] is True and targets["resolution"]["target_minutes"] == 100
+
+
+async def test_an_escalation_the_applied_policy_lacks_says_so_on_the_trail(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """`escalate: {level: 2}` on a conversation whose policy has no level 2 (another policy has):
+    its outcome was a bare "done", as if the level's actions had run."""
+    publish(settings, TEST_PACKS / "policy_change")
+    assert (await api.post_message("lw-1", "m-1", "I will call my lawyer")).status == 201
+    received = [d for d in (await api.request("GET", "/v1/conversations/lw-1/decisions")).body["decisions"]]
+    (done,) = [e for d in received for e in d["executed"] if e["action"]["type"] == "escalate"]
+    assert (done["outcome"], done["detail"]) == (
+        "done",
+        "escalation level 2 set; SLA policy standard runs nothing at that level",
+    )
+    assert (await state(api, "lw-1"))["priority"] != "urgent"

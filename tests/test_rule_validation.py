@@ -322,6 +322,13 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             "tests[0].context.message.txt: Extra inputs are not permitted",
         ),
+        (  # no policy has escalations: the action ran nothing and reported done
+            """
+        rules:
+          - {id: up, on: [message.received], then: [{escalate: {level: 3}}]}
+        """,
+            "rules[0].then[0].escalate.level: no SLA policy defines escalation level 3",
+        ),
         (  # skipped when due ("no `survey` template"), after a clean validate
             """
         rules:

@@ -191,6 +191,11 @@ class ActionRun:
 
     async def escalate(self, level: int) -> ActionResult:
         self.nested += await self._wf._escalate(self._seq, self._index, level, self._context, self._raised)
+        policy = self._wf._policy()
+        if policy is None or level not in {e.level for e in policy.escalations}:
+            # Only the trail's words (no command): the level is set, its policy has nothing to run.
+            named = f"SLA policy {self._state.sla.policy}" if policy else "no SLA policy applied"
+            return ActionResult("done", f"escalation level {level} set; {named} runs nothing at that level")
         return DONE
 
     async def notify(self, to: str, text: str, template: str | None) -> ActionResult:

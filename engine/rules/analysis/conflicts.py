@@ -1,6 +1,7 @@
 """Rules that can both act on one event and disagree: two priorities, two teams, two SLA policies
-(the costliest to miss: a premium customer left on the standard one), or two automatic replies (the acknowledgement window lets the first out and skips the second, which a rule test
-cannot show: it checks what is decided, and both replies are).
+(the costliest to miss: a premium customer left on the standard one), or two automatic replies
+(the acknowledgement window lets the first out and skips the second, which a rule test cannot
+show: it checks what is decided, and both replies are).
 
 A warning, not an error: the later action wins, which may be meant (a general rule, then a
 specific one), but it is worth a look. Two rules are not reported when one of them has `stop`
