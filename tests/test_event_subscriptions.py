@@ -191,6 +191,8 @@ async def test_a_rotated_secret_and_the_previous_one_both_verify_during_the_over
         assert (await api.post_message("c-9", "m-1")).status == 201
         await receiver.wait_for(lambda r: len(r.received) >= 1)
         request = receiver.received[0]
+        # A receiver of two subscriptions tells their sequences apart (each counts its own line).
+        assert request.event["subscription_id"] == sub["id"]
         assert len(request.headers["webhook-signature"].split(" ")) == 2
         assert standard_webhooks_verify(new_secret, request.headers, request.body)
         assert standard_webhooks_verify(sub["secret"], request.headers, request.body)

@@ -70,13 +70,15 @@ class ConversationEvent(BaseModel):
     occurred_at: datetime
     data: dict[str, Any] = Field(default_factory=dict)
 
-    def body(self, sequence: int) -> dict[str, Any]:
+    def body(self, sequence: int, subscription_id: str) -> dict[str, Any]:
         """The JSON a receiver gets: Standard Webhooks' `type`/`timestamp`/`data` plus our ordering
-        fields (`sequence`: the event's number in the subscription's line of this conversation)."""
+        fields (`sequence`: the event's number in the subscription's line of this conversation, so
+        a receiver of two subscriptions tells their lines apart by `subscription_id`)."""
         return {
             "type": self.type,
             "id": self.event_id,
             "timestamp": self.occurred_at.isoformat(),
+            "subscription_id": subscription_id,
             "conversation_id": self.conversation_id,
             "sequence": sequence,
             "thread": self.thread,

@@ -43,7 +43,7 @@ def _queued(
         "tenant": tenant,
         "event_id": event.event_id,
         "type": event.type,
-        "body": event.body(sequence),
+        "body": event.body(sequence, sub_id),
         "created_at": now,
         "state": PENDING,
         "attempts": 0,
