@@ -25,7 +25,9 @@ from tests.payload_keys import TEST_PAYLOAD_KEYS
 UP_TIMEOUT = 60
 
 
-def start_up(data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None) -> subprocess.Popen:
+def start_up(
+    data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None, *, own_group: bool = False
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "CONVOFLOW_DATA_DIR": str(data_dir),
@@ -43,6 +45,7 @@ def start_up(data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None 
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=own_group,  # its own process group, as a terminal's foreground job
     )
 
 
@@ -307,3 +310,24 @@ def test_a_part_of_a_cluster_without_a_database_url_refuses_to_start(tmp_path: P
         assert process.returncode == 1, output
         assert "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not" in output, output
     assert not (tmp_path / "data" / "convoflow.sqlite").exists()
+
+
+def test_ctrl_c_in_a_terminal_stops_every_part_without_a_traceback(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C signals the whole process group: each pack worker printed "Process
+    ForkServerProcess-N:" and a KeyboardInterrupt traceback over the orderly stop."""
+    api_port = free_port()
+    process = start_up(tmp_path / "data", api_port, free_port(), own_group=True)
+    try:
+        banner = "".join(read_banner(process))
+        key = next(
+            line.split(": ")[1].strip() for line in banner.splitlines() if "development API key" in line
+        )
+        # A pack checked: a pack worker has run, as on a service in use.
+        pack = (Path(__file__).parent / "packs" / "basic" / "pack.yaml").read_text()
+        status, _ = call("POST", f"http://127.0.0.1:{api_port}/v1/rules/check", key, {"pack": pack})
+        assert status == 200
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, out
+    assert "convoflow: stopped" in out and "Traceback" not in out and "ForkServerProcess" not in out, out
