@@ -56,6 +56,19 @@ def test_a_format_suffix_picks_the_date_or_the_time() -> None:
     assert en == "Nov 25, 2026 / 8:00 AM / Nov 25, 2026, 8:00 AM"
 
 
+def test_iso_gives_a_machine_the_instant_in_utc_whatever_the_language_and_zone() -> None:
+    """An `update_crm` value `{event.time}` was stored as "Nov 25, 2026, 8:00 AM": the pack's
+    language, the calendar's zone, and no zone written; no CRM can read it back as an instant."""
+    data = DATA | {
+        "event": {"time": "2026-11-25T08:00:00+01:00"},
+        "customer": {"custom": {"due": "2026-12-31"}},
+    }
+    text = "{event.time|iso} {business_hours.next_open|iso} {customer.custom.due|iso}"
+    for language, zone in (("de", "Europe/Berlin"), ("en", "Asia/Tokyo")):
+        rendered = render(text, data, language=language, zone=zone, only_known=True)
+        assert rendered == "2026-11-25T07:00:00+00:00 2026-11-25T07:00:00+00:00 2026-12-31"
+
+
 def test_other_values_render_as_before() -> None:
     data = {
         "conversation": {"id": "20261125", "customer_messages": 3},
@@ -98,7 +111,7 @@ def test_the_validator_knows_the_format_suffixes(tmp_path: Path) -> None:
             tmp_path,
             """
         ok: {en: "{business_hours.next_open|date} {conversation.created_at|time} {event.time|datetime}"}
-        custom: {en: "{customer.custom.renewal|date}"}
+        custom: {en: "{customer.custom.renewal|date} {event.time|iso}"}
         """,
         )
         == []

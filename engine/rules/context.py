@@ -321,7 +321,8 @@ def render_reference() -> str:
         "`add_note` text and an `update_crm` text value. A date-time renders for the reader, in",
         "the template's language and the conversation calendar's time zone: `{business_hours.next_open}`",
         'gives "25.11.2026, 08:00" in German, "Nov 25, 2026, 8:00 AM" in English; `|date` or `|time`',
-        "after the path keeps one part (`{business_hours.next_open|time}`).",
+        "after the path keeps one part (`{business_hours.next_open|time}`), and `|iso` gives ISO 8601 in "
+        'UTC for a machine (`update_crm: {field: last_contact, value: "{event.time|iso}"}`).',
         "",
         "A rule's `on` names the events it decides on, of these: "
         + ", ".join(f"`{event.value}`" for event in EventType)

@@ -9,7 +9,9 @@ renders in the language of the template text chosen and in the time zone the cal
 workflow passes its calendar's, UTC without one), with CLDR's patterns through Babel: the locale's
 medium date and short time, "25.11.2026, 08:00" in German, "Nov 25, 2026, 8:00 AM" in English.
 A suffix picks one part: `{business_hours.next_open|date}` gives "25.11.2026", `|time` "08:00",
-`|datetime` the default spelled out. Suffixes are allowed only on date-time fields (and below
+`|datetime` the default spelled out, and `|iso` ISO 8601 in UTC ("2026-11-25T07:00:00+00:00") for a
+machine (a CRM field: the spelled-out text was in the pack's language, in the calendar's zone, with
+no zone written). Suffixes are allowed only on date-time fields (and below
 `customer.custom.`); the validator rejects any other use. Further rules:
 - an ISO date alone (`2026-12-31`) renders as the medium date; a date-time without an offset is
   shown as written, not shifted (nothing says which zone it was in);
@@ -35,7 +37,7 @@ from babel.dates import format_date, format_time, get_datetime_format
 from engine.rules.context import is_known_path, value_at
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-FORMATS = ("date", "time", "datetime")
+FORMATS = ("date", "time", "datetime", "iso")
 ISO_DATE_TIME = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?"
 )
@@ -88,7 +90,11 @@ def is_placeholder_path(path: str) -> bool:
 
 def format_when(when: date | datetime, fmt: str, locale: Locale, tz: ZoneInfo) -> str:
     """A date or date-time as `fmt` (one of FORMATS; anything else: datetime) in the locale; an aware
-    date-time is first moved into `tz`."""
+    date-time is first moved into `tz` (into UTC for `iso`)."""
+    if fmt == "iso":
+        if isinstance(when, datetime) and when.tzinfo is not None:
+            return when.astimezone(UTC).isoformat(timespec="seconds")
+        return when.isoformat()  # a date, or a date-time with no zone: as written
     if not isinstance(when, datetime):
         return format_date(when, "medium", locale=locale)
     if when.tzinfo is not None:
