@@ -36,6 +36,8 @@ def test_contradictory_conditions_never_match() -> None:
         ("error", "never-matches", ["no-such-range"], "rules[1].if.and[1]"),
         ("error", "never-matches", ["tier-in-and-equal"], "rules[2].if.and[1]"),
         ("warning", "never-matches", ["wrong-event"], "rules[3].if"),
+        # a customer without a lifetime value (null) is < 50 to JSON-logic
+        ("warning", "loose-null", ["no-such-range"], "rules[1].if.and[1]"),
     ]
 
 
@@ -53,6 +55,7 @@ def test_a_loose_comparison_with_null_is_warned_about() -> None:
     assert sorted(found("loose_null.yaml")) == [
         # a channel is never null: the error stays, the warning beside it does not hide it
         ("error", "never-matches", ["channel-never-null"], "rules[2].if"),
+        ("warning", "loose-null", ["almost-breached"], "rules[3].if"),
         ("warning", "loose-null", ["channel-never-null"], "rules[2].if"),
         ("warning", "loose-null", ["has-intent"], "rules[1].if.and[0]"),
         ("warning", "loose-null", ["no-sentiment"], "rules[0].if"),

@@ -8,14 +8,19 @@ comparison stands in the condition (inside an `or` too), so each is an error.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from engine.rules.analysis.atoms import EQUALITY, comparison
+from engine.rules import jsonlogic
+from engine.rules.analysis.atoms import EQUALITY, ORDER, comparison
 from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, LOOSE_NULL, Finding
-from engine.rules.context import EventType
+from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
-from engine.rules.pack import RulePack
+from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest
 from engine.rules.validation import MAX_CONDITION_NODES, _scan
+
+Operation = tuple[str, str, Any, bool]
+"""Where, which operator, its arguments, inside an iterator's scope (the validator's walk)."""
 
 _EVENTS = tuple(e.value for e in EventType)
 
@@ -59,13 +64,16 @@ def impossible_values(pack: RulePack) -> Iterator[Finding]:
 
 def loose_nulls(pack: RulePack) -> Iterator[Finding]:
     """`== null` and `!= null` on a value: read as "is missing", they also hold for 0, "" and false
-    (a neutral sentiment of 0.0 matched a rule for "no sentiment"). `===` tests null alone."""
+    (a neutral sentiment of 0.0 matched a rule for "no sentiment"). `===` tests null alone. And an
+    order comparison that holds for a field's null (read as 0: `{"<": [remaining minutes, 30]}`
+    matched a conversation with no SLA, or whose target was met), unless the rule tests it."""
     for i, rule in enumerate(pack.rules):
         if rule.condition is None:
             continue
         scan = _scan(rule.condition, f"rules[{i}].if")
         if scan.nodes > MAX_CONDITION_NODES:
             continue
+        yield from _null_as_zero(rule, scan.operations)
         for at, op, args, _scoped in scan.operations:
             if op not in ("==", "!=") or not isinstance(args, list) or len(args) != 2 or None not in args:
                 continue
@@ -82,3 +90,50 @@ def loose_nulls(pack: RulePack) -> Iterator[Finding]:
                 "(JSON-logic's loose equality); to test that a value is missing write "
                 f'{{"{strict}": [..., null]}}',
             )
+
+
+NULLABLE_NUMBERS = frozenset(
+    path for path, kind, _ in fields() if kind in ("number or null", "integer or null")
+)
+"""Numeric fields the context leaves null (no SLA applied, a target met, no lexicon, no survey)."""
+SET_ON = {"survey.rating": frozenset({"survey.completed"})}
+"""Nullable fields that are never null on these events (a survey answer always has its rating)."""
+
+
+def _null_as_zero(rule: Rule, operations: list[Operation]) -> Iterator[Finding]:
+    """Order comparisons of one nullable field with numbers that hold when the field is null."""
+    events = {e.value for e in rule.on}
+    tested = {
+        _var(arg) for _, op, args, _ in operations if op in EQUALITY and None in _listed(args) for arg in args
+    }
+    tested |= {path for path, set_on in SET_ON.items() if events <= set_on}
+    for at, op, args, scoped in operations:
+        if scoped or op not in ORDER or not 2 <= len(_listed(args)) <= 3:
+            continue
+        named = [var for arg in args if (var := _var(arg)) is not None]
+        if len(named) != 1 or named[0] not in NULLABLE_NUMBERS or named[0] in tested:
+            continue
+        nulled = [None if _var(arg) is not None else arg for arg in args]
+        if not all(a is None or isinstance(a, int | float) for a in nulled):
+            continue
+        if jsonlogic.evaluate({op: nulled}, {}) is not True:
+            continue
+        yield Finding(
+            severity="warning",
+            code=LOOSE_NULL,
+            rules=[rule.id],
+            path=at,
+            message=f"{named[0]} may be null, which {op} reads as 0, so this comparison holds when it is "
+            f'missing; test it first: {{"!==": [{{"var": "{named[0]}"}}, null]}}',
+        )
+
+
+def _listed(args: Any) -> list[Any]:
+    return args if isinstance(args, list) else []
+
+
+def _var(arg: Any) -> str | None:
+    """The path of a plain `{"var": "path"}`; None for anything else."""
+    if isinstance(arg, dict) and len(arg) == 1 and isinstance(arg.get("var"), str):
+        return str(arg["var"])
+    return None
