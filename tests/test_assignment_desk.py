@@ -164,6 +164,25 @@ async def test_a_queued_conversation_keeps_its_place_once_its_first_response_bre
     assert entries[0]["breach_at"] < entries[1]["breach_at"]
 
 
+async def test_a_breach_a_new_policy_replaced_still_keeps_the_conversation_s_place(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    # Both breached; c1 first. A faster policy for c1 replaces its breached clock with a new one
+    # minutes away: the earlier breach still counts, so c1 stays ahead of c2, breached after it.
+    await add_agent(api, "solo", capacity=1, presence="away")
+    for n in (1, 2):
+        await api.post_message(f"c{n}", f"m{n}", "Hello, my order is overdue")
+
+    async def both_breached() -> bool:
+        trails = [await trail(api, f"c{n}") for n in (1, 2)]
+        return all(any(d["event"] == "sla.breached" for d in t) for t in trails)
+
+    await eventually(both_breached, "both first responses breached")
+    await api.post_message("c1", "m1-again", "I am a vip customer")
+    assert (await state(api, "c1"))["sla"]["policy"] == "fast"
+    assert await queue(api) == ["c1", "c2"]
+
+
 async def test_an_agent_gone_away_loses_the_conversation_to_a_colleague_after_the_grace_period(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:

@@ -43,8 +43,16 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
             assert await ready(api) == (200, {"status": "ready", "database": "ok", "temporal": "ok"})
 
             server.cleanup()  # PostgreSQL stops
-            # /healthz still answered ok: a load balancer asking /readyz takes the replica out.
-            status, body = await ready(api)
+            # /healthz still answered ok: a load balancer asking /readyz takes the replica out
+            # (within a second: a probe's answer is reused that long).
+            answers: list[tuple[int, dict]] = []
+
+            async def not_ready() -> bool:
+                answers.append(await ready(api))
+                return answers[-1][0] != 200
+
+            await eventually(not_ready, what="/readyz answering 503", within=10)
+            status, body = answers[-1]
             assert (status, body["error"], body["fields"]) == (
                 503,
                 "not_ready",
@@ -84,7 +92,11 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
                 await api.post_message("up-1", "m-2", "and again"),
             ]
             assert retried[0].status == 201, retried[0].body
-            assert (await ready(api))[0] == 200
+
+            async def ready_again() -> bool:
+                return (await ready(api))[0] == 200
+
+            await eventually(ready_again, what="/readyz answering 200 again", within=10)
             assert [r.status for r in retried[1:]] in ([201, 200], [200, 200]), [r.body for r in retried]
             outbox = OutboxRows(chosen)
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr, ValidationError
 from engine.api.auth import KeyStore
 from engine.service.config import Settings, settings_problems
 from engine.service.payload_keys import KeyringError, keyring_of
+from tests.cli_run import run_cli
 
 
 def test_a_bad_value_names_the_variable_and_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -36,3 +37,14 @@ def test_a_key_setting_s_mistake_names_the_setting(tmp_path: Path) -> None:
         KeyringError, match=rf"^CONVOFLOW_PAYLOAD_KEYS_FILE {missing}: No such file or directory$"
     ):
         keyring_of(Settings(payload_keys_file=missing))
+
+
+def test_the_cli_s_database_commands_name_the_variable_and_not_the_value(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVOFLOW_API_PORT", "not-a-port-s3cret")
+    for command in (["db", "current"], ["key", "list"]):
+        run = run_cli(capsys, command)
+        assert run.returncode == 2, run
+        assert "CONVOFLOW_API_PORT: Input should be a valid integer" in run.stderr
+        assert "s3cret" not in run.stderr + run.stdout

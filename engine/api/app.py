@@ -34,6 +34,7 @@ from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
 from engine.api.quarantine import routes as quarantine_routes
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
+from engine.api.readiness import READINESS, Readiness
 from engine.api.readiness import routes as readiness_routes
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
@@ -75,6 +76,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app[RATE_LIMITS] = RateLimits(settings, database)
     app.router.add_get("/healthz", healthz)
     app.add_routes(readiness_routes)
+    app[READINESS] = Readiness()
     app.router.add_get("/v1/openapi.json", openapi)
     app.add_routes(routes)
     app.add_routes(read_routes)

@@ -36,7 +36,7 @@ PROBLEM_TYPE = "urn:convoflow:problem:"
 KEPT_HEADERS = ("Allow",)
 
 
-def named(field: str, message: str = "not found") -> list[dict]:
+def named(field: str, message: str = "not found") -> list[dict[str, str]]:
     """The `fields` of an error about one thing the caller sent or named (a body member, a header,
     a path's id): every error the caller can mend names what to mend."""
     return [{"field": field, "message": message}]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.db.connection import SchemaError, code_heads, current_revisions, open_engine, upgrade
 from engine.db.url import DatabaseUrlError, redacted
-from engine.service.config import Settings
+from engine.service.config import Settings, settings_problems
 from engine.service.data_import import import_data_dir
 from engine.service.database import prepare_database
 
@@ -92,6 +92,10 @@ async def _current(url: str) -> str:
 def _run(command: Callable[[str], Coroutine[Any, Any, str]]) -> int:
     try:
         url = Settings().database
+    except ValidationError as exc:  # its own words: pydantic's would echo the value
+        print(f"convoflow db: bad setting: {settings_problems(exc)}", file=sys.stderr)
+        return 2
+    try:
         print(asyncio.run(command(url)))
     except Behind as exc:
         print(exc)

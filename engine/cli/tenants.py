@@ -33,7 +33,7 @@ from engine.db.keys import (
 )
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.db.tenant_settings import set_require_approval, settings_of
-from engine.service.config import Settings
+from engine.service.config import Settings, settings_problems
 from engine.service.database import database_of, prepare_database
 
 LIMIT_FIELDS = tuple(TenantLimits.model_fields)
@@ -87,7 +87,12 @@ def _command(action: Action) -> Callable[[argparse.Namespace], int]:
 
     def run(args: argparse.Namespace) -> int:
         try:
-            return asyncio.run(_on_database(Settings(), action, args))
+            settings = Settings()
+        except ValidationError as exc:  # its own words: pydantic's would echo the value
+            print(f"convoflow: bad setting: {settings_problems(exc)}", file=sys.stderr)
+            return 2
+        try:
+            return asyncio.run(_on_database(settings, action, args))
         except (ValueError, ValidationError) as exc:
             print(f"convoflow: {exc}", file=sys.stderr)
             return 2

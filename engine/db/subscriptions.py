@@ -32,7 +32,7 @@ ACTIVE = "active"
 FAILING = "failing"
 DEFAULT_OVERLAP = timedelta(hours=24)
 MASK = "***"
-MAX_EARLIER_SECRETS = 8  # rotations within overlaps: each delivery carries at most this many more signatures
+MAX_EARLIER_SECRETS = 8  # rotations within overlaps: a delivery carries at most 10 signatures
 
 
 def aware(when: datetime) -> datetime:

@@ -69,8 +69,8 @@ READ_BEFORE_CONTINUING = "desk-reads-roster-before-continuing"
 # Asked at the first letter that carries them, so a desk whose history holds such letters applied by
 # a worker of the code before (which read the status alone) replays as it ran.
 REPORTED_PRIORITY = "desk-serves-reported-priority"
-# Patch: a reassignment nobody else can take keeps its agent (engine/assignment/desk_book.py
-# `_kept`); it was queued with its agent released and excluded, so in a team of one it waited for
+# Patch: a reassignment nobody else can take keeps its agent (engine/assignment/choice.py
+# `kept_by`); it was queued with its agent released and excluded, so in a team of one it waited for
 # ever beside an idle agent. Asked when that first happens, so a desk whose history queued such a
 # request replays as it ran.
 KEEPS_WHEN_NOBODY_ELSE = "desk-keeps-the-agent-nobody-else-can-relieve"

@@ -190,11 +190,11 @@ class ActionRun:
         return DONE
 
     async def escalate(self, level: int) -> ActionResult:
+        policy, name = self._wf._policy(), self._state.sla.policy  # before: a level may apply another
         self.nested += await self._wf._escalate(self._seq, self._index, level, self._context, self._raised)
-        policy = self._wf._policy()
         if policy is None or level not in {e.level for e in policy.escalations}:
             # Only the trail's words (no command): the level is set, its policy has nothing to run.
-            named = f"SLA policy {self._state.sla.policy}" if policy else "no SLA policy applied"
+            named = f"SLA policy {name}" if policy else "no SLA policy applied"
             return ActionResult("done", f"escalation level {level} set; {named} runs nothing at that level")
         return DONE
 

@@ -113,27 +113,40 @@ class Assigning(Delivery):
         return outcome
 
     def _desk_deadline(self) -> datetime | None:
-        """The earliest deadline of a target not met: running, or breached (DESK_DEADLINES_PATCH; a
-        breach gave way to the next running deadline, so an overdue conversation went behind ones
-        still in time). A paused target has none. Asked only where a target has breached."""
-        targets = [t for t in self._state.sla.targets.values() if t.met_at is None]
-        deadlines = [t.deadline for t in targets if t.running and t.deadline]
-        breached = [t.breached_at for t in targets if t.breached_at is not None]
-        if breached and self._patched(DESK_DEADLINES_PATCH):
-            deadlines += breached
-        return min(deadlines, default=None)
+        """The earliest deadline of the thread not met: a running one, or a breach, also one a new
+        clock replaced (DESK_DEADLINES_PATCH; a breach gave way to the next running deadline, so an
+        overdue conversation went behind ones still in time). A paused target has none. Asked only
+        where a breach comes before every running deadline."""
+        running, breaches = self._deadlines_and_breaches()
+        first = min(running, default=None)
+        overdue = min(breaches, default=None)
+        if overdue is None or (first is not None and first <= overdue):
+            return first
+        return overdue if self._patched(DESK_DEADLINES_PATCH) else first
+
+    def _deadlines_and_breaches(self) -> tuple[list[datetime], list[datetime]]:
+        sla = self._state.sla
+        targets = [t for t in sla.targets.values() if t.met_at is None]
+        running = [t.deadline for t in targets if t.running and t.deadline]
+        breaches = [t.breached_at for t in targets if t.breached_at is not None]
+        return running, breaches + [b.breached_at for b in sla.earlier_breaches]
 
     async def _flush_records(self) -> None:
-        """Every handler ends with its records: the desk hears first of a deadline the handling moved."""
+        """Every handler ends with its records (records.py): the desk hears first of a deadline the
+        handling moved, so a flush with no records to send still tells it."""
         await self._tell_desk_deadline()
         await super()._flush_records()
 
     async def _tell_desk_deadline(self) -> None:
         """A queued conversation whose earliest deadline moved since the desk heard it tells the desk,
         which serves its queue by priority, then that deadline (DESK_DEADLINES_PATCH): a rule applying
-        a faster policy left it behind conversations due later. Asked only when the two differ."""
+        a faster policy left it behind conversations due later. Asked only when the desk holds
+        another deadline than the one it would be told."""
         current = self._state.assignment
-        if current is None or not current.queued or current.breach_told == self._desk_deadline():
+        if current is None or not current.queued:
+            return
+        running, breaches = self._deadlines_and_breaches()
+        if current.breach_told == min(running + breaches, default=None):
             return
         if self._patched(DESK_DEADLINES_PATCH):
             await self._tell_desk_status(self._state.status.value)

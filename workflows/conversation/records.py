@@ -36,7 +36,9 @@ class Records(ConversationCore):
     """The flush of each handler's KPI facts and subscription events."""
 
     async def _flush_records(self) -> None:
-        """Send the KPI facts and the subscription events of the entries recorded since the last
+        """(Each handler ends here; assigning.py extends it to tell the desk a moved deadline first.)
+
+        Send the KPI facts and the subscription events of the entries recorded since the last
         flush: in one local activity per handler (a run whose first flush came before RECORDS_PATCH:
         one each, the events' only when there are some).
 
