@@ -9,6 +9,8 @@ from temporalio.client import Client
 from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.embedded_service import mark_running
+from engine.service.payload_keys import keyring_of
 from engine.service.temporal_server import DevServer, free_port
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
@@ -106,22 +108,35 @@ async def test_without_temporal_the_roster_is_written_and_a_warning_says_when_th
     assert stored is not None and stored.record.teams == ["general"]
 
 
-async def test_a_shell_in_another_data_directory_makes_no_keyring_of_its_own(
+async def test_a_shell_in_another_data_directory_sends_nothing_the_service_cannot_read(
     capsys: pytest.CaptureFixture[str],
     shell: Settings,
     temporal_server: DevServer,
     tenants: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """An admin shell whose data directory lacks `convoflow up`'s keyring made one of its own with
-    the same key id and sent the desk a roster signal sealed under it: the desk could never decrypt
-    it and stopped answering. It refuses to seal now; the roster write stands, as without Temporal."""
+    """An admin shell whose data directory is not `convoflow up`'s sealed the roster signal with a
+    keyring of its own (made there, or another clone's) under the same key id: the desk could never
+    decrypt it and stopped answering. It sends only to the `up` of its own data directory now; the
+    roster write stands, as without Temporal."""
+    port = temporal_server.address.rsplit(":", 1)[1]
     monkeypatch.delenv("TEMPORAL_ADDRESS")
-    monkeypatch.delenv("CONVOFLOW_PAYLOAD_KEYS")
-    monkeypatch.setenv("CONVOFLOW_EMBEDDED_GRPC_PORT", temporal_server.address.rsplit(":", 1)[1])
+    monkeypatch.delenv("CONVOFLOW_PAYLOAD_KEYS")  # `make run`'s: the data directory's keyring
+    monkeypatch.setenv("CONVOFLOW_EMBEDDED_GRPC_PORT", port)
     tenant = tenants["acme"]
-    added = await cli(capsys, "agents", "add", "cy", "--name", "Cy", "--team", "general", "--tenant", tenant)
-    assert added.returncode == 0 and added.stdout.startswith("created agent cy")
     keyring = shell.data_dir / "payload-keys"
-    assert f"no development payload keyring at {keyring}" in added.stderr
-    assert not keyring.exists()
+    for own_keyring in (False, True):
+        if own_keyring:  # another clone where `make run` once ran
+            keyring_of(Settings(data_dir=shell.data_dir, temporal_address=None), create=True)
+        added = await cli(
+            capsys, "agents", "add", f"cy{int(own_keyring)}", "--name", "Cy", "--tenant", tenant
+        )
+        assert added.returncode == 0 and added.stdout.startswith("created agent")
+        assert f"no `convoflow up` of {shell.data_dir.resolve()} listens on port {port}" in added.stderr
+        assert keyring.exists() == own_keyring, "a keyring of its own made"
+    # Where its `up` runs (the marker it writes), the desk is told.
+    keyring.unlink()
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)  # the keys the service runs with
+    mark_running(shell.data_dir, int(port))
+    told = await cli(capsys, "agents", "add", "cy2", "--name", "Cy", "--tenant", tenant)
+    assert told.returncode == 0 and told.stderr == "", told.stderr

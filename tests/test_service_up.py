@@ -187,6 +187,8 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
     try:
         banner = "".join(read_banner(process))
         assert base in banner and f"127.0.0.1:{grpc_port}" in banner and str(data_dir) in banner
+        # What a CLI command checks before it sends to this service (engine/service/embedded_service.py).
+        assert json.loads((data_dir / "up.json").read_text())["grpc_port"] == grpc_port
         key = next(
             line.split(": ")[1].strip() for line in banner.splitlines() if "development API key" in line
         )
@@ -210,6 +212,7 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
     assert process.returncode == 0, out
     assert "convoflow: stopped" in out
     assert temporal_children(data_dir) == []
+    assert not (data_dir / "up.json").exists()
 
     # Same data dir: the conversation is still there, and the same development key still works.
     process = start_up(data_dir, api_port, grpc_port)

@@ -25,6 +25,7 @@ from engine.db.keys import require_tenant
 from engine.db.roster import RosterStore
 from engine.service import desk_client
 from engine.service.config import Settings
+from engine.service.embedded_service import NotThisService, temporal_address
 from engine.service.payload_keys import KeyringError
 from engine.service.roster_rules import (
     CHANNELS,
@@ -200,13 +201,12 @@ async def _remove(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 async def _tell_desk(settings: Settings, tenant: str, agent_id: str) -> None:
     """Signal the tenant's desk; warn (the write stands) when Temporal cannot be reached."""
-    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect(settings, address)
+            client = await connect(settings, temporal_address(settings))
             await desk_client.signal_roster_changed(client, settings.task_queue, tenant, agent_id)
     except (RPCError, RuntimeError, OSError, TimeoutError, KeyringError) as exc:
-        why = str(exc) if isinstance(exc, KeyringError) else type(exc).__name__  # names no key
+        why = str(exc) if isinstance(exc, KeyringError | NotThisService) else type(exc).__name__  # no key
         print(
             f"convoflow: warning: the roster is saved, but Temporal could not be told "
             f"({why}); running conversations learn it when the assignment desk next "

@@ -26,6 +26,7 @@ from engine.db.keys import require_tenant
 from engine.db.mail_quarantine import MailQuarantine
 from engine.mail.verdicts import QuarantineReason
 from engine.service.config import Settings
+from engine.service.embedded_service import NotThisService, temporal_address
 from engine.service.mail_intake import mail_intake
 from engine.service.payload_keys import keyring_of
 from engine.service.quarantine_seal import QuarantineSealer
@@ -107,10 +108,9 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
         print("convoflow: it has no usable sender (or cannot be opened): delete it instead", file=sys.stderr)
         return 1
     settings = Settings()
-    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect(settings, address)
+            client = await connect(settings, temporal_address(settings))
             conversations = Conversations(
                 client=client, settings=settings, packs=ActivePacks(database, settings)
             )
@@ -141,4 +141,6 @@ def _one_line(value: Any) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    return exc.message if isinstance(exc, ApiError) else type(exc).__name__
+    if isinstance(exc, ApiError):
+        return exc.message
+    return str(exc) if isinstance(exc, NotThisService) else type(exc).__name__

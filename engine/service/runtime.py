@@ -12,6 +12,7 @@ import contextlib
 import logging
 import signal
 import time
+from pathlib import Path
 
 from aiohttp import web
 from temporalio.client import Client
@@ -22,6 +23,7 @@ from engine.db.keys import ensure_tenant, has_keys_beyond
 from engine.service.audit_key import audit_key_of
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
+from engine.service.embedded_service import mark_running
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
@@ -86,6 +88,7 @@ async def up(settings: Settings) -> None:
     started = time.monotonic()
     stop = _stop_event()
     server: DevServer | None = None
+    marker: Path | None = None
     address = settings.temporal_address
     require_shared_database(settings)
     try:
@@ -105,6 +108,7 @@ async def up(settings: Settings) -> None:
                 setting = {server.grpc_port: "GRPC", server.ui_port: "UI"}[exc.port]
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
+            marker = mark_running(settings.data_dir, server.grpc_port)  # CLI commands send only to it
         await prepare_database(settings)
         if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
             audit_key_of(settings, create=True)
@@ -126,6 +130,8 @@ async def up(settings: Settings) -> None:
             await worker.shutdown()
         await worker_task  # re-raises a worker that died on its own
     finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
         if server is not None:
             await server.stop()
     print("convoflow: stopped", flush=True)
