@@ -135,6 +135,7 @@ def test_an_unencoded_at_in_a_password_is_refused_and_never_shown() -> None:
     assert "ssWORD" not in str(refused.value)
     assert redacted(raw) == "postgresql://postgres:***@/older2?host=/run/postgresql"
     assert async_url("postgresql://postgres:p%40ssWORD@/older2?host=/run/postgresql").password == "p@ssWORD"
+    assert async_url("sqlite:////home/a@b/x@y.sqlite").database == "/home/a@b/x@y.sqlite"  # a path
 
 
 def test_a_bad_database_url_is_one_line_naming_the_setting(

@@ -216,6 +216,10 @@ async def test_a_rotated_secret_and_the_previous_one_both_verify_during_the_over
             "POST", f"/v1/subscriptions/{sub['id']}/rotate-secret", json={"overlap_hours": 0}
         )
         newest = leaked.body["secret"]
+        assert (leaked.body["previous_secret_retires_at"], leaked.body["earlier_secrets_retire_at"]) == (
+            None,
+            [],
+        )
         assert (await api.post_message("c-9", "m-2")).status == 200
         await receiver.wait_for(lambda r: any(e["sequence"] == 4 for e in r.events()))
         (last,) = [r for r in receiver.received if r.event["sequence"] == 4]

@@ -18,12 +18,14 @@ from tests.cli_run import run_cli
 def test_a_bad_value_names_the_variable_and_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONVOFLOW_API_PORT", "not-a-port-s3cret")
     monkeypatch.setenv("CONVOFLOW_UPDATE_TIMEOUT_SECONDS", "-1")  # it was taken: every call timed out
+    monkeypatch.setenv("CONVOFLOW_EMBEDDED_GRPC_PORT", "99999")  # taken: Temporal started, then bind() failed
     with pytest.raises(ValidationError) as refused:
         Settings()
     said = settings_problems(refused.value)
     assert said == (
         "CONVOFLOW_API_PORT: Input should be a valid integer, unable to parse string as an integer; "
-        "CONVOFLOW_UPDATE_TIMEOUT_SECONDS: Input should be greater than 0"
+        "CONVOFLOW_UPDATE_TIMEOUT_SECONDS: Input should be greater than 0; "
+        "CONVOFLOW_EMBEDDED_GRPC_PORT: Input should be less than or equal to 65535"
     )
 
 

@@ -72,7 +72,8 @@ async def _upgrade(url: str) -> str:
 
 
 class Behind(Exception):
-    """`db current` of a schema this convoflow would upgrade: said on stdout, exit 1 (a deploy's gate)."""
+    """`db current` of a schema other than this convoflow's (behind it, or migrated by a newer
+    release): said on stdout, exit 1 (a deploy's gate)."""
 
 
 async def _current(url: str) -> str:

@@ -25,7 +25,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.contracts.assignment import AgentRecord
-from engine.db.keys import UnknownTenant, ensure_tenant, require_tenant
+from engine.db.keys import ensure_tenant, tenant_exists
 from engine.db.packs import PackStore, UnknownPack
 from engine.db.roster import RosterStore
 from engine.db.tenant_settings import requires_approval
@@ -278,10 +278,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
     async def checked_publish(store: PackStore) -> str:
         if args.tenant == DEV_TENANT:  # `make run`'s own: `up` makes it, a pack may come first
             await ensure_tenant(store.engine, DEV_TENANT)
-        try:
-            await require_tenant(store.engine, args.tenant)
-        except UnknownTenant as exc:  # a typo published a pack no conversation would run
-            raise CommandFailed(2, [f"not published: {exc}"]) from None
+        elif not await tenant_exists(store.engine, args.tenant):  # a typo: a pack nobody would run
+            raise CommandFailed(
+                2, [f"not published: no tenant {args.tenant!r}: create it with `convoflow tenant create`"]
+            )
         await refuse_when_approval_required(store, args.tenant, "published", "POST /v1/rules/publish")
         if problems := await unknown_agents(store.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])

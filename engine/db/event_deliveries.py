@@ -78,6 +78,8 @@ class Finished:
     latency_ms: int
     next_retry_at: datetime | None
     """When to try again; None when delivered or given up."""
+    window_starts_at: datetime
+    """When its retry hours began: its first try (the dispatcher decides it)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,8 +297,8 @@ class EventDeliveries:
                     values = {"next_attempt_at": one.next_retry_at}
                 else:
                     values = {"state": FAILED}
-                if not claimed.attempts:  # its retry hours count from its first try (the dispatcher)
-                    values["window_starts_at"] = one.at
+                if not claimed.attempts:  # its retry hours count from its first try
+                    values["window_starts_at"] = one.window_starts_at
                 await connection.execute(
                     update(event_deliveries)
                     .where(

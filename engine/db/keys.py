@@ -93,13 +93,16 @@ async def ensure_tenant(database: AsyncEngine, tenant: str) -> bool:
     return True
 
 
+async def tenant_exists(database: AsyncEngine, tenant: str) -> bool:
+    async with database.connect() as connection:
+        return bool((await connection.execute(select(exists().where(tenants.c.tenant == tenant)))).scalar())
+
+
 async def require_tenant(database: AsyncEngine, tenant: str) -> None:
     """UnknownTenant unless `tenant` was created: a command for a tenant that is not there (a
     typo) published a pack nobody would run, imported customers nobody would read, or listed
     nothing as if the tenant had nothing."""
-    async with database.connect() as connection:
-        found = (await connection.execute(select(tenants.c.tenant).where(tenants.c.tenant == tenant))).first()
-    if found is None:
+    if not await tenant_exists(database, tenant):
         raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`")
 
 

@@ -217,9 +217,9 @@ class Subscriptions:
             await connection.execute(
                 update(subscriptions)
                 .where(*mine)
-                .values(
-                    previous_secret=row.secret,
-                    previous_retires_at=now + overlap,
+                .values(  # no overlap: nothing old signs (the view showed a "retires at" already past)
+                    previous_secret=row.secret if overlap else None,
+                    previous_retires_at=now + overlap if overlap else None,
                     earlier_secrets=[[s, until.isoformat()] for s, until in kept[:MAX_EARLIER_SECRETS]],
                     secret=new_secret(),
                 )

@@ -47,8 +47,11 @@ def async_url(raw: str) -> URL:
 
 
 def _unencoded_at(raw: str) -> bool:
-    """Whether the part before the host holds an '@' of its own: URL parsers split at the first one,
-    so the rest of the password became the host (and was shown in log lines as if it were)."""
+    """Whether a PostgreSQL URL's part before the host holds an '@' of its own: URL parsers split at
+    the first one, so the rest of the password became the host (and was shown in log lines as if it
+    were). A SQLite URL is a path, which may hold '@'."""
+    if not raw.startswith(("postgresql", "postgres:")):
+        return False
     userinfo, at, _ = raw.partition("?")[0].rpartition("@")
     return bool(at) and "@" in userinfo
 

@@ -20,10 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.db.keys import tenant_exists
 from engine.db.schema import tenants, webhook_secrets
 
 DEFAULT_OVERLAP = timedelta(hours=24)
@@ -65,9 +66,7 @@ class WebhookSecrets:
         self._database = database
 
     async def tenant_exists(self, tenant: str) -> bool:
-        async with self._database.connect() as connection:
-            found = await connection.execute(select(exists().where(tenants.c.tenant == tenant)))
-            return bool(found.scalar())
+        return await tenant_exists(self._database, tenant)
 
     async def rotate(
         self, tenant: str, channel: str, overlap: timedelta = DEFAULT_OVERLAP

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         "`?host=/socket/dir`), or `sqlite:///file`; unset: `convoflow.sqlite` in the data directory.",
     )
     api_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to.")
-    api_port: int = Field(default=8080, description="Port of the HTTP API.")
+    api_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP API.")
     api_keys: SecretStr | None = Field(
         default=None,
         description="Comma-separated `tenant:key` pairs accepted as Bearer tokens.",
@@ -208,7 +208,7 @@ class Settings(BaseSettings):
         default=None, description="Signed POST target for team/agent notifications; unset: outbox."
     )
     smtp_host: str | None = Field(default=None, description="SMTP server for email; unset: outbox.")
-    smtp_port: int = Field(default=587, description="SMTP port.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
     smtp_username: str | None = Field(default=None, description="SMTP user.")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
     smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
@@ -258,7 +258,9 @@ class Settings(BaseSettings):
     codec_server_host: str = Field(
         default="127.0.0.1", description="Interface `convoflow codec-server` binds to."
     )
-    codec_server_port: int = Field(default=8234, description="Port of `convoflow codec-server`.")
+    codec_server_port: int = Field(
+        default=8234, ge=1, le=65535, description="Port of `convoflow codec-server`."
+    )
     codec_server_cors_origins: str = Field(
         default="http://localhost:8233,http://127.0.0.1:8233",
         description="Comma-separated Temporal Web UI origins allowed to call the codec server.",
@@ -311,8 +313,12 @@ class Settings(BaseSettings):
         default=7.0, gt=0, description="How long delivered and given-up events stay redeliverable."
     )
 
-    embedded_grpc_port: int = Field(default=7233, description="gRPC port of the embedded server.")
-    embedded_ui_port: int = Field(default=8233, description="Web UI port of the embedded server.")
+    embedded_grpc_port: int = Field(
+        default=7233, ge=1, le=65535, description="gRPC port of the embedded server."
+    )
+    embedded_ui_port: int = Field(
+        default=8233, ge=1, le=65535, description="Web UI port of the embedded server."
+    )
     embedded_fast_timers: bool = Field(
         default=True,
         description=(

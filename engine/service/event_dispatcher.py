@@ -144,11 +144,11 @@ class EventDispatcher:
             )
         now = self._clock()
         next_retry: datetime | None = None
+        # An event never tried waited behind its conversation's failing one: its hours start now
+        # (they started when it was queued, so it was given up after a single try).
+        starts = claimed.window_starts_at if claimed.attempts else now
         if not outcome.delivered:
             next_retry = now + self.pause_after(claimed.attempts + 1)
-            # An event never tried waited behind its conversation's failing one: its hours start
-            # now (they started when it was queued, so it was given up after a single try).
-            starts = claimed.window_starts_at if claimed.attempts else now
             if next_retry > starts + self._window:
                 next_retry = None
         return Finished(
@@ -159,6 +159,7 @@ class EventDispatcher:
             error=outcome.error,
             latency_ms=outcome.latency_ms,
             next_retry_at=next_retry,
+            window_starts_at=starts,
         )
 
     async def _record(self, done: list[Finished]) -> None:

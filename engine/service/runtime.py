@@ -53,11 +53,11 @@ async def _connect(settings: Settings, address: str | None = None) -> Client:
 
 
 async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
-    """Configured keys, or a development key for tenant `dev` while no key is configured in the
-    settings and the database holds no admin key and no key of another tenant: either (`convoflow
-    key create`, or an admin key the development key made) retires it. The ops, auditor and
-    integrator keys it makes for its own tenant do not, or following README's walk-through would
-    lock tenant `dev` out at a restart.
+    """Configured keys, or (embedded defaults only) a development key for tenant `dev` while no key
+    is configured in the settings and the database holds no admin key and no key of another tenant:
+    either (`convoflow key create`, or an admin key the development key made) retires it. The ops,
+    auditor and integrator keys it makes for its own tenant do not, or following README's
+    walk-through would lock tenant `dev` out at a restart.
 
     Settings keys are admin keys of their tenants, which are created in the database if missing:
     a tenant owns its packs, keys and secrets there, and webhooks are refused for unknown tenants.
@@ -66,7 +66,9 @@ async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     dev_key = None
     database = database_of(settings)
     try:
-        if not len(keys) and not await has_keys_beyond(database, DEV_TENANT):
+        # Only under the embedded defaults: an API against a cluster with no key configured came up
+        # with an admin key printed on its console.
+        if settings.embedded and not len(keys) and not await has_keys_beyond(database, DEV_TENANT):
             dev_key = development_key(settings.data_dir)
             keys.add_key(DEV_TENANT, dev_key)
         for tenant in sorted(keys.tenants):
