@@ -334,3 +334,20 @@ def test_ctrl_c_in_a_terminal_stops_every_part_without_a_traceback(tmp_path: Pat
         out, _ = process.communicate(timeout=60)
     assert process.returncode == 0, out
     assert "convoflow: stopped" in out and "Traceback" not in out and "ForkServerProcess" not in out, out
+
+
+def test_up_stops_saying_so_when_its_temporal_server_dies(tmp_path: Path) -> None:
+    """It ran on without its Temporal, answering /healthz and logging poll failures, while no
+    conversation moved."""
+    data_dir = tmp_path / "data"
+    process = start_up(data_dir, free_port(), free_port())
+    try:
+        read_banner(process)
+        (child,) = temporal_children(data_dir)
+        os.kill(int(child), signal.SIGKILL)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 1, out
+    assert "the embedded Temporal server exited (code -9)" in out, out

@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from temporalio.client import Client
@@ -123,7 +124,15 @@ async def up(settings: Settings) -> None:
         worker_metrics = await serve_worker_metrics(settings)
         _print_banner(settings, server, address, dev_key, time.monotonic() - started)
         stop_task = asyncio.create_task(stop.wait())
-        await asyncio.wait({worker_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+        # The embedded Temporal gone (killed, crashed): `up` stops, saying so. It ran on, answering
+        # /healthz and logging poll failures, while no conversation moved.
+        ended: asyncio.Future[int] = (
+            asyncio.ensure_future(server.exited())
+            if server is not None
+            else asyncio.get_running_loop().create_future()
+        )
+        waited: list[asyncio.Future[Any]] = [worker_task, stop_task, ended]
+        await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
         print("convoflow: stopping ...", flush=True)
         await runner.cleanup()
         if worker_metrics is not None:
@@ -131,6 +140,12 @@ async def up(settings: Settings) -> None:
         if not worker_task.done():
             await worker.shutdown()
         await worker_task  # re-raises a worker that died on its own
+        if ended.done():
+            raise RuntimeError(
+                f"the embedded Temporal server exited (code {ended.result()}): see "
+                f"{settings.data_dir / 'temporal.log'}; start `convoflow up` again"
+            )
+        ended.cancel()
     finally:
         if marker is not None:
             marker.unlink(missing_ok=True)

@@ -282,6 +282,11 @@ class DevServer:
                     raise TimeoutError(f"Temporal dev server not ready on {self.address}") from None
                 await asyncio.sleep(0.1)
 
+    async def exited(self) -> int:
+        """Wait for the server to end by itself (killed, crashed); its exit code."""
+        assert self._process is not None, "not started"
+        return await self._process.wait()
+
     async def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the server's process group, SIGKILL it if it has not exited within `grace` seconds."""
         process, self._process = self._process, None
