@@ -34,7 +34,7 @@ from engine.service import runtime
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
-from tests.cli_run import cli
+from tests.cli_run import cli, piped_into_head
 from tests.conftest import serve_api, serve_service
 
 
@@ -175,21 +175,6 @@ def test_a_key_list_piped_into_head_stops_quietly(tmp_path: Path) -> None:
             await database.dispose()
 
     asyncio.run(many_keys())
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "key", "list", "--tenant", "big"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        first = process.stdout.readline() if process.stdout else ""
-        assert process.stdout is not None and process.stderr is not None
-        process.stdout.close()  # what `head -1` does after its first line
-        errors = process.stderr.read()
-        process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert first.startswith("KEY_ID"), first
-    assert (process.returncode, errors) == (141, "")
+    run = piped_into_head(["key", "list", "--tenant", "big"], env=env)
+    assert run.stdout.startswith("KEY_ID"), run.stdout
+    assert (run.returncode, run.stderr) == (141, "")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_run import Run, run_cli
+from tests.cli_run import Run, piped_into_head, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "rule_packs"
@@ -134,24 +134,9 @@ def test_simulate_into_a_pipe_closed_early_exits_quietly(tmp_path: Path) -> None
         "".join(f"{line.replace('sample-', f'copy{n}-', 1)}\n" for n in range(5) for line in lines)
     )
     command = ["rules", "simulate", "rule_packs/default", "--conversations", str(conversations)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", *command],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    try:
-        first = process.stdout.readline()
-        process.stdout.close()  # what `head -1` does after its first line
-        errors = process.stderr.read()
-        process.wait(timeout=120)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert first.startswith("copy0-1  conversation.created:"), first
-    assert errors == ""
-    assert process.returncode == 141
+    run = piped_into_head(command, cwd=ROOT)
+    assert run.stdout.startswith("copy0-1  conversation.created:"), run.stdout
+    assert (run.returncode, run.stderr) == (141, "")
 
 
 def test_simulate_prints_totals(rules: Callable[..., Run]) -> None:
