@@ -50,3 +50,12 @@ def test_the_cli_s_database_commands_name_the_variable_and_not_the_value(
         assert run.returncode == 2, run
         assert "CONVOFLOW_API_PORT: Input should be a valid integer" in run.stderr
         assert "s3cret" not in run.stderr + run.stdout
+
+
+def test_the_codec_server_answers_the_embedded_ui_on_the_port_it_moved_to() -> None:
+    """The default origins stayed on 8233 when CONVOFLOW_EMBEDDED_UI_PORT moved the UI: its
+    browser calls were refused and no payload decoded."""
+    moved = Settings(embedded_ui_port=18533)
+    assert moved.codec_origins() == {"http://localhost:18533", "http://127.0.0.1:18533"}
+    named = Settings(codec_server_cors_origins="https://ui.example.com, http://x:1")
+    assert named.codec_origins() == {"https://ui.example.com", "http://x:1"}

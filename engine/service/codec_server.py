@@ -162,7 +162,7 @@ def create_codec_app(settings: Settings, keyring: Keyring, keys: KeyStore) -> we
     app[KEYRING] = keyring
     app[KEYS] = keys
     app[STORED] = DatabaseKeys(database)
-    app[ORIGINS] = frozenset(o.strip() for o in settings.codec_server_cors_origins.split(",") if o.strip())
+    app[ORIGINS] = settings.codec_origins()
     app.router.add_post("/decode", decode)
     app.router.add_post("/encode", encode)
 
@@ -187,7 +187,9 @@ async def run_codec_server(settings: Settings) -> None:
     await runner.setup()
     await web.TCPSite(runner, settings.codec_server_host, settings.codec_server_port).start()
     url = f"http://{settings.codec_server_host}:{settings.codec_server_port}"
-    print(f"convoflow codec server on {url} (CORS: {settings.codec_server_cors_origins})", flush=True)
+    print(
+        f"convoflow codec server on {url} (CORS: {', '.join(sorted(settings.codec_origins()))})", flush=True
+    )
     if dev_key:
         print(f"  development API key (tenant 'dev'): {dev_key}", flush=True)
     with contextlib.suppress(asyncio.CancelledError):

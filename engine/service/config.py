@@ -261,9 +261,10 @@ class Settings(BaseSettings):
     codec_server_port: int = Field(
         default=8234, ge=1, le=65535, description="Port of `convoflow codec-server`."
     )
-    codec_server_cors_origins: str = Field(
-        default="http://localhost:8233,http://127.0.0.1:8233",
-        description="Comma-separated Temporal Web UI origins allowed to call the codec server.",
+    codec_server_cors_origins: str | None = Field(
+        default=None,
+        description="Comma-separated Temporal Web UI origins allowed to call the codec server; unset: the "
+        "embedded Web UI's (localhost and 127.0.0.1 on CONVOFLOW_EMBEDDED_UI_PORT).",
     )
     codec_endpoint: str | None = Field(
         default=None,
@@ -333,6 +334,15 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """True when convoflow runs its own Temporal dev server."""
         return self.temporal_address is None
+
+    def codec_origins(self) -> frozenset[str]:
+        """The Web UI origins the codec server answers; by default the embedded UI's, on its port (it
+        stayed on 8233 when the UI moved, and the UI could not decode anything)."""
+        given = self.codec_server_cors_origins
+        if given is None:
+            port = self.embedded_ui_port
+            return frozenset({f"http://localhost:{port}", f"http://127.0.0.1:{port}"})
+        return frozenset(o.strip() for o in given.split(",") if o.strip())
 
     def allows_private_subscriptions(self, tenant: str) -> bool:
         """Whether the tenant's subscriptions may reach private addresses (engine/public_addresses.py)."""
