@@ -82,6 +82,7 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
     tenant = f"t-{uuid.uuid4().hex[:8]}"
     async with serve_api(client, cli_settings, tenants) as api:
         assert (await cli(capsys, "tenant", "create", tenant)).returncode == 0
+        assert tenant in (await cli(capsys, "tenant", "list")).stdout.splitlines()
         again = await cli(capsys, "tenant", "create", tenant)
         assert again.returncode == 2 and "exists already" in again.stderr
         key_id, key = await new_key(capsys, tenant)

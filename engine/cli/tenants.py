@@ -28,6 +28,7 @@ from engine.db.keys import (
     create_key,
     create_tenant,
     list_keys,
+    list_tenants,
     require_tenant,
     revoke_key,
 )
@@ -46,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = commands.add_parser("create", help="create a tenant")
     p.add_argument("name", help=TENANT_HELP)
     p.set_defaults(func=_command(_create_tenant))
+    commands.add_parser("list", help="the tenants, one per line").set_defaults(func=_command(_list_tenants))
     p = commands.add_parser(
         "limits",
         help="show or set a tenant's own rate limits (per minute; 0: off); unset ones keep the defaults",
@@ -117,6 +119,12 @@ async def _on_database(settings: Settings, action: Action, args: argparse.Namesp
 async def _create_tenant(database: AsyncEngine, args: argparse.Namespace) -> int:
     await create_tenant(database, args.name)
     print(f"created tenant {args.name}")
+    return 0
+
+
+async def _list_tenants(database: AsyncEngine, args: argparse.Namespace) -> int:
+    for tenant in await list_tenants(database):  # an admin had to know them, or read the database
+        print(tenant)
     return 0
 
 
