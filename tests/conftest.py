@@ -156,10 +156,9 @@ def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
     """The CLI reaches the same database as the test's API (the embedded SQLite in the data dir, or
     the test's PostgreSQL database)."""
     monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(settings.data_dir))
-    if settings.database_url is not None:
-        monkeypatch.setenv("CONVOFLOW_DATABASE_URL", settings.database)
-    else:
-        monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
+    # Named even when it is the data directory's SQLite file: a CLI command against a cluster
+    # (TEMPORAL_ADDRESS, as several tests set) refuses to guess its database.
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", settings.database)
     return settings
 
 

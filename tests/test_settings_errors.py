@@ -59,3 +59,18 @@ def test_the_codec_server_answers_the_embedded_ui_on_the_port_it_moved_to() -> N
     assert moved.codec_origins() == {"http://localhost:18533", "http://127.0.0.1:18533"}
     named = Settings(codec_server_cors_origins="https://ui.example.com, http://x:1")
     assert named.codec_origins() == {"https://ui.example.com", "http://x:1"}
+
+
+def test_a_cli_command_against_a_cluster_names_its_database(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`rules publish` or `key create` with TEMPORAL_ADDRESS and no CONVOFLOW_DATABASE_URL wrote to a
+    SQLite file of the shell's directory, where no host of the cluster reads."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", "temporal:7233")
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
+    for command in (["key", "list"], ["rules", "publish", "rule_packs/default"], ["db", "upgrade"]):
+        run = run_cli(capsys, command)
+        assert run.returncode == 2, (command, run)
+        assert "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not" in run.stderr, run.stderr
+    assert not (tmp_path / "data").exists()

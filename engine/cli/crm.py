@@ -20,7 +20,7 @@ from engine.db.connection import SchemaError
 from engine.db.keys import require_tenant
 from engine.db.url import DatabaseUrlError
 from engine.service.config import Settings
-from engine.service.database import database_of, prepare_database
+from engine.service.database import database_of, prepare_database, require_shared_database
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -37,6 +37,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 async def _import(settings: Settings, tenant: str, path: Path) -> int:
+    require_shared_database(settings)
     await prepare_database(settings)
     database = database_of(settings)
     try:

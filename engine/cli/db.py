@@ -20,7 +20,7 @@ from engine.db.connection import SchemaError, code_heads, current_revisions, ope
 from engine.db.url import DatabaseUrlError, redacted
 from engine.service.config import Settings, settings_problems
 from engine.service.data_import import import_data_dir
-from engine.service.database import prepare_database
+from engine.service.database import NoSharedDatabase, prepare_database, require_shared_database
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -92,9 +92,14 @@ async def _current(url: str) -> str:
 
 def _run(command: Callable[[str], Coroutine[Any, Any, str]]) -> int:
     try:
-        url = Settings().database
+        settings = Settings()
+        require_shared_database(settings)  # a cluster's: not a SQLite file of this directory
+        url = settings.database
     except ValidationError as exc:  # its own words: pydantic's would echo the value
         print(f"convoflow db: bad setting: {settings_problems(exc)}", file=sys.stderr)
+        return 2
+    except NoSharedDatabase as exc:
+        print(f"convoflow db: {exc}", file=sys.stderr)
         return 2
     try:
         print(asyncio.run(command(url)))

@@ -45,7 +45,7 @@ from engine.rules.simulation import (
 from engine.rules.triage import intent_report
 from engine.rules.triage.checks import WEAK_INTENT
 from engine.service.config import DEV_TENANT, Settings
-from engine.service.database import database_of, prepare_database
+from engine.service.database import NoSharedDatabase, database_of, prepare_database, require_shared_database
 from engine.service.pack_files import load_source, load_valid
 from engine.service.roster_rules import unknown_agents
 
@@ -68,6 +68,10 @@ def with_store(action: Callable[[PackStore], Awaitable[T]]) -> T:
 
     async def run() -> T:
         settings = Settings()
+        try:
+            require_shared_database(settings)
+        except NoSharedDatabase as exc:
+            raise CommandFailed(2, [f"convoflow: {exc}"]) from None
         await prepare_database(settings)
         database = database_of(settings)
         try:

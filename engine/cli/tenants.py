@@ -35,7 +35,7 @@ from engine.db.keys import (
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.db.tenant_settings import set_require_approval, settings_of
 from engine.service.config import Settings, settings_problems
-from engine.service.database import database_of, prepare_database
+from engine.service.database import database_of, prepare_database, require_shared_database
 
 LIMIT_FIELDS = tuple(TenantLimits.model_fields)
 TENANT_HELP = "tenant id: letters, digits, `.`, `_`, `-`, at most 64, starting with a letter or digit"
@@ -108,6 +108,7 @@ def _command(action: Action) -> Callable[[argparse.Namespace], int]:
 
 
 async def _on_database(settings: Settings, action: Action, args: argparse.Namespace) -> int:
+    require_shared_database(settings)
     await prepare_database(settings)
     database = database_of(settings)
     try:

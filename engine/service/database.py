@@ -19,14 +19,15 @@ def database_of(settings: Settings) -> AsyncEngine:
     return open_engine(settings.database)
 
 
-class NoSharedDatabase(RuntimeError):
+class NoSharedDatabase(ValueError):
     """A part of a cluster would use a database of its own (the data directory's SQLite file)."""
 
 
 def require_shared_database(settings: Settings) -> None:
-    """A worker or API against a cluster (TEMPORAL_ADDRESS) names its database: with the embedded
-    default each part had a private SQLite file, so a worker found no pack another host published
-    and its conversations stalled, without a word at start."""
+    """A worker, API or CLI command against a cluster (TEMPORAL_ADDRESS) names its database: with
+    the embedded default each had a private SQLite file, so a worker found no pack another host
+    published and its conversations stalled, and `rules publish` or `key create` wrote where no
+    host would read, without a word."""
     if not settings.embedded and settings.database_url is None:
         raise NoSharedDatabase(
             "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not: the parts of a cluster share "
