@@ -12,7 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from engine.api.conversation_calls import current_state
-from engine.api.schemas import ConversationView, ThreadList
+from engine.api.conversation_views import ConversationView, ThreadList
 from engine.contracts.conversation import ConversationState
 from tests.api_client import ApiClient
 from tests.test_search_attributes import state as a_state

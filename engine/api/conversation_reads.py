@@ -18,16 +18,16 @@ from temporalio.common import SearchAttributeKey
 
 from engine.api.auth import TENANT
 from engine.api.conversation_calls import current_state
-from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
-from engine.api.errors import ApiError, invalid_field, named
-from engine.api.pages import Position, next_link, page_request
-from engine.api.schemas import (
+from engine.api.conversation_views import (
     ConversationList,
     ConversationSummary,
     ConversationView,
     DecisionTrail,
     ThreadList,
 )
+from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
+from engine.api.errors import ApiError, invalid_field, named
+from engine.api.pages import Position, next_link, page_request
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
 from engine.contracts.ids import AGENT_ID_PATTERN, is_agent_id, is_safe_id
 from engine.contracts.single_line import is_pack_name

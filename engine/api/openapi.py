@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from engine.api.audit_export import AuditBundle
+from engine.api.conversation_views import ConversationList, ConversationView, DecisionTrail, ThreadList
 from engine.api.idempotency import REPLAYED
 from engine.api.keys import CreateKey
 from engine.api.kpis import KpiReport
@@ -34,9 +35,6 @@ from engine.api.openapi_subscriptions import SUBSCRIPTION_PARAMETERS, SUBSCRIPTI
 from engine.api.quarantine import Quarantined
 from engine.api.roles import ROUTE_ROLES
 from engine.api.schemas import (
-    ConversationList,
-    ConversationView,
-    DecisionTrail,
     EventResponse,
     PostAssignment,
     PostMessage,
@@ -46,7 +44,6 @@ from engine.api.schemas import (
     PostUnassignment,
     RepeatedMail,
     RepeatedWebhook,
-    ThreadList,
 )
 from engine.api.webhook_secrets import RotateSecret
 from engine.contracts.ids import ID_PATTERN

@@ -1,0 +1,169 @@
+"""What the API answers about conversations: one conversation, its trail, its threads, a page of them.
+
+Views built from the workflow's state (`ConversationView.of`), so a GET shows what the conversation
+holds, in the API's own shape (the OpenAPI document names these models).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from engine.contracts.conversation import (
+    Channel,
+    ConversationState,
+    DecisionEntry,
+    EarlierBreach,
+    Party,
+    PendingEscalation,
+    Status,
+    ThreadSummary,
+)
+
+
+class SlaView(BaseModel):
+    policy: str | None
+    breached: bool
+    targets: dict[str, dict]
+    escalations: list[PendingEscalation] = Field(
+        description="The policy's escalation levels still to come, each after its target's breach."
+    )
+    earlier_breaches: list[EarlierBreach] = Field(
+        description="Targets of this thread that breached and gave way to a new clock of their name (a "
+        "next response to a later message, a reopen's resolution, a changed policy's): `breached` counts "
+        "them."
+    )
+
+
+class ConversationView(BaseModel):
+    conversation_id: str
+    channel: Channel
+    status: Status
+    customer: Party
+    priority: str
+    team: str | None
+    assignee: str | None
+    language: str | None
+    tags: list[str]
+    reopened: int
+    escalation_level: int
+    sla: SlaView
+    survey: dict
+    pack_hash: str | None
+    follows_run_id: str | None
+    runs: int
+    thread: int
+    closed_at: datetime | None
+    messages_count: int
+    customer_messages: int
+    agent_messages: int
+    sends_waiting: int = Field(
+        description="Sends (acknowledgements, replies) the channel did not take at once, retried in the "
+        "background in order; 0 once each ended (`message.delivered` or `message.delivery_failed` on the "
+        "trail)."
+    )
+    crm_writes_waiting: int = Field(description="CRM writes retried in the background the same way.")
+    created_at: datetime
+    updated_at: datetime
+    first_customer_message_at: datetime | None
+    last_customer_message_at: datetime | None
+    first_agent_reply_at: datetime | None
+
+    @classmethod
+    def of(cls, state: ConversationState) -> ConversationView:
+        return cls(
+            conversation_id=state.external_id,
+            messages_count=state.messages_count,
+            sla=SlaView(
+                policy=state.sla.policy,
+                breached=state.sla.breached,
+                targets={name: t.model_dump(mode="json") for name, t in state.sla.targets.items()},
+                escalations=state.sla.escalations,
+                earlier_breaches=state.sla.earlier_breaches,
+            ),
+            survey=state.survey.model_dump(mode="json"),
+            **state.model_dump(
+                include={
+                    "priority",
+                    "team",
+                    "assignee",
+                    "language",
+                    "reopened",
+                    "escalation_level",
+                    "pack_hash",
+                    "runs",
+                    "thread",
+                    "closed_at",
+                    "follows_run_id",
+                    "channel",
+                    "status",
+                    "customer",
+                    "tags",
+                    "customer_messages",
+                    "agent_messages",
+                    "sends_waiting",
+                    "crm_writes_waiting",
+                    "created_at",
+                    "updated_at",
+                    "first_customer_message_at",
+                    "last_customer_message_at",
+                    "first_agent_reply_at",
+                }
+            ),
+        )
+
+
+class ConversationSummary(BaseModel):
+    conversation_id: str
+    channel: str | None
+    status: str | None
+    priority: str | None
+    team: str | None
+    assignee: str | None
+    tags: list[str]
+    sla_breached: bool | None
+    created_at: datetime | None
+    last_activity_at: datetime | None = Field(
+        description="The minute of the latest activity (the conversation's own `updated_at` is exact)."
+    )
+
+
+class DecisionTrail(BaseModel):
+    conversation_id: str
+    decisions: list[DecisionEntry]
+
+
+class ThreadView(ThreadSummary):
+    status: Status
+
+
+class ThreadList(BaseModel):
+    """Every thread of a conversation, oldest first; the last is the current one."""
+
+    conversation_id: str
+    threads: list[ThreadView]
+
+    @classmethod
+    def of(cls, state: ConversationState) -> ThreadList:
+        """Each thread with the seqs its events took while it was under way. What the workflow keeps
+        is read here, so conversations recorded before this reading show it too: the first thread's
+        first seq is kept as 0 (it is 1), and a closed thread's last seq as the conversation's seq
+        when the next began, which the message beginning it had already taken. A send that ends
+        after the next thread began is on its own thread's trail with a later seq (delivery.py)."""
+        kept = [*state.threads, state.current_thread()]
+        threads = []
+        for number, thread in enumerate(kept, start=1):
+            last = (
+                thread.last_seq if number == len(kept) else min(thread.last_seq, kept[number].first_seq - 1)
+            )
+            shown = {**thread.model_dump(), "first_seq": max(thread.first_seq, 1), "last_seq": last}
+            status = state.status if number == len(kept) else Status.CLOSED
+            threads.append(ThreadView(status=status, **shown))
+        return cls(conversation_id=state.external_id, threads=threads)
+
+
+class ConversationList(BaseModel):
+    conversations: list[ConversationSummary]
+    next: str | None = None
+    """The next page: a link with the same filters and a `cursor` (null on the last page)."""
