@@ -144,7 +144,7 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     # Turned off (recorded too): a publish is active at once, as before.
     await require_approval(api, False)
     back = await keys("alice", "POST", "/v1/rules/publish", {"pack": LIVE})
-    assert back.status == 201 and back.body == {"hash": live, "active": True}
+    assert back.status == 201 and back.body == {"hash": live, "active": True, "warnings": []}
     changes = (await api.request("GET", SETTINGS_PATH)).body["changes"]
     assert [c["value"] for c in changes] == [False, True]  # newest first
 

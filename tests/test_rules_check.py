@@ -17,9 +17,10 @@ from engine.rules.analysis import Roster, check
 from engine.rules.analysis.atoms import conjuncts
 from engine.rules.analysis.conditions import contradiction, implies
 from engine.rules.loader import load_object
+from engine.service.config import Settings
 from engine.service.pack_files import load_source
 from tests.api_client import ApiClient
-from tests.cli_run import run_cli
+from tests.cli_run import cli, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "tests" / "packs" / "check"
@@ -288,3 +289,19 @@ async def test_api_check_and_publish_refused_on_an_error_finding(api: ApiClient)
     default = (ROOT / "rule_packs" / "default" / "pack.yaml").read_text()
     published = await api.request("POST", "/v1/rules/publish", json={"pack": default})
     assert published.status == 201
+
+
+async def test_a_publish_says_what_rules_check_warns_about(
+    api: ApiClient, capsys: pytest.CaptureFixture[str], cli_settings: Settings, tenants: dict[str, str]
+) -> None:
+    """A pack with warnings was published without a word of them (API and CLI): an ops lead read
+    "published" and never ran `rules check`."""
+    text = (PACKS / "conflicts.yaml").read_text()
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": text})
+    assert published.status == 201, published.body
+    warned = [(w["code"], w["path"]) for w in published.body["warnings"]]
+    assert ("conflicting-actions", "rules[9].then[0]") in warned and len(warned) == 4
+    run = await cli(capsys, "rules", "publish", str(PACKS / "conflicts.yaml"), "--tenant", tenants["acme"])
+    assert run.returncode == 0 and run.stdout.startswith("published conflicts")
+    lines = run.stderr.splitlines()
+    assert len(lines) == 4 and all(line.startswith("convoflow rules: warning ") for line in lines), lines

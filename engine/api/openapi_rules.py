@@ -38,7 +38,8 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         200,
     ),
     ("POST", "/v1/rules/publish"): (
-        "Publish a pack (201); for a tenant that requires approval, a proposal instead (202)",
+        "Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a "
+        "proposal instead (202)",
         PackRequest,
         None,
         201,

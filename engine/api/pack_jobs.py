@@ -322,7 +322,9 @@ def _publishable(raw: bytes) -> JobResult:
             "not published: test cases fail",
             [{"field": "pack.tests", "message": name} for name in failed],
         )
-    return JobResult(200, b"", pack)
+    # Its warnings go back with the answer: a publish said nothing of what `rules check` warns about.
+    warned = [f.model_dump(mode="json") for f in report.findings if f.severity == "warning"]
+    return JobResult(200, json.dumps(warned).encode(), pack)
 
 
 def _shadowable(raw: bytes) -> JobResult:

@@ -30,8 +30,10 @@ from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
+from engine.rules.analysis.findings import Finding
 from engine.rules.analysis.roster import roster_findings
 from engine.rules.coverage import add_traffic, rule_ids
+from engine.rules.pack import RulePack
 from engine.service import rule_traffic
 from engine.service.roster_rules import unknown_agents
 
@@ -93,11 +95,16 @@ async def check_pack(request: web.Request) -> web.Response:
     result = await _in_worker(request, "check")
     if result.status != 200 or result.pack is None:
         return _answer(result)
+    report = CheckReport.model_validate_json(result.body)
+    extra = await _roster_findings(request, result.pack)
+    return web.json_response(CheckReport.of([*report.findings, *extra]).model_dump(mode="json"))
+
+
+async def _roster_findings(request: web.Request, pack: RulePack) -> list[Finding]:
+    """What the caller's tenant's roster says of the pack (a database read: the workers have none)."""
     tenant = request[TENANT]
     agents = [a.record for a in await RosterStore(request.app[DATABASE]).list(tenant)]
-    report = CheckReport.model_validate_json(result.body)
-    extra = roster_findings(result.pack, Roster(tenant, agents), "")
-    return web.json_response(CheckReport.of([*report.findings, *extra]).model_dump(mode="json"))
+    return list(roster_findings(pack, Roster(tenant, agents), ""))
 
 
 @routes.post("/v1/rules/test")
@@ -148,7 +155,9 @@ async def publish_pack(request: web.Request) -> web.Response:
         tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
     )
     request.app[ACTIVE_PACKS].forget(tenant)  # this process's next new conversation pins it at once
-    return web.json_response({"hash": digest, "active": True}, status=201)
+    roster = [f for f in await _roster_findings(request, result.pack) if f.severity == "warning"]
+    warnings = [*json.loads(result.body or b"[]"), *(f.model_dump(mode="json") for f in roster)]
+    return web.json_response({"hash": digest, "active": True, "warnings": warnings}, status=201)
 
 
 @routes.get("/v1/rules/versions")

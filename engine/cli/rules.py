@@ -296,6 +296,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         f"published {pack.meta.name} {pack.meta.version} as {digest}; "
         f"active for tenant {args.tenant}'s new conversations"
     )
+    for finding in report.findings:  # published all the same; said so it is not missed
+        if finding.severity == "warning":
+            print(f"convoflow rules: {finding}", file=sys.stderr)
     return 0
 
 
