@@ -140,7 +140,7 @@ async def up(settings: Settings) -> None:
         if not worker_task.done():
             await worker.shutdown()
         await worker_task  # re-raises a worker that died on its own
-        if ended.done():
+        if ended.done() and not stop_task.done():  # not asked to stop: it went first
             raise RuntimeError(
                 f"the embedded Temporal server exited (code {ended.result()}): see "
                 f"{settings.data_dir / 'temporal.log'}; start `convoflow up` again"
