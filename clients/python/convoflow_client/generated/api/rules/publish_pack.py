@@ -115,7 +115,8 @@ def sync_detailed(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
-    """Publish a pack (201); for a tenant that requires approval, a proposal instead (202)
+    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
+    proposal instead (202)
 
      Roles: admin, ops.
 
@@ -149,7 +150,8 @@ def sync(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
-    """Publish a pack (201); for a tenant that requires approval, a proposal instead (202)
+    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
+    proposal instead (202)
 
      Roles: admin, ops.
 
@@ -178,7 +180,8 @@ async def asyncio_detailed(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
-    """Publish a pack (201); for a tenant that requires approval, a proposal instead (202)
+    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
+    proposal instead (202)
 
      Roles: admin, ops.
 
@@ -210,7 +213,8 @@ async def asyncio(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
-    """Publish a pack (201); for a tenant that requires approval, a proposal instead (202)
+    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
+    proposal instead (202)
 
      Roles: admin, ops.
 
