@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
@@ -33,6 +32,7 @@ from engine.mail.bounds import (
     text_of,
     trimmed_references,
 )
+from engine.mail.delivery_reports import DeliveryReport, delivery_report
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
@@ -53,18 +53,6 @@ VERDICT_HEADERS = (
 # Parts the parser splits into sub-messages that are still one part to us: an attached mail, a DSN's status.
 WHOLE_PARTS = {"message/rfc822", "message/delivery-status"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeliveryReport:
-    """A DSN (RFC 3464, multipart/report; report-type=delivery-status): which message of ours bounced."""
-
-    original_message_ids: list[str]
-    """The bounced message's Message-ID (from the returned headers) and the report's own thread headers."""
-    action: str = ""
-    """failed, delayed, delivered, relayed or expanded (the first recipient's)."""
-    status: str = ""
-    """The enhanced status code (5.1.1 = no such mailbox), never the diagnostic text (it quotes addresses)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -154,7 +142,7 @@ def _read(mail: EmailMessage) -> ParsedMail:
         attachments=attachments[:MAX_ATTACHMENTS],
         references=[clean_line(text_of(r), MAX_MESSAGE_ID) for r in references][-50:],
         headers=headers,
-        report=_delivery_report(mail, references),
+        report=delivery_report(mail, _leaves(mail), references),
     )
 
 
@@ -346,50 +334,6 @@ def _decoded(part: Message) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return payload.decode("latin-1")
-
-
-def _delivery_report(mail: EmailMessage, references: list[str]) -> DeliveryReport | None:
-    """The DSN's bounced Message-ID, action and status, when the mail is one (RFC 3464)."""
-    if mail.get_content_type() != "multipart/report":
-        return None
-    originals: list[str] = []
-    action = status = ""
-    for part in _leaves(mail):
-        kind = part.get_content_type()
-        if kind == "message/delivery-status":
-            for block in _status_blocks(part):
-                action = action or block.get("action", "")
-                status = status or block.get("status", "")
-        elif kind in ("message/rfc822", "text/rfc822-headers"):
-            originals.extend(_returned_message_ids(part))
-    ours = [clean_line(text_of(r), MAX_MESSAGE_ID) for r in originals]
-    return DeliveryReport(
-        original_message_ids=[*ours, *reversed(references)][:10],
-        action=clean_line(action.lower(), 16),
-        status=re.sub(r"[^0-9.]", "", status)[:16],
-    )
-
-
-def _status_blocks(part: Message) -> list[dict[str, str]]:
-    payload = part.get_payload()
-    blocks = payload if isinstance(payload, list) else []
-    found = []
-    for block in blocks:
-        if isinstance(block, Message):
-            found.append({k.lower(): str(v).split(";")[-1].strip() for k, v in block.items()})
-    if not found and isinstance(payload, str):  # some MTAs send it as an unparsed text block
-        pairs = (line.split(":", 1) for line in payload.splitlines() if ":" in line)
-        found.append({k.strip().lower(): v.split(";")[-1].strip() for k, v in pairs})
-    return found
-
-
-def _returned_message_ids(part: Message) -> list[str]:
-    payload = part.get_payload()
-    if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-        value = payload[0].get("Message-ID")
-        return [str(value).strip()] if value else []
-    text = payload if isinstance(payload, str) else ""
-    return re.findall(r"(?im)^message-id:\s*(<[^>\s]+>)", text)
 
 
 _UNREADABLE = object()
