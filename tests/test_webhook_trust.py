@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from temporalio.client import Client
 
 from engine import webhook_signature
-from engine.db.webhook_secrets import WebhookSecrets
+from engine.db.keys import tenant_exists
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import Reply
@@ -73,7 +73,7 @@ async def test_a_webhook_for_an_unknown_tenant_is_404_and_creates_nothing(
     assert await workflow_status(client, nobody, "wa-ghost") is None
     database = database_of(settings)
     try:
-        assert not await WebhookSecrets(database).tenant_exists(nobody)
+        assert not await tenant_exists(database, nobody)
     finally:
         await database.dispose()
 

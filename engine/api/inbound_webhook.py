@@ -30,6 +30,7 @@ from engine.api.errors import ApiError, invalid_field, named, validation_error
 from engine.api.rate_limits import limit_webhook
 from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
+from engine.db.keys import tenant_exists
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
 
 ANY_CHANNEL = "*"  # the channel of the shared gateway secret
@@ -55,7 +56,7 @@ class InboundWebhook(BaseModel):
 async def inbound_webhook(request: web.Request) -> web.Response:
     tenant = request.match_info["tenant"]
     store = WebhookSecrets(request.app[DATABASE])
-    if not TENANT_PATTERN.match(tenant) or not await store.tenant_exists(tenant):
+    if not TENANT_PATTERN.match(tenant) or not await tenant_exists(request.app[DATABASE], tenant):
         raise ApiError(404, "not_found", "no such tenant", named("tenant", "no such tenant"))
     candidates = await _secrets_of(request, store, tenant)
     body = await request.read()

@@ -24,7 +24,6 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.keys import tenant_exists
 from engine.db.schema import tenants, webhook_secrets
 
 DEFAULT_OVERLAP = timedelta(hours=24)
@@ -64,9 +63,6 @@ def new_secret() -> str:
 class WebhookSecrets:
     def __init__(self, database: AsyncEngine) -> None:
         self._database = database
-
-    async def tenant_exists(self, tenant: str) -> bool:
-        return await tenant_exists(self._database, tenant)
 
     async def rotate(
         self, tenant: str, channel: str, overlap: timedelta = DEFAULT_OVERLAP
