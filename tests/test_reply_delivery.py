@@ -45,8 +45,8 @@ async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
         async with serve_service(client, chosen, tenants) as api:
             await subscribe(api, receiver.url, ["message.sent", "message.delivery_failed"])
             await api.post_message("down-8", "wamid.1", "Hi", channel="whatsapp", sender=CUSTOMER)
-            refused = await post_reply(api, "down-8", "Your code is 1234", message_id="r-refused")
-            again = await post_reply(api, "down-8", "Your code is 1234", message_id="r-refused")
+            refused = await post_reply(api, "down-8", "Your code is ZQXJ", message_id="r-refused")
+            again = await post_reply(api, "down-8", "Your code is ZQXJ", message_id="r-refused")
             taken = await post_reply(api, "down-8", "Try this instead", message_id="r-taken")
 
             async def told() -> bool:
@@ -66,7 +66,7 @@ async def test_a_reply_the_channel_refuses_at_once_is_answered_failed_and_told(
     ], events
     failure = next(e for e in entries if e["event"] == "message.delivery_failed")
     assert failure["message_id"] == "r-refused" and "400" in failure["note"], failure
-    assert failure["seq"] == refused.body["seq"] + 1 and "1234" not in json.dumps(entries)
+    assert failure["seq"] == refused.body["seq"] + 1 and "ZQXJ" not in json.dumps(entries)
     assert gateway.texts()[1:] == ["Try this instead"]  # the refused one was never taken
     # The refusal is one WARNING line of the worker's, as an outage's attempts are: the SDK logged it
     # with its traceback (30 lines).
