@@ -84,6 +84,19 @@ def test_rules_that_may_both_match_and_disagree_are_warned_about() -> None:
     ]
 
 
+def test_a_rule_that_sends_on_created_and_received_is_warned_it_sends_twice() -> None:
+    """A customer's first message raises both events: a rule on both notified the team twice and
+    wrote two CRM notes. Tags set twice, or a condition on `event.type`, are not reported."""
+    findings = check(load_source(PACKS / "twice.yaml")).findings
+    twice = [(f.rules, f.path, f.message) for f in findings if f.code == "twice-on-first-message"]
+    assert [(rules, path) for rules, path, _ in twice] == [
+        (["tell-billing"], "rules[0].on"),
+        (["answer"], "rules[4].on"),
+    ]
+    assert "notify, add_note runs twice" in twice[0][2] and "reply runs twice" in twice[1][2]
+    assert all(f.severity == "warning" for f in findings if f.code == "twice-on-first-message")
+
+
 def test_references_paths_and_template_languages() -> None:
     assert found("references.yaml") == [
         ("error", "unknown-reference", [], "teams.support.calendar"),

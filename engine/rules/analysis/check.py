@@ -15,6 +15,7 @@ from engine.rules.analysis.conflicts import conflicts
 from engine.rules.analysis.findings import CheckReport, Finding, rule_index
 from engine.rules.analysis.languages import missing_texts
 from engine.rules.analysis.reachability import Budget, dead_events, never_matching, shadowed, too_large
+from engine.rules.analysis.repeats import twice_on_first_message
 from engine.rules.analysis.roster import Roster, roster_findings
 from engine.rules.analysis.values import impossible_values, loose_nulls
 from engine.rules.loader import PackSource, Problem
@@ -57,6 +58,7 @@ def analyse(
     findings += shadowed(pack, atoms, dead, budget)
     findings += conflicts(pack, atoms, budget)
     findings += missing_texts(pack, atoms)
+    findings += twice_on_first_message(pack)
     findings += roster_findings(pack, roster, why_no_roster or "no roster was given")
     findings += too_large(pack, atoms, budget)
     if source is None:

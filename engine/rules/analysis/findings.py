@@ -31,6 +31,9 @@ ROSTER_SKIPPED = "roster-not-checked"
 """The roster was not available, so agents and their skills were not checked."""
 LOOSE_NULL = "loose-null"
 """`{"==": [x, null]}`: JSON-logic's loose equality is true for 0, "" and false too, not only null."""
+TWICE_ON_FIRST_MESSAGE = "twice-on-first-message"
+"""A rule on conversation.created and message.received that sends something: both events come with a
+conversation's first message, so it is sent twice."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 
