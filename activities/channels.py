@@ -1,9 +1,10 @@
 """Delivery of outbound messages: the configured adapter per channel, the outbox otherwise.
 
-Routing: `call_webhook` actions go to their URL through the gateway client; email (and notifications
-to an email address) go over SMTP when it is configured; chat, WhatsApp, SMS and social go to the
-webhook gateway when it is configured; everything else, and everything on embedded defaults, lands
-in the local outbox. Every adapter send claims its key in the delivery ledger first (see there).
+Routing: `call_webhook` actions, and notifications to a URL, go to their URL through the gateway
+client; email (and notifications to an email address) go over SMTP when it is configured; chat,
+WhatsApp, SMS and social go to the webhook gateway when it is configured; everything else, and
+everything on embedded defaults, lands in the local outbox. Every adapter send claims its key in
+the delivery ledger first (see there).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from activities.delivery_ledger import DeliveryLedger
 from activities.email_channel import EmailChannel
 from activities.http_outcome import unreachable
 from activities.outbox import Outbox
-from activities.webhook_gateway import WebhookGateway
+from activities.webhook_gateway import WebhookGateway, outbound_body
 from engine.contracts.activities import DELIVER_MESSAGE, Channels
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.public_addresses import AddressRefused, DoesNotResolve, check_url
@@ -29,6 +30,7 @@ from engine.public_addresses import AddressRefused, DoesNotResolve, check_url
 log = logging.getLogger("convoflow.channels")
 
 GATEWAY_CHANNELS = frozenset({"chat", "whatsapp", "sms", "social"})
+URLS = ("http://", "https://")
 
 
 class Adapter(Protocol):
@@ -38,7 +40,8 @@ class Adapter(Protocol):
 
 
 class _UrlTarget:
-    """call_webhook: the same signed POST, to the URL the rule names.
+    """call_webhook, and a `notify` to a `webhook`: the same signed POST, to the URL the rule names
+    (a notification's body is the notify endpoint's, `message.outbound`).
 
     A tenant's ops write that URL, and the worker POSTs from inside our network: like a
     subscription's (engine/public_addresses.py), it reaches public addresses only, unless the
@@ -71,15 +74,17 @@ class _UrlTarget:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
-        payload = {
-            "type": "convoflow.webhook",
-            "conversation_id": message.external_conversation_id,
-            "tenant": message.tenant,
-            "payload": _as_posted(message.text),
-        }
+        payload = outbound_body(message)
+        if message.kind == "webhook":
+            payload = {
+                "type": "convoflow.webhook",
+                "conversation_id": message.external_conversation_id,
+                "tenant": message.tenant,
+                "payload": _as_posted(message.text),
+            }
         if not self._unsigned_told:  # README promised them signed: a receiver that checks refuses them
             self._unsigned_told = True
-            log.warning("call_webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them")
+            log.warning("a rule's webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them")
         await (self._any if private else self._public).post(message.to, payload, message.idempotency_key)
 
 
@@ -129,7 +134,8 @@ class ChannelActivities(Channels):
                 await adapter.close()
 
     def adapter_for(self, message: OutboundMessage) -> Adapter | None:
-        if message.kind == "webhook":
+        # A rule's `notify: {webhook: URL}` went by mail to the URL, or only to the outbox.
+        if message.kind == "webhook" or (message.kind == "notification" and message.to.startswith(URLS)):
             return self._webhooks
         if message.kind == "notification" and self._notify and message.to.startswith(("team:", "agent:")):
             return self._notify

@@ -51,20 +51,8 @@ class WebhookGateway:
         await self._http.close()
 
     async def send(self, message: OutboundMessage) -> None:
-        payload = {
-            "type": "message.outbound",
-            "conversation_id": message.external_conversation_id,
-            "tenant": message.tenant,
-            "channel": message.channel,
-            "to": message.to,
-            "kind": message.kind,
-            "text": message.text,
-            "template": message.template,
-            "template_only": message.template_only,
-            "language": message.language,
-        }
         own = await self._tenant_secrets(message.tenant, message.channel) if self._tenant_secrets else []
-        await self.post(self.url, payload, message.idempotency_key, own or None)
+        await self.post(self.url, outbound_body(message), message.idempotency_key, own or None)
 
     async def post(
         self, url: str, payload: dict[str, Any], key: str, secrets: Sequence[str] | None = None
@@ -88,3 +76,19 @@ class WebhookGateway:
             raise refused("Gateway URL cannot be reached as written") from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise unreachable("Gateway", exc) from None
+
+
+def outbound_body(message: OutboundMessage) -> dict[str, Any]:
+    """What a gateway, the notify endpoint or a rule's notification URL receives for a message."""
+    return {
+        "type": "message.outbound",
+        "conversation_id": message.external_conversation_id,
+        "tenant": message.tenant,
+        "channel": message.channel,
+        "to": message.to,
+        "kind": message.kind,
+        "text": message.text,
+        "template": message.template,
+        "template_only": message.template_only,
+        "language": message.language,
+    }

@@ -20,9 +20,11 @@ from engine import webhook_signature
 from engine.cli import main
 from engine.contracts.crm import Customer, CustomerQuery
 from engine.contracts.outbound import OutboundMessage
+from engine.rules.validation import validate
 from engine.service import logging_setup
 from engine.service.config import Settings
 from engine.service.database import database_of
+from engine.service.pack_files import load_source
 from tests.api_client import ApiClient, trail
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.late_sends import delivered_late
@@ -650,6 +652,47 @@ async def test_a_rule_s_webhook_posts_its_payload_as_json_to_a_public_address_on
         assert done["outcome"] == "failed" and "127.0.0.1 is not a public address" in done["detail"], done
 
 
+NOTIFY_WEBHOOK_PACK = """\
+meta: {name: notify-webhook-test, version: "1", language: en}
+rules:
+  - id: tell-the-lead
+    on: [conversation.created]
+    then: [{notify: {webhook: "%s", message: "New conversation {conversation.id}"}}]
+"""
+
+
+@pytest.mark.parametrize("channel", ["email", "chat"])
+async def test_a_notification_to_a_webhook_is_posted_to_its_url(
+    client: Client, settings: Settings, tenants: dict[str, str], tmp_path: Path, channel: str
+) -> None:
+    """`notify: {webhook: URL}` went by mail to the URL on an email conversation, and only to the
+    outbox on the others: the lead's endpoint heard nothing, and the trail said done."""
+    async with serve_gateway(FakeGateway()) as hook:
+        (tmp_path / "pack.yaml").write_text(NOTIFY_WEBHOOK_PACK % hook.url)
+        publish(settings, tmp_path)
+        chosen = settings.model_copy(
+            update={"subscription_private_tenants": tenants["acme"], "gateway_secret": _secret(SECRET)}
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            sender = "ada@example.com" if channel == "email" else "visitor-7"
+            await api.post_message("note-1", "m-1", "help", channel=channel, sender=sender)
+            created = (await api.request("GET", "/v1/conversations/note-1/decisions")).body["decisions"][0]
+    (done,) = [e for e in created["executed"] if e["action"]["type"] == "notify"]
+    assert done["outcome"] == "done", done
+    (request,) = hook.requests
+    assert request.json["kind"] == "notification" and request.json["to"] == hook.url
+    assert request.json["text"] == "New conversation note-1"
+    webhook_signature.verify(SECRET, request.headers, request.body, int(time.time()))
+
+
+def test_a_notification_webhook_that_is_not_a_url_is_a_validation_error(tmp_path: Path) -> None:
+    (tmp_path / "pack.yaml").write_text(NOTIFY_WEBHOOK_PACK % "hooks.example/lead")
+    problems = validate(load_source(tmp_path))[1]
+    assert [(p.path, p.message) for p in problems] == [
+        ("rules[0].then[0].notify.webhook", "is not an http:// or https:// URL")
+    ]
+
+
 async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None, settings: Settings) -> None:
     await api.post_message("sms-1", "m-1", "hi", channel="sms", sender="+4915100000003")
     await api.request(
@@ -758,4 +801,4 @@ async def test_a_rule_s_webhook_without_a_gateway_secret_goes_out_unsigned_and_t
                 await target.close()
     assert ["webhook-signature" in headers for headers in received] == [False, False, True, True]
     told = [r.getMessage() for r in caplog.records if "unsigned" in r.getMessage()]
-    assert told == ["call_webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them"]
+    assert told == ["a rule's webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them"]

@@ -235,7 +235,11 @@ class Notify(ActionBase):
     team: str | None = None
     agent: str | None = None
     email: str | None = None
-    webhook: str | None = None
+    webhook: str | None = Field(
+        default=None,
+        description="A URL: the notification is POSTed there signed, as the notify endpoint gets it "
+        "(`message.outbound`), to a public address only, as `call_webhook`.",
+    )
     template: str | None = None
     message: str | None = Field(default=None, max_length=2000)
 
@@ -248,6 +252,8 @@ class Notify(ActionBase):
         yield from _problem(".template", unknown(self.template, pack.templates, "template"))
         if not (self.team or self.agent or self.email or self.webhook):
             yield "", "names no recipient (team, agent, email or webhook)"
+        if self.webhook and not self.webhook.startswith(("http://", "https://")):
+            yield ".webhook", "is not an http:// or https:// URL"
 
     async def execute(self, port: ActionPort) -> ActionResult:
         return await port.notify(self.recipient, self.message or "", self.template)
