@@ -194,6 +194,16 @@ def test_publish_and_list(
     # A published version can be diffed by its hash.
     by_hash = rules("diff", digest, "rule_packs/default", "--conversations", str(SAMPLES), data_dir=data)
     assert "0 of 300 conversations would change" in by_hash.stdout
+    # ... and by its first digits, as git takes a commit's (`rules proposals` shows 12): they were
+    # "no such file or folder". A prefix two hashes share asks for more.
+    short = rules("publish", digest[:12], data_dir=data)
+    assert short.returncode == 0 and f"as {digest};" in short.stdout, short.stderr
+    assert rules("list", data_dir=data).stdout.splitlines()[0].startswith(f"* {digest}")
+    unknown = rules("validate", "0000000", data_dir=data)
+    assert (unknown.returncode, unknown.stderr.strip()) == (
+        2,
+        "0000000: no published pack with that hash",
+    )
 
 
 def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path, rules: Callable[..., Run]) -> None:

@@ -49,7 +49,8 @@ from engine.service.database import NoSharedDatabase, database_of, prepare_datab
 from engine.service.pack_files import load_source, load_valid
 from engine.service.roster_rules import unknown_agents
 
-HASH = re.compile(r"^[0-9a-f]{64}$")
+HASH = re.compile(r"^[0-9a-f]{7,64}$")
+"""A published pack's hash, or the first 7 or more of its digits as a listing shows it."""
 
 
 class CommandFailed(Exception):
@@ -110,10 +111,7 @@ def load_pack(ref: str) -> RulePack:
     well-formed but with intents below its quality gate -> CommandFailed(1)."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
-        try:
-            return with_store(lambda store: store.get(ref))
-        except UnknownPack:
-            raise CommandFailed(2, [f"{ref}: no published pack with that hash"]) from None
+        return with_store(lambda store: _published(store, ref))
     if not path.exists():
         raise CommandFailed(2, [f"{ref}: no such file or folder"])
     try:
@@ -122,6 +120,20 @@ def load_pack(ref: str) -> RulePack:
         # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
         weak_only = all(p.code == WEAK_INTENT for p in exc.problems)
         raise CommandFailed(1 if weak_only else 2, [str(p) for p in exc.problems]) from None
+
+
+async def _published(store: PackStore, ref: str) -> RulePack:
+    """The published pack `ref` names by its hash or a prefix of it that only one hash has."""
+    found = await store.hashes_beginning(ref)
+    if len(found) > 1:
+        shown = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
+        raise CommandFailed(
+            2, [f"{ref}: more than one published pack's hash begins so ({shown}): write more digits"]
+        )
+    try:
+        return await store.get(found[0] if found else ref)
+    except UnknownPack:
+        raise CommandFailed(2, [f"{ref}: no published pack with that hash"]) from None
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -214,6 +214,18 @@ class PackStore:
             raise AlteredPack(f"stored pack {digest} does not match its hash: the store was altered")
         return pack
 
+    async def hashes_beginning(self, prefix: str, limit: int = 5) -> list[str]:
+        """Published hashes that begin with `prefix` (a listing's short form), at most `limit`."""
+        async with self._engine.connect() as db:
+            query = (
+                select(rule_packs.c.pack_hash)
+                .where(rule_packs.c.pack_hash.startswith(prefix, autoescape=True))
+                .distinct()
+                .order_by(rule_packs.c.pack_hash)
+                .limit(limit)
+            )
+            return list((await db.execute(query)).scalars())
+
     async def versions(self, tenant: str) -> list[PublishedVersion]:
         """The tenant's published versions, oldest first, the active and shadow ones flagged."""
         active = await self.active_hash(tenant)
