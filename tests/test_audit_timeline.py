@@ -7,6 +7,7 @@ real Temporal server, so a clock pauses, resumes and breaches within seconds.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -154,6 +155,33 @@ async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
         page = await response.text()
     clocks = page.split('<table class="clocks">', 1)[1].split("</table>", 1)[0]
     assert f"running {written:%Y-%m-%d %H:%M:%S}\u2013" in clocks  # an en dash, then its end
+
+
+async def test_a_conversation_the_customer_wrote_to_after_its_close_is_open_on_the_page(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str]
+) -> None:
+    """Closed, then the customer wrote again (thread 2): the header said open, but the status lane
+    showed one "closed" bar from the close to a deadline days ahead, and nothing said the header's
+    counts and clocks were the new thread's while the trail held both."""
+    publish(settings, TEST_PACKS / "timers")
+    assert (await api.post_message("tl-again", "m-1")).status == 201
+    await set_status(api, "tl-again", "closed")
+    again = await api.post_message("tl-again", "m-2", "me again")
+    assert again.body["thread"] == 2, again.body
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with api.session.get(
+        f"{api.base_url}/v1/conversations/tl-again/timeline",
+        headers={"Authorization": f"Bearer {keys['auditor']}"},
+    ) as response:
+        assert response.status == 200
+        page = await response.text()
+    fetched = datetime.now(UTC).replace(tzinfo=None)
+    lane = re.findall(r'<g class="status (\w+)"><title>\w[\w ]*: [\d: -]+ to ([\d: -]+)</title>', page)
+    assert [kind for kind, _ in lane][-2:] == ["closed", "open"], lane
+    assert datetime.strptime(lane[-1][1], "%Y-%m-%d %H:%M:%S") <= fetched  # up to now, not a deadline ahead
+    facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
+    assert "<dt>Thread</dt><dd>2: the customer wrote after a close." in facts
+    assert "thread 1: " in facts and "1 from the customer, 0 from agents" in facts
 
 
 @pytest.fixture

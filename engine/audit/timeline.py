@@ -106,6 +106,10 @@ class Timeline:
     agent_messages: int
     survey: str
     """What became of the survey, in words (rating included, never the comment)."""
+    thread: int
+    """The thread the header's counts, survey and clocks are of (the axis and trail show them all)."""
+    earlier_threads: list[str]
+    """Each closed thread in words: when it ran, its messages, whether its SLA was breached."""
     start: datetime
     end: datetime
     drawn_at: datetime
@@ -142,7 +146,8 @@ def build_timeline(
     if end <= start:
         end = start + timedelta(seconds=1)
     scale = _Scale(start, end)
-    status_spans = _status_spans(state, changes, start, end, scale)
+    # What the status has been, up to now: the axis may go on to a deadline still ahead.
+    status_spans = _status_spans(state, changes, start, min(end, max(now, start)), scale)
     applied = _policy_applied(trail)
     clocks = [
         _clock(t, changes, pause_on, applied, state, now, scale)
@@ -162,6 +167,14 @@ def build_timeline(
         customer_messages=state.customer_messages,
         agent_messages=state.agent_messages,
         survey=_survey(state),
+        thread=state.thread,
+        earlier_threads=[
+            f"thread {t.thread}: {t.started_at:%Y-%m-%d %H:%M:%S} to "
+            f"{f'{t.closed_at:%Y-%m-%d %H:%M:%S}' if t.closed_at else 'its close'} UTC, "
+            f"{t.customer_messages} from the customer, {t.agent_messages} from agents, "
+            f"SLA {'breached' if t.sla_breached else 'not breached'}"
+            for t in state.threads
+        ],
         start=start,
         end=end,
         drawn_at=now,
@@ -215,7 +228,12 @@ def status_changes(trail: list[DecisionEntry], notes: list[str]) -> list[tuple[d
     changes: list[tuple[datetime, str]] = []
     caused: list[str] = []  # statuses decided by an action or a timer, waiting for their event
     unknown = 0
+    thread = trail[0].thread if trail else 1
     for entry in trail:
+        if entry.thread > thread:  # the customer wrote after a close: a new thread begins open
+            thread = entry.thread
+            changes.append((entry.at, "open"))
+            caused.clear()
         if entry.event == "status.changed":
             new = _noted_status(entry.note)
             if new is not None:
