@@ -152,14 +152,29 @@ def test_groups_and_days() -> None:
         threads_of(facts(), CALENDARS), start=at(0, 0), end=at(3, 0), group_by=["channel"], interval="day"
     )
     volume = {(r["group"]["channel"], r["from"][:10]): r["metrics"]["volume"]["value"] for r in rows}
+    # a series: each channel has every day, a quiet one with 0 (it was left out: a gap in a
+    # spreadsheet's series, a blank on the console's chart)
     assert volume == {
+        ("chat", "2026-11-23"): 0,
         ("chat", "2026-11-24"): 1,
         ("chat", "2026-11-25"): 1,
-        ("email", "2026-11-23"): 1,  # solved on Tuesday and Wednesday: no email row those days
+        ("email", "2026-11-23"): 1,
+        ("email", "2026-11-24"): 0,  # solved on Tuesday and Wednesday
+        ("email", "2026-11-25"): 0,
     }
     backlog = {(r["group"]["channel"], r["from"][:10]): r["metrics"]["backlog"]["value"] for r in rows}
     # end of Monday: k-1 pending (unsolved); end of Wednesday: k-2's second thread
-    assert backlog == {("chat", "2026-11-24"): 0, ("chat", "2026-11-25"): 1, ("email", "2026-11-23"): 1}
+    assert backlog == {
+        ("chat", "2026-11-23"): 0,
+        ("chat", "2026-11-24"): 0,
+        ("chat", "2026-11-25"): 1,
+        ("email", "2026-11-23"): 1,
+        ("email", "2026-11-24"): 0,
+        ("email", "2026-11-25"): 0,
+    }
+    quiet = next(r for r in rows if (r["group"]["channel"], r["from"][:10]) == ("email", "2026-11-25"))
+    assert quiet["metrics"]["first_response_time"]["mean_seconds"] is None  # no rate of nothing
+    assert report([], start=at(0, 0), end=at(3, 0), interval="day")[2]["metrics"]["volume"]["value"] == 0
     csv_text = to_csv(rows)
     assert csv_text.splitlines()[0].startswith("from,to,team,channel,agent,priority,metric,value")
     lines = list(csv.DictReader(io.StringIO(csv_text)))

@@ -30,21 +30,27 @@ def reference(
     step: timedelta | None,
 ) -> list[dict[str, Any]]:
     """Every thread begun before each period's end asked its status there (the first implementation);
-    periods are days or weeks from T0, a Monday midnight, cut at the range's ends."""
+    periods are days or weeks from T0, a Monday midnight, cut at the range's ends.
+
+    A series (`step`) has every period of a group that has a thread begun or waiting in one of them,
+    and, without grouping, every period whatever."""
     attribute = {"team": "team", "channel": "channel", "agent": "assignee", "priority": "priority"}
-    groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
+    groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {(): []} if step and not group_by else {}
     for thread in threads:
         groups.setdefault(tuple(getattr(thread, attribute[g]) for g in group_by), []).append(thread)
     rows = []
     for key in sorted(groups, key=lambda k: tuple(v or "" for v in k)):
         members = groups[key]
         left = start
+        series, busy = [], False
         while left < end:
             right = end if step is None else min(T0 + step * ((left - T0) // step + 1), end)
             begun = [t for t in members if left <= t.started_at < right]
             known = [t for t in members if t.started_at < right]
-            if begun or any(t.status_at(right) not in (None, *RESOLVED) for t in known):
-                rows.append(
+            active = bool(begun) or any(t.status_at(right) not in (None, *RESOLVED) for t in known)
+            busy = busy or active
+            if active or step:
+                series.append(
                     {
                         "group": dict(zip(group_by, key, strict=True)),
                         "from": left.isoformat(),
@@ -53,6 +59,7 @@ def reference(
                     }
                 )
             left = right
+        rows += series if busy or (step and not group_by) else []
     return rows
 
 
@@ -134,7 +141,8 @@ def test_rows_are_calendar_days_and_monday_weeks_whatever_instant_the_range_begi
         statuses=[(datetime(2026, 12, 1, 10, 5, tzinfo=UTC), "solved")],
         business=lambda a, b: (b - a).total_seconds(),
     )
-    [row] = report([written], start=start, end=end, group_by=(), interval="day")
+    rows = report([written], start=start, end=end, group_by=(), interval="day")
+    [row] = [r for r in rows if r["metrics"]["volume"]["value"]]
     assert (row["from"], row["to"]) == ("2026-12-01T00:00:00+00:00", "2026-12-02T00:00:00+00:00")
     assert row["metrics"]["volume"]["conversations"] == ["k-5"]
     assert periods(start, end, "day") == [

@@ -235,9 +235,12 @@ def report(
     """One row per group and period (one period for the whole range without `interval`), over the
     threads that have every (group, value) of `filters`.
 
-    A row exists when threads began in the period or some are waiting at its end."""
+    Without `interval`, a row exists when threads began in the range or some are waiting at its
+    end. With one, a series: a group with such a row has one for every period, an empty period's
+    with a volume and a backlog of 0 (a day left out broke a spreadsheet's series and left a chart's
+    backlog blank), and without `group_by` every period has its row."""
     bounds = periods(start, end, interval)
-    groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {}
+    groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {(): []} if interval and not group_by else {}
     for thread in sorted(threads, key=_CONVERSATION):
         if any(getattr(thread, _ATTRIBUTE[g]) != value for g, value in filters):
             continue
@@ -248,16 +251,19 @@ def report(
         if not bounds:
             break
         begun, waiting = _by_period(groups[key], bounds)
-        for (left, right), new, open_ in zip(bounds, begun, waiting, strict=True):
-            if new or any(t.status_at(right) not in (None, *RESOLVED) for t in open_):
-                rows.append(
-                    {
-                        "group": dict(zip(group_by, key, strict=True)),
-                        "from": left.isoformat(),
-                        "to": right.isoformat(),
-                        "metrics": metrics(new, open_, right),
-                    }
-                )
+        series = [
+            {
+                "group": dict(zip(group_by, key, strict=True)),
+                "from": left.isoformat(),
+                "to": right.isoformat(),
+                "metrics": metrics(new, open_, right),
+            }
+            for (left, right), new, open_ in zip(bounds, begun, waiting, strict=True)
+        ]
+        active = [
+            row for row in series if row["metrics"]["volume"]["value"] or row["metrics"]["backlog"]["value"]
+        ]
+        rows += series if interval and (active or not group_by) else active
     return rows
 
 
