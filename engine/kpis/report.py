@@ -251,19 +251,16 @@ def report(
         if not bounds:
             break
         begun, waiting = _by_period(groups[key], bounds)
-        series = [
-            {
-                "group": dict(zip(group_by, key, strict=True)),
-                "from": left.isoformat(),
-                "to": right.isoformat(),
-                "metrics": metrics(new, open_, right),
-            }
+        measured = [
+            (left, right, metrics(new, open_, right))
             for (left, right), new, open_ in zip(bounds, begun, waiting, strict=True)
         ]
-        active = [
-            row for row in series if row["metrics"]["volume"]["value"] or row["metrics"]["backlog"]["value"]
+        active = [m for m in measured if m[2]["volume"]["value"] or m[2]["backlog"]["value"]]
+        group = dict(zip(group_by, key, strict=True))
+        rows += [
+            {"group": dict(group), "from": left.isoformat(), "to": right.isoformat(), "metrics": values}
+            for left, right, values in (measured if interval and (active or not group_by) else active)
         ]
-        rows += series if interval and (active or not group_by) else active
     return rows
 
 
