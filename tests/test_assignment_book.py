@@ -375,3 +375,48 @@ def test_an_agent_who_can_no_longer_take_it_is_not_kept_and_a_desk_from_before_q
     asked: list[bool] = []
     old = older.request(again, T0 + timedelta(minutes=2), may_keep=lambda: asked.append(True) or False)
     assert (old.result, asked) == ("queued", [True])
+
+
+def test_a_conversation_its_agent_lost_waits_for_anyone_in_its_team() -> None:
+    """Lost past the grace period, a manual assignment's request still named the agent lost, and a
+    reassignment's still excluded the colleague who let it wait: each waited beside a free one."""
+    desk = book(agent("ana"), agent("ivy"))
+    policy = TeamPolicy(away_grace_minutes=1, strategy="least_loaded")
+    named = desk.request(ask(1, strategy="agent", agent="ana", policy=policy), T0)
+    moved = ask("2-again", conversation_id="conversation:t:c2", exclude=["ivy"], policy=policy)
+    assert (named.agent, desk.request(moved, T0).agent) == ("ana", "ana")
+    set_presence(desk, "ana", "away", T0 + timedelta(minutes=1))
+    desk.fire(T0 + timedelta(minutes=2))
+    served = [(n.conversation_id, n.outcome.agent) for n in desk.notices if n.outcome is not None]
+    assert served == [("conversation:t:c1", "ivy"), ("conversation:t:c2", "ivy")]
+    first = next(
+        n.outcome for n in desk.notices if n.outcome and n.conversation_id.endswith("c1")
+    )  # c1's, by the team's strategy now that nobody is named
+    assert first is not None and (first.agent, first.decision.strategy) == ("ivy", "least_loaded")
+    # A desk whose history queued them as asked (no patch) replays so: both wait.
+    asked: list[bool] = []
+    older = DeskBook(DeskState(tenant="t"), requeue_afresh=lambda: asked.append(True) or False)
+    older.apply_roster(Roster(agents=[agent("ana"), agent("ivy")], read_at=T0), T0)
+    older.request(ask(1, strategy="agent", agent="ana", policy=policy), T0)
+    set_presence(older, "ana", "away", T0 + timedelta(minutes=1))
+    older.fire(T0 + timedelta(minutes=2))
+    assert asked == [True] and [w.request.agent for w in older.state.queue] == ["ana"]
+
+
+def test_a_solved_conversation_its_agent_lost_is_parked_until_the_customer_writes_again() -> None:
+    """It was handed to a colleague (a seat, `conversation.assigned`) and shown waiting in the
+    team's queue, for a ticket already done."""
+    desk = book(agent("ana"), agent("ben"))
+    policy = TeamPolicy(away_grace_minutes=1)
+    assert desk.request(ask(1, policy=policy), T0).agent == "ana"
+    desk.report_status("conversation:t:c1", "solved", T0 + timedelta(seconds=30))
+    set_presence(desk, "ana", "away", T0 + timedelta(minutes=1))
+    desk.fire(T0 + timedelta(minutes=2))
+    assert [n.kind for n in desk.notices] == ["unassigned"]
+    assert counts(desk) == {"ana": 0, "ben": 0} and queue_view(desk, "support").entries == []
+    assert desk.next_instant() is None
+    desk.report_status("conversation:t:c1", "solved", T0 + timedelta(minutes=3))  # still nothing to do
+    assert [n.kind for n in desk.notices] == ["unassigned"]
+    desk.report_status("conversation:t:c1", "open", T0 + timedelta(minutes=4))  # reopened
+    assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
+    assert counts(desk) == {"ana": 0, "ben": 1}

@@ -390,3 +390,61 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     await add_agent(api, "ana")
     published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
     assert published.status == 201, published.body
+
+
+async def _answered_by_its_agent(api: ApiClient, conversation: str) -> str:
+    """A conversation assigned and answered (so no unanswered timer runs): its agent."""
+    await api.post_message(conversation, f"{conversation}-m1", "Hello there")
+
+    async def seated() -> bool:
+        return await assignee(api, conversation) is not None
+
+    await eventually(seated, f"{conversation} assigned")
+    agent = await assignee(api, conversation)
+    assert agent is not None
+    body = {"agent_id": agent, "text": "On it", "message_id": f"{conversation}-r1"}
+    replied = await api.request("POST", f"/v1/conversations/{conversation}/replies", json=body)
+    assert replied.status == 200, replied.body
+    return agent
+
+
+async def test_a_manually_assigned_conversation_whose_agent_went_away_goes_to_a_free_colleague(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """Requeued, its request still named the agent who went away: it waited for them beside a free
+    colleague (the trail: strategy agent, "named agent ana ...")."""
+    await add_agent(api, "ana")
+    await add_agent(api, "ben")
+    first = await _answered_by_its_agent(api, "c-named")
+    other = "ben" if first == "ana" else "ana"
+    moved = await api.request("POST", "/v1/conversations/c-named/assignment", json={"agent_id": other})
+    assert moved.status == 200, moved.body
+    await assigned_to(api, "c-named", other)
+    await api.request("PUT", f"/v1/agents/{other}/presence", json={"status": "away"})
+    await assigned_to(api, "c-named", first)
+    last = [d for d in await trail(api, "c-named") if d["event"] == "conversation.assigned"][-1]
+    assert last["assignment"]["assignment"]["strategy"] == "least_loaded"
+
+
+async def test_a_solved_conversation_whose_agent_went_away_waits_for_the_customer_not_a_colleague(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """It was handed to a colleague (a seat of their capacity, `conversation.assigned` to rules and
+    subscribers) and listed in the team's queue, for a ticket already done."""
+    await add_agent(api, "ana")
+    await add_agent(api, "ben")
+    first = await _answered_by_its_agent(api, "c-done")
+    other = "ben" if first == "ana" else "ana"
+    solved = await api.request("POST", "/v1/conversations/c-done/status", json={"status": "solved"})
+    assert solved.status == 200, solved.body
+    await api.request("PUT", f"/v1/agents/{first}/presence", json={"status": "away"})
+
+    async def unassigned() -> bool:
+        return "conversation.unassigned" in [d["event"] for d in await trail(api, "c-done")]
+
+    await eventually(unassigned, "c-done unassigned")
+    # The desk unseated and served in one step: what it holds now is what it decided.
+    assert await loads(api) == {"ana": 0, "ben": 0} and await queue(api) == []
+    assert (await state(api, "c-done"))["assignee"] is None
+    await api.post_message("c-done", "c-done-m2", "It broke again")  # reopened within the window
+    await assigned_to(api, "c-done", other)

@@ -117,7 +117,11 @@ code before it and given a faster policy once `convoflow up` of the code after i
 asking `the-desk-hears-each-new-sla-deadline` by its own marker mid-run,
 `patches-2026-12-v-kept-by-the-only-agent-1` and `desk-workflow-9`, a team of one whose unanswered
 timeout found nobody else: the desk answers that its agent keeps the conversation (desk patch
-`desk-keeps-the-agent-nobody-else-can-relieve`) and the conversation raises nothing.
+`desk-keeps-the-agent-nobody-else-can-relieve`) and the conversation raises nothing,
+`patches-2026-12-v-requeued-for-anyone-1` with `desk-workflow-10`, a manually assigned conversation
+whose agent went away: queued for anyone, a colleague took it, and
+`patches-2026-12-v-solved-parked-1` with `desk-workflow-11`, a solved conversation whose agent went
+away: parked until the customer wrote again (desk patch `desk-requeues-a-lost-conversation-for-anyone`).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

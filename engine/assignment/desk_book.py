@@ -21,6 +21,8 @@ from typing import Literal
 
 from engine.assignment.answers import outcome_of, repeated, settled_by_roster
 from engine.assignment.choice import Loads, choose, kept_by
+from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
+from engine.assignment.requeueing import requeued, unpark
 from engine.contracts.assignment import (
     AgentRecord,
     AssignmentDecision,
@@ -68,12 +70,21 @@ def serving_order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
 class DeskBook:
     """One tenant's seats and queue, changed only through these methods (the workflow's handlers)."""
 
-    def __init__(self, state: DeskState, *, ties_by_after: bool = True) -> None:
+    def __init__(
+        self,
+        state: DeskState,
+        *,
+        ties_by_after: bool = True,
+        requeue_afresh: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.state = state
         self.notices: list[Notice] = []
         self.ties_by_after = ties_by_after
         """Equal scores go to the agent least loaded once assigned (engine/assignment/choice.py);
         False for desks whose history was decided before (the desk workflow's patch)."""
+        self.requeue_afresh = requeue_afresh
+        """Whether a lost seat's conversation waits for anyone, parked while solved
+        (engine/assignment/requeueing.py); asked only where that differs (the desk workflow's patch)."""
 
     # -- the roster ---------------------------------------------------------------------------------
 
@@ -88,7 +99,7 @@ class DeskBook:
         agents = self.agents
         for seat in [s for s in self.state.seats.values() if s.agent not in agents]:
             self._unseat(seat, f"agent {seat.agent} was removed from the roster", now)
-        self._track_presence(now)
+        track_presence(self.state.away_since, self.agents, now)
         self.serve(now)
 
     def apply_agent(self, record: AgentRecord, now: datetime) -> None:
@@ -97,30 +108,12 @@ class DeskBook:
         if roster is None:
             return
         roster.agents = [record if a.agent_id == record.agent_id else a for a in roster.agents]
-        self._track_presence(now)
+        track_presence(self.state.away_since, self.agents, now)
         self.serve(now)
-
-    def _track_presence(self, now: datetime) -> None:
-        away = self.state.away_since
-        for agent in self.agents.values():
-            if agent.presence == "online":
-                away.pop(agent.agent_id, None)
-            elif agent.agent_id not in away:
-                away[agent.agent_id] = agent.presence_changed_at or now
-        for gone in [a for a in away if a not in self.agents]:
-            del away[gone]
 
     def heartbeat_checks(self) -> dict[str, datetime]:
         """When each online agent's silence turns it away, unless its client sends a heartbeat."""
-        roster = self.state.roster
-        if roster is None or roster.heartbeat_timeout_seconds <= 0:
-            return {}
-        timeout = timedelta(seconds=roster.heartbeat_timeout_seconds)
-        return {
-            a.agent_id: (a.last_heartbeat_at or a.presence_changed_at or roster.read_at) + timeout
-            for a in roster.agents
-            if a.presence == "online"
-        }
+        return heartbeat_checks(self.state.roster)
 
     # -- requests, releases, statuses ---------------------------------------------------------------
 
@@ -222,6 +215,9 @@ class DeskBook:
             if seat.request is not None:
                 seat.request.status = status
             changed = True
+        for waiting in self.state.queue:
+            if waiting.request.conversation_id == conversation_id and unpark(waiting, status):
+                changed = True
         if priority is not None:
             held = [w.request for w in self.state.queue if w.request.conversation_id == conversation_id]
             held += [seat.request] if seat is not None and seat.request is not None else []
@@ -244,26 +240,17 @@ class DeskBook:
         for agent, ends in self._grace_ends().items():
             if ends <= now:
                 for seat in [s for s in self.state.seats.values() if s.agent == agent]:
-                    if self.state.away_since[agent] + self._grace(seat) <= now:
+                    if self.state.away_since[agent] + grace(seat) <= now:
                         presence = self.agents[agent].presence
                         self._unseat(seat, f"agent {agent} {presence} past the team's grace period", now)
         self.serve(now)
 
-    def _grace(self, seat: Seat) -> timedelta:
-        return timedelta(minutes=seat.policy.away_grace_minutes)
-
     def _grace_ends(self) -> dict[str, datetime]:
-        ends: dict[str, datetime] = {}
-        for seat in self.state.seats.values():
-            since = self.state.away_since.get(seat.agent)
-            if since is not None:
-                end = since + self._grace(seat)
-                ends[seat.agent] = min(end, ends.get(seat.agent, end))
-        return ends
+        return grace_ends(self.state.seats.values(), self.state.away_since)
 
     def _widens_at(self, waiting: Waiting) -> datetime | None:
         minutes = waiting.request.policy.widen_skills_after_minutes
-        if not waiting.request.skills or minutes is None:
+        if not waiting.request.skills or minutes is None or waiting.parked:
             return None
         return waiting.waiting_since + timedelta(minutes=minutes)
 
@@ -277,6 +264,8 @@ class DeskBook:
         for waiting in sorted(self.state.queue, key=serving_order):
             if not self._anyone_free(loads):
                 break
+            if waiting.parked:
+                continue
             request = waiting.request
             widens = self._widens_at(waiting)
             decision = choose(
@@ -320,9 +309,9 @@ class DeskBook:
 
     def _unseat(self, seat: Seat, reason: str, now: datetime) -> None:
         del self.state.seats[seat.conversation_id]
-        requeued = seat.request is not None
-        if seat.request is not None:
-            self.state.queue.append(Waiting(request=seat.request, waiting_since=seat.request.requested_at))
+        waiting = requeued(seat, self.requeue_afresh)
+        if waiting is not None:
+            self.state.queue.append(waiting)
         self.notices.append(
             Notice(
                 "unassigned",
@@ -331,7 +320,7 @@ class DeskBook:
                     conversation_id=seat.conversation_id,
                     agent=seat.agent,
                     reason=reason,
-                    requeued=requeued,
+                    requeued=waiting is not None,
                     at=now,
                 ),
             )
@@ -388,7 +377,9 @@ class DeskBook:
 
     def waiting_in(self, team: str) -> list[Waiting]:
         """The team's queue in the order it is served (a request's place, the queue's view)."""
-        return [w for w in sorted(self.state.queue, key=serving_order) if w.request.team == team]
+        return [
+            w for w in sorted(self.state.queue, key=serving_order) if w.request.team == team and not w.parked
+        ]
 
     def fit_for_carry(self) -> int:
         """Shrink what is carried over continue-as-new under CARRY_LIMIT; returns its size in bytes."""

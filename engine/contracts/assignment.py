@@ -268,6 +268,10 @@ class Waiting(BaseModel):
     request: AssignmentRequest
     waiting_since: datetime
     flagged: str | None = None
+    parked: bool = Field(
+        default=False,
+        description="Lost by its agent while solved: not served, nor shown, until it needs an agent again.",
+    )
 
 
 class DeskState(BaseModel):

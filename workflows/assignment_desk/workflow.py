@@ -74,6 +74,12 @@ REPORTED_PRIORITY = "desk-serves-reported-priority"
 # ever beside an idle agent. Asked when that first happens, so a desk whose history queued such a
 # request replays as it ran.
 KEEPS_WHEN_NOBODY_ELSE = "desk-keeps-the-agent-nobody-else-can-relieve"
+# Patch: a conversation whose agent was lost (away past the grace period, removed) waits for anyone
+# in its team, and parked while solved (engine/assignment/requeueing.py); its request was queued
+# again as asked (naming the agent lost, or excluding a free colleague: it waited for ever) and a
+# solved one was handed to a colleague. Asked when that first differs, so a desk whose history
+# queued such a request replays as it ran.
+REQUEUES_AFRESH = "desk-requeues-a-lost-conversation-for-anyone"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -90,7 +96,9 @@ class AssignmentDesk:
         self._book = DeskBook(
             start.carried or DeskState(tenant=start.tenant),
             ties_by_after=workflow.patched(TIES_BY_AFTER),
+            requeue_afresh=self._requeues_afresh,
         )
+        self._afresh: bool | None = None
         self._stale = True  # each run reads the roster first: it may have changed while none ran
         self._reading = False
         self._messages = 0
@@ -223,6 +231,11 @@ class AssignmentDesk:
         self._messages += 1
         self._wake = True
         return self._book.request(request, workflow.now(), may_keep=self._may_keep)
+
+    def _requeues_afresh(self) -> bool:
+        if self._afresh is None:
+            self._afresh = workflow.patched(REQUEUES_AFRESH)
+        return self._afresh
 
     def _may_keep(self) -> bool:
         if self._keeps is None:
