@@ -29,7 +29,7 @@ from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
 from tests.local_servers import serve_smtp
-from tests.mail_server import PASSWORD, Dovecot, append, untaken
+from tests.mail_server import PASSWORD, Dovecot, append, imap_session, untaken
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 
@@ -212,6 +212,57 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
         assert [a["kind"] for a in acks] == ["auto_reply"], acks
     finally:
         await database.dispose()
+
+
+@pytest.mark.parametrize("take", ["unread", "all"])
+async def test_a_mailbox_connected_with_handled_mail_in_it_takes_only_the_unread(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    dovecot: Dovecot,
+    imap_password: None,
+    caplog: pytest.LogCaptureFixture,
+    take: str,
+) -> None:
+    """Connected with last year's read and answered mail in it, the connector acknowledged every one
+    of those customers (and opened a conversation with SLA clocks for each)."""
+    tenant = tenants["acme"]
+    user = dovecot.add_user(f"backlog-{take}-{tenant}@example.org")
+    publish(settings, TEST_PACKS / "mail")
+    old = (CORPUS / "plain.eml").read_bytes()
+    new = (CORPUS / "no-message-id.eml").read_bytes()
+    client_imap = await imap_session(dovecot, user)
+    try:
+        assert (await client_imap.append(old, mailbox="INBOX", flags="(\\Seen \\Answered)")).result == "OK"
+    finally:
+        await client_imap.logout()
+    await append(dovecot, user, new)
+    caplog.set_level("INFO", logger="convoflow.mailbox")
+    chosen = settings.model_copy(
+        update={"mailboxes": json.dumps([mailbox(tenant, dovecot, user, take=take)])}
+    )
+    async with serve_service(client, chosen, tenants) as api:
+
+        async def new_one_taken() -> bool:
+            return (await api.get(derived_id("email", parse_mail(new).message_id))).status == 200
+
+        await eventually(new_one_taken, "the unread mail taken", within=30)
+        if take == "all":
+            await eventually(lambda: _no_mail_left(dovecot, user), "every mail taken", within=30)
+        old_state = await api.get(derived_id("email", parse_mail(old).message_id))
+    if take == "unread":
+        assert old_state.status == 404 and len(await untaken(dovecot, user)) == 1
+        told = [r.getMessage() for r in caplog.records if "left as they are" in r.getMessage()]
+        assert told == [
+            f"mailbox support-{tenant} (tenant {tenant}): 1 read mail(s) left as they are "
+            "(take: unread; `take: all` takes them)"
+        ]
+    else:
+        assert old_state.status == 200
+
+
+async def _no_mail_left(server: Dovecot, user: str) -> bool:
+    return not await untaken(server, user)
 
 
 async def test_tls_starttls_and_a_wrong_certificate(

@@ -7,8 +7,9 @@ would live inside one long heartbeating activity anyway, and the workflow around
 a history per poll. The durability a mailbox needs is already in the mailbox: a mail not yet marked
 is a mail not yet taken. So:
 
-1. fetch the mails not marked taken (`UID SEARCH UNKEYWORD $ConvoflowTaken`), with BODY.PEEK so a
-   person's unread mail stays unread until it is taken;
+1. fetch the mails not marked taken (`UID SEARCH UNKEYWORD $ConvoflowTaken`), and by default
+   unread (`take: unread`: a mailbox connected with handled mail in it must not answer all of it),
+   with BODY.PEEK so a person's unread mail stays unread until it is taken;
 2. take each into the tenant (engine/api/email_intake.py): the conversation accepted it, or the
    quarantine holds it;
 3. only then mark it (`$ConvoflowTaken` and `\\Seen`, or a MOVE to `processed_folder`).
@@ -54,6 +55,7 @@ class MailboxConnector:
         self.taken = 0
         """Mails taken (and marked) since start: what a test or an operator watches."""
         self.connected = asyncio.Event()
+        self._told_left = False
 
     async def run(self) -> None:
         backoff = 1.0
@@ -80,6 +82,7 @@ class MailboxConnector:
         client = await self.connect()
         try:
             await self._select(client)
+            await self._tell_left(client)
             self.connected.set()
             while True:
                 await self.take_pending(client)
@@ -115,10 +118,8 @@ class MailboxConnector:
 
     async def take_pending(self, client: IMAP4) -> int:
         """Take every mail not yet marked, oldest first; how many were taken."""
-        response = await client.uid_search(f"UNKEYWORD {TAKEN} NOT DELETED")
-        if response.result != "OK":
-            raise MailboxError("search refused")
-        uids = search_uids(response.lines)
+        unread = "UNSEEN " if self.config.take == "unread" else ""
+        uids = await self._search(client, f"{unread}UNKEYWORD {TAKEN} NOT DELETED")
         count = 0
         for uid in uids:
             raw = await self._fetch(client, uid)
@@ -136,6 +137,28 @@ class MailboxConnector:
         if count:
             log.info("mailbox %s (tenant %s): took %d mail(s)", self.config.name, self.config.tenant, count)
         return count
+
+    async def _search(self, client: IMAP4, criteria: str) -> list[str]:
+        response = await client.uid_search(criteria)
+        if response.result != "OK":
+            raise MailboxError("search refused")
+        return search_uids(response.lines)
+
+    async def _tell_left(self, client: IMAP4) -> None:
+        """Once per connector: how many read mails `take: unread` leaves, so nobody wonders where
+        they went."""
+        if self._told_left or self.config.take != "unread":
+            return
+        self._told_left = True
+        left = await self._search(client, f"SEEN UNKEYWORD {TAKEN} NOT DELETED")
+        if left:
+            log.info(
+                "mailbox %s (tenant %s): %d read mail(s) left as they are (take: unread; "
+                "`take: all` takes them)",
+                self.config.name,
+                self.config.tenant,
+                len(left),
+            )
 
     async def _fetch(self, client: IMAP4, uid: str) -> bytes | None:
         response = await client.uid("fetch", uid, "(BODY.PEEK[])")
