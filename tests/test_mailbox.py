@@ -284,6 +284,58 @@ async def test_tls_starttls_and_a_wrong_certificate(
     assert "CERTIFICATE_VERIFY_FAILED" in str(failed.value) or isinstance(failed.value, MailboxError)
 
 
+async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mail(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    dovecot: Dovecot,
+    imap_password: None,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A tenant's typo took the mail into conversations no key can read (flagged taken in the
+    mailbox); a password variable not set logged "MailboxConfigError; reconnecting" every minute,
+    and an untrusted certificate "SSLCertVerificationError": nobody learned what to mend."""
+    user = dovecot.add_user(f"broken-{tenants['acme']}@example.org")
+    await append(dovecot, user, (CORPUS / "plain.eml").read_bytes())
+    database = database_of(settings)
+    caplog.set_level("WARNING", logger="convoflow.mailbox")
+    try:
+        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        intake = mail_intake(conversations, database)
+        monkeypatch.delenv("UNSET_FOR_THIS_TEST", raising=False)
+        cases = {
+            "nosuch": mailbox("nosuch", dovecot, user),
+            "unset": mailbox(
+                tenants["acme"], dovecot, user, password_env="UNSET_FOR_THIS_TEST", name="unset"
+            ),
+            "untrusted": mailbox(tenants["acme"], dovecot, user, cafile=None, name="untrusted"),
+        }
+        said = {
+            "nosuch": "mailbox support-nosuch (tenant nosuch): no tenant 'nosuch': its mail stays in the "
+            "mailbox until the tenant is created",
+            "unset": f"mailbox unset (tenant {tenants['acme']}): mailbox unset: environment variable "
+            "UNSET_FOR_THIS_TEST is not set",
+            "untrusted": f"mailbox untrusted (tenant {tenants['acme']}): the server's certificate does not "
+            "verify (",
+        }
+        for case, config in cases.items():
+            task = asyncio.create_task(MailboxConnector(MailboxConfig.model_validate(config), intake).run())
+            try:
+
+                async def told(case: str = case) -> bool:
+                    return any(r.getMessage().startswith(said[case]) for r in caplog.records)
+
+                await eventually(told, f"the {case} mailbox's warning")
+            finally:
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+        assert len(await untaken(dovecot, user)) == 1  # nothing taken by any of them
+    finally:
+        await database.dispose()
+
+
 def test_mailbox_settings_refuse_clear_text_and_passwords_in_the_document() -> None:
     base = {"name": "m", "tenant": "acme", "host": "imap.example.com", "user": "s@example.com"}
     with pytest.raises(MailboxConfigError, match="plain IMAP"):

@@ -34,7 +34,7 @@ import ssl
 from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH, Command
 
 from engine.api.email_intake import Intake, MailIntake
-from engine.service.mailbox_config import MailboxConfig
+from engine.service.mailbox_config import MailboxConfig, MailboxConfigError
 
 log = logging.getLogger("convoflow.mailbox")
 TAKEN = "$ConvoflowTaken"
@@ -79,6 +79,11 @@ class MailboxConnector:
                 backoff = 1.0
 
     async def _session(self) -> None:
+        if not await self._intake.tenant_exists(self.config.tenant):
+            raise MailboxError(
+                f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
+                "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
+            )
         client = await self.connect()
         try:
             await self._select(client)
@@ -112,7 +117,7 @@ class MailboxConnector:
     async def _select(self, client: IMAP4) -> None:
         response = await client.select(_quoted(self.config.folder))
         if response.result != "OK":
-            raise MailboxError("folder cannot be selected")
+            raise MailboxError(f"folder {self.config.folder!r} cannot be selected")
         if self.config.processed_folder:
             await client.create(_quoted(self.config.processed_folder))  # NO when it exists: fine
 
@@ -237,9 +242,14 @@ def _quoted(folder: str) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    """An error for the log: its kind, and our own messages (never a server's text, it may quote mail)."""
-    if isinstance(exc, MailboxError):
+    """An error for the log: its kind, and our own messages (never a server's text, it may quote mail).
+
+    A setting's mistake (a password variable not set, a file not readable) and a certificate that
+    does not verify say what: "MailboxConfigError" alone, repeated every minute, told nobody."""
+    if isinstance(exc, MailboxError | MailboxConfigError):
         return str(exc)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"the server's certificate does not verify ({exc.verify_message}): check `cafile`"
     return type(exc).__name__
 
 
