@@ -448,3 +448,24 @@ async def test_a_solved_conversation_whose_agent_went_away_waits_for_the_custome
     assert (await state(api, "c-done"))["assignee"] is None
     await api.post_message("c-done", "c-done-m2", "It broke again")  # reopened within the window
     await assigned_to(api, "c-done", other)
+
+
+async def test_a_tenant_with_a_roster_answers_as_its_agents_only_and_says_something(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """A reply as "zorro" (no such agent), and one of spaces, went out to the customer and counted as
+    the first response."""
+    await add_agent(api, "ana")
+    await api.post_message("c-who", "m1", "Hello there")
+    path = "/v1/conversations/c-who/replies"
+    for body, field, problem in (
+        ({"agent_id": "zorro", "text": "Hi"}, "agent_id", "zorro is not an agent of this tenant's roster"),
+        ({"agent_id": "ana", "text": " \n\t "}, "text", "must say something: it is only whitespace"),
+    ):
+        refused = await api.request("POST", path, json={**body, "message_id": "r-1"})
+        assert refused.status == 422, refused.body
+        (named,) = refused.body["fields"]
+        assert named["field"] == field and problem in named["message"], refused.body
+    assert (await state(api, "c-who"))["agent_messages"] == 0
+    answered = await api.request("POST", path, json={"agent_id": "ana", "text": "Hi", "message_id": "r-1"})
+    assert answered.status == 200, answered.body

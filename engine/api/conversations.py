@@ -49,6 +49,7 @@ from engine.contracts.conversation import (
 )
 from engine.contracts.ids import is_safe_id
 from engine.db.inbound_seen import InboundSeen
+from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -164,15 +165,19 @@ async def update_conversation(
     event_model: type[BaseModel],
     prepare: Callable[[web.Request, dict[str, Any]], dict[str, Any]] | None = None,
     optional: bool = False,
+    checked: Callable[[web.Request, Any], Awaitable[None]] | None = None,
 ) -> web.Response:
     """Validate the body, send it to the conversation as a Temporal update, answer with the receipt.
 
     `prepare` may complete the body from the request (headers) before it is validated; `optional`:
-    a request without a body is an empty one (every field of the body has a default).
+    a request without a body is an empty one (every field of the body has a default); `checked`
+    refuses a valid body the database says no to.
     """
     ext_id = external_id(request)
     data = await read_json(request) if request.body_exists or not optional else {}
     body = validated(body_model, prepare(request, data) if prepare else data)
+    if checked is not None:
+        await checked(request, body)
     event = event_model.model_validate(body.model_dump())
     handle = handle_for(request, ext_id)
     receipt = await call_workflow(
@@ -214,8 +219,23 @@ def reply_identity(request: web.Request, data: dict[str, Any]) -> dict[str, Any]
 async def post_reply(request: web.Request) -> web.Response:
     """An agent's reply; it goes out through the conversation's channel, once per message_id."""
     return await update_conversation(
-        request, ConversationWorkflow.post_reply, PostReply, AgentReply, prepare=reply_identity
+        request,
+        ConversationWorkflow.post_reply,
+        PostReply,
+        AgentReply,
+        prepare=reply_identity,
+        checked=replying_agent_known,
     )
+
+
+async def replying_agent_known(request: web.Request, reply: PostReply) -> None:
+    """A tenant with a roster answers its customers as its agents only: a reply as "zorro", or as an
+    agent removed, went out and counted in the KPIs as someone's first response."""
+    if not await RosterStore(request.app[DATABASE]).may_act(request[TENANT], reply.agent_id):
+        raise invalid_field(
+            "agent_id",
+            f"{reply.agent_id} is not an agent of this tenant's roster (GET /v1/agents)",
+        )
 
 
 @routes.post("/v1/conversations/{conversation_id}/status")

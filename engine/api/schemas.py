@@ -180,6 +180,14 @@ class PostReply(AgentReply, Strict):
         "header carries it (both: they must be equal).",
     )
 
+    @field_validator("text")
+    @classmethod
+    def _says_something(cls, value: str) -> str:
+        # Sent as it was, a reply of spaces reached the customer and counted as the first response.
+        if not value.strip():
+            raise ValueError("must say something: it is only whitespace")
+        return value
+
 
 class PostStatus(StatusChange, Strict):
     actor: str | None = Field(default=None, max_length=128, pattern=SINGLE_LINE)

@@ -117,6 +117,15 @@ class RosterStore:
         async with self._engine.connect() as db:
             return await self._read(db, tenant, agent_id)
 
+    async def may_act(self, tenant: str, agent_id: str) -> bool:
+        """Whether `agent_id` may act for `tenant`: one of its roster's agents, or any id for a tenant
+        without a roster (its agents live in the integrator's own system)."""
+        async with self._engine.connect() as db:
+            if await self._read(db, tenant, agent_id) is not None:
+                return True
+            anyone = select(agents.c.agent_id).where(agents.c.tenant == tenant).limit(1)
+            return (await db.execute(anyone)).first() is None
+
     async def list(self, tenant: str) -> list[StoredAgent]:
         """The tenant's agents by id."""
         async with self._engine.connect() as db:
