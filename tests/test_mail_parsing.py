@@ -212,3 +212,33 @@ def test_a_sender_is_never_an_address_the_parser_made_up() -> None:
     assert sender(b"From: John Smith john@x.example\r\nReply-To: john@x.example") == "john@x.example"
     assert sender(b'From: "john smith"@x.example') == '"john smith"@x.example'
     assert sender(b"From: =?UTF-8?B?Wm/DqQ==?= <zoe@x.example>") == "zoe@x.example"
+
+
+def test_a_form_mailing_from_an_address_nobody_reads_names_the_customer_in_reply_to() -> None:
+    """`From: Website Form <noreply@form.example>`, `Reply-To: Olga <olga@customer.example>`: the form
+    was the requester, tagged automated and never acknowledged, and the agent's reply went to it.
+    A person's own Reply-To (a colleague, a list) does not replace them, nor does a bounce's."""
+
+    def requester(headers: bytes) -> tuple[str | None, str | None, str]:
+        raw = (
+            headers
+            + b"\r\nTo: support@convoflow.local\r\nSubject: Hi\r\nMessage-ID: <f@b.example>\r\n\r\nHi\r\n"
+        )
+        mail = parse_mail(raw)
+        return (
+            mail.sender,
+            mail.sender_name,
+            judge(mail, own_addresses=[SUPPORT], blocked_senders=[]).kind.value,
+        )
+
+    form = b"From: Website Form <noreply@form.example>\r\nReply-To: Olga <olga@customer.example>"
+    assert requester(form) == ("olga@customer.example", "Olga", "customer")
+    assert (
+        requester(b"From: no-reply@shop.example\r\nReply-To: ada@customer.example")[0]
+        == "ada@customer.example"
+    )
+    person = b"From: Ada <ada@customer.example>\r\nReply-To: team@customer.example"
+    assert requester(person)[0] == "ada@customer.example"
+    daemon = b"From: MAILER-DAEMON@mx.example\r\nReply-To: olga@customer.example"
+    assert requester(daemon)[0] == "MAILER-DAEMON@mx.example"
+    assert requester(b"From: noreply@form.example")[0] == "noreply@form.example"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
@@ -174,9 +175,25 @@ def _content_id(mail: EmailMessage, body: str) -> str:
     return derived_message_id(seed=seed)
 
 
+# A contact form or shop mails from an address nobody reads, the customer's in Reply-To: the requester
+# was the form (tagged automated, never acknowledged) and agents' replies went to it.
+NOBODY_READS = re.compile(r"^(no-?reply|do-?not-?reply)([+.\-]|@)", re.IGNORECASE)
+
+
 def _sender(mail: EmailMessage) -> tuple[str | None, str | None]:
-    """The From address and display name; falls back to a plain parse, then Sender / Reply-To."""
-    for name in ("From", "Sender", "Reply-To"):
+    """The requester: From's address and display name, or Reply-To's when From is an address nobody
+    reads; falls back to a plain parse, then Sender / Reply-To."""
+    found = _first_mailbox(mail, ("From", "Sender", "Reply-To"))
+    if found[0] is not None and NOBODY_READS.match(found[0]):
+        answered = _first_mailbox(mail, ("Reply-To",))
+        if answered[0] is not None and answered[0].lower() != found[0].lower():
+            return answered
+    return found
+
+
+def _first_mailbox(mail: EmailMessage, headers: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The first of `headers` that names one usable mailbox: its address and display name."""
+    for name in headers:
         value = _header(mail, name)
         if value is None:
             continue
