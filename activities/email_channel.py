@@ -62,11 +62,18 @@ class EmailChannel:
         password: str | None = None,
         starttls: bool = False,
         use_tls: bool = False,
+        tenant_senders: dict[str, str] | None = None,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
         self._username, self._password = username, password
         self._starttls, self._use_tls = starttls, use_tls
-        self.domain = domain_of(sender)
+        # A tenant with its own support mailbox answers from its address: from the deployment's one,
+        # a customer's reply went to that address, whose mailbox is another tenant's (or none).
+        self._tenant_senders = dict(tenant_senders or {})
+
+    def sender_for(self, tenant: str) -> str:
+        """The From of `tenant`'s mail: its mailbox's support address, else CONVOFLOW_EMAIL_FROM."""
+        return self._tenant_senders.get(tenant, self.sender)
 
     async def send(self, message: OutboundMessage) -> None:
         # A customer's address only: a rule's notification may name "Ops <ops@x>" or a list, which
@@ -80,7 +87,8 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             )
-        email = build_email(message, self.sender, self.domain)
+        sender = self.sender_for(message.tenant)
+        email = build_email(message, sender, domain_of(sender))
         try:
             await aiosmtplib.send(
                 email,

@@ -265,6 +265,58 @@ async def _no_mail_left(server: Dovecot, user: str) -> bool:
     return not await untaken(server, user)
 
 
+async def test_each_tenant_answers_from_its_own_mailbox_and_the_customer_s_reply_comes_back_to_it(
+    client: Client, settings: Settings, tenants: dict[str, str], dovecot: Dovecot, imap_password: None
+) -> None:
+    """Every tenant's mail went out From CONVOFLOW_EMAIL_FROM: the customer of one tenant answered
+    that address, whose mailbox was another tenant's, and their reply became that tenant's new
+    conversation (with a second acknowledgement)."""
+    acme, globex = tenants["acme"], tenants["globex"]
+    users = {t: dovecot.add_user(f"own-{t}@example.org") for t in (acme, globex)}
+    addresses = {acme: "help@acme.example", globex: "support@globex.example"}
+    publish(settings, TEST_PACKS / "mail")  # for every tenant of the test
+    boxes = [mailbox(t, dovecot, users[t], name=f"box-{t}", address=addresses[t]) for t in (acme, globex)]
+    first = (
+        b"From: Olga <olga@customer.example>\r\nTo: support@globex.example\r\nSubject: My order\r\n"
+        b"Message-ID: <olga-1@customer.example>\r\n\r\nWhere is my order?\r\n"
+    )
+    with serve_smtp() as (port, inbox):
+        chosen = settings.model_copy(
+            update={
+                "smtp_host": "127.0.0.1",
+                "smtp_port": port,
+                "smtp_starttls": False,
+                "mailboxes": json.dumps(boxes),
+            }
+        )
+        async with serve_service(client, chosen, tenants) as api:
+            await append(dovecot, users[globex], first)
+
+            async def acknowledged() -> bool:
+                return len(inbox.messages) >= 1
+
+            await eventually(acknowledged, "the acknowledgement", within=30)
+            (ack,) = inbox.messages
+            assert ack["From"] == "support@globex.example" and ack["To"] == "olga@customer.example"
+            assert str(ack["Message-ID"]).endswith("@globex.example>")
+            # Olga answers it: her mail client sends to the From, which is globex's mailbox.
+            reply = (
+                b"From: Olga <olga@customer.example>\r\nTo: support@globex.example\r\n"
+                b"Subject: Re: My order\r\nMessage-ID: <olga-2@customer.example>\r\n"
+                + f"In-Reply-To: {ack['Message-ID']}\r\nReferences: {ack['Message-ID']}\r\n".encode()
+                + b"\r\nIt is order 1234.\r\n"
+            )
+            await append(dovecot, users[globex], reply)
+            conversation = derived_id("email", "<olga-1@customer.example>")
+
+            async def joined() -> bool:
+                found = await api.get(conversation, tenant="globex")
+                return found.status == 200 and found.body["customer_messages"] == 2
+
+            await eventually(joined, "the reply in the same conversation", within=30)
+        assert len(inbox.messages) == 1  # one acknowledgement: the reply was no new conversation
+
+
 async def test_tls_starttls_and_a_wrong_certificate(
     settings: Settings, dovecot: Dovecot, imap_password: None, tenants: dict[str, str]
 ) -> None:

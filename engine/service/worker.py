@@ -72,6 +72,7 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
             password=settings.secret("smtp_password"),
             starttls=settings.smtp_starttls,
             use_tls=settings.smtp_tls,
+            tenant_senders=tenant_senders(settings),
         )
     gateway = (
         WebhookGateway(
@@ -248,6 +249,15 @@ class ConvoflowWorker(Worker):
             log.info("told %d assignment desk(s) to read the roster again", told)
         if failed:
             log.warning("%d assignment desk(s) did not take the signal to read the roster", failed)
+
+
+def tenant_senders(settings: Settings) -> dict[str, str]:
+    """Each tenant with a support mailbox -> the address its mail goes out from (its first mailbox's)."""
+    senders: dict[str, str] = {}
+    for config in mailboxes_of(settings.mailboxes):
+        if config.support_address:
+            senders.setdefault(config.tenant, config.support_address)
+    return senders
 
 
 def build_mailboxes(
