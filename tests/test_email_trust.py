@@ -89,6 +89,38 @@ async def test_the_customers_own_reply_joins_whatever_the_case_of_the_address(
     await eventually(joined, "the customer's reply counted in their conversation")
 
 
+async def test_a_follow_up_to_the_customers_own_first_mail_joins_its_conversation(
+    api: ApiClient, worker: None
+) -> None:
+    """ "Forgot to say: order 1234", In-Reply-To the customer's own first mail: a second conversation
+    began beside the first, with a second acknowledgement. Someone else naming that mail does not
+    join it, and says nothing of it."""
+    first = await send(api, mail("Ada <ada@customer.example>", "<ada-first@customer.example>"))
+    assert first.status == 201, first.body
+    began = first.body["conversation_id"]
+    follow_up = mail(
+        "Ada <ada@customer.example>",
+        "<ada-second@customer.example>",
+        "Forgot to say: order 1234",
+        extra="In-Reply-To: <ada-first@customer.example>\r\nReferences: <ada-first@customer.example>\r\n",
+    )
+    joined = await send(api, follow_up)
+    assert joined.status == 200 and joined.body["conversation_id"] == began, joined.body
+
+    async def counted() -> bool:
+        return (await api.get(began)).body["customer_messages"] == 2
+
+    await eventually(counted, "the follow-up counted in the first conversation")
+    other = mail(
+        "Mallory <mallory@attacker.example>",
+        "<mallory-1@attacker.example>",
+        extra="In-Reply-To: <ada-first@customer.example>\r\n",
+    )
+    apart = await send(api, other)
+    assert apart.status == 201 and apart.body["conversation_id"] != began, apart.body
+    assert (await decisions(api, apart.body["conversation_id"]))[0]["note"] is None
+
+
 async def test_a_reply_naming_another_tenants_conversation_never_attaches(
     api: ApiClient, worker: None
 ) -> None:

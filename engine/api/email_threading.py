@@ -58,7 +58,8 @@ async def thread_in(
     """The conversation for an email from `sender` whose thread headers hold `named` (oldest first).
 
     The newest of our Message-IDs (of `domains`, default the domain of CONVOFLOW_EMAIL_FROM) whose
-    conversation has `sender` as its customer wins; with none, a new conversation
+    conversation has `sender` as its customer wins, then the newest of the sender's own mails that
+    began a conversation; with none, a new conversation
     `email-{hash of Message-ID}` (a gateway's redelivery lands in the same one).
     """
     ours = domains or [domain_of(conversations.settings.email_from)]
@@ -68,13 +69,20 @@ async def thread_in(
             conversation = conversation_of(reference, domain)
             if conversation is not None and conversation not in candidates:
                 candidates.append(conversation)
+    # Then the conversations the customer's own mails began (an id derived from their Message-ID): a
+    # follow-up to their first mail ("forgot to say: order 1234") names no id of ours, and began a
+    # second conversation beside the first, with a second acknowledgement.
+    began = derived_id("email", message_id)
+    theirs = [derived_id("email", reference) for reference in reversed(named)]
+    begun = [c for c in dict.fromkeys(theirs) if c not in candidates and c != began]
     note = None
-    for conversation in candidates[:MAX_CANDIDATES]:
+    for conversation in [*candidates, *begun][:MAX_CANDIDATES]:
         customer = await customer_of(conversations, tenant, conversation)
         if customer is not None and customer.casefold() == sender.casefold():
             return Threading(conversation=conversation, joined=True)
-        note = NOT_MEMBER if customer is not None or note == NOT_MEMBER else NOT_FOUND
-    return Threading(conversation=derived_id("email", message_id), note=note)
+        if conversation in candidates:  # a customer's own id that began nothing here says nothing
+            note = NOT_MEMBER if customer is not None or note == NOT_MEMBER else NOT_FOUND
+    return Threading(conversation=began, note=note)
 
 
 async def customer_of(conversations: Conversations, tenant: str, conversation: str) -> str | None:
