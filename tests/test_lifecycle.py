@@ -16,7 +16,7 @@ from temporalio.client import Client
 from engine.calendar import BusinessCalendar
 from engine.service.config import Settings
 from engine.service.pack_files import load_valid
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
@@ -542,3 +542,32 @@ async def test_unanswered_survey_expires(
     assert len(sent(outbox, "survey")) == 1
     late = await api.request("POST", "/v1/conversations/exp-1/survey", json={"rating": 4})
     assert late.status == 409 and "expired" in late.body["message"]
+
+
+async def test_an_out_of_office_answering_our_reply_changes_nothing_but_the_trail(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """The customer's autoresponder answered the agent's last reply seconds after the conversation was
+    solved: it reopened it, cancelled its survey and restarted its resolution clock, and the agent's
+    next reply threaded under the out-of-office."""
+    publish(settings, TEST_PACKS / "timers")
+    first = {"message_id": "<ooo-1@customer.example>", "channel": "email", "text": "help (slow)"}
+    body = {**first, "sender": {"address": "ada@customer.example"}}
+    assert (await api.request("POST", "/v1/conversations/ooo/messages?wait=decided", json=body)).status == 201
+    await reply(api, "ooo")
+    await set_status(api, "ooo", "solved")
+    away = {**body, "message_id": "<ooo-auto@customer.example>", "text": "I am away", "auto_submitted": True}
+    taken = await api.request("POST", "/v1/conversations/ooo/messages?wait=decided", json=away)
+    assert taken.status == 200 and taken.body["status"] == "solved", taken.body
+    after = await state(api, "ooo")
+    assert (after["status"], after["reopened"], after["survey"]["status"]) == ("solved", 0, "scheduled")
+    assert after["customer_messages"] == 2  # recorded, and decided: the trail has it
+    assert [d["event"] for d in await trail(api, "ooo")].count("message.received") == 2
+
+    async def surveyed() -> bool:
+        return len(sent(outbox, "survey")) == 1
+
+    await eventually(surveyed, what="the survey, still due")
+    await reply(api, "ooo", "One more thing")
+    (last,) = [m for m in sent(outbox, "agent_reply") if m["text"] == "One more thing"]
+    assert last["in_reply_to"] == "<ooo-1@customer.example>", last

@@ -121,7 +121,13 @@ timeout found nobody else: the desk answers that its agent keeps the conversatio
 `patches-2026-12-v-requeued-for-anyone-1` with `desk-workflow-10`, a manually assigned conversation
 whose agent went away: queued for anyone, a colleague took it, and
 `patches-2026-12-v-solved-parked-1` with `desk-workflow-11`, a solved conversation whose agent went
-away: parked until the customer wrote again (desk patch `desk-requeues-a-lost-conversation-for-anyone`).
+away: parked until the customer wrote again (desk patch `desk-requeues-a-lost-conversation-for-anyone`),
+`patches-2026-12-w-automatic-reply-keeps-solved-1`, begun with the bundle in which a customer's
+automatic reply (an out-of-office answering our reply) changes nothing but the trail: the solved
+conversation stays solved with its survey, and `patches-2026-12-v-then-automatic-reply-mid-1`,
+solved under `convoflow up` of the code before it and answered by the out-of-office once `convoflow
+up` of the code after it had taken over, asking `a-customer-s-automatic-reply-changes-nothing` by
+its own marker mid-run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
+    from workflows.conversation.patches import AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -174,6 +175,13 @@ class Inbox(Threads):
     async def _take_message(self, message: InboundMessage, at: datetime) -> tuple[int, bool]:
         s = self._state
         first = s.customer_messages == 0
+        if not first and message.auto_submitted and self._patched(AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH):
+            # An out-of-office answering our reply: recorded and decided, nothing more. It reopened a
+            # solved conversation, woke a pending one, started clocks, and our next reply threaded
+            # under it.
+            s.customer_messages += 1
+            seq = await self._process("message.received", message=message)
+            return seq, False
         s.customer_messages += 1
         s.first_customer_message_at = s.first_customer_message_at or at
         waiting_since_reply = s.last_agent_reply_at is not None and (

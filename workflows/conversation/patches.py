@@ -182,7 +182,16 @@ PATCHES_2026_12_U = "patches-2026-12-u"
 DESK_DEADLINES_PATCH = "the-desk-hears-each-new-sla-deadline"
 # The bundle after that: everything PATCHES_2026_12_U stands for, and DESK_DEADLINES_PATCH.
 PATCHES_2026_12_V = "patches-2026-12-v"
+# An automatic reply of the customer's side (an out-of-office, `Auto-Submitted`) after their first
+# message is recorded and decided, and changes nothing else: it reopened a solved conversation
+# (cancelling its survey, restarting its resolution clock), woke a pending one, started a next
+# response clock and an assignee's unanswered timer, and our next reply threaded under it
+# (inbox.py `_take_message`). Asked only when such a reply arrives.
+AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH = "a-customer-s-automatic-reply-changes-nothing"
+# The bundle after that: everything PATCHES_2026_12_V stands for, and AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH.
+PATCHES_2026_12_W = "patches-2026-12-w"
 BUNDLES = (
+    PATCHES_2026_12_W,
     PATCHES_2026_12_V,
     PATCHES_2026_12_U,
     PATCHES_2026_12_T,
@@ -243,6 +252,7 @@ LATER_PATCHES = {
     UNANSWERED_ON_TEAM_CALENDAR_PATCH: PATCHES_2026_12_T,
     POLICY_CHANGE_KEEPS_PATCH: PATCHES_2026_12_U,
     DESK_DEADLINES_PATCH: PATCHES_2026_12_V,
+    AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH: PATCHES_2026_12_W,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
