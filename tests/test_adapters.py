@@ -693,14 +693,25 @@ def test_a_notification_webhook_that_is_not_a_url_is_a_validation_error(tmp_path
     ]
 
 
-async def test_sms_text_is_cut_to_the_channel_limit(api: ApiClient, worker: None, settings: Settings) -> None:
+async def test_an_agent_reply_over_the_channel_limit_is_refused_not_cut(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """A 3,000-character SMS reply was cut to 1,600 and answered "delivered": the customer read half
+    of it and the agent never knew."""
     await api.post_message("sms-1", "m-1", "hi", channel="sms", sender="+4915100000003")
-    await api.request(
-        "POST",
-        "/v1/conversations/sms-1/replies",
-        json={"agent_id": "a", "text": "x" * 3000, "message_id": "r-1"},
-    )
-    assert len(OutboxRows(settings).read_all()[-1]["text"]) == 1600
+    path = "/v1/conversations/sms-1/replies"
+    long = await api.request("POST", path, json={"agent_id": "a", "text": "x" * 3000, "message_id": "r-1"})
+    assert long.status == 422, long.body
+    assert long.body["fields"] == [
+        {
+            "field": "text",
+            "message": "3000 characters: sms carries at most 1600 per message; "
+            "shorten it or send it in parts",
+        }
+    ]
+    fits = await api.request("POST", path, json={"agent_id": "a", "text": "y" * 1600, "message_id": "r-1"})
+    assert fits.status == 200, fits.body
+    assert OutboxRows(settings).read_all()[-1]["text"] == "y" * 1600
 
 
 async def _lookup(settings: Settings, query: CustomerQuery) -> Customer | None:

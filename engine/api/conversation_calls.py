@@ -87,6 +87,10 @@ async def call_temporal(
             raise ApiError(409, "conversation_closed", CLOSED, named("conversation_id", CLOSED)) from None
         if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
             raise ApiError(409, "no_survey", cause.message, named("conversation_id", cause.message)) from None
+        if isinstance(cause, ApplicationError) and cause.type == "TextTooLong":
+            raise ApiError(
+                422, "invalid_request", f"text: {cause.message}", named("text", cause.message)
+            ) from None
         if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
             raise ApiError(
                 409, "assignment_refused", cause.message, named("agent_id", cause.message)
