@@ -469,3 +469,29 @@ async def test_a_tenant_with_a_roster_answers_as_its_agents_only_and_says_someth
     assert (await state(api, "c-who"))["agent_messages"] == 0
     answered = await api.request("POST", path, json={"agent_id": "ana", "text": "Hi", "message_id": "r-1"})
     assert answered.status == 200, answered.body
+
+
+async def test_the_conversations_nobody_holds_are_listed_apart(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """An unassigned conversation is in no queue, has no owner and no unanswered timer: nothing could
+    list it (`?assignee=` is 422, an empty id being no id)."""
+    await add_agent(api, "ana")
+    await api.post_message("c-held", "m1", "Hello there")
+    await api.post_message("c-loose", "m2", "Hello there")
+    await assigned_to(api, "c-held", "ana")
+    await assigned_to(api, "c-loose", "ana")
+    freed = await api.request("POST", "/v1/conversations/c-loose/unassignment", json={})
+    assert freed.status == 200, freed.body
+
+    async def listed(assigned: str) -> list[str]:
+        found = await api.request("GET", f"/v1/conversations?status=open&assigned={assigned}")
+        assert found.status == 200, found.body
+        return sorted(c["conversation_id"] for c in found.body["conversations"])
+
+    async def apart() -> bool:
+        return await listed("false") == ["c-loose"] and await listed("true") == ["c-held"]
+
+    await eventually(apart, "the unassigned conversation listed apart")
+    bad = await api.request("GET", "/v1/conversations?assigned=nobody")
+    assert bad.status == 422 and bad.body["fields"][0]["field"] == "assigned", bad.body

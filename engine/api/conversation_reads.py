@@ -145,8 +145,8 @@ async def conversation_page(
     request: web.Request, query: Mapping[str, str], limit: int, after: Position | None
 ) -> tuple[list[ConversationSummary], Position | None]:
     """Up to `limit` conversations of the caller's tenant after the keyset position `after`, filtered
-    by search attributes (`query`: status, channel, priority, sla_breached, team, assignee, tag,
-    language); and the position of the last row read, when there may be more.
+    by search attributes (`query`: status, channel, priority, sla_breached, team, assignee, assigned,
+    tag, language); and the position of the last row read, when there may be more.
 
     Temporal's SQL visibility has no ORDER BY: it lists running executions first, newest StartTime
     first (ties by RunId), then ended ones by CloseTime, newest first. The keyset follows that order,
@@ -196,6 +196,13 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
         if value is not None:
             quoted = value if key is sa.SLA_BREACHED else f"'{value}'"
             clauses.append(f"{key.name} = {quoted}")
+    # The conversations nobody holds (an unassignment leaves one in no queue): every helpdesk's
+    # "Unassigned" view. `assignee=` could not say it (an empty id is no id).
+    assigned = query.get("assigned")
+    if assigned is not None and assigned not in ("true", "false"):
+        raise invalid_field("assigned", "one of true, false", f"unknown assigned {assigned!r}")
+    if assigned is not None:
+        clauses.append(f"{sa.ASSIGNEE.name} IS {'NOT ' if assigned == 'true' else ''}NULL")
     # An agent's id and a language are ids; a pack names its teams and tags as it likes ("Tier 2",
     # "Süd"): any such name, quoted, but no quote or backslash, which would end or escape the string.
     pack_name = f"a pack's name: 1-{MAX_TEAM_NAME} characters of one line, no quotes"

@@ -77,6 +77,7 @@ CONVERSATION_FILTERS: list[dict[str, Any]] = [
         ("sla_breached", {"type": "string", "enum": ["true", "false"]}),
         ("team", ID),
         ("assignee", AGENT_ID),
+        ("assigned", {"type": "string", "enum": ["true", "false"]}),
         ("tag", ID),
         ("language", ID),
     )

@@ -55,6 +55,7 @@ from .get_tenant_settings_response_200 import GetTenantSettingsResponse200
 from .healthz_response_200 import HealthzResponse200
 from .kpi_report import KpiReport
 from .kpi_report_rows_item import KpiReportRowsItem
+from .list_conversations_assigned import ListConversationsAssigned
 from .list_conversations_channel import ListConversationsChannel
 from .list_conversations_priority import ListConversationsPriority
 from .list_conversations_sla_breached import ListConversationsSlaBreached
@@ -196,6 +197,7 @@ __all__ = (
     "HealthzResponse200",
     "KpiReport",
     "KpiReportRowsItem",
+    "ListConversationsAssigned",
     "ListConversationsChannel",
     "ListConversationsPriority",
     "ListConversationsSlaBreached",

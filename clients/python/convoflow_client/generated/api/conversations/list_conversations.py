@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.conversation_list import ConversationList
+from ...models.list_conversations_assigned import ListConversationsAssigned
 from ...models.list_conversations_channel import ListConversationsChannel
 from ...models.list_conversations_priority import ListConversationsPriority
 from ...models.list_conversations_sla_breached import ListConversationsSlaBreached
@@ -24,6 +25,7 @@ def _get_kwargs(
     sla_breached: ListConversationsSlaBreached | Unset = UNSET,
     team: str | Unset = UNSET,
     assignee: str | Unset = UNSET,
+    assigned: ListConversationsAssigned | Unset = UNSET,
     tag: str | Unset = UNSET,
     language: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -61,6 +63,12 @@ def _get_kwargs(
     params["team"] = team
 
     params["assignee"] = assignee
+
+    json_assigned: str | Unset = UNSET
+    if not isinstance(assigned, Unset):
+        json_assigned = assigned.value
+
+    params["assigned"] = json_assigned
 
     params["tag"] = tag
 
@@ -143,6 +151,7 @@ def sync_detailed(
     sla_breached: ListConversationsSlaBreached | Unset = UNSET,
     team: str | Unset = UNSET,
     assignee: str | Unset = UNSET,
+    assigned: ListConversationsAssigned | Unset = UNSET,
     tag: str | Unset = UNSET,
     language: str | Unset = UNSET,
 ) -> Response[ConversationList | Problem]:
@@ -159,6 +168,7 @@ def sync_detailed(
         sla_breached (ListConversationsSlaBreached | Unset):
         team (str | Unset):
         assignee (str | Unset):
+        assigned (ListConversationsAssigned | Unset):
         tag (str | Unset):
         language (str | Unset):
 
@@ -179,6 +189,7 @@ def sync_detailed(
         sla_breached=sla_breached,
         team=team,
         assignee=assignee,
+        assigned=assigned,
         tag=tag,
         language=language,
     )
@@ -201,6 +212,7 @@ def sync(
     sla_breached: ListConversationsSlaBreached | Unset = UNSET,
     team: str | Unset = UNSET,
     assignee: str | Unset = UNSET,
+    assigned: ListConversationsAssigned | Unset = UNSET,
     tag: str | Unset = UNSET,
     language: str | Unset = UNSET,
 ) -> ConversationList | Problem | None:
@@ -217,6 +229,7 @@ def sync(
         sla_breached (ListConversationsSlaBreached | Unset):
         team (str | Unset):
         assignee (str | Unset):
+        assigned (ListConversationsAssigned | Unset):
         tag (str | Unset):
         language (str | Unset):
 
@@ -238,6 +251,7 @@ def sync(
         sla_breached=sla_breached,
         team=team,
         assignee=assignee,
+        assigned=assigned,
         tag=tag,
         language=language,
     ).parsed
@@ -254,6 +268,7 @@ async def asyncio_detailed(
     sla_breached: ListConversationsSlaBreached | Unset = UNSET,
     team: str | Unset = UNSET,
     assignee: str | Unset = UNSET,
+    assigned: ListConversationsAssigned | Unset = UNSET,
     tag: str | Unset = UNSET,
     language: str | Unset = UNSET,
 ) -> Response[ConversationList | Problem]:
@@ -270,6 +285,7 @@ async def asyncio_detailed(
         sla_breached (ListConversationsSlaBreached | Unset):
         team (str | Unset):
         assignee (str | Unset):
+        assigned (ListConversationsAssigned | Unset):
         tag (str | Unset):
         language (str | Unset):
 
@@ -290,6 +306,7 @@ async def asyncio_detailed(
         sla_breached=sla_breached,
         team=team,
         assignee=assignee,
+        assigned=assigned,
         tag=tag,
         language=language,
     )
@@ -310,6 +327,7 @@ async def asyncio(
     sla_breached: ListConversationsSlaBreached | Unset = UNSET,
     team: str | Unset = UNSET,
     assignee: str | Unset = UNSET,
+    assigned: ListConversationsAssigned | Unset = UNSET,
     tag: str | Unset = UNSET,
     language: str | Unset = UNSET,
 ) -> ConversationList | Problem | None:
@@ -326,6 +344,7 @@ async def asyncio(
         sla_breached (ListConversationsSlaBreached | Unset):
         team (str | Unset):
         assignee (str | Unset):
+        assigned (ListConversationsAssigned | Unset):
         tag (str | Unset):
         language (str | Unset):
 
@@ -348,6 +367,7 @@ async def asyncio(
             sla_breached=sla_breached,
             team=team,
             assignee=assignee,
+            assigned=assigned,
             tag=tag,
             language=language,
         )
