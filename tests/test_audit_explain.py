@@ -183,6 +183,40 @@ async def test_whatif_shows_the_changed_acknowledgement_and_nothing_else(
     assert text.stdout.rstrip().endswith(f"1 of {len(events)} decisions would change")
 
 
+async def test_whatif_with_a_candidate_that_times_differently_says_timed_events_are_not_re_timed(
+    capsys: pytest.CaptureFixture[str],
+    api: ApiClient,
+    default_pack: str,
+    tmp_path: Path,
+    tenants: dict[str, str],
+    worker: None,
+) -> None:
+    """A candidate whose only change is an SLA target: "0 decisions would change", said with
+    confidence, where the candidate would have breached (or not) at other times."""
+    await conversation(api, "wi-sla")
+    folder = tmp_path / "slower"
+    shutil.copytree(PACKS / "default", folder)
+    pack = folder / "pack.yaml"
+    pack.write_text(
+        pack.read_text(encoding="utf-8").replace("first_response_minutes: 480 ", "first_response_minutes: 5 ")
+    )
+    (folder / "tests.yaml").unlink()
+    tenant = tenants["acme"]
+    run = await cli(capsys, "audit", "whatif", "wi-sla", "--pack", str(folder), "--tenant", tenant)
+    assert run.returncode == 0, run.stdout + run.stderr  # the decisions themselves are the same
+    notes = [line for line in run.stdout.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "sla_policies.standard: first_response_minutes 480 -> 5" in notes[0], notes
+    assert "are replayed when they were recorded, not re-timed" in notes[0]
+    body = as_json(
+        await cli(capsys, "audit", "whatif", "wi-sla", "--pack", str(folder), "--tenant", tenant, "--json")
+    )
+    assert body["caveats"] == [notes[0].removeprefix("note: ")]
+    same = await cli(
+        capsys, "audit", "whatif", "wi-sla", "--pack", str(PACKS / "default"), "--tenant", tenant
+    )
+    assert "note: " not in same.stdout
+
+
 async def test_exported_events_feed_simulate_and_diff_with_the_recorded_decisions(
     capsys: pytest.CaptureFixture[str],
     api: ApiClient,

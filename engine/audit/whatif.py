@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.audit.captured import CapturedDecision
 from engine.rules.context import EventType
 from engine.rules.decision import CompiledPack
+from engine.rules.pack import RulePack
 from engine.rules.simulation import RecordedConversation, RecordedEvent, decide_recorded, format_action
 
 
@@ -74,6 +75,55 @@ def whatif(captured: list[CapturedDecision], candidate: CompiledPack) -> list[Ev
     return rows
 
 
+TIMED_EVENTS = "sla.warning, sla.breached, sla.escalation, assignment.timeout, survey, auto-close"
+
+
+def timing_caveats(recorded: dict[str, RulePack], candidate: RulePack) -> list[str]:
+    """What the candidate times differently from the packs the conversation ran on: its SLA
+    policies, calendars, teams' timers and settings. A what-if re-decides the recorded events; it
+    does not re-time them, so "0 decisions would change" from a policy five times slower was a
+    confident wrong answer."""
+    changed: list[str] = []
+    for pack in recorded.values():
+        for section in ("sla_policies", "calendars", "teams"):
+            before, after = _dumped(pack, section), _dumped(candidate, section)
+            for name in sorted(set(before) | set(after)):
+                if before.get(name) != after.get(name):
+                    changed.append(f"{section}.{name}{_fields_changed(before.get(name), after.get(name))}")
+        before, after = _dumped(pack, "settings"), _dumped(candidate, "settings")
+        changed += [
+            f"settings.{key}: {_plain(before.get(key))} -> {_plain(after.get(key))}"
+            for key in sorted(set(before) | set(after))
+            if key.endswith("_minutes") and before.get(key) != after.get(key)
+        ]
+    if not changed:
+        return []
+    shown = "; ".join(dict.fromkeys(changed))
+    return [
+        f"the candidate times conversations differently ({shown}): timed events ({TIMED_EVENTS}) are "
+        "replayed when they were recorded, not re-timed, so what it would have timed differently "
+        "is not shown"
+    ]
+
+
+def _dumped(pack: RulePack, section: str) -> dict[str, Any]:
+    value = getattr(pack, section)
+    data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    return {k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v) for k, v in data.items()}
+
+
+def _fields_changed(before: Any, after: Any) -> str:
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return " added" if before is None else " removed" if after is None else " differs"
+    keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    return ": " + ", ".join(f"{k} {_plain(before.get(k))} -> {_plain(after.get(k))}" for k in keys)
+
+
+def _plain(value: Any) -> Any:
+    """Minutes as a pack writes them: 480, not 480.0."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def to_recorded(conversation: str, captured: list[CapturedDecision]) -> RecordedConversation:
     """A conversation's decided events in the JSON-lines format `rules simulate` / `rules diff` read.
 
@@ -84,9 +134,13 @@ def to_recorded(conversation: str, captured: list[CapturedDecision]) -> Recorded
     )
 
 
-def render_text(conversation: str, pack: str, rows: list[EventComparison]) -> str:
-    """Event by event: `=` where nothing would change, `-` what was done and `+` what would be."""
+def render_text(
+    conversation: str, pack: str, rows: list[EventComparison], caveats: list[str] | None = None
+) -> str:
+    """Event by event: `=` where nothing would change, `-` what was done and `+` what would be; what
+    the comparison cannot show (`timing_caveats`) first."""
     lines = [f"{conversation}: recorded decisions against {pack}"]
+    lines += [f"note: {caveat}" for caveat in caveats or []]
     for row in rows:
         where = f"#{row.seq}" if row.seq is not None else "#?"
         head = f"{where} {row.event} at {row.at.isoformat() if row.at else '-'}"

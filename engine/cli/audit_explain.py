@@ -28,7 +28,7 @@ from temporalio.service import RPCError
 
 from engine.audit.explain import explain, render_text
 from engine.audit.whatif import render_text as render_whatif
-from engine.audit.whatif import to_recorded, whatif
+from engine.audit.whatif import timing_caveats, to_recorded, whatif
 from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
@@ -146,17 +146,26 @@ async def _explain(settings: Settings, client: Client, args: argparse.Namespace)
 async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) -> int:
     pack = await asyncio.to_thread(load_pack, args.pack)  # a hash reads the database on its own loop
     workflow_id = await known_conversation(client, args.tenant, args.conversation)
-    rows = whatif(await captured_decisions(client, workflow_id), CompiledPack(pack))
+    captured = await captured_decisions(client, workflow_id)
+    rows = whatif(captured, CompiledPack(pack))
+    await prepare_database(settings)
+    database = database_of(settings)
+    try:
+        recorded = await packs_by_hash(database, [c.pack_hash for c in captured if c.pack_hash])
+    finally:
+        await database.dispose()
+    caveats = timing_caveats(recorded, pack)
     if args.json:
         body = {
             "conversation": args.conversation,
             "pack_hash": pack.content_hash,
+            "caveats": caveats,
             "events": [{**row.model_dump(mode="json"), "changed": row.changed} for row in rows],
         }
         print(json.dumps(body, ensure_ascii=False, indent=1))
     else:
         label = f"{pack.meta.name} {pack.meta.version} ({pack.content_hash[:12]})"
-        print(render_whatif(args.conversation, label, rows), end="")
+        print(render_whatif(args.conversation, label, rows, caveats), end="")
     return 1 if any(row.changed for row in rows) else 0
 
 
