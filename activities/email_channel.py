@@ -8,8 +8,9 @@ idempotency key, so a message sent twice by a crash is recognisably the same mes
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 
 import aiosmtplib
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -29,7 +30,7 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
     email["Subject"] = (
         subject if subject.lower().startswith("re:") or message.kind == "notification" else (f"Re: {subject}")
     )
-    email["Date"] = formatdate(localtime=False)
+    email["Date"] = format_datetime(datetime.now(UTC))  # "+0000": formatdate's "-0000" means zone unknown
     email["Message-ID"] = message_id_for(message, domain)
     thread = [i for i in (*message.references, message.in_reply_to) if i and is_threading_id(i)]
     if thread:

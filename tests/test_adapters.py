@@ -344,6 +344,8 @@ async def test_threading_headers_carry_only_message_ids_a_mail_client_holds(
             "<m2@customer.example>",
             "<m2@customer.example>",
         )
+        # RFC 5322 3.3: "-0000" says the time's zone is unknown; ours is UTC, "+0000".
+        assert str(reply["Date"]).endswith(" +0000"), reply["Date"]
 
 
 def test_a_reply_s_lines_stay_lines_in_its_html_part() -> None:
