@@ -495,3 +495,33 @@ async def test_the_conversations_nobody_holds_are_listed_apart(
     await eventually(apart, "the unassigned conversation listed apart")
     bad = await api.request("GET", "/v1/conversations?assigned=nobody")
     assert bad.status == 422 and bad.body["fields"][0]["field"] == "assigned", bad.body
+
+
+async def test_the_kpis_report_a_reassigned_conversation_under_the_agent_who_holds_it(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """Reassigned by the desk (its agent away), the conversation stayed in the first agent's backlog
+    in `GET /v1/kpis?group_by=agent`: a thread's agent was who held it at the last message or reply."""
+    await add_agent(api, "ana")
+    first = await _answered_by_its_agent(api, "c-kpi")
+    await add_agent(api, "ben")
+    await api.request("PUT", f"/v1/agents/{first}/presence", json={"status": "away"})
+    await assigned_to(api, "c-kpi", "ben")
+
+    async def backlog_of() -> dict[str, list[str]]:
+        report = await api.request("GET", "/v1/kpis?group_by=agent")
+        assert report.status == 200, report.body
+        return {r["group"]["agent"]: r["metrics"]["backlog"]["conversations"] for r in report.body["rows"]}
+
+    async def held_by_ben() -> bool:
+        return (await backlog_of()).get("ben") == ["c-kpi"]
+
+    await eventually(held_by_ben, "c-kpi in ben's backlog")
+    assert "c-kpi" not in (await backlog_of()).get(first, [])
+    freed = await api.request("POST", "/v1/conversations/c-kpi/unassignment", json={})
+    assert freed.status == 200, freed.body
+
+    async def held_by_nobody() -> bool:  # unassigned: under the agent who replied last (docs/kpis.md)
+        return (await backlog_of()).get(first) == ["c-kpi"]
+
+    await eventually(held_by_nobody, "c-kpi back under the agent who replied")

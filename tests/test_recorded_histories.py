@@ -127,7 +127,9 @@ automatic reply (an out-of-office answering our reply) changes nothing but the t
 conversation stays solved with its survey, and `patches-2026-12-v-then-automatic-reply-mid-1`,
 solved under `convoflow up` of the code before it and answered by the out-of-office once `convoflow
 up` of the code after it had taken over, asking `a-customer-s-automatic-reply-changes-nothing` by
-its own marker mid-run.
+its own marker mid-run, and `patches-2026-12-x-reassignment-is-a-kpi-fact-1` with `desk-workflow-12`,
+begun with the bundle in which an assignment marks who holds the thread in its KPI view (an agent
+away: the desk handed the conversation to a colleague, whose backlog it is now).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

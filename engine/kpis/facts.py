@@ -27,6 +27,8 @@ SLA_BREACHED = "sla_breached"
 SURVEY_SENT = "survey_sent"
 SURVEY_FAILED = "survey_failed"
 SURVEY_COMPLETED = "survey_completed"
+ASSIGNED = "assigned"
+UNASSIGNED = "unassigned"
 
 # Trail events that are one fact each, and the fact's kind.
 EVENT_KINDS = {
@@ -38,6 +40,13 @@ EVENT_KINDS = {
     "sla.breached": SLA_BREACHED,
     "survey.completed": SURVEY_COMPLETED,
 }
+# Assignments are facts of runs whose workflow marks them (`HOLDER` in the event's view): a thread's
+# agent was whoever held it at its last message or reply, so a reassignment (an unanswered timeout,
+# an agent away, a manual move) regrouped nothing until the customer wrote again, and an unassigned
+# thread stayed its former agent's backlog. Trails recorded before carry no mark and make no fact.
+ASSIGNMENT_KINDS = {"conversation.assigned": ASSIGNED, "conversation.unassigned": UNASSIGNED}
+HOLDER = "holder"
+"""The view's key for who holds the thread after the assignment event ("" for nobody)."""
 # What every fact of an event carries from the view (the rest belongs to one kind).
 COMMON = ("channel", "team", "assignee", "priority", "pack", "calendar", "sla")
 
@@ -89,6 +98,8 @@ def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list
             k: view[k] for k in ("from", "to", "target", "rating", "sender", "agent") if k in view
         }
         made.append((kind, at, own))
+    if entry.event in ASSIGNMENT_KINDS and HOLDER in view:
+        made.append((ASSIGNMENT_KINDS[entry.event], at, {HOLDER: view[HOLDER]}))
     if entry.event == "survey.due" and (entry.note or "").startswith("survey sent"):
         made.append((SURVEY_SENT, entry.at, {}))
     if entry.event == "message.delivery_failed" and view.get("send") == "survey":

@@ -166,6 +166,17 @@ def threads_of(facts: Iterable[Fact], calendars: Calendars) -> list[ThreadKpis]:
     return [_thread(key, sorted(f, key=lambda x: (x.seq, x.part)), calendars) for key, f in grouped.items()]
 
 
+def _holder(facts: list[Fact]) -> str | None:
+    """Who holds the thread: the latest assignment fact says (nobody, once unassigned), else the
+    assignee the latest fact's view names."""
+    for fact in reversed(facts):
+        if fact.kind in (k.ASSIGNED, k.UNASSIGNED):
+            return fact.data.get(k.HOLDER) or None
+        if fact.data.get("assignee"):
+            return str(fact.data["assignee"])
+    return None
+
+
 def _thread(key: tuple[str, str, int], facts: list[Fact], calendars: Calendars) -> ThreadKpis:
     created = next((f for f in facts if f.kind == k.CREATED), facts[0])
     last = facts[-1].data
@@ -176,7 +187,7 @@ def _thread(key: tuple[str, str, int], facts: list[Fact], calendars: Calendars) 
         started_at=created.at,
         channel=last.get("channel"),
         team=next((f.data["team"] for f in reversed(facts) if f.data.get("team")), None),
-        assignee=next((f.data["assignee"] for f in reversed(facts) if f.data.get("assignee")), None)
+        assignee=_holder(facts)
         or next((f.data["agent"] for f in reversed(facts) if f.data.get("agent")), None),
         priority=last.get("priority"),
         pack=last.get("pack"),

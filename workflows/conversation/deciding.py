@@ -14,11 +14,11 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
     from engine.contracts.crm import Customer, CustomerQuery
     from engine.contracts.decisions import TRIAGED_EVENTS, DecideRequest
-    from engine.kpis.facts import event_view
+    from engine.kpis.facts import ASSIGNMENT_KINDS, HOLDER, event_view
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable
     from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
-    from workflows.conversation.patches import CRM_FALLBACK_PATCH
+    from workflows.conversation.patches import ASSIGNMENT_FACTS_PATCH, CRM_FALLBACK_PATCH
     from workflows.conversation.rule_context import build_context
     from workflows.conversation.status import Raised
 
@@ -68,6 +68,8 @@ class Deciding(ActionExecutor):
         self._record(entry)
         s = self._state
         entry.kpi = event_view(event, extra or {}, status=s.status.value, automated=s.customer_is_automated)
+        if event in ASSIGNMENT_KINDS and self._patched(ASSIGNMENT_FACTS_PATCH):
+            entry.kpi[HOLDER] = s.assignee or ""
         # A customer message counts from when the channel received it (`received_at`), an agent's
         # reply from when it was posted (the delivery before `message.sent` takes time).
         when = s.last_customer_message_at if message is not None else None

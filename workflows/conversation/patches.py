@@ -190,7 +190,15 @@ PATCHES_2026_12_V = "patches-2026-12-v"
 AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH = "a-customer-s-automatic-reply-changes-nothing"
 # The bundle after that: everything PATCHES_2026_12_V stands for, and AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH.
 PATCHES_2026_12_W = "patches-2026-12-w"
+# A `conversation.assigned` or `conversation.unassigned` entry marks who holds the thread in its KPI
+# view (engine/kpis/facts.py HOLDER), which makes it a KPI fact: the agent a thread is reported
+# under was whoever held it at its last message or reply, so a reassignment regrouped nothing and an
+# unassigned thread stayed in its former agent's backlog. Asked at a run's first such entry.
+ASSIGNMENT_FACTS_PATCH = "assignments-are-kpi-facts"
+# The bundle after that: everything PATCHES_2026_12_W stands for, and ASSIGNMENT_FACTS_PATCH.
+PATCHES_2026_12_X = "patches-2026-12-x"
 BUNDLES = (
+    PATCHES_2026_12_X,
     PATCHES_2026_12_W,
     PATCHES_2026_12_V,
     PATCHES_2026_12_U,
@@ -253,6 +261,7 @@ LATER_PATCHES = {
     POLICY_CHANGE_KEEPS_PATCH: PATCHES_2026_12_U,
     DESK_DEADLINES_PATCH: PATCHES_2026_12_V,
     AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH: PATCHES_2026_12_W,
+    ASSIGNMENT_FACTS_PATCH: PATCHES_2026_12_X,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
