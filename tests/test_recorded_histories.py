@@ -129,7 +129,11 @@ solved under `convoflow up` of the code before it and answered by the out-of-off
 up` of the code after it had taken over, asking `a-customer-s-automatic-reply-changes-nothing` by
 its own marker mid-run, and `patches-2026-12-x-reassignment-is-a-kpi-fact-1` with `desk-workflow-12`,
 begun with the bundle in which an assignment marks who holds the thread in its KPI view (an agent
-away: the desk handed the conversation to a colleague, whose backlog it is now).
+away: the desk handed the conversation to a colleague, whose backlog it is now), and
+`patches-2026-12-w-then-reassigned-mid-1`, assigned under `convoflow up` of the code before it and
+reassigned (its agent away) once `convoflow up` of the code after it had taken over: replaying its
+first assignment asked `assignments-are-kpi-facts` and was answered no, which Temporal keeps for the
+rest of the run, so it records no marker and makes no assignment fact until its next run.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of
