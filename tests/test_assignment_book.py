@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from engine.assignment import desk_book
 from engine.assignment.desk_book import DeskBook
 from engine.assignment.desk_views import loads_view, queue_view
 from engine.contracts.assignment import (
@@ -420,3 +422,26 @@ def test_a_solved_conversation_its_agent_lost_is_parked_until_the_customer_write
     desk.report_status("conversation:t:c1", "open", T0 + timedelta(minutes=4))  # reopened
     assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
     assert counts(desk) == {"ana": 0, "ben": 1}
+
+
+def test_parked_conversations_neither_fill_the_queue_nor_lengthen_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shift logging off overnight parks every solved conversation it held: counted as waiting,
+    they refused new requests ("the tenant's queues hold 1000 waiting conversations already") while
+    the queue showed nothing, and answers named a queue that long. Past their own bound, a solved
+    conversation lost is queued to be served, as before, so what the desk carries stays bounded."""
+    monkeypatch.setattr(desk_book, "MAX_WAITING", 2)
+    monkeypatch.setattr(desk_book, "MAX_PARKED", 3)
+    desk = book(agent("ana", capacity=10), agent("ben", capacity=10, presence="offline"))
+    policy = TeamPolicy(away_grace_minutes=1)
+    for n in range(4):
+        assert desk.request(ask(n, policy=policy), T0).agent == "ana"
+        desk.report_status(f"conversation:t:c{n}", "solved", T0)
+    set_presence(desk, "ana", "away", T0)
+    desk.fire(T0 + timedelta(minutes=1))
+    assert sum(w.parked for w in desk.state.queue) == 3
+    (fourth,) = queue_view(desk, "support").entries  # queued: nobody online to serve it yet
+    set_presence(desk, "ben", "online", T0 + timedelta(minutes=2))
+    held = {load.agent: load.assigned for load in loads_view(desk)}
+    assert held["ben"] == [fourth.conversation_id] and queue_view(desk, "support").entries == []
+    fresh = desk.request(ask(9, policy=policy), T0 + timedelta(minutes=3))
+    assert (fresh.result, fresh.agent, fresh.queue_length) == ("assigned", "ben", 0)

@@ -43,6 +43,8 @@ FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 MAX_WHOLE_OUTCOMES = 100
 MAX_REMEMBERED_OUTCOMES = 2_000
 MAX_WAITING = 1_000
+MAX_PARKED = 1_000
+"""Solved conversations waiting parked (requeueing.py); past it, one lost is queued as before."""
 CARRY_LIMIT = 1_500_000
 """Carried bytes past which the desk keeps its answers in brief only, before continuing as new."""
 
@@ -136,7 +138,9 @@ class DeskBook:
             return self._remember(settled)
         if request.strategy == "agent":
             return self._named(request, now)
-        if len(self.state.queue) >= MAX_WAITING and not waiting_already:
+        # Parked ones are no waiting work (they have their own bound): they neither fill the queue
+        # nor lengthen it in answers.
+        if sum(not w.parked for w in self.state.queue) >= MAX_WAITING and not waiting_already:
             reason = f"the tenant's queues hold {MAX_WAITING} waiting conversations already"
             decision = AssignmentDecision(
                 strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
@@ -309,7 +313,8 @@ class DeskBook:
 
     def _unseat(self, seat: Seat, reason: str, now: datetime) -> None:
         del self.state.seats[seat.conversation_id]
-        waiting = requeued(seat, self.requeue_afresh)
+        may_park = sum(w.parked for w in self.state.queue) < MAX_PARKED
+        waiting = requeued(seat, self.requeue_afresh, may_park=may_park)
         if waiting is not None:
             self.state.queue.append(waiting)
         self.notices.append(
@@ -360,7 +365,7 @@ class DeskBook:
         decision: AssignmentDecision,
         now: datetime,
     ) -> AssignmentOutcome:
-        waiting = sum(1 for w in self.state.queue if w.request.team == request.team)
+        waiting = sum(1 for w in self.state.queue if w.request.team == request.team and not w.parked)
         return outcome_of(request, result, decision, now, waiting)
 
     def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:

@@ -29,11 +29,12 @@ def differs(seat: Seat) -> bool:
     )
 
 
-def requeued(seat: Seat, afresh: Callable[[], bool]) -> Waiting | None:
+def requeued(seat: Seat, afresh: Callable[[], bool], *, may_park: bool = True) -> Waiting | None:
     """The queue place of the lost seat's conversation (None: it had no request to queue again).
 
     `afresh`: whether it waits for anyone (the desk workflow's patch; desks that queued the request as
-    asked replay as they ran)."""
+    asked replay as they ran). `may_park`: false once the desk holds its bound of parked ones (what it
+    carries over continue-as-new stays bounded); a solved one is then queued to be served."""
     request = seat.request
     if request is None:
         return None
@@ -41,7 +42,8 @@ def requeued(seat: Seat, afresh: Callable[[], bool]) -> Waiting | None:
         return Waiting(request=request, waiting_since=request.requested_at)
     strategy = request.policy.strategy if request.strategy == "agent" else request.strategy
     anyone = request.model_copy(update={"strategy": strategy, "agent": None, "exclude": []})
-    return Waiting(request=anyone, waiting_since=request.requested_at, parked=seat.status in PARKED_STATUSES)
+    parked = may_park and seat.status in PARKED_STATUSES
+    return Waiting(request=anyone, waiting_since=request.requested_at, parked=parked)
 
 
 def unpark(waiting: Waiting, status: str) -> bool:
