@@ -68,6 +68,9 @@ class EmailChannel:
         self.host, self.port, self.sender = host, port, sender
         self._username, self._password = username, password
         self._starttls, self._use_tls = starttls, use_tls
+        # Our Message-IDs keep the deployment's domain whatever the From: every intake path (a
+        # mailbox, POST /v1/inbound/email, a quarantine release) tells our ids and bounces by it.
+        self.domain = domain_of(sender)
         # A tenant with its own support mailbox answers from its address: from the deployment's one,
         # a customer's reply went to that address, whose mailbox is another tenant's (or none).
         self._tenant_senders = dict(tenant_senders or {})
@@ -88,8 +91,7 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             )
-        sender = self.sender_for(message.tenant)
-        email = build_email(message, sender, domain_of(sender))
+        email = build_email(message, self.sender_for(message.tenant), self.domain)
         try:
             await aiosmtplib.send(
                 email,

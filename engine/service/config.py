@@ -213,7 +213,11 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
     smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_tls: bool = Field(default=False, description="Implicit TLS (port 465) instead of STARTTLS.")
-    email_from: str = Field(default="support@convoflow.local", description="From address of outbound email.")
+    email_from: str = Field(
+        default="support@convoflow.local",
+        description="From address of outbound email (a tenant with a mailbox in CONVOFLOW_MAILBOXES: "
+        "its address); its domain is our Message-IDs'.",
+    )
     mailboxes: str | None = Field(
         default=None,
         description="Support mailboxes the worker reads over IMAP: a JSON list of mailboxes, or the path "

@@ -18,7 +18,9 @@ A crash (or a kill) anywhere before 3 leaves the mail unmarked; after a restart 
 again, and its stable Message-ID (its own, or derived from its content) makes the second take a
 duplicate that the database and the conversation both recognise, so it is marked and arrives once.
 Every worker with CONVOFLOW_MAILBOXES set reads the mailboxes: two workers on one mailbox fetch the
-same mail twice but still deliver it once; set it on one worker to save the work.
+same mail twice but still deliver it once. Give every worker the same setting all the same: it also
+says which address each tenant's mail goes out from (worker.py `tenant_senders`), and a worker
+without it would send From CONVOFLOW_EMAIL_FROM.
 
 Nothing of a mail reaches a log line: the mailbox name, the tenant, counts and outcome kinds only.
 """
