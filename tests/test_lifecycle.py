@@ -571,3 +571,14 @@ async def test_an_out_of_office_answering_our_reply_changes_nothing_but_the_trai
     await reply(api, "ooo", "One more thing")
     (last,) = [m for m in sent(outbox, "agent_reply") if m["text"] == "One more thing"]
     assert last["in_reply_to"] == "<ooo-1@customer.example>", last
+    # Automatic, but a person wrote it (their mail system forwarded it): that reopens.
+    await set_status(api, "ooo", "solved")
+    forwarded = {
+        **body,
+        "message_id": "<ooo-fwd@customer.example>",
+        "text": "It broke again",
+        "headers": {"Auto-Submitted": "auto-forwarded"},
+    }
+    back = await api.request("POST", "/v1/conversations/ooo/messages?wait=decided", json=forwarded)
+    assert back.status == 200 and back.body["status"] == "open", back.body
+    assert (await state(api, "ooo"))["reopened"] == 1

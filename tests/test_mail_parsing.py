@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from engine.mail import judge, parse_mail
+from engine.api.email_intake import message_of
+from engine.mail import VerdictKind, judge, parse_mail
 from engine.mail.replies import split_reply
 from engine.rules.context import is_known_path
 from engine.rules.pack import EmailSettings
@@ -242,3 +243,30 @@ def test_a_form_mailing_from_an_address_nobody_reads_names_the_customer_in_reply
     daemon = b"From: MAILER-DAEMON@mx.example\r\nReply-To: olga@customer.example"
     assert requester(daemon)[0] == "MAILER-DAEMON@mx.example"
     assert requester(b"From: noreply@form.example")[0] == "noreply@form.example"
+
+
+@pytest.mark.parametrize(
+    ("header", "auto_reply"),
+    [
+        ("Auto-Submitted: auto-replied", True),
+        ("X-Autoreply: yes", True),
+        ("Precedence: auto_reply", True),
+        ("Auto-Submitted: auto-forwarded", False),
+        ("Precedence: list", False),
+        (None, None),
+    ],
+)
+def test_a_mail_says_whether_it_is_an_out_of_office_or_other_automatic_mail(
+    header: str | None, auto_reply: bool | None
+) -> None:
+    """Every automatic mail was one kind: an auto-forwarded follow-up a person wrote was taken for an
+    out-of-office, which changes nothing on a solved conversation (it must reopen it)."""
+    raw = (
+        b"From: Ada <ada@customer.example>\r\nTo: support@convoflow.local\r\nSubject: Hi\r\n"
+        + (f"{header}\r\n".encode() if header else b"")
+        + b"Message-ID: <auto@customer.example>\r\n\r\nHello\r\n"
+    )
+    mail = parse_mail(raw)
+    kind = judge(mail, own_addresses=[SUPPORT], blocked_senders=[])
+    message = message_of(mail, automatic=kind.kind is VerdictKind.AUTOMATIC).to_message()
+    assert (message.auto_submitted, message.auto_reply) == (header is not None, auto_reply)

@@ -292,6 +292,9 @@ class MailIntake:
         return self._blocked[digest]
 
 
+AUTOMATIC_HEADERS = ("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence")
+
+
 def message_of(mail: ParsedMail, *, automatic: bool) -> PostMessage:
     """The customer message a mail becomes (the API's own bounds checked)."""
     if mail.sender is None:
@@ -306,6 +309,12 @@ def message_of(mail: ParsedMail, *, automatic: bool) -> PostMessage:
             "subject": mail.subject,
             "auto_submitted": automatic,
             "attachments": mail.attachments,
+            # What tells an out-of-office from other automatic mail (PostMessage.to_message).
+            "headers": {
+                name: mail.headers[name.lower()][:100]
+                for name in AUTOMATIC_HEADERS
+                if name.lower() in mail.headers
+            },
         }
     )
 

@@ -151,9 +151,16 @@ class PostMessage(Strict):
 
     def to_message(self) -> InboundMessage:
         message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))
-        auto = {k.lower(): v for k, v in self.headers.items()}.get("auto-submitted", "no").strip().lower()
+        said = {k.lower(): v.strip().lower() for k, v in self.headers.items()}
+        auto = said.get("auto-submitted", "no")
         if auto != "no":
             message.auto_submitted = True
+        if auto == "auto-replied" or said.get("x-autoreply") or said.get("x-autorespond"):
+            message.auto_reply = True
+        elif said.get("precedence") == "auto_reply":
+            message.auto_reply = True
+        elif auto not in ("", "no") or said.get("precedence") in ("bulk", "junk", "list"):
+            message.auto_reply = False  # automatic (auto-forwarded, a list's), but a person wrote it
         return message
 
 

@@ -109,6 +109,13 @@ class InboundMessage(BaseModel):
     auto_submitted: bool = Field(
         default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."
     )
+    auto_reply: bool | None = Field(
+        default=None,
+        description="An automatic reply to ours (an out-of-office: `Auto-Submitted: auto-replied`, "
+        "`X-Autoreply`, `Precedence: auto_reply`); false for other automatic mail (auto-forwarded, a "
+        "list's), whose text a person wrote; null when the channel did not say (`auto_submitted` "
+        "stands for it, as for messages recorded before this field).",
+    )
     language: str | None = Field(default=None, max_length=8, description="Detected or declared language.")
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
     threading_note: str | None = Field(

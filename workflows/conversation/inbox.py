@@ -175,10 +175,11 @@ class Inbox(Threads):
     async def _take_message(self, message: InboundMessage, at: datetime) -> tuple[int, bool]:
         s = self._state
         first = s.customer_messages == 0
-        if not first and message.auto_submitted and self._patched(AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH):
+        automatic_reply = message.auto_submitted and message.auto_reply is not False
+        if not first and automatic_reply and self._patched(AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH):
             # An out-of-office answering our reply: recorded and decided, nothing more. It reopened a
             # solved conversation, woke a pending one, started clocks, and our next reply threaded
-            # under it.
+            # under it. Auto-forwarded or a list's mail (`auto_reply` false) a person wrote: it does.
             s.customer_messages += 1
             seq = await self._process("message.received", message=message)
             return seq, False
