@@ -121,6 +121,28 @@ async def test_a_follow_up_to_the_customers_own_first_mail_joins_its_conversatio
     assert (await decisions(api, apart.body["conversation_id"]))[0]["note"] is None
 
 
+async def test_a_requester_named_by_reply_to_never_joins_a_conversation(api: ApiClient, worker: None) -> None:
+    """From an address nobody reads the customer is Reply-To's, which anyone writes: a mail from the
+    attacker's own `noreply@` naming a victim there and the victim's first mail in In-Reply-To would
+    have posted into the victim's conversation (a forged From is what receiving servers refuse)."""
+    first = await send(api, mail("Ada <ada@customer.example>", "<ada-own@customer.example>"))
+    assert first.status == 201, first.body
+    victim = first.body["conversation_id"]
+    forged = mail(
+        "Shop <noreply@attacker.example>",
+        "<forged-1@attacker.example>",
+        "Cancel my order",
+        extra="Reply-To: ada@customer.example\r\nIn-Reply-To: <ada-own@customer.example>\r\n",
+    )
+    apart = await send(api, forged)
+    assert apart.status == 201 and apart.body["conversation_id"] != victim, apart.body
+    assert (await api.get(apart.body["conversation_id"])).body["customer"][
+        "address"
+    ] == "ada@customer.example"
+    await decisions(api, apart.body["conversation_id"])  # handled: it went where it went
+    assert (await api.get(victim)).body["customer_messages"] == 1
+
+
 async def test_a_reply_naming_another_tenants_conversation_never_attaches(
     api: ApiClient, worker: None
 ) -> None:

@@ -33,6 +33,7 @@ from engine.api.email_threading import Threading, customer_of, thread_in
 from engine.api.errors import named
 from engine.api.schemas import PostMessage
 from engine.contracts.conversation import BounceReport, Channel, EventReceipt
+from engine.contracts.ids import derived_id
 from engine.db.inbound_seen import InboundSeen
 from engine.db.keys import tenant_exists
 from engine.db.mail_quarantine import MailQuarantine
@@ -151,7 +152,10 @@ class MailIntake:
         )
 
     async def _thread(self, tenant: str, mail: ParsedMail, message: PostMessage, own: list[str]) -> Threading:
-        """The conversation the message goes to (our own domains tell our Message-IDs)."""
+        """The conversation the message goes to (our own domains tell our Message-IDs); a requester
+        Reply-To named begins a conversation of its own (`ParsedMail.sender_from_reply_to`)."""
+        if mail.sender_from_reply_to:
+            return Threading(conversation=derived_id("email", message.message_id))
         domains = [a.rsplit("@", 1)[-1] for a in own if "@" in a]
         return await thread_in(
             self._conversations,

@@ -65,6 +65,10 @@ class ParsedMail:
     sender: str | None = None
     """The From address (addr-spec), or None when there is no usable one."""
     sender_name: str | None = None
+    sender_from_reply_to: bool = False
+    """The requester was named by Reply-To, which anyone writes: such a mail never joins an existing
+    conversation (a mail from the attacker's own `noreply@` naming a victim in Reply-To would have
+    posted into the victim's conversation)."""
     recipients: list[str] = field(default_factory=list)
     subject: str | None = None
     text: str = ""
@@ -109,7 +113,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
 
 
 def _read(mail: EmailMessage) -> ParsedMail:
-    sender, name = _sender(mail)
+    sender, name, replied_to = _sender(mail)
     subject = clean_line(text_of(str(_header(mail, "Subject") or "")), 1000) or None
     body, html_only, attachments = _contents(mail)
     new, quoted = split_reply(body)
@@ -135,6 +139,7 @@ def _read(mail: EmailMessage) -> ParsedMail:
         message_id_derived=derived,
         sender=sender,
         sender_name=name,
+        sender_from_reply_to=replied_to,
         recipients=_recipients(mail),
         subject=subject,
         text=new[:MAX_TEXT],
@@ -180,9 +185,9 @@ def _content_id(mail: EmailMessage, body: str) -> str:
 NOBODY_READS = re.compile(r"^(no-?reply|do-?not-?reply)([+.\-]|@)", re.IGNORECASE)
 
 
-def _sender(mail: EmailMessage) -> tuple[str | None, str | None]:
+def _sender(mail: EmailMessage) -> tuple[str | None, str | None, bool]:
     """The requester: From's address and display name, or Reply-To's when From is an address nobody
-    reads; falls back to a plain parse, then Sender / Reply-To."""
+    reads; falls back to a plain parse, then Sender / Reply-To. Last, whether Reply-To named it."""
     found = _first_mailbox(mail, ("From", "Sender", "Reply-To"))
     if found[0] is not None and NOBODY_READS.match(found[0]):
         answered = _first_mailbox(mail, ("Reply-To",))
@@ -191,8 +196,9 @@ def _sender(mail: EmailMessage) -> tuple[str | None, str | None]:
     return found
 
 
-def _first_mailbox(mail: EmailMessage, headers: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """The first of `headers` that names one usable mailbox: its address and display name."""
+def _first_mailbox(mail: EmailMessage, headers: tuple[str, ...]) -> tuple[str | None, str | None, bool]:
+    """The first of `headers` that names one usable mailbox: its address, display name, and whether
+    that header was Reply-To."""
     for name in headers:
         value = _header(mail, name)
         if value is None:
@@ -207,8 +213,8 @@ def _first_mailbox(mail: EmailMessage, headers: tuple[str, ...]) -> tuple[str | 
         if local.startswith('"') and local not in _raw_header(mail, name):
             continue  # a quoted name the parser made of words around an address ("John Smith john"@x)
         if is_one_mailbox(address) and len(address) <= 320:
-            return address, clean_line(display, 200) or None
-    return None, None
+            return address, clean_line(display, 200) or None, name == "Reply-To"
+    return None, None, False
 
 
 def _raw_header(mail: EmailMessage, name: str) -> str:
