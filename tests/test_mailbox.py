@@ -214,48 +214,57 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
         await database.dispose()
 
 
-@pytest.mark.parametrize("take", ["unread", "all"])
-async def test_a_mailbox_connected_with_handled_mail_in_it_takes_only_the_unread(
+async def _append_read(server: Dovecot, user: str, raw: bytes) -> None:
+    """Mail a person opened (and answered) in their mail client: flagged \\Seen."""
+    session = await imap_session(server, user)
+    try:
+        assert (await session.append(raw, mailbox="INBOX", flags="(\\Seen \\Answered)")).result == "OK"
+    finally:
+        await session.logout()
+
+
+@pytest.mark.parametrize("existing_mail", ["unread", "all"])
+async def test_a_mailbox_connected_with_handled_mail_in_it_takes_only_the_unread_of_it(
     client: Client,
     settings: Settings,
     tenants: dict[str, str],
     dovecot: Dovecot,
     imap_password: None,
     caplog: pytest.LogCaptureFixture,
-    take: str,
+    existing_mail: str,
 ) -> None:
     """Connected with last year's read and answered mail in it, the connector acknowledged every one
-    of those customers (and opened a conversation with SLA clocks for each)."""
+    of those customers (and opened a conversation with SLA clocks for each). Mail that comes later is
+    taken read or not: one a colleague opened before the connector took it is a customer's too."""
     tenant = tenants["acme"]
-    user = dovecot.add_user(f"backlog-{take}-{tenant}@example.org")
+    user = dovecot.add_user(f"backlog-{existing_mail}-{tenant}@example.org")
     publish(settings, TEST_PACKS / "mail")
     old = (CORPUS / "plain.eml").read_bytes()
     new = (CORPUS / "no-message-id.eml").read_bytes()
-    client_imap = await imap_session(dovecot, user)
-    try:
-        assert (await client_imap.append(old, mailbox="INBOX", flags="(\\Seen \\Answered)")).result == "OK"
-    finally:
-        await client_imap.logout()
+    later = (CORPUS / "html-only.eml").read_bytes()
+    await _append_read(dovecot, user, old)
     await append(dovecot, user, new)
     caplog.set_level("INFO", logger="convoflow.mailbox")
     chosen = settings.model_copy(
-        update={"mailboxes": json.dumps([mailbox(tenant, dovecot, user, take=take)])}
+        update={"mailboxes": json.dumps([mailbox(tenant, dovecot, user, existing_mail=existing_mail)])}
     )
     async with serve_service(client, chosen, tenants) as api:
 
-        async def new_one_taken() -> bool:
-            return (await api.get(derived_id("email", parse_mail(new).message_id))).status == 200
+        async def taken(raw: bytes) -> bool:
+            return (await api.get(derived_id("email", parse_mail(raw).message_id))).status == 200
 
-        await eventually(new_one_taken, "the unread mail taken", within=30)
-        if take == "all":
+        await eventually(lambda: taken(new), "the unread mail taken", within=30)
+        await _append_read(dovecot, user, later)  # arrived after the connection, opened at once
+        await eventually(lambda: taken(later), "the mail that came later taken, read or not", within=30)
+        if existing_mail == "all":
             await eventually(lambda: _no_mail_left(dovecot, user), "every mail taken", within=30)
         old_state = await api.get(derived_id("email", parse_mail(old).message_id))
-    if take == "unread":
+    if existing_mail == "unread":
         assert old_state.status == 404 and len(await untaken(dovecot, user)) == 1
         told = [r.getMessage() for r in caplog.records if "left as they are" in r.getMessage()]
         assert told == [
-            f"mailbox support-{tenant} (tenant {tenant}): 1 read mail(s) left as they are "
-            "(take: unread; `take: all` takes them)"
+            f"mailbox support-{tenant} (tenant {tenant}): 1 read mail(s) from before it was connected "
+            "left as they are (existing_mail: unread; `all` takes them)"
         ]
     else:
         assert old_state.status == 200

@@ -7,8 +7,9 @@ would live inside one long heartbeating activity anyway, and the workflow around
 a history per poll. The durability a mailbox needs is already in the mailbox: a mail not yet marked
 is a mail not yet taken. So:
 
-1. fetch the mails not marked taken (`UID SEARCH UNKEYWORD $ConvoflowTaken`), and by default
-   unread (`take: unread`: a mailbox connected with handled mail in it must not answer all of it),
+1. fetch the mails not marked taken (`UID SEARCH UNKEYWORD $ConvoflowTaken`), of the mail that was
+   there when the mailbox was first connected only the unread (`existing_mail: unread`, the default:
+   a mailbox connected with handled mail in it must not answer all of it; engine/db/mailbox_marks.py),
    with BODY.PEEK so a person's unread mail stays unread until it is taken;
 2. take each into the tenant (engine/api/email_intake.py): the conversation accepted it, or the
    quarantine holds it;
@@ -36,6 +37,7 @@ import ssl
 from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH, Command
 
 from engine.api.email_intake import Intake, MailIntake
+from engine.db.mailbox_marks import MailboxMarks
 from engine.service.mailbox_config import MailboxConfig, MailboxConfigError
 
 log = logging.getLogger("convoflow.mailbox")
@@ -51,13 +53,16 @@ class MailboxError(RuntimeError):
 class MailboxConnector:
     """Reads one mailbox until cancelled: reconnects with backoff, IDLE when it can, polls otherwise."""
 
-    def __init__(self, config: MailboxConfig, intake: MailIntake) -> None:
+    def __init__(self, config: MailboxConfig, intake: MailIntake, marks: MailboxMarks | None = None) -> None:
         self.config = config
         self._intake = intake
+        self._marks = marks
         self.taken = 0
         """Mails taken (and marked) since start: what a test or an operator watches."""
         self.connected = asyncio.Event()
-        self._told_left = False
+        self._first_uid: int | None = None
+        """`existing_mail: unread`: the UID from which mail is taken read or not (mailbox_marks.py);
+        None: every mail not taken is (`all`, or no store of marks: unread mail only)."""
 
     async def run(self) -> None:
         backoff = 1.0
@@ -88,8 +93,8 @@ class MailboxConnector:
             )
         client = await self.connect()
         try:
-            await self._select(client)
-            await self._tell_left(client)
+            selected = await self._select(client)
+            await self._mark_the_start(client, selected)
             self.connected.set()
             while True:
                 await self.take_pending(client)
@@ -116,17 +121,22 @@ class MailboxConnector:
             raise MailboxError("login refused")
         return client
 
-    async def _select(self, client: IMAP4) -> None:
+    async def _select(self, client: IMAP4) -> list[bytes]:
+        """Select the folder; the server's answer (its UIDVALIDITY and UIDNEXT among the lines)."""
         response = await client.select(_quoted(self.config.folder))
         if response.result != "OK":
             raise MailboxError(f"folder {self.config.folder!r} cannot be selected")
         if self.config.processed_folder:
             await client.create(_quoted(self.config.processed_folder))  # NO when it exists: fine
+        return [bytes(line) for line in response.lines]
 
     async def take_pending(self, client: IMAP4) -> int:
         """Take every mail not yet marked, oldest first; how many were taken."""
-        unread = "UNSEEN " if self.config.take == "unread" else ""
-        uids = await self._search(client, f"{unread}UNKEYWORD {TAKEN} NOT DELETED")
+        uids = await self._search(client, f"UNKEYWORD {TAKEN} NOT DELETED")
+        if self.config.existing_mail == "unread":
+            unread = set(await self._search(client, f"UNSEEN UNKEYWORD {TAKEN} NOT DELETED"))
+            after = self._first_uid
+            uids = [uid for uid in uids if uid in unread or (after is not None and int(uid) >= after)]
         count = 0
         for uid in uids:
             raw = await self._fetch(client, uid)
@@ -151,19 +161,27 @@ class MailboxConnector:
             raise MailboxError("search refused")
         return search_uids(response.lines)
 
-    async def _tell_left(self, client: IMAP4) -> None:
-        """Once per connector: how many read mails `take: unread` leaves, so nobody wonders where
-        they went."""
-        if self._told_left or self.config.take != "unread":
+    async def _mark_the_start(self, client: IMAP4, selected: list[bytes]) -> None:
+        """`existing_mail: unread`: learn (or record, the first time) from which UID mail is taken
+        read or not, and say at every connection how many read mails from before it are left."""
+        if self.config.existing_mail != "unread" or self._marks is None:
             return
-        self._told_left = True
-        left = await self._search(client, f"SEEN UNKEYWORD {TAKEN} NOT DELETED")
+        validity, uid_next = (
+            _selected_number(selected, b"UIDVALIDITY"),
+            _selected_number(selected, b"UIDNEXT"),
+        )
+        if validity is None or uid_next is None:
+            raise MailboxError("the server's SELECT names no UIDVALIDITY and UIDNEXT")
+        c = self.config
+        self._first_uid = await self._marks.first_uid(c.tenant, c.name, validity, uid_next)
+        read = await self._search(client, f"SEEN UNKEYWORD {TAKEN} NOT DELETED")
+        left = [uid for uid in read if int(uid) < self._first_uid]
         if left:
             log.info(
-                "mailbox %s (tenant %s): %d read mail(s) left as they are (take: unread; "
-                "`take: all` takes them)",
-                self.config.name,
-                self.config.tenant,
+                "mailbox %s (tenant %s): %d read mail(s) from before it was connected left as they are "
+                "(existing_mail: unread; `all` takes them)",
+                c.name,
+                c.tenant,
                 len(left),
             )
 
@@ -237,6 +255,15 @@ def search_uids(lines: list[bytes]) -> list[str]:
         if words and all(word.isdigit() for word in words):
             found.extend(words)
     return found
+
+
+def _selected_number(lines: list[bytes], name: bytes) -> int | None:
+    """A number of the SELECT answer: `OK [UIDNEXT 42] Predicted next UID` -> 42."""
+    for line in lines:
+        found = re.search(rb"\[" + name + rb" (\d+)\]", line)
+        if found:
+            return int(found.group(1))
+    return None
 
 
 def _quoted(folder: str) -> str:

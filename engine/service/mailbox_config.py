@@ -52,11 +52,11 @@ class MailboxConfig(BaseModel):
     address: str | None = Field(
         default=None, max_length=320, description="The support address (default: `user`, if it is one)."
     )
-    take: Literal["unread", "all"] = Field(
+    existing_mail: Literal["unread", "all"] = Field(
         default="unread",
-        description="`unread`: mail a person has read (or answered) before the connector took it is left "
-        "as it is; `all`: every mail not taken yet. A mailbox connected with a year of handled mail in it "
-        "acknowledged every one of those customers.",
+        description="The mail already in the folder when the mailbox was first connected: `unread` takes "
+        "only what nobody has read (a mailbox connected with a year of handled mail in it acknowledged "
+        "every one of those customers), `all` takes it all. Mail that comes later is always taken.",
     )
     idle: bool = Field(default=True, description="Use IMAP IDLE when the server has it; else poll.")
     poll_seconds: float = Field(default=30.0, gt=0, le=3600, description="Poll interval, and IDLE's renewal.")

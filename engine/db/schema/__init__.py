@@ -18,6 +18,7 @@ from engine.db.schema._conversations import (
     delivery_ledger,
     inbound_seen,
     mail_quarantine,
+    mailbox_marks,
     outbox,
 )
 from engine.db.schema._kpis import kpi_facts, kpi_threads
@@ -57,6 +58,7 @@ __all__ = [  # the imports above group them by area
     "kpi_facts",
     "kpi_threads",
     "mail_quarantine",
+    "mailbox_marks",
     "metadata",
     "outbox",
     "pack_activations",

@@ -1,10 +1,11 @@
 """What conversations leave behind outside Temporal: the delivery ledger and the outbox, inbound
-ids seen, the local CRM's contacts and writes, and quarantined mail."""
+ids seen, the local CRM's contacts and writes, quarantined mail, and where each mailbox began."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     Index,
     Integer,
@@ -129,4 +130,20 @@ mail_quarantine = Table(
     UniqueConstraint("tenant", "message_id", name="uq_mail_quarantine_tenant_message"),
     Index("ix_mail_quarantine_tenant_received", "tenant", "received_at", "quarantine_id"),
     Index("ix_mail_quarantine_expires", "expires_at"),
+)
+
+mailbox_marks = Table(
+    "mailbox_marks",
+    metadata,
+    Column("tenant", TENANT, nullable=False),
+    Column("mailbox", String(64), nullable=False, comment="The mailbox's name in CONVOFLOW_MAILBOXES."),
+    Column("uid_validity", BigInteger, nullable=False, comment="The folder's UIDVALIDITY then."),
+    Column(
+        "first_uid",
+        BigInteger,
+        nullable=False,
+        comment="The folder's UIDNEXT when first connected: mail below it was there before us.",
+    ),
+    Column("marked_at", WHEN, nullable=False),
+    PrimaryKeyConstraint("tenant", "mailbox", name="pk_mailbox_marks"),
 )
