@@ -31,7 +31,9 @@ def replayer(data_converter: DataConverter = TEST_DATA_CONVERTER) -> Replayer:
 
 async def assert_replays(client: Client, workflow_id: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-    await replayer(client.data_converter).replay_workflow(history)
+    result = await replaying.replayed(replayer(client.data_converter), history)
+    if result.replay_failure is not None:
+        raise result.replay_failure
     if record_dir := os.environ.get("CONVOFLOW_RECORD_HISTORIES"):
         _record(Path(record_dir), f"{workflow_id}-{run_id or 'latest'}", history.to_json())
 

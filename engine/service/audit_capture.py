@@ -28,6 +28,7 @@ from temporalio.worker import (
 from engine.audit.captured import CapturedDecision
 from engine.contracts.activities import DECIDE
 from engine.contracts.decisions import DecideRequest, DecideResult
+from engine.service.replaying import replayed
 from engine.service.worker import WORKFLOWS, workflow_runner
 
 Sink = Callable[[CapturedDecision], None]
@@ -137,7 +138,7 @@ async def captured_decisions(client: Client, workflow_id: str) -> list[CapturedD
         interceptors=[DecideCapture(captured.append)],
     )
     for history in await run_histories(client, workflow_id):
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        result = await replayed(replayer, history)
         if result.replay_failure is not None:
             raise ReplayFailed(
                 f"run {history.run_id} of {workflow_id} does not replay with this code "
