@@ -87,6 +87,8 @@ def timing_caveats(recorded: dict[str, RulePack], candidate: RulePack) -> list[s
     for pack in recorded.values():
         for section in ("sla_policies", "calendars", "teams"):
             before, after = _dumped(pack, section), _dumped(candidate, section)
+            if section == "teams":  # a skill added times nothing: their calendars and timers do
+                before, after = _timed_parts(before), _timed_parts(after)
             for name in sorted(set(before) | set(after)):
                 if before.get(name) != after.get(name):
                     changed.append(f"{section}.{name}{_fields_changed(before.get(name), after.get(name))}")
@@ -94,7 +96,8 @@ def timing_caveats(recorded: dict[str, RulePack], candidate: RulePack) -> list[s
         changed += [
             f"settings.{key}: {_plain(before.get(key))} -> {_plain(after.get(key))}"
             for key in sorted(set(before) | set(after))
-            if key.endswith("_minutes") and before.get(key) != after.get(key)
+            if (key.endswith("_minutes") or key == "business_hours_calendar")
+            and before.get(key) != after.get(key)
         ]
     if not changed:
         return []
@@ -110,6 +113,10 @@ def _dumped(pack: RulePack, section: str) -> dict[str, Any]:
     value = getattr(pack, section)
     data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
     return {k: (v.model_dump(mode="json") if isinstance(v, BaseModel) else v) for k, v in data.items()}
+
+
+def _timed_parts(teams: dict[str, Any]) -> dict[str, Any]:
+    return {name: {k: team.get(k) for k in ("calendar", "assignment")} for name, team in teams.items()}
 
 
 def _fields_changed(before: Any, after: Any) -> str:

@@ -32,6 +32,7 @@ from engine.audit.whatif import timing_caveats, to_recorded, whatif
 from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
+from engine.rules.pack import RulePack
 from engine.service.audit_capture import ReplayFailed, captured_decisions
 from engine.service.audit_explain import (
     UnknownConversation,
@@ -121,16 +122,20 @@ async def _connected(command: Command, args: argparse.Namespace) -> int:
     return await command(settings, client, args)
 
 
-async def _explain(settings: Settings, client: Client, args: argparse.Namespace) -> int:
-    state = await conversation_state(client, args.tenant, args.conversation)
-    hashes = [e.decision["pack_hash"] for e in state.decisions if e.decision and e.decision.get("pack_hash")]
+async def _published(settings: Settings, hashes: list[str]) -> dict[str, RulePack]:
+    """The published packs among `hashes`, read from the configured database."""
     await prepare_database(settings)
     database = database_of(settings)
     try:
-        packs = await packs_by_hash(database, hashes)
+        return await packs_by_hash(database, hashes)
     finally:
         await database.dispose()
-    rows = explain(state, state.decisions, packs)
+
+
+async def _explain(settings: Settings, client: Client, args: argparse.Namespace) -> int:
+    state = await conversation_state(client, args.tenant, args.conversation)
+    hashes = [e.decision["pack_hash"] for e in state.decisions if e.decision and e.decision.get("pack_hash")]
+    rows = explain(state, state.decisions, await _published(settings, hashes))
     if args.json:
         body = {
             "conversation": args.conversation,
@@ -148,12 +153,7 @@ async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) 
     workflow_id = await known_conversation(client, args.tenant, args.conversation)
     captured = await captured_decisions(client, workflow_id)
     rows = whatif(captured, CompiledPack(pack))
-    await prepare_database(settings)
-    database = database_of(settings)
-    try:
-        recorded = await packs_by_hash(database, [c.pack_hash for c in captured if c.pack_hash])
-    finally:
-        await database.dispose()
+    recorded = await _published(settings, [c.pack_hash for c in captured if c.pack_hash])
     caveats = timing_caveats(recorded, pack)
     if args.json:
         body = {

@@ -59,10 +59,11 @@ CHANNEL_CAPABILITIES: dict[str, ChannelCapabilities] = {
     "sms": ChannelCapabilities(max_length=1_600, attachments=False),
     "social": ChannelCapabilities(max_length=2_000),
 }
+# Local parts of addresses nobody reads (a shop's, a contact form's): engine/mail/parsing.py takes
+# such a mail's customer from Reply-To.
+NOBODY_READS_LOCAL = r"no-?reply|do-?not-?reply"
 # Senders that are machines: never auto-reply to them (RFC 3834 asks the same of Auto-Submitted mail).
-AUTOMATED_SENDER_PATTERN = (
-    r"^(no-?reply|do-?not-?reply|mailer-daemon|postmaster|bounces?|notifications?)[@+.\-]"
-)
+AUTOMATED_SENDER_PATTERN = rf"^({NOBODY_READS_LOCAL}|mailer-daemon|postmaster|bounces?|notifications?)[@+.\-]"
 
 
 def conversation_workflow_id(tenant: str, external_id: str) -> str:

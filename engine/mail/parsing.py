@@ -23,6 +23,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from typing import Any
 
+from engine.contracts.conversation import NOBODY_READS_LOCAL
 from engine.contracts.message_ids import DERIVED_DOMAIN
 from engine.mail.addresses import is_one_mailbox
 from engine.mail.bounds import (
@@ -182,7 +183,7 @@ def _content_id(mail: EmailMessage, body: str) -> str:
 
 # A contact form or shop mails from an address nobody reads, the customer's in Reply-To: the requester
 # was the form (tagged automated, never acknowledged) and agents' replies went to it.
-NOBODY_READS = re.compile(r"^(no-?reply|do-?not-?reply)([+.\-]|@)", re.IGNORECASE)
+NOBODY_READS = re.compile(rf"^({NOBODY_READS_LOCAL})[@+.\-]", re.IGNORECASE)
 
 
 def _sender(mail: EmailMessage) -> tuple[str | None, str | None, bool]:
