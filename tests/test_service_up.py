@@ -137,13 +137,15 @@ def serve_plain_socket(port: int) -> socket.socket:
     return listener
 
 
-@pytest.mark.parametrize("taken", ["grpc", "ui"])
+@pytest.mark.parametrize("taken", ["grpc", "ui", "api"])
 def test_up_refuses_a_port_another_process_listens_on(tmp_path: Path, taken: str) -> None:
-    grpc_port, ui_port = free_port(), free_port()
-    port = grpc_port if taken == "grpc" else ui_port
+    """The API's port was found taken when the API bound it, after Temporal and the worker had
+    started: a traceback of asyncio's bind error, ten seconds in."""
+    grpc_port, ui_port, api_port = free_port(), free_port(), free_port()
+    port = {"grpc": grpc_port, "ui": ui_port, "api": api_port}[taken]
     data_dir = tmp_path / "data"
     with serve_plain_socket(port):
-        process = start_up(data_dir, free_port(), grpc_port, ui_port)
+        process = start_up(data_dir, api_port, grpc_port, ui_port)
         try:
             out, _ = process.communicate(timeout=UP_TIMEOUT)
         finally:
@@ -152,7 +154,12 @@ def test_up_refuses_a_port_another_process_listens_on(tmp_path: Path, taken: str
                 process.communicate()
     assert process.returncode not in (0, None), out
     assert f"port {port} is already in use" in out, out
-    assert "CONVOFLOW_EMBEDDED_" + ("GRPC" if taken == "grpc" else "UI") + "_PORT" in out, out
+    setting = {
+        "grpc": "CONVOFLOW_EMBEDDED_GRPC_PORT",
+        "ui": "CONVOFLOW_EMBEDDED_UI_PORT",
+        "api": "CONVOFLOW_API_PORT",
+    }
+    assert setting[taken] in out and "Traceback" not in out, out
     assert temporal_children(data_dir) == []
 
 

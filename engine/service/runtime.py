@@ -28,7 +28,7 @@ from engine.service.embedded_service import mark_running
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
-from engine.service.temporal_server import DevServer, PortInUse
+from engine.service.temporal_server import DevServer, PortInUse, port_in_use
 from engine.service.worker import build_worker
 
 log = logging.getLogger("convoflow")
@@ -94,6 +94,13 @@ async def up(settings: Settings) -> None:
     marker: Path | None = None
     address = settings.temporal_address
     require_shared_database(settings)
+    # Said before anything starts: found when the API binds, it came after Temporal and the worker
+    # had started, as a traceback of asyncio's bind error.
+    if port_in_use(settings.api_host, settings.api_port):
+        raise RuntimeError(
+            f"API port {settings.api_port} is already in use on {settings.api_host} by another process: "
+            "stop it or choose another CONVOFLOW_API_PORT"
+        )
     try:
         if settings.embedded:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
