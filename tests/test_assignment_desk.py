@@ -456,6 +456,7 @@ async def test_a_tenant_with_a_roster_answers_as_its_agents_only_and_says_someth
     """A reply as "zorro" (no such agent), and one of spaces, went out to the customer and counted as
     the first response."""
     await add_agent(api, "ana")
+    await add_agent(api, "ben", presence="offline")
     await api.post_message("c-who", "m1", "Hello there")
     path = "/v1/conversations/c-who/replies"
     for body, field, problem in (
@@ -469,6 +470,12 @@ async def test_a_tenant_with_a_roster_answers_as_its_agents_only_and_says_someth
     assert (await state(api, "c-who"))["agent_messages"] == 0
     answered = await api.request("POST", path, json={"agent_id": "ana", "text": "Hi", "message_id": "r-1"})
     assert answered.status == 200, answered.body
+    # Ana leaves; her client's retry of the reply it sent is the repeat it is, not a refusal.
+    assert (await api.request("DELETE", "/v1/agents/ana")).status in (200, 204)
+    again = await api.request("POST", path, json={"agent_id": "ana", "text": "Hi", "message_id": "r-1"})
+    assert again.status == 200 and again.body["duplicate"] is True, again.body
+    new = await api.request("POST", path, json={"agent_id": "ana", "text": "Hi", "message_id": "r-2"})
+    assert new.status == 422, new.body
 
 
 async def test_the_conversations_nobody_holds_are_listed_apart(

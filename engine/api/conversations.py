@@ -24,6 +24,7 @@ from engine.api.conversation_calls import (
     deliver_customer_message,
 )
 from engine.api.errors import (
+    ApiError,
     body_too_large,
     invalid_field,
     validation_error,
@@ -230,12 +231,27 @@ async def post_reply(request: web.Request) -> web.Response:
 
 async def replying_agent_known(request: web.Request, reply: PostReply) -> None:
     """A tenant with a roster answers its customers as its agents only: a reply as "zorro", or as an
-    agent removed, went out and counted in the KPIs as someone's first response."""
-    if not await RosterStore(request.app[DATABASE]).may_act(request[TENANT], reply.agent_id):
-        raise invalid_field(
-            "agent_id",
-            f"{reply.agent_id} is not an agent of this tenant's roster (GET /v1/agents)",
+    agent removed, went out and counted in the KPIs as someone's first response. A retry of a reply
+    the conversation recorded (its agent removed since) is answered as the repeat it is."""
+    if await RosterStore(request.app[DATABASE]).may_act(request[TENANT], reply.agent_id):
+        return
+    if reply.message_id is not None and await _recorded_reply(request, reply.message_id):
+        return
+    raise invalid_field(
+        "agent_id", f"{reply.agent_id} is not an agent of this tenant's roster (GET /v1/agents)"
+    )
+
+
+async def _recorded_reply(request: web.Request, message_id: str) -> bool:
+    """Whether the conversation's trail holds the reply `message_id` (asked only on a refusal)."""
+    handle = handle_for(request, external_id(request))
+    try:
+        state = await call_workflow(
+            request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
         )
+    except ApiError:  # no such conversation, or it cannot answer: the refusal stands
+        return False
+    return any(e.event == "message.sent" and e.message_id == message_id for e in state.decisions)
 
 
 @routes.post("/v1/conversations/{conversation_id}/status")
