@@ -5,7 +5,7 @@ shadow report. The error names the parameter, so the API and the CLI say the sam
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 DEFAULT_RANGE = timedelta(days=7)
 MAX_RANGE = timedelta(days=366)
@@ -20,8 +20,8 @@ class PeriodError(ValueError):
         self.message = message
 
 
-def instant(parameter: str, text: str) -> datetime:
-    """A date (midnight UTC) or ISO time (UTC when it has no zone)."""
+def instant(parameter: str, text: str, zone: tzinfo = UTC) -> datetime:
+    """A date (its midnight in `zone`) or ISO time (in `zone` when it has no offset)."""
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
@@ -29,17 +29,19 @@ def instant(parameter: str, text: str) -> datetime:
             when = datetime.combine(date.fromisoformat(text), datetime.min.time())
         except ValueError:
             raise PeriodError(parameter, f"{text[:40]!r} is not a date (2026-11-30) or ISO time") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
-def period(*, start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
+def period(
+    *, start: str | None, end: str | None, now: datetime, zone: tzinfo = UTC
+) -> tuple[datetime, datetime]:
     """[start, end): `to` is now unless given, `from` a week before it unless given.
 
     Nothing has happened after now: a later `to` (a console's "to today") ends now, so a backlog is
     read at now and its age is not counted into the future.
     """
-    until = min(instant("to", end), now) if end else now
-    since = instant("from", start) if start else until - DEFAULT_RANGE
+    until = min(instant("to", end, zone), now) if end else now
+    since = instant("from", start, zone) if start else until - DEFAULT_RANGE
     if since >= until:
         raise PeriodError("from", "must be before `to` and before now")
     if until - since > MAX_RANGE:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -156,3 +157,33 @@ def test_rows_are_calendar_days_and_monday_weeks_whatever_instant_the_range_begi
         (wednesday, datetime(2026, 11, 30, tzinfo=UTC)),
         (datetime(2026, 11, 30, tzinfo=UTC), end),
     ]
+
+
+def test_days_are_the_time_zone_s_and_a_clock_change_day_has_its_own_length() -> None:
+    """KPI days were UTC days only (`?tz=` was refused): a message at 22:00 in New York on 30 November
+    was 1 December's, and an ops lead there could not read their own days."""
+    new_york = ZoneInfo("America/New_York")
+    start = datetime(2026, 10, 31, tzinfo=new_york)
+    end = datetime(2026, 11, 3, tzinfo=new_york)
+    days = periods(start, end, "day", new_york)
+    hours = [(b.astimezone(UTC) - a.astimezone(UTC)).total_seconds() / 3600 for a, b in days]
+    assert hours == [24, 25, 24]  # the clocks went back on 1 November
+    assert all(a.hour == 0 and a.utcoffset() in (timedelta(hours=-4), timedelta(hours=-5)) for a, _ in days)
+    evening = ThreadKpis(
+        conversation_id="k-ny",
+        life_id="L",
+        thread=1,
+        started_at=datetime(2026, 11, 2, 3, 0, tzinfo=UTC),  # 22:00 on 1 November in New York
+        channel="email",
+        statuses=[],
+        business=lambda a, b: (b - a).total_seconds(),
+    )
+    rows = report([evening], start=start, end=end, group_by=(), interval="day", zone=new_york)
+    [busy] = [r for r in rows if r["metrics"]["volume"]["value"]]
+    assert busy["from"] == "2026-11-01T00:00:00-04:00"
+    [utc] = [
+        r for r in report([evening], start=start, end=end, interval="day") if r["metrics"]["volume"]["value"]
+    ]
+    assert utc["from"] == "2026-11-02T00:00:00+00:00"
+    weeks = periods(start, datetime(2026, 11, 17, tzinfo=new_york), "week", new_york)
+    assert [a.strftime("%a %d") for a, _ in weeks] == ["Sat 31", "Mon 02", "Mon 09", "Mon 16"]

@@ -316,6 +316,8 @@ async def test_bad_parameters_and_csv(api: ApiClient, settings: Settings) -> Non
         ("?priority=mega", "priority"),
         ("?team=" + "t" * 65, "team"),
         ("?agent=a%20b", "agent"),
+        ("?tz=Mars/Olympus_Mons", "tz"),
+        ("?tz=../../etc/passwd", "tz"),
     ):
         reply = await api.request("GET", f"/v1/kpis{query}")
         assert reply.status == 422, (query, reply.body)
@@ -326,6 +328,15 @@ async def test_bad_parameters_and_csv(api: ApiClient, settings: Settings) -> Non
     ) as resp:
         assert resp.status == 200 and resp.content_type == "text/csv"
         assert (await resp.text()).startswith("from,to,team,channel,agent,priority,metric")
+    local = await api.request(
+        "GET", "/v1/kpis?from=2026-11-30&to=2026-12-02&interval=day&tz=America/New_York"
+    )
+    assert local.status == 200, local.body
+    assert local.body["from"] == "2026-11-30T00:00:00-05:00"  # the date is New York's midnight
+    assert [(r["from"], r["to"]) for r in local.body["rows"]] == [
+        ("2026-11-30T00:00:00-05:00", "2026-12-01T00:00:00-05:00"),
+        ("2026-12-01T00:00:00-05:00", "2026-12-02T00:00:00-05:00"),
+    ]
 
 
 def test_a_team_filter_takes_any_name_a_pack_may_give_a_team() -> None:

@@ -2,6 +2,7 @@
 
 docs/kpis.md defines every KPI. Parameters: `from`, `to` (ISO time or date; default the last 7
 days), `group_by` (comma-separated: team, channel, agent, priority), `interval` (day or week),
+`tz` (the IANA time zone whose days and weeks they are, and of a `from`/`to` without an offset),
 `format=csv` (or `Accept: text/csv`), and `team`, `channel`, `agent`, `priority` to count only the
 threads that have that value. A bad parameter is a 422 naming it. Only the caller's
 tenant's facts are read.
@@ -26,7 +27,7 @@ from engine.service.kpis import kpi_report
 
 routes = web.RouteTableDef()
 FILTERS = ("team", "channel", "agent", "priority")
-PARAMETERS = ("from", "to", "group_by", "interval", "format", *FILTERS)
+PARAMETERS = ("from", "to", "group_by", "interval", "tz", "format", *FILTERS)
 
 
 class KpiReport(BaseModel):
@@ -60,6 +61,7 @@ async def get_kpis(request: web.Request) -> web.Response:
             interval=params.get("interval"),
             now=datetime.now(UTC),
             filters={name: params.get(name) for name in FILTERS},
+            tz=params.get("tz"),
         )
     except KpiQueryError as exc:
         raise invalid_field(exc.parameter, exc.message) from None

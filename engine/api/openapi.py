@@ -246,10 +246,20 @@ HEADERS: dict[tuple[str, str], list[dict[str, Any]]] = {
 
 
 HEADERS[("GET", "/v1/kpis")] = [
-    query("from", "Start (ISO time or date, UTC when no zone); default: 7 days before `to`", type="string"),
+    query(
+        "from",
+        "Start (ISO time or date, in `tz` when it has no offset); default: 7 days before `to`",
+        type="string",
+    ),
     query("to", "End, exclusive; default: now", type="string"),
     query("group_by", "Comma-separated: team, channel, agent, priority", type="string"),
     query("interval", "One row per period", type="string", enum=["day", "week"]),
+    query(
+        "tz",
+        "IANA time zone whose days and weeks the periods are (default UTC), e.g. America/New_York",
+        type="string",
+        pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$",
+    ),
     query("format", "csv for text/csv (or send `Accept: text/csv`)", type="string", enum=["json", "csv"]),
     *(
         query(name, f"Only the threads of this {name}", type="string", pattern=ID_PATTERN)

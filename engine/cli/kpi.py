@@ -6,7 +6,7 @@
   conversation's facts. Prints `N conversations, M facts`. A bundle must verify with the
   deployment's audit key (as `convoflow audit verify`), or nothing is written; a conversation
   whose stored facts hold events its bundle lacks (exported before them) keeps them, said on stderr.
-- `report [--tenant T] [--from ...] [--to ...] [--group-by team,channel] [--interval day]
+- `report [--tenant T] [--from ...] [--to ...] [--group-by team,channel] [--interval day] [--tz ZONE]
   [--team T] [--channel C] [--agent A] [--priority P] [--format json|csv]`: the same report as
   `GET /v1/kpis`, on stdout.
 
@@ -54,6 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--to", dest="end", help="ISO time or date, exclusive (default: now)")
     p.add_argument("--group-by", help="comma-separated: team, channel, agent, priority")
     p.add_argument("--interval", help="day or week")
+    p.add_argument("--tz", help="IANA time zone of the days and weeks, and of dates given (default UTC)")
     for name in ("team", "channel", "agent", "priority"):
         p.add_argument(f"--{name}", help=f"only the threads of this {name}")
     p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -137,6 +138,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
         interval=args.interval,
         now=datetime.now(UTC),
         filters={name: getattr(args, name) for name in ("team", "channel", "agent", "priority")},
+        tz=args.tz,
     )
     await prepare_database(settings)
     database = database_of(settings)

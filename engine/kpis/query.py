@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.contracts.conversation import Channel
 from engine.contracts.ids import is_safe_id
@@ -15,6 +17,8 @@ from engine.rules.context import Priority
 from engine.rules.pack import MAX_TEAM_NAME
 
 MAX_PERIODS = 400
+TIME_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}")
+"""An IANA name's shape (letters, `/`, `_`, `+`, `-`): checked before the zone database reads a path."""
 CLOSED_SETS: dict[str, tuple[str, ...]] = {
     "channel": tuple(c.value for c in Channel),
     "priority": tuple(p.value for p in Priority),
@@ -33,6 +37,9 @@ class KpiQuery:
     interval: str | None = None
     filters: tuple[tuple[str, str], ...] = ()
     """(group, value) pairs a thread must have to count, e.g. (("team", "billing"),)."""
+    zone: tzinfo = UTC
+    """Whose days and weeks the periods are (`tz`, an IANA name): an ops lead in New York reads
+    their own days."""
 
 
 def _not_a(group: str, value: str) -> str | None:
@@ -55,11 +62,14 @@ def parse_query(
     interval: str | None,
     now: datetime,
     filters: Mapping[str, str | None] | None = None,
+    tz: str | None = None,
 ) -> KpiQuery:
-    """From the texts given (`from`, `to`, `group_by`, `interval`, and a value per group to keep only
-    its threads); `to` is now unless given (or later than now), `from` a week before it unless given."""
+    """From the texts given (`from`, `to`, `group_by`, `interval`, a value per group to keep only its
+    threads, `tz`); `to` is now unless given (or later than now), `from` a week before it unless
+    given; a date, or a time without an offset, is the time zone's."""
+    zone = time_zone(tz)
     try:
-        since, until = period(start=start, end=end, now=now)
+        since, until = period(start=start, end=end, now=now, zone=zone)
     except PeriodError as exc:
         raise KpiQueryError(exc.parameter, exc.message) from None
     groups: tuple[str, ...] = ()
@@ -83,4 +93,20 @@ def parse_query(
         if (why := _not_a(name, value)) is not None:
             raise KpiQueryError(name, why)
         kept.append((name, value))
-    return KpiQuery(since, until, groups, interval, tuple(kept))
+    return KpiQuery(since, until, groups, interval, tuple(kept), zone)
+
+
+def time_zone(name: str | None) -> tzinfo:
+    """The IANA time zone `name` (UTC when none is given)."""
+    if name is None:
+        return UTC
+    if not TIME_ZONE_NAME.fullmatch(name):
+        raise KpiQueryError(
+            "tz", f"{name[:40]!r} is not an IANA time zone name (Europe/Berlin, America/New_York)"
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise KpiQueryError(
+            "tz", f"{name!r} is not a time zone this server knows (Europe/Berlin, UTC)"
+        ) from None

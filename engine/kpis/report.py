@@ -11,7 +11,7 @@ import io
 import statistics
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from operator import attrgetter
 from typing import Any
 
@@ -177,26 +177,31 @@ def _age(known: list[ThreadKpis], at: datetime) -> tuple[int, dict[str, Any]]:
     }
 
 
-def periods(start: datetime, end: datetime, interval: str | None) -> list[tuple[datetime, datetime]]:
-    """The report's periods in order: calendar days or ISO weeks (Monday) in UTC, the first and last
-    cut at the range's ends, or the whole range. A range need not begin at midnight (the default is
-    the week up to now): rows of 24 hours from its start put a message of 10:00 in "yesterday"'s row."""
+def periods(
+    start: datetime, end: datetime, interval: str | None, zone: tzinfo = UTC
+) -> list[tuple[datetime, datetime]]:
+    """The report's periods in order: calendar days or ISO weeks (Monday) in `zone`, the first and
+    last cut at the range's ends, or the whole range. A range need not begin at midnight (the default
+    is the week up to now): rows of 24 hours from its start put a message of 10:00 in "yesterday"'s
+    row. A day of a zone's clock change has 23 or 25 hours."""
     if interval is None:
         return [(start, end)]
     out = []
-    left = start
+    left = start.astimezone(zone)
     while left < end:
-        right = min(period_end(left, interval), end)
+        right = min(period_end(left, interval, zone), end.astimezone(zone))
         out.append((left, right))
         left = right
     return out
 
 
-def period_end(at: datetime, interval: str) -> datetime:
-    """The first UTC midnight (`day`) or Monday midnight (`week`) after `at`."""
-    utc = at.astimezone(UTC)
-    midnight = datetime.combine(utc.date(), time(), UTC)
-    return midnight + (INTERVALS[interval] if interval == "day" else timedelta(days=7 - utc.weekday()))
+def period_end(at: datetime, interval: str, zone: tzinfo = UTC) -> datetime:
+    """The first midnight (`day`) or Monday midnight (`week`) of `zone` after `at`."""
+    local = at.astimezone(zone)
+    days = 1 if interval == "day" else 7 - local.weekday()
+    # The wall clock's next midnight, placed in the zone: adding 24 hours would miss it by the hour a
+    # clock change takes or gives.
+    return datetime.combine(local.date() + timedelta(days=days), time(), zone)
 
 
 def _by_period(
@@ -231,6 +236,7 @@ def report(
     group_by: Sequence[str] = (),
     interval: str | None = None,
     filters: Sequence[tuple[str, str]] = (),
+    zone: tzinfo = UTC,
 ) -> list[dict[str, Any]]:
     """One row per group and period (one period for the whole range without `interval`), over the
     threads that have every (group, value) of `filters`.
@@ -239,7 +245,7 @@ def report(
     end. With one, a series: a group with such a row has one for every period, an empty period's
     with a volume and a backlog of 0 (a day left out broke a spreadsheet's series and left a chart's
     backlog blank), and without `group_by` every period has its row."""
-    bounds = periods(start, end, interval)
+    bounds = periods(start, end, interval, zone)
     groups: dict[tuple[str | None, ...], list[ThreadKpis]] = {(): []} if interval and not group_by else {}
     for thread in sorted(threads, key=_CONVERSATION):
         if any(getattr(thread, _ATTRIBUTE[g]) != value for g, value in filters):

@@ -68,6 +68,7 @@ def _aggregate(threads: list[ThreadKpis], query: KpiQuery) -> list[dict[str, Any
         group_by=query.group_by,
         interval=query.interval,
         filters=query.filters,
+        zone=query.zone,
     )
 
 

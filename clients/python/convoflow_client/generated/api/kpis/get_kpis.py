@@ -18,6 +18,7 @@ def _get_kwargs(
     to: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     interval: GetKpisInterval | Unset = UNSET,
+    tz: str | Unset = UNSET,
     format_: GetKpisFormat | Unset = UNSET,
     team: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -38,6 +39,8 @@ def _get_kwargs(
         json_interval = interval.value
 
     params["interval"] = json_interval
+
+    params["tz"] = tz
 
     json_format_: str | Unset = UNSET
     if not isinstance(format_, Unset):
@@ -122,6 +125,7 @@ def sync_detailed(
     to: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     interval: GetKpisInterval | Unset = UNSET,
+    tz: str | Unset = UNSET,
     format_: GetKpisFormat | Unset = UNSET,
     team: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -138,6 +142,7 @@ def sync_detailed(
         to (str | Unset):
         group_by (str | Unset):
         interval (GetKpisInterval | Unset):
+        tz (str | Unset):
         format_ (GetKpisFormat | Unset):
         team (str | Unset):
         channel (str | Unset):
@@ -157,6 +162,7 @@ def sync_detailed(
         to=to,
         group_by=group_by,
         interval=interval,
+        tz=tz,
         format_=format_,
         team=team,
         channel=channel,
@@ -178,6 +184,7 @@ def sync(
     to: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     interval: GetKpisInterval | Unset = UNSET,
+    tz: str | Unset = UNSET,
     format_: GetKpisFormat | Unset = UNSET,
     team: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -194,6 +201,7 @@ def sync(
         to (str | Unset):
         group_by (str | Unset):
         interval (GetKpisInterval | Unset):
+        tz (str | Unset):
         format_ (GetKpisFormat | Unset):
         team (str | Unset):
         channel (str | Unset):
@@ -214,6 +222,7 @@ def sync(
         to=to,
         group_by=group_by,
         interval=interval,
+        tz=tz,
         format_=format_,
         team=team,
         channel=channel,
@@ -229,6 +238,7 @@ async def asyncio_detailed(
     to: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     interval: GetKpisInterval | Unset = UNSET,
+    tz: str | Unset = UNSET,
     format_: GetKpisFormat | Unset = UNSET,
     team: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -245,6 +255,7 @@ async def asyncio_detailed(
         to (str | Unset):
         group_by (str | Unset):
         interval (GetKpisInterval | Unset):
+        tz (str | Unset):
         format_ (GetKpisFormat | Unset):
         team (str | Unset):
         channel (str | Unset):
@@ -264,6 +275,7 @@ async def asyncio_detailed(
         to=to,
         group_by=group_by,
         interval=interval,
+        tz=tz,
         format_=format_,
         team=team,
         channel=channel,
@@ -283,6 +295,7 @@ async def asyncio(
     to: str | Unset = UNSET,
     group_by: str | Unset = UNSET,
     interval: GetKpisInterval | Unset = UNSET,
+    tz: str | Unset = UNSET,
     format_: GetKpisFormat | Unset = UNSET,
     team: str | Unset = UNSET,
     channel: str | Unset = UNSET,
@@ -299,6 +312,7 @@ async def asyncio(
         to (str | Unset):
         group_by (str | Unset):
         interval (GetKpisInterval | Unset):
+        tz (str | Unset):
         format_ (GetKpisFormat | Unset):
         team (str | Unset):
         channel (str | Unset):
@@ -320,6 +334,7 @@ async def asyncio(
             to=to,
             group_by=group_by,
             interval=interval,
+            tz=tz,
             format_=format_,
             team=team,
             channel=channel,
