@@ -106,7 +106,7 @@ def time_zone(name: str | None) -> tzinfo:
         )
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory of the zone database, say
         raise KpiQueryError(
             "tz", f"{name!r} is not a time zone this server knows (Europe/Berlin, UTC)"
         ) from None
