@@ -122,6 +122,17 @@ async def test_the_page_is_for_auditors_of_the_tenant_only(
     assert bad.status == 422 and bad.body["fields"][0]["field"] == "conversation_id"
 
 
+async def timeline_page(api: ApiClient, settings: Settings, tenant: str, conversation: str) -> str:
+    """The conversation's timeline page as the tenant's auditor gets it."""
+    keys = await keys_by_role(settings, tenant)
+    async with api.session.get(
+        f"{api.base_url}/v1/conversations/{conversation}/timeline",
+        headers={"Authorization": f"Bearer {keys['auditor']}"},
+    ) as response:
+        assert response.status == 200
+        return await response.text()
+
+
 async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
     api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str]
 ) -> None:
@@ -146,13 +157,7 @@ async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
     await eventually(breached, what="the late message's first response breached")
     started = (await state(api, "tl-late"))["sla"]["targets"]["first_response"]["started_at"]
     assert datetime.fromisoformat(started.replace("Z", "+00:00")) == written
-    keys = await keys_by_role(settings, tenants["acme"])
-    async with api.session.get(
-        f"{api.base_url}/v1/conversations/tl-late/timeline",
-        headers={"Authorization": f"Bearer {keys['auditor']}"},
-    ) as response:
-        assert response.status == 200
-        page = await response.text()
+    page = await timeline_page(api, settings, tenants["acme"], "tl-late")
     clocks = page.split('<table class="clocks">', 1)[1].split("</table>", 1)[0]
     assert f"running {written:%Y-%m-%d %H:%M:%S}\u2013" in clocks  # an en dash, then its end
 
@@ -168,13 +173,7 @@ async def test_a_conversation_the_customer_wrote_to_after_its_close_is_open_on_t
     await set_status(api, "tl-again", "closed")
     again = await api.post_message("tl-again", "m-2", "me again")
     assert again.body["thread"] == 2, again.body
-    keys = await keys_by_role(settings, tenants["acme"])
-    async with api.session.get(
-        f"{api.base_url}/v1/conversations/tl-again/timeline",
-        headers={"Authorization": f"Bearer {keys['auditor']}"},
-    ) as response:
-        assert response.status == 200
-        page = await response.text()
+    page = await timeline_page(api, settings, tenants["acme"], "tl-again")
     fetched = datetime.now(UTC).replace(tzinfo=None)
     lane = re.findall(r'<g class="status (\w+)"><title>\w[\w ]*: [\d: -]+ to ([\d: -]+)</title>', page)
     assert [kind for kind, _ in lane][-2:] == ["closed", "open"], lane
