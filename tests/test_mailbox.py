@@ -358,7 +358,8 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
 ) -> None:
     """A tenant's typo took the mail into conversations no key can read (flagged taken in the
     mailbox); a password variable not set logged "MailboxConfigError; reconnecting" every minute,
-    and an untrusted certificate "SSLCertVerificationError": nobody learned what to mend."""
+    and an untrusted certificate "SSLCertVerificationError": nobody learned what to mend. A wrong
+    password was tried again every minute for ever."""
     user = dovecot.add_user(f"broken-{tenants['acme']}@example.org")
     await append(dovecot, user, (CORPUS / "plain.eml").read_bytes())
     database = database_of(settings)
@@ -367,12 +368,16 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
         conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
         intake = mail_intake(conversations, database)
         monkeypatch.delenv("UNSET_FOR_THIS_TEST", raising=False)
+        monkeypatch.setenv("WRONG_FOR_THIS_TEST", "not-the-password")
         cases = {
             "nosuch": mailbox("nosuch", dovecot, user),
             "unset": mailbox(
                 tenants["acme"], dovecot, user, password_env="UNSET_FOR_THIS_TEST", name="unset"
             ),
             "untrusted": mailbox(tenants["acme"], dovecot, user, cafile=None, name="untrusted"),
+            "wrong": mailbox(
+                tenants["acme"], dovecot, user, password_env="WRONG_FOR_THIS_TEST", name="wrong"
+            ),
         }
         said = {
             "nosuch": "mailbox support-nosuch (tenant nosuch): no tenant 'nosuch': its mail stays in the "
@@ -381,6 +386,9 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
             "UNSET_FOR_THIS_TEST is not set",
             "untrusted": f"mailbox untrusted (tenant {tenants['acme']}): the server's certificate does not "
             "verify (",
+            # hosted mail locks an account out after a few wrong passwords: not tried every minute
+            "wrong": f"mailbox wrong (tenant {tenants['acme']}): login refused: check the user and password; "
+            "reconnecting in 900 s",
         }
         for case, config in cases.items():
             task = asyncio.create_task(MailboxConnector(MailboxConfig.model_validate(config), intake).run())

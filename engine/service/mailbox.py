@@ -50,6 +50,14 @@ class MailboxError(RuntimeError):
     """The server refused something the connector needs (login, the folder, STARTTLS); retried."""
 
 
+class LoginRefused(MailboxError):
+    """The server refused the login: tried again after LOGIN_RETRY_SECONDS, not the backoff's minute,
+    since hosted mail locks an account out after a few wrong passwords in a row."""
+
+
+LOGIN_RETRY_SECONDS = 900.0
+
+
 class MailboxConnector:
     """Reads one mailbox until cancelled: reconnects with backoff, IDLE when it can, polls otherwise."""
 
@@ -73,14 +81,15 @@ class MailboxConnector:
                 raise
             except Exception as exc:  # the server, the network or the service: all retried, none fatal
                 self.connected.clear()
+                wait = LOGIN_RETRY_SECONDS if isinstance(exc, LoginRefused) else backoff
                 log.warning(
                     "mailbox %s (tenant %s): %s; reconnecting in %.0f s",
                     self.config.name,
                     self.config.tenant,
                     _describe(exc),
-                    backoff,
+                    wait,
                 )
-                await asyncio.sleep(backoff)
+                await asyncio.sleep(wait)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             else:
                 backoff = 1.0
@@ -118,7 +127,7 @@ class MailboxConnector:
             await _starttls(client, context, c.host)
         response = await client.login(c.user, c.password())
         if response.result != "OK":
-            raise MailboxError("login refused")
+            raise LoginRefused("login refused: check the user and password")
         return client
 
     async def _select(self, client: IMAP4) -> list[bytes]:
