@@ -14,12 +14,11 @@ from engine.contracts.conversation import (
     Channel,
     ConversationState,
     DecisionEntry,
-    EarlierBreach,
     Party,
-    PendingEscalation,
     Status,
     ThreadSummary,
 )
+from engine.contracts.sla_state import EarlierBreach, PendingEscalation
 
 
 class SlaView(BaseModel):

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from engine.audit.timeline_rows import Row, rows_of
-from engine.contracts.conversation import ConversationState, DecisionEntry, SlaTarget
+from engine.contracts.conversation import ConversationState, DecisionEntry
+from engine.contracts.sla_state import SlaTarget
 
 WIDTH = 960.0
 """Width of the drawing area of the chart, in SVG user units (the labels sit left of it)."""

@@ -19,6 +19,7 @@ from engine.contracts.events import ConversationEvent
 # holds the one pattern they must match, and says why.
 from engine.contracts.ids import AGENT_ID_PATTERN
 from engine.contracts.ids import ID_PATTERN as ID_PATTERN
+from engine.contracts.sla_state import SlaState
 
 # The decision trail has its own module; its models are named here too, where they always were.
 from engine.contracts.trail import DecisionEntry as DecisionEntry
@@ -342,49 +343,6 @@ class ConversationState(BaseModel):
     @property
     def messages_count(self) -> int:
         return self.customer_messages + self.agent_messages
-
-
-class SlaTarget(BaseModel):
-    """One SLA target's clock. Business minutes; instants are computed on the policy's calendar."""
-
-    name: str
-    target_minutes: float
-    remaining_minutes: float
-    running: bool = False
-    deadline: datetime | None = None
-    warning_at: datetime | None = None
-    warned: bool = False
-    breached_at: datetime | None = None
-    met_at: datetime | None = None
-    started_at: datetime | None = Field(default=None, description="When the clock last (re)started.")
-    paused_at: datetime | None = Field(default=None, description="When the clock last paused.")
-
-
-class PendingEscalation(BaseModel):
-    level: int
-    target: str
-    due_at: datetime
-
-
-class EarlierBreach(BaseModel):
-    """A target that breached, then gave way to a new clock of its name (the next response to a later
-    message, the resolution of a reopen, a changed policy's): its breach still counts for the thread."""
-
-    target: str
-    breached_at: datetime
-
-
-class SlaState(BaseModel):
-    policy: str | None = None
-    calendar: str | None = None
-    targets: dict[str, SlaTarget] = Field(default_factory=dict)
-    escalations: list[PendingEscalation] = Field(default_factory=list)
-    earlier_breaches: list[EarlierBreach] = Field(default_factory=list)
-
-    @property
-    def breached(self) -> bool:
-        """Whether the thread breached a target: now, or one a new clock has replaced since."""
-        return bool(self.earlier_breaches) or any(t.breached_at is not None for t in self.targets.values())
 
 
 class Timers(BaseModel):

@@ -14,8 +14,9 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.conversation import ExecutedAction, PendingEscalation, Status
+    from engine.contracts.conversation import ExecutedAction, Status
     from engine.contracts.decisions import TimeQuery
+    from engine.contracts.sla_state import PendingEscalation
     from engine.rules.actions import DONE, ActionResult, from_record
     from workflows.conversation.delivery import SentLater
     from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH, ESCALATION_OWN_BREACH_PATCH

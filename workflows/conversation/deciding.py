@@ -11,9 +11,10 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Crm, RuleDecisions
-    from engine.contracts.conversation import DecisionEntry, InboundMessage, SlaTarget, Status
+    from engine.contracts.conversation import DecisionEntry, InboundMessage, Status
     from engine.contracts.crm import Customer, CustomerQuery
     from engine.contracts.decisions import TRIAGED_EVENTS, DecideRequest
+    from engine.contracts.sla_state import SlaTarget
     from engine.kpis.facts import ASSIGNMENT_KINDS, HOLDER, event_view
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable

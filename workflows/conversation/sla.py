@@ -15,8 +15,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
-    from engine.contracts.conversation import EarlierBreach, SlaState, SlaTarget
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
+    from engine.contracts.sla_state import EarlierBreach, SlaState, SlaTarget
     from engine.rules.pack import SlaPolicy
     from workflows.conversation.options import LOCAL
     from workflows.conversation.patches import (
