@@ -41,6 +41,7 @@ from engine.contracts.conversation import (
 from engine.contracts.ids import AGENT_ID_PATTERN, ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
 from engine.mail.addresses import is_one_mailbox
+from engine.mail.verdicts import auto_reply_of
 
 # Free text may hold line breaks and tabs, but never NUL (SMTP and many gateways refuse it).
 NO_NUL = r"^[^\x00]*$"
@@ -151,16 +152,11 @@ class PostMessage(Strict):
 
     def to_message(self) -> InboundMessage:
         message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))
-        said = {k.lower(): v.strip().lower() for k, v in self.headers.items()}
-        auto = said.get("auto-submitted", "no")
-        if auto != "no":
+        said = {k.lower(): v for k, v in self.headers.items()}
+        if said.get("auto-submitted", "no").strip().lower() != "no":
             message.auto_submitted = True
-        if auto == "auto-replied" or said.get("x-autoreply") or said.get("x-autorespond"):
-            message.auto_reply = True
-        elif said.get("precedence") == "auto_reply":
-            message.auto_reply = True
-        elif auto not in ("", "no") or said.get("precedence") in ("bulk", "junk", "list"):
-            message.auto_reply = False  # automatic (auto-forwarded, a list's), but a person wrote it
+        # An out-of-office, or other automatic mail a person wrote (auto-forwarded, a list's)?
+        message.auto_reply = auto_reply_of(said)
         return message
 
 

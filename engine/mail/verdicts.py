@@ -20,6 +20,7 @@ Decisions (issue 20, where it was silent):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fnmatch import fnmatchcase
@@ -129,14 +130,26 @@ def is_ours(message_id: str, domains: set[str]) -> bool:
     return bool(OUR_DIGEST.match(digest)) and any(conversation_of(message_id, d) for d in domains)
 
 
+def auto_reply_of(headers: Mapping[str, str]) -> bool | None:
+    """What a message's headers (names lower-cased) say: True for an automatic reply to ours (an
+    out-of-office: `Auto-Submitted: auto-replied`, `X-Autoreply`, `X-Autorespond`, `Precedence:
+    auto_reply`), False for other automatic mail (auto-forwarded, a list's, bulk), which a person may
+    have written, None when they say nothing automatic (RFC 3834)."""
+    auto = headers.get("auto-submitted", "no").strip().lower()
+    precedence = headers.get("precedence", "").strip().lower()
+    if auto == "auto-replied" or headers.get("x-autoreply") or headers.get("x-autorespond"):
+        return True
+    if precedence == "auto_reply":
+        return True
+    if auto not in ("", "no") or precedence in AUTO_PRECEDENCE:
+        return False
+    return None
+
+
 def automatic(mail: ParsedMail) -> bool:
     """Auto-replies and bounces (RFC 3834 Auto-Submitted, Precedence, delivery reports, daemons)."""
     h = mail.headers
-    if h.get("auto-submitted", "no").strip().lower() not in ("", "no"):
-        return True
-    if h.get("precedence", "").strip().lower() in AUTO_PRECEDENCE:
-        return True
-    if h.get("x-autoreply") or h.get("x-autorespond"):
+    if auto_reply_of(h) is not None:
         return True
     if mail.report is not None or h.get("content-type") == "multipart/report":
         return True
