@@ -391,7 +391,8 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
             "reconnecting in 900 s",
         }
         for case, config in cases.items():
-            task = asyncio.create_task(MailboxConnector(MailboxConfig.model_validate(config), intake).run())
+            connector = MailboxConnector(MailboxConfig.model_validate(config), intake, database)
+            task = asyncio.create_task(connector.run())
             try:
 
                 async def told(case: str = case) -> bool:

@@ -35,7 +35,6 @@ from engine.api.schemas import PostMessage
 from engine.contracts.conversation import BounceReport, Channel, EventReceipt
 from engine.contracts.ids import derived_id
 from engine.db.inbound_seen import InboundSeen
-from engine.db.keys import tenant_exists
 from engine.db.mail_quarantine import MailQuarantine
 from engine.db.packs import PackStore
 from engine.mail import ParsedMail, Verdict, VerdictKind, judge, parse_mail
@@ -104,11 +103,6 @@ class MailIntake:
         self.quarantine = quarantine
         self._packs = packs
         self._blocked: dict[str, list[str]] = {}  # pack hash -> blocked senders (packs never change)
-
-    async def tenant_exists(self, tenant: str) -> bool:
-        """Whether `tenant` was created: a mailbox configured for a typo took its mail into
-        conversations no key can read."""
-        return await tenant_exists(self._packs.engine, tenant)
 
     async def take(
         self, tenant: str, raw: bytes, *, source: str, own_addresses: list[str] | None = None

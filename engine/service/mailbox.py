@@ -35,8 +35,10 @@ import re
 import ssl
 
 from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH, Command
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.email_intake import Intake, MailIntake
+from engine.db.keys import tenant_exists
 from engine.db.mailbox_marks import MailboxMarks
 from engine.service.mailbox_config import MailboxConfig, MailboxConfigError
 
@@ -61,10 +63,15 @@ LOGIN_RETRY_SECONDS = 900.0
 class MailboxConnector:
     """Reads one mailbox until cancelled: reconnects with backoff, IDLE when it can, polls otherwise."""
 
-    def __init__(self, config: MailboxConfig, intake: MailIntake, marks: MailboxMarks | None = None) -> None:
+    def __init__(
+        self, config: MailboxConfig, intake: MailIntake, database: AsyncEngine | None = None
+    ) -> None:
         self.config = config
         self._intake = intake
-        self._marks = marks
+        self._database = database
+        """The control-plane database: whether the tenant exists, where the mailbox began (None in
+        tests of the IMAP side alone: neither is asked)."""
+        self._marks = MailboxMarks(database) if database is not None else None
         self.taken = 0
         """Mails taken (and marked) since start: what a test or an operator watches."""
         self.connected = asyncio.Event()
@@ -95,7 +102,7 @@ class MailboxConnector:
                 backoff = 1.0
 
     async def _session(self) -> None:
-        if not await self._intake.tenant_exists(self.config.tenant):
+        if self._database is not None and not await tenant_exists(self._database, self.config.tenant):
             raise MailboxError(
                 f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
                 "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
@@ -142,10 +149,11 @@ class MailboxConnector:
     async def take_pending(self, client: IMAP4) -> int:
         """Take every mail not yet marked, oldest first; how many were taken."""
         uids = await self._search(client, f"UNKEYWORD {TAKEN} NOT DELETED")
-        if self.config.existing_mail == "unread":
+        after = self._first_uid
+        older = {uid for uid in uids if after is None or int(uid) < after}
+        if self.config.existing_mail == "unread" and older:  # asked only when mail from before is there
             unread = set(await self._search(client, f"UNSEEN UNKEYWORD {TAKEN} NOT DELETED"))
-            after = self._first_uid
-            uids = [uid for uid in uids if uid in unread or (after is not None and int(uid) >= after)]
+            uids = [uid for uid in uids if uid in unread or uid not in older]
         count = 0
         for uid in uids:
             raw = await self._fetch(client, uid)

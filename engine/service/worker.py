@@ -36,7 +36,6 @@ from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.intent_models import IntentModelStore
 from engine.db.kpi_facts import KpiFactStore
-from engine.db.mailbox_marks import MailboxMarks
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.db.shadow import ShadowStore
@@ -270,8 +269,7 @@ def build_mailboxes(
         return []
     conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
     intake = mail_intake(conversations, database)
-    marks = MailboxMarks(database)
-    return [MailboxConnector(config, intake, marks) for config in configs]
+    return [MailboxConnector(config, intake, database) for config in configs]
 
 
 def build_worker(
