@@ -14,9 +14,8 @@ from engine.contracts.conversation import (
     DecisionEntry,
     ExecutedAction,
     Party,
-    SlaState,
-    SlaTarget,
 )
+from engine.contracts.sla_state import SlaState, SlaTarget
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
