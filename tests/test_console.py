@@ -10,7 +10,9 @@ from __future__ import annotations
 import html
 import re
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from playwright.async_api import Page, expect
@@ -296,3 +298,36 @@ async def test_sign_in_sessions_csrf_and_tenants(
             return (await browser.get(f"{base}/console/", allow_redirects=False)).status == 303
 
         await eventually(signed_out, "the revoked key's session ended", within=10)
+
+
+async def test_the_kpi_pages_count_days_in_the_time_zone_ops_choose(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str]
+) -> None:
+    """Kiritimati (UTC+14) and Pago Pago (UTC-11) are 25 hours apart, so a conversation begun now is
+    on a different date in each: the page counted it on its UTC date in both."""
+    publish(settings, TEST_PACKS / "metrics")
+    await write(api, "tz-1", "hello")
+
+    async def counted() -> bool:
+        return bool((await kpi(api, ""))["rows"])
+
+    await eventually(counted, "the conversation in the KPI projection")
+    ops = (await keys_by_role(settings, tenants["acme"]))["ops"]
+    async with _browser() as browser:
+        assert (await _signed_in(browser, api.base_url, ops))[0] == 303
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            today = datetime.now(ZoneInfo(zone)).date()
+            shown = await browser.get(f"{api.base_url}/console/", params={"tz": zone})
+            text = await shown.text()
+            assert shown.status == 200, text[:300]
+            assert f'<option value="{zone}" selected>' in text and f"Whole days in {zone}" in text
+            table = text.split('id="numbers-volume"')[1].split("</table>")[0]
+            begun = {day: int(n) for day, n in re.findall(r"<tr><td>([\d-]+)</td><td>(\d+)</td>", table)}
+            assert begun[today.isoformat()] == 1 and sum(begun.values()) == 1, (zone, begun)
+            # The drill-down keeps the zone, so its list is the tile's.
+            assert f"tz={zone.replace('/', '%2F')}" in text.split('id="tile-volume"')[1].split(">")[0]
+            drilled = await browser.get(f"{api.base_url}/console/kpis/volume", params={"tz": zone})
+            listed = await drilled.text()
+            assert 'href="/console/conversations/tz-1"' in listed and f"days in {zone}" in listed
+        wrong = await browser.get(f"{api.base_url}/console/", params={"tz": "Mars/Olympus"})
+        assert wrong.status == 422 and "tz: &#39;Mars/Olympus&#39; is not a time zone" in await wrong.text()

@@ -1,8 +1,9 @@
 """The console's KPI pages: the overview (tiles and daily charts) and each figure's conversations.
 
 Both read the KPI report of `GET /v1/kpis` (engine/service/kpis.py) with the same parameters, so a
-number on screen and its drill-down list are the same computation. Dates in the form are whole UTC
-days, `to` included (what a person means by "from Monday to Friday").
+number on screen and its drill-down list are the same computation. Dates in the form are whole
+days of the chosen time zone (UTC unless another is picked: an ops lead in New York reads New York's
+days), `to` included (what a person means by "from Monday to Friday").
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from engine.api.console.sessions import SESSION
 from engine.api.conversations import DATABASE
 from engine.api.errors import invalid_field
 from engine.contracts.conversation import Channel
-from engine.kpis.query import KpiQuery, KpiQueryError, parse_query
+from engine.kpis.query import KpiQuery, KpiQueryError, parse_query, time_zone
+from engine.rules.pack import RulePack
 from engine.service.kpis import kpi_report, kpi_reports
 
 routes = web.RouteTableDef()
@@ -37,16 +39,22 @@ class Filters:
     end: str
     team: str
     channel: str
+    tz: str
 
     @classmethod
     def of(cls, request: web.Request) -> Filters:
-        today = datetime.now(UTC).date()
         q = request.query
+        tz = q.get("tz") or "UTC"
+        try:
+            today = datetime.now(time_zone(tz)).date()
+        except KpiQueryError:  # named by `query`, on the page that shows the form again
+            today = datetime.now(UTC).date()
         return cls(
             start=q.get("from") or (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat(),
             end=q.get("to") or today.isoformat(),
             team=q.get("team", ""),
             channel=q.get("channel", ""),
+            tz=tz,
         )
 
     def query(self, interval: str | None, now: datetime) -> KpiQuery:
@@ -61,24 +69,32 @@ class Filters:
             interval=interval,
             now=now,
             filters={"team": self.team or None, "channel": self.channel or None},
+            tz=self.tz,
         )
 
     def link(self) -> str:
         """The same filters as a query string, for the drill-down links."""
-        return urlencode({"from": self.start, "to": self.end, "team": self.team, "channel": self.channel})
+        return urlencode(
+            {"from": self.start, "to": self.end, "team": self.team, "channel": self.channel, "tz": self.tz}
+        )
 
 
-async def _teams(request: web.Request) -> list[str]:
-    return sorted((await active_pack(request)).teams)
+def zones(pack: RulePack, chosen: str) -> list[str]:
+    """The time zones the form offers: UTC, those of the pack's calendars (where its people work)
+    and the one a link asked for."""
+    named = {str(c.get("timezone")) for c in pack.calendars.values() if c.get("timezone")}
+    return ["UTC", *sorted(named - {"UTC"}), *([chosen] if chosen not in named | {"UTC"} else [])]
 
 
 @routes.get("/console/")
 async def overview(request: web.Request) -> web.Response:
     filters = Filters.of(request)
+    pack = await active_pack(request)
     values = {
         "session": request[SESSION],
         "filters": filters,
-        "teams": await _teams(request),
+        "teams": sorted(pack.teams),
+        "zones": zones(pack, filters.tz),
         "channels": [c.value for c in Channel],
         "error": None,
         "tiles": [],
