@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from engine.service.database import database_of
 from engine.service.mail_intake import mail_intake
 from engine.service.mailbox import MailboxConnector, MailboxError
 from engine.service.mailbox_config import MailboxConfig, MailboxConfigError, mailboxes_of
+from engine.service.metrics import REGISTRY
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
@@ -32,6 +34,7 @@ from tests.local_servers import serve_smtp
 from tests.mail_server import PASSWORD, Dovecot, append, imap_session, untaken
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
+from tests.test_metrics import parse, scrape, value
 
 CORPUS = Path(__file__).parent / "data" / "email"
 PASSWORD_ENV = "CONVOFLOW_TEST_IMAP_PASSWORD"
@@ -237,6 +240,7 @@ async def test_a_mailbox_connected_with_handled_mail_in_it_takes_only_the_unread
     of those customers (and opened a conversation with SLA clocks for each). Mail that comes later is
     taken read or not: one a colleague opened before the connector took it is a customer's too."""
     tenant = tenants["acme"]
+    began = time.time()
     user = dovecot.add_user(f"backlog-{existing_mail}-{tenant}@example.org")
     publish(settings, TEST_PACKS / "mail")
     old = (CORPUS / "plain.eml").read_bytes()
@@ -256,6 +260,12 @@ async def test_a_mailbox_connected_with_handled_mail_in_it_takes_only_the_unread
         await eventually(lambda: taken(new), "the unread mail taken", within=30)
         await _append_read(dovecot, user, later)  # arrived after the connection, opened at once
         await eventually(lambda: taken(later), "the mail that came later taken, read or not", within=30)
+        # What an operator's alert reads: connected, and checked for mail since the test began.
+        status, text = await scrape(api.session, api.base_url + "/metrics")
+        samples, labels = parse(text), {"tenant": tenant, "mailbox": f"support-{tenant}"}
+        assert status == 200 and value(samples, "convoflow_mailbox_connected", **labels) == 1
+        checked = value(samples, "convoflow_mailbox_checked_timestamp_seconds", **labels)
+        assert checked is not None and checked >= began, (checked, began)
         if existing_mail == "all":
             await eventually(lambda: _no_mail_left(dovecot, user), "every mail taken", within=30)
         old_state = await api.get(derived_id("email", parse_mail(old).message_id))
@@ -390,6 +400,12 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
             "wrong": f"mailbox wrong (tenant {tenants['acme']}): login refused: check the user and password; "
             "reconnecting in 900 s",
         }
+        kinds = {
+            "nosuch": "no_tenant",
+            "unset": "settings",
+            "untrusted": "certificate",
+            "wrong": "login_refused",
+        }
         for case, config in cases.items():
             connector = MailboxConnector(MailboxConfig.model_validate(config), intake, database)
             task = asyncio.create_task(connector.run())
@@ -399,6 +415,10 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
                     return any(r.getMessage().startswith(said[case]) for r in caplog.records)
 
                 await eventually(told, f"the {case} mailbox's warning")
+                failed = {"tenant": config["tenant"], "mailbox": config["name"], "error": kinds[case]}
+                assert REGISTRY.get_sample_value("convoflow_mailbox_errors_total", failed), case
+                connected = {"tenant": config["tenant"], "mailbox": config["name"]}
+                assert REGISTRY.get_sample_value("convoflow_mailbox_connected", connected) == 0, case
             finally:
                 task.cancel()
                 with pytest.raises(asyncio.CancelledError):

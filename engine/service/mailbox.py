@@ -41,6 +41,7 @@ from engine.api.email_intake import Intake, MailIntake
 from engine.db.keys import tenant_exists
 from engine.db.mailbox_marks import MailboxMarks
 from engine.service.mailbox_config import MailboxConfig, MailboxConfigError
+from engine.service.metrics import MAILBOX_CHECKED, MAILBOX_CONNECTED, MAILBOX_ERRORS
 
 log = logging.getLogger("convoflow.mailbox")
 TAKEN = "$ConvoflowTaken"
@@ -60,6 +61,10 @@ class LoginRefused(MailboxError):
 LOGIN_RETRY_SECONDS = 900.0
 
 
+class NoSuchTenant(MailboxError):
+    """CONVOFLOW_MAILBOXES names a tenant nobody created: nothing is taken until one is."""
+
+
 class MailboxConnector:
     """Reads one mailbox until cancelled: reconnects with backoff, IDLE when it can, polls otherwise."""
 
@@ -75,6 +80,8 @@ class MailboxConnector:
         self.taken = 0
         """Mails taken (and marked) since start: what a test or an operator watches."""
         self.connected = asyncio.Event()
+        self._labels = (config.tenant, config.name)
+        MAILBOX_CONNECTED.labels(*self._labels).set(0)  # a series from the start: an alert sees 0
         self._first_uid: int | None = None
         """`existing_mail: unread`: the UID from which mail is taken read or not (mailbox_marks.py);
         None: every mail not taken is (`all`, or no store of marks: unread mail only)."""
@@ -88,6 +95,7 @@ class MailboxConnector:
                 raise
             except Exception as exc:  # the server, the network or the service: all retried, none fatal
                 self.connected.clear()
+                MAILBOX_ERRORS.labels(*self._labels, error_kind(exc)).inc()
                 wait = LOGIN_RETRY_SECONDS if isinstance(exc, LoginRefused) else backoff
                 log.warning(
                     "mailbox %s (tenant %s): %s; reconnecting in %.0f s",
@@ -103,7 +111,7 @@ class MailboxConnector:
 
     async def _session(self) -> None:
         if self._database is not None and not await tenant_exists(self._database, self.config.tenant):
-            raise MailboxError(
+            raise NoSuchTenant(
                 f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
                 "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
             )
@@ -112,11 +120,14 @@ class MailboxConnector:
             selected = await self._select(client)
             await self._mark_the_start(client, selected)
             self.connected.set()
+            MAILBOX_CONNECTED.labels(*self._labels).set(1)
             while True:
                 await self.take_pending(client)
+                MAILBOX_CHECKED.labels(*self._labels).set_to_current_time()
                 await self._wait_for_mail(client)
         finally:
             self.connected.clear()
+            MAILBOX_CONNECTED.labels(*self._labels).set(0)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(client.logout(), 2)
 
@@ -297,6 +308,23 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"the server's certificate does not verify ({exc.verify_message}): check `cafile`"
     return type(exc).__name__
+
+
+def error_kind(exc: BaseException) -> str:
+    """A failed session's kind for `convoflow_mailbox_errors` (a few values: labels stay bounded)."""
+    if isinstance(exc, NoSuchTenant):
+        return "no_tenant"
+    if isinstance(exc, LoginRefused):
+        return "login_refused"
+    if isinstance(exc, MailboxConfigError):
+        return "settings"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "certificate"
+    if isinstance(exc, MailboxError):
+        return "refused"
+    if isinstance(exc, OSError | TimeoutError):
+        return "network"
+    return "other"
 
 
 async def run_mailboxes(connectors: list[MailboxConnector]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     PlatformCollector,
     ProcessCollector,
@@ -168,5 +169,28 @@ SUBSCRIPTIONS_FAILING = Counter(
     "convoflow_subscriptions_failing",
     "Subscriptions that turned failing (an event given up after its retry window): alert on any increase.",
     ["tenant"],
+    registry=REGISTRY,
+)
+
+# -- mailboxes read over IMAP (engine/service/mailbox.py), by the worker ---------------------------
+MAILBOX_CONNECTED = Gauge(
+    "convoflow_mailbox_connected",
+    "1 while the worker is logged in to the mailbox and reading it, 0 while it cannot (alert on 0: "
+    "its mail waits in the mailbox; the worker's log says why).",
+    ["tenant", "mailbox"],
+    registry=REGISTRY,
+)
+MAILBOX_CHECKED = Gauge(
+    "convoflow_mailbox_checked_timestamp_seconds",
+    "When the worker last finished taking the mailbox's new mail (Unix time; at least every "
+    "poll_seconds while connected): alert when it is older than a few poll_seconds.",
+    ["tenant", "mailbox"],
+    registry=REGISTRY,
+)
+MAILBOX_ERRORS = Counter(
+    "convoflow_mailbox_errors",
+    "Mailbox sessions that failed and will be tried again, by kind (no_tenant, settings, certificate, "
+    "login_refused, refused, network, other).",
+    ["tenant", "mailbox", "error"],
     registry=REGISTRY,
 )
