@@ -18,13 +18,15 @@ from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
+from tests.pack_texts import pack_text
 from tests.polling import eventually
 from tests.replay import replay_every_run
 from tests.test_lifecycle import set_status, state
+from tests.test_shadow_mode import CANDIDATE, FAILING, LIVE
 
 
 def pack_yaml(name: str) -> str:
-    return (TEST_PACKS / name / "pack.yaml").read_text(encoding="utf-8")
+    return pack_text(TEST_PACKS / name)
 
 
 async def publish_as(api: ApiClient, tenant: str, name: str) -> str:
@@ -169,3 +171,22 @@ async def test_a_pack_published_elsewhere_reaches_new_conversations_within_five_
         assert await packs.hash_for(acme) == first
     finally:
         await database.dispose()
+
+
+async def test_a_rollback_reruns_the_tests_its_version_was_published_with(api: ApiClient) -> None:
+    """`{"pack": "<hash>"}` republished the stored content, which the hash covers and tests are not
+    part of: no test ran, so a candidate whose own tests fail went live through shadow mode and its
+    hash. A pack with no tests at all was published too ("0 failed"), while promotion refused it."""
+    untested = await api.request("POST", "/v1/rules/publish", json={"pack": LIVE})
+    assert untested.status == 422 and untested.body["error"] == "not_tested", untested.body
+    assert untested.body["fields"][0]["field"] == "pack.tests"
+    shadow = await api.request("POST", "/v1/rules/shadow", json={"pack": CANDIDATE + FAILING})
+    assert shadow.status == 201, shadow.body
+    digest = shadow.body["hash"]
+    back = await api.request("POST", "/v1/rules/publish", json={"pack": digest[:9]})
+    assert back.status == 409 and back.body["error"] == "tests_failed", back.body
+    assert back.body["fields"] == [{"field": "pack.tests", "message": "an invoice still goes to billing"}]
+    live = await api.request("POST", "/v1/rules/publish", json={"pack": LIVE + FAILING})
+    assert live.status == 201, live.body
+    again = await api.request("POST", "/v1/rules/publish", json={"pack": live.body["hash"][:9]})
+    assert again.status == 201 and again.body["hash"] == live.body["hash"], again.body

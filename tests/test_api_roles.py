@@ -13,6 +13,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient, Reply
 from tests.conftest import TEST_PACKS
+from tests.pack_texts import pack_text
 
 ROLES = ("admin", "ops", "auditor", "integrator")
 
@@ -205,7 +206,7 @@ async def test_a_publication_records_the_key_that_published_it(
         info, key = await create_key(database, tenants["acme"], "ops")
     finally:
         await database.dispose()
-    pack = (TEST_PACKS / "basic" / "pack.yaml").read_text()
+    pack = pack_text(TEST_PACKS / "basic")
     assert (await as_key(api, key, "POST", "/v1/rules/publish", {"pack": pack})).status == 201
     [version] = (await as_key(api, key, "GET", "/v1/rules/versions")).body["versions"]
     assert version["published_by"] == f"api:{tenants['acme']}/{info.key_id}"

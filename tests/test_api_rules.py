@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tests.api_client import ApiClient
+from tests.pack_texts import pack_text
 
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
 SAMPLES = PACKS / "samples" / "conversations.jsonl"
@@ -78,7 +79,7 @@ async def test_diff_and_publish(api: ApiClient) -> None:
     )
     assert reply.status == 200 and reply.body["changed_conversations"] > 0
     assert any({"type": "route", "value": "billing"} in c["after"] for c in reply.body["changes"])
-    published = await api.request("POST", "/v1/rules/publish", json={"pack": DEFAULT_YAML})
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": pack_text(PACKS / "default")})
     assert published.status == 201
     versions = await api.request("GET", "/v1/rules/versions")
     assert [v["hash"] for v in versions.body["versions"] if v["active"]] == [published.body["hash"]]

@@ -380,6 +380,13 @@ async def test_publishing_a_pack_that_names_an_agent_the_roster_lacks_is_refused
     if: {"==": [{"var": "customer.tier"}, "vip"]}
     then:
       - assign: {strategy: agent, agent: ana}
+tests:
+  - name: a VIP is assigned to ana
+    event: conversation.created
+    context:
+      customer: {tier: vip}
+    expect:
+      matched: [route-support, vip-to-ana]
 """
     await add_agent(api, "ben")  # a tenant with a roster: the names are checked against it
     refused = await api.request("POST", "/v1/rules/publish", json={"pack": pack})

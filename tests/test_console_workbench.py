@@ -105,6 +105,13 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         await expect(page.locator("#message")).to_have_text("Promoted: it is the active pack now.")
         await expect(page.locator("#active-pack")).to_contain_text("metrics-parcels")
         await expect(page.locator("#active-pack")).to_contain_text(re.compile(r"active by promote"))
+        # The editor opens the active pack with the tests it was published with: an edit of it
+        # opened without them was refused at promotion ("no test cases").
+        await page.goto(f"{api.base_url}/console/rules")
+        kept = re.compile(r"tests:\n- name: a parcel goes to billing")
+        await expect(page.locator("#pack")).to_have_value(kept)
+        await page.click("#check")
+        await expect(page.locator("#tests")).to_have_text("2 passed, 0 failed")
     await write(api, "p-2", "where is my parcel now?")
 
     async def routed() -> bool:

@@ -27,6 +27,7 @@ NO_PRIORITY = LIVE.replace(
     "then: [{add_tags: [billing]}, {route: billing}]",
 )
 SETTINGS_PATH = "/v1/tenant/settings"
+BILLING_STAYS = FAILING  # its one case passes for LIVE and NO_PRIORITY: their invoices go to billing
 
 
 class Keys:
@@ -143,7 +144,7 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
 
     # Turned off (recorded too): a publish is active at once, as before.
     await require_approval(api, False)
-    back = await keys("alice", "POST", "/v1/rules/publish", {"pack": LIVE})
+    back = await keys("alice", "POST", "/v1/rules/publish", {"pack": LIVE + BILLING_STAYS})
     assert back.status == 201 and back.body == {"hash": live, "active": True, "warnings": []}
     changes = (await api.request("GET", SETTINGS_PATH)).body["changes"]
     assert [c["value"] for c in changes] == [False, True]  # newest first
@@ -156,7 +157,9 @@ async def test_a_rejected_proposal_stays_inactive_and_a_stale_one_is_refused(
     keys = await keys_of(api, settings, tenants["acme"], alice="ops", bob="ops")
     await require_approval(api, True)
 
-    first = (await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE})).body["proposal_id"]
+    first = (await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})).body[
+        "proposal_id"
+    ]
     rejected = await keys("bob", "POST", f"/v1/rules/proposals/{first}/reject", {"comment": "not yet"})
     assert rejected.status == 200, rejected.body
     assert rejected.body["status"] == "rejected" and rejected.body["comment"] == "not yet"
@@ -166,8 +169,12 @@ async def test_a_rejected_proposal_stays_inactive_and_a_stale_one_is_refused(
     assert "already rejected" in late.body["message"]
 
     # Two proposals over the same active pack: once one is approved, the other is stale.
-    one = (await keys("alice", "POST", "/v1/rules/publish", {"pack": NO_PRIORITY})).body["proposal_id"]
-    two = (await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE})).body["proposal_id"]
+    one = (await keys("alice", "POST", "/v1/rules/publish", {"pack": NO_PRIORITY + BILLING_STAYS})).body[
+        "proposal_id"
+    ]
+    two = (await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})).body[
+        "proposal_id"
+    ]
     assert (await keys("bob", "POST", f"/v1/rules/proposals/{one}/approve")).status == 200
     stale = await keys("bob", "POST", f"/v1/rules/proposals/{two}/approve")
     assert stale.status == 409 and stale.body["error"] == "stale_proposal", stale.body

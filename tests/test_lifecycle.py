@@ -19,6 +19,7 @@ from engine.service.pack_files import load_valid
 from tests.api_client import ApiClient, trail
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
+from tests.pack_texts import pack_text
 from tests.polling import eventually
 from workflows.conversation import search_attributes as sa
 
@@ -177,8 +178,9 @@ async def test_pack_published_mid_conversation_does_not_change_it(
     first_hash = publish(settings, TEST_PACKS / "basic")
     await api.post_message("pin-1", "m-1", "hello")
     # Through the API: its process forgets the cached hash at once (test_api_packs: from elsewhere, 5 s).
-    pack = (TEST_PACKS / "timers" / "pack.yaml").read_text(encoding="utf-8")
-    published = await api.request("POST", "/v1/rules/publish", json={"pack": pack})
+    published = await api.request(
+        "POST", "/v1/rules/publish", json={"pack": pack_text(TEST_PACKS / "timers")}
+    )
     assert published.status == 201, published.body
     second_hash = published.body["hash"]
     await api.post_message("pin-1", "m-2", "refund please")

@@ -21,6 +21,7 @@ from engine.service.config import Settings
 from engine.service.pack_files import load_source
 from tests.api_client import ApiClient
 from tests.cli_run import cli, run_cli
+from tests.pack_texts import pack_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "tests" / "packs" / "check"
@@ -299,8 +300,9 @@ async def test_api_check_and_publish_refused_on_an_error_finding(api: ApiClient)
             "line": 9,  # as /v1/rules/check says: the refusal named no line
         }
     ]
-    default = (ROOT / "rule_packs" / "default" / "pack.yaml").read_text()
-    published = await api.request("POST", "/v1/rules/publish", json={"pack": default})
+    published = await api.request(
+        "POST", "/v1/rules/publish", json={"pack": pack_text(ROOT / "rule_packs" / "default")}
+    )
     assert published.status == 201
 
 

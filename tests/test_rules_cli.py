@@ -216,6 +216,29 @@ def test_publish_refuses_a_pack_whose_tests_fail(tmp_path: Path, rules: Callable
     assert "no published rule packs" in rules("list", data_dir=tmp_path / "data").stdout
 
 
+def test_a_pack_without_tests_is_not_published_and_a_rollback_reruns_the_version_s_tests(
+    tmp_path: Path, rules: Callable[..., Run]
+) -> None:
+    """A rollback by hash republished the stored content, which holds no test: a pack whose own tests
+    failed went live through `--shadow` and its hash; deleting tests.yaml was enough to publish."""
+    data = tmp_path / "data"
+    pack = copy_default(tmp_path)
+    (pack / "tests.yaml").unlink()
+    untested = rules("publish", str(pack), data_dir=data)
+    assert untested.returncode == 1 and "has no test cases" in untested.stderr, untested.stderr
+    (pack / "tests.yaml").write_text(
+        "- name: wrong\n  event: conversation.created\n  context: {}\n  expect: {route: billing}\n"
+    )
+    shadowed = rules("publish", str(pack), "--shadow", data_dir=data)  # allowed: promotion tests it
+    assert shadowed.returncode == 0, shadowed.stderr
+    digest = shadowed.stdout.split("shadow pack ")[1].split(":")[0]
+    back = rules("publish", digest[:10], data_dir=data)
+    assert back.returncode == 1 and "1 test case(s) fail" in back.stderr, (back.stdout, back.stderr)
+    assert not any(line.startswith("*") for line in rules("list", data_dir=data).stdout.splitlines())
+    tested = rules("test", digest[:10], data_dir=data)  # its kept tests, as published
+    assert tested.returncode == 1 and "FAIL  wrong" in tested.stdout
+
+
 def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:
     bad = tmp_path / "c.jsonl"
     bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')

@@ -38,8 +38,10 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         200,
     ),
     ("POST", "/v1/rules/publish"): (
-        "Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a "
-        "proposal instead (202)",
+        "Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` "
+        'without test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls '
+        "back to a version, rerunning the tests it was published with; for a tenant that requires "
+        "approval, a proposal instead (202)",
         PackRequest,
         None,
         201,

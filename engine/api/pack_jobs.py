@@ -314,6 +314,13 @@ def _publishable(raw: bytes) -> JobResult:
     report = CheckReport.of(analyse(pack, source=source))
     if report.errors:
         raise check_failed(report)
+    if not pack.tests:  # nothing tested is not "0 failed": rules go live tested
+        raise ApiError(
+            422,
+            "not_tested",
+            "not published: the pack has no test cases; publishing needs them to pass",
+            named("pack.tests", "no test cases: add them under `tests:`"),
+        )
     failed = [r.name for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
     if failed:
         raise ApiError(

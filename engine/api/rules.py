@@ -41,8 +41,9 @@ __all__ = ["CoverageRequest", "DiffRequest", "PackRequest", "SimulateRequest", "
 
 routes = web.RouteTableDef()
 
-# A body naming a published version by the hash `GET /v1/rules/versions` lists: a rollback.
-NAMED_VERSION = re.compile(rb'\s*\{\s*"pack"\s*:\s*"([0-9a-f]{64})"\s*\}\s*')
+# A body naming a published version by the hash `GET /v1/rules/versions` lists, or its first 7 or
+# more digits (as `rules list` and `rules proposals` show it): a rollback.
+NAMED_VERSION = re.compile(rb'\s*\{\s*"pack"\s*:\s*"([0-9a-f]{7,64})"\s*\}\s*')
 
 
 async def _in_worker(request: web.Request, job: str) -> JobResult:
@@ -69,10 +70,15 @@ async def _version_named(request: web.Request, raw: bytes) -> bytes:
     named = NAMED_VERSION.fullmatch(raw)
     if named is None:
         return raw
-    digest, store = named.group(1).decode(), PackStore(request.app[DATABASE])
-    if digest not in {v.hash for v in await store.versions(request[TENANT])}:
+    prefix, store, tenant = named.group(1).decode(), PackStore(request.app[DATABASE]), request[TENANT]
+    found = [v.hash for v in await store.versions(tenant) if v.hash.startswith(prefix)]
+    if not found:
         raise invalid_field("pack", "no version of this tenant has this hash (GET /v1/rules/versions)")
-    return json.dumps({"pack": (await store.get(digest)).canonical()}).encode()
+    if len(found) > 1:
+        raise invalid_field("pack", f"{len(found)} versions' hashes begin so: write more digits")
+    # With the test cases the tenant published it with: the publish job reruns them.
+    pack = await store.version(found[0], tenant)
+    return json.dumps({"pack": pack.model_dump(mode="json", by_alias=True)}).encode()
 
 
 def _answer(result: JobResult) -> web.Response:

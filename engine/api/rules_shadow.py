@@ -29,7 +29,7 @@ from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker
 from engine.api.rules_proposals import proposal_answer, propose_if_required
-from engine.db.packs import PackStore
+from engine.db.packs import PackStore, tests_of
 from engine.db.proposals import Proposal
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -157,8 +157,9 @@ async def promote(request: web.Request) -> str | Proposal:
     if result.pack is None:
         raise job_failure(result)
     await _roster_problems(request, result.pack)
-    tests = candidate.model_dump(mode="json", by_alias=True, include={"tests"})["tests"]
-    if (proposal := await propose_if_required(request, candidate, "promote", tests)) is not None:
+    if (
+        proposal := await propose_if_required(request, candidate, "promote", tests_of(candidate))
+    ) is not None:
         return proposal
     await PackStore(database).activate(tenant, digest, activated_by=_caller(request), via="promote")
     await shadows.clear(tenant, digest)  # a candidate published meanwhile stays in shadow

@@ -106,12 +106,13 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
         )
 
 
-def load_pack(ref: str) -> RulePack:
-    """A pack from a file or folder, or a published version by hash; invalid -> CommandFailed(2),
-    well-formed but with intents below its quality gate -> CommandFailed(1)."""
+def load_pack(ref: str, tenant: str | None = None) -> RulePack:
+    """A pack from a file or folder, or a published version by hash with the test cases it was
+    published with (by `tenant`, when it did); invalid -> CommandFailed(2), well-formed but with
+    intents below its quality gate -> CommandFailed(1)."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
-        return with_store(lambda store: _published(store, ref))
+        return with_store(lambda store: _published(store, ref, tenant))
     if not path.exists():
         raise CommandFailed(2, [f"{ref}: no such file or folder"])
     try:
@@ -122,7 +123,7 @@ def load_pack(ref: str) -> RulePack:
         raise CommandFailed(1 if weak_only else 2, [str(p) for p in exc.problems]) from None
 
 
-async def _published(store: PackStore, ref: str) -> RulePack:
+async def _published(store: PackStore, ref: str, tenant: str | None) -> RulePack:
     """The published pack `ref` names by its hash or a prefix of it that only one hash has."""
     found = await store.hashes_beginning(ref)
     if len(found) > 1:
@@ -131,7 +132,7 @@ async def _published(store: PackStore, ref: str) -> RulePack:
             2, [f"{ref}: more than one published pack's hash begins so ({shown}): write more digits"]
         )
     try:
-        return await store.get(found[0] if found else ref)
+        return await store.version(found[0] if found else ref, tenant)
     except UnknownPack:
         raise CommandFailed(2, [f"{ref}: no published pack with that hash"]) from None
 
@@ -275,7 +276,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         from engine.cli.rules_shadow import publish_shadow  # imports this module: imported when used
 
         return publish_shadow(args)
-    pack = load_pack(args.pack)
+    pack = load_pack(args.pack, args.tenant)
     failed = [r for r in run_cases(CompiledPack(pack), pack.tests) if not r.passed]
     if failed:
         raise CommandFailed(
@@ -289,6 +290,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             [f"not published: `convoflow rules check` finds {report.errors} error(s):"]
             + [f"  {f}" for f in report.findings if f.severity == "error"],
         )
+    if not pack.tests:  # nothing tested is not "0 failed": the gate would pass anything
+        raise CommandFailed(1, [f"not published: {untested(args.pack)}"])
     source = str(Path(args.pack).resolve())
 
     async def checked_publish(store: PackStore) -> str:
@@ -312,6 +315,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if finding.severity == "warning":
             print(f"convoflow rules: {finding}", file=sys.stderr)
     return 0
+
+
+def untested(ref: str) -> str:
+    """Why a pack with no test cases is not published (nor promoted): rules go live tested."""
+    if Path(ref).exists():
+        return f"{ref} has no test cases; publishing needs them to pass: add tests.yaml or `tests:`"
+    return (
+        f"version {ref} keeps no test cases (published before versions kept them): publish it from "
+        "its files, with its tests"
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:

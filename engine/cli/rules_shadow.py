@@ -34,7 +34,7 @@ from engine.service.roster_rules import unknown_agents
 
 def publish_shadow(args: argparse.Namespace) -> int:
     """`rules publish --shadow`: valid and no check error (its tests need not pass yet)."""
-    pack = load_pack(args.pack)
+    pack = load_pack(args.pack, args.tenant)
     checked = CheckReport.of(analyse(pack))
     if checked.errors:
         raise CommandFailed(

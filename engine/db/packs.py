@@ -69,6 +69,12 @@ class PublishedVersion:
     who approved it (the two keys `activated_by` names)."""
 
 
+def tests_of(pack: RulePack) -> list[Any]:
+    """The pack's test cases as stored beside a version (JSON), which the hash does not cover."""
+    tests: list[Any] = pack.model_dump(mode="json", by_alias=True, include={"tests"})["tests"]
+    return tests
+
+
 def canonical_text(pack: RulePack) -> str:
     """The stored content: the canonical pack as JSON (what the hash covers, re-validated on read)."""
     return json.dumps(pack.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -214,6 +220,19 @@ class PackStore:
             raise AlteredPack(f"stored pack {digest} does not match its hash: the store was altered")
         return pack
 
+    async def version(self, digest: str, tenant: str | None = None) -> RulePack:
+        """The version `digest` with the test cases it was last published with, by `tenant` when it
+        published it (else by any tenant; none for a version published before versions kept them):
+        what a rollback checks and reruns."""
+        query = select(rule_packs.c.tenant, rule_packs.c.tests).where(rule_packs.c.pack_hash == digest)
+        async with self._engine.connect() as db:
+            rows = list(await db.execute(query))
+        if tenant is not None:
+            rows = [r for r in rows if r.tenant == tenant] or rows
+        stored = await self.get(digest)
+        tests: list[Any] = next((r.tests for r in rows if r.tests), [])
+        return RulePack.model_validate({**stored.canonical(), "tests": tests})
+
     async def hashes_beginning(self, prefix: str, limit: int = 5) -> list[str]:
         """Published hashes that begin with `prefix` (a listing's short form), at most `limit`."""
         async with self._engine.connect() as db:
@@ -285,8 +304,13 @@ class PackStore:
             published_by=published_by,
             published_at=now,
             source=source,
+            tests=tests_of(pack),
         )
-        await db.execute(
-            row.on_conflict_do_nothing(index_elements=[rule_packs.c.tenant, rule_packs.c.pack_hash])
-        )
+        # Published again: the first publication's who and when stay; its latest tests replace
+        # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
+        kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
+        if pack.tests:
+            await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests_of(pack)}))
+        else:
+            await db.execute(row.on_conflict_do_nothing(index_elements=kept))
         await store_intent_model(db, pack, digest, now)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import upsert
-from engine.db.packs import PackStore
+from engine.db.packs import PackStore, tests_of
 from engine.db.schema import shadow_decisions, shadow_packs
 from engine.rules.pack import RulePack
 
@@ -70,7 +70,7 @@ class ShadowStore:
         now = datetime.now(UTC)
         values = {
             "pack_hash": digest,
-            "tests": pack.model_dump(mode="json", by_alias=True, include={"tests"})["tests"],
+            "tests": tests_of(pack),
             "published_by": published_by,
             "published_at": now,
         }

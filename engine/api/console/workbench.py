@@ -29,10 +29,11 @@ from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules_proposals import approve, reject
 from engine.api.rules_shadow import promote, store_shadow
-from engine.db.packs import PackStore
+from engine.db.packs import PackStore, tests_of
 from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
+from engine.rules.pack import RulePack
 from engine.rules.shadow_report import report
 
 routes = web.RouteTableDef()
@@ -42,6 +43,13 @@ REPORT_DAYS = 7
 
 def _yaml_of(canonical: dict[str, Any]) -> str:
     return yaml.safe_dump(canonical, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _with_tests(pack: RulePack) -> dict[str, Any]:
+    """The pack as its authors edit it: its content, then the test cases it was published with (an
+    edit opened without them could never be published or promoted)."""
+    tests = tests_of(pack)
+    return {**pack.canonical(), **({"tests": tests} if tests else {})}
 
 
 async def _form_pack(request: web.Request) -> str:
@@ -75,7 +83,7 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "session": request[SESSION],
         "may_change": request[ROLE] in CHANGES_PACKS,
         "active": active,
-        "active_yaml": _yaml_of((await store.get(active_hash)).canonical()),
+        "active_yaml": _yaml_of(_with_tests(await store.version(active_hash, tenant))),
         "shadow": shadow,
         "differences": differences,
         "period": {

@@ -18,6 +18,12 @@ rule_packs = Table(
     Column("published_by", String(128), nullable=True),
     Column("published_at", WHEN, nullable=False),
     Column("source", Text, nullable=True, comment="Where it was published from (path, API request)."),
+    Column(
+        "tests",
+        JSON,
+        nullable=True,
+        comment="The test cases this tenant last published the version with: a rollback reruns them.",
+    ),
     PrimaryKeyConstraint("tenant", "pack_hash"),
     Index("ix_rule_packs_pack_hash", "pack_hash"),
 )

@@ -115,8 +115,10 @@ def sync_detailed(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
-    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
-    proposal instead (202)
+    """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
+    test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
+    version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
+    instead (202)
 
      Roles: admin, ops.
 
@@ -150,8 +152,10 @@ def sync(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
-    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
-    proposal instead (202)
+    """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
+    test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
+    version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
+    instead (202)
 
      Roles: admin, ops.
 
@@ -180,8 +184,10 @@ async def asyncio_detailed(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
-    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
-    proposal instead (202)
+    """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
+    test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
+    version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
+    instead (202)
 
      Roles: admin, ops.
 
@@ -213,8 +219,10 @@ async def asyncio(
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
-    """Publish a pack (201, with `rules check`'s `warnings`); for a tenant that requires approval, a
-    proposal instead (202)
+    """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
+    test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
+    version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
+    instead (202)
 
      Roles: admin, ops.
 
