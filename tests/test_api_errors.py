@@ -5,15 +5,23 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import aiohttp
 import pytest
 from pydantic import SecretStr
 from temporalio.client import Client
 
 from engine import webhook_signature
+from engine.api.app import create_app
+from engine.api.auth import KeyStore
 from engine.service.config import Settings
+from engine.service.metrics import REGISTRY
+from engine.service.payload_codec import data_converter_of
+from engine.service.temporal_server import free_port
 from tests.api_client import ApiClient, trail
 from tests.conftest import serve_api
+from tests.local_servers import serve_app
 
 GOOD = {"message_id": "m-1", "channel": "email", "sender": {"address": "ada@example.com"}, "text": "Hi"}
 
@@ -463,3 +471,43 @@ async def test_a_field_a_request_does_not_have_is_named(
 ) -> None:
     reply = await api.request("POST", path, json=body)
     assert reply.status == 422 and fields(reply.body) == [field], reply.body
+
+
+async def test_a_list_when_temporal_does_not_answer_is_a_503_and_counted_as_one(
+    settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Listing conversations answered 500 "internal error" (an RPCError no handler expected) while
+    every other route answered 503 with Retry-After, so a client retrying 503s gave up; and the
+    request counter said 500 for answers the client got as 503."""
+    client = await Client.connect(
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=data_converter_of(settings)
+    )
+    sample = {"method": "GET", "route": "/v1/conversations", "status": "503"}
+    before = REGISTRY.get_sample_value("convoflow_http_requests_total", sample) or 0
+    async with (
+        serve_app(create_app(client, settings, KeyStore.from_settings(settings))) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        api = ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+        listed = await api.request("GET", "/v1/conversations?limit=1")
+        assert listed.status == 503 and listed.body["error"] == "temporal_unavailable", listed.body
+        assert "Retry-After" in listed.headers
+    assert REGISTRY.get_sample_value("convoflow_http_requests_total", sample) == before + 1
+
+
+async def test_an_api_without_the_key_a_conversation_was_sealed_with_says_so_in_a_503(
+    api: ApiClient, worker: None, settings: Settings, temporal_server: Any, tenants: dict[str, str]
+) -> None:
+    """A host whose CONVOFLOW_PAYLOAD_KEYS missed the cluster's key (a rotation half rolled out)
+    answered 500 "internal error" to every read and write of the conversation."""
+    assert (await api.post_message("sealed-1", "m-1", "hello")).status == 201
+    other_keys = settings.model_copy(update={"payload_keys": SecretStr(f"other-1:{'A' * 43}=")})
+    client = await Client.connect(temporal_server.address, data_converter=data_converter_of(other_keys))
+    async with (
+        serve_app(create_app(client, other_keys, KeyStore.from_settings(other_keys))) as server,
+        aiohttp.ClientSession() as session,
+    ):
+        elsewhere = ApiClient(str(server.make_url("")).rstrip("/"), session, tenants)
+        read = await elsewhere.get("sealed-1")
+        assert read.status == 503 and read.body["error"] == "payload_key_unavailable", read.body
+        assert "CONVOFLOW_PAYLOAD_KEYS" in read.body["message"] and "Retry-After" in read.headers

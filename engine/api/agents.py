@@ -17,13 +17,12 @@ from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
-from temporalio.service import RPCError
 
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import TENANT
 from engine.api.conversation_calls import BACKSTOP_SECONDS
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, read_body
-from engine.api.errors import ApiError, invalid_field, named, unavailable
+from engine.api.errors import TEMPORAL_DOWN, ApiError, invalid_field, named, unavailable
 from engine.api.pages import paged
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue
 from engine.contracts.conversation import external_id_of
@@ -36,9 +35,6 @@ from engine.service.roster_rules import AgentInput, InvalidAgent, checked_agent,
 
 routes = web.RouteTableDef()
 DeskAnswer = Literal["answered", "not running", "not answering"]
-# Temporal not answering: an RPC error, or (a client that has to connect again) the SDK's RuntimeError
-# "Failed client connect".
-TEMPORAL_DOWN = (RPCError, RuntimeError)
 LOADS_SECONDS = 5.0
 
 

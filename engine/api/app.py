@@ -60,8 +60,8 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     sessions = ConsoleSessions(database, keys, stored_keys, settings)
     app = web.Application(
         middlewares=[
-            json_errors,
             count_requests,
+            json_errors,
             body_limits(settings),
             console_gate(sessions),
             auth_middleware(keys, stored_keys),

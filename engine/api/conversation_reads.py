@@ -26,7 +26,7 @@ from engine.api.conversation_views import (
     ThreadList,
 )
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
-from engine.api.errors import ApiError, invalid_field, named
+from engine.api.errors import TEMPORAL_DOWN, ApiError, invalid_field, named, unavailable
 from engine.api.pages import Position, next_link, page_request
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
 from engine.contracts.ids import AGENT_ID_PATTERN, is_agent_id, is_safe_id
@@ -156,7 +156,15 @@ async def conversation_page(
     continued as new is history, not a row; an ended run of a conversation that has a newer run
     (runs that completed before threads existed) is folded into that newest run.
     """
-    base = _filters(request, query)
+    try:
+        return await _page(request, _filters(request, query), limit, after)
+    except TEMPORAL_DOWN:
+        raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
+
+
+async def _page(
+    request: web.Request, base: list[str], limit: int, after: Position | None
+) -> tuple[list[ConversationSummary], Position | None]:
     phase, rest = (after[0], after[1:]) if after else (RUNNING, None)
     rows: list[WorkflowExecution] = []
     if phase == RUNNING:

@@ -21,6 +21,9 @@ from http import HTTPStatus
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
+from temporalio.service import RPCError
+
+from engine.service.payload_codec import PayloadDecryptionError
 
 log = logging.getLogger("convoflow.api")
 
@@ -94,6 +97,11 @@ class ApiError(Exception):
         return problem_response(self.body(), self.status, self.headers)
 
 
+# Temporal not answering: an RPC error, or (a client that has to connect again) the SDK's RuntimeError
+# "Failed client connect".
+TEMPORAL_DOWN = (RPCError, RuntimeError)
+
+
 def unavailable(code: str, message: str) -> ApiError:
     """503 with `Retry-After`: nothing was wrong with the request, the same request may be sent again."""
     return ApiError(503, code, message, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -162,6 +170,20 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         at_fault = {405: "method", 404: "path"}.get(exc.status)
         fields = named(at_fault, explained) if at_fault else None
         return ApiError(exc.status, code, explained, fields, headers=kept).response()
+    except RPCError as exc:
+        # A Temporal call no handler expected to fail (a list, a describe) was refused or timed out:
+        # the request was fine, and the same request may be sent again.
+        log.warning("temporal unavailable on %s %s (%s)", request.method, route_of(request), exc.status.name)
+        return unavailable("temporal_unavailable", "Temporal did not answer; retry").response()
+    except PayloadDecryptionError as exc:
+        # This process's CONVOFLOW_PAYLOAD_KEYS lacks (or holds another) key the data was sealed with:
+        # the deployment's settings, not the request. The message names the key id, never content.
+        log.error("payload keys on %s %s: %s", request.method, route_of(request), exc)
+        return unavailable(
+            "payload_key_unavailable",
+            "this API cannot open the conversation's data: its CONVOFLOW_PAYLOAD_KEYS must hold every "
+            "key the cluster seals with; see the server log",
+        ).response()
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and
         # every write it makes is idempotent, so the same request may be sent again.

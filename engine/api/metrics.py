@@ -103,7 +103,9 @@ async def metrics(request: web.Request) -> web.Response:
 
 @web.middleware
 async def count_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count every answered request by route pattern and status (errors too: outermost but one)."""
+    """Count every answered request by route pattern and status, as the client got it: outermost, so
+    an exception is counted as the answer `json_errors` made of it (a database outage's 503 was
+    counted as a 500)."""
     status = 500
     try:
         response = await handler(request)
