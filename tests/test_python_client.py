@@ -42,6 +42,8 @@ from convoflow_client.generated.models import (
 )
 from convoflow_client.generated.types import Response
 
+from engine.api.conversation_calls import BACKSTOP_SECONDS
+from engine.service.config import Settings
 from tests.api_client import ApiClient, api_key
 from tests.polling import eventually
 
@@ -187,3 +189,12 @@ async def test_the_readme_walk_through_runs(
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == "True true" and printed[1] == "open 1 1", printed
     assert printed[-1] == "422 urn:convoflow:problem:invalid_request ['received_at']", printed
+
+
+def test_the_client_waits_longer_than_the_service_before_it_answers_503() -> None:
+    """The client gave up at 30 s, exactly when a service with a slow worker answers its documented
+    503 with Retry-After: the integrator got an httpx.ReadTimeout, and the generated Idempotency-Key
+    that would have made the retry safe was lost with it."""
+    service = Settings().update_timeout_seconds + BACKSTOP_SECONDS
+    client = connect("http://127.0.0.1:1", "cfk_unused")
+    assert client._timeout.read is not None and client._timeout.read > service

@@ -26,6 +26,10 @@ IDEMPOTENCY_KEY = "Idempotency-Key"
 OWN_ID_SUFFIXES = ("/replies",)
 
 
+DEFAULT_TIMEOUT_SECONDS = 45.0
+"""Above the service's default update timeout (30 s) and its backstop (2 s) with room for the network."""
+
+
 def new_key() -> str:
     """A fresh Idempotency-Key: keep it to retry the same request safely."""
     return str(uuid.uuid4())
@@ -72,7 +76,7 @@ def connect(
     base_url: str,
     api_key: str,
     *,
-    timeout: float = 30.0,
+    timeout: float = DEFAULT_TIMEOUT_SECONDS,
     verify: ssl.SSLContext | str | bool = True,
     retries: int = 0,
     **httpx_args: Any,
@@ -81,7 +85,10 @@ def connect(
     an answer the document does not describe raised (`errors.UnexpectedStatus`), never returned as
     None. Use it as `async with connect(...) as client:` (or `with` for the sync operations).
 
-    `timeout`: seconds per request; the service answers 503 with Retry-After when its worker is slow.
+    `timeout`: seconds per request. The service answers 503 with Retry-After when its worker is slow,
+    after CONVOFLOW_UPDATE_TIMEOUT_SECONDS (30 by default): the default waits longer, so a slow worker
+    is that documented 503 (`ProblemError`), not an `httpx.ReadTimeout` that loses the generated
+    Idempotency-Key. With a longer service setting, give a longer `timeout`.
     `retries`: connection attempts httpx repeats (each with the request's same key).
     """
     return AuthenticatedClient(
