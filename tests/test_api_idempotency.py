@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from temporalio.client import Client
 
@@ -30,6 +31,14 @@ async def test_a_retried_post_creates_one_conversation_and_answers_the_first_ans
     assert first.status == 201 and "Idempotent-Replayed" not in first.headers
     assert (again.status, again.body) == (first.status, first.body)
     assert again.headers["Idempotent-Replayed"] == "true"
+    # The same request as another JSON library writes it (names in another order, spaces): the same
+    # request, answered again; it was a 422 "sent with a different request".
+    reordered = json.dumps(dict(reversed(MESSAGE.items())), indent=2).encode()
+    rewritten = await api.request(
+        "POST", path, data=reordered, headers={**key, "Content-Type": "application/json"}
+    )
+    assert (rewritten.status, rewritten.body) == (first.status, first.body), rewritten.body
+    assert rewritten.headers["Idempotent-Replayed"] == "true"
     other = await api.request("POST", path, json={**MESSAGE, "text": "Hi again"}, headers=key)
     assert other.status == 422 and fields(other.body) == ["Idempotency-Key"], other.body
     assert other.headers["Content-Type"].startswith("application/problem+json")

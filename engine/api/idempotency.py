@@ -5,7 +5,8 @@ A POST with the header claims the key in the control-plane database (engine/db/i
 scoped to the tenant and the API key, so two integrations (or two tenants) choosing the same key
 never see each other's answers. Then:
 
-- the same key with the same request (SHA-256 of method, path with query, and body) answers the
+- the same key with the same request (SHA-256 of method, path with query, and body: a JSON body by
+  its content, so names in another order or other spacing are the same request) answers the
   first answer again (status, body, Content-Type, Location, Cache-Control) with
   `Idempotent-Replayed: true`;
 - the same key with another request: 422 naming `Idempotency-Key`;
@@ -31,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from typing import Any
 
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
@@ -80,7 +82,9 @@ async def idempotent_posts(request: web.Request, handler: Handler) -> web.Stream
     if key is None or route_template(request) in OWN_IDS or TENANT not in request:
         return await handler(request)
     raw = await request.read()
-    fingerprint = hashlib.sha256(b"\n".join([request.method.encode(), request.path_qs.encode(), raw]))
+    fingerprint = hashlib.sha256(
+        b"\n".join([request.method.encode(), request.path_qs.encode(), content(raw)])
+    )
     slot = KeySlot(
         tenant=request[TENANT],
         key_scope=request[KEY_HASH],
@@ -103,6 +107,23 @@ async def idempotent_posts(request: web.Request, handler: Handler) -> web.Stream
     else:
         await keys.give_up(slot)
     return response
+
+
+def content(raw: bytes) -> bytes:
+    """What a body says: a JSON object by its content (its names sorted, no spaces), so a retry that
+    a client's JSON library wrote in another order is the same request; any other body (and JSON with
+    a name twice, which two orders would read differently) as its bytes."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        if len({name for name, _ in pairs}) != len(pairs):
+            raise ValueError("a name twice")
+        return dict(pairs)
+
+    try:
+        data = json.loads(raw, object_pairs_hook=unique)
+    except (ValueError, RecursionError):  # not JSON, a name twice, too deep: the route says why
+        return raw
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _is_final(status: int) -> bool:
