@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from activities.delivery_ledger import DeliveryLedger
+from activities.delivery_ledger import ClaimHeld, DeliveryLedger, LedgerUnavailable
 from activities.email_channel import EmailChannel
 from activities.http_outcome import unreachable
 from activities.outbox import Outbox
@@ -182,15 +183,29 @@ class ChannelActivities(Channels):
     async def _claim_send_settle(adapter: Adapter, ledger: DeliveryLedger, message: OutboundMessage) -> bool:
         """Send `message` through `adapter` once its key is claimed; False when it was delivered before."""
         key = message.idempotency_key
-        if not await ledger.claim(key, message.tenant, adapter.name):
-            return False
+        with _ledger_answers():
+            if not await ledger.claim(key, message.tenant, adapter.name):
+                return False
         try:
             await adapter.send(message)
         except BaseException:
-            await ledger.release(key)  # so the activity's retry can claim it again at once
+            with _ledger_answers():
+                await ledger.release(key)  # so the activity's retry can claim it again at once
             raise
-        await ledger.settle(key)
+        with _ledger_answers():
+            await ledger.settle(key)
         return True
+
+
+@contextmanager
+def _ledger_answers() -> Iterator[None]:
+    """The ledger's database errors as LedgerUnavailable (ClaimHeld, the ledger's own answer, as is)."""
+    try:
+        yield
+    except (ClaimHeld, asyncio.CancelledError):
+        raise
+    except Exception as exc:
+        raise LedgerUnavailable(exc) from exc
 
 
 def _retrieved(sending: asyncio.Future[bool]) -> None:

@@ -27,6 +27,8 @@ Concurrent sends claim together and settle together, one transaction each for al
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
@@ -41,6 +43,8 @@ from engine.db.schema import delivery_ledger
 # = DELIVERY's start_to_close_timeout (workflows/conversation/options.py): past it, the attempt that
 # claimed is one Temporal no longer waits for, and its retry must be able to send.
 CLAIM_LEASE = timedelta(seconds=30)
+SETTLE_WITHIN_LEASE = 0.8
+"""How much of the lease a settle that fails keeps trying (the rest: margin for clocks and commits)."""
 CLAIMED = "claimed"
 DELIVERED = "delivered"
 
@@ -62,6 +66,15 @@ class ClaimAsk(NamedTuple):
     key: str
     tenant: str
     adapter: str
+
+
+class LedgerUnavailable(Exception):
+    """The ledger's database did not answer (down, restarting): the send's channel is not at fault,
+    so it is not counted as a delivery failure; the activity's retry tries again. Its text names the
+    error's kind only (a unix socket's "No such file or directory" read as a missing local file)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"the delivery ledger's database did not answer ({type(cause).__name__})")
 
 
 class DeliveryLedger:
@@ -129,8 +142,24 @@ class DeliveryLedger:
         return verdicts
 
     async def settle(self, key: str) -> None:
-        """The send went out: the key is delivered for good."""
-        await self._settles.write(key)
+        """The send went out: the key is delivered for good.
+
+        Tried again while the database does not answer, for most of the lease: an attempt that
+        raised here left its claim to expire, and the activity's retry sent the message a second time
+        (a database restart sent acknowledgements twice). While the database is down no other attempt
+        can claim the key either, so waiting here is what keeps the send single; past the lease it
+        raises, and the retry takes the expired claim over (at least once, as above)."""
+        deadline = time.monotonic() + self._lease.total_seconds() * SETTLE_WITHIN_LEASE
+        wait = 0.25
+        while True:
+            try:
+                await self._settles.write(key)
+                return
+            except Exception:  # the database: down, restarting, refusing connections
+                if time.monotonic() + wait > deadline:
+                    raise
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 4.0)
 
     async def _settle_many(self, keys: Sequence[str]) -> list[None]:
         async with self._database.begin() as connection:

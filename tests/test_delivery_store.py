@@ -4,21 +4,27 @@ unique key decides which of several racing workers sends, and nothing is sent or
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.testing import ActivityEnvironment
 
 from activities.channels import ChannelActivities
-from activities.delivery_ledger import ClaimHeld, DeliveryLedger
+from activities.delivery_ledger import ClaimHeld, DeliveryLedger, LedgerUnavailable
 from activities.outbox import Outbox, read_mirror
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
 from engine.db.connection import open_engine, upgrade
+from engine.service.activity_metrics import channel_failed
+from tests.databases import start_postgres
 from tests.local_servers import FakeGateway, serve_gateway
+from tests.polling import eventually
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGVzdHMtMDEyMzQ1Njc4OQ=="
 
@@ -118,3 +124,73 @@ async def test_the_outbox_keeps_one_row_per_key_and_mirrors_it(
     assert [r["idempotency_key"] for r in rows] == ["k-1", "k-2"]
     assert rows == read_mirror(mirror)
     assert await outboxes[0].read_all(tenant="globex") == []
+
+
+async def test_a_send_whose_settle_meets_a_database_restart_is_settled_when_it_is_back() -> None:
+    """The send went out, then settling it failed on a database going down: the claim was left to
+    expire and the activity's retry sent the message again (a PostgreSQL restart sent one
+    acknowledgement in twenty twice). The settle now waits for the database, within the lease."""
+    cluster = Path(tempfile.mkdtemp(prefix="convoflow-pg-settle-"))
+    server = start_postgres(cluster)
+    try:
+        server.psql("CREATE DATABASE convoflow;")
+        engine = open_engine(server.get_uri("convoflow"))
+        await upgrade(engine)
+        ledger = DeliveryLedger(engine)
+        assert await ledger.claim("wf-9:1:0", "acme", "gateway")
+        server.cleanup()  # PostgreSQL stops after the send, before its settle
+
+        async def postmaster_gone() -> bool:
+            return not (cluster / "postmaster.pid").exists()
+
+        await eventually(postmaster_gone, what="the stopped PostgreSQL's lock file gone", within=30)
+        failures: list[BaseException] = []
+        event.listen(engine.sync_engine, "handle_error", lambda ctx: failures.append(ctx.original_exception))
+        settling = asyncio.create_task(ledger.settle("wf-9:1:0"))
+
+        async def tried_and_failed() -> bool:
+            return bool(failures) or settling.done()
+
+        await eventually(tried_and_failed, what="a settle tried on the stopped database", within=30)
+        assert not settling.done(), settling.exception()  # it gave up at its first failure
+        server = start_postgres(cluster)
+        await asyncio.wait_for(settling, timeout=30)
+        assert await ledger.state("wf-9:1:0") == "delivered"
+        await engine.dispose()
+    finally:
+        server.cleanup()
+        shutil.rmtree(cluster, ignore_errors=True)
+
+
+async def test_a_ledger_that_does_not_answer_is_not_the_channel_s_failure(
+    engines: list[AsyncEngine], tmp_path: Path
+) -> None:
+    """A database outage counted every delivery attempt as `convoflow_delivery_failures_total` and a
+    failed gateway POST, while the gateway answered 200 to everything: an alert on those fired for
+    the database; and its error read as a missing local file (a unix socket's FileNotFoundError)."""
+    gone = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'db.sqlite'}")
+    gateway = FakeGateway(statuses=[400])
+    async with serve_gateway(gateway):
+        down = ChannelActivities(
+            Outbox(gone), DeliveryLedger(gone), gateway=WebhookGateway(gateway.url, SECRET)
+        )
+        refused = ChannelActivities(
+            Outbox(engines[0]), DeliveryLedger(engines[0]), gateway=WebhookGateway(gateway.url, SECRET)
+        )
+        env = ActivityEnvironment()
+        try:
+            with pytest.raises(
+                LedgerUnavailable, match="delivery ledger's database did not answer"
+            ) as ledger:
+                await env.run(down.deliver_message, message("k-down"))
+            with pytest.raises(Exception) as channel:  # whichever error the gateway client raises
+                await env.run(refused.deliver_message, message("k-refused"))
+        finally:
+            await asyncio.gather(down.close(), refused.close(), gone.dispose())
+    assert len(gateway.requests) == 1  # the refused one reached the gateway; the other never left
+    assert not channel_failed(ledger.value) and channel_failed(channel.value)
+    held = DeliveryLedger(engines[0])
+    assert await held.claim("k-held", "acme", "gateway")
+    with pytest.raises(ClaimHeld) as waiting:
+        await DeliveryLedger(engines[1]).claim("k-held", "acme", "gateway")
+    assert not channel_failed(waiting.value)

@@ -26,6 +26,7 @@ from temporalio.worker import (
     Interceptor,
 )
 
+from activities.delivery_ledger import ClaimHeld, LedgerUnavailable
 from engine.contracts.activities import DECIDE, DELIVER_MESSAGE
 from engine.contracts.decisions import DecideRequest, DecideResult
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
@@ -81,8 +82,9 @@ class _Measured(ActivityInboundInterceptor):
                 log.warning(
                     "%s attempt %d of run %s failed: %s", name, info.attempt, info.workflow_run_id, exc.type
                 )
-            if name == DELIVER_MESSAGE and input.args and isinstance(input.args[0], OutboundMessage):
-                self._delivery_failed(tenant, input.args[0])
+            if name == DELIVER_MESSAGE and channel_failed(exc) and input.args:
+                if isinstance(input.args[0], OutboundMessage):
+                    self._delivery_failed(tenant, input.args[0])
             raise
         if name == DECIDE and isinstance(result, DecideResult):
             request = input.args[0] if input.args else None
@@ -96,6 +98,12 @@ class _Measured(ActivityInboundInterceptor):
         adapter = self._adapter_of(message)
         if adapter in WEBHOOK_ADAPTERS:
             metrics.WEBHOOK_DELIVERIES.labels(tenant, adapter, "failed").inc()
+
+
+def channel_failed(exc: BaseException) -> bool:
+    """Whether a failed delivery attempt is the channel's failure (a delivery failure to alert on), not
+    the ledger's database being down or another attempt holding the send (a worker died)."""
+    return not isinstance(exc, ClaimHeld | LedgerUnavailable)
 
 
 def _decided(tenant: str, result: DecideResult, request: object, seconds: float) -> None:
