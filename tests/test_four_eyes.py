@@ -315,3 +315,57 @@ async def test_proposing_the_same_change_twice_gives_the_proposal_already_waitin
     assert again.body["proposal_id"] == first.body["proposal_id"]
     pending = (await keys("alice", "GET", "/v1/rules/proposals?status=pending")).body["proposals"]
     assert [p["id"] for p in pending] == [first.body["proposal_id"]]
+
+
+async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_changed_grounds_is_stale(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Found trying four-eyes as an ops team would: the key that published a candidate as shadow
+    approved its promotion (proposed by a colleague); a promotion went live after its candidate was
+    replaced in shadow; a proposal made stale by a change came back to life when the change was
+    rolled back; and a pack made active by another route stayed the tenant's shadow pack, compared
+    with itself."""
+    live = publish(settings, TEST_PACKS / "basic")
+    keys = await keys_of(api, settings, tenants["acme"], alice="ops", bob="ops", carol="ops")
+    await require_approval(api, True)
+
+    async def approve(name: str, proposal: str) -> Reply:
+        return await keys(name, "POST", f"/v1/rules/proposals/{proposal}/approve", {})
+
+    async def propose(name: str, pack: str) -> str:
+        proposed = await keys(name, "POST", "/v1/rules/publish", {"pack": pack})
+        assert proposed.status == 202, proposed.body
+        return proposed.body["proposal_id"]
+
+    # alice's candidate, promoted by bob: alice may not approve what she wrote.
+    assert (await keys("alice", "POST", "/v1/rules/shadow", {"pack": CANDIDATE + PASSING})).status == 201
+    promotion = (await keys("bob", "POST", "/v1/rules/shadow/promote")).body["proposal_id"]
+    own = await approve("alice", promotion)
+    assert own.status == 403 and own.body["error"] == "same_key" and "its author" in own.body["message"]
+    # carol replaces the candidate in shadow: bob's promotion no longer promotes what is in shadow.
+    replaced = await keys("carol", "POST", "/v1/rules/shadow", {"pack": NO_PRIORITY + BILLING_STAYS})
+    assert replaced.status == 201, replaced.body
+    gone = await approve("carol", promotion)
+    assert gone.status == 409 and gone.body["error"] == "stale_proposal", gone.body
+    assert "the shadow pack is now" in gone.body["message"] and await active(api) == live
+    # The active pack cannot be the shadow pack as well.
+    same = await keys("carol", "POST", "/v1/rules/shadow", {"pack": LIVE + BILLING_STAYS})
+    assert same.status == 409 and same.body["error"] == "already_active", same.body
+
+    # A proposal over `live` goes stale when another is approved, and stays stale after a rollback
+    # to `live`: its diff was reviewed against the pack before either change.
+    waiting = await propose("alice", NO_PRIORITY + BILLING_STAYS)
+    assert (await approve("carol", await propose("bob", CANDIDATE + PASSING))).status == 200
+    assert (await approve("carol", await propose("bob", live))).status == 200
+    assert await active(api) == live
+    revived = await approve("bob", waiting)
+    assert revived.status == 409 and revived.body["error"] == "stale_proposal", revived.body
+    assert "activated again" in revived.body["message"]
+    assert (await api.request("GET", f"/v1/rules/proposals/{waiting}")).body["stale"] is True
+
+    # carol's candidate made active by a publish (not a promotion) ends its shadow run.
+    shadow = (await api.request("GET", "/v1/rules/shadow")).body["shadow"]
+    assert shadow is not None and shadow["hash"] != live
+    assert (await approve("alice", await propose("bob", NO_PRIORITY + BILLING_STAYS))).status == 200
+    assert await active(api) == shadow["hash"]
+    assert (await api.request("GET", "/v1/rules/shadow")).body["shadow"] is None

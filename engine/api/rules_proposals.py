@@ -30,7 +30,6 @@ from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
-from engine.db.packs import PackStore
 from engine.db.proposals import (
     PROPOSAL_ID,
     STATUSES,
@@ -39,7 +38,6 @@ from engine.db.proposals import (
     ProposalStore,
     UnknownProposal,
 )
-from engine.db.shadow import ShadowStore
 from engine.db.tenant_settings import requires_approval
 from engine.rules.pack import RulePack
 from engine.service.roster_rules import unknown_agents
@@ -180,8 +178,7 @@ async def approve(request: web.Request, proposal_id: str, comment: str | None) -
     store = ProposalStore(database)
     try:
         pack, row = await store.pack_of(tenant, proposal_id)
-        active = await PackStore(database).active_hash(tenant)
-        if refused := store.refusal(row, request[KEY_ID], active, approving=True):
+        if refused := store.refusal(row, request[KEY_ID], await store.current(tenant), approving=True):
             raise refused
         if row.kind == "promote":  # the gate again: what passed when proposed must pass now
             body = json.dumps({"pack": pack.model_dump(mode="json", by_alias=True)}).encode()
@@ -196,9 +193,7 @@ async def approve(request: web.Request, proposal_id: str, comment: str | None) -
         raise _unknown(proposal_id) from None
     except ProposalRefused as exc:
         raise _refused(exc) from None
-    if approved.kind == "promote":
-        await ShadowStore(database).clear(tenant, approved.hash)  # a candidate published meanwhile stays
-    request.app[ACTIVE_PACKS].forget(tenant)
+    request.app[ACTIVE_PACKS].forget(tenant)  # (the activation ended the candidate's shadow run)
     return approved
 
 

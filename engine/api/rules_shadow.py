@@ -31,7 +31,7 @@ from engine.api.rules import _answer, _in_worker
 from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore, tests_of
 from engine.db.proposals import Proposal
-from engine.db.shadow import ShadowStore
+from engine.db.shadow import SAME_AS_ACTIVE, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.pack import RulePack
 from engine.rules.shadow_report import report
@@ -74,8 +74,16 @@ async def publish_shadow(request: web.Request) -> web.Response:
 async def store_shadow(request: web.Request, pack: RulePack) -> str:
     """Make a checked pack (the `shadow` job's) the caller's tenant's shadow pack; its hash."""
     await _roster_problems(request, pack)
+    if await PackStore(request.app[DATABASE]).active_hash(request[TENANT]) == pack.content_hash:
+        raise ApiError(
+            409, "already_active", f"not published as shadow: {SAME_AS_ACTIVE}", named("pack", "active")
+        )
     return await ShadowStore(request.app[DATABASE]).set(
-        request[TENANT], pack, published_by=_caller(request), source=f"{request.method} {request.path}"
+        request[TENANT],
+        pack,
+        published_by=_caller(request),
+        source=f"{request.method} {request.path}",
+        publisher_key=request[KEY_ID],
     )
 
 
@@ -161,7 +169,7 @@ async def promote(request: web.Request) -> str | Proposal:
         proposal := await propose_if_required(request, candidate, "promote", tests_of(candidate))
     ) is not None:
         return proposal
+    # The activation ends its shadow run (a candidate published meanwhile stays in shadow).
     await PackStore(database).activate(tenant, digest, activated_by=_caller(request), via="promote")
-    await shadows.clear(tenant, digest)  # a candidate published meanwhile stays in shadow
     request.app[ACTIVE_PACKS].forget(tenant)
     return digest

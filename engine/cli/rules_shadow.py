@@ -24,7 +24,7 @@ from engine.cli.rules import (
     with_store,
 )
 from engine.db.packs import PackStore
-from engine.db.shadow import ShadowStore
+from engine.db.shadow import SAME_AS_ACTIVE, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.analysis import CheckReport, analyse
 from engine.rules.promotion import promotion_blockers
@@ -48,6 +48,8 @@ def publish_shadow(args: argparse.Namespace) -> int:
     async def store(packs: PackStore) -> str:
         if problems := await unknown_agents(packs.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])
+        if await packs.active_hash(args.tenant) == pack.content_hash:
+            raise CommandFailed(2, [f"not published as shadow: {SAME_AS_ACTIVE}"])
         return await ShadowStore(packs.engine).set(args.tenant, pack, published_by=cli_user(), source=source)
 
     digest = with_store(store)
@@ -132,8 +134,8 @@ def cmd_promote(args: argparse.Namespace) -> int:
             raise CommandFailed(1, ["not promoted:"] + [f"  {b.field}: {b.message}" for b in blockers])
         if problems := await unknown_agents(packs.engine, args.tenant, pack):
             raise CommandFailed(2, [f"not promoted: {p.field}: {p.message}" for p in problems])
+        # The activation ends its shadow run.
         await packs.activate(args.tenant, pack.content_hash, activated_by=cli_user(), via="promote")
-        await shadows.clear(args.tenant, pack.content_hash)
         return pack.content_hash
 
     digest = with_store(promote)

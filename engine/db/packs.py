@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.db.inserts import upsert
@@ -80,9 +80,13 @@ def canonical_text(pack: RulePack) -> str:
     return json.dumps(pack.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def utc(when: datetime) -> datetime:
+    """A stored instant with its zone: SQLite hands timestamps back without one; they were UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 def _iso(when: datetime) -> str:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
+    return utc(when).isoformat()
 
 
 def _activation(row: Any, proposals: dict[str, Any]) -> dict[str, Any]:
@@ -181,6 +185,10 @@ class PackStore:
                     proposal_id=proposal_id,
                 )
             )
+            # The candidate became the live pack (promoted, or published or approved by another
+            # route): a shadow run would compare the live decisions with themselves.
+            candidate = (shadow_packs.c.tenant == tenant) & (shadow_packs.c.pack_hash == digest)
+            await db.execute(delete(shadow_packs).where(candidate))
 
     async def ensure_active(self, tenant: str, fallback: RulePack, *, source: str | None) -> str:
         """The tenant's active hash; a tenant with none gets `fallback` (the shipped pack).
@@ -207,6 +215,15 @@ class PackStore:
         async with self._engine.connect() as db:
             query = select(active_packs.c.pack_hash).where(active_packs.c.tenant == tenant)
             return (await db.execute(query)).scalar_one_or_none()
+
+    async def active_since(self, tenant: str) -> tuple[str | None, datetime | None]:
+        """The active hash and when it was last activated (a rollback to a hash is a new activation)."""
+        async with self._engine.connect() as db:
+            query = select(active_packs.c.pack_hash, active_packs.c.activated_at).where(
+                active_packs.c.tenant == tenant
+            )
+            row = (await db.execute(query)).first()
+        return (None, None) if row is None else (row.pack_hash, utc(row.activated_at))
 
     async def get(self, digest: str) -> RulePack:
         """The pack published under `digest` by any tenant, checked against its hash."""

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.packs import PackStore
-from engine.db.schema import active_packs, pack_proposals, rule_packs
+from engine.db.packs import PackStore, utc
+from engine.db.schema import active_packs, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 from engine.rules.pack_diff import pack_diff
 
@@ -60,7 +60,8 @@ class Proposal:
     status: str
     """pending, approved or rejected."""
     stale: bool
-    """Pending, but its base is no longer the active pack: approving it is refused."""
+    """Pending, but no longer applicable (the active pack changed or was activated again since, or
+    a promotion's shadow candidate was replaced): approving it is refused."""
     proposed_by: str
     proposed_at: str
     decided_by: str | None
@@ -75,7 +76,32 @@ def _iso(when: datetime | None) -> str | None:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
-def _view(row: Any, active: str | None, *, with_diff: bool) -> Proposal:
+@dataclass(frozen=True)
+class Current:
+    """What a pending proposal is checked against: the active pack, since when, and the shadow pack."""
+
+    active: str | None
+    since: datetime | None
+    shadow: str | None
+
+
+def why_stale(row: Any, now: Current) -> str | None:
+    """Why a pending proposal no longer applies (None: it does). Its diff was reviewed against its
+    base: a base activated again since (a rollback to it, a re-publish) is not the pack reviewed
+    then, and a promotion promotes the shadow candidate it was proposed for, no later one."""
+    if row.base_hash != now.active:
+        return (
+            f"it was proposed over active pack {row.base_hash or '(none)'}, and the active pack is now "
+            f"{now.active or '(none)'}"
+        )
+    if now.since is not None and utc(row.proposed_at) < now.since:
+        return f"the active pack {now.active} was activated again after it was proposed"
+    if row.kind == "promote" and now.shadow != row.pack_hash:
+        return f"it promotes shadow pack {row.pack_hash}, and the shadow pack is now {now.shadow or '(none)'}"
+    return None
+
+
+def _view(row: Any, now: Current, *, with_diff: bool) -> Proposal:
     return Proposal(
         id=row.proposal_id,
         kind=row.kind,
@@ -84,7 +110,7 @@ def _view(row: Any, active: str | None, *, with_diff: bool) -> Proposal:
         version=row.version,
         base_hash=row.base_hash,
         status=row.status,
-        stale=row.status == "pending" and row.base_hash != active,
+        stale=row.status == "pending" and why_stale(row, now) is not None,
         proposed_by=row.proposed_by,
         proposed_at=_iso(row.proposed_at) or "",
         decided_by=row.decided_by,
@@ -135,7 +161,14 @@ class ProposalStore:
             pack_proposals.c.status == "pending",
         )
         async with self._engine.connect() as db:
-            waiting = (await db.execute(select(pack_proposals.c.proposal_id).where(*same))).scalar()
+            pending = await db.execute(_with_names().where(*same))
+            now = await self._read_current(tenant, db, lock=False)
+            waiting = next((r.proposal_id for r in pending if why_stale(r, now) is None), None)
+            author = None
+            if kind == "promote":  # who published the candidate as shadow may not approve it either
+                published = shadow_packs.c.tenant == tenant, shadow_packs.c.pack_hash == digest
+                query = select(shadow_packs.c.publisher_key).where(*published)
+                author = (await db.execute(query)).scalar_one_or_none()
         if waiting is not None:  # a second click on Promote: the proposal already waiting, not a twin
             return await self.get(tenant, waiting)
         diff = await asyncio.to_thread(pack_diff, old, new, old_hash=base, new_hash=digest)
@@ -152,6 +185,7 @@ class ProposalStore:
                     diff=diff,
                     proposed_by=proposer,
                     proposer_key=proposer_key,
+                    author_key=author,
                     proposed_at=datetime.now(UTC),
                     status="pending",
                 )
@@ -163,16 +197,38 @@ class ProposalStore:
         query = _with_names().where(pack_proposals.c.tenant == tenant)
         if status is not None:
             query = query.where(pack_proposals.c.status == status)
-        active = await self._packs.active_hash(tenant)
+        now = await self.current(tenant)
         async with self._engine.connect() as db:
             rows = await db.execute(
                 query.order_by(pack_proposals.c.proposed_at, pack_proposals.c.proposal_id)
             )
-            return [_view(row, active, with_diff=False) for row in rows]
+            return [_view(row, now, with_diff=False) for row in rows]
 
     async def get(self, tenant: str, proposal_id: str) -> Proposal:
         row = await self._row(tenant, proposal_id)
-        return _view(row, await self._packs.active_hash(tenant), with_diff=True)
+        return _view(row, await self.current(tenant), with_diff=True)
+
+    async def current(self, tenant: str, db: AsyncConnection | None = None) -> Current:
+        """The tenant's active pack (since when) and shadow pack; in `db`'s transaction when given,
+        the active row locked (PostgreSQL; SQLite writes one at a time), so two approvals over one
+        base cannot both pass: the second sees the first's activation, and is stale."""
+        if db is None:
+            async with self._engine.connect() as connection:
+                return await self._read_current(tenant, connection, lock=False)
+        return await self._read_current(tenant, db, lock=True)
+
+    @staticmethod
+    async def _read_current(tenant: str, db: AsyncConnection, *, lock: bool) -> Current:
+        active = select(active_packs.c.pack_hash, active_packs.c.activated_at).where(
+            active_packs.c.tenant == tenant
+        )
+        row = (await db.execute(active.with_for_update() if lock else active)).first()
+        shadow = select(shadow_packs.c.pack_hash).where(shadow_packs.c.tenant == tenant)
+        return Current(
+            active=row.pack_hash if row else None,
+            since=utc(row.activated_at) if row else None,
+            shadow=(await db.execute(shadow)).scalar_one_or_none(),
+        )
 
     async def pack_of(self, tenant: str, proposal_id: str) -> tuple[RulePack, Any]:
         """The proposed pack (a promotion's test cases back in it) and the proposal's row."""
@@ -183,7 +239,7 @@ class ProposalStore:
         return RulePack.model_validate({**stored.canonical(), "tests": row.tests}), row
 
     def refusal(
-        self, row: Any, key_id: str, active: str | None, *, approving: bool
+        self, row: Any, key_id: str, now: Current | None, *, approving: bool
     ) -> ProposalRefused | None:
         """Why `key_id` may not decide on the proposal now (None: it may)."""
         if row.status != "pending":
@@ -196,12 +252,17 @@ class ProposalStore:
                 f"proposal {row.proposal_id} was proposed with this key ({key_id}): four-eyes publishing "
                 "needs another ops or admin key of the tenant to approve it",
             )
-        if approving and row.base_hash != active:
+        if approving and key_id == row.author_key:
+            return ProposalRefused(
+                "same_key",
+                f"proposal {row.proposal_id} promotes a candidate published as shadow with this key "
+                f"({key_id}): its author may not approve it; another ops or admin key of the tenant does",
+            )
+        if approving and now is not None and (stale := why_stale(row, now)) is not None:
             return ProposalRefused(
                 "stale_proposal",
-                f"proposal {row.proposal_id} is stale: it was proposed over active pack "
-                f"{row.base_hash or '(none)'}, and the active pack is now {active or '(none)'}; "
-                "propose it again to review its diff against the active pack",
+                f"proposal {row.proposal_id} is stale: {stale}; propose it again to review its diff "
+                "against the active pack",
             )
         return None
 
@@ -210,16 +271,13 @@ class ProposalStore:
     ) -> Proposal:
         """Approve and activate in one transaction (ProposalRefused: same key, stale, decided)."""
         row = await self._row(tenant, proposal_id)
-        if refused := self.refusal(row, approver_key, await self._packs.active_hash(tenant), approving=True):
+        if refused := self.refusal(row, approver_key, await self.current(tenant), approving=True):
             raise refused
 
         async def approval(db: AsyncConnection) -> None:
-            # Lock the tenant's active row (PostgreSQL; SQLite writes one at a time) so two approvals
-            # over the same base cannot both pass: the second sees the first's pack, and is stale.
-            locked = select(active_packs.c.pack_hash).where(active_packs.c.tenant == tenant).with_for_update()
-            active = (await db.execute(locked)).scalar_one_or_none()
+            now = await self.current(tenant, db)
             decided = await self._current(db, row)
-            if refused := self.refusal(decided, approver_key, active, approving=True):
+            if refused := self.refusal(decided, approver_key, now, approving=True):
                 raise refused
             await self._mark(db, row, "approved", approver, approver_key, comment)
 

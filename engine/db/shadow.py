@@ -20,6 +20,10 @@ from engine.db.packs import PackStore, tests_of
 from engine.db.schema import shadow_decisions, shadow_packs
 from engine.rules.pack import RulePack
 
+SAME_AS_ACTIVE = (
+    "it is the tenant's active pack: a shadow run would compare the live decisions with themselves"
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class ShadowPack:
@@ -64,8 +68,17 @@ class ShadowStore:
         self._engine = engine
         self._packs = PackStore(engine)
 
-    async def set(self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None) -> str:
-        """Store `pack` as a version of the tenant (not active) and make it the tenant's shadow pack."""
+    async def set(
+        self,
+        tenant: str,
+        pack: RulePack,
+        *,
+        published_by: str | None,
+        source: str | None,
+        publisher_key: str | None = None,
+    ) -> str:
+        """Store `pack` as a version of the tenant (not active) and make it the tenant's shadow pack;
+        `publisher_key`: the API key that did (it may not approve the candidate's promotion)."""
         digest = await self._packs.add_version(tenant, pack, published_by=published_by, source=source)
         now = datetime.now(UTC)
         values = {
@@ -73,6 +86,7 @@ class ShadowStore:
             "tests": tests_of(pack),
             "published_by": published_by,
             "published_at": now,
+            "publisher_key": publisher_key,
         }
         async with self._engine.begin() as db:
             row = upsert(db, shadow_packs).values(tenant=tenant, **values)

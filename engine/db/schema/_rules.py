@@ -7,6 +7,8 @@ from sqlalchemy import JSON, Boolean, Column, Index, Integer, PrimaryKeyConstrai
 
 from engine.db.schema._base import TENANT, WHEN, metadata
 
+AUTHOR = "The API key that published the candidate as shadow (none from the CLI): it may not approve."
+
 rule_packs = Table(
     "rule_packs",
     metadata,
@@ -75,6 +77,7 @@ shadow_packs = Table(
     ),
     Column("published_by", String(128), nullable=True),
     Column("published_at", WHEN, nullable=False),
+    Column("publisher_key", String(32), nullable=True, comment=AUTHOR),
 )
 
 shadow_decisions = Table(
@@ -126,6 +129,7 @@ pack_proposals = Table(
     ),
     Column("proposed_by", String(128), nullable=False, comment="`api:<tenant>/<key>`."),
     Column("proposer_key", String(32), nullable=False, comment="The proposing key's id."),
+    Column("author_key", String(32), nullable=True, comment=AUTHOR),
     Column("proposed_at", WHEN, nullable=False),
     Column("status", String(16), nullable=False, comment="pending, approved or rejected."),
     Column("decided_by", String(128), nullable=True),
