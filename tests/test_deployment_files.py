@@ -106,3 +106,25 @@ def test_every_secret_the_compose_file_demands_is_documented() -> None:
     required = set(re.findall(r"\$\{(\w+):\?", text))
     readme = (ROOT / "README.md").read_text()
     assert required and {name for name in required if name not in readme} == set()
+
+
+def test_prometheus_can_scrape_the_compose_cluster_as_readme_configures_it() -> None:
+    """README's scrape targets named services the file does not have, the workers served no
+    metrics (no port set), no metrics token was set (so another container got 403), and an API
+    without the audit key answered every export 503."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    readme = (ROOT / "README.md").read_text()
+    targets = re.search(r"static_configs: \[\{targets: \[([^\]]*)\]", readme)
+    assert targets is not None
+    named = [t.strip().strip('"') for t in targets.group(1).split(",")]
+    for target in named:
+        host, port = target.split(":")
+        assert host in services, target
+        environment = services[host]["environment"]
+        assert port == "8080" if host == "api" else environment["CONVOFLOW_WORKER_METRICS_PORT"] == port
+    for part in ("api", "worker"):
+        environment = services[part]["environment"]
+        for secret in ("CONVOFLOW_METRICS_TOKEN", "CONVOFLOW_AUDIT_KEY"):
+            assert environment[secret].startswith(f"${{{secret}:?"), (part, secret)
+        assert services[part]["restart"] == "unless-stopped"

@@ -10,8 +10,10 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from engine.api.auth import KeyStore
+from engine.db.connection import open_engine
 from engine.service.config import Settings, settings_problems
 from engine.service.payload_keys import KeyringError, keyring_of
+from engine.service.worker import build_channels
 from tests.cli_run import run_cli
 
 
@@ -74,3 +76,23 @@ def test_a_cli_command_against_a_cluster_names_its_database(
         assert run.returncode == 2, (command, run)
         assert "TEMPORAL_ADDRESS is set but CONVOFLOW_DATABASE_URL is not" in run.stderr, run.stderr
     assert not (tmp_path / "data").exists()
+
+
+async def test_a_cluster_worker_without_a_channel_says_its_messages_go_nowhere(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A worker against a cluster with no SMTP and no gateway put every outbound message in the
+    outbox table, counted it delivered and answered `delivery: delivered`, without a word."""
+    caplog.set_level("WARNING", logger="convoflow.worker")
+    database = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}")
+    try:
+        cluster = Settings(temporal_address="temporal:7233")
+        build_channels(cluster, database)
+        said = [r.getMessage() for r in caplog.records]
+        assert len(said) == 1 and "every outbound message goes only to the outbox table" in said[0]
+        caplog.clear()
+        build_channels(cluster.model_copy(update={"gateway_url": "https://gateway.example/send"}), database)
+        build_channels(Settings(), database)  # `make run`: the outbox is what the walk-through reads
+        assert caplog.records == []
+    finally:
+        await database.dispose()

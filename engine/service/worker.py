@@ -81,6 +81,13 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
         if settings.gateway_url
         else None
     )
+    if not settings.embedded and email is None and gateway is None:
+        # Against a cluster the outbox is a table nobody reads: the messages count as delivered
+        # (`convoflow_messages_out_total`, `delivery: delivered`) and no customer receives one.
+        log.warning(
+            "no channel is configured (CONVOFLOW_SMTP_HOST, CONVOFLOW_GATEWAY_URL): every outbound "
+            "message goes only to the outbox table"
+        )
     return ChannelActivities(
         Outbox(database, settings.outbox_path if settings.database_url is None else None),
         DeliveryLedger(database),
