@@ -32,7 +32,7 @@ from engine.api.auth import KeyStore
 from engine.db.keys import TenantExists, create_key, create_tenant
 from engine.service.codec_server import create_codec_app
 from engine.service.config import Settings
-from engine.service.database import database_of
+from engine.service.database import database_of, prepare_database
 from engine.service.payload_codec import (
     KEY_ID,
     PayloadDecryptionError,
@@ -41,7 +41,7 @@ from engine.service.payload_codec import (
     tenant_of_payload,
     unseal,
 )
-from engine.service.payload_keys import Keyring, KeyringError, keyring_of, new_key_entry
+from engine.service.payload_keys import Keyring, KeyringError, check_key_material, keyring_of, new_key_entry
 from engine.service.temporal_client import connect
 from engine.service.temporal_server import DevServer, free_port
 from tests.api_client import ApiClient, api_key
@@ -344,3 +344,40 @@ def test_the_embedded_web_ui_is_handed_the_codec_endpoint_when_one_is_set() -> N
     command = DevServer(db_file=None, ui_codec_endpoint=endpoint).command()
     assert command[command.index("--ui-codec-endpoint") + 1] == endpoint
     assert "--ui-codec-endpoint" not in DevServer(db_file=None).command()
+
+
+async def test_a_rolling_rotation_lists_the_new_key_everywhere_before_it_seals(
+    tenants: dict[str, str],
+) -> None:
+    """Restarted one by one with `old,new`, the first restarted part sealed under `new` at once and
+    the parts not yet restarted could not open it (the API answered 503 after 20 s, the workers'
+    tasks failed). With the old key still sealing, every part opens what every other writes."""
+    old, new = new_key_entry("old"), new_key_entry("new")
+    context = _context(f"conversation:{tenants['acme']}:r-1")
+    not_yet = TenantPayloadCodec(Keyring.parse((old, "test"))).with_context(context)
+    listed = TenantPayloadCodec(Keyring.parse((f"{old},{new}", "test"), sealing="old")).with_context(context)
+    switched = TenantPayloadCodec(Keyring.parse((f"{old},{new}", "test"))).with_context(context)
+    plain = Payload(metadata={"encoding": b"json/plain"}, data=b'"hi"')
+    [sealed] = await listed.encode([plain])
+    assert sealed.metadata[KEY_ID] == b"old" and (await not_yet.decode([sealed]))[0].data == b'"hi"'
+    [later] = await switched.encode([plain])  # step two, once every part lists `new`
+    assert later.metadata[KEY_ID] == b"new" and (await listed.decode([later]))[0].data == b'"hi"'
+    with pytest.raises(KeyringError, match="names 'nwe', which is not a master key id"):
+        keyring_of(Settings(payload_keys=SecretStr(f"{old},{new}"), payload_key_sealing="nwe"))
+
+
+async def test_a_part_with_other_key_material_under_a_known_id_is_refused_at_start(tmp_path: Path) -> None:
+    """A host started with `k1:<another key>` sealed a first message no other part could open: the
+    conversation stayed unreadable on every host, and that host's /readyz said ready."""
+    base = Settings(database_url=SecretStr(f"sqlite:///{tmp_path / 'control.db'}"), data_dir=tmp_path)
+    await prepare_database(base)
+    first = base.model_copy(update={"payload_keys": SecretStr(new_key_entry("k1"))})
+    await check_key_material(first, keyring_of(first))
+    await check_key_material(first, keyring_of(first))  # the same keys again: fine
+    other = base.model_copy(update={"payload_keys": SecretStr(new_key_entry("k1"))})
+    with pytest.raises(KeyringError, match="payload key id\\(s\\) k1 hold another key"):
+        await check_key_material(other, keyring_of(other))
+    grown = base.model_copy(
+        update={"payload_keys": SecretStr(f"{first.payload_keys.get_secret_value()},{new_key_entry('k2')}")}
+    )
+    await check_key_material(grown, keyring_of(grown))  # a new id is recorded, not refused

@@ -36,7 +36,7 @@ from engine.service.payload_codec import (
     tenant_of_payload,
     unseal,
 )
-from engine.service.payload_keys import Keyring, KeyringError, keyring_of
+from engine.service.payload_keys import Keyring, KeyringError, check_key_material, keyring_of
 from engine.service.runtime import _keys, _stop_event  # the API's key rules, dev key included
 
 log = logging.getLogger("convoflow.codec")
@@ -182,6 +182,7 @@ async def run_codec_server(settings: Settings) -> None:
         )
     stop = _stop_event()
     await prepare_database(settings)
+    await check_key_material(settings, keyring)
     keys, dev_key = await _keys(settings)
     runner = web.AppRunner(create_codec_app(settings, keyring, keys), access_log=None)
     await runner.setup()

@@ -244,6 +244,12 @@ class Settings(BaseSettings):
     payload_keys_file: Path | None = Field(
         default=None, description="File with more keyring entries, one per line (`#` comments)."
     )
+    payload_key_sealing: str | None = Field(
+        default=None,
+        description="The id of the master key new payloads are sealed with (unset: the last listed). "
+        "A rotation across running parts: list the new key everywhere with this set to the old one, "
+        "then, once every part can open it, set it to the new one (or unset it).",
+    )
     payload_encryption: bool = Field(
         default=True, description="false: store payloads in the clear (a warning at every start)."
     )

@@ -10,11 +10,15 @@ Why this shape:
 - **Explicit tenant keys, optional.** An entry `tenant/keyid:base64` gives one tenant a key of its own
   (for a tenant that wants its key held apart, or rotated on its own schedule). It takes precedence
   over the derived key for that tenant's new payloads.
-- **Rotation.** The *last* master key listed (the last key of the tenant, for explicit keys) encrypts;
-  every listed key decrypts. Each payload records its key id (metadata `encryption-key-id`) and its
-  tenant (`convoflow-tenant`, both also bound into the AES-GCM associated data), so decoding never
-  guesses. Rotate by appending a new key; drop an old one only when no open conversation's history
-  still holds payloads under it (histories live as long as the namespace retention after closing).
+- **Rotation.** The *last* master key listed (the last key of the tenant, for explicit keys) encrypts,
+  unless `CONVOFLOW_PAYLOAD_KEY_SEALING` names another master; every listed key decrypts. Parts of a
+  cluster are restarted one by one, so a key that seals at once on the first restarted part sealed
+  payloads the others could not open (their API calls failed, their workers' tasks too): list the new
+  key with the old one still sealing, then switch the sealing key. Each payload records its key id
+  (metadata `encryption-key-id`) and its tenant (`convoflow-tenant`, both also bound into the
+  AES-GCM associated data), so decoding never guesses. Drop an old key only when no open
+  conversation's history still holds payloads under it (histories live as long as the namespace
+  retention after closing).
 - **Key ids are unique across the keyring**: a payload's key id names exactly one key.
 - **Development default.** Under `make run`'s embedded defaults (no TEMPORAL_ADDRESS) and no configured keys,
   `convoflow up` generates a development keyring once in the data directory (`payload-keys`, mode 0600), so
@@ -37,12 +41,15 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from engine.db.key_fingerprints import differing_keys
 from engine.db.keys import TENANT_PATTERN
 from engine.service.config import Settings
+from engine.service.database import database_of
 
 KEY_BYTES = 32  # AES-256
 KEY_ID_PATTERN = re.compile(r"^[A-Za-z0-9._\-]{1,32}$")
 DERIVATION_INFO = b"convoflow payload v1\x00"
+FINGERPRINT_INFO = b"convoflow payload key fingerprint v1"
 DEV_KEYRING_FILE = "payload-keys"
 
 
@@ -56,10 +63,17 @@ class Keyring:
 
     masters: tuple[tuple[str, bytes], ...]
     tenant_keys: dict[str, tuple[tuple[str, bytes], ...]] = field(default_factory=dict)
+    sealing: str | None = None
+    """The master key id that seals new payloads (None: the last master)."""
 
     def __post_init__(self) -> None:
         if not self.masters:
             raise KeyringError("the payload keyring needs at least one master key (`keyid:base64`)")
+        if self.sealing is not None and self.sealing not in {key_id for key_id, _ in self.masters}:
+            raise KeyringError(
+                f"CONVOFLOW_PAYLOAD_KEY_SEALING names {self.sealing!r}, which is not a master key id of "
+                "the keyring"
+            )
         ids = [key_id for key_id, _ in self.masters]
         ids += [key_id for keys in self.tenant_keys.values() for key_id, _ in keys]
         if duplicated := sorted({key_id for key_id in ids if ids.count(key_id) > 1}):
@@ -69,7 +83,7 @@ class Keyring:
         """The key id and AES key new payloads of `tenant` ("" = no tenant known) are sealed with."""
         if own := self.tenant_keys.get(tenant):
             return own[-1]
-        key_id, master = self.masters[-1]
+        key_id, master = next((m for m in self.masters if m[0] == self.sealing), self.masters[-1])
         return key_id, derive(master, tenant)
 
     def decrypting_key(self, tenant: str, key_id: str) -> bytes | None:
@@ -82,14 +96,20 @@ class Keyring:
                 return derive(master, tenant)
         return None
 
+    def fingerprints(self) -> dict[str, str]:
+        """Each key id's fingerprint: a one-way derivation of its key, which tells two different keys
+        under one id apart and tells nothing of either (engine/db/key_fingerprints.py)."""
+        keys = [*self.masters, *(key for keys in self.tenant_keys.values() for key in keys)]
+        return {key_id: fingerprint(key) for key_id, key in keys}
+
     @classmethod
-    def parse(cls, *sources: tuple[str, str]) -> Keyring:
+    def parse(cls, *sources: tuple[str, str], sealing: str | None = None) -> Keyring:
         """One keyring from (text, source name) pairs, in order: see `_entries` for the format."""
         masters: list[tuple[str, bytes]] = []
         tenant_keys: dict[str, list[tuple[str, bytes]]] = {}
         for text, source in sources:
             _entries(text, source, masters, tenant_keys)
-        return cls(tuple(masters), {t: tuple(keys) for t, keys in tenant_keys.items()})
+        return cls(tuple(masters), {t: tuple(keys) for t, keys in tenant_keys.items()}, sealing)
 
 
 def _entries(
@@ -129,6 +149,28 @@ def derive(master: bytes, tenant: str) -> bytes:
         algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=DERIVATION_INFO + tenant.encode()
     )
     return hkdf.derive(master)
+
+
+def fingerprint(key: bytes) -> str:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=FINGERPRINT_INFO)
+    return hkdf.derive(key).hex()
+
+
+async def check_key_material(settings: Settings, keyring: Keyring | None) -> None:
+    """Refuse to start (KeyringError) when a key id of `keyring` holds other key material than the
+    cluster first used under that id; record the ids seen for the first time."""
+    if keyring is None:
+        return
+    database = database_of(settings)
+    try:
+        differing = await differing_keys(database, keyring.fingerprints())
+    finally:
+        await database.dispose()
+    if differing:
+        raise KeyringError(
+            f"payload key id(s) {', '.join(differing)} hold another key than the one this cluster first "
+            "used under that id: every part needs the same CONVOFLOW_PAYLOAD_KEYS (a new key needs a new id)"
+        )
 
 
 def new_key_entry(key_id: str) -> str:
@@ -176,7 +218,7 @@ def keyring_of(settings: Settings, *, create: bool = False) -> Keyring | None:
         except OSError as exc:
             raise KeyringError(f"CONVOFLOW_PAYLOAD_KEYS_FILE {path}: {exc.strerror}") from None
     if sources:
-        return Keyring.parse(*sources)
+        return Keyring.parse(*sources, sealing=settings.payload_key_sealing)
     if not settings.embedded:
         raise KeyringError(
             "no payload keyring: set CONVOFLOW_PAYLOAD_KEYS (or CONVOFLOW_PAYLOAD_KEYS_FILE) to "

@@ -26,7 +26,7 @@ from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
-from engine.service.payload_keys import keyring_of
+from engine.service.payload_keys import check_key_material, keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse, port_in_use
 from engine.service.worker import build_worker
@@ -123,6 +123,7 @@ async def up(settings: Settings) -> None:
         if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
             audit_key_of(settings, create=True)
             keyring_of(settings, create=True)
+        await check_key_material(settings, keyring_of(settings))
         client = await _connect(settings, address)
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
@@ -165,6 +166,7 @@ async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
     await prepare_database(settings)
+    await check_key_material(settings, keyring_of(settings))
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
@@ -185,6 +187,7 @@ async def run_api(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
     await prepare_database(settings)
+    await check_key_material(settings, keyring_of(settings))
     client = await _connect(settings, _address(settings))
     keys, dev_key = await _keys(settings)
     runner = await _start_api(client, settings, keys)

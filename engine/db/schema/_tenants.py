@@ -135,3 +135,16 @@ agents = Table(
     Column("updated_at", WHEN, nullable=False),
     PrimaryKeyConstraint("tenant", "agent_id"),
 )
+
+payload_key_fingerprints = Table(
+    "payload_key_fingerprints",
+    metadata,
+    Column("key_id", String(32), primary_key=True, comment="A payload key id of CONVOFLOW_PAYLOAD_KEYS."),
+    Column(
+        "fingerprint",
+        String(64),
+        nullable=False,
+        comment="HKDF of the key (not the key): a part with other key material under this id is refused.",
+    ),
+    Column("first_seen_at", WHEN, nullable=False),
+)

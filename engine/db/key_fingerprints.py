@@ -1,0 +1,32 @@
+"""The fingerprint of each payload key id the cluster has used, shared by every part.
+
+Parts of a cluster read their keyring from their own settings. Two parts with different key
+material under one key id each start, each seal payloads, and each fail on the other's: a
+conversation's first message sealed on the wrong host stayed unreadable on every host. The first
+part to start with a key id records its fingerprint (a one-way derivation of the key, never the key);
+a part whose key under that id has another fingerprint is refused at start, naming the id.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from engine.db.inserts import insert_or_ignore
+from engine.db.schema import payload_key_fingerprints
+
+
+async def differing_keys(database: AsyncEngine, fingerprints: dict[str, str]) -> list[str]:
+    """The key ids whose fingerprint differs from the one first recorded for them (the others are
+    recorded when new)."""
+    if not fingerprints:
+        return []
+    now = datetime.now(UTC)
+    rows = [{"key_id": k, "fingerprint": f, "first_seen_at": now} for k, f in fingerprints.items()]
+    async with database.begin() as db:
+        await db.execute(insert_or_ignore(db, payload_key_fingerprints), rows)
+        known = select(payload_key_fingerprints).where(payload_key_fingerprints.c.key_id.in_(fingerprints))
+        recorded = {row.key_id: row.fingerprint for row in await db.execute(known)}
+    return sorted(k for k, f in fingerprints.items() if recorded.get(k) != f)
