@@ -15,7 +15,16 @@ from collections.abc import Sequence
 
 
 class SignatureError(ValueError):
-    pass
+    """Why a webhook does not verify; `header` names the header at fault (a stale timestamp is the
+    `webhook-timestamp`'s, not the signature's)."""
+
+    def __init__(self, message: str, header: str = "webhook-signature") -> None:
+        super().__init__(message)
+        self.header = header
+
+
+TIMESTAMP = "webhook-timestamp"
+HEADERS = ("webhook-id", TIMESTAMP, "webhook-signature")
 
 
 def secret_bytes(secret: str) -> bytes:
@@ -63,13 +72,16 @@ def verify_any(
         lower.get("webhook-signature"),
     )
     if not message_id or not timestamp or not signatures:
-        raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature header")
+        missing = next(h for h, v in zip(HEADERS, (message_id, timestamp, signatures), strict=True) if not v)
+        raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature header", missing)
     try:
         sent_at = int(timestamp)
     except ValueError:
-        raise SignatureError("webhook-timestamp is not a Unix time in seconds") from None
+        raise SignatureError("webhook-timestamp is not a Unix time in seconds", "webhook-timestamp") from None
     if abs(now - sent_at) > tolerance_seconds:
-        raise SignatureError(f"webhook-timestamp outside the {tolerance_seconds}s window")
+        raise SignatureError(
+            f"webhook-timestamp outside the {tolerance_seconds}s window", "webhook-timestamp"
+        )
     candidates = signatures.split()
     matched = []
     for index, secret in enumerate(secrets):

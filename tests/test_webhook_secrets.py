@@ -37,7 +37,7 @@ async def test_a_rotated_secret_verifies_until_it_retires_then_only_the_new_one(
 ) -> None:
     store = WebhookSecrets(database)
     await create_tenant(database, "acme")
-    assert await store.valid("acme") == (False, [])
+    assert await store.valid("acme") == (set(), [])
     first, old = await store.rotate("acme", "whatsapp")
     assert old.startswith("whsec_") and len(base64.b64decode(old.removeprefix("whsec_"))) == 32
     _, sms = await store.rotate("acme", "sms")

@@ -41,7 +41,16 @@ async def test_a_tenants_secret_cannot_post_to_another_tenant(
         assert stolen.status == 401 and stolen.body["fields"][0]["field"] == "webhook-signature"
         # Once a tenant has secrets of its own, the shared gateway secret no longer speaks for it.
         shared = await post(api, globex, SHARED, event("wa-x", "wamid.2"), "evt-shared")
-        assert shared.status == 401
+        assert shared.status == 403 and shared.body["fields"][0]["field"] == "channel", shared.body
+        # ... for that channel only: its other channels keep the shared secret, inbound as outbound
+        # (rotating WhatsApp's secret cost the gateway every chat, SMS and social webhook).
+        chat = await post(api, globex, SHARED, event("chat-x", "chat.1", channel="chat"), "evt-shared-chat")
+        assert chat.status == 201, chat.body
+        # A stale timestamp is the timestamp header's fault, not the signature's.
+        stale = await post(
+            api, globex, globex_whatsapp, event("wa-x", "wamid.5"), "evt-old", sent_at=int(time.time()) - 400
+        )
+        assert stale.status == 401 and stale.body["fields"][0]["field"] == "webhook-timestamp", stale.body
         # The tenant's SMS secret does not sign its WhatsApp messages.
         other_channel = await post(api, acme, acme_sms, event("wa-x", "wamid.3"), "evt-sms")
         assert other_channel.status == 403, other_channel.body

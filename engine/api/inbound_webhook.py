@@ -33,7 +33,6 @@ from engine.contracts.conversation import Channel
 from engine.db.keys import tenant_exists
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
 
-ANY_CHANNEL = "*"  # the channel of the shared gateway secret
 MAX_WEBHOOK_ID = 256  # Standard Webhooks ids are short (msg_<ksuid>); the dedup table holds 512
 TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard Webhooks' default)
 
@@ -65,7 +64,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
             [c.secret for c in candidates], dict(request.headers), body, int(time.time()), TOLERANCE_SECONDS
         )
     except webhook_signature.SignatureError as exc:
-        raise ApiError(401, "bad_signature", str(exc), named("webhook-signature", str(exc))) from None
+        raise ApiError(401, "bad_signature", str(exc), named(exc.header, str(exc))) from None
     if len(webhook_id) > MAX_WEBHOOK_ID or not webhook_id.isprintable():
         raise invalid_field("webhook-id", f"at most {MAX_WEBHOOK_ID} printable characters")
     await limit_webhook(request, tenant)
@@ -78,7 +77,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     except ValidationError as exc:
         raise validation_error(exc) from None
     signed_for = {candidates[index].channel for index in matched}
-    if ANY_CHANNEL not in signed_for and event.channel.value not in signed_for:
+    if event.channel.value not in signed_for:
         raise ApiError(
             403,
             "forbidden",
@@ -110,18 +109,18 @@ async def inbound_webhook(request: web.Request) -> web.Response:
 
 
 async def _secrets_of(request: web.Request, store: WebhookSecrets, tenant: str) -> list[ValidSecret]:
-    """The tenant's valid secrets, or the shared gateway secret when it has none of its own; 503 if
-    there is nothing to verify with. A tenant whose secrets all retired (impossible through rotation,
-    which keeps the newest) gets no fallback: 401."""
-    has_own, valid = await store.valid(tenant)
-    if has_own:
-        return valid
+    """The tenant's valid secrets, and the shared gateway secret for each channel it has none of its
+    own for (as outbound signs); 503 if there is nothing to verify with. A channel whose secrets all
+    retired (impossible through rotation, which keeps the newest) gets no fallback: 401."""
+    own, valid = await store.valid(tenant)
     shared = request.app[SETTINGS].secret("gateway_secret")
-    if not shared:
+    if shared:
+        valid += [ValidSecret(channel=c.value, secret=shared) for c in Channel if c.value not in own]
+    if not valid:
         raise ApiError(
             503,
             "not_configured",
             "no webhook secret for this tenant: create one with `convoflow webhook-secret rotate "
             "--tenant T --channel C` (or set CONVOFLOW_GATEWAY_SECRET for every tenant)",
         )
-    return [ValidSecret(channel=ANY_CHANNEL, secret=shared)]
+    return valid

@@ -5,9 +5,11 @@ never post into another tenant. Rotation adds a new secret and gives the previou
 a `retires_at` (now + overlap): until then both verify, so a gateway can switch over without dropping
 webhooks; afterwards only the new one does. The newest secret of a channel never retires by itself.
 
-A tenant with no secret of its own (in any channel) falls back to the deployment's
-CONVOFLOW_GATEWAY_SECRET (the API decides that, engine/api/inbound_webhook.py): single-tenant
-deployments keep working, and the first rotation takes the tenant off the shared secret.
+A channel the tenant has no secret of its own for falls back to the deployment's
+CONVOFLOW_GATEWAY_SECRET, inbound (engine/api/inbound_webhook.py) as outbound (`signing`): single-tenant
+deployments keep working, and a channel's first rotation takes that channel off the shared secret.
+(The first rotation of one channel took every channel off it inbound, while outbound the others kept
+signing with it: a gateway lost its chat, SMS and social webhooks when WhatsApp's was rotated.)
 
 Secrets are stored in clear, unlike API keys: verifying an HMAC needs the key itself. They are printed
 once, when created, and never listed.
@@ -144,8 +146,8 @@ class WebhookSecrets:
                 for row in rows
             ]
 
-    async def valid(self, tenant: str, now: datetime | None = None) -> tuple[bool, list[ValidSecret]]:
-        """Whether the tenant has secrets of its own at all, and those that verify at `now`."""
+    async def valid(self, tenant: str, now: datetime | None = None) -> tuple[set[str], list[ValidSecret]]:
+        """The channels the tenant has secrets of its own for, and those secrets that verify at `now`."""
         now = now or datetime.now(UTC)
         async with self._database.connect() as connection:
             rows = (
@@ -160,7 +162,7 @@ class WebhookSecrets:
             for row in rows
             if row.retires_at is None or row.retires_at > now
         ]
-        return bool(rows), good
+        return {row.channel for row in rows}, good
 
     async def signing(self, tenant: str, channel: str) -> list[str]:
         """The secrets outbound messages of the tenant's channel are signed with: its valid ones,
