@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from datetime import UTC, datetime
 
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from engine.api.idempotency import IDEMPOTENCY
 from engine.service.config import Settings
@@ -118,3 +121,29 @@ async def test_a_repeated_reply_is_answered_with_the_seq_it_was_recorded_with(
     assert first.status == 200 and later.status == 200 and again.status == 200, (first, later, again)
     assert again.body["duplicate"] is True
     assert again.body["seq"] == first.body["seq"] < later.body["seq"], (first.body, again.body)
+
+
+async def test_a_message_counts_from_when_the_api_took_it_not_from_when_a_worker_got_to_it(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Without `received_at` a message's clocks (first response, SLA) started when the workflow
+    handled it: seconds later on a busy or starting worker (2 s for a tenant's first conversation,
+    whose pack was being published), and staggered for messages that came in together."""
+    patient = settings.model_copy(update={"update_timeout_seconds": 20.0})
+    async with serve_api(client, patient, tenants) as api:  # no worker polls the queue yet
+        posted = asyncio.create_task(api.request("POST", "/v1/conversations/late-1/messages", json=MESSAGE))
+        handle = client.get_workflow_handle(api.workflow_id("late-1"))
+
+        async def started() -> bool:
+            with contextlib.suppress(RPCError):
+                await handle.describe()
+                return True
+            return False
+
+        await eventually(started, "the conversation started, waiting for a worker")
+        worker_from = datetime.now(UTC)
+        async with build_worker(client, patient):
+            assert (await posted).status == 201
+            state = (await api.get("late-1")).body
+    taken = datetime.fromisoformat(state["first_customer_message_at"])
+    assert taken < worker_from, (taken, worker_from)

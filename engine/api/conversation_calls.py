@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from temporalio.client import (
@@ -178,6 +178,10 @@ async def deliver_customer_message(
     """
     settings = conversations.settings
     message = body.to_message()
+    # A channel that says nothing of when it received the message: when the API took it. The
+    # workflow's own clock counted from when a worker got to it (seconds later on a busy worker, or
+    # while a tenant's first pack was published), and staggered messages that came in together.
+    message.received_at = message.received_at or datetime.now(UTC)
     message.threading_note = threading_note
     wf_id = conversation_workflow_id(tenant, ext_id)
     pack_hash = await conversations.packs.hash_for(tenant)

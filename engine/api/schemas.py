@@ -105,7 +105,7 @@ class PostMessage(Strict):
     received_at: AwareDatetime | None = Field(
         default=None,
         description="When the channel received it, with its UTC offset: within the 366 days before the "
-        "API's clock and at most one day after it. The workflow's clock if absent.",
+        "API's clock and at most one day after it. When the API took the message if absent.",
     )
     auto_submitted: bool = Field(
         default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."

@@ -31,7 +31,7 @@ class PostMessage:
             `message.quoted`); email received by convoflow fills it itself. Default: ''.
         subject (None | str | Unset):
         received_at (datetime.datetime | None | Unset): When the channel received it, with its UTC offset: within the
-            366 days before the API's clock and at most one day after it. The workflow's clock if absent.
+            366 days before the API's clock and at most one day after it. When the API took the message if absent.
         auto_submitted (bool | Unset): The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce). Default:
             False.
         language (None | str | Unset):
