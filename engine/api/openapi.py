@@ -32,6 +32,7 @@ from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PR
 from engine.api.openapi_quarantine import QUARANTINE_ROUTES
 from engine.api.openapi_rules import RULES_PARAMETERS, RULES_ROUTES
 from engine.api.openapi_subscriptions import SUBSCRIPTION_PARAMETERS, SUBSCRIPTION_ROUTES
+from engine.api.openapi_webhooks import WEBHOOK_MODELS, webhooks
 from engine.api.quarantine import Quarantined
 from engine.api.roles import ROUTE_ROLES
 from engine.api.schemas import (
@@ -276,7 +277,7 @@ METRICS_REFUSED = {"description": "Not the metrics token (or not loopback withou
 def build_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = sorted(
         {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None}
-        | {Quarantined, *REPEATS.values()},
+        | {Quarantined, *REPEATS.values(), *WEBHOOK_MODELS},
         key=lambda m: m.__name__,
     )
     refs, defs = models_json_schema(
@@ -368,6 +369,7 @@ def build_document() -> dict[str, Any]:
             "RFC 9457 problem (application/problem+json); every list is paged with `limit` and `cursor`.",
         },
         "paths": paths,
+        "webhooks": webhooks(refs),
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

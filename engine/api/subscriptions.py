@@ -22,7 +22,7 @@ from engine.api.conversations import DATABASE, SETTINGS, read_body
 from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import next_link, page_request, paged, whole_number
 from engine.api.roles import INTEGRATOR
-from engine.contracts.events import EVENT_TYPES
+from engine.contracts.events import EVENT_TYPES, EventType
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.contracts.single_line import NOT_IN_A_LINE, SINGLE_LINE
 from engine.db.event_deliveries import EventDeliveries
@@ -35,21 +35,6 @@ MAX_OVERLAP_HOURS = 24 * 30
 # A URL is one line without a space: a control character was stored as written, shown otherwise,
 # sent to a path with it dropped, and a NUL answered 503 "retry" from PostgreSQL.
 URL_TEXT = rf"^[^ {NOT_IN_A_LINE}]+$"
-# EVENT_TYPES spelled out for the schema (a Literal takes no computed values); a test holds them equal.
-EventType = Literal[
-    "conversation.created",
-    "message.received",
-    "message.sent",
-    "status.changed",
-    "conversation.assigned",
-    "conversation.unassigned",
-    "conversation.reopened",
-    "sla.warning",
-    "sla.breached",
-    "survey.completed",
-    "message.bounced",
-    "message.delivery_failed",
-]
 
 
 class CreateSubscription(BaseModel):

@@ -15,7 +15,7 @@ then hold no conversation content (docs/ARCHITECTURE.md, Event subscriptions).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # conversation.py keeps unsent events in the state: it import
     from engine.contracts.conversation import DecisionEntry
 
 # The trail events integrators can subscribe to, in the order the README lists them.
-EVENT_TYPES = (
+EventType = Literal[
     "conversation.created",
     "message.received",
     "message.sent",
@@ -36,7 +36,8 @@ EVENT_TYPES = (
     "survey.completed",
     "message.bounced",
     "message.delivery_failed",
-)
+]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 # What an event's `data` may take from the entry's KPI view: nothing a person wrote.
 DATA_FIELDS = (
     "channel",
@@ -85,6 +86,57 @@ class ConversationEvent(BaseModel):
             "occurred_at": self.occurred_at.isoformat(),
             "data": self.data,
         }
+
+
+class EventData(BaseModel):
+    """An event's `data`: what its trail entry tells of the conversation, nothing a person wrote."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, use_attribute_docstrings=True)
+
+    channel: str | None = None
+    """The conversation's channel (email, chat, whatsapp, sms, social)."""
+    team: str | None = None
+    assignee: str | None = None
+    """The agent holding the conversation (after an assignment: the new one)."""
+    priority: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    """A status change's previous status."""
+    to: str | None = None
+    """A status change's new status."""
+    target: str | None = None
+    """An SLA event's target: first_response, next_response or resolution."""
+    rating: int | None = None
+    """A survey's rating, 1 to 5."""
+    sender: str | None = None
+    """Who sent a message: customer, automated, agent, bot (an automatic reply) or system."""
+    agent: str | None = None
+    """The agent who replied (`message.sent`)."""
+    bounce: str | None = None
+    """A delivery report's RFC 3463 status code (5.1.1), never its diagnostic text."""
+    message_id: str | None = None
+    """The channel message id of the message the event is about: your systems hold its text."""
+    raised_by_rules: bool | None = None
+    """True for an event the rules' own actions raised (a status they set)."""
+
+
+class DeliveredEvent(BaseModel):
+    """The body of each signed POST to a subscription (Standard Webhooks: `type`, `timestamp`, `data`)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    type: EventType
+    id: str
+    """The event's id, stable for the conversation's whole life: the `webhook-id` of every delivery."""
+    timestamp: datetime
+    subscription_id: str | None = None
+    """The subscription it was delivered for (absent on events queued before the release that added it)."""
+    conversation_id: str
+    """Your conversation id, as the API takes it."""
+    sequence: int | None = None
+    """The event's number in this subscription's line of the conversation, from 1 without gaps."""
+    thread: int
+    occurred_at: datetime
+    data: EventData
 
 
 class EventBatch(BaseModel):

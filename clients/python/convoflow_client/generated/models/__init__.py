@@ -33,6 +33,8 @@ from .decision_entry_triage_type_0 import DecisionEntryTriageType0
 from .decision_trail import DecisionTrail
 from .delete_agent_response_200 import DeleteAgentResponse200
 from .delete_subscription_response_200 import DeleteSubscriptionResponse200
+from .delivered_event import DeliveredEvent
+from .delivered_event_type import DeliveredEventType
 from .delivery_attempt_list import DeliveryAttemptList
 from .delivery_attempt_view import DeliveryAttemptView
 from .diff_packs_response_200 import DiffPacksResponse200
@@ -40,6 +42,7 @@ from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
 from .diff_request_old_type_1 import DiffRequestOldType1
 from .earlier_breach import EarlierBreach
+from .event_data import EventData
 from .event_response import EventResponse
 from .event_response_delivery_type_0 import EventResponseDeliveryType0
 from .event_type import EventType
@@ -175,6 +178,8 @@ __all__ = (
     "DecisionTrail",
     "DeleteAgentResponse200",
     "DeleteSubscriptionResponse200",
+    "DeliveredEvent",
+    "DeliveredEventType",
     "DeliveryAttemptList",
     "DeliveryAttemptView",
     "DiffPacksResponse200",
@@ -182,6 +187,7 @@ __all__ = (
     "DiffRequestNewType1",
     "DiffRequestOldType1",
     "EarlierBreach",
+    "EventData",
     "EventResponse",
     "EventResponseDeliveryType0",
     "EventType",
