@@ -32,6 +32,18 @@ def instant(parameter: str, text: str, zone: tzinfo = UTC) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
+def _is_date(text: str | None) -> bool:
+    try:
+        date.fromisoformat(text or "")
+    except ValueError:
+        return False
+    return len(text or "") == 10
+
+
+def _next_day(text: str | None) -> str:
+    return (date.fromisoformat(text or "") + timedelta(days=1)).isoformat()
+
+
 def period(
     *, start: str | None, end: str | None, now: datetime, zone: tzinfo = UTC
 ) -> tuple[datetime, datetime]:
@@ -43,7 +55,14 @@ def period(
     until = min(instant("to", end, zone), now) if end else now
     since = instant("from", start, zone) if start else until - DEFAULT_RANGE
     if since >= until:
-        raise PeriodError("from", "must be before `to` and before now")
+        # `--from 2026-12-06 --to 2026-12-06` for one day: a date as `to` is its midnight, the end.
+        one_day = _is_date(start) and _is_date(end) and since == until
+        hint = (
+            f" (a date as `to` is its midnight, not included: `to` {_next_day(end)} for one day)"
+            if one_day
+            else ""
+        )
+        raise PeriodError("from", f"must be before `to` and before now{hint}")
     if until - since > MAX_RANGE:
         raise PeriodError("from", f"the range is at most {MAX_RANGE.days} days")
     return since, until

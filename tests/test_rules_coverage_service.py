@@ -143,5 +143,8 @@ async def test_the_cli_says_what_is_wrong(ops_shell: Settings, capsys: pytest.Ca
     assert text.returncode == 0 and "vip-invoice: rules[1].if.and[1] never false" in text.stdout
     bad = await cli(capsys, "rules", "coverage", str(PACK), "--from", "2026-02-02", "--to", "2026-02-01")
     assert bad.returncode == 2 and bad.stderr.strip() == "--from: must be before `to` and before now"
+    # One day asked as from = to: a date `to` is its midnight, and the answer says what to give.
+    day = await cli(capsys, "rules", "coverage", str(PACK), "--from", "2026-02-02", "--to", "2026-02-02")
+    assert day.returncode == 2 and "`to` 2026-02-03 for one day" in day.stderr, day.stderr
     missing = await cli(capsys, "rules", "coverage", "no/such/pack")
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
