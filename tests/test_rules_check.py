@@ -85,6 +85,12 @@ def test_rules_that_may_both_match_and_disagree_are_warned_about() -> None:
     ]
 
 
+def test_no_conflict_is_claimed_where_an_earlier_stop_rule_takes_the_event_from_both() -> None:
+    """A VIP stops at vip-routing, so urgent-first-message and vip-low never both act on one: the
+    check said "which wins" of a rule it had just shown never runs (it claims only what it proves)."""
+    assert found("stopped_before.yaml") == [("error", "shadowed", ["vip-low", "vip-routing"], "rules[2]")]
+
+
 def test_a_rule_that_sends_on_created_and_received_is_warned_it_sends_twice() -> None:
     """A customer's first message raises both events: a rule on both notified the team twice and
     wrote two CRM notes. Tags set twice, or a condition on `event.type`, are not reported."""

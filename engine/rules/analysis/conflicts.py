@@ -5,8 +5,8 @@ show: it checks what is decided, and both replies are).
 
 A warning, not an error: the later action wins, which may be meant (a general rule, then a
 specific one), but it is worth a look. Two rules are not reported when one of them has `stop`
-with the other after it, when a `stop` rule between them surely matches whenever both do, or when
-their conditions are proven disjoint on that event.
+with the other after it, when a `stop` rule before the later one (between them, or before both)
+surely matches whenever both do, or when their conditions are proven disjoint on that event.
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ def _may_both_act(
     both = first + second
     if contradiction(both, event) is not None:
         return False
-    for k in listening:
-        if i < k < j and pack.rules[k].stop:
+    for k in listening:  # a stop rule before the later one (the earlier's or between them) that
+        # surely matches whenever both do takes the event from one or both: they never both act
+        if k < j and k != i and pack.rules[k].stop:
             between = conjuncts[k]
             if between is not None and implies(both, between, event):
                 return False
