@@ -91,6 +91,17 @@ def test_no_conflict_is_claimed_where_an_earlier_stop_rule_takes_the_event_from_
     assert found("stopped_before.yaml") == [("error", "shadowed", ["vip-low", "vip-routing"], "rules[2]")]
 
 
+def test_text_compared_with_a_number_is_warned_about() -> None:
+    """`{">": [message.text, 3]}` checked clean and failed with an error on every message that is
+    not a number (shadow mode counted them; four tests failed): a length or words were meant."""
+    report = check(load_source(PACKS / "text_as_number.yaml"))
+    assert [(f.severity, f.code, f.rules, f.path) for f in report.findings if f.code == "text-as-number"] == [
+        ("warning", "text-as-number", ["long-message"], "rules[0].if")
+    ]
+    message = next(f.message for f in report.findings if f.code == "text-as-number")
+    assert message.startswith("message.text is text, which > reads as a number")
+
+
 def test_a_rule_that_sends_on_created_and_received_is_warned_it_sends_twice() -> None:
     """A customer's first message raises both events: a rule on both notified the team twice and
     wrote two CRM notes. Tags set twice, or a condition on `event.type`, are not reported."""

@@ -34,6 +34,9 @@ LOOSE_NULL = "loose-null"
 TWICE_ON_FIRST_MESSAGE = "twice-on-first-message"
 """A rule on conversation.created and message.received that sends something: both events come with a
 conversation's first message, so it is sent twice."""
+TEXT_AS_NUMBER = "text-as-number"
+"""`{">": [{"var": "message.text"}, 3]}`: JSON-logic reads the text as a number, and any text that is
+not one (most) makes the condition fail with an error, counted as not matched."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.rules import jsonlogic
 from engine.rules.analysis.atoms import EQUALITY, ORDER, comparison
-from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, LOOSE_NULL, Finding
+from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, LOOSE_NULL, TEXT_AS_NUMBER, Finding
 from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import Rule, RulePack
@@ -89,6 +89,38 @@ def loose_nulls(pack: RulePack) -> Iterator[Finding]:
                 message=f'{op} null is also {"true" if op == "==" else "false"} for 0, "" and false '
                 "(JSON-logic's loose equality); to test that a value is missing write "
                 f'{{"{strict}": [..., null]}}',
+            )
+
+
+TEXTS = frozenset(path for path, kind, _ in fields() if kind in ("string", "string or null"))
+"""Fields the context holds as text: an order comparison with a number reads them as numbers."""
+
+
+def texts_as_numbers(pack: RulePack) -> Iterator[Finding]:
+    """An order comparison of a text field with a number: it only works for text that is a number
+    ("42" > 3), and fails with a condition error on any other (counted as not matched): a length,
+    `contains_any` or `matches` is meant. A warning: a text that holds a number may be intended."""
+    for i, rule in enumerate(pack.rules):
+        if rule.condition is None:
+            continue
+        scan = _scan(rule.condition, f"rules[{i}].if")
+        if scan.nodes > MAX_CONDITION_NODES:
+            continue
+        for at, op, args, scoped in scan.operations:
+            if scoped or op not in ORDER or len(_listed(args)) != 2:
+                continue
+            texts = [var for arg in args if (var := _var(arg)) in TEXTS]
+            numbers = [arg for arg in args if isinstance(arg, int | float) and not isinstance(arg, bool)]
+            if len(texts) != 1 or len(numbers) != 1:
+                continue
+            yield Finding(
+                severity="warning",
+                code=TEXT_AS_NUMBER,
+                rules=[rule.id],
+                path=at,
+                message=f"{texts[0]} is text, which {op} reads as a number: any text that is not one makes "
+                "this condition fail with an error (counted as not matched); to test words use "
+                "contains_any or matches",
             )
 
 
