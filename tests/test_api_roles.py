@@ -44,6 +44,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("POST", "/v1/rules/coverage"): ("/v1/rules/coverage", {}),
     ("POST", "/v1/rules/publish"): ("/v1/rules/publish", {}),
     ("GET", "/v1/rules/versions"): ("/v1/rules/versions", None),
+    ("GET", "/v1/rules/activations"): ("/v1/rules/activations", None),
     ("POST", "/v1/rules/shadow"): ("/v1/rules/shadow", {}),
     ("GET", "/v1/rules/shadow"): ("/v1/rules/shadow", None),
     ("DELETE", "/v1/rules/shadow"): ("/v1/rules/shadow", None),

@@ -369,3 +369,11 @@ async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_ch
     assert (await approve("alice", await propose("bob", NO_PRIORITY + BILLING_STAYS))).status == 200
     assert await active(api) == shadow["hash"]
     assert (await api.request("GET", "/v1/rules/shadow")).body["shadow"] is None
+    # Every activation, oldest first, with who proposed and approved each (`versions` shows `live`
+    # once, with its latest).
+    history = (await api.request("GET", "/v1/rules/activations")).body["activations"]
+    hashes = [a["hash"] for a in history]
+    assert hashes[0] == live and hashes.count(live) == 2
+    assert [a["approved_by"] for a in history[1:]] == [
+        f"api:{tenants['acme']}/{keys.id(name)}" for name in ("carol", "carol", "alice")
+    ]

@@ -199,6 +199,11 @@ def test_publish_and_list(
     short = rules("publish", digest[:12], data_dir=data)
     assert short.returncode == 0 and f"as {digest};" in short.stdout, short.stderr
     assert rules("list", data_dir=data).stdout.splitlines()[0].startswith(f"* {digest}")
+    # `list` shows each version's latest activation only; `history` every one, oldest first (the
+    # first activation of `default`, rolled back to twice since, was readable nowhere).
+    history = rules("history", data_dir=data).stdout.splitlines()
+    assert [line.split()[3] for line in history] == ["default", "kundenservice", "default", "default"]
+    assert all(line.split()[1] == "publish" and " by cli:" in line for line in history), history
     unknown = rules("validate", "0000000", data_dir=data)
     assert (unknown.returncode, unknown.stderr.strip()) == (
         2,

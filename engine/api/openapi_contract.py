@@ -107,6 +107,7 @@ LISTS = {
     "/v1/conversations",
     "/v1/agents",
     "/v1/rules/versions",
+    "/v1/rules/activations",
     "/v1/rules/proposals",
     "/v1/keys",
     "/v1/webhook-secrets",

@@ -31,6 +31,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/rules/coverage"): "pack_coverage",
     ("POST", "/v1/rules/publish"): "publish_pack",
     ("GET", "/v1/rules/versions"): "list_pack_versions",
+    ("GET", "/v1/rules/activations"): "list_pack_activations",
     ("POST", "/v1/rules/shadow"): "publish_shadow",
     ("GET", "/v1/rules/shadow"): "get_shadow",
     ("DELETE", "/v1/rules/shadow"): "stop_shadow",

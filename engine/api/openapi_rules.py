@@ -47,6 +47,12 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         201,
     ),
     ("GET", "/v1/rules/versions"): ("Published pack versions (with proposer, approver)", None, None, 200),
+    ("GET", "/v1/rules/activations"): (
+        "Every activation of the tenant's packs, oldest first: which pack was live when, who made it so",
+        None,
+        None,
+        200,
+    ),
     ("POST", "/v1/rules/shadow"): (
         "Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never "
         "executed) and the difference recorded; refused when `rules check` finds an error",

@@ -74,6 +74,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/rules/coverage"): OPS,
     ("POST", "/v1/rules/publish"): OPS,
     ("GET", "/v1/rules/versions"): PACK_READER,
+    ("GET", "/v1/rules/activations"): PACK_READER,
     ("POST", "/v1/rules/shadow"): OPS,
     ("GET", "/v1/rules/shadow"): PACK_READER,
     ("DELETE", "/v1/rules/shadow"): OPS,

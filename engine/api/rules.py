@@ -27,6 +27,7 @@ from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.pages import paged
 from engine.api.rules_proposals import proposal_answer, propose_if_required
+from engine.db.pack_history import activations
 from engine.db.packs import PackStore
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
@@ -172,3 +173,12 @@ async def list_versions(request: web.Request) -> web.Response:
     versions = await PackStore(request.app[DATABASE]).versions(request[TENANT])
     shown, after = paged(request, versions, lambda v: [v.published_at, v.hash], 2)
     return web.json_response({"versions": [v.__dict__ for v in shown], "next": after})
+
+
+@routes.get("/v1/rules/activations")
+async def list_activations(request: web.Request) -> web.Response:
+    """Every activation of the caller's tenant's packs, oldest first: which pack was live when, and
+    who made it so (a version shows only its latest activation)."""
+    found = await activations(request.app[DATABASE], request[TENANT])
+    shown, after = paged(request, found, lambda a: [a.activated_at, a.hash], 2)
+    return web.json_response({"activations": [a.__dict__ for a in shown], "next": after})

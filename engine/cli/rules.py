@@ -389,11 +389,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
+    from engine.cli.rules_history import add_commands as add_history  # imports this module
     from engine.cli.rules_proposals import add_commands as add_proposals  # imports this module
     from engine.cli.rules_shadow import add_commands  # imports this module: imported once it is loaded
 
     add_commands(command)
     add_proposals(command)
+    add_history(command)
     return cmds
 
 

@@ -64,6 +64,7 @@ from .list_conversations_priority import ListConversationsPriority
 from .list_conversations_sla_breached import ListConversationsSlaBreached
 from .list_conversations_status import ListConversationsStatus
 from .list_keys_response_200 import ListKeysResponse200
+from .list_pack_activations_response_200 import ListPackActivationsResponse200
 from .list_pack_versions_response_200 import ListPackVersionsResponse200
 from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
@@ -209,6 +210,7 @@ __all__ = (
     "ListConversationsSlaBreached",
     "ListConversationsStatus",
     "ListKeysResponse200",
+    "ListPackActivationsResponse200",
     "ListPackVersionsResponse200",
     "ListProposalsResponse200",
     "ListProposalsStatus",

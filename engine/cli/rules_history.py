@@ -1,0 +1,44 @@
+"""`convoflow rules history`: every activation of a tenant's packs, oldest first.
+
+`rules list` shows each version once, with its latest activation; after a rollback the earlier
+activations of that version were readable nowhere. Which pack was live on a given day, and who made
+it so, is a line here (and `GET /v1/rules/activations`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from engine.cli.rules import DEFAULT_TENANT, with_store
+from engine.db.pack_history import Activation, activations
+from engine.db.packs import PackStore
+
+
+def _line(a: Activation) -> str:
+    approved = f", proposed by {a.proposed_by}, approved by {a.approved_by}" if a.approved_by else ""
+    what = f"{a.via:<7} {a.hash[:12]}  {a.name} {a.version}"
+    return f"{a.activated_at}  {what}  by {a.activated_by or '-'}{approved}"
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    async def read(packs: PackStore) -> list[Activation]:
+        return await activations(packs.engine, args.tenant)
+
+    found = with_store(read)
+    if args.format == "json":
+        print(json.dumps([a.__dict__ for a in found], indent=1))
+        return 0
+    if not found:
+        print(f"no activations for tenant {args.tenant}")
+    for activation in found:
+        print(_line(activation))
+    return 0
+
+
+def add_commands(command: Any) -> None:
+    """Register `history` with `rules`' own `command(name, func, help)` helper."""
+    p = command("history", cmd_history, "every activation of a tenant's packs, oldest first: who, when, how")
+    p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose packs (default: {DEFAULT_TENANT})")
+    p.add_argument("--format", choices=("text", "json"), default="text")
