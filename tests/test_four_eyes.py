@@ -258,6 +258,7 @@ async def test_the_cli_sets_the_setting_refuses_to_publish_alone_and_shows_propo
     assert (await cli(capsys, "rules", "publish", str(pack), "--shadow", "--tenant", tenant)).returncode == 0
     promote = await cli(capsys, "rules", "promote", "--tenant", tenant)
     assert promote.returncode == 2 and "POST /v1/rules/shadow/promote" in promote.stderr
+    assert "rollback" not in promote.stderr and "rollback" in refused.stderr  # a promotion is none
     assert await active(api) == live
 
     none = await cli(capsys, "rules", "proposals", "--tenant", tenant)

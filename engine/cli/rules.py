@@ -95,13 +95,13 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
     """Four-eyes: the tenant's packs change only through the API, proposed by one key and approved by
     another (`convoflow rules proposals` shows them)."""
     if await requires_approval(store.engine, tenant):
+        rollback = ' (a rollback: {"pack": "<hash>"})' if what == "published" else ""
         raise CommandFailed(
             2,
             [
                 f"not {what}: tenant {tenant} requires approval (four-eyes publishing); the CLI has no "
-                f"second person to approve. Propose it with {route} using an ops key (a rollback: "
-                '{"pack": "<hash>"}); another ops or admin key approves it with '
-                "POST /v1/rules/proposals/{proposal_id}/approve"
+                f"second person to approve. Propose it with {route} using an ops key{rollback}; another "
+                "ops or admin key approves it with POST /v1/rules/proposals/{proposal_id}/approve"
             ],
         )
 
