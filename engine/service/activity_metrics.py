@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 from temporalio.worker import (
@@ -76,15 +77,20 @@ class _Measured(ActivityInboundInterceptor):
             result = await super().execute_activity(input)
         except BaseException as exc:
             metrics.ACTIVITY_FAILURES.labels(name, type(exc).__name__).inc()
-            if isinstance(exc, ApplicationError) and exc.category == ApplicationErrorCategory.BENIGN:
-                # The SDK logs these at DEBUG (activities/http_outcome.py): one line, its type, no text;
-                # the run id, not the conversation id, which an integrator may make a phone number.
-                log.warning(
-                    "%s attempt %d of run %s failed: %s", name, info.attempt, info.workflow_run_id, exc.type
-                )
             if name == DELIVER_MESSAGE and channel_failed(exc) and input.args:
                 if isinstance(input.args[0], OutboundMessage):
                     self._delivery_failed(tenant, input.args[0])
+            reported = recovering(exc) or exc
+            if (
+                isinstance(reported, ApplicationError)
+                and reported.category == ApplicationErrorCategory.BENIGN
+            ):
+                # The SDK logs BENIGN failures at DEBUG (activities/http_outcome.py): one line here, its
+                # type, no text; the run id, not the conversation id, which may be a phone number.
+                run = info.workflow_run_id
+                log.warning("%s attempt %d of run %s failed: %s", name, info.attempt, run, reported.type)
+            if reported is not exc:
+                raise reported from None
             raise
         if name == DECIDE and isinstance(result, DecideResult):
             request = input.args[0] if input.args else None
@@ -98,6 +104,21 @@ class _Measured(ActivityInboundInterceptor):
         adapter = self._adapter_of(message)
         if adapter in WEBHOOK_ADAPTERS:
             metrics.WEBHOOK_DELIVERIES.labels(tenant, adapter, "failed").inc()
+
+
+def recovering(exc: BaseException) -> ApplicationError | None:
+    """The failure to report instead of `exc` when it is expected while the control-plane database
+    restarts or another attempt holds a send (retried, nothing lost): BENIGN, so the SDK does not log
+    every attempt with its traceback at WARNING (a 15 s database restart wrote 9,212 lines from two
+    workers). Its text is fixed: a database error's own quotes the SQL and its parameters."""
+    if isinstance(exc, ClaimHeld):
+        why = "another attempt holds this send's claim"
+    elif isinstance(exc, LedgerUnavailable | SQLAlchemyError):
+        why = "the control-plane database did not answer"
+    else:
+        return None
+    kind = type(exc).__name__
+    return ApplicationError(f"{why} ({kind})", type=kind, category=ApplicationErrorCategory.BENIGN)
 
 
 def channel_failed(exc: BaseException) -> bool:
