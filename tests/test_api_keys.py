@@ -95,6 +95,10 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
             assert asyncio.get_running_loop().time() < deadline, "a revoked key still authenticates"
             await asyncio.sleep(0.2)
         assert reply.body["message"] == "unknown API key"
+        # RFC 9110 requires a 401 to name its scheme (RFC 6750: the token sent is the invalid one).
+        assert reply.headers["WWW-Authenticate"] == 'Bearer realm="convoflow", error="invalid_token"'
+        anonymous = await api.request("GET", "/v1/conversations", tenant=None)
+        assert anonymous.status == 401 and anonymous.headers["WWW-Authenticate"] == 'Bearer realm="convoflow"'
         listed = await cli(capsys, "key", "list", "--tenant", tenant)
         assert listed.stdout.splitlines()[1].split()[-1] != "-"  # the revoked column has a time now
         assert (await cli(capsys, "key", "revoke", key_id)).returncode == 1

@@ -181,6 +181,11 @@ async def identity_of_hash(keys: KeyStore, stored: DatabaseKeys, digest: str) ->
     return await stored.identity_for_hash(digest)
 
 
+REALM = "convoflow"
+"""A 401 names its scheme (RFC 9110 requires `WWW-Authenticate` on every 401; clients and proxies
+that follow it tried no credentials)."""
+
+
 def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -193,6 +198,7 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 "unauthorized",
                 "missing API key: send `Authorization: Bearer <key>`",
                 named("Authorization", "missing Bearer token"),
+                headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
             )
         digest = hash_key(token.strip())
         identity = await identity_of_hash(keys, stored, digest)
@@ -202,6 +208,8 @@ def auth_middleware(keys: KeyStore, stored: DatabaseKeys):
                 "unauthorized",
                 "unknown API key",
                 named("Authorization", "unknown key"),
+                # RFC 6750: a token that was sent and is not valid
+                headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="invalid_token"'},
             )
         request[TENANT] = identity.tenant
         request[ROLE] = identity.role
