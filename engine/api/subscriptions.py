@@ -161,6 +161,8 @@ async def create_subscription(request: web.Request) -> web.Response:
         raise invalid_field("url", str(exc)) from None
     if not body.allow_private and urlsplit(body.url).scheme != "https":  # a scheme is any case
         raise invalid_field("url", "an https:// URL (http:// only for a private receiver)")
+    if "#" in body.url:  # never sent to the receiver, and shown unmasked where the rest was masked
+        raise invalid_field("url", "a URL without a #fragment: a fragment is never sent to the receiver")
     created = await Subscriptions(request.app[DATABASE]).create(
         tenant,
         url=body.url,
