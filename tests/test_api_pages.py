@@ -56,5 +56,9 @@ async def test_cursors_are_checked_and_bound_to_their_listing(api: ApiClient) ->
     for limit in ("0", "1001", "x", "²"):
         bad = await api.request("GET", f"/v1/conversations?limit={limit}")
         assert bad.status == 422 and [f["field"] for f in bad.body["fields"]] == ["limit"], bad.body
+    # A typo and a filter given twice were ignored: the answer looked filtered and was not.
+    for query, field in (("chanel=sms", "chanel"), ("channel=sms&channel=chat", "channel")):
+        bad = await api.request("GET", f"/v1/conversations?{query}")
+        assert bad.status == 422 and [f["field"] for f in bad.body["fields"]] == [field], bad.body
     theirs = await api.request("GET", first.body["next"], tenant="globex")
     assert theirs.status == 422  # a cursor of acme's listing means nothing to globex

@@ -123,9 +123,32 @@ async def get_conversation(request: web.Request) -> web.Response:
     return web.json_response(ConversationView.of(state).model_dump(mode="json"))
 
 
+LIST_PARAMETERS = (
+    "status",
+    "channel",
+    "priority",
+    "sla_breached",
+    "assigned",
+    "assignee",
+    "language",
+    "team",
+    "tag",
+    "limit",
+    "cursor",
+)
+
+
 @routes.get("/v1/conversations")
 async def list_conversations(request: web.Request) -> web.Response:
-    """One page of the tenant's conversations, newest first; `next` continues after its last row."""
+    """One page of the tenant's conversations, newest first; `next` continues after its last row.
+
+    A parameter it does not know (a typo: `?chanel=sms`) or a filter given twice (`?channel=sms&
+    channel=chat`) is a 422 naming it: both were ignored, and the answer looked like a filtered one."""
+    for name in request.query:
+        if name not in LIST_PARAMETERS:
+            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(LIST_PARAMETERS)}")
+        if len(request.query.getall(name)) > 1:
+            raise invalid_field(name, "given more than once: one value per filter")
     found, after = await conversation_summaries(request, request.query)
     return web.json_response(ConversationList(conversations=found, next=after).model_dump(mode="json"))
 
