@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -186,6 +187,7 @@ class ChannelActivities(Channels):
         with _ledger_answers():
             if not await ledger.claim(key, message.tenant, adapter.name):
                 return False
+        claimed_at = time.monotonic()  # its lease runs from here, not from the settle
         try:
             await adapter.send(message)
         except BaseException:
@@ -193,7 +195,7 @@ class ChannelActivities(Channels):
                 await ledger.release(key)  # so the activity's retry can claim it again at once
             raise
         with _ledger_answers():
-            await ledger.settle(key)
+            await ledger.settle(key, claimed_at)
         return True
 
 

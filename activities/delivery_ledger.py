@@ -141,15 +141,17 @@ class DeliveryLedger:
                 verdicts.append(False if states.get(ask.key, CLAIMED) == DELIVERED else None)
         return verdicts
 
-    async def settle(self, key: str) -> None:
+    async def settle(self, key: str, claimed_at: float | None = None) -> None:
         """The send went out: the key is delivered for good.
 
         Tried again while the database does not answer, for most of the lease: an attempt that
         raised here left its claim to expire, and the activity's retry sent the message a second time
         (a database restart sent acknowledgements twice). While the database is down no other attempt
         can claim the key either, so waiting here is what keeps the send single; past the lease it
-        raises, and the retry takes the expired claim over (at least once, as above)."""
-        deadline = time.monotonic() + self._lease.total_seconds() * SETTLE_WITHIN_LEASE
+        raises, and the retry takes the expired claim over (at least once, as above). `claimed_at`:
+        when (time.monotonic) the claim was made, from which its lease runs; now when not given."""
+        since = time.monotonic() if claimed_at is None else claimed_at
+        deadline = since + self._lease.total_seconds() * SETTLE_WITHIN_LEASE
         wait = 0.25
         while True:
             try:

@@ -98,6 +98,9 @@ async def test_a_tenant_without_a_pack_starts_from_the_shipped_one_once(
     [version] = await versions_of(api, "globex")
     assert version["hash"] == shipped and version["active"] and version["published_by"] == "shipped"
     assert await versions_of(api, "acme") == []
+    # The activation history begins there, once however many first conversations raced for it.
+    history = (await api.request("GET", "/v1/rules/activations", tenant="globex")).body["activations"]
+    assert [(a["hash"], a["via"]) for a in history] == [(shipped, "shipped")]
 
 
 async def test_a_worker_on_another_host_resolves_a_pinned_hash_from_the_database(

@@ -343,6 +343,10 @@ async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_ch
     promotion = (await keys("bob", "POST", "/v1/rules/shadow/promote")).body["proposal_id"]
     own = await approve("alice", promotion)
     assert own.status == 403 and own.body["error"] == "same_key" and "its author" in own.body["message"]
+    # ... nor when bob proposes publishing it by its hash instead.
+    candidate = (await api.request("GET", "/v1/rules/shadow")).body["shadow"]["hash"]
+    by_hash = await approve("alice", await propose("bob", candidate))
+    assert by_hash.status == 403 and by_hash.body["error"] == "same_key", by_hash.body
     # carol replaces the candidate in shadow: bob's promotion no longer promotes what is in shadow.
     replaced = await keys("carol", "POST", "/v1/rules/shadow", {"pack": NO_PRIORITY + BILLING_STAYS})
     assert replaced.status == 201, replaced.body

@@ -242,6 +242,9 @@ def test_a_pack_without_tests_is_not_published_and_a_rollback_reruns_the_version
     assert not any(line.startswith("*") for line in rules("list", data_dir=data).stdout.splitlines())
     tested = rules("test", digest[:10], data_dir=data)  # its kept tests, as published
     assert tested.returncode == 1 and "FAIL  wrong" in tested.stdout
+    # Another tenant's rollback to that hash gets none of them (they were the first tenant's).
+    elsewhere = rules("publish", digest[:10], "--tenant", "acme", data_dir=data)
+    assert elsewhere.returncode == 1 and "keeps no test cases" in elsewhere.stderr, elsewhere.stderr
 
 
 def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:

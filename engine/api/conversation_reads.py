@@ -6,6 +6,7 @@ searches, always inside the caller's tenant (the workflow id carries it).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Mapping
@@ -36,6 +37,7 @@ from engine.rules.pack import MAX_TEAM_NAME
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
+log = logging.getLogger("convoflow.api")
 routes = web.RouteTableDef()
 _THREAD = re.compile(r"[0-9]{1,7}")
 
@@ -181,7 +183,8 @@ async def conversation_page(
     """
     try:
         return await _page(request, _filters(request, query), limit, after)
-    except TEMPORAL_DOWN:
+    except TEMPORAL_DOWN as exc:
+        log.warning("conversation list: Temporal did not answer (%s)", type(exc).__name__)
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
 
 

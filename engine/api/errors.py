@@ -21,9 +21,9 @@ from http import HTTPStatus
 from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
-from engine.service.payload_codec import PayloadDecryptionError
+from engine.service.payload_codec import OTHER_TENANT, PayloadDecryptionError
 
 log = logging.getLogger("convoflow.api")
 
@@ -100,6 +100,15 @@ class ApiError(Exception):
 # Temporal not answering: an RPC error, or (a client that has to connect again) the SDK's RuntimeError
 # "Failed client connect".
 TEMPORAL_DOWN = (RPCError, RuntimeError)
+TEMPORAL_BUSY = frozenset(
+    {
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+        RPCStatusCode.CANCELLED,
+    }
+)
+"""RPC statuses a retry may get past: what the middleware answers 503 for."""
 
 
 def unavailable(code: str, message: str) -> ApiError:
@@ -171,11 +180,15 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         fields = named(at_fault, explained) if at_fault else None
         return ApiError(exc.status, code, explained, fields, headers=kept).response()
     except RPCError as exc:
-        # A Temporal call no handler expected to fail (a list, a describe) was refused or timed out:
-        # the request was fine, and the same request may be sent again.
+        if exc.status not in TEMPORAL_BUSY:
+            return _internal(request, exc)  # a refusal no retry changes (NOT_FOUND, INVALID_ARGUMENT)
+        # A Temporal call no handler expected to fail (a list, a describe) timed out or found it
+        # down: the request was fine, and the same request may be sent again.
         log.warning("temporal unavailable on %s %s (%s)", request.method, route_of(request), exc.status.name)
         return unavailable("temporal_unavailable", "Temporal did not answer; retry").response()
     except PayloadDecryptionError as exc:
+        if str(exc) == OTHER_TENANT:
+            return _internal(request, exc)  # another tenant's data in a conversation: no retry mends it
         # This process's CONVOFLOW_PAYLOAD_KEYS lacks (or holds another) key the data was sealed with:
         # the deployment's settings, not the request. The message names the key id, never content.
         log.error("payload keys on %s %s: %s", request.method, route_of(request), exc)
@@ -192,16 +205,20 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         )
         return unavailable("database_unavailable", "the database did not answer; retry").response()
     except Exception as exc:
-        # Where it failed, never what with: the exception's text may quote the request (an address,
-        # a subject, a message), and the path may hold a conversation id that is a phone number.
-        log.error(
-            "unhandled error on %s %s: %s\n%s",
-            request.method,
-            route_of(request),
-            type(exc).__name__,
-            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
-        )
-        return ApiError(500, "internal_error", "internal error; see server log").response()
+        return _internal(request, exc)
+
+
+def _internal(request: web.Request, exc: Exception) -> web.StreamResponse:
+    # Where it failed, never what with: the exception's text may quote the request (an address,
+    # a subject, a message), and the path may hold a conversation id that is a phone number.
+    log.error(
+        "unhandled error on %s %s: %s\n%s",
+        request.method,
+        route_of(request),
+        type(exc).__name__,
+        "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+    )
+    return ApiError(500, "internal_error", "internal error; see server log").response()
 
 
 def route_of(request: web.Request) -> str:

@@ -31,7 +31,7 @@ from engine.api.rules import _answer, _in_worker
 from engine.api.rules_proposals import proposal_answer, propose_if_required
 from engine.db.packs import PackStore, tests_of
 from engine.db.proposals import Proposal
-from engine.db.shadow import SAME_AS_ACTIVE, ShadowStore
+from engine.db.shadow import AlreadyActive, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.pack import RulePack
 from engine.rules.shadow_report import report
@@ -74,17 +74,18 @@ async def publish_shadow(request: web.Request) -> web.Response:
 async def store_shadow(request: web.Request, pack: RulePack) -> str:
     """Make a checked pack (the `shadow` job's) the caller's tenant's shadow pack; its hash."""
     await _roster_problems(request, pack)
-    if await PackStore(request.app[DATABASE]).active_hash(request[TENANT]) == pack.content_hash:
-        raise ApiError(
-            409, "already_active", f"not published as shadow: {SAME_AS_ACTIVE}", named("pack", "active")
+    try:
+        return await ShadowStore(request.app[DATABASE]).set(
+            request[TENANT],
+            pack,
+            published_by=_caller(request),
+            source=f"{request.method} {request.path}",
+            publisher_key=request[KEY_ID],
         )
-    return await ShadowStore(request.app[DATABASE]).set(
-        request[TENANT],
-        pack,
-        published_by=_caller(request),
-        source=f"{request.method} {request.path}",
-        publisher_key=request[KEY_ID],
-    )
+    except AlreadyActive as exc:
+        raise ApiError(
+            409, "already_active", f"not published as shadow: {exc}", named("pack", "active")
+        ) from None
 
 
 @routes.get("/v1/rules/shadow")

@@ -24,7 +24,7 @@ from engine.cli.rules import (
     with_store,
 )
 from engine.db.packs import PackStore
-from engine.db.shadow import SAME_AS_ACTIVE, ShadowStore
+from engine.db.shadow import AlreadyActive, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.rules.analysis import CheckReport, analyse
 from engine.rules.promotion import promotion_blockers
@@ -48,9 +48,12 @@ def publish_shadow(args: argparse.Namespace) -> int:
     async def store(packs: PackStore) -> str:
         if problems := await unknown_agents(packs.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])
-        if await packs.active_hash(args.tenant) == pack.content_hash:
-            raise CommandFailed(2, [f"not published as shadow: {SAME_AS_ACTIVE}"])
-        return await ShadowStore(packs.engine).set(args.tenant, pack, published_by=cli_user(), source=source)
+        try:
+            return await ShadowStore(packs.engine).set(
+                args.tenant, pack, published_by=cli_user(), source=source
+            )
+        except AlreadyActive as exc:
+            raise CommandFailed(2, [f"not published as shadow: {exc}"]) from None
 
     digest = with_store(store)
     print(

@@ -108,7 +108,7 @@ class EventData(BaseModel):
     rating: int | None = None
     """A survey's rating, 1 to 5."""
     sender: str | None = None
-    """Who sent a message: customer, automated, agent, bot (an automatic reply) or system."""
+    """Who sent a customer message: customer, or automated (a machine's mail)."""
     agent: str | None = None
     """The agent who replied (`message.sent`)."""
     bounce: str | None = None

@@ -27,7 +27,8 @@ class Activation:
     activated_at: str
     activated_by: str | None
     via: str
-    """publish (a rollback by hash too) or promote (a shadow pack made active)."""
+    """publish (a rollback by hash too), promote (a shadow pack made active) or shipped (the pack
+    a tenant without one got on its first conversation)."""
     proposal_id: str | None = None
     proposed_by: str | None = None
     approved_by: str | None = None

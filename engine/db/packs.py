@@ -124,20 +124,38 @@ class PackStore:
     async def publish(
         self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
     ) -> str:
-        """Store the version (once per tenant and hash) and make it the tenant's active pack."""
-        digest = await self.add_version(tenant, pack, published_by=published_by, source=source)
+        """Store the version (once per tenant and hash) and make it the tenant's active pack, with
+        the tests it was published with (they passed: the callers' gate)."""
+        digest = await self.add_version(
+            tenant, pack, published_by=published_by, source=source, replace_tests=True
+        )
         await self.activate(tenant, digest, activated_by=published_by, via="publish")
         return digest
 
     async def add_version(
-        self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
+        self,
+        tenant: str,
+        pack: RulePack,
+        *,
+        published_by: str | None,
+        source: str | None,
+        replace_tests: bool = False,
     ) -> str:
-        """Store the version (once per tenant and hash) without activating it; returns its hash."""
+        """Store the version (once per tenant and hash) without activating it; returns its hash.
+        A stored version keeps its tests unless `replace_tests` (a publish that passed them): a
+        shadow candidate or a proposal nobody approved must not change what a rollback reruns."""
         digest = pack.content_hash
         await asyncio.to_thread(trained_model, pack)  # CPU, once per content: not in the transaction
         async with self._engine.begin() as db:
             await self._store(
-                db, tenant, pack, digest, datetime.now(UTC), published_by=published_by, source=source
+                db,
+                tenant,
+                pack,
+                digest,
+                datetime.now(UTC),
+                published_by=published_by,
+                source=source,
+                replace_tests=replace_tests,
             )
         return digest
 
@@ -205,7 +223,10 @@ class PackStore:
         async with self._engine.begin() as db:
             await self._store(db, tenant, fallback, digest, now, published_by="shipped", source=source)
             first = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
-            await db.execute(first.on_conflict_do_nothing(index_elements=[active_packs.c.tenant]))
+            won = await db.execute(first.on_conflict_do_nothing(index_elements=[active_packs.c.tenant]))
+            if won.rowcount == 1:  # the history starts here: what the tenant's first conversations ran
+                shipped = {"activated_at": now, "activated_by": "shipped", "via": "shipped"}
+                await db.execute(pack_activations.insert().values(tenant=tenant, pack_hash=digest, **shipped))
         active = await self.active_hash(tenant)
         assert active is not None  # just inserted, and activations are never deleted
         return active
@@ -215,15 +236,6 @@ class PackStore:
         async with self._engine.connect() as db:
             query = select(active_packs.c.pack_hash).where(active_packs.c.tenant == tenant)
             return (await db.execute(query)).scalar_one_or_none()
-
-    async def active_since(self, tenant: str) -> tuple[str | None, datetime | None]:
-        """The active hash and when it was last activated (a rollback to a hash is a new activation)."""
-        async with self._engine.connect() as db:
-            query = select(active_packs.c.pack_hash, active_packs.c.activated_at).where(
-                active_packs.c.tenant == tenant
-            )
-            row = (await db.execute(query)).first()
-        return (None, None) if row is None else (row.pack_hash, utc(row.activated_at))
 
     async def get(self, digest: str) -> RulePack:
         """The pack published under `digest` by any tenant, checked against its hash."""
@@ -238,14 +250,15 @@ class PackStore:
         return pack
 
     async def version(self, digest: str, tenant: str | None = None) -> RulePack:
-        """The version `digest` with the test cases it was last published with, by `tenant` when it
-        published it (else by any tenant; none for a version published before versions kept them):
-        what a rollback checks and reruns."""
-        query = select(rule_packs.c.tenant, rule_packs.c.tests).where(rule_packs.c.pack_hash == digest)
+        """The version `digest` with the test cases `tenant` last published it with (none when it never
+        did, or before versions kept them; without a tenant, the latest any tenant stored, as `rules
+        test <hash>` reads them): what a rollback checks and reruns."""
+        query = select(rule_packs.c.tests).where(rule_packs.c.pack_hash == digest)
+        if tenant is not None:  # a tenant's own tests only: another tenant's would leak into its row
+            query = query.where(rule_packs.c.tenant == tenant)
+        query = query.order_by(rule_packs.c.published_at.desc())
         async with self._engine.connect() as db:
             rows = list(await db.execute(query))
-        if tenant is not None:
-            rows = [r for r in rows if r.tenant == tenant] or rows
         stored = await self.get(digest)
         tests: list[Any] = next((r.tests for r in rows if r.tests), [])
         return RulePack.model_validate({**stored.canonical(), "tests": tests})
@@ -311,6 +324,7 @@ class PackStore:
         *,
         published_by: str | None,
         source: str | None,
+        replace_tests: bool = False,
     ) -> None:
         row = upsert(db, rule_packs).values(
             tenant=tenant,
@@ -323,10 +337,10 @@ class PackStore:
             source=source,
             tests=tests_of(pack),
         )
-        # Published again: the first publication's who and when stay; its latest tests replace
+        # Published again: the first publication's who and when stay; the tests of a publish replace
         # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
         kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
-        if pack.tests:
+        if pack.tests and replace_tests:
             await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests_of(pack)}))
         else:
             await db.execute(row.on_conflict_do_nothing(index_elements=kept))

@@ -94,7 +94,14 @@ def why_stale(row: Any, now: Current) -> str | None:
             f"it was proposed over active pack {row.base_hash or '(none)'}, and the active pack is now "
             f"{now.active or '(none)'}"
         )
-    if now.since is not None and utc(row.proposed_at) < now.since:
+    # Compared as stored (one clock, the activation's), or, for proposals made before it was, with the
+    # proposal's time (two hosts' clocks).
+    again = (
+        utc(row.base_activated_at) != now.since
+        if row.base_activated_at is not None and now.since is not None
+        else now.since is not None and utc(row.proposed_at) < now.since
+    )
+    if again:
         return f"the active pack {now.active} was activated again after it was proposed"
     if row.kind == "promote" and now.shadow != row.pack_hash:
         return f"it promotes shadow pack {row.pack_hash}, and the shadow pack is now {now.shadow or '(none)'}"
@@ -164,11 +171,11 @@ class ProposalStore:
             pending = await db.execute(_with_names().where(*same))
             now = await self._read_current(tenant, db, lock=False)
             waiting = next((r.proposal_id for r in pending if why_stale(r, now) is None), None)
-            author = None
-            if kind == "promote":  # who published the candidate as shadow may not approve it either
-                published = shadow_packs.c.tenant == tenant, shadow_packs.c.pack_hash == digest
-                query = select(shadow_packs.c.publisher_key).where(*published)
-                author = (await db.execute(query)).scalar_one_or_none()
+            # Who published the candidate as shadow may not approve it either: promoted, or proposed
+            # for publishing by its hash (a colleague's click does not make its author a reviewer).
+            published = shadow_packs.c.tenant == tenant, shadow_packs.c.pack_hash == digest
+            query = select(shadow_packs.c.publisher_key).where(*published)
+            author = (await db.execute(query)).scalar_one_or_none()
         if waiting is not None:  # a second click on Promote: the proposal already waiting, not a twin
             return await self.get(tenant, waiting)
         diff = await asyncio.to_thread(pack_diff, old, new, old_hash=base, new_hash=digest)
@@ -186,6 +193,7 @@ class ProposalStore:
                     proposed_by=proposer,
                     proposer_key=proposer_key,
                     author_key=author,
+                    base_activated_at=now.since,
                     proposed_at=datetime.now(UTC),
                     status="pending",
                 )
@@ -255,7 +263,7 @@ class ProposalStore:
         if approving and key_id == row.author_key:
             return ProposalRefused(
                 "same_key",
-                f"proposal {row.proposal_id} promotes a candidate published as shadow with this key "
+                f"proposal {row.proposal_id} activates a candidate published as shadow with this key "
                 f"({key_id}): its author may not approve it; another ops or admin key of the tenant does",
             )
         if approving and now is not None and (stale := why_stale(row, now)) is not None:

@@ -20,9 +20,15 @@ from engine.db.packs import PackStore, tests_of
 from engine.db.schema import shadow_decisions, shadow_packs
 from engine.rules.pack import RulePack
 
-SAME_AS_ACTIVE = (
-    "it is the tenant's active pack: a shadow run would compare the live decisions with themselves"
-)
+
+class AlreadyActive(ValueError):
+    """The candidate is the tenant's active pack: a shadow run would compare the live decisions with
+    themselves (and blame it for every difference a conversation's pinned pack makes)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "it is the tenant's active pack: a shadow run would compare the live decisions with themselves"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +84,10 @@ class ShadowStore:
         publisher_key: str | None = None,
     ) -> str:
         """Store `pack` as a version of the tenant (not active) and make it the tenant's shadow pack;
-        `publisher_key`: the API key that did (it may not approve the candidate's promotion)."""
+        `publisher_key`: the API key that did (it may not approve the candidate's promotion).
+        AlreadyActive when it is the active pack."""
+        if await self._packs.active_hash(tenant) == pack.content_hash:
+            raise AlreadyActive()
         digest = await self._packs.add_version(tenant, pack, published_by=published_by, source=source)
         now = datetime.now(UTC)
         values = {

@@ -240,10 +240,16 @@ class MailboxConnector:
             await client.noop()
             return
         idle = await client.idle_start(timeout=seconds)
+        # One deadline for the whole IDLE: a server's keep-alive pushes ("OK Still here") restarted
+        # the wait, and the mailbox went unchecked (and its checked gauge stale) far past poll_seconds.
+        deadline = asyncio.get_running_loop().time() + seconds
         try:
             while client.has_pending_idle():
+                left = deadline - asyncio.get_running_loop().time()
+                if left <= 0:
+                    break
                 try:
-                    pushed = await client.wait_server_push(timeout=seconds)
+                    pushed = await client.wait_server_push(timeout=left)
                 except TimeoutError:
                     break
                 if pushed == STOP_WAIT_SERVER_PUSH:

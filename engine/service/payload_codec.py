@@ -84,6 +84,10 @@ MAX_INFLATED = COMPRESS_UP_TO
 CONVERSATION_PREFIX = "conversation:"
 
 
+OTHER_TENANT = "payload of another tenant in this workflow; refused"
+"""Not a missing key: a sealed payload naming another tenant than its workflow (tampering)."""
+
+
 class PayloadDecryptionError(ValueError):
     """A sealed payload that this keyring cannot (or must not) open; says which key, never content."""
 
@@ -206,7 +210,7 @@ class TenantPayloadCodec(PayloadCodec, WithSerializationContext):
                 continue
             owner = tenant_of_payload(payload)
             if self._tenant and owner and owner != self._tenant:
-                raise PayloadDecryptionError("payload of another tenant in this workflow; refused")
+                raise PayloadDecryptionError(OTHER_TENANT)
             decoded.append(unseal(self.keyring, payload))
         return decoded
 

@@ -8,6 +8,9 @@ from sqlalchemy import JSON, Boolean, Column, Index, Integer, PrimaryKeyConstrai
 from engine.db.schema._base import TENANT, WHEN, metadata
 
 AUTHOR = "The API key that published the candidate as shadow (none from the CLI): it may not approve."
+BASE_ACTIVATED = (
+    "When the base was activated: activated again since (a rollback to it), the proposal is stale."
+)
 
 rule_packs = Table(
     "rule_packs",
@@ -130,6 +133,7 @@ pack_proposals = Table(
     Column("proposed_by", String(128), nullable=False, comment="`api:<tenant>/<key>`."),
     Column("proposer_key", String(32), nullable=False, comment="The proposing key's id."),
     Column("author_key", String(32), nullable=True, comment=AUTHOR),
+    Column("base_activated_at", WHEN, nullable=True, comment=BASE_ACTIVATED),
     Column("proposed_at", WHEN, nullable=False),
     Column("status", String(16), nullable=False, comment="pending, approved or rejected."),
     Column("decided_by", String(128), nullable=True),

@@ -23,7 +23,7 @@ class EventData:
         to (None | str | Unset): A status change's new status.
         target (None | str | Unset): An SLA event's target: first_response, next_response or resolution.
         rating (int | None | Unset): A survey's rating, 1 to 5.
-        sender (None | str | Unset): Who sent a message: customer, automated, agent, bot (an automatic reply) or system.
+        sender (None | str | Unset): Who sent a customer message: customer, or automated (a machine's mail).
         agent (None | str | Unset): The agent who replied (`message.sent`).
         bounce (None | str | Unset): A delivery report's RFC 3463 status code (5.1.1), never its diagnostic text.
         message_id (None | str | Unset): The channel message id of the message the event is about: your systems hold its
