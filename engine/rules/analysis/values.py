@@ -25,14 +25,21 @@ Operation = tuple[str, str, Any, bool]
 _EVENTS = tuple(e.value for e in EventType)
 
 
-def impossible_values(pack: RulePack) -> Iterator[Finding]:
+def _conditions(pack: RulePack) -> Iterator[tuple[Rule, list[Operation]]]:
+    """Each rule with a condition, and the operations of the validator's walk of it (paths, and
+    iterator scopes); a condition too large is left out (the validator refuses it;
+    too-large-to-analyse says the rest)."""
     for i, rule in enumerate(pack.rules):
         if rule.condition is None:
             continue
-        scan = _scan(rule.condition, f"rules[{i}].if")  # the validator's walk: paths, and iterator scopes
-        if scan.nodes > MAX_CONDITION_NODES:
-            continue  # the validator refuses it; too-large-to-analyse says the rest
-        for at, op, args, scoped in scan.operations:
+        scan = _scan(rule.condition, f"rules[{i}].if")
+        if scan.nodes <= MAX_CONDITION_NODES:
+            yield rule, scan.operations
+
+
+def impossible_values(pack: RulePack) -> Iterator[Finding]:
+    for rule, operations in _conditions(pack):
+        for at, op, args, scoped in operations:
             if scoped or not (op in EQUALITY or op == "in"):
                 continue
             atom = comparison(op, args, at)
@@ -67,14 +74,9 @@ def loose_nulls(pack: RulePack) -> Iterator[Finding]:
     (a neutral sentiment of 0.0 matched a rule for "no sentiment"). `===` tests null alone. And an
     order comparison that holds for a field's null (read as 0: `{"<": [remaining minutes, 30]}`
     matched a conversation with no SLA, or whose target was met), unless the rule tests it."""
-    for i, rule in enumerate(pack.rules):
-        if rule.condition is None:
-            continue
-        scan = _scan(rule.condition, f"rules[{i}].if")
-        if scan.nodes > MAX_CONDITION_NODES:
-            continue
-        yield from _null_as_zero(rule, scan.operations)
-        for at, op, args, _scoped in scan.operations:
+    for rule, operations in _conditions(pack):
+        yield from _null_as_zero(rule, operations)
+        for at, op, args, _scoped in operations:
             if op not in ("==", "!=") or not isinstance(args, list) or len(args) != 2 or None not in args:
                 continue
             other = args[1] if args[0] is None else args[0]
@@ -100,13 +102,8 @@ def texts_as_numbers(pack: RulePack) -> Iterator[Finding]:
     """An order comparison of a text field with a number: it only works for text that is a number
     ("42" > 3), and fails with a condition error on any other (counted as not matched): a length,
     `contains_any` or `matches` is meant. A warning: a text that holds a number may be intended."""
-    for i, rule in enumerate(pack.rules):
-        if rule.condition is None:
-            continue
-        scan = _scan(rule.condition, f"rules[{i}].if")
-        if scan.nodes > MAX_CONDITION_NODES:
-            continue
-        for at, op, args, scoped in scan.operations:
+    for rule, operations in _conditions(pack):
+        for at, op, args, scoped in operations:
             if scoped or op not in ORDER or len(_listed(args)) != 2:
                 continue
             texts = [var for arg in args if (var := _var(arg)) in TEXTS]
