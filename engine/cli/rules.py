@@ -327,21 +327,6 @@ def untested(ref: str) -> str:
     )
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    versions = with_store(lambda store: store.versions(args.tenant))
-    if not versions:
-        print(f"no published rule packs for tenant {args.tenant}")
-    for v in versions:
-        promoted = f", promoted by {v.activated_by or '-'}" if v.activated_via == "promote" else ""
-        if v.approved_by:
-            promoted += f", {v.activated_via} proposed by {v.proposed_by}, approved by {v.approved_by}"
-        print(
-            f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
-            f"published {v.published_at} by {v.published_by or '-'}{promoted}"
-        )
-    return 0
-
-
 def cmd_context_doc(args: argparse.Namespace) -> int:
     text = render_reference()
     if args.output:
@@ -385,8 +370,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
         action="store_true",
         help="as the tenant's shadow pack: decided beside the live one, never run",
     )
-    p = command("list", cmd_list, "a tenant's published versions, the active one starred, the shadow one S")
-    p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("context-doc", cmd_context_doc, "print or write the rule context reference")
     p.add_argument("--output", type=Path)
     from engine.cli.rules_history import add_commands as add_history  # imports this module

@@ -1,4 +1,4 @@
-"""`convoflow rules history`: every activation of a tenant's packs, oldest first.
+"""`convoflow rules list` and `rules history`: a tenant's versions, and every activation of them.
 
 `rules list` shows each version once, with its latest activation; after a rollback the earlier
 activations of that version were readable nowhere. Which pack was live on a given day, and who made
@@ -22,6 +22,21 @@ def _line(a: Activation) -> str:
     return f"{a.activated_at}  {what}  by {a.activated_by or '-'}{approved}"
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    versions = with_store(lambda store: store.versions(args.tenant))
+    if not versions:
+        print(f"no published rule packs for tenant {args.tenant}")
+    for v in versions:
+        promoted = f", promoted by {v.activated_by or '-'}" if v.activated_via == "promote" else ""
+        if v.approved_by:
+            promoted += f", {v.activated_via} proposed by {v.proposed_by}, approved by {v.approved_by}"
+        print(
+            f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
+            f"published {v.published_at} by {v.published_by or '-'}{promoted}"
+        )
+    return 0
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     async def read(packs: PackStore) -> list[Activation]:
         return await activations(packs.engine, args.tenant)
@@ -38,7 +53,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def add_commands(command: Any) -> None:
-    """Register `history` with `rules`' own `command(name, func, help)` helper."""
+    """Register `list` and `history` with `rules`' own `command(name, func, help)` helper."""
+    p = command("list", cmd_list, "a tenant's published versions, the active one starred, the shadow one S")
+    p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose versions (default: {DEFAULT_TENANT})")
     p = command("history", cmd_history, "every activation of a tenant's packs, oldest first: who, when, how")
     p.add_argument("--tenant", default=DEFAULT_TENANT, help=f"whose packs (default: {DEFAULT_TENANT})")
     p.add_argument("--format", choices=("text", "json"), default="text")
