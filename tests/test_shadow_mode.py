@@ -134,6 +134,10 @@ async def test_a_shadow_pack_is_compared_on_live_traffic_and_changes_nothing(
         "rate": round(1 / decided, 4),
         "examples": ["s-1"],
     }
+    # Compared with each conversation's pinned pack: here all pinned `live`, and the report says so.
+    assert [(p["live_hash"], p["compared"], p["differ"]) for p in report["by_live_pack"]] == [
+        (live, decided, 1)
+    ]
     events = {row["event"]: row for row in report["by_event"]}
     assert events["conversation.created"] == {
         "event": "conversation.created",

@@ -112,6 +112,8 @@ def cmd_shadow_report(args: argparse.Namespace) -> int:
         return 0
     print(f"shadow pack {digest or '(every candidate)'}, tenant {args.tenant}, {query.start} to {query.end}")
     print(_line("total", body["total"]))
+    for row in body["by_live_pack"]:  # what the candidate was compared with: each conversation's pinned pack
+        print(_line(f"against live pack {row['live_hash'][:12]}", row))
     for row in body["by_event"]:
         print(_line(f"event {row['event']}", row))
     for row in body["by_rule"]:

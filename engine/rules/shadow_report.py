@@ -53,6 +53,8 @@ class Compared(Protocol):
     @property
     def conversation_id(self) -> str: ...
     @property
+    def live_hash(self) -> str: ...
+    @property
     def event_type(self) -> str: ...
     @property
     def live_actions(self) -> list[dict[str, Any]]: ...
@@ -101,13 +103,18 @@ def _rule_actions(rows: Sequence[dict[str, Any]], rule: str) -> list[Any]:
 
 
 def report(comparisons: Iterable[Compared]) -> dict[str, Any]:
-    """`total`, `by_event` and `by_rule` (each rule also with its `errors` in the candidate)."""
+    """`total`, `by_event`, `by_rule` (each rule also with its `errors` in the candidate) and
+    `by_live_pack`: a live decision is taken with its conversation's pinned pack, not always the
+    active one, so a candidate equal to the active pack still differs from conversations pinned to
+    an older one; the report said none of that, and blamed the candidate."""
     total = Tally()
     events: dict[str, Tally] = {}
     rules: dict[str, Tally] = {}
+    packs: dict[str, Tally] = {}
     for c in comparisons:
         total.add(c.conversation_id, c.differs)
         events.setdefault(c.event_type, Tally()).add(c.conversation_id, c.differs)
+        packs.setdefault(c.live_hash, Tally()).add(c.conversation_id, c.differs)
         live, shadow, failed = set(c.live_matched), set(c.shadow_matched), set(c.shadow_errors)
         for rule in sorted(live | shadow | failed):
             changed = (rule in live) != (rule in shadow) or _rule_actions(
@@ -117,6 +124,9 @@ def report(comparisons: Iterable[Compared]) -> dict[str, Any]:
     return {
         "total": total.as_dict(),
         "by_event": [events[e].as_dict(event=e) for e in sorted(events)],
+        "by_live_pack": [
+            packs[h].as_dict(live_hash=h) for h in sorted(packs, key=lambda h: -packs[h].compared)
+        ],
         "by_rule": [
             {**rules[r].as_dict(rule=r), "errors": rules[r].errors}
             for r in sorted(rules, key=lambda r: (-rules[r].differ, r))
