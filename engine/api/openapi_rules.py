@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from engine.api.openapi_contract import query
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
+from engine.api.rules import ActivationList, VersionList
 from engine.rules.analysis import CheckReport
 
 RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
@@ -46,11 +47,16 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         None,
         201,
     ),
-    ("GET", "/v1/rules/versions"): ("Published pack versions (with proposer, approver)", None, None, 200),
+    ("GET", "/v1/rules/versions"): (
+        "Published pack versions (with proposer, approver)",
+        None,
+        VersionList,
+        200,
+    ),
     ("GET", "/v1/rules/activations"): (
         "Every activation of the tenant's packs, oldest first: which pack was live when, who made it so",
         None,
-        None,
+        ActivationList,
         200,
     ),
     ("POST", "/v1/rules/shadow"): (

@@ -16,6 +16,7 @@ import json
 import re
 
 from aiohttp import web
+from pydantic import BaseModel
 from temporalio.service import RPCError
 
 from engine.api.active_packs import ACTIVE_PACKS
@@ -27,8 +28,8 @@ from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.pages import paged
 from engine.api.rules_proposals import proposal_answer, propose_if_required
-from engine.db.pack_history import activations
-from engine.db.packs import PackStore
+from engine.db.pack_history import Activation, activations
+from engine.db.packs import PackStore, PublishedVersion
 from engine.db.roster import RosterStore
 from engine.rules.analysis import CheckReport, Roster
 from engine.rules.analysis.findings import Finding
@@ -38,9 +39,32 @@ from engine.rules.pack import RulePack
 from engine.service import rule_traffic
 from engine.service.roster_rules import unknown_agents
 
-__all__ = ["CoverageRequest", "DiffRequest", "PackRequest", "SimulateRequest", "routes"]
+__all__ = [
+    "ActivationList",
+    "CoverageRequest",
+    "DiffRequest",
+    "PackRequest",
+    "SimulateRequest",
+    "VersionList",
+    "routes",
+]
 
 routes = web.RouteTableDef()
+
+
+class VersionList(BaseModel):
+    """A page of the tenant's published versions, oldest first."""
+
+    versions: list[PublishedVersion]
+    next: str | None
+
+
+class ActivationList(BaseModel):
+    """A page of every activation of the tenant's packs, oldest first."""
+
+    activations: list[Activation]
+    next: str | None
+
 
 # A body naming a published version by the hash `GET /v1/rules/versions` lists, or its first 7 or
 # more digits (as `rules list` and `rules proposals` show it): a rollback.
@@ -172,7 +196,7 @@ async def list_versions(request: web.Request) -> web.Response:
     """The caller's tenant's versions only, with who published each and when."""
     versions = await PackStore(request.app[DATABASE]).versions(request[TENANT])
     shown, after = paged(request, versions, lambda v: [v.published_at, v.hash], 2)
-    return web.json_response({"versions": [v.__dict__ for v in shown], "next": after})
+    return web.json_response(VersionList(versions=shown, next=after).model_dump(mode="json"))
 
 
 @routes.get("/v1/rules/activations")
@@ -181,4 +205,4 @@ async def list_activations(request: web.Request) -> web.Response:
     who made it so (a version shows only its latest activation)."""
     found = await activations(request.app[DATABASE], request[TENANT])
     shown, after = paged(request, found, lambda a: [a.activated_at, a.hash], 2)
-    return web.json_response({"activations": [a.__dict__ for a in shown], "next": after})
+    return web.json_response(ActivationList(activations=shown, next=after).model_dump(mode="json"))

@@ -7,9 +7,10 @@ v1 again, v1's first activation (who, when) was no longer readable anywhere, tho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,7 +18,7 @@ from engine.db.packs import utc
 from engine.db.schema import pack_activations, pack_proposals, rule_packs
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=ConfigDict(use_attribute_docstrings=True))
 class Activation:
     """One activation, as `GET /v1/rules/activations` and `convoflow rules history` show it."""
 

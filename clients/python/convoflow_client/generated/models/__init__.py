@@ -1,5 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .activation import Activation
+from .activation_list import ActivationList
 from .agent_input import AgentInput
 from .agent_input_capacity_type_1 import AgentInputCapacityType1
 from .agent_list import AgentList
@@ -64,8 +66,6 @@ from .list_conversations_priority import ListConversationsPriority
 from .list_conversations_sla_breached import ListConversationsSlaBreached
 from .list_conversations_status import ListConversationsStatus
 from .list_keys_response_200 import ListKeysResponse200
-from .list_pack_activations_response_200 import ListPackActivationsResponse200
-from .list_pack_versions_response_200 import ListPackVersionsResponse200
 from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
 from .list_quarantine_reason import ListQuarantineReason
@@ -97,6 +97,7 @@ from .proposal_decision import ProposalDecision
 from .publish_pack_response_201 import PublishPackResponse201
 from .publish_pack_response_202 import PublishPackResponse202
 from .publish_shadow_response_201 import PublishShadowResponse201
+from .published_version import PublishedVersion
 from .put_tenant_settings_response_200 import PutTenantSettingsResponse200
 from .quarantine_attachment import QuarantineAttachment
 from .quarantine_deleted import QuarantineDeleted
@@ -144,8 +145,11 @@ from .thread_list import ThreadList
 from .thread_view import ThreadView
 from .traffic_request import TrafficRequest
 from .validate_pack_response_200 import ValidatePackResponse200
+from .version_list import VersionList
 
 __all__ = (
+    "Activation",
+    "ActivationList",
     "AgentInput",
     "AgentInputCapacityType1",
     "AgentList",
@@ -210,8 +214,6 @@ __all__ = (
     "ListConversationsSlaBreached",
     "ListConversationsStatus",
     "ListKeysResponse200",
-    "ListPackActivationsResponse200",
-    "ListPackVersionsResponse200",
     "ListProposalsResponse200",
     "ListProposalsStatus",
     "ListQuarantineReason",
@@ -240,6 +242,7 @@ __all__ = (
     "PromoteShadowResponse200",
     "PromoteShadowResponse202",
     "ProposalDecision",
+    "PublishedVersion",
     "PublishPackResponse201",
     "PublishPackResponse202",
     "PublishShadowResponse201",
@@ -290,4 +293,5 @@ __all__ = (
     "ThreadView",
     "TrafficRequest",
     "ValidatePackResponse200",
+    "VersionList",
 )

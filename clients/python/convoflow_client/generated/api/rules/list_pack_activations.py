@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.list_pack_activations_response_200 import ListPackActivationsResponse200
+from ...models.activation_list import ActivationList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListPackActivationsResponse200 | Problem | None:
+) -> ActivationList | Problem | None:
     if response.status_code == 200:
-        response_200 = ListPackActivationsResponse200.from_dict(response.json())
+        response_200 = ActivationList.from_dict(response.json())
 
         return response_200
 
@@ -79,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListPackActivationsResponse200 | Problem]:
+) -> Response[ActivationList | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +93,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListPackActivationsResponse200 | Problem]:
+) -> Response[ActivationList | Problem]:
     """Every activation of the tenant's packs, oldest first: which pack was live when, who made it so
 
      Roles: admin, auditor, ops.
@@ -107,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListPackActivationsResponse200 | Problem]
+        Response[ActivationList | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +127,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListPackActivationsResponse200 | Problem | None:
+) -> ActivationList | Problem | None:
     """Every activation of the tenant's packs, oldest first: which pack was live when, who made it so
 
      Roles: admin, auditor, ops.
@@ -141,7 +141,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListPackActivationsResponse200 | Problem
+        ActivationList | Problem
     """
 
     return sync_detailed(
@@ -156,7 +156,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListPackActivationsResponse200 | Problem]:
+) -> Response[ActivationList | Problem]:
     """Every activation of the tenant's packs, oldest first: which pack was live when, who made it so
 
      Roles: admin, auditor, ops.
@@ -170,7 +170,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListPackActivationsResponse200 | Problem]
+        Response[ActivationList | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +188,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListPackActivationsResponse200 | Problem | None:
+) -> ActivationList | Problem | None:
     """Every activation of the tenant's packs, oldest first: which pack was live when, who made it so
 
      Roles: admin, auditor, ops.
@@ -202,7 +202,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListPackActivationsResponse200 | Problem
+        ActivationList | Problem
     """
 
     return (
