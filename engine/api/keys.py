@@ -11,7 +11,7 @@ import re
 from typing import Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE, read_body
@@ -28,20 +28,48 @@ class CreateKey(Strict):
     role: Literal["admin", "ops", "auditor", "integrator"] = Field(description="What the key may do.")
 
 
-def _shown(info: KeyInfo) -> dict[str, str | None]:
-    return {
-        "key_id": info.key_id,
-        "role": info.role,
-        "created_at": info.created_at.isoformat(),
-        "revoked_at": info.revoked_at.isoformat() if info.revoked_at else None,
-    }
+class KeyView(BaseModel):
+    """A key as its tenant's admin sees it: never the key itself, which exists only with its holder."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    key_id: str
+    role: str
+    created_at: str
+    revoked_at: str | None
+    """When it stopped working; null while it works."""
+
+    @classmethod
+    def of(cls, info: KeyInfo) -> KeyView:
+        return cls(
+            key_id=info.key_id,
+            role=info.role,
+            created_at=info.created_at.isoformat(),
+            revoked_at=info.revoked_at.isoformat() if info.revoked_at else None,
+        )
+
+
+class NewKey(KeyView):
+    key: str | None = None
+    """The key, shown this once (`Cache-Control: no-store`); only its SHA-256 is stored, so an
+    idempotent replay of the answer (`Idempotent-Replayed: true`) comes without it."""
+
+
+class KeyList(BaseModel):
+    keys: list[KeyView]
+    next: str | None
+
+
+class RevokedKey(BaseModel):
+    key_id: str
+    revoked: Literal[True]
 
 
 @routes.get("/v1/keys")
 async def list_tenant_keys(request: web.Request) -> web.Response:
     keys = await list_keys(request.app[DATABASE], request[TENANT])
     shown, after = paged(request, keys, lambda info: [info.created_at.isoformat(), info.key_id], 2)
-    return web.json_response({"keys": [_shown(info) for info in shown], "next": after})
+    return web.json_response(KeyList(keys=[KeyView.of(i) for i in shown], next=after).model_dump(mode="json"))
 
 
 @routes.post("/v1/keys")
@@ -49,7 +77,8 @@ async def create_tenant_key(request: web.Request) -> web.Response:
     body = await read_body(request, CreateKey, 4096)
     info, key = await create_key(request.app[DATABASE], request[TENANT], body.role)
     # The one time the key exists outside its holder: no cache may keep a copy.
-    return web.json_response({**_shown(info), "key": key}, status=201, headers={"Cache-Control": "no-store"})
+    shown = NewKey(**KeyView.of(info).model_dump(), key=key)
+    return web.json_response(shown.model_dump(mode="json"), status=201, headers={"Cache-Control": "no-store"})
 
 
 @routes.delete("/v1/keys/{key_id}")
@@ -60,4 +89,4 @@ async def revoke_tenant_key(request: web.Request) -> web.Response:
     if not await revoke_key(request.app[DATABASE], key_id, tenant=request[TENANT]):
         missing = "no active key with this id in your tenant"
         raise ApiError(404, "key_not_found", missing, named("key_id", missing))
-    return web.json_response({"key_id": key_id, "revoked": True})
+    return web.json_response(RevokedKey(key_id=key_id, revoked=True).model_dump(mode="json"))

@@ -17,7 +17,7 @@ from pydantic.json_schema import models_json_schema
 from engine.api.audit_export import AuditBundle
 from engine.api.conversation_views import ConversationList, ConversationView, DecisionTrail, ThreadList
 from engine.api.idempotency import REPLAYED
-from engine.api.keys import CreateKey
+from engine.api.keys import CreateKey, KeyList, NewKey, RevokedKey
 from engine.api.kpis import KpiReport
 from engine.api.openapi_agents import AGENT_ROUTES
 from engine.api.openapi_contract import (
@@ -46,7 +46,7 @@ from engine.api.schemas import (
     RepeatedMail,
     RepeatedWebhook,
 )
-from engine.api.webhook_secrets import RotateSecret
+from engine.api.webhook_secrets import NewSecret, RotateSecret, SecretList
 from engine.contracts.ids import ID_PATTERN
 
 PROBLEM_SCHEMA = {
@@ -159,20 +159,20 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         EventResponse,
         201,
     ),
-    ("GET", "/v1/keys"): ("The tenant's API keys (ids and roles, never the keys)", None, None, 200),
-    ("POST", "/v1/keys"): ("Create a key of the tenant; the answer holds it, once", CreateKey, None, 201),
-    ("DELETE", "/v1/keys/{key_id}"): ("Revoke one of the tenant's keys", None, None, 200),
+    ("GET", "/v1/keys"): ("The tenant's API keys (ids and roles, never the keys)", None, KeyList, 200),
+    ("POST", "/v1/keys"): ("Create a key of the tenant; the answer holds it, once", CreateKey, NewKey, 201),
+    ("DELETE", "/v1/keys/{key_id}"): ("Revoke one of the tenant's keys", None, RevokedKey, 200),
     ("POST", "/v1/webhook-secrets/{channel}/rotate"): (
         "A new webhook secret for a channel, shown once; the previous one retires after the overlap "
         "(admin; the body is optional)",
         RotateSecret,
-        None,
+        NewSecret,
         201,
     ),
     ("GET", "/v1/webhook-secrets"): (
         "The tenant's webhook secrets, without the secrets (admin)",
         None,
-        None,
+        SecretList,
         200,
     ),
     **AGENT_ROUTES,

@@ -32,13 +32,36 @@ class RotateSecret(BaseModel):
     """How long the channel's previous secrets keep verifying; 0 retires them at once (a leak)."""
 
 
-def _shown(info: SecretInfo) -> dict[str, str | None]:
-    return {
-        "secret_id": info.secret_id,
-        "channel": info.channel,
-        "created_at": info.created_at.isoformat(),
-        "retires_at": info.retires_at.isoformat() if info.retires_at else None,
-    }
+class SecretView(BaseModel):
+    """A webhook secret as its tenant's admin sees it: never the secret, but once when made."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    secret_id: str
+    channel: str
+    created_at: str
+    retires_at: str | None
+    """When it stops verifying; null while it is its channel's newest."""
+
+    @classmethod
+    def of(cls, info: SecretInfo) -> SecretView:
+        return cls(
+            secret_id=info.secret_id,
+            channel=info.channel,
+            created_at=info.created_at.isoformat(),
+            retires_at=info.retires_at.isoformat() if info.retires_at else None,
+        )
+
+
+class NewSecret(SecretView):
+    secret: str | None = None
+    """The secret, shown this once (`Cache-Control: no-store`): an idempotent replay of the answer
+    (`Idempotent-Replayed: true`) comes without it."""
+
+
+class SecretList(BaseModel):
+    secrets: list[SecretView]
+    next: str | None
 
 
 @routes.post("/v1/webhook-secrets/{channel}/rotate")
@@ -50,9 +73,8 @@ async def rotate_secret(request: web.Request) -> web.Response:
     database, tenant = request.app[DATABASE], request[TENANT]
     info, secret = await WebhookSecrets(database).rotate(tenant, channel, timedelta(hours=body.overlap_hours))
     # The one time the secret exists outside the database: no cache (nor an idempotent replay) keeps it.
-    return web.json_response(
-        {**_shown(info), "secret": secret}, status=201, headers={"Cache-Control": "no-store"}
-    )
+    shown = NewSecret(**SecretView.of(info).model_dump(), secret=secret)
+    return web.json_response(shown.model_dump(mode="json"), status=201, headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/v1/webhook-secrets")
@@ -61,4 +83,5 @@ async def list_secrets(request: web.Request) -> web.Response:
     shown, after = paged(
         request, secrets, lambda info: [info.channel, info.created_at.isoformat(), info.secret_id], 3
     )
-    return web.json_response({"secrets": [_shown(info) for info in shown], "next": after})
+    listed = SecretList(secrets=[SecretView.of(info) for info in shown], next=after)
+    return web.json_response(listed.model_dump(mode="json"))

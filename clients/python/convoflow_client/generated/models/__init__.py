@@ -23,7 +23,6 @@ from .conversation_view_survey import ConversationViewSurvey
 from .coverage_request import CoverageRequest
 from .coverage_request_pack_type_1 import CoverageRequestPackType1
 from .create_key import CreateKey
-from .create_key_response_201 import CreateKeyResponse201
 from .create_key_role import CreateKeyRole
 from .create_subscription import CreateSubscription
 from .create_subscription_events_item import CreateSubscriptionEventsItem
@@ -58,6 +57,8 @@ from .get_proposal_response_200 import GetProposalResponse200
 from .get_shadow_response_200 import GetShadowResponse200
 from .get_tenant_settings_response_200 import GetTenantSettingsResponse200
 from .healthz_response_200 import HealthzResponse200
+from .key_list import KeyList
+from .key_view import KeyView
 from .kpi_report import KpiReport
 from .kpi_report_rows_item import KpiReportRowsItem
 from .list_conversations_assigned import ListConversationsAssigned
@@ -65,12 +66,12 @@ from .list_conversations_channel import ListConversationsChannel
 from .list_conversations_priority import ListConversationsPriority
 from .list_conversations_sla_breached import ListConversationsSlaBreached
 from .list_conversations_status import ListConversationsStatus
-from .list_keys_response_200 import ListKeysResponse200
 from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
 from .list_quarantine_reason import ListQuarantineReason
 from .list_quarantine_released import ListQuarantineReleased
-from .list_webhook_secrets_response_200 import ListWebhookSecretsResponse200
+from .new_key import NewKey
+from .new_secret import NewSecret
 from .openapi_document_response_200 import OpenapiDocumentResponse200
 from .pack_coverage_response_200 import PackCoverageResponse200
 from .pack_request import PackRequest
@@ -117,12 +118,13 @@ from .redelivered import Redelivered
 from .reject_proposal_response_200 import RejectProposalResponse200
 from .repeated_mail import RepeatedMail
 from .repeated_webhook import RepeatedWebhook
-from .revoke_key_response_200 import RevokeKeyResponse200
+from .revoked_key import RevokedKey
 from .rotate_secret import RotateSecret
 from .rotate_subscription_secret import RotateSubscriptionSecret
 from .rotate_webhook_secret_channel import RotateWebhookSecretChannel
-from .rotate_webhook_secret_response_201 import RotateWebhookSecretResponse201
 from .run_pack_tests_response_200 import RunPackTestsResponse200
+from .secret_list import SecretList
+from .secret_view import SecretView
 from .settings_input import SettingsInput
 from .shadow_report_response_200 import ShadowReportResponse200
 from .simulate_pack_response_200 import SimulatePackResponse200
@@ -171,7 +173,6 @@ __all__ = (
     "CoverageRequest",
     "CoverageRequestPackType1",
     "CreateKey",
-    "CreateKeyResponse201",
     "CreateKeyRole",
     "CreateSubscription",
     "CreateSubscriptionEventsItem",
@@ -206,6 +207,8 @@ __all__ = (
     "GetShadowResponse200",
     "GetTenantSettingsResponse200",
     "HealthzResponse200",
+    "KeyList",
+    "KeyView",
     "KpiReport",
     "KpiReportRowsItem",
     "ListConversationsAssigned",
@@ -213,12 +216,12 @@ __all__ = (
     "ListConversationsPriority",
     "ListConversationsSlaBreached",
     "ListConversationsStatus",
-    "ListKeysResponse200",
     "ListProposalsResponse200",
     "ListProposalsStatus",
     "ListQuarantineReason",
     "ListQuarantineReleased",
-    "ListWebhookSecretsResponse200",
+    "NewKey",
+    "NewSecret",
     "OpenapiDocumentResponse200",
     "PackCoverageResponse200",
     "PackRequest",
@@ -265,12 +268,13 @@ __all__ = (
     "RejectProposalResponse200",
     "RepeatedMail",
     "RepeatedWebhook",
-    "RevokeKeyResponse200",
+    "RevokedKey",
     "RotateSecret",
     "RotateSubscriptionSecret",
     "RotateWebhookSecretChannel",
-    "RotateWebhookSecretResponse201",
     "RunPackTestsResponse200",
+    "SecretList",
+    "SecretView",
     "SettingsInput",
     "ShadowReportResponse200",
     "SimulatePackResponse200",

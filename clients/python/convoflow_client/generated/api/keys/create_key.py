@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_key import CreateKey
-from ...models.create_key_response_201 import CreateKeyResponse201
+from ...models.new_key import NewKey
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CreateKeyResponse201 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NewKey | Problem | None:
     if response.status_code == 201:
-        response_201 = CreateKeyResponse201.from_dict(response.json())
+        response_201 = NewKey.from_dict(response.json())
 
         return response_201
 
@@ -92,9 +90,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateKeyResponse201 | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[NewKey | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +104,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CreateKey,
     idempotency_key: str | Unset = UNSET,
-) -> Response[CreateKeyResponse201 | Problem]:
+) -> Response[NewKey | Problem]:
     """Create a key of the tenant; the answer holds it, once
 
      Roles: admin.
@@ -122,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateKeyResponse201 | Problem]
+        Response[NewKey | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +138,7 @@ def sync(
     client: AuthenticatedClient,
     body: CreateKey,
     idempotency_key: str | Unset = UNSET,
-) -> CreateKeyResponse201 | Problem | None:
+) -> NewKey | Problem | None:
     """Create a key of the tenant; the answer holds it, once
 
      Roles: admin.
@@ -156,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateKeyResponse201 | Problem
+        NewKey | Problem
     """
 
     return sync_detailed(
@@ -171,7 +167,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CreateKey,
     idempotency_key: str | Unset = UNSET,
-) -> Response[CreateKeyResponse201 | Problem]:
+) -> Response[NewKey | Problem]:
     """Create a key of the tenant; the answer holds it, once
 
      Roles: admin.
@@ -185,7 +181,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateKeyResponse201 | Problem]
+        Response[NewKey | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +199,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CreateKey,
     idempotency_key: str | Unset = UNSET,
-) -> CreateKeyResponse201 | Problem | None:
+) -> NewKey | Problem | None:
     """Create a key of the tenant; the answer holds it, once
 
      Roles: admin.
@@ -217,7 +213,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateKeyResponse201 | Problem
+        NewKey | Problem
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.list_keys_response_200 import ListKeysResponse200
+from ...models.key_list import KeyList
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListKeysResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> KeyList | Problem | None:
     if response.status_code == 200:
-        response_200 = ListKeysResponse200.from_dict(response.json())
+        response_200 = KeyList.from_dict(response.json())
 
         return response_200
 
@@ -77,9 +75,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListKeysResponse200 | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[KeyList | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +89,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListKeysResponse200 | Problem]:
+) -> Response[KeyList | Problem]:
     """The tenant's API keys (ids and roles, never the keys)
 
      Roles: admin.
@@ -107,7 +103,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListKeysResponse200 | Problem]
+        Response[KeyList | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +123,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListKeysResponse200 | Problem | None:
+) -> KeyList | Problem | None:
     """The tenant's API keys (ids and roles, never the keys)
 
      Roles: admin.
@@ -141,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListKeysResponse200 | Problem
+        KeyList | Problem
     """
 
     return sync_detailed(
@@ -156,7 +152,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListKeysResponse200 | Problem]:
+) -> Response[KeyList | Problem]:
     """The tenant's API keys (ids and roles, never the keys)
 
      Roles: admin.
@@ -170,7 +166,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListKeysResponse200 | Problem]
+        Response[KeyList | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +184,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListKeysResponse200 | Problem | None:
+) -> KeyList | Problem | None:
     """The tenant's API keys (ids and roles, never the keys)
 
      Roles: admin.
@@ -202,7 +198,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListKeysResponse200 | Problem
+        KeyList | Problem
     """
 
     return (

@@ -7,7 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.revoke_key_response_200 import RevokeKeyResponse200
+from ...models.revoked_key import RevokedKey
 from ...types import Response
 
 
@@ -25,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RevokeKeyResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | RevokedKey | None:
     if response.status_code == 200:
-        response_200 = RevokeKeyResponse200.from_dict(response.json())
+        response_200 = RevokedKey.from_dict(response.json())
 
         return response_200
 
@@ -71,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RevokeKeyResponse200]:
+) -> Response[Problem | RevokedKey]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +82,7 @@ def sync_detailed(
     key_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | RevokeKeyResponse200]:
+) -> Response[Problem | RevokedKey]:
     """Revoke one of the tenant's keys
 
      Roles: admin.
@@ -97,7 +95,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RevokeKeyResponse200]
+        Response[Problem | RevokedKey]
     """
 
     kwargs = _get_kwargs(
@@ -115,7 +113,7 @@ def sync(
     key_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | RevokeKeyResponse200 | None:
+) -> Problem | RevokedKey | None:
     """Revoke one of the tenant's keys
 
      Roles: admin.
@@ -128,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RevokeKeyResponse200
+        Problem | RevokedKey
     """
 
     return sync_detailed(
@@ -141,7 +139,7 @@ async def asyncio_detailed(
     key_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | RevokeKeyResponse200]:
+) -> Response[Problem | RevokedKey]:
     """Revoke one of the tenant's keys
 
      Roles: admin.
@@ -154,7 +152,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RevokeKeyResponse200]
+        Response[Problem | RevokedKey]
     """
 
     kwargs = _get_kwargs(
@@ -170,7 +168,7 @@ async def asyncio(
     key_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | RevokeKeyResponse200 | None:
+) -> Problem | RevokedKey | None:
     """Revoke one of the tenant's keys
 
      Roles: admin.
@@ -183,7 +181,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RevokeKeyResponse200
+        Problem | RevokedKey
     """
 
     return (

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.list_webhook_secrets_response_200 import ListWebhookSecretsResponse200
 from ...models.problem import Problem
+from ...models.secret_list import SecretList
 from ...types import UNSET, Response, Unset
 
 
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListWebhookSecretsResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | SecretList | None:
     if response.status_code == 200:
-        response_200 = ListWebhookSecretsResponse200.from_dict(response.json())
+        response_200 = SecretList.from_dict(response.json())
 
         return response_200
 
@@ -79,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListWebhookSecretsResponse200 | Problem]:
+) -> Response[Problem | SecretList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +91,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListWebhookSecretsResponse200 | Problem]:
+) -> Response[Problem | SecretList]:
     """The tenant's webhook secrets, without the secrets (admin)
 
      Roles: admin.
@@ -107,7 +105,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListWebhookSecretsResponse200 | Problem]
+        Response[Problem | SecretList]
     """
 
     kwargs = _get_kwargs(
@@ -127,7 +125,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListWebhookSecretsResponse200 | Problem | None:
+) -> Problem | SecretList | None:
     """The tenant's webhook secrets, without the secrets (admin)
 
      Roles: admin.
@@ -141,7 +139,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListWebhookSecretsResponse200 | Problem
+        Problem | SecretList
     """
 
     return sync_detailed(
@@ -156,7 +154,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> Response[ListWebhookSecretsResponse200 | Problem]:
+) -> Response[Problem | SecretList]:
     """The tenant's webhook secrets, without the secrets (admin)
 
      Roles: admin.
@@ -170,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListWebhookSecretsResponse200 | Problem]
+        Response[Problem | SecretList]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +186,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
-) -> ListWebhookSecretsResponse200 | Problem | None:
+) -> Problem | SecretList | None:
     """The tenant's webhook secrets, without the secrets (admin)
 
      Roles: admin.
@@ -202,7 +200,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListWebhookSecretsResponse200 | Problem
+        Problem | SecretList
     """
 
     return (

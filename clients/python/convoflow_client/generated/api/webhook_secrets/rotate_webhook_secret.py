@@ -6,10 +6,10 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.new_secret import NewSecret
 from ...models.problem import Problem
 from ...models.rotate_secret import RotateSecret
 from ...models.rotate_webhook_secret_channel import RotateWebhookSecretChannel
-from ...models.rotate_webhook_secret_response_201 import RotateWebhookSecretResponse201
 from ...types import UNSET, Response, Unset
 
 
@@ -39,11 +39,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RotateWebhookSecretResponse201 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> NewSecret | Problem | None:
     if response.status_code == 201:
-        response_201 = RotateWebhookSecretResponse201.from_dict(response.json())
+        response_201 = NewSecret.from_dict(response.json())
 
         return response_201
 
@@ -98,9 +96,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RotateWebhookSecretResponse201]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[NewSecret | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -115,7 +111,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: RotateSecret | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RotateWebhookSecretResponse201]:
+) -> Response[NewSecret | Problem]:
     """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
     the body is optional)
 
@@ -131,7 +127,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateWebhookSecretResponse201]
+        Response[NewSecret | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -153,7 +149,7 @@ def sync(
     client: AuthenticatedClient,
     body: RotateSecret | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RotateWebhookSecretResponse201 | None:
+) -> NewSecret | Problem | None:
     """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
     the body is optional)
 
@@ -169,7 +165,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateWebhookSecretResponse201
+        NewSecret | Problem
     """
 
     return sync_detailed(
@@ -186,7 +182,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: RotateSecret | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RotateWebhookSecretResponse201]:
+) -> Response[NewSecret | Problem]:
     """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
     the body is optional)
 
@@ -202,7 +198,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RotateWebhookSecretResponse201]
+        Response[NewSecret | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -222,7 +218,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: RotateSecret | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RotateWebhookSecretResponse201 | None:
+) -> NewSecret | Problem | None:
     """A new webhook secret for a channel, shown once; the previous one retires after the overlap (admin;
     the body is optional)
 
@@ -238,7 +234,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RotateWebhookSecretResponse201
+        NewSecret | Problem
     """
 
     return (

@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ListWebhookSecretsResponse200")
+T = TypeVar("T", bound="RevokedKey")
 
 
 @_attrs_define
-class ListWebhookSecretsResponse200:
+class RevokedKey:
+    """
+    Attributes:
+        key_id (str):
+        revoked (bool):
+    """
+
+    key_id: str
+    revoked: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        key_id = self.key_id
+
+        revoked = self.revoked
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "key_id": key_id,
+                "revoked": revoked,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        list_webhook_secrets_response_200 = cls()
+        key_id = d.pop("key_id")
 
-        list_webhook_secrets_response_200.additional_properties = d
-        return list_webhook_secrets_response_200
+        revoked = d.pop("revoked")
+
+        revoked_key = cls(
+            key_id=key_id,
+            revoked=revoked,
+        )
+
+        revoked_key.additional_properties = d
+        return revoked_key
 
     @property
     def additional_keys(self) -> list[str]:
