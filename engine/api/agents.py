@@ -94,6 +94,13 @@ class AgentView(BaseModel):
         )
 
 
+class Removed(BaseModel):
+    """An agent removed from the roster (the desk requeues its conversations)."""
+
+    id: str
+    removed: Literal[True]
+
+
 class AgentList(BaseModel):
     agents: list[AgentView]
     desk: DeskAnswer
@@ -223,7 +230,7 @@ async def delete_agent(request: web.Request) -> web.Response:
     if not await _store(request).remove(request[TENANT], agent_id):
         raise _not_found(agent_id)
     await _tell_desk(request, agent_id, retry_tells=False)
-    return web.json_response({"id": agent_id, "removed": True})
+    return web.json_response(Removed(id=agent_id, removed=True).model_dump())
 
 
 @routes.put("/v1/agents/{agent_id}/presence")

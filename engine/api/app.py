@@ -34,7 +34,7 @@ from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
 from engine.api.quarantine import routes as quarantine_routes
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
-from engine.api.readiness import READINESS, Readiness
+from engine.api.readiness import READINESS, Live, Readiness
 from engine.api.readiness import routes as readiness_routes
 from engine.api.roles import require_role
 from engine.api.rules import routes as rule_routes
@@ -51,7 +51,7 @@ from engine.service.mail_intake import mail_intake
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return web.json_response(Live(status="ok").model_dump())
 
 
 def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Application:

@@ -34,6 +34,7 @@ from engine.api.openapi_rules import RULES_PARAMETERS, RULES_ROUTES
 from engine.api.openapi_subscriptions import SUBSCRIPTION_PARAMETERS, SUBSCRIPTION_ROUTES
 from engine.api.openapi_webhooks import WEBHOOK_MODELS, webhooks
 from engine.api.quarantine import Quarantined
+from engine.api.readiness import Live, Ready
 from engine.api.roles import ROUTE_ROLES
 from engine.api.schemas import (
     EventResponse,
@@ -184,11 +185,11 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         200,
     ),
     **SUBSCRIPTION_ROUTES,
-    ("GET", "/healthz"): ("Liveness", None, None, 200),
+    ("GET", "/healthz"): ("Liveness", None, Live, 200),
     ("GET", "/readyz"): (
         "Readiness: 503 naming the database or Temporal when one does not answer",
         None,
-        None,
+        Ready,
         200,
     ),
     ("GET", "/v1/openapi.json"): ("This document", None, None, 200),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from engine.api.agents import AgentList, AgentView, PresenceInput
+from engine.api.agents import AgentList, AgentView, PresenceInput, Removed
 from engine.contracts.assignment import TeamQueue
 from engine.service.roster_rules import AgentInput
 
@@ -28,7 +28,7 @@ AGENT_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
     ("DELETE", "/v1/agents/{agent_id}"): (
         "Remove an agent (the desk requeues its conversations)",
         None,
-        None,
+        Removed,
         200,
     ),
     ("PUT", "/v1/agents/{agent_id}/presence"): (

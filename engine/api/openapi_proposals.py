@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.api.rules_proposals import ProposalDecision
-from engine.api.tenant_settings import SettingsInput
+from engine.api.tenant_settings import SettingsInput, SettingsView
 from engine.db.proposals import STATUSES
 
 PROPOSAL_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
@@ -45,13 +45,13 @@ PROPOSAL_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[B
     ("GET", "/v1/tenant/settings"): (
         "The tenant's settings (`require_approval`: four-eyes publishing) and every change, newest first",
         None,
-        None,
+        SettingsView,
         200,
     ),
     ("PUT", "/v1/tenant/settings"): (
         "Change the tenant's settings (admin); the change is recorded with the key and the time",
         SettingsInput,
-        None,
+        SettingsView,
         200,
     ),
 }

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, query
 from engine.api.subscriptions import (
     CreateSubscription,
+    Deleted,
     DeliveryAttemptList,
     Redelivered,
     RotateSubscriptionSecret,
@@ -44,7 +45,7 @@ SUBSCRIPTION_ROUTES: dict[
     ("DELETE", "/v1/subscriptions/{subscription_id}"): (
         "Remove a subscription and its queued deliveries",
         None,
-        None,
+        Deleted,
         200,
     ),
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (

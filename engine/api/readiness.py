@@ -14,8 +14,10 @@ import asyncio
 import logging
 import time
 from datetime import timedelta
+from typing import Literal
 
 from aiohttp import web
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
@@ -51,13 +53,27 @@ class Readiness:
 READINESS = web.AppKey("readiness", Readiness)
 
 
+class Live(BaseModel):
+    """`GET /healthz`: the process lives (it says nothing of the database or Temporal)."""
+
+    status: Literal["ok"]
+
+
+class Ready(BaseModel):
+    """`GET /readyz` when this replica can serve (a 503 problem names the part that cannot)."""
+
+    status: Literal["ready"]
+    database: Literal["ok"]
+    temporal: Literal["ok"]
+
+
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     down = await request.app[READINESS].down(request.app[DATABASE], request.app[CLIENT])
     if down:
         fields = [{"field": part, "message": "did not answer"} for part in down]
         raise ApiError(503, "not_ready", f"not ready: {', '.join(down)} did not answer", fields)
-    return web.json_response({"status": "ready", "database": "ok", "temporal": "ok"})
+    return web.json_response(Ready(status="ready", database="ok", temporal="ok").model_dump())
 
 
 async def _database_answers(database: AsyncEngine) -> bool:

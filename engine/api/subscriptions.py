@@ -86,6 +86,13 @@ class SubscriptionWithSecret(SubscriptionView):
     secret: str
 
 
+class Deleted(BaseModel):
+    """A subscription removed, with its queued deliveries."""
+
+    id: str
+    deleted: Literal[True]
+
+
 class SubscriptionList(BaseModel):
     subscriptions: list[SubscriptionView]
     next: str | None
@@ -192,7 +199,7 @@ async def get_subscription(request: web.Request) -> web.Response:
 async def delete_subscription(request: web.Request) -> web.Response:
     sub = await _owned(request)
     await Subscriptions(request.app[DATABASE]).delete(request[TENANT], sub.subscription_id)
-    return web.json_response({"id": sub.subscription_id, "deleted": True})
+    return web.json_response(Deleted(id=sub.subscription_id, deleted=True).model_dump())
 
 
 @routes.post("/v1/subscriptions/{subscription_id}/rotate-secret")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, read_body
-from engine.db.tenant_settings import TenantSettings, set_require_approval, settings_of
+from engine.db.tenant_settings import SettingChange, TenantSettings, set_require_approval, settings_of
 
 routes = web.RouteTableDef()
 
@@ -27,11 +27,20 @@ class SettingsInput(BaseModel):
     tenant approves (POST /v1/rules/proposals/{proposal_id}/approve)."""
 
 
+class SettingsView(BaseModel):
+    """The tenant's settings, with every change (who, when, to what), newest first."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    require_approval: bool
+    """Four-eyes publishing: a publish or promotion waits for a second key's approval."""
+    changes: list[SettingChange]
+
+
 def _shown(settings: TenantSettings) -> dict:
-    return {
-        "require_approval": settings.require_approval,
-        "changes": [change.__dict__ for change in settings.changes],
-    }
+    return SettingsView(require_approval=settings.require_approval, changes=settings.changes).model_dump(
+        mode="json"
+    )
 
 
 @routes.get("/v1/tenant/settings")

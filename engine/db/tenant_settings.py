@@ -8,10 +8,11 @@ An admin changes it (`convoflow tenant set`, `PUT /v1/tenant/settings`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,7 +22,7 @@ from engine.db.schema import tenant_setting_changes, tenants
 REQUIRE_APPROVAL = "require_approval"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=ConfigDict(use_attribute_docstrings=True))
 class SettingChange:
     """One change of a tenant setting."""
 
@@ -33,7 +34,7 @@ class SettingChange:
     """ISO instant."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, config=ConfigDict(use_attribute_docstrings=True))
 class TenantSettings:
     """What `GET /v1/tenant/settings` and `convoflow tenant set` show."""
 

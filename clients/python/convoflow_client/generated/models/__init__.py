@@ -32,8 +32,7 @@ from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
 from .decision_entry_kpi_type_0 import DecisionEntryKpiType0
 from .decision_entry_triage_type_0 import DecisionEntryTriageType0
 from .decision_trail import DecisionTrail
-from .delete_agent_response_200 import DeleteAgentResponse200
-from .delete_subscription_response_200 import DeleteSubscriptionResponse200
+from .deleted import Deleted
 from .delivered_event import DeliveredEvent
 from .delivered_event_type import DeliveredEventType
 from .delivery_attempt_list import DeliveryAttemptList
@@ -55,8 +54,6 @@ from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
 from .get_proposal_response_200 import GetProposalResponse200
 from .get_shadow_response_200 import GetShadowResponse200
-from .get_tenant_settings_response_200 import GetTenantSettingsResponse200
-from .healthz_response_200 import HealthzResponse200
 from .key_list import KeyList
 from .key_view import KeyView
 from .kpi_report import KpiReport
@@ -70,6 +67,7 @@ from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
 from .list_quarantine_reason import ListQuarantineReason
 from .list_quarantine_released import ListQuarantineReleased
+from .live import Live
 from .new_key import NewKey
 from .new_secret import NewSecret
 from .openapi_document_response_200 import OpenapiDocumentResponse200
@@ -99,7 +97,6 @@ from .publish_pack_response_201 import PublishPackResponse201
 from .publish_pack_response_202 import PublishPackResponse202
 from .publish_shadow_response_201 import PublishShadowResponse201
 from .published_version import PublishedVersion
-from .put_tenant_settings_response_200 import PutTenantSettingsResponse200
 from .quarantine_attachment import QuarantineAttachment
 from .quarantine_deleted import QuarantineDeleted
 from .quarantine_detail import QuarantineDetail
@@ -110,12 +107,13 @@ from .quarantine_release import QuarantineRelease
 from .quarantined import Quarantined
 from .quarantined_fields_type_0_item import QuarantinedFieldsType0Item
 from .queue_entry import QueueEntry
-from .readyz_response_200 import ReadyzResponse200
+from .ready import Ready
 from .recorded_conversation import RecordedConversation
 from .recorded_event import RecordedEvent
 from .recorded_event_context import RecordedEventContext
 from .redelivered import Redelivered
 from .reject_proposal_response_200 import RejectProposalResponse200
+from .removed import Removed
 from .repeated_mail import RepeatedMail
 from .repeated_webhook import RepeatedWebhook
 from .revoked_key import RevokedKey
@@ -125,7 +123,9 @@ from .rotate_webhook_secret_channel import RotateWebhookSecretChannel
 from .run_pack_tests_response_200 import RunPackTestsResponse200
 from .secret_list import SecretList
 from .secret_view import SecretView
+from .setting_change import SettingChange
 from .settings_input import SettingsInput
+from .settings_view import SettingsView
 from .shadow_report_response_200 import ShadowReportResponse200
 from .simulate_pack_response_200 import SimulatePackResponse200
 from .simulate_request import SimulateRequest
@@ -182,8 +182,7 @@ __all__ = (
     "DecisionEntryKpiType0",
     "DecisionEntryTriageType0",
     "DecisionTrail",
-    "DeleteAgentResponse200",
-    "DeleteSubscriptionResponse200",
+    "Deleted",
     "DeliveredEvent",
     "DeliveredEventType",
     "DeliveryAttemptList",
@@ -205,8 +204,6 @@ __all__ = (
     "GetKpisInterval",
     "GetProposalResponse200",
     "GetShadowResponse200",
-    "GetTenantSettingsResponse200",
-    "HealthzResponse200",
     "KeyList",
     "KeyView",
     "KpiReport",
@@ -220,6 +217,7 @@ __all__ = (
     "ListProposalsStatus",
     "ListQuarantineReason",
     "ListQuarantineReleased",
+    "Live",
     "NewKey",
     "NewSecret",
     "OpenapiDocumentResponse200",
@@ -249,7 +247,6 @@ __all__ = (
     "PublishPackResponse201",
     "PublishPackResponse202",
     "PublishShadowResponse201",
-    "PutTenantSettingsResponse200",
     "QuarantineAttachment",
     "Quarantined",
     "QuarantineDeleted",
@@ -260,12 +257,13 @@ __all__ = (
     "QuarantineReason",
     "QuarantineRelease",
     "QueueEntry",
-    "ReadyzResponse200",
+    "Ready",
     "RecordedConversation",
     "RecordedEvent",
     "RecordedEventContext",
     "Redelivered",
     "RejectProposalResponse200",
+    "Removed",
     "RepeatedMail",
     "RepeatedWebhook",
     "RevokedKey",
@@ -275,7 +273,9 @@ __all__ = (
     "RunPackTestsResponse200",
     "SecretList",
     "SecretView",
+    "SettingChange",
     "SettingsInput",
+    "SettingsView",
     "ShadowReportResponse200",
     "SimulatePackResponse200",
     "SimulateRequest",

@@ -6,8 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_agent_response_200 import DeleteAgentResponse200
 from ...models.problem import Problem
+from ...models.removed import Removed
 from ...types import Response
 
 
@@ -25,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeleteAgentResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | Removed | None:
     if response.status_code == 200:
-        response_200 = DeleteAgentResponse200.from_dict(response.json())
+        response_200 = Removed.from_dict(response.json())
 
         return response_200
 
@@ -69,9 +67,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeleteAgentResponse200 | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | Removed]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +80,7 @@ def sync_detailed(
     agent_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteAgentResponse200 | Problem]:
+) -> Response[Problem | Removed]:
     """Remove an agent (the desk requeues its conversations)
 
      Roles: admin, ops.
@@ -97,7 +93,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteAgentResponse200 | Problem]
+        Response[Problem | Removed]
     """
 
     kwargs = _get_kwargs(
@@ -115,7 +111,7 @@ def sync(
     agent_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteAgentResponse200 | Problem | None:
+) -> Problem | Removed | None:
     """Remove an agent (the desk requeues its conversations)
 
      Roles: admin, ops.
@@ -128,7 +124,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteAgentResponse200 | Problem
+        Problem | Removed
     """
 
     return sync_detailed(
@@ -141,7 +137,7 @@ async def asyncio_detailed(
     agent_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteAgentResponse200 | Problem]:
+) -> Response[Problem | Removed]:
     """Remove an agent (the desk requeues its conversations)
 
      Roles: admin, ops.
@@ -154,7 +150,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteAgentResponse200 | Problem]
+        Response[Problem | Removed]
     """
 
     kwargs = _get_kwargs(
@@ -170,7 +166,7 @@ async def asyncio(
     agent_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteAgentResponse200 | Problem | None:
+) -> Problem | Removed | None:
     """Remove an agent (the desk requeues its conversations)
 
      Roles: admin, ops.
@@ -183,7 +179,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteAgentResponse200 | Problem
+        Problem | Removed
     """
 
     return (

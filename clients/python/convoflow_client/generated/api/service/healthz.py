@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.healthz_response_200 import HealthzResponse200
+from ...models.live import Live
 from ...types import Response
 
 
@@ -19,9 +19,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> HealthzResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Live | None:
     if response.status_code == 200:
-        response_200 = HealthzResponse200.from_dict(response.json())
+        response_200 = Live.from_dict(response.json())
 
         return response_200
 
@@ -31,7 +31,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[HealthzResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Live]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -43,7 +43,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthzResponse200]:
+) -> Response[Live]:
     """Liveness
 
     Raises:
@@ -51,7 +51,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthzResponse200]
+        Response[Live]
     """
 
     kwargs = _get_kwargs()
@@ -66,7 +66,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthzResponse200 | None:
+) -> Live | None:
     """Liveness
 
     Raises:
@@ -74,7 +74,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthzResponse200
+        Live
     """
 
     return sync_detailed(
@@ -85,7 +85,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[HealthzResponse200]:
+) -> Response[Live]:
     """Liveness
 
     Raises:
@@ -93,7 +93,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HealthzResponse200]
+        Response[Live]
     """
 
     kwargs = _get_kwargs()
@@ -106,7 +106,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> HealthzResponse200 | None:
+) -> Live | None:
     """Liveness
 
     Raises:
@@ -114,7 +114,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HealthzResponse200
+        Live
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.readyz_response_200 import ReadyzResponse200
+from ...models.ready import Ready
 from ...types import Response
 
 
@@ -19,9 +19,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ReadyzResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Ready | None:
     if response.status_code == 200:
-        response_200 = ReadyzResponse200.from_dict(response.json())
+        response_200 = Ready.from_dict(response.json())
 
         return response_200
 
@@ -31,7 +31,7 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ReadyzResponse200]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Ready]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -43,7 +43,7 @@ def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ReadyzResponse200]:
+) -> Response[Ready]:
     """Readiness: 503 naming the database or Temporal when one does not answer
 
     Raises:
@@ -51,7 +51,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ReadyzResponse200]
+        Response[Ready]
     """
 
     kwargs = _get_kwargs()
@@ -66,7 +66,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> ReadyzResponse200 | None:
+) -> Ready | None:
     """Readiness: 503 naming the database or Temporal when one does not answer
 
     Raises:
@@ -74,7 +74,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ReadyzResponse200
+        Ready
     """
 
     return sync_detailed(
@@ -85,7 +85,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[ReadyzResponse200]:
+) -> Response[Ready]:
     """Readiness: 503 naming the database or Temporal when one does not answer
 
     Raises:
@@ -93,7 +93,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ReadyzResponse200]
+        Response[Ready]
     """
 
     kwargs = _get_kwargs()
@@ -106,7 +106,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> ReadyzResponse200 | None:
+) -> Ready | None:
     """Readiness: 503 naming the database or Temporal when one does not answer
 
     Raises:
@@ -114,7 +114,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ReadyzResponse200
+        Ready
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.delete_subscription_response_200 import DeleteSubscriptionResponse200
+from ...models.deleted import Deleted
 from ...models.problem import Problem
 from ...types import Response
 
@@ -25,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeleteSubscriptionResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Deleted | Problem | None:
     if response.status_code == 200:
-        response_200 = DeleteSubscriptionResponse200.from_dict(response.json())
+        response_200 = Deleted.from_dict(response.json())
 
         return response_200
 
@@ -69,9 +67,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeleteSubscriptionResponse200 | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Deleted | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +80,7 @@ def sync_detailed(
     subscription_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteSubscriptionResponse200 | Problem]:
+) -> Response[Deleted | Problem]:
     """Remove a subscription and its queued deliveries
 
      Roles: admin, integrator.
@@ -97,7 +93,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteSubscriptionResponse200 | Problem]
+        Response[Deleted | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -115,7 +111,7 @@ def sync(
     subscription_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteSubscriptionResponse200 | Problem | None:
+) -> Deleted | Problem | None:
     """Remove a subscription and its queued deliveries
 
      Roles: admin, integrator.
@@ -128,7 +124,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteSubscriptionResponse200 | Problem
+        Deleted | Problem
     """
 
     return sync_detailed(
@@ -141,7 +137,7 @@ async def asyncio_detailed(
     subscription_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DeleteSubscriptionResponse200 | Problem]:
+) -> Response[Deleted | Problem]:
     """Remove a subscription and its queued deliveries
 
      Roles: admin, integrator.
@@ -154,7 +150,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeleteSubscriptionResponse200 | Problem]
+        Response[Deleted | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -170,7 +166,7 @@ async def asyncio(
     subscription_id: str,
     *,
     client: AuthenticatedClient,
-) -> DeleteSubscriptionResponse200 | Problem | None:
+) -> Deleted | Problem | None:
     """Remove a subscription and its queued deliveries
 
      Roles: admin, integrator.
@@ -183,7 +179,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeleteSubscriptionResponse200 | Problem
+        Deleted | Problem
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.put_tenant_settings_response_200 import PutTenantSettingsResponse200
 from ...models.settings_input import SettingsInput
+from ...models.settings_view import SettingsView
 from ...types import Response
 
 
@@ -30,11 +30,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | PutTenantSettingsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | SettingsView | None:
     if response.status_code == 200:
-        response_200 = PutTenantSettingsResponse200.from_dict(response.json())
+        response_200 = SettingsView.from_dict(response.json())
 
         return response_200
 
@@ -91,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | PutTenantSettingsResponse200]:
+) -> Response[Problem | SettingsView]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -104,7 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: SettingsInput,
-) -> Response[Problem | PutTenantSettingsResponse200]:
+) -> Response[Problem | SettingsView]:
     """Change the tenant's settings (admin); the change is recorded with the key and the time
 
      Roles: admin.
@@ -117,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PutTenantSettingsResponse200]
+        Response[Problem | SettingsView]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: SettingsInput,
-) -> Problem | PutTenantSettingsResponse200 | None:
+) -> Problem | SettingsView | None:
     """Change the tenant's settings (admin); the change is recorded with the key and the time
 
      Roles: admin.
@@ -148,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PutTenantSettingsResponse200
+        Problem | SettingsView
     """
 
     return sync_detailed(
@@ -161,7 +159,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: SettingsInput,
-) -> Response[Problem | PutTenantSettingsResponse200]:
+) -> Response[Problem | SettingsView]:
     """Change the tenant's settings (admin); the change is recorded with the key and the time
 
      Roles: admin.
@@ -174,7 +172,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PutTenantSettingsResponse200]
+        Response[Problem | SettingsView]
     """
 
     kwargs = _get_kwargs(
@@ -190,7 +188,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: SettingsInput,
-) -> Problem | PutTenantSettingsResponse200 | None:
+) -> Problem | SettingsView | None:
     """Change the tenant's settings (admin); the change is recorded with the key and the time
 
      Roles: admin.
@@ -203,7 +201,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PutTenantSettingsResponse200
+        Problem | SettingsView
     """
 
     return (

@@ -1,32 +1,51 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetTenantSettingsResponse200")
+T = TypeVar("T", bound="Live")
 
 
 @_attrs_define
-class GetTenantSettingsResponse200:
+class Live:
+    """`GET /healthz`: the process lives (it says nothing of the database or Temporal).
+
+    Attributes:
+        status (Literal['ok']):
+    """
+
+    status: Literal["ok"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        status = self.status
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_tenant_settings_response_200 = cls()
+        status = cast(Literal["ok"], d.pop("status"))
+        if status != "ok":
+            raise ValueError(f"status must match const 'ok', got '{status}'")
 
-        get_tenant_settings_response_200.additional_properties = d
-        return get_tenant_settings_response_200
+        live = cls(
+            status=status,
+        )
+
+        live.additional_properties = d
+        return live
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,52 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DeleteSubscriptionResponse200")
+T = TypeVar("T", bound="Removed")
 
 
 @_attrs_define
-class DeleteSubscriptionResponse200:
+class Removed:
+    """An agent removed from the roster (the desk requeues its conversations).
+
+    Attributes:
+        id (str):
+        removed (bool):
+    """
+
+    id: str
+    removed: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        removed = self.removed
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "removed": removed,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        delete_subscription_response_200 = cls()
+        id = d.pop("id")
 
-        delete_subscription_response_200.additional_properties = d
-        return delete_subscription_response_200
+        removed = d.pop("removed")
+
+        removed = cls(
+            id=id,
+            removed=removed,
+        )
+
+        removed.additional_properties = d
+        return removed
 
     @property
     def additional_keys(self) -> list[str]:

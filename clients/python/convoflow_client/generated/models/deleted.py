@@ -6,27 +6,52 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ReadyzResponse200")
+T = TypeVar("T", bound="Deleted")
 
 
 @_attrs_define
-class ReadyzResponse200:
+class Deleted:
+    """A subscription removed, with its queued deliveries.
+
+    Attributes:
+        id (str):
+        deleted (bool):
+    """
+
+    id: str
+    deleted: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        deleted = self.deleted
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "deleted": deleted,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        readyz_response_200 = cls()
+        id = d.pop("id")
 
-        readyz_response_200.additional_properties = d
-        return readyz_response_200
+        deleted = d.pop("deleted")
+
+        deleted = cls(
+            id=id,
+            deleted=deleted,
+        )
+
+        deleted.additional_properties = d
+        return deleted
 
     @property
     def additional_keys(self) -> list[str]:
