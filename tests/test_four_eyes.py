@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from sqlalchemy import update
 
@@ -371,7 +372,17 @@ async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_ch
     # carol's candidate made active by a publish (not a promotion) ends its shadow run.
     shadow = (await api.request("GET", "/v1/rules/shadow")).body["shadow"]
     assert shadow is not None and shadow["hash"] != live
-    assert (await approve("alice", await propose("bob", NO_PRIORITY + BILLING_STAYS))).status == 200
+    approved = await approve("alice", await propose("bob", NO_PRIORITY + BILLING_STAYS))
+    assert approved.status == 200, approved.body
+    # The answers are what the OpenAPI document says (they were plain objects there).
+    document = (await api.request("GET", "/v1/openapi.json", tenant=None)).body
+    for body, schema in (
+        (approved.body, "DecidedProposal"),
+        ((await api.request("GET", "/v1/rules/proposals")).body, "ProposalList"),
+        ((await api.request("GET", "/v1/rules/activations")).body, "ActivationList"),
+    ):
+        described = {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
+        jsonschema.validate(body, described, cls=jsonschema.Draft202012Validator)
     assert await active(api) == shadow["hash"]
     assert (await api.request("GET", "/v1/rules/shadow")).body["shadow"] is None
     # Every activation, oldest first, with who proposed and approved each (`versions` shows `live`

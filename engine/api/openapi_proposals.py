@@ -7,23 +7,23 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from engine.api.rules_proposals import ProposalDecision
+from engine.api.rules_proposals import DecidedProposal, ProposalDecision, ProposalList
 from engine.api.tenant_settings import SettingsInput, SettingsView
-from engine.db.proposals import STATUSES
+from engine.db.proposals import STATUSES, Proposal
 
 PROPOSAL_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
     ("GET", "/v1/rules/proposals"): (
         "The tenant's pack proposals (four-eyes publishing), oldest first, without their diffs; "
         "`stale`: pending, but the active pack changed since",
         None,
-        None,
+        ProposalList,
         200,
     ),
     ("GET", "/v1/rules/proposals/{proposal_id}"): (
         "One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff "
         "against the active pack it was proposed over (structure and unified YAML)",
         None,
-        None,
+        Proposal,
         200,
     ),
     ("POST", "/v1/rules/proposals/{proposal_id}/approve"): (
@@ -32,14 +32,14 @@ PROPOSAL_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[B
         "`proposal_decided` when already approved or rejected; a promotion's tests and check run again "
         "(422). The body is optional",
         ProposalDecision,
-        None,
+        DecidedProposal,
         200,
     ),
     ("POST", "/v1/rules/proposals/{proposal_id}/reject"): (
         "Reject a proposal (its proposer may withdraw it so); 409 `proposal_decided` when already "
         "approved or rejected. The body is optional",
         ProposalDecision,
-        None,
+        DecidedProposal,
         200,
     ),
     ("GET", "/v1/tenant/settings"): (

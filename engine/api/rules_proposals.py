@@ -57,6 +57,20 @@ class ProposalDecision(BaseModel):
     """Why: kept with the proposal and shown with it."""
 
 
+class ProposalList(BaseModel):
+    """A page of the tenant's proposals, oldest first, without their diffs."""
+
+    proposals: list[Proposal]
+    next: str | None
+
+
+class DecidedProposal(Proposal):
+    """A proposal just approved or rejected."""
+
+    active: bool
+    """Whether its pack is the tenant's active pack now (approved) or not (rejected)."""
+
+
 def caller(request: web.Request) -> str:
     return f"api:{request[TENANT]}/{request[KEY_ID]}"
 

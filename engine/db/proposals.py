@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -45,9 +46,10 @@ class ProposalRefused(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, kw_only=True)
-class Proposal:
+class Proposal(BaseModel):
     """A proposal as `GET /v1/rules/proposals/{id}` shows it (`diff` only there, not in the list)."""
+
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
     id: str
     kind: str

@@ -10,7 +10,6 @@ from .agent_view import AgentView
 from .agent_view_capacity_type_1 import AgentViewCapacityType1
 from .agent_view_load_by_channel_type_0 import AgentViewLoadByChannelType0
 from .agent_view_presence import AgentViewPresence
-from .approve_proposal_response_200 import ApproveProposalResponse200
 from .audit_bundle import AuditBundle
 from .audit_bundle_files import AuditBundleFiles
 from .audit_bundle_manifest import AuditBundleManifest
@@ -26,6 +25,8 @@ from .create_key import CreateKey
 from .create_key_role import CreateKeyRole
 from .create_subscription import CreateSubscription
 from .create_subscription_events_item import CreateSubscriptionEventsItem
+from .decided_proposal import DecidedProposal
+from .decided_proposal_diff_type_0 import DecidedProposalDiffType0
 from .decision_entry import DecisionEntry
 from .decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
 from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
@@ -52,7 +53,6 @@ from .finding import Finding
 from .finding_severity import FindingSeverity
 from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
-from .get_proposal_response_200 import GetProposalResponse200
 from .get_shadow_response_200 import GetShadowResponse200
 from .key_list import KeyList
 from .key_view import KeyView
@@ -63,7 +63,6 @@ from .list_conversations_channel import ListConversationsChannel
 from .list_conversations_priority import ListConversationsPriority
 from .list_conversations_sla_breached import ListConversationsSlaBreached
 from .list_conversations_status import ListConversationsStatus
-from .list_proposals_response_200 import ListProposalsResponse200
 from .list_proposals_status import ListProposalsStatus
 from .list_quarantine_reason import ListQuarantineReason
 from .list_quarantine_released import ListQuarantineReleased
@@ -92,7 +91,10 @@ from .problem import Problem
 from .problem_fields_item import ProblemFieldsItem
 from .promote_shadow_response_200 import PromoteShadowResponse200
 from .promote_shadow_response_202 import PromoteShadowResponse202
+from .proposal import Proposal
 from .proposal_decision import ProposalDecision
+from .proposal_diff_type_0 import ProposalDiffType0
+from .proposal_list import ProposalList
 from .publish_pack_response_201 import PublishPackResponse201
 from .publish_pack_response_202 import PublishPackResponse202
 from .publish_shadow_response_201 import PublishShadowResponse201
@@ -112,7 +114,6 @@ from .recorded_conversation import RecordedConversation
 from .recorded_event import RecordedEvent
 from .recorded_event_context import RecordedEventContext
 from .redelivered import Redelivered
-from .reject_proposal_response_200 import RejectProposalResponse200
 from .removed import Removed
 from .repeated_mail import RepeatedMail
 from .repeated_webhook import RepeatedWebhook
@@ -160,7 +161,6 @@ __all__ = (
     "AgentViewCapacityType1",
     "AgentViewLoadByChannelType0",
     "AgentViewPresence",
-    "ApproveProposalResponse200",
     "AuditBundle",
     "AuditBundleFiles",
     "AuditBundleManifest",
@@ -176,6 +176,8 @@ __all__ = (
     "CreateKeyRole",
     "CreateSubscription",
     "CreateSubscriptionEventsItem",
+    "DecidedProposal",
+    "DecidedProposalDiffType0",
     "DecisionEntry",
     "DecisionEntryAssignmentType0",
     "DecisionEntryDecisionType0",
@@ -202,7 +204,6 @@ __all__ = (
     "FindingSeverity",
     "GetKpisFormat",
     "GetKpisInterval",
-    "GetProposalResponse200",
     "GetShadowResponse200",
     "KeyList",
     "KeyView",
@@ -213,7 +214,6 @@ __all__ = (
     "ListConversationsPriority",
     "ListConversationsSlaBreached",
     "ListConversationsStatus",
-    "ListProposalsResponse200",
     "ListProposalsStatus",
     "ListQuarantineReason",
     "ListQuarantineReleased",
@@ -242,7 +242,10 @@ __all__ = (
     "ProblemFieldsItem",
     "PromoteShadowResponse200",
     "PromoteShadowResponse202",
+    "Proposal",
     "ProposalDecision",
+    "ProposalDiffType0",
+    "ProposalList",
     "PublishedVersion",
     "PublishPackResponse201",
     "PublishPackResponse202",
@@ -262,7 +265,6 @@ __all__ = (
     "RecordedEvent",
     "RecordedEventContext",
     "Redelivered",
-    "RejectProposalResponse200",
     "Removed",
     "RepeatedMail",
     "RepeatedWebhook",

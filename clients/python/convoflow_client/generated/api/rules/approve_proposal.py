@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.approve_proposal_response_200 import ApproveProposalResponse200
+from ...models.decided_proposal import DecidedProposal
 from ...models.problem import Problem
 from ...models.proposal_decision import ProposalDecision
 from ...types import UNSET, Response, Unset
@@ -40,9 +40,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ApproveProposalResponse200 | Problem | None:
+) -> DecidedProposal | Problem | None:
     if response.status_code == 200:
-        response_200 = ApproveProposalResponse200.from_dict(response.json())
+        response_200 = DecidedProposal.from_dict(response.json())
 
         return response_200
 
@@ -99,7 +99,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ApproveProposalResponse200 | Problem]:
+) -> Response[DecidedProposal | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +114,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[ApproveProposalResponse200 | Problem]:
+) -> Response[DecidedProposal | Problem]:
     """Approve and activate a proposal: needs another ops or admin key than the proposer's (403
     `same_key`); 409 `stale_proposal` when the active pack changed since it was proposed,
     `proposal_decided` when already approved or rejected; a promotion's tests and check run again (422).
@@ -132,7 +132,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ApproveProposalResponse200 | Problem]
+        Response[DecidedProposal | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -154,7 +154,7 @@ def sync(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> ApproveProposalResponse200 | Problem | None:
+) -> DecidedProposal | Problem | None:
     """Approve and activate a proposal: needs another ops or admin key than the proposer's (403
     `same_key`); 409 `stale_proposal` when the active pack changed since it was proposed,
     `proposal_decided` when already approved or rejected; a promotion's tests and check run again (422).
@@ -172,7 +172,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ApproveProposalResponse200 | Problem
+        DecidedProposal | Problem
     """
 
     return sync_detailed(
@@ -189,7 +189,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[ApproveProposalResponse200 | Problem]:
+) -> Response[DecidedProposal | Problem]:
     """Approve and activate a proposal: needs another ops or admin key than the proposer's (403
     `same_key`); 409 `stale_proposal` when the active pack changed since it was proposed,
     `proposal_decided` when already approved or rejected; a promotion's tests and check run again (422).
@@ -207,7 +207,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ApproveProposalResponse200 | Problem]
+        Response[DecidedProposal | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -227,7 +227,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> ApproveProposalResponse200 | Problem | None:
+) -> DecidedProposal | Problem | None:
     """Approve and activate a proposal: needs another ops or admin key than the proposer's (403
     `same_key`); 409 `stale_proposal` when the active pack changed since it was proposed,
     `proposal_decided` when already approved or rejected; a promotion's tests and check run again (422).
@@ -245,7 +245,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ApproveProposalResponse200 | Problem
+        DecidedProposal | Problem
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_proposal_response_200 import GetProposalResponse200
 from ...models.problem import Problem
+from ...models.proposal import Proposal
 from ...types import Response
 
 
@@ -25,11 +25,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> GetProposalResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | Proposal | None:
     if response.status_code == 200:
-        response_200 = GetProposalResponse200.from_dict(response.json())
+        response_200 = Proposal.from_dict(response.json())
 
         return response_200
 
@@ -69,9 +67,7 @@ def _parse_response(
         return None
 
 
-def _build_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[GetProposalResponse200 | Problem]:
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Problem | Proposal]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +80,7 @@ def sync_detailed(
     proposal_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[GetProposalResponse200 | Problem]:
+) -> Response[Problem | Proposal]:
     """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
     the active pack it was proposed over (structure and unified YAML)
 
@@ -98,7 +94,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetProposalResponse200 | Problem]
+        Response[Problem | Proposal]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +112,7 @@ def sync(
     proposal_id: str,
     *,
     client: AuthenticatedClient,
-) -> GetProposalResponse200 | Problem | None:
+) -> Problem | Proposal | None:
     """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
     the active pack it was proposed over (structure and unified YAML)
 
@@ -130,7 +126,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetProposalResponse200 | Problem
+        Problem | Proposal
     """
 
     return sync_detailed(
@@ -143,7 +139,7 @@ async def asyncio_detailed(
     proposal_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[GetProposalResponse200 | Problem]:
+) -> Response[Problem | Proposal]:
     """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
     the active pack it was proposed over (structure and unified YAML)
 
@@ -157,7 +153,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetProposalResponse200 | Problem]
+        Response[Problem | Proposal]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +169,7 @@ async def asyncio(
     proposal_id: str,
     *,
     client: AuthenticatedClient,
-) -> GetProposalResponse200 | Problem | None:
+) -> Problem | Proposal | None:
     """One proposal: who proposed it, when, who approved or rejected it, the comment, and its diff against
     the active pack it was proposed over (structure and unified YAML)
 
@@ -187,7 +183,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetProposalResponse200 | Problem
+        Problem | Proposal
     """
 
     return (

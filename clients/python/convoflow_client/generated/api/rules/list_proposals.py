@@ -5,9 +5,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.list_proposals_response_200 import ListProposalsResponse200
 from ...models.list_proposals_status import ListProposalsStatus
 from ...models.problem import Problem
+from ...models.proposal_list import ProposalList
 from ...types import UNSET, Response, Unset
 
 
@@ -41,11 +41,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ListProposalsResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | ProposalList | None:
     if response.status_code == 200:
-        response_200 = ListProposalsResponse200.from_dict(response.json())
+        response_200 = ProposalList.from_dict(response.json())
 
         return response_200
 
@@ -87,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ListProposalsResponse200 | Problem]:
+) -> Response[Problem | ProposalList]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,7 +100,7 @@ def sync_detailed(
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
     status: ListProposalsStatus | Unset = UNSET,
-) -> Response[ListProposalsResponse200 | Problem]:
+) -> Response[Problem | ProposalList]:
     """The tenant's pack proposals (four-eyes publishing), oldest first, without their diffs; `stale`:
     pending, but the active pack changed since
 
@@ -118,7 +116,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListProposalsResponse200 | Problem]
+        Response[Problem | ProposalList]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +138,7 @@ def sync(
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
     status: ListProposalsStatus | Unset = UNSET,
-) -> ListProposalsResponse200 | Problem | None:
+) -> Problem | ProposalList | None:
     """The tenant's pack proposals (four-eyes publishing), oldest first, without their diffs; `stale`:
     pending, but the active pack changed since
 
@@ -156,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListProposalsResponse200 | Problem
+        Problem | ProposalList
     """
 
     return sync_detailed(
@@ -173,7 +171,7 @@ async def asyncio_detailed(
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
     status: ListProposalsStatus | Unset = UNSET,
-) -> Response[ListProposalsResponse200 | Problem]:
+) -> Response[Problem | ProposalList]:
     """The tenant's pack proposals (four-eyes publishing), oldest first, without their diffs; `stale`:
     pending, but the active pack changed since
 
@@ -189,7 +187,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ListProposalsResponse200 | Problem]
+        Response[Problem | ProposalList]
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +207,7 @@ async def asyncio(
     limit: int | Unset = 100,
     cursor: str | Unset = UNSET,
     status: ListProposalsStatus | Unset = UNSET,
-) -> ListProposalsResponse200 | Problem | None:
+) -> Problem | ProposalList | None:
     """The tenant's pack proposals (four-eyes publishing), oldest first, without their diffs; `stale`:
     pending, but the active pack changed since
 
@@ -225,7 +223,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ListProposalsResponse200 | Problem
+        Problem | ProposalList
     """
 
     return (

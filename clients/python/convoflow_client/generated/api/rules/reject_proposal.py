@@ -6,9 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.decided_proposal import DecidedProposal
 from ...models.problem import Problem
 from ...models.proposal_decision import ProposalDecision
-from ...models.reject_proposal_response_200 import RejectProposalResponse200
 from ...types import UNSET, Response, Unset
 
 
@@ -40,9 +40,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RejectProposalResponse200 | None:
+) -> DecidedProposal | Problem | None:
     if response.status_code == 200:
-        response_200 = RejectProposalResponse200.from_dict(response.json())
+        response_200 = DecidedProposal.from_dict(response.json())
 
         return response_200
 
@@ -99,7 +99,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RejectProposalResponse200]:
+) -> Response[DecidedProposal | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +114,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RejectProposalResponse200]:
+) -> Response[DecidedProposal | Problem]:
     """Reject a proposal (its proposer may withdraw it so); 409 `proposal_decided` when already approved or
     rejected. The body is optional
 
@@ -130,7 +130,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RejectProposalResponse200]
+        Response[DecidedProposal | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -152,7 +152,7 @@ def sync(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RejectProposalResponse200 | None:
+) -> DecidedProposal | Problem | None:
     """Reject a proposal (its proposer may withdraw it so); 409 `proposal_decided` when already approved or
     rejected. The body is optional
 
@@ -168,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RejectProposalResponse200
+        DecidedProposal | Problem
     """
 
     return sync_detailed(
@@ -185,7 +185,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RejectProposalResponse200]:
+) -> Response[DecidedProposal | Problem]:
     """Reject a proposal (its proposer may withdraw it so); 409 `proposal_decided` when already approved or
     rejected. The body is optional
 
@@ -201,7 +201,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RejectProposalResponse200]
+        Response[DecidedProposal | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -221,7 +221,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: ProposalDecision | Unset = UNSET,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RejectProposalResponse200 | None:
+) -> DecidedProposal | Problem | None:
     """Reject a proposal (its proposer may withdraw it so); 409 `proposal_decided` when already approved or
     rejected. The body is optional
 
@@ -237,7 +237,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RejectProposalResponse200
+        DecidedProposal | Problem
     """
 
     return (

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetProposalResponse200")
+T = TypeVar("T", bound="ProposalDiffType0")
 
 
 @_attrs_define
-class GetProposalResponse200:
+class ProposalDiffType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class GetProposalResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_proposal_response_200 = cls()
+        proposal_diff_type_0 = cls()
 
-        get_proposal_response_200.additional_properties = d
-        return get_proposal_response_200
+        proposal_diff_type_0.additional_properties = d
+        return proposal_diff_type_0
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ApproveProposalResponse200")
+T = TypeVar("T", bound="DecidedProposalDiffType0")
 
 
 @_attrs_define
-class ApproveProposalResponse200:
+class DecidedProposalDiffType0:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class ApproveProposalResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        approve_proposal_response_200 = cls()
+        decided_proposal_diff_type_0 = cls()
 
-        approve_proposal_response_200.additional_properties = d
-        return approve_proposal_response_200
+        decided_proposal_diff_type_0.additional_properties = d
+        return decided_proposal_diff_type_0
 
     @property
     def additional_keys(self) -> list[str]:
