@@ -19,6 +19,7 @@ from engine.service.audit_explain import conversations_since
 from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import publish
+from tests.polling import eventually
 from tests.replay import replay_every_run
 from tests.test_large_trail import write_document
 from workflows.conversation import search_attributes as sa
@@ -125,9 +126,17 @@ async def test_an_agent_named_by_an_address_is_found_by_the_list_s_assignee_filt
         "POST", "/v1/conversations/sa-at/assignment", json={"agent_id": "olga@helpdesk.example"}
     )
     assert assigned.status == 200, assigned.body
-    listed = await api.request("GET", "/v1/conversations?assignee=olga%40helpdesk.example")
-    assert listed.status == 200, listed.body
-    assert [c["conversation_id"] for c in listed.body["conversations"]] == ["sa-at"]
+
+    async def listed() -> list[str]:
+        answer = await api.request("GET", "/v1/conversations?assignee=olga%40helpdesk.example")
+        assert answer.status == 200, answer.body
+        return [c["conversation_id"] for c in answer.body["conversations"]]
+
+    async def found() -> bool:  # Temporal's visibility takes the upsert a moment after the answer
+        return bool(await listed())
+
+    await eventually(found, "the assigned conversation in the list")
+    assert await listed() == ["sa-at"]
     quoted = await api.request("GET", "/v1/conversations?assignee=olga%27%20OR%20x")
     assert quoted.status == 422 and quoted.body["fields"][0]["field"] == "assignee"
 
