@@ -121,6 +121,17 @@ class PostMessage(Strict):
         description="Channel headers; `Auto-Submitted` other than `no` marks a machine.",
     )
 
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _written_as_a_time(cls, value: object) -> object:
+        # A JSON number was taken as Unix seconds (or milliseconds, by its size): a guess, where
+        # every other field of the body is strict.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            raise ValueError(
+                "must be an ISO 8601 time with its UTC offset (2026-12-01T10:04:05Z), not a number"
+            )
+        return value
+
     @field_validator("received_at")
     @classmethod
     def _plausible_instant(cls, value: datetime | None) -> datetime | None:
