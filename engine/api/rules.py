@@ -96,7 +96,7 @@ async def _version_named(request: web.Request, raw: bytes) -> bytes:
     if named is None:
         return raw
     prefix, store, tenant = named.group(1).decode(), PackStore(request.app[DATABASE]), request[TENANT]
-    found = [v.hash for v in await store.versions(tenant) if v.hash.startswith(prefix)]
+    found = await store.hashes_beginning(prefix, tenant=tenant)
     if not found:
         raise invalid_field("pack", "no version of this tenant has this hash (GET /v1/rules/versions)")
     if len(found) > 1:

@@ -14,7 +14,6 @@ from pydantic.dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.packs import utc
 from engine.db.schema import pack_activations, pack_proposals, rule_packs
 
 
@@ -64,7 +63,7 @@ def _shown(row: Any) -> Activation:
         hash=row.pack_hash,
         name=row.name,
         version=row.version,
-        activated_at=utc(row.activated_at).isoformat(),
+        activated_at=row.activated_at.isoformat(),  # a WHEN column: read back aware
         activated_by=row.activated_by,
         via=row.via,
         proposal_id=row.proposal_id,

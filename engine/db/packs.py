@@ -81,13 +81,9 @@ def canonical_text(pack: RulePack) -> str:
     return json.dumps(pack.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def utc(when: datetime) -> datetime:
-    """A stored instant with its zone: SQLite hands timestamps back without one; they were UTC."""
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
 def _iso(when: datetime) -> str:
-    return utc(when).isoformat()
+    # SQLite hands timestamps back without their zone; they were written in UTC.
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
 
 
 def _activation(row: Any, proposals: dict[str, Any]) -> dict[str, Any]:
@@ -264,17 +260,17 @@ class PackStore:
         tests: list[Any] = next((r.tests for r in rows if r.tests), [])
         return RulePack.model_validate({**stored.canonical(), "tests": tests})
 
-    async def hashes_beginning(self, prefix: str, limit: int = 5) -> list[str]:
-        """Published hashes that begin with `prefix` (a listing's short form), at most `limit`."""
+    async def hashes_beginning(self, prefix: str, limit: int = 5, tenant: str | None = None) -> list[str]:
+        """Published hashes that begin with `prefix` (a listing's short form), at most `limit`; of
+        `tenant`'s versions only, when given."""
+        query = select(rule_packs.c.pack_hash).where(
+            rule_packs.c.pack_hash.startswith(prefix, autoescape=True)
+        )
+        if tenant is not None:
+            query = query.where(rule_packs.c.tenant == tenant)
         async with self._engine.connect() as db:
-            query = (
-                select(rule_packs.c.pack_hash)
-                .where(rule_packs.c.pack_hash.startswith(prefix, autoescape=True))
-                .distinct()
-                .order_by(rule_packs.c.pack_hash)
-                .limit(limit)
-            )
-            return list((await db.execute(query)).scalars())
+            found = await db.execute(query.distinct().order_by(rule_packs.c.pack_hash).limit(limit))
+            return list(found.scalars())
 
     async def versions(self, tenant: str) -> list[PublishedVersion]:
         """The tenant's published versions, oldest first, the active and shadow ones flagged."""

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.packs import PackStore, utc
+from engine.db.packs import PackStore
 from engine.db.schema import active_packs, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 from engine.rules.pack_diff import pack_diff
@@ -99,9 +99,9 @@ def why_stale(row: Any, now: Current) -> str | None:
     # Compared as stored (one clock, the activation's), or, for proposals made before it was, with the
     # proposal's time (two hosts' clocks).
     again = (
-        utc(row.base_activated_at) != now.since
+        row.base_activated_at != now.since
         if row.base_activated_at is not None and now.since is not None
-        else now.since is not None and utc(row.proposed_at) < now.since
+        else now.since is not None and row.proposed_at < now.since
     )
     if again:
         return f"the active pack {now.active} was activated again after it was proposed"
@@ -159,7 +159,8 @@ class ProposalStore:
         """Store the version (not active) and a pending proposal to activate it, with its diff."""
         assert kind in KINDS
         digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
-        base = await self._packs.active_hash(tenant)
+        now = await self.current(tenant)  # its base, and when the base was activated: one read
+        base = now.active
         old = (await self._packs.get(base)).canonical() if base else None
         new = (await self._packs.get(digest)).canonical()  # as stored, like `old`: keys in one order
         same = (
@@ -171,7 +172,6 @@ class ProposalStore:
         )
         async with self._engine.connect() as db:
             pending = await db.execute(_with_names().where(*same))
-            now = await self._read_current(tenant, db, lock=False)
             waiting = next((r.proposal_id for r in pending if why_stale(r, now) is None), None)
             # Who published the candidate as shadow may not approve it either: promoted, or proposed
             # for publishing by its hash (a colleague's click does not make its author a reviewer).
@@ -236,7 +236,7 @@ class ProposalStore:
         shadow = select(shadow_packs.c.pack_hash).where(shadow_packs.c.tenant == tenant)
         return Current(
             active=row.pack_hash if row else None,
-            since=utc(row.activated_at) if row else None,
+            since=row.activated_at if row else None,  # WHEN columns are read back aware
             shadow=(await db.execute(shadow)).scalar_one_or_none(),
         )
 
