@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import jsonschema
 
 
 @dataclass
@@ -27,6 +28,7 @@ class ApiClient:
         self.session = session
         self.tenants = tenants
         self.app: Any = None  # the aiohttp application under test, for tests that inspect its routes
+        self._document: dict[str, Any] | None = None
 
     def workflow_id(self, conversation: str, tenant: str = "acme") -> str:
         return f"conversation:{self.tenants[tenant]}:{conversation}"
@@ -51,6 +53,18 @@ class ApiClient:
             expected = "application/problem+json" if resp.status >= 400 else "application/json"
             assert resp.content_type == expected, f"{resp.status}: {resp.content_type}, not {expected}"
             return Reply(resp.status, await resp.json(content_type=None), dict(resp.headers))
+
+    async def assert_described(self, reply: Reply, method: str, path: str) -> None:
+        """The reply is what the served OpenAPI document says `method path` answers with its status:
+        the body a generated client's model for it reads (a plain object there reads as a dict)."""
+        if self._document is None:
+            self._document = (await self.request("GET", "/v1/openapi.json", tenant=None)).body
+        answers = self._document["paths"][path][method.lower()]["responses"]
+        assert str(reply.status) in answers, f"{method} {path} answered {reply.status}: {list(answers)}"
+        [(_, described)] = answers[str(reply.status)]["content"].items()
+        assert described["schema"] != {"type": "object"}, f"{method} {path}: any object"
+        schema = {**described["schema"], "components": self._document["components"]}
+        jsonschema.validate(reply.body, schema, cls=jsonschema.Draft202012Validator)
 
     async def post_message(
         self,

@@ -20,6 +20,7 @@ def samples(n: int) -> list[dict]:
 async def test_validate_reports_problems_with_path_and_line(api: ApiClient) -> None:
     ok = await api.request("POST", "/v1/rules/validate", json={"pack": DEFAULT_YAML})
     assert ok.status == 200 and ok.body["valid"] is True and len(ok.body["hash"]) == 64
+    await api.assert_described(ok, "POST", "/v1/rules/validate")
     broken = DEFAULT_YAML.replace("route: technical", "route: tech", 1)
     line = next(n for n, t in enumerate(broken.splitlines(), 1) if "route: tech" in t)
     bad = await api.request("POST", "/v1/rules/validate", json={"pack": broken})
@@ -47,15 +48,18 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     tested = await api.request("POST", "/v1/rules/test", json={"pack": with_tests})
     assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 21
     assert tested.body["cases"][0]["decision"]["rules"][1]["id"] == "acknowledge-open"
+    await api.assert_described(tested, "POST", "/v1/rules/test")
     failing = with_tests.replace("route: billing\n", "route: general\n", 1)
     tested = await api.request("POST", "/v1/rules/test", json={"pack": failing})
     assert tested.body["failed"] >= 1
+    await api.assert_described(tested, "POST", "/v1/rules/test")
     simulated = await api.request(
         "POST", "/v1/rules/simulate", json={"pack": DEFAULT_YAML, "conversations": samples(50)}
     )
     assert simulated.status == 200
     assert simulated.body["totals"]["conversations"] == 50
     assert sum(simulated.body["totals"]["routed"].values()) > 0
+    await api.assert_described(simulated, "POST", "/v1/rules/simulate")
 
 
 async def test_testing_a_pack_without_test_cases_says_there_are_none(api: ApiClient) -> None:
@@ -79,8 +83,10 @@ async def test_diff_and_publish(api: ApiClient) -> None:
     )
     assert reply.status == 200 and reply.body["changed_conversations"] > 0
     assert any({"type": "route", "value": "billing"} in c["after"] for c in reply.body["changes"])
+    await api.assert_described(reply, "POST", "/v1/rules/diff")
     published = await api.request("POST", "/v1/rules/publish", json={"pack": pack_text(PACKS / "default")})
     assert published.status == 201
+    await api.assert_described(published, "POST", "/v1/rules/publish")
     versions = await api.request("GET", "/v1/rules/versions")
     assert [v["hash"] for v in versions.body["versions"] if v["active"]] == [published.body["hash"]]
 

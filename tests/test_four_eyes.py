@@ -96,6 +96,7 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     proposed = await keys("alice", "POST", "/v1/rules/publish", {"pack": CANDIDATE + PASSING})
     assert proposed.status == 202, proposed.body
     assert proposed.body["active"] is False and proposed.body["status"] == "pending"
+    await api.assert_described(proposed, "POST", "/v1/rules/publish")
     proposal_id, candidate = proposed.body["proposal_id"], proposed.body["hash"]
     assert await active(api) == live
     path = f"/v1/rules/proposals/{proposal_id}"

@@ -50,6 +50,7 @@ async def coverage_once(
     while True:
         reply = await api.request("POST", "/v1/rules/coverage", json=body, tenant=tenant)
         assert reply.status == 200, reply.body
+        await api.assert_described(reply, "POST", "/v1/rules/coverage")
         if ready(reply.body):
             return reply.body
         assert asyncio.get_running_loop().time() < deadline, reply.body["traffic"]
@@ -119,6 +120,7 @@ async def test_coverage_over_http_answers_the_test_half_and_names_bad_fields(api
     assert plain.status == 200 and plain.body["traffic"] is None
     assert plain.body["summary"]["untested"] == ["chat-in-hours", "not-email", "unhappy"]
     assert plain.body["summary"]["branches"] == {"covered": 20, "total": 28}
+    await api.assert_described(plain, "POST", "/v1/rules/coverage")
     vip = next(r for r in plain.body["rules"] if r["id"] == "vip-invoice")
     assert vip["branches"]["uncovered"] == [{"path": "rules[1].if.and[1]", "outcome": False}]
 

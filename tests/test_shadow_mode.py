@@ -59,6 +59,7 @@ def normalized(value: Any, tenant: str) -> str:
 async def shadow_report(api: ApiClient, tenant: str = "acme", query: str = "") -> dict[str, Any]:
     reply = await api.request("GET", f"/v1/rules/shadow/report{query}", tenant=tenant)
     assert reply.status == 200, reply.body
+    await api.assert_described(reply, "GET", "/v1/rules/shadow/report")
     return reply.body
 
 
@@ -97,8 +98,10 @@ async def test_a_shadow_pack_is_compared_on_live_traffic_and_changes_nothing(
     assert shadow.status == 201, shadow.body
     candidate = shadow.body["hash"]
     assert candidate != live and shadow.body["active"] is False
+    await api.assert_described(shadow, "POST", "/v1/rules/shadow")
     shown = await api.request("GET", "/v1/rules/shadow")
     assert shown.body["shadow"]["hash"] == candidate and shown.body["shadow"]["tests"] == 1
+    await api.assert_described(shown, "GET", "/v1/rules/shadow")
     assert (await api.request("GET", "/v1/rules/shadow", tenant="globex")).body == {"shadow": None}
 
     for tenant in ("acme", "globex"):
@@ -166,7 +169,9 @@ async def test_a_shadow_pack_is_compared_on_live_traffic_and_changes_nothing(
     assert (await shadow_report(api, "globex", f"?hash={candidate}"))["total"]["compared"] == 0
     assert (await api.request("DELETE", "/v1/rules/shadow", tenant="globex")).body == {"stopped": False}
     assert (await api.request("GET", "/v1/rules/shadow")).body["shadow"]["hash"] == candidate
-    assert (await api.request("DELETE", "/v1/rules/shadow")).body == {"stopped": True}
+    stopped = await api.request("DELETE", "/v1/rules/shadow")
+    assert stopped.body == {"stopped": True}
+    await api.assert_described(stopped, "DELETE", "/v1/rules/shadow")
     assert (await api.request("GET", "/v1/rules/shadow")).body == {"shadow": None}
     bad = await api.request("GET", "/v1/rules/shadow/report?from=yesterday&x=1")
     assert bad.status == 422 and bad.body["fields"][0]["field"] in ("x", "from")
@@ -249,6 +254,7 @@ async def test_promotion_needs_passing_tests_and_goes_through_activation(
     promoted = await api.request("POST", "/v1/rules/shadow/promote")
     assert promoted.status == 200, promoted.body
     assert promoted.body["hash"] == shadow.body["hash"]
+    await api.assert_described(promoted, "POST", "/v1/rules/shadow/promote")
     versions = (await api.request("GET", "/v1/rules/versions")).body["versions"]
     [now_active] = [v for v in versions if v["active"]]
     assert now_active["hash"] == shadow.body["hash"] and not now_active["shadow"]

@@ -210,6 +210,10 @@ ALSO_SUCCEEDS = {
     ("POST", "/v1/inbound/email"): (200,),
     ("POST", "/v1/quarantine/{quarantine_id}/release"): (200,),
     ("POST", "/v1/inbound/webhook/{tenant}"): (200,),
+}
+# Routes with a second success status whose body is another model: (status, model, description).
+OTHER_ANSWERS: dict[tuple[str, str], tuple[int, type[BaseModel], str]] = {
+    ("POST", "/v1/inbound/email"): (202, Quarantined, "Quarantined"),
     **PROPOSED,
 }
 # Inbound routes whose 200 is also a repeat's answer (an id taken before: nothing done again).
@@ -278,7 +282,8 @@ METRICS_REFUSED = {"description": "Not the metrics token (or not loopback withou
 def build_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = sorted(
         {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None}
-        | {Quarantined, *REPEATS.values(), *WEBHOOK_MODELS},
+        | {model for _, model, _ in OTHER_ANSWERS.values()}
+        | {*REPEATS.values(), *WEBHOOK_MODELS},
         key=lambda m: m.__name__,
     )
     refs, defs = models_json_schema(
@@ -314,9 +319,10 @@ def build_document() -> dict[str, Any]:
         responses = {str(status): success}
         for other in ALSO_SUCCEEDS.get((method, path), ()):
             responses[str(other)] = success
-        if (method, path) == ("POST", "/v1/inbound/email"):
-            held = {"application/json": {"schema": refs[(Quarantined, "validation")]}}
-            responses["202"] = {**success, "description": "Quarantined", "content": held}
+        if other_answer := OTHER_ANSWERS.get((method, path)):
+            other_status, model, description = other_answer
+            body = {"application/json": {"schema": refs[(model, "validation")]}}
+            responses[str(other_status)] = {**success, "description": description, "content": body}
         if (repeat := REPEATS.get((method, path))) and response:
             taken = [refs[(response, "validation")], refs[(repeat, "validation")]]
             joined = {"application/json": {"schema": {"anyOf": taken}}}

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from engine.api.pack_answers import Proposed
 from engine.api.rules_proposals import DecidedProposal, ProposalDecision, ProposalList
 from engine.api.tenant_settings import SettingsInput, SettingsView
 from engine.db.proposals import STATUSES, Proposal
@@ -56,9 +57,9 @@ PROPOSAL_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[B
     ),
 }
 # A publish or promotion of a tenant that requires approval answers 202 with a proposal.
-PROPOSED = {
-    ("POST", "/v1/rules/publish"): (202,),
-    ("POST", "/v1/rules/shadow/promote"): (202,),
+PROPOSED: dict[tuple[str, str], tuple[int, type[BaseModel], str]] = {
+    ("POST", "/v1/rules/publish"): (202, Proposed, "Proposed: another key approves it"),
+    ("POST", "/v1/rules/shadow/promote"): (202, Proposed, "Proposed: another key approves it"),
 }
 OPTIONAL_DECISIONS = {
     ("POST", "/v1/rules/proposals/{proposal_id}/approve"),

@@ -9,12 +9,25 @@ from typing import Any
 from pydantic import BaseModel
 
 from engine.api.openapi_contract import query
+from engine.api.pack_answers import (
+    CoverageReport,
+    DiffReport,
+    PackSummary,
+    Promoted,
+    Published,
+    ShadowPublished,
+    ShadowReport,
+    ShadowShown,
+    ShadowStopped,
+    SimulationReport,
+    TestReport,
+)
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.api.rules import ActivationList, VersionList
 from engine.rules.analysis import CheckReport
 
 RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel] | None, int]] = {
-    ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, None, 200),
+    ("POST", "/v1/rules/validate"): ("Validate a rule pack", PackRequest, PackSummary, 200),
     ("POST", "/v1/rules/check"): (
         "Static analysis of a pack: every finding (error, warning, info) with its code, rules and path, "
         "the tenant's roster included; publishing refuses a pack with an error finding (422 check_failed)",
@@ -25,17 +38,22 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
     ("POST", "/v1/rules/test"): (
         "Run a pack's test cases (422 `no_test_cases` if it has none)",
         PackRequest,
-        None,
+        TestReport,
         200,
     ),
-    ("POST", "/v1/rules/simulate"): ("Run recorded conversations through a pack", SimulateRequest, None, 200),
-    ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, None, 200),
+    ("POST", "/v1/rules/simulate"): (
+        "Run recorded conversations through a pack",
+        SimulateRequest,
+        SimulationReport,
+        200,
+    ),
+    ("POST", "/v1/rules/diff"): ("Decisions that change between two packs", DiffRequest, DiffReport, 200),
     ("POST", "/v1/rules/coverage"): (
         "Which rules and condition branches the pack's test cases exercise (per rule: tested, branches "
         "covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on "
         "the caller's tenant's decisions in the period",
         CoverageRequest,
-        None,
+        CoverageReport,
         200,
     ),
     ("POST", "/v1/rules/publish"): (
@@ -44,7 +62,7 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         "back to a version, rerunning the tests it was published with; for a tenant that requires "
         "approval, a proposal instead (202)",
         PackRequest,
-        None,
+        Published,
         201,
     ),
     ("GET", "/v1/rules/versions"): (
@@ -63,28 +81,28 @@ RULES_ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[Base
         "Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never "
         "executed) and the difference recorded; refused when `rules check` finds an error",
         PackRequest,
-        None,
+        ShadowPublished,
         201,
     ),
-    ("GET", "/v1/rules/shadow"): ("The tenant's shadow pack, or null", None, None, 200),
+    ("GET", "/v1/rules/shadow"): ("The tenant's shadow pack, or null", None, ShadowShown, 200),
     ("DELETE", "/v1/rules/shadow"): (
         "Stop the shadow pack (`stopped`: whether there was one)",
         None,
-        None,
+        ShadowStopped,
         200,
     ),
     ("GET", "/v1/rules/shadow/report"): (
         "How the shadow pack's decisions differ from the live ones: per rule, per event type and in "
         "total, decisions compared, differing, the rate and up to 5 example conversations",
         None,
-        None,
+        ShadowReport,
         200,
     ),
     ("POST", "/v1/rules/shadow/promote"): (
         "Make the shadow pack active when its test cases pass and its check has no error (422 names "
         "each failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)",
         None,
-        None,
+        Promoted,
         200,
     ),
 }

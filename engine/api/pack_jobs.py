@@ -21,13 +21,22 @@ from pydantic import BaseModel, ValidationError
 
 from engine.api.errors import ApiError, named, validation_error
 from engine.api.json_body import json_object
+from engine.api.pack_answers import (
+    CaseOutcome,
+    CoverageReport,
+    DiffReport,
+    IntentReport,
+    PackSummary,
+    SimulationReport,
+    TestReport,
+)
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
 from engine.rules.analysis import CheckReport, analyse, checked
 from engine.rules.analysis.findings import ROSTER_SKIPPED
 from engine.rules.casetest import run_cases
 from engine.rules.coverage import case_coverage, document
 from engine.rules.coverage.period import PeriodError, TrafficPeriod, traffic_period
-from engine.rules.decision import CompiledPack
+from engine.rules.decision import CompiledPack, DecisionRecord
 from engine.rules.loader import (
     MAX_DEPTH,
     PackLoadError,
@@ -58,6 +67,11 @@ class JobResult:
 
 def _json(status: int, data: Any, pack: RulePack | None = None) -> JobResult:
     return JobResult(status, json.dumps(data).encode(), pack)
+
+
+def _answer(answer: BaseModel) -> JobResult:
+    """200 with a route's answer model (engine/api/pack_answers.py), as the document describes it."""
+    return JobResult(200, answer.model_dump_json(by_alias=True).encode())
 
 
 def job_failure(result: JobResult) -> ApiError:
@@ -196,14 +210,10 @@ def source_of(value: str | dict[str, Any], field: str = "pack") -> PackSource:
 
 def _validate(raw: bytes) -> JobResult:
     pack = pack_from(validated(PackRequest, decode(raw)).pack)
-    summary = {
-        "valid": True,
-        "name": pack.meta.name,
-        "hash": pack.content_hash,
-        "rules": len(pack.rules),
-        "tests": len(pack.tests),
-    }
-    return _json(200, summary)
+    summary = PackSummary(
+        valid=True, name=pack.meta.name, hash=pack.content_hash, rules=len(pack.rules), tests=len(pack.tests)
+    )
+    return _answer(summary)
 
 
 def _test(raw: bytes) -> JobResult:
@@ -216,35 +226,32 @@ def _test(raw: bytes) -> JobResult:
             named("pack.tests", "no test cases"),
         )
     results = run_cases(CompiledPack(pack), pack.tests)
-    return _json(
-        200,
-        {
-            "passed": sum(r.passed for r in results),
-            "failed": sum(not r.passed for r in results),
-            "cases": [
-                {
-                    "name": r.name,
-                    "passed": r.passed,
-                    "failures": r.failures,
-                    "decision": json.loads(r.decision.model_dump_json()),
-                }
-                for r in results
-            ],
-            "intents": intent_report(pack),
-        },
+    intents = intent_report(pack)
+    tested = TestReport(
+        passed=sum(r.passed for r in results),
+        failed=sum(not r.passed for r in results),
+        cases=[
+            CaseOutcome(
+                name=r.name,
+                passed=r.passed,
+                failures=r.failures,
+                decision=DecisionRecord.model_validate(r.decision.model_dump()),
+            )
+            for r in results
+        ],
+        intents=IntentReport.model_validate(intents) if intents else None,
     )
+    return _answer(tested)
 
 
 def _simulate(raw: bytes) -> JobResult:
     body = validated(SimulateRequest, decode(raw))
     rows, totals = simulate(CompiledPack(pack_from(body.pack)), body.conversations)
-    return _json(
-        200,
-        {
-            "conversations": rows,
-            "totals": {**totals.__dict__, "routed": dict(totals.routed), "tags": dict(totals.tags)},
-        },
-    )
+    simulated = {
+        "conversations": rows,
+        "totals": {**totals.__dict__, "routed": dict(totals.routed), "tags": dict(totals.tags)},
+    }
+    return _answer(SimulationReport.model_validate(simulated))
 
 
 def _diff(raw: bytes) -> JobResult:
@@ -252,13 +259,8 @@ def _diff(raw: bytes) -> JobResult:
     changes = diff(
         CompiledPack(pack_from(body.old, "old")), CompiledPack(pack_from(body.new, "new")), body.conversations
     )
-    return _json(
-        200,
-        {
-            "changed_conversations": len({c.conversation for c in changes}),
-            "changes": [c.__dict__ for c in changes],
-        },
-    )
+    changed = {"changed_conversations": len({c.conversation for c in changes}), "changes": changes}
+    return _answer(DiffReport.model_validate(changed, from_attributes=True))
 
 
 def _check(raw: bytes) -> JobResult:
@@ -304,8 +306,8 @@ def _coverage(raw: bytes) -> JobResult:
                 422, "invalid_request", f"{field}: {exc.message}", named(field, exc.message)
             ) from None
     pack = pack_from(body.pack)
-    report = document(pack, case_coverage(CompiledPack(pack), pack.tests))
-    return JobResult(200, json.dumps(report).encode(), period=period)
+    report = CoverageReport.model_validate(document(pack, case_coverage(CompiledPack(pack), pack.tests)))
+    return JobResult(200, report.model_dump_json(by_alias=True).encode(), period=period)
 
 
 def _publishable(raw: bytes) -> JobResult:

@@ -23,6 +23,7 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS
 from engine.api.errors import ApiError, body_too_large, invalid_field, unavailable
+from engine.api.pack_answers import CoverageReport, Published, answered
 from engine.api.pack_jobs import JobResult
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pack_requests import CoverageRequest, DiffRequest, PackRequest, SimulateRequest
@@ -159,7 +160,7 @@ async def coverage(request: web.Request) -> web.Response:
     result = await _in_worker(request, "coverage")
     if result.status != 200 or result.period is None:
         return _answer(result)
-    report = json.loads(result.body)
+    report = json.loads(result.body)  # a CoverageReport's, which `add_traffic` completes
     tenant = request[TENANT]
     try:
         counts = await rule_traffic.traffic(request.app[CLIENT], tenant, rule_ids(report), result.period)
@@ -167,7 +168,7 @@ async def coverage(request: web.Request) -> web.Response:
         raise unavailable(
             "temporal_unavailable", f"the decision trails could not be read ({type(exc).__name__}); retry"
         ) from None
-    return web.json_response(add_traffic(report, counts, tenant=tenant))
+    return answered(CoverageReport.model_validate(add_traffic(report, counts, tenant=tenant)))
 
 
 @routes.post("/v1/rules/publish")
@@ -187,8 +188,8 @@ async def publish_pack(request: web.Request) -> web.Response:
     )
     request.app[ACTIVE_PACKS].forget(tenant)  # this process's next new conversation pins it at once
     roster = [f for f in await _roster_findings(request, result.pack) if f.severity == "warning"]
-    warnings = [*json.loads(result.body or b"[]"), *(f.model_dump(mode="json") for f in roster)]
-    return web.json_response({"hash": digest, "active": True, "warnings": warnings}, status=201)
+    warnings = [*(Finding.model_validate(f) for f in json.loads(result.body or b"[]")), *roster]
+    return answered(Published(hash=digest, active=True, warnings=warnings), status=201)
 
 
 @routes.get("/v1/rules/versions")

@@ -27,6 +27,7 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import ApiError, invalid_field, named
+from engine.api.pack_answers import Proposed, answered
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.pages import paged
@@ -108,18 +109,16 @@ def approve_route(proposal: Proposal) -> str:
 
 def proposal_answer(request: web.Request, proposal: Proposal) -> web.Response:
     """202: proposed, not active; where to read it and how another key approves it."""
-    return web.json_response(
-        {
-            "hash": proposal.hash,
-            "active": False,
-            "proposal_id": proposal.id,
-            "status": proposal.status,
-            "href": f"/v1/rules/proposals/{proposal.id}",
-            "message": f"tenant {request[TENANT]} requires approval: another ops or admin key approves "
-            f"with {approve_route(proposal)}",
-        },
-        status=202,
+    proposed = Proposed(
+        hash=proposal.hash,
+        active=False,
+        proposal_id=proposal.id,
+        status=proposal.status,
+        href=f"/v1/rules/proposals/{proposal.id}",
+        message=f"tenant {request[TENANT]} requires approval: another ops or admin key approves "
+        f"with {approve_route(proposal)}",
     )
+    return answered(proposed, status=202)
 
 
 def _shown(proposal: Proposal) -> dict:

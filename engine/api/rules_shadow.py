@@ -25,6 +25,15 @@ from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE
 from engine.api.errors import ApiError, invalid_field, named
+from engine.api.pack_answers import (
+    Promoted,
+    ShadowCandidate,
+    ShadowPublished,
+    ShadowReport,
+    ShadowShown,
+    ShadowStopped,
+    answered,
+)
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker
@@ -68,7 +77,7 @@ async def publish_shadow(request: web.Request) -> web.Response:
     if result.pack is None:
         return _answer(result)
     digest = await store_shadow(request, result.pack)
-    return web.json_response({"hash": digest, "shadow": True, "active": False}, status=201)
+    return answered(ShadowPublished(hash=digest, shadow=True, active=False), status=201)
 
 
 async def store_shadow(request: web.Request, pack: RulePack) -> str:
@@ -91,14 +100,14 @@ async def store_shadow(request: web.Request, pack: RulePack) -> str:
 @routes.get("/v1/rules/shadow")
 async def show_shadow(request: web.Request) -> web.Response:
     current = await ShadowStore(request.app[DATABASE]).current(request[TENANT])
-    return web.json_response({"shadow": current.__dict__ if current else None})
+    return answered(ShadowShown(shadow=ShadowCandidate(**current.__dict__) if current else None))
 
 
 @routes.delete("/v1/rules/shadow")
 async def stop_shadow(request: web.Request) -> web.Response:
     """Stopping is idempotent: `stopped` says whether there was one (workers stop within seconds)."""
     stopped = await ShadowStore(request.app[DATABASE]).clear(request[TENANT])
-    return web.json_response({"stopped": stopped})
+    return answered(ShadowStopped(stopped=stopped))
 
 
 @routes.get("/v1/rules/shadow/report")
@@ -128,15 +137,14 @@ async def shadow_report(request: web.Request) -> web.Response:
         digest = await store.hash_for(tenant)
     rows = await store.comparisons(tenant, query.start, query.end, digest)
     body = await asyncio.to_thread(report, rows)
-    return web.json_response(
-        {
-            "tenant": tenant,
-            "from": query.start.isoformat(),
-            "to": query.end.isoformat(),
-            "shadow_hash": digest,
-            **body,
-        }
-    )
+    counted = {
+        "tenant": tenant,
+        "from": query.start.isoformat(),
+        "to": query.end.isoformat(),
+        "shadow_hash": digest,
+        **body,
+    }
+    return answered(ShadowReport.model_validate(counted))
 
 
 @routes.post("/v1/rules/shadow/promote")
@@ -146,7 +154,7 @@ async def promote_shadow(request: web.Request) -> web.Response:
     outcome = await promote(request)
     if isinstance(outcome, Proposal):
         return proposal_answer(request, outcome)
-    return web.json_response({"hash": outcome, "active": True, "promoted_by": _caller(request)})
+    return answered(Promoted(hash=outcome, active=True, promoted_by=_caller(request)))
 
 
 async def promote(request: web.Request) -> str | Proposal:

@@ -13,32 +13,45 @@ from .agent_view_presence import AgentViewPresence
 from .audit_bundle import AuditBundle
 from .audit_bundle_files import AuditBundleFiles
 from .audit_bundle_manifest import AuditBundleManifest
+from .branch_coverage import BranchCoverage
+from .branch_totals import BranchTotals
+from .case_outcome import CaseOutcome
+from .case_totals import CaseTotals
 from .channel import Channel
 from .check_report import CheckReport
 from .conversation_list import ConversationList
 from .conversation_summary import ConversationSummary
 from .conversation_view import ConversationView
 from .conversation_view_survey import ConversationViewSurvey
+from .coverage_report import CoverageReport
 from .coverage_request import CoverageRequest
 from .coverage_request_pack_type_1 import CoverageRequestPackType1
+from .coverage_summary import CoverageSummary
+from .covered_pack import CoveredPack
 from .create_key import CreateKey
 from .create_key_role import CreateKeyRole
 from .create_subscription import CreateSubscription
 from .create_subscription_events_item import CreateSubscriptionEventsItem
+from .decided_action import DecidedAction
+from .decided_action_action import DecidedActionAction
 from .decided_proposal import DecidedProposal
 from .decided_proposal_diff_type_0 import DecidedProposalDiffType0
+from .decision_change import DecisionChange
+from .decision_change_after_item import DecisionChangeAfterItem
+from .decision_change_before_item import DecisionChangeBeforeItem
 from .decision_entry import DecisionEntry
 from .decision_entry_assignment_type_0 import DecisionEntryAssignmentType0
 from .decision_entry_decision_type_0 import DecisionEntryDecisionType0
 from .decision_entry_kpi_type_0 import DecisionEntryKpiType0
 from .decision_entry_triage_type_0 import DecisionEntryTriageType0
+from .decision_record import DecisionRecord
 from .decision_trail import DecisionTrail
 from .deleted import Deleted
 from .delivered_event import DeliveredEvent
 from .delivered_event_type import DeliveredEventType
 from .delivery_attempt_list import DeliveryAttemptList
 from .delivery_attempt_view import DeliveryAttemptView
-from .diff_packs_response_200 import DiffPacksResponse200
+from .diff_report import DiffReport
 from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
 from .diff_request_old_type_1 import DiffRequestOldType1
@@ -46,6 +59,7 @@ from .earlier_breach import EarlierBreach
 from .event_data import EventData
 from .event_response import EventResponse
 from .event_response_delivery_type_0 import EventResponseDeliveryType0
+from .event_tally import EventTally
 from .event_type import EventType
 from .executed_action import ExecutedAction
 from .executed_action_action import ExecutedActionAction
@@ -53,7 +67,9 @@ from .finding import Finding
 from .finding_severity import FindingSeverity
 from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
-from .get_shadow_response_200 import GetShadowResponse200
+from .intent_gate import IntentGate
+from .intent_report import IntentReport
+from .intent_score import IntentScore
 from .key_list import KeyList
 from .key_view import KeyView
 from .kpi_report import KpiReport
@@ -67,12 +83,13 @@ from .list_proposals_status import ListProposalsStatus
 from .list_quarantine_reason import ListQuarantineReason
 from .list_quarantine_released import ListQuarantineReleased
 from .live import Live
+from .live_pack_tally import LivePackTally
 from .new_key import NewKey
 from .new_secret import NewSecret
 from .openapi_document_response_200 import OpenapiDocumentResponse200
-from .pack_coverage_response_200 import PackCoverageResponse200
 from .pack_request import PackRequest
 from .pack_request_pack_type_1 import PackRequestPackType1
+from .pack_summary import PackSummary
 from .party import Party
 from .pending_escalation import PendingEscalation
 from .post_assignment import PostAssignment
@@ -89,15 +106,13 @@ from .presence_input import PresenceInput
 from .presence_input_status import PresenceInputStatus
 from .problem import Problem
 from .problem_fields_item import ProblemFieldsItem
-from .promote_shadow_response_200 import PromoteShadowResponse200
-from .promote_shadow_response_202 import PromoteShadowResponse202
+from .promoted import Promoted
 from .proposal import Proposal
 from .proposal_decision import ProposalDecision
 from .proposal_diff_type_0 import ProposalDiffType0
 from .proposal_list import ProposalList
-from .publish_pack_response_201 import PublishPackResponse201
-from .publish_pack_response_202 import PublishPackResponse202
-from .publish_shadow_response_201 import PublishShadowResponse201
+from .proposed import Proposed
+from .published import Published
 from .published_version import PublishedVersion
 from .quarantine_attachment import QuarantineAttachment
 from .quarantine_deleted import QuarantineDeleted
@@ -121,21 +136,36 @@ from .revoked_key import RevokedKey
 from .rotate_secret import RotateSecret
 from .rotate_subscription_secret import RotateSubscriptionSecret
 from .rotate_webhook_secret_channel import RotateWebhookSecretChannel
-from .run_pack_tests_response_200 import RunPackTestsResponse200
+from .rule_cases import RuleCases
+from .rule_coverage import RuleCoverage
+from .rule_outcome import RuleOutcome
+from .rule_outcome_outcome import RuleOutcomeOutcome
+from .rule_outcome_reads import RuleOutcomeReads
+from .rule_tally import RuleTally
+from .rule_traffic import RuleTraffic
 from .secret_list import SecretList
 from .secret_view import SecretView
 from .setting_change import SettingChange
 from .settings_input import SettingsInput
 from .settings_view import SettingsView
-from .shadow_report_response_200 import ShadowReportResponse200
-from .simulate_pack_response_200 import SimulatePackResponse200
+from .shadow_candidate import ShadowCandidate
+from .shadow_published import ShadowPublished
+from .shadow_report import ShadowReport
+from .shadow_shown import ShadowShown
+from .shadow_stopped import ShadowStopped
 from .simulate_request import SimulateRequest
 from .simulate_request_pack_type_1 import SimulateRequestPackType1
+from .simulated_conversation import SimulatedConversation
+from .simulated_event import SimulatedEvent
+from .simulated_event_actions_item import SimulatedEventActionsItem
+from .simulation_report import SimulationReport
+from .simulation_totals import SimulationTotals
+from .simulation_totals_routed import SimulationTotalsRouted
+from .simulation_totals_tags import SimulationTotalsTags
 from .sla_view import SlaView
 from .sla_view_targets import SlaViewTargets
 from .sla_view_targets_additional_property import SlaViewTargetsAdditionalProperty
 from .status import Status
-from .stop_shadow_response_200 import StopShadowResponse200
 from .subscription_list import SubscriptionList
 from .subscription_view import SubscriptionView
 from .subscription_view_queue_type_0 import SubscriptionViewQueueType0
@@ -143,11 +173,16 @@ from .subscription_view_state import SubscriptionViewState
 from .subscription_with_secret import SubscriptionWithSecret
 from .subscription_with_secret_queue_type_0 import SubscriptionWithSecretQueueType0
 from .subscription_with_secret_state import SubscriptionWithSecretState
+from .tally import Tally
 from .team_queue import TeamQueue
+from .test_report import TestReport
 from .thread_list import ThreadList
 from .thread_view import ThreadView
+from .traffic_counted import TrafficCounted
+from .traffic_counted_other_rules import TrafficCountedOtherRules
+from .traffic_counted_packs import TrafficCountedPacks
 from .traffic_request import TrafficRequest
-from .validate_pack_response_200 import ValidatePackResponse200
+from .uncovered_branch import UncoveredBranch
 from .version_list import VersionList
 
 __all__ = (
@@ -164,32 +199,45 @@ __all__ = (
     "AuditBundle",
     "AuditBundleFiles",
     "AuditBundleManifest",
+    "BranchCoverage",
+    "BranchTotals",
+    "CaseOutcome",
+    "CaseTotals",
     "Channel",
     "CheckReport",
     "ConversationList",
     "ConversationSummary",
     "ConversationView",
     "ConversationViewSurvey",
+    "CoverageReport",
     "CoverageRequest",
     "CoverageRequestPackType1",
+    "CoverageSummary",
+    "CoveredPack",
     "CreateKey",
     "CreateKeyRole",
     "CreateSubscription",
     "CreateSubscriptionEventsItem",
+    "DecidedAction",
+    "DecidedActionAction",
     "DecidedProposal",
     "DecidedProposalDiffType0",
+    "DecisionChange",
+    "DecisionChangeAfterItem",
+    "DecisionChangeBeforeItem",
     "DecisionEntry",
     "DecisionEntryAssignmentType0",
     "DecisionEntryDecisionType0",
     "DecisionEntryKpiType0",
     "DecisionEntryTriageType0",
+    "DecisionRecord",
     "DecisionTrail",
     "Deleted",
     "DeliveredEvent",
     "DeliveredEventType",
     "DeliveryAttemptList",
     "DeliveryAttemptView",
-    "DiffPacksResponse200",
+    "DiffReport",
     "DiffRequest",
     "DiffRequestNewType1",
     "DiffRequestOldType1",
@@ -197,6 +245,7 @@ __all__ = (
     "EventData",
     "EventResponse",
     "EventResponseDeliveryType0",
+    "EventTally",
     "EventType",
     "ExecutedAction",
     "ExecutedActionAction",
@@ -204,7 +253,9 @@ __all__ = (
     "FindingSeverity",
     "GetKpisFormat",
     "GetKpisInterval",
-    "GetShadowResponse200",
+    "IntentGate",
+    "IntentReport",
+    "IntentScore",
     "KeyList",
     "KeyView",
     "KpiReport",
@@ -218,12 +269,13 @@ __all__ = (
     "ListQuarantineReason",
     "ListQuarantineReleased",
     "Live",
+    "LivePackTally",
     "NewKey",
     "NewSecret",
     "OpenapiDocumentResponse200",
-    "PackCoverageResponse200",
     "PackRequest",
     "PackRequestPackType1",
+    "PackSummary",
     "Party",
     "PendingEscalation",
     "PostAssignment",
@@ -240,16 +292,14 @@ __all__ = (
     "PresenceInputStatus",
     "Problem",
     "ProblemFieldsItem",
-    "PromoteShadowResponse200",
-    "PromoteShadowResponse202",
+    "Promoted",
     "Proposal",
     "ProposalDecision",
     "ProposalDiffType0",
     "ProposalList",
+    "Proposed",
+    "Published",
     "PublishedVersion",
-    "PublishPackResponse201",
-    "PublishPackResponse202",
-    "PublishShadowResponse201",
     "QuarantineAttachment",
     "Quarantined",
     "QuarantineDeleted",
@@ -272,21 +322,36 @@ __all__ = (
     "RotateSecret",
     "RotateSubscriptionSecret",
     "RotateWebhookSecretChannel",
-    "RunPackTestsResponse200",
+    "RuleCases",
+    "RuleCoverage",
+    "RuleOutcome",
+    "RuleOutcomeOutcome",
+    "RuleOutcomeReads",
+    "RuleTally",
+    "RuleTraffic",
     "SecretList",
     "SecretView",
     "SettingChange",
     "SettingsInput",
     "SettingsView",
-    "ShadowReportResponse200",
-    "SimulatePackResponse200",
+    "ShadowCandidate",
+    "ShadowPublished",
+    "ShadowReport",
+    "ShadowShown",
+    "ShadowStopped",
+    "SimulatedConversation",
+    "SimulatedEvent",
+    "SimulatedEventActionsItem",
     "SimulateRequest",
     "SimulateRequestPackType1",
+    "SimulationReport",
+    "SimulationTotals",
+    "SimulationTotalsRouted",
+    "SimulationTotalsTags",
     "SlaView",
     "SlaViewTargets",
     "SlaViewTargetsAdditionalProperty",
     "Status",
-    "StopShadowResponse200",
     "SubscriptionList",
     "SubscriptionView",
     "SubscriptionViewQueueType0",
@@ -294,10 +359,15 @@ __all__ = (
     "SubscriptionWithSecret",
     "SubscriptionWithSecretQueueType0",
     "SubscriptionWithSecretState",
+    "Tally",
     "TeamQueue",
+    "TestReport",
     "ThreadList",
     "ThreadView",
+    "TrafficCounted",
+    "TrafficCountedOtherRules",
+    "TrafficCountedPacks",
     "TrafficRequest",
-    "ValidatePackResponse200",
+    "UncoveredBranch",
     "VersionList",
 )

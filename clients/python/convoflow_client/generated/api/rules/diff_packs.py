@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.diff_packs_response_200 import DiffPacksResponse200
+from ...models.diff_report import DiffReport
 from ...models.diff_request import DiffRequest
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DiffPacksResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> DiffReport | Problem | None:
     if response.status_code == 200:
-        response_200 = DiffPacksResponse200.from_dict(response.json())
+        response_200 = DiffReport.from_dict(response.json())
 
         return response_200
 
@@ -94,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DiffPacksResponse200 | Problem]:
+) -> Response[DiffReport | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +106,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: DiffRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[DiffPacksResponse200 | Problem]:
+) -> Response[DiffReport | Problem]:
     """Decisions that change between two packs
 
      Roles: admin, ops.
@@ -122,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DiffPacksResponse200 | Problem]
+        Response[DiffReport | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +140,7 @@ def sync(
     client: AuthenticatedClient,
     body: DiffRequest,
     idempotency_key: str | Unset = UNSET,
-) -> DiffPacksResponse200 | Problem | None:
+) -> DiffReport | Problem | None:
     """Decisions that change between two packs
 
      Roles: admin, ops.
@@ -156,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DiffPacksResponse200 | Problem
+        DiffReport | Problem
     """
 
     return sync_detailed(
@@ -171,7 +169,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: DiffRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[DiffPacksResponse200 | Problem]:
+) -> Response[DiffReport | Problem]:
     """Decisions that change between two packs
 
      Roles: admin, ops.
@@ -185,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DiffPacksResponse200 | Problem]
+        Response[DiffReport | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +201,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: DiffRequest,
     idempotency_key: str | Unset = UNSET,
-) -> DiffPacksResponse200 | Problem | None:
+) -> DiffReport | Problem | None:
     """Decisions that change between two packs
 
      Roles: admin, ops.
@@ -217,7 +215,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DiffPacksResponse200 | Problem
+        DiffReport | Problem
     """
 
     return (

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.get_shadow_response_200 import GetShadowResponse200
 from ...models.problem import Problem
+from ...models.shadow_shown import ShadowShown
 from ...types import Response
 
 
@@ -20,11 +20,9 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> GetShadowResponse200 | Problem | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | ShadowShown | None:
     if response.status_code == 200:
-        response_200 = GetShadowResponse200.from_dict(response.json())
+        response_200 = ShadowShown.from_dict(response.json())
 
         return response_200
 
@@ -66,7 +64,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[GetShadowResponse200 | Problem]:
+) -> Response[Problem | ShadowShown]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +76,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[GetShadowResponse200 | Problem]:
+) -> Response[Problem | ShadowShown]:
     """The tenant's shadow pack, or null
 
      Roles: admin, auditor, ops.
@@ -88,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetShadowResponse200 | Problem]
+        Response[Problem | ShadowShown]
     """
 
     kwargs = _get_kwargs()
@@ -103,7 +101,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> GetShadowResponse200 | Problem | None:
+) -> Problem | ShadowShown | None:
     """The tenant's shadow pack, or null
 
      Roles: admin, auditor, ops.
@@ -113,7 +111,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetShadowResponse200 | Problem
+        Problem | ShadowShown
     """
 
     return sync_detailed(
@@ -124,7 +122,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[GetShadowResponse200 | Problem]:
+) -> Response[Problem | ShadowShown]:
     """The tenant's shadow pack, or null
 
      Roles: admin, auditor, ops.
@@ -134,7 +132,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[GetShadowResponse200 | Problem]
+        Response[Problem | ShadowShown]
     """
 
     kwargs = _get_kwargs()
@@ -147,7 +145,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> GetShadowResponse200 | Problem | None:
+) -> Problem | ShadowShown | None:
     """The tenant's shadow pack, or null
 
      Roles: admin, auditor, ops.
@@ -157,7 +155,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        GetShadowResponse200 | Problem
+        Problem | ShadowShown
     """
 
     return (

@@ -5,8 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.coverage_report import CoverageReport
 from ...models.coverage_request import CoverageRequest
-from ...models.pack_coverage_response_200 import PackCoverageResponse200
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> PackCoverageResponse200 | Problem | None:
+) -> CoverageReport | Problem | None:
     if response.status_code == 200:
-        response_200 = PackCoverageResponse200.from_dict(response.json())
+        response_200 = CoverageReport.from_dict(response.json())
 
         return response_200
 
@@ -94,7 +94,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[PackCoverageResponse200 | Problem]:
+) -> Response[CoverageReport | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +108,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CoverageRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[PackCoverageResponse200 | Problem]:
+) -> Response[CoverageReport | Problem]:
     """Which rules and condition branches the pack's test cases exercise (per rule: tested, branches
     covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on the
     caller's tenant's decisions in the period
@@ -124,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PackCoverageResponse200 | Problem]
+        Response[CoverageReport | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -144,7 +144,7 @@ def sync(
     client: AuthenticatedClient,
     body: CoverageRequest,
     idempotency_key: str | Unset = UNSET,
-) -> PackCoverageResponse200 | Problem | None:
+) -> CoverageReport | Problem | None:
     """Which rules and condition branches the pack's test cases exercise (per rule: tested, branches
     covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on the
     caller's tenant's decisions in the period
@@ -160,7 +160,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PackCoverageResponse200 | Problem
+        CoverageReport | Problem
     """
 
     return sync_detailed(
@@ -175,7 +175,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CoverageRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[PackCoverageResponse200 | Problem]:
+) -> Response[CoverageReport | Problem]:
     """Which rules and condition branches the pack's test cases exercise (per rule: tested, branches
     covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on the
     caller's tenant's decisions in the period
@@ -191,7 +191,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PackCoverageResponse200 | Problem]
+        Response[CoverageReport | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -209,7 +209,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CoverageRequest,
     idempotency_key: str | Unset = UNSET,
-) -> PackCoverageResponse200 | Problem | None:
+) -> CoverageReport | Problem | None:
     """Which rules and condition branches the pack's test cases exercise (per rule: tested, branches
     covered/total and the uncovered ones by path); with `traffic`, how often each rule fired on the
     caller's tenant's decisions in the period
@@ -225,7 +225,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PackCoverageResponse200 | Problem
+        CoverageReport | Problem
     """
 
     return (

@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.promote_shadow_response_200 import PromoteShadowResponse200
-from ...models.promote_shadow_response_202 import PromoteShadowResponse202
+from ...models.promoted import Promoted
+from ...models.proposed import Proposed
 from ...types import UNSET, Response, Unset
 
 
@@ -30,14 +30,14 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | PromoteShadowResponse200 | PromoteShadowResponse202 | None:
+) -> Problem | Promoted | Proposed | None:
     if response.status_code == 200:
-        response_200 = PromoteShadowResponse200.from_dict(response.json())
+        response_200 = Promoted.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 202:
-        response_202 = PromoteShadowResponse202.from_dict(response.json())
+        response_202 = Proposed.from_dict(response.json())
 
         return response_202
 
@@ -94,7 +94,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | PromoteShadowResponse200 | PromoteShadowResponse202]:
+) -> Response[Problem | Promoted | Proposed]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -107,7 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PromoteShadowResponse200 | PromoteShadowResponse202]:
+) -> Response[Problem | Promoted | Proposed]:
     """Make the shadow pack active when its test cases pass and its check has no error (422 names each
     failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)
 
@@ -121,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PromoteShadowResponse200 | PromoteShadowResponse202]
+        Response[Problem | Promoted | Proposed]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PromoteShadowResponse200 | PromoteShadowResponse202 | None:
+) -> Problem | Promoted | Proposed | None:
     """Make the shadow pack active when its test cases pass and its check has no error (422 names each
     failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)
 
@@ -153,7 +153,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PromoteShadowResponse200 | PromoteShadowResponse202
+        Problem | Promoted | Proposed
     """
 
     return sync_detailed(
@@ -166,7 +166,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PromoteShadowResponse200 | PromoteShadowResponse202]:
+) -> Response[Problem | Promoted | Proposed]:
     """Make the shadow pack active when its test cases pass and its check has no error (422 names each
     failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)
 
@@ -180,7 +180,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PromoteShadowResponse200 | PromoteShadowResponse202]
+        Response[Problem | Promoted | Proposed]
     """
 
     kwargs = _get_kwargs(
@@ -196,7 +196,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PromoteShadowResponse200 | PromoteShadowResponse202 | None:
+) -> Problem | Promoted | Proposed | None:
     """Make the shadow pack active when its test cases pass and its check has no error (422 names each
     failure); 404 without a shadow pack; for a tenant that requires approval, a proposal (202)
 
@@ -210,7 +210,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PromoteShadowResponse200 | PromoteShadowResponse202
+        Problem | Promoted | Proposed
     """
 
     return (

@@ -7,8 +7,8 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.pack_request import PackRequest
 from ...models.problem import Problem
-from ...models.publish_pack_response_201 import PublishPackResponse201
-from ...models.publish_pack_response_202 import PublishPackResponse202
+from ...models.proposed import Proposed
+from ...models.published import Published
 from ...types import UNSET, Response, Unset
 
 
@@ -36,14 +36,14 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
+) -> Problem | Proposed | Published | None:
     if response.status_code == 201:
-        response_201 = PublishPackResponse201.from_dict(response.json())
+        response_201 = Published.from_dict(response.json())
 
         return response_201
 
     if response.status_code == 202:
-        response_202 = PublishPackResponse202.from_dict(response.json())
+        response_202 = Proposed.from_dict(response.json())
 
         return response_202
 
@@ -100,7 +100,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
+) -> Response[Problem | Proposed | Published]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -114,7 +114,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
+) -> Response[Problem | Proposed | Published]:
     """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
     test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
     version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
@@ -131,7 +131,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PublishPackResponse201 | PublishPackResponse202]
+        Response[Problem | Proposed | Published]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +151,7 @@ def sync(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
+) -> Problem | Proposed | Published | None:
     """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
     test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
     version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
@@ -168,7 +168,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PublishPackResponse201 | PublishPackResponse202
+        Problem | Proposed | Published
     """
 
     return sync_detailed(
@@ -183,7 +183,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PublishPackResponse201 | PublishPackResponse202]:
+) -> Response[Problem | Proposed | Published]:
     """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
     test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
     version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
@@ -200,7 +200,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PublishPackResponse201 | PublishPackResponse202]
+        Response[Problem | Proposed | Published]
     """
 
     kwargs = _get_kwargs(
@@ -218,7 +218,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PublishPackResponse201 | PublishPackResponse202 | None:
+) -> Problem | Proposed | Published | None:
     """Publish a pack whose test cases pass (201, with `rules check`'s `warnings`; 422 `not_tested` without
     test cases, 409 `tests_failed`); `{"pack": "<hash or its first 7+ digits>"}` rolls back to a
     version, rerunning the tests it was published with; for a tenant that requires approval, a proposal
@@ -235,7 +235,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PublishPackResponse201 | PublishPackResponse202
+        Problem | Proposed | Published
     """
 
     return (

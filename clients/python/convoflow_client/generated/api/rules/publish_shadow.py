@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.pack_request import PackRequest
 from ...models.problem import Problem
-from ...models.publish_shadow_response_201 import PublishShadowResponse201
+from ...models.shadow_published import ShadowPublished
 from ...types import UNSET, Response, Unset
 
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | PublishShadowResponse201 | None:
+) -> Problem | ShadowPublished | None:
     if response.status_code == 201:
-        response_201 = PublishShadowResponse201.from_dict(response.json())
+        response_201 = ShadowPublished.from_dict(response.json())
 
         return response_201
 
@@ -94,7 +94,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | PublishShadowResponse201]:
+) -> Response[Problem | ShadowPublished]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +108,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PublishShadowResponse201]:
+) -> Response[Problem | ShadowPublished]:
     """Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never
     executed) and the difference recorded; refused when `rules check` finds an error
 
@@ -123,7 +123,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PublishShadowResponse201]
+        Response[Problem | ShadowPublished]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +143,7 @@ def sync(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PublishShadowResponse201 | None:
+) -> Problem | ShadowPublished | None:
     """Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never
     executed) and the difference recorded; refused when `rules check` finds an error
 
@@ -158,7 +158,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PublishShadowResponse201
+        Problem | ShadowPublished
     """
 
     return sync_detailed(
@@ -173,7 +173,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | PublishShadowResponse201]:
+) -> Response[Problem | ShadowPublished]:
     """Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never
     executed) and the difference recorded; refused when `rules check` finds an error
 
@@ -188,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | PublishShadowResponse201]
+        Response[Problem | ShadowPublished]
     """
 
     kwargs = _get_kwargs(
@@ -206,7 +206,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | PublishShadowResponse201 | None:
+) -> Problem | ShadowPublished | None:
     """Publish a pack as the tenant's shadow pack: every live decision is also taken with it (never
     executed) and the difference recorded; refused when `rules check` finds an error
 
@@ -221,7 +221,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | PublishShadowResponse201
+        Problem | ShadowPublished
     """
 
     return (

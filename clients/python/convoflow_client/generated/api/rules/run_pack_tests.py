@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.pack_request import PackRequest
 from ...models.problem import Problem
-from ...models.run_pack_tests_response_200 import RunPackTestsResponse200
+from ...models.test_report import TestReport
 from ...types import UNSET, Response, Unset
 
 
@@ -33,11 +33,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | RunPackTestsResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | TestReport | None:
     if response.status_code == 200:
-        response_200 = RunPackTestsResponse200.from_dict(response.json())
+        response_200 = TestReport.from_dict(response.json())
 
         return response_200
 
@@ -94,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | RunPackTestsResponse200]:
+) -> Response[Problem | TestReport]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +106,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RunPackTestsResponse200]:
+) -> Response[Problem | TestReport]:
     """Run a pack's test cases (422 `no_test_cases` if it has none)
 
      Roles: admin, ops.
@@ -122,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RunPackTestsResponse200]
+        Response[Problem | TestReport]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +140,7 @@ def sync(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RunPackTestsResponse200 | None:
+) -> Problem | TestReport | None:
     """Run a pack's test cases (422 `no_test_cases` if it has none)
 
      Roles: admin, ops.
@@ -156,7 +154,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RunPackTestsResponse200
+        Problem | TestReport
     """
 
     return sync_detailed(
@@ -171,7 +169,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | RunPackTestsResponse200]:
+) -> Response[Problem | TestReport]:
     """Run a pack's test cases (422 `no_test_cases` if it has none)
 
      Roles: admin, ops.
@@ -185,7 +183,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | RunPackTestsResponse200]
+        Response[Problem | TestReport]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +201,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: PackRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | RunPackTestsResponse200 | None:
+) -> Problem | TestReport | None:
     """Run a pack's test cases (422 `no_test_cases` if it has none)
 
      Roles: admin, ops.
@@ -217,7 +215,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | RunPackTestsResponse200
+        Problem | TestReport
     """
 
     return (

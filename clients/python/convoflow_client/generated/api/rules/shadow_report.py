@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.shadow_report_response_200 import ShadowReportResponse200
+from ...models.shadow_report import ShadowReport
 from ...types import UNSET, Response, Unset
 
 
@@ -36,11 +36,9 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(
-    *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | ShadowReportResponse200 | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Problem | ShadowReport | None:
     if response.status_code == 200:
-        response_200 = ShadowReportResponse200.from_dict(response.json())
+        response_200 = ShadowReport.from_dict(response.json())
 
         return response_200
 
@@ -82,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | ShadowReportResponse200]:
+) -> Response[Problem | ShadowReport]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,7 +95,7 @@ def sync_detailed(
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
     hash_: str | Unset = UNSET,
-) -> Response[Problem | ShadowReportResponse200]:
+) -> Response[Problem | ShadowReport]:
     """How the shadow pack's decisions differ from the live ones: per rule, per event type and in total,
     decisions compared, differing, the rate and up to 5 example conversations
 
@@ -113,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ShadowReportResponse200]
+        Response[Problem | ShadowReport]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +133,7 @@ def sync(
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
     hash_: str | Unset = UNSET,
-) -> Problem | ShadowReportResponse200 | None:
+) -> Problem | ShadowReport | None:
     """How the shadow pack's decisions differ from the live ones: per rule, per event type and in total,
     decisions compared, differing, the rate and up to 5 example conversations
 
@@ -151,7 +149,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ShadowReportResponse200
+        Problem | ShadowReport
     """
 
     return sync_detailed(
@@ -168,7 +166,7 @@ async def asyncio_detailed(
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
     hash_: str | Unset = UNSET,
-) -> Response[Problem | ShadowReportResponse200]:
+) -> Response[Problem | ShadowReport]:
     """How the shadow pack's decisions differ from the live ones: per rule, per event type and in total,
     decisions compared, differing, the rate and up to 5 example conversations
 
@@ -184,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ShadowReportResponse200]
+        Response[Problem | ShadowReport]
     """
 
     kwargs = _get_kwargs(
@@ -204,7 +202,7 @@ async def asyncio(
     from_: str | Unset = UNSET,
     to: str | Unset = UNSET,
     hash_: str | Unset = UNSET,
-) -> Problem | ShadowReportResponse200 | None:
+) -> Problem | ShadowReport | None:
     """How the shadow pack's decisions differ from the live ones: per rule, per event type and in total,
     decisions compared, differing, the rate and up to 5 example conversations
 
@@ -220,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ShadowReportResponse200
+        Problem | ShadowReport
     """
 
     return (

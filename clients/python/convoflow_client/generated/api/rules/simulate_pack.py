@@ -6,8 +6,8 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.simulate_pack_response_200 import SimulatePackResponse200
 from ...models.simulate_request import SimulateRequest
+from ...models.simulation_report import SimulationReport
 from ...types import UNSET, Response, Unset
 
 
@@ -35,9 +35,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | SimulatePackResponse200 | None:
+) -> Problem | SimulationReport | None:
     if response.status_code == 200:
-        response_200 = SimulatePackResponse200.from_dict(response.json())
+        response_200 = SimulationReport.from_dict(response.json())
 
         return response_200
 
@@ -94,7 +94,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | SimulatePackResponse200]:
+) -> Response[Problem | SimulationReport]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +108,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: SimulateRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | SimulatePackResponse200]:
+) -> Response[Problem | SimulationReport]:
     """Run recorded conversations through a pack
 
      Roles: admin, ops.
@@ -122,7 +122,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SimulatePackResponse200]
+        Response[Problem | SimulationReport]
     """
 
     kwargs = _get_kwargs(
@@ -142,7 +142,7 @@ def sync(
     client: AuthenticatedClient,
     body: SimulateRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | SimulatePackResponse200 | None:
+) -> Problem | SimulationReport | None:
     """Run recorded conversations through a pack
 
      Roles: admin, ops.
@@ -156,7 +156,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SimulatePackResponse200
+        Problem | SimulationReport
     """
 
     return sync_detailed(
@@ -171,7 +171,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: SimulateRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Problem | SimulatePackResponse200]:
+) -> Response[Problem | SimulationReport]:
     """Run recorded conversations through a pack
 
      Roles: admin, ops.
@@ -185,7 +185,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | SimulatePackResponse200]
+        Response[Problem | SimulationReport]
     """
 
     kwargs = _get_kwargs(
@@ -203,7 +203,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: SimulateRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Problem | SimulatePackResponse200 | None:
+) -> Problem | SimulationReport | None:
     """Run recorded conversations through a pack
 
      Roles: admin, ops.
@@ -217,7 +217,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | SimulatePackResponse200
+        Problem | SimulationReport
     """
 
     return (

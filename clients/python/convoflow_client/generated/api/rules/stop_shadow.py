@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.problem import Problem
-from ...models.stop_shadow_response_200 import StopShadowResponse200
+from ...models.shadow_stopped import ShadowStopped
 from ...types import Response
 
 
@@ -22,9 +22,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | StopShadowResponse200 | None:
+) -> Problem | ShadowStopped | None:
     if response.status_code == 200:
-        response_200 = StopShadowResponse200.from_dict(response.json())
+        response_200 = ShadowStopped.from_dict(response.json())
 
         return response_200
 
@@ -66,7 +66,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | StopShadowResponse200]:
+) -> Response[Problem | ShadowStopped]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +78,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | StopShadowResponse200]:
+) -> Response[Problem | ShadowStopped]:
     """Stop the shadow pack (`stopped`: whether there was one)
 
      Roles: admin, ops.
@@ -88,7 +88,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StopShadowResponse200]
+        Response[Problem | ShadowStopped]
     """
 
     kwargs = _get_kwargs()
@@ -103,7 +103,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Problem | StopShadowResponse200 | None:
+) -> Problem | ShadowStopped | None:
     """Stop the shadow pack (`stopped`: whether there was one)
 
      Roles: admin, ops.
@@ -113,7 +113,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StopShadowResponse200
+        Problem | ShadowStopped
     """
 
     return sync_detailed(
@@ -124,7 +124,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | StopShadowResponse200]:
+) -> Response[Problem | ShadowStopped]:
     """Stop the shadow pack (`stopped`: whether there was one)
 
      Roles: admin, ops.
@@ -134,7 +134,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | StopShadowResponse200]
+        Response[Problem | ShadowStopped]
     """
 
     kwargs = _get_kwargs()
@@ -147,7 +147,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Problem | StopShadowResponse200 | None:
+) -> Problem | ShadowStopped | None:
     """Stop the shadow pack (`stopped`: whether there was one)
 
      Roles: admin, ops.
@@ -157,7 +157,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | StopShadowResponse200
+        Problem | ShadowStopped
     """
 
     return (

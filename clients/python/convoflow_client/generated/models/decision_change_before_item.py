@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ShadowReportResponse200")
+T = TypeVar("T", bound="DecisionChangeBeforeItem")
 
 
 @_attrs_define
-class ShadowReportResponse200:
+class DecisionChangeBeforeItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class ShadowReportResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        shadow_report_response_200 = cls()
+        decision_change_before_item = cls()
 
-        shadow_report_response_200.additional_properties = d
-        return shadow_report_response_200
+        decision_change_before_item.additional_properties = d
+        return decision_change_before_item
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PublishPackResponse202")
+T = TypeVar("T", bound="DecisionChangeAfterItem")
 
 
 @_attrs_define
-class PublishPackResponse202:
+class DecisionChangeAfterItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PublishPackResponse202:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        publish_pack_response_202 = cls()
+        decision_change_after_item = cls()
 
-        publish_pack_response_202.additional_properties = d
-        return publish_pack_response_202
+        decision_change_after_item.additional_properties = d
+        return decision_change_after_item
 
     @property
     def additional_keys(self) -> list[str]:

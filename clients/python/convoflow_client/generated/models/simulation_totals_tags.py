@@ -6,12 +6,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="DiffPacksResponse200")
+T = TypeVar("T", bound="SimulationTotalsTags")
 
 
 @_attrs_define
-class DiffPacksResponse200:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class SimulationTotalsTags:
+    additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +23,19 @@ class DiffPacksResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        diff_packs_response_200 = cls()
+        simulation_totals_tags = cls()
 
-        diff_packs_response_200.additional_properties = d
-        return diff_packs_response_200
+        simulation_totals_tags.additional_properties = d
+        return simulation_totals_tags
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> int:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: int) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="RunPackTestsResponse200")
+T = TypeVar("T", bound="IntentGate")
 
 
 @_attrs_define
-class RunPackTestsResponse200:
+class IntentGate:
+    """
+    Attributes:
+        min_precision (float):
+        min_recall (float):
+    """
+
+    min_precision: float
+    min_recall: float
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        min_precision = self.min_precision
+
+        min_recall = self.min_recall
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "min_precision": min_precision,
+                "min_recall": min_recall,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        run_pack_tests_response_200 = cls()
+        min_precision = d.pop("min_precision")
 
-        run_pack_tests_response_200.additional_properties = d
-        return run_pack_tests_response_200
+        min_recall = d.pop("min_recall")
+
+        intent_gate = cls(
+            min_precision=min_precision,
+            min_recall=min_recall,
+        )
+
+        intent_gate.additional_properties = d
+        return intent_gate
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,60 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PublishPackResponse201")
+T = TypeVar("T", bound="ShadowPublished")
 
 
 @_attrs_define
-class PublishPackResponse201:
+class ShadowPublished:
+    """`POST /v1/rules/shadow` 201: every live decision is also taken with the candidate.
+
+    Attributes:
+        hash_ (str):
+        shadow (bool):
+        active (bool):
+    """
+
+    hash_: str
+    shadow: bool
+    active: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        hash_ = self.hash_
+
+        shadow = self.shadow
+
+        active = self.active
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "hash": hash_,
+                "shadow": shadow,
+                "active": active,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        publish_pack_response_201 = cls()
+        hash_ = d.pop("hash")
 
-        publish_pack_response_201.additional_properties = d
-        return publish_pack_response_201
+        shadow = d.pop("shadow")
+
+        active = d.pop("active")
+
+        shadow_published = cls(
+            hash_=hash_,
+            shadow=shadow,
+            active=active,
+        )
+
+        shadow_published.additional_properties = d
+        return shadow_published
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,44 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ValidatePackResponse200")
+T = TypeVar("T", bound="ShadowStopped")
 
 
 @_attrs_define
-class ValidatePackResponse200:
+class ShadowStopped:
+    """`DELETE /v1/rules/shadow`.
+
+    Attributes:
+        stopped (bool): Whether there was a shadow pack.
+    """
+
+    stopped: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        stopped = self.stopped
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "stopped": stopped,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        validate_pack_response_200 = cls()
+        stopped = d.pop("stopped")
 
-        validate_pack_response_200.additional_properties = d
-        return validate_pack_response_200
+        shadow_stopped = cls(
+            stopped=stopped,
+        )
+
+        shadow_stopped.additional_properties = d
+        return shadow_stopped
 
     @property
     def additional_keys(self) -> list[str]:

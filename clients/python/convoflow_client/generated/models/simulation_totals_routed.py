@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="SimulatePackResponse200")
+T = TypeVar("T", bound="SimulationTotalsRouted")
 
 
 @_attrs_define
-class SimulatePackResponse200:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class SimulationTotalsRouted:
+    """Conversations per team they would end up routed to."""
+
+    additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +25,19 @@ class SimulatePackResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        simulate_pack_response_200 = cls()
+        simulation_totals_routed = cls()
 
-        simulate_pack_response_200.additional_properties = d
-        return simulate_pack_response_200
+        simulation_totals_routed.additional_properties = d
+        return simulation_totals_routed
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> int:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: int) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,12 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="GetShadowResponse200")
+T = TypeVar("T", bound="TrafficCountedOtherRules")
 
 
 @_attrs_define
-class GetShadowResponse200:
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+class TrafficCountedOtherRules:
+    """Times rules the pack does not have fired (an earlier version's, or another pack's)."""
+
+    additional_properties: dict[str, int] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -23,19 +25,19 @@ class GetShadowResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        get_shadow_response_200 = cls()
+        traffic_counted_other_rules = cls()
 
-        get_shadow_response_200.additional_properties = d
-        return get_shadow_response_200
+        traffic_counted_other_rules.additional_properties = d
+        return traffic_counted_other_rules
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> int:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: int) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PromoteShadowResponse200")
+T = TypeVar("T", bound="SimulatedEventActionsItem")
 
 
 @_attrs_define
-class PromoteShadowResponse200:
+class SimulatedEventActionsItem:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class PromoteShadowResponse200:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        promote_shadow_response_200 = cls()
+        simulated_event_actions_item = cls()
 
-        promote_shadow_response_200.additional_properties = d
-        return promote_shadow_response_200
+        simulated_event_actions_item.additional_properties = d
+        return simulated_event_actions_item
 
     @property
     def additional_keys(self) -> list[str]:

@@ -6,27 +6,51 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="PackCoverageResponse200")
+T = TypeVar("T", bound="BranchTotals")
 
 
 @_attrs_define
-class PackCoverageResponse200:
+class BranchTotals:
+    """
+    Attributes:
+        covered (int):
+        total (int):
+    """
+
+    covered: int
+    total: int
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        covered = self.covered
+
+        total = self.total
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "covered": covered,
+                "total": total,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        pack_coverage_response_200 = cls()
+        covered = d.pop("covered")
 
-        pack_coverage_response_200.additional_properties = d
-        return pack_coverage_response_200
+        total = d.pop("total")
+
+        branch_totals = cls(
+            covered=covered,
+            total=total,
+        )
+
+        branch_totals.additional_properties = d
+        return branch_totals
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,32 +1,56 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="StopShadowResponse200")
+T = TypeVar("T", bound="CaseTotals")
 
 
 @_attrs_define
-class StopShadowResponse200:
+class CaseTotals:
+    """
+    Attributes:
+        cases (int):
+        failed (list[str]): Names of the test cases that fail.
+    """
+
+    cases: int
+    failed: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        cases = self.cases
+
+        failed = self.failed
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "cases": cases,
+                "failed": failed,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        stop_shadow_response_200 = cls()
+        cases = d.pop("cases")
 
-        stop_shadow_response_200.additional_properties = d
-        return stop_shadow_response_200
+        failed = cast(list[str], d.pop("failed"))
+
+        case_totals = cls(
+            cases=cases,
+            failed=failed,
+        )
+
+        case_totals.additional_properties = d
+        return case_totals
 
     @property
     def additional_keys(self) -> list[str]:
