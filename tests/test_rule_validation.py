@@ -320,7 +320,18 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
             context: {message: {txt: hi}}
             expect: {}
         """,
-            "tests[0].context.message.txt: Extra inputs are not permitted",
+            'tests[0].context.message.txt: unknown field (did you mean "text"?)',
+        ),
+        (
+            """
+        rules: []
+        tests:
+          - name: t
+            event: message.received
+            context: {custmer: {tier: pro}}
+            expect: {}
+        """,
+            'tests[0].context.custmer: unknown field (did you mean "customer"?)',
         ),
         (  # no policy has escalations: the action ran nothing and reported done
             """
@@ -409,6 +420,24 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
 def test_each_mistake_is_reported_with_its_path(tmp_path: Path, body: str, expected: str) -> None:
     found = problems_of(tmp_path, body)
     assert any(expected in line for line in found), found
+
+
+def test_a_misspelt_required_field_is_one_mistake_not_two(tmp_path: Path) -> None:
+    """`expcet:` was reported twice: as an unknown field and as `expect` missing. A field that is
+    missing and misspelt nowhere beside it is still reported."""
+    found = problems_of(
+        tmp_path,
+        """
+        rules: []
+        tests:
+          - {name: typo, event: message.received, expcet: {}}
+          - {name: none, event: message.received}
+        """,
+    )
+    assert [line.split(": ", 1)[1] for line in found] == [
+        'tests[0].expcet: unknown field (did you mean "expect"?)',
+        "tests[1].expect: Field required",
+    ]
 
 
 def test_an_unknown_assignment_strategy_is_named(tmp_path: Path) -> None:

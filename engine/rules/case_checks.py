@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from engine.rules.actions import ACTIONS
 from engine.rules.case_context import case_context
-from engine.rules.context import Priority, RuleContext
+from engine.rules.context import KNOWN_PATHS, Priority, RuleContext
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.loader import format_path
 from engine.rules.pack import RulePack, TestCase
@@ -53,14 +53,30 @@ def case_problems(pack: RulePack) -> Iterator[Problem]:
                 yield f"{base}.expect.actions[{j}].type", problem, "invalid"
 
 
+def _fields_beside(loc: tuple[str | int, ...]) -> set[str]:
+    """The context's field names where `loc` names one it does not have (`customer.tier`'s
+    siblings for `customer.teir`): a list item's fields are documented under `N`."""
+    parent = ["N" if isinstance(part, int) else part for part in loc[:-1]]
+    return {
+        segments[len(parent)]
+        for segments in (path.split(".") for path in KNOWN_PATHS)
+        if len(segments) > len(parent) and segments[: len(parent)] == parent
+    }
+
+
 def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
     typed: set[str] = set()  # what the context's own types refused: not told twice below
     try:
         RuleContext.model_validate(case_context(case.event.value, case.context))
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            typed.add(format_path([base, "context", *err["loc"]]))
-            yield format_path([base, "context", *err["loc"]]), err["msg"], "invalid"
+            path = format_path([base, "context", *err["loc"]])
+            typed.add(path)
+            if err["type"] == "extra_forbidden":  # named as a typo is in the pack itself
+                given = str(err["loc"][-1])
+                yield path, f"unknown field{suggest(given, _fields_beside(err['loc']))}", "invalid"
+            else:
+                yield path, err["msg"], "invalid"
     given_time = _at(case.context, "event.time")
     where = f"{base}.context.event.time"
     if isinstance(given_time, str) and where not in typed and _naive(given_time):

@@ -11,10 +11,15 @@ policy, escalation level or skill the pack does not define (or an action naming 
 to "agent" without its id, a `notify` without a recipient)."""
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The known name `word` most likely misspells, if one is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     """` (did you mean "x"?)` for the closest known name, or nothing when none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return f' (did you mean "{close}"?)' if (close := closest(word, choices)) else ""
 
 
 def suggest_path(path: str, known: Iterable[str]) -> str:

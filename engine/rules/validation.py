@@ -26,7 +26,7 @@ from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
 from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem, format_path
 from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Expectation, Rule, RulePack, TestCase
-from engine.rules.references import UNKNOWN_REFERENCE, suggest, suggest_path, unknown
+from engine.rules.references import UNKNOWN_REFERENCE, closest, suggest, suggest_path, unknown
 from engine.rules.templates import FORMATS, PLACEHOLDER, is_placeholder_path, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
@@ -55,7 +55,11 @@ def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
     try:
         pack = RulePack.model_validate(source.data)
     except ValidationError as exc:
-        return None, [_structure_problem(source, err) for err in exc.errors(include_url=False)]
+        errors = exc.errors(include_url=False)
+        misspelt = {_misspelt(err) for err in errors} - {None}
+        # `expcet:` is one mistake: its did-you-mean says what "`expect` is required" would.
+        told = [err for err in errors if not (err["type"] == "missing" and tuple(err["loc"]) in misspelt)]
+        return None, [_structure_problem(source, err) for err in told]
     checker = _Checker(source, pack)
     checker.run()
     return pack, checker.problems
@@ -80,6 +84,15 @@ def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
         allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         return source.problem(path, f'unknown value "{given}"{suggest(given, allowed)}: {err["msg"]}')
     return source.problem(path, err["msg"])
+
+
+def _misspelt(err: ErrorDetails) -> tuple[str | int, ...] | None:
+    """For an unknown field close to a field of its place: where that field would be."""
+    if err["type"] != "extra_forbidden":
+        return None
+    loc = list(err["loc"])
+    close = closest(str(loc[-1]), _siblings(loc))
+    return (*loc[:-1], close) if close else None
 
 
 def _is_scalar_kind(part: str | int) -> bool:
