@@ -10,7 +10,7 @@ from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.embedded_service import mark_running
-from engine.service.payload_keys import keyring_of
+from engine.service.payload_keys import keyring_of, new_key_entry
 from engine.service.temporal_server import DevServer, free_port
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
@@ -140,3 +140,23 @@ async def test_a_shell_in_another_data_directory_sends_nothing_the_service_canno
     mark_running(shell.data_dir, int(port))
     told = await cli(capsys, "agents", "add", "cy2", "--name", "Cy", "--tenant", tenant)
     assert told.returncode == 0 and told.stderr == "", told.stderr
+
+
+async def test_a_shell_with_other_key_material_under_a_known_id_signals_nothing(
+    capsys: pytest.CaptureFixture[str],
+    shell: Settings,
+    client: Client,
+    tenants: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shell with `test-1:<another key>` sealed its roster signal under test-1, where the service
+    could not open it (the desk stopped at its history), while workers and APIs with the same typo
+    were refused at start. It is refused the same way now: the roster write stands, with a warning
+    naming the key id, and nothing unreadable reaches the desk."""
+    tenant = tenants["acme"]
+    assert (await cli(capsys, "agents", "add", "di", "--name", "Di", "--tenant", tenant)).stderr == ""
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", new_key_entry("test-1"))
+    added = await cli(capsys, "agents", "add", "ed", "--name", "Ed", "--tenant", tenant)
+    assert added.returncode == 0 and added.stdout.startswith("created agent ed")
+    assert "payload key id(s) test-1 hold another key" in added.stderr
+    assert await roster_signals(client, tenant) == ["di"]

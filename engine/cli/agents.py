@@ -35,7 +35,7 @@ from engine.service.roster_rules import (
     checked_agent,
     shown_capacity,
 )
-from engine.service.temporal_client import connect
+from engine.service.temporal_client import connect_checked
 
 # How long a roster write waits for Temporal before it warns and leaves the news to the desk's next read.
 TEMPORAL_SECONDS = 10.0
@@ -203,7 +203,7 @@ async def _tell_desk(settings: Settings, tenant: str, agent_id: str) -> None:
     """Signal the tenant's desk; warn (the write stands) when Temporal cannot be reached."""
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect(settings, temporal_address(settings))
+            client = await connect_checked(settings, temporal_address(settings))
             await desk_client.signal_roster_changed(client, settings.task_queue, tenant, agent_id)
     except (RPCError, RuntimeError, OSError, TimeoutError, KeyringError) as exc:
         why = str(exc) if isinstance(exc, KeyringError | NotThisService) else type(exc).__name__  # no key

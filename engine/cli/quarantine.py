@@ -28,9 +28,9 @@ from engine.mail.verdicts import QuarantineReason
 from engine.service.config import Settings
 from engine.service.embedded_service import NotThisService, temporal_address
 from engine.service.mail_intake import mail_intake
-from engine.service.payload_keys import keyring_of
+from engine.service.payload_keys import KeyringError, keyring_of
 from engine.service.quarantine_seal import QuarantineSealer
-from engine.service.temporal_client import connect
+from engine.service.temporal_client import connect_checked
 
 TEMPORAL_SECONDS = 30.0
 
@@ -110,14 +110,14 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect(settings, temporal_address(settings))
+            client = await connect_checked(settings, temporal_address(settings))
             conversations = Conversations(
                 client=client, settings=settings, packs=ActivePacks(database, settings)
             )
             taken = await mail_intake(conversations, database).release(
                 args.tenant, item.raw, reason=item.reason
             )
-    except (ApiError, TimeoutError, OSError, RuntimeError) as exc:
+    except (ApiError, TimeoutError, OSError, RuntimeError, KeyringError) as exc:
         print(f"convoflow: not released: {_reason(exc)}; try again", file=sys.stderr)
         return 1
     assert taken.conversation_id is not None
@@ -143,4 +143,4 @@ def _one_line(value: Any) -> str:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, ApiError):
         return exc.message
-    return str(exc) if isinstance(exc, NotThisService) else type(exc).__name__
+    return str(exc) if isinstance(exc, NotThisService | KeyringError) else type(exc).__name__

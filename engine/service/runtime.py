@@ -26,8 +26,8 @@ from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
-from engine.service.payload_keys import check_key_material, keyring_of
-from engine.service.temporal_client import connect, ensure_search_attributes
+from engine.service.payload_keys import keyring_of
+from engine.service.temporal_client import connect_checked, ensure_search_attributes
 from engine.service.temporal_server import DevServer, PortInUse, port_in_use
 from engine.service.worker import build_worker
 
@@ -43,7 +43,7 @@ def _stop_event() -> asyncio.Event:
 
 
 async def _connect(settings: Settings, address: str | None = None) -> Client:
-    client = await connect(settings, address, runtime=temporal_runtime(settings))
+    client = await connect_checked(settings, address, runtime=temporal_runtime(settings))
     try:
         added = await ensure_search_attributes(client)
         if added:
@@ -123,7 +123,6 @@ async def up(settings: Settings) -> None:
         if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
             audit_key_of(settings, create=True)
             keyring_of(settings, create=True)
-        await check_key_material(settings, keyring_of(settings))
         client = await _connect(settings, address)
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
@@ -166,7 +165,6 @@ async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
     await prepare_database(settings)
-    await check_key_material(settings, keyring_of(settings))
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
@@ -187,7 +185,6 @@ async def run_api(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
     await prepare_database(settings)
-    await check_key_material(settings, keyring_of(settings))
     client = await _connect(settings, _address(settings))
     keys, dev_key = await _keys(settings)
     runner = await _start_api(client, settings, keys)

@@ -12,6 +12,7 @@ from temporalio.runtime import Runtime
 
 from engine.service.config import Settings
 from engine.service.payload_codec import data_converter_of
+from engine.service.payload_keys import check_key_material, keyring_of
 from workflows.conversation import search_attributes
 
 
@@ -41,6 +42,17 @@ async def connect(settings: Settings, address: str | None = None, runtime: Runti
         api_key=api_key,
         runtime=runtime,
     )
+
+
+async def connect_checked(
+    settings: Settings, address: str | None = None, runtime: Runtime | None = None
+) -> Client:
+    """`connect` for a part whose payloads other parts open: a worker, an API, a CLI command that
+    starts or signals workflows. Refused (KeyringError, naming the key id) when a key id holds other
+    key material than the cluster first used under it: what it sealed, no other part could open
+    (a CLI command's roster signal left the assignment desk unable to read its own history)."""
+    await check_key_material(settings, keyring_of(settings))
+    return await connect(settings, address, runtime)
 
 
 def _read(path) -> bytes | None:
