@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import inspect, text
 
 from engine.db.connection import (
@@ -22,6 +23,7 @@ from engine.db.schema import metadata
 from engine.db.url import DatabaseUrlError, async_url, redacted
 from engine.service.config import Settings
 from engine.service.database import prepare_database
+from engine.service.payload_keys import KeyringError, check_key_material, keyring_of, new_key_entry
 from tests.cli_run import run_cli
 
 TABLES = set(metadata.tables)
@@ -160,3 +162,37 @@ def test_processes_starting_together_on_one_embedded_database_all_migrate_it(tmp
         with ThreadPoolExecutor(6) as starts:
             outcomes = list(starts.map(lambda s: asyncio.run(prepare_database(s)), [settings] * 6))
         assert outcomes == [None] * 6
+
+
+def test_an_operator_lists_the_payload_key_ids_and_forgets_a_mistaken_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """The first part to start with a key id records its key's fingerprint; when that part had the
+    wrong key, every correct part was refused and the only way out was SQL in the README."""
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", database_url)
+    assert run_cli(capsys, ["db", "upgrade"]).returncode == 0
+    right, wrong = new_key_entry("k1"), new_key_entry("k1")
+    mistaken = Settings(
+        database_url=SecretStr(database_url), payload_keys=SecretStr(f"{wrong},{new_key_entry('k2')}")
+    )
+    asyncio.run(check_key_material(mistaken, keyring_of(mistaken)))  # the first part up had the typo
+    correct = mistaken.model_copy(update={"payload_keys": SecretStr(right)})
+    with pytest.raises(KeyringError, match=r"payload key id\(s\) k1 hold another key"):
+        asyncio.run(check_key_material(correct, keyring_of(correct)))
+
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", right)  # this shell's keys: the right ones
+    listed = run_cli(capsys, ["db", "payload-keys"])
+    assert listed.returncode == 0, listed.stderr
+    header, k1, k2 = listed.stdout.splitlines()
+    assert header.split()[:2] == ["KEY", "ID"]
+    assert k1.startswith("k1 ") and k1.endswith("ANOTHER KEY: refused at start")
+    assert k2.startswith("k2 ") and k2.endswith("not listed")
+    assert wrong.split(":", 1)[1] not in listed.stdout and right.split(":", 1)[1] not in listed.stdout
+
+    forgot = run_cli(capsys, ["db", "forget-payload-key", "k1"])
+    assert forgot.returncode == 0 and forgot.stdout.startswith("forgot payload key id k1's fingerprint")
+    asyncio.run(check_key_material(correct, keyring_of(correct)))  # starts now, and records its key
+    assert run_cli(capsys, ["db", "payload-keys"]).stdout.splitlines()[1].endswith("same key")
+    again = run_cli(capsys, ["db", "forget-payload-key", "k9"])
+    assert again.returncode == 1
+    assert again.stderr == "convoflow db: no fingerprint is recorded for payload key id 'k9'\n"

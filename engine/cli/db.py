@@ -1,7 +1,9 @@
-"""`convoflow db upgrade|current`: the control-plane database's schema.
+"""`convoflow db upgrade|current|import|payload-keys|forget-payload-key`: the control-plane database.
 
 `convoflow up` upgrades by itself; a cluster runs `convoflow db upgrade` once per release, before
-starting workers and API replicas of the new version.
+starting workers and API replicas of the new version. `payload-keys` lists the payload key ids the
+cluster has used (engine/db/key_fingerprints.py) and whether this shell's keys match each;
+`forget-payload-key` forgets one, when the first part to use it had the wrong key.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.db.connection import SchemaError, code_heads, current_revisions, open_engine, upgrade
+from engine.db.key_fingerprints import forget_key, recorded_keys
 from engine.db.url import DatabaseUrlError, redacted
 from engine.service.config import Settings, settings_problems
 from engine.service.data_import import import_data_dir
 from engine.service.database import NoSharedDatabase, prepare_database, require_shared_database
+from engine.service.payload_keys import KeyringError, keyring_of
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +42,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     moving.add_argument("--data-dir", type=Path, help="the directory to read (default: CONVOFLOW_DATA_DIR)")
     moving.add_argument("--tenant", default="dev", help="tenant the packs belong to (default: dev)")
     moving.set_defaults(func=run_import)
+    commands.add_parser(
+        "payload-keys", help="the payload key ids the cluster has used, and whether this shell's keys match"
+    ).set_defaults(func=run_payload_keys)
+    forget = commands.add_parser(
+        "forget-payload-key",
+        help="forget a key id's recorded fingerprint (the first part to use it had the wrong key)",
+    )
+    forget.add_argument("key_id", metavar="KEY_ID")
+    forget.set_defaults(func=run_forget_payload_key)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
@@ -62,6 +75,53 @@ def run_import(args: argparse.Namespace) -> int:
     return _run(move)
 
 
+def run_payload_keys(args: argparse.Namespace) -> int:
+    return _run(_payload_keys)
+
+
+def run_forget_payload_key(args: argparse.Namespace) -> int:
+    async def forget(url: str) -> str:
+        engine = open_engine(url)
+        try:
+            found = await forget_key(engine, args.key_id)
+        finally:
+            await engine.dispose()
+        if not found:
+            raise NotThere(f"no fingerprint is recorded for payload key id {args.key_id!r}")
+        return (
+            f"forgot payload key id {args.key_id}'s fingerprint: the next part to start with it "
+            "records its key"
+        )
+
+    return _run(forget)
+
+
+async def _payload_keys(url: str) -> str:
+    try:
+        keyring = keyring_of(Settings())
+        here: dict[str, str] | None = keyring.fingerprints() if keyring else {}
+    except KeyringError:  # no keys in this shell: the ids are listed all the same
+        here = None
+    engine = open_engine(url)
+    try:
+        recorded = await recorded_keys(engine)
+    finally:
+        await engine.dispose()
+    if not recorded:
+        return "no payload key id recorded yet: the first part to start with each records it"
+    rows = [("KEY ID", "FIRST USED (UTC)", "THIS SHELL'S KEYS")]
+    for key in recorded:
+        if here is None:
+            mine = "-"
+        elif key.key_id not in here:
+            mine = "not listed"
+        else:
+            mine = "same key" if here[key.key_id] == key.fingerprint else "ANOTHER KEY: refused at start"
+        rows.append((key.key_id, f"{key.first_seen_at:%Y-%m-%d %H:%M}", mine))
+    width = max(len(row[0]) for row in rows)
+    return "\n".join(f"{a:<{width}}  {b:<16}  {c}" for a, b, c in rows)
+
+
 async def _upgrade(url: str) -> str:
     engine = open_engine(url)
     try:
@@ -69,6 +129,10 @@ async def _upgrade(url: str) -> str:
         return f"{redacted(url)}: schema at {', '.join(sorted(await current_revisions(engine)))}"
     finally:
         await engine.dispose()
+
+
+class NotThere(Exception):
+    """What the command names is not in the database: said on stderr, exit 1."""
 
 
 class Behind(Exception):
@@ -105,6 +169,9 @@ def _run(command: Callable[[str], Coroutine[Any, Any, str]]) -> int:
         print(asyncio.run(command(url)))
     except Behind as exc:
         print(exc)
+        return 1
+    except NotThere as exc:
+        print(f"convoflow db: {exc}", file=sys.stderr)
         return 1
     except (ValidationError, DatabaseUrlError, SchemaError) as exc:
         print(f"convoflow db: {exc}", file=sys.stderr)

@@ -10,12 +10,37 @@ a part whose key under that id has another fingerprint is refused at start, nami
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import insert_or_ignore
 from engine.db.schema import payload_key_fingerprints
+
+
+class RecordedKey(NamedTuple):
+    key_id: str
+    fingerprint: str
+    first_seen_at: datetime
+
+
+async def recorded_keys(database: AsyncEngine) -> list[RecordedKey]:
+    """Every key id recorded, by id."""
+    table = payload_key_fingerprints
+    query = select(table.c.key_id, table.c.fingerprint, table.c.first_seen_at).order_by(table.c.key_id)
+    async with database.connect() as db:
+        return [RecordedKey(*row) for row in await db.execute(query)]
+
+
+async def forget_key(database: AsyncEngine, key_id: str) -> bool:
+    """Forget a key id's fingerprint (the first part to start with it had the wrong key): the next
+    part to start with the id records its own. Whether one was recorded."""
+    async with database.begin() as db:
+        gone = await db.execute(
+            delete(payload_key_fingerprints).where(payload_key_fingerprints.c.key_id == key_id)
+        )
+    return bool(gone.rowcount)
 
 
 async def differing_keys(database: AsyncEngine, fingerprints: dict[str, str]) -> list[str]:
