@@ -364,6 +364,49 @@ def test_a_reassignment_nobody_else_can_take_keeps_its_agent_and_one_someone_can
     assert counts(desk) == {"bo": 0, "cy": 1}
 
 
+def test_a_conversation_its_agent_could_not_keep_goes_back_to_them_once_nobody_else_can() -> None:
+    """Over capacity at the unanswered timeout (a capacity cut), bo could not keep it: queued
+    excluding bo, it waited for ever beside an idle bo while newer conversations went to bo."""
+    desk = book(agent("bo", capacity=2))
+    for n in (1, 2):
+        assert desk.request(ask(n, strategy="least_loaded"), T0).agent == "bo"
+    desk.apply_agent(desk.agents["bo"].model_copy(update={"capacity": {"*": 1}}), T0)
+    again = ask("1-again", conversation_id="conversation:t:c1", exclude=["bo"], reason="unanswered")
+    assert desk.request(again, T0 + timedelta(minutes=5), may_keep=lambda: True).result == "queued"
+    desk.release("conversation:t:c2", T0 + timedelta(minutes=6))  # bo has room again
+    [notice] = desk.notices
+    assert notice.outcome is not None and (notice.conversation_id, notice.outcome.agent) == (
+        "conversation:t:c1",
+        "bo",
+    )
+    assert notice.outcome.decision.reason.startswith("back to bo, nobody else can take it: ")
+    assert counts(desk) == {"bo": 1} and queue_view(desk, "support").entries == []
+    # A colleague free first takes it: the exclusion still stands while someone else can.
+    other = book(agent("bo", capacity=2), agent("cy", capacity=1))
+    for n in (1, 2, 3):
+        other.request(ask(n, strategy="least_loaded"), T0)
+    other.apply_agent(other.agents["bo"].model_copy(update={"capacity": {"*": 1}}), T0)
+    held = {load.agent: load.assigned for load in loads_view(other)}
+    assert (len(held["bo"]), len(held["cy"])) == (2, 1)
+    mine = held["bo"][0]
+    again = ask("x-again", conversation_id=mine, exclude=["bo"], reason="unanswered")
+    other.request(again, T0 + timedelta(minutes=5), may_keep=lambda: True)
+    other.release(held["cy"][0], T0 + timedelta(minutes=6))
+    assert [(n.conversation_id, n.outcome.agent) for n in other.notices if n.outcome] == [(mine, "cy")]
+    # A desk whose history left it queued (no patch) replays so.
+    asked: list[bool] = []
+    older = DeskBook(DeskState(tenant="t"), serve_excluded=lambda: asked.append(True) or False)
+    older.apply_roster(Roster(agents=[agent("bo", capacity=2)], read_at=T0), T0)
+    for n in (1, 2):
+        older.request(ask(n, strategy="least_loaded"), T0)
+    older.apply_agent(older.agents["bo"].model_copy(update={"capacity": {"*": 1}}), T0)
+    older.request(
+        again.model_copy(update={"conversation_id": "conversation:t:c1"}), T0, may_keep=lambda: True
+    )
+    older.release("conversation:t:c2", T0 + timedelta(minutes=6))
+    assert asked == [True] and older.notices == [] and len(older.state.queue) == 1
+
+
 def test_an_agent_who_can_no_longer_take_it_is_not_kept_and_a_desk_from_before_queues() -> None:
     desk = book(agent("bo"))
     desk.request(ask(1, strategy="least_loaded"), T0)
@@ -371,8 +414,10 @@ def test_an_agent_who_can_no_longer_take_it_is_not_kept_and_a_desk_from_before_q
     again = ask("1-again", conversation_id="conversation:t:c1", exclude=["bo"], reason="escalated")
     gone = desk.request(again, T0 + timedelta(minutes=2), may_keep=lambda: True)
     assert (gone.result, gone.kept) == ("queued", False)
-    # A desk whose history queued such a request (no patch): queued as it ran.
-    older = book(agent("bo"))
+    # A desk whose history queued such a request (no patch, nor the later one that gives it back
+    # to bo): queued as it ran.
+    older = DeskBook(DeskState(tenant="t"), serve_excluded=lambda: False)
+    older.apply_roster(Roster(agents=[agent("bo")], read_at=T0), T0)
     older.request(ask(1, strategy="least_loaded"), T0)
     asked: list[bool] = []
     old = older.request(again, T0 + timedelta(minutes=2), may_keep=lambda: asked.append(True) or False)
@@ -422,6 +467,37 @@ def test_a_solved_conversation_its_agent_lost_is_parked_until_the_customer_write
     desk.report_status("conversation:t:c1", "open", T0 + timedelta(minutes=4))  # reopened
     assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
     assert counts(desk) == {"ana": 0, "ben": 1}
+
+
+def test_a_conversation_solved_while_it_waited_is_parked_not_handed_to_an_agent() -> None:
+    """Solved in the queue, it kept the status it asked with: the first agent free took it (a seat
+    counted as open work until it closed, days later) while new work queued behind it."""
+    desk = book(agent("ben", capacity=1))
+    assert desk.request(ask(1), T0).agent == "ben"
+    assert desk.request(ask(2), T0).result == "queued"
+    desk.report_status("conversation:t:c2", "solved", T0 + timedelta(minutes=1))
+    assert queue_view(desk, "support").entries == []
+    desk.report_status("conversation:t:c1", "solved", T0 + timedelta(minutes=2))  # ben is free
+    assert [n.kind for n in desk.notices] == [] and counts(desk) == {"ben": 0}
+    fresh = desk.request(ask(3), T0 + timedelta(minutes=3))
+    assert (fresh.result, fresh.agent) == ("assigned", "ben")
+    desk.report_status("conversation:t:c3", "solved", T0 + timedelta(minutes=4))
+    desk.report_status("conversation:t:c2", "open", T0 + timedelta(minutes=5))  # the customer again
+    assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
+    assert desk.state.seats["conversation:t:c2"].status == "open"
+    # A place that waits on: another status is the one its seat counts by once served.
+    assert desk.request(ask(4), T0).result == "queued"
+    desk.report_status("conversation:t:c4", "pending", T0 + timedelta(minutes=6))
+    assert [w.request.status for w in desk.state.queue if not w.parked] == ["pending"]
+    # A desk whose history kept such places as they asked (no patch) replays so.
+    asked: list[bool] = []
+    older = DeskBook(DeskState(tenant="t"), restatus_waiting=lambda: asked.append(True) or False)
+    older.apply_roster(Roster(agents=[agent("ben", capacity=1)], read_at=T0), T0)
+    older.request(ask(1), T0)
+    older.request(ask(2), T0)
+    older.report_status("conversation:t:c2", "solved", T0 + timedelta(minutes=1))
+    older.report_status("conversation:t:c1", "solved", T0 + timedelta(minutes=2))
+    assert asked == [True] and [n.outcome.agent for n in older.notices if n.outcome] == ["ben"]
 
 
 def test_parked_conversations_neither_fill_the_queue_nor_lengthen_it(monkeypatch: pytest.MonkeyPatch) -> None:

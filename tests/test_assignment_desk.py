@@ -108,6 +108,28 @@ async def test_fifty_conversations_for_one_free_slot_one_is_assigned_the_rest_wa
     assert (await queue(api)) == waiting[1:]
 
 
+async def test_a_conversation_solved_while_it_waited_is_never_handed_to_the_agent_who_frees_up(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """Solved in the queue, it stayed there with the status it asked with: the agent who freed up
+    took it, and it held that seat until it closed, days later, while new work queued behind it."""
+    await add_agent(api, "solo", capacity=1)
+    for n in (1, 2):
+        await api.post_message(f"c{n}", f"m{n}", "Hello there")
+    assert await queue(api) == ["c2"]
+    for n in (2, 1):  # c2 needs nobody now; then solo is free
+        solved = await api.request("POST", f"/v1/conversations/c{n}/status", json={"status": "solved"})
+        assert solved.status == 200, solved.body
+    assert await queue(api) == [] and await loads(api) == {"solo": 0}
+    await api.post_message("c3", "m3", "Hello there")
+    await assigned_to(api, "c3", "solo")  # the new work, not the solved c2
+    assert await assignee(api, "c2") is None
+    closed = await api.request("POST", "/v1/conversations/c3/status", json={"status": "closed"})
+    assert closed.status == 200, closed.body
+    await api.post_message("c2", "m2-again", "Sorry, it broke again")  # reopened: waits no more
+    await assigned_to(api, "c2", "solo")
+
+
 async def test_a_queued_conversation_made_urgent_is_served_first(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:
@@ -175,6 +197,32 @@ async def test_a_team_of_one_keeps_its_agent_when_nobody_else_can_take_the_conve
     events = [d["event"] for d in await trail(api, "c-alone")]
     assert "conversation.unassigned" not in events and events.count("conversation.assigned") == 1
     assert (await loads(api)) == {"solo": 1}
+
+
+async def test_a_conversation_its_agent_could_not_keep_goes_back_to_them_once_they_have_room(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """Over capacity at the unanswered timeout (its capacity cut), solo could not keep one of its
+    two conversations: queued excluding solo, it waited for ever beside solo once solo was idle, and
+    newer conversations went to solo before it."""
+    await add_agent(api, "solo", capacity=2)
+    for name in ("c-a", "c-b"):
+        await api.post_message(name, f"{name}-m1", "Hello there")
+        await assigned_to(api, name, "solo")
+    await add_agent(api, "solo", capacity=1)  # replaced: one slot for two conversations
+
+    async def one_queued() -> bool:
+        return len(await queue(api)) == 1
+
+    await eventually(one_queued, "the unanswered timeout queued one of them")
+    [waiting] = await queue(api)
+    [kept] = {"c-a", "c-b"} - {waiting}
+    assert await assignee(api, waiting) is None and await assignee(api, kept) == "solo"
+    closed = await api.request("POST", f"/v1/conversations/{kept}/status", json={"status": "closed"})
+    assert closed.status == 200, closed.body
+    await assigned_to(api, waiting, "solo")
+    last = [d for d in await trail(api, waiting) if d["event"] == "conversation.assigned"][-1]
+    assert last["assignment"]["assignment"]["reason"].startswith("back to solo, nobody else can take it")
 
 
 async def test_the_unanswered_timer_counts_on_the_team_calendar_not_the_sla_policy_s(

@@ -133,7 +133,12 @@ away: the desk handed the conversation to a colleague, whose backlog it is now),
 `patches-2026-12-w-then-reassigned-mid-1`, assigned under `convoflow up` of the code before it and
 reassigned (its agent away) once `convoflow up` of the code after it had taken over: replaying its
 first assignment asked `assignments-are-kpi-facts` and was answered no, which Temporal keeps for the
-rest of the run, so it records no marker and makes no assignment fact until its next run.
+rest of the run, so it records no marker and makes no assignment fact until its next run;
+`desk-workflow-13`, a desk whose queued conversation was solved while it waited (desk patch
+`desk-parks-a-waiting-conversation-once-solved`: parked, never handed to the agent who freed up,
+served once reopened), and `desk-workflow-14`, one whose conversation its agent could not keep
+(over capacity at the unanswered timeout) went back to that agent once they had room (desk patch
+`desk-gives-it-back-when-nobody-else-can`).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

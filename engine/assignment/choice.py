@@ -224,6 +224,7 @@ def kept_by(
     loads: Loads,
     *,
     ties_by_after: bool = True,
+    verb: str = "kept by",
 ) -> AssignmentDecision | None:
     """The record of `agent` keeping a conversation `request` asks someone else for (it excludes
     them), when nobody else can take it now and they still could. Queued instead, the conversation
@@ -241,5 +242,21 @@ def kept_by(
     ):
         return None
     decision.chosen = agent
-    decision.reason = f"kept by {agent}, nobody else can take it: {decision.reason}"
+    decision.reason = f"{verb} {agent}, nobody else can take it: {decision.reason}"
     return decision
+
+
+def back_to_excluded(
+    request: AssignmentRequest, agents: Iterable[AgentRecord], loads: Loads, *, ties_by_after: bool = True
+) -> AssignmentDecision | None:
+    """The record of a waiting conversation going back to an agent it excludes (one who let the
+    customer wait), who can take it now that nobody else can. Over capacity at the timeout (a
+    capacity cut, a reopened conversation), the agent could not keep it; once they had room again,
+    the conversation waited for ever beside them, the exclusion standing."""
+    pool = list(agents)
+    for agent in request.exclude:
+        if (
+            back := kept_by(request, agent, pool, loads, ties_by_after=ties_by_after, verb="back to")
+        ) is not None:
+            return back
+    return None

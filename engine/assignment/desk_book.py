@@ -20,9 +20,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from engine.assignment.answers import outcome_of, repeated, settled_by_roster
-from engine.assignment.choice import Loads, choose, kept_by
+from engine.assignment.choice import Loads, back_to_excluded, choose, kept_by
 from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
-from engine.assignment.requeueing import requeued, unpark
+from engine.assignment.requeueing import requeued, restatus, unpark
 from engine.contracts.assignment import (
     AgentRecord,
     AssignmentDecision,
@@ -78,15 +78,20 @@ class DeskBook:
         *,
         ties_by_after: bool = True,
         requeue_afresh: Callable[[], bool] = lambda: True,
+        restatus_waiting: Callable[[], bool] = lambda: True,
+        serve_excluded: Callable[[], bool] = lambda: True,
     ) -> None:
+        # The desk workflow's patches, so that a desk whose history was decided before replays as it
+        # ran; each but the first is asked only where it makes a difference. Whether equal scores go
+        # to the agent least loaded once assigned (choice.py); a lost seat's conversation waits for
+        # anyone, parked while solved, and a waiting one takes the status it reports (requeueing.py);
+        # a waiting one goes back to an agent it excludes when nobody else can (`back_to_excluded`).
         self.state = state
         self.notices: list[Notice] = []
         self.ties_by_after = ties_by_after
-        """Equal scores go to the agent least loaded once assigned (engine/assignment/choice.py);
-        False for desks whose history was decided before (the desk workflow's patch)."""
         self.requeue_afresh = requeue_afresh
-        """Whether a lost seat's conversation waits for anyone, parked while solved
-        (engine/assignment/requeueing.py); asked only where that differs (the desk workflow's patch)."""
+        self.restatus_waiting = restatus_waiting
+        self.serve_excluded = serve_excluded
 
     # -- the roster ---------------------------------------------------------------------------------
 
@@ -219,8 +224,11 @@ class DeskBook:
             if seat.request is not None:
                 seat.request.status = status
             changed = True
-        for waiting in self.state.queue:
-            if waiting.request.conversation_id == conversation_id and unpark(waiting, status):
+        for waiting in [w for w in self.state.queue if w.request.conversation_id == conversation_id]:
+            if unpark(waiting, status):
+                changed = True
+            elif not waiting.parked and waiting.request.status != status and self.restatus_waiting():
+                restatus(waiting, status, may_park=sum(w.parked for w in self.state.queue) < MAX_PARKED)
                 changed = True
         if priority is not None:
             held = [w.request for w in self.state.queue if w.request.conversation_id == conversation_id]
@@ -281,10 +289,16 @@ class DeskBook:
                 ties_by_after=self.ties_by_after,
             )
             if decision.chosen is None:
+                back = back_to_excluded(
+                    request, self.agents.values(), loads, ties_by_after=self.ties_by_after
+                )
+                if back is not None and self.serve_excluded():
+                    decision = back
+            if (chosen := decision.chosen) is None:
                 continue
             self.state.queue.remove(waiting)
-            self.state.last_chosen[request.team] = decision.chosen
-            self._seat(request, decision.chosen, now)
+            self.state.last_chosen[request.team] = chosen
+            self._seat(request, chosen, now)
             loads = Loads.of(self.state.seats.values())
             outcome = self._remember(self._answer(request, "assigned", decision, now))
             self.notices.append(Notice("assigned", request.conversation_id, outcome=outcome))

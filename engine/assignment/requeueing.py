@@ -1,4 +1,5 @@
-"""What a conversation its agent lost (away past the grace period, removed) waits for in the queue.
+"""What a conversation its agent lost (away past the grace period, removed) waits for in the queue,
+and what a waiting conversation that is solved before anyone took it does.
 
 Its seat keeps the request that seated it, to queue again. As asked, that request could wait for
 ever beside a free colleague: a manual assignment named the agent just lost (`strategy: agent`),
@@ -8,7 +9,10 @@ anyone eligible in its team, by the team's own strategy.
 A solved conversation needs nobody until the customer writes again: it was queued and handed to a
 colleague (a seat taken, `conversation.assigned` sent) for a ticket already done. It waits
 *parked*: kept in the queue, never served, shown nowhere, until its conversation reports a status
-that needs an agent (a reopen); a close releases it as any queue place.
+that needs an agent (a reopen); a close releases it as any queue place. So does a conversation
+solved while it waited (a customer who wrote "never mind, found it"): it stayed in the queue with
+the status it asked with, was later handed to an agent and held a seat of their capacity until
+its conversation closed, days later, while new work queued behind it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,13 @@ def requeued(seat: Seat, afresh: Callable[[], bool], *, may_park: bool = True) -
     anyone = request.model_copy(update={"strategy": strategy, "agent": None, "exclude": []})
     parked = may_park and seat.status in PARKED_STATUSES
     return Waiting(request=anyone, waiting_since=request.requested_at, parked=parked)
+
+
+def restatus(waiting: Waiting, status: str, *, may_park: bool) -> None:
+    """A place served in turn whose conversation reports another status: it takes it (the seat it
+    gets counts by it) and, solved, waits parked (`may_park`: under the desk's bound)."""
+    waiting.request.status = status
+    waiting.parked = may_park and status in PARKED_STATUSES
 
 
 def unpark(waiting: Waiting, status: str) -> bool:

@@ -80,6 +80,15 @@ KEEPS_WHEN_NOBODY_ELSE = "desk-keeps-the-agent-nobody-else-can-relieve"
 # solved one was handed to a colleague. Asked when that first differs, so a desk whose history
 # queued such a request replays as it ran.
 REQUEUES_AFRESH = "desk-requeues-a-lost-conversation-for-anyone"
+# Patch: a waiting conversation takes the status it reports, parked while solved
+# (engine/assignment/requeueing.py `restatus`); solved while it waited, it was later handed to an
+# agent and held a seat until it closed. Asked when that first differs, so a desk whose history
+# kept such a place as it asked replays as it ran.
+RESTATUSES_WAITING = "desk-parks-a-waiting-conversation-once-solved"
+# Patch: a waiting conversation goes back to an agent it excludes (one who let the customer wait)
+# when that agent can take it and nobody else can (engine/assignment/choice.py `back_to_excluded`);
+# released over capacity, it waited for ever beside them once idle. Asked when that first differs.
+SERVES_EXCLUDED = "desk-gives-it-back-when-nobody-else-can"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -97,8 +106,12 @@ class AssignmentDesk:
             start.carried or DeskState(tenant=start.tenant),
             ties_by_after=workflow.patched(TIES_BY_AFTER),
             requeue_afresh=self._requeues_afresh,
+            restatus_waiting=self._restatuses_waiting,
+            serve_excluded=self._serves_excluded,
         )
         self._afresh: bool | None = None
+        self._restatuses: bool | None = None
+        self._excluded: bool | None = None
         self._stale = True  # each run reads the roster first: it may have changed while none ran
         self._reading = False
         self._messages = 0
@@ -236,6 +249,16 @@ class AssignmentDesk:
         if self._afresh is None:
             self._afresh = workflow.patched(REQUEUES_AFRESH)
         return self._afresh
+
+    def _restatuses_waiting(self) -> bool:
+        if self._restatuses is None:
+            self._restatuses = workflow.patched(RESTATUSES_WAITING)
+        return self._restatuses
+
+    def _serves_excluded(self) -> bool:
+        if self._excluded is None:
+            self._excluded = workflow.patched(SERVES_EXCLUDED)
+        return self._excluded
 
     def _may_keep(self) -> bool:
         if self._keeps is None:
