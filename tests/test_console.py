@@ -321,6 +321,7 @@ async def test_the_kpi_pages_count_days_in_the_time_zone_ops_choose(
             text = await shown.text()
             assert shown.status == 200, text[:300]
             assert f'<option value="{zone}" selected>' in text and f"Whole days in {zone}" in text
+            assert "what happened before the end of the range" in text
             table = text.split('id="numbers-volume"')[1].split("</table>")[0]
             begun = {day: int(n) for day, n in re.findall(r"<tr><td>([\d-]+)</td><td>(\d+)</td>", table)}
             assert begun[today.isoformat()] == 1 and sum(begun.values()) == 1, (zone, begun)
@@ -329,5 +330,8 @@ async def test_the_kpi_pages_count_days_in_the_time_zone_ops_choose(
             drilled = await browser.get(f"{api.base_url}/console/kpis/volume", params={"tz": zone})
             listed = await drilled.text()
             assert 'href="/console/conversations/tz-1"' in listed and f"days in {zone}" in listed
+        # A team the pack lacks is shown as the filter applied, not as "all teams" beside no figures.
+        typo = await (await browser.get(f"{api.base_url}/console/", params={"team": "Billing"})).text()
+        assert '<option value="Billing" selected>' in typo and 'value="">all teams</option>' in typo
         wrong = await browser.get(f"{api.base_url}/console/", params={"tz": "Mars/Olympus"})
         assert wrong.status == 422 and "tz: &#39;Mars/Olympus&#39; is not a time zone" in await wrong.text()

@@ -35,7 +35,10 @@ class KpiReport(BaseModel):
 
     tenant: str
     from_: datetime = Field(alias="from")
-    to: datetime
+    to: datetime = Field(
+        description="Every row is measured as of this instant: its threads' facts before `to` count, "
+        "also those after the row's own period (docs/kpis.md)."
+    )
     group_by: list[str]
     interval: str | None
     rows: list[dict[str, Any]] = Field(

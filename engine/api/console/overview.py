@@ -93,7 +93,9 @@ async def overview(request: web.Request) -> web.Response:
     values = {
         "session": request[SESSION],
         "filters": filters,
-        "teams": sorted(pack.teams),
+        # A team the pack no longer has (or a link's typo) is shown as the filter it is: the page said
+        # "all teams" beside "No conversations in this period".
+        "teams": [*sorted(pack.teams), *([filters.team] if filters.team not in {"", *pack.teams} else [])],
         "zones": zones(pack, filters.tz),
         "channels": [c.value for c in Channel],
         "error": None,

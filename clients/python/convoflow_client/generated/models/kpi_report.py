@@ -21,7 +21,8 @@ class KpiReport:
     Attributes:
         tenant (str):
         from_ (datetime.datetime):
-        to (datetime.datetime):
+        to (datetime.datetime): Every row is measured as of this instant: its threads' facts before `to` count, also
+            those after the row's own period (docs/kpis.md).
         group_by (list[str]):
         interval (None | str):
         rows (list[KpiReportRowsItem]): `group` (the grouped attributes), `from`, `to` and `metrics`: each metric with
