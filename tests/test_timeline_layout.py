@@ -14,6 +14,7 @@ from engine.contracts.conversation import (
     DecisionEntry,
     ExecutedAction,
     Party,
+    ThreadSummary,
 )
 from engine.contracts.sla_state import SlaState, SlaTarget
 
@@ -148,3 +149,26 @@ def test_a_clock_that_started_before_the_trail_s_first_entry_is_drawn_from_its_s
         ("running", received, received + timedelta(hours=1))
     ]
     assert clock.spans[0].x == 0
+
+
+def test_a_later_thread_s_clock_is_drawn_from_its_own_start_not_the_first_thread_s() -> None:
+    """Thread 2's first-response clock was drawn from thread 1's `apply_sla`: the days thread 1 lay
+    closed were drawn as the clock running."""
+    later = at(3600)
+    target = SlaTarget(name="first_response", target_minutes=60, remaining_minutes=50, started_at=later)
+    state = conversation({"first_response": target}).model_copy(
+        update={
+            "thread": 2,
+            "threads": [ThreadSummary(thread=1, started_at=T0, closed_at=at(100))],
+            "updated_at": later + timedelta(minutes=10),
+        }
+    )
+    applied = [ExecutedAction(index="0", action={"type": "apply_sla", "value": "standard"})]
+    trail = [
+        created(),
+        DecisionEntry(seq=2, event="status.changed", at=at(100), note="set by api: open -> closed"),
+        DecisionEntry(seq=3, event="conversation.created", at=later, executed=applied, thread=2),
+    ]
+    timeline = build_timeline(state, trail, pause_on=["pending"], now=later + timedelta(minutes=10))
+    [clock] = timeline.clocks
+    assert [(s.kind, s.start) for s in clock.spans] == [("running", later)]

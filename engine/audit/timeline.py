@@ -149,9 +149,13 @@ def build_timeline(
     scale = _Scale(start, end)
     # What the status has been, up to now: the axis may go on to a deadline still ahead.
     status_spans = _status_spans(state, changes, start, min(end, max(now, start)), scale)
-    applied = _policy_applied(trail)
+    # The clocks are the current thread's: drawn from its own policy's start, not the first thread's
+    # (days of a closed thread were drawn as a clock running).
+    current = [e for e in trail if e.thread == state.thread]
+    applied = _policy_applied(current)
+    began = current[0].at if current and state.thread > 1 else state.created_at
     clocks = [
-        _clock(t, changes, pause_on, applied, state, now, scale)
+        _clock(t, changes, pause_on, applied, began, now, scale)
         for t in sorted(state.sla.targets.values(), key=lambda t: _TARGET_ORDER.get(t.name, 9))
     ]
     return Timeline(
@@ -314,14 +318,15 @@ def _clock(
     changes: list[tuple[datetime, str]],
     pause_on: list[str],
     applied: datetime | None,
-    state: ConversationState,
+    began: datetime,
     now: datetime,
     scale: _Scale,
 ) -> ClockLane:
+    """`applied`: when the thread's policy started its clocks; `began`: when the thread began."""
     known = [i for i in (target.started_at, target.paused_at) if i is not None]
     begin = applied if applied is not None and target.name != "next_response" else None
     if begin is None or (known and min(known) < begin):
-        begin = min(known) if known else state.created_at
+        begin = min(known) if known else began
     if begin < scale.start:
         begin = scale.start
     finish = target.met_at or target.breached_at or max(now, begin)
