@@ -208,6 +208,8 @@ async def test_without_a_desk_every_agent_has_no_load_and_every_queue_is_empty(
         ({"capacity": {"email": 2, "fax": 1}}, "capacity.fax", ["'fax'"]),
         ({"capacity": {"chat": 5000}}, "capacity.chat", ["5000"]),
         ({"capacity": {}}, "capacity", ["at least one channel"]),
+        # It took nothing on a channel it does not take: saved, it could never be assigned anything.
+        ({"channels": ["email"], "capacity": {"chat": 2}}, "capacity.chat", ["takes email only"]),
         ({"id": "../etc"}, "id", ["'../etc'"]),
         ({"id": "a:b"}, "id", ["'a:b'"]),
     ],

@@ -146,6 +146,16 @@ def checked_agent(agent: AgentInput, pack: RulePack) -> AgentRecord:
         if channel not in CHANNELS:
             problems.append(Problem("channels", f"channel {channel!r} is not one of {', '.join(CHANNELS)}"))
     capacity = _capacity(agent.capacity, problems)
+    taken = set(channels) & set(CHANNELS)  # a channel misspelt is named above, not again here
+    for channel in sorted(capacity.keys() & set(CHANNELS) - taken) if taken else ():
+        # Saved, it took nothing on that channel, and with no capacity on its own channels nothing at all.
+        problems.append(
+            Problem(
+                f"capacity.{channel}",
+                f"the agent takes {', '.join(channels)} only (`channels`): "
+                f"a capacity for {channel} is never used",
+            )
+        )
     if problems:
         raise InvalidAgent(problems)
     return AgentRecord(
