@@ -27,7 +27,7 @@ from engine.api.conversation_views import (
     ThreadList,
 )
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
-from engine.api.errors import TEMPORAL_DOWN, ApiError, invalid_field, named, unavailable
+from engine.api.errors import TEMPORAL_DOWN, ApiError, check_parameters, invalid_field, named, unavailable
 from engine.api.pages import Position, next_link, page_request
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
 from engine.contracts.ids import AGENT_ID_PATTERN, is_agent_id, is_safe_id
@@ -146,11 +146,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 
     A parameter it does not know (a typo: `?chanel=sms`) or a filter given twice (`?channel=sms&
     channel=chat`) is a 422 naming it: both were ignored, and the answer looked like a filtered one."""
-    for name in request.query:
-        if name not in LIST_PARAMETERS:
-            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(LIST_PARAMETERS)}")
-        if len(request.query.getall(name)) > 1:
-            raise invalid_field(name, "given more than once: one value per filter")
+    check_parameters(request, LIST_PARAMETERS)
     found, after = await conversation_summaries(request, request.query)
     return web.json_response(ConversationList(conversations=found, next=after).model_dump(mode="json"))
 

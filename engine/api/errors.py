@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 
 from aiohttp import web
@@ -119,6 +119,17 @@ def unavailable(code: str, message: str) -> ApiError:
 def invalid_field(field: str, problem: str, summary: str | None = None) -> ApiError:
     """422 for one bad field: the shape every hand-made validation in the API answers with."""
     return ApiError(422, "invalid_request", summary or f"{field}: {problem}", named(field, problem))
+
+
+def check_parameters(request: web.Request, known: Sequence[str]) -> None:
+    """422 naming a query parameter the route does not know (a typo: `?chanel=sms`) or one given
+    twice (`?from=a&from=b`): both were ignored or half read, and the answer looked like an answer
+    to what was asked."""
+    for name in request.query:
+        if name not in known:
+            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(known)}")
+        if len(request.query.getall(name)) > 1:
+            raise invalid_field(name, "given more than once: one value per parameter")
 
 
 def validation_error(exc: ValidationError) -> ApiError:

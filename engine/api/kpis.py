@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from engine.api.auth import TENANT
 from engine.api.conversations import DATABASE
-from engine.api.errors import invalid_field
+from engine.api.errors import check_parameters, invalid_field
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.kpis.report import to_csv
 from engine.service.kpis import kpi_report
@@ -49,10 +49,8 @@ class KpiReport(BaseModel):
 
 @routes.get("/v1/kpis")
 async def get_kpis(request: web.Request) -> web.Response:
+    check_parameters(request, PARAMETERS)
     params = request.query
-    for name in params:
-        if name not in PARAMETERS:
-            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(PARAMETERS)}")
     wanted = params.get("format")
     if wanted not in (None, "json", "csv"):
         raise invalid_field("format", "json or csv")

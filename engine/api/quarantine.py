@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 
 from engine.api.auth import KEY_ID, ROLE, TENANT
 from engine.api.email_intake import MAIL_INTAKE
-from engine.api.errors import ApiError, invalid_field, named
-from engine.api.pages import next_link, page_request
+from engine.api.errors import ApiError, check_parameters, invalid_field, named
+from engine.api.pages import PAGE_PARAMS, next_link, page_request
 from engine.db.mail_quarantine import QuarantinedMail
 from engine.mail.verdicts import QuarantineReason
 
@@ -134,6 +134,7 @@ NO_SENDER = "the mail has no usable sender address: there is no one a conversati
 @routes.get("/v1/quarantine")
 async def list_quarantine(request: web.Request) -> web.Response:
     """The tenant's quarantined mail, oldest first; `reason` and `released` (true/false) filter."""
+    check_parameters(request, ("reason", "released", *PAGE_PARAMS))
     reason = request.query.get("reason")
     if reason is not None and reason not in {r.value for r in QuarantineReason}:
         raise invalid_field("reason", f"one of {', '.join(r.value for r in QuarantineReason)}")

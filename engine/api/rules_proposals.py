@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE, read_body
-from engine.api.errors import ApiError, invalid_field, named
+from engine.api.errors import ApiError, check_parameters, invalid_field, named
 from engine.api.pack_answers import Proposed, answered
 from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
@@ -154,9 +154,7 @@ async def _decision(request: web.Request) -> ProposalDecision:
 
 @routes.get("/v1/rules/proposals")
 async def list_proposals(request: web.Request) -> web.Response:
-    for name in request.query:
-        if name not in LIST_PARAMETERS:
-            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(LIST_PARAMETERS)}")
+    check_parameters(request, LIST_PARAMETERS)
     status = request.query.get("status")
     if status is not None and status not in STATUSES:
         raise invalid_field("status", f"one of {', '.join(STATUSES)}")

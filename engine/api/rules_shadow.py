@@ -24,7 +24,7 @@ from aiohttp import web
 from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.auth import KEY_ID, TENANT
 from engine.api.conversations import DATABASE
-from engine.api.errors import ApiError, invalid_field, named
+from engine.api.errors import ApiError, check_parameters, invalid_field, named
 from engine.api.pack_answers import (
     Promoted,
     ShadowCandidate,
@@ -114,10 +114,8 @@ async def stop_shadow(request: web.Request) -> web.Response:
 async def shadow_report(request: web.Request) -> web.Response:
     """The caller's tenant's comparisons only; of the current shadow pack unless `hash` names one
     (with no shadow pack and no `hash`: every candidate's comparisons in the range)."""
+    check_parameters(request, REPORT_PARAMETERS)
     params = request.query
-    for name in params:
-        if name not in REPORT_PARAMETERS:
-            raise invalid_field(name, f"unknown parameter; the parameters are {', '.join(REPORT_PARAMETERS)}")
     try:
         query = parse_query(
             start=params.get("from"),

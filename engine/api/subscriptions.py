@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.auth import ROLE, TENANT
 from engine.api.conversations import DATABASE, SETTINGS, read_body
-from engine.api.errors import ApiError, invalid_field, named
-from engine.api.pages import next_link, page_request, paged, whole_number
+from engine.api.errors import ApiError, check_parameters, invalid_field, named
+from engine.api.pages import PAGE_PARAMS, next_link, page_request, paged, whole_number
 from engine.api.roles import INTEGRATOR
 from engine.contracts.events import EVENT_TYPES, EventType
 from engine.contracts.ids import ID_PATTERN, is_safe_id
@@ -229,6 +229,7 @@ def _conversation_filter(request: web.Request) -> str | None:
 @routes.get("/v1/subscriptions/{subscription_id}/deliveries")
 async def list_deliveries(request: web.Request) -> web.Response:
     sub = await _owned(request)
+    check_parameters(request, ("conversation_id", *PAGE_PARAMS))
     page = page_request(request, position_length=4)
     found = await EventDeliveries(request.app[DATABASE]).attempts(
         sub.subscription_id, after=page.after, limit=page.limit, conversation_id=_conversation_filter(request)
@@ -241,6 +242,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
 @routes.post("/v1/subscriptions/{subscription_id}/redeliver")
 async def redeliver(request: web.Request) -> web.Response:
     sub = await _owned(request)
+    check_parameters(request, ("from_sequence", "conversation_id"))
     first = whole_number(request.query.get("from_sequence", ""), 1, 2**31 - 1)
     if first is None:
         raise invalid_field("from_sequence", "an integer from 1 (the first sequence to deliver again)")
