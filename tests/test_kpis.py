@@ -233,6 +233,11 @@ async def test_the_rebuild_equals_the_live_projection(
         report = await cli(capsys, "kpi", "report", "--tenant", tenant, "--format", "csv")
         assert report.returncode == 0, report.stderr
         assert "volume,3,,,,,,,,k-1 k-3," in report.stdout
+        # A tenant the database lacks (a typo, or another data directory's database) is an error,
+        # not the empty report of a quiet week.
+        typo = await cli(capsys, "kpi", "report", "--tenant", tenant + "x")
+        assert typo.returncode == 2 and typo.stdout == ""
+        assert f"no tenant '{tenant}x' in " in typo.stderr
     finally:
         await database.dispose()
 
