@@ -82,6 +82,12 @@ def test_elapsed_prints_business_seconds(
         "2026-11-24T00:00:00Z",
     )
     assert run.stdout.strip() == "86400"
+    backwards = convoflow(
+        "sla", "elapsed", "--calendar", str(calendar_file),
+        "--from", "2026-11-24T00:00:00Z", "--to", "2026-11-23T00:00:00Z",
+    )  # fmt: skip
+    assert backwards.returncode == 2 and backwards.stdout == ""  # it printed 0
+    assert "--to '2026-11-23T00:00:00Z' is before --from '2026-11-24T00:00:00Z'" in backwards.stderr
 
 
 @pytest.mark.parametrize(

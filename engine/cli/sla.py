@@ -71,6 +71,8 @@ def elapsed(args: argparse.Namespace) -> str:
     cal = load_calendar(args.calendar)
     start = parse_instant(args.start, "--from")
     end = parse_instant(args.end, "--to")
+    if end < start:  # it printed 0, as for two instants in one closed night
+        raise UsageError(f"--to {args.end!r} is before --from {args.start!r}")
     return format_seconds(cal.elapsed(start, end))
 
 
