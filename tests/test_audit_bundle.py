@@ -18,6 +18,7 @@ import pytest
 from pydantic import SecretStr
 from temporalio.client import Client, WorkflowHistory
 
+from engine.audit.bundle import as_files
 from engine.audit.chain import canonical_json
 from engine.service import audit_bundle
 from engine.service.audit_key import DEV_AUDIT_KEY_FILE, AuditKeyError, audit_key_of
@@ -27,7 +28,7 @@ from engine.service.temporal_server import DevServer
 from engine.service.worker import WORKFLOWS
 from tests.api_client import ApiClient
 from tests.changed_workflow import SleepFirstConversation
-from tests.cli_run import cli
+from tests.cli_run import Run, cli
 from tests.conftest import serve_api
 from tests.payload_keys import TEST_DATA_CONVERTER, TEST_PAYLOAD_KEYS
 from tests.test_api_roles import as_key, keys_by_role
@@ -170,6 +171,7 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     tenants: dict[str, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     auditor = (await keys_by_role(audit_env, tenants["acme"]))["auditor"]
     async with serve_api(client, keyed(audit_env), tenants) as api:
@@ -256,6 +258,43 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     (tmp_path / "key").write_text(AUDIT_KEY + "\n")
     offline = await cli(capsys, "audit", "verify", str(fresh), "--key-file", str(tmp_path / "key"))
     assert offline.returncode == 0, offline.stdout
+
+    # A manifest whose `files` is not a list of files: named, without a traceback (a TypeError).
+    broken = json.loads(raw)
+    broken["manifest"]["files"] = 5
+    listless = await cli_verify(capsys, tmp_path / "listless.json", canonical_json(broken))
+    assert listless.returncode == 1 and "its `files` is not a list of files" in listless.stdout
+
+    # A zip holding an edited decisions.json before the original passed: the last copy was read,
+    # while `unzip` shows the first. Refused before anything is read, as is a zip unpacking to more
+    # than the bound (a 1.5 MB zip of 1.5 GB took 3 GB of memory before any check).
+    members = as_files(exported.body)
+    changed = json.loads(members["decisions.json"])
+    changed[0]["executed"] = []
+    twice = tmp_path / "twice.zip"
+    with zipfile.ZipFile(twice, "w") as archive:
+        archive.writestr("decisions.json", canonical_json(changed))
+        for name, content in members.items():
+            archive.writestr(name, content)
+    doubled = await cli(capsys, "audit", "verify", str(twice))
+    assert doubled.returncode == 1 and doubled.stdout == ""
+    assert doubled.stderr == (
+        f"convoflow audit: {twice}: the archive holds decisions.json more than once: one copy could hide "
+        "another\n"
+    )
+    whole = tmp_path / "whole.zip"
+    with zipfile.ZipFile(whole, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+        archive.writestr("extra.json", b"[" + b" " * 3_000_000 + b"]")  # 3 MB, a few KB zipped
+    monkeypatch.setattr(audit_bundle, "MAX_UNPACKED_BYTES", 2_000_000)
+    bomb = await cli(capsys, "audit", "verify", str(whole))
+    assert bomb.returncode == 1 and "over 2,000,000: not read" in bomb.stderr
+
+
+async def cli_verify(capsys: pytest.CaptureFixture[str], path: Path, content: bytes) -> Run:
+    await asyncio.to_thread(path.write_bytes, content)
+    return await cli(capsys, "audit", "verify", str(path))
 
 
 async def _verify_fails(capsys: pytest.CaptureFixture[str], path: Path, content: bytes) -> str:

@@ -118,6 +118,8 @@ def from_files(members: dict[str, bytes]) -> dict[str, Any]:
             parsed[name] = json.loads(data)
         except (ValueError, UnicodeDecodeError):
             raise BundleError(f"{name} is not JSON") from None
+        except RecursionError:
+            raise BundleError(f"{name}: JSON nested too deeply to be part of an audit bundle") from None
     manifest = parsed.pop(MANIFEST_FILE)
     return {"manifest": manifest, "files": parsed}
 
@@ -208,8 +210,11 @@ def verify(bundle: Any, key: bytes) -> Verdict:
 def _file_problems(manifest: dict[str, Any], files: dict[str, Any]) -> list[str]:
     problems = []
     listed: set[str] = set()
-    for entry in manifest.get("files", []):
-        name = str(entry.get("name")) if isinstance(entry, dict) else str(entry)
+    entries = manifest.get("files", [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return ["the manifest was edited: its `files` is not a list of files with their SHA-256"]
+    for entry in entries:
+        name = str(entry.get("name"))
         listed.add(name)
         if name not in files:
             problems.append(f"file {name}: listed in the manifest, missing from the bundle")

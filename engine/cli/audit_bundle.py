@@ -182,8 +182,9 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _recorded_from(path: Path) -> list[Recorded]:
+    bundle = audit_bundle.read_bundle(path)  # its errors name the path
     try:
-        return audit_bundle.recorded_in(audit_bundle.read_bundle(path))
+        return audit_bundle.recorded_in(bundle)
     except BundleError as exc:
         raise BundleError(f"{path}: {exc}") from None
 

@@ -34,6 +34,8 @@ from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
 QUERY_SECONDS = 30.0
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+"""A zip's files together, as they unpack (the longest conversations' bundles are tens of MB)."""
 CONVERSATION_TYPE = "ConversationWorkflow"
 _SAFE = re.compile(r"^[A-Za-z0-9._-]+$")
 
@@ -200,18 +202,42 @@ def write_bundle(path: Path, bundle: dict[str, Any]) -> Written:
 
 
 def read_bundle(path: Path) -> dict[str, Any]:
-    """A bundle from a file either form; BundleError when it is neither."""
-    data = path.read_bytes()
+    """A bundle from a file either form; BundleError, naming the path, when it is neither."""
+    try:
+        return _bundle_of(path.read_bytes())
+    except BundleError as exc:
+        raise BundleError(f"{path}: {exc}") from None
+
+
+def _bundle_of(data: bytes) -> dict[str, Any]:
     if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            # A folder's own entry (`history/`), which `zip -r` of an unpacked bundle adds, holds no
-            # file: only files are the bundle's (an extra one still fails the manifest's check).
-            files = [info.filename for info in archive.infolist() if not info.is_dir()]
-            return from_files({name: archive.read(name) for name in files})
+            return from_files({info.filename: archive.read(info) for info in _members(archive)})
     try:
         bundle = json.loads(data)
     except (ValueError, UnicodeDecodeError):
-        raise BundleError(f"{path}: neither a JSON bundle nor a zip") from None
+        raise BundleError("neither a JSON bundle nor a zip") from None
+    except RecursionError:
+        raise BundleError("JSON nested too deeply to be an audit bundle") from None
     if not isinstance(bundle, dict):
-        raise BundleError(f"{path}: not an audit bundle")
+        raise BundleError("not an audit bundle")
     return bundle
+
+
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The archive's files, refused before any is read when one name comes twice or they unpack to
+    more than MAX_UNPACKED_BYTES. Two entries of one name read as the last, so an edited copy
+    before the original passed `verify` while `unzip` shows the edited one; a 1.5 MB zip unpacking
+    to 1.5 GB took 3 GB of memory before anything was checked."""
+    # A folder's own entry (`history/`), which `zip -r` of an unpacked bundle adds, holds no file:
+    # only files are the bundle's (an extra one still fails the manifest's check).
+    files = [info for info in archive.infolist() if not info.is_dir()]
+    names = [info.filename for info in files]
+    if twice := sorted({name for name in names if names.count(name) > 1}):
+        raise BundleError(f"the archive holds {', '.join(twice)} more than once: one copy could hide another")
+    if (size := sum(info.file_size for info in files)) > MAX_UNPACKED_BYTES:
+        raise BundleError(
+            f"the archive unpacks to {size:,} bytes, over {MAX_UNPACKED_BYTES:,}: not read "
+            "(a conversation's bundle is far smaller)"
+        )
+    return files
