@@ -1,5 +1,5 @@
 """`convoflow` command line: `main` parses the arguments and runs one subcommand."""
 
-from engine.cli.main import main
+from engine.cli.main import main, run
 
-__all__ = ["main"]
+__all__ = ["main", "run"]

@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -46,11 +46,7 @@ def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[ar
         except Exception as exc:
             logging.getLogger("convoflow").error("convoflow stopped: %s", exc)
             code = 1
-        # After a clean worker shutdown the SDK's native runtime sometimes aborts during interpreter
-        # teardown (sdk-python #300). Everything is stopped by now: flush and skip the teardown.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        return code  # `run` exits without the teardown in which the SDK's threads may abort
 
     return command
 
@@ -100,7 +96,7 @@ EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command and return its exit code (the serving commands exit the process themselves).
+    """Run one command and return its exit code (`run`, the process entry, exits with it).
 
     When whoever reads stdout goes away early (`convoflow rules simulate ... | head`), the command
     stops quietly with EXIT_BROKEN_PIPE, the status `cat` or `grep` would give in that pipe (so
@@ -120,5 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+def run() -> NoReturn:
+    """The process entry (`convoflow`, `python -m engine.cli`): `main`, then exit without the
+    interpreter's teardown, in which the Temporal SDK's native threads abort the process now and then
+    (sdk-python #300: "Fatal Python error: PyGILState_Release", exit 134, in one `audit export` of four
+    when Temporal was unreachable). Everything the command wrote is flushed first."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
