@@ -163,6 +163,15 @@ def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 @pytest.fixture
+def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The CLI's environment: the test's database, Temporal server, task queue and keyring."""
+    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
+    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+    return cli_settings
+
+
+@pytest.fixture
 def outbox(settings: Settings) -> OutboxRows:
     return OutboxRows(settings)
 

@@ -19,14 +19,10 @@ from tests.test_api_agents import roster_signals
 
 
 @pytest.fixture
-def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI's environment: the test's database, Temporal server, task queue and keyring, and the
-    roster test pack active for the test's tenants."""
-    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
-    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
-    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
-    publish(cli_settings, TEST_PACKS / "roster")
-    return cli_settings
+def shell(shell: Settings) -> Settings:
+    """The CLI's environment (conftest.py), with the roster test pack active for the test's tenants."""
+    publish(shell, TEST_PACKS / "roster")
+    return shell
 
 
 async def test_add_list_presence_remove_and_the_desk_hears_each_change(

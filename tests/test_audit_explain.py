@@ -11,25 +11,14 @@ import pytest
 from temporalio.client import Client
 
 from engine.service.config import Settings
-from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.cli_run import Run, cli
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
-from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.polling import eventually
 from tests.test_lifecycle import PACKS, set_status
 
 ACK_RULES = {"acknowledge-open": "acknowledgement", "acknowledge-after-hours": "acknowledgement_after_hours"}
-
-
-@pytest.fixture
-def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI's environment: the test's database, Temporal server, task queue and keyring."""
-    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
-    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
-    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
-    return cli_settings
 
 
 @pytest.fixture

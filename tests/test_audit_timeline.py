@@ -14,12 +14,10 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from engine.service.config import Settings
-from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.browser import chromium
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
-from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.polling import eventually
 from tests.test_api_roles import as_key, keys_by_role
 from tests.test_lifecycle import set_status, state
@@ -181,15 +179,6 @@ async def test_a_conversation_the_customer_wrote_to_after_its_close_is_open_on_t
     facts = page.split('<dl class="facts">', 1)[1].split("</dl>", 1)[0]
     assert "<dt>Thread</dt><dd>2: the customer wrote after a close." in facts
     assert "thread 1: " in facts and "1 from the customer, 0 from agents" in facts
-
-
-@pytest.fixture
-def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI's environment: the test's database, Temporal server, task queue and keyring."""
-    monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
-    monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
-    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
-    return cli_settings
 
 
 async def test_the_static_file_opens_offline_with_the_paused_clock(

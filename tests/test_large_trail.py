@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio.client import Client
 
 from bench.realistic_pack import realistic_pack
@@ -29,6 +30,7 @@ from engine.service import audit_bundle
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
+from tests.cli_run import cli
 from tests.conftest import publish
 
 RULES = 400
@@ -148,12 +150,17 @@ async def test_a_message_whose_decision_would_pass_the_payload_limit_is_still_ha
 
 
 async def test_a_pack_at_the_rule_cap_takes_a_long_conversation(
-    api: ApiClient, settings: Settings, worker: None, tmp_path: Path
+    api: ApiClient,
+    shell: Settings,
+    worker: None,
+    tmp_path: Path,
+    tenants: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """bench/realistic_pack.py at MAX_RULES: each `message.received` decision records over 100 KB
     (the created one more), so runs continue as new every few messages, and no record passes its
     bound."""
-    publish(settings, write_document(tmp_path / "cap", realistic_pack(MAX_RULES)))
+    publish(shell, write_document(tmp_path / "cap", realistic_pack(MAX_RULES)))
     for i in range(12):
         answer = await api.post_message("cap-1", f"m-{i}", f"I was charged twice, refund please ({i})")
         assert answer.status in (200, 201), answer.body
@@ -163,3 +170,11 @@ async def test_a_pack_at_the_rule_cap_takes_a_long_conversation(
     assert trail[-1]["message_id"] == "m-11"
     sizes = [len(json.dumps(e["decision"], ensure_ascii=False)) for e in trail if e["decision"]]
     assert max(sizes) <= MAX_RECORD_BYTES
+    # The latest run carries only its newest records; `audit explain` read that trail alone and
+    # said "no effects" (or left out the first) for what the customer was sent in earlier runs.
+    assert trail[0]["seq"] > 1
+    explained = await cli(capsys, "audit", "explain", "cap-1", "--tenant", tenants["acme"], "--json")
+    assert explained.returncode == 0, explained.stderr
+    body = json.loads(explained.stdout)
+    assert {e["seq"] for e in body["effects"]} >= {1}, "the first message's effects, from the first run"
+    assert body["runs"] == conversation["runs"] and body["notes"] == []

@@ -33,6 +33,7 @@ from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
+from engine.service.audit_bundle import run_ids, whole_trail
 from engine.service.audit_capture import ReplayFailed, captured_decisions
 from engine.service.audit_explain import (
     UnknownConversation,
@@ -134,17 +135,25 @@ async def _published(settings: Settings, hashes: list[str]) -> dict[str, RulePac
 
 async def _explain(settings: Settings, client: Client, args: argparse.Namespace) -> int:
     state = await conversation_state(client, args.tenant, args.conversation)
-    hashes = [e.decision["pack_hash"] for e in state.decisions if e.decision and e.decision.get("pack_hash")]
-    rows = explain(state, state.decisions, await _published(settings, hashes))
+    # Every run's trail: the state holds the latest run's, and a conversation that continued as new
+    # was said to have "no effects" where its first acknowledgement went out.
+    runs = await run_ids(client, state.conversation_id)
+    trail, notes = await whole_trail(client, state.conversation_id, runs)
+    hashes = [e.decision["pack_hash"] for e in trail if e.decision and e.decision.get("pack_hash")]
+    rows = explain(state, trail, await _published(settings, hashes))
     if args.json:
         body = {
             "conversation": args.conversation,
             "workflow_id": state.conversation_id,
+            "runs": len(runs),
+            "notes": notes,
             "effects": [row.model_dump(mode="json") for row in rows],
         }
         print(json.dumps(body, ensure_ascii=False, indent=1))
     else:
         print(render_text(args.conversation, rows), end="")
+        for note in notes:
+            print(f"note: {note}")
     return 0
 
 

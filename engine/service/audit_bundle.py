@@ -96,28 +96,13 @@ async def export(
     """The sealed bundle of one conversation of `tenant`."""
     workflow_id = conversation_workflow_id(tenant, conversation)
     runs = await run_ids(client, workflow_id)
-    notes: list[str] = []
+    # The trail first, then the histories: every record's event is in the history fetched.
+    entries, notes = await whole_trail(client, workflow_id, runs)
+    trail = [entry.model_dump(mode="json") for entry in entries]
     histories_ = []
-    trail: list[dict[str, Any]] = []
-    seen: set[bytes] = set()
     for run_id in runs:
-        handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id, run_id=run_id)
-        entries: list[DecisionEntry] = []
-        try:  # the trail first, then the history: every record's event is in the history fetched
-            entries = await handle.query(
-                ConversationWorkflow.decisions, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
-            )
-        except (WorkflowQueryFailedError, RPCError) as exc:
-            if run_id == runs[-1]:
-                raise
-            notes.append(f"run {run_id} did not answer the decisions query ({type(exc).__name__})")
-        history = await handle.fetch_history()
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         histories_.append(RunHistory(run_id=run_id, history=json.loads(history.to_json())))
-        for entry in entries:
-            record = entry.model_dump(mode="json")
-            if (fingerprint := canonical_json(record)) not in seen:
-                seen.add(fingerprint)
-                trail.append(record)
     packs = await _packs(database, trail, notes)
     parts = BundleParts(
         conversation=conversation,
@@ -131,6 +116,34 @@ async def export(
         notes=notes,
     )
     return build(parts, key)
+
+
+async def whole_trail(
+    client: Client, workflow_id: str, runs: list[str]
+) -> tuple[list[DecisionEntry], list[str]]:
+    """The decision trail of every run of the conversation, oldest first, each record once (a run
+    carries its newest records into the next), and a note for each earlier run that could not
+    answer; the latest run's failure is raised. A run's own trail holds its last 500 records: read
+    from the latest run alone, a conversation that continued as new lost its early decisions."""
+    notes: list[str] = []
+    trail: list[DecisionEntry] = []
+    seen: set[bytes] = set()
+    for run_id in runs:
+        handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id, run_id=run_id)
+        try:
+            entries = await handle.query(
+                ConversationWorkflow.decisions, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
+            )
+        except (WorkflowQueryFailedError, RPCError) as exc:
+            if run_id == runs[-1]:
+                raise
+            notes.append(f"run {run_id} did not answer the decisions query ({type(exc).__name__})")
+            continue
+        for entry in entries:
+            if (fingerprint := canonical_json(entry.model_dump(mode="json"))) not in seen:
+                seen.add(fingerprint)
+                trail.append(entry)
+    return trail, notes
 
 
 async def _packs(database: AsyncEngine, trail: list[dict[str, Any]], notes: list[str]) -> dict[str, Any]:
