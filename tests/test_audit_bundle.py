@@ -184,6 +184,7 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
         await set_status(api, "tv-1", "solved")
         exported = await as_key(api, auditor, "GET", "/v1/conversations/tv-1/export")
     assert exported.status == 200, exported.body
+    assert exported.headers["Cache-Control"] == "no-store"  # what the rules read: kept by no cache
     by_cli = await cli(capsys, "audit", "export", "tv-1", "--tenant", tenants["acme"])
     assert by_cli.returncode == 0, by_cli.stderr
     elsewhere = await cli(capsys, "audit", "export", "tv-1", "--tenant", tenants["globex"])

@@ -12,6 +12,7 @@ the document.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
@@ -115,7 +116,7 @@ async def export(
         decisions=trail,
         notes=notes,
     )
-    return build(parts, key)
+    return await asyncio.to_thread(build, parts, key)  # hashing every record: off the event loop
 
 
 async def whole_trail(
