@@ -172,3 +172,19 @@ def test_a_later_thread_s_clock_is_drawn_from_its_own_start_not_the_first_thread
     timeline = build_timeline(state, trail, pause_on=["pending"], now=later + timedelta(minutes=10))
     [clock] = timeline.clocks
     assert [(s.kind, s.start) for s in clock.spans] == [("running", later)]
+
+
+def test_a_clock_a_reopen_restarted_is_drawn_from_the_reopen_not_through_the_solved_time() -> None:
+    """Solved at 100 s (its resolution met), reopened at 300 s: the page drew the clock running
+    from the policy's start through the 200 s it lay solved."""
+    target = SlaTarget(name="resolution", target_minutes=60, remaining_minutes=55, started_at=at(300))
+    state = conversation({"resolution": target}).model_copy(update={"updated_at": at(400)})
+    trail = [
+        created(),
+        DecisionEntry(seq=2, event="status.changed", at=at(100), note="set by api: open -> solved"),
+        DecisionEntry(seq=3, event="message.received", at=at(300), message_id="m-2"),
+        DecisionEntry(seq=4, event="status.changed", at=at(300), note="reopened: solved -> open"),
+    ]
+    timeline = build_timeline(state, trail, pause_on=["pending"], now=at(400))
+    [clock] = timeline.clocks
+    assert [(s.kind, s.start, s.end) for s in clock.spans] == [("running", at(300), at(400))]

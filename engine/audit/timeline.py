@@ -193,6 +193,8 @@ def build_timeline(
 
 
 _TARGET_ORDER = {"first_response": 0, "next_response": 1, "resolution": 2}
+_STOPS = frozenset({"solved", "closed"})
+"""Statuses that end a thread's clocks; a reopen starts them again."""
 
 
 class _Scale:
@@ -327,6 +329,9 @@ def _clock(
     begin = applied if applied is not None and target.name != "next_response" else None
     if begin is None or (known and min(known) < begin):
         begin = min(known) if known else began
+    started = target.started_at
+    if started is not None and any(begin < at < started and s in _STOPS for at, s in changes):
+        begin = started  # restarted by a reopen: solved, it was not running (it was met)
     if begin < scale.start:
         begin = scale.start
     finish = target.met_at or target.breached_at or max(now, begin)
