@@ -260,6 +260,10 @@ async def test_sign_in_sessions_csrf_and_tenants(
         assert 'role="alert">assignee: must match' in shown and '<form class="filters"' in shown
         assert 'name="assignee" value="a b"' in shown
         assert (await browser.get(f"{base}/console/conversations/t-1")).status == 404
+        # A mistyped console link: the console's own page with its navigation, not the API's JSON.
+        nowhere = await browser.get(f"{base}/console/conversation")
+        assert nowhere.status == 404 and nowhere.content_type == "text/html"
+        assert "the console has no such page" in await nowhere.text()
 
     async with _browser() as browser:  # a page at a time, never a list that silently stops
         await write(api, "t-2", "hello again")

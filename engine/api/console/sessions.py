@@ -122,6 +122,10 @@ def console_gate(sessions: ConsoleSessions):
             # A page a person opened: said in the console, with its navigation, not as the API's JSON
             # (a bad filter of a KPI drill-down, a conversation that is not there).
             return error_page(request, session, exc.status, exc.message, exc.headers)
+        except web.HTTPNotFound:  # no such page (a mistyped link): the console's page, not JSON
+            if request.method not in ("GET", "HEAD"):
+                raise
+            return error_page(request, session, 404, "the console has no such page", {})
 
     return gate
 
