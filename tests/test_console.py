@@ -121,6 +121,9 @@ async def test_ops_read_the_kpis_filter_and_drill_into_the_breached_conversation
         await expect(breach).to_be_visible()
         assert SECRET not in await page.content()
         await page.screenshot(path=str(tmp_path / "console-timeline.png"), full_page=True)
+        # The way back is the console's navigation, not only the browser's back button.
+        await page.click("nav.site >> text=Conversations")
+        await expect(page.locator("h1")).to_have_text("Conversations")
         print(f"console screenshots: {tmp_path}")
         assert errors == [], errors  # no script refused by the page's policy, no plotly error
 

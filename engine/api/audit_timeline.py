@@ -7,6 +7,8 @@ the worker a replay) and the conversation's pack, always inside the caller's ten
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
 from engine.api.conversations import DATABASE, call_workflow, external_id, handle_for
@@ -20,12 +22,17 @@ _POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-a
 
 @routes.get("/v1/conversations/{conversation_id}/timeline")
 async def get_timeline(request: web.Request) -> web.Response:
+    return await timeline_response(request)
+
+
+async def timeline_response(request: web.Request, links: Sequence[tuple[str, str]] = ()) -> web.Response:
+    """The page, headed by `links` where a site shows it (the console's navigation)."""
     ext_id = external_id(request)
     handle = handle_for(request, ext_id)
     state = await call_workflow(
         request, lambda deadline: handle.query(ConversationWorkflow.state, rpc_timeout=deadline), handle
     )
-    page = await timeline_page(state, request.app[DATABASE])
+    page = await timeline_page(state, request.app[DATABASE], links=links)
     return web.Response(
         text=page,
         content_type="text/html",

@@ -8,6 +8,7 @@ so it opens offline and can be kept with an audit file. engine/audit/timeline.py
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import jinja2
@@ -74,12 +75,17 @@ async def timeline_of(state: ConversationState, database: AsyncEngine, *, now: d
     return dataclasses.replace(timeline, notes=[*timeline.notes, *notes])
 
 
-def render(timeline: Timeline) -> str:
-    """The page as HTML (every value escaped: rule ids, notes and details are data, not markup)."""
-    return _ENVIRONMENT.get_template(TEMPLATE).render(t=timeline)
+def render(timeline: Timeline, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The page as HTML (every value escaped: rule ids, notes and details are data, not markup);
+    `links` (label, path) head it where a site shows it (the console), plain links only."""
+    return _ENVIRONMENT.get_template(TEMPLATE).render(t=timeline, links=links)
 
 
 async def timeline_page(
-    state: ConversationState, database: AsyncEngine, *, now: datetime | None = None
+    state: ConversationState,
+    database: AsyncEngine,
+    *,
+    now: datetime | None = None,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
-    return render(await timeline_of(state, database, now=now or datetime.now(UTC)))
+    return render(await timeline_of(state, database, now=now or datetime.now(UTC)), links)

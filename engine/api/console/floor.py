@@ -15,7 +15,7 @@ from typing import get_args
 from aiohttp import web
 
 from engine.api.agents import active_pack, agent_loads, change_presence, team_queue
-from engine.api.audit_timeline import get_timeline
+from engine.api.audit_timeline import timeline_response
 from engine.api.auth import ROLE, TENANT
 from engine.api.console.render import page, see_other
 from engine.api.console.sessions import SESSION
@@ -33,6 +33,13 @@ routes = web.RouteTableDef()
 PRESENCES: tuple[str, ...] = get_args(Presence)
 LIST_FILTERS = ("status", "channel", "priority", "team", "assignee", "sla_breached")
 CHANGES_PRESENCE = frozenset({"ops", "admin"})
+# The navigation of base.html.j2, for the one page it does not render (a conversation's timeline).
+CONSOLE_LINKS = (
+    ("KPIs", "/console/"),
+    ("Queues", "/console/queue"),
+    ("Conversations", "/console/conversations"),
+    ("Rules", "/console/rules"),
+)
 
 
 @dataclass(frozen=True)
@@ -141,5 +148,6 @@ async def conversations(request: web.Request) -> web.Response:
 
 @routes.get("/console/conversations/{conversation_id}")
 async def conversation(request: web.Request) -> web.StreamResponse:
-    """The conversation's timeline: the auditor's page (engine/api/audit_timeline.py), as it is."""
-    return await get_timeline(request)
+    """The conversation's timeline: the auditor's page (engine/api/audit_timeline.py), headed by the
+    console's links (it had none: the way back was the browser's)."""
+    return await timeline_response(request, CONSOLE_LINKS)
