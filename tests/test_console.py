@@ -153,6 +153,9 @@ async def test_the_queue_view_and_setting_an_agent_online(
         row = page.locator("h2#team-billing + table tbody tr")
         await expect(row).to_have_count(1)
         await expect(row.locator("td").first).to_have_text("q-1")
+        # Said as what it is: how long the desk has held it, not how long the customer has waited
+        # (a customer who wrote 87 hours earlier showed "waiting 4 min").
+        await expect(page.locator("h2#team-billing + table thead th").nth(2)).to_have_text("in the queue")
         await expect(page.locator("#agent-ada td.presence-offline")).to_have_text("offline")
         # A capacity per channel read "0 / {'email': 5, 'chat': 2}": Python's repr of it; then "6 / chat
         # 2, email 5" for an agent exactly full on both channels. Each channel's load beside its slots.

@@ -224,7 +224,11 @@ class QueueEntry(BaseModel):
     conversation_id: str
     priority: str
     breach_at: datetime | None
-    waiting_since: datetime
+    waiting_since: datetime = Field(
+        description="When the desk queued it: the customer may have written earlier (a late channel, "
+        "an agent lost); the SLA deadline (`breach_at`), counted from when the customer wrote, "
+        "comes first in the serving order."
+    )
     skills: list[str]
     flagged: str | None = Field(default=None, description="Why no agent can take it now (an empty team).")
 

@@ -19,7 +19,9 @@ class QueueEntry:
         conversation_id (str):
         priority (str):
         breach_at (datetime.datetime | None):
-        waiting_since (datetime.datetime):
+        waiting_since (datetime.datetime): When the desk queued it: the customer may have written earlier (a late
+            channel, an agent lost); the SLA deadline (`breach_at`), counted from when the customer wrote, comes first in
+            the serving order.
         skills (list[str]):
         flagged (None | str | Unset): Why no agent can take it now (an empty team).
     """
