@@ -206,6 +206,46 @@ async def test_whatif_with_a_candidate_that_times_differently_says_timed_events_
     assert "note: " not in same.stdout
 
 
+async def test_whatif_sets_each_recorded_escalation_beside_the_candidate_s_step(
+    capsys: pytest.CaptureFixture[str],
+    api: ApiClient,
+    shell: Settings,
+    tmp_path: Path,
+    tenants: dict[str, str],
+    worker: None,
+) -> None:
+    """No rule decides an SLA escalation (the policy does), so they were left out: a candidate whose
+    level 2 lowered the priority where the recorded one raised it read "0 of N would change"."""
+    publish(shell, TEST_PACKS / "timers")
+    assert (await api.post_message("wi-esc", "m-1", "hello")).status == 201
+
+    async def escalated_twice() -> bool:
+        entries = (await api.request("GET", "/v1/conversations/wi-esc/decisions")).body["decisions"]
+        return any((e.get("note") or "").startswith("escalation level 2 ") for e in entries)
+
+    await eventually(escalated_twice, "the first response breached and escalated to level 2")
+    folder = tmp_path / "gentler"
+    shutil.copytree(TEST_PACKS / "timers", folder)
+    pack = folder / "pack.yaml"
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(text.replace("then: [{set_priority: urgent}, ", "then: [{set_priority: low}, ", 1))
+    tenant = tenants["acme"]
+    run = await cli(capsys, "audit", "whatif", "wi-esc", "--pack", str(folder), "--tenant", tenant, "--json")
+    assert run.returncode == 1, run.stdout + run.stderr
+    levels = [e for e in as_json(run)["events"] if e["event"] == "sla.escalation"]
+    changed = [e for e in levels if e["changed"]]
+    assert changed and all(
+        e["before"][0] == {"type": "set_priority", "value": "urgent"}
+        and e["after"][0] == {"type": "set_priority", "value": "low"}
+        for e in changed
+    ), levels
+    same = await cli(
+        capsys, "audit", "whatif", "wi-esc", "--pack", str(TEST_PACKS / "timers"), "--tenant", tenant
+    )
+    assert same.returncode == 0, same.stdout
+    assert "= #" in same.stdout and "sla.escalation" in same.stdout
+
+
 async def test_exported_events_feed_simulate_and_diff_with_the_recorded_decisions(
     capsys: pytest.CaptureFixture[str],
     api: ApiClient,

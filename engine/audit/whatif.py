@@ -8,12 +8,14 @@ same decisions as this comparison.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.audit.captured import CapturedDecision
+from engine.contracts.trail import DecisionEntry
 from engine.rules.context import EventType
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
@@ -70,6 +72,39 @@ def whatif(captured: list[CapturedDecision], candidate: CompiledPack) -> list[Ev
                 matched_after=decided.matched,
                 before=[a["action"] for a in item.decision.get("actions") or []],
                 after=[a.action for a in decided.actions],
+            )
+        )
+    return rows
+
+
+_LEVEL = re.compile(r"^escalation level (\d+) ")
+
+
+def escalations(
+    trail: list[DecisionEntry], captured: list[CapturedDecision], candidate: RulePack
+) -> list[EventComparison]:
+    """Each recorded SLA escalation beside what the candidate's policy does at that level. No rule
+    decides them (the policy does), so they were left out, and a candidate whose level 2 lowered the
+    priority where the recorded one raised it read "0 of N decisions would change"."""
+    rows = []
+    for entry in trail:
+        level = _LEVEL.match(entry.note or "") if entry.event == "sla.escalation" else None
+        # The policy in force: the one the latest decision before it read.
+        before = [c for c in captured if c.seq is not None and c.seq < entry.seq]
+        if level is None or not before:
+            continue
+        last = before[-1]
+        policy = candidate.sla_policies.get(str((last.context.get("sla") or {}).get("policy")))
+        steps = {e.level: e.then for e in policy.escalations} if policy is not None else {}
+        rows.append(
+            EventComparison(
+                seq=entry.seq,
+                event=entry.event,
+                at=entry.at,
+                run_id=last.run_id,
+                recorded_pack_hash=last.pack_hash,
+                before=[done.action for done in entry.executed if done.index.count(".") == 1],
+                after=[action.describe() for action in steps.get(int(level.group(1)), [])],
             )
         )
     return rows

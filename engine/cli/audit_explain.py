@@ -27,8 +27,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from engine.audit.explain import explain, render_text
+from engine.audit.whatif import escalations, timing_caveats, to_recorded, whatif
 from engine.audit.whatif import render_text as render_whatif
-from engine.audit.whatif import timing_caveats, to_recorded, whatif
 from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
@@ -161,7 +161,9 @@ async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) 
     pack = await asyncio.to_thread(load_pack, args.pack)  # a hash reads the database on its own loop
     workflow_id = await known_conversation(client, args.tenant, args.conversation)
     captured = await captured_decisions(client, workflow_id)
-    rows = whatif(captured, CompiledPack(pack))
+    trail, _ = await whole_trail(client, workflow_id, await run_ids(client, workflow_id))
+    rows = whatif(captured, CompiledPack(pack)) + escalations(trail, captured, pack)
+    rows.sort(key=lambda row: row.seq if row.seq is not None else -1)
     recorded = await _published(settings, [c.pack_hash for c in captured if c.pack_hash])
     caveats = timing_caveats(recorded, pack)
     if args.json:
