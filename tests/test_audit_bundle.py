@@ -158,6 +158,15 @@ async def test_export_replay_and_verify_as_an_auditor(
         # Which conversation it is: a bundle renamed or handed over for another verifies too.
         conversation = {"au-1.json": "au-1", "au-2.zip": "au-2", "re.zip": "au-2"}[path.name]
         assert f": conversation {conversation} of tenant {tenant}, exported 20" in verified.stdout
+    # Many in one run (one process each took ~4 s to start), each named; one that is no bundle fails
+    # the run, not the others.
+    (tmp_path / "no.json").write_text("[]")
+    paths = [str(tmp_path / name) for name in ("au-1.json", "au-2.zip", "no.json", "re.zip")]
+    together = await cli(capsys, "audit", "verify", *paths)
+    assert together.returncode == 1, together.stdout + together.stderr
+    lines = together.stdout.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines[:4]] == paths
+    assert lines[2] == f"{paths[2]}: not an audit bundle" and lines[-1] == "3 of 4 bundles verified"
 
     # Replayed with a worker whose workflow code changed incompatibly, the same histories differ.
     recorded = audit_bundle.recorded_in(bundle)

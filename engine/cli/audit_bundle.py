@@ -66,8 +66,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="every conversation of the tenant, from Temporal")
     _tenant(p)
     p.set_defaults(func=_run(_replay))
-    p = commands.add_parser("verify", help="check a bundle's chain, seal and file hashes offline")
-    p.add_argument("bundle", type=Path, metavar="BUNDLE")
+    p = commands.add_parser("verify", help="check bundles' chains, seals and file hashes offline")
+    # Many at once: one process per bundle spent ~4 s starting each (207 bundles: 13 minutes).
+    p.add_argument("bundles", type=Path, nargs="+", metavar="BUNDLE")
     p.add_argument("--key-file", type=Path, help="file holding the audit key (default: CONVOFLOW_AUDIT_KEY)")
     p.set_defaults(func=_run(_verify))
 
@@ -199,18 +200,36 @@ def print_tally(tally: Tally) -> None:
 
 async def _verify(settings: Settings, args: argparse.Namespace) -> int:
     key = key_from_file(args.key_file) if args.key_file else audit_key_of(settings)
-    bundle = audit_bundle.read_bundle(args.bundle)
-    verdict = verify(bundle, key)
+    many = len(args.bundles) > 1
+    failed = 0
+    for path in args.bundles:
+        if not _verified(path, key, named=many):
+            failed += 1
+    if many:
+        print(f"{len(args.bundles) - failed} of {len(args.bundles)} bundles verified")
+    return 1 if failed else 0
+
+
+def _verified(path: Path, key: bytes, *, named: bool) -> bool:
+    """One bundle's verdict, printed; a file that is no bundle counts as not verified (of many)."""
+    try:
+        bundle = audit_bundle.read_bundle(path)
+        verdict = verify(bundle, key)
+    except BundleError as exc:
+        if not named:
+            raise
+        print(f"{path}: {exc}" if not str(exc).startswith(f"{path}: ") else str(exc))
+        return False
     if verdict.intact:
         # Which conversation the sealed manifest names: a file renamed or handed over for another
         # conversation (or tenant) verifies too, and only this line tells the auditor so.
         manifest = bundle["manifest"]
         print(
-            f"{verdict.records} records verified ({verdict.files} files match the manifest): conversation "
-            f"{manifest.get('conversation')} of tenant {manifest.get('tenant')}, exported "
-            f"{manifest.get('exported_at')}"
+            f"{f'{path}: ' if named else ''}{verdict.records} records verified ({verdict.files} files match "
+            f"the manifest): conversation {manifest.get('conversation')} of tenant {manifest.get('tenant')}, "
+            f"exported {manifest.get('exported_at')}"
         )
-        return 0
+        return True
     for problem in verdict.problems:
-        print(f"{args.bundle}: {problem}")
-    return 1
+        print(f"{path}: {problem}")
+    return False
