@@ -130,6 +130,33 @@ async def test_a_conversation_solved_while_it_waited_is_never_handed_to_the_agen
     await assigned_to(api, "c2", "solo")
 
 
+async def test_the_queue_of_a_team_a_pack_dropped_still_shows_who_waits_in_it(
+    api: ApiClient, settings: Settings, worker: None, desk_pack: str, tmp_path: Path
+) -> None:
+    """Published without the team its conversations wait in, the queue answered 404 while the
+    conversation list showed them waiting: nobody could see in what order they would be served."""
+    await add_agent(api, "solo", capacity=1)
+    for n in (1, 2):
+        await api.post_message(f"c{n}", f"m{n}", "Hello there")
+    assert await queue(api) == ["c2"]
+    text = (TEST_PACKS / "desk" / "pack.yaml").read_text(encoding="utf-8")
+    # The team support and its routing rule cut out: the pack's other teams and rules stay.
+    cut = text[: text.index("  support:\n")] + text[text.index("  billing:\n") :]
+    dropped = cut[: cut.index("  - id: route-support")] + cut[cut.index("  - id: route-billing\n") :]
+    (tmp_path / "dropped").mkdir()
+    (tmp_path / "dropped" / "pack.yaml").write_text(dropped, encoding="utf-8")
+    publish(settings, tmp_path / "dropped")
+
+    async def dropped_is_active() -> bool:  # this API reads the active pack again within seconds
+        agent = {"id": "sam", "name": "Sam", "teams": ["support"], "capacity": 1}
+        return (await api.request("POST", "/v1/agents", json=agent)).status == 422
+
+    await eventually(dropped_is_active, "the pack without team support active for the API")
+    assert await queue(api) == ["c2"]  # answered 404 team_not_found
+    unknown = await api.request("GET", "/v1/teams/nosuch/queue")
+    assert unknown.status == 404 and unknown.body["error"] == "team_not_found"
+
+
 async def test_a_queued_conversation_made_urgent_is_served_first(
     api: ApiClient, worker: None, desk_pack: str
 ) -> None:

@@ -270,16 +270,10 @@ async def get_queue(request: web.Request) -> web.Response:
 
 
 async def team_queue(request: web.Request, team: str) -> TeamQueue:
-    """The desk's queue of a team of the active pack (404 for another name, 503 if no answer)."""
+    """The desk's queue of a team of the active pack, or of a team a pack dropped while conversations
+    still wait in it (they were listed as waiting and their queue answered 404); 404 for another
+    name, 503 if no answer."""
     pack = await active_pack(request)
-    if team not in pack.teams:
-        known = ", ".join(sorted(pack.teams)) or "none"
-        raise ApiError(
-            404,
-            "team_not_found",
-            f"no team {team[:64]!r} in the active rule pack (its teams: {known})",
-            named("team", f"no team {team[:64]!r}"),
-        )
     timeout = _timeout(request)
     try:
         queue = await asyncio.wait_for(
@@ -294,6 +288,14 @@ async def team_queue(request: web.Request, team: str) -> TeamQueue:
         raise unavailable("temporal_unavailable", "Temporal did not answer; retry") from None
     # The desk knows conversations by workflow id; callers address them by their own id.
     shown = TeamQueue.model_validate(queue)
+    if team not in pack.teams and not shown.entries:
+        known = ", ".join(sorted(pack.teams)) or "none"
+        raise ApiError(
+            404,
+            "team_not_found",
+            f"no team {team[:64]!r} in the active rule pack (its teams: {known})",
+            named("team", f"no team {team[:64]!r}"),
+        )
     for entry in shown.entries:
         entry.conversation_id = external_id_of(entry.conversation_id)
     return shown
