@@ -49,6 +49,13 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     assert tested.status == 200 and tested.body["failed"] == 0 and tested.body["passed"] == 21
     assert tested.body["cases"][0]["decision"]["rules"][1]["id"] == "acknowledge-open"
     await api.assert_described(tested, "POST", "/v1/rules/test")
+    # Intents without a quality gate (both thresholds are optional): answered 500 once typed.
+    ungated = with_tests.replace("  min_precision: 0.5\n", "").replace("  min_recall: 0.4\n", "")
+    assert ungated != with_tests
+    tested = await api.request("POST", "/v1/rules/test", json={"pack": ungated})
+    assert tested.status == 200, tested.body
+    assert tested.body["intents"]["gate"] == {"min_precision": None, "min_recall": None}
+    await api.assert_described(tested, "POST", "/v1/rules/test")
     failing = with_tests.replace("route: billing\n", "route: general\n", 1)
     tested = await api.request("POST", "/v1/rules/test", json={"pack": failing})
     assert tested.body["failed"] >= 1

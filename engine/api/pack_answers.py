@@ -47,15 +47,18 @@ class PackSummary(_Answer):
 class IntentScore(_Answer):
     intent: str
     examples: int
-    precision: float
+    precision: float | None
+    """Of the held-out examples classified as this intent, the share that were (null: none were)."""
     recall: float
     weak: bool
     """Below the pack's gate (`triage.min_precision`, `min_recall`): `rules check` warns of it."""
 
 
 class IntentGate(_Answer):
-    min_precision: float
-    min_recall: float
+    """The pack's `triage.min_precision` and `min_recall` (null: not set, nothing refused)."""
+
+    min_precision: float | None
+    min_recall: float | None
 
 
 class IntentReport(_Answer):

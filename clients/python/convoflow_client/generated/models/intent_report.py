@@ -22,7 +22,7 @@ class IntentReport:
         model (str):
         folds (int):
         intents (list[IntentScore]):
-        gate (IntentGate):
+        gate (IntentGate): The pack's `triage.min_precision` and `min_recall` (null: not set, nothing refused).
     """
 
     model: str

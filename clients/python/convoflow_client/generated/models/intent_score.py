@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,14 +15,15 @@ class IntentScore:
     Attributes:
         intent (str):
         examples (int):
-        precision (float):
+        precision (float | None): Of the held-out examples classified as this intent, the share that were (null: none
+            were).
         recall (float):
         weak (bool): Below the pack's gate (`triage.min_precision`, `min_recall`): `rules check` warns of it.
     """
 
     intent: str
     examples: int
-    precision: float
+    precision: float | None
     recall: float
     weak: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -32,6 +33,7 @@ class IntentScore:
 
         examples = self.examples
 
+        precision: float | None
         precision = self.precision
 
         recall = self.recall
@@ -59,7 +61,12 @@ class IntentScore:
 
         examples = d.pop("examples")
 
-        precision = d.pop("precision")
+        def _parse_precision(data: object) -> float | None:
+            if data is None:
+                return data
+            return cast(float | None, data)
+
+        precision = _parse_precision(d.pop("precision"))
 
         recall = d.pop("recall")
 
