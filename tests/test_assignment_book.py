@@ -407,6 +407,25 @@ def test_a_conversation_its_agent_could_not_keep_goes_back_to_them_once_nobody_e
     assert asked == [True] and older.notices == [] and len(older.state.queue) == 1
 
 
+def test_a_widened_conversation_its_agent_could_not_keep_goes_back_to_them_once_widened_again() -> None:
+    """Taken by ana once nobody with Finnish came (skills widened), then asked away from her at the
+    unanswered timeout: she lacks the skill, so she could not keep it, and once its wait widened
+    again the desk still weighed her without the widening, so it waited beside an idle ana."""
+    desk = book(agent("ana"))
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    desk.request(ask(1, skills=["lang:fi"], policy=policy), T0)
+    desk.fire(T0 + timedelta(minutes=10))
+    assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ana"
+    again = ask("1-again", conversation_id="conversation:t:c1", skills=["lang:fi"], policy=policy)
+    again = again.model_copy(update={"exclude": ["ana"], "reason": "unanswered"})
+    asked_at = T0 + timedelta(minutes=20)
+    assert desk.request(again, asked_at, may_keep=lambda: True).result == "queued"
+    desk.fire(asked_at + timedelta(minutes=10))  # its wait widened again: nobody else, ana is idle
+    back = desk.notices[-1].outcome
+    assert back is not None and back.agent == "ana" and back.decision.widened
+    assert back.decision.reason.startswith("back to ana, nobody else can take it: ")
+
+
 def test_an_agent_who_can_no_longer_take_it_is_not_kept_and_a_desk_from_before_queues() -> None:
     desk = book(agent("bo"))
     desk.request(ask(1, strategy="least_loaded"), T0)

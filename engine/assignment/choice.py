@@ -224,7 +224,6 @@ def kept_by(
     loads: Loads,
     *,
     ties_by_after: bool = True,
-    verb: str = "kept by",
 ) -> AssignmentDecision | None:
     """The record of `agent` keeping a conversation `request` asks someone else for (it excludes
     them), when nobody else can take it now and they still could. Queued instead, the conversation
@@ -242,21 +241,29 @@ def kept_by(
     ):
         return None
     decision.chosen = agent
-    decision.reason = f"{verb} {agent}, nobody else can take it: {decision.reason}"
+    decision.reason = f"kept by {agent}, nobody else can take it: {decision.reason}"
     return decision
 
 
 def back_to_excluded(
-    request: AssignmentRequest, agents: Iterable[AgentRecord], loads: Loads, *, ties_by_after: bool = True
+    request: AssignmentRequest,
+    agents: Iterable[AgentRecord],
+    loads: Loads,
+    nobody: AssignmentDecision,
+    *,
+    widened: bool,
 ) -> AssignmentDecision | None:
     """The record of a waiting conversation going back to an agent it excludes (one who let the
-    customer wait), who can take it now that nobody else can. Over capacity at the timeout (a
-    capacity cut, a reopened conversation), the agent could not keep it; once they had room again,
-    the conversation waited for ever beside them, the exclusion standing."""
+    customer wait), who can take it now that nobody else can (`nobody`: the request's own choice,
+    which found no one; `widened`: as it was made). Over capacity at the timeout (a capacity cut, a
+    reopened conversation), the agent could not keep it; once they had room again, the conversation
+    waited for ever beside them, the exclusion standing."""
     pool = list(agents)
     for agent in request.exclude:
-        if (
-            back := kept_by(request, agent, pool, loads, ties_by_after=ties_by_after, verb="back to")
-        ) is not None:
+        named = request.model_copy(update={"strategy": "agent", "agent": agent, "exclude": []})
+        if choose(named, pool, loads, last_chosen=None, widened=widened).chosen is not None:
+            back = nobody.model_copy(deep=True)
+            back.chosen = agent
+            back.reason = f"back to {agent}, nobody else can take it: {nobody.reason}"
             return back
     return None

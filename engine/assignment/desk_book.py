@@ -280,18 +280,17 @@ class DeskBook:
                 continue
             request = waiting.request
             widens = self._widens_at(waiting)
+            widened = widens is not None and widens <= now
             decision = choose(
                 request,
                 self.agents.values(),
                 loads,
                 last_chosen=self.state.last_chosen.get(request.team),
-                widened=widens is not None and widens <= now,
+                widened=widened,
                 ties_by_after=self.ties_by_after,
             )
-            if decision.chosen is None:
-                back = back_to_excluded(
-                    request, self.agents.values(), loads, ties_by_after=self.ties_by_after
-                )
+            if decision.chosen is None and request.exclude:
+                back = back_to_excluded(request, self.agents.values(), loads, decision, widened=widened)
                 if back is not None and self.serve_excluded():
                     decision = back
             if (chosen := decision.chosen) is None:
