@@ -304,6 +304,16 @@ async def test_verify_names_the_record_that_was_edited_removed_or_reordered(
     monkeypatch.setattr(audit_bundle, "MAX_UNPACKED_BYTES", 2_000_000)
     bomb = await cli(capsys, "audit", "verify", str(whole))
     assert bomb.returncode == 1 and "over 2,000,000: not read" in bomb.stderr
+    # The same 3 MB declared as 2 bytes (an archive's sizes are its own word): inflated no further
+    # than the bound, and a one-line refusal, not a BadZipFile traceback.
+    raw = whole.read_bytes()
+    declared = len(b"[" + b" " * 3_000_000 + b"]").to_bytes(4, "little")
+    lying = tmp_path / "lying.zip"
+    lying.write_bytes(raw.replace(declared, (2).to_bytes(4, "little")))
+    assert lying.read_bytes().count((2).to_bytes(4, "little")) >= 2  # local and central headers
+    lied = await cli(capsys, "audit", "verify", str(lying))
+    assert lied.returncode == 1 and "the archive cannot be read: Bad CRC-32" in lied.stderr, lied.stderr
+    assert "Traceback" not in lied.stderr
 
 
 async def cli_verify(capsys: pytest.CaptureFixture[str], path: Path, content: bytes) -> Run:
