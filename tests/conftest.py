@@ -23,6 +23,7 @@ from engine.db.packs import PackStore
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.pack_files import load_valid
+from engine.service.payload_keys import check_key_material, keyring_of
 from engine.service.temporal_client import connect, ensure_search_attributes
 from engine.service.temporal_server import DevServer, TemporalBinaryNotFound, find_temporal_binary, free_port
 from engine.service.worker import build_worker
@@ -163,11 +164,15 @@ def cli_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 
 
 @pytest.fixture
-def shell(cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The CLI's environment: the test's database, Temporal server, task queue and keyring."""
+async def shell(
+    cli_settings: Settings, temporal_server: DevServer, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """The CLI's environment: the test's database, Temporal server, task queue and keyring, of a
+    service whose parts started with that keyring (they record its key ids: CLI commands do not)."""
     monkeypatch.setenv("TEMPORAL_ADDRESS", temporal_server.address)
     monkeypatch.setenv("CONVOFLOW_TASK_QUEUE", cli_settings.task_queue)
     monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", TEST_PAYLOAD_KEYS)
+    await check_key_material(cli_settings, keyring_of(cli_settings))
     return cli_settings
 
 
@@ -182,6 +187,7 @@ async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
 
     Only for tests that start a conversation: with no run on the queue the replay check fails.
     """
+    await check_key_material(settings, keyring_of(settings))  # as a worker starting records its keys
     async with build_worker(client, settings):
         yield
     await replay_every_run(client, settings.task_queue)

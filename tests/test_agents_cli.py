@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from temporalio.client import Client
 
+from engine.db.key_fingerprints import recorded_keys
 from engine.db.roster import RosterStore
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -155,4 +156,14 @@ async def test_a_shell_with_other_key_material_under_a_known_id_signals_nothing(
     added = await cli(capsys, "agents", "add", "ed", "--name", "Ed", "--tenant", tenant)
     assert added.returncode == 0 and added.stdout.startswith("created agent ed")
     assert "payload key id(s) test-1 hold another key" in added.stderr
+    # A shell preparing a rotation (the new key listed last, so sealing) sealed under an id no worker
+    # had, and its check recorded that id as the cluster's: refused, and nothing recorded.
+    monkeypatch.setenv("CONVOFLOW_PAYLOAD_KEYS", f"{TEST_PAYLOAD_KEYS},{new_key_entry('test-2')}")
+    ahead = await cli(capsys, "agents", "add", "fay", "--name", "Fay", "--tenant", tenant)
+    assert ahead.returncode == 0 and "test-2 would seal this command's payloads" in ahead.stderr
+    database = database_of(shell)
+    try:
+        assert [key.key_id for key in await recorded_keys(database)] == ["test-1"]
+    finally:
+        await database.dispose()
     assert await roster_signals(client, tenant) == ["di"]

@@ -203,7 +203,7 @@ async def _tell_desk(settings: Settings, tenant: str, agent_id: str) -> None:
     """Signal the tenant's desk; warn (the write stands) when Temporal cannot be reached."""
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect_checked(settings, temporal_address(settings))
+            client = await connect_checked(settings, temporal_address(settings), part=False)
             await desk_client.signal_roster_changed(client, settings.task_queue, tenant, agent_id)
     except (RPCError, RuntimeError, OSError, TimeoutError, KeyringError) as exc:
         why = str(exc) if isinstance(exc, KeyringError | NotThisService) else type(exc).__name__  # no key

@@ -110,7 +110,7 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect_checked(settings, temporal_address(settings))
+            client = await connect_checked(settings, temporal_address(settings), part=False)
             conversations = Conversations(
                 client=client, settings=settings, packs=ActivePacks(database, settings)
             )

@@ -43,15 +43,20 @@ async def forget_key(database: AsyncEngine, key_id: str) -> bool:
     return bool(gone.rowcount)
 
 
-async def differing_keys(database: AsyncEngine, fingerprints: dict[str, str]) -> list[str]:
-    """The key ids whose fingerprint differs from the one first recorded for them (the others are
-    recorded when new)."""
+async def differing_keys(
+    database: AsyncEngine, fingerprints: dict[str, str], *, record: bool = True
+) -> tuple[list[str], list[str]]:
+    """The key ids whose fingerprint differs from the one first recorded for them, and those never
+    recorded (none when `record`: a part of the cluster records the ids new to it; a CLI command
+    does not, or a shell's own key would become the cluster's)."""
     if not fingerprints:
-        return []
+        return [], []
     now = datetime.now(UTC)
     rows = [{"key_id": k, "fingerprint": f, "first_seen_at": now} for k, f in fingerprints.items()]
     async with database.begin() as db:
-        await db.execute(insert_or_ignore(db, payload_key_fingerprints), rows)
+        if record:
+            await db.execute(insert_or_ignore(db, payload_key_fingerprints), rows)
         known = select(payload_key_fingerprints).where(payload_key_fingerprints.c.key_id.in_(fingerprints))
         recorded = {row.key_id: row.fingerprint for row in await db.execute(known)}
-    return sorted(k for k, f in fingerprints.items() if recorded.get(k) != f)
+    differing = sorted(k for k, f in fingerprints.items() if recorded.get(k, f) != f)
+    return differing, sorted(set(fingerprints) - set(recorded))

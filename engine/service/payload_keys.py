@@ -96,6 +96,11 @@ class Keyring:
                 return derive(master, tenant)
         return None
 
+    def sealing_ids(self) -> list[str]:
+        """Every key id new payloads may be sealed with: the sealing master's and each tenant's own."""
+        master = next((m[0] for m in self.masters if m[0] == self.sealing), self.masters[-1][0])
+        return [master, *(keys[-1][0] for keys in self.tenant_keys.values())]
+
     def fingerprints(self) -> dict[str, str]:
         """Each key id's fingerprint: a one-way derivation of its key, which tells two different keys
         under one id apart and tells nothing of either (engine/db/key_fingerprints.py)."""
@@ -156,20 +161,28 @@ def fingerprint(key: bytes) -> str:
     return hkdf.derive(key).hex()
 
 
-async def check_key_material(settings: Settings, keyring: Keyring | None) -> None:
-    """Refuse to start (KeyringError) when a key id of `keyring` holds other key material than the
-    cluster first used under that id; record the ids seen for the first time."""
+async def check_key_material(settings: Settings, keyring: Keyring | None, *, part: bool = True) -> None:
+    """Refuse (KeyringError) when a key id of `keyring` holds other key material than the cluster
+    first used under that id. A part of the cluster (`part`: worker, API, codec server) records the
+    ids it is the first to use; a CLI command records none, and is refused when it would seal under
+    an id no part has (a shell preparing a rotation sealed with the new key no worker could open)."""
     if keyring is None:
         return
     database = database_of(settings)
     try:
-        differing = await differing_keys(database, keyring.fingerprints())
+        differing, unknown = await differing_keys(database, keyring.fingerprints(), record=part)
     finally:
         await database.dispose()
     if differing:
         raise KeyringError(
             f"payload key id(s) {', '.join(differing)} hold another key than the one this cluster first "
             "used under that id: every part needs the same CONVOFLOW_PAYLOAD_KEYS (a new key needs a new id)"
+        )
+    if sealing := sorted(set(keyring.sealing_ids()) & set(unknown)):
+        raise KeyringError(
+            f"payload key id(s) {', '.join(sealing)} would seal this command's payloads, and no worker or "
+            "API has started with them: start the cluster with them first (or set "
+            "CONVOFLOW_PAYLOAD_KEY_SEALING to a key id it has)"
         )
 
 

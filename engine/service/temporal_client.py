@@ -45,13 +45,13 @@ async def connect(settings: Settings, address: str | None = None, runtime: Runti
 
 
 async def connect_checked(
-    settings: Settings, address: str | None = None, runtime: Runtime | None = None
+    settings: Settings, address: str | None = None, runtime: Runtime | None = None, *, part: bool = True
 ) -> Client:
-    """`connect` for a part whose payloads other parts open: a worker, an API, a CLI command that
-    starts or signals workflows. Refused (KeyringError, naming the key id) when a key id holds other
-    key material than the cluster first used under it: what it sealed, no other part could open
-    (a CLI command's roster signal left the assignment desk unable to read its own history)."""
-    await check_key_material(settings, keyring_of(settings))
+    """`connect` for one whose payloads other parts open: a worker, an API (`part`: they record the
+    key ids they are first to use), a CLI command that starts or signals workflows (`part=False`).
+    Refused (KeyringError, naming the key id) when what it would seal no other part could open (a CLI
+    command's roster signal left the assignment desk unable to read its own history)."""
+    await check_key_material(settings, keyring_of(settings), part=part)
     return await connect(settings, address, runtime)
 
 
