@@ -8,7 +8,8 @@ import signal
 import sys
 import time
 
-from bench import results, stack
+from bench import results
+from engine.cli.main import exit_without_teardown
 
 BENCHES = [
     "calendar",
@@ -75,4 +76,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-    stack.exit_without_teardown()  # the benchmarks' SDK clients leave native threads behind
+    exit_without_teardown()  # the benchmarks' SDK clients leave native threads behind

@@ -8,11 +8,8 @@ run until SIGTERM, and are stopped by the `child` context manager however the be
 from __future__ import annotations
 
 import asyncio
-import atexit
 import multiprocessing
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -24,6 +21,7 @@ import psutil
 from pydantic import SecretStr
 
 from bench.stats import CpuSample
+from engine.cli.main import exit_without_teardown
 from engine.service.config import Settings
 from engine.service.temporal_server import DevServer, free_port
 
@@ -127,17 +125,6 @@ def _until_sigterm(setup: Callable[[], Any]) -> None:
 
     asyncio.run(main())
     exit_without_teardown()
-
-
-def exit_without_teardown() -> None:
-    """End a bench process whose work is done and stopped: run the exit handlers (multiprocessing's
-    unlink the pack workers' semaphores), then skip the interpreter's teardown, during which the SDK's
-    native threads may still call into Python ("Fatal Python error: PyGILState_Release", sdk-python
-    #300; `convoflow` itself skips it too, engine/cli/main.py)."""
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 def convoflow_worker(settings: Settings) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
+import contextlib
 import logging
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any, NoReturn
 
@@ -117,13 +120,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The process entry (`convoflow`, `python -m engine.cli`): `main`, then exit without the
-    interpreter's teardown, in which the Temporal SDK's native threads abort the process now and then
-    (sdk-python #300: "Fatal Python error: PyGILState_Release", exit 134, in one `audit export` of four
-    when Temporal was unreachable). Everything the command wrote is flushed first."""
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    """The process entry (`convoflow`, `python -m engine.cli`): `main`, then `exit_without_teardown`
+    with its code, also when it raised (argparse's SystemExit keeps its code; anything else is said
+    with its traceback, as the interpreter would, and exits 1, or 130 for Ctrl-C)."""
+    try:
+        code = main()
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    exit_without_teardown(code)
+
+
+def exit_without_teardown(code: int = 0) -> NoReturn:
+    """End the process once its work is done: run the exit handlers (multiprocessing's unlink the
+    pack workers' semaphores), flush what it wrote, then skip the interpreter's teardown, in which
+    the Temporal SDK's native threads abort the process now and then (sdk-python #300: "Fatal Python
+    error: PyGILState_Release", exit 134, in one `audit export` of four when Temporal was
+    unreachable). `convoflow` and the bench's processes end so."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone: the code stands
+            stream.flush()
     os._exit(code)
 
 
