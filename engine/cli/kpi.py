@@ -31,7 +31,7 @@ from engine.audit.bundle import BundleError
 from engine.cli.audit_bundle import _client, _tenant_name
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
-from engine.db.keys import tenant_exists
+from engine.db.keys import UnknownTenant, require_tenant
 from engine.db.url import redacted
 from engine.kpis.query import KpiQueryError, parse_query
 from engine.kpis.report import to_csv
@@ -147,11 +147,13 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
         # A typo of the tenant, or another data directory's database (a fresh one made here): the
         # report said `"rows": []` and exit 0, as for a quiet week.
-        if not await tenant_exists(database, args.tenant):
+        try:
+            await require_tenant(database, args.tenant)
+        except UnknownTenant as exc:
             raise _Usage(
-                f"no tenant {args.tenant!r} in {redacted(settings.database)}: name a tenant of the "
-                "service's database (--tenant; CONVOFLOW_DATA_DIR or CONVOFLOW_DATABASE_URL as it runs with)"
-            )
+                f"{exc}; or this is not the service's database ({redacted(settings.database)}): "
+                "CONVOFLOW_DATA_DIR or CONVOFLOW_DATABASE_URL as it runs with"
+            ) from None
         rows = await kpis.kpi_report(database, args.tenant, query)
     finally:
         await database.dispose()

@@ -74,9 +74,10 @@ async def run_ids(client: Client, workflow_id: str) -> list[str]:
     chain, run_id = [], latest
     while run_id:
         chain.append(run_id)
-        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
-        started = history.events[0].workflow_execution_started_event_attributes
-        run_id = started.continued_execution_run_id
+        # Its first event only (a page of one): the whole history of every run was read for it.
+        events = client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history_events(page_size=1)
+        first = await anext(aiter(events))
+        run_id = first.workflow_execution_started_event_attributes.continued_execution_run_id
         if run_id in chain:  # never expected; guards against a loop
             break
     chain.reverse()
