@@ -193,6 +193,8 @@ def test_an_operator_lists_the_payload_key_ids_and_forgets_a_mistaken_one(
     assert forgot.returncode == 0 and forgot.stdout.startswith("forgot payload key id k1's fingerprint")
     asyncio.run(check_key_material(correct, keyring_of(correct)))  # starts now, and records its key
     assert run_cli(capsys, ["db", "payload-keys"]).stdout.splitlines()[1].endswith("same key")
+    kept = run_cli(capsys, ["db", "forget-payload-key", "k1"])  # this shell's key: not the mistake
+    assert kept.returncode == 1 and "recorded key is the one this shell holds" in kept.stderr
     again = run_cli(capsys, ["db", "forget-payload-key", "k9"])
     assert again.returncode == 1
     assert again.stderr == "convoflow db: no fingerprint is recorded for payload key id 'k9'\n"

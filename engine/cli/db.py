@@ -83,6 +83,14 @@ def run_forget_payload_key(args: argparse.Namespace) -> int:
     async def forget(url: str) -> str:
         engine = open_engine(url)
         try:
+            # The shell's own key the same as the recorded one: that id's record is not the mistake.
+            mine = _shell_fingerprints() or {}
+            recorded = {key.key_id: key.fingerprint for key in await recorded_keys(engine)}
+            if args.key_id in mine and mine[args.key_id] == recorded.get(args.key_id):
+                raise NotThere(
+                    f"payload key id {args.key_id}'s recorded key is the one this shell holds: "
+                    "nothing to mend (forget it only when the cluster's parts hold another key)"
+                )
             found = await forget_key(engine, args.key_id)
         finally:
             await engine.dispose()
@@ -96,12 +104,17 @@ def run_forget_payload_key(args: argparse.Namespace) -> int:
     return _run(forget)
 
 
-async def _payload_keys(url: str) -> str:
+def _shell_fingerprints() -> dict[str, str] | None:
+    """This shell's key ids and fingerprints (CONVOFLOW_PAYLOAD_KEYS); None when it has none."""
     try:
         keyring = keyring_of(Settings())
-        here: dict[str, str] | None = keyring.fingerprints() if keyring else {}
-    except KeyringError:  # no keys in this shell: the ids are listed all the same
-        here = None
+    except KeyringError:
+        return None
+    return keyring.fingerprints() if keyring else {}
+
+
+async def _payload_keys(url: str) -> str:
+    here = _shell_fingerprints()  # None: no keys in this shell, the ids are listed all the same
     engine = open_engine(url)
     try:
         recorded = await recorded_keys(engine)
