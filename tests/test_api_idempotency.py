@@ -131,7 +131,9 @@ async def test_a_message_counts_from_when_the_api_took_it_not_from_when_a_worker
     whose pack was being published), and staggered for messages that came in together."""
     patient = settings.model_copy(update={"update_timeout_seconds": 20.0})
     async with serve_api(client, patient, tenants) as api:  # no worker polls the queue yet
-        posted = asyncio.create_task(api.request("POST", "/v1/conversations/late-1/messages", json=MESSAGE))
+        # Answered once decided: answered when recorded, its state could still lack the message.
+        path = "/v1/conversations/late-1/messages?wait=decided"
+        posted = asyncio.create_task(api.request("POST", path, json=MESSAGE))
         handle = client.get_workflow_handle(api.workflow_id("late-1"))
 
         async def started() -> bool:
