@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine.assignment.desk_book import MAX_REMEMBERED_OUTCOMES, DeskBook
+from engine.assignment.answers import MAX_REMEMBERED_OUTCOMES
+from engine.assignment.desk_book import DeskBook
 from engine.contracts.assignment import AgentRecord, AssignmentRequest, DeskState, Roster, TeamPolicy
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)

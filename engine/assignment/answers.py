@@ -1,4 +1,5 @@
-"""Answers the roster alone settles, and answers given again: no desk bookkeeping needed for them.
+"""Answers the roster alone settles, and answers given again: no desk bookkeeping needed for them;
+and the answers the desk remembers, to give a retried request the same one.
 
 Shared by the desk (desk_book.py) and the worker's activity that asks it (activities/assignment_desk.py),
 so a tenant that does not use the roster is answered by the same rules without a desk round trip.
@@ -10,7 +11,18 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from engine.contracts.assignment import AgentRecord, AssignmentDecision, AssignmentOutcome, AssignmentRequest
+from engine.contracts.assignment import (
+    AgentRecord,
+    AssignmentDecision,
+    AssignmentOutcome,
+    AssignmentRequest,
+    DeskState,
+)
+
+# Carried over continue-as-new with the rest of the desk's state (one payload, refused past 2 MiB):
+# the latest answers whole (~2 KiB each with their candidates), older ones in brief (~0.1 KiB).
+MAX_WHOLE_OUTCOMES = 100
+MAX_REMEMBERED_OUTCOMES = 2_000
 
 
 def settled_by_roster(
@@ -41,6 +53,20 @@ def settled_by_roster(
         )
         return outcome_of(request, "refused", decision, now)
     return None
+
+
+def remember(state: DeskState, outcome: AssignmentOutcome) -> AssignmentOutcome:
+    """Keep `outcome` as the answer to its request id (whole for the latest, in brief for older)."""
+    outcomes, answered = state.outcomes, state.answered
+    outcomes.pop(outcome.request_id, None)
+    outcomes[outcome.request_id] = outcome
+    answered.pop(outcome.request_id, None)
+    answered[outcome.request_id] = f"{outcome.result} {outcome.agent or ''}".strip()
+    while len(outcomes) > MAX_WHOLE_OUTCOMES:
+        del outcomes[next(iter(outcomes))]
+    while len(answered) > MAX_REMEMBERED_OUTCOMES:
+        del answered[next(iter(answered))]
+    return outcome
 
 
 def repeated(request: AssignmentRequest, brief: str, now: datetime) -> AssignmentOutcome:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from engine.assignment.answers import outcome_of, repeated, settled_by_roster
+from engine.assignment.answers import outcome_of, remember, repeated, settled_by_roster
 from engine.assignment.choice import Loads, back_to_excluded, choose, kept_by
 from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
 from engine.assignment.requeueing import requeued, restatus, unpark
@@ -37,11 +37,8 @@ from engine.contracts.assignment import (
 
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
-# Everything below is carried over continue-as-new in one payload, which Temporal refuses past 2 MiB.
-# Answers are remembered so a retried request gets the same one: the latest whole (~2 KiB each with
-# their candidates), older ones in brief (~0.1 KiB); a waiting request is ~0.7 KiB.
-MAX_WHOLE_OUTCOMES = 100
-MAX_REMEMBERED_OUTCOMES = 2_000
+# Everything below, and the answers remembered (answers.py), is carried over continue-as-new in one
+# payload, which Temporal refuses past 2 MiB; a waiting request is ~0.7 KiB.
 MAX_WAITING = 1_000
 MAX_PARKED = 1_000
 """Solved conversations waiting parked (requeueing.py); past it, one lost is queued as before."""
@@ -140,7 +137,7 @@ class DeskBook:
         waiting_already = any(w.request.conversation_id == conversation for w in self.state.queue)
         settled = None if waiting_already else settled_by_roster(request, self.agents.values(), now)
         if settled is not None:
-            return self._remember(settled)
+            return remember(self.state, settled)
         if request.strategy == "agent":
             return self._named(request, now)
         # Parked ones are no waiting work (they have their own bound): they neither fill the queue
@@ -150,7 +147,7 @@ class DeskBook:
             decision = AssignmentDecision(
                 strategy=request.strategy, team=request.team, channel=request.channel, reason=reason
             )
-            return self._remember(self._answer(request, "refused", decision, now))
+            return remember(self.state, self._answer(request, "refused", decision, now))
         held = self.state.seats.get(conversation)
         if held is not None and may_keep is not None:
             others = Loads.of(s for s in self.state.seats.values() if s is not held)
@@ -158,14 +155,14 @@ class DeskBook:
                 request, held.agent, self.agents.values(), others, ties_by_after=self.ties_by_after
             )
             if kept is not None and may_keep():
-                return self._remember(self._keep(held, request, kept, now))
+                return remember(self.state, self._keep(held, request, kept, now))
         self.state.seats.pop(conversation, None)  # asking again is asking for someone else
         waited = next((w for w in self.state.queue if w.request.conversation_id == conversation), None)
         self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation]
         since = waited.waiting_since if waited else now
         self.state.queue.append(Waiting(request=request, waiting_since=since))
         self.serve(now)
-        return self._remember(self._outcome_of(request, now))
+        return remember(self.state, self._outcome_of(request, now))
 
     def _keep(
         self, held: Seat, request: AssignmentRequest, decision: AssignmentDecision, now: datetime
@@ -189,7 +186,7 @@ class DeskBook:
             ties_by_after=self.ties_by_after,
         )
         if decision.chosen is None:
-            return self._remember(self._answer(request, "refused", decision, now))
+            return remember(self.state, self._answer(request, "refused", decision, now))
         self.state.queue = [
             w for w in self.state.queue if w.request.conversation_id != request.conversation_id
         ]
@@ -198,7 +195,7 @@ class DeskBook:
         self._seat(request, decision.chosen, now)
         outcome = self._answer(request, "assigned", decision, now)
         self.serve(now)  # the agent it left may now take a queued conversation
-        return self._remember(outcome)
+        return remember(self.state, outcome)
 
     def release(self, conversation_id: str, now: datetime) -> None:
         """The conversation closed, was unassigned or left the team: its seat or queue place goes."""
@@ -299,7 +296,7 @@ class DeskBook:
             self.state.last_chosen[request.team] = chosen
             self._seat(request, chosen, now)
             loads = Loads.of(self.state.seats.values())
-            outcome = self._remember(self._answer(request, "assigned", decision, now))
+            outcome = remember(self.state, self._answer(request, "assigned", decision, now))
             self.notices.append(Notice("assigned", request.conversation_id, outcome=outcome))
         teams = {t for a in self.agents.values() for t in a.teams}
         for waiting in self.state.queue:
@@ -380,18 +377,6 @@ class DeskBook:
     ) -> AssignmentOutcome:
         waiting = sum(1 for w in self.state.queue if w.request.team == request.team and not w.parked)
         return outcome_of(request, result, decision, now, waiting)
-
-    def _remember(self, outcome: AssignmentOutcome) -> AssignmentOutcome:
-        outcomes, answered = self.state.outcomes, self.state.answered
-        outcomes.pop(outcome.request_id, None)
-        outcomes[outcome.request_id] = outcome
-        answered.pop(outcome.request_id, None)
-        answered[outcome.request_id] = f"{outcome.result} {outcome.agent or ''}".strip()
-        while len(outcomes) > MAX_WHOLE_OUTCOMES:
-            del outcomes[next(iter(outcomes))]
-        while len(answered) > MAX_REMEMBERED_OUTCOMES:
-            del answered[next(iter(answered))]
-        return outcome
 
     def waiting_in(self, team: str) -> list[Waiting]:
         """The team's queue in the order it is served (a request's place, the queue's view)."""
