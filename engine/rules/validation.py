@@ -15,18 +15,18 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
 from engine.calendar import CalendarError, shared_calendar
 from engine.contracts.single_line import is_pack_name
 from engine.rules import jsonlogic
-from engine.rules.actions import ACTIONS, ActionBase, ScalarAction
+from engine.rules.actions import ActionBase
 from engine.rules.case_checks import case_problems
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
 from engine.rules.context_domains import STATUSES
-from engine.rules.loader import PackSource, Problem, format_path
-from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Expectation, Rule, RulePack, TestCase
-from engine.rules.references import UNKNOWN_REFERENCE, closest, suggest, suggest_path, unknown
+from engine.rules.loader import PackSource, Problem
+from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
+from engine.rules.references import UNKNOWN_REFERENCE, suggest, suggest_path, unknown
+from engine.rules.structure_problems import structure_problems
 from engine.rules.templates import FORMATS, PLACEHOLDER, is_placeholder_path, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
@@ -55,61 +55,10 @@ def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
     try:
         pack = RulePack.model_validate(source.data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        misspelt = {_misspelt(err) for err in errors} - {None}
-        # `expcet:` is one mistake: its did-you-mean says what "`expect` is required" would.
-        told = [err for err in errors if not (err["type"] == "missing" and tuple(err["loc"]) in misspelt)]
-        return None, [_structure_problem(source, err) for err in told]
+        return None, structure_problems(source, exc)
     checker = _Checker(source, pack)
     checker.run()
     return pack, checker.problems
-
-
-def _structure_problem(source: PackSource, err: ErrorDetails) -> Problem:
-    loc: list[str | int] = []
-    for part in err["loc"]:
-        # A scalar action's value is its model's `value` field: the pack writes it under the kind.
-        if not (part == "value" and loc and _is_scalar_kind(loc[-1])):
-            loc.append(part)
-    path = format_path(loc)
-    if err["type"] == "union_tag_not_found":
-        value = err.get("input")
-        if isinstance(value, dict) and len(value) == 1:
-            kind = next(iter(value))
-            return source.problem(path, f'unknown action "{kind}"{suggest(kind, ACTIONS)}')
-        return source.problem(path, "an action is a mapping with one key, e.g. {add_tags: [billing]}")
-    if err["type"] == "extra_forbidden":
-        return source.problem(path, f"unknown field{suggest(str(loc[-1]), _siblings(loc))}")
-    if err["type"] == "enum" and isinstance(given := err.get("input"), str):  # `message.recieved`
-        allowed = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
-        return source.problem(path, f'unknown value "{given}"{suggest(given, allowed)}: {err["msg"]}')
-    return source.problem(path, err["msg"])
-
-
-def _misspelt(err: ErrorDetails) -> tuple[str | int, ...] | None:
-    """For an unknown field close to a field of its place: where that field would be."""
-    if err["type"] != "extra_forbidden":
-        return None
-    loc = list(err["loc"])
-    close = closest(str(loc[-1]), _siblings(loc))
-    return (*loc[:-1], close) if close else None
-
-
-def _is_scalar_kind(part: str | int) -> bool:
-    return isinstance(part, str) and part in ACTIONS and issubclass(ACTIONS[part], ScalarAction)
-
-
-def _siblings(loc: list[str | int]) -> list[str]:
-    top = {"meta", "calendars", "sla_policies", "teams", "templates", "settings", "rules", "tests"}
-    if len(loc) == 1:
-        return sorted(top)
-    if len(loc) == 3 and loc[0] == "rules":
-        return ["id", "description", "on", "if", "then", "stop"]
-    if len(loc) == 3 and loc[0] == "tests":
-        return list(TestCase.model_fields)
-    if len(loc) == 4 and loc[0] == "tests" and loc[2] == "expect":
-        return list(Expectation.model_fields)
-    return []
 
 
 class _Checker:
