@@ -325,8 +325,7 @@ async def cli_verify(capsys: pytest.CaptureFixture[str], path: Path, content: by
 
 async def _verify_fails(capsys: pytest.CaptureFixture[str], path: Path, content: bytes) -> str:
     """Write `content` to `path`, verify it; the record the first complaint names."""
-    await asyncio.to_thread(path.write_bytes, content)
-    result = await cli(capsys, "audit", "verify", str(path))
+    result = await cli_verify(capsys, path, content)
     assert result.returncode == 1, result.stdout
     first = result.stdout.splitlines()[0]
     return first.split(": ", 1)[1].split(" does not match")[0]
