@@ -104,14 +104,18 @@ def test_text_compared_with_a_number_is_warned_about() -> None:
 
 def test_a_rule_that_sends_on_created_and_received_is_warned_it_sends_twice() -> None:
     """A customer's first message raises both events: a rule on both notified the team twice and
-    wrote two CRM notes. Tags set twice, or a condition on `event.type`, are not reported."""
+    wrote two CRM notes, and an `escalate` whose level notifies did too. Tags set twice, a level that
+    sends nothing, or a condition on `event.type`, are not reported."""
     findings = check(load_source(PACKS / "twice.yaml")).findings
     twice = [(f.rules, f.path, f.message) for f in findings if f.code == "twice-on-first-message"]
     assert [(rules, path) for rules, path, _ in twice] == [
         (["tell-billing"], "rules[0].on"),
         (["answer"], "rules[4].on"),
+        (["legal-threat"], "rules[5].on"),
     ]
     assert "notify, add_note runs twice" in twice[0][2] and "reply runs twice" in twice[1][2]
+    # an escalation level that notifies sent the leads two notifications for one message
+    assert "escalate (level 1) runs twice" in twice[2][2]
     assert all(f.severity == "warning" for f in findings if f.code == "twice-on-first-message")
 
 
