@@ -44,11 +44,18 @@ def test_contradictory_conditions_never_match() -> None:
 
 
 def test_values_outside_an_enumeration_are_errors() -> None:
+    """The pack's own enumerations count too: `message.language == "it"` checked clean in a pack
+    detecting en and de only, and `conversation.team == "biling"` where `route: biling` was an error."""
     assert found("impossible_values.yaml") == [
         ("error", "impossible-value", ["mail-channel"], "rules[0].if"),
         ("error", "impossible-value", ["closed-typo"], "rules[1].if.or[0]"),
         ("error", "impossible-value", ["closed-typo"], "rules[1].if.or[1]"),
+        ("error", "impossible-value", ["italian"], "rules[2].if"),
+        ("warning", "impossible-value", ["team-typo"], "rules[4].if"),
     ]
+    messages = [f.message for f in check(load_source(PACKS / "impossible_values.yaml")).findings]
+    assert 'message.language is never "it": it is one of de, en, empty' in messages[3]
+    assert 'conversation.team is "biling" (did you mean "billing"?) only for a conversation' in messages[4]
 
 
 def test_a_loose_comparison_with_null_is_warned_about() -> None:
@@ -117,6 +124,16 @@ def test_a_rule_that_sends_on_created_and_received_is_warned_it_sends_twice() ->
     # an escalation level that notifies sent the leads two notifications for one message
     assert "escalate (level 1) runs twice" in twice[2][2]
     assert all(f.severity == "warning" for f in findings if f.code == "twice-on-first-message")
+
+
+def test_a_served_language_no_intent_has_an_example_in_is_warned_about() -> None:
+    """The default pack detected French and Spanish with English and German examples only: "Merci"
+    was classified cancellation (0.44) and routed to retention, with a clean check."""
+    assert found("untrained.yaml") == [("warning", "untrained-language", [], "intents")]
+    (finding,) = [
+        f for f in check(load_source(PACKS / "untrained.yaml")).findings if f.code == "untrained-language"
+    ]
+    assert finding.message.startswith("no intent has an example in fr, which triage serves")
 
 
 def test_references_paths_and_template_languages() -> None:

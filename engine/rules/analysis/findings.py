@@ -37,6 +37,8 @@ conversation's first message, so it is sent twice."""
 TEXT_AS_NUMBER = "text-as-number"
 """`{">": [{"var": "message.text"}, 3]}`: JSON-logic reads the text as a number, and any text that is
 not one (most) makes the condition fail with an error, counted as not matched."""
+UNTRAINED_LANGUAGE = "untrained-language"
+"""A language triage serves in which no intent has an example sentence."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 

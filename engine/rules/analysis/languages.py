@@ -1,4 +1,5 @@
 """Templates without a text in a language the pack serves: those customers get the default language.
+Intents without an example in a language detection serves: its messages are classified by chance.
 
 The pack serves its `meta.language`, every language a team declares (`lang:de` in `skills`), and
 every language a rule's condition asks for (`conversation.language == "fr"`). A reply picks the
@@ -11,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from engine.rules.analysis.conditions import exact_values
-from engine.rules.analysis.findings import Finding
+from engine.rules.analysis.findings import UNTRAINED_LANGUAGE, Finding
 from engine.rules.analysis.reachability import Conjuncts
 from engine.rules.pack import RulePack
+from engine.rules.triage.language import supported
 from engine.rules.validation import MISSING_TEMPLATE_TEXT
 
 LANGUAGE_PATHS = ("conversation.language", "customer.language")
@@ -59,4 +61,27 @@ def missing_texts(pack: RulePack, conjuncts: Conjuncts) -> Iterator[Finding]:
             path=f"templates.{name}",
             message=f"has no text in {', '.join(missing)}, which the pack serves ({why}): those "
             f'customers get the "{default}" text',
+        )
+
+
+def untrained_languages(pack: RulePack) -> Iterator[Finding]:
+    """A language detection serves that no intent has an example in: the classifier knows none of
+    its words, so a message in it gets whichever intent a few shared letter groups favour ("Merci"
+    went to cancellation, then retention, at 0.44)."""
+    if not pack.intents:
+        return
+    trained = {
+        lang.replace("_", "-").split("-")[0].lower()
+        for intent in pack.intents.values()
+        for lang in intent.examples
+    }
+    missing = [lang for lang in pack.served_languages() if supported(lang) and lang not in trained]
+    if missing:
+        yield Finding(
+            severity="warning",
+            code=UNTRAINED_LANGUAGE,
+            path="intents",
+            message=f"no intent has an example in {', '.join(missing)}, which triage serves: messages in "
+            f"{'it' if len(missing) == 1 else 'them'} get an intent by chance; add example sentences in "
+            f"{'it' if len(missing) == 1 else 'each'} to the intents",
         )

@@ -17,6 +17,7 @@ from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest
+from engine.rules.triage.language import supported
 from engine.rules.validation import MAX_CONDITION_NODES, _scan
 
 Operation = tuple[str, str, Any, bool]
@@ -37,7 +38,17 @@ def _conditions(pack: RulePack) -> Iterator[tuple[Rule, list[Operation]]]:
             yield rule, scan.operations
 
 
+def _pack_domains(pack: RulePack) -> dict[str, tuple[Any, ...]]:
+    """Fields whose values the pack itself enumerates: a message's detected language is one of the
+    languages the pack serves (engine/rules/triage/triager.py), a team one the pack declares."""
+    return {
+        "message.language": (*(lang for lang in pack.served_languages() if supported(lang)), None),
+        "conversation.team": (*pack.teams, None),
+    }
+
+
 def impossible_values(pack: RulePack) -> Iterator[Finding]:
+    pack_domains = _pack_domains(pack)
     for rule, operations in _conditions(pack):
         for at, op, args, scoped in operations:
             if scoped or not (op in EQUALITY or op == "in"):
@@ -45,7 +56,9 @@ def impossible_values(pack: RulePack) -> Iterator[Finding]:
             atom = comparison(op, args, at)
             if atom is None or atom.var is None:
                 continue
-            known = _EVENTS if atom.var == "event.type" else DOMAINS.get(atom.var)
+            known = (
+                _EVENTS if atom.var == "event.type" else DOMAINS.get(atom.var) or pack_domains.get(atom.var)
+            )
             if known is None:
                 continue
             literals = atom.value if isinstance(atom.value, tuple) else (atom.value,)
@@ -60,12 +73,23 @@ def impossible_values(pack: RulePack) -> Iterator[Finding]:
                 effect = "that value never matches"
             names = ", ".join(f'"{v}"' for v in foreign)
             hint = suggest(foreign[0], [k for k in known if isinstance(k, str)])
+            if atom.var == "conversation.team":  # kept from an earlier pack: a rule may be moving them on
+                yield Finding(
+                    severity="warning",
+                    code=IMPOSSIBLE_VALUE,
+                    rules=[rule.id],
+                    path=at,
+                    message=f"{atom.var} is {names}{hint} only for a conversation routed by an earlier "
+                    f"pack: this pack's teams are {shown(known)}, so for the rest {effect}",
+                )
+                continue
             yield Finding(
                 severity="error",
                 code=IMPOSSIBLE_VALUE,
                 rules=[rule.id],
                 path=at,
-                message=f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}",
+                message=f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}"
+                + ("; detection chooses among triage.languages" if atom.var == "message.language" else ""),
             )
 
 
