@@ -8,6 +8,7 @@ language and the decision trail back.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,30 @@ def test_a_pack_with_weak_intents_is_refused_naming_them(
     assert run.returncode == 1  # well-formed, like a pack whose test cases fail; a broken pack is 2
     assert "intents.orders" in run.stdout + run.stderr and "intents.deliveries" in run.stdout + run.stderr
     assert "intents.greetings" not in run.stdout + run.stderr
+
+
+def test_rules_test_of_weak_intents_still_runs_the_cases_and_names_the_confusion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rules test` printed the two weak-intent lines and nothing else: no case ran and the table
+    of precision and recall that says what to mend was not shown; "merge it with the intent it is
+    confused with" named none (orders and deliveries are the same question in other words)."""
+    pack = tmp_path / "weak.yaml"
+    pack.write_text(
+        WEAK_PACK
+        + """tests:
+  - name: a parcel question is tagged
+    event: message.received
+    context: {message: {text: "hello", intent: orders}}
+    expect: {tags: [orders]}
+"""
+    )
+    run: Run = run_cli(capsys, ["rules", "test", str(pack)])
+    assert run.returncode == 1
+    assert "PASS  a parcel question is tagged" in run.stdout
+    assert re.search(r"orders +3 examples +precision \S+ +recall \S+ +WEAK", run.stdout)
+    assert "merge it with deliveries, the intent it is confused with most" in run.stdout
+    assert run.stdout.rstrip().endswith("1 passed, 0 failed, 2 weak intent(s)")
 
 
 async def test_publishing_weak_intents_is_a_422_naming_them(api: ApiClient) -> None:

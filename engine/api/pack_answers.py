@@ -50,6 +50,8 @@ class IntentScore(_Answer):
     precision: float | None
     """Of the held-out examples classified as this intent, the share that were (null: none were)."""
     recall: float
+    confused_with: str | None
+    """The other intent it is mistaken for most in cross-validation, either way (null: never)."""
     weak: bool
     """Below the pack's gate (`triage.min_precision`, `min_recall`): `rules check` warns of it."""
 

@@ -44,9 +44,10 @@ from engine.rules.simulation import (
 )
 from engine.rules.triage import intent_report
 from engine.rules.triage.checks import WEAK_INTENT
+from engine.rules.validation import validate
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import NoSharedDatabase, database_of, prepare_database, require_shared_database
-from engine.service.pack_files import load_source, load_valid
+from engine.service.pack_files import load_source
 from engine.service.roster_rules import unknown_agents
 
 HASH = re.compile(r"^[0-9a-f]{7,64}$")
@@ -110,17 +111,28 @@ def load_pack(ref: str, tenant: str | None = None) -> RulePack:
     """A pack from a file or folder, or a published version by hash with the test cases it was
     published with (by `tenant`, when it did); invalid -> CommandFailed(2), well-formed but with
     intents below its quality gate -> CommandFailed(1)."""
+    pack, weak = load_weighed_pack(ref, tenant)
+    if weak:
+        # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
+        raise CommandFailed(1, weak)
+    return pack
+
+
+def load_weighed_pack(ref: str, tenant: str | None = None) -> tuple[RulePack, list[str]]:
+    """`load_pack`, with the pack whose only problems are intents below its quality gate given
+    back beside them: `rules test` still runs the cases and shows the table that says what to mend."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
-        return with_store(lambda store: _published(store, ref, tenant))
+        return with_store(lambda store: _published(store, ref, tenant)), []
     if not path.exists():
         raise CommandFailed(2, [f"{ref}: no such file or folder"])
     try:
-        return load_valid(path)
-    except PackLoadError as exc:
-        # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
-        weak_only = all(p.code == WEAK_INTENT for p in exc.problems)
-        raise CommandFailed(1 if weak_only else 2, [str(p) for p in exc.problems]) from None
+        pack, problems = validate(load_source(path))
+    except PackLoadError as exc:  # not YAML, or not a pack's files
+        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+    if pack is None or any(p.code != WEAK_INTENT for p in problems):
+        raise CommandFailed(2, [str(p) for p in problems])
+    return pack, [str(p) for p in problems]
 
 
 async def _published(store: PackStore, ref: str, tenant: str | None) -> RulePack:
@@ -187,7 +199,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    pack = load_pack(args.pack)
+    pack, weak = load_weighed_pack(args.pack)
     if not pack.tests:  # "0 passed, 0 failed" would read as a pass
         raise CommandFailed(
             2,
@@ -205,8 +217,12 @@ def cmd_test(args: argparse.Namespace) -> int:
             print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
     failed = sum(not r.passed for r in results)
     _print_intent_quality(pack)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    for line in weak:
+        print(line)
+    print(
+        f"{len(results) - failed} passed, {failed} failed" + (f", {len(weak)} weak intent(s)" if weak else "")
+    )
+    return 1 if failed or weak else 0
 
 
 def _print_intent_quality(pack: RulePack) -> None:

@@ -92,6 +92,8 @@ class IntentQuality:
     """Of the held-out examples classified as this intent, the share that were (None: none were)."""
     recall: float
     """Of this intent's held-out examples, the share classified as it."""
+    confused_with: str | None = None
+    """The other intent it is mistaken for most, either way (None: never mistaken)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +101,7 @@ class IntentQuality:
             "examples": self.examples,
             "precision": self.precision,
             "recall": self.recall,
+            "confused_with": self.confused_with,
         }
 
 
@@ -122,16 +125,22 @@ def cross_validate(examples: list[Example]) -> list[IntentQuality] | None:
         model = train([e for i, e in enumerate(examples) if fold_of[i] != fold])
         for i in held:
             predicted[i] = model.classify(examples[i].text).intent
+    pairs = list(zip((e.intent for e in examples), predicted, strict=True))
     quality = []
     for name in sorted(per_intent):
-        hits = sum(1 for e, p in zip(examples, predicted, strict=True) if e.intent == name and p == name)
-        chosen = sum(1 for p in predicted if p == name)
+        hits = sum(1 for truth, p in pairs if truth == name == p)
+        chosen = sum(1 for _, p in pairs if p == name)
+        # Either way: its examples taken for another, or another's examples taken for it.
+        mixed = Counter(
+            (p if truth == name else truth) for truth, p in pairs if (truth == name) != (p == name) and p
+        )
         quality.append(
             IntentQuality(
                 intent=name,
                 examples=per_intent[name],
                 precision=round(hits / chosen, 4) if chosen else None,
                 recall=round(hits / per_intent[name], 4),
+                confused_with=min(mixed, key=lambda other: (-mixed[other], other)) if mixed else None,
             )
         )
     return quality

@@ -75,16 +75,24 @@ def weak_intents(pack: RulePack) -> list[tuple[str, str]]:
     for q in quality:
         reasons = []
         if settings.min_precision is not None and (q.precision or 0.0) < settings.min_precision:
-            reasons.append(f"precision {_shown(q.precision)} < triage.min_precision {settings.min_precision}")
+            reasons.append(
+                f"precision {q.precision:.2f} < triage.min_precision {settings.min_precision}"
+                if q.precision is not None
+                else "precision none (no held-out example was classified as it)"
+            )
         if settings.min_recall is not None and q.recall < settings.min_recall:
-            reasons.append(f"recall {_shown(q.recall)} < triage.min_recall {settings.min_recall}")
+            reasons.append(f"recall {q.recall:.2f} < triage.min_recall {settings.min_recall}")
         if reasons:
             weak.append(
                 (
                     f"intents.{q.intent}",
                     f"weak intent {q.intent}: cross-validated {' and '.join(reasons)} "
                     f"({q.examples} examples); add example sentences that say it differently, or "
-                    "merge it with the intent it is confused with",
+                    + (
+                        f"merge it with {q.confused_with}, the intent it is confused with most"
+                        if q.confused_with
+                        else "merge it with the intent it is confused with"
+                    ),
                 )
             )
     return weak
@@ -105,10 +113,6 @@ def intent_report(pack: RulePack) -> dict[str, Any] | None:
         "intents": [{**q.as_dict(), "weak": q.intent in weak} for q in quality],
         "gate": {"min_precision": settings.min_precision, "min_recall": settings.min_recall},
     }
-
-
-def _shown(value: float | None) -> str:
-    return "none" if value is None else f"{value:.2f}"
 
 
 class Triager:

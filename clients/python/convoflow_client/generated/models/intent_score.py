@@ -18,6 +18,8 @@ class IntentScore:
         precision (float | None): Of the held-out examples classified as this intent, the share that were (null: none
             were).
         recall (float):
+        confused_with (None | str): The other intent it is mistaken for most in cross-validation, either way (null:
+            never).
         weak (bool): Below the pack's gate (`triage.min_precision`, `min_recall`): `rules check` warns of it.
     """
 
@@ -25,6 +27,7 @@ class IntentScore:
     examples: int
     precision: float | None
     recall: float
+    confused_with: None | str
     weak: bool
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -38,6 +41,9 @@ class IntentScore:
 
         recall = self.recall
 
+        confused_with: None | str
+        confused_with = self.confused_with
+
         weak = self.weak
 
         field_dict: dict[str, Any] = {}
@@ -48,6 +54,7 @@ class IntentScore:
                 "examples": examples,
                 "precision": precision,
                 "recall": recall,
+                "confused_with": confused_with,
                 "weak": weak,
             }
         )
@@ -70,6 +77,13 @@ class IntentScore:
 
         recall = d.pop("recall")
 
+        def _parse_confused_with(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        confused_with = _parse_confused_with(d.pop("confused_with"))
+
         weak = d.pop("weak")
 
         intent_score = cls(
@@ -77,6 +91,7 @@ class IntentScore:
             examples=examples,
             precision=precision,
             recall=recall,
+            confused_with=confused_with,
             weak=weak,
         )
 
