@@ -247,6 +247,30 @@ def test_a_pack_without_tests_is_not_published_and_a_rollback_reruns_the_version
     assert elsewhere.returncode == 1 and "keeps no test cases" in elsewhere.stderr, elsewhere.stderr
 
 
+def test_rules_list_shows_a_rollback_as_the_version_s_latest_activation(
+    tmp_path: Path, rules: Callable[..., Run]
+) -> None:
+    """After a rollback by hash, `rules list` showed the version's first publication only: who made
+    it live again, and when, was in `rules history` alone (README: "its latest activation")."""
+    data = tmp_path / "data"
+    pack = copy_default(tmp_path)
+    first = rules("publish", str(pack), data_dir=data)
+    assert first.returncode == 0, first.stderr
+    (pack / "pack.yaml").write_text(
+        (pack / "pack.yaml").read_text().replace('version: "1.0"', 'version: "1.1"')
+    )
+    assert rules("publish", str(pack), data_dir=data).returncode == 0
+    listed = rules("list", data_dir=data).stdout.splitlines()
+    old_line = next(line for line in listed if " 1.0 " in line)
+    assert "; activated by" not in old_line  # its publication was its activation: said once
+    digest = old_line.split()[0]
+    back = rules("publish", digest[:10], data_dir=data)
+    assert back.returncode == 0, back.stderr
+    rolled = next(line for line in rules("list", data_dir=data).stdout.splitlines() if " 1.0 " in line)
+    assert rolled.startswith(f"* {digest}")
+    assert re.search(r"published \S+ by cli:\S+; activated by cli:\S+ at \S+$", rolled), rolled
+
+
 def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:
     bad = tmp_path / "c.jsonl"
     bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')

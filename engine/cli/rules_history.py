@@ -9,30 +9,51 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from typing import Any
 
 from engine.cli.rules import DEFAULT_TENANT, with_store
 from engine.db.pack_history import Activation, activations
-from engine.db.packs import PackStore
+from engine.db.packs import PackStore, PublishedVersion
+
+
+def _who(activated_by: str | None, proposed_by: str | None, approved_by: str | None) -> str:
+    """Who made a version active: the key or user, or for four-eyes the proposer and the approver
+    (`activated_by` already reads "<proposer> approved by <approver>"; it was printed twice)."""
+    if approved_by:
+        return f"{proposed_by}, approved by {approved_by}"
+    return activated_by or "-"
 
 
 def _line(a: Activation) -> str:
-    approved = f", proposed by {a.proposed_by}, approved by {a.approved_by}" if a.approved_by else ""
     what = f"{a.via:<7} {a.hash[:12]}  {a.name} {a.version}"
-    return f"{a.activated_at}  {what}  by {a.activated_by or '-'}{approved}"
+    return f"{a.activated_at}  {what}  by {_who(a.activated_by, a.proposed_by, a.approved_by)}"
+
+
+def _activation(v: PublishedVersion, times: int) -> str:
+    """The version's latest activation (of `times`), where it is not its publication itself: a
+    rollback by hash, a promotion, an approval (the line showed the first publication only)."""
+    if v.activated_at is None:
+        return ""
+    who = _who(v.activated_by, v.proposed_by, v.approved_by)
+    if times == 1 and v.activated_via == "publish" and who == (v.published_by or "-"):
+        return ""
+    verb = {"promote": "promoted", "publish": "activated"}.get(v.activated_via or "", "activated")
+    return f"; {verb} by {who} at {v.activated_at}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    versions = with_store(lambda store: store.versions(args.tenant))
+    async def read(packs: PackStore) -> tuple[list[PublishedVersion], list[Activation]]:
+        return await packs.versions(args.tenant), await activations(packs.engine, args.tenant)
+
+    versions, found = with_store(read)
+    times = Counter(a.hash for a in found)
     if not versions:
         print(f"no published rule packs for tenant {args.tenant}")
     for v in versions:
-        promoted = f", promoted by {v.activated_by or '-'}" if v.activated_via == "promote" else ""
-        if v.approved_by:
-            promoted += f", {v.activated_via} proposed by {v.proposed_by}, approved by {v.approved_by}"
         print(
             f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
-            f"published {v.published_at} by {v.published_by or '-'}{promoted}"
+            f"published {v.published_at} by {v.published_by or '-'}{_activation(v, times[v.hash])}"
         )
     return 0
 
