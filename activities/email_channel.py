@@ -112,9 +112,26 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
-        except (aiosmtplib.SMTPException, OSError) as exc:
-            raise ApplicationError(  # a relay that is down comes back: one log line (http_outcome.py)
-                f"SMTP unavailable: {type(exc).__name__}",
-                type="SmtpUnavailable",
+        except aiosmtplib.SMTPDataError as exc:
+            if exc.code < 500:
+                raise _unavailable(exc) from None
+            # The relay's final word on this mail (too large, content refused): retrying sends it
+            # again for an hour to the same answer. The code only: the words may quote the mail.
+            raise ApplicationError(
+                f"message refused: SMTP {exc.code}",
+                type="DeliveryRejected",
+                non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # A relay that is down comes back; a refused sender or login is the operator's to mend,
+            # and the mail goes out once they have.
+            raise _unavailable(exc) from None
+
+
+def _unavailable(exc: Exception) -> ApplicationError:
+    return ApplicationError(  # one log line, as a gateway's outage (http_outcome.py)
+        f"SMTP unavailable: {type(exc).__name__}",
+        type="SmtpUnavailable",
+        category=ApplicationErrorCategory.BENIGN,
+    )

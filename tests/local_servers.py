@@ -133,8 +133,12 @@ class _SmtpInbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.refuse_data: str | None = None
+        """An answer to DATA instead of taking the mail ("552 5.3.4 too big", "451 4.3.0 later")."""
 
     async def handle_DATA(self, server, session, envelope) -> str:
+        if self.refuse_data is not None:
+            return self.refuse_data
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
         return "250 OK"

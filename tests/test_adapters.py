@@ -405,6 +405,36 @@ async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_
         assert inbox.envelopes[-1][1] == ["ops@convoflow.example"]
 
 
+async def test_a_mail_the_relay_refuses_for_good_at_data_fails_at_once_a_later_refusal_is_retried() -> None:
+    """A 5xx answer to DATA (too large, content refused) is the relay's final word on that mail: it
+    was retried for an hour as if the relay were down, the reply shown as waiting meanwhile."""
+    from activities.email_channel import EmailChannel
+
+    with serve_smtp() as (port, inbox):
+        channel = EmailChannel("127.0.0.1", port, "support@convoflow.example")
+        reply = OutboundMessage(
+            idempotency_key="conversation:acme:c-9:run:1:0",
+            conversation_id="conversation:acme:c-9",
+            tenant="acme",
+            channel="email",
+            to="zoe@customer.example",
+            kind="agent_reply",
+            text="Here are the 40 screenshots",
+        )
+        inbox.refuse_data = "552 5.3.4 Message size exceeds fixed limit"
+        with pytest.raises(ApplicationError) as refused:
+            await channel.send(reply)
+        assert refused.value.non_retryable and refused.value.type == "DeliveryRejected"
+        assert refused.value.message == "message refused: SMTP 552"
+        inbox.refuse_data = "451 4.3.0 Try again later"
+        with pytest.raises(ApplicationError) as later:
+            await channel.send(reply)
+        assert not later.value.non_retryable and later.value.type == "SmtpUnavailable"
+        inbox.refuse_data = None
+        await channel.send(reply)
+        assert [envelope[1] for envelope in inbox.envelopes] == [["zoe@customer.example"]]
+
+
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:
     """No one to answer: not a conversation, but not lost either (202, the quarantine id)."""
     reply = await api.request(
