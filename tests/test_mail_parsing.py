@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from engine.api.email_intake import message_of
 from engine.mail import VerdictKind, judge, parse_mail
+from engine.mail.bounds import MAX_HEADER_CHARS, MAX_PARTS, MailProblem
 from engine.mail.replies import split_reply
 from engine.rules.context import is_known_path
 from engine.rules.pack import EmailSettings
@@ -104,6 +105,40 @@ def test_a_long_thread_s_references_keep_their_newest_ids(end: str, fold: str) -
     )
     assert parsed.references == ids[-50:]  # the newest, ours last, as the reader keeps them
     assert "order 43 missing" in parsed.text
+
+
+@pytest.mark.parametrize("end", ["\r\n", "\n"], ids=["crlf", "lf"])
+def test_a_mail_to_many_colleagues_or_with_many_photos_is_read_not_quarantined(end: str) -> None:
+    """A Cc of 250 colleagues (13 KB) or 65 photos made a legal mail unreadable: quarantined with
+    no sender (so it could not be released: "delete it") and a made-up Message-ID."""
+    colleagues = ", ".join(f"Colleague {n} <colleague{n}@customer.example>" for n in range(250))
+    photos = "".join(
+        f"--b{end}Content-Type: image/jpeg; name=p{n}.jpg{end}Content-Disposition: attachment; "
+        f"filename=p{n}.jpg{end}Content-Transfer-Encoding: base64{end}{end}/9j/4AAQ{end}"
+        for n in range(65)
+    )
+    raw = (
+        f"From: Xena <xena@customer.example>{end}To: support@convoflow.local{end}Cc: {colleagues}{end}"
+        f"Subject: damaged delivery{end}Message-ID: <x65@customer.example>{end}MIME-Version: 1.0{end}"
+        f"Content-Type: multipart/mixed; boundary=b{end}{end}--b{end}Content-Type: text/plain{end}{end}"
+        f"Photos of the damage attached.{end}{photos}--b--{end}"
+    )
+    assert len(colleagues) > MAX_HEADER_CHARS and raw.count("Content-Type:") > MAX_PARTS
+    mail = parse_mail(raw.encode())
+    assert mail.problem is None, mail.problem
+    assert (mail.sender, mail.subject, mail.message_id) == (
+        "xena@customer.example",
+        "damaged delivery",
+        "<x65@customer.example>",
+    )
+    assert mail.text.strip() == "Photos of the damage attached."
+    names = [a["name"] for a in mail.attachments]
+    assert names[:2] == ["p0.jpg", "p1.jpg"] and len(names) == 50  # the first ones, as a message keeps
+    # A header the reader needs stays bounded: a Subject of 13 KB is still a problem.
+    long_subject = raw.replace("Subject: damaged delivery", "Subject: " + "x" * (MAX_HEADER_CHARS + 1))
+    assert parse_mail(long_subject.encode()).problem == MailProblem(
+        field="Subject", problem=f"at most {MAX_HEADER_CHARS} characters"
+    )
 
 
 def test_no_input_makes_the_reader_raise() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email import policy
+from email.message import Message
 from email.parser import BytesParser
 
 from engine.contracts.single_line import LINE_BREAKERS
@@ -19,6 +20,7 @@ from engine.contracts.single_line import LINE_BREAKERS
 MAX_HEADER_CHARS = 8 * 1024
 MAX_HEADERS = 200  # per MIME part
 MAX_PARTS = 60  # a text, an HTML alternative and the 50 attachments a message keeps, with room
+MAX_DEPTH = 20  # a forwarded thread nests mixed > alternative > related a few times over
 MAX_PARAMETERS = 32  # per Content-Type/-Disposition: 20,000 parameters took the parser 17 s
 MAX_MESSAGE_ID = 256  # what the conversation keeps of an id (longer ones are replaced by a derived id)
 PARAMETERIZED = {"content-type", "content-disposition"}
@@ -26,6 +28,8 @@ PART_HEADER = re.compile(rb"(?im)^content-type[ \t]*:")
 # The top-level References header with its folded lines (continuations begin with a space or a tab).
 REFERENCES = re.compile(rb"(?im)^references[ \t]*:(?P<value>[^\n]*\n(?:[ \t][^\n]*\n)*)")
 MESSAGE_ID = re.compile(rb"<[^<>\s]{1,998}>")
+# One top-level header field with its folded lines.
+HEADER_FIELD = re.compile(rb"(?m)^(?P<name>[^:\s]+)[ \t]*:(?P<value>[^\n]*\n(?:[ \t][^\n]*\n)*)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,14 +40,49 @@ class MailProblem:
     problem: str
 
 
-def trimmed_references(raw: bytes) -> bytes:
-    """The mail with a References header over MAX_HEADER_CHARS cut to its newest ids that fit half
-    of it: a mail client that kept every id of a long thread (200 ids: 12 KB) sent a legal mail,
-    which was quarantined as unreadable and could not be released. Threading reads the newest ids
-    (the reader keeps 50 of them, parsing.py); the rest of the mail is untouched."""
-    # The header block with its last line's ending (a References that is the last header ends there).
+def trimmed(raw: bytes, needed: frozenset[str]) -> bytes:
+    """The mail with what a reader does without cut to the bounds, so that a legal mail is read
+    rather than quarantined unreadable (with no sender to release it to, and a made-up id):
+    References to its newest ids, a long header no reader needs (a Cc of 250 colleagues, 13 KB)
+    dropped, the MIME parts past MAX_PARTS (65 photos) left out. A header in `needed` (lower-cased
+    names: From, Subject, the verdicts' headers) over its bound stays a problem."""
+    return _without_parts_past_the_bound(_without_long_headers(_trimmed_references(raw), needed))
+
+
+def _header_block_end(raw: bytes) -> int:
+    """Where the top-level header block ends, its last line's ending included."""
     blank = [(at + len(ending) // 2) for ending in (b"\r\n\r\n", b"\n\n") if (at := raw.find(ending)) >= 0]
-    found = REFERENCES.search(raw, 0, min(blank, default=len(raw)))
+    return min(blank, default=len(raw))
+
+
+def _without_long_headers(raw: bytes, needed: frozenset[str]) -> bytes:
+    """The top-level headers longer than MAX_HEADER_CHARS that are not `needed` (To, Cc, Received,
+    signatures) dropped: the parser's cost is bounded and the mail is still the customer's."""
+    kept, at = [], 0
+    for found in HEADER_FIELD.finditer(raw, 0, _header_block_end(raw)):
+        name = found.group("name").decode("ascii", "replace").lower()
+        if len(found.group("value")) > MAX_HEADER_CHARS and name not in needed:
+            kept.append(raw[at : found.start()])
+            at = found.end()
+    return b"".join(kept) + raw[at:] if kept else raw
+
+
+def _without_parts_past_the_bound(raw: bytes) -> bytes:
+    """The mail cut before the boundary line of its MAX_PARTS+1-th MIME part: the parser reads an
+    unfinished multipart leniently, and the attachments kept are the first ones anyway."""
+    heads = [m.start() for m in PART_HEADER.finditer(raw)]
+    if len(heads) <= MAX_PARTS:
+        return raw
+    boundary = raw.rfind(b"\n--", heads[MAX_PARTS - 1], heads[MAX_PARTS])
+    return raw if boundary < 0 else raw[: boundary + 1]
+
+
+def _trimmed_references(raw: bytes) -> bytes:
+    """References over MAX_HEADER_CHARS cut to its newest ids that fit half of it: a mail client
+    that kept every id of a long thread (200 ids: 12 KB) sent a legal mail. Threading reads the
+    newest ids (the reader keeps 50 of them, parsing.py); the rest of the mail is untouched."""
+    # The header block with its last line's ending (a References that is the last header ends there).
+    found = REFERENCES.search(raw, 0, _header_block_end(raw))
     if found is None or found.end() - found.start() <= MAX_HEADER_CHARS:
         return raw
     ids = MESSAGE_ID.findall(found.group("value"))
@@ -67,11 +106,15 @@ def check_bounds(raw: bytes) -> MailProblem | None:
     if len(PART_HEADER.findall(raw)) > MAX_PARTS:
         return MailProblem(field="body", problem=f"at most {MAX_PARTS} MIME parts")
     try:
-        parts = list(BytesParser(policy=policy.compat32).parsebytes(raw).walk())
+        top = BytesParser(policy=policy.compat32).parsebytes(raw)
+        parts = list(top.walk())
+        too_deep = _depth(top) > MAX_DEPTH
     except RecursionError:
-        return MailProblem(field="body", problem="MIME parts or header comments nested too deep")
+        too_deep = True
     except Exception:
         return MailProblem(field="body", problem="the MIME structure cannot be read")
+    if too_deep:
+        return MailProblem(field="body", problem="MIME parts or header comments nested too deep")
     for part in parts:
         items = part.items()
         if len(items) > MAX_HEADERS:
@@ -84,6 +127,13 @@ def check_bounds(raw: bytes) -> MailProblem | None:
             if label.lower() in PARAMETERIZED and value.count(";") > MAX_PARAMETERS:
                 return MailProblem(field=label, problem=f"at most {MAX_PARAMETERS} parameters")
     return None
+
+
+def _depth(part: Message) -> int:
+    """How deep the MIME tree goes (recursion bounded: every level is a part MAX_PARTS counts)."""
+    if not part.is_multipart():
+        return 1
+    return 1 + max((_depth(p) for p in part.get_payload() if isinstance(p, Message)), default=0)
 
 
 def text_of(value: str) -> str:

@@ -32,7 +32,7 @@ from engine.mail.bounds import (
     check_bounds,
     clean_line,
     text_of,
-    trimmed_references,
+    trimmed,
 )
 from engine.mail.delivery_reports import DeliveryReport, delivery_report
 from engine.mail.html_text import html_to_text
@@ -52,6 +52,25 @@ VERDICT_HEADERS = (
     "x-loop",
     "list-id",
 )
+READ_HEADERS = frozenset(
+    {
+        "from",
+        "sender",
+        "reply-to",
+        "subject",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "date",
+        "to",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "content-disposition",
+        *VERDICT_HEADERS,
+    }
+)
+"""Headers this reader reads: one over its bound leaves the mail unreadable (bounds.trimmed)."""
 # Parts the parser splits into sub-messages that are still one part to us: an attached mail, a DSN's status.
 WHOLE_PARTS = {"message/rfc822", "message/delivery-status"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}
@@ -93,7 +112,7 @@ def _unread(raw: bytes, problem: MailProblem) -> ParsedMail:
 
 def parse_mail(raw: bytes) -> ParsedMail:
     """The message as far as it can be read; `problem` says what could not be (never raises)."""
-    raw = trimmed_references(raw)
+    raw = trimmed(raw, READ_HEADERS)
     if problem := check_bounds(raw):
         return _unread(raw, problem)
     try:
