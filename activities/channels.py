@@ -171,8 +171,10 @@ class ChannelActivities(Channels):
             sending.add_done_callback(_retrieved)
             delivered = await asyncio.shield(sending)
             result = DeliveryResult(idempotency_key=key, delivered=delivered, adapter=adapter.name)
-        # Kinds and adapters only: message text and addresses are personal data and stay out of logs.
-        activity.logger.info(
+        # Kinds and adapters only: message text and addresses are personal data and stay out of logs,
+        # and so does the conversation id (the activity logger appends the workflow id, which holds
+        # it: an integrator may use a phone number), once per message at INFO.
+        log.info(
             "outbound %s via %s: %s",
             message.kind,
             result.adapter,

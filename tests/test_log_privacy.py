@@ -178,6 +178,10 @@ async def test_no_address_name_subject_or_text_reaches_a_log_line(
     captured = "\n".join(formatter.format(r) + " " + repr(r.__dict__) for r in records)
     out, err = capfd.readouterr()
     assert len(records) > 10  # the log is there (worker, SDK, API) ...
+    # One INFO line per send says what went out, never to whom: not even the conversation id (the
+    # activity logger appended the workflow id `conversation:<tenant>:pii-1` to every one).
+    sends = [r for r in records if r.getMessage().startswith("outbound ")]
+    assert sends and not [r for r in sends if "pii-" in formatter.format(r) + repr(r.__dict__)]
     for marker in MARKERS:  # ... without any of the personal data
         assert marker not in captured, [
             formatter.format(r) for r in records if marker in formatter.format(r) + repr(r.__dict__)
