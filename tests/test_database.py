@@ -79,6 +79,31 @@ async def test_a_schema_newer_than_the_code_is_refused(database_url: str) -> Non
         await engine.dispose()
 
 
+async def test_commands_on_a_schema_of_another_release_say_so_in_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """`rules list`, `history`, `publish` ended in a SchemaError traceback where `tenant` said one
+    line, and `kpi report` blamed Temporal ("Temporal: SchemaError") for the database's schema."""
+    engine = open_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with engine.begin() as connection:
+            await connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    finally:
+        await engine.dispose()
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", database_url)
+    for args in (
+        ["rules", "list"],
+        ["rules", "history"],
+        ["rules", "publish", "rule_packs/default"],
+        ["kpi", "report", "--tenant", "dev", "--from", "2026-12-01", "--to", "2026-12-02"],
+    ):
+        done = await asyncio.to_thread(run_cli, capsys, args)
+        assert done.returncode == 1, (args, done)
+        assert "database: " in done.stderr and "9999_from_the_future" in done.stderr, (args, done.stderr)
+        assert "Temporal" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
 async def test_hosts_upgrading_at_once_each_find_the_schema_current(database_url: str) -> None:
     """A deploy's replicas run `convoflow db upgrade` together: on PostgreSQL two of three failed
     with a UniqueViolation on alembic_version (SQLite had its lock file already)."""

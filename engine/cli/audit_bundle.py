@@ -34,6 +34,7 @@ from engine.audit.bundle import BundleError, verify
 from engine.audit.chain import canonical_json
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
+from engine.db.connection import SchemaError
 from engine.db.keys import TENANT_PATTERN
 from engine.periods import PeriodError, instant
 from engine.service import audit_bundle
@@ -103,6 +104,9 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         except (AuditKeyError, KeyringError, BundleError, ValidationError) as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValidationError) else 1
+        except SchemaError as exc:  # a RuntimeError, but the database's (it was said as Temporal's)
+            print(f"convoflow audit: database: {exc}", file=sys.stderr)
+            return 1
         except (RPCError, RuntimeError, TimeoutError) as exc:
             print(f"convoflow audit: Temporal: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1

@@ -31,6 +31,7 @@ from engine.audit.bundle import BundleError
 from engine.cli.audit_bundle import _client, _tenant_name
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
+from engine.db.connection import SchemaError
 from engine.db.keys import UnknownTenant, require_tenant
 from engine.db.url import redacted
 from engine.kpis.query import KpiQueryError, parse_query
@@ -76,6 +77,9 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         except (BundleError, AuditKeyError) as exc:
             print(f"convoflow kpi: {exc}", file=sys.stderr)
             return 2
+        except SchemaError as exc:  # a RuntimeError, but the database's (it was said as Temporal's)
+            print(f"convoflow kpi: database: {exc}", file=sys.stderr)
+            return 1
         except (RPCError, RuntimeError, TimeoutError) as exc:
             print(f"convoflow kpi: Temporal: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1

@@ -29,6 +29,7 @@ from engine.cli import (
     tenants,
     webhook_secrets,
 )
+from engine.db.connection import DATABASE_ERRORS
 from engine.service import logging_setup
 from engine.service.config import Settings, settings_problems
 
@@ -110,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = args.func(args)
         sys.stdout.flush()  # buffered output meets the closed pipe here, not at interpreter exit
+    except DATABASE_ERRORS as exc:
+        # Any command that reached the database and met a schema of another release, a bad URL or
+        # an unreachable server: one line, as `tenant` and `key` said it (`rules` gave a traceback).
+        print(f"convoflow: database: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.
         devnull = os.open(os.devnull, os.O_WRONLY)

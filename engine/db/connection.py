@@ -20,9 +20,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from engine.db.url import async_url, redacted
+from engine.db.url import DatabaseUrlError, async_url, redacted
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x636F6E766F  # "convo": the advisory lock migrations take on PostgreSQL
@@ -30,6 +31,10 @@ MIGRATION_LOCK = 0x636F6E766F  # "convo": the advisory lock migrations take on P
 
 class SchemaError(RuntimeError):
     """The database's schema does not match this code; the message says what to do."""
+
+
+DATABASE_ERRORS = (SchemaError, DatabaseUrlError, SQLAlchemyError)
+"""What a command meets at the control-plane database: said in one line, never a traceback."""
 
 
 def open_engine(raw_url: str) -> AsyncEngine:
