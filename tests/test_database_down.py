@@ -17,6 +17,7 @@ from temporalio.client import Client
 
 from engine.db.connection import open_engine, upgrade
 from engine.service.config import Settings
+from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import serve_service
 from tests.databases import start_postgres
@@ -40,7 +41,8 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
     try:
         async with serve_service(client, chosen, tenants) as api:
             assert (await api.post_message("up-1", "m-1", "hello")).status == 201
-            assert await ready(api) == (200, {"status": "ready", "database": "ok", "temporal": "ok"})
+            ready_body = {"status": "ready", "database": "ok", "temporal": "ok", "workers": "ok"}
+            assert await ready(api) == (200, ready_body)
 
             server.cleanup()  # PostgreSQL stops
             # /healthz still answered ok: a load balancer asking /readyz takes the replica out
@@ -123,3 +125,24 @@ async def test_requests_during_a_database_outage_get_503_and_complete_when_it_is
 async def ready(api: ApiClient) -> tuple[int, dict]:
     async with api.session.get(api.base_url + "/readyz") as answer:
         return answer.status, await answer.json(content_type=None)
+
+
+async def test_readyz_names_a_task_queue_no_worker_polls(
+    api: ApiClient, client: Client, settings: Settings
+) -> None:
+    """An API started with a mistyped CONVOFLOW_TASK_QUEUE said ready, and every conversation it
+    began waited for ever on a queue no worker reads (a retry through another API too): 503."""
+    said = f"no worker polls task queue {settings.task_queue} (CONVOFLOW_TASK_QUEUE)"
+    status, body = await ready(api)
+    assert (status, body["fields"], body["message"]) == (
+        503,
+        [{"field": "workers", "message": said}],
+        f"not ready: {said}",
+    ), body
+    async with build_worker(client, settings):
+
+        async def ready_now() -> bool:
+            return (await ready(api))[0] == 200
+
+        await eventually(ready_now, what="/readyz answering 200 once a worker polls", within=10)
+        await api.assert_described(await api.request("GET", "/readyz", tenant=None), "GET", "/readyz")

@@ -2,10 +2,15 @@
 
 `/healthz` says the process lives. A balancer that only asked it kept sending requests to a replica
 whose database or Temporal had gone, and every one answered 503. This asks both, each within
-READY_SECONDS, and answers 503 naming the part that did not answer; why goes to the log (the
-error's type: a message may hold an address). No key is needed, as for `/healthz`: it tells nothing
-about any tenant. Answers are reused for REUSE_SECONDS, so a probe loop (never rate limited) costs a
-database connection and a Temporal call a second at most.
+READY_SECONDS, and whether any worker polls this replica's task queue (an API started with a
+mistyped `CONVOFLOW_TASK_QUEUE` said ready, and every conversation it began waited for ever on a
+queue no worker reads); it answers 503 naming the part that did not answer; why goes to the log
+(the error's type: a message may hold an address). No key is needed, as for `/healthz`: it tells
+nothing about any tenant. Answers are reused for REUSE_SECONDS, so a probe loop (never rate
+limited) costs a database connection and two Temporal calls a second at most.
+
+Temporal lists a worker for five minutes after its last poll: a fleet that stopped is seen within
+that, a queue nobody ever polled at once.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ from aiohttp import web
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.enums.v1 import TaskQueueKind, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 
-from engine.api.conversations import CLIENT, DATABASE
+from engine.api.conversations import CLIENT, DATABASE, SETTINGS
 from engine.api.errors import ApiError
 
 log = logging.getLogger("convoflow.api")
@@ -39,13 +47,19 @@ class Readiness:
         self._at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def down(self, database: AsyncEngine, client: Client) -> list[str]:
+    async def down(self, database: AsyncEngine, client: Client, task_queue: str) -> list[str]:
         async with self._lock:  # probes arriving together share one check
             if time.monotonic() - self._at >= REUSE_SECONDS:
-                answered = await asyncio.gather(_database_answers(database), _temporal_answers(client))
+                answered = await asyncio.gather(
+                    _database_answers(database), _temporal_answers(client), _workers_poll(client, task_queue)
+                )
                 self._down = [
-                    part for part, ok in zip(("database", "temporal"), answered, strict=True) if not ok
+                    part
+                    for part, ok in zip(("database", "temporal", "workers"), answered, strict=True)
+                    if not ok
                 ]
+                if "temporal" in self._down and "workers" in self._down:
+                    self._down.remove("workers")  # not asked: Temporal did not answer
                 self._at = time.monotonic()
             return list(self._down)
 
@@ -65,15 +79,23 @@ class Ready(BaseModel):
     status: Literal["ready"]
     database: Literal["ok"]
     temporal: Literal["ok"]
+    workers: Literal["ok"]
+    """A worker polled this replica's task queue within the last five minutes."""
+
+
+WHY = {"workers": "no worker polls task queue {queue} (CONVOFLOW_TASK_QUEUE)"}
 
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    down = await request.app[READINESS].down(request.app[DATABASE], request.app[CLIENT])
+    queue = request.app[SETTINGS].task_queue
+    down = await request.app[READINESS].down(request.app[DATABASE], request.app[CLIENT], queue)
     if down:
-        fields = [{"field": part, "message": "did not answer"} for part in down]
-        raise ApiError(503, "not_ready", f"not ready: {', '.join(down)} did not answer", fields)
-    return web.json_response(Ready(status="ready", database="ok", temporal="ok").model_dump())
+        why = {part: WHY.get(part, "did not answer").format(queue=queue) for part in down}
+        said = "; ".join(message if part in WHY else f"{part} {message}" for part, message in why.items())
+        fields = [{"field": part, "message": message} for part, message in why.items()]
+        raise ApiError(503, "not_ready", f"not ready: {said}", fields)
+    return web.json_response(Ready(status="ready", database="ok", temporal="ok", workers="ok").model_dump())
 
 
 async def _database_answers(database: AsyncEngine) -> bool:
@@ -84,6 +106,25 @@ async def _database_answers(database: AsyncEngine) -> bool:
         log.warning("not ready: the database did not answer (%s)", type(exc).__name__)
         return False
     return True
+
+
+async def _workers_poll(client: Client, task_queue: str) -> bool:
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    )
+    try:
+        answer = await client.workflow_service.describe_task_queue(
+            request, timeout=timedelta(seconds=READY_SECONDS)
+        )
+    except Exception as exc:  # Temporal down: said as "temporal"
+        log.warning("not ready: the task queue could not be described (%s)", type(exc).__name__)
+        return False
+    if answer.pollers:
+        return True
+    log.warning("not ready: no worker polls task queue %s", task_queue)
+    return False
 
 
 async def _temporal_answers(client: Client) -> bool:

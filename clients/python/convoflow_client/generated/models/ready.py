@@ -17,11 +17,13 @@ class Ready:
         status (Literal['ready']):
         database (Literal['ok']):
         temporal (Literal['ok']):
+        workers (Literal['ok']):
     """
 
     status: Literal["ready"]
     database: Literal["ok"]
     temporal: Literal["ok"]
+    workers: Literal["ok"]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -31,6 +33,8 @@ class Ready:
 
         temporal = self.temporal
 
+        workers = self.workers
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -38,6 +42,7 @@ class Ready:
                 "status": status,
                 "database": database,
                 "temporal": temporal,
+                "workers": workers,
             }
         )
 
@@ -58,10 +63,15 @@ class Ready:
         if temporal != "ok":
             raise ValueError(f"temporal must match const 'ok', got '{temporal}'")
 
+        workers = cast(Literal["ok"], d.pop("workers"))
+        if workers != "ok":
+            raise ValueError(f"workers must match const 'ok', got '{workers}'")
+
         ready = cls(
             status=status,
             database=database,
             temporal=temporal,
+            workers=workers,
         )
 
         ready.additional_properties = d
