@@ -245,6 +245,8 @@ def test_a_pack_without_tests_is_not_published_and_a_rollback_reruns_the_version
     # Another tenant's rollback to that hash gets none of them (they were the first tenant's).
     elsewhere = rules("publish", digest[:10], "--tenant", "acme", data_dir=data)
     assert elsewhere.returncode == 1 and "keeps no test cases" in elsewhere.stderr, elsewhere.stderr
+    # ... said as what it most likely is: not one of acme's versions (not "published before ...")
+    assert "for tenant acme: it is not one of its versions" in elsewhere.stderr, elsewhere.stderr
 
 
 def test_rules_list_shows_a_rollback_as_the_version_s_latest_activation(

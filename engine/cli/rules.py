@@ -307,7 +307,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             + [f"  {f}" for f in report.findings if f.severity == "error"],
         )
     if not pack.tests:  # nothing tested is not "0 failed": the gate would pass anything
-        raise CommandFailed(1, [f"not published: {untested(args.pack)}"])
+        raise CommandFailed(1, [f"not published: {untested(args.pack, args.tenant)}"])
     source = str(Path(args.pack).resolve())
 
     async def checked_publish(store: PackStore) -> str:
@@ -333,13 +333,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def untested(ref: str) -> str:
-    """Why a pack with no test cases is not published (nor promoted): rules go live tested."""
+def untested(ref: str, tenant: str) -> str:
+    """Why a pack with no test cases is not published (nor promoted): rules go live tested. A
+    version keeps the tests each tenant published it with: another tenant's hash has none for this
+    one (it read "published before versions kept them" for a version this release had published)."""
     if Path(ref).exists():
         return f"{ref} has no test cases; publishing needs them to pass: add tests.yaml or `tests:`"
     return (
-        f"version {ref} keeps no test cases (published before versions kept them): publish it from "
-        "its files, with its tests"
+        f"version {ref} keeps no test cases for tenant {tenant}: it is not one of its versions "
+        f"(`convoflow rules list --tenant {tenant}`), or was published before versions kept them; "
+        "publish it from its files, with its tests"
     )
 
 
