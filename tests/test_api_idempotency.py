@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 from datetime import UTC, datetime
 
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from engine.api.idempotency import IDEMPOTENCY
+from engine.api.idempotency import IDEMPOTENCY, lease_for
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient
@@ -69,6 +70,10 @@ async def test_a_key_is_409_while_its_first_request_runs_and_a_503_is_not_kept(
         racing = await api.request("POST", path, json=MESSAGE, headers=key)
         assert racing.status == 409 and fields(racing.body) == ["Idempotency-Key"], racing.body
         assert int(racing.headers["Retry-After"]) >= 1
+        # Were its API to stop now, the key would stay claimed until the lease ends: said how long.
+        lease = lease_for(patient.update_timeout_seconds, patient.rules_time_limit_seconds).total_seconds()
+        within = re.search(r"still running \(free within (\d+) s at the latest\)", racing.body["message"])
+        assert within and lease - 10 <= int(within[1]) <= lease, racing.body
         assert (await first).status == 503  # no worker: not final, so the retry runs
         async with build_worker(client, patient):
             retried = await api.request("POST", path, json=MESSAGE, headers=key)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -157,10 +158,14 @@ def _answer_for(claim: Claim) -> web.Response:
             "already used with a different request (method, path or body)",
             f"this {IDEMPOTENCY_KEY} was sent with a different request; use a new key for a new request",
         )
+    # An API that stopped before answering leaves its claim until the lease ends (90 s by default):
+    # a client retrying each second was told "still running" for all of it, and not for how long.
+    wait = claim.free_within
+    latest = f" (free within {math.ceil(wait.total_seconds())} s at the latest)" if wait is not None else ""
     raise ApiError(
         409,
         "idempotency_key_in_use",
-        f"a request with this {IDEMPOTENCY_KEY} is still running; retry after it answered",
+        f"a request with this {IDEMPOTENCY_KEY} is still running{latest}; retry after it answered",
         named(IDEMPOTENCY_KEY, "a request with this key is still running"),
         headers={"Retry-After": "1"},
     )

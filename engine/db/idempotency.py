@@ -47,6 +47,9 @@ class Claim:
     busy: bool = False
     reused: bool = False
     stored: StoredAnswer | None = None
+    free_within: timedelta | None = None
+    """A busy key's longest wait: its claim's lease left (a request whose API stopped before it
+    answered holds the key until then)."""
 
 
 class IdempotencyKeys:
@@ -81,7 +84,7 @@ class IdempotencyKeys:
             if row.status is not None:
                 return Claim(stored=StoredAnswer(status=row.status, headers=dict(row.headers), body=row.body))
             if row.claimed_at > now - self._lease:
-                return Claim(busy=True)
+                return Claim(busy=True, free_within=row.claimed_at + self._lease - now)
             taken = await db.execute(
                 update(idempotency_keys)
                 .where(_is(slot), c.status.is_(None), c.claimed_at == row.claimed_at)
