@@ -4,6 +4,10 @@ keys file was "[Errno 2] No such file or directory" with no setting named."""
 
 from __future__ import annotations
 
+import base64
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ from engine.service.config import Settings, settings_problems
 from engine.service.payload_keys import KeyringError, keyring_of
 from engine.service.worker import build_channels
 from tests.cli_run import run_cli
+from tests.local_servers import refusing_port
 
 
 def test_a_bad_value_names_the_variable_and_not_the_value(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,3 +101,40 @@ async def test_a_cluster_worker_without_a_channel_says_its_messages_go_nowhere(
         assert caplog.records == []
     finally:
         await database.dispose()
+
+
+@pytest.mark.parametrize("part", ["database", "temporal", "metrics port"])
+def test_a_worker_that_cannot_start_names_the_setting_at_fault(tmp_path: Path, part: str) -> None:
+    """An unreachable database was "[Errno 111] Connect call failed ('127.0.0.1', 38999)", Temporal a
+    raw tonic::transport::Error, a busy metrics port "[Errno 98] address already in use" once the
+    worker had started polling: none named the setting an operator had to mend."""
+    with refusing_port() as refused:
+        env = {
+            **os.environ,
+            "CONVOFLOW_DATA_DIR": str(tmp_path / "data"),
+            "CONVOFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'convoflow.sqlite'}",
+            "TEMPORAL_ADDRESS": f"127.0.0.1:{refused}",
+            "CONVOFLOW_PAYLOAD_KEYS": "k1:" + base64.b64encode(bytes(range(32))).decode(),
+        }
+        if part == "database":
+            env["CONVOFLOW_DATABASE_URL"] = f"postgresql://convoflow:s3cret@127.0.0.1:{refused}/convoflow"
+        elif part == "metrics port":
+            env["CONVOFLOW_WORKER_METRICS_PORT"] = str(refused)
+        done = subprocess.run(
+            [sys.executable, "-m", "engine.cli", "worker"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1, done
+    said = done.stderr.strip().splitlines()[-1]
+    expected = {
+        "database": f"the database at postgresql://convoflow:***@127.0.0.1:{refused}/convoflow "
+        "(CONVOFLOW_DATABASE_URL) did not answer",
+        "temporal": f"Temporal at 127.0.0.1:{refused} (TEMPORAL_ADDRESS) did not answer",
+        "metrics port": f"worker metrics port {refused} is already in use on 127.0.0.1 by another "
+        "process: stop it or choose another CONVOFLOW_WORKER_METRICS_PORT",
+    }[part]
+    assert f"convoflow stopped: {expected}" in said, done.stderr
+    assert "s3cret" not in done.stderr and "polling" not in done.stdout

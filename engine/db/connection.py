@@ -33,7 +33,11 @@ class SchemaError(RuntimeError):
     """The database's schema does not match this code; the message says what to do."""
 
 
-DATABASE_ERRORS = (SchemaError, DatabaseUrlError, SQLAlchemyError)
+class DatabaseUnreachable(ConnectionError):
+    """The database did not answer (refused, down, a wrong host or password); the message names it."""
+
+
+DATABASE_ERRORS = (SchemaError, DatabaseUrlError, SQLAlchemyError, DatabaseUnreachable)
 """What a command meets at the control-plane database: said in one line, never a traceback."""
 
 
@@ -131,5 +135,5 @@ async def check_current(engine: AsyncEngine, raw_url: str) -> None:
     if await current_revisions(engine) != code_heads():
         raise SchemaError(
             f"the database at {redacted(raw_url)} is not migrated to this convoflow's schema: "
-            "run `convoflow db upgrade` (or start `convoflow up`, which does)"
+            "run `convoflow db upgrade` once per release (docker-compose's convoflow-migrate job does)"
         )

@@ -8,9 +8,11 @@ starting together never race to migrate.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.connection import check_current, open_engine, upgrade
+from engine.db.connection import DatabaseUnreachable, check_current, open_engine, upgrade
+from engine.db.url import redacted
 from engine.service.config import Settings
 
 
@@ -43,5 +45,15 @@ async def prepare_database(settings: Settings) -> None:
             await upgrade(engine)  # one process at a time per SQLite file (engine.db.connection)
         else:
             await check_current(engine, settings.database)
+    except (OSError, OperationalError, InterfaceError) as exc:
+        # Said naming the setting: "[Errno 111] Connect call failed ('127.0.0.1', 38999)" left an
+        # operator to guess which of the parts' servers it was.
+        setting = (
+            "CONVOFLOW_DATABASE_URL" if settings.database_url is not None else "the embedded SQLite file"
+        )
+        raise DatabaseUnreachable(
+            f"the database at {redacted(settings.database)} ({setting}) did not answer: "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
     finally:
         await engine.dispose()

@@ -94,13 +94,7 @@ async def up(settings: Settings) -> None:
     marker: Path | None = None
     address = settings.temporal_address
     require_shared_database(settings)
-    # Said before anything starts: found when the API binds, it came after Temporal and the worker
-    # had started, as a traceback of asyncio's bind error.
-    if port_in_use(settings.api_host, settings.api_port):
-        raise RuntimeError(
-            f"API port {settings.api_port} is already in use on {settings.api_host} by another process: "
-            "stop it or choose another CONVOFLOW_API_PORT"
-        )
+    _refuse_ports_in_use(settings, api=True)
     try:
         if settings.embedded:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -161,9 +155,28 @@ async def up(settings: Settings) -> None:
     print("convoflow: stopped", flush=True)
 
 
+def _refuse_ports_in_use(settings: Settings, *, api: bool = False, worker: bool = False) -> None:
+    """Said before anything starts: found when the API or the worker's metrics bind, it came after
+    Temporal and the worker had started (a worker polled, then shut down), as asyncio's bind error
+    ("[Errno 98] address already in use") naming no setting."""
+    ports = []
+    if api:
+        ports.append((settings.api_host, settings.api_port, "CONVOFLOW_API_PORT", "API"))
+    if worker and settings.worker_metrics_port is not None:
+        where = (settings.worker_metrics_host, settings.worker_metrics_port)
+        ports.append((*where, "CONVOFLOW_WORKER_METRICS_PORT", "worker metrics"))
+    for host, port, setting, what in ports:
+        if port_in_use(host, port):
+            raise RuntimeError(
+                f"{what} port {port} is already in use on {host} by another process: "
+                f"stop it or choose another {setting}"
+            )
+
+
 async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
+    _refuse_ports_in_use(settings, worker=True)
     await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     worker = build_worker(client, settings)
@@ -184,6 +197,7 @@ async def run_worker(settings: Settings) -> None:
 async def run_api(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
+    _refuse_ports_in_use(settings, api=True)
     await prepare_database(settings)
     client = await _connect(settings, _address(settings))
     keys, dev_key = await _keys(settings)

@@ -34,14 +34,19 @@ async def connect(settings: Settings, address: str | None = None, runtime: Runti
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     if api_key and tls is False:
         tls = True
-    return await Client.connect(
-        address or settings.temporal_address or "127.0.0.1:7233",
-        namespace=settings.temporal_namespace,
-        data_converter=data_converter_of(settings),
-        tls=tls,
-        api_key=api_key,
-        runtime=runtime,
-    )
+    target = address or settings.temporal_address or "127.0.0.1:7233"
+    try:
+        return await Client.connect(
+            target,
+            namespace=settings.temporal_namespace,
+            data_converter=data_converter_of(settings),
+            tls=tls,
+            api_key=api_key,
+            runtime=runtime,
+        )
+    except RuntimeError as exc:  # the SDK's "Failed client connect: ... tonic::transport::Error(...)"
+        setting = " (TEMPORAL_ADDRESS)" if target == settings.temporal_address else ""
+        raise RuntimeError(f"Temporal at {target}{setting} did not answer: {exc}") from None
 
 
 async def connect_checked(
