@@ -381,3 +381,26 @@ async def test_a_part_with_other_key_material_under_a_known_id_is_refused_at_sta
         update={"payload_keys": SecretStr(f"{first.payload_keys.get_secret_value()},{new_key_entry('k2')}")}
     )
     await check_key_material(grown, keyring_of(grown))  # a new id is recorded, not refused
+
+
+async def test_a_cluster_part_that_would_seal_with_a_key_no_other_part_has_is_refused(tmp_path: Path) -> None:
+    """A part restarted with `k1,k2` (the new key last, so sealing) while the others ran with k1
+    started, sealed a new conversation under k2, and every call on it answered 503 until the
+    workers got k2. Refused at start, recording nothing; README's two steps pass."""
+    base = Settings(
+        database_url=SecretStr(f"sqlite:///{tmp_path / 'control.db'}"),
+        data_dir=tmp_path,
+        temporal_address="127.0.0.1:7233",  # a cluster's part (nothing is asked of it here)
+    )
+    await prepare_database(base)
+    k1, k2 = new_key_entry("k1"), new_key_entry("k2")
+    running = base.model_copy(update={"payload_keys": SecretStr(k1)})
+    await check_key_material(running, keyring_of(running))  # a fresh cluster's first key seals
+    at_once = base.model_copy(update={"payload_keys": SecretStr(f"{k1},{k2}")})
+    with pytest.raises(KeyringError, match="payload key id k2 would seal this part's payloads, and no other"):
+        await check_key_material(at_once, keyring_of(at_once))
+    with pytest.raises(KeyringError):  # refused again: the refusal recorded nothing
+        await check_key_material(at_once, keyring_of(at_once))
+    listed = at_once.model_copy(update={"payload_key_sealing": "k1"})
+    await check_key_material(listed, keyring_of(listed))  # step one: listed everywhere, k1 still seals
+    await check_key_material(at_once, keyring_of(at_once))  # step two: k2 is known, it may seal

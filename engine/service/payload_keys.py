@@ -41,7 +41,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from engine.db.key_fingerprints import differing_keys
+from engine.db.key_fingerprints import differing_keys, recorded_keys
 from engine.db.keys import TENANT_PATTERN
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -164,13 +164,28 @@ def fingerprint(key: bytes) -> str:
 async def check_key_material(settings: Settings, keyring: Keyring | None, *, part: bool = True) -> None:
     """Refuse (KeyringError) when a key id of `keyring` holds other key material than the cluster
     first used under that id. A part of the cluster (`part`: worker, API, codec server) records the
-    ids it is the first to use; a CLI command records none, and is refused when it would seal under
-    an id no part has (a shell preparing a rotation sealed with the new key no worker could open)."""
+    ids it is the first to use, but is refused when it would seal under a master key id new to a
+    cluster that has one (a rotation's first restarted part sealed what the others could not open);
+    a CLI command records none, and is refused when it would seal under an id no part has (a shell
+    preparing a rotation sealed with the new key no worker could open). A refused one records nothing."""
     if keyring is None:
         return
     database = database_of(settings)
     try:
-        differing, unknown = await differing_keys(database, keyring.fingerprints(), record=part)
+        differing, unknown = await differing_keys(database, keyring.fingerprints(), record=False)
+        master = keyring.sealing_ids()[0]
+        if part and not differing and master in unknown and not settings.embedded:
+            masters = [k.key_id for k in await recorded_keys(database) if "/" not in k.key_id]
+            if masters:  # a rotation's first step sealed at once (a fresh cluster's first key is fine)
+                raise KeyringError(
+                    f"payload key id {master} would seal this part's payloads, and no other part has "
+                    f"started with it (the cluster has {', '.join(masters)}): the parts not yet "
+                    "restarted could not open them. List it on every part first, with "
+                    "CONVOFLOW_PAYLOAD_KEY_SEALING naming the key they seal with, then seal with it "
+                    "(README: Encryption at rest)"
+                )
+        if part and not differing:
+            await differing_keys(database, keyring.fingerprints(), record=True)
     finally:
         await database.dispose()
     if differing:
@@ -178,7 +193,7 @@ async def check_key_material(settings: Settings, keyring: Keyring | None, *, par
             f"payload key id(s) {', '.join(differing)} hold another key than the one this cluster first "
             "used under that id: every part needs the same CONVOFLOW_PAYLOAD_KEYS (a new key needs a new id)"
         )
-    if sealing := sorted(set(keyring.sealing_ids()) & set(unknown)):
+    if not part and (sealing := sorted(set(keyring.sealing_ids()) & set(unknown))):
         raise KeyringError(
             f"payload key id(s) {', '.join(sealing)} would seal this command's payloads, and no worker or "
             "API has started with them: start the cluster with them first (or set "
