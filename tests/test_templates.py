@@ -22,6 +22,7 @@ from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 from tests.replay import replay_every_run
 from tests.test_service_up import start_part, stop
 
@@ -245,3 +246,37 @@ def test_a_date_at_the_end_of_time_renders_as_written_instead_of_failing() -> No
     assert render(text, context, language="de", zone="Asia/Tokyo").startswith("until 9999-12-31T23:59:00Z")
     west = render(text, context, language="en", zone="America/New_York")
     assert west.endswith("since 0001-01-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("name", "greeted"),
+    [("Doe, John", "John"), ("van Dijk, Jan", "Jan"), ("John Smith, Jr.", "John"), ("Ada Lovelace", "Ada")],
+)
+def test_the_name_greeted_is_the_first_name_in_either_order(name: str, greeted: str) -> None:
+    from workflows.conversation.rule_context import first_name_of
+
+    assert first_name_of(name) == greeted
+
+
+async def test_a_last_comma_first_sender_is_greeted_by_the_first_name(
+    api: ApiClient, worker: None, outbox: OutboxRows
+) -> None:
+    """An Outlook or Exchange directory writes "Doe, John": every acknowledgement began "Hi Doe,,"."""
+    reply = await api.request(
+        "POST",
+        "/v1/conversations/name-1/messages?wait=decided",
+        json={
+            "message_id": "m-1",
+            "channel": "email",
+            "sender": {"address": "john.doe@customer.example", "name": "Doe, John"},
+            "text": "Hello, my invoice is wrong",
+        },
+    )
+    assert reply.status == 201, reply.body
+
+    async def acknowledged() -> bool:
+        return bool(await asyncio.to_thread(outbox.read_all))
+
+    await eventually(acknowledged, what="the acknowledgement")
+    texts = [m["text"] for m in outbox.read_all()]
+    assert texts[0].startswith("Hi John, we got your message"), texts

@@ -134,7 +134,11 @@ class CustomerInfo(_Part):
     known: bool = Field(default=False, description="The CRM knows this customer.")
     id: str | None = Field(default=None, description="CRM id.")
     name: str | None = Field(default=None, description="Full name.")
-    first_name: str | None = Field(default=None, description="First name (for greetings).")
+    first_name: str | None = Field(
+        default=None,
+        description="First name (for greetings): the CRM's, else the name's first word, or the word "
+        'after the comma of "Doe, John".',
+    )
     email: str | None = Field(default=None, description="Email address.")
     phone: str | None = Field(default=None, description="Phone number.")
     tier: str | None = Field(default=None, description="Plan or tier (e.g. free, pro, vip).")

@@ -19,8 +19,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.actions import ActionExecutor
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type, retryable
     from workflows.conversation.options import CRM_LOOKUP, DECIDING, LOCAL, LOCAL_CRM_LOOKUP
-    from workflows.conversation.patches import ASSIGNMENT_FACTS_PATCH, CRM_FALLBACK_PATCH
-    from workflows.conversation.rule_context import build_context
+    from workflows.conversation.patches import (
+        ASSIGNMENT_FACTS_PATCH,
+        CRM_FALLBACK_PATCH,
+        LAST_COMMA_FIRST_PATCH,
+    )
+    from workflows.conversation.rule_context import build_context, first_name_of
     from workflows.conversation.status import Raised
 
 
@@ -224,4 +228,11 @@ class Deciding(ActionExecutor):
         extra: dict[str, Any],
         at: datetime | None = None,
     ) -> dict[str, Any]:
-        return build_context(self._state, event, at or workflow.now(), depth, message, extra)
+        name, first = self._state.customer.name, None
+        if (
+            name
+            and (named := first_name_of(name)) != name.split()[0]
+            and self._patched(LAST_COMMA_FIRST_PATCH)
+        ):
+            first = named
+        return build_context(self._state, event, at or workflow.now(), depth, message, extra, first)

@@ -197,7 +197,14 @@ PATCHES_2026_12_W = "patches-2026-12-w"
 ASSIGNMENT_FACTS_PATCH = "assignments-are-kpi-facts"
 # The bundle after that: everything PATCHES_2026_12_W stands for, and ASSIGNMENT_FACTS_PATCH.
 PATCHES_2026_12_X = "patches-2026-12-x"
+# A customer named "Doe, John" (an Outlook or Exchange directory's order) is greeted by the name after
+# the comma: `customer.first_name` was "Doe," ("Hi Doe,, thanks for your message"). Asked only when
+# the two readings differ (rule_context.py `first_name_of`).
+LAST_COMMA_FIRST_PATCH = "a-last-comma-first-name-greets-the-first-name"
+# The bundle after that: everything PATCHES_2026_12_X stands for, and LAST_COMMA_FIRST_PATCH.
+PATCHES_2026_12_Y = "patches-2026-12-y"
 BUNDLES = (
+    PATCHES_2026_12_Y,
     PATCHES_2026_12_X,
     PATCHES_2026_12_W,
     PATCHES_2026_12_V,
@@ -262,6 +269,7 @@ LATER_PATCHES = {
     DESK_DEADLINES_PATCH: PATCHES_2026_12_V,
     AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH: PATCHES_2026_12_W,
     ASSIGNMENT_FACTS_PATCH: PATCHES_2026_12_X,
+    LAST_COMMA_FIRST_PATCH: PATCHES_2026_12_Y,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

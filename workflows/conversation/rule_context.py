@@ -12,6 +12,19 @@ from typing import Any
 
 from engine.contracts.conversation import ConversationState, InboundMessage
 
+NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "esq", "esq."})
+"""What follows a comma in "John Smith, Jr.": a suffix, not a first name."""
+
+
+def first_name_of(name: str) -> str:
+    """The name to greet: "Doe, John" (a directory's last-comma-first) is John, "John Smith, Jr."
+    and "Ada Lovelace" the first word."""
+    before, comma, after = name.partition(",")
+    words = after.split()
+    if comma and words and 1 <= len(before.split()) <= 2 and words[0].lower() not in NAME_SUFFIXES:
+        return words[0]
+    return name.split()[0]
+
 
 def build_context(
     state: ConversationState,
@@ -20,7 +33,9 @@ def build_context(
     depth: int = 0,
     message: InboundMessage | None = None,
     extra: dict[str, Any] | None = None,
+    first_name: str | None = None,
 ) -> dict[str, Any]:
+    """`first_name`: the greeting's name when the workflow reads it otherwise than the first word."""
     s = state
     extra = extra or {}
     name = s.customer.name
@@ -46,7 +61,7 @@ def build_context(
         },
         "customer": {
             "name": name,
-            "first_name": name.split()[0] if name else None,
+            "first_name": first_name or (name.split()[0] if name else None),
             "email": address if "@" in address else None,
             "phone": address if address.startswith("+") else None,
             "language": s.language,
