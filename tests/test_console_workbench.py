@@ -106,9 +106,9 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         await expect(page.locator("#active-pack")).to_contain_text("metrics-parcels")
         await expect(page.locator("#active-pack")).to_contain_text(re.compile(r"active by promote"))
         # The editor opens the active pack with the tests it was published with: an edit of it
-        # opened without them was refused at promotion ("no test cases").
+        # opened without them was refused at promotion ("no test cases"); as written here.
         await page.goto(f"{api.base_url}/console/rules")
-        kept = re.compile(r"tests:\n- name: a parcel goes to billing")
+        kept = re.compile(r"tests:\n  - name: a parcel goes to billing")
         await expect(page.locator("#pack")).to_have_value(kept)
         await page.click("#check")
         await expect(page.locator("#tests")).to_have_text("2 passed, 0 failed")
@@ -181,3 +181,38 @@ async def test_four_eyes_in_the_workbench_a_second_person_approves(
     assert active["approved_by"] != active["proposed_by"]
     [decided] = (await api.request("GET", "/v1/rules/proposals")).body["proposals"]
     assert decided["comment"] == "read the diff", decided
+
+
+async def test_the_editor_opens_the_active_pack_as_it_was_written(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """The editor opened the active pack rewritten from its canonical JSON: every comment gone, keys
+    sorted (fri, mon, sat, ...), minutes as floats; `rules check`'s lines no longer matched the
+    author's text, and publishing from the console dropped the comments for good."""
+    from tests.test_console import _browser, _page_token, _signed_in
+
+    def noted(ticket: str, pack: str = CANDIDATE) -> str:
+        return pack.replace("rules:", f"# Parcels go to billing since December ({ticket}).\nrules:", 1)
+
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with _browser() as browser:
+        assert (await _signed_in(browser, api.base_url, keys["ops"]))[0] == 303
+
+        async def editor() -> str:
+            return await (await browser.get(f"{api.base_url}/console/rules")).text()
+
+        for ticket in ("OPS-12", "OPS-13"):  # the same content (one hash), its comment reworded
+            published = await api.request("POST", "/v1/rules/publish", json={"pack": noted(ticket)})
+            assert published.status == 201, published.body
+            page = await editor()
+            assert f"# Parcels go to billing since December ({ticket})." in page, ticket
+        assert "(OPS-12)" not in page
+        # Published from the console (as shadow, then promoted): the editor opens what was written there.
+        renamed = noted("OPS-14", CANDIDATE.replace("name: metrics-parcels", "name: metrics-parcels-2"))
+        shadow = await browser.post(
+            f"{api.base_url}/console/rules/shadow", data={"csrf": _page_token(page), "pack": renamed}
+        )
+        assert shadow.status == 200, await shadow.text()
+        promoted = await api.request("POST", "/v1/rules/shadow/promote")
+        assert promoted.status == 200, promoted.body
+        assert "(OPS-14)" in await editor()

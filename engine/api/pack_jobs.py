@@ -63,6 +63,9 @@ class JobResult:
     pack: RulePack | None = None
     period: TrafficPeriod | None = None
     """For coverage: the traffic to count, which the API process reads from Temporal."""
+    text: str | None = None
+    """For publish and shadow: the YAML the pack came as (stored with it: the console's editor opens
+    it with its comments), None when it came as JSON."""
 
 
 def _json(status: int, data: Any, pack: RulePack | None = None) -> JobResult:
@@ -312,7 +315,8 @@ def _coverage(raw: bytes) -> JobResult:
 
 def _publishable(raw: bytes) -> JobResult:
     """A pack whose own test cases pass and whose check finds no error, for the API process to store."""
-    pack, source = valid_source(validated(PackRequest, decode(raw)).pack)
+    given = validated(PackRequest, decode(raw)).pack
+    pack, source = valid_source(given)
     report = CheckReport.of(analyse(pack, source=source))
     if report.errors:
         raise check_failed(report)
@@ -333,17 +337,18 @@ def _publishable(raw: bytes) -> JobResult:
         )
     # Its warnings go back with the answer: a publish said nothing of what `rules check` warns about.
     warned = [f.model_dump(mode="json") for f in report.findings if f.severity == "warning"]
-    return JobResult(200, json.dumps(warned).encode(), pack)
+    return JobResult(200, json.dumps(warned).encode(), pack, text=given if isinstance(given, str) else None)
 
 
 def _shadowable(raw: bytes) -> JobResult:
     """A candidate for shadow mode: valid, and its check finds no error (its tests may still fail:
     promotion asks for them, not the shadow run)."""
-    pack, source = valid_source(validated(PackRequest, decode(raw)).pack)
+    given = validated(PackRequest, decode(raw)).pack
+    pack, source = valid_source(given)
     report = CheckReport.of(analyse(pack, source=source))
     if report.errors:
         raise check_failed(report, "not published as shadow")
-    return JobResult(200, b"", pack)
+    return JobResult(200, b"", pack, text=given if isinstance(given, str) else None)
 
 
 def _promotable(raw: bytes) -> JobResult:

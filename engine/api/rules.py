@@ -181,10 +181,15 @@ async def publish_pack(request: web.Request) -> web.Response:
     if problems := await unknown_agents(request.app[DATABASE], tenant, result.pack):
         fields = [{"field": f"pack.{p.field}", "message": p.message} for p in problems]
         raise ApiError(422, "invalid_pack", f"the pack in `pack` has {len(problems)} problem(s)", fields)
-    if (proposal := await propose_if_required(request, result.pack, "publish")) is not None:
+    proposal = await propose_if_required(request, result.pack, "publish", text=result.text)
+    if proposal is not None:
         return proposal_answer(request, proposal)
     digest = await PackStore(request.app[DATABASE]).publish(
-        tenant, result.pack, published_by=f"api:{tenant}/{request[KEY_ID]}", source=f"POST {request.path}"
+        tenant,
+        result.pack,
+        published_by=f"api:{tenant}/{request[KEY_ID]}",
+        source=f"POST {request.path}",
+        text=result.text,
     )
     request.app[ACTIVE_PACKS].forget(tenant)  # this process's next new conversation pins it at once
     roster = [f for f in await _roster_findings(request, result.pack) if f.severity == "warning"]

@@ -84,7 +84,7 @@ async def refuse_unserved_agents(request: web.Request, pack: RulePack) -> None:
 
 
 async def propose_if_required(
-    request: web.Request, pack: RulePack, kind: str, tests: list | None = None
+    request: web.Request, pack: RulePack, kind: str, tests: list | None = None, text: str | None = None
 ) -> Proposal | None:
     """For a tenant that requires approval: a new proposal to activate `pack`; None otherwise (the
     caller activates the pack itself, as without four-eyes)."""
@@ -100,6 +100,7 @@ async def propose_if_required(
         proposer_key=request[KEY_ID],
         source=f"POST {request.path}",
         tests=tests,
+        text=text,
     )
 
 

@@ -76,12 +76,13 @@ async def publish_shadow(request: web.Request) -> web.Response:
     result = await _in_worker(request, "shadow")
     if result.pack is None:
         return _answer(result)
-    digest = await store_shadow(request, result.pack)
+    digest = await store_shadow(request, result.pack, result.text)
     return answered(ShadowPublished(hash=digest, shadow=True, active=False), status=201)
 
 
-async def store_shadow(request: web.Request, pack: RulePack) -> str:
-    """Make a checked pack (the `shadow` job's) the caller's tenant's shadow pack; its hash."""
+async def store_shadow(request: web.Request, pack: RulePack, text: str | None) -> str:
+    """Make a checked pack (the `shadow` job's) the caller's tenant's shadow pack, with the YAML it
+    was written as; its hash."""
     await _roster_problems(request, pack)
     try:
         return await ShadowStore(request.app[DATABASE]).set(
@@ -90,6 +91,7 @@ async def store_shadow(request: web.Request, pack: RulePack) -> str:
             published_by=_caller(request),
             source=f"{request.method} {request.path}",
             publisher_key=request[KEY_ID],
+            text=text,
         )
     except AlreadyActive as exc:
         raise ApiError(

@@ -119,12 +119,19 @@ class PackStore:
         return self._engine
 
     async def publish(
-        self, tenant: str, pack: RulePack, *, published_by: str | None, source: str | None
+        self,
+        tenant: str,
+        pack: RulePack,
+        *,
+        published_by: str | None,
+        source: str | None,
+        text: str | None = None,
     ) -> str:
         """Store the version (once per tenant and hash) and make it the tenant's active pack, with
-        the tests it was published with (they passed: the callers' gate)."""
+        the tests it was published with (they passed: the callers' gate) and the YAML `text` it was
+        written as, when it came as one (the API's, the console's)."""
         digest = await self.add_version(
-            tenant, pack, published_by=published_by, source=source, replace_tests=True
+            tenant, pack, published_by=published_by, source=source, replace_tests=True, text=text
         )
         await self.activate(tenant, digest, activated_by=published_by, via="publish")
         return digest
@@ -137,10 +144,12 @@ class PackStore:
         published_by: str | None,
         source: str | None,
         replace_tests: bool = False,
+        text: str | None = None,
     ) -> str:
         """Store the version (once per tenant and hash) without activating it; returns its hash.
         A stored version keeps its tests unless `replace_tests` (a publish that passed them): a
-        shadow candidate or a proposal nobody approved must not change what a rollback reruns."""
+        shadow candidate or a proposal nobody approved must not change what a rollback reruns. Its
+        `text` is the latest given (the same content with other comments has the same hash)."""
         digest = pack.content_hash
         await asyncio.to_thread(trained_model, pack)  # CPU, once per content: not in the transaction
         async with self._engine.begin() as db:
@@ -153,6 +162,7 @@ class PackStore:
                 published_by=published_by,
                 source=source,
                 replace_tests=replace_tests,
+                text=text,
             )
         return digest
 
@@ -260,6 +270,15 @@ class PackStore:
         tests: list[Any] = next((r.tests for r in rows if r.tests), [])
         return RulePack.model_validate({**stored.canonical(), "tests": tests})
 
+    async def text_of(self, digest: str, tenant: str) -> str | None:
+        """The YAML `tenant` last published the version from (API, console), or None (the CLI's
+        files, a version published before texts were kept)."""
+        query = select(rule_packs.c.text).where(
+            rule_packs.c.pack_hash == digest, rule_packs.c.tenant == tenant
+        )
+        async with self._engine.connect() as db:
+            return (await db.execute(query)).scalar_one_or_none()
+
     async def hashes_beginning(self, prefix: str, limit: int = 5, tenant: str | None = None) -> list[str]:
         """Published hashes that begin with `prefix` (a listing's short form), at most `limit`; of
         `tenant`'s versions only, when given."""
@@ -322,6 +341,7 @@ class PackStore:
         published_by: str | None,
         source: str | None,
         replace_tests: bool = False,
+        text: str | None = None,
     ) -> None:
         row = upsert(db, rule_packs).values(
             tenant=tenant,
@@ -333,12 +353,17 @@ class PackStore:
             published_at=now,
             source=source,
             tests=tests_of(pack),
+            text=text,
         )
         # Published again: the first publication's who and when stay; the tests of a publish replace
-        # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
+        # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones); a
+        # text given replaces the earlier one (a rollback by hash gives none, and keeps it).
         kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
+        changed: dict[str, Any] = {"text": text} if text is not None else {}
         if pack.tests and replace_tests:
-            await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests_of(pack)}))
+            changed["tests"] = tests_of(pack)
+        if changed:
+            await db.execute(row.on_conflict_do_update(index_elements=kept, set_=changed))
         else:
             await db.execute(row.on_conflict_do_nothing(index_elements=kept))
         await store_intent_model(db, pack, digest, now)

@@ -155,10 +155,12 @@ class ProposalStore:
         proposer_key: str,
         source: str | None,
         tests: list[Any] | None = None,
+        text: str | None = None,
     ) -> Proposal:
-        """Store the version (not active) and a pending proposal to activate it, with its diff."""
+        """Store the version (not active, with the YAML `text` it was written as) and a pending
+        proposal to activate it, with its diff."""
         assert kind in KINDS
-        digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
+        digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source, text=text)
         now = await self.current(tenant)  # its base, and when the base was activated: one read
         base = now.active
         old = (await self._packs.get(base)).canonical() if base else None

@@ -82,13 +82,16 @@ class ShadowStore:
         published_by: str | None,
         source: str | None,
         publisher_key: str | None = None,
+        text: str | None = None,
     ) -> str:
         """Store `pack` as a version of the tenant (not active) and make it the tenant's shadow pack;
-        `publisher_key`: the API key that did (it may not approve the candidate's promotion).
-        AlreadyActive when it is the active pack."""
+        `publisher_key`: the API key that did (it may not approve the candidate's promotion); `text`:
+        the YAML it was written as. AlreadyActive when it is the active pack."""
         if await self._packs.active_hash(tenant) == pack.content_hash:
             raise AlreadyActive()
-        digest = await self._packs.add_version(tenant, pack, published_by=published_by, source=source)
+        digest = await self._packs.add_version(
+            tenant, pack, published_by=published_by, source=source, text=text
+        )
         now = datetime.now(UTC)
         values = {
             "pack_hash": digest,

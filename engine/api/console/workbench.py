@@ -83,7 +83,8 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "session": request[SESSION],
         "may_change": request[ROLE] in CHANGES_PACKS,
         "active": active,
-        "active_yaml": _yaml_of(_with_tests(await store.version(active_hash, tenant))),
+        "active_yaml": await store.text_of(active_hash, tenant)
+        or _yaml_of(_with_tests(await store.version(active_hash, tenant))),
         "shadow": shadow,
         "differences": differences,
         "period": {
@@ -175,7 +176,7 @@ async def publish_shadow(request: web.Request) -> web.Response:
     try:
         if result.pack is None:
             raise job_failure(result)
-        await store_shadow(request, result.pack)
+        await store_shadow(request, result.pack, result.text)
     except ApiError as exc:
         return await _refused(request, text, exc)
     return see_other("/console/rules?done=shadow")

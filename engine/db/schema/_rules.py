@@ -29,6 +29,12 @@ rule_packs = Table(
         nullable=True,
         comment="The test cases this tenant last published the version with: a rollback reruns them.",
     ),
+    Column(
+        "text",
+        Text,
+        nullable=True,
+        comment="The YAML this tenant last published the version from through the API or console.",
+    ),
     PrimaryKeyConstraint("tenant", "pack_hash"),
     Index("ix_rule_packs_pack_hash", "pack_hash"),
 )
