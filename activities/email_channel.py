@@ -15,7 +15,7 @@ from email.utils import format_datetime
 import aiosmtplib
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
-from engine.contracts.message_ids import domain_of, is_threading_id, message_id_for
+from engine.contracts.message_ids import domain_of, message_id_for, threading_id
 from engine.contracts.outbound import OutboundMessage
 from engine.mail.addresses import is_one_mailbox
 
@@ -32,7 +32,7 @@ def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMess
     )
     email["Date"] = format_datetime(datetime.now(UTC))  # "+0000": formatdate's "-0000" means zone unknown
     email["Message-ID"] = message_id_for(message, domain)
-    thread = [i for i in (*message.references, message.in_reply_to) if i and is_threading_id(i)]
+    thread = [t for i in (*message.references, message.in_reply_to) if i and (t := threading_id(i))]
     if thread:
         email["In-Reply-To"] = thread[-1]
         email["References"] = " ".join(thread)

@@ -375,6 +375,27 @@ def test_a_reply_s_lines_stay_lines_in_its_html_part() -> None:
     assert plain_part.get_content().replace("\r\n", "\n").rstrip("\n") == text
 
 
+def test_a_customer_message_id_written_without_angle_brackets_is_still_replied_under() -> None:
+    """A client that wrote `Message-ID: x74@customer.example` got acknowledgements with no
+    In-Reply-To or References: its mail client showed them outside the customer's thread."""
+    from activities.email_channel import build_email
+
+    reply = OutboundMessage(
+        idempotency_key="conversation:acme:c-2:run:1:0",
+        conversation_id="conversation:acme:c-2",
+        tenant="acme",
+        channel="email",
+        to="ben@customer.example",
+        kind="auto_reply",
+        text="Thanks, we got it",
+        in_reply_to="x74-nobrackets@customer.example",
+        references=["<earlier@customer.example>", "m-1"],  # an integrator's own id is no mail's
+    )
+    mail = build_email(reply, "support@convoflow.example", "convoflow.example")
+    assert mail["In-Reply-To"] == "<x74-nobrackets@customer.example>"
+    assert mail["References"] == "<earlier@customer.example> <x74-nobrackets@customer.example>"
+
+
 async def test_a_reply_to_an_address_that_is_not_one_mailbox_fails_for_good_and_says_no_address() -> None:
     """A conversation taken before the API checked its sender's address: the relay refused the list
     on every retry, each logged with a traceback quoting the address; a second address in it would

@@ -16,12 +16,22 @@ from engine.contracts.outbound import OutboundMessage
 # with a real one (`.invalid`, RFC 2606) and no mail client holds it.
 DERIVED_DOMAIN = "derived.convoflow.invalid"
 _MSG_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
+_BARE_ID = re.compile(r"[^<>\s@]+@[^<>\s@]+")
 
 
 def is_threading_id(message_id: str) -> bool:
     """Whether an id may go in our In-Reply-To or References: an RFC 5322 `<left@right>` a mail client
     may hold, not an integrator's own id ("m-1") nor one derived for a mail that had none."""
     return bool(_MSG_ID.fullmatch(message_id)) and not message_id.lower().endswith(f"@{DERIVED_DOMAIN}>")
+
+
+def threading_id(message_id: str) -> str | None:
+    """The id as our In-Reply-To or References carry it, or None (`is_threading_id`). A bare
+    `left@right` gets its angle brackets: a client that wrote its Message-ID without them got a
+    reply with no In-Reply-To, which its customer's mail client showed outside the thread."""
+    if _BARE_ID.fullmatch(message_id):
+        message_id = f"<{message_id}>"
+    return message_id if is_threading_id(message_id) else None
 
 
 def domain_of(sender: str) -> str:
