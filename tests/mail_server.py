@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 DOVECOT = "/usr/sbin/dovecot"
+DOVEADM = "/usr/bin/doveadm"
 INSTALL_HINT = "apt-get update && apt-get install -y dovecot-imapd   (or run .ci/dovecot.sh as root)"
 PASSWORD = "secret-imap-password"
 
@@ -69,6 +70,12 @@ class Dovecot:
                         raise
             os.utime(self.users)  # a new stamp for Dovecot's next look
             time.sleep(0.05)
+
+    def kick(self, user: str) -> None:
+        """End the user's sessions from the server's side, as a restart or an administrator does."""
+        subprocess.run(
+            [DOVEADM, "-c", str(self.root / "dovecot.conf"), "kick", user], check=True, capture_output=True
+        )
 
 
 def free_port() -> int:
@@ -159,8 +166,16 @@ def start_dovecot(root: Path) -> tuple[Dovecot, subprocess.Popen[bytes]]:
     port, tls_port = free_port(), free_port()
     config = root / "dovecot.conf"
     config.write_text(CONFIG.format(root=root, cert=cert, key=key, port=port, tls_port=tls_port))
+    server = Dovecot("127.0.0.1", port, tls_port, cert, root, users)
+    return server, run_dovecot(server)
+
+
+def run_dovecot(server: Dovecot) -> subprocess.Popen[bytes]:
+    """Dovecot started on its configuration, once it answers; the caller stops it (`stop_dovecot`)."""
     process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [DOVECOT, "-F", "-c", str(server.root / "dovecot.conf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -168,13 +183,22 @@ def start_dovecot(root: Path) -> tuple[Dovecot, subprocess.Popen[bytes]]:
             output = process.stdout.read().decode(errors="replace") if process.stdout else ""
             raise RuntimeError(f"dovecot exited with {process.returncode}: {output[-2000:]}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as probe:
+            with socket.create_connection((server.host, server.port), timeout=0.5) as probe:
                 if probe.recv(100).startswith(b"* OK"):
-                    return Dovecot("127.0.0.1", port, tls_port, cert, root, users), process
+                    return process
         except OSError:
             time.sleep(0.05)
     process.send_signal(signal.SIGTERM)
     raise RuntimeError("dovecot did not answer on 127.0.0.1 within 15 s")
+
+
+def stop_dovecot(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -186,12 +210,7 @@ def dovecot() -> Iterator[Dovecot]:
     try:
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_dovecot(process)
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -449,3 +449,53 @@ def test_a_search_answer_is_read_past_the_untagged_answers_that_come_with_it() -
 
     assert search_uids([b"4 EXISTS", b"1 RECENT", b"3 4", b"Search completed"]) == ["3", "4"]
     assert search_uids([b"", b"Search completed (0.001 secs)."]) == []
+
+
+async def test_a_session_the_server_ends_is_noticed_at_once_and_mail_is_taken_again(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    dovecot: Dovecot,
+    imap_password: None,
+    caplog: pytest.LogCaptureFixture,
+    worker: None,
+) -> None:
+    """A server that ended the session (a restart, an administrator's kick) while the connector
+    waited in IDLE was noticed only when the wait ran out and the next command timed out (40-60 s),
+    the connected gauge saying 1 all along. Now the end is noticed as it happens, and the
+    connector is back within seconds."""
+    user = dovecot.add_user(f"kicked-{tenants['acme']}@example.org")
+    database = database_of(settings)
+    caplog.set_level("WARNING", logger="convoflow.mailbox")
+    try:
+        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        intake = mail_intake(conversations, database)
+        # Polls every 60 s: only IDLE, and the session's end, can wake it sooner.
+        config = MailboxConfig.model_validate(mailbox(tenants["acme"], dovecot, user, poll_seconds=60))
+        connector = MailboxConnector(config, intake, database)
+        task = asyncio.create_task(connector.run())
+        try:
+            await asyncio.wait_for(connector.connected.wait(), 15)
+            await asyncio.sleep(0)  # in IDLE now: what the server does next is the test
+            await asyncio.to_thread(dovecot.kick, user)
+
+            async def noticed() -> bool:
+                return any(
+                    "ended the session" in r.getMessage() or "closed the connection" in r.getMessage()
+                    for r in caplog.records
+                )
+
+            await eventually(noticed, "the session's end noticed", within=5)
+            await asyncio.wait_for(connector.connected.wait(), 5)
+            await append(dovecot, user, (CORPUS / "plain.eml").read_bytes())
+
+            async def taken() -> bool:
+                return connector.taken == 1
+
+            await eventually(taken, "the mail written after the reconnection taken", within=15)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+    finally:
+        await database.dispose()

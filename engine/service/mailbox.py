@@ -33,8 +33,9 @@ import contextlib
 import logging
 import re
 import ssl
+from typing import Any
 
-from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH, Command
+from aioimaplib import IMAP4, STOP_WAIT_SERVER_PUSH, Command
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.email_intake import Intake, MailIntake
@@ -82,6 +83,9 @@ class MailboxConnector:
         self.connected = asyncio.Event()
         self._labels = (config.tenant, config.name)
         MAILBOX_CONNECTED.labels(*self._labels).set(0)  # a series from the start: an alert sees 0
+        self._lost = asyncio.Event()
+        """Set when the server closed the connection (a restart): an IDLE wait ends at once."""
+        self._session_connected = False
         self._first_uid: int | None = None
         """`existing_mail: unread`: the UID from which mail is taken read or not (mailbox_marks.py);
         None: every mail not taken is (`all`, or no store of marks: unread mail only)."""
@@ -94,6 +98,8 @@ class MailboxConnector:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server, the network or the service: all retried, none fatal
+                if self._session_connected:  # it ran until now: retried at once, not after past failures
+                    backoff = 1.0
                 self.connected.clear()
                 MAILBOX_ERRORS.labels(*self._labels, error_kind(exc)).inc()
                 wait = LOGIN_RETRY_SECONDS if isinstance(exc, LoginRefused) else backoff
@@ -115,11 +121,13 @@ class MailboxConnector:
                 f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
                 "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
             )
+        self._session_connected = False
         client = await self.connect()
         try:
             selected = await self._select(client)
             await self._mark_the_start(client, selected)
             self.connected.set()
+            self._session_connected = True
             MAILBOX_CONNECTED.labels(*self._labels).set(1)
             while True:
                 await self.take_pending(client)
@@ -136,10 +144,12 @@ class MailboxConnector:
         c = self.config
         context = ssl.create_default_context(cafile=str(c.cafile) if c.cafile else None)
         client: IMAP4
-        if c.security == "tls":
-            client = IMAP4_SSL(c.host, c.server_port, ssl_context=context, timeout=30)
-        else:
-            client = IMAP4(c.host, c.server_port, timeout=30)
+        self._lost = lost = asyncio.Event()
+        # IMAP4 with a context is IMAP4_SSL, which takes no callback for the connection's end.
+        implicit_tls = context if c.security == "tls" else None
+        client = IMAP4(
+            c.host, c.server_port, timeout=30, conn_lost_cb=lambda _: lost.set(), ssl_context=implicit_tls
+        )
         await client.wait_hello_from_server()
         if c.security == "starttls":
             await _starttls(client, context, c.host)
@@ -249,18 +259,40 @@ class MailboxConnector:
                 if left <= 0:
                     break
                 try:
-                    pushed = await client.wait_server_push(timeout=left)
+                    pushed = await self._server_push(client, left)
                 except TimeoutError:
                     break
                 if pushed == STOP_WAIT_SERVER_PUSH:
                     break
-                if any(isinstance(line, bytes) and line.endswith(b"EXISTS") for line in pushed):
+                lines = [line for line in pushed if isinstance(line, bytes)]
+                if any(line.startswith(b"BYE") for line in lines):  # shutting down: reconnect now
+                    self._lost.set()  # it closes the connection next: nothing more to say or wait for
+                    raise MailboxError("the server ended the session (BYE)")
+                if any(line.endswith(b"EXISTS") for line in lines):
                     break
         finally:
-            if client.has_pending_idle():
-                client.idle_done()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(idle, 5)
+            if self._lost.is_set():  # nobody to say DONE to, nor an answer to wait 5 s for
+                idle.cancel()
+            else:
+                if client.has_pending_idle():
+                    client.idle_done()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(idle, 5)
+
+    async def _server_push(self, client: IMAP4, seconds: float) -> Any:
+        """The server's next push within `seconds`; MailboxError when the connection closes first:
+        a restarted server was noticed only when IDLE's wait ran out and the next command timed
+        out (40-60 s), its gauge saying connected all along."""
+        push = asyncio.ensure_future(client.wait_server_push(timeout=seconds))
+        lost = asyncio.ensure_future(self._lost.wait())
+        try:
+            await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+        if not push.done():
+            push.cancel()
+            raise MailboxError("the server closed the connection")
+        return push.result()
 
 
 async def _starttls(client: IMAP4, context: ssl.SSLContext, host: str) -> None:
