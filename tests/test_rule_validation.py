@@ -103,6 +103,15 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             'tests[0].expect.rout: unknown field (did you mean "route"?)',
         ),
+        # a field misspelt anywhere in the pack, not only in rules and tests: said with its twin
+        (
+            """
+        settings: {survey_delay_minute: 30}
+        rules:
+          - {id: real, on: [message.received], then: [{add_tags: [x]}]}
+        """,
+            'settings.survey_delay_minute: unknown field (did you mean "survey_delay_minutes"?)',
+        ),
         # wrong argument count
         (
             """

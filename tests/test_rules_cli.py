@@ -273,6 +273,15 @@ def test_rules_list_shows_a_rollback_as_the_version_s_latest_activation(
     assert re.search(r"published \S+ by cli:\S+; activated by cli:\S+ at \S+$", rolled), rolled
 
 
+def test_a_hash_cut_too_short_says_how_long_one_is(rules: Callable[..., Run]) -> None:
+    """`rules publish 19d03c` answered "no such file or folder", nothing more."""
+    run = rules("test", "19d03c")
+    assert run.returncode == 2
+    assert run.stderr.strip().endswith(
+        "19d03c: no such file or folder (a version's hash is written with 7 or more of its digits)"
+    ), run.stderr
+
+
 def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[..., Run]) -> None:
     bad = tmp_path / "c.jsonl"
     bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')

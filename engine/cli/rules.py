@@ -51,6 +51,8 @@ from engine.service.pack_files import load_source
 from engine.service.roster_rules import unknown_agents
 
 HASH = re.compile(r"^[0-9a-f]{7,64}$")
+SHORT_HASH = re.compile(r"^[0-9a-f]{4,6}$")
+"""What reads as a hash cut too short (`rules publish 19d03c`), not a file name."""
 """A published pack's hash, or the first 7 or more of its digits as a listing shows it."""
 
 
@@ -125,7 +127,8 @@ def load_weighed_pack(ref: str, tenant: str | None = None) -> tuple[RulePack, li
     if not path.exists() and HASH.match(ref):
         return with_store(lambda store: _published(store, ref, tenant)), []
     if not path.exists():
-        raise CommandFailed(2, [f"{ref}: no such file or folder"])
+        short = " (a version's hash is written with 7 or more of its digits)" if SHORT_HASH.match(ref) else ""
+        raise CommandFailed(2, [f"{ref}: no such file or folder{short}"])
     try:
         pack, problems = validate(load_source(path))
     except PackLoadError as exc:  # not YAML, or not a pack's files

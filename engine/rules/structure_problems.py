@@ -7,13 +7,15 @@ the allowed ones; a scalar action's value is named under its kind, as the pack w
 from __future__ import annotations
 
 import re
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from engine.rules.actions import ACTIONS, ScalarAction
 from engine.rules.loader import PackSource, Problem, format_path
-from engine.rules.pack import Expectation, TestCase
+from engine.rules.pack import RulePack
 from engine.rules.references import closest, suggest
 
 
@@ -60,13 +62,36 @@ def _is_scalar_kind(part: str | int) -> bool:
 
 
 def _siblings(loc: list[str | int]) -> list[str]:
-    top = {"meta", "calendars", "sla_policies", "teams", "templates", "settings", "rules", "tests"}
-    if len(loc) == 1:
-        return sorted(top)
-    if len(loc) == 3 and loc[0] == "rules":
-        return ["id", "description", "on", "if", "then", "stop"]
-    if len(loc) == 3 and loc[0] == "tests":
-        return list(TestCase.model_fields)
-    if len(loc) == 4 and loc[0] == "tests" and loc[2] == "expect":
-        return list(Expectation.model_fields)
-    return []
+    """The fields (as a pack writes them) of the model at `loc`'s place: `settings.survey_delay_minute`
+    got no did-you-mean, as a rule's or a test case's misspelt field did."""
+    model = _model_at(loc[:-1])
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def _model_at(parents: list[str | int]) -> type[BaseModel] | None:
+    """The pydantic model a path leads to from RulePack, through fields, lists and mappings."""
+    current: Any = RulePack
+    for part in parents:
+        model = _model_of(current)
+        if model is not None:
+            fields = {field.alias or name: field for name, field in model.model_fields.items()}
+            if not isinstance(part, str) or part not in fields:
+                return None
+            current = fields[part].annotation
+        elif get_origin(current) in (list, dict):
+            current = get_args(current)[-1]  # the item's, or the value's, whatever the index or key
+        else:
+            return None
+    return _model_of(current)
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The model an annotation names, alone or beside None (`X | None`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType):
+        models = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        return models[0] if len(models) == 1 else None
+    return None
