@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 
 from engine.db.connection import (
     SchemaError,
@@ -223,3 +223,26 @@ def test_an_operator_lists_the_payload_key_ids_and_forgets_a_mistaken_one(
     again = run_cli(capsys, ["db", "forget-payload-key", "k9"])
     assert again.returncode == 1
     assert again.stderr == "convoflow db: no fingerprint is recorded for payload key id 'k9'\n"
+
+
+def test_payload_keys_needs_the_service_s_database_on_this_schema(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In a shell with no settings `db payload-keys` made ./data/convoflow.sqlite and answered "no
+    such table: payload_key_fingerprints"; it also read a schema migrated by a newer release."""
+    monkeypatch.delenv("CONVOFLOW_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "data"))
+    nowhere = run_cli(capsys, ["db", "payload-keys"])
+    assert nowhere.returncode == 1 and nowhere.stderr.startswith(
+        f"convoflow db: no database at {tmp_path / 'data' / 'convoflow.sqlite'}: run this with the settings"
+    ), nowhere.stderr
+    assert not (tmp_path / "data").exists()
+    url = f"sqlite:///{tmp_path / 'newer.sqlite'}"
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", url)
+    assert run_cli(capsys, ["db", "upgrade"]).returncode == 0
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    newer = run_cli(capsys, ["db", "payload-keys"])
+    assert newer.returncode == 2 and "newer than this convoflow" in newer.stderr, newer.stderr

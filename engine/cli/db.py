@@ -16,9 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.connection import SchemaError, code_heads, current_revisions, open_engine, upgrade
+from engine.db.connection import (
+    SchemaError,
+    check_current,
+    code_heads,
+    current_revisions,
+    open_engine,
+    upgrade,
+)
 from engine.db.key_fingerprints import forget_key, recorded_keys
 from engine.db.url import DatabaseUrlError, redacted
 from engine.service.config import Settings, settings_problems
@@ -81,7 +90,7 @@ def run_payload_keys(args: argparse.Namespace) -> int:
 
 def run_forget_payload_key(args: argparse.Namespace) -> int:
     async def forget(url: str) -> str:
-        engine = open_engine(url)
+        engine = await _opened_on_this_schema(url)
         try:
             # The shell's own key the same as the recorded one: that id's record is not the mistake.
             mine = _shell_fingerprints() or {}
@@ -115,7 +124,7 @@ def _shell_fingerprints() -> dict[str, str] | None:
 
 async def _payload_keys(url: str) -> str:
     here = _shell_fingerprints()  # None: no keys in this shell, the ids are listed all the same
-    engine = open_engine(url)
+    engine = await _opened_on_this_schema(url)
     try:
         recorded = await recorded_keys(engine)
     finally:
@@ -133,6 +142,25 @@ async def _payload_keys(url: str) -> str:
         rows.append((key.key_id, f"{key.first_seen_at:%Y-%m-%d %H:%M}", mine))
     width = max(len(row[0]) for row in rows)
     return "\n".join(f"{a:<{width}}  {b:<16}  {c}" for a, b, c in rows)
+
+
+async def _opened_on_this_schema(url: str) -> AsyncEngine:
+    """The database the cluster's parts use, on this convoflow's schema: a shell with no settings
+    made `./data/convoflow.sqlite` and answered "no such table", and a newer schema was read."""
+    found = make_url(url)
+    sqlite = found.get_backend_name() == "sqlite"
+    if sqlite and not await asyncio.to_thread(Path(found.database or "").exists):
+        raise NotThere(
+            f"no database at {found.database}: run this with the settings of the service's parts "
+            "(CONVOFLOW_DATABASE_URL, or the CONVOFLOW_DATA_DIR of `convoflow up`)"
+        )
+    engine = open_engine(url)
+    try:
+        await check_current(engine, url)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
 
 
 async def _upgrade(url: str) -> str:
