@@ -24,7 +24,7 @@ with workflow.unsafe.imports_passed_through():
         CRM_FALLBACK_PATCH,
         LAST_COMMA_FIRST_PATCH,
     )
-    from workflows.conversation.rule_context import build_context, first_name_of
+    from workflows.conversation.rule_context import build_context, first_name_of, first_word
     from workflows.conversation.status import Raised
 
 
@@ -231,7 +231,7 @@ class Deciding(ActionExecutor):
         name, first = self._state.customer.name, None
         if (
             name
-            and (named := first_name_of(name)) != name.split()[0]
+            and (named := first_name_of(name)) != first_word(name)
             and self._patched(LAST_COMMA_FIRST_PATCH)
         ):
             first = named

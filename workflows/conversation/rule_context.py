@@ -12,18 +12,49 @@ from typing import Any
 
 from engine.contracts.conversation import ConversationState, InboundMessage
 
-NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "phd", "ph.d.", "md", "esq", "esq."})
+NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv", "esq", "esq."})
 """What follows a comma in "John Smith, Jr.": a suffix, not a first name."""
+TITLES = frozenset(
+    {
+        "dr",
+        "dr.",
+        "prof",
+        "prof.",
+        "mr",
+        "mr.",
+        "mrs",
+        "mrs.",
+        "ms",
+        "ms.",
+        "mme",
+        "mlle",
+        "m.",
+        "herr",
+        "frau",
+    }
+)
+"""Before the first name in "Müller, Dr. Hans"."""
 
 
-def first_name_of(name: str) -> str:
-    """The name to greet: "Doe, John" (a directory's last-comma-first) is John, "John Smith, Jr."
-    and "Ada Lovelace" the first word."""
+def first_name_of(name: str) -> str | None:
+    """The name to greet: "Doe, John" (a directory's last-comma-first) is John, "Müller, Dr. Hans"
+    Hans; "John Smith, Jr." and "Jane Doe, MBA" (a suffix, a credential: capitals or dots) the first
+    word. Workflow code (LAST_COMMA_FIRST_PATCH): a change to what it answers needs a new patch."""
     before, comma, after = name.partition(",")
-    words = after.split()
-    if comma and words and 1 <= len(before.split()) <= 2 and words[0].lower() not in NAME_SUFFIXES:
-        return words[0]
-    return name.split()[0]
+    given = [w for w in after.split(",")[0].split() if w.lower() not in TITLES]
+    if comma and given and 1 <= len(before.split()) <= 2 and _is_a_name(given[0]):
+        return given[0]
+    return first_word(name)
+
+
+def first_word(name: str) -> str | None:
+    """The name's first word (None for a name of spaces only: indexing it failed the workflow task)."""
+    words = name.split()
+    return words[0] if words else None
+
+
+def _is_a_name(word: str) -> bool:
+    return word.lower() not in NAME_SUFFIXES and "." not in word and not (word.isupper() and len(word) > 1)
 
 
 def build_context(
@@ -61,7 +92,7 @@ def build_context(
         },
         "customer": {
             "name": name,
-            "first_name": first_name or (name.split()[0] if name else None),
+            "first_name": first_name or (first_word(name) if name else None),
             "email": address if "@" in address else None,
             "phone": address if address.startswith("+") else None,
             "language": s.language,
