@@ -475,8 +475,7 @@ async def test_a_session_the_server_ends_is_noticed_at_once_and_mail_is_taken_ag
         connector = MailboxConnector(config, intake, database)
         task = asyncio.create_task(connector.run())
         try:
-            await asyncio.wait_for(connector.connected.wait(), 15)
-            await asyncio.sleep(0)  # in IDLE now: what the server does next is the test
+            await asyncio.wait_for(connector.idling.wait(), 15)  # what the server does next is the test
             await asyncio.to_thread(dovecot.kick, user)
 
             async def noticed() -> bool:

@@ -85,7 +85,8 @@ class MailboxConnector:
         MAILBOX_CONNECTED.labels(*self._labels).set(0)  # a series from the start: an alert sees 0
         self._lost = asyncio.Event()
         """Set when the server closed the connection (a restart): an IDLE wait ends at once."""
-        self._session_connected = False
+        self.idling = asyncio.Event()
+        """Set while the connector waits in IDLE for the server's news (what a test watches)."""
         self._first_uid: int | None = None
         """`existing_mail: unread`: the UID from which mail is taken read or not (mailbox_marks.py);
         None: every mail not taken is (`all`, or no store of marks: unread mail only)."""
@@ -98,8 +99,8 @@ class MailboxConnector:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the server, the network or the service: all retried, none fatal
-                if self._session_connected:  # it ran until now: retried at once, not after past failures
-                    backoff = 1.0
+                if self._lost.is_set():  # the server ended a session (a restart): back at once, not
+                    backoff = 1.0  # after its earlier failures' backoff; any other fault keeps growing it
                 self.connected.clear()
                 MAILBOX_ERRORS.labels(*self._labels, error_kind(exc)).inc()
                 wait = LOGIN_RETRY_SECONDS if isinstance(exc, LoginRefused) else backoff
@@ -116,18 +117,17 @@ class MailboxConnector:
                 backoff = 1.0
 
     async def _session(self) -> None:
+        self._lost = asyncio.Event()  # this session's: a failure before it connects is not a loss
         if self._database is not None and not await tenant_exists(self._database, self.config.tenant):
             raise NoSuchTenant(
                 f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
                 "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
             )
-        self._session_connected = False
         client = await self.connect()
         try:
             selected = await self._select(client)
             await self._mark_the_start(client, selected)
             self.connected.set()
-            self._session_connected = True
             MAILBOX_CONNECTED.labels(*self._labels).set(1)
             while True:
                 await self.take_pending(client)
@@ -144,7 +144,7 @@ class MailboxConnector:
         c = self.config
         context = ssl.create_default_context(cafile=str(c.cafile) if c.cafile else None)
         client: IMAP4
-        self._lost = lost = asyncio.Event()
+        lost = self._lost
         # IMAP4 with a context is IMAP4_SSL, which takes no callback for the connection's end.
         implicit_tls = context if c.security == "tls" else None
         client = IMAP4(
@@ -253,6 +253,7 @@ class MailboxConnector:
         # One deadline for the whole IDLE: a server's keep-alive pushes ("OK Still here") restarted
         # the wait, and the mailbox went unchecked (and its checked gauge stale) far past poll_seconds.
         deadline = asyncio.get_running_loop().time() + seconds
+        self.idling.set()
         try:
             while client.has_pending_idle():
                 left = deadline - asyncio.get_running_loop().time()
@@ -271,6 +272,7 @@ class MailboxConnector:
                 if any(line.endswith(b"EXISTS") for line in lines):
                     break
         finally:
+            self.idling.clear()
             if self._lost.is_set():  # nobody to say DONE to, nor an answer to wait 5 s for
                 idle.cancel()
             else:
