@@ -9,8 +9,10 @@ candidate also sends parcels to billing, so a parcel question decides differentl
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.async_api import expect
+from pytest import CaptureFixture
 
 from engine.service.config import Settings
 from tests.api_client import ApiClient
@@ -216,3 +218,49 @@ async def test_the_editor_opens_the_active_pack_as_it_was_written(
         promoted = await api.request("POST", "/v1/rules/shadow/promote")
         assert promoted.status == 200, promoted.body
         assert "(OPS-14)" in await editor()
+
+
+async def test_an_unapproved_proposal_s_text_is_not_the_active_pack_s(
+    api: ApiClient,
+    cli_settings: Settings,
+    tenants: dict[str, str],
+    tmp_path: Path,
+    capsys: CaptureFixture[str],
+) -> None:
+    """The text a version opens with in the editor was replaced by any proposal of the same content
+    (its author's comments and tests shown as the active pack's before anyone approved), and a
+    publish from files kept an older API text. A proposal's text is the version's once approved; a
+    publish from files drops it (the files hold the comments)."""
+    from tests.cli_run import cli
+    from tests.test_console import _browser, _signed_in
+    from tests.test_four_eyes import keys_of, require_approval
+
+    def noted(ticket: str) -> str:
+        return CANDIDATE.replace("rules:", f"# Parcels go to billing ({ticket}).\nrules:", 1)
+
+    acme, settings = tenants["acme"], cli_settings  # the CLI reaches the test's database
+    keys = await keys_of(api, settings, acme, alice="ops", bob="ops")
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": noted("OPS-20")})
+    assert published.status == 201, published.body
+    await require_approval(api, True)
+    proposed = await keys("alice", "POST", "/v1/rules/publish", {"pack": noted("OPS-21")})
+    assert proposed.status == 202 and proposed.body["hash"] == published.body["hash"], proposed.body
+    by_role = await keys_by_role(settings, acme)
+    async with _browser() as browser:
+        assert (await _signed_in(browser, api.base_url, by_role["ops"]))[0] == 303
+
+        async def editor() -> str:
+            return await (await browser.get(f"{api.base_url}/console/rules")).text()
+
+        assert "(OPS-20)" in await editor() and "(OPS-21)" not in await editor()  # not approved yet
+        path = f"/v1/rules/proposals/{proposed.body['proposal_id']}/approve"
+        approved = await keys("bob", "POST", path, {"comment": "ok"})
+        assert approved.status == 200, approved.body
+        assert "(OPS-21)" in await editor()
+        await require_approval(api, False)
+        files = tmp_path / "pack.yaml"
+        files.write_text(noted("OPS-22"))  # the same content, from files: the CLI's
+        done = await cli(capsys, "rules", "publish", str(files), "--tenant", acme)
+        assert done.returncode == 0, done.stderr
+        page = await editor()
+        assert "(OPS-2" not in page and "metrics-parcels" in page  # the canonical form: no comment

@@ -167,18 +167,19 @@ async def promote(request: web.Request) -> str | Proposal:
     found = await shadows.candidate(tenant)
     if found is None:
         raise _no_shadow(tenant)
-    candidate, _ = found
+    candidate, row = found
     digest = candidate.content_hash
     body = json.dumps({"pack": candidate.model_dump(mode="json", by_alias=True)}).encode()
     result = await request.app[PACK_WORKERS].run("promote", body)
     if result.pack is None:
         raise job_failure(result)
     await _roster_problems(request, result.pack)
-    if (
-        proposal := await propose_if_required(request, candidate, "promote", tests_of(candidate))
-    ) is not None:
+    proposal = await propose_if_required(request, candidate, "promote", tests_of(candidate), text=row.text)
+    if proposal is not None:
         return proposal
     # The activation ends its shadow run (a candidate published meanwhile stays in shadow).
-    await PackStore(database).activate(tenant, digest, activated_by=_caller(request), via="promote")
+    await PackStore(database).activate(
+        tenant, digest, activated_by=_caller(request), via="promote", text=row.text
+    )
     request.app[ACTIVE_PACKS].forget(tenant)
     return digest

@@ -312,6 +312,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if not pack.tests:  # nothing tested is not "0 failed": the gate would pass anything
         raise CommandFailed(1, [f"not published: {untested(args.pack, args.tenant)}"])
     source = str(Path(args.pack).resolve())
+    from_files = Path(args.pack).exists()  # else a rollback by hash: the version's text stays
 
     async def checked_publish(store: PackStore) -> str:
         if args.tenant == DEV_TENANT:  # `make run`'s own: `up` makes it, a pack may come first
@@ -323,7 +324,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
         await refuse_when_approval_required(store, args.tenant, "published", "POST /v1/rules/publish")
         if problems := await unknown_agents(store.engine, args.tenant, pack):
             raise CommandFailed(2, [f"{args.pack}: {p.field}: {p.message}" for p in problems])
-        return await store.publish(args.tenant, pack, published_by=cli_user(), source=source)
+        return await store.publish(
+            args.tenant, pack, published_by=cli_user(), source=source, written_elsewhere=from_files
+        )
 
     digest = with_store(checked_publish)
     print(

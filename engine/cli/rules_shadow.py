@@ -134,13 +134,15 @@ def cmd_promote(args: argparse.Namespace) -> int:
         found = await shadows.candidate(args.tenant)
         if found is None:
             raise CommandFailed(2, [f"tenant {args.tenant} has no shadow pack to promote"])
-        pack, _ = found
+        pack, row = found
         if blockers := promotion_blockers(pack):
             raise CommandFailed(1, ["not promoted:"] + [f"  {b.field}: {b.message}" for b in blockers])
         if problems := await unknown_agents(packs.engine, args.tenant, pack):
             raise CommandFailed(2, [f"not promoted: {p.field}: {p.message}" for p in problems])
         # The activation ends its shadow run.
-        await packs.activate(args.tenant, pack.content_hash, activated_by=cli_user(), via="promote")
+        await packs.activate(
+            args.tenant, pack.content_hash, activated_by=cli_user(), via="promote", text=row.text
+        )
         return pack.content_hash
 
     digest = with_store(promote)

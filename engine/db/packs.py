@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.db.inserts import upsert
@@ -126,14 +126,18 @@ class PackStore:
         published_by: str | None,
         source: str | None,
         text: str | None = None,
+        written_elsewhere: bool = False,
     ) -> str:
         """Store the version (once per tenant and hash) and make it the tenant's active pack, with
         the tests it was published with (they passed: the callers' gate) and the YAML `text` it was
-        written as, when it came as one (the API's, the console's)."""
+        written as, when it came as one (the API's); `written_elsewhere`: it came from files (the
+        CLI's), whose text is theirs, so an older one kept for the version is dropped."""
         digest = await self.add_version(
-            tenant, pack, published_by=published_by, source=source, replace_tests=True, text=text
+            tenant, pack, published_by=published_by, source=source, replace_tests=True
         )
-        await self.activate(tenant, digest, activated_by=published_by, via="publish")
+        await self.activate(
+            tenant, digest, activated_by=published_by, via="publish", text=text, drop_text=written_elsewhere
+        )
         return digest
 
     async def add_version(
@@ -144,12 +148,10 @@ class PackStore:
         published_by: str | None,
         source: str | None,
         replace_tests: bool = False,
-        text: str | None = None,
     ) -> str:
         """Store the version (once per tenant and hash) without activating it; returns its hash.
         A stored version keeps its tests unless `replace_tests` (a publish that passed them): a
-        shadow candidate or a proposal nobody approved must not change what a rollback reruns. Its
-        `text` is the latest given (the same content with other comments has the same hash)."""
+        shadow candidate or a proposal nobody approved must not change what a rollback reruns."""
         digest = pack.content_hash
         await asyncio.to_thread(trained_model, pack)  # CPU, once per content: not in the transaction
         async with self._engine.begin() as db:
@@ -162,7 +164,6 @@ class PackStore:
                 published_by=published_by,
                 source=source,
                 replace_tests=replace_tests,
-                text=text,
             )
         return digest
 
@@ -175,6 +176,8 @@ class PackStore:
         via: str,
         approval: Approval | None = None,
         proposal_id: str | None = None,
+        text: str | None = None,
+        drop_text: bool = False,
     ) -> None:
         """Make the tenant's stored version `digest` its active pack, and record who did it and how.
 
@@ -182,7 +185,9 @@ class PackStore:
         approved proposal of either). `approval` runs first in the same transaction (a proposal
         marked approved, its base checked still active): if it raises, nothing is activated, and
         an approval never stands without its activation. A version the tenant never stored is
-        refused (UnknownPack).
+        refused (UnknownPack). `text`: the YAML it is made active from (the same content with other
+        comments is the same version: the editor opens the latest), kept when None (a rollback by
+        hash), dropped with `drop_text`.
         """
         now = datetime.now(UTC)
         async with self._engine.begin() as db:
@@ -193,6 +198,9 @@ class PackStore:
                 raise UnknownPack(f"tenant {tenant} has no published rule pack with hash {digest}")
             if approval is not None:
                 await approval(db)
+            if text is not None or drop_text:
+                mine = (rule_packs.c.tenant == tenant) & (rule_packs.c.pack_hash == digest)
+                await db.execute(update(rule_packs).where(mine).values(text=text))
             activate = upsert(db, active_packs).values(tenant=tenant, pack_hash=digest, activated_at=now)
             await db.execute(
                 activate.on_conflict_do_update(
@@ -341,7 +349,6 @@ class PackStore:
         published_by: str | None,
         source: str | None,
         replace_tests: bool = False,
-        text: str | None = None,
     ) -> None:
         row = upsert(db, rule_packs).values(
             tenant=tenant,
@@ -353,17 +360,12 @@ class PackStore:
             published_at=now,
             source=source,
             tests=tests_of(pack),
-            text=text,
         )
         # Published again: the first publication's who and when stay; the tests of a publish replace
-        # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones); a
-        # text given replaces the earlier one (a rollback by hash gives none, and keeps it).
+        # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
         kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
-        changed: dict[str, Any] = {"text": text} if text is not None else {}
         if pack.tests and replace_tests:
-            changed["tests"] = tests_of(pack)
-        if changed:
-            await db.execute(row.on_conflict_do_update(index_elements=kept, set_=changed))
+            await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests_of(pack)}))
         else:
             await db.execute(row.on_conflict_do_nothing(index_elements=kept))
         await store_intent_model(db, pack, digest, now)

@@ -157,10 +157,10 @@ class ProposalStore:
         tests: list[Any] | None = None,
         text: str | None = None,
     ) -> Proposal:
-        """Store the version (not active, with the YAML `text` it was written as) and a pending
-        proposal to activate it, with its diff."""
+        """Store the version (not active) and a pending proposal to activate it, with its diff and
+        the YAML `text` it was written as (the version's once approved)."""
         assert kind in KINDS
-        digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source, text=text)
+        digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
         now = await self.current(tenant)  # its base, and when the base was activated: one read
         base = now.active
         old = (await self._packs.get(base)).canonical() if base else None
@@ -193,6 +193,7 @@ class ProposalStore:
                     pack_hash=digest,
                     base_hash=base,
                     tests=tests,
+                    text=text,
                     diff=diff,
                     proposed_by=proposer,
                     proposer_key=proposer_key,
@@ -300,6 +301,7 @@ class ProposalStore:
             via=row.kind,
             approval=approval,
             proposal_id=proposal_id,
+            text=row.text,
         )
         return await self.get(tenant, proposal_id)
 

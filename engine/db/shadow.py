@@ -86,12 +86,11 @@ class ShadowStore:
     ) -> str:
         """Store `pack` as a version of the tenant (not active) and make it the tenant's shadow pack;
         `publisher_key`: the API key that did (it may not approve the candidate's promotion); `text`:
-        the YAML it was written as. AlreadyActive when it is the active pack."""
+        the YAML it was written as, its version's once promoted. AlreadyActive when it is the active
+        pack."""
         if await self._packs.active_hash(tenant) == pack.content_hash:
             raise AlreadyActive()
-        digest = await self._packs.add_version(
-            tenant, pack, published_by=published_by, source=source, text=text
-        )
+        digest = await self._packs.add_version(tenant, pack, published_by=published_by, source=source)
         now = datetime.now(UTC)
         values = {
             "pack_hash": digest,
@@ -99,6 +98,7 @@ class ShadowStore:
             "published_by": published_by,
             "published_at": now,
             "publisher_key": publisher_key,
+            "text": text,
         }
         async with self._engine.begin() as db:
             row = upsert(db, shadow_packs).values(tenant=tenant, **values)

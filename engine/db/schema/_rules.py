@@ -33,7 +33,7 @@ rule_packs = Table(
         "text",
         Text,
         nullable=True,
-        comment="The YAML this tenant last published the version from through the API or console.",
+        comment="The YAML this tenant last made the version active from, through the API or console.",
     ),
     PrimaryKeyConstraint("tenant", "pack_hash"),
     Index("ix_rule_packs_pack_hash", "pack_hash"),
@@ -87,6 +87,12 @@ shadow_packs = Table(
     Column("published_by", String(128), nullable=True),
     Column("published_at", WHEN, nullable=False),
     Column("publisher_key", String(32), nullable=True, comment=AUTHOR),
+    Column(
+        "text",
+        Text,
+        nullable=True,
+        comment="The YAML the candidate was published as shadow from: its version's text once promoted.",
+    ),
 )
 
 shadow_decisions = Table(
@@ -133,6 +139,12 @@ pack_proposals = Table(
         comment="The active pack when proposed: approving after it changed is refused (stale).",
     ),
     Column("tests", JSON, nullable=True, comment="A promotion's test cases: the gate re-runs them."),
+    Column(
+        "text",
+        Text,
+        nullable=True,
+        comment="The YAML the pack was proposed as: its version's text once approved.",
+    ),
     Column(
         "diff", JSON, nullable=False, comment="What changes against the base (engine/rules/pack_diff.py)."
     ),
