@@ -101,6 +101,10 @@ class Keyring:
         master = next((m[0] for m in self.masters if m[0] == self.sealing), self.masters[-1][0])
         return [master, *(keys[-1][0] for keys in self.tenant_keys.values())]
 
+    def tenant_key_ids(self) -> set[str]:
+        """The ids of the tenants' own keys (recorded beside the master keys' under their bare id)."""
+        return {key_id for keys in self.tenant_keys.values() for key_id, _ in keys}
+
     def fingerprints(self) -> dict[str, str]:
         """Each key id's fingerprint: a one-way derivation of its key, which tells two different keys
         under one id apart and tells nothing of either (engine/db/key_fingerprints.py)."""
@@ -175,17 +179,20 @@ async def check_key_material(settings: Settings, keyring: Keyring | None, *, par
         differing, unknown = await differing_keys(database, keyring.fingerprints(), record=False)
         master = keyring.sealing_ids()[0]
         if part and not differing and master in unknown and not settings.embedded:
-            masters = [k.key_id for k in await recorded_keys(database) if "/" not in k.key_id]
-            if masters:  # a rotation's first step sealed at once (a fresh cluster's first key is fine)
+            # Another id recorded: the cluster runs with keys of its own (a fresh one's first seals).
+            others = sorted({k.key_id for k in await recorded_keys(database)} - keyring.tenant_key_ids())
+            if others:
                 raise KeyringError(
                     f"payload key id {master} would seal this part's payloads, and no other part has "
-                    f"started with it (the cluster has {', '.join(masters)}): the parts not yet "
+                    f"started with it (the cluster has {', '.join(others)}): the parts not yet "
                     "restarted could not open them. List it on every part first, with "
                     "CONVOFLOW_PAYLOAD_KEY_SEALING naming the key they seal with, then seal with it "
                     "(README: Encryption at rest)"
                 )
         if part and not differing:
-            await differing_keys(database, keyring.fingerprints(), record=True)
+            # Recorded and checked in one transaction: of two parts starting at once with other keys
+            # under a new id, the second finds the first's record.
+            differing, _ = await differing_keys(database, keyring.fingerprints(), record=True)
     finally:
         await database.dispose()
     if differing:
