@@ -50,16 +50,15 @@ class Readiness:
     async def down(self, database: AsyncEngine, client: Client, task_queue: str) -> list[str]:
         async with self._lock:  # probes arriving together share one check
             if time.monotonic() - self._at >= REUSE_SECONDS:
-                answered = await asyncio.gather(
+                database_ok, temporal_ok, workers = await asyncio.gather(
                     _database_answers(database), _temporal_answers(client), _workers_poll(client, task_queue)
                 )
-                self._down = [
-                    part
-                    for part, ok in zip(("database", "temporal", "workers"), answered, strict=True)
-                    if not ok
-                ]
-                if "temporal" in self._down and "workers" in self._down:
-                    self._down.remove("workers")  # not asked: Temporal did not answer
+                # A task queue that could not be described is Temporal's failure, not the workers'.
+                temporal_ok = temporal_ok and workers is not None
+                parts = {"database": database_ok, "temporal": temporal_ok}
+                if temporal_ok:  # the workers are asked of a Temporal that answered
+                    parts["workers"] = bool(workers)
+                self._down = [part for part, ok in parts.items() if not ok]
                 self._at = time.monotonic()
             return list(self._down)
 
@@ -108,7 +107,8 @@ async def _database_answers(database: AsyncEngine) -> bool:
     return True
 
 
-async def _workers_poll(client: Client, task_queue: str) -> bool:
+async def _workers_poll(client: Client, task_queue: str) -> bool | None:
+    """Whether a worker polled the queue lately; None when Temporal would not say (down, denied)."""
     request = DescribeTaskQueueRequest(
         namespace=client.namespace,
         task_queue=TaskQueue(name=task_queue, kind=TaskQueueKind.TASK_QUEUE_KIND_NORMAL),
@@ -118,9 +118,9 @@ async def _workers_poll(client: Client, task_queue: str) -> bool:
         answer = await client.workflow_service.describe_task_queue(
             request, timeout=timedelta(seconds=READY_SECONDS)
         )
-    except Exception as exc:  # Temporal down: said as "temporal"
+    except Exception as exc:  # Temporal down or the call denied: said as "temporal"
         log.warning("not ready: the task queue could not be described (%s)", type(exc).__name__)
-        return False
+        return None
     if answer.pollers:
         return True
     log.warning("not ready: no worker polls task queue %s", task_queue)

@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     except DATABASE_ERRORS as exc:
         # Any command that reached the database and met a schema of another release, a bad URL or
         # an unreachable server: one line, as `tenant` and `key` said it (`rules` gave a traceback).
-        print(f"convoflow: database: {exc}", file=sys.stderr)
+        # Its first line only: SQLAlchemy's next ones quote the statement and its parameters.
+        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"convoflow: database: {said}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.

@@ -46,6 +46,8 @@ async def prepare_database(settings: Settings) -> None:
         else:
             await check_current(engine, settings.database)
     except (OSError, OperationalError, InterfaceError) as exc:
+        if not _unreachable(exc):  # a locked SQLite file, a failed migration: said as they are
+            raise
         # Said naming the setting: "[Errno 111] Connect call failed ('127.0.0.1', 38999)" left an
         # operator to guess which of the parts' servers it was.
         setting = (
@@ -53,7 +55,12 @@ async def prepare_database(settings: Settings) -> None:
         )
         raise DatabaseUnreachable(
             f"the database at {redacted(settings.database)} ({setting}) did not answer: "
-            f"{type(exc).__name__}: {exc}"
+            f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
         ) from None
     finally:
         await engine.dispose()
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Whether the database could not be reached at all: refused, down, unknown host."""
+    return isinstance(exc, OSError) or isinstance(getattr(exc, "orig", None), OSError)

@@ -94,7 +94,7 @@ async def up(settings: Settings) -> None:
     marker: Path | None = None
     address = settings.temporal_address
     require_shared_database(settings)
-    _refuse_ports_in_use(settings, api=True)
+    _refuse_ports_in_use(settings, api=True, worker=True)
     try:
         if settings.embedded:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
