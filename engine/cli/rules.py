@@ -50,9 +50,9 @@ from engine.service.database import NoSharedDatabase, database_of, prepare_datab
 from engine.service.pack_files import load_source
 from engine.service.roster_rules import unknown_agents
 
-HASH = re.compile(r"^[0-9a-f]{7,64}$")
 SHORT_HASH = re.compile(r"^[0-9a-f]{4,6}$")
 """What reads as a hash cut too short (`rules publish 19d03c`), not a file name."""
+HASH = re.compile(r"^[0-9a-f]{7,64}$")
 """A published pack's hash, or the first 7 or more of its digits as a listing shows it."""
 
 

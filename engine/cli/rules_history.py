@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import Counter
 from typing import Any
 
 from engine.cli.rules import DEFAULT_TENANT, with_store
@@ -30,30 +29,26 @@ def _line(a: Activation) -> str:
     return f"{a.activated_at}  {what}  by {_who(a.activated_by, a.proposed_by, a.approved_by)}"
 
 
-def _activation(v: PublishedVersion, times: int) -> str:
-    """The version's latest activation (of `times`), where it is not its publication itself: a
-    rollback by hash, a promotion, an approval (the line showed the first publication only)."""
+def _activation(v: PublishedVersion) -> str:
+    """The version's latest activation, where it is not its publication itself: a rollback by
+    hash, a promotion, an approval (the line showed the first publication only)."""
     if v.activated_at is None:
         return ""
     who = _who(v.activated_by, v.proposed_by, v.approved_by)
-    if times == 1 and v.activated_via == "publish" and who == (v.published_by or "-"):
+    if v.activations == 1 and v.activated_via == "publish" and who == (v.published_by or "-"):
         return ""
     verb = {"promote": "promoted", "publish": "activated"}.get(v.activated_via or "", "activated")
     return f"; {verb} by {who} at {v.activated_at}"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    async def read(packs: PackStore) -> tuple[list[PublishedVersion], list[Activation]]:
-        return await packs.versions(args.tenant), await activations(packs.engine, args.tenant)
-
-    versions, found = with_store(read)
-    times = Counter(a.hash for a in found)
+    versions = with_store(lambda store: store.versions(args.tenant))
     if not versions:
         print(f"no published rule packs for tenant {args.tenant}")
     for v in versions:
         print(
             f"{'*' if v.active else 'S' if v.shadow else ' '} {v.hash}  {v.name} {v.version}  "
-            f"published {v.published_at} by {v.published_by or '-'}{_activation(v, times[v.hash])}"
+            f"published {v.published_at} by {v.published_by or '-'}{_activation(v)}"
         )
     return 0
 

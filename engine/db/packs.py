@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +59,8 @@ class PublishedVersion:
     """Whether the tenant's new conversations pin it now."""
     shadow: bool = False
     """Whether it is the tenant's shadow pack: decided beside the live one, never executed."""
+    activations: int = 0
+    """How many times it was made active (published, rolled back to, promoted, approved)."""
     activated_by: str | None = None
     activated_at: str | None = None
     activated_via: str | None = None
@@ -306,12 +309,15 @@ class PackStore:
             shadow = (
                 await db.execute(select(shadow_packs.c.pack_hash).where(shadow_packs.c.tenant == tenant))
             ).scalar_one_or_none()
-            activations = await db.execute(
-                select(pack_activations)
-                .where(pack_activations.c.tenant == tenant)
-                .order_by(pack_activations.c.activated_at)
+            activations = list(
+                await db.execute(
+                    select(pack_activations)
+                    .where(pack_activations.c.tenant == tenant)
+                    .order_by(pack_activations.c.activated_at)
+                )
             )
             latest = {row.pack_hash: row for row in activations}  # the latest of each hash wins
+            times = Counter(row.pack_hash for row in activations)
             approved = await db.execute(
                 select(pack_proposals).where(
                     pack_proposals.c.tenant == tenant, pack_proposals.c.status == "approved"
@@ -333,6 +339,7 @@ class PackStore:
                     source=row.source,
                     active=row.pack_hash == active,
                     shadow=row.pack_hash == shadow,
+                    activations=times[row.pack_hash],
                     **_activation(latest.get(row.pack_hash), proposals),
                 )
                 for row in rows

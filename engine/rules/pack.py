@@ -245,6 +245,11 @@ MAX_TEAM_NAME = MAX_NAME
 MAX_WORKFLOW_PART_BYTES = 1_500_000
 
 
+def base_language(code: str) -> str:
+    """A language code without its region, lower-cased: `de_AT`, `de-AT` and `DE` are `de`."""
+    return code.replace("_", "-").split("-")[0].lower()
+
+
 class RulePack(_Strict):
     meta: Meta
     calendars: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -275,7 +280,7 @@ class RulePack(_Strict):
         else:
             chosen = {self.meta.language, *(lang for texts in self.templates.values() for lang in texts)}
             chosen |= {lang for intent in self.intents.values() for lang in intent.examples}
-        return tuple(sorted({lang.replace("_", "-").split("-")[0].lower() for lang in chosen}))
+        return tuple(sorted({base_language(lang) for lang in chosen}))
 
     def intent_examples(self) -> dict[str, dict[str, list[str]]]:
         """intent -> language -> example sentences: what the classifier is trained on."""

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from engine.rules.analysis.conditions import exact_values
 from engine.rules.analysis.findings import UNTRAINED_LANGUAGE, Finding
 from engine.rules.analysis.reachability import Conjuncts
-from engine.rules.pack import RulePack
-from engine.rules.triage.language import supported
+from engine.rules.pack import RulePack, base_language
+from engine.rules.triage.triager import detected_languages
 from engine.rules.validation import MISSING_TEMPLATE_TEXT
 
 LANGUAGE_PATHS = ("conversation.language", "customer.language")
@@ -49,7 +49,7 @@ def missing_texts(pack: RulePack, conjuncts: Conjuncts) -> Iterator[Finding]:
     served = served_languages(pack, conjuncts)
     default = pack.meta.language.lower()
     for name, texts in pack.templates.items():
-        has = {lang.lower().replace("_", "-").split("-")[0] for lang in texts}
+        has = {base_language(lang) for lang in texts}
         missing = [lang for lang in served if lang.split("-")[0] not in has]
         if not missing:
             continue
@@ -70,12 +70,8 @@ def untrained_languages(pack: RulePack) -> Iterator[Finding]:
     went to cancellation, then retention, at 0.44)."""
     if not pack.intents:
         return
-    trained = {
-        lang.replace("_", "-").split("-")[0].lower()
-        for intent in pack.intents.values()
-        for lang in intent.examples
-    }
-    missing = [lang for lang in pack.served_languages() if supported(lang) and lang not in trained]
+    trained = {base_language(lang) for intent in pack.intents.values() for lang in intent.examples}
+    missing = [lang for lang in detected_languages(pack) if lang not in trained]
     if missing:
         yield Finding(
             severity="warning",

@@ -35,20 +35,20 @@ def _sent_twice(actions: Sequence[Action], window: bool, sending_levels: set[int
     return list(dict.fromkeys(kinds))
 
 
-def _sending_levels(pack: RulePack) -> set[int]:
+def _sending_levels(pack: RulePack, window: bool) -> set[int]:
     """Escalation levels that send something in some SLA policy (the conversation's policy is known
     at run time only, so any policy's level counts)."""
     return {
         e.level
         for policy in pack.sla_policies.values()
         for e in policy.escalations
-        if _sent_twice(e.then, window=False, sending_levels=set())
+        if _sent_twice(e.then, window, sending_levels=set())
     }
 
 
 def twice_on_first_message(pack: RulePack) -> Iterator[Finding]:
     window = pack.settings.acknowledgement_window_minutes > 0
-    sending = _sending_levels(pack)
+    sending = _sending_levels(pack, window)
     for i, rule in enumerate(pack.rules):
         if not BOTH <= set(rule.on) or '"event.type"' in json.dumps(rule.condition):
             continue

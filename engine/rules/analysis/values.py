@@ -17,7 +17,7 @@ from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest
-from engine.rules.triage.language import supported
+from engine.rules.triage.triager import detected_languages
 from engine.rules.validation import MAX_CONDITION_NODES, _scan
 
 Operation = tuple[str, str, Any, bool]
@@ -42,7 +42,7 @@ def _pack_domains(pack: RulePack) -> dict[str, tuple[Any, ...]]:
     """Fields whose values the pack itself enumerates: a message's detected language is one of the
     languages the pack serves (engine/rules/triage/triager.py), a team one the pack declares."""
     return {
-        "message.language": (*(lang for lang in pack.served_languages() if supported(lang)), None),
+        "message.language": (*detected_languages(pack), None),
         "conversation.team": (*pack.teams, None),
     }
 

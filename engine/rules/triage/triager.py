@@ -115,11 +115,16 @@ def intent_report(pack: RulePack) -> dict[str, Any] | None:
     }
 
 
+def detected_languages(pack: RulePack) -> tuple[str, ...]:
+    """What detection chooses among: the languages the pack serves that the detector knows."""
+    return tuple(lang for lang in pack.served_languages() if supported(lang))
+
+
 class Triager:
     """A pack's triage: its languages, its intent model, its lexicons; build once per pack hash."""
 
     def __init__(self, pack: RulePack, model: IntentModel | None) -> None:
-        self.languages = tuple(lang for lang in pack.served_languages() if supported(lang))
+        self.languages = detected_languages(pack)
         self.settings = pack.triage or TriageSettings()
         self.model = model
 

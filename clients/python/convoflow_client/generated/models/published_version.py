@@ -25,6 +25,8 @@ class PublishedVersion:
         active (bool): Whether the tenant's new conversations pin it now.
         shadow (bool | Unset): Whether it is the tenant's shadow pack: decided beside the live one, never executed.
             Default: False.
+        activations (int | Unset): How many times it was made active (published, rolled back to, promoted, approved).
+            Default: 0.
         activated_by (None | str | Unset):
         activated_at (None | str | Unset):
         activated_via (None | str | Unset): Its latest activation: who, when, and how (`publish`, or `promote` for a
@@ -45,6 +47,7 @@ class PublishedVersion:
     source: None | str
     active: bool
     shadow: bool | Unset = False
+    activations: int | Unset = 0
     activated_by: None | str | Unset = UNSET
     activated_at: None | str | Unset = UNSET
     activated_via: None | str | Unset = UNSET
@@ -71,6 +74,8 @@ class PublishedVersion:
         active = self.active
 
         shadow = self.shadow
+
+        activations = self.activations
 
         activated_by: None | str | Unset
         if isinstance(self.activated_by, Unset):
@@ -123,6 +128,8 @@ class PublishedVersion:
         )
         if shadow is not UNSET:
             field_dict["shadow"] = shadow
+        if activations is not UNSET:
+            field_dict["activations"] = activations
         if activated_by is not UNSET:
             field_dict["activated_by"] = activated_by
         if activated_at is not UNSET:
@@ -166,6 +173,8 @@ class PublishedVersion:
         active = d.pop("active")
 
         shadow = d.pop("shadow", UNSET)
+
+        activations = d.pop("activations", UNSET)
 
         def _parse_activated_by(data: object) -> None | str | Unset:
             if data is None:
@@ -230,6 +239,7 @@ class PublishedVersion:
             source=source,
             active=active,
             shadow=shadow,
+            activations=activations,
             activated_by=activated_by,
             activated_at=activated_at,
             activated_via=activated_via,
