@@ -42,7 +42,6 @@ from engine.rules.simulation import (
     parse_conversations,
     simulate,
 )
-from engine.rules.triage import intent_report
 from engine.rules.triage.checks import WEAK_INTENT
 from engine.rules.validation import validate
 from engine.service.config import DEV_TENANT, Settings
@@ -201,50 +200,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if report.errors else 0
 
 
-def cmd_test(args: argparse.Namespace) -> int:
-    pack, weak = load_weighed_pack(args.pack)
-    if not pack.tests:  # "0 passed, 0 failed" would read as a pass
-        raise CommandFailed(
-            2,
-            [
-                f"{args.pack}: no test cases to run; add them in tests.yaml beside pack.yaml "
-                "or under `tests:` in the pack"
-            ],
-        )
-    results = run_cases(CompiledPack(pack), pack.tests)
-    for result in results:
-        print(f"{'PASS' if result.passed else 'FAIL'}  {result.name}")
-        if not result.passed:
-            for failure in result.failures:
-                print(f"      {failure}")
-            print("      decision: " + result.decision.model_dump_json(exclude_defaults=True))
-    failed = sum(not r.passed for r in results)
-    _print_intent_quality(pack)
-    for line in weak:
-        print(line)
-    print(
-        f"{len(results) - failed} passed, {failed} failed" + (f", {len(weak)} weak intent(s)" if weak else "")
-    )
-    return 1 if failed or weak else 0
-
-
-def _print_intent_quality(pack: RulePack) -> None:
-    """Cross-validated precision and recall per intent, and the gate the pack sets."""
-    report = intent_report(pack)
-    if report is None:
-        return
-    print(f"\nintents (model {report['model'][:12]}, {report['folds']}-fold cross-validation):")
-    for row in report["intents"]:
-        precision = "-" if row["precision"] is None else f"{row['precision']:.2f}"
-        flag = "  WEAK" if row["weak"] else ""
-        print(
-            f"  {row['intent']:<20} {row['examples']:>4} examples  "
-            f"precision {precision}  recall {row['recall']:.2f}{flag}"
-        )
-    gate = report["gate"]
-    print(f"  gate: precision >= {gate['min_precision']}, recall >= {gate['min_recall']}\n")
-
-
 def _conversations(path: Path):
     try:
         with open(path, encoding="utf-8") as lines:
@@ -378,7 +333,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     p.add_argument("pack")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--tenant", help="also check the tenant's roster (agents, skills) in the database")
-    command("test", cmd_test, "run the pack's test cases").add_argument("pack")
     p = command("simulate", cmd_simulate, "run recorded conversations through a pack, no side effects")
     p.add_argument("pack")
     p.add_argument("--conversations", type=Path, required=True, help="JSON lines of recorded conversations")
@@ -400,7 +354,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     from engine.cli.rules_history import add_commands as add_history  # imports this module
     from engine.cli.rules_proposals import add_commands as add_proposals  # imports this module
     from engine.cli.rules_shadow import add_commands  # imports this module: imported once it is loaded
+    from engine.cli.rules_testing import add_commands as add_testing  # imports this module
 
+    add_testing(command)
     add_commands(command)
     add_proposals(command)
     add_history(command)
