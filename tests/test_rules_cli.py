@@ -337,3 +337,28 @@ def test_the_readme_s_first_rule_passes_its_test_where_the_readme_puts_it(
     run = rules("test", str(pack))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAIL" not in run.stdout and " 0 failed" in run.stdout
+
+
+def test_rules_list_says_a_version_s_publication_once_the_shipped_pack_s_too() -> None:
+    """`make run`'s shipped pack read "published ... by shipped; activated by shipped at <the same
+    instant>": its publication and its activation are one."""
+    from engine.cli.rules_history import _activation
+    from engine.db.packs import PublishedVersion
+
+    at = "2026-12-07T03:17:30+00:00"
+    shipped = PublishedVersion(
+        hash="ddd2ba1",
+        name="default",
+        version="1.0",
+        published_by="shipped",
+        published_at=at,
+        source=None,
+        active=True,
+        activations=1,
+        activated_by="shipped",
+        activated_at=at,
+        activated_via="shipped",
+    )
+    assert _activation(shipped) == ""
+    rolled_back = PublishedVersion(**{**shipped.__dict__, "activations": 2, "activated_by": "cli:root"})
+    assert _activation(rolled_back) == f"; activated by cli:root at {at}"

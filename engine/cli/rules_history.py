@@ -35,7 +35,7 @@ def _activation(v: PublishedVersion) -> str:
     if v.activated_at is None:
         return ""
     who = _who(v.activated_by, v.proposed_by, v.approved_by)
-    if v.activations == 1 and v.activated_via == "publish" and who == (v.published_by or "-"):
+    if v.activations == 1 and v.activated_via in ("publish", "shipped") and who == (v.published_by or "-"):
         return ""
     verb = {"promote": "promoted", "publish": "activated"}.get(v.activated_via or "", "activated")
     return f"; {verb} by {who} at {v.activated_at}"
