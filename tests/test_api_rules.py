@@ -104,3 +104,19 @@ async def test_diff_and_publish(api: ApiClient) -> None:
 async def test_rule_routes_need_a_key(api: ApiClient) -> None:
     reply = await api.request("POST", "/v1/rules/validate", json={"pack": DEFAULT_YAML}, tenant=None)
     assert reply.status == 401
+
+
+async def test_a_published_version_is_tested_and_checked_by_its_hash(api: ApiClient) -> None:
+    """`convoflow rules test <hash>` runs a published version with its tests; the API answered
+    "a pack is a mapping with meta and rules" to `{"pack": "<hash>"}` everywhere but publish."""
+    tests_yaml = (PACKS / "default" / "tests.yaml").read_text()
+    with_tests = DEFAULT_YAML + "\ntests:\n" + "".join(f"  {line}\n" for line in tests_yaml.splitlines())
+    published = await api.request("POST", "/v1/rules/publish", json={"pack": with_tests})
+    assert published.status == 201, published.body
+    short = published.body["hash"][:10]
+    tested = await api.request("POST", "/v1/rules/test", json={"pack": short})
+    assert tested.status == 200 and tested.body["passed"] == len(yaml.safe_load(tests_yaml)), tested.body
+    checked = await api.request("POST", "/v1/rules/check", json={"pack": short})
+    assert checked.status == 200 and checked.body["errors"] == 0, checked.body
+    elsewhere = await api.request("POST", "/v1/rules/test", json={"pack": short}, tenant="globex")
+    assert elsewhere.status == 422 and elsewhere.body["fields"][0]["field"] == "pack", elsewhere.body

@@ -28,8 +28,8 @@ PackValue = Annotated[str | dict[str, Any], WrapValidator(_text_or_object)]
 
 class PackRequest(Strict):
     pack: PackValue = Field(
-        description="The pack as YAML text or a JSON object; to publish, also the hash of a version the "
-        "tenant published (a rollback)."
+        description="The pack as YAML text or a JSON object, or the hash (7+ digits) of a version the "
+        "tenant published, with the tests it was published with (to publish it: a rollback)."
     )
 
 

@@ -73,8 +73,9 @@ NAMED_VERSION = re.compile(rb'\s*\{\s*"pack"\s*:\s*"([0-9a-f]{7,64})"\s*\}\s*')
 
 
 async def _in_worker(request: web.Request, job: str) -> JobResult:
-    """Run `job` on the request's raw body (413 over max_rules_body_bytes) in a pack worker."""
-    return await request.app[PACK_WORKERS].run(job, await _body(request))
+    """Run `job` on the request's raw body (413 over max_rules_body_bytes) in a pack worker; a body
+    naming a published version by its hash runs on that version, as the CLI's `rules test <hash>`."""
+    return await request.app[PACK_WORKERS].run(job, await _version_named(request, await _body(request)))
 
 
 async def _body(request: web.Request) -> bytes:
@@ -88,9 +89,10 @@ async def _body(request: web.Request) -> bytes:
 
 
 async def _version_named(request: web.Request, raw: bytes) -> bytes:
-    """`{"pack": "<hash>"}` names a version the tenant published: a rollback, as `convoflow rules
-    publish <hash>` is. The body becomes that version's content, checked and (with four-eyes)
-    proposed as any publish: a tenant that requires approval had no way back to an earlier hash."""
+    """`{"pack": "<hash>"}` names a version the tenant published: to publish, a rollback, as
+    `convoflow rules publish <hash>` is (checked and, with four-eyes, proposed as any publish: a
+    tenant that requires approval had no way back to an earlier hash); to validate, check, test or
+    cover, that version with the tests it was published with (it answered "a pack is a mapping")."""
     # Matched on the bytes, not parsed here: any other body (a hostile one too) is the pack worker's
     # to read, never this process's event loop.
     named = NAMED_VERSION.fullmatch(raw)
@@ -173,8 +175,7 @@ async def coverage(request: web.Request) -> web.Response:
 
 @routes.post("/v1/rules/publish")
 async def publish_pack(request: web.Request) -> web.Response:
-    raw = await _version_named(request, await _body(request))
-    result = await request.app[PACK_WORKERS].run("publish", raw)
+    result = await _in_worker(request, "publish")
     if result.pack is None:
         return _answer(result)
     tenant = request[TENANT]

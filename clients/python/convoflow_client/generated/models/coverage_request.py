@@ -19,8 +19,8 @@ T = TypeVar("T", bound="CoverageRequest")
 class CoverageRequest:
     """
     Attributes:
-        pack (CoverageRequestPackType1 | str): The pack as YAML text or a JSON object; to publish, also the hash of a
-            version the tenant published (a rollback).
+        pack (CoverageRequestPackType1 | str): The pack as YAML text or a JSON object, or the hash (7+ digits) of a
+            version the tenant published, with the tests it was published with (to publish it: a rollback).
         traffic (None | TrafficRequest | Unset): Also count how often each rule fired on the tenant's recorded
             decisions.
     """

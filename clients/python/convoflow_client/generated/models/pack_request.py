@@ -16,8 +16,8 @@ T = TypeVar("T", bound="PackRequest")
 class PackRequest:
     """
     Attributes:
-        pack (PackRequestPackType1 | str): The pack as YAML text or a JSON object; to publish, also the hash of a
-            version the tenant published (a rollback).
+        pack (PackRequestPackType1 | str): The pack as YAML text or a JSON object, or the hash (7+ digits) of a version
+            the tenant published, with the tests it was published with (to publish it: a rollback).
     """
 
     pack: PackRequestPackType1 | str

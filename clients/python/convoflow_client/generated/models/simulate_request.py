@@ -17,8 +17,8 @@ T = TypeVar("T", bound="SimulateRequest")
 class SimulateRequest:
     """
     Attributes:
-        pack (SimulateRequestPackType1 | str): The pack as YAML text or a JSON object; to publish, also the hash of a
-            version the tenant published (a rollback).
+        pack (SimulateRequestPackType1 | str): The pack as YAML text or a JSON object, or the hash (7+ digits) of a
+            version the tenant published, with the tests it was published with (to publish it: a rollback).
         conversations (list[RecordedConversation]):
     """
 
