@@ -20,7 +20,7 @@ from engine.mail.bounds import MAX_HEADER_CHARS, MAX_PARTS, MailProblem
 from engine.mail.replies import split_reply
 from engine.rules.context import is_known_path
 from engine.rules.pack import EmailSettings
-from tests.data.email.generate import BLOCKED_SENDERS, EXPECTED, SUPPORT
+from tests.data.email.generate import BLOCKED_SENDERS, EXPECTED, OUR_REPLY_ID, SUPPORT
 
 CORPUS = Path(__file__).parent / "data" / "email"
 
@@ -204,6 +204,45 @@ def test_blocked_sender_patterns_are_validated() -> None:
     for bad in ("offers.example", "a b@c.example", "*@"):
         with pytest.raises(ValidationError, match="not a sender pattern"):
             EmailSettings(blocked_senders=[bad])
+
+
+QMAIL_BOUNCE = """From: MAILER-DAEMON@mx.customer.example\r
+To: support@convoflow.local\r
+Subject: failure notice\r
+Message-ID: <qmail-{n}@mx.customer.example>\r
+\r
+Hi. This is the qmail-send program at mx.customer.example.\r
+I'm afraid I wasn't able to deliver your message to the following addresses.\r
+\r
+<mike@customer.example>:\r
+Remote host said: 550 5.1.1 <mike@customer.example>... User unknown\r
+\r
+--- Below this line is a copy of the message.\r
+\r
+From: support@convoflow.local\r
+Subject: Re: Invoice wrong\r
+Message-ID: {original}\r
+\r
+Hi Mike, thanks for your message.\r
+"""
+
+
+def test_a_mail_server_s_plain_text_bounce_of_our_reply_is_a_bounce_on_its_conversation() -> None:
+    """qmail's "failure notice" (no multipart/report) opened a conversation of its own whose
+    customer was MAILER-DAEMON, linked to nothing: Mike's conversation never heard of the bounce."""
+    ours = parse_mail(QMAIL_BOUNCE.format(n=1, original=OUR_REPLY_ID).encode())
+    verdict = judge(ours, own_addresses=[SUPPORT], blocked_senders=BLOCKED_SENDERS)
+    assert (verdict.kind, verdict.bounced_conversation) == (VerdictKind.BOUNCE, "bounced-1"), verdict
+    assert ours.report is not None and (ours.report.action, ours.report.status) == ("failed", "5.1.1")
+    theirs = parse_mail(QMAIL_BOUNCE.format(n=2, original="<x@elsewhere.example>").encode())
+    # Naming none of ours: an automatic message, as a DSN naming none is.
+    assert (
+        judge(theirs, own_addresses=[SUPPORT], blocked_senders=BLOCKED_SENDERS).kind == VerdictKind.AUTOMATIC
+    )
+    customer = parse_mail(
+        QMAIL_BOUNCE.format(n=3, original=OUR_REPLY_ID).replace("MAILER-DAEMON@mx", "mike@").encode()
+    )
+    assert customer.report is None  # a customer quoting our headers is no mail server's bounce
 
 
 def test_only_our_own_message_ids_make_a_loop() -> None:

@@ -1,7 +1,10 @@
 """A delivery status notification (RFC 3464, multipart/report): which message of ours bounced.
 
 Read from the parts parsing.py walks: the report's status block (action, enhanced status code) and
-the returned message's Message-ID, never the diagnostic text (it quotes addresses).
+the returned message's Message-ID, never the diagnostic text (it quotes addresses). A mail server
+that writes its bounce as plain text (qmail's "failure notice", Exim's older ones) is read from the
+copy of our message's headers it quotes and the first enhanced status code in it: it opened a
+conversation of its own, linked to nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
 from engine.mail.bounds import MAX_MESSAGE_ID, clean_line, text_of
+
+BOUNCE_SENDER = ("mailer-daemon@", "postmaster@")
+"""A mail server's own addresses: what it writes bounces from."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,12 +32,14 @@ class DeliveryReport:
 
 
 def delivery_report(
-    mail: EmailMessage, leaves: list[Message], references: list[str]
+    mail: EmailMessage, leaves: list[Message], references: list[str], *, body: str, from_a_mail_server: bool
 ) -> DeliveryReport | None:
     """The DSN's bounced Message-ID, action and status, when the mail is one (RFC 3464); `leaves`:
-    its parts as parsing.py walks them (an attached mail and a status block count as one)."""
+    its parts as parsing.py walks them (an attached mail and a status block count as one). A mail
+    server's plain-text bounce (`from_a_mail_server`: MAILER-DAEMON, postmaster) is read from its
+    `body` when it quotes a Message-ID."""
     if mail.get_content_type() != "multipart/report":
-        return None
+        return _plain_text_report(body, references) if from_a_mail_server else None
     originals: list[str] = []
     action = status = ""
     for part in leaves:
@@ -70,3 +78,21 @@ def _returned_message_ids(part: Message) -> list[str]:
         return [str(value).strip()] if value else []
     text = payload if isinstance(payload, str) else ""
     return re.findall(r"(?im)^message-id:\s*(<[^>\s]+>)", text)
+
+
+STATUS_CODE = re.compile(r"\b([45]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _plain_text_report(body: str, references: list[str]) -> DeliveryReport | None:
+    """A bounce written as text: the Message-IDs of the headers it quotes, the first enhanced
+    status code (a permanent 5.x.x fails, a 4.x.x is delayed); None when it quotes no Message-ID."""
+    quoted = re.findall(r"(?im)^[ >]*message-id:\s*(<[^>\s]+>)", body)
+    if not quoted:
+        return None
+    code = STATUS_CODE.search(body)
+    status = code.group(1) if code else ""
+    return DeliveryReport(
+        original_message_ids=[*(clean_line(q, MAX_MESSAGE_ID) for q in quoted), *reversed(references)][:10],
+        action="delayed" if status.startswith("4.") else "failed",
+        status=status,
+    )

@@ -34,7 +34,7 @@ from engine.mail.bounds import (
     text_of,
     trimmed,
 )
-from engine.mail.delivery_reports import DeliveryReport, delivery_report
+from engine.mail.delivery_reports import BOUNCE_SENDER, DeliveryReport, delivery_report
 from engine.mail.html_text import html_to_text
 from engine.mail.replies import split_reply
 
@@ -168,7 +168,13 @@ def _read(mail: EmailMessage) -> ParsedMail:
         attachments=attachments[:MAX_ATTACHMENTS],
         references=[clean_line(text_of(r), MAX_MESSAGE_ID) for r in references][-50:],
         headers=headers,
-        report=delivery_report(mail, _leaves(mail), references),
+        report=delivery_report(
+            mail,
+            _leaves(mail),
+            references,
+            body=body,
+            from_a_mail_server=(sender or "").lower().startswith(BOUNCE_SENDER),
+        ),
     )
 
 

@@ -26,10 +26,10 @@ from enum import StrEnum
 from fnmatch import fnmatchcase
 
 from engine.contracts.message_ids import conversation_of, domain_of
+from engine.mail.delivery_reports import BOUNCE_SENDER
 from engine.mail.parsing import ParsedMail
 
 AUTO_PRECEDENCE = {"bulk", "junk", "list", "auto_reply"}
-BOUNCE_SENDER = ("mailer-daemon@", "postmaster@")
 
 
 class VerdictKind(StrEnum):
