@@ -29,7 +29,7 @@ async def test_validate_reports_problems_with_path_and_line(api: ApiClient) -> N
     assert bad.status == 422 and bad.body["error"] == "invalid_pack"
     assert bad.body["fields"] == [
         {
-            "field": "pack.rules[6].then[1].route",
+            "field": "pack.rules[7].then[1].route",
             "message": 'unknown team "tech" (did you mean "technical"?)',
             "line": line,
         }

@@ -45,7 +45,7 @@ def copy_default(tmp_path: Path) -> Path:
 
 def test_validate_ok_and_broken(tmp_path: Path, rules: Callable[..., Run]) -> None:
     ok = rules("validate", "rule_packs/default")
-    assert ok.returncode == 0 and "ok: 17 rules" in ok.stdout
+    assert ok.returncode == 0 and "ok: 18 rules" in ok.stdout
     pack = copy_default(tmp_path)
     text = (pack / "pack.yaml").read_text()
     text = text.replace("route: billing", "route: bililng", 1).replace(
@@ -57,14 +57,14 @@ def test_validate_ok_and_broken(tmp_path: Path, rules: Callable[..., Run]) -> No
     assert broken.returncode == 2
     lines = broken.stderr.strip().splitlines()
     assert len(lines) == 2
-    assert f'pack.yaml:{line}: rules[5].then[1].route: unknown team "bililng"' in lines[0]
+    assert f'pack.yaml:{line}: rules[6].then[1].route: unknown team "bililng"' in lines[0]
     assert '.if.contains_any[0].var: "mesage.text" is not in the rule context' in lines[1]
     assert '(did you mean "message.text"?)' in lines[1]
 
 
 def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[..., Run]) -> None:
     passing = rules("test", "rule_packs/kundenservice")
-    assert passing.returncode == 0 and passing.stdout.strip().endswith("27 passed, 0 failed")
+    assert passing.returncode == 0 and passing.stdout.strip().endswith("28 passed, 0 failed")
     pack = copy_default(tmp_path)
     (pack / "tests.yaml").write_text(
         "- name: refunds go to general\n  event: conversation.created\n"
