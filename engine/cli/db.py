@@ -25,6 +25,7 @@ from engine.db.connection import (
     check_current,
     code_heads,
     current_revisions,
+    first_line,
     open_engine,
     upgrade,
 )
@@ -221,12 +222,6 @@ def _run(command: Callable[[str], Coroutine[Any, Any, str]]) -> int:
         print(f"convoflow db: cannot reach the database: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:  # no such database or role, a refused password: one line, no traceback
-        print(f"convoflow db: the database refused: {_first_line(exc)}", file=sys.stderr)
+        print(f"convoflow db: the database refused: {first_line(exc)}", file=sys.stderr)
         return 1
     return 0
-
-
-def _first_line(exc: SQLAlchemyError) -> str:
-    """The driver's own words (`database "x" does not exist`), without SQLAlchemy's link or the SQL."""
-    cause = getattr(exc, "orig", None) or exc
-    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]

@@ -29,7 +29,7 @@ from engine.cli import (
     tenants,
     webhook_secrets,
 )
-from engine.db.connection import DATABASE_ERRORS
+from engine.db.connection import DATABASE_ERRORS, first_line
 from engine.service import logging_setup
 from engine.service.config import Settings, settings_problems
 
@@ -114,9 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     except DATABASE_ERRORS as exc:
         # Any command that reached the database and met a schema of another release, a bad URL or
         # an unreachable server: one line, as `tenant` and `key` said it (`rules` gave a traceback).
-        # Its first line only: SQLAlchemy's next ones quote the statement and its parameters.
-        said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"convoflow: database: {said}", file=sys.stderr)
+        print(f"convoflow: database: {first_line(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # Point stdout at /dev/null so the interpreter's final flush does not fail a second time.

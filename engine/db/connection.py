@@ -41,6 +41,13 @@ DATABASE_ERRORS = (SchemaError, DatabaseUrlError, SQLAlchemyError, DatabaseUnrea
 """What a command meets at the control-plane database: said in one line, never a traceback."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The driver's own words (`database "x" does not exist`), without SQLAlchemy's link or the SQL
+    and its parameters (they may quote customer data)."""
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+
+
 def open_engine(raw_url: str) -> AsyncEngine:
     """An async engine for an operator's URL. SQLite gets WAL (readers never wait for the writer),
     a busy timeout (several processes on one file wait instead of failing) and foreign keys.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.connection import DatabaseUnreachable, check_current, open_engine, upgrade
+from engine.db.connection import DatabaseUnreachable, check_current, first_line, open_engine, upgrade
 from engine.db.url import redacted
 from engine.service.config import Settings
 
@@ -55,7 +55,7 @@ async def prepare_database(settings: Settings) -> None:
         )
         raise DatabaseUnreachable(
             f"the database at {redacted(settings.database)} ({setting}) did not answer: "
-            f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+            f"{type(exc).__name__}: {first_line(exc)}"
         ) from None
     finally:
         await engine.dispose()
