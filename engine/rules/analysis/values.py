@@ -74,23 +74,17 @@ def impossible_values(pack: RulePack) -> Iterator[Finding]:
             names = ", ".join(f'"{v}"' for v in foreign)
             hint = suggest(foreign[0], [k for k in known if isinstance(k, str)])
             if atom.var == "conversation.team":  # kept from an earlier pack: a rule may be moving them on
-                yield Finding(
-                    severity="warning",
-                    code=IMPOSSIBLE_VALUE,
-                    rules=[rule.id],
-                    path=at,
-                    message=f"{atom.var} is {names}{hint} only for a conversation routed by an earlier "
-                    f"pack: this pack's teams are {shown(known)}, so for the rest {effect}",
+                severity = "warning"
+                message = (
+                    f"{atom.var} is {names}{hint} only for a conversation routed by an earlier "
+                    f"pack: this pack's teams are {shown(known)}, so for the rest {effect}"
                 )
-                continue
-            yield Finding(
-                severity="error",
-                code=IMPOSSIBLE_VALUE,
-                rules=[rule.id],
-                path=at,
-                message=f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}"
-                + ("; detection chooses among triage.languages" if atom.var == "message.language" else ""),
-            )
+            else:
+                severity = "error"
+                message = f"{atom.var} is never {names}{hint}: it is one of {shown(known)}, so {effect}"
+                if atom.var == "message.language":
+                    message += "; detection chooses among triage.languages"
+            yield Finding(severity=severity, code=IMPOSSIBLE_VALUE, rules=[rule.id], path=at, message=message)
 
 
 def loose_nulls(pack: RulePack) -> Iterator[Finding]:
