@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from engine.service import runtime
 from engine.service.config import Settings
-from engine.service.temporal_server import DevServer, free_port
+from engine.service.temporal_server import DevServer, free_port, port_in_use
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 
@@ -161,6 +162,43 @@ def test_up_refuses_a_port_another_process_listens_on(tmp_path: Path, taken: str
     }
     assert setting[taken] in out and "Traceback" not in out, out
     assert temporal_children(data_dir) == []
+
+
+class StartedThenStopped(Exception):
+    """Ends `up` right after its dev server started: the test has seen what it came for."""
+
+
+async def test_up_listens_on_its_api_and_metrics_ports_before_temporal_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dev server binds its HTTP API and metrics on ports the kernel picks at random, and `up`
+    bound the API's port only after it: a port found free a moment before could be the dev server's
+    by then ("API port ... is already in use", seen in CI on a second `up`). Both ports now listen
+    before the dev server starts, and a start that fails gives them back."""
+    api_port, metrics_port = free_port(), free_port()
+    held_at_temporal_start: dict[str, bool] = {}
+    real_start = DevServer.start
+
+    async def start_observed(server: DevServer, ready_within: float = 30.0) -> None:
+        held_at_temporal_start["api"] = port_in_use("127.0.0.1", api_port)
+        held_at_temporal_start["worker metrics"] = port_in_use("127.0.0.1", metrics_port)
+        await real_start(server, ready_within)
+        raise StartedThenStopped
+
+    monkeypatch.setattr(DevServer, "start", start_observed)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        temporal_address=None,
+        api_port=api_port,
+        worker_metrics_port=metrics_port,
+        embedded_grpc_port=free_port(),
+        embedded_ui_port=free_port(),
+    )
+    with pytest.raises(StartedThenStopped):
+        await runtime.up(settings)
+    assert held_at_temporal_start == {"api": True, "worker metrics": True}
+    assert not port_in_use("127.0.0.1", api_port) and not port_in_use("127.0.0.1", metrics_port)
+    assert temporal_children(settings.data_dir) == []
 
 
 def test_up_does_not_adopt_a_leftover_temporal_server(tmp_path: Path, temporal_server: DevServer) -> None:

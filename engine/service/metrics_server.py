@@ -12,6 +12,8 @@ Which process serves what (README, Metrics):
 
 from __future__ import annotations
 
+import socket
+
 from aiohttp import web
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
@@ -43,8 +45,11 @@ async def _worker_metrics(request: web.Request) -> web.Response:
     return exposition(REGISTRY)
 
 
-async def serve_worker_metrics(settings: Settings) -> web.AppRunner | None:
-    """The worker's /metrics on its port, or None when CONVOFLOW_WORKER_METRICS_PORT is unset."""
+async def serve_worker_metrics(
+    settings: Settings, sockets: list[socket.socket] | None = None
+) -> web.AppRunner | None:
+    """The worker's /metrics on its port (on `sockets` when the process took it at its start, see
+    engine/service/listening.py), or None when CONVOFLOW_WORKER_METRICS_PORT is unset."""
     if settings.worker_metrics_port is None:
         return None
     app = web.Application(middlewares=[json_errors])
@@ -52,5 +57,11 @@ async def serve_worker_metrics(settings: Settings) -> web.AppRunner | None:
     app.router.add_get(METRICS_PATH, _worker_metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.worker_metrics_host, settings.worker_metrics_port).start()
+    sites = (
+        [web.SockSite(runner, sock) for sock in sockets]
+        if sockets
+        else [web.TCPSite(runner, settings.worker_metrics_host, settings.worker_metrics_port)]
+    )
+    for site in sites:
+        await site.start()
     return runner

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,11 @@ from engine.service.audit_key import audit_key_of
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
+from engine.service.listening import Listeners, listen
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect_checked, ensure_search_attributes
-from engine.service.temporal_server import DevServer, PortInUse, port_in_use
+from engine.service.temporal_server import DevServer, PortInUse
 from engine.service.worker import build_worker
 
 log = logging.getLogger("convoflow")
@@ -80,10 +82,19 @@ async def _keys(settings: Settings) -> tuple[KeyStore, str | None]:
     return keys, dev_key
 
 
-async def _start_api(client: Client, settings: Settings, keys: KeyStore) -> web.AppRunner:
+async def _start_api(
+    client: Client, settings: Settings, keys: KeyStore, sockets: list[socket.socket] | None = None
+) -> web.AppRunner:
+    """The API served on `sockets` (see `_listen`), or on its host and port when none are given."""
     runner = web.AppRunner(create_app(client, settings, keys), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, settings.api_host, settings.api_port).start()
+    sites = (
+        [web.SockSite(runner, sock) for sock in sockets]
+        if sockets
+        else [web.TCPSite(runner, settings.api_host, settings.api_port)]
+    )
+    for site in sites:
+        await site.start()
     return runner
 
 
@@ -94,7 +105,7 @@ async def up(settings: Settings) -> None:
     marker: Path | None = None
     address = settings.temporal_address
     require_shared_database(settings)
-    _refuse_ports_in_use(settings, api=True, worker=True)
+    listeners = _listen(settings, api=True, worker=True)
     try:
         if settings.embedded:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -121,8 +132,8 @@ async def up(settings: Settings) -> None:
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
         worker_task = asyncio.create_task(worker.run())
-        runner = await _start_api(client, settings, keys)
-        worker_metrics = await serve_worker_metrics(settings)
+        runner = await _start_api(client, settings, keys, listeners.api)
+        worker_metrics = await serve_worker_metrics(settings, listeners.worker_metrics)
         _print_banner(settings, server, address, dev_key, time.monotonic() - started)
         stop_task = asyncio.create_task(stop.wait())
         # The embedded Temporal gone (killed, crashed): `up` stops, saying so. It ran on, answering
@@ -148,6 +159,7 @@ async def up(settings: Settings) -> None:
             )
         ended.cancel()
     finally:
+        listeners.close()
         if marker is not None:
             marker.unlink(missing_ok=True)
         if server is not None:
@@ -155,33 +167,45 @@ async def up(settings: Settings) -> None:
     print("convoflow: stopped", flush=True)
 
 
-def _refuse_ports_in_use(settings: Settings, *, api: bool = False, worker: bool = False) -> None:
-    """Said before anything starts: found when the API or the worker's metrics bind, it came after
-    Temporal and the worker had started (a worker polled, then shut down), as asyncio's bind error
-    ("[Errno 98] address already in use") naming no setting."""
-    ports = []
-    if api:
-        ports.append((settings.api_host, settings.api_port, "CONVOFLOW_API_PORT", "API"))
-    if worker and settings.worker_metrics_port is not None:
-        where = (settings.worker_metrics_host, settings.worker_metrics_port)
-        ports.append((*where, "CONVOFLOW_WORKER_METRICS_PORT", "worker metrics"))
-    for host, port, setting, what in ports:
-        if port_in_use(host, port):
-            raise RuntimeError(
-                f"{what} port {port} is already in use on {host} by another process: "
-                f"stop it or choose another {setting}"
+def _listen(settings: Settings, *, api: bool = False, worker: bool = False) -> Listeners:
+    """The ports this process serves, taken before anything starts (engine/service/listening.py).
+
+    A taken port is said at once, naming its setting: found when the API or the worker's metrics
+    bound, it came after Temporal and the worker had started (a worker polled, then shut down), as
+    asyncio's bind error ("[Errno 98] address already in use") naming no setting.
+    """
+    listeners = Listeners()
+    try:
+        if api:
+            listeners.api = listen(
+                settings.api_host, settings.api_port, what="API", setting="CONVOFLOW_API_PORT"
             )
+        if worker and settings.worker_metrics_port is not None:
+            listeners.worker_metrics = listen(
+                settings.worker_metrics_host,
+                settings.worker_metrics_port,
+                what="worker metrics",
+                setting="CONVOFLOW_WORKER_METRICS_PORT",
+            )
+    except BaseException:
+        listeners.close()
+        raise
+    return listeners
 
 
 async def run_worker(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
-    _refuse_ports_in_use(settings, worker=True)
-    await prepare_database(settings)
-    client = await _connect(settings, _address(settings))
+    listeners = _listen(settings, worker=True)
+    try:
+        await prepare_database(settings)
+        client = await _connect(settings, _address(settings))
+    except BaseException:
+        listeners.close()
+        raise
     worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
-    metrics = await serve_worker_metrics(settings)
+    metrics = await serve_worker_metrics(settings, listeners.worker_metrics)
     print(f"convoflow worker polling {settings.task_queue!r} on {_address(settings)}", flush=True)
     if metrics is not None:
         where = f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics"
@@ -197,11 +221,15 @@ async def run_worker(settings: Settings) -> None:
 async def run_api(settings: Settings) -> None:
     stop = _stop_event()
     require_shared_database(settings)
-    _refuse_ports_in_use(settings, api=True)
-    await prepare_database(settings)
-    client = await _connect(settings, _address(settings))
-    keys, dev_key = await _keys(settings)
-    runner = await _start_api(client, settings, keys)
+    listeners = _listen(settings, api=True)
+    try:
+        await prepare_database(settings)
+        client = await _connect(settings, _address(settings))
+        keys, dev_key = await _keys(settings)
+        runner = await _start_api(client, settings, keys, listeners.api)
+    except BaseException:
+        listeners.close()
+        raise
     print(f"convoflow API on http://{settings.api_host}:{settings.api_port}", flush=True)
     if dev_key:
         print(f"  development API key (tenant 'dev'): {dev_key}", flush=True)
