@@ -327,6 +327,13 @@ async def test_manual_assignment_is_checked_and_unassignment_frees_the_slot(
     assert full.status == 409 and "at capacity (1/1)" in full.body["message"]
     unknown = await api.request("POST", "/v1/conversations/c-2/assignment", json={"agent_id": "zed"})
     assert unknown.status == 409 and "unknown agent zed" in unknown.body["message"]
+    # A team the pack lacks is the caller's typo, not the agent's refusal (it was 409 assignment_refused
+    # naming agent_id, as if Ana could not take it).
+    typo = await api.request(
+        "POST", "/v1/conversations/c-2/assignment", json={"agent_id": "ana", "team": "biling"}
+    )
+    assert (typo.status, typo.body["error"]) == (422, "invalid_request"), typo.body
+    assert [f["field"] for f in typo.body["fields"]] == ["team"] and "billing" in typo.body["message"]
     freed = await api.request("POST", "/v1/conversations/c-1/unassignment", json={})
     assert freed.status == 200, freed.body
     await assigned_to(api, "c-1", None)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.db.packs import PackStore
+from engine.rules.pack import RulePack
 from engine.service.config import Settings
 from engine.service.pack_store import ensure_active_pack
 
@@ -50,6 +52,10 @@ class ActivePacks:
         if generation == self._generation:
             self._cache[tenant] = (now + self._ttl, digest)
         return digest
+
+    async def pack_for(self, tenant: str) -> RulePack:
+        """The tenant's active rule pack (the teams and skills the roster and assignments may name)."""
+        return await PackStore(self._database).get(await self.hash_for(tenant))
 
     def forget(self, tenant: str) -> None:
         """This process published for `tenant`: its next new conversation reads the database."""

@@ -27,7 +27,6 @@ from engine.api.pages import paged
 from engine.contracts.assignment import AgentLoad, Presence, TeamQueue
 from engine.contracts.conversation import external_id_of
 from engine.contracts.ids import ID_PATTERN, is_safe_id
-from engine.db.packs import PackStore
 from engine.db.roster import RosterStore, StoredAgent
 from engine.rules.pack import RulePack
 from engine.service import desk_client
@@ -132,8 +131,7 @@ def _not_found(agent_id: str) -> ApiError:
 
 async def active_pack(request: web.Request) -> RulePack:
     """The tenant's active rule pack (the teams and skills the roster may name)."""
-    digest = await request.app[ACTIVE_PACKS].hash_for(request[TENANT])
-    return await PackStore(request.app[DATABASE]).get(digest)
+    return await request.app[ACTIVE_PACKS].pack_for(request[TENANT])
 
 
 def _timeout(request: web.Request) -> timedelta:

@@ -262,7 +262,27 @@ async def post_status(request: web.Request) -> web.Response:
 @routes.post("/v1/conversations/{conversation_id}/assignment")
 async def post_assignment(request: web.Request) -> web.Response:
     """An agent took the conversation (conversation.assigned); `duplicate` when it already had them."""
-    return await update_conversation(request, ConversationWorkflow.assign, PostAssignment, Assignment)
+    return await update_conversation(
+        request, ConversationWorkflow.assign, PostAssignment, Assignment, checked=assignment_team_known
+    )
+
+
+async def assignment_team_known(request: web.Request, assignment: PostAssignment) -> None:
+    """A team the active pack lacks is the caller's mistake (`"team": "biling"`), said as one: the desk
+    refused it as the agent's (409 assignment_refused naming agent_id). A team a new pack dropped
+    stays assignable to an agent the roster still has in it, as the desk allows."""
+    team = assignment.team
+    if team is None:
+        return
+    tenant = request[TENANT]
+    teams = (await request.app[ACTIVE_PACKS].pack_for(tenant)).teams
+    if team in teams:
+        return
+    agent = await RosterStore(request.app[DATABASE]).get(tenant, assignment.agent_id)
+    if agent is not None and team in agent.record.teams:
+        return
+    known = ", ".join(sorted(teams)) or "none"
+    raise invalid_field("team", f"no team {team!r} in the active rule pack (its teams: {known})")
 
 
 @routes.post("/v1/conversations/{conversation_id}/unassignment")
