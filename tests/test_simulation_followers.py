@@ -8,9 +8,14 @@ depth 1) is decided as a follower of its cause, not once more on its own.
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 
+import pytest
+
 from engine.rules.simulation import RecordedConversation, diff, simulate
+from tests.cli_run import run_cli
 from tests.test_rule_decisions import compile_pack
 
 OLD = """\
@@ -100,3 +105,78 @@ def test_only_the_events_live_classifies_are_classified_again(tmp_path: Path) ->
     recorded = {"message": {"text": "You took money from my card twice this month.", "intent": "technical"}}
     assert with_triage(pack, recorded, recorded="message.received")["message"]["intent"] == "billing"
     assert with_triage(pack, recorded, recorded="status.changed") == recorded
+
+
+def _pack_with_tests(tmp_path: Path, tests_yaml: str) -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(NEW)
+    (pack / "tests.yaml").write_text(textwrap.dedent(tests_yaml))
+    return pack
+
+
+def test_a_test_case_follows_the_status_change_its_actions_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A case could expect `thanks-solves` but not what live does next: `survey-when-solved` on the
+    status change (the session's exploratory author wrote a second case on `status.changed` by hand,
+    which passed whatever `thanks-solves` did). `followed_by` expects every status change, in order."""
+    pack = _pack_with_tests(
+        tmp_path,
+        """\
+        - name: thanks solves, and the survey follows
+          event: message.received
+          context: {message: {text: "thanks, that's all"}}
+          expect:
+            matched: [thanks-solves]
+            followed_by:
+              - {status: solved, matched: [survey-when-solved], tags: [auto-solved]}
+        - name: an invoice question changes no status
+          event: message.received
+          context: {message: {text: "about my invoice"}}
+          expect: {tags: [billing], followed_by: []}
+        - name: wrongly expects no follower
+          event: message.received
+          context: {message: {text: "thanks"}}
+          expect: {followed_by: []}
+        - name: wrongly expects another rule on the follower
+          event: message.received
+          context: {message: {text: "thanks"}}
+          expect:
+            followed_by: [{status: pending, not_matched: [survey-when-solved]}]
+        """,
+    )
+    ran = run_cli(capsys, ["rules", "test", str(pack)])
+    assert ran.returncode == 1, ran.stdout
+    assert "PASS  thanks solves, and the survey follows" in ran.stdout
+    assert "PASS  an invoice question changes no status" in ran.stdout
+    assert "followed by: expected 0 status change(s), got 1 (to solved)" in ran.stdout
+    assert "followed_by[0] (status.changed to solved): status: expected pending" in ran.stdout
+    assert "followed_by[0] (status.changed to solved): rule survey-when-solved matched but should not" in (
+        ran.stdout
+    )
+    assert ran.stdout.strip().endswith("2 passed, 2 failed")
+    covered = run_cli(capsys, ["rules", "coverage", str(pack)])
+    # the follower's rule is tested by the case that expects it
+    assert re.search(r"^survey-when-solved\s+yes\s+3/3\s", covered.stdout, re.MULTILINE), covered.stdout
+
+
+def test_a_follower_s_expectation_is_checked_as_a_case_s_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack = _pack_with_tests(
+        tmp_path,
+        """\
+        - name: typos in what follows
+          event: message.received
+          context: {message: {text: "thanks"}}
+          expect:
+            followed_by: [{status: sovled, matched: [survey-when-solve]}]
+        """,
+    )
+    checked = run_cli(capsys, ["rules", "validate", str(pack)])
+    assert checked.returncode == 2
+    assert 'tests[0].expect.followed_by[0].status: unknown status "sovled" (did you mean "solved"?)' in (
+        checked.stderr
+    )
+    assert 'tests[0].expect.followed_by[0].matched[0]: unknown rule id "survey-when-solve"' in checked.stderr

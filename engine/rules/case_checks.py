@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from engine.rules.actions import ACTIONS
 from engine.rules.case_context import case_context
 from engine.rules.context import KNOWN_PATHS, Priority, RuleContext
-from engine.rules.context_domains import DOMAINS, shown
+from engine.rules.context_domains import DOMAINS, STATUSES, shown
 from engine.rules.loader import format_path
-from engine.rules.pack import RulePack, TestCase
+from engine.rules.pack import Outcome, RulePack, TestCase
 from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
 
 PRIORITIES = [p.value for p in Priority]
@@ -28,29 +28,35 @@ Problem = tuple[str, str, str]
 
 
 def case_problems(pack: RulePack) -> Iterator[Problem]:
-    ids = [r.id for r in pack.rules]
     for i, case in enumerate(pack.tests):
         base = f"tests[{i}]"
         yield from _context_problems(base, case)
-        for key in ("matched", "not_matched"):
-            for j, rule_id in enumerate(getattr(case.expect, key) or []):
-                if rule_id not in ids:
-                    yield (
-                        f"{base}.expect.{key}[{j}]",
-                        f'unknown rule id "{rule_id}"{suggest(rule_id, ids)}',
-                        "invalid",
-                    )
-        expect = case.expect
-        if expect.route is not None and (message := unknown(expect.route, pack.teams, "team")):
-            yield f"{base}.expect.route", message, UNKNOWN_REFERENCE
-        if expect.priority is not None and expect.priority not in PRIORITIES:
-            problem = f'unknown priority "{expect.priority}"{suggest(expect.priority, PRIORITIES)}'
-            yield f"{base}.expect.priority", problem, "invalid"
-        for j, action in enumerate(expect.actions or []):
-            kind = action.get("type")
-            if kind not in ACTIONS:
-                problem = f'unknown action type "{kind}"{suggest(str(kind), list(ACTIONS))}'
-                yield f"{base}.expect.actions[{j}].type", problem, "invalid"
+        yield from _outcome_problems(pack, f"{base}.expect", case.expect)
+        for j, follow_on in enumerate(case.expect.followed_by or []):
+            where = f"{base}.expect.followed_by[{j}]"
+            if follow_on.status is not None and follow_on.status not in STATUSES:
+                problem = f'unknown status "{follow_on.status}"{suggest(follow_on.status, STATUSES)}'
+                yield f"{where}.status", problem, "invalid"
+            yield from _outcome_problems(pack, where, follow_on)
+
+
+def _outcome_problems(pack: RulePack, where: str, expect: Outcome) -> Iterator[Problem]:
+    ids = [r.id for r in pack.rules]
+    for key in ("matched", "not_matched"):
+        for j, rule_id in enumerate(getattr(expect, key) or []):
+            if rule_id not in ids:
+                problem = f'unknown rule id "{rule_id}"{suggest(rule_id, ids)}'
+                yield f"{where}.{key}[{j}]", problem, "invalid"
+    if expect.route is not None and (message := unknown(expect.route, pack.teams, "team")):
+        yield f"{where}.route", message, UNKNOWN_REFERENCE
+    if expect.priority is not None and expect.priority not in PRIORITIES:
+        problem = f'unknown priority "{expect.priority}"{suggest(expect.priority, PRIORITIES)}'
+        yield f"{where}.priority", problem, "invalid"
+    for j, action in enumerate(expect.actions or []):
+        kind = action.get("type")
+        if kind not in ACTIONS:
+            problem = f'unknown action type "{kind}"{suggest(str(kind), list(ACTIONS))}'
+            yield f"{where}.actions[{j}].type", problem, "invalid"
 
 
 def _fields_beside(loc: tuple[str | int, ...]) -> set[str]:

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.rules.actions import Simulated, from_record
-from engine.rules.case_context import case_context
 from engine.rules.context import RuleContext
 from engine.rules.decision import CompiledPack, Decision
-from engine.rules.pack import TestCase
+from engine.rules.pack import FollowOn, Outcome, TestCase
+from engine.rules.simulation import follow
 from engine.rules.triage.offline import with_triage
 
 
@@ -20,6 +20,9 @@ class CaseResult:
     failures: list[str] = field(default_factory=list)
     context: RuleContext | None = None
     """The context decided on (with the message's triage fields, when they were filled in)."""
+    followers: list[tuple[Decision, RuleContext]] = field(default_factory=list)
+    """The decisions of the status changes the actions made, when the case expects them
+    (`followed_by`): what they match is tested too."""
 
     @property
     def passed(self) -> bool:
@@ -41,8 +44,8 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     wanted = case.expect.intent is not None or case.expect.language is not None
     triaged = with_triage(pack, case.context, wanted=wanted)
-    context = RuleContext.model_validate(case_context(case.event.value, triaged, pack.pack))
-    decision = pack.decide(context)
+    # Decided and followed as `simulate` and live do; the followers are read only when expected.
+    (decision, context), *followers = follow(pack, case.event.value, triaged)
     result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect
     if expect.intent is not None and context.message.intent != expect.intent:
@@ -50,26 +53,54 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
         result.failures.append(f"intent: expected {expect.intent}, got {context.message.intent}{scores}")
     if expect.language is not None and context.message.language != expect.language:
         result.failures.append(f"language: expected {expect.language}, got {context.message.language}")
-    matched = decision.matched
-    if expect.matched is not None and matched != expect.matched:
-        result.failures.append(f"matched rules: expected {expect.matched}, got {matched}")
-    for rule_id in expect.not_matched or []:
-        if rule_id in matched:
-            result.failures.append(f"rule {rule_id} matched but should not")
-    actions = [d.action for d in decision.actions]
-    if expect.actions is not None and not _actions_match(expect.actions, actions):
-        result.failures.append(f"actions: expected {expect.actions}, got {actions}")
-    summary = outcome_summary(decision, context)
-    if expect.tags is not None and sorted(summary["tags"]) != sorted(expect.tags):
-        result.failures.append(f"tags: expected {sorted(expect.tags)}, got {sorted(summary['tags'])}")
-    if expect.route is not None and summary["route"] != expect.route:
-        result.failures.append(f"route: expected {expect.route}, got {summary['route']}")
-    if expect.priority is not None and summary["priority"] != expect.priority:
-        result.failures.append(f"priority: expected {expect.priority}, got {summary['priority']}")
-    for outcome in decision.rules:
+    result.failures += _outcome_failures(expect, decision, context)
+    if expect.followed_by is not None:
+        result.followers = followers
+        result.failures += _follower_failures(expect.followed_by, followers)
+    for outcome in [o for d in [decision, *(f for f, _ in followers)] for o in d.rules]:
         if outcome.error:
             result.failures.append(f"rule {outcome.id} failed to evaluate: {outcome.error}")
     return result
+
+
+def _outcome_failures(
+    expect: Outcome, decision: Decision, context: RuleContext, where: str = ""
+) -> list[str]:
+    failures = []
+    matched = decision.matched
+    if expect.matched is not None and matched != expect.matched:
+        failures.append(f"{where}matched rules: expected {expect.matched}, got {matched}")
+    for rule_id in expect.not_matched or []:
+        if rule_id in matched:
+            failures.append(f"{where}rule {rule_id} matched but should not")
+    actions = [d.action for d in decision.actions]
+    if expect.actions is not None and not _actions_match(expect.actions, actions):
+        failures.append(f"{where}actions: expected {expect.actions}, got {actions}")
+    summary = outcome_summary(decision, context)
+    if expect.tags is not None and sorted(summary["tags"]) != sorted(expect.tags):
+        failures.append(f"{where}tags: expected {sorted(expect.tags)}, got {sorted(summary['tags'])}")
+    if expect.route is not None and summary["route"] != expect.route:
+        failures.append(f"{where}route: expected {expect.route}, got {summary['route']}")
+    if expect.priority is not None and summary["priority"] != expect.priority:
+        failures.append(f"{where}priority: expected {expect.priority}, got {summary['priority']}")
+    return failures
+
+
+def _follower_failures(expected: list[FollowOn], followers: list[tuple[Decision, RuleContext]]) -> list[str]:
+    """The status changes the actions made, against `followed_by`: as many, in order, each as expected."""
+    statuses = [context.conversation.status for _, context in followers]
+    if len(statuses) != len(expected):
+        return [
+            f"followed by: expected {len(expected)} status change(s), got {len(statuses)}"
+            + (f" (to {', '.join(statuses)})" if statuses else "")
+        ]
+    failures = []
+    for i, (follow_on, (decision, context)) in enumerate(zip(expected, followers, strict=True)):
+        where = f"followed_by[{i}] (status.changed to {statuses[i]}): "
+        if follow_on.status is not None and statuses[i] != follow_on.status:
+            failures.append(f"{where}status: expected {follow_on.status}")
+        failures += _outcome_failures(follow_on, decision, context, where)
+    return failures
 
 
 def _actions_match(expected: list[dict[str, Any]], actual: list[dict[str, Any]]) -> bool:

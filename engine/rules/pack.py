@@ -213,15 +213,29 @@ class TriageSettings(_Strict):
     )
 
 
-class Expectation(_Strict):
-    intent: str | None = None
-    language: str | None = None
+class Outcome(_Strict):
+    """What a decision is expected to do: the rules it matches, its actions, what they leave."""
+
     matched: list[str] | None = None
     not_matched: list[str] | None = None
     actions: list[dict[str, Any]] | None = None
     tags: list[str] | None = None
     route: str | None = None
     priority: str | None = None
+
+
+class FollowOn(Outcome):
+    """A status change the case's actions make, decided next as live decides it (`status.changed`)."""
+
+    status: str | None = None
+    """The status the change is to."""
+
+
+class Expectation(Outcome):
+    intent: str | None = None
+    language: str | None = None
+    followed_by: list[FollowOn] | None = None
+    """Every status change the actions make, in order (`[]`: none); unset, they are not looked at."""
 
 
 class TestCase(_Strict):

@@ -64,17 +64,24 @@ def decide_recorded(pack: CompiledPack, event: RecordedEvent) -> Decision:
 def decide_with_followers(pack: CompiledPack, event: RecordedEvent) -> list[Decision]:
     """The event's decision, then those of the status changes its actions make, in order, each
     followed in turn as the workflow follows them."""
-    found: list[Decision] = []
     triaged = with_triage(pack, event.context, recorded=event.event.value)
-    _decide_and_follow(pack, event.event.value, triaged, found)
+    return [decision for decision, _ in follow(pack, event.event.value, triaged)]
+
+
+def follow(pack: CompiledPack, event: str, context: dict[str, Any]) -> list[tuple[Decision, RuleContext]]:
+    """`event`'s decision on `context` (triaged already), then those of the status changes its
+    actions make, depth first as live; each with the context it was decided on."""
+    found: list[tuple[Decision, RuleContext]] = []
+    _decide_and_follow(pack, event, context, found)
     return found
 
 
 def _decide_and_follow(
-    pack: CompiledPack, event: str, context: dict[str, Any], found: list[Decision]
+    pack: CompiledPack, event: str, context: dict[str, Any], found: list[tuple[Decision, RuleContext]]
 ) -> None:
-    decision = pack.decide(RuleContext.model_validate(case_context(event, context, pack.pack)))
-    found.append(decision)
+    decided_on = RuleContext.model_validate(case_context(event, context, pack.pack))
+    decision = pack.decide(decided_on)
+    found.append((decision, decided_on))
     depth = int((context.get("event") or {}).get("depth") or 0)
     if depth >= pack.pack.settings.max_event_depth:
         return

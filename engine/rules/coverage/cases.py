@@ -21,7 +21,7 @@ from engine.rules.casetest import run_case
 from engine.rules.context import RuleContext
 from engine.rules.coverage.branches import Branch, branches, plan
 from engine.rules.coverage.tracing import TraceFailed, Tracer
-from engine.rules.decision import CompiledPack
+from engine.rules.decision import CompiledPack, Decision
 from engine.rules.pack import TestCase
 
 
@@ -102,31 +102,39 @@ def case_coverage(pack: CompiledPack, cases: Sequence[TestCase]) -> CaseCoverage
         seen = result.context or RuleContext.model_validate(
             case_context(case.event.value, case.context, pack.pack)
         )
-        data = seen.to_data()
-        handle: datalogic_py.DataHandle | None = None
-        for row in result.decision.model_dump()["rules"]:
-            entry, tracer = tracers[row["id"]]
-            outcome = row["outcome"]
-            if outcome == "not_reached":
-                continue
-            entry.evaluated += 1
-            if outcome == "error":
-                entry.failed.append(case.name)
-                continue
-            matched = outcome == "matched"
-            if matched:
-                entry.matched.append(case.name)
-            if tracer is None:
-                continue
-            if handle is None:
-                handle = datalogic_py.DataHandle(data)
-            try:
-                trace = tracer.trace(handle)
-            except TraceFailed:
-                entry.disagreed.append(case.name)
-                continue
-            if trace.matched != matched:
-                entry.disagreed.append(case.name)
-                continue
-            entry.taken |= trace.taken
+        for decision, context in [(result.decision, seen), *result.followers]:
+            _count(tracers, case.name, decision, context)
     return CaseCoverage(rules=rules, cases=len(cases), failed_cases=failed_cases)
+
+
+def _count(
+    tracers: dict[str, tuple[RuleCases, Tracer | None]], case: str, decision: Decision, seen: RuleContext
+) -> None:
+    """One decision of a case: the rules it evaluated and matched, the branches their conditions took."""
+    data = seen.to_data()
+    handle: datalogic_py.DataHandle | None = None
+    for row in decision.model_dump()["rules"]:
+        entry, tracer = tracers[row["id"]]
+        outcome = row["outcome"]
+        if outcome == "not_reached":
+            continue
+        entry.evaluated += 1
+        if outcome == "error":
+            entry.failed.append(case)
+            continue
+        matched = outcome == "matched"
+        if matched:
+            entry.matched.append(case)
+        if tracer is None:
+            continue
+        if handle is None:
+            handle = datalogic_py.DataHandle(data)
+        try:
+            trace = tracer.trace(handle)
+        except TraceFailed:
+            entry.disagreed.append(case)
+            continue
+        if trace.matched != matched:
+            entry.disagreed.append(case)
+            continue
+        entry.taken |= trace.taken
