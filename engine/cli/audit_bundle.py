@@ -39,7 +39,7 @@ from engine.db.keys import TENANT_PATTERN
 from engine.periods import PeriodError, instant
 from engine.service import audit_bundle
 from engine.service.audit_bundle import Recorded
-from engine.service.audit_key import AuditKeyError, audit_key_of, key_from_file
+from engine.service.audit_key import AuditKeyError, audit_key_of, check_audit_key, key_from_file
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.payload_codec import data_converter_of
@@ -133,8 +133,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     if args.all and (args.since is None or args.output is None):
         raise _Usage("--all needs --since DATE and --output DIR")
     key = audit_key_of(settings)
-    client = await _client(settings)
     await prepare_database(settings)
+    await check_audit_key(settings, part=False)
+    client = await _client(settings)
     database = database_of(settings)
     try:
         if not args.all:

@@ -1,9 +1,12 @@
-"""`convoflow db upgrade|current|import|payload-keys|forget-payload-key`: the control-plane database.
+"""`convoflow db upgrade|current|import|payload-keys|forget-payload-key|forget-audit-key`: the
+control-plane database.
 
 `convoflow up` upgrades by itself; a cluster runs `convoflow db upgrade` once per release, before
 starting workers and API replicas of the new version. `payload-keys` lists the payload key ids the
 cluster has used (engine/db/key_fingerprints.py) and whether this shell's keys match each;
-`forget-payload-key` forgets one, when the first part to use it had the wrong key.
+`forget-payload-key` forgets one, when the first part to use it had the wrong key;
+`forget-audit-key` forgets the audit key's fingerprint (engine/db/audit_key_record.py), to change the
+key on purpose or mend a first part that had the wrong one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.db.audit_key_record import forget_audit_key
 from engine.db.connection import (
     SchemaError,
     check_current,
@@ -61,6 +65,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     forget.add_argument("key_id", metavar="KEY_ID")
     forget.set_defaults(func=run_forget_payload_key)
+    commands.add_parser(
+        "forget-audit-key",
+        help="forget the audit key's recorded fingerprint (to change CONVOFLOW_AUDIT_KEY on purpose)",
+    ).set_defaults(func=run_forget_audit_key)
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
@@ -109,6 +117,23 @@ def run_forget_payload_key(args: argparse.Namespace) -> int:
         return (
             f"forgot payload key id {args.key_id}'s fingerprint: the next part to start with it "
             "records its key"
+        )
+
+    return _run(forget)
+
+
+def run_forget_audit_key(args: argparse.Namespace) -> int:
+    async def forget(url: str) -> str:
+        engine = await _opened_on_this_schema(url)
+        try:
+            found = await forget_audit_key(engine)
+        finally:
+            await engine.dispose()
+        if not found:
+            raise NotThere("no audit key fingerprint is recorded: the next part to start records its key")
+        return (
+            "forgot the audit key's fingerprint: the next API to start records its CONVOFLOW_AUDIT_KEY, "
+            "and parts with another are refused from then on"
         )
 
     return _run(forget)

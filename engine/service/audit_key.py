@@ -5,6 +5,9 @@ development key at its first start and keeps it in the data directory (`audit-ke
 development API key and payload keyring are, so bundles exported today still verify tomorrow. Against a
 cluster, no key is an error: a bundle sealed under a key nobody kept proves nothing. Verifying offline can
 take the key from a file instead (`audit verify --key-file`), handed to an auditor apart from the bundle.
+
+Every part that seals must hold the same key: the first to start records its fingerprint in the
+database (engine/db/audit_key_record.py) and `check_audit_key` refuses another.
 """
 
 from __future__ import annotations
@@ -12,7 +15,10 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from engine.audit.chain import key_fingerprint
+from engine.db.audit_key_record import differing_audit_key
 from engine.service.config import Settings
+from engine.service.database import database_of
 
 DEV_AUDIT_KEY_FILE = "audit-key"
 
@@ -62,3 +68,28 @@ def audit_key_of(settings: Settings, *, create: bool = False) -> bytes:
             "no audit key: set CONVOFLOW_AUDIT_KEY (long random text, kept safe) to seal audit bundles"
         )
     return development_audit_key(settings.data_dir, create=create)
+
+
+async def check_audit_key(settings: Settings, *, part: bool = True) -> None:
+    """Refuse (AuditKeyError) a key other than the one the cluster seals bundles with: a bundle it
+    sealed would fail `audit verify` with the cluster's key. A part of the cluster (`part`: the API,
+    `convoflow up`) records the key when it is the first; a command sealing from a shell (`audit
+    export`) records none. Without a key there is nothing to check: exports say so themselves."""
+    try:
+        key = audit_key_of(settings)
+    except AuditKeyError:
+        return
+    database = database_of(settings)
+    try:
+        recorded = await differing_audit_key(database, key_fingerprint(key), record=part)
+    finally:
+        await database.dispose()
+    if recorded is None:
+        return
+    source = "CONVOFLOW_AUDIT_KEY" if settings.audit_key is not None else "the development audit key"
+    sealer = "this part" if part else "this command"
+    raise AuditKeyError(
+        f"{source} is not the key this cluster seals audit bundles with (key fingerprint "
+        f"{key_fingerprint(key)}, the cluster's {recorded}): bundles {sealer} sealed would fail "
+        "`audit verify`. Every API needs the same key; to change it on purpose, see README (Audit keys)"
+    )

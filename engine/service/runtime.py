@@ -22,7 +22,7 @@ from temporalio.client import Client
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
 from engine.db.keys import ensure_tenant, has_keys_beyond
-from engine.service.audit_key import audit_key_of
+from engine.service.audit_key import audit_key_of, check_audit_key
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
@@ -128,6 +128,7 @@ async def up(settings: Settings) -> None:
         if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
             audit_key_of(settings, create=True)
             keyring_of(settings, create=True)
+        await check_audit_key(settings)
         client = await _connect(settings, address)
         keys, dev_key = await _keys(settings)
         worker = build_worker(client, settings)
@@ -224,6 +225,7 @@ async def run_api(settings: Settings) -> None:
     listeners = _listen(settings, api=True)
     try:
         await prepare_database(settings)
+        await check_audit_key(settings)
         client = await _connect(settings, _address(settings))
         keys, dev_key = await _keys(settings)
         runner = await _start_api(client, settings, keys, listeners.api)

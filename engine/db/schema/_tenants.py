@@ -148,3 +148,21 @@ payload_key_fingerprints = Table(
     ),
     Column("first_seen_at", WHEN, nullable=False),
 )
+
+audit_key_fingerprint = Table(
+    "audit_key_fingerprint",
+    metadata,
+    Column(
+        "sealing",
+        String(32),
+        primary_key=True,
+        comment="What the key seals (`audit bundles`): one row, so two parts starting at once agree.",
+    ),
+    Column(
+        "fingerprint",
+        String(64),
+        nullable=False,
+        comment="The key fingerprint bundles name in their manifest (not the key).",
+    ),
+    Column("first_seen_at", WHEN, nullable=False),
+)
