@@ -366,6 +366,55 @@ async def test_a_rolling_rotation_lists_the_new_key_everywhere_before_it_seals(
         keyring_of(Settings(payload_keys=SecretStr(f"{old},{new}"), payload_key_sealing="nwe"))
 
 
+async def test_a_tenant_s_own_key_reaches_every_part_before_it_seals(tmp_path: Path) -> None:
+    """A tenant's own key sealed as soon as a part listed it (`acme/a2`, the setting named masters
+    only): the first part restarted with it sealed acme's payloads under a2, which the parts not yet
+    restarted could not open. It is refused at start as a master is, and the setting pins a tenant's
+    present key (`acme/a1`, or a master's id for a tenant's first own key) while it rolls out."""
+    base = Settings(
+        database_url=SecretStr(f"sqlite:///{tmp_path / 'control.db'}"),
+        data_dir=tmp_path,
+        temporal_address="127.0.0.1:7233",  # a cluster's part (nothing is asked of it here)
+    )
+    await prepare_database(base)
+    k1, a1, a2 = new_key_entry("k1"), "acme/" + new_key_entry("a1"), "acme/" + new_key_entry("a2")
+    running = base.model_copy(update={"payload_keys": SecretStr(f"{k1},{a1}")})
+    await check_key_material(running, keyring_of(running))
+    at_once = base.model_copy(update={"payload_keys": SecretStr(f"{k1},{a1},{a2}")})
+    with pytest.raises(KeyringError, match="payload key id a2 would seal this part's payloads"):
+        await check_key_material(at_once, keyring_of(at_once))
+    listed = at_once.model_copy(update={"payload_key_sealing": "acme/a1"})
+    await check_key_material(listed, keyring_of(listed))  # step one: listed everywhere, a1 still seals
+    plain = Payload(metadata={"encoding": b"json/plain"}, data=b'"hi"')
+    acme = _context("conversation:acme:r-1")
+    [sealed] = await TenantPayloadCodec(keyring_of(listed)).with_context(acme).encode([plain])
+    not_yet = TenantPayloadCodec(keyring_of(running)).with_context(acme)
+    assert sealed.metadata[KEY_ID] == b"a1" and (await not_yet.decode([sealed]))[0].data == b'"hi"'
+    await check_key_material(at_once, keyring_of(at_once))  # step two: a2 is known, it may seal
+    [later] = await TenantPayloadCodec(keyring_of(at_once)).with_context(acme).encode([plain])
+    assert later.metadata[KEY_ID] == b"a2"
+
+    # A tenant's first own key: the key derived from the master seals until every part lists it.
+    b1 = "globex/" + new_key_entry("b1")
+    first_own = at_once.model_copy(update={"payload_keys": SecretStr(f"{k1},{a1},{a2},{b1}")})
+    with pytest.raises(KeyringError, match="payload key id b1 would seal"):
+        await check_key_material(first_own, keyring_of(first_own))
+    pinned = first_own.model_copy(update={"payload_key_sealing": "globex/k1"})
+    await check_key_material(pinned, keyring_of(pinned))
+    globex = _context("conversation:globex:r-1")
+    [derived] = await TenantPayloadCodec(keyring_of(pinned)).with_context(globex).encode([plain])
+    assert derived.metadata[KEY_ID] == b"k1"
+    before = TenantPayloadCodec(keyring_of(at_once)).with_context(globex)
+    assert (await before.decode([derived]))[0].data == b'"hi"'
+    for wrong, said in [
+        ("acme/b1", "neither a key of tenant acme nor a master key id"),
+        ("k1,acme/a1,acme/a2", "names tenant acme twice"),
+        ("k1,a1", "names 2 master key ids"),
+    ]:
+        with pytest.raises(KeyringError, match=said):
+            keyring_of(first_own.model_copy(update={"payload_key_sealing": wrong}))
+
+
 async def test_a_part_with_other_key_material_under_a_known_id_is_refused_at_start(tmp_path: Path) -> None:
     """A host started with `k1:<another key>` sealed a first message no other part could open: the
     conversation stayed unreadable on every host, and that host's /readyz said ready."""

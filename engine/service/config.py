@@ -246,9 +246,11 @@ class Settings(BaseSettings):
     )
     payload_key_sealing: str | None = Field(
         default=None,
-        description="The id of the master key new payloads are sealed with (unset: the last listed). "
-        "A rotation across running parts: list the new key everywhere with this set to the old one, "
-        "then, once every part can open it, set it to the new one (or unset it).",
+        description="The id of the master key new payloads are sealed with (unset: the last listed), "
+        "and `tenant/keyid` for a tenant with keys of its own (unset: its last; a master's id: the key "
+        "derived from it), comma-separated. A rotation across running parts: list the new key "
+        "everywhere with this set to the old one, then, once every part can open it, set it to the new "
+        "one (or unset it).",
     )
     payload_encryption: bool = Field(
         default=True, description="false: store payloads in the clear (a warning at every start)."

@@ -11,7 +11,8 @@ Why this shape:
   (for a tenant that wants its key held apart, or rotated on its own schedule). It takes precedence
   over the derived key for that tenant's new payloads.
 - **Rotation.** The *last* master key listed (the last key of the tenant, for explicit keys) encrypts,
-  unless `CONVOFLOW_PAYLOAD_KEY_SEALING` names another master; every listed key decrypts. Parts of a
+  unless `CONVOFLOW_PAYLOAD_KEY_SEALING` names another (`k1` for the master, `acme/a1` for a tenant's:
+  an older own key, or a master's id for its derived key); every listed key decrypts. Parts of a
   cluster are restarted one by one, so a key that seals at once on the first restarted part sealed
   payloads the others could not open (their API calls failed, their workers' tasks too): list the new
   key with the old one still sealing, then switch the sealing key. Each payload records its key id
@@ -65,26 +66,44 @@ class Keyring:
     tenant_keys: dict[str, tuple[tuple[str, bytes], ...]] = field(default_factory=dict)
     sealing: str | None = None
     """The master key id that seals new payloads (None: the last master)."""
+    tenant_sealing: dict[str, str] = field(default_factory=dict)
+    """Tenant -> the key id its new payloads are sealed with, when not its last own key: an older own
+    key, or a master's id (its derived key), while a new own key reaches every part."""
 
     def __post_init__(self) -> None:
         if not self.masters:
             raise KeyringError("the payload keyring needs at least one master key (`keyid:base64`)")
-        if self.sealing is not None and self.sealing not in {key_id for key_id, _ in self.masters}:
+        master_ids = {key_id for key_id, _ in self.masters}
+        if self.sealing is not None and self.sealing not in master_ids:
             raise KeyringError(
                 f"CONVOFLOW_PAYLOAD_KEY_SEALING names {self.sealing!r}, which is not a master key id of "
                 "the keyring"
             )
+        for tenant, key_id in self.tenant_sealing.items():
+            if key_id not in master_ids | {own for own, _ in self.tenant_keys.get(tenant, ())}:
+                raise KeyringError(
+                    f"CONVOFLOW_PAYLOAD_KEY_SEALING names {tenant}/{key_id}, which is neither a key of "
+                    f"tenant {tenant} nor a master key id of the keyring"
+                )
         ids = [key_id for key_id, _ in self.masters]
         ids += [key_id for keys in self.tenant_keys.values() for key_id, _ in keys]
         if duplicated := sorted({key_id for key_id in ids if ids.count(key_id) > 1}):
             raise KeyringError(f"payload key ids must be unique; repeated: {', '.join(duplicated)}")
 
+    def sealing_id(self, tenant: str) -> str:
+        """The key id new payloads of `tenant` ("" = no tenant known) are sealed under."""
+        if pinned := self.tenant_sealing.get(tenant):
+            return pinned
+        if own := self.tenant_keys.get(tenant):
+            return own[-1][0]
+        return next((m[0] for m in self.masters if m[0] == self.sealing), self.masters[-1][0])
+
     def encrypting_key(self, tenant: str) -> tuple[str, bytes]:
         """The key id and AES key new payloads of `tenant` ("" = no tenant known) are sealed with."""
-        if own := self.tenant_keys.get(tenant):
-            return own[-1]
-        key_id, master = next((m for m in self.masters if m[0] == self.sealing), self.masters[-1])
-        return key_id, derive(master, tenant)
+        key_id = self.sealing_id(tenant)
+        key = self.decrypting_key(tenant, key_id)
+        assert key is not None  # the sealing id is a key of the tenant's or a master's (__post_init__)
+        return key_id, key
 
     def decrypting_key(self, tenant: str, key_id: str) -> bytes | None:
         """The AES key a payload of `tenant` sealed under `key_id` needs; None when not configured."""
@@ -97,9 +116,10 @@ class Keyring:
         return None
 
     def sealing_ids(self) -> list[str]:
-        """Every key id new payloads may be sealed with: the sealing master's and each tenant's own."""
-        master = next((m[0] for m in self.masters if m[0] == self.sealing), self.masters[-1][0])
-        return [master, *(keys[-1][0] for keys in self.tenant_keys.values())]
+        """Every key id new payloads may be sealed with: the sealing master's, then each tenant's
+        that has keys of its own or a pinned one."""
+        tenants = sorted(set(self.tenant_keys) | set(self.tenant_sealing))
+        return list(dict.fromkeys([self.sealing_id(""), *(self.sealing_id(t) for t in tenants)]))
 
     def tenant_key_ids(self) -> set[str]:
         """The ids of the tenants' own keys (recorded beside the master keys' under their bare id)."""
@@ -113,12 +133,37 @@ class Keyring:
 
     @classmethod
     def parse(cls, *sources: tuple[str, str], sealing: str | None = None) -> Keyring:
-        """One keyring from (text, source name) pairs, in order: see `_entries` for the format."""
+        """One keyring from (text, source name) pairs, in order: see `_entries` for the format.
+        `sealing` (CONVOFLOW_PAYLOAD_KEY_SEALING): `keyid` of the sealing master and/or
+        `tenant/keyid` entries, comma-separated."""
         masters: list[tuple[str, bytes]] = []
         tenant_keys: dict[str, list[tuple[str, bytes]]] = {}
         for text, source in sources:
             _entries(text, source, masters, tenant_keys)
-        return cls(tuple(masters), {t: tuple(keys) for t, keys in tenant_keys.items()}, sealing)
+        master, pinned = _sealing(sealing)
+        return cls(tuple(masters), {t: tuple(keys) for t, keys in tenant_keys.items()}, master, pinned)
+
+
+def _sealing(text: str | None) -> tuple[str | None, dict[str, str]]:
+    """The master id and the tenants' key ids CONVOFLOW_PAYLOAD_KEY_SEALING names."""
+    masters: list[str] = []
+    pinned: dict[str, str] = {}
+    for entry in (e.strip() for e in (text or "").split(",")):
+        if not entry:
+            continue
+        tenant, slash, key_id = entry.rpartition("/")
+        if slash and tenant in pinned:
+            raise KeyringError(f"CONVOFLOW_PAYLOAD_KEY_SEALING names tenant {tenant} twice")
+        if slash:
+            pinned[tenant] = key_id
+        else:
+            masters.append(key_id)
+    if len(masters) > 1:
+        raise KeyringError(
+            f"CONVOFLOW_PAYLOAD_KEY_SEALING names {len(masters)} master key ids ({', '.join(masters)}): "
+            "one seals; a tenant's is written tenant/keyid"
+        )
+    return (masters[0] if masters else None), pinned
 
 
 def _entries(
@@ -177,17 +222,16 @@ async def check_key_material(settings: Settings, keyring: Keyring | None, *, par
     database = database_of(settings)
     try:
         differing, unknown = await differing_keys(database, keyring.fingerprints(), record=False)
-        master = keyring.sealing_ids()[0]
-        if part and not differing and master in unknown and not settings.embedded:
+        new = [key_id for key_id in keyring.sealing_ids() if key_id in unknown]
+        if part and not differing and new and not settings.embedded:
             # Another id recorded: the cluster runs with keys of its own (a fresh one's first seals).
-            others = sorted({k.key_id for k in await recorded_keys(database)} - keyring.tenant_key_ids())
-            if others:
+            if others := sorted({k.key_id for k in await recorded_keys(database)}):
                 raise KeyringError(
-                    f"payload key id {master} would seal this part's payloads, and no other part has "
-                    f"started with it (the cluster has {', '.join(others)}): the parts not yet "
+                    f"payload key id {', '.join(new)} would seal this part's payloads, and no other "
+                    f"part has started with it (the cluster has {', '.join(others)}): the parts not yet "
                     "restarted could not open them. List it on every part first, with "
-                    "CONVOFLOW_PAYLOAD_KEY_SEALING naming the key they seal with, then seal with it "
-                    "(README: Encryption at rest)"
+                    "CONVOFLOW_PAYLOAD_KEY_SEALING naming the key they seal with (`keyid` for the "
+                    "master, `tenant/keyid` for a tenant's), then seal with it (README: Encryption at rest)"
                 )
         if part and not differing:
             # Recorded and checked in one transaction: of two parts starting at once with other keys
