@@ -188,3 +188,37 @@ def test_a_clock_a_reopen_restarted_is_drawn_from_the_reopen_not_through_the_sol
     timeline = build_timeline(state, trail, pause_on=["pending"], now=at(400))
     [clock] = timeline.clocks
     assert [(s.kind, s.start, s.end) for s in clock.spans] == [("running", at(300), at(400))]
+
+
+def test_the_page_withholds_everything_the_customer_wrote_or_is_and_shows_what_the_service_derived() -> None:
+    """A list of personal fields let through the signature in `message.quoted`, a rule reading the
+    whole message or customer, and the CRM's tier and lifetime value: README says values from the
+    customer's message or profile are withheld."""
+    reads = {
+        "message.quoted": "Best regards, Quentin, Phone +44 7700 900123",
+        "message": {"text": "the order has not arrived", "quoted": "..."},
+        "customer": {"name": "Quentin Q", "email": "q@example.com"},
+        "": {"message": {"text": "the whole context"}},
+        "customer.tier": "vip",
+        "customer.lifetime_value": 4800,
+        "customer.language": "en",
+        "customer.custom.passport": "X1234",
+        "message.attachments[0].name": "passport_quentin.pdf",
+        "survey.comment": "Quentin here, call me",
+        "message.intent": "billing",
+        "message.language": "de",
+        "message.sentiment_label": "negative",
+        "customer.known": True,
+        "survey.rating": 2,
+        "conversation.tags": ["vip"],
+        "business_hours.open": True,
+    }
+    entry = created().model_copy(
+        update={"decision": {"rules": [{"id": "sla", "outcome": "matched", "reads": reads}], "actions": []}}
+    )
+    timeline = build_timeline(conversation({}), [entry], pause_on=[], now=at(100))
+    shown = dict(timeline.rows[0].reasons[0].reads)
+    withheld = [path for path, value in shown.items() if value == WITHHELD]
+    assert withheld == list(reads)[:10], shown
+    assert shown["message.intent"] == "billing" and shown["survey.rating"] == "2"
+    assert shown["customer.known"] == "true" and shown["conversation.tags"] == '["vip"]'

@@ -9,6 +9,7 @@ the field and withholds the value (the page may be printed, mailed or kept with 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,20 +19,24 @@ from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry
 
 WITHHELD = "(withheld: personal data)"
-# Rule-context fields whose values are conversation content or identify the customer.
-_PERSONAL = (
-    "message.text",
-    "message.subject",
-    "message.from",
-    "message.sender",
-    "message.attachments",
-    "customer.id",
-    "customer.name",
-    "customer.first_name",
-    "customer.email",
-    "customer.phone",
-    "customer.custom",
-    "survey.comment",
+# What the customer wrote and who they are: the message, the customer's record (its CRM profile too:
+# tier and lifetime value are about a person) and the survey. A value read under these is withheld
+# unless it is one the service derived and names no one (triage's answers, whether the customer is
+# known, the rating). A list of personal fields to withhold missed the signature in `message.quoted`,
+# the customer's tier, and a rule reading a whole object (`{"var": "customer"}`) or an unknown field.
+_CONTENT_ROOTS = frozenset({"", "message", "customer", "survey"})
+_SHOWN_CONTENT = frozenset(
+    {
+        "message.intent",
+        "message.intent_confidence",
+        "message.language",
+        "message.language_confidence",
+        "message.sentiment",
+        "message.sentiment_label",
+        "message.auto_submitted",
+        "customer.known",
+        "survey.rating",
+    }
 )
 # Who wrote, for the events that carry a message (the text itself is never shown).
 # (conversation.created carries the first message too, and message.received follows it: one message.)
@@ -135,7 +140,7 @@ def _reads(rule: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def shown(path: str, value: Any) -> str:
     """A value a rule read, as the page shows it: personal data withheld, long values cut."""
-    if any(path == p or path.startswith(p + ".") or path.startswith(p + "[") for p in _PERSONAL):
+    if re.split(r"[.\[]", path, maxsplit=1)[0] in _CONTENT_ROOTS and path not in _SHOWN_CONTENT:
         return WITHHELD
     text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= _LONGEST else text[: _LONGEST - 1] + "…"
