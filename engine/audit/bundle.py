@@ -108,6 +108,33 @@ def as_files(bundle: dict[str, Any]) -> dict[str, bytes]:
     return members
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def loads(data: bytes | str, what: str) -> Any:
+    """JSON of a bundle, refusing a key written twice in one object: a reader keeps the last, so an
+    edited copy put before the original (or after it) hid in a file that still verified, as a zip's
+    repeated member name would (engine/service/audit_bundle.py refuses those)."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_repeated_keys)
+    except DuplicateKey as exc:
+        raise BundleError(
+            f"{what}: the key {str(exc)[:80]!r} is written twice in one object: edited"
+        ) from None
+    except RecursionError:
+        raise BundleError(f"{what}: JSON nested too deeply to be part of an audit bundle") from None
+
+
 def from_files(members: dict[str, bytes]) -> dict[str, Any]:
     """The bundle document of a zip's members; BundleError when one is not JSON or there is no manifest."""
     if MANIFEST_FILE not in members:
@@ -115,11 +142,11 @@ def from_files(members: dict[str, bytes]) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for name, data in members.items():
         try:
-            parsed[name] = json.loads(data)
+            parsed[name] = loads(data, name)
+        except BundleError:
+            raise
         except (ValueError, UnicodeDecodeError):
             raise BundleError(f"{name} is not JSON") from None
-        except RecursionError:
-            raise BundleError(f"{name}: JSON nested too deeply to be part of an audit bundle") from None
     manifest = parsed.pop(MANIFEST_FILE)
     return {"manifest": manifest, "files": parsed}
 
@@ -202,6 +229,7 @@ def verify(bundle: Any, key: bytes) -> Verdict:
     if not hmac.compare_digest(str(manifest.get("seal", "")), seal_of(key, manifest)):
         verdict.problems.append("the manifest was edited: its seal does not match")
     verdict.problems.extend(_file_problems(manifest, files))
+    verdict.problems.extend(_missing_parts(manifest, files, records))
     verdict.records = len(records)
     verdict.files = len(files)
     return verdict
@@ -224,4 +252,24 @@ def _file_problems(manifest: dict[str, Any], files: dict[str, Any]) -> list[str]
     for name, content in files.items():  # a pack's name is its hash (engine/rules/pack.py content_hash)
         if name.startswith(PACK_DIR) and sha256_of(content) != name[len(PACK_DIR) :].removesuffix(".json"):
             problems.append(f"file {name}: the pack's content does not hash to its name")
+    return problems
+
+
+def _missing_parts(manifest: dict[str, Any], files: dict[str, Any], records: list[Any]) -> list[str]:
+    """What an intact bundle still lacks: a rule pack its decisions name (the store's copy was
+    unknown or altered at export), or what the exporter noted it could not read. Such a bundle was
+    "verified", exit 0, and an auditor could not tell its decisions from a complete record."""
+    used = {
+        str(record["decision"]["pack_hash"])
+        for record in records
+        if isinstance(record.get("decision"), dict) and record["decision"].get("pack_hash")
+    }
+    problems = [
+        f"incomplete: decisions used rule pack {digest}, which the bundle does not hold"
+        for digest in sorted(used)
+        if f"{PACK_DIR}{digest}.json" not in files
+    ]
+    notes = manifest.get("notes")
+    for note in notes if isinstance(notes, list) else []:
+        problems.append(f"incomplete: the exporter noted: {note}")
     return problems

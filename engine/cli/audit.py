@@ -43,15 +43,15 @@ def _in_the_service_folder(
     def command(args: argparse.Namespace) -> int:
         settings = Settings()
         embedded = settings.database_url is None and settings.payload_keys is None
-        if (
-            embedded
-            and not getattr(args, "key_file", None)
-            and not (settings.data_dir / DEV_KEYRING_FILE).exists()
-        ):
+        # Checking a bundle needs its key only: an auditor's machine has no service data.
+        verifying = getattr(args, "audit_command", None) == "verify"
+        offline = getattr(args, "key_file", None) or (verifying and settings.audit_key is not None)
+        if embedded and not offline and not (settings.data_dir / DEV_KEYRING_FILE).exists():
             print(
                 f"{prog}: no service data in {settings.data_dir.resolve()}: run it in the folder "
                 "where `make run` runs, or set CONVOFLOW_DATA_DIR (a cluster: CONVOFLOW_DATABASE_URL, "
-                "CONVOFLOW_PAYLOAD_KEYS, CONVOFLOW_AUDIT_KEY)",
+                "CONVOFLOW_PAYLOAD_KEYS, CONVOFLOW_AUDIT_KEY)"
+                + ("; `audit verify --key-file FILE` checks a bundle anywhere" if verifying else ""),
                 file=sys.stderr,
             )
             return 2

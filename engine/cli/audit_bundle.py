@@ -149,19 +149,34 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
                 return 2
             if args.output is None:
                 sys.stdout.write(canonical_json(bundle).decode() + "\n")
-                return 0
+                return _said_incomplete(args.conversation, bundle)
             written = audit_bundle.write_bundle(args.output, bundle)
             print(f"exported {args.conversation}: {written.path} ({written.size} bytes, {_counts(bundle)})")
-            return 0
+            return _said_incomplete(args.conversation, bundle)
         names = await audit_bundle.conversations(client, args.tenant, args.since)
+        incomplete = 0
         for name in names:
             bundle = await audit_bundle.export(client, database, args.tenant, name, key)
             written = audit_bundle.write_bundle(args.output / f"{name}.json", bundle)
             print(f"exported {name}: {written.path} ({written.size} bytes, {_counts(bundle)})")
-        print(f"{len(names)} conversations exported to {args.output}")
-        return 0
+            incomplete += _said_incomplete(name, bundle)
+        print(
+            f"{len(names)} conversations exported to {args.output}"
+            + (f", {incomplete} of them incomplete (above)" if incomplete else "")
+        )
+        return 1 if incomplete else 0
     finally:
         await database.dispose()
+
+
+def _said_incomplete(conversation: str, bundle: dict) -> int:
+    """1, having said on stderr what the bundle lacks (its manifest's notes: a pack the store no
+    longer holds as published, a run that did not answer); 0 when it is whole. The bundle is
+    written all the same: what it holds is sealed, and `audit verify` names what is missing."""
+    notes = bundle["manifest"].get("notes") or []
+    for note in notes:
+        print(f"convoflow audit: {conversation}: incomplete: {note}", file=sys.stderr)
+    return 1 if notes else 0
 
 
 def _counts(bundle: dict) -> str:
@@ -220,10 +235,13 @@ def _verified(path: Path, key: bytes, *, named: bool) -> bool:
     try:
         bundle = audit_bundle.read_bundle(path)
         verdict = verify(bundle, key)
-    except BundleError as exc:
+    except (BundleError, OSError) as exc:
         if not named:
             raise
-        print(f"{path}: {exc}" if not str(exc).startswith(f"{path}: ") else str(exc))
+        # A path that cannot be read (missing, a directory) is one bundle not verified: the batch
+        # stopped there, and the bundles after it were never checked.
+        said = f"cannot read it ({exc.strerror})" if isinstance(exc, OSError) else str(exc)
+        print(said if said.startswith(f"{path}: ") else f"{path}: {said}")
         return False
     if verdict.intact:
         # Which conversation the sealed manifest names: a file renamed or handed over for another

@@ -46,6 +46,7 @@ from engine.service.audit_explain import (
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.payload_keys import KeyringError
+from engine.service.private_files import write_private
 
 Command = Callable[[Settings, Client, argparse.Namespace], Awaitable[int]]
 
@@ -193,6 +194,6 @@ async def _export_events(settings: Settings, client: Client, args: argparse.Name
         events += len(recorded.events)
         lines.append(recorded.model_dump_json() + "\n")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("".join(lines), encoding="utf-8")
+    write_private(args.output, "".join(lines).encode())
     print(f"wrote {len(lines)} conversation(s), {events} event(s) to {args.output}")
     return 0

@@ -23,6 +23,7 @@ from engine.contracts.ids import is_safe_id
 from engine.service.audit_timeline import read_state, render, timeline_of
 from engine.service.config import Settings
 from engine.service.payload_keys import KeyringError
+from engine.service.private_files import write_private
 from engine.service.temporal_client import connect
 
 # How long the command waits for Temporal before it gives up.
@@ -63,7 +64,7 @@ async def _timeline(database: AsyncEngine, args: argparse.Namespace) -> int:
         return 1
     timeline = await timeline_of(state, database, now=datetime.now(UTC))
     try:
-        args.html.write_text(render(timeline), encoding="utf-8")
+        write_private(args.html, render(timeline).encode())
     except OSError as exc:  # the page's path, not the database the caller's handler would name
         print(f"convoflow: --html {args.html}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -28,10 +28,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client, WorkflowHistory, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.audit.bundle import BundleError, BundleParts, RunHistory, as_files, build, from_files, histories
+from engine.audit.bundle import (
+    BundleError,
+    BundleParts,
+    RunHistory,
+    as_files,
+    build,
+    from_files,
+    histories,
+    loads,
+)
 from engine.audit.chain import canonical_json
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id, external_id_of
 from engine.db.packs import AlteredPack, PackStore, UnknownPack
+from engine.service.private_files import open_private, write_private
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -206,14 +216,17 @@ class Written:
 
 
 def write_bundle(path: Path, bundle: dict[str, Any]) -> Written:
-    """One JSON document, or a zip of JSON files when `path` ends in .zip."""
+    """One JSON document, or a zip of JSON files when `path` ends in .zip; mode 0600 (personal data)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with (
+            open_private(path) as file,
+            zipfile.ZipFile(file, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        ):
             for name, data in as_files(bundle).items():
                 archive.writestr(name, data)
     else:
-        path.write_bytes(canonical_json(bundle))
+        write_private(path, canonical_json(bundle))
     return Written(path, path.stat().st_size)
 
 
@@ -234,11 +247,17 @@ def _bundle_of(data: bytes) -> dict[str, Any]:
             # A damaged entry (its CRC), a compression or an encryption zipfile does not read.
             raise BundleError(f"the archive cannot be read: {exc}") from None
     try:
-        bundle = json.loads(data)
+        bundle = loads(data, "the bundle")
+    except BundleError:
+        raise
+    except json.JSONDecodeError as exc:
+        if data.lstrip()[:1] == b"{":  # a JSON bundle cut short or damaged, not some other file
+            raise BundleError(
+                f"not valid JSON (cut short or damaged?): {exc.msg} at byte {exc.pos}"
+            ) from None
+        raise BundleError("neither a JSON bundle nor a zip") from None
     except (ValueError, UnicodeDecodeError):
         raise BundleError("neither a JSON bundle nor a zip") from None
-    except RecursionError:
-        raise BundleError("JSON nested too deeply to be an audit bundle") from None
     if not isinstance(bundle, dict):
         raise BundleError("not an audit bundle")
     return bundle

@@ -1,0 +1,106 @@
+"""`audit export` and `audit verify` of bundles that are whole but incomplete, written twice over, or
+not there: what an auditor is told. Bundles made from parts, without a server (the service's export
+is tests/test_audit_bundle.py)."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from engine.audit.bundle import BundleParts, RunHistory, build, sha256_of
+from engine.audit.chain import canonical_json
+from engine.service.audit_bundle import write_bundle
+from tests.cli_run import run_cli
+
+KEY = "bundle-reading-audit-key-0123456789"
+PACK = {"meta": {"name": "p"}, "rules": []}
+PACK_HASH = sha256_of(PACK)  # a pack's name is its hash
+
+
+def parts(*, packs: dict[str, Any] | None = None, notes: list[str] | None = None) -> BundleParts:
+    decision = {"pack": "p", "pack_hash": PACK_HASH, "rules": [], "actions": []}
+    return BundleParts(
+        conversation="c-1",
+        workflow_id="conversation:acme:c-1",
+        tenant="acme",
+        exported_at="2026-12-07T10:00:00Z",
+        exporter_version="test",
+        runs=[RunHistory("run-1", {"events": []})],
+        packs={} if packs is None else packs,
+        decisions=[{"seq": 1, "event": "conversation.created", "decision": decision}],
+        notes=notes or [],
+    )
+
+
+@pytest.fixture(autouse=True)
+def auditor_s_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The key, and no service data: bundles are checked where an auditor works."""
+    monkeypatch.setenv("CONVOFLOW_AUDIT_KEY", KEY)
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(tmp_path / "no-service-here"))
+    for setting in ("CONVOFLOW_DATABASE_URL", "CONVOFLOW_PAYLOAD_KEYS", "TEMPORAL_ADDRESS"):
+        monkeypatch.delenv(setting, raising=False)
+
+
+def test_a_bundle_without_a_pack_its_decisions_used_is_not_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pack row altered in the store was left out at export, with a note nobody printed: export
+    said "exported", verify "5 records verified", exit 0 both, and the decisions' pack was nowhere."""
+    note = f"rule pack {PACK_HASH[:12]} was altered in the store: not exported"
+    path = tmp_path / "incomplete.json"
+    write_bundle(path, build(parts(notes=[note]), KEY.encode()))
+    verified = run_cli(capsys, ["audit", "verify", str(path)])
+    assert verified.returncode == 1, verified.stdout
+    assert f"incomplete: decisions used rule pack {PACK_HASH}, which the bundle does not hold" in (
+        verified.stdout
+    )
+    assert f"incomplete: the exporter noted: {note}" in verified.stdout
+    assert "records verified" not in verified.stdout
+
+
+def test_a_key_written_twice_is_refused_and_a_cut_bundle_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reader keeps the last of two equal keys: an edited `"outcome"` (or a second
+    `"decisions.json"`) put before the original passed verify while the file showed the edit."""
+    bundle = build(parts(packs={}), KEY.encode())
+    text = canonical_json(bundle).decode()
+    doubled = text.replace(
+        '"event":"conversation.created"', '"event":"sla.breached","event":"conversation.created"'
+    )
+    assert doubled != text
+    (tmp_path / "doubled.json").write_text(doubled)
+    said = run_cli(capsys, ["audit", "verify", str(tmp_path / "doubled.json")])
+    assert said.returncode == 1
+    assert "the key 'event' is written twice in one object: edited" in said.stderr, said
+    (tmp_path / "cut.json").write_text(text[: len(text) // 2])
+    cut = run_cli(capsys, ["audit", "verify", str(tmp_path / "cut.json")])
+    assert cut.returncode == 1 and "not valid JSON (cut short or damaged?)" in cut.stderr, cut
+
+
+def test_a_batch_goes_on_past_a_path_it_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    whole = tmp_path / "whole.json"
+    write_bundle(whole, build(parts(packs={PACK_HASH: PACK}), KEY.encode()))
+    batch = [str(tmp_path / "missing.json"), str(tmp_path), str(whole)]
+    ran = run_cli(capsys, ["audit", "verify", *batch])
+    lines = ran.stdout.splitlines()
+    assert ran.returncode == 1
+    assert lines[0] == f"{tmp_path / 'missing.json'}: cannot read it (No such file or directory)"
+    assert lines[1] == f"{tmp_path}: cannot read it (Is a directory)"
+    assert lines[2].startswith(f"{whole}: 1 records verified (3 files match the manifest)"), lines
+    assert lines[-1] == "1 of 3 bundles verified"
+
+
+@pytest.mark.parametrize("suffix", [".json", ".zip"])
+def test_a_bundle_is_written_for_its_owner_only(tmp_path: Path, suffix: str) -> None:
+    """It holds what the rules read, message texts among it: written 0644, any user could read it."""
+    path = tmp_path / f"bundle{suffix}"
+    path.write_text("an older file, readable by all")
+    path.chmod(0o644)
+    write_bundle(path, build(parts(), KEY.encode()))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
