@@ -4,24 +4,29 @@ is tests/test_audit_bundle.py)."""
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from engine.audit.bundle import BundleParts, RunHistory, build, sha256_of
-from engine.audit.chain import canonical_json
+from engine.audit.bundle import BundleParts, RunHistory, build, file_sha256, sha256_of, signed_part
+from engine.audit.chain import PLAIN_CHAIN, canonical_json
+from engine.audit.signing import sign, signing_key
+from engine.rules.pack import RulePack
 from engine.service.audit_bundle import write_bundle
 from tests.cli_run import run_cli
 
 KEY = "bundle-reading-audit-key-0123456789"
-PACK = {"meta": {"name": "p"}, "rules": []}
+PACK = RulePack.model_validate({"meta": {"name": "p"}, "rules": []}).canonical()  # has 60.0 in it
 PACK_HASH = sha256_of(PACK)  # a pack's name is its hash
+FORMAT_1 = Path(__file__).parent / "bundles" / "format-1.json"
+"""Sealed by the release before format 2 (HMAC under KEY), from `parts(packs={PACK_HASH: PACK})`."""
 
 
 def parts(*, packs: dict[str, Any] | None = None, notes: list[str] | None = None) -> BundleParts:
-    decision = {"pack": "p", "pack_hash": PACK_HASH, "rules": [], "actions": []}
+    decision = {"pack": "p", "pack_hash": PACK_HASH, "rules": [], "actions": [], "business_minutes": 480.0}
     return BundleParts(
         conversation="c-1",
         workflow_id="conversation:acme:c-1",
@@ -104,3 +109,75 @@ def test_a_bundle_is_written_for_its_owner_only(tmp_path: Path, suffix: str) -> 
     path.chmod(0o644)
     write_bundle(path, build(parts(), KEY.encode()))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_an_auditor_checks_with_the_public_key_and_cannot_sign_an_edit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Format 1 was sealed with HMAC under the audit key that checking needed: whoever held it (an
+    auditor; one tenant's auditor) edited a rule's outcome in another tenant's bundle, chained and
+    sealed it again, and verify said "13 records verified". Format 2 is signed; the auditor holds a
+    public key, which checks and cannot sign."""
+    public = run_cli(capsys, ["audit", "public-key"])
+    assert public.returncode == 0 and public.stdout.startswith("-----BEGIN PUBLIC KEY-----"), public
+    (tmp_path / "convoflow.pub").write_text(public.stdout)
+    monkeypatch.delenv("CONVOFLOW_AUDIT_KEY")  # the auditor's machine: the public key only
+    genuine = build(parts(packs={PACK_HASH: PACK}), KEY.encode())
+    write_bundle(tmp_path / "genuine.json", genuine)
+    pub = str(tmp_path / "convoflow.pub")
+    checked = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "genuine.json")])
+    assert checked.returncode == 0 and checked.stdout.startswith("1 records verified"), checked
+
+    # Everything anyone can recompute, recomputed: the chain, the head, the files' hashes.
+    forged = json.loads(json.dumps(genuine))
+    records = [{k: v for k, v in r.items() if k != "chain"} for r in forged["files"]["decisions.json"]]
+    records[0]["event"] = "sla.breached"
+    forged["files"]["decisions.json"] = PLAIN_CHAIN.chained("conversation:acme:c-1", records)
+    forged["manifest"]["chain"]["head"] = PLAIN_CHAIN.head("conversation:acme:c-1", records)
+    forged["manifest"]["files"] = [
+        {"name": name, "sha256": file_sha256(value)} for name, value in forged["files"].items()
+    ]
+    write_bundle(tmp_path / "forged.json", forged)
+    caught = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "forged.json")])
+    assert caught.returncode == 1 and "the manifest was edited: its seal does not match" in caught.stdout
+    # ... and signed with a key of the forger's own, named in the manifest.
+    theirs = signing_key(b"the forger's own key, long enough")
+    forged["manifest"]["signer"]["key_id"] = "f" * 16
+    forged["manifest"]["seal"] = sign(theirs, signed_part(forged["manifest"]))
+    write_bundle(tmp_path / "resigned.json", forged)
+    other = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "resigned.json")])
+    assert other.returncode == 1 and f"names signing key {'f' * 16}, not the key given" in other.stdout
+
+
+def test_a_bundle_reformatted_by_a_tool_that_rewrites_numbers_still_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jq . bundle.json` writes 480.0 as 480: every hash over the file's text then differed, and
+    verify reported an edited record, three edited files and packs not hashing to their names."""
+    bundle = build(parts(packs={PACK_HASH: PACK}), KEY.encode())
+    text = json.dumps(bundle, indent=2)
+    assert "480.0" in text and "60.0" in text
+    (tmp_path / "jq.json").write_text(text.replace("480.0", "480").replace("60.0", "60"))
+    checked = run_cli(capsys, ["audit", "verify", str(tmp_path / "jq.json")])
+    assert checked.returncode == 0, checked.stdout
+
+
+def test_a_format_1_bundle_still_verifies_with_the_audit_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = json.loads(FORMAT_1.read_bytes())
+    assert bundle["manifest"]["format"] == "convoflow-audit-bundle/1"
+    checked = run_cli(capsys, ["audit", "verify", str(FORMAT_1)])
+    assert checked.returncode == 0 and checked.stdout.startswith("1 records verified"), checked
+    bundle["files"]["decisions.json"][0]["event"] = "sla.breached"
+    (tmp_path / "edited.json").write_bytes(canonical_json(bundle))
+    edited = run_cli(capsys, ["audit", "verify", str(tmp_path / "edited.json")])
+    assert edited.returncode == 1 and "decision record #1 (seq 1, event sla.breached)" in edited.stdout
+    public = run_cli(capsys, ["audit", "public-key"]).stdout
+    (tmp_path / "convoflow.pub").write_text(public)
+    only_public = run_cli(
+        capsys, ["audit", "verify", "--public-key", str(tmp_path / "convoflow.pub"), str(FORMAT_1)]
+    )
+    assert only_public.returncode == 1 and "a format 1 bundle is sealed with the audit key itself" in (
+        only_public.stdout
+    )

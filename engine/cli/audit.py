@@ -45,13 +45,14 @@ def _in_the_service_folder(
         embedded = settings.database_url is None and settings.payload_keys is None
         # Checking a bundle needs its key only: an auditor's machine has no service data.
         verifying = getattr(args, "audit_command", None) == "verify"
-        offline = getattr(args, "key_file", None) or (verifying and settings.audit_key is not None)
+        keyed = getattr(args, "audit_command", None) in ("verify", "public-key") and settings.audit_key
+        offline = getattr(args, "key_file", None) or getattr(args, "public_key", None) or keyed
         if embedded and not offline and not (settings.data_dir / DEV_KEYRING_FILE).exists():
             print(
                 f"{prog}: no service data in {settings.data_dir.resolve()}: run it in the folder "
                 "where `make run` runs, or set CONVOFLOW_DATA_DIR (a cluster: CONVOFLOW_DATABASE_URL, "
                 "CONVOFLOW_PAYLOAD_KEYS, CONVOFLOW_AUDIT_KEY)"
-                + ("; `audit verify --key-file FILE` checks a bundle anywhere" if verifying else ""),
+                + ("; `audit verify --public-key FILE` checks a bundle anywhere" if verifying else ""),
                 file=sys.stderr,
             )
             return 2

@@ -1,4 +1,5 @@
-"""`convoflow audit export|replay|verify`: a conversation's record taken out, replayed and checked offline.
+"""`convoflow audit export|replay|verify|public-key`: a conversation's record taken out, replayed and
+checked offline.
 
 - `export CONVERSATION [--output PATH]` writes the conversation's sealed bundle (engine/audit/bundle.py)
   to PATH (a zip when it ends in .zip) or stdout; `export --all --since DATE --output DIR` one bundle
@@ -7,9 +8,12 @@
 - `replay BUNDLE...` replays every history in the bundles with this version's workflow code;
   `replay --all` every run of every conversation of the tenant, from Temporal. Prints
   `N replayed, M differences`, then each difference; exit 1 when there is one.
-- `verify BUNDLE [--key-file FILE]` recomputes the chain, the manifest's seal and the file hashes
-  offline with the audit key: exit 0 `N records verified`, exit 1 naming the first record that was
-  edited, removed or reordered, or the file whose hash differs.
+- `verify BUNDLE [--public-key FILE | --key-file FILE]` recomputes the chain and the file hashes and
+  checks the manifest's signature offline with the service's public key (or the audit key it derives
+  from): exit 0 `N records verified`, exit 1 naming the first record that was edited, removed or
+  reordered, the file whose hash differs, or what an incomplete bundle lacks.
+- `public-key` prints the public key that checks the bundles this deployment signs: what to hand an
+  auditor (it cannot sign; the audit key can, and stays with the service).
 
 Exit codes: 0 done, 1 a difference, a failed check, or Temporal/the database failed, 2 bad input (no
 such conversation among them).
@@ -30,8 +34,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from engine.audit.bundle import BundleError, verify
+from engine.audit.bundle import BundleError
 from engine.audit.chain import canonical_json
+from engine.audit.signing import PublicKeyError, key_id, public_text, read_public, signing_key
+from engine.audit.verification import VerifyingKeys, verify
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
 from engine.db.connection import SchemaError
@@ -70,8 +76,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser("verify", help="check bundles' chains, seals and file hashes offline")
     # Many at once: one process per bundle spent ~4 s starting each (207 bundles: 13 minutes).
     p.add_argument("bundles", type=Path, nargs="+", metavar="BUNDLE")
-    p.add_argument("--key-file", type=Path, help="file holding the audit key (default: CONVOFLOW_AUDIT_KEY)")
+    given = p.add_mutually_exclusive_group()
+    given.add_argument(
+        "--public-key",
+        type=Path,
+        help="the service's public key (`convoflow audit public-key`): checks, cannot sign",
+    )
+    given.add_argument(
+        "--key-file", type=Path, help="file holding the audit key (default: CONVOFLOW_AUDIT_KEY)"
+    )
     p.set_defaults(func=_run(_verify))
+    p = commands.add_parser("public-key", help="the public key auditors check this deployment's bundles with")
+    p.set_defaults(func=_run(_public_key))
 
 
 def _tenant(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +117,7 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         except _Usage as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2
-        except (AuditKeyError, KeyringError, BundleError, ValidationError) as exc:
+        except (AuditKeyError, KeyringError, BundleError, PublicKeyError, ValidationError) as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValidationError) else 1
         except SchemaError as exc:  # a RuntimeError, but the database's (it was said as Temporal's)
@@ -218,8 +234,18 @@ def print_tally(tally: Tally) -> None:
         )
 
 
+async def _public_key(settings: Settings, args: argparse.Namespace) -> int:
+    public = signing_key(audit_key_of(settings)).public_key()
+    sys.stdout.write(public_text(public))
+    print(f"# key id {key_id(public)}: `convoflow audit verify --public-key FILE BUNDLE` checks with it")
+    return 0
+
+
 async def _verify(settings: Settings, args: argparse.Namespace) -> int:
-    key = key_from_file(args.key_file) if args.key_file else audit_key_of(settings)
+    if args.public_key is not None:
+        key = VerifyingKeys(public=read_public(args.public_key.read_text(), str(args.public_key)))
+    else:
+        key = VerifyingKeys(secret=key_from_file(args.key_file) if args.key_file else audit_key_of(settings))
     many = len(args.bundles) > 1
     failed = 0
     for path in args.bundles:
@@ -230,7 +256,7 @@ async def _verify(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _verified(path: Path, key: bytes, *, named: bool) -> bool:
+def _verified(path: Path, key: VerifyingKeys, *, named: bool) -> bool:
     """One bundle's verdict, printed; a file that is no bundle counts as not verified (of many)."""
     try:
         bundle = audit_bundle.read_bundle(path)

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
-from engine.audit.bundle import DECISIONS_FILE, BundleError, checked_shape, verify
+from engine.audit.bundle import DECISIONS_FILE, BundleError, checked_shape
+from engine.audit.verification import VerifyingKeys, verify
 from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
@@ -106,7 +107,7 @@ def rebuilt_from_bundle(path: Path, key: bytes) -> Rebuilt:
     would become a KPI (a survey's rating of 2 read 5), an edited manifest's tenant put another
     tenant's conversation in this one's figures."""
     bundle = read_bundle(path)
-    verdict = verify(bundle, key)
+    verdict = verify(bundle, VerifyingKeys(secret=key))
     if not verdict.intact:
         raise BundleError(f"does not verify: {verdict.problems[0]} (`convoflow audit verify` says all)")
     manifest, files = checked_shape(bundle)
