@@ -15,6 +15,7 @@ from temporalio.client import Client
 from engine import webhook_signature
 from engine.api.app import create_app
 from engine.api.auth import KeyStore
+from engine.api.schemas import PostMessage
 from engine.service.config import Settings
 from engine.service.metrics import REGISTRY
 from engine.service.payload_codec import data_converter_of
@@ -38,6 +39,12 @@ async def test_unknown_status_names_the_field(api: ApiClient, worker: None) -> N
     assert (await api.get("c-1")).body["status"] == "open"
 
 
+def test_a_subject_an_attachment_or_quoted_history_alone_is_a_message() -> None:
+    attachment = {"name": "receipt.pdf", "content_type": "application/pdf", "size": 1200}
+    for alone in ({"subject": "Refund"}, {"attachments": [attachment]}, {"quoted": "> my order"}):
+        PostMessage.model_validate({**GOOD, "text": "", **alone})
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -51,6 +58,10 @@ async def test_unknown_status_names_the_field(api: ApiClient, worker: None) -> N
         ({**GOOD, "received_at": 1795000000}, "received_at"),
         ({**GOOD, "colour": "blue"}, "colour"),
         ({**GOOD, "message_id": ""}, "message_id"),
+        # a message of nothing was taken and counted as the customer's (a reply of spaces is refused)
+        ({**GOOD, "text": ""}, "text"),
+        ({**GOOD, "text": " \n\t"}, "text"),
+        ({**GOOD, "auto_submitted": "yes"}, "auto_submitted"),
     ],
 )
 async def test_bad_message_fields_are_named(api: ApiClient, body: dict, field: str) -> None:
@@ -195,6 +206,32 @@ async def test_inbound_webhook_fields_are_bounded_by_name(
         )
     assert reply.status == 422, reply.body
     assert fields(reply.body) == [field]
+
+
+async def test_malformed_json_on_the_inbound_webhook_is_a_400_with_its_place(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """A signed body that is no JSON was a 422 naming `body`; README says 400 with line and column,
+    as every other route answers it, and a message of nothing is refused as on /messages."""
+    chosen = settings.model_copy(update={"gateway_secret": SecretStr(SECRET)})
+    empty = {
+        "type": "message.inbound",
+        "channel": "whatsapp",
+        "conversation_id": "wa-empty",
+        "message_id": "wamid.2",
+        "sender": {"address": "+4915100000002"},
+        "text": "",
+    }
+    async with serve_api(client, chosen, tenants) as api:
+        replies = []
+        for n, body in enumerate([b'{"type": "message.inbound",\n "channel": }', json.dumps(empty).encode()]):
+            signed = webhook_signature.headers(SECRET, f"evt-bad-{n}", int(time.time()), body)
+            path = f"/v1/inbound/webhook/{tenants['acme']}"
+            replies.append(await api.request("POST", path, data=body, tenant=None, headers=signed))
+    malformed, nothing = replies
+    assert (malformed.status, malformed.body["error"]) == (400, "malformed_json"), malformed.body
+    assert "line 2 column" in malformed.body["message"], malformed.body
+    assert nothing.status == 422 and fields(nothing.body) == ["text"], nothing.body
 
 
 async def test_json_posted_to_the_mail_route_is_a_415_not_a_quarantined_mail(api: ApiClient) -> None:

@@ -151,6 +151,9 @@ async def test_an_admin_key_rotates_and_lists_through_the_api_and_others_get_403
         assert fax.status == 422 and fax.body["fields"][0]["field"] == "channel"
         long = await api.request("POST", path, json={"overlap_hours": 10_000})
         assert long.status == 422 and long.body["fields"][0]["field"] == "overlap_hours"
+        # "1" (a string) rotated the secret, where every other number of a body is a JSON number
+        worded = await api.request("POST", path, json={"overlap_hours": "1"})
+        assert worded.status == 422 and worded.body["fields"][0]["field"] == "overlap_hours"
         _, key = await create_key(database, acme, "integrator")
         for method, route in (("POST", path), ("GET", "/v1/webhook-secrets")):
             denied = await api.request(method, route, tenant=None, headers={"Authorization": f"Bearer {key}"})

@@ -27,6 +27,7 @@ from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
 from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_customer_message
 from engine.api.errors import ApiError, invalid_field, named, validation_error
+from engine.api.json_body import json_object
 from engine.api.rate_limits import limit_webhook
 from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
 from engine.contracts.conversation import Channel
@@ -72,6 +73,7 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     if taken := await seen.seen(tenant, "webhook", webhook_id):
         known = {"conversation_id": taken.conversation_id} if taken.conversation_id else {}
         return web.json_response({"duplicate": True, "webhook_id": webhook_id, **known})
+    json_object(body)  # malformed JSON is a 400 with its line and column, as on every other route
     try:
         event = InboundWebhook.model_validate_json(body)
     except ValidationError as exc:

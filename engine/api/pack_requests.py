@@ -48,6 +48,7 @@ class TrafficRequest(Strict):
         default=None,
         ge=1,
         le=MAX_CONVERSATIONS,
+        strict=True,
         description="Read at most this many conversations, the latest first (default 500).",
     )
 

@@ -108,7 +108,9 @@ class PostMessage(Strict):
         "API's clock and at most one day after it. When the API took the message if absent.",
     )
     auto_submitted: bool = Field(
-        default=False, description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce)."
+        default=False,
+        strict=True,
+        description="The channel knows it is automatic (RFC 3834 Auto-Submitted, bounce).",
     )
     language: LanguageTag | None = None
     attachments: list[PostAttachment] = Field(default_factory=list, max_length=50)
@@ -158,6 +160,18 @@ class PostMessage(Strict):
                 "must be one email address (local@domain, no name or list) on the email channel",
             )
             detail = InitErrorDetails(type=problem, loc=("sender", "address"), input=self.sender.address)
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        return self
+
+    @model_validator(mode="after")
+    def _says_something(self) -> PostMessage:
+        # A message of nothing was taken, counted as the customer's, and answered (an agent reply of
+        # spaces is refused too). A subject alone, an attachment alone or quoted history is a message.
+        if not (self.text.strip() or self.quoted.strip() or (self.subject or "").strip() or self.attachments):
+            problem = PydanticCustomError(
+                "empty_message", "must say something: no text, subject, quoted history or attachment"
+            )
+            detail = InitErrorDetails(type=problem, loc=("text",), input=self.text)
             raise ValidationError.from_exception_data(type(self).__name__, [detail])
         return self
 

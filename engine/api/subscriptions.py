@@ -58,7 +58,7 @@ class RotateSubscriptionSecret(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    overlap_hours: float = Field(default=24.0, ge=0, le=MAX_OVERLAP_HOURS)
+    overlap_hours: float = Field(default=24.0, ge=0, le=MAX_OVERLAP_HOURS, strict=True)
     """How long the previous secret keeps signing beside the new one; 0 retires it at once (a leak)."""
 
 

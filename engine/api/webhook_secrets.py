@@ -28,7 +28,9 @@ class RotateSecret(BaseModel):
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    overlap_hours: float = Field(default=DEFAULT_OVERLAP.total_seconds() / 3600, ge=0, le=MAX_OVERLAP_HOURS)
+    overlap_hours: float = Field(
+        default=DEFAULT_OVERLAP.total_seconds() / 3600, ge=0, le=MAX_OVERLAP_HOURS, strict=True
+    )
     """How long the channel's previous secrets keep verifying; 0 retires them at once (a leak)."""
 
 
