@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from engine.service.config import Settings
@@ -176,6 +177,7 @@ async def test_whatif_with_a_candidate_that_times_differently_says_timed_events_
     capsys: pytest.CaptureFixture[str],
     api: ApiClient,
     default_pack: str,
+    shell: Settings,
     tmp_path: Path,
     tenants: dict[str, str],
     worker: None,
@@ -204,6 +206,19 @@ async def test_whatif_with_a_candidate_that_times_differently_says_timed_events_
         capsys, "audit", "whatif", "wi-sla", "--pack", str(PACKS / "default"), "--tenant", tenant
     )
     assert "note: " not in same.stdout
+
+    # Escalation levels are a list of mappings: said as JSON, not as Python's repr.
+    text = pack.read_text(encoding="utf-8")
+    assert text.count("notify: {team: support_leads") >= 1
+    pack.write_text(text.replace("notify: {team: support_leads", "notify: {team: retention", 1))
+    escalated = await cli(capsys, "audit", "whatif", "wi-sla", "--pack", str(folder), "--tenant", tenant)
+    [note] = [line for line in escalated.stdout.splitlines() if line.startswith("note: ")]
+    assert "None" not in note and "'" not in note and '"team": "retention"' in note, note
+
+    # A hash only another tenant published is not one of this tenant's versions (the API says so too).
+    theirs = publish(shell.model_copy(update={"api_keys": SecretStr(f"{tenants['globex']}:k")}), folder)
+    other = await cli(capsys, "audit", "whatif", "wi-sla", "--pack", theirs[:12], "--tenant", tenant)
+    assert other.returncode == 2 and f"no version of tenant {tenant} has this hash" in other.stderr, other
 
 
 async def test_whatif_sets_each_recorded_escalation_beside_the_candidate_s_step(

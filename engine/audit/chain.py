@@ -38,16 +38,17 @@ def canonical_json(value: Any) -> bytes:
 def canonical_numbers_json(value: Any) -> bytes:
     """`canonical_json` with every integral float written as an integer: one value, one text, however
     a tool that read and wrote the file spelled the number."""
-    return canonical_json(_integral_as_int(value))
+    return canonical_json(integral_as_int(value))
 
 
-def _integral_as_int(value: Any) -> Any:
+def integral_as_int(value: Any) -> Any:
+    """`value` with every integral float an int, at any depth (480.0 is written as 480)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {key: _integral_as_int(item) for key, item in value.items()}
+        return {key: integral_as_int(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_integral_as_int(item) for item in value]
+        return [integral_as_int(item) for item in value]
     return value
 
 

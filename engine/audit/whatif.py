@@ -8,6 +8,7 @@ same decisions as this comparison.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.audit.captured import CapturedDecision
+from engine.audit.chain import integral_as_int
 from engine.contracts.trail import DecisionEntry
 from engine.rules.context import EventType
 from engine.rules.decision import CompiledPack
@@ -161,9 +163,14 @@ def _fields_changed(before: Any, after: Any) -> str:
     return ": " + ", ".join(f"{k} {_plain(before.get(k))} -> {_plain(after.get(k))}" for k in keys)
 
 
-def _plain(value: Any) -> Any:
-    """Minutes as a pack writes them: 480, not 480.0."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
+def _plain(value: Any) -> str:
+    """A setting as a pack writes it: minutes 480, not 480.0; a list or mapping as JSON, not as
+    Python's repr (`[{'level': 1, 'agent': None}]`)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(integral_as_int(value), ensure_ascii=False, default=str)
+    return "none" if value is None else str(value)
 
 
 def to_recorded(conversation: str, captured: list[CapturedDecision]) -> RecordedConversation:

@@ -159,7 +159,8 @@ async def _explain(settings: Settings, client: Client, args: argparse.Namespace)
 
 
 async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) -> int:
-    pack = await asyncio.to_thread(load_pack, args.pack)  # a hash reads the database on its own loop
+    # A hash reads the database on its own loop, among the tenant's versions only.
+    pack = await asyncio.to_thread(load_pack, args.pack, args.tenant)
     workflow_id = await known_conversation(client, args.tenant, args.conversation)
     captured = await captured_decisions(client, workflow_id)
     trail, _ = await whole_trail(client, workflow_id, await run_ids(client, workflow_id))

@@ -138,8 +138,12 @@ def load_weighed_pack(ref: str, tenant: str | None = None) -> tuple[RulePack, li
 
 
 async def _published(store: PackStore, ref: str, tenant: str | None) -> RulePack:
-    """The published pack `ref` names by its hash or a prefix of it that only one hash has."""
-    found = await store.hashes_beginning(ref)
+    """The published pack `ref` names by its hash or a prefix of it that only one hash has; of
+    `tenant`'s versions only, when given (`audit whatif --tenant acme` took a hash only globex had
+    published, which the API refuses)."""
+    found = await store.hashes_beginning(ref, tenant=tenant)
+    if not found and tenant is not None and await store.hashes_beginning(ref):
+        raise CommandFailed(2, [f"{ref}: no version of tenant {tenant} has this hash (`rules list`)"])
     if len(found) > 1:
         shown = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
         raise CommandFailed(
