@@ -96,3 +96,27 @@ def test_an_sla_policys_own_escalation_steps_are_explained_by_the_trails_note() 
     assert all(r.cause is None for r in rows if r.seq == 7)  # a rule's effects name their rule
     text = render_text("c-1", rows)
     assert f"  cause     {note}" in text and "conversation:acme:c-1:run-1:9:0.1" in text
+
+
+def test_a_timer_s_own_status_change_is_an_effect() -> None:
+    """An auto-close while pending, the reopen window's end and a snooze's end moved the status with
+    no rule: `explain`, "every effect, a rule's or the workflow's own", listed none of them."""
+    trail = [
+        DecisionEntry(seq=3, event="timer", at=AT, note="closed: no customer reply while pending"),
+        DecisionEntry(seq=4, event="status.changed", at=AT, note="pending -> closed"),
+        DecisionEntry(seq=9, event="timer", at=AT, note="reopened: snooze ended"),
+        DecisionEntry(seq=10, event="timer", at=AT, note="something a later release notes"),
+    ]
+    rows = explain(state("run-1"), trail, {})
+    assert [(r.seq, r.effect, r.action, r.cause) for r in rows] == [
+        (
+            3,
+            "status change",
+            {"type": "set_status", "value": "closed"},
+            "closed: no customer reply while pending",
+        ),
+        (9, "status change", {"type": "set_status", "value": "open"}, "reopened: snooze ended"),
+    ]
+    text = render_text("c-1", rows)
+    assert "effect    status change: set_status" in text and "cause     closed: no customer reply" in text
+    assert "conversation:acme:c-1:run-1:3:0 (kept in the workflow)" in text

@@ -44,6 +44,9 @@ EFFECTS: dict[str, str] = {
 OUTBOUND = frozenset({"reply", "notify", "call_webhook", "update_crm", "add_note", "assign"})
 # The notes of a `survey.due` entry whose survey message went out, or was refused (timers.py).
 SURVEY_SENT_NOTES = ("survey sent", "survey not sent")
+# The notes of a `timer` entry whose timer moved the status by itself (workflows/conversation/timers.py
+# STATUS_TIMERS), and the status each moves it to.
+TIMER_STATUSES = {"closed: ": "closed", "reopened: ": "open"}
 
 
 class EffectRow(BaseModel):
@@ -99,11 +102,14 @@ def explain(
     state: ConversationState, trail: list[DecisionEntry], packs: Mapping[str, RulePack]
 ) -> list[EffectRow]:
     """Every executed action of `trail`, oldest event first, explained: those a rule decided, and
-    those the workflow took on its own (an SLA policy's escalation steps), with the trail's note."""
+    those the workflow took on its own (an SLA policy's escalation steps, a survey come due, a
+    timer's status change), with the trail's note."""
     rows: list[EffectRow] = []
     for entry in sorted(trail, key=lambda e: e.seq):
         if entry.event == "survey.due" and (entry.note or "").startswith(SURVEY_SENT_NOTES):
             rows.append(_survey_send(state, entry))
+        if entry.event == "timer" and (moved := _timer_status(state, entry)) is not None:
+            rows.append(moved)
         if entry.decision is None and not entry.executed:
             continue
         # decoded once: every read of the trail's record decodes it
@@ -163,6 +169,29 @@ def _survey_send(state: ConversationState, entry: DecisionEntry) -> EffectRow:
         cause="the survey an earlier `schedule_survey` set, come due",
         key=idempotency_key(state, entry.seq, "0"),
         outbound=True,
+    )
+
+
+def _timer_status(state: ConversationState, entry: DecisionEntry) -> EffectRow | None:
+    """The status a timer moved by itself (auto-close while pending, the reopen window's end, a
+    snooze's end): no rule decided it, and it was missing from "every effect"."""
+    note = entry.note or ""
+    status = next((s for prefix, s in TIMER_STATUSES.items() if note.startswith(prefix)), None)
+    if status is None:
+        return None
+    return EffectRow(
+        seq=entry.seq,
+        event=entry.event,
+        at=entry.at,
+        thread=entry.thread,
+        depth=entry.depth,
+        index="0",
+        effect="status change",
+        action={"type": "set_status", "value": status},
+        outcome="done",
+        cause=note,
+        key=idempotency_key(state, entry.seq, "0"),
+        outbound=False,
     )
 
 
