@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -25,6 +26,7 @@ from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from engine.contracts.activities import RECORD_HANDLED
 from engine.contracts.events import EVENT_TYPES
+from engine.contracts.message_ids import domain_of, key_digest
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
@@ -34,9 +36,11 @@ from engine.service.worker import build_worker
 from tests.api_client import ApiClient
 from tests.conftest import serve_api, serve_service
 from tests.event_receiver import EventReceiver, standard_webhooks_verify
+from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
 
 TEXT = "Hello, my invoice is wrong"
+DATA = Path(__file__).parent / "data" / "email"
 
 
 def quick(settings: Settings, tenants: dict[str, str], **changes: Any) -> Settings:
@@ -523,3 +527,32 @@ async def test_every_event_type_the_service_sends_can_be_subscribed_to(api: ApiC
     assert unknown.status == 422 and [f["field"] for f in unknown.body["fields"]] == ["events.0"], (
         unknown.body
     )
+
+
+async def test_a_bounce_of_an_agent_s_reply_names_the_reply(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """`message.bounced` said the code (5.1.1) but not which message bounced, while a reply refused
+    at once (`message.delivery_failed`) named it: with two replies out, an integrator could not mark
+    the right one."""
+    chosen = quick(settings, tenants)
+    async with serve_service(client, chosen, tenants) as api:
+        await subscribe(api, receiver.url, events=["message.bounced"])
+        assert (await api.post_message("bn-1", "bn-m1", TEXT)).status == 201
+        for reply_id in ("er-1", "er-2"):
+            reply = {"agent_id": "ana", "text": f"Reply {reply_id}", "message_id": reply_id}
+            assert (await api.request("POST", "/v1/conversations/bn-1/replies", json=reply)).status == 200
+        [first] = [r for r in OutboxRows(chosen).read_all(tenants["acme"]) if r["text"] == "Reply er-1"]
+        ours = f"<bn-1.{key_digest(first['idempotency_key'])}@{domain_of(chosen.email_from)}>"
+        report = (DATA / "dsn-of-our-reply.eml").read_bytes()
+        report = report.replace(b"<bounced-1.0123456789abcdef01234567@convoflow.local>", ours.encode())
+        report = report.replace(b"support@convoflow.local", chosen.email_from.encode())
+        posted = await api.request(
+            "POST", "/v1/inbound/email", data=report, headers={"Content-Type": "message/rfc822"}
+        )
+        assert posted.status == 200 and posted.body["conversation_id"] == "bn-1", posted.body
+        await receiver.wait_for(lambda r: len(r.first_arrivals("bn-1")) == 1)
+    [bounced] = receiver.first_arrivals("bn-1")
+    assert bounced["type"] == "message.bounced"
+    assert bounced["data"]["message_id"] == "er-1" and bounced["data"]["bounce"] == "5.1.1", bounced
+    await replay_every_run(client, chosen.task_queue)

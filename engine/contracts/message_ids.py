@@ -41,8 +41,20 @@ def domain_of(sender: str) -> str:
 
 def message_id_for(message: OutboundMessage, domain: str) -> str:
     """`<{conversation}.{hash of key}@{domain}>`: unique per send; a reply to it names its conversation."""
-    digest = hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:24]
-    return f"<{message.external_conversation_id}.{digest}@{domain}>"
+    return f"<{message.external_conversation_id}.{key_digest(message.idempotency_key)}@{domain}>"
+
+
+def key_digest(idempotency_key: str) -> str:
+    """The part of a send's Message-ID its idempotency key makes: a bounce quoting the Message-ID
+    names the send by it."""
+    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+
+
+def digest_in(message_id: str) -> str | None:
+    """The key digest in one of our Message-IDs (`key_digest`), or None for another shape."""
+    local = message_id.strip().strip("<>").partition("@")[0]
+    _, dot, digest = local.rpartition(".")
+    return digest if dot and len(digest) == 24 else None
 
 
 def conversation_of(message_id: str, domain: str) -> str | None:

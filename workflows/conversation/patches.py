@@ -203,7 +203,14 @@ PATCHES_2026_12_X = "patches-2026-12-x"
 LAST_COMMA_FIRST_PATCH = "a-last-comma-first-name-greets-the-first-name"
 # The bundle after that: everything PATCHES_2026_12_X stands for, and LAST_COMMA_FIRST_PATCH.
 PATCHES_2026_12_Y = "patches-2026-12-y"
+# A bounce of an agent's reply names the reply (`message.bounced`'s `message_id`, the integrator's id of
+# it), as `message.delivery_failed` does: with several replies out, an integrator could not tell which
+# one bounced. Asked only when the bounced Message-ID is one of the run's agent replies (bounces.py).
+BOUNCED_REPLY_PATCH = "a-bounce-names-the-reply-it-bounced"
+# The bundle after that: everything PATCHES_2026_12_Y stands for, and BOUNCED_REPLY_PATCH.
+PATCHES_2026_12_Z = "patches-2026-12-z"
 BUNDLES = (
+    PATCHES_2026_12_Z,
     PATCHES_2026_12_Y,
     PATCHES_2026_12_X,
     PATCHES_2026_12_W,
@@ -270,6 +277,7 @@ LATER_PATCHES = {
     AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH: PATCHES_2026_12_W,
     ASSIGNMENT_FACTS_PATCH: PATCHES_2026_12_X,
     LAST_COMMA_FIRST_PATCH: PATCHES_2026_12_Y,
+    BOUNCED_REPLY_PATCH: PATCHES_2026_12_Z,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -21,9 +21,11 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt, Status
+    from engine.contracts.message_ids import digest_in, key_digest
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.patches import (
+        BOUNCED_REPLY_PATCH,
         FAILED_REPLY_DECIDED_PATCH,
         REFUSED_TOLD_PATCH,
         REPEAT_WAITS_PATCH,
@@ -140,3 +142,17 @@ class Replies(Inbox):
         its seq (REPEAT_WAITS_PATCH): answered at once, it named the newest seq, not the reply's."""
         if message_id in self._replies_pending and self._patched(REPEAT_WAITS_PATCH):
             await workflow.wait_condition(lambda: message_id not in self._replies_pending)
+
+    def _bounced_reply(self, bounced_message_id: str | None) -> str | None:
+        """The integrator's id of the agent reply a bounce quotes our Message-ID of (its key digest,
+        engine/contracts/message_ids.py), or None: an automatic reply's, or one of an earlier run."""
+        digest = digest_in(bounced_message_id or "")
+        if digest is None:
+            return None
+        for entry in self._state.decisions:
+            if entry.event != "message.sent" or entry.message_id is None:
+                continue
+            key = f"{entry.seq}:reply" if self._threads() else f"{entry.seq}:0"
+            if key_digest(self._key(key)) == digest:
+                return entry.message_id if self._patched(BOUNCED_REPLY_PATCH) else None
+        return None

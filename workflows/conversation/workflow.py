@@ -213,7 +213,8 @@ class ConversationWorkflow(Replies):
                 "bounce_action": bounce.action or None,
                 "bounce_status": bounce.status or None,
             }
-            seq = await self._process("message.bounced", extra={"event": details})
+            bounced = self._bounced_reply(bounce.bounced_message_id)
+            seq = await self._process("message.bounced", extra={"event": details}, message_id=bounced)
             await self._flush_records()
             self._changed()
             return self._receipt(seq)
