@@ -88,6 +88,10 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
         f"/v1/subscriptions/sub_{'0' * 24}/deliveries",
         None,
     ),
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): (
+        f"/v1/subscriptions/sub_{'0' * 24}/given-up",
+        None,
+    ),
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
         f"/v1/subscriptions/sub_{'0' * 24}/redeliver",
         None,

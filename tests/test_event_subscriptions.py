@@ -278,6 +278,24 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
         # what was given up stays given up (the receiver sees the gap and asks for a redelivery)
         detail = (await api.request("GET", f"/v1/subscriptions/{sub['id']}")).body
         assert detail["queue"]["failed"] >= 1 and detail["failing_since"] is None
+        # ... which it finds without paging every attempt (`queue.failed` said how many, not which)
+        path = f"/v1/subscriptions/{sub['id']}/given-up"
+        gaps = (await api.request("GET", path)).body
+        assert [(g["conversation_id"], g["sequence"], g["type"]) for g in gaps["given_up"]][:1] == [
+            ("c-5", 1, "conversation.created")
+        ], gaps
+        first = gaps["given_up"][0]
+        assert first["last_status_code"] == 500 and first["attempts"] >= 1 and first["last_attempt_at"]
+        assert (await api.request("GET", f"{path}?conversation_id=c-other")).body["given_up"] == []
+        paged, link = [], f"{path}?limit=1"
+        while link:  # one by one, the same events in the same order
+            page = (await api.request("GET", link)).body
+            paged, link = paged + page["given_up"], page["next"]
+        assert paged == gaps["given_up"]
+        again = f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=1&conversation_id=c-5"
+        assert (await api.request("POST", again)).status == 202
+        await receiver.wait_for(lambda r: any(e["sequence"] == 1 for e in r.first_arrivals("c-5")))
+        assert (await api.request("GET", path)).body["given_up"] == []
 
 
 async def test_an_event_held_back_behind_a_failing_one_gets_its_own_retry_hours(

@@ -113,6 +113,7 @@ LISTS = {
     "/v1/webhook-secrets",
     "/v1/subscriptions",
     "/v1/subscriptions/{subscription_id}/deliveries",
+    "/v1/subscriptions/{subscription_id}/given-up",
     "/v1/quarantine",
 }
 QUARANTINE_FILTERS: list[dict[str, Any]] = [

@@ -64,6 +64,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("DELETE", "/v1/subscriptions/{subscription_id}"): "delete_subscription",
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): "rotate_subscription_secret",
     ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): "list_subscription_deliveries",
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): "list_given_up_events",
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): "redeliver_events",
     ("GET", "/v1/quarantine"): "list_quarantine",
     ("GET", "/v1/quarantine/{quarantine_id}"): "get_quarantined_mail",

@@ -12,6 +12,7 @@ from engine.api.subscriptions import (
     CreateSubscription,
     Deleted,
     DeliveryAttemptList,
+    GivenUpList,
     Redelivered,
     RotateSubscriptionSecret,
     SubscriptionList,
@@ -61,6 +62,13 @@ SUBSCRIPTION_ROUTES: dict[
         DeliveryAttemptList,
         200,
     ),
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): (
+        "The events whose delivery was given up after the retry hours, by conversation and sequence, "
+        "each with its last attempt: where to redeliver from",
+        None,
+        GivenUpList,
+        200,
+    ),
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
         "Deliver again every event numbered from `from_sequence` (of one conversation with "
         "`conversation_id`), in order",
@@ -75,6 +83,15 @@ SUBSCRIPTION_PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
         query(
             "conversation_id",
             "Only this conversation's attempts",
+            type="string",
+            pattern=ID_PATTERN,
+            maxLength=128,
+        )
+    ],
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): [
+        query(
+            "conversation_id",
+            "Only this conversation's events",
             type="string",
             pattern=ID_PATTERN,
             maxLength=128,

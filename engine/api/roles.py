@@ -106,6 +106,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/v1/subscriptions/{subscription_id}"): INTEGRATOR,
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): INTEGRATOR,
     ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): SUBSCRIPTION_READER,
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): SUBSCRIPTION_READER,
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): INTEGRATOR,
     ("GET", "/console"): CONSOLE,
     ("GET", "/console/"): CONSOLE,

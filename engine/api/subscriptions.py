@@ -26,6 +26,7 @@ from engine.contracts.events import EVENT_TYPES, EventType
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.contracts.single_line import NOT_IN_A_LINE, SINGLE_LINE
 from engine.db.event_deliveries import EventDeliveries
+from engine.db.given_up_events import given_up
 from engine.db.subscriptions import Subscription, Subscriptions
 from engine.public_addresses import AddressRefused, check_url
 
@@ -113,6 +114,25 @@ class DeliveryAttemptView(BaseModel):
 
 class DeliveryAttemptList(BaseModel):
     attempts: list[DeliveryAttemptView]
+    next: str | None
+
+
+class GivenUpView(BaseModel):
+    """An event whose delivery was given up after its retry hours, with its last attempt."""
+
+    conversation_id: str
+    sequence: int
+    event_id: str
+    type: str
+    attempts: int
+    created_at: str
+    last_attempt_at: str | None
+    last_status_code: int | None
+    last_error: str | None
+
+
+class GivenUpList(BaseModel):
+    given_up: list[GivenUpView]
     next: str | None
 
 
@@ -237,6 +257,27 @@ async def list_deliveries(request: web.Request) -> web.Response:
     shown = found[: page.limit]
     after = next_link(request, page, shown[-1].position()) if len(found) > page.limit else None
     return web.json_response({"attempts": [a.shown() for a in shown], "next": after})
+
+
+@routes.get("/v1/subscriptions/{subscription_id}/given-up")
+async def list_given_up(request: web.Request) -> web.Response:
+    """The events given up (engine/db/given_up_events.py), by conversation and sequence: the gaps a
+    receiver sees, each with what to redeliver from."""
+    sub = await _owned(request)
+    check_parameters(request, ("conversation_id", *PAGE_PARAMS))
+    page = page_request(request, position_length=2)
+    if page.after is not None and not str(page.after[1]).isdigit():
+        raise invalid_field("cursor", "not a cursor of this listing (take `next` as it is)")
+    found = await given_up(
+        request.app[DATABASE],
+        sub.subscription_id,
+        after=page.after,
+        limit=page.limit,
+        conversation_id=_conversation_filter(request),
+    )
+    shown = found[: page.limit]
+    after = next_link(request, page, shown[-1].position()) if len(found) > page.limit else None
+    return web.json_response({"given_up": [g.shown() for g in shown], "next": after})
 
 
 @routes.post("/v1/subscriptions/{subscription_id}/redeliver")

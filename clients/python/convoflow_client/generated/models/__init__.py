@@ -67,6 +67,8 @@ from .finding import Finding
 from .finding_severity import FindingSeverity
 from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
+from .given_up_list import GivenUpList
+from .given_up_view import GivenUpView
 from .intent_gate import IntentGate
 from .intent_report import IntentReport
 from .intent_score import IntentScore
@@ -253,6 +255,8 @@ __all__ = (
     "FindingSeverity",
     "GetKpisFormat",
     "GetKpisInterval",
+    "GivenUpList",
+    "GivenUpView",
     "IntentGate",
     "IntentReport",
     "IntentScore",
