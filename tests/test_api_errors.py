@@ -319,6 +319,19 @@ async def test_a_closed_conversation_and_a_refused_assignment_name_their_field(
     assert (fields(closed.body), fields(refused.body)) == (["conversation_id"], ["agent_id"])
 
 
+async def test_a_message_of_another_channel_is_refused_naming_channel(api: ApiClient, worker: None) -> None:
+    """An SMS posted to an email conversation was taken: counted as the customer's, its event said
+    email, and the agent's reply went to the email address."""
+    await api.post_message("c-mixed", "m-1")
+    sms = {**GOOD, "message_id": "m-2", "channel": "sms", "sender": {"address": "+4915100000009"}}
+    refused = await api.request("POST", "/v1/conversations/c-mixed/messages", json=sms)
+    assert (refused.status, refused.body["error"]) == (409, "channel_mismatch"), refused.body
+    assert fields(refused.body) == ["channel"] and "on email" in refused.body["message"]
+    assert (await api.get("c-mixed")).body["customer_messages"] == 1
+    same = {**GOOD, "message_id": "m-3", "text": "And another thing"}
+    assert (await api.request("POST", "/v1/conversations/c-mixed/messages", json=same)).status == 200
+
+
 LONG_NUMBER = "9" * 5_000  # past the 4,300 digits Python's int() converts: it raised, and answered 500
 
 

@@ -91,6 +91,8 @@ async def call_temporal(
             raise ApiError(
                 422, "invalid_request", f"text: {cause.message}", named("text", cause.message)
             ) from None
+        if isinstance(cause, ApplicationError) and cause.type == "ChannelMismatch":
+            raise ApiError(409, "channel_mismatch", cause.message, named("channel", cause.message)) from None
         if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
             raise ApiError(
                 409, "assignment_refused", cause.message, named("agent_id", cause.message)

@@ -176,7 +176,7 @@ class PostMessage(Strict):
         return self
 
     def to_message(self) -> InboundMessage:
-        message = InboundMessage.model_validate(self.model_dump(exclude={"channel", "headers"}))
+        message = InboundMessage.model_validate(self.model_dump(exclude={"headers"}))
         said = {k.lower(): v for k, v in self.headers.items()}
         if said.get("auto-submitted", "no").strip().lower() != "no":
             message.auto_submitted = True

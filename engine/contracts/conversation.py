@@ -99,6 +99,11 @@ class InboundMessage(BaseModel):
     """A customer message as the channel delivered it."""
 
     message_id: str = Field(min_length=1, max_length=256, description="The channel's message id.")
+    channel: Channel | None = Field(
+        default=None,
+        description="The channel it came on: a conversation takes messages of its own channel only "
+        "(None: recorded before messages said it).",
+    )
     sender: Party
     text: str = Field(max_length=100_000)
     quoted: str = Field(

@@ -151,6 +151,15 @@ class ConversationWorkflow(Replies):
     def _validate_receive_message(self, message: InboundMessage) -> None:
         if self._closed_for_good():
             self._reject_when_closed()
+        # An SMS posted to an email conversation was taken and counted as the customer's, its event
+        # said email and the agent's reply went by email. A validator refuses before anything is
+        # recorded (and does not run when history replays an accepted update).
+        if message.channel is not None and message.channel != self._state.channel:
+            raise ApplicationError(
+                f"this conversation is on {self._state.channel.value}; the message came on "
+                f"{message.channel.value}: give it a conversation of its own",
+                type="ChannelMismatch",
+            )
 
     @receive_message_decided.validator
     def _validate_receive_message_decided(self, message: InboundMessage) -> None:
