@@ -380,10 +380,12 @@ async def test_a_damaged_history_names_the_event_without_a_traceback(
     not named" though the core named the event it met instead."""
     recorded = json.loads((HISTORIES / "answer-r-1.json").read_text(encoding="utf-8"))
 
-    def edited(change: Callable[[list[dict[str, Any]]], None]) -> audit_bundle.Recorded:
+    def edited(
+        change: Callable[[list[dict[str, Any]]], None], workflow_id: str = "wf"
+    ) -> audit_bundle.Recorded:
         raw = json.loads(json.dumps(recorded))
         change(raw["events"])
-        return audit_bundle.Recorded("c-1", "run-1", WorkflowHistory.from_json("wf", raw))
+        return audit_bundle.Recorded("c-1", "run-1", WorkflowHistory.from_json(workflow_id, raw))
 
     def one_character(events: list[dict[str, Any]]) -> None:
         payload = events[0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
@@ -394,9 +396,16 @@ async def test_a_damaged_history_names_the_event_without_a_traceback(
 
     marker = next(e for e in recorded["events"] if e["eventType"] == "EVENT_TYPE_MARKER_RECORDED")
     after = int(marker["eventId"]) + 1
-    tally = await replay_all([edited(one_character), edited(without_the_first_marker)], TEST_DATA_CONVERTER)
-    assert tally.summary() == "2 replayed, 2 differences"
-    payload, missing = tally.differences
+    # Another tenant's history put in a bundle of this one's conversation: "event not named" and the
+    # SDK's 26-line traceback, the cause ("payload of another tenant") inside it only.
+    swapped = edited(lambda events: None, "conversation:globex-00000000:r-1")
+    tally = await replay_all(
+        [edited(one_character), edited(without_the_first_marker), swapped], TEST_DATA_CONVERTER
+    )
+    assert tally.summary() == "3 replayed, 3 differences"
+    payload, missing, other = tally.differences
+    assert other.event == "event 1 WORKFLOW_EXECUTION_STARTED"
+    assert "payload of another tenant" in other.detail, other.detail
     assert payload.event == "event 1 WORKFLOW_EXECUTION_STARTED"
     assert payload.detail == "a payload does not decode: payload under key 'test-1' does not decrypt"
     assert missing.event == f"event {after}" and "out of order" in missing.detail

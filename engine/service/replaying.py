@@ -18,7 +18,12 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
-from temporalio.converter import DataConverter, PayloadCodec
+from temporalio.converter import (
+    DataConverter,
+    PayloadCodec,
+    WithSerializationContext,
+    WorkflowSerializationContext,
+)
 from temporalio.worker import Replayer, WorkflowReplayResult
 
 from engine.service.audit_bundle import Recorded
@@ -99,6 +104,12 @@ async def first_undecodable(history: WorkflowHistory, codec: PayloadCodec) -> tu
     failure comes back as "Encoded failure", naming no event. Checked first, the auditor reads which
     event of the history was edited (or sealed under a key this deployment does not have).
     """
+    if isinstance(codec, WithSerializationContext):
+        # Decoded as the replay decodes: in the workflow's context, so a payload sealed for another
+        # tenant than the history's workflow (a history swapped into a bundle) is named here too,
+        # instead of failing inside the replay as "event not named" behind an SDK traceback.
+        context = WorkflowSerializationContext(namespace="default", workflow_id=history.workflow_id)
+        codec = codec.with_context(context)
     for event in history.events:
         for payload in _payloads(event):
             try:
