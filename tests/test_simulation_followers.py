@@ -180,3 +180,36 @@ def test_a_follower_s_expectation_is_checked_as_a_case_s_is(
         checked.stderr
     )
     assert 'tests[0].expect.followed_by[0].matched[0]: unknown rule id "survey-when-solve"' in checked.stderr
+
+
+def test_a_case_without_followed_by_is_not_failed_by_what_follows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Following every case's status changes made a case fail on a follower's rule that could not
+    evaluate, though the case expects nothing of it: a pack that published before no longer did."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    erring = (
+        NEW
+        + "  - id: odd\n    on: [status.changed]\n"
+        + '    if: {">": [{"/": [1, {"var": "conversation.customer_messages"}]}, 0]}\n'
+        + "    then: [{add_tags: [odd]}]\n"
+    )
+    (pack / "pack.yaml").write_text(erring)
+    (pack / "tests.yaml").write_text(
+        textwrap.dedent(
+            """\
+            - name: thanks solves
+              event: message.received
+              context: {message: {text: "thanks"}, conversation: {customer_messages: 0}}
+              expect: {matched: [thanks-solves]}
+            - name: thanks solves, and what follows is looked at
+              event: message.received
+              context: {message: {text: "thanks"}, conversation: {customer_messages: 0}}
+              expect: {matched: [thanks-solves], followed_by: [{status: solved}]}
+            """
+        )
+    )
+    ran = run_cli(capsys, ["rules", "test", str(pack)])
+    assert "PASS  thanks solves\n" in ran.stdout, ran.stdout
+    assert "rule odd failed to evaluate" in ran.stdout and ran.stdout.strip().endswith("1 passed, 1 failed")

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.audit.timeline_statuses import TIMER_STATUSES
 from engine.contracts.compact_json import plain
 from engine.contracts.conversation import ConversationState, DecisionEntry
 from engine.rules.pack import RulePack
@@ -44,9 +45,6 @@ EFFECTS: dict[str, str] = {
 OUTBOUND = frozenset({"reply", "notify", "call_webhook", "update_crm", "add_note", "assign"})
 # The notes of a `survey.due` entry whose survey message went out, or was refused (timers.py).
 SURVEY_SENT_NOTES = ("survey sent", "survey not sent")
-# The notes of a `timer` entry whose timer moved the status by itself (workflows/conversation/timers.py
-# STATUS_TIMERS), and the status each moves it to.
-TIMER_STATUSES = {"closed: ": "closed", "reopened: ": "open"}
 
 
 class EffectRow(BaseModel):

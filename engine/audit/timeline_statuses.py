@@ -7,7 +7,9 @@ from datetime import datetime
 
 from engine.contracts.conversation import DecisionEntry
 
-_TIMER_STATUS = (("closed:", "closed"), ("reopened:", "open"))
+TIMER_STATUSES = {"closed: ": "closed", "reopened: ": "open"}
+"""The notes of a `timer` entry whose timer moved the status by itself (workflows/conversation/timers.py
+STATUS_TIMERS), and the status each moves it to."""
 
 
 def status_changes(trail: list[DecisionEntry], notes: list[str]) -> list[tuple[datetime, str]]:
@@ -44,7 +46,7 @@ def status_changes(trail: list[DecisionEntry], notes: list[str]) -> list[tuple[d
                 changes.append((entry.at, new))
             continue
         if entry.event == "timer" and entry.note:
-            caused += [status for prefix, status in _TIMER_STATUS if entry.note.startswith(prefix)]
+            caused += [status for prefix, status in TIMER_STATUSES.items() if entry.note.startswith(prefix)]
         for done in entry.executed:
             kind = done.action.get("type")
             if done.outcome != "done" or kind not in ("set_status", "close", "snooze"):

@@ -44,7 +44,9 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     wanted = case.expect.intent is not None or case.expect.language is not None
     triaged = with_triage(pack, case.context, wanted=wanted)
-    # Decided and followed as `simulate` and live do; the followers are read only when expected.
+    # Decided and followed as `simulate` and live do; the followers are read (their outcomes and
+    # their rules' errors) only when the case expects them: a case without `followed_by` passes or
+    # fails as it did before the field existed.
     (decision, context), *followers = follow(pack, case.event.value, triaged)
     result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect
@@ -57,7 +59,7 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     if expect.followed_by is not None:
         result.followers = followers
         result.failures += _follower_failures(expect.followed_by, followers)
-    for outcome in [o for d in [decision, *(f for f, _ in followers)] for o in d.rules]:
+    for outcome in [o for d in [decision, *(f for f, _ in result.followers)] for o in d.rules]:
         if outcome.error:
             result.failures.append(f"rule {outcome.id} failed to evaluate: {outcome.error}")
     return result
