@@ -10,6 +10,9 @@ what the receiver or the API shows.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -292,6 +295,13 @@ async def test_a_subscription_that_keeps_failing_is_marked_and_recovers(
             page = (await api.request("GET", link)).body
             paged, link = paged + page["given_up"], page["next"]
         assert paged == gaps["given_up"]
+        # A cursor is base64 JSON, not signed: one made by hand is a 422 naming it, never a 500.
+        scope = hashlib.sha256(json.dumps([tenants["acme"], path, []]).encode()).hexdigest()[:16]
+        for sequence in ("²", "9" * 200):
+            token = json.dumps({"s": scope, "p": ["c-5", sequence]}).encode()
+            cursor = base64.urlsafe_b64encode(token).decode().rstrip("=")
+            forged = await api.request("GET", f"{path}?cursor={cursor}")
+            assert forged.status == 422 and forged.body["fields"][0]["field"] == "cursor", forged.body
         again = f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=1&conversation_id=c-5"
         assert (await api.request("POST", again)).status == 202
         await receiver.wait_for(lambda r: any(e["sequence"] == 1 for e in r.first_arrivals("c-5")))

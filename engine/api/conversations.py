@@ -130,6 +130,10 @@ async def post_message(request: web.Request) -> web.Response:
     ext_id = external_id(request)
     decided = wait_for_decision(request)
     body = await read_body(request, PostMessage)
+    if body.says_nothing():
+        # A message of nothing was taken, counted as the customer's and answered (a reply of spaces
+        # is refused too).
+        raise invalid_field("text", "must say something: no text, subject, quoted history or attachment")
     return await receive_customer_message(request, ext_id, body, decided=decided)
 
 

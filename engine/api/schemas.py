@@ -163,17 +163,13 @@ class PostMessage(Strict):
             raise ValidationError.from_exception_data(type(self).__name__, [detail])
         return self
 
-    @model_validator(mode="after")
-    def _says_something(self) -> PostMessage:
-        # A message of nothing was taken, counted as the customer's, and answered (an agent reply of
-        # spaces is refused too). A subject alone, an attachment alone or quoted history is a message.
-        if not (self.text.strip() or self.quoted.strip() or (self.subject or "").strip() or self.attachments):
-            problem = PydanticCustomError(
-                "empty_message", "must say something: no text, subject, quoted history or attachment"
-            )
-            detail = InitErrorDetails(type=problem, loc=("text",), input=self.text)
-            raise ValidationError.from_exception_data(type(self).__name__, [detail])
-        return self
+    def says_nothing(self) -> bool:
+        """No text, subject, quoted history or attachment. Refused on /messages only: a gateway's
+        media-only message comes with empty text (its webhook has no attachments), and an empty mail
+        is still a mail to quarantine, not one to lose."""
+        return not (
+            self.text.strip() or self.quoted.strip() or (self.subject or "").strip() or self.attachments
+        )
 
     def to_message(self) -> InboundMessage:
         message = InboundMessage.model_validate(self.model_dump(exclude={"headers"}))
