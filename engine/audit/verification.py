@@ -19,6 +19,7 @@ from engine.audit.bundle import (
     DECISIONS_FILE,
     FORMAT_1,
     PACK_DIR,
+    BundleError,
     checked_shape,
     file_sha256,
     sha256_of,
@@ -58,7 +59,16 @@ class Verdict:
 
 
 def verify(bundle: Any, keys: VerifyingKeys) -> Verdict:
-    """Recompute the chain, check the seal and every file hash of a bundle."""
+    """Recompute the chain, check the seal and every file hash of a bundle; BundleError when it is
+    none (a value nested past what hashing it can walk: ~500 levels read, then a RecursionError
+    stopped a batch and was told as Temporal's)."""
+    try:
+        return _verified(bundle, keys)
+    except RecursionError:
+        raise BundleError("JSON nested too deeply to be an audit bundle") from None
+
+
+def _verified(bundle: Any, keys: VerifyingKeys) -> Verdict:
     manifest, files = checked_shape(bundle)
     verdict = Verdict()
     chain: dict[str, Any] = manifest["chain"] if isinstance(manifest.get("chain"), dict) else {}
