@@ -139,7 +139,10 @@ rest of the run, so it records no marker and makes no assignment fact until its 
 served once reopened), and `desk-workflow-14`, one whose conversation its agent could not keep
 (over capacity at the unanswered timeout) went back to that agent once they had room (desk patch
 `desk-gives-it-back-when-nobody-else-can`), and `patches-2026-12-z-bounced-reply-1`, begun with the
-bundle in which a bounce of an agent's reply names the reply (two replies out, the first bounced).
+bundle in which a bounce of an agent's reply names the reply (two replies out, the first bounced),
+and `patches-2026-12-za-held-reply-1`, begun with the bundle in which a clock past its deadline
+breaches before the next event can stop it (a message held past its first response and the agent's
+reply, taken together).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

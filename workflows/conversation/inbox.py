@@ -131,7 +131,12 @@ class Inbox(Threads):
         A message whose handling fails (an activity or application error that nothing below caught)
         is recorded as failed and the next one is handled: a poison message never blocks the queue.
         """
-        while self._state.inbox:
+        while True:
+            # Before each message, and before whatever the caller handles next (a reply, a status
+            # change): a clock already past its deadline breaches first (timers.py `_breach_overdue`).
+            await self._breach_overdue()
+            if not self._state.inbox:
+                break
             recorded = self._state.inbox[0]
             self._reserved = recorded.seq
             try:

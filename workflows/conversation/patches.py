@@ -209,7 +209,15 @@ PATCHES_2026_12_Y = "patches-2026-12-y"
 BOUNCED_REPLY_PATCH = "a-bounce-names-the-reply-it-bounced"
 # The bundle after that: everything PATCHES_2026_12_Y stands for, and BOUNCED_REPLY_PATCH.
 PATCHES_2026_12_Z = "patches-2026-12-z"
+# An SLA clock whose deadline passed before the main loop handled its timer is breached (at its
+# deadline) before the next event can stop it: a reply, a pause or a solve that came first marked it
+# met or paused it with nothing left, never breached (a message the channel held past its target, a
+# busy worker). Asked only when a clock is overdue as an update or a message is handled (timers.py).
+OVERDUE_BREACH_PATCH = "an-overdue-clock-breaches-before-it-stops"
+# The bundle after that: everything PATCHES_2026_12_Z stands for, and OVERDUE_BREACH_PATCH.
+PATCHES_2026_12_ZA = "patches-2026-12-za"
 BUNDLES = (
+    PATCHES_2026_12_ZA,
     PATCHES_2026_12_Z,
     PATCHES_2026_12_Y,
     PATCHES_2026_12_X,
@@ -278,6 +286,7 @@ LATER_PATCHES = {
     ASSIGNMENT_FACTS_PATCH: PATCHES_2026_12_X,
     LAST_COMMA_FIRST_PATCH: PATCHES_2026_12_Y,
     BOUNCED_REPLY_PATCH: PATCHES_2026_12_Z,
+    OVERDUE_BREACH_PATCH: PATCHES_2026_12_ZA,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -12,6 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, Status
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.deciding import Deciding
+    from workflows.conversation.patches import OVERDUE_BREACH_PATCH
     from workflows.conversation.status import Raised
 
 # Timers that move the status by themselves, with what the trail says about it.
@@ -97,17 +98,7 @@ class Timers(Deciding):
         s = self._state
         now = workflow.now()
         events_before = s.event_seq
-        for t in list(s.sla.targets.values()):
-            if t.running and t.warning_at is not None and not t.warned and t.warning_at <= now:
-                t.warned = True
-                await self._process(
-                    "sla.warning", extra={"event": {"sla_target": t.name}}, at=self._instant(t.warning_at)
-                )
-            if t.running and t.deadline is not None and t.deadline <= now:
-                t.breached_at, t.running = t.deadline, False
-                await self._process(
-                    "sla.breached", extra={"event": {"sla_target": t.name}}, at=self._instant(t.deadline)
-                )
+        await self._fire_due_sla(now)
         for esc in [e for e in s.sla.escalations if e.due_at <= now]:
             s.sla.escalations.remove(esc)
             seq = self._next_event()
@@ -147,6 +138,34 @@ class Timers(Deciding):
             survey.status = "expired"
         if s.event_seq != events_before:  # handlers upsert their own changes; only timers' are new here
             self._upsert_search_attributes()
+
+    async def _fire_due_sla(self, now: datetime) -> None:
+        """The SLA warnings and breaches due by `now`, each at its own instant."""
+        for t in list(self._state.sla.targets.values()):
+            if t.running and t.warning_at is not None and not t.warned and t.warning_at <= now:
+                t.warned = True
+                await self._process(
+                    "sla.warning", extra={"event": {"sla_target": t.name}}, at=self._instant(t.warning_at)
+                )
+            if t.running and t.deadline is not None and t.deadline <= now:
+                t.breached_at, t.running = t.deadline, False
+                await self._process(
+                    "sla.breached", extra={"event": {"sla_target": t.name}}, at=self._instant(t.deadline)
+                )
+
+    async def _breach_overdue(self) -> None:
+        """Breach a clock whose deadline passed before the main loop handled its timer, before an
+        event can stop it (OVERDUE_BREACH_PATCH): a reply, a pause or a solve that came first (a
+        message the channel held past its target, a busy worker) marked it met or paused it with no
+        time left, never breached, and the KPIs counted it met. Asked only when one is overdue."""
+        now = workflow.now()
+        overdue = any(
+            t.running and t.deadline is not None and t.deadline <= now
+            for t in self._state.sla.targets.values()
+        )
+        if overdue and self._patched(OVERDUE_BREACH_PATCH):
+            await self._ensure_pack()  # a carried run that woke for an update loads it on demand
+            await self._fire_due_sla(now)
 
     async def _unanswered(self, due: datetime) -> None:
         """The assignee left the customer waiting too long: `assignment.timeout`, then someone else."""
