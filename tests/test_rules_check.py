@@ -358,3 +358,22 @@ async def test_a_publish_says_what_rules_check_warns_about(
     assert run.returncode == 0 and run.stdout.startswith("published conflicts")
     lines = run.stderr.splitlines()
     assert len(lines) == 4 and all(line.startswith("convoflow rules: warning ") for line in lines), lines
+
+
+def test_escalation_levels_no_rule_starts_or_whose_delay_is_skipped_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    """A policy's levels do nothing by themselves: with no rule escalating, a breach escalated
+    nothing and `rules check` said nothing; a first level's `after_breach_minutes` ran at the breach."""
+    delayed = found("escalations.yaml")
+    assert (
+        "warning",
+        "escalation-delay-ignored",
+        ["escalate-on-breach"],
+        ("sla_policies.standard.escalations[0].after_breach_minutes"),
+    ) in delayed, delayed
+    assert not [f for f in delayed if f[1] == "escalations-never-run"]  # level 2 waits its 120 minutes
+    text = (PACKS / "escalations.yaml").read_text()
+    (tmp_path / "pack.yaml").write_text(text[: text.index("  - id: escalate-on-breach")])
+    idle = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack.yaml")).findings]
+    assert ("warning", "escalations-never-run", "sla_policies.standard.escalations") in idle, idle

@@ -19,6 +19,7 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -160,7 +161,7 @@ async def _explain(settings: Settings, client: Client, args: argparse.Namespace)
 
 async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) -> int:
     # A hash reads the database on its own loop, among the tenant's versions only.
-    pack = await asyncio.to_thread(load_pack, args.pack, args.tenant)
+    pack = await asyncio.to_thread(partial(load_pack, args.pack, args.tenant, tenant_s_own=True))
     workflow_id = await known_conversation(client, args.tenant, args.conversation)
     captured = await captured_decisions(client, workflow_id)
     trail, _ = await whole_trail(client, workflow_id, await run_ids(client, workflow_id))

@@ -108,23 +108,25 @@ async def refuse_when_approval_required(store: PackStore, tenant: str, what: str
         )
 
 
-def load_pack(ref: str, tenant: str | None = None) -> RulePack:
+def load_pack(ref: str, tenant: str | None = None, *, tenant_s_own: bool = False) -> RulePack:
     """A pack from a file or folder, or a published version by hash with the test cases it was
-    published with (by `tenant`, when it did); invalid -> CommandFailed(2), well-formed but with
-    intents below its quality gate -> CommandFailed(1)."""
-    pack, weak = load_weighed_pack(ref, tenant)
+    published with (by `tenant`, when it did; `tenant_s_own`: only a version `tenant` published);
+    invalid -> CommandFailed(2), well-formed but with intents below its quality gate -> CommandFailed(1)."""
+    pack, weak = load_weighed_pack(ref, tenant, tenant_s_own=tenant_s_own)
     if weak:
         # A well-formed pack whose intents are too weak fails like failing test cases (1), not as broken (2).
         raise CommandFailed(1, weak)
     return pack
 
 
-def load_weighed_pack(ref: str, tenant: str | None = None) -> tuple[RulePack, list[str]]:
+def load_weighed_pack(
+    ref: str, tenant: str | None = None, *, tenant_s_own: bool = False
+) -> tuple[RulePack, list[str]]:
     """`load_pack`, with the pack whose only problems are intents below its quality gate given
     back beside them: `rules test` still runs the cases and shows the table that says what to mend."""
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
-        return with_store(lambda store: _published(store, ref, tenant)), []
+        return with_store(lambda store: _published(store, ref, tenant, tenant_s_own)), []
     if not path.exists():
         short = " (a version's hash is written with 7 or more of its digits)" if SHORT_HASH.match(ref) else ""
         raise CommandFailed(2, [f"{ref}: no such file or folder{short}"])
@@ -137,13 +139,14 @@ def load_weighed_pack(ref: str, tenant: str | None = None) -> tuple[RulePack, li
     return pack, [str(p) for p in problems]
 
 
-async def _published(store: PackStore, ref: str, tenant: str | None) -> RulePack:
+async def _published(store: PackStore, ref: str, tenant: str | None, tenant_s_own: bool) -> RulePack:
     """The published pack `ref` names by its hash or a prefix of it that only one hash has; of
-    `tenant`'s versions only, when given (`audit whatif --tenant acme` took a hash only globex had
-    published, which the API refuses)."""
-    found = await store.hashes_beginning(ref, tenant=tenant)
-    if not found and tenant is not None and await store.hashes_beginning(ref):
-        raise CommandFailed(2, [f"{ref}: no version of tenant {tenant} has this hash (`rules list`)"])
+    `tenant`'s versions only with `tenant_s_own` (`audit whatif --tenant acme` took a hash only
+    globex had published, which the API refuses)."""
+    own = tenant if tenant_s_own else None
+    found = await store.hashes_beginning(ref, tenant=own)
+    if not found and own is not None and await store.hashes_beginning(ref):
+        raise CommandFailed(2, [f"{ref}: no version of tenant {own} has this hash (`rules list`)"])
     if len(found) > 1:
         shown = ", ".join(found[:4]) + (", ..." if len(found) > 4 else "")
         raise CommandFailed(

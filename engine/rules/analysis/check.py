@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from engine.rules.analysis.atoms import conjuncts
 from engine.rules.analysis.conflicts import conflicts
+from engine.rules.analysis.escalations import escalation_findings
 from engine.rules.analysis.findings import CheckReport, Finding, rule_index
 from engine.rules.analysis.languages import missing_texts, untrained_languages
 from engine.rules.analysis.reachability import Budget, dead_events, never_matching, shadowed, too_large
@@ -61,6 +62,7 @@ def analyse(
     findings += missing_texts(pack, atoms)
     findings += untrained_languages(pack)
     findings += twice_on_first_message(pack)
+    findings += escalation_findings(pack)
     findings += roster_findings(pack, roster, why_no_roster or "no roster was given")
     findings += too_large(pack, atoms, budget)
     if source is None:

@@ -39,6 +39,12 @@ TEXT_AS_NUMBER = "text-as-number"
 not one (most) makes the condition fail with an error, counted as not matched."""
 UNTRAINED_LANGUAGE = "untrained-language"
 """A language triage serves in which no intent has an example sentence."""
+ESCALATIONS_NEVER_RUN = "escalations-never-run"
+"""An SLA policy's escalation levels that no rule starts: a level runs only from an `escalate` action (a
+rule on `sla.breached`), and each later one at its business minutes after the breach."""
+ESCALATION_DELAY_IGNORED = "escalation-delay-ignored"
+"""An `escalate` names a level with `after_breach_minutes`: the action runs it when the rule matches; the
+delay is waited only by a level scheduled after another."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 
