@@ -169,6 +169,7 @@ def test_a_format_1_bundle_still_verifies_with_the_audit_key(
     assert bundle["manifest"]["format"] == "convoflow-audit-bundle/1"
     checked = run_cli(capsys, ["audit", "verify", str(FORMAT_1)])
     assert checked.returncode == 0 and checked.stdout.startswith("1 records verified"), checked
+    assert checked.stdout.rstrip().endswith("(format 1: sealed with the audit key)"), checked
     bundle["files"]["decisions.json"][0]["event"] = "sla.breached"
     (tmp_path / "edited.json").write_bytes(canonical_json(bundle))
     edited = run_cli(capsys, ["audit", "verify", str(tmp_path / "edited.json")])

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from engine.audit.bundle import BundleError
+from engine.audit.bundle import FORMAT_1, BundleError
 from engine.audit.chain import canonical_json
 from engine.audit.signing import PublicKeyError, key_id, public_text, read_public, signing_key
 from engine.audit.verification import VerifyingKeys, verify
@@ -273,10 +273,12 @@ def _verified(path: Path, key: VerifyingKeys, *, named: bool) -> bool:
         # Which conversation the sealed manifest names: a file renamed or handed over for another
         # conversation (or tenant) verifies too, and only this line tells the auditor so.
         manifest = bundle["manifest"]
+        # A format 1 bundle was sealed with the audit key itself, which its checkers held: said so.
+        sealed = " (format 1: sealed with the audit key)" if manifest.get("format") == FORMAT_1 else ""
         print(
             f"{f'{path}: ' if named else ''}{verdict.records} records verified ({verdict.files} files match "
             f"the manifest): conversation {manifest.get('conversation')} of tenant {manifest.get('tenant')}, "
-            f"exported {manifest.get('exported_at')}"
+            f"exported {manifest.get('exported_at')}{sealed}"
         )
         return True
     for problem in verdict.problems:

@@ -17,6 +17,8 @@ import errno
 import socket
 from dataclasses import dataclass, field
 
+from aiohttp import web
+
 # aiohttp's default for a site; asyncio sets it again when it starts serving a socket.
 BACKLOG = 128
 
@@ -49,14 +51,18 @@ class Listeners:
 def listen(host: str, port: int, *, what: str, setting: str) -> list[socket.socket]:
     """Sockets listening on (host, port), one for each address the host resolves to.
 
-    Bound as asyncio's `create_server` binds a host and port (every address of the name,
-    SO_REUSEADDR, IPv6 sockets IPv6-only), so serving them behaves as serving the host and port did.
+    Bound as asyncio's `create_server` binds a host and port (every address of the name, a family
+    the kernel lacks skipped, SO_REUSEADDR, IPv6 sockets IPv6-only), so serving them behaves as
+    serving the host and port did.
     """
     infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     sockets: list[socket.socket] = []
     try:
         for family, kind, proto, _, address in dict.fromkeys(infos):
-            sock = socket.socket(family, kind, proto)
+            try:
+                sock = socket.socket(family, kind, proto)
+            except OSError:  # a family this kernel has not (IPv6 off): skipped, as asyncio skips it
+                continue
             sockets.append(sock)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6:
@@ -74,3 +80,13 @@ def listen(host: str, port: int, *, what: str, setting: str) -> list[socket.sock
             sock.close()
         raise
     return sockets
+
+
+def sites(
+    runner: web.AppRunner, sockets: list[socket.socket] | None, host: str, port: int
+) -> list[web.BaseSite]:
+    """The runner's sites: on the sockets taken at the start, or on the host and port (tests and
+    benchmarks that serve a runner on its own)."""
+    if sockets:
+        return [web.SockSite(runner, sock) for sock in sockets]
+    return [web.TCPSite(runner, host, port)]

@@ -21,6 +21,7 @@ from engine.api.conversations import SETTINGS
 from engine.api.errors import json_errors
 from engine.api.metrics import METRICS_PATH, check_access, exposition
 from engine.service.config import Settings
+from engine.service.listening import sites
 from engine.service.metrics import REGISTRY
 
 _runtimes: dict[str, Runtime] = {}
@@ -57,11 +58,6 @@ async def serve_worker_metrics(
     app.router.add_get(METRICS_PATH, _worker_metrics)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    sites = (
-        [web.SockSite(runner, sock) for sock in sockets]
-        if sockets
-        else [web.TCPSite(runner, settings.worker_metrics_host, settings.worker_metrics_port)]
-    )
-    for site in sites:
+    for site in sites(runner, sockets, settings.worker_metrics_host, settings.worker_metrics_port):
         await site.start()
     return runner

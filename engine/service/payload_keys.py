@@ -213,8 +213,9 @@ def fingerprint(key: bytes) -> str:
 async def check_key_material(settings: Settings, keyring: Keyring | None, *, part: bool = True) -> None:
     """Refuse (KeyringError) when a key id of `keyring` holds other key material than the cluster
     first used under that id. A part of the cluster (`part`: worker, API, codec server) records the
-    ids it is the first to use, but is refused when it would seal under a master key id new to a
-    cluster that has one (a rotation's first restarted part sealed what the others could not open);
+    ids it is the first to use, but is refused when it would seal under a key id new to a cluster
+    that has one, a master's or a tenant's own (a rotation's first restarted part sealed what the
+    others could not open);
     a CLI command records none, and is refused when it would seal under an id no part has (a shell
     preparing a rotation sealed with the new key no worker could open). A refused one records nothing."""
     if keyring is None:

@@ -17,9 +17,14 @@ PRIVATE = 0o600
 
 def open_private(path: Path) -> BinaryIO:
     """`path` opened for writing from its start, mode 0600 (also when it existed with another)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE)
-    os.fchmod(descriptor, PRIVATE)  # O_CREAT's mode applies to a new file only
-    return os.fdopen(descriptor, "wb")
+    # O_NOFOLLOW: a symlink planted at the path is refused (ELOOP), not written through.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, PRIVATE)
+    try:
+        os.fchmod(descriptor, PRIVATE)  # O_CREAT's mode applies to a new file only
+        return os.fdopen(descriptor, "wb")
+    except BaseException:
+        os.close(descriptor)
+        raise
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -108,7 +108,8 @@ async def first_undecodable(history: WorkflowHistory, codec: PayloadCodec) -> tu
         # Decoded as the replay decodes: in the workflow's context, so a payload sealed for another
         # tenant than the history's workflow (a history swapped into a bundle) is named here too,
         # instead of failing inside the replay as "event not named" behind an SDK traceback.
-        context = WorkflowSerializationContext(namespace="default", workflow_id=history.workflow_id)
+        # The codec reads the tenant from the workflow id; the namespace plays no part in it.
+        context = WorkflowSerializationContext(namespace="", workflow_id=history.workflow_id)
         codec = codec.with_context(context)
     for event in history.events:
         for payload in _payloads(event):

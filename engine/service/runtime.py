@@ -26,7 +26,7 @@ from engine.service.audit_key import audit_key_of, check_audit_key
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
-from engine.service.listening import Listeners, listen
+from engine.service.listening import Listeners, listen, sites
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect_checked, ensure_search_attributes
@@ -88,12 +88,7 @@ async def _start_api(
     """The API served on `sockets` (see `_listen`), or on its host and port when none are given."""
     runner = web.AppRunner(create_app(client, settings, keys), access_log=None)
     await runner.setup()
-    sites = (
-        [web.SockSite(runner, sock) for sock in sockets]
-        if sockets
-        else [web.TCPSite(runner, settings.api_host, settings.api_port)]
-    )
-    for site in sites:
+    for site in sites(runner, sockets, settings.api_host, settings.api_port):
         await site.start()
     return runner
 
@@ -201,12 +196,16 @@ async def run_worker(settings: Settings) -> None:
     try:
         await prepare_database(settings)
         client = await _connect(settings, _address(settings))
+        worker = build_worker(client, settings)
     except BaseException:
         listeners.close()
         raise
-    worker = build_worker(client, settings)
     task = asyncio.create_task(worker.run())
-    metrics = await serve_worker_metrics(settings, listeners.worker_metrics)
+    try:
+        metrics = await serve_worker_metrics(settings, listeners.worker_metrics)
+    except BaseException:
+        listeners.close()
+        raise
     print(f"convoflow worker polling {settings.task_queue!r} on {_address(settings)}", flush=True)
     if metrics is not None:
         where = f"http://{settings.worker_metrics_host}:{settings.worker_metrics_port}/metrics"

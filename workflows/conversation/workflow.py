@@ -154,7 +154,9 @@ class ConversationWorkflow(Replies):
         # An SMS posted to an email conversation was taken and counted as the customer's, its event
         # said email and the agent's reply went by email. A validator refuses before anything is
         # recorded (and does not run when history replays an accepted update).
-        if message.channel is not None and message.channel != self._state.channel:
+        # A repeat of a message already taken is answered as a duplicate, whatever channel it says.
+        repeat = message.message_id in self._seen
+        if message.channel is not None and message.channel != self._state.channel and not repeat:
             raise ApplicationError(
                 f"this conversation is on {self._state.channel.value}; the message came on "
                 f"{message.channel.value}: give it a conversation of its own",
