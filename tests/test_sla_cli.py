@@ -156,3 +156,22 @@ def test_missing_calendar_file(tmp_path: Path, convoflow: Callable[..., Run]) ->
         "1",
     )
     assert run.returncode == 2 and "No such file" in run.stderr
+
+
+def test_deadline_takes_fractional_minutes_as_a_pack_s_targets(
+    calendar_file: Path, convoflow: Callable[..., Run]
+) -> None:
+    """A policy of `first_response_minutes: 1.5` could not be checked: "invalid int value: '1.5'"."""
+    run = convoflow(
+        "sla",
+        "deadline",
+        "--calendar",
+        str(calendar_file),
+        "--start",
+        "2026-11-20T21:59:00+01:00",
+        "--minutes",
+        "1.5",
+    )
+    assert run.returncode == 0, run.stderr
+    # one minute before the evening shift opens at 22:00, then 1.5 business minutes of it
+    assert run.stdout.strip() == "2026-11-20T22:01:30+01:00"

@@ -82,7 +82,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("deadline", help="the instant N business minutes after --start")
     p.add_argument("--calendar", type=Path, required=True, help="calendar document (JSON or YAML)")
     p.add_argument("--start", required=True, help="ISO 8601 with offset")
-    p.add_argument("--minutes", type=int, required=True, help="business minutes")
+    p.add_argument(
+        "--minutes", type=float, required=True, help="business minutes (fractional as a pack's: 1.5)"
+    )
     p.set_defaults(func=_run(deadline))
     p = cmds.add_parser("elapsed", help="business seconds between --from and --to")
     p.add_argument("--calendar", type=Path, required=True, help="calendar document (JSON or YAML)")

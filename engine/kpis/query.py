@@ -108,5 +108,5 @@ def time_zone(name: str | None) -> tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # a directory of the zone database, say
         raise KpiQueryError(
-            "tz", f"{name!r} is not a time zone this server knows (Europe/Berlin, UTC)"
+            "tz", f"{name!r} is not a time zone this server knows (an IANA name, e.g. Europe/Berlin or UTC)"
         ) from None
