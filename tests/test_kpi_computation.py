@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from engine.api.console.charts import drill_down
 from engine.calendar import BusinessCalendar
 from engine.contracts.conversation import DecisionEntry, ExecutedAction
 from engine.kpis.facts import facts_of
@@ -136,6 +137,7 @@ def test_the_report_with_its_drill_down() -> None:
         "denominator": 2,
         "conversations": None,
         "matching": ["k-2"],
+        "missing": ["k-1"],
     }
     assert m["reopens"] == {"value": 1, "conversations": ["k-1"]}
     assert (m["csat"]["value"], m["survey_response_rate"]["value"]) == (1.0, 0.5)
@@ -255,3 +257,23 @@ def test_bad_parameters_name_themselves(params: dict[str, Any], parameter: str) 
     with pytest.raises(KpiQueryError) as caught:
         parse_query(**given, now=at(3, 0))
     assert caught.value.parameter == parameter
+
+
+def test_a_conversation_with_a_missed_thread_is_among_the_misses_though_another_thread_hit() -> None:
+    """Thread 1 answered in time, thread 2 breached: the conversation was in `conversations` and in
+    `matching`, and "conversations not matching", the console's missed list, left the breach out."""
+    v = {"channel": "email", "team": "billing", "assignee": "a-1", "sla": {"first_response": 60}}
+    trail = [
+        entry(1, "conversation.created", at(0, 9), done=("apply_sla",), sender="customer", **v),
+        entry(2, "message.sent", at(0, 9, 30), **v),
+        entry(3, "status.changed", at(0, 10), **{"from": "open", "to": "closed"}, **v),
+        entry(4, "conversation.created", at(1, 9), thread=2, done=("apply_sla",), sender="customer", **v),
+        entry(5, "sla.breached", at(1, 10), thread=2, target="first_response", **v),
+        entry(6, "message.sent", at(1, 11), thread=2, **v),
+    ]
+    facts = [f for e in trail for f in facts_of(e, tenant="t", conversation_id="k-3")]
+    (row,) = report(threads_of(facts, CALENDARS), start=at(0, 0), end=at(3, 0))
+    rate = row["metrics"]["sla_first_response"]
+    assert (rate["numerator"], rate["denominator"]) == (1, 2)
+    assert rate["matching"] == ["k-3"] and rate["missing"] == ["k-3"]
+    assert drill_down(row["metrics"], "sla_first_response", missed=True) == ["k-3"]

@@ -73,18 +73,20 @@ class _Times:
 
 
 class _Rate:
-    """One rate's threads (the denominator) and those that count (the numerator)."""
+    """One rate's threads (the denominator), those that count (the numerator) and those that do not:
+    a conversation of two threads, one met and one breached, is in both lists, so "conversations not
+    matching" hid its breached thread from the misses an ops lead drills into."""
 
-    __slots__ = ("ids", "matching")
+    __slots__ = ("ids", "matching", "missing")
 
     def __init__(self) -> None:
         self.ids: list[str] = []
         self.matching: list[str] = []
+        self.missing: list[str] = []
 
     def add(self, conversation: str, hit: bool) -> None:
         self.ids.append(conversation)
-        if hit:
-            self.matching.append(conversation)
+        (self.matching if hit else self.missing).append(conversation)
 
     def result(self, distinct: bool) -> dict[str, Any]:
         numerator, denominator = len(self.matching), len(self.ids)
@@ -94,6 +96,7 @@ class _Rate:
             "denominator": denominator,
             "conversations": _ids(self.ids, distinct),
             "matching": _ids(self.matching, distinct),
+            "missing": _ids(self.missing, distinct),
         }
 
 
@@ -285,20 +288,21 @@ CSV_COLUMNS = (
     "business_median_seconds",
     "conversations",
     "matching",
+    "missing",
 )
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """One line per row and metric; `conversations` holds the drill-down ids separated by spaces, and
-    for a rate `matching` the ids it counted as hits (with `numerator` of `denominator`), so a CSV
-    export is enough to recompute it and to list its misses."""
+    for a rate `matching` the ids it counted as hits (with `numerator` of `denominator`) and `missing`
+    those with a thread it did not, so a CSV export is enough to recompute it and to list its misses."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for row in rows:
         for name, value in row["metrics"].items():
             line = {"from": row["from"], "to": row["to"], **row["group"], "metric": name}
-            ids = ("conversations", "matching")
+            ids = ("conversations", "matching", "missing")
             line.update({k: v for k, v in value.items() if k in CSV_COLUMNS and k not in ids})
             if "age_mean_seconds" in value:
                 line.update(
@@ -308,7 +312,8 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
                     business_median_seconds=value["age_business_median_seconds"],
                 )
             line["conversations"] = " ".join(value.get("conversations", []))
-            if "matching" in value:
-                line["matching"] = " ".join(value["matching"])
+            for listed in ("matching", "missing"):
+                if listed in value:
+                    line[listed] = " ".join(value[listed])
             writer.writerow(line)
     return out.getvalue()

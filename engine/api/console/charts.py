@@ -89,9 +89,8 @@ def drill_down(metrics: dict[str, Any], metric: str, *, missed: bool) -> list[st
     (breached SLAs, negative ratings)."""
     value = metrics[metric]
     ids: list[str] = value.get("conversations", [])
-    if missed and "matching" in value:
-        hit = set(value["matching"])
-        return [c for c in ids if c not in hit]
+    if missed and "missing" in value:
+        return list(value["missing"])
     return ids
 
 
