@@ -8,7 +8,7 @@ level. Now each target's next level is due its `after_breach_minutes` after its 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from engine.service.config import Settings
 from tests.api_client import ApiClient
@@ -101,6 +101,42 @@ async def test_a_policy_changed_on_a_follow_up_keeps_the_met_and_the_waiting_clo
     # would mean nothing was taken off).
     assert 19 <= waiting["remaining_minutes"] < 20
     assert targets["resolution"]["running"] is True and targets["resolution"]["target_minutes"] == 100
+
+
+async def test_a_policy_changed_after_a_breach_keeps_the_breach(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """A breached first response, then a rule moved the conversation to a faster policy: the first
+    response started over with the new policy's full minutes, and was warned, breached and escalated
+    a second time; the timeline showed only the second breach."""
+    publish(settings, TEST_PACKS / "policy_change")
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    body = {
+        "message_id": "m-1",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "Hello, where is my parcel?",
+        "received_at": received.isoformat(),
+    }
+    created = await api.request("POST", "/v1/conversations/pb-1/messages?wait=decided", json=body)
+    assert created.status == 201, created.body
+
+    async def breached() -> bool:
+        return (await state(api, "pb-1"))["sla"]["targets"]["first_response"]["breached_at"] is not None
+
+    await eventually(breached, "the held message's first response breached")
+    angry = await api.post_message("pb-1", "m-2", "Still nothing, I am furious")
+    assert angry.status == 200, angry.body
+    shown = (await state(api, "pb-1"))["sla"]
+    first = shown["targets"]["first_response"]
+    assert shown["policy"] == "fast" and first["target_minutes"] == 10
+    assert datetime.fromisoformat(first["breached_at"]) == received + timedelta(minutes=60), first
+    assert first["running"] is False and first["deadline"] is None, first
+    decisions = (await api.request("GET", "/v1/conversations/pb-1/decisions")).body["decisions"]
+    breached_targets = [d["kpi"]["target"] for d in decisions if d["event"] == "sla.breached"]
+    # the resolution, 120 minutes in on a 100-minute policy, breaches at the change; the first
+    # response, once
+    assert breached_targets == ["first_response", "resolution"], breached_targets
 
 
 async def test_an_escalation_the_applied_policy_lacks_says_so_on_the_trail(

@@ -142,7 +142,9 @@ served once reopened), and `desk-workflow-14`, one whose conversation its agent 
 bundle in which a bounce of an agent's reply names the reply (two replies out, the first bounced),
 and `patches-2026-12-za-held-reply-1`, begun with the bundle in which a clock past its deadline
 breaches before the next event can stop it (a message held past its first response and the agent's
-reply, taken together).
+reply, taken together), and `patches-2026-12-zb-policy-change-keeps-breach-1`, begun with the bundle
+in which a changed policy keeps a breached first response breached (a held message breached, then a
+furious follow-up moved it to a faster policy).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

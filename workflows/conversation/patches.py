@@ -216,7 +216,14 @@ PATCHES_2026_12_Z = "patches-2026-12-z"
 OVERDUE_BREACH_PATCH = "an-overdue-clock-breaches-before-it-stops"
 # The bundle after that: everything PATCHES_2026_12_Z stands for, and OVERDUE_BREACH_PATCH.
 PATCHES_2026_12_ZA = "patches-2026-12-za"
+# A changed policy keeps a breached first response or resolution breached: its clock started over
+# with the new policy's full minutes (a rule moving a breached conversation to a faster policy), so
+# the thread was warned, breached and escalated twice. Asked only when there is one (sla.py).
+POLICY_CHANGE_KEEPS_BREACH_PATCH = "a-changed-policy-keeps-a-breach"
+# The bundle after that: everything PATCHES_2026_12_ZA stands for, and POLICY_CHANGE_KEEPS_BREACH_PATCH.
+PATCHES_2026_12_ZB = "patches-2026-12-zb"
 BUNDLES = (
+    PATCHES_2026_12_ZB,
     PATCHES_2026_12_ZA,
     PATCHES_2026_12_Z,
     PATCHES_2026_12_Y,
@@ -287,6 +294,7 @@ LATER_PATCHES = {
     LAST_COMMA_FIRST_PATCH: PATCHES_2026_12_Y,
     BOUNCED_REPLY_PATCH: PATCHES_2026_12_Z,
     OVERDUE_BREACH_PATCH: PATCHES_2026_12_ZA,
+    POLICY_CHANGE_KEEPS_BREACH_PATCH: PATCHES_2026_12_ZB,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

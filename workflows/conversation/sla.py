@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.options import LOCAL
     from workflows.conversation.patches import (
         BREACHES_KEPT_PATCH,
+        POLICY_CHANGE_KEEPS_BREACH_PATCH,
         POLICY_CHANGE_KEEPS_PATCH,
         SLA_FROM_RECEIVED_PATCH,
     )
@@ -52,6 +53,7 @@ class SlaClocks(Records):
             return
         consumed: dict[str, float] = {}
         previous = s.sla.targets if s.sla.policy is not None else {}
+        stays_breached: dict[str, SlaTarget] = {}
         if s.sla.policy is not None:
             await self._pause_sla()
             consumed = {
@@ -59,8 +61,10 @@ class SlaClocks(Records):
                 for t in s.sla.targets.values()
                 if t.met_at is None and t.breached_at is None
             }
+            stays_breached = self._breaches_kept_on_change(previous)
             for old in s.sla.targets.values():
-                self._keep_breach(old)
+                if old.name not in stays_breached:
+                    self._keep_breach(old)
         targets = {}
         for target, minutes in (
             ("first_response", policy.first_response_minutes),
@@ -68,10 +72,13 @@ class SlaClocks(Records):
         ):
             if minutes is None or (target == "first_response" and s.first_agent_reply_at is not None):
                 continue
+            breached = stays_breached.get(target)
             targets[target] = SlaTarget(
                 name=target,
                 target_minutes=minutes,
-                remaining_minutes=max(minutes - consumed.get(target, 0), 0),
+                remaining_minutes=0 if breached else max(minutes - consumed.get(target, 0), 0),
+                breached_at=breached.breached_at if breached else None,
+                warned=breached.warned if breached else False,
             )
         targets |= self._kept_on_change(previous, targets, policy, consumed)
         # A first policy a customer message's rules apply counts from the thread's first message, as
@@ -106,6 +113,20 @@ class SlaClocks(Records):
                 name="next_response", target_minutes=minutes, remaining_minutes=left
             )
         return met
+
+    def _breaches_kept_on_change(self, previous: dict[str, SlaTarget]) -> dict[str, SlaTarget]:
+        """The breached first response and resolution a changed policy keeps breached
+        (POLICY_CHANGE_KEEPS_BREACH_PATCH): their new clocks started over with the new policy's full
+        minutes, so the thread was warned, breached and escalated a second time, and the timeline
+        showed only the second breach. Asked only when there is one."""
+        breached = {
+            name: t
+            for name, t in previous.items()
+            if name in ("first_response", "resolution") and t.breached_at is not None and t.met_at is None
+        }
+        if not breached or not self._patched(POLICY_CHANGE_KEEPS_BREACH_PATCH):
+            return {}
+        return breached
 
     async def _start_next_response(self) -> None:
         policy = self._policy()
