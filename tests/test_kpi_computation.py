@@ -277,3 +277,15 @@ def test_a_conversation_with_a_missed_thread_is_among_the_misses_though_another_
     assert (rate["numerator"], rate["denominator"]) == (1, 2)
     assert rate["matching"] == ["k-3"] and rate["missing"] == ["k-3"]
     assert drill_down(row["metrics"], "sla_first_response", missed=True) == ["k-3"]
+
+
+def test_a_message_received_after_it_was_handled_counts_from_its_handling() -> None:
+    """`received_at` half an hour ahead of the workflow's clock (a channel's skew the API allows):
+    the thread began after its reply, its first response time was -1797 s."""
+    v = {"channel": "email", "team": "billing", "assignee": "a-1"}
+    created = entry(1, "conversation.created", at(0, 9), sender="customer", **v)
+    created.kpi = {**(created.kpi or {}), "at": at(0, 9, 30).isoformat()}  # received "later"
+    trail = [created, entry(2, "message.sent", at(0, 9, 5), **v)]
+    facts = [f for e in trail for f in facts_of(e, tenant="t", conversation_id="k-4")]
+    (row,) = report(threads_of(facts, CALENDARS), start=at(0, 0), end=at(1, 0))
+    assert row["metrics"]["first_response_time"]["mean_seconds"] == 300.0

@@ -93,6 +93,10 @@ def facts_of(entry: DecisionEntry, *, tenant: str, conversation_id: str) -> list
     made: list[tuple[str, datetime, dict[str, Any]]] = []
     kind = EVENT_KINDS.get(entry.event)
     at = datetime.fromisoformat(view["at"]) if view.get("at") else entry.at
+    # A channel's `received_at` ahead of the workflow's clock (the API allows a day of skew) made a
+    # thread begin after its reply: negative response times dragged a day's mean below zero. The SLA
+    # clocks count such a message from its handling, and so do the facts.
+    at = min(at, entry.at)
     if kind is not None and (kind != STATUS or "to" in view):
         own: dict[str, Any] = {
             k: view[k] for k in ("from", "to", "target", "rating", "sender", "agent") if k in view
