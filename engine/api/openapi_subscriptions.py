@@ -77,26 +77,22 @@ SUBSCRIPTION_ROUTES: dict[
         202,
     ),
 }
+
+
+def _one_conversation(what: str) -> dict[str, Any]:
+    return query(
+        "conversation_id",
+        f"Only this conversation's {what}",
+        type="string",
+        pattern=ID_PATTERN,
+        maxLength=128,
+    )
+
+
 # Query parameters, by route.
 SUBSCRIPTION_PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
-    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): [
-        query(
-            "conversation_id",
-            "Only this conversation's attempts",
-            type="string",
-            pattern=ID_PATTERN,
-            maxLength=128,
-        )
-    ],
-    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): [
-        query(
-            "conversation_id",
-            "Only this conversation's events",
-            type="string",
-            pattern=ID_PATTERN,
-            maxLength=128,
-        )
-    ],
+    ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): [_one_conversation("attempts")],
+    ("GET", "/v1/subscriptions/{subscription_id}/given-up"): [_one_conversation("events")],
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): [
         {
             "name": "from_sequence",
@@ -105,13 +101,7 @@ SUBSCRIPTION_PARAMETERS: dict[tuple[str, str], list[dict[str, Any]]] = {
             "description": "The first sequence number to deliver again",
             "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
         },
-        query(
-            "conversation_id",
-            "Only this conversation's events",
-            type="string",
-            pattern=ID_PATTERN,
-            maxLength=128,
-        ),
+        _one_conversation("events"),
         IDEMPOTENCY_KEY,
     ],
 }

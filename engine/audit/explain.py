@@ -153,19 +153,14 @@ def _survey_send(state: ConversationState, entry: DecisionEntry) -> EffectRow:
     entry's decision, yet a message to the customer with its own key on the outbox and ledger."""
     note = entry.note or ""
     sent = note.startswith(SURVEY_SENT_NOTES[0])
-    return EffectRow(
-        seq=entry.seq,
-        event=entry.event,
-        at=entry.at,
-        thread=entry.thread,
-        depth=entry.depth,
-        index="0",
+    return _workflow_s_own(
+        state,
+        entry,
         effect="survey",
         action={"type": "send_survey", "template": "survey"},
         outcome="done" if sent else "failed",
         detail=None if sent else note,
         cause="the survey an earlier `schedule_survey` set, come due",
-        key=idempotency_key(state, entry.seq, "0"),
         outbound=True,
     )
 
@@ -177,6 +172,22 @@ def _timer_status(state: ConversationState, entry: DecisionEntry) -> EffectRow |
     status = next((s for prefix, s in TIMER_STATUSES.items() if note.startswith(prefix)), None)
     if status is None:
         return None
+    action = {"type": "set_status", "value": status}
+    return _workflow_s_own(state, entry, effect="status change", action=action, cause=note)
+
+
+def _workflow_s_own(
+    state: ConversationState,
+    entry: DecisionEntry,
+    *,
+    effect: str,
+    action: dict[str, Any],
+    cause: str,
+    outcome: str = "done",
+    detail: str | None = None,
+    outbound: bool = False,
+) -> EffectRow:
+    """The one effect of an entry no rule decided: the workflow's own, its key that of action 0."""
     return EffectRow(
         seq=entry.seq,
         event=entry.event,
@@ -184,12 +195,13 @@ def _timer_status(state: ConversationState, entry: DecisionEntry) -> EffectRow |
         thread=entry.thread,
         depth=entry.depth,
         index="0",
-        effect="status change",
-        action={"type": "set_status", "value": status},
-        outcome="done",
-        cause=note,
+        effect=effect,
+        action=action,
+        outcome=outcome,
+        detail=detail,
+        cause=cause,
         key=idempotency_key(state, entry.seq, "0"),
-        outbound=False,
+        outbound=outbound,
     )
 
 

@@ -28,21 +28,19 @@ def escalation_findings(pack: RulePack) -> Iterator[Finding]:
         for rule in pack.rules
     )
     for name, policy in pack.sla_policies.items():
-        if policy.escalations and not started:
+        if policy.escalations and not on_breach:
+            # No rule escalates at all: a warning; only rules on other events do: said, not warned.
             yield Finding(
-                severity="warning",
+                severity="info" if started else "warning",
                 code=ESCALATIONS_NEVER_RUN,
                 path=f"sla_policies.{name}.escalations",
-                message=f"no rule runs an escalation level: policy {name}'s levels never run on a breach "
-                "(add a rule `on: [sla.breached]` with `escalate: {level: 1}`)",
-            )
-        elif policy.escalations and not on_breach:
-            yield Finding(
-                severity="info",
-                code=ESCALATIONS_NEVER_RUN,
-                path=f"sla_policies.{name}.escalations",
-                message=f"no rule on sla.breached runs an escalation level: policy {name}'s levels run "
-                "only when a rule on another event escalates",
+                message=(
+                    f"no rule on sla.breached runs an escalation level: policy {name}'s levels run "
+                    "only when a rule on another event escalates"
+                    if started
+                    else f"no rule runs an escalation level: policy {name}'s levels never run on a "
+                    "breach (add a rule `on: [sla.breached]` with `escalate: {level: 1}`)"
+                ),
             )
         for i, level in enumerate(policy.escalations):
             if level.after_breach_minutes and level.level in started:
