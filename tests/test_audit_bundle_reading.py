@@ -16,6 +16,8 @@ from engine.audit.chain import PLAIN_CHAIN, canonical_json
 from engine.audit.signing import sign, signing_key
 from engine.rules.pack import RulePack
 from engine.service.audit_bundle import write_bundle
+from engine.service.config import Settings
+from engine.service.payload_keys import keyring_of
 from tests.cli_run import run_cli
 
 KEY = "bundle-reading-audit-key-0123456789"
@@ -197,3 +199,16 @@ def test_a_bundle_nested_too_deeply_to_hash_is_said_so_and_the_batch_goes_on(
     ran = run_cli(capsys, ["audit", "verify", str(tmp_path / "deep.json"), str(tmp_path / "whole.json")])
     assert f"{tmp_path / 'deep.json'}: JSON nested too deeply to be an audit bundle" in ran.stdout, ran
     assert ran.stdout.strip().endswith("1 of 2 bundles verified") and "Temporal" not in ran.stderr
+
+
+def test_export_from_a_data_dir_whose_up_listens_elsewhere_names_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` on a moved gRPC port, then `audit export` with its data directory only: "Temporal at
+    127.0.0.1:7233 did not answer", where `agents` and `quarantine` name the two settings to give."""
+    data = tmp_path / "no-service-here"
+    keyring_of(Settings(data_dir=data, temporal_address=None), create=True)
+    ran = run_cli(capsys, ["audit", "export", "c-1", "--tenant", "acme"])
+    assert ran.returncode == 1, ran
+    assert f"no `convoflow up` of {data.resolve()} listens on port 7233" in ran.stderr, ran.stderr
+    assert "CONVOFLOW_EMBEDDED_GRPC_PORT" in ran.stderr and "Temporal:" not in ran.stderr

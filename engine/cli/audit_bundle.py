@@ -45,15 +45,18 @@ from engine.db.keys import TENANT_PATTERN
 from engine.periods import PeriodError, instant
 from engine.service import audit_bundle
 from engine.service.audit_bundle import Recorded
+from engine.service.audit_explain import connect_cli
 from engine.service.audit_key import AuditKeyError, audit_key_of, check_audit_key, key_from_file
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
+from engine.service.embedded_service import NotThisService
 from engine.service.payload_codec import data_converter_of
 from engine.service.payload_keys import KeyringError
 from engine.service.replaying import Tally, replay_all
-from engine.service.temporal_client import connect
 
 TEMPORAL_SECONDS = 10.0
+# Errors whose own words say what to mend (no "Temporal:" before them, as other runtime errors get).
+SAID_AS_IT_IS = (AuditKeyError, KeyringError, BundleError, PublicKeyError, NotThisService, ValidationError)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -117,7 +120,14 @@ def _run(action: Action) -> Callable[[argparse.Namespace], int]:
         except _Usage as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2
-        except (AuditKeyError, KeyringError, BundleError, PublicKeyError, ValidationError) as exc:
+        except (
+            AuditKeyError,
+            KeyringError,
+            BundleError,
+            PublicKeyError,
+            NotThisService,
+            ValidationError,
+        ) as exc:
             print(f"convoflow audit: {exc}", file=sys.stderr)
             return 2 if isinstance(exc, ValidationError) else 1
         except SchemaError as exc:  # a RuntimeError, but the database's (it was said as Temporal's)
@@ -138,9 +148,8 @@ class _Usage(ValueError):
 
 
 async def _client(settings: Settings) -> Client:
-    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
     async with asyncio.timeout(TEMPORAL_SECONDS):
-        return await connect(settings, address)
+        return await connect_cli(settings)
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:

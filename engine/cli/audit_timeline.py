@@ -20,11 +20,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from engine.cli.rules import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.ids import is_safe_id
+from engine.service.audit_explain import connect_cli
 from engine.service.audit_timeline import read_state, render, timeline_of
 from engine.service.config import Settings
 from engine.service.payload_keys import KeyringError
 from engine.service.private_files import write_private
-from engine.service.temporal_client import connect
 
 # How long the command waits for Temporal before it gives up.
 TEMPORAL_SECONDS = 15.0
@@ -46,10 +46,9 @@ async def _timeline(database: AsyncEngine, args: argparse.Namespace) -> int:
         print(f"convoflow: conversation {args.conversation!r}: not a conversation id", file=sys.stderr)
         return 2
     settings = Settings()
-    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
-            client = await connect(settings, address)
+            client = await connect_cli(settings)
             state = await read_state(client, args.tenant, args.conversation)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:  # bad input, as `audit explain` says it

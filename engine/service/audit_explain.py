@@ -25,6 +25,7 @@ from engine.contracts.conversation import (
 from engine.db.packs import PackStore, UnknownPack
 from engine.rules.pack import RulePack
 from engine.service.config import Settings
+from engine.service.embedded_service import temporal_address
 from engine.service.temporal_client import connect
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
@@ -37,9 +38,10 @@ class UnknownConversation(LookupError):
 
 
 async def connect_cli(settings: Settings) -> Client:
-    """The configured cluster, or the embedded server `convoflow up` runs (as the other commands reach it)."""
-    address = None if settings.temporal_address else f"127.0.0.1:{settings.embedded_grpc_port}"
-    return await connect(settings, address)
+    """The configured cluster, or the embedded server `convoflow up` runs (as the other commands reach
+    it): NotThisService names the settings when no `up` of the data directory listens on that port (a
+    moved port was "Temporal at 127.0.0.1:7233 did not answer")."""
+    return await connect(settings, temporal_address(settings))
 
 
 def checked_id(name: str, value: str) -> str:
