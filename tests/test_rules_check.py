@@ -377,3 +377,33 @@ def test_escalation_levels_no_rule_starts_or_whose_delay_is_skipped_are_warned_a
     (tmp_path / "pack.yaml").write_text(text[: text.index("  - id: escalate-on-breach")])
     idle = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack.yaml")).findings]
     assert ("warning", "escalations-never-run", "sla_policies.standard.escalations") in idle, idle
+
+
+def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_about(
+    tmp_path: Path,
+) -> None:
+    """Level 3 after 60 minutes behind level 2's 120 ran at once when level 2 did; `timezone:
+    localtime` validated and counted the office's hours in the zone of whichever host ran the worker."""
+    text = (PACKS / "escalations.yaml").read_text()
+    text = text.replace("after_breach_minutes: 30", "after_breach_minutes: 0")
+    text = text.replace(
+        "        then: [{set_priority: urgent}]\n",
+        "        then: [{set_priority: urgent}]\n"
+        "      - level: 3\n        after_breach_minutes: 60\n        then: [{set_priority: high}]\n",
+    )
+    text = text.replace("    timezone: UTC", "    timezone: localtime")
+    (tmp_path / "pack.yaml").write_text(text)
+    shown = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack.yaml")).findings]
+    assert (
+        "warning",
+        "escalation-before-earlier-level",
+        "sla_policies.standard.escalations[2].after_breach_minutes",
+    ) in shown, shown
+    assert ("warning", "server-time-zone", "calendars.always.timezone") in shown, shown
+    assert not [s for s in shown if s[1] == "escalation-delay-ignored"]  # level 1 waits nothing now
+    # level 2 after the level a rule runs at the breach: not "before" it, whatever level 1 says
+    assert (
+        "warning",
+        "escalation-before-earlier-level",
+        "sla_policies.standard.escalations[1].after_breach_minutes",
+    ) not in shown

@@ -11,6 +11,7 @@ pairs, and atoms.MAX_NODES per condition); past it, an info finding says what wa
 from __future__ import annotations
 
 from engine.rules.analysis.atoms import conjuncts
+from engine.rules.analysis.calendars import calendar_findings
 from engine.rules.analysis.conflicts import conflicts
 from engine.rules.analysis.escalations import escalation_findings
 from engine.rules.analysis.findings import CheckReport, Finding, rule_index
@@ -63,6 +64,7 @@ def analyse(
     findings += untrained_languages(pack)
     findings += twice_on_first_message(pack)
     findings += escalation_findings(pack)
+    findings += calendar_findings(pack)
     findings += roster_findings(pack, roster, why_no_roster or "no roster was given")
     findings += too_large(pack, atoms, budget)
     if source is None:

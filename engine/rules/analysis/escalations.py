@@ -10,9 +10,15 @@ at the breach.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 from engine.rules.actions.kinds import Escalate
-from engine.rules.analysis.findings import ESCALATION_DELAY_IGNORED, ESCALATIONS_NEVER_RUN, Finding
+from engine.rules.analysis.findings import (
+    ESCALATION_BEFORE_EARLIER,
+    ESCALATION_DELAY_IGNORED,
+    ESCALATIONS_NEVER_RUN,
+    Finding,
+)
 from engine.rules.context import EventType
 from engine.rules.pack import RulePack
 
@@ -54,4 +60,17 @@ def escalation_findings(pack: RulePack) -> Iterator[Finding]:
                     f"{level.after_breach_minutes:g} business minutes after the breach: only a level "
                     "that comes after another waits its delay (escalate to the level before it, or "
                     "set 0)",
+                )
+        by_level = sorted(enumerate(policy.escalations), key=lambda pair: pair[1].level)
+        for (_, earlier), (i, level) in pairwise(by_level):
+            # A level a rule escalates to runs at the breach, whatever its own delay says.
+            due = 0 if earlier.level in started else earlier.after_breach_minutes
+            if level.after_breach_minutes < due:
+                yield Finding(
+                    severity="warning",
+                    code=ESCALATION_BEFORE_EARLIER,
+                    path=f"sla_policies.{name}.escalations[{i}].after_breach_minutes",
+                    message=f"level {level.level} is due {level.after_breach_minutes:g} business minutes "
+                    f"after the breach, before level {earlier.level} ({due:g}): it runs at once when "
+                    f"level {earlier.level} runs",
                 )

@@ -45,6 +45,11 @@ rule on `sla.breached`), and each later one at its business minutes after the br
 ESCALATION_DELAY_IGNORED = "escalation-delay-ignored"
 """An `escalate` names a level with `after_breach_minutes`: the action runs it when the rule matches; the
 delay is waited only by a level scheduled after another."""
+ESCALATION_BEFORE_EARLIER = "escalation-before-earlier-level"
+"""A level whose `after_breach_minutes` is below an earlier level's: it is due before the level it
+follows, and runs at once when that one runs."""
+SERVER_TIME_ZONE = "server-time-zone"
+"""A calendar on `timezone: localtime`: the zone of whichever machine runs the worker, not the office's."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 
