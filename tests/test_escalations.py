@@ -139,6 +139,26 @@ async def test_a_policy_changed_after_a_breach_keeps_the_breach(
     assert breached_targets == ["first_response", "resolution"], breached_targets
 
 
+async def test_a_customer_who_reopens_waits_for_a_response_though_their_last_message_had_none(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """Customer, reply, customer again, solved without a word (the solve met that next response),
+    then the customer reopens it: only the resolution ran, no response clock, where the same steps
+    without the middle message started one."""
+    publish(settings, TEST_PACKS / "policy_change")
+    assert (await api.post_message("ro-1", "m-1", "Hello, where is my parcel?")).status == 201
+    assert (await post_reply(api, "ro-1", "r-1")).status == 200
+    assert (await api.post_message("ro-1", "m-2", "Any news?")).status == 200
+    solved = await api.request("POST", "/v1/conversations/ro-1/status", json={"status": "solved"})
+    assert solved.status == 200, solved.body
+    assert (await api.post_message("ro-1", "m-3", "It still has not arrived")).status == 200
+    shown = await state(api, "ro-1")
+    assert shown["status"] == "open" and shown["reopened"] == 1, shown
+    waiting = shown["sla"]["targets"]["next_response"]
+    assert waiting["running"] is True and waiting["met_at"] is None, waiting
+    assert shown["sla"]["targets"]["resolution"]["running"] is True
+
+
 async def test_an_escalation_the_applied_policy_lacks_says_so_on_the_trail(
     api: ApiClient, worker: None, settings: Settings
 ) -> None:

@@ -144,7 +144,9 @@ and `patches-2026-12-za-held-reply-1`, begun with the bundle in which a clock pa
 breaches before the next event can stop it (a message held past its first response and the agent's
 reply, taken together), and `patches-2026-12-zb-policy-change-keeps-breach-1`, begun with the bundle
 in which a changed policy keeps a breached first response breached (a held message breached, then a
-furious follow-up moved it to a faster policy).
+furious follow-up moved it to a faster policy), and `patches-2026-12-zc-reopen-waits-1`, begun with
+the bundle in which a customer who reopens a solved conversation waits for a response (their message
+before the solve had none).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
-    from workflows.conversation.patches import AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH
+    from workflows.conversation.patches import AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH, REOPEN_WAITS_PATCH
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -165,6 +165,14 @@ class Inbox(Threads):
             await self._flush_records()
             self._changed()
 
+    def _reopened_unanswered(self) -> bool:
+        """A solved conversation the customer reopens waits for a response even when their message
+        before the solve had none (the solve met its next response): it started no response clock,
+        only the resolution (REOPEN_WAITS_PATCH; asked only when that clock is stopped)."""
+        waiting = self._state.sla.targets.get("next_response")
+        stopped = waiting is not None and not waiting.running and waiting.breached_at is None
+        return stopped and self._patched(REOPEN_WAITS_PATCH)
+
     async def _handle_message(self, message: InboundMessage) -> tuple[int, bool]:
         """What a customer message does (the caller loaded the pack): returns the seq of its
         `message.received` and whether it was the thread's first customer message."""
@@ -207,8 +215,9 @@ class Inbox(Threads):
                 note = "; ".join(n for n in (message.threading_note, note) if n)
             await self._process("conversation.created", message=message, note=note)
         else:
+            reopening = s.status is Status.SOLVED
             await self._customer_came_back(message)
-            if waiting_since_reply:
+            if waiting_since_reply or (reopening and self._reopened_unanswered()):
                 await self._start_next_response()
         seq = await self._process("message.received", message=message)
         await self._arm_unanswered()

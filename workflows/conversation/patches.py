@@ -222,7 +222,14 @@ PATCHES_2026_12_ZA = "patches-2026-12-za"
 POLICY_CHANGE_KEEPS_BREACH_PATCH = "a-changed-policy-keeps-a-breach"
 # The bundle after that: everything PATCHES_2026_12_ZA stands for, and POLICY_CHANGE_KEEPS_BREACH_PATCH.
 PATCHES_2026_12_ZB = "patches-2026-12-zb"
+# A customer who reopens a solved conversation waits for a response: the next response clock starts
+# even when their message before the solve had none (the solve met that clock, and the reopen started
+# the resolution only). Asked only when a reopen finds the next response stopped (inbox.py).
+REOPEN_WAITS_PATCH = "a-reopen-waits-for-a-response"
+# The bundle after that: everything PATCHES_2026_12_ZB stands for, and REOPEN_WAITS_PATCH.
+PATCHES_2026_12_ZC = "patches-2026-12-zc"
 BUNDLES = (
+    PATCHES_2026_12_ZC,
     PATCHES_2026_12_ZB,
     PATCHES_2026_12_ZA,
     PATCHES_2026_12_Z,
@@ -295,6 +302,7 @@ LATER_PATCHES = {
     BOUNCED_REPLY_PATCH: PATCHES_2026_12_Z,
     OVERDUE_BREACH_PATCH: PATCHES_2026_12_ZA,
     POLICY_CHANGE_KEEPS_BREACH_PATCH: PATCHES_2026_12_ZB,
+    REOPEN_WAITS_PATCH: PATCHES_2026_12_ZC,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
