@@ -38,11 +38,11 @@ class VerifyingKeys:
 
     secret: bytes | None = None
     public: Ed25519PublicKey | None = None
+    """Given, or derived from `secret` once (not at each check of a batch's every bundle)."""
 
-    def public_key(self) -> Ed25519PublicKey | None:
-        if self.public is not None:
-            return self.public
-        return signing_key(self.secret).public_key() if self.secret is not None else None
+    def __post_init__(self) -> None:
+        if self.public is None and self.secret is not None:
+            object.__setattr__(self, "public", signing_key(self.secret).public_key())
 
 
 @dataclass
@@ -137,7 +137,7 @@ def _keyed_scheme(verdict: Verdict, chain: dict[str, Any], keys: VerifyingKeys) 
 
 def _signed_scheme(verdict: Verdict, manifest: dict[str, Any], keys: VerifyingKeys) -> Chain | None:
     """Format 2's chain; None, with the problem said, when no key it could be checked with was given."""
-    trusted = keys.public_key()
+    trusted = keys.public
     if trusted is None:
         verdict.problems.append("no key to check the signature with: give --public-key FILE or --key-file")
         return None
@@ -158,7 +158,7 @@ def _sealed(manifest: dict[str, Any], keys: VerifyingKeys) -> bool:
         assert keys.secret is not None  # _keyed_scheme refused a check without it
         body = canonical_json({k: v for k, v in manifest.items() if k != "seal"})
         return hmac.compare_digest(str(seal or ""), keyed(keys.secret, _SEAL_1 + body))
-    trusted = keys.public_key()
+    trusted = keys.public
     return trusted is not None and signed_by(trusted, signed_part(manifest), seal)
 
 
