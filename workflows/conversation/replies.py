@@ -55,8 +55,7 @@ class Replies(Inbox):
             s.last_agent_reply_at = now
             if s.assignment is not None:
                 s.assignment.unanswered_at = None
-            # `{seq}:0` is also the key of the first action decided on `message.sent` at this seq.
-            key = f"{seq}:reply" if self._threads() else f"{seq}:0"
+            key = self._reply_key(seq)
             to = s.customer.address
             sent = await self._deliver(
                 key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
@@ -143,6 +142,11 @@ class Replies(Inbox):
         if message_id in self._replies_pending and self._patched(REPEAT_WAITS_PATCH):
             await workflow.wait_condition(lambda: message_id not in self._replies_pending)
 
+    def _reply_key(self, seq: int) -> str:
+        """The send key of the agent's reply recorded at `seq` (before threads `{seq}:0`, which is
+        also the key of the first action decided on that `message.sent`)."""
+        return f"{seq}:reply" if self._threads() else f"{seq}:0"
+
     def _bounced_reply(self, bounced_message_id: str | None) -> str | None:
         """The integrator's id of the agent reply a bounce quotes our Message-ID of (its key digest,
         engine/contracts/message_ids.py), or None: an automatic reply's, or one of an earlier run."""
@@ -152,7 +156,6 @@ class Replies(Inbox):
         for entry in self._state.decisions:
             if entry.event != "message.sent" or entry.message_id is None:
                 continue
-            key = f"{entry.seq}:reply" if self._threads() else f"{entry.seq}:0"
-            if key_digest(self._key(key)) == digest:
+            if key_digest(self._key(self._reply_key(entry.seq))) == digest:
                 return entry.message_id if self._patched(BOUNCED_REPLY_PATCH) else None
         return None
