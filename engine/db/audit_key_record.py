@@ -19,6 +19,7 @@ from engine.db.inserts import insert_or_ignore
 from engine.db.schema import audit_key_fingerprint
 
 SEALING = "audit bundles"
+_RECORDED = select(audit_key_fingerprint.c.fingerprint).where(audit_key_fingerprint.c.sealing == SEALING)
 
 
 async def differing_audit_key(database: AsyncEngine, fingerprint: str, *, record: bool = True) -> str | None:
@@ -30,15 +31,14 @@ async def differing_audit_key(database: AsyncEngine, fingerprint: str, *, record
         if record:
             row = {"sealing": SEALING, "fingerprint": fingerprint, "first_seen_at": datetime.now(UTC)}
             await db.execute(insert_or_ignore(db, table), [row])
-        recorded = await db.scalar(select(table.c.fingerprint).where(table.c.sealing == SEALING))
+        recorded = await db.scalar(_RECORDED)
     return recorded if recorded is not None and recorded != fingerprint else None
 
 
 async def recorded_audit_key(database: AsyncEngine) -> str | None:
     """The fingerprint recorded, if a part has started since the last `forget_audit_key`."""
-    table = audit_key_fingerprint
     async with database.connect() as db:
-        found: str | None = await db.scalar(select(table.c.fingerprint).where(table.c.sealing == SEALING))
+        found: str | None = await db.scalar(_RECORDED)
     return found
 
 
