@@ -14,7 +14,7 @@ from engine.service.config import Settings
 from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish
 from tests.polling import eventually
-from tests.test_lifecycle import state
+from tests.test_lifecycle import set_status, state
 from tests.test_sends_in_background import post_reply
 
 
@@ -173,3 +173,43 @@ async def test_an_escalation_the_applied_policy_lacks_says_so_on_the_trail(
         "escalation level 2 set; SLA policy standard runs nothing at that level",
     )
     assert (await state(api, "lw-1"))["priority"] != "urgent"
+
+
+async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """A breached resolution's next level ran on time while the conversation was pending (the policy
+    pauses on it): a manager was paged about a conversation waiting on its customer. The level now
+    waits with the clocks, and comes its business minutes left after they resume."""
+    publish(settings, TEST_PACKS / "paused_escalation")
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    body = {
+        "message_id": "m-1",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "Hello, where is my parcel?",
+        "received_at": received.isoformat(),
+    }
+    created = await api.request("POST", "/v1/conversations/pe-1/messages?wait=decided", json=body)
+    assert created.status == 201, created.body
+
+    async def level_two_coming() -> bool:
+        return bool((await state(api, "pe-1"))["sla"]["escalations"])
+
+    await eventually(level_two_coming, "the breached resolution's level 2 to come")
+    (coming,) = (await state(api, "pe-1"))["sla"]["escalations"]
+    due = datetime.fromisoformat(coming["due_at"])
+    assert due == received + timedelta(minutes=60 + 120), coming  # the breach, then its 120 minutes
+    await set_status(api, "pe-1", "pending")
+    (held,) = (await state(api, "pe-1"))["sla"]["escalations"]
+    assert held["due_at"] is None and 0 < held["remaining_minutes"] <= 60, held
+    await set_status(api, "pe-1", "open")
+    (resumed,) = (await state(api, "pe-1"))["sla"]["escalations"]
+    decisions = (await api.request("GET", "/v1/conversations/pe-1/decisions")).body["decisions"]
+    paused_at, resumed_at = [
+        datetime.fromisoformat(d["at"]) for d in decisions if d["event"] == "status.changed"
+    ]
+    # due later by exactly the time it waited, on a 24/7 calendar (to the calendar's microsecond)
+    shift = datetime.fromisoformat(resumed["due_at"]) - due
+    assert abs(shift - (resumed_at - paused_at)) < timedelta(milliseconds=1), (shift, paused_at, resumed_at)
+    assert resumed["remaining_minutes"] is None and resumed["level"] == 2

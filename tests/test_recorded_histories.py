@@ -146,7 +146,9 @@ reply, taken together), and `patches-2026-12-zb-policy-change-keeps-breach-1`, b
 in which a changed policy keeps a breached first response breached (a held message breached, then a
 furious follow-up moved it to a faster policy), and `patches-2026-12-zc-reopen-waits-1`, begun with
 the bundle in which a customer who reopens a solved conversation waits for a response (their message
-before the solve had none).
+before the solve had none), and `patches-2026-12-zd-paused-escalation-1`, begun with the bundle in
+which an escalation level to come waits while the clocks are paused (a breached resolution, pending,
+then open again).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

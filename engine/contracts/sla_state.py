@@ -29,9 +29,15 @@ class SlaTarget(BaseModel):
 
 
 class PendingEscalation(BaseModel):
+    """An escalation level to come. It waits while the SLA clocks are paused (a pending or snoozed
+    conversation): `due_at` is then null and `remaining_minutes` holds the business minutes left."""
+
     level: int
     target: str
-    due_at: datetime
+    due_at: datetime | None
+    remaining_minutes: float | None = Field(
+        default=None, description="Business minutes left while the clocks are paused, else null."
+    )
 
 
 class EarlierBreach(BaseModel):

@@ -228,7 +228,15 @@ PATCHES_2026_12_ZB = "patches-2026-12-zb"
 REOPEN_WAITS_PATCH = "a-reopen-waits-for-a-response"
 # The bundle after that: everything PATCHES_2026_12_ZB stands for, and REOPEN_WAITS_PATCH.
 PATCHES_2026_12_ZC = "patches-2026-12-zc"
+# An escalation level to come waits while the SLA clocks are paused (a status in the policy's
+# `pause_on`: waiting on the customer, snoozed) and comes its business minutes left after they
+# resume: it ran on time, so a manager was paged about a conversation waiting on its customer.
+# Asked only when a pause finds a level to come (sla.py `_hold_escalations`).
+ESCALATIONS_WAIT_PATCH = "escalations-wait-while-the-clocks-are-paused"
+# The bundle after that: everything PATCHES_2026_12_ZC stands for, and ESCALATIONS_WAIT_PATCH.
+PATCHES_2026_12_ZD = "patches-2026-12-zd"
 BUNDLES = (
+    PATCHES_2026_12_ZD,
     PATCHES_2026_12_ZC,
     PATCHES_2026_12_ZB,
     PATCHES_2026_12_ZA,
@@ -303,6 +311,7 @@ LATER_PATCHES = {
     OVERDUE_BREACH_PATCH: PATCHES_2026_12_ZA,
     POLICY_CHANGE_KEEPS_BREACH_PATCH: PATCHES_2026_12_ZB,
     REOPEN_WAITS_PATCH: PATCHES_2026_12_ZC,
+    ESCALATIONS_WAIT_PATCH: PATCHES_2026_12_ZD,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -16,11 +16,12 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import RuleDecisions
     from engine.contracts.decisions import SlaClockView, TimeQuery, TimeRequest
-    from engine.contracts.sla_state import EarlierBreach, SlaState, SlaTarget
+    from engine.contracts.sla_state import EarlierBreach, PendingEscalation, SlaState, SlaTarget
     from engine.rules.pack import SlaPolicy
     from workflows.conversation.options import LOCAL
     from workflows.conversation.patches import (
         BREACHES_KEPT_PATCH,
+        ESCALATIONS_WAIT_PATCH,
         POLICY_CHANGE_KEEPS_BREACH_PATCH,
         POLICY_CHANGE_KEEPS_PATCH,
         SLA_FROM_RECEIVED_PATCH,
@@ -89,6 +90,7 @@ class SlaClocks(Records):
         )
         if s.status.value not in policy.pause_on:
             await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
+            await self._release_escalations()
 
     def _kept_on_change(
         self,
@@ -185,20 +187,45 @@ class SlaClocks(Records):
             t.running, t.started_at = True, start
         self._changed()
 
-    async def _pause_sla(self) -> None:
+    async def _pause_sla(self, *, hold_escalations: bool = False) -> None:
+        """Stop the running clocks, keeping the business minutes each has left; with
+        `hold_escalations` (a status the policy pauses on) the levels to come wait too."""
         running = [t for t in self._state.sla.targets.values() if t.running and t.deadline is not None]
-        if not running:
+        held = self._escalations_to_hold() if hold_escalations else []
+        if not running and not held:
             return
         now = workflow.now()
         answers = await self._business_time(
             [TimeQuery(op="elapsed", start=now, end=t.deadline) for t in running]
+            + [TimeQuery(op="elapsed", start=now, end=e.due_at) for e in held]
         )
-        for t, remaining in zip(running, answers, strict=True):
+        for t, remaining in zip(running, answers, strict=False):
             t.remaining_minutes, t.running, t.deadline, t.warning_at = float(remaining), False, None, None
             t.paused_at = now
+        for e, remaining in zip(held, answers[len(running) :], strict=True):
+            e.due_at, e.remaining_minutes = None, max(float(remaining), 0.0)
+
+    def _escalations_to_hold(self) -> list[PendingEscalation]:
+        """The levels to come that a pause holds (ESCALATIONS_WAIT_PATCH): they ran on time while
+        the conversation waited on its customer. Asked only when there is one."""
+        coming = [e for e in self._state.sla.escalations if e.due_at is not None]
+        if not coming or not self._patched(ESCALATIONS_WAIT_PATCH):
+            return []
+        return coming
 
     async def _resume_sla(self) -> None:
         await self._start_clocks([t.name for t in self._state.sla.targets.values() if not t.running])
+        await self._release_escalations()
+
+    async def _release_escalations(self) -> None:
+        """The held levels come their business minutes left after now (none held: no question)."""
+        held = [e for e in self._state.sla.escalations if e.due_at is None]
+        if not held:
+            return
+        now = workflow.now()
+        queries = [TimeQuery(op="deadline", start=now, minutes=e.remaining_minutes or 0.0) for e in held]
+        for e, due in zip(held, await self._deadlines(queries), strict=True):
+            e.due_at, e.remaining_minutes = due, None
 
     def _meet_sla(self, *names: str) -> None:
         now = workflow.now()

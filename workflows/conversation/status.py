@@ -34,7 +34,7 @@ class StatusMachine(Assigning):
         policy = self._policy()
         pause_on = policy.pause_on if policy else []
         if new in pause_on and previous not in pause_on:
-            await self._pause_sla()
+            await self._pause_sla(hold_escalations=True)
         elif previous in pause_on and new not in pause_on and new not in ("solved", "closed"):
             await self._resume_sla()
         if new in ("solved", "closed"):

@@ -55,7 +55,7 @@ class Timers(Deciding):
                 instants.append(t.deadline)
                 if t.warning_at is not None and not t.warned:
                     instants.append(t.warning_at)
-        instants += [e.due_at for e in s.sla.escalations]
+        instants += [e.due_at for e in s.sla.escalations if e.due_at is not None]  # None: held
         if s.survey.status == "scheduled" and s.survey.due_at is not None:
             instants.append(s.survey.due_at)
         if s.survey.status == "sent" and s.survey.expires_at is not None:
@@ -99,7 +99,7 @@ class Timers(Deciding):
         now = workflow.now()
         events_before = s.event_seq
         await self._fire_due_sla(now)
-        for esc in [e for e in s.sla.escalations if e.due_at <= now]:
+        for esc in [e for e in s.sla.escalations if e.due_at is not None and e.due_at <= now]:
             s.sla.escalations.remove(esc)
             seq = self._next_event()
             entry = DecisionEntry(

@@ -2,26 +2,32 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PendingEscalation")
 
 
 @_attrs_define
 class PendingEscalation:
-    """
-    Attributes:
-        level (int):
-        target (str):
-        due_at (datetime.datetime):
+    """An escalation level to come. It waits while the SLA clocks are paused (a pending or snoozed
+    conversation): `due_at` is then null and `remaining_minutes` holds the business minutes left.
+
+        Attributes:
+            level (int):
+            target (str):
+            due_at (datetime.datetime | None):
+            remaining_minutes (float | None | Unset): Business minutes left while the clocks are paused, else null.
     """
 
     level: int
     target: str
-    due_at: datetime.datetime
+    due_at: datetime.datetime | None
+    remaining_minutes: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,7 +35,17 @@ class PendingEscalation:
 
         target = self.target
 
-        due_at = self.due_at.isoformat()
+        due_at: None | str
+        if isinstance(self.due_at, datetime.datetime):
+            due_at = self.due_at.isoformat()
+        else:
+            due_at = self.due_at
+
+        remaining_minutes: float | None | Unset
+        if isinstance(self.remaining_minutes, Unset):
+            remaining_minutes = UNSET
+        else:
+            remaining_minutes = self.remaining_minutes
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -40,6 +56,8 @@ class PendingEscalation:
                 "due_at": due_at,
             }
         )
+        if remaining_minutes is not UNSET:
+            field_dict["remaining_minutes"] = remaining_minutes
 
         return field_dict
 
@@ -50,12 +68,35 @@ class PendingEscalation:
 
         target = d.pop("target")
 
-        due_at = datetime.datetime.fromisoformat(d.pop("due_at"))
+        def _parse_due_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                due_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return due_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        due_at = _parse_due_at(d.pop("due_at"))
+
+        def _parse_remaining_minutes(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        remaining_minutes = _parse_remaining_minutes(d.pop("remaining_minutes", UNSET))
 
         pending_escalation = cls(
             level=level,
             target=target,
             due_at=due_at,
+            remaining_minutes=remaining_minutes,
         )
 
         pending_escalation.additional_properties = d
