@@ -213,3 +213,45 @@ async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
     shift = datetime.fromisoformat(resumed["due_at"]) - due
     assert abs(shift - (resumed_at - paused_at)) < timedelta(milliseconds=1), (shift, paused_at, resumed_at)
     assert resumed["remaining_minutes"] is None and resumed["level"] == 2
+
+
+async def _message(api: ApiClient, conversation: str, message_id: str, received: datetime) -> None:
+    body = {
+        "message_id": message_id,
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "Any news about my parcel?",
+        "received_at": received.isoformat(),
+    }
+    posted = await api.request("POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body)
+    assert posted.status in (200, 201), posted.body
+
+
+async def _resolution(api: ApiClient, conversation: str) -> dict:
+    return (await state(api, conversation))["sla"]["targets"]["resolution"]
+
+
+async def test_a_customer_who_wakes_a_pending_conversation_resumes_its_clocks_from_when_they_wrote(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """The clocks resumed when the waking message was handled, not when the channel received it (a
+    mailbox polled minutes later gave the team those minutes, which the KPIs count); and a message
+    that crossed the agent's "pending" on its way paused the clock it should have kept running."""
+    publish(settings, TEST_PACKS / "paused_escalation")
+    for conversation in ("wk-1", "wk-2"):
+        await _message(api, conversation, "m-1", datetime.now(UTC))
+    before = datetime.fromisoformat((await _resolution(api, "wk-1"))["deadline"])
+    crossed = datetime.now(UTC)  # the customer writes, then the agent (not yet seeing it) sets pending
+    await set_status(api, "wk-1", "pending")
+    await _message(api, "wk-1", "m-2", crossed)
+    resumed = await _resolution(api, "wk-1")
+    assert abs(datetime.fromisoformat(resumed["deadline"]) - before) < timedelta(milliseconds=1), resumed
+
+    await set_status(api, "wk-2", "pending")
+    paused = await _resolution(api, "wk-2")
+    wrote = datetime.fromisoformat(paused["paused_at"]) + timedelta(milliseconds=1)
+    await _message(api, "wk-2", "m-2", wrote)
+    resumed = await _resolution(api, "wk-2")
+    expected = wrote + timedelta(minutes=paused["remaining_minutes"])
+    assert abs(datetime.fromisoformat(resumed["deadline"]) - expected) < timedelta(milliseconds=1), resumed
+    assert datetime.fromisoformat(resumed["started_at"]) == wrote

@@ -38,6 +38,7 @@ class PendingEscalation(BaseModel):
     remaining_minutes: float | None = Field(
         default=None, description="Business minutes left while the clocks are paused, else null."
     )
+    paused_at: datetime | None = Field(default=None, description="When the clocks' pause held it.")
 
 
 class EarlierBreach(BaseModel):

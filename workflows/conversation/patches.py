@@ -235,7 +235,15 @@ PATCHES_2026_12_ZC = "patches-2026-12-zc"
 ESCALATIONS_WAIT_PATCH = "escalations-wait-while-the-clocks-are-paused"
 # The bundle after that: everything PATCHES_2026_12_ZC stands for, and ESCALATIONS_WAIT_PATCH.
 PATCHES_2026_12_ZD = "patches-2026-12-zd"
+# A customer's message that wakes a paused conversation (pending, snoozed) resumes its clocks from
+# when the channel received it, no earlier than the pause: they resumed at its handling, so a mail
+# fetched minutes late gave the team those minutes, which the KPIs' response times count. Asked only
+# when the two instants differ (sla.py `_woken_since`).
+WAKE_FROM_RECEIVED_PATCH = "a-wake-resumes-the-clocks-when-the-customer-wrote"
+# The bundle after that: everything PATCHES_2026_12_ZD stands for, and WAKE_FROM_RECEIVED_PATCH.
+PATCHES_2026_12_ZE = "patches-2026-12-ze"
 BUNDLES = (
+    PATCHES_2026_12_ZE,
     PATCHES_2026_12_ZD,
     PATCHES_2026_12_ZC,
     PATCHES_2026_12_ZB,
@@ -312,6 +320,7 @@ LATER_PATCHES = {
     POLICY_CHANGE_KEEPS_BREACH_PATCH: PATCHES_2026_12_ZB,
     REOPEN_WAITS_PATCH: PATCHES_2026_12_ZC,
     ESCALATIONS_WAIT_PATCH: PATCHES_2026_12_ZD,
+    WAKE_FROM_RECEIVED_PATCH: PATCHES_2026_12_ZE,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

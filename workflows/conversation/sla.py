@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         POLICY_CHANGE_KEEPS_BREACH_PATCH,
         POLICY_CHANGE_KEEPS_PATCH,
         SLA_FROM_RECEIVED_PATCH,
+        WAKE_FROM_RECEIVED_PATCH,
     )
     from workflows.conversation.records import Records
 
@@ -203,7 +204,7 @@ class SlaClocks(Records):
             t.remaining_minutes, t.running, t.deadline, t.warning_at = float(remaining), False, None, None
             t.paused_at = now
         for e, remaining in zip(held, answers[len(running) :], strict=True):
-            e.due_at, e.remaining_minutes = None, max(float(remaining), 0.0)
+            e.due_at, e.remaining_minutes, e.paused_at = None, max(float(remaining), 0.0), now
 
     def _escalations_to_hold(self) -> list[PendingEscalation]:
         """The levels to come that a pause holds (ESCALATIONS_WAIT_PATCH): they ran on time while
@@ -214,18 +215,38 @@ class SlaClocks(Records):
         return coming
 
     async def _resume_sla(self) -> None:
-        await self._start_clocks([t.name for t in self._state.sla.targets.values() if not t.running])
-        await self._release_escalations()
+        paused = [t for t in self._state.sla.targets.values() if not t.running]
+        since = self._woken_since()
+        await self._start_clocks([t.name for t in paused], since=since)
+        await self._release_escalations(since)
 
-    async def _release_escalations(self) -> None:
-        """The held levels come their business minutes left after now (none held: no question)."""
+    def _woken_since(self) -> datetime | None:
+        """When the customer's message that woke the conversation reached the channel, no earlier
+        than the pause (WAKE_FROM_RECEIVED_PATCH): the clocks resumed at its handling, so a message
+        a channel delivered minutes late (a mailbox polled) gave the team those minutes, which the
+        KPIs' response times count. None (now) for a change no customer message made. Asked only
+        when the two differ."""
+        at, now = self._message_at, workflow.now()
+        if at is None or at.tzinfo is None or at >= now:
+            return None
+        s = self._state.sla
+        pauses = [t.paused_at for t in s.targets.values() if not t.running and t.paused_at is not None]
+        pauses += [e.paused_at for e in s.escalations if e.due_at is None and e.paused_at is not None]
+        since = max([at, *pauses])
+        if since >= now or not self._patched(WAKE_FROM_RECEIVED_PATCH):
+            return None
+        return since
+
+    async def _release_escalations(self, since: datetime | None = None) -> None:
+        """The held levels come their business minutes left after `since` (else now); none held: no
+        question."""
         held = [e for e in self._state.sla.escalations if e.due_at is None]
         if not held:
             return
-        now = workflow.now()
-        queries = [TimeQuery(op="deadline", start=now, minutes=e.remaining_minutes or 0.0) for e in held]
+        start = since or workflow.now()
+        queries = [TimeQuery(op="deadline", start=start, minutes=e.remaining_minutes or 0.0) for e in held]
         for e, due in zip(held, await self._deadlines(queries), strict=True):
-            e.due_at, e.remaining_minutes = due, None
+            e.due_at, e.remaining_minutes, e.paused_at = due, None, None
 
     def _meet_sla(self, *names: str) -> None:
         now = workflow.now()

@@ -22,12 +22,14 @@ class PendingEscalation:
             target (str):
             due_at (datetime.datetime | None):
             remaining_minutes (float | None | Unset): Business minutes left while the clocks are paused, else null.
+            paused_at (datetime.datetime | None | Unset): When the clocks' pause held it.
     """
 
     level: int
     target: str
     due_at: datetime.datetime | None
     remaining_minutes: float | None | Unset = UNSET
+    paused_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +49,14 @@ class PendingEscalation:
         else:
             remaining_minutes = self.remaining_minutes
 
+        paused_at: None | str | Unset
+        if isinstance(self.paused_at, Unset):
+            paused_at = UNSET
+        elif isinstance(self.paused_at, datetime.datetime):
+            paused_at = self.paused_at.isoformat()
+        else:
+            paused_at = self.paused_at
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -58,6 +68,8 @@ class PendingEscalation:
         )
         if remaining_minutes is not UNSET:
             field_dict["remaining_minutes"] = remaining_minutes
+        if paused_at is not UNSET:
+            field_dict["paused_at"] = paused_at
 
         return field_dict
 
@@ -92,11 +104,29 @@ class PendingEscalation:
 
         remaining_minutes = _parse_remaining_minutes(d.pop("remaining_minutes", UNSET))
 
+        def _parse_paused_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                paused_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return paused_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        paused_at = _parse_paused_at(d.pop("paused_at", UNSET))
+
         pending_escalation = cls(
             level=level,
             target=target,
             due_at=due_at,
             remaining_minutes=remaining_minutes,
+            paused_at=paused_at,
         )
 
         pending_escalation.additional_properties = d
