@@ -383,7 +383,8 @@ def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_
     tmp_path: Path,
 ) -> None:
     """Level 3 after 60 minutes behind level 2's 120 ran at once when level 2 did; `timezone:
-    localtime` validated and counted the office's hours in the zone of whichever host ran the worker."""
+        localtime` validated and counted the office's hours in the zone of whichever host ran the worker;
+    `pause_on: [solved]` passed without a word, and pauses nothing."""
     text = (PACKS / "escalations.yaml").read_text()
     text = text.replace("after_breach_minutes: 30", "after_breach_minutes: 0")
     text = text.replace(
@@ -392,6 +393,10 @@ def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_
         "      - level: 3\n        after_breach_minutes: 60\n        then: [{set_priority: high}]\n",
     )
     text = text.replace("    timezone: UTC", "    timezone: localtime")
+    text = text.replace(
+        "    first_response_minutes: 60\n",
+        "    first_response_minutes: 60\n    pause_on: [pending, solved]\n",
+    )
     (tmp_path / "pack.yaml").write_text(text)
     shown = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack.yaml")).findings]
     assert (
@@ -400,6 +405,9 @@ def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_
         "sla_policies.standard.escalations[2].after_breach_minutes",
     ) in shown, shown
     assert ("warning", "server-time-zone", "calendars.always.timezone") in shown, shown
+    # solved meets the clocks: pausing on it pauses nothing
+    assert ("warning", "pause-on-ended-status", "sla_policies.standard.pause_on[1]") in shown, shown
+    assert not [s for s in shown if s[2] == "sla_policies.standard.pause_on[0]"], shown
     assert not [s for s in shown if s[1] == "escalation-delay-ignored"]  # level 1 waits nothing now
     # level 2 after the level a rule runs at the breach: not "before" it, whatever level 1 says
     assert (

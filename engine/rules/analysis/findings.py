@@ -48,6 +48,8 @@ delay is waited only by a level scheduled after another."""
 ESCALATION_BEFORE_EARLIER = "escalation-before-earlier-level"
 """A level whose `after_breach_minutes` is below an earlier level's: it is due before the level it
 follows, and runs at once when that one runs."""
+PAUSE_ON_ENDED = "pause-on-ended-status"
+"""`pause_on: [solved]` or `[closed]`: those statuses meet every clock, so pausing on them changes nothing."""
 SERVER_TIME_ZONE = "server-time-zone"
 """A calendar on `timezone: localtime`: the zone of whichever machine runs the worker, not the office's."""
 TOO_LARGE = "too-large-to-analyse"
