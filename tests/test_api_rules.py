@@ -72,6 +72,27 @@ async def test_test_and_simulate(api: ApiClient) -> None:
     await api.assert_described(simulated, "POST", "/v1/rules/simulate")
 
 
+async def test_simulating_a_context_the_rules_cannot_read_is_a_422_naming_the_field(api: ApiClient) -> None:
+    """One mistyped field in a recorded event's context was a 500 from simulate and diff."""
+    conversations = [
+        {
+            "id": "x-1",
+            "events": [
+                {"event": "conversation.created", "context": {"customer": {"lifetime_value": "lots"}}}
+            ],
+        }
+    ]
+    for route, body in (
+        ("/v1/rules/simulate", {"pack": DEFAULT_YAML, "conversations": conversations}),
+        ("/v1/rules/diff", {"old": DEFAULT_YAML, "new": DEFAULT_YAML, "conversations": conversations}),
+    ):
+        reply = await api.request("POST", route, json=body)
+        assert reply.status == 422, (route, reply.body)
+        (named,) = reply.body["fields"]
+        assert named["field"] == "conversations.0.events.0.context.customer.lifetime_value", reply.body
+        assert "valid number" in named["message"], reply.body
+
+
 async def test_testing_a_pack_without_test_cases_says_there_are_none(api: ApiClient) -> None:
     reply = await api.request("POST", "/v1/rules/test", json={"pack": DEFAULT_YAML})
     assert reply.status == 422

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -148,6 +149,39 @@ def test_simulate_prints_totals(rules: Callable[..., Run]) -> None:
     assert "rule errors 0" in run.stdout
 
 
+def test_simulate_and_diff_name_a_context_field_the_rules_cannot_read(
+    tmp_path: Path, rules: Callable[..., Run]
+) -> None:
+    """A conversations file with one mistyped or wrongly typed field crashed `simulate` and `diff`
+    with a pydantic traceback; a test case's context names the same mistakes by path."""
+    damaged = {
+        "id": "x-1",
+        "events": [{"event": "conversation.created", "context": {"message": {"txt": "x"}}}],
+    }
+    late = {
+        "id": "x-2",
+        "events": [
+            {"event": "conversation.created", "context": {"message": {"text": "hi"}}},
+            {"event": "message.received", "context": {"conversation": {"channel": "mail"}}},
+        ],
+    }
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(late) + "\n" + json.dumps(damaged) + "\n")
+    simulated = rules("simulate", "rule_packs/default", "--conversations", str(bad))
+    assert simulated.returncode == 2 and "Traceback" not in simulated.stderr, simulated.stderr
+    assert simulated.stderr.strip() == (
+        f'{bad}:1: events[1].context.conversation.channel: conversation.channel is never "mail" (did you '
+        'mean "email"?): it is one of email, chat, whatsapp, sms, social'
+    )
+    bad.write_text(json.dumps(damaged) + "\n")
+    diffed = rules("diff", "rule_packs/default", "rule_packs/default", "--conversations", str(bad))
+    assert diffed.returncode == 2, diffed.stderr
+    assert (
+        diffed.stderr.strip()
+        == f'{bad}:1: events[0].context.message.txt: unknown field (did you mean "text"?)'
+    )
+
+
 def test_diff_shows_what_publishing_would_change(tmp_path: Path, rules: Callable[..., Run]) -> None:
     pack = copy_default(tmp_path)
     text = (pack / "pack.yaml").read_text()
@@ -287,7 +321,7 @@ def test_bad_conversations_file_names_the_line(tmp_path: Path, rules: Callable[.
     bad.write_text('{"id": "a", "events": []}\n{"id": "b", "events": [{"event": "nope"}]}\n')
     run = rules("simulate", "rule_packs/default", "--conversations", str(bad))
     assert run.returncode == 2
-    assert f"{bad}:2: events.0.event" in run.stderr
+    assert f"{bad}:2: events[0].event: Input should be" in run.stderr
 
 
 def test_python_m_engine_cli_runs_a_command_end_to_end(tmp_path: Path) -> None:

@@ -133,13 +133,12 @@ def check_parameters(request: web.Request, known: Sequence[str]) -> None:
 
 
 def validation_error(exc: ValidationError) -> ApiError:
-    fields = [
-        {
-            "field": ".".join(str(p) for p in err["loc"]) or "body",
-            "message": err["msg"],
-        }
-        for err in exc.errors(include_url=False, include_input=False)
-    ]
+    fields = []
+    for err in exc.errors(include_url=False, include_input=False):
+        loc, message = [str(p) for p in err["loc"]], err["msg"]
+        if (deeper := err.get("ctx", {}).get("path")) is not None:  # a validator named a path in its value
+            loc, message = [*loc, str(deeper)], str(err["ctx"]["problem"])
+        fields.append({"field": ".".join(loc) or "body", "message": message})
     names = ", ".join(f["field"] for f in fields)
     return ApiError(422, "invalid_request", f"invalid field(s): {names}", fields)
 

@@ -18,7 +18,7 @@ from engine.rules.case_context import case_context
 from engine.rules.context import KNOWN_PATHS, Priority, RuleContext
 from engine.rules.context_domains import DOMAINS, STATUSES, shown
 from engine.rules.loader import format_path
-from engine.rules.pack import Outcome, RulePack, TestCase
+from engine.rules.pack import Outcome, RulePack
 from engine.rules.references import UNKNOWN_REFERENCE, suggest, unknown
 
 PRIORITIES = [p.value for p in Priority]
@@ -30,7 +30,7 @@ Problem = tuple[str, str, str]
 def case_problems(pack: RulePack) -> Iterator[Problem]:
     for i, case in enumerate(pack.tests):
         base = f"tests[{i}]"
-        yield from _context_problems(base, case)
+        yield from context_problems(base, case.event.value, case.context)
         yield from _outcome_problems(pack, f"{base}.expect", case.expect)
         for j, follow_on in enumerate(case.expect.followed_by or []):
             where = f"{base}.expect.followed_by[{j}]"
@@ -70,21 +70,24 @@ def _fields_beside(loc: tuple[str | int, ...]) -> set[str]:
     }
 
 
-def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
+def context_problems(base: str, event: str, context: dict[str, Any]) -> Iterator[Problem]:
+    """What the rules cannot read in a test case's or a recorded event's `context` (under `base`):
+    an unknown field, a value of the wrong type, a time without a zone, a value a field never holds."""
     typed: set[str] = set()  # what the context's own types refused: not told twice below
+    at = format_path([base, "context"])
     try:
-        RuleContext.model_validate(case_context(case.event.value, case.context))
+        RuleContext.model_validate(case_context(event, context))
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
-            path = format_path([base, "context", *err["loc"]])
+            path = format_path([at, *err["loc"]])
             typed.add(path)
             if err["type"] == "extra_forbidden":  # named as a typo is in the pack itself
                 given = str(err["loc"][-1])
                 yield path, f"unknown field{suggest(given, _fields_beside(err['loc']))}", "invalid"
             else:
                 yield path, err["msg"], "invalid"
-    given_time = _at(case.context, "event.time")
-    where = f"{base}.context.event.time"
+    given_time = _at(context, "event.time")
+    where = f"{at}.event.time"
     if isinstance(given_time, str) and where not in typed and _naive(given_time):
         # Read in no zone, business hours were not computed and the case read them open at any hour.
         problem = (
@@ -92,11 +95,11 @@ def _context_problems(base: str, case: TestCase) -> Iterator[Problem]:
         )
         yield where, problem, "invalid"
     for path, values in DOMAINS.items():
-        given = _at(case.context, path)
-        if given is not _ABSENT and given not in values and f"{base}.context.{path}" not in typed:
+        given = _at(context, path)
+        if given is not _ABSENT and given not in values and f"{at}.{path}" not in typed:
             named = [str(v) for v in values if v is not None]
             problem = f'{path} is never "{given}"{suggest(str(given), named)}: it is one of {shown(values)}'
-            yield f"{base}.context.{path}", problem, "invalid"
+            yield f"{at}.{path}", problem, "invalid"
 
 
 _ABSENT = object()

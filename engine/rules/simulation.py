@@ -18,18 +18,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from engine.rules.actions import Simulated, from_record
+from engine.rules.case_checks import context_problems
 from engine.rules.case_context import case_context
 from engine.rules.context import EventType, RuleContext
 from engine.rules.decision import CompiledPack, Decision
+from engine.rules.loader import format_path
 from engine.rules.triage.offline import with_triage
 
 
 class RecordedEvent(BaseModel):
     event: EventType
     context: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rules_can_read_the_context(self) -> RecordedEvent:
+        """A context the rules cannot read is named where the file or the request is read, as a test
+        case's is: it failed deep in the simulation, a traceback on the CLI and a 500 over HTTP."""
+        for path, problem, _ in context_problems("", self.event.value, self.context):
+            raise PydanticCustomError("context", "{path}: {problem}", {"path": path, "problem": problem})
+        return self
 
 
 class RecordedConversation(BaseModel):
@@ -51,8 +62,10 @@ def parse_conversations(lines: Iterable[str], name: str) -> list[RecordedConvers
             conversations.append(RecordedConversation.model_validate_json(line))
         except ValidationError as exc:
             err = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise ConversationsFileError(f"{name}:{lineno}: {where}: {err['msg']}") from None
+            loc, message = list(err["loc"]), err["msg"]
+            if (deeper := err.get("ctx", {}).get("path")) is not None:  # where in the event's context
+                loc, message = [*loc, str(deeper)], str(err["ctx"]["problem"])
+            raise ConversationsFileError(f"{name}:{lineno}: {format_path(loc)}: {message}") from None
     return conversations
 
 
