@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from activities.rule_decisions import PackRegistry, RuleActivities
 from engine.db.packs import AlteredPack, PackStore, UnknownPack
 from engine.db.schema import rule_packs
+from engine.rules.casetest import run_cases
+from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
 from engine.service.pack_files import load_valid
 
@@ -124,3 +126,43 @@ async def test_a_failed_fetch_is_not_cached(database: AsyncEngine, basic: RulePa
         await rules.load_rule_pack(basic.content_hash)
     await PackStore(database).publish("acme", basic, published_by=None, source=None)
     assert await rules.load_rule_pack(basic.content_hash) == basic.canonical()
+
+
+async def test_a_version_s_tests_come_back_as_written_and_stored_whole_ones_as_they_were_meant(
+    database: AsyncEngine, basic: RulePack
+) -> None:
+    """`route: null` (not routed) stored beside a version came back as a case that tests nothing: the
+    tests were stored whole, an unset expectation null. A whole one stored before keeps its meaning
+    (its nulls were "not looked at"), so the version's own cases still pass on a rollback."""
+    cases = [
+        {
+            "name": "an invoice is routed",
+            "event": "conversation.created",
+            "context": {"message": {"text": "my invoice is wrong"}},
+            "expect": {"route": "billing"},
+        },
+        {
+            "name": "an invoice is not routed",
+            "event": "conversation.created",
+            "context": {"message": {"text": "my invoice is wrong"}},
+            "expect": {"route": None},
+        },
+    ]
+    written = RulePack.model_validate({**basic.canonical(), "tests": cases})
+    store = PackStore(database)
+    await store.publish("acme", written, published_by="cli:ada", source="rule_packs/basic")
+    back = await store.version(basic.content_hash, "acme")
+    results = run_cases(CompiledPack(back), back.tests)
+    assert [(r.name, r.passed) for r in results] == [
+        ("an invoice is routed", True),
+        ("an invoice is not routed", False),
+    ]
+    assert results[1].failures == ["route: expected no route, got billing"]
+
+    whole = basic.model_dump(mode="json", include={"tests"})["tests"]  # every field, unset ones null
+    assert whole[1]["expect"]["tags"] is None and whole[1]["expect"]["route"] == "general"
+    async with database.begin() as db:
+        await db.execute(update(rule_packs).where(rule_packs.c.tenant == "acme").values(tests=whole))
+    back = await store.version(basic.content_hash, "acme")
+    assert [r.name for r in run_cases(CompiledPack(back), back.tests) if not r.passed] == []
+    assert len(back.tests) == len(basic.tests) > 1

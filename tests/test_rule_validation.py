@@ -283,6 +283,30 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
         """,
             'tests[0].expect.matched[0]: unknown rule id "reel" (did you mean "real"?)',
         ),
+        # a case that expects nothing passed whatever the rules did, and covered every rule it matched
+        (
+            """\
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {}
+        """,
+            "tests[0].expect: expects nothing, so the case passes whatever the rules decide",
+        ),
+        # `tags: null` read as "not looked at": the case asserted nothing there
+        (
+            """\
+        rules:
+          - {id: real, on: [message.received]}
+        tests:
+          - name: t
+            event: message.received
+            expect: {matched: [real], tags: null}
+        """,
+            "tests[0].expect.tags: null tests nothing here: write [] for none, or leave it out",
+        ),
         # a case's expectations and context are checked as a rule is: each failed, or ran on a
         # context live never has, without a word
         (

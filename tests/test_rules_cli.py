@@ -70,13 +70,20 @@ def test_test_command_shows_expected_and_actual(tmp_path: Path, rules: Callable[
     (pack / "tests.yaml").write_text(
         "- name: refunds go to general\n  event: conversation.created\n"
         "  context: {message: {text: 'refund please'}}\n  expect: {route: general}\n"
+        # `route: null` passed whatever the route: null read as "not looked at"
+        "- name: refunds are not routed\n  event: conversation.created\n"
+        "  context: {message: {text: 'refund please'}}\n  expect: {route: null}\n"
+        "- name: a thank-you routes nothing\n  event: message.received\n"
+        "  context: {message: {text: 'thanks'}}\n  expect: {route: null}\n"
     )
     failing = rules("test", str(pack))
     assert failing.returncode == 1
     assert "FAIL  refunds go to general" in failing.stdout
     assert "route: expected general, got billing" in failing.stdout
     assert '"id":"intent-billing","outcome":"matched"' in failing.stdout  # the decision record
-    assert failing.stdout.strip().endswith("0 passed, 1 failed")
+    assert "FAIL  refunds are not routed" in failing.stdout
+    assert "route: expected no route, got billing" in failing.stdout
+    assert failing.stdout.strip().endswith("1 passed, 2 failed")
 
 
 def test_a_case_reads_business_hours_at_its_own_time(tmp_path: Path, rules: Callable[..., Run]) -> None:

@@ -193,7 +193,7 @@ async def approve(request: web.Request, proposal_id: str, comment: str | None) -
         if refused := store.refusal(row, request[KEY_ID], await store.current(tenant), approving=True):
             raise refused
         if row.kind == "promote":  # the gate again: what passed when proposed must pass now
-            body = json.dumps({"pack": pack.model_dump(mode="json", by_alias=True)}).encode()
+            body = json.dumps({"pack": pack.as_written()}).encode()
             result = await request.app[PACK_WORKERS].run("promote", body)
             if result.pack is None:
                 raise job_failure(result)

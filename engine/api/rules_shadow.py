@@ -38,7 +38,7 @@ from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules import _answer, _in_worker
 from engine.api.rules_proposals import proposal_answer, propose_if_required
-from engine.db.packs import PackStore, tests_of
+from engine.db.packs import PackStore
 from engine.db.proposals import Proposal
 from engine.db.shadow import AlreadyActive, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -169,12 +169,13 @@ async def promote(request: web.Request) -> str | Proposal:
         raise _no_shadow(tenant)
     candidate, row = found
     digest = candidate.content_hash
-    body = json.dumps({"pack": candidate.model_dump(mode="json", by_alias=True)}).encode()
+    body = json.dumps({"pack": candidate.as_written()}).encode()
     result = await request.app[PACK_WORKERS].run("promote", body)
     if result.pack is None:
         raise job_failure(result)
     await _roster_problems(request, result.pack)
-    proposal = await propose_if_required(request, candidate, "promote", tests_of(candidate), text=row.text)
+    tests = candidate.written_tests()
+    proposal = await propose_if_required(request, candidate, "promote", tests, text=row.text)
     if proposal is not None:
         return proposal
     # The activation ends its shadow run (a candidate published meanwhile stays in shadow).

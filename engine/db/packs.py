@@ -73,10 +73,31 @@ class PublishedVersion:
     who approved it (the two keys `activated_by` names)."""
 
 
-def tests_of(pack: RulePack) -> list[Any]:
-    """The pack's test cases as stored beside a version (JSON), which the hash does not cover."""
-    tests: list[Any] = pack.model_dump(mode="json", by_alias=True, include={"tests"})["tests"]
-    return tests
+# Expectations whose null validation refuses: a stored one holding null was written whole, before
+# `RulePack.written_tests` kept them as written, and each of its nulls meant "not looked at".
+_NEVER_NULL = ("matched", "not_matched", "actions", "tags", "priority")
+
+
+def _as_written(expect: Any) -> Any:
+    """A stored expectation as its author wrote it: a whole one (every field, unset ones null, as
+    versions stored them before 7 December 2026) without the nulls it did not mean."""
+    if not isinstance(expect, dict):
+        return expect
+    whole = any(key in expect and expect[key] is None for key in _NEVER_NULL)
+    kept = {k: v for k, v in expect.items() if not (whole and v is None)}
+    if isinstance(kept.get("followed_by"), list):
+        kept["followed_by"] = [_as_written(follow_on) for follow_on in kept["followed_by"]]
+    return kept
+
+
+def with_stored_tests(stored: RulePack, tests: list[Any] | None) -> RulePack:
+    """A stored version with the test cases stored beside it (a tenant's row, a proposal's, a
+    shadow run's)."""
+    cases = [
+        {**case, "expect": _as_written(case.get("expect"))} if isinstance(case, dict) else case
+        for case in tests or []
+    ]
+    return RulePack.model_validate({**stored.canonical(), "tests": cases})
 
 
 def canonical_text(pack: RulePack) -> str:
@@ -278,8 +299,7 @@ class PackStore:
         async with self._engine.connect() as db:
             rows = list(await db.execute(query))
         stored = await self.get(digest)
-        tests: list[Any] = next((r.tests for r in rows if r.tests), [])
-        return RulePack.model_validate({**stored.canonical(), "tests": tests})
+        return with_stored_tests(stored, next((r.tests for r in rows if r.tests), []))
 
     async def text_of(self, digest: str, tenant: str) -> str | None:
         """The YAML `tenant` last published the version from (API, console), or None (the CLI's
@@ -366,13 +386,14 @@ class PackStore:
             published_by=published_by,
             published_at=now,
             source=source,
-            tests=tests_of(pack),
+            tests=pack.written_tests(),
         )
         # Published again: the first publication's who and when stay; the tests of a publish replace
         # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
         kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
         if pack.tests and replace_tests:
-            await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests_of(pack)}))
+            tests = pack.written_tests()
+            await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests}))
         else:
             await db.execute(row.on_conflict_do_nothing(index_elements=kept))
         await store_intent_model(db, pack, digest, now)

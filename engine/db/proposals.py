@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.packs import PackStore
+from engine.db.packs import PackStore, with_stored_tests
 from engine.db.schema import active_packs, pack_proposals, rule_packs, shadow_packs
 from engine.rules.pack import RulePack
 from engine.rules.pack_diff import pack_diff
@@ -249,7 +249,7 @@ class ProposalStore:
         stored = await self._packs.get(row.pack_hash)
         if row.tests is None:
             return stored, row
-        return RulePack.model_validate({**stored.canonical(), "tests": row.tests}), row
+        return with_stored_tests(stored, row.tests), row
 
     def refusal(
         self, row: Any, key_id: str, now: Current | None, *, approving: bool

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import upsert
-from engine.db.packs import PackStore, tests_of
+from engine.db.packs import PackStore, with_stored_tests
 from engine.db.schema import shadow_decisions, shadow_packs
 from engine.rules.pack import RulePack
 
@@ -94,7 +94,7 @@ class ShadowStore:
         now = datetime.now(UTC)
         values = {
             "pack_hash": digest,
-            "tests": tests_of(pack),
+            "tests": pack.written_tests(),
             "published_by": published_by,
             "published_at": now,
             "publisher_key": publisher_key,
@@ -132,7 +132,7 @@ class ShadowStore:
         if row is None:
             return None
         stored = await self._packs.get(row.pack_hash)
-        pack = RulePack.model_validate({**stored.canonical(), "tests": row.tests})
+        pack = with_stored_tests(stored, row.tests)
         return pack, row
 
     async def clear(self, tenant: str, digest: str | None = None) -> bool:

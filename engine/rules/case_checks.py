@@ -27,10 +27,21 @@ Problem = tuple[str, str, str]
 """(path, message, code)"""
 
 
+# The expectations whose null is an answer: not routed, no intent or language found.
+NULL_MEANS_NONE = frozenset({"route", "intent", "language"})
+
+
 def case_problems(pack: RulePack) -> Iterator[Problem]:
     for i, case in enumerate(pack.tests):
         base = f"tests[{i}]"
         yield from context_problems(base, case.event.value, case.context)
+        if not case.expect.model_fields_set:
+            # It passed whatever the rules did, and counted every rule it matched as tested.
+            problem = (
+                "expects nothing, so the case passes whatever the rules decide: name what it should "
+                "decide (matched, not_matched, actions, tags, route, priority, followed_by, ...)"
+            )
+            yield f"{base}.expect", problem, "invalid"
         yield from _outcome_problems(pack, f"{base}.expect", case.expect)
         for j, follow_on in enumerate(case.expect.followed_by or []):
             where = f"{base}.expect.followed_by[{j}]"
@@ -42,6 +53,10 @@ def case_problems(pack: RulePack) -> Iterator[Problem]:
 
 def _outcome_problems(pack: RulePack, where: str, expect: Outcome) -> Iterator[Problem]:
     ids = [r.id for r in pack.rules]
+    for key in sorted(expect.model_fields_set - NULL_MEANS_NONE):
+        if getattr(expect, key) is None:  # read as "not looked at": the case asserted nothing there
+            instead = {"priority": "a priority", "status": "a status"}.get(key, "[] for none")
+            yield f"{where}.{key}", f"null tests nothing here: write {instead}, or leave it out", "invalid"
     for key in ("matched", "not_matched"):
         for j, rule_id in enumerate(getattr(expect, key) or []):
             if rule_id not in ids:

@@ -42,7 +42,7 @@ def outcome_summary(decision: Decision, context: RuleContext) -> dict[str, Any]:
 
 
 def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
-    wanted = case.expect.intent is not None or case.expect.language is not None
+    wanted = bool({"intent", "language"} & case.expect.model_fields_set)
     triaged = with_triage(pack, case.context, wanted=wanted)
     # Decided and followed as `simulate` and live do; the followers are read (their outcomes and
     # their rules' errors) only when the case expects them: a case without `followed_by` passes or
@@ -50,10 +50,11 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     (decision, context), *followers = follow(pack, case.event.value, triaged)
     result = CaseResult(case.name, decision=decision, context=context)
     expect = case.expect
-    if expect.intent is not None and context.message.intent != expect.intent:
+    given = expect.model_fields_set  # `route: null` (not routed) is an expectation; a field left out is not
+    if "intent" in given and context.message.intent != expect.intent:
         scores = f" (confidence {context.message.intent_confidence})" if context.message.intent else ""
         result.failures.append(f"intent: expected {expect.intent}, got {context.message.intent}{scores}")
-    if expect.language is not None and context.message.language != expect.language:
+    if "language" in given and context.message.language != expect.language:
         result.failures.append(f"language: expected {expect.language}, got {context.message.language}")
     result.failures += _outcome_failures(expect, decision, context)
     if expect.followed_by is not None:
@@ -81,8 +82,9 @@ def _outcome_failures(
     summary = outcome_summary(decision, context)
     if expect.tags is not None and sorted(summary["tags"]) != sorted(expect.tags):
         failures.append(f"{where}tags: expected {sorted(expect.tags)}, got {sorted(summary['tags'])}")
-    if expect.route is not None and summary["route"] != expect.route:
-        failures.append(f"{where}route: expected {expect.route}, got {summary['route']}")
+    if "route" in expect.model_fields_set and summary["route"] != expect.route:
+        wanted = expect.route or "no route"
+        failures.append(f"{where}route: expected {wanted}, got {summary['route'] or 'no route'}")
     if expect.priority is not None and summary["priority"] != expect.priority:
         failures.append(f"{where}priority: expected {expect.priority}, got {summary['priority']}")
     return failures

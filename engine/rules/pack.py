@@ -360,6 +360,17 @@ class RulePack(_Strict):
             data.pop("email")
         return data
 
+    def written_tests(self) -> list[Any]:
+        """The test cases as JSON, as written: an expectation of null (`route: null`, not routed)
+        stays apart from one left out, which a whole dump writes as null too."""
+        dumped = self.model_dump(mode="json", by_alias=True, include={"tests"}, exclude_unset=True)
+        tests: list[Any] = dumped.get("tests", [])
+        return tests
+
+    def as_written(self) -> dict[str, Any]:
+        """The whole pack as JSON, its test cases as written: what a pack job reads back the same."""
+        return {**self.canonical(), "tests": self.written_tests()}
+
     @property
     def content_hash(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -29,7 +29,7 @@ from engine.api.pack_jobs import job_failure
 from engine.api.pack_parsing import PACK_WORKERS
 from engine.api.rules_proposals import approve, reject
 from engine.api.rules_shadow import promote, store_shadow
-from engine.db.packs import PackStore, tests_of
+from engine.db.packs import PackStore
 from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
@@ -48,7 +48,7 @@ def _yaml_of(canonical: dict[str, Any]) -> str:
 def _with_tests(pack: RulePack) -> dict[str, Any]:
     """The pack as its authors edit it: its content, then the test cases it was published with (an
     edit opened without them could never be published or promoted)."""
-    tests = tests_of(pack)
+    tests = pack.written_tests()
     return {**pack.canonical(), **({"tests": tests} if tests else {})}
 
 
