@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli_run import Run, piped_into_head, run_cli
 
@@ -288,6 +289,60 @@ def test_a_pack_without_tests_is_not_published_and_a_rollback_reruns_the_version
     assert elsewhere.returncode == 1 and "keeps no test cases" in elsewhere.stderr, elsewhere.stderr
     # ... said as what it most likely is: not one of acme's versions (not "published before ...")
     assert "for tenant acme: it is not one of its versions" in elsewhere.stderr, elsewhere.stderr
+
+
+def test_a_version_s_tests_coverage_and_check_by_hash_are_the_tenant_s_own(
+    tmp_path: Path,
+    rules: Callable[..., Run],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`rules coverage <hash> --tenant acme` ran the cases globex published the same content with (a
+    case named for globex showed in acme's report); `rules test <hash>` had no --tenant; `rules check
+    <hash>` said "no such file or folder"; `--tenant acmee` (a typo) read an empty roster ("acmee has
+    no agents") and no traffic ("never fired")."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CONVOFLOW_DATA_DIR", str(data))
+    for tenant in ("acme", "globex"):
+        assert run_cli(capsys, ["tenant", "create", tenant]).returncode == 0
+    pack = copy_default(tmp_path)
+    case = (
+        "- name: {name}\n  event: conversation.created\n"
+        "  context: {{message: {{text: hello}}}}\n  expect: {{route: general}}\n"
+    )
+    (pack / "tests.yaml").write_text(case.format(name="acme's case"))
+    assert rules("publish", str(pack), "--tenant", "acme", data_dir=data).returncode == 0
+    (pack / "tests.yaml").write_text(case.format(name="acme's case") + case.format(name="globex only"))
+    published = rules("publish", str(pack), "--tenant", "globex", data_dir=data)
+    assert published.returncode == 0, published.stderr
+    digest = published.stdout.split(" as ")[1].split(";")[0]
+
+    tested = rules("test", digest[:12], "--tenant", "acme", data_dir=data)
+    assert tested.returncode == 0 and "globex only" not in tested.stdout, tested.stdout
+    assert tested.stdout.strip().endswith("1 passed, 0 failed")
+    # (`rules coverage <hash> --tenant` reads the version as `rules test` does, then the tenant's traffic)
+    checked = rules("check", digest[:12], "--tenant", "acme", "--format", "json", data_dir=data)
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout)["errors"] == 0
+    elsewhere = rules("check", digest[:12], "--tenant", "dev", data_dir=data)
+    assert elsewhere.returncode == 2 and "no version of tenant dev has this hash" in elsewhere.stderr
+    for command in ("check", "test"):  # coverage's: tests/test_rules_coverage_service.py
+        typo = rules(command, str(pack), "--tenant", "acmee", data_dir=data)
+        assert typo.returncode == 2, (command, typo.stdout)
+        assert typo.stderr.strip() == "no tenant 'acmee': create it with `convoflow tenant create`", (
+            typo.stderr
+        )
+
+
+def test_a_folder_s_pack_yaml_is_read_with_its_tests(tmp_path: Path, rules: Callable[..., Run]) -> None:
+    """`rules test work/returns/pack.yaml` said "no test cases to run; add them in tests.yaml beside
+    pack.yaml", where they were; `publish` refused it as untested."""
+    pack = copy_default(tmp_path)
+    run = rules("test", str(pack / "pack.yaml"))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().endswith(
+        f"{len(yaml.safe_load((pack / 'tests.yaml').read_text()))} passed, 0 failed"
+    )
 
 
 def test_rules_list_shows_a_rollback_as_the_version_s_latest_activation(

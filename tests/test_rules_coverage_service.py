@@ -150,3 +150,7 @@ async def test_the_cli_says_what_is_wrong(ops_shell: Settings, capsys: pytest.Ca
     assert day.returncode == 2 and "`to` 2026-02-03 for one day" in day.stderr, day.stderr
     missing = await cli(capsys, "rules", "coverage", "no/such/pack")
     assert missing.returncode == 2 and "no such file or folder" in missing.stderr
+    # a tenant's name mistyped read no traffic: "never fired in the period" for every rule
+    typo = await cli(capsys, "rules", "coverage", str(PACK), "--tenant", "acmee")
+    assert typo.returncode == 2, typo.stdout
+    assert typo.stderr.strip() == "no tenant 'acmee': create it with `convoflow tenant create`"

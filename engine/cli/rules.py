@@ -33,7 +33,7 @@ from engine.rules.analysis import CheckReport, Roster, analyse, check
 from engine.rules.casetest import run_cases
 from engine.rules.context import render_reference
 from engine.rules.decision import CompiledPack
-from engine.rules.loader import PackLoadError
+from engine.rules.loader import PackLoadError, PackSource, load_object
 from engine.rules.pack import RulePack
 from engine.rules.simulation import (
     ConversationsFileError,
@@ -85,6 +85,13 @@ def with_store(action: Callable[[PackStore], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
+def require_tenant(tenant: str) -> None:
+    """A `--tenant` naming no tenant (a typo) is refused, as `publish` refuses it: its roster and
+    traffic read empty, and `check` said "acmee has no agents", `coverage` "never fired"."""
+    if tenant != DEV_TENANT and not with_store(lambda store: tenant_exists(store.engine, tenant)):
+        raise CommandFailed(2, [f"no tenant {tenant!r}: create it with `convoflow tenant create`"])
+
+
 def cli_user() -> str:
     """Who publishes from this shell, for the version history."""
     try:
@@ -127,13 +134,7 @@ def load_weighed_pack(
     path = Path(ref)
     if not path.exists() and HASH.match(ref):
         return with_store(lambda store: _published(store, ref, tenant, tenant_s_own)), []
-    if not path.exists():
-        short = " (a version's hash is written with 7 or more of its digits)" if SHORT_HASH.match(ref) else ""
-        raise CommandFailed(2, [f"{ref}: no such file or folder{short}"])
-    try:
-        pack, problems = validate(load_source(path))
-    except PackLoadError as exc:  # not YAML, or not a pack's files
-        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+    pack, problems = validate(_source(ref))
     if pack is None or any(p.code != WEAK_INTENT for p in problems):
         raise CommandFailed(2, [str(p) for p in problems])
     return pack, [str(p) for p in problems]
@@ -189,12 +190,13 @@ def _roster(tenant: str | None) -> tuple[Roster | None, str]:
 
 def cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.pack)
-    if not path.exists():
-        raise CommandFailed(2, [f"{args.pack}: no such file or folder"])
-    try:
-        source = load_source(path)
-    except PackLoadError as exc:
-        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
+    if args.tenant is not None:
+        require_tenant(args.tenant)
+    if not path.exists() and HASH.match(args.pack):  # a published version, as `POST /v1/rules/check` takes
+        published = load_pack(args.pack, args.tenant, tenant_s_own=args.tenant is not None)
+        source = load_object(published.as_written(), args.pack)
+    else:
+        source = _source(args.pack)
     report = check(source, *_roster(args.tenant))
     if args.format == "json":
         print(report.model_dump_json(indent=1))
@@ -205,6 +207,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         infos = len(report.findings) - report.errors - report.warnings
         print(f"{args.pack}: {report.errors} error(s), {report.warnings} warning(s), {infos} info(s)")
     return 1 if report.errors else 0
+
+
+def _source(ref: str) -> PackSource:
+    path = Path(ref)
+    if not path.exists():
+        short = " (a version's hash is written with 7 or more of its digits)" if SHORT_HASH.match(ref) else ""
+        raise CommandFailed(2, [f"{ref}: no such file or folder{short}"])
+    try:
+        return load_source(path)
+    except PackLoadError as exc:  # not YAML, or not a pack's files
+        raise CommandFailed(2, [str(p) for p in exc.problems]) from None
 
 
 def _conversations(path: Path):
@@ -339,7 +352,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse._SubParsersAction:
     p = command("check", cmd_check, "static analysis: dead, shadowed and conflicting rules, references")
     p.add_argument("pack")
     p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--tenant", help="also check the tenant's roster (agents, skills) in the database")
+    p.add_argument(
+        "--tenant",
+        help="also check the tenant's roster (agents, skills) in the database; a hash: of its versions",
+    )
     p = command("simulate", cmd_simulate, "run recorded conversations through a pack, no side effects")
     p.add_argument("pack")
     p.add_argument("--conversations", type=Path, required=True, help="JSON lines of recorded conversations")

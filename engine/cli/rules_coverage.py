@@ -25,7 +25,7 @@ from temporalio.service import RPCError
 
 from engine.cli.audit import _in_the_service_folder
 from engine.cli.audit_bundle import _client, _tenant_name
-from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
+from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack, require_tenant
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.coverage import add_traffic, case_coverage, document, render, rule_ids
 from engine.rules.coverage.period import DEFAULT_CONVERSATIONS, MAX_CONVERSATIONS, PeriodError, traffic_period
@@ -85,7 +85,10 @@ def _report(args: argparse.Namespace) -> dict[str, Any]:
             )
         except PeriodError as exc:
             raise CommandFailed(2, [f"--{exc.parameter}: {exc.message}"]) from None
-    pack = load_pack(args.pack)
+    if args.tenant is not None:
+        require_tenant(args.tenant)
+    # A version by hash: `--tenant`'s, with the test cases it published it with (not another's).
+    pack = load_pack(args.pack, args.tenant, tenant_s_own=args.tenant is not None)
     report = document(pack, case_coverage(CompiledPack(pack), pack.tests))
     if period is None:
         return report

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.cli.rules import CommandFailed, load_weighed_pack
+from engine.cli.audit_bundle import _tenant_name
+from engine.cli.rules import CommandFailed, load_weighed_pack, require_tenant
 from engine.rules.casetest import run_cases
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
@@ -18,7 +19,10 @@ from engine.rules.triage import intent_report
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    pack, weak = load_weighed_pack(args.pack)
+    if args.tenant is not None:
+        require_tenant(args.tenant)
+    # A version by hash with the cases `--tenant` published it with (without: the latest any stored).
+    pack, weak = load_weighed_pack(args.pack, args.tenant, tenant_s_own=args.tenant is not None)
     if not pack.tests:  # "0 passed, 0 failed" would read as a pass
         raise CommandFailed(
             2,
@@ -63,4 +67,6 @@ def _print_intent_quality(pack: RulePack) -> None:
 
 def add_commands(command: Any) -> None:
     """Register `test` with `rules`' own `command(name, func, help)` helper."""
-    command("test", cmd_test, "run the pack's test cases").add_argument("pack")
+    p = command("test", cmd_test, "run the pack's test cases")
+    p.add_argument("pack", help="a pack file or folder, or a published version's hash")
+    p.add_argument("--tenant", type=_tenant_name, help="a hash: that tenant's version, with its test cases")

@@ -34,8 +34,13 @@ def _read(file: Path, prefix: list, locations: dict) -> Any:
 
 
 def load_source(path: Path) -> PackSource:
-    """Read a pack file or folder. Raises PackLoadError for unreadable or unparsable files."""
+    """Read a pack file or folder (a `pack.yaml` is read with the folder it is in). Raises
+    PackLoadError for unreadable or unparsable files."""
     path = Path(path)
+    if path.name == PACK_FILE and path.is_file():
+        # A folder's pack.yaml named on its own is that folder: its tests.yaml was left out, and
+        # `rules test` said to add tests.yaml beside pack.yaml, where they were.
+        path = path.parent
     locations: dict[str, tuple[Path, int]] = {}
     main = path
     if path.is_dir():
