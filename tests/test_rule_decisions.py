@@ -105,7 +105,9 @@ def test_evaluation_error_is_not_matched_with_the_reason(tmp_path: Path) -> None
 
 def test_hash_changes_with_behaviour_not_with_tests(tmp_path: Path) -> None:
     base = compile_pack(tmp_path, PACK).hash
-    with_test = compile_pack(tmp_path, PACK + "tests:\n  - {name: t, event: message.sent, expect: {}}\n").hash
+    with_test = compile_pack(
+        tmp_path, PACK + "tests:\n  - {name: t, event: message.sent, expect: {matched: []}}\n"
+    ).hash
     changed = compile_pack(tmp_path, PACK.replace('["Invoice"]', '["Invoice", "refund"]')).hash
     assert base == with_test
     assert base != changed

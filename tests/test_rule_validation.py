@@ -43,6 +43,14 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
             on: [conversation.created]
             if: {"contains_any": [{"var": "message.text"}, ["invoice"]]}
             then: [{reply: {template: ack}}, {route: billing}, {apply_sla: standard}]
+          - id: items
+            on: [message.received]
+            if:
+              and:
+                - {"some": [{"var": "message.attachments"}, {">": [{"var": "size"}, 1000]}]}
+                - {"all": [{"var": "conversation.tags"}, {"!=": [{"var": ""}, "spam"]}]}
+                - {"some": [{"var": "customer.custom.orders"}, {"==": [{"var": "state"}, "late"]}]}
+            then: [{add_tags: [big]}]
         """,
         )
         == []
@@ -282,6 +290,18 @@ def test_a_clean_pack_has_no_problems(tmp_path: Path) -> None:
             expect: {matched: [reel]}
         """,
             'tests[0].expect.matched[0]: unknown rule id "reel" (did you mean "real"?)',
+        ),
+        # a field of each item, mistyped inside `some`: validated, and the rule never matched
+        (
+            """\
+        rules:
+          - id: png
+            on: [message.received]
+            if: {"some": [{"var": "message.attachments"}, {"==": [{"var": "contnt_type"}, "image/png"]}]}
+            then: [{add_tags: [image]}]
+        """,
+            'rules[0].if.some[1].==[0].var: "contnt_type" is not a field of the items of message.attachments '
+            '(one of content_type, name, size) (did you mean "content_type"?)',
         ),
         # a case that expects nothing passed whatever the rules did, and covered every rule it matched
         (

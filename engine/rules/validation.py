@@ -235,7 +235,7 @@ class _Checker:
             else:
                 self.add(at, diag["message"])
         reads = []
-        for at, op, args, scoped in scan.operations:
+        for at, op, args, scope in scan.operations:
             if op in jsonlogic.ARITY and at not in engine_found:
                 args = args if isinstance(args, list) else [args]
                 if len(args) not in (takes := jsonlogic.ARITY[op]):
@@ -244,7 +244,8 @@ class _Checker:
                     self.add(f"{at}.{op}", f"{op} takes {counts} {noun}, not {len(args)}")
                 elif op == "matches" and isinstance(args[1], str) and (why := jsonlogic.check_regex(args[1])):
                     self.add(f"{at}.{op}[1]", why)
-            if scoped:
+            if scope is not None:
+                self.check_item_reads(scope, op, args, f"{at}.{op}")
                 continue
             for var_path, where in _var_paths(op, args, f"{at}.{op}"):
                 reads.append(var_path)
@@ -255,6 +256,24 @@ class _Checker:
                         UNKNOWN_PATH,
                     )
         return reads
+
+    def check_item_reads(self, scope: str, op: str, args: Any, at: str) -> None:
+        """The `var`s inside `some`/`all`/`none`/`filter`/`map` over a known list read its items'
+        fields: a typo there (`contnt_type`) validated and the rule never matched."""
+        if scope == ANY_ITEM:
+            return
+        for var_path, where in _var_paths(op, args, at):
+            if var_path and not is_known_path(f"{scope}.{var_path}"):
+                named = scope.removesuffix(".N")
+                item_fields = sorted(
+                    p.removeprefix(f"{scope}.") for p in KNOWN_PATHS if p.startswith(f"{scope}.")
+                )
+                self.add(
+                    where,
+                    f'"{var_path}" is not a field of the items of {named} (one of {", ".join(item_fields)})'
+                    f"{suggest(var_path, item_fields)}",
+                    UNKNOWN_PATH,
+                )
 
     def check_loop(self, base: str, rule: Rule, reads: list[str]) -> None:
         listening = {e.value for e in rule.on}
@@ -284,6 +303,9 @@ def _pointer_to_path(pointer: str) -> str:
 
 
 ITERATORS = frozenset({"map", "filter", "all", "some", "none", "reduce"})
+ANY_ITEM = "?"
+"""The scope of an iterator's per-item argument over a list the context does not describe (an
+open-ended field, a computed list, `reduce`'s current and accumulator): its reads are not checked."""
 
 
 @dataclasses.dataclass
@@ -294,10 +316,11 @@ class _Scan:
     """Nesting, the condition itself being 1 (stops growing once past jsonlogic.MAX_DEPTH)."""
     nodes: int = 0
     """Values in the condition (operators' arguments included)."""
-    operations: list[tuple[str, str, Any, bool]] = dataclasses.field(default_factory=list)
-    """(path, operator, arguments, scoped) for every one-key object, in document order. `scoped` is
-    true inside the per-item argument of map/filter/all/some/none/reduce, where `var` reads the
-    current item rather than the context."""
+    operations: list[tuple[str, str, Any, str | None]] = dataclasses.field(default_factory=list)
+    """(path, operator, arguments, scope) for every one-key object, in document order. `scope` is
+    None where `var` reads the context; inside the per-item argument of map/filter/all/some/none/
+    reduce, where `var` reads the current item, it names the items (`message.attachments.N`), or
+    is ANY_ITEM."""
 
 
 def _scan(logic: Any, path: str) -> _Scan:
@@ -308,10 +331,10 @@ def _scan(logic: Any, path: str) -> _Scan:
     """
     scan = _Scan()
     limit, max_nodes = jsonlogic.MAX_DEPTH, MAX_CONDITION_NODES
-    # (value, path, scoped, level, is the argument list of an iterator)
-    stack: list[tuple[Any, str, bool, int, bool]] = [(logic, path, False, 1, False)]
+    # (value, path, scope, level, the scope of the per-item argument when these are an iterator's arguments)
+    stack: list[tuple[Any, str, str | None, int, str | None]] = [(logic, path, None, 1, None)]
     while stack:
-        node, at, scoped, level, iterated = stack.pop()
+        node, at, scope, level, items = stack.pop()
         scan.nodes += 1
         if level > scan.depth:
             scan.depth = level
@@ -320,17 +343,36 @@ def _scan(logic: Any, path: str) -> _Scan:
         if isinstance(node, dict):
             if len(node) == 1 and scan.nodes <= max_nodes:
                 op, args = next(iter(node.items()))
-                scan.operations.append((at, op, args, scoped))
+                scan.operations.append((at, op, args, scope))
             stack.extend(
-                (value, f"{at}.{key}", scoped, level + 1, key in ITERATORS)
+                (
+                    value,
+                    f"{at}.{key}",
+                    scope,
+                    level + 1,
+                    _items_of(key, value, scope) if key in ITERATORS else None,
+                )
                 for key, value in reversed(node.items())
             )
         elif isinstance(node, list):
             stack.extend(
-                (value, f"{at}[{i}]", scoped or (iterated and i > 0), level + 1, False)
+                (value, f"{at}[{i}]", items if items is not None and i > 0 else scope, level + 1, None)
                 for i, value in reversed(list(enumerate(node)))
             )
     return scan
+
+
+def _items_of(op: str, args: Any, scope: str | None) -> str:
+    """The scope of an iterator's per-item argument: the items of the context list its first
+    argument reads (`message.attachments.N`), else ANY_ITEM."""
+    first = args[0] if isinstance(args, list) and args else None
+    name = first.get("var") if isinstance(first, dict) and len(first) == 1 else None
+    name = name[0] if isinstance(name, list) and name else name
+    if op == "reduce" or not isinstance(name, str) or scope == ANY_ITEM:
+        return ANY_ITEM
+    listed = ".".join(part for part in (scope, name) if part)
+    items = ".".join("N" if part.isdigit() else part for part in listed.split(".")) + ".N"
+    return items if any(p.startswith(f"{items}.") for p in KNOWN_PATHS) else ANY_ITEM
 
 
 def _var_paths(op: str, args: Any, at: str) -> Iterator[tuple[str, str]]:

@@ -20,7 +20,7 @@ from engine.rules.references import suggest
 from engine.rules.triage.triager import detected_languages
 from engine.rules.validation import MAX_CONDITION_NODES, _scan
 
-Operation = tuple[str, str, Any, bool]
+Operation = tuple[str, str, Any, str | None]  # scope: None where `var` reads the context
 """Where, which operator, its arguments, inside an iterator's scope (the validator's walk)."""
 
 _EVENTS = tuple(e.value for e in EventType)
