@@ -48,7 +48,8 @@ def slow_pack(rules: int = 400, cases: int = 4000) -> dict:
             for i in range(rules)
         ],
         "tests": [
-            {"name": f"t{i}", "event": "message.received", "context": {}, "expect": {"matched": []}} for i in range(cases)
+            {"name": f"t{i}", "event": "message.received", "context": {}, "expect": {"matched": []}}
+            for i in range(cases)
         ],
     }
 

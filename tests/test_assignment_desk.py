@@ -621,3 +621,28 @@ async def test_the_kpis_report_a_reassigned_conversation_under_the_agent_who_hol
         return (await backlog_of()).get(first) == ["c-kpi"]
 
     await eventually(held_by_nobody, "c-kpi back under the agent who replied")
+
+
+async def test_a_conversation_nobody_waits_on_stops_its_assignee_s_unanswered_timer(
+    api: ApiClient, worker: None, desk_pack: str
+) -> None:
+    """The timer ran on through a status change: a solved conversation timed out and went to a
+    colleague (or back to the queue), a pending one from agent to agent every `unanswered_minutes`.
+    Now pending, on hold and solved stop it, and open again starts it while the customer waits."""
+    await add_agent(api, "ana")
+    for name, status in (("c-pending", "pending"), ("c-solved", "solved"), ("c-held", "on_hold")):
+        await api.post_message(name, f"{name}-m1", "Hello there")
+        await assigned_to(api, name, "ana")
+        changed = await api.request("POST", f"/v1/conversations/{name}/status", json={"status": status})
+        assert changed.status == 200, changed.body
+    # A conversation assigned after them times out after them: once it moved, theirs would have.
+    await api.post_message("c-probe", "c-probe-m1", "Hello there")
+    await assigned_to(api, "c-probe", "ana")
+    await add_agent(api, "ben")
+    await assigned_to(api, "c-probe", "ben")
+    for name in ("c-pending", "c-solved", "c-held"):
+        events = [d["event"] for d in await trail(api, name)]
+        assert "assignment.timeout" not in events and await assignee(api, name) == "ana", (name, events)
+    reopened = await api.request("POST", "/v1/conversations/c-held/status", json={"status": "open"})
+    assert reopened.status == 200, reopened.body
+    await assigned_to(api, "c-held", "ben")  # the customer still waits: the timer runs again

@@ -23,7 +23,8 @@ TAGGED_PLACES = [
     "meta: VALUE\n",
     "meta: {name: x}\nrules: [{id: r, on: [message.received], if: {'==': [VALUE, 1]}}]\n",
     "meta: {name: x}\nrules: [{id: r, on: [message.received]}]\n"
-    "tests: [{name: t, event: message.received, context: {customer: {custom: {a: VALUE}}}, expect: {matched: []}}]\n",
+    "tests: [{name: t, event: message.received, context: {customer: {custom: {a: VALUE}}},"
+    " expect: {matched: []}}]\n",
     "meta: {name: x}\ncalendars: {c: {timezone: UTC, holidays: [VALUE]}}\n",
 ]
 EVENTS = ["message.received", "conversation.created", "status.changed", "not.an.event"]

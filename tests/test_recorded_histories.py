@@ -149,7 +149,9 @@ the bundle in which a customer who reopens a solved conversation waits for a res
 before the solve had none), and `patches-2026-12-zd-paused-escalation-1`, begun with the bundle in
 which an escalation level to come waits while the clocks are paused (a breached resolution, pending,
 then open again), and `patches-2026-12-ze-wake-from-received-1`, begun with the bundle in which a
-customer's message that wakes a pending conversation resumes its clocks from when they wrote.
+customer's message that wakes a pending conversation resumes its clocks from when they wrote, and
+`patches-2026-12-zf-unanswered-stops-1`, begun with the bundle in which a status nobody waits on
+stops the assignee's unanswered timer (on hold, then open again: it times out and moves).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

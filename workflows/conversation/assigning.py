@@ -38,8 +38,11 @@ with workflow.unsafe.imports_passed_through():
         DESK_DEADLINES_PATCH,
         PRIORITY_TOLD_PATCH,
         UNANSWERED_ON_TEAM_CALENDAR_PATCH,
+        UNANSWERED_STOPS_PATCH,
     )
 
+# Statuses in which nobody waits on the assignee: the customer (pending), nobody (on hold, solved, closed).
+NOBODY_WAITS = frozenset({"pending", "on_hold", "solved", "closed"})
 # Events raised while handling one, in order, each with the context it adds for the rules.
 Raised = list[tuple[str, dict[str, Any]]]
 
@@ -202,6 +205,8 @@ class Assigning(Delivery):
             s.last_agent_reply_at is not None and s.last_agent_reply_at >= s.last_customer_message_at
         ):
             return
+        if s.status.value in NOBODY_WAITS and self._patched(UNANSWERED_STOPS_PATCH):
+            return  # an assignment while pending or solved: it starts when the conversation is open
         # The team's calendar (what `business_hours` reads), as README says; it counted on the SLA
         # policy's, so a 24/7 team whose policy keeps office hours waited for Monday. Asked only
         # where the two differ.
@@ -212,6 +217,21 @@ class Assigning(Delivery):
         query = TimeQuery(op="deadline", start=workflow.now(), minutes=minutes)
         (due,) = await self._deadlines([query], calendar)
         current.unanswered_at = due
+
+    async def _unanswered_follows_status(self, previous: str, new: str) -> None:
+        """A status nobody waits on stops the assignee's unanswered timer; open again, it starts
+        while the customer waits (UNANSWERED_STOPS_PATCH): it ran on, and a solved conversation
+        timed out and went to a colleague, a pending one from agent to agent. Asked only when a
+        timer is armed at such a change, or could start."""
+        current = self._state.assignment
+        if current is None or current.policy.unanswered_minutes is None:
+            return
+        if new in NOBODY_WAITS and current.unanswered_at is not None:
+            if self._patched(UNANSWERED_STOPS_PATCH):
+                current.unanswered_at = None
+        elif new == "open" and previous in NOBODY_WAITS and current.unanswered_at is None:
+            if self._patched(UNANSWERED_STOPS_PATCH):
+                await self._arm_unanswered()
 
     async def _tell_desk_status(self, status: str) -> None:
         """Keep the desk's load count right; a closed conversation gives its seat or queue place back."""

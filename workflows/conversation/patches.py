@@ -242,7 +242,16 @@ PATCHES_2026_12_ZD = "patches-2026-12-zd"
 WAKE_FROM_RECEIVED_PATCH = "a-wake-resumes-the-clocks-when-the-customer-wrote"
 # The bundle after that: everything PATCHES_2026_12_ZD stands for, and WAKE_FROM_RECEIVED_PATCH.
 PATCHES_2026_12_ZE = "patches-2026-12-ze"
+# A status nobody waits on (pending: the customer; on hold; solved) stops the assignee's unanswered
+# timer, and a change back to open starts it again while the customer waits: it ran on, so a solved
+# conversation timed out and went to a colleague (back in the queue when nobody was free), and a
+# pending one went from agent to agent every `unanswered_minutes`. Asked only when a timer is armed
+# at such a change, or would be (assigning.py `_stop_unanswered`, `_arm_unanswered`).
+UNANSWERED_STOPS_PATCH = "a-status-nobody-waits-on-stops-the-unanswered-timer"
+# The bundle after that: everything PATCHES_2026_12_ZE stands for, and UNANSWERED_STOPS_PATCH.
+PATCHES_2026_12_ZF = "patches-2026-12-zf"
 BUNDLES = (
+    PATCHES_2026_12_ZF,
     PATCHES_2026_12_ZE,
     PATCHES_2026_12_ZD,
     PATCHES_2026_12_ZC,
@@ -321,6 +330,7 @@ LATER_PATCHES = {
     REOPEN_WAITS_PATCH: PATCHES_2026_12_ZC,
     ESCALATIONS_WAIT_PATCH: PATCHES_2026_12_ZD,
     WAKE_FROM_RECEIVED_PATCH: PATCHES_2026_12_ZE,
+    UNANSWERED_STOPS_PATCH: PATCHES_2026_12_ZF,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -58,6 +58,7 @@ class StatusMachine(Assigning):
             s.timers.reopen_window_ends_at = now + timedelta(minutes=settings.reopen_window_minutes)
         if new != "on_hold":
             s.timers.snooze_ends_at = None
+        await self._unanswered_follows_status(previous, new)
         await self._tell_desk_status(new)
         # The note names the new status in the trail (the auditor's timeline draws the SLA pauses from
         # it); it changes no command, so histories replay as before. The actor goes before the change,
