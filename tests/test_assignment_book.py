@@ -411,7 +411,9 @@ def test_a_widened_conversation_its_agent_could_not_keep_goes_back_to_them_once_
     """Taken by ana once nobody with Finnish came (skills widened), then asked away from her at the
     unanswered timeout: she lacks the skill, so she could not keep it, and once its wait widened
     again the desk still weighed her without the widening, so it waited beside an idle ana."""
-    desk = book(agent("ana"))
+    # (A desk of the patch after it keeps it with ana: the test after next. One from before queues.)
+    desk = DeskBook(DeskState(tenant="t"), skills_first=lambda: False)
+    desk.apply_roster(Roster(agents=[agent("ana")], read_at=T0), T0)
     policy = TeamPolicy(widen_skills_after_minutes=10)
     desk.request(ask(1, skills=["lang:fi"], policy=policy), T0)
     desk.fire(T0 + timedelta(minutes=10))
@@ -540,3 +542,42 @@ def test_parked_conversations_neither_fill_the_queue_nor_lengthen_it(monkeypatch
     assert held["ben"] == [fourth.conversation_id] and queue_view(desk, "support").entries == []
     fresh = desk.request(ask(9, policy=policy), T0 + timedelta(minutes=3))
     assert (fresh.result, fresh.agent, fresh.queue_length) == ("assigned", "ben", 0)
+
+
+def test_once_skills_widen_an_agent_with_them_is_still_preferred_and_the_record_says_which() -> None:
+    """Widened, the skills were dropped: a German customer whose agent left went to an idle
+    English-only agent while a German speaker had room, and the record said nobody with lang:de was
+    eligible. A desk whose history chose so (no patch) replays so."""
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    team = [agent("en", skills=["lang:en"], capacity=100), agent("de2", skills=["lang:de"], capacity=2)]
+    for skills_first, chosen in ((lambda: True, "de2"), (lambda: False, "en")):
+        desk = DeskBook(DeskState(tenant="t"), skills_first=skills_first)
+        desk.apply_roster(Roster(agents=[*team, agent("de1", skills=["lang:de"])], read_at=T0), T0)
+        asked = ask(1, skills=["lang:de"], policy=policy, strategy="least_loaded")
+        assert desk.request(asked, T0).agent == "de1"
+        desk.apply_roster(Roster(agents=team, read_at=T0), T0 + timedelta(minutes=15))  # de1 removed
+        [served] = [n.outcome for n in desk.notices if n.kind == "assigned" and n.outcome]
+        assert served.agent == chosen, served.decision.reason
+        assert served.decision.widened is (chosen == "en")
+        assert ("skills widened" in served.decision.reason) is (chosen == "en"), served.decision.reason
+
+
+def test_an_agent_given_a_conversation_without_its_skills_keeps_it_when_nobody_else_can() -> None:
+    """Given it when its skills widened, ana lost it at the unanswered timeout (she lacks the skill)
+    to the queue, and had it back a team's wait later: the customer without an agent meanwhile."""
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    desk = book(agent("ana", skills=["lang:en"]))
+    assert desk.request(ask(1, skills=["refunds"], policy=policy), T0).result == "queued"
+    desk.fire(T0 + timedelta(minutes=10))
+    assert desk.state.seats["conversation:t:c1"].agent == "ana"
+    again = ask(
+        "1-again",
+        conversation_id="conversation:t:c1",
+        skills=["refunds"],
+        policy=policy,
+        exclude=["ana"],
+        reason="unanswered",
+    )
+    kept = desk.request(again, T0 + timedelta(minutes=15), may_keep=lambda: True)
+    assert (kept.result, kept.agent, kept.kept) == ("assigned", "ana", True), kept.decision.reason
+    assert queue_view(desk, "support").entries == []

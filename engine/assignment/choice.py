@@ -15,7 +15,7 @@ after the team's last choice, by id), never by id alone, which would hand every 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from engine.contracts.assignment import (
@@ -166,6 +166,31 @@ def choose(
     return decision
 
 
+def choose_waiting(
+    request: AssignmentRequest,
+    agents: Iterable[AgentRecord],
+    loads: Loads,
+    *,
+    last_chosen: str | None,
+    widened: bool,
+    ties_by_after: bool,
+    skills_first: Callable[[], bool],
+) -> AssignmentDecision:
+    """`choose` for a queued request: once its skills widened, an agent with them when one is
+    eligible (`skills_first`: the desk workflow's patch, asked only then). Widening dropped the
+    skills, so a free German speaker lost to an idler English-only colleague, and the record said
+    nobody with the skill was eligible when the agent chosen had it."""
+    if widened:
+        skilled = choose(
+            request, agents, loads, last_chosen=last_chosen, widened=False, ties_by_after=ties_by_after
+        )
+        if skilled.chosen is not None and skills_first():
+            return skilled
+    return choose(
+        request, agents, loads, last_chosen=last_chosen, widened=widened, ties_by_after=ties_by_after
+    )
+
+
 def _score(strategy: str, agent: AgentRecord, channel: str, loads: Loads, turn: Mapping[str, int]) -> float:
     """What the strategy compares, lower wins; the rotation breaks ties."""
     if strategy in ("least_loaded", "skills"):
@@ -224,20 +249,28 @@ def kept_by(
     loads: Loads,
     *,
     ties_by_after: bool = True,
+    unskilled_keeps: Callable[[], bool] | None = None,
 ) -> AssignmentDecision | None:
     """The record of `agent` keeping a conversation `request` asks someone else for (it excludes
     them), when nobody else can take it now and they still could. Queued instead, the conversation
     let its agent go to wait for a colleague, and in a team of one it waited for ever beside an idle
     agent (the exclusion stood). None: someone else can take it, or `agent` no longer can.
-    `loads`: every seat's but the conversation's own."""
+    `loads`: every seat's but the conversation's own. `unskilled_keeps` (the desk workflow's patch,
+    asked only when it decides): an agent given it when its skills widened keeps it without them;
+    it went to the queue, and back to them once the team's wait was over again, the customer
+    without an agent meanwhile."""
     if agent not in request.exclude:
         return None
     pool = list(agents)
     decision = choose(request, pool, loads, last_chosen=None, widened=False, ties_by_after=ties_by_after)
+    if decision.chosen is not None:
+        return None
     named = request.model_copy(update={"strategy": "agent", "agent": agent, "exclude": []})
-    if (
-        decision.chosen is not None
-        or choose(named, pool, loads, last_chosen=None, widened=False).chosen is None
+    if choose(named, pool, loads, last_chosen=None, widened=False).chosen is None and not (
+        request.skills
+        and unskilled_keeps is not None
+        and choose(named, pool, loads, last_chosen=None, widened=True).chosen is not None
+        and unskilled_keeps()
     ):
         return None
     decision.chosen = agent

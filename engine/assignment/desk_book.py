@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from engine.assignment.answers import outcome_of, remember, repeated, settled_by_roster
-from engine.assignment.choice import Loads, back_to_excluded, choose, kept_by
+from engine.assignment.choice import Loads, back_to_excluded, choose, choose_waiting, kept_by
 from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
 from engine.assignment.requeueing import requeued, restatus, unpark
 from engine.contracts.assignment import (
@@ -77,18 +77,22 @@ class DeskBook:
         requeue_afresh: Callable[[], bool] = lambda: True,
         restatus_waiting: Callable[[], bool] = lambda: True,
         serve_excluded: Callable[[], bool] = lambda: True,
+        skills_first: Callable[[], bool] = lambda: True,
     ) -> None:
         # The desk workflow's patches, so that a desk whose history was decided before replays as it
         # ran; each but the first is asked only where it makes a difference. Whether equal scores go
         # to the agent least loaded once assigned (choice.py); a lost seat's conversation waits for
         # anyone, parked while solved, and a waiting one takes the status it reports (requeueing.py);
-        # a waiting one goes back to an agent it excludes when nobody else can (`back_to_excluded`).
+        # a waiting one goes back to an agent it excludes when nobody else can (`back_to_excluded`);
+        # one whose skills widened goes to an agent with them when one is free, and its holder
+        # keeps it without them (`choose_waiting`, `kept_by`).
         self.state = state
         self.notices: list[Notice] = []
         self.ties_by_after = ties_by_after
         self.requeue_afresh = requeue_afresh
         self.restatus_waiting = restatus_waiting
         self.serve_excluded = serve_excluded
+        self.skills_first = skills_first
 
     # -- the roster ---------------------------------------------------------------------------------
 
@@ -152,7 +156,12 @@ class DeskBook:
         if held is not None and may_keep is not None:
             others = Loads.of(s for s in self.state.seats.values() if s is not held)
             kept = kept_by(
-                request, held.agent, self.agents.values(), others, ties_by_after=self.ties_by_after
+                request,
+                held.agent,
+                self.agents.values(),
+                others,
+                ties_by_after=self.ties_by_after,
+                unskilled_keeps=self.skills_first,
             )
             if kept is not None and may_keep():
                 return remember(self.state, self._keep(held, request, kept, now))
@@ -278,13 +287,14 @@ class DeskBook:
             request = waiting.request
             widens = self._widens_at(waiting)
             widened = widens is not None and widens <= now
-            decision = choose(
+            decision = choose_waiting(
                 request,
                 self.agents.values(),
                 loads,
                 last_chosen=self.state.last_chosen.get(request.team),
                 widened=widened,
                 ties_by_after=self.ties_by_after,
+                skills_first=self.skills_first,
             )
             if decision.chosen is None and request.exclude:
                 back = back_to_excluded(request, self.agents.values(), loads, decision, widened=widened)

@@ -89,6 +89,12 @@ RESTATUSES_WAITING = "desk-parks-a-waiting-conversation-once-solved"
 # when that agent can take it and nobody else can (engine/assignment/choice.py `back_to_excluded`);
 # released over capacity, it waited for ever beside them once idle. Asked when that first differs.
 SERVES_EXCLUDED = "desk-gives-it-back-when-nobody-else-can"
+# Patch: a waiting conversation whose skills widened goes to an agent with them when one is eligible,
+# and an agent given it without them keeps it at an unanswered timeout nobody else can take
+# (engine/assignment/choice.py `choose_waiting`, `kept_by`); widening dropped the skills, so a free
+# German speaker lost to an idler English-only colleague, and the holder lost it to the queue and
+# had it back a team's wait later. Asked when that first differs.
+SKILLS_FIRST = "desk-widening-still-prefers-the-skilled"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -108,10 +114,12 @@ class AssignmentDesk:
             requeue_afresh=self._requeues_afresh,
             restatus_waiting=self._restatuses_waiting,
             serve_excluded=self._serves_excluded,
+            skills_first=self._skills_first,
         )
         self._afresh: bool | None = None
         self._restatuses: bool | None = None
         self._excluded: bool | None = None
+        self._skilled: bool | None = None
         self._stale = True  # each run reads the roster first: it may have changed while none ran
         self._reading = False
         self._messages = 0
@@ -259,6 +267,11 @@ class AssignmentDesk:
         if self._excluded is None:
             self._excluded = workflow.patched(SERVES_EXCLUDED)
         return self._excluded
+
+    def _skills_first(self) -> bool:
+        if self._skilled is None:
+            self._skilled = workflow.patched(SKILLS_FIRST)
+        return self._skilled
 
     def _may_keep(self) -> bool:
         if self._keeps is None:
