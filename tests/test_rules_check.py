@@ -415,3 +415,27 @@ def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_
         "escalation-before-earlier-level",
         "sla_policies.standard.escalations[1].after_breach_minutes",
     ) not in shown
+
+
+def test_in_with_its_arguments_the_wrong_way_round_is_an_error() -> None:
+    """`{"in": [["vip", "pro"], {"var": "customer.tier"}]}` checked clean and never matched a VIP:
+    it asks whether the list is inside the tier. A CRM custom field may hold lists: not claimed."""
+    report = check(load_source(PACKS / "backwards_in.yaml"))
+    wrong = [(f.severity, f.rules, f.path) for f in report.findings if f.code == "backwards-in"]
+    assert wrong == [
+        ("error", ["vip-backwards"], "rules[0].if"),
+        ("error", ["tagged-backwards"], "rules[2].if"),
+    ]
+    message = next(f.message for f in report.findings if f.code == "backwards-in")
+    assert message.endswith('write {"in": [{"var": "customer.tier"}, ["vip", "pro"]]}'), message
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(max_size=5), max_size=3),
+    st.one_of(st.none(), st.text(max_size=8), st.lists(st.text(max_size=5), max_size=3)),
+)
+def test_the_backwards_in_claim_holds_on_any_text_or_list_of_texts(listed: list[str], value: Any) -> None:
+    """What `backwards-in` claims, checked against the engine: a list is in no text, nor in any
+    list of texts (nor in a missing value)."""
+    assert not _matches({"in": [listed, {"var": "field"}]}, {"field": value})

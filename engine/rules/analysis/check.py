@@ -20,7 +20,7 @@ from engine.rules.analysis.pauses import pause_findings
 from engine.rules.analysis.reachability import Budget, dead_events, never_matching, shadowed, too_large
 from engine.rules.analysis.repeats import twice_on_first_message
 from engine.rules.analysis.roster import Roster, roster_findings
-from engine.rules.analysis.values import impossible_values, loose_nulls, texts_as_numbers
+from engine.rules.analysis.values import backwards_in, impossible_values, loose_nulls, texts_as_numbers
 from engine.rules.loader import PackSource, Problem
 from engine.rules.pack import RulePack
 from engine.rules.validation import validate
@@ -59,6 +59,7 @@ def analyse(
     findings += never_matching(pack, dead, {f.path for f in findings})
     findings += loose_nulls(pack)  # after: a warning at a path must not hide its never-matches error
     findings += texts_as_numbers(pack)
+    findings += backwards_in(pack)
     findings += shadowed(pack, atoms, dead, budget)
     findings += conflicts(pack, atoms, budget)
     findings += missing_texts(pack, atoms)

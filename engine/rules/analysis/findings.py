@@ -37,6 +37,9 @@ conversation's first message, so it is sent twice."""
 TEXT_AS_NUMBER = "text-as-number"
 """`{">": [{"var": "message.text"}, 3]}`: JSON-logic reads the text as a number, and any text that is
 not one (most) makes the condition fail with an error, counted as not matched."""
+BACKWARDS_IN = "backwards-in"
+"""`{"in": [[...], {"var": "customer.tier"}]}`: a list is never inside a text or a list of texts; the
+arguments were meant the other way round."""
 UNTRAINED_LANGUAGE = "untrained-language"
 """A language triage serves in which no intent has an example sentence."""
 ESCALATIONS_NEVER_RUN = "escalations-never-run"

@@ -7,12 +7,13 @@ comparison stands in the condition (inside an `or` too), so each is an error.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from engine.rules import jsonlogic
 from engine.rules.analysis.atoms import EQUALITY, ORDER, comparison
-from engine.rules.analysis.findings import IMPOSSIBLE_VALUE, LOOSE_NULL, TEXT_AS_NUMBER, Finding
+from engine.rules.analysis.findings import BACKWARDS_IN, IMPOSSIBLE_VALUE, LOOSE_NULL, TEXT_AS_NUMBER, Finding
 from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import Rule, RulePack
@@ -173,6 +174,33 @@ def _null_as_zero(rule: Rule, operations: list[Operation]) -> Iterator[Finding]:
             message=f"{named[0]} may be null, which {op} reads as 0, so this comparison holds when it is "
             f'missing; test it first: {{"!==": [{{"var": "{named[0]}"}}, null]}}',
         )
+
+
+STRINGS = frozenset(
+    path for path, kind, _ in fields() if kind in ("string", "string or null", "list of string")
+)
+"""Fields `in` searches as text or as a list of texts: a list is never found in either."""
+
+
+def backwards_in(pack: RulePack) -> Iterator[Finding]:
+    """`{"in": [["vip", "pro"], {"var": "customer.tier"}]}`: asks whether the list is inside the
+    tier (a text, or a list of texts), never true; the arguments were meant the other way round."""
+    for rule, operations in _conditions(pack):
+        for at, op, args, scope in operations:
+            listed = _listed(args)
+            if scope or op != "in" or len(listed) != 2 or not isinstance(listed[0], list):
+                continue
+            if (var := _var(listed[1])) not in STRINGS:
+                continue
+            shown_list = json.dumps(listed[0], ensure_ascii=False)
+            yield Finding(
+                severity="error",
+                code=BACKWARDS_IN,
+                rules=[rule.id],
+                path=at,
+                message=f"asks whether the list {shown_list} is in {var}, which is never true: to ask "
+                f'whether {var} is one of them write {{"in": [{{"var": "{var}"}}, {shown_list}]}}',
+            )
 
 
 def _listed(args: Any) -> list[Any]:
