@@ -95,6 +95,8 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         # A chosen period: a week long ago has no comparisons; a bad date is named.
         await page.goto(f"{api.base_url}/console/rules?from=2026-01-05&to=2026-01-11")
         await expect(page.locator("#shadow-total")).to_have_text("0 of 0")
+        # said in words: it read "Compared with each conversation's pinned pack: ." with nothing
+        await expect(page.locator("#shadow-live-packs")).to_have_text("No live decision to compare with yet.")
         await page.goto(f"{api.base_url}/console/rules?from=2026-01-05&to=someday")
         await expect(page.locator("[role=alert]")).to_contain_text("to: 'someday' is not a date")
         # A bad `from` named `to` (the period's own error is a ValueError too, and was caught as `to`'s).
