@@ -26,132 +26,29 @@ the clocks go forward) simply contributes no open time.
 from __future__ import annotations
 
 import bisect
-import itertools
 import pickle
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from engine.calendar_document import (
+    WEEKDAYS,
+    CalendarError,
+    OpeningRange,
+    read_document,
+    region_holidays,
+)
 from engine.shared_values import SharedValues
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TOP_LEVEL_KEYS = frozenset({"timezone", "hours", "holidays", "holiday_regions"})
+__all__ = ["WEEKDAYS", "BusinessCalendar", "CalendarError", "OpeningRange", "shared_calendar"]
+
 SEARCH_LIMIT = timedelta(days=3 * 366)  # "no business time within 3 years" is an error
 _CHUNK_DAYS = 366
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
-_HHMM = re.compile(r"^(\d{2}):(\d{2})$")
-_REGION = re.compile(r"^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$")
-
-
-class CalendarError(ValueError):
-    """A calendar document problem, located by its path (e.g. `hours.mon[1]`)."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-
-
-@dataclass(frozen=True)
-class OpeningRange:
-    """One [start, end) range of a weekday, in minutes after local midnight of its date.
-
-    `end` may exceed 1440 for an overnight range, which ends on the next date.
-    """
-
-    start: int
-    end: int
-
-
-def _parse_hhmm(value: Any, path: str, *, is_end: bool) -> int:
-    if not isinstance(value, str):
-        hint = " (YAML reads an unquoted 08:00 as a number: quote it)" if isinstance(value, int) else ""
-        raise CalendarError(path, f'expected a "HH:MM" string, got {value!r}{hint}')
-    m = _HHMM.match(value)
-    if not m:
-        raise CalendarError(path, f'malformed time {value!r}, expected "HH:MM"')
-    hours, minutes = int(m.group(1)), int(m.group(2))
-    if minutes > 59:
-        raise CalendarError(path, f"minute out of range in {value!r}")
-    if hours == 24 and minutes == 0:
-        if not is_end:
-            raise CalendarError(path, '"24:00" can only end a range')
-        return 1440
-    if hours > 23:
-        raise CalendarError(path, f"hour out of range in {value!r}")
-    return hours * 60 + minutes
-
-
-def _parse_day(value: Any, path: str) -> tuple[OpeningRange, ...]:
-    if not isinstance(value, list):
-        raise CalendarError(path, "expected a list of [start, end] pairs")
-    ranges = []
-    for i, pair in enumerate(value):
-        item = f"{path}[{i}]"
-        if not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise CalendarError(item, "expected a [start, end] pair")
-        start = _parse_hhmm(pair[0], f"{item}[0]", is_end=False)
-        end = _parse_hhmm(pair[1], f"{item}[1]", is_end=True)
-        if start == end:
-            raise CalendarError(item, "start equals end")
-        if end < start:
-            end += 1440  # overnight: ends on the next date
-        ranges.append((OpeningRange(start, end), item))
-    ranges.sort(key=lambda r: r[0].start)
-    for (prev, _), (cur, cur_path) in itertools.pairwise(ranges):
-        if cur.start < prev.end:
-            raise CalendarError(cur_path, "overlaps another range of the same day")
-    return tuple(r for r, _ in ranges)
-
-
-def _parse_holidays(value: Any) -> frozenset[date]:
-    if not isinstance(value, list):
-        raise CalendarError("holidays", 'expected a list of "YYYY-MM-DD" dates')
-    days = set()
-    for i, item in enumerate(value):
-        if isinstance(item, date) and not isinstance(item, datetime):
-            days.add(item)  # YAML turns an unquoted 2026-12-24 into a date already
-            continue
-        try:
-            if not isinstance(item, str) or len(item) != 10:
-                raise ValueError
-            days.add(date.fromisoformat(item))
-        except ValueError:
-            raise CalendarError(f"holidays[{i}]", f'malformed date {item!r}, expected "YYYY-MM-DD"') from None
-    return frozenset(days)
-
-
-@lru_cache(maxsize=1024)
-def _region_holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
-    """A region's public holidays in one year: python-holidays builds them slowly, and the answer
-    for a (region, year) never changes within a process (NotImplementedError: unknown region)."""
-    import holidays as holiday_data
-
-    return frozenset(holiday_data.country_holidays(country, subdiv=subdiv, years=year))
-
-
-def _parse_regions(value: Any) -> tuple[tuple[str, str | None], ...]:
-    if not isinstance(value, list):
-        raise CalendarError("holiday_regions", 'expected a list such as ["DE-BE"]')
-    regions = []
-    for i, item in enumerate(value):
-        path = f"holiday_regions[{i}]"
-        m = _REGION.match(item) if isinstance(item, str) else None
-        if not m:
-            raise CalendarError(path, f'expected "CC" or "CC-SUBDIVISION" such as "DE-BE", got {item!r}')
-        country, subdiv = m.group(1), m.group(2)
-        try:
-            _region_holidays(country, subdiv, 2000)
-        except NotImplementedError as exc:
-            raise CalendarError(path, f"unknown holiday region {item!r}: {exc}") from None
-        regions.append((country, subdiv))
-    return tuple(regions)
 
 
 @dataclass
@@ -186,31 +83,9 @@ class BusinessCalendar:
 
     @classmethod
     def from_dict(cls, doc: Any) -> BusinessCalendar:
-        if not isinstance(doc, dict):
-            raise CalendarError("calendar", "expected an object with timezone and hours")
-        for key in doc:
-            if key not in TOP_LEVEL_KEYS:
-                raise CalendarError(
-                    str(key), f"unknown key (expected one of {', '.join(sorted(TOP_LEVEL_KEYS))})"
-                )
-        if "timezone" not in doc:
-            raise CalendarError("timezone", "required")
-        tz_name = doc["timezone"]
-        try:
-            if not isinstance(tz_name, str) or not tz_name:
-                raise ValueError
-            zone = ZoneInfo(tz_name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CalendarError("timezone", f"unknown time zone {tz_name!r}") from None
-        hours = doc.get("hours")
-        if not isinstance(hours, dict):
-            raise CalendarError("hours", "required: an object of weekday -> list of [start, end]")
-        for key in hours:
-            if key not in WEEKDAYS:
-                raise CalendarError(f"hours.{key}", f"unknown weekday (expected {', '.join(WEEKDAYS)})")
-        week = tuple(_parse_day(hours.get(day, []), f"hours.{day}") for day in WEEKDAYS)
-        holidays = _parse_holidays(doc.get("holidays", []))
-        regions = _parse_regions(doc.get("holiday_regions", []))
+        """The calendar a document describes; CalendarError names its first problem, and the
+        others in `also`."""
+        zone, week, holidays, regions = read_document(doc)
         return cls(zone, week, holidays, regions)
 
     # -- the public contract -------------------------------------------------------------------
@@ -327,7 +202,7 @@ class BusinessCalendar:
             return True
         if self.regions and day.year not in self._region_years:
             for country, subdiv in self.regions:
-                self._region_days.update(_region_holidays(country, subdiv, day.year))
+                self._region_days.update(region_holidays(country, subdiv, day.year))
             self._region_years.add(day.year)
         return day in self._region_days
 

@@ -694,3 +694,33 @@ def test_a_problem_in_tests_yaml_names_that_file_and_line(tmp_path: Path, wrappe
     line = next(n for n, text in enumerate(cases.splitlines(), 1) if "[reel]" in text)
     assert (problem.file, problem.line) == (tmp_path / "tests.yaml", line)
     assert problem.path == "tests[3].expect.matched[0]"
+
+
+def test_every_mistake_of_a_calendar_is_named_in_one_reading(tmp_path: Path) -> None:
+    """A calendar with five mistakes took five runs of `rules validate`: each named the first only."""
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            meta: {name: test, language: en}
+            calendars:
+              shop:
+                timezone: Europe/Berln
+                hours: {mo: [["09:00", "17:00"]], tue: [["09:00", "25:00"]], thu: "09:00-17:00"}
+                holiday_regions: [DE-XX]
+                opening: soon
+            rules:
+              - {id: r, on: [message.received]}
+            """
+        )
+    )
+    _, problems = validate(load_source(path))
+    assert [p.path for p in problems] == [
+        "calendars.shop.opening",
+        "calendars.shop.timezone",
+        "calendars.shop.hours.mo",
+        "calendars.shop.hours.tue[0][1]",
+        "calendars.shop.hours.thu",
+        "calendars.shop.holiday_regions[0]",
+    ], problems
+    assert problems[1].message == "unknown time zone 'Europe/Berln'"

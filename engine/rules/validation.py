@@ -92,10 +92,9 @@ class _Checker:
             try:
                 calendar = shared_calendar(doc)  # checked once per distinct calendar; the worker reuses it
             except CalendarError as exc:
-                self.add(
-                    f"calendars.{name}.{exc.path}" if exc.path != "calendar" else f"calendars.{name}",
-                    exc.message,
-                )
+                for problem in exc.problems:
+                    where = f".{problem.path}" if problem.path != "calendar" else ""
+                    self.add(f"calendars.{name}{where}", problem.message)
                 continue
             if not any(calendar.week):  # no deadline on it exists: a clock's would be sought for ever
                 self.add(f"calendars.{name}.hours", "open on no day: give it opening hours")

@@ -124,6 +124,7 @@ PASSTHROUGH = (
     "engine.contracts",
     "engine.rules",
     "engine.calendar",
+    "engine.calendar_document",
     "engine.assignment",
     "engine.shared_values",
     "workflows.conversation",
