@@ -724,3 +724,43 @@ def test_every_mistake_of_a_calendar_is_named_in_one_reading(tmp_path: Path) -> 
         "calendars.shop.holiday_regions[0]",
     ], problems
     assert problems[1].message == "unknown time zone 'Europe/Berln'"
+
+
+def test_a_broken_structure_still_names_the_rest_s_mistakes_at_their_own_paths(tmp_path: Path) -> None:
+    """A misspelt event and a misspelt field of a test case hid every other mistake (the unknown
+    team, the context path, the test's unknown rule id) until they were mended: one run each."""
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            meta: {name: test, language: en}
+            teams: {billing: {}}
+            rules:
+              - {id: a, on: [message.recieved], then: [{route: billing}]}
+              - id: b
+                on: [message.received]
+                if: {"==": [{"var": "customer.teir"}, "vip"]}
+                then: [{route: biling}]
+            tests:
+              - {name: t1, event: message.received, expect: {prority: high}}
+              - {name: t2, event: message.received, context: {customer: {teir: vip}},
+                 expect: {matched: [a, c]}}
+            """
+        )
+    )
+    pack, problems = validate(load_source(path))
+    assert pack is None
+    assert [(p.path, p.line) for p in problems] == [
+        ("rules[0].on[0]", 5),
+        ("tests[0].expect.prority", 11),
+        ("rules[1].if.==[0].var", 8),
+        ("rules[1].then[0].route", 9),
+        ("tests[1].context.customer.teir", 12),
+        ("tests[1].expect.matched[1]", 13),  # `c`; `a`, set aside for its own mistake, is not named
+    ], problems
+    # a structure error outside a rule, a case, a policy, a team, a template or a calendar: no more
+    path.write_text(
+        path.read_text().replace("meta: {name: test, language: en}", "meta: {name: test, lang: en}")
+    )
+    _, problems = validate(load_source(path))
+    assert [p.path for p in problems] == ["meta.lang", "rules[0].on[0]", "tests[0].expect.prority"], problems

@@ -2,13 +2,14 @@
 
 `validate(source)` returns the parsed pack (None when its structure is broken) and a list of
 problems. It checks structure (pydantic), JSON-logic (operators, argument counts, depth, `var` paths
-against the documented context), references (templates, teams, calendars, SLA policies),
-template placeholders, duplicate rule ids, self-triggering rules, size, and the pack's own test cases.
+against the documented context, inside iterators against their list's items), references
+(templates, teams, calendars, SLA policies), template placeholders, duplicate rule ids,
+self-triggering rules, size, and the pack's own test cases; a broken structure sets its elements
+aside and checks the rest (engine/rules/salvage.py).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -21,17 +22,18 @@ from engine.contracts.single_line import is_pack_name
 from engine.rules import jsonlogic
 from engine.rules.actions import ActionBase
 from engine.rules.case_checks import case_problems
+from engine.rules.condition_scan import ANY_ITEM, MAX_CONDITION_NODES, scan_condition
 from engine.rules.context import KNOWN_PATHS, OPEN_ENDED, fields, is_known_path
 from engine.rules.context_domains import STATUSES
 from engine.rules.loader import PackSource, Problem
 from engine.rules.pack import MAX_TEAM_NAME, MAX_WORKFLOW_PART_BYTES, Rule, RulePack
 from engine.rules.references import UNKNOWN_REFERENCE, suggest, suggest_path, unknown
+from engine.rules.salvage import beyond_structure
 from engine.rules.structure_problems import structure_problems
 from engine.rules.templates import FORMATS, PLACEHOLDER, is_placeholder_path, split_placeholder
 from engine.rules.triage.checks import triage_problems
 
 MAX_RULES = 2000
-MAX_CONDITION_NODES = 5000
 # Operators of other languages a pack author writes by habit: closer in meaning than in spelling.
 OPERATOR_ALIASES = {"=": "==", "<>": "!=", "&&": "and", "||": "or", "not": "!", "contains": "in"}
 DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.\w+)+")  # what a placeholder's path looks like
@@ -55,10 +57,14 @@ def validate(source: PackSource) -> tuple[RulePack | None, list[Problem]]:
     try:
         pack = RulePack.model_validate(source.data)
     except ValidationError as exc:
-        return None, structure_problems(source, exc)
+        return None, structure_problems(source, exc) + beyond_structure(source, exc, _checked)
+    return pack, _checked(source, pack)
+
+
+def _checked(source: PackSource, pack: RulePack) -> list[Problem]:
     checker = _Checker(source, pack)
     checker.run()
-    return pack, checker.problems
+    return checker.problems
 
 
 class _Checker:
@@ -214,7 +220,7 @@ class _Checker:
                 '"vip"]}, or true / false',
             )
             return []
-        scan = _scan(logic, path)
+        scan = scan_condition(logic, path)
         if scan.depth > jsonlogic.MAX_DEPTH:
             self.add(path, f"nested deeper than {jsonlogic.MAX_DEPTH} levels")
             return []
@@ -299,79 +305,6 @@ def _pointer_to_path(pointer: str) -> str:
         return ""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/")]
     return "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in parts)
-
-
-ITERATORS = frozenset({"map", "filter", "all", "some", "none", "reduce"})
-ANY_ITEM = "?"
-"""The scope of an iterator's per-item argument over a list the context does not describe (an
-open-ended field, a computed list, `reduce`'s current and accumulator): its reads are not checked."""
-
-
-@dataclasses.dataclass
-class _Scan:
-    """One walk of a condition: what check_condition needs, without walking it three times."""
-
-    depth: int = 0
-    """Nesting, the condition itself being 1 (stops growing once past jsonlogic.MAX_DEPTH)."""
-    nodes: int = 0
-    """Values in the condition (operators' arguments included)."""
-    operations: list[tuple[str, str, Any, str | None]] = dataclasses.field(default_factory=list)
-    """(path, operator, arguments, scope) for every one-key object, in document order. `scope` is
-    None where `var` reads the context; inside the per-item argument of map/filter/all/some/none/
-    reduce, where `var` reads the current item, it names the items (`message.attachments.N`), or
-    is ANY_ITEM."""
-
-
-def _scan(logic: Any, path: str) -> _Scan:
-    """Depth, size and operations of a condition, paths in `rules[0].if.and[1]` form.
-
-    Without recursion, so any depth is safe; past the depth limit it stops (that problem is the one
-    reported), and past the size limit it only measures depth.
-    """
-    scan = _Scan()
-    limit, max_nodes = jsonlogic.MAX_DEPTH, MAX_CONDITION_NODES
-    # (value, path, scope, level, the scope of the per-item argument when these are an iterator's arguments)
-    stack: list[tuple[Any, str, str | None, int, str | None]] = [(logic, path, None, 1, None)]
-    while stack:
-        node, at, scope, level, items = stack.pop()
-        scan.nodes += 1
-        if level > scan.depth:
-            scan.depth = level
-            if level > limit:
-                return scan
-        if isinstance(node, dict):
-            if len(node) == 1 and scan.nodes <= max_nodes:
-                op, args = next(iter(node.items()))
-                scan.operations.append((at, op, args, scope))
-            stack.extend(
-                (
-                    value,
-                    f"{at}.{key}",
-                    scope,
-                    level + 1,
-                    _items_of(key, value, scope) if key in ITERATORS else None,
-                )
-                for key, value in reversed(node.items())
-            )
-        elif isinstance(node, list):
-            stack.extend(
-                (value, f"{at}[{i}]", items if items is not None and i > 0 else scope, level + 1, None)
-                for i, value in reversed(list(enumerate(node)))
-            )
-    return scan
-
-
-def _items_of(op: str, args: Any, scope: str | None) -> str:
-    """The scope of an iterator's per-item argument: the items of the context list its first
-    argument reads (`message.attachments.N`), else ANY_ITEM."""
-    first = args[0] if isinstance(args, list) and args else None
-    name = first.get("var") if isinstance(first, dict) and len(first) == 1 else None
-    name = name[0] if isinstance(name, list) and name else name
-    if op == "reduce" or not isinstance(name, str) or scope == ANY_ITEM:
-        return ANY_ITEM
-    listed = ".".join(part for part in (scope, name) if part)
-    items = ".".join("N" if part.isdigit() else part for part in listed.split(".")) + ".N"
-    return items if any(p.startswith(f"{items}.") for p in KNOWN_PATHS) else ANY_ITEM
 
 
 def _var_paths(op: str, args: Any, at: str) -> Iterator[tuple[str, str]]:

@@ -14,12 +14,12 @@ from typing import Any
 from engine.rules import jsonlogic
 from engine.rules.analysis.atoms import EQUALITY, ORDER, comparison
 from engine.rules.analysis.findings import BACKWARDS_IN, IMPOSSIBLE_VALUE, LOOSE_NULL, TEXT_AS_NUMBER, Finding
+from engine.rules.condition_scan import MAX_CONDITION_NODES, scan_condition
 from engine.rules.context import EventType, fields
 from engine.rules.context_domains import DOMAINS, shown
 from engine.rules.pack import Rule, RulePack
 from engine.rules.references import suggest
 from engine.rules.triage.triager import detected_languages
-from engine.rules.validation import MAX_CONDITION_NODES, _scan
 
 Operation = tuple[str, str, Any, str | None]  # scope: None where `var` reads the context
 """Where, which operator, its arguments, inside an iterator's scope (the validator's walk)."""
@@ -34,7 +34,7 @@ def _conditions(pack: RulePack) -> Iterator[tuple[Rule, list[Operation]]]:
     for i, rule in enumerate(pack.rules):
         if rule.condition is None:
             continue
-        scan = _scan(rule.condition, f"rules[{i}].if")
+        scan = scan_condition(rule.condition, f"rules[{i}].if")
         if scan.nodes <= MAX_CONDITION_NODES:
             yield rule, scan.operations
 
