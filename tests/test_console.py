@@ -161,6 +161,19 @@ async def test_the_queue_view_and_setting_an_agent_online(
         # 2, email 5" for an agent exactly full on both channels. Each channel's load beside its slots.
         await expect(page.locator("#agent-ben td").nth(3)).to_have_text("chat 0 / 2, email 0 / 5")
         await page.screenshot(path=str(tmp_path / "console-queue.png"), full_page=True)
+        # A pack without billing: q-1 still waits in billing's queue, which the page listed no more.
+        publish(settings, TEST_PACKS / "notify")
+
+        async def dropped_listed() -> bool:  # once the API's cache of the active pack (5 s) lets go
+            await page.reload()
+            return await page.locator("h2#team-leads").count() == 1
+
+        await eventually(dropped_listed, "the page on the new pack")
+        await expect(page.locator("h2#team-billing + p.error")).to_contain_text(
+            "Not a team of the active rule pack"
+        )
+        await expect(page.locator("h2#team-billing + p.error + table tbody tr td").first).to_have_text("q-1")
+        await expect(page.locator("h2#team-leads")).to_be_visible()  # the new pack's own team
 
         await page.click("#agent-ada button:has-text('set online')")
         await expect(page).to_have_url(f"{api.base_url}/console/queue")

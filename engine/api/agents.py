@@ -183,6 +183,21 @@ async def agent_loads(request: web.Request) -> tuple[DeskAnswer, dict[str, Agent
     return "answered", {load.agent: load for load in loads}
 
 
+async def waiting_teams(request: web.Request) -> list[str]:
+    """The teams a conversation waits in, as the desk knows them (a pack's dropped team's too);
+    none when it does not answer within LOADS_SECONDS (the pack's teams are listed anyway)."""
+    deadline = min(request.app[SETTINGS].update_timeout_seconds, LOADS_SECONDS)
+    try:
+        return await asyncio.wait_for(
+            desk_client.query_waiting_teams(
+                request.app[CLIENT], request[TENANT], timedelta(seconds=deadline)
+            ),
+            deadline + BACKSTOP_SECONDS,
+        )
+    except (desk_client.DeskUnavailable, TimeoutError, *TEMPORAL_DOWN):
+        return []
+
+
 def _json(view: AgentView, status: int = 200) -> web.Response:
     return web.json_response(view.model_dump(mode="json"), status=status)
 

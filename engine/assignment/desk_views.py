@@ -24,6 +24,12 @@ def queue_view(book: DeskBook, team: str) -> TeamQueue:
     return TeamQueue(team=team, entries=entries)
 
 
+def waiting_teams(book: DeskBook) -> list[str]:
+    """The teams a conversation waits in (the desk's query): a team a pack dropped keeps its queue,
+    which the console, listing the active pack's teams, did not show."""
+    return sorted({w.request.team for w in book.state.queue if not w.parked})
+
+
 def loads_view(book: DeskBook) -> list[AgentLoad]:
     """Every agent's load, per channel, and seats (the desk's query)."""
     loads = Loads.of(book.state.seats.values())

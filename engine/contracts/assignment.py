@@ -50,6 +50,8 @@ QUEUE_QUERY = "queue"
 """Query: team name -> TeamQueue."""
 LOADS_QUERY = "loads"
 """Query: no argument -> list[AgentLoad]."""
+WAITING_TEAMS_QUERY = "waiting_teams"
+"""Query: no argument -> list[str], the teams a conversation waits in (a dropped team's too)."""
 # What the desk tells a conversation (signals on the conversation workflow).
 DESK_ASSIGNED = "desk_assigned"
 """Signal on a conversation: AssignmentOutcome with result `assigned` (a queued request was served)."""

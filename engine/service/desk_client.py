@@ -34,6 +34,7 @@ from engine.contracts.assignment import (
     LOADS_QUERY,
     QUEUE_QUERY,
     ROSTER_CHANGED,
+    WAITING_TEAMS_QUERY,
     AgentLoad,
     DeskStart,
     RosterChange,
@@ -114,6 +115,18 @@ async def query_queue(client: Client, tenant: str, team: str, deadline: timedelt
     return TeamQueue.model_validate(await _query(handle, deadline, QUEUE_QUERY, team, TeamQueue))
 
 
+async def query_waiting_teams(client: Client, tenant: str, deadline: timedelta) -> list[str]:
+    """The teams a conversation waits in; none without a desk.
+
+    Raises DeskUnavailable when the desk runs but cannot answer (a desk of an older worker has no
+    such query), RPCError when Temporal does not.
+    """
+    handle = await _answering_desk(client, tenant, deadline)
+    if handle is None:
+        return []
+    return list(await _query(handle, deadline, WAITING_TEAMS_QUERY, None, list[str]) or [])
+
+
 async def _answering_desk(client: Client, tenant: str, deadline: timedelta) -> WorkflowHandle | None:
     """The running desk (None: none runs), checked to have a worker before it is queried.
 
@@ -155,7 +168,7 @@ async def _query(
         raise DeskUnavailable(f"the desk could not answer: {exc.message}") from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:  # ended between describe and query
-            return None if name == LOADS_QUERY else TeamQueue(team=str(arg))
+            return TeamQueue(team=str(arg)) if name == QUEUE_QUERY else None
         if exc.status in (
             RPCStatusCode.DEADLINE_EXCEEDED,
             RPCStatusCode.CANCELLED,

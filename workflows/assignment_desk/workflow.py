@@ -24,7 +24,7 @@ from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
     from engine.assignment.desk_book import DeskBook, Notice
-    from engine.assignment.desk_views import loads_view, queue_view
+    from engine.assignment.desk_views import loads_view, queue_view, waiting_teams
     from engine.contracts.activities import RosterReads
     from engine.contracts.assignment import (
         CONVERSATION_STATUS,
@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         REQUEST_ASSIGNMENT,
         ROSTER_CHANGED,
         STATUS_UPDATE,
+        WAITING_TEAMS_QUERY,
         AgentLoad,
         AssignmentOutcome,
         AssignmentRequest,
@@ -332,3 +333,7 @@ class AssignmentDesk:
     @workflow.query(name=LOADS_QUERY)
     def loads(self) -> list[AgentLoad]:
         return loads_view(self._book)
+
+    @workflow.query(name=WAITING_TEAMS_QUERY)
+    def waiting_teams(self) -> list[str]:
+        return waiting_teams(self._book)

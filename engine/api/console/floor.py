@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import get_args
+from typing import Any, get_args
 
 from aiohttp import web
 
-from engine.api.agents import active_pack, agent_loads, change_presence, team_queue
+from engine.api.agents import active_pack, agent_loads, change_presence, team_queue, waiting_teams
 from engine.api.audit_timeline import timeline_response
 from engine.api.auth import ROLE, TENANT
 from engine.api.console.render import page, see_other
@@ -67,12 +67,15 @@ def _waiting(entry: QueueEntry, now: datetime) -> Waiting:
 async def queue(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     teams = []
-    for team in sorted((await active_pack(request)).teams):
+    active = set((await active_pack(request)).teams)
+    # A team the active pack dropped keeps the conversations waiting in it: listed too, or nobody saw them.
+    for team in sorted(active | set(await waiting_teams(request))):
+        shown: dict[str, Any] = {"name": team, "waiting": [], "error": None, "dropped": team not in active}
         try:
-            entries = (await team_queue(request, team)).entries
-            teams.append({"name": team, "waiting": [_waiting(e, now) for e in entries], "error": None})
+            shown["waiting"] = [_waiting(e, now) for e in (await team_queue(request, team)).entries]
         except ApiError as exc:
-            teams.append({"name": team, "waiting": [], "error": exc.message})
+            shown["error"] = exc.message
+        teams.append(shown)
     desk, loads = await agent_loads(request)
     agents = []
     for stored in await RosterStore(request.app[DATABASE]).list(request[TENANT]):
