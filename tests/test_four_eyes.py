@@ -106,9 +106,18 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     structure = shown["diff"]["structure"]
     assert structure["rules"] == {"added": [], "removed": [], "changed": ["billing"], "reordered": False}
     assert structure["teams"]["changed"] == [] and structure["templates"]["changed"] == []
+    # The cases it is tested with against the active version's: the reviewer saw none of it, so a
+    # proposal that dropped or weakened a case read as no change to them.
+    dropped = [
+        "an automated sender is tagged, never answered",
+        "an invoice question is acknowledged and goes to billing, high priority",
+        "anything else is acknowledged and goes to general",
+    ]
+    assert structure["tests"] == {"added": ["an invoice goes to general"], "removed": dropped, "changed": []}
     unified = shown["diff"]["unified"].splitlines()
     assert f"--- active/{live[:12]}" in unified and f"+++ proposed/{candidate[:12]}" in unified
     assert "-  - set_priority: high" in unified and "+  - route: general" in unified
+    assert "+- name: an invoice goes to general" in unified, unified
 
     # Another tenant sees none of it and cannot decide on it.
     assert (await other("gina", "GET", path)).status == 404

@@ -163,8 +163,11 @@ class ProposalStore:
         digest = await self._packs.add_version(tenant, pack, published_by=proposer, source=source)
         now = await self.current(tenant)  # its base, and when the base was activated: one read
         base = now.active
-        old = (await self._packs.get(base)).canonical() if base else None
+        active = await self._packs.version(base, tenant) if base else None  # with its tests
+        old = active.canonical() if active else None
         new = (await self._packs.get(digest)).canonical()  # as stored, like `old`: keys in one order
+        old_tests = active.written_tests() if active else []
+        new_tests = tests if tests is not None else pack.written_tests()
         same = (
             pack_proposals.c.tenant == tenant,
             pack_proposals.c.kind == kind,
@@ -182,7 +185,9 @@ class ProposalStore:
             author = (await db.execute(query)).scalar_one_or_none()
         if waiting is not None:  # a second click on Promote: the proposal already waiting, not a twin
             return await self.get(tenant, waiting)
-        diff = await asyncio.to_thread(pack_diff, old, new, old_hash=base, new_hash=digest)
+        diff = await asyncio.to_thread(
+            pack_diff, old, new, old_hash=base, new_hash=digest, old_tests=old_tests, new_tests=new_tests
+        )
         proposal_id = "p_" + secrets.token_hex(8)
         async with self._engine.begin() as db:
             await db.execute(

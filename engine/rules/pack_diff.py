@@ -1,10 +1,11 @@
 """What a pack changes against the active one, for the second person who approves it (four-eyes).
 
-Two views of the same change: a structural one (which rules, teams, templates, calendars and SLA
-policies were added, removed or changed, and whether the rules' order changed: the first `stop`
-rule wins, so order is behaviour) that a reviewer reads at a glance, and a unified diff of the
-canonical YAML of both packs that shows every changed line. Both are computed from the canonical
-content (what the hash covers), so formatting and comments never show up as changes.
+Two views of the same change: a structural one (which rules, teams, templates, calendars, SLA
+policies and test cases were added, removed or changed, and whether the rules' order changed: the
+first `stop` rule wins, so order is behaviour) that a reviewer reads at a glance, and a unified diff
+of the canonical YAML of both packs, test cases last, that shows every changed line. Both are
+computed from the canonical content (what the hash covers), so formatting and comments never show
+up as changes.
 """
 
 from __future__ import annotations
@@ -70,12 +71,30 @@ def unified_diff(old: dict[str, Any] | None, new: dict[str, Any], *, old_name: s
 
 
 def pack_diff(
-    old: dict[str, Any] | None, new: dict[str, Any], *, old_hash: str | None, new_hash: str
+    old: dict[str, Any] | None,
+    new: dict[str, Any],
+    *,
+    old_hash: str | None,
+    new_hash: str,
+    old_tests: list[Any] | None = None,
+    new_tests: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """Both views of the change from `old` (the active pack, canonical) to `new`."""
+    """Both views of the change from `old` (the active pack, canonical) to `new`, with the test
+    cases each is published with (by name; the hash does not cover them): a proposal that weakened
+    or dropped a case showed no change, and the reviewer approved a pack tested for less."""
     old_name = f"active/{old_hash[:12]}" if old_hash else "active/(none)"
+    structure = structural_diff(old, new)
+    structure["tests"] = _changes(_by_name(old_tests or []), _by_name(new_tests or []))
+    tested_old = {**old, "tests": old_tests or []} if old is not None else None
+    tested_new = {**new, "tests": new_tests or []}
     return {
         "against": old_hash,
-        "structure": structural_diff(old, new),
-        "unified": unified_diff(old, new, old_name=old_name, new_name=f"proposed/{new_hash[:12]}"),
+        "structure": structure,
+        "unified": unified_diff(
+            tested_old, tested_new, old_name=old_name, new_name=f"proposed/{new_hash[:12]}"
+        ),
     }
+
+
+def _by_name(tests: list[Any]) -> dict[str, Any]:
+    return {str(case.get("name")): case for case in tests if isinstance(case, dict)}
