@@ -581,3 +581,11 @@ def test_an_agent_given_a_conversation_without_its_skills_keeps_it_when_nobody_e
     kept = desk.request(again, T0 + timedelta(minutes=15), may_keep=lambda: True)
     assert (kept.result, kept.agent, kept.kept) == ("assigned", "ana", True), kept.decision.reason
     assert queue_view(desk, "support").entries == []
+    # With a colleague who may do without the skills as ana did, she does not keep it: it waits
+    # for someone with them, and goes to that colleague once the team's wait is over.
+    desk.apply_roster(Roster(agents=[agent("ana", skills=["lang:en"]), agent("bob")], read_at=T0), T0)
+    third = again.model_copy(update={"request_id": "r-1-third"})
+    moved = desk.request(third, T0 + timedelta(minutes=40), may_keep=lambda: True)
+    assert (moved.result, moved.kept) == ("queued", False), moved.decision.reason
+    desk.fire(T0 + timedelta(minutes=50))
+    assert desk.state.seats["conversation:t:c1"].agent == "bob"

@@ -166,3 +166,15 @@ async def test_a_version_s_tests_come_back_as_written_and_stored_whole_ones_as_t
     back = await store.version(basic.content_hash, "acme")
     assert [r.name for r in run_cases(CompiledPack(back), back.tests) if not r.passed] == []
     assert len(back.tests) == len(basic.tests) > 1
+    # One whose author set every expectation a null would be refused for (its route, intent and
+    # language left null: "not looked at" then), stored whole before `followed_by` existed.
+    kinds = [{"type": kind} for kind in ("reply", "add_tags", "route", "set_priority")]
+    whole[0]["expect"] |= {"actions": kinds, "route": None}
+    whole[0]["expect"].pop("followed_by", None)
+    assert all(
+        whole[0]["expect"][k] is not None for k in ("matched", "not_matched", "actions", "tags", "priority")
+    )
+    async with database.begin() as db:
+        await db.execute(update(rule_packs).where(rule_packs.c.tenant == "acme").values(tests=whole))
+    back = await store.version(basic.content_hash, "acme")
+    assert [r.failures for r in run_cases(CompiledPack(back), back.tests) if not r.passed] == []

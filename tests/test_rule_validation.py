@@ -764,3 +764,30 @@ def test_a_broken_structure_still_names_the_rest_s_mistakes_at_their_own_paths(t
     )
     _, problems = validate(load_source(path))
     assert [p.path for p in problems] == ["meta.lang", "rules[0].on[0]", "tests[0].expect.prority"], problems
+
+
+def test_what_is_set_aside_hides_only_the_problems_naming_it_as_what_it_is(tmp_path: Path) -> None:
+    """Rule `billing` set aside for a typo hid a route to the team "billing" the pack no longer has
+    (any problem quoting the name was dropped), and a duplicate id named the salvaged index."""
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            meta: {name: test, language: en}
+            teams: {billing-team: {}}
+            rules:
+              - {id: billing, on: [message.received], stpo: true}
+              - {id: general, on: [message.received]}
+              - {id: general, on: [message.received]}
+              - {id: route, on: [message.received], then: [{route: billing}]}
+            tests:
+              - {name: t, event: message.received, expect: {matched: [billing, route]}}
+            """
+        )
+    )
+    _, problems = validate(load_source(path))
+    assert [str(p).split(": ", 1)[1] for p in problems] == [
+        'rules[0].stpo: unknown field (did you mean "stop"?)',
+        'rules[2].id: duplicate rule id "general" (also rules[1])',
+        'rules[3].then[0].route: unknown team "billing" (did you mean "billing-team"?)',
+    ], problems

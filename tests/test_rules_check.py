@@ -383,7 +383,7 @@ def test_a_later_level_due_before_an_earlier_one_and_a_server_s_zone_are_warned_
     tmp_path: Path,
 ) -> None:
     """Level 3 after 60 minutes behind level 2's 120 ran at once when level 2 did; `timezone:
-        localtime` validated and counted the office's hours in the zone of whichever host ran the worker;
+    localtime` validated and counted the office's hours in the zone of whichever host ran the worker;
     `pause_on: [solved]` passed without a word, and pauses nothing."""
     text = (PACKS / "escalations.yaml").read_text()
     text = text.replace("after_breach_minutes: 30", "after_breach_minutes: 0")

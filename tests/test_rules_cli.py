@@ -332,6 +332,11 @@ def test_a_version_s_tests_coverage_and_check_by_hash_are_the_tenant_s_own(
         assert typo.stderr.strip() == "no tenant 'acmee': create it with `convoflow tenant create`", (
             typo.stderr
         )
+    # A pack's files are checked without the database, the roster said not checked (as before)
+    monkeypatch.setenv("CONVOFLOW_DATABASE_URL", "postgresql://u:p@127.0.0.1:1/none")
+    offline = rules("check", str(pack), "--tenant", "acme", "--format", "json", data_dir=data)
+    assert offline.returncode == 0, offline.stderr
+    assert json.loads(offline.stdout)["findings"][-1]["code"] == "roster-not-checked"
 
 
 def test_a_folder_s_pack_yaml_is_read_with_its_tests(tmp_path: Path, rules: Callable[..., Run]) -> None:

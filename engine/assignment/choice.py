@@ -270,6 +270,8 @@ def kept_by(
         request.skills
         and unskilled_keeps is not None
         and choose(named, pool, loads, last_chosen=None, widened=True).chosen is not None
+        # as the holder may do without the skills, so may a colleague: then it is theirs
+        and choose(request, pool, loads, last_chosen=None, widened=True).chosen is None
         and unskilled_keeps()
     ):
         return None

@@ -25,6 +25,7 @@ from typing import TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.contracts.assignment import AgentRecord
+from engine.db.connection import DatabaseUnreachable
 from engine.db.keys import ensure_tenant, tenant_exists
 from engine.db.packs import PackStore, UnknownPack
 from engine.db.roster import RosterStore
@@ -85,10 +86,20 @@ def with_store(action: Callable[[PackStore], Awaitable[T]]) -> T:
     return asyncio.run(run())
 
 
-def require_tenant(tenant: str) -> None:
+def require_tenant(tenant: str, *, unreachable_ok: bool = False) -> None:
     """A `--tenant` naming no tenant (a typo) is refused, as `publish` refuses it: its roster and
-    traffic read empty, and `check` said "acmee has no agents", `coverage` "never fired"."""
-    if tenant != DEV_TENANT and not with_store(lambda store: tenant_exists(store.engine, tenant)):
+    traffic read empty, and `check` said "acmee has no agents", `coverage` "never fired".
+    `unreachable_ok`: a command on a pack's files goes on without the database (`check` says its
+    roster was not checked)."""
+    if tenant == DEV_TENANT:
+        return
+    try:
+        known = with_store(lambda store: tenant_exists(store.engine, tenant))
+    except (DatabaseUnreachable, OSError, SQLAlchemyError):
+        if unreachable_ok:
+            return
+        raise
+    if not known:
         raise CommandFailed(2, [f"no tenant {tenant!r}: create it with `convoflow tenant create`"])
 
 
@@ -191,7 +202,7 @@ def _roster(tenant: str | None) -> tuple[Roster | None, str]:
 def cmd_check(args: argparse.Namespace) -> int:
     path = Path(args.pack)
     if args.tenant is not None:
-        require_tenant(args.tenant)
+        require_tenant(args.tenant, unreachable_ok=path.exists())
     if not path.exists() and HASH.match(args.pack):  # a published version, as `POST /v1/rules/check` takes
         published = load_pack(args.pack, args.tenant, tenant_s_own=args.tenant is not None)
         source = load_object(published.as_written(), args.pack)

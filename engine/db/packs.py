@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from engine.db.inserts import upsert
 from engine.db.intent_models import store_intent_model
 from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
-from engine.rules.pack import RulePack
+from engine.rules.pack import Expectation, FollowOn, RulePack
 from engine.rules.triage import trained_model
 
 
@@ -73,20 +73,22 @@ class PublishedVersion:
     who approved it (the two keys `activated_by` names)."""
 
 
-# Expectations whose null validation refuses: a stored one holding null was written whole, before
-# `RulePack.written_tests` kept them as written, and each of its nulls meant "not looked at".
-_NEVER_NULL = ("matched", "not_matched", "actions", "tags", "priority")
+# Every field of an expectation (a status change's too): a version stored its tests whole before
+# 7 December 2026, each field present, an unset one null (meaning "not looked at"); `written_tests`
+# keeps only what the author wrote, so a row holding every field was stored whole.
+_WHOLE = frozenset(Expectation.model_fields) - {"followed_by"}
+_WHOLE_FOLLOW_ON = frozenset(FollowOn.model_fields)
 
 
-def _as_written(expect: Any) -> Any:
-    """A stored expectation as its author wrote it: a whole one (every field, unset ones null, as
-    versions stored them before 7 December 2026) without the nulls it did not mean."""
+def _as_written(expect: Any, fields: frozenset[str] = _WHOLE) -> Any:
+    """A stored expectation as its author wrote it: one stored whole without the nulls it did not
+    mean (`route: null` read as "expects no route", `followed_by: null` refused)."""
     if not isinstance(expect, dict):
         return expect
-    whole = any(key in expect and expect[key] is None for key in _NEVER_NULL)
+    whole = fields <= expect.keys()
     kept = {k: v for k, v in expect.items() if not (whole and v is None)}
     if isinstance(kept.get("followed_by"), list):
-        kept["followed_by"] = [_as_written(follow_on) for follow_on in kept["followed_by"]]
+        kept["followed_by"] = [_as_written(f, _WHOLE_FOLLOW_ON) for f in kept["followed_by"]]
     return kept
 
 

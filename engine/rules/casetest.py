@@ -53,9 +53,11 @@ def run_case(pack: CompiledPack, case: TestCase) -> CaseResult:
     given = expect.model_fields_set  # `route: null` (not routed) is an expectation; a field left out is not
     if "intent" in given and context.message.intent != expect.intent:
         scores = f" (confidence {context.message.intent_confidence})" if context.message.intent else ""
-        result.failures.append(f"intent: expected {expect.intent}, got {context.message.intent}{scores}")
+        found = context.message.intent or "none"
+        result.failures.append(f"intent: expected {expect.intent or 'none'}, got {found}{scores}")
     if "language" in given and context.message.language != expect.language:
-        result.failures.append(f"language: expected {expect.language}, got {context.message.language}")
+        found = context.message.language or "none"
+        result.failures.append(f"language: expected {expect.language or 'none'}, got {found}")
     result.failures += _outcome_failures(expect, decision, context)
     if expect.followed_by is not None:
         result.followers = followers

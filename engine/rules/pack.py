@@ -368,8 +368,10 @@ class RulePack(_Strict):
         return tests
 
     def as_written(self) -> dict[str, Any]:
-        """The whole pack as JSON, its test cases as written: what a pack job reads back the same."""
-        return {**self.canonical(), "tests": self.written_tests()}
+        """The whole pack as JSON, its test cases (if any) as written: what a pack job reads back the
+        same, and what its authors edit."""
+        tests = self.written_tests()
+        return {**self.canonical(), **({"tests": tests} if tests else {})}
 
     @property
     def content_hash(self) -> str:

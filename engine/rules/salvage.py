@@ -26,6 +26,17 @@ LISTS = ("rules", "tests")
 MAPPINGS = ("sla_policies", "teams", "templates", "calendars")
 
 
+# How another element names what a section holds, as the validator's "unknown ..." problems say it.
+NAMED_AS = {
+    "rules": "rule id",
+    "teams": "team",
+    "sla_policies": "SLA policy",
+    "templates": "template",
+    "calendars": "calendar",
+}
+_INDEXED = re.compile(r"\b(rules|tests)\[(\d+)\]")
+
+
 @dataclass(frozen=True)
 class Salvage:
     """The pack without the elements set aside, and how to read its problems in the whole pack."""
@@ -33,18 +44,21 @@ class Salvage:
     source: PackSource
     kept: dict[str, list[int]]
     """For `rules` and `tests`: the index in the whole pack of each element kept, in order."""
-    names: frozenset[str]
-    """What was set aside, as other elements name it (rule ids, policy, team, template, calendar names)."""
+    aside: frozenset[str]
+    """What was set aside, as a problem naming it begins: `unknown team "billing"`."""
 
     def restore(self, original: PackSource, problem: Problem) -> Problem | None:
-        """`problem` at its path (and line) in the whole pack; None when it names what was set aside."""
-        if any(f'"{name}"' in problem.message for name in self.names):
+        """`problem` at its path (and line) in the whole pack, an index in its message too; None when
+        it only names what was set aside."""
+        if problem.message.startswith(tuple(self.aside)):
             return None
-        path = problem.path
-        for section, kept in self.kept.items():
-            if (at := re.match(rf"{section}\[(\d+)\]", path)) is not None:
-                path = f"{section}[{kept[int(at.group(1))]}]{path[at.end() :]}"
-        return original.problem(path, problem.message, problem.code)
+        path, message = (_INDEXED.sub(self._index, text) for text in (problem.path, problem.message))
+        return original.problem(path, message, problem.code)
+
+    def _index(self, found: re.Match[str]) -> str:
+        section, index = found.group(1), int(found.group(2))
+        kept = self.kept.get(section)
+        return f"{section}[{kept[index] if kept is not None and index < len(kept) else index}]"
 
 
 def salvage(source: PackSource, errors: Sequence[ErrorDetails]) -> Salvage | None:
@@ -61,13 +75,15 @@ def salvage(source: PackSource, errors: Sequence[ErrorDetails]) -> Salvage | Non
         value = data.get(section)
         if section in LISTS and isinstance(value, list):
             kept[section] = [i for i in range(len(value)) if i not in keys]
-            names |= {str(value[i]["id"]) for i in keys if isinstance(value[i], dict) and "id" in value[i]}
+            ids = {str(value[i]["id"]) for i in keys if isinstance(value[i], dict) and "id" in value[i]}
             data[section] = [value[i] for i in kept[section]]
         elif section in MAPPINGS and isinstance(value, dict):
-            names |= {str(key) for key in keys}
+            ids = {str(key) for key in keys}
             data[section] = {k: v for k, v in value.items() if k not in keys}
         else:
             return None
+        if section in NAMED_AS:
+            names |= {f'unknown {NAMED_AS[section]} "{name}"' for name in ids}
     return Salvage(PackSource(source.main_file, data, source.locations), kept, frozenset(names))
 
 

@@ -201,9 +201,7 @@ class Assigning(Delivery):
         minutes = current.policy.unanswered_minutes if current else None
         if current is None or s.assignee is None or minutes is None or current.unanswered_at is not None:
             return
-        if s.last_customer_message_at is None or (
-            s.last_agent_reply_at is not None and s.last_agent_reply_at >= s.last_customer_message_at
-        ):
+        if not self._customer_waits():
             return
         if s.status.value in NOBODY_WAITS and self._patched(UNANSWERED_STOPS_PATCH):
             return  # an assignment while pending or solved: it starts when the conversation is open
@@ -218,6 +216,13 @@ class Assigning(Delivery):
         (due,) = await self._deadlines([query], calendar)
         current.unanswered_at = due
 
+    def _customer_waits(self) -> bool:
+        """Whether the customer's last message is unanswered."""
+        s = self._state
+        return s.last_customer_message_at is not None and (
+            s.last_agent_reply_at is None or s.last_agent_reply_at < s.last_customer_message_at
+        )
+
     async def _unanswered_follows_status(self, previous: str, new: str) -> None:
         """A status nobody waits on stops the assignee's unanswered timer; open again, it starts
         while the customer waits (UNANSWERED_STOPS_PATCH): it ran on, and a solved conversation
@@ -230,7 +235,11 @@ class Assigning(Delivery):
             if self._patched(UNANSWERED_STOPS_PATCH):
                 current.unanswered_at = None
         elif new == "open" and previous in NOBODY_WAITS and current.unanswered_at is None:
-            if self._patched(UNANSWERED_STOPS_PATCH):
+            if (
+                self._state.assignee is not None
+                and self._customer_waits()
+                and self._patched(UNANSWERED_STOPS_PATCH)
+            ):
                 await self._arm_unanswered()
 
     async def _tell_desk_status(self, status: str) -> None:

@@ -91,7 +91,6 @@ class SlaClocks(Records):
         )
         if s.status.value not in policy.pause_on:
             await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
-            await self._release_escalations()
 
     def _kept_on_change(
         self,
@@ -200,7 +199,7 @@ class SlaClocks(Records):
             [TimeQuery(op="elapsed", start=now, end=t.deadline) for t in running]
             + [TimeQuery(op="elapsed", start=now, end=e.due_at) for e in held]
         )
-        for t, remaining in zip(running, answers, strict=False):
+        for t, remaining in zip(running, answers[: len(running)], strict=True):
             t.remaining_minutes, t.running, t.deadline, t.warning_at = float(remaining), False, None, None
             t.paused_at = now
         for e, remaining in zip(held, answers[len(running) :], strict=True):

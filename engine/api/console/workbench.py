@@ -33,7 +33,6 @@ from engine.db.packs import PackStore
 from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
-from engine.rules.pack import RulePack
 from engine.rules.shadow_report import report
 
 routes = web.RouteTableDef()
@@ -43,13 +42,6 @@ REPORT_DAYS = 7
 
 def _yaml_of(canonical: dict[str, Any]) -> str:
     return yaml.safe_dump(canonical, sort_keys=False, allow_unicode=True, width=110)
-
-
-def _with_tests(pack: RulePack) -> dict[str, Any]:
-    """The pack as its authors edit it: its content, then the test cases it was published with (an
-    edit opened without them could never be published or promoted)."""
-    tests = pack.written_tests()
-    return {**pack.canonical(), **({"tests": tests} if tests else {})}
 
 
 async def _form_pack(request: web.Request) -> str:
@@ -84,7 +76,7 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "may_change": request[ROLE] in CHANGES_PACKS,
         "active": active,
         "active_yaml": await store.text_of(active_hash, tenant)
-        or _yaml_of(_with_tests(await store.version(active_hash, tenant))),
+        or _yaml_of((await store.version(active_hash, tenant)).as_written()),
         "shadow": shadow,
         "differences": differences,
         "period": {
