@@ -25,6 +25,7 @@ EQUALITY = ("==", "!=", "===", "!==")
 ORDER = ("<", "<=", ">", ">=")
 _NEGATED = {"==": "!=", "!=": "==", "===": "!==", "!==": "===", "in": "not in", "not in": "in"}
 _NEGATED.update({"truthy": "falsy", "falsy": "truthy"})
+_NEGATED.update({"contains_any": "not contains_any", "not contains_any": "contains_any"})
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 Scalar = str | int | float | bool | None
 
@@ -42,7 +43,8 @@ class Atom:
     var: str | None = None
     """The context path compared, for a comparison of one `var` with literals."""
     op: str | None = None
-    """==, !=, ===, !==, in, not in, <, <=, >, >=, truthy, falsy; `false` for a falsy literal."""
+    """==, !=, ===, !==, in, not in, <, <=, >, >=, truthy, falsy, contains_any, not contains_any;
+    `false` for a falsy literal."""
     value: Any = None
     """The literal compared with (a tuple for in / not in)."""
     label: str = ""
@@ -71,6 +73,10 @@ class Atom:
             return {self.op: [value, literal]}
         if self.op == "not in":
             return {"!": {"in": [value, literal]}}
+        if self.op == "contains_any":
+            return {"contains_any": [value, literal]}
+        if self.op == "not contains_any":
+            return {"!": {"contains_any": [value, literal]}}
         if self.op == "truthy":
             return {"!!": [value]}
         if self.op == "falsy":
@@ -212,7 +218,20 @@ def _atom(node: Any, at: str) -> Atom | None:
         return Atom(at, positive.negation, positive.key, label=f"not ({positive.text})")
     if op in EQUALITY or op in ORDER or op == "in":
         return comparison(op, args, at) or _opaque(node, at)
+    if op == "contains_any":
+        return _keywords(args, at) or _opaque(node, at)
     return _opaque(node, at)
+
+
+def _keywords(args: Any, at: str) -> Atom | None:
+    """`contains_any` of a `var` and literal keywords, casefolded and without "" as the engine reads
+    them, in one order (so that one list written twice is one atom); None for another shape."""
+    if not isinstance(args, list) or len(args) != 2 or (var := _var(args[0])) is None:
+        return None
+    given = args[1] if isinstance(args[1], list) else [args[1]]
+    if not all(isinstance(word, str) for word in given):
+        return None
+    return _compared("contains_any", var, sorted({word.casefold() for word in given if word}), at)
 
 
 def _listed(value: Any) -> Any:

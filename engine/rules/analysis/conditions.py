@@ -176,6 +176,8 @@ def implied(atom: Atom, by: tuple[Atom, ...], event: str) -> bool:
         return True
     if atom.var is None or atom.op is None:
         return False
+    if atom.op == "contains_any" and any(_finds(atom, other) for other in by):
+        return True
     narrowed = _values_of(list(by), atom.var, event)
     if narrowed is not None and all(holds(atom, v) for v in narrowed[0]):
         return True
@@ -192,6 +194,17 @@ def implied(atom: Atom, by: tuple[Atom, ...], event: str) -> bool:
     assert upper is not None
     return any(
         hi.value < upper.value or (hi.value == upper.value and hi.strict >= upper.strict) for hi in highs
+    )
+
+
+def _finds(atom: Atom, other: Atom) -> bool:
+    """Whether a text `other` finds a keyword in (`contains_any`) holds one of `atom`'s: each of
+    its keywords contains one of them (`["damaged"]` after `["damaged", "broken"]`)."""
+    return (
+        other.op == "contains_any"
+        and other.var == atom.var
+        and bool(other.value)
+        and all(any(word in keyword for word in atom.value) for keyword in other.value)
     )
 
 
