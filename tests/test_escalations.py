@@ -11,11 +11,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from engine.service.config import Settings
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, Reply
 from tests.conftest import TEST_PACKS, publish
 from tests.polling import eventually
 from tests.test_lifecycle import set_status, state
 from tests.test_sends_in_background import post_reply
+
+
+async def _message(
+    api: ApiClient, conversation: str, message_id: str, received: datetime, text: str = "Where is my parcel?"
+) -> Reply:
+    """A customer message the channel received at `received`, handled and decided before the answer."""
+    body = {
+        "message_id": message_id,
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": text,
+        "received_at": received.isoformat(),
+    }
+    return await api.request("POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body)
 
 
 async def test_a_second_breach_schedules_its_own_next_level(
@@ -111,15 +125,7 @@ async def test_a_policy_changed_after_a_breach_keeps_the_breach(
     a second time; the timeline showed only the second breach."""
     publish(settings, TEST_PACKS / "policy_change")
     received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
-    body = {
-        "message_id": "m-1",
-        "channel": "email",
-        "sender": {"address": "ada@example.com"},
-        "text": "Hello, where is my parcel?",
-        "received_at": received.isoformat(),
-    }
-    created = await api.request("POST", "/v1/conversations/pb-1/messages?wait=decided", json=body)
-    assert created.status == 201, created.body
+    assert (await _message(api, "pb-1", "m-1", received, "Hello, where is my parcel?")).status == 201
 
     async def breached() -> bool:
         return (await state(api, "pb-1"))["sla"]["targets"]["first_response"]["breached_at"] is not None
@@ -183,15 +189,7 @@ async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
     waits with the clocks, and comes its business minutes left after they resume."""
     publish(settings, TEST_PACKS / "paused_escalation")
     received = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
-    body = {
-        "message_id": "m-1",
-        "channel": "email",
-        "sender": {"address": "ada@example.com"},
-        "text": "Hello, where is my parcel?",
-        "received_at": received.isoformat(),
-    }
-    created = await api.request("POST", "/v1/conversations/pe-1/messages?wait=decided", json=body)
-    assert created.status == 201, created.body
+    assert (await _message(api, "pe-1", "m-1", received)).status == 201
 
     async def level_two_coming() -> bool:
         return bool((await state(api, "pe-1"))["sla"]["escalations"])
@@ -215,18 +213,6 @@ async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
     assert resumed["remaining_minutes"] is None and resumed["level"] == 2
 
 
-async def _message(api: ApiClient, conversation: str, message_id: str, received: datetime) -> None:
-    body = {
-        "message_id": message_id,
-        "channel": "email",
-        "sender": {"address": "ada@example.com"},
-        "text": "Any news about my parcel?",
-        "received_at": received.isoformat(),
-    }
-    posted = await api.request("POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body)
-    assert posted.status in (200, 201), posted.body
-
-
 async def _resolution(api: ApiClient, conversation: str) -> dict:
     return (await state(api, conversation))["sla"]["targets"]["resolution"]
 
@@ -239,18 +225,18 @@ async def test_a_customer_who_wakes_a_pending_conversation_resumes_its_clocks_fr
     that crossed the agent's "pending" on its way paused the clock it should have kept running."""
     publish(settings, TEST_PACKS / "paused_escalation")
     for conversation in ("wk-1", "wk-2"):
-        await _message(api, conversation, "m-1", datetime.now(UTC))
+        assert (await _message(api, conversation, "m-1", datetime.now(UTC))).status == 201
     before = datetime.fromisoformat((await _resolution(api, "wk-1"))["deadline"])
     crossed = datetime.now(UTC)  # the customer writes, then the agent (not yet seeing it) sets pending
     await set_status(api, "wk-1", "pending")
-    await _message(api, "wk-1", "m-2", crossed)
+    assert (await _message(api, "wk-1", "m-2", crossed)).status == 200
     resumed = await _resolution(api, "wk-1")
     assert abs(datetime.fromisoformat(resumed["deadline"]) - before) < timedelta(milliseconds=1), resumed
 
     await set_status(api, "wk-2", "pending")
     paused = await _resolution(api, "wk-2")
     wrote = datetime.fromisoformat(paused["paused_at"]) + timedelta(milliseconds=1)
-    await _message(api, "wk-2", "m-2", wrote)
+    assert (await _message(api, "wk-2", "m-2", wrote)).status == 200
     resumed = await _resolution(api, "wk-2")
     expected = wrote + timedelta(minutes=paused["remaining_minutes"])
     assert abs(datetime.fromisoformat(resumed["deadline"]) - expected) < timedelta(milliseconds=1), resumed
