@@ -231,7 +231,7 @@ PATCHES_2026_12_ZC = "patches-2026-12-zc"
 # An escalation level to come waits while the SLA clocks are paused (a status in the policy's
 # `pause_on`: waiting on the customer, snoozed) and comes its business minutes left after they
 # resume: it ran on time, so a manager was paged about a conversation waiting on its customer.
-# Asked only when a pause finds a level to come (sla.py `_hold_escalations`).
+# Asked only when a pause finds a level to come (sla.py `_escalations_to_hold`).
 ESCALATIONS_WAIT_PATCH = "escalations-wait-while-the-clocks-are-paused"
 # The bundle after that: everything PATCHES_2026_12_ZC stands for, and ESCALATIONS_WAIT_PATCH.
 PATCHES_2026_12_ZD = "patches-2026-12-zd"
