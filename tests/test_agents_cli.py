@@ -3,6 +3,9 @@ each write, and the write kept (with a warning) when Temporal cannot be reached.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from temporalio.client import Client
 
@@ -167,3 +170,22 @@ async def test_a_shell_with_other_key_material_under_a_known_id_signals_nothing(
     finally:
         await database.dispose()
     assert await roster_signals(client, tenant) == ["di"]
+
+
+async def test_a_cli_publish_says_which_agents_a_dropped_team_leaves_idle(
+    capsys: pytest.CaptureFixture[str], shell: Settings, tenants: dict[str, str], tmp_path: Path
+) -> None:
+    """`rules check --tenant` and the API's publish warned that the team's agents would take none of
+    its conversations once the pack dropped it; `rules publish` from the shell said nothing."""
+    tenant = tenants["acme"]
+    added = await cli(
+        capsys, "agents", "add", "ada", "--name", "Ada", "--team", "billing", "--tenant", tenant
+    )
+    assert added.returncode == 0, added.stderr
+    renamed = tmp_path / "renamed"
+    shutil.copytree(TEST_PACKS / "basic", renamed)
+    for name in ("pack.yaml", "tests.yaml"):
+        (renamed / name).write_text((renamed / name).read_text().replace("billing", "accounts"))
+    published = await cli(capsys, "rules", "publish", str(renamed), "--tenant", tenant)
+    assert published.returncode == 0, published.stderr
+    assert "team 'billing' is not in this pack, yet ada" in published.stderr, published.stderr

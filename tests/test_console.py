@@ -145,14 +145,28 @@ async def test_the_queue_view_and_setting_an_agent_online(
         return [e["conversation_id"] for e in queue.get("entries", [])] == ["q-1"]
 
     await eventually(waiting, "q-1 waiting in billing")
+    await write(api, "q-2", "urgent: invoice missing")  # put on hold: its clocks pause while it waits
+
+    async def both_waiting() -> bool:
+        queue = (await api.request("GET", "/v1/teams/billing/queue")).body
+        return {e["conversation_id"] for e in queue.get("entries", [])} == {"q-1", "q-2"}
+
+    await eventually(both_waiting, "q-2 waiting in billing")
+    held = await api.request("POST", "/v1/conversations/q-2/status", json={"status": "on_hold"})
+    assert held.status == 200, held.body
     keys = await keys_by_role(settings, tenants["acme"])
     async with chromium() as browser:
         page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
         await sign_in(page, api.base_url, keys["ops"])
         await page.click("header nav a[href='/console/queue']")
-        row = page.locator("h2#team-billing + table tbody tr")
+        row = page.locator("h2#team-billing + table tbody tr", has_text="q-1")
         await expect(row).to_have_count(1)
         await expect(row.locator("td").first).to_have_text("q-1")
+        # on hold, its SLA is paused: it read "no SLA"
+        paused = page.locator("h2#team-billing + table tbody tr", has_text="q-2")
+        await expect(paused.locator("td").nth(3)).to_have_text("no SLA clock running")
+        closed = await api.request("POST", "/v1/conversations/q-2/status", json={"status": "closed"})
+        assert closed.status == 200, closed.body  # out of the queue: ada's load below is q-1's
         # Said as what it is: how long the desk has held it, not how long the customer has waited
         # (a customer who wrote 87 hours earlier showed "waiting 4 min").
         await expect(page.locator("h2#team-billing + table thead th").nth(2)).to_have_text("in the queue")
@@ -174,6 +188,10 @@ async def test_the_queue_view_and_setting_an_agent_online(
         )
         await expect(page.locator("h2#team-billing + p.error + table tbody tr td").first).to_have_text("q-1")
         await expect(page.locator("h2#team-leads")).to_be_visible()  # the new pack's own team
+        # ... and the conversation list filtered by it keeps it chosen (the next Filter read "any")
+        await page.goto(f"{api.base_url}/console/conversations?team=billing")
+        await expect(page.locator("select[name=team]")).to_have_value("billing")
+        await page.goto(f"{api.base_url}/console/queue")
 
         await page.click("#agent-ada button:has-text('set online')")
         await expect(page).to_have_url(f"{api.base_url}/console/queue")

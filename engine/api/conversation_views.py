@@ -24,7 +24,12 @@ from engine.contracts.sla_state import EarlierBreach, PendingEscalation
 class SlaView(BaseModel):
     policy: str | None
     breached: bool
-    targets: dict[str, dict]
+    targets: dict[str, dict] = Field(
+        description="Each target's clock (first_response, next_response, resolution): `deadline` while "
+        "it runs; `remaining_minutes` the business minutes it had left when it last stopped or "
+        "(re)started, not a live count (the rule context's `sla.*_remaining_minutes` is); `paused_at` "
+        "when it last paused, kept after it resumes (`started_at` is later then)."
+    )
     escalations: list[PendingEscalation] = Field(
         description="The policy's escalation levels still to come, each after its target's breach."
     )

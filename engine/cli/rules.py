@@ -288,7 +288,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             1, [f"not published: {len(failed)} test case(s) fail; see `convoflow rules test`"]
         )
     located = load_source(Path(args.pack)) if Path(args.pack).exists() else None  # else a hash
-    report = CheckReport.of(analyse(pack, source=located))
+    # With the tenant's roster, as the API's publish: a team the pack drops while agents are in it
+    # was said by `rules check --tenant` and the API, not by the CLI's publish.
+    report = CheckReport.of(analyse(pack, *_roster(args.tenant), source=located))
     if report.errors:
         raise CommandFailed(
             2,

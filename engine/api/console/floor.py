@@ -57,8 +57,8 @@ def _span(seconds: float) -> str:
 
 def _waiting(entry: QueueEntry, now: datetime) -> Waiting:
     waited = _span((now - entry.waiting_since).total_seconds())
-    if entry.breach_at is None:
-        return Waiting(entry, waited, "no SLA", False)
+    if entry.breach_at is None:  # no policy, or its clocks paused (pending, on hold): it read "no SLA"
+        return Waiting(entry, waited, "no SLA clock running", False)
     left = (entry.breach_at - now).total_seconds()
     return Waiting(entry, waited, f"breached {_span(left)} ago" if left < 0 else _span(left), left < 0)
 
@@ -137,7 +137,8 @@ async def conversations(request: web.Request) -> web.Response:
             "conversations": found,
             "next": after,
             "error": error,
-            "teams": sorted((await active_pack(request)).teams),
+            # the team chosen stays a choice when the active pack dropped it (the next Filter read "any")
+            "teams": sorted({*(await active_pack(request)).teams, *filter(None, [chosen.get("team")])}),
             "choices": {
                 "status": [s.value for s in Status],
                 "channel": [c.value for c in Channel],
