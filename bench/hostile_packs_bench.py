@@ -55,7 +55,9 @@ def hostile_bodies() -> dict[str, str]:
             {"id": f"r{i}", "on": ["message.received"], "if": {"in": [f"w{i}", {"var": "message.text"}]}}
             for i in range(400)
         ],
-        "tests": [{"name": f"t{i}", "event": "message.received", "expect": {}} for i in range(4000)],
+        "tests": [
+            {"name": f"t{i}", "event": "message.received", "expect": {"matched": []}} for i in range(4000)
+        ],
     }
     return {
         "nested aliases": json.dumps({"pack": _laughs()}),

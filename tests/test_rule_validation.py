@@ -791,3 +791,39 @@ def test_what_is_set_aside_hides_only_the_problems_naming_it_as_what_it_is(tmp_p
         'rules[2].id: duplicate rule id "general" (also rules[1])',
         'rules[3].then[0].route: unknown team "billing" (did you mean "billing-team"?)',
     ], problems
+
+
+def test_a_rule_or_policy_with_a_structure_error_has_its_other_mistakes_named_too(tmp_path: Path) -> None:
+    """A bad priority in a rule's action and bad minutes in a policy set the whole rule and policy
+    aside: their unknown context path, template and status waited for a second run."""
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        textwrap.dedent(
+            """
+            meta: {name: test, language: en}
+            calendars: {always: {timezone: UTC, hours: {mon: [["00:00", "24:00"]]}}}
+            templates: {ack: {en: "hi"}}
+            sla_policies:
+              fast: {calendar: always, first_response_minutes: 0, pause_on: [pending, waiting]}
+            rules:
+              - id: vip
+                on: [conversation.created]
+                if: {"==": [{"var": "conversation.chanel"}, "email"]}
+                then:
+                  - set_priority: hihg
+                  - reply: {template: ackk}
+            tests:
+              - {name: t1, event: message.received, expect: {prority: high, route: nowhere}}
+            """
+        )
+    )
+    _, problems = validate(load_source(path))
+    assert [p.path for p in problems] == [
+        "sla_policies.fast.first_response_minutes",
+        "rules[0].then[0].set_priority",
+        "tests[0].expect.prority",
+        "sla_policies.fast.pause_on[1]",
+        "rules[0].if.==[0].var",
+        "rules[0].then[1].reply.template",  # its own index, though then[0] was set aside
+        "tests[0].expect.route",
+    ], problems
