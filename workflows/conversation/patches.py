@@ -246,7 +246,7 @@ PATCHES_2026_12_ZE = "patches-2026-12-ze"
 # timer, and a change back to open starts it again while the customer waits: it ran on, so a solved
 # conversation timed out and went to a colleague (back in the queue when nobody was free), and a
 # pending one went from agent to agent every `unanswered_minutes`. Asked only when a timer is armed
-# at such a change, or would be (assigning.py `_stop_unanswered`, `_arm_unanswered`).
+# at such a change, or would be (assigning.py `_unanswered_follows_status`, `_arm_unanswered`).
 UNANSWERED_STOPS_PATCH = "a-status-nobody-waits-on-stops-the-unanswered-timer"
 # The bundle after that: everything PATCHES_2026_12_ZE stands for, and UNANSWERED_STOPS_PATCH.
 PATCHES_2026_12_ZF = "patches-2026-12-zf"
