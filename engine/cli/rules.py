@@ -184,17 +184,11 @@ def _roster(tenant: str | None) -> tuple[Roster | None, str]:
     if tenant is None:
         return None, "no --tenant given"
 
-    async def read() -> list[AgentRecord]:
-        settings = Settings()
-        await prepare_database(settings)
-        database = database_of(settings)
-        try:
-            return [a.record for a in await RosterStore(database).list(tenant)]
-        finally:
-            await database.dispose()
+    async def read(store: PackStore) -> list[AgentRecord]:
+        return [a.record for a in await RosterStore(store.engine).list(tenant)]
 
-    try:
-        return Roster(tenant, asyncio.run(read())), ""
+    try:  # a shell against a cluster that names no database is refused (it wrote a local SQLite file)
+        return Roster(tenant, with_store(read)), ""
     except (OSError, SQLAlchemyError) as exc:
         return None, f"the database is not reachable ({type(exc).__name__})"
 
