@@ -149,8 +149,11 @@ def salvage(source: PackSource, parts: list[tuple[Any, ...]]) -> Salvage | None:
     # element is taken before the element's own list is.
     for container_path, keys in sorted(removed.items(), key=lambda item: -len(item[0])):
         container: Any = data
-        for step in container_path:
-            container = container[step] if isinstance(container, dict | list) else None
+        try:
+            for step in container_path:
+                container = container[step]
+        except (LookupError, TypeError):  # an error's place the data does not have: claim nothing
+            return None
         if isinstance(container, list) and all(isinstance(k, int) and k < len(container) for k in keys):
             kept[format_path(list(container_path))] = [i for i in range(len(container)) if i not in keys]
             if container_path == ("rules",):
