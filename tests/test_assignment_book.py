@@ -589,3 +589,25 @@ def test_an_agent_given_a_conversation_without_its_skills_keeps_it_when_nobody_e
     assert (moved.result, moved.kept) == ("queued", False), moved.decision.reason
     desk.fire(T0 + timedelta(minutes=50))
     assert desk.state.seats["conversation:t:c1"].agent == "bob"
+
+
+def test_a_skilled_holder_who_lets_the_customer_wait_past_the_team_s_widening_is_relieved() -> None:
+    """ben (German) kept g1 at every unanswered timeout, "nobody else can take it", while ana
+    (English only) idled, long past the team's widening wait: a reassignment is a fresh request,
+    never widened. Held longer than that wait, it goes to her (a desk from before keeps it)."""
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    team = [agent("ben", skills=["lang:de"]), agent("ana", skills=["lang:en"])]
+    for skills_first, moved_to in ((lambda: True, "ana"), (lambda: False, "ben")):
+        desk = DeskBook(DeskState(tenant="t"), skills_first=skills_first)
+        desk.apply_roster(Roster(agents=team, read_at=T0), T0)
+        first = ask(1, skills=["lang:de"], policy=policy, strategy="least_loaded")
+        assert desk.request(first, T0).agent == "ben"
+        again = first.model_copy(
+            update={"request_id": "r-1-again", "exclude": ["ben"], "reason": "unanswered"}
+        )
+        early = desk.request(again, T0 + timedelta(minutes=5), may_keep=lambda: True)
+        assert (early.agent, early.kept) == ("ben", True)  # within the team's wait: kept
+        later = again.model_copy(update={"request_id": "r-1-later"})
+        moved = desk.request(later, T0 + timedelta(minutes=15), may_keep=lambda: True)
+        assert (moved.agent, desk.state.seats["conversation:t:c1"].agent) == (moved_to, moved_to)
+        assert moved.decision.widened is (moved_to == "ana"), moved.decision.reason

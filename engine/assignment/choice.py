@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from engine.contracts.assignment import (
     ANY_CHANNEL,
@@ -278,6 +279,26 @@ def kept_by(
     decision.chosen = agent
     decision.reason = f"kept by {agent}, nobody else can take it: {decision.reason}"
     return decision
+
+
+def relief_past_widening(
+    request: AssignmentRequest,
+    assigned_at: datetime,
+    agents: Iterable[AgentRecord],
+    loads: Loads,
+    now: datetime,
+    *,
+    ties_by_after: bool = True,
+) -> bool:
+    """Whether a colleague without the skills may relieve a holder nobody with them can: the
+    conversation was held longer than the team's widening wait (it waits from its assignment, as if
+    queued then), and one is free. A skilled agent who kept not answering kept it at every timeout
+    while colleagues idled: a reassignment is a fresh request, never widened."""
+    minutes = request.policy.widen_skills_after_minutes
+    if not request.skills or minutes is None or assigned_at + timedelta(minutes=minutes) > now:
+        return False
+    other = choose(request, agents, loads, last_chosen=None, widened=True, ties_by_after=ties_by_after)
+    return other.chosen is not None
 
 
 def back_to_excluded(

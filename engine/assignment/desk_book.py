@@ -16,13 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from engine.assignment.answers import outcome_of, remember, repeated, settled_by_roster
-from engine.assignment.choice import Loads, back_to_excluded, choose, choose_waiting, kept_by
+from engine.assignment.choice import (
+    Loads,
+    back_to_excluded,
+    choose,
+    choose_waiting,
+    kept_by,
+    relief_past_widening,
+)
 from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
 from engine.assignment.requeueing import requeued, restatus, unpark
+from engine.assignment.serving_order import serving_order
 from engine.contracts.assignment import (
     AgentRecord,
     AssignmentDecision,
@@ -35,8 +43,6 @@ from engine.contracts.assignment import (
     Waiting,
 )
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 # Everything below, and the answers remembered (answers.py), is carried over continue-as-new in one
 # payload, which Temporal refuses past 2 MiB; a waiting request is ~0.7 KiB.
 MAX_WAITING = 1_000
@@ -54,16 +60,6 @@ class Notice:
     conversation_id: str
     outcome: AssignmentOutcome | None = None
     unassignment: Unassignment | None = None
-
-
-def serving_order(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
-    r = waiting.request
-    return (
-        PRIORITY_RANK.get(r.priority, 2),
-        r.breach_at or FAR_FUTURE,
-        waiting.waiting_since,
-        r.conversation_id,
-    )
 
 
 class DeskBook:
@@ -153,6 +149,7 @@ class DeskBook:
             )
             return remember(self.state, self._answer(request, "refused", decision, now))
         held = self.state.seats.get(conversation)
+        widened_from = None
         if held is not None and may_keep is not None:
             others = Loads.of(s for s in self.state.seats.values() if s is not held)
             kept = kept_by(
@@ -163,12 +160,17 @@ class DeskBook:
                 ties_by_after=self.ties_by_after,
                 unskilled_keeps=self.skills_first,
             )
+            relieved = kept is not None and relief_past_widening(
+                request, held.assigned_at, self.agents.values(), others, now, ties_by_after=self.ties_by_after
+            )
+            if relieved and self.skills_first():  # (the desk workflow's patch, asked only then)
+                kept, widened_from = None, held.assigned_at
             if kept is not None and may_keep():
                 return remember(self.state, self._keep(held, request, kept, now))
         self.state.seats.pop(conversation, None)  # asking again is asking for someone else
         waited = next((w for w in self.state.queue if w.request.conversation_id == conversation), None)
         self.state.queue = [w for w in self.state.queue if w.request.conversation_id != conversation]
-        since = waited.waiting_since if waited else now
+        since = waited.waiting_since if waited else widened_from or now
         self.state.queue.append(Waiting(request=request, waiting_since=since))
         self.serve(now)
         return remember(self.state, self._outcome_of(request, now))

@@ -91,10 +91,12 @@ RESTATUSES_WAITING = "desk-parks-a-waiting-conversation-once-solved"
 # released over capacity, it waited for ever beside them once idle. Asked when that first differs.
 SERVES_EXCLUDED = "desk-gives-it-back-when-nobody-else-can"
 # Patch: a waiting conversation whose skills widened goes to an agent with them when one is eligible,
-# and an agent given it without them keeps it at an unanswered timeout nobody else can take
-# (engine/assignment/choice.py `choose_waiting`, `kept_by`); widening dropped the skills, so a free
-# German speaker lost to an idler English-only colleague, and the holder lost it to the queue and
-# had it back a team's wait later. Asked when that first differs.
+# an agent given it without them keeps it at an unanswered timeout nobody else can take, and one
+# with them who held it past the team's widening wait lets a colleague without them relieve it
+# (engine/assignment/choice.py `choose_waiting`, `kept_by`, `relief_past_widening`); widening
+# dropped the skills, so a free German speaker lost to an idler English-only colleague, the holder
+# lost it to the queue and had it back a team's wait later, and a silent skilled holder kept it at
+# every timeout. Asked when that first differs.
 SKILLS_FIRST = "desk-widening-still-prefers-the-skilled"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
