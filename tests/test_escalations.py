@@ -9,6 +9,7 @@ level. Now each target's next level is due its `after_breach_minutes` after its 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from engine.service.config import Settings
 from tests.api_client import ApiClient, Reply
@@ -16,6 +17,8 @@ from tests.conftest import TEST_PACKS, publish
 from tests.polling import eventually
 from tests.test_lifecycle import set_status, state
 from tests.test_sends_in_background import post_reply
+
+KUNDENSERVICE = Path(__file__).resolve().parent.parent / "rule_packs" / "kundenservice"  # Berlin hours
 
 
 async def _message(
@@ -241,3 +244,15 @@ async def test_a_customer_who_wakes_a_pending_conversation_resumes_its_clocks_fr
     expected = wrote + timedelta(minutes=paused["remaining_minutes"])
     assert abs(datetime.fromisoformat(resumed["deadline"]) - expected) < timedelta(milliseconds=1), resumed
     assert datetime.fromisoformat(resumed["started_at"]) == wrote
+
+
+async def test_sla_instants_are_answered_in_utc_whatever_the_policy_s_calendar(
+    api: ApiClient, worker: None, settings: Settings
+) -> None:
+    """A deadline on a Berlin calendar read `...T17:00:00+01:00` beside every other instant's `Z`:
+    the same instant, written as no other field of the answer writes one."""
+    publish(settings, KUNDENSERVICE)
+    assert (await _message(api, "tz-1", "m-1", datetime.now(UTC), "Hallo, meine Rechnung")).status == 201
+    targets = (await state(api, "tz-1"))["sla"]["targets"]
+    instants = [t[k] for t in targets.values() for k in ("deadline", "warning_at", "started_at") if t[k]]
+    assert instants and all(i.endswith("Z") for i in instants), targets

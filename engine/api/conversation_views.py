@@ -6,7 +6,8 @@ holds, in the API's own shape (the OpenAPI document names these models).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +20,8 @@ from engine.contracts.conversation import (
     ThreadSummary,
 )
 from engine.contracts.sla_state import EarlierBreach, PendingEscalation
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class SlaView(BaseModel):
@@ -82,8 +85,8 @@ class ConversationView(BaseModel):
             sla=SlaView(
                 policy=state.sla.policy,
                 breached=state.sla.breached,
-                targets={name: t.model_dump(mode="json") for name, t in state.sla.targets.items()},
-                escalations=state.sla.escalations,
+                targets={name: _in_utc(t).model_dump(mode="json") for name, t in state.sla.targets.items()},
+                escalations=[_in_utc(e) for e in state.sla.escalations],
                 earlier_breaches=state.sla.earlier_breaches,
             ),
             survey=state.survey.model_dump(mode="json"),
@@ -136,6 +139,14 @@ class ConversationSummary(BaseModel):
 class DecisionTrail(BaseModel):
     conversation_id: str
     decisions: list[DecisionEntry]
+
+
+def _in_utc(clock: M) -> M:
+    """`clock` with its instants in UTC: a deadline computed on the policy's calendar kept that
+    calendar's offset (`2026-12-07T17:00:00+01:00` beside every other instant's `Z`)."""
+    return clock.model_copy(
+        update={k: v.astimezone(UTC) for k, v in dict(clock).items() if isinstance(v, datetime) and v.tzinfo}
+    )
 
 
 class ThreadView(ThreadSummary):
