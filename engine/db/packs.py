@@ -28,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from engine.db.inserts import upsert
 from engine.db.intent_models import store_intent_model
 from engine.db.schema import active_packs, pack_activations, pack_proposals, rule_packs, shadow_packs
-from engine.rules.pack import Expectation, FollowOn, RulePack
+from engine.db.stored_tests import with_stored_tests
+from engine.rules.pack import RulePack
 from engine.rules.triage import trained_model
 
 
@@ -71,35 +72,6 @@ class PublishedVersion:
     approved_by: str | None = None
     """When its latest activation was an approved proposal (four-eyes): which, who proposed it and
     who approved it (the two keys `activated_by` names)."""
-
-
-# Every field of an expectation (a status change's too): a version stored its tests whole before
-# 7 December 2026, each field present, an unset one null (meaning "not looked at"); `written_tests`
-# keeps only what the author wrote, so a row holding every field was stored whole.
-_WHOLE = frozenset(Expectation.model_fields) - {"followed_by"}
-_WHOLE_FOLLOW_ON = frozenset(FollowOn.model_fields)
-
-
-def _as_written(expect: Any, fields: frozenset[str] = _WHOLE) -> Any:
-    """A stored expectation as its author wrote it: one stored whole without the nulls it did not
-    mean (`route: null` read as "expects no route", `followed_by: null` refused)."""
-    if not isinstance(expect, dict):
-        return expect
-    whole = fields <= expect.keys()
-    kept = {k: v for k, v in expect.items() if not (whole and v is None)}
-    if isinstance(kept.get("followed_by"), list):
-        kept["followed_by"] = [_as_written(f, _WHOLE_FOLLOW_ON) for f in kept["followed_by"]]
-    return kept
-
-
-def with_stored_tests(stored: RulePack, tests: list[Any] | None) -> RulePack:
-    """A stored version with the test cases stored beside it (a tenant's row, a proposal's, a
-    shadow run's)."""
-    cases = [
-        {**case, "expect": _as_written(case.get("expect"))} if isinstance(case, dict) else case
-        for case in tests or []
-    ]
-    return RulePack.model_validate({**stored.canonical(), "tests": cases})
 
 
 def canonical_text(pack: RulePack) -> str:
@@ -379,6 +351,7 @@ class PackStore:
         source: str | None,
         replace_tests: bool = False,
     ) -> None:
+        tests = pack.written_tests()
         row = upsert(db, rule_packs).values(
             tenant=tenant,
             pack_hash=digest,
@@ -388,13 +361,12 @@ class PackStore:
             published_by=published_by,
             published_at=now,
             source=source,
-            tests=pack.written_tests(),
+            tests=tests,
         )
         # Published again: the first publication's who and when stay; the tests of a publish replace
         # the earlier ones, unless it came without any (a rollback by hash reruns the kept ones).
         kept = [rule_packs.c.tenant, rule_packs.c.pack_hash]
         if pack.tests and replace_tests:
-            tests = pack.written_tests()
             await db.execute(row.on_conflict_do_update(index_elements=kept, set_={"tests": tests}))
         else:
             await db.execute(row.on_conflict_do_nothing(index_elements=kept))

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from engine.db.packs import PackStore, with_stored_tests
+from engine.db.packs import PackStore
 from engine.db.schema import active_packs, pack_proposals, rule_packs, shadow_packs
+from engine.db.stored_tests import with_stored_tests
 from engine.rules.pack import RulePack
 from engine.rules.pack_diff import pack_diff
 

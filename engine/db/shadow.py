@@ -16,8 +16,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.inserts import upsert
-from engine.db.packs import PackStore, with_stored_tests
+from engine.db.packs import PackStore
 from engine.db.schema import shadow_decisions, shadow_packs
+from engine.db.stored_tests import with_stored_tests
 from engine.rules.pack import RulePack
 
 
