@@ -151,7 +151,9 @@ which an escalation level to come waits while the clocks are paused (a breached 
 then open again), and `patches-2026-12-ze-wake-from-received-1`, begun with the bundle in which a
 customer's message that wakes a pending conversation resumes its clocks from when they wrote, and
 `patches-2026-12-zf-unanswered-stops-1`, begun with the bundle in which a status nobody waits on
-stops the assignee's unanswered timer (on hold, then open again: it times out and moves).
+stops the assignee's unanswered timer (on hold, then open again: it times out and moves), and
+`team-sent-to-queue-1`, a conversation a person sent to a team alone through the API (its agent
+unassigned, it waited in the team's queue, repeated, and was served when an agent came online).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

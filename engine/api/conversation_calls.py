@@ -93,10 +93,9 @@ async def call_temporal(
             ) from None
         if isinstance(cause, ApplicationError) and cause.type == "ChannelMismatch":
             raise ApiError(409, "channel_mismatch", cause.message, named("channel", cause.message)) from None
-        if isinstance(cause, ApplicationError) and cause.type == "AssignmentRefused":
-            raise ApiError(
-                409, "assignment_refused", cause.message, named("agent_id", cause.message)
-            ) from None
+        if isinstance(cause, ApplicationError) and cause.type in REFUSED_FIELDS:
+            field = REFUSED_FIELDS[cause.type]
+            raise ApiError(409, "assignment_refused", cause.message, named(field, cause.message)) from None
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
@@ -116,6 +115,9 @@ async def call_temporal(
 
 
 CLOSED = "the conversation is closed"
+# A desk's refusal names what the caller sent: the agent it cannot give the conversation to, or the
+# team whose queue cannot take it.
+REFUSED_FIELDS = {"AssignmentRefused": "agent_id", "TeamRefused": "team"}
 NOT_FOUND = "no such conversation"
 
 

@@ -6,7 +6,7 @@ another's conversation: it simply does not exist for them (404, not 403, so ids 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from engine.api.errors import (
     ApiError,
     body_too_large,
     invalid_field,
+    named,
     validation_error,
 )
 from engine.api.json_body import json_object
@@ -280,13 +281,28 @@ async def assignment_team_known(request: web.Request, assignment: PostAssignment
         return
     tenant = request[TENANT]
     teams = (await request.app[ACTIVE_PACKS].pack_for(tenant)).teams
+    roster = RosterStore(request.app[DATABASE])
+    if assignment.agent_id is None:
+        await _team_has_agents(roster, tenant, team, teams)
+        return
     if team in teams:
         return
-    agent = await RosterStore(request.app[DATABASE]).get(tenant, assignment.agent_id)
+    agent = await roster.get(tenant, assignment.agent_id)
     if agent is not None and team in agent.record.teams:
         return
     known = ", ".join(sorted(teams)) or "none"
     raise invalid_field("team", f"no team {team!r} in the active rule pack (its teams: {known})")
+
+
+async def _team_has_agents(roster: RosterStore, tenant: str, team: str, teams: Collection[str]) -> None:
+    """A conversation sent to a team alone waits for its agents: a team the active pack lacks has no
+    strategy to serve it by, and one nobody in the roster belongs to would hold it for ever."""
+    if team not in teams:
+        known = ", ".join(sorted(teams)) or "none"
+        raise invalid_field("team", f"no team {team!r} in the active rule pack (its teams: {known})")
+    if not any(team in agent.record.teams for agent in await roster.list(tenant)):
+        message = f"no agent of the roster is in team {team!r} (GET /v1/agents): nobody would serve its queue"
+        raise ApiError(409, "assignment_refused", message, named("team", message))
 
 
 @routes.post("/v1/conversations/{conversation_id}/unassignment")

@@ -187,7 +187,25 @@ class PostSurvey(SurveyAnswer, Strict):
 
 
 class PostAssignment(Assignment, Strict):
+    agent_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=AGENT_ID_PATTERN,
+        description="The agent who takes it. Left out: the conversation goes to `team`, whose strategy "
+        "chooses the agent (its queue when nobody is free).",
+    )
     team: str | None = Field(default=None, min_length=1, max_length=64, pattern=SINGLE_LINE)
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> PostAssignment:
+        if self.agent_id is None and self.team is None:
+            problem = PydanticCustomError(
+                "missing", "name the agent who takes it, or the team whose queue it goes to (team)"
+            )
+            detail = InitErrorDetails(type=problem, loc=("agent_id",), input=None)
+            raise ValidationError.from_exception_data(type(self).__name__, [detail])
+        return self
 
 
 class PostUnassignment(AssignmentRelease, Strict):

@@ -158,9 +158,10 @@ class StatusChange(BaseModel):
 
 
 class Assignment(BaseModel):
-    """The helpdesk assigned the conversation (to an agent, and optionally moved it to a team)."""
+    """The helpdesk assigned the conversation: to an agent (optionally moving it to a team), or to a
+    team alone, whose strategy then chooses the agent (its queue when nobody is free)."""
 
-    agent_id: str = Field(min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
+    agent_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
     team: str | None = Field(default=None, min_length=1, max_length=64)
 
 

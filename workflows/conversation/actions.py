@@ -169,11 +169,8 @@ class ActionRun:
             )
         if not s.team:
             return ActionResult("skipped", "no team to assign in: route the conversation first")
-        # `de-AT` and `DE` ask for `lang:de`: teams declare languages, not regional variants.
-        language_skill = f"lang:{(s.language or '').split('-')[0].lower()}"
-        team = self._wf.pack.teams.get(s.team)
-        if by_language and s.language and team is not None and language_skill in team.skills:
-            skills = [*skills, language_skill]
+        if by_language:
+            skills = [*skills, *self._wf._language_skills(s.team)]
         # Asked again while it has an agent of this team: someone else (an escalation's reassignment).
         current = s.assignment
         exclude = [s.assignee] if s.assignee and current is not None and current.team == s.team else []

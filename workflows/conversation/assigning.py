@@ -115,6 +115,14 @@ class Assigning(Delivery):
             )
         return outcome
 
+    def _language_skills(self, team_name: str) -> list[str]:
+        """`lang:<language>` when the team declares it; `de-AT` and `DE` ask for `lang:de`: teams
+        declare languages, not regional variants."""
+        s = self._state
+        skill = f"lang:{(s.language or '').split('-')[0].lower()}"
+        team = self.pack.teams.get(team_name)
+        return [skill] if s.language and team is not None and skill in team.skills else []
+
     def _desk_deadline(self) -> datetime | None:
         """The earliest deadline of the thread not met: a running one, or a breach, also one a new
         clock replaced (DESK_DEADLINES_PATCH; a breach gave way to the next running deadline, so an

@@ -2,8 +2,9 @@
 
 The workflow is built in layers, each a class in its own module that extends the one below:
 core -> records (KPI facts, events) -> sla (clocks) -> delivery -> assigning -> status -> actions
--> deciding -> timers -> threads -> inbox (messages recorded, then handled) -> replies (an agent's
-reply and how its send went) -> workflow (handlers).
+-> deciding -> timers -> threads -> inbox (messages recorded, then handled) -> manual_assignment (a
+person's assignment through the API) -> replies (an agent's reply and how its send went) -> workflow
+(handlers).
 A layer calls only what is below it, so each concept reads on its own and mypy checks every call.
 """
 

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt, Status
     from engine.contracts.message_ids import digest_in, key_digest
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
-    from workflows.conversation.inbox import Inbox
+    from workflows.conversation.manual_assignment import ManualAssignment
     from workflows.conversation.patches import (
         BOUNCED_REPLY_PATCH,
         FAILED_REPLY_DECIDED_PATCH,
@@ -39,7 +39,7 @@ def delivery_of(sent: str | SentLater | None) -> DeliveryState:
     return "sending" if isinstance(sent, SentLater) else "failed"
 
 
-class Replies(Inbox):
+class Replies(ManualAssignment):
     """An agent's reply, its repeats, and how its send went."""
 
     async def _reply(self, reply: AgentReply) -> EventReceipt:

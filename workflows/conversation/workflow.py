@@ -243,6 +243,10 @@ class ConversationWorkflow(Replies):
             s = self._state
             if self._desk():
                 return await self._assign_through_desk(assignment)
+            if assignment.agent_id is None:  # begun before the desk: nothing keeps a team's queue
+                raise ApplicationError(
+                    "this conversation began before the assignment desk: name the agent", type="TeamRefused"
+                )
             if assignment.team:
                 s.team = assignment.team
             if s.assignee == assignment.agent_id:
@@ -252,43 +256,6 @@ class ConversationWorkflow(Replies):
             await self._flush_records()
             self._changed()
             return self._receipt(seq)
-
-    async def _assign_through_desk(self, assignment: Assignment) -> EventReceipt:
-        """A person assigned it: the desk checks the agent (presence, capacity, skills) and keeps the load."""
-        s = self._state
-        team = assignment.team or s.team
-        if s.assignee == assignment.agent_id and team == s.team:
-            return self._receipt(s.event_seq, duplicate=True)
-        seq = self._next_event()
-        outcome = await self._ask_desk(
-            f"{seq}:assign",
-            strategy="agent",
-            agent=assignment.agent_id,
-            team=team or "",
-            skills=s.assignment.skills if s.assignment is not None else [],
-            reason="assigned through the API",
-        )
-        if outcome.result != "assigned":
-            self._record(
-                DecisionEntry(
-                    seq=seq,
-                    event="assignment.refused",
-                    at=workflow.now(),
-                    note=outcome.decision.reason,
-                    assignment={"assignment": outcome.decision.model_dump(mode="json")},
-                )
-            )
-            raise ApplicationError(
-                f"agent {assignment.agent_id} cannot take this conversation: {outcome.decision.reason}",
-                type="AssignmentRefused",
-            )
-        s.team = team
-        raised: Raised = []
-        await self._take(outcome, raised)
-        last = await self._follow(raised)
-        await self._flush_records()
-        self._changed()
-        return self._receipt(last or seq)
 
     @workflow.update
     async def unassign(self, release: AssignmentRelease) -> EventReceipt:
@@ -356,6 +323,8 @@ class ConversationWorkflow(Replies):
     @assign.validator
     def _validate_assign(self, assignment: Assignment) -> None:
         self._reject_when_closed()
+        if assignment.agent_id is None and not assignment.team:
+            raise ApplicationError("name the agent or the team", type="TeamRefused")
 
     @workflow.update
     async def complete_survey(self, answer: SurveyAnswer) -> EventReceipt:

@@ -14,15 +14,20 @@ T = TypeVar("T", bound="PostAssignment")
 class PostAssignment:
     """
     Attributes:
-        agent_id (str):
+        agent_id (None | str | Unset): The agent who takes it. Left out: the conversation goes to `team`, whose strategy
+            chooses the agent (its queue when nobody is free).
         team (None | str | Unset):
     """
 
-    agent_id: str
+    agent_id: None | str | Unset = UNSET
     team: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
-        agent_id = self.agent_id
+        agent_id: None | str | Unset
+        if isinstance(self.agent_id, Unset):
+            agent_id = UNSET
+        else:
+            agent_id = self.agent_id
 
         team: None | str | Unset
         if isinstance(self.team, Unset):
@@ -32,11 +37,9 @@ class PostAssignment:
 
         field_dict: dict[str, Any] = {}
 
-        field_dict.update(
-            {
-                "agent_id": agent_id,
-            }
-        )
+        field_dict.update({})
+        if agent_id is not UNSET:
+            field_dict["agent_id"] = agent_id
         if team is not UNSET:
             field_dict["team"] = team
 
@@ -45,7 +48,15 @@ class PostAssignment:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        agent_id = d.pop("agent_id")
+
+        def _parse_agent_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        agent_id = _parse_agent_id(d.pop("agent_id", UNSET))
 
         def _parse_team(data: object) -> None | str | Unset:
             if data is None:
