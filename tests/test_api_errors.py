@@ -41,8 +41,11 @@ async def test_unknown_status_names_the_field(api: ApiClient, worker: None) -> N
 
 def test_a_subject_an_attachment_or_quoted_history_alone_is_a_message() -> None:
     attachment = {"name": "receipt.pdf", "content_type": "application/pdf", "size": 1200}
+    without_text = {k: v for k, v in GOOD.items() if k != "text"}
     for alone in ({"subject": "Refund"}, {"attachments": [attachment]}, {"quoted": "> my order"}):
         assert not PostMessage.model_validate({**GOOD, "text": "", **alone}).says_nothing()
+        # and with no `text` at all: it was "text: Field required" (a chat widget's image alone)
+        assert not PostMessage.model_validate({**without_text, **alone}).says_nothing()
     assert PostMessage.model_validate({**GOOD, "text": " \n"}).says_nothing()
 
 
@@ -61,6 +64,7 @@ def test_a_subject_an_attachment_or_quoted_history_alone_is_a_message() -> None:
         ({**GOOD, "message_id": ""}, "message_id"),
         # a message of nothing was taken and counted as the customer's (a reply of spaces is refused)
         ({**GOOD, "text": ""}, "text"),
+        ({k: v for k, v in GOOD.items() if k != "text"}, "text"),
         ({**GOOD, "text": " \n\t"}, "text"),
         ({**GOOD, "auto_submitted": "yes"}, "auto_submitted"),
     ],
@@ -364,6 +368,27 @@ async def test_bad_list_filters_are_named(api: ApiClient, query: str) -> None:
     reply = await api.request("GET", f"/v1/conversations?{query}")
     assert reply.status == 422
     assert fields(reply.body) == [query.split("=")[0]]
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        # Each answered 200 with the whole list: the filter was dropped without a word.
+        ("/v1/agents?team=billing", "team"),
+        ("/v1/keys?role=admin", "role"),
+        ("/v1/subscriptions?state=failing", "state"),
+        ("/v1/webhook-secrets?channel=sms", "channel"),
+        ("/v1/rules/versions?limit=5&foo=1", "foo"),
+        ("/v1/conversations/c-1/decisions?evnt=sla.breached", "evnt"),
+        ("/v1/tenant/settings?verbose=1", "verbose"),
+    ],
+)
+async def test_a_query_parameter_a_route_does_not_declare_is_named(
+    api: ApiClient, path: str, param: str
+) -> None:
+    reply = await api.request("GET", path)
+    assert (reply.status, fields(reply.body)) == (422, [param]), reply.body
+    assert "unknown parameter" in reply.body["message"]
 
 
 async def test_unknown_route_and_method_are_json(api: ApiClient) -> None:

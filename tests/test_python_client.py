@@ -28,9 +28,12 @@ from convoflow_client.generated.api.conversations import (
     post_message,
     post_reply,
 )
+from convoflow_client.generated.api.subscriptions import create_subscription, rotate_subscription_secret
 from convoflow_client.generated.models import (
     Channel,
     ConversationList,
+    CreateSubscription,
+    CreateSubscriptionEventsItem,
     EventResponse,
     PostMessage,
     PostMessageWait,
@@ -129,6 +132,26 @@ async def test_a_post_retried_with_its_idempotency_key_takes_effect_once(
             )
         )
     assert refused.value.status == 422 and refused.value.field_names == ["Idempotency-Key"]
+
+
+async def test_a_subscription_s_create_and_rotation_retried_with_their_key_parse_without_the_secret(
+    integrator: AuthenticatedClient,
+) -> None:
+    """A replayed answer leaves the secret out (shown once); the schema required it, and the client
+    raised KeyError on the retry the README tells integrators to make."""
+    events = [CreateSubscriptionEventsItem.CONVERSATION_CREATED]
+    body = CreateSubscription(url="https://93.184.216.34/hook", events=events)
+    key = new_key()
+    create = create_subscription.asyncio_detailed
+    first = expect(await create(client=integrator, body=body, idempotency_key=key))
+    again = await create(client=integrator, body=body, idempotency_key=key)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    replayed = expect(again)
+    assert replayed.id == first.id and isinstance(first.secret, str) and not replayed.secret
+    rotation, rotate = new_key(), rotate_subscription_secret.asyncio_detailed
+    rotated = expect(await rotate(first.id, client=integrator, idempotency_key=rotation))
+    repeat = expect(await rotate(first.id, client=integrator, idempotency_key=rotation))
+    assert rotated.secret and rotated.secret != first.secret and not repeat.secret
 
 
 async def test_paging_through_every_conversation_follows_the_next_links(

@@ -33,6 +33,7 @@ from engine.api.metrics import routes as metrics_routes
 from engine.api.openapi import openapi
 from engine.api.pack_parsing import pack_workers
 from engine.api.quarantine import routes as quarantine_routes
+from engine.api.query_parameters import known_parameters
 from engine.api.rate_limits import RATE_LIMITS, RateLimits, limit_rates
 from engine.api.readiness import READINESS, Live, Readiness
 from engine.api.readiness import routes as readiness_routes
@@ -67,6 +68,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
             auth_middleware(keys, stored_keys),
             limit_rates,
             require_role,
+            known_parameters,
             idempotent_posts,
         ],
         client_max_size=max(settings.max_body_bytes, settings.max_rules_body_bytes, settings.max_email_bytes),

@@ -95,7 +95,13 @@ class PostMessage(Strict):
     message_id: MessageId
     channel: Channel
     sender: PostParty
-    text: MessageText
+    # Optional as README says: an image from a chat widget or a mail of a subject alone is a message
+    # (it was a 422 "text: Field required" until the caller sent "text": "").
+    text: MessageText = Field(
+        default="",
+        description="What the customer wrote; may be left out when the message has a subject, quoted "
+        "history or an attachment (a message of none of them is a 422 naming `text`).",
+    )
     quoted: MessageText = Field(
         default="",
         description="Quoted history and signature the channel separated from `text` (rules read it as "

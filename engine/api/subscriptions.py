@@ -85,7 +85,9 @@ class SubscriptionView(BaseModel):
 class SubscriptionWithSecret(SubscriptionView):
     """The answer to a create or a rotation: the signing secret, shown this once."""
 
-    secret: str
+    secret: str | None = None
+    """Shown this once; an idempotent replay of the answer (`Idempotent-Replayed: true`) comes
+    without it (it was required here, and the generated client failed on every replay)."""
 
 
 class Deleted(BaseModel):

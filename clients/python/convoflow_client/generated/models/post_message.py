@@ -26,7 +26,8 @@ class PostMessage:
         message_id (str): The channel's message id.
         channel (Channel):
         sender (PostParty):
-        text (str):
+        text (str | Unset): What the customer wrote; may be left out when the message has a subject, quoted history or
+            an attachment (a message of none of them is a 422 naming `text`). Default: ''.
         quoted (str | Unset): Quoted history and signature the channel separated from `text` (rules read it as
             `message.quoted`); email received by convoflow fills it itself. Default: ''.
         subject (None | str | Unset):
@@ -42,7 +43,7 @@ class PostMessage:
     message_id: str
     channel: Channel
     sender: PostParty
-    text: str
+    text: str | Unset = ""
     quoted: str | Unset = ""
     subject: None | str | Unset = UNSET
     received_at: datetime.datetime | None | Unset = UNSET
@@ -102,9 +103,10 @@ class PostMessage:
                 "message_id": message_id,
                 "channel": channel,
                 "sender": sender,
-                "text": text,
             }
         )
+        if text is not UNSET:
+            field_dict["text"] = text
         if quoted is not UNSET:
             field_dict["quoted"] = quoted
         if subject is not UNSET:
@@ -135,7 +137,7 @@ class PostMessage:
 
         sender = PostParty.from_dict(d.pop("sender"))
 
-        text = d.pop("text")
+        text = d.pop("text", UNSET)
 
         quoted = d.pop("quoted", UNSET)
 

@@ -30,9 +30,9 @@ class SubscriptionWithSecret:
         failing_since (None | str):
         previous_secret_retires_at (None | str):
         created_at (str):
-        secret (str):
         earlier_secrets_retire_at (list[str] | Unset):
         queue (None | SubscriptionWithSecretQueueType0 | Unset):
+        secret (None | str | Unset):
     """
 
     id: str
@@ -44,9 +44,9 @@ class SubscriptionWithSecret:
     failing_since: None | str
     previous_secret_retires_at: None | str
     created_at: str
-    secret: str
     earlier_secrets_retire_at: list[str] | Unset = UNSET
     queue: None | SubscriptionWithSecretQueueType0 | Unset = UNSET
+    secret: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,8 +72,6 @@ class SubscriptionWithSecret:
 
         created_at = self.created_at
 
-        secret = self.secret
-
         earlier_secrets_retire_at: list[str] | Unset = UNSET
         if not isinstance(self.earlier_secrets_retire_at, Unset):
             earlier_secrets_retire_at = self.earlier_secrets_retire_at
@@ -85,6 +83,12 @@ class SubscriptionWithSecret:
             queue = self.queue.to_dict()
         else:
             queue = self.queue
+
+        secret: None | str | Unset
+        if isinstance(self.secret, Unset):
+            secret = UNSET
+        else:
+            secret = self.secret
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -99,13 +103,14 @@ class SubscriptionWithSecret:
                 "failing_since": failing_since,
                 "previous_secret_retires_at": previous_secret_retires_at,
                 "created_at": created_at,
-                "secret": secret,
             }
         )
         if earlier_secrets_retire_at is not UNSET:
             field_dict["earlier_secrets_retire_at"] = earlier_secrets_retire_at
         if queue is not UNSET:
             field_dict["queue"] = queue
+        if secret is not UNSET:
+            field_dict["secret"] = secret
 
         return field_dict
 
@@ -142,8 +147,6 @@ class SubscriptionWithSecret:
 
         created_at = d.pop("created_at")
 
-        secret = d.pop("secret")
-
         earlier_secrets_retire_at = cast(list[str], d.pop("earlier_secrets_retire_at", UNSET))
 
         def _parse_queue(data: object) -> None | SubscriptionWithSecretQueueType0 | Unset:
@@ -163,6 +166,15 @@ class SubscriptionWithSecret:
 
         queue = _parse_queue(d.pop("queue", UNSET))
 
+        def _parse_secret(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        secret = _parse_secret(d.pop("secret", UNSET))
+
         subscription_with_secret = cls(
             id=id,
             url=url,
@@ -173,9 +185,9 @@ class SubscriptionWithSecret:
             failing_since=failing_since,
             previous_secret_retires_at=previous_secret_retires_at,
             created_at=created_at,
-            secret=secret,
             earlier_secrets_retire_at=earlier_secrets_retire_at,
             queue=queue,
+            secret=secret,
         )
 
         subscription_with_secret.additional_properties = d
