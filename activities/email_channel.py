@@ -123,9 +123,23 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
+        except aiosmtplib.SMTPAuthenticationError:
+            # The operator's to mend, and the mail goes out once they have: retried, but said as
+            # what it is (it read "SMTP unavailable" as a relay down does, in every log line).
+            raise ApplicationError(
+                "SMTP login refused: check CONVOFLOW_SMTP_USERNAME and CONVOFLOW_SMTP_PASSWORD",
+                type="SmtpLoginRefused",
+                category=ApplicationErrorCategory.BENIGN,
+            ) from None
+        except aiosmtplib.SMTPSenderRefused as exc:
+            raise ApplicationError(  # the code only: the words quote the address
+                f"SMTP sender refused ({exc.code}): check the From address "
+                "(CONVOFLOW_EMAIL_FROM, or the tenant mailbox's address)",
+                type="SmtpSenderRefused",
+                category=ApplicationErrorCategory.BENIGN,
+            ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
-            # A relay that is down comes back; a refused sender or login is the operator's to mend,
-            # and the mail goes out once they have.
+            # A relay that is down comes back.
             raise _unavailable(exc) from None
 
 

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from engine.service.temporal_server import free_port
 
@@ -145,9 +147,19 @@ class _SmtpInbox:
 
 
 @contextlib.contextmanager
-def serve_smtp():
+def serve_smtp(login: tuple[str, str] | None = None):
+    """A relay on 127.0.0.1; with `login`, one that requires AUTH with that user and password (over
+    plain SMTP: a test relay has no certificate)."""
     inbox = _SmtpInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    auth: dict[str, Any] = {}
+    if login is not None:
+
+        def authenticator(server, session, envelope, mechanism, given) -> AuthResult:
+            said = (given.login.decode(), given.password.decode())
+            return AuthResult(success=isinstance(given, LoginPassword) and said == login, handled=False)
+
+        auth = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **auth)
     controller.start()
     try:
         yield controller.port, inbox

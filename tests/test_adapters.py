@@ -456,6 +456,34 @@ async def test_a_mail_the_relay_refuses_for_good_at_data_fails_at_once_a_later_r
         assert [envelope[1] for envelope in inbox.envelopes] == [["zoe@customer.example"]]
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_a_relay_that_refuses_the_login_says_so_and_the_mail_goes_once_it_is_mended() -> None:
+    """A wrong CONVOFLOW_SMTP_PASSWORD read "SMTP unavailable" in every log line, as a relay down
+    does: ops had nothing to act on. Still retried: the mail goes out once the password is mended."""
+    from activities.email_channel import EmailChannel
+
+    with serve_smtp(login=("relay", "right")) as (port, inbox):
+        reply = OutboundMessage(
+            idempotency_key="conversation:acme:c-9:run:1:0",
+            conversation_id="conversation:acme:c-9",
+            tenant="acme",
+            channel="email",
+            to="zoe@customer.example",
+            kind="agent_reply",
+            text="Your refund is on its way",
+        )
+        ours = "support@convoflow.example"
+        wrong = EmailChannel("127.0.0.1", port, ours, username="relay", password="wrong")
+        with pytest.raises(ApplicationError) as refused:
+            await wrong.send(reply)
+        assert (refused.value.type, refused.value.non_retryable) == ("SmtpLoginRefused", False)
+        assert "CONVOFLOW_SMTP_PASSWORD" in refused.value.message and "wrong" not in refused.value.message
+        assert inbox.messages == []
+        mended = EmailChannel("127.0.0.1", port, ours, username="relay", password="right")
+        await mended.send(reply)
+        assert [envelope[1] for envelope in inbox.envelopes] == [["zoe@customer.example"]]
+
+
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:
     """No one to answer: not a conversation, but not lost either (202, the quarantine id)."""
     reply = await api.request(

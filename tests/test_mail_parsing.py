@@ -139,6 +139,13 @@ def test_a_mail_to_many_colleagues_or_with_many_photos_is_read_not_quarantined(e
     assert parse_mail(long_subject.encode()).problem == MailProblem(
         field="Subject", problem=f"at most {MAX_HEADER_CHARS} characters"
     )
+    # The colleagues on To rather than Cc: it was "To: at most 8192 characters", quarantined
+    # without a sender (409 no_sender on release) though From was fine.
+    on_to = raw.replace("To: support@convoflow.local", f"To: {colleagues}, support@convoflow.local")
+    on_to = on_to.replace(f"Cc: {colleagues}{end}", "")
+    addressed = parse_mail(on_to.encode())
+    assert addressed.problem is None, addressed.problem
+    assert (addressed.sender, addressed.message_id) == ("xena@customer.example", "<x65@customer.example>")
 
 
 def test_no_input_makes_the_reader_raise() -> None:

@@ -392,7 +392,8 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
         said = {
             "nosuch": "mailbox support-nosuch (tenant nosuch): no tenant 'nosuch': its mail stays in the "
             "mailbox until the tenant is created",
-            "unset": f"mailbox unset (tenant {tenants['acme']}): mailbox unset: environment variable "
+            # the mailbox was named twice: "mailbox unset (tenant t): mailbox unset: environment ..."
+            "unset": f"mailbox unset (tenant {tenants['acme']}): environment variable "
             "UNSET_FOR_THIS_TEST is not set",
             "untrusted": f"mailbox untrusted (tenant {tenants['acme']}): the server's certificate does not "
             "verify (",
@@ -425,6 +426,38 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
                     await task
         assert len(await untaken(dovecot, user)) == 1  # nothing taken by any of them
     finally:
+        await database.dispose()
+
+
+async def test_a_refused_login_is_tried_again_once_the_password_is_mended_not_15_minutes_later(
+    settings: Settings,
+    tenants: dict[str, str],
+    dovecot: Dovecot,
+    imap_password: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Read at every login ("rotation needs no restart"), a mended password still waited out the
+    refused login's 15 minutes: the support mail with it."""
+    user = dovecot.add_user(f"mended-{tenants['acme']}@example.org")
+    monkeypatch.setenv("MENDED_FOR_THIS_TEST", "not-the-password")
+    config = mailbox(tenants["acme"], dovecot, user, password_env="MENDED_FOR_THIS_TEST", name="mended")
+    database = database_of(settings)
+    connector = MailboxConnector(MailboxConfig.model_validate(config), None, database)  # type: ignore[arg-type]
+    refused = {"tenant": tenants["acme"], "mailbox": "mended", "error": "login_refused"}
+    task = asyncio.create_task(connector.run())
+    try:
+
+        async def refused_once() -> bool:
+            return bool(REGISTRY.get_sample_value("convoflow_mailbox_errors_total", refused))
+
+        await eventually(refused_once, "the wrong password refused")
+        monkeypatch.setenv("MENDED_FOR_THIS_TEST", PASSWORD)
+        await asyncio.wait_for(connector.connected.wait(), timeout=60)  # 900 s before
+        assert REGISTRY.get_sample_value("convoflow_mailbox_errors_total", refused) == 1
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
         await database.dispose()
 
 

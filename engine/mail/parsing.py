@@ -62,7 +62,6 @@ READ_HEADERS = frozenset(
         "in-reply-to",
         "references",
         "date",
-        "to",
         "mime-version",
         "content-type",
         "content-transfer-encoding",
@@ -70,7 +69,9 @@ READ_HEADERS = frozenset(
         *VERDICT_HEADERS,
     }
 )
-"""Headers this reader reads: one over its bound leaves the mail unreadable (bounds.trimmed)."""
+"""Headers this reader needs whole: one over its bound leaves the mail unreadable (bounds.trimmed).
+To and Cc are read for the recipients, but a long one (a mail to 250 colleagues) is dropped: the
+mail is still the customer's, and a reader keeps 50 recipients anyway."""
 # Parts the parser splits into sub-messages that are still one part to us: an attached mail, a DSN's status.
 WHOLE_PARTS = {"message/rfc822", "message/delivery-status"}
 TNEF_TYPES = {"application/ms-tnef", "application/vnd.ms-tnef"}

@@ -41,7 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from engine.api.email_intake import Intake, MailIntake
 from engine.db.keys import tenant_exists
 from engine.db.mailbox_marks import MailboxMarks
-from engine.service.mailbox_config import MailboxConfig, MailboxConfigError
+from engine.service.mailbox_config import MailboxConfig, MailboxConfigError, password_digest
 from engine.service.metrics import MAILBOX_CHECKED, MAILBOX_CONNECTED, MAILBOX_ERRORS
 
 log = logging.getLogger("convoflow.mailbox")
@@ -60,6 +60,9 @@ class LoginRefused(MailboxError):
 
 
 LOGIN_RETRY_SECONDS = 900.0
+# While a refused login waits, how often the password is read again: one mended (the variable, the
+# file) is tried at once, not up to 15 minutes later.
+PASSWORD_CHECK_SECONDS = 5.0
 
 
 class NoSuchTenant(MailboxError):
@@ -85,6 +88,7 @@ class MailboxConnector:
         MAILBOX_CONNECTED.labels(*self._labels).set(0)  # a series from the start: an alert sees 0
         self._lost = asyncio.Event()
         """Set when the server closed the connection (a restart): an IDLE wait ends at once."""
+        self._tried: bytes | None = None
         self.idling = asyncio.Event()
         """Set while the connector waits in IDLE for the server's news (what a test watches)."""
         self._first_uid: int | None = None
@@ -111,10 +115,25 @@ class MailboxConnector:
                     _describe(exc),
                     wait,
                 )
-                await asyncio.sleep(wait)
+                if isinstance(exc, LoginRefused):
+                    await self._wait_for_a_new_password(wait)
+                else:
+                    await asyncio.sleep(wait)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             else:
                 backoff = 1.0
+
+    async def _wait_for_a_new_password(self, seconds: float) -> None:
+        """Sleep `seconds` after a refused login, or until the password read now differs from the
+        one refused (compared by digest: the password itself is kept nowhere)."""
+        refused = self._tried
+        waited = 0.0
+        while waited < seconds:
+            step = min(PASSWORD_CHECK_SECONDS, seconds - waited)
+            await asyncio.sleep(step)
+            waited += step
+            if self.config.password_digest() != refused:
+                return
 
     async def _session(self) -> None:
         self._lost = asyncio.Event()  # this session's: a failure before it connects is not a loss
@@ -153,7 +172,9 @@ class MailboxConnector:
         await client.wait_hello_from_server()
         if c.security == "starttls":
             await _starttls(client, context, c.host)
-        response = await client.login(c.user, c.password())
+        password = c.password()
+        self._tried = password_digest(password)  # what a refusal waits to see mended
+        response = await client.login(c.user, password)
         if response.result != "OK":
             raise LoginRefused("login refused: check the user and password")
         return client

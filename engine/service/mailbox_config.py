@@ -12,6 +12,7 @@ IMAP only to a loopback address (the tests' Dovecot) or with an explicit `allow_
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -79,22 +80,26 @@ class MailboxConfig(BaseModel):
             return self.address
         return self.user if "@" in self.user else None
 
+    def password_digest(self) -> bytes | None:
+        """The password's digest as read now (None: it cannot be read)."""
+        try:
+            return password_digest(self.password())
+        except MailboxConfigError:
+            return None
+
     def password(self) -> str:
         """Read now (rotation needs no restart); the error names where it looked, never a value."""
         if self.password_env is not None:
             value = os.environ.get(self.password_env)
             if not value:
-                raise MailboxConfigError(
-                    f"mailbox {self.name}: environment variable {self.password_env} is not set"
-                )
+                # The log line names the mailbox already ("mailbox x (tenant t): ..."): said once.
+                raise MailboxConfigError(f"environment variable {self.password_env} is not set")
             return value
         assert self.password_file is not None
         try:
             return self.password_file.read_text().strip()
         except OSError as exc:
-            raise MailboxConfigError(
-                f"mailbox {self.name}: cannot read password_file ({exc.strerror})"
-            ) from None
+            raise MailboxConfigError(f"cannot read password_file ({exc.strerror})") from None
 
 
 def _loopback(host: str) -> bool:
@@ -131,3 +136,8 @@ def mailboxes_of(text: str | None) -> list[MailboxConfig]:
     if len(set(names)) != len(names):
         raise MailboxConfigError("CONVOFLOW_MAILBOXES: mailbox names must be unique")
     return found
+
+
+def password_digest(password: str) -> bytes:
+    """Tells a mended password from the one refused without keeping either."""
+    return hashlib.sha256(password.encode()).digest()
