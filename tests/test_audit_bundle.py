@@ -136,7 +136,11 @@ async def test_export_replay_and_verify_as_an_auditor(
     zipped_runs = len(audit_bundle.read_bundle(tmp_path / "au-2.zip")["manifest"]["run_ids"])
     replayed = await cli(capsys, "audit", "replay", str(tmp_path / "au-2.zip"), *map(str, exported))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert replayed.stdout.splitlines() == [f"{runs + zipped_runs} replayed, 0 differences"]
+    # and says what it proves: a bundle whose records were edited replays as well (verify tells)
+    assert replayed.stdout.splitlines() == [
+        f"{runs + zipped_runs} replayed, 0 differences",
+        "(replay checks that this code decides as recorded; `convoflow audit verify` checks the bundle)",
+    ]
     from_temporal = await cli(capsys, "audit", "replay", "--all", "--tenant", tenant)
     assert from_temporal.returncode == 0, from_temporal.stdout + from_temporal.stderr
     assert from_temporal.stdout.splitlines() == [f"{runs} replayed, 0 differences"]

@@ -149,6 +149,12 @@ def test_an_auditor_checks_with_the_public_key_and_cannot_sign_an_edit(
     write_bundle(tmp_path / "resigned.json", forged)
     other = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "resigned.json")])
     assert other.returncode == 1 and f"names signing key {'f' * 16}, not the key given" in other.stdout
+    # ... or with its seal removed: said as that (it read "its seal does not match").
+    unsealed = json.loads(json.dumps(genuine))
+    del unsealed["manifest"]["seal"]
+    write_bundle(tmp_path / "unsealed.json", unsealed)
+    bare = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "unsealed.json")])
+    assert bare.returncode == 1 and "the manifest has no seal" in bare.stdout, bare.stdout
 
 
 def test_a_bundle_reformatted_by_a_tool_that_rewrites_numbers_still_verifies(

@@ -17,7 +17,7 @@ from tests.cli_run import Run, cli
 from tests.conftest import TEST_PACKS, publish, serve_api
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
-from tests.test_lifecycle import PACKS, set_status
+from tests.test_lifecycle import PACKS, set_status, state
 
 ACK_RULES = {"acknowledge-open": "acknowledgement", "acknowledge-after-hours": "acknowledgement_after_hours"}
 
@@ -166,6 +166,9 @@ async def test_whatif_shows_the_changed_acknowledgement_and_nothing_else(
 
     text = await cli(capsys, "audit", "whatif", "wi-1", "--pack", str(candidate), "--tenant", tenant)
     assert text.returncode == 1
+    # Both packs by hash: the header named the candidate's alone, as if it were the recorded one.
+    recorded = (await state(api, "wi-1"))["pack_hash"][:12]
+    assert f"({body['pack_hash'][:12]}), recorded on {recorded}" in text.stdout.splitlines()[0]
     assert (
         "~ #1 conversation.created" in text.stdout
         and 'reply(template="idle_reminder", auto=true)' in text.stdout

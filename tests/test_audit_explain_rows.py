@@ -120,3 +120,53 @@ def test_a_timer_s_own_status_change_is_an_effect() -> None:
     text = render_text("c-1", rows)
     assert "effect    status change: set_status" in text and "cause     closed: no customer reply" in text
     assert "conversation:acme:c-1:run-1:3:0 (kept in the workflow)" in text
+
+
+def test_an_assignment_no_rule_made_is_an_effect_with_its_cause() -> None:
+    """The desk serving its queue, a person through the API and an agent lost moved the conversation
+    with no rule: explain said "queued in team general: position 2 of 2", then "kept by ana", and
+    never how ana got it."""
+
+    def record(strategy: str, chosen: str) -> dict:
+        reason = "least loaded: 0/3 on email of 1 eligible"
+        return {"assignment": {"strategy": strategy, "team": "general", "chosen": chosen, "reason": reason}}
+
+    trail = [
+        DecisionEntry(seq=3, event="conversation.assigned", at=AT, assignment=record("least_loaded", "ana")),
+        DecisionEntry(seq=5, event="conversation.unassigned", at=AT, note="ana went away (grace 5 min)"),
+        DecisionEntry(seq=6, event="conversation.assigned", at=AT, assignment=record("agent", "ben")),
+        # raised by a rule's `assign` (depth 1): the rule's own row explains it
+        DecisionEntry(
+            seq=8, event="conversation.assigned", at=AT, depth=1, assignment=record("skills", "cy")
+        ),
+    ]
+    rows = explain(state("run-1"), trail, {})
+    assert [(r.seq, r.effect, r.action, r.cause) for r in rows] == [
+        (
+            3,
+            "assignment",
+            {"type": "assign", "agent": "ana", "team": "general"},
+            "the assignment desk served team general's queue",
+        ),
+        (5, "assignment", {"type": "unassign"}, "ana went away (grace 5 min)"),
+        (6, "assignment", {"type": "assign", "agent": "ben", "team": "general"}, "assigned through the API"),
+    ]
+    assert rows[0].detail == "least loaded: 0/3 on email of 1 eligible"
+    text = render_text("c-1", rows)
+    assert "conversation:acme:c-1:run-1:3:0 (kept in the workflow)" in text
+
+
+def test_a_rule_s_assignment_key_says_it_is_the_desk_s_request_id() -> None:
+    """Printed as every outbound key is, an auditor looked for it among the outbox rows."""
+    decision = {
+        "pack": "p",
+        "pack_hash": "h" * 64,
+        "rules": [{"id": "route-general", "outcome": "matched", "reads": {}, "error": None}],
+        "actions": [{"rule": "route-general", "action": {"type": "assign"}}],
+    }
+    done = [
+        ExecutedAction(index="0", action={"type": "assign"}, outcome="done", detail="queued in team general")
+    ]
+    entry = DecisionEntry(seq=1, event="conversation.created", at=AT, decision=decision, executed=done)
+    text = render_text("c-1", explain(state("run-1"), [entry], {}))
+    assert "conversation:acme:c-1:run-1:1:0 (the assignment desk's request id)" in text, text

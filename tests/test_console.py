@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from playwright.async_api import Page, expect
 
+from engine.api.console.charts import tiles
 from engine.db.keys import list_keys, revoke_key
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -376,3 +377,20 @@ async def test_the_kpi_pages_count_days_in_the_time_zone_ops_choose(
         assert '<option value="Billing" selected>' in typo and 'value="">all teams</option>' in typo
         wrong = await browser.get(f"{api.base_url}/console/", params={"tz": "Mars/Olympus"})
         assert wrong.status == 422 and "tz: &#39;Mars/Olympus&#39; is not a time zone" in await wrong.text()
+
+
+def test_a_tile_shows_a_time_under_a_minute_in_seconds() -> None:
+    """A chat answered in a median 21 s read "First response time (median) 0 min"."""
+    timed = {"median_seconds": 20.9, "business_median_seconds": 3 * 3600.0, "count": 36}
+    rate = {"value": 0.5, "numerator": 1, "denominator": 2}
+    metrics: dict[str, Any] = {
+        "volume": {"value": 36},
+        "backlog": {"value": 2, "age_median_seconds": 90.0},
+        "first_response_time": timed,
+        "full_resolution_time": {**timed, "median_seconds": None},
+        **dict.fromkeys(("sla_first_response", "sla_resolution", "csat", "one_touch_resolution_rate"), rate),
+        "reopens": {"value": 0},
+    }
+    shown = {tile.metric: (tile.value, tile.detail) for tile in tiles(metrics)}
+    assert shown["first_response_time"] == ("21 s", "business 3.0 h · 36 measured")
+    assert shown["full_resolution_time"][0] == "n/a" and shown["backlog"][1] == "median age 2 min"

@@ -199,6 +199,9 @@ async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
 
     await eventually(level_two_coming, "the breached resolution's level 2 to come")
     (coming,) = (await state(api, "pe-1"))["sla"]["escalations"]
+    # A breached clock has nothing left (it read the whole target, as it had at its start).
+    breached = [t for t in (await state(api, "pe-1"))["sla"]["targets"].values() if t["breached_at"]]
+    assert breached and all(t["remaining_minutes"] == 0 for t in breached), breached
     due = datetime.fromisoformat(coming["due_at"])
     assert due == received + timedelta(minutes=60 + 120), coming  # the breach, then its 120 minutes
     await set_status(api, "pe-1", "pending")
@@ -256,3 +259,8 @@ async def test_sla_instants_are_answered_in_utc_whatever_the_policy_s_calendar(
     targets = (await state(api, "tz-1"))["sla"]["targets"]
     instants = [t[k] for t in targets.values() for k in ("deadline", "warning_at", "started_at") if t[k]]
     assert instants and all(i.endswith("Z") for i in instants), targets
+    reply = {"agent_id": "ana", "message_id": "r-1", "text": "Guten Tag"}
+    assert (await api.request("POST", "/v1/conversations/tz-1/replies", json=reply)).status == 200
+    met = (await state(api, "tz-1"))["sla"]["targets"]["first_response"]
+    # met, none left: it read the whole target (480) however long the answer took
+    assert met["met_at"] and met["remaining_minutes"] is None, met

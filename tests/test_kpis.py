@@ -225,6 +225,11 @@ async def test_the_rebuild_equals_the_live_projection(
         assert run.returncode == 0, run.stderr
         assert run.stdout.startswith("2 conversations, ")
         assert rows(await store.facts(tenant)) == rows(live)
+        # Another tenant's rebuild leaves acme's bundles out, and says so (it said nothing).
+        globex = tenants["globex"]
+        other = await cli(capsys, "kpi", "rebuild", "--tenant", globex, "--from-bundles", str(bundles))
+        assert other.returncode == 0 and other.stdout.startswith("0 conversations, "), other.stderr
+        assert other.stderr.count(f"skipped, a conversation of tenant {tenant}") == 2, other.stderr
 
         run = await cli(capsys, "kpi", "rebuild", "--tenant", tenant, "--from-temporal")
         assert run.returncode == 0, run.stderr

@@ -7,7 +7,7 @@ holds, in the API's own shape (the OpenAPI document names these models).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,7 @@ from engine.contracts.conversation import (
     Status,
     ThreadSummary,
 )
-from engine.contracts.sla_state import EarlierBreach, PendingEscalation
+from engine.contracts.sla_state import EarlierBreach, PendingEscalation, SlaTarget
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,8 +29,9 @@ class SlaView(BaseModel):
     breached: bool
     targets: dict[str, dict] = Field(
         description="Each target's clock (first_response, next_response, resolution): `deadline` while "
-        "it runs; `remaining_minutes` the business minutes it had left when it last stopped or "
-        "(re)started, not a live count (the rule context's `sla.*_remaining_minutes` is); `paused_at` "
+        "it runs; `remaining_minutes` the business minutes it had left when it last paused or "
+        "(re)started, not a live count (the rule context's `sla.*_remaining_minutes` is), 0 once "
+        "breached and null once met (`met_at`); `paused_at` "
         "when it last paused, kept after it resumes (`started_at` is later then)."
     )
     escalations: list[PendingEscalation] = Field(
@@ -85,7 +86,7 @@ class ConversationView(BaseModel):
             sla=SlaView(
                 policy=state.sla.policy,
                 breached=state.sla.breached,
-                targets={name: _in_utc(t).model_dump(mode="json") for name, t in state.sla.targets.items()},
+                targets={name: _target_view(t) for name, t in state.sla.targets.items()},
                 escalations=[_in_utc(e) for e in state.sla.escalations],
                 earlier_breaches=state.sla.earlier_breaches,
             ),
@@ -139,6 +140,18 @@ class ConversationSummary(BaseModel):
 class DecisionTrail(BaseModel):
     conversation_id: str
     decisions: list[DecisionEntry]
+
+
+def _target_view(target: SlaTarget) -> dict[str, Any]:
+    """A target's clock as GET shows it: 0 minutes left once breached, none once met (its
+    `met_at` says when). The state keeps the minutes of its last start, which read as the whole
+    target left on a breached first response, and 480 on one met after 186 business minutes."""
+    view = _in_utc(target).model_dump(mode="json")
+    if target.breached_at is not None:
+        view["remaining_minutes"] = 0.0
+    elif target.met_at is not None:
+        view["remaining_minutes"] = None
+    return view
 
 
 def _in_utc(clock: M) -> M:

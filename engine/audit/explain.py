@@ -108,6 +108,8 @@ def explain(
             rows.append(_survey_send(state, entry))
         if entry.event == "timer" and (moved := _timer_status(state, entry)) is not None:
             rows.append(moved)
+        if entry.depth == 0 and (handed := _assignment_change(state, entry)) is not None:
+            rows.append(handed)
         if entry.decision is None and not entry.executed:
             continue
         # decoded once: every read of the trail's record decodes it
@@ -176,6 +178,27 @@ def _timer_status(state: ConversationState, entry: DecisionEntry) -> EffectRow |
     return _workflow_s_own(state, entry, effect="status change", action=action, cause=note)
 
 
+def _assignment_change(state: ConversationState, entry: DecisionEntry) -> EffectRow | None:
+    """An assignment no rule of the trail made: the desk serving its queue, a person through the
+    API, an agent lost. Raised by a rule's `assign`, it comes one level deeper and the rule's own
+    row explains it; these said nothing ("queued ... position 2", then "kept by ana": how she got it
+    was nowhere)."""
+    record = plain(entry.assignment or {}).get("assignment") or {}
+    team = record.get("team")
+    if entry.event == "conversation.assigned" and record.get("chosen"):
+        by_hand = record.get("strategy") == "agent"
+        cause = "assigned through the API" if by_hand else f"the assignment desk served team {team}'s queue"
+        action = {"type": "assign", "agent": record["chosen"], "team": team}
+        detail = record.get("reason")
+    elif entry.event == "assignment.queued":
+        cause, action, detail = entry.note or "queued", {"type": "assign", "team": team}, None
+    elif entry.event == "conversation.unassigned" and entry.note:
+        cause, action, detail = entry.note, {"type": "unassign"}, None
+    else:
+        return None
+    return _workflow_s_own(state, entry, effect="assignment", action=action, cause=cause, detail=detail)
+
+
 def _workflow_s_own(
     state: ConversationState,
     entry: DecisionEntry,
@@ -220,7 +243,7 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
             lines.append(f"  detail    {row.detail}")
         if row.cause is not None:  # no rule decided it: nothing more to show but its key
             lines.append(f"  cause     {row.cause}")
-            lines.append(f"  key       {row.key}{'' if row.outbound else ' (kept in the workflow)'}")
+            lines.append(f"  key       {row.key}{_where(row)}")
             continue
         lines.append(f"  rule      {row.rule or '-'}")
         if row.condition_known:
@@ -233,8 +256,16 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
         if row.reads_left_out and not row.reads:
             lines.append(f"  read      (left out: the record would have taken {row.reads_left_out:,} bytes)")
         lines.append(f"  pack      {row.pack or '-'} {row.pack_hash or '-'}")
-        lines.append(f"  key       {row.key}{'' if row.outbound else ' (kept in the workflow)'}")
+        lines.append(f"  key       {row.key}{_where(row)}")
     return "\n".join(lines) + "\n"
+
+
+def _where(row: EffectRow) -> str:
+    """Where the key is to be found: an assignment's is the desk's request id, never an outbox row's
+    (it read like the others, and an auditor looked for it among the outbox rows)."""
+    if not row.outbound:
+        return " (kept in the workflow)"
+    return " (the assignment desk's request id)" if row.action.get("type") == "assign" else ""
 
 
 def _action(action: dict[str, Any]) -> str:

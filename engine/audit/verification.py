@@ -101,7 +101,9 @@ def _verified(bundle: Any, keys: VerifyingKeys) -> Verdict:
             f"the chain's head does not match its {len(records)} decision records: records were removed "
             "from the end and the manifest's count edited to match, or the head itself was edited"
         )
-    if not _sealed(manifest, keys):
+    if not manifest.get("seal"):
+        verdict.problems.append("the manifest has no seal: it was removed, or the bundle was never sealed")
+    elif not _sealed(manifest, keys):
         verdict.problems.append("the manifest was edited: its seal does not match")
     verdict.problems.extend(_file_problems(manifest, files, hashed))
     verdict.problems.extend(_missing_parts(manifest, files, records))

@@ -188,7 +188,7 @@ def render_text(
 ) -> str:
     """Event by event: `=` where nothing would change, `-` what was done and `+` what would be; what
     the comparison cannot show (`timing_caveats`) first."""
-    lines = [f"{conversation}: recorded decisions against {pack}"]
+    lines = [f"{conversation}: recorded decisions against the {pack}"]
     lines += [f"note: {caveat}" for caveat in caveats or []]
     for row in rows:
         where = f"#{row.seq}" if row.seq is not None else "#?"

@@ -178,7 +178,11 @@ async def _whatif(settings: Settings, client: Client, args: argparse.Namespace) 
         }
         print(json.dumps(body, ensure_ascii=False, indent=1))
     else:
-        label = f"{pack.meta.name} {pack.meta.version} ({pack.content_hash[:12]})"
+        # Both packs by hash: a copied candidate has the recorded one's name and version.
+        ran = ", ".join(sorted({c.pack_hash[:12] for c in captured if c.pack_hash})) or "no pack"
+        label = (
+            f"candidate {pack.meta.name} {pack.meta.version} ({pack.content_hash[:12]}), recorded on {ran}"
+        )
         print(render_whatif(args.conversation, label, rows, caveats), end="")
     return 1 if any(row.changed for row in rows) else 0
 

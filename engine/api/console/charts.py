@@ -47,8 +47,12 @@ class Tile:
 
 
 def _hours(seconds: float | None) -> str:
+    """A duration as a tile shows it: seconds under a minute (a chat answered in 21 s read "0 min"),
+    minutes under an hour, else hours."""
     if seconds is None:
         return "n/a"
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
     return f"{seconds / HOUR:.1f} h" if seconds >= HOUR else f"{seconds / 60:.0f} min"
 
 
