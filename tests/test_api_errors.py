@@ -448,6 +448,10 @@ async def test_who_unassigned_or_set_a_status_is_on_the_trail(api: ApiClient, wo
     notes = {e["event"]: e["note"] for e in await trail(api, "c-actor") if e["note"]}
     assert notes["conversation.unassigned"] == "ben unassigned through the API by lead-olga"
     assert notes["status.changed"] == "set by lead-olga: open -> on_hold"
+    # The status it has already: nothing recorded, and said so (it answered `duplicate: false`).
+    again = await api.request("POST", f"{path}/status", json={"status": "on_hold"})
+    assert again.status == 200 and again.body["duplicate"] is True, again.body
+    assert again.body["seq"] == held.body["seq"] and held.body["duplicate"] is False
 
 
 async def test_an_unassignment_needs_no_body(api: ApiClient, worker: None) -> None:

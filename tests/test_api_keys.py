@@ -116,6 +116,18 @@ async def test_a_cli_key_works_at_once_and_stops_after_revoke(
         assert (await api.request("GET", "/v1/conversations")).status == 200
 
 
+async def test_a_key_revoked_through_the_api_stops_on_that_api_at_once(api: ApiClient) -> None:
+    """It answered for up to 5 s after its DELETE (the key cache's life) on the very API that took
+    the DELETE: an admin revoking a leaked key saw it still work."""
+    created = await api.request("POST", "/v1/keys", json={"role": "integrator"})
+    assert created.status == 201, created.body
+    key = created.body["key"]
+    assert (await as_key(api, key)).status == 200  # known now, and cached as valid
+    revoked = await api.request("DELETE", f"/v1/keys/{created.body['key_id']}")
+    assert revoked.status == 200, revoked.body
+    assert (await as_key(api, key)).status == 401
+
+
 async def test_a_key_of_another_tenant_cannot_reach_a_conversation(
     client: Client, cli_settings: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

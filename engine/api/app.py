@@ -10,7 +10,7 @@ from engine.api.active_packs import ACTIVE_PACKS, ActivePacks
 from engine.api.agents import routes as agent_routes
 from engine.api.audit_export import routes as audit_export_routes
 from engine.api.audit_timeline import routes as timeline_routes
-from engine.api.auth import DatabaseKeys, KeyStore, auth_middleware
+from engine.api.auth import STORED_KEYS, DatabaseKeys, KeyStore, auth_middleware
 from engine.api.body_limits import body_limits
 from engine.api.console.assets import routes as console_assets
 from engine.api.console.floor import routes as console_floor
@@ -75,6 +75,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     )
     app[CLIENT] = client
     app[SETTINGS] = settings
+    app[STORED_KEYS] = stored_keys
     app[RATE_LIMITS] = RateLimits(settings, database)
     app.router.add_get("/healthz", healthz)
     app.add_routes(readiness_routes)

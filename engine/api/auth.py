@@ -146,6 +146,14 @@ class DatabaseKeys:
         self._cache[digest] = (now + self._ttl, found)
         return found
 
+    def forget(self, key_id: str) -> None:
+        """Drop a key revoked through this process: it stops here at once (it answered for up to
+        CACHE_SECONDS after its DELETE, on the API that took it); other replicas within the TTL."""
+        self._cache = {d: c for d, c in self._cache.items() if c[1] is None or c[1].key_id != key_id}
+
+
+STORED_KEYS = web.AppKey("stored_keys", DatabaseKeys)
+
 
 def development_key(data_dir: Path) -> str:
     """The key `make run` prints when no keys are configured, kept in the data dir across restarts."""

@@ -13,7 +13,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.api.auth import TENANT
+from engine.api.auth import STORED_KEYS, TENANT
 from engine.api.conversations import DATABASE, read_body
 from engine.api.errors import ApiError, invalid_field, named
 from engine.api.pages import paged
@@ -89,4 +89,5 @@ async def revoke_tenant_key(request: web.Request) -> web.Response:
     if not await revoke_key(request.app[DATABASE], key_id, tenant=request[TENANT]):
         missing = "no active key with this id in your tenant"
         raise ApiError(404, "key_not_found", missing, named("key_id", missing))
+    request.app[STORED_KEYS].forget(key_id)
     return web.json_response(RevokedKey(key_id=key_id, revoked=True).model_dump(mode="json"))

@@ -198,10 +198,11 @@ class ConversationWorkflow(Replies):
             await self._ensure_pack()
             raised: Raised = []
             await self._set_status(change.status.value, raised, change.actor)
-            seq = await self._follow(raised) or self._state.event_seq
+            seq = await self._follow(raised)
             await self._flush_records()
             self._changed()
-            return self._receipt(seq)
+            # The status it had already: nothing recorded, said as a repeat (it read as a change).
+            return self._receipt(seq or self._state.event_seq, duplicate=seq is None)
 
     @change_status.validator
     def _validate_change_status(self, change: StatusChange) -> None:
