@@ -170,3 +170,14 @@ def test_a_rule_s_assignment_key_says_it_is_the_desk_s_request_id() -> None:
     entry = DecisionEntry(seq=1, event="conversation.created", at=AT, decision=decision, executed=done)
     text = render_text("c-1", explain(state("run-1"), [entry], {}))
     assert "conversation:acme:c-1:run-1:1:0 (the assignment desk's request id)" in text, text
+
+
+def test_an_effect_handled_long_after_its_instant_says_when_it_went_out() -> None:
+    """A back-dated message's breach is dated at its deadline, two days before the conversation
+    existed: its notification read as sent then."""
+    late = AT.replace(day=11)
+    entry = breach().model_copy(update={"handled_at": late})
+    text = render_text("c-1", explain(state("run-1"), [entry], {}))
+    assert f"  handled   {late.isoformat()}: its effects went out then" in text, text
+    on_time = render_text("c-1", explain(state("run-1"), [breach()], {}))
+    assert "handled" not in on_time

@@ -202,6 +202,19 @@ async def test_an_escalation_waits_while_the_conversation_waits_on_its_customer(
     # A breached clock has nothing left (it read the whole target, as it had at its start).
     breached = [t for t in (await state(api, "pe-1"))["sla"]["targets"].values() if t["breached_at"]]
     assert breached and all(t["remaining_minutes"] == 0 for t in breached), breached
+    # The breach happened an hour before the conversation existed; its effects went out when it
+    # was handled, and the trail says when (an auditor read a notification sent before the customer
+    # wrote to us).
+    entries = (await api.request("GET", "/v1/conversations/pe-1/decisions")).body["decisions"]
+    late = {e["event"]: e for e in entries if e["event"] in ("conversation.created", "sla.breached")}
+    breach, created = late["sla.breached"], late["conversation.created"]
+    assert breach["handled_at"] and created["handled_at"] is None, late
+    instant = datetime.fromisoformat
+    assert (
+        instant(breach["handled_at"])
+        >= instant(created["at"])
+        > instant(breach["at"]) + timedelta(minutes=30)
+    )
     due = datetime.fromisoformat(coming["due_at"])
     assert due == received + timedelta(minutes=60 + 120), coming  # the breach, then its 120 minutes
     await set_status(api, "pe-1", "pending")

@@ -55,6 +55,11 @@ class EffectRow(BaseModel):
     seq: int = Field(description="The causing event's sequence number in the conversation.")
     event: str = Field(description="The causing event's type.")
     at: datetime = Field(description="When the event happened (the workflow's clock).")
+    handled_at: datetime | None = Field(
+        default=None,
+        description="When its effects went out, when that was over a minute after `at` (a timer "
+        "whose instant had passed: a back-dated message's breach).",
+    )
     thread: int = 1
     depth: int = Field(default=0, description="0 for an outside event; n for one raised by an action.")
     index: str = Field(description="The action's place in the decision; `2.0` is escalation 2's first.")
@@ -128,6 +133,7 @@ def explain(
                     seq=entry.seq,
                     event=entry.event,
                     at=entry.at,
+                    handled_at=entry.handled_at,
                     thread=entry.thread,
                     depth=entry.depth,
                     index=done.index,
@@ -215,6 +221,7 @@ def _workflow_s_own(
         seq=entry.seq,
         event=entry.event,
         at=entry.at,
+        handled_at=entry.handled_at,
         thread=entry.thread,
         depth=entry.depth,
         index="0",
@@ -238,6 +245,8 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
         lines.append(
             f"#{row.seq} {row.event} at {row.at.isoformat()} (thread {row.thread}, depth {row.depth})"
         )
+        if row.handled_at is not None:  # a notification "two days before the conversation existed"
+            lines.append(f"  handled   {row.handled_at.isoformat()}: its effects went out then")
         lines.append(f"  effect    {row.effect}: {_action(row.action)} -> {row.outcome}")
         if row.detail:
             lines.append(f"  detail    {row.detail}")

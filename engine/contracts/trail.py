@@ -28,6 +28,12 @@ class DecisionEntry(BaseModel):
     seq: int
     event: str
     at: datetime
+    handled_at: datetime | None = Field(
+        default=None,
+        description="When the workflow handled the event, when that was over a minute after `at`: a "
+        "timer whose instant had passed (a back-dated message's breach, a worker that was down). Its "
+        "effects went out then, not at `at`.",
+    )
     depth: int = 0
     decision: JsonObject | None = None
     executed: list[ExecutedAction] = Field(default_factory=list)

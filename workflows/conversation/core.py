@@ -11,7 +11,7 @@ A layer calls only what is below it, so each concept reads on its own and mypy c
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -44,6 +44,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.shared_packs import shared_pack
 
 MAX_RECORDED_DECISIONS = 500
+# An entry handled this long after its instant says when (`handled_at`): a timer late by a task's
+# few milliseconds says nothing, one due before a back-dated conversation existed does.
+HANDLED_LATE = timedelta(minutes=1)
 # A decision records every rule of its event with what each read (strings cut at 200 characters): a
 # few KB on the default pack, 14-40 KB on bench/realistic_pack.py's 200 rules, ~100 KB on 400 rules
 # that read the message. Continue-as-new carries the trail, and Temporal refuses a payload over 2 MB
@@ -244,6 +247,8 @@ class ConversationCore:
     def _record(self, entry: DecisionEntry, *, thread: int | None = None) -> None:
         """Put an entry on the trail, of the thread under way unless `thread` names an earlier one."""
         entry.thread = self._state.thread if thread is None else thread
+        if workflow.now() - entry.at > HANDLED_LATE:  # its effects went out now: said, for the auditor
+            entry.handled_at = workflow.now()
         self._kpi_pending.append(entry)
         self._state.decisions.append(entry)
         del self._state.decisions[:-MAX_RECORDED_DECISIONS]

@@ -28,6 +28,9 @@ class DecisionEntry:
         seq (int):
         event (str):
         at (datetime.datetime):
+        handled_at (datetime.datetime | None | Unset): When the workflow handled the event, when that was over a minute
+            after `at`: a timer whose instant had passed (a back-dated message's breach, a worker that was down). Its
+            effects went out then, not at `at`.
         depth (int | Unset):  Default: 0.
         decision (DecisionEntryDecisionType0 | None | Unset):
         executed (list[ExecutedAction] | Unset):
@@ -46,6 +49,7 @@ class DecisionEntry:
     seq: int
     event: str
     at: datetime.datetime
+    handled_at: datetime.datetime | None | Unset = UNSET
     depth: int | Unset = 0
     decision: DecisionEntryDecisionType0 | None | Unset = UNSET
     executed: list[ExecutedAction] | Unset = UNSET
@@ -68,6 +72,14 @@ class DecisionEntry:
         event = self.event
 
         at = self.at.isoformat()
+
+        handled_at: None | str | Unset
+        if isinstance(self.handled_at, Unset):
+            handled_at = UNSET
+        elif isinstance(self.handled_at, datetime.datetime):
+            handled_at = self.handled_at.isoformat()
+        else:
+            handled_at = self.handled_at
 
         depth = self.depth
 
@@ -133,6 +145,8 @@ class DecisionEntry:
                 "at": at,
             }
         )
+        if handled_at is not UNSET:
+            field_dict["handled_at"] = handled_at
         if depth is not UNSET:
             field_dict["depth"] = depth
         if decision is not UNSET:
@@ -168,6 +182,23 @@ class DecisionEntry:
         event = d.pop("event")
 
         at = datetime.datetime.fromisoformat(d.pop("at"))
+
+        def _parse_handled_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                handled_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return handled_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        handled_at = _parse_handled_at(d.pop("handled_at", UNSET))
 
         depth = d.pop("depth", UNSET)
 
@@ -272,6 +303,7 @@ class DecisionEntry:
             seq=seq,
             event=event,
             at=at,
+            handled_at=handled_at,
             depth=depth,
             decision=decision,
             executed=executed,

@@ -22,9 +22,9 @@ class SlaView:
         policy (None | str):
         breached (bool):
         targets (SlaViewTargets): Each target's clock (first_response, next_response, resolution): `deadline` while it
-            runs; `remaining_minutes` the business minutes it had left when it last stopped or (re)started, not a live count
-            (the rule context's `sla.*_remaining_minutes` is); `paused_at` when it last paused, kept after it resumes
-            (`started_at` is later then).
+            runs; `remaining_minutes` the business minutes it had left when it last paused or (re)started, not a live count
+            (the rule context's `sla.*_remaining_minutes` is), 0 once breached and null once met (`met_at`); `paused_at`
+            when it last paused, kept after it resumes (`started_at` is later then).
         escalations (list[PendingEscalation]): The policy's escalation levels still to come, each after its target's
             breach.
         earlier_breaches (list[EarlierBreach]): Targets of this thread that breached and gave way to a new clock of

@@ -16,8 +16,9 @@ T = TypeVar("T", bound="SlaViewTargets")
 @_attrs_define
 class SlaViewTargets:
     """Each target's clock (first_response, next_response, resolution): `deadline` while it runs; `remaining_minutes` the
-    business minutes it had left when it last stopped or (re)started, not a live count (the rule context's
-    `sla.*_remaining_minutes` is); `paused_at` when it last paused, kept after it resumes (`started_at` is later then).
+    business minutes it had left when it last paused or (re)started, not a live count (the rule context's
+    `sla.*_remaining_minutes` is), 0 once breached and null once met (`met_at`); `paused_at` when it last paused, kept
+    after it resumes (`started_at` is later then).
 
     """
 
