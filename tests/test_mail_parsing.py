@@ -332,6 +332,8 @@ def test_a_form_mailing_from_an_address_nobody_reads_names_the_customer_in_reply
         ("Auto-Submitted: auto-replied", True),
         ("X-Autoreply: yes", True),
         ("Precedence: auto_reply", True),
+        # Exchange's out-of-office: no Auto-Submitted (it was taken for the customer's message)
+        ("X-Auto-Response-Suppress: All\r\nX-MS-Exchange-Inbox-Rules-Loop: ada@customer.example", True),
         ("Auto-Submitted: auto-forwarded", False),
         ("Precedence: list", False),
         (None, None),

@@ -290,7 +290,14 @@ class MailIntake:
         return self._blocked[digest]
 
 
-AUTOMATIC_HEADERS = ("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence")
+AUTOMATIC_HEADERS = (
+    "Auto-Submitted",
+    "X-Autoreply",
+    "X-Autorespond",
+    "Precedence",
+    "X-Auto-Response-Suppress",
+    "X-MS-Exchange-Inbox-Rules-Loop",
+)
 
 
 def message_of(mail: ParsedMail, *, automatic: bool) -> PostMessage:

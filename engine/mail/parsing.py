@@ -47,6 +47,7 @@ VERDICT_HEADERS = (
     "x-autoreply",
     "x-autorespond",
     "x-auto-response-suppress",
+    "x-ms-exchange-inbox-rules-loop",
     "x-spam-flag",
     "x-spam-status",
     "x-loop",

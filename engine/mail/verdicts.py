@@ -141,6 +141,12 @@ def auto_reply_of(headers: Mapping[str, str]) -> bool | None:
         return True
     if precedence == "auto_reply":
         return True
+    # Exchange's out-of-office sends no Auto-Submitted: what tells it (as Zammad reads it) is its own
+    # loop header beside `X-Auto-Response-Suppress: All`; either alone comes on a person's mail too.
+    suppress = headers.get("x-auto-response-suppress", "").lower()
+    if "all" in suppress.split(",") or "all" in suppress.split():
+        if headers.get("x-ms-exchange-inbox-rules-loop"):
+            return True
     if auto not in ("", "no") or precedence in AUTO_PRECEDENCE:
         return False
     return None
