@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -20,6 +21,12 @@ from engine.contracts.outbound import OutboundMessage
 from engine.mail.addresses import is_one_mailbox
 
 AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
+
+
+def from_header(address: str, name: str | None) -> str:
+    """`Acme Support <support@acme.example>`, or the bare address without a name (quoted and
+    encoded as RFC 5322 and 2047 need when the message is written)."""
+    return str(Address(display_name=name, addr_spec=address)) if name else address
 
 
 def build_email(message: OutboundMessage, sender: str, domain: str) -> EmailMessage:
@@ -59,13 +66,15 @@ class EmailChannel:
         port: int,
         sender: str,
         *,
+        sender_name: str | None = None,
         username: str | None = None,
         password: str | None = None,
         starttls: bool = False,
         use_tls: bool = False,
         tenant_senders: dict[str, str] | None = None,
     ) -> None:
-        self.host, self.port, self.sender = host, port, sender
+        self.host, self.port = host, port
+        self.sender = from_header(sender, sender_name)
         self._username, self._password = username, password
         self._starttls, self._use_tls = starttls, use_tls
         # Our Message-IDs keep the deployment's domain whatever the From: every intake path (a
@@ -76,7 +85,8 @@ class EmailChannel:
         self._tenant_senders = dict(tenant_senders or {})
 
     def sender_for(self, tenant: str) -> str:
-        """The From of `tenant`'s mail: its mailbox's support address, else CONVOFLOW_EMAIL_FROM."""
+        """The From of `tenant`'s mail: its mailbox's support address, else CONVOFLOW_EMAIL_FROM
+        (each with its display name, when one is set)."""
         return self._tenant_senders.get(tenant, self.sender)
 
     async def send(self, message: OutboundMessage) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from pathlib import Path
@@ -482,6 +483,43 @@ async def test_a_relay_that_refuses_the_login_says_so_and_the_mail_goes_once_it_
         mended = EmailChannel("127.0.0.1", port, ours, username="relay", password="right")
         await mended.send(reply)
         assert [envelope[1] for envelope in inbox.envelopes] == [["zoe@customer.example"]]
+
+
+async def test_mail_goes_out_under_the_support_team_s_name() -> None:
+    """`From: support@convoflow.local` alone: no setting gave the name a customer's mail client shows
+    (`Acme Support`), for the deployment or a tenant's mailbox."""
+    from activities.email_channel import EmailChannel
+    from engine.service.worker import tenant_senders
+
+    mailbox = {"name": "acme", "tenant": "acme", "host": "imap.example.com", "user": "s@acme.example"}
+    named = {"address": "help@acme.example", "display_name": "Acme Hilfe"}
+    mailboxes = [{**mailbox, "password_env": "X", **named}]
+    chosen = Settings(email_from_name="Convoflow Support", mailboxes=json.dumps(mailboxes))
+    with serve_smtp() as (port, inbox):
+        channel = EmailChannel(
+            "127.0.0.1",
+            port,
+            "support@convoflow.example",
+            sender_name=chosen.email_from_name,
+            tenant_senders=tenant_senders(chosen),
+        )
+        reply = OutboundMessage(
+            idempotency_key="conversation:globex:c-9:run:1:0",
+            conversation_id="conversation:globex:c-9",
+            tenant="globex",
+            channel="email",
+            to="zoe@customer.example",
+            kind="agent_reply",
+            text="Your refund is on its way",
+        )
+        await channel.send(reply)
+        acme = {"tenant": "acme", "idempotency_key": "conversation:acme:c-9:run:1:0"}
+        await channel.send(reply.model_copy(update=acme))
+    assert [str(m["From"]) for m in inbox.messages] == [
+        "Convoflow Support <support@convoflow.example>",
+        "Acme Hilfe <help@acme.example>",
+    ]
+    assert [e[0] for e in inbox.envelopes] == ["support@convoflow.example", "help@acme.example"]
 
 
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:

@@ -469,6 +469,10 @@ def test_mailbox_settings_refuse_clear_text_and_passwords_in_the_document() -> N
         mailboxes_of(json.dumps([{**base, "password": "hunter2"}]))
     with pytest.raises(MailboxConfigError, match="exactly one"):
         mailboxes_of(json.dumps([base]))
+    # A name on the address was taken, and the mailbox's own mail was then never seen as a loop.
+    named = {**base, "password_env": "X", "address": "Acme Support <s@example.com>"}
+    with pytest.raises(MailboxConfigError, match=r"\[0\]: .*address: one bare address"):
+        mailboxes_of(json.dumps([named]))
     allowed = mailboxes_of(
         json.dumps([{**base, "security": "plain", "allow_plain": True, "password_env": "X"}])
     )

@@ -399,3 +399,21 @@ def test_up_stops_saying_so_when_its_temporal_server_dies(tmp_path: Path) -> Non
             process.kill()
     assert process.returncode == 1, out
     assert "the embedded Temporal server exited (code -9)" in out, out
+
+
+def test_the_banner_says_where_email_goes_and_which_mailboxes_are_read(tmp_path: Path) -> None:
+    """With SMTP and a mailbox set, the banner named only the outbox file (which holds no email
+    then), and nothing said a mailbox was connected."""
+    mailbox = {"name": "support", "tenant": "dev", "host": "imap.example.com", "user": "s@example.com"}
+    chosen = Settings(
+        data_dir=tmp_path,
+        smtp_host="smtp.example.com",
+        smtp_port=2525,
+        email_from="help@acme.example",
+        mailboxes=json.dumps([{**mailbox, "password_env": "IMAP_PASSWORD"}]),
+    )
+    assert runtime.mail_lines(chosen) == [
+        "  email out         SMTP smtp.example.com:2525, from help@acme.example",
+        "  mailboxes         support (IMAP, read by the worker)",
+    ]
+    assert runtime.mail_lines(Settings(data_dir=tmp_path)) == []

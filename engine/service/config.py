@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.contracts.single_line import SINGLE_LINE
 from engine.db.url import embedded_url
 
 DEV_TENANT = "dev"
@@ -217,6 +218,14 @@ class Settings(BaseSettings):
         default="support@convoflow.local",
         description="From address of outbound email (a tenant with a mailbox in CONVOFLOW_MAILBOXES: "
         "its address); its domain is our Message-IDs'.",
+    )
+    email_from_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=SINGLE_LINE,
+        description="The name outbound email comes from (`Acme Support <support@...>`); a mailbox's "
+        "`display_name` overrides it for its tenant. Unset: the bare address.",
     )
     mailboxes: str | None = Field(
         default=None,

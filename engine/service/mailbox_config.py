@@ -22,7 +22,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from engine.contracts.ids import ID_PATTERN
+from engine.contracts.single_line import SINGLE_LINE
 from engine.db.keys import TENANT_PATTERN
+from engine.mail.addresses import is_one_mailbox
 
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 
@@ -51,7 +53,16 @@ class MailboxConfig(BaseModel):
         description="Move taken mail here; unset: it stays, flagged $ConvoflowTaken (and \\Seen).",
     )
     address: str | None = Field(
-        default=None, max_length=320, description="The support address (default: `user`, if it is one)."
+        default=None,
+        max_length=320,
+        description="The support address, bare (`support@acme.example`; default: `user`, if it is one).",
+    )
+    display_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=SINGLE_LINE,
+        description="The name replies come from (`Acme Support`); default: CONVOFLOW_EMAIL_FROM_NAME.",
     )
     existing_mail: Literal["unread", "all"] = Field(
         default="unread",
@@ -68,6 +79,10 @@ class MailboxConfig(BaseModel):
             raise ValueError("give exactly one of password_env or password_file")
         if self.security == "plain" and not self.allow_plain and not _loopback(self.host):
             raise ValueError("plain IMAP (no TLS) only to a loopback address, or with allow_plain: true")
+        if self.address is not None and not is_one_mailbox(self.address):
+            # "Acme Support <s@acme.example>" was taken, and a mail from the mailbox itself was then
+            # never recognised as a loop (the bare sender against the whole text).
+            raise ValueError("address: one bare address (s@acme.example); the name goes in display_name")
         return self
 
     @property

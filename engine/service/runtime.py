@@ -27,6 +27,7 @@ from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
 from engine.service.listening import Listeners, listen, sites
+from engine.service.mailbox_config import MailboxConfigError, mailboxes_of
 from engine.service.metrics_server import serve_worker_metrics, temporal_runtime
 from engine.service.payload_keys import keyring_of
 from engine.service.temporal_client import connect_checked, ensure_search_attributes
@@ -243,6 +244,23 @@ def _address(settings: Settings) -> str:
     return settings.temporal_address or f"127.0.0.1:{settings.embedded_grpc_port}"
 
 
+def mail_lines(settings: Settings) -> list[str]:
+    """Where email goes and which mailboxes are read: the banner named only the outbox file, which
+    stays empty of email once SMTP is set, and nothing said a mailbox was connected."""
+    lines = []
+    if settings.smtp_host:
+        lines.append(
+            f"  email out         SMTP {settings.smtp_host}:{settings.smtp_port}, from {settings.email_from}"
+        )
+    try:
+        names = [m.name for m in mailboxes_of(settings.mailboxes)]
+    except MailboxConfigError:  # the worker refuses it at its start, saying why
+        names = []
+    if names:
+        lines.append(f"  mailboxes         {', '.join(names)} (IMAP, read by the worker)")
+    return lines
+
+
 def _print_banner(
     settings: Settings, server: DevServer | None, address: str | None, dev_key: str | None, seconds: float
 ) -> None:
@@ -261,6 +279,7 @@ def _print_banner(
         # The outbox is the database's table; only embedded defaults mirror it to a file to `tail`.
         "  outbox            "
         + (f"{settings.outbox_path.resolve()}" if settings.database_url is None else "table outbox"),
+        *mail_lines(settings),
         f"  worker task queue {settings.task_queue}",
         f"  metrics           {api}/metrics"
         + ("  (Bearer CONVOFLOW_METRICS_TOKEN)" if settings.metrics_token else "  (loopback clients only)"),

@@ -22,7 +22,7 @@ from activities.channels import ChannelActivities
 from activities.conversation_events import ConversationEventActivities
 from activities.crm import CrmActivities, LocalCrm, RestCrm
 from activities.delivery_ledger import DeliveryLedger
-from activities.email_channel import EmailChannel
+from activities.email_channel import EmailChannel, from_header
 from activities.event_sender import EventSender
 from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
@@ -68,6 +68,7 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
             settings.smtp_host,
             settings.smtp_port,
             settings.email_from,
+            sender_name=settings.email_from_name,
             username=settings.smtp_username,
             password=settings.secret("smtp_password"),
             starttls=settings.smtp_starttls,
@@ -260,11 +261,13 @@ class ConvoflowWorker(Worker):
 
 
 def tenant_senders(settings: Settings) -> dict[str, str]:
-    """Each tenant with a support mailbox -> the address its mail goes out from (its first mailbox's)."""
+    """Each tenant with a support mailbox -> the From its mail goes out with (its first mailbox's
+    address, with the mailbox's display name or the deployment's)."""
     senders: dict[str, str] = {}
     for config in mailboxes_of(settings.mailboxes):
         if config.support_address:
-            senders.setdefault(config.tenant, config.support_address)
+            name = config.display_name or settings.email_from_name
+            senders.setdefault(config.tenant, from_header(config.support_address, name))
     return senders
 
 
