@@ -88,7 +88,9 @@ async def check_url(url: str, *, allow_private: bool) -> list[IpAddress]:
         return await resolve(host, port)
     # A name that does not resolve and one that resolves to a private address get one answer, which
     # names no address: the difference mapped the deployment's internal DNS for any integrator key.
-    unreachable = f"host {host!r} does not resolve to a public address"
+    # Both said, neither told: "does not resolve to a public address" alone read as a private one to
+    # a caller whose name did not resolve at all.
+    unreachable = f"host {host!r} does not resolve to a public address (no address, or only private ones)"
     try:
         addresses = await resolve(host, port)
     except DoesNotResolve:
