@@ -238,10 +238,15 @@ async def append(server: Dovecot, user: str, *messages: bytes, folder: str = "IN
 
 async def untaken(server: Dovecot, user: str, folder: str = "INBOX") -> list[str]:
     """UIDs of the mails in `folder` not yet marked taken by the connector."""
+    return await searched(server, user, "UNKEYWORD $ConvoflowTaken", folder)
+
+
+async def searched(server: Dovecot, user: str, criteria: str, folder: str = "INBOX") -> list[str]:
+    """UIDs of the mails in `folder` an IMAP SEARCH finds (`SEEN`, `ALL`)."""
     client = await imap_session(server, user)
     try:
         await client.select(folder)
-        response = await client.uid_search("UNKEYWORD $ConvoflowTaken")
+        response = await client.uid_search(criteria)
         return [u for u in response.lines[0].decode().split() if u.isdigit()]
     finally:
         await client.logout()

@@ -31,7 +31,7 @@ from tests.api_client import ApiClient
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.data.email.generate import EXPECTED, OUR_REPLY_ID
 from tests.local_servers import serve_smtp
-from tests.mail_server import PASSWORD, Dovecot, append, imap_session, untaken
+from tests.mail_server import PASSWORD, Dovecot, append, imap_session, searched, untaken
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.test_metrics import parse, scrape, value
@@ -203,9 +203,14 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
         try:
 
             async def moved() -> bool:
-                return not await untaken(dovecot, user) and len(await untaken(dovecot, user, "Done")) == 1
+                return (
+                    not await searched(dovecot, user, "ALL")
+                    and len(await searched(dovecot, user, "ALL", "Done")) == 1
+                )
 
             await eventually(moved, "the mail to be moved to Done", within=30)
+            # read, as the flag-in-place mail is: the Done folder showed every mail unread
+            assert len(await searched(dovecot, user, "SEEN", "Done")) == 1
         finally:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):

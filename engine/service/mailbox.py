@@ -256,10 +256,11 @@ class MailboxConnector:
     async def mark(self, client: IMAP4, uid: str, taken: Intake) -> None:
         """The mail was accepted (or quarantined): move it out, or flag it taken."""
         folder = self.config.processed_folder
-        if folder:
+        # Flagged first also when it is moved: the Done folder showed every mail unread, and a move
+        # refused leaves it taken in place (as without a processed folder), never read but untaken.
+        response = await client.uid("store", uid, f"+FLAGS.SILENT (\\Seen {TAKEN})")
+        if response.result == "OK" and folder:
             response = await client.uid("move", uid, _quoted(folder))
-        else:
-            response = await client.uid("store", uid, f"+FLAGS.SILENT (\\Seen {TAKEN})")
         if response.result != "OK":
             raise MailboxError("marking a taken mail was refused")
 
