@@ -303,6 +303,16 @@ async def test_survey_after_delay_and_its_answer(
     assert bad.status == 422 and bad.body["fields"][0]["field"] == "rating"
     described = await client.get_workflow_handle(api.workflow_id("srv-1")).describe()
     assert described.typed_search_attributes.get(sa.CSAT) == 2
+    # Reopened, solved again: the next survey has no answer yet (it showed the first one's 2).
+    assert (await api.post_message("srv-1", "m-2", "it broke again (slow)")).status == 200
+    await set_status(api, "srv-1", "solved")
+
+    async def surveyed_again() -> bool:
+        return len(sent(outbox, "survey")) == 2 and (await state(api, "srv-1"))["survey"]["status"] == "sent"
+
+    await eventually(surveyed_again, what="the second survey sent")
+    survey = (await state(api, "srv-1"))["survey"]
+    assert survey["rating"] is None and survey["earlier_rating"] == 2, survey
 
 
 async def test_no_survey_when_reopened_and_reopen_within_window(

@@ -17,6 +17,7 @@ from engine.contracts.conversation import (
     DecisionEntry,
     Party,
     Status,
+    SurveyState,
     ThreadSummary,
 )
 from engine.contracts.sla_state import EarlierBreach, PendingEscalation, SlaTarget
@@ -57,7 +58,11 @@ class ConversationView(BaseModel):
     reopened: int
     escalation_level: int
     sla: SlaView
-    survey: dict
+    survey: dict = Field(
+        description="The survey: `status` (none, scheduled, sent, completed, expired, skipped), its "
+        "instants, `rating` (the answer to this survey, once completed) and `earlier_rating` (an "
+        "earlier survey's answer, while this one has none: a reopened conversation's second survey)."
+    )
     pack_hash: str | None
     follows_run_id: str | None
     runs: int
@@ -90,7 +95,7 @@ class ConversationView(BaseModel):
                 escalations=[_in_utc(e) for e in state.sla.escalations],
                 earlier_breaches=state.sla.earlier_breaches,
             ),
-            survey=state.survey.model_dump(mode="json"),
+            survey=_survey_view(state.survey),
             **state.model_dump(
                 include={
                     "priority",
@@ -140,6 +145,16 @@ class ConversationSummary(BaseModel):
 class DecisionTrail(BaseModel):
     conversation_id: str
     decisions: list[DecisionEntry]
+
+
+def _survey_view(survey: SurveyState) -> dict[str, Any]:
+    """The survey as GET shows it: `rating` is the answer to this survey, `earlier_rating` a
+    previous one's (a reopened conversation's next survey showed the first answer as its own)."""
+    view = survey.model_dump(mode="json")
+    answered = survey.status == "completed"
+    view["rating"] = survey.rating if answered else None
+    view["earlier_rating"] = None if answered else survey.rating
+    return view
 
 
 def _target_view(target: SlaTarget) -> dict[str, Any]:

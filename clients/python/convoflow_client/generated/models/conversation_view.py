@@ -35,7 +35,9 @@ class ConversationView:
         reopened (int):
         escalation_level (int):
         sla (SlaView):
-        survey (ConversationViewSurvey):
+        survey (ConversationViewSurvey): The survey: `status` (none, scheduled, sent, completed, expired, skipped), its
+            instants, `rating` (the answer to this survey, once completed) and `earlier_rating` (an earlier survey's answer,
+            while this one has none: a reopened conversation's second survey).
         pack_hash (None | str):
         follows_run_id (None | str):
         runs (int):

@@ -11,6 +11,12 @@ T = TypeVar("T", bound="ConversationViewSurvey")
 
 @_attrs_define
 class ConversationViewSurvey:
+    """The survey: `status` (none, scheduled, sent, completed, expired, skipped), its instants, `rating` (the answer to
+    this survey, once completed) and `earlier_rating` (an earlier survey's answer, while this one has none: a reopened
+    conversation's second survey).
+
+    """
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
