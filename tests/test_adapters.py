@@ -434,15 +434,7 @@ async def test_a_mail_the_relay_refuses_for_good_at_data_fails_at_once_a_later_r
 
     with serve_smtp() as (port, inbox):
         channel = EmailChannel("127.0.0.1", port, "support@convoflow.example")
-        reply = OutboundMessage(
-            idempotency_key="conversation:acme:c-9:run:1:0",
-            conversation_id="conversation:acme:c-9",
-            tenant="acme",
-            channel="email",
-            to="zoe@customer.example",
-            kind="agent_reply",
-            text="Here are the 40 screenshots",
-        )
+        reply = zoe_reply("Here are the 40 screenshots")
         inbox.refuse_data = "552 5.3.4 Message size exceeds fixed limit"
         with pytest.raises(ApplicationError) as refused:
             await channel.send(reply)
@@ -464,15 +456,7 @@ async def test_a_relay_that_refuses_the_login_says_so_and_the_mail_goes_once_it_
     from activities.email_channel import EmailChannel
 
     with serve_smtp(login=("relay", "right")) as (port, inbox):
-        reply = OutboundMessage(
-            idempotency_key="conversation:acme:c-9:run:1:0",
-            conversation_id="conversation:acme:c-9",
-            tenant="acme",
-            channel="email",
-            to="zoe@customer.example",
-            kind="agent_reply",
-            text="Your refund is on its way",
-        )
+        reply = zoe_reply("Your refund is on its way")
         ours = "support@convoflow.example"
         wrong = EmailChannel("127.0.0.1", port, ours, username="relay", password="wrong")
         with pytest.raises(ApplicationError) as refused:
@@ -503,18 +487,8 @@ async def test_mail_goes_out_under_the_support_team_s_name() -> None:
             sender_name=chosen.email_from_name,
             tenant_senders=tenant_senders(chosen),
         )
-        reply = OutboundMessage(
-            idempotency_key="conversation:globex:c-9:run:1:0",
-            conversation_id="conversation:globex:c-9",
-            tenant="globex",
-            channel="email",
-            to="zoe@customer.example",
-            kind="agent_reply",
-            text="Your refund is on its way",
-        )
-        await channel.send(reply)
-        acme = {"tenant": "acme", "idempotency_key": "conversation:acme:c-9:run:1:0"}
-        await channel.send(reply.model_copy(update=acme))
+        for tenant in ("globex", "acme"):
+            await channel.send(zoe_reply("Your refund is on its way", tenant=tenant))
     assert [str(m["From"]) for m in inbox.messages] == [
         "Convoflow Support <support@convoflow.example>",
         "Acme Hilfe <help@acme.example>",
@@ -932,3 +906,16 @@ async def test_a_rule_s_webhook_without_a_gateway_secret_goes_out_unsigned_and_t
     assert ["webhook-signature" in headers for headers in received] == [False, False, True, True]
     told = [r.getMessage() for r in caplog.records if "unsigned" in r.getMessage()]
     assert told == ["a rule's webhook posts go out unsigned: set CONVOFLOW_GATEWAY_SECRET to sign them"]
+
+
+def zoe_reply(text: str, *, tenant: str = "acme") -> OutboundMessage:
+    """An agent's email reply to Zoe, as the relay tests send it."""
+    return OutboundMessage(
+        idempotency_key=f"conversation:{tenant}:c-9:run:1:0",
+        conversation_id=f"conversation:{tenant}:c-9",
+        tenant=tenant,
+        channel="email",
+        to="zoe@customer.example",
+        kind="agent_reply",
+        text=text,
+    )
