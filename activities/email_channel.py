@@ -133,7 +133,9 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
-        except aiosmtplib.SMTPAuthenticationError:
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            if exc.code < 500:  # 454: the relay's trouble for now, no password to mend
+                raise _unavailable(exc) from None
             # The operator's to mend, and the mail goes out once they have: retried, but said as
             # what it is (it read "SMTP unavailable" as a relay down does, in every log line).
             raise ApplicationError(
@@ -142,6 +144,8 @@ class EmailChannel:
                 category=ApplicationErrorCategory.BENIGN,
             ) from None
         except aiosmtplib.SMTPSenderRefused as exc:
+            if exc.code < 500:  # greylisting, a rate limit: the relay's for now, not the From's
+                raise _unavailable(exc) from None
             raise ApplicationError(  # the code only: the words quote the address
                 f"SMTP sender refused ({exc.code}): check the From address "
                 "(CONVOFLOW_EMAIL_FROM, or the tenant mailbox's address)",

@@ -137,6 +137,15 @@ class _SmtpInbox:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_data: str | None = None
         """An answer to DATA instead of taking the mail ("552 5.3.4 too big", "451 4.3.0 later")."""
+        self.refuse_sender: str | None = None
+        """An answer to MAIL FROM ("553 5.7.1 not yours", "451 4.7.1 greylisted")."""
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+        if self.refuse_sender is not None:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         if self.refuse_data is not None:

@@ -189,6 +189,12 @@ async def test_inbound_webhook_signed_accepted_tampered_and_stale_rejected(
         assert accepted.status == 201 and accepted.body["conversation_id"] == "wa-in-1"
         replay = await api.request("POST", path, data=body, tenant=None, headers=signed)
         assert replay.status == 200 and replay.body["duplicate"] is True
+        # A gateway whose webhook URL carries a parameter of its own is still heard (every other
+        # route refuses one it does not declare; a 422 here would lose the message).
+        tracked = await api.request(
+            "POST", path + "?utm_source=gateway", data=body, tenant=None, headers=signed
+        )
+        assert tracked.status == 200 and tracked.body["duplicate"] is True, tracked.body
         tampered = await api.request(
             "POST",
             path,
@@ -467,6 +473,15 @@ async def test_a_relay_that_refuses_the_login_says_so_and_the_mail_goes_once_it_
         mended = EmailChannel("127.0.0.1", port, ours, username="relay", password="right")
         await mended.send(reply)
         assert [envelope[1] for envelope in inbox.envelopes] == [["zoe@customer.example"]]
+        # A From the relay will not send as is the operator's too; greylisting (4xx) is the relay's.
+        for answer, kind in (
+            ("553 5.7.1 not yours", "SmtpSenderRefused"),
+            ("451 4.7.1 later", "SmtpUnavailable"),
+        ):
+            inbox.refuse_sender = answer
+            with pytest.raises(ApplicationError) as sender:
+                await mended.send(reply)
+            assert (sender.value.type, sender.value.non_retryable) == (kind, False), answer
 
 
 async def test_mail_goes_out_under_the_support_team_s_name() -> None:

@@ -391,6 +391,19 @@ async def test_a_query_parameter_a_route_does_not_declare_is_named(
     assert "unknown parameter" in reply.body["message"]
 
 
+async def test_a_query_parameter_given_twice_is_named_and_probes_ignore_what_they_do_not_read(
+    api: ApiClient,
+) -> None:
+    """`?limit=1&limit=500` read the first on routes without a check of their own; a probe's cache
+    buster is no mistake of an integrator's."""
+    twice = await api.request("GET", "/v1/agents?limit=1&limit=500")
+    assert (twice.status, fields(twice.body)) == (422, ["limit"]) and "more than once" in twice.body[
+        "message"
+    ]
+    probe = await api.request("GET", "/healthz?nocache=123", tenant=None)
+    assert probe.status == 200, probe.body
+
+
 async def test_unknown_route_and_method_are_json(api: ApiClient) -> None:
     missing = await api.request("GET", "/v1/nothing-here")
     assert missing.status == 404 and missing.body["error"] == "not_found"

@@ -153,7 +153,12 @@ def test_an_assignment_no_rule_made_is_an_effect_with_its_cause() -> None:
     ]
     assert rows[0].detail == "least loaded: 0/3 on email of 1 eligible"
     text = render_text("c-1", rows)
-    assert "conversation:acme:c-1:run-1:3:0 (kept in the workflow)" in text
+    # no key made up for them (`3:0` was printed, the key of no request)
+    assert "run-1:3:" not in text and "key       - (none of its own" in text
+    # the note names the cause where the trail has one: a timeout's reassignment is no queue served
+    timeout = "reassigned: ana left the customer waiting 30 business minutes"
+    noted = trail[0].model_copy(update={"note": timeout})
+    assert explain(state("run-1"), [noted], {})[0].cause == timeout
 
 
 def test_a_rule_s_assignment_key_says_it_is_the_desk_s_request_id() -> None:

@@ -435,14 +435,17 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
 
 
 async def test_a_refused_login_is_tried_again_once_the_password_is_mended_not_15_minutes_later(
-    tenants: dict[str, str], dovecot: Dovecot, imap_password: None, monkeypatch: pytest.MonkeyPatch
+    tenants: dict[str, str], dovecot: Dovecot, tmp_path: Path
 ) -> None:
-    """Read at every login ("rotation needs no restart"), a mended password still waited out the
-    refused login's 15 minutes: the support mail with it. (No database: what is waited for is the
-    login alone.)"""
+    """Read at every login from its file ("rotation needs no restart"), a mended password still
+    waited out the refused login's 15 minutes: the support mail with it. (No database: what is
+    waited for is the login alone.)"""
     user = dovecot.add_user(f"mended-{tenants['acme']}@example.org")
-    monkeypatch.setenv("MENDED_FOR_THIS_TEST", "not-the-password")
-    config = mailbox(tenants["acme"], dovecot, user, password_env="MENDED_FOR_THIS_TEST", name="mended")
+    secret = tmp_path / "imap-password"
+    secret.write_text("not-the-password\n")
+    config = mailbox(
+        tenants["acme"], dovecot, user, password_env=None, password_file=str(secret), name="mended"
+    )
     connector = MailboxConnector(MailboxConfig.model_validate(config), None, None)  # type: ignore[arg-type]
     refused = {"tenant": tenants["acme"], "mailbox": "mended", "error": "login_refused"}
     task = asyncio.create_task(connector.run())
@@ -451,8 +454,9 @@ async def test_a_refused_login_is_tried_again_once_the_password_is_mended_not_15
         async def refused_once() -> bool:
             return bool(REGISTRY.get_sample_value("convoflow_mailbox_errors_total", refused))
 
-        await eventually(refused_once, "the wrong password refused")
-        monkeypatch.setenv("MENDED_FOR_THIS_TEST", PASSWORD)
+        # Dovecot holds a login from an address that failed before up to 15 s (its auth penalty)
+        await eventually(refused_once, "the wrong password refused", within=60)
+        secret.write_text(PASSWORD + "\n")
         await asyncio.wait_for(connector.connected.wait(), timeout=60)  # 900 s before
         assert REGISTRY.get_sample_value("convoflow_mailbox_errors_total", refused) == 1
     finally:
@@ -469,10 +473,13 @@ def test_mailbox_settings_refuse_clear_text_and_passwords_in_the_document() -> N
         mailboxes_of(json.dumps([{**base, "password": "hunter2"}]))
     with pytest.raises(MailboxConfigError, match="exactly one"):
         mailboxes_of(json.dumps([base]))
-    # A name on the address was taken, and the mailbox's own mail was then never seen as a loop.
+    # A name on the address was kept whole, and the mailbox's own mail was then never seen as a
+    # loop: read as the address and its name; a list is refused.
     named = {**base, "password_env": "X", "address": "Acme Support <s@example.com>"}
-    with pytest.raises(MailboxConfigError, match=r"\[0\]: .*address: one bare address"):
-        mailboxes_of(json.dumps([named]))
+    (read,) = mailboxes_of(json.dumps([named]))
+    assert (read.address, read.display_name) == ("s@example.com", "Acme Support")
+    with pytest.raises(MailboxConfigError, match=r"\[0\]: .*address: one email address"):
+        mailboxes_of(json.dumps([{**named, "address": "s@example.com, t@example.com"}]))
     allowed = mailboxes_of(
         json.dumps([{**base, "security": "plain", "allow_plain": True, "password_env": "X"}])
     )

@@ -36,6 +36,20 @@ def test_a_bad_value_names_the_variable_and_not_the_value(monkeypatch: pytest.Mo
     )
 
 
+def test_a_sender_written_as_a_header_is_read_as_its_address_and_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kept whole, `Acme Support <s@acme.example>` never matched the bare sender of our own mail
+    coming back (the loop check); a list is refused naming the variable."""
+    monkeypatch.setenv("CONVOFLOW_EMAIL_FROM", "Acme Support <s@acme.example>")
+    settings = Settings()
+    assert (settings.email_from, settings.email_from_name) == ("s@acme.example", "Acme Support")
+    monkeypatch.setenv("CONVOFLOW_EMAIL_FROM", "s@acme.example, t@acme.example")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert settings_problems(refused.value).startswith("CONVOFLOW_EMAIL_FROM: must be one email address")
+
+
 def test_a_key_setting_s_mistake_names_the_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"^CONVOFLOW_API_KEYS entry 2: invalid tenant name ''$"):
         KeyStore.from_settings(Settings(api_keys=SecretStr("acme:key-1234567890,:key-1234567890")))

@@ -56,6 +56,12 @@ async def test_a_conversation_sent_to_a_team_goes_to_its_agent_who_speaks_the_cu
         ["lang:de"],
     )
     assert {c["agent"]: c["excluded_by"] for c in record["candidates"]}["ana"] == "lacks skills lang:de"
+    # A client's retry: in the team with one of its agents already, nothing is asked again (the
+    # desk chose afresh, and round robin handed it to the next agent, its rules run twice).
+    again = await send_to(api, "c-de", {"team": "support"})
+    assert again.status == 200 and again.body["duplicate"] is True, again.body
+    assert (await state(api, "c-de"))["assignee"] == "ben"
+    assert [d["event"] for d in await trail(api, "c-de")].count("conversation.assigned") == 2  # bea, ben
 
 
 async def test_a_conversation_sent_to_a_team_nobody_can_serve_now_waits_in_its_queue(
@@ -71,7 +77,8 @@ async def test_a_conversation_sent_to_a_team_nobody_can_serve_now_waits_in_its_q
     assert (shown["team"], shown["assignee"]) == ("billing", None)
     assert "was-unassigned" in shown["tags"]  # conversation.unassigned ran the pack's rules
     (unassigned,) = [d for d in await trail(api, "c-1") if d["event"] == "conversation.unassigned"]
-    assert unassigned["note"] == "ana unassigned: sent to team billing's queue through the API"
+    said = "ana unassigned: sent to team billing's queue through the API (queued in team billing: "
+    assert unassigned["note"].startswith(said + "position 1 of 1"), unassigned["note"]
     assert await queue(api, "billing") == ["c-1"] and await loads(api) == {"ana": 0, "bea": 0}
     again = await send_to(api, "c-1", {"team": "billing"})  # a client's retry: nothing changes
     assert again.status == 200 and again.body["duplicate"] is True, again.body
@@ -79,6 +86,9 @@ async def test_a_conversation_sent_to_a_team_nobody_can_serve_now_waits_in_its_q
     assert back.status == 200, back.body
     await assigned_to(api, "c-1", "bea")
     assert await queue(api, "billing") == []
+    # the trail says who gave it to her: the desk serving the queue (explain's cause)
+    served = [d for d in await trail(api, "c-1") if d["event"] == "conversation.assigned"][-1]
+    assert served["note"] == "the assignment desk served team billing's queue"
 
 
 async def test_a_conversation_with_nobody_goes_back_to_a_queue_and_bad_teams_are_refused_by_name(

@@ -32,9 +32,16 @@ def declared_parameters() -> dict[tuple[str, str], tuple[str, ...]]:
     return found
 
 
+# Machines that call us with URLs of their own making: a gateway's webhook URL with a tracking
+# parameter, a probe's or scraper's cache buster. A 422 there lost the message (gateways do not
+# retry a 4xx) or failed a probe; what they add is ignored, as before.
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/v1/openapi.json"})
+MACHINE_PREFIX = "/v1/inbound/"
+
+
 @web.middleware
 async def known_parameters(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.query:
+    if request.query and request.path not in MACHINE_PATHS and not request.path.startswith(MACHINE_PREFIX):
         resource = request.match_info.route.resource
         method = "GET" if request.method == "HEAD" else request.method
         known = declared_parameters().get((method, resource.canonical)) if resource is not None else None
@@ -43,4 +50,6 @@ async def known_parameters(request: web.Request, handler: Handler) -> web.Stream
                 if name not in known:
                     listed = f"the parameters are {', '.join(known)}" if known else "this route takes none"
                     raise invalid_field(name, f"unknown parameter; {listed}")
+                if len(request.query.getall(name)) > 1:  # `?thread=1&thread=2` read the first
+                    raise invalid_field(name, "given more than once: one value per parameter")
     return await handler(request)

@@ -85,7 +85,10 @@ class EffectRow(BaseModel):
     )
     pack: str | None = None
     pack_hash: str | None = None
-    key: str = Field(description="The idempotency key, as the workflow built it.")
+    key: str = Field(
+        description="The idempotency key, as the workflow built it; empty for an assignment the desk "
+        "made in answer to an earlier request (it has none of its own)."
+    )
     outbound: bool = Field(description="The key went out with the effect (outbox, ledger, CRM, desk).")
 
 
@@ -192,8 +195,11 @@ def _assignment_change(state: ConversationState, entry: DecisionEntry) -> Effect
     record = plain(entry.assignment or {}).get("assignment") or {}
     team = record.get("team")
     if entry.event == "conversation.assigned" and record.get("chosen"):
+        # The note names the cause (the desk, the API, the unanswered timer); trails before it are
+        # read by the strategy, which an unanswered timeout's reassignment shares with the desk.
         by_hand = record.get("strategy") == "agent"
-        cause = "assigned through the API" if by_hand else f"the assignment desk served team {team}'s queue"
+        guessed = "assigned through the API" if by_hand else f"the assignment desk served team {team}'s queue"
+        cause = entry.note or guessed
         action = {"type": "assign", "agent": record["chosen"], "team": team}
         detail = record.get("reason")
     elif entry.event == "assignment.queued":
@@ -202,7 +208,8 @@ def _assignment_change(state: ConversationState, entry: DecisionEntry) -> Effect
         cause, action, detail = entry.note, {"type": "unassign"}, None
     else:
         return None
-    return _workflow_s_own(state, entry, effect="assignment", action=action, cause=cause, detail=detail)
+    row = _workflow_s_own(state, entry, effect="assignment", action=action, cause=cause, detail=detail)
+    return row.model_copy(update={"key": ""})  # the desk's answer to a request: no key of its own
 
 
 def _workflow_s_own(
@@ -272,6 +279,8 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
 def _where(row: EffectRow) -> str:
     """Where the key is to be found: an assignment's is the desk's request id, never an outbox row's
     (it read like the others, and an auditor looked for it among the outbox rows)."""
+    if not row.key:
+        return "- (none of its own: the desk's answer to a request)"
     if not row.outbound:
         return " (kept in the workflow)"
     return " (the assignment desk's request id)" if row.action.get("type") == "assign" else ""

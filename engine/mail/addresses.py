@@ -26,3 +26,15 @@ def is_one_mailbox(address: str) -> bool:
     if not (local and domain):
         return False
     return not _BREAKS_THE_LINE.search(_QUOTED_LOCAL_PART.sub("", address, count=1))
+
+
+def name_and_mailbox(written: str) -> tuple[str | None, str] | None:
+    """`("Acme Support", "support@acme.example")` of `Acme Support <support@acme.example>`, `(None,
+    address)` of a bare one, None of anything else: a setting written as a header is read as one,
+    where its whole text compared with a bare sender never matched (the loop check)."""
+    if is_one_mailbox(written):
+        return None, written
+    found = getaddresses([written])
+    if len(found) == 1 and is_one_mailbox(found[0][1]):
+        return found[0][0] or None, found[0][1]
+    return None

@@ -13,7 +13,7 @@ is a mail not yet taken. So:
    with BODY.PEEK so a person's unread mail stays unread until it is taken;
 2. take each into the tenant (engine/api/email_intake.py): the conversation accepted it, or the
    quarantine holds it;
-3. only then mark it (`$ConvoflowTaken` and `\\Seen`, or a MOVE to `processed_folder`).
+3. only then mark it (`$ConvoflowTaken` and `\\Seen`, or `\\Seen` and a MOVE to `processed_folder`).
 
 A crash (or a kill) anywhere before 3 leaves the mail unmarked; after a restart it is fetched
 again, and its stable Message-ID (its own, or derived from its content) makes the second take a
@@ -124,15 +124,13 @@ class MailboxConnector:
                 backoff = 1.0
 
     async def _wait_for_a_new_password(self, seconds: float) -> None:
-        """Sleep `seconds` after a refused login, or until the password read now differs from the
-        one refused (compared by digest: the password itself is kept nowhere)."""
-        refused = self._tried
+        """Sleep `seconds` after a refused login, or until `password_file` holds another password
+        (by digest; one that cannot be read right now is not another)."""
         waited = 0.0
         while waited < seconds:
-            step = min(PASSWORD_CHECK_SECONDS, seconds - waited)
-            await asyncio.sleep(step)
+            await asyncio.sleep(step := min(PASSWORD_CHECK_SECONDS, seconds - waited))
             waited += step
-            if self.config.password_digest() != refused:
+            if (now := self.config.password_digest()) is not None and now != self._tried:
                 return
 
     async def _session(self) -> None:
@@ -256,13 +254,20 @@ class MailboxConnector:
     async def mark(self, client: IMAP4, uid: str, taken: Intake) -> None:
         """The mail was accepted (or quarantined): move it out, or flag it taken."""
         folder = self.config.processed_folder
-        # Flagged first also when it is moved: the Done folder showed every mail unread, and a move
-        # refused leaves it taken in place (as without a processed folder), never read but untaken.
-        response = await client.uid("store", uid, f"+FLAGS.SILENT (\\Seen {TAKEN})")
-        if response.result == "OK" and folder:
-            response = await client.uid("move", uid, _quoted(folder))
+        if not folder:
+            response = await client.uid("store", uid, f"+FLAGS.SILENT (\\Seen {TAKEN})")
+            if response.result != "OK":
+                raise MailboxError("marking a taken mail was refused")
+            return
+        # Read before it moves (the Done folder showed all unread); a refused move takes the flag
+        # back, so the mail is taken again, not left read but untaken (`existing_mail: unread` would
+        # skip it). No keyword: a refused move retries, and a server keeping none of ours still moves.
+        await client.uid("store", uid, "+FLAGS.SILENT (\\Seen)")
+        response = await client.uid("move", uid, _quoted(folder))
         if response.result != "OK":
-            raise MailboxError("marking a taken mail was refused")
+            with contextlib.suppress(Exception):
+                await client.uid("store", uid, "-FLAGS.SILENT (\\Seen)")
+            raise MailboxError("moving a taken mail was refused")
 
     async def _wait_for_mail(self, client: IMAP4) -> None:
         """Until the server says mail arrived (IDLE), or `poll_seconds` pass."""

@@ -17,14 +17,14 @@ import ipaddress
 import json
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from engine.contracts.ids import ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
 from engine.db.keys import TENANT_PATTERN
-from engine.mail.addresses import is_one_mailbox
+from engine.mail.addresses import name_and_mailbox
 
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 
@@ -79,11 +79,21 @@ class MailboxConfig(BaseModel):
             raise ValueError("give exactly one of password_env or password_file")
         if self.security == "plain" and not self.allow_plain and not _loopback(self.host):
             raise ValueError("plain IMAP (no TLS) only to a loopback address, or with allow_plain: true")
-        if self.address is not None and not is_one_mailbox(self.address):
-            # "Acme Support <s@acme.example>" was taken, and a mail from the mailbox itself was then
-            # never recognised as a loop (the bare sender against the whole text).
-            raise ValueError("address: one bare address (s@acme.example); the name goes in display_name")
         return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _named_address(cls, given: Any) -> Any:
+        """`"address": "Acme Support <s@acme.example>"` is read as the address and its name (kept
+        whole, a mail from the mailbox itself was never recognised as a loop); not one mailbox at
+        all, it is refused naming the field."""
+        if not isinstance(given, dict) or not isinstance(written := given.get("address"), str):
+            return given
+        split = name_and_mailbox(written)
+        if split is None:
+            raise ValueError("address: one email address (s@acme.example, or Acme Support <s@acme.example>)")
+        name, address = split
+        return {**given, "address": address, "display_name": given.get("display_name") or name}
 
     @property
     def server_port(self) -> int:
@@ -112,9 +122,12 @@ class MailboxConfig(BaseModel):
             return value
         assert self.password_file is not None
         try:
-            return self.password_file.read_text().strip()
+            value = self.password_file.read_text().strip()
         except OSError as exc:
             raise MailboxConfigError(f"cannot read password_file ({exc.strerror})") from None
+        if not value:  # as an unset variable: no login tried with it (a file being rewritten)
+            raise MailboxConfigError("password_file is empty")
+        return value
 
 
 def _loopback(host: str) -> bool:

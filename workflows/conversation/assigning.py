@@ -162,8 +162,14 @@ class Assigning(Delivery):
         if self._patched(DESK_DEADLINES_PATCH):
             await self._tell_desk_status(self._state.status.value)
 
-    async def _take(self, outcome: AssignmentOutcome, raised: Raised) -> ActionResult:
-        """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal."""
+    async def _take(
+        self, outcome: AssignmentOutcome, raised: Raised, *, cause: str | None = None
+    ) -> ActionResult:
+        """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal.
+
+        `cause`: why it was asked when no rule asked (the desk serving its queue, a person through
+        the API, the unanswered timer), the note of the `conversation.assigned` it raises: the audit
+        told them apart by guesswork (a state note, no command: no patch)."""
         s, current = self._state, self._state.assignment
         decision = outcome.decision
         if outcome.result == "refused":
@@ -200,7 +206,8 @@ class Assigning(Delivery):
         await self._arm_unanswered()
         if outcome.kept:  # asked for someone else, nobody else can take it: nothing changed hands
             return ActionResult("done", decision.reason)
-        raised.append(("conversation.assigned", {"assignment": decision_dict(decision)}))
+        assigned: dict[str, Any] = {"assignment": decision_dict(decision)}
+        raised.append(("conversation.assigned", assigned | ({"note": cause} if cause else {})))
         return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
 
     async def _arm_unanswered(self) -> None:

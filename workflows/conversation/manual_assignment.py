@@ -53,7 +53,7 @@ class ManualAssignment(Inbox):
             )
         s.team = team
         raised: Raised = []
-        await self._take(outcome, raised)
+        await self._take(outcome, raised, cause="assigned through the API")
         last = await self._follow(raised)
         await self._flush_records()
         self._changed()
@@ -63,8 +63,12 @@ class ManualAssignment(Inbox):
         """The team's strategy chooses its agent now, or it waits in the team's queue."""
         s = self._state
         current = s.assignment
-        if s.assignee is None and team == s.team and current is not None and current.queued:
-            return self._receipt(s.event_seq, duplicate=True)
+        # In the team already, waiting in its queue or with one of its agents: a repeat (a client's
+        # retry asked the desk again, and round robin handed the conversation to the next agent).
+        # To have the team choose again, unassign it first.
+        if team == s.team and current is not None and current.team == team:
+            if current.queued or s.assignee is not None:
+                return self._receipt(s.event_seq, duplicate=True)
         seq = self._next_event()
         outcome = await self._ask_desk(
             f"{seq}:assign",
@@ -81,11 +85,13 @@ class ManualAssignment(Inbox):
         s.team = team
         raised: Raised = []
         previous = s.assignee
-        if outcome.result == "queued" and previous is not None:
+        queued = outcome.result == "queued"
+        if queued:  # the queue place said in the trail, with the agent it left if it had one
             s.assignee = None
-            note = f"{previous} unassigned: sent to team {team}'s queue through the API"
+        result = await self._take(outcome, raised, cause=f"sent to team {team} through the API")
+        if queued and previous is not None:
+            note = f"{previous} unassigned: sent to team {team}'s queue through the API ({result.detail})"
             raised.append(("conversation.unassigned", {"note": note}))
-        result = await self._take(outcome, raised)
         if not raised:  # it waits in the queue, as it did or with nobody before
             entry = DecisionEntry(
                 seq=seq,

@@ -190,7 +190,8 @@ class Timers(Deciding):
             reason=f"unanswered for {minutes:g} business minutes",
         )
         raised: Raised = []
-        result = await self._take(outcome, raised)
+        cause = f"reassigned: {agent} left the customer waiting {minutes:g} business minutes"
+        result = await self._take(outcome, raised, cause=cause)
         entry.note = result.detail
         await self._follow(raised)
 

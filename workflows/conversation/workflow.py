@@ -297,7 +297,7 @@ class ConversationWorkflow(Replies):
             if current is None or current.request_id != outcome.request_id or not current.queued:
                 return
             raised: Raised = []
-            await self._take(outcome, raised)
+            await self._take(outcome, raised, cause=f"the assignment desk served team {current.team}'s queue")
             await self._follow(raised)
             await self._flush_records()
             self._changed()
