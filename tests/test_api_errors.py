@@ -46,6 +46,7 @@ def test_a_subject_an_attachment_or_quoted_history_alone_is_a_message() -> None:
         assert not PostMessage.model_validate({**GOOD, "text": "", **alone}).says_nothing()
         # and with no `text` at all: it was "text: Field required" (a chat widget's image alone)
         assert not PostMessage.model_validate({**without_text, **alone}).says_nothing()
+        assert not PostMessage.model_validate({**without_text, "text": None, **alone}).says_nothing()
     assert PostMessage.model_validate({**GOOD, "text": " \n"}).says_nothing()
 
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import Locator, Page, expect
 
 from engine.service.config import Settings
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, trail
 from tests.browser import chromium
 from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, publish
@@ -158,6 +158,12 @@ async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
     page = await timeline_page(api, settings, tenants["acme"], "tl-late")
     clocks = page.split('<table class="clocks">', 1)[1].split("</table>", 1)[0]
     assert f"running {written:%Y-%m-%d %H:%M:%S}\u2013" in clocks  # an en dash, then its end
+    # The breach is dated at its deadline, two hours back; the row says when its effects went out
+    # (the page read as if they had gone out then, before the conversation existed).
+    breach = next(d for d in await trail(api, "tl-late") if d["event"] == "sla.breached")
+    handled = datetime.fromisoformat(breach["handled_at"])
+    row = page.split(f'<tr id="seq-{breach["seq"]}">', 1)[1].split("</tr>", 1)[0]
+    assert f"handled {handled:%Y-%m-%d %H:%M:%S}: its effects went out then" in row
 
 
 async def test_a_conversation_the_customer_wrote_to_after_its_close_is_open_on_the_page(

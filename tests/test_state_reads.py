@@ -5,7 +5,7 @@ of its state (280 messages: 408 of 410 KiB), and the query's time grew with it (
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.client import Client
@@ -66,3 +66,26 @@ async def test_a_worker_of_the_code_before_is_asked_for_the_whole_state(client: 
             assert await current_state(handle, timedelta(seconds=10)) == state
         finally:
             await handle.terminate()
+
+
+def test_a_survey_scheduled_again_shows_no_earlier_survey_s_instants_or_rating() -> None:
+    """A reopened conversation solved again showed its first survey's `sent_at`, `expires_at` and
+    rating beside `status: scheduled`: a survey only scheduled looked sent and answered."""
+    from engine.api.conversation_views import _survey_view
+    from engine.contracts.conversation import SurveyState
+
+    at = datetime(2026, 12, 7, 11, 55, tzinfo=UTC)
+    again = SurveyState(status="scheduled", due_at=at, sent_at=at, expires_at=at, rating=5)
+    shown = _survey_view(again)
+    assert (shown["sent_at"], shown["expires_at"], shown["rating"], shown["earlier_rating"]) == (
+        None,
+        None,
+        None,
+        5,
+    )
+    answered = _survey_view(again.model_copy(update={"status": "completed", "rating": 2}))
+    assert (answered["rating"], answered["earlier_rating"], answered["sent_at"]) == (
+        2,
+        None,
+        "2026-12-07T11:55:00Z",
+    )

@@ -14,7 +14,7 @@ from typing import Any
 
 from tests.api_client import ApiClient, trail
 from tests.test_assignment_desk import add_agent, assigned_to, desk_pack, loads, queue
-from tests.test_lifecycle import state
+from tests.test_lifecycle import set_status, state
 
 __all__ = ["desk_pack"]  # the fixture, used by name
 
@@ -117,3 +117,8 @@ async def test_a_conversation_with_nobody_goes_back_to_a_queue_and_bad_teams_are
     assert [f["field"] for f in empty.body["fields"]] == ["team"]
     assert "no agent of the roster is in team 'experts'" in empty.body["message"]
     assert (await state(api, "c-2"))["team"] == "support" and await queue(api) == ["c-2"]
+    # Solved, it waits for its customer: sent to a queue it was listed and served at once.
+    await set_status(api, "c-1", "solved")
+    solved = await send_to(api, "c-1", {"team": "support"})
+    assert (solved.status, solved.body["error"]) == (409, "assignment_refused"), solved.body
+    assert [f["field"] for f in solved.body["fields"]] == ["team"] and "solved" in solved.body["message"]

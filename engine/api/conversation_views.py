@@ -151,6 +151,8 @@ def _survey_view(survey: SurveyState) -> dict[str, Any]:
     """The survey as GET shows it: `rating` is the answer to this survey, `earlier_rating` a
     previous one's (a reopened conversation's next survey showed the first answer as its own)."""
     view = survey.model_dump(mode="json")
+    if survey.status == "scheduled":  # the instants left are an earlier survey's (sent, expired)
+        view["sent_at"] = view["expires_at"] = None
     answered = survey.status == "completed"
     view["rating"] = survey.rating if answered else None
     view["earlier_rating"] = None if answered else survey.rating

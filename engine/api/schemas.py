@@ -129,6 +129,11 @@ class PostMessage(Strict):
         description="Channel headers; `Auto-Submitted` other than `no` marks a machine.",
     )
 
+    @field_validator("text", mode="before")
+    @classmethod
+    def _no_text(cls, value: Any) -> Any:
+        return "" if value is None else value  # as left out, as `subject: null` is
+
     @field_validator("received_at", mode="before")
     @classmethod
     def _written_as_a_time(cls, value: object) -> object:

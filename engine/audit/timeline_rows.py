@@ -76,6 +76,8 @@ class Row:
     at: datetime
     event: str
     thread: int
+    handled_at: datetime | None
+    """When its effects went out, when that was over a minute after `at` (DecisionEntry)."""
     depth: int
     sender: str | None
     """customer or agent when the event is a message (its text is not shown)."""
@@ -121,6 +123,7 @@ def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
         at=entry.at,
         event=entry.event,
         thread=entry.thread,
+        handled_at=entry.handled_at,
         depth=entry.depth,
         sender=_SENDERS.get(entry.event) if entry.message_id or entry.event == "message.sent" else None,
         reasons=reasons,

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionEntry,
         EventReceipt,
         InboundMessage,
+        Status,
         StatusChange,
         SurveyAnswer,
     )
@@ -326,6 +327,14 @@ class ConversationWorkflow(Replies):
         self._reject_when_closed()
         if assignment.agent_id is None and not assignment.team:
             raise ApplicationError("name the agent or the team", type="TeamRefused")
+        if assignment.agent_id is None and self._state.status == Status.SOLVED:
+            # A solved conversation waits for its customer, not an agent: sent to a queue it was
+            # listed and served at once, where one solved while it waited is held unlisted.
+            raise ApplicationError(
+                "the conversation is solved: no team serves it until its customer writes again (its "
+                "rules route it then); name an agent to give it to one now",
+                type="TeamRefused",
+            )
 
     @workflow.update
     async def complete_survey(self, answer: SurveyAnswer) -> EventReceipt:
