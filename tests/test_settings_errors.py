@@ -15,8 +15,9 @@ from pydantic import SecretStr, ValidationError
 
 from engine.api.auth import KeyStore
 from engine.db.connection import open_engine
-from engine.service.config import Settings, settings_problems
+from engine.service.config import Settings
 from engine.service.payload_keys import KeyringError, keyring_of
+from engine.service.settings_problems import settings_problems
 from engine.service.worker import build_channels
 from tests.cli_run import run_cli
 from tests.local_servers import refusing_port

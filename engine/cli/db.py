@@ -35,10 +35,11 @@ from engine.db.connection import (
 )
 from engine.db.key_fingerprints import forget_key, recorded_keys
 from engine.db.url import DatabaseUrlError, redacted
-from engine.service.config import Settings, settings_problems
+from engine.service.config import Settings
 from engine.service.data_import import import_data_dir
 from engine.service.database import NoSharedDatabase, prepare_database, require_shared_database
 from engine.service.payload_keys import KeyringError, keyring_of
+from engine.service.settings_problems import settings_problems
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

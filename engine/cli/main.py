@@ -31,7 +31,8 @@ from engine.cli import (
 )
 from engine.db.connection import DATABASE_ERRORS, first_line
 from engine.service import logging_setup
-from engine.service.config import Settings, settings_problems
+from engine.service.config import Settings
+from engine.service.settings_problems import settings_problems
 
 
 def _serve(run: Callable[[Settings], Coroutine[Any, Any, None]]) -> Callable[[argparse.Namespace], int]:

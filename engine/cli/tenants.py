@@ -34,8 +34,9 @@ from engine.db.keys import (
 )
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.db.tenant_settings import set_require_approval, settings_of
-from engine.service.config import Settings, settings_problems
+from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
+from engine.service.settings_problems import settings_problems
 
 LIMIT_FIELDS = tuple(TenantLimits.model_fields)
 TENANT_HELP = "tenant id: letters, digits, `.`, `_`, `-`, at most 64, starting with a letter or digit"

@@ -405,17 +405,3 @@ class Settings(BaseSettings):
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else None
-
-
-def settings_problems(exc: ValidationError) -> str:
-    """What is wrong with the environment, one line per variable as the operator wrote it
-    (`CONVOFLOW_API_PORT: Input should be a valid integer`), never its value (it may be a secret):
-    pydantic's own text named the field (`api_port`), echoed the value and linked its docs."""
-    lines = []
-    for error in exc.errors(include_url=False, include_input=False):
-        field = str(error["loc"][0]) if error["loc"] else ""
-        info = Settings.model_fields.get(field)
-        alias = info.validation_alias if info is not None else None
-        name = str(alias.choices[0]) if isinstance(alias, AliasChoices) else f"CONVOFLOW_{field.upper()}"
-        lines.append(f"{name}: {error['msg']}")
-    return "; ".join(lines)
