@@ -39,6 +39,19 @@ async def add_agent(api: ApiClient, agent_id: str, *, presence: str = "online", 
     assert moved.status == 200, moved.body
 
 
+async def post_german(api: ApiClient, conversation: str, text: str) -> None:
+    """Kai writes in German (`language: de`), the conversation's first message."""
+    body = {
+        "message_id": "m1",
+        "channel": "email",
+        "sender": {"address": "kai@example.com"},
+        "text": text,
+        "language": "de",
+    }
+    posted = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=body)
+    assert posted.status == 201, posted.body
+
+
 async def assignee(api: ApiClient, conversation: str) -> str | None:
     return (await state(api, conversation))["assignee"]
 
@@ -68,18 +81,7 @@ async def test_a_conversation_goes_to_an_online_agent_with_the_skill_and_the_tra
     await add_agent(api, "ana", skills=["lang:en"])
     await add_agent(api, "ben", skills=["lang:en", "lang:de"])
     await add_agent(api, "cy", skills=["lang:de"], presence="away")
-    posted = await api.request(
-        "POST",
-        "/v1/conversations/c-de/messages",
-        json={
-            "message_id": "m1",
-            "channel": "email",
-            "sender": {"address": "kai@example.com"},
-            "text": "Hallo",
-            "language": "de",
-        },
-    )
-    assert posted.status == 201, posted.body
+    await post_german(api, "c-de", "Hallo")
     await assigned_to(api, "c-de", "ben")
     shown = await state(api, "c-de")
     assert "assigned" in shown["tags"]  # conversation.assigned raised the pack's rule

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api_client import ApiClient, trail
-from tests.test_assignment_desk import add_agent, assigned_to, desk_pack, loads, queue
+from tests.test_assignment_desk import add_agent, assigned_to, desk_pack, loads, post_german, queue
 from tests.test_lifecycle import set_status, state
 
 __all__ = ["desk_pack"]  # the fixture, used by name
@@ -30,18 +30,7 @@ async def test_a_conversation_sent_to_a_team_goes_to_its_agent_who_speaks_the_cu
     # Ana would win a tie (more room once assigned) but speaks no German; support declares lang:de.
     await add_agent(api, "ana", teams=["support"], skills=["lang:en"], capacity=10)
     await add_agent(api, "ben", teams=["support"], skills=["lang:en", "lang:de"], capacity=2)
-    posted = await api.request(
-        "POST",
-        "/v1/conversations/c-de/messages",
-        json={
-            "message_id": "m1",
-            "channel": "email",
-            "sender": {"address": "kai@example.com"},
-            "text": "Eine Frage zur invoice",
-            "language": "de",
-        },
-    )
-    assert posted.status == 201, posted.body
+    await post_german(api, "c-de", "Eine Frage zur invoice")
     await assigned_to(api, "c-de", "bea")
     moved = await send_to(api, "c-de", {"team": "support"})
     assert moved.status == 200, moved.body
