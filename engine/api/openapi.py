@@ -279,6 +279,15 @@ NEVER_LIMITED = {"/healthz", "/readyz", "/v1/openapi.json", "/metrics"}  # see e
 METRICS_REFUSED = {"description": "Not the metrics token (or not loopback without one)", "content": PROBLEM}
 
 
+def operation_parameters(method: str, path: str) -> list[dict[str, Any]]:
+    """The parameters the document declares for one operation: its path's, its query's, its headers'
+    (engine/api/query_parameters.py holds requests to the query's)."""
+    parameters = parameters_of(method, path) + HEADERS.get((method, path), [])
+    if method == "POST" and path not in SIGNED and (method, path) not in HEADERS:
+        parameters.append(IDEMPOTENCY_KEY)
+    return parameters
+
+
 def build_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = sorted(
         {m for _, req, resp, _ in ROUTES.values() for m in (req, resp) if m is not None}
@@ -361,9 +370,7 @@ def build_document() -> dict[str, Any]:
             roles = sorted(ROUTE_ROLES.get((method, path), {"admin"}))
             operation["x-roles"] = roles
             operation["description"] = f"Roles: {', '.join(roles)}."
-        parameters = parameters_of(method, path) + HEADERS.get((method, path), [])
-        if method == "POST" and path not in SIGNED and (method, path) not in HEADERS:
-            parameters.append(IDEMPOTENCY_KEY)
+        parameters = operation_parameters(method, path)
         if parameters:
             operation["parameters"] = parameters
         paths.setdefault(path, {})[method.lower()] = operation

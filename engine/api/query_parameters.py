@@ -16,20 +16,19 @@ from functools import cache
 from aiohttp import web
 
 from engine.api.errors import invalid_field
-from engine.api.openapi import build_document
+from engine.api.openapi import ROUTES, operation_parameters
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @cache
 def declared_parameters() -> dict[tuple[str, str], tuple[str, ...]]:
-    """Each operation's query parameters by (method, path template), from the OpenAPI document."""
-    found: dict[tuple[str, str], tuple[str, ...]] = {}
-    for path, operations in build_document()["paths"].items():
-        for method, operation in operations.items():
-            names = tuple(p["name"] for p in operation.get("parameters", ()) if p["in"] == "query")
-            found[(method.upper(), path)] = names
-    return found
+    """Each operation's query parameters by (method, path template), as the OpenAPI document declares
+    them (its parameters alone: the whole document's schemas took 150 ms, on the first request)."""
+    return {
+        (method, path): tuple(p["name"] for p in operation_parameters(method, path) if p["in"] == "query")
+        for method, path in ROUTES
+    }
 
 
 # Machines that call us with URLs of their own making: a gateway's webhook URL with a tracking

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from email.utils import getaddresses
+from typing import Any
 
 # What ends an address on an SMTP command line, outside a quoted local part (aiosmtplib's own test).
 _BREAKS_THE_LINE = re.compile(r'[\s<>"]')
@@ -38,3 +39,22 @@ def name_and_mailbox(written: str) -> tuple[str | None, str] | None:
     if len(found) == 1 and is_one_mailbox(found[0][1]):
         return found[0][0] or None, found[0][1]
     return None
+
+
+class NotOneMailbox(ValueError):
+    """A setting's address that is not one mailbox, even read as a header."""
+
+
+def with_name_read(given: Any, address_key: str, name_key: str) -> Any:
+    """Settings `given` (a dict, as a model's before-validator sees them) with `address_key` written
+    as a header read as the bare address and, unless `name_key` is set, its name."""
+    if not isinstance(given, dict) or not isinstance(written := given.get(address_key), str):
+        return given
+    split = name_and_mailbox(written)
+    if split is None:
+        raise NotOneMailbox(f"{address_key}: {ONE_MAILBOX}")
+    name, address = split
+    return {**given, address_key: address, name_key: given.get(name_key) or name}
+
+
+ONE_MAILBOX = "one email address (s@acme.example, or Acme Support <s@acme.example>)"

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engine.contracts.single_line import SINGLE_LINE
 from engine.db.url import embedded_url
-from engine.mail.addresses import name_and_mailbox
+from engine.mail.addresses import ONE_MAILBOX, NotOneMailbox, with_name_read
 
 DEV_TENANT = "dev"
 """The tenant of `convoflow up`'s development key, and the CLI's default tenant."""
@@ -358,18 +358,12 @@ class Settings(BaseSettings):
     def _named_sender(cls, given: Any) -> Any:
         """`CONVOFLOW_EMAIL_FROM="Acme Support <s@acme.example>"` read as the address and its name
         (kept whole, our own mail coming back was never recognised as a loop)."""
-        if not isinstance(given, dict) or not isinstance(written := given.get("email_from"), str):
-            return given
-        split = name_and_mailbox(written)
-        if split is None:  # named as a field's own error is: CONVOFLOW_EMAIL_FROM, never its value
-            problem = PydanticCustomError(
-                "email_address",
-                "must be one email address (s@acme.example, or Acme Support <s@acme.example>)",
-            )
-            detail = InitErrorDetails(type=problem, loc=("email_from",), input=written)
-            raise ValidationError.from_exception_data(cls.__name__, [detail])
-        name, address = split
-        return {**given, "email_from": address, "email_from_name": given.get("email_from_name") or name}
+        try:
+            return with_name_read(given, "email_from", "email_from_name")
+        except NotOneMailbox:  # named as a field's own error is: CONVOFLOW_EMAIL_FROM, never its value
+            problem = PydanticCustomError("email_address", f"must be {ONE_MAILBOX}")
+            detail = InitErrorDetails(type=problem, loc=("email_from",), input=given["email_from"])
+            raise ValidationError.from_exception_data(cls.__name__, [detail]) from None
 
     @property
     def embedded(self) -> bool:

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from engine.contracts.ids import ID_PATTERN
 from engine.contracts.single_line import SINGLE_LINE
 from engine.db.keys import TENANT_PATTERN
-from engine.mail.addresses import name_and_mailbox
+from engine.mail.addresses import with_name_read
 
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "plain": 143}
 
@@ -87,13 +87,7 @@ class MailboxConfig(BaseModel):
         """`"address": "Acme Support <s@acme.example>"` is read as the address and its name (kept
         whole, a mail from the mailbox itself was never recognised as a loop); not one mailbox at
         all, it is refused naming the field."""
-        if not isinstance(given, dict) or not isinstance(written := given.get("address"), str):
-            return given
-        split = name_and_mailbox(written)
-        if split is None:
-            raise ValueError("address: one email address (s@acme.example, or Acme Support <s@acme.example>)")
-        name, address = split
-        return {**given, "address": address, "display_name": given.get("display_name") or name}
+        return with_name_read(given, "address", "display_name")
 
     @property
     def server_port(self) -> int:
