@@ -9,7 +9,9 @@ assignment says why on the conversation's decision trail.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -342,22 +344,44 @@ async def test_manual_assignment_is_checked_and_unassignment_frees_the_slot(
     await assigned_to(api, "c-2", "ana")  # the queued conversation takes the freed slot
 
 
+@contextlib.asynccontextmanager
+async def heartbeating(api: ApiClient, agent: str) -> AsyncIterator[None]:
+    """The agent's client sends heartbeats well within the test's 1 s timeout until the block ends:
+    an agent meant to stay online must not drop to away on a loaded machine before it is assigned."""
+
+    async def beat() -> None:
+        while True:
+            sent = await api.request("POST", f"/v1/agents/{agent}/heartbeat")
+            assert sent.status == 200, sent.body
+            await asyncio.sleep(0.2)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def test_a_silent_agent_drops_to_away_and_its_conversations_move(
     client: Client, settings: Settings, tenants: dict[str, str], desk_pack: str
 ) -> None:
     quiet = settings.model_copy(update={"presence_timeout_seconds": 1.0})
     async with build_worker(client, quiet), serve_api(client, quiet, tenants) as api:
         await add_agent(api, "ana")
-        await api.post_message("c-hb", "m1", "Hello there")
-        await assigned_to(api, "c-hb", "ana")
+        async with heartbeating(api, "ana"):
+            await api.post_message("c-hb", "m1", "Hello there")
+            await assigned_to(api, "c-hb", "ana")
 
         async def away() -> bool:
             reply = await api.request("GET", "/v1/agents/ana")
             return reply.body["presence"] == "away"
 
-        await eventually(away, "ana dropped to away after 1 s without a heartbeat")
         await add_agent(api, "ben")
-        await assigned_to(api, "c-hb", "ben")
+        async with heartbeating(api, "ben"):
+            await eventually(away, "ana dropped to away after 1 s without a heartbeat")
+            await assigned_to(api, "c-hb", "ben")
 
 
 async def test_a_heartbeat_timeout_a_restart_turned_on_drops_silent_agents_without_a_roster_write(

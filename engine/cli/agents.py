@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.service import RPCError
 
-from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.command import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.assignment import Presence
 from engine.db.keys import require_tenant

@@ -38,7 +38,7 @@ from engine.audit.bundle import FORMAT_1, BundleError
 from engine.audit.chain import canonical_json
 from engine.audit.signing import PublicKeyError, key_id, public_text, read_public, signing_key
 from engine.audit.verification import VerifyingKeys, verify
-from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.command import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
 from engine.db.connection import SchemaError
 from engine.db.keys import TENANT_PATTERN

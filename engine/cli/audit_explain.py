@@ -30,7 +30,8 @@ from temporalio.service import RPCError
 from engine.audit.explain import explain, render_text
 from engine.audit.whatif import escalations, timing_caveats, to_recorded, whatif
 from engine.audit.whatif import render_text as render_whatif
-from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack
+from engine.cli.command import DEFAULT_TENANT, CommandFailed
+from engine.cli.rules import load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack

@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.service import RPCError, RPCStatusCode
 
-from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.command import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.ids import is_safe_id
 from engine.service.audit_explain import connect_cli

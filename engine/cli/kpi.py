@@ -29,7 +29,7 @@ from temporalio.service import RPCError
 
 from engine.audit.bundle import BundleError
 from engine.cli.audit_bundle import _client, _tenant_name
-from engine.cli.rules import DEFAULT_TENANT
+from engine.cli.command import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP
 from engine.db.connection import SchemaError
 from engine.db.keys import UnknownTenant, require_tenant

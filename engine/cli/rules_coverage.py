@@ -25,7 +25,8 @@ from temporalio.service import RPCError
 
 from engine.cli.audit import _in_the_service_folder
 from engine.cli.audit_bundle import _client, _tenant_name
-from engine.cli.rules import DEFAULT_TENANT, CommandFailed, load_pack, require_tenant
+from engine.cli.command import DEFAULT_TENANT, CommandFailed, require_tenant
+from engine.cli.rules import load_pack
 from engine.cli.tenants import TENANT_HELP
 from engine.rules.coverage import add_traffic, case_coverage, document, render, rule_ids
 from engine.rules.coverage.period import DEFAULT_CONVERSATIONS, MAX_CONVERSATIONS, PeriodError, traffic_period

@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any
 
-from engine.cli.rules import DEFAULT_TENANT, with_store
+from engine.cli.command import DEFAULT_TENANT, with_store
 from engine.db.pack_history import Activation, activations
 from engine.db.packs import PackStore, PublishedVersion
 

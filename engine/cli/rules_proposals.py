@@ -12,7 +12,7 @@ import argparse
 import json
 from typing import Any
 
-from engine.cli.rules import DEFAULT_TENANT, CommandFailed, with_store
+from engine.cli.command import DEFAULT_TENANT, CommandFailed, with_store
 from engine.db.packs import PackStore
 from engine.db.proposals import STATUSES, Proposal, ProposalStore, UnknownProposal
 

@@ -15,14 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from engine.cli.rules import (
+from engine.cli.command import (
     DEFAULT_TENANT,
     CommandFailed,
     cli_user,
-    load_pack,
     refuse_when_approval_required,
     with_store,
 )
+from engine.cli.rules import load_pack
 from engine.db.packs import PackStore
 from engine.db.shadow import AlreadyActive, ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.audit_bundle import _tenant_name
-from engine.cli.rules import CommandFailed, load_weighed_pack, require_tenant
+from engine.cli.command import CommandFailed, require_tenant
+from engine.cli.rules import load_weighed_pack
 from engine.rules.casetest import run_cases
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.cli.rules import cli_user
+from engine.cli.command import cli_user
 from engine.db.connection import SchemaError
 from engine.db.keys import (
     ROLES,

@@ -35,12 +35,13 @@ import re
 import ssl
 from typing import Any
 
-from aioimaplib import IMAP4, STOP_WAIT_SERVER_PUSH, Command
+from aioimaplib import IMAP4, STOP_WAIT_SERVER_PUSH
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.email_intake import Intake, MailIntake
 from engine.db.keys import tenant_exists
 from engine.db.mailbox_marks import MailboxMarks
+from engine.service.imap_wire import MailboxError, quoted, search_uids, selected_number, starttls
 from engine.service.mailbox_config import MailboxConfig, MailboxConfigError, password_digest
 from engine.service.metrics import MAILBOX_CHECKED, MAILBOX_CONNECTED, MAILBOX_ERRORS
 
@@ -48,10 +49,6 @@ log = logging.getLogger("convoflow.mailbox")
 TAKEN = "$ConvoflowTaken"
 FETCH_LITERAL = re.compile(rb"^\d+ FETCH \(.*UID (\d+)")
 MAX_BACKOFF_SECONDS = 60.0
-
-
-class MailboxError(RuntimeError):
-    """The server refused something the connector needs (login, the folder, STARTTLS); retried."""
 
 
 class LoginRefused(MailboxError):
@@ -98,6 +95,7 @@ class MailboxConnector:
     async def run(self) -> None:
         backoff = 1.0
         while True:
+            _stop_if_cancelled()
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -130,6 +128,7 @@ class MailboxConnector:
         while waited < seconds:
             await asyncio.sleep(step := min(PASSWORD_CHECK_SECONDS, seconds - waited))
             waited += step
+            log.debug("mailbox %s: password check after %.0f s", self.config.name, waited)
             if (now := self.config.password_digest()) is not None and now != self._tried:
                 return
 
@@ -140,13 +139,16 @@ class MailboxConnector:
                 f"no tenant {self.config.tenant!r}: its mail stays in the mailbox until the tenant is "
                 "created (`convoflow tenant create`) or CONVOFLOW_MAILBOXES names another"
             )
+        log.debug("mailbox %s: connecting", self.config.name)
         client = await self.connect()
+        log.debug("mailbox %s: logged in", self.config.name)
         try:
             selected = await self._select(client)
             await self._mark_the_start(client, selected)
             self.connected.set()
             MAILBOX_CONNECTED.labels(*self._labels).set(1)
             while True:
+                _stop_if_cancelled()
                 await self.take_pending(client)
                 MAILBOX_CHECKED.labels(*self._labels).set_to_current_time()
                 await self._wait_for_mail(client)
@@ -169,7 +171,7 @@ class MailboxConnector:
         )
         await client.wait_hello_from_server()
         if c.security == "starttls":
-            await _starttls(client, context, c.host)
+            await starttls(client, context, c.host)
         password = c.password()
         self._tried = password_digest(password)  # what a refusal waits to see mended
         response = await client.login(c.user, password)
@@ -179,11 +181,11 @@ class MailboxConnector:
 
     async def _select(self, client: IMAP4) -> list[bytes]:
         """Select the folder; the server's answer (its UIDVALIDITY and UIDNEXT among the lines)."""
-        response = await client.select(_quoted(self.config.folder))
+        response = await client.select(quoted(self.config.folder))
         if response.result != "OK":
             raise MailboxError(f"folder {self.config.folder!r} cannot be selected")
         if self.config.processed_folder:
-            await client.create(_quoted(self.config.processed_folder))  # NO when it exists: fine
+            await client.create(quoted(self.config.processed_folder))  # NO when it exists: fine
         return [bytes(line) for line in response.lines]
 
     async def take_pending(self, client: IMAP4) -> int:
@@ -224,8 +226,8 @@ class MailboxConnector:
         if self.config.existing_mail != "unread" or self._marks is None:
             return
         validity, uid_next = (
-            _selected_number(selected, b"UIDVALIDITY"),
-            _selected_number(selected, b"UIDNEXT"),
+            selected_number(selected, b"UIDVALIDITY"),
+            selected_number(selected, b"UIDNEXT"),
         )
         if validity is None or uid_next is None:
             raise MailboxError("the server's SELECT names no UIDVALIDITY and UIDNEXT")
@@ -263,7 +265,7 @@ class MailboxConnector:
         # back, so the mail is taken again, not left read but untaken (`existing_mail: unread` would
         # skip it). No keyword: a refused move retries, and a server keeping none of ours still moves.
         await client.uid("store", uid, "+FLAGS.SILENT (\\Seen)")
-        response = await client.uid("move", uid, _quoted(folder))
+        response = await client.uid("move", uid, quoted(folder))
         if response.result != "OK":
             with contextlib.suppress(Exception):
                 await client.uid("store", uid, "-FLAGS.SILENT (\\Seen)")
@@ -318,51 +320,24 @@ class MailboxConnector:
             await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             lost.cancel()
-        if not push.done():
-            push.cancel()
+            pushed = push.done()
+            if not pushed:  # lost, or this task cancelled: a push left waiting ended later in
+                push.cancel()  # "Task exception was never retrieved" (its TimeoutError)
+        if not pushed:
             raise MailboxError("the server closed the connection")
         return push.result()
 
 
-async def _starttls(client: IMAP4, context: ssl.SSLContext, host: str) -> None:
-    """Upgrade the connection before login (aioimaplib has the command but no method for it).
+def _stop_if_cancelled() -> None:
+    """Stop a connector asked to stop whose request was lost on the way.
 
-    A server that does not offer STARTTLS is an error: the password never goes out in clear text
-    because a server (or someone between) stopped offering encryption.
-    """
-    protocol = client.protocol
-    if not client.has_capability("STARTTLS"):
-        raise MailboxError("the server does not offer STARTTLS")
-    response = await protocol.execute(Command("STARTTLS", protocol.new_tag(), loop=protocol.loop))
-    if response.result != "OK":
-        raise MailboxError("STARTTLS refused")
-    loop = asyncio.get_running_loop()
-    protocol.transport = await loop.start_tls(protocol.transport, protocol, context, server_hostname=host)
-    await protocol.capability()
-
-
-def search_uids(lines: list[bytes]) -> list[str]:
-    """The UIDs of a SEARCH answer. Other untagged answers may come along with it (`4 EXISTS` when mail
-    arrived meanwhile): only a line of numbers alone is the result; the last line is the tagged status."""
-    found: list[str] = []
-    for line in lines[:-1]:
-        words = bytes(line).decode(errors="replace").split()
-        if words and all(word.isdigit() for word in words):
-            found.extend(words)
-    return found
-
-
-def _selected_number(lines: list[bytes], name: bytes) -> int | None:
-    """A number of the SELECT answer: `OK [UIDNEXT 42] Predicted next UID` -> 42."""
-    for line in lines:
-        found = re.search(rb"\[" + name + rb" (\d+)\]", line)
-        if found:
-            return int(found.group(1))
-    return None
-
-
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    Python 3.11's asyncio.wait_for, which aioimaplib waits for every answer with, swallows a
+    cancellation that arrives in the instant its answer does (fixed in 3.12), and the connector
+    went on reading: a worker shutting down waited for its mailboxes for ever. The task still
+    counts the request."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def _describe(exc: BaseException) -> str:
