@@ -87,7 +87,7 @@ class RestCrm:
             async with self._http.get().request(method, url, json=payload, headers=headers) as response:
                 if response.status == 404:
                     return 404, None
-                raise_for_status(response.status, "Crm")
+                raise_for_status(response.status, "Crm", response.headers.get("Retry-After"))
                 if limit is None:
                     return response.status, await response.json(content_type=None)
                 body = await _read_within(response, limit)

@@ -1,4 +1,5 @@
-"""What an HTTP status means for a retried activity: 4xx is final, 5xx is worth another try.
+"""What an HTTP status means for a retried activity: 4xx is final, 5xx is worth another try, and
+so is a far side asking us to slow down (429) or come back (408, 425), no sooner than it says.
 
 A far side that is down is expected to come back, and one that refuses a message has said what it
 had to say: both errors are BENIGN, which the SDK logs at DEBUG instead of a WARNING with a
@@ -9,15 +10,33 @@ and counts them; the conversation's trail says why a send failed.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
+# Statuses that refuse nothing: the far side asks for the request again later. Every SMS and WhatsApp
+# provider answers 429 to a burst; read as a refusal, the acknowledgement and the agent's reply
+# failed for good.
+TRY_AGAIN_LATER = frozenset({408, 425, 429})
+# A far side's Retry-After is followed up to this long: a header must not park a message for days.
+MAX_RETRY_AFTER = timedelta(hours=1)
 
-def raise_for_status(status: int, service: str) -> None:
-    """Raise for an error status: non-retryable `{service}Rejected` for 4xx, `{service}Unavailable` for 5xx.
+
+def raise_for_status(status: int, service: str, retry_after: str | None = None) -> None:
+    """Raise for an error status: non-retryable `{service}Rejected` for 4xx, `{service}Unavailable` for 5xx
+    and for the 4xx that ask to try again later (TRY_AGAIN_LATER), after their `Retry-After`.
 
     A 4xx is the far side saying no; asking again will not change its mind, so the workflow records the
     failure instead of retrying. A 5xx is the far side in trouble: Temporal retries with backoff.
     """
+    if status in TRY_AGAIN_LATER:
+        raise ApplicationError(
+            f"{service} asked to try again later: HTTP {status}",
+            type=f"{service}Unavailable",
+            next_retry_delay=retry_delay(retry_after),
+            category=ApplicationErrorCategory.BENIGN,
+        )
     if 400 <= status < 500:
         raise ApplicationError(
             f"{service} refused it: HTTP {status}",
@@ -31,6 +50,25 @@ def raise_for_status(status: int, service: str) -> None:
             type=f"{service}Unavailable",
             category=ApplicationErrorCategory.BENIGN,
         )
+
+
+def retry_delay(retry_after: str | None, now: datetime | None = None) -> timedelta | None:
+    """A `Retry-After` header's wait, in seconds or as an HTTP date, at most MAX_RETRY_AFTER; None
+    (the retry policy's own backoff) when there is none or it cannot be read."""
+    if not retry_after:
+        return None
+    value = retry_after.strip()
+    if value.isdigit():
+        wait = timedelta(seconds=int(value))
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        wait = when - (now or datetime.now(UTC))
+    return min(max(wait, timedelta(seconds=1)), MAX_RETRY_AFTER)
 
 
 def refused(message: str) -> ApplicationError:

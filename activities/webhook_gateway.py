@@ -71,7 +71,7 @@ class WebhookGateway:
             ) as response:
                 if self._public_only and 300 <= response.status < 400:
                     raise refused(f"Gateway answered HTTP {response.status}, a redirect not followed")
-                raise_for_status(response.status, "Gateway")
+                raise_for_status(response.status, "Gateway", response.headers.get("Retry-After"))
         except aiohttp.InvalidURL:  # the rule's URL (its host) is none aiohttp can reach: for good
             raise refused("Gateway URL cannot be reached as written") from None
         except (aiohttp.ClientError, TimeoutError) as exc:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -38,19 +39,23 @@ class FakeGateway:
     requests: list[GatewayRequest] = field(default_factory=list)
     accepted: dict[str, dict] = field(default_factory=dict)
     hold: asyncio.Event | None = None  # when set, requests wait for it before answering
+    retry_after: str | None = None  # the Retry-After header of every answer but a 200
+    arrival_times: list[float] = field(default_factory=list)  # time.monotonic() of each request
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
     url: str = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         self.requests.append(GatewayRequest(dict(request.headers), body))
+        self.arrival_times.append(time.monotonic())
         self.arrived.set()
         if self.hold is not None:
             await self.hold.wait()
         status = self.statuses.pop(0) if self.statuses else 200
         if status == 200:
             self.accepted.setdefault(request.headers["Idempotency-Key"], json.loads(body))
-        return web.json_response({"status": status}, status=status)
+        headers = {"Retry-After": self.retry_after} if self.retry_after and status != 200 else None
+        return web.json_response({"status": status}, status=status, headers=headers)
 
 
 @contextlib.contextmanager

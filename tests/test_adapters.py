@@ -106,6 +106,35 @@ async def test_gateway_4xx_is_not_retried_and_recorded_as_failed(
         assert executed["outcome"] == "failed" and "HTTP 422" in executed["detail"]
 
 
+async def test_a_gateway_s_429_is_tried_again_after_its_retry_after_not_failed(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Every SMS and WhatsApp provider answers 429 to a burst: read as a refusal, the acknowledgement
+    failed for good ("GatewayRejected ... HTTP 429") and the customer heard nothing."""
+    async with serve_gateway(FakeGateway(statuses=[429, 429], retry_after="2")) as gateway:
+        async with serve_service(client, with_gateway(settings, gateway), tenants) as api:
+            await whatsapp(api, "wa-429")
+            executed = (await delivered_late(api, "wa-429"))[0]["executed"][0]
+        keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
+        assert len(keys) == 3 and len(set(keys)) == 1 and list(gateway.accepted) == keys[:1]
+        assert executed["outcome"] == "done"
+        # The first try is the worker's at once; the background's next ones wait as the gateway asked.
+        assert gateway.arrival_times[2] - gateway.arrival_times[1] >= 2
+
+
+def test_retry_after_is_read_in_seconds_or_as_a_date_and_bounded() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from activities.http_outcome import retry_delay
+
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+    assert retry_delay("120") == timedelta(seconds=120)
+    assert retry_delay("Mon, 07 Dec 2026 12:00:30 GMT", now) == timedelta(seconds=30)
+    assert retry_delay("999999") == timedelta(hours=1)  # a header must not park a message for days
+    assert retry_delay("0") == timedelta(seconds=1)
+    assert retry_delay("soon") is None and retry_delay(None) is None
+
+
 async def test_a_chat_visitor_known_by_email_is_answered_in_the_chat_not_by_mail(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
