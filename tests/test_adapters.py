@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from engine.service import logging_setup
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.pack_files import load_source
-from tests.api_client import ApiClient, trail
+from tests.api_client import ApiClient, Reply, trail
 from tests.conftest import TEST_PACKS, publish, serve_service
 from tests.late_sends import delivered_late
 from tests.local_servers import (
@@ -248,6 +249,47 @@ async def test_inbound_webhook_signed_accepted_tampered_and_stale_rejected(
 
         await eventually(handled, "the webhook's message handled")
         assert (await api.get("wa-in-1")).body["customer_messages"] == 1
+
+
+async def test_a_gateway_s_photo_its_time_and_subject_reach_the_conversation(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """The webhook took `text`, `sender` and `language` alone and dropped the rest without a word:
+    a WhatsApp photo was a conversation of no text whose rules never saw the file, its clocks counted
+    from when the API took it, not when the customer wrote; a photo without `text` was a 422."""
+    publish(settings, TEST_PACKS / "coverage")  # a file over 1 MB tags the conversation large-file
+    chosen = settings.model_copy(update={"gateway_secret": _secret(SECRET)})
+    path = f"/v1/inbound/webhook/{tenants['acme']}"
+    wrote = (datetime.now(UTC) - timedelta(minutes=10)).replace(microsecond=0)
+    photo = {
+        "type": "message.inbound",
+        "channel": "whatsapp",
+        "conversation_id": "wa-photo",
+        "message_id": "wamid.p1",
+        "sender": {"address": "+4915100000003"},
+        "attachments": [{"name": "IMG_0042.jpg", "content_type": "image/jpeg", "size": 2_400_000}],
+        "received_at": wrote.isoformat(),
+        "media_url": "https://gateway.example/media/42",  # the gateway's own: ignored, not refused
+    }
+    async with serve_service(client, chosen, tenants) as api:
+
+        async def signed(body: dict[str, object], webhook_id: str) -> Reply:
+            data = json.dumps(body).encode()
+            headers = webhook_signature.headers(SECRET, webhook_id, int(time.time()), data)
+            return await api.request("POST", path, data=data, tenant=None, headers=headers)
+
+        accepted = await signed(photo, "evt-photo")
+        assert accepted.status == 201, accepted.body
+
+        async def tagged() -> bool:
+            return "large-file" in (await api.get("wa-photo")).body["tags"]
+
+        await eventually(tagged, "the rules saw the photo")
+        shown = (await api.get("wa-photo")).body
+        assert datetime.fromisoformat(shown["first_customer_message_at"]) == wrote
+        nothing = {k: v for k, v in photo.items() if k not in ("attachments", "received_at")}
+        refused = await signed({**nothing, "message_id": "wamid.p2"}, "evt-nothing")
+        assert refused.status == 422 and refused.body["fields"][0]["field"] == "text", refused.body
 
 
 # -- email ---------------------------------------------------------------------------------------

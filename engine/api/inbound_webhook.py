@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from engine import webhook_signature
 from engine.api.auth import TENANT, TENANT_PATTERN
@@ -29,7 +29,7 @@ from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_c
 from engine.api.errors import ApiError, invalid_field, named, validation_error
 from engine.api.json_body import json_object
 from engine.api.rate_limits import limit_webhook
-from engine.api.schemas import ConversationId, LanguageTag, MessageId, MessageText, PostMessage, PostParty
+from engine.api.schemas import ConversationId, PostMessage
 from engine.contracts.conversation import Channel
 from engine.db.keys import tenant_exists
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
@@ -40,16 +40,17 @@ TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard W
 routes = web.RouteTableDef()
 
 
-class InboundWebhook(BaseModel):
-    """What a gateway posts for a customer message."""
+class InboundWebhook(PostMessage):
+    """What a gateway posts for a customer message: `POST .../messages`'s body, with the event's type
+    and the conversation. Its `received_at`, `subject`, `attachments` and the rest were dropped
+    without a word (a photo alone was a conversation of no text, its clocks counted from arrival).
+    Fields of the gateway's own are ignored: a gateway does not retry a 4xx, so refusing one lost
+    the customer's message."""
+
+    model_config = ConfigDict(extra="ignore")
 
     type: str = Field(pattern="^message\\.inbound$")
-    channel: Channel
     conversation_id: ConversationId
-    message_id: MessageId
-    sender: PostParty
-    text: MessageText
-    language: LanguageTag | None = None
 
 
 @routes.post("/v1/inbound/webhook/{tenant}")
@@ -92,16 +93,12 @@ async def inbound_webhook(request: web.Request) -> web.Response:
             ],
         )
     request[TENANT] = tenant
-    try:  # PostMessage's own checks across fields (an email sender is one mailbox) name the field
-        message = PostMessage(
-            message_id=event.message_id,
-            channel=event.channel,
-            sender=event.sender,
-            text=event.text,
-            language=event.language,
-        )
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    if event.says_nothing():
+        raise invalid_field("text", "must say something: no text, subject, quoted history or attachment")
+    message = PostMessage.model_construct(  # checked already, as InboundWebhook
+        **{name: getattr(event, name) for name in PostMessage.model_fields},
+        _fields_set=event.model_fields_set & set(PostMessage.model_fields),
+    )
     # Remembered (in the database, for every replica) only once the conversation has the message:
     # after a 5xx the gateway's retry must get through. Two deliveries in flight at once both reach
     # the workflow, which keeps one (it deduplicates by message_id).

@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 from engine.api.audit_export import AuditBundle
 from engine.api.conversation_views import ConversationList, ConversationView, DecisionTrail, ThreadList
 from engine.api.idempotency import REPLAYED
+from engine.api.inbound_webhook import InboundWebhook
 from engine.api.keys import CreateKey, KeyList, NewKey, RevokedKey
 from engine.api.kpis import KpiReport
 from engine.api.openapi_agents import AGENT_ROUTES
@@ -155,8 +156,9 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
     ),
     **QUARANTINE_ROUTES,
     ("POST", "/v1/inbound/webhook/{tenant}"): (
-        "A signed inbound webhook from a chat/WhatsApp/SMS gateway",
-        None,
+        "A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST "
+        ".../messages` takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored",
+        InboundWebhook,
         EventResponse,
         201,
     ),

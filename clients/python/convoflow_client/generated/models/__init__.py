@@ -69,6 +69,8 @@ from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
 from .given_up_list import GivenUpList
 from .given_up_view import GivenUpView
+from .inbound_webhook import InboundWebhook
+from .inbound_webhook_headers import InboundWebhookHeaders
 from .intent_gate import IntentGate
 from .intent_report import IntentReport
 from .intent_score import IntentScore
@@ -257,6 +259,8 @@ __all__ = (
     "GetKpisInterval",
     "GivenUpList",
     "GivenUpView",
+    "InboundWebhook",
+    "InboundWebhookHeaders",
     "IntentGate",
     "IntentReport",
     "IntentScore",

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.event_response import EventResponse
+from ...models.inbound_webhook import InboundWebhook
 from ...models.problem import Problem
 from ...models.repeated_webhook import RepeatedWebhook
 from ...types import Response
@@ -14,7 +15,10 @@ from ...types import Response
 
 def _get_kwargs(
     tenant: str,
+    *,
+    body: InboundWebhook,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -23,6 +27,11 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -116,11 +125,22 @@ def sync_detailed(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
+    body: InboundWebhook,
 ) -> Response[EventResponse | EventResponse | RepeatedWebhook | Problem]:
-    """A signed inbound webhook from a chat/WhatsApp/SMS gateway
+    """A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST .../messages`
+    takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored
 
     Args:
         tenant (str):
+        body (InboundWebhook): What a gateway posts for a customer message: `POST .../messages`'s
+            body, with the event's type
+            and the conversation. Its `received_at`, `subject`, `attachments` and the rest were
+            dropped
+            without a word (a photo alone was a conversation of no text, its clocks counted from
+            arrival).
+            Fields of the gateway's own are ignored: a gateway does not retry a 4xx, so refusing one
+            lost
+            the customer's message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -132,6 +152,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         tenant=tenant,
+        body=body,
     )
 
     response = client.get_httpx_client().request(
@@ -145,11 +166,22 @@ def sync(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
+    body: InboundWebhook,
 ) -> EventResponse | EventResponse | RepeatedWebhook | Problem | None:
-    """A signed inbound webhook from a chat/WhatsApp/SMS gateway
+    """A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST .../messages`
+    takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored
 
     Args:
         tenant (str):
+        body (InboundWebhook): What a gateway posts for a customer message: `POST .../messages`'s
+            body, with the event's type
+            and the conversation. Its `received_at`, `subject`, `attachments` and the rest were
+            dropped
+            without a word (a photo alone was a conversation of no text, its clocks counted from
+            arrival).
+            Fields of the gateway's own are ignored: a gateway does not retry a 4xx, so refusing one
+            lost
+            the customer's message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -162,6 +194,7 @@ def sync(
     return sync_detailed(
         tenant=tenant,
         client=client,
+        body=body,
     ).parsed
 
 
@@ -169,11 +202,22 @@ async def asyncio_detailed(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
+    body: InboundWebhook,
 ) -> Response[EventResponse | EventResponse | RepeatedWebhook | Problem]:
-    """A signed inbound webhook from a chat/WhatsApp/SMS gateway
+    """A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST .../messages`
+    takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored
 
     Args:
         tenant (str):
+        body (InboundWebhook): What a gateway posts for a customer message: `POST .../messages`'s
+            body, with the event's type
+            and the conversation. Its `received_at`, `subject`, `attachments` and the rest were
+            dropped
+            without a word (a photo alone was a conversation of no text, its clocks counted from
+            arrival).
+            Fields of the gateway's own are ignored: a gateway does not retry a 4xx, so refusing one
+            lost
+            the customer's message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -185,6 +229,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         tenant=tenant,
+        body=body,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -196,11 +241,22 @@ async def asyncio(
     tenant: str,
     *,
     client: AuthenticatedClient | Client,
+    body: InboundWebhook,
 ) -> EventResponse | EventResponse | RepeatedWebhook | Problem | None:
-    """A signed inbound webhook from a chat/WhatsApp/SMS gateway
+    """A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST .../messages`
+    takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored
 
     Args:
         tenant (str):
+        body (InboundWebhook): What a gateway posts for a customer message: `POST .../messages`'s
+            body, with the event's type
+            and the conversation. Its `received_at`, `subject`, `attachments` and the rest were
+            dropped
+            without a word (a photo alone was a conversation of no text, its clocks counted from
+            arrival).
+            Fields of the gateway's own are ignored: a gateway does not retry a 4xx, so refusing one
+            lost
+            the customer's message.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,5 +270,6 @@ async def asyncio(
         await asyncio_detailed(
             tenant=tenant,
             client=client,
+            body=body,
         )
     ).parsed
