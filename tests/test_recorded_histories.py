@@ -153,7 +153,11 @@ customer's message that wakes a pending conversation resumes its clocks from whe
 `patches-2026-12-zf-unanswered-stops-1`, begun with the bundle in which a status nobody waits on
 stops the assignee's unanswered timer (on hold, then open again: it times out and moves), and
 `team-sent-to-queue-1`, a conversation a person sent to a team alone through the API (its agent
-unassigned, it waited in the team's queue, repeated, and was served when an agent came online).
+unassigned, it waited in the team's queue, repeated, and was served when an agent came online),
+and `patches-2026-12-zg-survey-by-message-1` and `-automatic-reply-to-closed-1`, begun with the
+bundle in which a rating alone answers the survey (solved, rated "4/5", repeated, then a "5" that
+reopened it) and an automatic reply to a closed conversation begins no thread (an out-of-office,
+then the customer's follow-up in thread 2).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

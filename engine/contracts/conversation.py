@@ -210,6 +210,10 @@ class EventReceipt(BaseModel):
     delivery: DeliveryState | None = Field(default=None, description="An agent reply's send (replies.py).")
 
 
+MessageKeeps = Literal["survey_answer", "automatic_reply"]
+"""Why a customer message leaves the status and thread as they are (inbox.py `_keeps_the_thread`)."""
+
+
 class RecordedMessage(BaseModel):
     """A customer message the conversation answered for when it recorded it, handled next in seq order.
 
@@ -220,6 +224,11 @@ class RecordedMessage(BaseModel):
     seq: int = Field(description="The seq its receipt gave: the first trail entry the message leads to.")
     thread: int = Field(description="The thread its receipt named (the next one after a close).")
     message: InboundMessage
+    keeps: MessageKeeps | None = Field(
+        default=None,
+        description="It leaves the status and thread as they are: a rating alone answering the survey, "
+        "an automatic reply to a closed conversation (inbox.py `_keeps_the_thread`).",
+    )
 
 
 class ThreadSummary(BaseModel):

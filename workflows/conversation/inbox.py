@@ -38,12 +38,19 @@ with workflow.unsafe.imports_passed_through():
         DecisionEntry,
         EventReceipt,
         InboundMessage,
+        MessageKeeps,
         RecordedMessage,
         Status,
     )
+    from engine.contracts.survey_ratings import rating_of
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
-    from workflows.conversation.patches import AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH, REOPEN_WAITS_PATCH
+    from workflows.conversation.patches import (
+        AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH,
+        AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH,
+        REOPEN_WAITS_PATCH,
+        SURVEY_BY_MESSAGE_PATCH,
+    )
     from workflows.conversation.threads import Threads
 
 AUTOMATED_SENDER = re.compile(AUTOMATED_SENDER_PATTERN, re.IGNORECASE)
@@ -83,12 +90,13 @@ class Inbox(Threads):
         s = self._state
         s.event_seq += 1
         s.updated_at = workflow.now()
+        keeps = self._keeps_the_thread(message)
         if s.inbox:
             thread = s.inbox[-1].thread
         else:
-            thread = s.thread + 1 if s.status in TERMINAL else s.thread
+            thread = s.thread + 1 if s.status in TERMINAL and keeps is None else s.thread
         created = thread == 1 and s.runs == 1 and s.customer_messages == 0 and not s.inbox
-        s.inbox.append(RecordedMessage(seq=s.event_seq, thread=thread, message=message))
+        s.inbox.append(RecordedMessage(seq=s.event_seq, thread=thread, message=message, keeps=keeps))
         self._wake = True
         if answer_now:
             self._answered_in = workflow.info().get_current_history_length()
@@ -96,9 +104,24 @@ class Inbox(Threads):
             conversation_id=s.conversation_id,
             seq=s.event_seq,
             created=created,
-            status=Status.OPEN,
+            status=s.status if keeps is not None else Status.OPEN,
             thread=thread,
         )
+
+    def _keeps_the_thread(self, message: InboundMessage) -> MessageKeeps | None:
+        """Whether a message about to be recorded leaves the status and the thread as they are: a
+        rating alone while the survey waits for its answer (SURVEY_BY_MESSAGE_PATCH), an automatic
+        reply to a closed conversation (AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH). Asked with nothing
+        queued before it, which could change either."""
+        s = self._state
+        if s.inbox or s.customer_messages == 0 or not self._threads():
+            return None
+        automatic = message.auto_submitted and message.auto_reply is not False
+        if s.survey.status == "sent" and not automatic and rating_of(message.text) is not None:
+            return "survey_answer" if self._patched(SURVEY_BY_MESSAGE_PATCH) else None
+        if s.status in TERMINAL and automatic:
+            return "automatic_reply" if self._patched(AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH) else None
+        return None
 
     def _seq_of(self, message_id: str) -> int:
         """A repeat's receipt names the seq the message was recorded with: its queue entry's, or its
@@ -141,7 +164,7 @@ class Inbox(Threads):
             self._reserved = recorded.seq
             try:
                 await self._ensure_pack()
-                await self._handle_message(recorded.message)
+                await self._handle_message(recorded.message, recorded.keeps)
             except ACTIVITY_FAILURES as exc:
                 self._record(
                     DecisionEntry(
@@ -173,9 +196,36 @@ class Inbox(Threads):
         stopped = waiting is not None and not waiting.running and waiting.breached_at is None
         return stopped and self._patched(REOPEN_WAITS_PATCH)
 
-    async def _handle_message(self, message: InboundMessage) -> tuple[int, bool]:
+    async def _handle_message(
+        self, message: InboundMessage, keeps: MessageKeeps | None = None
+    ) -> tuple[int, bool]:
         """What a customer message does (the caller loaded the pack): returns the seq of its
         `message.received` and whether it was the thread's first customer message."""
+        s = self._state
+        rating = rating_of(message.text) if keeps == "survey_answer" else None
+        if rating is not None and s.survey.status == "sent":  # still waiting when its turn came
+            s.survey.status, s.survey.rating = "completed", rating
+            survey = {"rating": rating, "comment": None}
+            note = "answered by the customer's message"
+            # Its id on the entry (a repeat names its seq), not the message: the rules read the survey,
+            # and the CSAT fact counts from now, not from the customer's message before it.
+            seq = await self._process(
+                "survey.completed", message_id=message.message_id, note=note, extra={"survey": survey}
+            )
+            return seq, False
+        if keeps == "automatic_reply" and s.status in TERMINAL:
+            seq = self._next_event()
+            note = "an automatic reply (out-of-office) to the closed conversation: recorded, nothing else"
+            self._record(
+                DecisionEntry(
+                    seq=seq,
+                    event="message.received",
+                    at=workflow.now(),
+                    message_id=message.message_id,
+                    note=note,
+                )
+            )
+            return seq, False
         if self._state.status in TERMINAL and self._threads():
             await self._begin_thread()
         at = self._received_at(message)

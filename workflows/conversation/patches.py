@@ -250,7 +250,19 @@ PATCHES_2026_12_ZE = "patches-2026-12-ze"
 UNANSWERED_STOPS_PATCH = "a-status-nobody-waits-on-stops-the-unanswered-timer"
 # The bundle after that: everything PATCHES_2026_12_ZE stands for, and UNANSWERED_STOPS_PATCH.
 PATCHES_2026_12_ZF = "patches-2026-12-zf"
+# A customer's message that is a rating alone ("5", "4/5", "★★★") while the survey waits for its answer
+# answers it (`survey.completed`): the survey asks for a reply, and a reply reopened the conversation,
+# started a response clock and lost the rating (after a close it began a new thread). Asked only when
+# such a message comes (inbox.py `_keeps_the_thread`).
+SURVEY_BY_MESSAGE_PATCH = "a-rating-alone-answers-the-survey"
+# An automatic reply (out-of-office) to a closed conversation is recorded on its trail and begins no
+# thread: it began one with no team, SLA or agent, which the customer's real follow-up then joined
+# without an acknowledgement or routing. Asked only when such a reply comes.
+AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH = "an-automatic-reply-leaves-a-closed-conversation-closed"
+# The bundle after that: everything PATCHES_2026_12_ZF stands for, and the two patches above.
+PATCHES_2026_12_ZG = "patches-2026-12-zg"
 BUNDLES = (
+    PATCHES_2026_12_ZG,
     PATCHES_2026_12_ZF,
     PATCHES_2026_12_ZE,
     PATCHES_2026_12_ZD,
@@ -331,6 +343,8 @@ LATER_PATCHES = {
     ESCALATIONS_WAIT_PATCH: PATCHES_2026_12_ZD,
     WAKE_FROM_RECEIVED_PATCH: PATCHES_2026_12_ZE,
     UNANSWERED_STOPS_PATCH: PATCHES_2026_12_ZF,
+    SURVEY_BY_MESSAGE_PATCH: PATCHES_2026_12_ZG,
+    AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH: PATCHES_2026_12_ZG,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

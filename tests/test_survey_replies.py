@@ -1,0 +1,112 @@
+"""What a customer writes back after a solve: the survey's answer, an out-of-office, a real message.
+
+The survey asks the customer to "reply with a number from 1 (poor) to 5 (great)". On SMS, WhatsApp or
+email a reply is all they can do, and it reopened the conversation, started a response clock and lost
+the rating. An out-of-office to a closed conversation began a thread of its own, which the customer's
+real follow-up then joined without an acknowledgement or routing. Timers are seconds long
+(tests/packs/timers).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.service.config import Settings
+from tests.api_client import ApiClient, trail
+from tests.conftest import TEST_PACKS, publish
+from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
+from tests.test_lifecycle import reply, sent, set_status, state
+
+
+async def surveyed(api: ApiClient, outbox: OutboxRows, conversation: str) -> None:
+    """Help asked, answered and solved; the survey sent (the timers pack sends it seconds later)."""
+    await api.post_message(conversation, "m-1", "help (slow)")
+    await reply(api, conversation)
+    await set_status(api, conversation, "solved")
+
+    async def survey_sent() -> bool:
+        return (await state(api, conversation))["survey"]["status"] == "sent"
+
+    await eventually(survey_sent, "the survey sent")
+
+
+async def message(api: ApiClient, conversation: str, message_id: str, text: str, **fields: Any) -> dict:
+    posted = await api.request(
+        "POST",
+        f"/v1/conversations/{conversation}/messages?wait=decided",
+        json={
+            "message_id": message_id,
+            "channel": "email",
+            "sender": {"address": "ada@example.com"},
+            "text": text,
+            **fields,
+        },
+    )
+    assert posted.status == 200, posted.body
+    return posted.body
+
+
+async def test_a_rating_written_back_answers_the_survey_and_the_conversation_stays_solved(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-1")
+    answered = await message(api, "sr-1", "m-2", "4/5")
+    assert answered["status"] == "solved" and answered["thread"] == 1, answered
+    shown = await state(api, "sr-1")
+    assert shown["status"] == "solved" and shown["reopened"] == 0, shown
+    assert shown["survey"]["status"] == "completed" and shown["survey"]["rating"] == 4
+    assert shown["customer_messages"] == 1  # the rating is the survey's, not a message to answer
+    (entry,) = [e for e in await trail(api, "sr-1") if e["event"] == "survey.completed"]
+    assert entry["message_id"] == "m-2" and entry["note"] == "answered by the customer's message"
+    repeat = await message(api, "sr-1", "m-2", "4/5")
+    assert repeat["duplicate"] is True and repeat["seq"] == entry["seq"]
+    # Answered, a rating is a message like any other: it reopens.
+    again = await message(api, "sr-1", "m-3", "5")
+    assert again["status"] == "open" and (await state(api, "sr-1"))["survey"]["rating"] == 4
+
+
+async def test_a_message_that_says_more_than_a_rating_reopens_as_before(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-2")
+    back = await message(api, "sr-2", "m-2", "2 more questions about my invoice")
+    assert back["status"] == "open"
+    shown = await state(api, "sr-2")
+    assert shown["reopened"] == 1 and shown["survey"]["rating"] is None
+
+
+async def test_a_rating_after_the_close_answers_the_closed_thread_s_survey(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """Closed, the rating began a new thread with a fresh acknowledgement and routing, and the
+    survey it answered was then refused with 409."""
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-3")
+    await set_status(api, "sr-3", "closed")
+    acknowledgements = len(sent(outbox, "auto_reply"))
+    answered = await message(api, "sr-3", "m-2", "⭐⭐⭐⭐⭐")
+    assert answered["status"] == "closed" and answered["thread"] == 1, answered
+    shown = await state(api, "sr-3")
+    assert shown["thread"] == 1 and shown["survey"]["rating"] == 5
+    assert len(sent(outbox, "auto_reply")) == acknowledgements
+
+
+async def test_an_out_of_office_to_a_closed_conversation_begins_no_thread(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("sr-4", "m-1", "help (slow)")
+    await set_status(api, "sr-4", "closed")
+    away = await message(api, "sr-4", "m-ooo", "I am out of the office until Monday.", auto_submitted=True)
+    assert away["status"] == "closed" and away["thread"] == 1, away
+    assert (await state(api, "sr-4"))["thread"] == 1
+    (entry,) = [e for e in await trail(api, "sr-4") if e.get("message_id") == "m-ooo"]
+    assert "out-of-office" in entry["note"]
+    # The customer's real follow-up begins the next thread, acknowledged and routed as a new one.
+    acknowledgements = len(sent(outbox, "auto_reply"))
+    back = await message(api, "sr-4", "m-2", "My parcel is stuck at customs")
+    assert back["thread"] == 2 and back["status"] == "open", back
+    assert len(sent(outbox, "auto_reply")) == acknowledgements + 1
