@@ -91,6 +91,14 @@ async def call_temporal(
             raise ApiError(
                 422, "invalid_request", f"text: {cause.message}", named("text", cause.message)
             ) from None
+        if isinstance(cause, ApplicationError) and cause.type == "OutsideMessagingWindow":
+            raise ApiError(
+                409, "outside_messaging_window", cause.message, named("text", cause.message)
+            ) from None
+        if isinstance(cause, ApplicationError) and cause.type == "UnknownTemplate":
+            raise ApiError(
+                422, "invalid_request", f"template: {cause.message}", named("template", cause.message)
+            ) from None
         if isinstance(cause, ApplicationError) and cause.type == "ChannelMismatch":
             raise ApiError(409, "channel_mismatch", cause.message, named("channel", cause.message)) from None
         if isinstance(cause, ApplicationError) and cause.type in REFUSED_FIELDS:

@@ -226,20 +226,40 @@ class PostUnassignment(AssignmentRelease, Strict):
 class PostReply(AgentReply, Strict):
     # As an assignment names the agent: "a b" was taken, and counted in the KPIs as an agent.
     agent_id: str = Field(min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
-    text: str = Field(min_length=1, max_length=100_000, pattern=NO_NUL)
+    text: str = Field(
+        default="",
+        max_length=100_000,
+        pattern=NO_NUL,
+        description="What the agent wrote; required unless `template` names what to send.",
+    )
     message_id: MessageId | None = Field(
         default=None,
         description="Caller's id for the reply; repeats are ignored. Required unless an `Idempotency-Key` "
         "header carries it (both: they must be equal).",
     )
+    template: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        pattern=SINGLE_LINE,
+        description="A template of the conversation's rule pack to send instead of text, in the "
+        "customer's language: after WhatsApp's 24-hour window only approved templates go out (free "
+        "text there is a 409 `outside_messaging_window`); the gateway gets its name and language.",
+    )
 
-    @field_validator("text")
-    @classmethod
-    def _says_something(cls, value: str) -> str:
-        # Sent as it was, a reply of spaces reached the customer and counted as the first response.
-        if not value.strip():
-            raise ValueError("must say something: it is only whitespace")
-        return value
+    @model_validator(mode="after")
+    def _text_or_template(self) -> PostReply:
+        if self.template is not None and self.text:
+            field, problem = "template", "send the text or a template, not both"
+        elif self.template is None and not self.text.strip():
+            # Sent as it was, a reply of spaces reached the customer and counted as the first response.
+            field, problem = "text", "must say something: it is empty or only whitespace"
+        else:
+            return self
+        detail = InitErrorDetails(
+            type=PydanticCustomError("reply_text", problem), loc=(field,), input=getattr(self, field)
+        )
+        raise ValidationError.from_exception_data(type(self).__name__, [detail])
 
 
 class PostStatus(StatusChange, Strict):

@@ -146,9 +146,17 @@ class AgentReply(BaseModel):
     """An agent's reply, delivered to the customer through the conversation's channel."""
 
     agent_id: str = Field(min_length=1, max_length=128)
-    text: str = Field(min_length=1, max_length=100_000)
+    text: str = Field(default="", max_length=100_000, description="What the agent wrote (or `template`).")
     message_id: str | None = Field(
         default=None, max_length=256, description="Caller's id for the reply; repeats are ignored."
+    )
+    template: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="A template of the conversation's rule pack sent instead of text, in the customer's "
+        "language: WhatsApp takes only approved templates 24 hours after the customer's last message, "
+        "and the gateway is told which (`template`, `language`, `template_only`).",
     )
 
 

@@ -18,9 +18,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from engine.contracts.conversation import AgentReply, DecisionEntry, DeliveryState, EventReceipt, Status
+    from engine.contracts.conversation import (
+        CHANNEL_CAPABILITIES,
+        AgentReply,
+        DecisionEntry,
+        DeliveryState,
+        EventReceipt,
+        Status,
+    )
     from engine.contracts.message_ids import digest_in, key_digest
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.manual_assignment import ManualAssignment
@@ -47,6 +55,8 @@ class Replies(ManualAssignment):
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
+            if reply.template is not None:
+                self._refuse_unknown_template(reply.template)
             s = self._state
             now = workflow.now()
             seq = self._next_event()
@@ -56,10 +66,7 @@ class Replies(ManualAssignment):
             if s.assignment is not None:
                 s.assignment.unanswered_at = None
             key = self._reply_key(seq)
-            to = s.customer.address
-            sent = await self._deliver(
-                key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
-            )
+            sent = await self._send_reply(key, reply)
             self._meet_sla("first_response", "next_response")
             self._replying_agent = reply.agent_id
             note = sent.note if isinstance(sent, SentLater) else sent
@@ -70,6 +77,63 @@ class Replies(ManualAssignment):
             await self._flush_records()
             self._changed()
             return self._receipt(seq, delivery=delivery_of(sent))
+
+    async def _send_reply(self, key: str, reply: AgentReply) -> str | SentLater | None:
+        """The agent's text, or the pack template it names, rendered in the customer's language and
+        marked template-only outside the channel's free-form window (the gateway sends the approved
+        template of that name)."""
+        to = self._state.customer.address
+        if reply.template is None:
+            return await self._deliver(
+                key, kind="agent_reply", text=reply.text, to=to, message_id=reply.message_id
+            )
+        language, text = self._template(reply.template, self._context("message.sent", 0, None, {}))
+        return await self._deliver(
+            key,
+            kind="agent_reply",
+            text=text,
+            to=to,
+            message_id=reply.message_id,
+            template=reply.template,
+            language=language,
+            template_only=self._outside_free_form_window(),
+        )
+
+    def _refuse_unknown_template(self, template: str) -> None:
+        """A template the conversation's pack lacks fails the update (before anything is recorded)."""
+        if template not in self.pack.templates:
+            known = ", ".join(sorted(self.pack.templates)) or "none"
+            raise ApplicationError(
+                f"no template {template!r} in the conversation's rule pack (its templates: {known})",
+                type="UnknownTemplate",
+            )
+
+    def _refuse_unsendable(self, reply: AgentReply) -> None:
+        """Refuse (the update's validator) a reply its channel cannot carry: longer than the channel
+        takes (it was cut and answered "delivered": the customer read half of it), free text after
+        the free-form window (it went out as free text, which WhatsApp refuses), a template the
+        pack lacks. A message queued and not yet handled opens the window again."""
+        channel = self._state.channel.value
+        if reply.template is not None:
+            if self._pack is not None:  # else the handler asks, once it has loaded the pack
+                self._refuse_unknown_template(reply.template)
+            return
+        limit = CHANNEL_CAPABILITIES[channel].max_length
+        if limit is not None and len(reply.text) > limit:
+            raise ApplicationError(
+                f"{len(reply.text)} characters: {channel} carries at most {limit} per message; "
+                "shorten it or send it in parts",
+                type="TextTooLong",
+            )
+        if not self._state.inbox and self._outside_free_form_window():
+            hours = CHANNEL_CAPABILITIES[channel].free_form_window_hours
+            last = self._state.last_customer_message_at
+            raise ApplicationError(
+                f"{channel} takes only approved templates {hours} hours after the customer's last "
+                f"message ({last.isoformat() if last else 'unknown'}): send a template of the pack "
+                '({"template": "<name>"}) instead of text',
+                type="OutsideMessagingWindow",
+            )
 
     async def _reply_failed(self, note: str, message_id: str | None) -> None:
         """`message.delivery_failed` of an agent's reply, decided by the rules, so a pack can tag the

@@ -23,7 +23,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.assignment import DESK_ASSIGNED, DESK_UNASSIGNED, AssignmentOutcome, Unassignment
     from engine.contracts.conversation import (
-        CHANNEL_CAPABILITIES,
         AgentReply,
         Assignment,
         AssignmentRelease,
@@ -181,15 +180,7 @@ class ConversationWorkflow(Replies):
         if reply.message_id is not None and reply.message_id in self._seen:
             return  # a client's retry of a reply taken before the close: its receipt, not a refusal
         self._reject_when_closed()
-        # It was cut to the channel's limit and answered "delivered": the customer read half of it.
-        channel = self._state.channel.value
-        limit = CHANNEL_CAPABILITIES[channel].max_length
-        if limit is not None and len(reply.text) > limit:
-            raise ApplicationError(
-                f"{len(reply.text)} characters: {channel} carries at most {limit} per message; "
-                "shorten it or send it in parts",
-                type="TextTooLong",
-            )
+        self._refuse_unsendable(reply)
 
     @workflow.update
     async def change_status(self, change: StatusChange) -> EventReceipt:

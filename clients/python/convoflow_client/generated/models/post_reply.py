@@ -15,14 +15,18 @@ class PostReply:
     """
     Attributes:
         agent_id (str):
-        text (str):
+        text (str | Unset): What the agent wrote; required unless `template` names what to send. Default: ''.
         message_id (None | str | Unset): Caller's id for the reply; repeats are ignored. Required unless an
             `Idempotency-Key` header carries it (both: they must be equal).
+        template (None | str | Unset): A template of the conversation's rule pack to send instead of text, in the
+            customer's language: after WhatsApp's 24-hour window only approved templates go out (free text there is a 409
+            `outside_messaging_window`); the gateway gets its name and language.
     """
 
     agent_id: str
-    text: str
+    text: str | Unset = ""
     message_id: None | str | Unset = UNSET
+    template: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         agent_id = self.agent_id
@@ -35,16 +39,25 @@ class PostReply:
         else:
             message_id = self.message_id
 
+        template: None | str | Unset
+        if isinstance(self.template, Unset):
+            template = UNSET
+        else:
+            template = self.template
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
             {
                 "agent_id": agent_id,
-                "text": text,
             }
         )
+        if text is not UNSET:
+            field_dict["text"] = text
         if message_id is not UNSET:
             field_dict["message_id"] = message_id
+        if template is not UNSET:
+            field_dict["template"] = template
 
         return field_dict
 
@@ -53,7 +66,7 @@ class PostReply:
         d = dict(src_dict)
         agent_id = d.pop("agent_id")
 
-        text = d.pop("text")
+        text = d.pop("text", UNSET)
 
         def _parse_message_id(data: object) -> None | str | Unset:
             if data is None:
@@ -64,10 +77,20 @@ class PostReply:
 
         message_id = _parse_message_id(d.pop("message_id", UNSET))
 
+        def _parse_template(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        template = _parse_template(d.pop("template", UNSET))
+
         post_reply = cls(
             agent_id=agent_id,
             text=text,
             message_id=message_id,
+            template=template,
         )
 
         return post_reply
