@@ -157,7 +157,9 @@ unassigned, it waited in the team's queue, repeated, and was served when an agen
 and `patches-2026-12-zg-survey-by-message-1` and `-automatic-reply-to-closed-1`, begun with the
 bundle in which a rating alone answers the survey (solved, rated "4/5", repeated, then a "5" that
 reopened it) and an automatic reply to a closed conversation begins no thread (an out-of-office,
-then the customer's follow-up in thread 2).
+then the customer's follow-up in thread 2), and `patches-2026-12-zh-survey-once-1`, begun with the
+bundle in which a thread's survey goes out once until the customer writes (rated 5, solved again
+by the agent: no second survey; the customer wrote, solved again: one).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

@@ -110,3 +110,24 @@ async def test_an_out_of_office_to_a_closed_conversation_begins_no_thread(
     back = await message(api, "sr-4", "m-2", "My parcel is stuck at customs")
     assert back["thread"] == 2 and back["status"] == "open", back
     assert len(sent(outbox, "auto_reply")) == acknowledgements + 1
+
+
+async def test_an_agent_solving_again_sends_no_second_survey_until_the_customer_writes(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """solved -> open -> solved by the agent alone sent a customer who had rated 5 a second survey,
+    and their second answer replaced the first in CSAT."""
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-5")
+    rated = await api.request("POST", "/v1/conversations/sr-5/survey", json={"rating": 5})
+    assert rated.status == 200, rated.body
+    await set_status(api, "sr-5", "open")
+    await set_status(api, "sr-5", "solved")
+    last = [e for e in await trail(api, "sr-5") if e["event"] == "status.changed"][-1]
+    (scheduled,) = [a for a in last["executed"] if a["action"]["type"] == "schedule_survey"]
+    assert scheduled["outcome"] == "skipped" and "was answered" in scheduled["detail"], scheduled
+    assert (await state(api, "sr-5"))["survey"]["status"] == "completed"
+    # The customer writes again and it is solved again: their view of this solve is asked for.
+    await message(api, "sr-5", "m-2", "It broke again (slow)")
+    await set_status(api, "sr-5", "solved")
+    assert (await state(api, "sr-5"))["survey"]["status"] in ("scheduled", "sent")

@@ -19,7 +19,11 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.sla_state import PendingEscalation
     from engine.rules.actions import DONE, ActionResult, from_record
     from workflows.conversation.delivery import SentLater
-    from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH, ESCALATION_OWN_BREACH_PATCH
+    from workflows.conversation.patches import (
+        CRM_TEXT_FILLED_PATCH,
+        ESCALATION_OWN_BREACH_PATCH,
+        SURVEY_ONCE_PATCH,
+    )
     from workflows.conversation.status import Raised, StatusMachine
 
 
@@ -220,6 +224,13 @@ class ActionRun:
         return self._wf._rendered(text, self._wf.pack.meta.language, self._context, only_known=only_known)
 
     async def schedule_survey(self, delay_minutes: int | None) -> ActionResult:
+        survey, last = self._state.survey, self._state.last_customer_message_at
+        sent = survey.sent_at if survey.status in ("sent", "completed") else None
+        if sent is not None and (last is None or last <= sent) and self._wf._patched(SURVEY_ONCE_PATCH):
+            why = "waits for the customer's answer" if survey.status == "sent" else "was answered"
+            return ActionResult(
+                "skipped", f"this thread's survey {why}, and the customer has not written since"
+            )
         default = self._wf.pack.settings.survey_delay_minutes
         delay = delay_minutes if delay_minutes is not None else (default or 0)
         self._state.survey.due_at = workflow.now() + timedelta(minutes=delay)

@@ -261,7 +261,15 @@ SURVEY_BY_MESSAGE_PATCH = "a-rating-alone-answers-the-survey"
 AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH = "an-automatic-reply-leaves-a-closed-conversation-closed"
 # The bundle after that: everything PATCHES_2026_12_ZF stands for, and the two patches above.
 PATCHES_2026_12_ZG = "patches-2026-12-zg"
+# A survey is not scheduled again for a thread whose survey waits for its answer or was answered,
+# unless the customer has written since it went out: an agent's solved -> open -> solved sent the
+# customer who had rated 5 a second survey, and their second answer replaced the first in CSAT.
+# Asked only when a `schedule_survey` finds such a survey (actions.py).
+SURVEY_ONCE_PATCH = "a-thread-s-survey-goes-out-once-until-the-customer-writes"
+# The bundle after that: everything PATCHES_2026_12_ZG stands for, and SURVEY_ONCE_PATCH.
+PATCHES_2026_12_ZH = "patches-2026-12-zh"
 BUNDLES = (
+    PATCHES_2026_12_ZH,
     PATCHES_2026_12_ZG,
     PATCHES_2026_12_ZF,
     PATCHES_2026_12_ZE,
@@ -345,6 +353,7 @@ LATER_PATCHES = {
     UNANSWERED_STOPS_PATCH: PATCHES_2026_12_ZF,
     SURVEY_BY_MESSAGE_PATCH: PATCHES_2026_12_ZG,
     AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH: PATCHES_2026_12_ZG,
+    SURVEY_ONCE_PATCH: PATCHES_2026_12_ZH,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
