@@ -74,3 +74,19 @@ async def test_a_reply_names_text_or_a_template_not_both_nor_neither(
     assert status == 422 and body["fields"][0]["field"] == "text", body
     status, body = await agent_reply(api, "wa-now", "r-3", template="reminder")
     assert status == 200, body  # within the window a template is a message like any other
+
+
+async def test_a_message_delivered_late_leaves_the_latest_message_s_time(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    """A gateway's retry delivered an older message after a newer one: the latest message's time
+    moved back to it, and the 24-hour window was read from there (a survey went out as a template 90
+    s after the customer wrote)."""
+    publish(settings, TEST_PACKS / "timers")
+    now = datetime.now(UTC).replace(microsecond=0)
+    await whatsapp(api, "wa-order", "wamid.3", now - timedelta(hours=2))
+    await whatsapp(api, "wa-order", "wamid.2", now - timedelta(hours=25))
+    shown = (await api.get("wa-order")).body
+    assert datetime.fromisoformat(shown["last_customer_message_at"]) == now - timedelta(hours=2)
+    status, body = await agent_reply(api, "wa-order", "r-1", text="On its way!")
+    assert status == 200, body

@@ -159,7 +159,11 @@ bundle in which a rating alone answers the survey (solved, rated "4/5", repeated
 reopened it) and an automatic reply to a closed conversation begins no thread (an out-of-office,
 then the customer's follow-up in thread 2), and `patches-2026-12-zh-survey-once-1`, begun with the
 bundle in which a thread's survey goes out once until the customer writes (rated 5, solved again
-by the agent: no second survey; the customer wrote, solved again: one).
+by the agent: no second survey; the customer wrote, solved again: one), and
+`patches-2026-12-zi-nudge-restarts-idle-1` and `-late-message-keeps-latest-1`, begun with the bundle
+in which an agent's reply restarts a pending conversation's idle timers and a message delivered late
+leaves the latest message's time, and `template-reply-after-window-1`, a WhatsApp conversation whose
+agent's free text was refused after the 24-hour window and whose template reply went out.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

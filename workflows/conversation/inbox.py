@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.patches import (
         AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH,
         AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH,
+        LATEST_MESSAGE_TIME_PATCH,
         REOPEN_WAITS_PATCH,
         SURVEY_BY_MESSAGE_PATCH,
     )
@@ -251,7 +252,9 @@ class Inbox(Threads):
         waiting_since_reply = s.last_agent_reply_at is not None and (
             s.last_customer_message_at is None or s.last_customer_message_at <= s.last_agent_reply_at
         )
-        s.last_customer_message_at = at
+        latest = s.last_customer_message_at
+        if latest is None or at >= latest or not self._patched(LATEST_MESSAGE_TIME_PATCH):
+            s.last_customer_message_at = at  # a message delivered late leaves the latest one's time
         s.language = s.language or message.language
         if AUTOMATED_SENDER.match(message.sender.address) or (message.auto_submitted and first):
             s.customer_is_automated = True

@@ -268,7 +268,19 @@ PATCHES_2026_12_ZG = "patches-2026-12-zg"
 SURVEY_ONCE_PATCH = "a-thread-s-survey-goes-out-once-until-the-customer-writes"
 # The bundle after that: everything PATCHES_2026_12_ZG stands for, and SURVEY_ONCE_PATCH.
 PATCHES_2026_12_ZH = "patches-2026-12-zh"
+# A customer message the channel delivered late, written before one already handled, leaves the
+# time of their latest message as it was: it moved it back, so a WhatsApp survey went out as a
+# template 90 s after the customer wrote (the 24-hour window read from a day-old message). Asked
+# only when such a message comes (inbox.py).
+LATEST_MESSAGE_TIME_PATCH = "a-late-message-keeps-the-latest-message-time"
+# An agent's reply to a pending conversation starts its idle reminder and auto-close again: they
+# counted from when it went pending, so a nudge was followed 26 s later by "we are waiting for your
+# answer" and the close. Asked only when a reply finds them armed (replies.py).
+REPLY_RESTARTS_IDLE_PATCH = "an-agent-s-reply-restarts-the-pending-timers"
+# The bundle after that: everything PATCHES_2026_12_ZH stands for, and the two patches above.
+PATCHES_2026_12_ZI = "patches-2026-12-zi"
 BUNDLES = (
+    PATCHES_2026_12_ZI,
     PATCHES_2026_12_ZH,
     PATCHES_2026_12_ZG,
     PATCHES_2026_12_ZF,
@@ -354,6 +366,8 @@ LATER_PATCHES = {
     SURVEY_BY_MESSAGE_PATCH: PATCHES_2026_12_ZG,
     AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH: PATCHES_2026_12_ZG,
     SURVEY_ONCE_PATCH: PATCHES_2026_12_ZH,
+    LATEST_MESSAGE_TIME_PATCH: PATCHES_2026_12_ZI,
+    REPLY_RESTARTS_IDLE_PATCH: PATCHES_2026_12_ZI,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

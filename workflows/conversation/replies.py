@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         FAILED_REPLY_DECIDED_PATCH,
         REFUSED_TOLD_PATCH,
         REPEAT_WAITS_PATCH,
+        REPLY_RESTARTS_IDLE_PATCH,
     )
 
 
@@ -65,6 +66,9 @@ class Replies(ManualAssignment):
             s.last_agent_reply_at = now
             if s.assignment is not None:
                 s.assignment.unanswered_at = None
+            if s.status is Status.PENDING and (s.timers.idle_at or s.timers.auto_close_at):
+                if self._patched(REPLY_RESTARTS_IDLE_PATCH):  # they count from the agent's latest word
+                    self._arm_idle(self.pack.settings)
             key = self._reply_key(seq)
             sent = await self._send_reply(key, reply)
             self._meet_sla("first_response", "next_response")

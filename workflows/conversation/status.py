@@ -14,6 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import Status
     from engine.rules.actions import STATUS_CHANGED
+    from engine.rules.pack import PackSettings
     from workflows.conversation.assigning import Assigning, Raised
 
 __all__ = ["Raised", "StatusMachine"]
@@ -21,6 +22,14 @@ __all__ = ["Raised", "StatusMachine"]
 
 class StatusMachine(Assigning):
     """Status changes and what they start or stop; the change itself is decided on as an event."""
+
+    def _arm_idle(self, settings: PackSettings) -> None:
+        """The idle reminder and the auto-close of a pending conversation, counted from now."""
+        timers, now = self._state.timers, workflow.now()
+        if settings.idle_reminder_minutes:
+            timers.idle_at = now + timedelta(minutes=settings.idle_reminder_minutes)
+        if settings.auto_close_idle_minutes:
+            timers.auto_close_at = now + timedelta(minutes=settings.auto_close_idle_minutes)
 
     async def _set_status(self, new: str, raised: Raised, actor: str | None = None) -> None:
         """`actor`: who set it through the API, when the caller named them (the auditor reads it)."""
@@ -49,10 +58,7 @@ class StatusMachine(Assigning):
             s.survey.status = "skipped" if s.survey.status == "scheduled" else "expired"
         s.timers.idle_at = s.timers.auto_close_at = None
         if new == "pending" and settings is not None:
-            if settings.idle_reminder_minutes:
-                s.timers.idle_at = now + timedelta(minutes=settings.idle_reminder_minutes)
-            if settings.auto_close_idle_minutes:
-                s.timers.auto_close_at = now + timedelta(minutes=settings.auto_close_idle_minutes)
+            self._arm_idle(settings)
         s.timers.reopen_window_ends_at = None
         if new == "solved" and settings is not None and settings.reopen_window_minutes is not None:
             s.timers.reopen_window_ends_at = now + timedelta(minutes=settings.reopen_window_minutes)
