@@ -557,6 +557,36 @@ async def test_every_event_type_the_service_sends_can_be_subscribed_to(api: ApiC
     )
 
 
+async def test_a_bounce_after_the_close_is_recorded_and_told_not_refused(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """A bounce of the last reply (or the survey) often comes after the close: it was refused with
+    409, the mail gateway's report lost, and the integrator never learned the address is dead."""
+    chosen = quick(settings, tenants)
+    async with serve_service(client, chosen, tenants) as api:
+        await subscribe(api, receiver.url, events=["message.bounced"])
+        assert (await api.post_message("bn-2", "bn-m1", TEXT)).status == 201
+        reply = {"agent_id": "ana", "text": "Your refund is on its way", "message_id": "er-9"}
+        assert (await api.request("POST", "/v1/conversations/bn-2/replies", json=reply)).status == 200
+        closed = await api.request("POST", "/v1/conversations/bn-2/status", json={"status": "closed"})
+        assert closed.status == 200, closed.body
+        [sent] = [r for r in OutboxRows(chosen).read_all(tenants["acme"]) if r["text"] == reply["text"]]
+        ours = f"<bn-2.{key_digest(sent['idempotency_key'])}@{domain_of(chosen.email_from)}>"
+        report = (DATA / "dsn-of-our-reply.eml").read_bytes()
+        report = report.replace(b"<bounced-1.0123456789abcdef01234567@convoflow.local>", ours.encode())
+        report = report.replace(b"support@convoflow.local", chosen.email_from.encode())
+        posted = await api.request(
+            "POST", "/v1/inbound/email", data=report, headers={"Content-Type": "message/rfc822"}
+        )
+        assert posted.status == 200 and posted.body["conversation_id"] == "bn-2", posted.body
+        await receiver.wait_for(lambda r: len(r.first_arrivals("bn-2")) == 1)
+        shown = (await api.get("bn-2")).body
+        assert shown["status"] == "closed" and shown["thread"] == 1, shown
+    [bounced] = receiver.first_arrivals("bn-2")
+    assert bounced["type"] == "message.bounced" and bounced["data"]["message_id"] == "er-9", bounced
+    await replay_every_run(client, chosen.task_queue)
+
+
 async def test_a_bounce_of_an_agent_s_reply_names_the_reply(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:

@@ -163,7 +163,8 @@ by the agent: no second survey; the customer wrote, solved again: one), and
 `patches-2026-12-zi-nudge-restarts-idle-1` and `-late-message-keeps-latest-1`, begun with the bundle
 in which an agent's reply restarts a pending conversation's idle timers and a message delivered late
 leaves the latest message's time, and `template-reply-after-window-1`, a WhatsApp conversation whose
-agent's free text was refused after the 24-hour window and whose template reply went out.
+agent's free text was refused after the 24-hour window and whose template reply went out, and
+`bounce-after-close-1`, a bounce of the last reply recorded after the close.
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the
 workflow code.
 A running conversation replays its history on any worker that picks it up after a deploy: if one of

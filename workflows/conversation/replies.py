@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         Status,
     )
     from engine.contracts.message_ids import digest_in, key_digest
+    from engine.kpis.facts import event_view
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent
     from workflows.conversation.manual_assignment import ManualAssignment
     from workflows.conversation.patches import (
@@ -214,6 +215,21 @@ class Replies(ManualAssignment):
         """The send key of the agent's reply recorded at `seq` (before threads `{seq}:0`, which is
         also the key of the first action decided on that `message.sent`)."""
         return f"{seq}:reply" if self._threads() else f"{seq}:0"
+
+    def _bounce_on_closed(self, details: dict[str, str | None], bounced: str | None) -> int:
+        """A bounce after the close: on the closed thread's trail (and to subscribers), its rules not
+        run: that thread is over, and the conversation's next thread is the customer's to begin."""
+        s = self._state
+        entry = DecisionEntry(
+            seq=self._next_event(),
+            event="message.bounced",
+            at=workflow.now(),
+            message_id=bounced,
+            note="bounced after the close: recorded, the closed conversation's rules not run",
+        )
+        self._record(entry)
+        entry.kpi = event_view("message.bounced", {"event": details}, status=s.status.value, automated=False)
+        return entry.seq
 
     def _bounced_reply(self, bounced_message_id: str | None) -> str | None:
         """The integrator's id of the agent reply a bounce quotes our Message-ID of (its key digest,

@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
         SurveyAnswer,
     )
     from engine.contracts.trail import newest_within
-    from workflows.conversation.core import CARRIED_TRAIL_BYTES
+    from workflows.conversation.core import CARRIED_TRAIL_BYTES, TERMINAL
     from workflows.conversation.replies import Replies
     from workflows.conversation.status import Raised
 
@@ -218,14 +218,20 @@ class ConversationWorkflow(Replies):
                 "bounce_status": bounce.status or None,
             }
             bounced = self._bounced_reply(bounce.bounced_message_id)
-            seq = await self._process("message.bounced", extra={"event": details}, message_id=bounced)
+            if self._state.status in TERMINAL:
+                seq = self._bounce_on_closed(details, bounced)
+            else:
+                seq = await self._process("message.bounced", extra={"event": details}, message_id=bounced)
             await self._flush_records()
             self._changed()
             return self._receipt(seq)
 
     @record_bounce.validator
     def _validate_record_bounce(self, bounce: BounceReport) -> None:
-        self._reject_when_closed()
+        # A bounce of the survey or the last reply often comes after the close: refused (409), the
+        # mail gateway's report of it was lost. Runs that end at the close take none.
+        if self._closed_for_good():
+            self._reject_when_closed()
 
     @workflow.update
     async def assign(self, assignment: Assignment) -> EventReceipt:
