@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
+from engine.contracts.phone_numbers import FORMATTING, e164
 from engine.db.inserts import upsert
 from engine.db.schema import crm_contacts, crm_writes
 
@@ -49,13 +50,28 @@ def _lookup(column: Any) -> Select[Any]:
     )
 
 
+def _digits_of(column: Any) -> Any:
+    """A phone column as the digits compared: `+49 151 0000 0300` as 4915100000300."""
+    for mark in (*FORMATTING, "+"):
+        column = func.replace(column, mark, "")
+    return column
+
+
 # Built once: one statement object per search keeps its cache key (a lookup runs for every new
 # conversation, and built per call the JSON path, the statement and its cache key were made again).
 LOOKUPS = {
     "external_id": _lookup(crm_contacts.c.fields["external_id"].as_string()),
     "email": _lookup(crm_contacts.c.email),
-    "phone": _lookup(crm_contacts.c.phone),
+    # A number as the CSV wrote it (`+49 151 0000 0300`) is found by any form of it (engine/contracts/
+    # phone_numbers.py): compared as digits, the one statement for every lookup.
+    "phone": _lookup(_digits_of(crm_contacts.c.phone)),
 }
+
+
+def _searched_value(field: str, value: str) -> str:
+    if field == "phone" and (number := e164(value)) is not None:
+        return number.removeprefix("+")
+    return value.lower()
 
 
 class LocalCrm:
@@ -91,14 +107,12 @@ class LocalCrm:
 
     async def lookup(self, query: CustomerQuery) -> Customer | None:
         """The first contact matching external id, email or phone (in that order), case-insensitively."""
-        searched = [(LOOKUPS[a], getattr(query, a)) for a in LOOKUPS if getattr(query, a)]
+        searched = [(LOOKUPS[a], _searched_value(a, getattr(query, a))) for a in LOOKUPS if getattr(query, a)]
         if not searched:
             return None
         async with self._db.connect() as connection:
             for statement, value in searched:
-                row = (
-                    await connection.execute(statement, {"tenant": query.tenant, "value": value.lower()})
-                ).first()
+                row = (await connection.execute(statement, {"tenant": query.tenant, "value": value})).first()
                 if row is not None:
                     return _customer(row._mapping)
         return None

@@ -621,6 +621,34 @@ async def test_local_crm_enriches_and_rules_write_back(
     assert ack[0]["text"] == "Hallo Ada, danke für Ihre Nachricht."
 
 
+async def test_a_customer_is_found_by_any_form_of_their_phone_number(
+    client: Client, settings: Settings, tenants: dict[str, str], tmp_path: Path
+) -> None:
+    """The lookup compared numbers as written: the CSV's `+49 151 0000 0300` never matched the SMS
+    gateway's `+4915100000300`, and WhatsApp's Cloud API (`4915100000301`, no `+`) was not looked up
+    at all: a VIP writing on WhatsApp was an unknown customer on the standard SLA."""
+    publish(settings, TEST_PACKS / "crm")
+    csv_file = tmp_path / "customers.csv"
+    csv_file.write_text(
+        "id,phone,name,first_name,tier,lifetime_value\n"
+        "cus-sms,+49 151 0000 0300,Grace Hopper,Grace,vip,5000\n"
+        "cus-wa,+4915100000301,Alan Turing,Alan,vip,5000\n"
+    )
+    database = database_of(settings)
+    assert await LocalCrm(database).import_csv(tenants["acme"], csv_file) == 2
+    await database.dispose()
+    async with serve_service(client, settings, tenants) as api:
+        for conversation, channel, sender in (
+            ("crm-sms", "sms", "+4915100000300"),
+            ("crm-wa", "whatsapp", "4915100000301"),
+            ("crm-abroad", "sms", "0049 151 0000 0300"),
+        ):
+            posted = await api.post_message(conversation, "m-1", "Hello", channel=channel, sender=sender)
+            assert posted.status == 201, posted.body
+            shown = (await api.get(conversation)).body
+            assert "vip" in shown["tags"] and shown["priority"] == "high", (conversation, shown)
+
+
 async def test_rest_crm_lookup_and_write_back(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:

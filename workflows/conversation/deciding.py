@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, InboundMessage, Status
     from engine.contracts.crm import Customer, CustomerQuery
     from engine.contracts.decisions import TRIAGED_EVENTS, DecideRequest
+    from engine.contracts.phone_numbers import PHONE_CHANNELS, e164
     from engine.contracts.sla_state import SlaTarget
     from engine.kpis.facts import ASSIGNMENT_KINDS, HOLDER, event_view
     from workflows.conversation.actions import ActionExecutor
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ASSIGNMENT_FACTS_PATCH,
         CRM_FALLBACK_PATCH,
         LAST_COMMA_FIRST_PATCH,
+        PHONE_WITHOUT_PLUS_PATCH,
     )
     from workflows.conversation.rule_context import build_context, first_name_of, first_word
     from workflows.conversation.status import Raised
@@ -159,11 +161,11 @@ class Deciding(ActionExecutor):
         """Look the customer up in the CRM; a CRM that is down costs the enrichment, not the conversation."""
         s = self._state
         address = s.customer.address
-        query = CustomerQuery(
-            tenant=s.tenant,
-            email=address if "@" in address else None,
-            phone=address if address.startswith("+") else None,
-        )
+        phone = address if address.startswith("+") else None
+        number = e164(address) if s.channel.value in PHONE_CHANNELS and phone is None else None
+        if number is not None and self._patched(PHONE_WITHOUT_PLUS_PATCH):
+            phone = number
+        query = CustomerQuery(tenant=s.tenant, email=address if "@" in address else None, phone=phone)
         try:
             if self._local_io():
                 profile = await self._look_up_locally_first(query)

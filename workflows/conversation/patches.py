@@ -279,7 +279,14 @@ LATEST_MESSAGE_TIME_PATCH = "a-late-message-keeps-the-latest-message-time"
 REPLY_RESTARTS_IDLE_PATCH = "an-agent-s-reply-restarts-the-pending-timers"
 # The bundle after that: everything PATCHES_2026_12_ZH stands for, and the two patches above.
 PATCHES_2026_12_ZI = "patches-2026-12-zi"
+# A WhatsApp or SMS sender written without `+` (WhatsApp Cloud API's `wa_id`: 4915100000301) is looked
+# up in the CRM by its number as E.164: it was looked up by nothing, so a VIP writing on WhatsApp was
+# an unknown customer on the standard SLA. Asked only for such a sender (deciding.py `_enrich`).
+PHONE_WITHOUT_PLUS_PATCH = "a-number-without-plus-is-looked-up-as-a-phone"
+# The bundle after that: everything PATCHES_2026_12_ZI stands for, and PHONE_WITHOUT_PLUS_PATCH.
+PATCHES_2026_12_ZJ = "patches-2026-12-zj"
 BUNDLES = (
+    PATCHES_2026_12_ZJ,
     PATCHES_2026_12_ZI,
     PATCHES_2026_12_ZH,
     PATCHES_2026_12_ZG,
@@ -368,6 +375,7 @@ LATER_PATCHES = {
     SURVEY_ONCE_PATCH: PATCHES_2026_12_ZH,
     LATEST_MESSAGE_TIME_PATCH: PATCHES_2026_12_ZI,
     REPLY_RESTARTS_IDLE_PATCH: PATCHES_2026_12_ZI,
+    PHONE_WITHOUT_PLUS_PATCH: PATCHES_2026_12_ZJ,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
