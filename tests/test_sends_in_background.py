@@ -382,3 +382,36 @@ async def test_a_survey_that_fails_after_the_next_thread_began_counts_against_it
     # Thread 2 has not surveyed: its survey is not the one that failed.
     assert conversation["thread"] == 2 and conversation["survey"]["status"] != "failed", conversation
     assert gateway.texts() == ["We got your message.", "We got your message."]
+
+
+async def test_a_gateway_slower_than_the_first_attempt_logs_one_line_and_no_traceback(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first attempt has a few seconds; a gateway slower than that cut it short, and the SDK
+    logged "Completing activity as failed" at WARNING with the cancellation's traceback, as if
+    something had broken, where README promises one line per failed attempt."""
+    caplog.set_level(logging.DEBUG)
+    gateway = FakeGateway(hold=asyncio.Event())
+    async with serve_gateway(gateway) as served:
+        async with serve_service(client, with_gateway(settings, served), tenants) as api:
+            answer = await api.post_message(
+                "slow-1", "wamid.1", "Hi", channel="whatsapp", sender="+4915100000009"
+            )
+            assert answer.status == 201, answer.body
+
+            async def in_the_background() -> bool:
+                return (await api.get("slow-1")).body["sends_waiting"] == 1
+
+            await eventually(in_the_background, "the acknowledgement sent in the background", within=30)
+            assert gateway.hold is not None
+            gateway.hold.set()
+
+            async def delivered() -> bool:
+                return (await api.get("slow-1")).body["sends_waiting"] == 0
+
+            await eventually(delivered, "the acknowledgement delivered", within=60)
+    assert len(gateway.accepted) == 1
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and r.exc_info]
+    assert not loud, [(r.name, r.getMessage()[:80]) for r in loud]
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING and "AttemptTimedOut" in r.getMessage()]
+    assert len(said) == 1 and said[0].name == "engine.service.activity_metrics", said

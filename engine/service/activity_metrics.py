@@ -13,6 +13,7 @@ workflow task completed) counts twice, which is what "the worker did this" means
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -111,6 +112,14 @@ def recovering(exc: BaseException) -> ApplicationError | None:
     restarts or another attempt holds a send (retried, nothing lost): BENIGN, so the SDK does not log
     every attempt with its traceback at WARNING (a 15 s database restart wrote 9,212 lines from two
     workers). Its text is fixed: a database error's own quotes the SQL and its parameters."""
+    if isinstance(exc, asyncio.CancelledError) and _timed_out():
+        # A local attempt's few seconds ran out (a slow gateway or CRM): the workflow goes on with a
+        # normal activity, and the send itself finishes in the background (channels.py). The SDK
+        # logged it at WARNING with the cancellation's traceback, as if something had broken.
+        kind = "AttemptTimedOut"
+        return ApplicationError(
+            "the attempt ran out of its time", type=kind, category=ApplicationErrorCategory.BENIGN
+        )
     if isinstance(exc, ClaimHeld):
         why = "another attempt holds this send's claim"
     elif isinstance(exc, LedgerUnavailable | SQLAlchemyError):
@@ -119,6 +128,11 @@ def recovering(exc: BaseException) -> ApplicationError | None:
         return None
     kind = type(exc).__name__
     return ApplicationError(f"{why} ({kind})", type=kind, category=ApplicationErrorCategory.BENIGN)
+
+
+def _timed_out() -> bool:
+    details = activity.cancellation_details()
+    return details is not None and details.timed_out
 
 
 def channel_failed(exc: BaseException) -> bool:
