@@ -131,3 +131,20 @@ async def test_an_agent_solving_again_sends_no_second_survey_until_the_customer_
     await message(api, "sr-5", "m-2", "It broke again (slow)")
     await set_status(api, "sr-5", "solved")
     assert (await state(api, "sr-5"))["survey"]["status"] in ("scheduled", "sent")
+
+
+async def test_a_closed_thread_s_survey_is_shown_in_its_summary_and_named_when_refused(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """Once the customer began thread 2, thread 1's survey was gone without a word: the threads
+    listed no survey or rating, and an answer to it was refused as "survey none"."""
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-6")
+    await set_status(api, "sr-6", "closed")
+    back = await message(api, "sr-6", "m-2", "The parcel never came (slow)")
+    assert back["thread"] == 2, back
+    late = await api.request("POST", "/v1/conversations/sr-6/survey", json={"rating": 4})
+    assert late.status == 409 and "thread 1's ended unanswered" in late.body["message"], late.body
+    threads = (await api.request("GET", "/v1/conversations/sr-6/threads")).body["threads"]
+    first = threads[0]
+    assert (first["thread"], first["survey"], first["rating"]) == (1, "expired", None), threads

@@ -255,6 +255,12 @@ class ThreadSummary(BaseModel):
     assignee: str | None = None
     tags: list[str] = Field(default_factory=list)
     sla_breached: bool = False
+    survey: str = Field(
+        default="none",
+        description="Its survey: none, scheduled, sent, completed, expired (also one sent and not "
+        "answered when the next thread began), skipped (also one not sent yet then).",
+    )
+    rating: int | None = Field(default=None, description="Its survey's answer (1-5).")
 
 
 class ConversationState(BaseModel):
@@ -344,9 +350,13 @@ class ConversationState(BaseModel):
         "over continue-as-new and into a new thread, so none is lost.",
     )
 
-    def current_thread(self) -> ThreadSummary:
-        """The thread under way as a summary (what is kept of it once the next one begins)."""
+    def current_thread(self, *, ended: bool = False) -> ThreadSummary:
+        """The thread under way as a summary (what is kept of it once the next one begins: `ended`,
+        its survey then waits no longer)."""
         closed = self.status is Status.CLOSED
+        survey = self.survey.status
+        if ended:
+            survey = {"sent": "expired", "scheduled": "skipped"}.get(survey, survey)
         return ThreadSummary(
             thread=self.thread,
             started_at=self.created_at,
@@ -361,6 +371,8 @@ class ConversationState(BaseModel):
             assignee=self.assignee,
             tags=list(self.tags),
             sla_breached=self.sla.breached,
+            survey=survey,
+            rating=self.survey.rating if survey == "completed" else None,
         )
 
     @property

@@ -104,6 +104,18 @@ class Replies(ManualAssignment):
             template_only=self._outside_free_form_window(),
         )
 
+    def _no_survey_waiting(self) -> str:
+        """Why a survey answer is refused: a survey of an earlier thread that the next one ended says
+        so ("survey none" read as if no survey had ever been sent)."""
+        s = self._state
+        earlier = s.threads[-1] if s.threads and s.survey.status == "none" else None
+        if earlier is not None and earlier.survey == "expired":
+            return (
+                f"no survey is waiting for an answer: thread {earlier.thread}'s ended unanswered when the "
+                f"customer began thread {s.thread}"
+            )
+        return f"no survey is waiting for an answer (survey {s.survey.status})"
+
     def _refuse_unknown_template(self, template: str) -> None:
         """A template the conversation's pack lacks fails the update (before anything is recorded)."""
         if template not in self.pack.templates:

@@ -35,7 +35,7 @@ class Threads(Timers):
         """Summarise the closed thread and start the next with fresh per-thread state."""
         s = self._state
         now = workflow.now()
-        summary = s.current_thread()
+        summary = s.current_thread(ended=True)
         # What the facts of its background items that end after it are grouped by (records.py).
         self._closed_views[s.thread] = self._kpi_view()
         active = await workflow.execute_local_activity_method(

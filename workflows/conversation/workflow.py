@@ -351,9 +351,7 @@ class ConversationWorkflow(Replies):
     @complete_survey.validator
     def _validate_complete_survey(self, answer: SurveyAnswer) -> None:
         if self._state.survey.status != "sent":
-            raise ApplicationError(
-                f"no survey is waiting for an answer (survey {self._state.survey.status})", type="NoSurvey"
-            )
+            raise ApplicationError(self._no_survey_waiting(), type="NoSurvey")
 
     @workflow.query
     def state(self) -> ConversationState:

@@ -31,6 +31,9 @@ class ThreadView:
         assignee (None | str | Unset):
         tags (list[str] | Unset):
         sla_breached (bool | Unset):  Default: False.
+        survey (str | Unset): Its survey: none, scheduled, sent, completed, expired (also one sent and not answered when
+            the next thread began), skipped (also one not sent yet then). Default: 'none'.
+        rating (int | None | Unset): Its survey's answer (1-5).
     """
 
     thread: int
@@ -47,6 +50,8 @@ class ThreadView:
     assignee: None | str | Unset = UNSET
     tags: list[str] | Unset = UNSET
     sla_breached: bool | Unset = False
+    survey: str | Unset = "none"
+    rating: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,6 +107,14 @@ class ThreadView:
 
         sla_breached = self.sla_breached
 
+        survey = self.survey
+
+        rating: int | None | Unset
+        if isinstance(self.rating, Unset):
+            rating = UNSET
+        else:
+            rating = self.rating
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -133,6 +146,10 @@ class ThreadView:
             field_dict["tags"] = tags
         if sla_breached is not UNSET:
             field_dict["sla_breached"] = sla_breached
+        if survey is not UNSET:
+            field_dict["survey"] = survey
+        if rating is not UNSET:
+            field_dict["rating"] = rating
 
         return field_dict
 
@@ -210,6 +227,17 @@ class ThreadView:
 
         sla_breached = d.pop("sla_breached", UNSET)
 
+        survey = d.pop("survey", UNSET)
+
+        def _parse_rating(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        rating = _parse_rating(d.pop("rating", UNSET))
+
         thread_view = cls(
             thread=thread,
             started_at=started_at,
@@ -225,6 +253,8 @@ class ThreadView:
             assignee=assignee,
             tags=tags,
             sla_breached=sla_breached,
+            survey=survey,
+            rating=rating,
         )
 
         thread_view.additional_properties = d
