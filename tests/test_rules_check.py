@@ -4,6 +4,7 @@ confirmed on random contexts, and the CLI and API (publishing refuses an error f
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -454,3 +455,18 @@ def test_a_rule_whose_keywords_an_earlier_stop_rule_already_finds_is_shadowed() 
     text holding the one holds the other); the check said so only for the same list written twice.
     A list with a keyword of its own ("refund") is not claimed."""
     assert found("shadowed_keywords.yaml") == [("error", "shadowed", ["damaged-vip", "damaged"], "rules[1]")]
+
+
+def test_an_idle_reminder_due_after_the_auto_close_is_named(tmp_path: Path) -> None:
+    """`idle_reminder_minutes: 2880` with `auto_close_idle_minutes: 1440` passed without a word: the
+    conversation closes first and the reminder never goes out."""
+    shutil.copytree(Path(__file__).parent / "packs" / "timers", tmp_path / "pack")
+    pack = tmp_path / "pack" / "pack.yaml"
+    text = pack.read_text(encoding="utf-8").replace(
+        "auto_close_idle_minutes: 0.03", "auto_close_idle_minutes: 0.015"
+    )
+    pack.write_text(text, encoding="utf-8")
+    shown = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack")).findings]
+    assert ("warning", "idle-reminder-after-close", "settings.idle_reminder_minutes") in shown, shown
+    fine = [(f.code) for f in check(load_source(Path(__file__).parent / "packs" / "timers")).findings]
+    assert "idle-reminder-after-close" not in fine

@@ -15,6 +15,7 @@ from engine.rules.analysis.calendars import calendar_findings
 from engine.rules.analysis.conflicts import conflicts
 from engine.rules.analysis.escalations import escalation_findings
 from engine.rules.analysis.findings import CheckReport, Finding, rule_index
+from engine.rules.analysis.idle_timers import idle_timer_findings
 from engine.rules.analysis.languages import missing_texts, untrained_languages
 from engine.rules.analysis.pauses import pause_findings
 from engine.rules.analysis.reachability import Budget, dead_events, never_matching, shadowed, too_large
@@ -67,6 +68,7 @@ def analyse(
     findings += twice_on_first_message(pack)
     findings += escalation_findings(pack)
     findings += pause_findings(pack)
+    findings += idle_timer_findings(pack)
     findings += calendar_findings(pack)
     findings += roster_findings(pack, roster, why_no_roster or "no roster was given")
     findings += too_large(pack, atoms, budget)
