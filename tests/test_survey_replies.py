@@ -148,3 +148,25 @@ async def test_a_closed_thread_s_survey_is_shown_in_its_summary_and_named_when_r
     threads = (await api.request("GET", "/v1/conversations/sr-6/threads")).body["threads"]
     first = threads[0]
     assert (first["thread"], first["survey"], first["rating"]) == (1, "expired", None), threads
+
+
+async def test_an_out_of_office_is_answered_with_the_status_it_leaves(
+    api: ApiClient, settings: Settings, worker: None
+) -> None:
+    """Answered when recorded, an out-of-office to a pending conversation said `open` of a
+    conversation that stayed pending."""
+    publish(settings, TEST_PACKS / "timers")
+    await api.post_message("sr-7", "m-1", "help (slow)")
+    await set_status(api, "sr-7", "pending")
+    away = await api.request(
+        "POST",
+        "/v1/conversations/sr-7/messages",  # answered when recorded, before its handling
+        json={
+            "message_id": "m-ooo",
+            "channel": "email",
+            "sender": {"address": "ada@example.com"},
+            "text": "I am out of the office.",
+            "auto_submitted": True,
+        },
+    )
+    assert away.status == 200 and away.body["status"] == "pending", away.body

@@ -122,7 +122,10 @@ class Inbox(Threads):
             return "survey_answer" if self._patched(SURVEY_BY_MESSAGE_PATCH) else None
         if s.status in TERMINAL and automatic:
             return "automatic_reply" if self._patched(AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH) else None
-        return None
+        # An out-of-office to an open, pending or solved conversation changes nothing either
+        # (AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH, asked at its handling): its receipt said `open` of a
+        # conversation that stayed pending. Only the receipt reads this: no patch of its own.
+        return "automatic_reply" if automatic else None
 
     def _seq_of(self, message_id: str) -> int:
         """A repeat's receipt names the seq the message was recorded with: its queue entry's, or its
