@@ -9,6 +9,7 @@ the workflow carries on without enrichment and says so in its decision trail.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -23,6 +24,10 @@ from engine.contracts.activities import CRM_WRITE, LOOKUP_CUSTOMER, Crm
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
 
 __all__ = ["CrmActivities", "LocalCrm", "RestCrm"]
+
+# A lookup holds a new conversation's rules (three tries): a CRM's Retry-After is followed this long at
+# most, not the minutes a send may wait.
+CRM_RETRY_AFTER = timedelta(seconds=10)
 
 TIMEOUT = aiohttp.ClientTimeout(total=5)
 # A customer's record is kept in the conversation's state (carried over every continue-as-new) and
@@ -87,7 +92,9 @@ class RestCrm:
             async with self._http.get().request(method, url, json=payload, headers=headers) as response:
                 if response.status == 404:
                     return 404, None
-                raise_for_status(response.status, "Crm", response.headers.get("Retry-After"))
+                raise_for_status(
+                    response.status, "Crm", response.headers.get("Retry-After"), longest=CRM_RETRY_AFTER
+                )
                 if limit is None:
                     return response.status, await response.json(content_type=None)
                 body = await _read_within(response, limit)

@@ -19,11 +19,15 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 # provider answers 429 to a burst; read as a refusal, the acknowledgement and the agent's reply
 # failed for good.
 TRY_AGAIN_LATER = frozenset({408, 425, 429})
-# A far side's Retry-After is followed up to this long: a header must not park a message for days.
-MAX_RETRY_AFTER = timedelta(hours=1)
+# A far side's Retry-After is followed up to this long: a header must not park a message for days,
+# and a send's retries end an hour after its first try (workflows/conversation/options.py DELIVERY):
+# a wait of the hour would fail it for good.
+MAX_RETRY_AFTER = timedelta(minutes=15)
 
 
-def raise_for_status(status: int, service: str, retry_after: str | None = None) -> None:
+def raise_for_status(
+    status: int, service: str, retry_after: str | None = None, *, longest: timedelta = MAX_RETRY_AFTER
+) -> None:
     """Raise for an error status: non-retryable `{service}Rejected` for 4xx, `{service}Unavailable` for 5xx
     and for the 4xx that ask to try again later (TRY_AGAIN_LATER), after their `Retry-After`.
 
@@ -34,7 +38,7 @@ def raise_for_status(status: int, service: str, retry_after: str | None = None) 
         raise ApplicationError(
             f"{service} asked to try again later: HTTP {status}",
             type=f"{service}Unavailable",
-            next_retry_delay=retry_delay(retry_after),
+            next_retry_delay=retry_delay(retry_after, longest=longest),
             category=ApplicationErrorCategory.BENIGN,
         )
     if 400 <= status < 500:
@@ -52,9 +56,11 @@ def raise_for_status(status: int, service: str, retry_after: str | None = None) 
         )
 
 
-def retry_delay(retry_after: str | None, now: datetime | None = None) -> timedelta | None:
-    """A `Retry-After` header's wait, in seconds or as an HTTP date, at most MAX_RETRY_AFTER; None
-    (the retry policy's own backoff) when there is none or it cannot be read."""
+def retry_delay(
+    retry_after: str | None, now: datetime | None = None, *, longest: timedelta = MAX_RETRY_AFTER
+) -> timedelta | None:
+    """A `Retry-After` header's wait, in seconds or as an HTTP date, at most `longest`; None (the
+    retry policy's own backoff) when there is none or it cannot be read."""
     if not retry_after:
         return None
     value = retry_after.strip()
@@ -68,7 +74,7 @@ def retry_delay(retry_after: str | None, now: datetime | None = None) -> timedel
         if when.tzinfo is None:
             return None
         wait = when - (now or datetime.now(UTC))
-    return min(max(wait, timedelta(seconds=1)), MAX_RETRY_AFTER)
+    return min(max(wait, timedelta(seconds=1)), longest)
 
 
 def refused(message: str) -> ApplicationError:

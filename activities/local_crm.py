@@ -69,8 +69,14 @@ LOOKUPS = {
 
 
 def _searched_value(field: str, value: str) -> str:
-    if field == "phone" and (number := e164(value)) is not None:
+    """The value as its column is compared: a phone number's digits (international as E.164's),
+    anything else lowercased."""
+    if field != "phone":
+        return value.lower()
+    if (number := e164(value)) is not None:
         return number.removeprefix("+")
+    for mark in (*FORMATTING, "+"):  # a national number: compared as its digits, as the column is
+        value = value.replace(mark, "")
     return value.lower()
 
 

@@ -164,7 +164,8 @@ by the agent: no second survey; the customer wrote, solved again: one), and
 in which an agent's reply restarts a pending conversation's idle timers and a message delivered late
 leaves the latest message's time, and `template-reply-after-window-1`, a WhatsApp conversation whose
 agent's free text was refused after the 24-hour window and whose template reply went out, and
-`bounce-after-close-1`, a bounce of the last reply recorded after the close, and
+`patches-2026-12-zk-bounce-after-close-1`, begun with the bundle in which a bounce of the last
+reply handled after the close is recorded alone on the closed thread, and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

@@ -463,7 +463,7 @@ def test_an_idle_reminder_due_after_the_auto_close_is_named(tmp_path: Path) -> N
     shutil.copytree(Path(__file__).parent / "packs" / "timers", tmp_path / "pack")
     pack = tmp_path / "pack" / "pack.yaml"
     text = pack.read_text(encoding="utf-8").replace(
-        "auto_close_idle_minutes: 0.03", "auto_close_idle_minutes: 0.015"
+        "auto_close_idle_minutes: 0.03", "auto_close_idle_minutes: 0.01"
     )
     pack.write_text(text, encoding="utf-8")
     shown = [(f.severity, f.code, f.path) for f in check(load_source(tmp_path / "pack")).findings]

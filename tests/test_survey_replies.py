@@ -9,6 +9,7 @@ real follow-up then joined without an acknowledgement or routing. Timers are sec
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine.service.config import Settings
@@ -170,3 +171,60 @@ async def test_an_out_of_office_is_answered_with_the_status_it_leaves(
         },
     )
     assert away.status == 200 and away.body["status"] == "pending", away.body
+
+
+async def test_a_number_answering_the_agent_while_the_conversation_is_open_is_no_rating(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """Reopened by the agent, the survey of the earlier solve still waited: "2", the answer to the
+    agent's "how many units?", became a rating of 2 and the customer's message was not counted."""
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-8")
+    await set_status(api, "sr-8", "pending")
+    answered = await message(api, "sr-8", "m-2", "2")
+    assert answered["status"] == "open", answered
+    shown = await state(api, "sr-8")
+    assert shown["survey"]["status"] == "sent" and shown["customer_messages"] == 2, shown
+
+
+async def test_a_rating_written_on_whatsapp_opens_its_window_for_the_agent_s_thanks(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """WhatsApp counts the customer's rating as their latest message; convoflow did not, and the
+    agent's free-text thanks right after it was refused as outside the 24-hour window."""
+    publish(settings, TEST_PACKS / "timers")
+    yesterday = (datetime.now(UTC) - timedelta(hours=25)).isoformat()
+    first = {"channel": "whatsapp", "sender": {"address": "+4915100000077"}}
+    posted = await api.request(
+        "POST",
+        "/v1/conversations/sr-wa/messages?wait=decided",
+        json={**first, "message_id": "wamid.1", "text": "help (slow)", "received_at": yesterday},
+    )
+    assert posted.status == 201, posted.body
+    await set_status(api, "sr-wa", "solved")
+
+    async def survey_sent() -> bool:
+        return (await state(api, "sr-wa"))["survey"]["status"] == "sent"
+
+    await eventually(survey_sent, "the survey sent")
+    rated = await api.request(
+        "POST",
+        "/v1/conversations/sr-wa/messages?wait=decided",
+        json={**first, "message_id": "wamid.2", "text": "5"},
+    )
+    assert rated.status == 200 and rated.body["status"] == "solved", rated.body
+    thanks = await api.request(
+        "POST",
+        "/v1/conversations/sr-wa/replies",
+        json={"agent_id": "agent-1", "message_id": "r-thanks", "text": "Thank you for the 5!"},
+    )
+    assert thanks.status == 200, thanks.body
+
+
+def test_a_rating_is_a_digit_a_keycap_or_stars_and_nothing_more() -> None:
+    from engine.contracts.survey_ratings import rating_of
+
+    for text, rating in (("5", 5), (" 4/5 ", 4), ("3 stars", 3), ("5⭐️", 5), ("5️⃣", 5), ("★★", 2)):
+        assert rating_of(text) == rating, text
+    for text in ("0", "6", "4.5", "12", "five", "2 more questions", "5 stars, but it is still broken"):
+        assert rating_of(text) is None, text

@@ -74,11 +74,8 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     if taken := await seen.seen(tenant, "webhook", webhook_id):
         known = {"conversation_id": taken.conversation_id} if taken.conversation_id else {}
         return web.json_response({"duplicate": True, "webhook_id": webhook_id, **known})
-    json_object(body)  # malformed JSON is a 400 with its line and column, as on every other route
-    try:
-        event = InboundWebhook.model_validate_json(body)
-    except ValidationError as exc:
-        raise validation_error(exc) from None
+    data = json_object(body)  # malformed JSON is a 400 with its line and column, as on every route
+    event = _read_event(data)
     signed_for = {candidates[index].channel for index in matched}
     if event.channel.value not in signed_for:
         raise ApiError(
@@ -93,8 +90,6 @@ async def inbound_webhook(request: web.Request) -> web.Response:
             ],
         )
     request[TENANT] = tenant
-    if event.says_nothing():
-        raise invalid_field("text", "must say something: no text, subject, quoted history or attachment")
     message = PostMessage.model_construct(  # checked already, as InboundWebhook
         **{name: getattr(event, name) for name in PostMessage.model_fields},
         _fields_set=event.model_fields_set & set(PostMessage.model_fields),
@@ -105,6 +100,26 @@ async def inbound_webhook(request: web.Request) -> web.Response:
     response = await receive_customer_message(request, event.conversation_id, message)
     await seen.remember(tenant, "webhook", webhook_id, event.conversation_id)
     return response
+
+
+# Fields a gateway may send in a shape of its own (its `attachments` as URLs, `received_at` as Unix
+# seconds): read when they are ours, dropped when not, since a gateway does not retry a 4xx and the
+# customer's message would be lost. The message's id, sender, channel and text are never guessed.
+OWN_SHAPES = frozenset({"quoted", "subject", "received_at", "auto_submitted", "attachments", "headers"})
+
+
+def _read_event(data: dict[str, object]) -> InboundWebhook:
+    """The event, with a field in a shape of the gateway's own (OWN_SHAPES) left out; 422 otherwise."""
+    try:
+        return InboundWebhook.model_validate(data)
+    except ValidationError as exc:
+        unread = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+        if not unread or not unread <= OWN_SHAPES:
+            raise validation_error(exc) from None
+    try:
+        return InboundWebhook.model_validate({k: v for k, v in data.items() if k not in unread})
+    except ValidationError as exc:
+        raise validation_error(exc) from None
 
 
 async def _secrets_of(request: web.Request, store: WebhookSecrets, tenant: str) -> list[ValidSecret]:

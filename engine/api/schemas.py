@@ -176,8 +176,9 @@ class PostMessage(Strict):
 
     def says_nothing(self) -> bool:
         """No text, subject, quoted history or attachment. Refused on /messages only: a gateway's
-        media-only message comes with empty text (its webhook has no attachments), and an empty mail
-        is still a mail to quarantine, not one to lose."""
+        media-only message may come with empty text and its media in a field of its own (a gateway
+        does not retry a 4xx: refused, it is lost), and an empty mail is still a mail to quarantine,
+        not one to lose."""
         return not (
             self.text.strip() or self.quoted.strip() or (self.subject or "").strip() or self.attachments
         )

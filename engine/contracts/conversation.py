@@ -287,6 +287,11 @@ class ConversationState(BaseModel):
     updated_at: datetime
     first_customer_message_at: datetime | None = None
     last_customer_message_at: datetime | None = None
+    last_heard_at: datetime | None = Field(
+        default=None,
+        description="The customer's latest message that is no message of the conversation's (a survey's "
+        "rating): a channel's free-form window counts from it too.",
+    )
     first_agent_reply_at: datetime | None = None
     event_seq: int = 0
     created_handled: bool = False

@@ -21,7 +21,7 @@ _INTERNATIONAL = re.compile(r"^\+?([1-9]\d{6,14})$")  # E.164: at most 15 digits
 def e164(number: str) -> str | None:
     """`+` and the digits of an international number written in any of those forms; None for
     anything else (a national number without its country code, a handle, an address)."""
-    digits = number.strip()
+    digits = number.strip().replace("(0)", "")  # +49 (0)151 ...: the trunk 0 a caller at home dials
     for mark in FORMATTING:
         digits = digits.replace(mark, "")
     if digits.startswith("00"):

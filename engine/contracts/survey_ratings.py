@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 
-# A digit from 1 to 5, optionally "/5", "out of 5", "star(s)" or "points" after it, and punctuation or
-# an emoji's variation selector around it; or one to five stars alone.
+# A digit from 1 to 5 (or its keycap emoji, 5️⃣), optionally "/5", "out of 5", "star(s)", a star or
+# "points" after it, and punctuation around it; or one to five stars alone.
 _DIGIT = re.compile(
-    r"^[\s\"'(]*([1-5])\s*(?:/\s*5|out\s+of\s+5|stars?|★|⭐|points?)?[\s.!)\"']*$",
+    r"^[\s\"'(]*([1-5])\ufe0f?\u20e3?\s*(?:/\s*5|out\s+of\s+5|stars?|[★⭐]\ufe0f?|points?)?[\s.!)\"']*$",
     re.IGNORECASE,
 )
 _STARS = re.compile(r"^\s*((?:[★⭐]\ufe0f?){1,5})\s*[.!]*\s*$")

@@ -113,6 +113,7 @@ class MailboxConnector:
                     _describe(exc),
                     wait,
                 )
+                _stop_if_cancelled()  # not a minute's backoff or 15 minutes' wait first
                 if isinstance(exc, LoginRefused):
                     await self._wait_for_a_new_password(wait)
                 else:
@@ -126,6 +127,7 @@ class MailboxConnector:
         (by digest; one that cannot be read right now is not another)."""
         waited = 0.0
         while waited < seconds:
+            _stop_if_cancelled()
             await asyncio.sleep(step := min(PASSWORD_CHECK_SECONDS, seconds - waited))
             waited += step
             log.debug("mailbox %s: password check after %.0f s", self.config.name, waited)

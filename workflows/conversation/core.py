@@ -287,8 +287,10 @@ class ConversationCore:
         return next((t.thread for t in reversed(s.threads) if t.first_seq <= seq), 1)
 
     def _reject_when_closed(self) -> None:
-        """A closed conversation takes no more events, unless a recorded message begins its next thread."""
-        if self._state.status is Status.CLOSED and not self._state.inbox:
+        """A closed conversation takes no more events, unless a recorded message begins its next thread
+        (an out-of-office or a survey's rating queued keeps it closed: inbox.py `_keeps_the_thread`)."""
+        beginning = any(recorded.keeps is None for recorded in self._state.inbox)
+        if self._state.status is Status.CLOSED and not beginning:
             raise ApplicationError("conversation is closed", type="ConversationClosed")
 
     def _upsert_search_attributes(self) -> None:

@@ -313,5 +313,6 @@ class Delivery(SlaClocks):
     def _outside_free_form_window(self) -> bool:
         """WhatsApp-style channels take only approved templates this long after the customer wrote."""
         hours = CHANNEL_CAPABILITIES[self._state.channel.value].free_form_window_hours
-        last = self._state.last_customer_message_at
+        s = self._state
+        last = max((t for t in (s.last_customer_message_at, s.last_heard_at) if t is not None), default=None)
         return hours is not None and last is not None and workflow.now() - last > timedelta(hours=hours)

@@ -92,7 +92,10 @@ class Inbox(Threads):
         s.event_seq += 1
         s.updated_at = workflow.now()
         keeps = self._keeps_the_thread(message)
-        if s.inbox:
+        # Behind messages that keep a closed thread (an out-of-office), the first that does not begins
+        # the next one.
+        behind_kept = s.status in TERMINAL and all(r.keeps is not None for r in s.inbox)
+        if s.inbox and not (keeps is None and behind_kept and s.inbox[-1].thread == s.thread):
             thread = s.inbox[-1].thread
         else:
             thread = s.thread + 1 if s.status in TERMINAL and keeps is None else s.thread
@@ -118,7 +121,10 @@ class Inbox(Threads):
         if s.inbox or s.customer_messages == 0 or not self._threads():
             return None
         automatic = message.auto_submitted and message.auto_reply is not False
-        if s.survey.status == "sent" and not automatic and rating_of(message.text) is not None:
+        # Solved or closed only: open or pending, the survey of an earlier solve may still wait, and
+        # "2" answers the agent's "how many units?".
+        ended = s.status in (Status.SOLVED, *TERMINAL)
+        if s.survey.status == "sent" and ended and not automatic and rating_of(message.text) is not None:
             return "survey_answer" if self._patched(SURVEY_BY_MESSAGE_PATCH) else None
         if s.status in TERMINAL and automatic:
             return "automatic_reply" if self._patched(AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH) else None
@@ -209,6 +215,7 @@ class Inbox(Threads):
         rating = rating_of(message.text) if keeps == "survey_answer" else None
         if rating is not None and s.survey.status == "sent":  # still waiting when its turn came
             s.survey.status, s.survey.rating = "completed", rating
+            s.last_heard_at = self._received_at(message)  # WhatsApp's window counts it
             survey = {"rating": rating, "comment": None}
             note = "answered by the customer's message"
             # Its id on the entry (a repeat names its seq), not the message: the rules read the survey,

@@ -285,7 +285,17 @@ PATCHES_2026_12_ZI = "patches-2026-12-zi"
 PHONE_WITHOUT_PLUS_PATCH = "a-number-without-plus-is-looked-up-as-a-phone"
 # The bundle after that: everything PATCHES_2026_12_ZI stands for, and PHONE_WITHOUT_PLUS_PATCH.
 PATCHES_2026_12_ZJ = "patches-2026-12-zj"
+# A bounce handled once the conversation is closed is recorded on the closed thread, its rules not run
+# (one accepted while open could wait for the lock behind a close; bounces after a close were refused
+# until then). Asked only when a bounce finds the conversation closed (workflow.py `record_bounce`).
+BOUNCE_AFTER_CLOSE_PATCH = "a-bounce-after-the-close-is-recorded-alone"
+# A survey answer through the API that finds the survey answered meanwhile (the customer's rating,
+# queued before it) is refused: both were recorded, two `survey.completed`. Asked only then.
+SURVEY_ANSWERED_ONCE_PATCH = "a-survey-answered-meanwhile-refuses-the-api-s-answer"
+# The bundle after that: everything PATCHES_2026_12_ZJ stands for, and the two patches above.
+PATCHES_2026_12_ZK = "patches-2026-12-zk"
 BUNDLES = (
+    PATCHES_2026_12_ZK,
     PATCHES_2026_12_ZJ,
     PATCHES_2026_12_ZI,
     PATCHES_2026_12_ZH,
@@ -376,6 +386,8 @@ LATER_PATCHES = {
     LATEST_MESSAGE_TIME_PATCH: PATCHES_2026_12_ZI,
     REPLY_RESTARTS_IDLE_PATCH: PATCHES_2026_12_ZI,
     PHONE_WITHOUT_PLUS_PATCH: PATCHES_2026_12_ZJ,
+    BOUNCE_AFTER_CLOSE_PATCH: PATCHES_2026_12_ZK,
+    SURVEY_ANSWERED_ONCE_PATCH: PATCHES_2026_12_ZK,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

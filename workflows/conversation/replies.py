@@ -57,7 +57,9 @@ class Replies(ManualAssignment):
         async with self._lock:
             await self._handle_inbox()
             await self._ensure_pack()
-            if reply.template is not None:
+            if reply.template is not None and reply.template not in self.pack.templates:
+                if reply.message_id is not None:  # remembered on arrival: its retry, mended, is no repeat
+                    self._seen.pop(reply.message_id, None)
                 self._refuse_unknown_template(reply.template)
             s = self._state
             now = workflow.now()

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from engine.contracts.trail import newest_within
     from workflows.conversation.core import CARRIED_TRAIL_BYTES, TERMINAL
+    from workflows.conversation.patches import BOUNCE_AFTER_CLOSE_PATCH, SURVEY_ANSWERED_ONCE_PATCH
     from workflows.conversation.replies import Replies
     from workflows.conversation.status import Raised
 
@@ -218,7 +219,7 @@ class ConversationWorkflow(Replies):
                 "bounce_status": bounce.status or None,
             }
             bounced = self._bounced_reply(bounce.bounced_message_id)
-            if self._state.status in TERMINAL:
+            if self._state.status in TERMINAL and self._patched(BOUNCE_AFTER_CLOSE_PATCH):
                 seq = self._bounce_on_closed(details, bounced)
             else:
                 seq = await self._process("message.bounced", extra={"event": details}, message_id=bounced)
@@ -340,6 +341,8 @@ class ConversationWorkflow(Replies):
             await self._handle_inbox()
             await self._ensure_pack()
             survey = self._state.survey
+            if survey.status != "sent" and self._patched(SURVEY_ANSWERED_ONCE_PATCH):
+                raise ApplicationError(self._no_survey_waiting(), type="NoSurvey")
             survey.status, survey.rating = "completed", answer.rating
             seq = await self._process(
                 "survey.completed", extra={"survey": {"rating": answer.rating, "comment": answer.comment}}

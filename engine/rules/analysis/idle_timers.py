@@ -1,7 +1,7 @@
 """A pending conversation's two timers as the workflow runs them: the reminder must come first.
 
 Both count from the same instant (the change to pending, or the agent's latest reply while pending):
-a reminder due at or after the auto-close never goes out, the conversation closing first, and the
+a reminder due after the auto-close never goes out, the conversation closing first, and the
 pack said nothing of it.
 """
 
@@ -16,7 +16,7 @@ from engine.rules.pack import RulePack
 def idle_timer_findings(pack: RulePack) -> Iterator[Finding]:
     settings = pack.settings
     reminder, close = settings.idle_reminder_minutes, settings.auto_close_idle_minutes
-    if reminder and close and reminder >= close:
+    if reminder and close and reminder > close:  # at the same instant the reminder goes first
         yield Finding(
             severity="warning",
             code=REMINDER_AFTER_CLOSE,
