@@ -252,9 +252,11 @@ class PostReply(AgentReply, Strict):
     def _text_or_template(self) -> PostReply:
         if self.template is not None and self.text:
             field, problem = "template", "send the text or a template, not both"
+        elif self.template is None and not self.text:
+            field, problem = "text", "required: the reply's text, or a template of the pack (template)"
         elif self.template is None and not self.text.strip():
             # Sent as it was, a reply of spaces reached the customer and counted as the first response.
-            field, problem = "text", "must say something: it is empty or only whitespace"
+            field, problem = "text", "must say something: it is only whitespace"
         else:
             return self
         detail = InitErrorDetails(
