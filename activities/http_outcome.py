@@ -29,7 +29,8 @@ def raise_for_status(
     status: int, service: str, retry_after: str | None = None, *, longest: timedelta = MAX_RETRY_AFTER
 ) -> None:
     """Raise for an error status: non-retryable `{service}Rejected` for 4xx, `{service}Unavailable` for 5xx
-    and for the 4xx that ask to try again later (TRY_AGAIN_LATER), after their `Retry-After`.
+    and `{service}Throttled` for the 4xx that ask to try again later (TRY_AGAIN_LATER), after their
+    `Retry-After`.
 
     A 4xx is the far side saying no; asking again will not change its mind, so the workflow records the
     failure instead of retrying. A 5xx is the far side in trouble: Temporal retries with backoff.
@@ -37,7 +38,7 @@ def raise_for_status(
     if status in TRY_AGAIN_LATER:
         raise ApplicationError(
             f"{service} asked to try again later: HTTP {status}",
-            type=f"{service}Unavailable",
+            type=f"{service}Throttled",  # the worker's log line says so, not "Unavailable" (down)
             next_retry_delay=retry_delay(retry_after, longest=longest),
             category=ApplicationErrorCategory.BENIGN,
         )

@@ -51,7 +51,8 @@ def _lookup(column: Any) -> Select[Any]:
 
 
 def _digits_of(column: Any) -> Any:
-    """A phone column as the digits compared: `+49 151 0000 0300` as 4915100000300."""
+    """A phone column as the digits compared: `+49 (0)151 0000 0300` as 4915100000300."""
+    column = func.replace(column, "(0)", "")  # the trunk 0 a caller at home dials, as e164 drops it
     for mark in (*FORMATTING, "+"):
         column = func.replace(column, mark, "")
     return column
@@ -75,6 +76,7 @@ def _searched_value(field: str, value: str) -> str:
         return value.lower()
     if (number := e164(value)) is not None:
         return number.removeprefix("+")
+    value = value.replace("(0)", "")
     for mark in (*FORMATTING, "+"):  # a national number: compared as its digits, as the column is
         value = value.replace(mark, "")
     return value.lower()

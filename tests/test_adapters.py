@@ -119,8 +119,10 @@ async def test_a_gateway_s_429_is_tried_again_after_its_retry_after_not_failed(
         keys = [r.headers["Idempotency-Key"] for r in gateway.requests]
         assert len(keys) == 3 and len(set(keys)) == 1 and list(gateway.accepted) == keys[:1]
         assert executed["outcome"] == "done"
-        # The first try is the worker's at once; the background's next ones wait as the gateway asked.
-        assert gateway.arrival_times[2] - gateway.arrival_times[1] >= 2
+        # Every try after one answered 429 waits as the gateway asked: the background's first too (it
+        # came 36 ms after the first attempt's 429).
+        times = gateway.arrival_times
+        assert times[1] - times[0] >= 2 and times[2] - times[1] >= 2, times
 
 
 def test_retry_after_is_read_in_seconds_or_as_a_date_and_bounded() -> None:
@@ -297,11 +299,14 @@ async def test_a_gateway_s_photo_its_time_and_subject_reach_the_conversation(
             "attachments": [{"url": "https://gateway.example/media/43"}],
             "received_at": 1796000000,
         }
+        own["sender"] = {"address": "+4915100000003", "profile": {"name": "Zoe"}}  # WhatsApp Cloud's
+        own["language"] = "english-uk"  # a gateway's own name for it, no BCP 47 tag
         taken = await signed(own, "evt-own-shapes")
         assert taken.status == 201, taken.body
         # What is the message's own is never guessed: a sender of the wrong shape is a 422.
         broken = await signed({**own, "message_id": "wamid.p3", "sender": "+4915100000003"}, "evt-broken")
-        assert broken.status == 422 and broken.body["fields"][0]["field"] == "sender", broken.body
+        assert broken.status == 422, broken.body  # named alone, not with the fields it leaves out
+        assert [f["field"] for f in broken.body["fields"]] == ["sender"], broken.body
 
 
 # -- email ---------------------------------------------------------------------------------------
@@ -645,15 +650,17 @@ async def test_a_customer_is_found_by_any_form_of_their_phone_number(
         "id,phone,name,first_name,tier,lifetime_value\n"
         "cus-sms,+49 151 0000 0300,Grace Hopper,Grace,vip,5000\n"
         "cus-wa,+4915100000301,Alan Turing,Alan,vip,5000\n"
+        "cus-trunk,+49 (0)151 0000 0302,Ada Byron,Ada,vip,5000\n"
     )
     database = database_of(settings)
-    assert await LocalCrm(database).import_csv(tenants["acme"], csv_file) == 2
+    assert await LocalCrm(database).import_csv(tenants["acme"], csv_file) == 3
     await database.dispose()
     async with serve_service(client, settings, tenants) as api:
         for conversation, channel, sender in (
             ("crm-sms", "sms", "+4915100000300"),
             ("crm-wa", "whatsapp", "4915100000301"),
             ("crm-abroad", "sms", "0049 151 0000 0300"),
+            ("crm-trunk", "whatsapp", "4915100000302"),  # the CSV's +49 (0)151 ...: dialled at home
         ):
             posted = await api.post_message(conversation, "m-1", "Hello", channel=channel, sender=sender)
             assert posted.status == 201, posted.body

@@ -166,6 +166,9 @@ leaves the latest message's time, and `template-reply-after-window-1`, a WhatsAp
 agent's free text was refused after the 24-hour window and whose template reply went out, and
 `patches-2026-12-zk-bounce-after-close-1`, begun with the bundle in which a bounce of the last
 reply handled after the close is recorded alone on the closed thread, and
+`patches-2026-12-zl-retry-after-first-1`, begun with the bundle in which a send's first try in the
+background waits out the Retry-After of its first attempt's 429 (an acknowledgement throttled twice),
+and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

@@ -29,7 +29,7 @@ from engine.api.conversations import DATABASE, INBOUND_SEEN, SETTINGS, receive_c
 from engine.api.errors import ApiError, invalid_field, named, validation_error
 from engine.api.json_body import json_object
 from engine.api.rate_limits import limit_webhook
-from engine.api.schemas import ConversationId, PostMessage
+from engine.api.schemas import ConversationId, PostMessage, PostParty
 from engine.contracts.conversation import Channel
 from engine.db.keys import tenant_exists
 from engine.db.webhook_secrets import ValidSecret, WebhookSecrets
@@ -38,6 +38,13 @@ MAX_WEBHOOK_ID = 256  # Standard Webhooks ids are short (msg_<ksuid>); the dedup
 TOLERANCE_SECONDS = 300  # how far webhook-timestamp may be from now (Standard Webhooks' default)
 
 routes = web.RouteTableDef()
+
+
+class GatewayParty(PostParty):
+    """The sender as a gateway describes it: its address and name are read, the rest of its own
+    (a WhatsApp `profile`) is ignored."""
+
+    model_config = ConfigDict(extra="ignore")
 
 
 class InboundWebhook(PostMessage):
@@ -51,6 +58,7 @@ class InboundWebhook(PostMessage):
 
     type: str = Field(pattern="^message\\.inbound$")
     conversation_id: ConversationId
+    sender: GatewayParty  # PostParty's fields, its extras ignored
 
 
 @routes.post("/v1/inbound/webhook/{tenant}")
@@ -105,16 +113,19 @@ async def inbound_webhook(request: web.Request) -> web.Response:
 # Fields a gateway may send in a shape of its own (its `attachments` as URLs, `received_at` as Unix
 # seconds): read when they are ours, dropped when not, since a gateway does not retry a 4xx and the
 # customer's message would be lost. The message's id, sender, channel and text are never guessed.
-OWN_SHAPES = frozenset({"quoted", "subject", "received_at", "auto_submitted", "attachments", "headers"})
+OWN_SHAPES = frozenset(
+    {"quoted", "subject", "received_at", "auto_submitted", "attachments", "headers", "language"}
+)
 
 
 def _read_event(data: dict[str, object]) -> InboundWebhook:
-    """The event, with a field in a shape of the gateway's own (OWN_SHAPES) left out; 422 otherwise."""
+    """The event, with a field in a shape of the gateway's own (OWN_SHAPES) left out; 422 naming
+    the fields of the message's own otherwise (not those it would have left out)."""
     try:
         return InboundWebhook.model_validate(data)
     except ValidationError as exc:
-        unread = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
-        if not unread or not unread <= OWN_SHAPES:
+        unread = {str(error["loc"][0]) for error in exc.errors() if error["loc"]} & OWN_SHAPES
+        if not unread:
             raise validation_error(exc) from None
     try:
         return InboundWebhook.model_validate({k: v for k, v in data.items() if k not in unread})

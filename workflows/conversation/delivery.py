@@ -31,13 +31,14 @@ with workflow.unsafe.imports_passed_through():
     from engine.rules.actions import ActionResult
     from engine.rules.templates import choose_text, render
     from workflows.conversation.background import Ended, Line
-    from workflows.conversation.failures import ACTIVITY_FAILURES, cause, retryable
+    from workflows.conversation.failures import ACTIVITY_FAILURES, asked_to_wait, cause, retryable
     from workflows.conversation.options import CRM_WRITE, DELIVERY, LOCAL_CRM_WRITE, LOCAL_DELIVERY
     from workflows.conversation.patches import (
         BACKGROUND_SENDS_PATCH,
         CRM_WRITES_PATCH,
         LATE_ITEMS_PATCH,
         LINES_PATCH,
+        RETRY_AFTER_FIRST_PATCH,
     )
     from workflows.conversation.sla import SlaClocks
 
@@ -139,6 +140,7 @@ class Delivery(SlaClocks):
                 if self._may_send_later(kind):
                     return self._send_later(message, key, message_id)  # behind those, in order
                 await workflow.wait_condition(lambda: not self._customer_sends.waiting)
+        wait: timedelta | None = None
         if self._local_io():
             try:
                 await workflow.execute_local_activity_method(
@@ -149,8 +151,9 @@ class Delivery(SlaClocks):
                 if not retryable(exc):
                     return f"{REFUSED}: {cause(exc)}"
                 # The channel is down or slow: the normal activity retries it, same key.
+                wait = asked_to_wait(exc)
             if self._background() and self._may_send_later(kind):
-                return self._send_later(message, key, message_id)
+                return self._send_later(message, key, message_id, wait)
         self._publish_attributes()  # the task completes while a normal activity runs
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
@@ -168,10 +171,14 @@ class Delivery(SlaClocks):
             self._background_on = self._patched(BACKGROUND_SENDS_PATCH)
         return self._background_on
 
-    def _send_later(self, message: OutboundMessage, key: str, message_id: str | None) -> SentLater:
+    def _send_later(
+        self, message: OutboundMessage, key: str, message_id: str | None, wait: timedelta | None = None
+    ) -> SentLater:
+        """`wait`: the far side's Retry-After on the first attempt, waited before the first try here."""
         self._lines_on()  # asked at the first item put in: the run's end reads it (inbox.py)
+        thread = self._state.thread
         self._sends_of(message.kind).put(
-            functools.partial(self._send_in_background, message, key, message_id, self._state.thread)
+            functools.partial(self._send_in_background, message, key, message_id, thread, wait)
         )
         self._state.sends_waiting += 1  # counted down when the trail records its end
         if message_id is not None:
@@ -179,10 +186,17 @@ class Delivery(SlaClocks):
         return SentLater()
 
     async def _send_in_background(
-        self, message: OutboundMessage, key: str, message_id: str | None, thread: int
+        self,
+        message: OutboundMessage,
+        key: str,
+        message_id: str | None,
+        thread: int,
+        wait: timedelta | None = None,
     ) -> None:
         """The normal activity with its hour of retries; how it ended waits for the trail."""
         what = what_was_sent(message.kind, key)
+        if wait and self._patched(RETRY_AFTER_FIRST_PATCH):
+            await workflow.sleep(wait)  # its line waits too: the far side throttles them all
         try:
             await workflow.execute_activity_method(Channels.deliver_message, message, **DELIVERY)
             event, note = "message.delivered", f"{what} was delivered late"

@@ -10,6 +10,8 @@ more events.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.exceptions import TimeoutError as AttemptTimedOut
 
@@ -38,6 +40,16 @@ def retryable(error: ActivityFailure) -> bool:
             return False
         inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
     return True
+
+
+def asked_to_wait(error: ActivityFailure) -> timedelta | None:
+    """How long the far side asked to be left alone (its Retry-After, activities/http_outcome.py)."""
+    inner: BaseException | None = error
+    while inner is not None:
+        if isinstance(inner, ApplicationError) and inner.next_retry_delay:
+            return inner.next_retry_delay
+        inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
+    return None
 
 
 def error_type(error: ActivityFailure) -> str:

@@ -294,7 +294,14 @@ BOUNCE_AFTER_CLOSE_PATCH = "a-bounce-after-the-close-is-recorded-alone"
 SURVEY_ANSWERED_ONCE_PATCH = "a-survey-answered-meanwhile-refuses-the-api-s-answer"
 # The bundle after that: everything PATCHES_2026_12_ZJ stands for, and the two patches above.
 PATCHES_2026_12_ZK = "patches-2026-12-zk"
+# A send whose first attempt the far side answered "try again later" (429 and its Retry-After) waits
+# that long before its first try in the background: it was tried again at once, 36 ms later, into the
+# same throttle. Asked only when such a first attempt goes to the background (delivery.py).
+RETRY_AFTER_FIRST_PATCH = "the-background-waits-out-the-first-retry-after"
+# The bundle after that: everything PATCHES_2026_12_ZK stands for, and RETRY_AFTER_FIRST_PATCH.
+PATCHES_2026_12_ZL = "patches-2026-12-zl"
 BUNDLES = (
+    PATCHES_2026_12_ZL,
     PATCHES_2026_12_ZK,
     PATCHES_2026_12_ZJ,
     PATCHES_2026_12_ZI,
@@ -388,6 +395,7 @@ LATER_PATCHES = {
     PHONE_WITHOUT_PLUS_PATCH: PATCHES_2026_12_ZJ,
     BOUNCE_AFTER_CLOSE_PATCH: PATCHES_2026_12_ZK,
     SURVEY_ANSWERED_ONCE_PATCH: PATCHES_2026_12_ZK,
+    RETRY_AFTER_FIRST_PATCH: PATCHES_2026_12_ZL,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -148,7 +148,7 @@ class Replies(ManualAssignment):
             hours = CHANNEL_CAPABILITIES[channel].free_form_window_hours
             last = self._state.last_customer_message_at
             raise ApplicationError(
-                f"{channel} takes only approved templates {hours} hours after the customer's last "
+                f"{channel} takes only approved templates {hours:g} hours after the customer's last "
                 f"message ({last.isoformat() if last else 'unknown'}): send a template of the pack "
                 '({"template": "<name>"}) instead of text',
                 type="OutsideMessagingWindow",

@@ -65,6 +65,7 @@ from .executed_action import ExecutedAction
 from .executed_action_action import ExecutedActionAction
 from .finding import Finding
 from .finding_severity import FindingSeverity
+from .gateway_party import GatewayParty
 from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
 from .given_up_list import GivenUpList
@@ -255,6 +256,7 @@ __all__ = (
     "ExecutedActionAction",
     "Finding",
     "FindingSeverity",
+    "GatewayParty",
     "GetKpisFormat",
     "GetKpisInterval",
     "GivenUpList",

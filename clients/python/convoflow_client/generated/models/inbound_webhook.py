@@ -11,9 +11,9 @@ from ..models.channel import Channel
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.gateway_party import GatewayParty
     from ..models.inbound_webhook_headers import InboundWebhookHeaders
     from ..models.post_attachment import PostAttachment
-    from ..models.post_party import PostParty
 
 
 T = TypeVar("T", bound="InboundWebhook")
@@ -30,7 +30,8 @@ class InboundWebhook:
         Attributes:
             message_id (str): The channel's message id.
             channel (Channel):
-            sender (PostParty):
+            sender (GatewayParty): The sender as a gateway describes it: its address and name are read, the rest of its own
+                (a WhatsApp `profile`) is ignored.
             type_ (str):
             conversation_id (str): The conversation's id: 1-128 of letters, digits, '.', '_', '-', beginning with a letter
                 or digit (engine/contracts/ids.py).
@@ -50,7 +51,7 @@ class InboundWebhook:
 
     message_id: str
     channel: Channel
-    sender: PostParty
+    sender: GatewayParty
     type_: str
     conversation_id: str
     text: str | Unset = ""
@@ -143,16 +144,16 @@ class InboundWebhook:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.gateway_party import GatewayParty  # noqa: PLC0415
         from ..models.inbound_webhook_headers import InboundWebhookHeaders  # noqa: PLC0415
         from ..models.post_attachment import PostAttachment  # noqa: PLC0415
-        from ..models.post_party import PostParty  # noqa: PLC0415
 
         d = dict(src_dict)
         message_id = d.pop("message_id")
 
         channel = Channel(d.pop("channel"))
 
-        sender = PostParty.from_dict(d.pop("sender"))
+        sender = GatewayParty.from_dict(d.pop("sender"))
 
         type_ = d.pop("type")
 
