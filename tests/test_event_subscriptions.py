@@ -36,7 +36,7 @@ from engine.db.kpi_facts import KpiFactStore
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.worker import build_worker
-from tests.api_client import ApiClient
+from tests.api_client import ApiClient, Reply
 from tests.conftest import serve_api, serve_service
 from tests.event_receiver import EventReceiver, standard_webhooks_verify
 from tests.outbox_rows import OutboxRows
@@ -557,6 +557,18 @@ async def test_every_event_type_the_service_sends_can_be_subscribed_to(api: ApiC
     )
 
 
+async def bounce_of(api: ApiClient, chosen: Settings, tenant: str, conversation: str, text: str) -> Reply:
+    """A mail server's delivery report (DSN) of our reply `text`, posted as the mail gateway would."""
+    [sent] = [r for r in OutboxRows(chosen).read_all(tenant) if r["text"] == text]
+    ours = f"<{conversation}.{key_digest(sent['idempotency_key'])}@{domain_of(chosen.email_from)}>"
+    report = (DATA / "dsn-of-our-reply.eml").read_bytes()
+    report = report.replace(b"<bounced-1.0123456789abcdef01234567@convoflow.local>", ours.encode())
+    report = report.replace(b"support@convoflow.local", chosen.email_from.encode())
+    return await api.request(
+        "POST", "/v1/inbound/email", data=report, headers={"Content-Type": "message/rfc822"}
+    )
+
+
 async def test_a_bounce_after_the_close_is_recorded_and_told_not_refused(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:
@@ -570,14 +582,7 @@ async def test_a_bounce_after_the_close_is_recorded_and_told_not_refused(
         assert (await api.request("POST", "/v1/conversations/bn-2/replies", json=reply)).status == 200
         closed = await api.request("POST", "/v1/conversations/bn-2/status", json={"status": "closed"})
         assert closed.status == 200, closed.body
-        [sent] = [r for r in OutboxRows(chosen).read_all(tenants["acme"]) if r["text"] == reply["text"]]
-        ours = f"<bn-2.{key_digest(sent['idempotency_key'])}@{domain_of(chosen.email_from)}>"
-        report = (DATA / "dsn-of-our-reply.eml").read_bytes()
-        report = report.replace(b"<bounced-1.0123456789abcdef01234567@convoflow.local>", ours.encode())
-        report = report.replace(b"support@convoflow.local", chosen.email_from.encode())
-        posted = await api.request(
-            "POST", "/v1/inbound/email", data=report, headers={"Content-Type": "message/rfc822"}
-        )
+        posted = await bounce_of(api, chosen, tenants["acme"], "bn-2", reply["text"])
         assert posted.status == 200 and posted.body["conversation_id"] == "bn-2", posted.body
         await receiver.wait_for(lambda r: len(r.first_arrivals("bn-2")) == 1)
         shown = (await api.get("bn-2")).body
@@ -600,14 +605,7 @@ async def test_a_bounce_of_an_agent_s_reply_names_the_reply(
         for reply_id in ("er-1", "er-2"):
             reply = {"agent_id": "ana", "text": f"Reply {reply_id}", "message_id": reply_id}
             assert (await api.request("POST", "/v1/conversations/bn-1/replies", json=reply)).status == 200
-        [first] = [r for r in OutboxRows(chosen).read_all(tenants["acme"]) if r["text"] == "Reply er-1"]
-        ours = f"<bn-1.{key_digest(first['idempotency_key'])}@{domain_of(chosen.email_from)}>"
-        report = (DATA / "dsn-of-our-reply.eml").read_bytes()
-        report = report.replace(b"<bounced-1.0123456789abcdef01234567@convoflow.local>", ours.encode())
-        report = report.replace(b"support@convoflow.local", chosen.email_from.encode())
-        posted = await api.request(
-            "POST", "/v1/inbound/email", data=report, headers={"Content-Type": "message/rfc822"}
-        )
+        posted = await bounce_of(api, chosen, tenants["acme"], "bn-1", "Reply er-1")
         assert posted.status == 200 and posted.body["conversation_id"] == "bn-1", posted.body
         await receiver.wait_for(lambda r: len(r.first_arrivals("bn-1")) == 1)
     [bounced] = receiver.first_arrivals("bn-1")
