@@ -554,6 +554,10 @@ async def test_unanswered_survey_expires(
     assert len(sent(outbox, "survey")) == 1
     late = await api.request("POST", "/v1/conversations/exp-1/survey", json={"rating": 4})
     assert late.status == 409 and "expired" in late.body["message"]
+    # The trail says when: an auditor saw it sent, and then nothing.
+    (entry,) = [e for e in await trail(api, "exp-1") if e["event"] == "survey.expired"]
+    shown = await state(api, "exp-1")
+    assert entry["at"] == shown["survey"]["expires_at"] and entry["note"] == "the survey expired unanswered"
 
 
 async def test_an_out_of_office_answering_our_reply_changes_nothing_but_the_trail(

@@ -168,7 +168,8 @@ agent's free text was refused after the 24-hour window and whose template reply 
 reply handled after the close is recorded alone on the closed thread, and
 `patches-2026-12-zl-retry-after-first-1`, begun with the bundle in which a send's first try in the
 background waits out the Retry-After of its first attempt's 429 (an acknowledgement throttled twice),
-and
+`patches-2026-12-zm-survey-expired-1`, begun with the bundle in which a survey's expiry is on the
+trail, and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

@@ -47,6 +47,7 @@ _EVENT_MARKERS = {
     "assignment.timeout": ("assignment", "unanswered"),
     "survey.due": ("survey", "survey"),
     "survey.completed": ("survey", "survey answered"),
+    "survey.expired": ("survey", "survey expired"),
 }
 
 

@@ -300,7 +300,14 @@ PATCHES_2026_12_ZK = "patches-2026-12-zk"
 RETRY_AFTER_FIRST_PATCH = "the-background-waits-out-the-first-retry-after"
 # The bundle after that: everything PATCHES_2026_12_ZK stands for, and RETRY_AFTER_FIRST_PATCH.
 PATCHES_2026_12_ZL = "patches-2026-12-zl"
+# A survey that expires unanswered says so on the trail (`survey.expired`, at its expiry): an auditor
+# saw it sent and then nothing, and a 409 to a late answer with no entry to explain it. Asked only
+# when a survey expires (timers.py).
+SURVEY_EXPIRY_RECORDED_PATCH = "a-survey-s-expiry-is-on-the-trail"
+# The bundle after that: everything PATCHES_2026_12_ZL stands for, and SURVEY_EXPIRY_RECORDED_PATCH.
+PATCHES_2026_12_ZM = "patches-2026-12-zm"
 BUNDLES = (
+    PATCHES_2026_12_ZM,
     PATCHES_2026_12_ZL,
     PATCHES_2026_12_ZK,
     PATCHES_2026_12_ZJ,
@@ -396,6 +403,7 @@ LATER_PATCHES = {
     BOUNCE_AFTER_CLOSE_PATCH: PATCHES_2026_12_ZK,
     SURVEY_ANSWERED_ONCE_PATCH: PATCHES_2026_12_ZK,
     RETRY_AFTER_FIRST_PATCH: PATCHES_2026_12_ZL,
+    SURVEY_EXPIRY_RECORDED_PATCH: PATCHES_2026_12_ZM,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, Status
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.deciding import Deciding
-    from workflows.conversation.patches import OVERDUE_BREACH_PATCH
+    from workflows.conversation.patches import OVERDUE_BREACH_PATCH, SURVEY_EXPIRY_RECORDED_PATCH
     from workflows.conversation.status import Raised
 
 # Timers that move the status by themselves, with what the trail says about it.
@@ -136,6 +136,10 @@ class Timers(Deciding):
             await self._send_survey()
         if survey.status == "sent" and survey.expires_at is not None and survey.expires_at <= now:
             survey.status = "expired"
+            if self._patched(SURVEY_EXPIRY_RECORDED_PATCH):
+                entry = DecisionEntry(seq=self._next_event(), event="survey.expired", at=survey.expires_at)
+                entry.note = "the survey expired unanswered"
+                self._record(entry)
         if s.event_seq != events_before:  # handlers upsert their own changes; only timers' are new here
             self._upsert_search_attributes()
 
