@@ -37,7 +37,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, Reply
-from tests.conftest import serve_api, serve_service
+from tests.conftest import TEST_PACKS, publish, serve_api, serve_service
 from tests.event_receiver import EventReceiver, standard_webhooks_verify
 from tests.outbox_rows import OutboxRows
 from tests.replay import replay_every_run
@@ -555,6 +555,24 @@ async def test_every_event_type_the_service_sends_can_be_subscribed_to(api: ApiC
     assert unknown.status == 422 and [f["field"] for f in unknown.body["fields"]] == ["events.0"], (
         unknown.body
     )
+
+
+async def test_a_timer_s_close_is_told_apart_from_a_person_s(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The auto-close of a pending conversation reached subscribers as a `status.changed` like an
+    agent's close: a helpdesk could not tell "the customer never answered" from "we closed it"."""
+    publish(settings, TEST_PACKS / "timers")  # pending closes itself after 1.8 s
+    chosen = quick(settings, tenants)
+    async with serve_service(client, chosen, tenants) as api:
+        await subscribe(api, receiver.url, events=["status.changed"])
+        assert (await api.post_message("tm-1", "tm-m1", TEXT)).status == 201
+        pending = await api.request("POST", "/v1/conversations/tm-1/status", json={"status": "pending"})
+        assert pending.status == 200, pending.body
+        await receiver.wait_for(lambda r: len(r.first_arrivals("tm-1")) == 2)
+    by_person, by_timer = receiver.first_arrivals("tm-1")
+    assert by_person["data"]["to"] == "pending" and "timer" not in by_person["data"], by_person
+    assert by_timer["data"]["to"] == "closed" and by_timer["data"]["timer"] is True, by_timer
 
 
 async def bounce_of(api: ApiClient, chosen: Settings, tenant: str, conversation: str, text: str) -> Reply:

@@ -51,6 +51,7 @@ DATA_FIELDS = (
     "sender",
     "agent",
     "bounce",
+    "timer",
 )
 
 
@@ -117,6 +118,9 @@ class EventData(BaseModel):
     """The channel message id of the message the event is about: your systems hold its text."""
     raised_by_rules: bool | None = None
     """True for an event the rules' own actions raised (a status they set)."""
+    timer: bool | None = None
+    """True for a status change a timer made (the auto-close of a pending conversation, the end of
+    the reopen window or of a snooze), not a person or a rule."""
 
 
 class DeliveredEvent(BaseModel):

@@ -75,6 +75,8 @@ class Deciding(ActionExecutor):
         self._record(entry)
         s = self._state
         entry.kpi = event_view(event, extra or {}, status=s.status.value, automated=s.customer_is_automated)
+        if extra and extra.get("timer"):
+            entry.kpi["timer"] = True
         if event in ASSIGNMENT_KINDS and self._patched(ASSIGNMENT_FACTS_PATCH):
             entry.kpi[HOLDER] = s.assignee or ""
         # A customer message counts from when the channel received it (`received_at`), an agent's

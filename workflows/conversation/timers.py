@@ -204,6 +204,8 @@ class Timers(Deciding):
         self._record(DecisionEntry(seq=seq, event="timer", at=workflow.now(), note=why))
         raised: Raised = []
         await self._set_status(status.value, raised)
+        for _, extra in raised:  # subscribers read a timer's close apart from a person's (events.py)
+            extra["timer"] = True
         await self._follow(raised)
 
     async def _send_survey(self) -> None:

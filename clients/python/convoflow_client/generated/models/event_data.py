@@ -29,6 +29,9 @@ class EventData:
         message_id (None | str | Unset): The channel message id of the message the event is about: your systems hold its
             text.
         raised_by_rules (bool | None | Unset): True for an event the rules' own actions raised (a status they set).
+        timer (bool | None | Unset): True for a status change a timer made (the auto-close of a pending conversation,
+            the end of
+            the reopen window or of a snooze), not a person or a rule.
     """
 
     channel: None | str | Unset = UNSET
@@ -44,6 +47,7 @@ class EventData:
     bounce: None | str | Unset = UNSET
     message_id: None | str | Unset = UNSET
     raised_by_rules: bool | None | Unset = UNSET
+    timer: bool | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         channel: None | str | Unset
@@ -124,6 +128,12 @@ class EventData:
         else:
             raised_by_rules = self.raised_by_rules
 
+        timer: bool | None | Unset
+        if isinstance(self.timer, Unset):
+            timer = UNSET
+        else:
+            timer = self.timer
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -153,6 +163,8 @@ class EventData:
             field_dict["message_id"] = message_id
         if raised_by_rules is not UNSET:
             field_dict["raised_by_rules"] = raised_by_rules
+        if timer is not UNSET:
+            field_dict["timer"] = timer
 
         return field_dict
 
@@ -277,6 +289,15 @@ class EventData:
 
         raised_by_rules = _parse_raised_by_rules(d.pop("raised_by_rules", UNSET))
 
+        def _parse_timer(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        timer = _parse_timer(d.pop("timer", UNSET))
+
         event_data = cls(
             channel=channel,
             team=team,
@@ -291,6 +312,7 @@ class EventData:
             bounce=bounce,
             message_id=message_id,
             raised_by_rules=raised_by_rules,
+            timer=timer,
         )
 
         return event_data
