@@ -85,8 +85,9 @@ class Inbox(Threads):
         No await: the message is recorded in one step of the task, so a twin of it, or a
         continue-as-new, sees it either recorded or not at all. `status` is `open`: what a customer
         message leaves before the rules run (it wakes a pending conversation, reopens a solved one,
-        begins a new thread after a close). The thread is the next one when the conversation is closed
-        (or the last queued message begins it).
+        begins a new thread after a close), or the status as it is for a message that leaves it so
+        (`_keeps_the_thread`). The thread is the next one when the conversation is closed (or the
+        last queued message begins it).
         """
         s = self._state
         s.event_seq += 1
