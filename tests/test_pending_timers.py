@@ -50,3 +50,31 @@ async def test_an_agent_s_nudge_while_pending_restarts_the_reminder_and_the_clos
     idle = next(e for e in entries if e["event"] == "conversation.idle")
     waited = datetime.fromisoformat(idle["at"]) - datetime.fromisoformat(pending["at"])
     assert waited.total_seconds() >= AGENT_WRITES_AFTER + REMINDER_SECONDS, waited
+
+
+async def test_a_pack_may_have_the_auto_close_solve_so_a_late_answer_reopens_the_thread(
+    api: ApiClient, settings: Settings, tmp_path: Path, worker: None
+) -> None:
+    """The auto-close went straight to closed: a customer answering a minute later began a new
+    thread, acknowledged again and routed afresh (to another agent), and got no survey. Zendesk
+    solves instead; a pack may choose it (`settings.auto_close_status: solved`)."""
+    folder = tmp_path / "pack"
+    shutil.copytree(TEST_PACKS / "timers", folder)
+    pack = folder / "pack.yaml"
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(
+        text.replace("  max_event_depth: 2\n", "  max_event_depth: 2\n  auto_close_status: solved\n")
+    )
+    publish(settings, folder)
+    await api.post_message("pt-2", "m-1", "help (slow)")
+    await set_status(api, "pt-2", "pending")
+
+    async def solved_by_the_timer() -> bool:
+        return (await api.get("pt-2")).body["status"] == "solved"
+
+    await eventually(solved_by_the_timer, "the auto-close solving it")
+    timer = [e for e in await trail(api, "pt-2") if e["event"] == "timer"]
+    assert [e["note"] for e in timer] == ["solved: no customer reply while pending"], timer
+    back = await api.post_message("pt-2", "m-2", "Sorry, I was away (slow)")
+    assert back.body["status"] == "open" and back.body["thread"] == 1, back.body
+    assert (await api.get("pt-2")).body["reopened"] == 1

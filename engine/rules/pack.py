@@ -118,14 +118,21 @@ class PackSettings(_Strict):
         description="The calendar `business_hours.*` reads while a conversation has neither a team with "
         "a calendar nor an SLA policy: at `conversation.created` it never has.",
     )
+    auto_close_status: Literal["closed", "solved"] | None = Field(
+        default=None,
+        description="What `auto_close_idle_minutes` sets a pending conversation the customer never "
+        "answered to: closed (the default), or solved, as Zendesk does, so the survey and the reopen "
+        "window follow and a late answer reopens it with its agent rather than beginning a new thread.",
+    )
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         # Settings added after packs were first published are left out while unset, so the canonical
         # content, and with it every published pack's hash, is what it was before they existed.
         data: dict[str, Any] = handler(self)
-        if data.get("business_hours_calendar") is None:
-            data.pop("business_hours_calendar", None)
+        for added in ("business_hours_calendar", "auto_close_status"):
+            if data.get(added) is None:
+                data.pop(added, None)
         return data
 
 

@@ -130,6 +130,14 @@ class Timers(Deciding):
             due = getattr(timers, attr)
             if due is not None and due <= now and s.status not in TERMINAL:
                 setattr(timers, attr, None)
+                settings = self._pack.settings if self._pack is not None else None
+                if (
+                    attr == "auto_close_at"
+                    and settings is not None
+                    and settings.auto_close_status == "solved"
+                ):
+                    # A pack's choice (none before it existed, so no patch): runs on older packs close.
+                    status, why = Status.SOLVED, "solved: no customer reply while pending"
                 await self._system_status(status, why)
         survey = s.survey
         if survey.status == "scheduled" and survey.due_at is not None and survey.due_at <= now:
