@@ -65,8 +65,8 @@ def retry_delay(
     if not retry_after:
         return None
     value = retry_after.strip()
-    if value.isdigit():
-        wait = timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit, and no int
+        wait = longest if len(value) > 9 else timedelta(seconds=int(value))  # a far side's 10**5000
     else:
         try:
             when = parsedate_to_datetime(value)

@@ -137,6 +137,7 @@ def test_retry_after_is_read_in_seconds_or_as_a_date_and_bounded() -> None:
     assert retry_delay("120", longest=timedelta(seconds=10)) == timedelta(seconds=10)  # a CRM lookup
     assert retry_delay("0") == timedelta(seconds=1)
     assert retry_delay("soon") is None and retry_delay(None) is None
+    assert retry_delay("9" * 5000) == timedelta(minutes=15) and retry_delay("²") is None  # no crash
 
 
 async def test_a_chat_visitor_known_by_email_is_answered_in_the_chat_not_by_mail(

@@ -60,7 +60,7 @@ class Replies(ManualAssignment):
             if reply.template is not None and reply.template not in self.pack.templates:
                 if reply.message_id is not None:  # remembered on arrival: its retry, mended, is no repeat
                     self._seen.pop(reply.message_id, None)
-                self._refuse_unknown_template(reply.template)
+                raise self._unknown_template(reply.template)
             s = self._state
             now = workflow.now()
             seq = self._next_event()
@@ -118,14 +118,13 @@ class Replies(ManualAssignment):
             )
         return f"no survey is waiting for an answer (survey {s.survey.status})"
 
-    def _refuse_unknown_template(self, template: str) -> None:
-        """A template the conversation's pack lacks fails the update (before anything is recorded)."""
-        if template not in self.pack.templates:
-            known = ", ".join(sorted(self.pack.templates)) or "none"
-            raise ApplicationError(
-                f"no template {template!r} in the conversation's rule pack (its templates: {known})",
-                type="UnknownTemplate",
-            )
+    def _unknown_template(self, template: str) -> ApplicationError:
+        """The update's failure for a template the conversation's pack lacks (nothing is recorded)."""
+        known = ", ".join(sorted(self.pack.templates)) or "none"
+        return ApplicationError(
+            f"no template {template!r} in the conversation's rule pack (its templates: {known})",
+            type="UnknownTemplate",
+        )
 
     def _refuse_unsendable(self, reply: AgentReply) -> None:
         """Refuse (the update's validator) a reply its channel cannot carry: longer than the channel
@@ -134,8 +133,9 @@ class Replies(ManualAssignment):
         pack lacks. A message queued and not yet handled opens the window again."""
         channel = self._state.channel.value
         if reply.template is not None:
-            if self._pack is not None:  # else the handler asks, once it has loaded the pack
-                self._refuse_unknown_template(reply.template)
+            # Without the pack loaded (a run just continued) the handler asks, once it has loaded it.
+            if self._pack is not None and reply.template not in self._pack.templates:
+                raise self._unknown_template(reply.template)
             return
         limit = CHANNEL_CAPABILITIES[channel].max_length
         if limit is not None and len(reply.text) > limit:
