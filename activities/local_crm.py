@@ -19,7 +19,7 @@ from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
-from engine.contracts.phone_numbers import FORMATTING, e164
+from engine.contracts.phone_numbers import NOT_DIGITS, digits_of, e164
 from engine.db.inserts import upsert
 from engine.db.schema import crm_contacts, crm_writes
 
@@ -51,9 +51,9 @@ def _lookup(column: Any) -> Select[Any]:
 
 
 def _digits_of(column: Any) -> Any:
-    """A phone column as the digits compared: `+49 (0)151 0000 0300` as 4915100000300."""
-    column = func.replace(column, "(0)", "")  # the trunk 0 a caller at home dials, as e164 drops it
-    for mark in (*FORMATTING, "+"):
+    """A phone column as the digits compared: `+49 (0)151 0000 0300` as 4915100000300 (digits_of's,
+    in SQL, and the `+`)."""
+    for mark in (*NOT_DIGITS, "+"):
         column = func.replace(column, mark, "")
     return column
 
@@ -76,10 +76,7 @@ def _searched_value(field: str, value: str) -> str:
         return value.lower()
     if (number := e164(value)) is not None:
         return number.removeprefix("+")
-    value = value.replace("(0)", "")
-    for mark in (*FORMATTING, "+"):  # a national number: compared as its digits, as the column is
-        value = value.replace(mark, "")
-    return value.lower()
+    return digits_of(value).replace("+", "").lower()  # a national number: its digits, as the column
 
 
 class LocalCrm:

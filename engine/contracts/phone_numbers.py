@@ -13,17 +13,23 @@ import re
 # The channels whose sender is a phone number (chat and social senders are handles: a Facebook page-
 # scoped id has 15-16 digits and is no number).
 PHONE_CHANNELS = frozenset({"whatsapp", "sms"})
-# What people put between a number's digits.
-FORMATTING = " -().\u00a0/"
+# What is taken out of a number, in this order: the trunk 0 a caller at home dials (`+49 (0)151 ...`),
+# then what people put between its digits. The local CRM takes the same out of its column in SQL.
+NOT_DIGITS = ("(0)", " ", "-", "(", ")", ".", "\u00a0", "/")
 _INTERNATIONAL = re.compile(r"^\+?([1-9]\d{6,14})$")  # E.164: at most 15 digits, no leading 0
+
+
+def digits_of(number: str) -> str:
+    """The number without NOT_DIGITS (a `+` stays)."""
+    for mark in NOT_DIGITS:
+        number = number.replace(mark, "")
+    return number
 
 
 def e164(number: str) -> str | None:
     """`+` and the digits of an international number written in any of those forms; None for
     anything else (a national number without its country code, a handle, an address)."""
-    digits = number.strip().replace("(0)", "")  # +49 (0)151 ...: the trunk 0 a caller at home dials
-    for mark in FORMATTING:
-        digits = digits.replace(mark, "")
+    digits = digits_of(number.strip())
     if digits.startswith("00"):
         digits = "+" + digits[2:]
     found = _INTERNATIONAL.match(digits)

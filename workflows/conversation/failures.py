@@ -10,6 +10,7 @@ more events.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -32,24 +33,23 @@ def cause(error: ActivityFailure) -> str:
     return str(inner or error)
 
 
-def retryable(error: ActivityFailure) -> bool:
-    """False when the innermost failure says retrying cannot help (a 4xx from a channel)."""
+def _causes(error: ActivityFailure) -> Iterator[BaseException]:
+    """The failure and each of its causes, outermost first."""
     inner: BaseException | None = error
     while inner is not None:
-        if isinstance(inner, ApplicationError) and inner.non_retryable:
-            return False
+        yield inner
         inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
-    return True
+
+
+def retryable(error: ActivityFailure) -> bool:
+    """False when the innermost failure says retrying cannot help (a 4xx from a channel)."""
+    return not any(isinstance(e, ApplicationError) and e.non_retryable for e in _causes(error))
 
 
 def asked_to_wait(error: ActivityFailure) -> timedelta | None:
     """How long the far side asked to be left alone (its Retry-After, activities/http_outcome.py)."""
-    inner: BaseException | None = error
-    while inner is not None:
-        if isinstance(inner, ApplicationError) and inner.next_retry_delay:
-            return inner.next_retry_delay
-        inner = inner.cause if isinstance(inner, ActivityError | ApplicationError) else None
-    return None
+    delays = (e.next_retry_delay for e in _causes(error) if isinstance(e, ApplicationError))
+    return next((delay for delay in delays if delay), None)
 
 
 def error_type(error: ActivityFailure) -> str:
