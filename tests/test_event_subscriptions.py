@@ -575,6 +575,31 @@ async def test_a_timer_s_close_is_told_apart_from_a_person_s(
     assert by_timer["data"]["to"] == "closed" and by_timer["data"]["timer"] is True, by_timer
 
 
+async def test_a_person_s_status_change_and_unassignment_name_their_actor(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The API's caller names who closed a conversation or took its agent off (`actor`): the trail's
+    note said it, the event did not, so an integrator's CRM showed every close as nobody's."""
+    chosen = quick(settings, tenants)
+    async with serve_service(client, chosen, tenants) as api:
+        await subscribe(api, receiver.url, events=["status.changed", "conversation.unassigned"])
+        assert (await api.post_message("ac-1", "ac-m1", TEXT)).status == 201
+        pending = await api.request("POST", "/v1/conversations/ac-1/status", json={"status": "pending"})
+        assert pending.status == 200, pending.body
+        body = {"status": "solved", "actor": "ana"}
+        solved = await api.request("POST", "/v1/conversations/ac-1/status", json=body)
+        assert solved.status == 200, solved.body
+        taken = await api.request("POST", "/v1/conversations/ac-1/assignment", json={"agent_id": "ben"})
+        assert taken.status == 200, taken.body
+        released = await api.request("POST", "/v1/conversations/ac-1/unassignment", json={"actor": "lead-li"})
+        assert released.status == 200, released.body
+        await receiver.wait_for(lambda r: len(r.first_arrivals("ac-1")) == 3)
+    unnamed, by_ana, by_lead = receiver.first_arrivals("ac-1")
+    assert unnamed["data"]["to"] == "pending" and "actor" not in unnamed["data"], unnamed
+    assert by_ana["data"]["to"] == "solved" and by_ana["data"]["actor"] == "ana", by_ana
+    assert by_lead["type"] == "conversation.unassigned" and by_lead["data"]["actor"] == "lead-li", by_lead
+
+
 async def bounce_of(api: ApiClient, chosen: Settings, tenant: str, conversation: str, text: str) -> Reply:
     """A mail server's delivery report (DSN) of our reply `text`, posted as the mail gateway would."""
     [sent] = [r for r in OutboxRows(chosen).read_all(tenant) if r["text"] == text]

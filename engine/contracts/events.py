@@ -52,6 +52,7 @@ DATA_FIELDS = (
     "agent",
     "bounce",
     "timer",
+    "actor",
 )
 
 

@@ -8,6 +8,7 @@ raises `status.changed` for the rules.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 
@@ -70,4 +71,7 @@ class StatusMachine(Assigning):
         # it); it changes no command, so histories replay as before. The actor goes before the change,
         # which the timeline reads after its last " -> ".
         note = f"{previous} -> {new}" if actor is None else f"set by {actor}: {previous} -> {new}"
-        raised.append((STATUS_CHANGED, {"event": {"previous_status": previous}, "note": note}))
+        changed: dict[str, Any] = {"event": {"previous_status": previous}, "note": note}
+        if actor is not None:
+            changed["actor"] = actor  # subscribers read who closed it (events.py), the rules do not
+        raised.append((STATUS_CHANGED, changed))

@@ -275,7 +275,8 @@ class ConversationWorkflow(Replies):
                 if previous
                 else "taken out of the queue through the API"
             ) + (f" by {release.actor}" if release.actor else "")
-            seq = await self._process("conversation.unassigned", note=why)
+            actor = {"actor": release.actor} if release.actor else None
+            seq = await self._process("conversation.unassigned", note=why, extra=actor)
             await self._flush_records()
             self._changed()
             return self._receipt(seq)
