@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+from pydantic import ValidationError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
@@ -46,6 +47,19 @@ def too_large() -> ApplicationError:
     )
 
 
+def malformed(error: ValidationError) -> ApplicationError:
+    """A record not of a customer's shape, named by its fields and what each lacks: pydantic's own
+    message quotes the values (an address, an IBAN), which went into the worker's log and the trail."""
+    fields = ((".".join(str(part) for part in e["loc"]), e["type"]) for e in error.errors()[:5])
+    wrong = ", ".join(f"{where or 'the record'} ({what})" for where, what in fields)
+    return ApplicationError(
+        f"the CRM's record of this customer is not of a customer's shape: {wrong}",
+        type="CrmRecordMalformed",
+        non_retryable=True,  # the same record again would be as wrong
+        category=ApplicationErrorCategory.BENIGN,  # one log line (http_outcome.py)
+    )
+
+
 class RestCrm:
     """GET {base}/customers?email=|phone=|external_id=, PATCH {base}/customers/{id}, POST .../notes."""
 
@@ -62,7 +76,10 @@ class RestCrm:
             status, body = await self._call("GET", url, limit=MAX_RECORD_BYTES)
             if status == 404:
                 continue
-            return Customer.model_validate(body)
+            try:
+                return Customer.model_validate(body)
+            except ValidationError as exc:
+                raise malformed(exc) from None
         return None
 
     async def write(self, change: CrmWrite) -> bool:

@@ -824,6 +824,31 @@ async def test_logs_carry_no_message_text_or_addresses(
     assert secret_text not in logged and address not in logged  # ... without the personal data
 
 
+async def test_a_crm_record_of_the_wrong_shape_is_named_by_its_fields_not_its_values(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A CRM answering a record of another shape (an id object, a list of addresses) failed the lookup
+    with pydantic's message, which quotes the values: the customer's address and IBAN went into the
+    worker's log with a traceback at every retry, and into the trail the ops console shows."""
+    caplog.set_level(logging.DEBUG)
+    logging_setup.apply_sdk_floor()
+    iban = "DE89370400440532013000"
+    record = {"id": {"nested": "ada@example.com"}, "email": [iban], "tier": "vip"}
+    fake = FakeCrm(customers={"ada@example.com": record})
+    publish(settings, TEST_PACKS / "crm")
+    async with serve_crm(fake):
+        chosen = settings.model_copy(update={"crm": "rest", "crm_url": fake.url})
+        async with serve_service(client, chosen, tenants) as api:
+            answer = await api.post_message("shape-1", "m-1", "Hello")
+            created = (await trail(api, "shape-1"))[0]
+    assert answer.status == 201
+    assert created["note"].startswith("CRM unavailable") and "id (string_type), email (" in created["note"]
+    assert iban not in created["note"] and "ada@" not in created["note"], created["note"]
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) + str(r.exc_info) for r in caplog.records)
+    assert "CrmRecordMalformed" in logged and iban not in logged and "nested" not in logged
+    assert len(fake.auth) == 1  # not asked again: the same record would be as wrong
+
+
 async def test_team_notifications_go_to_the_notify_endpoint_signed(
     client: Client, settings: Settings, tenants: dict[str, str]
 ) -> None:
