@@ -32,6 +32,7 @@ from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.db.group_commit import GroupCommit
 from engine.db.inserts import insert_or_ignore
 from engine.db.schema import outbox
+from engine.private_files import append_private
 
 
 class Outbox:
@@ -95,7 +96,7 @@ def aware(moment: datetime) -> datetime:
 def append_lines(path: Path, records: Sequence[dict[str, Any]]) -> None:
     """Whole JSON lines; flock keeps lines of several worker processes on one host whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "ab") as f:
+    with append_private(path) as f:  # the replies as sent: personal data
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
             f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records))

@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -248,6 +249,10 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
         assert status == 201 and body["created"] is True
         outbox = [json.loads(line) for line in (data_dir / "outbox.jsonl").read_text().splitlines()]
         assert [(m["kind"], m["template"]) for m in outbox] == [("auto_reply", "acknowledgement")]
+        # The contacts, the secrets and the replies sent are the owner's alone (they were 0755/0644).
+        assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+        for name in ("convoflow.sqlite", "convoflow.sqlite-wal", "outbox.jsonl"):
+            assert stat.S_IMODE((data_dir / name).stat().st_mode) == 0o600, name
         # An auditor key, as README's auditing walk-through makes one: it retired the development
         # key at the next start, and tenant `dev` had no admin key left.
         status, _ = await asyncio.to_thread(call, "POST", f"{base}/v1/keys", key, {"role": "auditor"})
@@ -260,10 +265,12 @@ async def test_up_serves_acknowledges_and_survives_a_restart(tmp_path: Path) -> 
     assert not (data_dir / "up.json").exists()
 
     # Same data dir: the conversation is still there, and the same development key still works.
+    data_dir.chmod(0o755)  # as an operator's own directory may be: said at start
     process = start_up(data_dir, api_port, grpc_port)
     try:
         banner = "".join(read_banner(process))
         assert key in banner
+        assert f"the data directory {data_dir} is open to other users" in banner, banner
         status, state = await asyncio.to_thread(call, "GET", f"{base}/v1/conversations/c-1", key)
         assert status == 200 and state["customer_messages"] == 1
         # An admin key takes over: from the next start the development key is refused, and the

@@ -33,6 +33,7 @@ from engine.audit.whatif import render_text as render_whatif
 from engine.cli.command import DEFAULT_TENANT, CommandFailed
 from engine.cli.rules import load_pack
 from engine.cli.tenants import TENANT_HELP
+from engine.private_files import write_private
 from engine.rules.decision import CompiledPack
 from engine.rules.pack import RulePack
 from engine.service.audit_bundle import run_ids, whole_trail
@@ -48,7 +49,6 @@ from engine.service.audit_explain import (
 from engine.service.config import Settings
 from engine.service.database import database_of, prepare_database
 from engine.service.payload_keys import KeyringError
-from engine.service.private_files import write_private
 
 Command = Callable[[Settings, Client, argparse.Namespace], Awaitable[int]]
 

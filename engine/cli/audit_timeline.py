@@ -20,11 +20,11 @@ from temporalio.service import RPCError, RPCStatusCode
 from engine.cli.command import DEFAULT_TENANT
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.ids import is_safe_id
+from engine.private_files import write_private
 from engine.service.audit_explain import connect_cli
 from engine.service.audit_timeline import read_state, render, timeline_of
 from engine.service.config import Settings
 from engine.service.payload_keys import KeyringError
-from engine.service.private_files import write_private
 
 # How long the command waits for Temporal before it gives up.
 TEMPORAL_SECONDS = 15.0

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from engine.db.url import DatabaseUrlError, async_url, redacted
+from engine.private_files import create_private, private_dir
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x636F6E766F  # "convo": the advisory lock migrations take on PostgreSQL
@@ -55,7 +56,8 @@ def open_engine(raw_url: str) -> AsyncEngine:
     url = async_url(raw_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_dir(Path(url.database).parent)
+            create_private(Path(url.database))  # contacts, notes, secrets: 0600, its -wal and -shm too
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

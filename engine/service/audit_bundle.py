@@ -41,7 +41,7 @@ from engine.audit.bundle import (
 from engine.audit.chain import canonical_json
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id, external_id_of
 from engine.db.packs import AlteredPack, PackStore, UnknownPack
-from engine.service.private_files import open_private, write_private
+from engine.private_files import open_private, write_private
 from workflows.conversation import search_attributes as sa
 from workflows.conversation.workflow import ConversationWorkflow
 

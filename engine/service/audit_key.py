@@ -17,6 +17,7 @@ from pathlib import Path
 
 from engine.audit.chain import key_fingerprint
 from engine.db.audit_key_record import differing_audit_key
+from engine.private_files import private_dir
 from engine.service.config import Settings
 from engine.service.database import database_of
 
@@ -38,7 +39,7 @@ def development_audit_key(data_dir: Path, *, create: bool = False) -> bytes:
             "run this with the same CONVOFLOW_DATA_DIR (or set CONVOFLOW_AUDIT_KEY)"
         )
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         path.touch(mode=0o600)
         path.write_text("audit_" + secrets.token_urlsafe(32) + "\n")
     return key_from_text(path.read_text(), str(path))

@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from engine.db.key_fingerprints import differing_keys, recorded_keys
 from engine.db.keys import TENANT_PATTERN
+from engine.private_files import private_dir
 from engine.service.config import Settings
 from engine.service.database import database_of
 
@@ -270,7 +271,7 @@ def development_keyring(data_dir: Path, *, create: bool = False) -> Keyring:
             "run this with the same CONVOFLOW_DATA_DIR (or name the keys: CONVOFLOW_PAYLOAD_KEYS)"
         )
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir)
         path.touch(mode=0o600)
         path.write_text(
             "# Development payload keys (convoflow up). Append a line to rotate; keep the old ones.\n"

@@ -22,6 +22,7 @@ from temporalio.client import Client
 from engine.api.app import create_app
 from engine.api.auth import KeyStore, development_key
 from engine.db.keys import ensure_tenant, has_keys_beyond
+from engine.private_files import open_to_others, private_dir
 from engine.service.audit_key import audit_key_of, check_audit_key
 from engine.service.config import DEV_TENANT, Settings
 from engine.service.database import database_of, prepare_database, require_shared_database
@@ -104,7 +105,13 @@ async def up(settings: Settings) -> None:
     listeners = _listen(settings, api=True, worker=True)
     try:
         if settings.embedded:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)
+            if open_to_others(settings.data_dir):
+                log.warning(
+                    "the data directory %s is open to other users of this machine (it holds the "
+                    "database with contacts and secrets, and the replies sent): chmod 700 it",
+                    settings.data_dir.resolve(),
+                )
             server = DevServer(
                 db_file=settings.data_dir / "temporal.db",
                 grpc_port=settings.embedded_grpc_port,
