@@ -89,3 +89,16 @@ def test_a_survey_scheduled_again_shows_no_earlier_survey_s_instants_or_rating()
         None,
         "2026-12-07T11:55:00Z",
     )
+
+
+async def test_answers_naming_the_customer_tell_caches_to_keep_nothing(api: ApiClient, worker: None) -> None:
+    """A conversation's answer names the customer and quotes what the rules read: without
+    `Cache-Control` a browser or a proxy between an integrator and us could keep it."""
+    assert (await api.post_message("cache-1", "m-1", "my IBAN is DE89370400440532013000")).status == 201
+    for path in ("", "/decisions", "/threads"):
+        read = await api.request("GET", f"/v1/conversations/cache-1{path}")
+        assert read.status == 200 and read.headers.get("Cache-Control") == "no-store", (path, read.headers)
+    listed = await api.request("GET", "/v1/conversations")
+    assert listed.headers.get("Cache-Control") == "no-store"
+    document = await api.request("GET", "/v1/openapi.json")  # the same for everyone: cacheable
+    assert document.status == 200 and "Cache-Control" not in document.headers

@@ -12,6 +12,7 @@ from engine.api.audit_export import routes as audit_export_routes
 from engine.api.audit_timeline import routes as timeline_routes
 from engine.api.auth import STORED_KEYS, DatabaseKeys, KeyStore, auth_middleware
 from engine.api.body_limits import body_limits
+from engine.api.caching import no_store
 from engine.api.console.assets import routes as console_assets
 from engine.api.console.floor import routes as console_floor
 from engine.api.console.overview import routes as console_overview
@@ -115,6 +116,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     )
     lease = lease_for(settings.update_timeout_seconds, settings.rules_time_limit_seconds)
     app[IDEMPOTENCY] = IdempotencyKeys(database, lease)
+    app.on_response_prepare.append(no_store)
     app.on_cleanup.append(_close_database)
     app.cleanup_ctx.append(pack_workers(settings.rules_time_limit_seconds))
     return app
