@@ -15,11 +15,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.crm import CrmWrite, Customer, CustomerQuery
-from engine.contracts.phone_numbers import NOT_DIGITS, digits_of, e164
+from engine.db.crm_lookups import LOOKUPS, searched_value
 from engine.db.inserts import upsert
 from engine.db.schema import crm_contacts, crm_writes
 
@@ -39,44 +39,6 @@ KNOWN_COLUMNS = (
 COLUMNS = ("email", "phone", "name", "language", "tier")
 IN_FIELDS = ("external_id", "first_name", "lifetime_value")
 CUSTOM = "custom"
-
-
-def _lookup(column: Any) -> Select[Any]:
-    return (
-        select(crm_contacts)
-        .where(crm_contacts.c.tenant == bindparam("tenant"), func.lower(column) == bindparam("value"))
-        .order_by(crm_contacts.c.customer_id)
-        .limit(1)
-    )
-
-
-def _digits_of(column: Any) -> Any:
-    """A phone column as the digits compared: `+49 (0)151 0000 0300` as 4915100000300 (digits_of's,
-    in SQL, and the `+`)."""
-    for mark in (*NOT_DIGITS, "+"):
-        column = func.replace(column, mark, "")
-    return column
-
-
-# Built once: one statement object per search keeps its cache key (a lookup runs for every new
-# conversation, and built per call the JSON path, the statement and its cache key were made again).
-LOOKUPS = {
-    "external_id": _lookup(crm_contacts.c.fields["external_id"].as_string()),
-    "email": _lookup(crm_contacts.c.email),
-    # A number as the CSV wrote it (`+49 151 0000 0300`) is found by any form of it (engine/contracts/
-    # phone_numbers.py): compared as digits, the one statement for every lookup.
-    "phone": _lookup(_digits_of(crm_contacts.c.phone)),
-}
-
-
-def _searched_value(field: str, value: str) -> str:
-    """The value as its column is compared: a phone number's digits (international as E.164's),
-    anything else lowercased."""
-    if field != "phone":
-        return value.lower()
-    if (number := e164(value)) is not None:
-        return number.removeprefix("+")
-    return digits_of(value).replace("+", "").lower()  # a national number: its digits, as the column
 
 
 class LocalCrm:
@@ -112,7 +74,7 @@ class LocalCrm:
 
     async def lookup(self, query: CustomerQuery) -> Customer | None:
         """The first contact matching external id, email or phone (in that order), case-insensitively."""
-        searched = [(LOOKUPS[a], _searched_value(a, getattr(query, a))) for a in LOOKUPS if getattr(query, a)]
+        searched = [(LOOKUPS[a], searched_value(a, getattr(query, a))) for a in LOOKUPS if getattr(query, a)]
         if not searched:
             return None
         async with self._db.connect() as connection:

@@ -17,9 +17,6 @@ for all of them (engine/db/group_commit.py).
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import json
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from engine.contracts.outbound import DeliveryResult, OutboundMessage
 from engine.db.group_commit import GroupCommit
 from engine.db.inserts import insert_or_ignore
+from engine.db.outbox_mirror import append_lines
 from engine.db.schema import outbox
-from engine.private_files import append_private
 
 
 class Outbox:
@@ -91,24 +88,3 @@ class Outbox:
 def aware(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; we only ever write UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def append_lines(path: Path, records: Sequence[dict[str, Any]]) -> None:
-    """Whole JSON lines; flock keeps lines of several worker processes on one host whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with append_private(path) as f:  # the replies as sent: personal data
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            f.write(b"".join(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in records))
-            f.flush()
-            os.fsync(f.fileno())
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def read_mirror(path: Path) -> list[dict[str, Any]]:
-    """The JSONL mirror's messages, oldest first (a torn last line from a crash is not a message)."""
-    if not path.exists():
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.endswith("\n")]

@@ -21,10 +21,11 @@ from temporalio.worker import ActivityInboundInterceptor, ExecuteActivityInput
 
 from activities.channels import ChannelActivities
 from activities.delivery_ledger import ClaimHeld, DeliveryLedger, LedgerUnavailable
-from activities.outbox import Outbox, read_mirror
+from activities.outbox import Outbox
 from activities.webhook_gateway import WebhookGateway
 from engine.contracts.outbound import OutboundMessage
 from engine.db.connection import open_engine, upgrade
+from engine.db.outbox_mirror import read_mirror
 from engine.service.activity_metrics import MetricsInterceptor, channel_failed, recovering
 from tests.databases import start_postgres
 from tests.local_servers import FakeGateway, serve_gateway

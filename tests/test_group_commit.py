@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from activities.conversation_events import ConversationEventActivities
 from activities.delivery_ledger import ClaimHeld, DeliveryLedger
 from activities.kpi_facts import KpiFactActivities
-from activities.outbox import Outbox, read_mirror
+from activities.outbox import Outbox
 from engine.contracts.events import ConversationEvent, EventBatch
 from engine.contracts.kpi import KpiFact, KpiFactBatch
 from engine.contracts.records import HandledRecords
@@ -23,6 +23,7 @@ from engine.db.event_deliveries import EventDeliveries
 from engine.db.group_commit import GroupCommit
 from engine.db.keys import create_tenant
 from engine.db.kpi_facts import KpiFactStore
+from engine.db.outbox_mirror import read_mirror
 from engine.db.schema import event_deliveries
 from engine.db.subscriptions import Subscriptions
 from tests.test_delivery_store import message

@@ -20,6 +20,7 @@ from engine.cli import (
     agents,
     audit,
     crm,
+    customers,
     db,
     kpi,
     quarantine,
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     sla.add_parser(sub)
     rules_coverage.register(rules.add_parser(sub))
     crm.add_parser(sub)
+    customers.add_parser(sub)
     db.add_parser(sub)
     tenants.add_parser(sub)
     webhook_secrets.add_parser(sub)

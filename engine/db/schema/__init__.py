@@ -21,6 +21,7 @@ from engine.db.schema._conversations import (
     mailbox_marks,
     outbox,
 )
+from engine.db.schema._customers import customer_conversations, erasures
 from engine.db.schema._kpis import kpi_facts, kpi_threads
 from engine.db.schema._rules import (
     active_packs,
@@ -52,8 +53,10 @@ __all__ = [  # the imports above group them by area
     "console_sessions",
     "crm_contacts",
     "crm_writes",
+    "customer_conversations",
     "delivery_attempts",
     "delivery_ledger",
+    "erasures",
     "event_deliveries",
     "idempotency_keys",
     "inbound_seen",

@@ -1,0 +1,133 @@
+"""`convoflow customer find|erase|erasures|index`: a data subject's requests, for a privacy officer.
+
+- `find --address A [--address B]` lists the customer's conversations, local CRM contacts and held
+  quarantined mail (an address in any written form: an email in any case, a number with or without
+  `+`, spaces or a trunk 0).
+- `erase --address A ... --yes` removes them from Temporal and the database (engine/service/
+  customer_requests.py) and prints the erasure's record; `--actor` names who asked.
+- `erasures` lists the tenant's erasures (no address: digests and conversation ids).
+- `index` fills the customer index from the conversations Temporal holds: once after upgrading to
+  the release that has it (conversations begun before were not indexed), or after a crash.
+
+Exit codes: 0 done, 1 Temporal or the database failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+from engine.cli.tenants import TENANT_HELP, _command
+from engine.db.erasure import erasures_of
+from engine.db.keys import require_tenant
+from engine.db.mail_quarantine import MailQuarantine
+from engine.service import customer_requests
+from engine.service.config import Settings
+from engine.service.embedded_service import NotThisService, temporal_address
+from engine.service.payload_keys import KeyringError, keyring_of
+from engine.service.quarantine_seal import QuarantineSealer
+from engine.service.temporal_client import connect_checked
+
+TEMPORAL_SECONDS = 30.0
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    customer = sub.add_parser("customer", help="a data subject's requests: find and erase a customer's data")
+    commands = customer.add_subparsers(dest="customer_command", required=True, metavar="COMMAND")
+    p = commands.add_parser("find", help="the customer's conversations, CRM contacts and held mail")
+    _addresses(p)
+    p.set_defaults(func=_command(_find))
+    p = commands.add_parser("erase", help="erase everything of the customer (Temporal and database)")
+    _addresses(p)
+    p.add_argument("--actor", help="who asked (kept on the erasure's record)")
+    p.add_argument("--yes", action="store_true", help="really erase: nothing can bring it back")
+    p.set_defaults(func=_command(_erase))
+    p = commands.add_parser("erasures", help="the tenant's erasures, newest first")
+    p.add_argument("--tenant", required=True, help=TENANT_HELP)
+    p.set_defaults(func=_command(_erasures))
+    p = commands.add_parser("index", help="index the conversations begun before there was an index")
+    p.add_argument("--tenant", required=True, help=TENANT_HELP)
+    p.set_defaults(func=_command(_index))
+
+
+def _addresses(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tenant", required=True, help=TENANT_HELP)
+    p.add_argument(
+        "--address",
+        action="append",
+        required=True,
+        help="an email address, phone number or chat handle of the customer (repeat for each)",
+    )
+
+
+def _quarantine(database: AsyncEngine) -> MailQuarantine:
+    settings = Settings()
+    sealer = QuarantineSealer(keyring_of(settings))
+    return MailQuarantine(database, sealer, retention=timedelta(days=settings.quarantine_days))
+
+
+async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
+    found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+    print(_json(found.shown()))
+    return 0
+
+
+async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
+    if not args.yes:
+        found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+        print(_json(found.shown()))
+        print("convoflow: nothing erased: this is what would be; add --yes to erase it", file=sys.stderr)
+        return 2
+    settings = Settings()
+    try:
+        client = await _client(settings)
+        record = await customer_requests.erase(
+            client, database, _quarantine(database), settings, args.tenant, args.address, args.actor
+        )
+    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
+        print(f"convoflow: not erased: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+        return 1
+    print(_json(record))
+    return 0
+
+
+async def _erasures(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
+    for record in await erasures_of(database, args.tenant):
+        print(_json(record, indent=None))
+    return 0
+
+
+async def _index(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
+    try:
+        client = await _client(Settings())
+        count = await customer_requests.index(client, database, args.tenant)
+    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
+        print(f"convoflow: index incomplete: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+        return 1
+    print(f"{count} conversation(s) of tenant {args.tenant} indexed")
+    return 0
+
+
+async def _client(settings: Settings) -> Client:
+    async with asyncio.timeout(TEMPORAL_SECONDS):
+        return await connect_checked(settings, temporal_address(settings), part=False)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, NotThisService | KeyringError | RPCError) else type(exc).__name__
+
+
+def _json(value: Any, indent: int | None = 2) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False, indent=indent)

@@ -1,0 +1,131 @@
+"""What a customer's conversations left in the control-plane database, removed, and the erasure kept.
+
+Temporal holds a conversation's history (the service deletes its runs); every table here that names
+a conversation, or the local CRM's contact, holds the rest: the replies sent (outbox), the CRM's
+notes and fields written from the conversation, its KPI facts and thread summaries, the events
+delivered to subscribers and their attempts, shadow decisions, quarantined mail released into it,
+the inbound ids seen, the delivery ledger's keys. One transaction: an erasure is whole or not at all.
+
+What is kept is the `erasures` row: when, who asked, which conversation ids, how much was removed,
+and the digests of the addresses, so the request can be shown done without the address itself.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from engine.contracts.conversation import conversation_workflow_id
+from engine.db.customer_index import customer_key
+from engine.db.schema import (
+    crm_contacts,
+    crm_writes,
+    customer_conversations,
+    delivery_attempts,
+    delivery_ledger,
+    erasures,
+    event_deliveries,
+    inbound_seen,
+    kpi_facts,
+    kpi_threads,
+    mail_quarantine,
+    outbox,
+    shadow_decisions,
+)
+
+# Tables whose rows name the conversation (some by the integrator's id, the outbox by the workflow
+# id: both are asked of every table).
+BY_CONVERSATION: tuple[Table, ...] = (
+    outbox,
+    inbound_seen,
+    kpi_facts,
+    kpi_threads,
+    event_deliveries,
+    delivery_attempts,
+    shadow_decisions,
+    mail_quarantine,
+    customer_conversations,
+)
+
+
+def _like_prefix(text: str) -> str:
+    """`text` as a LIKE prefix: an id's `_` matched any character (`c_1` took `cx1`'s rows)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def erase_rows(
+    database: AsyncEngine,
+    tenant: str,
+    conversations: Sequence[str],
+    contacts: Sequence[str],
+    quarantined: Sequence[str],
+    addresses: Iterable[str],
+    *,
+    actor: str | None,
+    removed: dict[str, int],
+) -> dict[str, Any]:
+    """Remove the rows of `conversations`, the CRM `contacts` and the `quarantined` mail of `tenant`;
+    the erasure's record, counting what was `removed` elsewhere too (Temporal's runs, the mirror)."""
+    removed = dict(removed)
+    names = [*conversations, *(conversation_workflow_id(tenant, c) for c in conversations)]
+    async with database.begin() as connection:
+        for table in BY_CONVERSATION:
+            if names:
+                statement = delete(table).where(table.c.tenant == tenant, table.c.conversation_id.in_(names))
+                removed[table.name] = (await connection.execute(statement)).rowcount
+        removed["delivery_ledger"] = await _by_key_prefix(connection, delivery_ledger, tenant, conversations)
+        removed["crm_writes"] = await _by_key_prefix(connection, crm_writes, tenant, conversations, contacts)
+        if quarantined:
+            statement = delete(mail_quarantine).where(
+                mail_quarantine.c.tenant == tenant, mail_quarantine.c.quarantine_id.in_(quarantined)
+            )
+            removed["quarantined_mail"] = (await connection.execute(statement)).rowcount
+        if contacts:
+            statement = delete(crm_contacts).where(
+                crm_contacts.c.tenant == tenant, crm_contacts.c.customer_id.in_(contacts)
+            )
+            removed["crm_contacts"] = (await connection.execute(statement)).rowcount
+        record = {
+            "erasure_id": "er_" + secrets.token_hex(12),
+            "tenant": tenant,
+            "customer_keys": sorted({customer_key(tenant, a) for a in addresses}),
+            "conversations": list(conversations),
+            "removed": {k: v for k, v in removed.items() if v},
+            "actor": actor,
+            "erased_at": datetime.now(UTC),
+        }
+        await connection.execute(erasures.insert(), [record])
+    return record
+
+
+async def _by_key_prefix(
+    connection: AsyncConnection,
+    table: Table,
+    tenant: str,
+    conversations: Sequence[str],
+    contacts: Sequence[str] = (),
+) -> int:
+    """Rows keyed by an outbound key of the conversations (`conversation:{tenant}:{id}:...`), or, for
+    CRM writes, of the contacts."""
+    matches = [
+        table.c.idempotency_key.like(_like_prefix(conversation_workflow_id(tenant, c) + ":"), escape="\\")
+        for c in conversations
+    ]
+    if contacts and "customer_id" in table.c:
+        matches.append(table.c.customer_id.in_(contacts))
+    if not matches:
+        return 0
+    statement = delete(table).where(table.c.tenant == tenant, or_(*matches))
+    return (await connection.execute(statement)).rowcount
+
+
+async def erasures_of(database: AsyncEngine, tenant: str) -> list[dict[str, Any]]:
+    """The tenant's erasures, newest first (what an auditor is shown)."""
+    statement = select(erasures).where(erasures.c.tenant == tenant).order_by(erasures.c.erased_at.desc())
+    async with database.connect() as connection:
+        return [dict(row._mapping) for row in (await connection.execute(statement)).all()]

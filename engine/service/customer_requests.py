@@ -1,0 +1,178 @@
+"""A data subject's requests (GDPR articles 15 and 17): a customer's conversations found by their
+address, and erased from every store.
+
+A privacy officer asked for one customer's data could only page every conversation of the tenant
+and read each one, and nothing could erase it: deleting a workflow by hand left the replies sent,
+the CRM's notes, the KPI facts and the events delivered. Here a customer is named by their
+addresses (an email, a phone number in any written form, a chat handle): the customer index
+(engine/db/customer_index.py) gives their conversations, the local CRM their contacts.
+
+An erasure closes a running conversation first (its agent's seat is freed, as at any close), then
+deletes every run of its workflow from Temporal, then the database's rows in one transaction
+(engine/db/erasure.py), then the embedded outbox mirror's lines. What is kept is the erasure's
+record, without the address. A REST CRM is the tenant's own system: what it holds is theirs to erase.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from engine.api.conversation_calls import current_state
+from engine.contracts.conversation import Status, StatusChange, conversation_workflow_id
+from engine.db.crm_lookups import contacts_of
+from engine.db.customer_index import CustomerConversation, CustomerIndex, compared
+from engine.db.erasure import erase_rows
+from engine.db.mail_quarantine import MailQuarantine
+from engine.db.outbox_mirror import remove_from_mirror
+from engine.service.audit_bundle import ConversationNotFound, conversations, run_ids
+from engine.service.config import Settings
+from workflows.conversation.workflow import ConversationWorkflow
+
+MAX_ADDRESSES = 20
+QUARANTINE_PAGE = 500
+CLOSE_DEADLINE = timedelta(seconds=10)
+ERASED_BY = "erasure"
+
+
+class CustomerRequestError(ValueError):
+    """A request that cannot be served as asked (no address, too many)."""
+
+
+@dataclass
+class CustomerRecords:
+    """What the stores hold of one customer: their conversations and their local CRM contacts."""
+
+    conversations: list[CustomerConversation]
+    contacts: list[str] = field(default_factory=list)
+    quarantined: list[str] = field(default_factory=list)
+    """Quarantined mail from the customer not released into a conversation (its sender is sealed)."""
+
+    def shown(self) -> dict[str, Any]:
+        return {
+            "conversations": [
+                {"conversation_id": c.conversation_id, "channel": c.channel, "first_seen_at": c.first_seen_at}
+                for c in self.conversations
+            ],
+            "crm_contacts": self.contacts,
+            "quarantined_mail": self.quarantined,
+        }
+
+
+def checked(addresses: Sequence[str]) -> list[str]:
+    named = [a.strip() for a in addresses if a and a.strip()]
+    if not named:
+        raise CustomerRequestError("name at least one address of the customer (email, phone or handle)")
+    if len(named) > MAX_ADDRESSES:
+        raise CustomerRequestError(f"at most {MAX_ADDRESSES} addresses in one request")
+    return named
+
+
+async def find(
+    database: AsyncEngine, quarantine: MailQuarantine, tenant: str, addresses: Sequence[str]
+) -> CustomerRecords:
+    named = checked(addresses)
+    found = await CustomerIndex(database).conversations_of(tenant, named)
+    contacts: dict[str, None] = {}
+    for address in named:
+        contacts.update(dict.fromkeys(await contacts_of(database, tenant, address)))
+    return CustomerRecords(found, list(contacts), await _quarantined(quarantine, tenant, named))
+
+
+async def _quarantined(quarantine: MailQuarantine, tenant: str, addresses: list[str]) -> list[str]:
+    """Held mail whose sender is one of the addresses: its summary is opened to be compared."""
+    wanted, found = {compared(a) for a in addresses}, []
+    after: tuple[str, str] | None = None
+    while items := await quarantine.page(tenant, limit=QUARANTINE_PAGE, after=after, released=False):
+        found += [i.quarantine_id for i in items if compared(str(i.summary.get("sender") or "")) in wanted]
+        if len(items) < QUARANTINE_PAGE:
+            break
+        after = (items[-1].received_at.isoformat(), items[-1].quarantine_id)
+    return found
+
+
+async def erase(
+    client: Client,
+    database: AsyncEngine,
+    quarantine: MailQuarantine,
+    settings: Settings,
+    tenant: str,
+    addresses: Sequence[str],
+    actor: str | None = None,
+) -> dict[str, Any]:
+    """Everything the stores hold of the customer, removed; the erasure's record (no address in it)."""
+    named = checked(addresses)
+    records = await find(database, quarantine, tenant, named)
+    ids = [c.conversation_id for c in records.conversations]
+    runs = 0
+    for conversation in ids:
+        runs += await _delete_conversation(client, tenant, conversation)
+    # Embedded defaults mirror the outbox to a file of the data directory as well.
+    workflows = {conversation_workflow_id(tenant, c) for c in ids}
+    mirrored = await asyncio.to_thread(remove_from_mirror, settings.outbox_path, workflows)
+    removed = {"temporal_runs": runs, "outbox_mirror_lines": mirrored}
+    return await erase_rows(
+        database,
+        tenant,
+        ids,
+        records.contacts,
+        records.quarantined,
+        named,
+        actor=actor,
+        removed=removed,
+    )
+
+
+async def _delete_conversation(client: Client, tenant: str, conversation: str) -> int:
+    """Every run of the conversation's workflow deleted; the number deleted."""
+    workflow_id = conversation_workflow_id(tenant, conversation)
+    try:
+        runs = await run_ids(client, workflow_id)
+    except ConversationNotFound:
+        return 0
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
+    if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+        # Closed first, as an agent closes it: the desk frees its agent's seat (a deleted workflow
+        # tells nobody). Without a worker the close cannot be made, and the deletion goes on.
+        close = StatusChange(status=Status.CLOSED, actor=ERASED_BY)
+        try:
+            await handle.execute_update(ConversationWorkflow.change_status, close, rpc_timeout=CLOSE_DEADLINE)
+        except (RPCError, WorkflowUpdateFailedError, TimeoutError):
+            pass
+    for run_id in runs:
+        request = DeleteWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+        )
+        try:
+            await client.workflow_service.delete_workflow_execution(request)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:  # gone already (its retention, a retry)
+                raise
+    return len(runs)
+
+
+async def index(client: Client, database: AsyncEngine, tenant: str) -> int:
+    """The customer index filled from the tenant's conversations as Temporal holds them (those begun
+    before there was an index, or whose row a crash left unwritten). The number indexed."""
+    customers = CustomerIndex(database)
+    count = 0
+    for conversation in await conversations(client, tenant):
+        handle = client.get_workflow_handle_for(
+            ConversationWorkflow.run, conversation_workflow_id(tenant, conversation)
+        )
+        state = await current_state(handle, CLOSE_DEADLINE)
+        await customers.add(
+            tenant, state.customer.address, conversation, state.channel.value, state.created_at
+        )
+        count += 1
+    return count

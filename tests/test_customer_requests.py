@@ -1,0 +1,157 @@
+"""A data subject's requests: one customer's conversations found by any form of their address, and
+erased from Temporal and every table, while another customer's stay as they were.
+
+A privacy officer could only page every conversation and read each; deleting a workflow by hand left
+the replies sent, the CRM's notes, the KPI facts and the events in the database (helper-109)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.local_crm import LocalCrm
+from engine.db.outbox_mirror import read_mirror
+from engine.db.schema import crm_contacts, crm_writes, customer_conversations, kpi_facts, outbox
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.cli_run import cli
+from tests.conftest import TEST_PACKS, build_worker, publish, serve_api
+from tests.polling import eventually
+from tests.replay import assert_replays
+
+ADA, BOB = "Ada.Lovelace@Example.com", "bob@example.com"
+ADA_PHONE = "+49 151 0000 0300"
+VIP = {"tier": "vip", "lifetime_value": "5000"}  # the crm pack writes a note back for a VIP
+
+
+async def rows(settings: Settings, table, **where: str) -> int:
+    database = database_of(settings)
+    try:
+        statement = select(func.count()).select_from(table)
+        for column, value in where.items():
+            statement = statement.where(table.c[column] == value)
+        async with database.connect() as connection:
+            return int((await connection.execute(statement)).scalar_one())
+    finally:
+        await database.dispose()
+
+
+async def gone(client: Client, workflow_id: str) -> bool:
+    try:
+        await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as exc:
+        return exc.status == RPCStatusCode.NOT_FOUND
+    return False
+
+
+async def two_customers(api: ApiClient, settings: Settings, tenant: str) -> None:
+    """Ada writes by email (answered and solved) and on WhatsApp; Bob by email. Both are CRM contacts."""
+    crm = LocalCrm(database_of(settings))
+    await crm.upsert_many(
+        tenant,
+        [
+            {"id": "cus-ada", "email": ADA.lower(), "phone": ADA_PHONE, **VIP},
+            {"id": "cus-bob", "email": BOB, **VIP},
+        ],
+    )
+    iban = "My IBAN is DE89370400440532013000"
+    assert (await api.post_message("dsr-1", "m-1", iban, sender=ADA)).status == 201
+    reply = {"agent_id": "ana", "text": "Dear Ada, refunded", "message_id": "r-1"}
+    assert (await api.request("POST", "/v1/conversations/dsr-1/replies", json=reply)).status == 200
+    solved = await api.request("POST", "/v1/conversations/dsr-1/status", json={"status": "solved"})
+    assert solved.status == 200
+    whatsapp = await api.post_message("dsr-2", "w-1", "Hallo", channel="whatsapp", sender="4915100000300")
+    assert whatsapp.status == 201
+    assert (await api.post_message("dsr-3", "b-1", "Where is my parcel?", sender=BOB)).status == 201
+
+
+async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alone(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = shell
+    publish(settings, TEST_PACKS / "crm")  # a VIP's conversation writes a note back to the CRM
+    tenant = tenants["acme"]
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        await two_customers(api, settings, tenant)
+        assert await rows(settings, crm_writes, customer_id="cus-ada") > 0
+
+        found = await cli(
+            capsys, "customer", "find", "--tenant", tenant, "--address", "ada.lovelace@example.COM",
+            "--address", "0049 151 0000 0300",
+        )  # fmt: skip
+        assert found.returncode == 0, found.stderr
+        shown = json.loads(found.stdout)
+        assert [c["conversation_id"] for c in shown["conversations"]] == ["dsr-1", "dsr-2"]
+        assert shown["crm_contacts"] == ["cus-ada"]
+
+        not_yet = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", ADA)
+        assert not_yet.returncode == 2 and "add --yes" in not_yet.stderr
+        assert (await api.get("dsr-1")).status == 200
+
+        erased = await cli(
+            capsys, "customer", "erase", "--tenant", tenant, "--address", ADA, "--address", ADA_PHONE,
+            "--actor", "dpo-office", "--yes",
+        )  # fmt: skip
+        assert erased.returncode == 0, erased.stderr
+        record = json.loads(erased.stdout)
+        assert record["conversations"] == ["dsr-1", "dsr-2"] and record["actor"] == "dpo-office"
+        assert record["removed"]["temporal_runs"] >= 2 and record["removed"]["outbox"] >= 2
+        assert record["removed"]["crm_contacts"] == 1 and record["removed"]["kpi_facts"] > 0
+
+        for conversation in ("dsr-1", "dsr-2"):
+            workflow_id = api.workflow_id(conversation)
+            await eventually(lambda w=workflow_id: gone(client, w), f"{conversation} deleted")
+            assert (await api.get(conversation)).status == 404
+        assert (await api.get("dsr-3")).status == 200
+        await assert_replays(client, api.workflow_id("dsr-3"))
+
+    # Nothing of Ada's is left in the database or the outbox's mirror; Bob's is all there.
+    for table in (outbox, kpi_facts, customer_conversations):
+        assert await rows(settings, table, conversation_id="dsr-1") == 0, table.name
+    assert await rows(settings, outbox, conversation_id=api.workflow_id("dsr-1")) == 0
+    assert await rows(settings, outbox, conversation_id=api.workflow_id("dsr-3")) == 1
+    assert await rows(settings, kpi_facts, conversation_id="dsr-3") > 0
+    assert await rows(settings, crm_contacts, customer_id="cus-ada") == 0
+    assert await rows(settings, crm_writes, customer_id="cus-ada") == 0
+    assert await rows(settings, crm_contacts, customer_id="cus-bob") == 1
+    assert await rows(settings, crm_writes, customer_id="cus-bob") > 0
+    if settings.database_url is None:  # embedded defaults mirror the outbox to a file
+        mirrored = read_mirror(Path(settings.outbox_path))
+        assert {m["conversation_id"] for m in mirrored} == {api.workflow_id("dsr-3")}
+
+    # The erasure is on record, without the address it was asked by.
+    listed = await cli(capsys, "customer", "erasures", "--tenant", tenant)
+    assert listed.returncode == 0 and json.loads(listed.stdout)["erasure_id"] == record["erasure_id"]
+    assert "ada" not in listed.stdout.lower() and "0300" not in listed.stdout
+    again = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", ADA)
+    assert json.loads(again.stdout) == {"conversations": [], "crm_contacts": [], "quarantined_mail": []}
+
+
+async def test_conversations_begun_before_the_index_are_indexed_from_temporal(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An installation upgraded to the release with the index has conversations nobody indexed:
+    `customer index` reads each one's customer from Temporal, so a request finds them too."""
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        assert (await api.post_message("old-1", "m-1", "Hello", sender=ADA)).status == 201
+        sms = await api.post_message("old-2", "m-1", "Hallo", channel="sms", sender=ADA_PHONE)
+        assert sms.status == 201
+        database = database_of(shell)
+        async with database.begin() as connection:  # as before the index existed
+            await connection.execute(customer_conversations.delete())
+        await database.dispose()
+        unknown = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", ADA)
+        assert json.loads(unknown.stdout)["conversations"] == []
+        indexed = await cli(capsys, "customer", "index", "--tenant", tenant)
+        assert indexed.returncode == 0 and "2 conversation(s)" in indexed.stdout, indexed
+        found = await cli(
+            capsys, "customer", "find", "--tenant", tenant, "--address", ADA, "--address", "+4915100000300"
+        )
+        assert [c["conversation_id"] for c in json.loads(found.stdout)["conversations"]] == ["old-1", "old-2"]
