@@ -28,6 +28,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from engine.api.auth import DatabaseKeys, KeyStore
 from engine.api.errors import ApiError, Handler, json_errors, malformed_json, named
 from engine.service.config import Settings
+from engine.service.connection_guard import GuardedAppRunner
 from engine.service.database import database_of, prepare_database
 from engine.service.payload_codec import (
     PayloadDecryptionError,
@@ -184,7 +185,7 @@ async def run_codec_server(settings: Settings) -> None:
     await prepare_database(settings)
     await check_key_material(settings, keyring)
     keys, dev_key = await _keys(settings)
-    runner = web.AppRunner(create_codec_app(settings, keyring, keys), access_log=None)
+    runner = GuardedAppRunner(create_codec_app(settings, keyring, keys))
     await runner.setup()
     await web.TCPSite(runner, settings.codec_server_host, settings.codec_server_port).start()
     url = f"http://{settings.codec_server_host}:{settings.codec_server_port}"

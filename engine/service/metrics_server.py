@@ -21,6 +21,7 @@ from engine.api.conversations import SETTINGS
 from engine.api.errors import json_errors
 from engine.api.metrics import METRICS_PATH, check_access, exposition
 from engine.service.config import Settings
+from engine.service.connection_guard import GuardedAppRunner
 from engine.service.listening import sites
 from engine.service.metrics import REGISTRY
 
@@ -56,7 +57,7 @@ async def serve_worker_metrics(
     app = web.Application(middlewares=[json_errors])
     app[SETTINGS] = settings
     app.router.add_get(METRICS_PATH, _worker_metrics)
-    runner = web.AppRunner(app, access_log=None)
+    runner = GuardedAppRunner(app)
     await runner.setup()
     for site in sites(runner, sockets, settings.worker_metrics_host, settings.worker_metrics_port):
         await site.start()

@@ -25,6 +25,7 @@ from engine.db.keys import ensure_tenant, has_keys_beyond
 from engine.private_files import open_to_others, private_dir
 from engine.service.audit_key import audit_key_of, check_audit_key
 from engine.service.config import DEV_TENANT, Settings
+from engine.service.connection_guard import GuardedAppRunner
 from engine.service.database import database_of, prepare_database, require_shared_database
 from engine.service.embedded_service import mark_running
 from engine.service.listening import Listeners, listen, sites
@@ -88,7 +89,7 @@ async def _start_api(
     client: Client, settings: Settings, keys: KeyStore, sockets: list[socket.socket] | None = None
 ) -> web.AppRunner:
     """The API served on `sockets` (see `_listen`), or on its host and port when none are given."""
-    runner = web.AppRunner(create_app(client, settings, keys), access_log=None)
+    runner = GuardedAppRunner(create_app(client, settings, keys))
     await runner.setup()
     for site in sites(runner, sockets, settings.api_host, settings.api_port):
         await site.start()

@@ -1,0 +1,129 @@
+"""What a connection to one of our HTTP servers may hold: a bounded share of the process, for a
+bounded time before it says what it wants, and no compressed body to inflate.
+
+Without a key, anyone who reached the API could stall it (helper-107): 20,000 connections that
+sent nothing took every file descriptor of the process the worker shares under `convoflow up`
+(`/healthz` unanswered, asyncio logging each refused accept with a traceback, 80 MB in 20 s), a
+header trickled a line every 3 s held its connection for minutes, and forty 194 KB gzip bodies each
+inflated to 200 MB on the event loop (a 20 s stall) before the 401 or 413. Here, on top of
+aiohttp's own handler (private hooks of aiohttp 3.14, which pyproject pins below 4):
+
+- at most MAX_CONNECTIONS at once (or half the process's descriptor limit): one more is closed as
+  it is accepted, so descriptors stay for the worker and the database;
+- a request's head (request line and headers) within HEAD_SECONDS of the connection, or it closes;
+- `Content-Encoding` of a request is refused with 415 before anything reads the body (aiohttp's
+  inflating is off): no client of ours compresses what it sends;
+- a head aiohttp cannot parse (too long, too many headers) answers 400 in JSON, without the bytes
+  it quotes (an `Authorization` header among them) in the answer or the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
+from aiohttp.web_server import Server
+
+log = logging.getLogger("convoflow.api")
+
+MAX_CONNECTIONS = 1000
+HEAD_SECONDS = 10.0
+# A keep-alive connection waits this long for its next request (aiohttp's default is 75 s).
+KEEPALIVE_SECONDS = 15.0
+
+
+def connection_cap() -> int:
+    """MAX_CONNECTIONS, or half the process's descriptor limit when that is lower."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else min(MAX_CONNECTIONS, max(16, soft // 2))
+
+
+class GuardedHandler(RequestHandler):
+    cap: int = MAX_CONNECTIONS
+    head_seconds: float = HEAD_SECONDS
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self._head_deadline: asyncio.TimerHandle | None = None
+        if self._manager is not None and len(self._manager._connections) > self.cap:
+            log.warning("a connection was refused: %d are open, the most this server takes", self.cap)
+            self.force_close()
+            return
+        self._head_deadline = self._loop.call_later(self.head_seconds, self._head_too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self._request_count and self._head_deadline is not None:
+            self._head_deadline.cancel()
+            self._head_deadline = None
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        if getattr(self, "_head_deadline", None) is not None:
+            self._head_deadline.cancel()  # type: ignore[union-attr]
+        super().connection_lost(exc)
+
+    def _head_too_slow(self) -> None:
+        self._head_deadline = None
+        if not self._request_count:
+            self.force_close()
+
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        if status != 400:
+            return super().handle_error(request, status, exc, message)
+        # aiohttp's answer and log line quote the bytes it could not read: a header's, a key's.
+        log.debug("a request's head could not be read (%s)", type(exc).__name__)
+        answer = web.json_response(
+            {
+                "error": "bad_request",
+                "message": "the request's line or headers could not be read: too long, too many "
+                "headers (at most 100, 8190 bytes each), or malformed",
+            },
+            status=400,
+        )
+        answer.force_close()
+        return answer
+
+
+class GuardedServer(Server):
+    def __call__(self) -> RequestHandler:
+        return GuardedHandler(self, loop=self._loop, **self._kwargs)
+
+
+class GuardedAppRunner(web.AppRunner):
+    """An AppRunner whose connections are GuardedHandler's."""
+
+    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+        kwargs.setdefault("access_log", None)
+        kwargs.setdefault("keepalive_timeout", KEEPALIVE_SECONDS)
+        super().__init__(app, auto_decompress=False, **kwargs)
+        app.middlewares.insert(0, refuse_encoded_bodies)
+        GuardedHandler.cap = connection_cap()
+
+    async def _make_server(self) -> Server:
+        server = await super()._make_server()
+        server.__class__ = GuardedServer  # the application's server, making guarded handlers
+        return server
+
+
+@web.middleware
+async def refuse_encoded_bodies(request: web.Request, handler: Any) -> web.StreamResponse:
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise web.HTTPUnsupportedMediaType(
+            text='{"error": "unsupported_encoding", "message": "Content-Encoding is not accepted: '
+            'send the body uncompressed", "fields": [{"field": "Content-Encoding", "message": '
+            '"not accepted"}]}',
+            content_type="application/json",
+        )
+    return await handler(request)
