@@ -230,3 +230,39 @@ def test_a_record_past_its_bound_keeps_outcomes_actions_and_what_the_matched_rul
     assert all(r["reads"] == {} for r in bounded["rules"][1:])
     small = compiled.decide(context("message.received", message={"attachments": attachments(2, 10)}))
     assert bounded_record(small.model_dump(mode="json")) == small.model_dump(mode="json")
+
+
+def test_a_crm_number_past_64_bits_fails_no_rule(tmp_path: Path) -> None:
+    """A CRM's 20-digit account number stored as a JSON number: datalogic refused the whole context
+    ("JSON number out of range"), and every rule of every decision of the customer's conversation
+    failed with it. It is read as a double, as JsonLogic's JavaScript reads it."""
+    pack = compile_pack(
+        tmp_path,
+        """\
+        meta: {name: big, version: "1"}
+        rules:
+          - id: big-account
+            on: [conversation.created]
+            if: {"some": [{"var": "customer.custom.accounts"}, {">": [{"var": ""}, 1000]}]}
+            then: [{add_tags: [big]}]
+          - id: tier
+            on: [conversation.created]
+            if: {"in": ["gold", {"var": "customer.custom.tiers"}]}
+            then: [{add_tags: [gold]}]
+        """,
+    )
+    custom = {"accounts": [99999999999999999999, 10**400], "tiers": ["gold"], "id": -(2**70)}
+    decision = pack.decide(context("conversation.created", customer={"custom": custom}))
+    assert [(r.id, r.outcome) for r in decision.rules] == [("big-account", "matched"), ("tier", "matched")]
+
+
+def test_a_condition_s_number_past_64_bits_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "pack.yaml"
+    path.write_text(
+        "meta: {name: big}\nrules:\n  - id: huge\n    on: [conversation.created]\n"
+        '    if: {"==": [{"var": "customer.custom.n"}, 99999999999999999999]}\n'
+    )
+    _, problems = validate(load_source(path))
+    assert [p.path for p in problems] == ["rules[0].if"] and "beyond what rules compute" in problems[
+        0
+    ].message

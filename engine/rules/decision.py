@@ -253,7 +253,7 @@ class _Datalogic:
         if item.compiled is None:
             return "matched", None
         if self._handle is None:
-            self._handle = datalogic_py.DataHandle(self._data)
+            self._handle = jsonlogic.data_handle(self._data)
         try:
             result = item.compiled.evaluate_data(self._handle)
         except Exception as exc:

@@ -11,6 +11,7 @@ data may hold only JSON types; a very deep rule crashes the interpreter, so dept
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -141,6 +142,29 @@ def check_regex(pattern: str) -> str | None:
     except Exception as exc:
         return str(exc)
     return None
+
+
+# datalogic reads a JSON number as a 64-bit integer or a double: an integer past them is refused
+# ("JSON number out of range") for the whole context, and every rule of the decision failed with it.
+SMALLEST_INT, LARGEST_INT = -(2**63), 2**64 - 1
+
+
+def data_handle(data: dict[str, Any]) -> datalogic_py.DataHandle:
+    """The rules' context for datalogic. An integer past 64 bits (a CRM's 20-digit account number)
+    is read as JavaScript reads it, a double, or as its digits when no double holds it: it failed every
+    rule of every decision of the customer's conversation. Converted only when datalogic refused it."""
+    try:
+        return datalogic_py.DataHandle(data)
+    except datalogic_py.ParseError:
+        text = json.dumps(data, default=str)
+        return datalogic_py.DataHandle(json.loads(text, parse_int=_integer_within_range))
+
+
+def _integer_within_range(digits: str) -> int | float | str:
+    if len(digits.lstrip("-")) <= 20 and SMALLEST_INT <= (value := int(digits)) <= LARGEST_INT:
+        return value
+    number = float(digits)
+    return number if math.isfinite(number) else digits
 
 
 def compile_condition(logic: Any) -> datalogic_py.Rule:

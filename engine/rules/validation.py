@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
+import datalogic_py
 from pydantic import ValidationError
 
 from engine.calendar import CalendarError, shared_calendar
@@ -44,6 +45,10 @@ LOOP_GUARDS = {
 }
 # Codes of the problems `rules check` reports under their own name (the rest are "invalid").
 UNKNOWN_PATH = "unknown-context-path"
+BEYOND_64_BITS = (
+    "a number in it is beyond what rules compute with "
+    f"({jsonlogic.SMALLEST_INT} to {jsonlogic.LARGEST_INT}): write it as a string, or with a decimal point"
+)
 """A `var` path or placeholder the rule context never has."""
 MISSING_TEMPLATE_TEXT = "template-missing-language"
 """A template without a text in a language the pack answers in."""
@@ -228,7 +233,12 @@ class _Checker:
             self.add(path, f"condition larger than {MAX_CONDITION_NODES} elements")
             return []
         engine_found = set()  # where the engine's own check spoke: not told twice below
-        for diag in jsonlogic.pack_engine().check(jsonlogic._as_input(logic)):
+        try:
+            diagnostics = jsonlogic.pack_engine().check(jsonlogic._as_input(logic))
+        except datalogic_py.ParseError:  # what the engine reads no JSON number past 64 bits
+            self.add(path, BEYOND_64_BITS)
+            return []
+        for diag in diagnostics:
             if diag["severity"] != "error":
                 continue
             at = path + _pointer_to_path(diag["pointer"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import datalogic_py
 
+from engine.rules import jsonlogic
 from engine.rules.case_context import case_context
 from engine.rules.casetest import run_case
 from engine.rules.context import RuleContext
@@ -128,7 +129,7 @@ def _count(
         if tracer is None:
             continue
         if handle is None:
-            handle = datalogic_py.DataHandle(data)
+            handle = jsonlogic.data_handle(data)
         try:
             trace = tracer.trace(handle)
         except TraceFailed:
