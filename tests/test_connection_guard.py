@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from engine.api.auth import KeyStore
 from engine.service import connection_guard
 from engine.service.config import Settings
 from engine.service.temporal_server import free_port
+from tests.polling import eventually
 
 WITHIN = 10.0  # how long a test waits for what it expects (generous: a loaded CI machine)
 
@@ -106,3 +108,30 @@ async def test_a_head_too_long_to_read_is_a_json_400_that_quotes_nothing(
     assert head.split(b"\r\n")[0].endswith(b" 400 Bad Request") and b"application/json" in head, head
     assert json.loads(body)["error"] == "bad_request" and b"kkkk" not in answer
     assert "kkkk" not in caplog.text
+
+
+async def test_a_client_leaving_mid_body_is_not_a_database_outage(
+    client: Client, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that announced 1,000 bytes, sent one and left was logged as "database unavailable":
+    any key holder could fill ops' log with outages that were not."""
+    caplog.set_level(logging.DEBUG, logger="convoflow.api")
+    assert settings.api_keys is not None
+    key = settings.api_keys.get_secret_value().split(",")[0].split(":")[1]
+    async with guarded_api(client, settings) as port:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /v1/conversations/c-gone/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+            + key.encode()
+            + b"\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        await writer.drain()
+        writer.close()
+        await eventually(
+            lambda: _logged(caplog, "client left during POST"), "the server saw the client leave"
+        )
+    assert "database unavailable" not in caplog.text and "Error handling request" not in caplog.text
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, text: str) -> bool:
+    return text in caplog.text

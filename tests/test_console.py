@@ -213,14 +213,16 @@ def _browser() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
-async def _signed_in(session: aiohttp.ClientSession, base: str, key: str) -> tuple[int, str]:
+async def _signed_in(
+    session: aiohttp.ClientSession, base: str, key: str, then: str = "/console/queue"
+) -> tuple[int, str]:
     """Sign in over plain HTTP as a browser would: the form's token, the pre-session cookie, the key."""
     form = await (await session.get(f"{base}/console/sign-in")).text()
     token = re.search(r'name="csrf" value="([^"]+)"', form)
     assert token is not None
     reply = await session.post(
         f"{base}/console/sign-in",
-        data={"key": key, "csrf": token.group(1), "next": "/console/queue"},
+        data={"key": key, "csrf": token.group(1), "next": then},
         allow_redirects=False,
     )
     return reply.status, reply.headers.get("Location", "")
@@ -394,3 +396,17 @@ def test_a_tile_shows_a_time_under_a_minute_in_seconds() -> None:
     shown = {tile.metric: (tile.value, tile.detail) for tile in tiles(metrics)}
     assert shown["first_response_time"] == ("21 s", "business 3.0 h · 36 measured")
     assert shown["full_resolution_time"][0] == "n/a" and shown["backlog"][1] == "median age 2 min"
+
+
+async def test_a_next_page_with_a_line_break_signs_in_to_the_console(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """`next=/console/%0d%0a...` (a link anyone can send) made the sign-in's redirect header invalid:
+    the connection closed unanswered, the session made for no browser."""
+    acme = await keys_by_role(settings, tenants["acme"])
+    async with _browser() as browser:
+        status, location = await _signed_in(
+            browser, api.base_url, acme["ops"], "/console/\r\nSet-Cookie: x=y"
+        )
+        assert (status, location) == (303, "/console/")
+        assert (await browser.get(f"{api.base_url}/console/queue", allow_redirects=False)).status == 200

@@ -202,6 +202,16 @@ def test_groups_and_days() -> None:
             assert line["matching"].split() == value["matching"]
 
 
+def test_a_team_named_like_a_formula_is_inert_in_the_csv() -> None:
+    """A pack may name a team `=HYPERLINK(...)`: the CSV export put it in a cell a spreadsheet runs
+    as a formula when ops open the file. Such a cell starts with `'`; numbers stay numbers."""
+    rows = [{"from": "a", "to": "b", "group": {"team": "=2+5*cmd|/C calc!A0", "agent": "@ana"},
+             "metrics": {"volume": {"value": -1, "conversations": ["-k"]}}}]  # fmt: skip
+    (line,) = csv.DictReader(io.StringIO(to_csv(rows)))
+    assert (line["team"], line["agent"], line["conversations"]) == ("'=2+5*cmd|/C calc!A0", "'@ana", "'-k")
+    assert line["value"] == "-1"
+
+
 def test_a_filter_keeps_only_its_threads() -> None:
     """The console's team filter: billing's figures alone, not billing's share of everyone's."""
     query = parse_query(

@@ -102,7 +102,7 @@ async def test_a_receiver_url_s_credentials_are_shown_to_its_writers_only(
     assert made.status == 201 and made.body["url"] == url, made.body
     sub_id = made.body["id"]
     for role, expected in (
-        ("ops", "https://***@93.184.216.34/hooks/***?token=***&region=***"),
+        ("ops", "https://***@93.184.216.34/hooks/***?***"),
         ("integrator", url),
     ):
         listed = await as_role(api, settings, tenants["acme"], role, "GET", "/v1/subscriptions")
@@ -110,6 +110,17 @@ async def test_a_receiver_url_s_credentials_are_shown_to_its_writers_only(
         assert listed.body["subscriptions"][0]["url"] == one.body["url"] == expected, role
     shown = str((await as_role(api, settings, tenants["acme"], "ops", "GET", "/v1/subscriptions")).body)
     assert not any(secret in shown for secret in ("S3cret", "XyZsecret", "abc123"))
+    # A query that is the token itself, and a path segment's parameters, were shown as written.
+    for written, masked in (
+        ("https://93.184.216.34/hook?SECRETTOKEN123", "https://93.184.216.34/hook?***"),
+        ("https://93.184.216.34/a;jsessionid=SECRET/b", "https://93.184.216.34/a;***/***"),
+    ):
+        made = await api.request("POST", "/v1/subscriptions", json={**HOOK, "url": written})
+        assert made.status == 201, made.body
+        one = await as_role(
+            api, settings, tenants["acme"], "ops", "GET", f"/v1/subscriptions/{made.body['id']}"
+        )
+        assert one.body["url"] == masked, one.body
 
 
 async def test_secrets_are_shown_once_and_tenants_never_see_each_others(api: ApiClient) -> None:

@@ -207,6 +207,11 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             "this API cannot open the conversation's data: its CONVOFLOW_PAYLOAD_KEYS must hold every "
             "key the cluster seals with; see the server log",
         ).response()
+    except ConnectionResetError:
+        # The client went away mid-body: nobody to answer, and no database to blame in the log (nor
+        # aiohttp's "Error handling request" traceback, were it raised on).
+        log.debug("client left during %s %s", request.method, route_of(request))
+        return web.json_response({"error": "client_closed", "message": "the client left"}, status=400)
     except (OSError, SQLAlchemyError) as exc:
         # The control-plane database is unreachable (or restarting): the request was fine, and
         # every write it makes is idempotent, so the same request may be sent again.

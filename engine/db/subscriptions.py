@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -102,8 +102,11 @@ def url_without_secrets(url: str) -> str:
     _, at, host = parts.netloc.rpartition("@")
     netloc = f"{MASK}@{host}" if at else host  # a user name alone is often the token itself
     first, more, _ = parts.path.lstrip("/").partition("/")
-    path = f"/{first}/{MASK}" if more else parts.path
-    query = urlencode([(name, MASK) for name, _ in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    # A segment's parameters (`;jsessionid=...`) are a credential as a query value is.
+    first = first.partition(";")[0] + (f";{MASK}" if ";" in first else "")
+    path = f"/{first}/{MASK}" if more else f"/{first}" if first else parts.path
+    # A query is masked whole: `?<token>` has no name=value, and a name may be the secret itself.
+    query = MASK if parts.query else ""
     return urlunsplit(parts._replace(netloc=netloc, path=path, query=query))
 
 

@@ -315,5 +315,14 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
             for listed in ("matching", "missing"):
                 if listed in value:
                     line[listed] = " ".join(value[listed])
-            writer.writerow(line)
+            writer.writerow({k: _inert(v) for k, v in line.items()})
     return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (a team named `=HYPERLINK(...)` by a pack),
+    quoted with `'` as OWASP advises; numbers stay numbers."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value

@@ -68,7 +68,13 @@ SESSIONS = web.AppKey("console_sessions", ConsoleSessions)
 
 def _safe_next(target: str | None) -> str:
     """Where to go after signing in: a console path only (no open redirect to another site)."""
-    if target and is_console(target) and not target.startswith("//") and "\\" not in target:
+    if (
+        target
+        and is_console(target)
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()  # a CR or LF ended the answer unsent (a header may not hold them)
+    ):
         return target
     return "/console/"
 
