@@ -231,6 +231,22 @@ def test_required_skills_widen_after_the_teams_wait() -> None:
     assert "skills widened: nobody eligible with" in served.decision.reason
 
 
+def test_a_widening_past_is_no_instant_to_wake_for_while_nobody_is_free() -> None:
+    """Widened while its only agent was busy, the conversation's widening instant stayed the desk's
+    next one, always past: the desk slept 1 ms and woke again for as long as it waited."""
+    desk = book(agent("ana", capacity=1))
+    policy = TeamPolicy(widen_skills_after_minutes=10)
+    desk.request(ask(1, policy=policy), T0)  # ana is busy from now on
+    assert desk.request(ask(2, skills=["lang:fi"], policy=policy), T0).result == "queued"
+    widened = T0 + timedelta(minutes=10)
+    desk.fire(widened)
+    assert desk.next_instant() == widened  # what the desk slept until, again and again
+    assert desk.next_instant(after=widened) is None  # nothing changes with time any more
+    desk.release("conversation:t:c1", widened + timedelta(minutes=3))  # a release wakes it instead
+    served = desk.notices[-1].outcome
+    assert served is not None and served.agent == "ana" and served.decision.widened
+
+
 def test_an_agent_away_past_the_grace_period_loses_its_conversations_to_the_queue() -> None:
     desk = book(agent("ana"), agent("ben", capacity=1))
     policy = TeamPolicy(away_grace_minutes=5)

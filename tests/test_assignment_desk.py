@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
+from engine.contracts.assignment import desk_workflow_id
 from engine.service.config import Settings
 from engine.service.worker import build_worker
 from tests.api_client import ApiClient, trail
@@ -442,6 +443,53 @@ async def test_required_skills_widen_after_the_teams_wait_and_the_trail_says_so(
     record = entry["assignment"]["assignment"]
     assert record["widened"] is True and record["required_skills"] == ["lang:de"]
     assert record["strategy"] == "skills"
+
+
+async def desk_timers(client: Client, tenant: str) -> list[tuple[str, float]]:
+    """The desk's timer events across its runs, in order: ("started", seconds) and ("fired", 0)."""
+    out: list[tuple[str, float]] = []
+    async for run in client.list_workflows(f"WorkflowId = '{desk_workflow_id(tenant)}'"):
+        history = await client.get_workflow_handle(run.id, run_id=run.run_id).fetch_history()
+        for event in history.events:
+            if event.HasField("timer_started_event_attributes"):
+                timeout = event.timer_started_event_attributes.start_to_fire_timeout
+                out.append(("started", timeout.seconds + timeout.nanos / 1e9))
+            elif event.HasField("timer_fired_event_attributes"):
+                out.append(("fired", 0.0))
+    return out
+
+
+async def test_a_widened_conversation_waiting_for_a_busy_agent_lets_the_desk_sleep(
+    api: ApiClient, client: Client, worker: None, desk_pack: str
+) -> None:
+    """Widened while its only agent was busy, its past widening instant stayed the desk's next one:
+    the desk slept 1 ms and woke again, ~70 workflow tasks a second, for as long as it waited."""
+    await add_agent(api, "ana", teams=["experts"], skills=["lang:en"], capacity=1)
+    assert (await api.post_message("c-first", "m1", "An expert please: expert", channel="chat")).status == 201
+    await assigned_to(api, "c-first", "ana")
+    german = {
+        "message_id": "m1",
+        "channel": "chat",
+        "language": "de",
+        "sender": {"address": "kai@example.com"},
+    }
+    posted = await api.request(
+        "POST", "/v1/conversations/c-wait/messages", json={**german, "text": "Ein Experte bitte: expert"}
+    )
+    assert posted.status == 201, posted.body
+    tenant = api.tenants["acme"]
+
+    async def widened() -> bool:  # its widening timer fired (after 0.02 minutes)
+        return ("fired", 0.0) in await desk_timers(client, tenant)
+
+    await eventually(widened, "the widening instant passed")
+    assert await queue(api, "experts") == ["c-wait"]  # ana is busy: it waits, widened
+    timers = await desk_timers(client, tenant)
+    after = timers[timers.index(("fired", 0.0)) + 1 :]
+    assert [t for t in after if t[0] == "started" and t[1] < 1] == [], after
+    released = await api.request("POST", "/v1/conversations/c-first/status", json={"status": "closed"})
+    assert released.status == 200
+    await assigned_to(api, "c-wait", "ana")
 
 
 async def test_most_spare_weighs_every_channel_of_the_agent(

@@ -250,10 +250,12 @@ class DeskBook:
 
     # -- time ---------------------------------------------------------------------------------------
 
-    def next_instant(self) -> datetime | None:
-        """The earliest instant a grace period ends or a waiting request's skills widen."""
+    def next_instant(self, after: datetime | None = None) -> datetime | None:
+        """The earliest instant a grace period ends or a waiting request's skills widen (`after`: a
+        widening past then is no instant to wake for: it stays widened)."""
         instants = list(self._grace_ends().values())
-        instants += [due for w in self.state.queue if (due := self._widens_at(w)) is not None]
+        widening = (self._widens_at(w) for w in self.state.queue)
+        instants += [due for due in widening if due is not None and (after is None or due > after)]
         return min(instants, default=None)
 
     def fire(self, now: datetime) -> None:

@@ -98,6 +98,11 @@ SERVES_EXCLUDED = "desk-gives-it-back-when-nobody-else-can"
 # lost it to the queue and had it back a team's wait later, and a silent skilled holder kept it at
 # every timeout. Asked when that first differs.
 SKILLS_FIRST = "desk-widening-still-prefers-the-skilled"
+# Patch: a waiting conversation whose skills widened is no instant to wake for once widened; its
+# widening instant stayed the desk's next one, always past, so the desk slept 1 ms and woke again for
+# as long as nobody was free (~70 workflow tasks a second, a continue-as-new every 15-40 s, Temporal's
+# database growing ~0.8 MB a minute: helper-108). Asked where the sleep first differs.
+SLEEPS_PAST_WIDENING = "desk-sleeps-past-a-widening"
 # The database down: the desk waits for the roster (requests wait with it) rather than guessing.
 ROSTER_READ: ActivityConfig = {
     "start_to_close_timeout": timedelta(seconds=10),
@@ -130,6 +135,7 @@ class AssignmentDesk:
         self._wait_for_asked_read: bool | None = None
         self._reported_priority: bool | None = None
         self._keeps: bool | None = None
+        self._sleeps: bool | None = None
         self._max = start.max_messages
 
     @workflow.run
@@ -177,11 +183,17 @@ class AssignmentDesk:
 
     def _sleep_for(self) -> timedelta | None:
         instants = list(self._book.heartbeat_checks().values())
-        if (due := self._book.next_instant()) is not None:
+        now = workflow.now()
+        due = self._book.next_instant()
+        if due is not None and due <= now and (later := self._book.next_instant(after=now)) != due:
+            if self._sleeps is None:  # asked where it first differs: a widening already past
+                self._sleeps = workflow.patched(SLEEPS_PAST_WIDENING)
+            due = later if self._sleeps else due
+        if due is not None:
             instants.append(due)
         if not instants:
             return None
-        return max(min(instants) - workflow.now(), timedelta(milliseconds=1))
+        return max(min(instants) - now, timedelta(milliseconds=1))
 
     async def _read_roster(self) -> None:
         self._stale, self._reading = False, True
