@@ -25,6 +25,16 @@ def cmd_test(args: argparse.Namespace) -> int:
         require_tenant(args.tenant, unreachable_ok=Path(args.pack).exists())
     # A version by hash with the cases `--tenant` published it with (without: the latest any stored).
     pack, weak = load_weighed_pack(args.pack, args.tenant, tenant_s_own=args.tenant is not None)
+    if not pack.tests and not Path(args.pack).exists():  # a version by hash: its files are elsewhere
+        raise CommandFailed(
+            2,
+            [
+                f"version {args.pack} keeps no test cases"
+                + (f" for tenant {args.tenant}" if args.tenant else "")
+                + ": it was published before versions kept them (or by another tenant); "
+                "test the pack's files instead"
+            ],
+        )
     if not pack.tests:  # "0 passed, 0 failed" would read as a pass
         raise CommandFailed(
             2,
