@@ -4,13 +4,16 @@ of its state (280 messages: 408 of 410 KiB), and the query's time grew with it (
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from engine.api.auth import SETTINGS_KEY_ID
 from engine.api.conversation_calls import current_state
 from engine.api.conversation_views import ConversationView, ThreadList
 from engine.contracts.conversation import ConversationState
@@ -102,3 +105,24 @@ async def test_answers_naming_the_customer_tell_caches_to_keep_nothing(api: ApiC
     assert listed.headers.get("Cache-Control") == "no-store"
     document = await api.request("GET", "/v1/openapi.json")  # the same for everyone: cacheable
     assert document.status == 200 and "Cache-Control" not in document.headers
+
+
+async def test_each_read_of_a_customer_s_data_names_the_key_that_read_it(
+    api: ApiClient, worker: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A data-protection officer asking who read a conversation found nothing: the API keeps no
+    access log. Each read that shows personal data is one line naming the key, not what it read."""
+    caplog.set_level(logging.INFO, logger="convoflow.access")
+    text = "my IBAN is DE89370400440532013000"
+    assert (await api.post_message("seen-1", "m-1", text, sender="zyxwv@example.org")).status == 201
+    for path in ("", "/decisions"):
+        assert (await api.request("GET", f"/v1/conversations/seen-1{path}")).status == 200
+    assert (await api.request("GET", "/v1/conversations")).status == 200  # a list names no customer
+    reads = [r.getMessage() for r in caplog.records if r.name == "convoflow.access"]
+    tenant = api.tenants["acme"]
+    who = f"by key {SETTINGS_KEY_ID} (admin, tenant {tenant})"
+    assert reads == [
+        f"read /v1/conversations/{{conversation_id}} seen-1 {who}",
+        f"read /v1/conversations/{{conversation_id}}/decisions seen-1 {who}",
+    ]
+    assert "DE89" not in caplog.text and "zyxwv" not in caplog.text

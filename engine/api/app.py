@@ -19,6 +19,7 @@ from engine.api.console.overview import routes as console_overview
 from engine.api.console.sessions import SESSIONS, ConsoleSessions, console_gate
 from engine.api.console.sessions import routes as console_sign_in
 from engine.api.console.workbench import routes as console_workbench
+from engine.api.content_reads import record_reads
 from engine.api.conversation_calls import Conversations
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
@@ -67,6 +68,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
             body_limits(settings),
             console_gate(sessions),
             auth_middleware(keys, stored_keys),
+            record_reads,
             limit_rates,
             require_role,
             known_parameters,
