@@ -7,6 +7,7 @@ the replies sent, the CRM's notes, the KPI facts and the events in the database 
 from __future__ import annotations
 
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,35 @@ async def test_conversations_begun_before_the_index_are_indexed_from_temporal(
             capsys, "customer", "find", "--tenant", tenant, "--address", ADA, "--address", "+4915100000300"
         )
         assert [c["conversation_id"] for c in json.loads(found.stdout)["conversations"]] == ["old-1", "old-2"]
+
+
+async def test_a_customer_s_data_is_exported_whole_and_only_theirs(
+    client: Client,
+    shell: Settings,
+    tenants: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """The right of access: the audit bundle held what the rules read, not the agent's reply, one
+    conversation at a time."""
+    publish(shell, TEST_PACKS / "crm")
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        await two_customers(api, shell, tenant)
+        output = tmp_path / "ada.json"
+        exported = await cli(
+            capsys, "customer", "export", "--tenant", tenant, "--address", ADA, "--address", ADA_PHONE,
+            "--output", str(output),
+        )  # fmt: skip
+        assert exported.returncode == 0, exported.stderr
+    assert stat.S_IMODE(output.stat().st_mode) == 0o600
+    document = json.loads(output.read_text())
+    email, whatsapp = document["conversations"]
+    assert (email["conversation_id"], whatsapp["conversation_id"]) == ("dsr-1", "dsr-2")
+    said = [(m["from"], m["text"]) for m in email["messages"] if m["from"] != "us"]
+    assert said == [("customer", "My IBAN is DE89370400440532013000"), ("agent", "Dear Ada, refunded")]
+    assert email["crm_record"]["id"] == "cus-ada" and email["sent_on_the_local_channel"], email
+    assert [m["text"] for m in whatsapp["messages"] if m["from"] == "customer"] == ["Hallo"]
+    [contact] = document["crm_contacts"]
+    assert contact["customer_id"] == "cus-ada" and contact["written"], contact
+    assert "Where is my parcel" not in output.read_text() and BOB not in output.read_text()

@@ -5,6 +5,9 @@
   `+`, spaces or a trunk 0).
 - `erase --address A ... --yes` removes them from Temporal and the database (engine/service/
   customer_requests.py) and prints the erasure's record; `--actor` names who asked.
+- `export --address A ... [--output FILE]` writes everything of theirs (what they wrote, what agents
+  replied, survey answers, what was sent, each conversation as it stands, CRM contacts) as JSON: the
+  right of access's answer (a file is written mode 0600).
 - `erasures` lists the tenant's erasures (no address: digests and conversation ids).
 - `index` fills the customer index from the conversations Temporal holds: once after upgrading to
   the release that has it (conversations begun before were not indexed), or after a crash.
@@ -19,6 +22,7 @@ import asyncio
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -29,7 +33,8 @@ from engine.cli.tenants import TENANT_HELP, _command
 from engine.db.erasure import erasures_of
 from engine.db.keys import require_tenant
 from engine.db.mail_quarantine import MailQuarantine
-from engine.service import customer_requests
+from engine.private_files import write_private
+from engine.service import customer_export, customer_requests
 from engine.service.config import Settings
 from engine.service.embedded_service import NotThisService, temporal_address
 from engine.service.payload_keys import KeyringError, keyring_of
@@ -45,6 +50,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = commands.add_parser("find", help="the customer's conversations, CRM contacts and held mail")
     _addresses(p)
     p.set_defaults(func=_command(_find))
+    p = commands.add_parser("export", help="everything of the customer, as JSON (right of access)")
+    _addresses(p)
+    p.add_argument("--output", type=Path, help="write it to this file (mode 0600) instead of stdout")
+    p.set_defaults(func=_command(_export))
     p = commands.add_parser("erase", help="erase everything of the customer (Temporal and database)")
     _addresses(p)
     p.add_argument("--actor", help="who asked (kept on the erasure's record)")
@@ -78,6 +87,25 @@ async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
     print(_json(found.shown()))
+    return 0
+
+
+async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
+    await require_tenant(database, args.tenant)
+    found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+    try:
+        client = await _client(Settings())
+        document = await customer_export.export(client, database, args.tenant, found)
+    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
+        print(f"convoflow: not exported: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+        return 1
+    text = _json(document) + "\n"
+    if args.output is None:
+        print(text, end="")
+        return 0
+    write_private(args.output, text.encode())
+    count = len(document["conversations"])
+    print(f"{count} conversation(s) of the customer written to {args.output}", file=sys.stderr)
     return 0
 
 
