@@ -33,8 +33,8 @@ log = logging.getLogger("convoflow.api")
 
 MAX_CONNECTIONS = 1000
 HEAD_SECONDS = 10.0
-# A keep-alive connection waits this long for its next request (aiohttp's default is 75 s).
-KEEPALIVE_SECONDS = 15.0
+# A kept-alive connection waits aiohttp's 75 s for its next request: longer than clients keep an idle
+# one (aiohttp's client 15 s), so a client never reuses one the server is closing at that instant.
 
 
 def connection_cap() -> int:
@@ -105,7 +105,6 @@ class GuardedAppRunner(web.AppRunner):
 
     def __init__(self, app: web.Application, **kwargs: Any) -> None:
         kwargs.setdefault("access_log", None)
-        kwargs.setdefault("keepalive_timeout", KEEPALIVE_SECONDS)
         super().__init__(app, auto_decompress=False, **kwargs)
         app.middlewares.insert(0, refuse_encoded_bodies)
         GuardedHandler.cap = connection_cap()
