@@ -188,3 +188,48 @@ async def test_a_customer_s_data_is_exported_whole_and_only_theirs(
     [contact] = document["crm_contacts"]
     assert contact["customer_id"] == "cus-ada" and contact["written"], contact
     assert "Where is my parcel" not in output.read_text() and BOB not in output.read_text()
+
+
+async def test_someone_writing_into_another_s_conversation_is_found_but_erases_only_their_own(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Carol wrote into Ada's chat: only the address that began a conversation was indexed, so a
+    request for Carol's data found nothing, and Ada's export carried Carol's message."""
+    tenant = tenants["acme"]
+    carol = "carol@example.com"
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        assert (await api.post_message("chat-1", "m-1", "Hi", channel="chat", sender=ADA)).status == 201
+        into = await api.post_message("chat-1", "m-2", "my card is 4111", channel="chat", sender=carol)
+        assert into.status == 200
+        assert (
+            await api.post_message("chat-2", "m-1", "Carol's own", channel="chat", sender=carol)
+        ).status == 201
+        found = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", carol)
+        assert [c["conversation_id"] for c in json.loads(found.stdout)["conversations"]] == [
+            "chat-1",
+            "chat-2",
+        ]
+        exported = await cli(capsys, "customer", "export", "--tenant", tenant, "--address", ADA)
+        [ada_chat] = json.loads(exported.stdout)["conversations"]
+        assert [m["text"] for m in ada_chat["messages"] if m["from"] == "customer"] == ["Hi"]
+        assert ada_chat["messages_of_other_senders_left_out"] == 1
+        erased = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", carol, "--yes")
+        assert erased.returncode == 0, erased.stderr
+        record = json.loads(erased.stdout)
+        assert record["conversations"] == ["chat-2"] and record["written_into_others"] == ["chat-1"]
+        assert "wrote into conversations of other customers" in erased.stderr
+        assert (await api.get("chat-1")).status == 200  # Ada's conversation is Ada's
+
+
+async def test_an_erasure_without_a_worker_erases_nothing_and_says_so(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no worker the close timed out with an error the command did not expect: a traceback."""
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        assert (await api.post_message("nw-1", "m-1", "Hello", sender=ADA)).status == 201
+    blocked = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", ADA, "--yes")
+    assert blocked.returncode == 1 and "nothing erased" in blocked.stderr, blocked
+    assert "Traceback" not in blocked.stderr
+    assert await rows(shell, customer_conversations, conversation_id="nw-1") == 1
+    assert not await gone(client, f"conversation:{tenant}:nw-1")

@@ -223,10 +223,11 @@ async def deliver_customer_message(
         )
     finally:
         _read_start_outcome(start)
-    if receipt.created:
-        # A data subject's request finds the conversation by its customer's address (a crash
-        # before this line leaves it to `convoflow customer index`, which reads the conversations).
-        await conversations.packs.customers.add(tenant, message.sender.address, ext_id, body.channel)
+    # A data subject's request finds the conversation by the address of everyone who wrote into it;
+    # a repeat too (the first answer may have been lost before this line: a 503, a crash).
+    await conversations.packs.customers.add(
+        tenant, message.sender.address, ext_id, body.channel, created=receipt.created
+    )
     if not receipt.duplicate:
         MESSAGES_IN.labels(tenant, body.channel).inc()
     return receipt

@@ -95,7 +95,7 @@ async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
     found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
     try:
         client = await _client(Settings())
-        document = await customer_export.export(client, database, args.tenant, found)
+        document = await customer_export.export(client, database, args.tenant, found, args.address)
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: not exported: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
         return 1
@@ -122,10 +122,28 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
         record = await customer_requests.erase(
             client, database, _quarantine(database), settings, args.tenant, args.address, args.actor
         )
+    except customer_requests.ErasureBlocked as exc:
+        print(
+            f"convoflow: nothing erased: {exc}; start the worker (`convoflow up`), then run it again",
+            file=sys.stderr,
+        )
+        return 1
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: not erased: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
         return 1
     print(_json(record))
+    if record.get("began_again"):
+        print(
+            "convoflow: a message began these again while they were erased (began_again): run the "
+            "erasure again to erase them too",
+            file=sys.stderr,
+        )
+    if record.get("written_into_others"):
+        print(
+            "convoflow: the customer also wrote into conversations of other customers (listed as "
+            "written_into_others): those are theirs, not erased",
+            file=sys.stderr,
+        )
     return 0
 
 

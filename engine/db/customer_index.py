@@ -9,6 +9,7 @@ compared (an email in lower case, a phone number as E.164), as inbound_seen.send
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,24 +38,44 @@ class CustomerConversation:
     first_seen_at: datetime
 
 
+# Rows this process wrote or found already there: a conversation's next messages (the same sender,
+# mostly) cost no write. Bounded: the oldest are forgotten, and written again at worst (idempotent).
+REMEMBERED = 50_000
+
+
 class CustomerIndex:
     def __init__(self, database: AsyncEngine) -> None:
         self._database = database
+        self._written: OrderedDict[tuple[str, str, str], None] = OrderedDict()
 
     async def add(
-        self, tenant: str, address: str, conversation_id: str, channel: str, seen: datetime | None = None
+        self,
+        tenant: str,
+        address: str,
+        conversation_id: str,
+        channel: str,
+        seen: datetime | None = None,
+        *,
+        created: bool = False,
     ) -> None:
         """Idempotent: a conversation is a customer's once, from when it was first seen (`seen`: when
-        it began, for one indexed afterwards)."""
+        it began, for one indexed afterwards). `created`: the message began the conversation, written
+        whatever this process remembers (an erased conversation's id may begin another)."""
+        key = customer_key(tenant, address)
+        if not created and (tenant, key, conversation_id) in self._written:
+            return
         row = {
             "tenant": tenant,
-            "customer_key": customer_key(tenant, address),
+            "customer_key": key,
             "conversation_id": conversation_id,
             "channel": channel,
             "first_seen_at": seen or datetime.now(UTC),
         }
         async with self._database.begin() as connection:
             await connection.execute(insert_or_ignore(connection, customer_conversations), [row])
+        self._written[(tenant, key, conversation_id)] = None
+        if len(self._written) > REMEMBERED:
+            self._written.popitem(last=False)
 
     async def conversations_of(self, tenant: str, addresses: Iterable[str]) -> list[CustomerConversation]:
         """Every conversation of any of the addresses, oldest first."""

@@ -53,6 +53,9 @@ BY_CONVERSATION: tuple[Table, ...] = (
 )
 
 
+CHUNK = 200
+
+
 def _like_prefix(text: str) -> str:
     """`text` as a LIKE prefix: an id's `_` matched any character (`c_1` took `cx1`'s rows)."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -71,15 +74,21 @@ async def erase_rows(
 ) -> dict[str, Any]:
     """Remove the rows of `conversations`, the CRM `contacts` and the `quarantined` mail of `tenant`;
     the erasure's record, counting what was `removed` elsewhere too (Temporal's runs, the mirror)."""
-    removed = dict(removed)
-    names = [*conversations, *(conversation_workflow_id(tenant, c) for c in conversations)]
+    removed = (
+        dict.fromkeys([t.name for t in BY_CONVERSATION] + ["delivery_ledger", "crm_writes"], 0) | removed
+    )
     async with database.begin() as connection:
-        for table in BY_CONVERSATION:
-            if names:
+        # In parts: SQLite refuses an expression deeper than 1,000 (a customer of 1,100 conversations
+        # failed for good, Temporal's runs already gone).
+        for start in range(0, len(conversations), CHUNK):
+            part = conversations[start : start + CHUNK]
+            names = [*part, *(conversation_workflow_id(tenant, c) for c in part)]
+            for table in BY_CONVERSATION:
                 statement = delete(table).where(table.c.tenant == tenant, table.c.conversation_id.in_(names))
-                removed[table.name] = (await connection.execute(statement)).rowcount
-        removed["delivery_ledger"] = await _by_key_prefix(connection, delivery_ledger, tenant, conversations)
-        removed["crm_writes"] = await _by_key_prefix(connection, crm_writes, tenant, conversations, contacts)
+                removed[table.name] += (await connection.execute(statement)).rowcount
+            removed["delivery_ledger"] += await _by_key_prefix(connection, delivery_ledger, tenant, part)
+            removed["crm_writes"] += await _by_key_prefix(connection, crm_writes, tenant, part)
+        removed["crm_writes"] += await _by_key_prefix(connection, crm_writes, tenant, (), contacts)
         if quarantined:
             statement = delete(mail_quarantine).where(
                 mail_quarantine.c.tenant == tenant, mail_quarantine.c.quarantine_id.in_(quarantined)

@@ -31,6 +31,7 @@ from engine.contracts.conversation import (
     conversation_workflow_id,
 )
 from engine.contracts.outbound import OutboundMessage
+from engine.db.customer_index import compared
 from engine.db.schema import crm_contacts, crm_writes, outbox
 from engine.service.audit_bundle import ConversationNotFound, run_ids
 from engine.service.customer_requests import CLOSE_DEADLINE, CustomerRecords
@@ -46,12 +47,15 @@ WRITTEN: dict[str, tuple[str, type[BaseModel]]] = {
 
 
 async def export(
-    client: Client, database: AsyncEngine, tenant: str, records: CustomerRecords
+    client: Client, database: AsyncEngine, tenant: str, records: CustomerRecords, addresses: list[str]
 ) -> dict[str, Any]:
+    """`addresses`: the customer's; a message another sender wrote into one of their conversations is
+    that person's data, left out (and counted)."""
+    wanted = {compared(a) for a in addresses}
     conversations = []
     for found in records.conversations:
         try:
-            conversations.append(await _conversation(client, database, tenant, found.conversation_id))
+            conversations.append(await _conversation(client, database, tenant, found.conversation_id, wanted))
         except ConversationNotFound:
             conversations.append({"conversation_id": found.conversation_id, "gone": "no longer in Temporal"})
     return {
@@ -64,18 +68,23 @@ async def export(
 
 
 async def _conversation(
-    client: Client, database: AsyncEngine, tenant: str, conversation: str
+    client: Client, database: AsyncEngine, tenant: str, conversation: str, wanted: set[str]
 ) -> dict[str, Any]:
     workflow_id = conversation_workflow_id(tenant, conversation)
     converter = client.data_converter.with_context(
         WorkflowSerializationContext(namespace=client.namespace, workflow_id=workflow_id)
     )
     messages: list[dict[str, Any]] = []
+    withheld = 0
     for run_id in await run_ids(client, workflow_id):
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         for event in history.events:
-            if (shown := await _written(converter, event)) is not None:
-                messages.append(shown)
+            if (shown := await _written(converter, event)) is None:
+                continue
+            if shown["from"] == "customer" and compared(shown["sender"]["address"]) not in wanted:
+                withheld += 1
+                continue
+            messages.append(shown)
     handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
     state = await current_state(handle, CLOSE_DEADLINE)
     return {
@@ -90,6 +99,7 @@ async def _conversation(
         "crm_record": state.customer_profile,
         "threads": [t.model_dump(mode="json") for t in [*state.threads, state.current_thread()]],
         "messages": messages,
+        "messages_of_other_senders_left_out": withheld,
         "sent_on_the_local_channel": await _outbox(database, tenant, workflow_id),
     }
 

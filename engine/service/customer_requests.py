@@ -18,13 +18,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowQueryFailedError,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.conversation_calls import current_state
@@ -100,6 +106,10 @@ async def _quarantined(quarantine: MailQuarantine, tenant: str, addresses: list[
     return found
 
 
+class ErasureBlocked(RuntimeError):
+    """Nothing was erased: a conversation's worker did not answer (its owner or its close)."""
+
+
 async def erase(
     client: Client,
     database: AsyncEngine,
@@ -109,45 +119,119 @@ async def erase(
     addresses: Sequence[str],
     actor: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the stores hold of the customer, removed; the erasure's record (no address in it)."""
+    """Everything the stores hold of the customer, removed; the erasure's record (no address in it).
+
+    Whose conversation it is is asked first, and every running one is closed, before anything is
+    deleted: a worker that does not answer stops the erasure with nothing erased (ErasureBlocked),
+    not half of it. A conversation the customer only wrote into (another customer's chat) is
+    another person's record: named in the answer (`written_into_others`), not erased.
+    """
     named = checked(addresses)
+    wanted = {compared(a) for a in named}
     records = await find(database, quarantine, tenant, named)
-    ids = [c.conversation_id for c in records.conversations]
+    began = datetime.now(UTC)
+    own: list[str] = []
+    others: list[str] = []
+    owners: dict[str, tuple[str, str]] = {}
+    for found in records.conversations:
+        owner = await _owner(client, tenant, found.conversation_id)
+        (own if owner is None or compared(owner) in wanted else others).append(found.conversation_id)
+        if owner is not None:
+            owners[found.conversation_id] = (owner, found.channel)
+    for conversation in own:
+        await _close(client, tenant, conversation)
     runs = 0
-    for conversation in ids:
-        runs += await _delete_conversation(client, tenant, conversation)
+    for conversation in own:
+        runs += await _delete_runs(client, tenant, conversation)
     # Embedded defaults mirror the outbox to a file of the data directory as well.
-    workflows = {conversation_workflow_id(tenant, c) for c in ids}
+    workflows = {conversation_workflow_id(tenant, c) for c in own}
     mirrored = await asyncio.to_thread(remove_from_mirror, settings.outbox_path, workflows)
-    removed = {"temporal_runs": runs, "outbox_mirror_lines": mirrored}
-    return await erase_rows(
+    record = await erase_rows(
         database,
         tenant,
-        ids,
+        own,
         records.contacts,
         records.quarantined,
         named,
         actor=actor,
-        removed=removed,
+        removed={"temporal_runs": runs, "outbox_mirror_lines": mirrored},
     )
+    if others:
+        record["written_into_others"] = others
+    if again := await _begun_again(client, database, tenant, own, owners, began):
+        record["began_again"] = again
+    return record
 
 
-async def _delete_conversation(client: Client, tenant: str, conversation: str) -> int:
+async def _begun_again(
+    client: Client,
+    database: AsyncEngine,
+    tenant: str,
+    erased: list[str],
+    owners: dict[str, tuple[str, str]],
+    began: datetime,
+) -> list[str]:
+    """Conversations a message began again while they were being erased (a new run started after
+    the erasure began): indexed again, as the erasure removed their row, so a next request finds them."""
+    again = []
+    for conversation in erased:
+        handle = client.get_workflow_handle(conversation_workflow_id(tenant, conversation))
+        try:
+            started = (await handle.describe()).start_time
+        except RPCError:
+            continue
+        if started is not None and started > began and conversation in owners:
+            address, channel = owners[conversation]
+            await CustomerIndex(database).add(tenant, address, conversation, channel, started, created=True)
+            again.append(conversation)
+    return again
+
+
+async def _owner(client: Client, tenant: str, conversation: str) -> str | None:
+    """The conversation's customer's address; None when Temporal no longer has it."""
+    handle = client.get_workflow_handle_for(
+        ConversationWorkflow.run, conversation_workflow_id(tenant, conversation)
+    )
+    try:
+        return (await current_state(handle, CLOSE_DEADLINE)).customer.address
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise ErasureBlocked(
+            f"conversation {conversation}: Temporal did not answer ({exc.status.name})"
+        ) from None
+    except WorkflowQueryFailedError:
+        raise ErasureBlocked(f"conversation {conversation}: no worker answered its query") from None
+
+
+async def _close(client: Client, tenant: str, conversation: str) -> None:
+    """Closed as an agent closes it: the desk frees its agent's seat or its queue place (a deleted
+    workflow tells nobody)."""
+    handle = client.get_workflow_handle_for(
+        ConversationWorkflow.run, conversation_workflow_id(tenant, conversation)
+    )
+    try:
+        if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+            return
+        close = StatusChange(status=Status.CLOSED, actor=ERASED_BY)
+        await handle.execute_update(ConversationWorkflow.change_status, close, rpc_timeout=CLOSE_DEADLINE)
+    except WorkflowUpdateFailedError:
+        return  # refused: closed already
+    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+        raise ErasureBlocked(f"conversation {conversation}: no worker closed it in time") from None
+
+
+async def _runs_of(client: Client, tenant: str, conversation: str) -> list[str]:
+    try:
+        return await run_ids(client, conversation_workflow_id(tenant, conversation))
+    except ConversationNotFound:
+        return []
+
+
+async def _delete_runs(client: Client, tenant: str, conversation: str) -> int:
     """Every run of the conversation's workflow deleted; the number deleted."""
     workflow_id = conversation_workflow_id(tenant, conversation)
-    try:
-        runs = await run_ids(client, workflow_id)
-    except ConversationNotFound:
-        return 0
-    handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
-    if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-        # Closed first, as an agent closes it: the desk frees its agent's seat (a deleted workflow
-        # tells nobody). Without a worker the close cannot be made, and the deletion goes on.
-        close = StatusChange(status=Status.CLOSED, actor=ERASED_BY)
-        try:
-            await handle.execute_update(ConversationWorkflow.change_status, close, rpc_timeout=CLOSE_DEADLINE)
-        except (RPCError, WorkflowUpdateFailedError, TimeoutError):
-            pass
+    runs = await _runs_of(client, tenant, conversation)
     for run_id in runs:
         request = DeleteWorkflowExecutionRequest(
             namespace=client.namespace,
