@@ -65,6 +65,20 @@ async def test_a_connection_that_says_nothing_is_closed_and_others_are_served(
         trickle.close()
 
 
+async def test_a_kept_alive_connection_idle_after_its_request_is_closed(
+    client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp's handler keeps an idle kept-alive connection an hour: one request each, then
+    silence, held every slot of the cap for that long."""
+    monkeypatch.setattr(connection_guard, "KEEPALIVE_SECONDS", 0.3)
+    async with guarded_api(client, settings) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answered = await asyncio.wait_for(reader.read(), WITHIN)  # the answer, then the close
+        writer.close()
+    assert answered.startswith(b"HTTP/1.1 200"), answered
+
+
 async def test_connections_past_the_cap_are_refused_not_the_process_s_descriptors(
     client: Client, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,7 +105,7 @@ async def test_a_compressed_body_is_refused_before_it_is_inflated(client: Client
         async with session.post(url, data=bomb, headers=headers) as answer:
             body = await answer.json()
     assert answer.status == 415 and body["error"] == "unsupported_encoding", body
-    assert body["fields"][0]["field"] == "Content-Encoding"
+    assert body["fields"][0]["field"] == "Content-Encoding" and body["status"] == 415  # RFC 9457, as every error
 
 
 async def test_a_head_too_long_to_read_is_a_json_400_that_quotes_nothing(
@@ -105,7 +119,7 @@ async def test_a_head_too_long_to_read_is_a_json_400_that_quotes_nothing(
         answer = await asyncio.wait_for(reader.read(), WITHIN)
         writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")
-    assert head.split(b"\r\n")[0].endswith(b" 400 Bad Request") and b"application/json" in head, head
+    assert head.split(b"\r\n")[0].endswith(b" 400 Bad Request") and b"application/problem+json" in head, head
     assert json.loads(body)["error"] == "bad_request" and b"kkkk" not in answer
     assert "kkkk" not in caplog.text
 

@@ -185,7 +185,7 @@ async def run_codec_server(settings: Settings) -> None:
     await prepare_database(settings)
     await check_key_material(settings, keyring)
     keys, dev_key = await _keys(settings)
-    runner = GuardedAppRunner(create_codec_app(settings, keyring, keys))
+    runner = GuardedAppRunner(create_codec_app(settings, keyring, keys), share=0.1)
     await runner.setup()
     await web.TCPSite(runner, settings.codec_server_host, settings.codec_server_port).start()
     url = f"http://{settings.codec_server_host}:{settings.codec_server_port}"

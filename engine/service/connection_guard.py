@@ -29,29 +29,37 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_server import Server
 
+from engine.api.errors import ApiError, named
+
 log = logging.getLogger("convoflow.api")
 
 MAX_CONNECTIONS = 1000
 HEAD_SECONDS = 10.0
-# A kept-alive connection waits aiohttp's 75 s for its next request: longer than clients keep an idle
-# one (aiohttp's client 15 s), so a client never reuses one the server is closing at that instant.
+# A kept-alive connection waits this long for its next request (aiohttp's handler waits an hour by
+# default): longer than clients keep an idle one (aiohttp's client 15 s), so a client never reuses
+# one the server is closing at that instant; a next request trickled is cut at the same time.
+KEEPALIVE_SECONDS = 75.0
+# The refusals at the cap are logged at most once this often (each was a line: a flood again).
+REFUSALS_LOGGED_EVERY = 60.0
 
 
-def connection_cap() -> int:
-    """MAX_CONNECTIONS, or half the process's descriptor limit when that is lower."""
+def connection_cap(share: float = 1.0) -> int:
+    """MAX_CONNECTIONS, or half the process's descriptor limit when that is lower, times the
+    server's `share` of them (the API most; the metrics and codec servers a little)."""
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else min(MAX_CONNECTIONS, max(16, soft // 2))
+    whole = MAX_CONNECTIONS if soft == resource.RLIM_INFINITY else min(MAX_CONNECTIONS, max(32, soft // 2))
+    return max(1, int(whole * share))
 
 
 class GuardedHandler(RequestHandler):
-    cap: int = MAX_CONNECTIONS
     head_seconds: float = HEAD_SECONDS
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._head_deadline: asyncio.TimerHandle | None = None
-        if self._manager is not None and len(self._manager._connections) > self.cap:
-            log.warning("a connection was refused: %d are open, the most this server takes", self.cap)
+        server = self._manager
+        if isinstance(server, GuardedServer) and len(server._connections) > server.cap:
+            server.refused(self._loop.time())
             self.force_close()
             return
         self._head_deadline = self._loop.call_later(self.head_seconds, self._head_too_slow)
@@ -83,46 +91,59 @@ class GuardedHandler(RequestHandler):
             return super().handle_error(request, status, exc, message)
         # aiohttp's answer and log line quote the bytes it could not read: a header's, a key's.
         log.debug("a request's head could not be read (%s)", type(exc).__name__)
-        answer = web.json_response(
-            {
-                "error": "bad_request",
-                "message": "the request's line or headers could not be read: too long, too many "
-                "headers (at most 100, 8190 bytes each), or malformed",
-            },
-            status=400,
-        )
+        answer = ApiError(
+            400,
+            "bad_request",
+            "the request's line or headers could not be read: too long (8190 bytes a line), too many "
+            "headers (128), or malformed",
+            named("headers", "not readable"),
+        ).response()
         answer.force_close()
         return answer
 
 
 class GuardedServer(Server):
+    cap: int = MAX_CONNECTIONS
+    _last_refusal: float = float("-inf")
+    _refusals: int = 0
+
     def __call__(self) -> RequestHandler:
         return GuardedHandler(self, loop=self._loop, **self._kwargs)
 
+    def refused(self, now: float) -> None:
+        self._refusals += 1
+        if now - self._last_refusal >= REFUSALS_LOGGED_EVERY:
+            log.warning(
+                "%d connection(s) refused: %d are open, the most this server takes", self._refusals, self.cap
+            )
+            self._last_refusal, self._refusals = now, 0
+
 
 class GuardedAppRunner(web.AppRunner):
-    """An AppRunner whose connections are GuardedHandler's."""
+    """An AppRunner whose connections are GuardedHandler's; `share` of the process's connections."""
 
-    def __init__(self, app: web.Application, **kwargs: Any) -> None:
+    def __init__(self, app: web.Application, *, share: float = 1.0, **kwargs: Any) -> None:
         kwargs.setdefault("access_log", None)
+        kwargs.setdefault("keepalive_timeout", KEEPALIVE_SECONDS)
         super().__init__(app, auto_decompress=False, **kwargs)
         app.middlewares.insert(0, refuse_encoded_bodies)
-        GuardedHandler.cap = connection_cap()
+        self._cap = connection_cap(share)
 
     async def _make_server(self) -> Server:
         server = await super()._make_server()
         server.__class__ = GuardedServer  # the application's server, making guarded handlers
+        server.cap = self._cap  # type: ignore[attr-defined]
         return server
 
 
 @web.middleware
 async def refuse_encoded_bodies(request: web.Request, handler: Any) -> web.StreamResponse:
     encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
-        raise web.HTTPUnsupportedMediaType(
-            text='{"error": "unsupported_encoding", "message": "Content-Encoding is not accepted: '
-            'send the body uncompressed", "fields": [{"field": "Content-Encoding", "message": '
-            '"not accepted"}]}',
-            content_type="application/json",
-        )
+    if request.body_exists and encoding not in ("", "identity"):
+        return ApiError(
+            415,
+            "unsupported_encoding",
+            "Content-Encoding is not accepted: send the body uncompressed",
+            named("Content-Encoding", "not accepted"),
+        ).response()
     return await handler(request)

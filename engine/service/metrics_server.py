@@ -57,7 +57,7 @@ async def serve_worker_metrics(
     app = web.Application(middlewares=[json_errors])
     app[SETTINGS] = settings
     app.router.add_get(METRICS_PATH, _worker_metrics)
-    runner = GuardedAppRunner(app)
+    runner = GuardedAppRunner(app, share=0.05)  # Prometheus scrapes: a few connections
     await runner.setup()
     for site in sites(runner, sockets, settings.worker_metrics_host, settings.worker_metrics_port):
         await site.start()

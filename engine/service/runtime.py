@@ -89,7 +89,7 @@ async def _start_api(
     client: Client, settings: Settings, keys: KeyStore, sockets: list[socket.socket] | None = None
 ) -> web.AppRunner:
     """The API served on `sockets` (see `_listen`), or on its host and port when none are given."""
-    runner = GuardedAppRunner(create_app(client, settings, keys))
+    runner = GuardedAppRunner(create_app(client, settings, keys), share=0.8)
     await runner.setup()
     for site in sites(runner, sockets, settings.api_host, settings.api_port):
         await site.start()
