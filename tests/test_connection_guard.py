@@ -105,7 +105,9 @@ async def test_a_compressed_body_is_refused_before_it_is_inflated(client: Client
         async with session.post(url, data=bomb, headers=headers) as answer:
             body = await answer.json()
     assert answer.status == 415 and body["error"] == "unsupported_encoding", body
-    assert body["fields"][0]["field"] == "Content-Encoding" and body["status"] == 415  # RFC 9457, as every error
+    assert (
+        body["fields"][0]["field"] == "Content-Encoding" and body["status"] == 415
+    )  # RFC 9457, as every error
 
 
 async def test_a_head_too_long_to_read_is_a_json_400_that_quotes_nothing(
