@@ -15,7 +15,7 @@ Conversations ask through an update (the answer comes back at once); the desk te
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -136,6 +136,7 @@ class AssignmentDesk:
         self._reported_priority: bool | None = None
         self._keeps: bool | None = None
         self._sleeps: bool | None = None
+        self._fired_at: datetime | None = None
         self._max = start.max_messages
 
     @workflow.run
@@ -144,7 +145,8 @@ class AssignmentDesk:
             if self._stale:
                 await self._read_roster()
             await self._check_heartbeats()
-            self._book.fire(workflow.now())
+            self._fired_at = workflow.now()
+            self._book.fire(self._fired_at)
             await self._send_notices()
             self._wake = False
             try:
@@ -185,7 +187,10 @@ class AssignmentDesk:
         instants = list(self._book.heartbeat_checks().values())
         now = workflow.now()
         due = self._book.next_instant()
-        if due is not None and due <= now and (later := self._book.next_instant(after=now)) != due:
+        # Past the instant the queue was last served at, not now: a widening due while the notices
+        # went out has not been served widened yet, and wakes the desk at once.
+        served = self._fired_at or now
+        if due is not None and due <= now and (later := self._book.next_instant(after=served)) != due:
             if self._sleeps is None:  # asked where it first differs: a widening already past
                 self._sleeps = workflow.patched(SLEEPS_PAST_WIDENING)
             due = later if self._sleeps else due
