@@ -52,14 +52,27 @@ def open_to_others(path: Path) -> bool:
 
 
 def create_private(path: Path) -> None:
-    """`path` made empty with mode 0600 unless it exists: a database then created in it by a library
-    (SQLite's 0644, and its -wal and -shm files, which take the database file's mode) stays private."""
+    """`path` made empty with mode 0600, or made 0600 if it exists (an install from before, 0644) with
+    its SQLite companions: a database created in it by a library (SQLite's 0644, and its -wal and -shm
+    files, which take the database file's mode) stays private."""
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, PRIVATE))
     except FileExistsError:
+        for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            make_private(existing)
+
+
+def make_private(path: Path) -> None:
+    """`path` 0600 when it is ours and open to others (a file another user owns is left as it is)."""
+    try:
+        status = path.stat()
+        if status.st_uid == os.getuid() and status.st_mode & 0o077:
+            path.chmod(PRIVATE)
+    except FileNotFoundError:
         pass
 
 
 def append_private(path: Path) -> BinaryIO:
-    """`path` opened for appending, made 0600 when new."""
+    """`path` opened for appending, made 0600 when new or open to others (an install from before)."""
+    make_private(path)
     return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, PRIVATE), "ab")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from engine.db.connection import (
 )
 from engine.db.schema import metadata
 from engine.db.url import DatabaseUrlError, async_url, redacted
+from engine.private_files import append_private, create_private
 from engine.service.config import Settings
 from engine.service.database import prepare_database
 from engine.service.payload_keys import KeyringError, check_key_material, keyring_of, new_key_entry
@@ -246,3 +248,18 @@ def test_payload_keys_needs_the_service_s_database_on_this_schema(
     engine.dispose()
     newer = run_cli(capsys, ["db", "payload-keys"])
     assert newer.returncode == 2 and "newer than this convoflow" in newer.stderr, newer.stderr
+
+
+def test_an_earlier_install_s_database_and_outbox_mirror_become_the_owner_s(tmp_path: Path) -> None:
+    """Files made before the data directory was private stayed 0644: any user read the contacts."""
+    database, wal, mirror = (
+        tmp_path / "convoflow.sqlite",
+        tmp_path / "convoflow.sqlite-wal",
+        tmp_path / "m.jsonl",
+    )
+    for made in (database, wal, mirror):
+        made.write_bytes(b"")
+        made.chmod(0o644)
+    create_private(database)
+    append_private(mirror).close()
+    assert [stat.S_IMODE(f.stat().st_mode) for f in (database, wal, mirror)] == [0o600] * 3

@@ -114,6 +114,7 @@ async def test_a_receiver_url_s_credentials_are_shown_to_its_writers_only(
     for written, masked in (
         ("https://93.184.216.34/hook?SECRETTOKEN123", "https://93.184.216.34/hook?***"),
         ("https://93.184.216.34/a;jsessionid=SECRET/b", "https://93.184.216.34/a;***/***"),
+        ("https://93.184.216.34/3f9a8b7c6d5e4f", "https://93.184.216.34/***"),
     ):
         made = await api.request("POST", "/v1/subscriptions", json={**HOOK, "url": written})
         assert made.status == 201, made.body

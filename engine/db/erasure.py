@@ -109,6 +109,9 @@ async def erase_rows(
             "erased_at": datetime.now(UTC),
         }
         await connection.execute(erasures.insert(), [record])
+    if database.dialect.name == "sqlite":  # the erased rows' pages out of the write-ahead log too
+        async with database.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return record
 
 

@@ -14,6 +14,7 @@ that succeeds afterwards makes it active again (the dispatcher, engine/service/e
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +33,7 @@ ACTIVE = "active"
 FAILING = "failing"
 DEFAULT_OVERLAP = timedelta(hours=24)
 MASK = "***"
+WORD = re.compile(r"[A-Za-z_.-]{1,32}(;\*\*\*)?")  # a path segment that names, not a token
 MAX_EARLIER_SECRETS = 8  # rotations within overlaps: a delivery carries at most 10 signatures
 
 
@@ -104,10 +106,14 @@ def url_without_secrets(url: str) -> str:
     first, more, _ = parts.path.lstrip("/").partition("/")
     # A segment's parameters (`;jsessionid=...`) are a credential as a query value is.
     first = first.partition(";")[0] + (f";{MASK}" if ";" in first else "")
+    if not more and first and not WORD.fullmatch(first):
+        first = MASK  # a lone segment with a digit is a token (`https://webhook.site/<uuid>`)
     path = f"/{first}/{MASK}" if more else f"/{first}" if first else parts.path
-    # A query is masked whole: `?<token>` has no name=value, and a name may be the secret itself.
+    # A query is masked whole: `?<token>` has no name=value, and a name may be the secret itself;
+    # a fragment likewise (`#token=...`).
     query = MASK if parts.query else ""
-    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query))
+    fragment = MASK if parts.fragment else ""
+    return urlunsplit(parts._replace(netloc=netloc, path=path, query=query, fragment=fragment))
 
 
 def read_subscription(row: Any) -> Subscription:
