@@ -171,6 +171,11 @@ async def test_a_customer_s_data_is_exported_whole_and_only_theirs(
     tenant = tenants["acme"]
     async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
         await two_customers(api, shell, tenant)
+
+        async def sent() -> bool:  # the acknowledgement and the reply are in the outbox
+            return await rows(shell, outbox, conversation_id=api.workflow_id("dsr-1")) >= 2
+
+        await eventually(sent, "dsr-1's messages sent")
         output = tmp_path / "ada.json"
         exported = await cli(
             capsys, "customer", "export", "--tenant", tenant, "--address", ADA, "--address", ADA_PHONE,

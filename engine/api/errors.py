@@ -207,18 +207,15 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
             "this API cannot open the conversation's data: its CONVOFLOW_PAYLOAD_KEYS must hold every "
             "key the cluster seals with; see the server log",
         ).response()
-    except ConnectionResetError:
+    except ConnectionResetError as exc:
+        if request.transport is not None and not request.transport.is_closing():
+            return _database_down(request, exc)  # a reset of the database's connection, not the client's
         # The client went away mid-body: nobody to answer, and no database to blame in the log (nor
         # aiohttp's "Error handling request" traceback, were it raised on).
         log.debug("client left during %s %s", request.method, route_of(request))
         return web.json_response({"error": "client_closed", "message": "the client left"}, status=400)
     except (OSError, SQLAlchemyError) as exc:
-        # The control-plane database is unreachable (or restarting): the request was fine, and
-        # every write it makes is idempotent, so the same request may be sent again.
-        log.warning(
-            "database unavailable on %s %s (%s)", request.method, route_of(request), type(exc).__name__
-        )
-        return unavailable("database_unavailable", "the database did not answer; retry").response()
+        return _database_down(request, exc)
     except Exception as exc:
         return _internal(request, exc)
 
@@ -234,6 +231,13 @@ def _internal(request: web.Request, exc: Exception) -> web.StreamResponse:
         "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
     )
     return ApiError(500, "internal_error", "internal error; see server log").response()
+
+
+def _database_down(request: web.Request, exc: BaseException) -> web.Response:
+    # The control-plane database is unreachable (or restarting): the request was fine, and every
+    # write it makes is idempotent, so the same request may be sent again.
+    log.warning("database unavailable on %s %s (%s)", request.method, route_of(request), type(exc).__name__)
+    return unavailable("database_unavailable", "the database did not answer; retry").response()
 
 
 def route_of(request: web.Request) -> str:

@@ -21,7 +21,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from engine.cli.tenants import TENANT_HELP, _command
+from engine.contracts.phone_numbers import e164
+from engine.db.customer_index import CustomerIndex
 from engine.db.erasure import erasures_of
 from engine.db.keys import require_tenant
 from engine.db.mail_quarantine import MailQuarantine
@@ -85,17 +87,37 @@ def _quarantine(database: AsyncEngine) -> MailQuarantine:
 
 async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
-    found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+    found = await _found(database, args)
     print(_json(found.shown()))
     return 0
 
 
+async def _found(database: AsyncEngine, args: argparse.Namespace) -> customer_requests.CustomerRecords:
+    """The customer's records, with what the operator should know about the search said on stderr."""
+    for address in args.address:
+        if "@" not in address and e164(address) is None and any(c.isdigit() for c in address):
+            print(
+                f"convoflow: {address!r} is no international number (+ and country code): "
+                "searched as written",
+                file=sys.stderr,
+            )
+    if not await CustomerIndex(database).holds_any(args.tenant):
+        print(
+            f"convoflow: tenant {args.tenant}'s customer index is empty: if it has conversations from "
+            f"before 7 December 2026, run `convoflow customer index --tenant {args.tenant}` first",
+            file=sys.stderr,
+        )
+    return await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+
+
 async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
-    found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+    found = await _found(database, args)
     try:
         client = await _client(Settings())
-        document = await customer_export.export(client, database, args.tenant, found, args.address)
+        document = await customer_export.export(
+            client, database, _quarantine(database), args.tenant, found, args.address
+        )
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: not exported: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
         return 1
@@ -112,9 +134,11 @@ async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
 async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     if not args.yes:
-        found = await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+        found = await _found(database, args)
         print(_json(found.shown()))
-        print("convoflow: nothing erased: this is what would be; add --yes to erase it", file=sys.stderr)
+        held = found.conversations or found.contacts or found.quarantined
+        what = "this is what would be; add --yes to erase it" if held else "nothing of this customer is held"
+        print(f"convoflow: nothing erased: {what}", file=sys.stderr)
         return 2
     settings = Settings()
     try:
@@ -149,8 +173,11 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 async def _erasures(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
-    for record in await erasures_of(database, args.tenant):
+    records = await erasures_of(database, args.tenant)
+    for record in records:
         print(_json(record, indent=None))
+    if not records:
+        print(f"no erasures in tenant {args.tenant}", file=sys.stderr)
     return 0
 
 
@@ -176,4 +203,8 @@ def _reason(exc: BaseException) -> str:
 
 
 def _json(value: Any, indent: int | None = 2) -> str:
-    return json.dumps(value, default=str, ensure_ascii=False, indent=indent)
+    return json.dumps(value, default=_plain, ensure_ascii=False, indent=indent)
+
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -77,6 +77,13 @@ class CustomerIndex:
         if len(self._written) > REMEMBERED:
             self._written.popitem(last=False)
 
+    async def holds_any(self, tenant: str) -> bool:
+        statement = (
+            select(customer_conversations.c.tenant).where(customer_conversations.c.tenant == tenant).limit(1)
+        )
+        async with self._database.connect() as connection:
+            return (await connection.execute(statement)).first() is not None
+
     async def conversations_of(self, tenant: str, addresses: Iterable[str]) -> list[CustomerConversation]:
         """Every conversation of any of the addresses, oldest first."""
         keys = sorted({customer_key(tenant, a) for a in addresses})

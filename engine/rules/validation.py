@@ -45,13 +45,13 @@ LOOP_GUARDS = {
 }
 # Codes of the problems `rules check` reports under their own name (the rest are "invalid").
 UNKNOWN_PATH = "unknown-context-path"
+"""A `var` path or placeholder the rule context never has."""
+MISSING_TEMPLATE_TEXT = "template-missing-language"
+"""A template without a text in a language the pack answers in."""
 BEYOND_64_BITS = (
     "a number in it is beyond what rules compute with "
     f"({jsonlogic.SMALLEST_INT} to {jsonlogic.LARGEST_INT}): write it as a string, or with a decimal point"
 )
-"""A `var` path or placeholder the rule context never has."""
-MISSING_TEMPLATE_TEXT = "template-missing-language"
-"""A template without a text in a language the pack answers in."""
 DATE_TIME_PATHS = frozenset(path for path, kind, _ in fields() if "date-time" in kind)
 
 

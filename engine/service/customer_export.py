@@ -32,6 +32,7 @@ from engine.contracts.conversation import (
 )
 from engine.contracts.outbound import OutboundMessage
 from engine.db.customer_index import compared
+from engine.db.mail_quarantine import MailQuarantine
 from engine.db.schema import crm_contacts, crm_writes, outbox
 from engine.service.audit_bundle import ConversationNotFound, run_ids
 from engine.service.customer_requests import CLOSE_DEADLINE, CustomerRecords
@@ -47,7 +48,12 @@ WRITTEN: dict[str, tuple[str, type[BaseModel]]] = {
 
 
 async def export(
-    client: Client, database: AsyncEngine, tenant: str, records: CustomerRecords, addresses: list[str]
+    client: Client,
+    database: AsyncEngine,
+    quarantine: MailQuarantine,
+    tenant: str,
+    records: CustomerRecords,
+    addresses: list[str],
 ) -> dict[str, Any]:
     """`addresses`: the customer's; a message another sender wrote into one of their conversations is
     that person's data, left out (and counted)."""
@@ -63,7 +69,20 @@ async def export(
         "exported_at": datetime.now(UTC).isoformat(),
         "conversations": conversations,
         "crm_contacts": await _contacts(database, tenant, records.contacts),
-        "quarantined_mail": records.quarantined,
+        "quarantined_mail": [await _held(quarantine, tenant, q) for q in records.quarantined],
+    }
+
+
+async def _held(quarantine: MailQuarantine, tenant: str, quarantine_id: str) -> dict[str, Any]:
+    """A held mail as ops read it: why, when, and what it said (sender, subject, text, attachments)."""
+    item = await quarantine.get(tenant, quarantine_id)
+    if item is None:
+        return {"id": quarantine_id, "gone": "expired or deleted meanwhile"}
+    return {
+        "id": item.quarantine_id,
+        "reason": item.reason,
+        "received_at": item.received_at.isoformat(),
+        **item.summary,
     }
 
 
