@@ -21,7 +21,8 @@ from engine.api.errors import route_of
 log = logging.getLogger("convoflow.access")
 
 # Routes whose answer holds what a customer wrote or who they are, and the id each names.
-SHOWS_PERSONAL_DATA = {
+SHOWS_PERSONAL_DATA: dict[str, str | None] = {
+    "/v1/quarantine": None,  # the held mail's senders and subjects
     "/v1/conversations/{conversation_id}": "conversation_id",
     "/v1/conversations/{conversation_id}/decisions": "conversation_id",
     "/v1/conversations/{conversation_id}/threads": "conversation_id",
@@ -38,11 +39,12 @@ async def record_reads(request: web.Request, handler: Handler) -> web.StreamResp
     answer = await handler(request)
     if request.method == "GET" and answer.status == 200:
         route = route_of(request)
-        if (named := SHOWS_PERSONAL_DATA.get(route)) is not None:
+        if route in SHOWS_PERSONAL_DATA:
+            named = SHOWS_PERSONAL_DATA[route]
             log.info(
                 "read %s %s by key %s (%s, tenant %s)",
                 route,
-                request.match_info.get(named, "?"),
+                request.match_info.get(named, "?") if named else "-",
                 request.get(KEY_ID, "?"),
                 request.get(ROLE, "?"),
                 request.get(TENANT, "?"),
