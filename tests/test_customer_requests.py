@@ -238,3 +238,22 @@ async def test_an_erasure_without_a_worker_erases_nothing_and_says_so(
     assert "Traceback" not in blocked.stderr
     assert await rows(shell, customer_conversations, conversation_id="nw-1") == 1
     assert not await gone(client, f"conversation:{tenant}:nw-1")
+
+
+async def test_held_mail_the_parser_could_not_read_is_found_by_its_from(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mail quarantined as unparseable (a 9 KB subject) names no sender: find, export and erase
+    never saw it, and its sealed raw mail (address and text) stayed its 30 days."""
+    tenant = tenants["acme"]
+    raw = (
+        b"From: Finn <finn@example.com>\r\nTo: support@convoflow.local\r\nMessage-ID: <big-1@example.com>\r\n"
+        b"Subject: " + b"x" * 9000 + b"\r\nContent-Type: text/plain\r\n\r\nMy account 12345, please.\r\n"
+    )
+    async with serve_api(client, shell, tenants) as api:
+        held = await api.request(
+            "POST", "/v1/inbound/email", data=raw, headers={"Content-Type": "message/rfc822"}
+        )
+        assert held.status == 202 and held.body["reason"] == "unparseable", held.body
+    found = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", "FINN@example.com")
+    assert json.loads(found.stdout)["quarantined_mail"] == [held.body["quarantine_id"]]

@@ -19,6 +19,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,6 +48,7 @@ from engine.service.config import Settings
 from workflows.conversation.workflow import ConversationWorkflow
 
 MAX_ADDRESSES = 20
+MAX_HEADER_BYTES = 256 * 1024  # a held mail's headers are read no further
 QUARANTINE_PAGE = 500
 CLOSE_DEADLINE = timedelta(seconds=10)
 ERASED_BY = "erasure"
@@ -99,11 +103,24 @@ async def _quarantined(quarantine: MailQuarantine, tenant: str, addresses: list[
     wanted, found = {compared(a) for a in addresses}, []
     after: tuple[str, str] | None = None
     while items := await quarantine.page(tenant, limit=QUARANTINE_PAGE, after=after, released=False):
-        found += [i.quarantine_id for i in items if compared(str(i.summary.get("sender") or "")) in wanted]
+        for item in items:
+            sender = item.summary.get("sender") or await _from_of_raw(quarantine, tenant, item.quarantine_id)
+            if sender and compared(str(sender)) in wanted:
+                found.append(item.quarantine_id)
         if len(items) < QUARANTINE_PAGE:
             break
         after = (items[-1].received_at.isoformat(), items[-1].quarantine_id)
     return found
+
+
+async def _from_of_raw(quarantine: MailQuarantine, tenant: str, quarantine_id: str) -> str | None:
+    """The From address of a held mail the parser could not read (its summary names no sender: a
+    9 KB subject, a broken MIME part): its headers alone are read, leniently."""
+    item = await quarantine.get(tenant, quarantine_id, with_raw=True)
+    if item is None or item.raw is None:
+        return None
+    headers = BytesHeaderParser(policy=compat32).parsebytes(item.raw[:MAX_HEADER_BYTES])
+    return parseaddr(str(headers.get("From", "")))[1] or None
 
 
 class ErasureBlocked(RuntimeError):
