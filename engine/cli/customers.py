@@ -21,7 +21,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +29,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from engine.cli.quarantine import quarantine_store
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.contracts.phone_numbers import e164
 from engine.db.customer_index import CustomerIndex
 from engine.db.erasure import erasures_of
 from engine.db.keys import require_tenant
-from engine.db.mail_quarantine import MailQuarantine
 from engine.private_files import write_private
 from engine.service import customer_export, customer_requests
 from engine.service.config import Settings
 from engine.service.embedded_service import NotThisService, temporal_address
-from engine.service.payload_keys import KeyringError, keyring_of
-from engine.service.quarantine_seal import QuarantineSealer
+from engine.service.payload_keys import KeyringError
 from engine.service.temporal_client import connect_checked
 
 TEMPORAL_SECONDS = 30.0
@@ -79,12 +78,6 @@ def _addresses(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _quarantine(database: AsyncEngine) -> MailQuarantine:
-    settings = Settings()
-    sealer = QuarantineSealer(keyring_of(settings))
-    return MailQuarantine(database, sealer, retention=timedelta(days=settings.quarantine_days))
-
-
 async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     found = await _found(database, args)
@@ -107,7 +100,7 @@ async def _found(database: AsyncEngine, args: argparse.Namespace) -> customer_re
             f"before 7 December 2026, run `convoflow customer index --tenant {args.tenant}` first",
             file=sys.stderr,
         )
-    return await customer_requests.find(database, _quarantine(database), args.tenant, args.address)
+    return await customer_requests.find(database, quarantine_store(database), args.tenant, args.address)
 
 
 async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
@@ -116,7 +109,7 @@ async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
     try:
         client = await _client(Settings())
         document = await customer_export.export(
-            client, database, _quarantine(database), args.tenant, found, args.address
+            client, database, quarantine_store(database), args.tenant, found, args.address
         )
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: not exported: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
@@ -144,7 +137,7 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
     try:
         client = await _client(settings)
         record = await customer_requests.erase(
-            client, database, _quarantine(database), settings, args.tenant, args.address, args.actor
+            client, database, quarantine_store(database), settings, args.tenant, args.address, args.actor
         )
     except customer_requests.ErasureBlocked as exc:
         print(

@@ -55,7 +55,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=_command(action))
 
 
-def _store(database: AsyncEngine) -> MailQuarantine:
+def quarantine_store(database: AsyncEngine) -> MailQuarantine:
+    """The quarantine as the API and the mailboxes keep it, opened with the settings' keyring."""
     settings = Settings()
     sealer = QuarantineSealer(keyring_of(settings))
     return MailQuarantine(database, sealer, retention=timedelta(days=settings.quarantine_days))
@@ -64,7 +65,7 @@ def _store(database: AsyncEngine) -> MailQuarantine:
 async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     released = None if args.released is None else args.released == "true"
-    store, after, shown = _store(database), None, 0
+    store, after, shown = quarantine_store(database), None, 0
     while True:
         items = await store.page(args.tenant, limit=500, after=after, reason=args.reason, released=released)
         for item in items:
@@ -87,7 +88,7 @@ async def _list(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _show(database: AsyncEngine, args: argparse.Namespace) -> int:
-    item = await _store(database).get(args.tenant, args.id)
+    item = await quarantine_store(database).get(args.tenant, args.id)
     if item is None:
         print(f"convoflow: no quarantined mail {args.id!r} in tenant {args.tenant}", file=sys.stderr)
         return 1
@@ -96,7 +97,7 @@ async def _show(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
-    store = _store(database)
+    store = quarantine_store(database)
     item = await store.get(args.tenant, args.id, with_raw=True)
     if item is None:
         print(f"convoflow: no quarantined mail {args.id!r} in tenant {args.tenant}", file=sys.stderr)
@@ -129,7 +130,7 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 
 async def _delete(database: AsyncEngine, args: argparse.Namespace) -> int:
-    if not await _store(database).delete(args.tenant, args.id):
+    if not await quarantine_store(database).delete(args.tenant, args.id):
         print(f"convoflow: no quarantined mail {args.id!r} in tenant {args.tenant}", file=sys.stderr)
         return 1
     print(f"deleted {args.id}")
