@@ -151,7 +151,7 @@ async def test_conversations_begun_before_the_index_are_indexed_from_temporal(
         unknown = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", ADA)
         assert json.loads(unknown.stdout)["conversations"] == []
         indexed = await cli(capsys, "customer", "index", "--tenant", tenant)
-        assert indexed.returncode == 0 and "2 conversation(s)" in indexed.stdout, indexed
+        assert indexed.returncode == 0 and "2 conversation(s) of tenant" in indexed.stdout, indexed
         found = await cli(
             capsys, "customer", "find", "--tenant", tenant, "--address", ADA, "--address", "+4915100000300"
         )

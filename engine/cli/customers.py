@@ -178,11 +178,18 @@ async def _index(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     try:
         client = await _client(Settings())
-        count = await customer_requests.index(client, database, args.tenant)
+        count, unanswered = await customer_requests.index(client, database, args.tenant)
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: index incomplete: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
         return 1
-    print(f"{count} conversation(s) of tenant {args.tenant} indexed")
+    print(f"{count} conversation(s) of tenant {args.tenant} read into the index")
+    if unanswered:
+        print(
+            f"convoflow: {len(unanswered)} did not answer (no worker?): {' '.join(unanswered[:20])}; "
+            "run it again",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

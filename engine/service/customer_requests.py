@@ -262,18 +262,24 @@ async def _delete_runs(client: Client, tenant: str, conversation: str) -> int:
     return len(runs)
 
 
-async def index(client: Client, database: AsyncEngine, tenant: str) -> int:
+async def index(client: Client, database: AsyncEngine, tenant: str) -> tuple[int, list[str]]:
     """The customer index filled from the tenant's conversations as Temporal holds them (those begun
-    before there was an index, or whose row a crash left unwritten). The number indexed."""
+    before there was an index, or whose row a crash left unwritten): each conversation's customer (a
+    later sender into it is indexed as they write). The number indexed, and those that did not
+    answer (run it again for them: one failing query stopped every later one)."""
     customers = CustomerIndex(database)
-    count = 0
+    count, unanswered = 0, []
     for conversation in await conversations(client, tenant):
         handle = client.get_workflow_handle_for(
             ConversationWorkflow.run, conversation_workflow_id(tenant, conversation)
         )
-        state = await current_state(handle, CLOSE_DEADLINE)
+        try:
+            state = await current_state(handle, CLOSE_DEADLINE)
+        except (RPCError, WorkflowQueryFailedError):
+            unanswered.append(conversation)
+            continue
         await customers.add(
             tenant, state.customer.address, conversation, state.channel.value, state.created_at
         )
         count += 1
-    return count
+    return count, unanswered
