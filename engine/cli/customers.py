@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from engine.service.payload_keys import KeyringError
 from engine.service.temporal_client import connect_checked
 
 TEMPORAL_SECONDS = 30.0
+WRITTEN_AS_A_NUMBER = re.compile(r"[\d\s()+\-./]{5,}")  # a phone number, not a chat handle
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -88,7 +90,7 @@ async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
 async def _found(database: AsyncEngine, args: argparse.Namespace) -> customer_requests.CustomerRecords:
     """The customer's records, with what the operator should know about the search said on stderr."""
     for address in args.address:
-        if "@" not in address and e164(address) is None and any(c.isdigit() for c in address):
+        if "@" not in address and e164(address) is None and WRITTEN_AS_A_NUMBER.fullmatch(address):
             print(
                 f"convoflow: {address!r} is no international number (+ and country code): "
                 "searched as written",
@@ -136,6 +138,10 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         client = await _client(settings)
+    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
+        print(f"convoflow: nothing erased: Temporal: {_reason(exc)}", file=sys.stderr)
+        return 1
+    try:
         record = await customer_requests.erase(
             client, database, quarantine_store(database), settings, args.tenant, args.address, args.actor
         )
@@ -145,8 +151,12 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
-        print(f"convoflow: not erased: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+    except (RPCError, TimeoutError) as exc:
+        print(
+            f"convoflow: the erasure did not finish (Temporal: {_reason(exc)}): run it again, it goes on "
+            "from where it stopped",
+            file=sys.stderr,
+        )
         return 1
     print(_json(record))
     if record.get("began_again"):

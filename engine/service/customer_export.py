@@ -75,15 +75,14 @@ async def export(
 
 async def _held(quarantine: MailQuarantine, tenant: str, quarantine_id: str) -> dict[str, Any]:
     """A held mail as ops read it: why, when, and what it said (sender, subject, text, attachments)."""
-    item = await quarantine.get(tenant, quarantine_id)
+    item = await quarantine.get(tenant, quarantine_id, with_raw=True)
     if item is None:
         return {"id": quarantine_id, "gone": "expired or deleted meanwhile"}
-    return {
-        "id": item.quarantine_id,
-        "reason": item.reason,
-        "received_at": item.received_at.isoformat(),
-        **item.summary,
-    }
+    shown = {"id": item.quarantine_id, "reason": item.reason, "received_at": item.received_at.isoformat()}
+    if item.summary.get("sender"):
+        return shown | item.summary
+    # The parser could not read it (its summary is empty): the mail as it came, theirs to see.
+    return shown | {"raw": (item.raw or b"").decode("utf-8", "replace")}
 
 
 async def _conversation(
@@ -93,19 +92,35 @@ async def _conversation(
     converter = client.data_converter.with_context(
         WorkflowSerializationContext(namespace=client.namespace, workflow_id=workflow_id)
     )
+    handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
+    state = await current_state(handle, CLOSE_DEADLINE)
+    # A conversation they only wrote into is another customer's: their own messages, nothing more
+    # (its customer, tags, replies and sends are that person's data).
+    theirs = compared(state.customer.address) in wanted
     messages: list[dict[str, Any]] = []
-    withheld = 0
+    withheld, seen = 0, set()
     for run_id in await run_ids(client, workflow_id):
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
         for event in history.events:
             if (shown := await _written(converter, event)) is None:
                 continue
-            if shown["from"] == "customer" and compared(shown["sender"]["address"]) not in wanted:
-                withheld += 1
+            if shown["from"] == "customer":
+                if compared(shown["sender"]["address"]) not in wanted:
+                    withheld += 1
+                    continue
+                if shown["message_id"] in seen:  # a channel's repeat, recorded as one
+                    continue
+                seen.add(shown["message_id"])
+            elif not theirs:
                 continue
             messages.append(shown)
-    handle = client.get_workflow_handle_for(ConversationWorkflow.run, workflow_id)
-    state = await current_state(handle, CLOSE_DEADLINE)
+    if not theirs:
+        return {
+            "conversation_id": conversation,
+            "another_customer_s": True,
+            "channel": state.channel.value,
+            "messages": messages,
+        }
     return {
         "conversation_id": conversation,
         "channel": state.channel.value,

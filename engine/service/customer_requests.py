@@ -48,6 +48,7 @@ from engine.service.config import Settings
 from workflows.conversation.workflow import ConversationWorkflow
 
 MAX_ADDRESSES = 20
+GONE_WITHIN = timedelta(seconds=60)  # how long Temporal is given to delete a run it was asked to
 MAX_HEADER_BYTES = 256 * 1024  # a held mail's headers are read no further
 QUARANTINE_PAGE = 500
 CLOSE_DEADLINE = timedelta(seconds=10)
@@ -160,6 +161,9 @@ async def erase(
     runs = 0
     for conversation in own:
         runs += await _delete_runs(client, tenant, conversation)
+    # Temporal deletes a run a moment after it is asked to: until then its worker may still take a
+    # message (a thread begun after the close) and write its rows. The rows go once every run is gone.
+    again = [c for c in own if await _gone_or_begun(client, tenant, c, began)]
     # Embedded defaults mirror the outbox to a file of the data directory as well.
     workflows = {conversation_workflow_id(tenant, c) for c in own}
     mirrored = await asyncio.to_thread(remove_from_mirror, settings.outbox_path, workflows)
@@ -175,33 +179,32 @@ async def erase(
     )
     if others:
         record["written_into_others"] = others
-    if again := await _begun_again(client, database, tenant, own, owners, began):
+    if again:
+        # Begun anew by a message meanwhile: its row went with the others; indexed again, so the
+        # next request (the answer says to run one) finds it.
+        for conversation in again:
+            if conversation in owners:
+                address, channel = owners[conversation]
+                await CustomerIndex(database).add(tenant, address, conversation, channel, created=True)
         record["began_again"] = again
     return record
 
 
-async def _begun_again(
-    client: Client,
-    database: AsyncEngine,
-    tenant: str,
-    erased: list[str],
-    owners: dict[str, tuple[str, str]],
-    began: datetime,
-) -> list[str]:
-    """Conversations a message began again while they were being erased (a new run started after
-    the erasure began): indexed again, as the erasure removed their row, so a next request finds them."""
-    again = []
-    for conversation in erased:
-        handle = client.get_workflow_handle(conversation_workflow_id(tenant, conversation))
-        try:
-            started = (await handle.describe()).start_time
-        except RPCError:
-            continue
-        if started is not None and started > began and conversation in owners:
-            address, channel = owners[conversation]
-            await CustomerIndex(database).add(tenant, address, conversation, channel, started, created=True)
-            again.append(conversation)
-    return again
+async def _gone_or_begun(client: Client, tenant: str, conversation: str, began: datetime) -> bool:
+    """Waits until Temporal no longer has the conversation's deleted runs; True when it has one that
+    a message began after the erasure began."""
+    handle = client.get_workflow_handle(conversation_workflow_id(tenant, conversation))
+    async with asyncio.timeout(GONE_WITHIN.total_seconds()):
+        while True:
+            try:
+                started = (await handle.describe()).start_time
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    return False
+                raise
+            if started is not None and started > began:
+                return True
+            await asyncio.sleep(0.2)
 
 
 async def _owner(client: Client, tenant: str, conversation: str) -> str | None:
