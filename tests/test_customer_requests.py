@@ -63,6 +63,8 @@ async def two_customers(api: ApiClient, settings: Settings, tenant: str) -> None
     )
     iban = "My IBAN is DE89370400440532013000"
     assert (await api.post_message("dsr-1", "m-1", iban, sender=ADA)).status == 201
+    again = await api.post_message("dsr-1", "m-1", iban, sender=ADA)  # the channel delivers it twice
+    assert again.status == 200 and again.body["duplicate"] is True
     reply = {"agent_id": "ana", "text": "Dear Ada, refunded", "message_id": "r-1"}
     assert (await api.request("POST", "/v1/conversations/dsr-1/replies", json=reply)).status == 200
     solved = await api.request("POST", "/v1/conversations/dsr-1/status", json={"status": "solved"})
@@ -218,6 +220,12 @@ async def test_someone_writing_into_another_s_conversation_is_found_but_erases_o
         [ada_chat] = json.loads(exported.stdout)["conversations"]
         assert [m["text"] for m in ada_chat["messages"] if m["from"] == "customer"] == ["Hi"]
         assert ada_chat["messages_of_other_senders_left_out"] == 1
+        # Carol's export of Ada's chat: her own message, nothing of Ada's (address, tags, replies).
+        hers = await cli(capsys, "customer", "export", "--tenant", tenant, "--address", carol)
+        into_ada, own = json.loads(hers.stdout)["conversations"]
+        assert into_ada["another_customer_s"] is True and "customer" not in into_ada, into_ada
+        assert [m["text"] for m in into_ada["messages"]] == ["my card is 4111"]
+        assert own["customer"]["address"] == carol
         erased = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", carol, "--yes")
         assert erased.returncode == 0, erased.stderr
         record = json.loads(erased.stdout)
