@@ -308,6 +308,11 @@ async def test_sign_in_sessions_csrf_and_tenants(
     async with _browser() as browser:  # a page at a time, never a list that silently stops
         await write(api, "t-2", "hello again")
         await write(api, "t-3", "and again")
+
+        async def listed() -> bool:  # Temporal's visibility lists a new conversation a moment later
+            return len((await api.request("GET", "/v1/conversations")).body["conversations"]) == 3
+
+        await eventually(listed, "the three conversations listed")
         assert (await _signed_in(browser, base, acme["ops"]))[0] == 303
         first = await (await browser.get(f"{base}/console/conversations", params={"limit": "2"})).text()
         shown_first = re.findall(r'href="/console/conversations/(t-\d)"', first)
