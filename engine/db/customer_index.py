@@ -1,9 +1,10 @@
 """Which conversations are a customer's, found by their address without the index holding it.
 
-The API writes a row when a customer's message creates a conversation (and `convoflow customer
-index` for conversations created before there was an index); a data subject's request reads them
-back by any written form of the address. The row holds a digest of the tenant and the address as
-compared (an email in lower case, a phone number as E.164), as inbound_seen.sender_key does.
+The API writes a row for every sender into a conversation (and `convoflow customer index` for the
+conversations begun before there was an index); a data subject's request reads them back by any
+written form of the address. The row holds a digest of the tenant and the address as compared (an
+email in lower case, a phone number as E.164), as inbound_seen.sender_key does: pseudonymous, not
+anonymous (an unkeyed SHA-256: whoever holds the database can confirm a guessed address).
 """
 
 from __future__ import annotations

@@ -7,10 +7,12 @@ the CRM's notes, the KPI facts and the events delivered. Here a customer is name
 addresses (an email, a phone number in any written form, a chat handle): the customer index
 (engine/db/customer_index.py) gives their conversations, the local CRM their contacts.
 
-An erasure closes a running conversation first (its agent's seat is freed, as at any close), then
-deletes every run of its workflow from Temporal, then the database's rows in one transaction
-(engine/db/erasure.py), then the embedded outbox mirror's lines. What is kept is the erasure's
-record, without the address. A REST CRM is the tenant's own system: what it holds is theirs to erase.
+An erasure asks whose each conversation is and closes each running one (its agent's seat is freed,
+as at any close) before deleting anything, then deletes every run of its workflow from Temporal and
+waits until they are gone, then the embedded outbox mirror's lines and the database's rows in one
+transaction (engine/db/erasure.py). What is kept is the erasure's record, with the addresses'
+digests (pseudonymous, not anonymous: customer_index.py). A REST CRM is the tenant's own system:
+what it holds is theirs to erase.
 """
 
 from __future__ import annotations
