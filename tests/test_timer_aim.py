@@ -21,12 +21,13 @@ from tests.conftest import publish
 from tests.polling import eventually
 from workflows.conversation import timers
 
-LEAD = timedelta(milliseconds=500)
-"""Far more than the default, so the exact sleeps wake well before their instant and must sleep again
-(a margin of half a second for a busy machine's task processing, which delays the wake)."""
-SLA_SECONDS = 6.0
-"""With the warning half-way (3 s), each instant's exact sleep is ~1.5 s: long enough to be aimed
-LEAD early."""
+LEAD = timedelta(seconds=2)
+"""Far more than the default, so the exact sleeps wake well before their instant and must sleep again.
+The margin is for a busy machine, whose timers fire late: at 500 ms, a CI run beside another fired
+the deadline's exact sleep after the deadline, and the early path went untried."""
+SLA_SECONDS = 12.0
+"""With the warning at a quarter (3 s), the deadline's sleep wakes 4.5 s before it and its exact sleep
+(longer than twice LEAD, so aimed LEAD early) wakes 2 s before it."""
 
 
 def at(event: HistoryEvent) -> datetime:
@@ -59,7 +60,7 @@ async def test_an_early_wake_sleeps_again_and_the_breach_waits_for_its_deadline(
     # Undone before the `worker` fixture replays the run: the history recorded with this lead then
     # replays with the default one (Temporal does not compare timer durations).
     monkeypatch.setattr(timers, "EXACT_LEAD", LEAD)
-    publish(settings, write_pack(tmp_path / "pack", SLA_SECONDS, warning_fraction=0.5))
+    publish(settings, write_pack(tmp_path / "pack", SLA_SECONDS, warning_fraction=0.25))
     opened = await api.post_message("aim-1", "m-1", "help")
     assert opened.status == 201, opened.body
 
