@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -265,3 +267,28 @@ async def test_held_mail_the_parser_could_not_read_is_found_by_its_from(
         assert held.status == 202 and held.body["reason"] == "unparseable", held.body
     found = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", "FINN@example.com")
     assert json.loads(found.stdout)["quarantined_mail"] == [held.body["quarantine_id"]]
+
+
+async def test_an_erasure_stopped_after_temporal_deleted_the_runs_finishes_when_run_again(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI says an erasure that stopped (Temporal or the database failing after the runs were
+    deleted) goes on when run again; the run again found no workflow to close, took Temporal's
+    NOT_FOUND for a worker that did not answer, and refused with nothing erased, for good."""
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        assert (await api.post_message("half-1", "m-1", "Hello", sender=ADA)).status == 201
+        workflow_id = api.workflow_id("half-1")
+        run_id = (await client.get_workflow_handle(workflow_id).describe()).run_id
+        await client.workflow_service.delete_workflow_execution(
+            DeleteWorkflowExecutionRequest(
+                namespace=client.namespace,
+                workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+            )
+        )
+        await eventually(lambda: gone(client, workflow_id), "half-1's run deleted")
+        again = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", ADA, "--yes")
+        assert again.returncode == 0, again.stderr
+        assert json.loads(again.stdout)["conversations"] == ["half-1"]
+    assert await rows(shell, customer_conversations, conversation_id="half-1") == 0
+    assert await rows(shell, kpi_facts, conversation_id="half-1") == 0

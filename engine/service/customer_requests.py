@@ -239,7 +239,11 @@ async def _close(client: Client, tenant: str, conversation: str) -> None:
         await handle.execute_update(ConversationWorkflow.change_status, close, rpc_timeout=CLOSE_DEADLINE)
     except WorkflowUpdateFailedError:
         return  # refused: closed already
-    except (RPCError, WorkflowUpdateRPCTimeoutOrCancelledError):
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # deleted already: an erasure run again
+            return
+        raise ErasureBlocked(f"conversation {conversation}: no worker closed it in time") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise ErasureBlocked(f"conversation {conversation}: no worker closed it in time") from None
 
 
