@@ -74,7 +74,6 @@ async def _latency(data_dir: Path, imap: Dovecot) -> tuple[list[float], list[flo
     import time
 
     from bench.stack import TENANT, bench_settings, dev_server, prepare
-    from engine.api.active_packs import ActivePacks
     from engine.api.conversation_calls import Conversations
     from engine.service.database import database_of
     from engine.service.mail_intake import mail_intake
@@ -100,8 +99,7 @@ async def _latency(data_dir: Path, imap: Dovecot) -> tuple[list[float], list[flo
         client = await connect(settings)
         database = database_of(settings)
         async with build_worker(client, settings):
-            packs = ActivePacks(database, settings)
-            intake = mail_intake(Conversations(client=client, settings=settings, packs=packs), database)
+            intake = mail_intake(Conversations.of(client, settings, database), database)
             direct = []
             for n in range(LATENCY_MAILS + 2):  # the first two warm the worker's cache of the pack
                 started = time.perf_counter()

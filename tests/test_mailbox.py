@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
-from engine.api.active_packs import ActivePacks
 from engine.api.conversation_calls import Conversations
 from engine.api.email_intake import Intake, MailIntake
 from engine.contracts.ids import derived_id
@@ -171,7 +170,7 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
     config = MailboxConfig.model_validate(mailbox(tenant, dovecot, user, processed_folder="Done"))
     database = database_of(settings)
     try:
-        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        conversations = Conversations.of(client, settings, database)
         intake = mail_intake(conversations, database)
         raw = (CORPUS / "no-message-id.eml").read_bytes()  # the hardest case: its id is derived
         conversation = derived_id("email", parse_mail(raw).message_id)
@@ -381,7 +380,7 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
     database = database_of(settings)
     caplog.set_level("WARNING", logger="convoflow.mailbox")
     try:
-        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        conversations = Conversations.of(client, settings, database)
         intake = mail_intake(conversations, database)
         monkeypatch.delenv("UNSET_FOR_THIS_TEST", raising=False)
         monkeypatch.setenv("WRONG_FOR_THIS_TEST", "not-the-password")
@@ -520,7 +519,7 @@ async def test_a_session_the_server_ends_is_noticed_at_once_and_mail_is_taken_ag
     database = database_of(settings)
     caplog.set_level("WARNING", logger="convoflow.mailbox")
     try:
-        conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+        conversations = Conversations.of(client, settings, database)
         intake = mail_intake(conversations, database)
         # Polls every 60 s: only IDLE, and the session's end, can wake it sooner.
         config = MailboxConfig.model_validate(mailbox(tenants["acme"], dovecot, user, poll_seconds=60))

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.db.customer_index import CustomerIndex
 from engine.db.packs import PackStore
 from engine.rules.pack import RulePack
 from engine.service.config import Settings
@@ -35,7 +34,6 @@ class ActivePacks:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._database = database
-        self.customers = CustomerIndex(database)  # written beside a new conversation's pinned pack
         self._settings = settings
         self._ttl = ttl
         self._clock = clock

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from temporalio.client import Client
 
-from engine.api.active_packs import ACTIVE_PACKS, ActivePacks
+from engine.api.active_packs import ACTIVE_PACKS
 from engine.api.agents import routes as agent_routes
 from engine.api.audit_export import routes as audit_export_routes
 from engine.api.audit_timeline import routes as timeline_routes
@@ -22,7 +22,7 @@ from engine.api.console.workbench import routes as console_workbench
 from engine.api.content_reads import record_reads
 from engine.api.conversation_calls import Conversations
 from engine.api.conversation_reads import routes as read_routes
-from engine.api.conversations import CLIENT, DATABASE, INBOUND_SEEN, SETTINGS, routes
+from engine.api.conversations import CLIENT, CONVERSATIONS, DATABASE, INBOUND_SEEN, SETTINGS, routes
 from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import json_errors
 from engine.api.idempotency import IDEMPOTENCY, idempotent_posts, lease_for
@@ -111,11 +111,10 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     ):
         app.add_routes(console_routes)
     app[DATABASE] = database
-    app[ACTIVE_PACKS] = ActivePacks(database, settings)
+    app[CONVERSATIONS] = Conversations.of(client, settings, database)
+    app[ACTIVE_PACKS] = app[CONVERSATIONS].packs
     app[INBOUND_SEEN] = InboundSeen(database)
-    app[MAIL_INTAKE] = mail_intake(
-        Conversations(client=client, settings=settings, packs=app[ACTIVE_PACKS]), database
-    )
+    app[MAIL_INTAKE] = mail_intake(app[CONVERSATIONS], database)
     lease = lease_for(settings.update_timeout_seconds, settings.rules_time_limit_seconds)
     app[IDEMPOTENCY] = IdempotencyKeys(database, lease)
     app.on_response_prepare.append(no_store)

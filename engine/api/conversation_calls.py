@@ -4,8 +4,8 @@ their failures as API errors.
 The API's routes, the mail intake (engine/api/email_intake.py) and the worker's mailbox connectors
 (engine/service/mailbox.py) all reach conversations through `Conversations`; none of it reads an
 aiohttp request, so a connector or the CLI (`convoflow quarantine release`) delivers exactly as a
-POST would, with the same errors. The routes build one per request (conversations.py
-`conversations_of`).
+POST would, with the same errors. Each process builds one (`Conversations.of`) and shares it: the
+API's routes and its mail intake, the worker's connectors, one CLI command.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -38,6 +39,7 @@ from engine.contracts.conversation import (
     EventReceipt,
     conversation_workflow_id,
 )
+from engine.db.customer_index import CustomerIndex
 from engine.service.config import Settings
 from engine.service.metrics import MESSAGES_IN
 from workflows.conversation.workflow import ConversationWorkflow
@@ -164,6 +166,18 @@ class Conversations:
     client: Client
     settings: Settings
     packs: ActivePacks
+    customers: CustomerIndex
+    """Every sender into a conversation, written as a message is delivered (a data subject's request
+    reads it back); one per process, for its memory of the rows already written."""
+
+    @classmethod
+    def of(cls, client: Client, settings: Settings, database: AsyncEngine) -> Conversations:
+        return cls(
+            client=client,
+            settings=settings,
+            packs=ActivePacks(database, settings),
+            customers=CustomerIndex(database),
+        )
 
     async def call(
         self, call: Callable[[timedelta], Awaitable[Result]], handle: WorkflowHandle | None = None
@@ -225,7 +239,7 @@ async def deliver_customer_message(
         _read_start_outcome(start)
     # A data subject's request finds the conversation by the address of everyone who wrote into it;
     # a repeat too (the first answer may have been lost before this line: a 503, a crash).
-    await conversations.packs.customers.add(
+    await conversations.customers.add(
         tenant, message.sender.address, ext_id, body.channel, created=receipt.created
     )
     if not receipt.duplicate:

@@ -59,6 +59,7 @@ CLIENT = web.AppKey("client", Client)
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", AsyncEngine)
 INBOUND_SEEN = web.AppKey("inbound_seen", InboundSeen)
+CONVERSATIONS = web.AppKey("conversations", Conversations)
 
 routes = web.RouteTableDef()
 Model = TypeVar("Model", bound=BaseModel)
@@ -115,10 +116,8 @@ def handle_for(request: web.Request, ext_id: str):
 
 
 def conversations_of(request: web.Request) -> Conversations:
-    """The request-free delivery core (conversation_calls.py) with this app's client, settings and packs."""
-    return Conversations(
-        client=request.app[CLIENT], settings=request.app[SETTINGS], packs=request.app[ACTIVE_PACKS]
-    )
+    """The request-free delivery core (conversation_calls.py) this app shares."""
+    return request.app[CONVERSATIONS]
 
 
 @routes.post("/v1/conversations/{conversation_id}/messages")

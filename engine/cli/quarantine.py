@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from engine.api.active_packs import ActivePacks
 from engine.api.conversation_calls import Conversations
 from engine.api.errors import ApiError
 from engine.api.quarantine import view
@@ -112,9 +111,7 @@ async def _release(database: AsyncEngine, args: argparse.Namespace) -> int:
     try:
         async with asyncio.timeout(TEMPORAL_SECONDS):
             client = await connect_checked(settings, temporal_address(settings), part=False)
-            conversations = Conversations(
-                client=client, settings=settings, packs=ActivePacks(database, settings)
-            )
+            conversations = Conversations.of(client, settings, database)
             taken = await mail_intake(conversations, database).release(
                 args.tenant, item.raw, reason=item.reason
             )

@@ -30,7 +30,6 @@ from activities.outbox import Outbox
 from activities.roster import RosterActivities
 from activities.rule_decisions import PackRegistry, RuleActivities
 from activities.webhook_gateway import WebhookGateway
-from engine.api.active_packs import ActivePacks
 from engine.api.conversation_calls import Conversations
 from engine.contracts.outbound import OutboundMessage
 from engine.db.event_deliveries import EventDeliveries
@@ -278,7 +277,7 @@ def build_mailboxes(
     configs = mailboxes_of(settings.mailboxes)
     if not configs or client is None:
         return []
-    conversations = Conversations(client=client, settings=settings, packs=ActivePacks(database, settings))
+    conversations = Conversations.of(client, settings, database)
     intake = mail_intake(conversations, database)
     return [MailboxConnector(config, intake, database) for config in configs]
 
