@@ -96,6 +96,10 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
         f"/v1/subscriptions/sub_{'0' * 24}/redeliver",
         None,
     ),
+    ("POST", "/v1/customers/search"): ("/v1/customers/search", {}),
+    ("POST", "/v1/customers/export"): ("/v1/customers/export", {}),
+    ("POST", "/v1/customers/erasures"): ("/v1/customers/erasures", {}),
+    ("GET", "/v1/customers/erasures"): ("/v1/customers/erasures", None),
 }
 
 

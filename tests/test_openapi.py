@@ -43,11 +43,13 @@ def test_routes_that_wait_for_a_worker_document_503_with_retry_after() -> None:
     assert "503" not in paths["/healthz"]["get"]["responses"]
 
 
-def test_every_post_but_signed_webhooks_documents_the_idempotency_key_header() -> None:
+def test_every_post_but_signed_webhooks_and_customer_requests_documents_the_idempotency_key_header() -> None:
+    """A data subject's requests ignore it: their answers are a customer's data, kept nowhere."""
     for path, operations in build_document()["paths"].items():
         if "post" in operations:
             headers = [p["name"] for p in operations["post"].get("parameters", []) if p["in"] == "header"]
-            expected = [] if path == "/v1/inbound/webhook/{tenant}" else ["Idempotency-Key"]
+            ignored = path == "/v1/inbound/webhook/{tenant}" or path.startswith("/v1/customers/")
+            expected = [] if ignored else ["Idempotency-Key"]
             assert headers == expected, path
 
 

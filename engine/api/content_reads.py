@@ -32,12 +32,22 @@ SHOWS_PERSONAL_DATA: dict[str, str | None] = {
     "/v1/quarantine/{quarantine_id}/raw": "quarantine_id",
     "/console/conversations/{conversation_id}": "conversation_id",
 }
+# A data subject's requests (engine/api/customers.py): POSTs, so that no address is in a URL.
+CUSTOMER_REQUESTS = frozenset({"/v1/customers/search", "/v1/customers/export", "/v1/customers/erasures"})
 
 
 @web.middleware
 async def record_reads(request: web.Request, handler: Handler) -> web.StreamResponse:
     answer = await handler(request)
-    if request.method == "GET" and answer.status == 200:
+    if request.method == "POST" and answer.status in (200, 201) and route_of(request) in CUSTOMER_REQUESTS:
+        log.info(
+            "customer request %s by key %s (%s, tenant %s)",
+            route_of(request),
+            request.get(KEY_ID, "?"),
+            request.get(ROLE, "?"),
+            request.get(TENANT, "?"),
+        )
+    elif request.method == "GET" and answer.status == 200:
         route = route_of(request)
         if route in SHOWS_PERSONAL_DATA:
             named = SHOWS_PERSONAL_DATA[route]

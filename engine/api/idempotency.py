@@ -24,7 +24,9 @@ Routes that are idempotent by their own ids keep them: on `/replies` the key *is
 exists, and a retry answers `duplicate: true`. Signed inbound webhooks carry no API key and are
 deduplicated by the channel's own message id, which their signature covers: an Idempotency-Key
 header there is outside the signature, so anyone replaying a captured request could change it.
-It is ignored there, as on the ops console's forms.
+It is ignored there, as on the ops console's forms, and on a data subject's requests, whose
+answers are a customer's data (an export kept 24 hours would outlive the erasure after it): a
+search run again reads again, an erasure run again finds nothing left or finishes one that stopped.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ REPLAYED = "Idempotent-Replayed"
 IDEMPOTENCY = web.AppKey("idempotency_keys", IdempotencyKeys)
 # Routes whose own ids make them idempotent (see the module docstring).
 OWN_IDS = frozenset({"/v1/conversations/{conversation_id}/replies"})
+# A data subject's requests (see the docstring).
+NEVER_KEPT = frozenset({"/v1/customers/search", "/v1/customers/export", "/v1/customers/erasures"})
 # 4xx answers a retry of the same request would get again; every other one lets the retry run.
 FINAL_ERRORS = frozenset({400, 403, 410, 413, 415, 422})
 REPEATED_HEADERS = ("Content-Type", "Location", "Cache-Control")
@@ -78,6 +82,8 @@ def checked_key(request: web.Request) -> str | None:
 async def idempotent_posts(request: web.Request, handler: Handler) -> web.StreamResponse:
     """After auth and roles: only a caller allowed to make the request can claim its key."""
     if request.method != "POST" or is_open(request.path) or is_console(request.path):
+        return await handler(request)
+    if route_template(request) in NEVER_KEPT:
         return await handler(request)
     key = checked_key(request)
     if key is None or route_template(request) in OWN_IDS or TENANT not in request:

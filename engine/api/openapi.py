@@ -16,7 +16,7 @@ from pydantic.json_schema import models_json_schema
 
 from engine.api.audit_export import AuditBundle
 from engine.api.conversation_views import ConversationList, ConversationView, DecisionTrail, ThreadList
-from engine.api.idempotency import REPLAYED
+from engine.api.idempotency import NEVER_KEPT, REPLAYED
 from engine.api.inbound_webhook import InboundWebhook
 from engine.api.keys import CreateKey, KeyList, NewKey, RevokedKey
 from engine.api.kpis import KpiReport
@@ -28,6 +28,7 @@ from engine.api.openapi_contract import (
     parameters_of,
     query,
 )
+from engine.api.openapi_customers import CUSTOMER_ROUTES, DRY_RUN
 from engine.api.openapi_names import operation_id, tag_of
 from engine.api.openapi_proposals import OPTIONAL_DECISIONS, PROPOSAL_ROUTES, PROPOSED, STATUS_FILTER
 from engine.api.openapi_quarantine import QUARANTINE_ROUTES
@@ -155,6 +156,7 @@ ROUTES: dict[tuple[str, str], tuple[str, type[BaseModel] | None, type[BaseModel]
         201,
     ),
     **QUARANTINE_ROUTES,
+    **CUSTOMER_ROUTES,
     ("POST", "/v1/inbound/webhook/{tenant}"): (
         "A signed inbound webhook from a chat/WhatsApp/SMS gateway: a customer message as `POST "
         ".../messages` takes it, with `type` and `conversation_id`; fields of the gateway's own are ignored",
@@ -217,6 +219,7 @@ ALSO_SUCCEEDS = {
 OTHER_ANSWERS: dict[tuple[str, str], tuple[int, type[BaseModel], str]] = {
     ("POST", "/v1/inbound/email"): (202, Quarantined, "Quarantined"),
     **PROPOSED,
+    **DRY_RUN,
 }
 # Inbound routes whose 200 is also a repeat's answer (an id taken before: nothing done again).
 REPEATS: dict[tuple[str, str], type[BaseModel]] = {
@@ -285,7 +288,7 @@ def operation_parameters(method: str, path: str) -> list[dict[str, Any]]:
     """The parameters the document declares for one operation: its path's, its query's, its headers'
     (engine/api/query_parameters.py holds requests to the query's)."""
     parameters = parameters_of(method, path) + HEADERS.get((method, path), [])
-    if method == "POST" and path not in SIGNED and (method, path) not in HEADERS:
+    if method == "POST" and path not in SIGNED | NEVER_KEPT and (method, path) not in HEADERS:
         parameters.append(IDEMPOTENCY_KEY)
     return parameters
 
@@ -318,7 +321,7 @@ def build_document() -> dict[str, Any]:
         authenticated = path not in UNAUTHENTICATED
         limited = path not in NEVER_LIMITED
         headers: dict[str, Any] = dict(RATE_LIMIT_HEADERS) if limited else {}
-        if method == "POST" and path not in SIGNED:
+        if method == "POST" and path not in SIGNED | NEVER_KEPT:
             headers[REPLAYED] = {
                 "description": "`true` when this is the stored answer to an earlier request with the "
                 "same Idempotency-Key",

@@ -115,6 +115,7 @@ LISTS = {
     "/v1/subscriptions/{subscription_id}/deliveries",
     "/v1/subscriptions/{subscription_id}/given-up",
     "/v1/quarantine",
+    "/v1/customers/erasures",
 }
 QUARANTINE_FILTERS: list[dict[str, Any]] = [
     {

@@ -11,7 +11,8 @@ A key has one role in its tenant (engine/db/keys.py):
 - subscriptions (event deliveries to the integrator's systems): integrators create, rotate,
   redeliver and delete them; ops read them too (they are the ones told when one is failing);
 - `admin`: every right of the others in its tenant, plus its tenant's keys, webhook secrets and
-  settings (four-eyes publishing on or off),
+  settings (four-eyes publishing on or off), and a data subject's requests (a customer's records
+  found, exported, erased; auditors read the erasures' records),
   except the audit export (AUDITOR_ONLY: what an auditor is handed, only an auditor's key fetches).
 
 Agents (the roster) are managed by ops; an agent's presence and heartbeats come through the
@@ -47,6 +48,9 @@ CONSOLE = frozenset({"ops", "auditor", ADMIN})
 SUBSCRIPTION_READER = frozenset({"integrator", "ops", ADMIN})
 # The mail quarantine (engine/api/quarantine.py): ops judge it; auditors may list it (without content).
 QUARANTINE_LISTER = frozenset({"ops", "auditor", ADMIN})
+# A data subject's requests (engine/api/customers.py): the tenant's admin serves them; auditors check
+# that they were (the erasures' records hold no address).
+ERASURE_READER = frozenset({"auditor", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/conversations"): READER,
@@ -108,6 +112,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): SUBSCRIPTION_READER,
     ("GET", "/v1/subscriptions/{subscription_id}/given-up"): SUBSCRIPTION_READER,
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): INTEGRATOR,
+    ("POST", "/v1/customers/search"): ADMIN_ONLY,
+    ("POST", "/v1/customers/export"): ADMIN_ONLY,
+    ("POST", "/v1/customers/erasures"): ADMIN_ONLY,
+    ("GET", "/v1/customers/erasures"): ERASURE_READER,
     ("GET", "/console"): CONSOLE,
     ("GET", "/console/"): CONSOLE,
     ("GET", "/console/kpis/{metric}"): CONSOLE,

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.conversation import conversation_workflow_id
@@ -136,8 +136,18 @@ async def _by_key_prefix(
     return (await connection.execute(statement)).rowcount
 
 
-async def erasures_of(database: AsyncEngine, tenant: str) -> list[dict[str, Any]]:
-    """The tenant's erasures, newest first (what an auditor is shown)."""
-    statement = select(erasures).where(erasures.c.tenant == tenant).order_by(erasures.c.erased_at.desc())
+async def erasures_of(
+    database: AsyncEngine, tenant: str, limit: int | None = None, after: tuple[datetime, str] | None = None
+) -> list[dict[str, Any]]:
+    """The tenant's erasures, newest first (what an auditor is shown); `after`: those older than the
+    (erased_at, erasure_id) of a page's last one."""
+    e = erasures.c
+    statement = select(erasures).where(e.tenant == tenant).order_by(e.erased_at.desc(), e.erasure_id.desc())
+    if after is not None:
+        statement = statement.where(
+            or_(e.erased_at < after[0], and_(e.erased_at == after[0], e.erasure_id < after[1]))
+        )
+    if limit is not None:
+        statement = statement.limit(limit)
     async with database.connect() as connection:
         return [dict(row._mapping) for row in (await connection.execute(statement)).all()]

@@ -32,6 +32,8 @@ from .create_key import CreateKey
 from .create_key_role import CreateKeyRole
 from .create_subscription import CreateSubscription
 from .create_subscription_events_item import CreateSubscriptionEventsItem
+from .customer_addresses import CustomerAddresses
+from .customer_records_view import CustomerRecordsView
 from .decided_action import DecidedAction
 from .decided_action_action import DecidedActionAction
 from .decided_proposal import DecidedProposal
@@ -56,6 +58,10 @@ from .diff_request import DiffRequest
 from .diff_request_new_type_1 import DiffRequestNewType1
 from .diff_request_old_type_1 import DiffRequestOldType1
 from .earlier_breach import EarlierBreach
+from .erase_customer import EraseCustomer
+from .erasure_list import ErasureList
+from .erasure_record import ErasureRecord
+from .erasure_record_removed import ErasureRecordRemoved
 from .event_data import EventData
 from .event_response import EventResponse
 from .event_response_delivery_type_0 import EventResponseDeliveryType0
@@ -63,8 +69,10 @@ from .event_tally import EventTally
 from .event_type import EventType
 from .executed_action import ExecutedAction
 from .executed_action_action import ExecutedActionAction
+from .export_customer_response_200 import ExportCustomerResponse200
 from .finding import Finding
 from .finding_severity import FindingSeverity
+from .found_conversation import FoundConversation
 from .gateway_party import GatewayParty
 from .get_kpis_format import GetKpisFormat
 from .get_kpis_interval import GetKpisInterval
@@ -223,6 +231,8 @@ __all__ = (
     "CreateKeyRole",
     "CreateSubscription",
     "CreateSubscriptionEventsItem",
+    "CustomerAddresses",
+    "CustomerRecordsView",
     "DecidedAction",
     "DecidedActionAction",
     "DecidedProposal",
@@ -247,6 +257,10 @@ __all__ = (
     "DiffRequestNewType1",
     "DiffRequestOldType1",
     "EarlierBreach",
+    "EraseCustomer",
+    "ErasureList",
+    "ErasureRecord",
+    "ErasureRecordRemoved",
     "EventData",
     "EventResponse",
     "EventResponseDeliveryType0",
@@ -254,8 +268,10 @@ __all__ = (
     "EventType",
     "ExecutedAction",
     "ExecutedActionAction",
+    "ExportCustomerResponse200",
     "Finding",
     "FindingSeverity",
+    "FoundConversation",
     "GatewayParty",
     "GetKpisFormat",
     "GetKpisInterval",

@@ -1,0 +1,137 @@
+"""A data subject's requests over HTTP (engine/api/customers.py): a tenant's admin finds, exports and
+erases a customer's data, and an auditor reads that it was done, without a shell on the database's
+host; no address is ever in a URL, in a log line or kept for an Idempotency-Key replay."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+from temporalio.client import Client
+
+from engine.db.schema import idempotency_keys
+from engine.service.config import Settings
+from engine.service.database import database_of
+from tests.api_client import ApiClient
+from tests.conftest import build_worker, serve_api
+from tests.test_api_roles import as_key, keys_by_role
+from tests.test_customer_requests import ADA, ADA_PHONE, BOB, two_customers
+
+
+async def kept_answers(settings: Settings) -> int:
+    database = database_of(settings)
+    try:
+        async with database.connect() as connection:
+            statement = select(func.count()).select_from(idempotency_keys)
+            return int((await connection.execute(statement)).scalar_one())
+    finally:
+        await database.dispose()
+
+
+async def test_an_admin_finds_exports_and_erases_a_customer_and_an_auditor_sees_it_done(
+    client: Client,
+    settings: Settings,
+    tenants: dict[str, str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tenant = tenants["acme"]
+    keys = await keys_by_role(settings, tenant)
+    caplog.set_level(logging.INFO, logger="convoflow.access")
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        await two_customers(api, settings, tenant)
+        forms = {"addresses": ["ada.lovelace@EXAMPLE.com", "0049 151 0000 0300"]}
+
+        found = await as_key(api, keys["admin"], "POST", "/v1/customers/search", forms)
+        assert found.status == 200, found.body
+        assert [c["conversation_id"] for c in found.body["conversations"]] == ["dsr-1", "dsr-2"]
+        assert found.body["crm_contacts"] == ["cus-ada"] and found.body["notes"] == []
+        await api.assert_described(found, "POST", "/v1/customers/search")
+        for role in ("integrator", "ops", "auditor"):
+            refused = await as_key(api, keys[role], "POST", "/v1/customers/search", forms)
+            assert refused.status == 403, (role, refused.body)
+
+        # An export asked with an Idempotency-Key is answered, and kept nowhere.
+        before = await kept_answers(settings)
+        exported = await api.request(
+            "POST",
+            "/v1/customers/export",
+            json={"addresses": [ADA, ADA_PHONE]},
+            headers={"Authorization": f"Bearer {keys['admin']}", "Idempotency-Key": "dsr-export-1"},
+            tenant=None,
+        )
+        assert exported.status == 200 and "Idempotent-Replayed" not in exported.headers
+        email = exported.body["conversations"][0]
+        assert [m["text"] for m in email["messages"] if m["from"] == "customer"] == [
+            "My IBAN is DE89370400440532013000"
+        ]
+        assert exported.headers["Cache-Control"] == "no-store"
+        assert await kept_answers(settings) == before
+
+        dry = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", {**forms, "dry_run": True})
+        assert dry.status == 200 and len(dry.body["conversations"]) == 2
+        assert (await api.get("dsr-1")).status == 200
+
+        erased = await as_key(
+            api, keys["admin"], "POST", "/v1/customers/erasures", {**forms, "actor": "DSR-2026-17"}
+        )
+        assert erased.status == 201, erased.body
+        await api.assert_described(erased, "POST", "/v1/customers/erasures")
+        record = erased.body
+        assert record["conversations"] == ["dsr-1", "dsr-2"]
+        assert record["actor"].startswith("DSR-2026-17 (key k_"), record["actor"]
+        assert record["removed"]["temporal_runs"] >= 2 and record["removed"]["crm_contacts"] == 1
+        assert (await api.get("dsr-1")).status == 404 and (await api.get("dsr-3")).status == 200
+
+        listed = await as_key(api, keys["auditor"], "GET", "/v1/customers/erasures")
+        assert listed.status == 200 and [r["erasure_id"] for r in listed.body["items"]] == [
+            record["erasure_id"]
+        ]
+        assert "ada" not in str(listed.body).lower() and "0300" not in str(listed.body)
+        again = await as_key(api, keys["admin"], "POST", "/v1/customers/search", forms)
+        assert again.body["conversations"] == [] and again.body["crm_contacts"] == []
+
+    requests = [r.getMessage() for r in caplog.records if r.name == "convoflow.access"]
+    assert sum("customer request /v1/customers/" in line for line in requests) >= 5, requests
+    assert not [line for line in requests if "ada" in line.lower() or "0300" in line], requests
+
+
+async def test_a_request_names_what_is_wrong_with_its_addresses(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    keys = await keys_by_role(settings, tenants["acme"])
+    for body, field in (
+        ({"addresses": []}, "addresses"),
+        ({"addresses": [BOB] * 21}, "addresses"),
+        ({"addresses": ["   "]}, "addresses.0"),
+        ({"addresses": [BOB], "actor": "x" * 81}, "actor"),
+        ({"addresses": [BOB], "dryrun": True}, "dryrun"),
+    ):
+        refused = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", body)
+        assert refused.status == 422, (body, refused.body)
+        assert refused.body["fields"][0]["field"] == field, refused.body
+    local = await as_key(
+        api, keys["admin"], "POST", "/v1/customers/search", {"addresses": ["0151 0000 0300"]}
+    )
+    assert local.status == 200
+    assert any("addresses[0] is no international number" in note for note in local.body["notes"])
+    assert any("customer index is empty" in note for note in local.body["notes"])
+
+
+async def test_the_erasures_are_paged_newest_first(
+    api: ApiClient, settings: Settings, tenants: dict[str, str]
+) -> None:
+    keys = await keys_by_role(settings, tenants["acme"])
+    for n in range(3):  # an erasure of a customer nothing is held of is on record too
+        done = await as_key(
+            api, keys["admin"], "POST", "/v1/customers/erasures", {"addresses": [f"x{n}@ex.com"]}
+        )
+        assert done.status == 201, done.body
+    first = await as_key(api, keys["auditor"], "GET", "/v1/customers/erasures?limit=2")
+    assert first.status == 200 and len(first.body["items"]) == 2 and first.body["next"]
+    rest = await as_key(api, keys["auditor"], "GET", first.body["next"])
+    assert len(rest.body["items"]) == 1 and rest.body["next"] is None
+    times = [r["erased_at"] for r in first.body["items"] + rest.body["items"]]
+    assert times == sorted(times, reverse=True)
+    other = await keys_by_role(settings, tenants["globex"])
+    assert (await as_key(api, other["auditor"], "GET", "/v1/customers/erasures")).body["items"] == []
