@@ -140,8 +140,10 @@ served once reopened), and `desk-workflow-14`, one whose conversation its agent 
 (over capacity at the unanswered timeout) went back to that agent once they had room (desk patch
 `desk-gives-it-back-when-nobody-else-can`), and `desk-workflow-15`, one whose widened conversation
 waited for its busy agent asleep, not waking every millisecond (desk patch
-`desk-sleeps-past-a-widening`), and `patches-2026-12-z-bounced-reply-1`, begun with the
-bundle in which a bounce of an agent's reply names the reply (two replies out, the first bounced),
+`desk-sleeps-past-a-widening`), and `retired-conversation-1`, a closed conversation the retention
+sweep asked to end (the `retire` update: its run completes), and
+`patches-2026-12-z-bounced-reply-1`, begun with the bundle in which a bounce of an agent's reply
+names the reply (two replies out, the first bounced),
 and `patches-2026-12-za-held-reply-1`, begun with the bundle in which a clock past its deadline
 breaches before the next event can stop it (a message held past its first response and the agent's
 reply, taken together), and `patches-2026-12-zb-policy-change-keeps-breach-1`, begun with the bundle

@@ -83,7 +83,7 @@ def _addresses(p: argparse.ArgumentParser) -> None:
 async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     found = await _found(database, args)
-    print(_json(found.shown()))
+    print(as_json(found.shown()))
     return 0
 
 
@@ -109,14 +109,14 @@ async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     found = await _found(database, args)
     try:
-        client = await _client(Settings())
+        client = await temporal_client(Settings())
         document = await customer_export.export(
             client, database, quarantine_store(database), args.tenant, found, args.address
         )
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
-        print(f"convoflow: not exported: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+        print(f"convoflow: not exported: Temporal: {failure_reason(exc)}; run it again", file=sys.stderr)
         return 1
-    text = _json(document) + "\n"
+    text = as_json(document) + "\n"
     if args.output is None:
         print(text, end="")
         return 0
@@ -130,16 +130,16 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     if not args.yes:
         found = await _found(database, args)
-        print(_json(found.shown()))
+        print(as_json(found.shown()))
         held = found.conversations or found.contacts or found.quarantined
         what = "this is what would be; add --yes to erase it" if held else "nothing of this customer is held"
         print(f"convoflow: nothing erased: {what}", file=sys.stderr)
         return 2
     settings = Settings()
     try:
-        client = await _client(settings)
+        client = await temporal_client(settings)
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
-        print(f"convoflow: nothing erased: Temporal: {_reason(exc)}", file=sys.stderr)
+        print(f"convoflow: nothing erased: Temporal: {failure_reason(exc)}", file=sys.stderr)
         return 1
     try:
         record = await customer_requests.erase(
@@ -153,12 +153,12 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
         return 1
     except (RPCError, TimeoutError) as exc:
         print(
-            f"convoflow: the erasure did not finish (Temporal: {_reason(exc)}): run it again, it goes on "
-            "from where it stopped",
+            f"convoflow: the erasure did not finish (Temporal: {failure_reason(exc)}): run it again, it "
+            "goes on from where it stopped",
             file=sys.stderr,
         )
         return 1
-    print(_json(record))
+    print(as_json(record))
     if record.get("began_again"):
         print(
             "convoflow: a message began these again while they were erased (began_again): run the "
@@ -178,7 +178,7 @@ async def _erasures(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     records = await erasures_of(database, args.tenant)
     for record in records:
-        print(_json(record, indent=None))
+        print(as_json(record, indent=None))
     if not records:
         print(f"no erasures in tenant {args.tenant}", file=sys.stderr)
     return 0
@@ -187,10 +187,10 @@ async def _erasures(database: AsyncEngine, args: argparse.Namespace) -> int:
 async def _index(database: AsyncEngine, args: argparse.Namespace) -> int:
     await require_tenant(database, args.tenant)
     try:
-        client = await _client(Settings())
+        client = await temporal_client(Settings())
         count, unanswered = await customer_requests.index(client, database, args.tenant)
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
-        print(f"convoflow: index incomplete: Temporal: {_reason(exc)}; run it again", file=sys.stderr)
+        print(f"convoflow: index incomplete: Temporal: {failure_reason(exc)}; run it again", file=sys.stderr)
         return 1
     print(f"{count} conversation(s) of tenant {args.tenant} read into the index")
     if unanswered:
@@ -203,16 +203,16 @@ async def _index(database: AsyncEngine, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _client(settings: Settings) -> Client:
+async def temporal_client(settings: Settings) -> Client:
     async with asyncio.timeout(TEMPORAL_SECONDS):
         return await connect_checked(settings, temporal_address(settings), part=False)
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, NotThisService | KeyringError | RPCError) else type(exc).__name__
 
 
-def _json(value: Any, indent: int | None = 2) -> str:
+def as_json(value: Any, indent: int | None = 2) -> str:
     return json.dumps(value, default=_plain, ensure_ascii=False, indent=indent)
 
 

@@ -24,6 +24,7 @@ from engine.cli import (
     db,
     kpi,
     quarantine,
+    retention,
     rules,
     rules_coverage,
     sla,
@@ -89,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     kpi.add_parser(sub)
     quarantine.add_parser(sub)
+    retention.add_parser(sub)
     return parser
 
 

@@ -71,9 +71,11 @@ async def erase_rows(
     *,
     actor: str | None,
     removed: dict[str, int],
+    keep: tuple[Table, ...] = (),
 ) -> dict[str, Any]:
     """Remove the rows of `conversations`, the CRM `contacts` and the `quarantined` mail of `tenant`;
-    the erasure's record, counting what was `removed` elsewhere too (Temporal's runs, the mirror)."""
+    the erasure's record, counting what was `removed` elsewhere too (Temporal's runs, the mirror).
+    `keep`: tables of BY_CONVERSATION left as they are (the retention sweep keeps KPI facts)."""
     removed = (
         dict.fromkeys([t.name for t in BY_CONVERSATION] + ["delivery_ledger", "crm_writes"], 0) | removed
     )
@@ -83,7 +85,7 @@ async def erase_rows(
         for start in range(0, len(conversations), CHUNK):
             part = conversations[start : start + CHUNK]
             names = [*part, *(conversation_workflow_id(tenant, c) for c in part)]
-            for table in BY_CONVERSATION:
+            for table in (t for t in BY_CONVERSATION if t not in keep):
                 statement = delete(table).where(table.c.tenant == tenant, table.c.conversation_id.in_(names))
                 removed[table.name] += (await connection.execute(statement)).rowcount
             removed["delivery_ledger"] += await _by_key_prefix(connection, delivery_ledger, tenant, part)

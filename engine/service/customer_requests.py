@@ -27,8 +27,6 @@ from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -45,12 +43,12 @@ from engine.db.customer_index import CustomerConversation, CustomerIndex, compar
 from engine.db.erasure import erase_rows
 from engine.db.mail_quarantine import MailQuarantine
 from engine.db.outbox_mirror import remove_from_mirror
-from engine.service.audit_bundle import ConversationNotFound, conversations, run_ids
+from engine.service.audit_bundle import conversations
 from engine.service.config import Settings
+from engine.service.run_deletion import delete_runs, gone_or_begun
 from workflows.conversation.workflow import ConversationWorkflow
 
 MAX_ADDRESSES = 20
-GONE_WITHIN = timedelta(seconds=60)  # how long Temporal is given to delete a run it was asked to
 MAX_HEADER_BYTES = 256 * 1024  # a held mail's headers are read no further
 QUARANTINE_PAGE = 500
 CLOSE_DEADLINE = timedelta(seconds=10)
@@ -162,10 +160,10 @@ async def erase(
         await _close(client, tenant, conversation)
     runs = 0
     for conversation in own:
-        runs += await _delete_runs(client, tenant, conversation)
+        runs += await delete_runs(client, tenant, conversation)
     # Temporal deletes a run a moment after it is asked to: until then its worker may still take a
     # message (a thread begun after the close) and write its rows. The rows go once every run is gone.
-    again = [c for c in own if await _gone_or_begun(client, tenant, c, began)]
+    again = [c for c in own if await gone_or_begun(client, tenant, c, began)]
     # Embedded defaults mirror the outbox to a file of the data directory as well.
     workflows = {conversation_workflow_id(tenant, c) for c in own}
     mirrored = await asyncio.to_thread(remove_from_mirror, settings.outbox_path, workflows)
@@ -190,23 +188,6 @@ async def erase(
                 await CustomerIndex(database).add(tenant, address, conversation, channel, created=True)
         record["began_again"] = again
     return record
-
-
-async def _gone_or_begun(client: Client, tenant: str, conversation: str, began: datetime) -> bool:
-    """Waits until Temporal no longer has the conversation's deleted runs; True when it has one that
-    a message began after the erasure began."""
-    handle = client.get_workflow_handle(conversation_workflow_id(tenant, conversation))
-    async with asyncio.timeout(GONE_WITHIN.total_seconds()):
-        while True:
-            try:
-                started = (await handle.describe()).start_time
-            except RPCError as exc:
-                if exc.status == RPCStatusCode.NOT_FOUND:
-                    return False
-                raise
-            if started is not None and started > began:
-                return True
-            await asyncio.sleep(0.2)
 
 
 async def _owner(client: Client, tenant: str, conversation: str) -> str | None:
@@ -245,30 +226,6 @@ async def _close(client: Client, tenant: str, conversation: str) -> None:
         raise ErasureBlocked(f"conversation {conversation}: no worker closed it in time") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
         raise ErasureBlocked(f"conversation {conversation}: no worker closed it in time") from None
-
-
-async def _runs_of(client: Client, tenant: str, conversation: str) -> list[str]:
-    try:
-        return await run_ids(client, conversation_workflow_id(tenant, conversation))
-    except ConversationNotFound:
-        return []
-
-
-async def _delete_runs(client: Client, tenant: str, conversation: str) -> int:
-    """Every run of the conversation's workflow deleted; the number deleted."""
-    workflow_id = conversation_workflow_id(tenant, conversation)
-    runs = await _runs_of(client, tenant, conversation)
-    for run_id in runs:
-        request = DeleteWorkflowExecutionRequest(
-            namespace=client.namespace,
-            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
-        )
-        try:
-            await client.workflow_service.delete_workflow_execution(request)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:  # gone already (its retention, a retry)
-                raise
-    return len(runs)
 
 
 async def index(client: Client, database: AsyncEngine, tenant: str) -> tuple[int, list[str]]:

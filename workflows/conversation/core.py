@@ -96,6 +96,7 @@ class ConversationCore:
         self._wake = False
         self._bundle: int | None = None  # the index in BUNDLES of the run's bundle; len(BUNDLES): none
         self._threads_on: bool | None = None
+        self._retired = False  # the retention sweep asked the closed conversation to end (workflow.py)
         self._local_io_on: bool | None = None
         self._filled_only_on: bool | None = None
         self._kpi_on: bool | None = None
@@ -165,8 +166,9 @@ class ConversationCore:
         return self._triage_on
 
     def _closed_for_good(self) -> bool:
-        """A closed conversation's run ends only in the old behaviour; otherwise it waits for a new thread."""
-        return self._state.status in TERMINAL and self._threads_on is False
+        """A closed conversation's run ends only in the old behaviour, or once retired; otherwise it
+        waits for a new thread."""
+        return self._state.status in TERMINAL and (self._threads_on is False or self._retired)
 
     def _seen_before(self, message_id: str) -> bool:
         """True for a repeat, else remember the id (before any await: a concurrent twin is a repeat)."""

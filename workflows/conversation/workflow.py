@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         StatusChange,
         SurveyAnswer,
     )
+    from engine.contracts.retirement import RETIRE_UPDATE, Retirement
     from engine.contracts.trail import newest_within
     from workflows.conversation.core import CARRIED_TRAIL_BYTES, TERMINAL
     from workflows.conversation.patches import BOUNCE_AFTER_CLOSE_PATCH, SURVEY_ANSWERED_ONCE_PATCH
@@ -356,6 +357,28 @@ class ConversationWorkflow(Replies):
     def _validate_complete_survey(self, answer: SurveyAnswer) -> None:
         if self._state.survey.status != "sent":
             raise ApplicationError(self._no_survey_waiting(), type="NoSurvey")
+
+    @workflow.update(name=RETIRE_UPDATE)
+    async def retire(self, retirement: Retirement) -> None:
+        """End the run of a conversation closed and idle (engine/contracts/retirement.py): its runs can
+        then be deleted with nothing of a later message in them. A message after this begins a new
+        conversation under the same id; one taken before it in the same task reopens this one, and the
+        run goes on (`_closed_for_good` holds only while it is closed)."""
+        self._retired = True
+        self._wake = True
+
+    @retire.validator
+    def _validate_retire(self, retirement: Retirement) -> None:
+        s = self._state
+        if s.status is not Status.CLOSED:
+            why = f"it is {s.status.value}, not closed"
+        elif s.updated_at >= retirement.idle_before:
+            why = "it was active since"
+        elif s.inbox or s.unsent_events or self._in_background() or self._due_instants():
+            why = "something of it still waits (a message, a send, an event or a timer)"
+        else:
+            return
+        raise ApplicationError(f"not retired: {why}", type="NotRetirable")
 
     @workflow.query
     def state(self) -> ConversationState:

@@ -1,0 +1,193 @@
+"""Retention: a tenant's conversations closed and idle for longer than it keeps them, deleted.
+
+A closed conversation's workflow waits for ever for the customer's next message (threads.py), and
+its rows (replies sent, events delivered, inbound ids, the customer index) stay with it: nothing
+ended, and a tenant could keep nothing for a fixed time, as the storage-limitation principle (GDPR
+article 5(1)(e)) and its own policy ask. The sweep finds the tenant's conversations closed with no
+activity since the cutoff (visibility: `ConvoStatus` and `ConvoLastActivityAt`), asks each one to end
+(the `retire` update: the workflow refuses when anything happened since or still waits, so a message
+taken an instant before is never deleted with it), asks Temporal to delete the runs that ended, then
+removes the outbox mirror's lines and the database's rows of those conversations in one transaction
+with a record (engine/db/erasure.py). It does not wait for Temporal to have the runs gone, as an
+erasure does (engine/service/run_deletion.py): a run that ended takes no message and writes no row,
+and Temporal deletes a run that ended within the last ~30 s only once its close is acknowledged
+(its queues' ack levels move every 30 s). A conversation ended by a sweep that stopped before its
+rows went is found by the next (visibility lists it `Completed`, closed, as idle). KPI facts and
+thread summaries are kept: they hold timings, teams and agents, nothing a customer wrote, and past
+KPIs stay as they were.
+
+A message after the end begins a new conversation under the same id (a new run); its rows are not
+touched (`began_again`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from engine.contracts.conversation import conversation_workflow_id, external_id_of
+from engine.contracts.retirement import RETIRE_UPDATE, Retirement
+from engine.db.erasure import erase_rows
+from engine.db.outbox_mirror import remove_from_mirror
+from engine.db.schema import kpi_facts, kpi_threads
+from engine.service.audit_bundle import CONVERSATION_TYPE, ConversationNotFound, run_ids
+from engine.service.config import Settings
+from workflows.conversation.search_attributes import LAST_ACTIVITY_AT, STATUS, TENANT
+
+RETIRE_DEADLINE = timedelta(seconds=10)
+SWEEP_LIMIT = 500  # conversations one sweep ends at most (the next sweep goes on)
+KEPT = (kpi_facts, kpi_threads)
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep found and did."""
+
+    cutoff: datetime
+    found: list[str] = field(default_factory=list)
+    """Closed and idle since before the cutoff, as visibility lists them."""
+    refused: dict[str, str] = field(default_factory=dict)
+    """Asked to end and refused (active since, something waits), with the workflow's reason."""
+    record: dict[str, Any] | None = None
+    """The erasure's record of what was deleted (None for a dry run, or when nothing was)."""
+
+
+def visibility_query(tenant: str, cutoff: datetime) -> str:
+    """Closed conversations of the tenant whose last activity (to the minute) was before the cutoff."""
+    if "'" in tenant or "\\" in tenant:
+        raise ValueError("unsafe tenant")
+    return (
+        f"WorkflowType = '{CONVERSATION_TYPE}' AND ExecutionStatus IN ('Running', 'Completed') AND "
+        f"{TENANT.name} = '{tenant}' AND {STATUS.name} = 'closed' AND "
+        f"{LAST_ACTIVITY_AT.name} < '{cutoff.astimezone(UTC).isoformat()}'"
+    )
+
+
+async def expired(client: Client, tenant: str, cutoff: datetime, limit: int = SWEEP_LIMIT) -> list[str]:
+    found: dict[str, None] = {}  # a conversation's ended runs are listed with its running one
+    async for listed in client.list_workflows(visibility_query(tenant, cutoff)):
+        found.setdefault(external_id_of(listed.id), None)
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+async def sweep(
+    client: Client,
+    database: AsyncEngine,
+    settings: Settings,
+    tenant: str,
+    keep_days: float,
+    *,
+    limit: int = SWEEP_LIMIT,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> SweepOutcome:
+    """Delete the tenant's conversations closed with no activity for `keep_days` (at most `limit`)."""
+    began = now or datetime.now(UTC)
+    outcome = SweepOutcome(cutoff=began - timedelta(days=keep_days))
+    outcome.found = await expired(client, tenant, outcome.cutoff, limit)
+    if dry_run:
+        return outcome
+    ended = []
+    for conversation in outcome.found:
+        why = await _retire(client, tenant, conversation, outcome.cutoff)
+        if why is None:
+            ended.append(conversation)
+        else:
+            outcome.refused[conversation] = why
+    runs = 0
+    for conversation in ended:
+        runs += await _delete_ended_runs(client, tenant, conversation)
+    again = {c for c in ended if await _running(client, tenant, c)}
+    deleted = [c for c in ended if c not in again]
+    if not deleted:
+        return outcome
+    workflows = {conversation_workflow_id(tenant, c) for c in deleted}
+    mirrored = await asyncio.to_thread(remove_from_mirror, settings.outbox_path, workflows)
+    outcome.record = await erase_rows(
+        database,
+        tenant,
+        deleted,
+        (),
+        (),
+        (),
+        actor=f"retention: closed, no activity since {outcome.cutoff.date().isoformat()}",
+        removed={"temporal_runs": runs, "outbox_mirror_lines": mirrored},
+        keep=KEPT,
+    )
+    if again:
+        outcome.record["began_again"] = sorted(again)
+    return outcome
+
+
+async def _running(client: Client, tenant: str, conversation: str) -> bool:
+    """Whether the conversation's latest run is running (after it ended: a message began it anew)."""
+    try:
+        described = await client.get_workflow_handle(
+            conversation_workflow_id(tenant, conversation)
+        ).describe()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return described.status == WorkflowExecutionStatus.RUNNING
+
+
+async def _retire(client: Client, tenant: str, conversation: str, cutoff: datetime) -> str | None:
+    """None when the conversation's run ended (now, or before: a sweep that stopped); else why not."""
+    handle = client.get_workflow_handle(conversation_workflow_id(tenant, conversation))
+    try:
+        if not await _running(client, tenant, conversation):
+            return None
+        await handle.execute_update(
+            RETIRE_UPDATE, Retirement(idle_before=cutoff), rpc_timeout=RETIRE_DEADLINE
+        )
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        return str(cause.message if hasattr(cause, "message") else cause)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None  # ended already (a sweep run again): its runs go
+        return f"Temporal did not answer ({exc.status.name})"
+    return None
+
+
+async def _delete_ended_runs(client: Client, tenant: str, conversation: str) -> int:
+    """The conversation's runs that ended, deleted; a running one (a message began the conversation
+    anew since it ended) is left alone: a run never runs again once it ended, so none is deleted live."""
+    workflow_id = conversation_workflow_id(tenant, conversation)
+    deleted = 0
+    try:
+        ids = await run_ids(client, workflow_id)
+    except ConversationNotFound:
+        return 0
+    for run_id in ids:
+        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+        try:
+            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+                continue
+            await client.workflow_service.delete_workflow_execution(
+                _delete_request(client, workflow_id, run_id)
+            )
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+            continue
+        deleted += 1
+    return deleted
+
+
+def _delete_request(client: Client, workflow_id: str, run_id: str) -> DeleteWorkflowExecutionRequest:
+    return DeleteWorkflowExecutionRequest(
+        namespace=client.namespace,
+        workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+    )

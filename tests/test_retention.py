@@ -1,0 +1,99 @@
+"""Retention (engine/service/retention.py): a tenant's conversations closed and idle longer than it
+keeps them are deleted, from Temporal and the database; an open one, or one active since, is not.
+
+A closed conversation's workflow waited for ever and its rows stayed with it: nothing could keep a
+conversation for a fixed time. A run is never deleted while it could still take a message: it is
+asked to end first (the `retire` update), and refuses when anything happened since."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+
+from engine.contracts.retirement import RETIRE_UPDATE, Retirement
+from engine.db.schema import customer_conversations, erasures, kpi_facts, outbox
+from engine.service import retention
+from engine.service.config import Settings
+from tests.api_client import ApiClient
+from tests.cli_run import cli
+from tests.conftest import build_worker, serve_api
+from tests.polling import eventually
+from tests.replay import assert_replays
+from tests.test_customer_requests import gone, rows
+
+
+async def closed(api: ApiClient, conversation: str) -> None:
+    assert (await api.post_message(conversation, "m-1", "Hello")).status == 201
+    reply = {"agent_id": "ana", "text": "Done", "message_id": f"r-{conversation}"}
+    assert (await api.request("POST", f"/v1/conversations/{conversation}/replies", json=reply)).status == 200
+    done = await api.request("POST", f"/v1/conversations/{conversation}/status", json={"status": "closed"})
+    assert done.status == 200, done.body
+
+
+async def test_closed_conversations_past_the_keep_time_are_deleted_and_no_other(
+    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        await closed(api, "old-1")
+        assert (await api.post_message("open-1", "m-1", "Still waiting")).status == 201
+
+        async def listed() -> bool:
+            return await retention.expired(client, tenant, datetime.now(UTC)) == ["old-1"]
+
+        await eventually(listed, "old-1 listed as closed")
+        dry = await cli(capsys, "retention", "sweep", "--tenant", tenant, "--keep-days", "0")
+        assert dry.returncode == 2 and json.loads(dry.stdout)["would_delete"] == ["old-1"], dry
+        assert (await api.get("old-1")).status == 200
+        kept = await cli(capsys, "retention", "sweep", "--tenant", tenant, "--keep-days", "30", "--yes")
+        assert kept.returncode == 0 and json.loads(kept.stdout)["record"] is None, kept
+
+        swept = await cli(capsys, "retention", "sweep", "--tenant", tenant, "--keep-days", "0", "--yes")
+        assert swept.returncode == 0, swept.stderr
+        record = json.loads(swept.stdout)["record"]
+        assert record["conversations"] == ["old-1"] and record["removed"]["temporal_runs"] >= 1
+        assert record["actor"].startswith("retention: closed, no activity since")
+        # Temporal deletes a run that ended moments ago once its close is acknowledged (~30 s).
+        await eventually(lambda: gone(client, api.workflow_id("old-1")), "old-1 deleted", within=90)
+        assert (await api.get("old-1")).status == 404
+        assert (await api.get("open-1")).status == 200
+        await assert_replays(client, api.workflow_id("open-1"))
+
+        # The customer writes again: a new conversation under the same id.
+        again = await api.post_message("old-1", "m-2", "Me again")
+        assert again.status == 201 and again.body["created"] is True, again.body
+
+    assert await rows(shell, outbox, conversation_id=f"conversation:{tenant}:old-1") == 1  # the new ack
+    assert await rows(shell, customer_conversations, conversation_id="old-1") == 1  # the new one
+    assert await rows(shell, kpi_facts, conversation_id="old-1") > 0  # timings kept, nothing written
+    assert await rows(shell, erasures, tenant=tenant) == 1
+
+
+async def test_a_conversation_refuses_to_end_while_open_or_active_since(
+    client: Client, shell: Settings, tenants: dict[str, str]
+) -> None:
+    """The sweep's guard against deleting a message taken an instant before: the workflow itself
+    refuses, its updates taken one at a time."""
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        assert (await api.post_message("open-2", "m-1", "Hello")).status == 201
+        await closed(api, "closed-2")
+        open_handle = client.get_workflow_handle(api.workflow_id("open-2"))
+        closed_handle = client.get_workflow_handle(api.workflow_id("closed-2"))
+        earlier = Retirement(idle_before=datetime(2026, 1, 1, tzinfo=UTC))
+        now = Retirement(idle_before=datetime.now(UTC))
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await open_handle.execute_update(RETIRE_UPDATE, now)
+        assert "not retired: it is open" in str(refused.value.cause)
+        with pytest.raises(WorkflowUpdateFailedError) as active:
+            await closed_handle.execute_update(RETIRE_UPDATE, earlier)
+        assert "active since" in str(active.value.cause)
+
+        await closed_handle.execute_update(RETIRE_UPDATE, now)
+        assert (await closed_handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+        shown = await api.get("closed-2")
+        assert shown.status == 200 and shown.body["status"] == "closed"
+        await assert_replays(client, api.workflow_id("closed-2"))
+        await assert_replays(client, api.workflow_id("open-2"))
