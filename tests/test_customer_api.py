@@ -87,7 +87,8 @@ async def test_an_admin_finds_exports_and_erases_a_customer_and_an_auditor_sees_
         assert listed.status == 200 and [r["erasure_id"] for r in listed.body["items"]] == [
             record["erasure_id"]
         ]
-        assert "ada" not in str(listed.body).lower() and "0300" not in str(listed.body)
+        shown = [{k: v for k, v in r.items() if k != "customer_keys"} for r in listed.body["items"]]
+        assert "ada" not in str(shown).lower() and "0300" not in str(shown)  # digests' hex may read "ada"
         again = await as_key(api, keys["admin"], "POST", "/v1/customers/search", forms)
         assert again.body["conversations"] == [] and again.body["crm_contacts"] == []
 
@@ -106,16 +107,105 @@ async def test_a_request_names_what_is_wrong_with_its_addresses(
         ({"addresses": ["   "]}, "addresses.0"),
         ({"addresses": [BOB], "actor": "x" * 81}, "actor"),
         ({"addresses": [BOB], "dryrun": True}, "dryrun"),
+        ({"addresses": [BOB], "dry_run": "yes"}, "dry_run"),  # a word is no boolean on a route that erases
+        ({"addresses": ["0151 0000 0300"]}, "addresses"),  # matches no number: done, having found nothing
     ):
         refused = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", body)
         assert refused.status == 422, (body, refused.body)
         assert refused.body["fields"][0]["field"] == field, refused.body
     local = await as_key(
-        api, keys["admin"], "POST", "/v1/customers/search", {"addresses": ["0151 0000 0300"]}
+        api,
+        keys["admin"],
+        "POST",
+        "/v1/customers/search",
+        {"addresses": ["0151 0000 0300", "(415) 555-0100"]},
     )
     assert local.status == 200
-    assert any("addresses[0] is no international number" in note for note in local.body["notes"])
-    assert any("customer index is empty" in note for note in local.body["notes"])
+    first, second = local.body["notes"]
+    assert first.startswith("addresses[0] is no international number"), first
+    assert second.startswith("addresses[1] was read as +4155550100"), second
+
+
+async def test_two_people_are_never_one_customer_and_one_is_found_in_any_form(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Addresses were case-folded (straße@ found strasse@'s mail) and every string of digits read as
+    a phone number (a chat handle's conversation erased with a caller's); a decomposed ü and a
+    display-name form found nothing, with no note (helper-113)."""
+    tenant = tenants["acme"]
+    keys = await keys_by_role(settings, tenant)
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        sends = (
+            ("sz-1", "straße@example.de", "email"),
+            ("ss-1", "strasse@example.de", "email"),
+            ("chat-num", "14155550100", "chat"),
+            ("sms-num", "+1 415 555 0100", "sms"),
+            ("umlaut", "jürgen@bücher.de", "email"),
+        )
+        for conversation, sender, channel in sends:
+            sent = await api.post_message(conversation, "m-1", "Hello", sender=sender, channel=channel)
+            assert sent.status == 201, sent.body
+
+        async def found(*addresses: str) -> list[str]:
+            reply = await as_key(
+                api, keys["admin"], "POST", "/v1/customers/search", {"addresses": list(addresses)}
+            )
+            assert reply.status == 200, reply.body
+            return [c["conversation_id"] for c in reply.body["conversations"]]
+
+        assert await found("STRASSE@example.de") == ["ss-1"]
+        assert await found("Straße@Example.de") == ["sz-1"]
+        assert await found("+1 (415) 555-0100") == ["sms-num"]
+        assert await found("14155550100") == ["chat-num", "sms-num"]  # the handle as written, and the number
+        assert await found("ju\u0308rgen@bu\u0308cher.de") == ["umlaut"]
+        assert await found("Jürgen Bücher <jürgen@bücher.de>") == ["umlaut"]
+
+        erased = await as_key(
+            api, keys["admin"], "POST", "/v1/customers/erasures", {"addresses": ["+1 415 555 0100"]}
+        )
+        assert erased.status == 201 and erased.body["conversations"] == ["sms-num"], erased.body
+        assert (await api.get("chat-num")).status == 200
+
+
+async def test_a_dry_run_says_what_an_erasure_keeps_and_the_record_keeps_it_too(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The dry run listed another customer's chat among what would go, and the kept record lost
+    `written_into_others`: an auditor read an erasure that left something as complete (helper-113)."""
+    tenant = tenants["acme"]
+    keys = await keys_by_role(settings, tenant)
+    caplog.set_level(logging.INFO, logger="convoflow.access")
+    carol = {"addresses": ["carol@example.com"]}
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        assert (await api.post_message("ada-chat", "m-1", "Hi", channel="chat", sender=ADA)).status == 201
+        into = await api.post_message("ada-chat", "m-2", "me too", channel="chat", sender="carol@example.com")
+        assert into.status == 200
+        assert (await api.post_message("carol-1", "m-1", "Mine", sender="carol@example.com")).status == 201
+
+        dry = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", {**carol, "dry_run": True})
+        assert dry.status == 200 and dry.body["written_into_others"] == ["ada-chat"], dry.body
+        erased = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", carol)
+        assert erased.status == 201 and erased.body["written_into_others"] == ["ada-chat"]
+        [kept] = (await as_key(api, keys["auditor"], "GET", "/v1/customers/erasures")).body["items"]
+        assert kept["conversations"] == ["carol-1"] and kept["written_into_others"] == ["ada-chat"], kept
+    lines = [r.getMessage() for r in caplog.records if r.name == "convoflow.access"]
+    assert any("(erasure, dry run)" in line and line.endswith(": 200") for line in lines), lines
+    assert any("(erasure) by key" in line and line.endswith(": 201") for line in lines), lines
+
+
+async def test_an_export_no_worker_answers_for_is_a_503_and_on_record(
+    client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no worker the export's query failed as a 500, and no access line said it was tried."""
+    keys = await keys_by_role(settings, tenants["acme"])
+    caplog.set_level(logging.INFO, logger="convoflow.access")
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        assert (await api.post_message("nw-1", "m-1", "Hello", sender=ADA)).status == 201
+    async with serve_api(client, settings, tenants) as api:
+        exported = await as_key(api, keys["admin"], "POST", "/v1/customers/export", {"addresses": [ADA]})
+    assert exported.status == 503 and exported.body["error"] == "export_unavailable", exported.body
+    lines = [r.getMessage() for r in caplog.records if r.name == "convoflow.access"]
+    assert any("(export) by key" in line and line.endswith(": 503") for line in lines), lines
 
 
 async def test_the_erasures_are_paged_newest_first(

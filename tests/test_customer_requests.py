@@ -133,7 +133,8 @@ async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alo
     # The erasure is on record, without the address it was asked by.
     listed = await cli(capsys, "customer", "erasures", "--tenant", tenant)
     assert listed.returncode == 0 and json.loads(listed.stdout)["erasure_id"] == record["erasure_id"]
-    assert "ada" not in listed.stdout.lower() and "0300" not in listed.stdout
+    shown = {k: v for k, v in json.loads(listed.stdout).items() if k != "customer_keys"}  # hex may read "ada"
+    assert "ada" not in json.dumps(shown).lower() and "0300" not in json.dumps(shown)
     again = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", ADA)
     assert json.loads(again.stdout) == {"conversations": [], "crm_contacts": [], "quarantined_mail": []}
 

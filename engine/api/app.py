@@ -23,6 +23,7 @@ from engine.api.content_reads import record_reads
 from engine.api.conversation_calls import Conversations
 from engine.api.conversation_reads import routes as read_routes
 from engine.api.conversations import CLIENT, CONVERSATIONS, DATABASE, INBOUND_SEEN, SETTINGS, routes
+from engine.api.customers import ERASING
 from engine.api.customers import routes as customer_routes
 from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import json_errors
@@ -103,6 +104,7 @@ def create_app(client: Client, settings: Settings, keys: KeyStore) -> web.Applic
     app.add_routes(kpi_routes)
     app.add_routes(subscription_routes)
     app.add_routes(customer_routes)
+    app[ERASING] = {}
     app[SESSIONS] = sessions
     for console_routes in (
         console_sign_in,

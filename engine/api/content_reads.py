@@ -3,7 +3,8 @@
 A data-protection officer asked "who read this conversation?" found nothing (helper-109): the API
 runs without an access log (its lines would carry ids and query strings for every request), so the
 reads of personal data went unrecorded. Each read of a conversation, its trail, threads, export or
-timeline, and of a quarantined mail, is one INFO line on `convoflow.access`: the key's id (never the
+timeline, and of a quarantined mail, is one INFO line on `convoflow.access` (a data subject's
+request is one too, whatever its answer: engine/api/customers.py): the key's id (never the
 key), its role and tenant, the route's pattern and the id read. Conversation ids are no personal data
 (README: use opaque ids); nothing the customer wrote is in the line.
 """
@@ -32,22 +33,12 @@ SHOWS_PERSONAL_DATA: dict[str, str | None] = {
     "/v1/quarantine/{quarantine_id}/raw": "quarantine_id",
     "/console/conversations/{conversation_id}": "conversation_id",
 }
-# A data subject's requests (engine/api/customers.py): POSTs, so that no address is in a URL.
-CUSTOMER_REQUESTS = frozenset({"/v1/customers/search", "/v1/customers/export", "/v1/customers/erasures"})
 
 
 @web.middleware
 async def record_reads(request: web.Request, handler: Handler) -> web.StreamResponse:
     answer = await handler(request)
-    if request.method == "POST" and answer.status in (200, 201) and route_of(request) in CUSTOMER_REQUESTS:
-        log.info(
-            "customer request %s by key %s (%s, tenant %s)",
-            route_of(request),
-            request.get(KEY_ID, "?"),
-            request.get(ROLE, "?"),
-            request.get(TENANT, "?"),
-        )
-    elif request.method == "GET" and answer.status == 200:
+    if request.method == "GET" and answer.status == 200:
         route = route_of(request)
         if route in SHOWS_PERSONAL_DATA:
             named = SHOWS_PERSONAL_DATA[route]

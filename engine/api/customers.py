@@ -14,28 +14,34 @@ address. The erasure's record names the API key besides the `actor` the caller g
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import json
-import re
+import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StrictBool, StringConstraints
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from engine.api.auth import KEY_ID, TENANT
+from engine.api.auth import KEY_ID, ROLE, TENANT
 from engine.api.conversations import CLIENT, DATABASE, SETTINGS, read_body
 from engine.api.email_intake import MAIL_INTAKE
-from engine.api.errors import check_parameters, invalid_field, unavailable
+from engine.api.errors import ApiError, Handler, check_parameters, invalid_field, unavailable
 from engine.api.pages import PAGE_PARAMS, next_link, page_request
 from engine.api.schemas import Strict
-from engine.contracts.phone_numbers import e164
-from engine.db.customer_index import CustomerIndex
+from engine.db.customer_index import wanted_forms
 from engine.db.erasure import erasures_of
 from engine.service import customer_export, customer_requests
 
 routes = web.RouteTableDef()
-WRITTEN_AS_A_NUMBER = re.compile(r"[\d\s()+\-./]{5,}")  # a phone number, not a chat handle
+access_log = logging.getLogger("convoflow.access")
+ASKED = web.RequestKey("customer_request", str)
+ERASING = web.AppKey("erasing", dict[str, asyncio.Lock])
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
 
 
@@ -52,7 +58,9 @@ class EraseCustomer(CustomerAddresses):
     actor: str | None = Field(
         default=None, max_length=80, description="Who asked (a case number, the officer): kept on the record."
     )
-    dry_run: bool = Field(default=False, description="Only say what would be erased (200), erasing nothing.")
+    dry_run: StrictBool = Field(
+        default=False, description="Only say what would be erased (200), erasing nothing."
+    )
 
 
 class FoundConversation(BaseModel):
@@ -67,7 +75,15 @@ class CustomerRecordsView(BaseModel):
     conversations: list[FoundConversation] = Field(description="Every conversation they wrote into.")
     crm_contacts: list[str] = Field(description="The local CRM's contacts with one of the addresses.")
     quarantined_mail: list[str] = Field(description="Held mail from them, not released (quarantine ids).")
-    notes: list[str] = Field(description="What the search could not do as asked (an index not filled yet).")
+    notes: list[str] = Field(
+        description="What the search could not do as asked (a number without its country code, "
+        "conversations begun before the index)."
+    )
+    written_into_others: list[str] | None = Field(
+        default=None,
+        description="A dry run's: conversations of other customers they wrote into, which an erasure "
+        "keeps (absent when no worker answered whose they are).",
+    )
 
 
 class ErasureRecord(BaseModel):
@@ -87,6 +103,9 @@ class ErasureRecord(BaseModel):
         default_factory=list,
         description="Begun anew by a message while they were erased: send the request again.",
     )
+    notes: list[str] = Field(
+        default_factory=list, description="What the search could not do as asked (see the search)."
+    )
 
 
 class ErasureList(BaseModel):
@@ -102,18 +121,16 @@ def _plain(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _notes(addresses: list[str], index_empty: bool, tenant: str) -> list[str]:
-    notes = [
-        f"addresses[{n}] is no international number (+ and country code): searched as written"
-        for n, address in enumerate(addresses)
-        if "@" not in address and e164(address) is None and WRITTEN_AS_A_NUMBER.fullmatch(address)
-    ]
-    if index_empty:
-        notes.append(
-            "this tenant's customer index is empty: conversations begun before 7 December 2026 are "
-            f"found once `convoflow customer index --tenant {tenant}` has run"
-        )
-    return notes
+async def _notes(request: web.Request, addresses: list[str]) -> list[str]:
+    """What the search could not do as asked: numbers without their country code, conversations
+    begun before the tenant's customer index."""
+    notes = customer_requests.address_notes(addresses)
+    try:
+        app = request.app
+        index = await customer_requests.index_note(app[CLIENT], app[DATABASE], request[TENANT])
+    except RPCError:
+        index = "Temporal did not answer: whether conversations begun before the index exist is unknown"
+    return [*notes, index] if index else notes
 
 
 async def _records(request: web.Request, addresses: list[str]) -> customer_requests.CustomerRecords:
@@ -131,63 +148,135 @@ def _view(records: customer_requests.CustomerRecords, notes: list[str]) -> dict[
     return {**shown, "notes": notes}
 
 
+def _logged(what: str) -> Callable[[Handler], Handler]:
+    """One `convoflow.access` line per request, whatever its answer (a failed erasure may have
+    deleted runs already), naming the key and what was asked, never an address."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def logged(request: web.Request) -> web.StreamResponse:
+            status: int | str = "failed"
+            try:
+                answer = await handler(request)
+                status = answer.status
+                return answer
+            except ApiError as exc:
+                status = exc.status
+                raise
+            finally:
+                access_log.info(
+                    "customer request %s (%s) by key %s (%s, tenant %s): %s",
+                    request.path,
+                    request.get(ASKED, what),
+                    request.get(KEY_ID, "?"),
+                    request.get(ROLE, "?"),
+                    request.get(TENANT, "?"),
+                    status,
+                )
+
+        return logged
+
+    return wrap
+
+
 @routes.post("/v1/customers/search")
+@_logged("search")
 async def search_customer(request: web.Request) -> web.Response:
     """The customer's conversations, local CRM contacts and held mail (nothing they wrote)."""
     body = await read_body(request, CustomerAddresses)
     records = await _records(request, body.addresses)
-    empty = not await CustomerIndex(request.app[DATABASE]).holds_any(request[TENANT])
-    return web.json_response(_view(records, _notes(body.addresses, empty, request[TENANT])))
+    return web.json_response(_view(records, await _notes(request, body.addresses)))
 
 
 @routes.post("/v1/customers/export")
+@_logged("export")
 async def export_customer(request: web.Request) -> web.Response:
     """Everything of the customer, as `convoflow customer export` writes it (the right of access)."""
     body = await read_body(request, CustomerAddresses)
     records = await _records(request, body.addresses)
-    document = await customer_export.export(
-        request.app[CLIENT],
-        request.app[DATABASE],
-        request.app[MAIL_INTAKE].quarantine,
-        request[TENANT],
-        records,
-        body.addresses,
-    )
+    try:
+        document = await customer_export.export(
+            request.app[CLIENT],
+            request.app[DATABASE],
+            request.app[MAIL_INTAKE].quarantine,
+            request[TENANT],
+            records,
+            body.addresses,
+        )
+    except (RPCError, WorkflowQueryFailedError, TimeoutError):
+        raise unavailable(
+            "export_unavailable", "no worker answered for the customer's conversations; retry"
+        ) from None
     return web.json_response(document, dumps=_dumps)
 
 
 @routes.post("/v1/customers/erasures")
+@_logged("erasure")
 async def erase_customer(request: web.Request) -> web.Response:
     """Erase everything of the customer from Temporal and the database (201 with the record);
     `dry_run` answers what would be erased (200)."""
     body = await read_body(request, EraseCustomer)
     if body.dry_run:
-        records = await _records(request, body.addresses)
-        empty = not await CustomerIndex(request.app[DATABASE]).holds_any(request[TENANT])
-        return web.json_response(_view(records, _notes(body.addresses, empty, request[TENANT])))
+        request[ASKED] = "erasure, dry run"
+        return await _dry_run(request, body.addresses)
+    try:
+        customer_requests.national_numbers(body.addresses)
+    except customer_requests.NationalNumber as exc:
+        raise invalid_field("addresses", str(exc)) from None
+    notes = await _notes(request, body.addresses)
     key = f"key {request[KEY_ID]}"
     actor = f"{body.actor} ({key})" if body.actor else key
-    try:
-        record = await customer_requests.erase(
-            request.app[CLIENT],
-            request.app[DATABASE],
-            request.app[MAIL_INTAKE].quarantine,
-            request.app[SETTINGS],
-            request[TENANT],
-            body.addresses,
-            actor,
-        )
-    except customer_requests.CustomerRequestError as exc:
-        raise invalid_field("addresses", str(exc)) from None
-    except customer_requests.ErasureBlocked as exc:
-        raise unavailable("erasure_blocked", f"nothing erased: {exc}; retry once the workers run") from None
-    except (RPCError, TimeoutError):
-        raise unavailable(
-            "erasure_incomplete",
-            "Temporal did not finish deleting the runs: send the same request again, it goes on from "
-            "where it stopped",
-        ) from None
+    # One erasure of a tenant at a time in this process: two at once raced each other's deletions.
+    async with _erasing(request.app, request[TENANT]):
+        try:
+            record = await customer_requests.erase(
+                request.app[CLIENT],
+                request.app[DATABASE],
+                request.app[MAIL_INTAKE].quarantine,
+                request.app[SETTINGS],
+                request[TENANT],
+                body.addresses,
+                actor,
+                notes,
+            )
+        except customer_requests.CustomerRequestError as exc:
+            raise invalid_field("addresses", str(exc)) from None
+        except customer_requests.ErasureBlocked as exc:
+            why = f"nothing erased: {exc}; retry once the workers run"
+            raise unavailable("erasure_blocked", why) from None
+        except (RPCError, TimeoutError):
+            raise unavailable(
+                "erasure_incomplete",
+                "Temporal did not finish deleting the runs: send the same request again, it goes on "
+                "from where it stopped",
+            ) from None
     return web.json_response(ErasureRecord.model_validate(record).model_dump(mode="json"), status=201)
+
+
+async def _dry_run(request: web.Request, addresses: list[str]) -> web.Response:
+    """What an erasure would do: the records found, and which conversations are others' (kept)."""
+    records = await _records(request, addresses)
+    notes = await _notes(request, addresses)
+    try:
+        owners = await customer_requests.whose(request.app[CLIENT], request[TENANT], records.conversations)
+    except (customer_requests.ErasureBlocked, RPCError):
+        owners = None
+        notes.append("no worker answered whose each conversation is: an erasure now would be refused")
+    view = _view(records, notes)
+    if owners is not None:
+        wanted = wanted_forms(addresses)
+        view["written_into_others"] = [
+            c.conversation_id
+            for c in records.conversations
+            if not customer_requests.theirs(owners, c, wanted)
+        ]
+    return web.json_response(view)
+
+
+@contextlib.asynccontextmanager
+async def _erasing(app: web.Application, tenant: str) -> AsyncIterator[None]:
+    async with app[ERASING].setdefault(tenant, asyncio.Lock()):
+        yield
 
 
 @routes.get("/v1/customers/erasures")

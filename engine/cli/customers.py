@@ -32,8 +32,6 @@ from temporalio.service import RPCError
 
 from engine.cli.quarantine import quarantine_store
 from engine.cli.tenants import TENANT_HELP, _command
-from engine.contracts.phone_numbers import e164
-from engine.db.customer_index import CustomerIndex
 from engine.db.erasure import erasures_of
 from engine.db.keys import require_tenant
 from engine.private_files import write_private
@@ -89,20 +87,19 @@ async def _find(database: AsyncEngine, args: argparse.Namespace) -> int:
 
 async def _found(database: AsyncEngine, args: argparse.Namespace) -> customer_requests.CustomerRecords:
     """The customer's records, with what the operator should know about the search said on stderr."""
-    for address in args.address:
-        if "@" not in address and e164(address) is None and WRITTEN_AS_A_NUMBER.fullmatch(address):
-            print(
-                f"convoflow: {address!r} is no international number (+ and country code): "
-                "searched as written",
-                file=sys.stderr,
-            )
-    if not await CustomerIndex(database).holds_any(args.tenant):
-        print(
-            f"convoflow: tenant {args.tenant}'s customer index is empty: if it has conversations from "
-            f"before 7 December 2026, run `convoflow customer index --tenant {args.tenant}` first",
-            file=sys.stderr,
-        )
+    for note in await _notes(database, args):
+        print(f"convoflow: {note}", file=sys.stderr)
     return await customer_requests.find(database, quarantine_store(database), args.tenant, args.address)
+
+
+async def _notes(database: AsyncEngine, args: argparse.Namespace) -> list[str]:
+    notes = customer_requests.address_notes(args.address)
+    try:
+        client = await temporal_client(Settings())
+        index = await customer_requests.index_note(client, database, args.tenant)
+    except (RPCError, TimeoutError, NotThisService, KeyringError):
+        index = "Temporal did not answer: whether conversations begun before the index exist is unknown"
+    return [*notes, index] if index else notes
 
 
 async def _export(database: AsyncEngine, args: argparse.Namespace) -> int:
@@ -135,15 +132,24 @@ async def _erase(database: AsyncEngine, args: argparse.Namespace) -> int:
         what = "this is what would be; add --yes to erase it" if held else "nothing of this customer is held"
         print(f"convoflow: nothing erased: {what}", file=sys.stderr)
         return 2
+    customer_requests.national_numbers(args.address)  # a ValueError: exit 2, nothing erased
     settings = Settings()
     try:
         client = await temporal_client(settings)
     except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
         print(f"convoflow: nothing erased: Temporal: {failure_reason(exc)}", file=sys.stderr)
         return 1
+    notes = await _notes(database, args)
     try:
         record = await customer_requests.erase(
-            client, database, quarantine_store(database), settings, args.tenant, args.address, args.actor
+            client,
+            database,
+            quarantine_store(database),
+            settings,
+            args.tenant,
+            args.address,
+            args.actor,
+            notes,
         )
     except customer_requests.ErasureBlocked as exc:
         print(

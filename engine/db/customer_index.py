@@ -2,34 +2,75 @@
 
 The API writes a row for every sender into a conversation (and `convoflow customer index` for the
 conversations begun before there was an index); a data subject's request reads them back by any
-written form of the address. The row holds a digest of the tenant and the address as compared (an
-email in lower case, a phone number as E.164), as inbound_seen.sender_key does: pseudonymous, not
-anonymous (an unkeyed SHA-256: whoever holds the database can confirm a guessed address).
+written form of the address. The row holds a digest of the tenant and the address in the form its
+channel compares it in: an email in lower case, an SMS or WhatsApp number as E.164, a chat or social
+handle as written (lower case, marked as a handle: a chat handle of digits is nobody's phone number).
+Unicode is composed first (a decomposed `u\u0308` is `ü`), and only lower-cased, never case-folded
+(`straße@` and `strasse@` are two mailboxes). Pseudonymous, not anonymous (an unkeyed SHA-256:
+whoever holds the database can confirm a guessed address).
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.contracts.phone_numbers import e164
 from engine.db.inserts import insert_or_ignore
 from engine.db.schema import customer_conversations
 
-
-def compared(address: str) -> str:
-    """The address as two written forms of it compare: a number's E.164, anything else folded."""
-    return e164(address) or address.strip().casefold()
+PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
+HANDLE = "handle:"
 
 
-def customer_key(tenant: str, address: str) -> str:
-    return hashlib.sha256(f"{tenant}\x00{compared(address)}".encode("utf-8", "surrogateescape")).hexdigest()
+def plain(address: str) -> str:
+    """The address alone, composed: `Ada <ada@example.com>` is `ada@example.com`."""
+    text = unicodedata.normalize("NFC", address).strip()
+    if "<" in text and text.endswith(">"):
+        text = parseaddr(text)[1] or text
+    return text
+
+
+def indexed_form(address: str, channel: str) -> str:
+    """The one form a sender on `channel` is indexed and compared under."""
+    text = plain(address)
+    if channel in PHONE_CHANNELS and (number := e164(text)) is not None:
+        return number
+    if channel == "email":
+        return text.lower()
+    return HANDLE + text.lower()
+
+
+def searched_forms(address: str) -> set[str]:
+    """Every form a searched address may have been indexed under (it names no channel)."""
+    text = plain(address)
+    forms = {HANDLE + text.lower()}
+    if "@" in text:
+        forms.add(text.lower())
+    if (number := e164(text)) is not None:
+        forms.add(number)
+    return forms
+
+
+def wanted_forms(addresses: Iterable[str]) -> set[str]:
+    return {form for address in addresses for form in searched_forms(address)}
+
+
+def customer_key(tenant: str, form: str) -> str:
+    """The digest of a form (an email's and a number's as rows before handles were marked)."""
+    return hashlib.sha256(f"{tenant}\x00{form}".encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def customer_keys(tenant: str, addresses: Iterable[str]) -> list[str]:
+    return sorted({customer_key(tenant, form) for form in wanted_forms(addresses)})
 
 
 @dataclass(frozen=True)
@@ -62,7 +103,7 @@ class CustomerIndex:
         """Idempotent: a conversation is a customer's once, from when it was first seen (`seen`: when
         it began, for one indexed afterwards). `created`: the message began the conversation, written
         whatever this process remembers (an erased conversation's id may begin another)."""
-        key = customer_key(tenant, address)
+        key = customer_key(tenant, indexed_form(address, channel))
         if not created and (tenant, key, conversation_id) in self._written:
             return
         row = {
@@ -78,16 +119,16 @@ class CustomerIndex:
         if len(self._written) > REMEMBERED:
             self._written.popitem(last=False)
 
-    async def holds_any(self, tenant: str) -> bool:
-        statement = (
-            select(customer_conversations.c.tenant).where(customer_conversations.c.tenant == tenant).limit(1)
-        )
+    async def earliest(self, tenant: str) -> datetime | None:
+        """When the tenant's first indexed conversation was first seen; None for an empty index."""
+        c = customer_conversations.c
+        statement = select(func.min(c.first_seen_at)).where(c.tenant == tenant)
         async with self._database.connect() as connection:
-            return (await connection.execute(statement)).first() is not None
+            return (await connection.execute(statement)).scalar_one_or_none()
 
     async def conversations_of(self, tenant: str, addresses: Iterable[str]) -> list[CustomerConversation]:
         """Every conversation of any of the addresses, oldest first."""
-        keys = sorted({customer_key(tenant, a) for a in addresses})
+        keys = customer_keys(tenant, addresses)
         c = customer_conversations.c
         statement = (
             select(c.conversation_id, c.channel, c.first_seen_at)

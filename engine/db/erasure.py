@@ -21,7 +21,7 @@ from sqlalchemy import Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.conversation import conversation_workflow_id
-from engine.db.customer_index import customer_key
+from engine.db.customer_index import customer_keys
 from engine.db.schema import (
     crm_contacts,
     crm_writes,
@@ -72,10 +72,12 @@ async def erase_rows(
     actor: str | None,
     removed: dict[str, int],
     keep: tuple[Table, ...] = (),
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Remove the rows of `conversations`, the CRM `contacts` and the `quarantined` mail of `tenant`;
     the erasure's record, counting what was `removed` elsewhere too (Temporal's runs, the mirror).
-    `keep`: tables of BY_CONVERSATION left as they are (the retention sweep keeps KPI facts)."""
+    `keep`: tables of BY_CONVERSATION left as they are (the retention sweep keeps KPI facts);
+    `details`: what was left and why (written_into_others, began_again, notes), kept with it."""
     removed = (
         dict.fromkeys([t.name for t in BY_CONVERSATION] + ["delivery_ledger", "crm_writes"], 0) | removed
     )
@@ -104,17 +106,24 @@ async def erase_rows(
         record = {
             "erasure_id": "er_" + secrets.token_hex(12),
             "tenant": tenant,
-            "customer_keys": sorted({customer_key(tenant, a) for a in addresses}),
+            "customer_keys": customer_keys(tenant, addresses),
             "conversations": list(conversations),
             "removed": {k: v for k, v in removed.items() if v},
             "actor": actor,
+            "details": {k: v for k, v in (details or {}).items() if v} or None,
             "erased_at": datetime.now(UTC),
         }
         await connection.execute(erasures.insert(), [record])
     if database.dialect.name == "sqlite":  # the erased rows' pages out of the write-ahead log too
         async with database.connect() as connection:
             await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return record
+    return shown(record)
+
+
+def shown(record: dict[str, Any]) -> dict[str, Any]:
+    """An erasure as it is shown: its details (what was left and why) among its other fields."""
+    out = {k: v for k, v in record.items() if k != "details"}
+    return {**out, **(record.get("details") or {})}
 
 
 async def _by_key_prefix(
@@ -152,4 +161,4 @@ async def erasures_of(
     if limit is not None:
         statement = statement.limit(limit)
     async with database.connect() as connection:
-        return [dict(row._mapping) for row in (await connection.execute(statement)).all()]
+        return [shown(dict(row._mapping)) for row in (await connection.execute(statement)).all()]

@@ -31,7 +31,7 @@ from engine.contracts.conversation import (
     conversation_workflow_id,
 )
 from engine.contracts.outbound import OutboundMessage
-from engine.db.customer_index import compared
+from engine.db.customer_index import indexed_form, wanted_forms
 from engine.db.mail_quarantine import MailQuarantine
 from engine.db.schema import crm_contacts, crm_writes, outbox
 from engine.service.audit_bundle import ConversationNotFound, run_ids
@@ -57,7 +57,7 @@ async def export(
 ) -> dict[str, Any]:
     """`addresses`: the customer's; a message another sender wrote into one of their conversations is
     that person's data, left out (and counted)."""
-    wanted = {compared(a) for a in addresses}
+    wanted = wanted_forms(addresses)
     conversations = []
     for found in records.conversations:
         try:
@@ -96,7 +96,7 @@ async def _conversation(
     state = await current_state(handle, CLOSE_DEADLINE)
     # A conversation they only wrote into is another customer's: their own messages, nothing more
     # (its customer, tags, replies and sends are that person's data).
-    theirs = compared(state.customer.address) in wanted
+    theirs = indexed_form(state.customer.address, state.channel.value) in wanted
     messages: list[dict[str, Any]] = []
     withheld, seen = 0, set()
     for run_id in await run_ids(client, workflow_id):
@@ -105,7 +105,7 @@ async def _conversation(
             if (shown := await _written(converter, event)) is None:
                 continue
             if shown["from"] == "customer":
-                if compared(shown["sender"]["address"]) not in wanted:
+                if indexed_form(shown["sender"]["address"], state.channel.value) not in wanted:
                     withheld += 1
                     continue
                 if shown["message_id"] in seen:  # a channel's repeat, recorded as one

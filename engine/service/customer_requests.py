@@ -18,6 +18,7 @@ what it holds is theirs to erase.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,12 +39,19 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.conversation_calls import current_state
 from engine.contracts.conversation import Status, StatusChange, conversation_workflow_id
+from engine.contracts.phone_numbers import e164
 from engine.db.crm_lookups import contacts_of
-from engine.db.customer_index import CustomerConversation, CustomerIndex, compared
+from engine.db.customer_index import (
+    CustomerConversation,
+    CustomerIndex,
+    indexed_form,
+    plain,
+    wanted_forms,
+)
 from engine.db.erasure import erase_rows
 from engine.db.mail_quarantine import MailQuarantine
 from engine.db.outbox_mirror import remove_from_mirror
-from engine.service.audit_bundle import conversations
+from engine.service.audit_bundle import CONVERSATION_TYPE, conversations
 from engine.service.config import Settings
 from engine.service.run_deletion import delete_runs, gone_or_begun
 from workflows.conversation.workflow import ConversationWorkflow
@@ -79,6 +87,64 @@ class CustomerRecords:
         }
 
 
+WRITTEN_AS_A_NUMBER = re.compile(r"[\d\s()+\-./]{5,}")  # a phone number, not a chat handle
+INDEX_MARGIN = timedelta(minutes=1)  # a conversation begins a moment before the API indexes its sender
+
+
+class NationalNumber(CustomerRequestError):
+    """A number without its country code: it matches no indexed number."""
+
+
+def address_notes(addresses: Sequence[str]) -> list[str]:
+    """What the search does with addresses written as numbers without `+` or `00`: searched as
+    written (no international number), or read as one (the digits taken to begin with a country
+    code, as WhatsApp writes them: a national `(415) 555-0100` is then another number)."""
+    notes = []
+    for n, address in enumerate(addresses):
+        text = plain(address)
+        if "@" in text or not WRITTEN_AS_A_NUMBER.fullmatch(text):
+            continue
+        number = e164(text)
+        if number is None:
+            notes.append(
+                f"addresses[{n}] is no international number (+ and country code): it matches no phone "
+                "number, only a chat handle written so"
+            )
+        elif not text.lstrip().startswith(("+", "00")):
+            notes.append(
+                f"addresses[{n}] was read as {number} (its digits taken to begin with a country code); "
+                "a national number matches nothing: write it with + and its country code"
+            )
+    return notes
+
+
+def national_numbers(addresses: Sequence[str]) -> None:
+    """NationalNumber naming the first address that cannot match any phone number: an erasure asked
+    by it would be on record as done, having found nothing."""
+    for n, address in enumerate(addresses):
+        text = plain(address)
+        if "@" not in text and WRITTEN_AS_A_NUMBER.fullmatch(text) and e164(text) is None:
+            raise NationalNumber(
+                f"addresses[{n}] is a number without its country code: it matches no phone number; "
+                "write it with + and its country code"
+            )
+
+
+async def index_note(client: Client, database: AsyncEngine, tenant: str) -> str | None:
+    """Said when Temporal holds a conversation begun before the tenant's first indexed one: the
+    index was not filled after the upgrade that brought it (`convoflow customer index`)."""
+    earliest = await CustomerIndex(database).earliest(tenant)
+    query = f"WorkflowType = '{CONVERSATION_TYPE}' AND ConvoTenant = '{tenant}'"
+    if earliest is not None:
+        query += f" AND ConvoCreatedAt < '{(earliest - INDEX_MARGIN).astimezone(UTC).isoformat()}'"
+    async for _ in client.list_workflows(query, limit=1):
+        return (
+            f"tenant {tenant} has conversations begun before its customer index: they are found once "
+            f"`convoflow customer index --tenant {tenant}` has run"
+        )
+    return None
+
+
 def checked(addresses: Sequence[str]) -> list[str]:
     named = [a.strip() for a in addresses if a and a.strip()]
     if not named:
@@ -101,12 +167,12 @@ async def find(
 
 async def _quarantined(quarantine: MailQuarantine, tenant: str, addresses: list[str]) -> list[str]:
     """Held mail whose sender is one of the addresses: its summary is opened to be compared."""
-    wanted, found = {compared(a) for a in addresses}, []
+    wanted, found = wanted_forms(addresses), []
     after: tuple[str, str] | None = None
     while items := await quarantine.page(tenant, limit=QUARANTINE_PAGE, after=after, released=False):
         for item in items:
             sender = item.summary.get("sender") or await _from_of_raw(quarantine, tenant, item.quarantine_id)
-            if sender and compared(str(sender)) in wanted:
+            if sender and indexed_form(str(sender), "email") in wanted:
                 found.append(item.quarantine_id)
         if len(items) < QUARANTINE_PAGE:
             break
@@ -136,8 +202,10 @@ async def erase(
     tenant: str,
     addresses: Sequence[str],
     actor: str | None = None,
+    notes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Everything the stores hold of the customer, removed; the erasure's record (no address in it).
+    """Everything the stores hold of the customer, removed; the erasure's record (no address in it),
+    with what it left and why (`notes`: what the search could not do as asked).
 
     Whose conversation it is is asked first, and every running one is closed, before anything is
     deleted: a worker that does not answer stops the erasure with nothing erased (ErasureBlocked),
@@ -145,17 +213,12 @@ async def erase(
     another person's record: named in the answer (`written_into_others`), not erased.
     """
     named = checked(addresses)
-    wanted = {compared(a) for a in named}
+    wanted = wanted_forms(named)
     records = await find(database, quarantine, tenant, named)
     began = datetime.now(UTC)
-    own: list[str] = []
-    others: list[str] = []
-    owners: dict[str, tuple[str, str]] = {}
-    for found in records.conversations:
-        owner = await _owner(client, tenant, found.conversation_id)
-        (own if owner is None or compared(owner) in wanted else others).append(found.conversation_id)
-        if owner is not None:
-            owners[found.conversation_id] = (owner, found.channel)
+    owners = await whose(client, tenant, records.conversations)
+    own = [c.conversation_id for c in records.conversations if theirs(owners, c, wanted)]
+    others = [c.conversation_id for c in records.conversations if not theirs(owners, c, wanted)]
     for conversation in own:
         await _close(client, tenant, conversation)
     runs = 0
@@ -176,18 +239,34 @@ async def erase(
         named,
         actor=actor,
         removed={"temporal_runs": runs, "outbox_mirror_lines": mirrored},
+        details={"written_into_others": others, "began_again": again, "notes": list(notes)},
     )
-    if others:
-        record["written_into_others"] = others
-    if again:
-        # Begun anew by a message meanwhile: its row went with the others; indexed again, so the
-        # next request (the answer says to run one) finds it.
-        for conversation in again:
-            if conversation in owners:
-                address, channel = owners[conversation]
-                await CustomerIndex(database).add(tenant, address, conversation, channel, created=True)
-        record["began_again"] = again
+    # Begun anew by a message meanwhile: its row went with the others; indexed again, so the next
+    # request (the answer says to run one) finds it.
+    channels = {c.conversation_id: c.channel for c in records.conversations}
+    for conversation in again:
+        if (address := owners.get(conversation)) is not None:
+            await CustomerIndex(database).add(
+                tenant, address, conversation, channels[conversation], created=True
+            )
     return record
+
+
+async def whose(client: Client, tenant: str, found: Sequence[CustomerConversation]) -> dict[str, str]:
+    """Each conversation's customer's address (those Temporal no longer has are left out);
+    ErasureBlocked when a worker does not answer."""
+    owners = {}
+    for conversation in found:
+        owner = await _owner(client, tenant, conversation.conversation_id)
+        if owner is not None:
+            owners[conversation.conversation_id] = owner
+    return owners
+
+
+def theirs(owners: dict[str, str], conversation: CustomerConversation, wanted: set[str]) -> bool:
+    """Whether the conversation is the customer's own (not another's they wrote into)."""
+    owner = owners.get(conversation.conversation_id)
+    return owner is None or indexed_form(owner, conversation.channel) in wanted
 
 
 async def _owner(client: Client, tenant: str, conversation: str) -> str | None:

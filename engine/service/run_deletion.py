@@ -27,6 +27,10 @@ async def runs_of(client: Client, tenant: str, conversation: str) -> list[str]:
         return await run_ids(client, conversation_workflow_id(tenant, conversation))
     except ConversationNotFound:
         return []
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # a run deleted while its chain was read (another erasure)
+            return []
+        raise
 
 
 async def delete_runs(client: Client, tenant: str, conversation: str) -> int:

@@ -33,6 +33,12 @@ erasures = Table(
     Column("conversations", JSON, nullable=False, comment="The conversation ids erased."),
     Column("removed", JSON, nullable=False, comment="Rows and workflow runs removed, by store."),
     Column("actor", String(128), nullable=True, comment="Who asked, as the caller named them."),
+    Column(
+        "details",
+        JSON,
+        nullable=True,
+        comment="What was left and why: written_into_others, began_again, notes.",
+    ),
     Column("erased_at", WHEN, nullable=False),
     Index("ix_erasures_tenant_erased", "tenant", "erased_at"),
 )

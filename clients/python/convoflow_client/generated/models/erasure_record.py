@@ -30,6 +30,7 @@ class ErasureRecord:
         written_into_others (list[str] | Unset): Conversations of other customers they wrote into: those people's
             records, not erased.
         began_again (list[str] | Unset): Begun anew by a message while they were erased: send the request again.
+        notes (list[str] | Unset): What the search could not do as asked (see the search).
     """
 
     erasure_id: str
@@ -40,6 +41,7 @@ class ErasureRecord:
     erased_at: datetime.datetime
     written_into_others: list[str] | Unset = UNSET
     began_again: list[str] | Unset = UNSET
+    notes: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -64,6 +66,10 @@ class ErasureRecord:
         if not isinstance(self.began_again, Unset):
             began_again = self.began_again
 
+        notes: list[str] | Unset = UNSET
+        if not isinstance(self.notes, Unset):
+            notes = self.notes
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -80,6 +86,8 @@ class ErasureRecord:
             field_dict["written_into_others"] = written_into_others
         if began_again is not UNSET:
             field_dict["began_again"] = began_again
+        if notes is not UNSET:
+            field_dict["notes"] = notes
 
         return field_dict
 
@@ -109,6 +117,8 @@ class ErasureRecord:
 
         began_again = cast(list[str], d.pop("began_again", UNSET))
 
+        notes = cast(list[str], d.pop("notes", UNSET))
+
         erasure_record = cls(
             erasure_id=erasure_id,
             customer_keys=customer_keys,
@@ -118,6 +128,7 @@ class ErasureRecord:
             erased_at=erased_at,
             written_into_others=written_into_others,
             began_again=began_again,
+            notes=notes,
         )
 
         erasure_record.additional_properties = d
