@@ -27,7 +27,13 @@ from engine.contracts.activities import (
     RuleDecisions,
 )
 from engine.contracts.conversation import external_id_of
-from engine.contracts.decisions import DecideRequest, DecideResult, TimeRequest, seen_context
+from engine.contracts.decisions import (
+    LANGUAGE_CONFIDENCE,
+    DecideRequest,
+    DecideResult,
+    TimeRequest,
+    seen_context,
+)
 from engine.rules.decision import CompiledPack, bounded_record
 from engine.rules.pack import RulePack
 from engine.rules.triage import IntentModel, Triager, context_fields, trained_model
@@ -282,6 +288,17 @@ class RuleActivities(RuleDecisions):
         triage = triaged(loaded, request)
         if triage is not None:
             filled["message"] = context_fields(triage)
+            detected = triage.get("language")
+            known = (request.context.get("conversation") or {}).get("language")
+            if (
+                detected
+                and known is None
+                and (triage.get("language_confidence") or 0.0) >= LANGUAGE_CONFIDENCE
+            ):
+                # The workflow takes a sure detection as the conversation's language once this decision
+                # is taken; the rules of this one (`conversation.created`: a routing by language)
+                # read null without it, and a pack's test (which sets it) passed.
+                filled["conversation"]["language"] = detected
         context = seen_context(request.context, filled)
         decision = bounded_record(loaded.compiled.decide(context).model_dump(mode="json"))
         if request.filled_only:

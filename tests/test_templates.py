@@ -290,3 +290,27 @@ async def test_a_last_comma_first_sender_is_greeted_by_the_first_name(
     await eventually(acknowledged, what="the acknowledgement")
     texts = [m["text"] for m in outbox.read_all()]
     assert texts[0].startswith("Hi John, we got your message"), texts  # the worker fixture replays it
+
+
+@pytest.mark.parametrize(
+    ("wanted", "chosen"),
+    [("de-CH", "de"), ("de_AT", "de"), ("DE", "de"), ("pt-BR", "pt-BR"), ("pt_br", "pt-BR"), ("pt", "en")],
+)
+def test_a_regional_language_gets_its_language_s_text(wanted: str, chosen: str) -> None:
+    """A customer writing from Zürich (`de-CH`) got the English text of a pack with a German one."""
+    texts = {"en": "Hello", "de": "Hallo", "pt-BR": "Olá"}
+    assert choose_text(texts, [wanted], "en") == (chosen, texts[chosen])
+
+
+def test_only_the_space_an_empty_placeholder_left_goes() -> None:
+    """The tidying of "Hi , thanks" took every space before punctuation: French writes "fermés !"."""
+    french = "Bonjour {customer.first_name}, nous sommes fermés ! Une question ? Répondez."
+    assert render(french, {"customer": {}}, language="fr", zone=None) == (
+        "Bonjour, nous sommes fermés ! Une question ? Répondez."
+    )
+    named = render(french, {"customer": {"first_name": "Léa"}}, language="fr", zone=None)
+    assert named.startswith("Bonjour Léa, nous sommes fermés ! Une question ?")
+    assert (
+        render("Hi {customer.first_name}!", {"customer": {"first_name": ""}}, language="en", zone=None)
+        == "Hi!"
+    )

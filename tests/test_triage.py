@@ -28,6 +28,7 @@ from tests.api_client import ApiClient, trail
 from tests.cli_run import Run, run_cli
 from tests.conftest import publish
 from tests.outbox_rows import OutboxRows
+from tests.polling import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKS = ROOT / "rule_packs"
@@ -276,3 +277,36 @@ def test_a_pack_lexicon_matches_as_it_is_written() -> None:
     assert score("我不满意", "zh", chinese, ["不"]).label == "negative"
     assert score("我很满意", "zh", chinese, ["不"]).label == "positive"
     assert score("ดาว", "th", {"ดี": 2.0}, []).label == "neutral"  # Thai is read as words are
+
+
+async def test_a_rule_on_conversation_created_reads_the_language_its_message_was_detected_in(
+    api: ApiClient, settings: Settings, tmp_path: Path, worker: None
+) -> None:
+    """An ops lead's natural first pack routed by `conversation.language` on `conversation.created`:
+    its test (which sets the language) passed, and live every German, French and Spanish message read
+    null there and went to the catch-all team, while the same decision's acknowledgement went out in
+    the detected language (helper-114)."""
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "pack.yaml").write_text(
+        "meta: {name: by-language, language: en}\n"
+        "triage: {languages: [de, en, fr]}\n"
+        "rules:\n"
+        "  - id: german\n"
+        "    on: [conversation.created]\n"
+        '    if: {"==": [{"var": "conversation.language"}, "de"]}\n'
+        "    then: [{add_tags: [german]}]\n",
+        encoding="utf-8",
+    )
+    publish(settings, pack)
+    text = "Guten Tag, ich möchte meinen Vertrag kündigen, weil die Rechnung schon wieder falsch ist."
+    assert (await api.post_message("lang-1", "m-1", text)).status == 201
+
+    async def decided() -> bool:
+        return bool(await trail(api, "lang-1"))
+
+    await eventually(decided, "the first decision")
+    created = (await trail(api, "lang-1"))[0]
+    rule = next(r for r in created["decision"]["rules"] if r["id"] == "german")
+    assert rule["reads"] == {"conversation.language": "de"}, rule
+    assert "german" in (await api.get("lang-1")).body["tags"]

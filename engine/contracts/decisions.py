@@ -90,6 +90,10 @@ def json_safe(value: Any) -> Any:
     return value
 
 
+LANGUAGE_CONFIDENCE = 0.6
+"""The detector's confidence from which a detected language becomes the conversation's."""
+
+
 def seen_context(sent: dict[str, Any], filled: dict[str, dict[str, Any]]) -> RuleContext:
     """The context the rules see: the workflow's context with the activity's parts merged over it.
 

@@ -43,6 +43,7 @@ ISO_DATE_TIME = re.compile(
 )
 UTC = ZoneInfo("UTC")
 FALLBACK_LOCALE = Locale("en")
+EMPTY = "\x00"  # where a placeholder had no value, until the spaces before it are taken out
 
 
 def split_placeholder(field: str) -> tuple[str, str | None]:
@@ -67,8 +68,8 @@ def render(
         if only_known and not is_placeholder_path(path):
             return match.group(0)
         value = value_at(data, path)
-        if value is None:
-            return ""
+        if value is None or value == "":
+            return EMPTY
         when = _as_date_or_time(value)
         if when is None:
             return str(value)
@@ -77,10 +78,12 @@ def render(
         except (OverflowError, ValueError):  # year 9999 moved east of UTC, year 1 west of it
             return str(value)
 
-    rendered = PLACEHOLDER.sub(fill, text)
+    rendered = PLACEHOLDER.sub(fill, text.replace(EMPTY, ""))
     if only_known:
-        return rendered
-    return re.sub(r" +([,.!?])", r"\1", rendered)  # "Hi , thanks" -> "Hi, thanks" when a name is unknown
+        return rendered.replace(EMPTY, "")
+    # "Hi {name}, thanks" with no name: "Hi, thanks", not "Hi , thanks". Only the spaces before an
+    # empty placeholder go: French writes "Bonjour !" and "une question ?" with their space.
+    return re.sub(r" +" + EMPTY, "", rendered).replace(EMPTY, "")
 
 
 def is_placeholder_path(path: str) -> bool:
@@ -131,8 +134,20 @@ def _locale(language: str) -> Locale:
 
 
 def choose_text(texts: dict[str, str], wanted: list[str | None], default: str) -> tuple[str, str]:
-    """The template text in the first wanted language it has, else the pack's default language."""
+    """The template text in the first wanted language it has, else the pack's default language.
+
+    A wanted `de-CH` takes a `de-CH` text (written `de_CH` or `DE-ch` too), else the `de` one: a
+    customer in Zürich got the English text of a pack with a German one."""
+    keyed = {_tag(key): key for key in texts}
     for lang in wanted:
-        if lang and lang in texts:
-            return lang, texts[lang]
+        if not lang:
+            continue
+        for candidate in (lang, _tag(lang), _tag(lang).split("-")[0]):
+            key = candidate if candidate in texts else keyed.get(candidate)
+            if key is not None:
+                return key, texts[key]
     return default, texts[default]
+
+
+def _tag(language: str) -> str:
+    return language.replace("_", "-").lower()

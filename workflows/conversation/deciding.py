@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.activities import Crm, RuleDecisions
     from engine.contracts.conversation import DecisionEntry, InboundMessage, Status
     from engine.contracts.crm import Customer, CustomerQuery
-    from engine.contracts.decisions import TRIAGED_EVENTS, DecideRequest
+    from engine.contracts.decisions import LANGUAGE_CONFIDENCE, TRIAGED_EVENTS, DecideRequest
     from engine.contracts.phone_numbers import PHONE_CHANNELS, e164
     from engine.contracts.sla_state import SlaTarget
     from engine.kpis.facts import ASSIGNMENT_KINDS, HOLDER, event_view
@@ -28,10 +28,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.conversation.rule_context import build_context, first_name_of, first_word
     from workflows.conversation.status import Raised
-
-
-LANGUAGE_CONFIDENCE = 0.6
-"""The detector's confidence from which a detected language becomes the conversation's."""
 
 
 def noted(note: str | None, more: str) -> str:
