@@ -4,7 +4,7 @@ new status; what the customer wrote stays out of the reasons."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from engine.audit.timeline import MAX_TICKS, WIDTH, build_timeline
 from engine.audit.timeline_rows import WITHHELD
@@ -17,6 +17,7 @@ from engine.contracts.conversation import (
     ThreadSummary,
 )
 from engine.contracts.sla_state import SlaState, SlaTarget
+from engine.service.audit_timeline import render
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -222,3 +223,13 @@ def test_the_page_withholds_everything_the_customer_wrote_or_is_and_shows_what_t
     assert withheld == list(reads)[:10], shown
     assert shown["message.intent"] == "billing" and shown["survey.rating"] == "2"
     assert shown["customer.known"] == "true" and shown["conversation.tags"] == '["vip"]'
+
+
+def test_every_time_the_page_shows_under_utc_is_in_utc() -> None:
+    """A breach's entry keeps its calendar's offset (`+02:00`): the page printed its wall clock under
+    "Time (UTC)", two hours off the clock drawn above it (helper-114)."""
+    berlin = timezone(timedelta(hours=2))
+    breach = DecisionEntry(seq=2, event="sla.breached", at=at(60).astimezone(berlin), decision=None)
+    page = render(build_timeline(conversation({}), [created(), breach], pause_on=[], now=at(100)))
+    assert "2026-03-02 09:01:00.000" in page
+    assert "2026-03-02 11:01:00" not in page

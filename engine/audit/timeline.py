@@ -175,8 +175,8 @@ def build_timeline(
         survey=_survey(state),
         thread=state.thread,
         earlier_threads=[
-            f"thread {t.thread}: {t.started_at:%Y-%m-%d %H:%M:%S} to "
-            f"{f'{t.closed_at:%Y-%m-%d %H:%M:%S}' if t.closed_at else 'its close'} UTC, "
+            f"thread {t.thread}: {t.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} to "
+            f"{f'{t.closed_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}' if t.closed_at else 'its close'} UTC, "
             f"{t.customer_messages} from the customer, {t.agent_messages} from agents, "
             f"SLA {'breached' if t.sla_breached else 'not breached'}"
             for t in state.threads
@@ -342,5 +342,5 @@ def _survey(state: ConversationState) -> str:
     if survey.status == "completed" and survey.rating is not None:
         return f"completed, rating {survey.rating} of 5"
     if survey.status == "sent" and survey.sent_at is not None:
-        return f"sent {survey.sent_at:%Y-%m-%d %H:%M:%S} UTC, no answer yet"
+        return f"sent {survey.sent_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC, no answer yet"
     return survey.status

@@ -37,7 +37,19 @@ def _utc(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _utc_ms(at: datetime) -> str:
+    """A trail entry's instant in UTC to the millisecond: an entry after a breach kept its calendar's
+    offset (`+02:00`) and was shown as that wall clock under the page's "Time (UTC)"."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def _utc_clock(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%H:%M:%S.%f")[:-3]
+
+
 _ENVIRONMENT.filters["utc"] = _utc
+_ENVIRONMENT.filters["utc_ms"] = _utc_ms
+_ENVIRONMENT.filters["utc_clock"] = _utc_clock
 # What a policy pauses on when the pack cannot be read (the policy model's default).
 DEFAULT_PAUSE_ON = SlaPolicy.model_fields["pause_on"].get_default(call_default_factory=True)
 # The workflow keeps its latest decisions (core.py MAX_RECORDED_DECISIONS); older ones are in history.
