@@ -173,7 +173,8 @@ reply handled after the close is recorded alone on the closed thread, and
 `patches-2026-12-zl-retry-after-first-1`, begun with the bundle in which a send's first try in the
 background waits out the Retry-After of its first attempt's 429 (an acknowledgement throttled twice),
 `patches-2026-12-zm-survey-expired-1`, begun with the bundle in which a survey's expiry is on the
-trail, and
+trail, and `patches-2026-12-zn-rating-in-french-1`, begun with the bundle in which a rating written
+in French ("5 étoiles !") answers the survey, and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

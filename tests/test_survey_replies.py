@@ -228,3 +228,33 @@ def test_a_rating_is_a_digit_a_keycap_or_stars_and_nothing_more() -> None:
         assert rating_of(text) == rating, text
     for text in ("0", "6", "4.5", "12", "five", "2 more questions", "5 stars, but it is still broken"):
         assert rating_of(text) is None, text
+
+
+async def test_a_rating_written_in_french_or_german_answers_the_survey(
+    api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
+) -> None:
+    """ "5 étoiles" and "4 Sterne" reopened the ticket and lost the rating: the recogniser knew English
+    words only (helper-114)."""
+    publish(settings, TEST_PACKS / "timers")
+    await surveyed(api, outbox, "sr-fr")
+    answered = await message(api, "sr-fr", "m-2", "5 étoiles !")
+    assert answered["status"] == "solved", answered
+    shown = await state(api, "sr-fr")
+    assert shown["survey"]["status"] == "completed" and shown["survey"]["rating"] == 5, shown
+    assert shown["reopened"] == 0
+
+
+def test_a_rating_s_words_in_other_languages_are_read_where_asked() -> None:
+    from engine.contracts.survey_ratings import rating_of
+
+    for text, rating in (
+        ("4 Sterne", 4),
+        ("5 étoiles", 5),
+        ("4 de 5", 4),
+        ("5 estrelas", 5),
+        ("3 sterren", 3),
+    ):
+        assert rating_of(text, any_language=True) == rating, text
+        assert rating_of(text) is None, text  # runs recorded before read them as messages, and replay so
+    for text in ("4 Sterne, aber das Paket fehlt", "5 Sterne für die Lieferung und 1 für den Support"):
+        assert rating_of(text, any_language=True) is None, text

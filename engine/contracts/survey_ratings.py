@@ -13,18 +13,30 @@ import re
 
 # A digit from 1 to 5 (or its keycap emoji, 5️⃣), optionally "/5", "out of 5", "star(s)", a star or
 # "points" after it, and punctuation around it; or one to five stars alone.
+_ENGLISH = r"/\s*5|out\s+of\s+5|stars?|[★⭐]\ufe0f?|points?"
+# The same in German, French, Spanish, Portuguese, Italian and Dutch: "4 Sterne", "5 étoiles", "4 de 5",
+# "5 estrelas", "4 su 5", "5 sterren" reopened the conversation and lost the rating (helper-114).
+_OTHERS = (
+    r"(?:von|sur|de|su|van)\s+5|sterne?|[ée]toiles?|estrellas?|estrelas?|stelle|sterren|"
+    r"punkte?|puntos?|pontos?|punti|punten"
+)
 _DIGIT = re.compile(
-    r"^[\s\"'(]*([1-5])\ufe0f?\u20e3?\s*(?:/\s*5|out\s+of\s+5|stars?|[★⭐]\ufe0f?|points?)?[\s.!)\"']*$",
+    rf"^[\s\"'(]*([1-5])\ufe0f?\u20e3?\s*(?:{_ENGLISH})?[\s.!)\"']*$",
+    re.IGNORECASE,
+)
+_DIGIT_ANY_LANGUAGE = re.compile(
+    rf"^[\s\"'(«]*([1-5])\ufe0f?\u20e3?\s*(?:{_ENGLISH}|{_OTHERS})?[\s.!)\"'»]*$",
     re.IGNORECASE,
 )
 _STARS = re.compile(r"^\s*((?:[★⭐]\ufe0f?){1,5})\s*[.!]*\s*$")
 
 
-def rating_of(text: str) -> int | None:
-    """The rating a message of nothing but a rating gives, else None."""
+def rating_of(text: str, *, any_language: bool = False) -> int | None:
+    """The rating a message of nothing but a rating gives, else None; `any_language`: its words in
+    the other languages above too (workflows/conversation/patches.py RATING_WORDS_PATCH)."""
     if len(text) > 40:  # a rating is short; a longer message is read as what it says
         return None
-    if found := _DIGIT.match(text):
+    if found := (_DIGIT_ANY_LANGUAGE if any_language else _DIGIT).match(text):
         return int(found.group(1))
     if found := _STARS.match(text):
         return len(found.group(1).replace("\ufe0f", ""))

@@ -49,6 +49,7 @@ with workflow.unsafe.imports_passed_through():
         AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH,
         AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH,
         LATEST_MESSAGE_TIME_PATCH,
+        RATING_WORDS_PATCH,
         REOPEN_WAITS_PATCH,
         SURVEY_BY_MESSAGE_PATCH,
     )
@@ -127,6 +128,15 @@ class Inbox(Threads):
         ended = s.status in (Status.SOLVED, *TERMINAL)
         if s.survey.status == "sent" and ended and not automatic and rating_of(message.text) is not None:
             return "survey_answer" if self._patched(SURVEY_BY_MESSAGE_PATCH) else None
+        if (
+            s.survey.status == "sent"
+            and ended
+            and not automatic
+            and rating_of(message.text, any_language=True) is not None
+            and self._patched(SURVEY_BY_MESSAGE_PATCH)
+            and self._patched(RATING_WORDS_PATCH)
+        ):
+            return "survey_answer"
         if s.status in TERMINAL and automatic:
             return "automatic_reply" if self._patched(AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH) else None
         # An out-of-office to an open, pending or solved conversation changes nothing either
@@ -213,7 +223,7 @@ class Inbox(Threads):
         """What a customer message does (the caller loaded the pack): returns the seq of its
         `message.received` and whether it was the thread's first customer message."""
         s = self._state
-        rating = rating_of(message.text) if keeps == "survey_answer" else None
+        rating = rating_of(message.text, any_language=True) if keeps == "survey_answer" else None
         if rating is not None and s.survey.status == "sent":  # still waiting when its turn came
             s.survey.status, s.survey.rating = "completed", rating
             s.last_heard_at = self._received_at(message)  # WhatsApp's window counts it

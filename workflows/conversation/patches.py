@@ -306,7 +306,14 @@ PATCHES_2026_12_ZL = "patches-2026-12-zl"
 SURVEY_EXPIRY_RECORDED_PATCH = "a-survey-s-expiry-is-on-the-trail"
 # The bundle after that: everything PATCHES_2026_12_ZL stands for, and SURVEY_EXPIRY_RECORDED_PATCH.
 PATCHES_2026_12_ZM = "patches-2026-12-zm"
+# A rating written in German, French, Spanish, Portuguese, Italian or Dutch ("4 Sterne", "5 étoiles")
+# answers the survey as "4 stars" does: it reopened the conversation and the rating was lost. Asked
+# only for such a rating the English words do not read (inbox.py `_keeps_the_thread`).
+RATING_WORDS_PATCH = "a-rating-in-other-languages-answers-the-survey"
+# The bundle after that: everything PATCHES_2026_12_ZM stands for, and RATING_WORDS_PATCH.
+PATCHES_2026_12_ZN = "patches-2026-12-zn"
 BUNDLES = (
+    PATCHES_2026_12_ZN,
     PATCHES_2026_12_ZM,
     PATCHES_2026_12_ZL,
     PATCHES_2026_12_ZK,
@@ -404,6 +411,7 @@ LATER_PATCHES = {
     SURVEY_ANSWERED_ONCE_PATCH: PATCHES_2026_12_ZK,
     RETRY_AFTER_FIRST_PATCH: PATCHES_2026_12_ZL,
     SURVEY_EXPIRY_RECORDED_PATCH: PATCHES_2026_12_ZM,
+    RATING_WORDS_PATCH: PATCHES_2026_12_ZN,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 
