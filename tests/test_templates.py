@@ -314,3 +314,29 @@ def test_only_the_space_an_empty_placeholder_left_goes() -> None:
         render("Hi {customer.first_name}!", {"customer": {"first_name": ""}}, language="en", zone=None)
         == "Hi!"
     )
+
+
+async def test_a_message_s_language_tag_with_script_and_region_or_an_underscore_is_taken(
+    api: ApiClient, worker: None
+) -> None:
+    """`zh-Hant-TW` (over eight characters) and `fr_CA` (a POSIX locale name) were a 422: the whole
+    customer message refused over its language tag (helper-114)."""
+    for conversation, tag, taken in (("lt-1", "zh-Hant-TW", "zh-Hant-TW"), ("lt-2", "fr_CA", "fr-CA")):
+        body = {
+            "message_id": "m-1",
+            "channel": "chat",
+            "sender": {"address": "ada@example.com"},
+            "text": "Bonjour",
+            "language": tag,
+        }
+        posted = await api.request(
+            "POST", f"/v1/conversations/{conversation}/messages?wait=decided", json=body
+        )
+        assert posted.status == 201, posted.body
+        assert (await api.get(conversation)).body["language"] == taken
+    refused = await api.request(
+        "POST",
+        "/v1/conversations/lt-3/messages",
+        json={**body, "language": "x" * 36},
+    )
+    assert refused.status == 422 and refused.body["fields"][0]["field"] == "language", refused.body

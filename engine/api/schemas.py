@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -24,6 +25,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from engine.contracts.conversation import (
+    MAX_LANGUAGE_TAG,
     RECEIVED_AT_MAX_AGE,
     RECEIVED_AT_MAX_AHEAD,
     AgentReply,
@@ -45,7 +47,7 @@ from engine.mail.verdicts import auto_reply_of
 
 # Free text may hold line breaks and tabs, but never NUL (SMTP and many gateways refuse it).
 NO_NUL = r"^[^\x00]*$"
-# A BCP 47-shaped tag (`en`, `de-CH`, `pt-BR`, `zh-Hant`) within the contract's 8 characters.
+# A BCP 47-shaped tag (`en`, `de-CH`, `pt-BR`, `zh-Hant-TW`) within MAX_LANGUAGE_TAG characters.
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 MAX_ATTACHMENT_BYTES = 2**40  # 1 TiB: more than any channel carries; rule engines get a 64-bit int
 
@@ -62,8 +64,22 @@ ConversationId = Annotated[
         "or digit (engine/contracts/ids.py).",
     ),
 ]
+
+
+def _dashed(value: object) -> object:
+    """`fr_CA` as `fr-CA`: a POSIX locale name where BCP 47 writes a hyphen (a whole message was refused)."""
+    return value.replace("_", "-") if isinstance(value, str) else value
+
+
+# Up to 35 characters: `zh-Hant-TW` and `sr-Latn-RS` are tags (eight was a whole message refused).
 LanguageTag = Annotated[
-    str, Field(max_length=8, pattern=LANGUAGE_TAG, description="Detected or declared language (BCP 47).")
+    str,
+    BeforeValidator(_dashed),
+    Field(
+        max_length=MAX_LANGUAGE_TAG,
+        pattern=LANGUAGE_TAG,
+        description="Detected or declared language (BCP 47).",
+    ),
 ]
 MessageText = Annotated[str, Field(max_length=100_000, pattern=NO_NUL)]
 

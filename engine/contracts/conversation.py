@@ -25,6 +25,8 @@ from engine.contracts.sla_state import SlaState
 from engine.contracts.trail import DecisionEntry as DecisionEntry
 from engine.contracts.trail import ExecutedAction as ExecutedAction
 
+MAX_LANGUAGE_TAG = 35  # a BCP 47 tag with script and region (`zh-Hant-TW`), not a whole locale string
+
 
 class Channel(StrEnum):
     EMAIL = "email"
@@ -123,7 +125,9 @@ class InboundMessage(BaseModel):
         "list's), whose text a person wrote; null when the channel did not say (`auto_submitted` "
         "stands for it, as for messages recorded before this field).",
     )
-    language: str | None = Field(default=None, max_length=8, description="Detected or declared language.")
+    language: str | None = Field(
+        default=None, max_length=MAX_LANGUAGE_TAG, description="Detected or declared language."
+    )
     attachments: list[Attachment] = Field(default_factory=list, max_length=50)
     threading_note: str | None = Field(
         default=None,
