@@ -359,3 +359,23 @@ def test_no_string_of_a_pack_becomes_code(tmp_path: Path, monkeypatch: pytest.Mo
         ]
     assert not marker.exists()
     assert not any(MARKER in p.name for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("text", "keyword"),
+    [
+        ("une re\u0301clamation", "réclamation"),  # a Mac mail client's decomposed é
+        ("une réclamation", "re\u0301clamation"),  # a pack written so
+        ("\uff52\uff45\uff46\uff55\uff4e\uff44 please", "refund"),  # full-width letters
+        ("DAS IST ÜBEL", "übel"),
+        ("die STRASSE", "straße"),
+    ],
+)
+def test_a_keyword_matches_whatever_unicode_form_either_is_written_in(text: str, keyword: str) -> None:
+    """`contains_any` compared code points after case-folding: "réclamation" typed on a Mac did not
+    match a pack's "réclamation" (helper-114). Compiled or not, the same answer."""
+    logic = {"contains_any": [{"var": "message.text"}, [keyword]]}
+    data = {"message": {"text": text}}
+    expression = compile_expression(logic, custom_operators=True)
+    assert expression.function is not None and expression.function(data) is True
+    assert datalogic(logic, data) == (True, True)

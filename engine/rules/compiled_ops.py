@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.rules.folding import fold
 from engine.rules.jsonlogic import _regex
 
 MAX_IN_ITEMS = 1000
@@ -239,11 +240,11 @@ def casefolded(text: Any) -> Any:
     but strings gives UNSURE, and contains_any raises `Unsure` when it meets it).
     """
     if type(text) is str:
-        return text.casefold()
+        return fold(text)
     if text is None:
         return None
     if type(text) is list and all(type(item) is str or item is None for item in text):
-        return tuple(item.casefold() for item in text if item is not None)
+        return tuple(fold(item) for item in text if item is not None)
     return UNSURE
 
 

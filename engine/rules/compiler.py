@@ -38,6 +38,7 @@ from engine.rules.compiled_tree import (
     _name,
     build,
 )
+from engine.rules.folding import fold
 from engine.rules.jsonlogic import OPS_BUDGET
 
 BOOL_OPS = {"==": "eq", "===": "strict_eq", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "in": "in_"}
@@ -230,7 +231,7 @@ class ConditionCompiler:
         needles = keywords if isinstance(keywords, list) else [keywords]
         if not all(n is None or isinstance(n, str) for n in needles):
             raise NotCompiled("contains_any with keywords that are not strings")
-        folded_keywords = tuple(dict.fromkeys(n.casefold() for n in needles if n))
+        folded_keywords = tuple(dict.fromkeys(fold(n) for n in needles if n))
         if not _is_plain_var(text):
             return _call(
                 "_contains_any", _call("_casefolded", self.compile(text)[0]), _const(folded_keywords)

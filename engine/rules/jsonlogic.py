@@ -18,6 +18,8 @@ from typing import Any
 import datalogic_py
 import re2
 
+from engine.rules.folding import fold
+
 # Core + error handling + control flow keep the official suite green and leave out `now`.
 FAMILIES = ["Core", "ErrorHandling", "ExtControl"]
 MAX_DEPTH = 64
@@ -80,8 +82,8 @@ def _contains_any(args_json: str) -> str:
     text, keywords = args
     haystacks = text if isinstance(text, list) else [text]
     needles = keywords if isinstance(keywords, list) else [keywords]
-    hay = [str(h).casefold() for h in haystacks if h is not None]
-    found = any(str(n).casefold() in h for n in needles if n not in (None, "") for h in hay)
+    hay = [fold(str(h)) for h in haystacks if h is not None]
+    found = any(fold(str(n)) in h for n in needles if n not in (None, "") for h in hay)
     return json.dumps(found)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.rules import jsonlogic
+from engine.rules.folding import fold
 
 MAX_NODES = 2000
 """Elements of one condition the analysis reads; a larger one is "too large to analyse"."""
@@ -231,7 +232,7 @@ def _keywords(args: Any, at: str) -> Atom | None:
     given = args[1] if isinstance(args[1], list) else [args[1]]
     if not all(isinstance(word, str) for word in given):
         return None
-    return _compared("contains_any", var, sorted({word.casefold() for word in given if word}), at)
+    return _compared("contains_any", var, sorted({fold(word) for word in given if word}), at)
 
 
 def _listed(value: Any) -> Any:
