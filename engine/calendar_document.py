@@ -8,6 +8,7 @@ and named by its path (`hours.mon[1][0]`): CalendarError carries the first, and 
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache, partial
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOP_LEVEL_KEYS = frozenset({"timezone", "hours", "holidays", "holiday_regions"})
@@ -139,7 +140,18 @@ def _parse_zone(doc: Mapping[str, Any]) -> ZoneInfo:
             raise ValueError
         return ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CalendarError("timezone", f"unknown time zone {tz_name!r}") from None
+        raise CalendarError("timezone", f"unknown time zone {tz_name!r}{_zone_hint(tz_name)}") from None
+
+
+def _zone_hint(name: object) -> str:
+    """`; did you mean 'Europe/Paris'?` for `europe/paris` or `Europe/Pari` (only on the error path:
+    listing the zones reads the time-zone database)."""
+    if not isinstance(name, str) or not name or len(name) > 64:
+        return ""
+    zones = available_timezones()
+    folded = {zone.casefold(): zone for zone in zones}
+    found = folded.get(name.casefold()) or next(iter(difflib.get_close_matches(name, zones, n=1)), None)
+    return f"; did you mean {found!r}?" if found else ""
 
 
 def _parse_week(hours: Any) -> Week:

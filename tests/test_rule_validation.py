@@ -723,7 +723,7 @@ def test_every_mistake_of_a_calendar_is_named_in_one_reading(tmp_path: Path) -> 
         "calendars.shop.hours.thu",
         "calendars.shop.holiday_regions[0]",
     ], problems
-    assert problems[1].message == "unknown time zone 'Europe/Berln'"
+    assert problems[1].message == "unknown time zone 'Europe/Berln'; did you mean 'Europe/Berlin'?"
 
 
 def test_a_broken_structure_still_names_the_rest_s_mistakes_at_their_own_paths(tmp_path: Path) -> None:
@@ -827,3 +827,12 @@ def test_a_rule_or_policy_with_a_structure_error_has_its_other_mistakes_named_to
         "rules[0].then[1].reply.template",  # its own index, though then[0] was set aside
         "tests[0].expect.route",
     ], problems
+
+
+def test_a_time_zone_in_the_wrong_case_is_named_with_the_one_meant() -> None:
+    """`europe/paris` was "unknown time zone" with no hint, where other names get one (helper-114)."""
+    from engine.calendar_document import CalendarError, read_document
+
+    with pytest.raises(CalendarError) as refused:
+        read_document({"timezone": "europe/paris", "hours": {}})
+    assert "did you mean 'Europe/Paris'?" in str(refused.value)

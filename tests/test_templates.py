@@ -125,7 +125,7 @@ def test_the_validator_knows_the_format_suffixes(tmp_path: Path) -> None:
         """,
     ) == [
         'placeholder "{business_hours.next_open|weekday}": unknown format "weekday"; '
-        "use date, time or datetime",
+        "use date, time, datetime or iso",
         'placeholder "{customer.first_name|date}": customer.first_name is not a date-time',
     ]
 

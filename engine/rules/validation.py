@@ -170,9 +170,8 @@ class _Checker:
                 UNKNOWN_PATH,
             )
         elif suffix is not None and suffix not in FORMATS:
-            self.add(
-                path, f'placeholder "{{{field}}}": unknown format "{suffix}"; use date, time or datetime'
-            )
+            formats = f"{', '.join(FORMATS[:-1])} or {FORMATS[-1]}"
+            self.add(path, f'placeholder "{{{field}}}": unknown format "{suffix}"; use {formats}')
         elif suffix is not None and not _may_be_date_time(var):
             self.add(path, f'placeholder "{{{field}}}": {var} is not a date-time')
 
