@@ -175,6 +175,9 @@ background waits out the Retry-After of its first attempt's 429 (an acknowledgem
 `patches-2026-12-zm-survey-expired-1`, begun with the bundle in which a survey's expiry is on the
 trail, and `patches-2026-12-zn-rating-in-french-1`, begun with the bundle in which a rating written
 in French ("5 étoiles !") answers the survey, and
+`patches-2026-12-zo-two-policies-one-decision-1`, begun with the bundle in which a policy that
+replaces, in one decision, the one applied from a message received two days before counts from
+that message too (both targets breached at their instants), and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

@@ -60,3 +60,36 @@ async def test_a_reply_that_comes_with_a_held_message_finds_its_clock_breached(
     assert datetime.fromisoformat(first["breached_at"]) == deadline and first["met_at"] is None, first
     assert events.index("sla.breached") < events.index("message.sent"), events
     await replay_every_run(client, patient.task_queue)
+
+
+async def test_a_policy_replaced_in_its_own_decision_counts_from_the_message_received_days_ago(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """Two rules of one decision applied two policies to a message received two days before (a
+    mailbox read after an outage): the second went on from the time the first had "consumed", its
+    first response restarted from now with its whole hour, and the breach was lost (helper-114)."""
+    publish(settings, TEST_PACKS / "two_policies")
+    received = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    body = {
+        "message_id": "m-1",
+        "channel": "email",
+        "sender": {"address": "ada@example.com"},
+        "text": "Nachtschicht: the line is down",
+        "received_at": received.isoformat(),
+    }
+    async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
+        posted = await api.request("POST", "/v1/conversations/night-1/messages?wait=decided", json=body)
+        assert posted.status == 201, posted.body
+
+        async def breached() -> bool:
+            targets = (await api.get("night-1")).body["sla"]["targets"]
+            return all(targets[t]["breached_at"] is not None for t in ("first_response", "resolution"))
+
+        await eventually(breached, "both targets breached")
+        sla = (await api.get("night-1")).body["sla"]
+    assert sla["policy"] == "night"
+    first, resolution = sla["targets"]["first_response"], sla["targets"]["resolution"]
+    assert datetime.fromisoformat(first["breached_at"]) == received + timedelta(minutes=60), first
+    assert datetime.fromisoformat(resolution["breached_at"]) == received + timedelta(minutes=600), resolution
+    assert datetime.fromisoformat(first["started_at"]) == received
+    assert await replay_every_run(client, settings.task_queue) >= 1

@@ -312,7 +312,13 @@ PATCHES_2026_12_ZM = "patches-2026-12-zm"
 RATING_WORDS_PATCH = "a-rating-in-other-languages-answers-the-survey"
 # The bundle after that: everything PATCHES_2026_12_ZM stands for, and RATING_WORDS_PATCH.
 PATCHES_2026_12_ZN = "patches-2026-12-zn"
+# A policy that replaces, in the same message's handling, one applied from that message's received
+# time counts from that time too (sla.py `_replaced_in_its_own_handling`). Asked only then.
+SAME_HANDLING_POLICY_PATCH = "a-policy-replaced-in-its-own-handling-counts-from-the-message"
+# The bundle after that: everything PATCHES_2026_12_ZN stands for, and SAME_HANDLING_POLICY_PATCH.
+PATCHES_2026_12_ZO = "patches-2026-12-zo"
 BUNDLES = (
+    PATCHES_2026_12_ZO,
     PATCHES_2026_12_ZN,
     PATCHES_2026_12_ZM,
     PATCHES_2026_12_ZL,
@@ -412,6 +418,7 @@ LATER_PATCHES = {
     RETRY_AFTER_FIRST_PATCH: PATCHES_2026_12_ZL,
     SURVEY_EXPIRY_RECORDED_PATCH: PATCHES_2026_12_ZM,
     RATING_WORDS_PATCH: PATCHES_2026_12_ZN,
+    SAME_HANDLING_POLICY_PATCH: PATCHES_2026_12_ZO,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

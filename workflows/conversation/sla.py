@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         ESCALATIONS_WAIT_PATCH,
         POLICY_CHANGE_KEEPS_BREACH_PATCH,
         POLICY_CHANGE_KEEPS_PATCH,
+        SAME_HANDLING_POLICY_PATCH,
         SLA_FROM_RECEIVED_PATCH,
         WAKE_FROM_RECEIVED_PATCH,
     )
@@ -54,9 +55,10 @@ class SlaClocks(Records):
         if s.sla.policy == name:
             return
         consumed: dict[str, float] = {}
-        previous = s.sla.targets if s.sla.policy is not None else {}
+        replaced_unrun = self._replaced_in_its_own_handling()
+        previous = s.sla.targets if s.sla.policy is not None and not replaced_unrun else {}
         stays_breached: dict[str, SlaTarget] = {}
-        if s.sla.policy is not None:
+        if s.sla.policy is not None and not replaced_unrun:
             await self._pause_sla()
             consumed = {
                 t.name: t.target_minutes - t.remaining_minutes
@@ -85,12 +87,28 @@ class SlaClocks(Records):
         targets |= self._kept_on_change(previous, targets, policy, consumed)
         # A first policy a customer message's rules apply counts from the thread's first message, as
         # the KPIs' first response and resolution do; a changed one goes on from the time consumed.
-        fresh = s.sla.policy is None and self._message_at is not None
+        fresh = (s.sla.policy is None or replaced_unrun) and self._message_at is not None
+        if fresh:
+            self._sla_counted_from = self._message_at
         s.sla = SlaState(
             policy=name, calendar=policy.calendar, targets=targets, earlier_breaches=s.sla.earlier_breaches
         )
         if s.status.value not in policy.pause_on:
             await self._start_clocks(list(targets), since=s.first_customer_message_at if fresh else None)
+
+    def _replaced_in_its_own_handling(self) -> bool:
+        """Whether the policy being replaced was applied from the received time of the message being
+        handled (a second `apply_sla` of the same decision, or of an event it raised): the new one
+        counts from that time too, as if it had been the first (SAME_HANDLING_POLICY_PATCH). It went
+        on from the time the first had consumed: on a message received days before (a mailbox read
+        after an outage), the clocks started over from now and a breach was lost (helper-114).
+        Asked only then."""
+        return (
+            self._state.sla.policy is not None
+            and self._message_at is not None
+            and self._sla_counted_from == self._message_at
+            and self._patched(SAME_HANDLING_POLICY_PATCH)
+        )
 
     def _kept_on_change(
         self,
