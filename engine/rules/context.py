@@ -77,7 +77,11 @@ class ConversationInfo(_Part):
     tags: list[str] = Field(default_factory=list, description="Current tags.")
     team: str | None = Field(default=None, description="Team the conversation is routed to.")
     assignee: str | None = Field(default=None, description="Assigned agent id.")
-    language: str | None = Field(default=None, description="Conversation language (e.g. en, de).")
+    language: str | None = Field(
+        default=None,
+        description="Conversation language (e.g. en, de): declared, the CRM's, or detected (a sure "
+        "detection of the first message is read by its own decision).",
+    )
     customer_messages: int = Field(default=0, description="Customer messages so far.")
     agent_messages: int = Field(default=0, description="Agent replies so far.")
     reopened: int = Field(default=0, description="How often it was reopened.")
@@ -342,7 +346,8 @@ def render_reference() -> str:
         "",
         "| operator | meaning | example |",
         "|---|---|---|",
-        "| `contains_any` | case-insensitive: does the text (or any string of a list) contain any keyword | "
+        "| `contains_any` | case-insensitive (NFKC): does the text (or any string of a list) contain any "
+        "keyword | "
         '`{"contains_any": [{"var": "message.text"}, ["invoice", "refund"]]}` |',
         "| `matches` | case-insensitive regular-expression search, RE2 syntax (linear time) | "
         '`{"matches": [{"var": "message.text"}, "order\\\\s*#?\\\\d{6}"]}` |',
