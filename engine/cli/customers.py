@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +41,7 @@ from engine.service.payload_keys import KeyringError
 from engine.service.temporal_client import connect_checked
 
 TEMPORAL_SECONDS = 30.0
-WRITTEN_AS_A_NUMBER = re.compile(r"[\d\s()+\-./]{5,}")  # a phone number, not a chat handle
+NOTE_SECONDS = 5.0  # how long whether the index is complete is asked of Temporal
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -95,8 +94,9 @@ async def _found(database: AsyncEngine, args: argparse.Namespace) -> customer_re
 async def _notes(database: AsyncEngine, args: argparse.Namespace) -> list[str]:
     notes = customer_requests.address_notes(args.address)
     try:
-        client = await temporal_client(Settings())
-        index = await customer_requests.index_note(client, database, args.tenant)
+        async with asyncio.timeout(NOTE_SECONDS):  # `find` reads the database alone: not kept waiting
+            client = await temporal_client(Settings())
+            index = await customer_requests.index_note(client, database, args.tenant)
     except (RPCError, TimeoutError, NotThisService, KeyringError):
         index = "Temporal did not answer: whether conversations begun before the index exist is unknown"
     return [*notes, index] if index else notes
