@@ -178,6 +178,8 @@ in French ("5 étoiles !") answers the survey, and
 `patches-2026-12-zo-two-policies-one-decision-1`, begun with the bundle in which a policy that
 replaces, in one decision, the one applied from a message received two days before counts from
 that message too (both targets breached at their instants), and
+`patches-2026-12-zp-de-ch-in-german-1`, begun with the bundle in which a customer writing `de-CH`
+gets the pack's German acknowledgement, and
 `patches-2026-12-zj-phone-without-plus-1`, begun with the bundle in which a WhatsApp sender without
 `+` is looked up in the CRM by its number (a VIP found).
 The others were recorded with `CONVOFLOW_RECORD_HISTORIES=tests/histories` before a change of the

@@ -26,6 +26,8 @@ from tests.polling import eventually
 from tests.replay import replay_every_run
 from tests.test_service_up import start_part, stop
 
+DEFAULT_PACK = Path(__file__).resolve().parent.parent / "rule_packs" / "default"
+
 PACKS = Path(__file__).resolve().parent.parent / "rule_packs"
 
 # 07:00 UTC is 08:00 in Berlin (CET) and 16:00 in Tokyo.
@@ -340,3 +342,22 @@ async def test_a_message_s_language_tag_with_script_and_region_or_an_underscore_
         json={**body, "language": "x" * 36},
     )
     assert refused.status == 422 and refused.body["fields"][0]["field"] == "language", refused.body
+
+
+async def test_a_customer_writing_de_ch_is_answered_in_german_and_the_conversation_is_german(
+    api: ApiClient, settings: Settings, outbox: OutboxRows, worker: None
+) -> None:
+    """A Zürich customer (`de-CH`) got the default pack's English acknowledgement, and the conversation
+    stayed `de-CH`, matching no German template afterwards (helper-114)."""
+    publish(settings, DEFAULT_PACK)
+    body = {
+        "message_id": "m-1",
+        "channel": "email",
+        "sender": {"address": "urs@example.ch", "name": "Urs Meier"},
+        "text": "Grüezi, meine Rechnung stimmt nicht.",
+        "language": "de-CH",
+    }
+    posted = await api.request("POST", "/v1/conversations/zh-1/messages?wait=decided", json=body)
+    assert posted.status == 201, posted.body
+    [ack] = [row["text"] for row in outbox.read_all() if ":zh-1:" in row["idempotency_key"]]
+    assert ack.startswith("Hallo Urs, danke für Ihre Nachricht"), ack

@@ -133,14 +133,21 @@ def _locale(language: str) -> Locale:
         return FALLBACK_LOCALE
 
 
-def choose_text(texts: dict[str, str], wanted: list[str | None], default: str) -> tuple[str, str]:
+def choose_text(
+    texts: dict[str, str], wanted: list[str | None], default: str, *, regional: bool = True
+) -> tuple[str, str]:
     """The template text in the first wanted language it has, else the pack's default language.
 
     A wanted `de-CH` takes a `de-CH` text (written `de_CH` or `DE-ch` too), else the `de` one: a
-    customer in Zürich got the English text of a pack with a German one."""
+    customer in Zürich got the English text of a pack with a German one. `regional=False`: the
+    exact language alone, as before (workflows/conversation/patches.py TEMPLATE_FALLBACK_PATCH)."""
     keyed = {_tag(key): key for key in texts}
     for lang in wanted:
         if not lang:
+            continue
+        if not regional:
+            if lang in texts:
+                return lang, texts[lang]
             continue
         for candidate in (lang, _tag(lang), _tag(lang).split("-")[0]):
             key = candidate if candidate in texts else keyed.get(candidate)

@@ -116,8 +116,9 @@ class ConversationCore:
         # When the channel received the customer message being handled: the SLA clocks its handling
         # starts count from it (sla.py `_start_clocks`); None outside a message's handling.
         self._message_at: datetime | None = None
+        self._message_in_hand: str | None = None  # the id of the message being handled (inbox.py)
         # The message whose handling applied the SLA policy from its received time (sla.py `_apply_sla`).
-        self._sla_counted_from: datetime | None = None
+        self._sla_counted_for: str | None = None
         self._attributes_once_on: bool | None = None
         self._trail_bytes_on: bool | None = None
         self._run_trail_bytes = 0  # what the entries this run flushed take encoded (TRAIL_BYTES_PATCH)

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         LATE_ITEMS_PATCH,
         LINES_PATCH,
         RETRY_AFTER_FIRST_PATCH,
+        TEMPLATE_FALLBACK_PATCH,
     )
     from workflows.conversation.sla import SlaClocks
 
@@ -305,11 +306,13 @@ class Delivery(SlaClocks):
         `open`, so rendering runs unrestricted: the files are read-only data of pinned packages, the
         text depends only on the template and the context, never on time or state outside history.
         """
-        lang, text = choose_text(
-            self.pack.templates[name],
-            [self._state.language, context.get("customer", {}).get("language")],
-            self.pack.meta.language,
-        )
+        texts, default = self.pack.templates[name], self.pack.meta.language
+        wanted = [self._state.language, context.get("customer", {}).get("language")]
+        lang, text = choose_text(texts, wanted, default, regional=False)
+        regional = choose_text(texts, wanted, default)
+        # The language a send chose becomes the conversation's (actions.py): asked only where it differs.
+        if regional != (lang, text) and self._patched(TEMPLATE_FALLBACK_PATCH):
+            lang, text = regional
         return lang, self._rendered(text, lang, context)
 
     def _rendered(

@@ -251,11 +251,11 @@ class Inbox(Threads):
         if self._state.status in TERMINAL and self._threads():
             await self._begin_thread()
         at = self._received_at(message)
-        self._message_at = at
+        self._message_at, self._message_in_hand = at, message.message_id
         try:
             return await self._take_message(message, at)
         finally:
-            self._message_at = None
+            self._message_at = self._message_in_hand = None
 
     async def _take_message(self, message: InboundMessage, at: datetime) -> tuple[int, bool]:
         s = self._state

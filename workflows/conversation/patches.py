@@ -317,7 +317,14 @@ PATCHES_2026_12_ZN = "patches-2026-12-zn"
 SAME_HANDLING_POLICY_PATCH = "a-policy-replaced-in-its-own-handling-counts-from-the-message"
 # The bundle after that: everything PATCHES_2026_12_ZN stands for, and SAME_HANDLING_POLICY_PATCH.
 PATCHES_2026_12_ZO = "patches-2026-12-zo"
+# A template of no text in the wanted `de-CH` takes the `de` one (engine/rules/templates.py
+# `choose_text`), and the conversation's language becomes `de`: a Zürich customer got English. Asked
+# only where the choice differs from the exact language's (delivery.py).
+TEMPLATE_FALLBACK_PATCH = "a-regional-language-takes-its-language-s-template"
+# The bundle after that: everything PATCHES_2026_12_ZO stands for, and TEMPLATE_FALLBACK_PATCH.
+PATCHES_2026_12_ZP = "patches-2026-12-zp"
 BUNDLES = (
+    PATCHES_2026_12_ZP,
     PATCHES_2026_12_ZO,
     PATCHES_2026_12_ZN,
     PATCHES_2026_12_ZM,
@@ -419,6 +426,7 @@ LATER_PATCHES = {
     SURVEY_EXPIRY_RECORDED_PATCH: PATCHES_2026_12_ZM,
     RATING_WORDS_PATCH: PATCHES_2026_12_ZN,
     SAME_HANDLING_POLICY_PATCH: PATCHES_2026_12_ZO,
+    TEMPLATE_FALLBACK_PATCH: PATCHES_2026_12_ZP,
 }
 """The patches made after PATCHES_2026_12, each with the first bundle that stands for it."""
 

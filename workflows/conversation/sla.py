@@ -89,7 +89,7 @@ class SlaClocks(Records):
         # the KPIs' first response and resolution do; a changed one goes on from the time consumed.
         fresh = (s.sla.policy is None or replaced_unrun) and self._message_at is not None
         if fresh:
-            self._sla_counted_from = self._message_at
+            self._sla_counted_for = self._message_in_hand
         s.sla = SlaState(
             policy=name, calendar=policy.calendar, targets=targets, earlier_breaches=s.sla.earlier_breaches
         )
@@ -105,8 +105,8 @@ class SlaClocks(Records):
         Asked only then."""
         return (
             self._state.sla.policy is not None
-            and self._message_at is not None
-            and self._sla_counted_from == self._message_at
+            and self._message_in_hand is not None
+            and self._sla_counted_for == self._message_in_hand
             and self._patched(SAME_HANDLING_POLICY_PATCH)
         )
 
