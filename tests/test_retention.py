@@ -8,21 +8,25 @@ asked to end first (the `retire` update), and refuses when anything happened sin
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 
+from engine.contracts.conversation import Channel, ConversationState, InboundMessage, Party, Status
 from engine.contracts.retirement import RETIRE_UPDATE, Retirement
 from engine.db.schema import customer_conversations, erasures, kpi_facts, outbox
 from engine.service import retention
 from engine.service.config import Settings
+from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.cli_run import cli
 from tests.conftest import build_worker, serve_api
 from tests.polling import eventually
 from tests.replay import assert_replays
 from tests.test_customer_requests import gone, rows
+from workflows.conversation.workflow import ConversationWorkflow
 
 
 async def closed(api: ApiClient, conversation: str) -> None:
@@ -97,3 +101,56 @@ async def test_a_conversation_refuses_to_end_while_open_or_active_since(
         assert shown.status == 200 and shown.body["status"] == "closed"
         await assert_replays(client, api.workflow_id("closed-2"))
         await assert_replays(client, api.workflow_id("open-2"))
+
+
+def test_a_message_that_comes_with_the_end_is_taken_not_refused() -> None:
+    """The sweep's `retire` and a customer's message can reach the run in one task, `retire` first:
+    the message's validator saw a conversation closed for good and refused it, a final 409, and the
+    customer's words were lost (helper-115). It is taken: it begins the next thread, the run goes on
+    (`_closed_for_good` no longer holds once the thread is open). A run of the old behaviour, which
+    ends at the close, still refuses."""
+    run = ConversationWorkflow.__new__(ConversationWorkflow)  # the validator reads state, no clock
+    now = datetime.now(UTC)
+    run._state = ConversationState(
+        conversation_id="conversation:acme:late-1",
+        tenant="acme",
+        external_id="late-1",
+        channel=Channel.EMAIL,
+        customer=Party(address="ada@example.com"),
+        created_at=now,
+        updated_at=now,
+        status=Status.CLOSED,
+    )
+    run._seen, run._threads_on, run._retired = {}, True, True
+    message = InboundMessage(
+        message_id="m-2", channel=Channel.EMAIL, sender=Party(address="ada@example.com"), text="Again"
+    )
+    run._validate_receive_message(message)  # taken
+    run._threads_on, run._retired = False, False
+    with pytest.raises(ApplicationError, match="closed"):
+        run._validate_receive_message(message)
+
+
+async def test_a_sweep_no_worker_answers_refuses_and_deletes_nothing(
+    client: Client, shell: Settings, tenants: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no worker the first conversation's `retire` timed out with an error nobody caught: the
+    sweep died with a traceback (helper-115). Each is refused; after three in a row it stops asking."""
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        for n in range(4):
+            await closed(api, f"nw-{n}")
+
+        async def listed() -> bool:
+            return len(await retention.expired(client, tenant, datetime.now(UTC))) == 4
+
+        await eventually(listed, "four closed conversations listed")
+    monkeypatch.setattr(retention, "RETIRE_DEADLINE", timedelta(seconds=1))
+    database = database_of(shell)
+    try:
+        outcome = await retention.sweep(client, database, shell, tenant, 0)
+    finally:
+        await database.dispose()
+    assert outcome.record is None and sorted(outcome.refused) == [f"nw-{n}" for n in range(4)], outcome
+    assert set(outcome.refused.values()) == {retention.NO_WORKER}
+    assert await rows(shell, customer_conversations, conversation_id="nw-0") == 1

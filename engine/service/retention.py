@@ -30,7 +30,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.contracts.conversation import conversation_workflow_id, external_id_of
@@ -45,6 +50,8 @@ from workflows.conversation.search_attributes import LAST_ACTIVITY_AT, STATUS, T
 RETIRE_DEADLINE = timedelta(seconds=10)
 SWEEP_LIMIT = 500  # conversations one sweep ends at most (the next sweep goes on)
 KEPT = (kpi_facts, kpi_threads)
+NO_WORKER = "no worker answered in time"
+NO_WORKER_GIVE_UP = 3  # conversations in a row no worker answered for: the sweep stops asking
 
 
 @dataclass
@@ -97,17 +104,32 @@ async def sweep(
     outcome.found = await expired(client, tenant, outcome.cutoff, limit)
     if dry_run:
         return outcome
-    ended = []
+    ended, silent = [], 0
     for conversation in outcome.found:
         why = await _retire(client, tenant, conversation, outcome.cutoff)
         if why is None:
             ended.append(conversation)
         else:
             outcome.refused[conversation] = why
+        silent = silent + 1 if why == NO_WORKER else 0
+        if silent >= NO_WORKER_GIVE_UP:  # no worker runs: the rest would wait 10 s each for nothing
+            outcome.refused.update(
+                {c: NO_WORKER for c in outcome.found if c not in outcome.refused and c not in ended}
+            )
+            break
     runs = 0
+    again: set[str] = set()
     for conversation in ended:
-        runs += await _delete_ended_runs(client, tenant, conversation)
-    again = {c for c in ended if await _running(client, tenant, c)}
+        deleted_runs = await _delete_ended_runs(client, tenant, conversation)
+        if deleted_runs is None:
+            again.add(conversation)
+        else:
+            runs += deleted_runs
+    # Asked again just before the rows go: a message since the deletions began a new run, whose rows
+    # (its index row, inbound ids, acknowledgement) must stay. What is left is the moment between this
+    # last look and the transaction: a message then may lose the index row the API wrote for it (the
+    # conversation is found again from its next message on).
+    again |= {c for c in ended if c not in again and await _running(client, tenant, c)}
     deleted = [c for c in ended if c not in again]
     if not deleted:
         return outcome
@@ -123,9 +145,8 @@ async def sweep(
         actor=f"retention: closed, no activity since {outcome.cutoff.date().isoformat()}",
         removed={"temporal_runs": runs, "outbox_mirror_lines": mirrored},
         keep=KEPT,
+        details={"began_again": sorted(again)},
     )
-    if again:
-        outcome.record["began_again"] = sorted(again)
     return outcome
 
 
@@ -154,6 +175,8 @@ async def _retire(client: Client, tenant: str, conversation: str, cutoff: dateti
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         return str(cause.message if hasattr(cause, "message") else cause)
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        return NO_WORKER  # the others go on: one stuck conversation stopped them all
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None  # ended already (a sweep run again): its runs go
@@ -161,9 +184,12 @@ async def _retire(client: Client, tenant: str, conversation: str, cutoff: dateti
     return None
 
 
-async def _delete_ended_runs(client: Client, tenant: str, conversation: str) -> int:
-    """The conversation's runs that ended, deleted; a running one (a message began the conversation
-    anew since it ended) is left alone: a run never runs again once it ended, so none is deleted live."""
+async def _delete_ended_runs(client: Client, tenant: str, conversation: str) -> int | None:
+    """The conversation's runs deleted, once it ended; None, deleting nothing, when its latest run
+    runs (a message began it anew, or was taken as it ended and the run went on as new: its earlier
+    runs are its history)."""
+    if await _running(client, tenant, conversation):
+        return None
     workflow_id = conversation_workflow_id(tenant, conversation)
     deleted = 0
     try:

@@ -151,7 +151,9 @@ class ConversationWorkflow(Replies):
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
-        if self._closed_for_good():
+        # A retired run takes a message that comes in the same task: it begins the next thread and
+        # the run goes on (refused, the customer's message was lost with a final 409).
+        if self._closed_for_good() and not self._retired:
             self._reject_when_closed()
         # An SMS posted to an email conversation was taken and counted as the customer's, its event
         # said email and the agent's reply went by email. A validator refuses before anything is
