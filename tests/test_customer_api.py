@@ -106,6 +106,8 @@ async def test_a_request_names_what_is_wrong_with_its_addresses(
         ({"addresses": [BOB] * 21}, "addresses"),
         ({"addresses": ["   "]}, "addresses.0"),
         ({"addresses": [BOB], "actor": "x" * 81}, "actor"),
+        ({"addresses": [BOB], "actor": "DPO\x00"}, "actor"),  # PostgreSQL refused it after the runs went
+        ({"addresses": ["bob\x00@example.com"]}, "addresses.0"),
         ({"addresses": [BOB], "dryrun": True}, "dryrun"),
         ({"addresses": [BOB], "dry_run": "yes"}, "dry_run"),  # a word is no boolean on a route that erases
         ({"addresses": ["0151 0000 0300"]}, "addresses"),  # matches no number: done, having found nothing
@@ -123,7 +125,8 @@ async def test_a_request_names_what_is_wrong_with_its_addresses(
     assert local.status == 200
     first, second = local.body["notes"]
     assert first.startswith("addresses[0] is no international number"), first
-    assert second.startswith("addresses[1] was read as +4155550100"), second
+    assert second.startswith("addresses[1] was read both as a chat handle and as an international"), second
+    assert "415" not in first + second  # notes are kept on an erasure's record: no address in them
 
 
 async def test_two_people_are_never_one_customer_and_one_is_found_in_any_form(
@@ -165,6 +168,13 @@ async def test_two_people_are_never_one_customer_and_one_is_found_in_any_form(
         )
         assert erased.status == 201 and erased.body["conversations"] == ["sms-num"], erased.body
         assert (await api.get("chat-num")).status == 200
+        # Digits alone are refused for an erasure (which they are is not said); marked, a handle's.
+        unmarked = {"addresses": ["14155550100"]}
+        refused = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", unmarked)
+        assert refused.status == 422 and "handle:" in refused.body["message"], refused.body
+        marked = {"addresses": ["handle:14155550100"]}
+        handle = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", marked)
+        assert handle.status == 201 and handle.body["conversations"] == ["chat-num"], handle.body
 
 
 async def test_a_dry_run_says_what_an_erasure_keeps_and_the_record_keeps_it_too(

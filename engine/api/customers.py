@@ -34,6 +34,7 @@ from engine.api.email_intake import MAIL_INTAKE
 from engine.api.errors import ApiError, Handler, check_parameters, invalid_field, unavailable
 from engine.api.pages import PAGE_PARAMS, next_link, page_request
 from engine.api.schemas import Strict
+from engine.contracts.single_line import SINGLE_LINE
 from engine.db.customer_index import wanted_forms
 from engine.db.erasure import erasures_of
 from engine.service import customer_export, customer_requests
@@ -42,7 +43,9 @@ routes = web.RouteTableDef()
 access_log = logging.getLogger("convoflow.access")
 ASKED = web.RequestKey("customer_request", str)
 ERASING = web.AppKey("erasing", dict[str, asyncio.Lock])
-Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320)]
+Address = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=320, pattern=SINGLE_LINE)
+]
 
 
 class CustomerAddresses(Strict):
@@ -56,7 +59,10 @@ class CustomerAddresses(Strict):
 
 class EraseCustomer(CustomerAddresses):
     actor: str | None = Field(
-        default=None, max_length=80, description="Who asked (a case number, the officer): kept on the record."
+        default=None,
+        max_length=80,
+        pattern=SINGLE_LINE,
+        description="Who asked (a case number, the officer): kept on the record.",
     )
     dry_run: StrictBool = Field(
         default=False, description="Only say what would be erased (200), erasing nothing."

@@ -50,11 +50,14 @@ def indexed_form(address: str, channel: str) -> str:
 
 
 def searched_forms(address: str) -> set[str]:
-    """Every form a searched address may have been indexed under (it names no channel)."""
+    """Every form a searched address may have been indexed under (it names no channel); one
+    written `handle:<handle>` is that handle alone."""
     text = plain(address)
-    forms = {HANDLE + text.lower()}
-    if "@" in text:
-        forms.add(text.lower())
+    if text.lower().startswith(HANDLE):
+        return {HANDLE + text[len(HANDLE) :].strip().lower()}
+    # The bare lower-case form is an email's, and every handle's in rows written before handles were
+    # marked (a new row's digest never has it unless it is an email's).
+    forms = {HANDLE + text.lower(), text.lower()}
     if (number := e164(text)) is not None:
         forms.add(number)
     return forms

@@ -42,6 +42,7 @@ from engine.contracts.conversation import Status, StatusChange, conversation_wor
 from engine.contracts.phone_numbers import e164
 from engine.db.crm_lookups import contacts_of
 from engine.db.customer_index import (
+    HANDLE,
     CustomerConversation,
     CustomerIndex,
     indexed_form,
@@ -95,38 +96,48 @@ class NationalNumber(CustomerRequestError):
     """A number without its country code: it matches no indexed number."""
 
 
+def _unmarked_number(text: str) -> bool:
+    """Digits written without `+` or `00` and not marked as a handle: a national number, a WhatsApp
+    number, a chat handle of digits? Nothing tells."""
+    return (
+        "@" not in text
+        and not text.lower().startswith(HANDLE)
+        and WRITTEN_AS_A_NUMBER.fullmatch(text) is not None
+        and not text.startswith(("+", "00"))
+    )
+
+
 def address_notes(addresses: Sequence[str]) -> list[str]:
-    """What the search does with addresses written as numbers without `+` or `00`: searched as
-    written (no international number), or read as one (the digits taken to begin with a country
-    code, as WhatsApp writes them: a national `(415) 555-0100` is then another number)."""
+    """What the search did with digits written without `+` or `00` (it names the address by its
+    place, never by what it says: an erasure keeps its notes)."""
     notes = []
     for n, address in enumerate(addresses):
         text = plain(address)
-        if "@" in text or not WRITTEN_AS_A_NUMBER.fullmatch(text):
+        if not _unmarked_number(text):
             continue
-        number = e164(text)
-        if number is None:
+        if e164(text) is None:
             notes.append(
                 f"addresses[{n}] is no international number (+ and country code): it matches no phone "
                 "number, only a chat handle written so"
             )
-        elif not text.lstrip().startswith(("+", "00")):
+        else:
             notes.append(
-                f"addresses[{n}] was read as {number} (its digits taken to begin with a country code); "
-                "a national number matches nothing: write it with + and its country code"
+                f"addresses[{n}] was read both as a chat handle and as an international number (its "
+                "digits taken to begin with a country code); a national number matches nothing: write "
+                "it with + and its country code"
             )
     return notes
 
 
 def national_numbers(addresses: Sequence[str]) -> None:
-    """NationalNumber naming the first address that cannot match any phone number: an erasure asked
-    by it would be on record as done, having found nothing."""
+    """NationalNumber naming the first address an erasure cannot take as written: digits without
+    `+` or `00` may be a national number (matching nothing, or another country's), a number as
+    WhatsApp writes it, or a chat handle; an erasure deletes for good, so it is told which."""
     for n, address in enumerate(addresses):
-        text = plain(address)
-        if "@" not in text and WRITTEN_AS_A_NUMBER.fullmatch(text) and e164(text) is None:
+        if _unmarked_number(plain(address)):
             raise NationalNumber(
-                f"addresses[{n}] is a number without its country code: it matches no phone number; "
-                "write it with + and its country code"
+                f"addresses[{n}] is digits without + or 00: write a phone number with + and its country "
+                f"code, a chat or social handle of digits as {HANDLE}<handle>"
             )
 
 

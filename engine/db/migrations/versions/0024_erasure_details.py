@@ -1,10 +1,10 @@
 """An erasure keeps what it left and why (conversations of others the customer wrote into, those a
-message began anew, what the search could not do); chat and social handles indexed as handles.
+message began anew, what the search could not do).
 
 The record kept only what went: an auditor shown it could not tell an erasure that left a
 conversation begun anew, or that searched a national number matching nothing, from a complete one.
-A chat handle of digits was indexed as if it were a phone number (one person's request found
-another's chat): its rows go, and `convoflow customer index` writes them again as handles.
+(Chat and social handles are indexed as handles from this release on; rows written before stay,
+found as before: `convoflow customer index` adds each conversation's customer's in the new form.)
 
 Revision ID: 0024_erasure_details
 Revises: 0023_customer_requests
@@ -31,7 +31,6 @@ def upgrade() -> None:
             comment="What was left and why: written_into_others, began_again, notes.",
         ),
     )
-    op.execute("DELETE FROM customer_conversations WHERE channel IN ('chat', 'social')")
 
 
 def downgrade() -> None:
