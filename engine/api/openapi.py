@@ -350,8 +350,6 @@ def build_document() -> dict[str, Any]:
                 method, path, authenticated=authenticated, limited=limited, body=request is not None
             )
         )
-        if path in NEVER_KEPT:  # no Idempotency-Key, no conversation event to refuse
-            responses.pop("409", None)
         if path in NEVER_LIMITED:
             responses = {code: answer for code, answer in responses.items() if code in (str(status), "401")}
             if path == "/metrics":

@@ -164,6 +164,7 @@ def error_answers(
     if method in ("POST", "PUT"):
         answers["400"] = problem("The body is not JSON (or empty): `fields` names `body`")
         answers["413"] = problem("The body is over the route's limit")
+    if method in ("POST", "PUT") and not path.startswith("/v1/customers/"):  # no key kept, no event
         answers["409"] = problem(
             "A request with the same Idempotency-Key is still running, or the conversation refused the event",
             **{"Retry-After": {"description": "Seconds to wait", **SECONDS}},
