@@ -181,6 +181,9 @@ def outbox(settings: Settings) -> OutboxRows:
     return OutboxRows(settings)
 
 
+TEARDOWN_SECONDS = 90
+
+
 @pytest.fixture
 async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
     """A worker for the test's queue; when it stops, every history it produced must replay.
@@ -188,9 +191,23 @@ async def worker(client: Client, settings: Settings) -> AsyncIterator[None]:
     Only for tests that start a conversation: with no run on the queue the replay check fails.
     """
     await check_key_material(settings, keyring_of(settings))  # as a worker starting records its keys
-    async with build_worker(client, settings):
+    running = build_worker(client, settings)
+    await running.__aenter__()
+    try:
         yield
-    await replay_every_run(client, settings.task_queue)
+    finally:
+        # Bounded: a teardown that hung (after a failure, on a loaded CI machine) held the whole
+        # PostgreSQL pass for half an hour, and pytest-timeout's alarm did not end it.
+        try:
+            async with asyncio.timeout(TEARDOWN_SECONDS):
+                await running.__aexit__(None, None, None)
+        except TimeoutError:
+            raise AssertionError(f"the worker did not shut down within {TEARDOWN_SECONDS} s") from None
+    try:
+        async with asyncio.timeout(TEARDOWN_SECONDS):
+            await replay_every_run(client, settings.task_queue)
+    except TimeoutError:
+        raise AssertionError(f"replaying the test's runs took over {TEARDOWN_SECONDS} s") from None
 
 
 @contextlib.asynccontextmanager

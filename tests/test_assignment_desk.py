@@ -232,11 +232,19 @@ async def test_a_team_of_one_keeps_its_agent_when_nobody_else_can_take_the_conve
 
 
 async def test_a_conversation_its_agent_could_not_keep_goes_back_to_them_once_they_have_room(
-    api: ApiClient, worker: None, desk_pack: str
+    api: ApiClient, worker: None, settings: Settings, tmp_path: Path
 ) -> None:
     """Over capacity at the unanswered timeout (its capacity cut), solo could not keep one of its
     two conversations: queued excluding solo, it waited for ever beside solo once solo was idle, and
     newer conversations went to solo before it."""
+    # The capacity is cut before the timeout fires: 6 s, not the desk pack's 1.8 s, which a loaded CI
+    # machine spent assigning the two (the timeout then found solo within capacity, and kept it).
+    pack = tmp_path / "desk-slower-unanswered"
+    shutil.copytree(TEST_PACKS / "desk", pack)
+    text = (pack / "pack.yaml").read_text(encoding="utf-8")
+    assert "unanswered_minutes: 0.03" in text
+    (pack / "pack.yaml").write_text(text.replace("unanswered_minutes: 0.03", "unanswered_minutes: 0.1"))
+    publish(settings, pack)
     await add_agent(api, "solo", capacity=2)
     for name in ("c-a", "c-b"):
         await api.post_message(name, f"{name}-m1", "Hello there")
