@@ -253,6 +253,8 @@ def test_a_rating_s_words_in_other_languages_are_read_where_asked() -> None:
         ("4 de 5", 4),
         ("5 estrelas", 5),
         ("3 sterren", 3),
+        ("5 e\u0301toiles", 5),  # a Mac's decomposed é
+        ("\uff15 étoiles", 5),  # a full-width 5
     ):
         assert rating_of(text, any_language=True) == rating, text
         assert rating_of(text) is None, text  # runs recorded before read them as messages, and replay so

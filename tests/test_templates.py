@@ -323,7 +323,11 @@ async def test_a_message_s_language_tag_with_script_and_region_or_an_underscore_
 ) -> None:
     """`zh-Hant-TW` (over eight characters) and `fr_CA` (a POSIX locale name) were a 422: the whole
     customer message refused over its language tag (helper-114)."""
-    for conversation, tag, taken in (("lt-1", "zh-Hant-TW", "zh-Hant-TW"), ("lt-2", "fr_CA", "fr-CA")):
+    for conversation, tag, taken in (
+        ("lt-1", "zh-Hant-TW", "zh-Hant-TW"),
+        ("lt-2", "fr_CA", "fr-CA"),
+        ("lt-4", "FR-ca", "fr-CA"),  # as BCP 47 cases it: `?language=fr-CA` found nothing
+    ):
         body = {
             "message_id": "m-1",
             "channel": "chat",

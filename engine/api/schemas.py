@@ -67,8 +67,15 @@ ConversationId = Annotated[
 
 
 def _dashed(value: object) -> object:
-    """`fr_CA` as `fr-CA`: a POSIX locale name where BCP 47 writes a hyphen (a whole message was refused)."""
-    return value.replace("_", "-") if isinstance(value, str) else value
+    """`fr_CA` as `fr-CA` (a POSIX locale name where BCP 47 writes a hyphen: a whole message was
+    refused), in BCP 47's case: `FR-ca` is `fr-CA`, `zh-hant-tw` is `zh-Hant-TW` (lists filter on it)."""
+    if not isinstance(value, str):
+        return value
+    first, *rest = value.replace("_", "-").split("-")
+    cased = [
+        p.title() if len(p) == 4 and p.isalpha() else p.upper() if len(p) == 2 else p.lower() for p in rest
+    ]
+    return "-".join([first.lower(), *cased])
 
 
 # Up to 35 characters: `zh-Hant-TW` and `sr-Latn-RS` are tags (eight was a whole message refused).

@@ -215,7 +215,8 @@ async def temporal_client(settings: Settings) -> Client:
 
 
 def failure_reason(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, NotThisService | KeyringError | RPCError) else type(exc).__name__
+    shown = NotThisService | KeyringError | RPCError | RuntimeError  # their messages name no customer
+    return str(exc) if isinstance(exc, shown) else type(exc).__name__
 
 
 def as_json(value: Any, indent: int | None = 2) -> str:

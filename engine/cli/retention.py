@@ -57,7 +57,11 @@ async def _sweep(database: AsyncEngine, args: argparse.Namespace) -> int:
         outcome = await retention.sweep(
             client, database, settings, args.tenant, args.keep_days, limit=args.limit, dry_run=not args.yes
         )
-    except (RPCError, TimeoutError, NotThisService, KeyringError) as exc:
+    except KeyringError as exc:
+        print(f"convoflow: nothing deleted: the payload keys: {exc}", file=sys.stderr)
+        return 1
+    except (RPCError, TimeoutError, NotThisService, RuntimeError) as exc:
+        # RuntimeError: the SDK's "Failed client connect", a server named by TEMPORAL_ADDRESS that is down.
         print(f"convoflow: sweep incomplete: Temporal: {failure_reason(exc)}; run it again", file=sys.stderr)
         return 1
     cutoff = outcome.cutoff.isoformat(timespec="seconds")
@@ -72,6 +76,8 @@ async def _sweep(database: AsyncEngine, args: argparse.Namespace) -> int:
     print(as_json({"cutoff": cutoff, "refused": outcome.refused, "record": outcome.record}))
     deleted = len(outcome.record["conversations"]) if outcome.record else 0
     print(f"{deleted} conversation(s) of tenant {args.tenant} deleted", file=sys.stderr)
-    if len(outcome.found) == args.limit:
+    if outcome.refused:
+        print(f"convoflow: {len(outcome.refused)} refused to end (listed under refused)", file=sys.stderr)
+    if deleted == args.limit:
         print("convoflow: the limit was reached: run it again for the rest", file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ stars, but the parcel is still missing" (a person should read it; the survey wai
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # A digit from 1 to 5 (or its keycap emoji, 5️⃣), optionally "/5", "out of 5", "star(s)", a star or
 # "points" after it, and punctuation around it; or one to five stars alone.
@@ -36,6 +37,8 @@ def rating_of(text: str, *, any_language: bool = False) -> int | None:
     the other languages above too (workflows/conversation/patches.py RATING_WORDS_PATCH)."""
     if len(text) > 40:  # a rating is short; a longer message is read as what it says
         return None
+    if any_language:  # "5 e\u0301toiles" typed on a Mac, a full-width digit: as they read
+        text = unicodedata.normalize("NFKC", text)
     if found := (_DIGIT_ANY_LANGUAGE if any_language else _DIGIT).match(text):
         return int(found.group(1))
     if found := _STARS.match(text):

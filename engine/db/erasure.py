@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, select
+from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.conversation import conversation_workflow_id
@@ -118,6 +118,28 @@ async def erase_rows(
         async with database.connect() as connection:
             await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return shown(record)
+
+
+async def erased_since(database: AsyncEngine, tenant: str, since: datetime) -> set[str]:
+    """The conversation ids the tenant's erasures since `since` name."""
+    statement = select(erasures.c.conversations).where(
+        erasures.c.tenant == tenant, erasures.c.erased_at >= since
+    )
+    async with database.connect() as connection:
+        return {c for (named,) in (await connection.execute(statement)).all() for c in named}
+
+
+async def note_began_again(database: AsyncEngine, erasure_id: str, began_again: list[str]) -> None:
+    """What the retention sweep learnt after its transaction: those a message began again meanwhile."""
+    async with database.begin() as connection:
+        details = (
+            await connection.execute(select(erasures.c.details).where(erasures.c.erasure_id == erasure_id))
+        ).scalar_one_or_none() or {}
+        await connection.execute(
+            update(erasures)
+            .where(erasures.c.erasure_id == erasure_id)
+            .values(details={**details, "began_again": began_again})
+        )
 
 
 def shown(record: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ touched (`began_again`).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -40,16 +42,20 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from engine.contracts.conversation import conversation_workflow_id, external_id_of
 from engine.contracts.retirement import RETIRE_UPDATE, Retirement
-from engine.db.erasure import erase_rows
+from engine.db.customer_index import CustomerIndex
+from engine.db.erasure import erase_rows, erased_since, note_began_again
 from engine.db.outbox_mirror import remove_from_mirror
 from engine.db.schema import kpi_facts, kpi_threads
 from engine.service.audit_bundle import CONVERSATION_TYPE, ConversationNotFound, run_ids
 from engine.service.config import Settings
 from workflows.conversation.search_attributes import LAST_ACTIVITY_AT, STATUS, TENANT
+from workflows.conversation.workflow import ConversationWorkflow
 
 RETIRE_DEADLINE = timedelta(seconds=10)
 SWEEP_LIMIT = 500  # conversations one sweep ends at most (the next sweep goes on)
 KEPT = (kpi_facts, kpi_threads)
+RECENT = timedelta(hours=1)  # a sweep's deletions Temporal may still list
+ATTEMPTS = 4
 NO_WORKER = "no worker answered in time"
 NO_WORKER_GIVE_UP = 3  # conversations in a row no worker answered for: the sweep stops asking
 
@@ -78,13 +84,34 @@ def visibility_query(tenant: str, cutoff: datetime) -> str:
     )
 
 
-async def expired(client: Client, tenant: str, cutoff: datetime, limit: int = SWEEP_LIMIT) -> list[str]:
-    found: dict[str, None] = {}  # a conversation's ended runs are listed with its running one
+async def candidates(
+    client: Client, database: AsyncEngine, tenant: str, cutoff: datetime
+) -> AsyncIterator[str]:
+    """The tenant's conversations closed and idle since before the cutoff, each once; not those a
+    sweep deleted in the last hour whose runs Temporal still lists (it deletes a run that ended
+    moments ago ~30 s later: a sweep run again took them again, and spent its limit on them)."""
+    deleted = await erased_since(database, tenant, datetime.now(UTC) - RECENT)
+    seen: set[str] = set()  # a conversation's ended runs are listed with its running one
     async for listed in client.list_workflows(visibility_query(tenant, cutoff)):
-        found.setdefault(external_id_of(listed.id), None)
+        conversation = external_id_of(listed.id)
+        if conversation in seen:
+            continue
+        seen.add(conversation)
+        if conversation in deleted and not await _running(client, tenant, conversation):
+            continue
+        yield conversation
+
+
+async def expired(
+    client: Client, database: AsyncEngine, tenant: str, cutoff: datetime, limit: int = SWEEP_LIMIT
+) -> list[str]:
+    """What a sweep would ask to end, at most `limit` (some may refuse: the dry run does not ask)."""
+    found = []
+    async for conversation in candidates(client, database, tenant, cutoff):
+        found.append(conversation)
         if len(found) >= limit:
             break
-    return list(found)
+    return found
 
 
 async def sweep(
@@ -101,11 +128,16 @@ async def sweep(
     """Delete the tenant's conversations closed with no activity for `keep_days` (at most `limit`)."""
     began = now or datetime.now(UTC)
     outcome = SweepOutcome(cutoff=began - timedelta(days=keep_days))
-    outcome.found = await expired(client, tenant, outcome.cutoff, limit)
     if dry_run:
+        outcome.found = await expired(client, database, tenant, outcome.cutoff, limit)
         return outcome
-    ended, silent = [], 0
-    for conversation in outcome.found:
+    # The limit counts the conversations ended: one that refuses each day (a survey waiting its
+    # week) took a place of every sweep, and `--limit 1` ended nothing, for ever. Asking stops at
+    # ATTEMPTS times the limit.
+    ended: list[str] = []
+    silent = 0
+    async for conversation in candidates(client, database, tenant, outcome.cutoff):
+        outcome.found.append(conversation)
         why = await _retire(client, tenant, conversation, outcome.cutoff)
         if why is None:
             ended.append(conversation)
@@ -113,9 +145,8 @@ async def sweep(
             outcome.refused[conversation] = why
         silent = silent + 1 if why == NO_WORKER else 0
         if silent >= NO_WORKER_GIVE_UP:  # no worker runs: the rest would wait 10 s each for nothing
-            outcome.refused.update(
-                {c: NO_WORKER for c in outcome.found if c not in outcome.refused and c not in ended}
-            )
+            break
+        if len(ended) >= limit or len(outcome.found) >= ATTEMPTS * limit:
             break
     runs = 0
     again: set[str] = set()
@@ -147,7 +178,29 @@ async def sweep(
         keep=KEPT,
         details={"began_again": sorted(again)},
     )
+    # A message in the moment between the last look and the commit began a run whose index row the
+    # API may have written before the rows went: written again from its state (the API's memory of
+    # rows written would skip it at the conversation's next messages).
+    late = [c for c in deleted if await _running(client, tenant, c)]
+    for conversation in late:
+        await _index_again(client, database, tenant, conversation)
+    if late:
+        outcome.record["began_again"] = sorted({*again, *late})
+        await note_began_again(database, outcome.record["erasure_id"], outcome.record["began_again"])
     return outcome
+
+
+async def _index_again(client: Client, database: AsyncEngine, tenant: str, conversation: str) -> None:
+    handle = client.get_workflow_handle_for(
+        ConversationWorkflow.run, conversation_workflow_id(tenant, conversation)
+    )
+    try:
+        state = await handle.query(ConversationWorkflow.state_without_trail, rpc_timeout=RETIRE_DEADLINE)
+    except (RPCError, WorkflowQueryFailedError):
+        return  # indexed again at its next message that begins nothing (the API writes every sender)
+    await CustomerIndex(database).add(
+        tenant, state.customer.address, conversation, state.channel.value, state.created_at, created=True
+    )
 
 
 async def _running(client: Client, tenant: str, conversation: str) -> bool:
