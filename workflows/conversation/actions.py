@@ -19,11 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.sla_state import PendingEscalation
     from engine.rules.actions import DONE, ActionResult, from_record
     from workflows.conversation.delivery import SentLater
-    from workflows.conversation.patches import (
-        CRM_TEXT_FILLED_PATCH,
-        ESCALATION_OWN_BREACH_PATCH,
-        SURVEY_ONCE_PATCH,
-    )
+    from workflows.conversation.patches import CRM_TEXT_FILLED_PATCH, ESCALATION_OWN_BREACH_PATCH
+    from workflows.conversation.patches_late import SURVEY_ONCE_PATCH
     from workflows.conversation.status import Raised, StatusMachine
 
 

@@ -38,8 +38,8 @@ with workflow.unsafe.imports_passed_through():
         DESK_DEADLINES_PATCH,
         PRIORITY_TOLD_PATCH,
         UNANSWERED_ON_TEAM_CALENDAR_PATCH,
-        UNANSWERED_STOPS_PATCH,
     )
+    from workflows.conversation.patches_late import UNANSWERED_STOPS_PATCH
 
 # Statuses in which nobody waits on the assignee: the customer (pending), nobody (on hold, solved, closed).
 NOBODY_WAITS = frozenset({"pending", "on_hold", "solved", "closed"})

@@ -24,8 +24,8 @@ with workflow.unsafe.imports_passed_through():
         ASSIGNMENT_FACTS_PATCH,
         CRM_FALLBACK_PATCH,
         LAST_COMMA_FIRST_PATCH,
-        PHONE_WITHOUT_PLUS_PATCH,
     )
+    from workflows.conversation.patches_late import PHONE_WITHOUT_PLUS_PATCH
     from workflows.conversation.rule_context import build_context, first_name_of, first_word
     from workflows.conversation.status import Raised
 

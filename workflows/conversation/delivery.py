@@ -38,9 +38,8 @@ with workflow.unsafe.imports_passed_through():
         CRM_WRITES_PATCH,
         LATE_ITEMS_PATCH,
         LINES_PATCH,
-        RETRY_AFTER_FIRST_PATCH,
-        TEMPLATE_FALLBACK_PATCH,
     )
+    from workflows.conversation.patches_late import RETRY_AFTER_FIRST_PATCH, TEMPLATE_FALLBACK_PATCH
     from workflows.conversation.sla import SlaClocks
 
 # What a send's failure for good begins with, in `_deliver`'s answer and on the trail.

@@ -45,8 +45,8 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.survey_ratings import rating_of
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
-    from workflows.conversation.patches import (
-        AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH,
+    from workflows.conversation.patches import AUTOMATIC_REPLY_CHANGES_NOTHING_PATCH
+    from workflows.conversation.patches_late import (
         AUTOMATIC_REPLY_KEEPS_CLOSED_PATCH,
         LATEST_MESSAGE_TIME_PATCH,
         RATING_WORDS_PATCH,

@@ -38,8 +38,8 @@ with workflow.unsafe.imports_passed_through():
         FAILED_REPLY_DECIDED_PATCH,
         REFUSED_TOLD_PATCH,
         REPEAT_WAITS_PATCH,
-        REPLY_RESTARTS_IDLE_PATCH,
     )
+    from workflows.conversation.patches_late import REPLY_RESTARTS_IDLE_PATCH
 
 
 def delivery_of(sent: str | SentLater | None) -> DeliveryState:

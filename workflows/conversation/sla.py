@@ -21,11 +21,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.conversation.options import LOCAL
     from workflows.conversation.patches import (
         BREACHES_KEPT_PATCH,
+        POLICY_CHANGE_KEEPS_PATCH,
+        SLA_FROM_RECEIVED_PATCH,
+    )
+    from workflows.conversation.patches_late import (
         ESCALATIONS_WAIT_PATCH,
         POLICY_CHANGE_KEEPS_BREACH_PATCH,
-        POLICY_CHANGE_KEEPS_PATCH,
         SAME_HANDLING_POLICY_PATCH,
-        SLA_FROM_RECEIVED_PATCH,
         WAKE_FROM_RECEIVED_PATCH,
     )
     from workflows.conversation.records import Records

@@ -12,7 +12,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import DecisionEntry, Status
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.deciding import Deciding
-    from workflows.conversation.patches import OVERDUE_BREACH_PATCH, SURVEY_EXPIRY_RECORDED_PATCH
+    from workflows.conversation.patches_late import OVERDUE_BREACH_PATCH, SURVEY_EXPIRY_RECORDED_PATCH
     from workflows.conversation.status import Raised
 
 # Timers that move the status by themselves, with what the trail says about it.

@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from engine.contracts.retirement import RETIRE_UPDATE, Retirement
     from engine.contracts.trail import newest_within
     from workflows.conversation.core import CARRIED_TRAIL_BYTES, TERMINAL
-    from workflows.conversation.patches import BOUNCE_AFTER_CLOSE_PATCH, SURVEY_ANSWERED_ONCE_PATCH
+    from workflows.conversation.patches_late import BOUNCE_AFTER_CLOSE_PATCH, SURVEY_ANSWERED_ONCE_PATCH
     from workflows.conversation.replies import Replies
     from workflows.conversation.status import Raised
 
