@@ -22,10 +22,12 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
 from tests.cli_run import cli
-from tests.conftest import build_worker, serve_api
+from tests.conftest import TEST_PACKS, build_worker, publish, serve_api
+from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.replay import assert_replays
 from tests.test_customer_requests import gone, rows
+from tests.test_survey_replies import surveyed
 from workflows.conversation.workflow import ConversationWorkflow
 
 
@@ -165,3 +167,30 @@ async def test_a_sweep_no_worker_answers_refuses_and_deletes_nothing(
     assert outcome.record is None and len(outcome.refused) == retention.NO_WORKER_GIVE_UP == 3, outcome
     assert set(outcome.refused.values()) == {retention.NO_WORKER}  # the fourth was not asked
     assert await rows(shell, customer_conversations, conversation_id="nw-0") == 1
+
+
+async def test_a_conversation_that_refuses_takes_no_place_of_the_limit(
+    client: Client, shell: Settings, tenants: dict[str, str], outbox: OutboxRows
+) -> None:
+    """A closed conversation whose survey still waits for its answer refuses to end, every day: it
+    took a place of every sweep, and `--limit 1` ended nothing, for ever (helper-116)."""
+    publish(shell, TEST_PACKS / "timers")  # the survey goes out seconds after the solve
+    tenant = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        await closed(api, "plain-1")
+        await surveyed(api, outbox, "waits-1")  # started after plain-1: listed first
+        done = await api.request("POST", "/v1/conversations/waits-1/status", json={"status": "closed"})
+        assert done.status == 200, done.body
+
+        async def listed() -> bool:
+            return sorted(await expired_now(client, shell, tenant)) == ["plain-1", "waits-1"]
+
+        await eventually(listed, "both closed conversations listed")
+        database = database_of(shell)
+        try:
+            outcome = await retention.sweep(client, database, shell, tenant, 0, limit=1)
+        finally:
+            await database.dispose()
+    assert outcome.record is not None and outcome.record["conversations"] == ["plain-1"], outcome
+    assert list(outcome.refused) == ["waits-1"], outcome  # listed first (newest first), asked, refused
+    assert "still waits" in outcome.refused["waits-1"]
