@@ -29,8 +29,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -46,8 +44,9 @@ from engine.db.customer_index import CustomerIndex
 from engine.db.erasure import erase_rows, erased_since, note_began_again
 from engine.db.outbox_mirror import remove_from_mirror
 from engine.db.schema import kpi_facts, kpi_threads
-from engine.service.audit_bundle import CONVERSATION_TYPE, ConversationNotFound, run_ids
+from engine.service.audit_bundle import CONVERSATION_TYPE
 from engine.service.config import Settings
+from engine.service.run_deletion import delete_run, runs_of
 from workflows.conversation.search_attributes import LAST_ACTIVITY_AT, STATUS, TENANT
 from workflows.conversation.workflow import ConversationWorkflow
 
@@ -245,28 +244,13 @@ async def _delete_ended_runs(client: Client, tenant: str, conversation: str) -> 
         return None
     workflow_id = conversation_workflow_id(tenant, conversation)
     deleted = 0
-    try:
-        ids = await run_ids(client, workflow_id)
-    except ConversationNotFound:
-        return 0
-    for run_id in ids:
-        handle = client.get_workflow_handle(workflow_id, run_id=run_id)
+    for run_id in await runs_of(client, tenant, conversation):
         try:
-            if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-                continue
-            await client.workflow_service.delete_workflow_execution(
-                _delete_request(client, workflow_id, run_id)
-            )
+            described = await client.get_workflow_handle(workflow_id, run_id=run_id).describe()
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
             continue
-        deleted += 1
+        if described.status != WorkflowExecutionStatus.RUNNING:
+            deleted += await delete_run(client, workflow_id, run_id)
     return deleted
-
-
-def _delete_request(client: Client, workflow_id: str, run_id: str) -> DeleteWorkflowExecutionRequest:
-    return DeleteWorkflowExecutionRequest(
-        namespace=client.namespace,
-        workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
-    )

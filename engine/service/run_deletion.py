@@ -33,20 +33,27 @@ async def runs_of(client: Client, tenant: str, conversation: str) -> list[str]:
         raise
 
 
+async def delete_run(client: Client, workflow_id: str, run_id: str) -> bool:
+    """Ask Temporal to delete one run; False when it had gone already (its retention, a retry)."""
+    request = DeleteWorkflowExecutionRequest(
+        namespace=client.namespace,
+        workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
+    )
+    try:
+        await client.workflow_service.delete_workflow_execution(request)
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            raise
+        return False
+    return True
+
+
 async def delete_runs(client: Client, tenant: str, conversation: str) -> int:
-    """Every run of the conversation's workflow deleted; the number deleted."""
+    """Every run of the conversation's workflow deleted; the number of runs it had."""
     workflow_id = conversation_workflow_id(tenant, conversation)
     runs = await runs_of(client, tenant, conversation)
     for run_id in runs:
-        request = DeleteWorkflowExecutionRequest(
-            namespace=client.namespace,
-            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id),
-        )
-        try:
-            await client.workflow_service.delete_workflow_execution(request)
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:  # gone already (its retention, a retry)
-                raise
+        await delete_run(client, workflow_id, run_id)
     return len(runs)
 
 
