@@ -41,7 +41,8 @@ from bench.bare_workflow import BareConversation, BareWorkflow, ShapedConversati
 from bench.conversations import bare_first_message, first_message, workflow_id
 from bench.results import Result
 from bench.stats import per_unit_ms
-from engine.contracts.conversation import AgentReply, Status, StatusChange
+from engine.contracts.conversation import Status
+from engine.contracts.helpdesk_actions import AgentReply, StatusChange
 from engine.service.config import Settings
 from engine.service.temporal_client import connect
 from workflows.conversation.workflow import ConversationWorkflow

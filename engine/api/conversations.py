@@ -41,8 +41,8 @@ from engine.api.schemas import (
     PostSurvey,
     PostUnassignment,
 )
-from engine.contracts.conversation import (
-    ID_PATTERN,
+from engine.contracts.conversation import ID_PATTERN
+from engine.contracts.helpdesk_actions import (
     AgentReply,
     Assignment,
     AssignmentRelease,

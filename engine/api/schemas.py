@@ -28,15 +28,17 @@ from engine.contracts.conversation import (
     MAX_LANGUAGE_TAG,
     RECEIVED_AT_MAX_AGE,
     RECEIVED_AT_MAX_AHEAD,
-    AgentReply,
-    Assignment,
-    AssignmentRelease,
     Channel,
     DeliveryState,
     EventReceipt,
     InboundMessage,
     Party,
     Status,
+)
+from engine.contracts.helpdesk_actions import (
+    AgentReply,
+    Assignment,
+    AssignmentRelease,
     StatusChange,
     SurveyAnswer,
 )

@@ -17,7 +17,6 @@ from engine.contracts.events import ConversationEvent
 
 # Ids end up inside workflow ids (`conversation:{tenant}:{external id}`): engine/contracts/ids.py
 # holds the one pattern they must match, and says why.
-from engine.contracts.ids import AGENT_ID_PATTERN
 from engine.contracts.ids import ID_PATTERN as ID_PATTERN
 from engine.contracts.sla_state import SlaState
 
@@ -144,48 +143,6 @@ class BounceReport(BaseModel):
     bounced_message_id: str = Field(max_length=256, description="Our Message-ID that bounced.")
     action: str = Field(default="", max_length=16, description="failed, delayed, ... (RFC 3464).")
     status: str = Field(default="", max_length=16, description="Enhanced status code, e.g. 5.1.1.")
-
-
-class AgentReply(BaseModel):
-    """An agent's reply, delivered to the customer through the conversation's channel."""
-
-    agent_id: str = Field(min_length=1, max_length=128)
-    text: str = Field(default="", max_length=100_000, description="What the agent wrote (or `template`).")
-    message_id: str | None = Field(
-        default=None, max_length=256, description="Caller's id for the reply; repeats are ignored."
-    )
-    template: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=128,
-        description="A template of the conversation's rule pack sent instead of text, in the customer's "
-        "language: WhatsApp takes only approved templates 24 hours after the customer's last message, "
-        "and the gateway is told which (`template`, `language`, `template_only`).",
-    )
-
-
-class StatusChange(BaseModel):
-    status: Status
-    actor: str | None = Field(default=None, max_length=128)
-
-
-class Assignment(BaseModel):
-    """The helpdesk assigned the conversation: to an agent (optionally moving it to a team), or to a
-    team alone, whose strategy then chooses the agent (its queue when nobody is free)."""
-
-    agent_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
-    team: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-class AssignmentRelease(BaseModel):
-    """A person took the agent off the conversation (or it out of its team's queue)."""
-
-    actor: str | None = Field(default=None, max_length=128)
-
-
-class SurveyAnswer(BaseModel):
-    rating: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=5000)
 
 
 class ConversationStart(BaseModel):

@@ -24,12 +24,8 @@ from temporalio.converter import DataConverter, WorkflowSerializationContext
 
 from engine.api.conversation_calls import current_state
 from engine.contracts.activities import DELIVER_MESSAGE
-from engine.contracts.conversation import (
-    AgentReply,
-    InboundMessage,
-    SurveyAnswer,
-    conversation_workflow_id,
-)
+from engine.contracts.conversation import InboundMessage, conversation_workflow_id
+from engine.contracts.helpdesk_actions import AgentReply, SurveyAnswer
 from engine.contracts.outbound import OutboundMessage
 from engine.db.customer_index import indexed_form, wanted_forms
 from engine.db.mail_quarantine import MailQuarantine

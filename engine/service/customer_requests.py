@@ -38,7 +38,8 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from engine.api.conversation_calls import current_state
-from engine.contracts.conversation import Status, StatusChange, conversation_workflow_id
+from engine.contracts.conversation import Status, conversation_workflow_id
+from engine.contracts.helpdesk_actions import StatusChange
 from engine.contracts.phone_numbers import e164
 from engine.db.crm_lookups import contacts_of
 from engine.db.customer_index import (

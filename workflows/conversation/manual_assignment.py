@@ -20,7 +20,8 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.assignment import AssignmentOutcome, decision_dict
-    from engine.contracts.conversation import Assignment, DecisionEntry, EventReceipt
+    from engine.contracts.conversation import DecisionEntry, EventReceipt
+    from engine.contracts.helpdesk_actions import Assignment
     from workflows.conversation.inbox import Inbox
     from workflows.conversation.status import Raised
 

@@ -23,12 +23,12 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import (
         CHANNEL_CAPABILITIES,
-        AgentReply,
         DecisionEntry,
         DeliveryState,
         EventReceipt,
         Status,
     )
+    from engine.contracts.helpdesk_actions import AgentReply
     from engine.contracts.message_ids import digest_in, key_digest
     from engine.kpis.facts import event_view
     from workflows.conversation.delivery import REFUSED, SentLater, what_was_sent

@@ -23,9 +23,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.assignment import DESK_ASSIGNED, DESK_UNASSIGNED, AssignmentOutcome, Unassignment
     from engine.contracts.conversation import (
-        AgentReply,
-        Assignment,
-        AssignmentRelease,
         BounceReport,
         ConversationStart,
         ConversationState,
@@ -33,6 +30,11 @@ with workflow.unsafe.imports_passed_through():
         EventReceipt,
         InboundMessage,
         Status,
+    )
+    from engine.contracts.helpdesk_actions import (
+        AgentReply,
+        Assignment,
+        AssignmentRelease,
         StatusChange,
         SurveyAnswer,
     )
