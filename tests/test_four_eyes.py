@@ -83,7 +83,8 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     refused = await keys("alice", "PUT", SETTINGS_PATH, {"require_approval": False})
     assert refused.status == 403 and refused.body["error"] == "forbidden"
     assert "needs role admin; this key's role is ops" in refused.body["message"]  # not "admin (or admin)"
-    assert (await api.request("GET", SETTINGS_PATH)).body == {"require_approval": False, "changes": []}
+    before = (await api.request("GET", SETTINGS_PATH)).body
+    assert before["require_approval"] is False and before["changes"] == [], before
     await require_approval(api, True)
     shown = (await keys("alice", "GET", SETTINGS_PATH)).body
     assert shown["require_approval"] is True
@@ -259,7 +260,8 @@ async def test_the_cli_sets_the_setting_refuses_to_publish_alone_and_shows_propo
     turned = await cli(capsys, "tenant", "set", tenant, "--require-approval", "on")
     assert turned.returncode == 0, turned.stderr
     lines = turned.stdout.splitlines()
-    assert lines[0] == "require_approval on" and "require_approval = true  by cli:" in lines[1]
+    assert lines[0] == "require_approval on", lines
+    assert [line for line in lines if "require_approval = true  by cli:" in line], lines
 
     pack = tmp_path / "pack.yaml"
     pack.write_text(CANDIDATE + PASSING)

@@ -39,11 +39,12 @@ async def expired_now(client: Client, settings: Settings, tenant: str) -> list[s
         await database.dispose()
 
 
-async def closed(api: ApiClient, conversation: str) -> None:
-    assert (await api.post_message(conversation, "m-1", "Hello")).status == 201
+async def closed(api: ApiClient, conversation: str, tenant: str = "acme") -> None:
+    assert (await api.post_message(conversation, "m-1", "Hello", tenant=tenant)).status == 201
     reply = {"agent_id": "ana", "text": "Done", "message_id": f"r-{conversation}"}
-    assert (await api.request("POST", f"/v1/conversations/{conversation}/replies", json=reply)).status == 200
-    done = await api.request("POST", f"/v1/conversations/{conversation}/status", json={"status": "closed"})
+    path = f"/v1/conversations/{conversation}"
+    assert (await api.request("POST", f"{path}/replies", json=reply, tenant=tenant)).status == 200
+    done = await api.request("POST", f"{path}/status", json={"status": "closed"}, tenant=tenant)
     assert done.status == 200, done.body
 
 

@@ -3,6 +3,11 @@ keeps them (engine/service/retention.py), for an operator's daily cron job.
 
     convoflow retention sweep --tenant acme --keep-days 365          # what would go
     convoflow retention sweep --tenant acme --keep-days 365 --yes    # delete it
+    convoflow retention sweep --tenant acme                          # with its retention_days
+
+A tenant whose `retention_days` is set (`convoflow tenant set acme --retention-days 365`) is swept by
+the workers without a cron job (engine/service/retention_scheduler.py); this command serves a sweep
+at once, and a dry run of what the next would delete.
 
 Exit codes: 0 done (or nothing to do), 1 Temporal or the database failed (run it again: it goes on),
 2 bad input or a dry run that found conversations to delete.
@@ -19,6 +24,7 @@ from temporalio.service import RPCError
 from engine.cli.customers import as_json, failure_reason, temporal_client
 from engine.cli.tenants import TENANT_HELP, _command
 from engine.db.keys import require_tenant
+from engine.db.retention_sweeps import retention_of
 from engine.service import retention
 from engine.service.config import Settings
 from engine.service.embedded_service import NotThisService
@@ -35,8 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--keep-days",
         type=float,
-        required=True,
-        help="how long a closed conversation is kept after its last activity (days)",
+        help="how long a closed conversation is kept after its last activity (days; default: the "
+        "tenant's retention_days)",
     )
     p.add_argument(
         "--limit", type=int, default=retention.SWEEP_LIMIT, help="at most this many in one sweep (1-10000)"
@@ -46,11 +52,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 async def _sweep(database: AsyncEngine, args: argparse.Namespace) -> int:
-    if not args.keep_days >= MIN_KEEP_DAYS or args.keep_days > 36_500:
+    if args.keep_days is not None and (not args.keep_days >= MIN_KEEP_DAYS or args.keep_days > 36_500):
         raise ValueError("--keep-days: a number of days from 0 to 36500")
     if not 1 <= args.limit <= 10_000:
         raise ValueError("--limit: from 1 to 10000")
     await require_tenant(database, args.tenant)
+    if args.keep_days is None:
+        args.keep_days = (await retention_of(database, args.tenant)).keep_days
+        if args.keep_days is None:
+            raise ValueError(
+                f"--keep-days: tenant {args.tenant!r} keeps conversations for ever (no retention_days): "
+                "give --keep-days, or set it with `convoflow tenant set`"
+            )
     settings = Settings()
     try:
         client = await temporal_client(settings)

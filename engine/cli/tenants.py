@@ -1,8 +1,10 @@
 """`convoflow tenant create|limits NAME` and `convoflow key create|list|revoke`: tenants and API keys.
 
 `tenant limits` shows or sets a tenant's own rate limits, read by every API process within seconds.
-`tenant set NAME --require-approval on|off` turns four-eyes publishing on or off (recorded as
-`cli:<user>`, with the time); `tenant set NAME` alone shows the settings and their changes.
+`tenant set NAME --require-approval on|off` turns four-eyes publishing on or off, and
+`--retention-days N|off` keeps closed conversations N days, then the workers delete them (each change
+recorded as `cli:<user>`, with the time); `tenant set NAME` alone shows the settings, the retention
+sweeps and the changes.
 
 They write to the control-plane database the API reads keys from, so a key works (and a revoked key
 stops working) without restarting anything. A new key is printed once, on stdout, and nowhere else.
@@ -32,6 +34,7 @@ from engine.db.keys import (
     require_tenant,
     revoke_key,
 )
+from engine.db.retention_sweeps import MAX_KEEP_DAYS, LastSweep, retention_of, set_keep_days
 from engine.db.tenant_limits import TenantLimits, limits_of, set_limits
 from engine.db.tenant_settings import set_require_approval, settings_of
 from engine.service.config import Settings
@@ -59,12 +62,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{field.replace('_', '-')}", type=int, metavar="N", dest=field, help=about)
     p.add_argument("--reset", action="store_true", help="drop the tenant's own limits first")
     p.set_defaults(func=_command(_tenant_limits))
-    p = commands.add_parser("set", help="show or change a tenant's settings (four-eyes publishing)")
+    p = commands.add_parser(
+        "set", help="show or change a tenant's settings (four-eyes publishing, retention)"
+    )
     p.add_argument("name", help=TENANT_HELP)
     p.add_argument(
         "--require-approval",
         choices=("on", "off"),
         help="on: a publish or promotion is a proposal another ops or admin key approves (API only)",
+    )
+    p.add_argument(
+        "--retention-days",
+        metavar="N|off",
+        help="delete a closed conversation N days after its last activity (the workers sweep); off: keep",
     )
     p.set_defaults(func=_command(_tenant_set))
 
@@ -174,12 +184,44 @@ async def _tenant_limits(database: AsyncEngine, args: argparse.Namespace) -> int
     return 0
 
 
+def _keep_days(given: str) -> int | None:
+    """`--retention-days`: days, or `off` (None)."""
+    if given == "off":
+        return None
+    try:
+        days = int(given)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= MAX_KEEP_DAYS:
+        raise ValueError(f"--retention-days: a whole number of days from 1 to {MAX_KEEP_DAYS}, or off")
+    return days
+
+
 async def _tenant_set(database: AsyncEngine, args: argparse.Namespace) -> int:
     """Change the settings given (each change recorded with who and when), print them and the history."""
+    keep = args.retention_days is not None
+    days = _keep_days(args.retention_days) if keep else None  # refused before anything changes
     if args.require_approval is not None:
         await set_require_approval(database, args.name, args.require_approval == "on", changed_by=cli_user())
+    if keep:
+        await set_keep_days(database, args.name, days, changed_by=cli_user())
     settings = await settings_of(database, args.name)
+    retention = await retention_of(database, args.name)
     print(f"require_approval {'on' if settings.require_approval else 'off'}")
+    print(f"retention_days   {retention.keep_days or 'off (kept for ever)'}")
+    if retention.keep_days is not None:
+        print(f"  next sweep  {retention.next_sweep_at}")
+    if (last := retention.last_sweep) is not None:
+        print(f"  last sweep  {last.began_at}: {_sweep_line(last)}")
     for change in settings.changes:
         print(f"  {change.changed_at}  {change.setting} = {json.dumps(change.value)}  by {change.changed_by}")
     return 0
+
+
+def _sweep_line(last: LastSweep) -> str:
+    if last.ended_at is None:
+        return "running (or its worker stopped: another takes it over when its claim lapses)"
+    if last.error is not None:
+        return f"failed: {last.error}"
+    said = f"{last.deleted} deleted, {last.refused} refused to end"
+    return said + (f" (record {last.erasure_id})" if last.erasure_id else "")

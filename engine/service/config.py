@@ -12,17 +12,18 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from engine.contracts.single_line import SINGLE_LINE
 from engine.db.url import embedded_url
 from engine.mail.addresses import ONE_MAILBOX, NotOneMailbox, with_name_read
+from engine.service.config_background import BackgroundWorkSettings
 
 DEV_TENANT = "dev"
 """The tenant of `convoflow up`'s development key, and the CLI's default tenant."""
 
 
-class Settings(BaseSettings):
+class Settings(BackgroundWorkSettings):
     """Service settings. Variables are prefixed CONVOFLOW_, except Temporal's standard TEMPORAL_* ones."""
 
     model_config = SettingsConfigDict(
@@ -292,49 +293,6 @@ class Settings(BaseSettings):
     codec_endpoint: str | None = Field(
         default=None,
         description="Codec server URL the embedded Web UI decodes payloads with (e.g. http://127.0.0.1:8234).",
-    )
-
-    subscription_private_tenants: str = Field(
-        default="",
-        description="Comma-separated tenants whose event subscriptions may deliver to private addresses "
-        "(`allow_private: true`); an operator's decision, never a tenant's. The `dev` tenant of a fully "
-        "embedded `convoflow up` (no TEMPORAL_ADDRESS, no CONVOFLOW_DATABASE_URL) always may.",
-    )
-    subscription_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=60, description="How long one event delivery waits for the receiver's answer."
-    )
-    subscription_retry_first_seconds: float = Field(
-        default=5.0,
-        gt=0,
-        description="Pause before an event's first retry; doubles per attempt (jittered).",
-    )
-    subscription_retry_max_seconds: float = Field(
-        default=3600.0, gt=0, description="Longest pause between two attempts of one event."
-    )
-    subscription_retry_hours: float = Field(
-        default=24.0,
-        gt=0,
-        description="How long an event is retried before it is given up and its subscription marked failing.",
-    )
-    subscription_poll_seconds: float = Field(
-        default=1.0,
-        gt=0,
-        le=60,
-        description="How often an idle dispatcher looks for due deliveries (events queued by the same "
-        "worker wake it at once).",
-    )
-    subscription_concurrency: int = Field(
-        default=16, ge=1, le=500, description="Event deliveries one worker sends at once."
-    )
-    subscription_concurrency_per_tenant: int = Field(
-        default=12,
-        ge=1,
-        le=500,
-        description="Of those, at most this many to one tenant's receivers: a tenant whose receiver hangs "
-        "until the timeout holds these, and other tenants' events go on through the rest.",
-    )
-    subscription_retention_days: float = Field(
-        default=7.0, gt=0, description="How long delivered and given-up events stay redeliverable."
     )
 
     embedded_grpc_port: int = Field(

@@ -194,3 +194,18 @@ MAILBOX_ERRORS = Counter(
     ["tenant", "mailbox", "error"],
     registry=REGISTRY,
 )
+
+# -- retention sweeps (engine/service/retention_scheduler.py), by the worker ------------------------
+RETENTION_DELETED = Counter(
+    "convoflow_retention_deleted",
+    "Closed conversations deleted by the tenant's retention sweeps (past its retention_days).",
+    ["tenant"],
+    registry=REGISTRY,
+)
+RETENTION_FAILURES = Counter(
+    "convoflow_retention_failures",
+    "Retention sweeps that failed (Temporal or the database did not answer): tried again later; "
+    "alert on a steady increase, as nothing is deleted meanwhile.",
+    ["tenant"],
+    registry=REGISTRY,
+)

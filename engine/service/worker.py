@@ -48,6 +48,7 @@ from engine.service.event_dispatcher import EventDispatcher
 from engine.service.mail_intake import mail_intake
 from engine.service.mailbox import MailboxConnector, run_mailboxes
 from engine.service.mailbox_config import mailboxes_of
+from engine.service.retention_scheduler import RetentionScheduler
 from engine.service.sandbox_runner import DirectContextSandboxRunner
 from engine.service.shadow_evaluator import ShadowEvaluator
 from workflows.assignment_desk.workflow import AssignmentDesk
@@ -159,6 +160,8 @@ class Adapters:
     sender: EventSender
     mailboxes: list[MailboxConnector]
     """The tenants' support mailboxes (CONVOFLOW_MAILBOXES), read in the background while the worker runs."""
+    retention: RetentionScheduler | None
+    """The tenants' retention sweeps, run in the background while the worker runs (needs a client)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, client: Client | None = None) -> Adapters:
@@ -184,6 +187,7 @@ class Adapters:
             dispatcher,
             sender,
             build_mailboxes(settings, client, database),
+            RetentionScheduler(client, database, settings) if client is not None else None,
         )
 
     def activities(self, replace: Sequence[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
@@ -222,8 +226,8 @@ class Adapters:
 
 
 class ConvoflowWorker(Worker):
-    """A Worker that runs the event dispatcher beside it and closes its adapters' HTTP sessions once
-    it has shut down."""
+    """A Worker that runs the event dispatcher, the mailboxes and the retention sweeps beside it, and
+    closes its adapters' HTTP sessions once it has shut down."""
 
     def __init__(self, client: Client, *args: Any, adapters: Adapters, **kwargs: Any) -> None:
         super().__init__(client, *args, **kwargs)
@@ -234,10 +238,13 @@ class ConvoflowWorker(Worker):
         dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
         mailboxes = asyncio.create_task(run_mailboxes(self._adapters.mailboxes), name="mailboxes")
         desks = asyncio.create_task(self._reread_desks(), name="desks-reread-roster")
+        background = [dispatcher, mailboxes, desks]
+        if self._adapters.retention is not None:
+            background.append(asyncio.create_task(self._adapters.retention.run(), name="retention-sweeps"))
         try:
             await super().run()
         finally:
-            for task in (dispatcher, mailboxes, desks):
+            for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -21,7 +21,7 @@ from engine.db.schema._conversations import (
     mailbox_marks,
     outbox,
 )
-from engine.db.schema._customers import customer_conversations, erasures
+from engine.db.schema._customers import customer_conversations, erasures, retention_sweeps
 from engine.db.schema._kpis import kpi_facts, kpi_threads
 from engine.db.schema._rules import (
     active_packs,
@@ -70,6 +70,7 @@ __all__ = [  # the imports above group them by area
     "pack_activations",
     "pack_proposals",
     "payload_key_fingerprints",
+    "retention_sweeps",
     "rule_packs",
     "shadow_decisions",
     "shadow_packs",

@@ -1,4 +1,5 @@
-"""What a data subject's request needs: which conversations are a customer's, and what was erased.
+"""What a data subject's request needs: which conversations are a customer's, and what was erased;
+and retention's schedule, which erases what a tenant keeps no longer.
 
 A customer is known by the digest of their address (engine/db/customer_index.py), never by the
 address as written: the index finds a customer's conversations without holding what it finds by.
@@ -6,7 +7,7 @@ address as written: the index finds a customer's conversations without holding w
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, PrimaryKeyConstraint, String, Table
+from sqlalchemy import JSON, Column, Index, Integer, PrimaryKeyConstraint, String, Table
 
 from engine.db.schema._base import TENANT, WHEN, metadata
 
@@ -41,4 +42,26 @@ erasures = Table(
     ),
     Column("erased_at", WHEN, nullable=False),
     Index("ix_erasures_tenant_erased", "tenant", "erased_at"),
+)
+
+retention_sweeps = Table(
+    "retention_sweeps",
+    metadata,
+    Column("tenant", TENANT, primary_key=True),
+    Column(
+        "keep_days",
+        Integer,
+        nullable=True,
+        comment="Days a closed conversation is kept after its last activity; NULL: kept for ever.",
+    ),
+    Column("next_at", WHEN, nullable=False, comment="When the next sweep is due (a claim moves it on)."),
+    Column("last_began_at", WHEN, nullable=True),
+    Column("last_ended_at", WHEN, nullable=True),
+    Column(
+        "last_result",
+        JSON,
+        nullable=True,
+        comment="The last sweep's counts, erasure id or failure (no conversation content).",
+    ),
+    Index("ix_retention_sweeps_next_at", "next_at"),
 )

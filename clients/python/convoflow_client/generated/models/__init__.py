@@ -87,6 +87,7 @@ from .key_list import KeyList
 from .key_view import KeyView
 from .kpi_report import KpiReport
 from .kpi_report_rows_item import KpiReportRowsItem
+from .last_sweep import LastSweep
 from .list_conversations_assigned import ListConversationsAssigned
 from .list_conversations_channel import ListConversationsChannel
 from .list_conversations_priority import ListConversationsPriority
@@ -145,6 +146,7 @@ from .redelivered import Redelivered
 from .removed import Removed
 from .repeated_mail import RepeatedMail
 from .repeated_webhook import RepeatedWebhook
+from .retention_sweeps import RetentionSweeps
 from .revoked_key import RevokedKey
 from .rotate_secret import RotateSecret
 from .rotate_subscription_secret import RotateSubscriptionSecret
@@ -286,6 +288,7 @@ __all__ = (
     "KeyView",
     "KpiReport",
     "KpiReportRowsItem",
+    "LastSweep",
     "ListConversationsAssigned",
     "ListConversationsChannel",
     "ListConversationsPriority",
@@ -344,6 +347,7 @@ __all__ = (
     "Removed",
     "RepeatedMail",
     "RepeatedWebhook",
+    "RetentionSweeps",
     "RevokedKey",
     "RotateSecret",
     "RotateSubscriptionSecret",
