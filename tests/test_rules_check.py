@@ -470,3 +470,25 @@ def test_an_idle_reminder_due_after_the_auto_close_is_named(tmp_path: Path) -> N
     assert ("warning", "idle-reminder-after-close", "settings.idle_reminder_minutes") in shown, shown
     fine = [(f.code) for f in check(load_source(Path(__file__).parent / "packs" / "timers")).findings]
     assert "idle-reminder-after-close" not in fine
+
+
+def test_a_fixed_offset_zone_and_hours_typed_backwards_are_pointed_out(tmp_path: Path) -> None:
+    """`timezone: EST` for a New York office and `["14:00", "06:00"]` typed for `06:00-14:00` passed
+    `rules check` silently (helper-114): the office opened an hour late all summer, and a day shift
+    became a night's. The first is a warning naming the city's zone; the second an info (a night
+    shift is written the same way), as is neither a city zone nor a range to midnight."""
+    text = (PACKS / "escalations.yaml").read_text()
+    text = text.replace("    timezone: UTC", "    timezone: EST")
+    text = text.replace('mon: [["00:00", "24:00"]]', 'mon: [["14:00", "06:00"], ["18:00", "00:00"]]')
+    (tmp_path / "pack.yaml").write_text(text)
+    found = check(load_source(tmp_path / "pack.yaml")).findings
+    shown = {(f.severity, f.code, f.path): f for f in found}
+    zone = shown[("warning", "fixed-offset-time-zone", "calendars.always.timezone")]
+    assert "America/New_York" in zone.message and zone.line == 5, zone
+    night = shown[("info", "overnight-range", "calendars.always.hours.mon[0]")]
+    assert "16 hours" in night.message and "06:00-14:00" in night.message, night
+    assert ("info", "overnight-range", "calendars.always.hours.mon[1]") not in shown, shown  # to midnight
+    city = text.replace("    timezone: EST", "    timezone: America/New_York")
+    (tmp_path / "pack.yaml").write_text(city)
+    codes = [f.code for f in check(load_source(tmp_path / "pack.yaml")).findings]
+    assert "fixed-offset-time-zone" not in codes and codes.count("overnight-range") == 1, codes

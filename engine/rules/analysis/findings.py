@@ -57,6 +57,11 @@ REMINDER_AFTER_CLOSE = "idle-reminder-after-close"
 """`idle_reminder_minutes` past `auto_close_idle_minutes`: a conversation closes before its reminder."""
 SERVER_TIME_ZONE = "server-time-zone"
 """A calendar on `timezone: localtime`: the zone of whichever machine runs the worker, not the office's."""
+FIXED_OFFSET_ZONE = "fixed-offset-time-zone"
+"""A calendar on `EST`, `CET`, `Etc/GMT+5`...: a fixed offset (or an old rule), not the office's city, so
+its hours move by one when the city's clocks change."""
+OVERNIGHT_RANGE = "overnight-range"
+"""Opening hours that end before they start (`["14:00", "06:00"]`): read as open through the night."""
 TOO_LARGE = "too-large-to-analyse"
 """A condition (or a pack) past the analysis' work limits: it was not analysed, nothing is claimed."""
 
