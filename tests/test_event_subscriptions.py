@@ -28,7 +28,7 @@ from activities.conversation_events import ConversationEventActivities
 from activities.handled_records import HandledRecordActivities
 from activities.kpi_facts import KpiFactActivities
 from engine.contracts.activities import RECORD_HANDLED
-from engine.contracts.events import EVENT_TYPES
+from engine.contracts.events import DATA_FIELDS, EVENT_TYPES, DeliveredEvent, EventData
 from engine.contracts.message_ids import domain_of, key_digest
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
@@ -593,11 +593,25 @@ async def test_a_person_s_status_change_and_unassignment_name_their_actor(
         assert taken.status == 200, taken.body
         released = await api.request("POST", "/v1/conversations/ac-1/unassignment", json={"actor": "lead-li"})
         assert released.status == 200, released.body
+        document = (await api.request("GET", "/v1/openapi.json", tenant=None)).body
         await receiver.wait_for(lambda r: len(r.first_arrivals("ac-1")) == 3)
     unnamed, by_ana, by_lead = receiver.first_arrivals("ac-1")
     assert unnamed["data"]["to"] == "pending" and "actor" not in unnamed["data"], unnamed
     assert by_ana["data"]["to"] == "solved" and by_ana["data"]["actor"] == "ana", by_ana
     assert by_lead["type"] == "conversation.unassigned" and by_lead["data"]["actor"] == "lead-li", by_lead
+    # As the published schema says (it forbade `actor`: a strict receiver refused these events, and a
+    # generated client's model dropped the name).
+    described = {"$ref": "#/components/schemas/DeliveredEvent", "components": document["components"]}
+    for event in (unnamed, by_ana, by_lead):
+        jsonschema.validate(event, described, cls=jsonschema.Draft202012Validator)
+        assert DeliveredEvent.model_validate(event).data.actor == event["data"].get("actor")
+
+
+def test_every_field_an_event_s_data_takes_is_in_its_schema() -> None:
+    """The fields copied into an event's `data` and the model the OpenAPI document publishes for it
+    are two lists: `actor` was in the first only."""
+    published = {field.alias or name for name, field in EventData.model_fields.items()}
+    assert set(DATA_FIELDS) <= published, set(DATA_FIELDS) - published
 
 
 async def bounce_of(api: ApiClient, chosen: Settings, tenant: str, conversation: str, text: str) -> Reply:

@@ -213,6 +213,20 @@ def test_the_quota_refills_evenly_and_an_idle_client_gets_its_burst_back() -> No
     assert back.admitted and back.standings[0].remaining == 2 and back.standings[0].window == 20
 
 
+def test_a_window_under_a_second_reads_as_one_not_zero() -> None:
+    """`RateLimit: "key";r=0;t=0` said the quota came back now: a client trusting `t` retried at once,
+    in a loop (helper-117). The seconds are rounded up."""
+    now = [1000.0]
+    limiter = Gcra(clock=lambda: now[0])
+    policy = Policy(name="key", quota=3, window=60)
+    for _ in range(3):
+        limiter.admit([(policy, "k")])
+    now[0] += 19.7  # 0.3 s before one request of quota comes back
+    refused = limiter.admit([(policy, "k")])
+    assert not refused.admitted and refused.standings[0].remaining == 0
+    assert refused.standings[0].window == 1 == refused.retry_after
+
+
 def test_the_limiter_holds_a_bounded_number_of_clients() -> None:
     now = [0.0]
     limiter = Gcra(clock=lambda: now[0], max_tracked=100)

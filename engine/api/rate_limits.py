@@ -172,10 +172,11 @@ class Gcra:
                 self._remember((policy.name, client), tat)
             earned = (now + policy.window - tat) / policy.interval  # requests of quota available
             remaining = max(0, math.floor(earned + EPSILON))
-            # Until one more comes back, the client can send no more than `remaining`.
+            # Until one more comes back, the client can send no more than `remaining`. Rounded up:
+            # `t=0` with nothing remaining read as "now", and a client trusting it retried in a loop.
             window = (remaining + 1 - earned) * policy.interval
             standings.append(
-                Standing(policy=policy, remaining=remaining, window=math.floor(window + EPSILON))
+                Standing(policy=policy, remaining=remaining, window=max(1, math.ceil(window - EPSILON)))
             )
         if admitted:
             return Verdict(admitted=True, standings=tuple(standings))

@@ -122,6 +122,9 @@ class EventData(BaseModel):
     timer: bool | None = None
     """True for a status change a timer made (the auto-close of a pending conversation, the end of
     the reopen window or of a snooze), not a person or a rule."""
+    actor: str | None = None
+    """Who made a status change or took the agent off, as the API call named them (`actor`); left
+    out when the call named nobody."""
 
 
 class DeliveredEvent(BaseModel):

@@ -32,6 +32,9 @@ class EventData:
         timer (bool | None | Unset): True for a status change a timer made (the auto-close of a pending conversation,
             the end of
             the reopen window or of a snooze), not a person or a rule.
+        actor (None | str | Unset): Who made a status change or took the agent off, as the API call named them
+            (`actor`); left
+            out when the call named nobody.
     """
 
     channel: None | str | Unset = UNSET
@@ -48,6 +51,7 @@ class EventData:
     message_id: None | str | Unset = UNSET
     raised_by_rules: bool | None | Unset = UNSET
     timer: bool | None | Unset = UNSET
+    actor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         channel: None | str | Unset
@@ -134,6 +138,12 @@ class EventData:
         else:
             timer = self.timer
 
+        actor: None | str | Unset
+        if isinstance(self.actor, Unset):
+            actor = UNSET
+        else:
+            actor = self.actor
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -165,6 +175,8 @@ class EventData:
             field_dict["raised_by_rules"] = raised_by_rules
         if timer is not UNSET:
             field_dict["timer"] = timer
+        if actor is not UNSET:
+            field_dict["actor"] = actor
 
         return field_dict
 
@@ -298,6 +310,15 @@ class EventData:
 
         timer = _parse_timer(d.pop("timer", UNSET))
 
+        def _parse_actor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        actor = _parse_actor(d.pop("actor", UNSET))
+
         event_data = cls(
             channel=channel,
             team=team,
@@ -313,6 +334,7 @@ class EventData:
             message_id=message_id,
             raised_by_rules=raised_by_rules,
             timer=timer,
+            actor=actor,
         )
 
         return event_data
