@@ -328,6 +328,37 @@ async def test_a_message_of_another_channel_is_refused_naming_channel(api: ApiCl
     assert (await api.request("POST", "/v1/conversations/c-mixed/messages", json=same)).status == 200
 
 
+async def test_another_sender_on_a_phone_or_chat_conversation_is_refused_an_email_colleague_is_not(
+    api: ApiClient, worker: None
+) -> None:
+    """Bob's SMS posted into Ada's SMS conversation was taken as Ada's, and the agent's answer to it
+    went to Ada's phone (helper-117): on a channel whose address is the person it is refused. The
+    same number written another way is the customer; on email a colleague in copy writes in, as ever."""
+    path = "/v1/conversations/c-sms/messages"
+    ada = {**GOOD, "channel": "sms", "sender": {"address": "+49 151 0000 0300"}}
+    assert (await api.request("POST", path, json=ada)).status == 201
+    bob = {**ada, "message_id": "m-bob", "sender": {"address": "+4915100000999"}, "text": "I am Bob"}
+    refused = await api.request("POST", path, json=bob)
+    assert (refused.status, refused.body["error"]) == (409, "sender_mismatch"), refused.body
+    assert fields(refused.body) == ["sender.address"] and "+49" not in refused.body["message"]
+    again = {**ada, "message_id": "m-2", "sender": {"address": "004915100000300"}, "text": "Me again"}
+    assert (await api.request("POST", path, json=again)).status == 200  # Ada, dialled from abroad
+    repeat = {**bob, "message_id": "m-2"}
+    assert (await api.request("POST", path, json=repeat)).body["duplicate"] is True  # a retry's answer
+    assert (await api.get("c-sms")).body["customer_messages"] == 2
+
+    chat = {**GOOD, "channel": "chat", "sender": {"address": "Visitor-7"}}
+    assert (await api.request("POST", "/v1/conversations/c-chat/messages", json=chat)).status == 201
+    same = {**chat, "message_id": "m-2", "sender": {"address": "visitor-7"}}
+    assert (await api.request("POST", "/v1/conversations/c-chat/messages", json=same)).status == 200
+    other = {**chat, "message_id": "m-3", "sender": {"address": "visitor-8"}}
+    assert (await api.request("POST", "/v1/conversations/c-chat/messages", json=other)).status == 409
+
+    await api.post_message("c-mail", "m-1")
+    colleague = {**GOOD, "message_id": "m-2", "sender": {"address": "bob@example.com"}}
+    assert (await api.request("POST", "/v1/conversations/c-mail/messages", json=colleague)).status == 200
+
+
 LONG_NUMBER = "9" * 5_000  # past the 4,300 digits Python's int() converts: it raised, and answered 500
 
 

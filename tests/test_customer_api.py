@@ -180,24 +180,24 @@ async def test_two_people_are_never_one_customer_and_one_is_found_in_any_form(
 async def test_a_dry_run_says_what_an_erasure_keeps_and_the_record_keeps_it_too(
     client: Client, settings: Settings, tenants: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The dry run listed another customer's chat among what would go, and the kept record lost
+    """The dry run listed another customer's conversation among what would go, and the kept record lost
     `written_into_others`: an auditor read an erasure that left something as complete (helper-113)."""
     tenant = tenants["acme"]
     keys = await keys_by_role(settings, tenant)
     caplog.set_level(logging.INFO, logger="convoflow.access")
     carol = {"addresses": ["carol@example.com"]}
     async with build_worker(client, settings), serve_api(client, settings, tenants) as api:
-        assert (await api.post_message("ada-chat", "m-1", "Hi", channel="chat", sender=ADA)).status == 201
-        into = await api.post_message("ada-chat", "m-2", "me too", channel="chat", sender="carol@example.com")
+        assert (await api.post_message("ada-mail", "m-1", "Hi", sender=ADA)).status == 201
+        into = await api.post_message("ada-mail", "m-2", "me too", sender="carol@example.com")  # in copy
         assert into.status == 200
         assert (await api.post_message("carol-1", "m-1", "Mine", sender="carol@example.com")).status == 201
 
         dry = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", {**carol, "dry_run": True})
-        assert dry.status == 200 and dry.body["written_into_others"] == ["ada-chat"], dry.body
+        assert dry.status == 200 and dry.body["written_into_others"] == ["ada-mail"], dry.body
         erased = await as_key(api, keys["admin"], "POST", "/v1/customers/erasures", carol)
-        assert erased.status == 201 and erased.body["written_into_others"] == ["ada-chat"]
+        assert erased.status == 201 and erased.body["written_into_others"] == ["ada-mail"]
         [kept] = (await as_key(api, keys["auditor"], "GET", "/v1/customers/erasures")).body["items"]
-        assert kept["conversations"] == ["carol-1"] and kept["written_into_others"] == ["ada-chat"], kept
+        assert kept["conversations"] == ["carol-1"] and kept["written_into_others"] == ["ada-mail"], kept
     lines = [r.getMessage() for r in caplog.records if r.name == "convoflow.access"]
     assert any("(erasure, dry run)" in line and line.endswith(": 200") for line in lines), lines
     assert any("(erasure) by key" in line and line.endswith(": 201") for line in lines), lines

@@ -203,17 +203,15 @@ async def test_a_customer_s_data_is_exported_whole_and_only_theirs(
 async def test_someone_writing_into_another_s_conversation_is_found_but_erases_only_their_own(
     client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Carol wrote into Ada's chat: only the address that began a conversation was indexed, so a
-    request for Carol's data found nothing, and Ada's export carried Carol's message."""
+    """Carol wrote into Ada's email conversation (in copy): only the address that began a conversation
+    was indexed, so a request for Carol's data found nothing, and Ada's export carried her message."""
     tenant = tenants["acme"]
     carol = "carol@example.com"
     async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
-        assert (await api.post_message("chat-1", "m-1", "Hi", channel="chat", sender=ADA)).status == 201
-        into = await api.post_message("chat-1", "m-2", "my card is 4111", channel="chat", sender=carol)
+        assert (await api.post_message("chat-1", "m-1", "Hi", sender=ADA)).status == 201
+        into = await api.post_message("chat-1", "m-2", "my card is 4111", sender=carol)
         assert into.status == 200
-        assert (
-            await api.post_message("chat-2", "m-1", "Carol's own", channel="chat", sender=carol)
-        ).status == 201
+        assert (await api.post_message("chat-2", "m-1", "Carol's own", sender=carol)).status == 201
         found = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", carol)
         assert [c["conversation_id"] for c in json.loads(found.stdout)["conversations"]] == [
             "chat-1",
@@ -223,7 +221,7 @@ async def test_someone_writing_into_another_s_conversation_is_found_but_erases_o
         [ada_chat] = json.loads(exported.stdout)["conversations"]
         assert [m["text"] for m in ada_chat["messages"] if m["from"] == "customer"] == ["Hi"]
         assert ada_chat["messages_of_other_senders_left_out"] == 1
-        # Carol's export of Ada's chat: her own message, nothing of Ada's (address, tags, replies).
+        # Carol's export of Ada's conversation: her own message, nothing of Ada's (address, tags, replies).
         hers = await cli(capsys, "customer", "export", "--tenant", tenant, "--address", carol)
         into_ada, own = json.loads(hers.stdout)["conversations"]
         assert into_ada["another_customer_s"] is True and "customer" not in into_ada, into_ada

@@ -13,40 +13,18 @@ whoever holds the database can confirm a guessed address).
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parseaddr
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.contracts.customer_address import HANDLE, indexed_form, plain
 from engine.contracts.phone_numbers import e164
 from engine.db.inserts import insert_or_ignore
 from engine.db.schema import customer_conversations
-
-PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
-HANDLE = "handle:"
-
-
-def plain(address: str) -> str:
-    """The address alone, composed: `Ada <ada@example.com>` is `ada@example.com`."""
-    text = unicodedata.normalize("NFC", address).strip()
-    if "<" in text and text.endswith(">"):
-        text = parseaddr(text)[1] or text
-    return text
-
-
-def indexed_form(address: str, channel: str) -> str:
-    """The one form a sender on `channel` is indexed and compared under."""
-    text = plain(address)
-    if channel in PHONE_CHANNELS and (number := e164(text)) is not None:
-        return number
-    if channel == "email":
-        return text.lower()
-    return HANDLE + text.lower()
 
 
 def searched_forms(address: str) -> set[str]:

@@ -29,12 +29,14 @@ import re
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine.contracts.conversation import (
         AUTOMATED_SENDER_PATTERN,
         RECEIVED_AT_MAX_AGE,
         RECEIVED_AT_MAX_AHEAD,
+        Channel,
         DecisionEntry,
         EventReceipt,
         InboundMessage,
@@ -42,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         RecordedMessage,
         Status,
     )
+    from engine.contracts.customer_address import indexed_form
     from engine.contracts.survey_ratings import rating_of
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
@@ -113,6 +116,36 @@ class Inbox(Threads):
             status=s.status if keeps is not None else Status.OPEN,
             thread=thread,
         )
+
+    def _refuse_message(self, message: InboundMessage) -> None:
+        """The receive updates' validator: refuses before anything is recorded (and does not run
+        when history replays an accepted update). A repeat of a message already taken is answered as
+        a duplicate, whatever channel or sender it says."""
+        # A retired run takes a message that comes in the same task: it begins the next thread and
+        # the run goes on (refused, the customer's message was lost with a final 409).
+        if self._closed_for_good() and not self._retired:
+            self._reject_when_closed()
+        if message.message_id in self._seen:
+            return
+        # An SMS posted to an email conversation was taken and counted as the customer's, its event
+        # said email and the agent's reply went by email.
+        channel = self._state.channel
+        if message.channel is not None and message.channel != channel:
+            raise ApplicationError(
+                f"this conversation is on {channel.value}; the message came on "
+                f"{message.channel.value}: give it a conversation of its own",
+                type="ChannelMismatch",
+            )
+        # On a phone number or a chat or social handle the address is the person: another sender's
+        # message was taken as the customer's, and the agent's answer to it went to the customer
+        # (helper-117). An email may come from a colleague in copy, as it always could.
+        theirs = indexed_form(self._state.customer.address, channel.value)
+        if channel is not Channel.EMAIL and indexed_form(message.sender.address, channel.value) != theirs:
+            raise ApplicationError(
+                f"this {channel.value} conversation is with another sender: replies go to its "
+                "customer; give this sender a conversation of its own",
+                type="SenderMismatch",
+            )
 
     def _keeps_the_thread(self, message: InboundMessage) -> MessageKeeps | None:
         """Whether a message about to be recorded leaves the status and the thread as they are: a

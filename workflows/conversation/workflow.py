@@ -153,21 +153,7 @@ class ConversationWorkflow(Replies):
 
     @receive_message.validator
     def _validate_receive_message(self, message: InboundMessage) -> None:
-        # A retired run takes a message that comes in the same task: it begins the next thread and
-        # the run goes on (refused, the customer's message was lost with a final 409).
-        if self._closed_for_good() and not self._retired:
-            self._reject_when_closed()
-        # An SMS posted to an email conversation was taken and counted as the customer's, its event
-        # said email and the agent's reply went by email. A validator refuses before anything is
-        # recorded (and does not run when history replays an accepted update).
-        # A repeat of a message already taken is answered as a duplicate, whatever channel it says.
-        repeat = message.message_id in self._seen
-        if message.channel is not None and message.channel != self._state.channel and not repeat:
-            raise ApplicationError(
-                f"this conversation is on {self._state.channel.value}; the message came on "
-                f"{message.channel.value}: give it a conversation of its own",
-                type="ChannelMismatch",
-            )
+        self._refuse_message(message)
 
     @receive_message_decided.validator
     def _validate_receive_message_decided(self, message: InboundMessage) -> None:

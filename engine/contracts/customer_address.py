@@ -1,0 +1,38 @@
+"""A customer's address in the one form its channel compares it in.
+
+People and gateways write one address several ways: `Ada <ADA@example.com>`, `+49 151 0000 0300`
+and WhatsApp's `4915100000300`, a chat handle in whatever case. The customer index digests this form
+(engine/db/customer_index.py), and a conversation compares a message's sender with its customer in it
+(workflows/conversation/workflow.py): on a channel whose address is the person (a phone number, a
+chat or social handle), a message from another sender is someone else's.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from email.utils import parseaddr
+
+from engine.contracts.phone_numbers import PHONE_CHANNELS, e164
+
+HANDLE = "handle:"
+
+
+def plain(address: str) -> str:
+    """The address alone, composed: `Ada <ada@example.com>` is `ada@example.com`."""
+    text = unicodedata.normalize("NFC", address).strip()
+    if "<" in text and text.endswith(">"):
+        text = parseaddr(text)[1] or text
+    return text
+
+
+def indexed_form(address: str, channel: str) -> str:
+    """The one form a sender on `channel` is indexed and compared under: an email in lower case
+    (Unicode composed, never case-folded: `straße@` and `strasse@` are two mailboxes), an SMS or
+    WhatsApp number as E.164, a chat or social handle in lower case, marked as a handle (a chat
+    handle of digits is nobody's phone number)."""
+    text = plain(address)
+    if channel in PHONE_CHANNELS and (number := e164(text)) is not None:
+        return number
+    if channel == "email":
+        return text.lower()
+    return HANDLE + text.lower()
