@@ -422,6 +422,39 @@ async def test_continue_as_new_keeps_state_and_dedup(
         assert len(runs) == conversation["runs"]
 
 
+async def test_a_reply_s_id_used_again_with_other_words_is_refused_not_dropped(
+    settings: Settings, client: Client, tenants: dict[str, str], worker: None, outbox: OutboxRows
+) -> None:
+    """A second reply under a message id already used answered 200 `duplicate: true` and was never
+    sent: an agent's correction (a refund number) lost while the agent read success (helpers 117 and
+    118). Its retry, word for word, is still a repeat; remembered across continue-as-new."""
+    short_runs = settings.model_copy(update={"max_events_per_run": 4})
+    path = "/v1/conversations/ids-1/replies"
+    first = {"agent_id": "ana", "message_id": "dup-1", "text": "First text"}
+    async with serve_api(client, short_runs, tenants) as api:
+        assert (await api.post_message("ids-1", "m-1", "Where is my refund?")).status == 201
+        assert (await api.request("POST", path, json=first)).status == 200
+        for other in ({**first, "text": "The refund number is 77"}, {**first, "agent_id": "ben"}):
+            refused = await api.request("POST", path, json=other)
+            assert (refused.status, refused.body["error"]) == (409, "message_id_reused"), refused.body
+            assert [f["field"] for f in refused.body["fields"]] == ["message_id"]
+        keyed = await api.request(
+            "POST",
+            path,
+            json={"agent_id": "ana", "text": "Other words"},
+            headers={"Idempotency-Key": "dup-1"},
+        )
+        assert keyed.status == 409, keyed.body
+        for i in range(2, 6):  # the conversation continues as new on the way
+            assert (await api.post_message("ids-1", f"m-{i}", f"message {i}")).status == 200
+        assert (await state(api, "ids-1"))["runs"] >= 2
+        repeat = await api.request("POST", path, json=first)
+        assert repeat.status == 200 and repeat.body["duplicate"] is True, repeat.body
+        assert (await api.request("POST", path, json={**first, "text": "Again other"})).status == 409
+    sent = [r["text"] for r in outbox.read_all(tenants["acme"]) if r["kind"] == "agent_reply"]
+    assert sent == ["First text"], sent
+
+
 async def test_whatsapp_survey_outside_the_24_hour_window_is_a_template_message(
     api: ApiClient, outbox: OutboxRows, settings: Settings, worker: None
 ) -> None:

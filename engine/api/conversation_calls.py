@@ -103,6 +103,10 @@ async def call_temporal(
             ) from None
         if isinstance(cause, ApplicationError) and cause.type == "ChannelMismatch":
             raise ApiError(409, "channel_mismatch", cause.message, named("channel", cause.message)) from None
+        if isinstance(cause, ApplicationError) and cause.type == "MessageIdReused":
+            raise ApiError(
+                409, "message_id_reused", cause.message, named("message_id", cause.message)
+            ) from None
         if isinstance(cause, ApplicationError) and cause.type == "SenderMismatch":
             raise ApiError(
                 409, "sender_mismatch", cause.message, named("sender.address", cause.message)

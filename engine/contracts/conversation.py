@@ -257,6 +257,11 @@ class ConversationState(BaseModel):
     event_seq: int = 0
     created_handled: bool = False
     seen_message_ids: list[str] = Field(default_factory=list)
+    reply_digests: dict[str, str] = Field(
+        default_factory=dict,
+        description="An agent reply's message id -> a digest of what it said (agent, text, template): "
+        "the same id with other words is refused, not answered as a repeat (replies.py).",
+    )
     runs: int = 1
     run_started_seq: int = 0
     life_id: str | None = Field(

@@ -91,6 +91,7 @@ class ConversationCore:
             )
         # Insertion-ordered, so the oldest ids are the ones forgotten past MAX_SEEN_MESSAGE_IDS.
         self._seen: dict[str, None] = dict.fromkeys(self._state.seen_message_ids)
+        self._reply_digests: dict[str, str] = dict(self._state.reply_digests)
         self._lock = asyncio.Lock()
         self._pack: RulePack | None = None
         self._wake = False

@@ -14,6 +14,8 @@ line (delivery.py `_replies_sending`), else what the trail says.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,6 +42,12 @@ with workflow.unsafe.imports_passed_through():
         REPEAT_WAITS_PATCH,
     )
     from workflows.conversation.patches_late import REPLY_RESTARTS_IDLE_PATCH
+
+
+def reply_digest(reply: AgentReply) -> str:
+    """A short digest of who replied and with what: a retry's is the same, another reply's is not."""
+    said = json.dumps([reply.agent_id, reply.text, reply.template], ensure_ascii=False)
+    return hashlib.sha256(said.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def delivery_of(sent: str | SentLater | None) -> DeliveryState:
@@ -187,6 +195,25 @@ class Replies(ManualAssignment):
                 await self._reply_failed(item.note, item.message_id)
             else:
                 self._record_item(item)
+
+    def _remember_reply(self, reply: AgentReply) -> None:
+        """What a new reply said, by its message id, so that the id coming again with other words is
+        refused (`_refuse_other_words`) rather than answered as a repeat: a second reply under a used
+        id was dropped while the agent read "200", its correction never sent. In memory and carried
+        over continue-as-new only: no command changes, so no patch (a validator does not run when
+        history replays)."""
+        if reply.message_id is not None:
+            self._reply_digests[reply.message_id] = reply_digest(reply)
+
+    def _refuse_other_words(self, reply: AgentReply) -> None:
+        assert reply.message_id is not None
+        said = self._reply_digests.get(reply.message_id)  # none for a reply before this release
+        if said is not None and said != reply_digest(reply):
+            raise ApplicationError(
+                f"message_id {reply.message_id!r} was a reply with other words (agent, text or template), "
+                "sent already: send this one under a new message_id",
+                type="MessageIdReused",
+            )
 
     def _repeat_receipt(self, message_id: str) -> EventReceipt:
         seq = self._seq_of(message_id)

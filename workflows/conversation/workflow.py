@@ -109,6 +109,7 @@ class ConversationWorkflow(Replies):
         self._publish_attributes()
         if not self._closed_for_good():
             self._state.seen_message_ids = list(self._seen) if self._threads() else sorted(self._seen)
+            self._state.reply_digests = {m: d for m, d in self._reply_digests.items() if m in self._seen}
             # The next run's trail: the newest entries that fit (core.py CARRIED_TRAIL_BYTES). This run
             # keeps its own for queries. Replay compares no command's input, so old runs carry it too.
             trail = newest_within(self._state.decisions, CARRIED_TRAIL_BYTES)
@@ -164,12 +165,14 @@ class ConversationWorkflow(Replies):
         if reply.message_id is not None and self._seen_before(reply.message_id):
             await self._original_recorded(reply.message_id)
             return self._repeat_receipt(reply.message_id)
+        self._remember_reply(reply)
         with self._reply_pending(reply.message_id):
             return await self._reply(reply)
 
     @post_reply.validator
     def _validate_post_reply(self, reply: AgentReply) -> None:
         if reply.message_id is not None and reply.message_id in self._seen:
+            self._refuse_other_words(reply)
             return  # a client's retry of a reply taken before the close: its receipt, not a refusal
         self._reject_when_closed()
         self._refuse_unsendable(reply)
