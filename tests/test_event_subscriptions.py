@@ -582,27 +582,33 @@ async def test_a_person_s_status_change_and_unassignment_name_their_actor(
     note said it, the event did not, so an integrator's CRM showed every close as nobody's."""
     chosen = quick(settings, tenants)
     async with serve_service(client, chosen, tenants) as api:
-        await subscribe(api, receiver.url, events=["status.changed", "conversation.unassigned"])
+        events = ["status.changed", "conversation.assigned", "conversation.unassigned"]
+        await subscribe(api, receiver.url, events=events)
         assert (await api.post_message("ac-1", "ac-m1", TEXT)).status == 201
         pending = await api.request("POST", "/v1/conversations/ac-1/status", json={"status": "pending"})
         assert pending.status == 200, pending.body
         body = {"status": "solved", "actor": "ana"}
         solved = await api.request("POST", "/v1/conversations/ac-1/status", json=body)
         assert solved.status == 200, solved.body
-        taken = await api.request("POST", "/v1/conversations/ac-1/assignment", json={"agent_id": "ben"})
+        assignment = {"agent_id": "ben", "actor": "lead-li"}  # refused as an unknown field (helper-118)
+        taken = await api.request("POST", "/v1/conversations/ac-1/assignment", json=assignment)
         assert taken.status == 200, taken.body
         released = await api.request("POST", "/v1/conversations/ac-1/unassignment", json={"actor": "lead-li"})
         assert released.status == 200, released.body
         document = (await api.request("GET", "/v1/openapi.json", tenant=None)).body
-        await receiver.wait_for(lambda r: len(r.first_arrivals("ac-1")) == 3)
-    unnamed, by_ana, by_lead = receiver.first_arrivals("ac-1")
+        await receiver.wait_for(lambda r: len(r.first_arrivals("ac-1")) == 4)
+        decisions = (await api.request("GET", "/v1/conversations/ac-1/decisions")).body
+    unnamed, by_ana, assigned, by_lead = receiver.first_arrivals("ac-1")
+    assert assigned["type"] == "conversation.assigned" and assigned["data"]["actor"] == "lead-li", assigned
+    notes = [e.get("note") or "" for e in decisions["decisions"] if e["event"] == "conversation.assigned"]
+    assert any("by lead-li" in note for note in notes), notes
     assert unnamed["data"]["to"] == "pending" and "actor" not in unnamed["data"], unnamed
     assert by_ana["data"]["to"] == "solved" and by_ana["data"]["actor"] == "ana", by_ana
     assert by_lead["type"] == "conversation.unassigned" and by_lead["data"]["actor"] == "lead-li", by_lead
     # As the published schema says (it forbade `actor`: a strict receiver refused these events, and a
     # generated client's model dropped the name).
     described = {"$ref": "#/components/schemas/DeliveredEvent", "components": document["components"]}
-    for event in (unnamed, by_ana, by_lead):
+    for event in (unnamed, by_ana, assigned, by_lead):
         jsonschema.validate(event, described, cls=jsonschema.Draft202012Validator)
         assert DeliveredEvent.model_validate(event).data.actor == event["data"].get("actor")
 

@@ -42,6 +42,12 @@ class Assignment(BaseModel):
 
     agent_id: str | None = Field(default=None, min_length=1, max_length=128, pattern=AGENT_ID_PATTERN)
     team: str | None = Field(default=None, min_length=1, max_length=64)
+    actor: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Who assigned it (a team lead), as on a status change or an unassignment: the "
+        "trail's note and the `conversation.assigned` event name them.",
+    )
 
 
 class AssignmentRelease(BaseModel):

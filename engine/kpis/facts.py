@@ -66,7 +66,7 @@ def event_view(event: str, extra: dict[str, Any], *, status: str, automated: boo
         view["bounce"] = inner["bounce_status"]  # an RFC 3463 code (5.1.1), never the diagnostic text
     if event in ("conversation.created", "message.received"):
         view["sender"] = "automated" if automated else "customer"
-    if event in ("status.changed", "conversation.unassigned") and extra.get("actor"):
+    if event in ("status.changed", "conversation.assigned", "conversation.unassigned") and extra.get("actor"):
         view["actor"] = extra["actor"]  # who did it through the API, as its caller named them
     return view
 

@@ -163,7 +163,12 @@ class Assigning(Delivery):
             await self._tell_desk_status(self._state.status.value)
 
     async def _take(
-        self, outcome: AssignmentOutcome, raised: Raised, *, cause: str | None = None
+        self,
+        outcome: AssignmentOutcome,
+        raised: Raised,
+        *,
+        cause: str | None = None,
+        actor: str | None = None,
     ) -> ActionResult:
         """Apply the desk's answer: an agent (conversation.assigned), a queue place, or a refusal.
 
@@ -176,9 +181,10 @@ class Assigning(Delivery):
             # A team nobody in the roster belongs to is assigned outside convoflow: not a failure.
             named = outcome.decision.strategy == "agent"
             return ActionResult("failed" if named else "skipped", f"not assigned: {decision.reason}")
+        by = {"actor": actor, "note": cause} if actor else {}  # who, through the API (events.py: `actor`)
         if current is None:  # a tenant without a roster: what it reported, no seat to keep
             s.assignee = outcome.agent
-            raised.append(("conversation.assigned", {"assignment": decision_dict(decision)}))
+            raised.append(("conversation.assigned", {"assignment": decision_dict(decision)} | by))
             return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
         if outcome.result == "queued":
             current.queued, current.queue_position = True, outcome.queue_position
@@ -207,7 +213,7 @@ class Assigning(Delivery):
         if outcome.kept:  # asked for someone else, nobody else can take it: nothing changed hands
             return ActionResult("done", decision.reason)
         assigned: dict[str, Any] = {"assignment": decision_dict(decision)}
-        raised.append(("conversation.assigned", assigned | ({"note": cause} if cause else {})))
+        raised.append(("conversation.assigned", assigned | ({"note": cause} if cause else {}) | by))
         return ActionResult("done", f"assigned to {outcome.agent}: {decision.reason}")
 
     async def _arm_unanswered(self) -> None:

@@ -32,8 +32,9 @@ class ManualAssignment(Inbox):
     async def _assign_through_desk(self, assignment: Assignment) -> EventReceipt:
         """A person assigned it: the desk checks the agent (presence, capacity, skills) and keeps the load."""
         if assignment.agent_id is None:
-            return await self._send_to_team(assignment.team or "")
+            return await self._send_to_team(assignment.team or "", assignment.actor)
         s = self._state
+        through = "assigned through the API" + (f" by {assignment.actor}" if assignment.actor else "")
         team = assignment.team or s.team
         if s.assignee == assignment.agent_id and team == s.team:
             return self._receipt(s.event_seq, duplicate=True)
@@ -44,7 +45,7 @@ class ManualAssignment(Inbox):
             agent=assignment.agent_id,
             team=team or "",
             skills=s.assignment.skills if s.assignment is not None else [],
-            reason="assigned through the API",
+            reason=through,
         )
         if outcome.result != "assigned":
             self._record_refusal(seq, outcome)
@@ -54,15 +55,16 @@ class ManualAssignment(Inbox):
             )
         s.team = team
         raised: Raised = []
-        await self._take(outcome, raised, cause="assigned through the API")
+        await self._take(outcome, raised, cause=through, actor=assignment.actor)
         last = await self._follow(raised)
         await self._flush_records()
         self._changed()
         return self._receipt(last or seq)
 
-    async def _send_to_team(self, team: str) -> EventReceipt:
+    async def _send_to_team(self, team: str, actor: str | None = None) -> EventReceipt:
         """The team's strategy chooses its agent now, or it waits in the team's queue."""
         s = self._state
+        through = f"sent to team {team} through the API" + (f" by {actor}" if actor else "")
         current = s.assignment
         # In the team already, waiting in its queue or with one of its agents: a repeat (a client's
         # retry asked the desk again, and round robin handed the conversation to the next agent).
@@ -76,7 +78,7 @@ class ManualAssignment(Inbox):
             strategy=None,
             team=team,
             skills=self._language_skills(team),
-            reason=f"sent to team {team} through the API",
+            reason=through,
         )
         if outcome.result == "refused":
             self._record_refusal(seq, outcome)
@@ -89,16 +91,17 @@ class ManualAssignment(Inbox):
         queued = outcome.result == "queued"
         if queued:  # the queue place said in the trail, with the agent it left if it had one
             s.assignee = None
-        result = await self._take(outcome, raised, cause=f"sent to team {team} through the API")
+        result = await self._take(outcome, raised, cause=through, actor=actor)
         if queued and previous is not None:
-            note = f"{previous} unassigned: sent to team {team}'s queue through the API ({result.detail})"
-            raised.append(("conversation.unassigned", {"note": note}))
+            by = f" by {actor}" if actor else ""
+            note = f"{previous} unassigned: sent to team {team}'s queue through the API{by} ({result.detail})"
+            raised.append(("conversation.unassigned", {"note": note} | ({"actor": actor} if actor else {})))
         if not raised:  # it waits in the queue, as it did or with nobody before
             entry = DecisionEntry(
                 seq=seq,
                 event="assignment.queued",
                 at=workflow.now(),
-                note=f"sent to team {team} through the API: {result.detail}",
+                note=f"{through}: {result.detail}",
                 assignment=decision_dict(outcome.decision),
             )
             self._record(entry)

@@ -246,7 +246,8 @@ class ConversationWorkflow(Replies):
             if s.assignee == assignment.agent_id:
                 return self._receipt(s.event_seq, duplicate=True)
             s.assignee = assignment.agent_id
-            seq = await self._process("conversation.assigned")
+            actor = {"actor": assignment.actor} if assignment.actor else None
+            seq = await self._process("conversation.assigned", extra=actor)
             await self._flush_records()
             self._changed()
             return self._receipt(seq)

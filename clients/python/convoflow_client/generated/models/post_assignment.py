@@ -17,10 +17,13 @@ class PostAssignment:
         agent_id (None | str | Unset): The agent who takes it. Left out: the conversation goes to `team`, whose strategy
             chooses the agent (its queue when nobody is free).
         team (None | str | Unset):
+        actor (None | str | Unset): Who assigned it (a team lead), as on a status change or an unassignment: the trail's
+            note and the `conversation.assigned` event name them.
     """
 
     agent_id: None | str | Unset = UNSET
     team: None | str | Unset = UNSET
+    actor: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         agent_id: None | str | Unset
@@ -35,6 +38,12 @@ class PostAssignment:
         else:
             team = self.team
 
+        actor: None | str | Unset
+        if isinstance(self.actor, Unset):
+            actor = UNSET
+        else:
+            actor = self.actor
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -42,6 +51,8 @@ class PostAssignment:
             field_dict["agent_id"] = agent_id
         if team is not UNSET:
             field_dict["team"] = team
+        if actor is not UNSET:
+            field_dict["actor"] = actor
 
         return field_dict
 
@@ -67,9 +78,19 @@ class PostAssignment:
 
         team = _parse_team(d.pop("team", UNSET))
 
+        def _parse_actor(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        actor = _parse_actor(d.pop("actor", UNSET))
+
         post_assignment = cls(
             agent_id=agent_id,
             team=team,
+            actor=actor,
         )
 
         return post_assignment
