@@ -129,6 +129,50 @@ async def test_ops_read_the_kpis_filter_and_drill_into_the_breached_conversation
         assert errors == [], errors  # no script refused by the page's policy, no plotly error
 
 
+async def test_the_conversation_list_filters_by_tag_the_unassigned_and_language_on_a_phone(
+    api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str], tmp_path
+) -> None:
+    """The list took tag, assigned and language from the URL and showed every conversation (the API's
+    list filtered them), showed no tags, and its times had no zone; on a phone's width the page
+    was wider than the screen (helper-118)."""
+    publish(settings, TEST_PACKS / "metrics")
+    await write(api, "f-1", "urgent: my invoice is wrong")
+    await write(api, "f-2", "a question about my invoice")
+    assigned = await api.request("POST", "/v1/conversations/f-2/assignment", json={"agent_id": "ana"})
+    assert assigned.status == 200, assigned.body
+
+    async def listed() -> bool:
+        rows = (await api.request("GET", "/v1/conversations?assigned=false")).body["conversations"]
+        return [r["conversation_id"] for r in rows] == ["f-1"]
+
+    await eventually(listed, "f-2 listed as assigned")
+    keys = await keys_by_role(settings, tenants["acme"])
+    async with chromium() as browser:
+        page = await (await browser.new_context(viewport={"width": 375, "height": 800})).new_page()
+        await sign_in(page, api.base_url, keys["ops"])
+        rows = page.locator("#conversations tbody tr")
+        await page.goto(f"{api.base_url}/console/conversations?tag=urgent")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first.locator("td.tags")).to_have_text("urgent")
+        await expect(page.locator("input[name=tag]")).to_have_value("urgent")
+        await expect(rows.first.locator("td").last).to_have_text(
+            re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$")
+        )
+        await page.goto(f"{api.base_url}/console/conversations")
+        await expect(rows).to_have_count(2)
+        await page.select_option("select[name=assigned]", "false")
+        await page.click("form.filters button[type=submit]")
+        await expect(rows).to_have_count(1)
+        await expect(rows.first.locator("td").first).to_have_text("f-1")
+        await page.goto(f"{api.base_url}/console/conversations?language=de")
+        await expect(rows).to_have_count(0)
+        for path in ("/console/conversations", "/console/queue", "/console/"):
+            await page.goto(f"{api.base_url}{path}")
+            wide = await page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= 375, (path, wide)
+        await page.screenshot(path=str(tmp_path / "console-phone.png"), full_page=True)
+
+
 async def test_the_queue_view_and_setting_an_agent_online(
     api: ApiClient, settings: Settings, worker: None, tenants: dict[str, str], tmp_path
 ) -> None:
@@ -195,8 +239,10 @@ async def test_the_queue_view_and_setting_an_agent_online(
         await page.goto(f"{api.base_url}/console/queue")
 
         await page.click("#agent-ada button:has-text('set online')")
-        await expect(page).to_have_url(f"{api.base_url}/console/queue")
+        await expect(page).to_have_url(f"{api.base_url}/console/queue#agent-ada")  # back at her row
         await expect(page.locator("#agent-ada td.presence-online")).to_have_text("online")
+        await expect(page.get_by_role("button", name="set Ada away")).to_be_visible()  # which agent's
+        await expect(page.locator("nav a[aria-current=page]")).to_have_text("Queues")
 
     async def assigned() -> bool:
         return (await state(api, "q-1")).get("assignee") == "ada"

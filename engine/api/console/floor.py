@@ -20,18 +20,28 @@ from engine.api.auth import ROLE, TENANT
 from engine.api.console.render import page, see_other
 from engine.api.console.sessions import SESSION
 from engine.api.conversation_reads import conversation_summaries
-from engine.api.conversations import DATABASE
+from engine.api.conversations import DATABASE, SETTINGS
 from engine.api.errors import ApiError, invalid_field
 from engine.contracts.assignment import Presence, QueueEntry
 from engine.contracts.conversation import Channel, Status
 from engine.contracts.ids import ID_PATTERN, is_safe_id
-from engine.db.roster import RosterStore
+from engine.db.roster import HEARTBEAT_TIMEOUT, RosterStore
 from engine.rules.context import Priority
 from engine.service.roster_rules import shown_capacity
 
 routes = web.RouteTableDef()
 PRESENCES: tuple[str, ...] = get_args(Presence)
-LIST_FILTERS = ("status", "channel", "priority", "team", "assignee", "sla_breached")
+LIST_FILTERS = (
+    "status",
+    "channel",
+    "priority",
+    "team",
+    "assignee",
+    "assigned",
+    "sla_breached",
+    "tag",
+    "language",
+)
 CHANGES_PRESENCE = frozenset({"ops", "admin"})
 # The navigation of base.html.j2, for the one page it does not render (a conversation's timeline).
 CONSOLE_LINKS = (
@@ -86,6 +96,9 @@ async def queue(request: web.Request) -> web.Response:
                 "name": record.name,
                 "teams": record.teams,
                 "presence": record.presence,
+                # away because the agent's client went silent, not because a person said so
+                "timed_out": stored.presence_reason == HEARTBEAT_TIMEOUT,
+                "last_heartbeat_at": record.last_heartbeat_at,
                 "load": (load.load if load else 0) if desk != "not answering" else None,
                 "by_channel": load.load_by_channel if load else {},
                 "capacity": shown_capacity(record.capacity),
@@ -101,6 +114,7 @@ async def queue(request: web.Request) -> web.Response:
             "desk": desk,
             "presences": PRESENCES,
             "may_change": request[ROLE] in CHANGES_PRESENCE,
+            "heartbeat_timeout": request.app[SETTINGS].presence_timeout_seconds,
         },
     )
 
@@ -114,7 +128,7 @@ async def set_presence(request: web.Request) -> web.Response:
     if status not in PRESENCES:
         raise invalid_field("status", f"one of {', '.join(PRESENCES)}")
     await change_presence(request, agent_id, status)  # type: ignore[arg-type]  # checked just above
-    return see_other("/console/queue")
+    return see_other(f"/console/queue#agent-{agent_id}")  # back at the row, keyboard focus with it
 
 
 @routes.get("/console/conversations")
@@ -126,7 +140,7 @@ async def conversations(request: web.Request) -> web.Response:
     except ApiError as exc:
         if exc.status != 422:
             raise
-        # A typo in the assignee box: said on the page with the form, not as the API's JSON.
+        # A typo in a text box (assignee, tag, language): said on the page with the form, not as JSON.
         found, after, error = [], None, exc.message
     return page(
         request,
@@ -144,6 +158,7 @@ async def conversations(request: web.Request) -> web.Response:
                 "channel": [c.value for c in Channel],
                 "priority": [p.value for p in Priority],
                 "sla_breached": ["true", "false"],
+                "assigned": ["true", "false"],  # false: the Unassigned view
             },
         },
         status=422 if error else 200,

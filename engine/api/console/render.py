@@ -8,6 +8,7 @@ browser does not execute.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -18,6 +19,19 @@ _ENVIRONMENT = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+def minute_utc(when: datetime | str | None) -> str:
+    """An instant to the minute, in UTC and saying so: `2026-12-07T23:01` read as the office's time."""
+    if not when:
+        return ""
+    instant = datetime.fromisoformat(when) if isinstance(when, str) else when
+    if instant.tzinfo is None:  # written without its zone: shown as written, not shifted
+        return instant.strftime("%Y-%m-%d %H:%M")
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+_ENVIRONMENT.filters["minute_utc"] = minute_utc
 # plotly.js writes its own <style> elements, hence 'unsafe-inline' for styles (never for scripts).
 POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
