@@ -272,6 +272,23 @@ def test_a_removed_agent_s_conversations_are_requeued_and_an_empty_team_is_flagg
     assert desk.notices[-1].outcome is not None and desk.notices[-1].outcome.agent == "ben"
 
 
+def test_a_conversation_on_a_channel_no_agent_of_its_team_takes_is_flagged() -> None:
+    """A WhatsApp conversation in a team whose agents take email and chat waited with an empty flag
+    until a lead's assignment by hand was refused (helper-118). An agent away who would take it
+    clears the flag: their coming back serves it."""
+    desk = book(agent("ben", capacity={"email": 5, "chat": 2}), agent("cy", channels=["email"]))
+    desk.request(ask(1, channel="whatsapp"), T0)
+    (entry,) = queue_view(desk, "support").entries
+    assert (
+        entry.flagged
+        == "no agent of team support takes whatsapp: waits for one who does (capacity, channels)"
+    )
+    whatsapp = agent("dee", capacity={"whatsapp": 1}, presence="away")
+    desk.apply_roster(Roster(agents=[*desk.agents.values(), whatsapp], read_at=T0), T0 + timedelta(minutes=1))
+    (entry,) = queue_view(desk, "support").entries
+    assert entry.flagged is None
+
+
 def test_a_team_without_members_is_refused_and_a_named_agent_who_cannot_take_it_too() -> None:
     desk = book(agent("ana", presence="away"))
     nobody = desk.request(ask(1, team="billing"), T0)

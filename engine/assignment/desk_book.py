@@ -29,6 +29,7 @@ from engine.assignment.choice import (
     relief_past_widening,
 )
 from engine.assignment.presence import grace, grace_ends, heartbeat_checks, track_presence
+from engine.assignment.queue_flags import nobody_can_take
 from engine.assignment.requeueing import requeued, restatus, unpark
 from engine.assignment.serving_order import serving_order
 from engine.contracts.assignment import (
@@ -312,10 +313,8 @@ class DeskBook:
             loads = Loads.of(self.state.seats.values())
             outcome = remember(self.state, self._answer(request, "assigned", decision, now))
             self.notices.append(Notice("assigned", request.conversation_id, outcome=outcome))
-        teams = {t for a in self.agents.values() for t in a.teams}
         for waiting in self.state.queue:
-            team = waiting.request.team
-            waiting.flagged = None if team in teams else f"no agent in team {team}: waits for one to join"
+            waiting.flagged = nobody_can_take(waiting.request, self.agents.values())
 
     def _anyone_free(self, loads: Loads) -> bool:
         return any(

@@ -232,7 +232,10 @@ class QueueEntry(BaseModel):
         "comes first in the serving order."
     )
     skills: list[str]
-    flagged: str | None = Field(default=None, description="Why no agent can take it now (an empty team).")
+    flagged: str | None = Field(
+        default=None,
+        description="Why no agent can take it whoever comes online (an empty team, a channel none takes).",
+    )
 
 
 class TeamQueue(BaseModel):
