@@ -14,11 +14,13 @@ from pathlib import Path
 from engine.service.config import Settings
 from tests.api_client import ApiClient, Reply
 from tests.conftest import TEST_PACKS, publish
+from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 from tests.test_lifecycle import set_status, state
 from tests.test_sends_in_background import post_reply
 
 KUNDENSERVICE = Path(__file__).resolve().parent.parent / "rule_packs" / "kundenservice"  # Berlin hours
+DEFAULT_PACK = KUNDENSERVICE.parent / "default"
 
 
 async def _message(
@@ -277,3 +279,23 @@ async def test_sla_instants_are_answered_in_utc_whatever_the_policy_s_calendar(
     met = (await state(api, "tz-1"))["sla"]["targets"]["first_response"]
     # met, none left: it read the whole target (480) however long the answer took
     assert met["met_at"] and met["remaining_minutes"] is None, met
+
+
+async def test_the_default_pack_s_breach_notice_names_the_conversation_and_its_target(
+    api: ApiClient, settings: Settings, worker: None, outbox: OutboxRows, tenants: dict[str, str]
+) -> None:
+    """The leads were told "SLA breached", nothing else: which conversation, which target? Two
+    breaches of one conversation were two identical notices (helper-118)."""
+    publish(settings, DEFAULT_PACK)
+    week_ago = datetime.now(UTC) - timedelta(days=7)  # its first response is long overdue
+    assert (await _message(api, "esc-default", "m-1", week_ago)).status == 201
+
+    def notices() -> list[str]:
+        return [r["text"] for r in outbox.read_all(tenants["acme"]) if r["kind"] == "notification"]
+
+    async def told() -> bool:
+        return any("first_response" in text for text in notices())
+
+    await eventually(told, "the leads told of the breach")
+    [notice] = [text for text in notices() if "first_response" in text]
+    assert "conversation esc-default" in notice and "{" not in notice, notice
