@@ -225,6 +225,29 @@ def test_the_page_withholds_everything_the_customer_wrote_or_is_and_shows_what_t
     assert shown["customer.known"] == "true" and shown["conversation.tags"] == '["vip"]'
 
 
+def test_why_a_message_read_as_its_intent_is_shown_as_scores_never_as_its_words() -> None:
+    """The lead saw `message.intent = cancellation` and could not tell why a question went to
+    retention (helper-118): the row shows every intent's probability, the language and the
+    sentiment. The words that weighed are the customer's: never on the page."""
+    triage = {
+        "language": "en",
+        "language_confidence": 0.97,
+        "intent": "cancellation",
+        "intent_confidence": 0.7,
+        "intent_scores": {"general": 0.2, "cancellation": 0.7, "billing": 0.06, "technical": 0.04},
+        "intent_words": [["quentin", 0.5], ["account", 0.3]],
+        "sentiment_label": "neutral",
+    }
+    entry = created().model_copy(update={"triage": triage})
+    timeline = build_timeline(conversation({}), [entry], pause_on=[], now=at(100))
+    assert timeline.rows[0].classified == (
+        "intent cancellation: cancellation 0.70, general 0.20, billing 0.06, technical 0.04; "
+        "language en 0.97; sentiment neutral"
+    )
+    page = render(timeline)
+    assert "classified: intent cancellation" in page and "quentin" not in page and "account" not in page
+
+
 def test_every_time_the_page_shows_under_utc_is_in_utc() -> None:
     """A breach's entry keeps its calendar's offset (`+02:00`): the page printed its wall clock under
     "Time (UTC)", two hours off the clock drawn above it (helper-114)."""

@@ -91,6 +91,9 @@ class Row:
     """The SLA target a warning or breach was about, when the state tells."""
     decided: bool = True
     """False when no rule pack decided on the event (a timer's status change, an escalation step)."""
+    classified: str | None = None
+    """A customer message's triage as scores: every intent's probability, the language, the
+    sentiment; never the words that weighed (they are the customer's)."""
 
 
 def rows_of(trail: list[DecisionEntry], sla_targets: dict[int, str] | None = None) -> list[Row]:
@@ -133,7 +136,24 @@ def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
         note=entry.note,
         sla_target=sla_target,
         decided=entry.decision is not None,
+        classified=_classified(plain(entry.triage)) if entry.triage else None,
     )
+
+
+def _classified(triage: Mapping[str, Any]) -> str | None:
+    """`intent cancellation 0.70 (general 0.20, billing 0.06); language fr 0.98; sentiment negative`:
+    why `message.intent` read what it did, which the row showed only as its value (helper-118)."""
+    parts = []
+    scores = triage.get("intent_scores")
+    if isinstance(scores, Mapping) and scores:
+        ranked = sorted(scores.items(), key=lambda item: -float(item[1]))
+        best = f"intent {triage.get('intent') or 'none (below the threshold)'}"
+        parts.append(f"{best}: " + ", ".join(f"{name} {float(p):.2f}" for name, p in ranked))
+    if triage.get("language"):
+        parts.append(f"language {triage['language']} {float(triage.get('language_confidence') or 0):.2f}")
+    if triage.get("sentiment_label"):
+        parts.append(f"sentiment {triage['sentiment_label']}")
+    return "; ".join(parts) or None
 
 
 def _reads(rule: dict[str, Any]) -> list[tuple[str, Any]]:
