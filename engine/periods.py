@@ -28,7 +28,9 @@ def instant(parameter: str, text: str, zone: tzinfo = UTC) -> datetime:
         try:
             when = datetime.combine(date.fromisoformat(text), datetime.min.time())
         except ValueError:
-            raise PeriodError(parameter, f"{text[:40]!r} is not a date (2026-11-30) or ISO time") from None
+            raise PeriodError(
+                parameter, f"{text[:40]!r} is not a date or ISO time (write YYYY-MM-DD, such as 2026-11-30)"
+            ) from None
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 

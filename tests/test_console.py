@@ -372,6 +372,7 @@ async def test_sign_in_sessions_csrf_and_tenants(
         for path, status, says in (
             ("/console/kpis/nonsense", 422, "metric: one of"),
             ("/console/kpis/volume?from=bad", 422, "from: &#39;bad&#39; is not a date"),
+            ("/console/?from=2026-13-45&amp;to=x".replace("&amp;", "&"), 422, "from: &#39;2026-13-45&#39;"),
             ("/console/conversations/nope", 404, "no such conversation"),
         ):
             shown = await browser.get(base + path)

@@ -24,6 +24,7 @@ from engine.api.conversations import DATABASE
 from engine.api.errors import invalid_field
 from engine.contracts.conversation import Channel
 from engine.kpis.query import KpiQuery, KpiQueryError, parse_query, time_zone
+from engine.periods import PeriodError, instant
 from engine.rules.pack import RulePack
 from engine.service.kpis import kpi_report, kpi_reports
 
@@ -58,10 +59,16 @@ class Filters:
         )
 
     def query(self, interval: str | None, now: datetime) -> KpiQuery:
+        try:  # the form's first field named first: a bad `to` hid a bad `from`
+            instant("from", self.start)
+        except PeriodError as exc:
+            raise KpiQueryError(exc.parameter, exc.message) from None
         try:
             last = date.fromisoformat(self.end)
         except ValueError:
-            raise KpiQueryError("to", f"{self.end[:40]!r} is not a date (2026-11-30)") from None
+            raise KpiQueryError(
+                "to", f"{self.end[:40]!r} is not a date (write YYYY-MM-DD, such as 2026-11-30)"
+            ) from None
         return parse_query(
             start=self.start,
             end=(last + timedelta(days=1)).isoformat(),

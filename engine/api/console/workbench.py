@@ -115,7 +115,11 @@ def _period(request: web.Request) -> tuple[datetime, datetime] | str:
     except KpiQueryError as exc:  # a ValueError too: first, or a bad `from` read as `to`'s
         return f"{exc.parameter}: {exc.message}"
     except ValueError:
-        return f"to: {end[:40]!r} is not a date (2026-11-30)" if end else "to: not a date"
+        return (
+            f"to: {end[:40]!r} is not a date (write YYYY-MM-DD, such as 2026-11-30)"
+            if end
+            else "to: not a date"
+        )
     return query.start, query.end
 
 
