@@ -146,6 +146,8 @@ async def test_the_conversation_list_filters_by_tag_the_unassigned_and_language_
         return [r["conversation_id"] for r in rows] == ["f-1"]
 
     await eventually(listed, "f-2 listed as assigned")
+    ana = {"id": "ana", "name": "Ana Lopez", "teams": ["billing"]}  # on the roster after the assignment
+    assert (await api.request("POST", "/v1/agents", json=ana)).status == 201
     keys = await keys_by_role(settings, tenants["acme"])
     async with chromium() as browser:
         page = await (await browser.new_context(viewport={"width": 375, "height": 800})).new_page()
@@ -166,6 +168,15 @@ async def test_the_conversation_list_filters_by_tag_the_unassigned_and_language_
         await expect(rows.first.locator("td").first).to_have_text("f-1")
         await page.goto(f"{api.base_url}/console/conversations?language=de")
         await expect(rows).to_have_count(0)
+        # The assignee box takes what a person types: the name on the Queues page, the id in any case.
+        for typed in ("Ana Lopez", "ANA"):
+            await page.goto(f"{api.base_url}/console/conversations")
+            await page.fill("input[name=assignee]", typed)
+            await page.click("form.filters button[type=submit]")
+            await expect(rows).to_have_count(1)
+            await expect(rows.first.locator("td").first).to_have_text("f-2")
+        await page.goto(f"{api.base_url}/console/conversations?assignee=no+body")
+        await expect(page.locator("[role=alert]")).to_contain_text("no agent 'no body' in the roster")
         for path in ("/console/conversations", "/console/queue", "/console/"):
             await page.goto(f"{api.base_url}{path}")
             wide = await page.evaluate("document.documentElement.scrollWidth")

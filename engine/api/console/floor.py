@@ -136,7 +136,10 @@ async def conversations(request: web.Request) -> web.Response:
     chosen = {name: request.query[name] for name in LIST_FILTERS if request.query.get(name)}
     error = None
     try:
-        found, after = await conversation_summaries(request, chosen)
+        query = dict(chosen)
+        if "assignee" in query:  # a person types a name ("Ana", "ana lopez"): the list filters by id
+            query["assignee"] = await _agent_id_of(request, query["assignee"])
+        found, after = await conversation_summaries(request, query)
     except ApiError as exc:
         if exc.status != 422:
             raise
@@ -163,6 +166,20 @@ async def conversations(request: web.Request) -> web.Response:
         },
         status=422 if error else 200,
     )
+
+
+async def _agent_id_of(request: web.Request, typed: str) -> str:
+    """The roster's agent whose id or name is `typed` (any case), else `typed` as it is: an id the
+    roster no longer has still finds the conversations it held."""
+    wanted = typed.strip().casefold()
+    agents = [s.record for s in await RosterStore(request.app[DATABASE]).list(request[TENANT])]
+    for match in (lambda a: a.agent_id.casefold() == wanted, lambda a: a.name.casefold() == wanted):
+        found = [a.agent_id for a in agents if match(a)]
+        if len(found) == 1:
+            return found[0]
+    if not is_safe_id(typed):
+        raise invalid_field("assignee", f"no agent {typed[:60]!r} in the roster: type an agent's id or name")
+    return typed
 
 
 @routes.get("/console/conversations/{conversation_id}")
