@@ -33,6 +33,7 @@ from engine.api.errors import ApiError, Handler, named
 ADMIN = "admin"
 INTEGRATOR = frozenset({"integrator", ADMIN})
 READER = frozenset({"integrator", "auditor", ADMIN})
+LIST_READER = frozenset({"integrator", "auditor", "ops", ADMIN})
 OPS = frozenset({"ops", ADMIN})
 PACK_READER = frozenset({"ops", "auditor", ADMIN})
 ADMIN_ONLY = frozenset({ADMIN})
@@ -53,7 +54,9 @@ QUARANTINE_LISTER = frozenset({"ops", "auditor", ADMIN})
 ERASURE_READER = frozenset({"auditor", ADMIN})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
-    ("GET", "/v1/conversations"): READER,
+    # The list's rows carry no message (ids, channel, status, team, assignee, tags, SLA): ops read it
+    # as the console's Conversations page shows it to them (403 here, the same rows there).
+    ("GET", "/v1/conversations"): LIST_READER,
     ("GET", "/v1/conversations/{conversation_id}"): READER,
     ("GET", "/v1/conversations/{conversation_id}/threads"): READER,
     ("GET", "/v1/conversations/{conversation_id}/decisions"): READER,

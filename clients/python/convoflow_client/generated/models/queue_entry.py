@@ -23,7 +23,8 @@ class QueueEntry:
             channel, an agent lost); the SLA deadline (`breach_at`), counted from when the customer wrote, comes first in
             the serving order.
         skills (list[str]):
-        flagged (None | str | Unset): Why no agent can take it now (an empty team).
+        flagged (None | str | Unset): Why no agent can take it whoever comes online (an empty team, a channel none
+            takes).
     """
 
     conversation_id: str

@@ -157,7 +157,7 @@ def sync_detailed(
 ) -> Response[ConversationList | Problem]:
     """The tenant's conversations, one row each
 
-     Roles: admin, auditor, integrator.
+     Roles: admin, auditor, integrator, ops.
 
     Args:
         limit (int | Unset):  Default: 100.
@@ -218,7 +218,7 @@ def sync(
 ) -> ConversationList | Problem | None:
     """The tenant's conversations, one row each
 
-     Roles: admin, auditor, integrator.
+     Roles: admin, auditor, integrator, ops.
 
     Args:
         limit (int | Unset):  Default: 100.
@@ -274,7 +274,7 @@ async def asyncio_detailed(
 ) -> Response[ConversationList | Problem]:
     """The tenant's conversations, one row each
 
-     Roles: admin, auditor, integrator.
+     Roles: admin, auditor, integrator, ops.
 
     Args:
         limit (int | Unset):  Default: 100.
@@ -333,7 +333,7 @@ async def asyncio(
 ) -> ConversationList | Problem | None:
     """The tenant's conversations, one row each
 
-     Roles: admin, auditor, integrator.
+     Roles: admin, auditor, integrator, ops.
 
     Args:
         limit (int | Unset):  Default: 100.
