@@ -309,6 +309,9 @@ async def test_a_closed_conversation_and_a_refused_assignment_name_their_field(
     await api.post_message("c-shut", "m-1")
     refused = await api.request("POST", "/v1/conversations/c-shut/assignment", json={"agent_id": "nobody"})
     await api.request("POST", "/v1/conversations/c-shut/status", json={"status": "closed"})
+    # A client's retry of its close (its first answer lost) is a repeat, not an error (helper-117).
+    again = await api.request("POST", "/v1/conversations/c-shut/status", json={"status": "closed"})
+    assert again.status == 200 and again.body["duplicate"] is True, again.body
     closed = await api.request("POST", "/v1/conversations/c-shut/status", json={"status": "open"})
     assert (closed.status, closed.body["error"]) == (409, "conversation_closed"), closed.body
     assert (refused.status, refused.body["error"]) == (409, "assignment_refused"), refused.body

@@ -193,6 +193,8 @@ class ConversationWorkflow(Replies):
 
     @change_status.validator
     def _validate_change_status(self, change: StatusChange) -> None:
+        if change.status is Status.CLOSED and self._state.status is Status.CLOSED:
+            return  # a client's retry of its close: answered as a repeat, not a 409 (helper-117)
         self._reject_when_closed()
 
     @workflow.update
