@@ -79,6 +79,7 @@ PROBES: dict[tuple[str, str], tuple[str, dict | None]] = {
     ("POST", "/v1/subscriptions"): ("/v1/subscriptions", {}),
     ("GET", "/v1/subscriptions"): ("/v1/subscriptions", None),
     ("GET", "/v1/subscriptions/{subscription_id}"): (f"/v1/subscriptions/sub_{'0' * 24}", None),
+    ("PATCH", "/v1/subscriptions/{subscription_id}"): (f"/v1/subscriptions/sub_{'0' * 24}", {"paused": True}),
     ("DELETE", "/v1/subscriptions/{subscription_id}"): (f"/v1/subscriptions/sub_{'0' * 24}", None),
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): (
         f"/v1/subscriptions/sub_{'0' * 24}/rotate-secret",

@@ -675,3 +675,57 @@ async def test_a_bounce_of_an_agent_s_reply_names_the_reply(
     assert bounced["type"] == "message.bounced"
     assert bounced["data"]["message_id"] == "er-1" and bounced["data"]["bounce"] == "5.1.1", bounced
     await replay_every_run(client, chosen.task_queue)
+
+
+async def test_a_subscription_paused_keeps_its_events_and_one_changed_keeps_its_secret_and_sequences(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """A receiver's maintenance had two ways out: let every event fail into `failing`, or delete the
+    subscription and make it again, with a new secret and every sequence from 1 (helper-117)."""
+    chosen = quick(settings, tenants)
+    moved = EventReceiver()
+    await moved.start()
+    try:
+        async with serve_service(client, chosen, tenants) as api:
+            witness = await subscribe(api, receiver.url)
+            held = await subscribe(api, receiver.url)
+            path = f"/v1/subscriptions/{held['id']}"
+            paused = await api.request("PATCH", path, json={"paused": True})
+            assert paused.status == 200 and paused.body["paused"] is True, paused.body
+            assert paused.body["paused_at"] is not None
+            await drive(api, "p-1", "p")
+            # The witness's events, queued with the paused one's, all arrived: the paused ones would have.
+            await receiver.wait_for(
+                lambda r: len([e for e in r.events() if e["subscription_id"] == witness["id"]]) == 5
+            )
+            assert not [e for e in receiver.events() if e["subscription_id"] == held["id"]]
+            queued = (await api.request("GET", path)).body["queue"]
+            assert queued["pending"] == 5, queued
+
+            for wrong, field in (
+                ({"url": "ftp://x"}, "url"),
+                ({"events": []}, "events"),
+                ({"id": "x"}, "id"),
+            ):
+                refused = await api.request("PATCH", path, json=wrong)
+                assert refused.status == 422 and refused.body["fields"][0]["field"] == field, refused.body
+            theirs = await api.request("PATCH", path, json={"paused": False}, tenant="globex")
+            assert theirs.status == 404, theirs.body
+            change = {"url": moved.url, "description": "after the move", "paused": False}
+            resumed = await api.request("PATCH", path, json=change)
+            assert resumed.status == 200 and resumed.body["paused"] is False, resumed.body
+            assert resumed.body["id"] == held["id"] and resumed.body["url"] == moved.url
+            assert "secret" not in resumed.body
+            await moved.wait_for(lambda r: len(r.first_arrivals("p-1")) == 5)
+        arrived = moved.first_arrivals("p-1")
+        assert [e["type"] for e in arrived] == EXPECTED and [e["sequence"] for e in arrived] == [
+            1,
+            2,
+            3,
+            4,
+            5,
+        ]
+        for request in moved.received:  # signed with the secret given when it was made
+            assert standard_webhooks_verify(held["secret"], request.headers, request.body)
+    finally:
+        await moved.close()

@@ -61,6 +61,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("POST", "/v1/subscriptions"): "create_subscription",
     ("GET", "/v1/subscriptions"): "list_subscriptions",
     ("GET", "/v1/subscriptions/{subscription_id}"): "get_subscription",
+    ("PATCH", "/v1/subscriptions/{subscription_id}"): "change_subscription",
     ("DELETE", "/v1/subscriptions/{subscription_id}"): "delete_subscription",
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): "rotate_subscription_secret",
     ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): "list_subscription_deliveries",

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from engine.api.openapi_contract import IDEMPOTENCY_KEY, query
 from engine.api.subscriptions import (
+    ChangeSubscription,
     CreateSubscription,
     Deleted,
     DeliveryAttemptList,
@@ -40,6 +41,13 @@ SUBSCRIPTION_ROUTES: dict[
     ("GET", "/v1/subscriptions/{subscription_id}"): (
         "One subscription: its state (active or failing) and its queue",
         None,
+        SubscriptionView,
+        200,
+    ),
+    ("PATCH", "/v1/subscriptions/{subscription_id}"): (
+        "Change a subscription's URL, events, description or allow_private, or pause and resume it; "
+        "its id, secret and sequences stay (paused, its events queue and go out in order on resume)",
+        ChangeSubscription,
         SubscriptionView,
         200,
     ),

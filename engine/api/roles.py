@@ -110,6 +110,7 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/v1/subscriptions"): INTEGRATOR,
     ("GET", "/v1/subscriptions"): SUBSCRIPTION_READER,
     ("GET", "/v1/subscriptions/{subscription_id}"): SUBSCRIPTION_READER,
+    ("PATCH", "/v1/subscriptions/{subscription_id}"): INTEGRATOR,
     ("DELETE", "/v1/subscriptions/{subscription_id}"): INTEGRATOR,
     ("POST", "/v1/subscriptions/{subscription_id}/rotate-secret"): INTEGRATOR,
     ("GET", "/v1/subscriptions/{subscription_id}/deliveries"): SUBSCRIPTION_READER,

@@ -55,6 +55,22 @@ class CreateSubscription(BaseModel):
     deployment permits."""
 
 
+class ChangeSubscription(BaseModel):
+    """What to change; one left out keeps its value. The id, the secret and the sequences stay."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    url: str | None = Field(default=None, min_length=1, max_length=2048, pattern=URL_TEXT)
+    """A new receiver: the events still queued go there."""
+    events: list[EventType] | None = Field(default=None, min_length=1, max_length=len(EVENT_TYPES))
+    """The event types to deliver from now on (queued events stay queued)."""
+    description: str | None = Field(default=None, max_length=500, pattern=SINGLE_LINE)
+    allow_private: bool | None = Field(default=None, strict=True)
+    paused: bool | None = Field(default=None, strict=True)
+    """true: events queue and none is sent (the receiver's maintenance); false: they go out, in
+    order, each with its full retry window from its first attempt."""
+
+
 class RotateSubscriptionSecret(BaseModel):
     """Optional body of a rotation."""
 
@@ -78,6 +94,9 @@ class SubscriptionView(BaseModel):
     earlier_secrets_retire_at: list[str] = Field(default_factory=list)
     """Secrets rotated out before the previous one, still signing until these times."""
     created_at: str
+    paused: bool = False
+    """Its events queue and none is sent (PATCH `paused`)."""
+    paused_at: str | None = None
     queue: dict[str, int] | None = None
     """On a single subscription: its deliveries pending, delivered and given up (failed)."""
 
@@ -175,24 +194,29 @@ def _with_secret(sub: Subscription) -> web.Response:
     )
 
 
-@routes.post("/v1/subscriptions")
-async def create_subscription(request: web.Request) -> web.Response:
-    body = await read_body(request, CreateSubscription)
-    tenant = request[TENANT]
-    if body.allow_private and not request.app[SETTINGS].allows_private_subscriptions(tenant):
+async def _check_receiver(request: web.Request, url: str, allow_private: bool) -> None:
+    """The checks a receiver's URL passes when a subscription is made or changed."""
+    if allow_private and not request.app[SETTINGS].allows_private_subscriptions(request[TENANT]):
         raise invalid_field(
             "allow_private",
             "this tenant may not deliver to private addresses (the deployment's "
             "CONVOFLOW_SUBSCRIPTION_PRIVATE_TENANTS)",
         )
     try:
-        await check_url(body.url, allow_private=body.allow_private)
+        await check_url(url, allow_private=allow_private)
     except AddressRefused as exc:
         raise invalid_field("url", str(exc)) from None
-    if not body.allow_private and urlsplit(body.url).scheme != "https":  # a scheme is any case
+    if not allow_private and urlsplit(url).scheme != "https":  # a scheme is any case
         raise invalid_field("url", "an https:// URL (http:// only for a private receiver)")
-    if "#" in body.url:  # never sent to the receiver, and shown unmasked where the rest was masked
+    if "#" in url:  # never sent to the receiver, and shown unmasked where the rest was masked
         raise invalid_field("url", "a URL without a #fragment: a fragment is never sent to the receiver")
+
+
+@routes.post("/v1/subscriptions")
+async def create_subscription(request: web.Request) -> web.Response:
+    body = await read_body(request, CreateSubscription)
+    tenant = request[TENANT]
+    await _check_receiver(request, body.url, body.allow_private)
     created = await Subscriptions(request.app[DATABASE]).create(
         tenant,
         url=body.url,
@@ -216,6 +240,27 @@ async def get_subscription(request: web.Request) -> web.Response:
     sub = await _owned(request)
     queue = await Subscriptions(request.app[DATABASE]).queue_counts(sub.subscription_id)
     return web.json_response({**sub.shown(whole_url=request[ROLE] in INTEGRATOR), "queue": queue})
+
+
+@routes.patch("/v1/subscriptions/{subscription_id}")
+async def change_subscription(request: web.Request) -> web.Response:
+    """Change a subscription in place: deleting and creating it again gave a new secret and began
+    every conversation's sequence at 1 again; and pause or resume it."""
+    sub = await _owned(request)
+    body = await read_body(request, ChangeSubscription)
+    changes = body.model_dump(exclude_none=True, exclude={"paused"})
+    if "events" in changes:
+        changes["events"] = list(dict.fromkeys(changes["events"]))
+    if "url" in changes or "allow_private" in changes:
+        allow_private = changes.get("allow_private", sub.allow_private)
+        await _check_receiver(request, changes.get("url", sub.url), allow_private)
+    changed = await Subscriptions(request.app[DATABASE]).change(
+        request[TENANT], sub.subscription_id, changes, paused=body.paused
+    )
+    if changed is None:  # deleted meanwhile
+        missing = f"no subscription {sub.subscription_id} in this tenant"
+        raise ApiError(404, "subscription_not_found", missing, named("subscription_id", missing))
+    return web.json_response(changed.shown(whole_url=True))
 
 
 @routes.delete("/v1/subscriptions/{subscription_id}")

@@ -214,6 +214,13 @@ class EventDeliveries:
             .exists()
         )
         free = or_(d.claimed_until.is_(None), d.claimed_until < now)
+        paused = (  # a paused subscription's events wait, in order, until it resumes
+            select(subscriptions.c.subscription_id)
+            .where(
+                subscriptions.c.subscription_id == d.subscription_id, subscriptions.c.paused_at.is_not(None)
+            )
+            .exists()
+        )
         due = (
             select(
                 d.subscription_id,
@@ -223,7 +230,7 @@ class EventDeliveries:
                 .over(partition_by=d.tenant, order_by=(d.next_attempt_at, d.sequence))
                 .label("rank"),
             )
-            .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked)
+            .where(d.state == PENDING, d.next_attempt_at <= now, free, ~blocked, ~paused)
             .subquery("due")
         )
         sending = case(dict(busy), value=d.tenant, else_=0) if busy else literal(0)

@@ -64,6 +64,8 @@ class Subscription:
     created_at: datetime
     earlier_secrets: tuple[tuple[str, datetime], ...] = ()
     """Secrets rotated out before the previous one, each with when it retires, newest first."""
+    paused_at: datetime | None = None
+    """Paused since: its events queue and none is sent until it resumes."""
 
     def signing_secrets(self, now: datetime) -> list[str]:
         """The secrets a delivery is signed with now: the newest, and every older one in its overlap."""
@@ -92,6 +94,8 @@ class Subscription:
             ),
             "earlier_secrets_retire_at": [until.isoformat() for _, until in self.earlier_secrets],
             "created_at": self.created_at.isoformat(),
+            "paused": self.paused_at is not None,
+            "paused_at": self.paused_at.isoformat() if self.paused_at else None,
         }
 
 
@@ -133,6 +137,7 @@ def read_subscription(row: Any) -> Subscription:
         earlier_secrets=tuple(
             (secret, aware(datetime.fromisoformat(until))) for secret, until in row.earlier_secrets or []
         ),
+        paused_at=_maybe(row.paused_at),
     )
 
 
@@ -234,6 +239,26 @@ class Subscriptions:
                 )
             )
         return await self.get(tenant, subscription_id)
+
+    async def change(
+        self, tenant: str, subscription_id: str, changes: dict[str, Any], *, paused: bool | None = None
+    ) -> Subscription | None:
+        """Change url, events, description or allow_private, and pause or resume: the id, the secret
+        and the sequences stay, as do the queued events (sent to the new URL; a type no longer
+        subscribed stays queued: it was an event of the subscription when it happened)."""
+        values = dict(changes)
+        if paused is not None:
+            values["paused_at"] = datetime.now(UTC) if paused else None
+        async with self._database.begin() as connection:
+            query = subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id
+            if paused:  # paused again: it keeps the instant it was first paused
+                current = (await connection.execute(select(subscriptions.c.paused_at).where(*query))).first()
+                if current is not None and current.paused_at is not None:
+                    values.pop("paused_at")
+            if values:
+                await connection.execute(update(subscriptions).where(*query).values(**values))
+            row = (await connection.execute(select(subscriptions).where(*query))).first()
+        return read_subscription(row) if row is not None else None
 
     async def mark(self, subscription_id: str, state: str, at: datetime) -> bool:
         """Set active or failing; True when the state changed (ops are told once per change)."""

@@ -40,6 +40,12 @@ subscriptions = Table(
     Column("state", String(16), nullable=False, comment="active, or failing."),
     Column("failing_since", WHEN, nullable=True),
     Column("created_at", WHEN, nullable=False),
+    Column(
+        "paused_at",
+        WHEN,
+        nullable=True,
+        comment="Paused since (its events queue, none is sent); NULL: delivering.",
+    ),
     Index("ix_subscriptions_tenant", "tenant"),
 )
 

@@ -17,6 +17,8 @@ from .branch_coverage import BranchCoverage
 from .branch_totals import BranchTotals
 from .case_outcome import CaseOutcome
 from .case_totals import CaseTotals
+from .change_subscription import ChangeSubscription
+from .change_subscription_events_type_0_item import ChangeSubscriptionEventsType0Item
 from .channel import Channel
 from .check_report import CheckReport
 from .conversation_list import ConversationList
@@ -218,6 +220,8 @@ __all__ = (
     "BranchTotals",
     "CaseOutcome",
     "CaseTotals",
+    "ChangeSubscription",
+    "ChangeSubscriptionEventsType0Item",
     "Channel",
     "CheckReport",
     "ConversationList",

@@ -31,6 +31,8 @@ class SubscriptionView:
         previous_secret_retires_at (None | str):
         created_at (str):
         earlier_secrets_retire_at (list[str] | Unset):
+        paused (bool | Unset):  Default: False.
+        paused_at (None | str | Unset):
         queue (None | SubscriptionViewQueueType0 | Unset):
     """
 
@@ -44,6 +46,8 @@ class SubscriptionView:
     previous_secret_retires_at: None | str
     created_at: str
     earlier_secrets_retire_at: list[str] | Unset = UNSET
+    paused: bool | Unset = False
+    paused_at: None | str | Unset = UNSET
     queue: None | SubscriptionViewQueueType0 | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -74,6 +78,14 @@ class SubscriptionView:
         if not isinstance(self.earlier_secrets_retire_at, Unset):
             earlier_secrets_retire_at = self.earlier_secrets_retire_at
 
+        paused = self.paused
+
+        paused_at: None | str | Unset
+        if isinstance(self.paused_at, Unset):
+            paused_at = UNSET
+        else:
+            paused_at = self.paused_at
+
         queue: dict[str, Any] | None | Unset
         if isinstance(self.queue, Unset):
             queue = UNSET
@@ -99,6 +111,10 @@ class SubscriptionView:
         )
         if earlier_secrets_retire_at is not UNSET:
             field_dict["earlier_secrets_retire_at"] = earlier_secrets_retire_at
+        if paused is not UNSET:
+            field_dict["paused"] = paused
+        if paused_at is not UNSET:
+            field_dict["paused_at"] = paused_at
         if queue is not UNSET:
             field_dict["queue"] = queue
 
@@ -139,6 +155,17 @@ class SubscriptionView:
 
         earlier_secrets_retire_at = cast(list[str], d.pop("earlier_secrets_retire_at", UNSET))
 
+        paused = d.pop("paused", UNSET)
+
+        def _parse_paused_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        paused_at = _parse_paused_at(d.pop("paused_at", UNSET))
+
         def _parse_queue(data: object) -> None | SubscriptionViewQueueType0 | Unset:
             if data is None:
                 return data
@@ -167,6 +194,8 @@ class SubscriptionView:
             previous_secret_retires_at=previous_secret_retires_at,
             created_at=created_at,
             earlier_secrets_retire_at=earlier_secrets_retire_at,
+            paused=paused,
+            paused_at=paused_at,
             queue=queue,
         )
 

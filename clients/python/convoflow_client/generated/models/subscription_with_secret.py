@@ -31,6 +31,8 @@ class SubscriptionWithSecret:
         previous_secret_retires_at (None | str):
         created_at (str):
         earlier_secrets_retire_at (list[str] | Unset):
+        paused (bool | Unset):  Default: False.
+        paused_at (None | str | Unset):
         queue (None | SubscriptionWithSecretQueueType0 | Unset):
         secret (None | str | Unset):
     """
@@ -45,6 +47,8 @@ class SubscriptionWithSecret:
     previous_secret_retires_at: None | str
     created_at: str
     earlier_secrets_retire_at: list[str] | Unset = UNSET
+    paused: bool | Unset = False
+    paused_at: None | str | Unset = UNSET
     queue: None | SubscriptionWithSecretQueueType0 | Unset = UNSET
     secret: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -75,6 +79,14 @@ class SubscriptionWithSecret:
         earlier_secrets_retire_at: list[str] | Unset = UNSET
         if not isinstance(self.earlier_secrets_retire_at, Unset):
             earlier_secrets_retire_at = self.earlier_secrets_retire_at
+
+        paused = self.paused
+
+        paused_at: None | str | Unset
+        if isinstance(self.paused_at, Unset):
+            paused_at = UNSET
+        else:
+            paused_at = self.paused_at
 
         queue: dict[str, Any] | None | Unset
         if isinstance(self.queue, Unset):
@@ -107,6 +119,10 @@ class SubscriptionWithSecret:
         )
         if earlier_secrets_retire_at is not UNSET:
             field_dict["earlier_secrets_retire_at"] = earlier_secrets_retire_at
+        if paused is not UNSET:
+            field_dict["paused"] = paused
+        if paused_at is not UNSET:
+            field_dict["paused_at"] = paused_at
         if queue is not UNSET:
             field_dict["queue"] = queue
         if secret is not UNSET:
@@ -149,6 +165,17 @@ class SubscriptionWithSecret:
 
         earlier_secrets_retire_at = cast(list[str], d.pop("earlier_secrets_retire_at", UNSET))
 
+        paused = d.pop("paused", UNSET)
+
+        def _parse_paused_at(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        paused_at = _parse_paused_at(d.pop("paused_at", UNSET))
+
         def _parse_queue(data: object) -> None | SubscriptionWithSecretQueueType0 | Unset:
             if data is None:
                 return data
@@ -186,6 +213,8 @@ class SubscriptionWithSecret:
             previous_secret_retires_at=previous_secret_retires_at,
             created_at=created_at,
             earlier_secrets_retire_at=earlier_secrets_retire_at,
+            paused=paused,
+            paused_at=paused_at,
             queue=queue,
             secret=secret,
         )
