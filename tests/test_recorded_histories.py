@@ -141,7 +141,10 @@ served once reopened), and `desk-workflow-14`, one whose conversation its agent 
 `desk-gives-it-back-when-nobody-else-can`), and `desk-workflow-15`, one whose widened conversation
 waited for its busy agent asleep, not waking every millisecond (desk patch
 `desk-sleeps-past-a-widening`), and `retired-conversation-1`, a closed conversation the retention
-sweep asked to end (the `retire` update: its run completes), and
+sweep asked to end (the `retire` update: its run completes), `reply-id-reused-after-continue-as-new-1`,
+the run after a continue-as-new that carried its replies' digests (a reply's id used again with other
+words refused, the same words a repeat), and `assignment-and-status-by-actor-1`, a status change, an
+assignment and an unassignment each naming who made it (`actor`), and
 `patches-2026-12-z-bounced-reply-1`, begun with the bundle in which a bounce of an agent's reply
 names the reply (two replies out, the first bounced),
 and `patches-2026-12-za-held-reply-1`, begun with the bundle in which a clock past its deadline
