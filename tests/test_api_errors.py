@@ -346,6 +346,12 @@ async def test_another_sender_on_a_phone_or_chat_conversation_is_refused_an_emai
     assert fields(refused.body) == ["sender.address"] and "+49" not in refused.body["message"]
     again = {**ada, "message_id": "m-2", "sender": {"address": "004915100000300"}, "text": "Me again"}
     assert (await api.request("POST", path, json=again)).status == 200  # Ada, dialled from abroad
+    national = {**GOOD, "channel": "sms", "sender": {"address": "0151 0000 0400"}}  # no country code
+    assert (await api.request("POST", "/v1/conversations/c-nat/messages", json=national)).status == 201
+    written_together = {**national, "message_id": "m-2", "sender": {"address": "015100000400"}}
+    assert (
+        await api.request("POST", "/v1/conversations/c-nat/messages", json=written_together)
+    ).status == 200
     repeat = {**bob, "message_id": "m-2"}
     assert (await api.request("POST", path, json=repeat)).body["duplicate"] is True  # a retry's answer
     assert (await api.get("c-sms")).body["customer_messages"] == 2

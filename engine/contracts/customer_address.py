@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from email.utils import parseaddr
 
-from engine.contracts.phone_numbers import PHONE_CHANNELS, e164
+from engine.contracts.phone_numbers import PHONE_CHANNELS, digits_of, e164
 
 HANDLE = "handle:"
 
@@ -36,3 +36,11 @@ def indexed_form(address: str, channel: str) -> str:
     if channel == "email":
         return text.lower()
     return HANDLE + text.lower()
+
+
+def same_sender(address: str, other: str, channel: str) -> bool:
+    """Whether two senders on `channel` are one: their indexed forms agree, or, for a number without
+    its country code (no E.164 form), its digits do (`0151 0000 0300` and `01510000300`)."""
+    if indexed_form(address, channel) == indexed_form(other, channel):
+        return True
+    return channel in PHONE_CHANNELS and digits_of(plain(address)) == digits_of(plain(other))

@@ -44,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
         RecordedMessage,
         Status,
     )
-    from engine.contracts.customer_address import indexed_form
+    from engine.contracts.customer_address import same_sender
     from engine.contracts.survey_ratings import rating_of
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
@@ -139,8 +139,8 @@ class Inbox(Threads):
         # On a phone number or a chat or social handle the address is the person: another sender's
         # message was taken as the customer's, and the agent's answer to it went to the customer
         # (helper-117). An email may come from a colleague in copy, as it always could.
-        theirs = indexed_form(self._state.customer.address, channel.value)
-        if channel is not Channel.EMAIL and indexed_form(message.sender.address, channel.value) != theirs:
+        theirs = self._state.customer.address
+        if channel is not Channel.EMAIL and not same_sender(message.sender.address, theirs, channel.value):
             raise ApplicationError(
                 f"this {channel.value} conversation is with another sender: replies go to its "
                 "customer; give this sender a conversation of its own",
