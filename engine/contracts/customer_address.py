@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from email.utils import parseaddr
 
-from engine.contracts.phone_numbers import PHONE_CHANNELS, digits_of, e164
+from engine.contracts.phone_numbers import PHONE_CHANNELS, e164
 
 HANDLE = "handle:"
 
@@ -39,8 +39,23 @@ def indexed_form(address: str, channel: str) -> str:
 
 
 def same_sender(address: str, other: str, channel: str) -> bool:
-    """Whether two senders on `channel` are one: their indexed forms agree, or, for a number without
-    its country code (no E.164 form), its digits do (`0151 0000 0300` and `01510000300`)."""
+    """Whether two senders on a phone channel can be one number. Gateways write one number in many
+    forms (`0151 0000 0300` national, `+49 151 0000 0300`, WhatsApp's `4915100000300`, Twilio's
+    `whatsapp:+49...`, a US `(212) 555-0123` and `+1 212 555 0123`), and nothing says a national
+    number's country: two are one when the digits of one, without leading zeros (the trunk 0, the
+    `00` of an international call), end the other's, seven digits at least. Only a number that
+    cannot be the customer's is refused: a customer's next message must never be."""
     if indexed_form(address, channel) == indexed_form(other, channel):
         return True
-    return channel in PHONE_CHANNELS and digits_of(plain(address)) == digits_of(plain(other))
+    if channel not in PHONE_CHANNELS:
+        return True
+    mine, theirs = _significant_digits(address), _significant_digits(other)
+    shorter, longer = sorted((mine, theirs), key=len)
+    return len(shorter) < MIN_DIGITS or longer.endswith(shorter)
+
+
+MIN_DIGITS = 7  # a subscriber number's fewest digits: fewer, and anything would end anything
+
+
+def _significant_digits(address: str) -> str:
+    return "".join(c for c in plain(address) if c.isdigit()).lstrip("0")

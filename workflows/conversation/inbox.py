@@ -36,7 +36,6 @@ with workflow.unsafe.imports_passed_through():
         AUTOMATED_SENDER_PATTERN,
         RECEIVED_AT_MAX_AGE,
         RECEIVED_AT_MAX_AHEAD,
-        Channel,
         DecisionEntry,
         EventReceipt,
         InboundMessage,
@@ -45,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         Status,
     )
     from engine.contracts.customer_address import same_sender
+    from engine.contracts.phone_numbers import PHONE_CHANNELS
     from engine.contracts.survey_ratings import rating_of
     from workflows.conversation.core import TERMINAL
     from workflows.conversation.failures import ACTIVITY_FAILURES, cause, error_type
@@ -136,11 +136,12 @@ class Inbox(Threads):
                 f"{message.channel.value}: give it a conversation of its own",
                 type="ChannelMismatch",
             )
-        # On a phone number or a chat or social handle the address is the person: another sender's
-        # message was taken as the customer's, and the agent's answer to it went to the customer
-        # (helper-117). An email may come from a colleague in copy, as it always could.
+        # On SMS and WhatsApp the number is the person and replies go to it: another number's
+        # message was taken as the customer's, and the agent's answer to it went to the customer's
+        # phone (helper-117). Chat and social handles change (a visitor who signs in), and an email
+        # may come from a colleague in copy: those are taken, as they always were.
         theirs = self._state.customer.address
-        if channel is not Channel.EMAIL and not same_sender(message.sender.address, theirs, channel.value):
+        if channel.value in PHONE_CHANNELS and not same_sender(message.sender.address, theirs, channel.value):
             raise ApplicationError(
                 f"this {channel.value} conversation is with another sender: replies go to its "
                 "customer; give this sender a conversation of its own",
