@@ -15,11 +15,13 @@ import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 from temporalio.client import Client
@@ -33,6 +35,7 @@ from engine.contracts.message_ids import domain_of, key_digest
 from engine.contracts.records import HandledRecords, RecordedCounts
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.kpi_facts import KpiFactStore
+from engine.db.schema import event_deliveries
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.worker import build_worker
@@ -729,3 +732,37 @@ async def test_a_subscription_paused_keeps_its_events_and_one_changed_keeps_its_
             assert standard_webhooks_verify(held["secret"], request.headers, request.body)
     finally:
         await moved.close()
+
+
+async def test_a_long_pause_does_not_use_up_the_retry_window_of_events_that_failed_before_it(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """The window counts from an event's first attempt: events failing when the integrator paused
+    for a maintenance longer than it were given up at their first attempt after the resume, and
+    the subscription turned failing (helper-119). Resumed, each has its whole window again."""
+    chosen = quick(settings, tenants, subscription_retry_hours=1.0)
+    async with serve_service(client, chosen, tenants) as api:
+        sub = await subscribe(api, receiver.url, events=["conversation.created"])
+        await receiver.stop()  # down: connections refused
+        assert (await api.post_message("lp-1", "lp-m1", TEXT)).status == 201
+        await until(lambda: _unreachable(api, sub["id"]), "an attempt while the receiver is down")
+        path = f"/v1/subscriptions/{sub['id']}"
+        assert (await api.request("PATCH", path, json={"paused": True})).status == 200
+        database = database_of(chosen)
+        try:  # the maintenance took two hours: past the event's window counted from its first try
+            async with database.begin() as db:
+                two_hours_ago = datetime.now(UTC) - timedelta(hours=2)
+                await db.execute(update(event_deliveries).values(window_starts_at=two_hours_ago))
+        finally:
+            await database.dispose()
+        tried = len(await attempts(api, sub["id"]))
+        assert (await api.request("PATCH", path, json={"paused": False})).status == 200
+        # Still down: the next attempt fails, and the event waits for its next retry, not given up.
+        await until(lambda: _more_attempts(api, sub["id"], tried), "an attempt after the resume", within=20)
+        assert (await api.request("GET", f"{path}/given-up")).body["given_up"] == []
+        shown = (await api.request("GET", path)).body
+        assert shown["state"] == "active" and shown["queue"]["pending"] == 1, shown
+
+
+async def _more_attempts(api: ApiClient, sub_id: str, than: int) -> bool:
+    return len(await attempts(api, sub_id)) > than

@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from temporalio.client import Client
 
-from engine.db.retention_sweeps import claim, retention_of, set_keep_days
-from engine.service import metrics
+from engine.db.retention_sweeps import claim, renew, retention_of, set_keep_days
+from engine.service import metrics, retention_scheduler
 from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.retention_scheduler import LEASE, RetentionScheduler
@@ -160,6 +161,56 @@ async def test_a_keep_time_lengthened_before_the_sweep_keeps_what_it_now_keeps(
             await database.dispose()
         assert last is not None and last.deleted == 0 and last.ended_at is not None, last
         assert (await api.get("kept-1")).status == 200
+
+
+async def test_retention_turned_off_during_a_sweep_stops_it_before_anything_is_deleted(
+    client: Client, shell: Settings, tenants: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An admin who turned retention off (or lengthened it) while a sweep ran saw conversations
+    deleted under the old setting, and a second sweep began beside the first (helper-119)."""
+    acme = tenants["acme"]
+    async with build_worker(client, shell), serve_api(client, shell, tenants) as api:
+        await closed(api, "mid-1")
+
+        async def listed() -> bool:
+            return await expired_now(client, shell, acme) == ["mid-1"]
+
+        await eventually(listed, "mid-1 listed as closed")
+        database = database_of(shell)
+        try:
+            await set_keep_days(database, acme, 1, changed_by="test")
+            real_renew = retention_scheduler.renew
+
+            async def admin_turns_it_off_first(*args: Any) -> int | None:
+                await set_keep_days(database, acme, None, changed_by="admin")
+                return await real_renew(*args)
+
+            monkeypatch.setattr(retention_scheduler, "renew", admin_turns_it_off_first)
+            later = RetentionScheduler(client, database, shell, clock=days_ahead(2))
+            assert await later.sweep_due() == [acme]
+            last = (await retention_of(database, acme)).last_sweep
+        finally:
+            await database.dispose()
+        assert last is not None and last.deleted == 0 and "turned off" in (last.error or ""), last
+        assert (await api.get("mid-1")).status == 200
+
+
+async def test_a_setting_changed_while_a_sweep_runs_starts_no_second_sweep(
+    client: Client, shell: Settings, tenants: dict[str, str]
+) -> None:
+    acme = tenants["acme"]
+    database = database_of(shell)
+    try:
+        # Two first settings at once (two API processes): one row, no error (a 500 before).
+        await asyncio.gather(*(set_keep_days(database, acme, d, changed_by="t") for d in (30, 40)))
+        now = datetime.now(UTC)
+        held = await claim(database, acme, now, LEASE)
+        assert held is not None
+        await set_keep_days(database, acme, 3650, changed_by="admin")
+        assert await claim(database, acme, now + timedelta(seconds=1), LEASE) is None  # still its sweep
+        assert await renew(database, held, now, LEASE) == 3650  # which reads the new keep time
+    finally:
+        await database.dispose()
 
 
 async def test_of_two_workers_one_sweeps_a_tenant_and_a_stopped_one_s_claim_lapses(

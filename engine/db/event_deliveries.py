@@ -27,9 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.events import ConversationEvent
 from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
-from engine.db.subscriptions import Subscription, aware, read_subscription
+from engine.db.subscriptions import PENDING, Subscription, aware, read_subscription
 
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DELIVERED, FAILED = "delivered", "failed"
 ERROR_CHARS = 300
 
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import ConfigDict
 from pydantic.dataclasses import dataclass
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from engine.db.inserts import insert_or_ignore
 from engine.db.keys import UnknownTenant
 from engine.db.schema import retention_sweeps, tenant_setting_changes, tenants
 
@@ -92,32 +93,31 @@ async def set_keep_days(
     database: AsyncEngine, tenant: str, keep_days: int | None, *, changed_by: str
 ) -> int | None:
     """Keep the tenant's closed conversations `keep_days` after their last activity (None: for
-    ever), recording the change; the first sweep on the new setting is due at once. Returns the
-    setting before."""
+    ever), recording the change; the first sweep on the new setting is due at once, unless one runs
+    now (it reads the setting again as it goes: `renew`). Returns the setting before."""
     if keep_days is not None and not 1 <= keep_days <= MAX_KEEP_DAYS:
         raise ValueError(f"retention_days: a whole number of days from 1 to {MAX_KEEP_DAYS}, or off")
     now = datetime.now(UTC)
     async with database.begin() as db:
         if (await db.execute(select(tenants.c.tenant).where(tenants.c.tenant == tenant))).first() is None:
             raise UnknownTenant(f"no tenant {tenant!r}: create it with `convoflow tenant create`")
-        query = select(retention_sweeps.c.keep_days).where(retention_sweeps.c.tenant == tenant)
-        before = (await db.execute(query)).first()
-        if before is None:
-            await db.execute(
-                retention_sweeps.insert().values(tenant=tenant, keep_days=keep_days, next_at=now)
-            )
-        else:
-            await db.execute(
-                update(retention_sweeps)
-                .where(retention_sweeps.c.tenant == tenant)
-                .values(keep_days=keep_days, next_at=now)
-            )
+        # Two first settings at once: one row, decided by its key (a read-then-insert was a 500).
+        row = {"tenant": tenant, "keep_days": None, "next_at": now}
+        await db.execute(insert_or_ignore(db, retention_sweeps), [row])
+        c = retention_sweeps.c
+        before = (await db.execute(select(c.keep_days).where(c.tenant == tenant))).scalar_one()
+        running = and_(c.last_began_at.is_not(None), c.last_ended_at.is_(None), c.next_at > now)
+        await db.execute(
+            update(retention_sweeps)
+            .where(c.tenant == tenant)
+            .values(keep_days=keep_days, next_at=case((running, c.next_at), else_=now))
+        )
         await db.execute(
             tenant_setting_changes.insert().values(
                 tenant=tenant, setting=RETENTION_DAYS, value=keep_days, changed_by=changed_by, changed_at=now
             )
         )
-    return before.keep_days if before is not None else None
+    return before
 
 
 async def due(database: AsyncEngine, now: datetime, limit: int = 100) -> list[str]:
@@ -165,21 +165,27 @@ async def claim(database: AsyncEngine, tenant: str, now: datetime, lease: timede
     return Claim(tenant, keep_days, now, lease_ends)
 
 
+async def renew(database: AsyncEngine, held: Claim, now: datetime, lease: timedelta) -> int | None:
+    """The tenant's keep time now, the claim held a lease longer; None when it is off or the claim
+    was lost (its lease ran out and another worker took the tenant): the sweep stops."""
+    c = retention_sweeps.c
+    async with database.begin() as db:
+        ours = and_(c.tenant == held.tenant, c.last_began_at == held.began_at, c.last_ended_at.is_(None))
+        renewed = await db.execute(update(retention_sweeps).where(ours).values(next_at=now + lease))
+        if renewed.rowcount != 1:
+            return None
+        return (await db.execute(select(c.keep_days).where(c.tenant == held.tenant))).scalar_one()
+
+
 async def finish(
     database: AsyncEngine, done: Claim, result: dict[str, Any], *, ended_at: datetime, next_at: datetime
 ) -> None:
-    """Record the sweep's result, and when the next is due unless the setting changed meanwhile (a
-    change makes it due at once: that stands)."""
+    """Record the sweep's result and when the next is due, if the claim is still this sweep's (one
+    whose lease ran out was taken by another worker, whose record stands)."""
+    c = retention_sweeps.c
     async with database.begin() as db:
         await db.execute(
             update(retention_sweeps)
-            .where(
-                retention_sweeps.c.tenant == done.tenant, retention_sweeps.c.last_began_at == done.began_at
-            )
-            .values(last_ended_at=ended_at, last_result=result)
-        )
-        await db.execute(
-            update(retention_sweeps)
-            .where(retention_sweeps.c.tenant == done.tenant, retention_sweeps.c.next_at == done.lease_ends)
-            .values(next_at=next_at)
+            .where(c.tenant == done.tenant, c.last_began_at == done.began_at, c.last_ended_at.is_(None))
+            .values(last_ended_at=ended_at, last_result=result, next_at=next_at)
         )

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -29,6 +29,8 @@ from engine.db.keys import UnknownTenant
 from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
 from engine.db.webhook_secrets import new_secret
 
+PENDING = "pending"
+"""A delivery not yet sent or given up (engine/db/event_deliveries.py, which imports this module)."""
 ACTIVE = "active"
 FAILING = "failing"
 DEFAULT_OVERLAP = timedelta(hours=24)
@@ -255,6 +257,18 @@ class Subscriptions:
                 current = (await connection.execute(select(subscriptions.c.paused_at).where(*query))).first()
                 if current is not None and current.paused_at is not None:
                     values.pop("paused_at")
+            if paused is False:  # resumed: each waiting event gets its whole retry window from now
+                d, now = event_deliveries.c, datetime.now(UTC)
+                was_paused = select(subscriptions.c.paused_at).where(
+                    *query, subscriptions.c.paused_at.is_not(None)
+                )
+                if (await connection.execute(was_paused)).first() is not None:
+                    waiting = and_(d.subscription_id == subscription_id, d.state == PENDING)
+                    await connection.execute(
+                        update(event_deliveries)
+                        .where(waiting)
+                        .values(window_starts_at=now, next_attempt_at=now)
+                    )
             if values:
                 await connection.execute(update(subscriptions).where(*query).values(**values))
             row = (await connection.execute(select(subscriptions).where(*query))).first()

@@ -23,7 +23,7 @@ touched (`began_again`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +70,9 @@ class SweepOutcome:
     """Asked to end and refused (active since, something waits), with the workflow's reason."""
     record: dict[str, Any] | None = None
     """The erasure's record of what was deleted (None for a dry run, or when nothing was)."""
+    stopped: str | None = None
+    """Why the sweep stopped before deleting: the keep time was lengthened or turned off meanwhile
+    (what it ended by then stays, ended: a customer's next message begins it again)."""
 
 
 def visibility_query(tenant: str, cutoff: datetime) -> str:
@@ -123,8 +126,23 @@ async def sweep(
     limit: int = SWEEP_LIMIT,
     dry_run: bool = False,
     now: datetime | None = None,
+    keep_days_now: Callable[[], Awaitable[float | None]] | None = None,
 ) -> SweepOutcome:
-    """Delete the tenant's conversations closed with no activity for `keep_days` (at most `limit`)."""
+    """Delete the tenant's conversations closed with no activity for `keep_days` (at most `limit`).
+
+    `keep_days_now`: the tenant's keep time as it is now (None: off), asked before each conversation
+    and before anything is deleted; a keep time longer than `keep_days`, or none, stops the sweep (an
+    admin who turned retention off while it ran saw conversations deleted under the old setting)."""
+
+    async def changed() -> bool:
+        if keep_days_now is None:
+            return False
+        now_kept = await keep_days_now()
+        if now_kept is None or now_kept > keep_days:
+            outcome.stopped = "the tenant's retention_days was lengthened or turned off during the sweep"
+            return True
+        return False
+
     began = now or datetime.now(UTC)
     outcome = SweepOutcome(cutoff=began - timedelta(days=keep_days))
     if dry_run:
@@ -136,6 +154,8 @@ async def sweep(
     ended: list[str] = []
     silent = 0
     async for conversation in candidates(client, database, tenant, outcome.cutoff):
+        if await changed():
+            return outcome
         outcome.found.append(conversation)
         why = await _retire(client, tenant, conversation, outcome.cutoff)
         if why is None:
@@ -147,6 +167,8 @@ async def sweep(
             break
         if len(ended) >= limit or len(outcome.found) >= ATTEMPTS * limit:
             break
+    if ended and await changed():
+        return outcome
     runs = 0
     again: set[str] = set()
     for conversation in ended:

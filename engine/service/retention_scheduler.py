@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from engine.db.retention_sweeps import Claim, claim, due, finish
+from engine.db.retention_sweeps import Claim, claim, due, finish, renew
 from engine.service import metrics, retention
 from engine.service.config import Settings
 from engine.service.payload_keys import KeyringError
@@ -65,8 +65,10 @@ class RetentionScheduler:
         while True:
             try:
                 await self.sweep_due()
-            except (SQLAlchemyError, OSError) as exc:  # the database is down: looked at again next time
-                log.warning("retention: could not read which sweeps are due (%s)", type(exc).__name__)
+            except Exception as exc:
+                # The type only: a database's or Temporal's message can name a conversation. A claim
+                # this left unfinished lapses after LEASE.
+                log.warning("retention: the sweeps stopped this round (%s)", type(exc).__name__)
             await asyncio.sleep(self._settings.retention_check_seconds)
 
     async def sweep_due(self) -> list[str]:
@@ -91,6 +93,7 @@ class RetentionScheduler:
                 claimed.keep_days,
                 limit=self._limit,
                 now=claimed.began_at,
+                keep_days_now=lambda: renew(self._database, claimed, self._clock(), LEASE),
             )
         except (RPCError, TimeoutError, RuntimeError, KeyringError, SQLAlchemyError, OSError) as exc:
             # The type only: Temporal's and the database's messages can name a conversation.
@@ -103,6 +106,7 @@ class RetentionScheduler:
         else:
             deleted = len(outcome.record["conversations"]) if outcome.record else 0
             result = {
+                **({"error": outcome.stopped} if outcome.stopped else {}),
                 "cutoff": outcome.cutoff.isoformat(),
                 "deleted": deleted,
                 "refused": len(outcome.refused),
