@@ -17,11 +17,11 @@ draft -11, May 2026; the syntax is that of -08 onwards), each a Structured Field
 with one item per policy:
 
     RateLimit-Policy: "tenant";q=6000;w=60, "key";q=3000;w=60
-    RateLimit: "tenant";r=5998;t=0, "key";r=2998;t=0
+    RateLimit: "tenant";r=5998;t=1, "key";r=2998;t=1
 
 `q` is the quota and `w` its window in seconds; `r` is the quota available now and `t` the
-"effective window": seconds within which no more than `r` can be sent, here the time until one more
-request of quota comes back, so on a 429 `t` never ends after `Retry-After` (draft section 6).
+"effective window": here the whole seconds until one more request of quota comes back, rounded up
+(at least 1: `t=0` read as "now"), so on a 429 `t` never ends after `Retry-After` (draft section 6).
 /healthz, /readyz and /v1/openapi.json are never limited (no tenant reaches them).
 
 Algorithm: GCRA (the generic cell rate algorithm), a token bucket kept as one number per policy and
@@ -119,8 +119,8 @@ class Standing:
     policy: Policy
     remaining: int
     window: int
-    """The draft's effective window: whole seconds within which no more than `remaining` can be sent
-    (rounded down: until one more request of quota comes back)."""
+    """The draft's effective window: whole seconds until one more request of quota comes back
+    (rounded up, at least 1)."""
 
 
 @dataclass(frozen=True, kw_only=True)

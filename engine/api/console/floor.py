@@ -177,6 +177,10 @@ async def _agent_id_of(request: web.Request, typed: str) -> str:
         found = [a.agent_id for a in agents if match(a)]
         if len(found) == 1:
             return found[0]
+        if len(found) > 1:
+            raise invalid_field(
+                "assignee", f"{typed[:60]!r} is {len(found)} agents: type one's id ({', '.join(found)})"
+            )
     if not is_safe_id(typed):
         raise invalid_field("assignee", f"no agent {typed[:60]!r} in the roster: type an agent's id or name")
     return typed
