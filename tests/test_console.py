@@ -354,7 +354,7 @@ async def test_sign_in_sessions_csrf_and_tenants(
         typo = await browser.get(f"{base}/console/conversations", params={"assignee": "a b"})
         shown = await typo.text()
         assert typo.status == 422 and typo.content_type == "text/html", shown
-        assert 'role="alert">assignee: must match' in shown and '<form class="filters"' in shown
+        assert 'role="alert">assignee: no agent' in shown and '<form class="filters"' in shown
         assert 'name="assignee" value="a b"' in shown
         assert (await browser.get(f"{base}/console/conversations/t-1")).status == 404
         # A mistyped console link: the console's own page with its navigation, not the API's JSON.
