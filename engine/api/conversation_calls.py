@@ -87,33 +87,10 @@ async def call_temporal(
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type == "ConversationClosed":
             raise ApiError(409, "conversation_closed", CLOSED, named("conversation_id", CLOSED)) from None
-        if isinstance(cause, ApplicationError) and cause.type == "NoSurvey":
-            raise ApiError(409, "no_survey", cause.message, named("conversation_id", cause.message)) from None
-        if isinstance(cause, ApplicationError) and cause.type == "TextTooLong":
-            raise ApiError(
-                422, "invalid_request", f"text: {cause.message}", named("text", cause.message)
-            ) from None
-        if isinstance(cause, ApplicationError) and cause.type == "OutsideMessagingWindow":
-            raise ApiError(
-                409, "outside_messaging_window", cause.message, named("text", cause.message)
-            ) from None
-        if isinstance(cause, ApplicationError) and cause.type == "UnknownTemplate":
-            raise ApiError(
-                422, "invalid_request", f"template: {cause.message}", named("template", cause.message)
-            ) from None
-        if isinstance(cause, ApplicationError) and cause.type == "ChannelMismatch":
-            raise ApiError(409, "channel_mismatch", cause.message, named("channel", cause.message)) from None
-        if isinstance(cause, ApplicationError) and cause.type == "MessageIdReused":
-            raise ApiError(
-                409, "message_id_reused", cause.message, named("message_id", cause.message)
-            ) from None
-        if isinstance(cause, ApplicationError) and cause.type == "SenderMismatch":
-            raise ApiError(
-                409, "sender_mismatch", cause.message, named("sender.address", cause.message)
-            ) from None
-        if isinstance(cause, ApplicationError) and cause.type in REFUSED_FIELDS:
-            field = REFUSED_FIELDS[cause.type]
-            raise ApiError(409, "assignment_refused", cause.message, named(field, cause.message)) from None
+        if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+            status, code, field = REFUSALS[cause.type]
+            said = f"{field}: {cause.message}" if status == 422 else cause.message
+            raise ApiError(status, code, said, named(field, cause.message)) from None
         raise ApiError(409, "rejected", str(cause or exc)) from None
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
@@ -133,9 +110,20 @@ async def call_temporal(
 
 
 CLOSED = "the conversation is closed"
-# A desk's refusal names what the caller sent: the agent it cannot give the conversation to, or the
-# team whose queue cannot take it.
-REFUSED_FIELDS = {"AssignmentRefused": "agent_id", "TeamRefused": "team"}
+# What the workflow refused (its ApplicationError's type): the answer's status, code and the field
+# it names. A desk's refusal names what the caller sent: the agent it cannot give the conversation
+# to, or the team whose queue cannot take it.
+REFUSALS = {
+    "NoSurvey": (409, "no_survey", "conversation_id"),
+    "TextTooLong": (422, "invalid_request", "text"),
+    "OutsideMessagingWindow": (409, "outside_messaging_window", "text"),
+    "UnknownTemplate": (422, "invalid_request", "template"),
+    "ChannelMismatch": (409, "channel_mismatch", "channel"),
+    "MessageIdReused": (409, "message_id_reused", "message_id"),
+    "SenderMismatch": (409, "sender_mismatch", "sender.address"),
+    "AssignmentRefused": (409, "assignment_refused", "agent_id"),
+    "TeamRefused": (409, "assignment_refused", "team"),
+}
 NOT_FOUND = "no such conversation"
 
 
