@@ -168,6 +168,8 @@ async def test_names_in_any_script_with_emoji_are_one_line(api: ApiClient, worke
         ("replies", {"agent_id": "a", "text": "x", "message_id": "r\n1"}, "message_id"),
         ("status", {"status": "pending", "actor": "ops\r\n"}, "actor"),
         ("assignment", {"agent_id": "agent-7", "team": "billing\n"}, "team"),
+        # an assignment's actor was stored and shown as sent: a NUL, text reversed by U+202E (helper-120)
+        ("assignment", {"agent_id": "agent-7", "actor": "a\u0000b\u202eevil"}, "actor"),
     ],
 )
 async def test_other_event_fields_are_bounded_by_name(
@@ -348,6 +350,10 @@ async def test_another_number_on_an_sms_or_whatsapp_conversation_is_refused_the_
     for n, form in enumerate(("004915100000300", "0151 0000 0300", "whatsapp:+4915100000300"), 2):
         again = {**ada, "message_id": f"m-{n}", "sender": {"address": form}, "text": "Me again"}
         assert (await api.request("POST", path, json=again)).status == 200, form
+    # Both written internationally: the country code counts; a sender of a few digits is only itself.
+    for n, other in enumerate(("+1 4915100000300", "+44 15100000300", "0300", "ada"), 10):
+        other_one = {**ada, "message_id": f"m-{n}", "sender": {"address": other}, "text": "Not Ada"}
+        assert (await api.request("POST", path, json=other_one)).status == 409, other
     repeat = {**bob, "message_id": "m-2"}
     assert (await api.request("POST", path, json=repeat)).body["duplicate"] is True  # a retry's answer
     assert (await api.get("c-sms")).body["customer_messages"] == 4

@@ -709,6 +709,7 @@ async def test_a_subscription_paused_keeps_its_events_and_one_changed_keeps_its_
                 ({"url": "ftp://x"}, "url"),
                 ({"events": []}, "events"),
                 ({"id": "x"}, "id"),
+                ({"description": None}, "description"),  # `null` changed nothing and answered 200
             ):
                 refused = await api.request("PATCH", path, json=wrong)
                 assert refused.status == 422 and refused.body["fields"][0]["field"] == field, refused.body
@@ -766,3 +767,26 @@ async def test_a_long_pause_does_not_use_up_the_retry_window_of_events_that_fail
 
 async def _more_attempts(api: ApiClient, sub_id: str, than: int) -> bool:
     return len(await attempts(api, sub_id)) > than
+
+
+async def test_a_subscription_s_new_url_gets_what_waited_for_a_retry_at_once(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """A receiver mended at a new URL waited for the failing event's next retry, an hour at worst
+    (helper-120): the queued events go there at once."""
+    chosen = quick(
+        settings, tenants, subscription_retry_first_seconds=3600.0, subscription_retry_max_seconds=3600.0
+    )
+    mended = EventReceiver()
+    await mended.start()
+    try:
+        async with serve_service(client, chosen, tenants) as api:
+            sub = await subscribe(api, receiver.url, events=["conversation.created"])
+            receiver.plan = ["500"]
+            assert (await api.post_message("nu-1", "nu-m1", TEXT)).status == 201
+            await receiver.wait_for(lambda r: len(r.received) == 1)  # failed: next try in an hour
+            moved = await api.request("PATCH", f"/v1/subscriptions/{sub['id']}", json={"url": mended.url})
+            assert moved.status == 200, moved.body
+            await mended.wait_for(lambda r: len(r.first_arrivals("nu-1")) == 1)
+    finally:
+        await mended.close()

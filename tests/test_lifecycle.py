@@ -445,6 +445,11 @@ async def test_a_reply_s_id_used_again_with_other_words_is_refused_not_dropped(
             headers={"Idempotency-Key": "dup-1"},
         )
         assert keyed.status == 409, keyed.body
+        # Customer messages and replies share one set of ids: neither is dropped as the other's repeat.
+        customer_s = await api.request("POST", path, json={**first, "message_id": "m-1"})
+        assert customer_s.status == 409 and customer_s.body["error"] == "message_id_reused", customer_s.body
+        reply_s = await api.post_message("ids-1", "dup-1", "A customer message under the reply's id")
+        assert reply_s.status == 409 and reply_s.body["error"] == "message_id_reused", reply_s.body
         for i in range(2, 6):  # the conversation continues as new on the way
             assert (await api.post_message("ids-1", f"m-{i}", f"message {i}")).status == 200
         assert (await state(api, "ids-1"))["runs"] >= 2

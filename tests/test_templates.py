@@ -347,6 +347,17 @@ async def test_a_message_s_language_tag_with_script_and_region_or_an_underscore_
     )
     assert refused.status == 422 and refused.body["fields"][0]["field"] == "language", refused.body
 
+    # The list takes the tag as a person types it, as the message did (`fr_CA`, `FR-ca` found nothing).
+    async def listed(typed: str) -> list[str]:
+        rows = (await api.request("GET", f"/v1/conversations?language={typed}")).body["conversations"]
+        return sorted(r["conversation_id"] for r in rows)
+
+    async def indexed() -> bool:
+        return await listed("fr-CA") == ["lt-2", "lt-4"]
+
+    await eventually(indexed, "the fr-CA conversations listed")
+    assert await listed("fr_CA") == await listed("FR-ca") == ["lt-2", "lt-4"]
+
 
 async def test_a_customer_writing_de_ch_is_answered_in_german_and_the_conversation_is_german(
     api: ApiClient, settings: Settings, outbox: OutboxRows, worker: None

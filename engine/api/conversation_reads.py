@@ -29,6 +29,7 @@ from engine.api.conversation_views import (
 from engine.api.conversations import CLIENT, call_workflow, external_id, handle_for
 from engine.api.errors import TEMPORAL_DOWN, ApiError, check_parameters, invalid_field, named, unavailable
 from engine.api.pages import Position, next_link, page_request
+from engine.api.schemas import bcp47_cased
 from engine.contracts.conversation import ID_PATTERN, Channel, DecisionEntry, Status, external_id_of
 from engine.contracts.ids import AGENT_ID_PATTERN, is_agent_id, is_safe_id
 from engine.contracts.single_line import is_pack_name
@@ -243,6 +244,8 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
         ("tag", sa.TAGS, is_pack_name, pack_name),
     ):
         value = query.get(param)
+        if param == "language" and value is not None:  # `DE`, `fr_CA`: as a message's tag is kept
+            value = str(bcp47_cased(value))
         if value is not None and not fits(value):
             raise invalid_field(param, expected)
         if value is not None:

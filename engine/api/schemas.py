@@ -68,7 +68,7 @@ ConversationId = Annotated[
 ]
 
 
-def _dashed(value: object) -> object:
+def bcp47_cased(value: object) -> object:
     """`fr_CA` as `fr-CA` (a POSIX locale name where BCP 47 writes a hyphen: a whole message was
     refused), in BCP 47's case: `FR-ca` is `fr-CA`, `zh-hant-tw` is `zh-Hant-TW` (lists filter on it)."""
     if not isinstance(value, str):
@@ -83,7 +83,7 @@ def _dashed(value: object) -> object:
 # Up to 35 characters: `zh-Hant-TW` and `sr-Latn-RS` are tags (eight was a whole message refused).
 LanguageTag = Annotated[
     str,
-    BeforeValidator(_dashed),
+    BeforeValidator(bcp47_cased),
     Field(
         max_length=MAX_LANGUAGE_TAG,
         pattern=LANGUAGE_TAG,
@@ -233,6 +233,13 @@ class PostAssignment(Assignment, Strict):
         "chooses the agent (its queue when nobody is free).",
     )
     team: str | None = Field(default=None, min_length=1, max_length=64, pattern=SINGLE_LINE)
+    actor: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=SINGLE_LINE,
+        description="Who assigned it (a team lead): the trail's note and the `conversation.assigned` "
+        "event name them.",
+    )
 
     @model_validator(mode="after")
     def _names_someone(self) -> PostAssignment:

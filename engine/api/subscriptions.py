@@ -248,6 +248,9 @@ async def change_subscription(request: web.Request) -> web.Response:
     every conversation's sequence at 1 again; and pause or resume it."""
     sub = await _owned(request)
     body = await read_body(request, ChangeSubscription)
+    for name in sorted(body.model_fields_set):  # `null` changed nothing and answered 200
+        if getattr(body, name) is None:
+            raise invalid_field(name, 'a value, or leave it out to keep it (an empty description is "")')
     changes = body.model_dump(exclude_none=True, exclude={"paused"})
     if "events" in changes:
         changes["events"] = list(dict.fromkeys(changes["events"]))

@@ -9,6 +9,7 @@ chat or social handle), a message from another sender is someone else's.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from email.utils import parseaddr
 
@@ -42,20 +43,31 @@ def same_sender(address: str, other: str, channel: str) -> bool:
     """Whether two senders on a phone channel can be one number. Gateways write one number in many
     forms (`0151 0000 0300` national, `+49 151 0000 0300`, WhatsApp's `4915100000300`, Twilio's
     `whatsapp:+49...`, a US `(212) 555-0123` and `+1 212 555 0123`), and nothing says a national
-    number's country: two are one when the digits of one, without leading zeros (the trunk 0, the
-    `00` of an international call), end the other's, seven digits at least. Only a number that
-    cannot be the customer's is refused: a customer's next message must never be."""
+    number's country. Two numbers both written internationally (`+` or `00`) are one when their E.164
+    forms are; otherwise when the digits of one, without leading zeros, end the other's, seven digits
+    at least. A sender of fewer digits (a shortcode, a business's name) is only itself. A refusal
+    loses the customer's message: only a number that cannot be theirs is refused."""
     if indexed_form(address, channel) == indexed_form(other, channel):
         return True
     if channel not in PHONE_CHANNELS:
         return True
-    mine, theirs = _significant_digits(address), _significant_digits(other)
-    shorter, longer = sorted((mine, theirs), key=len)
-    return len(shorter) < MIN_DIGITS or longer.endswith(shorter)
+    mine, theirs = _number(address), _number(other)
+    if mine.startswith(("+", "00")) and theirs.startswith(("+", "00")):
+        return e164(mine) is not None and e164(mine) == e164(theirs)
+    mine_digits, their_digits = _significant_digits(mine), _significant_digits(theirs)
+    if min(len(mine_digits), len(their_digits)) < MIN_DIGITS:
+        return mine.casefold() == theirs.casefold()
+    shorter, longer = sorted((mine_digits, their_digits), key=len)
+    return longer.endswith(shorter)
 
 
 MIN_DIGITS = 7  # a subscriber number's fewest digits: fewer, and anything would end anything
+SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # `tel:`, `sms:`, Twilio's `whatsapp:`
 
 
-def _significant_digits(address: str) -> str:
-    return "".join(c for c in plain(address) if c.isdigit()).lstrip("0")
+def _number(address: str) -> str:
+    return SCHEME.sub("", plain(address)).strip()
+
+
+def _significant_digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit()).lstrip("0")

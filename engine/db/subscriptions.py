@@ -269,6 +269,13 @@ class Subscriptions:
                         .where(waiting)
                         .values(window_starts_at=now, next_attempt_at=now)
                     )
+            if "url" in values:  # a mended receiver: what waits for its next retry goes now
+                waiting = and_(
+                    event_deliveries.c.subscription_id == subscription_id, event_deliveries.c.state == PENDING
+                )
+                await connection.execute(
+                    update(event_deliveries).where(waiting).values(next_attempt_at=datetime.now(UTC))
+                )
             if values:
                 await connection.execute(update(subscriptions).where(*query).values(**values))
             row = (await connection.execute(select(subscriptions).where(*query))).first()

@@ -126,6 +126,12 @@ class Inbox(Threads):
         if self._closed_for_good() and not self._retired:
             self._reject_when_closed()
         if message.message_id in self._seen:
+            if self._whose(message.message_id) == "agent":  # one id for two messages: this one was lost
+                raise ApplicationError(
+                    f"message_id {message.message_id!r} is an agent reply's in this conversation: give the "
+                    "customer's message an id of its own",
+                    type="MessageIdReused",
+                )
             return
         # An SMS posted to an email conversation was taken and counted as the customer's, its event
         # said email and the agent's reply went by email.
@@ -147,6 +153,21 @@ class Inbox(Threads):
                 "customer; give this sender a conversation of its own",
                 type="SenderMismatch",
             )
+
+    def _whose(self, message_id: str) -> str | None:
+        """Whose message a seen id was, "customer" or "agent", as far as the trail (its newest 500
+        entries) and the replies' digests tell; None when neither does. Customer messages and agent
+        replies share one set of ids: a reply under a customer message's id was answered "duplicate"
+        and never sent, and a customer message under a reply's id was dropped (helper-120)."""
+        if message_id in self._reply_digests:
+            return "agent"
+        for entry in reversed(self._state.decisions):
+            if entry.message_id == message_id:
+                if entry.event in ("conversation.created", "message.received"):
+                    return "customer"
+                if entry.event == "message.sent":
+                    return "agent"
+        return None
 
     def _keeps_the_thread(self, message: InboundMessage) -> MessageKeeps | None:
         """Whether a message about to be recorded leaves the status and the thread as they are: a

@@ -207,6 +207,12 @@ class Replies(ManualAssignment):
 
     def _refuse_other_words(self, reply: AgentReply) -> None:
         assert reply.message_id is not None
+        if self._whose(reply.message_id) == "customer":
+            raise ApplicationError(
+                f"message_id {reply.message_id!r} is a customer message's in this conversation: give the "
+                "reply an id of its own",
+                type="MessageIdReused",
+            )
         said = self._reply_digests.get(reply.message_id)  # none for a reply before this release
         if said is not None and said != reply_digest(reply):
             raise ApplicationError(

@@ -17,8 +17,8 @@ class PostAssignment:
         agent_id (None | str | Unset): The agent who takes it. Left out: the conversation goes to `team`, whose strategy
             chooses the agent (its queue when nobody is free).
         team (None | str | Unset):
-        actor (None | str | Unset): Who assigned it (a team lead), as on a status change or an unassignment: the trail's
-            note and the `conversation.assigned` event name them.
+        actor (None | str | Unset): Who assigned it (a team lead): the trail's note and the `conversation.assigned`
+            event name them.
     """
 
     agent_id: None | str | Unset = UNSET
