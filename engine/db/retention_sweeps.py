@@ -134,12 +134,11 @@ async def due(database: AsyncEngine, now: datetime, limit: int = 100) -> list[st
 
 @dataclass(frozen=True)
 class Claim:
-    """A worker's right to sweep one tenant now, until `lease_ends`."""
+    """A worker's right to sweep one tenant now, until its lease runs out (`renew` extends it)."""
 
     tenant: str
     keep_days: int
     began_at: datetime
-    lease_ends: datetime
 
 
 async def claim(database: AsyncEngine, tenant: str, now: datetime, lease: timedelta) -> Claim | None:
@@ -147,7 +146,6 @@ async def claim(database: AsyncEngine, tenant: str, now: datetime, lease: timede
 
     The keep time is read in the claim's transaction: one lengthened just before must not be swept
     with the shorter one."""
-    lease_ends = now + lease
     async with database.begin() as db:
         claimed = await db.execute(
             update(retention_sweeps)
@@ -156,13 +154,13 @@ async def claim(database: AsyncEngine, tenant: str, now: datetime, lease: timede
                 retention_sweeps.c.keep_days.is_not(None),
                 retention_sweeps.c.next_at <= now,
             )
-            .values(next_at=lease_ends, last_began_at=now, last_ended_at=None, last_result=None)
+            .values(next_at=now + lease, last_began_at=now, last_ended_at=None, last_result=None)
         )
         if claimed.rowcount != 1:
             return None
         query = select(retention_sweeps.c.keep_days).where(retention_sweeps.c.tenant == tenant)
         keep_days = (await db.execute(query)).scalar_one()
-    return Claim(tenant, keep_days, now, lease_ends)
+    return Claim(tenant, keep_days, now)
 
 
 async def renew(database: AsyncEngine, held: Claim, now: datetime, lease: timedelta) -> int | None:
