@@ -57,6 +57,10 @@ async def test_ops_check_shadow_and_promote_a_pack_in_the_workbench(
         await sign_in(page, api.base_url, keys["ops"])
         await page.click("header nav a[href='/console/rules']")
         await expect(page.locator("#active-pack")).to_contain_text("metrics-test")
+        # The pack as its files are written, comments and order kept: it was shown re-serialised
+        # (helper-118), its comments gone.
+        shown = await page.locator("#pack").input_value()
+        assert shown == (TEST_PACKS / "metrics" / "pack.yaml").read_text(encoding="utf-8"), shown[:200]
 
         # A typo in a team name: named, with its line.
         typo = CANDIDATE.replace("then: [{route: billing}", "then: [{route: biling}", 1)

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import textwrap
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -33,7 +35,10 @@ from engine.db.packs import PackStore
 from engine.db.proposals import Proposal, ProposalStore
 from engine.db.shadow import ShadowStore
 from engine.kpis.query import KpiQueryError, parse_query
+from engine.rules.loader import PackLoadError, load_text
 from engine.rules.shadow_report import report
+from engine.rules.validation import validate
+from engine.service.pack_files import TESTS_FILE
 
 routes = web.RouteTableDef()
 CHANGES_PACKS = frozenset({"ops", "admin"})
@@ -42,6 +47,27 @@ REPORT_DAYS = 7
 
 def _yaml_of(canonical: dict[str, Any]) -> str:
     return yaml.safe_dump(canonical, sort_keys=False, allow_unicode=True, width=110)
+
+
+def _files_text(source: str | None, expected: str) -> str | None:
+    """The YAML of a version published from files (the shipped pack, a CLI folder) as its authors
+    wrote it, comments and key order kept, its `tests.yaml` under `tests:`: when the files on this
+    host still read as that version. The editor showed it re-serialised, comments gone and the
+    weekdays sorted fri, mon, sat (helper-118)."""
+    if not source or not (path := Path(source)).exists():
+        return None
+    main = path / "pack.yaml" if path.is_dir() else path
+    tests = path / TESTS_FILE if path.is_dir() else None
+    try:
+        text = main.read_text(encoding="utf-8")
+        if tests is not None and tests.is_file():
+            text = (
+                text.rstrip("\n") + "\n\ntests:\n" + textwrap.indent(tests.read_text(encoding="utf-8"), "  ")
+            )
+        pack, problems = validate(load_text(text, main.name))
+    except (OSError, UnicodeError, PackLoadError):
+        return None
+    return text if pack is not None and not problems and pack.content_hash == expected else None
 
 
 async def _form_pack(request: web.Request) -> str:
@@ -76,6 +102,7 @@ async def _state(request: web.Request) -> dict[str, Any]:
         "may_change": request[ROLE] in CHANGES_PACKS,
         "active": active,
         "active_yaml": await store.text_of(active_hash, tenant)
+        or await asyncio.to_thread(_files_text, active.source if active else None, active_hash)
         or _yaml_of((await store.version(active_hash, tenant)).as_written()),
         "shadow": shadow,
         "differences": differences,
