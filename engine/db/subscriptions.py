@@ -253,29 +253,19 @@ class Subscriptions:
             values["paused_at"] = datetime.now(UTC) if paused else None
         async with self._database.begin() as connection:
             query = subscriptions.c.tenant == tenant, subscriptions.c.subscription_id == subscription_id
-            if paused:  # paused again: it keeps the instant it was first paused
-                current = (await connection.execute(select(subscriptions.c.paused_at).where(*query))).first()
-                if current is not None and current.paused_at is not None:
-                    values.pop("paused_at")
-            if paused is False:  # resumed: each waiting event gets its whole retry window from now
-                d, now = event_deliveries.c, datetime.now(UTC)
-                was_paused = select(subscriptions.c.paused_at).where(
-                    *query, subscriptions.c.paused_at.is_not(None)
-                )
-                if (await connection.execute(was_paused)).first() is not None:
-                    waiting = and_(d.subscription_id == subscription_id, d.state == PENDING)
-                    await connection.execute(
-                        update(event_deliveries)
-                        .where(waiting)
-                        .values(window_starts_at=now, next_attempt_at=now)
-                    )
+            current = (await connection.execute(select(subscriptions.c.paused_at).where(*query))).first()
+            was_paused = current is not None and current.paused_at is not None
+            if paused and was_paused:  # paused again: it keeps the instant it was first paused
+                values.pop("paused_at")
+            now, waiting = datetime.now(UTC), event_deliveries.c
+            retry: dict[str, datetime] = {}
+            if paused is False and was_paused:  # resumed: each waiting event's whole window from now
+                retry |= {"window_starts_at": now, "next_attempt_at": now}
             if "url" in values:  # a mended receiver: what waits for its next retry goes now
-                waiting = and_(
-                    event_deliveries.c.subscription_id == subscription_id, event_deliveries.c.state == PENDING
-                )
-                await connection.execute(
-                    update(event_deliveries).where(waiting).values(next_attempt_at=datetime.now(UTC))
-                )
+                retry |= {"next_attempt_at": now}
+            if retry:
+                mine = and_(waiting.subscription_id == subscription_id, waiting.state == PENDING)
+                await connection.execute(update(event_deliveries).where(mine).values(**retry))
             if values:
                 await connection.execute(update(subscriptions).where(*query).values(**values))
             row = (await connection.execute(select(subscriptions).where(*query))).first()
