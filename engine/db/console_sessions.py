@@ -81,8 +81,7 @@ class ConsoleSessionStore:
             ).first()
         if row is None:
             return None
-        expires_at = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-        if expires_at <= datetime.now(UTC):
+        if row.expires_at <= datetime.now(UTC):
             return None
         return ConsoleSession(
             tenant=row.tenant,
@@ -90,7 +89,7 @@ class ConsoleSessionStore:
             key_id=row.key_id,
             key_hash=row.key_hash,
             csrf_token=row.csrf_token,
-            expires_at=expires_at,
+            expires_at=row.expires_at,
         )
 
     async def close(self, token: str) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from engine.contracts.events import ConversationEvent
 from engine.db.schema import delivery_attempts, event_deliveries, subscriptions
-from engine.db.subscriptions import PENDING, Subscription, aware, read_subscription
+from engine.db.subscriptions import PENDING, Subscription, read_subscription
 
 DELIVERED, FAILED = "delivered", "failed"
 ERROR_CHARS = 300
@@ -285,7 +285,7 @@ class EventDeliveries:
                 type=row.type,
                 body=row.body,
                 attempts=row.attempts,
-                window_starts_at=aware(row.window_starts_at),
+                window_starts_at=row.window_starts_at,
             )
             for row in taken
             if row.subscription_id in subs
@@ -381,11 +381,11 @@ class EventDeliveries:
                 attempt=row.attempt,
                 event_id=row.event_id,
                 type=row.type,
-                at=aware(row.at),
+                at=row.at,
                 status_code=row.status_code,
                 error=row.error,
                 latency_ms=row.latency_ms,
-                next_retry_at=None if row.next_retry_at is None else aware(row.next_retry_at),
+                next_retry_at=row.next_retry_at,
             )
             if after is None or attempt.position() > after:
                 found.append(attempt)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.db.event_deliveries import FAILED
 from engine.db.schema import delivery_attempts, event_deliveries
-from engine.db.subscriptions import aware
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,8 +101,8 @@ async def given_up(
             event_id=row.event_id,
             type=row.type,
             attempts=row.attempts,
-            created_at=aware(row.created_at),
-            last_attempt_at=None if row.at is None else aware(row.at),
+            created_at=row.created_at,
+            last_attempt_at=row.at,
             last_status_code=row.status_code,
             last_error=row.error,
         )

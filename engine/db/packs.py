@@ -79,17 +79,12 @@ def canonical_text(pack: RulePack) -> str:
     return json.dumps(pack.canonical(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _iso(when: datetime) -> str:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-
-
 def _activation(row: Any, proposals: dict[str, Any]) -> dict[str, Any]:
     if row is None:
         return {}
     found = {
         "activated_by": row.activated_by,
-        "activated_at": _iso(row.activated_at),
+        "activated_at": row.activated_at.isoformat(),
         "activated_via": row.via,
     }
     proposal = proposals.get(row.proposal_id) if row.proposal_id else None
@@ -329,7 +324,7 @@ class PackStore:
                     name=row.name,
                     version=row.version,
                     published_by=row.published_by,
-                    published_at=_iso(row.published_at),
+                    published_at=row.published_at.isoformat(),
                     source=row.source,
                     active=row.pack_hash == active,
                     shadow=row.pack_hash == shadow,

@@ -73,12 +73,6 @@ class Proposal(BaseModel):
     diff: dict[str, Any] | None = None
 
 
-def _iso(when: datetime | None) -> str | None:
-    if when is None:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-
-
 @dataclass(frozen=True)
 class Current:
     """What a pending proposal is checked against: the active pack, since when, and the shadow pack."""
@@ -122,9 +116,9 @@ def _view(row: Any, now: Current, *, with_diff: bool) -> Proposal:
         status=row.status,
         stale=row.status == "pending" and why_stale(row, now) is not None,
         proposed_by=row.proposed_by,
-        proposed_at=_iso(row.proposed_at) or "",
+        proposed_at=row.proposed_at.isoformat(),
         decided_by=row.decided_by,
-        decided_at=_iso(row.decided_at),
+        decided_at=row.decided_at and row.decided_at.isoformat(),
         comment=row.comment,
         diff=row.diff if with_diff else None,
     )

@@ -63,12 +63,6 @@ class Retention:
     """Null before the first sweep."""
 
 
-def _iso(when: datetime | None) -> str | None:
-    if when is None:
-        return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-
-
 async def retention_of(database: AsyncEngine, tenant: str) -> Retention:
     async with database.connect() as db:
         row = (await db.execute(select(retention_sweeps).where(retention_sweeps.c.tenant == tenant))).first()
@@ -78,13 +72,13 @@ async def retention_of(database: AsyncEngine, tenant: str) -> Retention:
     if row.last_began_at is not None:
         result = dict(row.last_result or {})
         last = LastSweep(
-            began_at=_iso(row.last_began_at) or "",
-            ended_at=_iso(row.last_ended_at),
+            began_at=row.last_began_at.isoformat(),
+            ended_at=row.last_ended_at and row.last_ended_at.isoformat(),
             **{k: v for k, v in result.items() if k in LastSweep.__dataclass_fields__},
         )
     return Retention(
         keep_days=row.keep_days,
-        next_sweep_at=_iso(row.next_at) if row.keep_days is not None else None,
+        next_sweep_at=row.next_at.isoformat() if row.keep_days is not None else None,
         last_sweep=last,
     )
 

@@ -123,7 +123,7 @@ class ShadowStore:
             version=pack.meta.version,
             tests=len(pack.tests),
             published_by=row.published_by,
-            published_at=_iso(row.published_at),
+            published_at=row.published_at.isoformat(),
         )
 
     async def candidate(self, tenant: str) -> tuple[RulePack, Any] | None:
@@ -169,16 +169,4 @@ class ShadowStore:
             query = query.where(shadow_decisions.c.shadow_hash == shadow_hash)
         async with self._engine.connect() as db:
             rows = await db.execute(query.order_by(shadow_decisions.c.at))
-            return [
-                Comparison(**{**row._asdict(), "event_at": _utc(row.event_at), "at": _utc(row.at)})
-                for row in rows
-            ]
-
-
-def _utc(when: datetime) -> datetime:
-    # SQLite hands timestamps back without their zone; they were written in UTC.
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
-
-
-def _iso(when: datetime) -> str:
-    return _utc(when).isoformat()
+            return [Comparison(**row._asdict()) for row in rows]

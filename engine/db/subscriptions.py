@@ -39,13 +39,9 @@ WORD = re.compile(r"[A-Za-z_.-]{1,32}(;\*\*\*)?")  # a path segment that names, 
 MAX_EARLIER_SECRETS = 8  # rotations within overlaps: a delivery carries at most 10 signatures
 
 
-def aware(when: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+def _aware(when: datetime) -> datetime:
+    """An instant kept as text in JSON (columns of WHEN are read back aware by their type)."""
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when
-
-
-def _maybe(when: datetime | None) -> datetime | None:
-    return None if when is None else aware(when)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,14 +128,14 @@ def read_subscription(row: Any) -> Subscription:
         allow_private=bool(row.allow_private),
         secret=row.secret,
         previous_secret=row.previous_secret,
-        previous_retires_at=_maybe(row.previous_retires_at),
+        previous_retires_at=row.previous_retires_at,
         state=row.state,
-        failing_since=_maybe(row.failing_since),
-        created_at=aware(row.created_at),
+        failing_since=row.failing_since,
+        created_at=row.created_at,
         earlier_secrets=tuple(
-            (secret, aware(datetime.fromisoformat(until))) for secret, until in row.earlier_secrets or []
+            (secret, _aware(datetime.fromisoformat(until))) for secret, until in row.earlier_secrets or []
         ),
-        paused_at=_maybe(row.paused_at),
+        paused_at=row.paused_at,
     )
 
 

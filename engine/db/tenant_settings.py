@@ -44,10 +44,6 @@ class TenantSettings:
     """Every change of these settings, newest first."""
 
 
-def _iso(when: datetime) -> str:
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).isoformat()
-
-
 async def requires_approval(database: AsyncEngine, tenant: str) -> bool:
     """Whether the tenant's publishes and promotions need a second key (False for an unknown tenant)."""
     async with database.connect() as db:
@@ -72,7 +68,7 @@ async def settings_of(database: AsyncEngine, tenant: str) -> TenantSettings:
                 setting=row.setting,
                 value=row.value,
                 changed_by=row.changed_by,
-                changed_at=_iso(row.changed_at),
+                changed_at=row.changed_at.isoformat(),
             )
             for row in rows
         ]
