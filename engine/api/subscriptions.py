@@ -26,6 +26,7 @@ from engine.api.roles import INTEGRATOR
 from engine.contracts.events import EVENT_TYPES, EventType
 from engine.contracts.ids import ID_PATTERN, is_safe_id
 from engine.contracts.single_line import NOT_IN_A_LINE, SINGLE_LINE
+from engine.db.delivery_attempts import attempts_of
 from engine.db.event_deliveries import EventDeliveries
 from engine.db.given_up_events import given_up
 from engine.db.subscriptions import Subscription, Subscriptions
@@ -302,8 +303,12 @@ async def list_deliveries(request: web.Request) -> web.Response:
     sub = await _owned(request)
     check_parameters(request, ("conversation_id", *PAGE_PARAMS))
     page = page_request(request, position_length=4)
-    found = await EventDeliveries(request.app[DATABASE]).attempts(
-        sub.subscription_id, after=page.after, limit=page.limit, conversation_id=_conversation_filter(request)
+    found = await attempts_of(
+        request.app[DATABASE],
+        sub.subscription_id,
+        after=page.after,
+        limit=page.limit,
+        conversation_id=_conversation_filter(request),
     )
     shown = found[: page.limit]
     after = next_link(request, page, shown[-1].position()) if len(found) > page.limit else None
