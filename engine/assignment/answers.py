@@ -23,6 +23,8 @@ from engine.contracts.assignment import (
 # the latest answers whole (~2 KiB each with their candidates), older ones in brief (~0.1 KiB).
 MAX_WHOLE_OUTCOMES = 100
 MAX_REMEMBERED_OUTCOMES = 2_000
+CARRY_LIMIT = 1_500_000
+"""Carried bytes past which the desk keeps its answers in brief only, before continuing as new."""
 
 
 def settled_by_roster(
@@ -99,3 +101,12 @@ def outcome_of(
         queue_length=queue_length,
         at=now,
     )
+
+
+def fit_for_carry(state: DeskState) -> int:
+    """Shrink what is carried over continue-as-new under CARRY_LIMIT; returns its size in bytes."""
+    size = len(state.model_dump_json())
+    while size > CARRY_LIMIT and state.outcomes:
+        del state.outcomes[next(iter(state.outcomes))]
+        size = len(state.model_dump_json())
+    return size

@@ -44,13 +44,11 @@ from engine.contracts.assignment import (
     Waiting,
 )
 
-# Everything below, and the answers remembered (answers.py), is carried over continue-as-new in one
-# payload, which Temporal refuses past 2 MiB; a waiting request is ~0.7 KiB.
+# Everything below, and the answers remembered (answers.py, `fit_for_carry`), is carried over
+# continue-as-new in one payload, which Temporal refuses past 2 MiB; a waiting request is ~0.7 KiB.
 MAX_WAITING = 1_000
 MAX_PARKED = 1_000
 """Solved conversations waiting parked (requeueing.py); past it, one lost is queued as before."""
-CARRY_LIMIT = 1_500_000
-"""Carried bytes past which the desk keeps its answers in brief only, before continuing as new."""
 
 
 @dataclass(frozen=True)
@@ -396,11 +394,3 @@ class DeskBook:
         return [
             w for w in sorted(self.state.queue, key=serving_order) if w.request.team == team and not w.parked
         ]
-
-    def fit_for_carry(self) -> int:
-        """Shrink what is carried over continue-as-new under CARRY_LIMIT; returns its size in bytes."""
-        size = len(self.state.model_dump_json())
-        while size > CARRY_LIMIT and self.state.outcomes:
-            del self.state.outcomes[next(iter(self.state.outcomes))]
-            size = len(self.state.model_dump_json())
-        return size

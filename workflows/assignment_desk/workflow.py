@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ActivityConfig
 
 with workflow.unsafe.imports_passed_through():
+    from engine.assignment.answers import fit_for_carry
     from engine.assignment.desk_book import DeskBook, Notice
     from engine.assignment.desk_views import loads_view, queue_view, waiting_teams
     from engine.contracts.activities import RosterReads
@@ -158,7 +159,7 @@ class AssignmentDesk:
                 pass
         await self._finish_handlers()
         await self._send_notices()
-        self._book.fit_for_carry()
+        fit_for_carry(self._book.state)
         carried = DeskStart(tenant=start.tenant, carried=self._book.state, max_messages=self._max)
         workflow.continue_as_new(carried)
 
