@@ -187,6 +187,16 @@ async def test_every_event_arrives_in_order_through_an_outage_errors_and_a_slow_
         assert [e["sequence"] for e in replayed] == [2, 3, 4, 5]
         assert [e["id"] for e in replayed] == [e["id"] for e in receiver.first_arrivals("c-1")[1:]]
 
+        # A mistyped conversation, or a sequence past its last, says so (it answered `queued: 0`).
+        typo = f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=1&conversation_id=c-l"
+        unknown = await api.request("POST", typo)
+        assert unknown.status == 404 and unknown.body["error"] == "conversation_not_found"
+        assert unknown.body["fields"][0]["field"] == "conversation_id"
+        past = f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=9&conversation_id=c-1"
+        beyond = await api.request("POST", past)
+        assert beyond.status == 422 and beyond.body["fields"][0]["field"] == "from_sequence"
+        assert "1 to 5" in beyond.body["message"]
+
 
 async def _unreachable(api: ApiClient, sub_id: str) -> list[dict]:
     found = [a for a in await attempts(api, sub_id) if (a["error"] or "").startswith("unreachable")]

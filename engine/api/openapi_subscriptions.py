@@ -79,7 +79,8 @@ SUBSCRIPTION_ROUTES: dict[
     ),
     ("POST", "/v1/subscriptions/{subscription_id}/redeliver"): (
         "Deliver again every event numbered from `from_sequence` (of one conversation with "
-        "`conversation_id`), in order",
+        "`conversation_id`), in order; 404 when the subscription keeps no events of that "
+        "conversation, 422 when `from_sequence` is past its last",
         None,
         Redelivered,
         202,

@@ -344,7 +344,17 @@ async def redeliver(request: web.Request) -> web.Response:
     first = whole_number(request.query.get("from_sequence", ""), 1, 2**31 - 1)
     if first is None:
         raise invalid_field("from_sequence", "an integer from 1 (the first sequence to deliver again)")
-    queued = await EventDeliveries(request.app[DATABASE]).redeliver(
-        sub.subscription_id, first, _conversation_filter(request), datetime.now(UTC)
-    )
+    deliveries = EventDeliveries(request.app[DATABASE])
+    conversation = _conversation_filter(request)
+    queued = await deliveries.redeliver(sub.subscription_id, first, conversation, datetime.now(UTC))
+    if queued == 0 and conversation is not None:
+        # A mistyped id or a sequence past the last answered `queued: 0` and the receiver waited.
+        last = await deliveries.last_sequence(sub.subscription_id, conversation)
+        if last is None:
+            missing = (
+                f"this subscription keeps no events of conversation {conversation} (never sent to "
+                "it, or older than the subscriptions' retention)"
+            )
+            raise ApiError(404, "conversation_not_found", missing, named("conversation_id", missing))
+        raise invalid_field("from_sequence", f"conversation {conversation} has events 1 to {last} here")
     return web.json_response({"queued": queued}, status=202)

@@ -322,6 +322,18 @@ class EventDeliveries:
             )
         return int(changed.rowcount)
 
+    async def last_sequence(self, subscription_id: str, conversation_id: str) -> int | None:
+        """The highest sequence the subscription keeps of the conversation; None when it keeps none
+        (never queued, or purged after the subscription's retention)."""
+        d = event_deliveries.c
+        async with self._database.connect() as connection:
+            found = await connection.scalar(
+                select(func.max(d.sequence)).where(
+                    d.subscription_id == subscription_id, d.conversation_id == conversation_id
+                )
+            )
+        return None if found is None else int(found)
+
     async def purge(self, before: datetime) -> int:
         """Forget deliveries done (delivered or given up) and attempts made before `before`."""
         d, a = event_deliveries.c, delivery_attempts.c

@@ -119,7 +119,8 @@ def sync_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Redelivered]:
     """Deliver again every event numbered from `from_sequence` (of one conversation with
-    `conversation_id`), in order
+    `conversation_id`), in order; 404 when the subscription keeps no events of that conversation, 422
+    when `from_sequence` is past its last
 
      Roles: admin, integrator.
 
@@ -160,7 +161,8 @@ def sync(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Redelivered | None:
     """Deliver again every event numbered from `from_sequence` (of one conversation with
-    `conversation_id`), in order
+    `conversation_id`), in order; 404 when the subscription keeps no events of that conversation, 422
+    when `from_sequence` is past its last
 
      Roles: admin, integrator.
 
@@ -196,7 +198,8 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Problem | Redelivered]:
     """Deliver again every event numbered from `from_sequence` (of one conversation with
-    `conversation_id`), in order
+    `conversation_id`), in order; 404 when the subscription keeps no events of that conversation, 422
+    when `from_sequence` is past its last
 
      Roles: admin, integrator.
 
@@ -235,7 +238,8 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Problem | Redelivered | None:
     """Deliver again every event numbered from `from_sequence` (of one conversation with
-    `conversation_id`), in order
+    `conversation_id`), in order; 404 when the subscription keeps no events of that conversation, 422
+    when `from_sequence` is past its last
 
      Roles: admin, integrator.
 
