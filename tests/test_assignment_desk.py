@@ -349,6 +349,7 @@ async def test_manual_assignment_is_checked_and_unassignment_frees_the_slot(
     assert [f["field"] for f in typo.body["fields"]] == ["team"] and "billing" in typo.body["message"]
     freed = await api.request("POST", "/v1/conversations/c-1/unassignment", json={})
     assert freed.status == 200, freed.body
+    assert "assignee" not in freed.body and "queued" not in freed.body  # an assignment's answer only
     await assigned_to(api, "c-1", None)
     await assigned_to(api, "c-2", "ana")  # the queued conversation takes the freed slot
 

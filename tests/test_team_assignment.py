@@ -34,6 +34,8 @@ async def test_a_conversation_sent_to_a_team_goes_to_its_agent_who_speaks_the_cu
     await assigned_to(api, "c-de", "bea")
     moved = await send_to(api, "c-de", {"team": "support"})
     assert moved.status == 200, moved.body
+    # the answer says where it went (an integrator could not tell an agent's from the queue's)
+    assert (moved.body["assignee"], moved.body["queued"]) == ("ben", False), moved.body
     shown = await state(api, "c-de")
     assert (shown["team"], shown["assignee"]) == ("support", "ben")
     assert await loads(api) == {"ana": 0, "bea": 0, "ben": 1}
@@ -62,6 +64,7 @@ async def test_a_conversation_sent_to_a_team_nobody_can_serve_now_waits_in_its_q
     await assigned_to(api, "c-1", "ana")
     moved = await send_to(api, "c-1", {"team": "billing"})
     assert moved.status == 200, moved.body
+    assert (moved.body["assignee"], moved.body["queued"]) == (None, True), moved.body
     shown = await state(api, "c-1")
     assert (shown["team"], shown["assignee"]) == ("billing", None)
     assert "was-unassigned" in shown["tags"]  # conversation.unassigned ran the pack's rules
@@ -71,6 +74,7 @@ async def test_a_conversation_sent_to_a_team_nobody_can_serve_now_waits_in_its_q
     assert await queue(api, "billing") == ["c-1"] and await loads(api) == {"ana": 0, "bea": 0}
     again = await send_to(api, "c-1", {"team": "billing"})  # a client's retry: nothing changes
     assert again.status == 200 and again.body["duplicate"] is True, again.body
+    assert again.body["queued"] is True, again.body
     back = await api.request("PUT", "/v1/agents/bea/presence", json={"status": "online"})
     assert back.status == 200, back.body
     await assigned_to(api, "c-1", "bea")

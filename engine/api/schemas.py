@@ -352,10 +352,24 @@ class EventResponse(BaseModel):
         "get). A repeated reply gets how its send stands now. Absent for other events, and for a repeat "
         "older than the trail.",
     )
+    assignee: str | None = Field(
+        default=None,
+        description="For an assignment: the agent who has the conversation now (null while it waits in "
+        "the team's queue). Absent for other events.",
+    )
+    queued: bool | None = Field(
+        default=None,
+        description="For an assignment: true when it waits in the team's queue (no agent of the team was "
+        "free), false when an agent has it. Absent for other events.",
+    )
 
     def body(self) -> dict[str, Any]:
-        """The answer's JSON: `delivery` only where it applies (an agent's reply)."""
-        return self.model_dump(mode="json", exclude={"delivery"} if self.delivery is None else None)
+        """The answer's JSON: `delivery` only where it applies (an agent's reply), `assignee` and
+        `queued` only for an assignment."""
+        left_out = {"delivery"} if self.delivery is None else set()
+        if self.queued is None:
+            left_out |= {"assignee", "queued"}
+        return self.model_dump(mode="json", exclude=left_out or None)
 
     @classmethod
     def of(cls, external_id: str, receipt: EventReceipt) -> EventResponse:
@@ -367,4 +381,6 @@ class EventResponse(BaseModel):
             status=receipt.status,
             thread=receipt.thread,
             delivery=receipt.delivery,
+            assignee=receipt.assignee,
+            queued=receipt.queued,
         )

@@ -177,6 +177,8 @@ class EventReceipt(BaseModel):
     status: Status
     thread: int = Field(default=1, description="The thread the event belongs to (1 until the first close).")
     delivery: DeliveryState | None = Field(default=None, description="An agent reply's send (replies.py).")
+    assignee: str | None = Field(default=None, description="An assignment's answer: who has it now.")
+    queued: bool | None = Field(default=None, description="An assignment's answer: it waits in a queue.")
 
 
 MessageKeeps = Literal["survey_answer", "automatic_reply"]

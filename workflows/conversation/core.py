@@ -270,15 +270,22 @@ class ConversationCore:
         duplicate: bool = False,
         created: bool = False,
         delivery: DeliveryState | None = None,
+        assignment: bool = False,
     ) -> EventReceipt:
+        """`assignment`: the answer to a person's assignment says where the conversation is now (an
+        integrator sending it to a team could not tell an agent's from the queue's)."""
+        s = self._state
+        queued = assignment and s.assignment is not None and s.assignment.queued and s.assignee is None
         return EventReceipt(
-            conversation_id=self._state.conversation_id,
+            conversation_id=s.conversation_id,
             seq=seq,
             duplicate=duplicate,
             created=created,
-            status=self._state.status,
+            status=s.status,
             thread=self._thread_of(seq),
             delivery=delivery,
+            assignee=s.assignee if assignment else None,
+            queued=queued if assignment else None,
         )
 
     def _thread_of(self, seq: int) -> int:

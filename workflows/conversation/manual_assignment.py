@@ -37,7 +37,7 @@ class ManualAssignment(Inbox):
         through = "assigned through the API" + (f" by {assignment.actor}" if assignment.actor else "")
         team = assignment.team or s.team
         if s.assignee == assignment.agent_id and team == s.team:
-            return self._receipt(s.event_seq, duplicate=True)
+            return self._receipt(s.event_seq, duplicate=True, assignment=True)
         seq = self._next_event()
         outcome = await self._ask_desk(
             f"{seq}:assign",
@@ -59,7 +59,7 @@ class ManualAssignment(Inbox):
         last = await self._follow(raised)
         await self._flush_records()
         self._changed()
-        return self._receipt(last or seq)
+        return self._receipt(last or seq, assignment=True)
 
     async def _send_to_team(self, team: str, actor: str | None = None) -> EventReceipt:
         """The team's strategy chooses its agent now, or it waits in the team's queue."""
@@ -71,7 +71,7 @@ class ManualAssignment(Inbox):
         # To have the team choose again, unassign it first.
         if team == s.team and current is not None and current.team == team:
             if current.queued or s.assignee is not None:
-                return self._receipt(s.event_seq, duplicate=True)
+                return self._receipt(s.event_seq, duplicate=True, assignment=True)
         seq = self._next_event()
         outcome = await self._ask_desk(
             f"{seq}:assign",
@@ -108,7 +108,7 @@ class ManualAssignment(Inbox):
         last = await self._follow(raised)
         await self._flush_records()
         self._changed()
-        return self._receipt(last or seq)
+        return self._receipt(last or seq, assignment=True)
 
     def _record_refusal(self, seq: int, outcome: AssignmentOutcome) -> None:
         entry = DecisionEntry(

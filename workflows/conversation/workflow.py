@@ -246,13 +246,13 @@ class ConversationWorkflow(Replies):
             if assignment.team:
                 s.team = assignment.team
             if s.assignee == assignment.agent_id:
-                return self._receipt(s.event_seq, duplicate=True)
+                return self._receipt(s.event_seq, duplicate=True, assignment=True)
             s.assignee = assignment.agent_id
             actor = {"actor": assignment.actor} if assignment.actor else None
             seq = await self._process("conversation.assigned", extra=actor)
             await self._flush_records()
             self._changed()
-            return self._receipt(seq)
+            return self._receipt(seq, assignment=True)
 
     @workflow.update
     async def unassign(self, release: AssignmentRelease) -> EventReceipt:

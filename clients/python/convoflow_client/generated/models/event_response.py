@@ -33,6 +33,10 @@ class EventResponse:
                 or `message.delivery_failed` on the trail and to subscribers tells how it ended) or `failed` (the channel
                 refused it: the reason is on the trail's `message.delivery_failed`, which subscribers get). A repeated reply
                 gets how its send stands now. Absent for other events, and for a repeat older than the trail.
+            assignee (None | str | Unset): For an assignment: the agent who has the conversation now (null while it waits in
+                the team's queue). Absent for other events.
+            queued (bool | None | Unset): For an assignment: true when it waits in the team's queue (no agent of the team
+                was free), false when an agent has it. Absent for other events.
     """
 
     conversation_id: str
@@ -42,6 +46,8 @@ class EventResponse:
     status: Status
     thread: int
     delivery: EventResponseDeliveryType0 | None | Unset = UNSET
+    assignee: None | str | Unset = UNSET
+    queued: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +71,18 @@ class EventResponse:
         else:
             delivery = self.delivery
 
+        assignee: None | str | Unset
+        if isinstance(self.assignee, Unset):
+            assignee = UNSET
+        else:
+            assignee = self.assignee
+
+        queued: bool | None | Unset
+        if isinstance(self.queued, Unset):
+            queued = UNSET
+        else:
+            queued = self.queued
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -79,6 +97,10 @@ class EventResponse:
         )
         if delivery is not UNSET:
             field_dict["delivery"] = delivery
+        if assignee is not UNSET:
+            field_dict["assignee"] = assignee
+        if queued is not UNSET:
+            field_dict["queued"] = queued
 
         return field_dict
 
@@ -114,6 +136,24 @@ class EventResponse:
 
         delivery = _parse_delivery(d.pop("delivery", UNSET))
 
+        def _parse_assignee(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        assignee = _parse_assignee(d.pop("assignee", UNSET))
+
+        def _parse_queued(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        queued = _parse_queued(d.pop("queued", UNSET))
+
         event_response = cls(
             conversation_id=conversation_id,
             seq=seq,
@@ -122,6 +162,8 @@ class EventResponse:
             status=status,
             thread=thread,
             delivery=delivery,
+            assignee=assignee,
+            queued=queued,
         )
 
         event_response.additional_properties = d
