@@ -141,6 +141,36 @@ async def test_an_agent_named_by_an_address_is_found_by_the_list_s_assignee_filt
     assert quoted.status == 422 and quoted.body["fields"][0]["field"] == "assignee"
 
 
+async def test_a_language_finds_its_regional_forms_and_a_region_only_itself(
+    api: ApiClient, worker: None
+) -> None:
+    """`language=de` found only conversations tagged exactly `de`: a Swiss customer whose channel
+    declared `de-CH` was missing from the German list (helper-118)."""
+    for conversation, language in (("la-ch", "de-CH"), ("la-de", "de"), ("la-fr", "fr"), ("la-dk", "da")):
+        message = {
+            "message_id": "m-1",
+            "channel": "chat",
+            "sender": {"address": f"visitor-{conversation}"},
+            "text": "Hallo",
+            "language": language,
+        }
+        answer = await api.request("POST", f"/v1/conversations/{conversation}/messages", json=message)
+        assert answer.status == 201, answer.body
+
+    async def listed(language: str) -> list[str]:
+        answer = await api.request("GET", f"/v1/conversations?language={language}")
+        assert answer.status == 200, answer.body
+        return sorted(c["conversation_id"] for c in answer.body["conversations"])
+
+    async def all_listed() -> bool:  # visibility takes the upserts a moment after the answers
+        return len(await listed("de")) == 2 and len(await listed("da")) == 1
+
+    await eventually(all_listed, "the German and Danish conversations in the list")
+    assert await listed("de") == ["la-ch", "la-de"]
+    assert await listed("DE_ch") == ["la-ch"]  # a region: only itself, as BCP 47 writes it
+    assert await listed("d") == []  # a prefix of a language is no language
+
+
 async def test_a_conversation_with_many_long_tags_keeps_taking_messages(
     api: ApiClient, client: Client, settings: Settings, worker: None, tmp_path: Path
 ) -> None:

@@ -248,7 +248,11 @@ def _filters(request: web.Request, query: Mapping[str, str]) -> list[str]:
             value = str(bcp47_cased(value))
         if value is not None and not fits(value):
             raise invalid_field(param, expected)
-        if value is not None:
+        if param == "language" and value is not None and "-" not in value:
+            # `de` finds the customers a channel declared `de-CH` or `de-AT` too: a lead asking for
+            # German means them all (the value is an id: no quote can end the string early).
+            clauses.append(f"({key.name} = '{value}' OR {key.name} STARTS_WITH '{value}-')")
+        elif value is not None:
             clauses.append(f"{key.name} = '{value}'")
     return clauses
 
