@@ -35,6 +35,21 @@ async def test_paging_conversations_while_new_ones_arrive_has_no_duplicates_and_
     assert seen[:3] == sorted(existing, reverse=True)[:3]  # newest first
 
 
+async def test_a_page_that_ends_the_list_links_to_no_empty_page(api: ApiClient, worker: None) -> None:
+    """A full last page linked to an empty one (helper-118): the console showed "Next" to nothing."""
+    for conversation in ("full-1", "full-2", "full-3", "full-4"):
+        assert (await api.post_message(conversation, f"m-{conversation}")).status == 201
+    await eventually(lambda: _listed(api, 4), "visibility lists the four conversations")
+    whole = await api.request("GET", "/v1/conversations?limit=4")
+    assert len(whole.body["conversations"]) == 4 and whole.body["next"] is None, whole.body
+    first = await api.request("GET", "/v1/conversations?limit=2")
+    assert first.body["next"] is not None, first.body
+    second = await api.request("GET", first.body["next"])
+    assert len(second.body["conversations"]) == 2 and second.body["next"] is None, second.body
+    shorter = await api.request("GET", "/v1/conversations?limit=3")
+    assert shorter.body["next"] is not None  # one more: the link stays
+
+
 async def test_cursors_are_checked_and_bound_to_their_listing(api: ApiClient) -> None:
     for role in ("auditor", "ops", "integrator"):
         assert (await api.request("POST", "/v1/keys", json={"role": role})).status == 201

@@ -188,19 +188,22 @@ async def conversation_page(
 async def _page(
     request: web.Request, base: list[str], limit: int, after: Position | None
 ) -> tuple[list[ConversationSummary], Position | None]:
+    """One row past the page is read in each phase: a page that ends the list says so (`next`
+    linked a full last page to an empty one)."""
     phase, rest = (after[0], after[1:]) if after else (RUNNING, None)
     rows: list[WorkflowExecution] = []
     if phase == RUNNING:
         window = [*base, "ExecutionStatus = 'Running'", *_after_running(rest)]
-        rows = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=limit)]
-        if len(rows) == limit:
-            return await _summaries(request, base, rows), _position_of(rows[-1])
+        rows = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=limit + 1)]
+        if len(rows) > limit:
+            return await _summaries(request, base, rows[:limit]), _position_of(rows[limit - 1])
         rest = None
     window = [*base, "ExecutionStatus != 'Running'", *_after_ended(rest)]
     wanted = limit - len(rows)
-    ended = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=wanted)]
-    rows += ended
-    last = _position_of(ended[-1]) if ended and len(ended) == wanted else None
+    ended = [wf async for wf in request.app[CLIENT].list_workflows(" AND ".join(window), limit=wanted + 1)]
+    rows += ended[:wanted]
+    # A running row may end the page (the ended ones begin on the next): its position says so.
+    last = _position_of(rows[-1]) if len(ended) > wanted else None
     return await _summaries(request, base, rows), last
 
 
