@@ -27,7 +27,7 @@ from tests.conftest import TEST_PACKS, publish
 from tests.polling import eventually
 from tests.test_api_roles import keys_by_role
 from tests.test_kpis import answer, kpi
-from tests.test_lifecycle import state
+from tests.test_lifecycle import PACKS, state
 
 SECRET = "my card number is 4711-0815"
 
@@ -442,6 +442,16 @@ async def test_the_kpi_pages_count_days_in_the_time_zone_ops_choose(
         assert '<option value="Billing" selected>' in typo and 'value="">all teams</option>' in typo
         wrong = await browser.get(f"{api.base_url}/console/", params={"tz": "Mars/Olympus"})
         assert wrong.status == 422 and "tz: &#39;Mars/Olympus&#39; is not a time zone" in await wrong.text()
+        # Without a zone the page opens in the pack's business hours' zone: a lead in Berlin saw
+        # UTC's days, a day's last hour counted on the next (helper-118).
+        publish(settings, PACKS / "kundenservice")
+
+        async def in_berlin() -> bool:
+            opened = await (await browser.get(f"{api.base_url}/console/")).text()
+            chosen = '<option value="Europe/Berlin" selected>' in opened
+            return chosen and "Whole days in Europe/Berlin" in opened
+
+        await eventually(in_berlin, "the overview in the pack's zone")
 
 
 def test_a_tile_shows_a_time_under_a_minute_in_seconds() -> None:

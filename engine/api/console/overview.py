@@ -43,9 +43,9 @@ class Filters:
     tz: str
 
     @classmethod
-    def of(cls, request: web.Request) -> Filters:
+    def of(cls, request: web.Request, pack: RulePack) -> Filters:
         q = request.query
-        tz = q.get("tz") or "UTC"
+        tz = q.get("tz") or home_zone(pack)
         try:
             today = datetime.now(time_zone(tz)).date()
         except KpiQueryError:  # named by `query`, on the page that shows the form again
@@ -86,6 +86,15 @@ class Filters:
         )
 
 
+def home_zone(pack: RulePack) -> str:
+    """The zone the page opens in: that of the calendar business hours are read from when nothing
+    else names one (a team's, an SLA policy's), so a lead in Berlin sees Berlin's days, not UTC's,
+    where a day's last hours were counted on the next one."""
+    name = pack.business_hours_calendar(None, None)
+    zone = pack.calendars.get(name or "", {}).get("timezone")
+    return str(zone) if zone else "UTC"
+
+
 def zones(pack: RulePack, chosen: str) -> list[str]:
     """The time zones the form offers: UTC, those of the pack's calendars (where its people work)
     and the one a link asked for."""
@@ -95,8 +104,8 @@ def zones(pack: RulePack, chosen: str) -> list[str]:
 
 @routes.get("/console/")
 async def overview(request: web.Request) -> web.Response:
-    filters = Filters.of(request)
     pack = await active_pack(request)
+    filters = Filters.of(request, pack)
     values = {
         "session": request[SESSION],
         "filters": filters,
@@ -139,7 +148,7 @@ async def metric_conversations(request: web.Request) -> web.Response:
     metric = request.match_info["metric"]
     if metric not in METRICS:
         raise invalid_field("metric", f"one of {', '.join(METRICS)}")
-    filters = Filters.of(request)
+    filters = Filters.of(request, await active_pack(request))
     try:
         query = filters.query(None, datetime.now(UTC))
     except KpiQueryError as exc:
