@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 
 from activities.local_crm import LocalCrm
 from engine.cli.rules import load_pack
@@ -21,12 +22,13 @@ from engine.rules.decision import CompiledPack
 from engine.rules.loader import load_text
 from engine.rules.pack import Expectation, TestCase
 from engine.rules.triage import IntentModel, Triager, trained_model
+from engine.rules.triage.triager import TRIAGE_CHARS
 from engine.rules.validation import validate
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient, trail
 from tests.cli_run import Run, run_cli
-from tests.conftest import publish
+from tests.conftest import publish, serve_service
 from tests.outbox_rows import OutboxRows
 from tests.polling import eventually
 
@@ -252,6 +254,28 @@ async def test_messages_are_routed_by_intent_and_the_trail_shows_why(
     sent = {row["idempotency_key"].split(":")[2]: row["text"] for row in OutboxRows(settings).read_all()}
     assert sent["tri-leaving"].startswith("Hallo") and sent["tri-billing"].startswith("Hi")
     assert sent["tri-crm"].startswith("Hi")
+
+
+async def test_a_message_as_long_as_the_api_takes_is_decided_and_routed(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """A 99,000-character message (a pasted log under a question) was never decided: its sentiment
+    took minutes, `decide` timed out at every attempt for ever, the customer got no acknowledgement
+    and the worker's threads were held from every other conversation (helper-122). Triage reads the
+    message's first TRIAGE_CHARS characters: what the customer wants is said first."""
+    publish(settings, PACKS / "default")
+    question = "Hello, I was charged twice on my last invoice and would like a refund please.\n"
+    text = (question + "log line error 42 happened here\n" * 4_000)[:99_000]
+    wide = settings.model_copy(update={"max_body_bytes": 256 * 1024})  # the service's default
+    async with serve_service(client, wide, tenants) as api:
+        answer = await api.post_message("tri-long", "m-1", text)
+        assert answer.status == 201, answer.body
+        shown = (await api.get("tri-long")).body
+        triage = (await trail(api, "tri-long"))[0]["triage"]
+    assert shown["team"] is not None and shown["language"] == "en", shown  # routed
+    acknowledged = [r for r in OutboxRows(settings).read_all() if r["kind"] == "auto_reply"]
+    assert [r["template"] for r in acknowledged] in (["acknowledgement"], ["acknowledgement_after_hours"])
+    assert triage == Triager(DEFAULT, trained_model(DEFAULT)).classify(text[:TRIAGE_CHARS])
 
 
 def test_a_pack_lexicon_matches_as_it_is_written() -> None:
