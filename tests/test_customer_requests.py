@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
@@ -20,6 +21,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.local_crm import LocalCrm
 from engine.db.outbox_mirror import read_mirror
 from engine.db.schema import crm_contacts, crm_writes, customer_conversations, kpi_facts, outbox
+from engine.service import audit_bundle
+from engine.service.audit_key import audit_key_of
 from engine.service.config import Settings
 from engine.service.database import database_of
 from tests.api_client import ApiClient
@@ -27,6 +30,7 @@ from tests.cli_run import cli
 from tests.conftest import TEST_PACKS, build_worker, publish, serve_api
 from tests.polling import eventually
 from tests.replay import assert_replays
+from tests.test_kpis import AUDIT_KEY
 
 ADA, BOB = "Ada.Lovelace@Example.com", "bob@example.com"
 ADA_PHONE = "+49 151 0000 0300"
@@ -77,7 +81,12 @@ async def two_customers(api: ApiClient, settings: Settings, tenant: str) -> None
 
 
 async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alone(
-    client: Client, shell: Settings, tenants: dict[str, str], capsys: pytest.CaptureFixture[str]
+    client: Client,
+    shell: Settings,
+    tenants: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     settings = shell
     publish(settings, TEST_PACKS / "crm")  # a VIP's conversation writes a note back to the CRM
@@ -94,6 +103,21 @@ async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alo
         shown = json.loads(found.stdout)
         assert [c["conversation_id"] for c in shown["conversations"]] == ["dsr-1", "dsr-2"]
         assert shown["crm_contacts"] == ["cus-ada"]
+
+        # An auditor's bundles of last week, exported before the erasure (a rebuild from them brought
+        # the erased conversation back into the KPIs, for good: helper-121).
+        monkeypatch.setenv("CONVOFLOW_AUDIT_KEY", AUDIT_KEY)
+        keyed = settings.model_copy(update={"audit_key": SecretStr(AUDIT_KEY)})
+        database = database_of(settings)
+        try:
+            for conversation in ("dsr-1", "dsr-3"):
+                await eventually(lambda c=conversation: facts_of(settings, c), f"{conversation}'s facts")
+                bundle = await audit_bundle.export(
+                    client, database, tenant, conversation, audit_key_of(keyed)
+                )
+                audit_bundle.write_bundle(tmp_path / "bundles" / f"{conversation}.zip", bundle)
+        finally:
+            await database.dispose()
 
         not_yet = await cli(capsys, "customer", "erase", "--tenant", tenant, "--address", ADA)
         assert not_yet.returncode == 2 and "add --yes" in not_yet.stderr
@@ -140,6 +164,17 @@ async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alo
     assert not any(form in text for form in ("0000 0300", "15100000300", "0000300")), text
     again = await cli(capsys, "customer", "find", "--tenant", tenant, "--address", ADA)
     assert json.loads(again.stdout) == {"conversations": [], "crm_contacts": [], "quarantined_mail": []}
+
+    bob_s = await rows(settings, kpi_facts, conversation_id="dsr-3")
+    rebuilt = await cli(capsys, "kpi", "rebuild", "--from-bundles", str(tmp_path / "bundles"))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert await rows(settings, kpi_facts, conversation_id="dsr-1") == 0  # Ada's stays out
+    assert await rows(settings, kpi_facts, conversation_id="dsr-3") == bob_s
+    assert f"before its erasure {record['erasure_id']}" in rebuilt.stderr, rebuilt.stderr
+
+
+async def facts_of(settings: Settings, conversation: str) -> bool:
+    return await rows(settings, kpi_facts, conversation_id=conversation) > 0
 
 
 async def test_conversations_begun_before_the_index_are_indexed_from_temporal(

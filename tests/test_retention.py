@@ -16,6 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from engine.contracts.conversation import Channel, ConversationState, InboundMessage, Party, Status
 from engine.contracts.retirement import RETIRE_UPDATE, Retirement
+from engine.db.erasure import kpis_erased
 from engine.db.schema import customer_conversations, erasures, kpi_facts, outbox
 from engine.service import retention
 from engine.service.config import Settings
@@ -88,6 +89,12 @@ async def test_closed_conversations_past_the_keep_time_are_deleted_and_no_other(
     assert await rows(shell, customer_conversations, conversation_id="old-1") == 1  # the new one
     assert await rows(shell, kpi_facts, conversation_id="old-1") > 0  # timings kept, nothing written
     assert await rows(shell, erasures, tenant=tenant) == 1
+    assert record["kept"] == ["kpi_facts", "kpi_threads"]
+    database = database_of(shell)
+    try:  # a rebuild of the KPIs may bring back what a sweep kept (a customer's erasure: not)
+        assert await kpis_erased(database, tenant) == {}
+    finally:
+        await database.dispose()
 
 
 async def test_a_conversation_refuses_to_end_while_open_or_active_since(

@@ -112,6 +112,11 @@ class ErasureRecord(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="What the search could not do as asked (see the search)."
     )
+    kept: list[str] = Field(
+        default_factory=list,
+        description="Stores left as they were: a retention sweep keeps the KPI facts (`kpi_facts`, "
+        "`kpi_threads`), a customer's erasure keeps none.",
+    )
 
 
 class ErasureList(BaseModel):

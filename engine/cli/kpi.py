@@ -134,6 +134,16 @@ async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
             )
         kept = {(o.tenant, o.conversation) for o in older}
         rebuilt = [one for one in rebuilt if (one.tenant, one.conversation) not in kept]
+        rebuilt, erased = await kpis.without_erased(database, rebuilt)
+        for gone in erased:
+            one = gone.rebuilt
+            where = paths.get((one.tenant, one.conversation), "Temporal")
+            print(
+                f"convoflow kpi: {where}: left out the facts of {one.tenant}/{one.conversation} from "
+                f"before its erasure {gone.erasure_id} ({gone.erased_at.date().isoformat()}): an "
+                "erased customer's conversation stays out of the KPIs",
+                file=sys.stderr,
+            )
         written = await kpis.write_rebuilt(database, rebuilt)
     finally:
         await database.dispose()

@@ -81,6 +81,7 @@ async def erase_rows(
     removed = (
         dict.fromkeys([t.name for t in BY_CONVERSATION] + ["delivery_ledger", "crm_writes"], 0) | removed
     )
+    kept = {"kept": [t.name for t in keep]} if keep else {}
     async with database.begin() as connection:
         # In parts: SQLite refuses an expression deeper than 1,000 (a customer of 1,100 conversations
         # failed for good, Temporal's runs already gone).
@@ -110,7 +111,8 @@ async def erase_rows(
             "conversations": list(conversations),
             "removed": {k: v for k, v in removed.items() if v},
             "actor": actor,
-            "details": {k: v for k, v in (details or {}).items() if v} or None,
+            # What was kept says what a rebuild may bring back (`kpis_erased`: not these KPI facts).
+            "details": {k: v for k, v in (details or {}).items() if v} | kept or None,
             "erased_at": datetime.now(UTC),
         }
         await connection.execute(erasures.insert(), [record])
@@ -140,6 +142,28 @@ async def note_began_again(database: AsyncEngine, erasure_id: str, began_again: 
             .where(erasures.c.erasure_id == erasure_id)
             .values(details={**details, "began_again": began_again})
         )
+
+
+async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, tuple[datetime, str]]:
+    """When each conversation of the tenant last had its KPI facts erased, and by which erasure: a
+    customer's erasure removes them, a retention sweep keeps them (its record says `kept`; a sweep's
+    before that record named itself `retention: ...`). A rebuild from audit bundles exported before
+    brought an erased customer's conversation back into the KPIs, for good (helper-121)."""
+    e = erasures.c
+    statement = select(e.erasure_id, e.conversations, e.actor, e.details, e.erased_at)
+    found: dict[str, tuple[datetime, str]] = {}
+    async with database.connect() as connection:
+        for erasure_id, conversations, actor, details, erased_at in await connection.execute(
+            statement.where(e.tenant == tenant)
+        ):
+            kept = (details or {}).get("kept")
+            swept = (actor or "").startswith("retention:") if kept is None else kpi_facts.name in kept
+            if swept:
+                continue
+            for conversation in conversations:
+                if conversation not in found or found[conversation][0] < erased_at:
+                    found[conversation] = (erased_at, erasure_id)
+    return found
 
 
 def shown(record: dict[str, Any]) -> dict[str, Any]:

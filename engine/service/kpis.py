@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from engine.audit.verification import VerifyingKeys, verify
 from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
+from engine.db.erasure import kpis_erased
 from engine.db.kpi_facts import KpiFactStore
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
@@ -153,6 +154,45 @@ async def older_than_stored(database: AsyncEngine, rebuilt: Sequence[Rebuilt]) -
             if any(seq > one.reached.get(life, -1) for life, seq in stored):
                 older.append(one)
     return older
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Facts of a rebuilt conversation from before an erasure of its customer: not written back."""
+
+    rebuilt: Rebuilt
+    erasure_id: str
+    erased_at: datetime
+
+
+async def without_erased(
+    database: AsyncEngine, rebuilt: list[Rebuilt]
+) -> tuple[list[Rebuilt], list[LeftOut]]:
+    """The rebuilt conversations with the lives an erasure removed taken out (a bundle exported before
+    a customer's erasure wrote their conversation's facts back, for good: helper-121). A life whose
+    first fact is after the erasure began again since: it stays."""
+    kept: list[Rebuilt] = []
+    left_out: list[LeftOut] = []
+    erased: dict[str, dict[str, tuple[datetime, str]]] = {}
+    for one in rebuilt:
+        if one.tenant not in erased:
+            erased[one.tenant] = await kpis_erased(database, one.tenant)
+        found = erased[one.tenant].get(one.conversation)
+        if found is None:
+            kept.append(one)
+            continue
+        erased_at, erasure_id = found
+        began: dict[str, datetime] = {}
+        for fact in one.facts:
+            began[fact.life_id] = min(began.get(fact.life_id, fact.at), fact.at)
+        gone = {life for life, first in began.items() if first <= erased_at}
+        if gone:
+            left_out.append(LeftOut(one, erasure_id, erased_at))
+        # Written even when nothing is left: facts a rebuild before this one brought back go.
+        facts = [fact for fact in one.facts if fact.life_id not in gone]
+        reached = {life: seq for life, seq in one.reached.items() if life not in gone}
+        kept.append(Rebuilt(one.tenant, one.conversation, facts, reached))
+    return kept, left_out
 
 
 async def write_rebuilt(database: AsyncEngine, rebuilt: list[Rebuilt]) -> int:

@@ -31,6 +31,8 @@ class ErasureRecord:
             records, not erased.
         began_again (list[str] | Unset): Begun anew by a message while they were erased: send the request again.
         notes (list[str] | Unset): What the search could not do as asked (see the search).
+        kept (list[str] | Unset): Stores left as they were: a retention sweep keeps the KPI facts (`kpi_facts`,
+            `kpi_threads`), a customer's erasure keeps none.
     """
 
     erasure_id: str
@@ -42,6 +44,7 @@ class ErasureRecord:
     written_into_others: list[str] | Unset = UNSET
     began_again: list[str] | Unset = UNSET
     notes: list[str] | Unset = UNSET
+    kept: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +73,10 @@ class ErasureRecord:
         if not isinstance(self.notes, Unset):
             notes = self.notes
 
+        kept: list[str] | Unset = UNSET
+        if not isinstance(self.kept, Unset):
+            kept = self.kept
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -88,6 +95,8 @@ class ErasureRecord:
             field_dict["began_again"] = began_again
         if notes is not UNSET:
             field_dict["notes"] = notes
+        if kept is not UNSET:
+            field_dict["kept"] = kept
 
         return field_dict
 
@@ -119,6 +128,8 @@ class ErasureRecord:
 
         notes = cast(list[str], d.pop("notes", UNSET))
 
+        kept = cast(list[str], d.pop("kept", UNSET))
+
         erasure_record = cls(
             erasure_id=erasure_id,
             customer_keys=customer_keys,
@@ -129,6 +140,7 @@ class ErasureRecord:
             written_into_others=written_into_others,
             began_again=began_again,
             notes=notes,
+            kept=kept,
         )
 
         erasure_record.additional_properties = d
