@@ -37,11 +37,16 @@ CONVERSATIONS = 20
 
 def kept_histories() -> list[Recorded]:
     ids: dict[str, str] = json.loads((HISTORIES / "workflow_ids.json").read_text())
-    return [
-        Recorded(p.stem, "kept", WorkflowHistory.from_json(ids.get(p.stem, p.stem), p.read_text()))
-        for p in sorted(HISTORIES.glob("*.json"))
-        if p.name != "workflow_ids.json"
-    ]
+    kept = []
+    for path in sorted(HISTORIES.glob("*.json")):
+        if path.name == "workflow_ids.json":
+            continue
+        history = WorkflowHistory.from_json(ids.get(path.stem, path.stem), path.read_text())
+        started = history.events[0].workflow_execution_started_event_attributes
+        # Under the workflow and run they began as, as a bundle holds them (replay checks both).
+        history = WorkflowHistory(started.workflow_id or history.workflow_id, history.events)
+        kept.append(Recorded(path.stem, started.original_execution_run_id, history))
+    return kept
 
 
 async def replay_rate(recorded: list[Recorded], converter) -> tuple[float, int]:

@@ -383,13 +383,15 @@ async def test_a_damaged_history_names_the_event_without_a_traceback(
     printed the SDK's traceback and "event not named: Encoded failure"; a removed event said "event
     not named" though the core named the event it met instead."""
     recorded = json.loads((HISTORIES / "answer-r-1.json").read_text(encoding="utf-8"))
+    started = recorded["events"][0]["workflowExecutionStartedEventAttributes"]
+    its_workflow, its_run = started["workflowId"], started["originalExecutionRunId"]
 
     def edited(
-        change: Callable[[list[dict[str, Any]]], None], workflow_id: str = "wf"
+        change: Callable[[list[dict[str, Any]]], None], workflow_id: str = its_workflow, run: str = its_run
     ) -> audit_bundle.Recorded:
         raw = json.loads(json.dumps(recorded))
         change(raw["events"])
-        return audit_bundle.Recorded("c-1", "run-1", WorkflowHistory.from_json(workflow_id, raw))
+        return audit_bundle.Recorded("c-1", run, WorkflowHistory.from_json(workflow_id, raw))
 
     def one_character(events: list[dict[str, Any]]) -> None:
         payload = events[0]["workflowExecutionStartedEventAttributes"]["input"]["payloads"][0]
@@ -403,16 +405,39 @@ async def test_a_damaged_history_names_the_event_without_a_traceback(
     # Another tenant's history put in a bundle of this one's conversation: "event not named" and the
     # SDK's 26-line traceback, the cause ("payload of another tenant") inside it only.
     swapped = edited(lambda events: None, "conversation:globex-00000000:r-1")
+
+    # Two events swapped: the SDK's core panicked and the replay never ended (helper-121); another
+    # run's history under this run's name replayed as "0 differences".
+    def two_swapped(events: list[dict[str, Any]]) -> None:
+        events[3], events[4] = events[4], events[3]
+
+    def swapped_and_renumbered(events: list[dict[str, Any]]) -> None:
+        two_swapped(events)
+        for number, event in enumerate(events, 1):
+            event["eventId"] = str(number)
+
+    another_run = edited(lambda events: None, run="01a25000-0000-7000-8000-000000000000")
     tally = await replay_all(
-        [edited(one_character), edited(without_the_first_marker), swapped], TEST_DATA_CONVERTER
+        [
+            edited(one_character),
+            edited(without_the_first_marker),
+            swapped,
+            edited(two_swapped),
+            edited(swapped_and_renumbered),
+            another_run,
+        ],
+        TEST_DATA_CONVERTER,
     )
-    assert tally.summary() == "3 replayed, 3 differences"
-    payload, missing, other = tally.differences
+    assert tally.summary() == "6 replayed, 6 differences"
+    payload, missing, other, moved, renumbered, not_its = tally.differences
+    assert renumbered.detail == "follows the workflow task started at event 3, which it cannot"
     assert other.event == "event 1 WORKFLOW_EXECUTION_STARTED"
-    assert "payload of another tenant" in other.detail, other.detail
+    assert f"this history is run {its_run} of {its_workflow}, not run" in other.detail, other.detail
+    assert moved.event.startswith("event 5 "), moved  # named, not a replay that never ends
+    assert not_its.event == "event 1 WORKFLOW_EXECUTION_STARTED" and its_run in not_its.detail
     assert payload.event == "event 1 WORKFLOW_EXECUTION_STARTED"
     assert payload.detail == "a payload does not decode: payload under key 'test-1' does not decrypt"
-    assert missing.event == f"event {after}" and "out of order" in missing.detail
+    assert missing.event.startswith(f"event {after} ") and "one is missing" in missing.detail, missing
     assert not [r for r in caplog.records if r.exc_info], "no traceback in the auditor's terminal"
 
 

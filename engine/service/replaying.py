@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.converter import (
     DataConverter,
@@ -85,6 +86,10 @@ async def replay_all(
     runner = replayer(data_converter, workflows)
     for one in recorded:
         tally.replayed += 1
+        misplaced = unreplayable(one)
+        if misplaced is not None:
+            tally.differences.append(Difference(one.conversation, one.run_id, *misplaced))
+            continue
         if data_converter.payload_codec is not None:
             unreadable = await first_undecodable(one.history, data_converter.payload_codec)
             if unreadable is not None:
@@ -95,6 +100,50 @@ async def replay_all(
             event, detail = explained(result.replay_failure)
             tally.differences.append(Difference(one.conversation, one.run_id, event, detail))
     return tally
+
+
+def unreplayable(one: Recorded) -> tuple[str, str] | None:
+    """Why the history cannot be this run's, before the SDK is given it; None when it may be.
+
+    Events out of order, or one missing, made the SDK's core panic and the replay never end (an
+    auditor's `audit replay` of an edited bundle hung until killed: helper-121). Another run's
+    history under this run's name replayed as "0 differences": its first event names the workflow
+    and run it began (`verify` finds both too; a replay alone must not pass them)."""
+    events = one.history.events
+    for position, event in enumerate(events, 1):
+        if event.event_id != position:
+            return _named(event), (
+                f"found at position {position}: the history's events are out of order or one is missing"
+            )
+        # The core's own rule, which it panics on rather than reports (events renumbered after a swap).
+        after = events[position] if position < len(events) else None
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED and after is not None:
+            if after.event_type not in _ENDS_A_TASK:
+                return _named(
+                    after
+                ), f"follows the workflow task started at event {position}, which it cannot"
+    if not events or not events[0].HasField("workflow_execution_started_event_attributes"):
+        return "event 1", "the history does not begin with the run's start"
+    started = events[0].workflow_execution_started_event_attributes
+    workflow_id, run_id = started.workflow_id, started.original_execution_run_id
+    if (workflow_id and workflow_id != one.history.workflow_id) or (run_id and run_id != one.run_id):
+        theirs = f"run {run_id} of {workflow_id}"
+        return "event 1 WORKFLOW_EXECUTION_STARTED", (
+            f"this history is {theirs}, not run {one.run_id} of {one.history.workflow_id}"
+        )
+    return None
+
+
+_ENDS_A_TASK = (
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+)
+
+
+def _named(event: HistoryEvent) -> str:
+    return f"event {event.event_id} {EventType.Name(event.event_type).removeprefix('EVENT_TYPE_')}"
 
 
 async def first_undecodable(history: WorkflowHistory, codec: PayloadCodec) -> tuple[str, str] | None:
