@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from engine.contracts.message_ids import domain_of, message_id_for, threading_id
 from engine.contracts.outbound import OutboundMessage
-from engine.mail.addresses import is_one_mailbox
+from engine.mail.addresses import is_one_mailbox, name_and_mailbox
 
 AUTOMATIC_KINDS = frozenset({"auto_reply", "survey", "notification"})
 
@@ -83,6 +83,11 @@ class EmailChannel:
         # A tenant with its own support mailbox answers from its address: from the deployment's one,
         # a customer's reply went to that address, whose mailbox is another tenant's (or none).
         self._tenant_senders = dict(tenant_senders or {})
+        self._ours = {
+            split[1].lower()
+            for written in (self.sender, *self._tenant_senders.values())
+            if (split := name_and_mailbox(written)) is not None
+        }
 
     def sender_for(self, tenant: str) -> str:
         """The From of `tenant`'s mail: its mailbox's support address, else CONVOFLOW_EMAIL_FROM
@@ -97,6 +102,15 @@ class EmailChannel:
             # it on every retry. Said without the address: the worker logs this failure.
             raise ApplicationError(
                 "recipient refused: not one email address",
+                type="DeliveryRejected",
+                non_retryable=True,
+                category=ApplicationErrorCategory.BENIGN,
+            )
+        if message.to.lower() in self._ours:
+            # A loop ops released into a conversation: its "customer" is our own support address,
+            # and each reply would come back as a new mail from ourselves (helper-122).
+            raise ApplicationError(
+                "recipient refused: a support address of this deployment (a mail loop)",
                 type="DeliveryRejected",
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,

@@ -598,6 +598,13 @@ async def test_mail_goes_out_under_the_support_team_s_name() -> None:
         "Acme Hilfe <help@acme.example>",
     ]
     assert [e[0] for e in inbox.envelopes] == ["support@convoflow.example", "help@acme.example"]
+    # A loop ops released into a conversation: its replies would go to ourselves and come back.
+    for ours in ("Help@Acme.example", "support@convoflow.example"):
+        with pytest.raises(ApplicationError) as loop:
+            await channel.send(zoe_reply("Again").model_copy(update={"to": ours}))
+        assert (loop.value.type, loop.value.non_retryable) == ("DeliveryRejected", True), ours
+        assert "a mail loop" in loop.value.message
+    assert len(inbox.messages) == 2
 
 
 async def test_inbound_email_without_from_is_quarantined(api: ApiClient) -> None:

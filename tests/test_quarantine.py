@@ -7,6 +7,8 @@ never visible to another tenant.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select, update
 from temporalio.client import Client
@@ -20,7 +22,7 @@ from engine.service.database import database_of
 from engine.service.temporal_server import DevServer
 from tests.api_client import ApiClient, api_key
 from tests.cli_run import cli
-from tests.conftest import serve_service
+from tests.conftest import serve_api, serve_service
 from tests.outbox_rows import OutboxRows
 from tests.payload_keys import TEST_PAYLOAD_KEYS
 from tests.polling import eventually
@@ -197,6 +199,23 @@ async def test_a_released_loop_is_recorded_but_never_answered(
 
     await eventually(handled, "the released loop handled by its conversation")
     assert outbox.read_all(tenants["acme"]) == []
+
+
+async def test_mail_from_the_tenant_s_mailbox_address_is_a_loop_over_the_api_too(
+    client: Client, settings: Settings, tenants: dict[str, str]
+) -> None:
+    """The mailbox quarantined mail from its own support address; `POST /v1/inbound/email` knew only
+    CONVOFLOW_EMAIL_FROM and began a conversation with ourselves, its acknowledgement to us (helper-123)."""
+    mailbox = {"name": "acme", "tenant": tenants["acme"], "host": "imap.example.com"}
+    mailboxes = [{**mailbox, "user": "s@acme.example", "address": "Acme Help <help@acme.example>"}]
+    configured = settings.model_copy(
+        update={"mailboxes": json.dumps([{**m, "password_env": "UNSET_IN_TESTS"} for m in mailboxes])}
+    )
+    ours = SPAM.replace(b"Ada Lovelace <ada@customer.example>", b"Acme Help <Help@acme.example>")
+    async with serve_api(client, configured, tenants) as api:
+        held = await post_mail(api, ours.replace(b"X-Spam-Flag: YES\r\n", b""))
+        assert held.status == 202 and held.body["reason"] == "loop", held.body
+        assert "own support address" in held.body["detail"], held.body
 
 
 def new_ticket(number: int, sender: bytes = b"helpdesk@vendor.example") -> bytes:

@@ -97,8 +97,10 @@ class MailIntake:
         seen: InboundSeen,
         quarantine: MailQuarantine,
         packs: PackStore,
+        own_addresses: dict[str, list[str]] | None = None,
     ) -> None:
         self._conversations = conversations
+        self._own = dict(own_addresses or {})  # by tenant: its mailboxes' support addresses
         self._seen = seen
         self.quarantine = quarantine
         self._packs = packs
@@ -110,7 +112,7 @@ class MailIntake:
         """Take `raw` into `tenant`. Raises ApiError (503) only when Temporal or a worker did not answer:
         the mail was then neither delivered nor quarantined, and taking it again is safe."""
         mail = await asyncio.to_thread(parse_mail, raw)
-        own = [self._conversations.settings.email_from, *(own_addresses or [])]
+        own = [self._conversations.settings.email_from, *self._own.get(tenant, []), *(own_addresses or [])]
         verdict = judge(mail, own_addresses=own, blocked_senders=await self._blocked_senders(tenant))
         if verdict.kind is VerdictKind.BOUNCE:
             bounced = await self._bounce(tenant, mail, verdict)
@@ -236,7 +238,7 @@ class MailIntake:
         a released loop, stay marked automatic: never acknowledged, so a loop cannot start again.
         """
         mail = await asyncio.to_thread(parse_mail, raw)
-        own = [self._conversations.settings.email_from, *(own_addresses or [])]
+        own = [self._conversations.settings.email_from, *self._own.get(tenant, []), *(own_addresses or [])]
         message = message_of(mail, automatic=automatic(mail) or reason == QuarantineReason.LOOP.value)
         threading = await self._thread(tenant, mail, message, own)
         conversation, receipt = await self._deliver(tenant, mail, message, threading)
