@@ -47,9 +47,12 @@ class Received:
         return json.loads(self.body)
 
 
+LATE_SECONDS = 3.0
+
+
 @dataclass
 class EventReceiver:
-    """Records every request that reached it; answers per `plan` ("500", "slow"), then 204."""
+    """Records every request that reached it; answers per `plan` ("500", "slow", "late"), then 204."""
 
     plan: list[str] = field(default_factory=list)
     plan_by_sequence: dict[int, list[str]] = field(default_factory=dict)
@@ -90,6 +93,8 @@ class EventReceiver:
         answer = planned.pop(0) if planned else self.plan.pop(0) if self.plan else "204"
         if answer == "slow":  # past the sender's timeout: it gives up and tries again later
             await self._released.wait()
+        if answer == "late":  # a receiver that takes a while (within the sender's timeout)
+            await asyncio.sleep(LATE_SECONDS)
         return web.Response(status=500 if answer == "500" else 204)
 
     async def wait_for(self, predicate: Any, within: float = 20.0) -> None:

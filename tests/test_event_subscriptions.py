@@ -203,6 +203,28 @@ async def _unreachable(api: ApiClient, sub_id: str) -> list[dict]:
     return found if len(found) >= 2 else []
 
 
+async def test_a_worker_stopped_for_a_deploy_finishes_the_sends_under_way(
+    client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
+) -> None:
+    """A planned stop (Ctrl-C, SIGTERM in a rolling deploy) cancelled the sends under way: another
+    worker sent the same events again when their leases ran out, 40 s later, and held back those
+    conversations' next events meanwhile (helper-123). The sends end first, and are recorded."""
+    receiver.plan = ["late"]
+    chosen = quick(settings, tenants, subscription_timeout_seconds=30)
+    async with serve_api(client, chosen, tenants) as api:
+        running = build_worker(client, chosen)
+        await running.__aenter__()
+        try:
+            sub = await subscribe(api, receiver.url, ["conversation.created"])
+            assert (await api.post_message("deploy-1", "m-1", TEXT)).status == 201
+            await receiver.wait_for(lambda r: len(r.received) == 1)  # its answer takes a while
+        finally:
+            await running.__aexit__(None, None, None)
+        shown = await attempts(api, sub["id"])
+    assert [(a["status_code"], a["next_retry_at"]) for a in shown] == [(204, None)], shown
+    await replay_every_run(client, chosen.task_queue)
+
+
 async def test_a_rotated_secret_and_the_previous_one_both_verify_during_the_overlap(
     client: Client, settings: Settings, tenants: dict[str, str], receiver: EventReceiver
 ) -> None:

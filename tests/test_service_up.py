@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -28,10 +29,17 @@ UP_TIMEOUT = 60
 
 
 def start_up(
-    data_dir: Path, api_port: int, grpc_port: int, ui_port: int | None = None, *, own_group: bool = False
+    data_dir: Path,
+    api_port: int,
+    grpc_port: int,
+    ui_port: int | None = None,
+    *,
+    own_group: bool = False,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     env = {
         **os.environ,
+        **(extra or {}),
         "CONVOFLOW_DATA_DIR": str(data_dir),
         "CONVOFLOW_API_PORT": str(api_port),
         "CONVOFLOW_EMBEDDED_GRPC_PORT": str(grpc_port),
@@ -389,6 +397,56 @@ def test_ctrl_c_in_a_terminal_stops_every_part_without_a_traceback(tmp_path: Pat
         out, _ = process.communicate(timeout=60)
     assert process.returncode == 0, out
     assert "convoflow: stopped" in out and "Traceback" not in out and "ForkServerProcess" not in out, out
+
+
+def test_a_second_ctrl_c_stops_at_once_and_takes_temporal_with_it(tmp_path: Path) -> None:
+    """A stop waits for work under way (here an event's send to a receiver that never answers, up to
+    the send's timeout); a shutdown stuck on work that never ends ignored every Ctrl-C after the
+    first, and only `kill -9` ended it, leaving Temporal and the running marker (helper-122)."""
+    data_dir, api_port = tmp_path / "data", free_port()
+    silent = serve_plain_socket(free_port())  # takes the connection, reads the request, never answers
+    got_request = threading.Event()
+
+    def read_one() -> None:
+        connection, _ = silent.accept()
+        connection.settimeout(30)
+        if connection.recv(4096).startswith(b"POST"):
+            got_request.set()
+
+    reader = threading.Thread(target=read_one, daemon=True)
+    reader.start()
+    extra = {"CONVOFLOW_SUBSCRIPTION_PRIVATE_TENANTS": "dev", "CONVOFLOW_SUBSCRIPTION_TIMEOUT_SECONDS": "30"}
+    process = start_up(data_dir, api_port, free_port(), extra=extra)
+    try:
+        banner = "".join(read_banner(process))
+        key = next(
+            line.split(": ")[1].strip() for line in banner.splitlines() if "development API key" in line
+        )
+        base = f"http://127.0.0.1:{api_port}"
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/events"
+        subscription = {"url": url, "events": ["conversation.created"], "allow_private": True}
+        assert call("POST", f"{base}/v1/subscriptions", key, subscription)[0] == 201
+        message = {"message_id": "m-1", "channel": "chat", "sender": {"address": "v-1"}, "text": "Hello"}
+        assert call("POST", f"{base}/v1/conversations/c-1/messages", key, message)[0] == 201
+        assert got_request.wait(30), "the event was not sent"
+        process.send_signal(signal.SIGINT)
+        lines = []
+        while not (line := process.stdout.readline()).startswith("convoflow: stopping"):
+            lines.append(line)
+            assert line, "".join(lines)
+        assert "Ctrl-C again" in line
+        process.send_signal(signal.SIGINT)  # the send holds the stop: asked again, at once
+        out, _ = process.communicate(timeout=20)
+        assert process.returncode == runtime.FORCED_EXIT, out
+        assert "stopping at once" in out, out
+        assert wait_until(lambda: not temporal_children(data_dir), within=15), "Temporal left running"
+        assert not (data_dir / "up.json").exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in temporal_children(data_dir):
+            os.kill(int(pid), signal.SIGKILL)
+        silent.close()
 
 
 def test_up_stops_saying_so_when_its_temporal_server_dies(tmp_path: Path) -> None:

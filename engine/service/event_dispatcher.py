@@ -63,6 +63,20 @@ class EventDispatcher:
         self._lease = timedelta(seconds=settings.subscription_timeout_seconds) + LEASE_MARGIN
         self._window = timedelta(hours=settings.subscription_retry_hours)
         self._purged_at: datetime | None = None
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Claim nothing more; `run` returns once the sends under way have ended and are recorded. A
+        worker stopped for a deploy cancelled them, and another worker sent the same events again when
+        their leases ran out, 40 s later, holding back those conversations' next events (helper-123)."""
+        self._stopping = True
+        self._wake.set()
+
+    @property
+    def drain_seconds(self) -> float:
+        """How long the sends under way may take to end after `stop`: a send's timeout, and the
+        recording of the batch after it."""
+        return self._settings.subscription_timeout_seconds + 5
 
     def nudge(self) -> None:
         """New events were queued by this process: look now rather than at the next poll."""
@@ -85,9 +99,9 @@ class EventDispatcher:
         sending: dict[asyncio.Task[Finished], str] = {}  # each send and its tenant
         woken: asyncio.Task[bool] | None = None
         try:
-            while True:
+            while not (self._stopping and not sending):
                 self._wake.clear()
-                room = self._settings.subscription_concurrency - len(sending)
+                room = 0 if self._stopping else self._settings.subscription_concurrency - len(sending)
                 claimed = await self._claim(room, Counter(sending.values())) if room > 0 else []
                 for one in claimed:
                     sending[asyncio.create_task(self._deliver(one))] = one.subscription.tenant

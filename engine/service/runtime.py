@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import os
 import signal
 import socket
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +43,31 @@ from engine.service.worker import build_worker
 log = logging.getLogger("convoflow")
 
 
-def _stop_event() -> asyncio.Event:
+FORCED_EXIT = 130  # 128 + SIGINT, as a shell reports a process Ctrl-C ended
+
+
+def _stop_event(at_once: list[Callable[[], None]] | None = None) -> asyncio.Event:
+    """Set at the first Ctrl-C (or SIGTERM): the parts stop in order, work under way finishes. A
+    second one stops the process at once, after `at_once` (the embedded Temporal's process group
+    killed, the running marker removed): a shutdown waiting for work that does not end (a stuck
+    activity's thread) ignored every Ctrl-C after the first, and only `kill -9` ended it, leaving the
+    embedded Temporal running and the marker behind (helper-122)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def asked() -> None:
+        if not stop.is_set():
+            stop.set()
+            return
+        print("convoflow: stopping at once (asked twice); Temporal gives unfinished work to the next worker")
+        for step in at_once or []:
+            with contextlib.suppress(Exception):
+                step()
+        sys.stdout.flush()
+        os._exit(FORCED_EXIT)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, asked)
     return stop
 
 
@@ -98,7 +122,8 @@ async def _start_api(
 
 async def up(settings: Settings) -> None:
     started = time.monotonic()
-    stop = _stop_event()
+    at_once: list[Callable[[], None]] = []
+    stop = _stop_event(at_once)
     server: DevServer | None = None
     marker: Path | None = None
     address = settings.temporal_address
@@ -127,7 +152,9 @@ async def up(settings: Settings) -> None:
                 setting = {server.grpc_port: "GRPC", server.ui_port: "UI"}[exc.port]
                 raise RuntimeError(f"{exc} with CONVOFLOW_EMBEDDED_{setting}_PORT") from None
             address = server.address
+            at_once.append(server.kill)
             marker = mark_running(settings.data_dir, server.grpc_port)  # CLI commands send only to it
+            at_once.append(functools.partial(marker.unlink, missing_ok=True))
         await prepare_database(settings)
         if settings.embedded:  # the development keys exist from the first start on; only `up` makes them
             audit_key_of(settings, create=True)
@@ -150,7 +177,7 @@ async def up(settings: Settings) -> None:
         )
         waited: list[asyncio.Future[Any]] = [worker_task, stop_task, ended]
         await asyncio.wait(waited, return_when=asyncio.FIRST_COMPLETED)
-        print("convoflow: stopping ...", flush=True)
+        print("convoflow: stopping ... (Ctrl-C again to stop at once)", flush=True)
         await runner.cleanup()
         if worker_metrics is not None:
             await worker_metrics.cleanup()

@@ -287,6 +287,11 @@ class DevServer:
         assert self._process is not None, "not started"
         return await self._process.wait()
 
+    def kill(self) -> None:
+        """SIGKILL the server's process group now (a process about to exit without waiting for it)."""
+        if self._process is not None and self._process.returncode is None:
+            os.killpg(self._process.pid, signal.SIGKILL)
+
     async def stop(self, grace: float = 10.0) -> None:
         """SIGTERM the server's process group, SIGKILL it if it has not exited within `grace` seconds."""
         process, self._process = self._process, None

@@ -233,25 +233,54 @@ class ConvoflowWorker(Worker):
         super().__init__(client, *args, **kwargs)
         self._adapters = adapters
         self._client = client
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[Any]] = []
+        self._stopping: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
+        self._dispatcher = asyncio.create_task(self._adapters.dispatcher.run(), name="event-dispatcher")
         mailboxes = asyncio.create_task(run_mailboxes(self._adapters.mailboxes), name="mailboxes")
         desks = asyncio.create_task(self._reread_desks(), name="desks-reread-roster")
-        background = [dispatcher, mailboxes, desks]
+        self._background = [mailboxes, desks]
         if self._adapters.retention is not None:
-            background.append(asyncio.create_task(self._adapters.retention.run(), name="retention-sweeps"))
+            self._background.append(
+                asyncio.create_task(self._adapters.retention.run(), name="retention-sweeps")
+            )
         try:
             await super().run()
         finally:
-            for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await self._stop_background(drain=False)
 
     async def shutdown(self) -> None:
-        await super().shutdown()
+        """The mailboxes and sweeps stop first (a mailbox took mail for conversations no worker would
+        handle, logging "ApiError; reconnecting" while the worker stopped: helper-122), the event
+        sends under way finish beside the worker's own shutdown, then the adapters close."""
+        await asyncio.gather(self._stop_background(drain=True), super().shutdown())
         await self._adapters.close()
+
+    def _stop_background(self, *, drain: bool) -> asyncio.Task[None]:
+        """The one stop of the background tasks, whoever asks first: `shutdown` (draining) or `run`
+        ending by itself (a worker that failed: no draining)."""
+        if self._stopping is None:
+            self._stopping = asyncio.create_task(self._stopped(drain=drain), name="background-stop")
+        return self._stopping
+
+    async def _stopped(self, *, drain: bool) -> None:
+        """Cancel the background tasks; `drain`: let the dispatcher's sends under way end first (a
+        send's timeout bounds it), so a planned stop sends no event twice."""
+        for task in self._background:
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        dispatcher = self._dispatcher
+        if dispatcher is None or dispatcher.done():
+            return
+        if drain:
+            self._adapters.dispatcher.stop()
+            bound = self._adapters.dispatcher.drain_seconds
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(dispatcher), bound)
+        dispatcher.cancel()
+        await asyncio.gather(dispatcher, return_exceptions=True)
 
     async def _reread_desks(self) -> None:
         """The running desks read the roster with this worker's heartbeat timeout (desk_client.py)."""
