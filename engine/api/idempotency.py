@@ -100,7 +100,7 @@ async def idempotent_posts(request: web.Request, handler: Handler) -> web.Stream
     keys = request.app[IDEMPOTENCY]
     claim = await keys.claim(slot, fingerprint.hexdigest())
     if not claim.owned:
-        return _answer_for(claim)
+        return _answer_for(claim, keys.lease)
     try:
         try:
             response = await handler(request)
@@ -154,7 +154,7 @@ def _kept(response: web.Response) -> StoredAnswer:
     return StoredAnswer(status=response.status, headers=headers, body=body)
 
 
-def _answer_for(claim: Claim) -> web.Response:
+def _answer_for(claim: Claim, lease: timedelta) -> web.Response:
     if claim.stored is not None:
         headers = {**claim.stored.headers, REPLAYED: "true"}
         return web.Response(body=claim.stored.body, status=claim.stored.status, headers=headers)
@@ -168,10 +168,14 @@ def _answer_for(claim: Claim) -> web.Response:
     # a client retrying each second was told "still running" for all of it, and not for how long.
     wait = claim.free_within
     latest = f" (free within {math.ceil(wait.total_seconds())} s at the latest)" if wait is not None else ""
+    # Held past the longest a request runs (lease_for: twice that and 30 s), its API is gone: a
+    # client trusting `Retry-After: 1` asked ninety times (helper-123); it waits for the lease now.
+    gone = wait is not None and wait < (lease + timedelta(seconds=30)) / 2
+    retry = math.ceil(wait.total_seconds()) if gone and wait is not None else 1
     raise ApiError(
         409,
         "idempotency_key_in_use",
         f"a request with this {IDEMPOTENCY_KEY} is still running{latest}; retry after it answered",
         named(IDEMPOTENCY_KEY, "a request with this key is still running"),
-        headers={"Retry-After": "1"},
+        headers={"Retry-After": str(max(retry, 1))},
     )

@@ -53,6 +53,10 @@ class Claim:
 
 
 class IdempotencyKeys:
+    @property
+    def lease(self) -> timedelta:
+        return self._lease
+
     def __init__(self, engine: AsyncEngine, lease: timedelta) -> None:
         self._engine = engine
         self._lease = lease
