@@ -36,7 +36,9 @@ ROLE = web.RequestKey("role", str)
 KEY_ID = web.RequestKey("key_id", str)
 KEY_HASH = web.RequestKey("key_hash", str)
 """SHA-256 of the key the request speaks with (rate limits count per key)."""
-SETTINGS_KEY_ID = "settings"  # keys from settings have no id of their own
+SETTINGS_KEY_ID = "settings"
+"""Keys from settings have no id of their own: each is named `settings-` and the first 12 hex of its
+SHA-256 (an erasure record and the access log said `key settings` for every one of them)."""
 SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
 CACHE_SECONDS = 5.0
 MAX_CACHED = 10_000  # answers kept per process; the cache starts over when full (garbage keys flood it)
@@ -185,7 +187,7 @@ async def identity_of_hash(keys: KeyStore, stored: DatabaseKeys, digest: str) ->
     """Who a key (by its hash) speaks for now: the settings' keys first, then the database's."""
     tenant = keys.tenant_for_hash(digest)
     if tenant is not None:
-        return Identity(tenant=tenant, role=SETTINGS_ROLE, key_id=SETTINGS_KEY_ID)
+        return Identity(tenant=tenant, role=SETTINGS_ROLE, key_id=f"{SETTINGS_KEY_ID}-{digest[:12]}")
     return await stored.identity_for_hash(digest)
 
 
