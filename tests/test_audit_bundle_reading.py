@@ -129,6 +129,9 @@ def test_an_auditor_checks_with_the_public_key_and_cannot_sign_an_edit(
     pub = str(tmp_path / "convoflow.pub")
     checked = run_cli(capsys, ["audit", "verify", "--public-key", pub, str(tmp_path / "genuine.json")])
     assert checked.returncode == 0 and checked.stdout.startswith("1 records verified"), checked
+    # ... naming the key it checked with: the `# key id` line of `audit public-key` (helper-121)
+    named = public.stdout.split("# key id ")[1].split(":")[0]
+    assert checked.stdout.rstrip().endswith(f", sealed by key {named}"), checked.stdout
 
     # Everything anyone can recompute, recomputed: the chain, the head, the files' hashes.
     forged = json.loads(json.dumps(genuine))

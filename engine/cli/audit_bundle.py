@@ -290,7 +290,10 @@ def _verified(path: Path, key: VerifyingKeys, *, named: bool) -> bool:
         # conversation (or tenant) verifies too, and only this line tells the auditor so.
         manifest = bundle["manifest"]
         # A format 1 bundle was sealed with the audit key itself, which its checkers held: said so.
-        sealed = " (format 1: sealed with the audit key)" if manifest.get("format") == FORMAT_1 else ""
+        # Which key it checked with: a bundle forged and sealed with another key verifies with that
+        # key's public half, and an auditor handed the wrong .pub file read only "verified" (helper-121).
+        signer = f", sealed by key {key_id(key.public)}" if key.public is not None else ""
+        sealed = " (format 1: sealed with the audit key)" if manifest.get("format") == FORMAT_1 else signer
         print(
             f"{f'{path}: ' if named else ''}{verdict.records} records verified ({verdict.files} files match "
             f"the manifest): conversation {manifest.get('conversation')} of tenant {manifest.get('tenant')}, "
