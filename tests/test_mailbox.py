@@ -380,7 +380,9 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
     database = database_of(settings)
     caplog.set_level("WARNING", logger="convoflow.mailbox")
     try:
-        conversations = Conversations.of(client, settings, database)
+        # No worker runs here: a mail's conversation answers 503 within a second.
+        hurried = settings.model_copy(update={"update_timeout_seconds": 1.0})
+        conversations = Conversations.of(client, hurried, database)
         intake = mail_intake(conversations, database)
         monkeypatch.delenv("UNSET_FOR_THIS_TEST", raising=False)
         monkeypatch.setenv("WRONG_FOR_THIS_TEST", "not-the-password")
@@ -393,6 +395,7 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
             "wrong": mailbox(
                 tenants["acme"], dovecot, user, password_env="WRONG_FOR_THIS_TEST", name="wrong"
             ),
+            "noworker": mailbox(tenants["acme"], dovecot, user, name="noworker"),
         }
         said = {
             "nosuch": "mailbox support-nosuch (tenant nosuch): no tenant 'nosuch': its mail stays in the "
@@ -405,12 +408,16 @@ async def test_a_mailbox_that_cannot_work_says_why_in_the_log_and_leaves_its_mai
             # hosted mail locks an account out after a few wrong passwords: not tried every minute
             "wrong": f"mailbox wrong (tenant {tenants['acme']}): login refused: check the user and password; "
             "reconnecting in 900 s",
+            # it said "ApiError; reconnecting in 1 s" (helper-122)
+            "noworker": f"mailbox noworker (tenant {tenants['acme']}): the service did not take a mail "
+            "(503 worker_unavailable); it stays in the mailbox",
         }
         kinds = {
             "nosuch": "no_tenant",
             "unset": "settings",
             "untrusted": "certificate",
             "wrong": "login_refused",
+            "noworker": "service",
         }
         for case, config in cases.items():
             connector = MailboxConnector(MailboxConfig.model_validate(config), intake, database)

@@ -39,6 +39,7 @@ from aioimaplib import IMAP4, STOP_WAIT_SERVER_PUSH
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from engine.api.email_intake import Intake, MailIntake
+from engine.api.errors import ApiError
 from engine.db.keys import tenant_exists
 from engine.db.mailbox_marks import MailboxMarks
 from engine.service.imap_wire import MailboxError, quoted, search_uids, selected_number, starttls
@@ -351,6 +352,10 @@ def _describe(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"the server's certificate does not verify ({exc.verify_message}): check `cafile`"
+    if isinstance(exc, ApiError):  # its code, not its message (it may name the conversation)
+        # A bare "ApiError" said nothing of what refused (helper-122): most often no worker took the
+        # mail's conversation in time (503 worker_unavailable), and the mail waits in the inbox.
+        return f"the service did not take a mail ({exc.status} {exc.code}); it stays in the mailbox"
     return type(exc).__name__
 
 
@@ -368,6 +373,8 @@ def error_kind(exc: BaseException) -> str:
         return "refused"
     if isinstance(exc, OSError | TimeoutError):
         return "network"
+    if isinstance(exc, ApiError):
+        return "service"
     return "other"
 
 
