@@ -164,8 +164,10 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
     outbox: OutboxRows,
     dovecot: Dovecot,
     imap_password: None,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     tenant = tenants["acme"]
+    caplog.set_level("INFO", logger="convoflow.mailbox")
     user = dovecot.add_user(f"crash-{tenant}@example.org")
     config = MailboxConfig.model_validate(mailbox(tenant, dovecot, user, processed_folder="Done"))
     database = database_of(settings)
@@ -211,6 +213,10 @@ async def test_a_connector_killed_between_fetch_accept_and_mark_delivers_the_mai
             await eventually(moved, "the mail to be moved to Done", within=30)
             # read, as the flag-in-place mail is: the Done folder showed every mail unread
             assert len(await searched(dovecot, user, "SEEN", "Done")) == 1
+            # said as the repeat it is ("took 1 mail(s)" read as a second mail; two workers reading
+            # one mailbox both said so of every mail: helper-123)
+            said = [r.getMessage() for r in caplog.records if "took" in r.getMessage()]
+            assert said[-1].endswith("took 0 mail(s) (1 taken before: by another worker, or fetched again)")
         finally:
             task.cancel()
             with pytest.raises(asyncio.CancelledError):

@@ -199,7 +199,7 @@ class MailboxConnector:
         if self.config.existing_mail == "unread" and older:  # asked only when mail from before is there
             unread = set(await self._search(client, f"UNSEEN UNKEYWORD {TAKEN} NOT DELETED"))
             uids = [uid for uid in uids if uid in unread or uid not in older]
-        count = 0
+        count = repeats = 0
         for uid in uids:
             raw = await self._fetch(client, uid)
             if raw is None:
@@ -213,8 +213,13 @@ class MailboxConnector:
             await self.mark(client, uid, taken)
             count += 1
             self.taken += 1
+            repeats += taken.outcome == "duplicate"
         if count:
-            log.info("mailbox %s (tenant %s): took %d mail(s)", self.config.name, self.config.tenant, count)
+            # Two workers reading one mailbox both fetch a new mail, one takes it: each said "took 30"
+            # of the same 30 (helper-123). The other's are repeats, said apart.
+            again = f" ({repeats} taken before: by another worker, or fetched again)" if repeats else ""
+            c = self.config
+            log.info("mailbox %s (tenant %s): took %d mail(s)%s", c.name, c.tenant, count - repeats, again)
         return count
 
     async def _search(self, client: IMAP4, criteria: str) -> list[str]:
