@@ -311,7 +311,7 @@ async def test_exported_events_feed_simulate_and_diff_with_the_recorded_decision
         capsys, "rules", "diff", str(PACKS / "default"), str(candidate), "--conversations", str(events)
     )
     assert changed.returncode == 1 and "2 of 2 conversations would change (2 decisions)" in changed.stdout
-    assert "exp-1 event 0 (conversation.created)" in changed.stdout
+    assert "exp-1 #1 (conversation.created)" in changed.stdout  # as explain names it (helper-121)
 
     since = tmp_path / "since.jsonl"
 

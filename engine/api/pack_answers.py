@@ -130,6 +130,7 @@ class DecisionChange(_Answer):
     conversation: str
     event_index: int
     event: str
+    seq: int | None = None
     before: list[dict[str, Any]]
     after: list[dict[str, Any]]
     matched_before: list[str]

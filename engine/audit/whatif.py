@@ -48,7 +48,7 @@ class EventComparison(BaseModel):
 
 def recorded_event(captured: CapturedDecision) -> RecordedEvent:
     """The captured context as one event of the `rules simulate` input."""
-    return RecordedEvent(event=EventType(captured.event), context=captured.context)
+    return RecordedEvent(event=EventType(captured.event), context=captured.context, seq=captured.seq)
 
 
 def whatif(captured: list[CapturedDecision], candidate: CompiledPack) -> list[EventComparison]:

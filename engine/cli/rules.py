@@ -190,7 +190,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     conversations = _conversations(args.conversations)
     changes = diff(CompiledPack(old), CompiledPack(new), conversations)
     for change in changes:
-        print(f"{change.conversation} event {change.event_index} ({change.event}):")
+        # By its trail number where the recording has it, as `audit explain` names it (`event 5` read
+        # as explain's #5, which was another event: helper-121); else its place in the file, from 1.
+        where = f"#{change.seq}" if change.seq is not None else f"event {change.event_index + 1} of the file"
+        print(f"{change.conversation} {where} ({change.event}):")
         for sign, actions, matched in (
             ("-", change.before, change.matched_before),
             ("+", change.after, change.matched_after),

@@ -33,6 +33,12 @@ from engine.rules.triage.offline import with_triage
 class RecordedEvent(BaseModel):
     event: EventType
     context: dict[str, Any] = Field(default_factory=dict)
+    seq: int | None = Field(
+        default=None,
+        ge=1,
+        description="Its number in the conversation's trail (`audit export-events` writes it): `rules "
+        "diff` names the event by it, as `audit explain` and the timeline do.",
+    )
 
     @model_validator(mode="after")
     def _rules_can_read_the_context(self) -> RecordedEvent:
@@ -196,6 +202,7 @@ class Change:
     conversation: str
     event_index: int
     event: str
+    seq: int | None
     before: list[dict[str, Any]]
     after: list[dict[str, Any]]
     matched_before: list[str]
@@ -214,7 +221,9 @@ def diff(old: CompiledPack, new: CompiledPack, conversations: list[RecordedConve
             if before != after:
                 matched_a = [r for dec in a for r in dec.matched]
                 matched_b = [r for dec in b for r in dec.matched]
-                changes.append(Change(conv.id, i, ev.event.value, before, after, matched_a, matched_b))
+                changes.append(
+                    Change(conv.id, i, ev.event.value, ev.seq, before, after, matched_a, matched_b)
+                )
     return changes
 
 

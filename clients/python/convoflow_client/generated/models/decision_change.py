@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.decision_change_after_item import DecisionChangeAfterItem
     from ..models.decision_change_before_item import DecisionChangeBeforeItem
@@ -25,6 +27,7 @@ class DecisionChange:
         after (list[DecisionChangeAfterItem]):
         matched_before (list[str]):
         matched_after (list[str]):
+        seq (int | None | Unset):
     """
 
     conversation: str
@@ -34,6 +37,7 @@ class DecisionChange:
     after: list[DecisionChangeAfterItem]
     matched_before: list[str]
     matched_after: list[str]
+    seq: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -57,6 +61,12 @@ class DecisionChange:
 
         matched_after = self.matched_after
 
+        seq: int | None | Unset
+        if isinstance(self.seq, Unset):
+            seq = UNSET
+        else:
+            seq = self.seq
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -70,6 +80,8 @@ class DecisionChange:
                 "matched_after": matched_after,
             }
         )
+        if seq is not UNSET:
+            field_dict["seq"] = seq
 
         return field_dict
 
@@ -103,6 +115,15 @@ class DecisionChange:
 
         matched_after = cast(list[str], d.pop("matched_after"))
 
+        def _parse_seq(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        seq = _parse_seq(d.pop("seq", UNSET))
+
         decision_change = cls(
             conversation=conversation,
             event_index=event_index,
@@ -111,6 +132,7 @@ class DecisionChange:
             after=after,
             matched_before=matched_before,
             matched_after=matched_after,
+            seq=seq,
         )
 
         decision_change.additional_properties = d

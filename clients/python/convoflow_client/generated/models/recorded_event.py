@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -22,10 +22,13 @@ class RecordedEvent:
     Attributes:
         event (EventType):
         context (RecordedEventContext | Unset):
+        seq (int | None | Unset): Its number in the conversation's trail (`audit export-events` writes it): `rules diff`
+            names the event by it, as `audit explain` and the timeline do.
     """
 
     event: EventType
     context: RecordedEventContext | Unset = UNSET
+    seq: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,6 +37,12 @@ class RecordedEvent:
         context: dict[str, Any] | Unset = UNSET
         if not isinstance(self.context, Unset):
             context = self.context.to_dict()
+
+        seq: int | None | Unset
+        if isinstance(self.seq, Unset):
+            seq = UNSET
+        else:
+            seq = self.seq
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -44,6 +53,8 @@ class RecordedEvent:
         )
         if context is not UNSET:
             field_dict["context"] = context
+        if seq is not UNSET:
+            field_dict["seq"] = seq
 
         return field_dict
 
@@ -61,9 +72,19 @@ class RecordedEvent:
         else:
             context = RecordedEventContext.from_dict(_context)
 
+        def _parse_seq(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        seq = _parse_seq(d.pop("seq", UNSET))
+
         recorded_event = cls(
             event=event,
             context=context,
+            seq=seq,
         )
 
         recorded_event.additional_properties = d
