@@ -146,6 +146,16 @@ def test_a_mail_to_many_colleagues_or_with_many_photos_is_read_not_quarantined(e
     addressed = parse_mail(on_to.encode())
     assert addressed.problem is None, addressed.problem
     assert (addressed.sender, addressed.message_id) == ("xena@customer.example", "<x65@customer.example>")
+    # A From of 9,000 characters of name and one address: the address is the sender (the mail was
+    # quarantined unparseable, its Message-ID replaced, and release refused it: no sender; helper-122).
+    named = raw.replace("From: Xena <", "From: " + "Xena " * 1_800 + "<")
+    long_name = parse_mail(named.encode())
+    assert long_name.problem is None, long_name.problem
+    assert (long_name.sender, long_name.message_id) == ("xena@customer.example", "<x65@customer.example>")
+    two = raw.replace("From: Xena <", "From: <eve@evil.example> " + "Xena " * 1_800 + "<")
+    assert parse_mail(two.encode()).problem == MailProblem(  # which one would be a guess
+        field="From", problem=f"at most {MAX_HEADER_CHARS} characters"
+    )
 
 
 def test_no_input_makes_the_reader_raise() -> None:

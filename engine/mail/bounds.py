@@ -28,6 +28,8 @@ PART_HEADER = re.compile(rb"(?im)^content-type[ \t]*:")
 # The top-level References header with its folded lines (continuations begin with a space or a tab).
 REFERENCES = re.compile(rb"(?im)^references[ \t]*:(?P<value>[^\n]*\n(?:[ \t][^\n]*\n)*)")
 MESSAGE_ID = re.compile(rb"<[^<>\s]{1,998}>")
+SENDER_HEADERS = frozenset({"from", "sender", "reply-to"})
+ANGLE_ADDRESS = re.compile(rb"<[^<>@\s]{1,64}@[^<>@\s]{1,255}>")
 # One top-level header field with its folded lines.
 HEADER_FIELD = re.compile(rb"(?m)^(?P<name>[^:\s]+)[ \t]*:(?P<value>[^\n]*\n(?:[ \t][^\n]*\n)*)")
 
@@ -57,12 +59,20 @@ def _header_block_end(raw: bytes) -> int:
 
 def _without_long_headers(raw: bytes, needed: frozenset[str]) -> bytes:
     """The top-level headers longer than MAX_HEADER_CHARS that are not `needed` (To, Cc, Received,
-    signatures) dropped: the parser's cost is bounded and the mail is still the customer's."""
+    signatures) dropped: the parser's cost is bounded and the mail is still the customer's. A sender's
+    header over the bound that holds one `<address>` keeps the address alone: a 9,000-character
+    display name made the mail unreadable, quarantined with no sender to release it to (helper-122)."""
     kept, at = [], 0
     for found in HEADER_FIELD.finditer(raw, 0, _header_block_end(raw)):
         name = found.group("name").decode("ascii", "replace").lower()
-        if len(found.group("value")) > MAX_HEADER_CHARS and name not in needed:
+        value = found.group("value")
+        if len(value) <= MAX_HEADER_CHARS:
+            continue
+        if name not in needed:
             kept.append(raw[at : found.start()])
+            at = found.end()
+        elif name in SENDER_HEADERS and len(addresses := ANGLE_ADDRESS.findall(value)) == 1:
+            kept.append(raw[at : found.start()] + found.group("name") + b": " + addresses[0] + b"\r\n")
             at = found.end()
     return b"".join(kept) + raw[at:] if kept else raw
 
