@@ -56,7 +56,7 @@ async def test_two_tenants_publish_their_own_packs_and_their_conversations_pin_t
 
     [acme_version] = await versions_of(api, "acme")
     assert acme_version["hash"] == acme_hash and acme_version["active"] is True
-    assert acme_version["published_by"] == f"api:{tenants['acme']}/settings"
+    assert acme_version["published_by"] == f"api:{tenants['acme']}/settings-1"
     assert acme_version["published_at"] and acme_version["source"] == "POST /v1/rules/publish"
     assert [v["hash"] for v in await versions_of(api, "globex")] == [globex_hash]
 

@@ -6,6 +6,7 @@ PostgreSQL with CONVOFLOW_TEST_DATABASE=postgresql); no worker: nothing here sta
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import jsonschema
@@ -14,6 +15,7 @@ from sqlalchemy import update
 
 from engine.db.connection import open_engine
 from engine.db.keys import create_key
+from engine.db.proposals import ProposalStore
 from engine.db.schema import pack_proposals
 from engine.service.config import Settings
 from engine.service.database import database_of
@@ -90,7 +92,7 @@ async def test_a_single_key_proposes_and_only_a_second_key_activates(
     assert shown["require_approval"] is True
     [change] = shown["changes"]
     assert change["setting"] == "require_approval" and change["value"] is True
-    assert change["changed_by"] == f"api:{acme}/settings" and change["changed_at"]
+    assert change["changed_by"] == f"api:{acme}/settings-1" and change["changed_at"]
     assert (await api.request("GET", SETTINGS_PATH, tenant="globex")).body["require_approval"] is False
 
     # alice's publish does not change the active pack: 202 and a proposal with its diff.
@@ -405,3 +407,17 @@ async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_ch
     assert [a["approved_by"] for a in history[1:]] == [
         f"api:{tenants['acme']}/{keys.id(name)}" for name in ("carol", "carol", "alice")
     ]
+
+
+def test_a_proposal_recorded_under_the_old_settings_key_id_is_approved_by_no_settings_key() -> None:
+    """Keys of the settings were all `settings` until each got its own id (`settings-<n>`): a proposal
+    pending across that deploy must not be approved by the settings key that proposed it (helper-124)."""
+    store = ProposalStore(None)  # type: ignore[arg-type]  # refusal reads the row only
+    pending = SimpleNamespace(status="pending", proposer_key="settings", author_key=None, proposal_id="p-1")
+    for key_id in ("settings-1", "settings-2"):
+        refused = store.refusal(pending, key_id, None, approving=True)
+        assert refused is not None and refused.code == "same_key", key_id
+    assert store.refusal(pending, "k_4f0c", None, approving=True) is None  # a key of the database may
+    mine = SimpleNamespace(**{**vars(pending), "proposer_key": "settings-1"})
+    assert store.refusal(mine, "settings-2", None, approving=True) is None  # each its own now
+    assert store.refusal(mine, "settings-1", None, approving=True) is not None

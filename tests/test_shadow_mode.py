@@ -259,7 +259,7 @@ async def test_promotion_needs_passing_tests_and_goes_through_activation(
     [now_active] = [v for v in versions if v["active"]]
     assert now_active["hash"] == shadow.body["hash"] and not now_active["shadow"]
     assert now_active["activated_via"] == "promote"
-    assert now_active["activated_by"] == f"api:{tenants['acme']}/settings"
+    assert now_active["activated_by"] == f"api:{tenants['acme']}/settings-1"
     assert (await api.request("GET", "/v1/rules/shadow")).body == {"shadow": None}
     assert (await api.request("POST", "/v1/rules/shadow/promote")).status == 404
     # globex's active pack is its own: untouched.

@@ -37,8 +37,9 @@ KEY_ID = web.RequestKey("key_id", str)
 KEY_HASH = web.RequestKey("key_hash", str)
 """SHA-256 of the key the request speaks with (rate limits count per key)."""
 SETTINGS_KEY_ID = "settings"
-"""Keys from settings have no id of their own: each is named `settings-` and the first 12 hex of its
-SHA-256 (an erasure record and the access log said `key settings` for every one of them)."""
+"""Keys from settings have no id of their own: each is named `settings-<n>`, its place among its
+tenant's keys in the setting (an erasure record and the access log said `key settings` for every one
+of them; a part of the key's hash would let a weak key be guessed offline from a log)."""
 SETTINGS_ROLE = "admin"  # keys from settings were all-powerful before roles existed, and stay so
 CACHE_SECONDS = 5.0
 MAX_CACHED = 10_000  # answers kept per process; the cache starts over when full (garbage keys flood it)
@@ -68,6 +69,12 @@ class KeyStore:
 
     def tenant_for(self, key: str) -> str | None:
         return self.tenant_for_hash(hash_key(key))
+
+    def key_id_for_hash(self, digest: str) -> str:
+        """`settings-<n>`: the key's place among its tenant's keys, in the order the setting names them."""
+        tenant = self._tenant_by_hash.get(digest)
+        mine = [known for known, owner in self._tenant_by_hash.items() if owner == tenant]
+        return f"{SETTINGS_KEY_ID}-{mine.index(digest) + 1}" if digest in mine else SETTINGS_KEY_ID
 
     def tenant_for_hash(self, digest: str) -> str | None:
         found = None
@@ -187,7 +194,7 @@ async def identity_of_hash(keys: KeyStore, stored: DatabaseKeys, digest: str) ->
     """Who a key (by its hash) speaks for now: the settings' keys first, then the database's."""
     tenant = keys.tenant_for_hash(digest)
     if tenant is not None:
-        return Identity(tenant=tenant, role=SETTINGS_ROLE, key_id=f"{SETTINGS_KEY_ID}-{digest[:12]}")
+        return Identity(tenant=tenant, role=SETTINGS_ROLE, key_id=keys.key_id_for_hash(digest))
     return await stored.identity_for_hash(digest)
 
 

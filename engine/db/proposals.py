@@ -73,6 +73,15 @@ class Proposal(BaseModel):
     diff: dict[str, Any] | None = None
 
 
+def _same_key(key_id: str, recorded: str | None) -> bool:
+    """Whether `key_id` is the key a proposal recorded. Keys of the settings were all `settings`
+    before each got its own id (`settings-<n>`, 8 December 2026): a proposal recorded then is any
+    settings key's, so none approves it (as before), rather than the one that proposed it."""
+    if recorded == "settings":
+        return key_id == recorded or key_id.startswith("settings-")
+    return key_id == recorded
+
+
 @dataclass(frozen=True)
 class Current:
     """What a pending proposal is checked against: the active pack, since when, and the shadow pack."""
@@ -259,13 +268,13 @@ class ProposalStore:
             return ProposalRefused(
                 "proposal_decided", f"proposal {row.proposal_id} was already {row.status} by {row.decided_by}"
             )
-        if approving and key_id == row.proposer_key:
+        if approving and _same_key(key_id, row.proposer_key):
             return ProposalRefused(
                 "same_key",
                 f"proposal {row.proposal_id} was proposed with this key ({key_id}): four-eyes publishing "
                 "needs another ops or admin key of the tenant to approve it",
             )
-        if approving and key_id == row.author_key:
+        if approving and _same_key(key_id, row.author_key):
             return ProposalRefused(
                 "same_key",
                 f"proposal {row.proposal_id} activates a candidate published as shadow with this key "
