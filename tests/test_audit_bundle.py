@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,9 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client, WorkflowHistory
 
 from engine.audit.bundle import as_files
@@ -29,7 +33,7 @@ from engine.audit.chain import canonical_json
 from engine.service import audit_bundle
 from engine.service.audit_key import DEV_AUDIT_KEY_FILE, AuditKeyError, audit_key_of
 from engine.service.config import Settings
-from engine.service.replaying import replay_all
+from engine.service.replaying import replay_all, unreplayable
 from engine.service.temporal_server import DevServer, free_port
 from engine.service.worker import WORKFLOWS
 from tests.api_client import ApiClient
@@ -439,6 +443,35 @@ async def test_a_damaged_history_names_the_event_without_a_traceback(
     assert payload.detail == "a payload does not decode: payload under key 'test-1' does not decrypt"
     assert missing.event.startswith(f"event {after} ") and "one is missing" in missing.detail, missing
     assert not [r for r in caplog.records if r.exc_info], "no traceback in the auditor's terminal"
+
+
+async def test_a_run_made_by_a_reset_is_its_own_history_to_replay(
+    client: Client, api: ApiClient, worker: None
+) -> None:
+    """A run made by `temporal workflow reset` keeps its base run's id as its original one: the check
+    for another run's history under this run's name flagged every conversation ops had reset, and
+    `audit replay --all` failed before every deploy (helper-124)."""
+    assert (await api.post_message("reset-1", "m-1", "Hello")).status == 201
+    workflow_id = api.workflow_id("reset-1")
+    base = client.get_workflow_handle(workflow_id)
+    history = await base.fetch_history()
+    completed = next(
+        e.event_id for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    )
+    described = await base.describe()
+    reset = await client.workflow_service.reset_workflow_execution(
+        ResetWorkflowExecutionRequest(
+            namespace=client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=described.run_id),
+            reason="test",
+            workflow_task_finish_event_id=completed,
+            request_id=str(uuid.uuid4()),
+        )
+    )
+    after = await client.get_workflow_handle(workflow_id, run_id=reset.run_id).fetch_history()
+    assert unreplayable(audit_bundle.Recorded("reset-1", reset.run_id, after)) is None
+    borrowed = audit_bundle.Recorded("reset-1", str(uuid.uuid4()), after)  # still caught
+    assert unreplayable(borrowed) is not None
 
 
 def test_a_command_that_cannot_reach_temporal_exits_1_every_time(tmp_path: Path) -> None:

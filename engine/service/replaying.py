@@ -126,7 +126,14 @@ def unreplayable(one: Recorded) -> tuple[str, str] | None:
         return "event 1", "the history does not begin with the run's start"
     started = events[0].workflow_execution_started_event_attributes
     workflow_id, run_id = started.workflow_id, started.original_execution_run_id
-    if (workflow_id and workflow_id != one.history.workflow_id) or (run_id and run_id != one.run_id):
+    # A run made by a reset keeps its base run's id as its original one; its failed task names it.
+    reset_into = {
+        e.workflow_task_failed_event_attributes.new_run_id
+        for e in events
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    }
+    other_run = run_id and run_id != one.run_id and one.run_id not in reset_into
+    if (workflow_id and workflow_id != one.history.workflow_id) or other_run:
         theirs = f"run {run_id} of {workflow_id}"
         return "event 1 WORKFLOW_EXECUTION_STARTED", (
             f"this history is {theirs}, not run {one.run_id} of {one.history.workflow_id}"
@@ -139,6 +146,8 @@ _ENDS_A_TASK = (
     EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
     EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
     EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+    EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
 )
 
 

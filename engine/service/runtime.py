@@ -59,11 +59,12 @@ def _stop_event(at_once: list[Callable[[], None]] | None = None) -> asyncio.Even
         if not stop.is_set():
             stop.set()
             return
-        print("convoflow: stopping at once (asked twice); Temporal gives unfinished work to the next worker")
+        with contextlib.suppress(Exception):  # a closed pipe must not keep the process alive
+            print("convoflow: stopping at once (asked twice); the next worker takes what was under way")
+            sys.stdout.flush()
         for step in at_once or []:
             with contextlib.suppress(Exception):
                 step()
-        sys.stdout.flush()
         os._exit(FORCED_EXIT)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
