@@ -72,6 +72,7 @@ class EmailChannel:
         starttls: bool = False,
         use_tls: bool = False,
         tenant_senders: dict[str, str] | None = None,
+        own_addresses: list[str] | None = None,
     ) -> None:
         self.host, self.port = host, port
         self.sender = from_header(sender, sender_name)
@@ -83,9 +84,11 @@ class EmailChannel:
         # A tenant with its own support mailbox answers from its address: from the deployment's one,
         # a customer's reply went to that address, whose mailbox is another tenant's (or none).
         self._tenant_senders = dict(tenant_senders or {})
+        # Every support address the deployment reads (each tenant's every mailbox), not only those
+        # it sends from: a loop released from a tenant's second mailbox was answered too.
         self._ours = {
             split[1].lower()
-            for written in (self.sender, *self._tenant_senders.values())
+            for written in (self.sender, *self._tenant_senders.values(), *(own_addresses or []))
             if (split := name_and_mailbox(written)) is not None
         }
 
@@ -106,9 +109,10 @@ class EmailChannel:
                 non_retryable=True,
                 category=ApplicationErrorCategory.BENIGN,
             )
-        if message.to.lower() in self._ours:
+        if message.kind != "notification" and message.to.lower() in self._ours:
             # A loop ops released into a conversation: its "customer" is our own support address,
-            # and each reply would come back as a new mail from ourselves (helper-122).
+            # and each reply would come back as a new mail from ourselves (helper-122). A rule's
+            # notification to a support inbox is the pack's choice, sent as before.
             raise ApplicationError(
                 "recipient refused: a support address of this deployment (a mail loop)",
                 type="DeliveryRejected",

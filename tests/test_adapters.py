@@ -577,6 +577,7 @@ async def test_mail_goes_out_under_the_support_team_s_name() -> None:
     """`From: support@convoflow.local` alone: no setting gave the name a customer's mail client shows
     (`Acme Support`), for the deployment or a tenant's mailbox."""
     from activities.email_channel import EmailChannel
+    from engine.service.mail_intake import support_addresses
     from engine.service.worker import tenant_senders
 
     mailbox = {"name": "acme", "tenant": "acme", "host": "imap.example.com", "user": "s@acme.example"}
@@ -598,10 +599,20 @@ async def test_mail_goes_out_under_the_support_team_s_name() -> None:
         "Acme Hilfe <help@acme.example>",
     ]
     assert [e[0] for e in inbox.envelopes] == ["support@convoflow.example", "help@acme.example"]
-    # A loop ops released into a conversation: its replies would go to ourselves and come back.
-    for ours in ("Help@Acme.example", "support@convoflow.example"):
+    # A loop ops released into a conversation: its replies would go to ourselves and come back, from
+    # any mailbox the deployment reads (a tenant's second one too: helper-124).
+    second = {**mailbox, "name": "acme-2", "user": "orders@acme.example", "password_env": "X"}
+    reading = chosen.model_copy(update={"mailboxes": json.dumps([*mailboxes, second])})
+    guarded = EmailChannel(
+        "127.0.0.1",
+        1,  # never reached: refused before connecting
+        "support@convoflow.example",
+        tenant_senders=tenant_senders(reading),
+        own_addresses=[a for found in support_addresses(reading.mailboxes).values() for a in found],
+    )
+    for ours in ("Help@Acme.example", "support@convoflow.example", "orders@acme.example"):
         with pytest.raises(ApplicationError) as loop:
-            await channel.send(zoe_reply("Again").model_copy(update={"to": ours}))
+            await guarded.send(zoe_reply("Again").model_copy(update={"to": ours}))
         assert (loop.value.type, loop.value.non_retryable) == ("DeliveryRejected", True), ours
         assert "a mail loop" in loop.value.message
     assert len(inbox.messages) == 2

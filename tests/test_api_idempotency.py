@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -83,7 +84,9 @@ async def test_a_key_is_409_while_its_first_request_runs_and_a_503_is_not_kept(
         try:
             async with database.begin() as db:
                 held = datetime.now(UTC) - timedelta(seconds=lease - 20)
-                await db.execute(update(idempotency_keys).values(claimed_at=held))
+                digest = hashlib.sha256(key["Idempotency-Key"].encode()).hexdigest()
+                ours = idempotency_keys.c.key_hash == digest
+                await db.execute(update(idempotency_keys).where(ours).values(claimed_at=held))
         finally:
             await database.dispose()
         orphaned = await api.request("POST", path, json=MESSAGE, headers=key)

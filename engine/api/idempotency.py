@@ -61,10 +61,18 @@ SHOWN_ONCE = ("key", "secret")
 _KEY: TypeAdapter[str] = TypeAdapter(MessageId)
 
 
+LEASE_MARGIN = timedelta(seconds=30)
+
+
 def lease_for(update_timeout_seconds: float, rules_time_limit_seconds: float) -> timedelta:
     """How long a claim protects a running request: well past the longest a request may run, after
     which a claim left by a crashed process is taken over."""
-    return timedelta(seconds=2 * max(update_timeout_seconds, rules_time_limit_seconds) + 30)
+    return 2 * timedelta(seconds=max(update_timeout_seconds, rules_time_limit_seconds)) + LEASE_MARGIN
+
+
+def longest_run(lease: timedelta) -> timedelta:
+    """The longest a request may run, of a lease `lease_for` gave."""
+    return (lease - LEASE_MARGIN) / 2
 
 
 def checked_key(request: web.Request) -> str | None:
@@ -167,11 +175,13 @@ def _answer_for(claim: Claim, lease: timedelta) -> web.Response:
     # An API that stopped before answering leaves its claim until the lease ends (90 s by default):
     # a client retrying each second was told "still running" for all of it, and not for how long.
     wait = claim.free_within
-    latest = f" (free within {math.ceil(wait.total_seconds())} s at the latest)" if wait is not None else ""
-    # Held past the longest a request runs (lease_for: twice that and 30 s), its API is gone: a
-    # client trusting `Retry-After: 1` asked ninety times (helper-123); it waits for the lease now.
-    gone = wait is not None and wait < (lease + timedelta(seconds=30)) / 2
-    retry = math.ceil(wait.total_seconds()) if gone and wait is not None else 1
+    latest, retry = "", 1
+    if wait is not None:
+        latest = f" (free within {math.ceil(wait.total_seconds())} s at the latest)"
+        # Held past the longest a request runs, its API is gone: a client trusting `Retry-After: 1`
+        # asked ninety times (helper-123); it waits for the lease now.
+        if lease - wait > longest_run(lease):
+            retry = math.ceil(wait.total_seconds())
     raise ApiError(
         409,
         "idempotency_key_in_use",

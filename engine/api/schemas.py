@@ -360,7 +360,8 @@ class EventResponse(BaseModel):
     queued: bool | None = Field(
         default=None,
         description="For an assignment: true when it waits in the team's queue (no agent of the team was "
-        "free), false when an agent has it. Absent for other events.",
+        "free), false otherwise: an agent has it, or (`assignee` null) a rule that ran on the assignment "
+        "took it out of the queue. Absent for other events.",
     )
 
     def body(self) -> dict[str, Any]:

@@ -349,12 +349,13 @@ async def redeliver(request: web.Request) -> web.Response:
     queued = await deliveries.redeliver(sub.subscription_id, first, conversation, datetime.now(UTC))
     if queued == 0 and conversation is not None:
         # A mistyped id or a sequence past the last answered `queued: 0` and the receiver waited.
-        last = await deliveries.last_sequence(sub.subscription_id, conversation)
-        if last is None:
+        kept = await deliveries.kept_sequences(sub.subscription_id, conversation)
+        if kept is None:
             missing = (
                 f"this subscription keeps no events of conversation {conversation} (never sent to "
                 "it, or older than the subscriptions' retention)"
             )
             raise ApiError(404, "conversation_not_found", missing, named("conversation_id", missing))
-        raise invalid_field("from_sequence", f"conversation {conversation} has events 1 to {last} here")
+        first, last = kept  # older ones are purged after the subscriptions' retention
+        raise invalid_field("from_sequence", f"conversation {conversation} has events {first} to {last} here")
     return web.json_response({"queued": queued}, status=202)

@@ -54,6 +54,8 @@ BY_CONVERSATION: tuple[Table, ...] = (
 
 
 CHUNK = 200
+SWEPT_BY = "retention:"
+"""How a retention sweep's record names its actor (engine/service/retention.py)."""
 
 
 def _like_prefix(text: str) -> str:
@@ -157,7 +159,7 @@ async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, tuple[dat
             statement.where(e.tenant == tenant)
         ):
             kept = (details or {}).get("kept")
-            swept = (actor or "").startswith("retention:") if kept is None else kpi_facts.name in kept
+            swept = (actor or "").startswith(SWEPT_BY) if kept is None else kpi_facts.name in kept
             if swept:
                 continue
             for conversation in conversations:
@@ -167,9 +169,14 @@ async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, tuple[dat
 
 
 def shown(record: dict[str, Any]) -> dict[str, Any]:
-    """An erasure as it is shown: its details (what was left and why) among its other fields."""
+    """An erasure as it is shown: its details (what was left and why) among its other fields. A
+    sweep's record from before records said what they kept (it named itself `retention: ...`) kept
+    the KPI facts too."""
     out = {k: v for k, v in record.items() if k != "details"}
-    return {**out, **(record.get("details") or {})}
+    details = dict(record.get("details") or {})
+    if "kept" not in details and str(record.get("actor") or "").startswith(SWEPT_BY):
+        details["kept"] = [kpi_facts.name, kpi_threads.name]
+    return {**out, **details}
 
 
 async def _by_key_prefix(

@@ -322,17 +322,19 @@ class EventDeliveries:
             )
         return int(changed.rowcount)
 
-    async def last_sequence(self, subscription_id: str, conversation_id: str) -> int | None:
-        """The highest sequence the subscription keeps of the conversation; None when it keeps none
-        (never queued, or purged after the subscription's retention)."""
+    async def kept_sequences(self, subscription_id: str, conversation_id: str) -> tuple[int, int] | None:
+        """The lowest and highest sequence the subscription keeps of the conversation; None when it
+        keeps none (never queued, or purged after the subscription's retention)."""
         d = event_deliveries.c
         async with self._database.connect() as connection:
-            found = await connection.scalar(
-                select(func.max(d.sequence)).where(
-                    d.subscription_id == subscription_id, d.conversation_id == conversation_id
+            found = (
+                await connection.execute(
+                    select(func.min(d.sequence), func.max(d.sequence)).where(
+                        d.subscription_id == subscription_id, d.conversation_id == conversation_id
+                    )
                 )
-            )
-        return None if found is None else int(found)
+            ).one()
+        return None if found[0] is None else (int(found[0]), int(found[1]))
 
     async def purge(self, before: datetime) -> int:
         """Forget deliveries done (delivered or given up) and attempts made before `before`."""

@@ -41,7 +41,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from engine.contracts.conversation import conversation_workflow_id, external_id_of
 from engine.contracts.retirement import RETIRE_UPDATE, Retirement
 from engine.db.customer_index import CustomerIndex
-from engine.db.erasure import erase_rows, erased_since, note_began_again
+from engine.db.erasure import SWEPT_BY, erase_rows, erased_since, note_began_again
 from engine.db.outbox_mirror import remove_from_mirror
 from engine.db.schema import kpi_facts, kpi_threads
 from engine.service.audit_bundle import CONVERSATION_TYPE
@@ -194,7 +194,7 @@ async def sweep(
         (),
         (),
         (),
-        actor=f"retention: closed, no activity since {outcome.cutoff.date().isoformat()}",
+        actor=f"{SWEPT_BY} closed, no activity since {outcome.cutoff.date().isoformat()}",
         removed={"temporal_runs": runs, "outbox_mirror_lines": mirrored},
         keep=KEPT,
         details={"began_again": sorted(again)},

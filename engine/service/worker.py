@@ -45,7 +45,7 @@ from engine.service.config import Settings
 from engine.service.database import database_of
 from engine.service.desk_client import reread_running_desks
 from engine.service.event_dispatcher import EventDispatcher
-from engine.service.mail_intake import mail_intake
+from engine.service.mail_intake import mail_intake, support_addresses
 from engine.service.mailbox import MailboxConnector, run_mailboxes
 from engine.service.mailbox_config import mailboxes_of
 from engine.service.retention_scheduler import RetentionScheduler
@@ -74,6 +74,7 @@ def build_channels(settings: Settings, database: AsyncEngine) -> ChannelActiviti
             starttls=settings.smtp_starttls,
             use_tls=settings.smtp_tls,
             tenant_senders=tenant_senders(settings),
+            own_addresses=[a for found in support_addresses(settings.mailboxes).values() for a in found],
         )
     gateway = (
         WebhookGateway(

@@ -36,7 +36,8 @@ class EventResponse:
             assignee (None | str | Unset): For an assignment: the agent who has the conversation now (null while it waits in
                 the team's queue). Absent for other events.
             queued (bool | None | Unset): For an assignment: true when it waits in the team's queue (no agent of the team
-                was free), false when an agent has it. Absent for other events.
+                was free), false otherwise: an agent has it, or (`assignee` null) a rule that ran on the assignment took it out
+                of the queue. Absent for other events.
     """
 
     conversation_id: str
