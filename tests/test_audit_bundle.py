@@ -145,6 +145,15 @@ async def test_export_replay_and_verify_as_an_auditor(
         f"{runs + zipped_runs} replayed, 0 differences",
         "(replay checks that this code decides as recorded; `convoflow audit verify` checks the bundle)",
     ]
+    # A history edited (two events swapped): the difference says why, not only where (helper-125).
+    edited = audit_bundle.read_bundle(tmp_path / "au-1.json")
+    name = next(n for n in edited["files"] if n.startswith("history/"))
+    events = edited["files"][name]["events"]
+    events[5], events[6] = events[6], events[5]
+    (tmp_path / "edited.json").write_text(json.dumps(edited))
+    changed = await cli(capsys, "audit", "replay", str(tmp_path / "edited.json"))
+    assert changed.returncode == 1 and " replayed, 1 differences" in changed.stdout, changed.stdout
+    assert "the history's events are out of order or one is missing" in changed.stdout, changed.stdout
     from_temporal = await cli(capsys, "audit", "replay", "--all", "--tenant", tenant)
     assert from_temporal.returncode == 0, from_temporal.stdout + from_temporal.stderr
     assert from_temporal.stdout.splitlines() == [f"{runs} replayed, 0 differences"]

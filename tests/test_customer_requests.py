@@ -171,6 +171,8 @@ async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alo
     assert await rows(settings, kpi_facts, conversation_id="dsr-1") == 0  # Ada's stays out
     assert await rows(settings, kpi_facts, conversation_id="dsr-3") == bob_s
     assert f"before its erasure {record['erasure_id']}" in rebuilt.stderr, rebuilt.stderr
+    # counted as what it wrote: Bob's conversation, Ada's said apart (it counted both: helper-125)
+    assert rebuilt.stdout.startswith("1 conversations, ") and "(1 left out: erased)" in rebuilt.stdout
 
 
 async def facts_of(settings: Settings, conversation: str) -> bool:

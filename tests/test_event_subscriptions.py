@@ -196,6 +196,8 @@ async def test_every_event_arrives_in_order_through_an_outage_errors_and_a_slow_
         beyond = await api.request("POST", past)
         assert beyond.status == 422 and beyond.body["fields"][0]["field"] == "from_sequence"
         assert "1 to 5" in beyond.body["message"]
+        every = await api.request("POST", f"/v1/subscriptions/{sub['id']}/redeliver?from_sequence=99")
+        assert every.status == 422 and every.body["fields"][0]["field"] == "from_sequence", every.body
 
 
 async def _unreachable(api: ApiClient, sub_id: str) -> list[dict]:

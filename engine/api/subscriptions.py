@@ -347,9 +347,11 @@ async def redeliver(request: web.Request) -> web.Response:
     deliveries = EventDeliveries(request.app[DATABASE])
     conversation = _conversation_filter(request)
     queued = await deliveries.redeliver(sub.subscription_id, first, conversation, datetime.now(UTC))
-    if queued == 0 and conversation is not None:
+    if queued == 0:
         # A mistyped id or a sequence past the last answered `queued: 0` and the receiver waited.
         kept = await deliveries.kept_sequences(sub.subscription_id, conversation)
+        if kept is None and conversation is None:  # nothing kept at all: nothing to send again
+            return web.json_response({"queued": 0}, status=202)
         if kept is None:
             missing = (
                 f"this subscription keeps no events of conversation {conversation} (never sent to "
@@ -357,5 +359,6 @@ async def redeliver(request: web.Request) -> web.Response:
             )
             raise ApiError(404, "conversation_not_found", missing, named("conversation_id", missing))
         first, last = kept  # older ones are purged after the subscriptions' retention
-        raise invalid_field("from_sequence", f"conversation {conversation} has events {first} to {last} here")
+        which = f"conversation {conversation} has" if conversation else "the conversations have"
+        raise invalid_field("from_sequence", f"{which} events {first} to {last} here")
     return web.json_response({"queued": queued}, status=202)

@@ -244,10 +244,8 @@ def _recorded_from(path: Path) -> list[Recorded]:
 
 def print_tally(tally: Tally) -> None:
     print(tally.summary())
-    for difference in tally.differences:
-        print(
-            f"difference: conversation {difference.conversation} run {difference.run_id}: {difference.event}"
-        )
+    for difference in tally.differences:  # with why: an edited history read as a change of code
+        print(f"difference: {difference.describe()}")
 
 
 async def _public_key(settings: Settings, args: argparse.Namespace) -> int:

@@ -124,16 +124,8 @@ async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
     await prepare_database(settings)
     database = database_of(settings)
     try:
-        older = await kpis.older_than_stored(database, rebuilt) if paths else []
-        for one in older:
-            print(
-                f"convoflow kpi: {paths[one.tenant, one.conversation]}: kept the stored facts of "
-                f"{one.tenant}/{one.conversation}: the bundle lacks events the database has (exported "
-                "before them); export it again",
-                file=sys.stderr,
-            )
-        kept = {(o.tenant, o.conversation) for o in older}
-        rebuilt = [one for one in rebuilt if (one.tenant, one.conversation) not in kept]
+        # The erased lives out first: a bundle holding only those is no bundle "exported before" the
+        # life the customer began since (it said "export it again", which changed nothing).
         rebuilt, erased = await kpis.without_erased(database, rebuilt)
         for gone in erased:
             one = gone.rebuilt
@@ -144,11 +136,27 @@ async def _rebuild(settings: Settings, args: argparse.Namespace) -> int:
                 "erased customer's conversation stays out of the KPIs",
                 file=sys.stderr,
             )
+        named = {(g.rebuilt.tenant, g.rebuilt.conversation) for g in erased}
+        emptied = {(r.tenant, r.conversation) for r in rebuilt if not r.reached} & named
+        older = await kpis.older_than_stored(database, rebuilt) if paths else []
+        # What is stored of an emptied one is a life begun after the erasure: kept, said above.
+        said_older = [one for one in older if (one.tenant, one.conversation) not in emptied]
+        for one in said_older:
+            print(
+                f"convoflow kpi: {paths[one.tenant, one.conversation]}: kept the stored facts of "
+                f"{one.tenant}/{one.conversation}: the bundle lacks events the database has (exported "
+                "before them); export it again",
+                file=sys.stderr,
+            )
+        kept = {(o.tenant, o.conversation) for o in older}
+        rebuilt = [one for one in rebuilt if (one.tenant, one.conversation) not in kept]
         written = await kpis.write_rebuilt(database, rebuilt)
     finally:
         await database.dispose()
-    kept_note = f" ({len(older)} kept as stored)" if older else ""
-    print(f"{len(rebuilt)} conversations, {written} facts{kept_note}")
+    notes = [f"{len(said_older)} kept as stored"] if said_older else []
+    notes += [f"{len(emptied)} left out: erased"] if emptied else []
+    counted = sum(1 for one in rebuilt if (one.tenant, one.conversation) not in emptied)
+    print(f"{counted} conversations, {written} facts" + (f" ({'; '.join(notes)})" if notes else ""))
     return 0
 
 

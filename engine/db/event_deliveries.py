@@ -322,17 +322,18 @@ class EventDeliveries:
             )
         return int(changed.rowcount)
 
-    async def kept_sequences(self, subscription_id: str, conversation_id: str) -> tuple[int, int] | None:
-        """The lowest and highest sequence the subscription keeps of the conversation; None when it
-        keeps none (never queued, or purged after the subscription's retention)."""
+    async def kept_sequences(
+        self, subscription_id: str, conversation_id: str | None
+    ) -> tuple[int, int] | None:
+        """The lowest and highest sequence the subscription keeps of the conversation (of any, without
+        one); None when it keeps none (never queued, or purged after the subscription's retention)."""
         d = event_deliveries.c
+        where = [d.subscription_id == subscription_id]
+        if conversation_id is not None:
+            where.append(d.conversation_id == conversation_id)
         async with self._database.connect() as connection:
             found = (
-                await connection.execute(
-                    select(func.min(d.sequence), func.max(d.sequence)).where(
-                        d.subscription_id == subscription_id, d.conversation_id == conversation_id
-                    )
-                )
+                await connection.execute(select(func.min(d.sequence), func.max(d.sequence)).where(*where))
             ).one()
         return None if found[0] is None else (int(found[0]), int(found[1]))
 
