@@ -409,9 +409,10 @@ async def test_an_author_never_approves_their_own_candidate_and_a_proposal_on_ch
     ]
 
 
-def test_a_proposal_recorded_under_the_old_settings_key_id_is_approved_by_no_settings_key() -> None:
-    """Keys of the settings were all `settings` until each got its own id (`settings-<n>`): a proposal
-    pending across that deploy must not be approved by the settings key that proposed it (helper-124)."""
+def test_a_proposal_of_a_settings_key_is_approved_by_no_settings_key() -> None:
+    """Keys of the settings were all `settings` until each got its own id (`settings-<n>`): they still
+    count as one key for four-eyes, and a proposal pending across that deploy is approved by none of
+    them (helper-124)."""
     store = ProposalStore(None)  # type: ignore[arg-type]  # refusal reads the row only
     pending = SimpleNamespace(status="pending", proposer_key="settings", author_key=None, proposal_id="p-1")
     for key_id in ("settings-1", "settings-2"):
@@ -419,5 +420,5 @@ def test_a_proposal_recorded_under_the_old_settings_key_id_is_approved_by_no_set
         assert refused is not None and refused.code == "same_key", key_id
     assert store.refusal(pending, "k_4f0c", None, approving=True) is None  # a key of the database may
     mine = SimpleNamespace(**{**vars(pending), "proposer_key": "settings-1"})
-    assert store.refusal(mine, "settings-2", None, approving=True) is None  # each its own now
-    assert store.refusal(mine, "settings-1", None, approving=True) is not None
+    assert store.refusal(mine, "settings-2", None, approving=True) is not None  # still one, as before
+    assert store.refusal(mine, "k_4f0c", None, approving=True) is None

@@ -74,12 +74,17 @@ class Proposal(BaseModel):
 
 
 def _same_key(key_id: str, recorded: str | None) -> bool:
-    """Whether `key_id` is the key a proposal recorded. Keys of the settings were all `settings`
-    before each got its own id (`settings-<n>`, 8 December 2026): a proposal recorded then is any
-    settings key's, so none approves it (as before), rather than the one that proposed it."""
-    if recorded == "settings":
-        return key_id == recorded or key_id.startswith("settings-")
+    """Whether `key_id` counts as the key a proposal recorded. The deployment's settings keys count
+    as one (shared configuration, not a person's key: README), whatever their ids: `settings` before
+    each got its own (`settings-<n>`, 8 December 2026), so a proposal of either kind is approved by
+    no settings key."""
+    if recorded is not None and _of_the_settings(recorded) and _of_the_settings(key_id):
+        return True
     return key_id == recorded
+
+
+def _of_the_settings(key_id: str) -> bool:
+    return key_id == "settings" or key_id.startswith("settings-")
 
 
 @dataclass(frozen=True)
