@@ -278,7 +278,7 @@ class ConvoflowWorker(Worker):
         if drain:
             self._adapters.dispatcher.stop()
             bound = self._adapters.dispatcher.drain_seconds
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(Exception):  # past the bound, or failed: cancelled below
                 await asyncio.wait_for(asyncio.shield(dispatcher), bound)
         dispatcher.cancel()
         await asyncio.gather(dispatcher, return_exceptions=True)
