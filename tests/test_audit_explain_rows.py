@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from engine.audit.explain import explain, render_text
 from engine.contracts.conversation import ConversationState, DecisionEntry, ExecutedAction, Party
@@ -186,3 +186,21 @@ def test_an_effect_handled_long_after_its_instant_says_when_it_went_out() -> Non
     assert f"  handled   {late.isoformat()}: its effects went out then" in text, text
     on_time = render_text("c-1", explain(state("run-1"), [breach()], {}))
     assert "handled" not in on_time
+
+
+def test_a_back_dated_message_says_when_the_customer_wrote_it() -> None:
+    """A message the channel handed over days after it was written (`received_at`) read as written at
+    its handling, after the breach it caused (helper-121)."""
+    written = AT.replace(day=3)
+    decision = {"rules": [], "actions": [{"rule": "ack", "action": {"type": "reply", "template": "t"}}]}
+    done = [ExecutedAction(index="0", action={"type": "reply", "template": "t"}, outcome="done")]
+    entry = DecisionEntry(
+        seq=1, event="conversation.created", at=AT, decision=decision, executed=done,
+        kpi={"channel": "email", "at": written.isoformat()},
+    )  # fmt: skip
+    text = render_text("c-1", explain(state("run-1"), [entry], {}))
+    assert f"  written   {written.isoformat()}: the channel handed it over later" in text, text
+    soon = entry.model_copy(
+        update={"kpi": {"channel": "email", "at": (AT - timedelta(seconds=5)).isoformat()}}
+    )
+    assert "written" not in render_text("c-1", explain(state("run-1"), [soon], {}))  # within a minute

@@ -164,6 +164,11 @@ async def test_a_clock_is_drawn_from_when_the_customer_wrote_with_its_date(
     handled = datetime.fromisoformat(breach["handled_at"])
     row = page.split(f'<tr id="seq-{breach["seq"]}">', 1)[1].split("</tr>", 1)[0]
     assert f"handled {handled:%Y-%m-%d %H:%M:%S}: its effects went out then" in row
+    # The message itself is where the customer wrote it, on its row and on the events lane (it was
+    # at its handling, after the breach it caused, and the lane's times had no date: helper-121).
+    created = page.split('<tr id="seq-1">', 1)[1].split("</tr>", 1)[0]
+    assert f"written {written:%Y-%m-%d %H:%M:%S}: the channel handed it over later" in created
+    assert f"<title>customer message {written:%Y-%m-%d %H:%M:%S}.000</title>" in page
 
 
 async def test_a_conversation_the_customer_wrote_to_after_its_close_is_open_on_the_page(

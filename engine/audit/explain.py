@@ -60,6 +60,11 @@ class EffectRow(BaseModel):
         description="When its effects went out, when that was over a minute after `at` (a timer "
         "whose instant had passed: a back-dated message's breach).",
     )
+    written_at: datetime | None = Field(
+        default=None,
+        description="When the customer wrote the message, when the channel handed it over a minute or "
+        "more later (its `received_at`): its SLA clock began then.",
+    )
     thread: int = 1
     depth: int = Field(default=0, description="0 for an outside event; n for one raised by an action.")
     index: str = Field(description="The action's place in the decision; `2.0` is escalation 2's first.")
@@ -137,6 +142,7 @@ def explain(
                     event=entry.event,
                     at=entry.at,
                     handled_at=entry.handled_at,
+                    written_at=entry.written_at(),
                     thread=entry.thread,
                     depth=entry.depth,
                     index=done.index,
@@ -229,6 +235,7 @@ def _workflow_s_own(
         event=entry.event,
         at=entry.at,
         handled_at=entry.handled_at,
+        written_at=entry.written_at(),
         thread=entry.thread,
         depth=entry.depth,
         index="0",
@@ -252,6 +259,8 @@ def render_text(conversation: str, rows: list[EffectRow]) -> str:
         lines.append(
             f"#{row.seq} {row.event} at {row.at.isoformat()} (thread {row.thread}, depth {row.depth})"
         )
+        if row.written_at is not None:  # the breach it caused came before its handling
+            lines.append(f"  written   {row.written_at.isoformat()}: the channel handed it over later")
         if row.handled_at is not None:  # a notification "two days before the conversation existed"
             lines.append(f"  handled   {row.handled_at.isoformat()}: its effects went out then")
         lines.append(f"  effect    {row.effect}: {_action(row.action)} -> {row.outcome}")

@@ -314,7 +314,8 @@ def _event_markers(trail: list[DecisionEntry], scale: _Scale) -> list[Marker]:
         shown = _EVENT_MARKERS.get(entry.event)
         if shown is not None:
             kind, label = shown
-            markers.append(Marker(at=entry.at, x=scale.x(entry.at), kind=kind, label=label))
+            at = entry.written_at() or entry.at  # a back-dated message where the customer wrote it
+            markers.append(Marker(at=at, x=scale.x(at), kind=kind, label=label))
         for done in entry.executed:  # automatic replies are messages to the customer too
             if done.action.get("type") == "reply" and done.outcome == "done":
                 markers.append(Marker(at=entry.at, x=scale.x(entry.at), kind="auto", label="automatic reply"))

@@ -78,6 +78,8 @@ class Row:
     thread: int
     handled_at: datetime | None
     """When its effects went out, when that was over a minute after `at` (DecisionEntry)."""
+    written_at: datetime | None
+    """When the customer wrote it, when the channel handed it over a minute or more later."""
     depth: int
     sender: str | None
     """customer or agent when the event is a message (its text is not shown)."""
@@ -127,6 +129,7 @@ def _row(entry: DecisionEntry, sla_target: str | None) -> Row:
         event=entry.event,
         thread=entry.thread,
         handled_at=entry.handled_at,
+        written_at=entry.written_at(),
         depth=entry.depth,
         sender=_SENDERS.get(entry.event) if entry.message_id or entry.event == "message.sent" else None,
         reasons=reasons,

@@ -7,12 +7,12 @@ workflow is done changing an entry (engine/contracts/compact_json.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from engine.contracts.compact_json import CompactJson, JsonObject
+from engine.contracts.compact_json import CompactJson, JsonObject, plain
 
 
 class ExecutedAction(BaseModel):
@@ -20,6 +20,11 @@ class ExecutedAction(BaseModel):
     action: dict[str, Any]
     outcome: str = "done"  # done, skipped, failed
     detail: str | None = None
+
+
+CUSTOMER_MESSAGES = ("conversation.created", "message.received")
+WRITTEN_APART = timedelta(minutes=1)
+"""A message handed over this long after it was written is shown at both instants."""
 
 
 class DecisionEntry(BaseModel):
@@ -61,6 +66,18 @@ class DecisionEntry(BaseModel):
             value = getattr(self, name)
             if value is not None and not isinstance(value, CompactJson):
                 setattr(self, name, CompactJson.of(value))
+
+    def written_at(self) -> datetime | None:
+        """When the customer wrote a message the channel handed over a minute or more later (its
+        `received_at`, kept in the KPI view): the timeline and explain placed such a message at its
+        handling, days after the SLA breach it caused (helper-121). None for any other entry."""
+        if self.event not in CUSTOMER_MESSAGES or self.kpi is None:
+            return None
+        written = plain(self.kpi).get("at")
+        if not isinstance(written, str):
+            return None
+        at = datetime.fromisoformat(written)
+        return at if at <= self.at - WRITTEN_APART else None
 
     def encoded_size(self) -> int:
         """Bytes of its JSON objects encoded: what makes an entry large (a decision records every rule
