@@ -132,6 +132,8 @@ async def test_a_customer_is_found_by_any_form_of_their_addresses_and_erased_alo
         assert record["conversations"] == ["dsr-1", "dsr-2"] and record["actor"] == "dpo-office"
         assert record["removed"]["temporal_runs"] >= 2 and record["removed"]["outbox"] >= 2
         assert record["removed"]["crm_contacts"] == 1 and record["removed"]["kpi_facts"] > 0
+        # the lives whose facts went: a rebuild leaves out those, not a life begun since
+        assert sorted(record["erased_lives"]) == ["dsr-1", "dsr-2"], record
 
         for conversation in ("dsr-1", "dsr-2"):
             workflow_id = api.workflow_id(conversation)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -84,12 +85,20 @@ async def erase_rows(
         dict.fromkeys([t.name for t in BY_CONVERSATION] + ["delivery_ledger", "crm_writes"], 0) | removed
     )
     kept = {"kept": [t.name for t in keep]} if keep else {}
+    lives: dict[str, list[str]] = {}  # by conversation, the lives whose KPI facts go (kpis_erased)
     async with database.begin() as connection:
         # In parts: SQLite refuses an expression deeper than 1,000 (a customer of 1,100 conversations
         # failed for good, Temporal's runs already gone).
         for start in range(0, len(conversations), CHUNK):
             part = conversations[start : start + CHUNK]
             names = [*part, *(conversation_workflow_id(tenant, c) for c in part)]
+            if kpi_facts not in keep:
+                f = kpi_facts.c
+                query = select(f.conversation_id, f.life_id).where(
+                    f.tenant == tenant, f.conversation_id.in_(part)
+                )
+                for conversation, life in (await connection.execute(query.distinct())).all():
+                    lives.setdefault(conversation, []).append(life)
             for table in (t for t in BY_CONVERSATION if t not in keep):
                 statement = delete(table).where(table.c.tenant == tenant, table.c.conversation_id.in_(names))
                 removed[table.name] += (await connection.execute(statement)).rowcount
@@ -113,8 +122,13 @@ async def erase_rows(
             "conversations": list(conversations),
             "removed": {k: v for k, v in removed.items() if v},
             "actor": actor,
-            # What was kept says what a rebuild may bring back (`kpis_erased`: not these KPI facts).
-            "details": {k: v for k, v in (details or {}).items() if v} | kept or None,
+            # What was kept says what a rebuild may bring back (`kpis_erased`: not these KPI facts),
+            # and the lives erased which lives of a bundle to leave out (a later one is the customer's
+            # new conversation under the same id).
+            "details": {k: v for k, v in (details or {}).items() if v}
+            | kept
+            | ({"erased_lives": {c: sorted(ls) for c, ls in lives.items()}} if lives else {})
+            or None,
             "erased_at": datetime.now(UTC),
         }
         await connection.execute(erasures.insert(), [record])
@@ -146,14 +160,34 @@ async def note_began_again(database: AsyncEngine, erasure_id: str, began_again: 
         )
 
 
-async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, tuple[datetime, str]]:
+@dataclass(frozen=True)
+class Erased:
+    """A conversation's latest erasure that removed its KPI facts."""
+
+    erasure_id: str
+    erased_at: datetime
+    lives: frozenset[str] | None
+    """The lives whose facts it removed (None: an erasure recorded before it kept them)."""
+
+
+def _together(earlier: Erased | None, this: Erased) -> Erased:
+    """A conversation erased twice: named by the latest erasure, every life either took left out
+    (when both say which; else by the latest erasure's time)."""
+    if earlier is None:
+        return this
+    latest = this if earlier.erased_at < this.erased_at else earlier
+    lives = None if earlier.lives is None or this.lives is None else earlier.lives | this.lives
+    return Erased(latest.erasure_id, latest.erased_at, lives)
+
+
+async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, Erased]:
     """When each conversation of the tenant last had its KPI facts erased, and by which erasure: a
     customer's erasure removes them, a retention sweep keeps them (its record says `kept`; a sweep's
     before that record named itself `retention: ...`). A rebuild from audit bundles exported before
     brought an erased customer's conversation back into the KPIs, for good (helper-121)."""
     e = erasures.c
     statement = select(e.erasure_id, e.conversations, e.actor, e.details, e.erased_at)
-    found: dict[str, tuple[datetime, str]] = {}
+    found: dict[str, Erased] = {}
     async with database.connect() as connection:
         for erasure_id, conversations, actor, details, erased_at in await connection.execute(
             statement.where(e.tenant == tenant)
@@ -162,9 +196,11 @@ async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, tuple[dat
             swept = (actor or "").startswith(SWEPT_BY) if kept is None else kpi_facts.name in kept
             if swept:
                 continue
+            named = (details or {}).get("erased_lives")
             for conversation in conversations:
-                if conversation not in found or found[conversation][0] < erased_at:
-                    found[conversation] = (erased_at, erasure_id)
+                lives = None if named is None else frozenset(named.get(conversation, []))
+                this = Erased(erasure_id, erased_at, lives)
+                found[conversation] = _together(found.get(conversation), this)
     return found
 
 

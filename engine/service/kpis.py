@@ -23,7 +23,7 @@ from engine.audit.verification import VerifyingKeys, verify
 from engine.contracts.compact_json import plain
 from engine.contracts.conversation import DecisionEntry, conversation_workflow_id
 from engine.contracts.kpi import KpiFact
-from engine.db.erasure import kpis_erased
+from engine.db.erasure import Erased, kpis_erased
 from engine.db.kpi_facts import KpiFactStore
 from engine.kpis.facts import facts_of
 from engine.kpis.query import KpiQuery
@@ -169,11 +169,13 @@ async def without_erased(
     database: AsyncEngine, rebuilt: list[Rebuilt]
 ) -> tuple[list[Rebuilt], list[LeftOut]]:
     """The rebuilt conversations with the lives an erasure removed taken out (a bundle exported before
-    a customer's erasure wrote their conversation's facts back, for good: helper-121). A life whose
-    first fact is after the erasure began again since: it stays."""
+    a customer's erasure wrote their conversation's facts back, for good: helper-121). The erasure
+    names the lives it removed; one recorded before it did, by time: a life whose first fact is
+    after the erasure began again since, and stays (a `received_at` back-dated past the erasure
+    would hide one: the reason the lives are recorded)."""
     kept: list[Rebuilt] = []
     left_out: list[LeftOut] = []
-    erased: dict[str, dict[str, tuple[datetime, str]]] = {}
+    erased: dict[str, dict[str, Erased]] = {}
     for one in rebuilt:
         if one.tenant not in erased:
             erased[one.tenant] = await kpis_erased(database, one.tenant)
@@ -181,13 +183,15 @@ async def without_erased(
         if found is None:
             kept.append(one)
             continue
-        erased_at, erasure_id = found
         began: dict[str, datetime] = {}
         for fact in one.facts:
             began[fact.life_id] = min(began.get(fact.life_id, fact.at), fact.at)
-        gone = {life for life, first in began.items() if first <= erased_at}
+        if found.lives is not None:
+            gone = set(began) & found.lives
+        else:
+            gone = {life for life, first in began.items() if first <= found.erased_at}
         if gone:
-            left_out.append(LeftOut(one, erasure_id, erased_at))
+            left_out.append(LeftOut(one, found.erasure_id, found.erased_at))
         # Written even when nothing is left: facts a rebuild before this one brought back go.
         facts = [fact for fact in one.facts if fact.life_id not in gone]
         reached = {life: seq for life, seq in one.reached.items() if life not in gone}
