@@ -192,9 +192,7 @@ async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, Erased]:
         for erasure_id, conversations, actor, details, erased_at in await connection.execute(
             statement.where(e.tenant == tenant)
         ):
-            kept = (details or {}).get("kept")
-            swept = (actor or "").startswith(SWEPT_BY) if kept is None else kpi_facts.name in kept
-            if swept:
+            if kpi_facts.name in _kept(actor, details):
                 continue
             named = (details or {}).get("erased_lives")
             for conversation in conversations:
@@ -204,14 +202,20 @@ async def kpis_erased(database: AsyncEngine, tenant: str) -> dict[str, Erased]:
     return found
 
 
+def _kept(actor: str | None, details: dict[str, Any] | None) -> list[str]:
+    """The stores an erasure left as they were: what its record says, and for a sweep's record from
+    before records said so (it named itself `retention: ...`), the KPI facts it kept too."""
+    if details and "kept" in details:
+        return list(details["kept"])
+    return [kpi_facts.name, kpi_threads.name] if (actor or "").startswith(SWEPT_BY) else []
+
+
 def shown(record: dict[str, Any]) -> dict[str, Any]:
-    """An erasure as it is shown: its details (what was left and why) among its other fields. A
-    sweep's record from before records said what they kept (it named itself `retention: ...`) kept
-    the KPI facts too."""
+    """An erasure as it is shown: its details (what was left and why) among its other fields."""
     out = {k: v for k, v in record.items() if k != "details"}
     details = dict(record.get("details") or {})
-    if "kept" not in details and str(record.get("actor") or "").startswith(SWEPT_BY):
-        details["kept"] = [kpi_facts.name, kpi_threads.name]
+    if kept := _kept(record.get("actor"), details):
+        details["kept"] = kept
     return {**out, **details}
 
 
