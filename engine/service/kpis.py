@@ -183,13 +183,10 @@ async def without_erased(
         if found is None:
             kept.append(one)
             continue
-        began: dict[str, datetime] = {}
-        for fact in one.facts:
-            began[fact.life_id] = min(began.get(fact.life_id, fact.at), fact.at)
         if found.lives is not None:
-            gone = set(began) & found.lives
-        else:
-            gone = {life for life, first in began.items() if first <= found.erased_at}
+            gone = {fact.life_id for fact in one.facts} & found.lives
+        else:  # a life with a fact before the erasure began before it
+            gone = {fact.life_id for fact in one.facts if fact.at <= found.erased_at}
         if gone:
             left_out.append(LeftOut(one, found.erasure_id, found.erased_at))
         # Written even when nothing is left: facts a rebuild before this one brought back go.
